@@ -1,0 +1,76 @@
+/** The site data plus the indexes every view needs, built once at start-up. */
+import { GRAPH_TYPES, type SiteData, type SiteNode } from '../../src/docs/model.js';
+import type { SelectGraph } from '../../src/docs/select.js';
+import { SearchIndex } from '../../src/docs/search-index.js';
+
+export interface Db {
+  data: SiteData;
+  nodes: SiteNode[];
+  byId: Map<string, number>;
+  /** Lineage graph adjacency: graph resource types only (no tests, no macros). */
+  gParents: number[][];
+  gChildren: number[][];
+  /** All dependants, including tests. */
+  children: number[][];
+  testsOf: number[][];
+  graph: SelectGraph;
+  hasRun: boolean;
+  hasFreshness: boolean;
+  search: SearchIndex;
+}
+
+export function loadDb(data: SiteData): Db {
+  const nodes = data.nodes;
+  const n = nodes.length;
+  const byId = new Map<string, number>();
+  const gParents: number[][] = new Array(n);
+  const gChildren: number[][] = new Array(n);
+  const children: number[][] = new Array(n);
+  const testsOf: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) { byId.set(nodes[i]!.id, i); gParents[i] = []; gChildren[i] = []; children[i] = []; testsOf[i] = []; }
+  let hasRun = false, hasFreshness = false;
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i]!;
+    if (node.run) hasRun = true;
+    if (node.fresh) hasFreshness = true;
+    const inGraph = GRAPH_TYPES.has(node.type);
+    for (const p of node.parents) {
+      children[p]!.push(i);
+      if (inGraph && GRAPH_TYPES.has(nodes[p]!.type)) { gParents[i]!.push(p); gChildren[p]!.push(i); }
+    }
+    if (node.testOf !== undefined) testsOf[node.testOf]!.push(i);
+  }
+  const graph: SelectGraph = { nodes, parents: gParents, children: gChildren, indexOf: (id) => byId.get(id) };
+  return { data, nodes, byId, gParents, gChildren, children, testsOf, graph, hasRun, hasFreshness, search: new SearchIndex(nodes) };
+}
+
+/** Tests of a node that failed in the last run. */
+export function failingTests(db: Db, i: number): number[] {
+  return db.testsOf[i]!.filter((t) => {
+    const s = db.nodes[t]!.run?.status;
+    return s === 'fail' || s === 'error';
+  });
+}
+
+/** The status shown for a node: its own run status, else its source freshness. */
+export function statusOf(node: SiteNode): string | undefined {
+  return node.run?.status ?? node.fresh?.status;
+}
+
+export function statusClass(status: string | undefined): string {
+  switch (status) {
+    case 'success': case 'pass': return 'ok';
+    case 'error': case 'fail': case 'runtime error': return 'bad';
+    case 'warn': return 'warn';
+    case 'skipped': return 'skip';
+    default: return status ? 'other' : 'none';
+  }
+}
+
+export function nodeHref(node: SiteNode): string {
+  return `#!/${node.type}/${encodeURIComponent(node.id).replace(/%2F/gi, '/')}`;
+}
+
+export function displayName(node: SiteNode): string {
+  return node.type === 'source' && node.source ? `${node.source}.${node.name}` : node.name;
+}

@@ -1,0 +1,63 @@
+/** Overview, lists of resources, a source's tables and the full search results page. */
+import { escapeHtml as esc, renderMarkdown } from '../../src/docs/markdown.js';
+import { type Db, displayName, failingTests, nodeHref, statusClass, statusOf } from './db.js';
+import { badge, typeBadge } from './node-page.js';
+import { resultsHtml } from './search-box.js';
+
+const PLURAL: Record<string, string> = {
+  model: 'Models', source: 'Sources', seed: 'Seeds', snapshot: 'Snapshots', test: 'Tests', exposure: 'Exposures',
+  analysis: 'Analyses', macro: 'Macros', metric: 'Metrics', semantic_model: 'Semantic models', saved_query: 'Saved queries',
+};
+
+export function plural(type: string): string {
+  return PLURAL[type] ?? type;
+}
+
+export function typeCounts(db: Db): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const n of db.nodes) m.set(n.type, (m.get(n.type) ?? 0) + 1);
+  return m;
+}
+
+export function renderOverview(host: HTMLElement, db: Db): void {
+  const d = db.data;
+  const counts = typeCounts(db);
+  const order = ['model', 'source', 'seed', 'snapshot', 'test', 'exposure', 'analysis', 'metric', 'macro'];
+  const tiles = order.filter((t) => counts.get(t)).map((t) => `<a class="tile" href="#!/list/${t}"><span class="num">${counts.get(t)}</span> ${plural(t)}</a>`).join('');
+  let health = '';
+  if (db.hasRun || db.hasFreshness) {
+    const tally = new Map<string, number>();
+    for (const n of db.nodes) { const s = statusOf(n); if (s) tally.set(statusClass(s), (tally.get(statusClass(s)) ?? 0) + 1); }
+    const bad = db.nodes.map((_n, i) => i).filter((i) => statusClass(statusOf(db.nodes[i]!)) === 'bad').slice(0, 20);
+    health = `<section><h2>Health of the last run</h2><p>${(['ok', 'warn', 'bad', 'skip'] as const).map((k) => `<span class="badge s-${k}">${{ ok: 'passed', warn: 'warnings', bad: 'failed', skip: 'skipped' }[k]} ${tally.get(k) ?? 0}</span>`).join(' ')} <a href="#!/run">Timeline</a></p>${bad.length ? `<ul class="nlist">${bad.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${typeBadge(db.nodes[i]!.type)} ${esc(displayName(db.nodes[i]!))}</a> ${badge(statusOf(db.nodes[i]!))}</li>`).join('')}</ul>` : ''}</section>`;
+  }
+  const overview = d.overview ? renderMarkdown(d.overview) : `<p>Welcome to the documentation of <strong>${esc(d.project.name)}</strong>. Browse the project in the sidebar, search with <kbd>/</kbd>, or open the <a href="#!/lineage">lineage</a>.</p>`;
+  host.innerHTML = `<article class="overview"><h1>${esc(d.project.name)}</h1><div class="md">${overview}</div>
+<section><h2>Resources</h2><div class="tiles">${tiles}</div></section>${health}
+<p class="muted small">Generated ${esc(d.project.generatedAt ?? '')}${d.project.adapter ? ` · ${esc(d.project.adapter)}` : ''}</p></article>`;
+}
+
+export function renderList(host: HTMLElement, db: Db, type: string, limit = 500): void {
+  const ids = db.nodes.map((n, i) => (n.type === type ? i : -1)).filter((i) => i >= 0)
+    .sort((a, b) => displayName(db.nodes[a]!).localeCompare(displayName(db.nodes[b]!)));
+  const rows = ids.slice(0, limit).map((i) => {
+    const n = db.nodes[i]!;
+    const extra = type === 'test' && n.testOf !== undefined ? esc(displayName(db.nodes[n.testOf]!)) + (n.testCol ? `.${esc(n.testCol)}` : '') : esc(n.path ?? '');
+    const bad = failingTests(db, i).length;
+    return `<tr><td><a href="${esc(nodeHref(n))}">${esc(displayName(n))}</a></td><td class="mono small">${extra}</td><td>${badge(statusOf(n))}${bad ? ` <span class="badge s-bad">${bad} failing</span>` : ''}</td></tr>`;
+  }).join('');
+  host.innerHTML = `<article><h1>${esc(plural(type))} <span class="count">${ids.length}</span></h1>${ids.length ? `<table class="cols"><thead><tr><th scope="col">Name</th><th scope="col">${type === 'test' ? 'Tests' : 'File'}</th><th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>None.</p>'}${ids.length > limit ? `<p><button type="button" class="more-rows">Show ${Math.min(500, ids.length - limit)} more of ${ids.length - limit}</button></p>` : ''}</article>`;
+  host.querySelector('.more-rows')?.addEventListener('click', () => renderList(host, db, type, limit + 500));
+}
+
+export function renderSourceList(host: HTMLElement, db: Db, source: string): void {
+  const ids = db.nodes.map((n, i) => (n.type === 'source' && n.source === source ? i : -1)).filter((i) => i >= 0);
+  host.innerHTML = `<article><p class="crumbs">${typeBadge('source')}</p><h1>${esc(source)}</h1>
+<table class="cols"><thead><tr><th scope="col">Table</th><th scope="col">Relation</th><th scope="col">Description</th><th scope="col">Freshness</th></tr></thead><tbody>${ids.map((i) => { const n = db.nodes[i]!; return `<tr><td><a href="${esc(nodeHref(n))}">${esc(n.name)}</a></td><td class="mono small">${esc(n.rel ?? '')}</td><td class="md">${renderMarkdown(n.desc)}</td><td>${badge(n.fresh?.status)}</td></tr>`; }).join('')}</tbody></table>
+<p><a href="#!/lineage?select=${encodeURIComponent(`source:${source}+`)}">Lineage of this source</a></p></article>`;
+}
+
+export function renderSearchPage(host: HTMLElement, db: Db, q: string): void {
+  const { html, total } = resultsHtml(db, q, 500);
+  host.innerHTML = `<article><h1>Search</h1><p>${total} result${total === 1 ? '' : 's'} for <strong>${esc(q)}</strong>${total > 500 ? ' (first 500 shown)' : ''}</p><ul class="search-page" role="list">${html.replace(/ role="option"/g, '').replace(/ tabindex="-1"/g, '')}</ul></article>`;
+}

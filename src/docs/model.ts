@@ -1,0 +1,109 @@
+/**
+ * The data shipped to the documentation site: a compact, denormalised view of
+ * manifest.json, catalog.json, run_results.json and sources.json.
+ * Shared by the generator (Node) and the browser bundle, so it must stay free of
+ * Node and DOM types.
+ */
+
+export const SITE_DATA_VERSION = 1;
+
+export interface SiteColumn {
+  name: string;
+  type?: string;
+  desc?: string;
+  tags?: string[];
+  meta?: Record<string, unknown>;
+}
+
+export interface SiteRun {
+  status: string;
+  time?: number;
+  message?: string | null;
+  failures?: number | null;
+  start?: string;
+  end?: string;
+  thread?: string;
+}
+
+export interface SiteFreshness {
+  status: string;
+  maxLoadedAt?: string;
+  snapshottedAt?: string;
+  ageS?: number;
+  criteria?: unknown;
+  error?: string;
+}
+
+export interface SiteNode {
+  id: string;
+  /** resource type: model, seed, snapshot, test, source, exposure, analysis, macro, metric… */
+  type: string;
+  name: string;
+  pkg: string;
+  path?: string;
+  fqn?: string[];
+  db?: string;
+  schema?: string;
+  alias?: string;
+  rel?: string;
+  /** Markdown, with doc() references already resolved. */
+  desc?: string;
+  cols?: SiteColumn[];
+  mat?: string;
+  tags?: string[];
+  meta?: Record<string, unknown>;
+  owner?: string;
+  config?: Record<string, unknown>;
+  raw?: string;
+  compiled?: string;
+  lang?: string;
+  /** Indices into SiteData.nodes of the nodes this one depends on. */
+  parents: number[];
+  /** For tests: index of the node the test is attached to, and its column. */
+  testOf?: number;
+  testCol?: string;
+  testName?: string;
+  testKw?: Record<string, unknown>;
+  severity?: string;
+  /** Source specifics. */
+  source?: string;
+  identifier?: string;
+  loader?: string;
+  freshness?: unknown;
+  /** Exposure specifics. */
+  exposure?: { type?: string; maturity?: string; url?: string; ownerName?: string; ownerEmail?: string };
+  /** Catalog (warehouse) facts. */
+  cat?: { type?: string; owner?: string; comment?: string; stats?: Record<string, { label?: string; value?: unknown; include?: boolean }> };
+  run?: SiteRun;
+  fresh?: SiteFreshness;
+  /** Whole-project layout, computed at generate time (graph nodes only). */
+  lx?: number;
+  ly?: number;
+}
+
+export interface SiteData {
+  v: number;
+  project: {
+    name: string;
+    generatedAt?: string;
+    adapter?: string;
+    dbtVersion?: string;
+    invocationId?: string;
+  };
+  overview?: string | null;
+  nodes: SiteNode[];
+  run?: {
+    generatedAt?: string;
+    elapsed?: number;
+    invocationId?: string;
+    command?: string;
+  } | null;
+  freshness?: { generatedAt?: string; elapsed?: number } | null;
+  /** Size of the whole-project layout (graph nodes only), or null when not computed. */
+  projectLayout?: { width: number; height: number; layers: number } | null;
+}
+
+/** Resource types drawn in the lineage graph (tests and macros are not). */
+export const GRAPH_TYPES: ReadonlySet<string> = new Set([
+  'model', 'seed', 'snapshot', 'source', 'exposure', 'analysis', 'metric', 'semantic_model', 'saved_query',
+]);

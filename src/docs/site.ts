@@ -1,0 +1,72 @@
+/**
+ * Writes the static documentation site: index.html plus its assets, or one
+ * self-contained static_index.html. The browser bundle is built by
+ * `npm run build:docs-site` into dist/docs-site/.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSiteData } from './site-data.js';
+import { dataScript, renderShell } from './html.js';
+
+export interface DocsSiteInput {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  manifest: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  catalog?: any | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  runResults?: any | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  sources?: any | null;
+}
+
+export const SITE_FILES = {
+  index: 'index.html',
+  static: 'static_index.html',
+  app: 'kiln-docs.js',
+  css: 'kiln-docs.css',
+  data: 'kiln-data.js',
+} as const;
+
+/** Directory holding the built browser bundle (kiln-docs.js, kiln-docs.css). */
+export function bundleDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    path.resolve(here, '../../docs-site'), // dist/src/docs → dist/docs-site
+    path.resolve(here, '../../dist/docs-site'), // src/docs → dist/docs-site (running from source)
+  ];
+  for (const c of candidates) if (existsSync(path.join(c, SITE_FILES.app))) return c;
+  throw new Error(`The docs site bundle is missing (looked in ${candidates.join(', ')}); run \`npm run build\` first.`);
+}
+
+async function readBundle(): Promise<{ app: string; css: string }> {
+  const dir = bundleDir();
+  const [app, css] = await Promise.all([
+    readFile(path.join(dir, SITE_FILES.app), 'utf8'),
+    readFile(path.join(dir, SITE_FILES.css), 'utf8').catch(() => ''),
+  ]);
+  return { app, css };
+}
+
+export async function writeDocsSite(targetDir: string, input: DocsSiteInput, opts: { static?: boolean } = {}): Promise<string[]> {
+  const data = buildSiteData(input);
+  const title = `${data.project.name} · documentation`;
+  const { app, css } = await readBundle();
+  await mkdir(targetDir, { recursive: true });
+  const written: string[] = [];
+  const put = async (name: string, text: string) => {
+    const p = path.join(targetDir, name);
+    await writeFile(p, text, 'utf8');
+    written.push(p);
+  };
+  if (opts.static) {
+    await put(SITE_FILES.static, renderShell({ title, css: { inline: css }, data: { inline: dataScript(data) }, app: { inline: app } }));
+    return written;
+  }
+  await put(SITE_FILES.data, dataScript(data));
+  await put(SITE_FILES.app, app);
+  await put(SITE_FILES.css, css);
+  await put(SITE_FILES.index, renderShell({ title, css: { href: SITE_FILES.css }, data: { src: SITE_FILES.data }, app: { src: SITE_FILES.app } }));
+  return written;
+}
