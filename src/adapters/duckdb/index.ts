@@ -1,0 +1,171 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, basename, extname, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { KilnError } from '../../errors.js';
+import { Relation, type RelationType } from '../relation.js';
+import { Pool } from '../pool.js';
+import { normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
+import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
+
+export interface DuckDBProfile {
+  type: 'duckdb';
+  /** Database file, relative to the project dir; ':memory:' for an in-memory database. */
+  path?: string;
+  schema?: string;
+  threads?: number;
+  settings?: Record<string, string | number | boolean>;
+}
+
+const seedTypes: Record<SeedColumnKind, string> = {
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  text: 'VARCHAR',
+};
+
+export class DuckDBAdapter implements Adapter {
+  readonly type = 'duckdb';
+  readonly defaultDatabase: string;
+  readonly defaultSchema: string;
+  readonly threads: number;
+  private readonly path: string;
+  private instance?: DuckDBInstance;
+  private connections: DuckDBConnection[] = [];
+  private pool?: Pool<DuckDBConnection>;
+
+  constructor(
+    private readonly profile: DuckDBProfile,
+    projectDir: string,
+  ) {
+    this.path = !profile.path || profile.path === ':memory:' ? ':memory:' : resolve(projectDir, profile.path);
+    this.defaultDatabase = this.path === ':memory:' ? 'memory' : basename(this.path, extname(this.path));
+    this.defaultSchema = profile.schema ?? 'main';
+    this.threads = Math.max(1, profile.threads ?? 1);
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteDoubled(name);
+  }
+
+  relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
+    return new Relation(database, schema, identifier, (p) => this.quoteIdentifier(p), type);
+  }
+
+  async open(): Promise<void> {
+    if (this.instance) return;
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    // Extensions are never fetched: kiln must not reach the network.
+    const options: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    };
+    for (const [k, v] of Object.entries(this.profile.settings ?? {})) options[k] = String(v);
+    try {
+      this.instance = await DuckDBInstance.create(this.path, options);
+      for (let i = 0; i < this.threads; i++) this.connections.push(await this.instance.connect());
+    } catch (e) {
+      throw new KilnError('connection', `cannot open DuckDB database ${this.path}: ${(e as Error).message}`, {
+        hint: /lock/i.test((e as Error).message) ? 'another process has the database file open; close it and retry' : undefined,
+      });
+    }
+    this.pool = new Pool(this.connections);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.closeSync();
+    this.connections = [];
+    this.instance?.closeSync();
+    this.instance = undefined;
+    this.pool = undefined;
+  }
+
+  async check(): Promise<{ ok: boolean; message: string }> {
+    try {
+      await this.open();
+      await this.execute('select 1');
+      return { ok: true, message: `DuckDB ${this.path} opened` };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+
+  private connectionPool(): Pool<DuckDBConnection> {
+    if (!this.pool) throw new KilnError('internal', 'DuckDB adapter used before open()');
+    return this.pool;
+  }
+
+  execute(sql: string): Promise<QueryResult> {
+    return this.connectionPool().use((c) => run(c, sql));
+  }
+
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return this.connectionPool().use(async (c) => {
+      await run(c, 'begin transaction');
+      try {
+        const result = await fn({ execute: (sql) => run(c, sql) });
+        await run(c, 'commit');
+        return result;
+      } catch (e) {
+        await run(c, 'rollback').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async createSchema(database: string | undefined, schema: string): Promise<void> {
+    const name = [database, schema].filter(Boolean).map((p) => this.quoteIdentifier(p!)).join('.');
+    await this.execute(`create schema if not exists ${name}`);
+  }
+
+  async listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]> {
+    const db = database ?? this.defaultDatabase;
+    const result = await this.execute(
+      `select table_name, table_type from information_schema.tables where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(schema)}`,
+    );
+    return result.rows.map((r) => ({
+      database: db,
+      schema,
+      name: String(r.table_name),
+      type: String(r.table_type).toUpperCase() === 'VIEW' ? 'view' : 'table',
+    }));
+  }
+
+  async getColumns(relation: Relation): Promise<ColumnInfo[]> {
+    const result = await this.execute(
+      `select column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(relation.database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
+    );
+    return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
+  }
+
+  seedColumnType(kind: SeedColumnKind): string {
+    return seedTypes[kind];
+  }
+
+  async loadSeed(relation: Relation, seed: SeedTable, session: Session): Promise<void> {
+    if (seed.rows.length === 0) return;
+    // DuckDB's own CSV reader is far faster than row inserts; the column types are kiln's,
+    // so the result matches what other adapters load from the same file.
+    const columns = seed.columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type ?? this.seedColumnType(c.kind))}`).join(', ');
+    await session.execute(
+      `insert into ${relation.render()} select * from read_csv(${stringLiteral(seed.file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = '')`,
+    );
+  }
+}
+
+async function run(c: DuckDBConnection, sql: string): Promise<QueryResult> {
+  let reader;
+  try {
+    reader = await c.runAndReadAll(sql);
+  } catch (e) {
+    throw new KilnError('database', (e as Error).message.trim(), { cause: e, retryable: false });
+  }
+  const columns = reader.columnNames();
+  const rows = reader.getRowObjectsJS().map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const k of columns) out[k] = normaliseValue(row[k]);
+    return out;
+  });
+  return { columns, rows };
+}

@@ -1,0 +1,29 @@
+import { KilnError } from '../errors.js';
+import type { TargetConfig } from '../config/profiles.js';
+import type { Adapter } from './types.js';
+import { DuckDBAdapter, type DuckDBProfile } from './duckdb/index.js';
+
+type AdapterFactory = (target: TargetConfig, projectDir: string) => Promise<Adapter>;
+
+/** Adapters by profile `type`; SDK-backed ones import their driver only when chosen. */
+const factories: Record<string, AdapterFactory> = {
+  duckdb: async (target, projectDir) => new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),
+};
+
+export function registerAdapter(type: string, factory: AdapterFactory): void {
+  factories[type] = factory;
+}
+
+export async function createAdapter(target: TargetConfig, projectDir: string): Promise<Adapter> {
+  const factory = factories[target.type];
+  if (!factory) {
+    throw new KilnError('config', `adapter type '${target.type}' is not supported yet`, {
+      file: target.profilesFile,
+      hint: `supported types: ${Object.keys(factories).join(', ')}`,
+    });
+  }
+  return factory(target, projectDir);
+}
+
+/** Keys never exposed to templates through `target` or printed by `kiln debug`. */
+export const secretKeys = new Set(['password', 'pass', 'token', 'private_key', 'private_key_passphrase', 'keyfile_json', 'client_secret', 'refresh_token']);

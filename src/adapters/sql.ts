@@ -1,0 +1,16 @@
+/** Small SQL spelling helpers shared by adapters whose dialect agrees on them. */
+export function quoteDoubled(name: string, quote = '"'): string {
+  return quote + name.split(quote).join(quote + quote) + quote;
+}
+
+export function stringLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Normalises a driver value into what kiln hands to templates and results. */
+export function normaliseValue(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  return value;
+}

@@ -1,0 +1,71 @@
+import type { Relation, RelationType } from './relation.js';
+
+/** Column types kiln infers for seed CSVs; each adapter maps them to its own type names. */
+export type SeedColumnKind = 'integer' | 'number' | 'boolean' | 'date' | 'timestamp' | 'text';
+
+export interface SeedTable {
+  columns: Array<{ name: string; kind: SeedColumnKind; type?: string }>;
+  /** Cell values as read from the CSV: null for an empty cell. */
+  rows: Array<Array<string | null>>;
+  /** The CSV file, for adapters that can load it natively. */
+  file: string;
+}
+
+export interface QueryResult {
+  columns: string[];
+  /** Values normalised to JS: numbers, strings, booleans, Date, null; big integers as number when safe, else string. */
+  rows: Array<Record<string, unknown>>;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  index: number;
+}
+
+export interface ExistingRelation {
+  database?: string;
+  schema: string;
+  name: string;
+  type: RelationType;
+}
+
+/** A unit of work that runs statements on one connection, for transactions. */
+export interface Session {
+  execute(sql: string): Promise<QueryResult>;
+}
+
+/**
+ * What a warehouse must provide. Materializations (src/run/materialize.ts) are control flow
+ * written once; they spell SQL through dispatched macros in templates/, and reach the
+ * warehouse only through this interface.
+ */
+export interface Adapter {
+  readonly type: string;
+  /** The database and schema a node lands in when it does not say otherwise. */
+  readonly defaultDatabase: string | undefined;
+  readonly defaultSchema: string;
+  readonly threads: number;
+
+  quoteIdentifier(name: string): string;
+  relation(database: string | undefined, schema: string | undefined, identifier: string, type?: RelationType): Relation;
+
+  /** Opens connections; called once before any query. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Reachability and credentials, for `kiln debug`. */
+  check(): Promise<{ ok: boolean; message: string }>;
+
+  execute(sql: string): Promise<QueryResult>;
+  /** Runs fn inside one transaction on one connection; rolls back if fn throws. */
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+
+  createSchema(database: string | undefined, schema: string): Promise<void>;
+  listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]>;
+  getColumns(relation: Relation): Promise<ColumnInfo[]>;
+
+  /** The warehouse type name for a seed column kind. */
+  seedColumnType(kind: SeedColumnKind): string;
+  /** Loads rows into an existing empty table whose columns match `seed.columns`. */
+  loadSeed(relation: Relation, seed: SeedTable, session: Session): Promise<void>;
+}

@@ -1,0 +1,217 @@
+/**
+ * kiln's programmatic API: what the CLI does, as functions with the same options as the
+ * flags, returning typed results. An orchestrator can subscribe to node events and cancel.
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { resolve, relative, isAbsolute } from 'node:path';
+import { KilnError } from './errors.js';
+import { loadProject, parseCliVars, type ProjectConfig } from './config/project.js';
+import { resolveTarget, type TargetConfig } from './config/profiles.js';
+import { createAdapter } from './adapters/factory.js';
+import type { Adapter } from './adapters/types.js';
+import { parseProject, type ParsedProject } from './parse/index.js';
+import { buildDag, type Dag } from './graph/dag.js';
+import { selectNodes, type IndirectSelection } from './graph/selector.js';
+import { Compiler } from './compile/compiler.js';
+import { executeNodes, isExecutable } from './run/runner.js';
+import type { NodeEvent, NodeResult } from './run/results.js';
+import { isFailure } from './run/results.js';
+import { manifestJson } from './artifacts/manifest.js';
+import { runResultsJson } from './artifacts/run-results.js';
+import { writeArtifact } from './artifacts/write.js';
+
+export interface KilnOptions {
+  projectDir?: string;
+  profilesDir?: string;
+  profile?: string;
+  target?: string;
+  /** A mapping, or YAML text as given to --vars. */
+  vars?: Record<string, unknown> | string;
+  threads?: number;
+  select?: string[];
+  exclude?: string[];
+  resourceTypes?: string[];
+  indirectSelection?: IndirectSelection;
+  fullRefresh?: boolean;
+  failFast?: boolean;
+  targetPath?: string;
+  /** Cancels the run: nothing new starts, running nodes finish. */
+  signal?: AbortSignal;
+  onEvent?: (event: NodeEvent) => void;
+  /** Notices and warnings meant for a person. */
+  onLog?: (level: 'info' | 'warn', message: string) => void;
+}
+
+export interface Project {
+  parsed: ParsedProject;
+  dag: Dag;
+  /** manifest.json as written to the target path. */
+  manifest: Record<string, unknown>;
+}
+
+export interface RunResult {
+  success: boolean;
+  results: NodeResult[];
+  /** Seconds. */
+  elapsed: number;
+  invocationId: string;
+  manifest: Record<string, unknown>;
+  runResults: Record<string, unknown>;
+  project: Project;
+}
+
+export type Command = 'run' | 'test' | 'seed' | 'build';
+
+interface Loaded {
+  project: ProjectConfig;
+  target: TargetConfig;
+  adapter: Adapter;
+  invocationId: string;
+}
+
+async function load(opts: KilnOptions): Promise<Loaded> {
+  const log = opts.onLog ?? (() => undefined);
+  const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
+  const project = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
+  const target = resolveTarget(project, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
+  const adapter = await createAdapter(target, project.projectDir);
+  return { project, target, adapter, invocationId: randomUUID() };
+}
+
+/** Reads and parses the project; opens no connection. */
+export async function parse(opts: KilnOptions = {}): Promise<Project> {
+  const loaded = await load(opts);
+  return parseLoaded(loaded, opts);
+}
+
+function parseLoaded(loaded: Loaded, opts: KilnOptions): Project {
+  const log = opts.onLog ?? (() => undefined);
+  const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
+  const parsed = parseProject({
+    ...loaded,
+    cliVars,
+    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: 'parse' },
+    log: (m) => log('info', m),
+  });
+  for (const w of parsed.manifest.warnings) log('warn', w);
+  const dag = buildDag(parsed.manifest);
+  const manifest = manifestJson(parsed, dag);
+  writeArtifact(loaded.project.targetPath, 'manifest.json', manifest);
+  return { parsed, dag, manifest };
+}
+
+function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[] {
+  const sel = selectNodes(p.parsed.manifest, p.dag, {
+    select: opts.select,
+    exclude: opts.exclude,
+    resourceTypes: opts.resourceTypes?.length ? opts.resourceTypes : defaultTypes,
+    indirectSelection: opts.indirectSelection,
+  });
+  for (const u of sel.unmatched) opts.onLog?.('warn', `the selector '${u}' matched no nodes`);
+  return sel.ids;
+}
+
+/** `kiln ls`: the selected nodes' unique ids, in DAG order. */
+export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; project: Project }> {
+  const project = await parse(opts);
+  return { ids: select(project, opts), project };
+}
+
+/** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
+export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project }> {
+  const project = await parse(opts);
+  const compiler = new Compiler(project.parsed);
+  const compiled = new Map<string, string>();
+  const ids = select(project, opts).filter((id) => project.parsed.manifest.nodes.has(id));
+  for (const id of ids) {
+    compiled.set(id, compiler.compile(id).compiledCode);
+    compiler.writeCompiled(id);
+  }
+  project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
+  writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
+  return { compiled, project };
+}
+
+const commandTypes: Record<Command, string[]> = {
+  run: ['model'],
+  test: ['test'],
+  seed: ['seed'],
+  build: ['model', 'seed', 'test', 'snapshot'],
+};
+
+/** `kiln run`, `test`, `seed` and `build`. */
+export async function execute(command: Command, opts: KilnOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const loaded = await load(opts);
+  const project = parseLoaded(loaded, opts);
+  const types = new Set(commandTypes[command]);
+  const ids = select(project, opts).filter((id) => {
+    const n = project.parsed.manifest.nodes.get(id);
+    return n !== undefined && types.has(n.resourceType) && (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) && isExecutable(n);
+  });
+  const compiler = new Compiler(project.parsed);
+  const { adapter } = loaded;
+  let results: NodeResult[] = [];
+  if (ids.length) {
+    await adapter.open();
+    try {
+      results = await executeNodes({
+        parsed: project.parsed,
+        dag: project.dag,
+        compiler,
+        adapter,
+        ids,
+        threads: loaded.target.threads,
+        testsGate: command === 'build',
+        failFast: Boolean(opts.failFast),
+        signal: opts.signal,
+        onEvent: opts.onEvent,
+      });
+    } finally {
+      await adapter.close();
+    }
+  } else opts.onLog?.('warn', 'nothing to do: the selection contains no nodes of this kind');
+  const compiledIds = new Set(results.filter((r) => r.compiledCode !== undefined).map((r) => r.uniqueId));
+  const manifest = manifestJson(project.parsed, project.dag, compiler, compiledIds);
+  writeArtifact(loaded.project.targetPath, 'manifest.json', manifest);
+  const elapsed = (Date.now() - started) / 1000;
+  const runResults = runResultsJson(results, loaded.invocationId, elapsed, { which: command, select: opts.select ?? [], exclude: opts.exclude ?? [], threads: loaded.target.threads });
+  writeArtifact(loaded.project.targetPath, 'run_results.json', runResults);
+  const success = !results.some((r) => isFailure(r.status)) && !opts.signal?.aborted;
+  return { success, results, elapsed, invocationId: loaded.invocationId, manifest, runResults, project: { ...project, manifest } };
+}
+
+export const run = (opts: KilnOptions = {}) => execute('run', opts);
+export const test = (opts: KilnOptions = {}) => execute('test', opts);
+export const seed = (opts: KilnOptions = {}) => execute('seed', opts);
+export const build = (opts: KilnOptions = {}) => execute('build', opts);
+
+/** `kiln debug`: project, profile and connection, each checked. */
+export async function debug(opts: KilnOptions = {}): Promise<{ ok: boolean; lines: string[] }> {
+  const lines: string[] = [];
+  const loaded = await load(opts);
+  lines.push(`project: ${loaded.project.name} (${loaded.project.file})`);
+  lines.push(`profile: ${loaded.target.profileName}, target: ${loaded.target.targetName}${loaded.target.profilesFile ? ` (${loaded.target.profilesFile})` : ' (embedded DuckDB)'}`);
+  lines.push(`adapter: ${loaded.adapter.type}, threads: ${loaded.target.threads}`);
+  const check = await loaded.adapter.check();
+  await loaded.adapter.close().catch(() => undefined);
+  lines.push(`connection: ${check.ok ? 'OK' : 'FAILED'} — ${check.message}`);
+  return { ok: check.ok, lines };
+}
+
+/** `kiln clean`: removes clean-targets, refusing paths outside the project. */
+export function clean(opts: KilnOptions = {}): string[] {
+  const project = loadProject(opts.projectDir ?? '.', {}, opts.targetPath);
+  const removed: string[] = [];
+  for (const t of project.cleanTargets) {
+    const full = resolve(project.projectDir, t);
+    const rel = relative(project.projectDir, full);
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new KilnError('config', `clean-targets entry '${t}' is outside the project (or is the project itself)`, { file: 'dbt_project.yml' });
+    }
+    rmSync(full, { recursive: true, force: true });
+    removed.push(t);
+  }
+  return removed;
+}

@@ -1,0 +1,79 @@
+/** `kiln run`, `test`, `seed`, `build`: execute selected nodes and summarise. */
+import type { Command } from 'commander';
+import { execute, type Command as KilnCommand } from '../../api.js';
+import type { Output } from '../output.js';
+import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';
+import type { NodeResult } from '../../run/results.js';
+import type { GraphNode } from '../../parse/nodes.js';
+
+const descriptions: Record<KilnCommand, string> = {
+  run: 'build the selected models',
+  test: 'run the data tests of the selected nodes',
+  seed: 'load seed CSVs into tables',
+  build: 'seeds, models and tests in DAG order, tests gating what depends on them',
+};
+
+export function registerExecuteCommands(program: Command, output: () => Output, setExit: (code: number) => void): void {
+  for (const name of ['run', 'test', 'seed', 'build'] as const) {
+    const cmd = program.command(name).description(descriptions[name]);
+    addProjectOptions(cmd);
+    addSelectionOptions(cmd);
+    addRunOptions(cmd);
+    cmd.option('--resource-type <type...>', 'only these resource types');
+    cmd.action(async (flags) => {
+      const out = output();
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+        out.warn(`${signal} received: finishing running nodes, starting no new ones (press again to exit now)`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let invocationId = '';
+      try {
+        const result = await execute(name, {
+          ...toKilnOptions(flags, out),
+          signal: controller.signal,
+          onEvent: (event) => out.nodeEvent(event, invocationId),
+        });
+        invocationId = result.invocationId;
+        summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
+        setExit(controller.signal.aborted ? 130 : result.success ? 0 : 1);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+  }
+}
+
+export function summarise(out: Output, results: NodeResult[], elapsed: number, success: boolean, nodes: Map<string, GraphNode>): void {
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const pass = count('success') + count('pass');
+  const warn = count('warn');
+  const error = count('error') + count('fail');
+  const skip = count('skipped') + count('cancelled');
+  if (out.format === 'json') {
+    out.json({ level: 'info', event: 'run_finished', success, elapsed, pass, warn, error, skip, total: results.length });
+    return;
+  }
+  out.info('');
+  out.info(`Finished running ${results.length} node${results.length === 1 ? '' : 's'} in ${elapsed.toFixed(2)}s.`);
+  const problems = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
+  if (problems.length) {
+    out.info('');
+    out.info(error ? out.paint(31, `Completed with ${error} error${error === 1 ? '' : 's'} and ${warn} warning${warn === 1 ? '' : 's'}:`) : out.paint(33, `Completed with ${warn} warning${warn === 1 ? '' : 's'}:`));
+    for (const r of problems) {
+      const node = nodes.get(r.uniqueId);
+      const label = r.status === 'warn' ? 'Warning' : r.status === 'fail' ? 'Failure' : 'Error';
+      out.info('');
+      out.info(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${node ? ` (${node.originalFilePath})` : ''}`);
+      for (const line of r.message.split('\n').slice(0, 8)) out.info(`    ${line}`);
+    }
+  } else if (success) {
+    out.info(out.paint(32, 'Completed successfully'));
+  }
+  out.info('');
+  out.info(`Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip} TOTAL=${results.length}`);
+}

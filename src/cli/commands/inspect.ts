@@ -1,0 +1,47 @@
+/** Commands that read the project without running it: parse, compile, ls. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { compile, ls, parse } from '../../api.js';
+import type { Output } from '../output.js';
+import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
+
+export function registerInspectCommands(program: Command, output: () => Output): void {
+  addProjectOptions(program.command('parse').description('parse the project and write target/manifest.json (no warehouse needed)')).action(async (flags) => {
+    const out = output();
+    const started = Date.now();
+    const p = await parse(toKilnOptions(flags, out));
+    const m = p.parsed.manifest;
+    const count = (t: string) => [...m.nodes.values()].filter((n) => n.resourceType === t).length;
+    out.info(`Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} tests, ${m.sources.size} sources, ${m.macros.size} macros in ${((Date.now() - started) / 1000).toFixed(2)}s; wrote target/manifest.json`);
+  });
+
+  const compileCmd = addSelectionOptions(addProjectOptions(program.command('compile').description('render the selected nodes to SQL in target/compiled/ (no warehouse needed)')));
+  compileCmd.option('--inline <sql>', 'compile this SQL instead of project nodes').action(async (flags) => {
+    const out = output();
+    const result = await compile(toKilnOptions(flags, out));
+    if (flags.select?.length === 1 && result.compiled.size <= 2) {
+      for (const [, sql] of result.compiled) out.data(sql);
+    } else out.info(`Compiled ${result.compiled.size} nodes into ${result.project.parsed.project.targetPath}/compiled`, true);
+  });
+
+  const lsCmd = addSelectionOptions(addProjectOptions(program.command('ls').alias('list').description('print the selected nodes, one per line')));
+  lsCmd
+    .addOption(new Option('--output <format>', 'what to print per node').choices(['selector', 'name', 'path', 'json']).default('selector'))
+    .option('--resource-type <type...>', 'only these resource types (model, seed, test, source, analysis)')
+    .option('--output-keys <keys...>', 'keys of each node for --output json')
+    .action(async (flags) => {
+      const out = output();
+      const { ids, project } = await ls(toKilnOptions(flags, out));
+      const m = project.parsed.manifest;
+      for (const id of ids) {
+        const n = m.nodes.get(id) ?? m.sources.get(id)!;
+        if (flags.output === 'name') out.data(n.name);
+        else if (flags.output === 'path') out.data(n.originalFilePath);
+        else if (flags.output === 'json') {
+          const full = ((project.manifest.nodes as Record<string, Record<string, unknown>>)[id] ?? (project.manifest.sources as Record<string, Record<string, unknown>>)[id])!;
+          const keys: string[] | undefined = flags.outputKeys;
+          out.data(JSON.stringify(keys ? Object.fromEntries(keys.map((k) => [k, full[k]])) : { name: n.name, resource_type: n.resourceType, unique_id: id, package_name: n.packageName, original_file_path: n.originalFilePath, config: n.config, tags: n.tags }));
+        } else out.data(n.resourceType === 'source' ? `source:${n.fqn.join('.')}` : n.fqn.join('.'));
+      }
+    });
+}

@@ -1,0 +1,30 @@
+/** Commands about the project itself: init, debug, clean. */
+import type { Command } from 'commander';
+import { clean, debug } from '../../api.js';
+import { scaffoldProject } from '../../init/scaffold.js';
+import type { Output } from '../output.js';
+import { addProjectOptions, toKilnOptions } from '../options.js';
+
+export function registerProjectCommands(program: Command, output: () => Output, setExit: (code: number) => void): void {
+  program
+    .command('init <name>')
+    .description('create a new project folder that runs as it is on the embedded DuckDB')
+    .action((name: string) => {
+      const out = output();
+      const dir = scaffoldProject(name);
+      out.info(`Created project '${name}' in ${dir}. Next: cd ${name} && kiln build`);
+    });
+
+  addProjectOptions(program.command('debug').description('check the project, the profile and the warehouse connection')).action(async (flags) => {
+    const out = output();
+    const result = await debug(toKilnOptions(flags, out));
+    for (const line of result.lines) out.info(line);
+    out.info(result.ok ? 'All checks passed!' : 'Connection check failed.');
+    setExit(result.ok ? 0 : 1);
+  });
+
+  addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets')).action((flags) => {
+    const out = output();
+    for (const t of clean(toKilnOptions(flags, out))) out.info(`Cleaned ${t}/`);
+  });
+}

@@ -1,0 +1,57 @@
+/** The kiln command line: a thin layer over the API in src/api.ts. */
+import { Command, CommanderError } from 'commander';
+import { KilnError } from '../errors.js';
+import { kilnVersion } from '../version.js';
+import { Output, type LogFormat } from './output.js';
+import { registerExecuteCommands } from './commands/execute.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerProjectCommands } from './commands/project.js';
+
+export async function main(argv: string[]): Promise<void> {
+  let exitCode = 0;
+  const program = new Command('kiln');
+  program
+    .version(kilnVersion, '-v, --version')
+    .description('Compile, run and test dbt-format analytics projects.')
+    .option('--debug', 'show stack traces of errors')
+    .option('--log-format <format>', 'text (default) or json lines', 'text')
+    .option('--no-color', 'no colour even on a terminal')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run `kiln --help` for the commands and flags)');
+  const output = (): Output => {
+    const opts = program.opts<{ logFormat: LogFormat; color: boolean }>();
+    if (opts.color === false) process.env.NO_COLOR = '1';
+    return new Output(opts.logFormat === 'json' ? 'json' : 'text');
+  };
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  registerExecuteCommands(program, output, setExit);
+  registerInspectCommands(program, output);
+  registerProjectCommands(program, output, setExit);
+  for (const c of program.commands) c.exitOverride();
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    exitCode = handleError(e, program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug'), output);
+  }
+  process.exitCode = exitCode;
+}
+
+function handleError(e: unknown, debug: boolean, output: () => Output): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 2;
+  }
+  const out = output();
+  if (e instanceof KilnError) {
+    out.error(e.format());
+    if (debug && e.stack) process.stderr.write(e.stack + '\n');
+    return e.isInputError ? 2 : 1;
+  }
+  out.error(`unexpected failure: ${(e as Error)?.message ?? String(e)}${debug ? '' : ' (run with --debug for details)'}`);
+  if (debug && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
+  return 1;
+}

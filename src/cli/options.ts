@@ -1,0 +1,61 @@
+/** Flags shared by commands, spelled as dbt spells them, turned into KilnOptions. */
+import { Command, Option } from 'commander';
+import type { KilnOptions } from '../api.js';
+import { KilnError } from '../errors.js';
+import type { Output } from './output.js';
+
+export interface GlobalFlags {
+  debug?: boolean;
+  logFormat?: 'text' | 'json';
+}
+
+export function addProjectOptions(cmd: Command): Command {
+  return cmd
+    .option('--project-dir <dir>', 'the folder holding dbt_project.yml', '.')
+    .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
+    .option('--profile <name>', 'the profile to use (default: dbt_project.yml profile)')
+    .option('-t, --target <name>', 'the target of the profile to use')
+    .option('--vars <yaml>', "variables as YAML, e.g. '{start: 2024-01-01}'")
+    .option('--target-path <dir>', 'where artifacts go (default: target-path of dbt_project.yml)');
+}
+
+export function addSelectionOptions(cmd: Command): Command {
+  return cmd
+    .option('-s, --select <selector...>', 'nodes to include (dbt selection syntax)')
+    .option('-m, --models <selector...>', 'alias of --select')
+    .option('--exclude <selector...>', 'nodes to leave out')
+    .addOption(new Option('--indirect-selection <mode>', 'which tests of selected nodes come along').choices(['eager', 'cautious', 'buildable', 'empty']));
+}
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--threads <n>', 'how many nodes run at once', parseThreads)
+    .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
+    .option('-x, --fail-fast', 'stop starting nodes after the first failure');
+}
+
+function parseThreads(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new KilnError('config', `--threads must be a whole number of at least 1, got '${v}'`);
+  return n;
+}
+
+export function toKilnOptions(flags: Record<string, any>, output: Output): KilnOptions {
+  const select = [...(flags.select ?? []), ...(flags.models ?? [])];
+  return {
+    projectDir: flags.projectDir,
+    profilesDir: flags.profilesDir,
+    profile: flags.profile,
+    target: flags.target,
+    vars: flags.vars,
+    threads: flags.threads,
+    select: select.length ? select : undefined,
+    exclude: flags.exclude,
+    resourceTypes: flags.resourceType,
+    indirectSelection: flags.indirectSelection,
+    fullRefresh: flags.fullRefresh,
+    failFast: flags.failFast,
+    targetPath: flags.targetPath,
+    onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),
+  };
+}

@@ -1,0 +1,85 @@
+/** Everything the CLI prints: plain lines for people, JSON lines for machines. */
+import type { NodeEvent, NodeResult } from '../run/results.js';
+import type { GraphNode } from '../parse/nodes.js';
+
+export type LogFormat = 'text' | 'json';
+
+export class Output {
+  readonly color: boolean;
+
+  constructor(
+    readonly format: LogFormat,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly err: NodeJS.WritableStream = process.stderr,
+  ) {
+    this.color = format === 'text' && Boolean((out as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  }
+
+  paint(code: number, text: string): string {
+    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+
+  /** A line for a person (stderr for notices keeps stdout clean for `ls`). */
+  info(message: string, toStderr = false): void {
+    if (this.format === 'json') this.json({ level: 'info', msg: message });
+    else (toStderr ? this.err : this.out).write(message + '\n');
+  }
+
+  warn(message: string): void {
+    if (this.format === 'json') this.json({ level: 'warn', msg: message });
+    else this.err.write(this.paint(33, `warning: ${message}`) + '\n');
+  }
+
+  error(message: string): void {
+    if (this.format === 'json') this.json({ level: 'error', msg: message });
+    else this.err.write(this.paint(31, `error: ${message}`) + '\n');
+  }
+
+  /** Data for scripts (`kiln ls`): always plain stdout. */
+  data(line: string): void {
+    this.out.write(line + '\n');
+  }
+
+  json(record: Record<string, unknown>): void {
+    this.out.write(JSON.stringify({ ts: new Date().toISOString(), ...record }) + '\n');
+  }
+
+  nodeEvent(event: NodeEvent, invocationId: string): void {
+    const node = event.node;
+    if (this.format === 'json') {
+      const base = { level: 'info', event: event.type === 'started' ? 'node_started' : 'node_finished', invocation_id: invocationId, node_id: event.uniqueId, index: event.index, total: event.total };
+      if (event.type === 'started') this.json({ ...base, thread: event.threadId });
+      else this.json({ ...base, thread: event.result.threadId, status: event.result.status, execution_time: event.result.executionTime, failures: event.result.failures, message: event.result.message });
+      return;
+    }
+    if (event.type !== 'finished') return;
+    this.out.write(this.nodeLine(event.result, node, event.index, event.total) + '\n');
+  }
+
+  private nodeLine(r: NodeResult, node: GraphNode | undefined, index: number, total: number): string {
+    const labels: Record<string, [string, number]> = {
+      success: ['OK', 32],
+      pass: ['PASS', 32],
+      warn: ['WARN', 33],
+      fail: ['FAIL', 31],
+      error: ['ERROR', 31],
+      skipped: ['SKIP', 33],
+      cancelled: ['CANCEL', 33],
+    };
+    const [label, code] = labels[r.status] ?? [r.status.toUpperCase(), 0];
+    const kind = node ? (node.resourceType === 'model' ? `${String(node.config.materialized)} model` : node.resourceType) : 'node';
+    const name = node ? (node.resourceType === 'test' ? node.name : `${node.schema}.${node.alias}`) : r.uniqueId;
+    const what = `${kind} ${name}`;
+    const width = String(total).length;
+    const head = `${String(index).padStart(width)} of ${total} ${this.paint(code, label.padEnd(5))} ${what} `;
+    const detail = r.status === 'skipped' ? '[SKIP]' : `[${r.status === 'error' ? 'ERROR' : shortMessage(r)} in ${r.executionTime.toFixed(2)}s]`;
+    const dots = '.'.repeat(Math.max(3, 78 - head.length - detail.length));
+    return `${head}${dots} ${detail}`;
+  }
+}
+
+function shortMessage(r: NodeResult): string {
+  if (r.status === 'pass') return 'PASS';
+  if (r.status === 'fail' || r.status === 'warn') return `${r.status.toUpperCase()} ${r.failures ?? 0}`;
+  return r.message.split('\n')[0]!;
+}

@@ -1,0 +1,212 @@
+/**
+ * Rendering nodes into warehouse SQL: refs become relations, ephemeral parents become CTEs,
+ * generic tests call their `{% test %}` macro. No connection is opened here.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { KilnError } from '../errors.js';
+import type { ParsedProject } from '../parse/index.js';
+import type { GraphNode, TestNode } from '../parse/nodes.js';
+import type { Relation } from '../adapters/relation.js';
+import type { Scope } from '../template/engine.js';
+import { configObject, varFunction } from '../template/context.js';
+import { analyseSimpleTemplate } from '../parse/simple-template.js';
+import { pythonStr } from '../template/python-values.js';
+import { cteName, injectCtes } from './ephemeral.js';
+
+export interface CompiledNode {
+  uniqueId: string;
+  /** The node's SQL with ephemeral CTEs injected: what runs. */
+  compiledCode: string;
+  /** Ephemeral models this node inlines, dependencies first. */
+  ephemerals: string[];
+}
+
+export class Compiler {
+  private readonly bodies = new Map<string, string>();
+  private readonly compiled = new Map<string, CompiledNode>();
+
+  constructor(private readonly parsed: ParsedProject) {}
+
+  /** The relation a ref/source to `id` renders as. */
+  relationOf(id: string): Relation {
+    const { manifest, adapter } = this.parsed;
+    const node = manifest.nodes.get(id);
+    if (node) {
+      if (node.config.materialized === 'ephemeral') return adapter.relation(undefined, undefined, cteName(node.name), 'cte');
+      return adapter.relation(node.database, node.schema, node.alias, node.config.materialized === 'view' ? 'view' : 'table');
+    }
+    const src = manifest.sources.get(id);
+    if (!src) throw new KilnError('internal', `unknown node ${id}`);
+    return adapter.relation(src.database, src.schema, src.identifier);
+  }
+
+  compile(id: string): CompiledNode {
+    const done = this.compiled.get(id);
+    if (done) return done;
+    const node = this.parsed.manifest.nodes.get(id);
+    if (!node) throw new KilnError('internal', `unknown node ${id}`);
+    const body = this.body(node);
+    const ephemerals = this.ephemeralAncestors(node);
+    const compiledCode = injectCtes(
+      body,
+      ephemerals.map((e) => ({ name: cteName(this.parsed.manifest.nodes.get(e)!.name), sql: this.body(this.parsed.manifest.nodes.get(e)!) })),
+    );
+    const result = { uniqueId: id, compiledCode, ephemerals };
+    this.compiled.set(id, result);
+    return result;
+  }
+
+  /** Ephemeral ancestors reachable through ephemerals only, dependencies first. */
+  private ephemeralAncestors(node: GraphNode): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const visit = (n: GraphNode) => {
+      for (const dep of n.dependsOn.nodes) {
+        const d = this.parsed.manifest.nodes.get(dep);
+        if (!d || d.config.materialized !== 'ephemeral' || seen.has(dep)) continue;
+        seen.add(dep);
+        visit(d);
+        out.push(dep);
+      }
+    };
+    visit(node);
+    return out;
+  }
+
+  /** The node's own rendered SQL, without CTEs. */
+  private body(node: GraphNode): string {
+    const cached = this.bodies.get(node.uniqueId);
+    if (cached !== undefined) return cached;
+    const test = node as TestNode;
+    const sql = test.testMetadata ? this.renderGenericTest(test) : this.renderSql(node);
+    this.bodies.set(node.uniqueId, sql);
+    return sql;
+  }
+
+  private resolveRef(node: GraphNode, name: string, pkg?: string): Relation {
+    const { manifest } = this.parsed;
+    const id = node.dependsOn.nodes.find((d) => {
+      const n = manifest.nodes.get(d);
+      return n !== undefined && n.name === name && (pkg === undefined || n.packageName === pkg);
+    });
+    if (!id) throw new KilnError('graph', `ref('${name}') in ${node.originalFilePath} was not recorded while parsing`, { file: node.originalFilePath, hint: 'a ref inside a branch that parsing did not take needs `-- depends_on: {{ ref(...) }}` at the top of the file' });
+    return this.relationOf(id);
+  }
+
+  private resolveSource(node: GraphNode, src: string, table: string): Relation {
+    const id = node.dependsOn.nodes.find((d) => {
+      const s = this.parsed.manifest.sources.get(d);
+      return s !== undefined && s.sourceName === src && s.name === table;
+    });
+    if (!id) throw new KilnError('graph', `source('${src}', '${table}') in ${node.originalFilePath} was not recorded while parsing`, { file: node.originalFilePath });
+    return this.relationOf(id);
+  }
+
+  nodeScope(node: GraphNode): Scope {
+    const { info } = this.parsed;
+    return {
+      ref: (...args: unknown[]) => {
+        const strs = args.filter((a): a is string => typeof a === 'string');
+        return strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!);
+      },
+      source: (src: string, table: string) => this.resolveSource(node, src, table),
+      config: configObject(() => undefined, () => node.config, node.originalFilePath),
+      var: varFunction(info, { file: node.originalFilePath, node: node.uniqueId }),
+      this: this.relationOf(node.uniqueId),
+      is_incremental: () => false,
+      execute: true,
+      model: modelDict(node),
+    };
+  }
+
+  private renderSql(node: GraphNode): string {
+    const template = this.parsed.templates.get(node.uniqueId);
+    if (!template) throw new KilnError('internal', `no template for ${node.uniqueId}`);
+    if (template.kind === 'jinja') return this.parsed.engine.render(template.template, this.nodeScope(node), node.originalFilePath);
+    let out = '';
+    const varFn = varFunction(this.parsed.info, { file: node.originalFilePath, node: node.uniqueId });
+    for (const part of template.parts) {
+      if (typeof part === 'string') out += part;
+      else if (part.fn === 'ref') {
+        const strs = part.args as string[];
+        out += (strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!)).render();
+      } else if (part.fn === 'source') out += this.resolveSource(node, part.args[0] as string, part.args[1] as string).render();
+      else if (part.fn === 'var') out += pythonStr(varFn(part.args[0] as string, part.args[1]));
+    }
+    return out;
+  }
+
+  private renderGenericTest(test: TestNode): string {
+    const meta = test.testMetadata!;
+    const macro = meta.namespace ? `${meta.namespace}.test_${meta.name}` : `test_${meta.name}`;
+    const where = test.declaredAt ?? { file: test.originalFilePath };
+    if (!this.parsed.engine.hasMacro(macro)) {
+      throw new KilnError('template', `generic test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}' is not defined`, {
+        file: where.file,
+        line: where.line,
+        hint: `define it with {% test ${meta.name}(model, column_name) %} ... {% endtest %} in macros/ or tests/generic/`,
+      });
+    }
+    const scope = this.nodeScope(test);
+    const attached = test.dependsOn.nodes[0] !== undefined ? this.relationOf(test.dependsOn.nodes[0]) : undefined;
+    const wherePredicate = test.config.where;
+    const model = wherePredicate ? `(select * from ${attached?.render()} where ${String(wherePredicate)}) dbt_subquery` : attached;
+    const kwargs: Record<string, unknown> = { model };
+    for (const [k, v] of Object.entries(meta.kwargs)) kwargs[k] = this.renderArg(test, v, scope);
+    try {
+      const sql = this.parsed.engine.callMacro(macro, [{ ...kwargs, __keywords: true }], scope);
+      return String(sql);
+    } catch (e) {
+      if (e instanceof KilnError) throw new KilnError(e.kind, `in test '${test.name}': ${e.message}`, { file: where.file, line: where.line, hint: e.hint });
+      throw e;
+    }
+  }
+
+  private renderArg(test: TestNode, value: unknown, scope: Scope): unknown {
+    if (typeof value !== 'string') return value;
+    if (/^\s*(ref|source)\s*\(/.test(value)) {
+      const parts = analyseSimpleTemplate(`{{ ${value} }}`);
+      const call = parts?.find((p) => typeof p !== 'string');
+      if (call && typeof call !== 'string') {
+        const strs = call.args as string[];
+        if (call.fn === 'ref') return strs.length >= 2 ? this.resolveRef(test, strs[1]!, strs[0]) : this.resolveRef(test, strs[0]!);
+        if (call.fn === 'source') return this.resolveSource(test, strs[0]!, strs[1]!);
+      }
+    }
+    if (value.includes('{{')) return this.parsed.engine.render(this.parsed.engine.compile(value, test.originalFilePath), scope, test.originalFilePath);
+    return value;
+  }
+
+  /** Writes target/compiled/<package>/<path> for a compiled node. */
+  writeCompiled(id: string): string {
+    const node = this.parsed.manifest.nodes.get(id)!;
+    const compiled = this.compile(id);
+    const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.name + '.sql') : node.originalFilePath;
+    const file = join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, compiled.compiledCode);
+    return file;
+  }
+}
+
+export function modelDict(node: GraphNode): Record<string, unknown> {
+  return {
+    name: node.name,
+    unique_id: node.uniqueId,
+    resource_type: node.resourceType,
+    package_name: node.packageName,
+    original_file_path: node.originalFilePath,
+    path: node.path,
+    fqn: node.fqn,
+    config: node.config,
+    tags: node.tags,
+    meta: node.meta,
+    description: node.description,
+    columns: node.columns,
+    schema: node.schema,
+    database: node.database,
+    alias: node.alias,
+    raw_code: node.rawCode,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Manifest → DAG: refs and sources become edges (parent → child). A ref to nothing, or a
+ * cycle, is bad input that names the files involved.
+ */
+import { Graph, alg } from '@dagrejs/graphlib';
+import { KilnError } from '../errors.js';
+import type { GraphNode, Manifest, TestNode } from '../parse/nodes.js';
+
+
+export interface Dag {
+  graph: Graph;
+  /** Every node id (nodes and sources) in a topological order. */
+  order: string[];
+  parents(id: string): string[];
+  children(id: string): string[];
+}
+
+const refable = new Set(['model', 'seed', 'snapshot']);
+
+export function resolveDependencies(manifest: Manifest): void {
+  const byName = new Map<string, GraphNode>();
+  for (const n of manifest.nodes.values()) if (refable.has(n.resourceType)) byName.set(`${n.packageName}.${n.name}`, n);
+  const refTarget = (node: GraphNode, name: string, pkg?: string): string => {
+    const hit = byName.get(`${pkg ?? node.packageName}.${name}`) ?? (pkg ? undefined : [...byName.values()].find((n) => n.name === name));
+    if (!hit) {
+      const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
+      throw new KilnError('graph', `${describe(node)} depends on '${pkg ? `${pkg}.` : ''}${name}', which was not found`, {
+        file: where.file,
+        line: (where as { line?: number }).line,
+        hint: suggest(name, [...byName.values()].map((n) => n.name)),
+      });
+    }
+    return hit.uniqueId;
+  };
+  const sourceIds = new Map([...manifest.sources.values()].map((s) => [`${s.sourceName}.${s.name}`, s.uniqueId]));
+  for (const node of manifest.nodes.values()) {
+    const deps = new Set<string>();
+    for (const r of node.refs) deps.add(refTarget(node, r.name, r.package));
+    for (const [src, table] of node.sources) {
+      const id = sourceIds.get(`${src}.${table}`);
+      if (!id) {
+        const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
+        throw new KilnError('graph', `${describe(node)} reads source('${src}', '${table}'), which is not defined`, {
+          file: where.file,
+          line: (where as { line?: number }).line,
+          hint: `declare it under sources: in a properties .yml (name: ${src}, tables: [{name: ${table}}])`,
+        });
+      }
+      deps.add(id);
+    }
+    node.dependsOn.nodes = [...deps];
+  }
+}
+
+/**
+ * A source that names a relation the project itself builds (a seed loaded as a source,
+ * say) depends on that node, so its tests and readers wait for it.
+ */
+function sourceBuilders(manifest: Manifest): Array<[string, string]> {
+  const key = (db: string | undefined, schema: string, name: string) => `${db ?? ''}.${schema}.${name}`.toLowerCase();
+  const built = new Map<string, string>();
+  for (const n of manifest.nodes.values()) if (refable.has(n.resourceType) && n.config.materialized !== 'ephemeral') built.set(key(n.database, n.schema, n.alias), n.uniqueId);
+  const edges: Array<[string, string]> = [];
+  for (const s of manifest.sources.values()) {
+    const builder = built.get(key(s.database, s.schema, s.identifier));
+    if (builder) edges.push([builder, s.uniqueId]);
+  }
+  return edges;
+}
+
+export function buildDag(manifest: Manifest): Dag {
+  resolveDependencies(manifest);
+  const graph = new Graph({ directed: true });
+  for (const id of manifest.sources.keys()) graph.setNode(id);
+  for (const id of manifest.nodes.keys()) graph.setNode(id);
+  for (const node of manifest.nodes.values()) for (const dep of node.dependsOn.nodes) graph.setEdge(dep, node.uniqueId);
+  for (const [builder, source] of sourceBuilders(manifest)) graph.setEdge(builder, source);
+  const order = topologicalOrder(graph, manifest);
+  return {
+    graph,
+    order,
+    parents: (id) => (graph.predecessors(id) as string[] | undefined) ?? [],
+    children: (id) => (graph.successors(id) as string[] | undefined) ?? [],
+  };
+}
+
+/** Kahn's algorithm, stable in manifest order; leftovers mean a cycle, reported in order. */
+function topologicalOrder(graph: Graph, manifest: Manifest): string[] {
+  const indegree = new Map<string, number>();
+  for (const id of graph.nodes()) indegree.set(id, (graph.predecessors(id) as string[]).length);
+  const queue = graph.nodes().filter((id) => indegree.get(id) === 0);
+  const order: string[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    order.push(id);
+    for (const c of graph.successors(id) as string[]) {
+      const d = indegree.get(c)! - 1;
+      indegree.set(c, d);
+      if (d === 0) queue.push(c);
+    }
+  }
+  if (order.length !== graph.nodeCount()) {
+    const cycle = findCycle(graph, new Set(order));
+    const names = cycle.map((id) => manifest.nodes.get(id)?.name ?? id);
+    const first = manifest.nodes.get(cycle[0]!);
+    throw new KilnError('graph', `dependency cycle: ${[...names, names[0]].join(' -> ')}`, {
+      file: first?.originalFilePath,
+      hint: 'a model cannot depend on itself, directly or through others: remove one of these refs',
+    });
+  }
+  return order;
+}
+
+function findCycle(graph: Graph, done: Set<string>): string[] {
+  const cycles = alg.findCycles(graph).filter((c: string[]) => c.every((id) => !done.has(id)));
+  const cycle = (cycles[0] ?? []).slice().reverse();
+  // Start at the alphabetically first node so the message is stable.
+  const start = cycle.indexOf([...cycle].sort()[0]!);
+  return [...cycle.slice(start), ...cycle.slice(0, start)];
+}
+
+function describe(node: GraphNode): string {
+  return `${node.resourceType} '${node.name}'`;
+}
+
+function suggest(name: string, names: string[]): string {
+  const close = names.filter((n) => distance(n, name) <= 2).slice(0, 3);
+  return close.length ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : 'check the name in ref(), or add the model';
+}
+
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return dp[a.length]![b.length]!;
+}

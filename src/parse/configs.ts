@@ -1,0 +1,95 @@
+/**
+ * Node configs: dbt's precedence (the file's `config()` over properties YAML over the most
+ * specific project path), with tags and hooks accumulating and meta merging.
+ */
+import type { NodeConfig } from './nodes.js';
+
+export const knownConfigs = new Set([
+  'materialized', 'enabled', 'tags', 'schema', 'alias', 'database', 'pre_hook', 'post_hook', 'meta', 'persist_docs',
+  'full_refresh', 'column_types', 'quote_columns', 'docs', 'grants', 'contract', 'on_schema_change', 'unique_key',
+  'incremental_strategy', 'incremental_predicates', 'merge_update_columns', 'merge_exclude_columns', 'severity',
+  'error_if', 'warn_if', 'where', 'limit', 'fail_calc', 'store_failures', 'store_failures_as', 'sql_header', 'access',
+  'group', 'event_time', 'batch_size', 'lookback', 'begin', 'concurrent_batches', 'delimiter', 'transient', 'cluster_by',
+  'partition_by', 'labels', 'snowflake_warehouse', 'query_tag', 'copy_grants', 'strategy', 'updated_at', 'check_cols',
+  'target_schema', 'target_database', 'invalidate_hard_deletes', 'hard_deletes', 'dbt_valid_to_current',
+  'snapshot_meta_column_names', 'audit', 'retries', 'retry_backoff', 'on_error', 'concurrency_group', 'indexes',
+  'unlogged', 'require_partition_filter', 'partition_expiration_days', 'loaded_at_field', 'freshness', 'quoting',
+  'identifier', 'quote', 'packages', 'docs', 'kiln', 'file_format', 'location', 'cluster_by', 'options', 'plugins',
+  'external_location', 'format', 'description',
+]);
+
+/** Configs whose value is itself a mapping (so an object under these keys is not a folder). */
+const objectConfigs = new Set(['meta', 'docs', 'persist_docs', 'column_types', 'grants', 'contract', 'quoting', 'freshness', 'labels', 'partition_by', 'snapshot_meta_column_names', 'options']);
+
+export function normaliseConfigKey(key: string): string {
+  const k = key.startsWith('+') ? key.slice(1) : key;
+  if (k === 'pre-hook') return 'pre_hook';
+  if (k === 'post-hook') return 'post_hook';
+  return k;
+}
+
+function asList(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** Normalises a raw config mapping: key spelling, hooks and tags as lists. */
+export function normaliseConfig(raw: Record<string, unknown>): NodeConfig {
+  const out: NodeConfig = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === '__keywords') continue;
+    const k = normaliseConfigKey(key);
+    if (k === 'tags') out.tags = asList(value).map(String);
+    else if (k === 'pre_hook' || k === 'post_hook') out[k] = asList(value).map((h) => (typeof h === 'object' && h !== null ? String((h as { sql?: string }).sql ?? '') : String(h)));
+    else out[k] = value;
+  }
+  return out;
+}
+
+/** Layers `over` on top of `base`: tags and hooks accumulate, meta merges, the rest overrides. */
+export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
+  const out: NodeConfig = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    if (k === 'tags') out.tags = [...new Set([...(base.tags ?? []), ...(v as string[])])];
+    else if (k === 'pre_hook' || k === 'post_hook') out[k] = [...((base[k] as string[] | undefined) ?? []), ...(v as string[])];
+    else if (k === 'meta' || k === 'docs') out[k] = { ...((base[k] as object | undefined) ?? {}), ...(v as object) };
+    else out[k] = v;
+  }
+  return out;
+}
+
+function isConfigKey(key: string, value: unknown): boolean {
+  if (key.startsWith('+')) return true;
+  const k = normaliseConfigKey(key);
+  if (!knownConfigs.has(k)) return false;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return objectConfigs.has(k);
+  return true;
+}
+
+/**
+ * The configs a project tree (`models:`, `seeds:`, `data_tests:` of dbt_project.yml) gives a
+ * node at `fqn` ([package, ...folders, name]), applied from the root down so the most
+ * specific path wins. `warn` hears about config keys kiln does not know.
+ */
+export function configFromTree(tree: Record<string, unknown>, fqn: string[], warn: (key: string) => void): NodeConfig {
+  let config: NodeConfig = {};
+  let level: Record<string, unknown> | undefined = tree;
+  const take = (lvl: Record<string, unknown>) => {
+    const own: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(lvl)) {
+      if (!isConfigKey(k, v)) continue;
+      if (!knownConfigs.has(normaliseConfigKey(k))) warn(normaliseConfigKey(k));
+      own[k] = v;
+    }
+    config = mergeConfig(config, normaliseConfig(own));
+  };
+  take(level);
+  for (const part of fqn) {
+    const next: unknown = level?.[part];
+    if (!next || typeof next !== 'object' || Array.isArray(next)) break;
+    level = next as Record<string, unknown>;
+    take(level);
+  }
+  return config;
+}

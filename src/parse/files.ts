@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+export interface ProjectFile {
+  /** Absolute path. */
+  absolute: string;
+  /** Relative to the project dir, with forward slashes. */
+  projectPath: string;
+  /** Relative to the resource folder it was found under (models/, seeds/, ...). */
+  resourcePath: string;
+  /** The resource folder as configured (e.g. "models"). */
+  root: string;
+  text: string;
+}
+
+const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
+
+/** Every file under the given resource folders whose name ends with one of `extensions`, read once. */
+export function discoverFiles(projectDir: string, roots: string[], extensions: string[]): ProjectFile[] {
+  const out: ProjectFile[] = [];
+  for (const root of roots) {
+    const base = join(projectDir, root);
+    walk(base, (absolute) => {
+      if (!extensions.some((e) => absolute.endsWith(e))) return;
+      out.push({
+        absolute,
+        projectPath: toPosix(relative(projectDir, absolute)),
+        resourcePath: toPosix(relative(base, absolute)),
+        root,
+        text: readFileSync(absolute, 'utf8'),
+      });
+    });
+  }
+  return out.sort((a, b) => (a.projectPath < b.projectPath ? -1 : a.projectPath > b.projectPath ? 1 : 0));
+}
+
+function walk(dir: string, visit: (file: string) => void): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const full = join(dir, e.name);
+    if (e.isDirectory()) walk(full, visit);
+    else if (e.isFile()) visit(full);
+    else if (e.isSymbolicLink()) {
+      const st = statSync(full, { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(full, visit);
+      else if (st?.isFile()) visit(full);
+    }
+  }
+}

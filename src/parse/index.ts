@@ -1,0 +1,323 @@
+/**
+ * project dir → Manifest. Reads every file once, renders only what cannot be read simply,
+ * and never opens a warehouse connection.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+import type { ProjectConfig } from '../config/project.js';
+import type { TargetConfig } from '../config/profiles.js';
+import type { Adapter } from '../adapters/types.js';
+import { secretKeys } from '../adapters/factory.js';
+import { TemplateEngine, type Scope } from '../template/engine.js';
+import { invocationScope, varFunction, type InvocationInfo } from '../template/context.js';
+import { discoverFiles, type ProjectFile } from './files.js';
+import { parseSql, type ParsedTemplate } from './sql-nodes.js';
+import { configFromTree, mergeConfig } from './configs.js';
+import { readProperties } from './properties.js';
+import { readDocBlocks } from './docs-blocks.js';
+import type { GraphNode, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
+
+export interface ParsedProject {
+  project: ProjectConfig;
+  target: TargetConfig;
+  adapter: Adapter;
+  manifest: Manifest;
+  /** Each SQL node's template, kept from parsing so compiling reads no file twice. */
+  templates: Map<string, ParsedTemplate>;
+  engine: TemplateEngine;
+  info: InvocationInfo;
+}
+
+export interface ParseInput {
+  project: ProjectConfig;
+  target: TargetConfig;
+  adapter: Adapter;
+  cliVars: Record<string, unknown>;
+  invocationId: string;
+  flags: Record<string, unknown>;
+  log: (message: string) => void;
+}
+
+export const builtinTemplatesDir = fileURLToPath(new URL('../../../templates/', import.meta.url));
+
+export function parseProject(input: ParseInput): ParsedProject {
+  const { project, target, adapter } = input;
+  const pkg = project.name;
+  const warnings: string[] = [];
+  const warned = new Set<string>();
+  const warnOnce = (msg: string) => {
+    if (!warned.has(msg)) {
+      warned.add(msg);
+      warnings.push(msg);
+    }
+  };
+  const info: InvocationInfo = {
+    projectName: pkg,
+    adapterType: adapter.type,
+    target: targetContext(target, adapter),
+    vars: varLookup(project, input.cliVars),
+    invocationId: input.invocationId,
+    runStartedAt: new Date(),
+    flags: input.flags,
+    log: input.log,
+    quoteIdentifier: (n) => adapter.quoteIdentifier(n),
+  };
+  const engine = new TemplateEngine();
+  const base = invocationScope(info, engine);
+  for (const [k, v] of Object.entries(base)) engine.env.addGlobal(k, v);
+
+  const macros = new Map<string, MacroNode>();
+  const registerMacros = (files: ProjectFile[], packageName: string) => {
+    for (const f of files) {
+      for (const m of engine.registerMacroFile(f.text, f.projectPath, packageName)) {
+        macros.set(`macro.${packageName}.${m.name}`, { uniqueId: `macro.${packageName}.${m.name}`, name: m.name, packageName, path: f.resourcePath, originalFilePath: f.projectPath, macroSql: m.source, line: m.line });
+      }
+    }
+  };
+  registerMacros(builtinMacroFiles(), 'kiln');
+  registerMacros(discoverFiles(project.projectDir, project.macroPaths, ['.sql']), pkg);
+  const testFiles = discoverFiles(project.projectDir, project.testPaths, ['.sql']);
+  registerMacros(testFiles.filter((f) => f.resourcePath.startsWith('generic/')), pkg);
+
+  const nodes = new Map<string, GraphNode>();
+  const templates = new Map<string, ParsedTemplate>();
+  const fileConfigs = new Map<string, NodeConfig>();
+  const byName = new Map<string, GraphNode>();
+  const placeholder = (name: string) => adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name);
+
+  const addSqlNode = (f: ProjectFile, resourceType: ResourceType) => {
+    const name = f.resourcePath.replace(/\.sql$/, '').split('/').pop()!;
+    const uniqueId = `${resourceType}.${pkg}.${name}`;
+    const folders = f.resourcePath.split('/').slice(0, -1);
+    if (resourceType !== 'test') {
+      const clash = byName.get(`${resourceType === 'analysis' ? 'analysis' : 'node'}:${name}`);
+      if (clash) {
+        throw new KilnError('graph', `two ${resourceType}s are named '${name}': ${clash.originalFilePath} and ${f.projectPath}`, {
+          file: f.projectPath,
+          hint: 'node names must be unique within a project: rename one of the files',
+        });
+      }
+    }
+    const scope: Scope = {
+      var: varFunction(info, { file: f.projectPath, node: uniqueId }),
+      this: placeholder(name),
+      is_incremental: () => false,
+      execute: false,
+      model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: pkg, original_file_path: f.projectPath },
+    };
+    const parsed = parseSql(engine, f.text, f.projectPath, { scope, placeholder });
+    const node: GraphNode = {
+      uniqueId,
+      resourceType,
+      name,
+      packageName: pkg,
+      path: f.resourcePath,
+      originalFilePath: f.projectPath,
+      fqn: resourceType === 'test' ? [pkg, ...folders, name] : [pkg, ...folders, name],
+      description: '',
+      config: {},
+      tags: [],
+      meta: {},
+      columns: {},
+      refs: parsed.refs,
+      sources: parsed.sources,
+      dependsOn: { nodes: [], macros: [] },
+      rawCode: f.text,
+      language: 'sql',
+      schema: '',
+      alias: name,
+      checksum: sha256(f.text),
+    };
+    nodes.set(uniqueId, node);
+    templates.set(uniqueId, parsed.template);
+    fileConfigs.set(uniqueId, parsed.config);
+    if (resourceType !== 'test') byName.set(`${resourceType === 'analysis' ? 'analysis' : 'node'}:${name}`, node);
+  };
+
+  for (const f of discoverFiles(project.projectDir, project.modelPaths, ['.sql'])) addSqlNode(f, 'model');
+  for (const f of discoverFiles(project.projectDir, project.analysisPaths, ['.sql'])) addSqlNode(f, 'analysis');
+  for (const f of testFiles) if (!f.resourcePath.startsWith('generic/')) addSqlNode(f, 'test');
+  for (const f of discoverFiles(project.projectDir, project.seedPaths, ['.csv'])) {
+    const name = f.resourcePath.replace(/\.csv$/, '').split('/').pop()!;
+    const clash = byName.get(`node:${name}`);
+    if (clash) throw new KilnError('graph', `a seed and a ${clash.resourceType} are both named '${name}': ${clash.originalFilePath} and ${f.projectPath}`, { file: f.projectPath });
+    const node: GraphNode = {
+      uniqueId: `seed.${pkg}.${name}`,
+      resourceType: 'seed',
+      name,
+      packageName: pkg,
+      path: f.resourcePath,
+      originalFilePath: f.projectPath,
+      fqn: [pkg, ...f.resourcePath.split('/').slice(0, -1), name],
+      description: '',
+      config: {},
+      tags: [],
+      meta: {},
+      columns: {},
+      refs: [],
+      sources: [],
+      dependsOn: { nodes: [], macros: [] },
+      rawCode: '',
+      language: 'sql',
+      schema: '',
+      alias: name,
+      checksum: sha256(f.text),
+    };
+    nodes.set(node.uniqueId, node);
+    byName.set(`node:${name}`, node);
+  }
+
+  const propertyFiles = discoverFiles(
+    project.projectDir,
+    [...new Set([...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths, ...project.analysisPaths, ...project.testPaths])],
+    ['.yml', '.yaml'],
+  );
+  const valueScope = { ...base, var: varFunction(info, { file: 'properties', node: 'properties' }) };
+  const props = readProperties(propertyFiles, {
+    packageName: pkg,
+    findNode: (type, name) => {
+      const n = byName.get(`${type === 'analysis' ? 'analysis' : 'node'}:${name}`);
+      return n && n.resourceType === type ? n : undefined;
+    },
+    renderValue: (value, file) => {
+      if (!value.includes('{{')) return value;
+      return engine.render(engine.compile(value, file), valueScope, file);
+    },
+    defaultDatabase: adapter.defaultDatabase,
+    warn: warnOnce,
+  });
+  for (const t of props.tests) {
+    if (nodes.has(t.uniqueId)) {
+      throw new KilnError('yaml', `test '${t.name}' is defined twice`, { file: t.declaredAt?.file, line: t.declaredAt?.line, hint: 'give one of them a distinct `name:`' });
+    }
+    nodes.set(t.uniqueId, t);
+  }
+
+  // Final configs: project tree < properties YAML < config() in the file.
+  const warnConfig = (key: string) => warnOnce(`unknown config '${key}' in dbt_project.yml is kept but kiln does not use it`);
+  for (const node of [...nodes.values()]) {
+    const tree = node.resourceType === 'seed' ? project.seeds : node.resourceType === 'test' ? project.dataTests : node.resourceType === 'snapshot' ? project.snapshots : project.models;
+    const defaults: NodeConfig = defaultConfig(node.resourceType);
+    let config = mergeConfig(defaults, configFromTree(tree, node.fqn, warnConfig));
+    config = mergeConfig(config, props.yamlConfigs.get(node.uniqueId) ?? {});
+    config = mergeConfig(config, fileConfigs.get(node.uniqueId) ?? (node as TestNode).testMetadata ? (node.config ?? {}) : {});
+    if (node.resourceType === 'test' && (node as TestNode).testMetadata) config = mergeConfig(config, node.config);
+    node.config = config;
+    node.tags = [...new Set([...(config.tags ?? []), ...node.tags])];
+    node.config.tags = node.tags;
+    node.meta = { ...(config.meta ?? {}), ...node.meta };
+    if (config.enabled === false) {
+      nodes.delete(node.uniqueId);
+      templates.delete(node.uniqueId);
+      continue;
+    }
+    nameRelation(node, engine, adapter, target);
+  }
+
+  const docs = new Map();
+  const docRoots = project.docsPaths.length ? project.docsPaths : [...project.modelPaths, ...project.seedPaths, ...project.testPaths, ...project.macroPaths];
+  for (const f of discoverFiles(project.projectDir, docRoots, ['.md'])) for (const d of readDocBlocks(f, pkg)) docs.set(d.uniqueId, d);
+  resolveDocs(nodes, props.sources, docs, engine, base);
+
+  return {
+    project,
+    target,
+    adapter,
+    manifest: { projectName: pkg, nodes, sources: new Map(props.sources.map((s) => [s.uniqueId, s])), macros, docs, warnings },
+    templates,
+    engine,
+    info,
+  };
+}
+
+function defaultConfig(type: ResourceType): NodeConfig {
+  switch (type) {
+    case 'model':
+      return { enabled: true, materialized: 'view', tags: [], meta: {}, pre_hook: [], post_hook: [] };
+    case 'seed':
+      return { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: undefined };
+    case 'test':
+      return { enabled: true, materialized: 'test', severity: 'ERROR', error_if: '!= 0', warn_if: '!= 0', fail_calc: 'count(*)', tags: [], meta: {} };
+    default:
+      return { enabled: true, tags: [], meta: {} };
+  }
+}
+
+/** database, schema and alias as dbt's generate_*_name macros give them (project overrides win). */
+function nameRelation(node: GraphNode, engine: TemplateEngine, adapter: Adapter, target: TargetConfig): void {
+  const custom = (key: 'schema' | 'alias' | 'database') => {
+    const v = node.config[key];
+    return v === undefined || v === null || v === '' ? null : String(v);
+  };
+  const nodeDict = { name: node.name, resource_type: node.resourceType, unique_id: node.uniqueId, config: node.config, fqn: node.fqn, package_name: node.packageName };
+  const call = (macro: string, arg: string | null, fallback: () => string | undefined): string | undefined => {
+    const info = engine.macros.get(macro);
+    if (!info || info.packageName === 'kiln') return fallback();
+    return String(engine.callMacro(macro, [arg, nodeDict], {})).trim();
+  };
+  const targetSchema = adapter.defaultSchema;
+  node.schema = call('generate_schema_name', custom('schema'), () => (custom('schema') ? `${targetSchema}_${custom('schema')!.trim()}` : targetSchema))!;
+  node.alias = call('generate_alias_name', custom('alias'), () => custom('alias') ?? node.name)!;
+  node.database = call('generate_database_name', custom('database'), () => custom('database') ?? adapter.defaultDatabase);
+  void target;
+}
+
+function resolveDocs(nodes: Map<string, GraphNode>, sources: Array<{ description: string; columns: Record<string, { description: string }> }>, docs: Map<string, { name: string; blockContents: string }>, engine: TemplateEngine, base: Scope): void {
+  const byName = new Map([...docs.values()].map((d) => [d.name, d.blockContents]));
+  const doc = (a: string, b?: string) => {
+    const name = b ?? a;
+    const found = byName.get(name);
+    if (found === undefined) throw new KilnError('template', `doc('${name}') refers to a docs block that does not exist`, { hint: 'define it in a .md file: {% docs name %}...{% enddocs %}' });
+    return found;
+  };
+  const render = (text: string) => (text.includes('{{') ? engine.render(engine.compile(text, 'description'), { ...base, doc }, 'description') : text);
+  for (const n of [...nodes.values(), ...sources]) {
+    n.description = render(n.description);
+    for (const c of Object.values(n.columns)) c.description = render(c.description);
+  }
+}
+
+function targetContext(target: TargetConfig, adapter: Adapter): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target.settings)) if (!secretKeys.has(k)) out[k] = v;
+  return {
+    ...out,
+    name: target.targetName,
+    target_name: target.targetName,
+    profile_name: target.profileName,
+    type: adapter.type,
+    schema: adapter.defaultSchema,
+    database: adapter.defaultDatabase,
+    threads: target.threads,
+  };
+}
+
+function varLookup(project: ProjectConfig, cli: Record<string, unknown>): InvocationInfo['vars'] {
+  const scoped = project.vars[project.name];
+  return (name) => {
+    if (name in cli) return { found: true, value: cli[name] };
+    if (scoped && typeof scoped === 'object' && name in (scoped as object)) return { found: true, value: (scoped as Record<string, unknown>)[name] };
+    if (name in project.vars && name !== project.name) return { found: true, value: project.vars[name] };
+    return { found: false };
+  };
+}
+
+function builtinMacroFiles(): ProjectFile[] {
+  const out: ProjectFile[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full, `${rel}${e.name}/`);
+      else if (e.name.endsWith('.sql')) out.push({ absolute: full, projectPath: `kiln/templates/${rel}${e.name}`, resourcePath: `${rel}${e.name}`, root: 'templates', text: readFileSync(full, 'utf8') });
+    }
+  };
+  walk(builtinTemplatesDir, '');
+  return out.sort((a, b) => a.resourcePath.localeCompare(b.resourcePath));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

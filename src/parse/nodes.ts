@@ -1,0 +1,143 @@
+/** The parsed project: every node kiln knows, keyed by dbt-style unique ids. */
+export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation';
+
+export type NodeConfig = Record<string, unknown> & {
+  enabled?: boolean;
+  materialized?: string;
+  schema?: string | null;
+  database?: string | null;
+  alias?: string | null;
+  tags?: string[];
+  meta?: Record<string, unknown>;
+  severity?: string;
+  error_if?: string;
+  warn_if?: string;
+  where?: string | null;
+  limit?: number | null;
+  fail_calc?: string;
+  store_failures?: boolean;
+  column_types?: Record<string, string>;
+  full_refresh?: boolean | null;
+  pre_hook?: string[];
+  post_hook?: string[];
+  quote_columns?: boolean;
+};
+
+export interface ColumnDef {
+  name: string;
+  description: string;
+  data_type?: string;
+  meta: Record<string, unknown>;
+  tags: string[];
+}
+
+export interface RefCall {
+  name: string;
+  package?: string;
+}
+
+export interface NodeLocation {
+  file: string;
+  line?: number;
+}
+
+export interface GraphNode {
+  uniqueId: string;
+  resourceType: ResourceType;
+  name: string;
+  packageName: string;
+  /** Path relative to its resource folder (models/, seeds/, ...), as dbt's `path`. */
+  path: string;
+  /** Path relative to the project dir. */
+  originalFilePath: string;
+  fqn: string[];
+  description: string;
+  config: NodeConfig;
+  tags: string[];
+  meta: Record<string, unknown>;
+  columns: Record<string, ColumnDef>;
+  refs: RefCall[];
+  sources: Array<[string, string]>;
+  /** Filled by the graph stage: unique ids this node depends on. */
+  dependsOn: { nodes: string[]; macros: string[] };
+  rawCode: string;
+  language: 'sql';
+  database?: string;
+  schema: string;
+  alias: string;
+  /** Properties file that described this node, if any. */
+  patchPath?: string;
+  checksum: string;
+}
+
+export interface TestMetadata {
+  name: string;
+  namespace?: string;
+  kwargs: Record<string, unknown>;
+}
+
+export interface TestNode extends GraphNode {
+  resourceType: 'test';
+  testMetadata?: TestMetadata;
+  columnName?: string;
+  /** The model (or seed, source) a generic test is attached to. */
+  attachedNode?: string;
+  /** Where the test was declared, for error messages. */
+  declaredAt?: NodeLocation;
+}
+
+export interface SourceNode {
+  uniqueId: string;
+  resourceType: 'source';
+  name: string;
+  sourceName: string;
+  packageName: string;
+  path: string;
+  originalFilePath: string;
+  fqn: string[];
+  identifier: string;
+  database?: string;
+  schema: string;
+  description: string;
+  sourceDescription: string;
+  loader: string;
+  columns: Record<string, ColumnDef>;
+  meta: Record<string, unknown>;
+  tags: string[];
+  config: NodeConfig;
+  loadedAtField?: string;
+  freshness?: unknown;
+}
+
+export interface MacroNode {
+  uniqueId: string;
+  name: string;
+  packageName: string;
+  path: string;
+  originalFilePath: string;
+  macroSql: string;
+  line: number;
+}
+
+export interface DocBlock {
+  uniqueId: string;
+  name: string;
+  packageName: string;
+  path: string;
+  originalFilePath: string;
+  blockContents: string;
+}
+
+export interface Manifest {
+  projectName: string;
+  nodes: Map<string, GraphNode>;
+  sources: Map<string, SourceNode>;
+  macros: Map<string, MacroNode>;
+  docs: Map<string, DocBlock>;
+  /** Warnings raised while parsing (unknown configs, unused paths). */
+  warnings: string[];
+}
+
+export function isTest(node: GraphNode): node is TestNode {
+  return node.resourceType === 'test';
+}

@@ -1,0 +1,165 @@
+/**
+ * Properties YAML (models:, seeds:, sources: ... in any .yml under the resource paths):
+ * descriptions, columns, configs and tests patched onto the nodes they name.
+ */
+import { KilnError } from '../errors.js';
+import { parseYaml, validateYaml, type YamlFile } from '../config/yaml.js';
+import { propertiesSchema } from '../config/schemas.js';
+import { normaliseConfig } from './configs.js';
+import type { ProjectFile } from './files.js';
+import type { ColumnDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
+import { makeGenericTest, readTestEntry, type TestTarget } from './generic-tests.js';
+
+export interface PropertiesContext {
+  packageName: string;
+  /** Nodes by resource type and name, to patch. */
+  findNode(resourceType: string, name: string): GraphNode | undefined;
+  /** Renders Jinja inside a YAML string (source schema, database, ...). */
+  renderValue(value: string, file: string, line?: number): unknown;
+  defaultDatabase: string | undefined;
+  warn(message: string): void;
+}
+
+export interface PropertiesResult {
+  sources: SourceNode[];
+  tests: TestNode[];
+  /** Per node: the config from YAML, merged later with project and file configs. */
+  yamlConfigs: Map<string, NodeConfig>;
+}
+
+const patchable: Array<[string, string]> = [
+  ['models', 'model'],
+  ['seeds', 'seed'],
+  ['snapshots', 'snapshot'],
+  ['analyses', 'analysis'],
+];
+
+export function readProperties(files: ProjectFile[], ctx: PropertiesContext): PropertiesResult {
+  const result: PropertiesResult = { sources: [], tests: [], yamlConfigs: new Map() };
+  const patchedBy = new Map<string, string>();
+  for (const file of files) {
+    const yaml = parseYaml(file.text, file.projectPath);
+    if (yaml.data === null || typeof yaml.data !== 'object') continue;
+    validateYaml(propertiesSchema, yaml);
+    const data = yaml.data as Record<string, unknown[] | undefined>;
+    const folders = file.resourcePath.split('/').slice(0, -1);
+    for (const [key, resourceType] of patchable) {
+      (data[key] ?? []).forEach((entry, i) => {
+        const e = entry as Record<string, unknown>;
+        const name = String(e.name);
+        const node = ctx.findNode(resourceType, name);
+        if (!node) {
+          ctx.warn(`${file.projectPath}:${yaml.lineOf([key, i]) ?? 1}: ${resourceType} '${name}' is described here but no such ${resourceType} file exists`);
+          return;
+        }
+        const previous = patchedBy.get(node.uniqueId);
+        if (previous) {
+          throw new KilnError('yaml', `${resourceType} '${name}' is described twice (also in ${previous})`, { file: file.projectPath, line: yaml.lineOf([key, i, 'name']), hint: 'keep one entry per node' });
+        }
+        patchedBy.set(node.uniqueId, file.projectPath);
+        patchNode(node, e, file.projectPath);
+        result.yamlConfigs.set(node.uniqueId, normaliseConfig((e.config as Record<string, unknown>) ?? {}));
+        const target: TestTarget = { uniqueId: node.uniqueId, name: node.name };
+        result.tests.push(...testsOf(e, target, { yaml, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
+      });
+    }
+    (data.sources ?? []).forEach((entry, i) => readSource(entry as Record<string, unknown>, i, yaml, file, folders, ctx, result));
+  }
+  return result;
+}
+
+function patchNode(node: GraphNode, e: Record<string, unknown>, file: string): void {
+  if (typeof e.description === 'string') node.description = e.description;
+  node.columns = readColumns(e.columns);
+  node.patchPath = `${node.packageName}://${file}`;
+  if (e.meta && typeof e.meta === 'object') node.meta = { ...node.meta, ...(e.meta as object) };
+  if (e.tags !== undefined) node.tags = [...new Set([...node.tags, ...(Array.isArray(e.tags) ? e.tags.map(String) : [String(e.tags)])])];
+}
+
+function readColumns(raw: unknown): Record<string, ColumnDef> {
+  const out: Record<string, ColumnDef> = {};
+  for (const c of (raw as Array<Record<string, unknown>> | undefined) ?? []) {
+    const name = String(c.name);
+    out[name] = {
+      name,
+      description: typeof c.description === 'string' ? c.description : '',
+      data_type: typeof c.data_type === 'string' ? c.data_type : undefined,
+      meta: (c.meta as Record<string, unknown>) ?? {},
+      tags: Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : [],
+    };
+  }
+  return out;
+}
+
+interface TestsOfContext {
+  yaml: YamlFile;
+  path: Array<string | number>;
+  folders: string[];
+  ctx: PropertiesContext;
+  file: string;
+  baseRefs: GraphNode['refs'];
+  baseSources: GraphNode['sources'];
+}
+
+/** Node-level and column-level tests of one YAML entry; `tests:` and `data_tests:` alike. */
+function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfContext): TestNode[] {
+  const out: TestNode[] = [];
+  const fromList = (list: unknown, path: Array<string | number>, columnName?: string) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((item, j) => {
+      const line = t.yaml.lineOf([...path, j]);
+      const testEntry = readTestEntry(item, t.file, line);
+      out.push(
+        makeGenericTest({ entry: testEntry, target, columnName, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
+      );
+    });
+  };
+  for (const key of ['data_tests', 'tests']) fromList(entry[key], [...t.path, key]);
+  ((entry.columns as Array<Record<string, unknown>> | undefined) ?? []).forEach((col, ci) => {
+    for (const key of ['data_tests', 'tests']) fromList(col[key], [...t.path, 'columns', ci, key], String(col.name));
+  });
+  return out;
+}
+
+function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, file: ProjectFile, folders: string[], ctx: PropertiesContext, result: PropertiesResult): void {
+  const sourceName = String(src.name);
+  const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, yaml.lineOf(path))) : undefined);
+  const schema = render(src.schema, ['sources', i, 'schema']) ?? sourceName;
+  const database = render(src.database, ['sources', i, 'database']) ?? ctx.defaultDatabase;
+  const sourceConfig = normaliseConfig((src.config as Record<string, unknown>) ?? {});
+  ((src.tables as Array<Record<string, unknown>> | undefined) ?? []).forEach((table, ti) => {
+    const name = String(table.name);
+    const node: SourceNode = {
+      uniqueId: `source.${ctx.packageName}.${sourceName}.${name}`,
+      resourceType: 'source',
+      name,
+      sourceName,
+      packageName: ctx.packageName,
+      path: file.resourcePath,
+      originalFilePath: file.projectPath,
+      fqn: [ctx.packageName, ...folders, sourceName, name],
+      identifier: render(table.identifier, ['sources', i, 'tables', ti, 'identifier']) ?? name,
+      database,
+      schema,
+      description: typeof table.description === 'string' ? table.description : '',
+      sourceDescription: typeof src.description === 'string' ? src.description : '',
+      loader: typeof src.loader === 'string' ? src.loader : '',
+      columns: readColumns(table.columns),
+      meta: { ...((src.meta as object) ?? {}), ...((table.meta as object) ?? {}) },
+      tags: [...toList(src.tags), ...toList(table.tags)],
+      config: { ...sourceConfig, ...normaliseConfig((table.config as Record<string, unknown>) ?? {}) },
+      loadedAtField: (table.loaded_at_field ?? src.loaded_at_field) as string | undefined,
+      freshness: table.freshness !== undefined ? table.freshness : src.freshness,
+    };
+    if (node.config.enabled === false) return;
+    result.sources.push(node);
+    const target: TestTarget = { uniqueId: node.uniqueId, name, sourceName };
+    result.tests.push(
+      ...testsOf(table, target, { yaml, path: ['sources', i, 'tables', ti], folders, ctx, file: file.projectPath, baseRefs: [], baseSources: [[sourceName, name]] }),
+    );
+  });
+}
+
+function toList(v: unknown): string[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+}

@@ -1,0 +1,168 @@
+/**
+ * Executes selected nodes: seeds and models materialize, tests gate what depends on the
+ * models they test (in `build`), failures skip descendants.
+ */
+import { errorMessage } from '../errors.js';
+import type { Adapter } from '../adapters/types.js';
+import type { Compiler } from '../compile/compiler.js';
+import type { Dag } from '../graph/dag.js';
+import type { ParsedProject } from '../parse/index.js';
+import type { GraphNode } from '../parse/nodes.js';
+import { Materializer } from './materialize.js';
+import { runDataTest } from './data-test.js';
+import { runSchedule, type ScheduledTask } from './scheduler.js';
+import { isFailure, type NodeEvent, type NodeResult, type TimingInfo } from './results.js';
+
+export interface RunnerOptions {
+  parsed: ParsedProject;
+  dag: Dag;
+  compiler: Compiler;
+  adapter: Adapter;
+  /** Node ids to execute, topologically ordered. */
+  ids: string[];
+  threads: number;
+  /** In `build`, tests gate the children of the nodes they test. */
+  testsGate: boolean;
+  failFast: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: NodeEvent) => void;
+}
+
+export function isExecutable(node: GraphNode): boolean {
+  if (node.resourceType === 'model') return node.config.materialized !== 'ephemeral';
+  return node.resourceType === 'seed' || node.resourceType === 'test';
+}
+
+export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
+  const { parsed, dag, compiler, adapter } = opts;
+  const nodes = parsed.manifest.nodes;
+  const ids = opts.ids.filter((id) => nodes.has(id) && isExecutable(nodes.get(id)!));
+  const inRun = new Set(ids);
+  const tasks = ids.map((id) => ({ id, deps: executableParents(id, dag, inRun, nodes) }) satisfies ScheduledTask);
+  if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
+  const materializer = new Materializer(parsed, compiler, adapter);
+  let index = 0;
+  let failed = false;
+  const total = tasks.length;
+  const indexOf = new Map<string, number>();
+
+  const results = await runSchedule(tasks, {
+    threads: opts.threads,
+    stopped: () => (opts.failFast && failed) || opts.signal?.aborted === true,
+    describe: (id) => `${nodes.get(id)?.resourceType ?? 'node'} '${nodes.get(id)?.name ?? id}'`,
+    onStart: (id, threadId) => {
+      indexOf.set(id, ++index);
+      opts.onEvent?.({ type: 'started', uniqueId: id, node: nodes.get(id)!, index, total, threadId });
+    },
+    onFinish: (result) => {
+      if (isFailure(result.status)) failed = true;
+      if (!indexOf.has(result.uniqueId)) indexOf.set(result.uniqueId, ++index);
+      opts.onEvent?.({ type: 'finished', uniqueId: result.uniqueId, node: nodes.get(result.uniqueId)!, index: indexOf.get(result.uniqueId)!, total, result });
+    },
+    skipped: (id, cause) => ({
+      uniqueId: id,
+      status: 'skipped',
+      message: cause ? `skipped because ${cause} did not succeed` : opts.signal?.aborted ? 'skipped: the run was cancelled' : 'skipped after an earlier failure (--fail-fast)',
+      executionTime: 0,
+      timing: [],
+      failures: null,
+      threadId: '',
+      adapterResponse: {},
+    }),
+    execute: (id, threadId) => executeOne(nodes.get(id)!, threadId, compiler, adapter, materializer),
+  });
+  return ids.map((id) => results.get(id)!).filter(Boolean);
+}
+
+async function executeOne(node: GraphNode, threadId: string, compiler: Compiler, adapter: Adapter, materializer: Materializer): Promise<NodeResult> {
+  const start = Date.now();
+  const timing: TimingInfo[] = [];
+  const base = { uniqueId: node.uniqueId, threadId, adapterResponse: {} as Record<string, unknown> };
+  let compiledCode: string | undefined;
+  try {
+    const c0 = new Date();
+    if (node.resourceType !== 'seed') {
+      compiledCode = compiler.compile(node.uniqueId).compiledCode;
+      compiler.writeCompiled(node.uniqueId);
+    }
+    const c1 = new Date();
+    timing.push({ name: 'compile', started_at: c0.toISOString(), completed_at: c1.toISOString() });
+    if (node.resourceType === 'test') {
+      const outcome = await runDataTest(node, compiledCode!, adapter, materializer);
+      timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
+      return { ...base, status: outcome.status, message: outcome.message, failures: outcome.failures, executionTime: (Date.now() - start) / 1000, timing, compiledCode };
+    }
+    const outcome = await materializer.build(node, compiledCode ?? '');
+    timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
+    return {
+      ...base,
+      status: 'success',
+      message: outcome.message,
+      failures: null,
+      executionTime: (Date.now() - start) / 1000,
+      timing,
+      compiledCode,
+      relationName: outcome.relation?.render(),
+      adapterResponse: outcome.rows !== undefined ? { rows_affected: outcome.rows, _message: outcome.message } : { _message: outcome.message },
+    };
+  } catch (e) {
+    return { ...base, status: 'error', message: errorMessage(e), failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode };
+  }
+}
+
+/** Parents that run in this invocation, looking through ephemeral models and sources to their parents. */
+function executableParents(id: string, dag: Dag, inRun: Set<string>, nodes: Map<string, GraphNode>): string[] {
+  const out = new Set<string>();
+  const visit = (n: string) => {
+    for (const p of dag.parents(n)) {
+      if (inRun.has(p)) out.add(p);
+      else if (!nodes.has(p) || nodes.get(p)!.config.materialized === 'ephemeral') visit(p);
+    }
+  };
+  visit(id);
+  return [...out];
+}
+
+/**
+ * In `build`, a node waits for the tests of its parents, so a failing test keeps bad data
+ * from flowing downstream. A test that also reads the node (or its descendants) cannot gate it.
+ */
+function addTestGates(tasks: ScheduledTask[], dag: Dag, inRun: Set<string>, nodes: Map<string, GraphNode>): void {
+  const testsOf = new Map<string, string[]>();
+  for (const id of inRun) {
+    const n = nodes.get(id)!;
+    if (n.resourceType !== 'test') continue;
+    for (const p of n.dependsOn.nodes) (testsOf.get(p) ?? testsOf.set(p, []).get(p)!).push(id);
+  }
+  const descendantsCache = new Map<string, Set<string>>();
+  const descendants = (id: string): Set<string> => {
+    let d = descendantsCache.get(id);
+    if (d) return d;
+    d = new Set<string>();
+    const stack = [id];
+    while (stack.length) for (const c of dag.children(stack.pop()!)) if (!d.has(c)) (d.add(c), stack.push(c));
+    descendantsCache.set(id, d);
+    return d;
+  };
+  for (const task of tasks) {
+    const node = nodes.get(task.id)!;
+    if (node.resourceType === 'test') continue;
+    const gates = new Set<string>();
+    const parents = new Set<string>();
+    const visit = (n: string) => {
+      for (const p of dag.parents(n)) {
+        parents.add(p);
+        if (nodes.get(p)?.config.materialized === 'ephemeral') visit(p);
+      }
+    };
+    visit(task.id);
+    for (const p of parents) {
+      for (const t of testsOf.get(p) ?? []) {
+        const testParents = nodes.get(t)!.dependsOn.nodes;
+        if (testParents.some((tp) => tp === task.id || (testParents.length > 1 && descendants(task.id).has(tp)))) continue;
+        gates.add(t);
+      }
+    }
+    task.deps.push(...gates);
+  }
+}

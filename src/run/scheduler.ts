@@ -1,0 +1,87 @@
+/**
+ * Runs a DAG of tasks with at most `threads` at once. A failed task skips everything
+ * downstream of it (with the cause); a stop request lets running tasks finish and starts
+ * nothing new.
+ */
+import type { NodeResult } from './results.js';
+import { isFailure } from './results.js';
+
+export interface ScheduledTask {
+  id: string;
+  /** Ids of other tasks in this schedule that must finish first. */
+  deps: string[];
+}
+
+export interface SchedulerOptions {
+  threads: number;
+  /** Runs one task; must not throw (errors become an 'error' result). */
+  execute(id: string, threadId: string): Promise<NodeResult>;
+  skipped(id: string, cause: string | undefined): NodeResult;
+  onStart?(id: string, threadId: string): void;
+  onFinish?(result: NodeResult): void;
+  /** True once the run should start nothing new (fail-fast, cancellation). */
+  stopped(): boolean;
+  /** Describes a failed task for the message of the tasks it skips. */
+  describe(id: string): string;
+}
+
+export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions): Promise<Map<string, NodeResult>> {
+  const results = new Map<string, NodeResult>();
+  const pending = new Map<string, number>();
+  const children = new Map<string, string[]>();
+  const blockedBy = new Map<string, string>();
+  const order = new Map(tasks.map((t, i) => [t.id, i]));
+  for (const t of tasks) {
+    const deps = t.deps.filter((d) => order.has(d));
+    pending.set(t.id, deps.length);
+    for (const d of deps) (children.get(d) ?? children.set(d, []).get(d)!).push(t.id);
+  }
+  // Ready tasks run in the order given (topological), so output is stable.
+  const ready: string[] = tasks.filter((t) => pending.get(t.id) === 0).map((t) => t.id);
+  const freeThreads = Array.from({ length: Math.max(1, opts.threads) }, (_, i) => `Thread-${i + 1}`).reverse();
+  let running = 0;
+
+  return new Promise((resolve) => {
+    const finish = (id: string, result: NodeResult) => {
+      results.set(id, result);
+      opts.onFinish?.(result);
+      const failed = isFailure(result.status) || result.status === 'skipped' || result.status === 'cancelled';
+      for (const c of children.get(id) ?? []) {
+        if (failed && !blockedBy.has(c)) blockedBy.set(c, result.status === 'skipped' || result.status === 'cancelled' ? (blockedBy.get(id) ?? id) : id);
+        const left = pending.get(c)! - 1;
+        pending.set(c, left);
+        if (left === 0) insertReady(c);
+      }
+    };
+    const insertReady = (id: string) => {
+      const pos = order.get(id)!;
+      let i = ready.length;
+      while (i > 0 && order.get(ready[i - 1]!)! > pos) i--;
+      ready.splice(i, 0, id);
+    };
+    const pump = () => {
+      while (ready.length) {
+        const id = ready[0]!;
+        const cause = blockedBy.get(id);
+        if (cause !== undefined || opts.stopped()) {
+          ready.shift();
+          finish(id, opts.skipped(id, cause !== undefined ? opts.describe(cause) : undefined));
+          continue;
+        }
+        if (running >= opts.threads) break;
+        ready.shift();
+        const thread = freeThreads.pop()!;
+        running++;
+        opts.onStart?.(id, thread);
+        opts.execute(id, thread).then((result) => {
+          running--;
+          freeThreads.push(thread);
+          finish(id, result);
+          pump();
+        });
+      }
+      if (running === 0 && ready.length === 0) resolve(results);
+    };
+    pump();
+  });
+}
