@@ -88,7 +88,9 @@ export function makeMatcher(method: string, value: string): (node: SelectableNod
       const whole = glob(v);
       const pat = v.split('.');
       return (node) => {
-        if (node.id === v || whole.test(node.name)) return true;
+        if (node.id === v) return true;
+        // A bare name does not pick sources (dbt selects those with `source:`).
+        if (node.type !== 'source' && whole.test(node.name)) return true;
         const fqn = node.fqn && node.fqn.length ? node.fqn : [node.pkg, node.name];
         return partsMatch(pat, fqn, 0) || partsMatch(pat, fqn, 1);
       };

@@ -1,0 +1,217 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import { layeredLayout } from '../src/docs/layout.js';
+import { select, parseAtom } from '../src/docs/select.js';
+import { renderMarkdown } from '../src/docs/markdown.js';
+import { SearchIndex } from '../src/docs/search-index.js';
+import { buildSiteData, makeDocResolver } from '../src/docs/site-data.js';
+import { criticalPath } from '../src/docs/critical-path.js';
+import { dataScript, renderShell } from '../src/docs/html.js';
+import { serveDocs } from '../src/docs/serve.js';
+import { writeDocsSite } from '../src/docs/site.js';
+import type { SiteData } from '../src/docs/model.js';
+
+const ROOT = new URL('../../', import.meta.url);
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`test/fixtures/docs/shop/${name}`, ROOT), 'utf8'));
+const shop = () => ({ manifest: fixture('manifest.json'), catalog: fixture('catalog.json'), runResults: fixture('run_results.json'), sources: fixture('sources.json') });
+
+test('layout: parents left of children, no overlapping boxes, cycles tolerated', () => {
+  const edges: [number, number][] = [[0, 2], [1, 2], [2, 3], [2, 4], [0, 4], [4, 5], [5, 4]];
+  const lay = layeredLayout(6, edges, { nodeWidth: 100, nodeHeight: 20, gapY: 10 });
+  for (const [a, b] of edges.slice(0, 5)) assert.ok(lay.x[a]! < lay.x[b]!, `edge ${a}->${b} goes right`);
+  for (let i = 0; i < 6; i++) for (let j = i + 1; j < 6; j++) {
+    if (lay.x[i] === lay.x[j]) assert.ok(Math.abs(lay.y[i]! - lay.y[j]!) >= 30, `nodes ${i},${j} overlap`);
+  }
+  assert.ok(lay.width > 0 && lay.height > 0);
+  assert.equal(layeredLayout(0, []).width, 0);
+});
+
+test('layout: a 10,000-node graph lays out in well under a second', () => {
+  const n = 10000;
+  const edges: [number, number][] = [];
+  for (let i = 50; i < n; i++) { edges.push([Math.floor(i * 0.7), i]); edges.push([i - 1 - (i % 37), i]); }
+  const t0 = performance.now();
+  const lay = layeredLayout(n, edges, { sweeps: 2 });
+  const ms = performance.now() - t0;
+  assert.equal(lay.x.length, n);
+  assert.ok(ms < 3000, `took ${ms} ms`);
+});
+
+test('selection grammar: graph operators, methods, union, intersection, exclude', () => {
+  const data = buildSiteData(shop());
+  const parents = data.nodes.map((n) => n.parents);
+  const children: number[][] = data.nodes.map(() => []);
+  parents.forEach((ps, i) => ps.forEach((p) => children[p]!.push(i)));
+  const g = { nodes: data.nodes, parents, children };
+  const names = (s: Set<number>) => [...s].map((i) => data.nodes[i]!.name).sort();
+  assert.deepEqual([...select(g, 'orders')].map((i) => data.nodes[i]!.id), ['model.shop.orders'], 'a bare name leaves the same-named source out');
+  assert.deepEqual(names(select(g, '1+customers')), ['customers', 'stg_customers', 'stg_orders', 'stg_payments']);
+  assert.ok(names(select(g, '+customers')).includes('customers'));
+  assert.ok(select(g, '+customers').has(data.nodes.findIndex((n) => n.id === 'source.shop.raw.customers')));
+  assert.deepEqual(names(select(g, 'tag:finance')), ['customers', 'orders']);
+  assert.deepEqual(names(select(g, 'tag:finance,config.materialized:table')), ['customers', 'orders']);
+  assert.deepEqual(names(select(g, 'tag:staging', 'stg_payments')), ['stg_customers', 'stg_orders']);
+  assert.deepEqual(names(select(g, 'source:raw.orders+1')), ['orders', 'stg_orders']);
+  assert.deepEqual(names(select(g, 'path:models/marts')).sort(), ['customers', 'order_summary', 'orders']);
+  assert.deepEqual(names(select(g, 'resource_type:seed')), ['payment_methods']);
+  assert.deepEqual(names(select(g, 'result:error')), ['orders']);
+  assert.deepEqual(names(select(g, 'shop.marts.reporting')), ['order_summary']);
+  assert.deepEqual(names(select(g, 'stg_*', 'stg_orders stg_payments')), ['stg_customers']);
+  assert.ok(names(select(g, '@stg_payments')).includes('stg_orders'), '@ adds parents of descendants');
+  assert.deepEqual(parseAtom('2+model.shop.orders+3'), { at: false, up: 2, down: 3, method: '', value: 'model.shop.orders' });
+});
+
+test('markdown: constructs render, HTML is escaped, unsafe links and remote images are dropped', () => {
+  const html = renderMarkdown('# Title\n\nSome **bold** and `code` <script>alert(1)</script>\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n[ok](https://example.invalid/x) [bad](javascript:alert(1)) ![img](https://tracker.invalid/p.png) ![local](img/a.png)');
+  assert.match(html, /<h1>Title<\/h1>/);
+  assert.match(html, /<strong>bold<\/strong>/);
+  assert.match(html, /<code>code<\/code>/);
+  assert.doesNotMatch(html, /<script>/);
+  assert.match(html, /&lt;script&gt;/);
+  assert.match(html, /<ul><li>a<\/li><li>b<\/li><\/ul>/);
+  assert.match(html, /<table>.*<td>1<\/td>/s);
+  assert.match(html, /<a href="https:\/\/example.invalid\/x"/);
+  assert.doesNotMatch(html, /javascript:/);
+  assert.doesNotMatch(html, /<img[^>]+tracker/);
+  assert.match(html, /<img alt="local" src="img\/a.png">/);
+  assert.match(renderMarkdown('```sql\nselect 1 < 2\n```'), /<pre><code class="language-sql">select 1 &lt; 2<\/code><\/pre>/);
+});
+
+test('search: names rank above columns, descriptions and SQL; incremental narrowing agrees', () => {
+  const data = buildSiteData(shop());
+  const idx = new SearchIndex(data.nodes);
+  const top = idx.search('orders').hits.map((h) => data.nodes[h.i]!.id);
+  assert.equal(top[0], 'model.shop.orders');
+  const col = idx.search('lifetime').hits.map((h) => [data.nodes[h.i]!.name, h.field]);
+  assert.deepEqual(col[0], ['customers', 'column']);
+  const sql = idx.search('payment_method').hits.find((h) => data.nodes[h.i]!.name === 'orders');
+  assert.ok(sql, 'found in SQL');
+  const a = new SearchIndex(data.nodes).search('stg_pay').hits.map((h) => h.i);
+  idx.search('st'); idx.search('stg'); idx.search('stg_');
+  const b = idx.search('stg_pay').hits.map((h) => h.i);
+  assert.deepEqual(b, a);
+  assert.equal(idx.search('   ').total, 0);
+  assert.ok(idx.search('customer lifetime').total >= 1, 'all terms must match');
+});
+
+test('site data: doc() resolved, catalog merged case-insensitively, tests attached, run and freshness status', () => {
+  const data = buildSiteData(shop());
+  const by = (id: string) => data.nodes.find((n) => n.id === id)!;
+  assert.match(by('model.shop.stg_orders').desc!, /One of `placed`/);
+  assert.match(data.overview!, /Shop analytics/);
+  const customers = by('model.shop.customers');
+  assert.deepEqual(customers.cols!.map((c) => c.name).slice(0, 2), ['customer_id', 'first_name']);
+  assert.equal(customers.cols![0]!.type, 'INTEGER');
+  const orders = by('model.shop.orders');
+  assert.ok(orders.cols!.some((c) => c.name === '_loaded_at'), 'catalog-only column kept');
+  assert.equal(orders.run!.status, 'error');
+  assert.match(orders.run!.message!, /Binder Error/);
+  const rel = by('test.shop.relationships_orders_customer_id__customer_id__ref_customers_.b3');
+  assert.equal(data.nodes[rel.testOf!]!.id, 'model.shop.orders');
+  assert.equal(rel.testCol, 'customer_id');
+  assert.equal(by('source.shop.raw.orders').fresh!.status, 'warn');
+  assert.ok(!data.nodes.some((n) => n.id === 'macro.dbt.run_query'), 'internal macros left out');
+  assert.ok(data.nodes.every((n) => n.type === 'test' || n.type === 'macro' || n.lx !== undefined), 'project layout computed');
+  assert.equal(makeDocResolver({})('{{ doc("missing") }}'), '{{ doc("missing") }}');
+});
+
+test('site data: tolerant of a bare manifest', () => {
+  const data = buildSiteData({ manifest: { nodes: { 'model.p.a': { unique_id: 'model.p.a' }, 'model.p.b': { unique_id: 'model.p.b', depends_on: { nodes: ['model.p.a', 'model.p.zzz'] } } } } });
+  assert.equal(data.nodes.length, 2);
+  assert.deepEqual(data.nodes[1]!.parents, [0]);
+  assert.equal(data.nodes[0]!.name, 'a');
+  assert.equal(buildSiteData({ manifest: null }).nodes.length, 0);
+});
+
+test('critical path follows the parent that finished last', () => {
+  const data = buildSiteData(shop());
+  const cp = criticalPath(data.nodes).map((i) => data.nodes[i]!.name);
+  assert.deepEqual(cp.slice(0, 2), ['stg_orders', 'customers']);
+  const noTiming = criticalPath([{ parents: [], run: { time: 1 } }, { parents: [0], run: { time: 5 } }, { parents: [], run: { time: 2 } }]);
+  assert.deepEqual(noTiming, [0, 1]);
+});
+
+test('data script is valid JavaScript that is safe inline and round-trips', () => {
+  const data: SiteData = { v: 1, project: { name: "it's </script><b>" }, nodes: [{ id: 'a', type: 'model', name: 'x\\y\u2028"', pkg: 'p', parents: [], desc: "'quoted' </script>" }] };
+  const js = dataScript(data);
+  assert.doesNotMatch(js, /<\/script/i);
+  const ctx: { window: { __KILN_DATA__?: SiteData } } = { window: {} };
+  vm.runInNewContext(js, ctx);
+  assert.deepEqual(JSON.parse(JSON.stringify(ctx.window.__KILN_DATA__)), data);
+  const html = renderShell({ title: '<x>', css: { inline: 'a{}</style>' }, data: { inline: js }, app: { inline: 'var s="</script>"' } });
+  assert.equal(html.match(/<\/script>/g)!.length, 2);
+  assert.match(html, /<title>&lt;x&gt;<\/title>/);
+});
+
+test('writeDocsSite writes index.html with assets, or one static_index.html', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kiln-docs-'));
+  try {
+    const files = await writeDocsSite(dir, shop(), {});
+    assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['index.html', 'kiln-data.js', 'kiln-docs.css', 'kiln-docs.js']);
+    const index = await readFile(path.join(dir, 'index.html'), 'utf8');
+    assert.doesNotMatch(index, /https?:\/\/(?!www\.w3\.org)/, 'no remote URL in the shell');
+    const stat = await writeDocsSite(path.join(dir, 's'), shop(), { static: true });
+    assert.deepEqual(stat.map((f) => path.basename(f)), ['static_index.html']);
+    const html = await readFile(stat[0]!, 'utf8');
+    assert.match(html, /__KILN_DATA__/);
+    assert.doesNotMatch(html, /<script src=|<link rel="stylesheet"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+function get(url: string): Promise<{ status: number; body: string; type?: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+    }).on('error', reject);
+  });
+}
+
+function rawRequest(port: number, rawPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: 'GET' }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('serveDocs serves only files inside the folder, on 127.0.0.1, on a free port', async () => {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'kiln-serve-'));
+  const dir = path.join(base, 'target');
+  await mkdir(path.join(dir, 'sub'), { recursive: true });
+  await writeFile(path.join(dir, 'index.html'), '<p>hi</p>');
+  await writeFile(path.join(dir, 'sub', 'a.js'), 'x=1');
+  await writeFile(path.join(base, 'secret.txt'), 'secret');
+  await symlink(path.join(base, 'secret.txt'), path.join(dir, 'link.txt'));
+  const srv = await serveDocs({ dir, port: 0, open: false });
+  try {
+    const u = new URL(srv.url);
+    assert.equal(u.hostname, '127.0.0.1');
+    assert.notEqual(u.port, '0');
+    const port = Number(u.port);
+    const home = await get(srv.url);
+    assert.equal(home.status, 200);
+    assert.match(home.type!, /text\/html/);
+    assert.equal((await get(srv.url + 'sub/a.js')).status, 200);
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt', '/link.txt', '/..\\secret.txt', '/missing.js', '/%00']) {
+      assert.equal(await rawRequest(port, p), 404, p);
+    }
+    const post = await new Promise<number>((resolve) => {
+      const r = http.request({ host: '127.0.0.1', port, path: '/', method: 'POST' }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      r.end();
+    });
+    assert.equal(post, 405);
+  } finally {
+    await srv.close();
+    await rm(base, { recursive: true, force: true });
+  }
+});
