@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import { KilnError } from '../errors.js';
 
@@ -8,11 +8,13 @@ export interface YamlFile {
   file: string;
   data: unknown;
   lineOf(path: ReadonlyArray<string | number>): number | undefined;
+  /** The line of the key itself (for an unknown key), rather than of its value. */
+  lineOfKey(path: ReadonlyArray<string | number>): number | undefined;
 }
 
 export function parseYaml(text: string, file: string): YamlFile {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = err.linePos?.[0];
@@ -31,7 +33,15 @@ export function parseYaml(text: string, file: string): YamlFile {
     }
     return undefined;
   };
-  return { file, data: doc.toJS() ?? {}, lineOf };
+  const lineOfKey = (path: ReadonlyArray<string | number>): number | undefined => {
+    const parent = doc.getIn(path.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
+    }
+    return lineOf(path);
+  };
+  return { file, data: doc.toJS() ?? {}, lineOf, lineOfKey };
 }
 
 export function readYamlFile(file: string, displayPath = file): YamlFile {
@@ -73,6 +83,9 @@ export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yam
     .split('/')
     .slice(1)
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-  if (e.keyword === 'additionalProperties') segs.push((e.params as { additionalProperty: string }).additionalProperty);
+  if (e.keyword === 'additionalProperties') {
+    segs.push((e.params as { additionalProperty: string }).additionalProperty);
+    throw new KilnError('yaml', describeError(e), { file: yaml.file, line: yaml.lineOfKey([...basePath, ...segs]) });
+  }
   throw new KilnError('yaml', describeError(e), { file: yaml.file, line: yaml.lineOf([...basePath, ...segs]) });
 }

@@ -203,8 +203,8 @@ export function parseProject(input: ParseInput): ParsedProject {
     const defaults: NodeConfig = defaultConfig(node.resourceType);
     let config = mergeConfig(defaults, configFromTree(tree, node.fqn, warnConfig));
     config = mergeConfig(config, props.yamlConfigs.get(node.uniqueId) ?? {});
-    config = mergeConfig(config, fileConfigs.get(node.uniqueId) ?? (node as TestNode).testMetadata ? (node.config ?? {}) : {});
-    if (node.resourceType === 'test' && (node as TestNode).testMetadata) config = mergeConfig(config, node.config);
+    // A generic test's own config (from its YAML entry) plays the part of config() in a file.
+    config = mergeConfig(config, fileConfigs.get(node.uniqueId) ?? ((node as TestNode).testMetadata ? node.config : {}));
     node.config = config;
     node.tags = [...new Set([...(config.tags ?? []), ...node.tags])];
     node.config.tags = node.tags;

@@ -49,7 +49,14 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
       if (part.fn === 'ref') refs.push(refFromArgs(part.args, part.kwargs, file));
       else if (part.fn === 'source') sources.push(sourceArgs(part.args, file));
       else if (part.fn === 'config') config = mergeConfig(config, normaliseConfig({ ...part.kwargs, ...((part.args[0] as object) ?? {}) }));
-      else if (part.fn === 'var') (cb.scope.var as (n: unknown, d?: unknown) => unknown)(part.args[0], part.args[1]);
+      else if (part.fn === 'var') {
+        try {
+          (cb.scope.var as (n: unknown, d?: unknown) => unknown)(part.args[0], part.args[1]);
+        } catch (e) {
+          if (e instanceof KilnError) throw new KilnError(e.kind, e.message, { file, line: part.line, hint: e.hint });
+          throw e;
+        }
+      }
     }
     return { template: { kind: 'simple', parts: simple }, refs, sources, config };
   }

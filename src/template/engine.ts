@@ -5,7 +5,7 @@
  */
 import nunjucks from 'nunjucks';
 import { KilnError } from '../errors.js';
-import { applyJinjaCompat, preprocessJinja, MacroReturn } from './jinja-compat.js';
+import { applyJinjaCompat, preprocessJinja, MacroReturn, takeFailedCall } from './jinja-compat.js';
 import { registerFilters } from './filters.js';
 
 applyJinjaCompat();
@@ -50,10 +50,11 @@ export class TemplateEngine {
   /** Renders synchronously with `scope` installed as globals for macros to see. */
   render(template: nunjucks.Template, scope: Scope, file: string): string {
     this.install(scope);
+    takeFailedCall();
     try {
       return template.render({});
     } catch (e) {
-      throw toTemplateError(e, file);
+      throw toTemplateError(e, file, (template as unknown as { tmplStr?: string }).tmplStr);
     }
   }
 
@@ -111,6 +112,15 @@ export class TemplateEngine {
   }
 }
 
+/** Where in the source a failing call stands, found by its name and first argument. */
+function lineOfCall(source: string | undefined, call: { name: string; args: unknown[] }): number | undefined {
+  if (!source) return undefined;
+  const name = call.name.split('.').pop()!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const first = typeof call.args[0] === 'string' ? `\\s*['"]${call.args[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]` : '';
+  const m = new RegExp(`\\b${name}\\s*\\(${first}`).exec(source);
+  return m ? source.slice(0, m.index).split('\n').length : undefined;
+}
+
 function lineOfMacro(source: string, name: string): number {
   const bare = name.startsWith('test_') ? name.slice(5) : name;
   const re = new RegExp(`\\{%-?\\s*(macro\\s+${name}|test\\s+${bare})\\s*\\(`);
@@ -125,14 +135,21 @@ function macroSource(source: string, name: string): string {
 }
 
 /** Turns a nunjucks error into a KilnError naming the user's file and line. */
-export function toTemplateError(e: unknown, file: string): KilnError {
+export function toTemplateError(e: unknown, file: string, source?: string): KilnError {
   if (e instanceof KilnError) return e;
+  const failed = takeFailedCall();
+  if (failed?.error instanceof KilnError) {
+    const inner = failed.error;
+    return new KilnError(inner.kind, inner.message, { file: inner.file ?? file, line: inner.line ?? lineOfCall(source, failed), hint: inner.hint });
+  }
   if (e instanceof MacroReturn) return new KilnError('template', 'return() called outside a macro', { file });
   const err = e as { message?: string; lineno?: number; colno?: number; cause?: unknown };
   let message = String(err?.message ?? e);
   const pos = /\[Line (\d+)(?:, Column (\d+))?\]/.exec(message);
   const inner = err?.cause instanceof KilnError ? err.cause : undefined;
-  if (inner) return inner;
+  if (inner) {
+    return new KilnError(inner.kind, inner.message, { file: inner.file ?? file, line: inner.line ?? (pos ? Number(pos[1]) : err?.lineno), column: inner.column ?? (pos?.[2] ? Number(pos[2]) : err?.colno), hint: inner.hint });
+  }
   // nunjucks prefixes "(path) [Line x, Column y]\n  Error: ..." — keep only the reason.
   message = message
     .split('\n')

@@ -103,6 +103,19 @@ const dictMethods: Record<string, (d: Record<string, unknown>, ...a: any[]) => u
 
 let applied = false;
 
+/** The last error a function called from a template threw, with the call, since nunjucks drops both. */
+export interface FailedCall {
+  error: unknown;
+  name: string;
+  args: unknown[];
+}
+let failedCall: FailedCall | undefined;
+export function takeFailedCall(): FailedCall | undefined {
+  const f = failedCall;
+  failedCall = undefined;
+  return f;
+}
+
 export function applyJinjaCompat(): void {
   if (applied) return;
   applied = true;
@@ -139,6 +152,16 @@ export function applyJinjaCompat(): void {
       }
     }
     return originalMemberLookup(obj, key);
+  };
+
+  const originalCallWrap = runtime.callWrap;
+  runtime.callWrap = (obj: unknown, name: string, context: unknown, args: unknown[]) => {
+    try {
+      return originalCallWrap(obj, name, context, args);
+    } catch (e) {
+      if (!(e instanceof MacroReturn) && failedCall?.error !== e) failedCall = { error: e, name, args };
+      throw e;
+    }
   };
 
   const originalMakeMacro = runtime.makeMacro;

@@ -19,9 +19,10 @@ export function registerInspectCommands(program: Command, output: () => Output):
   compileCmd.option('--inline <sql>', 'compile this SQL instead of project nodes').action(async (flags) => {
     const out = output();
     const result = await compile(toKilnOptions(flags, out));
-    if (flags.select?.length === 1 && result.compiled.size <= 2) {
-      for (const [, sql] of result.compiled) out.data(sql);
-    } else out.info(`Compiled ${result.compiled.size} nodes into ${result.project.parsed.project.targetPath}/compiled`, true);
+    const nodes = result.project.parsed.manifest.nodes;
+    const main = [...result.compiled].filter(([id]) => nodes.get(id)?.resourceType !== 'test');
+    if (flags.select?.length && main.length === 1) out.data(main[0]![1]);
+    else out.info(`Compiled ${result.compiled.size} nodes into ${result.project.parsed.project.targetPath}/compiled`, true);
   });
 
   const lsCmd = addSelectionOptions(addProjectOptions(program.command('ls').alias('list').description('print the selected nodes, one per line')));
