@@ -123,7 +123,8 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   const project = await parse(opts);
   const compiler = new Compiler(project.parsed);
   const compiled = new Map<string, string>();
-  const ids = select(project, opts).filter((id) => project.parsed.manifest.nodes.has(id));
+  // Seeds have no SQL to render.
+  const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
   for (const id of ids) {
     compiled.set(id, compiler.compile(id).compiledCode);
     compiler.writeCompiled(id);
