@@ -115,7 +115,8 @@ export class TemplateEngine {
 /** Where in the source a failing call stands, found by its name and first argument. */
 function lineOfCall(source: string | undefined, call: { name: string; args: unknown[] }): number | undefined {
   if (!source) return undefined;
-  const name = call.name.split('.').pop()!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // nunjucks names member calls like `exceptions["raise_compiler_error"]`.
+  const name = /([A-Za-z_][A-Za-z0-9_]*)\W*$/.exec(call.name)?.[1] ?? call.name;
   const first = typeof call.args[0] === 'string' ? `\\s*['"]${call.args[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]` : '';
   const m = new RegExp(`\\b${name}\\s*\\(${first}`).exec(source);
   return m ? source.slice(0, m.index).split('\n').length : undefined;
