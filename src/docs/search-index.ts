@@ -24,9 +24,11 @@ export interface SearchHit {
   i: number;
   score: number;
   field: SearchField;
-  /** Where the first term matched, in the field's text: [text, start, end]. */
+  /** Text around the first term's match (empty for a name match). */
   snippet: string;
 }
+
+interface RawHit { i: number; score: number; field: SearchField; at: number; len: number }
 
 const TYPE_BONUS: Record<string, number> = { model: 6, source: 5, seed: 4, snapshot: 4, exposure: 3, metric: 3, analysis: 1, macro: 0, test: -6 };
 
@@ -34,7 +36,7 @@ export class SearchIndex {
   private readonly name: string[];
   private readonly path: string[];
   private readonly tags: string[];
-  private readonly desc: string[];
+  private desc: string[] | null = null;
   private readonly cols: string[];
   private sql: string[] | null = null;
   private lastQuery = '';
@@ -44,13 +46,13 @@ export class SearchIndex {
     this.name = nodes.map((n) => n.name.toLowerCase());
     this.path = nodes.map((n) => (n.path ?? '').toLowerCase());
     this.tags = nodes.map((n) => (n.tags ?? []).join(' ').toLowerCase());
-    this.desc = nodes.map((n) => (n.desc ? markdownToText(n.desc).toLowerCase() : ''));
     this.cols = nodes.map((n) => (n.cols ? n.cols.map((c) => c.name).join('\n').toLowerCase() : ''));
   }
 
-  /** SQL text is the bulk of the index; build it on first need (or ahead, when idle). */
+  /** Descriptions and SQL are the bulk of the index; build them on first need (or ahead, when idle). */
   warm(): void {
-    if (!this.sql) this.sql = this.nodes.map((n) => ((n.raw ?? '') + (n.compiled && n.compiled !== n.raw ? '\n' + n.compiled : '')).toLowerCase());
+    if (!this.desc) this.desc = this.nodes.map((n) => (n.desc ? markdownToText(n.desc).toLowerCase() : ''));
+    if (!this.sql) this.sql = this.nodes.map((n) => (n.raw ?? '').toLowerCase());
   }
 
   search(query: string, limit = 50): { hits: SearchHit[]; total: number } {
@@ -60,7 +62,7 @@ export class SearchIndex {
     const terms = q.split(/\s+/).filter(Boolean);
     const pool = this.lastMatches && this.lastQuery && q.startsWith(this.lastQuery) && !/\s/.test(q.slice(this.lastQuery.length - 1)) ? this.lastMatches : null;
     const matches: number[] = [];
-    const scored: SearchHit[] = [];
+    const scored: RawHit[] = [];
     const n = pool ? pool.length : this.nodes.length;
     for (let k = 0; k < n; k++) {
       const i = pool ? pool[k]! : k;
@@ -70,31 +72,36 @@ export class SearchIndex {
     this.lastQuery = q;
     this.lastMatches = matches;
     scored.sort((a, b) => b.score - a.score || this.name[a.i]!.length - this.name[b.i]!.length || (this.name[a.i]! < this.name[b.i]! ? -1 : 1));
-    return { hits: scored.slice(0, limit), total: scored.length };
+    const hits = scored.slice(0, limit).map((h): SearchHit => ({ i: h.i, score: h.score, field: h.field, snippet: this.snippet(h) }));
+    return { hits, total: scored.length };
   }
 
-  private scoreNode(i: number, terms: string[]): SearchHit | null {
+  private snippet(h: RawHit): string {
+    const text = h.field === 'name' ? '' : h.field === 'tag' ? this.tags[h.i]! : h.field === 'column' ? this.cols[h.i]!
+      : h.field === 'path' ? this.nodes[h.i]!.path ?? '' : h.field === 'description' ? this.desc![h.i]! : this.sql![h.i]!;
+    return text ? excerpt(text, h.at, h.len, h.field === 'column') : '';
+  }
+
+  private scoreNode(i: number, terms: string[]): RawHit | null {
     let score = 0;
-    let firstField: SearchField | null = null;
-    let snippet = '';
+    let first: RawHit | null = null;
     for (const t of terms) {
       const name = this.name[i]!;
       let s = 0;
-      let field: SearchField | null = null;
-      let text = '';
-      let at = -1;
-      const ni = name.indexOf(t);
-      if (ni >= 0) { s = name === t ? 100 : ni === 0 ? 60 : 40; field = 'name'; text = this.nodes[i]!.name; at = ni; }
-      else if ((at = this.tags[i]!.indexOf(t)) >= 0) { s = 25; field = 'tag'; text = this.tags[i]!; }
-      else if ((at = this.cols[i]!.indexOf(t)) >= 0) { s = 20; field = 'column'; text = this.cols[i]!; }
-      else if ((at = this.path[i]!.indexOf(t)) >= 0) { s = 15; field = 'path'; text = this.nodes[i]!.path ?? ''; }
-      else if ((at = this.desc[i]!.indexOf(t)) >= 0) { s = 10; field = 'description'; text = this.desc[i]!; }
-      else if ((at = this.sql![i]!.indexOf(t)) >= 0) { s = 5; field = 'sql'; text = this.sql![i]!; }
+      let field: SearchField;
+      let at = name.indexOf(t);
+      if (at >= 0) { s = name === t ? 100 : at === 0 ? 60 : 40; field = 'name'; }
+      else if ((at = this.tags[i]!.indexOf(t)) >= 0) { s = 25; field = 'tag'; }
+      else if ((at = this.cols[i]!.indexOf(t)) >= 0) { s = 20; field = 'column'; }
+      else if ((at = this.path[i]!.indexOf(t)) >= 0) { s = 15; field = 'path'; }
+      else if ((at = this.desc![i]!.indexOf(t)) >= 0) { s = 10; field = 'description'; }
+      else if ((at = this.sql![i]!.indexOf(t)) >= 0) { s = 5; field = 'sql'; }
       else return null;
       score += s;
-      if (!firstField) { firstField = field; snippet = field === 'name' ? '' : excerpt(text, at, t.length, field === 'column'); }
+      if (!first) first = { i, score: 0, field, at, len: t.length };
     }
-    return { i, score: score + (TYPE_BONUS[this.nodes[i]!.type] ?? 0), field: firstField!, snippet };
+    first!.score = score + (TYPE_BONUS[this.nodes[i]!.type] ?? 0);
+    return first;
   }
 }
 

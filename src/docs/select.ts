@@ -59,10 +59,14 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${esc}$`, 'i');
 }
 
+const isGlob = (s: string) => /[*?]/.test(s);
+
 function partsMatch(pattern: string[], parts: string[], from: number): boolean {
   if (pattern.length > parts.length - from) return false;
   for (let i = 0; i < pattern.length; i++) {
-    if (!globToRegExp(pattern[i]!).test(parts[from + i]!)) return false;
+    const p = pattern[i]!;
+    const part = parts[from + i]!;
+    if (isGlob(p) ? !glob(p).test(part) : p.toLowerCase() !== part.toLowerCase()) return false;
   }
   return true;
 }
@@ -85,7 +89,7 @@ export function makeMatcher(method: string, value: string): (node: SelectableNod
     case '':
     case 'fqn': {
       if (method === '' && (/[\\/]/.test(v) || /\.(sql|py|csv|yml|yaml)$/i.test(v))) return makeMatcher('path', v);
-      const whole = glob(v);
+      const whole = isGlob(v) ? glob(v) : { test: (name: string) => name.length === v.length && name.toLowerCase() === v.toLowerCase() };
       const pat = v.split('.');
       return (node) => {
         if (node.id === v) return true;

@@ -53,11 +53,14 @@ export function makeDocResolver(docs: Any): (text: string | undefined, pkg?: str
   return (text, pkg) => resolve(text, pkg, 0);
 }
 
+/** Config keys shown elsewhere on the page, or defaults not worth shipping 10,000 times. */
+const CONFIG_SHOWN_ELSEWHERE = new Set(['tags', 'meta', 'materialized', 'severity']);
+
 function pruneConfig(config: Any): Record<string, unknown> | undefined {
   if (!config || typeof config !== 'object') return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (v === null || v === undefined || v === '') continue;
+    if (v === null || v === undefined || v === '' || CONFIG_SHOWN_ELSEWHERE.has(k) || (k === 'enabled' && v === true)) continue;
     if (Array.isArray(v) && v.length === 0) continue;
     if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0) continue;
     out[k] = v;
@@ -186,6 +189,9 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       node.cat = c;
     }
     if (type === 'test') {
+      // Generic tests: the boilerplate call and the test's own relation say nothing to a reader.
+      if (node.raw && /^\{\{\s*test_\w+\(\*\*_dbt_generic_test_kwargs\)\s*\}\}$/.test(node.raw.trim())) delete node.raw;
+      delete node.fqn; delete node.alias; delete node.rel; delete node.db; delete node.schema;
       const tm: Any = n.test_metadata ?? {};
       const kwargs = obj(tm.kwargs);
       set('testName', tm.namespace ? `${tm.namespace}.${tm.name}` : str(tm.name));
