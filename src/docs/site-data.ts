@@ -21,7 +21,7 @@ export interface BuildOptions {
   projectLayout?: boolean;
 }
 
-const INTERNAL_MACRO_PACKAGES = /^dbt(_(postgres|duckdb|snowflake|bigquery|redshift|spark|databricks|trino))?$/;
+const INTERNAL_MACRO_PACKAGES = /^(kiln|dbt(_(postgres|duckdb|snowflake|bigquery|redshift|spark|databricks|trino))?)$/;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const arr = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined);
@@ -139,7 +139,8 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
   for (const n of values(manifest.semantic_models)) raw.push({ resource_type: 'semantic_model', ...n });
   for (const n of values(manifest.saved_queries)) raw.push({ resource_type: 'saved_query', ...n });
   for (const n of values(manifest.macros)) {
-    if (INTERNAL_MACRO_PACKAGES.test(String(n?.package_name ?? ''))) continue;
+    const macroPkg = String(n?.package_name ?? '');
+    if (INTERNAL_MACRO_PACKAGES.test(macroPkg) && macroPkg !== projectName) continue;
     raw.push({ resource_type: 'macro', ...n });
   }
 
