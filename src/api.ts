@@ -20,6 +20,10 @@ import { isFailure } from './run/results.js';
 import { manifestJson } from './artifacts/manifest.js';
 import { runResultsJson } from './artifacts/run-results.js';
 import { writeArtifact } from './artifacts/write.js';
+import { buildCatalog } from './docs/catalog.js';
+import { writeDocsSite } from './docs/site.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface KilnOptions {
   projectDir?: string;
@@ -187,6 +191,36 @@ export const run = (opts: KilnOptions = {}) => execute('run', opts);
 export const test = (opts: KilnOptions = {}) => execute('test', opts);
 export const seed = (opts: KilnOptions = {}) => execute('seed', opts);
 export const build = (opts: KilnOptions = {}) => execute('build', opts);
+
+export interface DocsOptions extends KilnOptions {
+  /** One self-contained HTML file instead of index.html plus assets. */
+  static?: boolean;
+  /** Use the manifest of a plain parse instead of compiling every node. */
+  noCompile?: boolean;
+  /** Write an empty catalog instead of reading the warehouse. */
+  emptyCatalog?: boolean;
+}
+
+/** `kiln docs generate`: manifest.json, catalog.json and the static site into the target path. */
+export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
+  const project = opts.noCompile ? await parse(opts) : (await compile(opts)).project;
+  const { parsed } = project;
+  const ids = select(project, opts);
+  let catalog: Record<string, unknown> = { metadata: { generated_at: new Date().toISOString(), invocation_id: parsed.info.invocationId }, nodes: {}, sources: {}, errors: null };
+  if (!opts.emptyCatalog) {
+    await parsed.adapter.open();
+    try {
+      catalog = await buildCatalog(parsed, parsed.adapter, ids, parsed.info.invocationId);
+    } finally {
+      await parsed.adapter.close();
+    }
+  }
+  const targetPath = parsed.project.targetPath;
+  writeArtifact(targetPath, 'catalog.json', catalog);
+  const readIfThere = (name: string) => (existsSync(join(targetPath, name)) ? JSON.parse(readFileSync(join(targetPath, name), 'utf8')) : null);
+  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json') }, { static: opts.static });
+  return { files, catalog };
+}
 
 /** `kiln debug`: project, profile and connection, each checked. */
 export async function debug(opts: KilnOptions = {}): Promise<{ ok: boolean; lines: string[] }> {

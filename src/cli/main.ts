@@ -6,6 +6,7 @@ import { Output, type LogFormat } from './output.js';
 import { registerExecuteCommands } from './commands/execute.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerProjectCommands } from './commands/project.js';
+import { registerDocsCommands } from './commands/docs.js';
 
 export async function main(argv: string[]): Promise<void> {
   let exitCode = 0;
@@ -30,7 +31,12 @@ export async function main(argv: string[]): Promise<void> {
   registerExecuteCommands(program, output, setExit);
   registerInspectCommands(program, output);
   registerProjectCommands(program, output, setExit);
-  for (const c of program.commands) c.exitOverride();
+  registerDocsCommands(program, output);
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  program.commands.forEach(override);
 
   try {
     await program.parseAsync(argv);
