@@ -43,6 +43,8 @@ export interface KilnOptions {
   /** Cancels the run: nothing new starts, running nodes finish. */
   signal?: AbortSignal;
   onEvent?: (event: NodeEvent) => void;
+  /** The id stamped on artifacts and events; a fresh UUID by default. */
+  invocationId?: string;
   /** Notices and warnings meant for a person. */
   onLog?: (level: 'info' | 'warn', message: string) => void;
 }
@@ -80,22 +82,22 @@ async function load(opts: KilnOptions): Promise<Loaded> {
   const project = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
   const target = resolveTarget(project, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
   const adapter = await createAdapter(target, project.projectDir);
-  return { project, target, adapter, invocationId: randomUUID() };
+  return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 
 /** Reads and parses the project; opens no connection. */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
   const loaded = await load(opts);
-  return parseLoaded(loaded, opts);
+  return parseLoaded(loaded, opts, 'parse');
 }
 
-function parseLoaded(loaded: Loaded, opts: KilnOptions): Project {
+function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
   const parsed = parseProject({
     ...loaded,
     cliVars,
-    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: 'parse' },
+    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which },
     log: (m) => log('info', m),
   });
   for (const w of parsed.manifest.warnings) log('warn', w);
@@ -149,7 +151,7 @@ const commandTypes: Record<Command, string[]> = {
 export async function execute(command: Command, opts: KilnOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const loaded = await load(opts);
-  const project = parseLoaded(loaded, opts);
+  const project = parseLoaded(loaded, opts, command);
   const types = new Set(commandTypes[command]);
   const ids = select(project, opts).filter((id) => {
     const n = project.parsed.manifest.nodes.get(id);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, run, seed, type NodeEvent } from '../src/index.js';
 import { kiln, writeProject, minimalProject, removeDir } from './helpers/cli.js';
@@ -229,6 +229,25 @@ test('--log-format json prints one JSON object per line', () => {
     assert.equal(finished.node_id, 'model.tiny.a');
     assert.equal(finished.status, 'success');
     assert.equal(lines.at(-1).event, 'run_finished');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('profiles.yml: env_var with as_number renders before validation; target is chosen', () => {
+  const dir = writeProject(
+    minimalProject({
+      'models/a.sql': "select '{{ target.name }}' as t",
+      'profiles.yml': "tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      threads: \"{{ env_var('KILN_TEST_THREADS', '3') | as_number }}\"\n    ci:\n      type: duckdb\n      path: ci.duckdb\n",
+    }),
+  );
+  try {
+    const d = kiln(['debug', '--project-dir', dir], { env: { KILN_TEST_THREADS: '5' } });
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /threads: 5/);
+    const r = kiln(['run', '--project-dir', dir, '--target', 'ci']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(dir, 'ci.duckdb')));
   } finally {
     removeDir(dir);
   }

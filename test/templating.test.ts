@@ -99,3 +99,8 @@ test('project config tree: + prefix or not, folder by folder, tags append and fi
     removeDir(dir);
   }
 });
+
+test('braces of the SQL itself survive in a simple model', async () => {
+  const sql = "select {'x': 1} as s, regexp_matches('123', '[0-9]{3}') as r, '{\"a\":1}' as j from {{ ref('base') }}";
+  assert.equal(await compiled(sql), `select {'x': 1} as s, regexp_matches('123', '[0-9]{3}') as r, '{"a":1}' as j from "kiln"."main"."base"`);
+});

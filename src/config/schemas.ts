@@ -59,7 +59,8 @@ export const profilesFileSchema = {
     type: 'object',
     properties: {
       target: { type: 'string' },
-      outputs: { type: 'object', additionalProperties: { type: 'object', required: ['type'], properties: { type: { type: 'string' }, threads: { type: 'integer', minimum: 1 } } } },
+      // Values are checked after their Jinja is rendered (threads may be "{{ env_var(...) | as_number }}").
+      outputs: { type: 'object', additionalProperties: { type: 'object', required: ['type'] } },
     },
   },
   properties: { config: anyObject },

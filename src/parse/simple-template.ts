@@ -20,13 +20,15 @@ export function analyseSimpleTemplate(source: string): SimplePart[] | null {
   if (source.includes('{%')) return null;
   const parts: SimplePart[] = [];
   let pos = 0;
+  let scan = 0;
   let line = 1;
-  while (pos < source.length) {
-    const open = source.indexOf('{', pos);
+  while (scan < source.length) {
+    const open = source.indexOf('{', scan);
     if (open < 0 || open === source.length - 1) break;
     const next = source[open + 1];
     if (next !== '{' && next !== '#') {
-      pos = open + 1;
+      // A brace of the SQL itself (a struct literal, JSON, a regex count): keep scanning.
+      scan = open + 1;
       continue;
     }
     const text = source.slice(pos, open);
@@ -36,7 +38,7 @@ export function analyseSimpleTemplate(source: string): SimplePart[] | null {
       const end = source.indexOf('#}', open + 2);
       if (end < 0) return null;
       line += countLines(source.slice(open, end));
-      pos = end + 2;
+      pos = scan = end + 2;
       continue;
     }
     const end = source.indexOf('}}', open + 2);
@@ -46,7 +48,7 @@ export function analyseSimpleTemplate(source: string): SimplePart[] | null {
     if (!call) return null;
     parts.push({ ...call, line });
     line += countLines(expr);
-    pos = end + 2;
+    pos = scan = end + 2;
   }
   if (pos < source.length) parts.push(source.slice(pos));
   // Merge adjacent text parts so callers can stream them.

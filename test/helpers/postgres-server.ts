@@ -21,7 +21,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -205,6 +205,7 @@ function installExitHooks(): void {
 async function startEmbedded(): Promise<PostgresServer> {
   const bins = await findBinaries();
   const as = runAs();
+  removeStale();
   const base = mkdtempSync(join(tmpdir(), 'kiln-pg-'));
   const own = (p: string) => {
     if (as.uid !== undefined) chownSync(p, as.uid, as.gid!);
@@ -271,6 +272,10 @@ async function startEmbedded(): Promise<PostgresServer> {
     c.on('error', (e) => {
       exited = e.message;
     });
+    // A test that forgets stop() must not keep the process alive: the exit hook kills it.
+    c.unref();
+    (c.stdout as unknown as { unref(): void }).unref();
+    (c.stderr as unknown as { unref(): void }).unref();
 
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -312,6 +317,34 @@ async function startEmbedded(): Promise<PostgresServer> {
     if (child) await stopChild(child);
     rmSync(base, { recursive: true, force: true, maxRetries: 3 });
     throw e;
+  }
+}
+
+/** Folders left by runs that were killed outright (SIGKILL skips every hook). */
+function removeStale(): void {
+  const now = Date.now();
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('kiln-pg-')) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const pidFile = join(dir, 'data', 'postmaster.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+        if (pid > 0 && alive(pid)) continue;
+      } else if (now - statSync(dir).mtimeMs < 10 * 60_000) continue; // may be starting right now
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours to judge: leave it
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

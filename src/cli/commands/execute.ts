@@ -1,5 +1,6 @@
 /** `kiln run`, `test`, `seed`, `build`: execute selected nodes and summarise. */
 import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { execute, type Command as KilnCommand } from '../../api.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';
@@ -30,14 +31,14 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      let invocationId = '';
+      const invocationId = randomUUID();
       try {
         const result = await execute(name, {
           ...toKilnOptions(flags, out),
+          invocationId,
           signal: controller.signal,
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
-        invocationId = result.invocationId;
         summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
         setExit(controller.signal.aborted ? 130 : result.success ? 0 : 1);
       } finally {
