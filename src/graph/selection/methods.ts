@@ -1,0 +1,116 @@
+/** Selector methods: does one node match `method:value`? */
+import { KilnError } from '../../errors.js';
+import type { GraphNode, SourceNode, TestNode } from '../../parse/nodes.js';
+import type { SelectorToken } from './spec.js';
+
+export type AnyNode = GraphNode | SourceNode;
+
+/**
+ * What `state:` and `result:` compare against: another run's artifacts (src/state/).
+ * Kept as an interface so selection does not depend on how artifacts are read.
+ */
+export interface StateView {
+  /** `check` is one of stateValues: 'new', 'modified', 'modified.body', ... */
+  matches(id: string, check: string): boolean;
+  /** The node's status in the previous run_results.json; undefined when it did not run. */
+  resultStatus(id: string): string | undefined;
+  hasRunResults: boolean;
+}
+
+const globCache = new Map<string, RegExp>();
+
+export function glob(pattern: string): RegExp {
+  let re = globCache.get(pattern);
+  if (!re) {
+    const body = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    try {
+      re = new RegExp(`^${body}$`);
+    } catch {
+      // An unbalanced '[' is a literal character, not a class.
+      re = new RegExp(`^${body.replace(/[[\]]/g, '\\$&')}$`);
+    }
+    globCache.set(pattern, re);
+  }
+  return re;
+}
+
+const hasWildcard = (s: string) => /[*?[\]]/.test(s);
+
+/** dbt's fqn rule: the leaf equals the value, or each dotted part matches the fqn from its start. */
+function fqnMatches(fqn: string[], selector: string): boolean {
+  if (fqn[fqn.length - 1] === selector) return true;
+  const flat = fqn.flatMap((s) => s.split('.'));
+  const parts = selector.split('.');
+  if (flat.length < parts.length) return false;
+  return parts.every((p, i) => (hasWildcard(p) ? glob(p).test(flat[i]!) : flat[i] === p));
+}
+
+export function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined): boolean {
+  const v = token.value;
+  const [method, ...args] = token.method.split('.');
+  switch (method) {
+    case 'fqn':
+      // Sources are reached with `source:`, as in dbt.
+      if (node.resourceType === 'source') return false;
+      return fqnMatches(node.fqn, v) || fqnMatches(node.fqn.slice(1), v) || (hasWildcard(v) && glob(v).test(node.name));
+    case 'tag':
+      return (node.tags ?? []).some((t) => glob(v).test(t));
+    case 'path': {
+      const p = v.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+      const file = node.originalFilePath;
+      return file === p || file.startsWith(`${p}/`) || (hasWildcard(p) && glob(p).test(file));
+    }
+    case 'file': {
+      const base = node.originalFilePath.split('/').pop()!;
+      return glob(v).test(base) || glob(v).test(base.replace(/\.[^.]*$/, ''));
+    }
+    case 'resource_type':
+      return node.resourceType === v;
+    case 'package':
+      return glob(v === 'this' ? projectName : v).test(node.packageName);
+    case 'source': {
+      if (node.resourceType !== 'source') return false;
+      const s = node as SourceNode;
+      const parts = v.split('.');
+      const [pkg, src, table] = parts.length >= 3 ? parts : [undefined, parts[0], parts[1]];
+      return (pkg === undefined || glob(pkg).test(s.packageName)) && glob(src!).test(s.sourceName) && (table === undefined || glob(table).test(s.name));
+    }
+    case 'test_type': {
+      if (node.resourceType !== 'test') return false;
+      const generic = Boolean((node as TestNode).testMetadata);
+      // kiln has no unit tests yet, so `unit` matches nothing; `data` is both kinds of data test.
+      return v === 'generic' ? generic : v === 'singular' ? !generic : v === 'data';
+    }
+    case 'test_name':
+      return node.resourceType === 'test' && glob(v).test((node as TestNode).testMetadata?.name ?? node.name);
+    case 'config':
+      return configMatches(node.config as Record<string, unknown>, args, v);
+    case 'exposure':
+      // Exposures are not parsed by kiln: nothing to match.
+      return false;
+    case 'state':
+      return requireState(state, token).matches(node.uniqueId, v);
+    case 'result': {
+      const s = requireState(state, token);
+      if (!s.hasRunResults) throw new KilnError('selection', `'${token.raw}' needs run_results.json in the --state folder, which has none`, { hint: 'point --state at the target folder of a run, test or build' });
+      return s.resultStatus(node.uniqueId) === v;
+    }
+  }
+  return false;
+}
+
+function requireState(state: StateView | undefined, token: SelectorToken): StateView {
+  if (!state) throw new KilnError('selection', `'${token.raw}' compares with another run, but no --state was given`, { hint: 'pass --state <folder holding that run\'s manifest.json>, e.g. --state prod-artifacts/' });
+  return state;
+}
+
+function configMatches(config: Record<string, unknown>, path: string[], value: string): boolean {
+  let cur: unknown = config;
+  for (const p of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
+  const one = (x: unknown) => {
+    if (typeof x === 'boolean') return String(x) === value.toLowerCase();
+    if (x === null || x === undefined || typeof x === 'object') return false;
+    return glob(value).test(String(x));
+  };
+  return Array.isArray(cur) ? cur.some(one) : one(cur);
+}
