@@ -13,8 +13,15 @@ import type { Adapter } from './adapters/types.js';
 import { parseProject, type ParsedProject } from './parse/index.js';
 import { buildDag, type Dag } from './graph/dag.js';
 import { selectNodes, type IndirectSelection } from './graph/selector.js';
+import { selectionInputs } from './graph/selection/inputs.js';
+import { readPreviousRun } from './state/artifacts.js';
+import { deferTarget, deferredRelations } from './state/defer.js';
+import { recordedArgs, optionsFromArgs } from './state/invocation-args.js';
+import { planRetry, readLastRun } from './state/retry-plan.js';
+import { writeJunitXml } from './artifacts/junit.js';
 import { Compiler } from './compile/compiler.js';
 import { executeNodes, isExecutable } from './run/runner.js';
+import { runProjectHooks } from './run/hooks.js';
 import type { NodeEvent, NodeResult } from './run/results.js';
 import { isFailure } from './run/results.js';
 import { manifestJson } from './artifacts/manifest.js';
@@ -37,6 +44,20 @@ export interface KilnOptions {
   exclude?: string[];
   resourceTypes?: string[];
   indirectSelection?: IndirectSelection;
+  /** A selector name from selectors.yml, instead of select/exclude. */
+  selector?: string;
+  /** Exactly these unique ids instead of a selection (what `retry` runs). */
+  nodeIds?: string[];
+  /** The folder of another run's artifacts, for `state:` / `result:` selection and --defer. */
+  state?: string;
+  /** Refs to nodes not built in this invocation, and missing here, read the relations of the --state run. */
+  defer?: boolean;
+  /** The run to defer to, when it is not --state. */
+  deferState?: string;
+  /** Defer even to nodes that exist in this environment. */
+  favorState?: boolean;
+  /** Also write the results as JUnit XML to this file. */
+  junitXml?: string;
   fullRefresh?: boolean;
   failFast?: boolean;
   targetPath?: string;
@@ -67,7 +88,7 @@ export interface RunResult {
   project: Project;
 }
 
-export type Command = 'run' | 'test' | 'seed' | 'build';
+export type Command = 'run' | 'test' | 'seed' | 'build' | 'snapshot';
 
 interface Loaded {
   project: ProjectConfig;
@@ -88,7 +109,24 @@ async function load(opts: KilnOptions): Promise<Loaded> {
 /** Reads and parses the project; opens no connection. */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
   const loaded = await load(opts);
-  return parseLoaded(loaded, opts, 'parse');
+  const project = parseLoaded(loaded, opts, 'parse');
+  writeArtifact(loaded.project.targetPath, 'manifest.json', project.manifest);
+  return project;
+}
+
+/** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
+class ParsedProjectResult implements Project {
+  private json?: Record<string, unknown>;
+  constructor(
+    readonly parsed: ParsedProject,
+    readonly dag: Dag,
+  ) {}
+  get manifest(): Record<string, unknown> {
+    return (this.json ??= manifestJson(this.parsed, this.dag));
+  }
+  set manifest(value: Record<string, unknown>) {
+    this.json = value;
+  }
 }
 
 function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project {
@@ -101,14 +139,17 @@ function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project 
     log: (m) => log('info', m),
   });
   for (const w of parsed.manifest.warnings) log('warn', w);
-  const dag = buildDag(parsed.manifest);
-  const manifest = manifestJson(parsed, dag);
-  writeArtifact(loaded.project.targetPath, 'manifest.json', manifest);
-  return { parsed, dag, manifest };
+  return new ParsedProjectResult(parsed, buildDag(parsed.manifest));
 }
 
 function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[] {
+  if (opts.nodeIds) {
+    const wanted = new Set(opts.nodeIds);
+    return p.dag.order.filter((id) => wanted.has(id));
+  }
+  const previous = opts.state ? readPreviousRun(opts.state) : undefined;
   const sel = selectNodes(p.parsed.manifest, p.dag, {
+    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m) => opts.onLog?.('info', m)),
     select: opts.select,
     exclude: opts.exclude,
     resourceTypes: opts.resourceTypes?.length ? opts.resourceTypes : defaultTypes,
@@ -126,17 +167,21 @@ export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; proje
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
 export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project }> {
-  const project = await parse(opts);
+  const project = parseLoaded(await load(opts), opts, 'compile');
   const compiler = new Compiler(project.parsed);
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
+  const deferTo = deferTarget(opts);
+  // No connection here, so every node not compiled now defers, as with --favor-state.
+  if (deferTo) compiler.deferred = await deferredRelations(project.parsed, deferTo, { building: new Set(ids), favorState: true });
   for (const id of ids) {
     compiled.set(id, compiler.compile(id).compiledCode);
     compiler.writeCompiled(id);
   }
   project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
+  await compiler.flushWrites();
   return { compiled, project };
 }
 
@@ -144,6 +189,7 @@ const commandTypes: Record<Command, string[]> = {
   run: ['model'],
   test: ['test'],
   seed: ['seed'],
+  snapshot: ['snapshot'],
   build: ['model', 'seed', 'test', 'snapshot'],
 };
 
@@ -160,9 +206,13 @@ export async function execute(command: Command, opts: KilnOptions = {}): Promise
   const compiler = new Compiler(project.parsed);
   const { adapter } = loaded;
   let results: NodeResult[] = [];
+  let endHookError: unknown;
+  const deferTo = deferTarget(opts);
   if (ids.length) {
     await adapter.open();
     try {
+      if (deferTo) compiler.deferred = await deferredRelations(project.parsed, deferTo, { building: new Set(ids), favorState: Boolean(opts.favorState), adapter });
+      await runProjectHooks('on-run-start', project.parsed, adapter);
       results = await executeNodes({
         parsed: project.parsed,
         dag: project.dag,
@@ -175,16 +225,21 @@ export async function execute(command: Command, opts: KilnOptions = {}): Promise
         signal: opts.signal,
         onEvent: opts.onEvent,
       });
+      // A failing on-run-end hook fails the invocation once the artifacts are written.
+      await runProjectHooks('on-run-end', project.parsed, adapter, { results }).catch((e) => (endHookError = e));
     } finally {
       await adapter.close();
+      await compiler.flushWrites();
     }
   } else opts.onLog?.('warn', 'nothing to do: the selection contains no nodes of this kind');
   const compiledIds = new Set(results.filter((r) => r.compiledCode !== undefined).map((r) => r.uniqueId));
   const manifest = manifestJson(project.parsed, project.dag, compiler, compiledIds);
   writeArtifact(loaded.project.targetPath, 'manifest.json', manifest);
   const elapsed = (Date.now() - started) / 1000;
-  const runResults = runResultsJson(results, loaded.invocationId, elapsed, { which: command, select: opts.select ?? [], exclude: opts.exclude ?? [], threads: loaded.target.threads });
+  const runResults = runResultsJson(results, loaded.invocationId, elapsed, recordedArgs(command, opts, loaded.target.threads));
   writeArtifact(loaded.project.targetPath, 'run_results.json', runResults);
+  if (opts.junitXml) writeJunitXml(opts.junitXml, { suiteName: `kiln ${command}`, results, nodes: project.parsed.manifest.nodes, elapsed, projectDir: loaded.project.projectDir, targetPath: loaded.project.targetPath });
+  if (endHookError) throw endHookError;
   const success = !results.some((r) => isFailure(r.status)) && !opts.signal?.aborted;
   return { success, results, elapsed, invocationId: loaded.invocationId, manifest, runResults, project: { ...project, manifest } };
 }
@@ -193,6 +248,7 @@ export const run = (opts: KilnOptions = {}) => execute('run', opts);
 export const test = (opts: KilnOptions = {}) => execute('test', opts);
 export const seed = (opts: KilnOptions = {}) => execute('seed', opts);
 export const build = (opts: KilnOptions = {}) => execute('build', opts);
+export const snapshot = (opts: KilnOptions = {}) => execute('snapshot', opts);
 
 export interface DocsOptions extends KilnOptions {
   /** One self-contained HTML file instead of index.html plus assets. */

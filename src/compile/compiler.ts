@@ -2,7 +2,8 @@
  * Rendering nodes into warehouse SQL: refs become relations, ephemeral parents become CTEs,
  * generic tests call their `{% test %}` macro. No connection is opened here.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { ParsedProject } from '../parse/index.js';
@@ -25,11 +26,27 @@ export interface CompiledNode {
 export class Compiler {
   private readonly bodies = new Map<string, string>();
   private readonly compiled = new Map<string, CompiledNode>();
+  private readonly dirs = new Set<string>();
+  private readonly pendingWrites: Array<[string, string]> = [];
+  private flushing: Promise<void> = Promise.resolve();
+
+  /** Under --defer: relations (from another run's manifest) for nodes not built here. */
+  deferred?: Map<string, Relation>;
+
+  /** `is_incremental()`: false unless the runner, which knows the warehouse, says otherwise. */
+  private isIncremental: (node: GraphNode) => boolean = () => false;
 
   constructor(private readonly parsed: ParsedProject) {}
 
+  /** Lets the runner answer `is_incremental()` from the relations it found in the warehouse. */
+  setIncrementalCheck(check: (node: GraphNode) => boolean): void {
+    this.isIncremental = check;
+  }
+
   /** The relation a ref/source to `id` renders as. */
   relationOf(id: string): Relation {
+    const deferred = this.deferred?.get(id);
+    if (deferred) return deferred;
     const { manifest, adapter } = this.parsed;
     const node = manifest.nodes.get(id);
     if (node) {
@@ -114,7 +131,7 @@ export class Compiler {
       config: configObject(() => undefined, () => node.config, node.originalFilePath),
       var: varFunction(info, { file: node.originalFilePath, node: node.uniqueId }),
       this: this.relationOf(node.uniqueId),
-      is_incremental: () => false,
+      is_incremental: () => this.isIncremental(node),
       execute: true,
       model: modelDict(node),
     };
@@ -178,15 +195,33 @@ export class Compiler {
     return value;
   }
 
-  /** Writes target/compiled/<package>/<path> for a compiled node. */
+  /**
+   * Queues target/compiled/<package>/<path> for a compiled node. Writes go out concurrently
+   * (thousands of small files dominate compile time when written one by one); flushWrites()
+   * waits for them.
+   */
   writeCompiled(id: string): string {
     const node = this.parsed.manifest.nodes.get(id)!;
     const compiled = this.compile(id);
     const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.name + '.sql') : node.originalFilePath;
     const file = join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, compiled.compiledCode);
+    const dir = dirname(file);
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    this.pendingWrites.push([file, compiled.compiledCode]);
     return file;
+  }
+
+  /** Writes queued files, 64 at a time (more would exhaust file descriptors). */
+  flushWrites(): Promise<void> {
+    const batch = this.pendingWrites.splice(0);
+    const lanes = Array.from({ length: Math.min(64, batch.length) }, async (_, lane) => {
+      for (let i = lane; i < batch.length; i += 64) await writeFile(batch[i]![0], batch[i]![1]);
+    });
+    this.flushing = Promise.all([this.flushing, ...lanes]).then(() => undefined);
+    return this.flushing;
   }
 }
 

@@ -14,7 +14,7 @@ export class ValueRenderer {
     this.engine = new TemplateEngine();
   }
 
-  render(value: string, file: string, line?: number): unknown {
+  render(value: string, file: string, line?: number | (() => number | undefined)): unknown {
     if (!value.includes('{{') && !value.includes('{%')) return value;
     const single = /^\s*\{\{([\s\S]*?)\}\}\s*$/.exec(value);
     try {
@@ -27,7 +27,7 @@ export class ValueRenderer {
       return this.engine.render(this.engine.compile(value, file), this.scope, file);
     } catch (e) {
       if (e instanceof KilnError) {
-        throw new KilnError(e.kind, e.message, { file, line: line ?? e.line, hint: e.hint });
+        throw new KilnError(e.kind, e.message, { file, line: (typeof line === 'function' ? line() : line) ?? e.line, hint: e.hint });
       }
       throw e;
     }
@@ -35,7 +35,7 @@ export class ValueRenderer {
 
   /** Renders every string in a parsed YAML tree, except under keys in `skip`. */
   renderTree(data: unknown, yaml: YamlFile, skip: ReadonlySet<string> = new Set(), path: Array<string | number> = []): unknown {
-    if (typeof data === 'string') return this.render(data, yaml.file, yaml.lineOf(path));
+    if (typeof data === 'string') return this.render(data, yaml.file, () => yaml.lineOf(path));
     if (Array.isArray(data)) return data.map((v, i) => this.renderTree(v, yaml, skip, [...path, i]));
     if (data && typeof data === 'object') {
       const out: Record<string, unknown> = {};

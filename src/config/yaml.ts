@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
 
 /** A parsed YAML file that can still say on which line a value stands. */
@@ -12,21 +13,34 @@ export interface YamlFile {
   lineOfKey(path: ReadonlyArray<string | number>): number | undefined;
 }
 
+/**
+ * Data comes from js-yaml (several times faster than building a `yaml` Document, which
+ * matters at thousands of models); line numbers come from the `yaml` library's Document,
+ * built only when a line is first asked for — on the error path, almost always.
+ */
 export function parseYaml(text: string, file: string): YamlFile {
-  const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    const pos = err.linePos?.[0];
-    const firstLine = err.message.split('\n')[0] ?? err.message;
-    throw new KilnError('yaml', `invalid YAML: ${firstLine}`, {
+  let data: unknown;
+  try {
+    data = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file });
+  } catch (e) {
+    const err = e as { reason?: string; message?: string; mark?: { line: number; column: number } };
+    throw new KilnError('yaml', `invalid YAML: ${err.reason ?? err.message ?? String(e)}`, {
       file,
-      line: pos?.line,
-      column: pos?.col,
+      line: err.mark ? err.mark.line + 1 : undefined,
+      column: err.mark ? err.mark.column + 1 : undefined,
       hint: 'check indentation, colons and quotes on that line',
     });
   }
+  let located: { doc: Document; lineCounter: LineCounter } | undefined;
+  const locate = () => {
+    if (!located) {
+      const lineCounter = new LineCounter();
+      located = { doc: parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false }), lineCounter };
+    }
+    return located;
+  };
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
+    const { doc, lineCounter } = locate();
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true);
       if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
@@ -34,6 +48,7 @@ export function parseYaml(text: string, file: string): YamlFile {
     return undefined;
   };
   const lineOfKey = (path: ReadonlyArray<string | number>): number | undefined => {
+    const { doc, lineCounter } = locate();
     const parent = doc.getIn(path.slice(0, -1), true);
     if (isMap(parent)) {
       const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
@@ -41,7 +56,7 @@ export function parseYaml(text: string, file: string): YamlFile {
     }
     return lineOf(path);
   };
-  return { file, data: doc.toJS() ?? {}, lineOf, lineOfKey };
+  return { file, data: data ?? {}, lineOf, lineOfKey };
 }
 
 export function readYamlFile(file: string, displayPath = file): YamlFile {

@@ -8,7 +8,7 @@ import type { GraphNode, Manifest, TestNode } from '../parse/nodes.js';
 
 
 export interface Dag {
-  graph: Graph;
+  readonly graph: Graph;
   /** Every node id (nodes and sources) in a topological order. */
   order: string[];
   parents(id: string): string[];
@@ -68,39 +68,61 @@ function sourceBuilders(manifest: Manifest): Array<[string, string]> {
   return edges;
 }
 
+/**
+ * Adjacency lists in plain Maps: at 10,000 models graphlib's per-edge bookkeeping cost more
+ * than the rest of the graph stage together. A graphlib Graph is still built, on demand, for
+ * callers that want its algorithms (cycle finding uses it).
+ */
 export function buildDag(manifest: Manifest): Dag {
   resolveDependencies(manifest);
-  const graph = new Graph({ directed: true });
-  for (const id of manifest.sources.keys()) graph.setNode(id);
-  for (const id of manifest.nodes.keys()) graph.setNode(id);
-  for (const node of manifest.nodes.values()) for (const dep of node.dependsOn.nodes) graph.setEdge(dep, node.uniqueId);
-  for (const [builder, source] of sourceBuilders(manifest)) graph.setEdge(builder, source);
-  const order = topologicalOrder(graph, manifest);
+  const parents = new Map<string, string[]>();
+  const children = new Map<string, string[]>();
+  for (const id of manifest.sources.keys()) (parents.set(id, []), children.set(id, []));
+  for (const id of manifest.nodes.keys()) (parents.set(id, []), children.set(id, []));
+  const addEdge = (from: string, to: string) => {
+    const p = parents.get(to)!;
+    if (p.includes(from)) return;
+    p.push(from);
+    children.get(from)!.push(to);
+  };
+  for (const node of manifest.nodes.values()) for (const dep of node.dependsOn.nodes) addEdge(dep, node.uniqueId);
+  for (const [builder, source] of sourceBuilders(manifest)) addEdge(builder, source);
+  let graph: Graph | undefined;
+  const toGraph = (): Graph => {
+    if (graph) return graph;
+    graph = new Graph({ directed: true });
+    for (const id of parents.keys()) graph.setNode(id);
+    for (const [to, ps] of parents) for (const from of ps) graph.setEdge(from, to);
+    return graph;
+  };
+  const order = topologicalOrder(parents, children, manifest, toGraph);
   return {
-    graph,
+    get graph() {
+      return toGraph();
+    },
     order,
-    parents: (id) => (graph.predecessors(id) as string[] | undefined) ?? [],
-    children: (id) => (graph.successors(id) as string[] | undefined) ?? [],
+    parents: (id) => parents.get(id) ?? [],
+    children: (id) => children.get(id) ?? [],
   };
 }
 
 /** Kahn's algorithm, stable in manifest order; leftovers mean a cycle, reported in order. */
-function topologicalOrder(graph: Graph, manifest: Manifest): string[] {
+function topologicalOrder(parents: Map<string, string[]>, children: Map<string, string[]>, manifest: Manifest, toGraph: () => Graph): string[] {
   const indegree = new Map<string, number>();
-  for (const id of graph.nodes()) indegree.set(id, (graph.predecessors(id) as string[]).length);
-  const queue = graph.nodes().filter((id) => indegree.get(id) === 0);
+  for (const [id, ps] of parents) indegree.set(id, ps.length);
+  const queue = [...parents.keys()].filter((id) => indegree.get(id) === 0);
   const order: string[] = [];
   for (let i = 0; i < queue.length; i++) {
     const id = queue[i]!;
     order.push(id);
-    for (const c of graph.successors(id) as string[]) {
+    for (const c of children.get(id)!) {
       const d = indegree.get(c)! - 1;
       indegree.set(c, d);
       if (d === 0) queue.push(c);
     }
   }
-  if (order.length !== graph.nodeCount()) {
-    const cycle = findCycle(graph, new Set(order));
+  if (order.length !== parents.size) {
+    const cycle = findCycle(toGraph(), new Set(order));
     const names = cycle.map((id) => manifest.nodes.get(id)?.name ?? id);
     const first = manifest.nodes.get(cycle[0]!);
     throw new KilnError('graph', `dependency cycle: ${[...names, names[0]].join(' -> ')}`, {

@@ -116,7 +116,8 @@ export interface GenericTestInput {
   columnName?: string;
   packageName: string;
   file: string;
-  line?: number;
+  /** Looked up only when needed: finding a line costs a second parse of the YAML. */
+  line?: () => number | undefined;
   /** Folders of the properties file under its resource path, for the test's fqn. */
   folders: string[];
   baseRefs: RefCall[];
@@ -156,6 +157,11 @@ export function makeGenericTest(input: GenericTestInput): TestNode {
     testMetadata: { name: entry.testName, namespace: entry.namespace, kwargs: args },
     columnName,
     attachedNode: target.sourceName ? undefined : target.uniqueId,
-    declaredAt: { file: input.file, line: input.line },
+    declaredAt: {
+      file: input.file,
+      get line() {
+        return input.line?.();
+      },
+    },
   };
 }

@@ -15,7 +15,7 @@ export interface PropertiesContext {
   /** Nodes by resource type and name, to patch. */
   findNode(resourceType: string, name: string): GraphNode | undefined;
   /** Renders Jinja inside a YAML string (source schema, database, ...). */
-  renderValue(value: string, file: string, line?: number): unknown;
+  renderValue(value: string, file: string, line?: () => number | undefined): unknown;
   defaultDatabase: string | undefined;
   warn(message: string): void;
 }
@@ -107,8 +107,15 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
   const fromList = (list: unknown, path: Array<string | number>, columnName?: string) => {
     if (!Array.isArray(list)) return;
     list.forEach((item, j) => {
-      const line = t.yaml.lineOf([...path, j]);
-      const testEntry = readTestEntry(item, t.file, line);
+      // Lines are looked up only when an error needs one (it costs a second YAML parse).
+      const line = () => t.yaml.lineOf([...path, j]);
+      let testEntry;
+      try {
+        testEntry = readTestEntry(item, t.file, undefined);
+      } catch (e) {
+        if (e instanceof KilnError) throw new KilnError(e.kind, e.message, { file: t.file, line: line(), hint: e.hint });
+        throw e;
+      }
       out.push(
         makeGenericTest({ entry: testEntry, target, columnName, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
       );
@@ -123,7 +130,7 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
 
 function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, file: ProjectFile, folders: string[], ctx: PropertiesContext, result: PropertiesResult): void {
   const sourceName = String(src.name);
-  const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, yaml.lineOf(path))) : undefined);
+  const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, () => yaml.lineOf(path))) : undefined);
   const schema = render(src.schema, ['sources', i, 'schema']) ?? sourceName;
   const database = render(src.database, ['sources', i, 'database']) ?? ctx.defaultDatabase;
   const sourceConfig = normaliseConfig((src.config as Record<string, unknown>) ?? {});
