@@ -8,6 +8,7 @@ type AdapterFactory = (target: TargetConfig, projectDir: string) => Promise<Adap
 /** Adapters by profile `type`; SDK-backed ones import their driver only when chosen. */
 const factories: Record<string, AdapterFactory> = {
   duckdb: async (target, projectDir) => new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),
+  postgres: async (target) => new (await import('./postgres/index.js')).PostgresAdapter({ ...(target.settings as unknown as import('./postgres/index.js').PostgresProfile), threads: target.threads }),
 };
 
 export function registerAdapter(type: string, factory: AdapterFactory): void {
