@@ -47,7 +47,7 @@ export interface KilnOptions {
   /** A selector name from selectors.yml, instead of select/exclude. */
   selector?: string;
   /** Exactly these unique ids instead of a selection (what `retry` runs). */
-  nodeIds?: string[];
+  nodeIds?: string[] | ((project: Project) => string[]);
   /** The folder of another run's artifacts, for `state:` / `result:` selection and --defer. */
   state?: string;
   /** Refs to nodes not built in this invocation, and missing here, read the relations of the --state run. */
@@ -144,7 +144,7 @@ function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project 
 
 function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[] {
   if (opts.nodeIds) {
-    const wanted = new Set(opts.nodeIds);
+    const wanted = new Set(typeof opts.nodeIds === 'function' ? opts.nodeIds(p) : opts.nodeIds);
     return p.dag.order.filter((id) => wanted.has(id));
   }
   const previous = opts.state ? readPreviousRun(opts.state) : undefined;
@@ -248,6 +248,32 @@ export const run = (opts: KilnOptions = {}) => execute('run', opts);
 export const test = (opts: KilnOptions = {}) => execute('test', opts);
 export const seed = (opts: KilnOptions = {}) => execute('seed', opts);
 export const build = (opts: KilnOptions = {}) => execute('build', opts);
+
+export interface RetryResult extends RunResult {
+  /** The command repeated: the last one, or `build` when a failed test's model is rebuilt. */
+  command: Command;
+  /** Nodes rebuilt because a test on them failed. */
+  rebuilt: string[];
+}
+
+/**
+ * `kiln retry`: the last run/test/seed/build again, with its arguments, for the nodes that
+ * errored, failed or were skipped; a failed test's model is rebuilt before it is re-tested.
+ */
+export async function retry(opts: KilnOptions = {}): Promise<RetryResult> {
+  const last = readLastRun(loadProject(opts.projectDir ?? '.', {}, opts.targetPath).targetPath);
+  const failedTest = last.results.some((r) => r.unique_id.startsWith('test.') && (r.status === 'fail' || r.status === 'error'));
+  const command: Command = last.args.which === 'test' && failedTest ? 'build' : last.args.which;
+  let rebuilt: string[] = [];
+  const nodeIds = (p: Project) => {
+    const plan = planRetry(last, p.parsed.manifest, p.dag);
+    rebuilt = plan.rebuilt;
+    if (!plan.ids.length) opts.onLog?.('info', 'nothing to retry: the last invocation had no errors, failures or skipped nodes');
+    return plan.ids;
+  };
+  const result = await execute(command, { ...optionsFromArgs(last.args, opts), nodeIds });
+  return { ...result, command, rebuilt };
+}
 export const snapshot = (opts: KilnOptions = {}) => execute('snapshot', opts);
 
 export interface DocsOptions extends KilnOptions {

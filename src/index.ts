@@ -1,6 +1,7 @@
 /** kiln as a library: the same operations as the CLI, with typed results. */
 export { parse, ls, compile, run, test, seed, build, execute, debug, clean, generateDocs } from './api.js';
 export type { KilnOptions, Project, RunResult, Command, DocsOptions } from './api.js';
+export { retry, type RetryResult } from './api.js';
 export { serveDocs } from './docs/serve.js';
 export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';
 export { KilnError } from './errors.js';
