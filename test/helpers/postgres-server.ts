@@ -142,7 +142,9 @@ function runAs(): RunAs {
     const groupExists = spawnSync('getent', ['group', 'postgres']).status === 0;
     const args = ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin'];
     args.push(...(groupExists ? ['--gid', 'postgres'] : ['--user-group']), 'postgres');
-    const r = spawnSync('useradd', args, { encoding: 'utf8' });
+    // /usr/sbin may be missing from PATH in minimal environments.
+    const useradd = ['/usr/sbin/useradd', '/sbin/useradd'].find((p) => existsSync(p)) ?? 'useradd';
+    const r = spawnSync(useradd, args, { encoding: 'utf8' });
     found = ids();
     if (!found) throw new Error(`postgres cannot run as root and the 'postgres' user could not be created (useradd: ${r.error?.message ?? r.stderr.trim()})`);
   }
