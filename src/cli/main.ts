@@ -7,6 +7,7 @@ import { registerExecuteCommands } from './commands/execute.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerDocsCommands } from './commands/docs.js';
+import { registerRetryCommand } from './commands/retry.js';
 
 export async function main(argv: string[]): Promise<void> {
   let exitCode = 0;
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   registerInspectCommands(program, output);
   registerProjectCommands(program, output, setExit);
   registerDocsCommands(program, output);
+  registerRetryCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);

@@ -24,14 +24,20 @@ export function addSelectionOptions(cmd: Command): Command {
     .option('-s, --select <selector...>', 'nodes to include (dbt selection syntax)')
     .option('-m, --models <selector...>', 'alias of --select')
     .option('--exclude <selector...>', 'nodes to leave out')
-    .addOption(new Option('--indirect-selection <mode>', 'which tests of selected nodes come along').choices(['eager', 'cautious', 'buildable', 'empty']));
+    .addOption(new Option('--indirect-selection <mode>', 'which tests of selected nodes come along').choices(['eager', 'cautious', 'buildable', 'empty']))
+    .option('--selector <name>', 'a named selector from selectors.yml')
+    .option('--state <dir>', "another run's artifacts (manifest.json, run_results.json) for state: and result: selectors")
+    .option('--defer', 'read nodes not built here from the --state run (e.g. production)')
+    .option('--defer-state <dir>', 'the artifacts to defer to, when not --state')
+    .option('--favor-state', 'with --defer: use the state relation even when this environment has the node');
 }
 
 export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'how many nodes run at once', parseThreads)
     .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
-    .option('-x, --fail-fast', 'stop starting nodes after the first failure');
+    .option('-x, --fail-fast', 'stop starting nodes after the first failure')
+    .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems');
 }
 
 function parseThreads(v: string): number {
@@ -53,6 +59,12 @@ export function toKilnOptions(flags: Record<string, any>, output: Output): KilnO
     exclude: flags.exclude,
     resourceTypes: flags.resourceType,
     indirectSelection: flags.indirectSelection,
+    selector: flags.selector,
+    state: flags.state,
+    defer: flags.defer,
+    deferState: flags.deferState,
+    favorState: flags.favorState,
+    junitXml: flags.junitXml,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
     targetPath: flags.targetPath,

@@ -6,6 +6,7 @@ import type { Output } from '../output.js';
 import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';
 import type { NodeResult } from '../../run/results.js';
 import type { GraphNode } from '../../parse/nodes.js';
+import { annotations, underGithubActions } from '../github.js';
 
 const descriptions: Record<KilnCommand, string> = {
   run: 'build the selected models',
@@ -40,6 +41,7 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
+        if (underGithubActions()) for (const line of annotations(result.results, result.project.parsed.manifest.nodes)) out.data(line);
         setExit(controller.signal.aborted ? 130 : result.success ? 0 : 1);
       } finally {
         process.off('SIGINT', onSignal);
