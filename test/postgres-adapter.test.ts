@@ -557,3 +557,76 @@ test('threads bounds the connections used at once', async () => {
   // Six 0.3 s sleeps on three connections: two rounds.
   assert.ok(seconds >= 0.55 && seconds < 3, `took ${seconds} s`);
 });
+
+test('sslmode: prefer and allow fall back to plain on a server without TLS; require and verify-full fail clearly', async () => {
+  for (const sslmode of ['disable', 'allow', 'prefer']) {
+    const r = await adapter({ sslmode, retries: 0 }).check();
+    assert.equal(r.ok, true, `${sslmode}: ${r.message}`);
+  }
+  const a = await opened({ sslmode: 'prefer' });
+  assert.deepEqual((await a.execute('select 1 as ok')).rows, [{ ok: 1 }]);
+  for (const sslmode of ['require', 'verify-full']) {
+    const e = await rejectsKiln(adapter({ sslmode, retries: 0 }).open());
+    assert.equal(e.kind, 'connection', sslmode);
+    assert.match(e.message, /SSL/, sslmode);
+    assert.ok(!e.message.includes(server.password));
+  }
+});
+
+test('seed column_types are used as declared, with their modifiers', async () => {
+  const a = await opened();
+  const seed: SeedTable = {
+    columns: [
+      { name: 'code', kind: 'integer', type: 'varchar(5)' },
+      { name: 'price', kind: 'number', type: 'numeric(10,2)' },
+      { name: 'at', kind: 'timestamp', type: 'timestamptz' },
+    ],
+    rows: [
+      ['00123', '1.005', '2024-03-01T10:00:00+02:00'],
+      ['9', null, null],
+    ],
+    file: 'seeds/typed.csv',
+  };
+  const rel = await a.transaction(async (s) => {
+    const rel = await createSeedTable(a, 'typed_seed', seed, s);
+    await a.loadSeed(rel, seed, s);
+    return rel;
+  });
+  assert.deepEqual((await a.getColumns(rel)).map((c) => c.type), ['character varying', 'numeric', 'timestamp with time zone']);
+  assert.deepEqual((await a.execute(`select * from ${rel} order by code`)).rows, [
+    { code: '00123', price: 1.01, at: new Date('2024-03-01T08:00:00Z') },
+    { code: '9', price: null, at: null },
+  ]);
+  // A value too long for the declared type is an error, as COPY makes it, never truncated.
+  const bad: SeedTable = { ...seed, rows: [['123456', '1', null]] };
+  const e = await rejectsKiln(
+    a.transaction(async (s) => {
+      const r = await createSeedTable(a, 'typed_seed_bad', bad, s);
+      await a.loadSeed(r, bad, s);
+    }),
+  );
+  assert.equal(e.kind, 'database');
+  assert.match(e.message, /too long for type character varying\(5\)/);
+  const fixed: SeedTable = {
+    columns: [
+      { name: 'c', kind: 'text', type: 'char(3)' },
+      { name: 'b', kind: 'text', type: 'bit(3)' },
+    ],
+    rows: [['ab', '101']],
+    file: 'seeds/fixed.csv',
+  };
+  const fixedRel = await a.transaction(async (s) => {
+    const r = await createSeedTable(a, 'fixed_seed', fixed, s);
+    await a.loadSeed(r, fixed, s);
+    return r;
+  });
+  assert.deepEqual((await a.execute(`select c, b::text as b from ${fixedRel}`)).rows, [{ c: 'ab ', b: '101' }]);
+  const tooLong: SeedTable = { ...fixed, rows: [['abcd', '101']] };
+  const e2 = await rejectsKiln(
+    a.transaction(async (s) => {
+      const r = await createSeedTable(a, 'fixed_seed_bad', tooLong, s);
+      await a.loadSeed(r, tooLong, s);
+    }),
+  );
+  assert.match(e2.message, /too long for type character\(3\)/);
+});

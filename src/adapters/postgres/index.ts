@@ -423,10 +423,18 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  /** The declared type of each seed column, as the table has it (column_types included). */
+  /**
+   * The type of each seed column as the table has it (column_types included), without its
+   * modifier: an explicit cast to varchar(5) or char(3) would silently truncate, while the
+   * insert's assignment to the column checks the length and errors, as COPY does. `character`
+   * and `bit` without a length mean length 1 in a cast, so their unbounded forms are used.
+   */
   private async seedTypes(relation: Relation, seed: SeedTable, session: Session): Promise<string[]> {
     const result = await session.execute(
-      `select a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type
+      `select a.attname as name,
+              case a.atttypid when 'pg_catalog.bpchar'::regtype then 'pg_catalog.bpchar'
+                              when 'pg_catalog.bit'::regtype then 'pg_catalog.varbit'
+                              else pg_catalog.format_type(a.atttypid, null) end as type
        from pg_catalog.pg_attribute a
        where a.attrelid = ${stringLiteral(relation.include({ database: false }).render())}::regclass and a.attnum > 0 and not a.attisdropped`,
     );
