@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   stopped(): boolean;
   /** Describes a failed task for the message of the tasks it skips. */
   describe(id: string): string;
+  /** Higher starts first among ready tasks (critical path); ties keep topological order. */
+  priority?: ReadonlyMap<string, number>;
 }
 
 export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions): Promise<Map<string, NodeResult>> {
@@ -37,7 +39,7 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
     for (const d of deps) (children.get(d) ?? children.set(d, []).get(d)!).push(t.id);
   }
   // Ready tasks run in the order given (topological), so output is stable.
-  const ready: string[] = tasks.filter((t) => pending.get(t.id) === 0).map((t) => t.id);
+  const ready: string[] = [];
   const freeThreads = Array.from({ length: Math.max(1, opts.threads) }, (_, i) => `Thread-${i + 1}`).reverse();
   let running = 0;
 
@@ -53,12 +55,17 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
         if (left === 0) insertReady(c);
       }
     };
+    const before = (a: string, b: string): boolean => {
+      const pa = opts.priority?.get(a) ?? 0;
+      const pb = opts.priority?.get(b) ?? 0;
+      return pa !== pb ? pa > pb : order.get(a)! < order.get(b)!;
+    };
     const insertReady = (id: string) => {
-      const pos = order.get(id)!;
       let i = ready.length;
-      while (i > 0 && order.get(ready[i - 1]!)! > pos) i--;
+      while (i > 0 && before(id, ready[i - 1]!)) i--;
       ready.splice(i, 0, id);
     };
+    for (const t of tasks) if (pending.get(t.id) === 0) insertReady(t.id);
     const pump = () => {
       while (ready.length) {
         const id = ready[0]!;
