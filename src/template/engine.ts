@@ -7,8 +7,11 @@ import nunjucks from 'nunjucks';
 import { KilnError } from '../errors.js';
 import { applyJinjaCompat, preprocessJinja, MacroReturn, takeFailedCall } from './jinja-compat.js';
 import { registerFilters } from './filters.js';
+import { builtinGlobals } from './builtins.js';
+import { installNamespaceLookup, namespaceKey } from './namespaces.js';
 
 applyJinjaCompat();
+installNamespaceLookup();
 
 export type Scope = Record<string, unknown>;
 
@@ -21,15 +24,28 @@ export interface MacroInfo {
   source: string;
 }
 
+export type MacroFn = (...a: unknown[]) => unknown;
+
 export class TemplateEngine {
   readonly env: nunjucks.Environment;
+  /** Macros callable without a prefix: kiln's built-ins and the root project's. */
   readonly macros = new Map<string, MacroInfo>();
+  /**
+   * Macros by namespace, as `pkg.name` reaches them: kiln's built-ins under `dbt`, each
+   * package's (and the root project's) under its project name.
+   */
+  readonly namespaces = new Map<string, Record<string, MacroFn>>();
+  readonly packageMacros = new Map<string, Map<string, MacroInfo>>();
+  /** Folder prefixes (relative paths) of installed packages, for package-local macro lookup. */
+  private readonly packageFolders: Array<[string, string]> = [];
+  private readonly templateNamespaces = new WeakMap<object, Record<string, MacroFn>>();
   private readonly baseGlobals: Scope;
 
   constructor(globals: Scope = {}) {
     this.env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false });
     registerFilters(this.env);
     this.baseGlobals = {
+      ...builtinGlobals(),
       ...globals,
       return: (value: unknown) => {
         throw new MacroReturn(value);
@@ -40,11 +56,47 @@ export class TemplateEngine {
 
   /** Compiles a template eagerly so syntax errors surface at parse time with file and line. */
   compile(source: string, file: string): nunjucks.Template {
+    let template: nunjucks.Template;
     try {
-      return new nunjucks.Template(preprocessJinja(source), this.env, file, true);
+      template = new nunjucks.Template(preprocessJinja(source), this.env, file, true);
     } catch (e) {
       throw toTemplateError(e, file);
     }
+    const pkg = this.packageOfFile(file);
+    if (pkg) this.templateNamespaces.set(template, this.namespace(pkg));
+    return template;
+  }
+
+  /** Files under `folder` belong to package `name`: their unprefixed calls see its macros first. */
+  addPackageFolder(folder: string, name: string): void {
+    this.packageFolders.push([folder.endsWith('/') ? folder : folder + '/', name]);
+  }
+
+  packageOfFile(file: string): string | undefined {
+    for (const [folder, name] of this.packageFolders) if (file.startsWith(folder)) return name;
+    return undefined;
+  }
+
+  /** The namespace object of a package (created empty, and reachable as a global, on first use). */
+  namespace(name: string): Record<string, MacroFn> {
+    let ns = this.namespaces.get(name);
+    if (!ns) {
+      ns = Object.create(null) as Record<string, MacroFn>;
+      this.namespaces.set(name, ns);
+      if (!(name in this.globals) || this.globals[name] === undefined) this.env.addGlobal(name, ns);
+    }
+    return ns;
+  }
+
+  /** A macro by `name` or `pkg.name`. */
+  lookupMacro(name: string): MacroFn | undefined {
+    const dot = name.indexOf('.');
+    if (dot > 0) {
+      const fn = this.namespaces.get(name.slice(0, dot))?.[name.slice(dot + 1)];
+      if (typeof fn === 'function') return fn;
+    }
+    const fn = this.globals[name];
+    return typeof fn === 'function' ? (fn as MacroFn) : undefined;
   }
 
   /** Renders synchronously with `scope` installed as globals for macros to see. */
@@ -52,7 +104,8 @@ export class TemplateEngine {
     this.install(scope);
     takeFailedCall();
     try {
-      return template.render({});
+      const ns = this.templateNamespaces.get(template);
+      return template.render(ns ? { [namespaceKey]: ns } : {});
     } catch (e) {
       throw toTemplateError(e, file, (template as unknown as { tmplStr?: string }).tmplStr);
     }
@@ -60,10 +113,11 @@ export class TemplateEngine {
 
   /** Calls a registered macro by name with `scope` installed. */
   callMacro(name: string, args: unknown[], scope: Scope = {}): unknown {
-    const fn = this.env.getGlobal(name) as ((...a: unknown[]) => unknown) | undefined;
+    const fn = this.lookupMacro(name);
     if (typeof fn !== 'function') throw new KilnError('template', `macro '${name}' is not defined`);
     this.install(scope);
-    const info = this.macros.get(name);
+    const dot = name.indexOf('.');
+    const info = dot > 0 ? this.packageMacros.get(name.slice(0, dot))?.get(name.slice(dot + 1)) : this.macros.get(name);
     try {
       return fn(...args);
     } catch (e) {
@@ -72,7 +126,7 @@ export class TemplateEngine {
   }
 
   hasMacro(name: string): boolean {
-    return typeof this.globals[name] === 'function' || this.macros.has(name);
+    return this.lookupMacro(name) !== undefined || this.macros.has(name);
   }
 
   /** nunjucks keeps globals on the environment; its typings do not say so. */
@@ -81,26 +135,37 @@ export class TemplateEngine {
   }
 
   /**
-   * Registers every macro (and `{% test %}` block) of a file as a global. A later
-   * registration of the same name wins, so project macros override kiln's templates.
+   * Registers every macro (and `{% test %}` block) of a file under its package's namespace
+   * (kiln's own under `dbt`). With `global` (kiln's and the root project's files) they are
+   * also callable without a prefix; a later registration of the same name wins, so project
+   * macros override kiln's.
    */
-  registerMacroFile(source: string, file: string, packageName: string): MacroInfo[] {
+  registerMacroFile(source: string, file: string, packageName: string, opts: { global?: boolean; namespace?: string } = {}): MacroInfo[] {
+    const global = opts.global ?? true;
+    const nsName = opts.namespace ?? (packageName === 'kiln' ? 'dbt' : packageName);
+    const ns = this.namespace(nsName);
     const template = this.compile(source, file);
     let exported: Record<string, unknown> = {};
     try {
-      (template as any).getExported({}, (err: unknown, exp: Record<string, unknown>) => {
+      (template as any).getExported(global ? {} : { [namespaceKey]: ns }, null, (err: unknown, exp: Record<string, unknown>) => {
         if (err) throw err;
         exported = exp;
       });
     } catch (e) {
       throw toTemplateError(e, file);
     }
+    let byName = this.packageMacros.get(nsName);
+    if (!byName) this.packageMacros.set(nsName, (byName = new Map()));
     const infos: MacroInfo[] = [];
     for (const [name, fn] of Object.entries(exported)) {
       if (typeof fn !== 'function') continue;
-      this.env.addGlobal(name, fn);
       const info = { name, packageName, file, line: lineOfMacro(source, name), source: macroSource(source, name) };
-      this.macros.set(name, info);
+      ns[name] = fn as MacroFn;
+      byName.set(name, info);
+      if (global) {
+        this.env.addGlobal(name, fn);
+        this.macros.set(name, info);
+      }
       infos.push(info);
     }
     return infos;

@@ -3,103 +3,30 @@
  * process-wide, to nunjucks' runtime and compiler: compiled templates look these up at call time.
  */
 import nunjucks from 'nunjucks';
-import { pythonStr } from './python-values.js';
+import { pythonStr, isPlainObject } from './python-values.js';
+import { stringMethods, listMethods, dictMethods, iterate, percentFormat } from './python-methods.js';
+import { installJinjaSyntax } from './jinja-syntax.js';
 
 /** Thrown by `return(x)` inside a macro; the macro call evaluates to x. */
 export class MacroReturn {
   constructor(readonly value: unknown) {}
 }
 
-/** dbt block tags that nunjucks does not know, rewritten to tags it does. */
+/**
+ * dbt block tags that nunjucks does not know, rewritten to tags it does: `{% test %}` and
+ * `{% materialization %}` become macros, `{% snapshot %}` keeps its body, `{% docs %}` blocks
+ * (read elsewhere) render as nothing. Newlines are kept so line numbers stay right.
+ */
 export function preprocessJinja(source: string): string {
   if (!source.includes('{%')) return source;
   return source
     .replace(/\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g, '{%$1 macro test_$2(')
     .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}')
-    .replace(/\{%(-?)\s*do\s+/g, '{%$1 set __kiln_discard = ');
+    .replace(/\{%(-?)\s*materialization\s+([A-Za-z_][A-Za-z0-9_]*)\s*,\s*(?:adapter\s*=\s*['"]([A-Za-z0-9_]+)['"]|default)[^%]*?(-?)%\}/g, (_m, a: string, name: string, adapter: string | undefined, b: string) => `{%${a} macro materialization_${name}_${adapter ?? 'default'}() ${b}%}`)
+    .replace(/\{%(-?)\s*endmaterialization\s*(-?)%\}/g, '{%$1 endmacro $2%}')
+    .replace(/\{%-?\s*(end)?snapshot(\s+[A-Za-z_][A-Za-z0-9_]*)?\s*-?%\}/g, '')
+    .replace(/\{%-?\s*docs\s[\s\S]*?\{%-?\s*enddocs\s*-?%\}/g, (m) => m.replace(/[^\n]/g, ''));
 }
-
-// Python's str methods that dbt macros call on strings, keyed by their Python names.
-const stringMethods: Record<string, (s: string, ...a: any[]) => unknown> = {
-  upper: (s) => s.toUpperCase(),
-  lower: (s) => s.toLowerCase(),
-  strip: (s, chars?: string) => (chars ? trimChars(s, chars, true, true) : s.trim()),
-  lstrip: (s, chars?: string) => (chars ? trimChars(s, chars, true, false) : s.trimStart()),
-  rstrip: (s, chars?: string) => (chars ? trimChars(s, chars, false, true) : s.trimEnd()),
-  split: (s, sep?: string | null, max?: number) => pySplit(s, sep ?? undefined, max),
-  replace: (s, a: string, b: string) => s.split(a).join(b),
-  startswith: (s, p: string | string[]) => (Array.isArray(p) ? p.some((x) => s.startsWith(x)) : s.startsWith(p)),
-  endswith: (s, p: string | string[]) => (Array.isArray(p) ? p.some((x) => s.endsWith(x)) : s.endsWith(p)),
-  join: (s, items: unknown[]) => Array.from(items ?? [], pythonStr).join(s),
-  find: (s, sub: string) => s.indexOf(sub),
-  count: (s, sub: string) => s.split(sub).length - 1,
-  title: (s) => s.replace(/\w\S*/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()),
-  capitalize: (s) => (s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : s),
-  isdigit: (s) => /^\d+$/.test(s),
-  isalpha: (s) => /^[A-Za-z]+$/.test(s),
-  format: (s, ...args: unknown[]) => {
-    let i = 0;
-    const kw = (args.length && (args[args.length - 1] as any)?.__keywords ? (args.pop() as Record<string, unknown>) : {}) as Record<string, unknown>;
-    return s.replace(/\{([A-Za-z_0-9]*)\}/g, (_, name: string) => pythonStr(name === '' ? args[i++] : /^\d+$/.test(name) ? args[Number(name)] : kw[name]));
-  },
-};
-
-function trimChars(s: string, chars: string, left: boolean, right: boolean): string {
-  let a = 0;
-  let b = s.length;
-  while (left && a < b && chars.includes(s[a]!)) a++;
-  while (right && b > a && chars.includes(s[b - 1]!)) b--;
-  return s.slice(a, b);
-}
-
-function pySplit(s: string, sep?: string, max?: number): string[] {
-  if (sep === undefined) {
-    const parts = s.trim().split(/\s+/).filter((p) => p !== '');
-    return max !== undefined && max >= 0 && parts.length > max + 1 ? [...parts.slice(0, max), parts.slice(max).join(' ')] : parts;
-  }
-  const parts = s.split(sep);
-  return max !== undefined && max >= 0 && parts.length > max + 1 ? [...parts.slice(0, max), parts.slice(max).join(sep)] : parts;
-}
-
-const listMethods: Record<string, (l: unknown[], ...a: any[]) => unknown> = {
-  append: (l, x) => {
-    l.push(x);
-    return null;
-  },
-  extend: (l, xs: unknown[]) => {
-    l.push(...xs);
-    return null;
-  },
-  pop: (l, i?: number) => (i === undefined ? l.pop() : l.splice(i, 1)[0]),
-  insert: (l, i: number, x) => {
-    l.splice(i, 0, x);
-    return null;
-  },
-  index: (l, x) => l.indexOf(x),
-  count: (l, x) => l.filter((y) => y === x).length,
-};
-
-const dictMethods: Record<string, (d: Record<string, unknown>, ...a: any[]) => unknown> = {
-  items: (d) => Object.entries(d).filter(([k]) => k !== '__keywords'),
-  keys: (d) => Object.keys(d).filter((k) => k !== '__keywords'),
-  values: (d) => Object.entries(d).filter(([k]) => k !== '__keywords').map(([, v]) => v),
-  get: (d, k: string, dflt: unknown = null) => (Object.prototype.hasOwnProperty.call(d, k) ? d[k] : dflt),
-  update: (d, o: Record<string, unknown>) => {
-    Object.assign(d, o);
-    delete d.__keywords;
-    return null;
-  },
-  pop: (d, k: string, dflt: unknown = null) => {
-    const had = Object.prototype.hasOwnProperty.call(d, k);
-    const v = had ? d[k] : dflt;
-    delete d[k];
-    return v;
-  },
-  setdefault: (d, k: string, v: unknown = null) => {
-    if (!Object.prototype.hasOwnProperty.call(d, k)) d[k] = v;
-    return d[k];
-  },
-};
 
 let applied = false;
 
@@ -150,6 +77,8 @@ export function applyJinjaCompat(): void {
         const target = obj instanceof SafeString ? String(obj) : obj;
         return (...args: unknown[]) => method(target as never, ...args);
       }
+    } else if (typeof key === 'number' && key < 0 && (typeof obj === 'string' || Array.isArray(obj))) {
+      return (obj as ArrayLike<unknown>)[obj.length + key];
     }
     return originalMemberLookup(obj, key);
   };
@@ -164,14 +93,129 @@ export function applyJinjaCompat(): void {
     }
   };
 
-  const originalMakeMacro = runtime.makeMacro;
+  // Macros bind arguments as Jinja does: extra positionals go to `varargs`, unknown keywords
+  // to `kwargs`; `return(x)` makes the call evaluate to x.
   runtime.makeMacro = (argNames: string[], kwargNames: string[], func: (...a: unknown[]) => unknown) =>
-    originalMakeMacro(argNames, kwargNames, function (this: unknown, ...args: unknown[]) {
+    function macro(this: unknown, ...macroArgs: unknown[]) {
+      const last = macroArgs[macroArgs.length - 1];
+      const hasKw = last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords');
+      const kw: Record<string, unknown> = hasKw ? { ...(last as object) } : {};
+      const positional = hasKw ? macroArgs.slice(0, -1) : macroArgs;
+      const args: unknown[] = [];
+      for (let i = 0; i < argNames.length; i++) {
+        if (i < positional.length) args.push(positional[i]);
+        else {
+          args.push(kw[argNames[i]!]);
+          delete kw[argNames[i]!];
+        }
+      }
+      const varargs: unknown[] = [];
+      positional.slice(argNames.length).forEach((v, i) => {
+        if (i < kwargNames.length && !Object.prototype.hasOwnProperty.call(kw, kwargNames[i]!)) kw[kwargNames[i]!] = v;
+        else varargs.push(v);
+      });
+      const extra: Record<string, unknown> = {};
+      for (const k of Object.keys(kw)) if (k !== '__keywords' && k !== 'caller' && !kwargNames.includes(k)) extra[k] = kw[k];
       try {
-        return func.apply(this, args);
+        return func.apply(this, [...args, kw, { varargs, kwargs: extra }]);
       } catch (e) {
         if (e instanceof MacroReturn) return e.value;
         throw e;
       }
-    });
+    };
+
+  installRuntimeHelpers(runtime, SafeString);
+  installJinjaSyntax();
+}
+
+/** Python truthiness: empty lists, dicts and strings are false. */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof Set || v instanceof Map) return v.size > 0;
+  if (isPlainObject(v)) return Object.keys(v).some((k) => k !== '__keywords');
+  if (v !== null && typeof v === 'object' && typeof (v as { length?: unknown }).length === 'number' && String(v) === '') return false;
+  return Boolean(v);
+}
+
+const text = (v: unknown, SafeString: any) => (v instanceof SafeString ? String(v) : v);
+
+/** Python operator methods (`__add__`) of kiln's own value classes (datetimes, timedeltas). */
+function dunder(obj: unknown, name: string, other: unknown): unknown {
+  const fn = obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[name] : undefined;
+  return typeof fn === 'function' ? fn.call(obj, other) : undefined;
+}
+
+/** The runtime functions the compiler patches in jinja-syntax.ts emit calls to. */
+function installRuntimeHelpers(runtime: any, SafeString: any): void {
+  runtime.kilnTruthy = truthy;
+  runtime.kilnOr = (a: unknown, b: () => unknown) => (truthy(a) ? a : b());
+  runtime.kilnAnd = (a: unknown, b: () => unknown) => (truthy(a) ? b() : a);
+  runtime.kilnIter = (v: unknown) => (Array.isArray(v) || v === null || v === undefined ? v : iterate(text(v, SafeString)));
+  runtime.kilnLoopFilter = (arr: unknown, names: number, keep: (item: unknown) => boolean) => {
+    const items = names > 1 && isPlainObject(arr) ? Object.entries(arr) : iterate(arr);
+    return items.filter(keep);
+  };
+  runtime.kilnKey = (k: unknown) => (typeof k === 'string' ? k : pythonStr(text(k, SafeString)));
+  runtime.kilnStarArgs = (v: unknown) => iterate(v);
+  runtime.kilnStarKwargs = (v: unknown) => {
+    if (!v || typeof v !== 'object') return {};
+    const { __keywords, ...rest } = v as Record<string, unknown>;
+    void __keywords;
+    return rest;
+  };
+  // A call whose arguments were spread: keyword arguments stay marked and last.
+  runtime.kilnCallArgs = (args: unknown[]) => {
+    const last = args[args.length - 1];
+    if (last && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords')) return args;
+    return args;
+  };
+  runtime.kilnUnpack = (v: unknown, n: number) => {
+    const items = iterate(text(v, SafeString));
+    if (items.length !== n) throw new Error(`cannot unpack ${items.length} values into ${n} names`);
+    return items;
+  };
+  runtime.kilnSetAttr = (obj: unknown, key: unknown, value: unknown) => {
+    if (obj === null || typeof obj !== 'object') throw new Error(`cannot set '${String(key)}' on ${pythonStr(obj)}: use namespace() for values set inside loops`);
+    (obj as Record<string, unknown>)[String(key)] = value;
+  };
+  runtime.kilnSlice = (target: unknown, start: number | null, stop: number | null, step: number | null) => {
+    const t = text(target, SafeString);
+    const seq: unknown[] = typeof t === 'string' ? [...t] : iterate(t);
+    const len = seq.length;
+    const st = step ?? 1;
+    if (st === 0) throw new Error('slice step cannot be zero');
+    const norm = (i: number | null, dflt: number) => (i === null || i === undefined ? dflt : i < 0 ? Math.max(len + i, st > 0 ? 0 : -1) : Math.min(i, st > 0 ? len : len - 1));
+    const out: unknown[] = [];
+    if (st > 0) for (let i = norm(start, 0); i < norm(stop, len); i += st) out.push(seq[i]);
+    else for (let i = norm(start, len - 1); i > norm(stop, -1); i += st) out.push(seq[i]);
+    return typeof t === 'string' ? out.join('') : out;
+  };
+  runtime.kilnMod = (a: unknown, b: unknown) => {
+    const x = text(a, SafeString);
+    if (typeof x === 'string') return percentFormat(x, text(b, SafeString));
+    const n = Number(x);
+    const m = Number(b);
+    return ((n % m) + m) % m;
+  };
+  runtime.kilnSub = (a: unknown, b: unknown) => {
+    const viaMethod = dunder(a, '__sub__', b);
+    return viaMethod !== undefined ? viaMethod : (a as number) - (b as number);
+  };
+  runtime.kilnMul = (a: unknown, b: unknown) => {
+    const x = text(a, SafeString);
+    const y = text(b, SafeString);
+    if (typeof x === 'string' && typeof y === 'number') return x.repeat(Math.max(0, y));
+    if (typeof y === 'string' && typeof x === 'number') return y.repeat(Math.max(0, x));
+    if (Array.isArray(x) && typeof y === 'number') return Array.from({ length: Math.max(0, y) }, () => x).flat();
+    return (x as number) * (y as number);
+  };
+  runtime.kilnAdd = (a: unknown, b: unknown) => {
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    const viaMethod = dunder(a, '__add__', b) ?? dunder(b, '__add__', a);
+    if (viaMethod !== undefined) return viaMethod;
+    const x = text(a, SafeString);
+    const y = text(b, SafeString);
+    if (typeof x === 'string' || typeof y === 'string') return String(x) + String(y);
+    return (x as number) + (y as number);
+  };
 }
