@@ -68,4 +68,20 @@ export interface Adapter {
   seedColumnType(kind: SeedColumnKind): string;
   /** Loads rows into an existing empty table whose columns match `seed.columns`. */
   loadSeed(relation: Relation, seed: SeedTable, session: Session): Promise<void>;
+
+  /**
+   * True where `create or replace` swaps a relation in atomically (Snowflake, BigQuery):
+   * tables and views are then built in place by one such statement instead of under a
+   * temporary name and renamed, which those warehouses cannot do inside a transaction.
+   */
+  readonly replacesAtomically?: boolean;
+  /** What running `sql` would cost without running it (BigQuery's dry run), for `kiln compile --dry-run`. */
+  dryRun?(sql: string): Promise<DryRunEstimate>;
+}
+
+export interface DryRunEstimate {
+  /** Bytes the query would read, as the warehouse bills them. */
+  bytesProcessed: number;
+  /** Statement kind the warehouse parsed (SELECT, CREATE_TABLE_AS_SELECT, ...), when it says. */
+  statementType?: string;
 }
