@@ -24,6 +24,7 @@ export function runResultsJson(results: NodeResult[], invocationId: string, elap
       compiled: r.compiledCode !== undefined,
       compiled_code: r.compiledCode ?? null,
       relation_name: r.relationName ?? null,
+      attempts: r.attempts ?? 1,
     })),
     elapsed_time: elapsedSeconds,
     args,

@@ -26,6 +26,7 @@ export const runResultsSchema = {
           compiled: { type: 'boolean' },
           compiled_code: { type: ['string', 'null'] },
           relation_name: { type: ['string', 'null'] },
+          attempts: { type: 'integer', minimum: 1 },
         },
       },
     },

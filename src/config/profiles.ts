@@ -110,7 +110,8 @@ const targetSchema = {
   type: 'object',
   required: ['type'],
   properties: {
-    type: { type: 'string', enum: ['duckdb', 'postgres', 'snowflake', 'bigquery'] },
+    // Any registered adapter type; an unknown one is reported with the known ones by the factory.
+    type: { type: 'string', minLength: 1 },
     threads: { type: 'integer', minimum: 1 },
     schema: { type: 'string' },
     port: { type: 'integer' },

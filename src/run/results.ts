@@ -22,6 +22,8 @@ export interface NodeResult {
   compiledCode?: string;
   relationName?: string;
   adapterResponse: Record<string, unknown>;
+  /** How many times the node ran (more than 1 after transient failures were retried). */
+  attempts?: number;
 }
 
 export type NodeEvent =
