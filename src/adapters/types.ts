@@ -57,6 +57,8 @@ export interface Adapter {
   check(): Promise<{ ok: boolean; message: string }>;
 
   execute(sql: string): Promise<QueryResult>;
+  /** Interrupts statements running now (Ctrl-C); their transactions then roll back. */
+  cancel?(): Promise<void>;
   /** Runs fn inside one transaction on one connection; rolls back if fn throws. */
   transaction<T>(fn: (session: Session) => Promise<T>): Promise<T>;
 

@@ -81,6 +81,10 @@ export class DuckDBAdapter implements Adapter {
     this.pool = undefined;
   }
 
+  async cancel(): Promise<void> {
+    for (const c of this.connections) c.interrupt();
+  }
+
   async check(): Promise<{ ok: boolean; message: string }> {
     try {
       await this.open();
