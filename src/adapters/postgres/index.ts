@@ -78,6 +78,7 @@ export class PostgresAdapter implements Adapter {
   private readonly sslmode: string;
   private readonly retries: number;
   private pool?: pg.Pool;
+  private readonly busy = new Set<PoolClient>();
   /** Decided once for sslmode prefer/allow: whether the server speaks TLS. */
   private useSsl?: boolean;
 
@@ -281,13 +282,30 @@ export class PostgresAdapter implements Adapter {
       throw this.fail(e);
     }
     let broken: Error | undefined;
+    this.busy.add(client);
     try {
       return await fn(client);
     } catch (e) {
       if (e instanceof KilnError && e.kind === 'connection') broken = e;
       throw e;
     } finally {
+      this.busy.delete(client);
       client.release(broken);
+    }
+  }
+
+  /** Asks the server to cancel what each busy connection is running (pg_cancel_backend). */
+  async cancel(): Promise<void> {
+    const pids = [...this.busy].map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number');
+    if (!pids.length || !this.pool) return;
+    const client = new pg.Client(this.clientConfig());
+    try {
+      await client.connect();
+      await client.query('select pg_cancel_backend(pid) from unnest($1::int[]) as pid', [pids]);
+    } catch {
+      // Cancelling is best effort: the run is stopping either way.
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 
