@@ -1,5 +1,5 @@
 /** The parsed project: every node kiln knows, keyed by dbt-style unique ids. */
-export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation';
+export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation' | 'unit_test';
 
 export type NodeConfig = Record<string, unknown> & {
   enabled?: boolean;
@@ -29,6 +29,22 @@ export interface ColumnDef {
   data_type?: string;
   meta: Record<string, unknown>;
   tags: string[];
+  /** Column constraints (not_null, unique, ...), enforced when the model's contract is. */
+  constraints?: ConstraintDef[];
+}
+
+/** A column- or model-level constraint as written in properties YAML. */
+export interface ConstraintDef {
+  type: string;
+  name?: string;
+  expression?: string;
+  /** Model-level constraints name their columns. */
+  columns?: string[];
+  /** foreign_key: `to: ref('x')` and `to_columns`, or an `expression` naming the table. */
+  to?: string;
+  to_columns?: string[];
+  warn_unenforced?: boolean;
+  warn_unsupported?: boolean;
 }
 
 export interface RefCall {
@@ -67,6 +83,8 @@ export interface GraphNode {
   alias: string;
   /** Properties file that described this node, if any. */
   patchPath?: string;
+  /** Model-level constraints from properties YAML (enforced with the contract). */
+  constraints?: ConstraintDef[];
   checksum: string;
 }
 
@@ -140,4 +158,37 @@ export interface Manifest {
 
 export function isTest(node: GraphNode): node is TestNode {
   return node.resourceType === 'test';
+}
+
+/** What a unit test's `input:` names: a ref, a source, or the model itself (`this`, for incremental runs). */
+export type UnitTestInputTarget = { kind: 'ref'; name: string; package?: string } | { kind: 'source'; source: string; table: string } | { kind: 'this' };
+
+/** Rows of a unit test input or expectation, as written: a list of mappings, CSV text, or SQL. */
+export interface UnitTestRows {
+  format: 'dict' | 'csv' | 'sql';
+  /** dict: a list of mappings; csv and sql: text. Undefined when a fixture file holds them. */
+  rows?: unknown;
+  /** The name of a file under <test-path>/fixtures/ (csv and sql formats). */
+  fixture?: string;
+  /** Where the entry is, for error messages. */
+  line?: number;
+}
+
+export interface UnitTestGiven extends UnitTestRows {
+  input: string;
+  target: UnitTestInputTarget;
+}
+
+export interface UnitTestNode extends GraphNode {
+  resourceType: 'unit_test';
+  /** The unique id of the model under test. */
+  model: string;
+  given: UnitTestGiven[];
+  expect: UnitTestRows;
+  overrides: { macros: Record<string, unknown>; vars: Record<string, unknown>; envVars: Record<string, unknown> };
+  declaredAt: NodeLocation;
+}
+
+export function isUnitTest(node: GraphNode): node is UnitTestNode {
+  return node.resourceType === 'unit_test';
 }

@@ -7,8 +7,9 @@ import { parseYaml, validateYaml, type YamlFile } from '../config/yaml.js';
 import { propertiesSchema } from '../config/schemas.js';
 import { normaliseConfig } from './configs.js';
 import type { ProjectFile } from './files.js';
-import type { ColumnDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
+import type { ColumnDef, ConstraintDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
 import { makeGenericTest, readTestEntry, type TestTarget } from './generic-tests.js';
+import { readUnitTestEntries, type UnitTestEntry } from '../unit/definition.js';
 
 export interface PropertiesContext {
   packageName: string;
@@ -25,6 +26,8 @@ export interface PropertiesResult {
   tests: TestNode[];
   /** Per node: the config from YAML, merged later with project and file configs. */
   yamlConfigs: Map<string, NodeConfig>;
+  /** `unit_tests:` entries, made into nodes once the models they test are known. */
+  unitTests: UnitTestEntry[];
 }
 
 const patchable: Array<[string, string]> = [
@@ -35,7 +38,7 @@ const patchable: Array<[string, string]> = [
 ];
 
 export function readProperties(files: ProjectFile[], ctx: PropertiesContext): PropertiesResult {
-  const result: PropertiesResult = { sources: [], tests: [], yamlConfigs: new Map() };
+  const result: PropertiesResult = { sources: [], tests: [], yamlConfigs: new Map(), unitTests: [] };
   const patchedBy = new Map<string, string>();
   for (const file of files) {
     const yaml = parseYaml(file.text, file.projectPath);
@@ -64,6 +67,7 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
       });
     }
     (data.sources ?? []).forEach((entry, i) => readSource(entry as Record<string, unknown>, i, yaml, file, folders, ctx, result));
+    result.unitTests.push(...readUnitTestEntries(data.unit_tests, yaml, file.projectPath, folders));
   }
   return result;
 }
@@ -74,6 +78,7 @@ function patchNode(node: GraphNode, e: Record<string, unknown>, file: string): v
   node.patchPath = `${node.packageName}://${file}`;
   if (e.meta && typeof e.meta === 'object') node.meta = { ...node.meta, ...(e.meta as object) };
   if (e.tags !== undefined) node.tags = [...new Set([...node.tags, ...(Array.isArray(e.tags) ? e.tags.map(String) : [String(e.tags)])])];
+  if (Array.isArray(e.constraints)) node.constraints = e.constraints as ConstraintDef[];
 }
 
 function readColumns(raw: unknown): Record<string, ColumnDef> {
@@ -87,6 +92,7 @@ function readColumns(raw: unknown): Record<string, ColumnDef> {
       meta: (c.meta as Record<string, unknown>) ?? {},
       tags: Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : [],
     };
+    if (Array.isArray(c.constraints)) out[name]!.constraints = c.constraints as ConstraintDef[];
   }
   return out;
 }
