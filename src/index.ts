@@ -1,5 +1,5 @@
 /** kiln as a library: the same operations as the CLI, with typed results. */
-export { parse, ls, compile, run, test, seed, build, execute, debug, clean, generateDocs } from './api.js';
+export { parse, ls, compile, run, test, seed, build, snapshot, execute, debug, clean, generateDocs } from './api.js';
 export type { KilnOptions, Project, RunResult, Command, DocsOptions } from './api.js';
 export { retry, type RetryResult } from './api.js';
 export { serveDocs } from './docs/serve.js';

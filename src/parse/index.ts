@@ -18,6 +18,7 @@ import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { configFromTree, mergeConfig } from './configs.js';
 import { readProperties } from './properties.js';
 import { readDocBlocks } from './docs-blocks.js';
+import { applySnapshotTarget, snapshotBlocks, snapshotSettings, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import type { GraphNode, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
 
 export interface ParsedProject {
@@ -88,10 +89,11 @@ export function parseProject(input: ParseInput): ParsedProject {
   const byName = new Map<string, GraphNode>();
   const placeholder = (name: string) => adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name);
 
-  const addSqlNode = (f: ProjectFile, resourceType: ResourceType) => {
-    const name = f.resourcePath.replace(/\.sql$/, '').split('/').pop()!;
+  // A snapshot is one block of its file (or a YAML entry): `def` gives its name and text.
+  const addSqlNode = (f: ProjectFile, resourceType: ResourceType, def?: SnapshotDefinition) => {
+    const name = def?.name ?? f.resourcePath.replace(/\.sql$/, '').split('/').pop()!;
     const uniqueId = `${resourceType}.${pkg}.${name}`;
-    const folders = f.resourcePath.split('/').slice(0, -1);
+    const folders = [...f.resourcePath.split('/').slice(0, -1), ...(def?.fileStem ? [def.fileStem] : [])];
     if (resourceType !== 'test') {
       const clash = byName.get(`${resourceType === 'analysis' ? 'analysis' : 'node'}:${name}`);
       if (clash) {
@@ -108,7 +110,9 @@ export function parseProject(input: ParseInput): ParsedProject {
       execute: false,
       model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: pkg, original_file_path: f.projectPath },
     };
-    const parsed = parseSql(engine, f.text, f.projectPath, { scope, placeholder });
+    // Padding keeps a block's line numbers those of its file in error messages.
+    const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;
+    const parsed = parseSql(engine, text, f.projectPath, { scope, placeholder });
     const node: GraphNode = {
       uniqueId,
       resourceType,
@@ -125,11 +129,11 @@ export function parseProject(input: ParseInput): ParsedProject {
       refs: parsed.refs,
       sources: parsed.sources,
       dependsOn: { nodes: [], macros: [] },
-      rawCode: f.text,
+      rawCode: def?.text ?? f.text,
       language: 'sql',
       schema: '',
       alias: name,
-      checksum: sha256(f.text),
+      checksum: sha256(def?.text ?? f.text),
     };
     nodes.set(uniqueId, node);
     templates.set(uniqueId, parsed.template);
@@ -140,6 +144,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   for (const f of discoverFiles(project.projectDir, project.modelPaths, ['.sql'])) addSqlNode(f, 'model');
   for (const f of discoverFiles(project.projectDir, project.analysisPaths, ['.sql'])) addSqlNode(f, 'analysis');
   for (const f of testFiles) if (!f.resourcePath.startsWith('generic/')) addSqlNode(f, 'test');
+  for (const f of discoverFiles(project.projectDir, project.snapshotPaths, ['.sql'])) for (const def of snapshotBlocks(f)) addSqlNode(f, 'snapshot', def);
   for (const f of discoverFiles(project.projectDir, project.seedPaths, ['.csv'])) {
     const name = f.resourcePath.replace(/\.csv$/, '').split('/').pop()!;
     const clash = byName.get(`node:${name}`);
@@ -175,6 +180,7 @@ export function parseProject(input: ParseInput): ParsedProject {
     [...new Set([...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths, ...project.analysisPaths, ...project.testPaths])],
     ['.yml', '.yaml'],
   );
+  for (const f of propertyFiles) for (const def of yamlSnapshots(f)) addSqlNode(f, 'snapshot', def);
   const valueScope = { ...base, var: varFunction(info, { file: 'properties', node: 'properties' }) };
   const props = readProperties(propertyFiles, {
     packageName: pkg,
@@ -215,6 +221,10 @@ export function parseProject(input: ParseInput): ParsedProject {
       continue;
     }
     nameRelation(node, engine, adapter, target);
+    if (node.resourceType === 'snapshot') {
+      applySnapshotTarget(node);
+      snapshotSettings(node);
+    }
   }
 
   const docs = new Map();
@@ -239,6 +249,8 @@ function defaultConfig(type: ResourceType): NodeConfig {
       return { enabled: true, materialized: 'view', tags: [], meta: {}, pre_hook: [], post_hook: [] };
     case 'seed':
       return { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: undefined };
+    case 'snapshot':
+      return { enabled: true, materialized: 'snapshot', tags: [], meta: {}, pre_hook: [], post_hook: [] };
     case 'test':
       return { enabled: true, materialized: 'test', severity: 'ERROR', error_if: '!= 0', warn_if: '!= 0', fail_calc: 'count(*)', tags: [], meta: {} };
     default:

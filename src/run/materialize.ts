@@ -13,6 +13,8 @@ import type { GraphNode } from '../parse/nodes.js';
 import { dispatchMacro } from '../template/context.js';
 import { readSeed } from '../seeds/csv.js';
 import { join } from 'node:path';
+import { buildIncremental } from './incremental.js';
+import { buildSnapshot } from './snapshot.js';
 
 export const tempSuffix = '__kiln_tmp';
 
@@ -25,11 +27,12 @@ export interface BuildOutcome {
 export class Materializer {
   private readonly known = new Map<string, Promise<Map<string, ExistingRelation>>>();
   private readonly schemas = new Map<string, Promise<void>>();
+  private readonly incremental = new Set<string>();
 
   constructor(
-    private readonly parsed: ParsedProject,
+    readonly parsed: ParsedProject,
     private readonly compiler: Compiler,
-    private readonly adapter: Adapter,
+    readonly adapter: Adapter,
   ) {}
 
   /** Renders a dispatched adapter macro (e.g. create_table_as) into SQL. */
@@ -58,7 +61,7 @@ export class Materializer {
     return rels.get(relation.identifier)?.type;
   }
 
-  private async remember(relation: Relation, type: RelationType | undefined): Promise<void> {
+  async remember(relation: Relation, type: RelationType | undefined): Promise<void> {
     const rels = await this.relationsIn(relation.database, relation.schema ?? this.adapter.defaultSchema);
     if (type) rels.set(relation.identifier, { database: relation.database, schema: relation.schema!, name: relation.identifier, type });
     else rels.delete(relation.identifier);
@@ -78,13 +81,40 @@ export class Materializer {
     return this.adapter.relation(node.database, node.schema, node.alias, node.config.materialized === 'view' ? 'view' : 'table');
   }
 
+  /** Whether the node's relation must be rebuilt from scratch (`full_refresh` config wins over the flag). */
+  fullRefresh(node: GraphNode): boolean {
+    const own = node.config.full_refresh;
+    if (own !== undefined && own !== null) return own === true || String(own).toLowerCase() === 'true';
+    return this.parsed.info.flags.FULL_REFRESH === true;
+  }
+
+  /**
+   * Looks up what a node needs to know before it renders: `is_incremental()` is true only
+   * when the relation exists as a table and no full refresh was asked for.
+   */
+  async prepare(node: GraphNode): Promise<void> {
+    if (node.config.materialized !== 'incremental' || node.resourceType !== 'model') return;
+    const existing = await this.existing(this.relationFor(node));
+    if (existing === 'table' && !this.fullRefresh(node)) this.incremental.add(node.uniqueId);
+    else this.incremental.delete(node.uniqueId);
+  }
+
+  /** `is_incremental()` for a node prepared by `prepare`. */
+  isIncremental(node: GraphNode): boolean {
+    return this.incremental.has(node.uniqueId);
+  }
+
   async build(node: GraphNode, compiledSql: string): Promise<BuildOutcome> {
-    const materialized = node.resourceType === 'seed' ? 'seed' : String(node.config.materialized ?? 'view');
+    const materialized = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'snapshot' ? 'snapshot' : String(node.config.materialized ?? 'view');
     switch (materialized) {
       case 'view':
         return this.swapIn(node, 'view', (tmp) => this.sql('create_view_as', tmp, compiledSql));
       case 'table':
         return this.swapIn(node, 'table', (tmp) => this.sql('create_table_as', tmp, compiledSql));
+      case 'incremental':
+        return buildIncremental(this, node, compiledSql);
+      case 'snapshot':
+        return buildSnapshot(this, node, compiledSql);
       case 'seed':
         return this.seed(node);
       case 'ephemeral':
@@ -92,12 +122,12 @@ export class Materializer {
       default:
         throw new KilnError('config', `materialization '${materialized}' is not supported`, {
           file: node.originalFilePath,
-          hint: 'use view, table or ephemeral',
+          hint: 'use view, table, incremental or ephemeral',
         });
     }
   }
 
-  private async dropIfExists(relation: Relation, session?: Session): Promise<void> {
+  async dropIfExists(relation: Relation, session?: Session): Promise<void> {
     const type = await this.existing(relation);
     if (!type) return;
     const sql = this.sql('drop_relation', relation, type);
@@ -106,46 +136,37 @@ export class Materializer {
   }
 
   /**
-   * Creates the new relation under a temporary name, then, in one transaction, drops the
-   * old one and renames the new one into place. The old relation stays until then.
+   * Builds the new relation under a temporary name and renames it into place, all in one
+   * transaction with the node's hooks, so a failure anywhere leaves the old relation as it was.
    */
-  private async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
+  async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
     const target = this.relationFor(node).withType(type);
     const tmp = target.withIdentifier(target.identifier + tempSuffix);
     await this.ensureSchema(target.database, target.schema!);
+    // A temporary relation left by a crashed run would block the create.
     await this.dropIfExists(tmp);
-    await this.runHooks(node, 'pre_hook');
+    // Listing relations needs a connection of its own, so it happens before the transaction.
+    const old = await this.existing(target);
     let rows: number | undefined;
-    try {
-      if (fill) {
-        await this.adapter.transaction(async (s) => {
-          await s.execute(create(tmp));
-          rows = await fill(tmp, s);
-        });
-      } else await this.adapter.execute(create(tmp));
-      await this.remember(tmp, type);
-    } catch (e) {
-      await this.adapter.execute(this.sql('drop_relation', tmp, type)).catch(() => undefined);
-      await this.remember(tmp, undefined);
-      throw e;
-    }
     await this.adapter.transaction(async (s) => {
-      const old = await this.existing(target);
+      await this.runHooks(node, 'pre_hook', s);
+      await s.execute(create(tmp));
+      if (fill) rows = await fill(tmp, s);
       if (old) await s.execute(this.sql('drop_relation', target.withType(old), old));
       await s.execute(this.sql('rename_relation', tmp, type, target.identifier));
+      await this.runHooks(node, 'post_hook', s);
     });
-    await this.remember(tmp, undefined);
     await this.remember(target, type);
-    await this.runHooks(node, 'post_hook');
     const what = node.resourceType === 'seed' ? `INSERT ${rows ?? 0}` : `CREATE ${type.toUpperCase()}`;
     return { message: what, relation: target, rows };
   }
 
-  private async runHooks(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
+  /** Runs a node's pre- or post-hooks, rendered with the node's context (`{{ this }}`), on the node's session. */
+  async runHooks(node: GraphNode, which: 'pre_hook' | 'post_hook', session: Session): Promise<void> {
     const hooks = (node.config[which] as string[] | undefined) ?? [];
     for (const hook of hooks) {
       const sql = this.parsed.engine.render(this.parsed.engine.compile(hook, node.originalFilePath), this.compiler.nodeScope(node), node.originalFilePath).trim();
-      if (sql) await this.adapter.execute(sql);
+      if (sql) await session.execute(sql);
     }
   }
 

@@ -30,7 +30,7 @@ export interface RunnerOptions {
 
 export function isExecutable(node: GraphNode): boolean {
   if (node.resourceType === 'model') return node.config.materialized !== 'ephemeral';
-  return node.resourceType === 'seed' || node.resourceType === 'test';
+  return node.resourceType === 'seed' || node.resourceType === 'test' || node.resourceType === 'snapshot';
 }
 
 export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
@@ -41,6 +41,7 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   const tasks = ids.map((id) => ({ id, deps: executableParents(id, dag, inRun, nodes) }) satisfies ScheduledTask);
   if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
   const materializer = new Materializer(parsed, compiler, adapter);
+  compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
   let index = 0;
   let failed = false;
   const total = tasks.length;
@@ -82,6 +83,7 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
   try {
     const c0 = new Date();
     if (node.resourceType !== 'seed') {
+      await materializer.prepare(node);
       compiledCode = compiler.compile(node.uniqueId).compiledCode;
       compiler.writeCompiled(node.uniqueId);
     }

@@ -12,11 +12,12 @@ const descriptions: Record<KilnCommand, string> = {
   run: 'build the selected models',
   test: 'run the data tests of the selected nodes',
   seed: 'load seed CSVs into tables',
-  build: 'seeds, models and tests in DAG order, tests gating what depends on them',
+  build: 'seeds, models, snapshots and tests in DAG order, tests gating what depends on them',
+  snapshot: 'record changes of the selected snapshots (slowly changing dimensions, type 2)',
 };
 
 export function registerExecuteCommands(program: Command, output: () => Output, setExit: (code: number) => void): void {
-  for (const name of ['run', 'test', 'seed', 'build'] as const) {
+  for (const name of ['run', 'test', 'seed', 'build', 'snapshot'] as const) {
     const cmd = program.command(name).description(descriptions[name]);
     addProjectOptions(cmd);
     addSelectionOptions(cmd);
