@@ -9,7 +9,21 @@ type AdapterFactory = (target: TargetConfig, projectDir: string) => Promise<Adap
 const factories: Record<string, AdapterFactory> = {
   duckdb: async (target, projectDir) => new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),
   postgres: async (target) => new (await import('./postgres/index.js')).PostgresAdapter({ ...(target.settings as unknown as import('./postgres/index.js').PostgresProfile), threads: target.threads }),
+  snowflake: async (target) => {
+    quietCloudProbes();
+    return new (await import('./snowflake/index.js')).SnowflakeAdapter({ ...(target.settings as unknown as import('./snowflake/index.js').SnowflakeProfile), threads: target.threads });
+  },
 };
+
+/**
+ * The cloud SDKs probe metadata addresses when they load or authenticate (Snowflake's
+ * platform detection, google-auth's metadata-server check); kiln never wants that, so the
+ * switches are set before either is imported.
+ */
+function quietCloudProbes(): void {
+  process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
+  process.env.METADATA_SERVER_DETECTION = 'none';
+}
 
 export function registerAdapter(type: string, factory: AdapterFactory): void {
   factories[type] = factory;

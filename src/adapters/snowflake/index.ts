@@ -153,6 +153,8 @@ export class SnowflakeAdapter implements Adapter {
       clientSessionKeepAlive: p.client_session_keep_alive === true,
       timeout: setting('connect_timeout', p.connect_timeout, 60) * 1000,
       sfRetryMaxLoginRetries: this.retries + 1,
+      // With fetchAsString the driver would otherwise hand over SQL NULL as the string 'NULL'.
+      representNullAsStringNull: false,
     };
     if (p.password) options.password = String(p.password);
     if (p.token) options.token = String(p.token);
