@@ -1,0 +1,57 @@
+/**
+ * The warehouses the incremental, snapshot and hook tests run on: each case is written once
+ * and run per engine. An engine gives a project the profile that targets it and reads back
+ * what kiln built. DuckDB always; PostgreSQL when its adapter is part of kiln, on the real
+ * server test/helpers/postgres-server.ts starts.
+ */
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { queryDuckDB } from './helpers/duckdb.js';
+import { startPostgres, type PostgresServer } from './helpers/postgres-server.js';
+
+export interface Engine {
+  name: string;
+  /** The schema models land in. */
+  schema: string;
+  /** profiles.yml (or nothing, for the embedded default) for a project in `dir`. */
+  profileFiles(): Record<string, string>;
+  query(dir: string, sql: string): Promise<Array<Record<string, unknown>>>;
+  stop(): Promise<void>;
+}
+
+const duckdb: Engine = {
+  name: 'duckdb',
+  schema: 'main',
+  profileFiles: () => ({}),
+  query: (dir, sql) => queryDuckDB(join(dir, 'target', 'kiln.duckdb'), sql),
+  stop: async () => undefined,
+};
+
+async function postgres(): Promise<Engine> {
+  const server: PostgresServer = await startPostgres();
+  const schema = `kiln_t_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
+  await client.connect();
+  return {
+    name: 'postgres',
+    schema,
+    profileFiles: () => ({
+      'profiles.yml': `tiny:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${server.host}\n      port: ${server.port}\n      user: ${server.user}\n      password: "${server.password}"\n      dbname: ${server.database}\n      schema: ${schema}\n      threads: 2\n`,
+    }),
+    // Each project gets a fresh schema, so the search path names it for unqualified reads.
+    query: async (_dir, sql) => (await client.query(`set search_path to "${schema}"; ${sql}`) as unknown as pg.QueryResult[])[1]!.rows,
+    stop: async () => {
+      await client.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await client.end();
+      await server.stop();
+    },
+  };
+}
+
+/** Every engine the cases run on. */
+export const engineNames = ['duckdb'];
+
+export async function startEngine(name: string): Promise<Engine> {
+  return name === 'postgres' ? postgres() : duckdb;
+}
