@@ -30,6 +30,8 @@ export interface ProjectConfig {
   sources: Record<string, unknown>;
   onRunStart: string[];
   onRunEnd: string[];
+  /** Most models of each `concurrency_group` config that run at once. */
+  concurrencyGroups: Record<string, number>;
   yaml: YamlFile;
 }
 
@@ -82,6 +84,7 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
     sources: data.sources ?? {},
     onRunStart: hooks(data['on-run-start']),
     onRunEnd: hooks(data['on-run-end']),
+    concurrencyGroups: data.concurrency_groups ?? {},
     yaml,
   };
 }

@@ -50,6 +50,9 @@ export const projectSchema = {
     flags: anyObject,
     restrict_access: { type: 'boolean' },
     notifications: {},
+    concurrency_groups: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
+    // dbt Cloud's project settings: kiln ignores them.
+    'dbt-cloud': {},
   },
 } as const;
 

@@ -25,6 +25,10 @@ export interface SchedulerOptions {
   describe(id: string): string;
   /** Higher starts first among ready tasks (critical path); ties keep topological order. */
   priority?: ReadonlyMap<string, number>;
+  /** A failed task whose children run anyway (dbt's `on_error: continue`). */
+  continueOnError?(id: string): boolean;
+  /** The concurrency group of a task and the group's limit, to cap load on one source. */
+  group?(id: string): { name: string; limit: number } | undefined;
 }
 
 export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions): Promise<Map<string, NodeResult>> {
@@ -42,12 +46,13 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
   const ready: string[] = [];
   const freeThreads = Array.from({ length: Math.max(1, opts.threads) }, (_, i) => `Thread-${i + 1}`).reverse();
   let running = 0;
+  const groupRunning = new Map<string, number>();
 
   return new Promise((resolve) => {
     const finish = (id: string, result: NodeResult) => {
       results.set(id, result);
       opts.onFinish?.(result);
-      const failed = isFailure(result.status) || result.status === 'skipped' || result.status === 'cancelled';
+      const failed = (isFailure(result.status) && !opts.continueOnError?.(id)) || result.status === 'skipped' || result.status === 'cancelled';
       for (const c of children.get(id) ?? []) {
         if (failed && !blockedBy.has(c)) blockedBy.set(c, result.status === 'skipped' || result.status === 'cancelled' ? (blockedBy.get(id) ?? id) : id);
         const left = pending.get(c)! - 1;
@@ -68,22 +73,31 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
     for (const t of tasks) if (pending.get(t.id) === 0) insertReady(t.id);
     const pump = () => {
       while (ready.length) {
-        const id = ready[0]!;
-        const cause = blockedBy.get(id);
-        if (cause !== undefined || opts.stopped()) {
-          ready.shift();
+        const blocked = opts.stopped() ? 0 : ready.findIndex((r) => blockedBy.has(r));
+        if (blocked >= 0) {
+          const [id] = ready.splice(blocked, 1) as [string];
+          const cause = blockedBy.get(id);
           finish(id, opts.skipped(id, cause !== undefined ? opts.describe(cause) : undefined));
           continue;
         }
         if (running >= opts.threads) break;
-        ready.shift();
+        // The first ready task whose concurrency group has room; the rest wait their turn.
+        const pick = ready.findIndex((r) => {
+          const g = opts.group?.(r);
+          return !g || (groupRunning.get(g.name) ?? 0) < g.limit;
+        });
+        if (pick < 0) break;
+        const [taskId] = ready.splice(pick, 1) as [string];
+        const group = opts.group?.(taskId)?.name;
+        if (group) groupRunning.set(group, (groupRunning.get(group) ?? 0) + 1);
         const thread = freeThreads.pop()!;
         running++;
-        opts.onStart?.(id, thread);
-        opts.execute(id, thread).then((result) => {
+        opts.onStart?.(taskId, thread);
+        opts.execute(taskId, thread).then((result) => {
           running--;
+          if (group) groupRunning.set(group, groupRunning.get(group)! - 1);
           freeThreads.push(thread);
-          finish(id, result);
+          finish(taskId, result);
           pump();
         });
       }
