@@ -20,6 +20,7 @@ import { recordedArgs, optionsFromArgs } from './state/invocation-args.js';
 import { planRetry, readLastRun } from './state/retry-plan.js';
 import { writeJunitXml } from './artifacts/junit.js';
 import { Compiler } from './compile/compiler.js';
+import { renderWithWarehouse, releaseWarehouse } from './template/warehouse.js';
 import { executeNodes, isExecutable } from './run/runner.js';
 import { runProjectHooks } from './run/hooks.js';
 import type { NodeEvent, NodeResult } from './run/results.js';
@@ -176,9 +177,10 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   // No connection here, so every node not compiled now defers, as with --favor-state.
   if (deferTo) compiler.deferred = await deferredRelations(project.parsed, deferTo, { building: new Set(ids), favorState: true });
   for (const id of ids) {
-    compiled.set(id, compiler.compile(id).compiledCode);
+    compiled.set(id, (await renderWithWarehouse(project.parsed.adapter, () => compiler.compile(id))).compiledCode);
     compiler.writeCompiled(id);
   }
+  await releaseWarehouse(project.parsed.adapter);
   project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
   await compiler.flushWrites();

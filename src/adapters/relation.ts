@@ -37,6 +37,22 @@ export class Relation {
     return new Relation(this.database, this.schema, this.identifier, this.quote, type);
   }
 
+  get is_table(): boolean {
+    return this.type === 'table';
+  }
+  get is_view(): boolean {
+    return this.type === 'view';
+  }
+  get is_cte(): boolean {
+    return this.type === 'cte';
+  }
+
+  /** dbt's `relation.incorporate(path={'identifier': ...}, type='view')`: a copy with parts replaced. */
+  incorporate(opts: { path?: { database?: string; schema?: string; identifier?: string }; type?: RelationType } = {}): Relation {
+    const p = opts.path ?? {};
+    return new Relation(p.database ?? this.database, p.schema ?? this.schema, p.identifier ?? this.identifier, this.quote, opts.type ?? this.type);
+  }
+
   /** dbt's `this.include(database=False)` and friends. */
   include(opts: { database?: boolean; schema?: boolean; identifier?: boolean } = {}): Relation {
     return new Relation(

@@ -18,6 +18,9 @@ import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { configFromTree, mergeConfig } from './configs.js';
 import { readProperties } from './properties.js';
 import { readDocBlocks } from './docs-blocks.js';
+import { installedPackages, dispatchOrder, packageVars } from '../deps/installed.js';
+import { WarehouseBridge } from '../template/warehouse.js';
+import { installLateGlobals } from '../template/graph.js';
 import { applySnapshotTarget, snapshotBlocks, snapshotSettings, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import type { GraphNode, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
 
@@ -66,19 +69,24 @@ export function parseProject(input: ParseInput): ParsedProject {
     log: input.log,
     quoteIdentifier: (n) => adapter.quoteIdentifier(n),
   };
+  // Installed packages: their macros under `pkg.name`, their vars for their nodes.
+  const packages = installedPackages(project);
+  Object.assign(info, { dispatchOrder: dispatchOrder(project), varsFor: packageVars(project, packages, input.cliVars), adapter, warehouse: new WarehouseBridge(adapter) });
   const engine = new TemplateEngine();
   const base = invocationScope(info, engine);
   for (const [k, v] of Object.entries(base)) engine.env.addGlobal(k, v);
 
   const macros = new Map<string, MacroNode>();
-  const registerMacros = (files: ProjectFile[], packageName: string) => {
+  const registerMacros = (files: ProjectFile[], packageName: string, global = true) => {
     for (const f of files) {
-      for (const m of engine.registerMacroFile(f.text, f.projectPath, packageName)) {
+      for (const m of engine.registerMacroFile(f.text, f.projectPath, packageName, { global })) {
         macros.set(`macro.${packageName}.${m.name}`, { uniqueId: `macro.${packageName}.${m.name}`, name: m.name, packageName, path: f.resourcePath, originalFilePath: f.projectPath, macroSql: m.source, line: m.line });
       }
     }
   };
   registerMacros(builtinMacroFiles(), 'kiln');
+  for (const p of packages) engine.addPackageFolder(p.folder, p.name);
+  for (const p of packages) registerMacros(p.macroFiles, p.name, false);
   registerMacros(discoverFiles(project.projectDir, project.macroPaths, ['.sql']), pkg);
   const testFiles = discoverFiles(project.projectDir, project.testPaths, ['.sql']);
   registerMacros(testFiles.filter((f) => f.resourcePath.startsWith('generic/')), pkg);
@@ -231,6 +239,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   const docRoots = project.docsPaths.length ? project.docsPaths : [...project.modelPaths, ...project.seedPaths, ...project.testPaths, ...project.macroPaths];
   for (const f of discoverFiles(project.projectDir, docRoots, ['.md'])) for (const d of readDocBlocks(f, pkg)) docs.set(d.uniqueId, d);
   resolveDocs(nodes, props.sources, docs, engine, base);
+  installLateGlobals(engine, { nodes, sources: props.sources, docs, macros });
 
   return {
     project,

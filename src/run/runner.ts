@@ -2,6 +2,7 @@
  * Executes selected nodes: seeds and models materialize, tests gate what depends on the
  * models they test (in `build`), failures skip descendants.
  */
+import { renderWithWarehouse } from '../template/warehouse.js';
 import { errorMessage } from '../errors.js';
 import type { Adapter } from '../adapters/types.js';
 import type { Compiler } from '../compile/compiler.js';
@@ -84,7 +85,7 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
     const c0 = new Date();
     if (node.resourceType !== 'seed') {
       await materializer.prepare(node);
-      compiledCode = compiler.compile(node.uniqueId).compiledCode;
+      compiledCode = (await renderWithWarehouse(adapter, () => compiler.compile(node.uniqueId))).compiledCode;
       compiler.writeCompiled(node.uniqueId);
     }
     const c1 = new Date();

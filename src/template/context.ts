@@ -7,6 +7,11 @@ import { envVar } from '../config/render-values.js';
 import type { Scope } from './engine.js';
 import type { TemplateEngine } from './engine.js';
 import { pythonStr } from './python-values.js';
+import type { Adapter } from '../adapters/types.js';
+import { Relation, type RelationType } from '../adapters/relation.js';
+import { modules, PyDateTime, PyTimezone } from './modules/index.js';
+import { warehouseScope, type WarehouseBridge } from './warehouse.js';
+import { splitKwargs } from './python-methods.js';
 
 export interface InvocationInfo {
   projectName: string;
@@ -19,23 +24,76 @@ export interface InvocationInfo {
   flags: Record<string, unknown>;
   log: (message: string) => void;
   quoteIdentifier: (name: string) => string;
+  /** `dispatch:` in dbt_project.yml: per macro namespace, the packages to search in order. */
+  dispatchOrder?: Record<string, string[]>;
+  /** var() lookup for nodes of an installed package (its own dbt_project.yml vars apply). */
+  varsFor?: (packageName: string) => InvocationInfo['vars'];
+  /** For `api.Relation.create` and the warehouse methods of `adapter`. */
+  adapter?: Adapter;
+  /** The synchronous path to the warehouse while rendering; absent, queries are an error. */
+  warehouse?: WarehouseBridge;
 }
 
+/** Generic type names to the SQL spelling both DuckDB and PostgreSQL accept. */
+const typeNames: Record<string, string> = { string: 'text', text: 'text', timestamp: 'timestamp', float: 'float', integer: 'integer', int: 'integer', bigint: 'bigint', boolean: 'boolean', numeric: 'numeric' };
+
+/** Adapters whose macros fall back to another adapter's before `default__` (as dbt's adapter plugins declare). */
+const adapterParents: Record<string, string[]> = { redshift: ['postgres'], materialize: ['postgres'] };
+
 export function invocationScope(info: InvocationInfo, engine: TemplateEngine): Scope {
+  const isExecuting = () => engine.globals.execute === true;
+  const wh = warehouseScope(info.warehouse, info.adapter, isExecuting);
+  const quote = (n: string) => info.quoteIdentifier(n);
   const adapter = {
     type: () => info.adapterType,
-    quote: (name: string) => info.quoteIdentifier(name),
-    dispatch: (name: string, namespace?: string) => dispatchMacro(engine, info.adapterType, name, namespace),
+    quote: (name: string) => quote(name),
+    quote_as_configured: (name: string) => quote(name),
+    quote_seed_column: (name: string) => quote(name),
+    dispatch: (name: string, namespace?: string) => dispatchMacro(engine, info.adapterType, name, namespace, info),
+    ...wh.adapterMethods,
+  };
+  const relationCreate = (...args: unknown[]) => {
+    const [pos, kw = {}] = splitKwargs(args);
+    const part = (k: string, i: number) => (kw[k] ?? pos[i] ?? undefined) as string | undefined;
+    const type = (kw.type ?? 'table') as RelationType;
+    return info.adapter ? info.adapter.relation(part('database', 0), part('schema', 1), part('identifier', 2) ?? '', type) : new Relation(part('database', 0), part('schema', 1), part('identifier', 2) ?? '', quote, type);
   };
   return {
     target: info.target,
     project_name: info.projectName,
     env_var: envVar,
     invocation_id: info.invocationId,
-    run_started_at: info.runStartedAt,
+    run_started_at: PyDateTime.fromDate(info.runStartedAt, new PyTimezone('UTC')),
     flags: info.flags,
     adapter,
-    modules: { datetime: { datetime: { now: () => new Date() } } },
+    api: {
+      Relation: { create: relationCreate },
+      Column: {
+        create: (name: string, dtype: string) => ({ name, data_type: dtype, column: name, dtype }),
+        translate_type: (t: string) => typeNames[String(t).toLowerCase()] ?? t,
+        string_type: (size: number) => `character varying(${size})`,
+        numeric_type: (dtype: string, precision?: number, scale?: number) => (precision === undefined || precision === null ? dtype : `${dtype}(${precision},${scale ?? 0})`),
+      },
+    },
+    modules,
+    statement: wh.statement,
+    load_result: wh.load_result,
+    store_result: wh.store_result,
+    run_query: wh.run_query,
+    selected_resources: [],
+    dbt_version: '1.9.0',
+    thread_id: 'Thread-1',
+    builtins: {
+      get ref() {
+        return engine.globals.ref;
+      },
+      get source() {
+        return engine.globals.source;
+      },
+      get config() {
+        return engine.globals.config;
+      },
+    },
     log: (msg: unknown, infoLevel = false) => {
       if (infoLevel === true || (infoLevel as unknown as { info?: boolean })?.info) info.log(pythonStr(msg));
       return '';
@@ -48,6 +106,9 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
       raise_compiler_error: (msg: unknown) => {
         throw new KilnError('template', pythonStr(msg));
       },
+      raise_not_implemented: (msg: unknown) => {
+        throw new KilnError('template', `not implemented: ${pythonStr(msg)}`);
+      },
       warn: (msg: unknown) => {
         info.log(`warning: ${pythonStr(msg)}`);
         return '';
@@ -56,22 +117,38 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
   };
 }
 
-/** dbt's adapter.dispatch: `<adapter>__name`, then `default__name`, then `name`. */
-export function dispatchMacro(engine: TemplateEngine, adapterType: string, name: string, namespace?: string): unknown {
-  const prefix = namespace && namespace !== 'dbt' ? `${namespace}.` : '';
-  for (const candidate of [`${adapterType}__${name}`, `default__${name}`]) {
-    const fn = engine.globals[prefix + candidate] ?? engine.globals[candidate];
+/**
+ * dbt's adapter.dispatch: for each package to search (the `dispatch:` search order for the
+ * namespace, else the root project then the namespace; without a namespace, the names
+ * callable unprefixed), try `<adapter>__name` then `default__name`.
+ */
+export function dispatchMacro(engine: TemplateEngine, adapterType: string, name: string, namespace?: string, info?: Pick<InvocationInfo, 'projectName' | 'dispatchOrder'>): unknown {
+  const prefixes = [adapterType, ...(adapterParents[adapterType] ?? []), 'default'];
+  const packages: Array<string | null> = namespace ? (info?.dispatchOrder?.[namespace] ?? [info?.projectName ?? null, namespace]) : [null];
+  for (const pkg of packages) {
+    for (const prefix of prefixes) {
+      const candidate = `${prefix}__${name}`;
+      const fn = pkg === null ? engine.lookupMacro(candidate) : engine.namespaces.get(pkg)?.[candidate];
+      if (typeof fn === 'function') return fn;
+    }
+  }
+  // A namespace kiln does not know (or a project that names itself): fall back to unprefixed names.
+  for (const prefix of prefixes) {
+    const fn = engine.lookupMacro(`${prefix}__${name}`);
     if (typeof fn === 'function') return fn;
   }
-  throw new KilnError('template', `no implementation of macro '${name}' for adapter '${adapterType}'`, {
+  throw new KilnError('template', `no implementation of macro '${name}'${namespace ? ` in namespace '${namespace}'` : ''} for adapter '${adapterType}'`, {
     hint: `define ${adapterType}__${name} or default__${name}`,
   });
 }
 
 /** `var('x')` / `var('x', default)` for one node. */
 export function varFunction(info: InvocationInfo, where: { file: string; node: string }): (name: string, dflt?: unknown) => unknown {
+  // Nodes of an installed package also see the vars its own dbt_project.yml declares.
+  const pkg = where.node.split('.')[1];
+  const lookup = pkg && pkg !== info.projectName && info.varsFor ? info.varsFor(pkg) : info.vars;
   const fn = (name: string, dflt?: unknown) => {
-    const hit = info.vars(name);
+    const hit = lookup(name);
     if (hit.found) return hit.value;
     if (dflt !== undefined) return dflt;
     throw new KilnError('template', `required var '${name}' not found (used by ${where.node})`, {
@@ -79,7 +156,7 @@ export function varFunction(info: InvocationInfo, where: { file: string; node: s
       hint: `define it under vars: in dbt_project.yml, pass --vars '{${name}: ...}', or give var() a default`,
     });
   };
-  fn.has = (name: string) => info.vars(name).found;
+  fn.has = (name: string) => lookup(name).found;
   return fn;
 }
 

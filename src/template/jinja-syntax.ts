@@ -275,6 +275,25 @@ export function installJinjaSyntax(): void {
     return originalParseStatement.call(this);
   };
 
+  // String literals as Python reads them: a backslash before a newline continues the line.
+  const Tokenizer = Object.getPrototypeOf(lexer.lex(''));
+  Tokenizer._parseString = function parseString(this: any, delimiter: string) {
+    this.forward();
+    let str = '';
+    const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\n': '' };
+    while (!this.isFinished() && this.current() !== delimiter) {
+      const cur = this.current();
+      if (cur === '\\') {
+        this.forward();
+        const next = this.current();
+        str += next in escapes ? escapes[next] : next;
+      } else str += cur;
+      this.forward();
+    }
+    this.forward();
+    return str;
+  };
+
   installCompilerPatches();
 }
 
@@ -287,6 +306,12 @@ function installCompilerPatches(): void {
       else self.compile(a, frame);
     });
     self._emit(')');
+  };
+
+  // Call names end up inside a generated string literal: keep them one safe line.
+  const originalGetNodeName = Compiler._getNodeName;
+  Compiler._getNodeName = function (this: any, node: any) {
+    return String(originalGetNodeName.call(this, node)).replace(/[\\\n\r\u2028\u2029]/g, ' ');
   };
 
   Compiler.compileKilnSlice = function (this: any, node: any, frame: any) {

@@ -1,0 +1,267 @@
+/**
+ * The warehouse as templates see it while they render: `run_query`, `statement` /
+ * `load_result`, `adapter.get_relation`, `adapter.get_columns_in_relation`.
+ *
+ * nunjucks renders synchronously and the adapters are asynchronous. kiln bridges the two by
+ * replay: a render that needs an answer it does not have yet records the request and stops;
+ * the async driver (`renderWithWarehouse`) runs the request on the adapter's own connection,
+ * then renders again from the start, handing out recorded answers in call order. A render
+ * with k warehouse calls runs k+1 times; each statement reaches the warehouse once. Renders
+ * that never call the warehouse run once and never connect.
+ */
+import { KilnError } from '../errors.js';
+import type { Adapter, ColumnInfo, QueryResult } from '../adapters/types.js';
+import type { Relation } from '../adapters/relation.js';
+import { pythonStr } from './python-values.js';
+
+interface Answer {
+  key: string;
+  value?: unknown;
+  error?: unknown;
+}
+
+interface Session {
+  answers: Answer[];
+  pos: number;
+  pending?: { key: string; run: () => Promise<unknown> };
+}
+
+const bridges = new WeakMap<Adapter, WarehouseBridge>();
+
+/** Runs a synchronous render (a node's compile) with the warehouse reachable from templates. */
+export function renderWithWarehouse<T>(adapter: Adapter, fn: () => T): Promise<T> | T {
+  const bridge = bridges.get(adapter);
+  return bridge ? bridge.render(fn) : fn();
+}
+
+/** Closes the connection templates opened (after `compile`, which otherwise never connects). */
+export async function releaseWarehouse(adapter: Adapter): Promise<void> {
+  await bridges.get(adapter)?.release();
+}
+
+export function warehouseStats(adapter: Adapter): { requests: number; renders: number } | undefined {
+  return bridges.get(adapter)?.stats;
+}
+
+export class WarehouseBridge {
+  private current: Session | undefined;
+  private openedHere = false;
+  /** Statements run through templates, and how many renders they cost; for measurements. */
+  readonly stats = { requests: 0, renders: 0 };
+
+  constructor(private readonly adapter: Adapter) {
+    bridges.set(adapter, this);
+  }
+
+  /** True while a render runs under `renderWithWarehouse`, i.e. a connection can be had. */
+  get available(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The answer to a request: recorded, or (first time) recorded as pending and the render stopped. */
+  call<T>(key: string, run: (adapter: Adapter) => Promise<T>): T {
+    const s = this.current;
+    if (!s) {
+      throw new KilnError('template', `this template queries the warehouse (${key.split('\u0000')[0]}), which is not available here`, {
+        hint: 'guard the query with {% if execute %}; queries run while compiling, never while parsing',
+      });
+    }
+    const recorded = s.answers[s.pos];
+    if (recorded) {
+      if (recorded.key !== key) throw new KilnError('template', 'a template asked the warehouse different questions on two renders of the same node', { hint: 'warehouse calls must not depend on the time or on random values' });
+      s.pos++;
+      if (recorded.error !== undefined) throw recorded.error;
+      return recorded.value as T;
+    }
+    s.pending = { key, run: () => run(this.adapter) };
+    throw new PendingWarehouseCall();
+  }
+
+  /** Renders `fn` (synchronous) until it no longer needs an answer it lacks. */
+  async render<T>(fn: () => T): Promise<T> {
+    const outer = this.current;
+    const session: Session = outer ?? { answers: [], pos: 0 };
+    for (;;) {
+      session.pos = 0;
+      session.pending = undefined;
+      this.current = session;
+      this.stats.renders++;
+      try {
+        return fn();
+      } catch (e) {
+        const pending = session.pending as Session['pending'];
+        if (!pending || outer) throw e;
+        session.pending = undefined;
+        this.current = undefined;
+        this.stats.requests++;
+        await this.adapter.open();
+        this.openedHere = true;
+        try {
+          session.answers.push({ key: pending.key, value: await pending.run() });
+        } catch (err) {
+          const message = (err as Error)?.message ?? String(err);
+          session.answers.push({ key: pending.key, error: err instanceof KilnError ? err : new KilnError('template', `the warehouse refused a query run while rendering: ${message}`) });
+        }
+      } finally {
+        this.current = outer;
+      }
+    }
+  }
+
+  /** Closes the connection if rendering opened it (compile, which otherwise never connects). */
+  async release(): Promise<void> {
+    if (this.openedHere) await this.adapter.close();
+    this.openedHere = false;
+  }
+}
+
+class PendingWarehouseCall extends Error {
+  constructor() {
+    super('the render needs an answer from the warehouse');
+  }
+}
+
+/** A column as dbt's `Column` class presents it. */
+export class TemplateColumn {
+  constructor(
+    readonly name: string,
+    readonly data_type: string,
+    private readonly quoteFn: (s: string) => string,
+  ) {}
+  get column(): string {
+    return this.name;
+  }
+  get dtype(): string {
+    return this.data_type;
+  }
+  get quoted(): string {
+    return this.quoteFn(this.name);
+  }
+  get char_size(): number | null {
+    const m = /\((\d+)\)/.exec(this.data_type);
+    return m ? Number(m[1]) : null;
+  }
+  is_string(): boolean {
+    return /char|text|string/i.test(this.data_type);
+  }
+  is_number(): boolean {
+    return this.is_integer() || this.is_numeric() || this.is_float();
+  }
+  is_integer(): boolean {
+    return /^(tiny|small|big|huge)?int(eger)?\d*$/i.test(this.data_type.trim()) || /^u?(tiny|small|big|huge)?int$/i.test(this.data_type.trim());
+  }
+  is_numeric(): boolean {
+    return /^(numeric|decimal)/i.test(this.data_type.trim());
+  }
+  is_float(): boolean {
+    return /^(float|double|real)/i.test(this.data_type.trim());
+  }
+  string_size(): number {
+    return this.char_size ?? 256;
+  }
+  toString(): string {
+    return `<Column ${this.name} (${this.data_type})>`;
+  }
+}
+
+/** Rows and columns with name lookups, as agate's Table (dbt's query results) offers them. */
+export class ResultTable {
+  readonly column_names: string[];
+  readonly rows: unknown[][];
+  readonly columns: unknown[];
+  constructor(result: QueryResult) {
+    this.column_names = result.columns;
+    this.rows = result.rows.map((r) => named(result.columns.map((c) => r[c]), result.columns));
+    this.columns = named(
+      result.columns.map((c) => {
+        const values = result.rows.map((r) => r[c]);
+        return { name: c, values: () => values, values_distinct: () => [...new Set(values)], __iter: values };
+      }),
+      result.columns,
+    );
+  }
+  get length(): number {
+    return this.rows.length;
+  }
+  [Symbol.iterator](): Iterator<unknown> {
+    return this.rows[Symbol.iterator]();
+  }
+  print_table(): string {
+    return '';
+  }
+  toString(): string {
+    return `<ResultTable ${this.rows.length} rows: ${this.column_names.join(', ')}>`;
+  }
+}
+
+function named<T>(items: T[], names: string[]): T[] {
+  names.forEach((n, i) => {
+    if (!(n in items)) Object.defineProperty(items, n, { value: items[i], enumerable: false });
+  });
+  return items;
+}
+
+const lower = (s: string | undefined) => (s ?? '').toLowerCase();
+
+/** The context values that reach the warehouse, for one invocation. */
+export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Adapter | undefined, isExecuting: () => boolean) {
+  const results = new Map<string, unknown>();
+  const query = (sql: string): QueryResult => {
+    if (!bridge) throw new KilnError('template', 'this template queries the warehouse, which is not available here');
+    return bridge.call(`query\u0000${sql}`, (a) => a.execute(sql));
+  };
+  const statement = (...args: unknown[]) => {
+    const kw = (args[args.length - 1] && typeof args[args.length - 1] === 'object' && '__keywords' in (args[args.length - 1] as object) ? args.pop() : {}) as Record<string, unknown>;
+    const name = (args[0] ?? kw.name ?? null) as string | null;
+    const fetch = Boolean(args[1] ?? kw.fetch_result ?? false);
+    const caller = kw.caller as (() => unknown) | undefined;
+    const sql = caller ? pythonStr(String(caller())) : '';
+    if (!isExecuting()) return '';
+    const result = query(sql);
+    if (name) results.set(name, { response: { _message: 'OK', rows_affected: result.rows.length }, data: fetch ? result.rows.map((r) => result.columns.map((c) => r[c])) : [], table: fetch ? new ResultTable(result) : null });
+    return '';
+  };
+  const quote = (s: string) => (adapter ? adapter.quoteIdentifier(s) : `"${s}"`);
+  return {
+    statement,
+    load_result: (name: string) => results.get(name) ?? null,
+    store_result: (name: string, response: unknown, agate_table: unknown = null) => {
+      results.set(name, { response, data: [], table: agate_table });
+      return '';
+    },
+    run_query: (sql: unknown) => {
+      if (!isExecuting()) return null;
+      return new ResultTable(query(pythonStr(sql)));
+    },
+    adapterMethods: {
+      get_relation: (...args: unknown[]) => {
+        const [database, schema, identifier] = relationArgs(args);
+        if (!isExecuting() || !bridge || !adapter) return null;
+        const found = bridge.call(`relations\u0000${database}\u0000${schema}`, (a) => a.listRelations(database ?? undefined, schema ?? a.defaultSchema)).find((r) => lower(r.name) === lower(identifier ?? ''));
+        return found ? adapter.relation(found.database ?? database ?? undefined, found.schema, found.name, found.type) : null;
+      },
+      get_columns_in_relation: (relation: Relation) => {
+        if (!isExecuting() || !bridge || !relation) return [];
+        const cols = bridge.call<ColumnInfo[]>(`columns\u0000${String(relation)}`, (a) => a.getColumns(relation));
+        return cols.map((c) => new TemplateColumn(c.name, c.type, quote));
+      },
+      list_relations_without_caching: (schemaRelation: Relation) => {
+        if (!isExecuting() || !bridge || !adapter) return [];
+        return bridge
+          .call(`relations\u0000${schemaRelation?.database}\u0000${schemaRelation?.schema}`, (a) => a.listRelations(schemaRelation?.database, schemaRelation?.schema ?? a.defaultSchema))
+          .map((r) => adapter.relation(r.database, r.schema, r.name, r.type));
+      },
+      check_schema_exists: (database: string, schema: string) => {
+        if (!isExecuting() || !bridge) return false;
+        const rows = bridge.call(`schemas\u0000${database}\u0000${schema}`, (a) => a.execute(`select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`));
+        return rows.rows.length > 0;
+      },
+    },
+  };
+}
+
+function relationArgs(args: unknown[]): [string | null, string | null, string | null] {
+  const last = args[args.length - 1];
+  const kw = last && typeof last === 'object' && '__keywords' in (last as object) ? (args.pop() as Record<string, string>) : {};
+  return [(args[0] ?? kw.database ?? null) as string | null, (args[1] ?? kw.schema ?? null) as string | null, (args[2] ?? kw.identifier ?? null) as string | null];
+}
