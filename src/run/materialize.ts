@@ -15,6 +15,8 @@ import { readSeed } from '../seeds/csv.js';
 import { join } from 'node:path';
 import { buildIncremental } from './incremental.js';
 import { buildSnapshot } from './snapshot.js';
+import { buildInPlace } from './in-place.js';
+import { currentNode, withNode } from '../adapters/node-context.js';
 
 export const tempSuffix = '__kiln_tmp';
 
@@ -38,6 +40,10 @@ export class Materializer {
   /** Renders a dispatched adapter macro (e.g. create_table_as) into SQL. */
   sql(name: string, ...args: unknown[]): string {
     const fn = dispatchMacro(this.parsed.engine, this.adapter.type, name) as (...a: unknown[]) => unknown;
+    // Adapter macros read the configs of the node being built (`config.get('cluster_by')`), as dbt's do.
+    const building = currentNode();
+    const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
+    if (node) Object.assign(this.parsed.engine.globals, this.compiler.nodeScope(node));
     return String(fn(...args)).trim();
   }
 
@@ -105,6 +111,8 @@ export class Materializer {
   }
 
   async build(node: GraphNode, compiledSql: string): Promise<BuildOutcome> {
+    // Everything below (macros, adapter sessions) can ask which node it works for.
+    if (currentNode()?.uniqueId !== node.uniqueId) return withNode({ uniqueId: node.uniqueId, name: node.name, config: node.config }, () => this.build(node, compiledSql));
     const materialized = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'snapshot' ? 'snapshot' : String(node.config.materialized ?? 'view');
     switch (materialized) {
       case 'view':
@@ -140,6 +148,7 @@ export class Materializer {
    * transaction with the node's hooks, so a failure anywhere leaves the old relation as it was.
    */
   async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
+    if (this.adapter.replacesAtomically) return buildInPlace(this, node, type, create, fill);
     const target = this.relationFor(node).withType(type);
     const tmp = target.withIdentifier(target.identifier + tempSuffix);
     await this.ensureSchema(target.database, target.schema!);
