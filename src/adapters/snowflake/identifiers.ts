@@ -36,6 +36,14 @@ export function quoteIdentifier(name: string): string {
 }
 
 /**
+ * How a relation part already in its stored form is written: unquoted only when Snowflake's
+ * folding gives it back unchanged, so `STG_ORDERS__kiln_tmp` stays a name of its own.
+ */
+export function quoteStored(name: string): string {
+  return isPlainIdentifier(name) && name === name.toUpperCase() ? name : quoteDoubled(name);
+}
+
+/**
  * Result column names as kiln's templates expect them: a column Snowflake upper-cased
  * (`select count(*) as failures` comes back as FAILURES) is given back in lower case, as
  * it was most likely written; a quoted mixed-case name is left alone.

@@ -10,7 +10,7 @@ import { Pool } from '../pool.js';
 import { stringLiteral } from '../sql.js';
 import { currentNode } from '../node-context.js';
 import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
-import { quoteIdentifier, resultColumnName, storedName } from './identifiers.js';
+import { quoteIdentifier, quoteStored, resultColumnName, storedName } from './identifiers.js';
 import { normaliseSnowflakeValue, type ColumnMeta } from './values.js';
 import { redact, toKilnError } from './errors.js';
 
@@ -125,7 +125,7 @@ export class SnowflakeAdapter implements Adapter {
   /** Names as Snowflake stores them, so listRelations' answers match them. */
   relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
     const norm = (p: string | undefined) => (p === undefined || p === '' ? p : storedName(p));
-    return new Relation(norm(database), norm(schema), storedName(identifier), (p) => this.quoteIdentifier(p), type);
+    return new Relation(norm(database), norm(schema), storedName(identifier), quoteStored, type);
   }
 
   private get target(): string {
@@ -306,7 +306,7 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   private qualifiedSchema(database: string | undefined, schema: string): string {
-    return [database ?? this.defaultDatabase, schema].map((p) => this.quoteIdentifier(storedName(p))).join('.');
+    return [database ?? this.defaultDatabase, schema].map((p) => quoteStored(storedName(p))).join('.');
   }
 
   async createSchema(database: string | undefined, schema: string): Promise<void> {
@@ -317,7 +317,7 @@ export class SnowflakeAdapter implements Adapter {
     const db = storedName(database ?? this.defaultDatabase);
     const sch = storedName(schema);
     const result = await this.execute(
-      `select table_name, table_type from ${this.quoteIdentifier(db)}.information_schema.tables where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(sch)} order by table_name`,
+      `select table_name, table_type from ${quoteStored(db)}.information_schema.tables where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(sch)} order by table_name`,
     );
     return result.rows.map((r) => ({
       database: db,
@@ -330,7 +330,7 @@ export class SnowflakeAdapter implements Adapter {
   async getColumns(relation: Relation): Promise<ColumnInfo[]> {
     const db = relation.database ?? this.defaultDatabase;
     const result = await this.execute(
-      `select column_name, data_type, ordinal_position from ${this.quoteIdentifier(db)}.information_schema.columns where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
+      `select column_name, data_type, ordinal_position from ${quoteStored(db)}.information_schema.columns where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
     );
     return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
   }
