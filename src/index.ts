@@ -3,6 +3,8 @@ export { parse, ls, compile, run, test, seed, build, snapshot, execute, debug, c
 export type { KilnOptions, Project, RunResult, Command, DocsOptions } from './api.js';
 export { retry, type RetryResult } from './api.js';
 export { serveDocs } from './docs/serve.js';
+export { deps } from './deps/index.js';
+export type { DepsOptions, DepsResult } from './deps/index.js';
 export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';
 export { KilnError } from './errors.js';
 export type { Adapter } from './adapters/types.js';

@@ -7,6 +7,7 @@ import { registerExecuteCommands } from './commands/execute.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerDocsCommands } from './commands/docs.js';
+import { registerDepsCommand } from './commands/deps.js';
 import { registerRetryCommand } from './commands/retry.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerInspectCommands(program, output);
   registerProjectCommands(program, output, setExit);
   registerDocsCommands(program, output);
+  registerDepsCommand(program, output);
   registerRetryCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();
