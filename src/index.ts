@@ -9,3 +9,4 @@ export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';
 export { KilnError } from './errors.js';
 export type { Adapter } from './adapters/types.js';
 export { registerAdapter } from './adapters/factory.js';
+export { sourceFreshness } from './freshness/command.js';

@@ -8,6 +8,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerDocsCommands } from './commands/docs.js';
 import { registerDepsCommand } from './commands/deps.js';
+import { registerSourceCommands } from './commands/source.js';
 import { registerRetryCommand } from './commands/retry.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   registerProjectCommands(program, output, setExit);
   registerDocsCommands(program, output);
   registerDepsCommand(program, output);
+  registerSourceCommands(program, output, setExit);
   registerRetryCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();
