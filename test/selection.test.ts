@@ -167,7 +167,7 @@ test('selection: a malformed selector is bad input (exit 2) pointing at the toke
     };
     bad(['-s', 'tag:staging 2+@fct_orders'], /malformed selector '2\+@fct_orders': '@' may only come first\n {4}--select 'tag:staging 2\+@fct_orders'\n {26}\^{13}\n/);
     bad(['-s', 'tag:'], /malformed selector 'tag:': no value after 'tag:'/);
-    bad(['-s', 'colour:red'], /unknown method 'colour'/);
+    bad(['-s', 'colour:red'], /unknown selector method 'colour'/);
     bad(['-s', 'stg_orders,,tag:x'], /empty selector next to ','/);
     bad(['-s', 'resource_type:modle'], /'modle' is not a resource type; expected one of: model, seed/);
     bad(['-s', 'stg+orders'], /'\+' may only come first/);

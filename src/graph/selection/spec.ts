@@ -77,7 +77,7 @@ function parseTokenOrThrow(raw: string): SelectorToken {
   if (value.includes('@')) throw new TokenProblem("'@' may only come first");
   if (value.includes('+')) throw new TokenProblem("'+' may only come first (ancestors) or last (descendants), with an optional depth");
   if (methodPart === undefined && value.includes(':')) {
-    throw new TokenProblem(`unknown method '${value.slice(0, value.indexOf(':'))}'; known methods: ${methodNames.join(', ')}`);
+    throw new TokenProblem(`unknown selector method '${value.slice(0, value.indexOf(':'))}'; known methods: ${methodNames.join(', ')}`);
   }
   if (!value) throw new TokenProblem(methodPart ? `no value after '${methodPart}:'` : 'no node name or method');
   const parentsDepth = up === undefined ? 0 : up === '' ? Infinity : Number(up);
@@ -89,7 +89,7 @@ function parseTokenOrThrow(raw: string): SelectorToken {
   else if (/\.(sql|csv|py)$/.test(value)) method = 'file';
   else method = 'fqn';
   const [base, ...args] = method.split('.');
-  if (!(methodNames as readonly string[]).includes(base!)) throw new TokenProblem(`unknown method '${method}'; known methods: ${methodNames.join(', ')}, config.<key>`);
+  if (!(methodNames as readonly string[]).includes(base!)) throw new TokenProblem(`unknown selector method '${method}'; known methods: ${methodNames.join(', ')}, config.<key>`);
   if (base === 'config' && !args.length) throw new TokenProblem("config needs a key: 'config.materialized:table'");
   if (base !== 'config' && args.length) throw new TokenProblem(`method '${base}' takes no '.${args.join('.')}'`);
   const oneOf = (allowed: string[], what: string) => {
