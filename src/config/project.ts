@@ -32,6 +32,8 @@ export interface ProjectConfig {
   onRunEnd: string[];
   /** Most models of each `concurrency_group` config that run at once. */
   concurrencyGroups: Record<string, number>;
+  /** `notifications:` as written (webhook targets). */
+  notifications: unknown;
   yaml: YamlFile;
 }
 
@@ -85,6 +87,7 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
     onRunStart: hooks(data['on-run-start']),
     onRunEnd: hooks(data['on-run-end']),
     concurrencyGroups: data.concurrency_groups ?? {},
+    notifications: data.notifications ?? [],
     yaml,
   };
 }

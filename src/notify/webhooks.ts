@@ -1,0 +1,77 @@
+/**
+ * Run notifications: `notifications:` in dbt_project.yml posts a Slack-compatible JSON
+ * summary to webhook URLs. Sending is bounded (a timeout, one retry) and its failure is
+ * only logged: it never changes the run's result.
+ */
+import type { NodeResult } from '../run/results.js';
+import { isFailure } from '../run/results.js';
+
+export interface NotificationTarget {
+  url: string;
+  /** `failure` (default): only when something failed; `always`: every run. */
+  on: 'failure' | 'always';
+  timeoutSeconds: number;
+  /** e.g. "https://ci.example.com/runs/{invocation_id}", for a link in the message. */
+  linkTemplate?: string;
+}
+
+export function readNotificationTargets(raw: unknown): NotificationTarget[] {
+  const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' && Array.isArray((raw as { webhooks?: unknown }).webhooks) ? (raw as { webhooks: unknown[] }).webhooks : [];
+  return list
+    .filter((x): x is Record<string, unknown> => Boolean(x) && typeof x === 'object' && typeof (x as { url?: unknown }).url === 'string')
+    .map((x) => ({
+      url: String(x.url),
+      on: x.on === 'always' ? 'always' : 'failure',
+      timeoutSeconds: typeof x.timeout === 'number' && x.timeout > 0 ? x.timeout : 5,
+      linkTemplate: typeof x.link_template === 'string' ? x.link_template : undefined,
+    }));
+}
+
+export interface RunSummary {
+  project: string;
+  command: string;
+  invocationId: string;
+  success: boolean;
+  elapsed: number;
+  results: NodeResult[];
+}
+
+export function slackPayload(summary: RunSummary, linkTemplate?: string): Record<string, unknown> {
+  const count = (pred: (r: NodeResult) => boolean) => summary.results.filter(pred).length;
+  const failed = summary.results.filter((r) => isFailure(r.status));
+  const head = `${summary.success ? ':white_check_mark:' : ':x:'} kiln ${summary.command} on ${summary.project} ${summary.success ? 'succeeded' : 'failed'} in ${summary.elapsed.toFixed(1)}s — PASS=${count((r) => r.status === 'success' || r.status === 'pass')} WARN=${count((r) => r.status === 'warn')} ERROR=${failed.length} SKIP=${count((r) => r.status === 'skipped' || r.status === 'cancelled')}`;
+  const lines = failed.slice(0, 10).map((r) => `• ${r.uniqueId}: ${r.message.split('\n').slice(0, 2).join(' ').slice(0, 300)}`);
+  if (failed.length > 10) lines.push(`… and ${failed.length - 10} more`);
+  const link = linkTemplate ? linkTemplate.replace('{invocation_id}', summary.invocationId) : undefined;
+  const text = [head, ...lines, ...(link ? [link] : [])].join('\n');
+  return {
+    text,
+    kiln: { project: summary.project, command: summary.command, invocation_id: summary.invocationId, success: summary.success, elapsed_time: summary.elapsed, failed: failed.map((r) => ({ unique_id: r.uniqueId, status: r.status, message: r.message.split('\n')[0] })) },
+  };
+}
+
+async function postOnce(url: string, body: string, timeoutSeconds: number): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  await res.arrayBuffer().catch(() => undefined);
+}
+
+/** Sends to every target that wants this run; resolves when all are sent or given up. */
+export async function notify(targets: NotificationTarget[], summary: RunSummary, log: (message: string) => void): Promise<void> {
+  await Promise.all(
+    targets
+      .filter((t) => t.on === 'always' || !summary.success)
+      .map(async (t) => {
+        const body = JSON.stringify(slackPayload(summary, t.linkTemplate));
+        const host = new URL(t.url).host;
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          try {
+            await postOnce(t.url, body, t.timeoutSeconds);
+            return;
+          } catch (e) {
+            if (attempt === 2) log(`notification to ${host} not sent: ${(e as Error).name === 'TimeoutError' ? `no answer within ${t.timeoutSeconds}s` : (e as Error).message}`);
+          }
+        }
+      }),
+  );
+}
