@@ -379,6 +379,17 @@ function installCompilerPatches(): void {
     this._emit('}');
   };
 
+  // Keyword arguments: names are literal (nunjucks adds `caller` to a {% call %} as a name).
+  Compiler.compileKeywordArgs = function (this: any, node: any, frame: any) {
+    this._emit('runtime.makeKeywordArgs({');
+    node.children.forEach((c: any, i: number) => {
+      if (i) this._emit(',');
+      if (c instanceof nodes.Pair && c.key instanceof nodes.Symbol) c = new nodes.Pair(c.lineno, c.colno, new nodes.Literal(c.key.lineno, c.key.colno, c.key.value), c.value);
+      this.compile(c, frame);
+    });
+    this._emit('})');
+  };
+
   // Python arithmetic on strings and lists: `'%s' % x`, `'ab' * 2`, `[1] + [2]`.
   for (const [method, fn] of [
     ['compileMod', 'kilnMod'],
