@@ -44,8 +44,63 @@ export class Output {
     this.out.write(JSON.stringify({ ts: new Date().toISOString(), ...record }) + '\n');
   }
 
+  // Live progress (TTY only): a status line kept under the node lines.
+  private readonly live = new Map<string, string>();
+  private done = 0;
+  private total = 0;
+  private startedAt = 0;
+  private ticker?: NodeJS.Timeout;
+  private statusShown = false;
+
+  private get isLive(): boolean {
+    return this.format === 'text' && Boolean((this.out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
+  }
+
+  private clearStatus(): void {
+    if (this.statusShown) this.out.write('\r\u001b[2K');
+    this.statusShown = false;
+  }
+
+  private drawStatus(): void {
+    if (!this.live.size && this.done >= this.total) return;
+    const names = [...this.live.values()];
+    const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` (+${names.length - 3})` : '');
+    const line = `  [${this.done}/${this.total}] ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s${shown ? ` · running: ${shown}` : ''}`;
+    const width = (this.out as { columns?: number }).columns || 100;
+    this.out.write(this.paint(2, line.slice(0, Math.max(20, width - 1))));
+    this.statusShown = true;
+  }
+
+  /** Ends the live status line before the summary. */
+  endProgress(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.clearStatus();
+  }
+
+  private progress(event: NodeEvent): void {
+    if (!this.startedAt) {
+      this.startedAt = Date.now();
+      this.ticker = setInterval(() => (this.clearStatus(), this.drawStatus()), 500);
+      this.ticker.unref();
+    }
+    this.total = event.total;
+    if (event.type === 'started') this.live.set(event.uniqueId, event.node.name);
+    else {
+      this.live.delete(event.uniqueId);
+      this.done++;
+    }
+  }
+
   nodeEvent(event: NodeEvent, invocationId: string): void {
     const node = event.node;
+    if (this.isLive) {
+      this.clearStatus();
+      this.progress(event);
+      if (event.type === 'finished') this.out.write(this.nodeLine(event.result, node, event.index, event.total) + '\n');
+      this.drawStatus();
+      return;
+    }
     if (this.format === 'json') {
       const base = { level: 'info', event: event.type === 'started' ? 'node_started' : 'node_finished', invocation_id: invocationId, node_id: event.uniqueId, index: event.index, total: event.total };
       if (event.type === 'started') this.json({ ...base, thread: event.threadId });
@@ -68,7 +123,7 @@ export class Output {
     };
     const [label, code] = labels[r.status] ?? [r.status.toUpperCase(), 0];
     const kind = node ? (node.resourceType === 'model' ? `${String(node.config.materialized)} model` : node.resourceType) : 'node';
-    const name = node ? (node.resourceType === 'test' ? node.name : `${node.schema}.${node.alias}`) : r.uniqueId;
+    const name = node ? (node.resourceType === 'test' ? node.name : node.resourceType === 'unit_test' ? `${node.fqn[node.fqn.length - 2]}::${node.name}` : `${node.schema}.${node.alias}`) : r.uniqueId;
     const what = `${kind} ${name}`;
     const width = String(total).length;
     const head = `${String(index).padStart(width)} of ${total} ${this.paint(code, label.padEnd(5))} ${what} `;
