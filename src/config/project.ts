@@ -20,6 +20,8 @@ export interface ProjectConfig {
   docsPaths: string[];
   /** Absolute target path. */
   targetPath: string;
+  /** Absolute log path (`log-path`, default logs/): one log file per invocation. */
+  logPath: string;
   cleanTargets: string[];
   vars: Record<string, unknown>;
   /** Config trees, as written (with or without `+`). */
@@ -77,6 +79,7 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
     analysisPaths: list('analysis-paths', ['analyses']),
     docsPaths: list('docs-paths', []),
     targetPath: resolve(dir, targetPath),
+    logPath: resolve(dir, (data['log-path'] as string | undefined) ?? 'logs'),
     cleanTargets: list('clean-targets', [targetPath]),
     vars: data.vars ?? {},
     models: data.models ?? {},
