@@ -70,10 +70,10 @@ export class StateComparison implements StateView {
       case 'modified.body':
         return body(now) !== body(before);
       case 'modified.configs':
-        return stable(now.config) !== stable(before.config);
+        return !same(now.config, before.config);
       case 'modified.relation':
         // The configured names, not the rendered relation: environments differ in target schema.
-        return ['database', 'schema', 'alias'].some((k) => stable(now.config?.[k] ?? null) !== stable(before.config?.[k] ?? null));
+        return ['database', 'schema', 'alias'].some((k) => !same(now.config?.[k] ?? null, before.config?.[k] ?? null));
       case 'modified.persisted_descriptions':
         return persistedDescriptionsChanged(now, before);
       case 'modified.contract':
@@ -128,6 +128,20 @@ function contractChanged(now: JsonNode, before: JsonNode): boolean {
   if (enforced(now) !== enforced(before)) return true;
   const shape = (n: JsonNode) => stable(Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [c.name, c.data_type ?? null]));
   return shape(now) !== shape(before);
+}
+
+/** Deep equality of JSON values; key order does not count, an undefined key is an absent one. */
+export function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => same(x, bb[i]));
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** JSON with sorted keys, so key order never counts as a change. */

@@ -6,7 +6,7 @@
 import { KilnError } from '../../errors.js';
 import type { Manifest, TestNode } from '../../parse/nodes.js';
 import type { Dag } from '../dag.js';
-import { matches, type AnyNode, type StateView } from './methods.js';
+import { matcher, type AnyNode, type StateView } from './methods.js';
 import type { IndirectSelection, SelectionSpec, SelectorToken } from './spec.js';
 
 export interface EvaluationContext {
@@ -77,19 +77,19 @@ function namedSelector(token: SelectorToken, ctx: EvaluationContext, seen: strin
 /** Nodes matching the method, then the graph operators. */
 function collect(token: SelectorToken, ctx: EvaluationContext): Set<string> {
   const out = new Set<string>();
-  for (const n of ctx.all) if (matches(token, n, ctx.manifest.projectName, ctx.state)) out.add(n.uniqueId);
+  const test = matcher(token, ctx.manifest.projectName, ctx.state);
+  for (const n of ctx.all) if (test(n)) out.add(n.uniqueId);
   const seeds = [...out];
-  for (const id of seeds) {
-    if (token.parentsDepth) walk(id, ctx.dag.parents, token.parentsDepth, out);
-    if (token.childrenDepth) walk(id, ctx.dag.children, token.childrenDepth, out);
-  }
-  if (token.childrens_parents) for (const id of [...out]) walk(id, ctx.dag.parents, Infinity, out);
+  if (token.parentsDepth) walk(seeds, ctx.dag.parents, token.parentsDepth, out);
+  if (token.childrenDepth) walk(seeds, ctx.dag.children, token.childrenDepth, out);
+  if (token.childrens_parents) walk([...out], ctx.dag.parents, Infinity, out);
   return out;
 }
 
-function walk(start: string, next: (id: string) => string[], depth: number, into: Set<string>): void {
-  let frontier = [start];
-  const seen = new Set([start]);
+/** Breadth-first from all starts at once: a node is within `depth` of some start. */
+function walk(starts: string[], next: (id: string) => string[], depth: number, into: Set<string>): void {
+  let frontier = starts;
+  const seen = new Set(starts);
   for (let d = 0; d < depth && frontier.length; d++) {
     const nextFrontier: string[] = [];
     for (const id of frontier) {
@@ -121,7 +121,7 @@ function expandIndirect(collected: Set<string>, mode: IndirectSelection, ctx: Ev
     for (const child of ctx.dag.children(id)) {
       if (direct.has(child) || indirect.has(child)) continue;
       const node = ctx.manifest.nodes.get(child);
-      if (!node || node.resourceType !== 'test') continue;
+      if (!node || (node.resourceType !== 'test' && node.resourceType !== 'unit_test')) continue;
       const parents = (node as TestNode).dependsOn.nodes;
       if (mode === 'eager' || parents.every((p) => collected.has(p))) direct.add(child);
       else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(collected, ctx.dag)).has(p))) direct.add(child);
@@ -139,7 +139,7 @@ function incorporateIndirect(direct: Set<string>, indirect: Set<string>, mode: I
   for (const id of indirect) {
     if (out.has(id)) continue;
     const node = ctx.manifest.nodes.get(id);
-    if (!node || node.resourceType !== 'test') continue;
+    if (!node || (node.resourceType !== 'test' && node.resourceType !== 'unit_test')) continue;
     const parents = node.dependsOn.nodes;
     if (parents.every((p) => direct.has(p))) out.add(id);
     else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(direct, ctx.dag)).has(p))) out.add(id);

@@ -36,23 +36,38 @@ export function glob(pattern: string): RegExp {
 
 const hasWildcard = (s: string) => /[*?[\]]/.test(s);
 
-/** dbt's fqn rule: the leaf equals the value, or each dotted part matches the fqn from its start. */
-function fqnMatches(fqn: string[], selector: string): boolean {
-  if (fqn[fqn.length - 1] === selector) return true;
-  const flat = fqn.flatMap((s) => s.split('.'));
-  const parts = selector.split('.');
-  if (flat.length < parts.length) return false;
-  return parts.every((p, i) => (hasWildcard(p) ? glob(p).test(flat[i]!) : flat[i] === p));
+const flatFqns = new WeakMap<string[], string[]>();
+
+/** dbt's fqn rule: the leaf equals the value, or each dotted part matches the fqn from `from` on. */
+function fqnMatches(fqn: string[], selector: string, parts: Array<string | RegExp>, from: number): boolean {
+  if (fqn[fqn.length - 1] === selector && from === 0) return true;
+  let flat = flatFqns.get(fqn);
+  if (!flat) flatFqns.set(fqn, (flat = fqn.some((s) => s.includes('.')) ? fqn.flatMap((s) => s.split('.')) : fqn));
+  if (flat.length - from < parts.length) return false;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const seg = flat[i + from]!;
+    if (typeof p === 'string' ? seg !== p : !p.test(seg)) return false;
+  }
+  return true;
 }
 
-export function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined): boolean {
+/** The token as a predicate on nodes, prepared once per token. */
+export function matcher(token: SelectorToken, projectName: string, state: StateView | undefined): (node: AnyNode) => boolean {
+  if (token.method === 'fqn') {
+    const v = token.value;
+    const parts = v.split('.').map((p) => (hasWildcard(p) ? glob(p) : p));
+    const nameGlob = hasWildcard(v) ? glob(v) : undefined;
+    // Sources are reached with `source:`, as in dbt.
+    return (node) => node.resourceType !== 'source' && (fqnMatches(node.fqn, v, parts, 0) || fqnMatches(node.fqn, v, parts, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
+  }
+  return (node) => matches(token, node, projectName, state);
+}
+
+function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined): boolean {
   const v = token.value;
   const [method, ...args] = token.method.split('.');
   switch (method) {
-    case 'fqn':
-      // Sources are reached with `source:`, as in dbt.
-      if (node.resourceType === 'source') return false;
-      return fqnMatches(node.fqn, v) || fqnMatches(node.fqn.slice(1), v) || (hasWildcard(v) && glob(v).test(node.name));
     case 'tag':
       return (node.tags ?? []).some((t) => glob(v).test(t));
     case 'path': {
@@ -76,9 +91,10 @@ export function matches(token: SelectorToken, node: AnyNode, projectName: string
       return (pkg === undefined || glob(pkg).test(s.packageName)) && glob(src!).test(s.sourceName) && (table === undefined || glob(table).test(s.name));
     }
     case 'test_type': {
+      if (node.resourceType === 'unit_test') return v === 'unit';
       if (node.resourceType !== 'test') return false;
       const generic = Boolean((node as TestNode).testMetadata);
-      // kiln has no unit tests yet, so `unit` matches nothing; `data` is both kinds of data test.
+      // `data` is both kinds of data test.
       return v === 'generic' ? generic : v === 'singular' ? !generic : v === 'data';
     }
     case 'test_name':
