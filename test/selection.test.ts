@@ -143,7 +143,9 @@ test('selection: kiln ls prints exactly the selected nodes in each output format
       return r.stdout.trim().split('\n');
     };
     assert.deepEqual(run('-s', '+fct_orders', '--resource-type', 'model', '--output', 'name').sort(), ['dim_customers', 'fct_orders', 'int_order_totals', 'stg_customers', 'stg_orders']);
-    assert.deepEqual(run('-s', 'source:shop', '--resource-type', 'source').sort(), ['source:shop.staging.shop.orders', 'source:shop.staging.shop.payments']);
+    assert.deepEqual(run('-s', 'source:shop', '--resource-type', 'source').sort(), ['source:shop.shop.orders', 'source:shop.shop.payments']);
+    // What `--output selector` prints selects the same node again.
+    assert.deepEqual(run('-s', 'source:shop.shop.orders', '--resource-type', 'source', '--output', 'name'), ['orders']);
     assert.deepEqual(run('-s', 'marts', '--resource-type', 'model', '--output', 'path'), ['models/marts/core/dim_customers.sql', 'models/marts/core/fct_orders.sql', 'models/marts/finance/revenue.sql']);
     assert.deepEqual(run('-s', 'fct_orders', '--output', 'selector', '--indirect-selection', 'empty'), ['shop.marts.core.fct_orders']);
     const json = run('-s', 'tag:finance', '--output', 'json', '--output-keys', 'unique_id', 'resource_type', '--resource-type', 'model').map((l) => JSON.parse(l));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { compile, ls, parse } from '../../api.js';
 import type { Output } from '../output.js';
+import type { SourceNode } from '../../parse/nodes.js';
 import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
 
 export function registerInspectCommands(program: Command, output: () => Output): void {
@@ -42,7 +43,7 @@ export function registerInspectCommands(program: Command, output: () => Output):
           const full = ((project.manifest.nodes as Record<string, Record<string, unknown>>)[id] ?? (project.manifest.sources as Record<string, Record<string, unknown>>)[id])!;
           const keys: string[] | undefined = flags.outputKeys;
           out.data(JSON.stringify(keys ? Object.fromEntries(keys.map((k) => [k, full[k]])) : { name: n.name, resource_type: n.resourceType, unique_id: id, package_name: n.packageName, original_file_path: n.originalFilePath, config: n.config, tags: n.tags }));
-        } else out.data(n.resourceType === 'source' ? `source:${n.fqn.join('.')}` : n.fqn.join('.'));
+        } else out.data(n.resourceType === 'source' ? `source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}` : n.fqn.join('.'));
       }
     });
 }
