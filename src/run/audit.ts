@@ -1,0 +1,83 @@
+/**
+ * Write-audit-publish: an audited table is built into a staging relation, its error-severity
+ * tests run against that staging relation, and only if they pass is it swapped into place.
+ * If they fail, production is untouched and the new data is kept as `<name>__kiln_quarantine`
+ * for inspection (replaced on the next failure, dropped on the next success).
+ */
+import { KilnError } from '../errors.js';
+import type { Adapter } from '../adapters/types.js';
+import type { Relation } from '../adapters/relation.js';
+import { Compiler } from '../compile/compiler.js';
+import type { ParsedProject } from '../parse/index.js';
+import type { GraphNode } from '../parse/nodes.js';
+import type { BuildOutcome, Materializer } from './materialize.js';
+import { runDataTest } from './data-test.js';
+
+export const auditSuffix = '__kiln_audit';
+export const quarantineSuffix = '__kiln_quarantine';
+
+export function isAudited(node: GraphNode, auditAll: boolean): boolean {
+  const audit = node.config.audit ?? auditAll;
+  return audit === true && node.resourceType === 'model' && node.config.materialized === 'table';
+}
+
+/** The error-severity data tests that read this node. */
+function gatingTests(parsed: ParsedProject, node: GraphNode): GraphNode[] {
+  return [...parsed.manifest.nodes.values()].filter(
+    (t) => t.resourceType === 'test' && t.dependsOn.nodes.includes(node.uniqueId) && String(t.config.severity ?? 'error').toLowerCase() === 'error',
+  );
+}
+
+export async function auditedBuild(node: GraphNode, compiledSql: string, parsed: ParsedProject, adapter: Adapter, materializer: Materializer): Promise<BuildOutcome> {
+  const target = materializer.relationFor(node).withType('table');
+  const staging = target.withIdentifier(target.identifier + auditSuffix);
+  const quarantine = target.withIdentifier(target.identifier + quarantineSuffix);
+  await materializer.ensureSchema(target.database, target.schema!);
+  await dropIfThere(staging, materializer, adapter);
+  await adapter.execute(materializer.sql('create_table_as', staging, compiledSql));
+  await materializer.remember(staging, 'table');
+
+  // Tests compile against the staging relation in place of the model's own.
+  const auditCompiler = new Compiler(parsed);
+  auditCompiler.deferred = new Map([[node.uniqueId, staging]]);
+  const failures: string[] = [];
+  const tests = gatingTests(parsed, node);
+  for (const t of tests) {
+    try {
+      const outcome = await runDataTest(t, auditCompiler.compile(t.uniqueId).compiledCode, adapter, materializer);
+      if (outcome.status === 'fail') failures.push(`${t.name} (${outcome.failures} failing row${outcome.failures === 1 ? '' : 's'})`);
+    } catch (e) {
+      failures.push(`${t.name} (error: ${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+
+  if (failures.length) {
+    await adapter.transaction(async (s) => {
+      const old = await materializer.existing(quarantine);
+      if (old) await s.execute(materializer.sql('drop_relation', quarantine.withType(old), old));
+      await s.execute(materializer.sql('rename_relation', staging, 'table', quarantine.identifier));
+    });
+    await materializer.remember(staging, undefined);
+    await materializer.remember(quarantine, 'table');
+    throw new KilnError('database', `audit failed: ${failures.join(', ')}. ${target.render()} was left as it was; the new data is in ${quarantine.render()} for inspection`, {
+      hint: 'fix the model or the data, then run again; downstream models were not built',
+    });
+  }
+
+  await adapter.transaction(async (s) => {
+    const old = await materializer.existing(target);
+    if (old) await s.execute(materializer.sql('drop_relation', target.withType(old), old));
+    await s.execute(materializer.sql('rename_relation', staging, 'table', target.identifier));
+  });
+  await materializer.remember(staging, undefined);
+  await materializer.remember(target, 'table');
+  await dropIfThere(quarantine, materializer, adapter);
+  return { message: `CREATE TABLE (audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed)`, relation: target };
+}
+
+async function dropIfThere(relation: Relation, materializer: Materializer, adapter: Adapter): Promise<void> {
+  const type = await materializer.existing(relation);
+  if (!type) return;
+  await adapter.execute(materializer.sql('drop_relation', relation.withType(type), type));
+  await materializer.remember(relation, undefined);
+}
