@@ -28,6 +28,7 @@ import { isFailure } from './run/results.js';
 import { manifestJson } from './artifacts/manifest.js';
 import { runResultsJson } from './artifacts/run-results.js';
 import { writeArtifact } from './artifacts/write.js';
+import { estimateModels, type DryRunReport } from './compile/dry-run.js';
 import { buildCatalog } from './docs/catalog.js';
 import { writeDocsSite } from './docs/site.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -185,6 +186,17 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
   await compiler.flushWrites();
   return { compiled, project };
+}
+
+/**
+ * `kiln compile --dry-run`: compiles the selected models and asks the warehouse what each
+ * would scan (BigQuery's dry run), per model and in total. Runs nothing.
+ */
+export async function dryRun(opts: KilnOptions = {}): Promise<DryRunReport & { project: Project }> {
+  const loaded = await load(opts);
+  const project = parseLoaded(loaded, opts, 'compile');
+  const report = await estimateModels(project.parsed, new Compiler(project.parsed), loaded.adapter, select(project, opts));
+  return { ...report, project };
 }
 
 const commandTypes: Record<Command, string[]> = {

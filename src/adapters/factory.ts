@@ -13,6 +13,10 @@ const factories: Record<string, AdapterFactory> = {
     quietCloudProbes();
     return new (await import('./snowflake/index.js')).SnowflakeAdapter({ ...(target.settings as unknown as import('./snowflake/index.js').SnowflakeProfile), threads: target.threads });
   },
+  bigquery: async (target) => {
+    quietCloudProbes();
+    return new (await import('./bigquery/index.js')).BigQueryAdapter({ ...(target.settings as unknown as import('./bigquery/index.js').BigQueryProfile), threads: target.threads });
+  },
 };
 
 /**

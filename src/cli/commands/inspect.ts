@@ -1,7 +1,9 @@
 /** Commands that read the project without running it: parse, compile, ls. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { compile, ls, parse } from '../../api.js';
+import { compile, dryRun, ls, parse } from '../../api.js';
+import { formatBytes } from '../../compile/dry-run.js';
+import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
 import type { SourceNode } from '../../parse/nodes.js';
 import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
@@ -17,8 +19,20 @@ export function registerInspectCommands(program: Command, output: () => Output):
   });
 
   const compileCmd = addSelectionOptions(addProjectOptions(program.command('compile').description('render the selected nodes to SQL in target/compiled/ (no warehouse needed)')));
-  compileCmd.option('--inline <sql>', 'compile this SQL instead of project nodes').action(async (flags) => {
+  compileCmd.option('--inline <sql>', 'compile this SQL instead of project nodes');
+  compileCmd.option('--dry-run', 'ask the warehouse what each selected model would scan, without running it (BigQuery)');
+  compileCmd.action(async (flags) => {
     const out = output();
+    if (flags.dryRun) {
+      const report = await dryRun(toKilnOptions(flags, out));
+      for (const m of report.models) {
+        out.data(m.error === undefined ? `${m.name}: ${formatBytes(m.bytesProcessed!)} (${m.bytesProcessed} bytes)` : `${m.name}: ERROR ${m.error}`);
+      }
+      out.data(`total: ${formatBytes(report.totalBytes)} (${report.totalBytes} bytes) for ${report.models.length} models`);
+      const failed = report.models.filter((m) => m.error !== undefined);
+      if (failed.length) throw new KilnError('database', `the dry run failed for ${failed.length} of ${report.models.length} models: ${failed.map((m) => m.name).join(', ')}`);
+      return;
+    }
     const result = await compile(toKilnOptions(flags, out));
     const nodes = result.project.parsed.manifest.nodes;
     const main = [...result.compiled].filter(([id]) => nodes.get(id)?.resourceType !== 'test');

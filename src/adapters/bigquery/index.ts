@@ -1,0 +1,306 @@
+/**
+ * The BigQuery adapter, on Google's official client (`@google-cloud/bigquery`). Profile keys
+ * follow dbt-bigquery (docs/adapters/bigquery.md). Loaded only when a profile says
+ * `type: bigquery`; the client is imported on first use.
+ *
+ * BigQuery has no transaction spanning DDL statements: `transaction()` runs its statements one
+ * after another, and builds rely on `create or replace` being atomic (replacesAtomically).
+ */
+import type { BigQuery, BigQueryOptions, Query } from '@google-cloud/bigquery';
+import type { AuthClient } from 'google-auth-library';
+import { KilnError } from '../../errors.js';
+import { Relation, type RelationType } from '../relation.js';
+import type { Adapter, ColumnInfo, DryRunEstimate, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
+import { toKilnError } from './errors.js';
+import { integerValue, normaliseBigQueryValue } from './values.js';
+
+export interface BigQueryProfile {
+  type: 'bigquery';
+  /** oauth (application default credentials, the default), service-account, service-account-json, oauth-secrets. */
+  method?: string;
+  /** The GCP project; dbt also accepts `database`. */
+  project?: string;
+  database?: string;
+  /** The dataset; dbt also accepts `schema`. */
+  dataset?: string;
+  schema?: string;
+  keyfile?: string;
+  keyfile_json?: Record<string, unknown> | string;
+  /** oauth-secrets */
+  token?: string;
+  refresh_token?: string;
+  client_id?: string;
+  client_secret?: string;
+  location?: string;
+  /** interactive (default) or batch. */
+  priority?: string;
+  job_execution_timeout_seconds?: number | string;
+  /** Extra attempts for a job that failed transiently; default 1. */
+  job_retries?: number | string;
+  maximum_bytes_billed?: number | string;
+  impersonate_service_account?: string;
+  threads?: number;
+  /** Another endpoint than bigquery.googleapis.com (private service connect, a test stand-in). */
+  api_endpoint?: string;
+}
+
+export interface BigQueryAdapterOptions {
+  /** Credentials to use instead of those the profile names (tests pass a fake one). */
+  authClient?: AuthClient;
+}
+
+type BigQueryModule = typeof import('@google-cloud/bigquery');
+
+const seedTypes: Record<SeedColumnKind, string> = {
+  // dbt-bigquery's seed types.
+  integer: 'INT64',
+  number: 'FLOAT64',
+  boolean: 'BOOL',
+  date: 'DATE',
+  timestamp: 'DATETIME',
+  text: 'STRING',
+};
+
+/** Characters of literal SQL per seed INSERT: BigQuery's limit on a query's length is 1,024K. */
+const SEED_BATCH_CHARS = 900_000;
+const SCOPES = ['https://www.googleapis.com/auth/bigquery', 'https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/drive'];
+
+let sdk: Promise<BigQueryModule> | undefined;
+
+/** Loads the client once, with google-auth's metadata-server probing off. */
+export function loadBigQuerySdk(): Promise<BigQueryModule> {
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+  sdk ??= import('@google-cloud/bigquery');
+  return sdk;
+}
+
+function wholeNumber(key: string, value: unknown, fallback: number | undefined): number | undefined {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new KilnError('config', `bigquery profile: '${key}' must be a whole number, got '${String(value)}'`);
+  return n;
+}
+
+/** A BigQuery string literal: backslash escapes, as GoogleSQL reads them. */
+export function bigQueryString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+}
+
+export class BigQueryAdapter implements Adapter {
+  readonly type = 'bigquery';
+  readonly defaultDatabase: string;
+  readonly defaultSchema: string;
+  readonly threads: number;
+  readonly replacesAtomically = true;
+  private readonly method: string;
+  private readonly retries: number;
+  private readonly timeoutMs?: number;
+  private readonly maximumBytesBilled?: number;
+  private client?: BigQuery;
+
+  constructor(
+    private readonly profile: BigQueryProfile,
+    private readonly options: BigQueryAdapterOptions = {},
+  ) {
+    const missing = (key: string) => new KilnError('config', `the bigquery profile needs '${key}'`, { hint: 'see docs/adapters/bigquery.md for the keys of a bigquery output' });
+    const project = profile.project ?? profile.database;
+    if (!project) throw missing('project');
+    this.defaultDatabase = String(project);
+    const dataset = profile.dataset ?? profile.schema;
+    if (!dataset) throw missing('dataset');
+    this.defaultSchema = String(dataset);
+    this.threads = Math.max(1, wholeNumber('threads', profile.threads, 1)!);
+    this.retries = wholeNumber('job_retries', profile.job_retries, 1)!;
+    const timeout = wholeNumber('job_execution_timeout_seconds', profile.job_execution_timeout_seconds, undefined);
+    this.timeoutMs = timeout ? timeout * 1000 : undefined;
+    this.maximumBytesBilled = wholeNumber('maximum_bytes_billed', profile.maximum_bytes_billed, undefined);
+    this.method = String(profile.method ?? 'oauth').toLowerCase();
+    const methods = ['oauth', 'service-account', 'service-account-json', 'oauth-secrets'];
+    if (!methods.includes(this.method)) throw new KilnError('config', `bigquery profile: unknown method '${profile.method}'`, { hint: `use one of: ${methods.join(', ')}` });
+    if (this.method === 'service-account' && !profile.keyfile) throw missing('keyfile');
+    if (this.method === 'service-account-json' && !profile.keyfile_json) throw missing('keyfile_json');
+    if (this.method === 'oauth-secrets' && !profile.token && !profile.refresh_token) throw missing('token');
+    const priority = String(profile.priority ?? 'interactive').toLowerCase();
+    if (!['interactive', 'batch'].includes(priority)) throw new KilnError('config', `bigquery profile: priority must be interactive or batch, got '${profile.priority}'`);
+  }
+
+  quoteIdentifier(name: string): string {
+    return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+  }
+
+  /** Rendered `project`.`dataset`.`table`, each part in backticks. */
+  relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
+    return new Relation(database, schema, identifier, (p) => this.quoteIdentifier(p), type);
+  }
+
+  private get target(): string {
+    return `project ${this.defaultDatabase}${this.profile.location ? ` (${this.profile.location})` : ''}`;
+  }
+
+  private fail(e: unknown): KilnError {
+    return toKilnError(e, { target: this.target });
+  }
+
+  /** The client's options for this profile's credentials. */
+  async clientOptions(): Promise<BigQueryOptions> {
+    const p = this.profile;
+    const options: BigQueryOptions = { projectId: this.defaultDatabase, scopes: SCOPES, userAgent: 'kiln' };
+    if (p.location) options.location = p.location;
+    if (p.api_endpoint) options.apiEndpoint = p.api_endpoint;
+    if (this.options.authClient) {
+      options.authClient = this.options.authClient;
+      return options;
+    }
+    if (this.method === 'service-account') options.keyFilename = String(p.keyfile);
+    if (this.method === 'service-account-json') {
+      const json = typeof p.keyfile_json === 'string' ? (JSON.parse(p.keyfile_json) as Record<string, unknown>) : p.keyfile_json!;
+      options.credentials = json as BigQueryOptions['credentials'];
+    }
+    const auth = await import('google-auth-library');
+    if (this.method === 'oauth-secrets') {
+      const client = new auth.OAuth2Client({ clientId: p.client_id, clientSecret: p.client_secret });
+      client.setCredentials({ access_token: p.token, refresh_token: p.refresh_token });
+      options.authClient = client;
+    }
+    if (p.impersonate_service_account) {
+      const source = options.authClient ?? (await new auth.GoogleAuth({ scopes: SCOPES, keyFilename: options.keyFilename, credentials: options.credentials }).getClient());
+      options.authClient = new auth.Impersonated({ sourceClient: source as AuthClient as never, targetPrincipal: p.impersonate_service_account, targetScopes: SCOPES, lifetime: 3600 });
+    }
+    return options;
+  }
+
+  async open(): Promise<void> {
+    if (this.client) return;
+    const { BigQuery } = await loadBigQuerySdk();
+    try {
+      this.client = new BigQuery(await this.clientOptions());
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client = undefined;
+  }
+
+  async check(): Promise<{ ok: boolean; message: string }> {
+    try {
+      await this.open();
+      await this.execute('select 1 as ok');
+      return { ok: true, message: `connected to BigQuery, ${this.target}, dataset ${this.defaultSchema}` };
+    } catch (e) {
+      const err = this.fail(e);
+      return { ok: false, message: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message };
+    }
+  }
+
+  private bq(): BigQuery {
+    if (!this.client) throw new KilnError('internal', 'BigQuery adapter used before open()');
+    return this.client;
+  }
+
+  private jobOptions(sql: string): Query {
+    const q: Query = { query: sql, useLegacySql: false };
+    if (this.profile.location) q.location = this.profile.location;
+    if (String(this.profile.priority ?? '').toLowerCase() === 'batch') q.priority = 'BATCH';
+    if (this.timeoutMs) q.jobTimeoutMs = this.timeoutMs;
+    if (this.maximumBytesBilled !== undefined) q.maximumBytesBilled = String(this.maximumBytesBilled);
+    return q;
+  }
+
+  /** Runs one statement as a query job, retrying transient failures job_retries times. */
+  async execute(sql: string): Promise<QueryResult> {
+    let attempt = 0;
+    for (;;) {
+      try {
+        const [rows] = await this.bq().query(this.jobOptions(sql), { wrapIntegers: { integerTypeCastFunction: integerValue } });
+        const list = (rows ?? []) as Array<Record<string, unknown>>;
+        const columns = list.length ? Object.keys(list[0]!) : [];
+        return { columns, rows: list.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normaliseBigQueryValue(v)]))) };
+      } catch (e) {
+        const err = this.fail(e);
+        if (!err.retryable || attempt >= this.retries) throw err;
+        attempt++;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+  }
+
+  /** No transaction spans BigQuery DDL: the statements run in order, each atomic by itself. */
+  async transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return fn({ execute: (sql) => this.execute(sql) });
+  }
+
+  /** A dry-run job: BigQuery validates the query and says how many bytes it would scan. */
+  async dryRun(sql: string): Promise<DryRunEstimate> {
+    try {
+      const [job] = await this.bq().createQueryJob({ ...this.jobOptions(sql), dryRun: true });
+      const stats = (job.metadata?.statistics ?? {}) as { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string; statementType?: string } };
+      return { bytesProcessed: Number(stats.query?.totalBytesProcessed ?? stats.totalBytesProcessed ?? 0), statementType: stats.query?.statementType };
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  async createSchema(database: string | undefined, schema: string): Promise<void> {
+    const location = this.profile.location ? ` options(location=${bigQueryString(this.profile.location)})` : '';
+    await this.execute(`create schema if not exists ${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}${location}`);
+  }
+
+  async listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]> {
+    const project = database ?? this.defaultDatabase;
+    let result: QueryResult;
+    try {
+      result = await this.execute(`select table_name, table_type from ${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES order by table_name`);
+    } catch (e) {
+      // A dataset that does not exist yet holds no relations.
+      if (e instanceof KilnError && /not ?found/i.test(e.message)) return [];
+      throw e;
+    }
+    return result.rows.map((r) => {
+      const t = String(r.table_type).toUpperCase();
+      return { database: project, schema, name: String(r.table_name), type: t === 'VIEW' || t === 'MATERIALIZED VIEW' ? 'view' : t === 'EXTERNAL' ? 'external' : 'table' };
+    });
+  }
+
+  /** tables.get: the relation's schema as BigQuery keeps it. */
+  async getColumns(relation: Relation): Promise<ColumnInfo[]> {
+    const table = this.bq()
+      .dataset(relation.schema ?? this.defaultSchema, { projectId: relation.database ?? this.defaultDatabase })
+      .table(relation.identifier);
+    try {
+      const [meta] = await table.getMetadata();
+      const fields = ((meta as { schema?: { fields?: Array<{ name: string; type: string; mode?: string }> } }).schema?.fields ?? []);
+      return fields.map((f, i) => ({ name: f.name, type: f.mode === 'REPEATED' ? `ARRAY<${f.type}>` : f.type, index: i + 1 }));
+    } catch (e) {
+      const err = this.fail(e);
+      if (/HTTP 404/.test(err.message)) return [];
+      throw err;
+    }
+  }
+
+  seedColumnType(kind: SeedColumnKind): string {
+    return seedTypes[kind];
+  }
+
+  /** Multi-row INSERTs; each value cast to its column's type from a string literal. */
+  async loadSeed(relation: Relation, seed: SeedTable, session: Session): Promise<void> {
+    const cols = seed.columns.map((c) => this.quoteIdentifier(c.name)).join(', ');
+    const types = seed.columns.map((c) => (c.type ?? this.seedColumnType(c.kind)).toUpperCase());
+    const head = `insert into ${relation.render()} (${cols}) values\n`;
+    let batch: string[] = [];
+    let size = head.length;
+    const flush = async () => {
+      if (batch.length) await session.execute(head + batch.join(',\n'));
+      batch = [];
+      size = head.length;
+    };
+    for (const row of seed.rows) {
+      const tuple = `(${row.map((v, i) => (v === null ? 'null' : types[i] === 'STRING' ? bigQueryString(v) : `cast(${bigQueryString(v)} as ${types[i]})`)).join(', ')})`;
+      if (size + tuple.length > SEED_BATCH_CHARS) await flush();
+      batch.push(tuple);
+      size += tuple.length + 2;
+    }
+    await flush();
+  }
+}
