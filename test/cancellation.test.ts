@@ -48,3 +48,25 @@ for (const [signal, code] of [
     }
   });
 }
+
+test('after a crash, the next run drops relations a killed run left behind', async () => {
+  const dir = writeProject(minimalProject({ 'models/a.sql': "{{ config(materialized='table') }}select 1 as id" }));
+  try {
+    assert.equal(kiln(['run', '--project-dir', dir]).code, 0);
+    const db = join(dir, 'target', 'kiln.duckdb');
+    // What a kill -9 between statements would leave.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(db, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    const c = await inst.connect();
+    await c.run('create table main.a__kiln_tmp as select 2 as id; create table main.a__kiln_audit as select 3 as id; create table main.a__kiln_quarantine as select 4 as id');
+    c.closeSync();
+    inst.closeSync();
+    const r = kiln(['run', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /dropped "kiln"\."main"\."a__kiln_tmp", left behind by an interrupted run/);
+    const names = (await queryDuckDB(db, `select table_name from information_schema.tables order by 1`)).map((x) => x.table_name);
+    assert.deepEqual(names, ['a', 'a__kiln_quarantine'], 'quarantined data is kept on purpose');
+  } finally {
+    removeDir(dir);
+  }
+});
