@@ -1,14 +1,20 @@
 /** manifest.json in dbt's shape (v12 field names), so tools that read dbt artifacts read kiln's. */
 import type { ParsedProject } from '../parse/index.js';
 import type { Dag } from '../graph/dag.js';
-import type { GraphNode, TestNode } from '../parse/nodes.js';
+import { isUnitTest, type GraphNode, type TestNode } from '../parse/nodes.js';
+import { unitTestJson } from '../unit/manifest.js';
 import type { Compiler } from '../compile/compiler.js';
 import { kilnVersion } from '../version.js';
 
 export function manifestJson(parsed: ParsedProject, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
   const { manifest, adapter, info } = parsed;
   const nodes: Record<string, unknown> = {};
-  for (const n of manifest.nodes.values()) nodes[n.uniqueId] = nodeJson(n, parsed, compiler && compiledIds.has(n.uniqueId) ? compiler : undefined);
+  const unitTests: Record<string, unknown> = {};
+  for (const n of manifest.nodes.values()) {
+    // Unit tests have their own section, as in dbt.
+    if (isUnitTest(n)) unitTests[n.uniqueId] = unitTestJson(n);
+    else nodes[n.uniqueId] = nodeJson(n, parsed, compiler && compiledIds.has(n.uniqueId) ? compiler : undefined);
+  }
   const sources: Record<string, unknown> = {};
   for (const s of manifest.sources.values()) {
     sources[s.uniqueId] = {
@@ -70,7 +76,7 @@ export function manifestJson(parsed: ParsedProject, dag: Dag, compiler?: Compile
     parent_map: parentMap,
     child_map: childMap,
     semantic_models: {},
-    unit_tests: {},
+    unit_tests: unitTests,
     saved_queries: {},
   };
 }

@@ -15,7 +15,7 @@ export const runResultsSchema = {
         additionalProperties: false,
         required: ['unique_id', 'status', 'timing', 'thread_id', 'execution_time', 'adapter_response', 'message', 'failures'],
         properties: {
-          unique_id: { type: 'string', pattern: '^(model|seed|test|snapshot|analysis|operation)\\.' },
+          unique_id: { type: 'string', pattern: '^(model|seed|test|snapshot|analysis|operation|unit_test)\\.' },
           status: { enum: ['success', 'error', 'skipped', 'pass', 'fail', 'warn', 'cancelled'] },
           timing: { type: 'array', items: timing },
           thread_id: { type: 'string' },

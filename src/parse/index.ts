@@ -21,6 +21,8 @@ import { readDocBlocks } from './docs-blocks.js';
 import { installedPackages, dispatchOrder, packageVars } from '../deps/installed.js';
 import { WarehouseBridge } from '../template/warehouse.js';
 import { installLateGlobals } from '../template/graph.js';
+import { makeUnitTests } from '../unit/definition.js';
+import { checkContracts } from '../contracts/contract.js';
 import { applySnapshotTarget, snapshotBlocks, snapshotSettings, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import type { GraphNode, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
 
@@ -151,7 +153,8 @@ export function parseProject(input: ParseInput): ParsedProject {
 
   for (const f of discoverFiles(project.projectDir, project.modelPaths, ['.sql'])) addSqlNode(f, 'model');
   for (const f of discoverFiles(project.projectDir, project.analysisPaths, ['.sql'])) addSqlNode(f, 'analysis');
-  for (const f of testFiles) if (!f.resourcePath.startsWith('generic/')) addSqlNode(f, 'test');
+  // tests/fixtures/ holds unit test fixtures, not singular tests.
+  for (const f of testFiles) if (!f.resourcePath.startsWith('generic/') && !f.resourcePath.startsWith('fixtures/')) addSqlNode(f, 'test');
   for (const f of discoverFiles(project.projectDir, project.snapshotPaths, ['.sql'])) for (const def of snapshotBlocks(f)) addSqlNode(f, 'snapshot', def);
   for (const f of discoverFiles(project.projectDir, project.seedPaths, ['.csv'])) {
     const name = f.resourcePath.replace(/\.csv$/, '').split('/').pop()!;
@@ -234,6 +237,14 @@ export function parseProject(input: ParseInput): ParsedProject {
       snapshotSettings(node);
     }
   }
+
+  // Unit tests and contracts are checked against the models' final configs.
+  const findModel = (name: string) => {
+    const n = byName.get(`node:${name}`);
+    return n && n.resourceType === 'model' && nodes.has(n.uniqueId) ? n : undefined;
+  };
+  for (const u of makeUnitTests(props.unitTests, { packageName: pkg, sources: props.sources, findModel })) nodes.set(u.uniqueId, u);
+  checkContracts(nodes.values(), project.projectDir);
 
   const docs = new Map();
   const docRoots = project.docsPaths.length ? project.docsPaths : [...project.modelPaths, ...project.seedPaths, ...project.testPaths, ...project.macroPaths];

@@ -17,6 +17,8 @@ import { buildIncremental } from './incremental.js';
 import { buildSnapshot } from './snapshot.js';
 import { buildInPlace } from './in-place.js';
 import { currentNode, withNode } from '../adapters/node-context.js';
+import { buildWithContract } from '../contracts/build.js';
+import { contractEnforced } from '../contracts/contract.js';
 
 export const tempSuffix = '__kiln_tmp';
 
@@ -110,10 +112,12 @@ export class Materializer {
     return this.incremental.has(node.uniqueId);
   }
 
-  async build(node: GraphNode, compiledSql: string): Promise<BuildOutcome> {
+  /** `contractChecked`: set when the contracts module calls back for the usual build. */
+  async build(node: GraphNode, compiledSql: string, contractChecked = false): Promise<BuildOutcome> {
     // Everything below (macros, adapter sessions) can ask which node it works for.
     if (currentNode()?.uniqueId !== node.uniqueId) return withNode({ uniqueId: node.uniqueId, name: node.name, config: node.config }, () => this.build(node, compiledSql));
     const materialized = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'snapshot' ? 'snapshot' : String(node.config.materialized ?? 'view');
+    if (!contractChecked && contractEnforced(node)) return buildWithContract(this, node, compiledSql, materialized, () => this.build(node, compiledSql, true));
     switch (materialized) {
       case 'view':
         return this.swapIn(node, 'view', (tmp) => this.sql('create_view_as', tmp, compiledSql));

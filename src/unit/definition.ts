@@ -3,6 +3,7 @@
  * (where line numbers are at hand); making nodes waits until the models exist, so an entry
  * can be checked against the model it tests.
  */
+import { createHash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import type { YamlFile } from '../config/yaml.js';
 import type { GraphNode, SourceNode, UnitTestGiven, UnitTestInputTarget, UnitTestNode, UnitTestRows } from '../parse/nodes.js';
@@ -69,7 +70,7 @@ function makeUnitTest(e: UnitTestEntry, ctx: UnitTestContext): UnitTestNode | un
     return v as Record<string, unknown>;
   };
   const tags = config.tags === undefined ? [] : Array.isArray(config.tags) ? config.tags.map(String) : [String(config.tags)];
-  const text = JSON.stringify(r);
+  const text = createHash('sha256').update(JSON.stringify(r)).digest('hex');
   return {
     uniqueId: `unit_test.${ctx.packageName}.${model.name}.${name}`,
     resourceType: 'unit_test',
