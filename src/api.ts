@@ -65,6 +65,8 @@ export interface KilnOptions {
   targetPath?: string;
   /** Cancels the run: nothing new starts, running nodes finish. */
   signal?: AbortSignal;
+  /** Models read their refs and sources with no rows (`--empty`): every relation built, empty. */
+  empty?: boolean;
   onEvent?: (event: NodeEvent) => void;
   /** The id stamped on artifacts and events; a fresh UUID by default. */
   invocationId?: string;
@@ -137,7 +139,7 @@ function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project 
   const parsed = parseProject({
     ...loaded,
     cliVars,
-    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which },
+    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty) },
     log: (m) => log('info', m),
   });
   for (const w of parsed.manifest.warnings) log('warn', w);
@@ -201,10 +203,10 @@ export async function dryRun(opts: KilnOptions = {}): Promise<DryRunReport & { p
 
 const commandTypes: Record<Command, string[]> = {
   run: ['model'],
-  test: ['test'],
+  test: ['test', 'unit_test'],
   seed: ['seed'],
   snapshot: ['snapshot'],
-  build: ['model', 'seed', 'test', 'snapshot'],
+  build: ['model', 'seed', 'test', 'snapshot', 'unit_test'],
 };
 
 /** `kiln run`, `test`, `seed` and `build`. */

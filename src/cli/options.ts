@@ -36,6 +36,7 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'how many nodes run at once', parseThreads)
     .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
+    .option('--empty', 'build models whose refs and sources read no rows: every relation made, empty')
     .option('-x, --fail-fast', 'stop starting nodes after the first failure')
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems');
 }
@@ -71,3 +72,4 @@ export function toKilnOptions(flags: Record<string, any>, output: Output): KilnO
     onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),
   };
 }
+    empty: flags.empty,

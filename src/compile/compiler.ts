@@ -14,6 +14,7 @@ import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate } from '../parse/simple-template.js';
 import { pythonStr } from '../template/python-values.js';
 import { cteName, injectCtes } from './ephemeral.js';
+import { emptyIfAsked } from '../unit/empty.js';
 
 export interface CompiledNode {
   uniqueId: string;
@@ -69,7 +70,7 @@ export class Compiler {
       body,
       ephemerals.map((e) => ({ name: cteName(this.parsed.manifest.nodes.get(e)!.name), sql: this.body(this.parsed.manifest.nodes.get(e)!) })),
     );
-    const result = { uniqueId: id, compiledCode, ephemerals };
+    const result = { uniqueId: id, compiledCode: emptyIfAsked(this.parsed, node, compiledCode), ephemerals };
     this.compiled.set(id, result);
     return result;
   }

@@ -10,6 +10,9 @@ import type { Dag } from '../graph/dag.js';
 import type { ParsedProject } from '../parse/index.js';
 import type { GraphNode } from '../parse/nodes.js';
 import { Materializer } from './materialize.js';
+import { isUnitTest } from '../parse/nodes.js';
+import { executeUnitTest } from '../unit/run.js';
+import { orderUnitTests } from '../unit/schedule.js';
 import { runDataTest } from './data-test.js';
 import { runSchedule, type ScheduledTask } from './scheduler.js';
 import { isFailure, type NodeEvent, type NodeResult, type TimingInfo } from './results.js';
@@ -31,7 +34,7 @@ export interface RunnerOptions {
 
 export function isExecutable(node: GraphNode): boolean {
   if (node.resourceType === 'model') return node.config.materialized !== 'ephemeral';
-  return node.resourceType === 'seed' || node.resourceType === 'test' || node.resourceType === 'snapshot';
+  return node.resourceType === 'seed' || node.resourceType === 'test' || node.resourceType === 'snapshot' || node.resourceType === 'unit_test';
 }
 
 export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
@@ -60,6 +63,7 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
       if (isFailure(result.status)) failed = true;
       if (!indexOf.has(result.uniqueId)) indexOf.set(result.uniqueId, ++index);
       opts.onEvent?.({ type: 'finished', uniqueId: result.uniqueId, node: nodes.get(result.uniqueId)!, index: indexOf.get(result.uniqueId)!, total, result });
+  orderUnitTests(tasks, nodes);
     },
     skipped: (id, cause) => ({
       uniqueId: id,
@@ -124,6 +128,7 @@ function executableParents(id: string, dag: Dag, inRun: Set<string>, nodes: Map<
   };
   visit(id);
   return [...out];
+  if (isUnitTest(node)) return executeUnitTest(node, threadId, materializer);
 }
 
 /**
@@ -149,7 +154,7 @@ function addTestGates(tasks: ScheduledTask[], dag: Dag, inRun: Set<string>, node
   };
   for (const task of tasks) {
     const node = nodes.get(task.id)!;
-    if (node.resourceType === 'test') continue;
+    if (node.resourceType === 'test' || node.resourceType === 'unit_test') continue;
     const gates = new Set<string>();
     const parents = new Set<string>();
     const visit = (n: string) => {

@@ -73,7 +73,8 @@ export function summarise(out: Output, results: NodeResult[], elapsed: number, s
       const label = r.status === 'warn' ? 'Warning' : r.status === 'fail' ? 'Failure' : 'Error';
       out.info('');
       out.info(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${node ? ` (${node.originalFilePath})` : ''}`);
-      for (const line of r.message.split('\n').slice(0, 8)) out.info(`    ${line}`);
+      // A unit test's message is its diff table: show it whole (it caps its own rows).
+      for (const line of r.message.split('\n').slice(0, node?.resourceType === 'unit_test' || /contract that failed/.test(r.message) ? 200 : 8)) out.info(`    ${line}`);
     }
   } else if (success) {
     out.info(out.paint(32, 'Completed successfully'));
