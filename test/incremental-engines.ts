@@ -50,7 +50,7 @@ async function postgres(): Promise<Engine> {
 }
 
 /** Every engine the cases run on. */
-export const engineNames = ['duckdb'];
+export const engineNames = ['duckdb', 'postgres'];
 
 export async function startEngine(name: string): Promise<Engine> {
   return name === 'postgres' ? postgres() : duckdb;

@@ -69,7 +69,8 @@ for (const engineName of engineNames) describe(engineName, () => {
       const round1 = ['1|new|01-01|1', '2|new|01-01|1'];
       for (const t of all) assert.deepEqual(await contents(dir, t), round1, t);
       // Re-running with no new data changes nothing.
-      assert.equal(build(1).code, 0);
+      r = build(1);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       for (const t of all) assert.deepEqual(await contents(dir, t), round1, t);
 
       // Round 2: 1 updated, 2 deleted at the source, 3 new.
@@ -89,7 +90,8 @@ for (const engineName of engineNames) describe(engineName, () => {
         inc_fail: ['1|shipped|01-02|2', '2|new|01-01|1', '3|new|01-02|2'],
       };
       assert.deepEqual(await snapshotAll(), round2);
-      assert.equal(build(2).code, 0);
+      r = build(2);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.deepEqual(await snapshotAll(), round2, 'idempotent re-run');
 
       // Round 3: a new column `priority`; 3 updated, 4 new.
