@@ -125,6 +125,8 @@ test('selection: a selector that matches nothing is a warning naming it', async 
     const r = await names(dir, { select: ['stg_orders source:shop.payments+ test_type:unit'], resourceTypes: models });
     assert.deepEqual(r.names, ['stg_orders']);
     assert.deepEqual(r.warnings, ["the selector 'test_type:unit' matched no nodes"]);
+    writeFileSync(join(dir, 'selectors.yml'), 'selectors:\n  - name: none\n    definition: "tag:nosuch"\n');
+    assert.deepEqual((await names(dir, { selector: 'none' })).warnings, ["the selector 'selector:none' matched no nodes"]);
     const cli = kiln(['ls', '--project-dir', dir, '-s', 'nosuch_model']);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout, '');

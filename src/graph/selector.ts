@@ -18,6 +18,8 @@ export interface SelectOptions {
   exclude?: string[];
   /** A YAML selector's definition, used instead of select/exclude (`--selector`, or the default selector). */
   selector?: SelectionSpec;
+  /** The name of `selector`, for the warning when it selects nothing. */
+  selectorName?: string;
   /** All named selectors, for the `selector:` method. */
   selectors?: Map<string, SelectionSpec>;
   resourceTypes?: string[];
@@ -47,6 +49,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): 
   const unmatched: string[] = [];
   const spec = selectionSpec(opts);
   const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
+  if (!opts.select?.length && opts.selector && opts.selectorName && direct.size === 0) unmatched.push(`selector:${opts.selectorName}`);
   const types = opts.resourceTypes && opts.resourceTypes.length ? new Set(opts.resourceTypes) : undefined;
   const ids = dag.order.filter((id) => {
     if (!direct.has(id)) return false;

@@ -15,9 +15,10 @@ export interface SelectionFlags {
   selector?: string;
 }
 
-export function selectionInputs(projectDir: string, currentManifest: () => Record<string, unknown>, flags: SelectionFlags, previous: PreviousRun | undefined, log: (message: string) => void): Pick<SelectOptions, 'selector' | 'selectors' | 'state'> {
+export function selectionInputs(projectDir: string, currentManifest: () => Record<string, unknown>, flags: SelectionFlags, previous: PreviousRun | undefined, log: (message: string) => void): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state'> {
   const file = loadSelectors(projectDir);
   let selector = undefined;
+  let selectorName = flags.selector;
   if (flags.selector !== undefined) {
     if (flags.select?.length || flags.exclude?.length) throw new KilnError('selection', '--selector cannot be combined with --select or --exclude', { hint: 'put the extra criteria into the selector definition in selectors.yml' });
     selector = file.selectors.get(flags.selector);
@@ -27,7 +28,8 @@ export function selectionInputs(projectDir: string, currentManifest: () => Recor
     }
   } else if (!flags.select?.length && !flags.exclude?.length && file.defaultName) {
     selector = file.selectors.get(file.defaultName);
+    selectorName = file.defaultName;
     log(`using the default selector '${file.defaultName}' from selectors.yml`);
   }
-  return { selector, selectors: file.selectors, state: previous ? new StateComparison(currentManifest(), previous) : undefined };
+  return { selector, selectorName, selectors: file.selectors, state: previous ? new StateComparison(currentManifest(), previous) : undefined };
 }
