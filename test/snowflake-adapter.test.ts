@@ -198,6 +198,21 @@ isolatedSuite(import.meta.url, () => {
     assert.equal(opts.privateKeyPass, 'pp');
   });
 
+  test('DuckDB users never load the cloud SDKs', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { writeProject, minimalProject, removeDir } = await import('./helpers/cli.js');
+    const dir = writeProject(minimalProject({ 'models/m.sql': 'select 1 as x' }));
+    try {
+      const index = new URL('../src/index.js', import.meta.url).href;
+      const script = `import { createRequire } from 'node:module'; const k = await import(${JSON.stringify(index)}); const r = await k.build({ projectDir: ${JSON.stringify(dir)} }); const cache = Object.keys(createRequire(import.meta.url).cache); console.log(JSON.stringify({ ok: r.success, sdks: cache.filter((f) => /snowflake-sdk|@google-cloud|google-auth-library/.test(f)).length }));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: dir });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { ok: true, sdks: 0 });
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   test('nothing was sent anywhere but the stand-in', () => {
     assert.ok(standin.requests.length > 10);
     assert.ok(standin.requests.every((r) => r.headers.host === `127.0.0.1:${standin.port}`));
