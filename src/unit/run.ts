@@ -88,10 +88,24 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
   ]);
   // With no expected columns (expect: {rows: []}), only the row count matters.
   const actualRows = list ? actual.rows : Array.from({ length: Number(actual.rows[0]?.n ?? 0) }, () => ({}));
-  const comparison = compareRows(expected.rows, actualRows, columns);
+  const numeric = new Set(columns.filter((c) => /numeric|decimal|double|real|float/i.test(outputColumns.find((o) => o.name === c)?.type ?? '')));
+  const comparison = compareRows(canonical(expected.rows, numeric), canonical(actualRows, numeric), columns);
   if (comparison.equal) return { status: 'pass', failures: 0, message: 'PASS', sql };
   const failures = comparison.missing.length + comparison.extra.length + comparison.changed.length;
   return { status: 'fail', failures, message: `unit test '${test.name}' of model '${model.name}': ${formatDiff(comparison, columns.length ? columns : ['(row)'])}`, sql };
+}
+
+/** Numbers some drivers return as text keep their scale ('5.00'); 5 and 5.00 are the same value. */
+function canonical(rows: Array<Record<string, unknown>>, numeric: Set<string>): Array<Record<string, unknown>> {
+  if (!numeric.size) return rows;
+  return rows.map((r) => {
+    const out = { ...r };
+    for (const c of numeric) {
+      const v = out[c];
+      if (typeof v === 'string' && /^-?\d*\.\d+$|^-?\d+\.?\d*$/.test(v)) out[c] = v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v;
+    }
+    return out;
+  });
 }
 
 function matchColumn(name: string, output: ColumnInfo[], test: UnitTestNode, model: GraphNode, fixture: Fixture): string {
