@@ -211,31 +211,33 @@ test('the manifest lists unit tests under unit_tests with dbt ids; selection by 
   }
 });
 
-test('overrides: vars and env_vars replace the invocation values for the model under test', () => {
+test('overrides: macros, vars and env_vars replace the invocation values for the model under test', async () => {
   const dir = writeProject(
     minimalProject({
+      'macros/today.sql': '{% macro today() %}current_date{% endmacro %}',
       'models/src.sql': 'select 1 as x',
-      'models/m.sql': "select x * {{ var('factor', 1) }} as y, '{{ env_var('KILN_UNIT_LABEL', 'none') }}' as label from {{ ref('src') }}",
+      'models/m.sql': "{{ config(materialized='table') }}select x * {{ var('factor', 1) }} as y, '{{ env_var('KILN_UNIT_LABEL', 'none') }}' as label, {{ today() }} as d from {{ ref('src') }}",
       'models/u.yml': `unit_tests:
   - name: with_overrides
     model: m
     overrides:
+      macros: {today: "date '2024-02-29'"}
       vars: {factor: 10}
       env_vars: {KILN_UNIT_LABEL: mocked}
     given:
       - input: ref('src')
         rows: [{x: 4}]
     expect:
-      rows: [{y: 40, label: mocked}]
+      rows: [{y: 40, label: mocked, d: '2024-02-29'}]
 `,
     }),
   );
   try {
-    const r = kiln(['test', '--project-dir', dir]);
+    // In one build: the unit test sees the overrides, the model built after it does not.
+    const r = kiln(['build', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    // The override touched only the unit test: the model itself still renders with the defaults.
-    const b = kiln(['run', '--project-dir', dir]);
-    assert.equal(b.code, 0, b.stdout + b.stderr);
+    const rows = await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), "select y, label, d = current_date as today from m");
+    assert.deepEqual(rows, [{ y: 1, label: 'none', today: true }]);
   } finally {
     removeDir(dir);
   }
