@@ -228,7 +228,7 @@ export async function execute(command: Command, opts: KilnOptions = {}): Promise
     await adapter.open();
     try {
       if (deferTo) compiler.deferred = await deferredRelations(project.parsed, deferTo, { building: new Set(ids), favorState: Boolean(opts.favorState), adapter });
-      await runProjectHooks('on-run-start', project.parsed, adapter);
+      await runProjectHooks('on-run-start', project.parsed, adapter, { ids });
       results = await executeNodes({
         parsed: project.parsed,
         dag: project.dag,

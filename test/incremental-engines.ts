@@ -28,25 +28,47 @@ const duckdb: Engine = {
   stop: async () => undefined,
 };
 
+/**
+ * Test files run in parallel, each starting its own cluster; a cluster being initialised can
+ * be cleaned away by another file's start-up as stale, so a failed start is tried again.
+ */
+async function startWithRetries(): Promise<PostgresServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPostgres();
+    } catch (e) {
+      if (attempt >= 3 || !/initdb failed/.test(String((e as Error).message))) throw e;
+    }
+  }
+}
+
 async function postgres(): Promise<Engine> {
-  const server: PostgresServer = await startPostgres();
-  const schema = `kiln_t_${randomBytes(4).toString('hex')}`;
+  const server = await startWithRetries();
   const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
   await client.connect();
-  return {
+  const schemas: string[] = [];
+  const engine: Engine = {
     name: 'postgres',
-    schema,
-    profileFiles: () => ({
-      'profiles.yml': `tiny:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${server.host}\n      port: ${server.port}\n      user: ${server.user}\n      password: "${server.password}"\n      dbname: ${server.database}\n      schema: ${schema}\n      threads: 2\n`,
-    }),
-    // Each project gets a fresh schema, so the search path names it for unqualified reads.
-    query: async (_dir, sql) => (await client.query(`set search_path to "${schema}"; ${sql}`) as unknown as pg.QueryResult[])[1]!.rows,
+    schema: '',
+    // Each project gets a schema of its own (the latest one is engine.schema), like its own DuckDB file.
+    profileFiles: () => {
+      engine.schema = `kiln_t_${randomBytes(4).toString('hex')}`;
+      schemas.push(engine.schema);
+      return {
+        'profiles.yml': `tiny:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${server.host}\n      port: ${server.port}\n      user: ${server.user}\n      password: "${server.password}"\n      dbname: ${server.database}\n      schema: ${engine.schema}\n      threads: 2\n`,
+      };
+    },
+    query: async (_dir, sql) => (await client.query(`set search_path to "${engine.schema}"; ${sql}`) as unknown as pg.QueryResult[])[1]!.rows,
     stop: async () => {
-      await client.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      for (const s of schemas) {
+        await client.query(`drop schema if exists "${s}" cascade`).catch(() => undefined);
+        await client.query(`drop schema if exists "${s}_hist" cascade`).catch(() => undefined);
+      }
       await client.end();
       await server.stop();
     },
   };
+  return engine;
 }
 
 /** Every engine the cases run on. */

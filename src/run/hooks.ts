@@ -10,6 +10,8 @@ import type { NodeResult } from './results.js';
 import { varFunction } from '../template/context.js';
 
 export interface RunHookContext {
+  /** on-run-start: the nodes about to run, whose schemas are created first (as dbt does). */
+  ids?: string[];
   /** on-run-end: the results of the run. */
   results?: NodeResult[];
 }
@@ -30,6 +32,11 @@ export async function runProjectHooks(which: 'on-run-start' | 'on-run-end', pars
     database_schemas: databaseSchemas,
     execute: true,
   };
+  if (which === 'on-run-start' && hooks.length) {
+    const nodes = (ctx.ids ?? []).map((id) => parsed.manifest.nodes.get(id)).filter((n) => n && n.resourceType !== 'test');
+    const wanted = new Map(nodes.map((n) => [`${n!.database ?? ''}\u0000${n!.schema}`, n!]));
+    for (const n of wanted.values()) await adapter.createSchema(n.database, n.schema);
+  }
   let ran = 0;
   for (const [i, hook] of hooks.entries()) {
     const line = project.yaml.lineOf([which, i]) ?? project.yaml.lineOf([which]);
