@@ -30,6 +30,10 @@ import { runResultsJson } from './artifacts/run-results.js';
 import { writeArtifact } from './artifacts/write.js';
 import { estimateModels, type DryRunReport } from './compile/dry-run.js';
 import { buildCatalog } from './docs/catalog.js';
+import { durationsFromRunResults } from './run/priority.js';
+import { InvocationLog } from './run/invocation-log.js';
+import { notify, readNotificationTargets } from './notify/webhooks.js';
+import { staleSources } from './freshness/check.js';
 import { writeDocsSite } from './docs/site.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,13 +65,19 @@ export interface KilnOptions {
   /** Also write the results as JUnit XML to this file. */
   junitXml?: string;
   fullRefresh?: boolean;
+  /** Models read their refs and sources with no rows (`--empty`): every relation built, empty. */
+  empty?: boolean;
   failFast?: boolean;
   targetPath?: string;
   /** Cancels the run: nothing new starts, running nodes finish. */
   signal?: AbortSignal;
-  /** Models read their refs and sources with no rows (`--empty`): every relation built, empty. */
-  empty?: boolean;
   onEvent?: (event: NodeEvent) => void;
+  /** Write-audit-publish for every table model: tests run on a staging copy before it replaces production. */
+  audit?: boolean;
+  /** In build: skip what reads a source stale past its error_after. */
+  failOnStaleSources?: boolean;
+  /** Retries of transient warehouse failures for nodes that do not set `retries`. */
+  retries?: number;
   /** The id stamped on artifacts and events; a fresh UUID by default. */
   invocationId?: string;
   /** Notices and warnings meant for a person. */
@@ -213,6 +223,18 @@ const commandTypes: Record<Command, string[]> = {
 export async function execute(command: Command, opts: KilnOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const loaded = await load(opts);
+  const log = new InvocationLog(loaded.project.logPath, loaded.invocationId, command);
+  try {
+    const result = await executeLoaded(command, { ...opts, onEvent: (e) => (log.event(e), opts.onEvent?.(e)), onLog: (level, m) => (log.message(level, m), opts.onLog?.(level, m)) }, loaded, started);
+    log.close({ success: result.success, elapsed: result.elapsed, nodes: result.results.length });
+    return result;
+  } catch (e) {
+    log.close({ success: false, error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+}
+
+async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded, started: number): Promise<RunResult> {
   const project = parseLoaded(loaded, opts, command);
   const types = new Set(commandTypes[command]);
   const ids = select(project, opts).filter((id) => {
@@ -240,6 +262,13 @@ export async function execute(command: Command, opts: KilnOptions = {}): Promise
         failFast: Boolean(opts.failFast),
         signal: opts.signal,
         onEvent: opts.onEvent,
+        retries: opts.retries,
+        concurrencyGroups: loaded.project.concurrencyGroups,
+        audit: opts.audit,
+        onLog: opts.onLog,
+        staleSources: opts.failOnStaleSources ? await staleSources(project.parsed.manifest.sources.values(), adapter) : undefined,
+        onRetry: (id, attempt, delayMs, message) => opts.onLog?.('warn', `${id}: transient failure (attempt ${attempt}), retrying in ${(delayMs / 1000).toFixed(1)}s: ${message.split('\n')[0]}`),
+        previousDurations: durationsFromRunResults(readJsonIfThere(join(loaded.project.targetPath, 'run_results.json'))),
       });
       // A failing on-run-end hook fails the invocation once the artifacts are written.
       await runProjectHooks('on-run-end', project.parsed, adapter, { results }).catch((e) => (endHookError = e));
@@ -255,8 +284,12 @@ export async function execute(command: Command, opts: KilnOptions = {}): Promise
   const runResults = runResultsJson(results, loaded.invocationId, elapsed, recordedArgs(command, opts, loaded.target.threads));
   writeArtifact(loaded.project.targetPath, 'run_results.json', runResults);
   if (opts.junitXml) writeJunitXml(opts.junitXml, { suiteName: `kiln ${command}`, results, nodes: project.parsed.manifest.nodes, elapsed, projectDir: loaded.project.projectDir, targetPath: loaded.project.targetPath });
+  const success = !results.some((r) => isFailure(r.status)) && !opts.signal?.aborted && !endHookError;
+  const targets = readNotificationTargets(loaded.project.notifications);
+  if (targets.length) {
+    await notify(targets, { project: loaded.project.name, command, invocationId: loaded.invocationId, success, elapsed, results }, (m) => opts.onLog?.('warn', m));
+  }
   if (endHookError) throw endHookError;
-  const success = !results.some((r) => isFailure(r.status)) && !opts.signal?.aborted;
   return { success, results, elapsed, invocationId: loaded.invocationId, manifest, runResults, project: { ...project, manifest } };
 }
 
@@ -320,6 +353,14 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   const readIfThere = (name: string) => (existsSync(join(targetPath, name)) ? JSON.parse(readFileSync(join(targetPath, name), 'utf8')) : null);
   const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json') }, { static: opts.static });
   return { files, catalog };
+}
+
+function readJsonIfThere(file: string): unknown {
+  try {
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `kiln debug`: project, profile and connection, each checked. */

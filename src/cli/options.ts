@@ -38,7 +38,14 @@ export function addRunOptions(cmd: Command): Command {
     .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
     .option('--empty', 'build models whose refs and sources read no rows: every relation made, empty')
     .option('-x, --fail-fast', 'stop starting nodes after the first failure')
+    .option('--retries <n>', 'retry transient warehouse failures this many times', parseRetries)
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems');
+}
+
+function parseRetries(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new KilnError('config', `--retries must be a whole number, got '${v}'`);
+  return n;
 }
 
 function parseThreads(v: string): number {
@@ -67,9 +74,12 @@ export function toKilnOptions(flags: Record<string, any>, output: Output): KilnO
     favorState: flags.favorState,
     junitXml: flags.junitXml,
     fullRefresh: flags.fullRefresh,
+    empty: flags.empty,
     failFast: flags.failFast,
+    retries: flags.retries,
+    failOnStaleSources: flags.failOnStaleSources,
+    audit: flags.audit,
     targetPath: flags.targetPath,
     onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),
   };
 }
-    empty: flags.empty,

@@ -39,6 +39,11 @@ export class Compiler {
 
   constructor(private readonly parsed: ParsedProject) {}
 
+  /** The parsed project this compiler renders. */
+  get parsedProject(): ParsedProject {
+    return this.parsed;
+  }
+
   /** Lets the runner answer `is_incremental()` from the relations it found in the warehouse. */
   setIncrementalCheck(check: (node: GraphNode) => boolean): void {
     this.isIncremental = check;

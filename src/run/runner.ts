@@ -3,7 +3,10 @@
  * models they test (in `build`), failures skip descendants.
  */
 import { renderWithWarehouse } from '../template/warehouse.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, KilnError } from '../errors.js';
+import { retryPolicyFor, withRetries, type AttemptResult } from './retry.js';
+import { auditedBuild, isAudited } from './audit.js';
+import { dropLeftovers } from './leftovers.js';
 import type { Adapter } from '../adapters/types.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { Dag } from '../graph/dag.js';
@@ -15,6 +18,7 @@ import { executeUnitTest } from '../unit/run.js';
 import { orderUnitTests } from '../unit/schedule.js';
 import { runDataTest } from './data-test.js';
 import { runSchedule, type ScheduledTask } from './scheduler.js';
+import { criticalPathPriorities } from './priority.js';
 import { isFailure, type NodeEvent, type NodeResult, type TimingInfo } from './results.js';
 
 export interface RunnerOptions {
@@ -30,6 +34,19 @@ export interface RunnerOptions {
   failFast: boolean;
   signal?: AbortSignal;
   onEvent?: (event: NodeEvent) => void;
+  /** Notices for a person (leftovers cleaned up, ...). */
+  onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** Write-audit-publish for every table model (build --audit); `audit: true` configs apply anyway. */
+  audit?: boolean;
+  /** Sources stale past error_after (build --fail-on-stale-sources): what reads them is skipped. */
+  staleSources?: ReadonlyMap<string, string>;
+  /** Most nodes of each `concurrency_group` that may run at once (dbt_project.yml `concurrency_groups:`). */
+  concurrencyGroups?: Record<string, number>;
+  /** Retries for transient failures when a node sets none (--retries). */
+  retries?: number;
+  onRetry?: (uniqueId: string, attempt: number, delayMs: number, message: string) => void;
+  /** Seconds per node from the previous run, to start the critical path first. */
+  previousDurations?: ReadonlyMap<string, number>;
 }
 
 export function isExecutable(node: GraphNode): boolean {
@@ -43,9 +60,13 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   const ids = opts.ids.filter((id) => nodes.has(id) && isExecutable(nodes.get(id)!));
   const inRun = new Set(ids);
   const tasks = ids.map((id) => ({ id, deps: executableParents(id, dag, inRun, nodes) }) satisfies ScheduledTask);
+  orderUnitTests(tasks, nodes);
   if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
   const materializer = new Materializer(parsed, compiler, adapter);
+  await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), (rel, type) => materializer.sql('drop_relation', rel, type), (m) => opts.onLog?.('warn', m));
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
+  const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);
+  opts.signal?.addEventListener('abort', cancelRunning, { once: true });
   let index = 0;
   let failed = false;
   const total = tasks.length;
@@ -53,6 +74,13 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
 
   const results = await runSchedule(tasks, {
     threads: opts.threads,
+    priority: criticalPathPriorities(tasks, opts.previousDurations ?? new Map()),
+    continueOnError: (id) => nodes.get(id)?.config.on_error === 'continue',
+    group: (id) => {
+      const name = nodes.get(id)?.config.concurrency_group;
+      if (typeof name !== 'string' || !name) return undefined;
+      return { name, limit: Math.max(1, Number(opts.concurrencyGroups?.[name] ?? opts.threads)) };
+    },
     stopped: () => (opts.failFast && failed) || opts.signal?.aborted === true,
     describe: (id) => `${nodes.get(id)?.resourceType ?? 'node'} '${nodes.get(id)?.name ?? id}'`,
     onStart: (id, threadId) => {
@@ -60,10 +88,10 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
       opts.onEvent?.({ type: 'started', uniqueId: id, node: nodes.get(id)!, index, total, threadId });
     },
     onFinish: (result) => {
+      if (isFailure(result.status) && !failed && opts.failFast) cancelRunning();
       if (isFailure(result.status)) failed = true;
       if (!indexOf.has(result.uniqueId)) indexOf.set(result.uniqueId, ++index);
       opts.onEvent?.({ type: 'finished', uniqueId: result.uniqueId, node: nodes.get(result.uniqueId)!, index: indexOf.get(result.uniqueId)!, total, result });
-  orderUnitTests(tasks, nodes);
     },
     skipped: (id, cause) => ({
       uniqueId: id,
@@ -75,16 +103,29 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
       threadId: '',
       adapterResponse: {},
     }),
-    execute: (id, threadId) => executeOne(nodes.get(id)!, threadId, compiler, adapter, materializer),
+    execute: async (id, threadId) => {
+      const stale = staleParent(id, dag, inRun, nodes, opts.staleSources);
+      if (stale) return { uniqueId: id, status: 'skipped', message: `skipped because source ${stale} is stale: ${opts.staleSources!.get(stale)}`, executionTime: 0, timing: [], failures: null, threadId, adapterResponse: {} };
+      const result = await withRetries(
+        () => executeOne(nodes.get(id)!, threadId, compiler, adapter, materializer, Boolean(opts.audit)),
+        retryPolicyFor(nodes.get(id)!, opts.retries),
+        (attempt, delayMs, failed) => opts.onRetry?.(id, attempt, delayMs, failed.message),
+        opts.signal,
+      );
+      // A statement interrupted by cancellation is not the node's fault.
+      return result.status === 'error' && (opts.signal?.aborted || (opts.failFast && failed)) ? { ...result, status: 'cancelled', message: `cancelled: ${result.message}` } : result;
+    },
   });
+  opts.signal?.removeEventListener('abort', cancelRunning);
   return ids.map((id) => results.get(id)!).filter(Boolean);
 }
 
-async function executeOne(node: GraphNode, threadId: string, compiler: Compiler, adapter: Adapter, materializer: Materializer): Promise<NodeResult> {
+async function executeOne(node: GraphNode, threadId: string, compiler: Compiler, adapter: Adapter, materializer: Materializer, auditAll: boolean): Promise<AttemptResult> {
   const start = Date.now();
   const timing: TimingInfo[] = [];
   const base = { uniqueId: node.uniqueId, threadId, adapterResponse: {} as Record<string, unknown> };
   let compiledCode: string | undefined;
+  if (isUnitTest(node)) return executeUnitTest(node, threadId, materializer);
   try {
     const c0 = new Date();
     if (node.resourceType !== 'seed') {
@@ -99,7 +140,7 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
       timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
       return { ...base, status: outcome.status, message: outcome.message, failures: outcome.failures, executionTime: (Date.now() - start) / 1000, timing, compiledCode };
     }
-    const outcome = await materializer.build(node, compiledCode ?? '');
+    const outcome = isAudited(node, auditAll) ? await auditedBuild(node, compiledCode ?? '', compiler.parsedProject, adapter, materializer) : await materializer.build(node, compiledCode ?? '');
     timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
     return {
       ...base,
@@ -113,8 +154,23 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
       adapterResponse: outcome.rows !== undefined ? { rows_affected: outcome.rows, _message: outcome.message } : { _message: outcome.message },
     };
   } catch (e) {
-    return { ...base, status: 'error', message: errorMessage(e), failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode };
+    return { ...base, status: 'error', message: errorMessage(e), failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode, retryable: e instanceof KilnError && e.retryable };
   }
+}
+
+/** A stale source this node reads directly or through ephemeral models, if any. */
+function staleParent(id: string, dag: Dag, inRun: Set<string>, nodes: Map<string, GraphNode>, stale?: ReadonlyMap<string, string>): string | undefined {
+  if (!stale?.size) return undefined;
+  const seen = new Set<string>();
+  const stack = [...dag.parents(id)];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    if (stale.has(p)) return p;
+    if (!inRun.has(p) && (nodes.get(p)?.config.materialized === 'ephemeral' || !nodes.has(p))) stack.push(...dag.parents(p));
+  }
+  return undefined;
 }
 
 /** Parents that run in this invocation, looking through ephemeral models and sources to their parents. */
@@ -128,7 +184,6 @@ function executableParents(id: string, dag: Dag, inRun: Set<string>, nodes: Map<
   };
   visit(id);
   return [...out];
-  if (isUnitTest(node)) return executeUnitTest(node, threadId, materializer);
 }
 
 /**

@@ -23,12 +23,16 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
     addSelectionOptions(cmd);
     addRunOptions(cmd);
     cmd.option('--resource-type <type...>', 'only these resource types');
+    if (name === 'build') cmd.option('--fail-on-stale-sources', 'skip what reads a source stale past its error_after');
+    if (name === 'build' || name === 'run') cmd.option('--audit', 'test every table on a staging copy before it replaces production');
     cmd.action(async (flags) => {
       const out = output();
       const controller = new AbortController();
+      let received: NodeJS.Signals | undefined;
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
-        out.warn(`${signal} received: finishing running nodes, starting no new ones (press again to exit now)`);
+        received = signal;
+        out.warn(`${signal} received: cancelling running queries, starting nothing new (press Ctrl-C again to exit at once)`);
         controller.abort();
       };
       process.on('SIGINT', onSignal);
@@ -43,7 +47,7 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
         });
         summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
         if (underGithubActions()) for (const line of annotations(result.results, result.project.parsed.manifest.nodes)) out.data(line);
-        setExit(controller.signal.aborted ? 130 : result.success ? 0 : 1);
+        setExit(received ? (received === 'SIGINT' ? 130 : 143) : result.success ? 0 : 1);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -53,6 +57,7 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
 }
 
 export function summarise(out: Output, results: NodeResult[], elapsed: number, success: boolean, nodes: Map<string, GraphNode>): void {
+  out.endProgress();
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const pass = count('success') + count('pass');
   const warn = count('warn');
