@@ -329,11 +329,14 @@ function removeStale(): void {
     if (!name.startsWith('kiln-pg-')) continue;
     const dir = join(tmpdir(), name);
     try {
+      // Test files start servers in parallel: anything recent may be another file's server
+      // being set up or running, so only old folders without a live postmaster go.
+      if (now - statSync(dir).mtimeMs < 60 * 60_000) continue;
       const pidFile = join(dir, 'data', 'postmaster.pid');
       if (existsSync(pidFile)) {
         const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
         if (pid > 0 && alive(pid)) continue;
-      } else if (now - statSync(dir).mtimeMs < 10 * 60_000) continue; // may be starting right now
+      }
       rmSync(dir, { recursive: true, force: true });
     } catch {
       // not ours to judge: leave it
