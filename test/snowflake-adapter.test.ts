@@ -74,8 +74,9 @@ isolatedSuite(import.meta.url, () => {
     assert.equal(data.LOGIN_NAME, 'kiln_user');
     assert.equal((data.SESSION_PARAMETERS as Record<string, unknown>).QUERY_TAG, 'kiln-tests');
     assert.deepEqual((data.CLIENT_ENVIRONMENT as { PLATFORM?: unknown }).PLATFORM, ['disabled'], 'the driver was told not to probe cloud platforms');
-    assert.equal(a.defaultDatabase, 'ANALYTICS');
-    assert.equal(a.defaultSchema, 'DEV');
+    assert.equal(a.defaultDatabase, 'analytics');
+    assert.equal(a.defaultSchema, 'dev');
+    assert.equal(a.relation(a.defaultDatabase, a.defaultSchema, 'x').render(), 'ANALYTICS.DEV.X');
   });
 
   test('identifiers: plain names unquoted (Snowflake upper-cases them), others quoted', async () => {

@@ -101,8 +101,10 @@ export class SnowflakeAdapter implements Adapter {
     };
     need('account');
     need('user');
-    this.defaultDatabase = storedName(need('database'));
-    this.defaultSchema = storedName(need('schema'));
+    // As written, like dbt-snowflake's target.schema (`{{ target.schema }}_extra`); relation()
+    // gives the names Snowflake stores.
+    this.defaultDatabase = need('database');
+    this.defaultSchema = need('schema');
     this.threads = Math.max(1, setting('threads', profile.threads, 1));
     this.retries = setting('connect_retries', profile.connect_retries, 1);
     setting('connect_timeout', profile.connect_timeout, 60);
@@ -328,9 +330,9 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   async getColumns(relation: Relation): Promise<ColumnInfo[]> {
-    const db = relation.database ?? this.defaultDatabase;
+    const db = storedName(relation.database ?? this.defaultDatabase);
     const result = await this.execute(
-      `select column_name, data_type, ordinal_position from ${quoteStored(db)}.information_schema.columns where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
+      `select column_name, data_type, ordinal_position from ${quoteStored(db)}.information_schema.columns where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(storedName(relation.schema ?? this.defaultSchema))} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
     );
     return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
   }
