@@ -250,6 +250,8 @@ test('bad unit test definitions exit 2 with the file and line', () => {
     ["  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        format: xml\n        rows: []\n    expect: {rows: []}\n", /models\/u\.yml:6: .*format 'xml' is not one of dict, csv, sql/],
     ["  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        rows: []\n    expect: {fixture: f}\n", /a fixture file needs format: csv or sql/],
     ["  - name: t\n    model: m\n    givn: []\n", /models\/u\.yml:4: unknown key 'givn' in unit test 't'/],
+    ["  - name: t\n    model: m\n    given: []\n    expect: {rows: []}\n", /models\/u\.yml:4: unit test 't': model 'm' reads ref\('src'\), but no input gives its rows\n {2}hint: add to given: - input: ref\('src'\)/],
+    ["  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        format: csv\n        fixture: nope\n    expect: {rows: []}\n", /models\/u\.yml:7: unit test 't': no fixture file nope\.csv under tests\/fixtures\/\n {2}hint: create tests\/fixtures\/nope\.csv/],
   ];
   for (const [yaml, expected] of cases) {
     const dir = writeProject(minimalProject({ 'models/src.sql': 'select 1 as x', 'models/m.sql': "select * from {{ ref('src') }}", 'models/u.yml': `unit_tests:\n${yaml}` }));
@@ -263,28 +265,13 @@ test('bad unit test definitions exit 2 with the file and line', () => {
   }
 });
 
-test('a missing input or fixture, or an expected column the model lacks, is an error naming the fix', () => {
+test('an expected column the model does not return is an error naming the columns it does', () => {
   const dir = writeProject(
     minimalProject({
       'models/a.sql': 'select 1 as x',
       'models/b.sql': 'select 2 as x',
       'models/m.sql': "select a.x from {{ ref('a') }} as a join {{ ref('b') }} as b on a.x = b.x",
       'models/u.yml': `unit_tests:
-  - name: no_b
-    model: m
-    given:
-      - input: ref('a')
-        rows: [{x: 1}]
-    expect: {rows: [{x: 1}]}
-  - name: no_fixture
-    model: m
-    given:
-      - input: ref('a')
-        format: csv
-        fixture: not_there
-      - input: ref('b')
-        rows: []
-    expect: {rows: []}
   - name: bad_column
     model: m
     given:
@@ -300,9 +287,7 @@ test('a missing input or fixture, or an expected column the model lacks, is an e
     const r = kiln(['test', '--project-dir', dir]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const res = results(dir);
-    assert.match(res.get('unit_test.tiny.m.no_b')!.message, /model 'm' reads ref\('b'\), but no input gives its rows/);
-    assert.match(res.get('unit_test.tiny.m.no_fixture')!.message, /names fixture 'not_there', but no csv file of that name is under tests\/fixtures\//);
-    assert.match(res.get('unit_test.tiny.m.bad_column')!.message, /expect names column 'y', which model 'm' does not return/);
+    assert.match(res.get('unit_test.tiny.m.bad_column')!.message, /expect names column 'y', which model 'm' does not return\n {2}hint: the model returns: x/);
   } finally {
     removeDir(dir);
   }

@@ -12,7 +12,7 @@ import type { BuildOutcome, Materializer } from '../run/materialize.js';
 import { parseInput } from '../unit/definition.js';
 import { contractColumns } from './contract.js';
 import { diffContract, formatMismatches } from './diff.js';
-import { probeColumns } from './probe.js';
+import { allSettled, probeColumns } from './probe.js';
 import { constraintSupport, supportReason } from './support.js';
 
 /** `fallback` builds the node the usual way (views, and incremental runs that only insert). */
@@ -49,7 +49,7 @@ export async function buildWithContract(m: Materializer, node: GraphNode, sql: s
 export async function checkContract(m: Materializer, node: GraphNode, sql: string): Promise<void> {
   const near = m.relationFor(node);
   const declared = contractColumns(node);
-  const [definition, contract] = await Promise.all([probeColumns(m, near, sql), declaredTypes(m, node, near)]);
+  const [definition, contract] = await allSettled<[ColumnInfo[], ColumnInfo[]]>([probeColumns(m, near, sql), declaredTypes(m, node, near)]);
   const mismatches = diffContract(definition, contract);
   if (!mismatches.length) return;
   throw new KilnError('config', `model '${node.name}' has an enforced contract that failed: its SQL does not return the declared columns\n\n${formatMismatches(mismatches)}`, {

@@ -13,6 +13,12 @@ import { parseInput } from '../unit/definition.js';
 export const constraintTypes = ['not_null', 'unique', 'primary_key', 'foreign_key', 'check', 'custom'] as const;
 export type ConstraintType = (typeof constraintTypes)[number];
 
+/** Refs a model has only because a foreign key names them (its SQL does not read them). */
+const constraintParents = new WeakMap<GraphNode, Set<string>>();
+export function refsFromConstraints(node: GraphNode): ReadonlySet<string> {
+  return constraintParents.get(node) ?? new Set();
+}
+
 export function contractEnforced(node: GraphNode): boolean {
   const c = node.config.contract as { enforced?: unknown } | undefined;
   return node.resourceType === 'model' && c !== undefined && c !== null && (c.enforced === true || String(c.enforced).toLowerCase() === 'true');
@@ -43,7 +49,10 @@ function checkContract(node: GraphNode, projectDir: string): void {
   // A foreign key's parent must be built first: `to: ref('x')` makes x a parent, as in dbt.
   for (const k of [...(node.constraints ?? []), ...columns.flatMap((c) => c.constraints ?? [])]) {
     const to = k && k.type === 'foreign_key' && typeof k.to === 'string' ? parseInput(k.to) : undefined;
-    if (to?.kind === 'ref' && !node.refs.some((r) => r.name === to.name)) node.refs.push({ name: to.name, package: to.package });
+    if (to?.kind === 'ref' && !node.refs.some((r) => r.name === to.name)) {
+      node.refs.push({ name: to.name, package: to.package });
+      (constraintParents.get(node) ?? constraintParents.set(node, new Set()).get(node)!).add(to.name);
+    }
     if (to?.kind === 'source' && !node.sources.some(([s, t]) => s === to.source && t === to.table)) node.sources.push([to.source, to.table]);
   }
   const names = new Set(columns.map((c) => c.name.toLowerCase()));

@@ -22,6 +22,7 @@ import { installedPackages, dispatchOrder, packageVars } from '../deps/installed
 import { WarehouseBridge } from '../template/warehouse.js';
 import { installLateGlobals } from '../template/graph.js';
 import { makeUnitTests } from '../unit/definition.js';
+import { findFixture } from '../unit/fixtures.js';
 import { checkContracts } from '../contracts/contract.js';
 import { applySnapshotTarget, snapshotBlocks, snapshotSettings, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import type { GraphNode, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
@@ -243,7 +244,15 @@ export function parseProject(input: ParseInput): ParsedProject {
     const n = byName.get(`node:${name}`);
     return n && n.resourceType === 'model' && nodes.has(n.uniqueId) ? n : undefined;
   };
-  for (const u of makeUnitTests(props.unitTests, { packageName: pkg, sources: props.sources, findModel })) nodes.set(u.uniqueId, u);
+  const unitContext = {
+    packageName: pkg,
+    sources: props.sources,
+    findModel,
+    refKind: (name: string) => byName.get(`node:${name}`)?.resourceType,
+    fixtureExists: (name: string, format: string) => findFixture(project, name, format) !== undefined,
+    testPaths: project.testPaths,
+  };
+  for (const u of makeUnitTests(props.unitTests, unitContext)) nodes.set(u.uniqueId, u);
   checkContracts(nodes.values(), project.projectDir);
 
   const docs = new Map();

@@ -30,6 +30,11 @@ export interface UnitTestContext {
   /** A model of the project by name. */
   findModel(name: string): GraphNode | undefined;
   sources: SourceNode[];
+  /** The resource type of what `ref(name)` names, if anything. */
+  refKind(name: string): string | undefined;
+  /** Whether `<test-path>/fixtures/**\/<name>.<format>` exists. */
+  fixtureExists(name: string, format: string): boolean;
+  testPaths: string[];
 }
 
 /** Builds the nodes of enabled unit tests; a malformed entry is a `yaml` error at its line. */
@@ -61,8 +66,20 @@ function makeUnitTest(e: UnitTestEntry, ctx: UnitTestContext): UnitTestNode | un
   if (model.config.materialized === 'ephemeral') throw fail(`unit test '${name}': model '${model.name}' is ephemeral and cannot be unit tested`, ['model'], 'materialize it as a view or table');
   if (!Array.isArray(r.given)) throw fail(`unit test '${name}' needs a 'given:' list of inputs`, [], "give each ref/source the model reads: given: [{input: ref('x'), rows: [...]}]");
   if (!r.expect || typeof r.expect !== 'object') throw fail(`unit test '${name}' needs an 'expect:' with rows`, [], 'expect: {rows: [{id: 1}]}');
+  function checkFixture(rows: UnitTestRows, at: Array<string | number>): void {
+    if (ctx.fixtureExists(rows.fixture!, rows.format)) return;
+    throw fail(`unit test '${name}': no fixture file ${rows.fixture}.${rows.format} under ${ctx.testPaths.map((p) => `${p}/fixtures/`).join(' or ')}`, at, `create ${ctx.testPaths[0] ?? 'tests'}/fixtures/${rows.fixture}.${rows.format}`);
+  }
   const given = r.given.map((g, i) => readGiven(g, i, model, ctx, (msg, at, hint) => fail(`unit test '${name}': ${msg}`, ['given', i, ...at], hint)));
   const expect = readRows(r.expect, (msg, at, hint) => fail(`unit test '${name}': expect ${msg}`, ['expect', ...at], hint), e.yaml.lineOf([...path, 'expect']));
+  for (const [i, g] of given.entries()) if (g.fixture !== undefined) checkFixture(g, ['given', i, 'fixture']);
+  if (expect.fixture !== undefined) checkFixture(expect, ['expect', 'fixture']);
+  // Every ref and source the model reads needs rows (a seed left out is read as it is).
+  const missing = [
+    ...model.refs.filter((ref) => !given.some((g) => g.target.kind === 'ref' && g.target.name === ref.name) && ctx.refKind(ref.name) !== 'seed').map((ref) => `ref('${ref.name}')`),
+    ...model.sources.filter(([s, t]) => !given.some((g) => g.target.kind === 'source' && g.target.source === s && g.target.table === t)).map(([s, t]) => `source('${s}', '${t}')`),
+  ];
+  if (missing.length) throw fail(`unit test '${name}': model '${model.name}' reads ${missing.join(', ')}, but no input gives its rows`, ['given'], `add to given: - input: ${missing[0]}\n      rows: []`);
   const overrides = (r.overrides as Record<string, unknown> | undefined) ?? {};
   const asMap = (v: unknown, key: string): Record<string, unknown> => {
     if (v === undefined || v === null) return {};

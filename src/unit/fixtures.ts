@@ -50,7 +50,7 @@ export function loadFixture(spec: UnitTestRows, test: UnitTestNode, project: Pro
 }
 
 /** `<test-path>/fixtures/**\/<name>.<format>`, in the first test path that has it. */
-function findFixture(project: ProjectConfig, name: string, format: string): string | undefined {
+export function findFixture(project: Pick<ProjectConfig, 'projectDir' | 'testPaths'>, name: string, format: string): string | undefined {
   const wanted = `${name}.${format}`;
   for (const testPath of project.testPaths) {
     const root = join(project.projectDir, testPath, 'fixtures');
