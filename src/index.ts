@@ -12,3 +12,5 @@ export { KilnError } from './errors.js';
 export type { Adapter } from './adapters/types.js';
 export { registerAdapter } from './adapters/factory.js';
 export { sourceFreshness } from './freshness/command.js';
+export type { FreshnessRun } from './freshness/command.js';
+export type { FreshnessResult } from './freshness/check.js';

@@ -16,7 +16,7 @@ export async function sourceFreshness(opts: KilnOptions & { output?: string } = 
   const started = Date.now();
   const project = await parse(opts);
   const { manifest, adapter, info } = project.parsed;
-  const selection = opts.select?.length ? selectNodes(manifest, project.dag, { select: opts.select, exclude: opts.exclude }).ids : [...manifest.sources.keys()];
+  const selection = selectNodes(manifest, project.dag, { select: opts.select, exclude: opts.exclude, resourceTypes: ['source'] }).ids;
   const chosen = selection.map((id) => manifest.sources.get(id)).filter((s): s is SourceNode => s !== undefined);
   const checks = checkableSources(chosen);
   const results: FreshnessResult[] = [];

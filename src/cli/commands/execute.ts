@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { execute, type Command as KilnCommand } from '../../api.js';
 import type { Output } from '../output.js';
+import { runInterruptibly } from '../interrupt.js';
 import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';
 import type { NodeResult } from '../../run/results.js';
 import type { GraphNode } from '../../parse/nodes.js';
@@ -27,31 +28,19 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
     if (name === 'build' || name === 'run') cmd.option('--audit', 'test every table on a staging copy before it replaces production');
     cmd.action(async (flags) => {
       const out = output();
-      const controller = new AbortController();
-      let received: NodeJS.Signals | undefined;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
-        received = signal;
-        out.warn(`${signal} received: cancelling running queries, starting nothing new (press Ctrl-C again to exit at once)`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
       const invocationId = randomUUID();
-      try {
+      const code = await runInterruptibly(out, async (signal) => {
         const result = await execute(name, {
           ...toKilnOptions(flags, out),
           invocationId,
-          signal: controller.signal,
+          signal,
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
         if (underGithubActions()) for (const line of annotations(result.results, result.project.parsed.manifest.nodes)) out.data(line);
-        setExit(received ? (received === 'SIGINT' ? 130 : 143) : result.success ? 0 : 1);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+        return result.success;
+      });
+      setExit(code);
     });
   }
 }

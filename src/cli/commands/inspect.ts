@@ -19,7 +19,6 @@ export function registerInspectCommands(program: Command, output: () => Output):
   });
 
   const compileCmd = addSelectionOptions(addProjectOptions(program.command('compile').description('render the selected nodes to SQL in target/compiled/ (no warehouse needed)')));
-  compileCmd.option('--inline <sql>', 'compile this SQL instead of project nodes');
   compileCmd.option('--dry-run', 'ask the warehouse what each selected model would scan, without running it (BigQuery)');
   compileCmd.action(async (flags) => {
     const out = output();

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { retry } from '../../api.js';
 import type { Output } from '../output.js';
+import { runInterruptibly } from '../interrupt.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
 import { summarise } from './execute.js';
 import { annotations, underGithubActions } from '../github.js';
@@ -14,12 +15,8 @@ export function registerRetryCommand(program: Command, output: () => Output, set
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
     .action(async (flags) => {
       const out = output();
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
       const invocationId = randomUUID();
-      try {
+      const code = await runInterruptibly(out, async (signal) => {
         const given = toKilnOptions(flags, out);
         const result = await retry({
           projectDir: given.projectDir,
@@ -32,17 +29,15 @@ export function registerRetryCommand(program: Command, output: () => Output, set
           junitXml: flags.junitXml,
           onLog: given.onLog,
           invocationId,
-          signal: controller.signal,
+          signal,
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         const nodes = result.project.parsed.manifest.nodes;
         if (result.rebuilt.length) out.info(`Rebuilt before re-testing: ${result.rebuilt.map((id) => nodes.get(id)?.name ?? id).join(', ')}`, true);
         summarise(out, result.results, result.elapsed, result.success, nodes);
         if (underGithubActions()) for (const line of annotations(result.results, nodes)) out.data(line);
-        setExit(controller.signal.aborted ? 130 : result.success ? 0 : 1);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+        return result.success;
+      });
+      setExit(code);
     });
 }

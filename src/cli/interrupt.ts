@@ -1,0 +1,27 @@
+/**
+ * Ctrl-C and SIGTERM for commands that run nodes: the first signal cancels the run (running
+ * queries are interrupted, nothing new starts, artifacts are still written); a second one
+ * exits at once. The exit code says which signal stopped the run: 130 (SIGINT), 143 (SIGTERM).
+ */
+import type { Output } from './output.js';
+
+export async function runInterruptibly(out: Output, work: (signal: AbortSignal) => Promise<boolean>): Promise<number> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const codeFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) process.exit(codeFor(signal));
+    received = signal;
+    out.warn(`${signal} received: cancelling running queries, starting nothing new (press Ctrl-C again to exit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const success = await work(controller.signal);
+    return received ? codeFor(received) : success ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
