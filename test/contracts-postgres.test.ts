@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startPostgres, type PostgresServer } from './helpers/postgres-server.js';
+import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from './helpers/postgres-server.js';
 import { PostgresAdapter } from '../src/adapters/postgres/index.js';
 import { kiln, removeDir, writeProject, minimalProject } from './helpers/cli.js';
 
@@ -42,27 +42,14 @@ const ordersSql = 'select 10::bigint as order_id, 1 as customer_id, 5.5::numeric
 
 before(async () => {
   server = await startPostgres();
-  process.env.KILN_TEST_PG_PASSWORD = server.password;
-  pg = new PostgresAdapter({ type: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password, dbname: server.database, schema });
+  pg = new PostgresAdapter(postgresSettings(server, schema));
   await pg.open();
   dir = writeProject(
     minimalProject({
       'models/customers.sql': customersSql,
       'models/orders.sql': ordersSql,
       'models/schema.yml': yaml,
-      'profiles.yml': `tiny:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: ${server.host}
-      port: ${server.port}
-      user: ${server.user}
-      password: "{{ env_var('KILN_TEST_PG_PASSWORD') }}"
-      dbname: ${server.database}
-      schema: ${schema}
-      threads: 2
-`,
+      'profiles.yml': postgresProfileYaml('tiny', server, schema, 2),
     }),
   );
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startPostgres, type PostgresServer } from './helpers/postgres-server.js';
+import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from './helpers/postgres-server.js';
 import { PostgresAdapter } from '../src/adapters/postgres/index.js';
 import { kiln, repoRoot, removeDir, tempDir } from './helpers/cli.js';
 
@@ -19,8 +19,7 @@ let pg: PostgresAdapter;
 
 before(async () => {
   server = await startPostgres();
-  process.env.KILN_TEST_PG_PASSWORD = server.password;
-  pg = new PostgresAdapter({ type: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password, dbname: server.database, schema });
+  pg = new PostgresAdapter(postgresSettings(server, schema));
   await pg.open();
 });
 
@@ -40,19 +39,7 @@ function shop(): string {
   cpSync(join(repoRoot, 'test', 'fixtures', 'unit', 'shop'), dir, { recursive: true });
   writeFileSync(
     join(dir, 'profiles.yml'),
-    `shop:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: ${server.host}
-      port: ${server.port}
-      user: ${server.user}
-      password: "{{ env_var('KILN_TEST_PG_PASSWORD') }}"
-      dbname: ${server.database}
-      schema: ${schema}
-      threads: 4
-`,
+    postgresProfileYaml('shop', server, schema, 4),
   );
   return dir;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { build, debug, type RunResult } from '../../src/index.js';
 import { PostgresAdapter } from '../../src/adapters/postgres/index.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
+import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from '../helpers/postgres-server.js';
 import { copyExample, removeDir } from '../helpers/cli.js';
 import { queryDuckDB } from '../helpers/duckdb.js';
 
@@ -24,25 +24,11 @@ let first: RunResult;
 
 before(async () => {
   server = await startPostgres();
-  // The password reaches kiln the way a user's would: env_var in profiles.yml.
-  process.env.KILN_TEST_PG_PASSWORD = server.password;
   writeFileSync(
     join(pgDir, 'profiles.yml'),
-    `pottery_shop:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: ${server.host}
-      port: ${server.port}
-      user: ${server.user}
-      password: "{{ env_var('KILN_TEST_PG_PASSWORD') }}"
-      dbname: ${server.database}
-      schema: ${schema}
-      threads: 4
-`,
+    postgresProfileYaml('pottery_shop', server, schema, 4),
   );
-  pg = new PostgresAdapter({ type: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password, dbname: server.database, schema });
+  pg = new PostgresAdapter(postgresSettings(server, schema));
   await pg.open();
 });
 

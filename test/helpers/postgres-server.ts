@@ -362,3 +362,29 @@ async function stopChild(c: ChildProcess): Promise<void> {
   await done;
   clearTimeout(timer);
 }
+
+/**
+ * A profiles.yml for a project on this server, in one schema of its own. The password reaches
+ * kiln the way a user's would: through env_var (KILN_TEST_PG_PASSWORD, set here).
+ */
+export function postgresProfileYaml(profile: string, server: PostgresServer, schema: string, threads = 2): string {
+  process.env.KILN_TEST_PG_PASSWORD = server.password;
+  return `${profile}:
+  target: pg
+  outputs:
+    pg:
+      type: postgres
+      host: ${server.host}
+      port: ${server.port}
+      user: ${server.user}
+      password: "{{ env_var('KILN_TEST_PG_PASSWORD') }}"
+      dbname: ${server.database}
+      schema: ${schema}
+      threads: ${threads}
+`;
+}
+
+/** The same connection as adapter settings, for tests that look at the warehouse directly. */
+export function postgresSettings(server: PostgresServer, schema: string) {
+  return { type: 'postgres' as const, host: server.host, port: server.port, user: server.user, password: server.password, dbname: server.database, schema };
+}
