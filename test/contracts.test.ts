@@ -161,6 +161,11 @@ test('model-level constraints, views, incremental models and unsupported constra
     config: {contract: {enforced: true}}
     columns:
       - {name: id, data_type: integer, constraints: [{type: unique}]}
+unit_tests:
+  - name: pairs_shape
+    model: pairs
+    given: []
+    expect: {rows: [{a: 1, parent_id: 1}]}
 `,
     }),
   );
@@ -184,6 +189,11 @@ test('model-level constraints, views, incremental models and unsupported constra
     assert.equal(dup.code, 1, dup.stdout + dup.stderr);
     assert.match(runResult(dir, 'model.tiny.events').message, /violates unique constraint/);
     assert.deepEqual(await queryDuckDB(db(dir), 'select id from events order by id'), [{ id: 1 }, { id: 2 }]);
+    // The foreign key made parents a parent of pairs (built first), not an input its unit test must give.
+    assert.equal(kiln(['test', '--project-dir', dir, '--select', 'pairs_shape']).code, 0);
+    assert.equal(runResult(dir, 'unit_test.tiny.pairs.pairs_shape').status, 'pass');
+    const order = kiln(['ls', '--project-dir', dir, '--select', '+pairs', '--resource-type', 'model']).stdout.trim().split('\n');
+    assert.deepEqual(order, ['tiny.parents', 'tiny.pairs']);
   } finally {
     removeDir(dir);
   }
