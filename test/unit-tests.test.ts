@@ -292,3 +292,38 @@ test('an expected column the model does not return is an error naming the column
     removeDir(dir);
   }
 });
+
+test('a source input: columns not given are NULLs of the types declared in its YAML', () => {
+  const dir = writeProject(
+    minimalProject({
+      'models/src.yml': `sources:
+  - name: raw
+    tables:
+      - name: payments
+        columns:
+          - {name: id, data_type: integer}
+          - {name: paid_at, data_type: date}
+          - {name: amount, data_type: "decimal(10,2)"}
+unit_tests:
+  - name: from_source
+    model: payments_by_year
+    given:
+      - input: source('raw', 'payments')
+        rows:
+          - {id: 1, amount: 5}
+          - {id: 2, paid_at: '2023-04-01', amount: 7.5}
+    expect:
+      rows:
+        - {y: null, total: 5, paid_type: DATE, amount_type: 'DECIMAL(10,2)'}
+        - {y: 2023, total: 7.5, paid_type: DATE, amount_type: 'DECIMAL(10,2)'}
+`,
+      'models/payments_by_year.sql': "select year(paid_at) as y, sum(amount) as total, typeof(any_value(paid_at)) as paid_type, typeof(any_value(amount)) as amount_type from {{ source('raw', 'payments') }} group by 1",
+    }),
+  );
+  try {
+    const r = kiln(['test', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  } finally {
+    removeDir(dir);
+  }
+});
