@@ -104,9 +104,11 @@ function constraintArgs(m: Materializer, node: GraphNode, k: ConstraintDef): Rec
   return { ...base, to_relation: to.render(), to_relation_in_database: to.include({ database: false }).render() };
 }
 
-const warned = new Set<string>();
+/** Each warning once per invocation (one materializer per invocation). */
+const warned = new WeakMap<Materializer, Set<string>>();
 function warn(m: Materializer, message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
+  const seen = warned.get(m) ?? warned.set(m, new Set()).get(m)!;
+  if (seen.has(message)) return;
+  seen.add(message);
   m.parsed.info.log(`warning: ${message}`);
 }
