@@ -180,8 +180,19 @@ export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; proje
 }
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
-export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project }> {
+export interface CompileTimings {
+  /** Milliseconds reading and parsing the project. */
+  parse: number;
+  /** Milliseconds rendering the selected nodes. */
+  render: number;
+  /** Milliseconds writing manifest.json and target/compiled/. */
+  write: number;
+}
+
+export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
+  const t0 = performance.now();
   const project = parseLoaded(await load(opts), opts, 'compile');
+  const t1 = performance.now();
   const compiler = new Compiler(project.parsed);
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
@@ -194,10 +205,11 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
     compiler.writeCompiled(id);
   }
   await releaseWarehouse(project.parsed.adapter);
+  const t2 = performance.now();
   project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
   await compiler.flushWrites();
-  return { compiled, project };
+  return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 
 /**
