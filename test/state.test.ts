@@ -92,6 +92,7 @@ test('state: state:new and state:modified with subselectors, macro changes propa
     r = kiln(['ls', '--project-dir', dir, '-s', 'state:modified', '--state', join(dir, 'prod-artifacts'), '--resource-type', 'model', '--output', 'name']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').sort(), ['contracted', 'customers', 'described', 'fresh', 'kpi', 'orders', 'summary']);
+    assert.match(r.stderr, /warning: breaking change to a contract: model 'contracted': column 'id' changed type from integer to bigint/);
     // Comparing with itself, nothing is modified.
     kiln(['parse', '--project-dir', dir]);
     r = kiln(['ls', '--project-dir', dir, '-s', 'state:modified', '--state', join(dir, 'target')]);

@@ -29,6 +29,35 @@ export class StateComparison implements StateView {
 
   private readonly currentMacros: Record<string, JsonNode>;
 
+  /**
+   * Breaking changes to enforced contracts since the state run: a removed or retyped column,
+   * a contract no longer enforced, a contracted model deleted. Consumers of the model break.
+   */
+  breakingContractChanges(): string[] {
+    const out: string[] = [];
+    for (const [id, before] of Object.entries(this.previous.nodes)) {
+      if (!before.config?.contract?.enforced) continue;
+      const now = this.nodes[id];
+      const name = `${before.resource_type ?? 'model'} '${before.name ?? id}'`;
+      if (!now) {
+        out.push(`${name} had an enforced contract and was removed`);
+        continue;
+      }
+      if (!now.config?.contract?.enforced) {
+        out.push(`${name} no longer enforces its contract`);
+        continue;
+      }
+      const cols = (n: JsonNode) => new Map(Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [String(c.name).toLowerCase(), c.data_type ? String(c.data_type).toLowerCase() : undefined]));
+      const was = cols(before);
+      const is = cols(now);
+      for (const [col, type] of was) {
+        if (!is.has(col)) out.push(`${name}: column '${col}' was removed from the contract`);
+        else if (type !== is.get(col)) out.push(`${name}: column '${col}' changed type from ${type ?? 'none'} to ${is.get(col) ?? 'none'}`);
+      }
+    }
+    return out;
+  }
+
   get hasRunResults(): boolean {
     return this.previous.results !== undefined;
   }

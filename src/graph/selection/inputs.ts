@@ -15,7 +15,7 @@ export interface SelectionFlags {
   selector?: string;
 }
 
-export function selectionInputs(projectDir: string, currentManifest: () => Record<string, unknown>, flags: SelectionFlags, previous: PreviousRun | undefined, log: (message: string) => void): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state'> {
+export function selectionInputs(projectDir: string, currentManifest: () => Record<string, unknown>, flags: SelectionFlags, previous: PreviousRun | undefined, log: (message: string, level?: 'info' | 'warn') => void): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state'> {
   const file = loadSelectors(projectDir);
   let selector = undefined;
   let selectorName = flags.selector;
@@ -31,5 +31,7 @@ export function selectionInputs(projectDir: string, currentManifest: () => Recor
     selectorName = file.defaultName;
     log(`using the default selector '${file.defaultName}' from selectors.yml`);
   }
-  return { selector, selectorName, selectors: file.selectors, state: previous ? new StateComparison(currentManifest(), previous) : undefined };
+  const state = previous ? new StateComparison(currentManifest(), previous) : undefined;
+  for (const change of state?.breakingContractChanges() ?? []) log(`breaking change to a contract: ${change}`, 'warn');
+  return { selector, selectorName, selectors: file.selectors, state };
 }
