@@ -109,10 +109,13 @@ export class Compiler {
 
   private resolveRef(node: GraphNode, name: string, pkg?: string): Relation {
     const { manifest } = this.parsed;
-    const id = node.dependsOn.nodes.find((d) => {
+    const matches = node.dependsOn.nodes.filter((d) => {
       const n = manifest.nodes.get(d);
       return n !== undefined && n.name === name && (pkg === undefined || n.packageName === pkg);
     });
+    // A node that refs one name from two packages: an unqualified ref searches as parsing did.
+    const owner = (p: string) => matches.find((d) => manifest.nodes.get(d)!.packageName === p);
+    const id = matches.length > 1 && pkg === undefined ? owner(manifest.projectName) ?? owner(node.packageName) ?? matches[0] : matches[0];
     if (!id) throw new KilnError('graph', `ref('${name}') in ${node.originalFilePath} was not recorded while parsing`, { file: node.originalFilePath, hint: 'a ref inside a branch that parsing did not take needs `-- depends_on: {{ ref(...) }}` at the top of the file' });
     return this.relationOf(id);
   }

@@ -21,7 +21,10 @@ export function resolveDependencies(manifest: Manifest): void {
   const byName = new Map<string, GraphNode>();
   for (const n of manifest.nodes.values()) if (refable.has(n.resourceType)) byName.set(`${n.packageName}.${n.name}`, n);
   const refTarget = (node: GraphNode, name: string, pkg?: string): string => {
-    const hit = byName.get(`${pkg ?? node.packageName}.${name}`) ?? (pkg ? undefined : [...byName.values()].find((n) => n.name === name));
+    // dbt's search: a named package only; else the root project, the node's own package, then any.
+    const hit = pkg
+      ? byName.get(`${pkg}.${name}`)
+      : byName.get(`${manifest.projectName}.${name}`) ?? byName.get(`${node.packageName}.${name}`) ?? [...byName.values()].find((n) => n.name === name);
     if (!hit) {
       const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
       throw new KilnError('graph', `${describe(node)} depends on '${pkg ? `${pkg}.` : ''}${name}', which was not found`, {
@@ -32,12 +35,16 @@ export function resolveDependencies(manifest: Manifest): void {
     }
     return hit.uniqueId;
   };
-  const sourceIds = new Map([...manifest.sources.values()].map((s) => [`${s.sourceName}.${s.name}`, s.uniqueId]));
+  const sourceIds = new Map<string, string>();
+  for (const s of manifest.sources.values()) {
+    sourceIds.set(`${s.packageName}.${s.sourceName}.${s.name}`, s.uniqueId);
+    if (!sourceIds.has(`.${s.sourceName}.${s.name}`)) sourceIds.set(`.${s.sourceName}.${s.name}`, s.uniqueId);
+  }
   for (const node of manifest.nodes.values()) {
     const deps = new Set<string>();
     for (const r of node.refs) deps.add(refTarget(node, r.name, r.package));
     for (const [src, table] of node.sources) {
-      const id = sourceIds.get(`${src}.${table}`);
+      const id = sourceIds.get(`${manifest.projectName}.${src}.${table}`) ?? sourceIds.get(`${node.packageName}.${src}.${table}`) ?? sourceIds.get(`.${src}.${table}`);
       if (!id) {
         const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
         throw new KilnError('graph', `${describe(node)} reads source('${src}', '${table}'), which is not defined`, {

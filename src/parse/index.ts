@@ -15,9 +15,9 @@ import { TemplateEngine, type Scope } from '../template/engine.js';
 import { invocationScope, varFunction, type InvocationInfo } from '../template/context.js';
 import { discoverFiles, type ProjectFile } from './files.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
-import { configFromTree, mergeConfig } from './configs.js';
 import { readProperties } from './properties.js';
 import { readDocBlocks } from './docs-blocks.js';
+import { parsedSources, layeredConfig, type ParsedSource } from './packages.js';
 import { installedPackages, dispatchOrder, packageVars } from '../deps/installed.js';
 import { WarehouseBridge } from '../template/warehouse.js';
 import { installLateGlobals } from '../template/graph.js';
@@ -91,26 +91,29 @@ export function parseProject(input: ParseInput): ParsedProject {
   for (const p of packages) engine.addPackageFolder(p.folder, p.name);
   for (const p of packages) registerMacros(p.macroFiles, p.name, false);
   registerMacros(discoverFiles(project.projectDir, project.macroPaths, ['.sql']), pkg);
+  const projects = parsedSources(project, packages);
   const testFiles = discoverFiles(project.projectDir, project.testPaths, ['.sql']);
   registerMacros(testFiles.filter((f) => f.resourcePath.startsWith('generic/')), pkg);
 
   const nodes = new Map<string, GraphNode>();
   const templates = new Map<string, ParsedTemplate>();
   const fileConfigs = new Map<string, NodeConfig>();
+  // Keyed `node:<package>.<name>` (analyses apart): names are unique within a package only.
   const byName = new Map<string, GraphNode>();
+  const nameKey = (type: ResourceType, owner: string, name: string) => `${type === 'analysis' ? 'analysis' : 'node'}:${owner}.${name}`;
   const placeholder = (name: string) => adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name);
 
   // A snapshot is one block of its file (or a YAML entry): `def` gives its name and text.
-  const addSqlNode = (f: ProjectFile, resourceType: ResourceType, def?: SnapshotDefinition) => {
+  const addSqlNode = (owner: ParsedSource, f: ProjectFile, resourceType: ResourceType, def?: SnapshotDefinition) => {
     const name = def?.name ?? f.resourcePath.replace(/\.sql$/, '').split('/').pop()!;
-    const uniqueId = `${resourceType}.${pkg}.${name}`;
+    const uniqueId = `${resourceType}.${owner.name}.${name}`;
     const folders = [...f.resourcePath.split('/').slice(0, -1), ...(def?.fileStem ? [def.fileStem] : [])];
     if (resourceType !== 'test') {
-      const clash = byName.get(`${resourceType === 'analysis' ? 'analysis' : 'node'}:${name}`);
+      const clash = byName.get(nameKey(resourceType, owner.name, name));
       if (clash) {
         throw new KilnError('graph', `two ${resourceType}s are named '${name}': ${clash.originalFilePath} and ${f.projectPath}`, {
           file: f.projectPath,
-          hint: 'node names must be unique within a project: rename one of the files',
+          hint: owner.isRoot ? 'node names must be unique within a project: rename one of the files' : `node names must be unique within package '${owner.name}': fix the package, or run \`kiln deps\` again`,
         });
       }
     }
@@ -119,7 +122,7 @@ export function parseProject(input: ParseInput): ParsedProject {
       this: placeholder(name),
       is_incremental: () => false,
       execute: false,
-      model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: pkg, original_file_path: f.projectPath },
+      model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: owner.name, original_file_path: f.projectPath },
     };
     // Padding keeps a block's line numbers those of its file in error messages.
     const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;
@@ -128,10 +131,10 @@ export function parseProject(input: ParseInput): ParsedProject {
       uniqueId,
       resourceType,
       name,
-      packageName: pkg,
+      packageName: owner.name,
       path: f.resourcePath,
       originalFilePath: f.projectPath,
-      fqn: resourceType === 'test' ? [pkg, ...folders, name] : [pkg, ...folders, name],
+      fqn: [owner.name, ...folders, name],
       description: '',
       config: {},
       tags: [],
@@ -149,26 +152,21 @@ export function parseProject(input: ParseInput): ParsedProject {
     nodes.set(uniqueId, node);
     templates.set(uniqueId, parsed.template);
     fileConfigs.set(uniqueId, parsed.config);
-    if (resourceType !== 'test') byName.set(`${resourceType === 'analysis' ? 'analysis' : 'node'}:${name}`, node);
+    if (resourceType !== 'test') byName.set(nameKey(resourceType, owner.name, name), node);
   };
 
-  for (const f of discoverFiles(project.projectDir, project.modelPaths, ['.sql'])) addSqlNode(f, 'model');
-  for (const f of discoverFiles(project.projectDir, project.analysisPaths, ['.sql'])) addSqlNode(f, 'analysis');
-  // tests/fixtures/ holds unit test fixtures, not singular tests.
-  for (const f of testFiles) if (!f.resourcePath.startsWith('generic/') && !f.resourcePath.startsWith('fixtures/')) addSqlNode(f, 'test');
-  for (const f of discoverFiles(project.projectDir, project.snapshotPaths, ['.sql'])) for (const def of snapshotBlocks(f)) addSqlNode(f, 'snapshot', def);
-  for (const f of discoverFiles(project.projectDir, project.seedPaths, ['.csv'])) {
+  const addSeed = (owner: ParsedSource, f: ProjectFile) => {
     const name = f.resourcePath.replace(/\.csv$/, '').split('/').pop()!;
-    const clash = byName.get(`node:${name}`);
+    const clash = byName.get(nameKey('seed', owner.name, name));
     if (clash) throw new KilnError('graph', `a seed and a ${clash.resourceType} are both named '${name}': ${clash.originalFilePath} and ${f.projectPath}`, { file: f.projectPath });
     const node: GraphNode = {
-      uniqueId: `seed.${pkg}.${name}`,
+      uniqueId: `seed.${owner.name}.${name}`,
       resourceType: 'seed',
       name,
-      packageName: pkg,
+      packageName: owner.name,
       path: f.resourcePath,
       originalFilePath: f.projectPath,
-      fqn: [pkg, ...f.resourcePath.split('/').slice(0, -1), name],
+      fqn: [owner.name, ...f.resourcePath.split('/').slice(0, -1), name],
       description: '',
       config: {},
       tags: [],
@@ -184,29 +182,45 @@ export function parseProject(input: ParseInput): ParsedProject {
       checksum: sha256(f.text),
     };
     nodes.set(node.uniqueId, node);
-    byName.set(`node:${name}`, node);
-  }
+    byName.set(nameKey('seed', owner.name, name), node);
+  };
 
-  const propertyFiles = discoverFiles(
-    project.projectDir,
-    [...new Set([...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths, ...project.analysisPaths, ...project.testPaths])],
-    ['.yml', '.yaml'],
-  );
-  for (const f of propertyFiles) for (const def of yamlSnapshots(f)) addSqlNode(f, 'snapshot', def);
-  const valueScope = { ...base, var: varFunction(info, { file: 'properties', node: 'properties' }) };
-  const props = readProperties(propertyFiles, {
-    packageName: pkg,
-    findNode: (type, name) => {
-      const n = byName.get(`${type === 'analysis' ? 'analysis' : 'node'}:${name}`);
-      return n && n.resourceType === type ? n : undefined;
-    },
-    renderValue: (value, file) => {
-      if (!value.includes('{{')) return value;
-      return engine.render(engine.compile(value, file), valueScope, file);
-    },
-    defaultDatabase: adapter.defaultDatabase,
-    warn: warnOnce,
-  });
+  // The root project's nodes first, then each installed package's, read alike.
+  const props: ReturnType<typeof readProperties> = { sources: [], tests: [], yamlConfigs: new Map(), unitTests: [] };
+  for (const owner of projects) {
+    const p = owner.project;
+    for (const f of owner.files(p.modelPaths, ['.sql'])) addSqlNode(owner, f, 'model');
+    for (const f of owner.files(p.analysisPaths, ['.sql'])) addSqlNode(owner, f, 'analysis');
+    // tests/fixtures/ holds unit test fixtures, not singular tests.
+    const ownTests = owner.isRoot ? testFiles : owner.files(p.testPaths, ['.sql']);
+    for (const f of ownTests) if (!f.resourcePath.startsWith('generic/') && !f.resourcePath.startsWith('fixtures/')) addSqlNode(owner, f, 'test');
+    for (const f of owner.files(p.snapshotPaths, ['.sql'])) for (const def of snapshotBlocks(f)) addSqlNode(owner, f, 'snapshot', def);
+    for (const f of owner.files(p.seedPaths, ['.csv'])) addSeed(owner, f);
+
+    const propertyFiles = owner.files([...new Set([...p.modelPaths, ...p.seedPaths, ...p.snapshotPaths, ...p.analysisPaths, ...p.testPaths])], ['.yml', '.yaml']);
+    for (const f of propertyFiles) for (const def of yamlSnapshots(f)) addSqlNode(owner, f, 'snapshot', def);
+    // var() in a package's YAML sees that package's vars (the lookup goes by the id's package part).
+    const valueScope = { ...base, var: varFunction(info, { file: 'properties', node: `properties.${owner.name}` }) };
+    const own = readProperties(propertyFiles, {
+      packageName: owner.name,
+      findNode: (type, name) => {
+        const n = byName.get(nameKey(type as ResourceType, owner.name, name));
+        return n && n.resourceType === type ? n : undefined;
+      },
+      renderValue: (value, file) => {
+        if (!value.includes('{{')) return value;
+        return engine.render(engine.compile(value, file), valueScope, file);
+      },
+      defaultDatabase: adapter.defaultDatabase,
+      warn: warnOnce,
+    });
+    if (!owner.isRoot) useOwnTestMacros(own.tests, owner.name, engine);
+    props.sources.push(...own.sources);
+    props.tests.push(...own.tests);
+    for (const [id, c] of own.yamlConfigs) props.yamlConfigs.set(id, c);
+    // Unit tests of installed packages are not run (see docs/packages.md).
+    if (owner.isRoot) props.unitTests.push(...own.unitTests);
+  }
   for (const t of props.tests) {
     if (nodes.has(t.uniqueId)) {
       throw new KilnError('yaml', `test '${t.name}' is defined twice`, { file: t.declaredAt?.file, line: t.declaredAt?.line, hint: 'give one of them a distinct `name:`' });
@@ -214,15 +228,16 @@ export function parseProject(input: ParseInput): ParsedProject {
     nodes.set(t.uniqueId, t);
   }
 
-  // Final configs: project tree < properties YAML < config() in the file.
+  // Final configs: project tree < properties YAML < config() in the file (< the root's tree, for a package's node).
   const warnConfig = (key: string) => warnOnce(`unknown config '${key}' in dbt_project.yml is kept but kiln does not use it`);
+  const ownerProject = new Map(projects.map((o) => [o.name, o.project]));
   for (const node of [...nodes.values()]) {
-    const tree = node.resourceType === 'seed' ? project.seeds : node.resourceType === 'test' ? project.dataTests : node.resourceType === 'snapshot' ? project.snapshots : project.models;
-    const defaults: NodeConfig = defaultConfig(node.resourceType);
-    let config = mergeConfig(defaults, configFromTree(tree, node.fqn, warnConfig));
-    config = mergeConfig(config, props.yamlConfigs.get(node.uniqueId) ?? {});
-    // A generic test's own config (from its YAML entry) plays the part of config() in a file.
-    config = mergeConfig(config, fileConfigs.get(node.uniqueId) ?? ((node as TestNode).testMetadata ? node.config : {}));
+    const config = layeredConfig(node.resourceType, node.fqn, ownerProject.get(node.packageName) ?? project, project, {
+      defaults: defaultConfig(node.resourceType),
+      yaml: props.yamlConfigs.get(node.uniqueId) ?? {},
+      // A generic test's own config (from its YAML entry) plays the part of config() in a file.
+      file: fileConfigs.get(node.uniqueId) ?? ((node as TestNode).testMetadata ? node.config : {}),
+    }, warnConfig);
     node.config = config;
     node.tags = [...new Set([...(config.tags ?? []), ...node.tags])];
     node.config.tags = node.tags;
@@ -241,14 +256,14 @@ export function parseProject(input: ParseInput): ParsedProject {
 
   // Unit tests and contracts are checked against the models' final configs.
   const findModel = (name: string) => {
-    const n = byName.get(`node:${name}`);
+    const n = byName.get(nameKey('model', pkg, name));
     return n && n.resourceType === 'model' && nodes.has(n.uniqueId) ? n : undefined;
   };
   const unitContext = {
     packageName: pkg,
     sources: props.sources,
     findModel,
-    refKind: (name: string) => byName.get(`node:${name}`)?.resourceType,
+    refKind: (name: string) => (byName.get(nameKey('model', pkg, name)) ?? [...byName.values()].find((n) => n.name === name && n.resourceType !== 'analysis'))?.resourceType,
     fixtureExists: (name: string, format: string) => findFixture(project, name, format) !== undefined,
     testPaths: project.testPaths,
   };
@@ -256,8 +271,12 @@ export function parseProject(input: ParseInput): ParsedProject {
   checkContracts(nodes.values(), project.projectDir);
 
   const docs = new Map();
-  const docRoots = project.docsPaths.length ? project.docsPaths : [...project.modelPaths, ...project.seedPaths, ...project.testPaths, ...project.macroPaths];
-  for (const f of discoverFiles(project.projectDir, docRoots, ['.md'])) for (const d of readDocBlocks(f, pkg)) docs.set(d.uniqueId, d);
+  // Packages' docs blocks first, so a root block of the same name wins in doc('name').
+  for (const owner of [...projects.slice(1), projects[0]!]) {
+    const p = owner.project;
+    const docRoots = p.docsPaths.length ? p.docsPaths : [...p.modelPaths, ...p.seedPaths, ...p.testPaths, ...p.macroPaths];
+    for (const f of owner.files(docRoots, ['.md'])) for (const d of readDocBlocks(f, owner.name)) docs.set(d.uniqueId, d);
+  }
   resolveDocs(nodes, props.sources, docs, engine, base);
   installLateGlobals(engine, { nodes, sources: props.sources, docs, macros });
 
@@ -270,6 +289,15 @@ export function parseProject(input: ParseInput): ParsedProject {
     engine,
     info,
   };
+}
+
+/** A package's YAML names its own generic tests unprefixed: they resolve in its namespace first, as dbt's do. */
+function useOwnTestMacros(tests: TestNode[], packageName: string, engine: TemplateEngine): void {
+  const ns = engine.namespaces.get(packageName);
+  for (const t of tests) {
+    const meta = t.testMetadata;
+    if (meta && !meta.namespace && ns && typeof ns[`test_${meta.name}`] === 'function') meta.namespace = packageName;
+  }
 }
 
 function defaultConfig(type: ResourceType): NodeConfig {
