@@ -53,10 +53,13 @@ export function registerInspectCommands(program: Command, output: () => Output):
         if (flags.output === 'name') out.data(n.name);
         else if (flags.output === 'path') out.data(n.originalFilePath);
         else if (flags.output === 'json') {
-          const full = ((project.manifest.nodes as Record<string, Record<string, unknown>>)[id] ?? (project.manifest.sources as Record<string, Record<string, unknown>>)[id])!;
+          const section = (key: string) => (project.manifest[key] ?? {}) as Record<string, Record<string, unknown>>;
+          const full = section('nodes')[id] ?? section('sources')[id] ?? section('unit_tests')[id] ?? {};
           const keys: string[] | undefined = flags.outputKeys;
           out.data(JSON.stringify(keys ? Object.fromEntries(keys.map((k) => [k, full[k]])) : { name: n.name, resource_type: n.resourceType, unique_id: id, package_name: n.packageName, original_file_path: n.originalFilePath, config: n.config, tags: n.tags }));
-        } else out.data(n.resourceType === 'source' ? `source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}` : n.fqn.join('.'));
+        } else if (n.resourceType === 'source') out.data(`source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}`);
+        // A unit test's fqn selects it again (dbt would print `unit_test:`, a method kiln does not have).
+        else out.data(n.fqn.join('.'));
       }
     });
 }
