@@ -1,7 +1,7 @@
 /** manifest.json in dbt's shape (v12 field names), so tools that read dbt artifacts read kiln's. */
 import type { ParsedProject } from '../parse/index.js';
 import type { Dag } from '../graph/dag.js';
-import { isUnitTest, type GraphNode, type TestNode } from '../parse/nodes.js';
+import { isUnitTest, type ExposureNode, type GraphNode, type TestNode } from '../parse/nodes.js';
 import { unitTestJson } from '../unit/manifest.js';
 import type { Compiler } from '../compile/compiler.js';
 import { kilnVersion } from '../version.js';
@@ -47,6 +47,10 @@ export function manifestJson(parsed: ParsedProject, dag: Dag, compiler?: Compile
   }
   const docs: Record<string, unknown> = {};
   for (const d of manifest.docs.values()) docs[d.uniqueId] = { unique_id: d.uniqueId, name: d.name, package_name: d.packageName, path: d.path, original_file_path: d.originalFilePath, block_contents: d.blockContents, resource_type: 'doc' };
+  const exposures: Record<string, unknown> = {};
+  for (const e of manifest.exposures?.values() ?? []) exposures[e.uniqueId] = exposureJson(e);
+  const groups: Record<string, unknown> = {};
+  for (const g of manifest.groups?.values() ?? []) groups[g.uniqueId] = { name: g.name, resource_type: 'group', package_name: g.packageName, path: g.path, original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner };
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
   for (const id of dag.order) {
@@ -68,9 +72,9 @@ export function manifestJson(parsed: ParsedProject, dag: Dag, compiler?: Compile
     sources,
     macros,
     docs,
-    exposures: {},
+    exposures,
     metrics: {},
-    groups: {},
+    groups,
     selectors: {},
     disabled: {},
     parent_map: parentMap,
@@ -127,4 +131,31 @@ function nodeJson(n: GraphNode, parsed: ParsedProject, compiler?: Compiler): Rec
     out.attached_node = t.attachedNode ?? null;
   }
   return out;
+}
+
+/** An exposure as dbt writes it (v12). */
+function exposureJson(e: ExposureNode): Record<string, unknown> {
+  return {
+    name: e.name,
+    resource_type: 'exposure',
+    package_name: e.packageName,
+    path: e.path,
+    original_file_path: e.originalFilePath,
+    unique_id: e.uniqueId,
+    fqn: e.fqn,
+    type: e.type,
+    owner: { email: e.owner.email ?? null, name: e.owner.name ?? null, ...e.owner },
+    description: e.description,
+    label: e.label ?? null,
+    maturity: e.maturity ?? null,
+    meta: e.meta,
+    tags: e.tags,
+    config: e.config,
+    unrendered_config: {},
+    url: e.url ?? null,
+    depends_on: e.dependsOn,
+    refs: e.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
+    sources: e.sources,
+    metrics: e.metrics,
+  };
 }

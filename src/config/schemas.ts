@@ -140,6 +140,37 @@ const source = {
   },
 } as const;
 
+const owner = {
+  type: 'object',
+  // dbt keeps other owner keys (slack handles, ...) as they are.
+  properties: { name: { type: 'string' }, email: { type: 'string' } },
+  anyOf: [{ required: ['name'] }, { required: ['email'] }],
+} as const;
+const exposure = {
+  type: 'object',
+  required: ['name', 'type', 'owner'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9_]+$' },
+    label: { type: 'string' },
+    type: { enum: ['dashboard', 'notebook', 'analysis', 'ml', 'application'] },
+    owner,
+    depends_on: stringList,
+    description: { type: 'string' },
+    url: { type: 'string' },
+    maturity: { enum: ['high', 'medium', 'low'] },
+    tags: stringOrList,
+    meta: anyObject,
+    config: { type: 'object', properties: { enabled: { type: 'boolean' }, tags: stringOrList, meta: anyObject } },
+  },
+} as const;
+const group = {
+  type: 'object',
+  required: ['name', 'owner'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_]+$' }, owner, description: { type: 'string' }, config: anyObject },
+} as const;
+
 export const propertiesSchema = {
   type: 'object',
   additionalProperties: false,
@@ -151,12 +182,12 @@ export const propertiesSchema = {
     analyses: { type: 'array', items: nodeEntry },
     macros: { type: 'array', items: { type: 'object', required: ['name'] } },
     sources: { type: 'array', items: source },
-    exposures: { type: 'array', items: { type: 'object', required: ['name'] } },
+    exposures: { type: 'array', items: exposure },
     unit_tests: { type: 'array', items: { type: 'object', required: ['name'] } },
     data_tests: { type: 'array', items: { type: 'object', required: ['name'] } },
     metrics: { type: 'array' },
     semantic_models: { type: 'array' },
     saved_queries: { type: 'array' },
-    groups: { type: 'array' },
+    groups: { type: 'array', items: group },
   },
 } as const;

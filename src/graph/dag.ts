@@ -4,7 +4,10 @@
  */
 import { Graph, alg } from '@dagrejs/graphlib';
 import { KilnError } from '../errors.js';
-import type { GraphNode, Manifest, TestNode } from '../parse/nodes.js';
+import type { ExposureNode, GraphNode, Manifest, TestNode } from '../parse/nodes.js';
+
+/** What a dependency error needs to know about the node that has the dependency. */
+type Dependent = Pick<GraphNode, 'name' | 'resourceType' | 'packageName' | 'originalFilePath'> | ExposureNode;
 
 
 export interface Dag {
@@ -20,7 +23,7 @@ const refable = new Set(['model', 'seed', 'snapshot']);
 export function resolveDependencies(manifest: Manifest): void {
   const byName = new Map<string, GraphNode>();
   for (const n of manifest.nodes.values()) if (refable.has(n.resourceType)) byName.set(`${n.packageName}.${n.name}`, n);
-  const refTarget = (node: GraphNode, name: string, pkg?: string): string => {
+  const refTarget = (node: Dependent, name: string, pkg?: string): string => {
     // dbt's search: a named package only; else the root project, the node's own package, then any.
     const hit = pkg
       ? byName.get(`${pkg}.${name}`)
@@ -40,7 +43,8 @@ export function resolveDependencies(manifest: Manifest): void {
     sourceIds.set(`${s.packageName}.${s.sourceName}.${s.name}`, s.uniqueId);
     if (!sourceIds.has(`.${s.sourceName}.${s.name}`)) sourceIds.set(`.${s.sourceName}.${s.name}`, s.uniqueId);
   }
-  for (const node of manifest.nodes.values()) {
+  // Exposures read what they name like any node; nothing reads them.
+  for (const node of [...manifest.nodes.values(), ...(manifest.exposures?.values() ?? [])]) {
     const deps = new Set<string>();
     for (const r of node.refs) deps.add(refTarget(node, r.name, r.package));
     for (const [src, table] of node.sources) {
@@ -86,6 +90,7 @@ export function buildDag(manifest: Manifest): Dag {
   const children = new Map<string, string[]>();
   for (const id of manifest.sources.keys()) (parents.set(id, []), children.set(id, []));
   for (const id of manifest.nodes.keys()) (parents.set(id, []), children.set(id, []));
+  for (const id of manifest.exposures?.keys() ?? []) (parents.set(id, []), children.set(id, []));
   const addEdge = (from: string, to: string) => {
     const p = parents.get(to)!;
     if (p.includes(from)) return;
@@ -93,6 +98,7 @@ export function buildDag(manifest: Manifest): Dag {
     children.get(from)!.push(to);
   };
   for (const node of manifest.nodes.values()) for (const dep of node.dependsOn.nodes) addEdge(dep, node.uniqueId);
+  for (const e of manifest.exposures?.values() ?? []) for (const dep of e.dependsOn.nodes) addEdge(dep, e.uniqueId);
   for (const [builder, source] of sourceBuilders(manifest)) addEdge(builder, source);
   let graph: Graph | undefined;
   const toGraph = (): Graph => {
@@ -148,7 +154,7 @@ function findCycle(graph: Graph, done: Set<string>): string[] {
   return [...cycle.slice(start), ...cycle.slice(0, start)];
 }
 
-function describe(node: GraphNode): string {
+function describe(node: Dependent): string {
   return `${node.resourceType} '${node.name}'`;
 }
 

@@ -29,7 +29,7 @@ export interface SelectOptions {
 }
 
 export interface Selection {
-  /** Selected node ids (nodes and sources), in topological order. */
+  /** Selected node ids (nodes, sources and exposures), in topological order. */
   ids: string[];
   /** Selector words that matched nothing, for a warning. */
   unmatched: string[];
@@ -45,7 +45,7 @@ export function selectionSpec(opts: SelectOptions): SelectionSpec {
 }
 
 export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): Selection {
-  const all: AnyNode[] = [...manifest.nodes.values(), ...manifest.sources.values()];
+  const all: AnyNode[] = [...manifest.nodes.values(), ...manifest.sources.values(), ...(manifest.exposures?.values() ?? [])];
   const unmatched: string[] = [];
   const spec = selectionSpec(opts);
   const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
@@ -53,7 +53,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): 
   const types = opts.resourceTypes && opts.resourceTypes.length ? new Set(opts.resourceTypes) : undefined;
   const ids = dag.order.filter((id) => {
     if (!direct.has(id)) return false;
-    const node = manifest.nodes.get(id) ?? manifest.sources.get(id);
+    const node = manifest.nodes.get(id) ?? manifest.sources.get(id) ?? manifest.exposures?.get(id);
     return node !== undefined && (!types || types.has(node.resourceType));
   });
   return { ids, unmatched };

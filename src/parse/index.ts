@@ -17,6 +17,7 @@ import { discoverFiles, type ProjectFile } from './files.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { readProperties } from './properties.js';
 import { readDocBlocks } from './docs-blocks.js';
+import { readExposures } from './exposures.js';
 import { parsedSources, layeredConfig, type ParsedSource } from './packages.js';
 import { installedPackages, dispatchOrder, packageVars } from '../deps/installed.js';
 import { WarehouseBridge } from '../template/warehouse.js';
@@ -25,7 +26,7 @@ import { makeUnitTests } from '../unit/definition.js';
 import { findFixture } from '../unit/fixtures.js';
 import { checkContracts } from '../contracts/contract.js';
 import { applySnapshotTarget, snapshotBlocks, snapshotSettings, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
-import type { GraphNode, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
+import type { ExposureNode, GraphNode, GroupDef, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
 
 export interface ParsedProject {
   project: ProjectConfig;
@@ -187,6 +188,8 @@ export function parseProject(input: ParseInput): ParsedProject {
 
   // The root project's nodes first, then each installed package's, read alike.
   const props: ReturnType<typeof readProperties> = { sources: [], tests: [], yamlConfigs: new Map(), unitTests: [] };
+  const exposures = new Map<string, ExposureNode>();
+  const groups = new Map<string, GroupDef>();
   for (const owner of projects) {
     const p = owner.project;
     for (const f of owner.files(p.modelPaths, ['.sql'])) addSqlNode(owner, f, 'model');
@@ -215,6 +218,13 @@ export function parseProject(input: ParseInput): ParsedProject {
       warn: warnOnce,
     });
     if (!owner.isRoot) useOwnTestMacros(own.tests, owner.name, engine);
+    const downstream = readExposures(propertyFiles, owner.name, warnOnce);
+    for (const e of downstream.exposures) {
+      const clash = exposures.get(e.uniqueId);
+      if (clash) throw new KilnError('yaml', `two exposures are named '${e.name}' (also in ${clash.originalFilePath})`, { file: e.declaredAt.file, line: e.declaredAt.line, hint: 'exposure names must be unique within a package' });
+      exposures.set(e.uniqueId, e);
+    }
+    for (const g of downstream.groups) if (!groups.has(g.name)) groups.set(g.name, g);
     props.sources.push(...own.sources);
     props.tests.push(...own.tests);
     for (const [id, c] of own.yamlConfigs) props.yamlConfigs.set(id, c);
@@ -284,7 +294,7 @@ export function parseProject(input: ParseInput): ParsedProject {
     project,
     target,
     adapter,
-    manifest: { projectName: pkg, nodes, sources: new Map(props.sources.map((s) => [s.uniqueId, s])), macros, docs, warnings },
+    manifest: { projectName: pkg, nodes, sources: new Map(props.sources.map((s) => [s.uniqueId, s])), macros, docs, exposures, groups, warnings },
     templates,
     engine,
     info,

@@ -152,6 +152,10 @@ export interface Manifest {
   sources: Map<string, SourceNode>;
   macros: Map<string, MacroNode>;
   docs: Map<string, DocBlock>;
+  /** `exposures:` from properties YAML: leaves of the DAG that never run. */
+  exposures?: Map<string, ExposureNode>;
+  /** `groups:` from properties YAML, by name. */
+  groups?: Map<string, GroupDef>;
   /** Warnings raised while parsing (unknown configs, unused paths). */
   warnings: string[];
 }
@@ -191,4 +195,43 @@ export interface UnitTestNode extends GraphNode {
 
 export function isUnitTest(node: GraphNode): node is UnitTestNode {
   return node.resourceType === 'unit_test';
+}
+
+export const exposureTypes = ['dashboard', 'notebook', 'analysis', 'ml', 'application'] as const;
+
+/** A downstream use of the project (a dashboard, a notebook, ...): a DAG leaf that never runs. */
+export interface ExposureNode {
+  uniqueId: string;
+  resourceType: 'exposure';
+  name: string;
+  label?: string;
+  type: (typeof exposureTypes)[number];
+  owner: { name?: string; email?: string } & Record<string, unknown>;
+  packageName: string;
+  /** The properties file, relative to its resource folder. */
+  path: string;
+  originalFilePath: string;
+  fqn: string[];
+  description: string;
+  url?: string;
+  maturity?: 'high' | 'medium' | 'low';
+  tags: string[];
+  meta: Record<string, unknown>;
+  config: NodeConfig;
+  refs: RefCall[];
+  sources: Array<[string, string]>;
+  /** `metric('name')` entries: kept for the manifest; kiln parses no metrics, so they are no edges. */
+  metrics: string[][];
+  dependsOn: { nodes: string[]; macros: string[] };
+  declaredAt: NodeLocation;
+}
+
+/** A `groups:` entry: a name and an owner that models join with the `group` config. */
+export interface GroupDef {
+  uniqueId: string;
+  name: string;
+  packageName: string;
+  path: string;
+  originalFilePath: string;
+  owner: Record<string, unknown>;
 }

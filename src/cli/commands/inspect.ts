@@ -42,22 +42,23 @@ export function registerInspectCommands(program: Command, output: () => Output):
   const lsCmd = addSelectionOptions(addProjectOptions(program.command('ls').alias('list').description('print the selected nodes, one per line')));
   lsCmd
     .addOption(new Option('--output <format>', 'what to print per node').choices(['selector', 'name', 'path', 'json']).default('selector'))
-    .option('--resource-type <type...>', 'only these resource types (model, seed, test, source, analysis)')
+    .option('--resource-type <type...>', 'only these resource types (model, seed, test, source, exposure, analysis, ...)')
     .option('--output-keys <keys...>', 'keys of each node for --output json')
     .action(async (flags) => {
       const out = output();
       const { ids, project } = await ls(toKilnOptions(flags, out));
       const m = project.parsed.manifest;
       for (const id of ids) {
-        const n = m.nodes.get(id) ?? m.sources.get(id)!;
+        const n = m.nodes.get(id) ?? m.sources.get(id) ?? m.exposures!.get(id)!;
         if (flags.output === 'name') out.data(n.name);
         else if (flags.output === 'path') out.data(n.originalFilePath);
         else if (flags.output === 'json') {
           const section = (key: string) => (project.manifest[key] ?? {}) as Record<string, Record<string, unknown>>;
-          const full = section('nodes')[id] ?? section('sources')[id] ?? section('unit_tests')[id] ?? {};
+          const full = section('nodes')[id] ?? section('sources')[id] ?? section('unit_tests')[id] ?? section('exposures')[id] ?? {};
           const keys: string[] | undefined = flags.outputKeys;
           out.data(JSON.stringify(keys ? Object.fromEntries(keys.map((k) => [k, full[k]])) : { name: n.name, resource_type: n.resourceType, unique_id: id, package_name: n.packageName, original_file_path: n.originalFilePath, config: n.config, tags: n.tags }));
         } else if (n.resourceType === 'source') out.data(`source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}`);
+        else if (n.resourceType === 'exposure') out.data(`exposure:${n.packageName}.${n.name}`);
         // A unit test's fqn selects it again (dbt would print `unit_test:`, a method kiln does not have).
         else out.data(n.fqn.join('.'));
       }

@@ -1,9 +1,9 @@
 /** Selector methods: does one node match `method:value`? */
 import { KilnError } from '../../errors.js';
-import type { GraphNode, SourceNode, TestNode } from '../../parse/nodes.js';
+import type { ExposureNode, GraphNode, SourceNode, TestNode } from '../../parse/nodes.js';
 import type { SelectorToken } from './spec.js';
 
-export type AnyNode = GraphNode | SourceNode;
+export type AnyNode = GraphNode | SourceNode | ExposureNode;
 
 /**
  * What `state:` and `result:` compare against: another run's artifacts (src/state/).
@@ -101,9 +101,13 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
       return node.resourceType === 'test' && glob(v).test((node as TestNode).testMetadata?.name ?? node.name);
     case 'config':
       return configMatches(node.config as Record<string, unknown>, args, v);
-    case 'exposure':
-      // Exposures are not parsed by kiln: nothing to match.
-      return false;
+    case 'exposure': {
+      // dbt's rule: `name` or `package.name`, each part a glob.
+      if (node.resourceType !== 'exposure') return false;
+      const parts = v.split('.');
+      const [pkg, name] = parts.length === 2 ? parts : [undefined, parts[0]!];
+      return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(name!).test(node.name);
+    }
     case 'state':
       return requireState(state, token).matches(node.uniqueId, v);
     case 'result': {

@@ -99,6 +99,7 @@ function parseTokenOrThrow(raw: string): SelectorToken {
   if (base === 'test_type') oneOf(testTypes, 'test type');
   if (base === 'state') oneOf(stateValues, 'state check');
   if (base === 'result') oneOf(resultValues, 'result status');
+  if (base === 'exposure' && value.split('.').length > 2) throw new TokenProblem(`'${value}' is not an exposure: expected 'name' or 'package.name'`);
   return { raw, childrens_parents: Boolean(at), parentsDepth, childrenDepth: at ? Infinity : childrenDepth, method, value };
 }
 
