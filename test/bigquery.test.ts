@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { kilnBin, minimalProject, removeDir, writeProject } from './helpers/cli.js';
 import { build, dryRun, registerAdapter, KilnError, type RunResult } from '../src/index.js';
 import type { BigQueryAdapter, BigQueryProfile } from '../src/adapters/bigquery/index.js';
+import { rejectsKiln } from './helpers/assertions.js';
 
 isolatedSuite(import.meta.url, () => {
   const standin = new BigQueryStandIn('kiln-proj');
@@ -83,15 +84,6 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     return a;
   }
 
-  async function rejectsKiln(p: Promise<unknown>): Promise<KilnError> {
-    try {
-      await p;
-    } catch (e) {
-      assert.ok(e instanceof KilnError, `expected a KilnError, got ${String(e)}`);
-      return e;
-    }
-    assert.fail('expected a rejection');
-  }
 
   test('relations render in backticks; odd names are escaped', async () => {
     const a = await adapter();

@@ -9,13 +9,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from './helpers/postgres-server.js';
-import { PostgresAdapter } from '../src/adapters/postgres/index.js';
+import { postgresProfileYaml, postgresForTests } from './helpers/postgres-server.js';
 import { kiln, removeDir, writeProject, minimalProject } from './helpers/cli.js';
 
 const schema = `kiln_contract_${randomBytes(4).toString('hex')}`;
-let server: PostgresServer;
-let pg: PostgresAdapter;
 let dir: string;
 
 const yaml = `models:
@@ -40,30 +37,22 @@ const yaml = `models:
 const customersSql = "select 1 as id, 'a@x.org'::text as email union all select 2, 'b@x.org'";
 const ordersSql = 'select 10::bigint as order_id, 1 as customer_id, 5.5::numeric(10,2) as amount union all select 11, 2, 7';
 
+const db = postgresForTests(schema);
+
 before(async () => {
-  server = await startPostgres();
-  pg = new PostgresAdapter(postgresSettings(server, schema));
-  await pg.open();
+  await db.ready;
   dir = writeProject(
     minimalProject({
       'models/customers.sql': customersSql,
       'models/orders.sql': ordersSql,
       'models/schema.yml': yaml,
-      'profiles.yml': postgresProfileYaml('tiny', server, schema, 2),
+      'profiles.yml': postgresProfileYaml('tiny', db.server, schema, 2),
     }),
   );
 });
 
-after(async () => {
-  try {
-    if (pg) {
-      await pg.execute(`drop schema if exists ${pg.quoteIdentifier(schema)} cascade`).catch(() => undefined);
-      await pg.close();
-    }
-  } finally {
-    await server?.stop();
-    if (dir) removeDir(dir);
-  }
+after(() => {
+  if (dir) removeDir(dir);
 });
 
 function runResult(id: string): { status: string; message: string } {
@@ -76,12 +65,12 @@ const write = (model: string, sql: string) => writeFileSync(join(dir, 'models', 
 test('PostgreSQL: a matching contract creates the tables with declared types and every constraint', async () => {
   const r = kiln(['run', '--project-dir', dir]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const cols = await pg.execute(`select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = '${schema}' order by table_name, ordinal_position`);
+  const cols = await db.pg.execute(`select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = '${schema}' order by table_name, ordinal_position`);
   assert.deepEqual(
     cols.rows.map((c) => `${c.table_name}.${c.column_name} ${c.data_type} ${c.is_nullable}`),
     ['customers.id integer NO', 'customers.email text NO', 'orders.order_id bigint NO', 'orders.customer_id integer YES', 'orders.amount numeric YES'],
   );
-  const cons = await pg.execute(`select tc.table_name, tc.constraint_type from information_schema.table_constraints tc where tc.table_schema = '${schema}' and tc.constraint_type <> 'CHECK' or (tc.table_schema = '${schema}' and tc.constraint_name = 'positive_amount') order by 1, 2`);
+  const cons = await db.pg.execute(`select tc.table_name, tc.constraint_type from information_schema.table_constraints tc where tc.table_schema = '${schema}' and tc.constraint_type <> 'CHECK' or (tc.table_schema = '${schema}' and tc.constraint_name = 'positive_amount') order by 1, 2`);
   assert.deepEqual(cons.rows.map((c) => `${c.table_name} ${c.constraint_type}`), ['customers PRIMARY KEY', 'customers UNIQUE', 'orders CHECK', 'orders FOREIGN KEY', 'orders PRIMARY KEY']);
   // Rebuilding the parent of a foreign key works (the old table goes with cascade; orders rebuilds after it).
   assert.equal(kiln(['run', '--project-dir', dir]).code, 0);
@@ -117,6 +106,6 @@ test('PostgreSQL: not_null, unique, primary_key, check and foreign_key are enfor
     write(model, model === 'customers' ? customersSql : ordersSql);
   }
   // Each failure left the previous table as it was.
-  const rows = await pg.execute(`select count(*)::int as n from ${pg.quoteIdentifier(schema)}.orders`);
+  const rows = await db.pg.execute(`select count(*)::int as n from ${db.pg.quoteIdentifier(schema)}.orders`);
   assert.equal(rows.rows[0]!.n, 2);
 });

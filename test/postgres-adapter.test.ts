@@ -14,6 +14,7 @@ import { parseTimestamp } from '../src/adapters/postgres/types.js';
 import { createAdapter } from '../src/adapters/factory.js';
 import { KilnError } from '../src/errors.js';
 import type { SeedColumnKind, SeedTable, Session } from '../src/adapters/types.js';
+import { rejectsKiln } from './helpers/assertions.js';
 
 let server: PostgresServer;
 const adapters: PostgresAdapter[] = [];
@@ -65,15 +66,6 @@ async function opened(overrides: Partial<PostgresProfile> = {}): Promise<Postgre
   return a;
 }
 
-async function rejectsKiln(p: Promise<unknown>): Promise<KilnError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof KilnError, `expected a KilnError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

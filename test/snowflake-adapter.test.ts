@@ -10,6 +10,7 @@ import { SnowflakeStandIn } from './helpers/snowflake-standin.js';
 import { KilnError } from '../src/errors.js';
 import type { SnowflakeAdapter, SnowflakeProfile } from '../src/adapters/snowflake/index.js';
 import type { Session } from '../src/adapters/types.js';
+import { rejectsKiln } from './helpers/assertions.js';
 
 isolatedSuite(import.meta.url, () => {
   const password = 'pw-Secret-123';
@@ -48,15 +49,6 @@ isolatedSuite(import.meta.url, () => {
     return a;
   }
 
-  async function rejectsKiln(p: Promise<unknown>): Promise<KilnError> {
-    try {
-      await p;
-    } catch (e) {
-      assert.ok(e instanceof KilnError, `expected a KilnError, got ${String(e)}`);
-      return e;
-    }
-    assert.fail('expected a rejection');
-  }
 
   test('the factory loads the SDK lazily with platform detection off, and logs in with the profile', async () => {
     const a = await adapter();

@@ -4,42 +4,23 @@
  * schema and fail on a buggy model, an incremental model in both modes, and a build that
  * skips the model whose unit test fails. No server is a failure, never a skip.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from './helpers/postgres-server.js';
-import { PostgresAdapter } from '../src/adapters/postgres/index.js';
+import { postgresProfileYaml, postgresForTests } from './helpers/postgres-server.js';
 import { kiln, repoRoot, removeDir, tempDir } from './helpers/cli.js';
 
 const schema = `kiln_unit_${randomBytes(4).toString('hex')}`;
-let server: PostgresServer;
-let pg: PostgresAdapter;
-
-before(async () => {
-  server = await startPostgres();
-  pg = new PostgresAdapter(postgresSettings(server, schema));
-  await pg.open();
-});
-
-after(async () => {
-  try {
-    if (pg) {
-      await pg.execute(`drop schema if exists ${pg.quoteIdentifier(schema)} cascade`).catch(() => undefined);
-      await pg.close();
-    }
-  } finally {
-    await server?.stop();
-  }
-});
+const db = postgresForTests(schema);
 
 function shop(): string {
   const dir = tempDir('kiln-unit-pg-');
   cpSync(join(repoRoot, 'test', 'fixtures', 'unit', 'shop'), dir, { recursive: true });
   writeFileSync(
     join(dir, 'profiles.yml'),
-    postgresProfileYaml('shop', server, schema, 4),
+    postgresProfileYaml('shop', db.server, schema, 4),
   );
   return dir;
 }
@@ -85,7 +66,7 @@ test('PostgreSQL: an incremental model in both modes; build skips the model afte
     assert.equal(res.get('unit_test.shop.order_log.incremental_run')!.status, 'fail');
     assert.equal(res.get('model.shop.order_log')!.status, 'skipped');
     assert.equal(res.get('model.shop.customer_totals')!.status, 'success');
-    const built = await pg.execute(`select table_name from information_schema.tables where table_schema = '${schema}' order by 1`);
+    const built = await db.pg.execute(`select table_name from information_schema.tables where table_schema = '${schema}' order by 1`);
     assert.deepEqual(built.rows.map((x) => x.table_name), ['customer_report', 'customer_totals', 'raw_customers', 'raw_orders', 'stg_customers', 'stg_orders']);
   } finally {
     removeDir(dir);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { build, debug, type RunResult } from '../../src/index.js';
 import { PostgresAdapter } from '../../src/adapters/postgres/index.js';
-import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from '../helpers/postgres-server.js';
+import { postgresProfileYaml, postgresForTests } from '../helpers/postgres-server.js';
 import { copyExample, removeDir } from '../helpers/cli.js';
 import { queryDuckDB } from '../helpers/duckdb.js';
 
@@ -18,35 +18,21 @@ const pgDir = copyExample();
 const duckDir = copyExample();
 /** A schema of this run's own, so a shared KILN_TEST_PG_URL server stays clean. */
 const schema = `kiln_example_${randomBytes(4).toString('hex')}`;
-let server: PostgresServer;
-let pg: PostgresAdapter;
 let first: RunResult;
+const db = postgresForTests(schema);
 
 before(async () => {
-  server = await startPostgres();
-  writeFileSync(
-    join(pgDir, 'profiles.yml'),
-    postgresProfileYaml('pottery_shop', server, schema, 4),
-  );
-  pg = new PostgresAdapter(postgresSettings(server, schema));
-  await pg.open();
+  await db.ready;
+  writeFileSync(join(pgDir, 'profiles.yml'), postgresProfileYaml('pottery_shop', db.server, schema, 4));
 });
 
-after(async () => {
-  try {
-    if (pg) {
-      await pg.execute(`drop schema if exists ${pg.quoteIdentifier(schema)} cascade`).catch(() => undefined);
-      await pg.close();
-    }
-  } finally {
-    await server?.stop();
-    removeDir(pgDir);
-    removeDir(duckDir);
-  }
+after(() => {
+  removeDir(pgDir);
+  removeDir(duckDir);
 });
 
-const pgRows = async (sql: string) => (await pg.execute(sql)).rows;
-const rel = (name: string) => `${pg.quoteIdentifier(schema)}.${pg.quoteIdentifier(name)}`;
+const pgRows = async (sql: string) => (await db.pg.execute(sql)).rows;
+const rel = (name: string) => `${db.pg.quoteIdentifier(schema)}.${db.pg.quoteIdentifier(name)}`;
 
 test('kiln debug reaches the server without showing the password', async () => {
   const r = await debug({ projectDir: pgDir });
@@ -54,7 +40,7 @@ test('kiln debug reaches the server without showing the password', async () => {
   const text = r.lines.join('\n');
   assert.match(text, /adapter: postgres, threads: 4/);
   assert.match(text, /connection: OK — connected to PostgreSQL/);
-  assert.ok(!text.includes(server.password));
+  assert.ok(!text.includes(db.server.password));
 });
 
 test('project-example builds on PostgreSQL with the same outcome as on DuckDB', async (t) => {
@@ -71,7 +57,7 @@ test('project-example builds on PostgreSQL with the same outcome as on DuckDB', 
 });
 
 test('the schema holds what the models say, and nothing temporary', async () => {
-  const rels = await pg.listRelations(server.database, schema);
+  const rels = await db.pg.listRelations(db.server.database, schema);
   const byName = new Map(rels.map((r) => [r.name, r.type]));
   assert.equal(byName.get('stg_orders'), 'view');
   assert.equal(byName.get('fct_orders'), 'table');
@@ -80,7 +66,7 @@ test('the schema holds what the models say, and nothing temporary', async () => 
   assert.ok(!byName.has('product_sales'));
   assert.ok(![...byName.keys()].some((n) => n.includes('__kiln_tmp')));
   assert.ok(![...byName.keys()].some((n) => n.startsWith('int_')), 'ephemeral models are not created');
-  const postal = (await pg.getColumns(pg.relation(server.database, schema, 'raw_customers'))).find((c) => c.name === 'postal_code');
+  const postal = (await db.pg.getColumns(db.pg.relation(db.server.database, schema, 'raw_customers'))).find((c) => c.name === 'postal_code');
   assert.equal(postal?.type, 'character varying', 'column_types overrides inference');
   const [nulls] = await pgRows(`select count(*) as n from ${rel('raw_customers')} where email is null`);
   assert.ok(Number(nulls!.n) > 0, 'empty CSV cells load as NULL');
@@ -102,10 +88,10 @@ function canonical(rows: Array<Record<string, unknown>>): unknown[] {
 
 test('every table and view has the same rows on PostgreSQL and DuckDB', async () => {
   const duckDb = join(duckDir, 'target', 'kiln.duckdb');
-  const rels = (await pg.listRelations(server.database, schema)).map((r) => r.name).sort();
+  const rels = (await db.pg.listRelations(db.server.database, schema)).map((r) => r.name).sort();
   assert.ok(rels.length >= 10, rels.join(', '));
   for (const name of rels) {
-    const cols = (await pg.getColumns(pg.relation(server.database, schema, name))).map((c) => c.name);
+    const cols = (await db.pg.getColumns(db.pg.relation(db.server.database, schema, name))).map((c) => c.name);
     const order = cols.map((_, i) => i + 1).join(', ');
     const onPg = await pgRows(`select * from ${rel(name)} order by ${order}`);
     const onDuck = await queryDuckDB(duckDb, `select * from main."${name}" order by ${order}`);

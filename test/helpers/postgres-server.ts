@@ -26,6 +26,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
+import { before, after } from 'node:test';
 
 export interface PostgresServer {
   url: string;
@@ -387,4 +388,51 @@ export function postgresProfileYaml(profile: string, server: PostgresServer, sch
 /** The same connection as adapter settings, for tests that look at the warehouse directly. */
 export function postgresSettings(server: PostgresServer, schema: string) {
   return { type: 'postgres' as const, host: server.host, port: server.port, user: server.user, password: server.password, dbname: server.database, schema };
+}
+
+/**
+ * A test file's PostgreSQL: registers before/after hooks that start the server, open an
+ * adapter on `schema`, and at the end drop the schema and stop everything, even on failure.
+ */
+export function postgresForTests(schema: string): { readonly server: PostgresServer; readonly pg: import('../../src/adapters/postgres/index.js').PostgresAdapter; readonly ready: Promise<void> } {
+  let server: PostgresServer | undefined;
+  let pg: import('../../src/adapters/postgres/index.js').PostgresAdapter | undefined;
+  let started!: () => void;
+  let failed!: (e: unknown) => void;
+  // Later hooks of the file await this: top-level hooks may start before an earlier one ends.
+  const ready = new Promise<void>((resolve, reject) => ((started = resolve), (failed = reject)));
+  ready.catch(() => undefined);
+  before(async () => {
+    try {
+      server = await startPostgres();
+      const { PostgresAdapter } = await import('../../src/adapters/postgres/index.js');
+      pg = new PostgresAdapter(postgresSettings(server, schema));
+      await pg.open();
+      started();
+    } catch (e) {
+      failed(e);
+      throw e;
+    }
+  });
+  after(async () => {
+    try {
+      if (pg) {
+        await pg.execute(`drop schema if exists ${pg.quoteIdentifier(schema)} cascade`).catch(() => undefined);
+        await pg.close();
+      }
+    } finally {
+      await server?.stop();
+    }
+  });
+  return {
+    ready,
+    get server() {
+      if (!server) throw new Error('the PostgreSQL server is not started yet (await ready first)');
+      return server;
+    },
+    get pg() {
+      if (!pg) throw new Error('the PostgreSQL adapter is not open yet');
+      return pg;
+    },
+  };
 }
