@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { KilnError } from '../errors.js';
-import { isPlainObject, pythonStr } from './python-values.js';
+import { isPlainObject, pythonStr, makeTuple } from './python-values.js';
 import { iterate, splitKwargs } from './python-methods.js';
 
 /** Python's json.dumps: `", "` and `": "` separators, non-ASCII kept escaped like Python. */
@@ -54,12 +54,12 @@ export function builtinGlobals(): Record<string, unknown> {
     zip: (...seqs: unknown[]) => {
       const lists = seqs.map(iterate);
       const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+      return Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i])));
     },
     zip_strict: (...seqs: unknown[]) => {
       const lists = seqs.map(iterate);
       const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+      return Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i])));
     },
     set: (seq: unknown = []) => [...new Set(iterate(seq))],
     set_strict: (seq: unknown = []) => [...new Set(iterate(seq))],

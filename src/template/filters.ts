@@ -3,7 +3,7 @@
  * filters for YAML values (`{{ env_var('PORT') | as_number }}` yields a real number).
  */
 import type nunjucks from 'nunjucks';
-import { pythonStr } from './python-values.js';
+import { pythonStr, makeTuple, pyEq } from './python-values.js';
 import { iterate, percentFormat, pyCompare, splitKwargs } from './python-methods.js';
 import { truthy } from './jinja-compat.js';
 import { pyJson } from './builtins.js';
@@ -125,7 +125,7 @@ export function registerFilters(env: nunjucks.Environment): void {
     const [pos, kw] = splitKwargs(args);
     return percentFormat(String(plain(fmt)), kw && Object.keys(kw).length ? kw : pos);
   });
-  env.addFilter('items', (d: unknown) => (d && typeof d === 'object' ? Object.entries(d).filter(([k]) => k !== '__keywords') : []));
+  env.addFilter('items', (d: unknown) => (d && typeof d === 'object' ? Object.entries(d).filter(([k]) => k !== '__keywords').map((e) => makeTuple(e)) : []));
   env.addFilter('count', (v: unknown) => iterate(plain(v)).length);
   env.addFilter('attr', (obj: unknown, name: string) => (obj === null || obj === undefined ? undefined : (obj as Record<string, unknown>)[name]));
   env.addFilter('list', (v: unknown) => [...iterate(plain(v))]);
@@ -155,7 +155,10 @@ export function registerFilters(env: nunjucks.Environment): void {
   e.addTest('float', (v: unknown) => typeof v === 'number' && !Number.isInteger(v));
   e.addTest('true', (v: unknown) => v === true);
   e.addTest('false', (v: unknown) => v === false);
-  e.addTest('in', (v: unknown, seq: unknown) => (typeof seq === 'string' ? seq.includes(String(v)) : iterate(seq).includes(v)));
+  e.addTest('in', (v: unknown, seq: unknown) => (typeof plain(seq) === 'string' ? String(plain(seq)).includes(pythonStr(plain(v))) : iterate(plain(seq)).some((x) => pyEq(v, x))));
+  // Equality tests compare as Python's `==` does.
+  for (const name of ['equalto', 'eq']) e.addTest(name, (a: unknown, b: unknown) => pyEq(a, b));
+  e.addTest('ne', (a: unknown, b: unknown) => !pyEq(a, b));
   e.addTest('mapping', (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v));
   e.addTest('iterable', (v: unknown) => typeof v === 'string' || (v !== null && typeof v === 'object'));
   e.addTest('filter', (name: unknown) => {

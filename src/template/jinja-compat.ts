@@ -3,7 +3,7 @@
  * process-wide, to nunjucks' runtime and compiler: compiled templates look these up at call time.
  */
 import nunjucks from 'nunjucks';
-import { pythonStr, isPlainObject } from './python-values.js';
+import { pythonStr, isPlainObject, pyEq, makeTuple } from './python-values.js';
 import { stringMethods, listMethods, dictMethods, iterate, percentFormat } from './python-methods.js';
 import { installJinjaSyntax } from './jinja-syntax.js';
 
@@ -148,6 +148,27 @@ function dunder(obj: unknown, name: string, other: unknown): unknown {
 /** The runtime functions the compiler patches in jinja-syntax.ts emit calls to. */
 function installRuntimeHelpers(runtime: any, SafeString: any): void {
   runtime.kilnTruthy = truthy;
+  runtime.kilnEq = pyEq;
+  // `{% set %}` in a loop body: the name lives in the loop's frame until the next iteration starts.
+  runtime.kilnSetLocal = (frame: { set(n: string, v: unknown): void; kilnLocals?: Set<string> }, name: string, value: unknown) => {
+    frame.set(name, value);
+    (frame.kilnLocals ??= new Set()).add(name);
+  };
+  runtime.kilnLoopReset = (frame: { variables: Record<string, unknown>; kilnLocals?: Set<string> }) => {
+    if (!frame.kilnLocals) return;
+    for (const name of frame.kilnLocals) delete frame.variables[name];
+    frame.kilnLocals.clear();
+  };
+  runtime.kilnTuple = makeTuple;
+  // Python's `in`: membership by `==` in sequences, keys in dicts, substrings in strings.
+  runtime.inOperator = (key: unknown, container: unknown) => {
+    const c = text(container, SafeString);
+    if (typeof c === 'string') return c.includes(pythonStr(text(key, SafeString)));
+    if (Array.isArray(c) || c instanceof Set) return [...c].some((v) => pyEq(key, v));
+    if (c instanceof Map) return [...c.keys()].some((v) => pyEq(key, v));
+    if (c !== null && typeof c === 'object') return pythonStr(text(key, SafeString)) in c;
+    throw new Error(`argument of type ${c === undefined ? 'Undefined' : typeof c} is not iterable (in \`${pythonStr(key)} in ...\`)`);
+  };
   runtime.kilnOr = (a: unknown, b: () => unknown) => (truthy(a) ? a : b());
   runtime.kilnAnd = (a: unknown, b: () => unknown) => (truthy(a) ? b() : a);
   runtime.kilnIter = (v: unknown) => (Array.isArray(v) || v === null || v === undefined ? v : iterate(text(v, SafeString)));

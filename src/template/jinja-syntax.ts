@@ -20,6 +20,10 @@ const IterValue = nodes.FunCall.extend('KilnIter', { fields: ['value'] });
 const Truthy = nodes.FunCall.extend('KilnTruthy', { fields: ['value'] });
 const Do = nodes.Node.extend('KilnDo', { fields: ['expr'] });
 const LoopJump = nodes.Node.extend('KilnLoopJump', { fields: ['kind'] });
+// Start of each loop iteration: names the previous iteration set are forgotten.
+const LoopReset = nodes.Node.extend('KilnLoopReset', { fields: [] });
+// `(a, b)`: an Array node (so every place that takes a sequence accepts it) that builds a tuple.
+const Tuple = nodes.Array.extend('KilnTuple');
 
 const closers = new Set([lexer.TOKEN_RIGHT_PAREN, lexer.TOKEN_RIGHT_BRACKET, lexer.TOKEN_RIGHT_CURLY]);
 const notTestArgs = new Set(['and', 'or', 'else', 'if', 'is', 'not', 'in', 'recursive']);
@@ -59,7 +63,7 @@ export function installJinjaSyntax(): void {
       } else node.addChild(this.parseExpression());
     }
     if (node instanceof nodes.Group && (node.children.length !== 1 || sawComma)) {
-      const tuple = new nodes.Array(node.lineno, node.colno);
+      const tuple = new Tuple(node.lineno, node.colno);
       for (const c of node.children) tuple.addChild(c);
       return tuple;
     }
@@ -175,7 +179,14 @@ export function installJinjaSyntax(): void {
     let node = this.parseCompare();
     if (this.skipSymbol('is')) {
       const not = this.skipSymbol('not');
-      let test = this.parseCompare();
+      // The test's name is a bare name (`in [1]` is the test `in` and a list, not a subscript).
+      const nameTok = this.peekToken();
+      let test: any;
+      if (nameTok.type === lexer.TOKEN_SYMBOL) {
+        this.nextToken();
+        test = new nodes.Symbol(nameTok.lineno, nameTok.colno, nameTok.value);
+        if (this.peekToken().type === lexer.TOKEN_LEFT_PAREN) test = new nodes.FunCall(nameTok.lineno, nameTok.colno, test, this.parseSignature());
+      } else test = this.parseCompare();
       if (test instanceof nodes.Symbol) {
         const t = this.peekToken();
         const argStart =
@@ -314,6 +325,46 @@ function installCompilerPatches(): void {
     return String(originalGetNodeName.call(this, node)).replace(/[\\\n\r\u2028\u2029]/g, ' ');
   };
 
+  Compiler.compileKilnTuple = function (this: any, node: any, frame: any) {
+    this._emit('runtime.kilnTuple(');
+    this._compileAggregate(node, frame, '[', ']');
+    this._emit(')');
+  };
+
+  // `==` and `!=` compare as Python does (no coercion; lists and dicts by value).
+  Compiler.compileCompare = function (this: any, node: any, frame: any) {
+    const operands = [node.expr, ...node.ops.map((op: any) => op.expr)];
+    if (!node.ops.some((op: any) => op.type === '==' || op.type === '!=')) {
+      this.compile(node.expr, frame);
+      for (const op of node.ops) {
+        this._emit(` ${op.type} `);
+        this.compile(op.expr, frame);
+      }
+      return;
+    }
+    if (node.ops.length === 1) {
+      const op = node.ops[0];
+      if (op.type === '!=') this._emit('!');
+      emitCall(this, 'kilnEq', frame, node.expr, op.expr);
+      return;
+    }
+    // A chain `a < b == c` is `a < b and b == c`, each operand evaluated once.
+    const ids = operands.map(() => this._tmpid());
+    this._emit('(function(){');
+    operands.forEach((o: any, i: number) => {
+      this._emit(`var ${ids[i]} = `);
+      this._compileExpression(o, frame);
+      this._emit(';');
+    });
+    const parts = node.ops.map((op: any, i: number) => {
+      const [l, r] = [ids[i], ids[i + 1]];
+      if (op.type === '==') return `runtime.kilnEq(${l}, ${r})`;
+      if (op.type === '!=') return `!runtime.kilnEq(${l}, ${r})`;
+      return `(${l} ${op.type} ${r})`;
+    });
+    this._emit(`return ${parts.join(' && ')};})()`);
+  };
+
   Compiler.compileKilnSlice = function (this: any, node: any, frame: any) {
     emitCall(this, 'kilnSlice', frame, node.target, node.start, node.stop, node.step);
   };
@@ -334,6 +385,9 @@ function installCompilerPatches(): void {
   Compiler.compileKilnDo = function (this: any, node: any, frame: any) {
     this._compileExpression(node.expr, frame);
     this._emitLine(';');
+  };
+  Compiler.compileKilnLoopReset = function (this: any) {
+    this._emitLine('runtime.kilnLoopReset(frame);');
   };
   Compiler.compileKilnLoopJump = function (this: any, node: any) {
     this._emitLine(`${node.kind};`);
@@ -435,15 +489,37 @@ function installCompilerPatches(): void {
     return originalCompileInlineIf.call(this, node, frame);
   };
 
-  // Loops: a filter (`for x in xs if c`), and a dict iterates over its keys.
+  // Loops: a filter (`for x in xs if c`), and a dict iterates over its keys. The loop's own
+  // frame is marked so that `{% set %}` in its body stays in the loop, as in Jinja.
   const originalCompileFor = Compiler.compileFor;
   Compiler.compileFor = function (this: any, node: any, frame: any) {
     if (!node.kilnPrepared) {
       node.kilnPrepared = true;
       if (!(node.name instanceof nodes.Array)) node.arr = new IterValue(node.arr.lineno, node.arr.colno, node.arr);
       if (node.filterCond) node.arr = new LoopFilter(node.arr.lineno, node.arr.colno, node.arr, node.name, node.filterCond);
+      node.body.children.unshift(new LoopReset(node.lineno, node.colno));
     }
-    return originalCompileFor.call(this, node, frame);
+    frame.push = function (this: any, isolateWrites?: boolean) {
+      delete this.push;
+      const inner = this.push(isolateWrites);
+      inner.kilnLoop = true;
+      return inner;
+    };
+    try {
+      return originalCompileFor.call(this, node, frame);
+    } finally {
+      delete frame.push;
+    }
+  };
+
+  /** Whether a `{% set name %}` here binds in a loop body rather than a variable outside it. */
+  const bindsInLoop = (frame: any, name: string): boolean => {
+    for (let f = frame; f; f = f.parent) {
+      if (f.variables[name] !== undefined) return Boolean(f.kilnLoopLocals?.has(name));
+      if (f.kilnLoop) return true;
+      if (f.isolateWrites) return false;
+    }
+    return false;
   };
 
   // Assignment targets: several names unpack a sequence; `ns.attr` sets an attribute.
@@ -466,6 +542,14 @@ function installCompilerPatches(): void {
         return;
       }
       const name = target.value;
+      if (bindsInLoop(frame, name)) {
+        // Jinja: a name set in a loop body belongs to that iteration; the outer one is untouched.
+        // Reads of it look it up at run time: before the set (in this iteration) they see the outer value.
+        this._emitLine(`runtime.kilnSetLocal(frame, "${name}", ${v});`);
+        frame.set(name, `runtime.contextOrFrameLookup(context, frame, "${name}")`);
+        (frame.kilnLoopLocals ??= new Set()).add(name);
+        return;
+      }
       let id = frame.lookup(name);
       if (id === null || id === undefined) {
         id = this._tmpid();

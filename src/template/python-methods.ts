@@ -2,7 +2,7 @@
  * Python's str, list and dict methods that dbt macros call, keyed by their Python names.
  * jinja-compat.ts looks them up when a template reads `value.method`.
  */
-import { pythonRepr, pythonStr, isPlainObject } from './python-values.js';
+import { pythonRepr, pythonStr, isPlainObject, makeTuple } from './python-values.js';
 
 type Kw = Record<string, unknown> | undefined;
 
@@ -261,7 +261,7 @@ export function pyCompare(a: unknown, b: unknown): number {
 const own = (d: object, k: string) => Object.prototype.hasOwnProperty.call(d, k);
 
 export const dictMethods: Record<string, (d: Record<string, unknown>, ...a: any[]) => unknown> = {
-  items: (d) => Object.entries(d).filter(([k]) => k !== '__keywords'),
+  items: (d) => Object.entries(d).filter(([k]) => k !== '__keywords').map((e) => makeTuple(e)),
   keys: (d) => Object.keys(d).filter((k) => k !== '__keywords'),
   values: (d) => Object.entries(d).filter(([k]) => k !== '__keywords').map(([, v]) => v),
   get: (d, k: string, dflt: unknown = null) => (own(d, k) ? d[k] : dflt),
