@@ -7,7 +7,7 @@ test('the critical path starts first, using the previous run durations', async (
   const dir = writeProject(
     minimalProject({
       // Alone but slow: no descendants, so a first run cannot know it matters.
-      'models/slow.sql': "{{ config(materialized='table') }}select sum(i) as s from range(30000000) t(i)",
+      'models/slow.sql': "{{ config(materialized='table') }}select sum(i) as s from range(300000000) t(i)",
       // Fast, but with a chain behind it: the longer path by node count.
       'models/wide.sql': 'select 1 as id',
       'models/wide_child.sql': "select * from {{ ref('wide') }}",
