@@ -1,5 +1,6 @@
 /**
- * Write-audit-publish: an audited table is built into a staging relation, its error-severity
+ * Write-audit-publish: an audited table is built into a staging relation (an incremental
+ * model's step is applied to a copy of its table), its error-severity
  * tests run against that staging relation, and only if they pass is it swapped into place.
  * If they fail, production is untouched and the new data is kept as `<name>__kiln_quarantine`
  * for inspection (replaced on the next failure, dropped on the next success).
@@ -12,13 +13,14 @@ import type { ParsedProject } from '../parse/index.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
 import { runDataTest } from './data-test.js';
+import { stageIncremental } from './incremental.js';
 
 export const auditSuffix = '__kiln_audit';
 export const quarantineSuffix = '__kiln_quarantine';
 
 export function isAudited(node: GraphNode, auditAll: boolean): boolean {
   const audit = node.config.audit ?? auditAll;
-  return audit === true && node.resourceType === 'model' && node.config.materialized === 'table';
+  return audit === true && node.resourceType === 'model' && (node.config.materialized === 'table' || node.config.materialized === 'incremental');
 }
 
 /** The error-severity data tests that read this node. */
@@ -34,8 +36,13 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
   const quarantine = target.withIdentifier(target.identifier + quarantineSuffix);
   await materializer.ensureSchema(target.database, target.schema!);
   await dropIfThere(staging, materializer, adapter);
-  await adapter.execute(materializer.sql('create_table_as', staging, compiledSql));
-  await materializer.remember(staging, 'table');
+  // An incremental model's step is applied to a copy of its table; a table is built whole.
+  const incremental = node.config.materialized === 'incremental';
+  const staged = incremental ? await stageIncremental(materializer, node, compiledSql, staging) : undefined;
+  if (!incremental) {
+    await adapter.execute(materializer.sql('create_table_as', staging, compiledSql));
+    await materializer.remember(staging, 'table');
+  }
 
   // Tests compile against the staging relation in place of the model's own.
   const auditCompiler = new Compiler(parsed);
@@ -64,15 +71,20 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
     });
   }
 
+  // Listing relations needs a connection of its own, so it happens before the transaction.
+  const old = await materializer.existing(target);
   await adapter.transaction(async (s) => {
-    const old = await materializer.existing(target);
+    // The hooks run when the audited data is published, so a failed audit runs none of them.
+    await materializer.runHooks(node, 'pre_hook', s);
     if (old) await s.execute(materializer.sql('drop_relation', target.withType(old), old));
     await s.execute(materializer.sql('rename_relation', staging, 'table', target.identifier));
+    await materializer.runHooks(node, 'post_hook', s);
   });
   await materializer.remember(staging, undefined);
   await materializer.remember(target, 'table');
   await dropIfThere(quarantine, materializer, adapter);
-  return { message: `CREATE TABLE (audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed)`, relation: target };
+  const audited = `audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed`;
+  return staged ? { ...staged, message: `${staged.message} (${audited})` } : { message: `CREATE TABLE (${audited})`, relation: target };
 }
 
 async function dropIfThere(relation: Relation, materializer: Materializer, adapter: Adapter): Promise<void> {

@@ -6,9 +6,11 @@
 import { KilnError } from '../errors.js';
 import type { ColumnInfo } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
+import type { Relation } from '../adapters/relation.js';
 import { tempSuffix, type BuildOutcome, type Materializer } from './materialize.js';
+import { buildMicrobatch, type TimeWindow } from './microbatch.js';
 
-export const strategies = ['append', 'delete+insert', 'merge'] as const;
+export const strategies = ['append', 'delete+insert', 'merge', 'microbatch'] as const;
 export type Strategy = (typeof strategies)[number];
 const schemaChangeModes = ['ignore', 'fail', 'append_new_columns', 'sync_all_columns'] as const;
 type SchemaChangeMode = (typeof schemaChangeModes)[number];
@@ -26,6 +28,8 @@ export interface IncrementalSettings {
   onSchemaChange: SchemaChangeMode;
   mergeUpdateColumns?: string[];
   mergeExcludeColumns: string[];
+  /** microbatch: the batch whose rows are replaced (set per batch). */
+  window?: TimeWindow;
 }
 
 /** Reads and checks a model's incremental configs; dbt's default strategy is append, or delete+insert with a unique_key. */
@@ -75,37 +79,83 @@ function describeDiff(d: SchemaDiff): string {
 
 export async function buildIncremental(m: Materializer, node: GraphNode, sql: string): Promise<BuildOutcome> {
   const settings = incrementalSettings(node);
+  if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings);
   if (!m.isIncremental(node)) return m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, sql));
-
   const target = m.relationFor(node).withType('table');
-  const probe = target.withIdentifier(target.identifier + tempSuffix + '_src').withType('view');
-  const stage = target.withIdentifier(target.identifier + tempSuffix).withType('table');
+  const rows = await foldInto(m, node, sql, settings, { dest: target, pre: true, post: true });
+  return { message: `${verbOf(settings)} ${rows}`, relation: target, rows };
+}
+
+/**
+ * Write-audit-publish for an incremental model: the incremental step is applied to `staging`,
+ * created as a copy of the existing table in the same transaction, and production is not
+ * touched. The hooks run when the audited copy is published, not here.
+ */
+export async function stageIncremental(m: Materializer, node: GraphNode, sql: string, staging: Relation): Promise<BuildOutcome> {
+  const settings = incrementalSettings(node);
+  if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings, staging);
+  const target = m.relationFor(node).withType('table');
+  if (!m.isIncremental(node)) {
+    await m.adapter.execute(m.sql('create_table_as', staging, sql));
+    await m.remember(staging, 'table');
+    return { message: 'CREATE TABLE', relation: target };
+  }
+  const rows = await foldInto(m, node, sql, settings, { dest: staging, copyOf: target, pre: false, post: false });
+  await m.remember(staging, 'table');
+  return { message: `${verbOf(settings)} ${rows}`, relation: target, rows };
+}
+
+export function verbOf(settings: IncrementalSettings): string {
+  return settings.strategy === 'append' ? 'INSERT' : settings.strategy === 'merge' ? 'MERGE' : settings.strategy === 'microbatch' ? 'MICROBATCH' : 'DELETE+INSERT';
+}
+
+export interface FoldOptions {
+  /** The table whose rows change. */
+  dest: Relation;
+  /** When set, `dest` is first created as a copy of this table, in the same transaction. */
+  copyOf?: Relation;
+  /** Whether the model's pre- / post-hooks run in this transaction. */
+  pre: boolean;
+  post: boolean;
+}
+
+/**
+ * Folds the model's new rows into an existing table with the configured strategy. Every
+ * change (hooks, column changes, rows) happens in one transaction, so a failure leaves the
+ * table as it was. Returns the number of new rows staged.
+ */
+export async function foldInto(m: Materializer, node: GraphNode, sql: string, settings: IncrementalSettings, opts: FoldOptions): Promise<number> {
+  const { dest } = opts;
+  const existingTable = opts.copyOf ?? dest;
+  const probe = dest.withIdentifier(dest.identifier + tempSuffix + '_src').withType('view');
+  const stage = dest.withIdentifier(dest.identifier + tempSuffix).withType('table');
   await m.dropIfExists(probe);
   await m.dropIfExists(stage);
+  if (opts.copyOf) await m.dropIfExists(dest);
   // A view of the model's SQL gives the new columns and their types without computing rows;
   // the rows themselves are computed once, inside the transaction.
   await m.adapter.execute(m.sql('create_view_as', probe, sql));
   await m.remember(probe, 'view');
   try {
-    const [tableCols, modelCols] = await Promise.all([m.adapter.getColumns(target), m.adapter.getColumns(probe)]);
+    const [tableCols, modelCols] = await Promise.all([m.adapter.getColumns(existingTable), m.adapter.getColumns(probe)]);
     const plan = planColumns(node, settings, tableCols, modelCols);
     let rows = 0;
     await m.adapter.transaction(async (s) => {
-      await m.runHooks(node, 'pre_hook', s);
+      if (opts.pre) await m.runHooks(node, 'pre_hook', s);
+      if (opts.copyOf) await s.execute(m.sql('create_table_as', dest, `select * from ${opts.copyOf.render()}`));
       await s.execute(m.sql('create_table_as', stage, `select * from ${probe.render()}`));
       // PostgreSQL will not alter a column a view reads; the probe has served its purpose.
       await s.execute(m.sql('drop_relation', probe, 'view'));
       // Column changes come before any row changes: DuckDB refuses to alter a table it has
       // already modified in the same transaction.
-      for (const stmt of plan.alter) await s.execute(stmt(m, target));
+      for (const stmt of plan.alter) await s.execute(stmt(m, dest));
       rows = Number((await s.execute(m.sql('count_rows', stage))).rows[0]?.n ?? 0);
-      for (const stmt of strategySql(m, settings, target, stage, plan.columns)) await s.execute(stmt);
+      for (const stmt of strategySql(m, settings, dest, stage, plan.columns)) await s.execute(stmt);
       await s.execute(m.sql('drop_relation', stage, 'table'));
-      await m.runHooks(node, 'post_hook', s);
+      if (opts.post) await m.runHooks(node, 'post_hook', s);
     });
     await m.remember(probe, undefined);
-    const verb = settings.strategy === 'append' ? 'INSERT' : settings.strategy === 'merge' ? 'MERGE' : 'DELETE+INSERT';
-    return { message: `${verb} ${rows}`, relation: target, rows };
+    return rows;
   } finally {
     // After a failure the rollback brought the probe back.
     await m.adapter.execute(m.sql('drop_relation', probe, 'view')).catch(() => undefined);
@@ -149,12 +199,14 @@ function planColumns(node: GraphNode, settings: IncrementalSettings, tableCols: 
   }
 }
 
-function strategySql(m: Materializer, s: IncrementalSettings, target: ReturnType<Materializer['relationFor']>, stage: ReturnType<Materializer['relationFor']>, columns: string[]): string[] {
+function strategySql(m: Materializer, s: IncrementalSettings, target: Relation, stage: Relation, columns: string[]): string[] {
   switch (s.strategy) {
     case 'append':
       return [m.sql('incremental_append_sql', target, stage, columns)];
     case 'delete+insert':
       return [...(s.uniqueKey.length ? [m.sql('incremental_delete_sql', target, stage, s.uniqueKey, s.predicates)] : []), m.sql('incremental_append_sql', target, stage, columns)];
+    case 'microbatch':
+      return [m.sql('incremental_delete_window_sql', target, m.sql('event_time_filter', s.window!.column, s.window!.start, s.window!.end)), m.sql('incremental_append_sql', target, stage, columns)];
     case 'merge': {
       const excluded = new Set(s.mergeExcludeColumns.map(key));
       const update = s.mergeUpdateColumns ?? columns.filter((c) => !excluded.has(key(c)));

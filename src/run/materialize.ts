@@ -35,7 +35,7 @@ export class Materializer {
 
   constructor(
     readonly parsed: ParsedProject,
-    private readonly compiler: Compiler,
+    readonly compiler: Compiler,
     readonly adapter: Adapter,
   ) {}
 

@@ -72,3 +72,14 @@ alter table {{ relation }} alter column {{ adapter.quote(name) }} type {{ type }
 {% macro default__count_rows(relation) -%}
 select count(*) as n from {{ relation }}
 {%- endmacro %}
+
+{#- microbatch: the condition that keeps one batch's rows of an input or of the table;
+    `start` and `end` are UTC timestamps written 'YYYY-MM-DD HH:MM:SS', end excluded. -#}
+{% macro default__event_time_filter(column, start, end) -%}
+{{ column }} >= cast('{{ start }}' as timestamp) and {{ column }} < cast('{{ end }}' as timestamp)
+{%- endmacro %}
+
+{#- microbatch: a batch replaces the rows of its window (`condition`: event_time_filter). -#}
+{% macro default__incremental_delete_window_sql(target, condition) -%}
+delete from {{ target }} where {{ condition }}
+{%- endmacro %}
