@@ -9,6 +9,7 @@ import type { Dag } from './dag.js';
 import { parseExpression, union, type IndirectSelection, type SelectionSpec } from './selection/spec.js';
 import { evaluate } from './selection/evaluate.js';
 import type { AnyNode, StateView } from './selection/methods.js';
+import type { SourceStatus } from './selection/source-status.js';
 
 export { parseToken, parseExpression, type SelectorToken, type IndirectSelection, type SelectionSpec } from './selection/spec.js';
 export type { StateView } from './selection/methods.js';
@@ -26,6 +27,8 @@ export interface SelectOptions {
   indirectSelection?: IndirectSelection;
   /** Another run's artifacts, for `state:` and `result:`. */
   state?: StateView;
+  /** This run's and the --state run's sources.json, for `source_status:`. */
+  sourceStatus?: SourceStatus;
 }
 
 export interface Selection {
@@ -48,7 +51,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): 
   const all: AnyNode[] = [...manifest.nodes.values(), ...manifest.sources.values(), ...(manifest.exposures?.values() ?? [])];
   const unmatched: string[] = [];
   const spec = selectionSpec(opts);
-  const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
+  const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, sourceStatus: opts.sourceStatus, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
   if (!opts.select?.length && opts.selector && opts.selectorName && direct.size === 0) unmatched.push(`selector:${opts.selectorName}`);
   const types = opts.resourceTypes && opts.resourceTypes.length ? new Set(opts.resourceTypes) : undefined;
   const ids = dag.order.filter((id) => {

@@ -264,6 +264,8 @@ export function parseProject(input: ParseInput): ParsedProject {
     }
   }
 
+  checkGroups(nodes.values(), groups);
+
   // Unit tests and contracts are checked against the models' final configs.
   const findModel = (name: string) => {
     const n = byName.get(nameKey('model', pkg, name));
@@ -299,6 +301,21 @@ export function parseProject(input: ParseInput): ParsedProject {
     engine,
     info,
   };
+}
+
+/** A node's `group` must be one of the `groups:` entries, and its `access` one of dbt's three. */
+function checkGroups(nodes: Iterable<GraphNode>, groups: Map<string, GroupDef>): void {
+  for (const n of nodes) {
+    const file = n.patchPath ? n.patchPath.replace(/^[^:]*:\/\//, '') : n.originalFilePath;
+    const { group, access } = n.config;
+    if (group !== undefined && group !== null && !groups.has(String(group))) {
+      const known = [...groups.keys()];
+      throw new KilnError('yaml', `${n.resourceType} '${n.name}' is in group '${String(group)}', which is not defined`, { file, hint: known.length ? `defined groups: ${known.join(', ')}` : 'define it under groups: in a properties .yml (name and owner)' });
+    }
+    if (access !== undefined && access !== null && !['private', 'protected', 'public'].includes(String(access))) {
+      throw new KilnError('yaml', `${n.resourceType} '${n.name}' has access '${String(access)}'`, { file, hint: 'access is private, protected or public' });
+    }
+  }
 }
 
 /** A package's YAML names its own generic tests unprefixed: they resolve in its namespace first, as dbt's do. */

@@ -61,7 +61,9 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
         }
         patchedBy.set(node.uniqueId, file.projectPath);
         patchNode(node, e, file.projectPath);
-        result.yamlConfigs.set(node.uniqueId, normaliseConfig((e.config as Record<string, unknown>) ?? {}));
+        // `access` and `group` may stand beside `config:` as well as in it, as in dbt.
+        const topLevel = Object.fromEntries(['access', 'group'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
+        result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...((e.config as Record<string, unknown>) ?? {}) }));
         const target: TestTarget = { uniqueId: node.uniqueId, name: node.name };
         result.tests.push(...testsOf(e, target, { yaml, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
       });

@@ -8,12 +8,15 @@ import type { Manifest, TestNode } from '../../parse/nodes.js';
 import type { Dag } from '../dag.js';
 import { matcher, type AnyNode, type StateView } from './methods.js';
 import type { IndirectSelection, SelectionSpec, SelectorToken } from './spec.js';
+import type { SourceStatus } from './source-status.js';
 
 export interface EvaluationContext {
   manifest: Manifest;
   dag: Dag;
   all: AnyNode[];
   state?: StateView;
+  /** This run's and the --state run's sources.json, for `source_status:`. */
+  sourceStatus?: SourceStatus;
   /** Named selectors (selectors.yml), for the `selector:` method. */
   selectors?: Map<string, SelectionSpec>;
   indirect: IndirectSelection;
@@ -77,7 +80,7 @@ function namedSelector(token: SelectorToken, ctx: EvaluationContext, seen: strin
 /** Nodes matching the method, then the graph operators. */
 function collect(token: SelectorToken, ctx: EvaluationContext): Set<string> {
   const out = new Set<string>();
-  const test = matcher(token, ctx.manifest.projectName, ctx.state);
+  const test = matcher(token, ctx.manifest.projectName, ctx.state, ctx.sourceStatus);
   for (const n of ctx.all) if (test(n)) out.add(n.uniqueId);
   const seeds = [...out];
   if (token.parentsDepth) walk(seeds, ctx.dag.parents, token.parentsDepth, out);

@@ -3,7 +3,9 @@
  * default selector and the `selector:` method) and another run's manifest (for `state:`).
  */
 import { KilnError } from '../../errors.js';
+import { join } from 'node:path';
 import { loadSelectors } from '../selectors-yml.js';
+import { SourceStatus } from './source-status.js';
 import { StateComparison } from '../../state/compare.js';
 import type { PreviousRun } from '../../state/artifacts.js';
 import type { SelectOptions } from '../selector.js';
@@ -15,7 +17,14 @@ export interface SelectionFlags {
   selector?: string;
 }
 
-export function selectionInputs(projectDir: string, currentManifest: () => Record<string, unknown>, flags: SelectionFlags, previous: PreviousRun | undefined, log: (message: string, level?: 'info' | 'warn') => void): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state'> {
+export function selectionInputs(
+  projectDir: string,
+  currentManifest: () => Record<string, unknown>,
+  flags: SelectionFlags,
+  previous: PreviousRun | undefined,
+  log: (message: string, level?: 'info' | 'warn') => void,
+  targetPath: string = join(projectDir, 'target'),
+): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state' | 'sourceStatus'> {
   const file = loadSelectors(projectDir);
   let selector = undefined;
   let selectorName = flags.selector;
@@ -33,5 +42,5 @@ export function selectionInputs(projectDir: string, currentManifest: () => Recor
   }
   const state = previous ? new StateComparison(currentManifest(), previous) : undefined;
   for (const change of state?.breakingContractChanges() ?? []) log(`breaking change to a contract: ${change}`, 'warn');
-  return { selector, selectorName, selectors: file.selectors, state };
+  return { selector, selectorName, selectors: file.selectors, state, sourceStatus: new SourceStatus(previous?.dir, targetPath) };
 }

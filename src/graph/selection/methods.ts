@@ -2,6 +2,7 @@
 import { KilnError } from '../../errors.js';
 import type { ExposureNode, GraphNode, SourceNode, TestNode } from '../../parse/nodes.js';
 import type { SelectorToken } from './spec.js';
+import type { SourceStatus } from './source-status.js';
 
 export type AnyNode = GraphNode | SourceNode | ExposureNode;
 
@@ -53,7 +54,7 @@ function fqnMatches(fqn: string[], selector: string, parts: Array<string | RegEx
 }
 
 /** The token as a predicate on nodes, prepared once per token. */
-export function matcher(token: SelectorToken, projectName: string, state: StateView | undefined): (node: AnyNode) => boolean {
+export function matcher(token: SelectorToken, projectName: string, state: StateView | undefined, sourceStatus?: SourceStatus): (node: AnyNode) => boolean {
   if (token.method === 'fqn') {
     const v = token.value;
     const parts = v.split('.').map((p) => (hasWildcard(p) ? glob(p) : p));
@@ -61,10 +62,10 @@ export function matcher(token: SelectorToken, projectName: string, state: StateV
     // Sources are reached with `source:`, as in dbt.
     return (node) => node.resourceType !== 'source' && (fqnMatches(node.fqn, v, parts, 0) || fqnMatches(node.fqn, v, parts, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
   }
-  return (node) => matches(token, node, projectName, state);
+  return (node) => matches(token, node, projectName, state, sourceStatus);
 }
 
-function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined): boolean {
+function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined, sourceStatus: SourceStatus | undefined): boolean {
   const v = token.value;
   const [method, ...args] = token.method.split('.');
   switch (method) {
@@ -108,6 +109,18 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
       const [pkg, name] = parts.length === 2 ? parts : [undefined, parts[0]!];
       return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(name!).test(node.name);
     }
+    case 'group': {
+      const group = node.config?.group;
+      return typeof group === 'string' && glob(v).test(group);
+    }
+    case 'access':
+      // dbt's default access is `protected`; only models have one.
+      return node.resourceType === 'model' && String(node.config.access ?? 'protected') === v;
+    case 'version':
+      // kiln parses no model versions: every model is unversioned.
+      return node.resourceType === 'model' && v === 'none';
+    case 'source_status':
+      return node.resourceType === 'source' && (sourceStatus ?? noSourceStatus).fresher(node.uniqueId);
     case 'state':
       return requireState(state, token).matches(node.uniqueId, v);
     case 'result': {
@@ -118,6 +131,8 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
   }
   return false;
 }
+
+const noSourceStatus = { fresher: (): boolean => { throw new KilnError('selection', "'source_status:' compares with another run, but no --state was given", { hint: 'pass --state <folder of the run to compare with, holding its sources.json>' }); } };
 
 function requireState(state: StateView | undefined, token: SelectorToken): StateView {
   if (!state) throw new KilnError('selection', `'${token.raw}' compares with another run, but no --state was given`, { hint: 'pass --state <folder holding that run\'s manifest.json>, e.g. --state prod-artifacts/' });

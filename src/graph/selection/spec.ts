@@ -4,6 +4,7 @@
  * commas an intersection. Mistakes are bad input that point at the offending token.
  */
 import { KilnError } from '../../errors.js';
+import { sourceStatusValues } from './source-status.js';
 
 export type IndirectSelection = 'eager' | 'cautious' | 'buildable' | 'empty';
 
@@ -45,12 +46,14 @@ export interface EverythingSpec {
 
 export type SelectionSpec = CriteriaSpec | SetSpec | DifferenceSpec | EverythingSpec;
 
-export const methodNames = ['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config', 'test_type', 'test_name', 'exposure', 'state', 'result', 'selector'] as const;
+export const methodNames = ['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config', 'test_type', 'test_name', 'exposure', 'group', 'access', 'version', 'source_status', 'state', 'result', 'selector'] as const;
 
 export const resourceTypes = ['model', 'seed', 'test', 'snapshot', 'analysis', 'source', 'exposure', 'metric', 'semantic_model', 'saved_query', 'unit_test', 'operation'];
 export const testTypes = ['generic', 'singular', 'unit', 'data'];
 export const stateValues = ['new', 'old', 'modified', 'unmodified', 'modified.body', 'modified.configs', 'modified.relation', 'modified.persisted_descriptions', 'modified.macros', 'modified.contract'];
 export const resultValues = ['success', 'error', 'fail', 'warn', 'pass', 'skipped', 'cancelled'];
+export const accessValues = ['private', 'protected', 'public'];
+export const versionValues = ['latest', 'prerelease', 'old', 'none'];
 
 const tokenPattern = /^(@)?(?:(\d*)\+)?(?:([A-Za-z_][\w.]*):)?(.*?)(?:\+(\d*))?$/;
 
@@ -99,6 +102,9 @@ function parseTokenOrThrow(raw: string): SelectorToken {
   if (base === 'test_type') oneOf(testTypes, 'test type');
   if (base === 'state') oneOf(stateValues, 'state check');
   if (base === 'result') oneOf(resultValues, 'result status');
+  if (base === 'access') oneOf(accessValues, 'model access');
+  if (base === 'version') oneOf(versionValues, 'version check');
+  if (base === 'source_status') oneOf(sourceStatusValues, 'source status check');
   if (base === 'exposure' && value.split('.').length > 2) throw new TokenProblem(`'${value}' is not an exposure: expected 'name' or 'package.name'`);
   return { raw, childrens_parents: Boolean(at), parentsDepth, childrenDepth: at ? Infinity : childrenDepth, method, value };
 }
