@@ -65,6 +65,9 @@ export interface KilnOptions {
   /** Also write the results as JUnit XML to this file. */
   junitXml?: string;
   fullRefresh?: boolean;
+  /** microbatch models: the event time span to build (ISO dates or timestamps, UTC unless given); end excluded. */
+  eventTimeStart?: string;
+  eventTimeEnd?: string;
   /** Models read their refs and sources with no rows (`--empty`): every relation built, empty. */
   empty?: boolean;
   failFast?: boolean;
@@ -149,7 +152,7 @@ function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project 
   const parsed = parseProject({
     ...loaded,
     cliVars,
-    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty) },
+    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
     log: (m) => log('info', m),
   });
   for (const w of parsed.manifest.warnings) log('warn', w);
@@ -163,7 +166,7 @@ function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[
   }
   const previous = opts.state ? readPreviousRun(opts.state) : undefined;
   const sel = selectNodes(p.parsed.manifest, p.dag, {
-    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m, level = 'info') => opts.onLog?.(level, m), p.parsed.project.targetPath),
+    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m, level = 'info') => opts.onLog?.(level, m)),
     select: opts.select,
     exclude: opts.exclude,
     resourceTypes: opts.resourceTypes?.length ? opts.resourceTypes : defaultTypes,

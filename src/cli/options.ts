@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { KilnOptions } from '../api.js';
 import { KilnError } from '../errors.js';
+import { parseTime } from '../run/microbatch.js';
 import type { Output } from './output.js';
 
 export interface GlobalFlags {
@@ -37,9 +38,19 @@ export function addRunOptions(cmd: Command): Command {
     .option('--threads <n>', 'how many nodes run at once', parseThreads)
     .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
     .option('--empty', 'build models whose refs and sources read no rows: every relation made, empty')
+    .option('--event-time-start <time>', 'microbatch models: build the batches from this time (UTC unless it has an offset)', parseEventTime('--event-time-start'))
+    .option('--event-time-end <time>', 'microbatch models: build the batches up to this time, excluded', parseEventTime('--event-time-end'))
     .option('-x, --fail-fast', 'stop starting nodes after the first failure')
     .option('--retries <n>', 'retry transient warehouse failures this many times', parseRetries)
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems');
+}
+
+/** Keeps the flag's text (the run reads it) once it is known to be a date or timestamp. */
+function parseEventTime(flag: string): (v: string) => string {
+  return (v) => {
+    if (!parseTime(v)) throw new KilnError('config', `${flag} must be a date or timestamp such as 2024-01-01 or 2024-01-01T06:00:00, got '${v}'`);
+    return v;
+  };
 }
 
 function parseRetries(v: string): number {
@@ -55,6 +66,9 @@ function parseThreads(v: string): number {
 }
 
 export function toKilnOptions(flags: Record<string, any>, output: Output): KilnOptions {
+  if (flags.eventTimeStart && flags.eventTimeEnd && parseTime(flags.eventTimeStart)! >= parseTime(flags.eventTimeEnd)!) {
+    throw new KilnError('config', `--event-time-start (${flags.eventTimeStart}) must be before --event-time-end (${flags.eventTimeEnd})`);
+  }
   const select = [...(flags.select ?? []), ...(flags.models ?? [])];
   return {
     projectDir: flags.projectDir,
@@ -74,6 +88,8 @@ export function toKilnOptions(flags: Record<string, any>, output: Output): KilnO
     favorState: flags.favorState,
     junitXml: flags.junitXml,
     fullRefresh: flags.fullRefresh,
+    eventTimeStart: flags.eventTimeStart,
+    eventTimeEnd: flags.eventTimeEnd,
     empty: flags.empty,
     failFast: flags.failFast,
     retries: flags.retries,

@@ -116,7 +116,8 @@ class BatchCompiler extends Compiler {
     const column = input?.config.event_time;
     if (typeof column !== 'string' || !column) return rel;
     const filter = this.m.sql('event_time_filter', column, this.window.start, this.window.end);
-    const sql = `(select * from ${rel.render()} where ${filter}) _kiln_et_filter_${rel.identifier}`;
+    // No alias of its own, so `from {{ ref('x') }} as x` works (PostgreSQL before 16 needs one there).
+    const sql = `(select * from ${rel.render()} where ${filter})`;
     // The filtered input renders as a subquery; everything else about it stays the relation's.
     return Object.assign(Object.create(rel) as Relation, { render: () => sql, toString: () => sql });
   }
