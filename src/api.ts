@@ -166,7 +166,7 @@ function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[
   }
   const previous = opts.state ? readPreviousRun(opts.state) : undefined;
   const sel = selectNodes(p.parsed.manifest, p.dag, {
-    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m, level = 'info') => opts.onLog?.(level, m)),
+    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m, level = 'info') => opts.onLog?.(level, m), p.parsed.project.targetPath),
     select: opts.select,
     exclude: opts.exclude,
     resourceTypes: opts.resourceTypes?.length ? opts.resourceTypes : defaultTypes,
