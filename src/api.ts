@@ -10,7 +10,7 @@ import { loadProject, parseCliVars, type ProjectConfig } from './config/project.
 import { resolveTarget, type TargetConfig } from './config/profiles.js';
 import { createAdapter } from './adapters/factory.js';
 import type { Adapter } from './adapters/types.js';
-import { parseProject, type ParsedProject } from './parse/index.js';
+import { inlineQueryId, parseProject, type ParsedProject } from './parse/index.js';
 import { buildDag, type Dag } from './graph/dag.js';
 import { selectNodes, type IndirectSelection } from './graph/selector.js';
 import { selectionInputs } from './graph/selection/inputs.js';
@@ -146,7 +146,7 @@ class ParsedProjectResult implements Project {
   }
 }
 
-function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project {
+function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string): Project {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
   const parsed = parseProject({
@@ -154,6 +154,7 @@ function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string): Project 
     cliVars,
     flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
     log: (m) => log('info', m),
+    inline,
   });
   for (const w of parsed.manifest.warnings) log('warn', w);
   return new ParsedProjectResult(parsed, buildDag(parsed.manifest));
@@ -215,6 +216,24 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
   await compiler.flushWrites();
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
+}
+
+/**
+ * `kiln compile --inline`: one ad-hoc query rendered with the project's refs, sources,
+ * macros and vars, as dbt does. Nothing is written to the target folder.
+ */
+export async function compileInline(sql: string, opts: KilnOptions = {}): Promise<{ sql: string; project: Project }> {
+  if (!sql.trim()) throw new KilnError('config', '--inline needs a query', { hint: `e.g. kiln compile --inline "select * from {{ ref('orders') }}"` });
+  const project = parseLoaded(await load(opts), opts, 'compile', sql);
+  const id = inlineQueryId(project.parsed.manifest.projectName);
+  const compiler = new Compiler(project.parsed);
+  const deferTo = deferTarget(opts);
+  if (deferTo) compiler.deferred = await deferredRelations(project.parsed, deferTo, { building: new Set([id]), favorState: true });
+  try {
+    return { sql: (await renderWithWarehouse(project.parsed.adapter, () => compiler.compile(id))).compiledCode, project };
+  } finally {
+    await releaseWarehouse(project.parsed.adapter);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ export { parse, ls, compile, run, test, seed, build, snapshot, execute, debug, c
 export type { KilnOptions, Project, RunResult, Command, DocsOptions } from './api.js';
 export { retry, type RetryResult } from './api.js';
 export { dryRun } from './api.js';
+export { compileInline } from './api.js';
 export type { DryRunReport, ModelEstimate } from './compile/dry-run.js';
 export { serveDocs } from './docs/serve.js';
 export { deps } from './deps/index.js';

@@ -155,6 +155,7 @@ function findCycle(graph: Graph, done: Set<string>): string[] {
 }
 
 function describe(node: Dependent): string {
+  if (node.resourceType === 'sql_operation') return 'the --inline query';
   return `${node.resourceType} '${node.name}'`;
 }
 

@@ -47,7 +47,12 @@ export interface ParseInput {
   invocationId: string;
   flags: Record<string, unknown>;
   log: (message: string) => void;
+  /** An ad-hoc query (`compile --inline`), parsed as the node `sql_operation.<project>.inline_query`. */
+  inline?: string;
 }
+
+/** The unique id `compile --inline` gives its query, as dbt does. */
+export const inlineQueryId = (projectName: string) => `sql_operation.${projectName}.inline_query`;
 
 export const builtinTemplatesDir = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
@@ -230,6 +235,9 @@ export function parseProject(input: ParseInput): ParsedProject {
     for (const [id, c] of own.yamlConfigs) props.yamlConfigs.set(id, c);
     // Unit tests of installed packages are not run (see docs/packages.md).
     if (owner.isRoot) props.unitTests.push(...own.unitTests);
+  }
+  if (input.inline !== undefined) {
+    addSqlNode(projects[0]!, { absolute: '', projectPath: '<inline>', resourcePath: 'inline_query.sql', root: '', text: input.inline }, 'sql_operation');
   }
   for (const t of props.tests) {
     if (nodes.has(t.uniqueId)) {

@@ -1,5 +1,5 @@
 /** The parsed project: every node kiln knows, keyed by dbt-style unique ids. */
-export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation' | 'unit_test';
+export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation' | 'unit_test' | 'sql_operation';
 
 export type NodeConfig = Record<string, unknown> & {
   enabled?: boolean;

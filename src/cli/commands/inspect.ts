@@ -1,7 +1,7 @@
 /** Commands that read the project without running it: parse, compile, ls. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { compile, dryRun, ls, parse } from '../../api.js';
+import { compile, compileInline, dryRun, ls, parse } from '../../api.js';
 import { formatBytes } from '../../compile/dry-run.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
@@ -20,8 +20,15 @@ export function registerInspectCommands(program: Command, output: () => Output):
 
   const compileCmd = addSelectionOptions(addProjectOptions(program.command('compile').description('render the selected nodes to SQL in target/compiled/ (no warehouse needed)')));
   compileCmd.option('--dry-run', 'ask the warehouse what each selected model would scan, without running it (BigQuery)');
+  compileCmd.option('--inline <sql>', "compile this query with the project's refs, sources and macros and print it (nothing written)");
   compileCmd.action(async (flags) => {
     const out = output();
+    if (flags.inline !== undefined) {
+      const clash = ['select', 'models', 'exclude', 'selector', 'dryRun'].find((k) => flags[k] !== undefined);
+      if (clash) throw new KilnError('config', `--inline cannot be combined with --${clash === 'dryRun' ? 'dry-run' : clash}`, { hint: 'compile either one ad-hoc query or selected nodes' });
+      out.data((await compileInline(flags.inline, toKilnOptions(flags, out))).sql);
+      return;
+    }
     if (flags.dryRun) {
       const report = await dryRun(toKilnOptions(flags, out));
       for (const m of report.models) {
