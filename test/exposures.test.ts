@@ -153,3 +153,26 @@ for (const c of badCases) {
     }
   });
 }
+
+test("an exposure's description resolves doc(), and templates see exposures in graph.exposures", () => {
+  const extra = writeProject({
+    ...files,
+    'models/docs.md': '{% docs weekly %}The finance team reads this every Monday.{% enddocs %}',
+    'models/marts/_exposures.yml': exposuresYml.replace('description: Revenue by week for the finance team.', 'description: "{{ doc(\'weekly\') }}"'),
+    'models/exposure_owners.sql': [
+      '{% set owners = [] %}',
+      // As in dbt, the graph is there once parsing is over: under `execute`.
+      '{% if execute %}{% for e in graph.exposures.values() %}{% do owners.append(e.name ~ "=" ~ e.owner.email ~ "<" ~ e.depends_on.nodes | length) %}{% endfor %}{% endif %}',
+      "select '{{ owners | sort | join(\",\") }}' as owners",
+    ].join('\n'),
+  });
+  try {
+    const r = kiln(['compile', '--project-dir', extra, '-s', 'exposure_owners']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /select 'churn_model=ds@example\.com<1,weekly_dashboard=finance@example\.com<2' as owners/);
+    const m = JSON.parse(readFileSync(join(extra, 'target', 'manifest.json'), 'utf8'));
+    assert.equal(m.exposures['exposure.tiny.weekly_dashboard'].description, 'The finance team reads this every Monday.');
+  } finally {
+    removeDir(extra);
+  }
+});

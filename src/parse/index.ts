@@ -297,8 +297,8 @@ export function parseProject(input: ParseInput): ParsedProject {
     const docRoots = p.docsPaths.length ? p.docsPaths : [...p.modelPaths, ...p.seedPaths, ...p.testPaths, ...p.macroPaths];
     for (const f of owner.files(docRoots, ['.md'])) for (const d of readDocBlocks(f, owner.name)) docs.set(d.uniqueId, d);
   }
-  resolveDocs(nodes, props.sources, docs, engine, base);
-  installLateGlobals(engine, { nodes, sources: props.sources, docs, macros });
+  resolveDocs(nodes, [...props.sources, ...exposures.values()], docs, engine, base);
+  installLateGlobals(engine, { nodes, sources: props.sources, docs, macros, exposures });
 
   return {
     project,
@@ -369,7 +369,7 @@ function nameRelation(node: GraphNode, engine: TemplateEngine, adapter: Adapter,
   void target;
 }
 
-function resolveDocs(nodes: Map<string, GraphNode>, sources: Array<{ description: string; columns: Record<string, { description: string }> }>, docs: Map<string, { name: string; blockContents: string }>, engine: TemplateEngine, base: Scope): void {
+function resolveDocs(nodes: Map<string, GraphNode>, sources: Array<{ description: string; columns?: Record<string, { description: string }> }>, docs: Map<string, { name: string; blockContents: string }>, engine: TemplateEngine, base: Scope): void {
   const byName = new Map([...docs.values()].map((d) => [d.name, d.blockContents]));
   const doc = (a: string, b?: string) => {
     const name = b ?? a;
@@ -380,7 +380,7 @@ function resolveDocs(nodes: Map<string, GraphNode>, sources: Array<{ description
   const render = (text: string) => (text.includes('{{') ? engine.render(engine.compile(text, 'description'), { ...base, doc }, 'description') : text);
   for (const n of [...nodes.values(), ...sources]) {
     n.description = render(n.description);
-    for (const c of Object.values(n.columns)) c.description = render(c.description);
+    for (const c of Object.values(n.columns ?? {})) c.description = render(c.description);
   }
 }
 

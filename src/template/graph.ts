@@ -10,6 +10,7 @@ interface ProjectView {
   sources: Array<{ uniqueId: string; name: string; sourceName: string; packageName: string; database?: string; schema: string; identifier: string; description: string; columns: Record<string, unknown>; meta: Record<string, unknown>; tags: string[]; config: Record<string, unknown>; fqn: string[]; loader: string }>;
   docs: Map<string, { name: string; blockContents: string }>;
   macros: Map<string, { uniqueId: string; name: string; packageName: string; originalFilePath: string }>;
+  exposures?: Map<string, { uniqueId: string; name: string; packageName: string; type: string; owner: Record<string, unknown>; label?: string; description: string; url?: string; maturity?: string; tags: string[]; meta: Record<string, unknown>; config: Record<string, unknown>; fqn: string[]; originalFilePath: string; dependsOn: { nodes: string[]; macros: string[] } }>;
 }
 
 export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void {
@@ -59,5 +60,9 @@ function buildGraph(p: ProjectView): Record<string, unknown> {
   }
   const macros: Record<string, unknown> = {};
   for (const m of p.macros.values()) macros[m.uniqueId] = { unique_id: m.uniqueId, name: m.name, package_name: m.packageName, original_file_path: m.originalFilePath };
-  return { nodes, sources, macros, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+  const exposures: Record<string, unknown> = {};
+  for (const e of p.exposures?.values() ?? []) {
+    exposures[e.uniqueId] = { unique_id: e.uniqueId, resource_type: 'exposure', name: e.name, label: e.label ?? null, type: e.type, owner: e.owner, package_name: e.packageName, original_file_path: e.originalFilePath, fqn: e.fqn, description: e.description, url: e.url ?? null, maturity: e.maturity ?? null, tags: e.tags, meta: e.meta, config: e.config, depends_on: e.dependsOn };
+  }
+  return { nodes, sources, macros, exposures, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
 }
