@@ -11,6 +11,7 @@ import type { Compiler } from '../compile/compiler.js';
 import type { ParsedProject } from '../parse/index.js';
 import type { GraphNode } from '../parse/nodes.js';
 import { dispatchMacro } from '../template/context.js';
+import { renderWithWarehouse } from '../template/warehouse.js';
 import { readSeed } from '../seeds/csv.js';
 import { join } from 'node:path';
 import { buildIncremental } from './incremental.js';
@@ -178,7 +179,9 @@ export class Materializer {
   async runHooks(node: GraphNode, which: 'pre_hook' | 'post_hook', session: Session): Promise<void> {
     const hooks = (node.config[which] as string[] | undefined) ?? [];
     for (const hook of hooks) {
-      const sql = this.parsed.engine.render(this.parsed.engine.compile(hook, node.originalFilePath), this.compiler.nodeScope(node), node.originalFilePath).trim();
+      // A hook may reach the warehouse while it renders (`{% do adapter.drop_relation(this) %}`).
+      const template = this.parsed.engine.compile(hook, node.originalFilePath);
+      const sql = (await renderWithWarehouse(this.adapter, () => this.parsed.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath), session)).trim();
       if (sql) await session.execute(sql);
     }
   }

@@ -5,7 +5,14 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { KilnError } from '../errors.js';
-import { isPlainObject, pythonStr, makeTuple } from './python-values.js';
+import { isPlainObject, pythonStr, makeTuple, makeSet, pyEq } from './python-values.js';
+
+/** Items without repeats, compared as Python compares them. */
+function uniqueByEq(items: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const v of items) if (!out.some((w) => pyEq(v, w))) out.push(v);
+  return out;
+}
 import { iterate, splitKwargs } from './python-methods.js';
 
 /** Python's json.dumps: `", "` and `": "` separators, non-ASCII kept escaped like Python. */
@@ -61,8 +68,8 @@ export function builtinGlobals(): Record<string, unknown> {
       const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
       return Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i])));
     },
-    set: (seq: unknown = []) => [...new Set(iterate(seq))],
-    set_strict: (seq: unknown = []) => [...new Set(iterate(seq))],
+    set: (seq: unknown = []) => makeSet(uniqueByEq(iterate(seq))),
+    set_strict: (seq: unknown = []) => makeSet(uniqueByEq(iterate(seq))),
     tojson: (v: unknown, ...args: unknown[]) => {
       const [, kw] = splitKwargs(args);
       return pyJson(v, { sortKeys: Boolean(kw?.sort_keys) });

@@ -67,7 +67,7 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
     flags: info.flags,
     adapter,
     api: {
-      Relation: { create: relationCreate },
+      Relation: { create: relationCreate, add_ephemeral_prefix: (name: string) => `__dbt__cte__${name}` },
       Column: {
         create: (name: string, dtype: string) => ({ name, data_type: dtype, column: name, dtype }),
         translate_type: (t: string) => typeNames[String(t).toLowerCase()] ?? t,

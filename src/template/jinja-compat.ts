@@ -3,9 +3,22 @@
  * process-wide, to nunjucks' runtime and compiler: compiled templates look these up at call time.
  */
 import nunjucks from 'nunjucks';
-import { pythonStr, isPlainObject, pyEq, makeTuple } from './python-values.js';
-import { stringMethods, listMethods, dictMethods, iterate, percentFormat } from './python-methods.js';
+import { pythonStr, isPlainObject, pyEq, makeTuple, isPySet } from './python-values.js';
+import { stringMethods, listMethods, dictMethods, setMethods, iterate, percentFormat } from './python-methods.js';
 import { installJinjaSyntax } from './jinja-syntax.js';
+import { Relation } from '../adapters/relation.js';
+
+/** A relation read as the dict dbt's relations also are. */
+function relationFields(r: Relation): Record<string, unknown> {
+  return {
+    metadata: { type: 'BaseRelation' },
+    path: { database: r.database ?? null, schema: r.schema ?? null, identifier: r.identifier },
+    type: r.type,
+    database: r.database ?? null,
+    schema: r.schema ?? null,
+    identifier: r.identifier,
+  };
+}
 
 /** Thrown by `return(x)` inside a macro; the macro call evaluates to x. */
 export class MacroReturn {
@@ -67,9 +80,15 @@ export function applyJinjaCompat(): void {
 
   const originalMemberLookup = runtime.memberLookup;
   runtime.memberLookup = (obj: unknown, key: unknown) => {
+    // dbt's relations are also mappings: packages test `obj.get('metadata', {}).get('type')`.
+    if (obj instanceof Relation && (key === 'get' || key === 'metadata')) {
+      const fields = relationFields(obj);
+      return key === 'metadata' ? fields.metadata : (k: unknown, dflt: unknown = null) => (typeof k === 'string' && k in fields ? fields[k] : dflt);
+    }
     if (typeof key === 'string') {
       let table: Record<string, (...a: any[]) => unknown> | undefined;
       if (typeof obj === 'string' || obj instanceof SafeString) table = stringMethods;
+      else if (isPySet(obj) && key in setMethods) table = setMethods;
       else if (Array.isArray(obj)) table = listMethods;
       else if (obj !== null && typeof obj === 'object' && Object.getPrototypeOf(obj) === Object.prototype && !(key in (obj as object))) table = dictMethods;
       const method = table?.[key];
@@ -79,6 +98,12 @@ export function applyJinjaCompat(): void {
       }
     } else if (typeof key === 'number' && key < 0 && (typeof obj === 'string' || Array.isArray(obj))) {
       return (obj as ArrayLike<unknown>)[obj.length + key];
+    }
+    // A function with attributes (a Python class such as `datetime.datetime`, with `.now()`) is
+    // returned itself: nunjucks' bound wrapper would hide its attributes.
+    if (obj !== null && obj !== undefined && typeof key === 'string') {
+      const member = (obj as Record<string, unknown>)[key];
+      if (typeof member === 'function' && Object.keys(member).length > 0) return member;
     }
     return originalMemberLookup(obj, key);
   };

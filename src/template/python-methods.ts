@@ -2,7 +2,7 @@
  * Python's str, list and dict methods that dbt macros call, keyed by their Python names.
  * jinja-compat.ts looks them up when a template reads `value.method`.
  */
-import { pythonRepr, pythonStr, isPlainObject, makeTuple } from './python-values.js';
+import { pythonRepr, pythonStr, isPlainObject, makeTuple, makeSet, pyEq } from './python-values.js';
 
 type Kw = Record<string, unknown> | undefined;
 
@@ -259,6 +259,36 @@ export function pyCompare(a: unknown, b: unknown): number {
 }
 
 const own = (d: object, k: string) => Object.prototype.hasOwnProperty.call(d, k);
+
+/** Methods of Python sets (kiln's sets are marked arrays; see makeSet). */
+const has = (xs: unknown[], v: unknown) => xs.some((w) => pyEq(v, w));
+export const setMethods: Record<string, (s: unknown[], ...a: any[]) => unknown> = {
+  add: (s, v) => {
+    if (!has(s, v)) s.push(v);
+    return null;
+  },
+  update: (s, ...others: unknown[]) => {
+    for (const o of others) for (const v of iterate(o)) if (!has(s, v)) s.push(v);
+    return null;
+  },
+  discard: (s, v) => {
+    const i = s.findIndex((w) => pyEq(v, w));
+    if (i >= 0) s.splice(i, 1);
+    return null;
+  },
+  union: (s, ...others: unknown[]) => {
+    const out = [...s];
+    for (const o of others) for (const v of iterate(o)) if (!has(out, v)) out.push(v);
+    return makeSet(out);
+  },
+  intersection: (s, o: unknown) => makeSet(s.filter((v) => has(iterate(o), v))),
+  difference: (s, o: unknown) => makeSet(s.filter((v) => !has(iterate(o), v))),
+  symmetric_difference: (s, o: unknown) => makeSet([...s.filter((v) => !has(iterate(o), v)), ...iterate(o).filter((v) => !has(s, v))]),
+  issubset: (s, o: unknown) => s.every((v) => has(iterate(o), v)),
+  issuperset: (s, o: unknown) => iterate(o).every((v) => has(s, v)),
+  isdisjoint: (s, o: unknown) => !s.some((v) => has(iterate(o), v)),
+  copy: (s) => makeSet([...s]),
+};
 
 export const dictMethods: Record<string, (d: Record<string, unknown>, ...a: any[]) => unknown> = {
   items: (d) => Object.entries(d).filter(([k]) => k !== '__keywords').map((e) => makeTuple(e)),

@@ -8,6 +8,7 @@ export function pythonRepr(value: unknown): string {
   if (value === false) return 'False';
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (isPySet(value)) return value.length === 0 ? 'set()' : `{${value.map(pythonRepr).join(', ')}}`;
   if (isTuple(value)) return value.length === 1 ? `(${pythonRepr(value[0])},)` : `(${value.map(pythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (isPlainObject(value)) {
@@ -42,6 +43,18 @@ export function makeTuple<T>(items: T[]): T[] {
   return items;
 }
 
+const setMark = Symbol('kiln.set');
+
+/** Python's `set()`: a deduplicated array marked so that it prints and compares as a set. */
+export function makeSet<T>(items: T[]): T[] {
+  Object.defineProperty(items, setMark, { value: true });
+  return items;
+}
+
+export function isPySet(value: unknown): value is unknown[] {
+  return Array.isArray(value) && (value as unknown as Record<symbol, unknown>)[setMark] === true;
+}
+
 export function isTuple(value: unknown): value is unknown[] {
   return Array.isArray(value) && (value as unknown as Record<symbol, unknown>)[tupleMark] === true;
 }
@@ -67,6 +80,10 @@ export function pyEq(a: unknown, b: unknown): boolean {
   const ny = num(y);
   if (nx !== undefined || ny !== undefined) return nx !== undefined && ny !== undefined && nx === ny;
   if (typeof x === 'string' || typeof y === 'string') return false;
+  if (isPySet(x) || isPySet(y)) {
+    if (!isPySet(x) || !isPySet(y) || x.length !== y.length) return false;
+    return x.every((v) => y.some((w) => pyEq(v, w)));
+  }
   if (Array.isArray(x) || Array.isArray(y)) {
     if (!Array.isArray(x) || !Array.isArray(y) || isTuple(x) !== isTuple(y) || x.length !== y.length) return false;
     return x.every((v, i) => pyEq(v, y[i]));

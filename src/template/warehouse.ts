@@ -10,9 +10,10 @@
  * that never call the warehouse run once and never connect.
  */
 import { KilnError } from '../errors.js';
-import type { Adapter, ColumnInfo, QueryResult } from '../adapters/types.js';
+import type { Adapter, ColumnInfo, QueryResult, Session as WarehouseSession } from '../adapters/types.js';
 import type { Relation } from '../adapters/relation.js';
-import { pythonStr } from './python-values.js';
+import { pythonStr, makeTuple } from './python-values.js';
+import { PyDateTime } from './modules/index.js';
 
 interface Answer {
   key: string;
@@ -23,15 +24,15 @@ interface Answer {
 interface Session {
   answers: Answer[];
   pos: number;
-  pending?: { key: string; run: () => Promise<unknown> };
+  pending?: { key: string; run: (target: Adapter) => Promise<unknown> };
 }
 
 const bridges = new WeakMap<Adapter, WarehouseBridge>();
 
 /** Runs a synchronous render (a node's compile) with the warehouse reachable from templates. */
-export function renderWithWarehouse<T>(adapter: Adapter, fn: () => T): Promise<T> | T {
+export function renderWithWarehouse<T>(adapter: Adapter, fn: () => T, session?: WarehouseSession): Promise<T> | T {
   const bridge = bridges.get(adapter);
-  return bridge ? bridge.render(fn) : fn();
+  return bridge ? bridge.render(fn, session) : fn();
 }
 
 /** Closes the connection templates opened (after `compile`, which otherwise never connects). */
@@ -73,13 +74,15 @@ export class WarehouseBridge {
       if (recorded.error !== undefined) throw recorded.error;
       return recorded.value as T;
     }
-    s.pending = { key, run: () => run(this.adapter) };
+    s.pending = { key, run: (target: Adapter) => run(target) };
     throw new PendingWarehouseCall();
   }
 
   /** Renders `fn` (synchronous) until it no longer needs an answer it lacks. */
-  async render<T>(fn: () => T): Promise<T> {
+  async render<T>(fn: () => T, via?: WarehouseSession): Promise<T> {
     const outer = this.current;
+    // Inside a node's transaction (hooks), statements run on its session so they see its work.
+    const target = via ? this.onSession(via) : this.adapter;
     const session: Session = outer ?? { answers: [], pos: 0 };
     for (;;) {
       session.pos = 0;
@@ -97,7 +100,7 @@ export class WarehouseBridge {
         await this.adapter.open();
         this.openedHere = true;
         try {
-          session.answers.push({ key: pending.key, value: await pending.run() });
+          session.answers.push({ key: pending.key, value: await pending.run(target) });
         } catch (err) {
           const message = (err as Error)?.message ?? String(err);
           session.answers.push({ key: pending.key, error: err instanceof KilnError ? err : new KilnError('template', `the warehouse refused a query run while rendering: ${message}`) });
@@ -106,6 +109,13 @@ export class WarehouseBridge {
         this.current = outer;
       }
     }
+  }
+
+  /** The adapter with `execute` going through a transaction's session. */
+  private onSession(session: WarehouseSession): Adapter {
+    return new Proxy(this.adapter, {
+      get: (t, p) => (p === 'execute' ? (sql: string) => session.execute(sql) : Reflect.get(t, p, t)),
+    });
   }
 
   /** Closes the connection if rendering opened it (compile, which otherwise never connects). */
@@ -171,10 +181,10 @@ export class ResultTable {
   readonly columns: unknown[];
   constructor(result: QueryResult) {
     this.column_names = result.columns;
-    this.rows = result.rows.map((r) => named(result.columns.map((c) => r[c]), result.columns));
+    this.rows = result.rows.map((r) => named(result.columns.map((c) => cell(r[c])), result.columns));
     this.columns = named(
       result.columns.map((c) => {
-        const values = result.rows.map((r) => r[c]);
+        const values = result.rows.map((r) => cell(r[c]));
         return { name: c, values: () => values, values_distinct: () => [...new Set(values)], __iter: values };
       }),
       result.columns,
@@ -194,12 +204,29 @@ export class ResultTable {
   }
 }
 
+/**
+ * A list whose items are also reachable by name, with agate's mapping methods (`keys()`,
+ * `values()`, `items()`, `get()`): dbt_utils reads `table.columns.items()`.
+ */
 function named<T>(items: T[], names: string[]): T[] {
   names.forEach((n, i) => {
     if (!(n in items)) Object.defineProperty(items, n, { value: items[i], enumerable: false });
   });
+  const methods: Record<string, unknown> = {
+    keys: () => [...names],
+    values: () => [...items],
+    items: () => names.map((n, i) => makeTuple([n, items[i]])),
+    get: (key: string, dflt: unknown = null) => {
+      const i = names.indexOf(key);
+      return i >= 0 ? items[i] : dflt;
+    },
+  };
+  for (const [k, fn] of Object.entries(methods)) if (!names.includes(k)) Object.defineProperty(items, k, { value: fn, enumerable: false });
   return items;
 }
+
+/** Timestamps come back from the drivers as JavaScript dates; templates get Python datetimes. */
+const cell = (v: unknown) => (v instanceof Date ? PyDateTime.fromDate(v, null) : v);
 
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 
@@ -218,10 +245,15 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
     const sql = caller ? pythonStr(String(caller())) : '';
     if (!isExecuting()) return '';
     const result = query(sql);
-    if (name) results.set(name, { response: { _message: 'OK', rows_affected: result.rows.length }, data: fetch ? result.rows.map((r) => result.columns.map((c) => r[c])) : [], table: fetch ? new ResultTable(result) : null });
+    if (name) results.set(name, { response: { _message: 'OK', rows_affected: result.rows.length }, data: fetch ? result.rows.map((r) => result.columns.map((c) => cell(r[c]))) : [], table: fetch ? new ResultTable(result) : null });
     return '';
   };
   const quote = (s: string) => (adapter ? adapter.quoteIdentifier(s) : `"${s}"`);
+  const ddl = (key: string, sql: string) => {
+    if (!isExecuting() || !bridge) return '';
+    bridge.call(key, (a) => a.execute(sql));
+    return '';
+  };
   return {
     statement,
     load_result: (name: string) => results.get(name) ?? null,
@@ -251,6 +283,12 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
           .call(`relations\u0000${schemaRelation?.database}\u0000${schemaRelation?.schema}`, (a) => a.listRelations(schemaRelation?.database, schemaRelation?.schema ?? a.defaultSchema))
           .map((r) => adapter.relation(r.database, r.schema, r.name, r.type));
       },
+      // DDL macros run while rendering (hooks such as `{% do adapter.drop_relation(this) %}`).
+      drop_relation: (relation: Relation) => ddl(`drop\u0000${String(relation)}`, `drop ${relation?.type === 'view' ? 'view' : 'table'} if exists ${String(relation)}`),
+      truncate_relation: (relation: Relation) => ddl(`truncate\u0000${String(relation)}`, `delete from ${String(relation)}`),
+      rename_relation: (from: Relation, to: Relation) => ddl(`rename\u0000${String(from)}\u0000${String(to)}`, `alter ${from?.type === 'view' ? 'view' : 'table'} ${String(from)} rename to ${quote(to.identifier)}`),
+      create_schema: (relation: Relation) => (!isExecuting() || !bridge || !relation ? '' : (bridge.call(`create_schema\u0000${relation.database}\u0000${relation.schema}`, (a) => a.createSchema(relation.database, relation.schema ?? a.defaultSchema)), '')),
+      drop_schema: (relation: Relation) => ddl(`drop_schema\u0000${relation?.database}\u0000${relation?.schema}`, `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} cascade`),
       check_schema_exists: (database: string, schema: string) => {
         if (!isExecuting() || !bridge) return false;
         const rows = bridge.call(`schemas\u0000${database}\u0000${schema}`, (a) => a.execute(`select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`));
