@@ -2,7 +2,7 @@
  * Node configs: dbt's precedence (the file's `config()` over properties YAML over the most
  * specific project path), with tags and hooks accumulating and meta merging.
  */
-import type { NodeConfig } from './nodes.js';
+import type { Hook, NodeConfig } from './nodes.js';
 
 export const knownConfigs = new Set([
   'materialized', 'enabled', 'tags', 'schema', 'alias', 'database', 'pre_hook', 'post_hook', 'meta', 'persist_docs',
@@ -33,6 +33,14 @@ function asList(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
+/** A hook as SQL text, or `{sql, transaction: false}` when it must run outside the model's transaction. */
+function normaliseHook(h: unknown): Hook {
+  if (typeof h !== 'object' || h === null) return String(h);
+  const { sql, transaction } = h as { sql?: unknown; transaction?: unknown };
+  const text = String(sql ?? '');
+  return transaction === false || String(transaction).toLowerCase() === 'false' ? { sql: text, transaction: false } : text;
+}
+
 /** Normalises a raw config mapping: key spelling, hooks and tags as lists. */
 export function normaliseConfig(raw: Record<string, unknown>): NodeConfig {
   const out: NodeConfig = {};
@@ -40,7 +48,7 @@ export function normaliseConfig(raw: Record<string, unknown>): NodeConfig {
     if (key === '__keywords') continue;
     const k = normaliseConfigKey(key);
     if (k === 'tags') out.tags = asList(value).map(String);
-    else if (k === 'pre_hook' || k === 'post_hook') out[k] = asList(value).map((h) => (typeof h === 'object' && h !== null ? String((h as { sql?: string }).sql ?? '') : String(h)));
+    else if (k === 'pre_hook' || k === 'post_hook') out[k] = asList(value).map(normaliseHook);
     else out[k] = value;
   }
   return out;
@@ -52,7 +60,7 @@ export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
     if (k === 'tags') out.tags = [...new Set([...(base.tags ?? []), ...(v as string[])])];
-    else if (k === 'pre_hook' || k === 'post_hook') out[k] = [...((base[k] as string[] | undefined) ?? []), ...(v as string[])];
+    else if (k === 'pre_hook' || k === 'post_hook') out[k] = [...((base[k] as Hook[] | undefined) ?? []), ...(v as Hook[])];
     else if (k === 'meta' || k === 'docs') out[k] = { ...((base[k] as object | undefined) ?? {}), ...(v as object) };
     else out[k] = v;
   }

@@ -1,6 +1,9 @@
 /** The parsed project: every node kiln knows, keyed by dbt-style unique ids. */
 export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation' | 'unit_test' | 'sql_operation';
 
+/** A model hook: its SQL, or `{sql, transaction: false}` to run outside the model's transaction. */
+export type Hook = string | { sql: string; transaction: false };
+
 export type NodeConfig = Record<string, unknown> & {
   enabled?: boolean;
   materialized?: string;
@@ -18,8 +21,8 @@ export type NodeConfig = Record<string, unknown> & {
   store_failures?: boolean;
   column_types?: Record<string, string>;
   full_refresh?: boolean | null;
-  pre_hook?: string[];
-  post_hook?: string[];
+  pre_hook?: Hook[];
+  post_hook?: Hook[];
   quote_columns?: boolean;
 };
 

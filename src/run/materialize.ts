@@ -9,7 +9,7 @@ import type { Adapter, ExistingRelation, Session } from '../adapters/types.js';
 import type { Relation, RelationType } from '../adapters/relation.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { ParsedProject } from '../parse/index.js';
-import type { GraphNode } from '../parse/nodes.js';
+import type { GraphNode, Hook } from '../parse/nodes.js';
 import { dispatchMacro } from '../template/context.js';
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { readSeed } from '../seeds/csv.js';
@@ -177,12 +177,26 @@ export class Materializer {
 
   /** Runs a node's pre- or post-hooks, rendered with the node's context (`{{ this }}`), on the node's session. */
   async runHooks(node: GraphNode, which: 'pre_hook' | 'post_hook', session: Session): Promise<void> {
-    const hooks = (node.config[which] as string[] | undefined) ?? [];
+    // Hooks with `transaction: false` run outside the transaction: runOutsideHooks.
+    const hooks = ((node.config[which] as Hook[] | undefined) ?? []).filter((h): h is string => typeof h === 'string');
     for (const hook of hooks) {
       // A hook may reach the warehouse while it renders (`{% do adapter.drop_relation(this) %}`).
       const template = this.parsed.engine.compile(hook, node.originalFilePath);
       const sql = (await renderWithWarehouse(this.adapter, () => this.parsed.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath), session)).trim();
       if (sql) await session.execute(sql);
+    }
+  }
+
+  /**
+   * Runs the hooks marked `transaction: false` on a connection of their own: pre-hooks before
+   * the model's transaction begins, post-hooks after it commits (for statements such as
+   * VACUUM that cannot run in a transaction, or a log entry that must outlive a rollback).
+   */
+  async runOutsideHooks(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
+    for (const hook of (node.config[which] as Hook[] | undefined) ?? []) {
+      if (typeof hook === 'string') continue;
+      const sql = this.parsed.engine.render(this.parsed.engine.compile(hook.sql, node.originalFilePath), this.compiler.nodeScope(node), node.originalFilePath).trim();
+      if (sql) await this.adapter.execute(sql);
     }
   }
 

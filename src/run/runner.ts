@@ -140,7 +140,9 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
       timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
       return { ...base, status: outcome.status, message: outcome.message, failures: outcome.failures, executionTime: (Date.now() - start) / 1000, timing, compiledCode };
     }
+    await materializer.runOutsideHooks(node, 'pre_hook');
     const outcome = isAudited(node, auditAll) ? await auditedBuild(node, compiledCode ?? '', compiler.parsedProject, adapter, materializer) : await materializer.build(node, compiledCode ?? '');
+    await materializer.runOutsideHooks(node, 'post_hook');
     timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
     return {
       ...base,
