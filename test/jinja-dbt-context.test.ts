@@ -61,3 +61,40 @@ test("should_store_failures() and should_full_refresh() read the node's config, 
     removeDir(dir);
   }
 });
+
+test('config() inside a generic test macro sets its fail_calc unless the YAML sets one', async () => {
+  const dir = writeProject(
+    minimalProject({
+      'macros/tests.sql': [
+        '{% test sum_over(model, column_name, limit_value) %}',
+        "{{ config(fail_calc='sum(excess)') }}",
+        'select greatest({{ column_name }} - {{ limit_value }}, 0) as excess from {{ model }}',
+        '{% endtest %}',
+      ].join('\n'),
+      'models/m.sql': 'select 1 as n union all select 3',
+      'models/schema.yml': [
+        'models:',
+        '  - name: m',
+        '    columns:',
+        '      - name: n',
+        '        data_tests:',
+        '          - sum_over:',
+        '              limit_value: 5',
+        '          - sum_over:',
+        '              limit_value: 1',
+        '          - sum_over:',
+        '              limit_value: 6',
+        '              config:',
+        "                fail_calc: 'count(excess)'",
+      ].join('\n'),
+    }),
+  );
+  try {
+    const r = await build({ projectDir: dir });
+    const tests = r.results.filter((x) => x.uniqueId.startsWith('test.')).map((x) => `${x.status}:${x.failures}`).sort();
+    // limit 5: no excess (sum 0); limit 1: excess 0 + 2 = 2; limit 6 with count(excess) from the YAML counts both rows.
+    assert.deepEqual(tests, ['fail:2', 'fail:2', 'pass:0']);
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -175,6 +175,16 @@ export class Compiler {
       });
     }
     const scope = this.nodeScope(test);
+    // `{{ config(fail_calc=...) }}` inside the test's macro (as dbt_utils' tests do) sets what
+    // the YAML left at its default; the run reads the config after this render.
+    const defaults: Record<string, unknown> = { severity: 'ERROR', error_if: '!= 0', warn_if: '!= 0', fail_calc: 'count(*)' };
+    scope.config = configObject(
+      (kw) => {
+        for (const [k, v] of Object.entries(kw)) if (k !== '__keywords' && (test.config[k] === undefined || test.config[k] === defaults[k])) test.config[k] = v;
+      },
+      () => test.config,
+      test.originalFilePath,
+    );
     const attached = test.dependsOn.nodes[0] !== undefined ? this.relationOf(test.dependsOn.nodes[0]) : undefined;
     const wherePredicate = test.config.where;
     const model = wherePredicate ? `(select * from ${attached?.render()} where ${String(wherePredicate)}) dbt_subquery` : attached;
