@@ -94,3 +94,14 @@ test('a macro that builds SQL from tuples and a loop-scoped set runs on DuckDB',
     removeDir(dir);
   }
 });
+
+test("loop.cycle, loop.previtem / nextitem, and dictsort / groupby giving tuples, as in Jinja", async () => {
+  assert.deepEqual(await renderLines('loops_filters.sql'), {
+    cycle: 'odd even odd',
+    neighbours: '-ab abc bc-',
+    dictsort: "[('a', 2), ('b', 1)]",
+    groupby: 'x=[1, 3] y=[2]',
+    group_attrs: 'z:1',
+    tuple_add: '(1, 2, 3) [1, 2]',
+  });
+});

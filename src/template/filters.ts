@@ -25,6 +25,16 @@ function attrGetter(path: unknown): (v: unknown) => unknown {
 
 const plain = (v: unknown) => (v !== null && typeof v === 'object' && typeof (v as { val?: unknown }).val === 'string' && String(v) === (v as { val: string }).val ? String(v) : v);
 
+const isGroup = (x: unknown): x is { grouper: unknown; list: unknown[] } => x !== null && typeof x === 'object' && 'grouper' in x && 'list' in x;
+
+/** A group as Jinja's namedtuple: unpacks as (grouper, list) and keeps `.grouper` and `.list`. */
+function groupTuple(g: { grouper: unknown; list: unknown[] }): unknown[] {
+  const t = makeTuple([g.grouper, g.list]);
+  Object.defineProperty(t, 'grouper', { value: g.grouper });
+  Object.defineProperty(t, 'list', { value: g.list });
+  return t;
+}
+
 export function registerFilters(env: nunjucks.Environment): void {
   const e = env as Env;
   env.addFilter('as_bool', (v: unknown) => {
@@ -52,6 +62,16 @@ export function registerFilters(env: nunjucks.Environment): void {
     return v;
   });
   env.addFilter('string', (v: unknown) => pythonStr(plain(v)));
+  // Jinja's dictsort and groupby give (key, value) and (grouper, list) tuples.
+  for (const name of ['dictsort', 'groupby']) {
+    const original = e.getFilter(name);
+    env.addFilter(name, function (this: unknown, ...args: unknown[]) {
+      const out = original.apply(this, args);
+      // nunjucks' groupby gives a dict of lists.
+      if (name === 'groupby' && out !== null && typeof out === 'object' && !Array.isArray(out)) return Object.entries(out as Record<string, unknown[]>).map(([grouper, list]) => groupTuple({ grouper, list }));
+      return Array.isArray(out) ? out.map((x) => (Array.isArray(x) ? makeTuple([...x]) : isGroup(x) ? groupTuple(x) : x)) : out;
+    });
+  }
 
   // `map('upper')`, `map(attribute='name')`, `map('replace', 'a', 'b')`.
   env.addFilter('map', (seq: unknown, ...args: unknown[]) => {

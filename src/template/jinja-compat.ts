@@ -3,7 +3,7 @@
  * process-wide, to nunjucks' runtime and compiler: compiled templates look these up at call time.
  */
 import nunjucks from 'nunjucks';
-import { pythonStr, isPlainObject, pyEq, makeTuple, isPySet } from './python-values.js';
+import { pythonStr, isPlainObject, pyEq, makeTuple, isTuple, isPySet } from './python-values.js';
 import { stringMethods, listMethods, dictMethods, setMethods, iterate, percentFormat } from './python-methods.js';
 import { installJinjaSyntax } from './jinja-syntax.js';
 import { Relation } from '../adapters/relation.js';
@@ -256,7 +256,7 @@ function installRuntimeHelpers(runtime: any, SafeString: any): void {
     return (x as number) * (y as number);
   };
   runtime.kilnAdd = (a: unknown, b: unknown) => {
-    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    if (Array.isArray(a) && Array.isArray(b)) return isTuple(a) && isTuple(b) ? makeTuple([...a, ...b]) : [...a, ...b];
     const viaMethod = dunder(a, '__add__', b) ?? dunder(b, '__add__', a);
     if (viaMethod !== undefined) return viaMethod;
     const x = text(a, SafeString);
