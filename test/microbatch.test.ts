@@ -94,6 +94,34 @@ for (const engineName of engineNames) describe(engineName, () => {
     }
   });
 
+  test(`${engineName}: an audited microbatch model publishes only batches whose result passes the tests`, async () => {
+    const dir = writeProject({
+      ...minimalProject({
+        'seeds/events.csv': header + '1,2024-01-01 08:00:00,eu,10\n2,2024-01-02 08:00:00,eu,20\n',
+        'seeds/props.yml': 'version: 2\nseeds:\n  - name: events\n    config:\n      event_time: ts\n',
+        'models/audited.sql': "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01', audit=true) }}\nselect id, ts, amount from {{ ref('events') }}\n",
+        'models/schema.yml': 'version: 2\nmodels:\n  - name: audited\n    columns:\n      - name: amount\n        data_tests: [not_null]\n',
+      }),
+      ...engine.profileFiles(),
+    });
+    const span = ['--event-time-start', '2024-01-01', '--event-time-end', '2024-01-03'];
+    try {
+      let r = kiln(['build', '--project-dir', dir, ...span]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /MICROBATCH 2 batches, 2 rows \(audited: 1 test passed\)/);
+      assert.deepEqual(await rows(dir, 'audited'), ['1|10', '2|20']);
+      // Day 2 now brings a row without an amount: the batches go to the copy, which fails.
+      writeFileSync(join(dir, 'seeds/events.csv'), header + '1,2024-01-01 08:00:00,eu,11\n2,2024-01-02 08:00:00,eu,20\n3,2024-01-02 09:00:00,eu,\n');
+      r = kiln(['build', '--project-dir', dir, ...span]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /audit failed: not_null_audited_amount/);
+      assert.deepEqual(await rows(dir, 'audited'), ['1|10', '2|20'], 'production keeps its rows');
+      assert.deepEqual(await rows(dir, 'audited__kiln_quarantine'), ['1|11', '2|20', '3|null']);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   test(`${engineName}: the first run starts at begin; later runs redo the current batch and the lookback`, async () => {
     const year = new Date().getUTCFullYear();
     const events = (older: number, last: number, current: number) =>
