@@ -95,7 +95,7 @@ test('a macro that builds SQL from tuples and a loop-scoped set runs on DuckDB',
   }
 });
 
-test("loop.cycle, loop.previtem / nextitem, and dictsort / groupby giving tuples, as in Jinja", async () => {
+test("loop.cycle, loop.previtem / nextitem, loop.changed, sum(start=), and dictsort / groupby giving tuples, as in Jinja", async () => {
   assert.deepEqual(await renderLines('loops_filters.sql'), {
     cycle: 'odd even odd',
     neighbours: '-ab abc bc-',
@@ -103,5 +103,7 @@ test("loop.cycle, loop.previtem / nextitem, and dictsort / groupby giving tuples
     groupby: 'x=[1, 3] y=[2]',
     group_attrs: 'z:1',
     tuple_add: '(1, 2, 3) [1, 2]',
+    changed: '121',
+    sum: '16 3 0.75',
   });
 });

@@ -62,6 +62,14 @@ export function registerFilters(env: nunjucks.Environment): void {
     return v;
   });
   env.addFilter('string', (v: unknown) => pythonStr(plain(v)));
+  // `sum(attribute='x', start=10)` with Jinja's keyword arguments.
+  env.addFilter('sum', (seq: unknown, ...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    const attribute = kw?.attribute ?? pos[0];
+    const start = Number(kw?.start ?? pos[1] ?? 0);
+    const get = attribute === undefined || attribute === null ? (v: unknown) => v : attrGetter(attribute);
+    return iterate(plain(seq)).reduce<number>((acc, v) => acc + Number(get(v)), start);
+  });
   // Jinja's dictsort and groupby give (key, value) and (grouper, list) tuples.
   for (const name of ['dictsort', 'groupby']) {
     const original = e.getFilter(name);

@@ -174,6 +174,12 @@ function dunder(obj: unknown, name: string, other: unknown): unknown {
 function installRuntimeHelpers(runtime: any, SafeString: any): void {
   runtime.kilnTruthy = truthy;
   runtime.kilnEq = pyEq;
+  // `loop.changed(x)`: true when x differs from what the previous call in this loop saw.
+  runtime.kilnLoopChanged = (frame: { kilnChanged?: unknown[] }) => (...args: unknown[]) => {
+    const before = frame.kilnChanged;
+    frame.kilnChanged = args;
+    return before === undefined || !pyEq(before, args);
+  };
   // `{% set %}` in a loop body: the name lives in the loop's frame until the next iteration starts.
   runtime.kilnSetLocal = (frame: { set(n: string, v: unknown): void; kilnLocals?: Set<string> }, name: string, value: unknown) => {
     frame.set(name, value);

@@ -522,13 +522,14 @@ function installCompilerPatches(): void {
     return false;
   };
 
-  // Jinja's loop extras: `loop.cycle('odd', 'even')`, `loop.previtem`, `loop.nextitem`.
+  // Jinja's loop extras: `loop.cycle('odd', 'even')`, `loop.previtem`, `loop.nextitem`, `loop.changed(x)`.
   const originalLoopBindings = Compiler._emitLoopBindings;
   Compiler._emitLoopBindings = function (this: any, node: any, arr: string, i: string, len: string) {
     originalLoopBindings.call(this, node, arr, i, len);
     this._emitLine(`frame.set("loop.cycle", function() { return arguments.length ? arguments[${i} % arguments.length] : undefined; });`);
     this._emitLine(`frame.set("loop.previtem", runtime.isArray(${arr}) && ${i} > 0 ? ${arr}[${i} - 1] : undefined);`);
     this._emitLine(`frame.set("loop.nextitem", runtime.isArray(${arr}) && ${i} + 1 < ${len} ? ${arr}[${i} + 1] : undefined);`);
+    this._emitLine('frame.set("loop.changed", runtime.kilnLoopChanged(frame));');
   };
 
   // Assignment targets: several names unpack a sequence; `ns.attr` sets an attribute.
