@@ -17,7 +17,8 @@ select e.id, e.ts, r.name as region,
 from {{ ref('events') }} e join {{ ref('regions') }} r on r.code = e.region
 `;
 
-const yearly = `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='year', begin=var('begin'), lookback=1) }}
+const yearly = `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='year', begin=var('begin'), lookback=1,
+  pre_hook='create table if not exists {{ target.schema }}.mb_log (n integer)', post_hook='insert into {{ target.schema }}.mb_log select count(*) from {{ this }}') }}
 select id, ts, amount from {{ ref('events') }}
 `;
 
@@ -146,6 +147,9 @@ for (const engineName of engineNames) describe(engineName, () => {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /MICROBATCH 2 batches, 2 rows/);
       assert.deepEqual(await rows(dir, 'yearly'), ['1|1', '2|20', '3|30']);
+      // The post-hook ran once per build: with the first batch when it created the table,
+      // after the last batch on an incremental run.
+      assert.deepEqual((await engine.query(dir, 'select cast(n as integer) as n from mb_log')).map((x) => x.n).sort(), [1, 3]);
       // A full refresh starts again at begin.
       r = kiln(['build', '--project-dir', dir, ...vars, '--full-refresh', '-s', 'yearly']);
       assert.equal(r.code, 0, r.stdout + r.stderr);

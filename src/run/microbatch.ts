@@ -142,6 +142,8 @@ export async function buildMicrobatch(m: Materializer, node: GraphNode, settings
   const batches = batchWindows(start, end, cfg.batchSize);
   const target = m.relationFor(node).withType('table');
   let exists = incremental;
+  // When the first batch creates the table, its build has run the hooks already.
+  let hooksRan = false;
   let rows = 0;
   const failed: string[] = [];
   for (const [i, [s, e]] of batches.entries()) {
@@ -154,7 +156,10 @@ export async function buildMicrobatch(m: Materializer, node: GraphNode, settings
         if (into) {
           await m.adapter.execute(m.sql('create_table_as', into, sql));
           await m.remember(into, 'table');
-        } else await m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, sql));
+        } else {
+          await m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, sql));
+          hooksRan = true;
+        }
         rows += Number((await m.adapter.execute(m.sql('count_rows', into ?? target))).rows[0]?.n ?? 0);
         exists = true;
         continue;
@@ -165,7 +170,7 @@ export async function buildMicrobatch(m: Materializer, node: GraphNode, settings
         dest: into ?? target,
         copyOf: copying ? target : undefined,
         pre: !into && i === 0,
-        post: !into && i === batches.length - 1,
+        post: !into && !hooksRan && i === batches.length - 1,
       });
       if (copying) await m.remember(into, 'table');
     } catch (e) {
