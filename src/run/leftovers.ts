@@ -1,6 +1,6 @@
 /**
  * Relations kiln leaves only when a run is killed at the wrong moment (kill -9, a machine
- * crash): staging copies named `<model>__kiln_tmp` or `__kiln_audit`. The next run drops
+ * crash): staging copies named `<model>__kiln_tmp`, `__kiln_tmp_src` or `__kiln_audit`. The next run drops
  * them from the schemas it builds into. Quarantined data (`__kiln_quarantine`) is kept on
  * purpose and is not touched here.
  */
@@ -8,7 +8,7 @@ import type { Adapter } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 
-const leftover = /__kiln_(tmp|audit)$/;
+const leftover = /__kiln_(tmp|tmp_src|audit)$/;
 
 export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], dropSql: (relation: Relation, type: string) => string, log: (message: string) => void): Promise<number> {
   const schemas = new Map<string, { database: string | undefined; schema: string }>();

@@ -195,7 +195,8 @@ export class Materializer {
   async runOutsideHooks(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
     for (const hook of (node.config[which] as Hook[] | undefined) ?? []) {
       if (typeof hook === 'string') continue;
-      const sql = this.parsed.engine.render(this.parsed.engine.compile(hook.sql, node.originalFilePath), this.compiler.nodeScope(node), node.originalFilePath).trim();
+      const template = this.parsed.engine.compile(hook.sql, node.originalFilePath);
+      const sql = (await renderWithWarehouse(this.adapter, () => this.parsed.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath))).trim();
       if (sql) await this.adapter.execute(sql);
     }
   }
