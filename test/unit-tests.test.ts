@@ -201,11 +201,11 @@ test('the manifest lists unit tests under unit_tests with dbt ids; selection by 
     assert.deepEqual(ut.depends_on.nodes, ['model.shop.customer_totals']);
     assert.equal(ut.given[1].input, "ref('stg_orders')");
     assert.equal(manifest.nodes['unit_test.shop.customer_totals.totals_from_dict'], undefined);
-    assert.equal(kiln(['ls', '--project-dir', dir, '--select', 'tag:totals']).stdout.trim(), 'shop.customer_totals.totals_from_dict');
+    assert.equal(kiln(['ls', '--project-dir', dir, '--select', 'tag:totals']).stdout.trim(), 'unit_test:shop.customer_totals.totals_from_dict');
     assert.equal(kiln(['ls', '--project-dir', dir, '--select', 'resource_type:unit_test']).stdout.trim().split('\n').length, 6);
     // `run` builds models only; unit tests of a selected model come along in `test` and `build`.
     const ids = kiln(['ls', '--project-dir', dir, '--select', 'order_log']).stdout.trim().split('\n');
-    assert.deepEqual(ids.sort(), ['shop.order_log', 'shop.order_log.first_run', 'shop.order_log.incremental_run']);
+    assert.deepEqual(ids.sort(), ['shop.order_log', 'unit_test:shop.order_log.first_run', 'unit_test:shop.order_log.incremental_run']);
   } finally {
     removeDir(dir);
   }
@@ -323,6 +323,25 @@ unit_tests:
   try {
     const r = kiln(['test', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('unit tests are selected by the unit_test: method, and ls --output selector prints selectors that select them again', () => {
+  const dir = shop();
+  try {
+    const listed = kiln(['ls', '--project-dir', dir, '--resource-type', 'unit_test']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const selectors = listed.stdout.trim().split('\n');
+    assert.ok(selectors.length >= 2 && selectors.every((s) => s.startsWith('unit_test:shop.')), listed.stdout);
+    const again = kiln(['ls', '--project-dir', dir, '-s', selectors[0]!]);
+    assert.deepEqual(again.stdout.trim().split('\n'), [selectors[0]]);
+    const byGlob = kiln(['ls', '--project-dir', dir, '-s', 'unit_test:customer_totals.totals_from_*', '--output', 'name']);
+    assert.ok(byGlob.stdout.trim().split('\n').every((n) => n.startsWith('totals_from_')));
+    const run = kiln(['test', '--project-dir', dir, '-s', selectors[0]!]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /TOTAL=1\b/);
   } finally {
     removeDir(dir);
   }

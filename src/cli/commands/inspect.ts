@@ -66,8 +66,7 @@ export function registerInspectCommands(program: Command, output: () => Output):
           out.data(JSON.stringify(keys ? Object.fromEntries(keys.map((k) => [k, full[k]])) : { name: n.name, resource_type: n.resourceType, unique_id: id, package_name: n.packageName, original_file_path: n.originalFilePath, config: n.config, tags: n.tags }));
         } else if (n.resourceType === 'source') out.data(`source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}`);
         else if (n.resourceType === 'exposure') out.data(`exposure:${n.packageName}.${n.name}`);
-        // A unit test's fqn selects it again (dbt would print `unit_test:`, a method kiln does not have).
-        else out.data(n.fqn.join('.'));
+        else out.data(n.resourceType === 'unit_test' ? `unit_test:${n.fqn.join('.')}` : n.fqn.join('.'));
       }
     });
 }

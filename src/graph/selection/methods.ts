@@ -102,6 +102,13 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
       return node.resourceType === 'test' && glob(v).test((node as TestNode).testMetadata?.name ?? node.name);
     case 'config':
       return configMatches(node.config as Record<string, unknown>, args, v);
+    case 'unit_test': {
+      // `unit_test:name`, `unit_test:model.name` or `unit_test:pkg.model.name`, globs allowed.
+      if (node.resourceType !== 'unit_test') return false;
+      const parts = v.split('.');
+      const tail = node.fqn.slice(-parts.length);
+      return tail.length === parts.length && parts.every((p, i) => glob(p).test(tail[i]!));
+    }
     case 'exposure': {
       // dbt's rule: `name` or `package.name`, each part a glob.
       if (node.resourceType !== 'exposure') return false;

@@ -46,7 +46,7 @@ export interface EverythingSpec {
 
 export type SelectionSpec = CriteriaSpec | SetSpec | DifferenceSpec | EverythingSpec;
 
-export const methodNames = ['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config', 'test_type', 'test_name', 'exposure', 'group', 'access', 'version', 'source_status', 'state', 'result', 'selector'] as const;
+export const methodNames = ['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config', 'test_type', 'test_name', 'unit_test', 'exposure', 'group', 'access', 'version', 'source_status', 'state', 'result', 'selector'] as const;
 
 export const resourceTypes = ['model', 'seed', 'test', 'snapshot', 'analysis', 'source', 'exposure', 'metric', 'semantic_model', 'saved_query', 'unit_test', 'operation'];
 export const testTypes = ['generic', 'singular', 'unit', 'data'];
