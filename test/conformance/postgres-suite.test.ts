@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { conformanceSuite } from './suite.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
+import { startPostgres, postgresSettings, type PostgresServer } from '../helpers/postgres-server.js';
 
 let server: PostgresServer | undefined;
 
@@ -8,16 +8,8 @@ conformanceSuite({
   name: 'postgres',
   settings: async () => {
     server = await startPostgres();
-    return {
-      type: 'postgres',
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      dbname: server.database,
-      // A schema of this run's own, so a shared KILN_TEST_PG_URL server stays clean.
-      schema: `kiln_conf_${randomBytes(4).toString('hex')}`,
-    };
+    // A schema of this run's own, so a shared KILN_TEST_PG_URL server stays clean.
+    return postgresSettings(server, `kiln_conf_${randomBytes(4).toString('hex')}`);
   },
   stop: async () => server?.stop(),
 });

@@ -86,9 +86,7 @@ delete from {{ target }} as DBT_INTERNAL_DEST
 where exists (
   select 1 from {{ source }} as DBT_INTERNAL_SOURCE
   where
-  {%- for k in unique_key %}
-  DBT_INTERNAL_SOURCE.{{ adapter.quote(k) }} = DBT_INTERNAL_DEST.{{ adapter.quote(k) }}{% if not loop.last %} and{% endif %}
-  {%- endfor %}
+  {{ incremental_key_match(unique_key) }}
 )
 {%- for p in predicates %}
 and ({{ p }})

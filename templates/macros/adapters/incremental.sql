@@ -18,9 +18,7 @@ select {{ default__kiln_column_csv(columns) }} from {{ source }}
 delete from {{ target }} as DBT_INTERNAL_DEST
 using {{ source }} as DBT_INTERNAL_SOURCE
 where (
-  {%- for k in unique_key %}
-  DBT_INTERNAL_SOURCE.{{ adapter.quote(k) }} = DBT_INTERNAL_DEST.{{ adapter.quote(k) }}{% if not loop.last %} and{% endif %}
-  {%- endfor %}
+  {{ incremental_key_match(unique_key) }}
 )
 {%- for p in predicates %}
 and ({{ p }})
@@ -33,9 +31,7 @@ using {{ source }} as DBT_INTERNAL_SOURCE
 on (
   {%- if (unique_key | length) == 0 %} false
   {%- else %}
-  {%- for k in unique_key %}
-  DBT_INTERNAL_SOURCE.{{ adapter.quote(k) }} = DBT_INTERNAL_DEST.{{ adapter.quote(k) }}{% if not loop.last %} and{% endif %}
-  {%- endfor %}
+  {{ incremental_key_match(unique_key) }}
   {%- endif %}
   {%- for p in predicates %}
   and ({{ p }})
@@ -82,4 +78,11 @@ select count(*) as n from {{ relation }}
 {#- microbatch: a batch replaces the rows of its window (`condition`: event_time_filter). -#}
 {% macro default__incremental_delete_window_sql(target, condition) -%}
 delete from {{ target }} where {{ condition }}
+{%- endmacro %}
+
+{#- The unique key's columns equal between the new rows and the existing ones. -#}
+{% macro incremental_key_match(unique_key) -%}
+{%- for k in unique_key -%}
+DBT_INTERNAL_SOURCE.{{ adapter.quote(k) }} = DBT_INTERNAL_DEST.{{ adapter.quote(k) }}{% if not loop.last %} and {% endif %}
+{%- endfor -%}
 {%- endmacro %}
