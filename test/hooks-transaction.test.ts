@@ -3,21 +3,14 @@
  * outside the model's transaction (pre-hooks before it begins, post-hooks after it commits),
  * so they survive a rollback and may run statements a transaction refuses.
  */
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kiln, writeProject, removeDir } from './helpers/cli.js';
-import { engineNames, startEngine, type Engine } from './incremental-engines.js';
+import { describeEngines } from './incremental-engines.js';
 
 const log = (step: string) => `insert into {{ target.schema }}.hook_log select '${step}', count(*) from {{ target.schema }}.hook_log`;
 
-for (const engineName of engineNames) describe(engineName, () => {
-  let engine: Engine;
-  before(async () => {
-    engine = await startEngine(engineName);
-  });
-  after(async () => {
-    await engine?.stop();
-  });
+describeEngines((engine, engineName) => {
 
   test(`${engineName}: transaction: false hooks run before the transaction begins and after it commits`, async () => {
     const dir = writeProject({

@@ -3,21 +3,14 @@
  * and the file accumulate in that order and run in the model's transaction; on-run-start and
  * on-run-end render Jinja and run around the nodes.
  */
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, writeProject, removeDir } from './helpers/cli.js';
-import { engineNames, startEngine, type Engine } from './incremental-engines.js';
+import { describeEngines } from './incremental-engines.js';
 
-for (const engineName of engineNames) describe(engineName, () => {
-  let engine: Engine;
-  before(async () => {
-    engine = await startEngine(engineName);
-  });
-  after(async () => {
-    await engine?.stop();
-  });
+describeEngines((engine, engineName) => {
 
   const project = (model: string) => ({
     'dbt_project.yml': `name: tiny

@@ -3,12 +3,12 @@
  * each strategy's step is applied to a staging copy, tested there, and published only when
  * the tests pass; bad rounds leave production as it was and the copy in quarantine.
  */
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, writeProject, minimalProject, removeDir } from './helpers/cli.js';
-import { engineNames, startEngine, type Engine } from './incremental-engines.js';
+import { describeEngines } from './incremental-engines.js';
 
 const model = (config: string) =>
   `{{ config(materialized='incremental', audit=true${config ? ', ' + config : ''}) }}
@@ -32,14 +32,7 @@ ${['inc_merge', 'inc_delins', 'inc_append']
   .map((m) => `  - name: ${m}\n    columns:\n      - name: id\n        data_tests: [not_null${m === 'inc_append' ? '' : ', unique'}]\n      - name: amount\n        data_tests: [not_null]\n`)
   .join('')}`;
 
-for (const engineName of engineNames) describe(engineName, () => {
-  let engine: Engine;
-  before(async () => {
-    engine = await startEngine(engineName);
-  });
-  after(async () => {
-    await engine?.stop();
-  });
+describeEngines((engine, engineName) => {
 
   const rows = async (dir: string, table: string): Promise<string[]> =>
     (await engine.query(dir, `select cast(id as integer) as id, cast(amount as integer) as amount from ${table}`)).map((r) => `${r.id}:${r.amount ?? 'null'}`).sort();

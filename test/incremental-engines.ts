@@ -1,3 +1,4 @@
+import { describe, before, after } from 'node:test';
 /**
  * The warehouses the incremental, snapshot and hook tests run on: each case is written once
  * and run per engine. An engine gives a project the profile that targets it and reads back
@@ -76,4 +77,30 @@ export const engineNames = ['duckdb', 'postgres'];
 
 export async function startEngine(name: string): Promise<Engine> {
   return name === 'postgres' ? postgres() : duckdb;
+}
+
+/**
+ * A `describe` block per engine with its server started before and stopped after. `engine`
+ * forwards to the started engine, so the cases read as if it were a plain value.
+ */
+export function describeEngines(body: (engine: Engine, engineName: string) => void): void {
+  for (const engineName of engineNames) {
+    describe(engineName, () => {
+      let started: Engine | undefined;
+      before(async () => {
+        started = await startEngine(engineName);
+      });
+      after(async () => {
+        await started?.stop();
+      });
+      const engine = new Proxy({} as Engine, {
+        get: (_target, key) => {
+          if (!started) throw new Error(`the ${engineName} engine is not started yet`);
+          const value = (started as unknown as Record<string | symbol, unknown>)[key];
+          return typeof value === 'function' ? value.bind(started) : value;
+        },
+      });
+      body(engine, engineName);
+    });
+  }
 }

@@ -3,12 +3,12 @@
  * data (new, updated and deleted rows, a new column, a dropped column), checking each table's
  * contents after every round and after re-running a round unchanged.
  */
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, writeProject, minimalProject, removeDir } from './helpers/cli.js';
-import { engineNames, startEngine, type Engine } from './incremental-engines.js';
+import { describeEngines } from './incremental-engines.js';
 
 const model = (config: string) =>
   `{{ config(materialized='incremental'${config ? ', ' + config : ''}) }}
@@ -26,14 +26,7 @@ const rounds: Record<number, string> = {
   4: 'id,region,updated_at,priority\n1,eu,2024-01-02 00:00:00,\n3,us,2024-01-03 00:00:00,high\n4,us,2024-01-04 00:00:00,urgent\n',
 };
 
-for (const engineName of engineNames) describe(engineName, () => {
-  let engine: Engine;
-  before(async () => {
-    engine = await startEngine(engineName);
-  });
-  after(async () => {
-    await engine?.stop();
-  });
+describeEngines((engine, engineName) => {
 
   /** Rows as 'id|status|MM-DD|round[|priority]', sorted. */
   const contents = async (dir: string, table: string, extra = ''): Promise<string[]> => {

@@ -3,12 +3,12 @@
  * time, inputs with an `event_time` filtered to each batch, `begin` and `lookback`,
  * --event-time-start/--event-time-end, a failing batch, and the table's rows after each round.
  */
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, writeProject, minimalProject, removeDir } from './helpers/cli.js';
-import { engineNames, startEngine, type Engine } from './incremental-engines.js';
+import { describeEngines } from './incremental-engines.js';
 
 const daily = `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01') }}
 select e.id, e.ts, r.name as region,
@@ -24,14 +24,7 @@ select id, ts, amount from {{ ref('events') }}
 
 const header = 'id,ts,region,amount\n';
 
-for (const engineName of engineNames) describe(engineName, () => {
-  let engine: Engine;
-  before(async () => {
-    engine = await startEngine(engineName);
-  });
-  after(async () => {
-    await engine?.stop();
-  });
+describeEngines((engine, engineName) => {
 
   const rows = async (dir: string, table: string, extra = ''): Promise<string[]> =>
     (await engine.query(dir, `select cast(id as integer) as id, cast(amount as integer) as amount${extra} from ${table}`))

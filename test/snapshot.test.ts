@@ -3,12 +3,12 @@
  * (updated, deleted, reappearing rows, a new column), checking every history row after each
  * round and after re-running a round unchanged.
  */
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, writeProject, minimalProject, removeDir } from './helpers/cli.js';
-import { engineNames, startEngine, type Engine } from './incremental-engines.js';
+import { describeEngines } from './incremental-engines.js';
 
 const rounds: Record<number, string> = {
   1: 'id,status,updated_at\n1,new,2024-01-01 00:00:00\n2,new,2024-01-01 00:00:00\n',
@@ -18,14 +18,7 @@ const rounds: Record<number, string> = {
   3: 'id,status,updated_at,priority\n1,shipped,2024-01-02 00:00:00,\n2,back,2024-01-03 00:00:00,high\n3,new,2024-01-02 00:00:00,\n',
 };
 
-for (const engineName of engineNames) describe(engineName, () => {
-  let engine: Engine;
-  before(async () => {
-    engine = await startEngine(engineName);
-  });
-  after(async () => {
-    await engine?.stop();
-  });
+describeEngines((engine, engineName) => {
 
   /** History rows as 'id|status|valid_from|valid_to[|is_deleted]': 2024 dates as MM-DD, the snapshot's own clock as 'now'. */
   const history = async (dir: string, table: string, deleted = false): Promise<string[]> => {
