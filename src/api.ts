@@ -202,7 +202,7 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
   // dbt's `selected_resources`: the unique ids this command selected.
-  project.parsed.engine.env.addGlobal('selected_resources', ids);
+  project.parsed.engine.setGlobal('selected_resources', ids);
   const deferTo = deferTarget(opts);
   // No connection here, so every node not compiled now defers, as with --favor-state.
   if (deferTo) compiler.deferred = await deferredRelations(project.parsed, deferTo, { building: new Set(ids), favorState: true });
@@ -277,7 +277,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
     const n = project.parsed.manifest.nodes.get(id);
     return n !== undefined && types.has(n.resourceType) && (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) && isExecutable(n);
   });
-  project.parsed.engine.env.addGlobal('selected_resources', ids);
+  project.parsed.engine.setGlobal('selected_resources', ids);
   const compiler = new Compiler(project.parsed);
   const { adapter } = loaded;
   let results: NodeResult[] = [];

@@ -22,7 +22,7 @@ test('Jinja2 syntax and values render as Jinja2 does, and the SQL runs on DuckDB
       continued: 'one two',
       captured: 'trimmed',
       private_macro: '<p>',
-      spread: "1|[2, 3]|{'z': 9}",
+      spread: "1|(2, 3)|{'z': 9}",
       percent: 'n-007',
       str_ops: 'ababbcc',
       falsy_list: 'empty',

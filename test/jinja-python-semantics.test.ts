@@ -43,14 +43,14 @@ test('tuples print, compare and behave as Python tuples', async () => {
 test('== and != compare as Python does: no coercion, containers by value', async () => {
   assert.deepEqual(await renderLines('equality.sql'), {
     numbers: 'False True True True True',
-    none: 'True False False False True',
+    none: 'True False False False False',
     strings: 'True False True True',
     lists: 'True False True False',
     dicts: 'True False True',
     chain: 'False True False',
     membership: 'False True True True True',
     tests: 'True False True True',
-    select: '[1, 1]',
+    select: '[1, 1.0]',
   });
 });
 

@@ -6,9 +6,14 @@ export class Relation {
     readonly database: string | undefined,
     readonly schema: string | undefined,
     readonly identifier: string,
-    private readonly quote: (part: string) => string,
+    quote: (part: string) => string,
     readonly type: RelationType = 'table',
-  ) {}
+  ) {
+    this.#quote = quote;
+  }
+
+  /** How this warehouse quotes an identifier; private to JavaScript, so templates never reach it. */
+  readonly #quote: (part: string) => string;
 
   get name(): string {
     return this.identifier;
@@ -21,7 +26,7 @@ export class Relation {
     if (this.type === 'cte') return this.identifier;
     return [this.database, this.schema, this.identifier]
       .filter((p): p is string => p !== undefined && p !== '')
-      .map(this.quote)
+      .map(this.#quote)
       .join('.');
   }
 
@@ -29,12 +34,45 @@ export class Relation {
     return this.render();
   }
 
+  /** dbt's relations are also mappings of their fields: packages read `relation.get('metadata')`. */
+  private fields(): Record<string, unknown> {
+    return {
+      metadata: { type: 'BaseRelation' },
+      path: { database: this.database ?? null, schema: this.schema ?? null, identifier: this.identifier },
+      type: this.type,
+      database: this.database ?? null,
+      schema: this.schema ?? null,
+      identifier: this.identifier,
+    };
+  }
+  get metadata(): unknown {
+    return this.fields().metadata;
+  }
+  get path(): unknown {
+    return this.fields().path;
+  }
+  get(key: string, dflt: unknown = null): unknown {
+    const f = this.fields();
+    return Object.prototype.hasOwnProperty.call(f, key) ? f[key] : dflt;
+  }
+  keys(): string[] {
+    return Object.keys(this.fields());
+  }
+  __getitem__(key: unknown): unknown {
+    const f = this.fields();
+    return typeof key === 'string' && Object.prototype.hasOwnProperty.call(f, key) ? f[key] : undefined;
+  }
+  /** Jinja's `is mapping` is true for relations, as for dbt's. */
+  __mapping__(): boolean {
+    return true;
+  }
+
   withIdentifier(identifier: string): Relation {
-    return new Relation(this.database, this.schema, identifier, this.quote, this.type);
+    return new Relation(this.database, this.schema, identifier, this.#quote, this.type);
   }
 
   withType(type: RelationType): Relation {
-    return new Relation(this.database, this.schema, this.identifier, this.quote, type);
+    return new Relation(this.database, this.schema, this.identifier, this.#quote, type);
   }
 
   get is_table(): boolean {
@@ -50,7 +88,7 @@ export class Relation {
   /** dbt's `relation.incorporate(path={'identifier': ...}, type='view')`: a copy with parts replaced. */
   incorporate(opts: { path?: { database?: string; schema?: string; identifier?: string }; type?: RelationType } = {}): Relation {
     const p = opts.path ?? {};
-    return new Relation(p.database ?? this.database, p.schema ?? this.schema, p.identifier ?? this.identifier, this.quote, opts.type ?? this.type);
+    return new Relation(p.database ?? this.database, p.schema ?? this.schema, p.identifier ?? this.identifier, this.#quote, opts.type ?? this.type);
   }
 
   /** dbt's `this.include(database=False)` and friends. */
@@ -59,7 +97,7 @@ export class Relation {
       opts.database === false ? undefined : this.database,
       opts.schema === false ? undefined : this.schema,
       this.identifier,
-      this.quote,
+      this.#quote,
       this.type,
     );
   }

@@ -12,7 +12,7 @@ import type { Relation } from '../adapters/relation.js';
 import type { Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate } from '../parse/simple-template.js';
-import { pythonStr } from '../template/python-values.js';
+import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from '../unit/empty.js';
 

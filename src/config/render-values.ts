@@ -11,7 +11,7 @@ export class ValueRenderer {
   private readonly engine: TemplateEngine;
 
   constructor(private readonly scope: Scope) {
-    this.engine = new TemplateEngine();
+    this.engine = new TemplateEngine({}, { native: true });
   }
 
   render(value: string, file: string, line?: number | (() => number | undefined)): unknown {

@@ -83,7 +83,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   Object.assign(info, { dispatchOrder: dispatchOrder(project), varsFor: packageVars(project, packages, input.cliVars), adapter, warehouse: new WarehouseBridge(adapter) });
   const engine = new TemplateEngine();
   const base = invocationScope(info, engine);
-  for (const [k, v] of Object.entries(base)) engine.env.addGlobal(k, v);
+  for (const [k, v] of Object.entries(base)) engine.setGlobal(k, v);
 
   const macros = new Map<string, MacroNode>();
   const registerMacros = (files: ProjectFile[], packageName: string, global = true) => {

@@ -3,7 +3,7 @@
  * what config() it sets — without a warehouse. Simple files are read by simple-template.ts;
  * the rest render once with execute=false, recording the calls.
  */
-import type nunjucks from 'nunjucks';
+import type { Template } from '../template/engine.js';
 import { KilnError } from '../errors.js';
 import type { TemplateEngine, Scope } from '../template/engine.js';
 import { analyseSimpleTemplate, type SimplePart } from './simple-template.js';
@@ -12,7 +12,7 @@ import { normaliseConfig, mergeConfig } from './configs.js';
 import type { NodeConfig, RefCall } from './nodes.js';
 import type { Relation } from '../adapters/relation.js';
 
-export type ParsedTemplate = { kind: 'simple'; parts: SimplePart[] } | { kind: 'jinja'; template: nunjucks.Template };
+export type ParsedTemplate = { kind: 'simple'; parts: SimplePart[] } | { kind: 'jinja'; template: Template };
 
 export interface SqlParseResult {
   template: ParsedTemplate;

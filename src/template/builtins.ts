@@ -1,11 +1,16 @@
 /**
- * The Python and dbt builtin functions templates call: dict, zip, namespace, set, tojson,
- * fromjson, toyaml, fromyaml, local_md5, and Jinja's True/False/None spellings.
+ * The Python and dbt builtin functions of dbt's base context: zip, set, tojson, fromjson,
+ * toyaml, fromyaml, local_md5, diff_of_two_dicts, try_or_compiler_error.
  */
 import { createHash } from 'node:crypto';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { fromYaml, toYaml } from './pyyaml.js';
 import { KilnError } from '../errors.js';
-import { isPlainObject, pythonStr, makeTuple, makeSet, pyEq } from './python-values.js';
+import { bindArgs } from './jinja/arguments.js';
+import { pyEq } from './jinja/compare.js';
+import { jsonDumps, jsonLoads } from './jinja/json.js';
+import { pyStr } from './jinja/repr.js';
+import { callValue } from './jinja/index.js';
+import { JinjaError, PyIterator, dictKeys, isDict, iterate, makeSet, makeTuple, pyFunction, truthy, type PyCall } from './jinja/values.js';
 
 /** Items without repeats, compared as Python compares them. */
 function uniqueByEq(items: unknown[]): unknown[] {
@@ -13,100 +18,88 @@ function uniqueByEq(items: unknown[]): unknown[] {
   for (const v of items) if (!out.some((w) => pyEq(v, w))) out.push(v);
   return out;
 }
-import { iterate, splitKwargs } from './python-methods.js';
 
-/** Python's json.dumps: `", "` and `": "` separators, non-ASCII kept escaped like Python. */
-export function pyJson(value: unknown, opts: { indent?: number; sortKeys?: boolean } = {}): string {
-  const conv = (v: unknown): unknown => {
-    if (v === undefined) return null;
-    if (Array.isArray(v)) return v.map(conv);
-    if (isPlainObject(v)) {
-      const entries = Object.entries(v).filter(([k]) => k !== '__keywords');
-      if (opts.sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return Object.fromEntries(entries.map(([k, x]) => [k, conv(x)]));
-    }
-    if (v !== null && typeof v === 'object' && !(v instanceof Date)) return pythonStr(v);
-    return v;
-  };
-  const plain = conv(value);
-  if (opts.indent !== undefined && opts.indent !== null) return JSON.stringify(plain, null, Number(opts.indent));
-  return compactJson(plain);
+function zip(pos: unknown[]): PyIterator {
+  const lists = pos.map(iterate);
+  const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+  return new PyIterator(
+    Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i]))),
+    'zip',
+  );
 }
 
-function compactJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(compactJson).join(', ')}]`;
-  if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${compactJson(x)}`).join(', ')}}`;
-  return JSON.stringify(v) ?? 'null';
+/** dbt's `set(x, default=None)` and `zip(..., default=None)`: the default when the input is not iterable. */
+function orDefault(name: string, impl: (pos: unknown[]) => unknown, strict: boolean): PyCall {
+  return (pos, kw) => {
+    try {
+      return impl(pos);
+    } catch (e) {
+      if (strict) throw e;
+      return kw?.default ?? null;
+    }
+  };
 }
 
 export function builtinGlobals(): Record<string, unknown> {
+  const fn = (name: string, impl: PyCall) => pyFunction(name, impl);
+  const toSet = (pos: unknown[]) => makeSet(uniqueByEq(iterate(pos[0] ?? [])));
   return {
-    True: true,
-    False: false,
-    None: null,
-    dict: (...args: unknown[]) => {
-      const [pos, kw] = splitKwargs(args);
-      const out: Record<string, unknown> = {};
-      for (const p of pos) {
-        if (isPlainObject(p)) Object.assign(out, p);
-        else for (const pair of iterate(p)) out[pythonStr((pair as unknown[])[0])] = (pair as unknown[])[1];
-      }
-      delete out.__keywords;
-      return Object.assign(out, kw ?? {});
-    },
-    namespace: (...args: unknown[]) => {
-      const [pos, kw] = splitKwargs(args);
-      return Object.assign({}, ...pos.filter(isPlainObject), kw ?? {});
-    },
-    zip: (...seqs: unknown[]) => {
-      const lists = seqs.map(iterate);
-      const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-      return Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i])));
-    },
-    zip_strict: (...seqs: unknown[]) => {
-      const lists = seqs.map(iterate);
-      const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-      return Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i])));
-    },
-    set: (seq: unknown = []) => makeSet(uniqueByEq(iterate(seq))),
-    set_strict: (seq: unknown = []) => makeSet(uniqueByEq(iterate(seq))),
-    tojson: (v: unknown, ...args: unknown[]) => {
-      const [, kw] = splitKwargs(args);
-      return pyJson(v, { sortKeys: Boolean(kw?.sort_keys) });
-    },
-    fromjson: (s: unknown, dflt: unknown = undefined) => {
+    zip: fn('zip', orDefault('zip', zip, false)),
+    zip_strict: fn('zip_strict', orDefault('zip_strict', zip, true)),
+    set: fn('set', orDefault('set', toSet, false)),
+    set_strict: fn('set_strict', orDefault('set_strict', toSet, true)),
+    tojson: fn('tojson', (pos, kw) => {
+      const [value, dflt, sortKeys] = bindArgs('tojson', ['value', ['default', null], ['sort_keys', false]], pos, kw);
+      // dbt returns the default for a ValueError only; an unserializable value is a TypeError.
       try {
-        return JSON.parse(pythonStr(s));
+        return jsonDumps(value, { sortKeys: truthy(sortKeys) });
       } catch (e) {
-        if (dflt !== undefined) return dflt;
-        throw new KilnError('template', `fromjson: ${(e as Error).message}`);
+        if (e instanceof JinjaError && e.pyType === 'ValueError') return dflt;
+        throw e;
       }
-    },
-    toyaml: (v: unknown) => stringifyYaml(v),
-    fromyaml: (s: unknown, dflt: unknown = undefined) => {
+    }),
+    fromjson: fn('fromjson', (pos, kw) => {
+      const [text, dflt] = bindArgs('fromjson', ['string', ['default', null]], pos, kw);
       try {
-        return parseYaml(pythonStr(s)) ?? null;
-      } catch (e) {
-        if (dflt !== undefined) return dflt;
-        throw new KilnError('template', `fromyaml: ${(e as Error).message}`);
+        return jsonLoads(pyStr(text));
+      } catch {
+        return dflt;
       }
-    },
-    local_md5: (s: unknown) => createHash('md5').update(pythonStr(s)).digest('hex'),
-    diff_of_two_dicts: (a: Record<string, unknown[]>, b: Record<string, unknown[]>) => {
+    }),
+    toyaml: fn('toyaml', (pos, kw) => {
+      const [value, dflt, sortKeys] = bindArgs('toyaml', ['value', ['default', null], ['sort_keys', false]], pos, kw);
+      try {
+        return toYaml(value, truthy(sortKeys));
+      } catch {
+        return dflt;
+      }
+    }),
+    fromyaml: fn('fromyaml', (pos, kw) => {
+      const [text, dflt] = bindArgs('fromyaml', ['value', ['default', null]], pos, kw);
+      try {
+        return fromYaml(pyStr(text));
+      } catch {
+        return dflt;
+      }
+    }),
+    local_md5: fn('local_md5', (pos) => createHash('md5').update(pyStr(pos[0])).digest('hex')),
+    diff_of_two_dicts: fn('diff_of_two_dicts', (pos) => {
+      const [a, b] = pos as [Record<string, unknown>, Record<string, unknown>];
       const out: Record<string, unknown[]> = {};
-      for (const [k, v] of Object.entries(a ?? {})) {
-        const other = new Set(((b ?? {})[k] ?? []).map((x) => String(x).toLowerCase()));
-        const diff = (v ?? []).filter((x) => !other.has(String(x).toLowerCase()));
+      for (const k of isDict(a) ? dictKeys(a) : []) {
+        const other = new Set(iterate(isDict(b) ? (b[k] ?? []) : []).map((x) => pyStr(x).toLowerCase()));
+        const diff = iterate(a[k] ?? []).filter((x) => !other.has(pyStr(x).toLowerCase()));
         if (diff.length) out[k] = diff;
       }
       return out;
-    },
-    try_or_compiler_error: (message: string, fn: (...a: unknown[]) => unknown, ...args: unknown[]) => {
+    }),
+    try_or_compiler_error: fn('try_or_compiler_error', (pos, kw) => {
+      const [message, callee, ...args] = pos;
       try {
-        return fn(...args);
+        return callValue(callee, args, kw);
       } catch {
-        throw new KilnError('template', message);
+        throw new KilnError('template', pyStr(message));
       }
-    },
+    }),
   };
 }

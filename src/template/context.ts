@@ -6,12 +6,12 @@ import { KilnError } from '../errors.js';
 import { envVar } from '../config/render-values.js';
 import type { Scope } from './engine.js';
 import type { TemplateEngine } from './engine.js';
-import { pythonStr } from './python-values.js';
+import { pyStr as pythonStr } from './jinja/repr.js';
 import type { Adapter } from '../adapters/types.js';
 import { Relation, type RelationType } from '../adapters/relation.js';
 import { modules, PyDateTime, PyTimezone } from './modules/index.js';
 import { warehouseScope, type WarehouseBridge } from './warehouse.js';
-import { splitKwargs } from './python-methods.js';
+import { splitKwargs } from './jinja/values.js';
 
 export interface InvocationInfo {
   projectName: string;
@@ -44,6 +44,8 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
   const isExecuting = () => engine.globals.execute === true;
   const wh = warehouseScope(info.warehouse, info.adapter, isExecuting);
   const quote = (n: string) => info.quoteIdentifier(n);
+  // A render replayed for warehouse answers logs once, when it completes.
+  const say = (message: string) => (info.warehouse ? info.warehouse.effect(() => info.log(message)) : info.log(message));
   const adapter = {
     type: () => info.adapterType,
     quote: (name: string) => quote(name),
@@ -95,11 +97,11 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
       },
     },
     log: (msg: unknown, infoLevel = false) => {
-      if (infoLevel === true || (infoLevel as unknown as { info?: boolean })?.info) info.log(pythonStr(msg));
+      if (infoLevel === true || (infoLevel as unknown as { info?: boolean })?.info) say(pythonStr(msg));
       return '';
     },
     print: (msg: unknown) => {
-      info.log(pythonStr(msg));
+      say(pythonStr(msg));
       return '';
     },
     exceptions: {
@@ -110,7 +112,7 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
         throw new KilnError('template', `not implemented: ${pythonStr(msg)}`);
       },
       warn: (msg: unknown) => {
-        info.log(`warning: ${pythonStr(msg)}`);
+        say(`warning: ${pythonStr(msg)}`);
         return '';
       },
     },

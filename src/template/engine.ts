@@ -1,19 +1,20 @@
 /**
- * The nunjucks environment kiln renders with: Jinja-compatible, no autoescape, macros from
- * every macro file callable by name. Rendering is synchronous, so the values that belong to
- * one node (ref, this, config, ...) are installed as globals right before its render.
+ * The template engine as kiln's stages use it: kiln's Jinja2 engine (src/template/jinja/)
+ * with dbt's macro model on top. Every macro file's macros are callable by name (the root
+ * project's and kiln's own unprefixed, every package's as `package.name`); a template of a
+ * package sees its package's macros before the globals. Rendering is synchronous, so the
+ * values that belong to one node (ref, this, config, ...) are installed as globals right
+ * before its render.
  */
-import nunjucks from 'nunjucks';
 import { KilnError } from '../errors.js';
-import { applyJinjaCompat, preprocessJinja, MacroReturn, takeFailedCall } from './jinja-compat.js';
-import { registerFilters } from './filters.js';
+import { JinjaEnvironment, JinjaTemplate, MacroReturn, errorSite } from './jinja/index.js';
+import { jinjaGlobals } from './jinja/globals.js';
+import { JinjaError, isPyFunction, pyFunction, toHost } from './jinja/values.js';
+import { pyStr } from './jinja/repr.js';
 import { builtinGlobals } from './builtins.js';
-import { installNamespaceLookup, namespaceKey } from './namespaces.js';
-
-applyJinjaCompat();
-installNamespaceLookup();
 
 export type Scope = Record<string, unknown>;
+export type Template = JinjaTemplate;
 
 export interface MacroInfo {
   name: string;
@@ -27,7 +28,7 @@ export interface MacroInfo {
 export type MacroFn = (...a: unknown[]) => unknown;
 
 export class TemplateEngine {
-  readonly env: nunjucks.Environment;
+  private readonly jinja = new JinjaEnvironment();
   /** Macros callable without a prefix: kiln's built-ins and the root project's. */
   readonly macros = new Map<string, MacroInfo>();
   /**
@@ -38,27 +39,35 @@ export class TemplateEngine {
   readonly packageMacros = new Map<string, Map<string, MacroInfo>>();
   /** Folder prefixes (relative paths) of installed packages, for package-local macro lookup. */
   private readonly packageFolders: Array<[string, string]> = [];
-  private readonly templateNamespaces = new WeakMap<object, Record<string, MacroFn>>();
-  private readonly baseGlobals: Scope;
+  private readonly templateNamespaces = new WeakMap<JinjaTemplate, Record<string, MacroFn>>();
 
-  constructor(globals: Scope = {}) {
-    this.env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false });
-    registerFilters(this.env);
-    this.baseGlobals = {
-      ...builtinGlobals(),
-      ...globals,
-      return: (value: unknown) => {
-        throw new MacroReturn(value);
-      },
-    };
-    for (const [k, v] of Object.entries(this.baseGlobals)) this.env.addGlobal(k, v);
+  /**
+   * With `native` (rendering YAML values), dbt's `as_bool`, `as_number` and `as_native` convert
+   * their text to a value; in SQL they mark text and leave it text, as in dbt.
+   */
+  constructor(globals: Scope = {}, opts: { native?: boolean } = {}) {
+    if (!opts.native) for (const name of ['as_bool', 'as_number', 'as_native']) this.jinja.filters[name] = (_env, value) => pyStr(value);
+    Object.assign(this.globals, jinjaGlobals(), builtinGlobals(), globals, {
+      return: pyFunction('return', (pos) => {
+        throw new MacroReturn(pos[0] ?? null);
+      }),
+    });
+  }
+
+  /** The globals every template sees; node values are installed here before each render. */
+  get globals(): Scope {
+    return this.jinja.globals;
+  }
+
+  setGlobal(name: string, value: unknown): void {
+    this.jinja.globals[name] = value;
   }
 
   /** Compiles a template eagerly so syntax errors surface at parse time with file and line. */
-  compile(source: string, file: string): nunjucks.Template {
-    let template: nunjucks.Template;
+  compile(source: string, file: string): JinjaTemplate {
+    let template: JinjaTemplate;
     try {
-      template = new nunjucks.Template(preprocessJinja(source), this.env, file, true);
+      template = this.jinja.compile(source, file);
     } catch (e) {
       throw toTemplateError(e, file);
     }
@@ -81,9 +90,9 @@ export class TemplateEngine {
   namespace(name: string): Record<string, MacroFn> {
     let ns = this.namespaces.get(name);
     if (!ns) {
-      ns = Object.create(null) as Record<string, MacroFn>;
+      ns = {};
       this.namespaces.set(name, ns);
-      if (!(name in this.globals) || this.globals[name] === undefined) this.env.addGlobal(name, ns);
+      if (this.globals[name] === undefined) this.globals[name] = ns;
     }
     return ns;
   }
@@ -100,14 +109,12 @@ export class TemplateEngine {
   }
 
   /** Renders synchronously with `scope` installed as globals for macros to see. */
-  render(template: nunjucks.Template, scope: Scope, file: string): string {
+  render(template: JinjaTemplate, scope: Scope, file: string): string {
     this.install(scope);
-    takeFailedCall();
     try {
-      const ns = this.templateNamespaces.get(template);
-      return template.render(ns ? { [namespaceKey]: ns } : {});
+      return this.jinja.render(template, this.templateNamespaces.get(template));
     } catch (e) {
-      throw toTemplateError(e, file, (template as unknown as { tmplStr?: string }).tmplStr);
+      throw toTemplateError(e, file);
     }
   }
 
@@ -119,7 +126,7 @@ export class TemplateEngine {
     const dot = name.indexOf('.');
     const info = dot > 0 ? this.packageMacros.get(name.slice(0, dot))?.get(name.slice(dot + 1)) : this.macros.get(name);
     try {
-      return fn(...args);
+      return toHost(fn(...args));
     } catch (e) {
       throw toTemplateError(e, info?.file ?? name);
     }
@@ -129,41 +136,34 @@ export class TemplateEngine {
     return this.lookupMacro(name) !== undefined || this.macros.has(name);
   }
 
-  /** nunjucks keeps globals on the environment; its typings do not say so. */
-  get globals(): Scope {
-    return (this.env as unknown as { globals: Scope }).globals;
-  }
-
   /**
-   * Registers every macro (and `{% test %}` block) of a file under its package's namespace
-   * (kiln's own under `dbt`). With `global` (kiln's and the root project's files) they are
-   * also callable without a prefix; a later registration of the same name wins, so project
-   * macros override kiln's.
+   * Registers every macro (and `{% test %}` / `{% materialization %}` block) of a file under
+   * its package's namespace (kiln's own under `dbt`). As in dbt, only the macro blocks of a
+   * macro file run, never the text around them. With `global` (kiln's and the root project's
+   * files) they are also callable without a prefix; a later registration of the same name
+   * wins, so project macros override kiln's.
    */
   registerMacroFile(source: string, file: string, packageName: string, opts: { global?: boolean; namespace?: string } = {}): MacroInfo[] {
     const global = opts.global ?? true;
     const nsName = opts.namespace ?? (packageName === 'kiln' ? 'dbt' : packageName);
     const ns = this.namespace(nsName);
-    const template = this.compile(source, file);
-    let exported: Record<string, unknown> = {};
+    let defined: Array<[string, unknown]>;
     try {
-      (template as any).getExported(global ? {} : { [namespaceKey]: ns }, null, (err: unknown, exp: Record<string, unknown>) => {
-        if (err) throw err;
-        exported = exp;
-      });
+      const template = this.jinja.compile(source, file, { macrosOnly: true });
+      defined = [...template.execute(this.jinja.state, global ? undefined : ns).frame.entries()];
     } catch (e) {
       throw toTemplateError(e, file);
     }
     let byName = this.packageMacros.get(nsName);
     if (!byName) this.packageMacros.set(nsName, (byName = new Map()));
     const infos: MacroInfo[] = [];
-    for (const [name, fn] of Object.entries(exported)) {
-      if (typeof fn !== 'function') continue;
+    for (const [name, fn] of defined) {
+      if (!isPyFunction(fn)) continue;
       const info = { name, packageName, file, line: lineOfMacro(source, name), source: macroSource(source, name) };
-      ns[name] = fn as MacroFn;
+      ns[name] = fn;
       byName.set(name, info);
       if (global) {
-        this.env.addGlobal(name, fn);
+        this.globals[name] = fn;
         this.macros.set(name, info);
       }
       infos.push(info);
@@ -177,54 +177,40 @@ export class TemplateEngine {
   }
 }
 
-/** Where in the source a failing call stands, found by its name and first argument. */
-function lineOfCall(source: string | undefined, call: { name: string; args: unknown[] }): number | undefined {
-  if (!source) return undefined;
-  // nunjucks names member calls like `exceptions["raise_compiler_error"]`.
-  const name = /([A-Za-z_][A-Za-z0-9_]*)\W*$/.exec(call.name)?.[1] ?? call.name;
-  const first = typeof call.args[0] === 'string' ? `\\s*['"]${call.args[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]` : '';
-  const m = new RegExp(`\\b${name}\\s*\\(${first}`).exec(source);
-  return m ? source.slice(0, m.index).split('\n').length : undefined;
+/** The opening tag of a macro (`test_x` is `{% test x %}`, materializations by their pair). */
+function macroOpening(name: string): RegExp {
+  if (name.startsWith('test_')) return new RegExp(`\\{%[-+]?\\s*(macro\\s+${name}|test\\s+${name.slice(5)})\\s*\\(`);
+  const mat = /^materialization_(.+)_([^_]+)$/.exec(name);
+  if (mat) return new RegExp(`\\{%[-+]?\\s*materialization\\s+${mat[1]}\\s*,`);
+  return new RegExp(`\\{%[-+]?\\s*macro\\s+${name}\\s*\\(`);
 }
 
 function lineOfMacro(source: string, name: string): number {
-  const bare = name.startsWith('test_') ? name.slice(5) : name;
-  const re = new RegExp(`\\{%-?\\s*(macro\\s+${name}|test\\s+${bare})\\s*\\(`);
-  const m = re.exec(source);
+  const m = macroOpening(name).exec(source);
   return m ? source.slice(0, m.index).split('\n').length : 1;
 }
 
 function macroSource(source: string, name: string): string {
-  const bare = name.startsWith('test_') ? name.slice(5) : name;
-  const re = new RegExp(`\\{%-?\\s*(macro\\s+${name}|test\\s+${bare})\\s*\\([\\s\\S]*?\\{%-?\\s*end(macro|test)\\s*-?%\\}`);
-  return re.exec(source)?.[0] ?? '';
+  const m = macroOpening(name).exec(source);
+  if (!m) return '';
+  const end = /\{%[-+]?\s*end(macro|test|materialization)\s*[-+]?%\}/g;
+  end.lastIndex = m.index;
+  const e = end.exec(source);
+  return e ? source.slice(m.index, e.index + e[0].length) : source.slice(m.index);
 }
 
-/** Turns a nunjucks error into a KilnError naming the user's file and line. */
-export function toTemplateError(e: unknown, file: string, source?: string): KilnError {
-  if (e instanceof KilnError) return e;
-  const failed = takeFailedCall();
-  if (failed?.error instanceof KilnError) {
-    const inner = failed.error;
-    return new KilnError(inner.kind, inner.message, { file: inner.file ?? file, line: inner.line ?? lineOfCall(source, failed), hint: inner.hint });
+/** Turns an error escaping a render into a KilnError naming the user's file and line. */
+export function toTemplateError(e: unknown, file: string): KilnError {
+  const site = errorSite(e);
+  if (e instanceof KilnError) {
+    if (e.file) return e;
+    return new KilnError(e.kind, e.message, { file: site?.file ?? file, line: e.line ?? site?.line, column: e.column, hint: e.hint, cause: e.cause, retryable: e.retryable });
   }
   if (e instanceof MacroReturn) return new KilnError('template', 'return() called outside a macro', { file });
-  const err = e as { message?: string; lineno?: number; colno?: number; cause?: unknown };
-  let message = String(err?.message ?? e);
-  const pos = /\[Line (\d+)(?:, Column (\d+))?\]/.exec(message);
-  const inner = err?.cause instanceof KilnError ? err.cause : undefined;
-  if (inner) {
-    return new KilnError(inner.kind, inner.message, { file: inner.file ?? file, line: inner.line ?? (pos ? Number(pos[1]) : err?.lineno), column: inner.column ?? (pos?.[2] ? Number(pos[2]) : err?.colno), hint: inner.hint });
+  if (e instanceof JinjaError) {
+    const label = e.pyType === 'TemplateSyntaxError' || e.pyType === 'UndefinedError' ? '' : `${e.pyType}: `;
+    return new KilnError('template', `${label}${e.message}`, { file: site?.file ?? file, line: site?.line ?? e.lineno });
   }
-  // nunjucks prefixes "(path) [Line x, Column y]\n  Error: ..." — keep only the reason.
-  message = message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^\(.*\)( \[Line.*\])?$/.test(l) && !l.startsWith('Template render error'))
-    .join(' ')
-    .replace(/^(Error|TypeError|ReferenceError):\s*/, '')
-    .replace(/^Template render error:\s*/, '');
-  const line = pos ? Number(pos[1]) : err?.lineno;
-  const column = pos?.[2] ? Number(pos[2]) : err?.colno;
-  return new KilnError('template', message || 'template error', { file, line, column });
+  const message = (e as Error)?.message ?? String(e);
+  return new KilnError('template', message || 'template error', { file: site?.file ?? file, line: site?.line, cause: e });
 }

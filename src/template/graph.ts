@@ -15,7 +15,7 @@ interface ProjectView {
 
 export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void {
   const docsByName = new Map([...p.docs.values()].map((d) => [d.name, d.blockContents]));
-  engine.env.addGlobal('doc', (a: string, b?: string) => {
+  engine.setGlobal('doc', (a: string, b?: string) => {
     const found = docsByName.get(b ?? a);
     if (found === undefined) throw new KilnError('template', `doc('${b ?? a}') refers to a docs block that does not exist`, { hint: 'define it in a .md file: {% docs name %}...{% enddocs %}' });
     return found;

@@ -6,13 +6,15 @@
  * replay: a render that needs an answer it does not have yet records the request and stops;
  * the async driver (`renderWithWarehouse`) runs the request on the adapter's own connection,
  * then renders again from the start, handing out recorded answers in call order. A render
- * with k warehouse calls runs k+1 times; each statement reaches the warehouse once. Renders
- * that never call the warehouse run once and never connect.
+ * with k warehouse calls runs k+1 times; each statement reaches the warehouse once, and other
+ * side effects (`log()`) are held back and happen once, for the render that completes.
+ * Renders that never call the warehouse run once and never connect.
  */
 import { KilnError } from '../errors.js';
 import type { Adapter, ColumnInfo, QueryResult, Session as WarehouseSession } from '../adapters/types.js';
 import type { Relation } from '../adapters/relation.js';
-import { pythonStr, makeTuple } from './python-values.js';
+import { pyStr as pythonStr } from './jinja/repr.js';
+import { makeTuple } from './jinja/values.js';
 import { PyDateTime } from './modules/index.js';
 
 interface Answer {
@@ -25,6 +27,8 @@ interface Session {
   answers: Answer[];
   pos: number;
   pending?: { key: string; run: (target: Adapter) => Promise<unknown> };
+  /** Side effects of the current attempt, run once the render no longer replays. */
+  effects: Array<() => void>;
 }
 
 const bridges = new WeakMap<Adapter, WarehouseBridge>();
@@ -83,16 +87,20 @@ export class WarehouseBridge {
     const outer = this.current;
     // Inside a node's transaction (hooks), statements run on its session so they see its work.
     const target = via ? this.onSession(via) : this.adapter;
-    const session: Session = outer ?? { answers: [], pos: 0 };
+    const session: Session = outer ?? { answers: [], pos: 0, effects: [] };
     for (;;) {
       session.pos = 0;
       session.pending = undefined;
+      if (!outer) session.effects = [];
       this.current = session;
       this.stats.renders++;
       try {
-        return fn();
+        const result = fn();
+        if (!outer) this.flush(session);
+        return result;
       } catch (e) {
         const pending = session.pending as Session['pending'];
+        if (!pending && !outer) this.flush(session);
         if (!pending || outer) throw e;
         session.pending = undefined;
         this.current = undefined;
@@ -109,6 +117,21 @@ export class WarehouseBridge {
         this.current = outer;
       }
     }
+  }
+
+  /**
+   * Runs a side effect once: now outside a render, else when the render completes (a render
+   * that stops for a warehouse answer is replayed, and its effects with it).
+   */
+  effect(run: () => void): void {
+    if (this.current) this.current.effects.push(run);
+    else run();
+  }
+
+  private flush(session: Session): void {
+    const effects = session.effects;
+    session.effects = [];
+    for (const run of effects) run();
   }
 
   /** The adapter with `execute` going through a transaction's session. */
@@ -174,55 +197,97 @@ export class TemplateColumn {
   }
 }
 
+/**
+ * A sequence whose items are also reachable by name, with agate's mapping methods (`keys()`,
+ * `values()`, `items()`, `get()`): dbt_utils reads `table.columns.items()` and `row['name']`.
+ */
+export class MappedSequence {
+  constructor(
+    private readonly entries: unknown[],
+    private readonly names: string[],
+  ) {}
+  __iter__(): unknown[] {
+    return this.entries;
+  }
+  __len__(): number {
+    return this.entries.length;
+  }
+  __getitem__(key: unknown): unknown {
+    if (typeof key === 'number') return this.entries[key < 0 ? this.entries.length + key : key];
+    const i = this.names.indexOf(String(key));
+    return i >= 0 ? this.entries[i] : undefined;
+  }
+  __repr__(): string {
+    return `<MappedSequence ${this.names.join(', ')}>`;
+  }
+  keys(): string[] {
+    return [...this.names];
+  }
+  values(): unknown[] {
+    return [...this.entries];
+  }
+  items(): unknown[] {
+    return this.names.map((n, i) => makeTuple([n, this.entries[i]]));
+  }
+  get(key: unknown, dflt: unknown = null): unknown {
+    return this.__getitem__(key) ?? dflt;
+  }
+}
+
+/** One column of a query result, as agate's Column. */
+export class ResultColumn {
+  constructor(
+    readonly name: string,
+    private readonly cells: unknown[],
+  ) {}
+  values(): unknown[] {
+    return [...this.cells];
+  }
+  values_distinct(): unknown[] {
+    return [...new Set(this.cells)];
+  }
+  __iter__(): unknown[] {
+    return this.cells;
+  }
+  __len__(): number {
+    return this.cells.length;
+  }
+  __getitem__(i: unknown): unknown {
+    return typeof i === 'number' ? this.cells[i < 0 ? this.cells.length + i : i] : undefined;
+  }
+}
+
 /** Rows and columns with name lookups, as agate's Table (dbt's query results) offers them. */
 export class ResultTable {
   readonly column_names: string[];
-  readonly rows: unknown[][];
-  readonly columns: unknown[];
+  readonly rows: MappedSequence;
+  readonly columns: MappedSequence;
   constructor(result: QueryResult) {
     this.column_names = result.columns;
-    this.rows = result.rows.map((r) => named(result.columns.map((c) => cell(r[c])), result.columns));
-    this.columns = named(
-      result.columns.map((c) => {
-        const values = result.rows.map((r) => cell(r[c]));
-        return { name: c, values: () => values, values_distinct: () => [...new Set(values)], __iter: values };
-      }),
+    this.rows = new MappedSequence(
+      result.rows.map((r) => new MappedSequence(result.columns.map((c) => cell(r[c])), result.columns)),
+      [],
+    );
+    this.columns = new MappedSequence(
+      result.columns.map((c) => new ResultColumn(c, result.rows.map((r) => cell(r[c])))),
       result.columns,
     );
   }
-  get length(): number {
-    return this.rows.length;
+  __iter__(): unknown[] {
+    return this.rows.__iter__();
   }
-  [Symbol.iterator](): Iterator<unknown> {
-    return this.rows[Symbol.iterator]();
+  __len__(): number {
+    return this.rows.__len__();
+  }
+  __getitem__(i: unknown): unknown {
+    return this.rows.__getitem__(i);
   }
   print_table(): string {
     return '';
   }
   toString(): string {
-    return `<ResultTable ${this.rows.length} rows: ${this.column_names.join(', ')}>`;
+    return `<ResultTable ${this.rows.__len__()} rows: ${this.column_names.join(', ')}>`;
   }
-}
-
-/**
- * A list whose items are also reachable by name, with agate's mapping methods (`keys()`,
- * `values()`, `items()`, `get()`): dbt_utils reads `table.columns.items()`.
- */
-function named<T>(items: T[], names: string[]): T[] {
-  names.forEach((n, i) => {
-    if (!(n in items)) Object.defineProperty(items, n, { value: items[i], enumerable: false });
-  });
-  const methods: Record<string, unknown> = {
-    keys: () => [...names],
-    values: () => [...items],
-    items: () => names.map((n, i) => makeTuple([n, items[i]])),
-    get: (key: string, dflt: unknown = null) => {
-      const i = names.indexOf(key);
-      return i >= 0 ? items[i] : dflt;
-    },
-  };
-  for (const [k, fn] of Object.entries(methods)) if (!names.includes(k)) Object.defineProperty(items, k, { value: fn, enumerable: false });
-  return items;
 }
 
 /** Timestamps come back from the drivers as JavaScript dates; templates get Python datetimes. */

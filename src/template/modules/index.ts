@@ -1,9 +1,14 @@
 /** dbt's `modules` context value: the Python modules macros may use. */
-import { datetimeModule, pytzModule } from './datetime.js';
+import { datetimeModule } from './datetime.js';
+import { pytzModule } from './pytz.js';
 import { reModule } from './re.js';
 import { itertoolsModule } from './itertools.js';
 
-export { PyDateTime, PyTimedelta, PyTimezone } from './datetime.js';
+export { PyDate, PyDateTime, PyTime, PyTzInfo, PyFixedTimezone } from './datetime.js';
+export { PyTimedelta } from './timedelta.js';
+export { PyTimezone } from './pytz.js';
+export { PyPattern, PyMatch } from './re.js';
+export { PyException } from './py.js';
 
 export const modules = {
   datetime: datetimeModule,

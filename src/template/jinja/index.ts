@@ -1,0 +1,49 @@
+/**
+ * kiln's Jinja2 engine: compile a template once, render it many times against a set of
+ * globals. Behaves as Python's Jinja2 in a SandboxedEnvironment with the `do` and
+ * `loopcontrols` extensions, as dbt configures it; knows nothing of dbt's context.
+ */
+import { parseTemplate } from './parser.js';
+import { compileBody } from './compiler.js';
+import { Frame, makeRenderEnv, type RenderState } from './runtime.js';
+import { builtinFilters } from './filters.js';
+import { builtinTests } from './tests.js';
+import type { Filter, RenderEnv, Test } from './render-env.js';
+
+export class JinjaTemplate {
+  constructor(
+    readonly file: string,
+    readonly source: string,
+    private readonly run: (frame: Frame, out: string[]) => void,
+  ) {}
+
+  /** Renders into a fresh top-level scope; returns the text and the scope (its macros and sets). */
+  execute(state: RenderState, namespace?: Record<string, unknown>): { text: string; frame: Frame } {
+    const frame = new Frame(undefined, state, namespace);
+    const out: string[] = [];
+    this.run(frame, out);
+    return { text: out.join(''), frame };
+  }
+}
+
+export class JinjaEnvironment {
+  readonly globals: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  readonly filters: Record<string, Filter> = Object.assign(Object.create(null) as Record<string, Filter>, builtinFilters);
+  readonly tests: Record<string, Test> = Object.assign(Object.create(null) as Record<string, Test>, builtinTests);
+  readonly renderEnv: RenderEnv = makeRenderEnv(this.filters, this.tests);
+  readonly state: RenderState = { globals: this.globals, filters: this.filters, tests: this.tests, env: this.renderEnv };
+
+  /** With `macrosOnly`, only the top-level macro definitions are kept (dbt's macro files). */
+  compile(source: string, file: string, opts: { macrosOnly?: boolean } = {}): JinjaTemplate {
+    let ast = parseTemplate(source);
+    if (opts.macrosOnly) ast = ast.filter((s) => s.kind === 'macro');
+    return new JinjaTemplate(file, source, compileBody(ast, { file, filters: this.filters, tests: this.tests }));
+  }
+
+  render(template: JinjaTemplate, namespace?: Record<string, unknown>): string {
+    return template.execute(this.state, namespace).text;
+  }
+}
+
+export { MacroReturn, errorSite, callValue } from './runtime.js';
+export { TemplateSyntaxError } from './lexer.js';
