@@ -38,3 +38,33 @@ test('run_query, statement/load_result, get_relation and get_columns_in_relation
     removeDir(dir);
   }
 });
+
+test('a render that queries the warehouse three times logs once: side effects happen once, not once per replay', async () => {
+  const dir = writeProject(
+    minimalProject({
+      'seeds/colors.csv': 'id,name\n1,red\n2,green\n3,blue\n',
+      'models/counted.sql': [
+        "-- depends_on: {{ ref('colors') }}",
+        // Guarded by execute as dbt users do, so the parse-time render (execute=false) logs nothing.
+        "{% if execute %}{% do log('before the queries', info=true) %}{% endif %}",
+        "{% set a = run_query('select count(*) from ' ~ ref('colors')) if execute else none %}",
+        "{% if execute %}{% do log('between the queries', info=true) %}{% endif %}",
+        "{% set b = run_query('select max(id) from ' ~ ref('colors')) if execute else none %}",
+        "{% set c = run_query('select min(id) from ' ~ ref('colors')) if execute else none %}",
+        "{% if execute %}{% do log('after the queries', info=true) %}{% endif %}",
+        'select 1 as id',
+      ].join('\n'),
+    }),
+  );
+  try {
+    const messages: string[] = [];
+    await build({ projectDir: dir, select: ['colors'] });
+    const r = await compile({ projectDir: dir, select: ['counted'], onLog: (_level, m) => messages.push(m) });
+    assert.ok(r.compiled.get('model.tiny.counted'));
+    for (const m of ['before the queries', 'between the queries', 'after the queries']) {
+      assert.equal(messages.filter((x) => x.includes(m)).length, 1, `"${m}" logged once: ${JSON.stringify(messages)}`);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -262,5 +262,7 @@ export function modelDict(node: GraphNode): Record<string, unknown> {
     database: node.database,
     alias: node.alias,
     raw_code: node.rawCode,
+    // dbt's nodes carry `batch` (None outside a microbatch run): `model.batch.event_time_start` is then undefined, not an error.
+    batch: null,
   };
 }

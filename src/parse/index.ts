@@ -128,7 +128,7 @@ export function parseProject(input: ParseInput): ParsedProject {
       this: placeholder(name),
       is_incremental: () => false,
       execute: false,
-      model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: owner.name, original_file_path: f.projectPath },
+      model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: owner.name, original_file_path: f.projectPath, batch: null },
     };
     // Padding keeps a block's line numbers those of its file in error messages.
     const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;

@@ -203,8 +203,8 @@ function macroSource(source: string, name: string): string {
 export function toTemplateError(e: unknown, file: string): KilnError {
   const site = errorSite(e);
   if (e instanceof KilnError) {
-    if (e.file) return e;
-    return new KilnError(e.kind, e.message, { file: site?.file ?? file, line: e.line ?? site?.line, column: e.column, hint: e.hint, cause: e.cause, retryable: e.retryable });
+    if (e.file && (e.line || !site || site.file !== e.file)) return e;
+    return new KilnError(e.kind, e.message, { file: e.file ?? site?.file ?? file, line: e.line ?? site?.line, column: e.column, hint: e.hint, cause: e.cause, retryable: e.retryable });
   }
   if (e instanceof MacroReturn) return new KilnError('template', 'return() called outside a macro', { file });
   if (e instanceof JinjaError) {

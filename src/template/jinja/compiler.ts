@@ -12,7 +12,7 @@ import { binary, negate, plus } from './numbers.js';
 import { pyCompareOp } from './compare.js';
 import { pyStr } from './repr.js';
 import { Frame, LoopContext, MacroReturn, Namespace, callValue, loopBreak, loopContinue, makeMacro, noteErrorSite, type MacroSpec } from './runtime.js';
-import { JinjaError, PyFloat, Undefined, dictKeys, dictSet, isDict, isInt, isTuple, iterate, makeTuple, toNumber, truthy, typeError, valueError, type Kwargs } from './values.js';
+import { JinjaError, PyFloat, PyRange, Undefined, typeName, dictKeys, dictSet, isDict, isInt, isTuple, iterate, makeTuple, toNumber, truthy, typeError, valueError, type Kwargs } from './values.js';
 import type { Filter, Test } from './render-env.js';
 
 type Eval = (frame: Frame) => unknown;
@@ -154,6 +154,8 @@ class Compiler {
     const otherwise = this.block(s.otherwise);
     const usesLoop = s.recursive || mentions(s.body, 'loop') || (s.filter ? mentionsExpr(s.filter, 'loop') : false);
     const run = (f: Frame, out: string[], source: unknown, depth: number): void => {
+      const lazy = !usesLoop && !filter ? (source as { __lazy__?: () => Iterator<unknown> } | null)?.__lazy__ : undefined;
+      if (typeof lazy === 'function') return runLazy(f, out, lazy.call(source));
       let items = iterate(source);
       if (filter) {
         items = items.filter((item) => {
@@ -172,6 +174,23 @@ class Compiler {
           loop.index0 = i;
           scope.set('loop', loop);
         }
+        try {
+          body(scope, out);
+          completed = true;
+        } catch (e) {
+          if (e === loopBreak) break;
+          if (e === loopContinue) continue;
+          throw e;
+        }
+      }
+      if (!completed) otherwise(f.child(), out);
+    };
+    // An endless iterator (itertools.count()) is read an item at a time, until a break.
+    const runLazy = (f: Frame, out: string[], it: Iterator<unknown>): void => {
+      let completed = false;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        const scope = f.child();
+        assign(scope, r.value);
         try {
           body(scope, out);
           completed = true;
@@ -404,37 +423,39 @@ class Compiler {
   }
 }
 
-/** Python's slicing of strings, lists and tuples. */
-function slice(target: unknown, start: unknown, stop: unknown, step: unknown): unknown {
-  const isStr = typeof target === 'string';
-  if (!isStr && !Array.isArray(target)) {
-    if (target instanceof Undefined || target === undefined) return new Undefined('cannot slice an undefined value');
-    throw typeError(`'${typeof target}' object is not subscriptable`);
-  }
-  const items: unknown[] = isStr ? Array.from(target) : target;
-  const n = items.length;
-  const num = (v: unknown, name: string): number | undefined => {
+/** Python's slice.indices(): start, stop and step for a sequence of length n. */
+function sliceIndices(n: number, start: unknown, stop: unknown, step: unknown): [number, number, number] {
+  const num = (v: unknown): number | undefined => {
     if (v === undefined || v === null || v instanceof Undefined) return undefined;
-    if (!isInt(v) && typeof v !== 'boolean') throw typeError(`slice ${name} must be an integer or None`);
+    if (!isInt(v) && typeof v !== 'boolean') throw typeError('slice indices must be integers or None or have an __index__ method');
     return toNumber(v);
   };
-  const st = num(step, 'indices') ?? 1;
+  const st = num(step) ?? 1;
   if (st === 0) throw valueError('slice step cannot be zero');
   const clamp = (v: number | undefined, dflt: number, lo: number, hi: number) => {
     if (v === undefined) return dflt;
     const x = v < 0 ? v + n : v;
     return Math.min(Math.max(x, lo), hi);
   };
-  const out: unknown[] = [];
-  if (st > 0) {
-    const a = clamp(num(start, 'indices'), 0, 0, n);
-    const b = clamp(num(stop, 'indices'), n, 0, n);
-    for (let i = a; i < b; i += st) out.push(items[i]);
-  } else {
-    const a = clamp(num(start, 'indices'), n - 1, -1, n - 1);
-    const b = clamp(num(stop, 'indices'), -1, -1, n - 1);
-    for (let i = a; i > b; i += st) out.push(items[i]);
+  return st > 0 ? [clamp(num(start), 0, 0, n), clamp(num(stop), n, 0, n), st] : [clamp(num(start), n - 1, -1, n - 1), clamp(num(stop), -1, -1, n - 1), st];
+}
+
+/** Python's slicing of strings, lists, tuples and ranges. */
+function slice(target: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  if (target instanceof PyRange) {
+    const [a, b, st] = sliceIndices(target.__len__(), start, stop, step);
+    return new PyRange(target.start + a * target.step, target.start + b * target.step, target.step * st);
   }
+  const isStr = typeof target === 'string';
+  if (!isStr && !Array.isArray(target)) {
+    if (target instanceof Undefined || target === undefined) return new Undefined('cannot slice an undefined value');
+    throw typeError(`'${typeName(target)}' object is not subscriptable`);
+  }
+  const items: unknown[] = isStr ? Array.from(target) : target;
+  const [a, b, st] = sliceIndices(items.length, start, stop, step);
+  const out: unknown[] = [];
+  if (st > 0) for (let i = a; i < b; i += st) out.push(items[i]);
+  else for (let i = a; i > b; i += st) out.push(items[i]);
   if (isStr) return out.join('');
   return isTuple(target) ? makeTuple(out) : out;
 }

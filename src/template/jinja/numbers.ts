@@ -121,6 +121,16 @@ function repeat<T>(items: T[] | string, times: unknown): T[] | string | undefine
   return out;
 }
 
+const operatorMethods: Record<string, [string, string]> = {
+  add: ['__add__', '__radd__'],
+  sub: ['__sub__', '__rsub__'],
+  mul: ['__mul__', '__rmul__'],
+  div: ['__truediv__', '__rtruediv__'],
+  floordiv: ['__floordiv__', '__rfloordiv__'],
+  mod: ['__mod__', '__rmod__'],
+  pow: ['__pow__', '__rpow__'],
+};
+
 /** `a <op> b` for op in add, sub, mul, div, floordiv, mod, pow. */
 export function binary(op: string, a: unknown, b: unknown): unknown {
   const ia = asInt(a);
@@ -138,43 +148,26 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
       checkSize(a.length + b.length, false);
       return isTuple(a) ? makeTuple([...a, ...b]) : [...a, ...b];
     }
-    const own = (a as { __add__?: (o: unknown) => unknown } | null)?.__add__;
-    if (typeof own === 'function') {
-      const r = own.call(a, b);
-      if (r !== undefined) return r;
-    }
-    const rown = (b as { __radd__?: (o: unknown) => unknown } | null)?.__radd__;
-    if (typeof rown === 'function') {
-      const r = rown.call(b, a);
-      if (r !== undefined) return r;
-    }
   }
-  if (op === 'sub') {
-    const own = (a as { __sub__?: (o: unknown) => unknown } | null)?.__sub__;
-    if (typeof own === 'function') {
-      const r = own.call(a, b);
-      if (r !== undefined) return r;
-    }
-    if (isPySet(a) && isPySet(b)) return a.filter((x) => !b.includes(x));
-  }
+  if (op === 'sub' && isPySet(a) && isPySet(b)) return a.filter((x) => !b.includes(x));
   if (op === 'mul') {
     const seq = typeof a === 'string' || (Array.isArray(a) && !isPySet(a)) ? a : typeof b === 'string' || (Array.isArray(b) && !isPySet(b)) ? b : undefined;
     if (seq !== undefined) {
       const r = repeat(seq as unknown[] | string, seq === a ? b : a);
       if (r !== undefined) return isTuple(seq) ? makeTuple(r as unknown[]) : r;
     }
-    const own = (a as { __mul__?: (o: unknown) => unknown } | null)?.__mul__ ?? (b as { __rmul__?: (o: unknown) => unknown } | null)?.__rmul__;
-    if (typeof own === 'function') {
-      const r = own.call(own === (a as { __mul__?: unknown } | null)?.__mul__ ? a : b, own === (a as { __mul__?: unknown } | null)?.__mul__ ? b : a);
-      if (r !== undefined) return r;
-    }
   }
-  if (op === 'div') {
-    const own = (a as { __truediv__?: (o: unknown) => unknown } | null)?.__truediv__;
-    if (typeof own === 'function') {
-      const r = own.call(a, b);
-      if (r !== undefined) return r;
-    }
+  // kiln's value classes (datetimes, timedeltas) answer through Python's operator methods.
+  const [method, reflected] = operatorMethods[op]!;
+  const own = (a as Record<string, unknown> | null)?.[method];
+  if (a !== null && typeof a === 'object' && typeof own === 'function') {
+    const r = (own as (o: unknown) => unknown).call(a, b);
+    if (r !== undefined) return r;
+  }
+  const rown = (b as Record<string, unknown> | null)?.[reflected];
+  if (b !== null && typeof b === 'object' && typeof rown === 'function') {
+    const r = (rown as (o: unknown) => unknown).call(b, a);
+    if (r !== undefined) return r;
   }
   if (op === 'mod' && typeof a === 'string') return percentFormat(a, b);
   throw unsupported(op, a, b);

@@ -8,9 +8,10 @@
  * Templates reach attributes (`dt.year`), methods (`dt.strftime`) and class attributes
  * (`datetime.datetime.min`); the engine calls the double-underscore hooks (`__str__`,
  * `__repr__`, `__eq__`, `__lt__`..., `__add__`, `__radd__`, `__sub__`...), which return
- * undefined for an operand Python would answer NotImplemented for.
+ * undefined for an operand Python would answer NotImplemented for, and reads the Python
+ * type name from `__class_name__`.
  */
-import { asNumber, bindArgs, isFloat, makeTuple, strRepr, toInt, typeError, typeName, valueError, PyException } from './py.js';
+import { asNumber, bindArgs, floatResult, isFloat, makeTuple, pyError, PyClassStub, strRepr, toInt, typeError, typeName, valueError } from './py.js';
 import { checkDate, checkTime, dayMicros, EPOCH_WALL, fromIsoCalendar, fromOrdinal, isoCalendar, MAX_ORDINAL, MAXYEAR, MINYEAR, roundHalfEven, splitDayMicros, splitWallMicros, toOrdinal, US_PER_DAY, wallMicros, weekdayOf } from './calendar.js';
 import { formatOffset, parseIsoDate, parseIsoDateTime, parseIsoTime, strftime, strptime, type Fields } from './datetime-format.js';
 import { PyTimedelta } from './timedelta.js';
@@ -54,8 +55,7 @@ function formatClock(h: number, mi: number, s: number, us: number, timespec: unk
 /** Python's `__format__` for dates and times: strftime, or str() for an empty spec. */
 function formatWith(value: { strftime(f: string): string; __str__(): string }, spec: unknown): string {
   if (typeof spec !== 'string') throw typeError(`must be str, not ${typeName(spec)}`);
-  const s = spec;
-  return s ? value.strftime(s) : value.__str__();
+  return spec ? value.strftime(spec) : value.__str__();
 }
 
 /** Three-way comparison to the boolean each ordering hook returns. */
@@ -295,7 +295,7 @@ export class PyDate {
   __add__(o: unknown): PyDate | undefined {
     if (!(o instanceof PyTimedelta)) return undefined;
     const ord = this._ord + o.days;
-    if (ord < 1 || ord > MAX_ORDINAL) throw new PyException('OverflowError', 'date value out of range');
+    if (ord < 1 || ord > MAX_ORDINAL) throw pyError('OverflowError', 'date value out of range');
     return PyDate.fromOrdinal(ord);
   }
 
@@ -425,8 +425,8 @@ export class PyDateTime extends PyDate {
   }
 
   /** Seconds since the Unix epoch, as a float. */
-  timestamp(): number {
-    return Number(this._utc() - EPOCH_WALL) / 1e6;
+  timestamp(): unknown {
+    return floatResult(Number(this._utc() - EPOCH_WALL) / 1e6);
   }
 
   /** The same instant in `tz` (default: local time, which is UTC for kiln). */
@@ -753,11 +753,13 @@ const timezoneClass = pyClass(PyFixedTimezone.make, {
   max: new PyFixedTimezone(new PyTimedelta(BigInt(US_PER_DAY) - 60_000_000n)),
 });
 
+/** Everything kiln implements; dbt exposes only some of it to templates (see index.ts). */
 export const datetimeModule = {
-  datetime: datetimeClass,
   date: dateClass,
+  datetime: datetimeClass,
   time: timeClass,
   timedelta: timedeltaClass,
+  tzinfo: new PyClassStub('datetime.tzinfo'),
   timezone: timezoneClass,
   UTC,
   MINYEAR,

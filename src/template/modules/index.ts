@@ -8,11 +8,28 @@ export { PyDate, PyDateTime, PyTime, PyTzInfo, PyFixedTimezone } from './datetim
 export { PyTimedelta } from './timedelta.js';
 export { PyTimezone } from './pytz.js';
 export { PyPattern, PyMatch } from './re.js';
-export { PyException } from './py.js';
+export { LazyIterator } from './itertools.js';
 
-export const modules = {
+/** The modules as kiln implements them, for TypeScript callers. */
+export const pythonModules = {
   datetime: datetimeModule,
   pytz: pytzModule,
   re: reModule,
   itertools: itertoolsModule,
+};
+
+/** A dict of the named members, in that order. */
+const pick = (module: Record<string, unknown>, names: string[]) => Object.fromEntries(names.map((n) => [n, module[n]]));
+
+/**
+ * What templates see: like dbt-core, not the modules but dicts of chosen members. datetime
+ * gives its five classes, pytz and re what their `__all__` lists (pytz's country_timezones and
+ * country_names need country data kiln does not carry), and itertools fourteen functions
+ * (dbt leaves out dropwhile, filterfalse, takewhile and groupby).
+ */
+export const modules = {
+  pytz: pick(pytzModule, ['timezone', 'utc', 'AmbiguousTimeError', 'InvalidTimeError', 'NonExistentTimeError', 'UnknownTimeZoneError', 'all_timezones', 'all_timezones_set', 'common_timezones', 'common_timezones_set', 'BaseTzInfo', 'FixedOffset']),
+  datetime: pick(datetimeModule, ['date', 'datetime', 'time', 'timedelta', 'tzinfo']),
+  re: pick(reModule, ['match', 'fullmatch', 'search', 'sub', 'subn', 'split', 'findall', 'finditer', 'compile', 'purge', 'template', 'escape', 'error', 'Pattern', 'Match', 'A', 'I', 'L', 'M', 'S', 'X', 'U', 'ASCII', 'IGNORECASE', 'LOCALE', 'MULTILINE', 'DOTALL', 'VERBOSE', 'UNICODE', 'NOFLAG', 'RegexFlag']),
+  itertools: pick(itertoolsModule, ['count', 'cycle', 'repeat', 'accumulate', 'chain', 'compress', 'islice', 'starmap', 'tee', 'zip_longest', 'product', 'permutations', 'combinations', 'combinations_with_replacement']),
 };

@@ -1,30 +1,18 @@
 /**
  * What the Python modules (datetime, pytz, re, itertools) need from the template engine,
- * gathered in one place so that a change in the engine's value representation touches only
- * this file: tuples, keyword arguments, iteration, equality, and Python exceptions.
+ * gathered in one place: the engine's value representation (tuples, sets, boxed floats,
+ * iterators, keyword arguments), Python's equality and truth, and Python exceptions.
  */
-import { makeTuple, isTuple, pyEq } from '../python-values.js';
-import { splitKwargs, iterate } from '../python-methods.js';
+import { JinjaError, PyFloat, PyIterator, isFloat, isNumber, isTuple, iterate, makeFloat, makeSet, makeTuple, splitKwargs, toNumber, truthy, typeName } from '../jinja/values.js';
+import { pyEq } from '../jinja/compare.js';
 
-export { makeTuple, isTuple, pyEq, splitKwargs, iterate };
+export { PyIterator, isFloat, isTuple, iterate, makeFloat, makeSet, makeTuple, pyEq, splitKwargs, truthy, typeName };
 
-/**
- * A Python exception. `pyType` names its Python class (ValueError, TypeError, re.error...),
- * the same shape as the engine's JinjaError, so that templates see Python's messages.
- */
-export class PyException extends Error {
-  constructor(
-    readonly pyType: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = pyType;
-  }
-}
-
-export const valueError = (message: string) => new PyException('ValueError', message);
-export const typeError = (message: string) => new PyException('TypeError', message);
-export const overflowError = (message: string) => new PyException('OverflowError', message);
+/** A Python exception: `type` names its Python class (ValueError, re.error...), as the engine reports it. */
+export const pyError = (type: string, message: string) => new JinjaError(type, message);
+export const valueError = (message: string) => pyError('ValueError', message);
+export const typeError = (message: string) => pyError('TypeError', message);
+export const overflowError = (message: string) => pyError('OverflowError', message);
 
 /** Python's `repr()` of a str: quotes chosen as Python chooses them, non-printables escaped. */
 export function strRepr(s: string): string {
@@ -43,42 +31,9 @@ export function strRepr(s: string): string {
   return quote + out + quote;
 }
 
-/** Python's type name of a value, for error messages; kiln's classes name theirs in `__class_name__`. */
-export function typeName(v: unknown): string {
-  if (v === null) return 'NoneType';
-  if (v === undefined) return 'Undefined';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'bigint') return 'int';
-  if (typeof v === 'string') return 'str';
-  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
-  if (typeof v === 'function') return 'function';
-  const named = (v as { __class_name__?: unknown }).__class_name__;
-  if (typeof named === 'string') return named;
-  if (isBoxedFloat(v)) return 'float';
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null ? 'dict' : ((v as object).constructor?.name ?? 'object');
-}
-
-/** The engine boxes integral floats (`1.0`) in an object whose valueOf() is the number. */
-function isBoxedFloat(v: unknown): boolean {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto !== Object.prototype && proto !== null && typeof (v as { valueOf(): unknown }).valueOf() === 'number' && !('__class_name__' in (v as object));
-}
-
-/** A Python number (int, float, bool or a boxed float) as a JavaScript number, else undefined. */
+/** A Python number (int, float, bool, or the engine's boxed float) as a JavaScript number, else undefined. */
 export function asNumber(v: unknown): number | undefined {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (isBoxedFloat(v)) return (v as { valueOf(): number }).valueOf();
-  return undefined;
-}
-
-/** True for a value Python would treat as a float (never for ints or bools). */
-export function isFloat(v: unknown): boolean {
-  return (typeof v === 'number' && !Number.isInteger(v)) || isBoxedFloat(v);
+  return isNumber(v) || typeof v === 'boolean' ? toNumber(v) : undefined;
 }
 
 /** Python's `operator.index`: an int (or bool), else TypeError; ints beyond a C long overflow. */
@@ -92,20 +47,8 @@ export function toInt(v: unknown): number {
   throw typeError(`'${typeName(v)}' object cannot be interpreted as an integer`);
 }
 
-/** Python truthiness of a value a host function receives. */
-export function truthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === '' || v === 0) return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') {
-    const bool = (v as { __bool__?: () => boolean }).__bool__;
-    if (typeof bool === 'function') return bool.call(v);
-    const n = asNumber(v);
-    if (n !== undefined) return n !== 0;
-    const proto = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) return Object.keys(v).some((k) => k !== '__keywords');
-  }
-  return Boolean(v);
-}
+/** A float result: the engine prints an integral float as `2.0` only when it is boxed. */
+export const floatResult = (n: number): number | PyFloat => makeFloat(n);
 
 /**
  * Binds a call's arguments to Python parameter names, as Python does for a builtin with
@@ -131,4 +74,26 @@ export function bindArgs(fname: string, args: unknown[], names: string[], requir
 export function callable(f: unknown): (...a: unknown[]) => unknown {
   if (typeof f !== 'function') throw typeError(`'${typeName(f)}' object is not callable`);
   return f as (...a: unknown[]) => unknown;
+}
+
+/**
+ * A Python class that templates can name but not use (`modules.re.error`, `modules.datetime.tzinfo`):
+ * it prints as Python prints the class.
+ */
+export class PyClassStub {
+  constructor(
+    private readonly _qualname: string,
+    private readonly _kind = 'class',
+  ) {
+    Object.freeze(this);
+  }
+  get __class_name__(): string {
+    return 'type';
+  }
+  __repr__(): string {
+    return `<${this._kind} '${this._qualname}'>`;
+  }
+  __str__(): string {
+    return this.__repr__();
+  }
 }

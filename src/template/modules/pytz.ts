@@ -14,7 +14,7 @@
 import { PyDateTime, PyTzInfo } from './datetime.js';
 import { PyTimedelta } from './timedelta.js';
 import { EPOCH_WALL } from './calendar.js';
-import { bindArgs, PyException, strRepr, toInt, truthy, typeName, valueError } from './py.js';
+import { bindArgs, makeSet, pyError, PyClassStub, strRepr, toInt, truthy, typeName, valueError } from './py.js';
 
 type Kind = 'utc' | 'static' | 'dst' | 'fixed';
 
@@ -103,7 +103,7 @@ function isStatic(zone: string): boolean {
 const epochMs = (dt: PyDateTime) => Number((dt._wall - EPOCH_WALL) / 1000n);
 /** pytz reads `dt.tzinfo` first, so a non-datetime fails as Python's attribute lookup does. */
 const datetimeRequired = (dt: unknown): PyDateTime => {
-  if (!(dt instanceof PyDateTime)) throw new PyException('AttributeError', `'${typeName(dt)}' object has no attribute 'tzinfo'`);
+  if (!(dt instanceof PyDateTime)) throw pyError('AttributeError', `'${typeName(dt)}' object has no attribute 'tzinfo'`);
   return dt;
 };
 const naiveRequired = (dt: unknown): PyDateTime => {
@@ -207,11 +207,11 @@ export class PyTimezone extends PyTzInfo {
     if (instants.length === 1) return this._member(stateAt(zone, instants[0]!));
     if (instants.length === 0) {
       // A time skipped by a transition: the offset from before it, or after it if is_dst.
-      if (isDst === null) throw new PyException('NonExistentTimeError', dt.__str__());
+      if (isDst === null) throw pyError('NonExistentTimeError', dt.__str__());
       const shifted = (isDst ? dt.__add__(SIX_HOURS) : dt.__sub__(SIX_HOURS)) as PyDateTime;
       return this._localized(shifted, isDst);
     }
-    if (isDst === null) throw new PyException('AmbiguousTimeError', dt.__str__());
+    if (isDst === null) throw pyError('AmbiguousTimeError', dt.__str__());
     const states = instants.map((ms) => ({ ms, state: stateAt(zone, ms) }));
     const matching = states.filter((s) => (s.state.dstUs !== 0) === isDst);
     if (matching.length === 1) return this._member(matching[0]!.state);
@@ -236,7 +236,7 @@ export class PyTimezone extends PyTzInfo {
     // A DST zone reads the datetime's pytz-private offset, which other tzinfos lack.
     const tz = dt.tzinfo;
     if (this._kind === 'dst' && !(tz instanceof PyTimezone && tz._kind !== 'fixed')) {
-      throw new PyException('AttributeError', `'${typeName(tz)}' object has no attribute '_utcoffset'`);
+      throw pyError('AttributeError', `'${typeName(tz)}' object has no attribute '_utcoffset'`);
     }
     return this._fromUtc(PyDateTime._fromWall(dt._utc(), this));
   }
@@ -276,13 +276,13 @@ export class PyTimezone extends PyTzInfo {
   }
 }
 
-const unknownZone = (name: unknown) => new PyException('UnknownTimeZoneError', typeof name === 'string' ? strRepr(name) : 'None');
+const unknownZone = (name: unknown) => pyError('UnknownTimeZoneError', typeof name === 'string' ? strRepr(name) : 'None');
 
 export const pytzUtc = new PyTimezone('UTC', { kind: 'utc', state: { offsetUs: 0, dstUs: 0, abbrev: 'UTC' } });
 
 /** `pytz.timezone(name)`: names match case-insensitively, as in pytz. */
 function zoneNamed(name: unknown): PyTimezone {
-  if (name !== null && name !== undefined && typeof name !== 'string') throw new PyException('AttributeError', `'${typeName(name)}' object has no attribute 'upper'`);
+  if (name !== null && name !== undefined && typeof name !== 'string') throw pyError('AttributeError', `'${typeName(name)}' object has no attribute 'upper'`);
   if (typeof name !== 'string' || !/^[A-Za-z]/.test(name)) throw unknownZone(name);
   if (name.toUpperCase() === 'UTC') return pytzUtc;
   const hit = families.get(name.toLowerCase());
@@ -314,9 +314,26 @@ function fixedOffset(minutes: unknown): PyTimezone {
   return tz;
 }
 
+/**
+ * pytz's zone lists, from the names Intl knows: its canonical zones (CLDR's spelling, such as
+ * Asia/Calcutta rather than Asia/Kolkata) and UTC. pytz also lists aliases (US/Eastern), which
+ * Intl accepts but cannot enumerate, so these lists are shorter than pytz's.
+ */
+const zoneNames = () => [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT'])].sort();
+
+/** Everything kiln implements; dbt exposes pytz.__all__ to templates (see index.ts). */
 export const pytzModule = {
   timezone: (name: unknown) => zoneNamed(name),
   utc: pytzUtc,
-  UTC: pytzUtc,
+  AmbiguousTimeError: new PyClassStub('pytz.exceptions.AmbiguousTimeError'),
+  InvalidTimeError: new PyClassStub('pytz.exceptions.InvalidTimeError'),
+  NonExistentTimeError: new PyClassStub('pytz.exceptions.NonExistentTimeError'),
+  UnknownTimeZoneError: new PyClassStub('pytz.exceptions.UnknownTimeZoneError'),
+  all_timezones: zoneNames(),
+  all_timezones_set: makeSet(zoneNames()),
+  common_timezones: zoneNames(),
+  common_timezones_set: makeSet(zoneNames()),
+  BaseTzInfo: new PyClassStub('pytz.tzinfo.BaseTzInfo'),
   FixedOffset: fixedOffset,
+  UTC: pytzUtc,
 };

@@ -13,7 +13,7 @@
  * number), so that the capture groups only JavaScript has (atomic groups are emulated with a
  * lookahead and a backreference to `a<k>`) never shift Python's numbering.
  */
-import { PyException } from './py.js';
+import { pyError } from './py.js';
 
 export const FLAG = { TEMPLATE: 1, IGNORECASE: 2, LOCALE: 4, MULTILINE: 8, DOTALL: 16, UNICODE: 32, VERBOSE: 64, DEBUG: 128, ASCII: 256 } as const;
 const LETTER_FLAGS: Record<string, number> = { i: FLAG.IGNORECASE, L: FLAG.LOCALE, m: FLAG.MULTILINE, s: FLAG.DOTALL, u: FLAG.UNICODE, x: FLAG.VERBOSE, a: FLAG.ASCII };
@@ -30,7 +30,7 @@ export interface Translation {
   groupParent: number[];
 }
 
-export const reError = (message: string, pos?: number) => new PyException('re.error', pos === undefined ? message : `${message} at position ${pos}`);
+export const reError = (message: string, pos?: number) => pyError('re.error', pos === undefined ? message : `${message} at position ${pos}`);
 
 /** Python's Unicode classes, as contents of a `v`-mode class (so they nest inside other classes). */
 const UNICODE_CLASS: Record<string, string> = {
@@ -174,7 +174,7 @@ class Translator {
     const m = /^\{(\d*)(?:(,)(\d*))?\}/.exec(this.src.slice(this.pos));
     if (!m || (m[1] === '' && m[2] === undefined)) return undefined;
     const [, min = '', comma, max = ''] = m;
-    if (Number(min) >= MAX_REPEAT || Number(max) >= MAX_REPEAT) throw new PyException('OverflowError', 'the repetition number is too large');
+    if (Number(min) >= MAX_REPEAT || Number(max) >= MAX_REPEAT) throw pyError('OverflowError', 'the repetition number is too large');
     if (min && max && Number(min) > Number(max)) throw reError('min repeat greater than max repeat', this.pos + 1);
     this.pos += m[0].length;
     return comma ? `{${min || 0},${max}}` : `{${min}}`;

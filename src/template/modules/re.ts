@@ -10,7 +10,7 @@
  * to a group that did not take part fails in Python and matches empty in JavaScript; and
  * Python rejects variable-width look-behinds, which JavaScript accepts.
  */
-import { bindArgs, callable, makeTuple, PyException, strRepr, toInt, typeError, typeName, valueError } from './py.js';
+import { bindArgs, callable, makeTuple, pyError, PyClassStub, PyIterator, strRepr, toInt, typeError, typeName, valueError } from './py.js';
 import { FLAG, IDENTIFIER, reError, translate, type Translation } from './re-translate.js';
 
 /** Conversions between Python's code-point positions and JavaScript's UTF-16 indices. */
@@ -82,7 +82,7 @@ export class PyMatch {
       const n = Number(g);
       if (Number.isInteger(n) && n >= 0 && n <= this.re.groups) return n;
     }
-    throw new PyException('IndexError', 'no such group');
+    throw pyError('IndexError', 'no such group');
   }
 
   private _value(n: number): string | undefined {
@@ -226,7 +226,7 @@ function templateNamedGroup(repl: string, at: number, pattern: PyPattern, group:
   else if (!IDENTIFIER.test(name)) throw reError(`bad character in group name '${name}'`, at + 1);
   else {
     const n = pattern._t.groupIndex.get(name);
-    if (n === undefined) throw new PyException('IndexError', `unknown group name '${name}'`);
+    if (n === undefined) throw pyError('IndexError', `unknown group name '${name}'`);
     group(n, at + 1);
   }
   return end + 1;
@@ -348,17 +348,21 @@ export class PyPattern {
     }
   }
 
-  /** `finditer`, materialised: the engine wants lists. */
-  finditer(...args: unknown[]): PyMatch[] {
-    const a = bindArgs('finditer', args, ['string', 'pos', 'endpos'], 1);
+  private _matches(name: string, args: unknown[]): PyMatch[] {
+    const a = bindArgs(name, args, ['string', 'pos', 'endpos'], 1);
     const text = stringArg(a.string);
     const { positions, from, to } = window(text, a.pos, a.endpos);
     return [...this._iter(text, from, to)].map((m) => new PyMatch(m, this, text, positions, from, to));
   }
 
+  /** An iterator over the matches, read once as Python's. */
+  finditer(...args: unknown[]): PyIterator {
+    return new PyIterator(this._matches('finditer', args), 'callable_iterator');
+  }
+
   /** Whole matches, the only group's text, or tuples of all groups ('' for a group that did not take part). */
   findall(...args: unknown[]): unknown[] {
-    return this.finditer(...args).map((m) => {
+    return this._matches('findall', args).map((m) => {
       if (this.groups === 0) return m.group();
       const groups = m.groups('');
       return this.groups === 1 ? groups[0] : groups;
@@ -497,8 +501,17 @@ export const reModule = {
   split: viaPattern('split', ['string', 'maxsplit'], 1),
   sub: viaPattern('sub', ['repl', 'string', 'count'], 2),
   subn: viaPattern('subn', ['repl', 'string', 'count'], 2),
+  /** Python 3.11's deprecated `re.template`: compile with the TEMPLATE flag. */
+  template: (...args: unknown[]) => {
+    const a = bindArgs('template', args, ['pattern', 'flags'], 1);
+    return compile(a.pattern, toInt(a.flags ?? 0) | FLAG.TEMPLATE);
+  },
   escape,
   purge: () => (cache.clear(), null),
+  error: new PyClassStub('re.error'),
+  Pattern: new PyClassStub('re.Pattern'),
+  Match: new PyClassStub('re.Match'),
+  RegexFlag: new PyClassStub('RegexFlag', 'flag'),
   NOFLAG: 0,
   I: FLAG.IGNORECASE,
   IGNORECASE: FLAG.IGNORECASE,

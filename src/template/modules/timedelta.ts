@@ -3,7 +3,7 @@
  * (a bigint); days, seconds and microseconds are derived as Python normalises them: only
  * `days` is ever negative, so -1 second is `-1 day, 23:59:59`.
  */
-import { asNumber, bindArgs, isFloat, overflowError, typeError, typeName, PyException } from './py.js';
+import { asNumber, bindArgs, floatResult, isFloat, overflowError, pyError, typeError, typeName } from './py.js';
 import { roundHalfEven, US_PER_DAY } from './calendar.js';
 
 const DAY = BigInt(US_PER_DAY);
@@ -96,8 +96,8 @@ export class PyTimedelta {
     return 'datetime.timedelta';
   }
 
-  total_seconds(): number {
-    return Number(this._us) / 1e6;
+  total_seconds(): unknown {
+    return floatResult(Number(this._us) / 1e6);
   }
 
   __str__(): string {
@@ -176,8 +176,8 @@ export class PyTimedelta {
     const n = asNumber(o);
     if (n === undefined || o instanceof PyTimedelta) return undefined;
     if (!isFloat(o)) return new PyTimedelta(this._us * BigInt(n));
-    if (Number.isNaN(n)) throw new PyException('ValueError', 'cannot convert NaN to integer ratio');
-    if (!Number.isFinite(n)) throw new PyException('OverflowError', 'cannot convert Infinity to integer ratio');
+    if (Number.isNaN(n)) throw pyError('ValueError', 'cannot convert NaN to integer ratio');
+    if (!Number.isFinite(n)) throw pyError('OverflowError', 'cannot convert Infinity to integer ratio');
     const [num, den] = floatRatio(n);
     return new PyTimedelta(divideRound(this._us * num, den));
   }
@@ -187,14 +187,14 @@ export class PyTimedelta {
   }
 
   /** timedelta / timedelta is a float; timedelta / number a timedelta. */
-  __truediv__(o: unknown): PyTimedelta | number | undefined {
+  __truediv__(o: unknown): unknown {
     if (o instanceof PyTimedelta) {
-      if (o._us === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
-      return Number(this._us) / Number(o._us);
+      if (o._us === 0n) throw pyError('ZeroDivisionError', 'division by zero');
+      return floatResult(Number(this._us) / Number(o._us));
     }
     const n = asNumber(o);
     if (n === undefined) return undefined;
-    if (n === 0) throw new PyException('ZeroDivisionError', isFloat(o) ? 'float division by zero' : 'integer division or modulo by zero');
+    if (n === 0) throw pyError('ZeroDivisionError', isFloat(o) ? 'float division by zero' : 'integer division or modulo by zero');
     if (!isFloat(o)) return new PyTimedelta(divideRound(this._us, BigInt(n)));
     const [num, den] = floatRatio(n);
     return new PyTimedelta(divideRound(this._us * den, num));
@@ -203,18 +203,18 @@ export class PyTimedelta {
   /** timedelta // timedelta is an int; timedelta // int a timedelta (floored). */
   __floordiv__(o: unknown): PyTimedelta | number | undefined {
     if (o instanceof PyTimedelta) {
-      if (o._us === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
+      if (o._us === 0n) throw pyError('ZeroDivisionError', 'integer division or modulo by zero');
       return Number(floorDiv(this._us, o._us));
     }
     if (isFloat(o) || asNumber(o) === undefined) return undefined;
     const n = BigInt(asNumber(o)!);
-    if (n === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
+    if (n === 0n) throw pyError('ZeroDivisionError', 'integer division or modulo by zero');
     return new PyTimedelta(floorDiv(this._us, n));
   }
 
   __mod__(o: unknown): PyTimedelta | undefined {
     if (!(o instanceof PyTimedelta)) return undefined;
-    if (o._us === 0n) throw new PyException('ZeroDivisionError', 'integer modulo by zero');
+    if (o._us === 0n) throw pyError('ZeroDivisionError', 'integer modulo by zero');
     return new PyTimedelta(this._us - floorDiv(this._us, o._us) * o._us);
   }
 

@@ -1,5 +1,5 @@
 {#- Snapshots (SCD type 2). `s` is the snapshot's settings, prepared by src/run/snapshot.ts:
-      s.keys          SQL expressions of the unique key (a column name, or an expression)
+      s['keys']       SQL expressions of the unique key (a column name, or an expression)
       s.strategy      'timestamp' or 'check'
       s.updated_at    SQL expression of the row's change time (timestamp strategy)
       s.check_cols    column names compared by the check strategy
@@ -35,7 +35,7 @@ md5({% for k in keys %}coalesce(cast({{ k }} as varchar), '') || '|' || {% endfo
 {% macro default__snapshot_initial_sql(sql, s) -%}
 {%- set upd = adapter.dispatch('snapshot_updated_at')(s) -%}
 select sbq.*,
-  {{ adapter.dispatch('snapshot_hash')(s.keys, upd) }} as dbt_scd_id,
+  {{ adapter.dispatch('snapshot_hash')(s['keys'], upd) }} as dbt_scd_id,
   {{ upd }} as dbt_updated_at,
   {{ upd }} as dbt_valid_from,
   {{ adapter.dispatch('snapshot_valid_to_new')(s, upd) }} as dbt_valid_to
@@ -52,7 +52,7 @@ from (
 {%- endmacro %}
 
 {% macro default__snapshot_key_match(s, left, right) -%}
-{%- for k in s.keys %}{{ left }}.dbt_unique_key_{{ loop.index }} = {{ right }}.dbt_unique_key_{{ loop.index }}{% if not loop.last %} and {% endif %}{% endfor -%}
+{%- for k in s['keys'] %}{{ left }}.dbt_unique_key_{{ loop.index }} = {{ right }}.dbt_unique_key_{{ loop.index }}{% if not loop.last %} and {% endif %}{% endfor -%}
 {%- endmacro %}
 
 {% macro default__snapshot_row_changed(s) -%}
@@ -67,15 +67,15 @@ from (
 {% macro default__snapshot_ctes(target, source, s) -%}
 {%- set upd = adapter.dispatch('snapshot_updated_at')(s) -%}
 with current_rows as (
-  select *{% for k in s.keys %}, {{ k }} as dbt_unique_key_{{ loop.index }}{% endfor %}
+  select *{% for k in s['keys'] %}, {{ k }} as dbt_unique_key_{{ loop.index }}{% endfor %}
   from {{ target }} as snap
   where {{ adapter.dispatch('snapshot_is_current')(s, 'snap') }}
 ),
 source_rows as (
   select *,
-    {%- for k in s.keys %} {{ k }} as dbt_unique_key_{{ loop.index }},{% endfor %}
+    {%- for k in s['keys'] %} {{ k }} as dbt_unique_key_{{ loop.index }},{% endfor %}
     {{ upd }} as dbt_updated_at,
-    {{ adapter.dispatch('snapshot_hash')(s.keys, upd) }} as dbt_scd_id
+    {{ adapter.dispatch('snapshot_hash')(s['keys'], upd) }} as dbt_scd_id
   from {{ source }} as src
 )
 {%- endmacro %}
