@@ -31,6 +31,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oracleDir } from './jinja-oracle/harness.js';
 
 interface Payload {
   name: string;
@@ -327,9 +328,11 @@ async function runKiln(count: number, marker: string, home: string): Promise<Kil
 
 /** Python's Jinja2, sandboxed as dbt configures it, with a comparable dbt context. */
 const ORACLE = String.raw`
-import datetime, itertools, json, os, re, resource, signal, sys
+import datetime, json, os, resource, signal, sys
+# The differential test's oracle: dbt's environment and base context (render_jinja2.py).
+sys.path.insert(0, sys.argv[1])
 try:
-    import jinja2, jinja2.ext, jinja2.sandbox, yaml
+    import render_jinja2 as dbt
 except ImportError as exc:
     sys.stderr.write("missing Python package: %s\n" % exc)
     sys.exit(3)
@@ -346,16 +349,6 @@ class CaseTimeout(Exception):
 
 def on_alarm(signum, frame):
     raise CaseTimeout("took longer than %d s" % CASE_TIMEOUT)
-
-
-class MacroReturn(Exception):
-    def __init__(self, value):
-        super().__init__()
-        self.value = value
-
-
-class CompilationError(Exception):
-    pass
 
 
 class Relation:
@@ -400,7 +393,7 @@ class Config:
         return default
 
     def require(self, key):
-        raise CompilationError("config '%s' is required" % key)
+        raise dbt.CompilationError("config '%s' is required" % key)
 
 
 class Adapter:
@@ -411,15 +404,7 @@ class Adapter:
         return '"%s"' % name
 
     def dispatch(self, macro_name, macro_namespace=None):
-        raise CompilationError("no implementation of macro '%s'" % macro_name)
-
-
-def _return(data):
-    raise MacroReturn(data)
-
-
-def _raise_compiler_error(msg, node=None):
-    raise CompilationError(msg)
+        raise dbt.CompilationError("no implementation of macro '%s'" % macro_name)
 
 
 def _env_var(name, default=None):
@@ -427,49 +412,20 @@ def _env_var(name, default=None):
         return os.environ[name]
     if default is not None:
         return default
-    raise CompilationError("Env var required but not provided: '%s'" % name)
+    raise dbt.CompilationError("Env var required but not provided: '%s'" % name)
 
 
 def _var(name, default=None):
     if default is not None:
         return default
-    raise CompilationError("Required var '%s' not found" % name)
-
-
-def _tojson(value, default=None, sort_keys=False):
-    try:
-        return json.dumps(value, sort_keys=sort_keys)
-    except ValueError:
-        return default
-
-
-def _fromjson(string, default=None):
-    try:
-        return json.loads(string)
-    except ValueError:
-        return default
-
-
-def _fromyaml(value, default=None):
-    try:
-        return yaml.safe_load(value)
-    except (AttributeError, ValueError, yaml.YAMLError):
-        return default
-
-
-ITERTOOLS = ["count", "cycle", "repeat", "accumulate", "chain", "compress", "islice", "starmap", "tee",
-             "zip_longest", "product", "permutations", "combinations", "combinations_with_replacement"]
+    raise dbt.CompilationError("Required var '%s' not found" % name)
 
 
 def context():
     ref = lambda *a, **k: Relation("kiln", "main", a[-1] if a else None)
     source = lambda s, t: Relation("kiln", "main", t)
     config = Config()
-    modules = {
-        "datetime": {n: getattr(datetime, n) for n in ["date", "datetime", "time", "timedelta", "tzinfo"]},
-        "re": {n: getattr(re, n) for n in re.__all__},
-        "itertools": {n: getattr(itertools, n) for n in ITERTOOLS},
-    }
+    modules = dbt.context_modules()
     return {
         "ref": ref,
         "source": source,
@@ -496,11 +452,11 @@ def context():
         "builtins": {"ref": ref, "source": source, "config": config},
         "log": lambda msg, info=False: "",
         "print": lambda msg: "",
-        "exceptions": {"raise_compiler_error": _raise_compiler_error, "warn": lambda msg, node=None: ""},
-        "return": _return,
-        "tojson": _tojson,
-        "fromjson": _fromjson,
-        "fromyaml": _fromyaml,
+        "exceptions": {"raise_compiler_error": dbt._raise_compiler_error, "warn": lambda msg, node=None: ""},
+        "return": dbt._return,
+        "tojson": dbt._tojson,
+        "fromjson": dbt._fromjson,
+        "fromyaml": dbt._fromyaml,
         "is_incremental": lambda: False,
         "model": {"name": "m", "unique_id": "model.tiny.m", "resource_type": "model", "package_name": "tiny"},
         "graph": {"nodes": {}, "sources": {}, "macros": {}, "exposures": {}, "metrics": {}, "groups": {}, "semantic_models": {}, "saved_queries": {}},
@@ -508,10 +464,7 @@ def context():
 
 
 def render(template):
-    env = jinja2.sandbox.SandboxedEnvironment(extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
-    for name in ("as_text", "as_bool", "as_native", "as_number"):
-        env.filters[name] = lambda x: x
-    return env.from_string(template).render(context())
+    return dbt.new_environment().from_string(template).render(context())
 
 
 def main():
@@ -541,7 +494,7 @@ function runPython(templates: string[]): { outcomes: Outcome[] } | { problem: st
   if (!existsSync(PYTHON)) return { problem: `${INSTALL_HINT} (${PYTHON} not found)` };
   const probe = spawnSync(PYTHON, ['-c', 'import jinja2, jinja2.sandbox, yaml'], { encoding: 'utf8' });
   if (probe.status !== 0) return { problem: `${INSTALL_HINT} (${(probe.stderr || '').trim().split('\n').pop()})` };
-  const r = spawnSync(PYTHON, ['-c', ORACLE], {
+  const r = spawnSync(PYTHON, ['-c', ORACLE, oracleDir], {
     input: JSON.stringify(templates),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

@@ -26,7 +26,7 @@ const shopPackage = {
   ].join('\n'),
   'macros/money.sql': '{% macro cents(col) %}cast(({{ col }} * 100) as integer){% endmacro %}',
   'tests/generic/positive.sql': '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}',
-  // Jinja beyond simple calls: rendered by nunjucks, calling the package's macro unprefixed.
+  // Jinja beyond simple calls: rendered by the template engine, calling the package's macro unprefixed.
   'models/staging/m.sql': "{{ config(materialized='view') }}\nselect id, {{ cents('price') }} as price_cents, {{ var('discount') }} as discount from {{ ref('pkg_prices') }}",
   'models/shared.sql': "select 'pkg' as who",
   // An unqualified ref searches the root project first, as dbt's does.

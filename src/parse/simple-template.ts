@@ -1,6 +1,6 @@
 /**
  * Most models only call ref(), source(), config() and var() with literal arguments. Those
- * are recognised here without nunjucks, so parsing and compiling them is string work.
+ * are recognised here without the template engine, so parsing and compiling them is string work.
  * Anything else (tags, filters, macros, expressions) returns null: the caller renders fully.
  */
 export type SimpleCallName = 'ref' | 'source' | 'config' | 'var';

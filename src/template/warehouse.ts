@@ -2,7 +2,7 @@
  * The warehouse as templates see it while they render: `run_query`, `statement` /
  * `load_result`, `adapter.get_relation`, `adapter.get_columns_in_relation`.
  *
- * nunjucks renders synchronously and the adapters are asynchronous. kiln bridges the two by
+ * The engine renders synchronously and the adapters are asynchronous. kiln bridges the two by
  * replay: a render that needs an answer it does not have yet records the request and stops;
  * the async driver (`renderWithWarehouse`) runs the request on the adapter's own connection,
  * then renders again from the start, handing out recorded answers in call order. A render

@@ -154,43 +154,32 @@ class Compiler {
     const otherwise = this.block(s.otherwise);
     const usesLoop = s.recursive || mentions(s.body, 'loop') || (s.filter ? mentionsExpr(s.filter, 'loop') : false);
     const run = (f: Frame, out: string[], source: unknown, depth: number): void => {
+      // An endless iterator (itertools.count()) is read an item at a time, until a break;
+      // anything else is read whole first, as `loop.length` and `loop.last` need it.
       const lazy = !usesLoop && !filter ? (source as { __lazy__?: () => Iterator<unknown> } | null)?.__lazy__ : undefined;
-      if (typeof lazy === 'function') return runLazy(f, out, lazy.call(source));
-      let items = iterate(source);
-      if (filter) {
-        items = items.filter((item) => {
-          const scope = f.child();
-          assign(scope, item);
-          return truthy(filter(scope));
-        });
+      let items: unknown[] | undefined;
+      if (typeof lazy !== 'function') {
+        items = iterate(source);
+        if (filter) {
+          items = items.filter((item) => {
+            const scope = f.child();
+            assign(scope, item);
+            return truthy(filter(scope));
+          });
+        }
       }
+      const it = items ? items[Symbol.iterator]() : lazy!.call(source);
+      const loop = usesLoop && items ? new LoopContext(items, depth, s.recursive ? (next, d) => recurse(f, next, d) : undefined) : undefined;
       // As in Jinja, `else` runs unless some iteration reached the end of the body.
       let completed = false;
-      const loop = usesLoop ? new LoopContext(items, depth, s.recursive ? (next, d) => recurse(f, next, d) : undefined) : undefined;
-      for (let i = 0; i < items.length; i++) {
-        const scope = f.child();
-        assign(scope, items[i]);
-        if (loop) {
-          loop.index0 = i;
-          scope.set('loop', loop);
-        }
-        try {
-          body(scope, out);
-          completed = true;
-        } catch (e) {
-          if (e === loopBreak) break;
-          if (e === loopContinue) continue;
-          throw e;
-        }
-      }
-      if (!completed) otherwise(f.child(), out);
-    };
-    // An endless iterator (itertools.count()) is read an item at a time, until a break.
-    const runLazy = (f: Frame, out: string[], it: Iterator<unknown>): void => {
-      let completed = false;
-      for (let r = it.next(); !r.done; r = it.next()) {
+      let index = 0;
+      for (let r = it.next(); !r.done; r = it.next(), index++) {
         const scope = f.child();
         assign(scope, r.value);
+        if (loop) {
+          loop.index0 = index;
+          scope.set('loop', loop);
+        }
         try {
           body(scope, out);
           completed = true;

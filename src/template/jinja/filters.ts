@@ -39,6 +39,7 @@ import { binary, negate } from './numbers.js';
 import { bindArgs, type Param } from './arguments.js';
 import { percentFormat } from './format.js';
 import { jsonDumps } from './json.js';
+import { strReplace } from './methods.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors and small conversions
@@ -138,34 +139,6 @@ function countOf(s: string, sub: string): number {
   return n;
 }
 
-/** Python's str.replace(old, new, count). */
-function pyReplace(s: string, old: string, repl: string, count: number): string {
-  if (count < 0) count = Infinity;
-  if (old === '') {
-    const chars = cps(s);
-    let out = '';
-    let done = 0;
-    for (let i = 0; i <= chars.length; i++) {
-      if (done < count) {
-        out += repl;
-        done++;
-      }
-      if (i < chars.length) out += chars[i];
-    }
-    return out;
-  }
-  let out = '';
-  let pos = 0;
-  let done = 0;
-  while (done < count) {
-    const at = s.indexOf(old, pos);
-    if (at < 0) break;
-    out += s.slice(pos, at) + repl;
-    pos = at + old.length;
-    done++;
-  }
-  return out + s.slice(pos);
-}
 
 /** Title-case forms that differ from the upper-case ones (str.capitalize uses title case). */
 const TITLE_CASE: Record<string, string> = {
@@ -1487,7 +1460,7 @@ function doTrim(value: unknown, chars: unknown): string {
 
 function doReplace(s: unknown, old: unknown, repl: unknown, count: unknown): string {
   const n = count === null || count === undefined ? -1 : intArg(count);
-  return pyReplace(softStr(s), softStr(old), softStr(repl), n);
+  return strReplace(softStr(s), softStr(old), softStr(repl), n);
 }
 
 function doCenter(value: unknown, width: unknown): string {

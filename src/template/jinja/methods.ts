@@ -445,7 +445,8 @@ function expandtabs(s: string, tabsize: number): string {
   return out;
 }
 
-function replace(s: string, old: string, rep: string, count: number): string {
+/** Python's str.replace(old, new, count); a negative count replaces all. */
+export function strReplace(s: string, old: string, rep: string, count: number): string {
   if (count < 0) count = Infinity;
   if (old === '') {
     const cps = Array.from(s);
@@ -564,7 +565,7 @@ export const strMethods: Record<string, Method<string>> = {
     // Bounds the result before building it: each replacement grows it by at most to.length.
     const most = from === '' ? new Text(s).length + 1 : Math.floor(s.length / from.length);
     checkSize(s.length + Math.min(n < 0 ? most : n, most) * Math.max(0, to.length - from.length));
-    return replace(s, from, to, n);
+    return strReplace(s, from, to, n);
   },
   rfind: (s, pos, kw) => {
     const [sub, start, end] = args('rfind', ['sub', ['start', null], ['end', null]], pos, kw);

@@ -180,6 +180,14 @@ const LOCAL = new PyFixedTimezone(new PyTimedelta(0n), 'UTC');
 
 /* -------------------------------------------------------------------- date */
 
+/** The zone-dependent fields of a datetime (`at` itself) or a time (`at` null: no particular date). */
+function zoneParts(tzinfo: PyTzInfo | null, at: PyDateTime | null): { offsetUs: number | null; tzname: string | null; dstUs: number | null } {
+  if (!tzinfo) return { offsetUs: null, tzname: null, dstUs: null };
+  return { offsetUs: tzinfo._offsetUs(at), tzname: tzinfo._tzname(at), dstUs: tzinfo._dstUs(at) };
+}
+
+const asTimedelta = (us: number | null): PyTimedelta | null => (us === null ? null : new PyTimedelta(BigInt(us)));
+
 export class PyDate {
   readonly year: number;
   readonly month: number;
@@ -392,24 +400,20 @@ export class PyDateTime extends PyDate {
       minute: this.minute,
       second: this.second,
       microsecond: this.microsecond,
-      offsetUs: this._offset(),
-      tzname: this.tzinfo ? this.tzinfo._tzname(this) : null,
-      dstUs: this.tzinfo ? this.tzinfo._dstUs(this) : null,
+      ...zoneParts(this.tzinfo, this),
     };
   }
 
   utcoffset(): PyTimedelta | null {
-    const us = this._offset();
-    return us === null ? null : new PyTimedelta(BigInt(us));
+    return asTimedelta(zoneParts(this.tzinfo, this).offsetUs);
   }
 
   dst(): PyTimedelta | null {
-    const us = this.tzinfo ? this.tzinfo._dstUs(this) : null;
-    return us === null ? null : new PyTimedelta(BigInt(us));
+    return asTimedelta(zoneParts(this.tzinfo, this).dstUs);
   }
 
   tzname(): string | null {
-    return this.tzinfo ? this.tzinfo._tzname(this) : null;
+    return zoneParts(this.tzinfo, this).tzname;
   }
 
   date(): PyDate {
@@ -562,24 +566,20 @@ export class PyTime {
       minute: this.minute,
       second: this.second,
       microsecond: this.microsecond,
-      offsetUs: this._offset(),
-      tzname: this.tzinfo ? this.tzinfo._tzname(null) : null,
-      dstUs: this.tzinfo ? this.tzinfo._dstUs(null) : null,
+      ...zoneParts(this.tzinfo, null),
     };
   }
 
   utcoffset(): PyTimedelta | null {
-    const us = this._offset();
-    return us === null ? null : new PyTimedelta(BigInt(us));
+    return asTimedelta(zoneParts(this.tzinfo, null).offsetUs);
   }
 
   dst(): PyTimedelta | null {
-    const us = this.tzinfo ? this.tzinfo._dstUs(null) : null;
-    return us === null ? null : new PyTimedelta(BigInt(us));
+    return asTimedelta(zoneParts(this.tzinfo, null).dstUs);
   }
 
   tzname(): string | null {
-    return this.tzinfo ? this.tzinfo._tzname(null) : null;
+    return zoneParts(this.tzinfo, null).tzname;
   }
 
   isoformat(...args: unknown[]): string {
