@@ -41,8 +41,6 @@ export class TemplateSyntaxError extends JinjaError {
 const operators = ['//', '**', '==', '!=', '<=', '>=', '+', '-', '/', '*', '%', '~', '[', ']', '(', ')', '{', '}', '<', '>', '=', '.', ':', '|', ',', ';'];
 
 const numberPattern = /(?:0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[0-9a-fA-F])+|(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)?)/y;
-const namePattern = /[A-Za-z_][A-Za-z0-9_]*/y;
-const whitespace = /\s+/y;
 
 /** Python's `unicode-escape` decoding of a string literal's body, as Jinja applies it. */
 function unescapeString(body: string, line: number): string {
@@ -168,44 +166,51 @@ export function tokenize(source: string): Token[] {
 }
 
 /** Tokens of one tag's inside, up to and including its closing delimiter; returns the new position. */
+const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11;
+const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isNameChar = (c: number) => isNameStart(c) || (c >= 48 && c <= 57);
+const twoCharOperators = new Set(['//', '**', '==', '!=', '<=', '>=']);
+const oneCharOperators = new Set(operators.filter((o) => o.length === 1));
+
 function lexTag(src: string, start: number, closer: string, tokens: Token[], addLines: (n: number) => void, currentLine: () => number): number {
   let pos = start;
   const endType: TokenType = closer === '}}' ? 'variable_end' : 'block_end';
+  // The closer's two characters: `}}` or `%}`.
+  const close0 = closer.charCodeAt(0);
   let depth = 0;
-  while (pos < src.length) {
-    whitespace.lastIndex = pos;
-    const ws = whitespace.exec(src);
-    if (ws) {
-      addLines(ws[0].split('\n').length - 1);
-      pos = whitespace.lastIndex;
-      if (pos >= src.length) break;
+  const n = src.length;
+  while (pos < n) {
+    let newlines = 0;
+    let c = src.charCodeAt(pos);
+    while (isSpace(c) && pos < n) {
+      if (c === 10) newlines++;
+      c = src.charCodeAt(++pos);
     }
+    if (newlines) addLines(newlines);
+    if (pos >= n) break;
     const line = currentLine();
     // The closing delimiter ends the tag unless it sits inside brackets (`{{ {'a': {}}}}` aside).
-    if (src.startsWith('-' + closer, pos) && depth === 0) {
-      tokens.push({ type: endType, value: '-', line });
-      return pos + 1 + closer.length;
+    if (depth === 0) {
+      const at = c === 45 /* - */ || (c === 43 /* + */ && close0 === 37) ? pos + 1 : pos;
+      if (src.charCodeAt(at) === close0 && src.charCodeAt(at + 1) === 125) {
+        tokens.push({ type: endType, value: c === 45 && at > pos ? '-' : '', line });
+        return at + 2;
+      }
     }
-    if (src.startsWith(closer, pos) && depth === 0) {
-      tokens.push({ type: endType, value: '', line });
-      return pos + closer.length;
-    }
-    if (src.startsWith('+' + closer, pos) && closer === '%}' && depth === 0) {
-      tokens.push({ type: endType, value: '', line });
-      return pos + 1 + closer.length;
-    }
-    const c = src[pos]!;
-    if (c === '"' || c === "'") {
+    if (c === 34 || c === 39) {
       let i = pos + 1;
-      while (i < src.length && src[i] !== c) i += src[i] === '\\' ? 2 : 1;
-      if (i >= src.length) throw new TemplateSyntaxError('unexpected end of string', line);
-      const body = src.slice(pos + 1, i);
-      tokens.push({ type: 'string', value: unescapeString(body, line), line });
-      addLines(body.split('\n').length - 1);
+      let lines = 0;
+      while (i < n && src.charCodeAt(i) !== c) {
+        if (src.charCodeAt(i) === 10) lines++;
+        i += src.charCodeAt(i) === 92 ? 2 : 1;
+      }
+      if (i >= n) throw new TemplateSyntaxError('unexpected end of string', line);
+      tokens.push({ type: 'string', value: unescapeString(src.slice(pos + 1, i), line), line });
+      if (lines) addLines(lines);
       pos = i + 1;
       continue;
     }
-    if (c >= '0' && c <= '9') {
+    if (c >= 48 && c <= 57) {
       numberPattern.lastIndex = pos;
       const m = numberPattern.exec(src)!;
       const { type, num } = parseNumber(m[0]);
@@ -213,15 +218,16 @@ function lexTag(src: string, start: number, closer: string, tokens: Token[], add
       pos = numberPattern.lastIndex;
       continue;
     }
-    namePattern.lastIndex = pos;
-    const name = namePattern.exec(src);
-    if (name) {
-      tokens.push({ type: 'name', value: name[0], line });
-      pos = namePattern.lastIndex;
+    if (isNameStart(c)) {
+      let end = pos + 1;
+      while (end < n && isNameChar(src.charCodeAt(end))) end++;
+      tokens.push({ type: 'name', value: src.slice(pos, end), line });
+      pos = end;
       continue;
     }
-    const op = operators.find((o) => src.startsWith(o, pos));
-    if (!op) throw new TemplateSyntaxError(`unexpected char '${c}'`, line);
+    const two = src.slice(pos, pos + 2);
+    const op = twoCharOperators.has(two) ? two : oneCharOperators.has(src[pos]!) ? src[pos]! : undefined;
+    if (!op) throw new TemplateSyntaxError(`unexpected char '${src[pos]}'`, line);
     if (op === '(' || op === '[' || op === '{') depth++;
     else if ((op === ')' || op === ']' || op === '}') && depth > 0) depth--;
     tokens.push({ type: 'operator', value: op, line });
