@@ -16,6 +16,7 @@ import { invocationScope, varFunction, type InvocationInfo } from '../template/c
 import { discoverFiles, type ProjectFile } from './files.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { readProperties } from './properties.js';
+import { ValueRenderer } from '../config/render-values.js';
 import { readDocBlocks } from './docs-blocks.js';
 import { readExposures } from './exposures.js';
 import { parsedSources, layeredConfig, type ParsedSource } from './packages.js';
@@ -209,6 +210,9 @@ export function parseProject(input: ParseInput): ParsedProject {
     for (const f of propertyFiles) for (const def of yamlSnapshots(f)) addSqlNode(owner, f, 'snapshot', def);
     // var() in a package's YAML sees that package's vars (the lookup goes by the id's package part).
     const valueScope = { ...base, var: varFunction(info, { file: 'properties', node: `properties.${owner.name}` }) };
+    const configRenderer = new ValueRenderer(valueScope);
+    // Hooks are rendered when they run, with the node's context, never while parsing.
+    const hookKeys = new Set(['pre_hook', 'post_hook', 'pre-hook', 'post-hook']);
     const own = readProperties(propertyFiles, {
       packageName: owner.name,
       findNode: (type, name) => {
@@ -219,6 +223,7 @@ export function parseProject(input: ParseInput): ParsedProject {
         if (!value.includes('{{')) return value;
         return engine.render(engine.compile(value, file), valueScope, file);
       },
+      renderConfig: (config, yaml, path) => configRenderer.renderTree(config, yaml, hookKeys, path) as Record<string, unknown>,
       defaultDatabase: adapter.defaultDatabase,
       warn: warnOnce,
     });

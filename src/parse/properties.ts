@@ -17,6 +17,8 @@ export interface PropertiesContext {
   findNode(resourceType: string, name: string): GraphNode | undefined;
   /** Renders Jinja inside a YAML string (source schema, database, ...). */
   renderValue(value: string, file: string, line?: () => number | undefined): unknown;
+  /** Renders Jinja in every string of a `config:` mapping, as dbt does; a single `{{ }}` keeps its type. */
+  renderConfig(config: unknown, yaml: YamlFile, path: Array<string | number>): Record<string, unknown>;
   defaultDatabase: string | undefined;
   warn(message: string): void;
 }
@@ -63,7 +65,7 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
         patchNode(node, e, file.projectPath);
         // `access` and `group` may stand beside `config:` as well as in it, as in dbt.
         const topLevel = Object.fromEntries(['access', 'group'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
-        result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...((e.config as Record<string, unknown>) ?? {}) }));
+        result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...ctx.renderConfig(e.config ?? {}, yaml, [key, i, 'config']) }));
         const target: TestTarget = { uniqueId: node.uniqueId, name: node.name };
         result.tests.push(...testsOf(e, target, { yaml, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
       });
@@ -141,7 +143,7 @@ function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, fil
   const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, () => yaml.lineOf(path))) : undefined);
   const schema = render(src.schema, ['sources', i, 'schema']) ?? sourceName;
   const database = render(src.database, ['sources', i, 'database']) ?? ctx.defaultDatabase;
-  const sourceConfig = normaliseConfig((src.config as Record<string, unknown>) ?? {});
+  const sourceConfig = normaliseConfig(ctx.renderConfig(src.config ?? {}, yaml, ['sources', i, 'config']));
   ((src.tables as Array<Record<string, unknown>> | undefined) ?? []).forEach((table, ti) => {
     const name = String(table.name);
     const node: SourceNode = {
@@ -162,7 +164,7 @@ function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, fil
       columns: readColumns(table.columns),
       meta: { ...((src.meta as object) ?? {}), ...((table.meta as object) ?? {}) },
       tags: [...toList(src.tags), ...toList(table.tags)],
-      config: { ...sourceConfig, ...normaliseConfig((table.config as Record<string, unknown>) ?? {}) },
+      config: { ...sourceConfig, ...normaliseConfig(ctx.renderConfig(table.config ?? {}, yaml, ['sources', i, 'tables', ti, 'config'])) },
       loadedAtField: (table.loaded_at_field ?? src.loaded_at_field) as string | undefined,
       freshness: table.freshness !== undefined ? table.freshness : src.freshness,
     };
