@@ -67,7 +67,7 @@ export function resolveDependencies(manifest: Manifest): void {
  * A source that names a relation the project itself builds (a seed loaded as a source,
  * say) depends on that node, so its tests and readers wait for it.
  */
-function sourceBuilders(manifest: Manifest): Array<[string, string]> {
+export function sourceBuilders(manifest: Manifest): Array<[string, string]> {
   const key = (db: string | undefined, schema: string, name: string) => `${db ?? ''}.${schema}.${name}`.toLowerCase();
   const built = new Map<string, string>();
   for (const n of manifest.nodes.values()) if (refable.has(n.resourceType) && n.config.materialized !== 'ephemeral') built.set(key(n.database, n.schema, n.alias), n.uniqueId);

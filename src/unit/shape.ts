@@ -1,8 +1,10 @@
 /**
  * The shape (columns and types, no rows) of a node that may not exist in the warehouse yet,
- * as SQL: the relation itself when it exists; a seed's CSV types; a source's declared
- * data_types; a model's SQL over the shapes of its parents. This is how a unit test types
- * the columns a fixture leaves out on a fresh schema, with no upstream built.
+ * as SQL: the relation itself when it exists; a seed's CSV types (also behind a source that
+ * names the seed's relation); a source's declared data_types; a model's SQL over the shapes
+ * of its parents, or its declared data types (a contract's) when a parent's shape is
+ * unknown. This is how a unit test types the columns a fixture leaves out on a fresh
+ * schema, with no upstream built.
  */
 import { join } from 'node:path';
 import type { Relation } from '../adapters/relation.js';
@@ -11,6 +13,7 @@ import { injectCtes } from '../compile/ephemeral.js';
 import type { Materializer } from '../run/materialize.js';
 import { readSeed } from '../seeds/csv.js';
 import { literal } from './fixture-sql.js';
+import { sourceBuilders } from '../graph/dag.js';
 
 /** Shapes nest their parents' shapes; past this size a chain is not worth inlining. */
 const maxShapeSql = 200_000;
@@ -18,6 +21,7 @@ const maxShapeSql = 200_000;
 export class ShapeBuilder {
   private readonly cache = new Map<string, Promise<string | undefined>>();
   private readonly compiler: Compiler;
+  private readonly sourceBuilders: Map<string, string>;
   private readonly cteOf = (id: string) => `__kiln_shape_${id.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60);
 
   constructor(private readonly m: Materializer) {
@@ -27,6 +31,7 @@ export class ShapeBuilder {
     for (const n of m.parsed.manifest.nodes.values()) if (n.config.materialized !== 'ephemeral') deferred.set(n.uniqueId, m.adapter.relation(undefined, undefined, this.cteOf(n.uniqueId), 'cte'));
     for (const id of m.parsed.manifest.sources.keys()) deferred.set(id, m.adapter.relation(undefined, undefined, this.cteOf(id), 'cte'));
     this.compiler.deferred = deferred;
+    this.sourceBuilders = new Map(sourceBuilders(m.parsed.manifest).map(([builder, source]) => [source, builder]));
   }
 
   /** Zero-row SQL with the node's columns, or undefined when they cannot be known. */
@@ -50,11 +55,12 @@ export class ShapeBuilder {
       const seed = readSeed(join(project.projectDir, node.originalFilePath), node.originalFilePath, (node.config.column_types as Record<string, string>) ?? {});
       return `select ${seed.columns.map((c) => `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} as ${q(c.name)}`).join(', ')} where false`;
     }
+    // A source that names a relation the project builds (a seed loaded as a source) has its builder's shape.
+    const builder = source ? this.sourceBuilders.get(id) : undefined;
+    if (builder && !visiting.has(builder)) return this.build(builder, visiting);
     const declared = Object.values((node ?? source)?.columns ?? {});
-    if (source || !node || !this.m.parsed.templates.has(id) || visiting.has(id)) {
-      if (declared.length && declared.every((c) => c.data_type)) return `select ${declared.map((c) => `${literal(null, c.data_type)} as ${q(c.name)}`).join(', ')} where false`;
-      return undefined;
-    }
+    const fromDeclared = declared.length && declared.every((c) => c.data_type) ? `select ${declared.map((c) => `${literal(null, c.data_type)} as ${q(c.name)}`).join(', ')} where false` : undefined;
+    if (source || !node || !this.m.parsed.templates.has(id) || visiting.has(id)) return fromDeclared;
     visiting.add(id);
     const parents = new Set<string>();
     const walk = (nid: string) => {
@@ -67,7 +73,8 @@ export class ShapeBuilder {
     const ctes: Array<{ name: string; sql: string }> = [];
     for (const p of parents) {
       const sql = await this.build(p, visiting);
-      if (sql === undefined) return undefined;
+      // Parents of unknown shape: the model's declared columns (a contract's data types) if it has them.
+      if (sql === undefined) return fromDeclared;
       ctes.push({ name: this.cteOf(p), sql });
     }
     const sql = injectCtes(this.compiler.compile(id).compiledCode, ctes);
