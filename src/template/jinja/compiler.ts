@@ -153,31 +153,33 @@ class Compiler {
     const body = this.block(s.body);
     const otherwise = this.block(s.otherwise);
     const usesLoop = s.recursive || mentions(s.body, 'loop') || (s.filter ? mentionsExpr(s.filter, 'loop') : false);
+    const keep = (f: Frame, item: unknown): boolean => {
+      const scope = f.child();
+      assign(scope, item);
+      return truthy(filter!(scope));
+    };
     const run = (f: Frame, out: string[], source: unknown, depth: number): void => {
       // An endless iterator (itertools.count()) is read an item at a time, until a break;
       // anything else is read whole first, as `loop.length` and `loop.last` need it.
-      const lazy = !usesLoop && !filter ? (source as { __lazy__?: () => Iterator<unknown> } | null)?.__lazy__ : undefined;
+      const lazy = !usesLoop ? (source as { __lazy__?: () => Iterator<unknown> } | null)?.__lazy__ : undefined;
       let items: unknown[] | undefined;
       if (typeof lazy !== 'function') {
         items = iterate(source);
-        if (filter) {
-          items = items.filter((item) => {
-            const scope = f.child();
-            assign(scope, item);
-            return truthy(filter(scope));
-          });
-        }
+        // With `loop` in use the kept items are counted first (loop.length); otherwise, as in
+        // Jinja, the condition is tested item by item, after the body ran for the item before.
+        if (filter && usesLoop) items = items.filter((item) => keep(f, item));
       }
       const it = items ? items[Symbol.iterator]() : lazy!.call(source);
       const loop = usesLoop && items ? new LoopContext(items, depth, s.recursive ? (next, d) => recurse(f, next, d) : undefined) : undefined;
       // As in Jinja, `else` runs unless some iteration reached the end of the body.
       let completed = false;
       let index = 0;
-      for (let r = it.next(); !r.done; r = it.next(), index++) {
+      for (let r = it.next(); !r.done; r = it.next()) {
+        if (filter && !usesLoop && !keep(f, r.value)) continue;
         const scope = f.child();
         assign(scope, r.value);
         if (loop) {
-          loop.index0 = index;
+          loop.index0 = index++;
           scope.set('loop', loop);
         }
         try {

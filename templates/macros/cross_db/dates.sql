@@ -1,51 +1,78 @@
-{#- Cross-database date macros (dbt.date_trunc, dbt.dateadd, ...), written for kiln from
-    their documented behaviour. Each dispatches: <adapter>__name, then default__name. -#}
+{#- Cross-database date macros (dbt.date_trunc, dbt.dateadd, dbt.datediff, dbt.last_day,
+    dbt.date), written for kiln from their documented behaviour. Each dispatches:
+    <adapter>__name, then default__name. datepart is a bare word: day, week, month, ... -#}
 
+{#- The date or timestamp truncated to the start of its datepart. -#}
 {% macro date_trunc(datepart, date) -%}
   {{ return(adapter.dispatch('date_trunc', 'dbt')(datepart, date)) }}
 {%- endmacro %}
 {% macro default__date_trunc(datepart, date) -%}
 date_trunc('{{ datepart }}', {{ date }})
 {%- endmacro %}
+{% macro bigquery__date_trunc(datepart, date) -%}
+timestamp_trunc(cast({{ date }} as timestamp), {{ datepart }})
+{%- endmacro %}
 
+{#- from_date_or_timestamp plus `interval` (a number, or an SQL expression) datepart units. -#}
 {% macro dateadd(datepart, interval, from_date_or_timestamp) -%}
   {{ return(adapter.dispatch('dateadd', 'dbt')(datepart, interval, from_date_or_timestamp)) }}
 {%- endmacro %}
+{#- PostgreSQL's interval has no quarter unit: a quarter is three months. -#}
 {% macro default__dateadd(datepart, interval, from_date_or_timestamp) -%}
-{{ from_date_or_timestamp }} + ((interval '1 {{ datepart }}') * ({{ interval }}))
+  {%- set unit = "interval '3 month'" if datepart | lower == 'quarter' else "interval '1 " ~ datepart ~ "'" -%}
+({{ from_date_or_timestamp }} + (({{ unit }}) * ({{ interval }})))
 {%- endmacro %}
 {% macro duckdb__dateadd(datepart, interval, from_date_or_timestamp) -%}
 date_add({{ from_date_or_timestamp }}, interval ({{ interval }}) {{ datepart }})
 {%- endmacro %}
+{% macro snowflake__dateadd(datepart, interval, from_date_or_timestamp) -%}
+dateadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
+{%- endmacro %}
+{% macro bigquery__dateadd(datepart, interval, from_date_or_timestamp) -%}
+datetime_add(cast({{ from_date_or_timestamp }} as datetime), interval {{ interval }} {{ datepart }})
+{%- endmacro %}
 
-{#- The number of datepart boundaries crossed going from first_date to second_date. -#}
+{#- The number of datepart boundaries crossed going from first_date to second_date (negative
+    when second_date is earlier). Weeks start on Monday, except on BigQuery (Sunday). -#}
 {% macro datediff(first_date, second_date, datepart) -%}
   {{ return(adapter.dispatch('datediff', 'dbt')(first_date, second_date, datepart)) }}
 {%- endmacro %}
 {% macro default__datediff(first_date, second_date, datepart) -%}
   {%- set part = datepart | lower -%}
+  {%- set years -%}(date_part('year', ({{ second_date }})::date) - date_part('year', ({{ first_date }})::date)){%- endset -%}
   {%- if part == 'year' -%}
-    (date_part('year', ({{ second_date }})::date) - date_part('year', ({{ first_date }})::date))
+    {{ years }}
   {%- elif part == 'quarter' -%}
-    ((date_part('year', ({{ second_date }})::date) - date_part('year', ({{ first_date }})::date)) * 4 + date_part('quarter', ({{ second_date }})::date) - date_part('quarter', ({{ first_date }})::date))
+    ({{ years }} * 4 + date_part('quarter', ({{ second_date }})::date) - date_part('quarter', ({{ first_date }})::date))
   {%- elif part == 'month' -%}
-    ((date_part('year', ({{ second_date }})::date) - date_part('year', ({{ first_date }})::date)) * 12 + date_part('month', ({{ second_date }})::date) - date_part('month', ({{ first_date }})::date))
-  {%- elif part == 'day' -%}
-    (({{ second_date }})::date - ({{ first_date }})::date)
+    ({{ years }} * 12 + date_part('month', ({{ second_date }})::date) - date_part('month', ({{ first_date }})::date))
   {%- elif part == 'week' -%}
     ((date_trunc('week', ({{ second_date }})::date)::date - date_trunc('week', ({{ first_date }})::date)::date) / 7)
-  {%- elif part in ('hour', 'minute', 'second') -%}
-    {%- set seconds = {'hour': 3600, 'minute': 60, 'second': 1}[part] -%}
-    ((extract(epoch from date_trunc('{{ part }}', ({{ second_date }})::timestamp)) - extract(epoch from date_trunc('{{ part }}', ({{ first_date }})::timestamp))) / {{ seconds }})::bigint
-  {%- elif part in ('millisecond', 'microsecond') -%}
-    {%- set per = 1000 if part == 'millisecond' else 1000000 -%}
-    ((extract(epoch from ({{ second_date }})::timestamp) - extract(epoch from ({{ first_date }})::timestamp)) * {{ per }})::bigint
+  {%- elif part == 'day' -%}
+    (({{ second_date }})::date - ({{ first_date }})::date)
+  {%- elif part in ('hour', 'minute', 'second', 'millisecond', 'microsecond') -%}
+    {#- Both ends truncated to the unit, then the exact difference in seconds converted. -#}
+    {%- set unit = {'hour': 'hour', 'minute': 'minute', 'second': 'second', 'millisecond': 'milliseconds', 'microsecond': 'microseconds'}[part] -%}
+    {%- set scale = {'hour': ' / 3600', 'minute': ' / 60', 'second': '', 'millisecond': ' * 1000', 'microsecond': ' * 1000000'}[part] -%}
+    (((extract(epoch from date_trunc('{{ unit }}', ({{ second_date }})::timestamp)) - extract(epoch from date_trunc('{{ unit }}', ({{ first_date }})::timestamp))){{ scale }})::bigint)
   {%- else -%}
     {{ exceptions.raise_compiler_error("datediff does not support the datepart '" ~ datepart ~ "'") }}
   {%- endif -%}
 {%- endmacro %}
+{#- DuckDB's date_diff counts boundaries, except for weeks (whole 7-day spans): those go
+    through the Monday each end falls in. -#}
 {% macro duckdb__datediff(first_date, second_date, datepart) -%}
+  {%- if datepart | lower == 'week' -%}
+(date_diff('day', date_trunc('week', ({{ first_date }})::timestamp), date_trunc('week', ({{ second_date }})::timestamp)) // 7)
+  {%- else -%}
 date_diff('{{ datepart }}', ({{ first_date }})::timestamp, ({{ second_date }})::timestamp)
+  {%- endif -%}
+{%- endmacro %}
+{% macro snowflake__datediff(first_date, second_date, datepart) -%}
+datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
+{%- endmacro %}
+{% macro bigquery__datediff(first_date, second_date, datepart) -%}
+datetime_diff(cast({{ second_date }} as datetime), cast({{ first_date }} as datetime), {{ datepart }})
 {%- endmacro %}
 
 {#- The last day of the datepart period that `date` falls in, as a date. -#}
@@ -56,32 +83,19 @@ date_diff('{{ datepart }}', ({{ first_date }})::timestamp, ({{ second_date }})::
 cast({{ dbt.dateadd('day', '-1', dbt.dateadd(datepart, '1', dbt.date_trunc(datepart, date))) }} as date)
 {%- endmacro %}
 
-{% macro current_timestamp() -%}
-  {{ return(adapter.dispatch('current_timestamp', 'dbt')()) }}
+{#- The date year-month-day. The default makes a literal from three numbers and rejects an
+    impossible date (date(2023, 2, 30)) while compiling. -#}
+{% macro date(year, month, day) -%}
+  {{ return(adapter.dispatch('date', 'dbt')(year, month, day)) }}
 {%- endmacro %}
-{% macro default__current_timestamp() -%}
-current_timestamp
+{% macro default__date(year, month, day) -%}
+  {%- set iso = modules.datetime.date(year, month, day).strftime('%Y-%m-%d') -%}
+to_date('{{ iso }}', 'YYYY-MM-DD')
 {%- endmacro %}
-{% macro postgres__current_timestamp() -%}
-now()
+{#- DuckDB and BigQuery build the date from three SQL expressions (columns allowed). -#}
+{% macro duckdb__date(year, month, day) -%}
+make_date({{ year }}, {{ month }}, {{ day }})
 {%- endmacro %}
-{% macro duckdb__current_timestamp() -%}
-now()
-{%- endmacro %}
-
-{#- One row per datepart from start_date (included) to end_date (excluded), in a column
-    named date_<datepart>. -#}
-{% macro date_spine(datepart, start_date, end_date) -%}
-  {{ return(adapter.dispatch('date_spine', 'dbt')(datepart, start_date, end_date)) }}
-{%- endmacro %}
-{% macro default__date_spine(datepart, start_date, end_date) -%}
-select date_{{ datepart }}
-from (
-    select generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval '1 {{ datepart }}') as date_{{ datepart }}
-) as spine
-where date_{{ datepart }} < cast({{ end_date }} as timestamp)
-{%- endmacro %}
-{% macro duckdb__date_spine(datepart, start_date, end_date) -%}
-select cast(range as timestamp) as date_{{ datepart }}
-from range(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval 1 {{ datepart }})
+{% macro bigquery__date(year, month, day) -%}
+date({{ year }}, {{ month }}, {{ day }})
 {%- endmacro %}
