@@ -34,8 +34,12 @@ export interface InvocationInfo {
   warehouse?: WarehouseBridge;
 }
 
-/** Generic type names to the SQL spelling both DuckDB and PostgreSQL accept. */
+/** Generic type names to each warehouse's spelling, as dbt's Column.translate_type (per adapter) gives them. */
 const typeNames: Record<string, string> = { string: 'text', text: 'text', timestamp: 'timestamp', float: 'float', integer: 'integer', int: 'integer', bigint: 'bigint', boolean: 'boolean', numeric: 'numeric' };
+const typeNamesByAdapter: Record<string, Record<string, string>> = {
+  bigquery: { string: 'STRING', text: 'STRING', timestamp: 'TIMESTAMP', float: 'FLOAT64', integer: 'INT64', int: 'INT64', bigint: 'INT64', boolean: 'BOOL', numeric: 'NUMERIC' },
+  snowflake: { string: 'TEXT', text: 'TEXT', timestamp: 'TIMESTAMP', float: 'FLOAT', integer: 'INTEGER', int: 'INTEGER', bigint: 'BIGINT', boolean: 'BOOLEAN', numeric: 'NUMBER' },
+};
 
 /** Adapters whose macros fall back to another adapter's before `default__` (as dbt's adapter plugins declare). */
 const adapterParents: Record<string, string[]> = { redshift: ['postgres'], materialize: ['postgres'] };
@@ -72,7 +76,7 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
       Relation: { create: relationCreate, add_ephemeral_prefix: (name: string) => `__dbt__cte__${name}` },
       Column: {
         create: (name: string, dtype: string) => ({ name, data_type: dtype, column: name, dtype }),
-        translate_type: (t: string) => typeNames[String(t).toLowerCase()] ?? t,
+        translate_type: (t: string) => (typeNamesByAdapter[info.adapterType] ?? typeNames)[String(t).toLowerCase()] ?? t,
         string_type: (size: number) => `character varying(${size})`,
         numeric_type: (dtype: string, precision?: number, scale?: number) => (precision === undefined || precision === null ? dtype : `${dtype}(${precision},${scale ?? 0})`),
       },
