@@ -494,7 +494,7 @@ function runPython(templates: string[]): { outcomes: Outcome[] } | { problem: st
   if (!existsSync(PYTHON)) return { problem: `${INSTALL_HINT} (${PYTHON} not found)` };
   const probe = spawnSync(PYTHON, ['-c', 'import jinja2, jinja2.sandbox, yaml'], { encoding: 'utf8' });
   if (probe.status !== 0) return { problem: `${INSTALL_HINT} (${(probe.stderr || '').trim().split('\n').pop()})` };
-  const r = spawnSync(PYTHON, ['-c', ORACLE, oracleDir], {
+  const r = spawnSync(PYTHON, ['-B', '-c', ORACLE, oracleDir], {
     input: JSON.stringify(templates),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

@@ -1,80 +1,120 @@
 /**
- * Hub packages (`package: dbt-labs/dbt_utils`) are installed from their git repository. The
- * hub index maps a package name to that repository: a JSON object `{ "org/name": "git url" }`
- * read from KILN_HUB_INDEX (a file or an http(s) URL) or --hub-index; names it lacks fall
- * back to kiln's list of well-known packages, then to https://github.com/<org>/<name>.
+ * The package hub, read through the dbt Hub API: `<hub>/api/v1/index.json` lists the package
+ * names, and `<hub>/api/v1/<namespace>/<name>.json` holds each version's dependencies and
+ * archive URL (`versions: { "1.3.0": { name, packages: [...], downloads: { tarball } } }`).
+ * The hub is `--hub-url`, else KILN_HUB_URL, else DBT_PACKAGE_HUB_URL, else hub.getdbt.com.
+ * Each document is fetched once per `kiln deps`.
  */
-import { readFileSync } from 'node:fs';
 import { KilnError } from '../errors.js';
 
-const wellKnown: Record<string, string> = {
-  'dbt-labs/dbt_utils': 'https://github.com/dbt-labs/dbt-utils.git',
-  'dbt-labs/codegen': 'https://github.com/dbt-labs/dbt-codegen.git',
-  'dbt-labs/audit_helper': 'https://github.com/dbt-labs/dbt-audit-helper.git',
-  'dbt-labs/dbt_external_tables': 'https://github.com/dbt-labs/dbt-external-tables.git',
-  'dbt-labs/dbt_project_evaluator': 'https://github.com/dbt-labs/dbt-project-evaluator.git',
-  'godatadriven/dbt_date': 'https://github.com/godatadriven/dbt-date.git',
-  'calogica/dbt_date': 'https://github.com/calogica/dbt-date.git',
-  'calogica/dbt_expectations': 'https://github.com/calogica/dbt-expectations.git',
-  'metaplane/dbt_expectations': 'https://github.com/metaplane/dbt-expectations.git',
-  'elementary-data/elementary': 'https://github.com/elementary-data/dbt-data-reliability.git',
-};
+export const DEFAULT_HUB_URL = 'https://hub.getdbt.com/';
 
-export async function hubRepository(name: string, index = process.env.KILN_HUB_INDEX): Promise<string> {
-  if (index) {
-    const map = await readIndex(index);
-    if (typeof map[name] === 'string') return map[name];
-  }
-  if (wellKnown[name]) return wellKnown[name];
-  const [org, pkg] = name.split('/');
-  if (!org || !pkg) throw new KilnError('config', `hub package names look like org/name, not '${name}'`, { file: 'packages.yml' });
-  return `https://github.com/${org}/${pkg.replace(/_/g, '-')}.git`;
-}
-
-async function readIndex(index: string): Promise<Record<string, string>> {
+export function hubUrl(flag?: string): string {
+  const url = flag || process.env.KILN_HUB_URL || process.env.DBT_PACKAGE_HUB_URL || DEFAULT_HUB_URL;
+  let parsed: URL;
   try {
-    if (/^https?:\/\//.test(index)) {
-      const res = await fetch(index);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return (await res.json()) as Record<string, string>;
+    parsed = new URL(url);
+  } catch {
+    throw new KilnError('config', `the hub URL '${url}' is not a URL`, { hint: 'set --hub-url or KILN_HUB_URL to an http(s) URL such as https://hub.getdbt.com/' });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new KilnError('config', `the hub URL '${url}' must be http(s)`);
+  return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+}
+
+/** One version of a hub package, as the hub describes it. */
+export interface HubVersion {
+  /** The package's project name. */
+  name: string;
+  /** Its own dependencies (entries as in packages.yml); undefined when the hub does not say. */
+  packages?: Array<Record<string, unknown>>;
+  tarball: string;
+}
+
+export class HubClient {
+  readonly base: string;
+  private index?: Promise<Set<string>>;
+  private readonly packages = new Map<string, Promise<Record<string, HubVersion>>>();
+
+  constructor(
+    hubUrlFlag: string | undefined,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.base = hubUrl(hubUrlFlag);
+  }
+
+  /** Every available version of a package (the hub's keys); throws when the package is not in the index. */
+  async versions(pkg: string): Promise<Record<string, HubVersion>> {
+    let cached = this.packages.get(pkg);
+    if (!cached) {
+      cached = this.load(pkg);
+      this.packages.set(pkg, cached);
     }
-    return JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>;
-  } catch (e) {
-    throw new KilnError('config', `cannot read the hub index ${index}: ${(e as Error).message}`, { hint: 'KILN_HUB_INDEX (or --hub-index) names a JSON file or URL mapping "org/name" to a git URL' });
+    return cached;
   }
-}
 
-type Version = [number, number, number, string];
-
-function parseVersion(v: string): Version | undefined {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-?([0-9A-Za-z.-]+))?$/.exec(v.trim());
-  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0), m[4] ?? ''] : undefined;
-}
-
-function compare(a: Version, b: Version): number {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
-  if (a[3] === b[3]) return 0;
-  return a[3] === '' ? 1 : b[3] === '' ? -1 : a[3] < b[3] ? -1 : 1;
-}
-
-/** The highest tag satisfying every constraint (`1.3.3`, `>=1.0.0`, `<2.0.0`); prereleases only when named exactly. */
-export function pickVersion(tags: string[], constraints: string[]): string | undefined {
-  const checks = constraints.map((c) => {
-    const m = /^\s*(>=|<=|>|<|==|=)?\s*(.+)$/.exec(c)!;
-    const op = m[1] ?? '==';
-    const v = parseVersion(m[2]!);
-    if (!v) throw new KilnError('config', `'${c}' is not a version constraint`, { file: 'packages.yml' });
-    return (x: Version) => {
-      const d = compare(x, v);
-      return op === '>=' ? d >= 0 : op === '<=' ? d <= 0 : op === '>' ? d > 0 : op === '<' ? d < 0 : d === 0;
-    };
-  });
-  const exact = constraints.length === 1 && !/^\s*[<>]/.test(constraints[0]!);
-  let best: [string, Version] | undefined;
-  for (const t of tags) {
-    const v = parseVersion(t);
-    if (!v || (v[3] && !exact) || !checks.every((c) => c(v))) continue;
-    if (!best || compare(v, best[1]) > 0) best = [t, v];
+  async version(pkg: string, version: string): Promise<HubVersion> {
+    const all = await this.versions(pkg);
+    const v = Object.prototype.hasOwnProperty.call(all, version) ? all[version] : undefined;
+    if (!v) throw new KilnError('config', `the hub has no version ${version} of ${pkg}`, { hint: `available: ${Object.keys(all).join(', ') || 'none'}` });
+    return v;
   }
-  return best?.[0];
+
+  private async load(pkg: string): Promise<Record<string, HubVersion>> {
+    this.index ??= this.getJson('api/v1/index.json').then((body) => {
+      if (!Array.isArray(body)) throw this.shapeError('api/v1/index.json', 'is not a list of package names');
+      return new Set(body.map(String));
+    });
+    const index = await this.index;
+    if (!index.has(pkg)) throw new KilnError('config', `package ${pkg} was not found in the package index of ${this.base}`, { file: 'packages.yml', hint: 'check the namespace/name spelling, or point --hub-url (KILN_HUB_URL) at the hub that has it' });
+    const path = `api/v1/${pkg.split('/').map(encodeURIComponent).join('/')}.json`;
+    const body = (await this.getJson(path)) as Record<string, unknown> | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw this.shapeError(path, 'is not an object');
+    if (typeof body.redirectnamespace === 'string' || typeof body.redirectname === 'string') {
+      this.warn(`package ${pkg} has moved to ${body.redirectnamespace ?? body.namespace}/${body.redirectname ?? body.name}; update packages.yml`);
+    }
+    const versions = body.versions;
+    if (!versions || typeof versions !== 'object' || Array.isArray(versions)) throw this.shapeError(path, 'has no versions: object');
+    const out: Record<string, HubVersion> = {};
+    for (const [v, raw] of Object.entries(versions as Record<string, unknown>)) {
+      const entry = raw as { name?: unknown; packages?: unknown; downloads?: { tarball?: unknown } } | null;
+      const tarball = entry?.downloads?.tarball;
+      if (!entry || typeof tarball !== 'string') throw this.shapeError(path, `version ${v} has no downloads.tarball`);
+      const name = typeof entry.name === 'string' ? entry.name : pkg.split('/')[1]!;
+      const packages = Array.isArray(entry.packages) ? (entry.packages as Array<Record<string, unknown>>) : undefined;
+      out[v] = { name, packages, tarball };
+    }
+    return out;
+  }
+
+  private shapeError(path: string, why: string): KilnError {
+    return new KilnError('config', `the hub's ${this.base}${path} ${why}`, { hint: 'the hub must answer with the dbt Hub API (see docs/packages.md)' });
+  }
+
+  /** GET with a timeout and two retries for network failures and 5xx answers. */
+  private async getJson(path: string): Promise<unknown> {
+    const url = `${this.base}${path}`;
+    let last = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await new Promise((ok) => setTimeout(ok, 250 * attempt));
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: AbortSignal.timeout(30_000), headers: { accept: 'application/json' } });
+      } catch (e) {
+        const cause = (e as Error).cause;
+        last = cause instanceof Error ? cause.message : (e as Error).message;
+        continue;
+      }
+      if (res.status >= 500) {
+        last = `HTTP ${res.status}`;
+        continue;
+      }
+      if (!res.ok) throw new KilnError('connection', `the hub answered HTTP ${res.status} for ${url}`, { hint: 'check --hub-url / KILN_HUB_URL' });
+      try {
+        return await res.json();
+      } catch {
+        throw this.shapeError(path, 'is not JSON');
+      }
+    }
+    throw new KilnError('connection', `cannot reach the hub at ${url}: ${last}`, { hint: 'check the network, or point --hub-url (KILN_HUB_URL) at a reachable hub' });
+  }
 }

@@ -1,14 +1,18 @@
 /**
  * Installed packages as parsing sees them: every folder of the packages install path
  * (`dbt_packages/` unless dbt_project.yml says `packages-install-path`) that holds a
- * dbt_project.yml, with its macros and vars. Reading them never touches the network.
+ * dbt_project.yml, with its macros and vars. Reading them never touches the network. A package
+ * that packages.yml declares but that is not installed is an error saying to run `kiln deps`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { KilnError } from '../errors.js';
 import { loadProject, type ProjectConfig } from '../config/project.js';
 import { discoverFiles, type ProjectFile } from '../parse/files.js';
 import type { InvocationInfo } from '../template/context.js';
+import { installPathForReading } from './paths.js';
+import { packageRenderer, readLock, readPackagesFile, specSource, type PackageSpec, type PackagesFile } from './spec.js';
 
 export interface InstalledPackage {
   name: string;
@@ -21,15 +25,18 @@ export interface InstalledPackage {
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
 
-export function packagesInstallPath(project: ProjectConfig): string {
-  const raw = (project.yaml?.data as Record<string, unknown> | undefined)?.['packages-install-path'];
-  return join(project.projectDir, typeof raw === 'string' && raw ? raw : 'dbt_packages');
+export function packagesInstallPath(project: ProjectConfig, cliVars: Record<string, unknown> = {}): string {
+  return installPathForReading(project, cliVars);
 }
 
-export function installedPackages(project: ProjectConfig): InstalledPackage[] {
-  const dir = packagesInstallPath(project);
-  if (!existsSync(dir)) return [];
+/** `cliVars` (--vars) feed `var()` in packages-install-path and packages.yml. */
+export function installedPackages(project: ProjectConfig, cliVars: Record<string, unknown> = {}): InstalledPackage[] {
+  const dir = packagesInstallPath(project, cliVars);
   const out: InstalledPackage[] = [];
+  if (!existsSync(dir)) {
+    assertDeclaredInstalled(project, out, dir, cliVars);
+    return out;
+  }
   for (const entry of readdirSync(dir).sort()) {
     const pkgDir = join(dir, entry);
     if (entry.startsWith('.') || !statSync(pkgDir).isDirectory() || !existsSync(join(pkgDir, 'dbt_project.yml'))) continue;
@@ -46,7 +53,61 @@ export function installedPackages(project: ProjectConfig): InstalledPackage[] {
     const generic = discoverFiles(pkgDir, pkgProject.testPaths, ['.sql']).filter((f) => f.resourcePath.startsWith('generic/')).map(rebase);
     out.push({ name: pkgProject.name, folder: toPosix(relative(project.projectDir, pkgDir)), project: pkgProject, macroFiles: [...macroFiles, ...generic] });
   }
+  assertDeclaredInstalled(project, out, dir, cliVars);
   return out;
+}
+
+/**
+ * Throws when packages.yml (or dependencies.yml) declares packages that are not installed,
+ * naming them. With an up-to-date package-lock.yml every package it records must be
+ * installed; without one, the names are inferred from the declarations (a hub package's
+ * name, a local package's dbt_project.yml), and a git package counts as missing only when
+ * fewer packages are installed than declared. Problems reading the files are left to `kiln deps`.
+ */
+function assertDeclaredInstalled(project: ProjectConfig, installed: InstalledPackage[], dir: string, cliVars: Record<string, unknown>): void {
+  if (!['packages.yml', 'dependencies.yml'].some((f) => existsSync(join(project.projectDir, f)))) return;
+  let declared: PackagesFile | undefined;
+  let locked: ReturnType<typeof readLock>;
+  try {
+    const renderer = packageRenderer({ ...project.vars, ...cliVars });
+    declared = readPackagesFile(project.projectDir, renderer);
+    if (!declared || declared.packages.length === 0) return;
+    locked = readLock(project.projectDir, declared, renderer);
+  } catch {
+    return;
+  }
+  const names = new Set(installed.map((p) => p.name));
+  let missing: Array<{ name: string; source: string }>;
+  let from = declared.file;
+  if (locked) {
+    from = 'package-lock.yml';
+    missing = locked.filter((l) => !names.has(l.name)).map((l) => ({ name: l.name, source: specSource(l) }));
+  } else {
+    const fewer = installed.length < declared.packages.length;
+    missing = declared.packages
+      .map((p) => ({ p, name: expectedName(p, project.projectDir) }))
+      .filter(({ p, name }) => (name ? !names.has(name) : fewer && p.kind === 'git'))
+      .map(({ p, name }) => ({ name: name ?? '', source: specSource(p) }));
+  }
+  if (missing.length === 0) return;
+  const where = `${toPosix(relative(project.projectDir, dir)) || '.'}/`;
+  const list = missing.map((m) => (m.name ? `${m.name} (${m.source})` : m.source)).join(', ');
+  throw new KilnError('config', `${missing.length === 1 ? 'a package' : `${missing.length} packages`} of ${from} ${missing.length === 1 ? 'is' : 'are'} not installed in ${where}: ${list}`, {
+    file: from,
+    hint: 'run `kiln deps` to install the packages',
+  });
+}
+
+/** The project name a declared package will be installed under, when it can be known without fetching it. */
+function expectedName(p: PackageSpec, projectDir: string): string | undefined {
+  if (p.kind === 'hub') return p.package.split('/')[1];
+  if (p.kind === 'git') return undefined;
+  try {
+    const data = parseYaml(readFileSync(join(resolve(projectDir, p.local), 'dbt_project.yml'), 'utf8')) as { name?: unknown } | null;
+    return typeof data?.name === 'string' ? data.name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `dispatch:` in the root dbt_project.yml, by macro namespace. */

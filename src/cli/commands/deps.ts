@@ -2,17 +2,25 @@
 import type { Command } from 'commander';
 import { deps } from '../../deps/index.js';
 import type { Output } from '../output.js';
+import { addProjectOptions } from '../options.js';
 
 export function registerDepsCommand(program: Command, output: () => Output): void {
-  program
-    .command('deps')
-    .description('install the packages of packages.yml into dbt_packages/ and write package-lock.yml')
-    .option('--project-dir <dir>', 'the project folder', '.')
-    .option('--upgrade', 'resolve versions afresh instead of using package-lock.yml')
-    .option('--hub-index <file-or-url>', 'JSON mapping hub package names to git URLs (default: $KILN_HUB_INDEX)')
-    .action(async (flags: { projectDir: string; upgrade?: boolean; hubIndex?: string }) => {
+  addProjectOptions(program.command('deps').description('install the packages of packages.yml, with their own dependencies, into dbt_packages/ and write package-lock.yml'))
+    .option('--upgrade', 'resolve versions afresh instead of installing what package-lock.yml pins')
+    .option('--hub-url <url>', 'the package hub, serving the dbt Hub API (default: $KILN_HUB_URL, $DBT_PACKAGE_HUB_URL, https://hub.getdbt.com/)')
+    .action(async (flags: { projectDir: string; profilesDir?: string; profile?: string; target?: string; vars?: string; targetPath?: string; upgrade?: boolean; hubUrl?: string }) => {
       const out = output();
-      const result = await deps({ projectDir: flags.projectDir, upgrade: flags.upgrade, hubIndex: flags.hubIndex, onLog: (_l, m) => out.info(m) });
+      const result = await deps({
+        projectDir: flags.projectDir,
+        profilesDir: flags.profilesDir,
+        profile: flags.profile,
+        target: flags.target,
+        vars: flags.vars,
+        targetPath: flags.targetPath,
+        upgrade: flags.upgrade,
+        hubUrl: flags.hubUrl,
+        onLog: (level, m) => (level === 'warn' ? out.warn(m) : out.info(m)),
+      });
       out.info(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`);
     });
 }
