@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { resolve, relative, isAbsolute } from 'node:path';
 import { KilnError } from './errors.js';
 import { loadProject, parseCliVars, type ProjectConfig } from './config/project.js';
-import { resolveTarget, type TargetConfig } from './config/profiles.js';
+import { resolveTarget, targetContext, type TargetConfig } from './config/profiles.js';
 import { createAdapter } from './adapters/factory.js';
 import type { Adapter } from './adapters/types.js';
 import { inlineQueryId, parseProject, type ParsedProject } from './parse/index.js';
@@ -117,9 +117,12 @@ interface Loaded {
 async function load(opts: KilnOptions): Promise<Loaded> {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
-  const project = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
-  const target = resolveTarget(project, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
-  const adapter = await createAdapter(target, project.projectDir);
+  // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
+  // read once to find the profile, then again with the target.
+  const first = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
+  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
+  const adapter = await createAdapter(target, first.projectDir);
+  const project = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, targetContext(target, adapter));
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 

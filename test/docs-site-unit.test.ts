@@ -201,7 +201,7 @@ test('serveDocs serves only files inside the folder, on 127.0.0.1, on a free por
     const home = await get(srv.url);
     assert.equal(home.status, 200);
     assert.match(home.type!, /text\/html/);
-    assert.equal((await get(srv.url + 'sub/a.js')).status, 200);
+    assert.equal((await get(srv.url + 'sub/a.js')).status, 404, 'only the files docs generate writes are served');
     for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt', '/link.txt', '/..\\secret.txt', '/missing.js', '/%00']) {
       assert.equal(await rawRequest(port, p), 404, p);
     }

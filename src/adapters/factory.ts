@@ -44,5 +44,3 @@ export async function createAdapter(target: TargetConfig, projectDir: string): P
   return factory(target, projectDir);
 }
 
-/** Keys never exposed to templates through `target` or printed by `kiln debug`. */
-export const secretKeys = new Set(['password', 'pass', 'token', 'private_key', 'private_key_passphrase', 'keyfile_json', 'client_secret', 'refresh_token']);

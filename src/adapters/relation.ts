@@ -86,9 +86,11 @@ export class Relation {
   }
 
   /** dbt's `relation.incorporate(path={'identifier': ...}, type='view')`: a copy with parts replaced. */
-  incorporate(opts: { path?: { database?: string; schema?: string; identifier?: string }; type?: RelationType } = {}): Relation {
+  incorporate(opts: { path?: { database?: string | null; schema?: string | null; identifier?: string }; type?: RelationType } = {}): Relation {
     const p = opts.path ?? {};
-    return new Relation(p.database ?? this.database, p.schema ?? this.schema, p.identifier ?? this.identifier, this.#quote, opts.type ?? this.type);
+    // A part given as None drops it (`path={'schema': none}`); a part not given is kept.
+    const part = (k: 'database' | 'schema', current: string | undefined) => (Object.prototype.hasOwnProperty.call(p, k) ? (p[k] ?? undefined) : current);
+    return new Relation(part('database', this.database), part('schema', this.schema), p.identifier ?? this.identifier, this.#quote, opts.type ?? this.type);
   }
 
   /** dbt's `this.include(database=False)` and friends. */

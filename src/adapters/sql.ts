@@ -1,6 +1,6 @@
 /** Small SQL spelling helpers shared by adapters whose dialect agrees on them. */
 export function quoteDoubled(name: string, quote = '"'): string {
-  return quote + name.split(quote).join(quote + quote) + quote;
+  return quote + String(name).split(quote).join(quote + quote) + quote;
 }
 
 export function stringLiteral(value: string): string {

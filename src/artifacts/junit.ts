@@ -4,9 +4,13 @@
  * errored is an <error>; a skipped node is <skipped>.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
+import { compiledPath } from '../parse/node-dict.js';
 import type { NodeResult } from '../run/results.js';
+import { scrubSecrets } from '../secrets.js';
+
+export { compiledPath };
 
 export interface JunitInput {
   suiteName: string;
@@ -17,12 +21,6 @@ export interface JunitInput {
   projectDir: string;
   targetPath: string;
   timestamp?: Date;
-}
-
-/** Where the compiled SQL of a node was written, relative to the project (see Compiler.writeCompiled). */
-export function compiledPath(node: GraphNode, projectDir: string, targetPath: string): string {
-  const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.name + '.sql') : node.originalFilePath;
-  return relative(projectDir, join(targetPath, 'compiled', node.packageName, rel)).split('\\').join('/');
 }
 
 export function junitXml(input: JunitInput): string {
@@ -87,5 +85,5 @@ function text(s: string): string {
 
 export function writeJunitXml(file: string, input: JunitInput): void {
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, junitXml(input));
+  writeFileSync(file, scrubSecrets(junitXml(input)));
 }

@@ -1,6 +1,7 @@
 /** The kiln command line: a thin layer over the API in src/api.ts. */
 import { Command, CommanderError } from 'commander';
 import { KilnError } from '../errors.js';
+import { scrubSecrets } from '../secrets.js';
 import { kilnVersion } from '../version.js';
 import { Output, type LogFormat } from './output.js';
 import { registerExecuteCommands } from './commands/execute.js';
@@ -21,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--log-format <format>', 'text (default) or json lines', 'text')
     .option('--no-color', 'no colour even on a terminal')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeErr: (s) => process.stderr.write(scrubSecrets(s)) })
     .showHelpAfterError('(run `kiln --help` for the commands and flags)');
   const output = (): Output => {
     const opts = program.opts<{ logFormat: LogFormat; color: boolean }>();
@@ -60,10 +61,10 @@ function handleError(e: unknown, debug: boolean, output: () => Output): number {
   const out = output();
   if (e instanceof KilnError) {
     out.error(e.format());
-    if (debug && e.stack) process.stderr.write(e.stack + '\n');
+    if (debug && e.stack) process.stderr.write(scrubSecrets(e.stack) + '\n');
     return e.isInputError ? 2 : 1;
   }
   out.error(`unexpected failure: ${(e as Error)?.message ?? String(e)}${debug ? '' : ' (run with --debug for details)'}`);
-  if (debug && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
+  if (debug && (e as Error)?.stack) process.stderr.write(scrubSecrets((e as Error).stack!) + '\n');
   return 1;
 }

@@ -1,11 +1,14 @@
 /** Everything the CLI prints: plain lines for people, JSON lines for machines. */
 import type { NodeEvent, NodeResult } from '../run/results.js';
 import type { GraphNode } from '../parse/nodes.js';
+import { scrubSecrets, secretValues, stringifyScrubbed } from '../secrets.js';
 
 export type LogFormat = 'text' | 'json';
 
 export class Output {
   readonly color: boolean;
+  /** Values of DBT_ENV_SECRET_* variables: never printed (see emit). */
+  private readonly secrets = secretValues();
 
   constructor(
     readonly format: LogFormat,
@@ -15,6 +18,11 @@ export class Output {
     this.color = format === 'text' && Boolean((out as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   }
 
+  /** Where text leaves for the terminal (JSON lines: json()): secret values are written as `*****`. */
+  private emit(stream: NodeJS.WritableStream, text: string): void {
+    stream.write(scrubSecrets(text, this.secrets));
+  }
+
   paint(code: number, text: string): string {
     return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
   }
@@ -22,26 +30,27 @@ export class Output {
   /** A line for a person (stderr for notices keeps stdout clean for `ls`). */
   info(message: string, toStderr = false): void {
     if (this.format === 'json') this.json({ level: 'info', msg: message });
-    else (toStderr ? this.err : this.out).write(message + '\n');
+    else this.emit(toStderr ? this.err : this.out, message + '\n');
   }
 
   warn(message: string): void {
     if (this.format === 'json') this.json({ level: 'warn', msg: message });
-    else this.err.write(this.paint(33, `warning: ${message}`) + '\n');
+    else this.emit(this.err, this.paint(33, `warning: ${message}`) + '\n');
   }
 
   error(message: string): void {
     if (this.format === 'json') this.json({ level: 'error', msg: message });
-    else this.err.write(this.paint(31, `error: ${message}`) + '\n');
+    else this.emit(this.err, this.paint(31, `error: ${message}`) + '\n');
   }
 
   /** Data for scripts (`kiln ls`): always plain stdout. */
   data(line: string): void {
-    this.out.write(line + '\n');
+    this.emit(this.out, line + '\n');
   }
 
   json(record: Record<string, unknown>): void {
-    this.out.write(JSON.stringify({ ts: new Date().toISOString(), ...record }) + '\n');
+    // Scrubbed value by value, so an escaped secret is caught and the line stays valid JSON.
+    this.out.write(stringifyScrubbed({ ts: new Date().toISOString(), ...record }, this.secrets) + '\n');
   }
 
   // Live progress (TTY only): a status line kept under the node lines.
@@ -57,7 +66,7 @@ export class Output {
   }
 
   private clearStatus(): void {
-    if (this.statusShown) this.out.write('\r\u001b[2K');
+    if (this.statusShown) this.emit(this.out, '\r\u001b[2K');
     this.statusShown = false;
   }
 
@@ -67,7 +76,7 @@ export class Output {
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` (+${names.length - 3})` : '');
     const line = `  [${this.done}/${this.total}] ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s${shown ? ` · running: ${shown}` : ''}`;
     const width = (this.out as { columns?: number }).columns || 100;
-    this.out.write(this.paint(2, line.slice(0, Math.max(20, width - 1))));
+    this.emit(this.out, this.paint(2, line.slice(0, Math.max(20, width - 1))));
     this.statusShown = true;
   }
 
@@ -97,7 +106,7 @@ export class Output {
     if (this.isLive) {
       this.clearStatus();
       this.progress(event);
-      if (event.type === 'finished') this.out.write(this.nodeLine(event.result, node, event.index, event.total) + '\n');
+      if (event.type === 'finished') this.emit(this.out, this.nodeLine(event.result, node, event.index, event.total) + '\n');
       this.drawStatus();
       return;
     }
@@ -108,7 +117,7 @@ export class Output {
       return;
     }
     if (event.type !== 'finished') return;
-    this.out.write(this.nodeLine(event.result, node, event.index, event.total) + '\n');
+    this.emit(this.out, this.nodeLine(event.result, node, event.index, event.total) + '\n');
   }
 
   private nodeLine(r: NodeResult, node: GraphNode | undefined, index: number, total: number): string {

@@ -6,12 +6,14 @@ import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
+import { scrubSecrets, secretValues } from '../secrets.js';
 import type { ParsedProject } from '../parse/index.js';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate } from '../parse/simple-template.js';
+import { nodeDict } from '../parse/node-dict.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from '../unit/empty.js';
@@ -142,7 +144,7 @@ export class Compiler {
       this: this.relationOf(node.uniqueId),
       is_incremental: () => this.isIncremental(node),
       execute: true,
-      model: modelDict(node),
+      model: modelDict(node, this.parsed.adapter),
     };
   }
 
@@ -222,7 +224,7 @@ export class Compiler {
   writeCompiled(id: string): string {
     const node = this.parsed.manifest.nodes.get(id)!;
     const compiled = this.compile(id);
-    const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.name + '.sql') : node.originalFilePath;
+    const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.path) : node.originalFilePath;
     const file = join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
     const dir = dirname(file);
     if (!this.dirs.has(dir)) {
@@ -233,36 +235,23 @@ export class Compiler {
     return file;
   }
 
-  /** Writes queued files, 64 at a time (more would exhaust file descriptors). */
+  /** Writes queued files, 64 at a time (more would exhaust file descriptors), secrets scrubbed. */
   flushWrites(): Promise<void> {
     const batch = this.pendingWrites.splice(0);
+    const secrets = secretValues();
     const lanes = Array.from({ length: Math.min(64, batch.length) }, async (_, lane) => {
-      for (let i = lane; i < batch.length; i += 64) await writeFile(batch[i]![0], batch[i]![1]);
+      for (let i = lane; i < batch.length; i += 64) await writeFile(batch[i]![0], scrubSecrets(batch[i]![1], secrets));
     });
     this.flushing = Promise.all([this.flushing, ...lanes]).then(() => undefined);
     return this.flushing;
   }
 }
 
-export function modelDict(node: GraphNode): Record<string, unknown> {
-  return {
-    name: node.name,
-    unique_id: node.uniqueId,
-    resource_type: node.resourceType,
-    package_name: node.packageName,
-    original_file_path: node.originalFilePath,
-    path: node.path,
-    fqn: node.fqn,
-    config: node.config,
-    tags: node.tags,
-    meta: node.meta,
-    description: node.description,
-    columns: node.columns,
-    schema: node.schema,
-    database: node.database,
-    alias: node.alias,
-    raw_code: node.rawCode,
-    // dbt's nodes carry `batch` (None outside a microbatch run): `model.batch.event_time_start` is then undefined, not an error.
-    batch: null,
-  };
+/**
+ * `model` while a node renders: dbt's node dictionary (src/parse/node-dict.ts), with the
+ * relation it builds; `batch` is None outside a microbatch run, so `model.batch.event_time_start`
+ * is undefined rather than an error.
+ */
+export function modelDict(node: GraphNode, adapter?: Pick<ParsedProject['adapter'], 'relation'>): Record<string, unknown> {
+  return nodeDict(node, { flavor: 'context', relationName: adapter ? (database, schema, identifier) => adapter.relation(database, schema, identifier).render() : undefined });
 }

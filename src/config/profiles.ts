@@ -1,3 +1,4 @@
+import type { Adapter } from '../adapters/types.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -6,6 +7,9 @@ import { readYamlFile, validateYaml } from './yaml.js';
 import { profilesFileSchema } from './schemas.js';
 import { ValueRenderer, envVar } from './render-values.js';
 import type { ProjectConfig } from './project.js';
+
+/** Keys never exposed to templates through `target` or printed by `kiln debug`. */
+export const secretKeys = new Set(['password', 'pass', 'token', 'private_key', 'private_key_passphrase', 'keyfile_json', 'client_secret', 'refresh_token']);
 
 /** The resolved connection settings for one run: dbt's `target`. */
 export interface TargetConfig {
@@ -117,3 +121,19 @@ const targetSchema = {
     port: { type: 'integer' },
   },
 } as const;
+
+/** The target as templates see it (`target.name`, `target.type`, `target.schema`, ...), secrets left out. */
+export function targetContext(target: TargetConfig, adapter: Pick<Adapter, 'type' | 'defaultSchema' | 'defaultDatabase'>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target.settings)) if (!secretKeys.has(k)) out[k] = v;
+  return {
+    ...out,
+    name: target.targetName,
+    target_name: target.targetName,
+    profile_name: target.profileName,
+    type: adapter.type,
+    schema: adapter.defaultSchema,
+    database: adapter.defaultDatabase,
+    threads: target.threads,
+  };
+}

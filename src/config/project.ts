@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
-import { readYamlFile, validateYaml, type YamlFile } from './yaml.js';
-import { projectSchema } from './schemas.js';
+import { closestWord, loadYamlData, readYamlFile, validateYaml, type YamlFile } from './yaml.js';
+import { dbtProjectKeys, kilnProjectKeys, projectSchema } from './schemas.js';
 import { ValueRenderer, envVar } from './render-values.js';
-import { parse as parseYamlText } from 'yaml';
 
 export interface ProjectConfig {
   projectDir: string;
   file: string;
   name: string;
+  /** `version:` as written (packages report it: elementary reads its own). */
+  version?: string;
   profile: string;
   modelPaths: string[];
   seedPaths: string[];
@@ -36,13 +37,26 @@ export interface ProjectConfig {
   concurrencyGroups: Record<string, number>;
   /** `notifications:` as written (webhook targets). */
   notifications: unknown;
+  /**
+   * dbt_project.yml as read, its top-level keys in the spelling of `dbtProjectKeys`
+   * (`data-tests` reads as `data_tests`); lines are those of the file.
+   */
   yaml: YamlFile;
+  /** Problems worth a warning (unknown keys, with file and line), for the caller to show. */
+  warnings: string[];
+  /** The `target` its values were rendered with; installed packages' projects render with it too. */
+  renderTarget: Record<string, unknown>;
 }
 
 // dbt renders dbt_project.yml but leaves these for later (they render per node or per run).
 const renderLater = new Set(['vars', 'on-run-start', 'on-run-end', 'pre-hook', 'post-hook', '+pre-hook', '+post-hook', 'pre_hook', 'post_hook', '+pre_hook', '+post_hook', 'query-comment']);
 
-export function loadProject(projectDir: string, cliVars: Record<string, unknown> = {}, targetPathOverride?: string): ProjectConfig {
+/**
+ * Reads dbt_project.yml and renders its values. `target` is the target as templates see it;
+ * before the profile is known (to find it) an empty mapping stands in, so `target.type` is
+ * undefined rather than an error, and the caller loads the project again with the target.
+ */
+export function loadProject(projectDir: string, cliVars: Record<string, unknown> = {}, targetPathOverride?: string, target: Record<string, unknown> = {}): ProjectConfig {
   const dir = resolve(projectDir);
   const file = join(dir, 'dbt_project.yml');
   if (!existsSync(file)) {
@@ -50,11 +64,16 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
       hint: 'run kiln from a project folder, pass --project-dir, or create one with `kiln init`',
     });
   }
-  const yaml = readYamlFile(file, 'dbt_project.yml');
+  const { yaml, warnings } = canonicalKeys(readYamlFile(file, 'dbt_project.yml'));
   validateYaml(projectSchema, yaml);
   const raw = yaml.data as Record<string, any>;
+  const filled = (v: unknown) => Boolean(v) && Object.keys(v as object).length > 0;
+  if (filled(raw.tests) && filled(raw.data_tests)) {
+    throw new KilnError('config', "both 'tests' and 'data_tests' are set", { file: 'dbt_project.yml', line: yaml.lineOfKey(['tests']), hint: "move the 'tests' tree under 'data_tests' (its newer name)" });
+  }
   const vars = { ...(raw.vars ?? {}), ...cliVars };
   const renderer = new ValueRenderer({
+    target,
     env_var: envVar,
     var: (name: string, dflt?: unknown) => {
       if (name in vars) return vars[name];
@@ -70,9 +89,11 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
     projectDir: dir,
     file,
     name: data.name,
+    version: data.version === undefined || data.version === null ? undefined : String(data.version),
     profile: data.profile ?? data.name,
-    modelPaths: list('model-paths', ['models']),
-    seedPaths: list('seed-paths', ['seeds']),
+    // `source-paths` and `data-paths` are dbt's older names, still read when the new ones are absent.
+    modelPaths: list('model-paths', list('source-paths', ['models'])),
+    seedPaths: list('seed-paths', list('data-paths', ['seeds'])),
     testPaths: list('test-paths', ['tests']),
     macroPaths: list('macro-paths', ['macros']),
     snapshotPaths: list('snapshot-paths', ['snapshots']),
@@ -92,6 +113,43 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
     concurrencyGroups: data.concurrency_groups ?? {},
     notifications: data.notifications ?? [],
     yaml,
+    warnings,
+    renderTarget: target,
+  };
+}
+
+/** Every accepted spelling of a top-level key (`-` or `_` alike, as dbt reads them) → the spelling kiln uses. */
+const knownKeys = new Map<string, string>();
+for (const key of [...dbtProjectKeys, ...kilnProjectKeys]) for (const spelling of [key, key.replace(/-/g, '_'), key.replace(/_/g, '-')]) knownKeys.set(spelling, key);
+const fold = (key: string) => key.replace(/-/g, '_');
+
+/**
+ * dbt_project.yml with its top-level keys in one spelling; an unknown key is dropped with a
+ * warning naming its line and the closest known key. Of two spellings of one key, the later wins.
+ */
+function canonicalKeys(file: YamlFile): { yaml: YamlFile; warnings: string[] } {
+  const warnings: string[] = [];
+  const raw = file.data;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { yaml: file, warnings };
+  const data: Record<string, unknown> = {};
+  const writtenAs = new Map<string, string>();
+  for (const [key, value] of Object.entries(raw)) {
+    const known = knownKeys.get(key);
+    if (known === undefined) {
+      const near = closestWord(fold(key), [...knownKeys.keys()].map(fold));
+      const suggestion = near === undefined ? 'ignored' : `did you mean '${knownKeys.get(near) ?? near}'?`;
+      warnings.push(`${file.file}:${file.lineOfKey([key]) ?? 1}: unknown key '${key}' (${suggestion})`);
+      continue;
+    }
+    const earlier = writtenAs.get(known);
+    if (earlier !== undefined) warnings.push(`${file.file}:${file.lineOfKey([key]) ?? 1}: '${key}' repeats '${earlier}' (line ${file.lineOfKey([earlier]) ?? '?'}); the later one is used`);
+    data[known] = value;
+    writtenAs.set(known, key);
+  }
+  const asWritten = (path: ReadonlyArray<string | number>) => (typeof path[0] === 'string' && writtenAs.has(path[0]) ? [writtenAs.get(path[0])!, ...path.slice(1)] : path);
+  return {
+    yaml: { file: file.file, data, lineOf: (path) => file.lineOf(asWritten(path)), lineOfKey: (path) => file.lineOfKey(asWritten(path)) },
+    warnings,
   };
 }
 
@@ -100,9 +158,9 @@ export function parseCliVars(text: string | undefined): Record<string, unknown> 
   if (!text) return {};
   let parsed: unknown;
   try {
-    parsed = parseYamlText(text);
+    parsed = loadYamlData(text, '--vars');
   } catch (e) {
-    throw new KilnError('config', `--vars is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { hint: `e.g. --vars '{start_date: "2024-01-01"}'` });
+    throw new KilnError('config', `--vars is not valid YAML: ${(e as KilnError).message.replace(/^invalid YAML: /, '').split('\n')[0]}`, { hint: `e.g. --vars '{start_date: "2024-01-01"}'` });
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {

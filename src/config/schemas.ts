@@ -7,52 +7,81 @@ const stringList = { type: 'array', items: { type: 'string' } } as const;
 const stringOrList = { anyOf: [{ type: 'string' }, stringList] } as const;
 const anyObject = { type: 'object' } as const;
 
+/**
+ * The top-level keys of dbt_project.yml, in the spelling dbt's own JSON Schema uses: the
+ * fields of dbt-core's project contract (`core/dbt/contracts/project.py`, `Project`) under
+ * their aliases, then kiln's own keys. dbt reads `-` and `_` in these keys alike, so kiln
+ * accepts either spelling (`semantic_models`, `data-tests`, ...); any other key is warned
+ * about and ignored.
+ */
+export const dbtProjectKeys = [
+  'name', 'config-version', 'version', 'project-root', 'profile',
+  'model-paths', 'macro-paths', 'seed-paths', 'test-paths', 'analysis-paths', 'docs-paths', 'asset-paths', 'function-paths', 'snapshot-paths',
+  'source-paths', 'data-paths', // deprecated by dbt for model-paths and seed-paths
+  'target-path', 'log-path', 'packages-install-path', 'clean-targets',
+  'quoting', 'on-run-start', 'on-run-end', 'require-dbt-version', 'dispatch',
+  'models', 'seeds', 'snapshots', 'analyses', 'sources', 'tests', 'data_tests', 'unit_tests', 'metrics', 'semantic-models', 'saved-queries', 'exposures', 'functions',
+  'vars', 'packages', 'query-comment', 'restrict-access', 'dbt-cloud', 'flags',
+] as const;
+export const kilnProjectKeys = ['notifications', 'concurrency_groups'] as const;
+
+const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
+// An empty value (`model-paths:`) is null, which dbt reads as "not set".
+const pathList = { type: ['array', 'null'], items: { type: 'string' } } as const;
+const tree = { type: ['object', 'null'] } as const;
+
+/** Types of the keys of dbt_project.yml (in their `dbtProjectKeys` spelling); unknown keys are checked apart. */
 export const projectSchema = {
   type: 'object',
   required: ['name'],
-  additionalProperties: false,
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-    version: { type: ['string', 'number'] },
-    'config-version': { type: 'integer' },
-    profile: { type: 'string' },
-    'model-paths': stringList,
-    'seed-paths': stringList,
-    'test-paths': stringList,
-    'macro-paths': stringList,
-    'snapshot-paths': stringList,
-    'analysis-paths': stringList,
-    'docs-paths': stringList,
-    'asset-paths': stringList,
-    'target-path': { type: 'string' },
-    'log-path': { type: 'string' },
-    'packages-install-path': { type: 'string' },
-    'clean-targets': stringList,
-    'require-dbt-version': stringOrList,
-    vars: anyObject,
-    models: anyObject,
-    seeds: anyObject,
-    snapshots: anyObject,
-    sources: anyObject,
-    data_tests: anyObject,
-    tests: anyObject,
-    analyses: anyObject,
-    exposures: anyObject,
-    unit_tests: anyObject,
-    metrics: anyObject,
-    semantic_models: anyObject,
-    saved_queries: anyObject,
-    'on-run-start': stringOrList,
-    'on-run-end': stringOrList,
-    dispatch: { type: 'array' },
-    quoting: anyObject,
+    version: { type: ['string', 'number', 'null'] },
+    'config-version': { type: ['integer', 'null'] },
+    'project-root': { type: ['string', 'null'] },
+    profile: { type: ['string', 'null'] },
+    'model-paths': pathList,
+    'seed-paths': pathList,
+    'test-paths': pathList,
+    'macro-paths': pathList,
+    'snapshot-paths': pathList,
+    'analysis-paths': pathList,
+    'docs-paths': pathList,
+    'asset-paths': pathList,
+    'function-paths': pathList,
+    'source-paths': pathList,
+    'data-paths': pathList,
+    'target-path': { type: ['string', 'null'] },
+    'log-path': { type: ['string', 'null'] },
+    'packages-install-path': { type: ['string', 'null'] },
+    'clean-targets': pathList,
+    'require-dbt-version': nullable(stringOrList),
+    vars: tree,
+    models: tree,
+    seeds: tree,
+    snapshots: tree,
+    sources: tree,
+    data_tests: tree,
+    tests: tree,
+    analyses: tree,
+    exposures: tree,
+    unit_tests: tree,
+    metrics: tree,
+    'semantic-models': tree,
+    'saved-queries': tree,
+    functions: tree,
+    packages: { type: ['array', 'null'] },
+    'on-run-start': nullable(stringOrList),
+    'on-run-end': nullable(stringOrList),
+    dispatch: { type: ['array', 'null'] },
+    quoting: tree,
     'query-comment': {},
-    flags: anyObject,
-    restrict_access: { type: 'boolean' },
+    flags: tree,
+    'restrict-access': { type: ['boolean', 'null'] },
+    // dbt Cloud's project settings: kiln ignores them.
+    'dbt-cloud': tree,
     notifications: {},
     concurrency_groups: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
-    // dbt Cloud's project settings: kiln ignores them.
-    'dbt-cloud': {},
   },
 } as const;
 

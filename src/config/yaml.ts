@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
@@ -14,14 +14,21 @@ export interface YamlFile {
 }
 
 /**
- * Data comes from js-yaml (several times faster than building a `yaml` Document, which
- * matters at thousands of models); line numbers come from the `yaml` library's Document,
- * built only when a line is first asked for — on the error path, almost always.
+ * YAML 1.2's core schema plus the merge key (`<<: *defaults`, `<<: [*a, *b]`), which PyYAML
+ * (and so dbt) honours: explicit keys win over merged ones, and in a list of merged maps an
+ * earlier map wins over a later one.
  */
-export function parseYaml(text: string, file: string): YamlFile {
+const schema = jsyaml.CORE_SCHEMA.extend({ implicit: [(jsyaml as unknown as { types: { merge: jsyaml.Type } }).types.merge] });
+
+/**
+ * The data of a YAML text, as every YAML file kiln reads is loaded (dbt_project.yml,
+ * profiles.yml, properties, selectors.yml, packages.yml, `--vars`, ...). A syntax error is a
+ * KilnError of kind 'yaml' with the file and line. May return null or undefined (an empty text).
+ */
+export function loadYamlData(text: string, file: string): unknown {
   let data: unknown;
   try {
-    data = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file });
+    data = jsyaml.load(text, { schema, filename: file });
   } catch (e) {
     const err = e as { reason?: string; message?: string; mark?: { line: number; column: number } };
     throw new KilnError('yaml', `invalid YAML: ${err.reason ?? err.message ?? String(e)}`, {
@@ -31,6 +38,32 @@ export function parseYaml(text: string, file: string): YamlFile {
       hint: 'check indentation, colons and quotes on that line',
     });
   }
+  // An alias (or a merge) shares the anchored value; copies keep a later change to one
+  // place (a config normalised in place, say) from showing in the other.
+  return hasAnchor(text) ? unshare(data) : data;
+}
+
+/** `&name` outside a quoted string is an anchor; a false positive only costs a copy. */
+const hasAnchor = (text: string) => /(^|[\s[{,:-])&[^\s]/.test(text);
+
+function unshare(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unshare);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = unshare(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Data comes from js-yaml (several times faster than building a `yaml` Document, which
+ * matters at thousands of models); line numbers come from the `yaml` library's Document,
+ * built only when a line is first asked for — on the error path, almost always. A path
+ * into an alias or a merged map finds the line where the value is written (under its anchor).
+ */
+export function parseYaml(text: string, file: string): YamlFile {
+  const data = loadYamlData(text, file);
   let located: { doc: Document; lineCounter: LineCounter } | undefined;
   const locate = () => {
     if (!located) {
@@ -39,28 +72,85 @@ export function parseYaml(text: string, file: string): YamlFile {
     }
     return located;
   };
+  const lineAt = (node: unknown): number | undefined => (isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
-    const { doc, lineCounter } = locate();
+    const { doc } = locate();
     for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      const line = lineAt(nodeAt(doc, path.slice(0, n)));
+      if (line !== undefined) return line;
     }
     return undefined;
   };
   const lineOfKey = (path: ReadonlyArray<string | number>): number | undefined => {
-    const { doc, lineCounter } = locate();
-    const parent = doc.getIn(path.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
-      if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
-    }
-    return lineOf(path);
+    const { doc } = locate();
+    const pair = pairIn(doc, nodeAt(doc, path.slice(0, -1)), path[path.length - 1]!);
+    return lineAt(pair?.key) ?? lineOf(path);
   };
   return { file, data: data ?? {}, lineOf, lineOfKey };
 }
 
+type Pair = { key: unknown; value: unknown };
+
+/** The node at a path of keys and indexes, through aliases and merge keys; undefined if none. */
+function nodeAt(doc: Document, path: ReadonlyArray<string | number>): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    node = resolve(doc, node);
+    if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else node = pairIn(doc, node, seg)?.value;
+    if (node === undefined || node === null) return undefined;
+  }
+  return isNode(node) ? node : undefined;
+}
+
+/** The pair of `key` in a map: its own, else the first merged map's (as PyYAML merges). */
+function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): Pair | undefined {
+  const node = resolve(doc, map);
+  if (!isMap(node) || depth > 20) return undefined;
+  const own = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
+  if (own) return own;
+  for (const p of node.items) {
+    if (!isMergeKey(p.key)) continue;
+    const value = resolve(doc, p.value);
+    for (const source of isSeq(value) ? value.items : [value]) {
+      const found = pairIn(doc, source, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+const isMergeKey = (key: unknown) => isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
+
+function resolve(doc: Document, node: unknown): unknown {
+  for (let i = 0; isAlias(node) && i < 20; i++) node = node.resolve(doc);
+  return node;
+}
+
 export function readYamlFile(file: string, displayPath = file): YamlFile {
   return parseYaml(readFileSync(file, 'utf8'), displayPath);
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The candidate closest to `word`, if it is close enough to be a likely typo. */
+export function closestWord(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: false });
@@ -74,7 +164,8 @@ function describeError(e: ErrorObject): string {
     case 'required':
       return `${at} is missing the required key '${(e.params as { missingProperty: string }).missingProperty}'`;
     case 'type':
-      return `${at} must be ${(e.params as { type: string }).type}`;
+      // A key that may also be left empty (null) is described by its real type.
+      return `${at} must be ${String((e.params as { type: string | string[] }).type).replace(/,null$/, '')}`;
     case 'enum':
       return `${at} must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
     default:

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { loadYamlData } from '../config/yaml.js';
 import { KilnError } from '../errors.js';
 import { loadProject, type ProjectConfig } from '../config/project.js';
 import { discoverFiles, type ProjectFile } from '../parse/files.js';
@@ -42,7 +42,7 @@ export function installedPackages(project: ProjectConfig, cliVars: Record<string
     if (entry.startsWith('.') || !statSync(pkgDir).isDirectory() || !existsSync(join(pkgDir, 'dbt_project.yml'))) continue;
     let pkgProject: ProjectConfig;
     try {
-      pkgProject = loadProject(pkgDir);
+      pkgProject = loadProject(pkgDir, {}, undefined, project.renderTarget);
     } catch (e) {
       if (e instanceof KilnError) throw new KilnError(e.kind, `in package ${entry}: ${e.message}`, { file: toPosix(relative(project.projectDir, join(pkgDir, 'dbt_project.yml'))), line: e.line, hint: e.hint ?? 'run `kiln deps` again, or fix the package' });
       throw e;
@@ -103,7 +103,8 @@ function expectedName(p: PackageSpec, projectDir: string): string | undefined {
   if (p.kind === 'hub') return p.package.split('/')[1];
   if (p.kind === 'git') return undefined;
   try {
-    const data = parseYaml(readFileSync(join(resolve(projectDir, p.local), 'dbt_project.yml'), 'utf8')) as { name?: unknown } | null;
+    const file = join(resolve(projectDir, p.local), 'dbt_project.yml');
+    const data = loadYamlData(readFileSync(file, 'utf8'), file) as { name?: unknown } | null;
     return typeof data?.name === 'string' ? data.name : undefined;
   } catch {
     return undefined;

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSiteData } from './site-data.js';
+import { scrubData } from '../secrets.js';
 import { dataScript, renderShell } from './html.js';
 
 export interface DocsSiteInput {
@@ -50,7 +51,8 @@ async function readBundle(): Promise<{ app: string; css: string }> {
 }
 
 export async function writeDocsSite(targetDir: string, input: DocsSiteInput, opts: { static?: boolean } = {}): Promise<string[]> {
-  const data = buildSiteData(input);
+  // The site shows compiled SQL, run messages and relation names: secret values become `*****`.
+  const data = scrubData(buildSiteData(input));
   const title = `${data.project.name} · documentation`;
   const { app, css } = await readBundle();
   await mkdir(targetDir, { recursive: true });

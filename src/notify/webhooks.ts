@@ -1,10 +1,12 @@
 /**
  * Run notifications: `notifications:` in dbt_project.yml posts a Slack-compatible JSON
  * summary to webhook URLs. Sending is bounded (a timeout, one retry) and its failure is
- * only logged: it never changes the run's result.
+ * only logged: it never changes the run's result. Values of DBT_ENV_SECRET_* variables in a
+ * message (a driver's error, say) are sent as `*****`.
  */
 import type { NodeResult } from '../run/results.js';
 import { isFailure } from '../run/results.js';
+import { stringifyScrubbed } from '../secrets.js';
 
 export interface NotificationTarget {
   url: string;
@@ -62,7 +64,7 @@ export async function notify(targets: NotificationTarget[], summary: RunSummary,
     targets
       .filter((t) => t.on === 'always' || !summary.success)
       .map(async (t) => {
-        const body = JSON.stringify(slackPayload(summary, t.linkTemplate));
+        const body = stringifyScrubbed(slackPayload(summary, t.linkTemplate));
         const host = new URL(t.url).host;
         for (let attempt = 1; attempt <= 2; attempt++) {
           try {

@@ -10,12 +10,12 @@ import { KilnError } from '../errors.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { Adapter } from '../adapters/types.js';
-import { secretKeys } from '../adapters/factory.js';
-import { TemplateEngine, type Scope } from '../template/engine.js';
-import { invocationScope, varFunction, type InvocationInfo } from '../template/context.js';
+import { TemplateEngine, type Scope, type Template } from '../template/engine.js';
+import { exposeContextMacros, invocationScope, varFunction, type InvocationInfo } from '../template/context.js';
 import { discoverFiles, type ProjectFile } from './files.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { readProperties } from './properties.js';
+import { targetContext } from '../config/profiles.js';
 import { ValueRenderer } from '../config/render-values.js';
 import { readDocBlocks } from './docs-blocks.js';
 import { readExposures } from './exposures.js';
@@ -23,6 +23,7 @@ import { parsedSources, layeredConfig, type ParsedSource } from './packages.js';
 import { installedPackages, dispatchOrder, packageVars } from '../deps/installed.js';
 import { WarehouseBridge } from '../template/warehouse.js';
 import { installLateGlobals } from '../template/graph.js';
+import { parsedNodeDict } from './node-dict.js';
 import { makeUnitTests } from '../unit/definition.js';
 import { findFixture } from '../unit/fixtures.js';
 import { checkContracts } from '../contracts/contract.js';
@@ -60,7 +61,8 @@ export const builtinTemplatesDir = fileURLToPath(new URL('../../../templates/', 
 export function parseProject(input: ParseInput): ParsedProject {
   const { project, target, adapter } = input;
   const pkg = project.name;
-  const warnings: string[] = [];
+  // The root dbt_project.yml's own warnings (unknown keys) lead the list.
+  const warnings: string[] = [...project.warnings];
   const warned = new Set<string>();
   const warnOnce = (msg: string) => {
     if (!warned.has(msg)) {
@@ -80,21 +82,36 @@ export function parseProject(input: ParseInput): ParsedProject {
     quoteIdentifier: (n) => adapter.quoteIdentifier(n),
   };
   // Installed packages: their macros under `pkg.name`, their vars for their nodes.
-  const packages = installedPackages(project);
-  Object.assign(info, { dispatchOrder: dispatchOrder(project), varsFor: packageVars(project, packages, input.cliVars), adapter, warehouse: new WarehouseBridge(adapter) });
+  const packages = installedPackages(project, input.cliVars);
+  Object.assign(info, { packages: packages.map((p) => ({ name: p.name, version: p.project.version })), dispatchOrder: dispatchOrder(project), varsFor: packageVars(project, packages, input.cliVars), adapter, warehouse: new WarehouseBridge(adapter) });
   const engine = new TemplateEngine();
   const base = invocationScope(info, engine);
+  const renderedVars = new Map<string, Template>();
+  info.renderVar = (text) => {
+    let template = renderedVars.get(text);
+    if (!template) renderedVars.set(text, (template = engine.compile(text, 'dbt_project.yml')));
+    return engine.render(template, {}, 'dbt_project.yml');
+  };
   for (const [k, v] of Object.entries(base)) engine.setGlobal(k, v);
 
   const macros = new Map<string, MacroNode>();
+  // Two macros of one name in one package are an error, as in dbt; the same name in another
+  // package (the root project overriding kiln's or a package's) is an override.
+  const duplicateMacro = (name: string, packageName: string, first: string, second: string, at: { file: string; line: number }) =>
+    new KilnError('graph', `two macros are named '${name}' in package '${packageName}': ${first} and ${second}`, { ...at, hint: 'rename or remove one of them' });
   const registerMacros = (files: ProjectFile[], packageName: string, global = true) => {
     for (const f of files) {
+      const repeated = engine.repeatedMacroInFile(f.text);
+      if (repeated) throw duplicateMacro(repeated.name, packageName, `${f.projectPath}:${repeated.lines[0]}`, `${f.projectPath}:${repeated.lines[1]}`, { file: f.projectPath, line: repeated.lines[1] });
       for (const m of engine.registerMacroFile(f.text, f.projectPath, packageName, { global })) {
+        const earlier = macros.get(`macro.${packageName}.${m.name}`);
+        if (earlier && earlier.originalFilePath !== f.projectPath) throw duplicateMacro(m.name, packageName, `${earlier.originalFilePath}:${earlier.line}`, `${f.projectPath}:${m.line}`, { file: f.projectPath, line: m.line });
         macros.set(`macro.${packageName}.${m.name}`, { uniqueId: `macro.${packageName}.${m.name}`, name: m.name, packageName, path: f.resourcePath, originalFilePath: f.projectPath, macroSql: m.source, line: m.line });
       }
     }
   };
   registerMacros(builtinMacroFiles(), 'kiln');
+  exposeContextMacros(engine);
   for (const p of packages) engine.addPackageFolder(p.folder, p.name);
   for (const p of packages) registerMacros(p.macroFiles, p.name, false);
   registerMacros(discoverFiles(project.projectDir, project.macroPaths, ['.sql']), pkg);
@@ -254,6 +271,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   // Final configs: project tree < properties YAML < config() in the file (< the root's tree, for a package's node).
   const warnConfig = (key: string) => warnOnce(`unknown config '${key}' in dbt_project.yml is kept but kiln does not use it`);
   const ownerProject = new Map(projects.map((o) => [o.name, o.project]));
+  const disabled = new Map<string, GraphNode>();
   for (const node of [...nodes.values()]) {
     const config = layeredConfig(node.resourceType, node.fqn, ownerProject.get(node.packageName) ?? project, project, {
       defaults: defaultConfig(node.resourceType),
@@ -266,6 +284,7 @@ export function parseProject(input: ParseInput): ParsedProject {
     node.config.tags = node.tags;
     node.meta = { ...(config.meta ?? {}), ...node.meta };
     if (config.enabled === false) {
+      disabled.set(node.uniqueId, node);
       nodes.delete(node.uniqueId);
       templates.delete(node.uniqueId);
       continue;
@@ -309,7 +328,7 @@ export function parseProject(input: ParseInput): ParsedProject {
     project,
     target,
     adapter,
-    manifest: { projectName: pkg, nodes, sources: new Map(props.sources.map((s) => [s.uniqueId, s])), macros, docs, exposures, groups, warnings },
+    manifest: { projectName: pkg, nodes, sources: new Map(props.sources.map((s) => [s.uniqueId, s])), macros, docs, exposures, groups, warnings, disabled },
     templates,
     engine,
     info,
@@ -361,10 +380,11 @@ function nameRelation(node: GraphNode, engine: TemplateEngine, adapter: Adapter,
     const v = node.config[key];
     return v === undefined || v === null || v === '' ? null : String(v);
   };
-  const nodeDict = { name: node.name, resource_type: node.resourceType, unique_id: node.uniqueId, config: node.config, fqn: node.fqn, package_name: node.packageName };
   const call = (macro: string, arg: string | null, fallback: () => string | undefined): string | undefined => {
     const info = engine.macros.get(macro);
     if (!info || info.packageName === 'kiln') return fallback();
+    // dbt's node as parsed so far (names given by earlier calls included), built only when a project macro asks.
+    const nodeDict = parsedNodeDict(node, { database: adapter.defaultDatabase, schema: adapter.defaultSchema });
     return String(engine.callMacro(macro, [arg, nodeDict], {})).trim();
   };
   const targetSchema = adapter.defaultSchema;
@@ -389,20 +409,6 @@ function resolveDocs(nodes: Map<string, GraphNode>, sources: Array<{ description
   }
 }
 
-function targetContext(target: TargetConfig, adapter: Adapter): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(target.settings)) if (!secretKeys.has(k)) out[k] = v;
-  return {
-    ...out,
-    name: target.targetName,
-    target_name: target.targetName,
-    profile_name: target.profileName,
-    type: adapter.type,
-    schema: adapter.defaultSchema,
-    database: adapter.defaultDatabase,
-    threads: target.threads,
-  };
-}
 
 function varLookup(project: ProjectConfig, cli: Record<string, unknown>): InvocationInfo['vars'] {
   const scoped = project.vars[project.name];

@@ -8,7 +8,8 @@ import { propertiesSchema } from '../config/schemas.js';
 import { normaliseConfig } from './configs.js';
 import type { ProjectFile } from './files.js';
 import type { ColumnDef, ConstraintDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
-import { makeGenericTest, readTestEntry, type TestTarget } from './generic-tests.js';
+import { makeGenericTest, pythonValuesMatter, readTestArgumentsAsPython, readTestEntry, type TestTarget } from './generic-tests.js';
+import { fromYaml } from '../template/pyyaml.js';
 import { readUnitTestEntries, type UnitTestEntry } from '../unit/definition.js';
 
 export interface PropertiesContext {
@@ -48,6 +49,7 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
     validateYaml(propertiesSchema, yaml);
     const data = yaml.data as Record<string, unknown[] | undefined>;
     const folders = file.resourcePath.split('/').slice(0, -1);
+    const pythonValue = pythonReading(file);
     for (const [key, resourceType] of patchable) {
       (data[key] ?? []).forEach((entry, i) => {
         const e = entry as Record<string, unknown>;
@@ -67,10 +69,10 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
         const topLevel = Object.fromEntries(['access', 'group'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
         result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...ctx.renderConfig(e.config ?? {}, yaml, [key, i, 'config']) }));
         const target: TestTarget = { uniqueId: node.uniqueId, name: node.name };
-        result.tests.push(...testsOf(e, target, { yaml, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
+        result.tests.push(...testsOf(e, target, { yaml, pythonValue, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
       });
     }
-    (data.sources ?? []).forEach((entry, i) => readSource(entry as Record<string, unknown>, i, yaml, file, folders, ctx, result));
+    (data.sources ?? []).forEach((entry, i) => readSource(entry as Record<string, unknown>, i, yaml, file, folders, ctx, result, pythonValue));
     result.unitTests.push(...readUnitTestEntries(data.unit_tests, yaml, file.projectPath, folders));
   }
   return result;
@@ -101,8 +103,27 @@ function readColumns(raw: unknown): Record<string, ColumnDef> {
   return out;
 }
 
+/**
+ * A value of the file as PyYAML (dbt) reads it, for test names; the file is read that way
+ * once, and only when a test's arguments need it.
+ */
+function pythonReading(file: ProjectFile): (path: Array<string | number>) => unknown {
+  let data: unknown;
+  return (path) => {
+    if (data === undefined) {
+      try {
+        data = fromYaml(file.text);
+      } catch {
+        data = null; // a value PyYAML cannot build (a date like 2024-13-01): names keep kiln's reading
+      }
+    }
+    return path.reduce<unknown>((v, seg) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined), data);
+  };
+}
+
 interface TestsOfContext {
   yaml: YamlFile;
+  pythonValue: (path: Array<string | number>) => unknown;
   path: Array<string | number>;
   folders: string[];
   ctx: PropertiesContext;
@@ -126,8 +147,11 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
         if (e instanceof KilnError) throw new KilnError(e.kind, e.message, { file: t.file, line: line(), hint: e.hint });
         throw e;
       }
+      // Names and ids use Python's str() of the arguments as PyYAML reads them (`1.0`, `yes`).
+      const pythonItem = pythonValuesMatter(testEntry.args) ? t.pythonValue([...path, j]) : undefined;
+      const pythonArgs = pythonItem !== undefined ? readTestArgumentsAsPython(pythonItem, t.file) : undefined;
       out.push(
-        makeGenericTest({ entry: testEntry, target, columnName, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
+        makeGenericTest({ entry: testEntry, pythonArgs, target, columnName, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
       );
     });
   };
@@ -138,7 +162,7 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
   return out;
 }
 
-function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, file: ProjectFile, folders: string[], ctx: PropertiesContext, result: PropertiesResult): void {
+function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, file: ProjectFile, folders: string[], ctx: PropertiesContext, result: PropertiesResult, pythonValue: TestsOfContext['pythonValue']): void {
   const sourceName = String(src.name);
   const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, () => yaml.lineOf(path))) : undefined);
   const schema = render(src.schema, ['sources', i, 'schema']) ?? sourceName;
@@ -172,7 +196,7 @@ function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, fil
     result.sources.push(node);
     const target: TestTarget = { uniqueId: node.uniqueId, name, sourceName };
     result.tests.push(
-      ...testsOf(table, target, { yaml, path: ['sources', i, 'tables', ti], folders, ctx, file: file.projectPath, baseRefs: [], baseSources: [[sourceName, name]] }),
+      ...testsOf(table, target, { yaml, pythonValue, path: ['sources', i, 'tables', ti], folders, ctx, file: file.projectPath, baseRefs: [], baseSources: [[sourceName, name]] }),
     );
   });
 }

@@ -1,14 +1,17 @@
 /**
  * One log file per invocation under the project's log path: JSON lines with the invocation
- * id, node id, thread, status and timings — whatever the console shows.
+ * id, node id, thread, status and timings — whatever the console shows, and like the console
+ * with the values of DBT_ENV_SECRET_* variables written as `*****`.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeEvent } from './results.js';
+import { secretValues, stringifyScrubbed } from '../secrets.js';
 
 export class InvocationLog {
   readonly file: string;
   private fd: number | undefined;
+  private readonly secrets = secretValues();
 
   constructor(logDir: string, readonly invocationId: string, command: string) {
     mkdirSync(logDir, { recursive: true });
@@ -19,7 +22,7 @@ export class InvocationLog {
 
   private write(record: Record<string, unknown>): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, JSON.stringify({ ts: new Date().toISOString(), invocation_id: this.invocationId, ...record }) + '\n');
+    writeSync(this.fd, stringifyScrubbed({ ts: new Date().toISOString(), invocation_id: this.invocationId, ...record }, this.secrets) + '\n');
   }
 
   message(level: string, msg: string): void {

@@ -3,6 +3,9 @@
  * How each warehouse spells it comes from dispatched macros in templates/. A table or view
  * is built under a temporary name and swapped in, so a failed build never replaces a good
  * relation with a half-built one.
+ *
+ * Where the warehouse can tell runs apart (RunGuard, PostgreSQL), a node's relation is built
+ * under a lock that other runs wait for, and staging names carry the invocation.
  */
 import { KilnError } from '../errors.js';
 import type { Adapter, ExistingRelation, Session } from '../adapters/types.js';
@@ -12,7 +15,7 @@ import type { ParsedProject } from '../parse/index.js';
 import type { GraphNode, Hook } from '../parse/nodes.js';
 import { dispatchMacro } from '../template/context.js';
 import { renderWithWarehouse } from '../template/warehouse.js';
-import { readSeed } from '../seeds/csv.js';
+import { readSeedInChunks } from '../seeds/csv.js';
 import { join } from 'node:path';
 import { buildIncremental } from './incremental.js';
 import { buildSnapshot } from './snapshot.js';
@@ -20,8 +23,29 @@ import { buildInPlace } from './in-place.js';
 import { currentNode, withNode } from '../adapters/node-context.js';
 import { buildWithContract } from '../contracts/build.js';
 import { contractEnforced } from '../contracts/contract.js';
+import { describeHolder, noticeFor, runGuard, shortInvocationId, type RunGuard } from './leftovers.js';
 
-export const tempSuffix = '__kiln_tmp';
+/**
+ * The suffix of staging relations: `__kiln_tmp`, or `__kiln_tmp_<invocation>` where runs are
+ * told apart (so that one run never touches another's). Set by each Materializer; two
+ * invocations at once in one process share the last one's, which the build locks make safe.
+ */
+export let tempSuffix = '__kiln_tmp';
+
+/** Adapters that count their cancel() calls, so that work between statements can stop too. */
+interface CountsCancellations {
+  readonly cancellations: number;
+}
+
+function cancellations(adapter: Adapter): number | undefined {
+  const n = (adapter as Partial<CountsCancellations>).cancellations;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** Nodes that build a relation of their own. */
+function buildsRelation(node: GraphNode): boolean {
+  return (node.resourceType === 'model' && node.config.materialized !== 'ephemeral') || node.resourceType === 'seed' || node.resourceType === 'snapshot';
+}
 
 export interface BuildOutcome {
   message: string;
@@ -33,12 +57,25 @@ export class Materializer {
   private readonly known = new Map<string, Promise<Map<string, ExistingRelation>>>();
   private readonly schemas = new Map<string, Promise<void>>();
   private readonly incremental = new Set<string>();
+  private readonly guard?: RunGuard;
+  /** Build locks held, by node id: taken before a node builds, released when it is done. */
+  private readonly locks = new Map<string, Promise<() => Promise<void>>>();
+  private readonly building = new Set<string>();
+  private children?: Map<string, string[]>;
+  private readonly rebuiltViewsOf = new Map<string, Array<[string, string]>>();
 
   constructor(
     readonly parsed: ParsedProject,
     readonly compiler: Compiler,
     readonly adapter: Adapter,
-  ) {}
+  ) {
+    this.guard = runGuard(adapter);
+    if (this.guard) {
+      const invocation = shortInvocationId(parsed.info.invocationId);
+      this.guard.claimInvocation(invocation);
+      tempSuffix = `__kiln_tmp_${invocation}`;
+    } else tempSuffix = '__kiln_tmp';
+  }
 
   /** Renders a dispatched adapter macro (e.g. create_table_as) into SQL. */
   sql(name: string, ...args: unknown[]): string {
@@ -47,7 +84,35 @@ export class Materializer {
     const building = currentNode();
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
     if (node) Object.assign(this.parsed.engine.globals, this.compiler.nodeScope(node));
+    // Views this run rebuilds after the node anyway: replacing its relation may drop them
+    // when they no longer fit it (postgres__rename_relation); any other view must survive.
+    this.parsed.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
     return String(fn(...args)).trim();
+  }
+
+  /** [schema, name] of the selected view models downstream of a node. */
+  private rebuiltViews(node: GraphNode): Array<[string, string]> {
+    const known = this.rebuiltViewsOf.get(node.uniqueId);
+    if (known) return known;
+    const nodes = this.parsed.manifest.nodes;
+    if (!this.children) {
+      this.children = new Map();
+      for (const n of nodes.values()) for (const p of n.dependsOn.nodes) (this.children.get(p) ?? this.children.set(p, []).get(p)!).push(n.uniqueId);
+    }
+    const selected = new Set((this.parsed.engine.globals.selected_resources as string[] | undefined) ?? []);
+    const views: Array<[string, string]> = [];
+    const seen = new Set<string>();
+    const stack = [...(this.children.get(node.uniqueId) ?? [])];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(this.children.get(id) ?? []));
+      const child = nodes.get(id);
+      if (child && selected.has(id) && child.resourceType === 'model' && child.config.materialized === 'view') views.push([child.schema ?? this.adapter.defaultSchema, child.alias]);
+    }
+    this.rebuiltViewsOf.set(node.uniqueId, views);
+    return views;
   }
 
   private schemaKey(database: string | undefined, schema: string): string {
@@ -103,6 +168,8 @@ export class Materializer {
    */
   async prepare(node: GraphNode): Promise<void> {
     if (node.config.materialized !== 'incremental' || node.resourceType !== 'model') return;
+    // Another run may have built it since the schema was listed.
+    if (this.guard) await this.remember(this.relationFor(node), await this.guard.currentType(this.relationFor(node)));
     const existing = await this.existing(this.relationFor(node));
     if (existing === 'table' && !this.fullRefresh(node)) this.incremental.add(node.uniqueId);
     else this.incremental.delete(node.uniqueId);
@@ -117,6 +184,55 @@ export class Materializer {
   async build(node: GraphNode, compiledSql: string, contractChecked = false): Promise<BuildOutcome> {
     // Everything below (macros, adapter sessions) can ask which node it works for.
     if (currentNode()?.uniqueId !== node.uniqueId) return withNode({ uniqueId: node.uniqueId, name: node.name, config: node.config }, () => this.build(node, compiledSql));
+    // The contract check calls back here for the usual build: the lock is already held.
+    if (this.building.has(node.uniqueId)) return this.materialize(node, compiledSql, contractChecked);
+    this.building.add(node.uniqueId);
+    try {
+      await this.holdLock(node);
+      return await this.materialize(node, compiledSql, contractChecked);
+    } finally {
+      this.building.delete(node.uniqueId);
+      await this.releaseLock(node);
+    }
+  }
+
+  /**
+   * Takes the build lock of the node's relation, so that no other run builds it meanwhile;
+   * while another run holds it, waits and says for whom. The relation is then looked up
+   * again: the other run may have changed it since the schema was listed.
+   */
+  private async holdLock(node: GraphNode): Promise<void> {
+    const guard = this.guard;
+    if (!guard || !buildsRelation(node)) return;
+    let held = this.locks.get(node.uniqueId);
+    if (!held) {
+      const target = this.relationFor(node);
+      const say = noticeFor(this.adapter);
+      held = (async () => {
+        const release = await guard.lockRelation(target, (holder, waited) => say(`${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} for ${target.render()}: ${describeHolder(holder)}`));
+        try {
+          await this.remember(target, await guard.currentType(target));
+        } catch (e) {
+          await release();
+          throw e;
+        }
+        return release;
+      })();
+      this.locks.set(node.uniqueId, held);
+      held.catch(() => this.locks.delete(node.uniqueId));
+    }
+    await held;
+  }
+
+  private async releaseLock(node: GraphNode): Promise<void> {
+    const held = this.locks.get(node.uniqueId);
+    if (!held) return;
+    this.locks.delete(node.uniqueId);
+    const release = await held.catch(() => undefined);
+    await release?.();
+  }
+
+  private async materialize(node: GraphNode, compiledSql: string, contractChecked: boolean): Promise<BuildOutcome> {
     const materialized = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'snapshot' ? 'snapshot' : String(node.config.materialized ?? 'view');
     if (!contractChecked && contractEnforced(node)) return buildWithContract(this, node, compiledSql, materialized, () => this.build(node, compiledSql, true));
     switch (materialized) {
@@ -166,7 +282,9 @@ export class Materializer {
       await this.runHooks(node, 'pre_hook', s);
       await s.execute(create(tmp));
       if (fill) rows = await fill(tmp, s);
-      if (old) await s.execute(this.sql('drop_relation', target.withType(old), old));
+      // Where runs are told apart another run may have built it since the listing: the
+      // drop (which takes whatever holds the name) always runs.
+      if (old || this.guard) await s.execute(this.sql('drop_relation', target.withType(old ?? type), old ?? type));
       await s.execute(this.sql('rename_relation', tmp, type, target.identifier));
       await this.runHooks(node, 'post_hook', s);
     });
@@ -193,6 +311,19 @@ export class Materializer {
    * VACUUM that cannot run in a transaction, or a log entry that must outlive a rollback).
    */
   async runOutsideHooks(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
+    // The build lock covers the node from its first hook to its last statement, also for an
+    // audited build (which does not pass through build()); it is released before post-hooks.
+    if (which === 'pre_hook') await this.holdLock(node);
+    else await this.releaseLock(node);
+    try {
+      await this.runHooksOutside(node, which);
+    } catch (e) {
+      if (which === 'pre_hook') await this.releaseLock(node);
+      throw e;
+    }
+  }
+
+  private async runHooksOutside(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
     for (const hook of (node.config[which] as Hook[] | undefined) ?? []) {
       if (typeof hook === 'string') continue;
       const template = this.parsed.engine.compile(hook.sql, node.originalFilePath);
@@ -201,15 +332,28 @@ export class Materializer {
     }
   }
 
+  /**
+   * A seed is read in chunks that let a cancellation through, and loaded into the staging
+   * relation, which replaces the old table only once every row is in (adapters load in
+   * batches and stop between them when cancelled).
+   */
   private async seed(node: GraphNode): Promise<BuildOutcome> {
     const file = join(this.parsed.project.projectDir, node.originalFilePath);
-    const seed = readSeed(file, node.originalFilePath, (node.config.column_types as Record<string, string>) ?? {});
+    const cancelledAt = cancellations(this.adapter);
+    const checkpoint = () => {
+      if (cancelledAt !== undefined && cancellations(this.adapter) !== cancelledAt) {
+        throw new KilnError('database', `loading the seed was interrupted; ${this.relationFor(node).render()} was left as it was`, { file: node.originalFilePath });
+      }
+    };
+    const seed = await readSeedInChunks(file, node.originalFilePath, (node.config.column_types as Record<string, string>) ?? {}, checkpoint);
     const columns = seed.columns.map((c) => ({ name: c.name, type: c.type ?? this.adapter.seedColumnType(c.kind) }));
     return this.swapIn(
       node,
       'table',
       (tmp) => this.sql('create_empty_table', tmp, columns),
       async (tmp, s) => {
+        // In the same turn as the adapter starts, which watches for cancellation from there on.
+        checkpoint();
         await this.adapter.loadSeed(tmp, seed, s);
         return seed.rows.length;
       },

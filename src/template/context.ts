@@ -3,7 +3,8 @@
  * node values (ref, source, config, this) are added per render by the parser and compiler.
  */
 import { KilnError } from '../errors.js';
-import { envVar } from '../config/render-values.js';
+import { envVar, secretEnvVarError } from '../config/render-values.js';
+import { isSecretEnvVarName } from '../secrets.js';
 import type { Scope } from './engine.js';
 import type { TemplateEngine } from './engine.js';
 import { pyStr as pythonStr } from './jinja/repr.js';
@@ -32,13 +33,40 @@ export interface InvocationInfo {
   adapter?: Adapter;
   /** The synchronous path to the warehouse while rendering; absent, queries are an error. */
   warehouse?: WarehouseBridge;
+  /**
+   * Renders a var's text that holds Jinja, when var() returns it (dbt renders vars at use, so
+   * `insert_batch_size: "{{ 500 if target.type == 'bigquery' else 10000 }}"` is a number's text).
+   */
+  renderVar?: (text: string) => string;
+  /** Installed packages, for `builtins.ref.config.dependencies` (elementary reads its own version there). */
+  packages?: Array<{ name: string; version?: string }>;
 }
 
-/** Generic type names to each warehouse's spelling, as dbt's Column.translate_type (per adapter) gives them. */
+/**
+ * What dbt's `builtins.ref.config` (the RuntimeConfig) tells templates: the project's name
+ * and its installed packages with their versions.
+ */
+function runtimeConfig(info: InvocationInfo): Record<string, unknown> {
+  const dependencies: Record<string, unknown> = {};
+  for (const p of info.packages ?? []) dependencies[p.name] = { project_name: p.name, version: p.version ?? null };
+  return { project_name: info.projectName, target_name: info.target.name ?? null, profile_name: info.target.profile_name ?? null, dependencies };
+}
+
+/**
+ * env_var() in models, macros, tests and properties YAML: a `DBT_ENV_SECRET_*` name is a
+ * template error at the calling line (dbt allows secrets only in profiles.yml and packages.yml).
+ * A function of its own, so a properties file called profiles.yml is not read as a profile.
+ */
+function templateEnvVar(name: string, fallback?: unknown): unknown {
+  if (isSecretEnvVarName(String(name))) throw secretEnvVarError(String(name), 'template');
+  return envVar(name, fallback);
+}
+
+/** Generic type names to a spelling each warehouse accepts, as dbt's Column.translate_type (per adapter) gives them. */
 const typeNames: Record<string, string> = { string: 'text', text: 'text', timestamp: 'timestamp', float: 'float', integer: 'integer', int: 'integer', bigint: 'bigint', boolean: 'boolean', numeric: 'numeric' };
 const typeNamesByAdapter: Record<string, Record<string, string>> = {
-  bigquery: { string: 'STRING', text: 'STRING', timestamp: 'TIMESTAMP', float: 'FLOAT64', integer: 'INT64', int: 'INT64', bigint: 'INT64', boolean: 'BOOL', numeric: 'NUMERIC' },
-  snowflake: { string: 'TEXT', text: 'TEXT', timestamp: 'TIMESTAMP', float: 'FLOAT', integer: 'INTEGER', int: 'INTEGER', bigint: 'BIGINT', boolean: 'BOOLEAN', numeric: 'NUMBER' },
+  // BigQuery takes integer, bigint and boolean as aliases, but has no text and no float.
+  bigquery: { ...typeNames, string: 'string', text: 'string', float: 'float64' },
 };
 
 /** Adapters whose macros fall back to another adapter's before `default__` (as dbt's adapter plugins declare). */
@@ -67,7 +95,7 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
   return {
     target: info.target,
     project_name: info.projectName,
-    env_var: envVar,
+    env_var: templateEnvVar,
     invocation_id: info.invocationId,
     run_started_at: PyDateTime.fromDate(info.runStartedAt, new PyTimezone('UTC')),
     flags: info.flags,
@@ -90,9 +118,8 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
     dbt_version: '1.9.0',
     thread_id: 'Thread-1',
     builtins: {
-      get ref() {
-        return engine.globals.ref;
-      },
+      // dbt's builtins.ref also carries the RuntimeConfig as `.config`.
+      ref: Object.assign((...args: unknown[]) => (engine.globals.ref as (...a: unknown[]) => unknown)(...args), { config: runtimeConfig(info) }),
       get source() {
         return engine.globals.source;
       },
@@ -148,6 +175,18 @@ export function dispatchMacro(engine: TemplateEngine, adapterType: string, name:
   });
 }
 
+/**
+ * The context functions that are macros of dbt's global project, reachable as `dbt.run_query`
+ * as well (elementary calls `dbt.run_query`); read at call time, since some change per node.
+ */
+export function exposeContextMacros(engine: TemplateEngine): void {
+  const ns = engine.namespace('dbt');
+  for (const name of ['run_query', 'statement', 'is_incremental', 'should_full_refresh', 'should_store_failures', 'load_result', 'store_result']) {
+    if (Object.prototype.hasOwnProperty.call(ns, name)) continue;
+    Object.defineProperty(ns, name, { get: () => engine.globals[name], enumerable: true, configurable: true });
+  }
+}
+
 /** `var('x')` / `var('x', default)` for one node. */
 export function varFunction(info: InvocationInfo, where: { file: string; node: string }): (name: string, dflt?: unknown) => unknown {
   // Nodes of an installed package also see the vars its own dbt_project.yml declares.
@@ -155,7 +194,7 @@ export function varFunction(info: InvocationInfo, where: { file: string; node: s
   const lookup = pkg && pkg !== info.projectName && info.varsFor ? info.varsFor(pkg) : info.vars;
   const fn = (name: string, dflt?: unknown) => {
     const hit = lookup(name);
-    if (hit.found) return hit.value;
+    if (hit.found) return typeof hit.value === 'string' && info.renderVar && /\{[{%]/.test(hit.value) ? info.renderVar(hit.value) : hit.value;
     if (dflt !== undefined) return dflt;
     throw new KilnError('template', `required var '${name}' not found (used by ${where.node})`, {
       file: where.file,

@@ -11,6 +11,7 @@ import { JinjaEnvironment, JinjaTemplate, MacroReturn, errorSite } from './jinja
 import { jinjaGlobals } from './jinja/globals.js';
 import { JinjaError, isPyFunction, pyFunction, toHost } from './jinja/values.js';
 import { pyStr } from './jinja/repr.js';
+import { parseTemplate } from './jinja/parser.js';
 import { builtinGlobals } from './builtins.js';
 
 export type Scope = Record<string, unknown>;
@@ -171,6 +172,30 @@ export class TemplateEngine {
     return infos;
   }
 
+  /**
+   * The first macro a macro file defines twice, with both lines (dbt refuses such a file;
+   * Jinja alone would keep the later one). Opening tags are searched first, so only a file
+   * that seems to repeat a name is parsed again, and a tag inside a comment is not counted.
+   */
+  repeatedMacroInFile(source: string): { name: string; lines: [number, number] } | undefined {
+    const seen = new Set<string>();
+    let repeated = false;
+    for (const m of source.matchAll(/\{%[-+]?\s*(?:(macro|test)\s+(\w+)|materialization\s+(\w+)\s*,\s*(?:adapter\s*=\s*['"](\w+)['"]|default))/g)) {
+      const name = m[3] ? `materialization_${m[3]}_${m[4] ?? 'default'}` : `${m[1] === 'test' ? 'test_' : ''}${m[2]}`;
+      if (seen.has(name)) repeated = true;
+      seen.add(name);
+    }
+    if (!repeated) return undefined;
+    const firstLine = new Map<string, number>();
+    for (const stmt of parseTemplate(source)) {
+      if (stmt.kind !== 'macro') continue;
+      const first = firstLine.get(stmt.macro.name);
+      if (first !== undefined) return { name: stmt.macro.name, lines: [first, stmt.macro.line] };
+      firstLine.set(stmt.macro.name, stmt.macro.line);
+    }
+    return undefined;
+  }
+
   private install(scope: Scope): void {
     const g = this.globals;
     for (const k in scope) g[k] = scope[k];
@@ -209,7 +234,10 @@ export function toTemplateError(e: unknown, file: string): KilnError {
   if (e instanceof MacroReturn) return new KilnError('template', 'return() called outside a macro', { file });
   if (e instanceof JinjaError) {
     const label = e.pyType === 'TemplateSyntaxError' || e.pyType === 'UndefinedError' ? '' : `${e.pyType}: `;
-    return new KilnError('template', `${label}${e.message}`, { file: site?.file ?? file, line: site?.line ?? e.lineno });
+    // `dbt_utils.star(...)` with dbt_utils not installed reads as an undefined name.
+    const undefinedName = e.pyType === 'UndefinedError' ? /^'(\w+)' is undefined$/.exec(e.message)?.[1] : undefined;
+    const hint = undefinedName ? `if '${undefinedName}' is a package, list it in packages.yml and run \`kiln deps\`` : undefined;
+    return new KilnError('template', `${label}${e.message}`, { file: site?.file ?? file, line: site?.line ?? e.lineno, hint });
   }
   const message = (e as Error)?.message ?? String(e);
   return new KilnError('template', message || 'template error', { file: site?.file ?? file, line: site?.line, cause: e });

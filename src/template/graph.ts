@@ -1,16 +1,20 @@
 /**
- * Context values that need the whole parsed project: `graph` (dbt's nodes/sources/macros
- * mapping, built on first use once parsing is over) and `doc()` in SQL files.
+ * Context values that need the whole parsed project: `graph` (dbt's flat graph: nodes,
+ * sources, exposures, groups, macros, each entry in dbt's node shape from
+ * src/parse/node-dict.ts, built on first use once parsing is over) and `doc()` in SQL files.
  */
 import { KilnError } from '../errors.js';
 import type { TemplateEngine } from './engine.js';
+import type { DocBlock, ExposureNode, GraphNode, GroupDef, MacroNode, SourceNode } from '../parse/nodes.js';
+import { exposureDict, groupDict, macroDict, nodeDict, sourceDict, type DictOptions, type RelationNamer } from '../parse/node-dict.js';
 
 interface ProjectView {
-  nodes: Map<string, { uniqueId: string; resourceType: string; name: string; packageName: string; path: string; originalFilePath: string; fqn: string[]; config: Record<string, unknown>; tags: string[]; meta: Record<string, unknown>; description: string; columns: Record<string, unknown>; dependsOn: { nodes: string[]; macros: string[] }; refs: Array<{ name: string; package?: string }>; sources: Array<[string, string]>; database?: string; schema: string; alias: string; rawCode: string }>;
-  sources: Array<{ uniqueId: string; name: string; sourceName: string; packageName: string; database?: string; schema: string; identifier: string; description: string; columns: Record<string, unknown>; meta: Record<string, unknown>; tags: string[]; config: Record<string, unknown>; fqn: string[]; loader: string }>;
-  docs: Map<string, { name: string; blockContents: string }>;
-  macros: Map<string, { uniqueId: string; name: string; packageName: string; originalFilePath: string }>;
-  exposures?: Map<string, { uniqueId: string; name: string; packageName: string; type: string; owner: Record<string, unknown>; label?: string; description: string; url?: string; maturity?: string; tags: string[]; meta: Record<string, unknown>; config: Record<string, unknown>; fqn: string[]; originalFilePath: string; dependsOn: { nodes: string[]; macros: string[] } }>;
+  nodes: Map<string, GraphNode>;
+  sources: SourceNode[];
+  docs: Map<string, Pick<DocBlock, 'name' | 'blockContents'>>;
+  macros: Map<string, MacroNode>;
+  exposures?: Map<string, ExposureNode>;
+  groups?: Map<string, GroupDef>;
 }
 
 export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void {
@@ -24,45 +28,28 @@ export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void
   Object.defineProperty(engine.globals, 'graph', {
     configurable: true,
     enumerable: true,
-    get: () => (graph ??= buildGraph(p)),
+    get: () => (graph ??= buildGraph(p, { flavor: 'context', relationName: relationNamer(engine), createdAt: Date.now() / 1000 })),
   });
 }
 
-function buildGraph(p: ProjectView): Record<string, unknown> {
+/** Relation names as `api.Relation.create` renders them: the adapter's quoting, without importing it. */
+function relationNamer(engine: TemplateEngine): RelationNamer | undefined {
+  const api = engine.globals.api as { Relation?: { create?: (...args: unknown[]) => { render(): string } } } | undefined;
+  const create = api?.Relation?.create;
+  return create ? (database, schema, identifier) => create(database, schema, identifier).render() : undefined;
+}
+
+function buildGraph(p: ProjectView, opts: DictOptions): Record<string, unknown> {
   const nodes: Record<string, unknown> = {};
-  for (const n of p.nodes.values()) {
-    nodes[n.uniqueId] = {
-      unique_id: n.uniqueId,
-      resource_type: n.resourceType,
-      name: n.name,
-      package_name: n.packageName,
-      path: n.path,
-      original_file_path: n.originalFilePath,
-      fqn: n.fqn,
-      config: n.config,
-      tags: n.tags,
-      meta: n.meta,
-      description: n.description,
-      columns: n.columns,
-      depends_on: { nodes: n.dependsOn.nodes, macros: n.dependsOn.macros },
-      refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
-      sources: n.sources,
-      database: n.database ?? null,
-      schema: n.schema,
-      alias: n.alias,
-      identifier: n.alias,
-      raw_code: n.rawCode,
-    };
-  }
+  // Unit tests are not in dbt's graph.nodes.
+  for (const n of p.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = nodeDict(n, opts);
   const sources: Record<string, unknown> = {};
-  for (const s of p.sources) {
-    sources[s.uniqueId] = { unique_id: s.uniqueId, resource_type: 'source', name: s.name, source_name: s.sourceName, package_name: s.packageName, database: s.database ?? null, schema: s.schema, identifier: s.identifier, description: s.description, columns: s.columns, meta: s.meta, tags: s.tags, config: s.config, fqn: s.fqn, loader: s.loader };
-  }
+  for (const s of p.sources) sources[s.uniqueId] = sourceDict(s, opts);
   const macros: Record<string, unknown> = {};
-  for (const m of p.macros.values()) macros[m.uniqueId] = { unique_id: m.uniqueId, name: m.name, package_name: m.packageName, original_file_path: m.originalFilePath };
+  for (const m of p.macros.values()) macros[m.uniqueId] = macroDict(m, opts);
   const exposures: Record<string, unknown> = {};
-  for (const e of p.exposures?.values() ?? []) {
-    exposures[e.uniqueId] = { unique_id: e.uniqueId, resource_type: 'exposure', name: e.name, label: e.label ?? null, type: e.type, owner: e.owner, package_name: e.packageName, original_file_path: e.originalFilePath, fqn: e.fqn, description: e.description, url: e.url ?? null, maturity: e.maturity ?? null, tags: e.tags, meta: e.meta, config: e.config, depends_on: e.dependsOn };
-  }
-  return { nodes, sources, macros, exposures, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+  for (const e of p.exposures?.values() ?? []) exposures[e.uniqueId] = exposureDict(e, opts);
+  const groups: Record<string, unknown> = {};
+  for (const g of p.groups?.values() ?? []) groups[g.uniqueId] = groupDict(g, opts);
+  return { nodes, sources, macros, exposures, metrics: {}, groups, semantic_models: {}, saved_queries: {}, functions: {} };
 }

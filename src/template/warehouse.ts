@@ -16,6 +16,7 @@ import type { Relation } from '../adapters/relation.js';
 import { pyStr as pythonStr } from './jinja/repr.js';
 import { makeTuple } from './jinja/values.js';
 import { PyDateTime } from './modules/index.js';
+import { nowMicros, withClock } from './modules/clock.js';
 
 interface Answer {
   key: string;
@@ -29,6 +30,9 @@ interface Session {
   pending?: { key: string; run: (target: Adapter) => Promise<unknown> };
   /** Side effects of the current attempt, run once the render no longer replays. */
   effects: Array<() => void>;
+  /** Times `datetime.now()` gave, handed out again in order on each replay. */
+  times: bigint[];
+  timePos: number;
 }
 
 const bridges = new WeakMap<Adapter, WarehouseBridge>();
@@ -73,7 +77,10 @@ export class WarehouseBridge {
     }
     const recorded = s.answers[s.pos];
     if (recorded) {
-      if (recorded.key !== key) throw new KilnError('template', 'a template asked the warehouse different questions on two renders of the same node', { hint: 'warehouse calls must not depend on the time or on random values' });
+      if (recorded.key !== key) {
+        const show = (k: string) => k.split('\u0000').slice(1).join(' ').replace(/\s+/g, ' ').slice(0, 300);
+        throw new KilnError('template', `a template asked the warehouse different questions on two renders of the same node:\n  first:  ${show(recorded.key)}\n  then:   ${show(key)}`, { hint: 'warehouse calls must not depend on the time or on random values' });
+      }
       s.pos++;
       if (recorded.error !== undefined) throw recorded.error;
       return recorded.value as T;
@@ -87,15 +94,25 @@ export class WarehouseBridge {
     const outer = this.current;
     // Inside a node's transaction (hooks), statements run on its session so they see its work.
     const target = via ? this.onSession(via) : this.adapter;
-    const session: Session = outer ?? { answers: [], pos: 0, effects: [] };
+    const session: Session = outer ?? { answers: [], pos: 0, effects: [], times: [], timePos: 0 };
+    const clock = () => {
+      if (session.timePos < session.times.length) return session.times[session.timePos++]!;
+      const t = withClock(undefined, nowMicros);
+      session.times.push(t);
+      session.timePos++;
+      return t;
+    };
     for (;;) {
       session.pos = 0;
       session.pending = undefined;
-      if (!outer) session.effects = [];
+      if (!outer) {
+        session.effects = [];
+        session.timePos = 0;
+      }
       this.current = session;
       this.stats.renders++;
       try {
-        const result = fn();
+        const result = outer ? fn() : withClock(clock, fn);
         if (!outer) this.flush(session);
         return result;
       } catch (e) {
@@ -220,6 +237,10 @@ export class MappedSequence {
   __repr__(): string {
     return `<MappedSequence ${this.names.join(', ')}>`;
   }
+  /** agate's rows also read as attributes: `row.table_schema`. */
+  __getattr__(name: string): unknown {
+    return this.names.includes(name) ? this.__getitem__(name) : undefined;
+  }
   keys(): string[] {
     return [...this.names];
   }
@@ -262,7 +283,9 @@ export class ResultTable {
   readonly column_names: string[];
   readonly rows: MappedSequence;
   readonly columns: MappedSequence;
+  readonly #result: QueryResult;
   constructor(result: QueryResult) {
+    this.#result = result;
     this.column_names = result.columns;
     this.rows = new MappedSequence(
       result.rows.map((r) => new MappedSequence(result.columns.map((c) => cell(r[c])), result.columns)),
@@ -284,6 +307,16 @@ export class ResultTable {
   }
   print_table(): string {
     return '';
+  }
+  /** agate's rename(column_names): a mapping of old to new names, or the new names in order. */
+  rename(columnNames: unknown = null): ResultTable {
+    const { columns, rows } = this.#result;
+    const renamed = columns.map((c, i) => {
+      if (Array.isArray(columnNames)) return columnNames[i] === undefined ? c : String(columnNames[i]);
+      if (columnNames && typeof columnNames === 'object' && Object.prototype.hasOwnProperty.call(columnNames, c)) return String((columnNames as Record<string, unknown>)[c]);
+      return c;
+    });
+    return new ResultTable({ columns: renamed, rows: rows.map((r) => Object.fromEntries(columns.map((c, i) => [renamed[i]!, r[c]]))) });
   }
   toString(): string {
     return `<ResultTable ${this.rows.__len__()} rows: ${this.column_names.join(', ')}>`;
@@ -331,6 +364,9 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
       return new ResultTable(query(pythonStr(sql)));
     },
     adapterMethods: {
+      // Statements run while rendering are committed as they run (or with the node's
+      // transaction, for hooks): dbt's adapter.commit() has nothing left to do.
+      commit: () => '',
       get_relation: (...args: unknown[]) => {
         const [database, schema, identifier] = relationArgs(args);
         if (!isExecuting() || !bridge || !adapter) return null;

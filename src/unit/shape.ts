@@ -34,6 +34,12 @@ export class ShapeBuilder {
     this.sourceBuilders = new Map(sourceBuilders(m.parsed.manifest).map(([builder, source]) => [source, builder]));
   }
 
+  private seedNamed(name: string): string | undefined {
+    const { manifest } = this.m.parsed;
+    const seeds = [...manifest.nodes.values(), ...(manifest.disabled?.values() ?? [])].filter((n) => n.resourceType === 'seed' && n.name.toLowerCase() === name.toLowerCase());
+    return seeds.length === 1 ? seeds[0]!.uniqueId : undefined;
+  }
+
   /** Zero-row SQL with the node's columns, or undefined when they cannot be known. */
   shape(id: string): Promise<string | undefined> {
     let p = this.cache.get(id);
@@ -46,17 +52,20 @@ export class ShapeBuilder {
 
   private async build(id: string, visiting: Set<string>): Promise<string | undefined> {
     const { manifest, project } = this.m.parsed;
-    const node = manifest.nodes.get(id);
+    const node = manifest.nodes.get(id) ?? manifest.disabled?.get(id);
     const source = manifest.sources.get(id);
     const q = (n: string) => this.m.adapter.quoteIdentifier(n);
-    const relation = node ? (node.config.materialized === 'ephemeral' ? undefined : this.m.relationFor(node)) : source ? this.m.adapter.relation(source.database, source.schema, source.identifier) : undefined;
+    const enabled = node !== undefined && manifest.nodes.has(id);
+    const relation = node ? (node.config.materialized === 'ephemeral' || !enabled ? undefined : this.m.relationFor(node)) : source ? this.m.adapter.relation(source.database, source.schema, source.identifier) : undefined;
     if (relation && (await this.m.existing(relation))) return `select * from ${relation.render()} where false`;
     if (node?.resourceType === 'seed') {
       const seed = readSeed(join(project.projectDir, node.originalFilePath), node.originalFilePath, (node.config.column_types as Record<string, string>) ?? {});
       return `select ${seed.columns.map((c) => `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} as ${q(c.name)}`).join(', ')} where false`;
     }
-    // A source that names a relation the project builds (a seed loaded as a source) has its builder's shape.
-    const builder = source ? this.sourceBuilders.get(id) : undefined;
+    // A source that names a relation the project builds (a seed loaded as a source) has its
+    // builder's shape; failing that, a seed of the table's name (jaffle-shop loads its raw
+    // tables from seeds that are disabled by default) gives its CSV's.
+    const builder = source ? (this.sourceBuilders.get(id) ?? this.seedNamed(source.identifier)) : undefined;
     if (builder && !visiting.has(builder)) return this.build(builder, visiting);
     const declared = Object.values((node ?? source)?.columns ?? {});
     const fromDeclared = declared.length && declared.every((c) => c.data_type) ? `select ${declared.map((c) => `${literal(null, c.data_type)} as ${q(c.name)}`).join(', ')} where false` : undefined;

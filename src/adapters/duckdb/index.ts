@@ -81,7 +81,15 @@ export class DuckDBAdapter implements Adapter {
     this.pool = undefined;
   }
 
+  private cancelCount = 0;
+
+  /** How many times cancel() was called: long work (reading a seed) stops between steps when it changes. */
+  get cancellations(): number {
+    return this.cancelCount;
+  }
+
   async cancel(): Promise<void> {
+    this.cancelCount++;
     for (const c of this.connections) c.interrupt();
   }
 

@@ -1,8 +1,16 @@
 /**
  * The PostgreSQL adapter, on the `pg` driver. Profile keys follow dbt-postgres (see
  * docs/adapters/postgres.md). Loaded only when a profile says `type: postgres`.
+ *
+ * Runs of kiln on one server are told apart (the RunGuard of src/run/leftovers.ts): a run
+ * tags its connections with its invocation in application_name and holds an advisory lock
+ * for that invocation on a connection of its own as long as it lives, and builds each
+ * relation under an advisory lock on the same connection. A tagged connection whose
+ * invocation's lock nobody holds belongs to a run that is gone.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import type { PoolClient, PoolConfig, QueryResult as PgResult } from 'pg';
@@ -10,6 +18,7 @@ import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { quoteDoubled, stringLiteral } from '../sql.js';
 import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
+import type { KilnSession, LockHolder, RunGuard } from '../../run/leftovers.js';
 import { toKilnError, redact } from './errors.js';
 import { kilnTypes } from './types.js';
 
@@ -41,6 +50,12 @@ export interface PostgresProfile {
   application_name?: string;
   /** Extra attempts when the first connection fails transiently; default 1. */
   retries?: number | string;
+  /**
+   * Seconds between the server's checks, while a query runs, that kiln is still connected
+   * (PostgreSQL 14+ on Linux): the query of a killed kiln stops within that time. Default 2;
+   * 0 leaves the server's setting.
+   */
+  client_connection_check_interval?: number | string;
 }
 
 const seedTypes: Record<SeedColumnKind, string> = {
@@ -63,10 +78,21 @@ const SEED_LITERAL_BATCH_ROWS = 1_000;
 
 const sslModes = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
 
+/** First keys of kiln's advisory locks (pg_advisory_lock(int4, int4)): "kiln" and "kilb" in ASCII. */
+const LIVE_LOCK = 0x6b696c6e;
+const BUILD_LOCK = 0x6b696c62;
+/** Connections of a run: `kiln/<invocation>/<pid>@<host>` at the end of application_name. */
+const TAG = /kiln\/([0-9a-f]{8})\/(\d+)@(.*)$/;
+/** Longest application_name the server keeps (NAMEDATALEN - 1 bytes). */
+const APPLICATION_NAME_MAX = 63;
+const LOCK_POLL_MS = 250;
+const TRANSACTION_ATTEMPTS = 4;
+const WAIT_NOTICE_EVERY_MS = 60_000;
+
 /** The connection a session of this adapter runs on; loadSeed uses it for bind parameters. */
 const sessionClients = new WeakMap<Session, PoolClient>();
 
-export class PostgresAdapter implements Adapter {
+export class PostgresAdapter implements Adapter, RunGuard {
   readonly type = 'postgres';
   readonly defaultDatabase: string;
   readonly defaultSchema: string;
@@ -81,6 +107,13 @@ export class PostgresAdapter implements Adapter {
   private readonly busy = new Set<PoolClient>();
   /** Decided once for sslmode prefer/allow: whether the server speaks TLS. */
   private useSsl?: boolean;
+  private cancelCount = 0;
+  /** This run's application_name once claimInvocation was called, and the invocation's lock key. */
+  private tag?: string;
+  private invocation?: string;
+  /** The connection that holds the invocation's liveness lock and the build locks. */
+  private lockClient?: Promise<pg.Client>;
+  private readonly taggedClients = new WeakMap<pg.ClientBase, string>();
 
   constructor(private readonly profile: PostgresProfile) {
     const missing = (key: string) =>
@@ -103,6 +136,7 @@ export class PostgresAdapter implements Adapter {
     }
     integerSetting('connect_timeout', profile.connect_timeout, 10);
     integerSetting('keepalives_idle', profile.keepalives_idle, 0);
+    integerSetting('client_connection_check_interval', profile.client_connection_check_interval, 2);
   }
 
   quoteIdentifier(name: string): string {
@@ -219,6 +253,13 @@ export class PostgresAdapter implements Adapter {
 
   private async setupSession(client: pg.ClientBase): Promise<void> {
     if (this.profile.role) await client.query(`set role ${roleName(String(this.profile.role))}`);
+    const interval = integerSetting('client_connection_check_interval', this.profile.client_connection_check_interval, 2);
+    if (interval > 0) {
+      // Missing before PostgreSQL 14 (no row: nothing set), refused where the platform cannot check.
+      await client
+        .query(`select pg_catalog.set_config(name, $1, false) from pg_catalog.pg_settings where name = 'client_connection_check_interval'`, [String(interval * 1000)])
+        .catch(() => undefined);
+    }
   }
 
   async open(): Promise<void> {
@@ -246,6 +287,10 @@ export class PostgresAdapter implements Adapter {
     const pool = this.pool;
     this.pool = undefined;
     if (pool) await pool.end().catch(() => undefined);
+    // Last: while the invocation's connections live, its lock says it is alive.
+    const lock = this.lockClient;
+    this.lockClient = undefined;
+    if (lock) await (await lock.catch(() => undefined))?.end().catch(() => undefined);
   }
 
   async check(): Promise<{ ok: boolean; message: string }> {
@@ -284,6 +329,7 @@ export class PostgresAdapter implements Adapter {
     let broken: Error | undefined;
     this.busy.add(client);
     try {
+      if (this.tag !== undefined && this.taggedClients.get(client) !== this.tag) await this.applyTag(client);
       return await fn(client);
     } catch (e) {
       if (e instanceof KilnError && e.kind === 'connection') broken = e;
@@ -294,8 +340,14 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
+  /** How many times cancel() was called: long work (a seed load) stops between statements when it changes. */
+  get cancellations(): number {
+    return this.cancelCount;
+  }
+
   /** Asks the server to cancel what each busy connection is running (pg_cancel_backend). */
   async cancel(): Promise<void> {
+    this.cancelCount++;
     const pids = [...this.busy].map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number');
     if (!pids.length || !this.pool) return;
     const client = new pg.Client(this.clientConfig());
@@ -326,7 +378,26 @@ export class PostgresAdapter implements Adapter {
     return this.withClient((c) => this.run(c, sql));
   }
 
-  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+  /**
+   * A transaction the server rolled back to end a deadlock (or a serialization failure) is
+   * run again, up to TRANSACTION_ATTEMPTS times in all: two runs that replace tables one view
+   * reads both recreate that view, and the server may pick either to roll back. fn must
+   * therefore do nothing outside the warehouse that cannot be done twice (kiln's only run SQL).
+   */
+  async transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const cancelledAt = this.cancelCount;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(fn);
+      } catch (e) {
+        const state = ((e as KilnError).cause as { code?: string } | undefined)?.code;
+        if (attempt >= TRANSACTION_ATTEMPTS || (state !== '40P01' && state !== '40001') || this.cancelCount !== cancelledAt) throw e;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 250 * attempt));
+      }
+    }
+  }
+
+  private transactionOnce<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     return this.withClient(async (c) => {
       await this.run(c, 'begin');
       const session: Session = { execute: (sql) => this.run(c, sql) };
@@ -404,6 +475,186 @@ export class PostgresAdapter implements Adapter {
     return result.rows.map((r) => ({ name: String(r.name), type: String(r.type), index: Number(r.index) }));
   }
 
+  // --- Telling runs apart (RunGuard) ---
+
+  /**
+   * Tags this run's connections with the invocation. The liveness lock is taken first, on a
+   * connection of its own, so that no other run ever sees a tagged connection of this one
+   * without the lock that says it is alive.
+   */
+  claimInvocation(invocation: string): void {
+    if (this.tag !== undefined) return;
+    this.invocation = invocation;
+    this.tag = applicationName(this.profile.application_name, invocation);
+    void this.lockConnection().catch(() => undefined);
+  }
+
+  /** The lock connection, (re)opened with the liveness lock held. */
+  private lockConnection(): Promise<pg.Client> {
+    if (this.tag === undefined) this.claimInvocation(randomInvocation());
+    this.lockClient ??= (async () => {
+      const client = new pg.Client(this.clientConfig());
+      const lost = () => {
+        if (this.lockClient === opened) this.lockClient = undefined;
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      try {
+        await client.connect();
+        await this.setupSession(client);
+        // Idle between locks, it must not be ended for idling (PostgreSQL 14+).
+        await client.query(`select pg_catalog.set_config(name, '0', false) from pg_catalog.pg_settings where name = 'idle_session_timeout'`);
+        await client.query('select pg_catalog.pg_try_advisory_lock($1, $2)', [LIVE_LOCK, invocationKey(this.invocation!)]);
+        await this.applyTag(client, true);
+        return client;
+      } catch (e) {
+        await client.end().catch(() => undefined);
+        lost();
+        throw this.fail(e);
+      }
+    })();
+    const opened = this.lockClient;
+    return opened;
+  }
+
+  /** Sets this run's application_name on a connection; on a pooled one only once the liveness lock is held. */
+  private async applyTag(client: pg.ClientBase, isLockClient = false): Promise<void> {
+    if (!isLockClient) await this.lockConnection();
+    const tag = this.tag!;
+    await this.run(client, `select pg_catalog.set_config('application_name', $1, false)`, [tag]);
+    this.taggedClients.set(client, tag);
+  }
+
+  private async lockQuery(sql: string, values: unknown[]): Promise<Array<Record<string, unknown>>> {
+    const client = await this.lockConnection();
+    try {
+      return (await client.query(sql, values)).rows as Array<Record<string, unknown>>;
+    } catch (e) {
+      throw this.fail(e, sql);
+    }
+  }
+
+  /** Tagged connections of other invocations (on this database), and the keys of the live invocations. */
+  private async kilnSessions(): Promise<{ sessions: KilnSession[]; live: Set<number> }> {
+    await this.lockConnection();
+    const activity = await this.withClient((c) =>
+      this.run(
+        c,
+        `select pid, application_name as app, coalesce(state, '') as state, coalesce(query, '') as query,
+                coalesce(extract(epoch from now() - coalesce(query_start, backend_start)), 0)::float8 as seconds
+         from pg_catalog.pg_stat_activity
+         where datname = current_database() and pid <> pg_catalog.pg_backend_pid() and application_name ~ $1`,
+        [TAG.source],
+      ),
+    );
+    const locks = await this.withClient((c) =>
+      this.run(c, `select objid::int8 as key from pg_catalog.pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2 and granted and database = (select oid from pg_catalog.pg_database where datname = current_database())`, [LIVE_LOCK]),
+    );
+    const sessions: KilnSession[] = [];
+    for (const r of activity.rows) {
+      const m = TAG.exec(String(r.app));
+      if (!m || m[1] === this.invocation) continue;
+      sessions.push({ backendPid: Number(r.pid), invocation: m[1]!, clientPid: Number(m[2]), host: m[3]!, state: String(r.state), query: String(r.query), seconds: Number(r.seconds) });
+    }
+    return { sessions, live: new Set(locks.rows.map((r) => Number(r.key))) };
+  }
+
+  async orphanedSessions(): Promise<KilnSession[]> {
+    const { sessions, live } = await this.kilnSessions();
+    return sessions.filter((s) => !live.has(invocationKey(s.invocation)));
+  }
+
+  async liveInvocations(): Promise<Set<string>> {
+    const { sessions, live } = await this.kilnSessions();
+    return new Set([...sessions.filter((s) => live.has(invocationKey(s.invocation))).map((s) => s.invocation), ...(this.invocation ? [this.invocation] : [])]);
+  }
+
+  async stopSessions(backendPids: number[]): Promise<number[]> {
+    if (!backendPids.length) return [];
+    const present = async () =>
+      (await this.withClient((c) => this.run(c, 'select pid from pg_catalog.pg_stat_activity where pid = any($1::int[])', [backendPids]))).rows.map((r) => Number(r.pid));
+    const waitGone = async (ms: number) => {
+      const until = Date.now() + ms;
+      let left = await present();
+      while (left.length && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await present();
+      }
+      return left;
+    };
+    // A cancelled query rolls back; its connection, whose client is gone, then ends.
+    await this.withClient((c) => this.run(c, 'select pg_catalog.pg_cancel_backend(pid) from unnest($1::int[]) as pid', [backendPids])).catch(() => undefined);
+    let left = await waitGone(1000);
+    if (left.length) {
+      await this.withClient((c) => this.run(c, 'select pg_catalog.pg_terminate_backend(pid) from unnest($1::int[]) as pid', [left])).catch(() => undefined);
+      left = await waitGone(5000);
+    }
+    return left;
+  }
+
+  async lockRelation(relation: Relation, onWait: (holder: LockHolder, waitedSeconds: number) => void): Promise<() => Promise<void>> {
+    const key = relationKey(relation);
+    const cancelledAt = this.cancelCount;
+    const started = Date.now();
+    let noticed = 0;
+    for (;;) {
+      const release = await this.tryLock(key);
+      if (release) return release;
+      if (this.cancelCount !== cancelledAt) throw new KilnError('database', `cancelled while waiting for the build lock of ${relation.render()}`);
+      if (!noticed || Date.now() - noticed >= WAIT_NOTICE_EVERY_MS) {
+        const holder = await this.lockHolder(key);
+        if (holder) onWait(holder, noticed ? (Date.now() - started) / 1000 : 0);
+        noticed = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+  }
+
+  tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined> {
+    return this.tryLock(relationKey(relation));
+  }
+
+  private async tryLock(key: number): Promise<(() => Promise<void>) | undefined> {
+    const client = await this.lockConnection();
+    const got = (await this.lockQuery('select pg_catalog.pg_try_advisory_lock($1, $2) as got', [BUILD_LOCK, key]))[0]?.got === true;
+    if (!got) return undefined;
+    return async () => {
+      // A lock connection lost meanwhile took the lock with it.
+      if ((await this.lockClient?.catch(() => undefined)) !== client) return;
+      await client.query('select pg_catalog.pg_advisory_unlock($1, $2)', [BUILD_LOCK, key]).catch(() => undefined);
+    };
+  }
+
+  private async lockHolder(key: number): Promise<LockHolder | undefined> {
+    const r = await this.withClient((c) =>
+      this.run(
+        c,
+        `select a.pid, coalesce(a.application_name, '') as app
+         from pg_catalog.pg_locks l join pg_catalog.pg_stat_activity a on a.pid = l.pid
+         where l.locktype = 'advisory' and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 2 and l.granted
+           and l.database = (select oid from pg_catalog.pg_database where datname = current_database())`,
+        [BUILD_LOCK, key],
+      ),
+    );
+    const row = r.rows[0];
+    if (!row) return undefined;
+    const m = TAG.exec(String(row.app));
+    return { backendPid: Number(row.pid), application: String(row.app), session: m ? { invocation: m[1]!, clientPid: Number(m[2]), host: m[3]! } : undefined };
+  }
+
+  async currentType(relation: Relation): Promise<RelationType | undefined> {
+    this.checkDatabase(relation.database);
+    const r = await this.withClient((c) =>
+      this.run(
+        c,
+        `select c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
+        [relation.schema ?? this.defaultSchema, relation.identifier],
+      ),
+    );
+    return r.rows[0] ? relationType(String(r.rows[0].kind)) : undefined;
+  }
+
   seedColumnType(kind: SeedColumnKind): string {
     return seedTypes[kind];
   }
@@ -415,6 +666,10 @@ export class PostgresAdapter implements Adapter {
    * A session from another adapter (no pg client behind it) gets literal multi-row INSERTs.
    */
   async loadSeed(relation: Relation, seed: SeedTable, session: Session): Promise<void> {
+    const cancelledAt = this.cancelCount;
+    const checkpoint = () => {
+      if (this.cancelCount !== cancelledAt) throw new KilnError('database', `loading ${relation.render()} was interrupted`);
+    };
     await this.widenIntegers(relation, seed, session);
     if (seed.rows.length === 0) return;
     const cols = seed.columns.map((c) => this.quoteIdentifier(c.name)).join(', ');
@@ -423,6 +678,7 @@ export class PostgresAdapter implements Adapter {
       for (let start = 0; start < seed.rows.length; start += SEED_LITERAL_BATCH_ROWS) {
         const batch = seed.rows.slice(start, start + SEED_LITERAL_BATCH_ROWS);
         const values = batch.map((row) => `(${row.map((v) => (v === null ? 'null' : stringLiteral(v))).join(', ')})`).join(',\n');
+        checkpoint();
         await session.execute(`insert into ${relation.render()} (${cols}) values\n${values}`);
       }
       return;
@@ -437,6 +693,7 @@ export class PostgresAdapter implements Adapter {
         for (let r = start; r < end; r++) column[r - start] = seed.rows[r]![i]!;
         return column;
       });
+      checkpoint();
       await this.run(client, sql, params);
     }
   }
@@ -477,6 +734,30 @@ export class PostgresAdapter implements Adapter {
       if (wide) await session.execute(`alter table ${relation.render()} alter column ${this.quoteIdentifier(c.name)} type bigint`);
     }
   }
+}
+
+/** `kiln/<invocation>/<pid>@<host>`, after the profile's application_name when it sets one, within what the server keeps. */
+function applicationName(configured: string | undefined, invocation: string): string {
+  const tag = `kiln/${invocation}/${process.pid}@`;
+  const prefix = configured && configured !== 'kiln' ? `${configured} ` : '';
+  const room = APPLICATION_NAME_MAX - Buffer.byteLength(tag);
+  const head = Buffer.from(prefix).subarray(0, Math.max(0, room - 12)).toString().replace(/\uFFFD+$/, '');
+  const host = hostname().replace(/[^\x20-\x7e]/g, '?');
+  return `${head}${tag}${host.slice(0, Math.max(0, room - Buffer.byteLength(head)))}`;
+}
+
+/** The second key of an invocation's liveness lock (int4, positive). */
+function invocationKey(invocation: string): number {
+  return parseInt(invocation, 16) & 0x7fffffff;
+}
+
+/** The second key of a relation's build lock: the same for every run that builds that relation. */
+function relationKey(relation: Relation): number {
+  return parseInt(createHash('md5').update(relation.render()).digest('hex').slice(0, 8), 16) & 0x7fffffff;
+}
+
+function randomInvocation(): string {
+  return createHash('sha1').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 8);
 }
 
 function relationType(relkind: string): RelationType {

@@ -167,7 +167,8 @@ function lookupAttribute(obj: unknown, name: string, env: RenderEnv): unknown {
     // Named tuples (groupby's groups) carry their fields as own properties.
     if (Array.isArray(obj)) return Object.prototype.hasOwnProperty.call(obj, name) && name !== 'length' && !/^\d+$/.test(name) ? (obj as unknown as Record<string, unknown>)[name] : missingAttribute(obj, name);
     const attr = hostAttribute(obj, name);
-    if (attr.found) return attr.value === undefined ? missingAttribute(obj, name) : attr.value;
+    // A declared attribute left unset (a relation without a database) is None, as in dbt's objects.
+    if (attr.found) return attr.value === undefined ? null : attr.value;
     const dynamic = (obj as { __getattr__?: (n: string) => unknown }).__getattr__;
     if (typeof dynamic === 'function') {
       const v = dynamic.call(obj, name);

@@ -104,7 +104,7 @@ function floatOp(op: string, a: number, b: number): unknown {
 
 /** Past these sizes Python would run out of memory; kiln stops with MemoryError instead of crashing. */
 const MAX_STRING = 2 ** 28;
-const MAX_LIST = 2 ** 25;
+const MAX_LIST = 2 ** 22;
 
 function checkSize(length: number, isString: boolean): void {
   if (length > (isString ? MAX_STRING : MAX_LIST)) throw new JinjaError('MemoryError', `a ${isString ? 'string' : 'list'} of ${length} items is too large`);

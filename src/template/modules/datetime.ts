@@ -11,6 +11,7 @@
  * undefined for an operand Python would answer NotImplemented for, and reads the Python
  * type name from `__class_name__`.
  */
+import { nowMicros } from './clock.js';
 import { asNumber, bindArgs, floatResult, isFloat, makeTuple, pyError, PyClassStub, strRepr, toInt, typeError, typeName, valueError } from './py.js';
 import { checkDate, checkTime, dayMicros, EPOCH_WALL, fromIsoCalendar, fromOrdinal, isoCalendar, MAX_ORDINAL, MAXYEAR, MINYEAR, roundHalfEven, splitDayMicros, splitWallMicros, toOrdinal, US_PER_DAY, wallMicros, weekdayOf } from './calendar.js';
 import { formatOffset, parseIsoDate, parseIsoDateTime, parseIsoTime, strftime, strptime, type Fields } from './datetime-format.js';
@@ -666,8 +667,6 @@ export class PyTime {
 
 /* ---------------------------------------------------------- constructors */
 
-/** The current time in microseconds since the Unix epoch. */
-const nowMicros = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 
 /** A POSIX timestamp (seconds, int or float) as microseconds, rounded as Python rounds it. */
 function timestampMicros(ts: unknown): bigint {
