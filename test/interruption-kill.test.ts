@@ -60,7 +60,7 @@ test('PostgreSQL: the next run stops the queries a killed run left running, and 
     const r = kiln(['run', '--project-dir', dir]);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.ok(seconds < 20, `the next run did not wait for the dead query (${seconds.toFixed(1)} s)`);
+    assert.ok(seconds < 20, `the next run waited ${seconds.toFixed(1)} s for the dead run's query`);
     assert.match(r.stdout + r.stderr, /stopped a query of kiln invocation [0-9a-f]{8} \(pid \d+ on [^)]+\), which is no longer running: create table/);
     assert.deepEqual(await rows(`select 1 from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()`), []);
     assert.deepEqual(await rows(`select id from "${schema}".slow`), [{ id: 1 }]);

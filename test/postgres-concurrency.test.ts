@@ -7,10 +7,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { postgresProfileYaml, postgresForTests } from './helpers/postgres-server.js';
-import { kilnBin, removeDir, writeProject } from './helpers/cli.js';
+import { kiln, kilnBin, removeDir, writeProject } from './helpers/cli.js';
 
 const schema = `kiln_conc_${randomBytes(4).toString('hex')}`;
 const other = `${schema}_other`;
@@ -20,7 +21,8 @@ after(async () => {
 });
 
 const TABLES = 6;
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+// More rounds for a longer soak: KILN_TEST_CONCURRENCY_ROUNDS=8 (24 invocations).
+const ROUNDS = Number(process.env.KILN_TEST_CONCURRENCY_ROUNDS ?? 3);
 const ROWS = 200;
 
 function project(): string {
@@ -94,7 +96,7 @@ async function checkRelations(): Promise<string[]> {
   return problems;
 }
 
-test('three kiln builds at once on one target, three times: every invocation succeeds and every relation ends correct', { timeout: 240_000 }, async () => {
+test('three kiln builds at once on one target (250 ms apart), several times: every invocation succeeds and every relation ends correct', { timeout: 240_000 }, async () => {
   await db.ready;
   const dir = project();
   const failures: string[] = [];
@@ -133,6 +135,33 @@ test('a run that waits for another run says which one it waits for', { timeout: 
     assert.match(second.output, /waiting for "[^"]+"\."[^"]+"\."held": kiln invocation [0-9a-f]{8} \(pid \d+ on [^)]+\) is building it/);
     assert.deepEqual(await rows(`select id from "${schema}".held`), [{ id: 1 }]);
   } finally {
+    removeDir(dir);
+  }
+});
+
+test("a run's cleanup drops the staging relations of dead runs and keeps those of live ones", async () => {
+  await db.ready;
+  const dir = writeProject({
+    'dbt_project.yml': 'name: clean\nprofile: clean\nconfig-version: 2\n',
+    'profiles.yml': postgresProfileYaml('clean', db.server, schema, 2),
+    'models/solo.sql': "{{ config(materialized='table') }}\nselect 1 as id",
+  });
+  // Another invocation, alive: tagged connection, holding its invocation's lock ("kiln", key).
+  const live = new pg.Client({ host: db.server.host, port: db.server.port, user: db.server.user, password: db.server.password, database: db.server.database, application_name: 'kiln/cafebabe/4242@elsewhere' });
+  await live.connect();
+  try {
+    await live.query('select pg_advisory_lock($1, $2)', [0x6b696c6e, 0xcafebabe & 0x7fffffff]);
+    await db.pg.execute(`create schema if not exists "${schema}"`);
+    await db.pg.execute(`create table "${schema}".solo__kiln_tmp_cafebabe as select 1 as id`);
+    await db.pg.execute(`create table "${schema}".solo__kiln_tmp_deadbeef as select 1 as id`);
+    const r = kiln(['run', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /dropped "[^"]+"\."[^"]+"\."solo__kiln_tmp_deadbeef", left behind by an interrupted run \(invocation deadbeef\)/);
+    const left = await rows(`select table_name from information_schema.tables where table_schema = '${schema}' and table_name like 'solo%' order by 1`);
+    assert.deepEqual(left.map((x) => x.table_name), ['solo', 'solo__kiln_tmp_cafebabe'], 'the live run keeps its staging table');
+  } finally {
+    await live.end();
+    await db.pg.execute(`drop table if exists "${schema}".solo__kiln_tmp_cafebabe`);
     removeDir(dir);
   }
 });

@@ -53,26 +53,6 @@ export function formatAge(seconds: number): string {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
-/** sources.json in dbt's shape. */
-export function sourcesJson(results: FreshnessResult[], invocationId: string, elapsed: number): Record<string, unknown> {
-  return {
-    metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/sources/v3.json', dbt_version: kilnVersion, generated_at: new Date().toISOString(), invocation_id: invocationId, env: {} },
-    results: results.map((r) => ({
-      unique_id: r.uniqueId,
-      max_loaded_at: r.maxLoadedAt,
-      snapshotted_at: r.snapshottedAt,
-      max_loaded_at_time_ago_in_s: r.ageSeconds,
-      status: r.status,
-      criteria: r.criteria,
-      adapter_response: {},
-      timing: [],
-      thread_id: 'Thread-1',
-      execution_time: r.executionTime,
-      ...(r.status === 'runtime error' ? { error: r.message } : {}),
-    })),
-    elapsed_time: elapsed,
-  };
-}
 
 /** Ids of sources stale past error_after, for `build --fail-on-stale-sources`. */
 export async function staleSources(sources: Iterable<SourceNode>, adapter: Adapter): Promise<Map<string, string>> {

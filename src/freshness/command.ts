@@ -3,7 +3,8 @@ import { parse, type KilnOptions } from '../api.js';
 import { selectNodes } from '../graph/selector.js';
 import { writeArtifact } from '../artifacts/write.js';
 import type { SourceNode } from '../parse/nodes.js';
-import { checkableSources, checkFreshness, sourcesJson, type FreshnessResult } from './check.js';
+import { checkableSources, checkFreshness, type FreshnessResult } from './check.js';
+import { sourcesJson } from '../artifacts/sources.js';
 
 export interface FreshnessRun {
   results: FreshnessResult[];

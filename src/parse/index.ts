@@ -322,7 +322,7 @@ export function parseProject(input: ParseInput): ParsedProject {
     for (const f of owner.files(docRoots, ['.md'])) for (const d of readDocBlocks(f, owner.name)) docs.set(d.uniqueId, d);
   }
   resolveDocs(nodes, [...props.sources, ...exposures.values()], docs, engine, base);
-  installLateGlobals(engine, { nodes, sources: props.sources, docs, macros, exposures });
+  installLateGlobals(engine, { nodes, sources: props.sources, docs, macros, exposures, groups });
 
   return {
     project,
@@ -388,9 +388,10 @@ function nameRelation(node: GraphNode, engine: TemplateEngine, adapter: Adapter,
     return String(engine.callMacro(macro, [arg, nodeDict], {})).trim();
   };
   const targetSchema = adapter.defaultSchema;
+  // dbt names the database first, then the schema, then the alias.
+  node.database = call('generate_database_name', custom('database'), () => custom('database') ?? adapter.defaultDatabase);
   node.schema = call('generate_schema_name', custom('schema'), () => (custom('schema') ? `${targetSchema}_${custom('schema')!.trim()}` : targetSchema))!;
   node.alias = call('generate_alias_name', custom('alias'), () => custom('alias') ?? node.name)!;
-  node.database = call('generate_database_name', custom('database'), () => custom('database') ?? adapter.defaultDatabase);
   void target;
 }
 

@@ -2,6 +2,7 @@
  * Another run's artifacts (`--state DIR`): its manifest.json, and run_results.json when
  * there is one. Only read; kiln never writes into the state folder.
  */
+import { recordedStatus } from '../artifacts/run-results.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
@@ -32,7 +33,7 @@ export function readPreviousRun(dir: string, flag = '--state'): PreviousRun {
   const resultsFile = join(full, 'run_results.json');
   if (existsSync(resultsFile)) {
     const rr = readJson(resultsFile, flag);
-    out.results = new Map(((rr?.results ?? []) as JsonNode[]).map((r) => [String(r.unique_id), String(r.status)]));
+    out.results = new Map(((rr?.results ?? []) as JsonNode[]).map((r) => [String(r.unique_id), recordedStatus(r as Parameters<typeof recordedStatus>[0])]));
   }
   return out;
 }

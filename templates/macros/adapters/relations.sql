@@ -31,8 +31,8 @@ drop {{ relation_type }} if exists {{ relation }}
 
     Two replacements whose views overlap (a view reads two tables, each being replaced) would
     each wait for the other's locks, so they take turns: each first takes advisory locks on
-    the names of the relation, its views and what those read, in one order. A table is then
-    locked before its views are read, so that no view is created on it in between. -#}
+    the names of the relation and of its views, in one order. A table is then locked before
+    its views are read, so that no view is created on it in between. -#}
 {% macro postgres__drop_relation(relation, relation_type) -%}
 do $kiln$
 declare
@@ -74,9 +74,7 @@ begin
       from (
         select pg_catalog.hashtext(n.nspname || '.' || c.relname) as k
         from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-        where c.oid = rel or c.oid = any(views) or c.oid in (
-          select d.refobjid from pg_catalog.pg_depend d join pg_catalog.pg_rewrite rw on rw.oid = d.objid
-          where d.classid = 'pg_catalog.pg_rewrite'::regclass and d.refclassid = 'pg_catalog.pg_class'::regclass and rw.ev_class = any(views))
+        where c.oid = rel or c.oid = any(views)
       ) x
       where not x.k = any(held);
       exit when cardinality(keys) = 0 and locked;
