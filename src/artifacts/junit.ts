@@ -3,7 +3,8 @@
  * <failure> with its failing-row count and the compiled SQL to run by hand; a node that
  * errored is an <error>; a skipped node is <skipped>.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from './write.js';
 import { dirname, resolve } from 'node:path';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
 import { compiledPath } from '../parse/node-dict.js';
@@ -85,5 +86,5 @@ function text(s: string): string {
 
 export function writeJunitXml(file: string, input: JunitInput): void {
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, scrubSecrets(junitXml(input)));
+  writeFileAtomic(file, scrubSecrets(junitXml(input)));
 }
