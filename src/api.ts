@@ -27,7 +27,7 @@ import type { NodeEvent, NodeResult } from './run/results.js';
 import { isFailure } from './run/results.js';
 import { manifestJson } from './artifacts/manifest.js';
 import { runResultsJson } from './artifacts/run-results.js';
-import { writeArtifact } from './artifacts/write.js';
+import { writeArtifact, ensureWritable } from './artifacts/write.js';
 import { estimateModels, type DryRunReport } from './compile/dry-run.js';
 import { buildCatalog } from './docs/catalog.js';
 import { durationsFromRunResults } from './run/priority.js';
@@ -262,6 +262,8 @@ const commandTypes: Record<Command, string[]> = {
 export async function execute(command: Command, opts: KilnOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const loaded = await load(opts);
+  // Nothing touches the warehouse unless the results can be written afterwards.
+  ensureWritable([loaded.project.targetPath, loaded.project.logPath]);
   const log = new InvocationLog(loaded.project.logPath, loaded.invocationId, command);
   try {
     const result = await executeLoaded(command, { ...opts, onEvent: (e) => (log.event(e), opts.onEvent?.(e)), onLog: (level, m) => (log.message(level, m), opts.onLog?.(level, m)) }, loaded, started);

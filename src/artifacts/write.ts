@@ -3,7 +3,8 @@
  * under a temporary name and renamed over the old one, so a full disk or a kill mid-write
  * leaves the previous artifact intact.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { KilnError } from '../errors.js';
 import { join } from 'node:path';
 import { stringifyScrubbed } from '../secrets.js';
 
@@ -25,4 +26,25 @@ export function writeArtifact(targetPath: string, name: string, data: unknown): 
   // A secret value that reached an artifact (a DuckDB path, a driver's message) is written as *****.
   writeFileAtomic(file, stringifyScrubbed(data));
   return file;
+}
+
+/**
+ * Checks, before a run touches the warehouse, that the folders its results go to can be
+ * written: a read-only target/ is bad input (exit 2), not a run that changed the warehouse and
+ * then lost its results.
+ */
+export function ensureWritable(folders: string[]): void {
+  for (const folder of folders) {
+    try {
+      mkdirSync(folder, { recursive: true });
+      accessSync(folder, constants.W_OK);
+      const probe = join(folder, `.kiln-write-check-${process.pid}`);
+      writeFileSync(probe, '');
+      rmSync(probe, { force: true });
+    } catch (e) {
+      throw new KilnError('config', `cannot write to ${folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        hint: 'kiln writes compiled SQL, artifacts and logs there; make it writable, or point --target-path (and log-path) elsewhere',
+      });
+    }
+  }
 }

@@ -188,10 +188,21 @@ export class Materializer {
     if (this.building.has(node.uniqueId)) return this.materialize(node, compiledSql, contractChecked);
     this.building.add(node.uniqueId);
     try {
-      await this.holdLock(node);
-      return await this.materialize(node, compiledSql, contractChecked);
+      return await this.withBuildLock(node, () => this.materialize(node, compiledSql, contractChecked));
     } finally {
       this.building.delete(node.uniqueId);
+    }
+  }
+
+  /**
+   * Runs fn under the build lock of the node's relation (see holdLock), released however fn
+   * ends. build() does; a build that does not pass through it (an audited one) should too.
+   */
+  async withBuildLock<T>(node: GraphNode, fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.holdLock(node);
+      return await fn();
+    } finally {
       await this.releaseLock(node);
     }
   }
