@@ -12,6 +12,20 @@ import { registerDepsCommand } from './commands/deps.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerRetryCommand } from './commands/retry.js';
 
+/** What a file system error code means, in words, for the one-line message. */
+const fileErrors: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or folder',
+  EMFILE: 'too many open files',
+  EDQUOT: 'disk quota exceeded',
+};
+
 export async function main(argv: string[]): Promise<void> {
   let exitCode = 0;
   const program = new Command('kiln');
@@ -63,6 +77,13 @@ function handleError(e: unknown, debug: boolean, output: () => Output): number {
     out.error(e.format());
     if (debug && e.stack) process.stderr.write(scrubSecrets(e.stack) + '\n');
     return e.isInputError ? 2 : 1;
+  }
+  // A file system failure names the file and what happened (a full disk, a read-only folder).
+  const sys = e as NodeJS.ErrnoException;
+  if (sys?.code && sys.path && fileErrors[sys.code]) {
+    out.error(`${sys.path}: ${fileErrors[sys.code]} (${sys.code}${sys.syscall ? ` in ${sys.syscall}` : ''})`);
+    if (debug && sys.stack) process.stderr.write(scrubSecrets(sys.stack) + '\n');
+    return 1;
   }
   out.error(`unexpected failure: ${(e as Error)?.message ?? String(e)}${debug ? '' : ' (run with --debug for details)'}`);
   if (debug && (e as Error)?.stack) process.stderr.write(scrubSecrets((e as Error).stack!) + '\n');
