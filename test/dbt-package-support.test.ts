@@ -123,3 +123,22 @@ test("unit tests read a source's columns from a disabled seed of the same name (
     removeDir(dir);
   }
 });
+
+test("model while parsing has dbt's fields, so model.config.get() and model.tags outside {% if execute %} read, not fail", async () => {
+  const dir = writeProject(
+    minimalProject({
+      'models/staging/m.sql': [
+        "{{ config(materialized='table', tags=['nightly']) }}",
+        "{% set kind = model.config.get('materialized', 'view') %}",
+        "select '{{ kind }}' as kind, '{{ model.tags | join(\",\") }}' as tags, '{{ model.fqn | join(\".\") }}' as fqn",
+      ].join('\n'),
+    }),
+  );
+  try {
+    const c = await compile({ projectDir: dir });
+    // While compiling, model is the full node: its config and tags are known.
+    assert.equal(c.compiled.get('model.tiny.m')!.trim(), "select 'table' as kind, 'nightly' as tags, 'tiny.staging.m' as fqn");
+  } finally {
+    removeDir(dir);
+  }
+});

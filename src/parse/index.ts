@@ -146,7 +146,28 @@ export function parseProject(input: ParseInput): ParsedProject {
       this: placeholder(name),
       is_incremental: () => false,
       execute: false,
-      model: { name, unique_id: uniqueId, resource_type: resourceType, package_name: owner.name, original_file_path: f.projectPath, batch: null },
+      // The node as known before its configs are layered: dbt's fields are there (empty), so
+      // `model.config.get('x')` or `model.tags` while parsing reads nothing rather than failing.
+      model: {
+        name,
+        unique_id: uniqueId,
+        resource_type: resourceType,
+        package_name: owner.name,
+        original_file_path: f.projectPath,
+        path: f.resourcePath,
+        fqn: [owner.name, ...folders, name],
+        config: {},
+        tags: [],
+        meta: {},
+        description: '',
+        columns: {},
+        refs: [],
+        sources: [],
+        depends_on: { nodes: [], macros: [] },
+        language: 'sql',
+        raw_code: f.text,
+        batch: null,
+      },
     };
     // Padding keeps a block's line numbers those of its file in error messages.
     const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;
