@@ -118,11 +118,14 @@ async function load(opts: KilnOptions): Promise<Loaded> {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
   // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
-  // read once to find the profile, then again with the target.
+  // read once to find the profile, then again with the target if a value reads it.
   const first = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
   const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
   const adapter = await createAdapter(target, first.projectDir);
-  const project = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, targetContext(target, adapter));
+  const renderTarget = targetContext(target, adapter);
+  const readsTarget = /\{[{%][^}]*\btarget\b/.test(JSON.stringify(first.yaml.data));
+  // Installed packages' dbt_project.yml render with the target either way.
+  const project = readsTarget ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget) : { ...first, renderTarget };
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 

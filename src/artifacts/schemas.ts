@@ -121,7 +121,8 @@ const timeSpine = closed(
 
 // ---------------------------------------------------------------- node configs (open mappings)
 
-const nodeConfigProperties: Record<string, Schema> = {
+/** The config keys every node has, tests included. */
+const baseConfigProperties: Record<string, Schema> = {
   enabled: boolean,
   alias: nullableString,
   schema: nullableString,
@@ -131,6 +132,9 @@ const nodeConfigProperties: Record<string, Schema> = {
   group: nullableString,
   static_analysis: nullableString,
   materialized: string,
+};
+const nodeConfigProperties: Record<string, Schema> = {
+  ...baseConfigProperties,
   incremental_strategy: nullableString,
   batch_size: anyValue,
   lookback: anyValue,
@@ -170,15 +174,7 @@ const snapshotConfig = open({
   dbt_valid_to_current: nullableString,
 });
 const testConfig = open({
-  enabled: boolean,
-  alias: nullableString,
-  schema: nullableString,
-  database: nullableString,
-  tags: stringOrList,
-  meta: mapping,
-  group: nullableString,
-  static_analysis: nullableString,
-  materialized: string,
+  ...baseConfigProperties,
   severity: { type: 'string', pattern: '^([Ww][Aa][Rr][Nn]|[Ee][Rr][Rr][Oo][Rr])$' },
   store_failures: nullableBoolean,
   store_failures_as: nullableString,

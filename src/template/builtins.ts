@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { fromYaml, toYaml } from './pyyaml.js';
 import { KilnError } from '../errors.js';
-import { bindArgs } from './jinja/arguments.js';
+import { bindArgs, type Param } from './jinja/arguments.js';
 import { pyEq } from './jinja/compare.js';
 import { jsonDumps, jsonLoads } from './jinja/json.js';
 import { pyStr } from './jinja/repr.js';
 import { callValue } from './jinja/index.js';
-import { JinjaError, PyIterator, dictKeys, isDict, iterate, makeSet, makeTuple, pyFunction, truthy, type PyCall } from './jinja/values.js';
+import { JinjaError, PyIterator, dictKeys, isDict, iterate, makeSet, makeTuple, pyFunction, truthy, type PyCall, type PyFunction } from './jinja/values.js';
 
 /** Items without repeats, compared as Python compares them. */
 function uniqueByEq(items: unknown[]): unknown[] {
@@ -29,7 +29,7 @@ function zip(pos: unknown[]): PyIterator {
 }
 
 /** dbt's `set(x, default=None)` and `zip(..., default=None)`: the default when the input is not iterable. */
-function orDefault(name: string, impl: (pos: unknown[]) => unknown, strict: boolean): PyCall {
+function orDefault(impl: (pos: unknown[]) => unknown, strict: boolean): PyCall {
   return (pos, kw) => {
     try {
       return impl(pos);
@@ -40,14 +40,26 @@ function orDefault(name: string, impl: (pos: unknown[]) => unknown, strict: bool
   };
 }
 
+/** dbt's conversion globals (fromjson, toyaml, ...): a value that cannot be converted gives the `default` argument. */
+function converter(name: string, params: Param[], convert: (args: unknown[]) => unknown): PyFunction {
+  return pyFunction(name, (pos, kw) => {
+    const args = bindArgs(name, params, pos, kw);
+    try {
+      return convert(args);
+    } catch {
+      return args[1];
+    }
+  });
+}
+
 export function builtinGlobals(): Record<string, unknown> {
   const fn = (name: string, impl: PyCall) => pyFunction(name, impl);
   const toSet = (pos: unknown[]) => makeSet(uniqueByEq(iterate(pos[0] ?? [])));
   return {
-    zip: fn('zip', orDefault('zip', zip, false)),
-    zip_strict: fn('zip_strict', orDefault('zip_strict', zip, true)),
-    set: fn('set', orDefault('set', toSet, false)),
-    set_strict: fn('set_strict', orDefault('set_strict', toSet, true)),
+    zip: fn('zip', orDefault(zip, false)),
+    zip_strict: fn('zip_strict', orDefault(zip, true)),
+    set: fn('set', orDefault(toSet, false)),
+    set_strict: fn('set_strict', orDefault(toSet, true)),
     tojson: fn('tojson', (pos, kw) => {
       const [value, dflt, sortKeys] = bindArgs('tojson', ['value', ['default', null], ['sort_keys', false]], pos, kw);
       // dbt returns the default for a ValueError only; an unserializable value is a TypeError.
@@ -58,30 +70,9 @@ export function builtinGlobals(): Record<string, unknown> {
         throw e;
       }
     }),
-    fromjson: fn('fromjson', (pos, kw) => {
-      const [text, dflt] = bindArgs('fromjson', ['string', ['default', null]], pos, kw);
-      try {
-        return jsonLoads(pyStr(text));
-      } catch {
-        return dflt;
-      }
-    }),
-    toyaml: fn('toyaml', (pos, kw) => {
-      const [value, dflt, sortKeys] = bindArgs('toyaml', ['value', ['default', null], ['sort_keys', false]], pos, kw);
-      try {
-        return toYaml(value, truthy(sortKeys));
-      } catch {
-        return dflt;
-      }
-    }),
-    fromyaml: fn('fromyaml', (pos, kw) => {
-      const [text, dflt] = bindArgs('fromyaml', ['value', ['default', null]], pos, kw);
-      try {
-        return fromYaml(pyStr(text));
-      } catch {
-        return dflt;
-      }
-    }),
+    fromjson: converter('fromjson', ['string', ['default', null]], ([text]) => jsonLoads(pyStr(text))),
+    toyaml: converter('toyaml', ['value', ['default', null], ['sort_keys', false]], ([value, , sortKeys]) => toYaml(value, truthy(sortKeys))),
+    fromyaml: converter('fromyaml', ['value', ['default', null]], ([text]) => fromYaml(pyStr(text))),
     local_md5: fn('local_md5', (pos) => createHash('md5').update(pyStr(pos[0])).digest('hex')),
     diff_of_two_dicts: fn('diff_of_two_dicts', (pos) => {
       const [a, b] = pos as [Record<string, unknown>, Record<string, unknown>];
