@@ -239,6 +239,10 @@ export function toTemplateError(e: unknown, file: string): KilnError {
     const hint = undefinedName ? `if '${undefinedName}' is a package, list it in packages.yml and run \`kiln deps\`` : undefined;
     return new KilnError('template', `${label}${e.message}`, { file: site?.file ?? file, line: site?.line ?? e.lineno, hint });
   }
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    // Recursion the macro depth limit does not see (a filter or method calling back into a template).
+    return new KilnError('template', 'the template recurses too deeply: the call stack ran out', { file: site?.file ?? file, line: site?.line, hint: 'look for a macro or filter that calls itself without end' });
+  }
   const message = (e as Error)?.message ?? String(e);
   return new KilnError('template', message || 'template error', { file: site?.file ?? file, line: site?.line, cause: e });
 }
