@@ -207,8 +207,23 @@ export function closestWord(word: string, candidates: Iterable<string>): string 
 const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
-function describeError(e: ErrorObject): string {
+/** The innermost `description` along an error's schema path: the words for what a value must be. */
+function expectedAlong(schema: object, schemaPath: string): string | undefined {
+  let node: unknown = schema;
+  let expects: string | undefined;
+  for (const seg of schemaPath.replace(/^#\/?/, '').split('/')) {
+    if (!node || typeof node !== 'object') break;
+    const described = (node as { description?: unknown }).description;
+    if (typeof described === 'string') expects = described;
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return expects;
+}
+
+function describeError(e: ErrorObject, schema?: object): string {
   const at = e.instancePath ? `'${e.instancePath.slice(1).replace(/\//g, '.')}'` : 'the file';
+  const expects = schema && ['type', 'enum', 'anyOf', 'pattern', 'minimum'].includes(e.keyword) ? expectedAlong(schema, e.schemaPath) : undefined;
+  if (expects) return `${at} must be ${expects}`;
   switch (e.keyword) {
     case 'additionalProperties':
       return `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}' in ${at}`;
@@ -229,20 +244,30 @@ function describeError(e: ErrorObject): string {
  * against a JSON Schema; the first problem becomes a KilnError pointing at its line.
  */
 export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yaml.data, basePath: Array<string | number> = []): void {
+  const problem = schemaProblem(schema, data);
+  if (!problem) return;
+  const path = [...basePath, ...problem.path];
+  throw new KilnError('yaml', problem.message, { file: yaml.file, line: problem.atKey ? yaml.lineOfKey(path) : yaml.lineOf(path) });
+}
+
+/**
+ * The first problem of a value against a JSON Schema (after coercing, e.g. "5432" to 5432
+ * where a number is expected): what is wrong, and the path to the value (or to the key,
+ * `atKey`, for an unknown key). Undefined when the value fits.
+ */
+export function schemaProblem(schema: object, data: unknown): { message: string; path: Array<string | number>; atKey: boolean } | undefined {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
-  if (validate(data)) return;
+  if (validate(data)) return undefined;
   const e = validate.errors![0]!;
-  const segs = e.instancePath
+  const path: Array<string | number> = e.instancePath
     .split('/')
     .slice(1)
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-  if (e.keyword === 'additionalProperties') {
-    segs.push((e.params as { additionalProperty: string }).additionalProperty);
-    throw new KilnError('yaml', describeError(e), { file: yaml.file, line: yaml.lineOfKey([...basePath, ...segs]) });
-  }
-  throw new KilnError('yaml', describeError(e), { file: yaml.file, line: yaml.lineOf([...basePath, ...segs]) });
+  const atKey = e.keyword === 'additionalProperties';
+  if (atKey) path.push((e.params as { additionalProperty: string }).additionalProperty);
+  return { message: describeError(e, schema), path, atKey };
 }
