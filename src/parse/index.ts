@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { KilnError, type ErrorLocation } from '../errors.js';
+import { checkTestArguments } from './test-arguments.js';
 import { builtinMaterializations, checkConfig, checkConfigTree, type ConfigRules } from './configs.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
@@ -292,6 +293,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   if (input.inline !== undefined) {
     addSqlNode(projects[0]!, { absolute: '', projectPath: '<inline>', resourcePath: 'inline_query.sql', root: '', text: input.inline }, 'sql_operation');
   }
+  checkTestArguments(props.tests, engine);
   for (const t of props.tests) {
     if (nodes.has(t.uniqueId)) {
       throw new KilnError('yaml', `test '${t.name}' is defined twice`, { file: t.declaredAt?.file, line: t.declaredAt?.line, hint: 'give one of them a distinct `name:`' });

@@ -156,6 +156,8 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
         if (e instanceof KilnError) throw new KilnError(e.kind, e.message, { file: t.file, line: line(), hint: e.hint });
         throw e;
       }
+      const configPath = typeof item === 'object' && item !== null ? [...path, j, Object.keys(item)[0]!, 'config'] : [...path, j];
+      t.ctx.checkConfig(testEntry.config, (key) => ({ file: t.file, line: t.yaml.lineOf([...configPath, key]) }), 'test');
       // Names and ids use Python's str() of the arguments as PyYAML reads them (`1.0`, `yes`).
       const pythonItem = pythonValuesMatter(testEntry.args) ? t.pythonValue([...path, j]) : undefined;
       const pythonArgs = pythonItem !== undefined ? readTestArgumentsAsPython(pythonItem, t.file) : undefined;

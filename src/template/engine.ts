@@ -133,6 +133,17 @@ export class TemplateEngine {
     }
   }
 
+  /** A registered macro's info: `name` unprefixed, or in the namespace of `pkg` (`dbt` for kiln's). */
+  macroInfo(name: string, pkg?: string): MacroInfo | undefined {
+    return pkg === undefined ? this.macros.get(name) : this.packageMacros.get(pkg)?.get(name);
+  }
+
+  /** The parameters of a registered macro as written: each name, and whether it has a default. */
+  macroParameters(info: MacroInfo): Array<{ name: string; required: boolean }> {
+    const def = parseTemplate(info.source).find((s) => s.kind === 'macro');
+    return def && def.kind === 'macro' ? def.macro.params.map((p) => ({ name: p.name, required: p.dflt === undefined })) : [];
+  }
+
   hasMacro(name: string): boolean {
     return this.lookupMacro(name) !== undefined || this.macros.has(name);
   }
