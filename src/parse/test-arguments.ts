@@ -17,6 +17,8 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
     const where = { file: t.declaredAt?.file ?? t.originalFilePath, line: t.declaredAt?.line };
     const label = meta.namespace ? `${meta.namespace}.${meta.name}` : meta.name;
     const macro = testMacro(engine, meta.name, meta.namespace, t.packageName);
+    // A package that is not installed is reported, with what to run, when the test renders.
+    if (!macro && meta.namespace && !engine.packageMacros.has(meta.namespace)) continue;
     if (!macro) {
       const known = [...engine.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
       const near = meta.namespace ? undefined : closestWord(meta.name, known);
