@@ -1,5 +1,5 @@
 /** The kiln command line: a thin layer over the API in src/api.ts. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { KilnError } from '../errors.js';
 import { scrubSecrets } from '../secrets.js';
 import { kilnVersion } from '../version.js';
@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(kilnVersion, '-v, --version')
     .description('Compile, run and test dbt-format analytics projects.')
     .option('--debug', 'show stack traces of errors')
-    .option('--log-format <format>', 'text (default) or json lines', 'text')
+    .addOption(new Option('--log-format <format>', 'text (default) or json lines').choices(['text', 'json']).default('text'))
     .option('--no-color', 'no colour even on a terminal')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(scrubSecrets(s)) })

@@ -10,7 +10,8 @@ import type { Relation } from '../adapters/relation.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
 import { buildMicrobatch, type TimeWindow } from './microbatch.js';
 
-export const strategies = ['append', 'delete+insert', 'merge', 'microbatch'] as const;
+import { incrementalStrategies as strategies } from '../parse/configs.js';
+export { strategies };
 export type Strategy = (typeof strategies)[number];
 const schemaChangeModes = ['ignore', 'fail', 'append_new_columns', 'sync_all_columns'] as const;
 type SchemaChangeMode = (typeof schemaChangeModes)[number];
