@@ -4,7 +4,7 @@
  * the hooks included, happen in one transaction, so a failure leaves it as it was.
  */
 import { KilnError } from '../errors.js';
-import type { ColumnInfo } from '../adapters/types.js';
+import type { ColumnInfo, Session } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import { tempSuffix, type BuildOutcome, type Materializer } from './materialize.js';
@@ -32,12 +32,15 @@ export interface IncrementalSettings {
   window?: TimeWindow;
 }
 
-/** Reads and checks a model's incremental configs; dbt's default strategy is append, or delete+insert with a unique_key. */
-export function incrementalSettings(node: GraphNode): IncrementalSettings {
+/**
+ * Reads and checks a model's incremental configs; dbt's default strategy is append, or with a
+ * unique_key the adapter's default (`withKey`): delete+insert, merge on Snowflake and BigQuery.
+ */
+export function incrementalSettings(node: GraphNode, withKey: Strategy = 'delete+insert'): IncrementalSettings {
   const c = node.config;
   const bad = (message: string, hint: string) => new KilnError('config', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
   const uniqueKey = stringList(c.unique_key);
-  const strategy = String(c.incremental_strategy ?? (uniqueKey.length ? 'delete+insert' : 'append')).toLowerCase();
+  const strategy = String(c.incremental_strategy ?? (uniqueKey.length ? withKey : 'append')).toLowerCase();
   if (!(strategies as readonly string[]).includes(strategy)) throw bad(`incremental_strategy '${strategy}' is not supported`, `use one of: ${strategies.join(', ')}`);
   const onSchemaChange = String(c.on_schema_change ?? 'ignore').toLowerCase();
   if (!(schemaChangeModes as readonly string[]).includes(onSchemaChange)) throw bad(`on_schema_change '${onSchemaChange}' is not valid`, `use one of: ${schemaChangeModes.join(', ')}`);
@@ -78,7 +81,7 @@ function describeDiff(d: SchemaDiff): string {
 }
 
 export async function buildIncremental(m: Materializer, node: GraphNode, sql: string): Promise<BuildOutcome> {
-  const settings = incrementalSettings(node);
+  const settings = incrementalSettings(node, m.adapter.defaultIncrementalStrategy);
   if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings);
   if (!m.isIncremental(node)) return m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, sql));
   const target = m.relationFor(node).withType('table');
@@ -92,7 +95,7 @@ export async function buildIncremental(m: Materializer, node: GraphNode, sql: st
  * touched. The hooks run when the audited copy is published, not here.
  */
 export async function stageIncremental(m: Materializer, node: GraphNode, sql: string, staging: Relation): Promise<BuildOutcome> {
-  const settings = incrementalSettings(node);
+  const settings = incrementalSettings(node, m.adapter.defaultIncrementalStrategy);
   if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings, staging);
   const target = m.relationFor(node).withType('table');
   if (!m.isIncremental(node)) {
@@ -140,8 +143,8 @@ export async function foldInto(m: Materializer, node: GraphNode, sql: string, se
     const [tableCols, modelCols] = await Promise.all([m.adapter.getColumns(existingTable), m.adapter.getColumns(probe)]);
     const plan = planColumns(node, settings, tableCols, modelCols);
     let rows = 0;
-    await m.adapter.transaction(async (s) => {
-      if (opts.pre) await m.runHooks(node, 'pre_hook', s);
+    /** The scratch tables and column changes (DDL), and the number of new rows. */
+    const prepare = async (s: Session) => {
       if (opts.copyOf) await s.execute(m.sql('create_table_as', dest, `select * from ${opts.copyOf.render()}`));
       await s.execute(m.sql('create_table_as', stage, `select * from ${probe.render()}`));
       // PostgreSQL will not alter a column a view reads; the probe has served its purpose.
@@ -150,10 +153,32 @@ export async function foldInto(m: Materializer, node: GraphNode, sql: string, se
       // already modified in the same transaction.
       for (const stmt of plan.alter) await s.execute(stmt(m, dest));
       rows = Number((await s.execute(m.sql('count_rows', stage))).rows[0]?.n ?? 0);
+    };
+    const apply = async (s: Session) => {
       for (const stmt of strategySql(m, settings, dest, stage, plan.columns)) await s.execute(stmt);
-      await s.execute(m.sql('drop_relation', stage, 'table'));
-      if (opts.post) await m.runHooks(node, 'post_hook', s);
-    });
+    };
+    if (m.adapter.ddlEndsTransactions) {
+      // The DDL runs first, on its own; the transaction holds only the rows' changes and the hooks.
+      const outside: Session = { execute: (q) => m.adapter.execute(q) };
+      if (opts.pre) await m.runHooks(node, 'pre_hook', outside);
+      try {
+        await prepare(outside);
+        await m.adapter.transaction(async (s) => {
+          await apply(s);
+          if (opts.post) await m.runHooks(node, 'post_hook', s);
+        });
+      } finally {
+        await m.adapter.execute(m.sql('drop_relation', stage, 'table')).catch(() => undefined);
+      }
+    } else {
+      await m.adapter.transaction(async (s) => {
+        if (opts.pre) await m.runHooks(node, 'pre_hook', s);
+        await prepare(s);
+        await apply(s);
+        await s.execute(m.sql('drop_relation', stage, 'table'));
+        if (opts.post) await m.runHooks(node, 'post_hook', s);
+      });
+    }
     await m.remember(probe, undefined);
     return rows;
   } finally {
