@@ -119,6 +119,7 @@ export class SnowflakeStandIn {
   }
 
   async stop(): Promise<void> {
+    for (const q of this.queries.values()) q.cancel();
     for (const s of this.sessions.values()) s.conn.closeSync();
     this.sessions.clear();
     this.server?.closeAllConnections();
@@ -272,9 +273,16 @@ export class SnowflakeStandIn {
     const canceledError = () => sqlError('000604', '57014', 'SQL execution canceled');
     const work = async (): Promise<unknown> => {
       record.inTransaction = s.inTransaction;
-      if (failure?.delayMs) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, failure.delayMs)));
+      if (failure?.delayMs) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, failure.delayMs);
+          wake = () => (clearTimeout(timer), resolve());
+        });
+      }
       if (cancelled) return canceledError();
-      if (failure && !failure.delayMs && !failure.dropAfterRun) return sqlError(failure.code ?? '000603', failure.sqlState ?? 'XX000', failure.message ?? 'injected failure');
+      // A delay alone only slows the statement; with a code or message it then fails.
+      const fails = failure && !failure.dropAfterRun && (!failure.delayMs || failure.code !== undefined || failure.message !== undefined);
+      if (fails) return sqlError(failure!.code ?? '000603', failure!.sqlState ?? 'XX000', failure!.message ?? 'injected failure');
       const expected = parameters.MULTI_STATEMENT_COUNT === undefined ? 1 : Number(parameters.MULTI_STATEMENT_COUNT);
       const parts = splitStatements(sqlText);
       if (expected !== 0 && parts.length !== expected) return sqlError('000008', '0A000', `Actual statement count ${parts.length} did not match the desired statement count ${expected}.`);
