@@ -130,6 +130,12 @@ export class BigQueryStandIn {
     this.failures.push({ ...f });
   }
 
+  /** The next statement matching `match` fails where it stands, inside its script (after the statements before it ran). */
+  failStatement(f: { match: RegExp; reason?: string; message?: string }): void {
+    this.statementFailures.push(f);
+  }
+  private readonly statementFailures: Array<{ match: RegExp; reason?: string; message?: string }> = [];
+
   /** Runs GoogleSQL on the backing database directly, as a test's own check. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
     return (await this.conn!.runAndReadAll(translate(sql, this.projectId))).getRowObjectsJS() as Array<Record<string, unknown>>;
@@ -325,7 +331,8 @@ export class BigQueryStandIn {
         await conn.run('rollback');
         return { error: `Query error: ${statement.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} on a permanent table is not supported inside a transaction`, status: 400, reason: 'invalidQuery' };
       }
-      last = await this.run(conn, statement);
+      const injected = this.statementFailures.findIndex((f) => f.match.test(statement));
+      last = injected >= 0 ? ((f) => ({ error: f!.message ?? 'injected failure', status: 400, reason: f!.reason ?? 'invalidQuery' }))(this.statementFailures.splice(injected, 1)[0]) : await this.run(conn, statement);
       if ('error' in last) {
         if (inTransaction) await conn.run('rollback').catch(() => undefined);
         return last;
