@@ -178,4 +178,124 @@ export function conformanceSuite(engine: Engine): void {
     assert.equal(Object.entries(m.columns).find(([c]) => c.toLowerCase() === 'id')?.[1].index, 1);
     assert.match(catalog.nodes['model.conf.n']!.metadata.type, /view/i);
   });
+
+  /** Rows as 'a:b:c' strings, sorted: values compared across warehouses by their text. */
+  const texts = (rows: Array<Record<string, unknown>>) =>
+    rows.map((r) => Object.values(r).map((v) => (v instanceof Date ? v.toISOString().slice(0, 19) : typeof v === 'number' ? String(Number(v)) : String(v))).join(':')).sort();
+  const loadRows = `{% if var('load', 1) == 1 %}
+select 1 as id, 'a' as v union all select 2, 'b' union all select 3, 'c'
+{% else %}
+select 2 as id, 'B' as v union all select 3, 'C' union all select 4, 'd'
+{% endif %}`;
+
+  test(`${engine.name}: every incremental strategy (append, delete+insert, merge, the default) over two loads`, async () => {
+    const { dir, adapter, q } = await project({
+      'models/inc_append.sql': `{{ config(materialized='incremental', incremental_strategy='append') }}\n${loadRows}`,
+      'models/inc_delete_insert.sql': `{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='id') }}\n${loadRows}`,
+      'models/inc_merge.sql': `{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\n${loadRows}`,
+      'models/inc_default.sql': `{{ config(materialized='incremental', unique_key='id') }}\n${loadRows}`,
+      'models/inc_merge_cols.sql': `{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id', merge_update_columns=['v']) }}\nselect id, v, {{ var('load', 1) }} as loaded from ({{ loadRows }}) as x`.replace('{{ loadRows }}', loadRows),
+    });
+    for (const load of [1, 2]) {
+      const r = await run({ projectDir: dir, vars: { load } });
+      assert.equal(r.success, true, r.results.map((x) => x.message).join('\n'));
+    }
+    const rows = async (name: string, cols = 'id, v') => texts(await q(`select ${cols} from ${rel(adapter, name)}`));
+    assert.deepEqual(await rows('inc_append'), ['1:a', '2:B', '2:b', '3:C', '3:c', '4:d']);
+    for (const name of ['inc_delete_insert', 'inc_merge', 'inc_default']) assert.deepEqual(await rows(name), ['1:a', '2:B', '3:C', '4:d'], name);
+    // merge_update_columns: matched rows change only `v`; `loaded` keeps the first load's value.
+    assert.deepEqual(await rows('inc_merge_cols', 'id, v, loaded'), ['1:a:1', '2:B:1', '3:C:1', '4:d:2']);
+  });
+
+  test(`${engine.name}: microbatch replaces each batch's window, leaving other windows alone`, async () => {
+    const events = (load: number) =>
+      load === 1
+        ? "select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'a' as v union all select 2, cast('2024-01-02 10:00:00' as timestamp), 'b'"
+        : "select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'A' as v union all select 2, cast('2024-01-02 10:00:00' as timestamp), 'B' union all select 3, cast('2024-01-02 11:00:00' as timestamp), 'c'";
+    const { dir, adapter, q } = await project({
+      'models/events.sql': `{{ config(materialized='table', event_time='ts') }}\n{% if var('load', 1) == 1 %}${events(1)}{% else %}${events(2)}{% endif %}`,
+      'models/micro.sql': "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01') }}\nselect id, ts, v from {{ ref('events') }}",
+    });
+    const first = await run({ projectDir: dir, eventTimeStart: '2024-01-01', eventTimeEnd: '2024-01-03' });
+    assert.equal(first.success, true, first.results.map((x) => x.message).join('\n'));
+    // The second load redoes only 2024-01-02: the changed row of 2024-01-01 stays as it was.
+    const second = await run({ projectDir: dir, vars: { load: 2 }, eventTimeStart: '2024-01-02', eventTimeEnd: '2024-01-03' });
+    assert.equal(second.success, true, second.results.map((x) => x.message).join('\n'));
+    assert.deepEqual(texts(await q(`select id, v from ${rel(adapter, 'micro')}`)), ['1:a', '2:B', '3:c']);
+  });
+
+  test(`${engine.name}: snapshots keep history (check strategy): a changed row is closed and its new version added`, async () => {
+    const { dir, adapter, q } = await project({
+      'models/customers.sql': "{{ config(materialized='table') }}\n{% if var('load', 1) == 1 %}select 1 as id, 'gold' as tier union all select 2, 'silver'{% else %}select 1 as id, 'platinum' as tier union all select 2, 'silver'{% endif %}",
+      'snapshots/customers_snap.sql': `{% snapshot customers_snap %}\n{{ config(unique_key='id', strategy='check', check_cols=['tier'], target_schema='${schema}') }}\nselect * from {{ ref('customers') }}\n{% endsnapshot %}`,
+    });
+    for (const load of [1, 2, 2]) {
+      const r = await build({ projectDir: dir, vars: { load } });
+      assert.equal(r.success, true, r.results.map((x) => x.message).join('\n'));
+    }
+    const rows = await q(`select id, tier, case when dbt_valid_to is null then 'current' else 'closed' end as state from ${rel(adapter, 'customers_snap')}`);
+    assert.deepEqual(texts(rows), ['1:gold:closed', '1:platinum:current', '2:silver:current']);
+  });
+
+  test(`${engine.name}: pre- and post-hooks and on-run-start/on-run-end run in order`, async () => {
+    const { dir, adapter, q } = await project({
+      'dbt_project.yml': [
+        'name: conf',
+        'profile: conf',
+        'config-version: 2',
+        'on-run-start:',
+        '  - "create schema if not exists {{ target.schema }}"',
+        "  - \"create table if not exists {{ target.schema }}.hook_log (step {{ dbt.type_string() }}, n {{ dbt.type_int() }})\"",
+        'on-run-end:',
+        "  - \"insert into {{ target.schema }}.hook_log (step, n) values ('end', 4)\"",
+      ].join('\n'),
+      'models/hooked.sql': `{{ config(materialized='table', pre_hook="insert into {{ target.schema }}.hook_log (step, n) values ('pre', 1)", post_hook=["insert into {{ target.schema }}.hook_log (step, n) values ('post', 2)", "insert into {{ target.schema }}.hook_log (step, n) select 'rows', count(*) from {{ this }}"]) }}\nselect 1 as id union all select 2`,
+    });
+    const r = await run({ projectDir: dir });
+    assert.equal(r.success, true, r.results.map((x) => x.message).join('\n'));
+    assert.deepEqual(texts(await q(`select step, n from ${rel(adapter, 'hook_log')}`)), ['end:4', 'post:2', 'pre:1', 'rows:2']);
+  });
+
+  test(`${engine.name}: unit tests pass on the expected rows and fail with a diff on others`, async () => {
+    const { dir } = await project({
+      'models/src_orders.sql': "{{ config(materialized='table') }}select 1 as id, 10 as amount union all select 2, 20",
+      'models/big_orders.sql': "select id, amount * 2 as doubled from {{ ref('src_orders') }} where amount > 5",
+      'models/unit.yml': [
+        'unit_tests:',
+        '  - name: doubles_big_orders',
+        '    model: big_orders',
+        '    given:',
+        "      - input: ref('src_orders')",
+        '        rows: [{id: 1, amount: 3}, {id: 2, amount: 7}]',
+        '    expect:',
+        '      rows: [{id: 2, doubled: 14}]',
+        '  - name: wrong_expectation',
+        '    model: big_orders',
+        '    given:',
+        "      - input: ref('src_orders')",
+        '        rows: [{id: 2, amount: 7}]',
+        '    expect:',
+        '      rows: [{id: 2, doubled: 15}]',
+      ].join('\n'),
+    });
+    const r = await build({ projectDir: dir });
+    const status = (name: string) => r.results.find((x) => x.uniqueId.endsWith(`.${name}`))?.status;
+    assert.equal(status('doubles_big_orders'), 'pass', r.results.map((x) => `${x.uniqueId} ${x.message}`).join('\n'));
+    assert.equal(status('wrong_expectation'), 'fail');
+  });
+
+  test(`${engine.name}: write-audit-publish keeps production when the audit fails, publishes when it passes`, async () => {
+    const { dir, adapter, q } = await project({
+      'models/audited.sql': "{{ config(materialized='table', audit=true) }}\n{% if var('load', 1) == 2 %}select cast(null as {{ dbt.type_int() }}) as id{% else %}select {{ var('load', 1) }} as id{% endif %}",
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: audited\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    });
+    assert.equal((await build({ projectDir: dir })).success, true);
+    const bad = await build({ projectDir: dir, vars: { load: 2 } });
+    assert.equal(bad.success, false);
+    assert.deepEqual(texts(await q(`select id from ${rel(adapter, 'audited')}`)), ['1'], 'production kept the audited data');
+    const good = await build({ projectDir: dir, vars: { load: 3 } });
+    assert.equal(good.success, true, good.results.map((x) => x.message).join('\n'));
+    assert.deepEqual(texts(await q(`select id from ${rel(adapter, 'audited')}`)), ['3']);
+    assert.deepEqual((await relations(adapter)).map(([n]) => n).filter((n) => /kiln_(audit|quarantine|tmp)/.test(n!)), []);
+  });
 }

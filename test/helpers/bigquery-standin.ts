@@ -291,6 +291,8 @@ export class BigQueryStandIn {
       if (cancelled) return stopped();
       if (failure?.jobError) return { error: failure.jobError.message, status: 400, reason: failure.jobError.reason };
       conn = await this.db!.connect();
+      // `dataset.table` names a table of the job's project, as on BigQuery.
+      await conn.run(`use "${project}"`);
       try {
         const outcome = await this.runScript(conn, record.sql);
         return cancelled ? stopped() : outcome;
@@ -441,6 +443,7 @@ export function translate(sql: string, projectId: string): string {
   }
   s = out
     .replace(/"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g, (_, p: string, d: string) => `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`)
+    .replace(/\bcurrent_timestamp\(\)/gi, 'current_timestamp')
     .replace(/\bINT64\b/gi, 'BIGINT')
     .replace(/\bFLOAT64\b/gi, 'DOUBLE')
     .replace(/\bBOOL\b/gi, 'BOOLEAN')

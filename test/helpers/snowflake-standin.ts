@@ -344,6 +344,8 @@ export class SnowflakeStandIn {
     const conn = await this.db!.connect();
     const database = url.searchParams.get('databaseName') ?? undefined;
     await this.ensureDatabase(conn, database?.toUpperCase());
+    // Names without a database resolve in the session's database, as on Snowflake.
+    if (database) await conn.run(`use "${database.toUpperCase()}"`);
     const params = (d.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
     this.sessions.set(token, {
       token,

@@ -101,6 +101,7 @@ alter table {{ relation }} alter column {{ adapter.quote(name) }} set data type 
 cast(current_timestamp() as datetime)
 {%- endmacro %}
 
-{% macro bigquery__snapshot_hash(args) -%}
-to_hex(md5(concat({% for a in args %}coalesce(cast({{ a }} as string), ''){% if not loop.last %}, '|', {% endif %}{% endfor %})))
+{#- dbt_scd_id: a hash of the key expressions and the change time, as default__snapshot_hash. -#}
+{% macro bigquery__snapshot_hash(keys, changed_at) -%}
+to_hex(md5(concat({% for k in keys %}coalesce(cast({{ k }} as string), ''), '|', {% endfor %}coalesce(cast({{ changed_at }} as string), ''))))
 {%- endmacro %}
