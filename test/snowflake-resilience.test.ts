@@ -179,6 +179,21 @@ select 1 as id`,
     }
   });
 
+  test('an expired session is renewed with the master token, and the statement then runs', async () => {
+    const a = await createAdapter({ profileName: 'tiny', targetName: 'sf', type: 'snowflake', threads: 1, settings: { type: 'snowflake', account: 'kiln_ci', user: 'loader', password, database: 'analytics', schema: 'res', host: '127.0.0.1', port: standin.port, protocol: 'http' } }, dir);
+    await a.open();
+    try {
+      const logins = standin.requests.filter((r) => r.path === '/session/v1/login-request').length;
+      standin.expireSessions();
+      const out = await a.execute('select 7 as n');
+      assert.deepEqual(out.rows, [{ n: 7 }]);
+      assert.ok(standin.requests.some((r) => r.path === '/session/token-request'), 'the driver renewed the session');
+      assert.equal(standin.requests.filter((r) => r.path === '/session/v1/login-request').length, logins, 'without logging in again');
+    } finally {
+      await a.close();
+    }
+  });
+
   test('no active warehouse (000606) is not retried: it is a configuration error', async () => {
     const a = await createAdapter({ profileName: 'tiny', targetName: 'sf', type: 'snowflake', threads: 1, settings: { type: 'snowflake', account: 'kiln_ci', user: 'loader', password, database: 'analytics', schema: 'res', host: '127.0.0.1', port: standin.port, protocol: 'http' } }, dir);
     await a.open();
