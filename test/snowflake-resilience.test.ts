@@ -6,6 +6,9 @@
  * a loopback-only network namespace.
  */
 import { test, before, after } from 'node:test';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
 import { SnowflakeStandIn } from './helpers/snowflake-standin.js';
@@ -191,6 +194,36 @@ select 1 as id`,
       assert.equal(standin.requests.filter((r) => r.path === '/session/v1/login-request').length, logins, 'without logging in again');
     } finally {
       await a.close();
+    }
+  });
+
+  test('key-pair login: the JWT the driver signs is verified against the public key; another key is refused', async () => {
+    const key = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const registered = key();
+    const keyed = new SnowflakeStandIn({ user: 'svc_loader', password: 'unused-password', publicKey: registered.publicKey });
+    await keyed.start();
+    const keyFile = join(dir, 'rsa_key.p8');
+    try {
+      const login = async (privateKey: string) => {
+        writeFileSync(keyFile, privateKey);
+        const a = await createAdapter({ profileName: 'tiny', targetName: 'sf', type: 'snowflake', threads: 1, settings: { type: 'snowflake', account: 'kiln_ci', user: 'svc_loader', authenticator: 'snowflake_jwt', private_key_path: keyFile, database: 'analytics', schema: 'res', host: '127.0.0.1', port: keyed.port, protocol: 'http', connect_retries: 0 } }, dir);
+        try {
+          await a.open();
+          return (await a.execute('select 1 as one')).rows;
+        } finally {
+          await a.close();
+        }
+      };
+      assert.deepEqual(await login(registered.privateKey), [{ one: 1 }]);
+      const body = keyed.requests.find((r) => r.path === '/session/v1/login-request')!.body as { data: Record<string, unknown> };
+      assert.equal(body.data.AUTHENTICATOR, 'SNOWFLAKE_JWT');
+      assert.equal(body.data.PASSWORD, undefined, 'no password is sent');
+      const err = await login(key().privateKey).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof KilnError, String(err));
+      assert.equal(err.kind, 'connection');
+      assert.match(err.message, /JWT token is invalid/);
+    } finally {
+      await keyed.stop();
     }
   });
 

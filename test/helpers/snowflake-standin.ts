@@ -25,7 +25,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { splitStatements } from '../../src/adapters/snowflake/statements.js';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
@@ -105,7 +105,11 @@ export class SnowflakeStandIn {
   /** How long a query-request waits for its statement before answering "in progress" (Snowflake: 45 s). */
   answerWithinMs = 100;
 
-  constructor(readonly credentials: { user: string; password: string }) {}
+  /**
+   * `password` for password and OAuth logins; `publicKey` (PEM), when set, admits key-pair
+   * (SNOWFLAKE_JWT) logins whose JWT verifies against it, as a user's RSA_PUBLIC_KEY does.
+   */
+  constructor(readonly credentials: { user: string; password: string; publicKey?: string }) {}
 
   get host(): string {
     return '127.0.0.1';
@@ -318,6 +322,26 @@ export class SnowflakeStandIn {
     return { success: true, code: '333333', message: 'Query execution in progress', data: { queryId: id, getResultUrl: `/queries/${id}/result`, queryAbortsAfterSecs: 300, progressDesc: null } };
   }
 
+  /**
+   * A key-pair login's JWT, checked as Snowflake documents: RS256-signed by the private key
+   * of the user's registered public key, `sub` ACCOUNT.USER, `iss` ACCOUNT.USER.SHA256:<the
+   * public key's fingerprint>, not expired.
+   */
+  private verifyJwt(jwt: string, account: string, user: string): boolean {
+    const key = this.credentials.publicKey;
+    const [header, payload, signature] = jwt.split('.');
+    if (!key || !header || !payload || !signature || user !== this.credentials.user) return false;
+    const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string };
+    if (head.alg !== 'RS256') return false;
+    if (!verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(key), Buffer.from(signature, 'base64url'))) return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: string; sub?: string; exp?: number };
+    const fingerprint = 'SHA256:' + createHash('sha256').update(createPublicKey(key).export({ format: 'der', type: 'spki' })).digest('base64');
+    const who = `${account.toUpperCase()}.${user.toUpperCase()}`;
+    // exp is seconds since the epoch in the JWT standard; the driver writes milliseconds.
+    const exp = Number(claims.exp ?? 0);
+    return claims.sub === who && claims.iss === `${who}.${fingerprint}` && (exp > 1e12 ? exp : exp * 1000) > Date.now();
+  }
+
   /** Renews a session whose token expired: the driver sends its master token. */
   private renew(masterToken: string, body: { oldSessionToken?: string }): unknown {
     const old = String(body?.oldSessionToken ?? '');
@@ -336,7 +360,11 @@ export class SnowflakeStandIn {
     const authenticator = String(d.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
     const okPassword = d.LOGIN_NAME === this.credentials.user && d.PASSWORD === this.credentials.password;
     const okToken = authenticator === 'OAUTH' && d.TOKEN === this.credentials.password;
-    if (!okPassword && !okToken) {
+    const okKeyPair = authenticator === 'SNOWFLAKE_JWT' && this.verifyJwt(String(d.TOKEN ?? ''), String(d.ACCOUNT_NAME ?? ''), String(d.LOGIN_NAME ?? ''));
+    if (authenticator === 'SNOWFLAKE_JWT' && !okKeyPair) {
+      return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator } };
+    }
+    if (!okPassword && !okToken && !okKeyPair) {
       return { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator } };
     }
     const id = randomUUID();
