@@ -298,4 +298,26 @@ select 2 as id, 'B' as v union all select 3, 'C' union all select 4, 'd'
     assert.deepEqual(texts(await q(`select id from ${rel(adapter, 'audited')}`)), ['3']);
     assert.deepEqual((await relations(adapter)).map(([n]) => n).filter((n) => /kiln_(audit|quarantine|tmp)/.test(n!)), []);
   });
+
+  test(`${engine.name}: an enforced contract builds when the SQL matches it, and fails before building when not`, async () => {
+    // Type names each warehouse accepts; both sides use them, so they agree by construction.
+    const [int, str] = String(settings.type) === 'bigquery' ? ['int64', 'string'] : ['integer', 'varchar'];
+    const model = (extra: string) => `{{ config(materialized='table') }}\nselect cast(1 as ${int}) as id, cast('x' as ${str}) as name${extra}`;
+    const yml = (extraColumn: string) =>
+      ['version: 2', 'models:', '  - name: contracted', '    config:', '      contract: {enforced: true}', '    columns:', '      - name: id', `        data_type: ${int}`, '      - name: name', `        data_type: ${str}`, extraColumn].join('\n');
+    const { dir, adapter, q } = await project({ 'models/contracted.sql': model(''), 'models/schema.yml': yml('') });
+    const ok = await run({ projectDir: dir });
+    assert.equal(ok.success, true, ok.results.map((x) => x.message).join('\n'));
+    assert.deepEqual(texts(await q(`select id, name from ${rel(adapter, 'contracted')}`)), ['1:x']);
+    writeFileSync(join(dir, 'models/schema.yml'), yml(`      - name: vip\n        data_type: ${int}`));
+    writeFileSync(join(dir, 'models/contracted.sql'), model(`, 2 as extra`));
+    const bad = await run({ projectDir: dir });
+    assert.equal(bad.success, false);
+    const message = bad.results[0]?.message ?? '';
+    assert.match(message, /enforced contract/);
+    assert.match(message, /vip/i);
+    assert.match(message, /missing in definition/);
+    assert.match(message, /missing in contract/);
+    assert.deepEqual(texts(await q(`select id, name from ${rel(adapter, 'contracted')}`)), ['1:x'], 'the old table is as it was');
+  });
 }
