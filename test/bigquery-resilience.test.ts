@@ -40,6 +40,12 @@ select 2 as id, 'B' as v union all select 3, 'C' union all select 4, 'd'
         'models/inc_delete_insert.sql': incremental("incremental_strategy='delete+insert', unique_key='id'"),
         'models/inc_merge.sql': incremental("incremental_strategy='merge', unique_key='id'"),
         'models/inc_default.sql': incremental("unique_key='id'"),
+        'models/inc_overwrite.sql': `{{ config(materialized='incremental', incremental_strategy='insert_overwrite', partition_by={'field': 'day', 'data_type': 'date'}) }}
+{% if var('load', 1) == 1 %}
+select 1 as id, date '2024-01-01' as day, 'a' as v union all select 2, date '2024-01-02', 'b'
+{% else %}
+select 3 as id, date '2024-01-02' as day, 'c' as v union all select 4, date '2024-01-03', 'd'
+{% endif %}`,
         'models/events.sql': `{{ config(materialized='table', event_time='ts') }}
 {% if var('load', 1) == 1 %}
 select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'a' as v union all select 2, cast('2024-01-02 10:00:00' as timestamp), 'b'
@@ -64,7 +70,7 @@ select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'A' as v union a
   const rel = (name: string) => `\`${project}\`.\`res\`.\`${name}\``;
   const table = async (name: string) =>
     (await standin.query(`select * from ${rel(name)} order by all`)).map((r) => Object.values(r).map((v) => (v instanceof Date ? v.toISOString().slice(0, 19) : String(v))).join(':'));
-  const incrementals = ['inc_append', 'inc_delete_insert', 'inc_merge', 'inc_default', 'inc_micro'];
+  const incrementals = ['inc_append', 'inc_delete_insert', 'inc_merge', 'inc_default', 'inc_micro', 'inc_overwrite'];
   const span = { eventTimeStart: '2024-01-01', eventTimeEnd: '2024-01-03' };
   const failures = (r: RunResult) => r.results.filter((x) => x.status !== 'success').map((x) => `${x.uniqueId}: ${x.message}`);
   const loadOne: Record<string, string[]> = {
@@ -73,6 +79,7 @@ select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'A' as v union a
     inc_merge: ['1:a', '2:b', '3:c'],
     inc_default: ['1:a', '2:b', '3:c'],
     inc_micro: ['1:2024-01-01T10:00:00:a', '2:2024-01-02T10:00:00:b'],
+    inc_overwrite: ['1:2024-01-01T00:00:00:a', '2:2024-01-02T00:00:00:b'],
   };
 
   test('the first load builds every incremental model', async () => {
@@ -91,7 +98,7 @@ select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'A' as v union a
   });
 
   test('a failure in the last statement of every incremental load leaves every table as it was', async () => {
-    for (const name of ['inc_append', 'inc_delete_insert', 'inc_micro']) standin.failStatement({ match: new RegExp(`^insert into \`${project}\`\\.\`res\`\\.\`${name}\` \\(`), message: `injected failure in ${name}` });
+    for (const name of ['inc_append', 'inc_delete_insert', 'inc_micro', 'inc_overwrite']) standin.failStatement({ match: new RegExp(`^insert into \`${project}\`\\.\`res\`\\.\`${name}\` \\(`), message: `injected failure in ${name}` });
     for (const name of ['inc_merge', 'inc_default']) standin.failStatement({ match: new RegExp(`^merge into \`${project}\`\\.\`res\`\\.\`${name}\` `), message: `injected failure in ${name}` });
     const before = standin.queries.length;
     const r = await run({ projectDir: dir, select: incrementals, vars: { load: 2 }, ...span });
@@ -108,12 +115,14 @@ select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'A' as v union a
     standin.failNext({ match: new RegExp(`insert into ${rel('inc_append').replace(/[`.]/g, '\\$&')} \\(`), afterRun: true, status: 503, reason: 'backendError', message: 'Service unavailable' });
     standin.failNext({ match: new RegExp(`merge into ${rel('inc_merge').replace(/[`.]/g, '\\$&')} `), afterRun: true });
     standin.failNext({ match: new RegExp(`delete from ${rel('inc_delete_insert').replace(/[`.]/g, '\\$&')} `), afterRun: true, status: 503, reason: 'backendError', message: 'Service unavailable' });
+    standin.failNext({ match: new RegExp(`delete from ${rel('inc_overwrite').replace(/[`.]/g, '\\$&')} `), afterRun: true });
     const before = standin.queries.length;
     const r = await run({ projectDir: dir, select: ['events', ...incrementals], vars: { load: 2 }, ...span });
     assert.deepEqual(failures(r), []);
     assert.deepEqual(await table('inc_append'), ['1:a', '2:B', '2:b', '3:C', '3:c', '4:d']);
     for (const name of ['inc_delete_insert', 'inc_merge', 'inc_default']) assert.deepEqual(await table(name), ['1:a', '2:B', '3:C', '4:d'], name);
     assert.deepEqual(await table('inc_micro'), ['1:2024-01-01T10:00:00:A', '2:2024-01-02T10:00:00:B', '3:2024-01-02T11:00:00:c']);
+    assert.deepEqual(await table('inc_overwrite'), ['1:2024-01-01T00:00:00:a', '3:2024-01-02T00:00:00:c', '4:2024-01-03T00:00:00:d']);
     // One job ran the append; its insert was sent again under the same job id and refused (409).
     const appends = standin.queries.slice(before).filter((q) => q.sql.includes(`insert into ${rel('inc_append')}`));
     assert.equal(appends.length, 1, 'one job');

@@ -86,6 +86,8 @@ export interface Adapter {
   readonly ddlEndsTransactions?: boolean;
   /** The strategy of an incremental model with a unique_key that names none; delete+insert when unset. */
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
+  /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
+  readonly extraIncrementalStrategies?: readonly 'insert_overwrite'[];
   /** What running `sql` would cost without running it (BigQuery's dry run), for `kiln compile --dry-run`. */
   dryRun?(sql: string): Promise<DryRunEstimate>;
 }

@@ -18,6 +18,8 @@ export interface Engine {
   /** Profile output settings (type, connection, schema) for a fresh, empty schema. */
   settings(): Promise<Record<string, unknown>>;
   stop?(): Promise<void>;
+  /** Incremental strategies only this warehouse has, whose cases run too. */
+  extraStrategies?: Array<'insert_overwrite'>;
 }
 
 export function conformanceSuite(engine: Engine): void {
@@ -320,4 +322,26 @@ select 2 as id, 'B' as v union all select 3, 'C' union all select 4, 'd'
     assert.match(message, /missing in contract/);
     assert.deepEqual(texts(await q(`select id, name from ${rel(adapter, 'contracted')}`)), ['1:x'], 'the old table is as it was');
   });
+
+  if (engine.extraStrategies?.includes('insert_overwrite')) {
+    test(`${engine.name}: insert_overwrite replaces whole partitions the new rows fall in, and keeps the others`, async () => {
+      const days = `{% if var('load', 1) == 1 %}
+select 1 as id, date '2024-01-01' as day, 'a' as v union all select 2, date '2024-01-02', 'b' union all select 3, date '2024-01-02', 'c'
+{% else %}
+select 4 as id, date '2024-01-02' as day, 'd' as v union all select 5, date '2024-01-03', 'e'
+{% endif %}`;
+      const { dir, adapter, q } = await project({
+        'models/by_day.sql': `{{ config(materialized='incremental', incremental_strategy='insert_overwrite', partition_by={'field': 'day', 'data_type': 'date'}) }}\n${days}`,
+        'models/by_month.sql': `{{ config(materialized='incremental', incremental_strategy='insert_overwrite', partition_by={'field': 'day', 'data_type': 'date', 'granularity': 'month'}) }}\n${days}`,
+      });
+      for (const load of [1, 2]) {
+        const r = await run({ projectDir: dir, vars: { load } });
+        assert.equal(r.success, true, r.results.map((x) => x.message).join('\n'));
+      }
+      // 2024-01-02 is replaced by the second load's rows (2 and 3 go, 4 comes); 01-01 stays; 01-03 is new.
+      assert.deepEqual(texts(await q(`select id, v from ${rel(adapter, 'by_day')}`)), ['1:a', '4:d', '5:e']);
+      // By month, January is one partition: the second load replaces it whole.
+      assert.deepEqual(texts(await q(`select id, v from ${rel(adapter, 'by_month')}`)), ['4:d', '5:e']);
+    });
+  }
 }

@@ -444,6 +444,7 @@ export function translate(sql: string, projectId: string): string {
   s = out
     .replace(/"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g, (_, p: string, d: string) => `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`)
     .replace(/\bcurrent_timestamp\(\)/gi, 'current_timestamp')
+    .replace(/\b(?:date|datetime|timestamp)_trunc\(([^,()]+),\s*(\w+)\)/gi, "date_trunc('$2', $1)")
     .replace(/\bINT64\b/gi, 'BIGINT')
     .replace(/\bFLOAT64\b/gi, 'DOUBLE')
     .replace(/\bBOOL\b/gi, 'BOOLEAN')

@@ -106,6 +106,8 @@ export class BigQueryAdapter implements Adapter {
   readonly ddlEndsTransactions = true;
   /** dbt-bigquery's default for a model with a unique_key. */
   readonly defaultIncrementalStrategy = 'merge';
+  /** dbt-bigquery's insert_overwrite: the partitions the new rows fall in are replaced whole. */
+  readonly extraIncrementalStrategies = ['insert_overwrite'] as const;
   private readonly method: string;
   private readonly retries: number;
   private readonly timeoutMs?: number;
