@@ -23,9 +23,11 @@ export async function buildCatalog(parsed: ParsedProject, adapter: Adapter, ids:
     const where = node ? { database: node.database, schema: node.schema, name: node.alias } : source ? { database: source.database, schema: source.schema, name: source.identifier } : undefined;
     if (!where || node?.resourceType === 'test' || node?.config.materialized === 'ephemeral') continue;
     try {
-      const type = await typeOf(where.database, where.schema, where.name);
+      // Names as the warehouse stores them (Snowflake upper-cases plain identifiers).
+      const relation = adapter.relation(where.database, where.schema, where.name);
+      const type = await typeOf(relation.database, relation.schema ?? where.schema, relation.identifier);
       if (!type) continue;
-      const columns = await adapter.getColumns(adapter.relation(where.database, where.schema, where.name));
+      const columns = await adapter.getColumns(relation);
       const entry = {
         unique_id: id,
         metadata: { type, schema: where.schema, name: where.name, database: where.database ?? null, comment: null, owner: null },

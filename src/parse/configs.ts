@@ -114,6 +114,8 @@ export const builtinMaterializations = ['view', 'table', 'incremental', 'ephemer
 export interface ConfigRules {
   /** Every materialization a model may name (kiln's and the `{% materialization %}` macros'). */
   materializations: ReadonlySet<string>;
+  /** Every incremental strategy the target's adapter builds (kiln's and its own, e.g. BigQuery's insert_overwrite). */
+  incrementalStrategies: readonly string[];
   /** Hears about a key kiln does not know, with its file and line (unless silenced). */
   warn(message: string): void;
 }
@@ -152,9 +154,9 @@ export function checkConfig(raw: Record<string, unknown>, at: (key: string) => E
     }
     if (k === 'incremental_strategy' && value !== null && value !== undefined) {
       const strategy = String(value).toLowerCase();
-      if (!(incrementalStrategies as readonly string[]).includes(strategy)) {
-        const near = closestWord(strategy, incrementalStrategies);
-        throw new KilnError('config', `unknown incremental_strategy '${String(value)}'${near ? ` (did you mean '${near}'?)` : ''}`, { ...at(key), hint: `use one of: ${incrementalStrategies.join(', ')}` });
+      if (!rules.incrementalStrategies.includes(strategy)) {
+        const near = closestWord(strategy, rules.incrementalStrategies);
+        throw new KilnError('config', `unknown incremental_strategy '${String(value)}'${near ? ` (did you mean '${near}'?)` : ''}`, { ...at(key), hint: `use one of: ${rules.incrementalStrategies.join(', ')}` });
       }
     }
   }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { KilnError, type ErrorLocation } from '../errors.js';
 import { checkTestArguments } from './test-arguments.js';
-import { builtinMaterializations, checkConfig, checkConfigTree, type ConfigRules } from './configs.js';
+import { builtinMaterializations, checkConfig, checkConfigTree, incrementalStrategies, type ConfigRules } from './configs.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { Adapter } from '../adapters/types.js';
@@ -122,7 +122,11 @@ export function parseProject(input: ParseInput): ParsedProject {
   registerMacros(testFiles.filter((f) => f.resourcePath.startsWith('generic/')), pkg);
 
   // Config values are checked where they are written, once every materialization is known.
-  const rootRules: ConfigRules = { materializations: materializationsOf(engine), warn: unknownConfigSilenced(project) ? () => undefined : warnOnce };
+  const rootRules: ConfigRules = {
+    materializations: materializationsOf(engine),
+    incrementalStrategies: [...incrementalStrategies, ...(adapter.extraIncrementalStrategies ?? [])],
+    warn: unknownConfigSilenced(project) ? () => undefined : warnOnce,
+  };
   const packageRules: ConfigRules = { ...rootRules, warn: () => undefined };
   const rulesFor = (owner: ParsedSource) => (owner.isRoot ? rootRules : packageRules);
   const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [['models', project.models, true], ['seeds', project.seeds, false], ['snapshots', project.snapshots, false], [project.yaml.lineOfKey(['data_tests']) !== undefined ? 'data_tests' : 'tests', project.dataTests, false], ['sources', project.sources, false]];
