@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
+import { validatorFor } from './validators.js';
 
 /** A parsed YAML file that can still say on which line a value stands. */
 export interface YamlFile {
@@ -153,9 +154,6 @@ export function closestWord(word: string, candidates: Iterable<string>): string 
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: false });
-const compiled = new WeakMap<object, ValidateFunction>();
-
 function describeError(e: ErrorObject): string {
   const at = e.instancePath ? `'${e.instancePath.slice(1).replace(/\//g, '.')}'` : 'the file';
   switch (e.keyword) {
@@ -178,11 +176,7 @@ function describeError(e: ErrorObject): string {
  * against a JSON Schema; the first problem becomes a KilnError pointing at its line.
  */
 export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yaml.data, basePath: Array<string | number> = []): void {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   if (validate(data)) return;
   const e = validate.errors![0]!;
   const segs = e.instancePath
