@@ -65,6 +65,8 @@ export interface Adapter {
   createSchema(database: string | undefined, schema: string): Promise<void>;
   listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]>;
   getColumns(relation: Relation): Promise<ColumnInfo[]>;
+  /** Every relation's columns in a schema, by relation name, in one query (the docs catalog at thousands of models); without it, getColumns per relation. */
+  listColumns?(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>>;
 
   /** The warehouse type name for a seed column kind. */
   seedColumnType(kind: SeedColumnKind): string;

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { Pool } from '../pool.js';
-import { normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
+import { columnsByRelation, normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
 import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
 
 export interface DuckDBProfile {
@@ -149,6 +149,13 @@ export class DuckDBAdapter implements Adapter {
       `select column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(relation.database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
     );
     return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
+  }
+
+  async listColumns(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>> {
+    const result = await this.execute(
+      `select table_name, column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(schema)} order by table_name, ordinal_position`,
+    );
+    return columnsByRelation(result.rows.map((r) => [String(r.table_name), { name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }]));
   }
 
   seedColumnType(kind: SeedColumnKind): string {
