@@ -79,6 +79,8 @@ export interface Adapter {
    * temporary name and renamed, which those warehouses cannot do inside a transaction.
    */
   readonly replacesAtomically?: boolean;
+  /** True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name (DuckDB): views are then built in place. */
+  readonly replacesViewsAtomically?: boolean;
   /** What running `sql` would cost without running it (BigQuery's dry run), for `kiln compile --dry-run`. */
   dryRun?(sql: string): Promise<DryRunEstimate>;
 }

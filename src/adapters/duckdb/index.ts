@@ -27,6 +27,8 @@ const seedTypes: Record<SeedColumnKind, string> = {
 
 export class DuckDBAdapter implements Adapter {
   readonly type = 'duckdb';
+  /** `create or replace view` is one atomic statement here (duckdb__create_view_as), so views are built in place. */
+  readonly replacesViewsAtomically = true;
   readonly defaultDatabase: string;
   readonly defaultSchema: string;
   readonly threads: number;
