@@ -64,13 +64,14 @@ test('kiln --version and kiln --help load no engine, parser, driver or validator
   assertNoHeavy(help.modules);
 });
 
-test('a command loads what it needs on first use, and the YAML validators come from the build', () => {
+test('kiln parse loads the parser but no database driver, and the YAML validators come from the build', () => {
   const dir = writeProject({ 'dbt_project.yml': 'name: shop\nprofile: shop\n', 'models/a.sql': 'select 1 as id', 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n' });
   try {
     const { modules } = modulesLoaded([kilnBin, 'parse'], dir);
     assert.ok(modules.includes('dist/src/api.js'));
     assert.ok(modules.some((m) => m.startsWith('dist/src/template/')));
-    assert.ok(modules.some((m) => m.startsWith('node_modules/@duckdb/')), 'the embedded DuckDB adapter is chosen');
+    assert.ok(modules.includes('dist/src/adapters/duckdb/index.js'), 'the embedded DuckDB adapter is chosen');
+    assert.ok(!modules.some((m) => m.startsWith('node_modules/@duckdb/')), 'its driver loads only when a connection opens');
     assert.ok(modules.includes('dist/src/config/generated-validators/propertiesSchema.cjs'), 'npm run build writes the validators');
     assert.ok(!modules.some((m) => m.startsWith('node_modules/ajv/dist/compile/')), 'no schema is compiled at run time');
   } finally {

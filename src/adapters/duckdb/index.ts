@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, basename, extname, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { Pool } from '../pool.js';
@@ -64,6 +64,8 @@ export class DuckDBAdapter implements Adapter {
       autoload_known_extensions: 'false',
     };
     for (const [k, v] of Object.entries(this.profile.settings ?? {})) options[k] = String(v);
+    // The driver loads here, not with the module: parse and compile never open a connection.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     try {
       this.instance = await DuckDBInstance.create(this.path, options);
       for (let i = 0; i < this.threads; i++) this.connections.push(await this.instance.connect());
