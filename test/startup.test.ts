@@ -72,6 +72,7 @@ test('kiln parse loads the parser but no database driver, and the YAML validator
     assert.ok(modules.some((m) => m.startsWith('dist/src/template/')));
     assert.ok(modules.includes('dist/src/adapters/duckdb/index.js'), 'the embedded DuckDB adapter is chosen');
     assert.ok(!modules.some((m) => m.startsWith('node_modules/@duckdb/')), 'its driver loads only when a connection opens');
+    assert.ok(!modules.some((m) => m.startsWith('node_modules/yaml/')), 'the YAML library that finds error lines loads only for an error');
     assert.ok(modules.includes('dist/src/config/generated-validators/propertiesSchema.cjs'), 'npm run build writes the validators');
     assert.ok(!modules.some((m) => m.startsWith('node_modules/ajv/dist/compile/')), 'no schema is compiled at run time');
   } finally {

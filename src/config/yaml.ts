@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
 import { validatorFor } from './validators.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** A parsed YAML file that can still say on which line a value stands. */
 export interface YamlFile {
@@ -68,12 +69,13 @@ export function parseYaml(text: string, file: string): YamlFile {
   let located: { doc: Document; lineCounter: LineCounter } | undefined;
   const locate = () => {
     if (!located) {
+      const { LineCounter, parseDocument } = yamlLibrary();
       const lineCounter = new LineCounter();
       located = { doc: parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false }), lineCounter };
     }
     return located;
   };
-  const lineAt = (node: unknown): number | undefined => (isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
+  const lineAt = (node: unknown): number | undefined => (yamlLibrary().isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
     const { doc } = locate();
     for (let n = path.length; n >= 0; n--) {
@@ -97,23 +99,23 @@ function nodeAt(doc: Document, path: ReadonlyArray<string | number>): Node | und
   let node: unknown = doc.contents;
   for (const seg of path) {
     node = resolve(doc, node);
-    if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    if (yamlLibrary().isSeq(node) && typeof seg === 'number') node = node.items[seg];
     else node = pairIn(doc, node, seg)?.value;
     if (node === undefined || node === null) return undefined;
   }
-  return isNode(node) ? node : undefined;
+  return yamlLibrary().isNode(node) ? node : undefined;
 }
 
 /** The pair of `key` in a map: its own, else the first merged map's (as PyYAML merges). */
 function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): Pair | undefined {
   const node = resolve(doc, map);
-  if (!isMap(node) || depth > 20) return undefined;
-  const own = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
+  if (!yamlLibrary().isMap(node) || depth > 20) return undefined;
+  const own = node.items.find((p) => yamlLibrary().isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
   if (own) return own;
   for (const p of node.items) {
     if (!isMergeKey(p.key)) continue;
     const value = resolve(doc, p.value);
-    for (const source of isSeq(value) ? value.items : [value]) {
+    for (const source of yamlLibrary().isSeq(value) ? value.items : [value]) {
       const found = pairIn(doc, source, key, depth + 1);
       if (found) return found;
     }
@@ -121,10 +123,10 @@ function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): P
   return undefined;
 }
 
-const isMergeKey = (key: unknown) => isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
+const isMergeKey = (key: unknown) => yamlLibrary().isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
 
 function resolve(doc: Document, node: unknown): unknown {
-  for (let i = 0; isAlias(node) && i < 20; i++) node = node.resolve(doc);
+  for (let i = 0; yamlLibrary().isAlias(node) && i < 20; i++) node = node.resolve(doc);
   return node;
 }
 
