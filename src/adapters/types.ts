@@ -65,6 +65,8 @@ export interface Adapter {
   createSchema(database: string | undefined, schema: string): Promise<void>;
   listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]>;
   getColumns(relation: Relation): Promise<ColumnInfo[]>;
+  /** Every relation's columns in a schema, by relation name, in one query (the docs catalog at thousands of models); without it, getColumns per relation. */
+  listColumns?(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>>;
 
   /** The warehouse type name for a seed column kind. */
   seedColumnType(kind: SeedColumnKind): string;
@@ -88,6 +90,8 @@ export interface Adapter {
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
   /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
   readonly extraIncrementalStrategies?: readonly 'insert_overwrite'[];
+  /** True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name (DuckDB): views are then built in place. */
+  readonly replacesViewsAtomically?: boolean;
   /** What running `sql` would cost without running it (BigQuery's dry run), for `kiln compile --dry-run`. */
   dryRun?(sql: string): Promise<DryRunEstimate>;
 }

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { KilnOptions } from '../api.js';
 import { KilnError } from '../errors.js';
-import { parseTime } from '../run/microbatch.js';
+import { parseTime } from '../run/event-time.js';
 import type { Output } from './output.js';
 
 export interface GlobalFlags {

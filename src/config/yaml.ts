@@ -1,8 +1,10 @@
-import { LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import type { Document, LineCounter, Node } from 'yaml';
+import type { ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
 import { readTextFile } from './text-file.js';
+import { validatorFor } from './validators.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** A parsed YAML file that can still say on which line a value stands. */
 export interface YamlFile {
@@ -76,6 +78,7 @@ function refuseAliasBomb(data: unknown, text: string, file: string): void {
 
 /** The line of the first alias whose anchored value holds aliases itself: where the multiplying starts. */
 function lineOfNestedAlias(text: string): number | undefined {
+  const { LineCounter, parseDocument, isMap, isSeq, visit } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
   let line: number | undefined;
@@ -118,12 +121,13 @@ export function parseYaml(text: string, file: string): YamlFile {
   let located: { doc: Document; lineCounter: LineCounter } | undefined;
   const locate = () => {
     if (!located) {
+      const { LineCounter, parseDocument } = yamlLibrary();
       const lineCounter = new LineCounter();
       located = { doc: parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false }), lineCounter };
     }
     return located;
   };
-  const lineAt = (node: unknown): number | undefined => (isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
+  const lineAt = (node: unknown): number | undefined => (yamlLibrary().isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
     const { doc } = locate();
     for (let n = path.length; n >= 0; n--) {
@@ -147,23 +151,23 @@ function nodeAt(doc: Document, path: ReadonlyArray<string | number>): Node | und
   let node: unknown = doc.contents;
   for (const seg of path) {
     node = resolve(doc, node);
-    if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    if (yamlLibrary().isSeq(node) && typeof seg === 'number') node = node.items[seg];
     else node = pairIn(doc, node, seg)?.value;
     if (node === undefined || node === null) return undefined;
   }
-  return isNode(node) ? node : undefined;
+  return yamlLibrary().isNode(node) ? node : undefined;
 }
 
 /** The pair of `key` in a map: its own, else the first merged map's (as PyYAML merges). */
 function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): Pair | undefined {
   const node = resolve(doc, map);
-  if (!isMap(node) || depth > 20) return undefined;
-  const own = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
+  if (!yamlLibrary().isMap(node) || depth > 20) return undefined;
+  const own = node.items.find((p) => yamlLibrary().isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
   if (own) return own;
   for (const p of node.items) {
     if (!isMergeKey(p.key)) continue;
     const value = resolve(doc, p.value);
-    for (const source of isSeq(value) ? value.items : [value]) {
+    for (const source of yamlLibrary().isSeq(value) ? value.items : [value]) {
       const found = pairIn(doc, source, key, depth + 1);
       if (found) return found;
     }
@@ -171,10 +175,10 @@ function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): P
   return undefined;
 }
 
-const isMergeKey = (key: unknown) => isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
+const isMergeKey = (key: unknown) => yamlLibrary().isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
 
 function resolve(doc: Document, node: unknown): unknown {
-  for (let i = 0; isAlias(node) && i < 20; i++) node = node.resolve(doc);
+  for (let i = 0; yamlLibrary().isAlias(node) && i < 20; i++) node = node.resolve(doc);
   return node;
 }
 
@@ -203,9 +207,6 @@ export function closestWord(word: string, candidates: Iterable<string>): string 
   }
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
-
-const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: false });
-const compiled = new WeakMap<object, ValidateFunction>();
 
 /** The innermost `description` along an error's schema path: the words for what a value must be. */
 function expectedAlong(schema: object, schemaPath: string): string | undefined {
@@ -256,11 +257,7 @@ export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yam
  * `atKey`, for an unknown key). Undefined when the value fits.
  */
 export function schemaProblem(schema: object, data: unknown): { message: string; path: Array<string | number>; atKey: boolean } | undefined {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   if (validate(data)) return undefined;
   const e = validate.errors![0]!;
   const path: Array<string | number> = e.instancePath

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify as stringifyYaml } from 'yaml';
+import { yamlLibrary } from '../config/yaml-library.js';
 import { KilnError } from '../errors.js';
 import { closestWord, parseYaml, type YamlFile } from '../config/yaml.js';
 import { readTextFile } from '../config/text-file.js';
@@ -184,7 +184,7 @@ export function writeLockText(packages: LockedPackage[], hash: string): string {
     if (p.kind === 'git') return { git: p.gitUnrendered, revision: p.revision, ...(p.subdirectory ? { subdirectory: p.subdirectory } : {}), name: p.name };
     return { package: p.package, version: p.version, name: p.name };
   });
-  return stringifyYaml({ packages: entries, sha1_hash: hash }, { sortMapEntries: true });
+  return yamlLibrary().stringify({ packages: entries, sha1_hash: hash }, { sortMapEntries: true });
 }
 
 /** The packages of package-lock.yml, if it was written for this very list of declared packages (same hash). */

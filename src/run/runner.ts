@@ -63,7 +63,7 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   orderUnitTests(tasks, nodes);
   if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
   const materializer = new Materializer(parsed, compiler, adapter);
-  await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), (rel, type) => materializer.sql('drop_relation', rel, type), (m) => opts.onLog?.('warn', m));
+  await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), materializer, (m) => opts.onLog?.('warn', m));
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
   const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);
   opts.signal?.addEventListener('abort', cancelRunning, { once: true });

@@ -1,7 +1,7 @@
 /** `kiln run`, `test`, `seed`, `build`: execute selected nodes and summarise. */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { execute, type Command as KilnCommand } from '../../api.js';
+import { execute, type Command as KilnCommand } from '../../index.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';

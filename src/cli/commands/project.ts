@@ -1,6 +1,6 @@
 /** Commands about the project itself: init, debug, clean. */
 import type { Command } from 'commander';
-import { clean, debug } from '../../api.js';
+import { clean, debug } from '../../index.js';
 import { scaffoldProject } from '../../init/scaffold.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';

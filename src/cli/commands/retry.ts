@@ -1,7 +1,7 @@
 /** `kiln retry`: the last run/test/seed/build again, for what errored, failed or was skipped. */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { retry } from '../../api.js';
+import { retry } from '../../index.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
