@@ -85,6 +85,16 @@ export interface KilnOptions {
   invocationId?: string;
   /** Notices and warnings meant for a person. */
   onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** Once the project is parsed and the nodes to run are known, before anything connects. */
+  onRunStart?: (start: RunStart) => void;
+}
+
+/** What a run is about to do: dbt's "Found 3 models, ..." and "Concurrency: 4 threads (target='dev')". */
+export interface RunStart {
+  project: Project;
+  target: TargetConfig;
+  /** The nodes the run will execute, in DAG order. */
+  ids: string[];
 }
 
 export interface Project {
@@ -301,6 +311,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
     return n !== undefined && types.has(n.resourceType) && (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) && isExecutable(n);
   });
   project.parsed.engine.setGlobal('selected_resources', ids);
+  opts.onRunStart?.({ project, target: loaded.target, ids });
   const compiler = new Compiler(project.parsed);
   const { adapter } = loaded;
   let results: NodeResult[] = [];

@@ -1,6 +1,6 @@
 /** kiln as a library: the same operations as the CLI, with typed results. */
 export { parse, ls, compile, run, test, seed, build, snapshot, execute, debug, clean, generateDocs } from './api.js';
-export type { KilnOptions, Project, RunResult, Command, DocsOptions } from './api.js';
+export type { KilnOptions, Project, RunResult, RunStart, Command, DocsOptions } from './api.js';
 export { retry, type RetryResult } from './api.js';
 export { dryRun } from './api.js';
 export { compileInline } from './api.js';
