@@ -71,6 +71,31 @@ test('on a terminal the same location is printed', () => {
   }
 });
 
+const unitTested = {
+  'models/base.sql': 'select 1 as id\n',
+  'models/agg.sql': "{{ config(materialized='table') }}\n\nselect\n    id,\n    count(*) as n\nfrom {{ ref('base') }}\ngrup by 1\n",
+  'models/schema.yml': 'version: 2\nunit_tests:\n  - name: counts_ids\n    model: agg\n    given:\n      - input: ref(\'base\')\n        rows:\n          - {id: 1}\n    expect:\n      rows:\n        - {id: 1, n: 1}\n',
+};
+
+test("build: a syntax error in a unit-tested model names the model's file and line, in a log and on a terminal", () => {
+  const dir = writeProject(minimalProject(unitTested));
+  try {
+    const check = (stdout: string) => {
+      assert.match(stdout, /Error in unit_test counts_ids \(models\/schema\.yml\)\n.*syntax error.*\n {6}in model 'agg' at models\/agg\.sql:7, which this unit test runs/);
+      assert.match(stdout, /SKIP +table model main\.agg/, 'the model is not built');
+    };
+    const r = kiln(['build', '--project-dir', dir]);
+    assert.equal(r.code, 1);
+    check(r.stdout);
+    const command = `TERM=xterm NO_COLOR=1 ${process.execPath} ${kilnBin} build --project-dir ${dir}`;
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    assert.equal(tty.status, 1, tty.stdout);
+    check(tty.stdout.replace(/\r/g, ''));
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('the Jinja engine records the template line of each output line', () => {
   const env = new JinjaEnvironment();
   const source = "{% set xs = [1, 2] %}\nselect\n{%- for x in xs %}\n  {{ x }} as c{{ x }},\n{%- endfor %}\n{{ 'a\\nb' }}\n  3 as z\n";
