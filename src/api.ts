@@ -85,6 +85,16 @@ export interface KilnOptions {
   invocationId?: string;
   /** Notices and warnings meant for a person. */
   onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** Once the project is parsed and the nodes to run are known, before anything connects. */
+  onRunStart?: (start: RunStart) => void;
+}
+
+/** What a run is about to do: dbt's "Found 3 models, ..." and "Concurrency: 4 threads (target='dev')". */
+export interface RunStart {
+  project: Project;
+  target: TargetConfig;
+  /** The nodes the run will execute, in DAG order. */
+  ids: string[];
 }
 
 export interface Project {
@@ -120,13 +130,28 @@ async function load(opts: KilnOptions): Promise<Loaded> {
   // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
   // read once to find the profile, then again with the target if a value reads it.
   const first = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
-  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
-  const adapter = await createAdapter(target, first.projectDir);
+  const notices: string[] = [];
+  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => notices.push(m));
+  const adapter = announceOnConnect(await createAdapter(target, first.projectDir), notices, log);
   const renderTarget = targetContext(target, adapter);
   const readsTarget = /\{[{%][^}]*\btarget\b/.test(JSON.stringify(first.yaml.data));
   // Installed packages' dbt_project.yml render with the target either way.
   const project = readsTarget ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget) : { ...first, renderTarget };
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
+}
+
+/**
+ * Which warehouse a run uses ("No profiles.yml found: using the embedded DuckDB database") is
+ * said once, when the adapter first connects: parse, compile and ls never connect, so they say nothing.
+ */
+function announceOnConnect(adapter: Adapter, notices: string[], log: NonNullable<KilnOptions['onLog']>): Adapter {
+  if (!notices.length) return adapter;
+  const open = adapter.open.bind(adapter);
+  adapter.open = () => {
+    for (const m of notices.splice(0)) log('info', m);
+    return open();
+  };
+  return adapter;
 }
 
 /** Reads and parses the project; opens no connection. */
@@ -286,6 +311,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
     return n !== undefined && types.has(n.resourceType) && (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) && isExecutable(n);
   });
   project.parsed.engine.setGlobal('selected_resources', ids);
+  opts.onRunStart?.({ project, target: loaded.target, ids });
   const compiler = new Compiler(project.parsed);
   const { adapter } = loaded;
   let results: NodeResult[] = [];

@@ -37,7 +37,7 @@ export const sourceFreshness = onFirstCall(() => import('./freshness/command.js'
 export const clean = (...args: Parameters<typeof import('./api.js').clean>): string[] =>
   (createRequire(import.meta.url)('./api.js') as typeof import('./api.js')).clean(...args);
 
-export type { KilnOptions, Project, RunResult, RetryResult, Command, DocsOptions } from './api.js';
+export type { KilnOptions, Project, RunResult, RunStart, RetryResult, Command, DocsOptions } from './api.js';
 export type { DryRunReport, ModelEstimate } from './compile/dry-run.js';
 export type { DepsOptions, DepsResult } from './deps/index.js';
 export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';

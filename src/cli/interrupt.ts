@@ -12,7 +12,9 @@ export async function runInterruptibly(out: Output, work: (signal: AbortSignal) 
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) process.exit(codeFor(signal));
     received = signal;
-    out.warn(`${signal} received: cancelling running queries, starting nothing new (press Ctrl-C again to exit at once)`);
+    // Only a person at a terminal presses Ctrl-C; a SIGTERM comes from a scheduler or `kill`.
+    const again = signal === 'SIGINT' ? ' (press Ctrl-C again to exit at once)' : ' (a second SIGTERM exits at once)';
+    out.warn(`${signal} received: cancelling running queries, starting nothing new${again}`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

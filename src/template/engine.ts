@@ -119,6 +119,16 @@ export class TemplateEngine {
     }
   }
 
+  /** As render, with the template line of each output line (index 0 is line 1), for errors that point at the source. */
+  renderWithSourceLines(template: JinjaTemplate, scope: Scope, file: string): { text: string; sourceLines: number[] } {
+    this.install(scope);
+    try {
+      return this.jinja.renderWithSourceLines(template, this.templateNamespaces.get(template));
+    } catch (e) {
+      throw toTemplateError(e, file);
+    }
+  }
+
   /** Calls a registered macro by name with `scope` installed. */
   callMacro(name: string, args: unknown[], scope: Scope = {}): unknown {
     const fn = this.lookupMacro(name);
