@@ -37,6 +37,8 @@ import { staleSources } from './freshness/check.js';
 import { writeDocsSite } from './docs/site.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildColumnLineage, columnLineageFile, columnLineageJson } from './lineage/artifact.js';
+import type { ColumnLineage } from './lineage/types.js';
 
 export interface KilnOptions {
   projectDir?: string;
@@ -134,7 +136,21 @@ export async function parse(opts: KilnOptions = {}): Promise<Project> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'parse');
   writeArtifact(loaded.project.targetPath, 'manifest.json', project.manifest);
+  await writeColumnLineage(project, new Compiler(project.parsed), loaded.invocationId);
   return project;
+}
+
+async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<ColumnLineage> {
+  const lineage = await buildColumnLineage(project.parsed, project.dag, compiler);
+  writeArtifact(project.parsed.project.targetPath, columnLineageFile, columnLineageJson(lineage, invocationId));
+  return lineage;
+}
+
+/** Column lineage of every model, snapshot, seed and source, and the columns tests read; writes target/column_lineage.json. */
+export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: ColumnLineage; project: Project }> {
+  const loaded = await load(opts);
+  const project = parseLoaded(loaded, opts, 'compile');
+  return { lineage: await writeColumnLineage(project, new Compiler(project.parsed), loaded.invocationId), project };
 }
 
 /** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
@@ -220,6 +236,8 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   const t2 = performance.now();
   project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
+  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
+  await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed) : compiler, project.parsed.info.invocationId);
   await compiler.flushWrites();
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }

@@ -15,3 +15,6 @@ export { registerAdapter } from './adapters/factory.js';
 export { sourceFreshness } from './freshness/command.js';
 export type { FreshnessRun } from './freshness/command.js';
 export type { FreshnessResult } from './freshness/check.js';
+export { columnLineage } from './api.js';
+export { upstreamOf, downstreamOf, lineageCoverage, type ReachedColumn, type DialectCoverage } from './lineage/walk.js';
+export type { ColumnLineage, ColumnEdge, EdgeKind, NodeLineage, TestLineage } from './lineage/types.js';
