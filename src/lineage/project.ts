@@ -39,8 +39,12 @@ export function projectLineage(input: ProjectLineageInput): ColumnLineage {
   const dialect = dialectOf(parsed.adapter.type);
   const lineage: ColumnLineage = { nodes: {}, tests: {} };
   const relations = relationIndex(parsed);
-  const relationOf = (node: string | undefined): ExternalRelation | undefined =>
-    node ? { node, columns: lineage.nodes[node]?.columns.map((c) => c.name) ?? knownColumns(input, node) } : undefined;
+  const relationOf = (node: string | undefined): ExternalRelation | undefined => {
+    if (!node) return undefined;
+    const known = lineage.nodes[node]?.columns.map((c) => c.name);
+    // No columns at all means none are known (a source nobody described), not an empty relation.
+    return { node, columns: known?.length ? known : knownColumns(input, node) };
+  };
   const analyzer = (): QueryAnalyzer => new QueryAnalyzer((parts) => relationOf(relations.find(parts)), (cte) => relationOf(relations.inlined(cte)));
 
   for (const id of dag.order) {
