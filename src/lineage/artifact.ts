@@ -61,7 +61,7 @@ export function columnLineageJson(lineage: ColumnLineage, invocationId?: string)
       ...(n.dialect ? { dialect: n.dialect } : {}),
       ...(n.reason ? { reason: n.reason } : {}),
       ...(n.columnsFrom ? { columns_from: n.columnsFrom } : {}),
-      columns: n.columns.map((c) => ({ name: c.name, upstream: c.upstream })),
+      columns: n.columns.map((c) => ({ name: c.name, upstream: c.upstream, ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}) })),
     };
   }
   const tests: Record<string, unknown> = {};

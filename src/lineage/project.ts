@@ -86,7 +86,7 @@ function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: Retur
   if (!statement.ok) return unparsed(statement.reason);
   try {
     const result = analyzer().statement(statement.statement);
-    const columns = result.columns.map((c) => ({ name: c.name, upstream: c.upstream }));
+    const columns: NodeLineage['columns'] = result.columns.map((c) => ({ name: c.name, upstream: c.upstream, fingerprint: c.fingerprint }));
     if (node.resourceType === 'snapshot') columns.push(...snapshotMetaColumns(node, result.columns.map((c) => c.name), node.uniqueId, columns));
     return { resourceType: node.resourceType, dialect, parsed: true, columns };
   } catch (e) {

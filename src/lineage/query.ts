@@ -7,6 +7,7 @@
  * names are resolved by the caller's `resolveRelation`. A construct it cannot follow is a
  * `LineageGap` with the reason, never a guess.
  */
+import { createHash } from 'node:crypto';
 import { composeKinds, mergeEdges, type ColumnEdge, type EdgeKind } from './types.js';
 
 /** What a table name in FROM refers to: a node, with its columns if they are known. */
@@ -20,6 +21,8 @@ export type RelationResolver = (nameParts: string[]) => ExternalRelation | undef
 export interface OutputColumn {
   name: string;
   upstream: ColumnEdge[];
+  /** Changes when the column's expression changes, through CTEs; not when only its name does. */
+  fingerprint: string;
 }
 
 export interface QueryLineage {
@@ -38,6 +41,13 @@ interface Column {
   key: string;
   name: string;
   edges: ColumnEdge[];
+  /** The expression's text and what its names resolved to (hashed at the top level). */
+  fp: string;
+}
+
+interface Resolved {
+  edges: ColumnEdge[];
+  fp: string;
 }
 
 /** A relation in a FROM clause, as the query sees it. */
@@ -64,6 +74,8 @@ interface Scope {
   /** Output columns computed so far: DuckDB, Snowflake and BigQuery let later clauses name them. */
   projection: Column[];
   parent?: Scope;
+  /** CTEs visible here, and so in subqueries of its expressions. */
+  ctes?: Ctes;
 }
 
 /** Aggregate functions: a column inside one is aggregated (also as a window function). */
@@ -85,11 +97,17 @@ function objectNameParts(name: Json): string[] {
 }
 
 function withKind(edges: ColumnEdge[], kind: EdgeKind): ColumnEdge[] {
-  return edges.map((e) => ({ ...e, kind: composeKinds(kind, e.kind) }));
+  if (kind === 'copied') return edges;
+  return edges.map((e) => {
+    const composed = composeKinds(kind, e.kind);
+    return composed === e.kind ? e : { ...e, kind: composed };
+  });
 }
 
 export class QueryAnalyzer {
   private readonly unresolved = new Set<string>();
+  /** What the names in the expression being read resolved to, for its fingerprint. */
+  private fingerprintParts: string[] | undefined;
 
   /**
    * @param resolveRelation what a table name in FROM refers to
@@ -111,7 +129,7 @@ export class QueryAnalyzer {
     const query = statement.Query ?? statement.CreateTable?.query ?? statement.CreateView?.query;
     if (!query) throw new LineageGap(`not a query: ${Object.keys(statement)[0] ?? 'statement'}`);
     const relation = this.query(query, undefined, undefined);
-    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges }));
+    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges, fingerprint: hash(c.fp) }));
     const reads = mergeEdges(...columns.map((c) => c.upstream), relation.rowEdges);
     return { columns, rowEdges: relation.rowEdges, reads };
   }
@@ -143,20 +161,20 @@ export class QueryAnalyzer {
       if (l.length !== r.length) throw new LineageGap(`${String(body.SetOperation.op).toLowerCase()} of ${l.length} and ${r.length} columns`);
       return {
         label: 'set operation',
-        columns: l.map((c, i) => ({ ...c, edges: mergeEdges(c.edges, r[i]!.edges) })),
+        columns: l.map((c, i) => ({ ...c, edges: mergeEdges(c.edges, r[i]!.edges), fp: `${c.fp}|${r[i]!.fp}` })),
         rowEdges: mergeEdges(left.rowEdges, right.rowEdges),
       };
     }
     if (body.Values) {
       const rows: Json[][] = body.Values.rows ?? [];
       const width = rows[0]?.length ?? 0;
-      return { label: 'values', columns: Array.from({ length: width }, (_, i) => ({ key: `column${i + 1}`, name: `column${i + 1}`, edges: [] })), rowEdges: [] };
+      return { label: 'values', columns: Array.from({ length: width }, (_, i) => ({ key: `column${i + 1}`, name: `column${i + 1}`, edges: [], fp: 'values' })), rowEdges: [] };
     }
     throw new LineageGap(`unsupported query form ${Object.keys(body)[0]}`);
   }
 
   private select(select: Json, parent: Scope | undefined, ctes: Ctes | undefined): Relation {
-    const scope: Scope = { relations: [], using: new Set(), projection: [], parent };
+    const scope: Scope = { relations: [], using: new Set(), projection: [], parent, ctes };
     let rowEdges: ColumnEdge[] = [];
     for (const item of select.from ?? []) {
       rowEdges = mergeEdges(rowEdges, this.addFactor(item.relation, scope, ctes));
@@ -212,7 +230,7 @@ export class QueryAnalyzer {
     if (factor.UNNEST) {
       const edges = this.expression(factor.UNNEST.array_exprs, scope, 'transformed');
       const name = alias ? key(alias.name) : 'unnest';
-      return add(name, { label: 'unnest', columns: [{ key: name, name, edges }], opaque: edges, rowEdges: [] });
+      return add(name, { label: 'unnest', columns: [{ key: name, name, edges, fp: `unnest:${name}` }], opaque: edges, rowEdges: [] });
     }
     if (factor.Function || factor.TableFunction) {
       const f = factor.Function ?? factor.TableFunction;
@@ -230,7 +248,7 @@ export class QueryAnalyzer {
       const out: ColumnEdge[][] = [];
       for (const name of constraint.Using as Json[]) {
         const column = objectNameParts(name).at(-1)!;
-        for (const { relation } of scope.relations) out.push(withKind(columnOf(relation, column) ?? [], 'filter'));
+        for (const { relation } of scope.relations) out.push(withKind(columnOf(relation, column)?.edges ?? [], 'filter'));
         scope.using.add(column);
       }
       return mergeEdges(...out);
@@ -241,11 +259,11 @@ export class QueryAnalyzer {
   private projectionItem(item: Json, scope: Scope): Column[] {
     if (item.UnnamedExpr) {
       const name = outputName(item.UnnamedExpr, scope.projection.length);
-      return [{ key: name.toLowerCase(), name, edges: this.valueEdges(item.UnnamedExpr, scope) }];
+      return [{ key: name.toLowerCase(), name, ...this.value(item.UnnamedExpr, scope) }];
     }
     if (item.ExprWithAlias) {
       const name = nameOf(item.ExprWithAlias.alias);
-      return [{ key: key(item.ExprWithAlias.alias), name, edges: this.valueEdges(item.ExprWithAlias.expr, scope) }];
+      return [{ key: key(item.ExprWithAlias.alias), name, ...this.value(item.ExprWithAlias.expr, scope) }];
     }
     if (item.Wildcard) return this.wildcard(scope.relations, item.Wildcard, scope);
     if (item.QualifiedWildcard) {
@@ -275,31 +293,41 @@ export class QueryAnalyzer {
         if (excluded.has(c.key) || (scope.using.has(c.key) && emitted.has(c.key))) continue;
         emitted.add(c.key);
         const replacement = replaced.get(c.key);
-        const edges = replacement ? this.valueEdges(replacement, scope) : c.edges;
+        const value = replacement ? this.value(replacement, scope) : { edges: c.edges, fp: c.fp };
         const name = renamed.get(c.key) ?? c.name;
-        out.push({ key: name.toLowerCase(), name, edges });
+        out.push({ key: name.toLowerCase(), name, ...value });
       }
     }
     return out;
   }
 
-  /** Edges of a projected expression: a bare column is copied, anything else is computed. */
-  private valueEdges(expr: Json, scope: Scope): ColumnEdge[] {
-    const bare = expr.Nested ?? expr;
-    const parts = columnParts(bare);
-    if (parts) return this.reference(parts, scope, 'copied');
-    return this.expression(expr, scope, 'transformed');
+  /** Edges and fingerprint of a projected expression: a bare column is copied, anything else is computed. */
+  private value(expr: Json, scope: Scope): Resolved {
+    const outer = this.fingerprintParts;
+    const parts: string[] = (this.fingerprintParts = [expressionText(expr)]);
+    try {
+      const bare = columnParts(expr.Nested ?? expr);
+      const edges = bare ? this.reference(bare, scope, 'copied') : this.expression(expr, scope, 'transformed');
+      const fp = parts.join('|');
+      outer?.push(fp);
+      return { edges, fp };
+    } finally {
+      this.fingerprintParts = outer;
+    }
   }
 
   private reference(parts: string[], scope: Scope, kind: EdgeKind): ColumnEdge[] {
     const found = this.findColumn(scope, parts);
-    if (found) return withKind(found, kind);
+    if (found) {
+      this.fingerprintParts?.push(found.fp);
+      return withKind(found.edges, kind);
+    }
     this.unresolved.add(parts.join('.'));
     return [];
   }
 
   /** The edges of the column `parts` names, looking outward through enclosing queries. */
-  private findColumn(scope: Scope, parts: string[]): ColumnEdge[] | undefined {
+  private findColumn(scope: Scope, parts: string[]): Resolved | undefined {
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       const found = findInScope(s, parts);
       if (found) return found;
@@ -308,7 +336,7 @@ export class QueryAnalyzer {
     if (parts.length > 1) {
       for (let s: Scope | undefined = scope; s; s = s.parent) {
         const found = findInScope(s, [parts[0]!]);
-        if (found) return withKind(found, 'transformed');
+        if (found) return { edges: withKind(found.edges, 'transformed'), fp: `${found.fp}.${parts.slice(1).join('.')}` };
       }
     }
     return undefined;
@@ -316,36 +344,52 @@ export class QueryAnalyzer {
 
   /** Every column an expression reads, each with the kind the context gives it. */
   private expression(node: Json, scope: Scope, kind: EdgeKind): ColumnEdge[] {
-    if (node === null || typeof node !== 'object') return [];
-    if (Array.isArray(node)) return mergeEdges(...node.map((n) => this.expression(n, scope, kind)));
-    const out: ColumnEdge[][] = [];
-    for (const [k, v] of Object.entries(node as Record<string, Json>)) {
-      if (skippedKeys.has(k)) continue;
-      if (k === 'Identifier' && v && typeof v.value === 'string') out.push(this.reference([key(v)], scope, kind === 'copied' ? 'transformed' : kind));
-      else if (k === 'CompoundIdentifier') out.push(this.reference((v as Json[]).map(key), scope, kind === 'copied' ? 'transformed' : kind));
-      else if (k === 'Function') out.push(this.functionCall(v, scope, kind));
-      else if (k === 'Subquery') out.push(this.subquery(v, scope, kind));
-      else if (k === 'Exists') out.push(this.subquery(v.subquery, scope, kind));
-      else if (k === 'InSubquery') out.push(this.expression(v.expr, scope, kind), this.subquery(v.subquery, scope, kind));
-      else if (k === 'Named') out.push(this.expression(v.arg, scope, kind));
-      else out.push(this.expression(v, scope, kind));
-    }
-    return mergeEdges(...out);
+    const out: ColumnEdge[] = [];
+    this.collect(node, scope, kind, out);
+    return mergeEdges(out);
   }
 
-  private functionCall(f: Json, scope: Scope, kind: EdgeKind): ColumnEdge[] {
+  /** Walks the syntax tree generically, appending to `out`: only names, calls and subqueries matter. */
+  private collect(node: Json, scope: Scope, kind: EdgeKind, out: ColumnEdge[]): void {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) this.collect(n, scope, kind, out);
+      return;
+    }
+    const valueKind = kind === 'copied' ? 'transformed' : kind;
+    for (const k in node) {
+      if (skippedKeys.has(k)) continue;
+      const v = node[k];
+      if (k === 'Identifier' && v && typeof v.value === 'string') out.push(...this.reference([key(v)], scope, valueKind));
+      else if (k === 'CompoundIdentifier') out.push(...this.reference((v as Json[]).map(key), scope, valueKind));
+      else if (k === 'Function') this.functionCall(v, scope, kind, out);
+      else if (k === 'Subquery') out.push(...this.subquery(v, scope, kind));
+      else if (k === 'Exists') out.push(...this.subquery(v.subquery, scope, kind));
+      else if (k === 'InSubquery') {
+        this.collect(v.expr, scope, kind, out);
+        out.push(...this.subquery(v.subquery, scope, kind));
+      } else if (k === 'Named') this.collect(v.arg, scope, kind, out);
+      else this.collect(v, scope, kind, out);
+    }
+  }
+
+  private functionCall(f: Json, scope: Scope, kind: EdgeKind, out: ColumnEdge[]): void {
     const name = objectNameParts(f.name).at(-1) ?? '';
     const argKind = aggregates.has(name) ? composeKinds(kind, 'aggregated') : composeKinds(kind, 'transformed');
-    const out = [this.expression(f.args, scope, argKind), this.expression(f.within_group ?? [], scope, argKind)];
-    if (f.filter) out.push(this.expression(f.filter, scope, 'filter'));
+    this.collect(f.args, scope, argKind, out);
+    if (f.within_group) this.collect(f.within_group, scope, argKind, out);
+    if (f.filter) this.collect(f.filter, scope, 'filter', out);
     const window = f.over?.WindowSpec;
-    if (window) out.push(this.expression([window.partition_by ?? [], (window.order_by ?? []).map((o: Json) => o.expr)], scope, composeKinds(kind, 'transformed')));
-    return mergeEdges(...out);
+    if (window) {
+      const windowKind = composeKinds(kind, 'transformed');
+      this.collect(window.partition_by ?? [], scope, windowKind, out);
+      for (const o of window.order_by ?? []) this.collect(o.expr, scope, windowKind, out);
+    }
   }
 
   /** A scalar, EXISTS or IN subquery: it reads what its result and its rows depend on. */
   private subquery(query: Json, scope: Scope, kind: EdgeKind): ColumnEdge[] {
-    const relation = this.query(query, scope, undefined);
+    const relation = this.query(query, scope, scope.ctes);
     const valueKind = kind === 'copied' ? 'transformed' : kind;
     return mergeEdges(...(relation.columns ?? []).map((c) => withKind(c.edges, valueKind)), withKind(relation.rowEdges, 'filter'));
   }
@@ -353,6 +397,15 @@ export class QueryAnalyzer {
 
 /** Keys of the syntax tree that never name a column. */
 const skippedKeys = new Set(['span', 'alias', 'data_type', 'field', 'path', 'key', 'Value', 'TypedString', 'wildcard_token', 'case_token', 'end_token', 'name', 'Interval', 'params', 'collation', 'format', 'kind', 'style']);
+
+/** The expression's syntax tree as text, without source positions (so moving it changes nothing). */
+function expressionText(expr: Json): string {
+  return JSON.stringify(expr, (k, v) => (k === 'span' || k.endsWith('_token') ? undefined : v));
+}
+
+function hash(text: string): string {
+  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
+}
 
 function columnParts(expr: Json): string[] | undefined {
   if (expr?.Identifier && typeof expr.Identifier.value === 'string') return [key(expr.Identifier)];
@@ -370,7 +423,10 @@ function outputName(expr: Json, index: number): string {
 }
 
 function externalRelation(external: ExternalRelation, label: string): Relation {
-  const columns = external.columns?.map((c) => ({ key: c.toLowerCase(), name: c.toLowerCase(), edges: [{ node: external.node, column: c.toLowerCase(), kind: 'copied' as const }] }));
+  const columns = external.columns?.map((c) => {
+    const name = c.toLowerCase();
+    return { key: name, name, edges: [{ node: external.node, column: name, kind: 'copied' as const }], fp: `${external.node}.${name}` };
+  });
   return { label, node: external.node, columns, rowEdges: [] };
 }
 
@@ -382,15 +438,15 @@ function findCte(ctes: Ctes | undefined, name: string): Relation | undefined {
   return undefined;
 }
 
-function columnOf(relation: Relation, column: string): ColumnEdge[] | undefined {
+function columnOf(relation: Relation, column: string): Resolved | undefined {
   const known = relation.columns?.find((c) => c.key === column);
-  if (known) return known.edges;
-  if (relation.node) return [{ node: relation.node, column, kind: 'copied' }];
-  if (relation.opaque) return withKind(relation.opaque, 'transformed');
+  if (known) return known;
+  if (relation.node) return { edges: [{ node: relation.node, column, kind: 'copied' }], fp: `${relation.node}.${column}` };
+  if (relation.opaque) return { edges: withKind(relation.opaque, 'transformed'), fp: `${relation.label}.${column}` };
   return undefined;
 }
 
-function findInScope(scope: Scope, parts: string[]): ColumnEdge[] | undefined {
+function findInScope(scope: Scope, parts: string[]): Resolved | undefined {
   const column = parts.at(-1)!;
   if (parts.length > 1) {
     const qualifier = parts.at(-2)!;
@@ -402,7 +458,7 @@ function findInScope(scope: Scope, parts: string[]): ColumnEdge[] | undefined {
   const open = scope.relations.filter((r) => !r.relation.columns);
   if (open.length === 1) return columnOf(open[0]!.relation, column);
   const alias = scope.projection.find((c) => c.key === column);
-  if (alias) return alias.edges;
+  if (alias) return alias;
   // A single relation whose known columns are a partial list (properties YAML) still owns the name.
   if (scope.relations.length === 1 && scope.relations[0]!.relation.node) return columnOf(scope.relations[0]!.relation, column);
   return undefined;

@@ -20,6 +20,8 @@ export interface ColumnLineageEntry {
   name: string;
   /** Upstream columns of direct parents, one per (node, column). */
   upstream: ColumnEdge[];
+  /** Changes when the column's expression changes (through CTEs), not when only its name does; absent for seeds and sources. */
+  fingerprint?: string;
 }
 
 export interface NodeLineage {
@@ -65,13 +67,22 @@ export function strongerKind(a: EdgeKind, b: EdgeKind): EdgeKind {
 
 /** Edges merged so each (node, column) appears once, keeping first-seen order. */
 export function mergeEdges(...lists: ColumnEdge[][]): ColumnEdge[] {
-  const byKey = new Map<string, ColumnEdge>();
+  if (lists.length === 1 && lists[0]!.length < 2) return lists[0]!;
+  // Nested maps rather than string keys: this runs for every clause of every query.
+  const byNode = new Map<string, Map<string, number>>();
+  const out: ColumnEdge[] = [];
   for (const list of lists) {
     for (const e of list) {
-      const key = `${e.node}\u0000${e.column}`;
-      const seen = byKey.get(key);
-      byKey.set(key, seen ? { ...seen, kind: strongerKind(seen.kind, e.kind) } : e);
+      let columns = byNode.get(e.node);
+      if (!columns) byNode.set(e.node, (columns = new Map()));
+      const at = columns.get(e.column);
+      if (at === undefined) {
+        columns.set(e.column, out.length);
+        out.push(e);
+      } else if (out[at]!.kind !== e.kind) {
+        out[at] = { ...out[at]!, kind: strongerKind(out[at]!.kind, e.kind) };
+      }
     }
   }
-  return [...byKey.values()];
+  return out;
 }
