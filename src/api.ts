@@ -27,7 +27,7 @@ import type { NodeEvent, NodeResult } from './run/results.js';
 import { isFailure } from './run/results.js';
 import { manifestJson } from './artifacts/manifest.js';
 import { runResultsJson } from './artifacts/run-results.js';
-import { writeArtifact, ensureWritable } from './artifacts/write.js';
+import { writeArtifact, ensureWritable, writeFileAtomic } from './artifacts/write.js';
 import { estimateModels, type DryRunReport } from './compile/dry-run.js';
 import { buildCatalog } from './docs/catalog.js';
 import { durationsFromRunResults } from './run/priority.js';
@@ -37,7 +37,9 @@ import { staleSources } from './freshness/check.js';
 import { writeDocsSite } from './docs/site.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildColumnLineage, columnLineageFile, columnLineageJson } from './lineage/artifact.js';
+import { buildColumnLineage, columnLineageFile, columnLineageJson, readColumnLineage } from './lineage/artifact.js';
+import { computeImpact, type Impact } from './lineage/impact.js';
+import { impactFile, impactJson, impactMarkdown } from './lineage/impact-report.js';
 import type { ColumnLineage } from './lineage/types.js';
 
 export interface KilnOptions {
@@ -144,6 +146,25 @@ async function writeColumnLineage(project: Project, compiler: Compiler, invocati
   const lineage = await buildColumnLineage(project.parsed, project.dag, compiler);
   writeArtifact(project.parsed.project.targetPath, columnLineageFile, columnLineageJson(lineage, invocationId));
   return lineage;
+}
+
+/**
+ * `kiln impact`: the current project against the artifacts in `opts.state` (production's
+ * manifest.json and column_lineage.json); writes target/impact.json and target/impact.md.
+ */
+export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; markdown: string; project: Project }> {
+  if (!opts.state) throw new KilnError('config', 'kiln impact needs --state <folder of production artifacts>', { hint: 'e.g. kiln impact --state prod-artifacts/ (a target/ folder holding manifest.json and column_lineage.json)' });
+  const state = readPreviousRun(opts.state);
+  const stateLineage = join(state.dir, columnLineageFile);
+  if (!existsSync(stateLineage)) {
+    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln parse` or `kiln compile` where the state comes from (kiln writes it beside manifest.json) and keep both' });
+  }
+  const { lineage, project } = await columnLineage(opts);
+  const result = computeImpact({ manifest: project.parsed.manifest, lineage, state, stateLineage: readColumnLineage(stateLineage) });
+  const markdown = impactMarkdown(result);
+  writeArtifact(project.parsed.project.targetPath, impactFile, impactJson(result, opts.state));
+  writeFileAtomic(join(project.parsed.project.targetPath, 'impact.md'), markdown);
+  return { impact: result, markdown, project };
 }
 
 /** Column lineage of every model, snapshot, seed and source, and the columns tests read; writes target/column_lineage.json. */

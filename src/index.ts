@@ -15,6 +15,7 @@ export { registerAdapter } from './adapters/factory.js';
 export { sourceFreshness } from './freshness/command.js';
 export type { FreshnessRun } from './freshness/command.js';
 export type { FreshnessResult } from './freshness/check.js';
-export { columnLineage } from './api.js';
+export { columnLineage, impact } from './api.js';
+export type { Impact, ModelImpact, ColumnChange, ColumnChangeKind, ModelChange } from './lineage/impact.js';
 export { upstreamOf, downstreamOf, lineageCoverage, type ReachedColumn, type DialectCoverage } from './lineage/walk.js';
 export type { ColumnLineage, ColumnEdge, EdgeKind, NodeLineage, TestLineage } from './lineage/types.js';
