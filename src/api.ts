@@ -133,13 +133,18 @@ async function load(opts: KilnOptions): Promise<Loaded> {
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 
-/** Reads and parses the project; opens no connection. */
+/** Reads and parses the project, writes manifest.json and column_lineage.json; opens no connection. */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
+  const { project, invocationId } = await parseAndWriteManifest(opts);
+  await writeColumnLineage(project, new Compiler(project.parsed), invocationId);
+  return project;
+}
+
+async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'parse');
   writeArtifact(loaded.project.targetPath, 'manifest.json', project.manifest);
-  await writeColumnLineage(project, new Compiler(project.parsed), loaded.invocationId);
-  return project;
+  return { project, invocationId: loaded.invocationId };
 }
 
 async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<ColumnLineage> {
@@ -222,7 +227,8 @@ function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[
 
 /** `kiln ls`: the selected nodes' unique ids, in DAG order. */
 export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; project: Project }> {
-  const project = await parse(opts);
+  // Listing needs no compiled SQL, so no column lineage either.
+  const { project } = await parseAndWriteManifest(opts);
   return { ids: select(project, opts), project };
 }
 
