@@ -46,3 +46,7 @@ export type { Adapter } from './adapters/types.js';
 export { registerAdapter } from './adapters/factory.js';
 export type { FreshnessRun } from './freshness/command.js';
 export type { FreshnessResult } from './freshness/check.js';
+export { columnLineage, impact } from './api.js';
+export type { Impact, ModelImpact, ColumnChange, ColumnChangeKind, ModelChange } from './lineage/impact.js';
+export { upstreamOf, downstreamOf, lineageCoverage, type ReachedColumn, type DialectCoverage } from './lineage/walk.js';
+export type { ColumnLineage, ColumnEdge, EdgeKind, NodeLineage, TestLineage } from './lineage/types.js';

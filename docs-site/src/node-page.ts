@@ -5,6 +5,7 @@ import { type Db, displayName, failingTests, nodeHref, statusClass, statusOf } f
 import { highlightSql } from './sql.js';
 import { copyText } from './download.js';
 import { LineageView } from './lineage.js';
+import { columnLineagePanel, columnNameButton, columnOriginCell, wireColumnLineage } from './column-lineage.js';
 
 const TEST_ABBR: Record<string, string> = { unique: 'U', not_null: 'N', relationships: 'F', accepted_values: 'A' };
 
@@ -66,11 +67,12 @@ function testChip(db: Db, t: number): string {
 function columnsSection(db: Db, i: number, n: SiteNode): string {
   if (!n.cols?.length) return '';
   const tests = columnTests(db, i);
+  const lineage = n.cols.some((c) => c.up);
   const rows = n.cols.map((c) => {
     const ts = tests.get(c.name.toLowerCase()) ?? [];
-    return `<tr><td class="mono">${esc(c.name)}</td><td class="mono">${esc(c.type ?? '')}</td><td class="md">${renderMarkdown(c.desc)}</td><td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
+    return `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td class="mono">${esc(c.type ?? '')}</td><td class="md">${renderMarkdown(c.desc)}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
   }).join('');
-  return `<section id="columns"><h2>Columns</h2><table class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th><th scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `<section id="columns"><h2>Columns</h2><table class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th>${lineage ? '<th scope="col">Comes from</th>' : ''}<th scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table>${columnLineagePanel(n.colLineageGap)}</section>`;
 }
 
 function codeSection(n: SiteNode): string {
@@ -174,6 +176,7 @@ ${codeSection(n)}
 ${cfg}
 </article>`;
   wireCode(host);
+  wireColumnLineage(host, db, i);
   host.querySelector('.page-toc')?.addEventListener('click', (e) => {
     const id = (e.target as HTMLElement).getAttribute('data-jump');
     if (!id) return;

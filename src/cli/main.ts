@@ -11,6 +11,8 @@ import { registerDocsCommands } from './commands/docs.js';
 import { registerDepsCommand } from './commands/deps.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerRetryCommand } from './commands/retry.js';
+import { registerLineageCommand } from './commands/lineage.js';
+import { registerImpactCommand } from './commands/impact.js';
 
 /** What a file system error code means, in words, for the one-line message. */
 const fileErrors: Record<string, string> = {
@@ -53,6 +55,8 @@ export async function main(argv: string[]): Promise<void> {
   registerDepsCommand(program, output);
   registerSourceCommands(program, output, setExit);
   registerRetryCommand(program, output, setExit);
+  registerLineageCommand(program, output);
+  registerImpactCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);

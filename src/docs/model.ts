@@ -13,6 +13,8 @@ export interface SiteColumn {
   desc?: string;
   tags?: string[];
   meta?: Record<string, unknown>;
+  /** Column lineage: upstream columns as [node index, column, kind] (see docs/lineage.md). */
+  up?: Array<[number, string, string]>;
 }
 
 export interface SiteRun {
@@ -49,6 +51,8 @@ export interface SiteNode {
   /** Markdown, with doc() references already resolved. */
   desc?: string;
   cols?: SiteColumn[];
+  /** Why column lineage could not read this node's SQL. */
+  colLineageGap?: string;
   mat?: string;
   tags?: string[];
   meta?: Record<string, unknown>;

@@ -5,6 +5,7 @@
  */
 import { GRAPH_TYPES, SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteNode, type SiteRun } from './model.js';
 import { layeredLayout } from './layout.js';
+import { attachColumnLineage } from './column-lineage-data.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -14,6 +15,8 @@ export interface BuildInput {
   catalog?: Any | null;
   runResults?: Any | null;
   sources?: Any | null;
+  /** target/column_lineage.json, when there is one. */
+  columnLineage?: Any | null;
 }
 
 export interface BuildOptions {
@@ -246,6 +249,8 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       if (target !== undefined) nodes[i]!.testOf = target;
     }
   });
+
+  attachColumnLineage(nodes, index, input.columnLineage);
 
   // Parent map from the manifest is authoritative when depends_on is missing.
   if (manifest.parent_map && typeof manifest.parent_map === 'object') {
