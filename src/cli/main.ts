@@ -11,6 +11,7 @@ import { registerDocsCommands } from './commands/docs.js';
 import { registerDepsCommand } from './commands/deps.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerRetryCommand } from './commands/retry.js';
+import { registerOrchestrateCommand } from './commands/orchestrate.js';
 
 /** What a file system error code means, in words, for the one-line message. */
 const fileErrors: Record<string, string> = {
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDepsCommand(program, output);
   registerSourceCommands(program, output, setExit);
   registerRetryCommand(program, output, setExit);
+  registerOrchestrateCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);

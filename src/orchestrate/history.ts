@@ -56,6 +56,15 @@ export interface FreshnessReading {
   status: string;
 }
 
+export interface AlertRecord {
+  at: number;
+  kind: string;
+  job: string | null;
+  source_id: string | null;
+  run_id: string | null;
+  message: string;
+}
+
 export interface JobState {
   /** The last cron tick the orchestrator has dealt with (run, skipped or caught up). */
   lastCronTick: number | null;
@@ -74,6 +83,7 @@ create table if not exists node_runs (
 create table if not exists freshness_readings (
   source_id varchar, checked_at double, max_loaded_at double, age_seconds double, status varchar);
 create table if not exists job_state (job varchar, last_cron_tick double, data_marks varchar);
+create table if not exists alerts ("at" double, kind varchar, job varchar, source_id varchar, run_id varchar, message varchar);
 `;
 
 const RUN_COLUMNS = ['run_id', 'job', 'trigger', 'reason', 'status', 'attempt', 'queued_at', 'started_at', 'finished_at', 'duration', 'message', 'invocation_id', 'selection', 'pid'] as const;
@@ -125,6 +135,14 @@ export class History {
 
   async insertFreshness(r: FreshnessReading): Promise<void> {
     await this.exec('insert into freshness_readings values ($1, $2, $3, $4, $5)', [r.source_id, r.checked_at, r.max_loaded_at, r.age_seconds, r.status]);
+  }
+
+  async insertAlert(a: AlertRecord): Promise<void> {
+    await this.exec('insert into alerts values ($1, $2, $3, $4, $5, $6)', [a.at, a.kind, a.job, a.source_id, a.run_id, a.message]);
+  }
+
+  async alerts(limit = 50): Promise<AlertRecord[]> {
+    return this.rows<AlertRecord>('select * from alerts order by "at" desc limit $1', [limit]);
   }
 
   async jobState(job: string): Promise<JobState> {

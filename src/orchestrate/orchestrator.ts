@@ -11,13 +11,22 @@ import type { Clock } from './clock.js';
 import type { History, NodeRecord, RunRecord, RunStatus, FreshnessReading, JobState } from './history.js';
 import type { Job, JobsConfig, Trigger } from './jobs.js';
 
+/** A node that began; `index` of `total` nodes the run selected. */
+export interface StartedNode {
+  unique_id: string;
+  resource_type: string;
+  started_at: number;
+  index: number;
+  total: number;
+}
+
 /** What a job execution reports while it runs. */
 export interface ExecutionHooks {
   runId: string;
   /** Set when a trigger narrows what the job runs (new data in some sources). */
   select?: string[];
   signal: AbortSignal;
-  onNodeStarted(node: { unique_id: string; resource_type: string; started_at: number }): void;
+  onNodeStarted(node: StartedNode): void;
   onNodeFinished(node: Omit<NodeRecord, 'run_id'>): void;
   onFreshness(readings: FreshnessReading[]): void;
 }
@@ -44,7 +53,7 @@ export interface Alert {
 
 export type OrchestratorEvent =
   | { type: 'run'; run: RunRecord }
-  | { type: 'node'; run_id: string; phase: 'started'; node: { unique_id: string; resource_type: string; started_at: number } }
+  | { type: 'node'; run_id: string; phase: 'started'; node: StartedNode }
   | { type: 'node'; run_id: string; phase: 'finished'; node: NodeRecord }
   | { type: 'freshness'; readings: FreshnessReading[] }
   | { type: 'alert'; alert: Alert; at: number };
@@ -235,7 +244,9 @@ export class Orchestrator {
   }
 
   private raise(alert: Alert): void {
-    this.emit({ type: 'alert', alert, at: this.deps.clock.now() });
+    const at = this.deps.clock.now();
+    void this.track(this.deps.history.insertAlert({ at, kind: alert.kind, job: alert.job ?? null, source_id: alert.source ?? null, run_id: alert.runId ?? null, message: alert.message }));
+    this.emit({ type: 'alert', alert, at });
     void Promise.resolve(this.deps.alert?.(alert)).catch(() => undefined);
   }
 

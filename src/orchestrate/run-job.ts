@@ -36,7 +36,7 @@ export function inProcessExecutor(base: KilnOptions, onLog?: KilnOptions['onLog'
     const result = await execute(job.command.command, {
       ...options,
       onEvent: (e) => {
-        if (e.type === 'started') hooks.onNodeStarted({ unique_id: e.uniqueId, resource_type: e.node.resourceType, started_at: Date.now() });
+        if (e.type === 'started') hooks.onNodeStarted({ unique_id: e.uniqueId, resource_type: e.node.resourceType, started_at: Date.now(), index: e.index, total: e.total });
         else {
           const r = e.result;
           const started = r.timing[0] ? Date.parse(r.timing[0].started_at) : Date.now() - r.executionTime * 1000;
