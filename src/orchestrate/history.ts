@@ -182,7 +182,7 @@ export class History {
   /** The newest runs first; of one job, or of all. */
   async runs(opts: { job?: string; limit?: number } = {}): Promise<RunRecord[]> {
     const limit = Math.min(Math.max(1, opts.limit ?? 50), 1000);
-    return opts.job ? this.rows<RunRecord>('select * from runs where job = $1 order by queued_at desc limit $2', [opts.job, limit]) : this.rows<RunRecord>('select * from runs order by queued_at desc limit $1', [limit]);
+    return opts.job ? this.rows<RunRecord>('select * from runs where job = $1 order by queued_at desc, rowid desc limit $2', [opts.job, limit]) : this.rows<RunRecord>('select * from runs order by queued_at desc, rowid desc limit $1', [limit]);
   }
 
   /** Per job: its newest run and its newest success. */
@@ -212,7 +212,7 @@ export class History {
   /** Per node of a job: its durations in the job's last `runs` runs, oldest first. */
   async nodeTrends(job: string, runs = 30): Promise<Array<{ unique_id: string; points: Array<{ run_id: string; started_at: number; duration: number; status: string }> }>> {
     const rows = await this.rows<{ unique_id: string; run_id: string; started_at: number; duration: number; status: string }>(
-      `with recent as (select run_id from runs where job = $1 and started_at is not null order by queued_at desc limit $2)
+      `with recent as (select run_id from runs where job = $1 and started_at is not null order by queued_at desc, rowid desc limit $2)
        select n.unique_id, n.run_id, n.started_at, n.duration, n.status from node_runs n join recent using (run_id)
        where n.resource_type in ('model', 'seed', 'snapshot') order by n.unique_id, n.started_at`,
       [job, runs],
