@@ -49,7 +49,7 @@ svg text { font-size: 10px; fill: var(--muted); }
 .bar-ok { fill: var(--ok); } .bar-bad { fill: var(--bad); } .bar-other { fill: var(--muted); }
 .trend { display: grid; grid-template-columns: 280px 170px 90px 90px; align-items: center; gap: 8px; }
 .slower { color: var(--bad); } .faster { color: var(--ok); }
-polyline { fill: none; stroke: var(--run); stroke-width: 1.5; }
+polyline { fill: none; stroke: var(--run); stroke-width: 1.5; } circle { fill: var(--run); }
 `;
 
 /** Plain ES2020 for the browser, no template literals (this text is one). */
@@ -100,7 +100,7 @@ export const MONITOR_JS = String.raw`
     var w = 640, barW = Math.max(4, Math.min(28, Math.floor((w - 40) / Math.max(items.length, 1)) - 2));
     var max = Math.max.apply(null, items.map(function (i) { return i.value; }).concat([0.001]));
     var bars = items.map(function (i, k) {
-      var h = Math.max(1, Math.round((height - 20) * i.value / max)), x = 36 + k * (barW + 2), y = height - 14 - h;
+      var h = Math.max(1, Math.round((height - 34) * i.value / max)), x = 36 + k * (barW + 2), y = height - 14 - h;
       return '<g class="bar" data-id="' + esc(i.id) + '"><rect class="' + i.cls + '" x="' + x + '" y="' + y + '" width="' + barW + '" height="' + h + '"><title>' + esc(i.title) + '</title></rect>' +
         (i.cls === 'bar-bad' ? '<text x="' + (x + barW / 2 - 3) + '" y="' + (y - 2) + '" class="fail-mark">✕</text>' : '') + '</g>';
     }).join('');
@@ -138,7 +138,8 @@ export const MONITOR_JS = String.raw`
   function sparkline(values, w, h) {
     var max = Math.max.apply(null, values.concat([0.001]));
     var pts = values.map(function (v, i) { return (values.length === 1 ? w / 2 : (i * (w - 4) / (values.length - 1)) + 2).toFixed(1) + ',' + (h - 2 - (h - 4) * v / max).toFixed(1); }).join(' ');
-    return '<svg width="' + w + '" height="' + h + '"><polyline points="' + pts + '"/></svg>';
+    var last = pts.split(' ').pop().split(',');
+    return '<svg width="' + w + '" height="' + h + '"><polyline points="' + pts + '"/><circle r="2.5" cx="' + last[0] + '" cy="' + last[1] + '"/></svg>';
   }
 
   function renderTrends(nodes) {
@@ -158,7 +159,7 @@ export const MONITOR_JS = String.raw`
   function loadTests() {
     get('/api/tests/failures').then(function (data) {
       var byDay = {};
-      data.failures.forEach(function (f) { var day = new Date(f.started_at).toISOString().slice(0, 10); byDay[day] = (byDay[day] || 0) + 1; });
+      data.failures.filter(function (f) { return f.status !== 'warn'; }).forEach(function (f) { var day = new Date(f.started_at).toISOString().slice(0, 10); byDay[day] = (byDay[day] || 0) + 1; });
       var days = Object.keys(byDay).sort();
       $('tests-chart').innerHTML = days.length ? barChart(days.map(function (d) { return { id: d, value: byDay[d], cls: 'bar-bad', title: d + ': ' + byDay[d] + ' failing tests' }; }), 110, 'failing tests per day') : '<p class="empty">no test has failed</p>';
       $('tests').innerHTML = data.failures.slice(0, 15).map(function (f) { return '<li>' + badge(f.status) + ' ' + docsLink(f.unique_id) + ' <span class="when">' + esc(time(f.started_at)) + ' · ' + esc(f.job) + '</span> ' + esc(String(f.message).split('\n')[0]) + '</li>'; }).join('');

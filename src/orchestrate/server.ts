@@ -65,6 +65,7 @@ export async function startServer(opts: ServerOptions): Promise<{ url: string; p
 
   const stream = (req: http.IncomingMessage, res: http.ServerResponse, accept: (e: OrchestratorEvent) => boolean, backlog: OrchestratorEvent[] = [], endWhen?: (e: OrchestratorEvent) => boolean) => {
     res.writeHead(200, { ...HARDENING, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': connected\n\n');
     const send = (e: OrchestratorEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     for (const e of backlog) send(e);
     if (endWhen && backlog.some(endWhen)) {
@@ -83,7 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<{ url: string; p
       unsubscribe();
       streams.delete(res);
     };
-    req.on('close', close);
+    // The response's close, not the request's: a GET request 'closes' as soon as its empty body is read.
     res.on('close', close);
   };
 
