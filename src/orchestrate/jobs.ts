@@ -157,7 +157,8 @@ function toJob(raw: Record<string, any>, i: number, yaml: YamlFile): Job {
   const here = (message: string, path: Array<string | number>, hint?: string) => () => new KilnError('yaml', message, { file: JOBS_FILE, line: yaml.lineOf(['jobs', i, ...path]), hint });
   const firstCronTz = (raw.triggers as Array<Record<string, any>>).find((t) => t.cron && t.timezone)?.timezone;
   const timezone: string = raw.timezone ?? firstCronTz ?? 'UTC';
-  checkTimezone(timezone, here(`unknown time zone '${timezone}'`, ['timezone'], 'use an IANA name such as Europe/Berlin or UTC'));
+  // A time zone taken from a cron trigger is checked with that trigger, at its line.
+  if (raw.timezone !== undefined) checkTimezone(timezone, here(`unknown time zone '${timezone}'`, ['timezone'], 'use an IANA name such as Europe/Berlin or UTC'));
   const command = parseJobCommand(raw.command, (message, hint) => here(message, ['command'], hint)());
   const triggers = (raw.triggers as Array<Record<string, any>>).map((t, k): Trigger => {
     const at = (m: string, key: string, hint?: string) => here(m, ['triggers', k, key], hint);
