@@ -13,6 +13,7 @@ import { registerSourceCommands } from './commands/source.js';
 import { registerRetryCommand } from './commands/retry.js';
 import { registerLineageCommand } from './commands/lineage.js';
 import { registerImpactCommand } from './commands/impact.js';
+import { registerOrchestrateCommand } from './commands/orchestrate.js';
 
 /** What a file system error code means, in words, for the one-line message. */
 const fileErrors: Record<string, string> = {
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRetryCommand(program, output, setExit);
   registerLineageCommand(program, output);
   registerImpactCommand(program, output, setExit);
+  registerOrchestrateCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);
