@@ -76,9 +76,10 @@ export interface SiteNode {
   cat?: { type?: string; owner?: string; comment?: string; stats?: Record<string, { label?: string; value?: unknown; include?: boolean }> };
   run?: SiteRun;
   fresh?: SiteFreshness;
-  /** Whole-project layout, computed at generate time (graph nodes only). */
-  lx?: number;
-  ly?: number;
+  /** `docs.node_color`: the colour of the node's mark in the lineage. */
+  nodeColor?: string;
+  /** `docs.show: false`: left out of the tree, lists, search and the map (its page still opens). */
+  hidden?: boolean;
 }
 
 export interface SiteData {
@@ -99,8 +100,6 @@ export interface SiteData {
     command?: string;
   } | null;
   freshness?: { generatedAt?: string; elapsed?: number } | null;
-  /** Size of the whole-project layout (graph nodes only), or null when not computed. */
-  projectLayout?: { width: number; height: number; layers: number } | null;
 }
 
 /** Resource types drawn in the lineage graph (tests and macros are not). */

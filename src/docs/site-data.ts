@@ -3,8 +3,7 @@
  * compact SiteData the documentation site ships. Tolerant of missing fields.
  * Pure: no DOM, no Node.
  */
-import { GRAPH_TYPES, SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteNode, type SiteRun } from './model.js';
-import { layeredLayout } from './layout.js';
+import { SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteNode, type SiteRun } from './model.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -14,11 +13,6 @@ export interface BuildInput {
   catalog?: Any | null;
   runResults?: Any | null;
   sources?: Any | null;
-}
-
-export interface BuildOptions {
-  /** Compute the whole-project layout (default true). */
-  projectLayout?: boolean;
 }
 
 const INTERNAL_MACRO_PACKAGES = /^(kiln|dbt(_(postgres|duckdb|snowflake|bigquery|redshift|spark|databricks|trino))?)$/;
@@ -53,8 +47,11 @@ export function makeDocResolver(docs: Any): (text: string | undefined, pkg?: str
   return (text, pkg) => resolve(text, pkg, 0);
 }
 
+/** A colour name or hex code: nothing else reaches a style attribute. */
+const CSS_COLOUR = /^(#[0-9a-f]{3,8}|[a-z]{3,20})$/i;
+
 /** Config keys shown elsewhere on the page, or defaults not worth shipping 10,000 times. */
-const CONFIG_SHOWN_ELSEWHERE = new Set(['tags', 'meta', 'materialized', 'severity']);
+const CONFIG_SHOWN_ELSEWHERE = new Set(['tags', 'meta', 'materialized', 'severity', 'docs']);
 
 function pruneConfig(config: Any): Record<string, unknown> | undefined {
   if (!config || typeof config !== 'object') return undefined;
@@ -124,7 +121,7 @@ function mergeColumns(manifestCols: Any, catalogCols: Any, resolveDoc: (t: strin
 }
 
 /** Build the site data from dbt-shaped artifacts. */
-export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteData {
+export function buildSiteData(input: BuildInput): SiteData {
   const manifest: Any = input.manifest ?? {};
   const catalog: Any = input.catalog ?? null;
   const md: Any = manifest.metadata ?? {};
@@ -177,6 +174,9 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
     set('raw', str(n.raw_code) ?? str(n.raw_sql) ?? str(n.macro_sql) ?? str(n.sql));
     set('compiled', str(n.compiled_code) ?? str(n.compiled_sql));
     set('lang', str(n.language));
+    const docs: Any = n.docs ?? config.docs ?? {};
+    if (docs.show === false) node.hidden = true;
+    if (typeof docs.node_color === 'string' && CSS_COLOUR.test(docs.node_color.trim())) node.nodeColor = docs.node_color.trim();
     const catEntry: Any = (type === 'source' ? catalog?.sources?.[id] : catalog?.nodes?.[id]) ?? null;
     set('cols', mergeColumns(n.columns, catEntry?.columns, resolveDoc, pkg));
     if (catEntry?.metadata || catEntry?.stats) {
@@ -256,18 +256,6 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
     }
   }
 
-  let projectLayout: SiteData['projectLayout'] = null;
-  if (opts.projectLayout !== false) {
-    const graphIdx: number[] = [];
-    const local = new Int32Array(nodes.length).fill(-1);
-    nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type)) { local[i] = graphIdx.length; graphIdx.push(i); } });
-    const edges: [number, number][] = [];
-    for (const i of graphIdx) for (const p of nodes[i]!.parents) if (local[p]! >= 0) edges.push([local[p]!, local[i]!]);
-    const lay = layeredLayout(graphIdx.length, edges, { sweeps: graphIdx.length > 3000 ? 2 : 4 });
-    graphIdx.forEach((gi, k) => { nodes[gi]!.lx = lay.x[k]!; nodes[gi]!.ly = lay.y[k]!; });
-    projectLayout = { width: lay.width, height: lay.height, layers: lay.layers };
-  }
-
   const overviewDoc = values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name === projectName)
     ?? values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name !== 'dbt')
     ?? null;
@@ -295,6 +283,5 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       ...(str(sr.metadata?.generated_at) ? { generatedAt: sr.metadata.generated_at } : {}),
       ...(typeof sr.elapsed_time === 'number' ? { elapsed: sr.elapsed_time } : {}),
     } : null,
-    projectLayout,
   };
 }
