@@ -1,6 +1,6 @@
 /** The header search box: results as you type, arrow keys and Enter to open. */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import { type Db, displayName, nodeHref, statusOf } from './db.js';
+import { type Db, displayName, nodeHref, shownStatus } from './db.js';
 import { badge, typeBadge } from './node-page.js';
 import { perf } from './perf.js';
 
@@ -8,7 +8,7 @@ export function resultsHtml(db: Db, q: string, limit: number): { html: string; t
   const { hits, total } = db.search.search(q, limit);
   const html = hits.map((h, k) => {
     const n = db.nodes[h.i]!;
-    return `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(statusOf(n))}${h.snippet ? `<span class="sr-snip"><span class="sr-field">${h.field}:</span> ${esc(h.snippet)}</span>` : ''}</a></li>`;
+    return `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(shownStatus(db, h.i))}${h.snippet ? `<span class="sr-snip"><span class="sr-field">${h.field}:</span> ${esc(h.snippet)}</span>` : ''}</a></li>`;
   }).join('');
   return { html, total };
 }

@@ -13,6 +13,16 @@ export interface SiteColumn {
   desc?: string;
   tags?: string[];
   meta?: Record<string, unknown>;
+  /** Foreign keys: from a `relationships` test or a `foreign_key` constraint. */
+  fk?: SiteForeignKey[];
+}
+
+export interface SiteForeignKey {
+  /** The node referenced, when it is in the project. */
+  target?: number;
+  /** The referenced relation and column as written, e.g. `ref('customers').customer_id`. */
+  label: string;
+  column?: string;
 }
 
 export interface SiteRun {
@@ -70,6 +80,12 @@ export interface SiteNode {
   identifier?: string;
   loader?: string;
   freshness?: unknown;
+  /** The source's own description (the table's is `desc`). */
+  sourceDesc?: string;
+  /** Macro specifics: documented arguments. */
+  args?: { name: string; type?: string; desc?: string }[];
+  /** Unit test specifics: the model tested, its given inputs and expected rows. */
+  unitTest?: { given: { input: string; rows?: unknown; format?: string }[]; expect: { rows?: unknown; format?: string } };
   /** Exposure specifics. */
   exposure?: { type?: string; maturity?: string; url?: string; ownerName?: string; ownerEmail?: string };
   /** Catalog (warehouse) facts. */
@@ -92,6 +108,8 @@ export interface SiteData {
     invocationId?: string;
   };
   overview?: string | null;
+  /** Other packages' `__overview__` docs blocks, by package name. */
+  packageOverviews?: Record<string, string>;
   nodes: SiteNode[];
   run?: {
     generatedAt?: string;

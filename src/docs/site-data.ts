@@ -3,7 +3,7 @@
  * compact SiteData the documentation site ships. Tolerant of missing fields.
  * Pure: no DOM, no Node.
  */
-import { SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteNode, type SiteRun } from './model.js';
+import { SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteForeignKey, type SiteNode, type SiteRun } from './model.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -120,6 +120,60 @@ function mergeColumns(manifestCols: Any, catalogCols: Any, resolveDoc: (t: strin
   return out.length ? out : undefined;
 }
 
+/** The `{% docs __overview__ %}` of each installed package (not dbt's own, not the root project's). */
+function packageOverviews(docs: Any, projectName: string, resolveDoc: (t: string | undefined, p?: string) => string | undefined): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const d of values(docs)) {
+    const pkg = str(d?.package_name);
+    if (d?.name !== '__overview__' || !pkg || pkg === 'dbt' || pkg === projectName) continue;
+    const text = resolveDoc(str(d.block_contents), pkg);
+    if (text) out[pkg] = text;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Finds the node a `ref('x')`, `ref('pkg', 'x')` or `source('s', 't')` string names, if any. */
+function relationResolver(nodes: SiteNode[]): (text: string) => number | undefined {
+  const byKey = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    if (n.type === 'source') byKey.set(`source:${n.source}.${n.name}`, i);
+    else if (n.type !== 'test' && n.type !== 'macro' && n.type !== 'unit_test') {
+      if (!byKey.has(`ref:${n.name}`)) byKey.set(`ref:${n.name}`, i);
+      byKey.set(`ref:${n.pkg}.${n.name}`, i);
+    }
+  });
+  return (text) => {
+    const m = /^\s*(ref|source)\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?(?:,[^)]*)?\)\s*$/.exec(text);
+    if (!m) return undefined;
+    return byKey.get(m[3] ? `${m[1]}:${m[2]}.${m[3]}` : `${m[1]}:${m[2]}`);
+  };
+}
+
+/** Columns learn their foreign keys from `relationships` tests and `foreign_key` constraints. */
+function addForeignKeys(raw: Any[], nodes: SiteNode[]): void {
+  let resolve: ((text: string) => number | undefined) | null = null;
+  const add = (owner: number | undefined, column: string | undefined, to: unknown, toColumn: unknown) => {
+    if (owner === undefined || !column || typeof to !== 'string') return;
+    const col = nodes[owner]!.cols?.find((c) => c.name.toLowerCase() === column.replace(/^"|"$/g, '').toLowerCase());
+    if (!col) return;
+    const target = (resolve ??= relationResolver(nodes))(to);
+    const fk: SiteForeignKey = { label: `${to}${typeof toColumn === 'string' ? `.${toColumn}` : ''}`, ...(target !== undefined ? { target } : {}), ...(typeof toColumn === 'string' ? { column: toColumn } : {}) };
+    if (!(col.fk ??= []).some((f) => f.label === fk.label)) col.fk.push(fk);
+  };
+  raw.forEach((n: Any, i: number) => {
+    const node = nodes[i]!;
+    if (node.type === 'test' && n.test_metadata?.name === 'relationships') {
+      const kw: Any = n.test_metadata.kwargs ?? {};
+      add(node.testOf, node.testCol, kw.to, kw.field);
+    }
+    const constraints: Any[] = Array.isArray(n.constraints) ? n.constraints : [];
+    for (const c of constraints) if (c?.type === 'foreign_key') for (const col of Array.isArray(c.columns) ? c.columns : []) add(i, String(col), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
+    for (const col of values(n.columns)) {
+      for (const c of Array.isArray(col?.constraints) ? col.constraints : []) if (c?.type === 'foreign_key') add(i, str(col.name), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
+    }
+  });
+}
+
 /** Build the site data from dbt-shaped artifacts. */
 export function buildSiteData(input: BuildInput): SiteData {
   const manifest: Any = input.manifest ?? {};
@@ -132,6 +186,7 @@ export function buildSiteData(input: BuildInput): SiteData {
   for (const n of values(manifest.nodes)) raw.push(n);
   for (const n of values(manifest.sources)) raw.push({ resource_type: 'source', ...n });
   for (const n of values(manifest.exposures)) raw.push({ resource_type: 'exposure', ...n });
+  for (const n of values(manifest.unit_tests)) raw.push({ resource_type: 'unit_test', ...n });
   for (const n of values(manifest.metrics)) raw.push({ resource_type: 'metric', ...n });
   for (const n of values(manifest.semantic_models)) raw.push({ resource_type: 'semantic_model', ...n });
   for (const n of values(manifest.saved_queries)) raw.push({ resource_type: 'saved_query', ...n });
@@ -200,13 +255,25 @@ export function buildSiteData(input: BuildInput): SiteData {
       set('testCol', str(n.column_name) ?? str(kwargs?.column_name));
       set('severity', str(config.severity));
     }
+    if (type === 'macro' && Array.isArray(n.arguments)) {
+      const args = n.arguments.filter((a: Any) => str(a?.name)).map((a: Any) => ({
+        name: String(a.name), ...(str(a.type) ? { type: a.type } : {}), ...(str(a.description) ? { desc: resolveDoc(a.description, pkg) } : {}),
+      }));
+      if (args.length) node.args = args;
+    }
+    if (type === 'unit_test') {
+      node.unitTest = {
+        given: (Array.isArray(n.given) ? n.given : []).map((g: Any) => ({ input: String(g?.input ?? ''), rows: g?.rows, ...(str(g?.format) ? { format: g.format } : {}) })),
+        expect: { rows: n.expect?.rows, ...(str(n.expect?.format) ? { format: n.expect.format } : {}) },
+      };
+    }
     if (type === 'source') {
+      set('sourceDesc', resolveDoc(str(n.source_description), pkg));
       set('source', str(n.source_name));
       set('identifier', str(n.identifier));
       set('loader', str(n.loader));
       const f = n.freshness;
       if (f && (f.warn_after?.count || f.error_after?.count)) node.freshness = f;
-      if (!node.desc && str(n.source_description)) node.desc = resolveDoc(n.source_description, pkg);
     }
     if (type === 'exposure') {
       const e: NonNullable<SiteNode['exposure']> = {};
@@ -239,13 +306,15 @@ export function buildSiteData(input: BuildInput): SiteData {
       const j = index.get(String(d));
       if (j !== undefined && j !== i && !ps.includes(j)) ps.push(j);
     }
-    if (nodes[i]!.type === 'test') {
+    if (nodes[i]!.type === 'test' || nodes[i]!.type === 'unit_test') {
       const attached = str(n.attached_node);
       let target = attached ? index.get(attached) : undefined;
       if (target === undefined) target = ps.find((p) => nodes[p]!.type !== 'macro');
       if (target !== undefined) nodes[i]!.testOf = target;
     }
   });
+
+  addForeignKeys(kept, nodes);
 
   // Parent map from the manifest is authoritative when depends_on is missing.
   if (manifest.parent_map && typeof manifest.parent_map === 'object') {
@@ -272,6 +341,7 @@ export function buildSiteData(input: BuildInput): SiteData {
       ...(str(md.invocation_id) ? { invocationId: md.invocation_id } : {}),
     },
     overview: overviewDoc ? resolveDoc(str(overviewDoc.block_contents), projectName) ?? null : null,
+    packageOverviews: packageOverviews(manifest.docs, projectName, resolveDoc),
     nodes,
     run: rr ? {
       ...(str(rr.metadata?.generated_at) ? { generatedAt: rr.metadata.generated_at } : {}),
