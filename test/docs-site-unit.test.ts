@@ -74,13 +74,47 @@ test('markdown: constructs render, HTML is escaped, unsafe links and remote imag
   assert.match(html, /<code>code<\/code>/);
   assert.doesNotMatch(html, /<script>/);
   assert.match(html, /&lt;script&gt;/);
-  assert.match(html, /<ul><li>a<\/li><li>b<\/li><\/ul>/);
+  assert.match(html, /<ul>\s*<li>a<\/li>\s*<li>b<\/li>\s*<\/ul>/);
   assert.match(html, /<table>.*<td>1<\/td>/s);
-  assert.match(html, /<a href="https:\/\/example.invalid\/x"/);
-  assert.doesNotMatch(html, /javascript:/);
+  assert.match(html, /<a href="https:\/\/example.invalid\/x" rel="noopener noreferrer" target="_blank">ok<\/a>/);
+  assert.doesNotMatch(html, /href="javascript:/i);
   assert.doesNotMatch(html, /<img[^>]+tracker/);
-  assert.match(html, /<img alt="local" src="img\/a.png">/);
-  assert.match(renderMarkdown('```sql\nselect 1 < 2\n```'), /<pre><code class="language-sql">select 1 &lt; 2<\/code><\/pre>/);
+  assert.match(html, /<a href="https:\/\/tracker.invalid\/p.png" rel="noopener noreferrer" target="_blank">img<\/a>/, 'a remote image becomes a link');
+  assert.match(html, /<img src="img\/a.png" alt="local">/);
+  assert.match(renderMarkdown('```sql\nselect 1 < 2\n```'), /<pre><code class="language-sql">select 1 &lt; 2\n<\/code><\/pre>/);
+});
+
+test('markdown: the cases the hand-written renderer got wrong', () => {
+  assert.match(renderMarkdown('[Foo](https://en.wikipedia.org/wiki/Foo_(bar))'), /href="https:\/\/en.wikipedia.org\/wiki\/Foo_\(bar\)"/, 'parentheses in a URL');
+  assert.match(renderMarkdown('***x***'), /<em><strong>x<\/strong><\/em>/, 'strong inside emphasis, properly nested');
+  assert.match(renderMarkdown('see https://example.invalid/page.'), /<a href="https:\/\/example.invalid\/page" rel="noopener noreferrer" target="_blank">https:\/\/example.invalid\/page<\/a>\./, 'autolink');
+  assert.doesNotMatch(renderMarkdown('see example.com'), /<a /, 'no fuzzy links: a bare domain stays text');
+  const tasks = renderMarkdown('- [x] done\n- [ ] to do');
+  assert.match(tasks, /<li class="task-item"><input type="checkbox" class="task" disabled checked> done<\/li>/);
+  assert.match(tasks, /<li class="task-item"><input type="checkbox" class="task" disabled> to do<\/li>/);
+});
+
+test('markdown safety: no script, no event handlers, no javascript: or data: links, no remote or protocol-relative images', () => {
+  const cases: [string, RegExp][] = [
+    ['<script>alert(1)</script>', /<script/i],
+    ['<img src=x onerror="alert(1)">', /<img/i],
+    ['<a href="javascript:alert(1)">x</a>', /<a /i],
+    ['[x](javascript:alert(1))', /href=/i],
+    ['[x](JAVASCRIPT:alert(1))', /href=/i],
+    ['[x](  javascript:alert(1))', /href=/i],
+    ['[x](data:text/html;base64,PHNjcmlwdD4=)', /href=/i],
+    ['[x](vbscript:msgbox)', /href=/i],
+    ['[x](file:///etc/passwd)', /href=/i],
+    ['<https://example.invalid/x" onmouseover="alert(1)>', /onmouseover="/i],
+    ['![t](https://tracker.invalid/p.gif)', /<img/i],
+    ['![t](//tracker.invalid/p.gif)', /<img/i],
+    ['![t](data:image/svg+xml;base64,PHN2Zz4=)', /<img/i],
+    ['<iframe src="https://example.invalid"></iframe>', /<iframe/i],
+    ['<style>body{display:none}</style>', /<style/i],
+  ];
+  for (const [src, bad] of cases) assert.doesNotMatch(renderMarkdown(src), bad, src);
+  assert.match(renderMarkdown('![dot](data:image/png;base64,iVBORw0KGgo=)'), /<img src="data:image\/png;base64,iVBORw0KGgo=" alt="dot">/, 'inline raster images stay');
+  assert.match(renderMarkdown('[rel](../other.html#x) [mail](mailto:a@b.invalid)'), /href="..\/other.html#x">rel<\/a>.*href="mailto:a@b.invalid"/);
 });
 
 test('search: names rank above columns, descriptions and SQL; incremental narrowing agrees', () => {

@@ -416,6 +416,25 @@ test('pages and fields dbt-docs has: unit tests, macro arguments, column meta an
   await page.close();
 });
 
+test('markdown in Chromium: parentheses in URLs, nesting, autolinks, task lists; no script runs, no unsafe link, no remote image', async () => {
+  const page = await open(indexUrl(rich, '#!/model/model.shop.customers'));
+  const md = page.locator('#description .md');
+  assert.equal(await md.locator('a', { hasText: 'the docs' }).getAttribute('href'), 'https://en.wikipedia.org/wiki/Foo_(bar)');
+  assert.equal(await md.locator('em > strong', { hasText: 'both' }).count(), 1);
+  assert.equal(await md.locator('a[href="https://example.com/page"]').count(), 1);
+  assert.equal(await md.locator('input.task[type=checkbox][disabled]').count(), 2);
+  assert.equal(await md.locator('input.task:checked').count(), 1);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script or handler ran');
+  assert.equal(await md.locator('script, iframe, [onerror]').count(), 0);
+  assert.match(await md.innerText(), /<script>window.__pwned = 1<\/script>/, 'raw HTML is shown as text');
+  const hrefs = await md.locator('a').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
+  assert.ok(hrefs.every((h) => /^(https?:|mailto:|#|[^:]*$)/.test(h ?? '')), hrefs.join(' '));
+  const srcs = await md.locator('img').evaluateAll((els) => els.map((e) => e.getAttribute('src')));
+  assert.deepEqual(srcs.map((x) => String(x).slice(0, 15)), ['data:image/png;']);
+  assert.equal(await md.locator('a[href="https://example.com/a.png"]').innerText(), 'remote');
+  await page.close();
+});
+
 test('no page errors and no request left the machine', () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(browser.offHost, []);
