@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { layeredLayout } from '../src/docs/layout.js';
 import { select, parseAtom } from '../src/docs/select.js';
 import { renderMarkdown } from '../src/docs/markdown.js';
-import { SearchIndex } from '../src/docs/search-index.js';
+import { editDistance, SearchIndex } from '../src/docs/search-index.js';
 import { buildSiteData, makeDocResolver } from '../src/docs/site-data.js';
 import { criticalPath } from '../src/docs/critical-path.js';
 import { dataScript, renderShell } from '../src/docs/html.js';
@@ -132,6 +132,28 @@ test('search: names rank above columns, descriptions and SQL; incremental narrow
   assert.deepEqual(b, a);
   assert.equal(idx.search('   ').total, 0);
   assert.ok(idx.search('customer lifetime').total >= 1, 'all terms must match');
+});
+
+test('search: a typo finds the nearest word; results narrow to resource types with counts over all', () => {
+  const data = buildSiteData(shop());
+  const idx = new SearchIndex(data.nodes);
+  const typo = idx.search('lifetme');
+  assert.equal(typo.corrected, 'lifetime');
+  assert.ok(typo.hits.some((h) => data.nodes[h.i]!.name === 'customers'));
+  assert.equal(idx.search('custmoers').corrected, 'customers', 'two letters swapped');
+  assert.equal(idx.search('zzzzqqq').total, 0);
+  assert.equal(idx.search('zzzzqqq').corrected, undefined);
+  assert.equal(idx.search('orders').corrected, undefined, 'no correction when the query matches');
+  assert.equal(editDistance('lifetme', 'lifetime', 2), 1);
+  assert.equal(editDistance('abc', 'xyz', 1), 2);
+  const all = idx.search('orders', 500);
+  const tests = idx.search('orders', 500, new Set(['test']));
+  assert.ok(tests.hits.length > 0 && tests.hits.every((h) => data.nodes[h.i]!.type === 'test'));
+  assert.equal(tests.total, all.byType.get('test'));
+  assert.deepEqual([...tests.byType], [...all.byType], 'counts per type ignore the filter');
+  const hidden = buildSiteData(shop());
+  hidden.nodes.find((n) => n.name === 'orders' && n.type === 'model')!.hidden = true;
+  assert.ok(!new SearchIndex(hidden.nodes).search('orders', 500).hits.some((h) => hidden.nodes[h.i]!.hidden), 'docs.show: false is never found');
 });
 
 test('site data: doc() resolved, catalog merged case-insensitively, tests attached, run and freshness status', () => {

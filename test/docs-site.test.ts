@@ -435,6 +435,27 @@ test('markdown in Chromium: parentheses in URLs, nesting, autolinks, task lists;
   await page.close();
 });
 
+test('search: typo tolerance, filter by resource type, descriptions on the results page', async () => {
+  const page = await open(indexUrl(withRun));
+  await page.locator('#q').fill('lifetme');
+  await page.locator('#qres li.fixed').waitFor();
+  assert.match(await page.locator('#qres li.fixed').innerText(), /No match for lifetme; showing lifetime/);
+  assert.match(await page.locator('#qres [role=option]').first().innerText(), /customers/);
+  await page.goto(indexUrl(withRun, '#!/search?q=orders'));
+  const filters = page.locator('nav.filters');
+  assert.match(await filters.innerText(), /All\s+\d+[\s\S]*Models\s+\d+[\s\S]*Tests\s+\d+/);
+  const allCount = await page.locator('.search-page li').count();
+  // Descriptions are on the results page.
+  assert.match(await page.locator('.search-page li', { hasText: 'stg_orders' }).first().locator('.sr-desc').innerText(), /One of placed/);
+  await filters.locator('a', { hasText: 'Models' }).click();
+  await page.waitForFunction(() => location.hash.includes('type=model'));
+  const types = await page.locator('.search-page li .tbadge').allInnerTexts();
+  assert.ok(types.length > 0 && types.length < allCount);
+  assert.deepEqual([...new Set(types)], ['model']);
+  assert.equal(await filters.locator('a.on').innerText().then((t) => t.replace(/\s+\d+$/, '')), 'Models');
+  await page.close();
+});
+
 test('no page errors and no request left the machine', () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(browser.offHost, []);

@@ -107,7 +107,7 @@ function boot(): void {
         renderSourceList(main, db, r.source); title = r.source;
         break;
       case 'run': renderRunPage(main, db); title = 'Last run'; break;
-      case 'search': renderSearchPage(main, db, r.q); title = `Search: ${r.q}`; break;
+      case 'search': renderSearchPage(main, db, r.q, r.type); title = `Search: ${r.q}`; break;
       case 'lineage':
         main.innerHTML = '<div class="lin-page"></div>';
         lineage = new LineageView(main.firstElementChild as HTMLElement, db, { select: r.select, exclude: r.exclude, navigate });

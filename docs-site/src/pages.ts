@@ -3,7 +3,7 @@ import { escapeHtml as esc, renderMarkdown } from '../../src/docs/markdown.js';
 import { naturalCompare } from '../../src/docs/clusters.js';
 import { type Db, displayName, failingTests, nodeHref, statusClass, statusOf } from './db.js';
 import { badge, typeBadge } from './node-page.js';
-import { resultsHtml } from './search-box.js';
+import { resultsHtml, searchHref } from './search-box.js';
 
 const PLURAL: Record<string, string> = {
   model: 'Models', source: 'Sources', seed: 'Seeds', snapshot: 'Snapshots', test: 'Tests', exposure: 'Exposures',
@@ -86,7 +86,14 @@ export function renderSourceList(host: HTMLElement, db: Db, source: string): voi
 <p><a href="#!/lineage?select=${encodeURIComponent(`source:${source}+`)}">Lineage of this source</a></p></article>`;
 }
 
-export function renderSearchPage(host: HTMLElement, db: Db, q: string): void {
-  const { html, total } = resultsHtml(db, q, 500);
-  host.innerHTML = `<article><h1>Search</h1><p>${total} result${total === 1 ? '' : 's'} for <strong>${esc(q)}</strong>${total > 500 ? ' (first 500 shown)' : ''}</p><ul class="search-page" role="list">${html.replace(/ role="option"/g, '').replace(/ tabindex="-1"/g, '')}</ul></article>`;
+export function renderSearchPage(host: HTMLElement, db: Db, q: string, type: string): void {
+  const types = type ? new Set([type]) : undefined;
+  const { html, total, byType, corrected } = resultsHtml(db, q, 500, { ...(types ? { types } : {}), descriptions: true });
+  const all = [...byType.values()].reduce((a, b) => a + b, 0);
+  const chip = (t: string, label: string, count: number) => `<a class="filter${t === type ? ' on' : ''}" href="${esc(searchHref(q, t))}"${t === type ? ' aria-current="true"' : ''}>${esc(label)} <span class="count">${count}</span></a>`;
+  const filters = byType.size > 1 || type
+    ? `<nav class="filters" aria-label="Filter by resource type">${chip('', 'All', all)}${[...byType].sort((a, b) => b[1] - a[1]).map(([t, c]) => chip(t, plural(t), c)).join('')}</nav>`
+    : '';
+  const what = corrected ? `<strong>${esc(corrected)}</strong> (no match for <em>${esc(q)}</em>)` : `<strong>${esc(q)}</strong>`;
+  host.innerHTML = `<article><h1>Search</h1><p>${total} result${total === 1 ? '' : 's'} for ${what}${type ? ` among ${esc(plural(type).toLowerCase())}` : ''}${total > 500 ? ' (first 500 shown)' : ''}</p>${filters}<ul class="search-page" role="list">${html.replace(/ role="option"/g, '').replace(/ tabindex="-1"/g, '').replace(/ aria-selected="false"/g, '')}</ul></article>`;
 }
