@@ -456,6 +456,26 @@ test('search: typo tolerance, filter by resource type, descriptions on the resul
   await page.close();
 });
 
+test('at 420 px wide no page scrolls sideways and the search box is usable', async () => {
+  const page = await open(indexUrl(rich));
+  await page.setViewportSize({ width: 420, height: 800 });
+  const pages = ['#!/overview', '#!/model/model.shop.customers', '#!/model/model.shop.orders', '#!/lineage', '#!/run', '#!/search?q=orders', '#!/list/test',
+    '#!/source_list/raw', '#!/source/source.shop.raw.payments', '#!/macro/macro.shop.cents_to_dollars', '#!/unit_test/unit_test.shop.orders.test_order_total'];
+  for (const hash of pages) {
+    await page.goto(indexUrl(rich, hash));
+    await page.waitForFunction(() => window.__kiln?.ready === true);
+    const { scroll, search } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, search: document.getElementById('q').getBoundingClientRect().width }));
+    assert.ok(scroll <= 420, `${hash} is ${scroll} px wide`);
+    assert.ok(search >= 300, `${hash}: the search box is ${search} px wide`);
+  }
+  await page.locator('#q').fill('customers');
+  await page.locator('#qres [role=option]').first().waitFor();
+  const list = (await page.locator('#qres').boundingBox())!;
+  assert.ok(list.x >= 0 && list.x + list.width <= 420, 'results fit the screen');
+  await shot(page, '09-narrow');
+  await page.close();
+});
+
 test('no page errors and no request left the machine', () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(browser.offHost, []);

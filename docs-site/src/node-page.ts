@@ -192,7 +192,7 @@ export function renderNodePage(host: HTMLElement, db: Db, i: number, navigate: (
     ['Type', esc(n.type)],
     ['Package', esc(n.pkg)],
     ['File', n.path ? `<span class="mono">${esc(n.path)}</span>` : undefined],
-    ['Relation', rel && n.type !== 'test' && n.type !== 'macro' && n.type !== 'exposure' ? `<span class="mono">${esc(rel)}</span>` : undefined],
+    ['Relation', rel && !['test', 'unit_test', 'macro', 'exposure'].includes(n.type) ? `<span class="mono">${esc(rel)}</span>` : undefined],
     ['Materialization', n.mat ? esc(n.mat) : undefined],
     ['Language', n.lang && n.lang !== 'sql' ? esc(n.lang) : undefined],
     ['Owner', n.owner ? esc(n.owner) : n.cat?.owner ? esc(n.cat.owner) : undefined],
