@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { layeredLayout } from '../src/docs/layout.js';
+import { buildClusterTree, CHUNK, clustersAbove, clusterUnit, initialExpansion, mapGraph, naturalCompare } from '../src/docs/clusters.js';
 import { select, parseAtom } from '../src/docs/select.js';
 import { renderMarkdown } from '../src/docs/markdown.js';
 import { editDistance, SearchIndex } from '../src/docs/search-index.js';
@@ -41,6 +42,37 @@ test('layout: a 10,000-node graph lays out in well under a second', () => {
   const ms = performance.now() - t0;
   assert.equal(lay.x.length, n);
   assert.ok(ms < 3000, `took ${ms} ms`);
+});
+
+test('map clusters: single-folder chains merge, big folders split into name ranges, edges between units are counted', () => {
+  // 0..399 in a/b/c (one chain of single folders), 400..409 in a/d; edges i-1 -> i.
+  const members = Array.from({ length: 410 }, (_v, i) => i);
+  const pathOf = (i: number) => (i < 400 ? ['a', 'b', 'c'] : ['a', 'd']);
+  const name = (i: number) => `m_${i}`;
+  const tree = buildClusterTree(members, pathOf, name);
+  assert.deepEqual(tree.label.slice(0, 3), ['', 'a', 'b/c'], 'b and c merge into one cluster');
+  const bc = tree.label.indexOf('b/c');
+  assert.equal(tree.size[bc], 400);
+  assert.equal(tree.leaves[bc]!.length, 0, 'over CHUNK members are split');
+  assert.ok(tree.kids[bc]!.every((k) => tree.leaves[k]!.length <= CHUNK));
+  assert.equal(tree.label[tree.kids[bc]![0]!], 'm_0 … m_133', 'ranges in natural order');
+  assert.equal(tree.path[tree.kids[bc]![0]!], 'a/b/c (m_0 … m_133)');
+  const parents = members.map((i) => (i > 0 ? [i - 1] : []));
+  // Everything closed: one unit, no edges.
+  assert.deepEqual(mapGraph(tree, new Set([0]), parents), { units: [clusterUnit(1)], edges: [] });
+  // a open: b/c and d, one edge (399 -> 400) between them.
+  const g = mapGraph(tree, new Set([0, 1]), parents);
+  assert.equal(g.units.length, 2);
+  assert.deepEqual(g.edges.map((e) => e.count), [1]);
+  // b/c open: its three ranges, counted edges between consecutive ranges; d's leaves stay hidden.
+  const g2 = mapGraph(tree, new Set([0, 1, bc]), parents);
+  assert.equal(g2.units.length, 4);
+  assert.equal(g2.edges.reduce((s, e) => s + e.count, 0), 3);
+  // The first map opens levels within its budget.
+  assert.ok(initialExpansion(tree, 5).has(1));
+  assert.ok(!initialExpansion(tree, 1).has(1));
+  assert.deepEqual(clustersAbove(tree, 405), [1, tree.label.indexOf('d')]);
+  assert.ok(naturalCompare('m_2', 'm_10') < 0);
 });
 
 test('selection grammar: graph operators, methods, union, intersection, exclude', () => {

@@ -79,8 +79,8 @@ export function buildClusterTree(members: Iterable<number>, pathOf: (i: number) 
   };
   const chunk = (leaves: number[], parent: number, path: string): void => {
     const sorted = leaves.slice().sort((a, b) => naturalCompare(nameOf(a), nameOf(b)));
-    // Ranges of at most CHUNK names, nested again when there are more ranges than CHUNK.
-    const per = Math.max(CHUNK, Math.ceil(sorted.length / CHUNK));
+    // Ranges of equal size, at most CHUNK names each; nested again when that takes over CHUNK ranges.
+    const per = Math.ceil(sorted.length / Math.min(CHUNK, Math.ceil(sorted.length / CHUNK)));
     for (let k = 0; k < sorted.length; k += per) {
       const part = sorted.slice(k, k + per);
       const label = `${nameOf(part[0]!)} … ${nameOf(part[part.length - 1]!)}`;
