@@ -14,7 +14,7 @@ import { type Db, displayName, folderPath, nodeHref, shownStatus, statusClass } 
 import { lineageHref } from './router.js';
 import { downloadPng, downloadText } from './download.js';
 import { perf } from './perf.js';
-import { BOX_H, BOX_W, clusterBox, edgePath, nodeBox } from './graph-svg.js';
+import { BOX_H, BOX_W, clusterBox, edgePaths, nodeBox } from './graph-svg.js';
 
 /** Selections up to this many nodes are drawn node by node; bigger ones as a map. */
 export const NODE_LIMIT = 150;
@@ -265,19 +265,20 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     this.drawn = d;
     const db = this.db;
     const near = new Set<Unit>();
-    let edges = '';
-    for (const e of d.edges) {
+    const deps = d.map ? d.units.map(() => ({ in: 0, out: 0 })) : [];
+    const edges = edgePaths(d.edges.map((e) => {
       const a = d.units[e.from]!, b = d.units[e.to]!;
       const hot = this.focus !== undefined && (a === this.focus || b === this.focus);
       if (hot) { near.add(a); near.add(b); }
-      edges += edgePath(d.x[e.from]!, d.y[e.from]!, d.x[e.to]!, d.y[e.to]!, e.count, hot);
-    }
+      if (d.map) { deps[e.from]!.out += e.count; deps[e.to]!.in += e.count; }
+      return { x1: d.x[e.from]!, y1: d.y[e.from]!, x2: d.x[e.to]!, y2: d.y[e.to]!, count: e.count, hot };
+    }));
     const m = this.mapState;
     let biggest = 1;
     if (m) for (const u of d.units) if (u < 0) biggest = Math.max(biggest, m.tree.size[unitCluster(u)]!);
     let boxes = '';
     d.units.forEach((u, k) => {
-      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!);
+      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!, deps[k]!);
       else boxes += nodeBox(db, u, d.x[k]!, d.y[k]!, `${u === this.focus ? ' focus' : ''}${near.has(u) ? ' near' : ''}`);
     });
     this.vp.innerHTML = `<g class="edges">${edges}</g><g class="nodes">${boxes}</g>`;
@@ -376,8 +377,11 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     return best;
   }
 
-  /** Open cluster c; what it holds is drawn where it was (or at point p), at scale k if given. */
-  open(c: number, p: [number, number] | null, k?: number): void {
+  /**
+   * Open cluster c; what it holds is drawn where it was (or at point p), at scale k if given.
+   * From the keyboard, focus moves to the first thing it holds.
+   */
+  open(c: number, p: [number, number] | null, k?: number, byKeyboard = false): void {
     const t0 = performance.now();
     const m = this.mapState!;
     const at = p ?? this.screenPos(clusterUnit(c));
@@ -387,7 +391,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     this.render(false);
     const first = m.tree.kids[c]!.length ? clusterUnit(m.tree.kids[c]![0]!) : m.tree.leaves[c]![0];
     if (at && first !== undefined) this.anchor(first, at);
-    this.svg.querySelector<SVGGElement>(first !== undefined && first < 0 ? `[data-c="${unitCluster(first)}"]` : `[data-i="${first}"]`)?.focus({ preventScroll: true });
+    if (byKeyboard) this.svg.querySelector<SVGGElement>(first !== undefined && first < 0 ? `[data-c="${unitCluster(first)}"]` : `[data-i="${first}"]`)?.focus({ preventScroll: true });
     perf('map-open', performance.now() - t0);
   }
 
@@ -452,7 +456,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       const u = this.unitFrom(e.target);
       if (u === null) return;
       if (u < 0) {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.open(unitCluster(u), null); }
+        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.open(unitCluster(u), null, undefined, true); }
         return;
       }
       if (e.key === 'Enter') { e.preventDefault(); this.opts.navigate(nodeHref(this.db.nodes[u]!)); return; }
