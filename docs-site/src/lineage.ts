@@ -70,6 +70,7 @@ export class LineageView {
   private view = { x: 0, y: 0, k: 1 };
   private drawn: Drawn | null = null;
   private mapState: MapState | null = null;
+  private selected: { key: string; set: Set<number> } | null = null;
   private lastClick = { u: NaN, t: 0 };
   private readonly el: HTMLElement;
   private readonly svg: SVGSVGElement;
@@ -191,10 +192,13 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     this.applyView();
   }
 
+  /** The selected graph nodes; kept while the boxes say the same, since opening a group does not change it. */
   private selection(): Set<number> {
     const db = this.db;
     const text = this.selectInput.value.trim();
     const exclude = this.excludeInput.value.trim();
+    const key = `${text}\u0000${exclude}`;
+    if (this.selected?.key === key) return this.selected.set;
     let set: Set<number>;
     if (text) set = select(db.graph, text, exclude);
     else {
@@ -203,6 +207,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       if (exclude) for (const x of select(db.graph, exclude)) set.delete(x);
     }
     for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type)) set.delete(i);
+    this.selected = { key, set };
     return set;
   }
 

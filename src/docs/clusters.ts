@@ -135,28 +135,24 @@ export function mapGraph(tree: ClusterTree, open: ReadonlySet<number>, parents: 
   const n = tree.parent.length;
   const rep = new Int32Array(n).fill(-1);
   const units: Unit[] = [];
+  const clusterPos = new Int32Array(n).fill(-1);
   for (let c = 1; c < n; c++) {
     const above = rep[tree.parent[c]!]!;
     if (above >= 0) rep[c] = above;
-    else if (!open.has(c)) { rep[c] = c; units.push(clusterUnit(c)); }
+    else if (!open.has(c)) { rep[c] = c; clusterPos[c] = units.length; units.push(clusterUnit(c)); }
   }
-  const unitOf = (i: number): Unit | undefined => {
-    const c = tree.home.get(i);
-    if (c === undefined) return undefined;
-    return rep[c]! >= 0 ? clusterUnit(rep[c]!) : i;
-  };
   for (let c = 0; c < n; c++) if (rep[c] === -1) for (const i of tree.leaves[c]!) units.push(i);
-  const pos = new Map<Unit, number>();
-  units.forEach((u, k) => pos.set(u, k));
+  // Position of each member's unit, by node index (typed arrays: this runs on every map change).
+  const unitPos = new Int32Array(parents.length).fill(-1);
+  units.forEach((u, k) => { if (u >= 0) unitPos[u] = k; });
+  for (const [i, c] of tree.home) if (rep[c]! >= 0) unitPos[i] = clusterPos[rep[c]!]!;
   const counts = new Map<number, number>();
   const m = units.length;
   for (const [i] of tree.home) {
-    const to = pos.get(unitOf(i)!)!;
+    const to = unitPos[i]!;
     for (const p of parents[i]!) {
-      const up = unitOf(p);
-      if (up === undefined) continue;
-      const from = pos.get(up)!;
-      if (from === to) continue;
+      const from = unitPos[p]!;
+      if (from < 0 || from === to) continue;
       const key = from * m + to;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
