@@ -146,7 +146,7 @@ export class Output {
   }
 
   private line(parts: ProgressLine, colour: number): string {
-    return progressLine(parts, this.lineWidth, (label) => this.paint(colour, label));
+    return progressLine(parts, this.lineWidth, (label) => this.paint(colour, label), this.isLive);
   }
 
   private resultLine(r: NodeResult, what: string, index: number, total: number): string {

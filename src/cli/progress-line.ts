@@ -32,20 +32,22 @@ export interface ProgressLine {
 
 /** The shortest run of dots between the subject and the detail. */
 const MIN_DOTS = 3;
-/** The detail in brackets is cut to this many characters (a long driver message stays in the summary). */
+/** On a terminal, the detail in brackets is cut to this many characters (the whole message stays in the summary). */
 const MAX_DETAIL = 40;
 
 /**
- * One line no wider than `width` visible characters: the subject is cut with "..." when it would
- * push the line past it, and the dots fill the rest.
+ * A line padded with dots to `width` visible characters. In a log nothing is cut, as in dbt's
+ * (a long line is longer: a log is searched, and a cut name or message would hide what ran);
+ * on a terminal (`fit`) the subject is cut with "..." so that the line does not wrap, and a
+ * long detail too.
  */
-export function progressLine(line: ProgressLine, width: number, paint: (label: string) => string): string {
+export function progressLine(line: ProgressLine, width: number, paint: (label: string) => string, fit = false): string {
   const digits = String(line.total).length;
   const counter = `${String(line.index).padStart(digits)} of ${line.total} `;
   const label = line.label.padEnd(5);
-  const detail = `[${cut(line.detail, MAX_DETAIL)}]`;
+  const detail = `[${fit ? cut(line.detail, MAX_DETAIL) : line.detail}]`;
   const room = width - counter.length - label.length - 1 - 1 - MIN_DOTS - 1 - detail.length;
-  const what = cut(line.what, Math.max(room, 10));
+  const what = fit ? cut(line.what, Math.max(room, 10)) : line.what;
   const dots = '.'.repeat(Math.max(MIN_DOTS, width - counter.length - label.length - 1 - what.length - 1 - 1 - detail.length));
   return `${counter}${paint(label)} ${what} ${dots} ${detail}`;
 }
