@@ -227,6 +227,23 @@ select 1 as id`,
     }
   });
 
+  test('a large result comes partly inline and partly in chunks the driver downloads; kiln reads it whole', async () => {
+    const a = await createAdapter({ profileName: 'tiny', targetName: 'sf', type: 'snowflake', threads: 1, settings: { type: 'snowflake', account: 'kiln_ci', user: 'loader', password, database: 'analytics', schema: 'res', host: '127.0.0.1', port: standin.port, protocol: 'http' } }, dir);
+    await a.open();
+    standin.chunkRows = 100;
+    try {
+      const before = standin.requests.length;
+      const out = await a.execute('select i as n from range(250) t(i) order by i');
+      assert.equal(out.rows.length, 250);
+      assert.deepEqual(out.rows.slice(98, 102).map((r) => r.n), [98, 99, 100, 101]);
+      assert.equal(out.rows[249]!.n, 249);
+      assert.equal(standin.requests.slice(before).filter((r) => r.path.startsWith('/chunks/')).length, 2, 'two chunks were downloaded');
+    } finally {
+      standin.chunkRows = 10_000;
+      await a.close();
+    }
+  });
+
   test('no active warehouse (000606) is not retried: it is a configuration error', async () => {
     const a = await createAdapter({ profileName: 'tiny', targetName: 'sf', type: 'snowflake', threads: 1, settings: { type: 'snowflake', account: 'kiln_ci', user: 'loader', password, database: 'analytics', schema: 'res', host: '127.0.0.1', port: standin.port, protocol: 'http' } }, dir);
     await a.open();
