@@ -125,7 +125,8 @@ select 1 as id`,
   });
 
   test('an answer lost after the statement committed is asked for again by request id, never run twice', async () => {
-    for (const match of [/^insert into ANALYTICS\.RES\.INC_APPEND \(/, /^insert into ANALYTICS\.RES\.INC_DELETE_INSERT \(/, /^merge into ANALYTICS\.RES\.INC_MERGE /, /^commit$/]) standin.failNext({ match, dropAfterRun: true });
+    const lost = [/^insert into ANALYTICS\.RES\.INC_APPEND \(/, /^insert into ANALYTICS\.RES\.INC_DELETE_INSERT \(/, /^merge into ANALYTICS\.RES\.INC_MERGE /, /^merge into ANALYTICS\.RES\.INC_DEFAULT /, /^insert into ANALYTICS\.RES\.INC_MICRO \(/, /^commit$/];
+    for (const match of lost) standin.failNext({ match, dropAfterRun: true });
     const before = standin.statements.length;
     const beforeRequests = standin.requests.length;
     const r = await run({ projectDir: dir, select: ['events', ...incrementals], vars: { load: 2 }, ...span });
