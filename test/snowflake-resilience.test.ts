@@ -125,7 +125,8 @@ select 1 as id`,
   });
 
   test('an answer lost after the statement committed is asked for again by request id, never run twice', async () => {
-    for (const match of [/^insert into ANALYTICS\.RES\.INC_APPEND \(/, /^insert into ANALYTICS\.RES\.INC_DELETE_INSERT \(/, /^merge into ANALYTICS\.RES\.INC_MERGE /, /^commit$/]) standin.failNext({ match, dropAfterRun: true });
+    const lost = [/^insert into ANALYTICS\.RES\.INC_APPEND \(/, /^insert into ANALYTICS\.RES\.INC_DELETE_INSERT \(/, /^merge into ANALYTICS\.RES\.INC_MERGE /, /^merge into ANALYTICS\.RES\.INC_DEFAULT /, /^insert into ANALYTICS\.RES\.INC_MICRO \(/, /^commit$/];
+    for (const match of lost) standin.failNext({ match, dropAfterRun: true });
     const before = standin.statements.length;
     const beforeRequests = standin.requests.length;
     const r = await run({ projectDir: dir, select: ['events', ...incrementals], vars: { load: 2 }, ...span });
@@ -140,7 +141,7 @@ select 1 as id`,
     assert.ok(asked.length >= 2, `the request was sent again (${asked.length})`);
   });
 
-  test('cancelling a run stops the running query on the warehouse within a second', async () => {
+  test('cancelling a run stops the running query on the warehouse within a second', async (t) => {
     standin.failNext({ match: /^create or replace transient table ANALYTICS\.RES\.SLOW /, delayMs: 60_000 });
     const controller = new AbortController();
     const done = build({ projectDir: dir, select: ['slow'], signal: controller.signal });
@@ -151,6 +152,7 @@ select 1 as id`,
     const r = await done;
     assert.equal(running.status, 'cancelled', 'the stand-in cancelled the query');
     assert.ok(running.endedAt! - abortedAt < 1000, `stopped ${running.endedAt! - abortedAt} ms after the abort`);
+    t.diagnostic(`the warehouse stopped the query ${running.endedAt! - abortedAt} ms after the abort`);
     assert.ok(Date.now() - abortedAt < 2000);
     assert.equal(r.results.find((x) => x.uniqueId === 'model.tiny.slow')?.status, 'cancelled');
   });
@@ -224,6 +226,23 @@ select 1 as id`,
       assert.match(err.message, /JWT token is invalid/);
     } finally {
       await keyed.stop();
+    }
+  });
+
+  test('a large result comes partly inline and partly in chunks the driver downloads; kiln reads it whole', async () => {
+    const a = await createAdapter({ profileName: 'tiny', targetName: 'sf', type: 'snowflake', threads: 1, settings: { type: 'snowflake', account: 'kiln_ci', user: 'loader', password, database: 'analytics', schema: 'res', host: '127.0.0.1', port: standin.port, protocol: 'http' } }, dir);
+    await a.open();
+    standin.chunkRows = 100;
+    try {
+      const before = standin.requests.length;
+      const out = await a.execute('select i as n from range(250) t(i) order by i');
+      assert.equal(out.rows.length, 250);
+      assert.deepEqual(out.rows.slice(98, 102).map((r) => r.n), [98, 99, 100, 101]);
+      assert.equal(out.rows[249]!.n, 249);
+      assert.equal(standin.requests.slice(before).filter((r) => r.path.startsWith('/chunks/')).length, 2, 'two chunks were downloaded');
+    } finally {
+      standin.chunkRows = 10_000;
+      await a.close();
     }
   });
 

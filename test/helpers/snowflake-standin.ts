@@ -104,6 +104,9 @@ export class SnowflakeStandIn {
   port = 0;
   /** How long a query-request waits for its statement before answering "in progress" (Snowflake: 45 s). */
   answerWithinMs = 100;
+  /** Rows answered inline; the rest of a larger result is served in chunks of this many rows, fetched by URL. */
+  chunkRows = 10_000;
+  private readonly chunks = new Map<string, { key: string; body: string }>();
 
   /**
    * `password` for password and OAuth logins; `publicKey` (PEM), when set, admits key-pair
@@ -185,6 +188,13 @@ export class SnowflakeStandIn {
     let m: RegExpExecArray | null;
     try {
       if (url.pathname === '/session/v1/login-request') return send(200, await this.login(url, body as { data: Record<string, unknown> }));
+      if (req.method === 'GET' && (m = /^\/chunks\/([^/]+)$/.exec(url.pathname))) {
+        // Result chunks live in cloud storage on Snowflake, readable with the key in the chunk headers.
+        const chunk = this.chunks.get(m[1]!);
+        if (!chunk || req.headers['x-amz-server-side-encryption-customer-key'] !== chunk.key) return send(403, { message: 'Access Denied' });
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return void res.end(chunk.body);
+      }
       const token = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
       if (url.pathname === '/session/token-request') return send(200, this.renew(token, body as { oldSessionToken?: string }));
       const session = this.sessions.get(token);
@@ -303,12 +313,32 @@ export class SnowflakeStandIn {
       record.status = cancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
       record.endedAt = Date.now();
       (answer as { data?: { queryId?: string } }).data && ((answer as { data: { queryId?: string } }).data.queryId = record.queryId);
+      this.chunk(answer);
       q.answer = answer;
       return answer;
     });
     this.queries.set(record.queryId, q);
     this.byRequestId.set(requestId, q);
     return q;
+  }
+
+  /** Moves the rows of a large result beyond the first chunkRows into chunks the driver downloads. */
+  private chunk(answer: unknown): void {
+    const data = (answer as { data?: { rowset?: unknown[][]; chunks?: unknown[]; chunkHeaders?: Record<string, string> } }).data;
+    if (!data?.rowset || data.rowset.length <= this.chunkRows) return;
+    const rows = data.rowset;
+    const key = randomUUID();
+    data.rowset = rows.slice(0, this.chunkRows);
+    data.chunks = [];
+    for (let i = this.chunkRows; i < rows.length; i += this.chunkRows) {
+      const part = rows.slice(i, i + this.chunkRows);
+      const id = randomUUID();
+      // A chunk is the rows' JSON arrays, comma-separated, without the enclosing brackets.
+      const body = part.map((r) => JSON.stringify(r)).join(',');
+      this.chunks.set(id, { key, body });
+      data.chunks.push({ url: `http://127.0.0.1:${this.port}/chunks/${id}`, rowCount: part.length, uncompressedSize: body.length, compressedSize: body.length });
+    }
+    data.chunkHeaders = { 'x-amz-server-side-encryption-customer-key': key };
   }
 
   /** The statement's answer if it ends within answerWithinMs, else "in progress" with the URL to poll. */
