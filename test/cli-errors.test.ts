@@ -103,7 +103,7 @@ test('the Jinja engine records the template line of each output line', () => {
   assert.equal(text, env.render(env.compile(source, 'm.sql')), 'tracking lines changes nothing in the text');
   const lines = text.split('\n');
   assert.deepEqual(lines, ['', 'select', '  1 as c1,', '  2 as c2,', 'a', 'b', '  3 as z']);
-  assert.deepEqual(sourceLines.slice(1), [2, 4, 4, 6, 6, 7]);
+  assert.deepEqual(sourceLines().slice(1), [2, 4, 4, 6, 6, 7]);
 });
 
 test('statement lines are traced into the compiled code, by position or by unique text', () => {
