@@ -166,3 +166,28 @@ test('--heartbeat takes seconds, and says so when it gets something else', () =>
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--heartbeat must be a number of seconds \(0 for none\), got 'often'/);
 });
+
+test('a second SIGTERM ends the process at once, even while the warehouse runs a statement the first missed', async () => {
+  const dir = writeProject(minimalProject({ 'models/slow.sql': forever }));
+  try {
+    const child = spawn(process.execPath, [kilnBin, 'run', '--project-dir', dir], { cwd: dir, env: { ...process.env, NO_COLOR: '1', HOME: dir } });
+    let out = '';
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/START table model main\.slow/.test(out)) resolve();
+      }),
+    );
+    // At once: the interrupt can reach DuckDB before the statement starts, and be lost.
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const secondAt = Date.now();
+    child.kill('SIGTERM');
+    const how = await exited;
+    assert.ok(Date.now() - secondAt < 5000, `ended ${Date.now() - secondAt} ms after the second signal`);
+    assert.ok(how === 'SIGKILL' || how === 143, String(how));
+  } finally {
+    removeDir(dir);
+  }
+});
