@@ -2,7 +2,7 @@
  * Errors that point at the line: a warehouse SQL error names the model's file and line (traced
  * back through the Jinja render) and the compiled file's line, in a log and on a terminal.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,15 @@ import { join } from 'node:path';
 import { kiln, kilnBin, writeProject, minimalProject, removeDir } from './helpers/cli.js';
 import { JinjaEnvironment } from '../src/template/jinja/index.js';
 import { lineWithin, statementLineOf } from '../src/compile/source-location.js';
+import { startPostgres, postgresProfileYaml, type PostgresServer } from './helpers/postgres-server.js';
+
+let server: PostgresServer | undefined;
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
 
 const models = {
   // Plain SQL with ref/config only: compiled without the Jinja engine.
@@ -54,6 +63,18 @@ test('a warehouse SQL error names the model file and line, and the compiled line
     checkLocations(r.stdout, dir);
     const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{ unique_id: string; message: string }>;
     assert.match(results.find((x) => x.unique_id === 'model.tiny.plain')!.message, /at models\/plain\.sql:7/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('on PostgreSQL, whose errors give a character position, the same lines are named', () => {
+  const dir = writeProject(minimalProject({ ...models, 'profiles.yml': postgresProfileYaml('tiny', server!, 'error_lines') }));
+  try {
+    const r = kiln(['run', '--project-dir', dir]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /of the statement\)/, 'the PostgreSQL wording');
+    checkLocations(r.stdout, dir);
   } finally {
     removeDir(dir);
   }
