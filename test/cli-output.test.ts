@@ -74,6 +74,24 @@ test('in a log: the header, a START and a result line per node, 80 columns, the 
   }
 });
 
+test('--log-format json: the header is a run_started event, cancel is counted apart', () => {
+  const dir = shop();
+  try {
+    const r = kiln(['--log-format', 'json', 'build', '--project-dir', dir, '--threads', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const start = lines.find((l) => l.event === 'run_started');
+    assert.ok(lines.indexOf(start) < lines.findIndex((l) => l.event === 'node_started'));
+    assert.match(start.found, /^2 models, 3 data tests, 1 seed, \d+ macros$/);
+    assert.deepEqual([start.target, start.adapter, start.threads], ['dev', 'duckdb', 2]);
+    assert.equal(typeof start.kiln_version, 'string');
+    const end = lines.at(-1);
+    assert.deepEqual([end.event, end.pass, end.skip, end.cancel, end.total], ['run_finished', 6, 0, 0, 6]);
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('on a terminal: the same lines in colour, dot leaders counted in visible characters to its width', () => {
   const dir = shop();
   try {

@@ -160,6 +160,18 @@ test('kiln init from a checkout suggests `node <path>/bin/kiln.js build`, and th
     const built = run('sh', ['-c', next], { cwd, env: { HOME: cwd } });
     assert.equal(built.code, 0, built.stdout + built.stderr);
     assert.match(built.stdout, /PASS=5/);
+
+    // Through `npm run kiln` kiln runs in the package folder; the suggestion is for the user's shell.
+    const packageFolder = tempDir('kiln-package-');
+    const viaNpm = run(process.execPath, [bin, 'init', 'other'], { cwd: packageFolder, env: { PATH: process.env.PATH, INIT_CWD: cwd } });
+    try {
+      assert.equal(viaNpm.code, 0, viaNpm.stderr);
+      const fromUser = /Next: (.*)$/m.exec(viaNpm.stdout)?.[1] ?? '';
+      assert.match(fromUser, /^cd \.\.\/\S+\/other && node \S*bin\/kiln\.js build$/);
+      assert.equal(run('sh', ['-c', fromUser.replace(/ && .*/, ' && test -f dbt_project.yml')], { cwd }).code, 0, `${fromUser} works from ${cwd}`);
+    } finally {
+      removeDir(packageFolder);
+    }
   } finally {
     removeDir(cwd);
   }
