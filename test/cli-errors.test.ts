@@ -2,7 +2,7 @@
  * Errors that point at the line: a warehouse SQL error names the model's file and line (traced
  * back through the Jinja render) and the compiled file's line, in a log and on a terminal.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,15 @@ import { join } from 'node:path';
 import { kiln, kilnBin, writeProject, minimalProject, removeDir } from './helpers/cli.js';
 import { JinjaEnvironment } from '../src/template/jinja/index.js';
 import { lineWithin, statementLineOf } from '../src/compile/source-location.js';
+import { startPostgres, postgresProfileYaml, type PostgresServer } from './helpers/postgres-server.js';
+
+let server: PostgresServer | undefined;
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
 
 const models = {
   // Plain SQL with ref/config only: compiled without the Jinja engine.
@@ -59,6 +68,18 @@ test('a warehouse SQL error names the model file and line, and the compiled line
   }
 });
 
+test('on PostgreSQL, whose errors give a character position, the same lines are named', () => {
+  const dir = writeProject(minimalProject({ ...models, 'profiles.yml': postgresProfileYaml('tiny', server!, 'error_lines') }));
+  try {
+    const r = kiln(['run', '--project-dir', dir]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /of the statement\)/, 'the PostgreSQL wording');
+    checkLocations(r.stdout, dir);
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('on a terminal the same location is printed', () => {
   const dir = writeProject(minimalProject(models));
   try {
@@ -103,7 +124,7 @@ test('the Jinja engine records the template line of each output line', () => {
   assert.equal(text, env.render(env.compile(source, 'm.sql')), 'tracking lines changes nothing in the text');
   const lines = text.split('\n');
   assert.deepEqual(lines, ['', 'select', '  1 as c1,', '  2 as c2,', 'a', 'b', '  3 as z']);
-  assert.deepEqual(sourceLines.slice(1), [2, 4, 4, 6, 6, 7]);
+  assert.deepEqual(sourceLines().slice(1), [2, 4, 4, 6, 6, 7]);
 });
 
 test('statement lines are traced into the compiled code, by position or by unique text', () => {

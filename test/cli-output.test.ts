@@ -77,6 +77,24 @@ test('in a log: the header, a START and a result line per node, 80 columns, the 
   }
 });
 
+test('--log-format json: the header is a run_started event, cancel is counted apart', () => {
+  const dir = shop();
+  try {
+    const r = kiln(['--log-format', 'json', 'build', '--project-dir', dir, '--threads', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const start = lines.find((l) => l.event === 'run_started');
+    assert.ok(lines.indexOf(start) < lines.findIndex((l) => l.event === 'node_started'));
+    assert.match(start.found, /^2 models, 3 data tests, 1 seed, \d+ macros$/);
+    assert.deepEqual([start.target, start.adapter, start.threads], ['dev', 'duckdb', 2]);
+    assert.equal(typeof start.kiln_version, 'string');
+    const end = lines.at(-1);
+    assert.deepEqual([end.event, end.pass, end.skip, end.cancel, end.total], ['run_finished', 6, 0, 0, 6]);
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('on a terminal: the same lines in colour, dot leaders counted in visible characters to its width', () => {
   const dir = shop();
   try {
@@ -168,4 +186,29 @@ test('--heartbeat takes seconds, and says so when it gets something else', () =>
   const r = kiln(['run', '--heartbeat', 'often']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--heartbeat must be a number of seconds \(0 for none\), got 'often'/);
+});
+
+test('a second SIGTERM ends the process at once, even while the warehouse runs a statement the first missed', async () => {
+  const dir = writeProject(minimalProject({ 'models/slow.sql': forever }));
+  try {
+    const child = spawn(process.execPath, [kilnBin, 'run', '--project-dir', dir], { cwd: dir, env: { ...process.env, NO_COLOR: '1', HOME: dir } });
+    let out = '';
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/START table model main\.slow/.test(out)) resolve();
+      }),
+    );
+    // At once: the interrupt can reach DuckDB before the statement starts, and be lost.
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const secondAt = Date.now();
+    child.kill('SIGTERM');
+    const how = await exited;
+    assert.ok(Date.now() - secondAt < 5000, `ended ${Date.now() - secondAt} ms after the second signal`);
+    assert.ok(how === 'SIGKILL' || how === 143, String(how));
+  } finally {
+    removeDir(dir);
+  }
 });

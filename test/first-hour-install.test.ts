@@ -69,6 +69,30 @@ isolatedSuite(import.meta.url, () => {
     }
   });
 
+  test('npm install -g . on an unbuilt clone builds it (prepare), and the global kiln runs', () => {
+    const work = tempDir('kiln-global-');
+    try {
+      const clone = join(work, 'kiln');
+      for (const part of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'test', 'bench', 'docs-site', 'templates']) {
+        cpSync(join(repoRoot, part), join(clone, part), { recursive: true, filter: (p) => !p.includes(`${sep}node_modules`) });
+      }
+      // Dependencies as `npm ci` would have put them: offline here, npm only links and builds.
+      symlinkSync(join(repoRoot, 'node_modules'), join(clone, 'node_modules'));
+      assert.ok(!existsSync(join(clone, 'dist')));
+      const prefix = join(work, 'prefix');
+      const installed = run('npm', ['install', '-g', '.', '--offline', '--prefix', prefix], { cwd: clone });
+      assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+      assert.ok(existsSync(join(clone, 'dist', 'src', 'cli', 'main.js')), 'prepare built kiln');
+      assert.ok(existsSync(join(clone, 'dist', 'docs-site', 'kiln-docs.js')), 'and the docs site bundle');
+      const version = run(join(prefix, 'bin', 'kiln'), ['--version'], { cwd: work });
+      assert.equal(version.code, 0, version.stderr);
+      assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+      noStackTrace(version.stderr);
+    } finally {
+      removeDir(work);
+    }
+  });
+
   test('package.json builds on install and npm pack ships only what runs', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     assert.match(pkg.scripts.prepare, /npm run build/, 'a clone installed with npm install -g . or npm link is built');
@@ -137,6 +161,18 @@ test('kiln init from a checkout suggests `node <path>/bin/kiln.js build`, and th
     const built = run('sh', ['-c', next], { cwd, env: { HOME: cwd } });
     assert.equal(built.code, 0, built.stdout + built.stderr);
     assert.match(built.stdout, /PASS=5/);
+
+    // Through `npm run kiln` kiln runs in the package folder; the suggestion is for the user's shell.
+    const packageFolder = tempDir('kiln-package-');
+    const viaNpm = run(process.execPath, [bin, 'init', 'other'], { cwd: packageFolder, env: { PATH: process.env.PATH, INIT_CWD: cwd } });
+    try {
+      assert.equal(viaNpm.code, 0, viaNpm.stderr);
+      const fromUser = /Next: (.*)$/m.exec(viaNpm.stdout)?.[1] ?? '';
+      assert.match(fromUser, /^cd \.\.\/\S+\/other && node \S*bin\/kiln\.js build$/);
+      assert.equal(run('sh', ['-c', fromUser.replace(/ && .*/, ' && test -f dbt_project.yml')], { cwd }).code, 0, `${fromUser} works from ${cwd}`);
+    } finally {
+      removeDir(packageFolder);
+    }
   } finally {
     removeDir(cwd);
   }

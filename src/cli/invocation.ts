@@ -31,6 +31,11 @@ function realOrNull(file: string): string | null {
   }
 }
 
+/** The folder the user's shell is in: `npm run kiln` runs kiln in the package's folder, and says where it was started in INIT_CWD. */
+export function userDir(): string {
+  return process.env.INIT_CWD || process.cwd();
+}
+
 /** Quoted for a POSIX shell only when it needs to be. */
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

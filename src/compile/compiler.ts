@@ -30,8 +30,8 @@ export interface CompiledNode {
 
 export class Compiler {
   private readonly bodies = new Map<string, string>();
-  /** Per node, the line of its file each line of its rendered body came from. */
-  private readonly sourceLines = new Map<string, number[]>();
+  /** Per node, the line of its file each line of its rendered body came from (worked out on demand). */
+  private readonly sourceLines = new Map<string, () => number[]>();
   private readonly compiled = new Map<string, CompiledNode>();
   private readonly dirs = new Set<string>();
   private readonly pendingWrites: Array<[string, string]> = [];
@@ -176,7 +176,7 @@ export class Compiler {
       } else if (part.fn === 'source') emit(out, this.resolveSource(node, part.args[0] as string, part.args[1] as string).render(), line, false);
       else if (part.fn === 'var') emit(out, pythonStr(varFn(part.args[0] as string, part.args[1])), line, false);
     }
-    this.sourceLines.set(node.uniqueId, outputLineSources(out, out.lines!, out.literal!));
+    this.sourceLines.set(node.uniqueId, () => outputLineSources(out, out.sites!));
     return out.join('');
   }
 
@@ -191,7 +191,7 @@ export class Compiler {
     const compiledLine = statement === undefined ? statementLine : lineWithin(statement, statementLine, compiled);
     if (compiledLine === undefined) return undefined;
     const bodyLine = body === undefined ? undefined : lineWithin(compiled, compiledLine, body);
-    const sourceLine = bodyLine === undefined ? undefined : this.sourceLines.get(id)?.[bodyLine - 1];
+    const sourceLine = bodyLine === undefined ? undefined : this.sourceLines.get(id)?.()[bodyLine - 1];
     return { compiledLine, sourceLine };
   }
 

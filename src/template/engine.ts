@@ -120,7 +120,7 @@ export class TemplateEngine {
   }
 
   /** As render, with the template line of each output line (index 0 is line 1), for errors that point at the source. */
-  renderWithSourceLines(template: JinjaTemplate, scope: Scope, file: string): { text: string; sourceLines: number[] } {
+  renderWithSourceLines(template: JinjaTemplate, scope: Scope, file: string): { text: string; sourceLines: () => number[] } {
     this.install(scope);
     try {
       return this.jinja.renderWithSourceLines(template, this.templateNamespaces.get(template));

@@ -22,13 +22,14 @@ export class JinjaTemplate {
    * Renders into a fresh top-level scope; returns the text and the scope (its macros and sets),
    * and with `trackLines` the template line each output line came from.
    */
-  execute(state: RenderState, namespace?: Record<string, unknown>, trackLines = false): { text: string; frame: Frame; sourceLines?: number[] } {
+  execute(state: RenderState, namespace?: Record<string, unknown>, trackLines = false): { text: string; frame: Frame; sourceLines?: () => number[] } {
     const frame = new Frame(undefined, state, namespace);
     const out = trackLines ? trackedOutput() : [];
     this.run(frame, out);
     const text = out.join('');
     if (!trackLines) return { text, frame };
-    return { text, frame, sourceLines: outputLineSources(out, out.lines!, out.literal!) };
+    // Worked out only when asked (an error to locate): a render pays for two array writes per chunk.
+    return { text, frame, sourceLines: () => outputLineSources(out, out.sites!) };
   }
 }
 
@@ -50,8 +51,8 @@ export class JinjaEnvironment {
     return template.execute(this.state, namespace).text;
   }
 
-  /** The text, and for each of its lines (index 0 is line 1) the template line it came from. */
-  renderWithSourceLines(template: JinjaTemplate, namespace?: Record<string, unknown>): { text: string; sourceLines: number[] } {
+  /** The text, and a function giving for each of its lines (index 0 is line 1) the template line it came from. */
+  renderWithSourceLines(template: JinjaTemplate, namespace?: Record<string, unknown>): { text: string; sourceLines: () => number[] } {
     const { text, sourceLines } = template.execute(this.state, namespace, true);
     return { text, sourceLines: sourceLines! };
   }

@@ -4,51 +4,65 @@
  * the text or expression that produced it; nothing else is kept.
  */
 
-/** The render's output buffer; `lines`/`literal` are present only when lines are tracked. */
-export type Output = string[] & { lines?: number[]; literal?: boolean[] };
+/**
+ * The render's output buffer. When lines are tracked, `sites` has one entry per chunk: the
+ * template line it came from, positive for template text (whose own newlines advance the line),
+ * negative for a printed value (all of which comes from that one line).
+ */
+export type Output = string[] & { sites?: number[] };
 
 /** An output buffer that records where its chunks came from. */
 export function trackedOutput(): Output {
-  return Object.assign([] as string[], { lines: [] as number[], literal: [] as boolean[] });
+  return Object.assign([] as string[], { sites: [] as number[] });
 }
 
-/** Appends a chunk; a tracked buffer notes its template line (literal text advances with its own newlines). */
+/** Appends a chunk; a tracked buffer notes where it came from. Every chunk goes through here. */
 export function emit(out: Output, text: string, line: number, literal: boolean): void {
   out.push(text);
-  if (out.lines) {
-    out.lines[out.length - 1] = line;
-    out.literal![out.length - 1] = literal;
-  }
+  out.sites?.push(literal ? line : -line);
 }
 
 /**
  * For each output line (index 0 is line 1), the template line of its first non-blank
  * character; blank lines take the line before them.
  */
-export function outputLineSources(chunks: readonly string[], lines: readonly (number | undefined)[], literal: readonly (boolean | undefined)[]): number[] {
+export function outputLineSources(chunks: readonly string[], sites: readonly number[]): number[] {
   const result: number[] = [];
   let outLine = 0;
-  let known = 1;
+  let lineFound = false;
+  let templateLine = 1;
   for (let i = 0; i < chunks.length; i++) {
     const text = chunks[i]!;
-    let templateLine = lines[i] ?? known;
-    known = templateLine;
+    const site = sites[i] ?? templateLine;
+    templateLine = Math.abs(site);
+    const advances = site > 0;
     let start = 0;
     for (;;) {
       const end = text.indexOf('\n', start);
-      const segmentEnd = end < 0 ? text.length : end;
-      if (result[outLine] === undefined && /\S/.test(text.slice(start, segmentEnd))) result[outLine] = templateLine;
+      const stop = end < 0 ? text.length : end;
+      // Only the start of a line is looked at: its first non-blank character decides.
+      if (!lineFound) {
+        let c = start;
+        while (c < stop && isBlank(text.charCodeAt(c))) c++;
+        if (c < stop) {
+          result[outLine] = templateLine;
+          lineFound = true;
+        }
+      }
       if (end < 0) break;
-      result[outLine] ??= -1;
+      if (!lineFound) result[outLine] = 0;
       outLine++;
-      if (literal[i]) templateLine++;
+      lineFound = false;
+      if (advances) templateLine++;
       start = end + 1;
     }
   }
-  let previous = 1;
-  for (let i = 0; i <= outLine; i++) {
-    if (result[i] === undefined || result[i]! < 0) result[i] = previous;
-    previous = result[i]!;
-  }
+  if (!lineFound) result[outLine] = 0;
+  // Blank lines (0) take the line before them.
+  for (let i = 0, previous = 1; i < result.length; i++) previous = result[i] ||= previous;
   return result;
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 13;
 }
