@@ -7,7 +7,6 @@
  * names are resolved by the caller's `resolveRelation`. A construct it cannot follow is a
  * `LineageGap` with the reason, never a guess.
  */
-import { createHash } from 'node:crypto';
 import { composeKinds, mergeEdges, type ColumnEdge, type EdgeKind } from './types.js';
 
 /** What a table name in FROM refers to: a node, with its columns if they are known. */
@@ -129,7 +128,7 @@ export class QueryAnalyzer {
     const query = statement.Query ?? statement.CreateTable?.query ?? statement.CreateView?.query;
     if (!query) throw new LineageGap(`not a query: ${Object.keys(statement)[0] ?? 'statement'}`);
     const relation = this.query(query, undefined, undefined);
-    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges, fingerprint: hash(c.fp) }));
+    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges, fingerprint: c.fp.length === 16 ? c.fp : hash(c.fp) }));
     const reads = mergeEdges(...columns.map((c) => c.upstream), relation.rowEdges);
     return { columns, rowEdges: relation.rowEdges, reads };
   }
@@ -308,7 +307,7 @@ export class QueryAnalyzer {
     try {
       const bare = columnParts(expr.Nested ?? expr);
       const edges = bare ? this.reference(bare, scope, 'copied') : this.expression(expr, scope, 'transformed');
-      const fp = parts.join('|');
+      const fp = hash(parts.join('|'));
       outer?.push(fp);
       return { edges, fp };
     } finally {
@@ -400,11 +399,38 @@ const skippedKeys = new Set(['span', 'alias', 'data_type', 'field', 'path', 'key
 
 /** The expression's syntax tree as text, without source positions (so moving it changes nothing). */
 function expressionText(expr: Json): string {
-  return JSON.stringify(expr, (k, v) => (k === 'span' || k.endsWith('_token') ? undefined : v));
+  const out: string[] = [];
+  const visit = (v: Json) => {
+    if (v === null || typeof v !== 'object') {
+      out.push(String(v));
+      return;
+    }
+    if (Array.isArray(v)) {
+      out.push('[');
+      for (const x of v) visit(x);
+      out.push(']');
+      return;
+    }
+    for (const k in v) {
+      if (k === 'span' || k.endsWith('_token')) continue;
+      out.push(k, ':');
+      visit(v[k]);
+    }
+  };
+  visit(expr);
+  return out.join(' ');
 }
 
+/** A 64-bit-wide string hash (two 32-bit FNV-1a lanes with different seeds), as 16 hex digits: a change detector, not a security measure. */
 function hash(text: string): string {
-  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 function columnParts(expr: Json): string[] | undefined {
