@@ -160,3 +160,26 @@ test('snapshots: the snapshotted query\'s columns plus dbt_valid_from and the ot
     'since <- snapshot.tiny.orders_snapshot.dbt_valid_from:copied snapshot.tiny.orders_snapshot.dbt_valid_to:filter',
   ]);
 });
+
+test('a node whose compiled SQL and parents\' columns are unchanged reuses the last column_lineage.json entry', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id, 2 as amount',
+      'models/reader.sql': "select id, amount + 1 as amount from {{ ref('base') }}",
+    }),
+  );
+  dirs.push(project);
+  const file = join(project, 'target', 'column_lineage.json');
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  const first = JSON.parse(readFileSync(file, 'utf8'));
+  assert.ok(first.nodes['model.tiny.reader'].cache_key);
+  // Mark the stored entry: if the next parse reuses it, the mark survives.
+  first.nodes['model.tiny.reader'].columns[0].upstream[0].kind = 'aggregated';
+  writeFileSync(file, JSON.stringify(first));
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'aggregated');
+  // A parent's columns changed: the reader is read again.
+  writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'copied');
+});

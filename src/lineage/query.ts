@@ -8,6 +8,7 @@
  * `LineageGap` with the reason, never a guess.
  */
 import { composeKinds, mergeEdges, type ColumnEdge, type EdgeKind } from './types.js';
+import { hash } from './hash.js';
 
 /** What a table name in FROM refers to: a node, with its columns if they are known. */
 export interface ExternalRelation {
@@ -419,18 +420,6 @@ function expressionText(expr: Json): string {
   };
   visit(expr);
   return out.join(' ');
-}
-
-/** A 64-bit-wide string hash (two 32-bit FNV-1a lanes with different seeds), as 16 hex digits: a change detector, not a security measure. */
-function hash(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 function columnParts(expr: Json): string[] | undefined {
