@@ -102,7 +102,7 @@ function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: Retur
   try {
     const result = analyzer().statement(statement.statement);
     const columns: NodeLineage['columns'] = result.columns.map((c) => ({ name: c.name, upstream: c.upstream, fingerprint: c.fingerprint }));
-    if (node.resourceType === 'snapshot') columns.push(...snapshotMetaColumns(node, result.columns.map((c) => c.name), node.uniqueId, columns));
+    if (node.resourceType === 'snapshot') columns.push(...snapshotMetaColumns(node, result.columns.map((c) => c.name), columns));
     return { resourceType: node.resourceType, dialect, parsed: true, columns };
   } catch (e) {
     if (e instanceof LineageGap) return unparsed(e.message);
@@ -111,7 +111,7 @@ function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: Retur
 }
 
 /** dbt_valid_from and the others derive from the snapshot's unique key and updated_at columns. */
-function snapshotMetaColumns(node: GraphNode, names: string[], _id: string, columns: NodeLineage['columns']): NodeLineage['columns'] {
+function snapshotMetaColumns(node: GraphNode, names: string[], columns: NodeLineage['columns']): NodeLineage['columns'] {
   const fromConfig = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).map((v) => String(v).toLowerCase());
   const keyColumns = fromConfig(node.config.unique_key).filter((c) => names.includes(c));
   const updatedAt = fromConfig(node.config.updated_at).filter((c) => names.includes(c));

@@ -105,7 +105,6 @@ function withKind(edges: ColumnEdge[], kind: EdgeKind): ColumnEdge[] {
 }
 
 export class QueryAnalyzer {
-  private readonly unresolved = new Set<string>();
   /** What the names in the expression being read resolved to, for its fingerprint. */
   private fingerprintParts: string[] | undefined;
 
@@ -118,11 +117,6 @@ export class QueryAnalyzer {
     private readonly resolveRelation: RelationResolver,
     private readonly inlinedNode: (cteName: string) => ExternalRelation | undefined = () => undefined,
   ) {}
-
-  /** Names no relation in scope had (keywords such as `current_date` parse as names too). */
-  get unresolvedNames(): string[] {
-    return [...this.unresolved];
-  }
 
   /** Lineage of a top-level statement: a query, or the query of `create ... as`. */
   statement(statement: Json): QueryLineage {
@@ -322,7 +316,7 @@ export class QueryAnalyzer {
       this.fingerprintParts?.push(found.fp);
       return withKind(found.edges, kind);
     }
-    this.unresolved.add(parts.join('.'));
+    // A name no relation in scope has (keywords such as `current_date` parse as names too): no edge rather than a guess.
     return [];
   }
 
@@ -504,7 +498,6 @@ function identsIn(node: Json): string[] {
     Object.values(n).forEach(visit);
   };
   visit(node);
-  // A qualified name in exclude (`t.a`) excludes its last part.
   return out;
 }
 
