@@ -39,6 +39,7 @@ let markdown = '';
 const model = (name: string) => impact.models.find((m) => m.unique_id === `model.pottery_shop.${name}`);
 
 before(() => {
+  edit('models/staging/_staging.yml', '        description: Where the order is in its life cycle.', '        description: Where the order is in its life cycle.\n        data_type: varchar');
   const parsed = kiln(['parse', '--project-dir', dir]);
   assert.equal(parsed.code, 0, parsed.stderr);
   // Production's artifacts, as a deploy job would keep them.
@@ -47,6 +48,8 @@ before(() => {
   edit('models/staging/stg_customers.sql', '        city,', '        city as town,');
   edit('models/staging/stg_customers.sql', /^\s*cast\(postal_code as varchar\(10\)\) as postal_code,\n/m, '\n');
   edit('models/marts/product_sales.sql', 'as revenue_rank', 'as revenue_rank,\n    products.category is not null as has_category');
+  edit('models/staging/_staging.yml', '        data_type: varchar', '        data_type: integer');
+  edit('models/staging/stg_customers.sql', 'lower(email) as email', 'upper(email) as email');
   edit('models/marts/_marts.yml', 'One row per order with net, VAT, shipping and total amounts.', 'One row per order, with its amounts.');
   const r = kiln(['impact', '--project-dir', dir, '--state', prod], { env: { GITHUB_ACTIONS: 'true' } });
   assert.equal(r.code, 0, r.stderr);
@@ -75,6 +78,19 @@ test('a renamed column is one change, breaking because the old name is read', ()
   assert.equal(renamed.breaking, true);
   assert.deepEqual(renamed.read_by.map((r) => `${r.node}.${r.column}:${r.kind}`), ['model.pottery_shop.dim_customers.city:copied']);
   assert.equal(stgCustomers.columns.some((c) => c.name === 'city' || c.name === 'town' && c.change === 'added'), false);
+});
+
+test('a retyped column and a changed expression are breaking when read downstream', () => {
+  const retyped = model('stg_orders')!.columns.find((c) => c.name === 'status')!;
+  assert.equal(retyped.change, 'retyped');
+  assert.equal(retyped.breaking, true);
+  assert.ok(retyped.read_by.some((r) => r.node === 'model.pottery_shop.fct_orders' && r.column === 'status'));
+  const changed = model('stg_customers')!.columns.find((c) => c.name === 'email')!;
+  assert.equal(changed.change, 'expression_changed');
+  assert.equal(changed.breaking, true);
+  assert.deepEqual(changed.read_by.filter((r) => r.column !== null).map((r) => `${r.node}.${r.column}:${r.kind}`), ['model.pottery_shop.dim_customers.email:copied']);
+  // Columns whose expression did not change are not listed.
+  assert.equal(model('stg_customers')!.columns.some((c) => c.name === 'full_name'), false);
 });
 
 test('a removed column nobody reads is not breaking', () => {
@@ -106,7 +122,7 @@ test('the Markdown report and the GitHub annotations say the same', () => {
 test('impact:breaking selects the changed models and the models and tests their breaking changes reach', () => {
   const r = kiln(['ls', '--project-dir', dir, '-s', 'impact:breaking', '--resource-type', 'model', '--output', 'name']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n').sort(), ['dim_customers', 'fct_orders', 'monthly_revenue', 'stg_customers', 'stg_orders']);
+  assert.deepEqual(r.stdout.trim().split('\n').sort(), ['dim_customers', 'fct_orders', 'int_customer_orders', 'monthly_revenue', 'stg_customers', 'stg_orders']);
   assert.ok(impact.breaking_reach.some((id) => id.startsWith('test.pottery_shop.accepted_values_stg_orders_payment_method')));
 });
 

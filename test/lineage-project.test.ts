@@ -130,3 +130,56 @@ test('compile writes column_lineage.json too, and select * uses the catalog when
   const second = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
   assert.deepEqual(second.nodes['model.tiny.wide'].columns.map((c: { name: string }) => c.name), ['a', 'b']);
 });
+
+test('snapshots: the snapshotted query\'s columns plus dbt_valid_from and the others, and models reading the snapshot', async () => {
+  const project = writeProject(
+    minimalProject({
+      'seeds/raw.csv': 'id,status,updated_at\n1,new,2024-01-01\n',
+      'snapshots/orders.sql': "{% snapshot orders_snapshot %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect id, upper(status) as status, updated_at from {{ ref('raw') }}\n{% endsnapshot %}\n",
+      'models/current_orders.sql': "select id, status, dbt_valid_from as since from {{ ref('orders_snapshot') }} where dbt_valid_to is null",
+    }),
+  );
+  dirs.push(project);
+  const { lineage } = await columnLineage({ projectDir: project });
+  const snapshot = lineage.nodes['snapshot.tiny.orders_snapshot']!;
+  assert.equal(snapshot.parsed, true);
+  const columns = Object.fromEntries(snapshot.columns.map((c) => [c.name, edges(c.upstream)]));
+  assert.deepEqual(columns, {
+    id: ['seed.tiny.raw.id:copied'],
+    status: ['seed.tiny.raw.status:transformed'],
+    updated_at: ['seed.tiny.raw.updated_at:copied'],
+    dbt_scd_id: ['seed.tiny.raw.id:transformed', 'seed.tiny.raw.updated_at:transformed'],
+    dbt_updated_at: ['seed.tiny.raw.updated_at:transformed'],
+    dbt_valid_from: ['seed.tiny.raw.updated_at:transformed'],
+    dbt_valid_to: ['seed.tiny.raw.updated_at:transformed'],
+  });
+  const current = lineage.nodes['model.tiny.current_orders']!;
+  assert.deepEqual(current.columns.map((c) => `${c.name} <- ${edges(c.upstream).join(' ')}`), [
+    'id <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.id:copied',
+    'status <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.status:copied',
+    'since <- snapshot.tiny.orders_snapshot.dbt_valid_from:copied snapshot.tiny.orders_snapshot.dbt_valid_to:filter',
+  ]);
+});
+
+test('a node whose compiled SQL and parents\' columns are unchanged reuses the last column_lineage.json entry', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id, 2 as amount',
+      'models/reader.sql': "select id, amount + 1 as amount from {{ ref('base') }}",
+    }),
+  );
+  dirs.push(project);
+  const file = join(project, 'target', 'column_lineage.json');
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  const first = JSON.parse(readFileSync(file, 'utf8'));
+  assert.ok(first.nodes['model.tiny.reader'].cache_key);
+  // Mark the stored entry: if the next parse reuses it, the mark survives.
+  first.nodes['model.tiny.reader'].columns[0].upstream[0].kind = 'aggregated';
+  writeFileSync(file, JSON.stringify(first));
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'aggregated');
+  // A parent's columns changed: the reader is read again.
+  writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'copied');
+});

@@ -28,7 +28,14 @@ export async function buildColumnLineage(parsed: ParsedProject, dag: Dag, compil
       return e instanceof Error ? e : new Error(String(e));
     }
   };
-  return projectLineage({ parsed, dag, compiledSql, catalog: catalogColumns(parsed.project.targetPath) });
+  const previousFile = join(parsed.project.targetPath, columnLineageFile);
+  let previous: ColumnLineage | undefined;
+  try {
+    previous = existsSync(previousFile) ? readColumnLineage(previousFile) : undefined;
+  } catch {
+    // An unreadable previous file is no cache.
+  }
+  return projectLineage({ parsed, dag, compiledSql, catalog: catalogColumns(parsed.project.targetPath), previous });
 }
 
 /** catalog.json's columns, when `kiln docs generate` wrote one: they resolve `select *` of undocumented relations. */
@@ -61,6 +68,7 @@ export function columnLineageJson(lineage: ColumnLineage, invocationId?: string)
       ...(n.dialect ? { dialect: n.dialect } : {}),
       ...(n.reason ? { reason: n.reason } : {}),
       ...(n.columnsFrom ? { columns_from: n.columnsFrom } : {}),
+      ...(n.cacheKey ? { cache_key: n.cacheKey } : {}),
       columns: n.columns.map((c) => ({ name: c.name, upstream: c.upstream, ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}) })),
     };
   }
@@ -78,7 +86,7 @@ export function readColumnLineage(file: string): ColumnLineage {
   const json = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Record<string, any>; tests: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   const lineage: ColumnLineage = { nodes: {}, tests: {} };
   for (const [id, n] of Object.entries(json.nodes ?? {})) {
-    lineage.nodes[id] = { resourceType: n.resource_type, parsed: n.parsed, dialect: n.dialect, reason: n.reason, columnsFrom: n.columns_from, columns: n.columns ?? [] };
+    lineage.nodes[id] = { resourceType: n.resource_type, parsed: n.parsed, dialect: n.dialect, reason: n.reason, columnsFrom: n.columns_from, cacheKey: n.cache_key, columns: n.columns ?? [] };
   }
   for (const [id, t] of Object.entries(json.tests ?? {})) lineage.tests[id] = { attachedNode: t.attached_node, reads: t.reads ?? [] };
   return lineage;

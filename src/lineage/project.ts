@@ -16,6 +16,8 @@ import { cteName } from '../compile/ephemeral.js';
 import { LineageGap, QueryAnalyzer, type ExternalRelation } from './query.js';
 import { dialectOf, parseStatement } from './sql.js';
 import type { ColumnEdge, ColumnLineage, NodeLineage, TestLineage } from './types.js';
+import { hash } from './hash.js';
+import { kilnVersion } from '../version.js';
 
 /** Columns per unique id from catalog.json (`nodes` and `sources`), lower-cased. */
 export type CatalogColumns = Map<string, string[]>;
@@ -26,6 +28,8 @@ export interface ProjectLineageInput {
   /** The node's compiled SQL (with ephemeral CTEs injected), or an Error saying why not. */
   compiledSql: (uniqueId: string) => string | Error;
   catalog?: CatalogColumns;
+  /** The last column_lineage.json: a node whose cache key is unchanged is not parsed again. */
+  previous?: ColumnLineage;
 }
 
 const withSql = new Set(['model', 'snapshot']);
@@ -54,7 +58,7 @@ export function projectLineage(input: ProjectLineageInput): ColumnLineage {
     } else if (node?.resourceType === 'seed') {
       lineage.nodes[id] = rootLineage('seed', seedHeader(parsed, node) ?? knownColumns(input, id));
     } else if (node && withSql.has(node.resourceType)) {
-      lineage.nodes[id] = nodeLineage(input, node, dialect, analyzer);
+      lineage.nodes[id] = cachedNodeLineage(input, node, dialect, analyzer, (p) => relationOf(p)?.columns);
     }
   }
   for (const node of manifest.nodes.values()) {
@@ -75,19 +79,30 @@ function sourceBuiltBy(dag: Dag, id: string, lineage: ColumnLineage): NodeLineag
   return { resourceType: 'source', parsed: true, columns };
 }
 
-function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: ReturnType<typeof dialectOf>, analyzer: () => QueryAnalyzer): NodeLineage {
+/** A node's lineage, or the previous one when its SQL and its parents' columns are what they were. */
+function cachedNodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: ReturnType<typeof dialectOf>, analyzer: () => QueryAnalyzer, columnsOf: (id: string) => string[] | undefined): NodeLineage {
+  const sql = input.compiledSql(node.uniqueId);
+  if (sql instanceof Error) return nodeLineage(input, node, dialect, analyzer, sql);
+  const parents = node.dependsOn.nodes.map((p) => `${p}:${columnsOf(p)?.join(',') ?? '?'}`).join(';');
+  const config = node.resourceType === 'snapshot' ? `${String(node.config.unique_key)}|${String(node.config.updated_at)}` : '';
+  const cacheKey = hash(`${kilnVersion}\u0000${dialect}\u0000${sql}\u0000${parents}\u0000${config}\u0000${JSON.stringify(Object.keys(node.columns))}`);
+  const previous = input.previous?.nodes[node.uniqueId];
+  if (previous?.cacheKey === cacheKey && previous.resourceType === node.resourceType) return previous;
+  return { ...nodeLineage(input, node, dialect, analyzer, sql), cacheKey };
+}
+
+function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: ReturnType<typeof dialectOf>, analyzer: () => QueryAnalyzer, sql: string | Error): NodeLineage {
   const unparsed = (reason: string): NodeLineage => {
     const declared = knownColumns(input, node.uniqueId);
     return { resourceType: node.resourceType, dialect, parsed: false, reason, columns: (declared ?? []).map((name) => ({ name, upstream: [] })), ...(declared ? { columnsFrom: columnsSource(input, node.uniqueId) } : {}) };
   };
-  const sql = input.compiledSql(node.uniqueId);
   if (sql instanceof Error) return unparsed(`could not compile: ${sql.message.split('\n')[0]}`);
   const statement = parseStatement(sql, dialect);
   if (!statement.ok) return unparsed(statement.reason);
   try {
     const result = analyzer().statement(statement.statement);
     const columns: NodeLineage['columns'] = result.columns.map((c) => ({ name: c.name, upstream: c.upstream, fingerprint: c.fingerprint }));
-    if (node.resourceType === 'snapshot') columns.push(...snapshotMetaColumns(node, result.columns.map((c) => c.name), node.uniqueId, columns));
+    if (node.resourceType === 'snapshot') columns.push(...snapshotMetaColumns(node, result.columns.map((c) => c.name), columns));
     return { resourceType: node.resourceType, dialect, parsed: true, columns };
   } catch (e) {
     if (e instanceof LineageGap) return unparsed(e.message);
@@ -96,7 +111,7 @@ function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: Retur
 }
 
 /** dbt_valid_from and the others derive from the snapshot's unique key and updated_at columns. */
-function snapshotMetaColumns(node: GraphNode, names: string[], _id: string, columns: NodeLineage['columns']): NodeLineage['columns'] {
+function snapshotMetaColumns(node: GraphNode, names: string[], columns: NodeLineage['columns']): NodeLineage['columns'] {
   const fromConfig = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).map((v) => String(v).toLowerCase());
   const keyColumns = fromConfig(node.config.unique_key).filter((c) => names.includes(c));
   const updatedAt = fromConfig(node.config.updated_at).filter((c) => names.includes(c));

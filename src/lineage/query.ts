@@ -7,8 +7,8 @@
  * names are resolved by the caller's `resolveRelation`. A construct it cannot follow is a
  * `LineageGap` with the reason, never a guess.
  */
-import { createHash } from 'node:crypto';
 import { composeKinds, mergeEdges, type ColumnEdge, type EdgeKind } from './types.js';
+import { hash } from './hash.js';
 
 /** What a table name in FROM refers to: a node, with its columns if they are known. */
 export interface ExternalRelation {
@@ -105,7 +105,6 @@ function withKind(edges: ColumnEdge[], kind: EdgeKind): ColumnEdge[] {
 }
 
 export class QueryAnalyzer {
-  private readonly unresolved = new Set<string>();
   /** What the names in the expression being read resolved to, for its fingerprint. */
   private fingerprintParts: string[] | undefined;
 
@@ -119,17 +118,12 @@ export class QueryAnalyzer {
     private readonly inlinedNode: (cteName: string) => ExternalRelation | undefined = () => undefined,
   ) {}
 
-  /** Names no relation in scope had (keywords such as `current_date` parse as names too). */
-  get unresolvedNames(): string[] {
-    return [...this.unresolved];
-  }
-
   /** Lineage of a top-level statement: a query, or the query of `create ... as`. */
   statement(statement: Json): QueryLineage {
     const query = statement.Query ?? statement.CreateTable?.query ?? statement.CreateView?.query;
     if (!query) throw new LineageGap(`not a query: ${Object.keys(statement)[0] ?? 'statement'}`);
     const relation = this.query(query, undefined, undefined);
-    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges, fingerprint: hash(c.fp) }));
+    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges, fingerprint: c.fp.length === 16 ? c.fp : hash(c.fp) }));
     const reads = mergeEdges(...columns.map((c) => c.upstream), relation.rowEdges);
     return { columns, rowEdges: relation.rowEdges, reads };
   }
@@ -308,7 +302,7 @@ export class QueryAnalyzer {
     try {
       const bare = columnParts(expr.Nested ?? expr);
       const edges = bare ? this.reference(bare, scope, 'copied') : this.expression(expr, scope, 'transformed');
-      const fp = parts.join('|');
+      const fp = hash(parts.join('|'));
       outer?.push(fp);
       return { edges, fp };
     } finally {
@@ -322,7 +316,7 @@ export class QueryAnalyzer {
       this.fingerprintParts?.push(found.fp);
       return withKind(found.edges, kind);
     }
-    this.unresolved.add(parts.join('.'));
+    // A name no relation in scope has (keywords such as `current_date` parse as names too): no edge rather than a guess.
     return [];
   }
 
@@ -400,11 +394,26 @@ const skippedKeys = new Set(['span', 'alias', 'data_type', 'field', 'path', 'key
 
 /** The expression's syntax tree as text, without source positions (so moving it changes nothing). */
 function expressionText(expr: Json): string {
-  return JSON.stringify(expr, (k, v) => (k === 'span' || k.endsWith('_token') ? undefined : v));
-}
-
-function hash(text: string): string {
-  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
+  const out: string[] = [];
+  const visit = (v: Json) => {
+    if (v === null || typeof v !== 'object') {
+      out.push(String(v));
+      return;
+    }
+    if (Array.isArray(v)) {
+      out.push('[');
+      for (const x of v) visit(x);
+      out.push(']');
+      return;
+    }
+    for (const k in v) {
+      if (k === 'span' || k.endsWith('_token')) continue;
+      out.push(k, ':');
+      visit(v[k]);
+    }
+  };
+  visit(expr);
+  return out.join(' ');
 }
 
 function columnParts(expr: Json): string[] | undefined {
@@ -489,7 +498,6 @@ function identsIn(node: Json): string[] {
     Object.values(n).forEach(visit);
   };
   visit(node);
-  // A qualified name in exclude (`t.a`) excludes its last part.
   return out;
 }
 

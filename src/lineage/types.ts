@@ -35,6 +35,8 @@ export interface NodeLineage {
   reason?: string;
   /** Where the columns of an unparsed node came from (YAML, catalog, ...), if anywhere. */
   columnsFrom?: string;
+  /** Hash of what the result depends on (compiled SQL, parents' columns, kiln's version): an equal key reuses the entry. */
+  cacheKey?: string;
 }
 
 export interface TestLineage {
