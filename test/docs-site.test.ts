@@ -173,7 +173,7 @@ test('lineage page: selection grammar, exclude, colour by status, draw and expor
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
   await copyFile((await pngDl.path())!, path.join(SHOTS, '05-lineage-export.png'));
   await shot(page, '05-lineage-page');
-  // Whole project view uses the layout computed at generate time.
+  // The whole project, under the map's threshold, is drawn node by node.
   await page.goto(indexUrl(withRun, '#!/lineage'));
   await page.waitForFunction(() => document.querySelectorAll('svg g.n').length === 13);
   await page.close();
@@ -207,7 +207,7 @@ test('keyboard only: search with /, arrows and Enter; lineage nodes with Tab, Sp
   assert.match(target, /^(model|source) /);
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => !location.hash.endsWith('model.shop.customers'));
-  await page.locator('article.node-page h1').waitFor();
+  await page.locator('article.node-page .page-head h1').waitFor();
   await page.close();
 });
 
