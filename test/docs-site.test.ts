@@ -353,6 +353,11 @@ test('tree: natural order, one Tab stop, arrow keys, lowercase group folders, no
   assert.equal(await page.locator('main td a', { hasText: 'secret_helper' }).count(), 0);
   await page.goto(indexUrl(rich, '#!/model/model.shop.secret_helper'));
   assert.match(await h1(page), /secret_helper/);
+  await page.goto(indexUrl(rich, '#!/lineage'));
+  await page.locator('svg g.n').first().waitFor();
+  assert.equal(await page.locator('svg g.n[aria-label*="secret_helper"]').count(), 0, 'not in the lineage');
+  await page.locator('#q').fill('secret_helper');
+  await page.locator('#qres li.empty').waitFor();
   await page.close();
 });
 

@@ -203,10 +203,11 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     if (text) set = select(db.graph, text, exclude);
     else {
       set = new Set();
-      db.nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type) && !n.hidden) set.add(i); });
+      db.nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type)) set.add(i); });
       if (exclude) for (const x of select(db.graph, exclude)) set.delete(x);
     }
-    for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type)) set.delete(i);
+    // docs.show: false leaves a node out, unless it is the node whose page this is.
+    for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type) || (db.nodes[i]!.hidden && i !== this.focus)) set.delete(i);
     this.selected = { key, set };
     return set;
   }
