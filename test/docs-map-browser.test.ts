@@ -97,6 +97,10 @@ test('the whole project at 10,000 models is a map of folders with readable label
   assert.ok(opened.groups.some((g) => g.startsWith('group bench/models/marts/sub_0,')), opened.groups.join('\n'));
   assert.ok(opened.smallestLabel >= 8.4);
   assert.match(await page.locator('.lin-note').innerText(), /Open: bench\/models\/marts/);
+  // Two folders called sub_1 (in finance and in marts) read differently on the map.
+  const names = await page.locator('svg g.cl text.cl-name').allTextContents();
+  assert.equal(new Set(names).size, names.length, names.join(' | '));
+  assert.ok(names.includes('▸ models/marts/sub_1') && names.includes('▸ models/finance/sub_1'), names.join(' | '));
 
   // Keep opening down to models: Enter on a subfolder draws its models.
   await page.locator('svg g.cl[aria-label^="group bench/models/marts/sub_0,"]').focus();

@@ -14,7 +14,7 @@ import { type Db, displayName, folderPath, nodeHref, shownStatus, statusClass } 
 import { lineageHref } from './router.js';
 import { downloadPng, downloadText } from './download.js';
 import { perf } from './perf.js';
-import { BOX_H, BOX_W, clusterBox, edgePaths, nodeBox } from './graph-svg.js';
+import { BOX_H, BOX_W, clusterBox, clusterLabels, edgePaths, nodeBox } from './graph-svg.js';
 
 /** Selections up to this many nodes are drawn node by node; bigger ones as a map. */
 export const NODE_LIMIT = 150;
@@ -282,9 +282,10 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const m = this.mapState;
     let biggest = 1;
     if (m) for (const u of d.units) if (u < 0) biggest = Math.max(biggest, m.tree.size[unitCluster(u)]!);
+    const labels = m ? clusterLabels(m.tree, d.units.filter((u) => u < 0).map(unitCluster)) : null;
     let boxes = '';
     d.units.forEach((u, k) => {
-      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!, deps[k]!);
+      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), labels!.get(unitCluster(u))!, d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!, deps[k]!);
       else boxes += nodeBox(db, u, d.x[k]!, d.y[k]!, `${u === this.focus ? ' focus' : ''}${near.has(u) ? ' near' : ''}`);
     });
     this.vp.innerHTML = `<g class="edges">${edges}</g><g class="nodes">${boxes}</g>`;
@@ -304,7 +305,8 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const m = this.mapState!;
     const groups = d.units.filter((u) => u < 0).length;
     const opened = m.opened.map((c) => `<button type="button" class="chip-btn" data-close="${c}" title="Close this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`).join(' ');
-    this.note.innerHTML = `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'} and ${d.units.length - groups} node${d.units.length - groups === 1 ? '' : 's'} drawn. Click a group or zoom into it to open it; zoom out to close it.${opened ? ` Open: ${opened}` : ''}`;
+    const models = d.units.length - groups;
+    this.note.innerHTML = `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} drawn. Click a group or zoom into it to open it; zoom out to close it.${opened ? ` Open: ${opened}` : ''}`;
   }
 
   private renderLegend(d: Drawn): void {
@@ -318,7 +320,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       stats.set(s, (stats.get(s) ?? 0) + 1);
     }
     const legend = this.el.querySelector('.lin-legend')!;
-    const groups = d.map ? `<span class="lg cl-lg"><i></i>group (bar: size, ✕: failed)</span>` : '';
+    const groups = d.map ? `<span class="lg cl-lg"><i></i>group (bar: its size)</span>` : '';
     legend.innerHTML = groups + (this.colour === 'type'
       ? [...types].map(([t, c]) => `<span class="lg t-${esc(t)}"><i></i>${esc(t)} ${c}</span>`).join('')
       : [...stats].map(([s, c]) => `<span class="lg s-${statusClass(s === 'not run' ? undefined : s)}"><i></i>${esc(s)} ${c}</span>`).join(''));
@@ -347,6 +349,12 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const cx = f >= 0 ? d.x[f]! + BOX_W / 2 : d.width / 2, cy = f >= 0 ? d.y[f]! + BOX_H / 2 : d.height / 2;
     this.view = { k: kk, x: cw / 2 - cx * kk, y: ch / 2 - cy * kk };
     this.applyView();
+  }
+
+  private fitsReadable(): boolean {
+    const d = this.drawn;
+    const box = this.svg.getBoundingClientRect();
+    return !!d && Math.min((box.width - 40) / Math.max(1, d.width), (box.height - 40) / Math.max(1, d.height)) >= MIN_READABLE;
   }
 
   /** Zoom by f around a screen point; on a map, zooming in opens the group there and zooming out closes one. */
@@ -396,7 +404,9 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     if (k !== undefined) this.view.k = k;
     this.render(false);
     const first = m.tree.kids[c]!.length ? clusterUnit(m.tree.kids[c]![0]!) : m.tree.leaves[c]![0];
-    if (at && first !== undefined) this.anchor(first, at);
+    // A click shows the whole new level when it fits at a readable scale; a zoom keeps the place under the pointer.
+    if (k === undefined && this.fitsReadable()) this.fit();
+    else if (at && first !== undefined) this.anchor(first, at);
     if (byKeyboard) this.svg.querySelector<SVGGElement>(first !== undefined && first < 0 ? `[data-c="${unitCluster(first)}"]` : `[data-i="${first}"]`)?.focus({ preventScroll: true });
     perf('map-open', performance.now() - t0);
   }
