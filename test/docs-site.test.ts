@@ -176,6 +176,9 @@ test('lineage page: selection grammar, exclude, colour by status, draw and expor
   // The whole project, under the map's threshold, is drawn node by node.
   await page.goto(indexUrl(withRun, '#!/lineage'));
   await page.waitForFunction(() => document.querySelectorAll('svg g.n').length === 13);
+  // Fitting never shrinks labels below a readable size (12 px text at scale >= 0.7).
+  const scale = await page.evaluate(() => Number(/scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1]));
+  assert.ok(scale >= 0.7, `scale ${scale}`);
   await page.close();
 });
 
