@@ -387,6 +387,9 @@ test('interrupted run: the cancelled node is counted, drawn and listed; skipped 
   // stg_payments built, but a test on it failed: red in the tree, not green.
   await page.goto(indexUrl(rich, '#!/model/model.shop.stg_payments'));
   assert.match((await page.locator('#tree-p a.leaf.current .dot').getAttribute('class'))!, /s-bad/);
+  await page.goto(indexUrl(rich, '#!/list/model'));
+  assert.match(await page.locator('main tr', { hasText: 'stg_payments' }).innerText(), /test failed\s+1 failing/);
+  assert.equal(await page.locator('main tr', { hasText: 'stg_payments' }).locator('.badge.s-ok').count(), 0);
   await page.close();
 });
 
