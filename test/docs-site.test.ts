@@ -173,9 +173,12 @@ test('lineage page: selection grammar, exclude, colour by status, draw and expor
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
   await copyFile((await pngDl.path())!, path.join(SHOTS, '05-lineage-export.png'));
   await shot(page, '05-lineage-page');
-  // Whole project view uses the layout computed at generate time.
+  // The whole project, under the map's threshold, is drawn node by node.
   await page.goto(indexUrl(withRun, '#!/lineage'));
   await page.waitForFunction(() => document.querySelectorAll('svg g.n').length === 13);
+  // Fitting never shrinks labels below a readable size (12 px text at scale >= 0.7).
+  const scale = await page.evaluate(() => Number(/scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1]));
+  assert.ok(scale >= 0.7, `scale ${scale}`);
   await page.close();
 });
 
@@ -207,7 +210,7 @@ test('keyboard only: search with /, arrows and Enter; lineage nodes with Tab, Sp
   assert.match(target, /^(model|source) /);
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => !location.hash.endsWith('model.shop.customers'));
-  await page.locator('article.node-page h1').waitFor();
+  await page.locator('article.node-page .page-head h1').waitFor();
   await page.close();
 });
 
@@ -353,6 +356,11 @@ test('tree: natural order, one Tab stop, arrow keys, lowercase group folders, no
   assert.equal(await page.locator('main td a', { hasText: 'secret_helper' }).count(), 0);
   await page.goto(indexUrl(rich, '#!/model/model.shop.secret_helper'));
   assert.match(await h1(page), /secret_helper/);
+  await page.goto(indexUrl(rich, '#!/lineage'));
+  await page.locator('svg g.n').first().waitFor();
+  assert.equal(await page.locator('svg g.n[aria-label*="secret_helper"]').count(), 0, 'not in the lineage');
+  await page.locator('#q').fill('secret_helper');
+  await page.locator('#qres li.empty').waitFor();
   await page.close();
 });
 
@@ -379,6 +387,9 @@ test('interrupted run: the cancelled node is counted, drawn and listed; skipped 
   // stg_payments built, but a test on it failed: red in the tree, not green.
   await page.goto(indexUrl(rich, '#!/model/model.shop.stg_payments'));
   assert.match((await page.locator('#tree-p a.leaf.current .dot').getAttribute('class'))!, /s-bad/);
+  await page.goto(indexUrl(rich, '#!/list/model'));
+  assert.match(await page.locator('main tr', { hasText: 'stg_payments' }).innerText(), /test failed\s+1 failing/);
+  assert.equal(await page.locator('main tr', { hasText: 'stg_payments' }).locator('.badge.s-ok').count(), 0);
   await page.close();
 });
 

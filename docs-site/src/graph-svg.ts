@@ -13,6 +13,27 @@ function fit(label: string, chars: number): string {
   return label.length > chars ? label.slice(0, chars - 1) + '…' : label;
 }
 
+/** Cut a path to what fits, keeping its end (the part that tells boxes apart). */
+function fitTail(label: string, chars: number): string {
+  return label.length > chars ? '…' + label.slice(label.length - chars + 1) : label;
+}
+
+/**
+ * What each drawn cluster is called: its path without the part all drawn clusters share
+ * (so two `sub_1` folders read `finance/sub_1` and `marts/sub_1`), never less than its own name.
+ */
+export function clusterLabels(tree: ClusterTree, clusters: number[]): Map<number, string> {
+  const parts = clusters.map((c) => (tree.path[c] || tree.label[c]!).split('/'));
+  let common = parts.length > 1 ? Math.min(...parts.map((p) => p.length)) : 0;
+  for (let k = 0; k < common; k++) if (parts.some((p) => p[k] !== parts[0]![k])) { common = k; break; }
+  const out = new Map<number, string>();
+  clusters.forEach((c, j) => {
+    const p = parts[j]!;
+    out.set(c, p.slice(Math.min(common, p.length - 1)).join('/'));
+  });
+  return out;
+}
+
 export function nodeBox(db: Db, i: number, x: number, y: number, extraClass: string): string {
   const n = db.nodes[i]!;
   const st = shownStatus(db, i);
@@ -26,14 +47,13 @@ export function nodeBox(db: Db, i: number, x: number, y: number, extraClass: str
  * A cluster: its name, how many nodes it holds (also as a bar against the biggest
  * cluster drawn) and how many of them failed.
  */
-export function clusterBox(tree: ClusterTree, c: number, x: number, y: number, biggest: number, failed: number, deps: { in: number; out: number }): string {
+export function clusterBox(tree: ClusterTree, c: number, label: string, x: number, y: number, biggest: number, failed: number, deps: { in: number; out: number }): string {
   const size = tree.size[c]!;
   const bar = Math.max(3, Math.round(((BOX_W - 16) * Math.sqrt(size)) / Math.sqrt(Math.max(1, biggest))));
-  const label = tree.label[c]!;
   const count = size.toLocaleString('en');
   const aria = `group ${tree.path[c] || label}, ${count} node${size === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}; press Enter to open`;
   const title = `${tree.path[c] || label}: ${count} nodes${failed ? `, ${failed} failed` : ''}; ${deps.in.toLocaleString('en')} dependencies in, ${deps.out.toLocaleString('en')} out (click or zoom in to open)`;
-  return `<g class="cl${failed ? ' has-bad' : ''}" data-c="${c}" transform="translate(${x},${y})" tabindex="0" role="button" aria-label="${esc(aria)}"><title>${esc(title)}</title><rect class="box" width="${BOX_W}" height="${BOX_H}" rx="8"/><rect class="size" x="8" y="${BOX_H - 7}" width="${bar}" height="3" rx="1.5"/><text x="10" y="15" class="cl-name">${esc(fit(`▸ ${label}`, 22))}</text><text x="${BOX_W - 8}" y="15" class="cl-count" text-anchor="end">${count}</text>${failed ? `<text x="${BOX_W - 8}" y="${BOX_H - 10}" class="cl-bad" text-anchor="end">${failed} ✕</text>` : ''}</g>`;
+  return `<g class="cl${failed ? ' has-bad' : ''}" data-c="${c}" transform="translate(${x},${y})" tabindex="0" role="button" aria-label="${esc(aria)}"><title>${esc(title)}</title><rect class="box" width="${BOX_W}" height="${BOX_H}" rx="8"/><rect class="size" x="8" y="${BOX_H - 5}" width="${bar}" height="2.5" rx="1.2"/><text x="10" y="14" class="cl-name">▸ ${esc(fitTail(label, 22))}</text><text x="22" y="${BOX_H - 9}" class="cl-count">${count}</text>${failed ? `<text x="${BOX_W - 8}" y="${BOX_H - 9}" class="cl-bad" text-anchor="end">${failed} failed</text>` : ''}</g>`;
 }
 
 /** Stroke width of an edge standing for `count` dependencies, in half-pixel steps. */

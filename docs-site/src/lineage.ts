@@ -6,28 +6,23 @@
  * groups) that open on click or on zooming in, and close again on zooming out.
  */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import { assignLayers, layeredLayout } from '../../src/docs/layout.js';
+import { layeredLayout } from '../../src/docs/layout.js';
 import { select } from '../../src/docs/select.js';
 import { GRAPH_TYPES } from '../../src/docs/model.js';
-import { buildClusterTree, type ClusterTree, clustersAbove, clusterUnit, initialExpansion, type MapEdge, mapGraph, type Unit, unitCluster } from '../../src/docs/clusters.js';
-import { type Db, displayName, folderPath, nodeHref, shownStatus, statusClass } from './db.js';
+import { clusterUnit, type MapEdge, type Unit, unitCluster } from '../../src/docs/clusters.js';
+import { type GroupBy, ProjectMap } from './project-map.js';
+import { type Db, nodeHref, shownStatus, statusClass } from './db.js';
 import { lineageHref } from './router.js';
 import { downloadPng, downloadText } from './download.js';
 import { perf } from './perf.js';
-import { BOX_H, BOX_W, clusterBox, edgePaths, nodeBox } from './graph-svg.js';
+import { BOX_H, BOX_W, clusterBox, clusterLabels, edgePaths, nodeBox } from './graph-svg.js';
 
 /** Selections up to this many nodes are drawn node by node; bigger ones as a map. */
 export const NODE_LIMIT = 150;
-/** How many boxes the first map shows, at most. */
-const MAP_BUDGET = 24;
 /** Below this scale labels are too small to read: fitting stops here and the map closes a level. */
 const MIN_READABLE = 0.7;
-/** Opening a group closes the groups opened longest ago until the map is back under this many boxes. */
-const MAX_BOXES = 300;
 /** Zooming in past this scale over a cluster opens it. */
 const OPEN_AT = 1.8;
-
-export type GroupBy = 'folder' | 'group';
 
 export interface LineageOptions {
   select: string;
@@ -51,17 +46,6 @@ interface Drawn {
   map: boolean;
 }
 
-interface MapState {
-  key: string;
-  tree: ClusterTree;
-  open: Set<number>;
-  /** Clusters the reader opened, oldest first. */
-  opened: number[];
-  failed: Int32Array;
-  /** Mean depth in the whole graph of each cluster's members: what orders the map left to right. */
-  depth: Float64Array;
-}
-
 export class LineageView {
   private focus: number | undefined;
   private depth: number;
@@ -69,7 +53,7 @@ export class LineageView {
   private groupBy: GroupBy = 'folder';
   private view = { x: 0, y: 0, k: 1 };
   private drawn: Drawn | null = null;
-  private mapState: MapState | null = null;
+  private mapState: { key: string; map: ProjectMap } | null = null;
   private selected: { key: string; set: Set<number> } | null = null;
   private lastClick = { u: NaN, t: 0 };
   private readonly el: HTMLElement;
@@ -203,34 +187,25 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     if (text) set = select(db.graph, text, exclude);
     else {
       set = new Set();
-      db.nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type) && !n.hidden) set.add(i); });
+      db.nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type)) set.add(i); });
       if (exclude) for (const x of select(db.graph, exclude)) set.delete(x);
     }
-    for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type)) set.delete(i);
+    // docs.show: false leaves a node out, unless it is the node whose page this is.
+    for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type) || (db.nodes[i]!.hidden && i !== this.focus)) set.delete(i);
     this.selected = { key, set };
     return set;
   }
 
-  /** The cluster tree of the current selection, kept while the selection and grouping stay. */
-  private mapOf(set: Set<number>): MapState {
+  /** The map of the current selection, kept while the selection and grouping stay. */
+  private mapOf(set: Set<number>): ProjectMap {
     const key = `${this.groupBy}\u0000${this.selectInput.value.trim()}\u0000${this.excludeInput.value.trim()}`;
-    if (this.mapState?.key === key) return this.mapState;
-    const nodes = this.db.nodes;
-    const pathOf = this.groupBy === 'group'
-      ? (i: number) => [String(nodes[i]!.config?.group ?? 'no group')]
-      : (i: number) => folderPath(nodes[i]!);
-    const tree = buildClusterTree(set, pathOf, (i) => displayName(nodes[i]!));
-    const failed = new Int32Array(tree.parent.length);
-    const depth = new Float64Array(tree.parent.length);
-    const nodeDepth = graphDepth(this.db);
-    for (const i of set) {
-      const bad = statusClass(shownStatus(this.db, i)) === 'bad';
-      for (const c of clustersAbove(tree, i)) { if (bad) failed[c]!++; depth[c]! += nodeDepth[i]! / tree.size[c]!; }
-    }
-    const open = initialExpansion(tree, MAP_BUDGET);
-    if (this.focus !== undefined && set.has(this.focus)) for (const c of clustersAbove(tree, this.focus)) open.add(c);
-    this.mapState = { key, tree, open, opened: [], failed, depth };
-    return this.mapState;
+    if (this.mapState?.key !== key) this.mapState = { key, map: new ProjectMap(this.db, set, this.groupBy, this.focus) };
+    return this.mapState.map;
+  }
+
+  /** The map being drawn (only called in map mode). */
+  private get map(): ProjectMap {
+    return this.mapState!.map;
   }
 
   private compute(): Drawn {
@@ -241,16 +216,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     let edges: MapEdge[];
     const map = total > NODE_LIMIT;
     if (map) {
-      const m = this.mapOf(set);
-      ({ units, edges } = mapGraph(m.tree, m.open, db.gParents));
-      const latest = m.opened[m.opened.length - 1];
-      for (;;) {
-        if (units.length <= MAX_BOXES || latest === undefined) break;
-        const oldest = m.opened.find((q) => !within(m.tree, latest, q));
-        if (oldest === undefined) break;
-        closeWithin(m, oldest);
-        ({ units, edges } = mapGraph(m.tree, m.open, db.gParents));
-      }
+      ({ units, edges } = this.mapOf(set).graph());
     } else {
       this.mapState = null;
       units = [...set].sort((a, b) => a - b);
@@ -259,7 +225,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       edges = [];
       units.forEach((g, k) => { for (const p of db.gParents[g]!) { const lp = local.get(p); if (lp !== undefined) edges.push({ from: lp, to: k, count: 1 }); } });
     }
-    const layers = map ? mapColumns(units, this.mapState!, graphDepth(db)) : undefined;
+    const layers = map ? this.map.columns(units) : undefined;
     const lay = layeredLayout(units.length, edges.map((e) => [e.from, e.to] as [number, number]), { nodeWidth: BOX_W, nodeHeight: BOX_H, gapX: 60, gapY: 12, ...(layers ? { layers } : {}) });
     return { units, x: lay.x, y: lay.y, edges, width: lay.width, height: lay.height, total, map };
   }
@@ -278,12 +244,13 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       if (d.map) { deps[e.from]!.out += e.count; deps[e.to]!.in += e.count; }
       return { x1: d.x[e.from]!, y1: d.y[e.from]!, x2: d.x[e.to]!, y2: d.y[e.to]!, count: e.count, hot };
     }));
-    const m = this.mapState;
+    const m = d.map ? this.map : null;
     let biggest = 1;
     if (m) for (const u of d.units) if (u < 0) biggest = Math.max(biggest, m.tree.size[unitCluster(u)]!);
+    const labels = m ? clusterLabels(m.tree, d.units.filter((u) => u < 0).map(unitCluster)) : null;
     let boxes = '';
     d.units.forEach((u, k) => {
-      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!, deps[k]!);
+      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), labels!.get(unitCluster(u))!, d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!, deps[k]!);
       else boxes += nodeBox(db, u, d.x[k]!, d.y[k]!, `${u === this.focus ? ' focus' : ''}${near.has(u) ? ' near' : ''}`);
     });
     this.vp.innerHTML = `<g class="edges">${edges}</g><g class="nodes">${boxes}</g>`;
@@ -300,10 +267,11 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   private renderNote(d: Drawn): void {
     if (d.total === 0) { this.note.textContent = 'Nothing matches this selection.'; return; }
     if (!d.map) { this.note.textContent = `${d.total} node${d.total === 1 ? '' : 's'}.`; return; }
-    const m = this.mapState!;
+    const m = this.map;
     const groups = d.units.filter((u) => u < 0).length;
-    const opened = m.opened.map((c) => `<button type="button" class="chip-btn" data-close="${c}" title="Close this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`).join(' ');
-    this.note.innerHTML = `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'} and ${d.units.length - groups} node${d.units.length - groups === 1 ? '' : 's'} drawn. Click a group or zoom into it to open it; zoom out to close it.${opened ? ` Open: ${opened}` : ''}`;
+    const opened = m.openedByReader.map((c) => `<button type="button" class="chip-btn" data-close="${c}" title="Close this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`).join(' ');
+    const models = d.units.length - groups;
+    this.note.innerHTML = `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} drawn. Click a group or zoom into it to open it; zoom out to close it.${opened ? ` Open: ${opened}` : ''}`;
   }
 
   private renderLegend(d: Drawn): void {
@@ -317,7 +285,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       stats.set(s, (stats.get(s) ?? 0) + 1);
     }
     const legend = this.el.querySelector('.lin-legend')!;
-    const groups = d.map ? `<span class="lg cl-lg"><i></i>group (bar: size, ✕: failed)</span>` : '';
+    const groups = d.map ? `<span class="lg cl-lg"><i></i>group (bar: its size)</span>` : '';
     legend.innerHTML = groups + (this.colour === 'type'
       ? [...types].map(([t, c]) => `<span class="lg t-${esc(t)}"><i></i>${esc(t)} ${c}</span>`).join('')
       : [...stats].map(([s, c]) => `<span class="lg s-${statusClass(s === 'not run' ? undefined : s)}"><i></i>${esc(s)} ${c}</span>`).join(''));
@@ -348,6 +316,12 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     this.applyView();
   }
 
+  private fitsReadable(): boolean {
+    const d = this.drawn;
+    const box = this.svg.getBoundingClientRect();
+    return !!d && Math.min((box.width - 40) / Math.max(1, d.width), (box.height - 40) / Math.max(1, d.height)) >= MIN_READABLE;
+  }
+
   /** Zoom by f around a screen point; on a map, zooming in opens the group there and zooming out closes one. */
   private zoom(f: number, cx?: number, cy?: number): void {
     const t0 = performance.now();
@@ -355,10 +329,10 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const px = cx ?? box.width / 2, py = cy ?? box.height / 2;
     let k = this.view.k * f;
     if (this.drawn?.map) {
-      const m = this.mapState!;
+      const opened = this.map.openedByReader;
       const c = f > 1 && k > OPEN_AT ? this.clusterNear(px, py) : null;
       if (c !== null) { this.open(c, [px, py], 1); perf('map-zoom', performance.now() - t0); return; }
-      if (f < 1 && k < MIN_READABLE && m.opened.length) { this.close(m.opened[m.opened.length - 1]!, [px, py]); perf('map-zoom', performance.now() - t0); return; }
+      if (f < 1 && k < MIN_READABLE && opened.length) { this.close(opened[opened.length - 1]!, [px, py]); perf('map-zoom', performance.now() - t0); return; }
       k = Math.max(MIN_READABLE, k);
     }
     k = Math.min(4, Math.max(0.05, k));
@@ -388,24 +362,24 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
    */
   open(c: number, p: [number, number] | null, k?: number, byKeyboard = false): void {
     const t0 = performance.now();
-    const m = this.mapState!;
+    const m = this.map;
     const at = p ?? this.screenPos(clusterUnit(c));
-    m.open.add(c);
-    m.opened.push(c);
+    m.openCluster(c);
     if (k !== undefined) this.view.k = k;
     this.render(false);
     const first = m.tree.kids[c]!.length ? clusterUnit(m.tree.kids[c]![0]!) : m.tree.leaves[c]![0];
-    if (at && first !== undefined) this.anchor(first, at);
+    // A click shows the whole new level when it fits at a readable scale; a zoom keeps the place under the pointer.
+    if (k === undefined && this.fitsReadable()) this.fit();
+    else if (at && first !== undefined) this.anchor(first, at);
     if (byKeyboard) this.svg.querySelector<SVGGElement>(first !== undefined && first < 0 ? `[data-c="${unitCluster(first)}"]` : `[data-i="${first}"]`)?.focus({ preventScroll: true });
     perf('map-open', performance.now() - t0);
   }
 
   /** Close cluster c and everything opened inside it; it is drawn at point p (or where its first member was). */
   close(c: number, p: [number, number] | null): void {
-    const m = this.mapState!;
-    const first = this.drawn!.units.find((u) => within(m.tree, u < 0 ? unitCluster(u) : m.tree.home.get(u)!, c));
+    const first = this.drawn!.units.find((u) => this.map.holds(c, u));
     const at = p ?? (first !== undefined ? this.screenPos(first) : null);
-    closeWithin(m, c);
+    this.map.closeCluster(c);
     this.view.k = Math.max(this.view.k, MIN_READABLE);
     this.render(false);
     if (at) this.anchor(clusterUnit(c), at);
@@ -530,42 +504,6 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const inner = this.vp.innerHTML.replace(/ tabindex="0"/g, '');
     return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="-20 -20 ${w} ${h}"><style>${style}</style><rect x="-20" y="-20" width="${w}" height="${h}" fill="${v('--bg')}"/>${inner}</svg>`;
   }
-}
-
-const depthCache = new WeakMap<Db, number[]>();
-
-/** Each node's layer in the whole lineage graph (sources left), computed once. */
-function graphDepth(db: Db): number[] {
-  let d = depthCache.get(db);
-  if (!d) { d = assignLayers(db.nodes.length, db.gParents, db.gChildren); depthCache.set(db, d); }
-  return d;
-}
-
-/**
- * Columns of the map. Folders depend on each other both ways, so a layering of the
- * cluster graph would be a long chain; instead boxes go left to right by the mean depth
- * of what they hold, in about as many columns as fill a wide screen.
- */
-function mapColumns(units: Unit[], m: MapState, nodeDepth: number[]): number[] {
-  const key = units.map((u) => (u < 0 ? m.depth[unitCluster(u)]! : nodeDepth[u]!));
-  const order = units.map((_u, k) => k).sort((a, b) => key[a]! - key[b]! || a - b);
-  const cols = Math.max(1, Math.round(Math.sqrt(units.length * 0.35)));
-  const per = Math.ceil(units.length / cols);
-  const layers = new Array<number>(units.length);
-  order.forEach((k, rank) => { layers[k] = Math.floor(rank / per); });
-  return layers;
-}
-
-/** Is cluster x inside cluster c (or c itself)? */
-function within(tree: ClusterTree, x: number, c: number): boolean {
-  for (let q = x; q > 0; q = tree.parent[q]!) if (q === c) return true;
-  return false;
-}
-
-/** Close cluster c and every cluster opened inside it. */
-function closeWithin(m: MapState, c: number): void {
-  for (const q of [...m.open]) if (within(m.tree, q, c)) m.open.delete(q);
-  m.opened = m.opened.filter((q) => !within(m.tree, q, c));
 }
 
 function clampDepth(v: string): number {

@@ -1,7 +1,7 @@
 /** Overview, lists of resources, a source's tables and the full search results page. */
 import { escapeHtml as esc, renderMarkdown } from '../../src/docs/markdown.js';
 import { naturalCompare } from '../../src/docs/clusters.js';
-import { type Db, displayName, failingTests, nodeHref, statusClass, statusOf } from './db.js';
+import { type Db, displayName, failingTests, nodeHref, shownStatus, statusClass, statusOf } from './db.js';
 import { badge, typeBadge } from './node-page.js';
 import { resultsHtml, searchHref } from './search-box.js';
 
@@ -73,7 +73,7 @@ export function renderList(host: HTMLElement, db: Db, type: string, limit = 500)
     const n = db.nodes[i]!;
     const extra = type === 'test' && n.testOf !== undefined ? esc(displayName(db.nodes[n.testOf]!)) + (n.testCol ? `.${esc(n.testCol)}` : '') : esc(n.path ?? '');
     const bad = failingTests(db, i).length;
-    return `<tr><td><a href="${esc(nodeHref(n))}">${esc(displayName(n))}</a></td><td class="mono small">${extra}</td><td>${badge(statusOf(n))}${bad ? ` <span class="badge s-bad">${bad} failing</span>` : ''}</td></tr>`;
+    return `<tr><td><a href="${esc(nodeHref(n))}">${esc(displayName(n))}</a></td><td class="mono small">${extra}</td><td>${badge(shownStatus(db, i))}${bad ? ` <span class="badge s-bad">${bad} failing</span>` : ''}</td></tr>`;
   }).join('');
   host.innerHTML = `<article><h1>${esc(plural(type))} <span class="count">${ids.length}</span></h1>${ids.length ? `<table class="cols"><thead><tr><th scope="col">Name</th><th scope="col">${type === 'test' ? 'Tests' : 'File'}</th><th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>None.</p>'}${ids.length > limit ? `<p><button type="button" class="more-rows">Show ${Math.min(500, ids.length - limit)} more of ${ids.length - limit}</button></p>` : ''}</article>`;
   host.querySelector('.more-rows')?.addEventListener('click', () => renderList(host, db, type, limit + 500));
