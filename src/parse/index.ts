@@ -275,6 +275,7 @@ export function parseProject(input: ParseInput): ParsedProject {
       defaultDatabase: adapter.defaultDatabase,
       warn: warnOnce,
       checkConfig: (raw, at, type) => checkConfig(raw, at, rulesFor(owner), type === 'model'),
+      quote: (name) => adapter.quoteIdentifier(name),
     });
     if (!owner.isRoot) useOwnTestMacros(own.tests, owner.name, engine);
     const downstream = readExposures(propertyFiles, owner.name, warnOnce);
