@@ -169,7 +169,7 @@ select *, {{ var('round') }} as loaded_round from {{ ref('raw') }}
     }
   });
 
-  test(`${engineName}: is_incremental() is false for a view; an unknown strategy fails the model with the choices`, async () => {
+  test(`${engineName}: is_incremental() is false for a view; an unknown strategy is refused while parsing, with the choices`, async () => {
     const dir = writeProject({ ...minimalProject({ 'seeds/raw.csv': rounds[1]!, 'models/m.sql': "select *, 1 as loaded_round from {{ ref('raw') }}" }), ...engine.profileFiles() });
     try {
       assert.equal(kiln(['build', '--project-dir', dir]).code, 0);
