@@ -229,3 +229,28 @@ test('--debug adds the stack trace', () => {
     removeDir(dir);
   }
 });
+
+test('recursion below the limit still renders: a macro 390 calls deep', () => {
+  const dir = writeProject(minimalProject({ 'models/a.sql': 'select {{ down(390) }} as n', 'macros/m.sql': deepMacro }));
+  try {
+    const r = kiln(['compile', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a custom config key can be silenced as dbt silences it', () => {
+  const files = minimalProject({ 'models/a.sql': "{{ config(owner_team='growth') }}\nselect 1 as id" });
+  const dir = writeProject(files);
+  const quiet = writeProject({ ...files, 'dbt_project.yml': `${files['dbt_project.yml']}flags:\n  warn_error_options:\n    silence: [CustomKeyInConfigDeprecation]\n` });
+  try {
+    assert.match(kiln(['parse', '--project-dir', dir]).stderr, /models\/a\.sql:1: unknown config 'owner_team'/);
+    const r = kiln(['parse', '--project-dir', quiet]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /unknown config/);
+  } finally {
+    removeDir(dir);
+    removeDir(quiet);
+  }
+});

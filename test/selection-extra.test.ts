@@ -95,7 +95,8 @@ test('version:latest matches nothing (no model versions) and says so; bad values
 test('a group that is not defined, or an unknown access, is bad input (exit 2)', () => {
   for (const [file, text, expect] of [
     ['models/x.sql', "{{ config(group='sales') }}\nselect 1 as id", /model 'x' is in group 'sales', which is not defined[\s\S]*defined groups: finance, marketing/],
-    ['models/x.sql', "{{ config(access='open') }}\nselect 1 as id", /model 'x' has access 'open'/],
+    // Checked where it is written, with the line of the config() call.
+    ['models/x.sql', "{{ config(access='open') }}\nselect 1 as id", /models\/x\.sql:1: 'access' must be one of: private, protected, public, not "open"/],
   ] as Array<[string, string, RegExp]>) {
     const bad = writeProject({ ...files, [file]: text });
     try {

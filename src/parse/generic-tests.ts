@@ -172,6 +172,8 @@ export interface GenericTestInput {
   pythonArgs?: Record<string, unknown>;
   target: TestTarget;
   columnName?: string;
+  /** The `column_name` argument, when it differs from the name (quoted, for `quote: true`). */
+  columnArgument?: string;
   packageName: string;
   file: string;
   /** Looked up only when needed: finding a line costs a second parse of the YAML. */
@@ -184,7 +186,8 @@ export interface GenericTestInput {
 
 export function makeGenericTest(input: GenericTestInput): TestNode {
   const { entry, target, columnName } = input;
-  const withColumn = (a: Record<string, unknown>) => (columnName !== undefined ? { column_name: columnName, ...a } : { ...a });
+  const columnArgument = input.columnArgument ?? columnName;
+  const withColumn = (a: Record<string, unknown>) => (columnArgument !== undefined ? { column_name: columnArgument, ...a } : { ...a });
   const args = withColumn(entry.args);
   const nameArgs = { ...withColumn(input.pythonArgs ?? entry.args), model: modelArgument(target) };
   // The full name names the node (unique id, fqn, selection); the short one its compiled file and relation.

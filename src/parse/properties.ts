@@ -22,6 +22,8 @@ export interface PropertiesContext {
   renderConfig(config: unknown, yaml: YamlFile, path: Array<string | number>): Record<string, unknown>;
   defaultDatabase: string | undefined;
   warn(message: string): void;
+  /** An identifier quoted as the adapter quotes it (a column with `quote: true`). */
+  quote(name: string): string;
   /** Checks a `config:` mapping of a node of `resourceType`; `at(key)` is where a key is written. */
   checkConfig(raw: Record<string, unknown>, at: (key: string) => ErrorLocation, resourceType: string): void;
 }
@@ -144,7 +146,7 @@ interface TestsOfContext {
 /** Node-level and column-level tests of one YAML entry; `tests:` and `data_tests:` alike. */
 function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfContext): TestNode[] {
   const out: TestNode[] = [];
-  const fromList = (list: unknown, path: Array<string | number>, columnName?: string) => {
+  const fromList = (list: unknown, path: Array<string | number>, columnName?: string, quoted?: string) => {
     if (!Array.isArray(list)) return;
     list.forEach((item, j) => {
       // Lines are looked up only when an error needs one (it costs a second YAML parse).
@@ -162,13 +164,15 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
       const pythonItem = pythonValuesMatter(testEntry.args) ? t.pythonValue([...path, j]) : undefined;
       const pythonArgs = pythonItem !== undefined ? readTestArgumentsAsPython(pythonItem, t.file) : undefined;
       out.push(
-        makeGenericTest({ entry: testEntry, pythonArgs, target, columnName, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
+        makeGenericTest({ entry: testEntry, pythonArgs, target, columnName, columnArgument: quoted, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
       );
     });
   };
   for (const key of ['data_tests', 'tests']) fromList(entry[key], [...t.path, key]);
   ((entry.columns as Array<Record<string, unknown>> | undefined) ?? []).forEach((col, ci) => {
-    for (const key of ['data_tests', 'tests']) fromList(col[key], [...t.path, 'columns', ci, key], String(col.name));
+    // As in dbt, a column with `quote: true` reaches its tests' SQL as a quoted identifier.
+    const quoted = col.quote === true ? t.ctx.quote(String(col.name)) : undefined;
+    for (const key of ['data_tests', 'tests']) fromList(col[key], [...t.path, 'columns', ci, key], String(col.name), quoted);
   });
   return out;
 }

@@ -14,7 +14,8 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
   for (const t of tests) {
     const meta = t.testMetadata;
     if (!meta) continue;
-    const where = { file: t.declaredAt?.file ?? t.originalFilePath, line: t.declaredAt?.line };
+    // The line costs a second parse of the YAML: looked up only for an error.
+    const where = () => ({ file: t.declaredAt?.file ?? t.originalFilePath, line: t.declaredAt?.line });
     const label = meta.namespace ? `${meta.namespace}.${meta.name}` : meta.name;
     const macro = testMacro(engine, meta.name, meta.namespace, t.packageName);
     // A package that is not installed is reported, with what to run, when the test renders.
@@ -23,7 +24,7 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
       const known = [...engine.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
       const near = meta.namespace ? undefined : closestWord(meta.name, known);
       throw new KilnError('yaml', `unknown generic test '${label}'${near ? ` (did you mean '${near}'?)` : ''}`, {
-        ...where,
+        ...where(),
         hint: meta.namespace ? `if '${meta.namespace}' is a package, list it in packages.yml and run \`kiln deps\`` : `define it with {% test ${meta.name}(model, column_name) %} in a macro file, or use one of: ${known.sort().join(', ')}`,
       });
     }
@@ -31,13 +32,13 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
     for (const p of engine.macroParameters(macro)) {
       if (!p.required || p.name === 'model' || p.name in given) continue;
       if (p.name === 'column_name') {
-        throw new KilnError('yaml', `'${label}' tests a column: list it under a column's data_tests, not the ${t.attachedNode ? 'model' : 'table'}'s`, { ...where, hint: `columns:\n      - name: id\n        data_tests: [${meta.name}]` });
+        throw new KilnError('yaml', `'${label}' tests a column: list it under a column's data_tests, not the ${t.attachedNode ? 'model' : 'table'}'s`, { ...where(), hint: `columns:\n      - name: id\n        data_tests: [${meta.name}]` });
       }
-      throw new KilnError('yaml', `test '${label}' needs the argument '${p.name}'`, { ...where, hint: `e.g. - ${meta.name}: {${p.name}: ...}` });
+      throw new KilnError('yaml', `test '${label}' needs the argument '${p.name}'`, { ...where(), hint: `e.g. - ${meta.name}: {${p.name}: ...}` });
     }
     const schema = meta.namespace === undefined && macro.packageName === 'kiln' ? builtinTestArgumentSchemas[meta.name] : undefined;
     const problem = schema && schemaProblem(schema, given);
-    if (problem) throw new KilnError('yaml', `test '${label}': the argument ${problem.message}`, where);
+    if (problem) throw new KilnError('yaml', `test '${label}': the argument ${problem.message}`, where());
   }
 }
 

@@ -41,6 +41,8 @@ export class TemplateEngine {
   /** Folder prefixes (relative paths) of installed packages, for package-local macro lookup. */
   private readonly packageFolders: Array<[string, string]> = [];
   private readonly templateNamespaces = new WeakMap<JinjaTemplate, Record<string, MacroFn>>();
+  /** Parameters of macros, read from their source once (generic tests check their arguments). */
+  private readonly parameters = new WeakMap<MacroInfo, Array<{ name: string; required: boolean }>>();
 
   /**
    * With `native` (rendering YAML values), dbt's `as_bool`, `as_number` and `as_native` convert
@@ -150,8 +152,13 @@ export class TemplateEngine {
 
   /** The parameters of a registered macro as written: each name, and whether it has a default. */
   macroParameters(info: MacroInfo): Array<{ name: string; required: boolean }> {
-    const def = parseTemplate(info.source).find((s) => s.kind === 'macro');
-    return def && def.kind === 'macro' ? def.macro.params.map((p) => ({ name: p.name, required: p.dflt === undefined })) : [];
+    let params = this.parameters.get(info);
+    if (!params) {
+      const def = parseTemplate(info.source).find((s) => s.kind === 'macro');
+      params = def && def.kind === 'macro' ? def.macro.params.map((p) => ({ name: p.name, required: p.dflt === undefined })) : [];
+      this.parameters.set(info, params);
+    }
+    return params;
   }
 
   hasMacro(name: string): boolean {
