@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { kiln, kilnResult, writeProject, minimalProject, removeDir } from './helpers/cli.js';
 
@@ -252,5 +254,20 @@ test('a custom config key can be silenced as dbt silences it', () => {
   } finally {
     removeDir(dir);
     removeDir(quiet);
+  }
+});
+
+test("an alias bomb given to fromyaml is refused as YAML fromyaml cannot read: the default comes back at once", () => {
+  // dbt's fromyaml returns its default for text that is not YAML; walking the bomb (tojson) would take minutes.
+  const sql = `{% set text %}${aliasBomb()}{% endset %}\n{% set data = fromyaml(text, default={'refused': true}) %}\nselect '{{ data | tojson }}' as answer`;
+  const dir = writeProject(p(model(sql)));
+  try {
+    const started = Date.now();
+    const r = kiln(['compile', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(readFileSync(join(dir, 'target/compiled/tiny/models/a.sql'), 'utf8'), /select '\{"refused": true\}' as answer/);
+    assert.ok(Date.now() - started < 15_000, 'no expansion');
+  } finally {
+    removeDir(dir);
   }
 });

@@ -41,7 +41,7 @@ export function loadYamlData(text: string, file: string): unknown {
     });
   }
   if (!hasAnchor(text)) return data;
-  refuseAliasBomb(data, text, file);
+  refuseAliasExpansion(data, text, file);
   // An alias (or a merge) shares the anchored value; copies keep a later change to one
   // place (a config normalised in place, say) from showing in the other.
   return unshare(data);
@@ -55,7 +55,8 @@ const maxAliasExpansion = 100_000;
  * copying or validating them would take minutes and gigabytes. The expanded size is counted
  * once per shared value, so the check costs no more than the file's own size.
  */
-function refuseAliasBomb(data: unknown, text: string, file: string): void {
+export function refuseAliasExpansion(data: unknown, text: string, file: string): void {
+  if (!hasAnchor(text)) return;
   const sizes = new Map<object, number>();
   const sizeOf = (value: unknown): number => {
     if (!value || typeof value !== 'object') return 1;

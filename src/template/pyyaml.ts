@@ -7,6 +7,7 @@
 import jsYaml from 'js-yaml';
 import type { Node } from 'yaml';
 import { yamlLibrary } from '../config/yaml-library.js';
+import { refuseAliasExpansion } from '../config/yaml.js';
 import { PyFloat, dictKeys, isDict, iterate, makeFloat, makeInt, typeError, typeName } from './jinja/values.js';
 import { PyDate, PyDateTime, PyTime } from './modules/index.js';
 
@@ -71,8 +72,11 @@ const yaml11Schema = jsYaml.FAILSAFE_SCHEMA.extend({
   ],
 });
 
+/** A template's YAML is untrusted like a file's: an alias bomb is refused before anything walks it. */
 export function fromYaml(text: string): unknown {
-  return jsYaml.load(text, { schema: yaml11Schema }) ?? null;
+  const data = jsYaml.load(text, { schema: yaml11Schema }) ?? null;
+  refuseAliasExpansion(data, text, 'the text given to fromyaml');
+  return data;
 }
 
 function toNode(value: unknown, sortKeys: boolean): Node {
