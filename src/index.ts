@@ -37,7 +37,7 @@ export const sourceFreshness = onFirstCall(() => import('./freshness/command.js'
 export const clean = (...args: Parameters<typeof import('./api.js').clean>): string[] =>
   (createRequire(import.meta.url)('./api.js') as typeof import('./api.js')).clean(...args);
 
-export type { KilnOptions, Project, RunResult, RetryResult, Command, DocsOptions } from './api.js';
+export type { KilnOptions, Project, RunResult, RunStart, RetryResult, Command, DocsOptions } from './api.js';
 export type { DryRunReport, ModelEstimate } from './compile/dry-run.js';
 export type { DepsOptions, DepsResult } from './deps/index.js';
 export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';
@@ -46,3 +46,7 @@ export type { Adapter } from './adapters/types.js';
 export { registerAdapter } from './adapters/factory.js';
 export type { FreshnessRun } from './freshness/command.js';
 export type { FreshnessResult } from './freshness/check.js';
+export { columnLineage, impact } from './api.js';
+export type { Impact, ModelImpact, ColumnChange, ColumnChangeKind, ModelChange } from './lineage/impact.js';
+export { upstreamOf, downstreamOf, lineageCoverage, type ReachedColumn, type DialectCoverage } from './lineage/walk.js';
+export type { ColumnLineage, ColumnEdge, EdgeKind, NodeLineage, TestLineage } from './lineage/types.js';

@@ -60,20 +60,26 @@ async function postOnce(url: string, body: string, timeoutSeconds: number): Prom
 
 /** Sends to every target that wants this run; resolves when all are sent or given up. */
 export async function notify(targets: NotificationTarget[], summary: RunSummary, log: (message: string) => void): Promise<void> {
-  await Promise.all(
-    targets
-      .filter((t) => t.on === 'always' || !summary.success)
-      .map(async (t) => {
-        const body = stringifyScrubbed(slackPayload(summary, t.linkTemplate));
-        const host = new URL(t.url).host;
-        for (let attempt = 1; attempt <= 2; attempt++) {
-          try {
-            await postOnce(t.url, body, t.timeoutSeconds);
-            return;
-          } catch (e) {
-            if (attempt === 2) log(`notification to ${host} not sent: ${(e as Error).name === 'TimeoutError' ? `no answer within ${t.timeoutSeconds}s` : (e as Error).message}`);
-          }
-        }
-      }),
-  );
+  await Promise.all(targets.filter((t) => t.on === 'always' || !summary.success).map((t) => post(t, slackPayload(summary, t.linkTemplate), log)));
+}
+
+/**
+ * An alert that is not one run's summary (a missed deadline, a stale source, from the
+ * orchestrator): `text` for people, `kiln` for machines. Every target receives it.
+ */
+export async function sendAlert(targets: NotificationTarget[], alert: { text: string; kiln: Record<string, unknown> }, log: (message: string) => void): Promise<void> {
+  await Promise.all(targets.map((t) => post(t, alert, log)));
+}
+
+async function post(target: NotificationTarget, payload: Record<string, unknown>, log: (message: string) => void): Promise<void> {
+  const body = stringifyScrubbed(payload);
+  const host = new URL(target.url).host;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await postOnce(target.url, body, target.timeoutSeconds);
+      return;
+    } catch (e) {
+      if (attempt === 2) log(`notification to ${host} not sent: ${(e as Error).name === 'TimeoutError' ? `no answer within ${target.timeoutSeconds}s` : (e as Error).message}`);
+    }
+  }
 }

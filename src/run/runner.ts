@@ -4,6 +4,7 @@
  */
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { errorMessage, KilnError } from '../errors.js';
+import { withSourceLocation } from './error-location.js';
 import { retryPolicyFor, withRetries, type AttemptResult } from './retry.js';
 import { auditedBuild, isAudited } from './audit.js';
 import { dropLeftovers } from './leftovers.js';
@@ -156,7 +157,8 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
       adapterResponse: outcome.rows !== undefined ? { rows_affected: outcome.rows, _message: outcome.message } : { _message: outcome.message },
     };
   } catch (e) {
-    return { ...base, status: 'error', message: errorMessage(e), failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode, retryable: e instanceof KilnError && e.retryable };
+    const message = compiledCode === undefined ? errorMessage(e) : withSourceLocation(errorMessage(e), e, node, compiler, compiler.parsedProject.project.projectDir);
+    return { ...base, status: 'error', message, failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode, retryable: e instanceof KilnError && e.retryable };
   }
 }
 

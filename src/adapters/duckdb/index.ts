@@ -182,7 +182,7 @@ async function run(c: DuckDBConnection, sql: string): Promise<QueryResult> {
   try {
     reader = await c.runAndReadAll(sql);
   } catch (e) {
-    throw new KilnError('database', (e as Error).message.trim(), { cause: e, retryable: false });
+    throw new KilnError('database', (e as Error).message.trim(), { cause: e, retryable: false, statement: sql });
   }
   const columns = reader.columnNames();
   const rows = reader.getRowObjectsJS().map((row) => {
