@@ -129,7 +129,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
   const packageRules: ConfigRules = { ...rootRules, warn: () => undefined };
   const rulesFor = (owner: ParsedSource) => (owner.isRoot ? rootRules : packageRules);
-  const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [['models', project.models, true], ['seeds', project.seeds, false], ['snapshots', project.snapshots, false], ['data_tests' in (project.yaml.data as object) ? 'data_tests' : 'tests', project.dataTests, false], ['sources', project.sources, false]];
+  const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [['models', project.models, true], ['seeds', project.seeds, false], ['snapshots', project.snapshots, false], ['data_tests' in ((project.yaml.data as object | null) ?? {}) ? 'data_tests' : 'tests', project.dataTests, false], ['sources', project.sources, false]];
   for (const [key, tree, model] of treeKeys) checkConfigTree(tree, [key], project.yaml, rootRules, model);
 
   const nodes = new Map<string, GraphNode>();

@@ -1,7 +1,7 @@
 /** `kiln impact --state DIR`: what a change breaks downstream, as Markdown, JSON and GitHub annotations. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { impact } from '../../api.js';
+import { impact } from '../../index.js';
 import { describeColumnChange, describeReaders, impactJson } from '../../lineage/impact-report.js';
 import type { Impact } from '../../lineage/impact.js';
 import type { Output } from '../output.js';

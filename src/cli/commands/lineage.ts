@@ -1,7 +1,7 @@
 /** `kiln lineage MODEL.COLUMN` and `kiln lineage --coverage`: printing column lineage. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { columnLineage } from '../../api.js';
+import { columnLineage } from '../../index.js';
 import { KilnError } from '../../errors.js';
 import { downstreamOf, lineageCoverage, resolveColumnArgument, upstreamOf, type ReachedColumn } from '../../lineage/walk.js';
 import type { Output } from '../output.js';

@@ -1,6 +1,5 @@
 /** `kiln orchestrate`: the jobs of kiln_jobs.yml on their triggers, with an API and a monitoring page, in the foreground. */
 import type { Command } from 'commander';
-import { orchestrate } from '../../orchestrate/service.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
@@ -20,6 +19,7 @@ export function registerOrchestrateCommand(program: Command, output: () => Outpu
     .action(async (flags) => {
       const out = output();
       const code = await runInterruptibly(out, async (signal) => {
+        const { orchestrate } = await import('../../orchestrate/service.js');
         const service = await orchestrate({
           ...toKilnOptions(flags, out),
           port: flags.port,
