@@ -15,3 +15,4 @@ export { registerAdapter } from './adapters/factory.js';
 export { sourceFreshness } from './freshness/command.js';
 export type { FreshnessRun } from './freshness/command.js';
 export type { FreshnessResult } from './freshness/check.js';
+export { orchestrate, type OrchestrateOptions, type OrchestrateService } from './orchestrate/service.js';
