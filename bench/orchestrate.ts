@@ -32,6 +32,9 @@ export async function fill(file: string, jobs: number, runsPerJob: number): Prom
       case when n >= 40 and r % 20 = 7 and n = 45 then 'fail' when n >= 40 then 'pass' else 'success' end,
       ${start} + r * 600000.0 + n * 1000, 0.5 + (n % 7) * 0.3 + (r % 13) * 0.01, n * 100, 0, ''
     from range(${jobs}) a(j), range(${runsPerJob}) b(r), range(${NODES_PER_RUN}) c(n)`);
+  // As History.insertNode does: failing tests also in test_problems.
+  await db.run(`insert into test_problems select r.job, n.run_id, n.unique_id, n.resource_type, n.status, n.started_at, n.duration, n.failures, n.message
+    from node_runs n join runs r using (run_id) where n.status = 'fail'`);
   await db.run(`insert into freshness_readings select 'shop.source_' || s, ${start} + r * 300000.0, ${start} + r * 300000.0 - 600000, 600, 'pass' from range(10) a(s), range(500) b(r)`);
   db.closeSync();
   instance.closeSync();

@@ -316,7 +316,7 @@ export class Orchestrator {
         onNodeStarted: (node) => this.emit({ type: 'node', run_id: run.run_id, phase: 'started', node }),
         onNodeFinished: (node) => {
           const record = { ...node, run_id: run.run_id };
-          void this.track(history.insertNode(record));
+          void this.track(history.insertNode(record, job.name));
           this.emit({ type: 'node', run_id: run.run_id, phase: 'finished', node: record });
         },
         onFreshness: (readings) => {
