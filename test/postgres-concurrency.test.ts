@@ -32,7 +32,9 @@ function project(): string {
     'seeds/raw.csv': 'id,amount\n' + Array.from({ length: ROWS }, (_, i) => `${i + 1},${(i % 17) + 1}`).join('\n') + '\n',
     // An incremental model that two runs must not fold into at the same time (duplicates).
     'models/inc.sql': "{{ config(materialized='incremental', unique_key='id', incremental_strategy='delete+insert') }}\nselect id, amount from {{ ref('raw') }}\n{% if is_incremental() %}where id > (select max(id) - 50 from {{ this }}){% endif %}",
-    'models/schema.yml': 'version: 2\nmodels:\n  - name: inc\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n  - name: t1\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+    // An audited table: built into a staging copy and tested there before the swap.
+    'models/aud.sql': "{{ config(materialized='table', audit=true) }}\nselect id, amount from {{ ref('raw') }}, pg_sleep(0.3)",
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: aud\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n  - name: inc\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n  - name: t1\n    columns:\n      - name: id\n        data_tests: [unique]\n',
   };
   for (let i = 1; i <= TABLES; i++) {
     files[`models/t${i}.sql`] = `{{ config(materialized='table') }}\nselect id, amount * ${i} as amount from {{ ref('raw') }}, pg_sleep(0.3)`;
@@ -84,6 +86,7 @@ async function checkRelations(): Promise<string[]> {
     }
   };
   await check('raw', `select count(*)::int as n, sum(amount)::int as s from "${schema}".raw`, { n: ROWS, s: sum });
+  await check('aud', `select count(*)::int as n, sum(amount)::int as s from "${schema}".aud`, { n: ROWS, s: sum });
   await check('inc', `select count(*)::int as n, count(distinct id)::int as d from "${schema}".inc`, { n: ROWS, d: ROWS });
   for (let i = 1; i <= TABLES; i++) {
     await check(`t${i}`, `select count(*)::int as n, sum(amount)::int as s from "${schema}".t${i}`, { n: ROWS, s: sum * i });
@@ -139,6 +142,27 @@ test('a run that waits for another run says which one it waits for', { timeout: 
   }
 });
 
+test('two audited builds of one table at once take turns: neither drops the other\'s staging copy while it is tested', { timeout: 120_000 }, async () => {
+  await db.ready;
+  const dir = writeProject({
+    'dbt_project.yml': 'name: audits\nprofile: audits\nconfig-version: 2\n',
+    'profiles.yml': postgresProfileYaml('audits', db.server, schema, 2),
+    'models/audited.sql': "{{ config(materialized='table', audit=true) }}\nselect g as id from generate_series(1, 100) g",
+    // A slow gate: the staging copy is read for three seconds while the other run starts.
+    'tests/slow_gate.sql': "select id from {{ ref('audited') }}, pg_sleep(3) where id < 0",
+  });
+  try {
+    const [a, b] = await Promise.all([build(dir), new Promise<Outcome>((r) => setTimeout(() => r(build(dir)), 300))]);
+    assert.equal(a.code, 0, a.output);
+    assert.equal(b.code, 0, b.output);
+    assert.match(b.output, /waiting for "[^"]+"\."[^"]+"\."audited": kiln invocation/);
+    assert.deepEqual(await rows(`select count(*)::int as n from "${schema}".audited`), [{ n: 100 }]);
+    assert.deepEqual(await rows(`select table_name from information_schema.tables where table_schema = '${schema}' and table_name like 'audited\\_\\_%'`), [], 'no staging copy is left');
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test("a run's cleanup drops the staging relations of dead runs and keeps those of live ones", async () => {
   await db.ready;
   const dir = writeProject({
@@ -154,14 +178,17 @@ test("a run's cleanup drops the staging relations of dead runs and keeps those o
     await db.pg.execute(`create schema if not exists "${schema}"`);
     await db.pg.execute(`create table "${schema}".solo__kiln_tmp_cafebabe as select 1 as id`);
     await db.pg.execute(`create table "${schema}".solo__kiln_tmp_deadbeef as select 1 as id`);
+    await db.pg.execute(`create table "${schema}".solo__kiln_audit_cafebabe as select 1 as id`);
+    await db.pg.execute(`create table "${schema}".solo__kiln_audit_deadbeef as select 1 as id`);
     const r = kiln(['run', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /dropped "[^"]+"\."[^"]+"\."solo__kiln_tmp_deadbeef", left behind by an interrupted run \(invocation deadbeef\)/);
+    assert.match(r.stderr, /dropped "[^"]+"\."[^"]+"\."solo__kiln_audit_deadbeef", left behind by an interrupted run \(invocation deadbeef\)/);
     const left = await rows(`select table_name from information_schema.tables where table_schema = '${schema}' and table_name like 'solo%' order by 1`);
-    assert.deepEqual(left.map((x) => x.table_name), ['solo', 'solo__kiln_tmp_cafebabe'], 'the live run keeps its staging table');
+    assert.deepEqual(left.map((x) => x.table_name), ['solo', 'solo__kiln_audit_cafebabe', 'solo__kiln_tmp_cafebabe'], 'the live run keeps its staging tables');
   } finally {
     await live.end();
-    await db.pg.execute(`drop table if exists "${schema}".solo__kiln_tmp_cafebabe`);
+    await db.pg.execute(`drop table if exists "${schema}".solo__kiln_tmp_cafebabe, "${schema}".solo__kiln_audit_cafebabe`);
     removeDir(dir);
   }
 });

@@ -87,3 +87,49 @@ export interface DryRunEstimate {
   /** Statement kind the warehouse parsed (SELECT, CREATE_TABLE_AS_SELECT, ...), when it says. */
   statementType?: string;
 }
+
+/** A connection of another kiln invocation, as the warehouse sees it. */
+export interface KilnSession {
+  /** The server process serving it (what pg_cancel_backend takes). */
+  backendPid: number;
+  /** The invocation's short id (see shortInvocationId). */
+  invocation: string;
+  /** The kiln process and its host, as the invocation recorded them. */
+  clientPid: number;
+  host: string;
+  state: string;
+  query: string;
+  /** How long its current (or last) query has been running. */
+  seconds: number;
+}
+
+/** Whoever holds a relation's build lock. */
+export interface LockHolder {
+  backendPid: number;
+  application: string;
+  /** Set when the holder is a kiln invocation. */
+  session?: Pick<KilnSession, 'invocation' | 'clientPid' | 'host'>;
+}
+
+/**
+ * What an adapter offers so that concurrent and killed runs leave each other alone. An
+ * invocation tags its connections and holds a lock for as long as it lives, so a connection
+ * tagged with an invocation whose lock nobody holds belongs to a dead run.
+ */
+/** Optional Adapter members: an adapter implementing them is found by runGuard() in src/run/leftovers.ts. */
+export interface RunGuard {
+  /** Tags the adapter's connections with the invocation and holds its liveness lock until close(). */
+  claimInvocation(invocation: string): void;
+  /** Connections of kiln invocations that are no longer alive. */
+  orphanedSessions(): Promise<KilnSession[]>;
+  /** Cancels, then terminates, these backends; resolves with the ones still there after a few seconds. */
+  stopSessions(backendPids: number[]): Promise<number[]>;
+  /** The short ids of the invocations alive now, this one included. */
+  liveInvocations(): Promise<Set<string>>;
+  /** Takes the relation's build lock, waiting while another session holds it; resolves with its release. */
+  lockRelation(relation: Relation, onWait: (holder: LockHolder, waitedSeconds: number) => void): Promise<() => Promise<void>>;
+  /** Takes the relation's build lock only if it is free. */
+  tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined>;
+  /** What the warehouse holds under the relation's name now, bypassing any listing. */
+  currentType(relation: Relation): Promise<RelationType | undefined>;
+}

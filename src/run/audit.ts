@@ -15,7 +15,6 @@ import type { BuildOutcome, Materializer } from './materialize.js';
 import { runDataTest } from './data-test.js';
 import { stageIncremental } from './incremental.js';
 
-export const auditSuffix = '__kiln_audit';
 export const quarantineSuffix = '__kiln_quarantine';
 
 export function isAudited(node: GraphNode, auditAll: boolean): boolean {
@@ -30,9 +29,10 @@ function gatingTests(parsed: ParsedProject, node: GraphNode): GraphNode[] {
   );
 }
 
+// The build lock is already held here: the runner takes it with the node's first hook (runOutsideHooks).
 export async function auditedBuild(node: GraphNode, compiledSql: string, parsed: ParsedProject, adapter: Adapter, materializer: Materializer): Promise<BuildOutcome> {
   const target = materializer.relationFor(node).withType('table');
-  const staging = target.withIdentifier(target.identifier + auditSuffix);
+  const staging = target.withIdentifier(target.identifier + materializer.auditSuffix);
   const quarantine = target.withIdentifier(target.identifier + quarantineSuffix);
   await materializer.ensureSchema(target.database, target.schema!);
   await dropIfThere(staging, materializer, adapter);

@@ -8,7 +8,7 @@
 import type { Relation, RelationType } from '../adapters/relation.js';
 import type { Session } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
-import { tempSuffix, type BuildOutcome, type Materializer } from './materialize.js';
+import type { BuildOutcome, Materializer } from './materialize.js';
 
 export async function buildInPlace(
   m: Materializer,
@@ -26,7 +26,7 @@ export async function buildInPlace(
   let rows: number | undefined;
   if (fill) {
     // Seeds: rows are loaded into a scratch table, which then replaces the target in one statement.
-    const scratch = target.withIdentifier(target.identifier + tempSuffix).withType('table');
+    const scratch = target.withIdentifier(target.identifier + m.tempSuffix).withType('table');
     await m.dropIfExists(scratch);
     await m.adapter.transaction(async (s) => {
       await m.runHooks(node, 'pre_hook', s);

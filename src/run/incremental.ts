@@ -7,7 +7,7 @@ import { KilnError } from '../errors.js';
 import type { ColumnInfo } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
-import { tempSuffix, type BuildOutcome, type Materializer } from './materialize.js';
+import type { BuildOutcome, Materializer } from './materialize.js';
 import { buildMicrobatch, type TimeWindow } from './microbatch.js';
 
 export const strategies = ['append', 'delete+insert', 'merge', 'microbatch'] as const;
@@ -127,8 +127,8 @@ export interface FoldOptions {
 export async function foldInto(m: Materializer, node: GraphNode, sql: string, settings: IncrementalSettings, opts: FoldOptions): Promise<number> {
   const { dest } = opts;
   const existingTable = opts.copyOf ?? dest;
-  const probe = dest.withIdentifier(dest.identifier + tempSuffix + '_src').withType('view');
-  const stage = dest.withIdentifier(dest.identifier + tempSuffix).withType('table');
+  const probe = dest.withIdentifier(dest.identifier + m.tempSuffix + '_src').withType('view');
+  const stage = dest.withIdentifier(dest.identifier + m.tempSuffix).withType('table');
   await m.dropIfExists(probe);
   await m.dropIfExists(stage);
   if (opts.copyOf) await m.dropIfExists(dest);

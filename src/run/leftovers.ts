@@ -3,7 +3,7 @@
  * is told apart from a dead one.
  *
  * A run killed at the wrong moment (kill -9, a machine crash) can leave staging relations
- * (`<model>__kiln_tmp[_<invocation>]`, `..._src`, `<model>__kiln_audit`) and, on a server that
+ * (`<model>__kiln_tmp[_<invocation>]`, `..._src`, `<model>__kiln_audit[_<invocation>]`) and, on a server that
  * has not noticed the client is gone, queries still running and holding locks. At its start
  * a run stops the queries of dead runs and drops their staging relations from the schemas it
  * builds into, never those of a run still alive. Quarantined data (`__kiln_quarantine`) is
@@ -16,54 +16,8 @@
 import { createHash } from 'node:crypto';
 import type { Adapter } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
-import type { Relation, RelationType } from '../adapters/relation.js';
-
-/** A connection of another kiln invocation, as the warehouse sees it. */
-export interface KilnSession {
-  /** The server process serving it (what pg_cancel_backend takes). */
-  backendPid: number;
-  /** The invocation's short id (see shortInvocationId). */
-  invocation: string;
-  /** The kiln process and its host, as the invocation recorded them. */
-  clientPid: number;
-  host: string;
-  state: string;
-  query: string;
-  /** How long its current (or last) query has been running. */
-  seconds: number;
-}
-
-/** Whoever holds a relation's build lock. */
-export interface LockHolder {
-  backendPid: number;
-  application: string;
-  /** Set when the holder is a kiln invocation. */
-  session?: Pick<KilnSession, 'invocation' | 'clientPid' | 'host'>;
-}
-
-/**
- * What an adapter offers so that concurrent and killed runs leave each other alone. An
- * invocation tags its connections and holds a lock for as long as it lives, so a connection
- * tagged with an invocation whose lock nobody holds belongs to a dead run.
- *
- * (Optional Adapter members in effect: they belong in src/adapters/types.ts.)
- */
-export interface RunGuard {
-  /** Tags the adapter's connections with the invocation and holds its liveness lock until close(). */
-  claimInvocation(invocation: string): void;
-  /** Connections of kiln invocations that are no longer alive. */
-  orphanedSessions(): Promise<KilnSession[]>;
-  /** Cancels, then terminates, these backends; resolves with the ones still there after a few seconds. */
-  stopSessions(backendPids: number[]): Promise<number[]>;
-  /** The short ids of the invocations alive now, this one included. */
-  liveInvocations(): Promise<Set<string>>;
-  /** Takes the relation's build lock, waiting while another session holds it; resolves with its release. */
-  lockRelation(relation: Relation, onWait: (holder: LockHolder, waitedSeconds: number) => void): Promise<() => Promise<void>>;
-  /** Takes the relation's build lock only if it is free. */
-  tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined>;
-  /** What the warehouse holds under the relation's name now, bypassing any listing. */
-  currentType(relation: Relation): Promise<RelationType | undefined>;
-}
+import type { Relation } from '../adapters/relation.js';
+import type { LockHolder, RunGuard, KilnSession } from '../adapters/types.js';
 
 export function runGuard(adapter: Adapter): RunGuard | undefined {
   const a = adapter as Partial<RunGuard>;
@@ -88,8 +42,8 @@ export function noticeFor(adapter: Adapter): (message: string) => void {
   return notices.get(adapter) ?? (() => undefined);
 }
 
-/** `<base>__kiln_tmp`, `<base>__kiln_tmp_<invocation>`, either with `_src` (and the like), `<base>__kiln_audit`. */
-const leftover = /^(.+?)__kiln_(?:tmp(?:_([0-9a-f]{8}))?(?:_(?:src|close|open))?|audit)$/;
+/** `<base>__kiln_tmp[_<invocation>]`, either with `_src` (and the like), `<base>__kiln_audit[_<invocation>]`. */
+const leftover = /^(.+?)__kiln_(?:tmp(?:_([0-9a-f]{8}))?(?:_(?:src|close|open))?|audit(?:_([0-9a-f]{8}))?)$/;
 
 export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], dropSql: (relation: Relation, type: string) => string, log: (message: string) => void): Promise<number> {
   notices.set(adapter, log);
@@ -109,7 +63,8 @@ export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], dropSq
     for (const r of relations) {
       const m = leftover.exec(r.name);
       if (!m) continue;
-      const [, base, invocation] = m;
+      const [, base, tmpInvocation, auditInvocation] = m;
+      const invocation = tmpInvocation ?? auditInvocation;
       // A live run's staging relation is its work in progress.
       if (invocation && live.has(invocation)) continue;
       const rel = adapter.relation(database, schema, r.name, r.type);

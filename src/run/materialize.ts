@@ -8,7 +8,7 @@
  * under a lock that other runs wait for, and staging names carry the invocation.
  */
 import { KilnError } from '../errors.js';
-import type { Adapter, ExistingRelation, Session } from '../adapters/types.js';
+import type { Adapter, ExistingRelation, RunGuard, Session } from '../adapters/types.js';
 import type { Relation, RelationType } from '../adapters/relation.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { ParsedProject } from '../parse/index.js';
@@ -23,14 +23,7 @@ import { buildInPlace } from './in-place.js';
 import { currentNode, withNode } from '../adapters/node-context.js';
 import { buildWithContract } from '../contracts/build.js';
 import { contractEnforced } from '../contracts/contract.js';
-import { describeHolder, noticeFor, runGuard, shortInvocationId, type RunGuard } from './leftovers.js';
-
-/**
- * The suffix of staging relations: `__kiln_tmp`, or `__kiln_tmp_<invocation>` where runs are
- * told apart (so that one run never touches another's). Set by each Materializer; two
- * invocations at once in one process share the last one's, which the build locks make safe.
- */
-export let tempSuffix = '__kiln_tmp';
+import { describeHolder, noticeFor, runGuard, shortInvocationId } from './leftovers.js';
 
 /** Adapters that count their cancel() calls, so that work between statements can stop too. */
 interface CountsCancellations {
@@ -63,6 +56,12 @@ export class Materializer {
   private readonly building = new Set<string>();
   private children?: Map<string, string[]>;
   private readonly rebuiltViewsOf = new Map<string, Array<[string, string]>>();
+  /**
+   * Suffixes of staging relations (`<model>__kiln_tmp`, `<model>__kiln_audit`), with the
+   * invocation appended where runs are told apart, so that one run never touches another's.
+   */
+  readonly tempSuffix: string;
+  readonly auditSuffix: string;
 
   constructor(
     readonly parsed: ParsedProject,
@@ -73,8 +72,12 @@ export class Materializer {
     if (this.guard) {
       const invocation = shortInvocationId(parsed.info.invocationId);
       this.guard.claimInvocation(invocation);
-      tempSuffix = `__kiln_tmp_${invocation}`;
-    } else tempSuffix = '__kiln_tmp';
+      this.tempSuffix = `__kiln_tmp_${invocation}`;
+      this.auditSuffix = `__kiln_audit_${invocation}`;
+    } else {
+      this.tempSuffix = '__kiln_tmp';
+      this.auditSuffix = '__kiln_audit';
+    }
   }
 
   /** Renders a dispatched adapter macro (e.g. create_table_as) into SQL. */
@@ -196,9 +199,9 @@ export class Materializer {
 
   /**
    * Runs fn under the build lock of the node's relation (see holdLock), released however fn
-   * ends. build() does; a build that does not pass through it (an audited one) should too.
+   * ends. An audited build does not pass through here: runOutsideHooks takes its lock.
    */
-  async withBuildLock<T>(node: GraphNode, fn: () => Promise<T>): Promise<T> {
+  private async withBuildLock<T>(node: GraphNode, fn: () => Promise<T>): Promise<T> {
     try {
       await this.holdLock(node);
       return await fn();
@@ -282,7 +285,7 @@ export class Materializer {
   async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
     if (this.adapter.replacesAtomically) return buildInPlace(this, node, type, create, fill);
     const target = this.relationFor(node).withType(type);
-    const tmp = target.withIdentifier(target.identifier + tempSuffix);
+    const tmp = target.withIdentifier(target.identifier + this.tempSuffix);
     await this.ensureSchema(target.database, target.schema!);
     // A temporary relation left by a crashed run would block the create.
     await this.dropIfExists(tmp);

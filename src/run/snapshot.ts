@@ -7,7 +7,7 @@
 import { KilnError } from '../errors.js';
 import type { GraphNode } from '../parse/nodes.js';
 import { snapshotSettings } from '../parse/snapshots.js';
-import { tempSuffix, type BuildOutcome, type Materializer } from './materialize.js';
+import type { BuildOutcome, Materializer } from './materialize.js';
 
 const metaColumns = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'];
 
@@ -23,9 +23,9 @@ export async function buildSnapshot(m: Materializer, node: GraphNode, sql: strin
   if (existing !== 'table') {
     throw new KilnError('database', `snapshot '${node.name}': ${target.render()} exists as a ${existing}, not a table`, { file: node.originalFilePath, hint: 'drop it, or give the snapshot another name or schema' });
   }
-  const probe = target.withIdentifier(target.identifier + tempSuffix + '_src').withType('view');
-  const closing = target.withIdentifier(target.identifier + tempSuffix + '_close');
-  const opening = target.withIdentifier(target.identifier + tempSuffix + '_open');
+  const probe = target.withIdentifier(target.identifier + m.tempSuffix + '_src').withType('view');
+  const closing = target.withIdentifier(target.identifier + m.tempSuffix + '_close');
+  const opening = target.withIdentifier(target.identifier + m.tempSuffix + '_open');
   for (const r of [probe, closing, opening]) await m.dropIfExists(r);
   await m.adapter.execute(m.sql('create_view_as', probe, sql));
   await m.remember(probe, 'view');

@@ -2,7 +2,7 @@
  * The PostgreSQL adapter, on the `pg` driver. Profile keys follow dbt-postgres (see
  * docs/adapters/postgres.md). Loaded only when a profile says `type: postgres`.
  *
- * Runs of kiln on one server are told apart (the RunGuard of src/run/leftovers.ts): a run
+ * Runs of kiln on one server are told apart (RunGuard, in ../types.ts): a run
  * tags its connections with its invocation in application_name and holds an advisory lock
  * for that invocation on a connection of its own as long as it lives, and builds each
  * relation under an advisory lock on the same connection. A tagged connection whose
@@ -17,8 +17,7 @@ import type { PoolClient, PoolConfig, QueryResult as PgResult } from 'pg';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { quoteDoubled, stringLiteral } from '../sql.js';
-import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
-import type { KilnSession, LockHolder, RunGuard } from '../../run/leftovers.js';
+import type { Adapter, ColumnInfo, ExistingRelation, KilnSession, LockHolder, QueryResult, RunGuard, SeedColumnKind, SeedTable, Session } from '../types.js';
 import { toKilnError, redact } from './errors.js';
 import { kilnTypes } from './types.js';
 
