@@ -16,7 +16,10 @@ const repeats = Number(process.env.KILN_BENCH_REPEATS ?? 15);
 const NODES_PER_RUN = 50;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Runs and nodes made in SQL: a million rows in a second, where inserting them one by one would take minutes. */
+/**
+ * Runs and nodes made in SQL (a million rows in a second, where inserting them one by one
+ * would take minutes), in time order, as the orchestrator appends them.
+ */
 export async function fill(file: string, jobs: number, runsPerJob: number): Promise<void> {
   await (await History.open(file)).close();
   const instance = await DuckDBInstance.create(file, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
@@ -25,13 +28,13 @@ export async function fill(file: string, jobs: number, runsPerJob: number): Prom
   await db.run(`insert into runs select
       'run-' || j || '-' || r, 'job_' || j, 'cron', 'bench', case when r % 20 = 7 then 'failed' else 'success' end, 1,
       ${start} + r * 600000.0, ${start} + r * 600000.0 + 1000, ${start} + r * 600000.0 + 61000, 60.0, null, null, null, 1
-    from range(${jobs}) a(j), range(${runsPerJob}) b(r)`);
+    from range(${jobs}) a(j), range(${runsPerJob}) b(r) order by r, j`);
   await db.run(`insert into node_runs select
       'run-' || j || '-' || r, case when n < 40 then 'model.bench.m_' || n else 'test.bench.t_' || n end,
       case when n < 40 then 'model' else 'test' end,
       case when n >= 40 and r % 20 = 7 and n = 45 then 'fail' when n >= 40 then 'pass' else 'success' end,
       ${start} + r * 600000.0 + n * 1000, 0.5 + (n % 7) * 0.3 + (r % 13) * 0.01, n * 100, 0, ''
-    from range(${jobs}) a(j), range(${runsPerJob}) b(r), range(${NODES_PER_RUN}) c(n)`);
+    from range(${jobs}) a(j), range(${runsPerJob}) b(r), range(${NODES_PER_RUN}) c(n) order by r, j, n`);
   // As History.insertNode does: failing tests also in test_problems.
   await db.run(`insert into test_problems select r.job, n.run_id, n.unique_id, n.resource_type, n.status, n.started_at, n.duration, n.failures, n.message
     from node_runs n join runs r using (run_id) where n.status = 'fail'`);
