@@ -3,105 +3,25 @@
  * tests, sources and run results, generated and opened in headless Chromium.
  * Run with `node dist/bench/docs.js [models]`. Prints data size, first render of the
  * home page and of a model page with lineage, search latency per keystroke, lineage
- * focus change and JS heap.
+ * focus change, the whole-project map (first draw, opening a group, zoom steps) and
+ * page memory.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { CDPSession, Page } from 'playwright-core';
 import { writeDocsSite } from '../src/docs/site.js';
-import { launchChromium } from '../test/fixtures/docs/browser.js';
+import { type Browser, launchChromium } from '../test/fixtures/docs/browser.js';
+import { PKG, syntheticProject } from '../test/fixtures/docs/synthetic.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 declare const PointerEvent: any;
+declare const WheelEvent: any;
 declare function requestAnimationFrame(cb: () => void): number;
-
-const PKG = 'bench';
-const FOLDERS = ['staging', 'intermediate', 'marts', 'finance', 'marketing', 'ops', 'product', 'sales'];
-
-/** A deterministic pseudo-random generator so every run measures the same project. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
-}
-
-function syntheticProject(models: number): { manifest: any; runResults: any; catalog: any } {
-  const rand = rng(42);
-  const nodes: Record<string, any> = {};
-  const sources: Record<string, any> = {};
-  const nSources = Math.max(10, Math.round(models / 50));
-  for (let s = 0; s < nSources; s++) {
-    const id = `source.${PKG}.src_${s % 20}.table_${s}`;
-    sources[id] = {
-      unique_id: id, resource_type: 'source', name: `table_${s}`, source_name: `src_${s % 20}`, package_name: PKG,
-      original_file_path: `models/staging/src_${s % 20}.yml`, fqn: [PKG, 'staging', `src_${s % 20}`, `table_${s}`],
-      database: 'warehouse', schema: `raw_${s % 20}`, identifier: `table_${s}`, relation_name: `warehouse.raw_${s % 20}.table_${s}`,
-      description: `Raw table ${s} as loaded.`, loader: 'loader', columns: { id: { name: 'id', description: 'Key', data_type: 'integer' } },
-    };
-  }
-  const results: any[] = [];
-  const t0 = Date.parse('2025-01-06T09:00:00Z');
-  const threads = 8;
-  const threadFree = new Array(threads).fill(0);
-  const end = new Map<string, number>();
-  for (let m = 0; m < models; m++) {
-    const id = `model.${PKG}.m_${String(m).padStart(5, '0')}`;
-    const layer = Math.floor(m / (models / 20));
-    const folder = FOLDERS[m % FOLDERS.length]!;
-    const deps: string[] = [];
-    if (layer === 0) deps.push(Object.keys(sources)[Math.floor(rand() * nSources)]!);
-    else {
-      const k = 1 + Math.floor(rand() * 3);
-      for (let j = 0; j < k; j++) {
-        const lo = Math.max(0, Math.floor((layer - 1 - Math.floor(rand() * 2)) * (models / 20)));
-        const hi = Math.floor(layer * (models / 20));
-        const p = lo + Math.floor(rand() * Math.max(1, hi - lo));
-        const pid = `model.${PKG}.m_${String(p).padStart(5, '0')}`;
-        if (!deps.includes(pid)) deps.push(pid);
-      }
-    }
-    const columns: Record<string, any> = {};
-    const colNames = ['id', 'customer_id', 'order_id', 'amount', 'status', 'created_at', 'updated_at', `metric_${m % 97}`];
-    colNames.forEach((c) => { columns[c] = { name: c, description: `The ${c.replace(/_/g, ' ')} of this row.`, data_type: c.endsWith('_at') ? 'timestamp' : c === 'status' ? 'varchar' : 'bigint', meta: {}, tags: [] }; });
-    const refs = deps.map((d) => (d.startsWith('source.') ? `{{ source('${sources[d].source_name}', '${sources[d].name}') }}` : `{{ ref('${d.split('.').pop()}') }}`));
-    const raw = `with base as (\n    select * from ${refs[0]}\n)${refs.slice(1).map((r, k) => `,\njoined_${k} as (\n    select * from ${r}\n)`).join('')}\nselect\n    ${colNames.join(',\n    ')}\nfrom base\nwhere status <> 'deleted'\n  and amount > ${m % 100}`;
-    nodes[id] = {
-      unique_id: id, resource_type: 'model', name: id.split('.').pop(), package_name: PKG, path: `${folder}/${id.split('.').pop()}.sql`,
-      original_file_path: `models/${folder}/sub_${m % 13}/${id.split('.').pop()}.sql`, fqn: [PKG, folder, `sub_${m % 13}`, id.split('.').pop()],
-      database: 'warehouse', schema: folder, alias: id.split('.').pop(), relation_name: `warehouse.${folder}.${id.split('.').pop()}`,
-      description: `Model number ${m} in the **${folder}** area. It combines ${deps.length} upstream relation${deps.length > 1 ? 's' : ''} and keeps the rows that matter for reporting.`,
-      columns, config: { materialized: m % 3 ? 'view' : 'table', tags: [folder, `t${m % 11}`], meta: { owner: `team-${m % 7}` }, enabled: true },
-      tags: [folder, `t${m % 11}`], meta: { owner: `team-${m % 7}` }, raw_code: raw,
-      compiled_code: raw.replace(/\{\{ ref\('([^']+)'\) \}\}/g, 'warehouse.x.$1').replace(/\{\{ source\('([^']+)', '([^']+)'\) \}\}/g, 'warehouse.$1.$2'),
-      language: 'sql', depends_on: { nodes: deps, macros: [] },
-    };
-    for (const kind of ['unique', 'not_null']) {
-      const tid = `test.${PKG}.${kind}_${id.split('.').pop()}_id.${(m * 7919 + kind.length).toString(16)}`;
-      nodes[tid] = {
-        unique_id: tid, resource_type: 'test', name: `${kind}_${id.split('.').pop()}_id`, package_name: PKG, original_file_path: `models/${folder}/schema.yml`,
-        fqn: [PKG, folder, `${kind}_${id.split('.').pop()}_id`], test_metadata: { name: kind, kwargs: { column_name: 'id' } }, column_name: 'id', attached_node: id,
-        config: { severity: 'ERROR', enabled: true }, depends_on: { nodes: [id], macros: [] }, raw_code: `{{ test_${kind}(**_dbt_generic_test_kwargs) }}`,
-      };
-    }
-    // A plausible 8-thread schedule.
-    const ready = Math.max(0, ...deps.map((d) => end.get(d) ?? 0));
-    let th = 0;
-    for (let k = 1; k < threads; k++) if (threadFree[k] < threadFree[th]) th = k;
-    const start = Math.max(ready, threadFree[th]);
-    const dur = 50 + Math.floor(rand() * 900);
-    threadFree[th] = start + dur;
-    end.set(id, start + dur);
-    const failed = m % 997 === 13;
-    results.push({ unique_id: id, status: failed ? 'error' : 'success', execution_time: dur / 1000, failures: null, message: failed ? 'Runtime error' : 'OK', thread_id: `Thread-${th + 1}`,
-      timing: [{ name: 'execute', started_at: new Date(t0 + start).toISOString(), completed_at: new Date(t0 + start + dur).toISOString() }] });
-  }
-  const manifest = { metadata: { project_name: PKG, generated_at: new Date(t0).toISOString(), adapter_type: 'duckdb', invocation_id: 'bench' }, nodes, sources, macros: {}, docs: {}, exposures: {} };
-  const runResults = { metadata: { generated_at: new Date(t0).toISOString() }, results, elapsed_time: Math.max(...threadFree) / 1000 };
-  return { manifest, runResults, catalog: null };
-}
 
 const median = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };
 const p95 = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]! : NaN; };
@@ -144,7 +64,7 @@ async function main(): Promise<void> {
     out.push(['manifest.json size', mb(Buffer.byteLength(JSON.stringify(project.manifest)))]);
     t = performance.now();
     const files = await writeDocsSite(dir, { manifest: project.manifest, runResults: project.runResults }, {});
-    out.push(['generate (site data + whole-project layout + write)', ms(performance.now() - t)]);
+    out.push(['generate (site data + write)', ms(performance.now() - t)]);
     for (const f of files) out.push([`  ${path.basename(f)}`, mb((await stat(f)).size)]);
     const staticFiles = await writeDocsSite(dir, { manifest: project.manifest, runResults: project.runResults }, { static: true });
     out.push(['  static_index.html', mb((await stat(staticFiles[0]!)).size)]);
@@ -221,16 +141,8 @@ async function main(): Promise<void> {
       const nodesCount = metrics.find((m) => m.name === 'Nodes')?.value ?? NaN;
       out.push(['JS heap used (after GC, model page)', `${mb(heap)}; DOM nodes ${nodesCount}`]);
 
-      await page.goto(`${url}#!/lineage`);
-      await page.locator('.lin-note button[data-act=all]').waitFor();
-      const drawAll = await page.evaluate(async () => {
-        const t0 = performance.now();
-        document.querySelector('.lin-note button[data-act=all]').click();
-        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-        return { ms: performance.now() - t0, n: document.querySelectorAll('svg g.n').length };
-      });
-      out.push(['whole-project lineage, "draw all" (precomputed layout)', `${ms(drawAll.ms)} for ${drawAll.n} nodes`]);
       await page.close();
+      await measureMap(browser, url, out);
     } finally {
       await browser.close();
     }
@@ -240,6 +152,116 @@ async function main(): Promise<void> {
   const w = Math.max(...out.map(([k]) => k.length));
   console.log(`\nkiln docs site benchmark (headless Chromium, ${os.cpus().length} cores)\n`);
   for (const [k, v] of out) console.log(`${k.padEnd(w)}  ${v}`);
+}
+
+/** Resident memory of the page's renderer process, from /proc (Linux). */
+async function rendererRss(browser: Browser): Promise<number> {
+  const b = browser.context.browser();
+  if (!b) return NaN;
+  const cdp = await b.newBrowserCDPSession();
+  try {
+    const info = await cdp.send('SystemInfo.getProcessInfo') as { processInfo: { type: string; id: number }[] };
+    let best = 0;
+    for (const p of info.processInfo.filter((x) => x.type === 'renderer')) {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.id}/status`, 'utf8'));
+        if (m) best = Math.max(best, Number(m[1]) * 1024);
+      } catch { /* the process ended */ }
+    }
+    return best || NaN;
+  } catch {
+    return NaN;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * Main-thread busy time of a page so far (CDP's TaskDuration), in ms. On a shared machine
+ * wall-clock figures swing with the load; the page's own busy time much less.
+ */
+async function busy(cdp: CDPSession): Promise<number> {
+  const metrics = (await cdp.send('Performance.getMetrics')).metrics as { name: string; value: number }[];
+  return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
+}
+
+async function measureMap(browser: Browser, url: string, out: [string, string][]): Promise<void> {
+  const first: number[] = [], draw: number[] = [], firstBusy: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const page = await browser.context.newPage();
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.goto(`${url}#!/lineage`);
+    await ready(page);
+    await page.locator('svg g.cl').first().waitFor();
+    const r = await page.evaluate(() => ({
+      first: window.__kiln.perf.find((p: any) => p.name === 'first-render').ms,
+      draw: window.__kiln.perf.find((p: any) => p.name === 'map-render').ms,
+    }));
+    first.push(r.first); draw.push(r.draw); firstBusy.push(await busy(cdp));
+    await page.close();
+  }
+  out.push(['whole-project map, first map on a cold load (median of 3)', `${ms(median(first))} (drawing the map ${ms(median(draw))}); main thread busy ${ms(median(firstBusy))}`]);
+
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(`${url}#!/lineage`);
+  await ready(page);
+  await page.locator('svg g.cl').first().waitFor();
+  const opens: number[] = [], opensBusy: number[] = [];
+  let boxes = 0;
+  for (let k = 0; k < 12; k++) {
+    const b0 = await busy(cdp);
+    const r = await page.evaluate(async () => {
+      const groups = [...document.querySelectorAll('svg g.cl')] as any[];
+      if (!groups.length) return null;
+      const el = groups[Math.floor(groups.length / 2)];
+      const box = el.getBoundingClientRect();
+      const opts = { bubbles: true, clientX: box.x + 20, clientY: box.y + 10, button: 0, pointerId: 1, isPrimary: true };
+      const t0 = performance.now();
+      el.dispatchEvent(new PointerEvent('pointerdown', opts));
+      el.dispatchEvent(new PointerEvent('pointerup', opts));
+      await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
+      return { ms: performance.now() - t0, n: document.querySelectorAll('svg g.n, svg g.cl').length };
+    });
+    if (!r) break;
+    opensBusy.push((await busy(cdp)) - b0);
+    opens.push(r.ms); boxes = Math.max(boxes, r.n);
+  }
+  out.push(['map: open a group by click, to next frame, median (max)', `${ms(median(opens))} (${ms(Math.max(...opens))}); main thread busy ${ms(median(opensBusy))} (${ms(Math.max(...opensBusy))}); up to ${boxes} boxes drawn`]);
+
+  await page.goto(`${url}#!/overview`);
+  await page.goto(`${url}#!/lineage`);
+  await page.locator('svg g.cl').first().waitFor();
+  const zooms: number[] = [], zoomsBusy: number[] = [];
+  for (const dir of [-1, 1]) {
+    for (let k = 0; k < 25; k++) {
+      const b0 = await busy(cdp);
+      const r = await page.evaluate(async (d: number) => {
+        const svg = document.querySelector('svg.lin-svg');
+        const target = document.querySelector('svg g.cl') ?? svg;
+        const box = target.getBoundingClientRect();
+        const t0 = performance.now();
+        svg.dispatchEvent(new WheelEvent('wheel', { bubbles: true, cancelable: true, deltaY: 100 * d, clientX: box.x + 30, clientY: box.y + 12 }));
+        await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
+        return performance.now() - t0;
+      }, dir);
+      zooms.push(r);
+      zoomsBusy.push((await busy(cdp)) - b0);
+    }
+  }
+  const steps = await page.evaluate(() => window.__kiln.perf.filter((p: any) => p.name === 'map-open').length);
+  out.push(['map: zoom step (wheel in, then out), to next frame, median (max)', `${ms(median(zooms))} (${ms(Math.max(...zooms))}); main thread busy ${ms(median(zoomsBusy))} (${ms(Math.max(...zoomsBusy))}); ${zooms.length} steps, ${steps} opened a group`]);
+
+  await cdp.send('HeapProfiler.collectGarbage');
+  const metrics = (await cdp.send('Performance.getMetrics')).metrics as { name: string; value: number }[];
+  const heap = metrics.find((m) => m.name === 'JSHeapTotalSize')?.value ?? NaN;
+  const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+  const nodesCount = metrics.find((m) => m.name === 'Nodes')?.value ?? NaN;
+  const rss = await rendererRss(browser);
+  out.push(['page memory on the map (after GC)', `JS heap ${mb(used)} used, ${mb(heap)} total; DOM nodes ${nodesCount}; renderer RSS ${Number.isNaN(rss) ? 'n/a' : mb(rss)}`]);
+  await page.close();
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -6,12 +6,12 @@
  * select from the seed; every later model joins one to three models of earlier
  * layers on `id`, so each model keeps exactly the ten seed rows and stays cheap
  * to query even as a chain of views. Each layer has a `_schema.yml` that
- * describes its models and tests `id` with `unique` and `not_null`.
+ * describes its models and tests `id` with `unique` and `not_null` (as many tests as asked).
  *
  * The output depends only on `models` and `seed`.
  */
 
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface GenerateOptions {
@@ -96,35 +96,66 @@ function joinModelSql(parents: readonly number[]): string {
   return sql;
 }
 
-function schemaYaml(layer: number, first: number, end: number): string {
+function schemaYaml(layer: number, first: number, end: number, testsOf: (model: number) => string[]): string {
   const parts: string[] = ['version: 2', '', 'models:'];
   for (let i = first; i < end; i++) {
-    parts.push(
-      `  - name: m_${i}`,
-      `    description: Synthetic benchmark model ${i} in layer ${layer}.`,
-      '    columns:',
-      '      - name: id',
-      '        description: Row identifier carried through from the base seed.',
-      '        data_tests:',
-      '          - unique',
-      '          - not_null',
-    );
+    parts.push(`  - name: m_${i}`, `    description: Synthetic benchmark model ${i} in layer ${layer}.`, '    columns:', '      - name: id', '        description: Row identifier carried through from the base seed.');
+    const tests = testsOf(i);
+    if (tests.length) parts.push('        data_tests:', ...tests.map((t) => `          - ${t}`));
   }
   return parts.join('\n') + '\n';
+}
+
+/** One model of the DAG: its layer and the models it joins (none: it reads the seed). */
+interface ModelSpec {
+  layer: number;
+  parents: number[];
+}
+
+/** The layered DAG, the same for the dbt-format and the Dataform project. */
+function layeredDag(total: number, seed: number): { models: ModelSpec[]; starts: number[]; seedRows: string } {
+  const random = createRandom(seed);
+  const seedRows = seedCsv(random);
+  const layers = Math.min(MAX_LAYERS, total);
+  // Layer k holds models [starts[k], starts[k + 1]).
+  const starts: number[] = [];
+  for (let k = 0; k <= layers; k++) starts.push(Math.floor((k * total) / Math.max(layers, 1)));
+  const models: ModelSpec[] = [];
+  for (let k = 0; k < layers; k++) {
+    const first = starts[k]!;
+    const previousFirst = k > 0 ? starts[k - 1]! : 0;
+    for (let i = first; i < starts[k + 1]!; i++) {
+      if (k === 0) {
+        models.push({ layer: 0, parents: [] });
+        continue;
+      }
+      // The first parent comes from the previous layer so that every layer
+      // adds depth; further parents come from any earlier layer.
+      const parents = [previousFirst + pick(random, first - previousFirst)];
+      const wanted = Math.min(parentCount(random), first);
+      while (parents.length < wanted) {
+        const candidate = pick(random, first);
+        if (!parents.includes(candidate)) parents.push(candidate);
+      }
+      models.push({ layer: k, parents });
+    }
+  }
+  return { models, starts, seedRows };
 }
 
 /**
  * Writes a synthetic benchmark project into `dir` (created if missing).
  * Previously generated `models/layer_*` folders in `dir` are removed first so
  * that a smaller project never inherits models from a larger earlier run.
+ * `tests` generic tests (default two per model: unique and not_null on id) go to the first models.
  */
-export function generateProject(dir: string, opts: { models: number; seed?: number }): void {
+export function generateProject(dir: string, opts: { models: number; seed?: number; tests?: number }): void {
   const total = opts.models;
   if (!Number.isInteger(total) || total < 0) {
     throw new RangeError(`models must be a non-negative integer, got ${String(total)}`);
   }
-  const random = createRandom(opts.seed ?? 1);
-
+  const tests = opts.tests ?? total * 2;
+  const { models, starts, seedRows } = layeredDag(total, opts.seed ?? 1);
   const modelsDir = join(dir, 'models');
   const seedsDir = join(dir, 'seeds');
   mkdirSync(modelsDir, { recursive: true });
@@ -134,38 +165,37 @@ export function generateProject(dir: string, opts: { models: number; seed?: numb
       rmSync(join(modelsDir, entry.name), { recursive: true, force: true });
     }
   }
-
   writeFileSync(join(dir, 'dbt_project.yml'), projectYaml());
-  writeFileSync(join(seedsDir, 'base.csv'), seedCsv(random));
-
-  const layers = Math.min(MAX_LAYERS, total);
-  // Layer k holds models [starts[k], starts[k + 1]).
-  const starts: number[] = [];
-  for (let k = 0; k <= layers; k++) starts.push(Math.floor((k * total) / Math.max(layers, 1)));
-
-  for (let k = 0; k < layers; k++) {
+  writeFileSync(join(seedsDir, 'base.csv'), seedRows);
+  const testsOf = (i: number) => ['unique', 'not_null'].slice(0, Math.max(0, Math.min(2, tests - 2 * i)));
+  for (let k = 0; k + 1 < starts.length; k++) {
     const layerDir = join(modelsDir, `layer_${k}`);
     mkdirSync(layerDir, { recursive: true });
-    const first = starts[k]!;
-    const end = starts[k + 1]!;
-    const previousFirst = k > 0 ? starts[k - 1]! : 0;
-    for (let i = first; i < end; i++) {
-      let sql: string;
-      if (k === 0) {
-        sql = baseModelSql(i);
-      } else {
-        // The first parent comes from the previous layer so that every layer
-        // adds depth; further parents come from any earlier layer.
-        const parents = [previousFirst + pick(random, first - previousFirst)];
-        const wanted = Math.min(parentCount(random), first);
-        while (parents.length < wanted) {
-          const candidate = pick(random, first);
-          if (!parents.includes(candidate)) parents.push(candidate);
-        }
-        sql = joinModelSql(parents);
-      }
-      writeFileSync(join(layerDir, `m_${i}.sql`), sql);
+    for (let i = starts[k]!; i < starts[k + 1]!; i++) {
+      const { parents } = models[i]!;
+      writeFileSync(join(layerDir, `m_${i}.sql`), parents.length ? joinModelSql(parents) : baseModelSql(i));
     }
-    writeFileSync(join(layerDir, '_schema.yml'), schemaYaml(k, first, end));
+    writeFileSync(join(layerDir, '_schema.yml'), schemaYaml(k, starts[k]!, starts[k + 1]!, testsOf));
   }
+}
+
+/**
+ * The same DAG as a Dataform project (views in definitions/*.sqlx, the seed as a
+ * declaration), for comparing `dataform compile` with `kiln compile`. Dataform needs
+ * @dataform/core in the project's node_modules: `coreFolder` is copied there.
+ */
+export function generateDataformProject(dir: string, opts: { models: number; seed?: number; coreFolder: string }): void {
+  const { models } = layeredDag(opts.models, opts.seed ?? 1);
+  const definitions = join(dir, 'definitions');
+  rmSync(definitions, { recursive: true, force: true });
+  mkdirSync(definitions, { recursive: true });
+  writeFileSync(join(dir, 'workflow_settings.yaml'), 'defaultProject: bench\ndefaultDataset: bench\ndefaultLocation: US\n');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench', dependencies: { '@dataform/core': '*' } }));
+  mkdirSync(join(dir, 'node_modules', '@dataform'), { recursive: true });
+  cpSync(opts.coreFolder, join(dir, 'node_modules', '@dataform', 'core'), { recursive: true });
+  writeFileSync(join(definitions, 'base.sqlx'), 'config { type: "declaration", name: "base" }\n');
+  models.forEach(({ parents }, i) => {
+    const sql = (parents.length ? joinModelSql(parents) : baseModelSql(i)).replace(/\{\{ ref\('([^']+)'\) \}\}/g, '${ref("$1")}');
+    writeFileSync(join(definitions, `m_${i}.sqlx`), `config { type: "view" }\n${sql}`);
+  });
 }

@@ -27,7 +27,7 @@ import type { NodeEvent, NodeResult } from './run/results.js';
 import { isFailure } from './run/results.js';
 import { manifestJson } from './artifacts/manifest.js';
 import { runResultsJson } from './artifacts/run-results.js';
-import { writeArtifact, ensureWritable } from './artifacts/write.js';
+import { writeArtifact, ensureWritable, writeFileAtomic } from './artifacts/write.js';
 import { estimateModels, type DryRunReport } from './compile/dry-run.js';
 import { buildCatalog } from './docs/catalog.js';
 import { durationsFromRunResults } from './run/priority.js';
@@ -37,6 +37,10 @@ import { staleSources } from './freshness/check.js';
 import { writeDocsSite } from './docs/site.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildColumnLineage, columnLineageFile, columnLineageJson, readColumnLineage } from './lineage/artifact.js';
+import { computeImpact, type Impact } from './lineage/impact.js';
+import { impactFile, impactJson, impactMarkdown } from './lineage/impact-report.js';
+import type { ColumnLineage } from './lineage/types.js';
 
 export interface KilnOptions {
   projectDir?: string;
@@ -85,6 +89,16 @@ export interface KilnOptions {
   invocationId?: string;
   /** Notices and warnings meant for a person. */
   onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** Once the project is parsed and the nodes to run are known, before anything connects. */
+  onRunStart?: (start: RunStart) => void;
+}
+
+/** What a run is about to do: dbt's "Found 3 models, ..." and "Concurrency: 4 threads (target='dev')". */
+export interface RunStart {
+  project: Project;
+  target: TargetConfig;
+  /** The nodes the run will execute, in DAG order. */
+  ids: string[];
 }
 
 export interface Project {
@@ -120,8 +134,9 @@ async function load(opts: KilnOptions): Promise<Loaded> {
   // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
   // read once to find the profile, then again with the target if a value reads it.
   const first = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
-  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => log('info', m));
-  const adapter = await createAdapter(target, first.projectDir);
+  const notices: string[] = [];
+  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => notices.push(m));
+  const adapter = announceOnConnect(await createAdapter(target, first.projectDir), notices, log);
   const renderTarget = targetContext(target, adapter);
   const readsTarget = /\{[{%][^}]*\btarget\b/.test(JSON.stringify(first.yaml.data));
   // Installed packages' dbt_project.yml render with the target either way.
@@ -129,12 +144,64 @@ async function load(opts: KilnOptions): Promise<Loaded> {
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 
-/** Reads and parses the project; opens no connection. */
+/**
+ * Which warehouse a run uses ("No profiles.yml found: using the embedded DuckDB database") is
+ * said once, when the adapter first connects: parse, compile and ls never connect, so they say nothing.
+ */
+function announceOnConnect(adapter: Adapter, notices: string[], log: NonNullable<KilnOptions['onLog']>): Adapter {
+  if (!notices.length) return adapter;
+  const open = adapter.open.bind(adapter);
+  adapter.open = () => {
+    for (const m of notices.splice(0)) log('info', m);
+    return open();
+  };
+  return adapter;
+}
+
+/** Reads and parses the project, writes manifest.json and column_lineage.json; opens no connection. */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
+  const { project, invocationId } = await parseAndWriteManifest(opts);
+  await writeColumnLineage(project, new Compiler(project.parsed), invocationId);
+  return project;
+}
+
+async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'parse');
   writeArtifact(loaded.project.targetPath, 'manifest.json', project.manifest);
-  return project;
+  return { project, invocationId: loaded.invocationId };
+}
+
+async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<ColumnLineage> {
+  const lineage = await buildColumnLineage(project.parsed, project.dag, compiler);
+  writeArtifact(project.parsed.project.targetPath, columnLineageFile, columnLineageJson(lineage, invocationId));
+  return lineage;
+}
+
+/**
+ * `kiln impact`: the current project against the artifacts in `opts.state` (production's
+ * manifest.json and column_lineage.json); writes target/impact.json and target/impact.md.
+ */
+export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; markdown: string; project: Project }> {
+  if (!opts.state) throw new KilnError('config', 'kiln impact needs --state <folder of production artifacts>', { hint: 'e.g. kiln impact --state prod-artifacts/ (a target/ folder holding manifest.json and column_lineage.json)' });
+  const state = readPreviousRun(opts.state);
+  const stateLineage = join(state.dir, columnLineageFile);
+  if (!existsSync(stateLineage)) {
+    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln parse` or `kiln compile` where the state comes from (kiln writes it beside manifest.json) and keep both' });
+  }
+  const { lineage, project } = await columnLineage(opts);
+  const result = computeImpact({ manifest: project.parsed.manifest, lineage, state, stateLineage: readColumnLineage(stateLineage) });
+  const markdown = impactMarkdown(result);
+  writeArtifact(project.parsed.project.targetPath, impactFile, impactJson(result, opts.state));
+  writeFileAtomic(join(project.parsed.project.targetPath, 'impact.md'), markdown);
+  return { impact: result, markdown, project };
+}
+
+/** Column lineage of every model, snapshot, seed and source, and the columns tests read; writes target/column_lineage.json. */
+export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: ColumnLineage; project: Project }> {
+  const loaded = await load(opts);
+  const project = parseLoaded(loaded, opts, 'compile');
+  return { lineage: await writeColumnLineage(project, new Compiler(project.parsed), loaded.invocationId), project };
 }
 
 /** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
@@ -185,7 +252,8 @@ function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[
 
 /** `kiln ls`: the selected nodes' unique ids, in DAG order. */
 export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; project: Project }> {
-  const project = await parse(opts);
+  // Listing needs no compiled SQL, so no column lineage either.
+  const { project } = await parseAndWriteManifest(opts);
   return { ids: select(project, opts), project };
 }
 
@@ -220,6 +288,8 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   const t2 = performance.now();
   project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
+  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
+  await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed) : compiler, project.parsed.info.invocationId);
   await compiler.flushWrites();
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
@@ -286,6 +356,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
     return n !== undefined && types.has(n.resourceType) && (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) && isExecutable(n);
   });
   project.parsed.engine.setGlobal('selected_resources', ids);
+  opts.onRunStart?.({ project, target: loaded.target, ids });
   const compiler = new Compiler(project.parsed);
   const { adapter } = loaded;
   let results: NodeResult[] = [];
@@ -396,7 +467,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   const targetPath = parsed.project.targetPath;
   writeArtifact(targetPath, 'catalog.json', catalog);
   const readIfThere = (name: string) => (existsSync(join(targetPath, name)) ? JSON.parse(readFileSync(join(targetPath, name), 'utf8')) : null);
-  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json') }, { static: opts.static });
+  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json'), columnLineage: readIfThere(columnLineageFile) }, { static: opts.static });
   return { files, catalog };
 }
 

@@ -27,11 +27,13 @@ export class KilnError extends Error {
   readonly hint?: string;
   /** True for transient warehouse failures that a retry may cure. */
   readonly retryable: boolean;
+  /** For a warehouse error: the statement sent, so the line it reports can be traced to the model's file. */
+  readonly statement?: string;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    opts: ErrorLocation & { hint?: string; cause?: unknown; retryable?: boolean } = {},
+    opts: ErrorLocation & { hint?: string; cause?: unknown; retryable?: boolean; statement?: string } = {},
   ) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'KilnError';
@@ -41,6 +43,7 @@ export class KilnError extends Error {
     this.column = opts.column;
     this.hint = opts.hint;
     this.retryable = opts.retryable ?? false;
+    this.statement = opts.statement;
   }
 
   /** Bad input (exit 2) as opposed to failed work (exit 1). */

@@ -1,18 +1,54 @@
-/** kiln as a library: the same operations as the CLI, with typed results. */
-export { parse, ls, compile, run, test, seed, build, snapshot, execute, debug, clean, generateDocs } from './api.js';
-export type { KilnOptions, Project, RunResult, Command, DocsOptions } from './api.js';
-export { retry, type RetryResult } from './api.js';
-export { dryRun } from './api.js';
-export { compileInline } from './api.js';
+/**
+ * kiln as a library: the same operations as the CLI, with typed results. Importing kiln
+ * loads almost nothing: each operation loads its modules (the template engine, the parser,
+ * DuckDB, ...) on its first call, so a program (or `kiln --version`) that needs few of them
+ * starts fast.
+ */
+import { createRequire } from 'node:module';
+
+type AnyFunction = (...args: never[]) => unknown;
+type AsyncExports<M> = { [K in keyof M as M[K] extends (...args: never[]) => Promise<unknown> ? K : never]: M[K] };
+
+/** `name` of the module `load` imports, as a function that imports the module on its first call. */
+function onFirstCall<M, K extends keyof AsyncExports<M>>(load: () => Promise<M>, name: K): M[K] {
+  return (async (...args: unknown[]) => ((await load())[name] as AnyFunction)(...(args as never[]))) as M[K];
+}
+
+const api = () => import('./api.js');
+export const parse = onFirstCall(api, 'parse');
+export const ls = onFirstCall(api, 'ls');
+export const compile = onFirstCall(api, 'compile');
+export const compileInline = onFirstCall(api, 'compileInline');
+export const dryRun = onFirstCall(api, 'dryRun');
+export const execute = onFirstCall(api, 'execute');
+export const run = onFirstCall(api, 'run');
+export const test = onFirstCall(api, 'test');
+export const seed = onFirstCall(api, 'seed');
+export const build = onFirstCall(api, 'build');
+export const snapshot = onFirstCall(api, 'snapshot');
+export const retry = onFirstCall(api, 'retry');
+export const debug = onFirstCall(api, 'debug');
+export const generateDocs = onFirstCall(api, 'generateDocs');
+export const serveDocs = onFirstCall(() => import('./docs/serve.js'), 'serveDocs');
+export const deps = onFirstCall(() => import('./deps/index.js'), 'deps');
+export const sourceFreshness = onFirstCall(() => import('./freshness/command.js'), 'sourceFreshness');
+export const orchestrate = onFirstCall(() => import('./orchestrate/service.js'), 'orchestrate');
+
+/** `clean` is synchronous, so its module is loaded synchronously (Node's require of an ES module). */
+export const clean = (...args: Parameters<typeof import('./api.js').clean>): string[] =>
+  (createRequire(import.meta.url)('./api.js') as typeof import('./api.js')).clean(...args);
+
+export type { KilnOptions, Project, RunResult, RunStart, RetryResult, Command, DocsOptions } from './api.js';
 export type { DryRunReport, ModelEstimate } from './compile/dry-run.js';
-export { serveDocs } from './docs/serve.js';
-export { deps } from './deps/index.js';
 export type { DepsOptions, DepsResult } from './deps/index.js';
 export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';
 export { KilnError } from './errors.js';
 export type { Adapter } from './adapters/types.js';
 export { registerAdapter } from './adapters/factory.js';
-export { sourceFreshness } from './freshness/command.js';
 export type { FreshnessRun } from './freshness/command.js';
 export type { FreshnessResult } from './freshness/check.js';
-export { orchestrate, type OrchestrateOptions, type OrchestrateService } from './orchestrate/service.js';
+export { columnLineage, impact } from './api.js';
+export type { Impact, ModelImpact, ColumnChange, ColumnChangeKind, ModelChange } from './lineage/impact.js';
+export { upstreamOf, downstreamOf, lineageCoverage, type ReachedColumn, type DialectCoverage } from './lineage/walk.js';
+export type { ColumnLineage, ColumnEdge, EdgeKind, NodeLineage, TestLineage } from './lineage/types.js';
+export type { OrchestrateOptions, OrchestrateService } from './orchestrate/service.js';

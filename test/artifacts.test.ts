@@ -148,7 +148,9 @@ test('build, source freshness and docs generate on project-example write artifac
   const byType = (t: string) => Object.values(manifest.nodes as Json).filter((n: Json) => n.resource_type === t);
   for (const t of ['model', 'seed', 'test', 'snapshot', 'analysis']) assert.ok(byType(t).length > 0, `a ${t} in the manifest`);
   assert.ok(byType('test').some((n) => n.test_metadata) && byType('test').some((n) => !n.test_metadata), 'generic and singular tests');
-  assert.equal(Object.keys(manifest.unit_tests).length, 2);
+  // The two written above, and project-example's own.
+  assert.equal(Object.keys(manifest.unit_tests).filter((id) => id.startsWith('unit_test.pottery_shop.order_facts.')).length, 2);
+  assert.equal(Object.keys(manifest.unit_tests).length, 5);
   assert.ok(Object.keys(manifest.exposures).length > 0);
   assert.deepEqual(manifest.group_map, { finance: ['model.pottery_shop.order_facts'] });
   assert.deepEqual(Object.keys(manifest.disabled), ['model.pottery_shop.old_report']);

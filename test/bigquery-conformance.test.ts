@@ -17,5 +17,6 @@ isolatedSuite(import.meta.url, () => {
       return { type: 'bigquery', method: 'oauth-secrets', token: 'standin-token', project: 'kiln-conformance', dataset: 'conf', schema: 'conf', job_retries: 0, api_endpoint: standin.endpoint };
     },
     stop: () => standin.stop(),
+    extraStrategies: ['insert_overwrite'],
   });
 });

@@ -110,7 +110,7 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     assert.equal((row.dt as Date).toISOString(), '2024-02-29T13:14:15.123Z');
     assert.equal((row.ts as Date).toISOString(), '2024-02-29T13:14:15.500Z');
     const q = standin.queries.at(-1)!;
-    assert.equal(q.api, 'jobs.query');
+    assert.equal(q.api, 'jobs.insert');
     assert.equal(q.location, 'EU');
   });
 
@@ -190,9 +190,10 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
       "create or replace table `kiln-proj`.`dbt_ci`.`daily`\npartition by date_trunc(`happened_on`, month)\ncluster by `user_name` options(labels=[('cost_center', 'x1')], require_partition_filter=true, partition_expiration_days=30)",
     );
     assert.match(ddl('stg_events')!, /^create or replace view `kiln-proj`\.`dbt_ci`\.`stg_events` options\(labels=\[\('team', 'data'\), \('tier', 'gold'\)\]\)\nas \(/);
-    assert.ok(sql.some((s) => /^insert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` .*\n\(cast\('1' as INT64\), 'ann', cast\('10\.5' as FLOAT64\), cast\('2024-01-02' as DATE\)\)/s.test(s)));
+    assert.ok(sql.some((s) => /(?:^|\n)insert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` .*\n\(cast\('1' as INT64\), 'ann', cast\('10\.5' as FLOAT64\), cast\('2024-01-02' as DATE\)\)/s.test(s)));
     assert.ok(sql.some((s) => s.includes("'o\\'neil'")), 'GoogleSQL string escapes');
-    assert.ok(!sql.some((s) => /\brename to\b|^begin|^commit/i.test(s)), 'built in place, no renames, no transactions');
+    assert.ok(!sql.some((s) => /\brename to\b/i.test(s)), 'built in place, no renames');
+    assert.ok(sql.some((s) => /^begin transaction;\ninsert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` [\s\S]*;\ncommit transaction;$/.test(s)), "a seed's rows load in one transaction script");
     assert.ok(standin.queries.slice(from).every((q) => q.maximumBytesBilled === '1000000000' && q.location === 'EU'));
   });
 
@@ -200,8 +201,8 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     const before = standin.queries.length;
     const again = await build({ projectDir: dir, select: ['events_inc'] });
     assert.equal(again.success, true, JSON.stringify(again.results, null, 2));
-    const merge = standin.queries.slice(before).map((q) => q.sql).find((s) => s.startsWith('merge into'));
-    assert.match(merge ?? '', /^merge into `kiln-proj`\.`dbt_ci`\.`events_inc` as DBT_INTERNAL_DEST\nusing `kiln-proj`\.`dbt_ci`\.`events_inc__kiln_tmp` as DBT_INTERNAL_SOURCE/);
+    const merge = standin.queries.slice(before).map((q) => q.sql).find((s) => /(?:^|\n)merge into/.test(s));
+    assert.match(merge ?? '', /(?:^|\n)merge into `kiln-proj`\.`dbt_ci`\.`events_inc` as DBT_INTERNAL_DEST\nusing `kiln-proj`\.`dbt_ci`\.`events_inc__kiln_tmp` as DBT_INTERNAL_SOURCE/);
     writeFileSync(join(dir, 'models', 'daily.sql'), "{{ config(materialized='table') }}\nselect no_such_column from {{ ref('stg_events') }}");
     const broken = await build({ projectDir: dir, select: ['daily'] });
     assert.equal(broken.success, false);

@@ -13,6 +13,7 @@ import { launchChromium } from './fixtures/docs/browser.js';
 
 declare const window: any;
 declare const document: any;
+declare function getComputedStyle(el: unknown): any;
 
 const dir = copyExample();
 after(() => removeDir(dir));
@@ -39,6 +40,14 @@ test('the generated project-example site works in Chromium from file://', async 
     const shots = join(repoRoot, 'test-output', 'docs-site');
     mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: join(shots, 'project-example-fct_orders.png'), fullPage: true });
+    // The whole project (about 20 nodes in many columns) is drawn with readable labels at 1400 px.
+    await page.goto(pathToFileURL(join(dir, 'target', 'index.html')).href + '#!/lineage');
+    await page.waitForFunction(() => document.querySelectorAll('svg.lin-svg g.n').length > 15);
+    const label = await page.evaluate(() => {
+      const scale = Number(/scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1]);
+      return scale * parseFloat(getComputedStyle(document.querySelector('svg.lin-svg g.n text')).fontSize);
+    });
+    assert.ok(label >= 8.39, `labels are ${label.toFixed(1)} px on screen`);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { layeredLayout } from '../src/docs/layout.js';
+import { buildClusterTree, CHUNK, clustersAbove, clusterUnit, initialExpansion, mapGraph, naturalCompare } from '../src/docs/clusters.js';
 import { select, parseAtom } from '../src/docs/select.js';
 import { renderMarkdown } from '../src/docs/markdown.js';
-import { SearchIndex } from '../src/docs/search-index.js';
+import { editDistance, SearchIndex } from '../src/docs/search-index.js';
 import { buildSiteData, makeDocResolver } from '../src/docs/site-data.js';
 import { criticalPath } from '../src/docs/critical-path.js';
 import { dataScript, renderShell } from '../src/docs/html.js';
@@ -43,6 +44,37 @@ test('layout: a 10,000-node graph lays out in well under a second', () => {
   assert.ok(ms < 3000, `took ${ms} ms`);
 });
 
+test('map clusters: single-folder chains merge, big folders split into name ranges, edges between units are counted', () => {
+  // 0..399 in a/b/c (one chain of single folders), 400..409 in a/d; edges i-1 -> i.
+  const members = Array.from({ length: 410 }, (_v, i) => i);
+  const pathOf = (i: number) => (i < 400 ? ['a', 'b', 'c'] : ['a', 'd']);
+  const name = (i: number) => `m_${i}`;
+  const tree = buildClusterTree(members, pathOf, name);
+  assert.deepEqual(tree.label.slice(0, 3), ['', 'a', 'b/c'], 'b and c merge into one cluster');
+  const bc = tree.label.indexOf('b/c');
+  assert.equal(tree.size[bc], 400);
+  assert.equal(tree.leaves[bc]!.length, 0, 'over CHUNK members are split');
+  assert.ok(tree.kids[bc]!.every((k) => tree.leaves[k]!.length <= CHUNK));
+  assert.equal(tree.label[tree.kids[bc]![0]!], 'm_0 … m_133', 'ranges in natural order');
+  assert.equal(tree.path[tree.kids[bc]![0]!], 'a/b/c (m_0 … m_133)');
+  const parents = members.map((i) => (i > 0 ? [i - 1] : []));
+  // Everything closed: one unit, no edges.
+  assert.deepEqual(mapGraph(tree, new Set([0]), parents), { units: [clusterUnit(1)], edges: [] });
+  // a open: b/c and d, one edge (399 -> 400) between them.
+  const g = mapGraph(tree, new Set([0, 1]), parents);
+  assert.equal(g.units.length, 2);
+  assert.deepEqual(g.edges.map((e) => e.count), [1]);
+  // b/c open: its three ranges, counted edges between consecutive ranges; d's leaves stay hidden.
+  const g2 = mapGraph(tree, new Set([0, 1, bc]), parents);
+  assert.equal(g2.units.length, 4);
+  assert.equal(g2.edges.reduce((s, e) => s + e.count, 0), 3);
+  // The first map opens levels within its budget.
+  assert.ok(initialExpansion(tree, 5).has(1));
+  assert.ok(!initialExpansion(tree, 1).has(1));
+  assert.deepEqual(clustersAbove(tree, 405), [1, tree.label.indexOf('d')]);
+  assert.ok(naturalCompare('m_2', 'm_10') < 0);
+});
+
 test('selection grammar: graph operators, methods, union, intersection, exclude', () => {
   const data = buildSiteData(shop());
   const parents = data.nodes.map((n) => n.parents);
@@ -74,13 +106,47 @@ test('markdown: constructs render, HTML is escaped, unsafe links and remote imag
   assert.match(html, /<code>code<\/code>/);
   assert.doesNotMatch(html, /<script>/);
   assert.match(html, /&lt;script&gt;/);
-  assert.match(html, /<ul><li>a<\/li><li>b<\/li><\/ul>/);
+  assert.match(html, /<ul>\s*<li>a<\/li>\s*<li>b<\/li>\s*<\/ul>/);
   assert.match(html, /<table>.*<td>1<\/td>/s);
-  assert.match(html, /<a href="https:\/\/example.invalid\/x"/);
-  assert.doesNotMatch(html, /javascript:/);
+  assert.match(html, /<a href="https:\/\/example.invalid\/x" rel="noopener noreferrer" target="_blank">ok<\/a>/);
+  assert.doesNotMatch(html, /href="javascript:/i);
   assert.doesNotMatch(html, /<img[^>]+tracker/);
-  assert.match(html, /<img alt="local" src="img\/a.png">/);
-  assert.match(renderMarkdown('```sql\nselect 1 < 2\n```'), /<pre><code class="language-sql">select 1 &lt; 2<\/code><\/pre>/);
+  assert.match(html, /<a href="https:\/\/tracker.invalid\/p.png" rel="noopener noreferrer" target="_blank">img<\/a>/, 'a remote image becomes a link');
+  assert.match(html, /<img src="img\/a.png" alt="local">/);
+  assert.match(renderMarkdown('```sql\nselect 1 < 2\n```'), /<pre><code class="language-sql">select 1 &lt; 2\n<\/code><\/pre>/);
+});
+
+test('markdown: the cases the hand-written renderer got wrong', () => {
+  assert.match(renderMarkdown('[Foo](https://en.wikipedia.org/wiki/Foo_(bar))'), /href="https:\/\/en.wikipedia.org\/wiki\/Foo_\(bar\)"/, 'parentheses in a URL');
+  assert.match(renderMarkdown('***x***'), /<em><strong>x<\/strong><\/em>/, 'strong inside emphasis, properly nested');
+  assert.match(renderMarkdown('see https://example.invalid/page.'), /<a href="https:\/\/example.invalid\/page" rel="noopener noreferrer" target="_blank">https:\/\/example.invalid\/page<\/a>\./, 'autolink');
+  assert.doesNotMatch(renderMarkdown('see example.com'), /<a /, 'no fuzzy links: a bare domain stays text');
+  const tasks = renderMarkdown('- [x] done\n- [ ] to do');
+  assert.match(tasks, /<li class="task-item"><input type="checkbox" class="task" disabled checked> done<\/li>/);
+  assert.match(tasks, /<li class="task-item"><input type="checkbox" class="task" disabled> to do<\/li>/);
+});
+
+test('markdown safety: no script, no event handlers, no javascript: or data: links, no remote or protocol-relative images', () => {
+  const cases: [string, RegExp][] = [
+    ['<script>alert(1)</script>', /<script/i],
+    ['<img src=x onerror="alert(1)">', /<img/i],
+    ['<a href="javascript:alert(1)">x</a>', /<a /i],
+    ['[x](javascript:alert(1))', /href=/i],
+    ['[x](JAVASCRIPT:alert(1))', /href=/i],
+    ['[x](  javascript:alert(1))', /href=/i],
+    ['[x](data:text/html;base64,PHNjcmlwdD4=)', /href=/i],
+    ['[x](vbscript:msgbox)', /href=/i],
+    ['[x](file:///etc/passwd)', /href=/i],
+    ['<https://example.invalid/x" onmouseover="alert(1)>', /onmouseover="/i],
+    ['![t](https://tracker.invalid/p.gif)', /<img/i],
+    ['![t](//tracker.invalid/p.gif)', /<img/i],
+    ['![t](data:image/svg+xml;base64,PHN2Zz4=)', /<img/i],
+    ['<iframe src="https://example.invalid"></iframe>', /<iframe/i],
+    ['<style>body{display:none}</style>', /<style/i],
+  ];
+  for (const [src, bad] of cases) assert.doesNotMatch(renderMarkdown(src), bad, src);
+  assert.match(renderMarkdown('![dot](data:image/png;base64,iVBORw0KGgo=)'), /<img src="data:image\/png;base64,iVBORw0KGgo=" alt="dot">/, 'inline raster images stay');
+  assert.match(renderMarkdown('[rel](../other.html#x) [mail](mailto:a@b.invalid)'), /href="..\/other.html#x">rel<\/a>.*href="mailto:a@b.invalid"/);
 });
 
 test('search: names rank above columns, descriptions and SQL; incremental narrowing agrees', () => {
@@ -100,6 +166,28 @@ test('search: names rank above columns, descriptions and SQL; incremental narrow
   assert.ok(idx.search('customer lifetime').total >= 1, 'all terms must match');
 });
 
+test('search: a typo finds the nearest word; results narrow to resource types with counts over all', () => {
+  const data = buildSiteData(shop());
+  const idx = new SearchIndex(data.nodes);
+  const typo = idx.search('lifetme');
+  assert.equal(typo.corrected, 'lifetime');
+  assert.ok(typo.hits.some((h) => data.nodes[h.i]!.name === 'customers'));
+  assert.equal(idx.search('custmoers').corrected, 'customers', 'two letters swapped');
+  assert.equal(idx.search('zzzzqqq').total, 0);
+  assert.equal(idx.search('zzzzqqq').corrected, undefined);
+  assert.equal(idx.search('orders').corrected, undefined, 'no correction when the query matches');
+  assert.equal(editDistance('lifetme', 'lifetime', 2), 1);
+  assert.equal(editDistance('abc', 'xyz', 1), 2);
+  const all = idx.search('orders', 500);
+  const tests = idx.search('orders', 500, new Set(['test']));
+  assert.ok(tests.hits.length > 0 && tests.hits.every((h) => data.nodes[h.i]!.type === 'test'));
+  assert.equal(tests.total, all.byType.get('test'));
+  assert.deepEqual([...tests.byType], [...all.byType], 'counts per type ignore the filter');
+  const hidden = buildSiteData(shop());
+  hidden.nodes.find((n) => n.name === 'orders' && n.type === 'model')!.hidden = true;
+  assert.ok(!new SearchIndex(hidden.nodes).search('orders', 500).hits.some((h) => hidden.nodes[h.i]!.hidden), 'docs.show: false is never found');
+});
+
 test('site data: doc() resolved, catalog merged case-insensitively, tests attached, run and freshness status', () => {
   const data = buildSiteData(shop());
   const by = (id: string) => data.nodes.find((n) => n.id === id)!;
@@ -117,7 +205,6 @@ test('site data: doc() resolved, catalog merged case-insensitively, tests attach
   assert.equal(rel.testCol, 'customer_id');
   assert.equal(by('source.shop.raw.orders').fresh!.status, 'warn');
   assert.ok(!data.nodes.some((n) => n.id === 'macro.dbt.run_query'), 'internal macros left out');
-  assert.ok(data.nodes.every((n) => n.type === 'test' || n.type === 'macro' || n.lx !== undefined), 'project layout computed');
   assert.equal(makeDocResolver({})('{{ doc("missing") }}'), '{{ doc("missing") }}');
 });
 

@@ -167,6 +167,8 @@ const files = {
   'models/stg_accounts.sql': 'select 1 as account_id',
   'models/shop.yml': properties,
   'seeds/country_codes.csv': 'code\nNL\n',
+  // The project's own generic tests (a test with no macro is an error at parse time).
+  'tests/generic/custom.sql': '{% test row_check(model) %}select 1 where false{% endtest %}\n{% test rows_match(model, rows) %}select 1 where false{% endtest %}\n{% test mapping_check(model, column_name, mapping, fallback=none) %}select 1 where false{% endtest %}\n',
 };
 
 test('generic test names, ids, compiled file names and aliases match dbt', async (t) => {

@@ -57,18 +57,46 @@ export function statusOf(node: SiteNode): string | undefined {
   return node.run?.status ?? node.fresh?.status;
 }
 
+/**
+ * The status a reader should see for node i: a model that built but whose tests failed
+ * (or warned) is not shown as a success.
+ */
+export function shownStatus(db: Db, i: number): string | undefined {
+  const own = statusOf(db.nodes[i]!);
+  if (statusClass(own) !== 'ok') return own;
+  let warned = false;
+  for (const t of db.testsOf[i]!) {
+    const c = statusClass(db.nodes[t]!.run?.status);
+    if (c === 'bad') return 'test failed';
+    if (c === 'warn') warned = true;
+  }
+  return warned ? 'test warned' : own;
+}
+
 export function statusClass(status: string | undefined): string {
   switch (status) {
     case 'success': case 'pass': return 'ok';
-    case 'error': case 'fail': case 'runtime error': return 'bad';
-    case 'warn': return 'warn';
-    case 'skipped': return 'skip';
+    case 'error': case 'fail': case 'runtime error': case 'test failed': return 'bad';
+    case 'warn': case 'test warned': return 'warn';
+    case 'skipped': case 'cancelled': return 'skip';
     default: return status ? 'other' : 'none';
   }
 }
 
 export function nodeHref(node: SiteNode): string {
   return `#!/${node.type}/${encodeURIComponent(node.id).replace(/%2F/gi, '/')}`;
+}
+
+/**
+ * Where a node sits in the project: package, then its file's folders; sources under
+ * `sources/<source name>`, exposures under `exposures`. The tree and the map share it.
+ */
+export function folderPath(node: SiteNode): string[] {
+  if (node.type === 'source') return [node.pkg, 'sources', node.source ?? 'sources'];
+  if (node.type === 'exposure') return [node.pkg, 'exposures'];
+  const parts = (node.path ?? `${node.type}s/${node.name}`).replace(/\\/g, '/').split('/');
+  parts.pop();
+  return [node.pkg, ...parts];
 }
 
 export function displayName(node: SiteNode): string {

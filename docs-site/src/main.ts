@@ -7,7 +7,7 @@ import { parseHash, type Route } from './router.js';
 import { buildDatabaseTree, buildProjectTree, TreeView } from './tree.js';
 import { renderNodePage } from './node-page.js';
 import { LineageView } from './lineage.js';
-import { plural, renderList, renderOverview, renderSearchPage, renderSourceList, typeCounts } from './pages.js';
+import { isKnownType, plural, renderList, renderNotFound, renderOverview, renderSearchPage, renderSourceList, typeCounts } from './pages.js';
 import { renderRunPage } from './timeline.js';
 import { wireSearch } from './search-box.js';
 import { kilnGlobal, perf } from './perf.js';
@@ -93,11 +93,21 @@ function boot(): void {
     document.body.classList.toggle('full-lineage', r.page === 'lineage' || (r.page === 'node' && r.graph));
     let title = db.data.project.name;
     switch (r.page) {
-      case 'overview': renderOverview(main, db); break;
-      case 'list': renderList(main, db, r.type); title = plural(r.type); break;
-      case 'source_list': renderSourceList(main, db, r.source); title = r.source; break;
+      case 'overview':
+        if (r.pkg && !db.nodes.some((n) => n.pkg === r.pkg)) { renderNotFound(main, 'package', r.pkg); title = 'Not found'; break; }
+        renderOverview(main, db, r.pkg);
+        if (r.pkg) title = r.pkg;
+        break;
+      case 'list':
+        if (!isKnownType(db, r.type)) { renderNotFound(main, 'page', r.type); title = 'Not found'; break; }
+        renderList(main, db, r.type); title = plural(r.type);
+        break;
+      case 'source_list':
+        if (!db.nodes.some((n) => n.type === 'source' && n.source === r.source)) { renderNotFound(main, 'source', r.source); title = 'Not found'; break; }
+        renderSourceList(main, db, r.source); title = r.source;
+        break;
       case 'run': renderRunPage(main, db); title = 'Last run'; break;
-      case 'search': renderSearchPage(main, db, r.q); title = `Search: ${r.q}`; break;
+      case 'search': renderSearchPage(main, db, r.q, r.type); title = `Search: ${r.q}`; break;
       case 'lineage':
         main.innerHTML = '<div class="lin-page"></div>';
         lineage = new LineageView(main.firstElementChild as HTMLElement, db, { select: r.select, exclude: r.exclude, navigate });
@@ -105,10 +115,7 @@ function boot(): void {
         break;
       case 'node': {
         const i = db.byId.get(r.id);
-        if (i === undefined) {
-          main.innerHTML = `<article><h1>Not found</h1><p>No <code>${esc(r.type)}</code> with id <code>${esc(r.id)}</code> in this project.</p><p><a href="#!/overview">Overview</a></p></article>`;
-          break;
-        }
+        if (i === undefined) { renderNotFound(main, r.type, r.id); title = 'Not found'; break; }
         title = db.nodes[i]!.name;
         if (r.graph) {
           main.innerHTML = '<div class="lin-page"></div>';
@@ -122,6 +129,7 @@ function boot(): void {
         break;
       }
     }
+    if (r.page !== 'node') { projectTree?.reveal(-1); dbTree?.reveal(-1); }
     document.title = `${title} · ${db.data.project.name} docs`;
     window.scrollTo(0, 0);
     if (!firstRoute) (main.querySelector('h1') as HTMLElement | null ?? main).setAttribute('tabindex', '-1');

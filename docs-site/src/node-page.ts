@@ -1,10 +1,11 @@
 /** The page of one node: description, columns and their tests, config, SQL, lineage, neighbours. */
 import { escapeHtml as esc, renderMarkdown } from '../../src/docs/markdown.js';
 import type { SiteNode } from '../../src/docs/model.js';
-import { type Db, displayName, failingTests, nodeHref, statusClass, statusOf } from './db.js';
+import { type Db, displayName, failingTests, nodeHref, shownStatus, statusClass, statusOf } from './db.js';
 import { highlightSql } from './sql.js';
 import { copyText } from './download.js';
 import { LineageView } from './lineage.js';
+import { columnLineagePanel, columnNameButton, columnOriginCell, wireColumnLineage } from './column-lineage.js';
 
 const TEST_ABBR: Record<string, string> = { unique: 'U', not_null: 'N', relationships: 'F', accepted_values: 'A' };
 
@@ -16,14 +17,42 @@ export function typeBadge(type: string): string {
   return `<span class="tbadge t-${esc(type)}">${esc(type)}</span>`;
 }
 
+/** A duration as people say it: 840 ms, 3.20 s, 4 min 5 s, 5 h 3 min, 820 days. */
 export function fmtSeconds(s: number | undefined): string {
   if (s === undefined) return '';
-  return s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(2)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 120) return `${s.toFixed(2)} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 2 * 86400) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400).toLocaleString('en')} days`;
+}
+
+/** Warehouse statistics: counts with separators, sizes in KB/MB/GB. */
+export function fmtStat(id: string, value: unknown): string {
+  if (typeof value !== 'number') return String(value);
+  if (/bytes|size/i.test(id)) {
+    const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+    let v = value, u = 0;
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return u === 0 ? `${v} bytes` : `${v.toFixed(v < 100 ? 1 : 0)} ${units[u]}`;
+  }
+  return value.toLocaleString('en');
+}
+
+/** `{warn_after: {count: 12, period: hour}, ...}` as "warn after 12 hours, error after 1 day". */
+export function fmtFreshness(criteria: unknown): string {
+  const c = criteria as Record<string, { count?: number; period?: string } | null> | undefined;
+  const part = (k: string, label: string) => {
+    const v = c?.[k];
+    return v?.count ? `${label} after ${v.count} ${v.period ?? ''}${v.count === 1 ? '' : 's'}` : '';
+  };
+  const filter = (c as { filter?: unknown } | undefined)?.filter;
+  return [part('warn_after', 'warn'), part('error_after', 'error')].filter(Boolean).join(', ') + (typeof filter === 'string' && filter ? ` (where ${filter})` : '');
 }
 
 function link(db: Db, i: number): string {
   const n = db.nodes[i]!;
-  const st = statusOf(n);
+  const st = shownStatus(db, i);
   return `<a href="${esc(nodeHref(n))}" class="nlink">${typeBadge(n.type)} ${esc(displayName(n))}</a>${badge(st)}`;
 }
 
@@ -66,11 +95,36 @@ function testChip(db: Db, t: number): string {
 function columnsSection(db: Db, i: number, n: SiteNode): string {
   if (!n.cols?.length) return '';
   const tests = columnTests(db, i);
+  const lineage = n.cols.some((c) => c.up);
   const rows = n.cols.map((c) => {
     const ts = tests.get(c.name.toLowerCase()) ?? [];
-    return `<tr><td class="mono">${esc(c.name)}</td><td class="mono">${esc(c.type ?? '')}</td><td class="md">${renderMarkdown(c.desc)}</td><td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
+    const fk = (c.fk ?? []).map((f) => `<span class="fk">→ ${f.target !== undefined ? `<a href="${esc(nodeHref(db.nodes[f.target]!))}">${esc(displayName(db.nodes[f.target]!))}${f.column ? `.${esc(f.column)}` : ''}</a>` : `<span class="mono">${esc(f.label)}</span>`}</span>`).join(' ');
+    const tags = (c.tags ?? []).map((t) => `<span class="tag">${esc(t)}</span>`).join(' ');
+    const meta = c.meta ? `<dl class="col-meta">${Object.entries(c.meta).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`).join('')}</dl>` : '';
+    const extra = fk || tags || meta ? `<div class="col-extra">${fk}${tags ? ` ${tags}` : ''}${meta}</div>` : '';
+    return `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
   }).join('');
-  return `<section id="columns"><h2>Columns</h2><table class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th><th scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `<section id="columns"><h2>Columns</h2><div class="table-wrap"><table class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th>${lineage ? '<th scope="col">Comes from</th>' : ''}<th scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></div>${columnLineagePanel(n.colLineageGap)}</section>`;
+}
+
+function argumentsSection(n: SiteNode): string {
+  if (!n.args?.length) return '';
+  return `<section id="arguments"><h2>Arguments</h2><div class="table-wrap"><table class="cols"><thead><tr><th scope="col">Argument</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>${n.args.map((a) => `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td><td class="md">${renderMarkdown(a.desc)}</td></tr>`).join('')}</tbody></table></div></section>`;
+}
+
+/** Rows of a unit test's given or expect block, as a table (dict rows) or as written (csv, sql). */
+function rowsTable(rows: unknown): string {
+  if (Array.isArray(rows) && rows.every((r) => r && typeof r === 'object')) {
+    const cols = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
+    return `<div class="table-wrap"><table class="cols"><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${cols.map((c) => `<td class="mono">${esc(String((r as Record<string, unknown>)[c] ?? ''))}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+  }
+  return rows === undefined ? '<p class="muted">No rows.</p>' : `<pre class="json">${esc(typeof rows === 'string' ? rows : JSON.stringify(rows, null, 2))}</pre>`;
+}
+
+function unitTestSection(n: SiteNode): string {
+  if (!n.unitTest) return '';
+  const given = n.unitTest.given.map((g) => `<h3>Given <span class="mono">${esc(g.input)}</span></h3>${rowsTable(g.rows)}`).join('');
+  return `<section id="unit-test"><h2>Unit test</h2>${given}<h3>Expect</h3>${rowsTable(n.unitTest.expect.rows)}</section>`;
 }
 
 function codeSection(n: SiteNode): string {
@@ -105,6 +159,7 @@ function runSection(db: Db, i: number, n: SiteNode): string {
     rows.push(['Freshness', badge(n.fresh.status)]);
     if (n.fresh.maxLoadedAt) rows.push(['Max loaded at', esc(n.fresh.maxLoadedAt)]);
     if (n.fresh.ageS !== undefined) rows.push(['Age', fmtSeconds(n.fresh.ageS)]);
+    if (fmtFreshness(n.fresh.criteria)) rows.push(['Checked against', esc(fmtFreshness(n.fresh.criteria))]);
     if (n.fresh.error) rows.push(['Error', `<span class="msg">${esc(n.fresh.error)}</span>`]);
   }
   const t = kv(rows);
@@ -139,20 +194,22 @@ export function renderNodePage(host: HTMLElement, db: Db, i: number, navigate: (
     ['Type', esc(n.type)],
     ['Package', esc(n.pkg)],
     ['File', n.path ? `<span class="mono">${esc(n.path)}</span>` : undefined],
-    ['Relation', rel && n.type !== 'test' && n.type !== 'macro' && n.type !== 'exposure' ? `<span class="mono">${esc(rel)}</span>` : undefined],
+    ['Relation', rel && !['test', 'unit_test', 'macro', 'exposure'].includes(n.type) ? `<span class="mono">${esc(rel)}</span>` : undefined],
     ['Materialization', n.mat ? esc(n.mat) : undefined],
     ['Language', n.lang && n.lang !== 'sql' ? esc(n.lang) : undefined],
     ['Owner', n.owner ? esc(n.owner) : n.cat?.owner ? esc(n.cat.owner) : undefined],
     ['Tags', n.tags?.length ? n.tags.map((t) => `<a class="tag" href="#!/lineage?select=${encodeURIComponent('tag:' + t)}">${esc(t)}</a>`).join(' ') : undefined],
     ['Warehouse type', n.cat?.type ? esc(n.cat.type) : undefined],
     ['Loader', n.loader ? esc(n.loader) : undefined],
+    ['Freshness', n.freshness && fmtFreshness(n.freshness) ? esc(fmtFreshness(n.freshness)) : undefined],
+    ['Node colour', n.nodeColor ? `<span class="swatch" style="background:${esc(n.nodeColor)}"></span> ${esc(n.nodeColor)}` : undefined],
     ['Tested', n.testOf !== undefined ? link(db, n.testOf) + (n.testCol ? ` column <span class="mono">${esc(n.testCol)}</span>` : '') : undefined],
     ['Severity', n.severity ? esc(n.severity) : undefined],
     ['Exposure type', n.exposure?.type ? esc(n.exposure.type) : undefined],
     ['Maturity', n.exposure?.maturity ? esc(n.exposure.maturity) : undefined],
     ['URL', n.exposure?.url && /^https?:/i.test(n.exposure.url) ? `<a href="${esc(n.exposure.url)}" rel="noopener noreferrer" target="_blank">${esc(n.exposure.url)}</a>` : undefined],
   ]);
-  const stats = n.cat?.stats ? Object.values(n.cat.stats).filter((s) => s.include !== false && s.label && s.value !== undefined) : [];
+  const stats = n.cat?.stats ? Object.entries(n.cat.stats).filter(([, s]) => s.include !== false && s.label && s.value !== undefined) : [];
   const inGraph = db.gParents[i]!.length + db.gChildren[i]!.length > 0 || ['model', 'seed', 'snapshot', 'source', 'exposure'].includes(n.type);
   const desc = n.desc ? `<div class="md">${renderMarkdown(n.desc)}</div>` : n.cat?.comment ? `<div class="md">${renderMarkdown(n.cat.comment)}</div>` : '<p class="muted">No description.</p>';
   const testKw = n.testKw ? `<section><h2>Test arguments</h2>${json(n.testKw)}</section>` : '';
@@ -162,10 +219,12 @@ export function renderNodePage(host: HTMLElement, db: Db, i: number, navigate: (
 <h1>${esc(displayName(n))} ${badge(st)}${failing.length ? ` <span class="badge s-bad" title="failing tests">${failing.length} failing test${failing.length === 1 ? '' : 's'}</span>` : ''}</h1>
 ${n.run?.time !== undefined ? `<p class="muted">Last run ${fmtSeconds(n.run.time)}</p>` : ''}</header>
 <nav class="page-toc" aria-label="On this page"><a href="#details" data-jump="details">Details</a>${n.cols?.length ? '<a href="#columns" data-jump="columns">Columns</a>' : ''}${inGraph ? '<a href="#lineage" data-jump="lineage">Lineage</a>' : ''}${n.raw || n.compiled ? '<a href="#code" data-jump="code">Code</a>' : ''}</nav>
-<section id="details"><h2>Details</h2>${details}${stats.length ? kv(stats.map((s) => [String(s.label), esc(String(s.value))])) : ''}</section>
-<section id="description"><h2>Description</h2>${desc}</section>
+<section id="details"><h2>Details</h2>${details}${stats.length ? `<h3>Warehouse statistics</h3>${kv(stats.map(([id, st]) => [String(st.label), esc(fmtStat(id, st.value))]))}` : ''}</section>
+<section id="description"><h2>Description</h2>${desc}${n.sourceDesc ? `<h3>Source ${esc(n.source ?? '')}</h3><div class="md">${renderMarkdown(n.sourceDesc)}</div>` : ''}</section>
 ${runSection(db, i, n)}
 ${columnsSection(db, i, n)}
+${argumentsSection(n)}
+${unitTestSection(n)}
 ${testKw}
 ${inGraph ? '<section id="lineage"><h2>Lineage</h2><div class="lin-host"></div></section>' : ''}
 ${n.type !== 'macro' ? neighbours(db, i) : ''}
@@ -174,6 +233,7 @@ ${codeSection(n)}
 ${cfg}
 </article>`;
   wireCode(host);
+  wireColumnLineage(host, db, i);
   host.querySelector('.page-toc')?.addEventListener('click', (e) => {
     const id = (e.target as HTMLElement).getAttribute('data-jump');
     if (!id) return;

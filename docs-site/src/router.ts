@@ -11,7 +11,7 @@ export type Route =
   | { page: 'list'; type: string }
   | { page: 'lineage'; select: string; exclude: string }
   | { page: 'run' }
-  | { page: 'search'; q: string };
+  | { page: 'search'; q: string; type: string };
 
 export function parseHash(hash: string): Route {
   let h = hash.replace(/^#/, '').replace(/^!/, '');
@@ -33,7 +33,7 @@ export function parseHash(hash: string): Route {
     case 'run':
       return { page: 'run' };
     case 'search':
-      return { page: 'search', q: params.get('q') ?? '' };
+      return { page: 'search', q: params.get('q') ?? '', type: params.get('type') ?? '' };
     default:
       if (rest.length) return { page: 'node', type: first, id: rest.join('/'), graph: params.get('g_v') === '1' };
       return { page: 'list', type: first };

@@ -1,6 +1,6 @@
 /** The run page: summary of the last run and a Gantt timeline by thread with the critical path. */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import { criticalPath, spans } from '../../src/docs/critical-path.js';
+import { criticalPath, type Span, spans } from '../../src/docs/critical-path.js';
 import { type Db, displayName, nodeHref, statusClass } from './db.js';
 import { badge, fmtSeconds, typeBadge } from './node-page.js';
 
@@ -17,7 +17,8 @@ export function renderRunPage(host: HTMLElement, db: Db): void {
   const cp = criticalPath(db.nodes);
   const cpSet = new Set(cp);
   const sp = spans(db.nodes);
-  const problems = ran.filter((i) => ['error', 'fail', 'warn', 'runtime error'].includes(db.nodes[i]!.run!.status));
+  const problems = ran.filter((i) => ['error', 'fail', 'warn', 'runtime error', 'cancelled'].includes(db.nodes[i]!.run!.status));
+  const skipped = ran.filter((i) => db.nodes[i]!.run!.status === 'skipped');
   const slow = ran.slice().sort((a, b) => (db.nodes[b]!.run!.time ?? 0) - (db.nodes[a]!.run!.time ?? 0)).slice(0, 10);
   const row = (i: number) => { const n = db.nodes[i]!; return `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td><td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td class="msg">${esc(n.run!.message ?? '')}</td></tr>`; };
   const table = (ids: number[]) => `<table class="cols"><thead><tr><th scope="col">Node</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead><tbody>${ids.map(row).join('')}</tbody></table>`;
@@ -27,11 +28,12 @@ export function renderRunPage(host: HTMLElement, db: Db): void {
 <section><h2>Timeline</h2><p class="muted">One row per thread; the critical path (the chain of dependencies that decided when the run finished) is outlined.</p>${sp.length ? gantt(db, sp, cpSet) : '<p class="muted">The run results carry no timing.</p>'}</section>
 <section><h2>Critical path</h2><p>${cp.length} nodes, ${fmtSeconds(cpTotal)} of execution.</p><ol class="cp">${cp.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${esc(displayName(db.nodes[i]!))}</a> <span class="muted">${fmtSeconds(db.nodes[i]!.run!.time)}</span></li>`).join('')}</ol></section>
 <section><h2>Problems</h2>${problems.length ? table(problems.slice(0, 500)) : '<p>None.</p>'}</section>
+${skipped.length ? `<section><h2>Skipped <span class="count">${skipped.length}</span></h2><p class="muted">Not run, because something they depend on failed or the run was stopped.</p>${table(skipped.slice(0, 500))}${skipped.length > 500 ? `<p class="muted">and ${skipped.length - 500} more.</p>` : ''}</section>` : ''}
 <section><h2>Slowest</h2>${table(slow)}</section>
 </article>`;
 }
 
-function gantt(db: Db, sp: { i: number; start: number; end: number }[], cp: Set<number>): string {
+function gantt(db: Db, sp: Span[], cp: Set<number>): string {
   const t0 = Math.min(...sp.map((s) => s.start));
   const t1 = Math.max(...sp.map((s) => s.end));
   const span = Math.max(1, t1 - t0);
@@ -46,13 +48,15 @@ function gantt(db: Db, sp: { i: number; start: number; end: number }[], cp: Set<
     const r = rowOf.get(n.run!.thread ?? 'main')!;
     const x = xs(s.start), w = Math.max(1.5, xs(s.end) - x);
     const label = w > 60 ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>` : '';
-    bars += `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}"><title>${esc(`${n.id} · ${n.run!.status} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" height="${ROW_H - 6}" rx="2"/>${label}</a>`;
+    bars += `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" height="${ROW_H - 6}" rx="2"/>${label}</a>`;
   }
   const labels = threads.map((t, k) => `<text x="4" y="${k * ROW_H + 15}" class="tl">${esc(t)}</text>`).join('');
   const ticks: string[] = [];
   for (let k = 0; k <= 5; k++) {
     const x = LABEL_W + (plotW * k) / 5;
-    ticks.push(`<line x1="${x}" x2="${x}" y1="0" y2="${h - 20}" class="tick"/><text x="${x}" y="${h - 6}" class="tl" text-anchor="middle">${fmtSeconds((span * k) / 5 / 1000)}</text>`);
+    // The last label ends at its tick so it stays inside the drawing.
+    const anchor = k === 5 ? 'end' : 'middle';
+    ticks.push(`<line x1="${x}" x2="${x}" y1="0" y2="${h - 20}" class="tick"/><text x="${x}" y="${h - 6}" class="tl" text-anchor="${anchor}">${fmtSeconds((span * k) / 5 / 1000)}</text>`);
   }
   return `<div class="gantt-wrap"><svg class="gantt" viewBox="0 0 ${WIDTH} ${h}" width="100%" role="img" aria-label="Run timeline by thread">${ticks.join('')}${labels}${bars}</svg></div>`;
 }

@@ -1,13 +1,12 @@
 import { KilnError } from '../errors.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { Adapter } from './types.js';
-import { DuckDBAdapter, type DuckDBProfile } from './duckdb/index.js';
 
 type AdapterFactory = (target: TargetConfig, projectDir: string) => Promise<Adapter>;
 
-/** Adapters by profile `type`; SDK-backed ones import their driver only when chosen. */
+/** Adapters by profile `type`; each imports its driver only when chosen (DuckDB's alone takes a good part of a second). */
 const factories: Record<string, AdapterFactory> = {
-  duckdb: async (target, projectDir) => new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),
+  duckdb: async (target, projectDir) => new (await import('./duckdb/index.js')).DuckDBAdapter({ ...(target.settings as unknown as import('./duckdb/index.js').DuckDBProfile), threads: target.threads }, projectDir),
   postgres: async (target) => new (await import('./postgres/index.js')).PostgresAdapter({ ...(target.settings as unknown as import('./postgres/index.js').PostgresProfile), threads: target.threads }),
   snowflake: async (target) => {
     quietCloudProbes();

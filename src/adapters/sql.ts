@@ -1,4 +1,6 @@
 /** Small SQL spelling helpers shared by adapters whose dialect agrees on them. */
+import type { ColumnInfo } from './types.js';
+
 export function quoteDoubled(name: string, quote = '"'): string {
   return quote + String(name).split(quote).join(quote + quote) + quote;
 }
@@ -13,4 +15,11 @@ export function normaliseValue(value: unknown): unknown {
     return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
   }
   return value;
+}
+
+/** (relation name, column) rows of a columns query, in order, grouped by relation. */
+export function columnsByRelation(rows: Iterable<[string, ColumnInfo]>): Map<string, ColumnInfo[]> {
+  const out = new Map<string, ColumnInfo[]>();
+  for (const [relation, column] of rows) (out.get(relation) ?? out.set(relation, []).get(relation)!).push(column);
+  return out;
 }

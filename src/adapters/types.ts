@@ -65,6 +65,8 @@ export interface Adapter {
   createSchema(database: string | undefined, schema: string): Promise<void>;
   listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]>;
   getColumns(relation: Relation): Promise<ColumnInfo[]>;
+  /** Every relation's columns in a schema, by relation name, in one query (the docs catalog at thousands of models); without it, getColumns per relation. */
+  listColumns?(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>>;
 
   /** The warehouse type name for a seed column kind. */
   seedColumnType(kind: SeedColumnKind): string;
@@ -77,6 +79,19 @@ export interface Adapter {
    * temporary name and renamed, which those warehouses cannot do inside a transaction.
    */
   readonly replacesAtomically?: boolean;
+  /**
+   * True where DDL cannot take part in a transaction: Snowflake commits the open transaction
+   * before a DDL statement, BigQuery's transactions hold DML only. Materializations then
+   * create and drop their scratch tables outside the transaction, so that the transaction
+   * holds (besides the hooks) exactly the DML that changes the target, and rolls back whole.
+   */
+  readonly ddlEndsTransactions?: boolean;
+  /** The strategy of an incremental model with a unique_key that names none; delete+insert when unset. */
+  readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
+  /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
+  readonly extraIncrementalStrategies?: readonly 'insert_overwrite'[];
+  /** True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name (DuckDB): views are then built in place. */
+  readonly replacesViewsAtomically?: boolean;
   /** What running `sql` would cost without running it (BigQuery's dry run), for `kiln compile --dry-run`. */
   dryRun?(sql: string): Promise<DryRunEstimate>;
 }

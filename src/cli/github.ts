@@ -29,6 +29,11 @@ export function annotations(results: NodeResult[], nodes: Map<string, GraphNode>
   return out;
 }
 
+/** One annotation: `level` is error, warning or notice; it shows on `file` in the pull request. */
+export function annotation(level: 'error' | 'warning' | 'notice', file: string, title: string, message: string, line = 1): string {
+  return `::${level} file=${property(file)},line=${line},title=${property(title)}::${data(message)}`;
+}
+
 function data(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

@@ -1,5 +1,5 @@
 /** The kiln command line: a thin layer over the API in src/api.ts. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { KilnError } from '../errors.js';
 import { scrubSecrets } from '../secrets.js';
 import { kilnVersion } from '../version.js';
@@ -11,6 +11,8 @@ import { registerDocsCommands } from './commands/docs.js';
 import { registerDepsCommand } from './commands/deps.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerRetryCommand } from './commands/retry.js';
+import { registerLineageCommand } from './commands/lineage.js';
+import { registerImpactCommand } from './commands/impact.js';
 import { registerOrchestrateCommand } from './commands/orchestrate.js';
 
 /** What a file system error code means, in words, for the one-line message. */
@@ -34,7 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(kilnVersion, '-v, --version')
     .description('Compile, run and test dbt-format analytics projects.')
     .option('--debug', 'show stack traces of errors')
-    .option('--log-format <format>', 'text (default) or json lines', 'text')
+    .addOption(new Option('--log-format <format>', 'text (default) or json lines').choices(['text', 'json']).default('text'))
     .option('--no-color', 'no colour even on a terminal')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(scrubSecrets(s)) })
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<void> {
   registerDepsCommand(program, output);
   registerSourceCommands(program, output, setExit);
   registerRetryCommand(program, output, setExit);
+  registerLineageCommand(program, output);
+  registerImpactCommand(program, output, setExit);
   registerOrchestrateCommand(program, output, setExit);
   const override = (c: Command) => {
     c.exitOverride();

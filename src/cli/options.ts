@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { KilnOptions } from '../api.js';
 import { KilnError } from '../errors.js';
-import { parseTime } from '../run/microbatch.js';
+import { parseTime } from '../run/event-time.js';
 import type { Output } from './output.js';
 
 export interface GlobalFlags {
@@ -42,7 +42,14 @@ export function addRunOptions(cmd: Command): Command {
     .option('--event-time-end <time>', 'microbatch models: build the batches up to this time, excluded', parseEventTime('--event-time-end'))
     .option('-x, --fail-fast', 'stop starting nodes after the first failure')
     .option('--retries <n>', 'retry transient warehouse failures this many times', parseRetries)
-    .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems');
+    .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
+    .option('--heartbeat <seconds>', 'without a terminal (CI logs): a line for each node still running after this many seconds, repeated as long as it runs; 0 for none (default 30)', parseHeartbeat);
+}
+
+function parseHeartbeat(v: string): number {
+  const n = Number(v);
+  if (!v.trim() || !Number.isFinite(n) || n < 0) throw new KilnError('config', `--heartbeat must be a number of seconds (0 for none), got '${v}'`);
+  return n;
 }
 
 /** Keeps the flag's text (the run reads it) once it is known to be a date or timestamp. */

@@ -1,6 +1,6 @@
 /** Everything the CLI prints: plain lines for people, JSON lines for machines. */
 import type { NodeEvent, NodeResult } from '../run/results.js';
-import type { GraphNode } from '../parse/nodes.js';
+import { describeNode, progressLine, type ProgressLine } from './progress-line.js';
 import { scrubSecrets, secretValues, stringifyScrubbed } from '../secrets.js';
 
 export type LogFormat = 'text' | 'json';
@@ -60,9 +60,18 @@ export class Output {
   private startedAt = 0;
   private ticker?: NodeJS.Timeout;
   private statusShown = false;
+  /** Without a terminal: seconds between "still running" lines for a long node (0: none). */
+  heartbeatSeconds = 30;
+  private readonly heartbeats = new Map<string, NodeJS.Timeout>();
 
   private get isLive(): boolean {
     return this.format === 'text' && Boolean((this.out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
+  }
+
+  /** dbt's 80 columns in logs; the terminal's width (up to 120) on one. */
+  private get lineWidth(): number {
+    const columns = (this.out as { columns?: number }).columns;
+    return this.isLive && columns ? Math.min(Math.max(columns - 1, 40), 120) : 80;
   }
 
   private clearStatus(): void {
@@ -75,15 +84,16 @@ export class Output {
     const names = [...this.live.values()];
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` (+${names.length - 3})` : '');
     const line = `  [${this.done}/${this.total}] ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s${shown ? ` · running: ${shown}` : ''}`;
-    const width = (this.out as { columns?: number }).columns || 100;
-    this.emit(this.out, this.paint(2, line.slice(0, Math.max(20, width - 1))));
+    this.emit(this.out, this.paint(2, line.slice(0, this.lineWidth)));
     this.statusShown = true;
   }
 
-  /** Ends the live status line before the summary. */
+  /** Ends the live status line and the heartbeats before the summary. */
   endProgress(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
+    for (const beat of this.heartbeats.values()) clearInterval(beat);
+    this.heartbeats.clear();
     this.clearStatus();
   }
 
@@ -101,26 +111,45 @@ export class Output {
     }
   }
 
-  nodeEvent(event: NodeEvent, invocationId: string): void {
-    const node = event.node;
-    if (this.isLive) {
-      this.clearStatus();
-      this.progress(event);
-      if (event.type === 'finished') this.emit(this.out, this.nodeLine(event.result, node, event.index, event.total) + '\n');
-      this.drawStatus();
+  /** In a CI log a long node would look like a hang: say every so often that it is still running. */
+  private heartbeat(event: NodeEvent): void {
+    if (event.type === 'finished') {
+      clearInterval(this.heartbeats.get(event.uniqueId));
+      this.heartbeats.delete(event.uniqueId);
       return;
     }
+    if (!(this.heartbeatSeconds > 0)) return;
+    const started = Date.now();
+    const beat = setInterval(() => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      this.emit(this.out, this.line({ index: event.index, total: event.total, label: 'RUNNING', what: describeNode(event.node, event.uniqueId), detail: `still running after ${seconds}s` }, 0) + '\n');
+    }, this.heartbeatSeconds * 1000);
+    beat.unref();
+    this.heartbeats.set(event.uniqueId, beat);
+  }
+
+  nodeEvent(event: NodeEvent, invocationId: string): void {
     if (this.format === 'json') {
       const base = { level: 'info', event: event.type === 'started' ? 'node_started' : 'node_finished', invocation_id: invocationId, node_id: event.uniqueId, index: event.index, total: event.total };
       if (event.type === 'started') this.json({ ...base, thread: event.threadId });
       else this.json({ ...base, thread: event.result.threadId, status: event.result.status, execution_time: event.result.executionTime, failures: event.result.failures, message: event.result.message });
       return;
     }
-    if (event.type !== 'finished') return;
-    this.emit(this.out, this.nodeLine(event.result, node, event.index, event.total) + '\n');
+    if (this.isLive) {
+      this.clearStatus();
+      this.progress(event);
+    } else this.heartbeat(event);
+    const what = describeNode(event.node, event.uniqueId);
+    if (event.type === 'started') this.emit(this.out, this.line({ index: event.index, total: event.total, label: 'START', what, detail: 'RUN' }, 0) + '\n');
+    else this.emit(this.out, this.resultLine(event.result, what, event.index, event.total) + '\n');
+    if (this.isLive) this.drawStatus();
   }
 
-  private nodeLine(r: NodeResult, node: GraphNode | undefined, index: number, total: number): string {
+  private line(parts: ProgressLine, colour: number): string {
+    return progressLine(parts, this.lineWidth, (label) => this.paint(colour, label), this.isLive);
+  }
+
+  private resultLine(r: NodeResult, what: string, index: number, total: number): string {
     const labels: Record<string, [string, number]> = {
       success: ['OK', 32],
       pass: ['PASS', 32],
@@ -130,20 +159,16 @@ export class Output {
       skipped: ['SKIP', 33],
       cancelled: ['CANCEL', 33],
     };
-    const [label, code] = labels[r.status] ?? [r.status.toUpperCase(), 0];
-    const kind = node ? (node.resourceType === 'model' ? `${String(node.config.materialized)} model` : node.resourceType) : 'node';
-    const name = node ? (node.resourceType === 'test' ? node.name : node.resourceType === 'unit_test' ? `${node.fqn[node.fqn.length - 2]}::${node.name}` : `${node.schema}.${node.alias}`) : r.uniqueId;
-    const what = `${kind} ${name}`;
-    const width = String(total).length;
-    const head = `${String(index).padStart(width)} of ${total} ${this.paint(code, label.padEnd(5))} ${what} `;
-    const detail = r.status === 'skipped' ? '[SKIP]' : `[${r.status === 'error' ? 'ERROR' : shortMessage(r)} in ${r.executionTime.toFixed(2)}s]`;
-    const dots = '.'.repeat(Math.max(3, 78 - head.length - detail.length));
-    return `${head}${dots} ${detail}`;
+    const [label, colour] = labels[r.status] ?? [r.status.toUpperCase(), 0];
+    const detail = r.status === 'skipped' ? 'SKIP' : `${shortMessage(r)} in ${r.executionTime.toFixed(2)}s`;
+    return this.line({ index, total, label, what, detail }, colour);
   }
 }
 
 function shortMessage(r: NodeResult): string {
   if (r.status === 'pass') return 'PASS';
+  if (r.status === 'error') return 'ERROR';
+  if (r.status === 'cancelled') return 'CANCEL';
   if (r.status === 'fail' || r.status === 'warn') return `${r.status.toUpperCase()} ${r.failures ?? 0}`;
   return r.message.split('\n')[0]!;
 }

@@ -17,6 +17,8 @@ import { nodeDict } from '../parse/node-dict.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from '../unit/empty.js';
+import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
+import { lineWithin } from './source-location.js';
 
 export interface CompiledNode {
   uniqueId: string;
@@ -28,6 +30,8 @@ export interface CompiledNode {
 
 export class Compiler {
   private readonly bodies = new Map<string, string>();
+  /** Per node, the line of its file each line of its rendered body came from (worked out on demand). */
+  private readonly sourceLines = new Map<string, () => number[]>();
   private readonly compiled = new Map<string, CompiledNode>();
   private readonly dirs = new Set<string>();
   private readonly pendingWrites: Array<[string, string]> = [];
@@ -151,18 +155,44 @@ export class Compiler {
   private renderSql(node: GraphNode): string {
     const template = this.parsed.templates.get(node.uniqueId);
     if (!template) throw new KilnError('internal', `no template for ${node.uniqueId}`);
-    if (template.kind === 'jinja') return this.parsed.engine.render(template.template, this.nodeScope(node), node.originalFilePath);
-    let out = '';
+    if (template.kind === 'jinja') {
+      const { text, sourceLines } = this.parsed.engine.renderWithSourceLines(template.template, this.nodeScope(node), node.originalFilePath);
+      this.sourceLines.set(node.uniqueId, sourceLines);
+      return text;
+    }
+    const out = trackedOutput();
+    let line = 1;
     const varFn = varFunction(this.parsed.info, { file: node.originalFilePath, node: node.uniqueId });
     for (const part of template.parts) {
-      if (typeof part === 'string') out += part;
-      else if (part.fn === 'ref') {
+      if (typeof part === 'string') {
+        emit(out, part, line, true);
+        for (let i = part.indexOf('\n'); i >= 0; i = part.indexOf('\n', i + 1)) line++;
+        continue;
+      }
+      line = part.line;
+      if (part.fn === 'ref') {
         const strs = part.args as string[];
-        out += (strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!)).render();
-      } else if (part.fn === 'source') out += this.resolveSource(node, part.args[0] as string, part.args[1] as string).render();
-      else if (part.fn === 'var') out += pythonStr(varFn(part.args[0] as string, part.args[1]));
+        emit(out, (strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!)).render(), line, false);
+      } else if (part.fn === 'source') emit(out, this.resolveSource(node, part.args[0] as string, part.args[1] as string).render(), line, false);
+      else if (part.fn === 'var') emit(out, pythonStr(varFn(part.args[0] as string, part.args[1])), line, false);
     }
-    return out;
+    this.sourceLines.set(node.uniqueId, () => outputLineSources(out, out.sites!));
+    return out.join('');
+  }
+
+  /**
+   * Where a line of what ran came from: `statementLine` of `statement` (the SQL sent, which
+   * wraps the compiled code) back to the compiled code's line and the line of the node's file.
+   */
+  sourceLocation(id: string, statement: string | undefined, statementLine: number): { compiledLine: number; sourceLine?: number } | undefined {
+    const compiled = this.compiled.get(id)?.compiledCode;
+    const body = this.bodies.get(id);
+    if (compiled === undefined) return undefined;
+    const compiledLine = statement === undefined ? statementLine : lineWithin(statement, statementLine, compiled);
+    if (compiledLine === undefined) return undefined;
+    const bodyLine = body === undefined ? undefined : lineWithin(compiled, compiledLine, body);
+    const sourceLine = bodyLine === undefined ? undefined : this.sourceLines.get(id)?.()[bodyLine - 1];
+    return { compiledLine, sourceLine };
   }
 
   private renderGenericTest(test: TestNode): string {
@@ -221,11 +251,16 @@ export class Compiler {
    * (thousands of small files dominate compile time when written one by one); flushWrites()
    * waits for them.
    */
-  writeCompiled(id: string): string {
+  /** Where the node's compiled SQL is written: target/compiled/<package>/<path>. */
+  compiledFile(id: string): string {
     const node = this.parsed.manifest.nodes.get(id)!;
-    const compiled = this.compile(id);
     const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.path) : node.originalFilePath;
-    const file = join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
+    return join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
+  }
+
+  writeCompiled(id: string): string {
+    const compiled = this.compile(id);
+    const file = this.compiledFile(id);
     const dir = dirname(file);
     if (!this.dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });

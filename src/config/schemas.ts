@@ -98,6 +98,92 @@ export const profilesFileSchema = {
   properties: { config: anyObject },
 } as const;
 
+/** A schema with the words an error uses for what it expects ("must be <expects>"). */
+const expecting = (expects: string, schema: object) => ({ ...schema, description: expects });
+const boolean = expecting('true or false', { type: ['boolean', 'null'] });
+const text = expecting('a string', { type: ['string', 'null'] });
+const mapping = expecting('a mapping', { type: ['object', 'null'] });
+const textOrList = expecting('a string or a list of strings', { anyOf: [{ type: 'string' }, stringList, { type: 'null' }] });
+const oneOf = (values: string[]) => expecting(`one of: ${values.join(', ')}`, { anyOf: [{ enum: values }, { type: 'null' }] });
+
+const threshold = {
+  type: ['object', 'null'],
+  properties: {
+    count: expecting('a whole number', { type: ['integer', 'null'], minimum: 0 }),
+    period: oneOf(['minute', 'hour', 'day']),
+  },
+} as const;
+
+/** A source's (or source table's) `freshness:`; `null` switches it off. */
+export const freshnessSchema = {
+  type: ['object', 'null'],
+  properties: { warn_after: threshold, error_after: threshold, filter: text },
+} as const;
+
+/**
+ * Types of the node configs kiln knows, wherever they are set (dbt_project.yml, a properties
+ * file's `config:`, `config()` in a model); keys are normalised (`+` and `-hook` spellings
+ * read as `pre_hook`, ...). Keys not listed here take any value. `materialized` and
+ * `incremental_strategy` are strings here; their values are checked against what the
+ * project defines (custom materializations) when it is parsed.
+ */
+export const nodeConfigSchema = {
+  type: 'object',
+  properties: {
+    enabled: boolean,
+    materialized: text,
+    incremental_strategy: text,
+    tags: textOrList,
+    schema: text,
+    alias: text,
+    database: text,
+    full_refresh: boolean,
+    meta: mapping,
+    persist_docs: mapping,
+    docs: expecting('a mapping such as {show: true}', { type: ['object', 'null'], properties: { show: { type: 'boolean' }, node_color: { type: 'string' } } }),
+    contract: expecting('a mapping such as {enforced: true}', { type: ['object', 'null'], properties: { enforced: { type: 'boolean' }, alias_types: { type: 'boolean' } } }),
+    grants: mapping,
+    column_types: mapping,
+    quoting: mapping,
+    labels: mapping,
+    access: oneOf(['private', 'protected', 'public']),
+    group: text,
+    on_schema_change: oneOf(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']),
+    severity: expecting('one of: error, warn', { anyOf: [{ type: 'string', pattern: '^([Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn])$' }, { type: 'null' }] }),
+    store_failures: boolean,
+    unique_key: textOrList,
+    check_cols: textOrList,
+    incremental_predicates: textOrList,
+    merge_update_columns: textOrList,
+    merge_exclude_columns: textOrList,
+    quote_columns: boolean,
+    transient: boolean,
+    copy_grants: boolean,
+    audit: boolean,
+    unlogged: boolean,
+    concurrent_batches: boolean,
+    event_time: text,
+    batch_size: oneOf(['hour', 'day', 'month', 'year']),
+    lookback: expecting('a whole number', { type: ['integer', 'null'], minimum: 0 }),
+    limit: expecting('a whole number', { type: ['integer', 'null'], minimum: 0 }),
+    retries: expecting('a whole number', { type: ['integer', 'null'], minimum: 0 }),
+    where: text,
+    freshness: freshnessSchema,
+  },
+} as const;
+
+/** Arguments of kiln's built-in generic tests whose types matter (`values:` is a list, ...). */
+export const builtinTestArgumentSchemas: Record<string, object> = {
+  accepted_values: {
+    type: 'object',
+    properties: { values: expecting('a list, e.g. values: [a, b]', { type: 'array' }), quote: boolean },
+  },
+  relationships: {
+    type: 'object',
+    properties: { to: expecting("a relation such as ref('customers')", { type: 'string' }), field: expecting('a column name', { type: 'string' }) },
+  },
+};
+
 const testEntry = { anyOf: [{ type: 'string' }, { type: 'object', minProperties: 1 }] } as const;
 const testList = { type: 'array', items: testEntry } as const;
 const column = {
@@ -145,7 +231,7 @@ const sourceTable = {
     tags: stringOrList,
     config: anyObject,
     loaded_at_field: { type: 'string' },
-    freshness: { type: ['object', 'null'] },
+    freshness: freshnessSchema,
     quoting: anyObject,
   },
 } as const;
@@ -162,7 +248,7 @@ const source = {
     tags: stringOrList,
     config: anyObject,
     tables: { type: 'array', items: sourceTable },
-    freshness: { type: ['object', 'null'] },
+    freshness: freshnessSchema,
     loaded_at_field: { type: 'string' },
     quoting: anyObject,
     overrides: { type: 'string' },
@@ -220,3 +306,4 @@ export const propertiesSchema = {
     groups: { type: 'array', items: group },
   },
 } as const;
+

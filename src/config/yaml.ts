@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import type { Document, LineCounter, Node } from 'yaml';
+import type { ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
+import { readTextFile } from './text-file.js';
+import { validatorFor } from './validators.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** A parsed YAML file that can still say on which line a value stands. */
 export interface YamlFile {
@@ -38,9 +40,61 @@ export function loadYamlData(text: string, file: string): unknown {
       hint: 'check indentation, colons and quotes on that line',
     });
   }
+  if (!hasAnchor(text)) return data;
+  refuseAliasBomb(data, text, file);
   // An alias (or a merge) shares the anchored value; copies keep a later change to one
   // place (a config normalised in place, say) from showing in the other.
-  return hasAnchor(text) ? unshare(data) : data;
+  return unshare(data);
+}
+
+/** Most values a file may expand to through aliases, beyond what it writes out (the `yaml` package's maxAliasCount idea). */
+const maxAliasExpansion = 100_000;
+
+/**
+ * Aliases of aliases multiply: 700 bytes can stand for 9^9 values (billion laughs), and
+ * copying or validating them would take minutes and gigabytes. The expanded size is counted
+ * once per shared value, so the check costs no more than the file's own size.
+ */
+function refuseAliasBomb(data: unknown, text: string, file: string): void {
+  const sizes = new Map<object, number>();
+  const sizeOf = (value: unknown): number => {
+    if (!value || typeof value !== 'object') return 1;
+    const known = sizes.get(value);
+    if (known !== undefined) return known;
+    sizes.set(value, 1); // a self-referencing alias counts once
+    let size = 1;
+    for (const v of Array.isArray(value) ? value : Object.values(value)) size += sizeOf(v);
+    sizes.set(value, size);
+    return size;
+  };
+  const expanded = sizeOf(data);
+  if (expanded <= maxAliasExpansion + sizes.size * 10) return;
+  throw new KilnError('yaml', `YAML aliases expand to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en')} values, too many (an alias bomb?)`, {
+    file,
+    line: lineOfNestedAlias(text),
+    hint: `an alias (*name) of a value that itself holds aliases multiplies; write the values out, or use fewer nested aliases`,
+  });
+}
+
+/** The line of the first alias whose anchored value holds aliases itself: where the multiplying starts. */
+function lineOfNestedAlias(text: string): number | undefined {
+  const { LineCounter, parseDocument, isMap, isSeq, visit } = yamlLibrary();
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
+  let line: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      const target = node.resolve(doc);
+      let nested = false;
+      if (target && (isMap(target) || isSeq(target))) visit(target, { Alias: () => ((nested = true), visit.BREAK) });
+      if (nested && node.range) {
+        line = lineCounter.linePos(node.range[0]).line;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return line;
 }
 
 /** `&name` outside a quoted string is an anchor; a false positive only costs a copy. */
@@ -67,12 +121,13 @@ export function parseYaml(text: string, file: string): YamlFile {
   let located: { doc: Document; lineCounter: LineCounter } | undefined;
   const locate = () => {
     if (!located) {
+      const { LineCounter, parseDocument } = yamlLibrary();
       const lineCounter = new LineCounter();
       located = { doc: parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false }), lineCounter };
     }
     return located;
   };
-  const lineAt = (node: unknown): number | undefined => (isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
+  const lineAt = (node: unknown): number | undefined => (yamlLibrary().isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
     const { doc } = locate();
     for (let n = path.length; n >= 0; n--) {
@@ -96,23 +151,23 @@ function nodeAt(doc: Document, path: ReadonlyArray<string | number>): Node | und
   let node: unknown = doc.contents;
   for (const seg of path) {
     node = resolve(doc, node);
-    if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    if (yamlLibrary().isSeq(node) && typeof seg === 'number') node = node.items[seg];
     else node = pairIn(doc, node, seg)?.value;
     if (node === undefined || node === null) return undefined;
   }
-  return isNode(node) ? node : undefined;
+  return yamlLibrary().isNode(node) ? node : undefined;
 }
 
 /** The pair of `key` in a map: its own, else the first merged map's (as PyYAML merges). */
 function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): Pair | undefined {
   const node = resolve(doc, map);
-  if (!isMap(node) || depth > 20) return undefined;
-  const own = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
+  if (!yamlLibrary().isMap(node) || depth > 20) return undefined;
+  const own = node.items.find((p) => yamlLibrary().isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
   if (own) return own;
   for (const p of node.items) {
     if (!isMergeKey(p.key)) continue;
     const value = resolve(doc, p.value);
-    for (const source of isSeq(value) ? value.items : [value]) {
+    for (const source of yamlLibrary().isSeq(value) ? value.items : [value]) {
       const found = pairIn(doc, source, key, depth + 1);
       if (found) return found;
     }
@@ -120,15 +175,15 @@ function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): P
   return undefined;
 }
 
-const isMergeKey = (key: unknown) => isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
+const isMergeKey = (key: unknown) => yamlLibrary().isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
 
 function resolve(doc: Document, node: unknown): unknown {
-  for (let i = 0; isAlias(node) && i < 20; i++) node = node.resolve(doc);
+  for (let i = 0; yamlLibrary().isAlias(node) && i < 20; i++) node = node.resolve(doc);
   return node;
 }
 
 export function readYamlFile(file: string, displayPath = file): YamlFile {
-  return parseYaml(readFileSync(file, 'utf8'), displayPath);
+  return parseYaml(readTextFile(file, displayPath), displayPath);
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
@@ -153,11 +208,23 @@ export function closestWord(word: string, candidates: Iterable<string>): string 
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: false });
-const compiled = new WeakMap<object, ValidateFunction>();
+/** The innermost `description` along an error's schema path: the words for what a value must be. */
+function expectedAlong(schema: object, schemaPath: string): string | undefined {
+  let node: unknown = schema;
+  let expects: string | undefined;
+  for (const seg of schemaPath.replace(/^#\/?/, '').split('/')) {
+    if (!node || typeof node !== 'object') break;
+    const described = (node as { description?: unknown }).description;
+    if (typeof described === 'string') expects = described;
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return expects;
+}
 
-function describeError(e: ErrorObject): string {
+function describeError(e: ErrorObject, schema?: object): string {
   const at = e.instancePath ? `'${e.instancePath.slice(1).replace(/\//g, '.')}'` : 'the file';
+  const expects = schema && ['type', 'enum', 'anyOf', 'pattern', 'minimum'].includes(e.keyword) ? expectedAlong(schema, e.schemaPath) : undefined;
+  if (expects) return `${at} must be ${expects}`;
   switch (e.keyword) {
     case 'additionalProperties':
       return `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}' in ${at}`;
@@ -178,20 +245,26 @@ function describeError(e: ErrorObject): string {
  * against a JSON Schema; the first problem becomes a KilnError pointing at its line.
  */
 export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yaml.data, basePath: Array<string | number> = []): void {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
-  if (validate(data)) return;
+  const problem = schemaProblem(schema, data);
+  if (!problem) return;
+  const path = [...basePath, ...problem.path];
+  throw new KilnError('yaml', problem.message, { file: yaml.file, line: problem.atKey ? yaml.lineOfKey(path) : yaml.lineOf(path) });
+}
+
+/**
+ * The first problem of a value against a JSON Schema (after coercing, e.g. "5432" to 5432
+ * where a number is expected): what is wrong, and the path to the value (or to the key,
+ * `atKey`, for an unknown key). Undefined when the value fits.
+ */
+export function schemaProblem(schema: object, data: unknown): { message: string; path: Array<string | number>; atKey: boolean } | undefined {
+  const validate = validatorFor(schema);
+  if (validate(data)) return undefined;
   const e = validate.errors![0]!;
-  const segs = e.instancePath
+  const path: Array<string | number> = e.instancePath
     .split('/')
     .slice(1)
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-  if (e.keyword === 'additionalProperties') {
-    segs.push((e.params as { additionalProperty: string }).additionalProperty);
-    throw new KilnError('yaml', describeError(e), { file: yaml.file, line: yaml.lineOfKey([...basePath, ...segs]) });
-  }
-  throw new KilnError('yaml', describeError(e), { file: yaml.file, line: yaml.lineOf([...basePath, ...segs]) });
+  const atKey = e.keyword === 'additionalProperties';
+  if (atKey) path.push((e.params as { additionalProperty: string }).additionalProperty);
+  return { message: describeError(e, schema), path, atKey };
 }

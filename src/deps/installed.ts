@@ -73,7 +73,9 @@ function assertDeclaredInstalled(project: ProjectConfig, installed: InstalledPac
     declared = readPackagesFile(project.projectDir, renderer);
     if (!declared || declared.packages.length === 0) return;
     locked = readLock(project.projectDir, declared, renderer);
-  } catch {
+  } catch (e) {
+    // A packages.yml that cannot be read as packages at all fails every command, as in dbt.
+    if (e instanceof KilnError && e.kind === 'yaml') throw e;
     return;
   }
   const names = new Set(installed.map((p) => p.name));

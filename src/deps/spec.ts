@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify as stringifyYaml } from 'yaml';
+import { yamlLibrary } from '../config/yaml-library.js';
 import { KilnError } from '../errors.js';
-import { parseYaml, type YamlFile } from '../config/yaml.js';
+import { closestWord, parseYaml, type YamlFile } from '../config/yaml.js';
+import { readTextFile } from '../config/text-file.js';
 import { ValueRenderer, envVar } from '../config/render-values.js';
 import { checkedGitUrl, checkedRevision } from './git.js';
 
@@ -49,9 +50,10 @@ export function readPackagesFile(dir: string, renderer: ValueRenderer, label?: s
   for (const name of ['packages.yml', 'dependencies.yml']) {
     const path = join(dir, name);
     if (!existsSync(path)) continue;
-    const yaml = parseYaml(readFileSync(path, 'utf8'), label ? `${label}/${name}` : name);
-    const data = yaml.data as Record<string, unknown> | null;
-    if (data && typeof data === 'object' && data.packages !== undefined && data.packages !== null) found.push({ name, yaml });
+    const display = label ? `${label}/${name}` : name;
+    const yaml = parseYaml(readTextFile(path, display), display);
+    const data = checkedShape(yaml, name);
+    if (data.packages !== undefined && data.packages !== null) found.push({ name, yaml });
   }
   if (found.length === 0) return undefined;
   if (found.length > 1) throw new KilnError('yaml', `packages: is in both packages.yml and dependencies.yml${label ? ` of ${label}` : ''}`, { hint: 'keep the list in one of the two files' });
@@ -65,6 +67,24 @@ export function readPackagesFile(dir: string, renderer: ValueRenderer, label?: s
   });
   const packages = rendered.map((entry, i) => toSpec(entry, raw[i] as Record<string, unknown>, yaml.file, lines[i]));
   return { file: name, packages, hash: dbtPackagesHash(rendered, raw as Array<Record<string, unknown>>) };
+}
+
+/** packages.yml holds `packages:`; dependencies.yml also `projects:` (dbt Mesh), which kiln does not read. */
+const topLevelKeys: Record<string, string[]> = { 'packages.yml': ['packages'], 'dependencies.yml': ['packages', 'projects'] };
+
+/** The file's mapping, after refusing any other shape and any key but its known ones. */
+function checkedShape(yaml: YamlFile, name: string): Record<string, unknown> {
+  const data = yaml.data;
+  const example = 'packages:\n    - package: dbt-labs/dbt_utils\n      version: 1.3.0';
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new KilnError('yaml', `${name} needs a top-level 'packages:' list`, { file: yaml.file, line: 1, hint: example });
+  const known = topLevelKeys[name] ?? ['packages'];
+  for (const key of Object.keys(data)) {
+    if (known.includes(key)) continue;
+    const near = closestWord(key, known);
+    throw new KilnError('yaml', `unknown key '${key}' in ${name}${near ? ` (did you mean '${near}'?)` : ''}`, { file: yaml.file, line: yaml.lineOfKey([key]), hint: example });
+  }
+  return data as Record<string, unknown>;
 }
 
 export function toSpec(e: Record<string, unknown>, raw: Record<string, unknown>, file: string, line: number | undefined): PackageSpec {
@@ -164,7 +184,7 @@ export function writeLockText(packages: LockedPackage[], hash: string): string {
     if (p.kind === 'git') return { git: p.gitUnrendered, revision: p.revision, ...(p.subdirectory ? { subdirectory: p.subdirectory } : {}), name: p.name };
     return { package: p.package, version: p.version, name: p.name };
   });
-  return stringifyYaml({ packages: entries, sha1_hash: hash }, { sortMapEntries: true });
+  return yamlLibrary().stringify({ packages: entries, sha1_hash: hash }, { sortMapEntries: true });
 }
 
 /** The packages of package-lock.yml, if it was written for this very list of declared packages (same hash). */

@@ -1,5 +1,6 @@
 /** catalog.json in dbt's shape: each built relation's type and columns, from the warehouse. */
-import type { Adapter } from '../adapters/types.js';
+import type { Adapter, ColumnInfo } from '../adapters/types.js';
+import type { Relation } from '../adapters/relation.js';
 import type { ParsedProject } from '../parse/index.js';
 import { kilnVersion } from '../version.js';
 
@@ -7,25 +8,30 @@ export async function buildCatalog(parsed: ParsedProject, adapter: Adapter, ids:
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   const errors: string[] = [];
-  const listed = new Map<string, Promise<Map<string, string>>>();
-  const typeOf = (database: string | undefined, schema: string, name: string) => {
+  // One query per schema for relation types, one for columns (where the adapter can), never one per relation.
+  const perSchema = <T>(cache: Map<string, Promise<T>>, database: string | undefined, schema: string, load: () => Promise<T>): Promise<T> => {
     const key = `${database ?? ''}.${schema}`;
-    let p = listed.get(key);
-    if (!p) {
-      p = adapter.listRelations(database, schema).then((rels) => new Map(rels.map((r) => [r.name, r.type === 'view' ? 'VIEW' : 'BASE TABLE'])));
-      listed.set(key, p);
-    }
-    return p.then((m) => m.get(name));
+    let p = cache.get(key);
+    if (!p) cache.set(key, (p = load()));
+    return p;
   };
+  const types = new Map<string, Promise<Map<string, string>>>();
+  const typeOf = async (database: string | undefined, schema: string, name: string) =>
+    (await perSchema(types, database, schema, async () => new Map((await adapter.listRelations(database, schema)).map((r) => [r.name, r.type === 'view' ? 'VIEW' : 'BASE TABLE'])))).get(name);
+  const columnLists = new Map<string, Promise<Map<string, ColumnInfo[]>>>();
+  const columnsOf = async (relation: Relation, schema: string) =>
+    adapter.listColumns ? ((await perSchema(columnLists, relation.database, schema, () => adapter.listColumns!(relation.database, schema))).get(relation.identifier) ?? []) : adapter.getColumns(relation);
   for (const id of ids) {
     const node = parsed.manifest.nodes.get(id);
     const source = parsed.manifest.sources.get(id);
     const where = node ? { database: node.database, schema: node.schema, name: node.alias } : source ? { database: source.database, schema: source.schema, name: source.identifier } : undefined;
     if (!where || node?.resourceType === 'test' || node?.config.materialized === 'ephemeral') continue;
     try {
-      const type = await typeOf(where.database, where.schema, where.name);
+      // Names as the warehouse stores them (Snowflake upper-cases plain identifiers).
+      const relation = adapter.relation(where.database, where.schema, where.name);
+      const type = await typeOf(relation.database, relation.schema ?? where.schema, relation.identifier);
       if (!type) continue;
-      const columns = await adapter.getColumns(adapter.relation(where.database, where.schema, where.name));
+      const columns = await columnsOf(relation, relation.schema ?? where.schema!);
       const entry = {
         unique_id: id,
         metadata: { type, schema: where.schema, name: where.name, database: where.database ?? null, comment: null, owner: null },

@@ -11,17 +11,23 @@ export interface TimedNode {
   run?: { start?: string; end?: string; time?: number };
 }
 
-export interface Span { i: number; start: number; end: number }
+/** `open`: the node started and never finished (an interrupted run); it is drawn to the run's end. */
+export interface Span { i: number; start: number; end: number; open?: boolean }
 
-/** Start/end in ms since the epoch for nodes with both timestamps. */
+/** Start/end in ms since the epoch for nodes that have started. */
 export function spans(nodes: readonly TimedNode[]): Span[] {
   const out: Span[] = [];
+  const open: Span[] = [];
+  let last = -Infinity;
   nodes.forEach((n, i) => {
     const s = n.run?.start ? Date.parse(n.run.start) : NaN;
     const e = n.run?.end ? Date.parse(n.run.end) : NaN;
-    if (Number.isFinite(s) && Number.isFinite(e)) out.push({ i, start: s, end: Math.max(s, e) });
+    if (!Number.isFinite(s)) return;
+    if (Number.isFinite(e)) { out.push({ i, start: s, end: Math.max(s, e) }); last = Math.max(last, e); }
+    else open.push({ i, start: s, end: s, open: true });
   });
-  return out;
+  for (const o of open) o.end = Math.max(o.start + 1, last);
+  return [...out, ...open];
 }
 
 export function criticalPath(nodes: readonly TimedNode[]): number[] {
@@ -29,7 +35,8 @@ export function criticalPath(nodes: readonly TimedNode[]): number[] {
   if (sp.length) {
     const byNode = new Map<number, Span>();
     for (const s of sp) byNode.set(s.i, s);
-    let cur = sp.reduce((a, b) => (b.end > a.end ? b : a));
+    const done = sp.filter((s) => !s.open);
+    let cur = (done.length ? done : sp).reduce((a, b) => (b.end > a.end ? b : a));
     const chain = [cur.i];
     const seen = new Set(chain);
     for (;;) {

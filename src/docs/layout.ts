@@ -12,6 +12,8 @@ export interface LayoutOptions {
   gapX?: number;
   gapY?: number;
   sweeps?: number;
+  /** Column of each node, when the caller decides them (else longest-path layering). */
+  layers?: readonly number[];
 }
 
 export interface Layout {
@@ -45,7 +47,7 @@ export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, 
     children[a]!.push(b);
   }
 
-  const layer = assignLayers(n, parents, children);
+  const layer = opts.layers ? opts.layers.slice(0, n) : assignLayers(n, parents, children);
   const layerCount = n === 0 ? 0 : Math.max(...layer) + 1;
 
   // Initial order: by node index within each layer (callers pass nodes in a stable order).

@@ -13,6 +13,18 @@ export interface SiteColumn {
   desc?: string;
   tags?: string[];
   meta?: Record<string, unknown>;
+  /** Column lineage: upstream columns as [node index, column, kind] (see docs/lineage.md). */
+  up?: Array<[number, string, string]>;
+  /** Foreign keys: from a `relationships` test or a `foreign_key` constraint. */
+  fk?: SiteForeignKey[];
+}
+
+export interface SiteForeignKey {
+  /** The node referenced, when it is in the project. */
+  target?: number;
+  /** The referenced relation and column as written, e.g. `ref('customers').customer_id`. */
+  label: string;
+  column?: string;
 }
 
 export interface SiteRun {
@@ -49,6 +61,8 @@ export interface SiteNode {
   /** Markdown, with doc() references already resolved. */
   desc?: string;
   cols?: SiteColumn[];
+  /** Why column lineage could not read this node's SQL. */
+  colLineageGap?: string;
   mat?: string;
   tags?: string[];
   meta?: Record<string, unknown>;
@@ -70,15 +84,22 @@ export interface SiteNode {
   identifier?: string;
   loader?: string;
   freshness?: unknown;
+  /** The source's own description (the table's is `desc`). */
+  sourceDesc?: string;
+  /** Macro specifics: documented arguments. */
+  args?: { name: string; type?: string; desc?: string }[];
+  /** Unit test specifics: the model tested, its given inputs and expected rows. */
+  unitTest?: { given: { input: string; rows?: unknown; format?: string }[]; expect: { rows?: unknown; format?: string } };
   /** Exposure specifics. */
   exposure?: { type?: string; maturity?: string; url?: string; ownerName?: string; ownerEmail?: string };
   /** Catalog (warehouse) facts. */
   cat?: { type?: string; owner?: string; comment?: string; stats?: Record<string, { label?: string; value?: unknown; include?: boolean }> };
   run?: SiteRun;
   fresh?: SiteFreshness;
-  /** Whole-project layout, computed at generate time (graph nodes only). */
-  lx?: number;
-  ly?: number;
+  /** `docs.node_color`: the colour of the node's mark in the lineage. */
+  nodeColor?: string;
+  /** `docs.show: false`: left out of the tree, lists, search and the map (its page still opens). */
+  hidden?: boolean;
 }
 
 export interface SiteData {
@@ -91,6 +112,8 @@ export interface SiteData {
     invocationId?: string;
   };
   overview?: string | null;
+  /** Other packages' `__overview__` docs blocks, by package name. */
+  packageOverviews?: Record<string, string>;
   nodes: SiteNode[];
   run?: {
     generatedAt?: string;
@@ -99,8 +122,6 @@ export interface SiteData {
     command?: string;
   } | null;
   freshness?: { generatedAt?: string; elapsed?: number } | null;
-  /** Size of the whole-project layout (graph nodes only), or null when not computed. */
-  projectLayout?: { width: number; height: number; layers: number } | null;
 }
 
 /** Resource types drawn in the lineage graph (tests and macros are not). */

@@ -9,16 +9,22 @@
  *     address it listens on, with its port (a rebinding page's Host is its own name: 421);
  *   - sends a Content-Security-Policy fitted to the site (its own scripts and styles, no
  *     connections, no framing) and the usual hardening headers on every response;
- *   - accepts GET and HEAD only.
+ *   - accepts GET and HEAD only;
+ *   - sends each file gzip-compressed when the browser accepts it, with an entity tag, so
+ *     a reload of an unchanged site is answered 304 without a body.
  * It must not know how the site is built; the file list comes from site.ts.
  */
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { SITE_FILES } from './site.js';
+
+const gzip = promisify(gzipCallback);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -120,6 +126,39 @@ export function allowedHosts(requested: string, bound: string, port: number): Se
   return allowed;
 }
 
+/** A file's version as a weak entity tag: its size and modification time (`docs generate` rewrites the files it changes). */
+function entityTag(st: { size: number; mtimeMs: number }): string {
+  return `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs * 1000).toString(16)}"`;
+}
+
+function matchesTag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find((v) => v !== undefined);
+    return coding === 'gzip' && (q === undefined || Number(q) > 0);
+  });
+}
+
+/**
+ * Each site file compressed once per version: the data file of a 10,000-model project is
+ * tens of megabytes and shrinks about tenfold, and it is asked for on every page load.
+ */
+const compressed = new Map<string, { etag: string; body: Promise<Buffer> }>();
+function gzipped(file: string, etag: string): Promise<Buffer> {
+  const known = compressed.get(file);
+  if (known?.etag === etag) return known.body;
+  const body = readFile(file).then((raw) => gzip(raw, { level: 6 }));
+  compressed.set(file, { etag, body });
+  body.catch(() => compressed.get(file)?.body === body && compressed.delete(file));
+  return body;
+}
+
 export async function serveDocs(opts: { dir: string; host?: string; port?: number; open?: boolean }): Promise<{ url: string; close(): Promise<void> }> {
   const root = await realpath(path.resolve(opts.dir));
   const host = opts.host ?? '127.0.0.1';
@@ -149,12 +188,26 @@ export async function serveDocs(opts: { dir: string; host?: string; port?: numbe
           return;
         }
         const st = await stat(file);
-        res.writeHead(200, {
+        const etag = entityTag(st);
+        const headers = {
           ...securityHeaders(SITE_POLICY(path.basename(file) === SITE_FILES.static)),
           'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-          'content-length': st.size,
           'cache-control': 'no-cache',
-        });
+          etag,
+          vary: 'Accept-Encoding',
+        };
+        if (matchesTag(req.headers['if-none-match'], etag)) {
+          res.writeHead(304, headers);
+          res.end();
+          return;
+        }
+        if (acceptsGzip(req.headers['accept-encoding'])) {
+          const body = await gzipped(file, etag);
+          res.writeHead(200, { ...headers, 'content-encoding': 'gzip', 'content-length': body.length });
+          res.end(req.method === 'HEAD' ? undefined : body);
+          return;
+        }
+        res.writeHead(200, { ...headers, 'content-length': st.size });
         if (req.method === 'HEAD') {
           res.end();
           return;

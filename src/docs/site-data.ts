@@ -3,8 +3,8 @@
  * compact SiteData the documentation site ships. Tolerant of missing fields.
  * Pure: no DOM, no Node.
  */
-import { GRAPH_TYPES, SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteNode, type SiteRun } from './model.js';
-import { layeredLayout } from './layout.js';
+import { SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteForeignKey, type SiteNode, type SiteRun } from './model.js';
+import { attachColumnLineage } from './column-lineage-data.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -14,11 +14,8 @@ export interface BuildInput {
   catalog?: Any | null;
   runResults?: Any | null;
   sources?: Any | null;
-}
-
-export interface BuildOptions {
-  /** Compute the whole-project layout (default true). */
-  projectLayout?: boolean;
+  /** target/column_lineage.json, when there is one. */
+  columnLineage?: Any | null;
 }
 
 const INTERNAL_MACRO_PACKAGES = /^(kiln|dbt(_(postgres|duckdb|snowflake|bigquery|redshift|spark|databricks|trino))?)$/;
@@ -53,8 +50,11 @@ export function makeDocResolver(docs: Any): (text: string | undefined, pkg?: str
   return (text, pkg) => resolve(text, pkg, 0);
 }
 
+/** A colour name or hex code: nothing else reaches a style attribute. */
+const CSS_COLOUR = /^(#[0-9a-f]{3,8}|[a-z]{3,20})$/i;
+
 /** Config keys shown elsewhere on the page, or defaults not worth shipping 10,000 times. */
-const CONFIG_SHOWN_ELSEWHERE = new Set(['tags', 'meta', 'materialized', 'severity']);
+const CONFIG_SHOWN_ELSEWHERE = new Set(['tags', 'meta', 'materialized', 'severity', 'docs']);
 
 function pruneConfig(config: Any): Record<string, unknown> | undefined {
   if (!config || typeof config !== 'object') return undefined;
@@ -123,8 +123,62 @@ function mergeColumns(manifestCols: Any, catalogCols: Any, resolveDoc: (t: strin
   return out.length ? out : undefined;
 }
 
+/** The `{% docs __overview__ %}` of each installed package (not dbt's own, not the root project's). */
+function packageOverviews(docs: Any, projectName: string, resolveDoc: (t: string | undefined, p?: string) => string | undefined): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const d of values(docs)) {
+    const pkg = str(d?.package_name);
+    if (d?.name !== '__overview__' || !pkg || pkg === 'dbt' || pkg === projectName) continue;
+    const text = resolveDoc(str(d.block_contents), pkg);
+    if (text) out[pkg] = text;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Finds the node a `ref('x')`, `ref('pkg', 'x')` or `source('s', 't')` string names, if any. */
+function relationResolver(nodes: SiteNode[]): (text: string) => number | undefined {
+  const byKey = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    if (n.type === 'source') byKey.set(`source:${n.source}.${n.name}`, i);
+    else if (n.type !== 'test' && n.type !== 'macro' && n.type !== 'unit_test') {
+      if (!byKey.has(`ref:${n.name}`)) byKey.set(`ref:${n.name}`, i);
+      byKey.set(`ref:${n.pkg}.${n.name}`, i);
+    }
+  });
+  return (text) => {
+    const m = /^\s*(ref|source)\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?(?:,[^)]*)?\)\s*$/.exec(text);
+    if (!m) return undefined;
+    return byKey.get(m[3] ? `${m[1]}:${m[2]}.${m[3]}` : `${m[1]}:${m[2]}`);
+  };
+}
+
+/** Columns learn their foreign keys from `relationships` tests and `foreign_key` constraints. */
+function addForeignKeys(raw: Any[], nodes: SiteNode[]): void {
+  let resolve: ((text: string) => number | undefined) | null = null;
+  const add = (owner: number | undefined, column: string | undefined, to: unknown, toColumn: unknown) => {
+    if (owner === undefined || !column || typeof to !== 'string') return;
+    const col = nodes[owner]!.cols?.find((c) => c.name.toLowerCase() === column.replace(/^"|"$/g, '').toLowerCase());
+    if (!col) return;
+    const target = (resolve ??= relationResolver(nodes))(to);
+    const fk: SiteForeignKey = { label: `${to}${typeof toColumn === 'string' ? `.${toColumn}` : ''}`, ...(target !== undefined ? { target } : {}), ...(typeof toColumn === 'string' ? { column: toColumn } : {}) };
+    if (!(col.fk ??= []).some((f) => f.label === fk.label)) col.fk.push(fk);
+  };
+  raw.forEach((n: Any, i: number) => {
+    const node = nodes[i]!;
+    if (node.type === 'test' && n.test_metadata?.name === 'relationships') {
+      const kw: Any = n.test_metadata.kwargs ?? {};
+      add(node.testOf, node.testCol, kw.to, kw.field);
+    }
+    const constraints: Any[] = Array.isArray(n.constraints) ? n.constraints : [];
+    for (const c of constraints) if (c?.type === 'foreign_key') for (const col of Array.isArray(c.columns) ? c.columns : []) add(i, String(col), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
+    for (const col of values(n.columns)) {
+      for (const c of Array.isArray(col?.constraints) ? col.constraints : []) if (c?.type === 'foreign_key') add(i, str(col.name), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
+    }
+  });
+}
+
 /** Build the site data from dbt-shaped artifacts. */
-export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteData {
+export function buildSiteData(input: BuildInput): SiteData {
   const manifest: Any = input.manifest ?? {};
   const catalog: Any = input.catalog ?? null;
   const md: Any = manifest.metadata ?? {};
@@ -135,6 +189,7 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
   for (const n of values(manifest.nodes)) raw.push(n);
   for (const n of values(manifest.sources)) raw.push({ resource_type: 'source', ...n });
   for (const n of values(manifest.exposures)) raw.push({ resource_type: 'exposure', ...n });
+  for (const n of values(manifest.unit_tests)) raw.push({ resource_type: 'unit_test', ...n });
   for (const n of values(manifest.metrics)) raw.push({ resource_type: 'metric', ...n });
   for (const n of values(manifest.semantic_models)) raw.push({ resource_type: 'semantic_model', ...n });
   for (const n of values(manifest.saved_queries)) raw.push({ resource_type: 'saved_query', ...n });
@@ -177,6 +232,9 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
     set('raw', str(n.raw_code) ?? str(n.raw_sql) ?? str(n.macro_sql) ?? str(n.sql));
     set('compiled', str(n.compiled_code) ?? str(n.compiled_sql));
     set('lang', str(n.language));
+    const docs: Any = n.docs ?? config.docs ?? {};
+    if (docs.show === false) node.hidden = true;
+    if (typeof docs.node_color === 'string' && CSS_COLOUR.test(docs.node_color.trim())) node.nodeColor = docs.node_color.trim();
     const catEntry: Any = (type === 'source' ? catalog?.sources?.[id] : catalog?.nodes?.[id]) ?? null;
     set('cols', mergeColumns(n.columns, catEntry?.columns, resolveDoc, pkg));
     if (catEntry?.metadata || catEntry?.stats) {
@@ -200,13 +258,25 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       set('testCol', str(n.column_name) ?? str(kwargs?.column_name));
       set('severity', str(config.severity));
     }
+    if (type === 'macro' && Array.isArray(n.arguments)) {
+      const args = n.arguments.filter((a: Any) => str(a?.name)).map((a: Any) => ({
+        name: String(a.name), ...(str(a.type) ? { type: a.type } : {}), ...(str(a.description) ? { desc: resolveDoc(a.description, pkg) } : {}),
+      }));
+      if (args.length) node.args = args;
+    }
+    if (type === 'unit_test') {
+      node.unitTest = {
+        given: (Array.isArray(n.given) ? n.given : []).map((g: Any) => ({ input: String(g?.input ?? ''), rows: g?.rows, ...(str(g?.format) ? { format: g.format } : {}) })),
+        expect: { rows: n.expect?.rows, ...(str(n.expect?.format) ? { format: n.expect.format } : {}) },
+      };
+    }
     if (type === 'source') {
+      set('sourceDesc', resolveDoc(str(n.source_description), pkg));
       set('source', str(n.source_name));
       set('identifier', str(n.identifier));
       set('loader', str(n.loader));
       const f = n.freshness;
       if (f && (f.warn_after?.count || f.error_after?.count)) node.freshness = f;
-      if (!node.desc && str(n.source_description)) node.desc = resolveDoc(n.source_description, pkg);
     }
     if (type === 'exposure') {
       const e: NonNullable<SiteNode['exposure']> = {};
@@ -239,13 +309,16 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       const j = index.get(String(d));
       if (j !== undefined && j !== i && !ps.includes(j)) ps.push(j);
     }
-    if (nodes[i]!.type === 'test') {
+    if (nodes[i]!.type === 'test' || nodes[i]!.type === 'unit_test') {
       const attached = str(n.attached_node);
       let target = attached ? index.get(attached) : undefined;
       if (target === undefined) target = ps.find((p) => nodes[p]!.type !== 'macro');
       if (target !== undefined) nodes[i]!.testOf = target;
     }
   });
+
+  attachColumnLineage(nodes, index, input.columnLineage);
+  addForeignKeys(kept, nodes);
 
   // Parent map from the manifest is authoritative when depends_on is missing.
   if (manifest.parent_map && typeof manifest.parent_map === 'object') {
@@ -254,18 +327,6 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       if (i === undefined || !Array.isArray(parents) || nodes[i]!.parents.length) continue;
       for (const p of parents) { const j = index.get(String(p)); if (j !== undefined && j !== i) nodes[i]!.parents.push(j); }
     }
-  }
-
-  let projectLayout: SiteData['projectLayout'] = null;
-  if (opts.projectLayout !== false) {
-    const graphIdx: number[] = [];
-    const local = new Int32Array(nodes.length).fill(-1);
-    nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type)) { local[i] = graphIdx.length; graphIdx.push(i); } });
-    const edges: [number, number][] = [];
-    for (const i of graphIdx) for (const p of nodes[i]!.parents) if (local[p]! >= 0) edges.push([local[p]!, local[i]!]);
-    const lay = layeredLayout(graphIdx.length, edges, { sweeps: graphIdx.length > 3000 ? 2 : 4 });
-    graphIdx.forEach((gi, k) => { nodes[gi]!.lx = lay.x[k]!; nodes[gi]!.ly = lay.y[k]!; });
-    projectLayout = { width: lay.width, height: lay.height, layers: lay.layers };
   }
 
   const overviewDoc = values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name === projectName)
@@ -284,6 +345,7 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       ...(str(md.invocation_id) ? { invocationId: md.invocation_id } : {}),
     },
     overview: overviewDoc ? resolveDoc(str(overviewDoc.block_contents), projectName) ?? null : null,
+    packageOverviews: packageOverviews(manifest.docs, projectName, resolveDoc),
     nodes,
     run: rr ? {
       ...(str(rr.metadata?.generated_at) ? { generatedAt: rr.metadata.generated_at } : {}),
@@ -295,6 +357,5 @@ export function buildSiteData(input: BuildInput, opts: BuildOptions = {}): SiteD
       ...(str(sr.metadata?.generated_at) ? { generatedAt: sr.metadata.generated_at } : {}),
       ...(typeof sr.elapsed_time === 'number' ? { elapsed: sr.elapsed_time } : {}),
     } : null,
-    projectLayout,
   };
 }

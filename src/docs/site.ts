@@ -20,6 +20,8 @@ export interface DocsSiteInput {
   runResults?: any | null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   sources?: any | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  columnLineage?: any | null;
 }
 
 export const SITE_FILES = {

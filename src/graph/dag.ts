@@ -46,16 +46,30 @@ export function resolveDependencies(manifest: Manifest): void {
   // Exposures read what they name like any node; nothing reads them.
   for (const node of [...manifest.nodes.values(), ...(manifest.exposures?.values() ?? [])]) {
     const deps = new Set<string>();
-    for (const r of node.refs) deps.add(refTarget(node, r.name, r.package));
-    for (const [src, table] of node.sources) {
+    node.refs.forEach((r, i) => {
+      try {
+        deps.add(refTarget(node, r.name, r.package));
+      } catch (e) {
+        throw atCallSite(e, node, 'ref', i, r.package === undefined ? [r.name] : [r.package, r.name]);
+      }
+    });
+    for (const [i, [src, table]] of node.sources.entries()) {
       const id = sourceIds.get(`${manifest.projectName}.${src}.${table}`) ?? sourceIds.get(`${node.packageName}.${src}.${table}`) ?? sourceIds.get(`.${src}.${table}`);
       if (!id) {
         const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
-        throw new KilnError('graph', `${describe(node)} reads source('${src}', '${table}'), which is not defined`, {
-          file: where.file,
-          line: (where as { line?: number }).line,
-          hint: `declare it under sources: in a properties .yml (name: ${src}, tables: [{name: ${table}}])`,
-        });
+        const tables = [...manifest.sources.values()].filter((s) => s.sourceName === src).map((s) => s.name);
+        const near = suggest(table, tables);
+        throw atCallSite(
+          new KilnError('graph', `${describe(node)} reads source('${src}', '${table}'), which is not defined`, {
+            file: where.file,
+            line: (where as { line?: number }).line,
+            hint: tables.length && near.startsWith('did you mean') ? near : `declare it under sources: in a properties .yml (name: ${src}, tables: [{name: ${table}}])`,
+          }),
+          node,
+          'source',
+          i,
+          [src, table],
+        );
       }
       deps.add(id);
     }
@@ -137,13 +151,70 @@ function topologicalOrder(parents: Map<string, string[]>, children: Map<string, 
   if (order.length !== parents.size) {
     const cycle = findCycle(toGraph(), new Set(order));
     const names = cycle.map((id) => manifest.nodes.get(id)?.name ?? id);
+    const edges = cycle.map((id, i) => cycleEdge(manifest, id, cycle[(i + 1) % cycle.length]!)).filter((e) => e !== undefined);
     const first = manifest.nodes.get(cycle[0]!);
-    throw new KilnError('graph', `dependency cycle: ${[...names, names[0]].join(' -> ')}`, {
-      file: first?.originalFilePath,
+    const sites = edges.map((e) => `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ''}` : ''} ${e.call}`);
+    throw new KilnError('graph', `dependency cycle: ${[...names, names[0]].join(' -> ')}${sites.length ? ` (${sites.join('; ')})` : ''}`, {
+      file: edges[0]?.file ?? first?.originalFilePath,
+      line: edges[0]?.line,
+      column: edges[0]?.column,
       hint: 'a model cannot depend on itself, directly or through others: remove one of these refs',
     });
   }
   return order;
+}
+
+/** One edge of a cycle, where it is written: whichever of the two nodes refs the other. */
+function cycleEdge(manifest: Manifest, a: string, b: string): { file: string; line?: number; column?: number; call: string } | undefined {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const node = manifest.nodes.get(from);
+    const target = manifest.nodes.get(to);
+    if (!node || !target) continue;
+    const i = node.refs.findIndex((r) => r.name === target.name && (r.package === undefined || r.package === target.packageName));
+    if (i < 0) continue;
+    const args = node.refs[i]!.package === undefined ? [target.name] : [node.refs[i]!.package!, target.name];
+    const site = callSite(node, 'ref', i, args);
+    return { file: node.originalFilePath, ...site, call: `ref(${args.map((x) => `'${x}'`).join(', ')})` };
+  }
+  return undefined;
+}
+
+/**
+ * Where the i-th ref() (or source()) of a node is written: line and column of the call in its
+ * file. Looked up in the text only when an error needs it: the call with these literal
+ * arguments, else the i-th call of that name (arguments built by Jinja). A node declared in
+ * YAML (a generic test) keeps the line of its YAML entry.
+ */
+function callSite(node: Dependent, fn: 'ref' | 'source', index: number, args: string[]): { line?: number; column?: number } {
+  if ((node as TestNode).declaredAt || node.resourceType === 'exposure' || node.resourceType === 'snapshot') return {};
+  const text = (node as GraphNode).rawCode ?? '';
+  const quoted = args.map((a) => `\\s*['"]${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]\\s*`).join(',');
+  const literal = new RegExp(`\\b${fn}\\s*\\(${quoted}[,)]`).exec(text);
+  let at = literal?.index;
+  if (at === undefined) {
+    const any = new RegExp(`\\b${fn}\\s*\\(`, 'g');
+    for (let i = 0, m = any.exec(text); m; i++, m = any.exec(text)) {
+      if (i === index) {
+        at = m.index;
+        break;
+      }
+    }
+  }
+  if (at === undefined) return {};
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  return { line, column: at - before.lastIndexOf('\n') };
+}
+
+/** A dependency error, moved to the line and column of the call that made the dependency. */
+function atCallSite(e: unknown, node: Dependent, fn: 'ref' | 'source', index: number, args: string[]): unknown {
+  if (!(e instanceof KilnError) || e.line !== undefined) return e;
+  const site = callSite(node, fn, index, args);
+  if (site.line === undefined) return e;
+  return new KilnError(e.kind, e.message, { file: e.file, line: site.line, column: site.column, hint: e.hint });
 }
 
 function findCycle(graph: Graph, done: Set<string>): string[] {

@@ -10,6 +10,7 @@ import { parseExpression, union, type IndirectSelection, type SelectionSpec } fr
 import { evaluate } from './selection/evaluate.js';
 import type { AnyNode, StateView } from './selection/methods.js';
 import type { SourceStatus } from './selection/source-status.js';
+import type { ImpactStatus } from './selection/impact-status.js';
 
 export { parseToken, parseExpression, type SelectorToken, type IndirectSelection, type SelectionSpec } from './selection/spec.js';
 export type { StateView } from './selection/methods.js';
@@ -29,6 +30,8 @@ export interface SelectOptions {
   state?: StateView;
   /** This run's and the --state run's sources.json, for `source_status:`. */
   sourceStatus?: SourceStatus;
+  /** This project's target/impact.json, for `impact:`. */
+  impact?: ImpactStatus;
 }
 
 export interface Selection {
@@ -51,7 +54,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): 
   const all: AnyNode[] = [...manifest.nodes.values(), ...manifest.sources.values(), ...(manifest.exposures?.values() ?? [])];
   const unmatched: string[] = [];
   const spec = selectionSpec(opts);
-  const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, sourceStatus: opts.sourceStatus, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
+  const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, sourceStatus: opts.sourceStatus, impact: opts.impact, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
   if (!opts.select?.length && opts.selector && opts.selectorName && direct.size === 0) unmatched.push(`selector:${opts.selectorName}`);
   const types = opts.resourceTypes && opts.resourceTypes.length ? new Set(opts.resourceTypes) : undefined;
   const ids = dag.order.filter((id) => {

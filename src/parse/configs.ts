@@ -2,6 +2,9 @@
  * Node configs: dbt's precedence (the file's `config()` over properties YAML over the most
  * specific project path), with tags and hooks accumulating and meta merging.
  */
+import { KilnError, type ErrorLocation } from '../errors.js';
+import { nodeConfigSchema } from '../config/schemas.js';
+import { closestWord, schemaProblem, type YamlFile } from '../config/yaml.js';
 import type { Hook, NodeConfig } from './nodes.js';
 
 export const knownConfigs = new Set([
@@ -100,4 +103,74 @@ export function configFromTree(tree: Record<string, unknown>, fqn: string[], war
     take(level);
   }
   return config;
+}
+
+/** The incremental strategies kiln builds (compared lower-cased, as dbt does). */
+export const incrementalStrategies = ['append', 'delete+insert', 'merge', 'microbatch'] as const;
+
+/** Materializations kiln builds itself; a project or package adds its own with `{% materialization %}`. */
+export const builtinMaterializations = ['view', 'table', 'incremental', 'ephemeral'] as const;
+
+export interface ConfigRules {
+  /** Every materialization a model may name (kiln's and the `{% materialization %}` macros'). */
+  materializations: ReadonlySet<string>;
+  /** Every incremental strategy the target's adapter builds (kiln's and its own, e.g. BigQuery's insert_overwrite). */
+  incrementalStrategies: readonly string[];
+  /** Hears about a key kiln does not know, with its file and line (unless silenced). */
+  warn(message: string): void;
+}
+
+/**
+ * Checks a config mapping as written (`+enabled`, `pre-hook`, ...) where it is set: a value of
+ * the wrong type, an unknown materialization or incremental strategy is an error at the
+ * line of its key; a key kiln does not know is a warning (custom keys are legal in dbt and
+ * become node config). `at(key)` says where a key is written; `model` turns on the checks
+ * that concern only models.
+ */
+export function checkConfig(raw: Record<string, unknown>, at: (key: string) => ErrorLocation, rules: ConfigRules, model: boolean): void {
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === '__keywords') continue;
+    const k = normaliseConfigKey(key);
+    if (!knownConfigs.has(k)) {
+      const near = closestWord(k, knownConfigs);
+      const where = at(key);
+      rules.warn(`${where.file}${where.line ? `:${where.line}` : ''}: unknown config '${k}'${near ? ` (did you mean '${near}'?)` : ''}; kiln keeps it in the node's config but does not use it (custom keys belong under meta:)`);
+      continue;
+    }
+    const problem = schemaProblem(nodeConfigSchema, { [k]: value });
+    if (problem) {
+      const written = problem.path.length === 1 ? `, not ${JSON.stringify(value)}` : '';
+      throw new KilnError('config', `${problem.message.replace(`'${k}`, `'${key}`)}${written}`, at(key));
+    }
+    if (model && k === 'materialized' && value !== null && value !== undefined) {
+      const name = String(value);
+      if (!rules.materializations.has(name)) {
+        const near = closestWord(name, rules.materializations);
+        throw new KilnError('config', `unknown materialization '${name}'${near ? ` (did you mean '${near}'?)` : ''}`, {
+          ...at(key),
+          hint: `use ${[...builtinMaterializations].join(', ')}, or define it with {% materialization ${name}, default %} in a macro file`,
+        });
+      }
+    }
+    if (k === 'incremental_strategy' && value !== null && value !== undefined) {
+      const strategy = String(value).toLowerCase();
+      if (!rules.incrementalStrategies.includes(strategy)) {
+        const near = closestWord(strategy, rules.incrementalStrategies);
+        throw new KilnError('config', `unknown incremental_strategy '${String(value)}'${near ? ` (did you mean '${near}'?)` : ''}`, { ...at(key), hint: `use one of: ${rules.incrementalStrategies.join(', ')}` });
+      }
+    }
+  }
+}
+
+/**
+ * Checks every config of a dbt_project.yml tree (`models:`, `seeds:`, ...) at its line;
+ * `path` is the tree's own path in the file. Folders are the keys that are not configs.
+ */
+export function checkConfigTree(tree: Record<string, unknown>, path: string[], yaml: YamlFile, rules: ConfigRules, model: boolean): void {
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(tree)) {
+    if (isConfigKey(k, v)) own[k] = v;
+    else if (v && typeof v === 'object' && !Array.isArray(v)) checkConfigTree(v as Record<string, unknown>, [...path, k], yaml, rules, model);
+  }
+  checkConfig(own, (key) => ({ file: yaml.file, line: knownConfigs.has(normaliseConfigKey(key)) ? yaml.lineOf([...path, key]) : yaml.lineOfKey([...path, key]) }), rules, model);
 }

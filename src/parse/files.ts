@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { readTextFile } from '../config/text-file.js';
 
 export interface ProjectFile {
   /** Absolute path. */
@@ -22,13 +23,8 @@ export function discoverFiles(projectDir: string, roots: string[], extensions: s
     const base = join(projectDir, root);
     walk(base, (absolute) => {
       if (!extensions.some((e) => absolute.endsWith(e))) return;
-      out.push({
-        absolute,
-        projectPath: toPosix(relative(projectDir, absolute)),
-        resourcePath: toPosix(relative(base, absolute)),
-        root,
-        text: readFileSync(absolute, 'utf8'),
-      });
+      const projectPath = toPosix(relative(projectDir, absolute));
+      out.push({ absolute, projectPath, resourcePath: toPosix(relative(base, absolute)), root, text: readTextFile(absolute, projectPath) });
     });
   }
   return out.sort((a, b) => (a.projectPath < b.projectPath ? -1 : a.projectPath > b.projectPath ? 1 : 0));

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { KilnError } from '../errors.js';
+import { KilnError, type ErrorLocation } from '../errors.js';
+import { checkTestArguments } from './test-arguments.js';
+import { builtinMaterializations, checkConfig, checkConfigTree, incrementalStrategies, type ConfigRules } from './configs.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { Adapter } from '../adapters/types.js';
@@ -119,6 +121,17 @@ export function parseProject(input: ParseInput): ParsedProject {
   const testFiles = discoverFiles(project.projectDir, project.testPaths, ['.sql']);
   registerMacros(testFiles.filter((f) => f.resourcePath.startsWith('generic/')), pkg);
 
+  // Config values are checked where they are written, once every materialization is known.
+  const rootRules: ConfigRules = {
+    materializations: materializationsOf(engine),
+    incrementalStrategies: [...incrementalStrategies, ...(adapter.extraIncrementalStrategies ?? [])],
+    warn: unknownConfigSilenced(project) ? () => undefined : warnOnce,
+  };
+  const packageRules: ConfigRules = { ...rootRules, warn: () => undefined };
+  const rulesFor = (owner: ParsedSource) => (owner.isRoot ? rootRules : packageRules);
+  const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [['models', project.models, true], ['seeds', project.seeds, false], ['snapshots', project.snapshots, false], [project.yaml.lineOfKey(['data_tests']) !== undefined ? 'data_tests' : 'tests', project.dataTests, false], ['sources', project.sources, false]];
+  for (const [key, tree, model] of treeKeys) checkConfigTree(tree, [key], project.yaml, rootRules, model);
+
   const nodes = new Map<string, GraphNode>();
   const templates = new Map<string, ParsedTemplate>();
   const fileConfigs = new Map<string, NodeConfig>();
@@ -171,7 +184,8 @@ export function parseProject(input: ParseInput): ParsedProject {
     };
     // Padding keeps a block's line numbers those of its file in error messages.
     const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;
-    const parsed = parseSql(engine, text, f.projectPath, { scope, placeholder });
+    const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => checkConfig(raw, at, rulesFor(owner), resourceType === 'model');
+    const parsed = parseSql(engine, text, f.projectPath, { scope, placeholder, checkConfig: checkFileConfig });
     const node: GraphNode = {
       uniqueId,
       resourceType,
@@ -264,6 +278,7 @@ export function parseProject(input: ParseInput): ParsedProject {
       renderConfig: (config, yaml, path) => configRenderer.renderTree(config, yaml, hookKeys, path) as Record<string, unknown>,
       defaultDatabase: adapter.defaultDatabase,
       warn: warnOnce,
+      checkConfig: (raw, at, type) => checkConfig(raw, at, rulesFor(owner), type === 'model'),
     });
     if (!owner.isRoot) useOwnTestMacros(own.tests, owner.name, engine);
     const downstream = readExposures(propertyFiles, owner.name, warnOnce);
@@ -282,6 +297,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   if (input.inline !== undefined) {
     addSqlNode(projects[0]!, { absolute: '', projectPath: '<inline>', resourcePath: 'inline_query.sql', root: '', text: input.inline }, 'sql_operation');
   }
+  checkTestArguments(props.tests, engine);
   for (const t of props.tests) {
     if (nodes.has(t.uniqueId)) {
       throw new KilnError('yaml', `test '${t.name}' is defined twice`, { file: t.declaredAt?.file, line: t.declaredAt?.line, hint: 'give one of them a distinct `name:`' });
@@ -290,7 +306,8 @@ export function parseProject(input: ParseInput): ParsedProject {
   }
 
   // Final configs: project tree < properties YAML < config() in the file (< the root's tree, for a package's node).
-  const warnConfig = (key: string) => warnOnce(`unknown config '${key}' in dbt_project.yml is kept but kiln does not use it`);
+  // Unknown keys of dbt_project.yml were warned about, with their lines, by checkConfigTree.
+  const warnConfig = () => undefined;
   const ownerProject = new Map(projects.map((o) => [o.name, o.project]));
   const disabled = new Map<string, GraphNode>();
   for (const node of [...nodes.values()]) {
@@ -304,6 +321,9 @@ export function parseProject(input: ParseInput): ParsedProject {
     node.tags = [...new Set([...(config.tags ?? []), ...node.tags])];
     node.config.tags = node.tags;
     node.meta = { ...(config.meta ?? {}), ...node.meta };
+    if (config.enabled !== false && node.resourceType === 'model' && hasNoSql(node.rawCode)) {
+      throw new KilnError('config', `model '${node.name}' is empty: the file has no SQL`, { file: node.originalFilePath, hint: 'write its select statement, delete the file, or disable the model with enabled: false' });
+    }
     if (config.enabled === false) {
       disabled.set(node.uniqueId, node);
       nodes.delete(node.uniqueId);
@@ -431,6 +451,40 @@ function resolveDocs(nodes: Map<string, GraphNode>, sources: Array<{ description
   }
 }
 
+
+/** kiln's materializations and every `{% materialization name, adapter %}` of the project and its packages. */
+function materializationsOf(engine: TemplateEngine): Set<string> {
+  const names = new Set<string>(builtinMaterializations);
+  for (const macros of engine.packageMacros.values()) {
+    for (const name of macros.keys()) {
+      const m = /^materialization_(.+)_([^_]+)$/.exec(name);
+      if (m) names.add(m[1]!);
+    }
+  }
+  return names;
+}
+
+/**
+ * Unknown config keys are legal in dbt (they become node config), so the warning about them
+ * can be silenced as dbt silences its own: `flags: {warn_error_options: {silence: [CustomKeyInConfigDeprecation]}}`.
+ */
+function unknownConfigSilenced(project: ProjectConfig): boolean {
+  const flags = (project.yaml.data as { flags?: { warn_error_options?: { silence?: unknown } } }).flags;
+  const silence = flags?.warn_error_options?.silence;
+  return Array.isArray(silence) && silence.some((s) => s === 'CustomKeyInConfigDeprecation' || s === 'all');
+}
+
+/** A model file with nothing but comments, whitespace and config() calls. */
+function hasNoSql(text: string): boolean {
+  return (
+    text
+      .replace(/\{#[\s\S]*?#\}/g, '')
+      .replace(/\{\{-?\s*config\s*\([\s\S]*?\)\s*-?\}\}/g, '')
+      .replace(/--[^\n]*/g, '')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .trim() === ''
+  );
+}
 
 function varLookup(project: ProjectConfig, cli: Record<string, unknown>): InvocationInfo['vars'] {
   const scoped = project.vars[project.name];

@@ -2,7 +2,7 @@
  * Properties YAML (models:, seeds:, sources: ... in any .yml under the resource paths):
  * descriptions, columns, configs and tests patched onto the nodes they name.
  */
-import { KilnError } from '../errors.js';
+import { KilnError, type ErrorLocation } from '../errors.js';
 import { parseYaml, validateYaml, type YamlFile } from '../config/yaml.js';
 import { propertiesSchema } from '../config/schemas.js';
 import { normaliseConfig } from './configs.js';
@@ -22,6 +22,8 @@ export interface PropertiesContext {
   renderConfig(config: unknown, yaml: YamlFile, path: Array<string | number>): Record<string, unknown>;
   defaultDatabase: string | undefined;
   warn(message: string): void;
+  /** Checks a `config:` mapping of a node of `resourceType`; `at(key)` is where a key is written. */
+  checkConfig(raw: Record<string, unknown>, at: (key: string) => ErrorLocation, resourceType: string): void;
 }
 
 export interface PropertiesResult {
@@ -67,7 +69,10 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
         patchNode(node, e, file.projectPath);
         // `access` and `group` may stand beside `config:` as well as in it, as in dbt.
         const topLevel = Object.fromEntries(['access', 'group'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
-        result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...ctx.renderConfig(e.config ?? {}, yaml, [key, i, 'config']) }));
+        const config = ctx.renderConfig(e.config ?? {}, yaml, [key, i, 'config']);
+        checkConfigAt(ctx, topLevel, yaml, [key, i], resourceType);
+        checkConfigAt(ctx, config, yaml, [key, i, 'config'], resourceType);
+        result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...config }));
         const target: TestTarget = { uniqueId: node.uniqueId, name: node.name };
         result.tests.push(...testsOf(e, target, { yaml, pythonValue, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
       });
@@ -76,6 +81,10 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
     result.unitTests.push(...readUnitTestEntries(data.unit_tests, yaml, file.projectPath, folders));
   }
   return result;
+}
+
+function checkConfigAt(ctx: PropertiesContext, config: Record<string, unknown>, yaml: YamlFile, path: Array<string | number>, resourceType: string): void {
+  ctx.checkConfig(config, (key) => ({ file: yaml.file, line: yaml.lineOf([...path, key]) }), resourceType);
 }
 
 function patchNode(node: GraphNode, e: Record<string, unknown>, file: string): void {
@@ -147,6 +156,8 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
         if (e instanceof KilnError) throw new KilnError(e.kind, e.message, { file: t.file, line: line(), hint: e.hint });
         throw e;
       }
+      const configPath = typeof item === 'object' && item !== null ? [...path, j, Object.keys(item)[0]!, 'config'] : [...path, j];
+      t.ctx.checkConfig(testEntry.config, (key) => ({ file: t.file, line: t.yaml.lineOf([...configPath, key]) }), 'test');
       // Names and ids use Python's str() of the arguments as PyYAML reads them (`1.0`, `yes`).
       const pythonItem = pythonValuesMatter(testEntry.args) ? t.pythonValue([...path, j]) : undefined;
       const pythonArgs = pythonItem !== undefined ? readTestArgumentsAsPython(pythonItem, t.file) : undefined;
@@ -167,9 +178,13 @@ function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, fil
   const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, () => yaml.lineOf(path))) : undefined);
   const schema = render(src.schema, ['sources', i, 'schema']) ?? sourceName;
   const database = render(src.database, ['sources', i, 'database']) ?? ctx.defaultDatabase;
-  const sourceConfig = normaliseConfig(ctx.renderConfig(src.config ?? {}, yaml, ['sources', i, 'config']));
+  const rawSourceConfig = ctx.renderConfig(src.config ?? {}, yaml, ['sources', i, 'config']);
+  checkConfigAt(ctx, rawSourceConfig, yaml, ['sources', i, 'config'], 'source');
+  const sourceConfig = normaliseConfig(rawSourceConfig);
   ((src.tables as Array<Record<string, unknown>> | undefined) ?? []).forEach((table, ti) => {
     const name = String(table.name);
+    const tableConfig = ctx.renderConfig(table.config ?? {}, yaml, ['sources', i, 'tables', ti, 'config']);
+    checkConfigAt(ctx, tableConfig, yaml, ['sources', i, 'tables', ti, 'config'], 'source');
     const node: SourceNode = {
       uniqueId: `source.${ctx.packageName}.${sourceName}.${name}`,
       resourceType: 'source',
@@ -188,7 +203,7 @@ function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, fil
       columns: readColumns(table.columns),
       meta: { ...((src.meta as object) ?? {}), ...((table.meta as object) ?? {}) },
       tags: [...toList(src.tags), ...toList(table.tags)],
-      config: { ...sourceConfig, ...normaliseConfig(ctx.renderConfig(table.config ?? {}, yaml, ['sources', i, 'tables', ti, 'config'])) },
+      config: { ...sourceConfig, ...normaliseConfig(tableConfig) },
       loadedAtField: (table.loaded_at_field ?? src.loaded_at_field) as string | undefined,
       freshness: table.freshness !== undefined ? table.freshness : src.freshness,
     };

@@ -4,7 +4,7 @@
  * the rest render once with execute=false, recording the calls.
  */
 import type { Template } from '../template/engine.js';
-import { KilnError } from '../errors.js';
+import { KilnError, type ErrorLocation } from '../errors.js';
 import type { TemplateEngine, Scope } from '../template/engine.js';
 import { analyseSimpleTemplate, type SimplePart } from './simple-template.js';
 import { configObject } from '../template/context.js';
@@ -26,6 +26,8 @@ export interface ParseCallbacks {
   scope: Scope;
   /** A placeholder relation for ref()/source() during parsing. */
   placeholder: (name: string) => Relation;
+  /** Checks what a config() call sets; `at(key)` is where the key is written. */
+  checkConfig?: (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => void;
 }
 
 export function refFromArgs(args: unknown[], kwargs: Record<string, unknown>, file: string): RefCall {
@@ -48,7 +50,11 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
       if (typeof part === 'string') continue;
       if (part.fn === 'ref') refs.push(refFromArgs(part.args, part.kwargs, file));
       else if (part.fn === 'source') sources.push(sourceArgs(part.args, file));
-      else if (part.fn === 'config') config = mergeConfig(config, normaliseConfig({ ...part.kwargs, ...((part.args[0] as object) ?? {}) }));
+      else if (part.fn === 'config') {
+        const raw = { ...part.kwargs, ...((part.args[0] as object) ?? {}) };
+        cb.checkConfig?.(raw, () => ({ file, line: part.line }));
+        config = mergeConfig(config, normaliseConfig(raw));
+      }
       else if (part.fn === 'var') {
         try {
           (cb.scope.var as (n: unknown, d?: unknown) => unknown)(part.args[0], part.args[1]);
@@ -77,6 +83,7 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
     },
     config: configObject(
       (kw) => {
+        cb.checkConfig?.(kw, (key) => ({ file, line: lineOfConfigKey(text, key) }));
         config = mergeConfig(config, normaliseConfig(kw));
       },
       () => config,
@@ -103,4 +110,20 @@ function sourceArgs(args: unknown[], file: string): [string, string] {
     throw new KilnError('template', `source() takes a source name and a table name, e.g. source('shop', 'orders')`, { file });
   }
   return [args[0], args[1]];
+}
+
+/**
+ * The line a key of a config() call is written on, found in the text (a render does not say
+ * which line is running): the first `key=` or quoted `'key'` after a `config(`, else the
+ * first `config(`.
+ */
+function lineOfConfigKey(text: string, key: string): number | undefined {
+  const call = /\bconfig\s*\(/g;
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const written = new RegExp(`\\b${escaped}\\s*=|['"]${escaped}['"]`, 'g');
+  const first = call.exec(text);
+  if (!first) return undefined;
+  written.lastIndex = first.index;
+  const at = written.exec(text)?.index ?? first.index;
+  return text.slice(0, at).split('\n').length;
 }

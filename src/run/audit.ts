@@ -76,8 +76,14 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
   await adapter.transaction(async (s) => {
     // The hooks run when the audited data is published, so a failed audit runs none of them.
     await materializer.runHooks(node, 'pre_hook', s);
-    if (old) await s.execute(materializer.sql('drop_relation', target.withType(old), old));
-    await s.execute(materializer.sql('rename_relation', staging, 'table', target.identifier));
+    if (adapter.replacesAtomically && old !== 'view') {
+      // One `create or replace` publishes it: there is no moment without the table.
+      await s.execute(materializer.sql('create_table_as', target, `select * from ${staging.render()}`));
+      await s.execute(materializer.sql('drop_relation', staging, 'table'));
+    } else {
+      if (old) await s.execute(materializer.sql('drop_relation', target.withType(old), old));
+      await s.execute(materializer.sql('rename_relation', staging, 'table', target.identifier));
+    }
     await materializer.runHooks(node, 'post_hook', s);
   });
   await materializer.remember(staging, undefined);

@@ -1,6 +1,6 @@
 /**
  * Building in place, for warehouses whose `create or replace` is one atomic statement
- * (Snowflake, BigQuery: Adapter.replacesAtomically). Their DDL cannot be rolled back with a
+ * (Snowflake, BigQuery: Adapter.replacesAtomically; DuckDB for views: replacesViewsAtomically). Their DDL cannot be rolled back with a
  * transaction, so renaming a temporary relation into place would leave a moment with no
  * relation, or none at all if the rename failed. One `create or replace` instead either
  * succeeds whole or leaves the old relation exactly as it was: the same guarantee.
@@ -37,6 +37,9 @@ export async function buildInPlace(
       await s.execute(m.sql('drop_relation', scratch, 'table'));
       await m.runHooks(node, 'post_hook', s);
     });
+  } else if ((!old || old === type) && !m.hasHooksInTransaction(node)) {
+    // One statement, atomic by itself: no transaction around it (two round trips fewer per node).
+    await m.adapter.execute(create(target));
   } else {
     await m.adapter.transaction(async (s) => {
       await m.runHooks(node, 'pre_hook', s);

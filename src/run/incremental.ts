@@ -4,14 +4,16 @@
  * the hooks included, happen in one transaction, so a failure leaves it as it was.
  */
 import { KilnError } from '../errors.js';
-import type { ColumnInfo } from '../adapters/types.js';
+import type { Adapter, ColumnInfo, Session } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
 import { buildMicrobatch, type TimeWindow } from './microbatch.js';
 
-export const strategies = ['append', 'delete+insert', 'merge', 'microbatch'] as const;
-export type Strategy = (typeof strategies)[number];
+import { incrementalStrategies as strategies } from '../parse/configs.js';
+export { strategies };
+/** Strategies only some adapters have (Adapter.extraIncrementalStrategies). */
+export type Strategy = (typeof strategies)[number] | 'insert_overwrite';
 const schemaChangeModes = ['ignore', 'fail', 'append_new_columns', 'sync_all_columns'] as const;
 type SchemaChangeMode = (typeof schemaChangeModes)[number];
 
@@ -28,23 +30,30 @@ export interface IncrementalSettings {
   onSchemaChange: SchemaChangeMode;
   mergeUpdateColumns?: string[];
   mergeExcludeColumns: string[];
+  /** insert_overwrite: the model's partition_by config, whose partitions in the new rows are replaced. */
+  partitionBy?: unknown;
   /** microbatch: the batch whose rows are replaced (set per batch). */
   window?: TimeWindow;
 }
 
-/** Reads and checks a model's incremental configs; dbt's default strategy is append, or delete+insert with a unique_key. */
-export function incrementalSettings(node: GraphNode): IncrementalSettings {
+/**
+ * Reads and checks a model's incremental configs; dbt's default strategy is append, or with a
+ * unique_key the adapter's default (`withKey`): delete+insert, merge on Snowflake and BigQuery.
+ */
+export function incrementalSettings(node: GraphNode, adapter: Pick<Adapter, 'defaultIncrementalStrategy' | 'extraIncrementalStrategies'> = {}): IncrementalSettings {
   const c = node.config;
   const bad = (message: string, hint: string) => new KilnError('config', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
   const uniqueKey = stringList(c.unique_key);
-  const strategy = String(c.incremental_strategy ?? (uniqueKey.length ? 'delete+insert' : 'append')).toLowerCase();
-  if (!(strategies as readonly string[]).includes(strategy)) throw bad(`incremental_strategy '${strategy}' is not supported`, `use one of: ${strategies.join(', ')}`);
+  const strategy = String(c.incremental_strategy ?? (uniqueKey.length ? (adapter.defaultIncrementalStrategy ?? 'delete+insert') : 'append')).toLowerCase();
+  const known: readonly string[] = [...strategies, ...(adapter.extraIncrementalStrategies ?? [])];
+  if (!known.includes(strategy)) throw bad(`incremental_strategy '${strategy}' is not supported`, `use one of: ${known.join(', ')}`);
+  if (strategy === 'insert_overwrite' && !c.partition_by) throw bad("incremental_strategy 'insert_overwrite' needs a partition_by config", 'set partition_by to the column whose partitions each run replaces');
   const onSchemaChange = String(c.on_schema_change ?? 'ignore').toLowerCase();
   if (!(schemaChangeModes as readonly string[]).includes(onSchemaChange)) throw bad(`on_schema_change '${onSchemaChange}' is not valid`, `use one of: ${schemaChangeModes.join(', ')}`);
   const mergeUpdate = c.merge_update_columns === undefined || c.merge_update_columns === null ? undefined : stringList(c.merge_update_columns);
   const mergeExclude = stringList(c.merge_exclude_columns);
   if (mergeUpdate && mergeExclude.length) throw bad('merge_update_columns and merge_exclude_columns cannot both be set', 'keep one of them');
-  return { strategy: strategy as Strategy, uniqueKey, predicates: stringList(c.incremental_predicates), onSchemaChange: onSchemaChange as SchemaChangeMode, mergeUpdateColumns: mergeUpdate, mergeExcludeColumns: mergeExclude };
+  return { strategy: strategy as Strategy, uniqueKey, predicates: stringList(c.incremental_predicates), onSchemaChange: onSchemaChange as SchemaChangeMode, mergeUpdateColumns: mergeUpdate, mergeExcludeColumns: mergeExclude, partitionBy: c.partition_by };
 }
 
 export interface SchemaDiff {
@@ -78,7 +87,7 @@ function describeDiff(d: SchemaDiff): string {
 }
 
 export async function buildIncremental(m: Materializer, node: GraphNode, sql: string): Promise<BuildOutcome> {
-  const settings = incrementalSettings(node);
+  const settings = incrementalSettings(node, m.adapter);
   if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings);
   if (!m.isIncremental(node)) return m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, sql));
   const target = m.relationFor(node).withType('table');
@@ -92,7 +101,7 @@ export async function buildIncremental(m: Materializer, node: GraphNode, sql: st
  * touched. The hooks run when the audited copy is published, not here.
  */
 export async function stageIncremental(m: Materializer, node: GraphNode, sql: string, staging: Relation): Promise<BuildOutcome> {
-  const settings = incrementalSettings(node);
+  const settings = incrementalSettings(node, m.adapter);
   if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings, staging);
   const target = m.relationFor(node).withType('table');
   if (!m.isIncremental(node)) {
@@ -106,7 +115,8 @@ export async function stageIncremental(m: Materializer, node: GraphNode, sql: st
 }
 
 export function verbOf(settings: IncrementalSettings): string {
-  return settings.strategy === 'append' ? 'INSERT' : settings.strategy === 'merge' ? 'MERGE' : settings.strategy === 'microbatch' ? 'MICROBATCH' : 'DELETE+INSERT';
+  const verbs: Record<Strategy, string> = { append: 'INSERT', merge: 'MERGE', microbatch: 'MICROBATCH', 'delete+insert': 'DELETE+INSERT', insert_overwrite: 'INSERT OVERWRITE' };
+  return verbs[settings.strategy];
 }
 
 export interface FoldOptions {
@@ -140,8 +150,8 @@ export async function foldInto(m: Materializer, node: GraphNode, sql: string, se
     const [tableCols, modelCols] = await Promise.all([m.adapter.getColumns(existingTable), m.adapter.getColumns(probe)]);
     const plan = planColumns(node, settings, tableCols, modelCols);
     let rows = 0;
-    await m.adapter.transaction(async (s) => {
-      if (opts.pre) await m.runHooks(node, 'pre_hook', s);
+    /** The scratch tables and column changes (DDL), and the number of new rows. */
+    const prepare = async (s: Session) => {
       if (opts.copyOf) await s.execute(m.sql('create_table_as', dest, `select * from ${opts.copyOf.render()}`));
       await s.execute(m.sql('create_table_as', stage, `select * from ${probe.render()}`));
       // PostgreSQL will not alter a column a view reads; the probe has served its purpose.
@@ -150,10 +160,32 @@ export async function foldInto(m: Materializer, node: GraphNode, sql: string, se
       // already modified in the same transaction.
       for (const stmt of plan.alter) await s.execute(stmt(m, dest));
       rows = Number((await s.execute(m.sql('count_rows', stage))).rows[0]?.n ?? 0);
+    };
+    const apply = async (s: Session) => {
       for (const stmt of strategySql(m, settings, dest, stage, plan.columns)) await s.execute(stmt);
-      await s.execute(m.sql('drop_relation', stage, 'table'));
-      if (opts.post) await m.runHooks(node, 'post_hook', s);
-    });
+    };
+    if (m.adapter.ddlEndsTransactions) {
+      // The DDL runs first, on its own; the transaction holds only the rows' changes and the hooks.
+      const outside: Session = { execute: (q) => m.adapter.execute(q) };
+      if (opts.pre) await m.runHooks(node, 'pre_hook', outside);
+      try {
+        await prepare(outside);
+        await m.adapter.transaction(async (s) => {
+          await apply(s);
+          if (opts.post) await m.runHooks(node, 'post_hook', s);
+        });
+      } finally {
+        await m.adapter.execute(m.sql('drop_relation', stage, 'table')).catch(() => undefined);
+      }
+    } else {
+      await m.adapter.transaction(async (s) => {
+        if (opts.pre) await m.runHooks(node, 'pre_hook', s);
+        await prepare(s);
+        await apply(s);
+        await s.execute(m.sql('drop_relation', stage, 'table'));
+        if (opts.post) await m.runHooks(node, 'post_hook', s);
+      });
+    }
     await m.remember(probe, undefined);
     return rows;
   } finally {
@@ -205,6 +237,8 @@ function strategySql(m: Materializer, s: IncrementalSettings, target: Relation, 
       return [m.sql('incremental_append_sql', target, stage, columns)];
     case 'delete+insert':
       return [...(s.uniqueKey.length ? [m.sql('incremental_delete_sql', target, stage, s.uniqueKey, s.predicates)] : []), m.sql('incremental_append_sql', target, stage, columns)];
+    case 'insert_overwrite':
+      return [m.sql('incremental_delete_partitions_sql', target, stage, s.partitionBy), m.sql('incremental_append_sql', target, stage, columns)];
     case 'microbatch':
       return [m.sql('incremental_delete_window_sql', target, m.sql('event_time_filter', s.window!.column, s.window!.start, s.window!.end)), m.sql('incremental_append_sql', target, stage, columns)];
     case 'merge': {

@@ -14,7 +14,7 @@
  * open (DuckDB) makes true.
  */
 import { createHash } from 'node:crypto';
-import type { Adapter } from '../adapters/types.js';
+import type { Adapter, ExistingRelation } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { LockHolder, RunGuard, KilnSession } from '../adapters/types.js';
@@ -45,7 +45,14 @@ export function noticeFor(adapter: Adapter): (message: string) => void {
 /** `<base>__kiln_tmp[_<invocation>]`, either with `_src` (and the like), `<base>__kiln_audit[_<invocation>]`. */
 const leftover = /^(.+?)__kiln_(?:tmp(?:_([0-9a-f]{8}))?(?:_(?:src|close|open))?|audit(?:_([0-9a-f]{8}))?)$/;
 
-export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], dropSql: (relation: Relation, type: string) => string, log: (message: string) => void): Promise<number> {
+/** What dropLeftovers needs of the run's materializer: its listing of a schema (made once per run, and kept for the build) and the SQL to drop. */
+export interface LeftoverCleaner {
+  relationsIn(database: string | undefined, schema: string): Promise<Map<string, ExistingRelation>>;
+  remember(relation: Relation, type: undefined): Promise<void>;
+  sql(name: 'drop_relation', relation: Relation, type: string): string;
+}
+
+export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], cleaner: LeftoverCleaner, log: (message: string) => void): Promise<number> {
   notices.set(adapter, log);
   const guard = runGuard(adapter);
   if (guard) await stopOrphanedQueries(guard, log);
@@ -56,7 +63,7 @@ export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], dropSq
   for (const { database, schema } of schemas.values()) {
     let relations;
     try {
-      relations = await adapter.listRelations(database, schema);
+      relations = [...(await cleaner.relationsIn(database, schema)).values()];
     } catch {
       continue; // The schema does not exist yet: nothing to clean.
     }
@@ -72,7 +79,8 @@ export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], dropSq
       const release = guard && !invocation ? await guard.tryLockRelation(adapter.relation(database, schema, base!)) : undefined;
       if (guard && !invocation && !release) continue;
       try {
-        await adapter.execute(dropSql(rel, r.type === 'view' ? 'view' : 'table'));
+        await adapter.execute(cleaner.sql('drop_relation', rel, r.type === 'view' ? 'view' : 'table'));
+        await cleaner.remember(rel, undefined);
       } finally {
         await release?.();
       }

@@ -123,12 +123,14 @@ export class Materializer {
   }
 
   /** The relations of a schema, listed once per invocation and kept up to date. */
-  private relationsIn(database: string | undefined, schema: string): Promise<Map<string, ExistingRelation>> {
+  relationsIn(database: string | undefined, schema: string): Promise<Map<string, ExistingRelation>> {
     const key = this.schemaKey(database, schema);
     let p = this.known.get(key);
     if (!p) {
       p = this.adapter.listRelations(database, schema).then((list) => new Map(list.map((r) => [r.name, r])));
       this.known.set(key, p);
+      // A schema that does not exist yet may fail to list (before ensureSchema): list it again later.
+      p.catch(() => this.known.get(key) === p && this.known.delete(key));
     }
     return p;
   }
@@ -283,7 +285,7 @@ export class Materializer {
    * transaction with the node's hooks, so a failure anywhere leaves the old relation as it was.
    */
   async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
-    if (this.adapter.replacesAtomically) return buildInPlace(this, node, type, create, fill);
+    if (this.adapter.replacesAtomically || (type === 'view' && !fill && this.adapter.replacesViewsAtomically)) return buildInPlace(this, node, type, create, fill);
     const target = this.relationFor(node).withType(type);
     const tmp = target.withIdentifier(target.identifier + this.tempSuffix);
     await this.ensureSchema(target.database, target.schema!);
@@ -305,6 +307,11 @@ export class Materializer {
     await this.remember(target, type);
     const what = node.resourceType === 'seed' ? `INSERT ${rows ?? 0}` : `CREATE ${type.toUpperCase()}`;
     return { message: what, relation: target, rows };
+  }
+
+  /** Whether the node has pre- or post-hooks that run inside its transaction. */
+  hasHooksInTransaction(node: GraphNode): boolean {
+    return (['pre_hook', 'post_hook'] as const).some((which) => ((node.config[which] as Hook[] | undefined) ?? []).some((h) => typeof h === 'string'));
   }
 
   /** Runs a node's pre- or post-hooks, rendered with the node's context (`{{ this }}`), on the node's session. */

@@ -13,6 +13,7 @@ import type { Scope } from '../template/engine.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
 import { foldInto, type IncrementalSettings } from './incremental.js';
+import { parseTime } from './event-time.js';
 
 export const batchSizes = ['hour', 'day', 'month', 'year'] as const;
 export type BatchSize = (typeof batchSizes)[number];
@@ -29,16 +30,6 @@ export interface MicrobatchConfig {
   batchSize: BatchSize;
   begin?: Date;
   lookback: number;
-}
-
-/** Parses a time given in a config or a flag: a date or an ISO timestamp, UTC unless it has an offset. */
-export function parseTime(value: unknown): Date | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value instanceof Date) return value;
-  const text = String(value).trim().replace(' ', 'T');
-  const withZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(text) || !text.includes('T') ? (text.includes('T') ? text : `${text}T00:00:00Z`) : `${text}Z`;
-  const d = new Date(withZone);
-  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 export function microbatchConfig(node: GraphNode): MicrobatchConfig {

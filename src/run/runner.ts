@@ -4,6 +4,7 @@
  */
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { errorMessage, KilnError } from '../errors.js';
+import { withSourceLocation } from './error-location.js';
 import { retryPolicyFor, withRetries, type AttemptResult } from './retry.js';
 import { auditedBuild, isAudited } from './audit.js';
 import { dropLeftovers } from './leftovers.js';
@@ -63,7 +64,7 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   orderUnitTests(tasks, nodes);
   if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
   const materializer = new Materializer(parsed, compiler, adapter);
-  await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), (rel, type) => materializer.sql('drop_relation', rel, type), (m) => opts.onLog?.('warn', m));
+  await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), materializer, (m) => opts.onLog?.('warn', m));
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
   const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);
   opts.signal?.addEventListener('abort', cancelRunning, { once: true });
@@ -156,7 +157,8 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
       adapterResponse: outcome.rows !== undefined ? { rows_affected: outcome.rows, _message: outcome.message } : { _message: outcome.message },
     };
   } catch (e) {
-    return { ...base, status: 'error', message: errorMessage(e), failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode, retryable: e instanceof KilnError && e.retryable };
+    const message = compiledCode === undefined ? errorMessage(e) : withSourceLocation(errorMessage(e), e, node, compiler, compiler.parsedProject.project.projectDir);
+    return { ...base, status: 'error', message, failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode, retryable: e instanceof KilnError && e.retryable };
   }
 }
 

@@ -119,6 +119,16 @@ export class TemplateEngine {
     }
   }
 
+  /** As render, with the template line of each output line (index 0 is line 1), for errors that point at the source. */
+  renderWithSourceLines(template: JinjaTemplate, scope: Scope, file: string): { text: string; sourceLines: () => number[] } {
+    this.install(scope);
+    try {
+      return this.jinja.renderWithSourceLines(template, this.templateNamespaces.get(template));
+    } catch (e) {
+      throw toTemplateError(e, file);
+    }
+  }
+
   /** Calls a registered macro by name with `scope` installed. */
   callMacro(name: string, args: unknown[], scope: Scope = {}): unknown {
     const fn = this.lookupMacro(name);
@@ -131,6 +141,17 @@ export class TemplateEngine {
     } catch (e) {
       throw toTemplateError(e, info?.file ?? name);
     }
+  }
+
+  /** A registered macro's info: `name` unprefixed, or in the namespace of `pkg` (`dbt` for kiln's). */
+  macroInfo(name: string, pkg?: string): MacroInfo | undefined {
+    return pkg === undefined ? this.macros.get(name) : this.packageMacros.get(pkg)?.get(name);
+  }
+
+  /** The parameters of a registered macro as written: each name, and whether it has a default. */
+  macroParameters(info: MacroInfo): Array<{ name: string; required: boolean }> {
+    const def = parseTemplate(info.source).find((s) => s.kind === 'macro');
+    return def && def.kind === 'macro' ? def.macro.params.map((p) => ({ name: p.name, required: p.dflt === undefined })) : [];
   }
 
   hasMacro(name: string): boolean {
@@ -238,6 +259,10 @@ export function toTemplateError(e: unknown, file: string): KilnError {
     const undefinedName = e.pyType === 'UndefinedError' ? /^'(\w+)' is undefined$/.exec(e.message)?.[1] : undefined;
     const hint = undefinedName ? `if '${undefinedName}' is a package, list it in packages.yml and run \`kiln deps\`` : undefined;
     return new KilnError('template', `${label}${e.message}`, { file: site?.file ?? file, line: site?.line ?? e.lineno, hint });
+  }
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    // Recursion the macro depth limit does not see (a filter or method calling back into a template).
+    return new KilnError('template', 'the template recurses too deeply: the call stack ran out', { file: site?.file ?? file, line: site?.line, hint: 'look for a macro or filter that calls itself without end' });
   }
   const message = (e as Error)?.message ?? String(e);
   return new KilnError('template', message || 'template error', { file: site?.file ?? file, line: site?.line, cause: e });

@@ -5,7 +5,8 @@
  * that would read back as something else).
  */
 import jsYaml from 'js-yaml';
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlLibrary } from '../config/yaml-library.js';
 import { PyFloat, dictKeys, isDict, iterate, makeFloat, makeInt, typeError, typeName } from './jinja/values.js';
 import { PyDate, PyDateTime, PyTime } from './modules/index.js';
 
@@ -75,6 +76,7 @@ export function fromYaml(text: string): unknown {
 }
 
 function toNode(value: unknown, sortKeys: boolean): Node {
+  const { Pair, Scalar, YAMLMap, YAMLSeq } = yamlLibrary();
   if (value instanceof PyFloat) {
     const s = new Scalar(value.value);
     s.minFractionDigits = 1;
@@ -103,6 +105,7 @@ function toNode(value: unknown, sortKeys: boolean): Node {
 }
 
 export function toYaml(value: unknown, sortKeys = false): string {
+  const { Document } = yamlLibrary();
   const doc = new Document(null);
   doc.contents = toNode(value, sortKeys) as never;
   return doc.toString({ indentSeq: false, singleQuote: true, lineWidth: 0 });

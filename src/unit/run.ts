@@ -18,6 +18,7 @@ import { UnitTestCompiler } from './compiler.js';
 import { loadFixture, type Fixture } from './fixtures.js';
 import { fixtureSql } from './fixture-sql.js';
 import { compareRows, formatDiff } from './compare.js';
+import { inTestedModel } from '../run/error-location.js';
 
 export interface UnitTestOutcome {
   status: 'pass' | 'fail';
@@ -65,8 +66,12 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
   const compiler = new UnitTestCompiler(m.parsed, test, deferred);
   const sql = injectCtes(compiler.compile(model.uniqueId).compiledCode, ctes);
   const near = m.relationFor(model);
+  const blamingModel = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((e: unknown) => {
+      throw inTestedModel(e, model, compiler);
+    });
 
-  const outputColumns = await probeColumns(m, near, sql);
+  const outputColumns = await blamingModel(probeColumns(m, near, sql));
   const expectFixture = loadFixture(test.expect, test, project, 'expect');
   const q = (n: string) => m.adapter.quoteIdentifier(n);
   let expectedSql: string;
@@ -83,14 +88,17 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
     columns = shape.map((c) => matchColumn(c.name, outputColumns, test, model, expectFixture));
   }
   const list = columns.map(q).join(', ');
-  const [actual, expected] = await allSettled<[QueryResult, QueryResult]>([
+  const [actual, expected] = await blamingModel(allSettled<[QueryResult, QueryResult]>([
     m.adapter.execute(`select ${list || 'count(*) as n'} from (\n${sql}\n) as kiln_actual`),
     expectedSql ? m.adapter.execute(`select ${list} from (\n${expectedSql}\n) as kiln_expected`) : Promise.resolve({ columns: [], rows: [] }),
-  ]);
+  ]));
+  // Rows keyed by `columns`, read by position: a warehouse may name result columns in another
+  // case than its catalog does (Snowflake gives ID back as id).
+  const byColumn = (r: QueryResult) => r.rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[r.columns[i] ?? c]])));
   // With no expected columns (expect: {rows: []}), only the row count matters.
-  const actualRows = list ? actual.rows : Array.from({ length: Number(actual.rows[0]?.n ?? 0) }, () => ({}));
+  const actualRows = list ? byColumn(actual) : Array.from({ length: Number(actual.rows[0]?.n ?? 0) }, () => ({}));
   const numeric = new Set(columns.filter((c) => /numeric|decimal|double|real|float/i.test(outputColumns.find((o) => o.name === c)?.type ?? '')));
-  const comparison = compareRows(canonical(expected.rows, numeric), canonical(actualRows, numeric), columns);
+  const comparison = compareRows(canonical(expectedSql ? byColumn(expected) : [], numeric), canonical(actualRows, numeric), columns);
   if (comparison.equal) return { status: 'pass', failures: 0, message: 'PASS', sql };
   const failures = comparison.missing.length + comparison.extra.length + comparison.changed.length;
   return { status: 'fail', failures, message: `unit test '${test.name}' of model '${model.name}': ${formatDiff(comparison, columns.length ? columns : ['(row)'])}`, sql };

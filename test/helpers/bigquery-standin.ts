@@ -20,6 +20,7 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown> | undefined;
+  query?: URLSearchParams;
 }
 
 export interface RecordedQuery {
@@ -30,13 +31,27 @@ export interface RecordedQuery {
   maximumBytesBilled?: string;
   location?: string;
   priority?: string;
+  jobId?: string;
+  /** The job's state, or how it ended: `cancelled` for jobs.cancel. */
+  state: 'PENDING' | 'RUNNING' | 'DONE' | 'failed' | 'cancelled';
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface Failure {
   match: RegExp;
-  status: number;
-  reason: string;
-  message: string;
+  /** Matching statements to let through first: `skip: 1` affects the second one. */
+  skip?: number;
+  /** An HTTP error answering jobs.insert / jobs.query (with `afterRun`, after the job ran). */
+  status?: number;
+  reason?: string;
+  message?: string;
+  /** The job runs this long (unless cancelled) before it does its work. */
+  delayMs?: number;
+  /** The job is created and runs; then its insert is answered with `status`, or not at all (the connection drops). */
+  afterRun?: boolean;
+  /** The job runs and ends with this error (a failed job, not a failed request). */
+  jobError?: { reason: string; message: string };
 }
 
 interface Field {
@@ -48,17 +63,44 @@ interface Field {
 interface StoredResult {
   fields: Field[];
   rows: Array<{ f: Array<{ v: string | null }> }>;
+  /** Rows changed by DML. */
+  affected?: number;
 }
 
+type JobOutcome = StoredResult | { error: string; status: number; reason: string };
+
+interface Job {
+  id: string;
+  project: string;
+  location: string;
+  record: RecordedQuery;
+  configuration: unknown;
+  done: Promise<JobOutcome>;
+  outcome?: JobOutcome;
+  cancel(): void;
+}
+
+/**
+ * The stand-in's model of BigQuery: a job is PENDING when jobs.insert answers, RUNNING once
+ * it starts, DONE when it ends (the client polls getQueryResults, which waits up to its
+ * timeoutMs); jobs.insert with a job id that exists is refused with 409; jobs.cancel stops a
+ * running job (it ends DONE with reason `stopped`). Results are paged (maxResults, pageToken;
+ * `pageRows` at most) and always carry the schema, also with no rows. A script (statements
+ * separated by `;`) may hold `BEGIN TRANSACTION` ... `COMMIT TRANSACTION`: its statements then
+ * run in one DuckDB transaction, rolled back whole if one fails, and DDL on permanent tables
+ * inside it is refused, as BigQuery refuses it.
+ */
 export class BigQueryStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly queries: RecordedQuery[] = [];
   private readonly failures: Failure[] = [];
-  private readonly results = new Map<string, StoredResult>();
+  private readonly jobs = new Map<string, Job>();
   private server?: Server;
   private db?: DuckDBInstance;
   private conn?: DuckDBConnection;
   port = 0;
+  /** Most rows in one page of results. */
+  pageRows = 10_000;
 
   constructor(readonly projectId: string) {}
 
@@ -76,6 +118,8 @@ export class BigQueryStandIn {
   }
 
   async stop(): Promise<void> {
+    for (const j of this.jobs.values()) j.cancel();
+    await Promise.all([...this.jobs.values()].map((j) => j.done.catch(() => undefined)));
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.conn?.closeSync();
@@ -83,8 +127,14 @@ export class BigQueryStandIn {
   }
 
   failNext(f: Failure): void {
-    this.failures.push(f);
+    this.failures.push({ ...f });
   }
+
+  /** The next statement matching `match` fails where it stands, inside its script (after the statements before it ran). */
+  failStatement(f: { match: RegExp; reason?: string; message?: string }): void {
+    this.statementFailures.push(f);
+  }
+  private readonly statementFailures: Array<{ match: RegExp; reason?: string; message?: string }> = [];
 
   /** Runs GoogleSQL on the backing database directly, as a test's own check. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
@@ -101,7 +151,7 @@ export class BigQueryStandIn {
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-    this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body });
+    this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body, query: url.searchParams });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
@@ -112,42 +162,65 @@ export class BigQueryStandIn {
     try {
       if (req.headers.authorization !== 'Bearer standin-token') return apiError(401, 'authError', 'Request is missing required authentication credential.');
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/queries$/.exec(p))) {
-        const q = { sql: String(body!.query), api: 'jobs.query' as const, dryRun: body!.dryRun === true, labels: body!.labels as Record<string, string> | undefined, maximumBytesBilled: body!.maximumBytesBilled as string | undefined, location: body!.location as string | undefined };
+        const q: RecordedQuery = { sql: String(body!.query), api: 'jobs.query', dryRun: body!.dryRun === true, labels: body!.labels as Record<string, string> | undefined, maximumBytesBilled: body!.maximumBytesBilled as string | undefined, location: body!.location as string | undefined, state: 'PENDING', startedAt: Date.now() };
         this.queries.push(q);
         const failure = this.takeFailure(q.sql);
-        if (failure) return apiError(failure.status, failure.reason, failure.message);
-        const jobId = `job_${randomUUID().replace(/-/g, '')}`;
-        if (q.dryRun) return send(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: m[1], location: q.location }, jobComplete: true, totalBytesProcessed: String(await this.estimate(q.sql)), schema: { fields: [] } });
-        const r = await this.run(q.sql);
-        if ('error' in r) return apiError(r.status, r.reason, r.error);
-        this.results.set(jobId, r);
-        return send(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: m[1], jobId, location: q.location ?? 'US' }, jobComplete: true, totalRows: String(r.rows.length), schema: { fields: r.fields }, rows: r.rows });
+        if (failure?.status && !failure.afterRun) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
+        if (q.dryRun) {
+          q.state = 'DONE';
+          return send(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: m[1], location: q.location }, jobComplete: true, totalBytesProcessed: String(await this.estimate(q.sql)), schema: { fields: [] } });
+        }
+        const job = this.startJob(m[1]!, `job_${randomUUID().replace(/-/g, '')}`, q.location ?? 'US', q, body, failure);
+        const outcome = await job.done;
+        if ('error' in outcome) return apiError(outcome.status, outcome.reason, outcome.error);
+        return send(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: true, ...this.page(outcome, new URLSearchParams()) });
       }
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs$/.exec(p))) {
         const config = body!.configuration as { query: { query: string; maximumBytesBilled?: string; priority?: string }; dryRun?: boolean; labels?: Record<string, string> };
         const ref = body!.jobReference as { jobId: string; location?: string };
-        const q = { sql: config.query.query, api: 'jobs.insert' as const, dryRun: config.dryRun === true, labels: config.labels, maximumBytesBilled: config.query.maximumBytesBilled, location: ref.location, priority: config.query.priority };
+        if (this.jobs.has(ref.jobId)) return apiError(409, 'duplicate', `Already Exists: Job ${m[1]}:${ref.location ?? 'US'}.${ref.jobId}`);
+        const q: RecordedQuery = { sql: config.query.query, api: 'jobs.insert', dryRun: config.dryRun === true, labels: config.labels, maximumBytesBilled: config.query.maximumBytesBilled, location: ref.location, priority: config.query.priority, jobId: ref.jobId, state: 'PENDING', startedAt: Date.now() };
         this.queries.push(q);
         const failure = this.takeFailure(q.sql);
-        if (failure) return apiError(failure.status, failure.reason, failure.message);
+        if (failure?.status && !failure.afterRun) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
         if (q.dryRun) {
+          q.state = 'DONE';
           const check = await this.explain(q.sql);
           if (check) return apiError(400, 'invalidQuery', check);
           const bytes = String(await this.estimate(q.sql));
           return send(200, { kind: 'bigquery#job', jobReference: { projectId: m[1], location: ref.location }, configuration: body!.configuration, status: { state: 'DONE' }, statistics: { totalBytesProcessed: bytes, query: { totalBytesProcessed: bytes, totalBytesBilled: '0', statementType: /^\s*select|^\s*with/i.test(q.sql) ? 'SELECT' : 'SCRIPT' } } });
         }
-        const r = await this.run(q.sql);
-        if ('error' in r) return send(200, { kind: 'bigquery#job', jobReference: { projectId: m[1], jobId: ref.jobId, location: ref.location }, status: { state: 'DONE', errorResult: { reason: r.reason, message: r.error }, errors: [{ reason: r.reason, message: r.error }] } });
-        this.results.set(ref.jobId, r);
-        return send(200, { kind: 'bigquery#job', jobReference: { projectId: m[1], jobId: ref.jobId, location: ref.location }, configuration: body!.configuration, status: { state: 'DONE' }, statistics: { query: { totalBytesProcessed: '0' } } });
+        const job = this.startJob(m[1]!, ref.jobId, ref.location ?? 'US', q, body!.configuration, failure);
+        if (failure?.afterRun) {
+          await job.done;
+          if (failure.status) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
+          return void res.destroy();
+        }
+        return send(200, this.jobResource(job, 'PENDING'));
+      }
+      if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs\/([^/]+)\/cancel$/.exec(p))) {
+        const job = this.jobs.get(decodeURIComponent(m[2]!));
+        if (!job) return apiError(404, 'notFound', `Not found: Job ${m[1]}:${m[2]}`);
+        job.cancel();
+        return send(200, { kind: 'bigquery#jobCancelResponse', job: this.jobResource(job) });
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/jobs\/([^/]+)$/.exec(p))) {
-        return send(200, { kind: 'bigquery#job', jobReference: { projectId: m[1], jobId: m[2] }, status: { state: 'DONE' } });
+        const job = this.jobs.get(decodeURIComponent(m[2]!));
+        if (!job) return apiError(404, 'notFound', `Not found: Job ${m[1]}:${m[2]}`);
+        return send(200, this.jobResource(job));
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(p))) {
-        const r = this.results.get(m[2]!);
-        if (!r) return apiError(404, 'notFound', `Not found: Job ${m[1]}:${m[2]}`);
-        return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: m[2] }, jobComplete: true, totalRows: String(r.rows.length), schema: { fields: r.fields }, rows: r.rows });
+        const job = this.jobs.get(decodeURIComponent(m[2]!));
+        if (!job) return apiError(404, 'notFound', `Not found: Job ${m[1]}:${m[2]}`);
+        // Waits for the job up to timeoutMs (BigQuery's default: 10 s), as the service does.
+        const wait = Math.min(Number(url.searchParams.get('timeoutMs') ?? 10_000), 10_000);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([job.done, new Promise((r) => (timer = setTimeout(r, wait)))]);
+        clearTimeout(timer);
+        const outcome = job.outcome;
+        if (!outcome) return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: false });
+        if ('error' in outcome) return apiError(outcome.status, outcome.reason, outcome.error);
+        return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: true, ...this.page(outcome, url.searchParams) });
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(p))) {
         const [project, dataset, table] = [m[1]!, m[2]!, m[3]!].map(decodeURIComponent) as [string, string, string];
@@ -166,15 +239,128 @@ export class BigQueryStandIn {
 
   private takeFailure(sql: string): Failure | undefined {
     const i = this.failures.findIndex((f) => f.match.test(sql));
-    return i < 0 ? undefined : this.failures.splice(i, 1)[0];
+    if (i < 0) return undefined;
+    const f = this.failures[i]!;
+    if (f.skip) {
+      f.skip--;
+      return undefined;
+    }
+    return this.failures.splice(i, 1)[0];
   }
 
-  private async run(sql: string): Promise<StoredResult | { error: string; status: number; reason: string }> {
+  private jobResource(job: Job, state = job.record.state): unknown {
+    const status: Record<string, unknown> = { state: state === 'failed' || state === 'cancelled' ? 'DONE' : state };
+    const outcome = job.outcome;
+    if (state !== 'PENDING' && outcome && 'error' in outcome) {
+      status.errorResult = { reason: outcome.reason, message: outcome.error };
+      status.errors = [{ reason: outcome.reason, message: outcome.error }];
+    }
+    const dml = outcome && !('error' in outcome) && outcome.affected !== undefined ? { numDmlAffectedRows: String(outcome.affected) } : {};
+    return { kind: 'bigquery#job', id: `${job.project}:${job.location}.${job.id}`, jobReference: { projectId: job.project, jobId: job.id, location: job.location }, configuration: job.configuration, status, statistics: { creationTime: String(job.record.startedAt), query: { totalBytesProcessed: '0', ...dml } } };
+  }
+
+  /** Starts a job: PENDING now, RUNNING on the next turn, DONE when its statements end. */
+  private startJob(project: string, id: string, location: string, record: RecordedQuery, configuration: unknown, failure: Failure | undefined): Job {
+    let cancelled = false;
+    let wake: (() => void) | undefined;
+    let conn: DuckDBConnection | undefined;
+    const job: Job = {
+      id,
+      project,
+      location,
+      record,
+      configuration,
+      done: undefined as unknown as Promise<JobOutcome>,
+      cancel: () => {
+        if (job.outcome || cancelled) return;
+        cancelled = true;
+        wake?.();
+        conn?.interrupt();
+      },
+    };
+    const stopped = (): JobOutcome => ({ error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' });
+    const work = async (): Promise<JobOutcome> => {
+      await new Promise((r) => setImmediate(r));
+      record.state = 'RUNNING';
+      if (failure?.delayMs) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, failure.delayMs);
+          wake = () => (clearTimeout(timer), resolve());
+        });
+      }
+      if (cancelled) return stopped();
+      if (failure?.jobError) return { error: failure.jobError.message, status: 400, reason: failure.jobError.reason };
+      conn = await this.db!.connect();
+      // `dataset.table` names a table of the job's project, as on BigQuery.
+      await conn.run(`use "${project}"`);
+      try {
+        const outcome = await this.runScript(conn, record.sql);
+        return cancelled ? stopped() : outcome;
+      } finally {
+        conn.closeSync();
+      }
+    };
+    job.done = work().then((outcome) => {
+      job.outcome = outcome;
+      record.state = cancelled ? 'cancelled' : 'error' in outcome ? 'failed' : 'DONE';
+      record.endedAt = Date.now();
+      return outcome;
+    });
+    this.jobs.set(id, job);
+    return job;
+  }
+
+  /**
+   * Runs a job's statements on a connection of its own. Inside BEGIN TRANSACTION ... COMMIT
+   * TRANSACTION they form one transaction; any failure rolls it back and ends the script.
+   */
+  private async runScript(conn: DuckDBConnection, sql: string): Promise<JobOutcome> {
+    const statements = splitScript(sql);
+    let inTransaction = false;
+    let last: JobOutcome = { fields: [], rows: [] };
+    for (const statement of statements) {
+      if (/^begin(\s+transaction)?$/i.test(statement)) {
+        await conn.run('begin transaction');
+        inTransaction = true;
+        continue;
+      }
+      if (/^(commit|rollback)(\s+transaction)?$/i.test(statement)) {
+        await conn.run(/^commit/i.test(statement) ? 'commit' : 'rollback');
+        inTransaction = false;
+        continue;
+      }
+      if (inTransaction && /^(create|drop|alter)\s+(?!temp)/i.test(statement)) {
+        await conn.run('rollback');
+        return { error: `Query error: ${statement.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} on a permanent table is not supported inside a transaction`, status: 400, reason: 'invalidQuery' };
+      }
+      const injected = this.statementFailures.findIndex((f) => f.match.test(statement));
+      last = injected >= 0 ? ((f) => ({ error: f!.message ?? 'injected failure', status: 400, reason: f!.reason ?? 'invalidQuery' }))(this.statementFailures.splice(injected, 1)[0]) : await this.run(conn, statement);
+      if ('error' in last) {
+        if (inTransaction) await conn.run('rollback').catch(() => undefined);
+        return last;
+      }
+    }
+    // A transaction the script left open is rolled back, as BigQuery does.
+    if (inTransaction) await conn.run('rollback');
+    return last;
+  }
+
+  /** One page of a result: `maxResults` rows (at most pageRows) from `pageToken`. */
+  private page(r: StoredResult, params: URLSearchParams): Record<string, unknown> {
+    const from = Number(params.get('pageToken') ?? params.get('startIndex') ?? 0);
+    const size = Math.min(Number(params.get('maxResults') ?? this.pageRows), this.pageRows);
+    const rows = r.rows.slice(from, from + size);
+    const next = from + size < r.rows.length ? String(from + size) : undefined;
+    return { totalRows: String(r.rows.length), schema: { fields: r.fields }, ...(rows.length ? { rows } : {}), ...(next ? { pageToken: next } : {}), ...(r.affected !== undefined ? { numDmlAffectedRows: String(r.affected) } : {}) };
+  }
+
+  private async run(conn: DuckDBConnection, sql: string): Promise<JobOutcome> {
     try {
-      const reader = await this.conn!.runAndReadAll(translate(sql, this.projectId));
+      const reader = await conn.runAndReadAll(translate(sql, this.projectId));
       return encode(reader.columnNames(), reader.columnTypes().map((t) => t.typeId), reader.getRows());
     } catch (e) {
       const msg = (e as Error).message;
+      if (/INTERRUPT/i.test(msg)) return { error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' };
       if (/does not exist|not found/i.test(msg)) return { error: `Not found: ${msg}`, status: 404, reason: 'notFound' };
       return { error: msg, status: 400, reason: 'invalidQuery' };
     }
@@ -211,6 +397,26 @@ export class BigQueryStandIn {
   }
 }
 
+/** A script's statements: split at semicolons outside quotes and comments. */
+function splitScript(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      for (i++; i < sql.length && sql[i] !== ch; i++) if (sql[i] === '\\') i++;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (ch === ';') {
+      out.push(sql.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(sql.slice(start));
+  return out.map((s) => s.trim()).filter(Boolean);
+}
+
 /** The GoogleSQL kiln emits, in DuckDB's dialect. */
 export function translate(sql: string, projectId: string): string {
   let s = sql
@@ -237,6 +443,8 @@ export function translate(sql: string, projectId: string): string {
   }
   s = out
     .replace(/"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g, (_, p: string, d: string) => `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`)
+    .replace(/\bcurrent_timestamp\(\)/gi, 'current_timestamp')
+    .replace(/\b(?:date|datetime|timestamp)_trunc\(([^,()]+),\s*(\w+)\)/gi, "date_trunc('$2', $1)")
     .replace(/\bINT64\b/gi, 'BIGINT')
     .replace(/\bFLOAT64\b/gi, 'DOUBLE')
     .replace(/\bBOOL\b/gi, 'BOOLEAN')

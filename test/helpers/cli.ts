@@ -58,3 +58,22 @@ export const minimalProject = (extra: Record<string, string> = {}): Record<strin
   'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\n',
   ...extra,
 });
+
+/** kiln() without blocking, so independent invocations can run side by side. */
+export function kilnResult(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [kilnBin, ...args], {
+      cwd: opts.cwd ?? repoRoot,
+      env: { ...process.env, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '', HOME: opts.cwd ?? tmpdir(), ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

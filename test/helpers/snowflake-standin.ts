@@ -7,12 +7,26 @@
  * warehouses), and runs each statement on an in-memory DuckDB after translating Snowflake's
  * spellings kiln uses (transient, cluster by, copy grants, ...), so that results, errors and
  * whole project builds can be played back. Column names come back upper-cased, as Snowflake
- * folds unquoted identifiers. Tests can queue failures (`failNext`).
+ * folds unquoted identifiers.
+ *
+ * What Snowflake documents, modelled: each session has its own DuckDB connection, so
+ * `begin` ... `commit`/`rollback` are real transactions, and a DDL statement commits the
+ * open transaction before it runs (it is its own transaction, as on Snowflake). A statement
+ * still running after `answerWithinMs` is answered "in progress" (code 333333) and the
+ * driver polls its result URL; `/queries/<id>/abort-request` (what the driver's
+ * statement.cancel() sends) and `select system$cancel_query('<id>')` cancel it. A request
+ * sent again with the same requestId is not run twice: it gets the first run's answer. A
+ * request holding several statements is refused unless MULTI_STATEMENT_COUNT allows it.
+ *
+ * Faults on demand (`failNext`): fail the N-th matching statement with an error or an HTTP
+ * status, hold it running for a while (`delayMs`), or run it and then drop the connection
+ * without answering (`dropAfterRun`). `statements` is the log of what ran and how it ended.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
+import { splitStatements } from '../../src/adapters/snowflake/statements.js';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 export interface RecordedRequest {
@@ -29,16 +43,38 @@ export interface RecordedStatement {
   token: string;
   warehouse?: string;
   queryTag?: string;
+  queryId: string;
+  requestId: string;
+  /** How it ended, or `running`. */
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** Whether it ran inside an explicit transaction. */
+  inTransaction: boolean;
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface Failure {
-  /** A statement matching this fails; once. */
+  /** A statement matching this is affected; once. */
   match: RegExp;
+  /** Matching statements to let through first: `skip: 1` affects the second one. */
+  skip?: number;
   /** A Snowflake error (success:false), or an HTTP status with no body. */
   code?: string;
   sqlState?: string;
   message?: string;
   httpStatus?: number;
+  /** The statement runs this long (unless cancelled) before it does its work. */
+  delayMs?: number;
+  /** The statement runs (and commits, outside a transaction), then the connection drops unanswered. */
+  dropAfterRun?: boolean;
+}
+
+interface RunningQuery {
+  record: RecordedStatement;
+  done: Promise<unknown>;
+  /** The answer, once done. */
+  answer?: unknown;
+  cancel(): void;
 }
 
 interface SessionState {
@@ -50,6 +86,9 @@ interface SessionState {
   schema?: string;
   queryTag?: string;
   conn: DuckDBConnection;
+  inTransaction: boolean;
+  /** Statements run one at a time per session, as on Snowflake. */
+  queue: Promise<unknown>;
 }
 
 export class SnowflakeStandIn {
@@ -60,9 +99,20 @@ export class SnowflakeStandIn {
   private server?: Server;
   private db?: DuckDBInstance;
   private readonly attached = new Set<string>();
+  private readonly queries = new Map<string, RunningQuery>();
+  private readonly byRequestId = new Map<string, RunningQuery>();
   port = 0;
+  /** How long a query-request waits for its statement before answering "in progress" (Snowflake: 45 s). */
+  answerWithinMs = 100;
+  /** Rows answered inline; the rest of a larger result is served in chunks of this many rows, fetched by URL. */
+  chunkRows = 10_000;
+  private readonly chunks = new Map<string, { key: string; body: string }>();
 
-  constructor(readonly credentials: { user: string; password: string }) {}
+  /**
+   * `password` for password and OAuth logins; `publicKey` (PEM), when set, admits key-pair
+   * (SNOWFLAKE_JWT) logins whose JWT verifies against it, as a user's RSA_PUBLIC_KEY does.
+   */
+  constructor(readonly credentials: { user: string; password: string; publicKey?: string }) {}
 
   get host(): string {
     return '127.0.0.1';
@@ -76,6 +126,7 @@ export class SnowflakeStandIn {
   }
 
   async stop(): Promise<void> {
+    for (const q of this.queries.values()) q.cancel();
     for (const s of this.sessions.values()) s.conn.closeSync();
     this.sessions.clear();
     this.server?.closeAllConnections();
@@ -84,8 +135,14 @@ export class SnowflakeStandIn {
   }
 
   failNext(f: Failure): void {
-    this.failures.push(f);
+    this.failures.push({ ...f });
   }
+
+  /** Sessions whose token expires now: their next request is refused with 390112 until the driver renews them. */
+  expireSessions(): void {
+    for (const s of this.sessions.values()) this.expired.add(s.token);
+  }
+  private readonly expired = new Set<string>();
 
   /** Runs SQL on the backing database directly, as a test's own check. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
@@ -128,11 +185,21 @@ export class SnowflakeStandIn {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
+    let m: RegExpExecArray | null;
     try {
       if (url.pathname === '/session/v1/login-request') return send(200, await this.login(url, body as { data: Record<string, unknown> }));
+      if (req.method === 'GET' && (m = /^\/chunks\/([^/]+)$/.exec(url.pathname))) {
+        // Result chunks live in cloud storage on Snowflake, readable with the key in the chunk headers.
+        const chunk = this.chunks.get(m[1]!);
+        if (!chunk || req.headers['x-amz-server-side-encryption-customer-key'] !== chunk.key) return send(403, { message: 'Access Denied' });
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return void res.end(chunk.body);
+      }
       const token = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+      if (url.pathname === '/session/token-request') return send(200, this.renew(token, body as { oldSessionToken?: string }));
       const session = this.sessions.get(token);
       if (url.pathname === '/telemetry/send') return send(200, { success: true, data: null });
+      if (session && this.expired.has(token)) return send(200, { success: false, code: '390112', message: 'Your session has expired. Please renew.', data: null });
       if (url.pathname === '/session' && url.searchParams.get('delete') === 'true') {
         if (session) {
           session.conn.closeSync();
@@ -141,16 +208,43 @@ export class SnowflakeStandIn {
         return send(200, { success: true, data: null });
       }
       if (url.pathname === '/session/heartbeat') return send(200, { success: true, data: null });
+      if (!session) return send(200, { success: false, code: '390111', message: 'Session no longer exists.  New login required to access the service.', data: null });
       if (url.pathname === '/queries/v1/query-request') {
-        if (!session) return send(200, { success: false, code: '390112', message: 'Your session has expired. Please login again.', data: null });
-        const sqlText = String((body as { sqlText?: string }).sqlText ?? '');
+        const requestId = url.searchParams.get('requestId') ?? randomUUID();
+        const b = body as { sqlText?: string; parameters?: Record<string, unknown> };
+        // The same request sent again (a retry after a lost answer) is answered, not run again.
+        const earlier = this.byRequestId.get(requestId);
+        if (earlier) return send(200, await this.answer(earlier));
+        const sqlText = String(b.sqlText ?? '');
         const failure = this.takeFailure(sqlText);
         if (failure?.httpStatus) {
           res.writeHead(failure.httpStatus);
           return void res.end();
         }
-        if (failure) return send(200, sqlError(failure.code ?? '000603', failure.sqlState ?? 'XX000', failure.message ?? 'injected failure'));
-        return send(200, await this.run(session, sqlText));
+        const q = this.submit(session, sqlText, requestId, failure, b.parameters ?? {});
+        if (failure?.dropAfterRun) {
+          await q.done;
+          return void res.destroy();
+        }
+        return send(200, await this.answer(q));
+      }
+      if (req.method === 'GET' && (m = /^\/queries\/([^/]+)\/result$/.exec(url.pathname))) {
+        const q = this.queries.get(m[1]!);
+        if (!q) return send(200, sqlError('000709', '02000', `Statement ${m[1]} not found`));
+        return send(200, await this.answer(q));
+      }
+      if (req.method === 'POST' && (m = /^\/queries\/([^/]+)\/abort-request$/.exec(url.pathname))) {
+        this.queries.get(m[1]!)?.cancel();
+        return send(200, { success: true, data: null });
+      }
+      if (url.pathname === '/queries/v1/abort-request') {
+        this.byRequestId.get(String((body as { requestId?: string })?.requestId ?? ''))?.cancel();
+        return send(200, { success: true, data: null });
+      }
+      if (req.method === 'GET' && (m = /^\/monitoring\/queries\/([^/]+)$/.exec(url.pathname))) {
+        const q = this.queries.get(m[1]!);
+        const status = !q ? 'NO_QUERY_DATA' : { running: 'RUNNING', succeeded: 'SUCCESS', failed: 'FAILED_WITH_ERROR', cancelled: 'ABORTED' }[q.record.status];
+        return send(200, { success: true, data: { queries: q ? [{ id: q.record.queryId, status, sqlText: q.record.sql, errorMessage: q.record.status === 'failed' ? 'failed' : '' }] : [] } });
       }
       send(404, { success: false, code: '404', message: `no such endpoint ${url.pathname}` });
     } catch (e) {
@@ -160,7 +254,135 @@ export class SnowflakeStandIn {
 
   private takeFailure(sql: string): Failure | undefined {
     const i = this.failures.findIndex((f) => f.match.test(sql));
-    return i < 0 ? undefined : this.failures.splice(i, 1)[0];
+    if (i < 0) return undefined;
+    const f = this.failures[i]!;
+    if (f.skip) {
+      f.skip--;
+      return undefined;
+    }
+    return this.failures.splice(i, 1)[0];
+  }
+
+  /** A query id as Snowflake spells them (the driver checks the format before polling by id). */
+  private newQueryId(): string {
+    return randomUUID();
+  }
+
+  /** Starts a statement on its session (after the session's previous one) and logs it. */
+  private submit(s: SessionState, sqlText: string, requestId: string, failure: Failure | undefined, parameters: Record<string, unknown>): RunningQuery {
+    const record: RecordedStatement = { sql: sqlText, token: s.token, warehouse: s.warehouse, queryTag: s.queryTag, queryId: this.newQueryId(), requestId, status: 'running', inTransaction: s.inTransaction, startedAt: Date.now() };
+    this.statements.push(record);
+    let cancelled = false;
+    let wake: (() => void) | undefined;
+    const q: RunningQuery = {
+      record,
+      done: undefined as unknown as Promise<unknown>,
+      cancel: () => {
+        if (record.status !== 'running' || cancelled) return;
+        cancelled = true;
+        wake?.();
+        s.conn.interrupt();
+      },
+    };
+    const canceledError = () => sqlError('000604', '57014', 'SQL execution canceled');
+    const work = async (): Promise<unknown> => {
+      record.inTransaction = s.inTransaction;
+      if (failure?.delayMs) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, failure.delayMs);
+          wake = () => (clearTimeout(timer), resolve());
+        });
+      }
+      if (cancelled) return canceledError();
+      // A delay alone only slows the statement; with a code or message it then fails.
+      const fails = failure && !failure.dropAfterRun && (!failure.delayMs || failure.code !== undefined || failure.message !== undefined);
+      if (fails) return sqlError(failure!.code ?? '000603', failure!.sqlState ?? 'XX000', failure!.message ?? 'injected failure');
+      const expected = parameters.MULTI_STATEMENT_COUNT === undefined ? 1 : Number(parameters.MULTI_STATEMENT_COUNT);
+      const parts = splitStatements(sqlText);
+      if (expected !== 0 && parts.length !== expected) return sqlError('000008', '0A000', `Actual statement count ${parts.length} did not match the desired statement count ${expected}.`);
+      let last: unknown = statusResult('Statement executed successfully.');
+      for (const part of parts) {
+        last = await this.run(s, part);
+        if (cancelled) return canceledError();
+        if ((last as { success: boolean }).success === false) break;
+      }
+      return last;
+    };
+    q.done = (s.queue = s.queue.then(work, work)).then((answer) => {
+      const failed = (answer as { success?: boolean }).success === false;
+      record.status = cancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
+      record.endedAt = Date.now();
+      (answer as { data?: { queryId?: string } }).data && ((answer as { data: { queryId?: string } }).data.queryId = record.queryId);
+      this.chunk(answer);
+      q.answer = answer;
+      return answer;
+    });
+    this.queries.set(record.queryId, q);
+    this.byRequestId.set(requestId, q);
+    return q;
+  }
+
+  /** Moves the rows of a large result beyond the first chunkRows into chunks the driver downloads. */
+  private chunk(answer: unknown): void {
+    const data = (answer as { data?: { rowset?: unknown[][]; chunks?: unknown[]; chunkHeaders?: Record<string, string> } }).data;
+    if (!data?.rowset || data.rowset.length <= this.chunkRows) return;
+    const rows = data.rowset;
+    const key = randomUUID();
+    data.rowset = rows.slice(0, this.chunkRows);
+    data.chunks = [];
+    for (let i = this.chunkRows; i < rows.length; i += this.chunkRows) {
+      const part = rows.slice(i, i + this.chunkRows);
+      const id = randomUUID();
+      // A chunk is the rows' JSON arrays, comma-separated, without the enclosing brackets.
+      const body = part.map((r) => JSON.stringify(r)).join(',');
+      this.chunks.set(id, { key, body });
+      data.chunks.push({ url: `http://127.0.0.1:${this.port}/chunks/${id}`, rowCount: part.length, uncompressedSize: body.length, compressedSize: body.length });
+    }
+    data.chunkHeaders = { 'x-amz-server-side-encryption-customer-key': key };
+  }
+
+  /** The statement's answer if it ends within answerWithinMs, else "in progress" with the URL to poll. */
+  private async answer(q: RunningQuery): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, this.answerWithinMs)));
+    await Promise.race([q.done, late]);
+    clearTimeout(timer);
+    if (q.answer !== undefined) return q.answer;
+    const id = q.record.queryId;
+    return { success: true, code: '333333', message: 'Query execution in progress', data: { queryId: id, getResultUrl: `/queries/${id}/result`, queryAbortsAfterSecs: 300, progressDesc: null } };
+  }
+
+  /**
+   * A key-pair login's JWT, checked as Snowflake documents: RS256-signed by the private key
+   * of the user's registered public key, `sub` ACCOUNT.USER, `iss` ACCOUNT.USER.SHA256:<the
+   * public key's fingerprint>, not expired.
+   */
+  private verifyJwt(jwt: string, account: string, user: string): boolean {
+    const key = this.credentials.publicKey;
+    const [header, payload, signature] = jwt.split('.');
+    if (!key || !header || !payload || !signature || user !== this.credentials.user) return false;
+    const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string };
+    if (head.alg !== 'RS256') return false;
+    if (!verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(key), Buffer.from(signature, 'base64url'))) return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: string; sub?: string; exp?: number };
+    const fingerprint = 'SHA256:' + createHash('sha256').update(createPublicKey(key).export({ format: 'der', type: 'spki' })).digest('base64');
+    const who = `${account.toUpperCase()}.${user.toUpperCase()}`;
+    // exp is seconds since the epoch in the JWT standard; the driver writes milliseconds.
+    const exp = Number(claims.exp ?? 0);
+    return claims.sub === who && claims.iss === `${who}.${fingerprint}` && (exp > 1e12 ? exp : exp * 1000) > Date.now();
+  }
+
+  /** Renews a session whose token expired: the driver sends its master token. */
+  private renew(masterToken: string, body: { oldSessionToken?: string }): unknown {
+    const old = String(body?.oldSessionToken ?? '');
+    const s = this.sessions.get(old);
+    if (!s || masterToken !== `master-${old.replace(/^token-/, '')}`) return { success: false, code: '390114', message: 'Authentication token has expired.  The user must authenticate again.', data: null };
+    const token = `token-${randomUUID()}`;
+    this.sessions.delete(old);
+    this.expired.delete(old);
+    s.token = token;
+    this.sessions.set(token, s);
+    return { success: true, data: { sessionToken: token, validityInSecondsST: 3600, masterToken, validityInSecondsMT: 14400 } };
   }
 
   private async login(url: URL, body: { data: Record<string, unknown> }): Promise<unknown> {
@@ -168,13 +390,20 @@ export class SnowflakeStandIn {
     const authenticator = String(d.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
     const okPassword = d.LOGIN_NAME === this.credentials.user && d.PASSWORD === this.credentials.password;
     const okToken = authenticator === 'OAUTH' && d.TOKEN === this.credentials.password;
-    if (!okPassword && !okToken) {
+    const okKeyPair = authenticator === 'SNOWFLAKE_JWT' && this.verifyJwt(String(d.TOKEN ?? ''), String(d.ACCOUNT_NAME ?? ''), String(d.LOGIN_NAME ?? ''));
+    if (authenticator === 'SNOWFLAKE_JWT' && !okKeyPair) {
+      return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator } };
+    }
+    if (!okPassword && !okToken && !okKeyPair) {
       return { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator } };
     }
-    const token = `token-${randomUUID()}`;
+    const id = randomUUID();
+    const token = `token-${id}`;
     const conn = await this.db!.connect();
     const database = url.searchParams.get('databaseName') ?? undefined;
     await this.ensureDatabase(conn, database?.toUpperCase());
+    // Names without a database resolve in the session's database, as on Snowflake.
+    if (database) await conn.run(`use "${database.toUpperCase()}"`);
     const params = (d.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
     this.sessions.set(token, {
       token,
@@ -185,6 +414,8 @@ export class SnowflakeStandIn {
       schema: url.searchParams.get('schemaName') ?? undefined,
       queryTag: params.QUERY_TAG === undefined ? undefined : String(params.QUERY_TAG),
       conn,
+      inTransaction: false,
+      queue: Promise.resolve(),
     });
     return {
       success: true,
@@ -192,7 +423,9 @@ export class SnowflakeStandIn {
       message: null,
       data: {
         token,
-        masterToken: `master-${token}`,
+        masterToken: `master-${id}`,
+        validityInSeconds: 3600,
+        masterValidityInSeconds: 14400,
         sessionId: this.sessions.size,
         parameters: [{ name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 }],
         sessionInfo: { databaseName: database ?? null, schemaName: url.searchParams.get('schemaName'), warehouseName: url.searchParams.get('warehouse'), roleName: url.searchParams.get('roleName') },
@@ -201,7 +434,6 @@ export class SnowflakeStandIn {
   }
 
   private async run(s: SessionState, sqlText: string): Promise<unknown> {
-    this.statements.push({ sql: sqlText, token: s.token, warehouse: s.warehouse, queryTag: s.queryTag });
     const trimmed = sqlText.trim().replace(/;$/, '');
     let m: RegExpExecArray | null;
     // Session commands the stand-in answers itself.
@@ -217,7 +449,28 @@ export class SnowflakeStandIn {
       s.queryTag = undefined;
       return statusResult('Statement executed successfully.');
     }
-    if (/^(begin|commit|rollback)( transaction)?$/i.test(trimmed)) return statusResult('Statement executed successfully.');
+    if ((m = /^select system\$cancel_query\('([^']+)'\)/i.exec(trimmed))) {
+      const q = this.queries.get(m[1]!);
+      q?.cancel();
+      return result([{ name: 'SYSTEM$CANCEL_QUERY', type: 'text' }], [[q ? 'query [' + m[1] + '] terminated.' : 'Identified SQL statement is not currently executing.']]);
+    }
+    // Transactions are the session's DuckDB transactions; Snowflake ignores a BEGIN inside one
+    // and a COMMIT or ROLLBACK outside one.
+    if (/^(begin|start)( transaction| work)?$/i.test(trimmed)) {
+      if (!s.inTransaction) await s.conn.run('begin transaction');
+      s.inTransaction = true;
+      return statusResult('Statement executed successfully.');
+    }
+    if ((m = /^(commit|rollback)( work)?$/i.exec(trimmed))) {
+      if (s.inTransaction) await s.conn.run(m[1]!.toLowerCase() === 'commit' ? 'commit' : 'rollback').catch(() => s.conn.run('rollback').catch(() => undefined));
+      s.inTransaction = false;
+      return statusResult('Statement executed successfully.');
+    }
+    // DDL commits the open transaction, then runs as a transaction of its own.
+    if (s.inTransaction && isDdl(trimmed)) {
+      await s.conn.run('commit');
+      s.inTransaction = false;
+    }
     if (/^select current_user\(\)/i.test(trimmed)) {
       return result(
         [
@@ -236,12 +489,18 @@ export class SnowflakeStandIn {
       return encode(reader.columnNames(), reader.columnTypes().map((t) => ({ id: t.typeId, text: t.toString() })), reader.getRows());
     } catch (e) {
       const msg = (e as Error).message;
+      if (/INTERRUPT/i.test(msg)) return sqlError('000604', '57014', 'SQL execution canceled');
       if (/does not exist|not found/i.test(msg)) return sqlError('002003', '42S02', `SQL compilation error:\n${msg}`);
       if (/Parser Error|syntax error/i.test(msg)) return sqlError('001003', '42000', `SQL compilation error:\n${msg}`);
       if (/Conversion Error|Could not convert/i.test(msg)) return sqlError('100038', '22018', msg);
       return sqlError('002043', '42601', `SQL compilation error:\n${msg}`);
     }
   }
+}
+
+/** Statements Snowflake runs as transactions of their own, committing any open one first. */
+function isDdl(sql: string): boolean {
+  return /^(create|alter|drop|undrop|grant|revoke|comment|rename)\b/i.test(sql);
 }
 
 /** Snowflake spellings kiln emits, in DuckDB's dialect. */

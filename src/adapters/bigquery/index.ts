@@ -3,15 +3,20 @@
  * follow dbt-bigquery (docs/adapters/bigquery.md). Loaded only when a profile says
  * `type: bigquery`; the client is imported on first use.
  *
- * BigQuery has no transaction spanning DDL statements: `transaction()` runs its statements one
- * after another, and builds rely on `create or replace` being atomic (replacesAtomically).
+ * Each statement is a query job with a job id kiln chooses, so a request whose answer was lost
+ * is sent again under the same id and can never start the statement twice (BigQuery refuses
+ * a second job with an id it knows; kiln then waits for the first one's outcome). Builds rely
+ * on `create or replace` being atomic (replacesAtomically); a transaction's DML is sent as one
+ * script between BEGIN TRANSACTION and COMMIT TRANSACTION (see transaction()).
  */
-import type { BigQuery, BigQueryOptions, Query } from '@google-cloud/bigquery';
+import { randomUUID } from 'node:crypto';
+import type { BigQuery, BigQueryOptions, Job, Query } from '@google-cloud/bigquery';
 import type { AuthClient } from 'google-auth-library';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import type { Adapter, ColumnInfo, DryRunEstimate, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
 import { toKilnError } from './errors.js';
+import { isDml, safeToRepeat } from './statements.js';
 import { integerValue, normaliseBigQueryValue } from './values.js';
 
 export interface BigQueryProfile {
@@ -74,6 +79,11 @@ export function loadBigQuerySdk(): Promise<BigQueryModule> {
   return sdk;
 }
 
+/** A job id of kiln's own (BigQuery's ids allow letters, digits, _ and -). */
+function newJobId(): string {
+  return `kiln_${randomUUID().replace(/-/g, '')}`;
+}
+
 function wholeNumber(key: string, value: unknown, fallback: number | undefined): number | undefined {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
@@ -92,11 +102,20 @@ export class BigQueryAdapter implements Adapter {
   readonly defaultSchema: string;
   readonly threads: number;
   readonly replacesAtomically = true;
+  /** BigQuery transactions hold DML only; DDL on permanent tables is refused inside one. */
+  readonly ddlEndsTransactions = true;
+  /** dbt-bigquery's default for a model with a unique_key. */
+  readonly defaultIncrementalStrategy = 'merge';
+  /** dbt-bigquery's insert_overwrite: the partitions the new rows fall in are replaced whole. */
+  readonly extraIncrementalStrategies = ['insert_overwrite'] as const;
   private readonly method: string;
   private readonly retries: number;
   private readonly timeoutMs?: number;
   private readonly maximumBytesBilled?: number;
   private client?: BigQuery;
+  /** Jobs running now, for cancel(). */
+  private readonly running = new Set<Job>();
+  private cancelCount = 0;
 
   constructor(
     private readonly profile: BigQueryProfile,
@@ -208,27 +227,118 @@ export class BigQueryAdapter implements Adapter {
     return q;
   }
 
-  /** Runs one statement as a query job, retrying transient failures job_retries times. */
+  /**
+   * Runs one statement (or script) as a query job and reads all its pages. The job id is
+   * chosen here and kept across retries: a lost answer to jobs.insert is sent again with the
+   * same id, and if BigQuery already has that job (409) kiln waits for its outcome instead of
+   * starting the statement again. A job that ended in failure is started again (under a new
+   * id) only for a statement that is safe to repeat, never for DML or a script, and only for a
+   * transient reason; a DML job is only ever looked at again.
+   */
   async execute(sql: string): Promise<QueryResult> {
+    const repeatable = safeToRepeat(sql);
+    let jobId = newJobId();
     let attempt = 0;
     for (;;) {
+      let job: Job | undefined;
       try {
-        const [rows] = await this.bq().query(this.jobOptions(sql), { wrapIntegers: { integerTypeCastFunction: integerValue } });
-        const list = (rows ?? []) as Array<Record<string, unknown>>;
-        const columns = list.length ? Object.keys(list[0]!) : [];
-        return { columns, rows: list.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normaliseBigQueryValue(v)]))) };
+        job = await this.insertJob(sql, jobId);
+        this.running.add(job);
+        return await this.results(job);
       } catch (e) {
         const err = this.fail(e);
         if (!err.retryable || attempt >= this.retries) throw err;
+        if (job && repeatable && (await this.failedJob(job))) jobId = newJobId();
         attempt++;
         await new Promise((r) => setTimeout(r, 1000 * attempt));
+      } finally {
+        if (job) this.running.delete(job);
       }
     }
   }
 
-  /** No transaction spans BigQuery DDL: the statements run in order, each atomic by itself. */
+  /** Whether the job is known to have ended in failure (so it changed nothing). */
+  private async failedJob(job: Job): Promise<boolean> {
+    try {
+      const [meta] = await job.getMetadata();
+      return meta.status?.state === 'DONE' && !!meta.status.errorResult;
+    } catch {
+      return false;
+    }
+  }
+
+  /** jobs.insert under `jobId`; if BigQuery already has that job (an earlier answer was lost), that job. */
+  private async insertJob(sql: string, jobId: string): Promise<Job> {
+    try {
+      const [job] = await this.bq().createQueryJob({ ...this.jobOptions(sql), jobId });
+      return job;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e;
+      const job = this.bq().job(jobId, { location: this.profile.location });
+      await job.getMetadata();
+      return job;
+    }
+  }
+
+  /**
+   * Waits for the job (getQueryResults waits on the service and answers jobComplete=false
+   * until it is done) and reads every page; the columns come from the result's schema, so an
+   * empty result keeps its column names.
+   */
+  private async results(job: Job): Promise<QueryResult> {
+    const rows: Array<Record<string, unknown>> = [];
+    let columns: string[] | undefined;
+    let options: Record<string, unknown> = { autoPaginate: false, wrapIntegers: { integerTypeCastFunction: integerValue } };
+    for (;;) {
+      const [page, next, response] = (await job.getQueryResults(options as never)) as unknown as [Array<Record<string, unknown>>, Record<string, unknown> | null, { jobComplete?: boolean; schema?: { fields?: Array<{ name: string }> } } | undefined];
+      if (response?.jobComplete !== false) {
+        columns ??= (response?.schema?.fields ?? []).map((f) => f.name);
+        for (const r of page ?? []) rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normaliseBigQueryValue(v)])));
+      }
+      if (!next) break;
+      options = { ...next, autoPaginate: false, wrapIntegers: { integerTypeCastFunction: integerValue } };
+    }
+    return { columns: columns ?? (rows.length ? Object.keys(rows[0]!) : []), rows };
+  }
+
+  /** How many times cancel() was called: long work (a seed load) stops between statements when it changes. */
+  get cancellations(): number {
+    return this.cancelCount;
+  }
+
+  /** jobs.cancel for every job running now: BigQuery stops them, and a stopped job changes nothing. */
+  async cancel(): Promise<void> {
+    this.cancelCount++;
+    await Promise.all([...this.running].map((job) => job.cancel().catch(() => undefined)));
+  }
+
+  /**
+   * A transaction: the DML statements are held back and sent together as one script,
+   * `BEGIN TRANSACTION; ...; COMMIT TRANSACTION;`, which BigQuery applies whole or not at all,
+   * before any other statement runs and when fn returns. If fn throws, held statements are
+   * never sent. DDL cannot join a BigQuery transaction, so any other statement runs as itself
+   * (materializations keep DDL outside transactions: ddlEndsTransactions).
+   */
   async transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    return fn({ execute: (sql) => this.execute(sql) });
+    const held: string[] = [];
+    const flush = async () => {
+      if (!held.length) return;
+      const script = `begin transaction;\n${held.map((q) => q.trim().replace(/;+$/, '')).join(';\n')};\ncommit transaction;`;
+      held.length = 0;
+      await this.execute(script);
+    };
+    const result = await fn({
+      execute: async (sql) => {
+        if (isDml(sql)) {
+          held.push(sql);
+          return { columns: [], rows: [] };
+        }
+        await flush();
+        return this.execute(sql);
+      },
+    });
+    await flush();
+    return result;
   }
 
   /** A dry-run job: BigQuery validates the query and says how many bytes it would scan. */

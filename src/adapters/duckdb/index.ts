@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, basename, extname, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { Pool } from '../pool.js';
-import { normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
+import { columnsByRelation, normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
 import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
 
 export interface DuckDBProfile {
@@ -27,6 +27,8 @@ const seedTypes: Record<SeedColumnKind, string> = {
 
 export class DuckDBAdapter implements Adapter {
   readonly type = 'duckdb';
+  /** `create or replace view` is one atomic statement here (duckdb__create_view_as), so views are built in place. */
+  readonly replacesViewsAtomically = true;
   readonly defaultDatabase: string;
   readonly defaultSchema: string;
   readonly threads: number;
@@ -62,6 +64,8 @@ export class DuckDBAdapter implements Adapter {
       autoload_known_extensions: 'false',
     };
     for (const [k, v] of Object.entries(this.profile.settings ?? {})) options[k] = String(v);
+    // The driver loads here, not with the module: parse and compile never open a connection.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     try {
       this.instance = await DuckDBInstance.create(this.path, options);
       for (let i = 0; i < this.threads; i++) this.connections.push(await this.instance.connect());
@@ -151,6 +155,13 @@ export class DuckDBAdapter implements Adapter {
     return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
   }
 
+  async listColumns(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>> {
+    const result = await this.execute(
+      `select table_name, column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(schema)} order by table_name, ordinal_position`,
+    );
+    return columnsByRelation(result.rows.map((r) => [String(r.table_name), { name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }]));
+  }
+
   seedColumnType(kind: SeedColumnKind): string {
     return seedTypes[kind];
   }
@@ -171,7 +182,7 @@ async function run(c: DuckDBConnection, sql: string): Promise<QueryResult> {
   try {
     reader = await c.runAndReadAll(sql);
   } catch (e) {
-    throw new KilnError('database', (e as Error).message.trim(), { cause: e, retryable: false });
+    throw new KilnError('database', (e as Error).message.trim(), { cause: e, retryable: false, statement: sql });
   }
   const columns = reader.columnNames();
   const rows = reader.getRowObjectsJS().map((row) => {

@@ -70,7 +70,7 @@ export function toKilnError(err: unknown, ctx: ErrorContext): KilnError {
   const e = (err ?? {}) as PgLikeError;
   const raw = redact(String(e.message ?? err ?? 'unknown error').trim(), ctx.password);
   const code = e.code;
-  const opts = { cause: err };
+  const opts = { cause: err, statement: ctx.sql };
 
   if (isSqlState(code)) {
     if (code === '28P01' || code === '28000') {

@@ -19,9 +19,11 @@ const retryableServerCodes = new Set([
   '000630', // the warehouse was suspended/resumed under the statement
   '000603', // internal error: processing aborted (transient incidents)
   '000610', // the warehouse was resized or is being resumed
-  '000606', // no active warehouse for the session
   '390114', // authentication token expired
 ]);
+
+/* Not 000606 (no active warehouse for the session): the profile names no warehouse the role can
+   use, and no retry changes that. */
 
 /** Login and session codes: the account cannot be used as configured. */
 function isLoginCode(code: string): boolean {
@@ -55,6 +57,9 @@ export function toKilnError(e: unknown, ctx: { target: string; sql?: string; sec
   }
   if (/^4040\d\d$/.test(code)) {
     return new KilnError('config', `Snowflake profile: ${message}`, { cause: e, hint: 'see docs/adapters/snowflake.md for the keys of a snowflake output' });
+  }
+  if (code === '000606') {
+    return new KilnError('database', `${message} (${detail})`, { cause: e, hint: "set 'warehouse' in profiles.yml (or snowflake_warehouse on the model) to a warehouse the role may use" });
   }
   return new KilnError('database', `${message}${detail ? ` (${detail})` : ''}`, {
     cause: e,

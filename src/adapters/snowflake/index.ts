@@ -3,6 +3,7 @@
  * keys follow dbt-snowflake (docs/adapters/snowflake.md). Loaded only when a profile says
  * `type: snowflake`; the driver itself is imported on first connection.
  */
+import { randomUUID } from 'node:crypto';
 import type { Column, Connection, ConnectionOptions, RowStatement } from 'snowflake-sdk';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
@@ -13,6 +14,7 @@ import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind
 import { quoteIdentifier, quoteStored, resultColumnName, storedName } from './identifiers.js';
 import { normaliseSnowflakeValue, type ColumnMeta } from './values.js';
 import { redact, toKilnError } from './errors.js';
+import { splitStatements } from './statements.js';
 
 export interface SnowflakeProfile {
   type: 'snowflake';
@@ -56,6 +58,8 @@ const seedTypes: Record<SeedColumnKind, string> = {
 
 /** Snowflake accepts at most 16,384 rows in one VALUES list. */
 const SEED_BATCH_ROWS = 16_000;
+/** Times a statement whose answer was lost on the network is asked for again (by its request id). */
+const RESUBMITS = 3;
 
 let sdk: Promise<SnowflakeSdk> | undefined;
 
@@ -85,11 +89,18 @@ export class SnowflakeAdapter implements Adapter {
   readonly threads: number;
   /** `create or replace` is one atomic statement on Snowflake: see docs/adapters/snowflake.md. */
   readonly replacesAtomically = true;
+  /** Snowflake commits the open transaction before each DDL statement. */
+  readonly ddlEndsTransactions = true;
+  /** dbt-snowflake's default for a model with a unique_key. */
+  readonly defaultIncrementalStrategy = 'merge';
   private readonly retries: number;
   private connections: Connection[] = [];
   private pool?: Pool<Connection>;
   /** Per connection, what use warehouse / query_tag it is set to now. */
   private readonly state = new WeakMap<Connection, { warehouse?: string; queryTag?: string }>();
+  /** Statements running now, for cancel(). */
+  private readonly running = new Set<RowStatement>();
+  private cancelCount = 0;
 
   constructor(private readonly profile: SnowflakeProfile) {
     const need = (key: keyof SnowflakeProfile): string => {
@@ -235,15 +246,35 @@ export class SnowflakeAdapter implements Adapter {
     return this.pool;
   }
 
-  /** Runs one statement on one session and normalises its rows. */
-  private run(conn: Connection, sql: string): Promise<QueryResult> {
+  /**
+   * Runs one statement on one session and normalises its rows. Each statement carries a
+   * request id of its own: when the network loses the answer (the statement may have run and
+   * committed), the same request is sent again, and Snowflake answers it with the first run's
+   * outcome instead of running it twice. A statement that fails is never sent again here.
+   */
+  private async run(conn: Connection, sql: string): Promise<QueryResult> {
+    const requestId = randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.runOnce(conn, sql, requestId);
+      } catch (e) {
+        const err = this.fail(e, sql);
+        if (err.kind !== 'connection' || !err.retryable || attempt >= RESUBMITS) throw err;
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+  }
+
+  private runOnce(conn: Connection, sql: string, requestId: string): Promise<QueryResult> {
     return new Promise((resolve, reject) => {
-      conn.execute({
+      const statement = conn.execute({
         sqlText: sql,
+        requestId,
         rowMode: 'array',
         fetchAsString: ['Number'],
         complete: (err, stmt, rows) => {
-          if (err) return reject(this.fail(err, sql));
+          this.running.delete(statement);
+          if (err) return reject(err);
           const cols: ColumnMeta[] = ((stmt as RowStatement).getColumns() ?? []).map((c: Column) => ({ name: c.getName(), type: c.getType(), scale: c.getScale() }));
           const names = cols.map((c) => resultColumnName(c.name));
           resolve({
@@ -255,8 +286,33 @@ export class SnowflakeAdapter implements Adapter {
             }),
           });
         },
-      });
+      }) as RowStatement;
+      this.running.add(statement);
     });
+  }
+
+  /** Runs each statement of `sql` in turn (hooks may hold several); the last one's rows are the result. */
+  private async runAll(conn: Connection, sql: string): Promise<QueryResult> {
+    const statements = splitStatements(sql);
+    if (statements.length <= 1) return this.run(conn, sql);
+    let last: QueryResult = { columns: [], rows: [] };
+    for (const statement of statements) last = await this.run(conn, statement);
+    return last;
+  }
+
+  /** How many times cancel() was called: long work (a seed load) stops between statements when it changes. */
+  get cancellations(): number {
+    return this.cancelCount;
+  }
+
+  /**
+   * Cancels the statements running now, by their query ids (the driver's abort-request,
+   * what SYSTEM$CANCEL_QUERY does): Snowflake stops them and rolls back their transactions.
+   */
+  async cancel(): Promise<void> {
+    this.cancelCount++;
+    const statements = [...this.running];
+    await Promise.all(statements.map((st) => new Promise<void>((resolve) => st.cancel(() => resolve()))));
   }
 
   /**
@@ -283,21 +339,20 @@ export class SnowflakeAdapter implements Adapter {
   execute(sql: string): Promise<QueryResult> {
     return this.connectionPool().use(async (c) => {
       await this.applyNodeSettings(c);
-      return this.run(c, sql);
+      return this.runAll(c, sql);
     });
   }
 
   /**
-   * A Snowflake transaction. DDL commits implicitly in Snowflake, so only DML between DDL
-   * statements is rolled back on failure; kiln's builds rely on `create or replace` being
-   * atomic instead (see replacesAtomically).
+   * A Snowflake transaction. DDL commits the open transaction in Snowflake, so materializations
+   * keep DDL out of it (ddlEndsTransactions): what changes a table's rows is rolled back whole.
    */
   transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     return this.connectionPool().use(async (c) => {
       await this.applyNodeSettings(c);
       await this.run(c, 'begin');
       try {
-        const result = await fn({ execute: (sql) => this.run(c, sql) });
+        const result = await fn({ execute: (sql) => this.runAll(c, sql) });
         await this.run(c, 'commit');
         return result;
       } catch (e) {

@@ -1,6 +1,6 @@
 /** `kiln deps`: install the project's packages. */
 import type { Command } from 'commander';
-import { deps } from '../../deps/index.js';
+import { deps } from '../../index.js';
 import type { Output } from '../output.js';
 import { addProjectOptions } from '../options.js';
 

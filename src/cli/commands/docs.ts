@@ -1,9 +1,7 @@
 /** `kiln docs generate` and `kiln docs serve`. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { generateDocs } from '../../api.js';
-import { loadProject } from '../../config/project.js';
-import { serveDocs } from '../../docs/serve.js';
+import { generateDocs, serveDocs } from '../../index.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
 
@@ -28,6 +26,7 @@ export function registerDocsCommands(program: Command, output: () => Output): vo
     .option('--no-browser', 'do not open a browser')
     .action(async (flags) => {
       const out = output();
+      const { loadProject } = await import('../../config/project.js');
       const project = loadProject(flags.projectDir, {}, flags.targetPath);
       const server = await serveDocs({ dir: resolve(project.targetPath), host: flags.host, port: Number(flags.port), open: flags.browser !== false });
       out.info(`Serving the docs at ${server.url} (Ctrl-C to stop)`);

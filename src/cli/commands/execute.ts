@@ -1,7 +1,9 @@
 /** `kiln run`, `test`, `seed`, `build`: execute selected nodes and summarise. */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { execute, type Command as KilnCommand } from '../../api.js';
+import { execute, type Command as KilnCommand, type RunStart } from '../../index.js';
+import { kilnVersion } from '../../version.js';
+import { countByKind, kindOf, plural } from '../progress-line.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';
@@ -29,11 +31,13 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
     cmd.action(async (flags) => {
       const out = output();
       const invocationId = randomUUID();
+      if (flags.heartbeat !== undefined) out.heartbeatSeconds = flags.heartbeat;
       const code = await runInterruptibly(out, async (signal) => {
         const result = await execute(name, {
           ...toKilnOptions(flags, out),
           invocationId,
           signal,
+          onRunStart: (start) => header(out, start),
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
@@ -45,19 +49,57 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
   }
 }
 
+/** dbt's opening lines: the version, what the project holds, the target and the threads. */
+export function header(out: Output, { project, target }: RunStart): void {
+  const m = project.parsed.manifest;
+  const nodes = [...m.nodes.values()];
+  const count = (type: string) => nodes.filter((n) => n.resourceType === type).length;
+  const found = [
+    plural(count('model'), 'model'),
+    ...([
+      [count('snapshot'), 'snapshot'],
+      [count('test'), 'data test'],
+      [count('seed'), 'seed'],
+      [m.sources.size, 'source'],
+      [m.exposures?.size ?? 0, 'exposure'],
+      [m.macros.size, 'macro'],
+      [count('unit_test'), 'unit test'],
+    ] as Array<[number, string]>)
+      .filter(([n]) => n > 0)
+      .map(([n, noun]) => plural(n, noun)),
+  ].join(', ');
+  if (out.format === 'json') {
+    out.json({ level: 'info', event: 'run_started', kiln_version: kilnVersion, found, target: target.targetName, adapter: target.type, threads: target.threads });
+    return;
+  }
+  out.info(`Running with kiln=${kilnVersion}`);
+  out.info(`Found ${found}`);
+  out.info('');
+  out.info(`Concurrency: ${plural(target.threads, 'thread')} (target='${target.targetName}', ${target.type})`);
+  out.info('');
+}
+
+/** "0 hours 1 minutes and 5.20 seconds (65.20s)", as dbt says it. */
+function spelledDuration(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return `${hours} hours ${minutes} minutes and ${(seconds % 60).toFixed(2)} seconds (${seconds.toFixed(2)}s)`;
+}
+
 export function summarise(out: Output, results: NodeResult[], elapsed: number, success: boolean, nodes: Map<string, GraphNode>): void {
   out.endProgress();
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const pass = count('success') + count('pass');
   const warn = count('warn');
   const error = count('error') + count('fail');
-  const skip = count('skipped') + count('cancelled');
+  const skip = count('skipped');
+  const cancel = count('cancelled');
   if (out.format === 'json') {
-    out.json({ level: 'info', event: 'run_finished', success, elapsed, pass, warn, error, skip, total: results.length });
+    out.json({ level: 'info', event: 'run_finished', success, elapsed, pass, warn, error, skip, cancel, total: results.length });
     return;
   }
   out.info('');
-  out.info(`Finished running ${results.length} node${results.length === 1 ? '' : 's'} in ${elapsed.toFixed(2)}s.`);
+  out.info(`Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} in ${spelledDuration(elapsed)}.`);
   const problems = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
   if (problems.length) {
     out.info('');
@@ -74,5 +116,6 @@ export function summarise(out: Output, results: NodeResult[], elapsed: number, s
     out.info(out.paint(32, 'Completed successfully'));
   }
   out.info('');
-  out.info(`Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip} TOTAL=${results.length}`);
+  // CANCEL, kiln's, only when a run was interrupted: otherwise the line reads as dbt's.
+  out.info(`Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} TOTAL=${results.length}`);
 }

@@ -1,7 +1,7 @@
 /** Commands that read the project without running it: parse, compile, ls. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { compile, compileInline, dryRun, ls, parse } from '../../api.js';
+import { compile, compileInline, dryRun, ls, parse } from '../../index.js';
 import { formatBytes } from '../../compile/dry-run.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';

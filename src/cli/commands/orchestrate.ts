@@ -1,6 +1,6 @@
 /** `kiln orchestrate`: the jobs of kiln_jobs.yml on their triggers, with an API and a monitoring page, in the foreground. */
 import type { Command } from 'commander';
-import { orchestrate } from '../../orchestrate/service.js';
+import { orchestrate } from '../../index.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';

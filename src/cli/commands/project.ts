@@ -1,7 +1,9 @@
 /** Commands about the project itself: init, debug, clean. */
 import type { Command } from 'commander';
-import { clean, debug } from '../../api.js';
+import { clean, debug } from '../../index.js';
+import { relative } from 'node:path';
 import { scaffoldProject } from '../../init/scaffold.js';
+import { kilnCommand, shellWord, userDir } from '../invocation.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
 
@@ -12,7 +14,7 @@ export function registerProjectCommands(program: Command, output: () => Output, 
     .action((name: string) => {
       const out = output();
       const dir = scaffoldProject(name);
-      out.info(`Created project '${name}' in ${dir}. Next: cd ${name} && kiln build`);
+      out.info(`Created project '${name}' in ${dir}. Next: cd ${shellWord(relative(userDir(), dir))} && ${kilnCommand(dir)} build`);
     });
 
   addProjectOptions(program.command('debug').description('check the project, the profile and the warehouse connection')).action(async (flags) => {

@@ -1,11 +1,11 @@
 /** `kiln retry`: the last run/test/seed/build again, for what errored, failed or was skipped. */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { retry } from '../../api.js';
+import { retry } from '../../index.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
-import { summarise } from './execute.js';
+import { header, summarise } from './execute.js';
 import { annotations, underGithubActions } from '../github.js';
 
 export function registerRetryCommand(program: Command, output: () => Output, setExit: (code: number) => void): void {
@@ -30,6 +30,7 @@ export function registerRetryCommand(program: Command, output: () => Output, set
           onLog: given.onLog,
           invocationId,
           signal,
+          onRunStart: (start) => header(out, start),
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         const nodes = result.project.parsed.manifest.nodes;

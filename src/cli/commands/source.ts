@@ -1,6 +1,6 @@
 /** `kiln source freshness`. */
 import type { Command } from 'commander';
-import { sourceFreshness } from '../../freshness/command.js';
+import { sourceFreshness } from '../../index.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
 

@@ -9,6 +9,7 @@ import type { Dag } from '../dag.js';
 import { matcher, type AnyNode, type StateView } from './methods.js';
 import type { IndirectSelection, SelectionSpec, SelectorToken } from './spec.js';
 import type { SourceStatus } from './source-status.js';
+import type { ImpactStatus } from './impact-status.js';
 
 export interface EvaluationContext {
   manifest: Manifest;
@@ -17,6 +18,8 @@ export interface EvaluationContext {
   state?: StateView;
   /** This run's and the --state run's sources.json, for `source_status:`. */
   sourceStatus?: SourceStatus;
+  /** This project's target/impact.json, for `impact:`. */
+  impact?: ImpactStatus;
   /** Named selectors (selectors.yml), for the `selector:` method. */
   selectors?: Map<string, SelectionSpec>;
   indirect: IndirectSelection;
@@ -80,7 +83,7 @@ function namedSelector(token: SelectorToken, ctx: EvaluationContext, seen: strin
 /** Nodes matching the method, then the graph operators. */
 function collect(token: SelectorToken, ctx: EvaluationContext): Set<string> {
   const out = new Set<string>();
-  const test = matcher(token, ctx.manifest.projectName, ctx.state, ctx.sourceStatus);
+  const test = matcher(token, ctx.manifest.projectName, ctx.state, ctx.sourceStatus, ctx.impact);
   for (const n of ctx.all) if (test(n)) out.add(n.uniqueId);
   const seeds = [...out];
   if (token.parentsDepth) walk(seeds, ctx.dag.parents, token.parentsDepth, out);

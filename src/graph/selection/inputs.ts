@@ -6,6 +6,7 @@ import { KilnError } from '../../errors.js';
 import { join } from 'node:path';
 import { loadSelectors } from '../selectors-yml.js';
 import { SourceStatus } from './source-status.js';
+import { ImpactStatus } from './impact-status.js';
 import { StateComparison } from '../../state/compare.js';
 import type { PreviousRun } from '../../state/artifacts.js';
 import type { SelectOptions } from '../selector.js';
@@ -24,7 +25,7 @@ export function selectionInputs(
   previous: PreviousRun | undefined,
   log: (message: string, level?: 'info' | 'warn') => void,
   targetPath: string = join(projectDir, 'target'),
-): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state' | 'sourceStatus'> {
+): Pick<SelectOptions, 'selector' | 'selectorName' | 'selectors' | 'state' | 'sourceStatus' | 'impact'> {
   const file = loadSelectors(projectDir);
   let selector = undefined;
   let selectorName = flags.selector;
@@ -42,5 +43,5 @@ export function selectionInputs(
   }
   const state = previous ? new StateComparison(currentManifest(), previous) : undefined;
   for (const change of state?.breakingContractChanges() ?? []) log(`breaking change to a contract: ${change}`, 'warn');
-  return { selector, selectorName, selectors: file.selectors, state, sourceStatus: new SourceStatus(previous?.dir, targetPath) };
+  return { selector, selectorName, selectors: file.selectors, state, sourceStatus: new SourceStatus(previous?.dir, targetPath), impact: new ImpactStatus(targetPath) };
 }

@@ -3,6 +3,7 @@ import { KilnError } from '../../errors.js';
 import type { ExposureNode, GraphNode, SourceNode, TestNode } from '../../parse/nodes.js';
 import type { SelectorToken } from './spec.js';
 import type { SourceStatus } from './source-status.js';
+import type { ImpactStatus } from './impact-status.js';
 
 export type AnyNode = GraphNode | SourceNode | ExposureNode;
 
@@ -54,13 +55,17 @@ function fqnMatches(fqn: string[], selector: string, parts: Array<string | RegEx
 }
 
 /** The token as a predicate on nodes, prepared once per token. */
-export function matcher(token: SelectorToken, projectName: string, state: StateView | undefined, sourceStatus?: SourceStatus): (node: AnyNode) => boolean {
+export function matcher(token: SelectorToken, projectName: string, state: StateView | undefined, sourceStatus?: SourceStatus, impact?: ImpactStatus): (node: AnyNode) => boolean {
   if (token.method === 'fqn') {
     const v = token.value;
     const parts = v.split('.').map((p) => (hasWildcard(p) ? glob(p) : p));
     const nameGlob = hasWildcard(v) ? glob(v) : undefined;
     // Sources are reached with `source:`, as in dbt.
     return (node) => node.resourceType !== 'source' && (fqnMatches(node.fqn, v, parts, 0) || fqnMatches(node.fqn, v, parts, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
+  }
+  if (token.method === 'impact') {
+    if (!impact) throw new KilnError('selection', `'${token.raw}' needs this project's target/impact.json`, { hint: 'run `kiln impact --state <production artifacts>` first' });
+    return (node) => impact.matches(node.uniqueId, token.value);
   }
   return (node) => matches(token, node, projectName, state, sourceStatus);
 }

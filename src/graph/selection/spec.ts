@@ -5,6 +5,7 @@
  */
 import { KilnError } from '../../errors.js';
 import { sourceStatusValues } from './source-status.js';
+import { impactValues } from './impact-status.js';
 
 export type IndirectSelection = 'eager' | 'cautious' | 'buildable' | 'empty';
 
@@ -46,7 +47,7 @@ export interface EverythingSpec {
 
 export type SelectionSpec = CriteriaSpec | SetSpec | DifferenceSpec | EverythingSpec;
 
-export const methodNames = ['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config', 'test_type', 'test_name', 'unit_test', 'exposure', 'group', 'access', 'version', 'source_status', 'state', 'result', 'selector'] as const;
+export const methodNames = ['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config', 'test_type', 'test_name', 'unit_test', 'exposure', 'group', 'access', 'version', 'source_status', 'state', 'result', 'selector', 'impact'] as const;
 
 export const resourceTypes = ['model', 'seed', 'test', 'snapshot', 'analysis', 'source', 'exposure', 'metric', 'semantic_model', 'saved_query', 'unit_test', 'operation'];
 export const testTypes = ['generic', 'singular', 'unit', 'data'];
@@ -105,6 +106,7 @@ function parseTokenOrThrow(raw: string): SelectorToken {
   if (base === 'access') oneOf(accessValues, 'model access');
   if (base === 'version') oneOf(versionValues, 'version check');
   if (base === 'source_status') oneOf(sourceStatusValues, 'source status check');
+  if (base === 'impact') oneOf(impactValues, 'impact check');
   if (base === 'exposure' && value.split('.').length > 2) throw new TokenProblem(`'${value}' is not an exposure: expected 'name' or 'package.name'`);
   return { raw, childrens_parents: Boolean(at), parentsDepth, childrenDepth: at ? Infinity : childrenDepth, method, value };
 }

@@ -14,9 +14,10 @@ import { pyStr } from './repr.js';
 import { Frame, LoopContext, MacroReturn, Namespace, callValue, loopBreak, loopContinue, makeMacro, noteErrorSite, type MacroSpec } from './runtime.js';
 import { JinjaError, PyFloat, PyRange, Undefined, typeName, dictKeys, dictSet, isDict, isInt, isTuple, iterate, makeTuple, toNumber, truthy, typeError, valueError, type Kwargs } from './values.js';
 import type { Filter, Test } from './render-env.js';
+import { emit, type Output } from './source-lines.js';
 
 type Eval = (frame: Frame) => unknown;
-type Exec = (frame: Frame, out: string[]) => void;
+type Exec = (frame: Frame, out: Output) => void;
 
 export interface CompileOptions {
   file: string;
@@ -57,12 +58,13 @@ class Compiler {
   private stmt(s: Stmt): Exec {
     switch (s.kind) {
       case 'output': {
-        const text = s.text;
-        return (_f, out) => void out.push(text);
+        const { text, line } = s;
+        return (_f, out) => emit(out, text, line, true);
       }
       case 'print': {
         const e = this.expr(s.expr);
-        return (f, out) => void out.push(pyStr(e(f)));
+        const { line } = s;
+        return (f, out) => emit(out, pyStr(e(f)), line, false);
       }
       case 'if': {
         const branches = s.branches.map((b) => [this.expr(b.test), this.block(b.body)] as const);
@@ -105,7 +107,7 @@ class Compiler {
           const [pos, kw] = args(f);
           const withCaller: Record<string, unknown> = kw ? { ...kw } : {};
           withCaller.caller = makeMacro(caller, f);
-          out.push(pyStr(callValue(fn(f), pos, withCaller)));
+          emit(out, pyStr(callValue(fn(f), pos, withCaller)), s.line, false);
         };
       }
       case 'filterblock': {
@@ -116,7 +118,7 @@ class Compiler {
           body(f, buf);
           let value: unknown = buf.join('');
           for (const apply of filters) value = apply(f, value);
-          out.push(pyStr(value));
+          emit(out, pyStr(value), s.line, false);
         };
       }
       case 'with': {

@@ -9,20 +9,27 @@ import { Frame, makeRenderEnv, type RenderState } from './runtime.js';
 import { builtinFilters } from './filters.js';
 import { builtinTests } from './tests.js';
 import type { Filter, RenderEnv, Test } from './render-env.js';
+import { outputLineSources, trackedOutput, type Output } from './source-lines.js';
 
 export class JinjaTemplate {
   constructor(
     readonly file: string,
     readonly source: string,
-    private readonly run: (frame: Frame, out: string[]) => void,
+    private readonly run: (frame: Frame, out: Output) => void,
   ) {}
 
-  /** Renders into a fresh top-level scope; returns the text and the scope (its macros and sets). */
-  execute(state: RenderState, namespace?: Record<string, unknown>): { text: string; frame: Frame } {
+  /**
+   * Renders into a fresh top-level scope; returns the text and the scope (its macros and sets),
+   * and with `trackLines` the template line each output line came from.
+   */
+  execute(state: RenderState, namespace?: Record<string, unknown>, trackLines = false): { text: string; frame: Frame; sourceLines?: () => number[] } {
     const frame = new Frame(undefined, state, namespace);
-    const out: string[] = [];
+    const out = trackLines ? trackedOutput() : [];
     this.run(frame, out);
-    return { text: out.join(''), frame };
+    const text = out.join('');
+    if (!trackLines) return { text, frame };
+    // Worked out only when asked (an error to locate): a render pays for two array writes per chunk.
+    return { text, frame, sourceLines: () => outputLineSources(out, out.sites!) };
   }
 }
 
@@ -43,7 +50,14 @@ export class JinjaEnvironment {
   render(template: JinjaTemplate, namespace?: Record<string, unknown>): string {
     return template.execute(this.state, namespace).text;
   }
+
+  /** The text, and a function giving for each of its lines (index 0 is line 1) the template line it came from. */
+  renderWithSourceLines(template: JinjaTemplate, namespace?: Record<string, unknown>): { text: string; sourceLines: () => number[] } {
+    const { text, sourceLines } = template.execute(this.state, namespace, true);
+    return { text, sourceLines: sourceLines! };
+  }
 }
 
 export { MacroReturn, errorSite, callValue } from './runtime.js';
 export { TemplateSyntaxError } from './lexer.js';
+export { outputLineSources } from './source-lines.js';

@@ -102,9 +102,13 @@ export function tokenize(source: string): Token[] {
   };
   const pushData = (text: string, stripEnd: boolean) => {
     let t = text;
-    const startLine = line;
+    let startLine = line;
     countLines(text);
-    if (stripNextData) t = t.replace(/^\s+/, '');
+    if (stripNextData) {
+      t = t.replace(/^\s+/, '');
+      // The data starts where its first kept character is, below the stripped newlines.
+      for (let i = 0; i < text.length - t.length; i++) if (text.charCodeAt(i) === 10) startLine++;
+    }
     if (stripEnd) t = t.replace(/\s+$/, '');
     stripNextData = false;
     if (t) tokens.push({ type: 'data', value: t, line: startLine });

@@ -15,8 +15,17 @@ export function parseTemplate(source: string): Stmt[] {
   return new Parser(tokenize(source)).parseBody([]).body;
 }
 
+/**
+ * How deep blocks and expressions may nest. Parsing and rendering recurse once per level, and
+ * a template nested thousands deep would exhaust the stack; no real template comes near this.
+ */
+const MAX_NESTING = 200;
+
 class Parser {
   private pos = 0;
+  /** The blocks being parsed, outermost first, for errors about one left open. */
+  private readonly openBlocks: Array<{ tag: string; line: number }> = [];
+  private expressionDepth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   private get current(): Token {
@@ -75,7 +84,7 @@ class Parser {
     for (;;) {
       const t = this.current;
       if (t.type === 'eof') {
-        if (endTags.length) this.fail(`Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`);
+        if (endTags.length) this.failUnclosed(`Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`);
         return { body };
       }
       if (t.type === 'data') {
@@ -100,9 +109,30 @@ class Parser {
     }
   }
 
+  /**
+   * An error caused by a block left open, reported at its opening tag (where the fix goes)
+   * rather than where the parser noticed, often the end of the file.
+   */
+  private failUnclosed(message: string): never {
+    const innermost = this.openBlocks[this.openBlocks.length - 1];
+    if (!innermost) this.fail(message);
+    this.fail(`${message} The innermost block that needs to be closed is '${innermost.tag}', opened on line ${innermost.line} and never closed.`, innermost.line);
+  }
+
   private parseStatement(open: string[]): Stmt[] {
     const tag = this.current;
     if (tag.type !== 'name') this.fail('tag name expected');
+    if (this.openBlocks.length >= MAX_NESTING) this.fail(`blocks nest more than ${MAX_NESTING} deep`);
+    this.openBlocks.push({ tag: tag.value, line: tag.line });
+    try {
+      return this.parseTag(open);
+    } finally {
+      this.openBlocks.pop();
+    }
+  }
+
+  private parseTag(open: string[]): Stmt[] {
+    const tag = this.current;
     const line = tag.line;
     switch (tag.value) {
       case 'if':
@@ -163,6 +193,11 @@ class Parser {
       default: {
         const expected = open.length ? ` Jinja was looking for the following tags: ${open.map((e) => `'${e}'`).join(' or ')}.` : '';
         if (['include', 'import', 'from', 'extends', 'block'].includes(tag.value)) this.fail(`'${tag.value}' is not supported: dbt projects call macros by name instead.`);
+        // The closing tag of an outer block: the block in between was left open.
+        if (open.length && tag.value.startsWith('end') && this.openBlocks.length > 1) {
+          this.openBlocks.pop();
+          this.failUnclosed(`Encountered unknown tag '${tag.value}'.${expected}`);
+        }
         this.fail(`Encountered unknown tag '${tag.value}'.${expected}`);
       }
     }
@@ -462,6 +497,16 @@ class Parser {
   }
 
   private parseUnary(withFilter = true): Expr {
+    if (this.expressionDepth >= MAX_NESTING) this.fail(`expressions nest more than ${MAX_NESTING} deep`);
+    this.expressionDepth++;
+    try {
+      return this.parseUnaryOperand(withFilter);
+    } finally {
+      this.expressionDepth--;
+    }
+  }
+
+  private parseUnaryOperand(withFilter: boolean): Expr {
     const t = this.current;
     let node: Expr;
     if (this.isOp('-') || this.isOp('+')) {

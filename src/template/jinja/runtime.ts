@@ -207,6 +207,13 @@ export interface MacroSpec {
 }
 
 /**
+ * How deep macro calls may nest. Python stops dbt's Jinja at its recursion limit (about this
+ * deep); without a limit a macro that calls itself forever would exhaust JavaScript's stack.
+ */
+export const MAX_MACRO_DEPTH = 400;
+let macroDepth = 0;
+
+/**
  * A macro as a callable value. Missing arguments are Undefined (as in Jinja); extra ones are
  * an error unless the body reads `varargs`/`kwargs`. `return()` ends the call with its value.
  */
@@ -248,11 +255,15 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
       frame.set('kwargs', d);
     } else if (extra.length) throw typeError(`macro '${spec.name}' takes no keyword argument '${extra[0]}'`);
     const out: string[] = [];
+    if (macroDepth >= MAX_MACRO_DEPTH) throw new JinjaError('RecursionError', `macro '${spec.name}' exceeds the recursion limit of ${MAX_MACRO_DEPTH} nested macro calls (a macro that calls itself without end?)`);
+    macroDepth++;
     try {
       spec.body(frame, out);
     } catch (e) {
       if (e instanceof MacroReturn) return e.value;
       throw e;
+    } finally {
+      macroDepth--;
     }
     return out.join('');
   };

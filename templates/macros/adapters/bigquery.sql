@@ -5,21 +5,35 @@
     cluster_by, labels, require_partition_filter, partition_expiration_days.
     `config` is the node being built. -#}
 
-{% macro bigquery__kiln_partition_by(p) -%}
+{#- The partition a row falls in, for `partition_by` p; `prefix` qualifies the column. -#}
+{% macro bigquery__kiln_partition_expr(p, prefix='') -%}
 {%- set dt = (p.data_type or 'date') | lower -%}
-{%- set field = adapter.quote(p.field) -%}
+{%- set field = prefix ~ adapter.quote(p.field) -%}
 {%- set gran = (p.granularity or 'day') | lower -%}
 {%- if dt == 'int64' and p.range -%}
-partition by range_bucket({{ field }}, generate_array({{ p.range.start }}, {{ p.range.end }}, {{ p.range.interval }}))
+range_bucket({{ field }}, generate_array({{ p.range.start }}, {{ p.range.end }}, {{ p.range.interval }}))
 {%- elif dt == 'date' and gran == 'day' -%}
-partition by {{ field }}
+{{ field }}
 {%- elif dt == 'date' -%}
-partition by date_trunc({{ field }}, {{ gran }})
+date_trunc({{ field }}, {{ gran }})
 {%- elif dt == 'datetime' -%}
-partition by datetime_trunc({{ field }}, {{ gran }})
+datetime_trunc({{ field }}, {{ gran }})
 {%- else -%}
-partition by timestamp_trunc({{ field }}, {{ gran }})
+timestamp_trunc({{ field }}, {{ gran }})
 {%- endif -%}
+{%- endmacro %}
+
+{% macro bigquery__kiln_partition_by(p) -%}
+partition by {{ bigquery__kiln_partition_expr(p) }}
+{%- endmacro %}
+
+{#- insert_overwrite: the target's rows in the partitions the new rows fall in are deleted
+    (the insert of the new rows follows, in the same transaction). -#}
+{% macro bigquery__incremental_delete_partitions_sql(target, source, partition_by) -%}
+delete from {{ target }} as DBT_INTERNAL_DEST
+where {{ bigquery__kiln_partition_expr(partition_by, 'DBT_INTERNAL_DEST.') }} in (
+  select distinct {{ bigquery__kiln_partition_expr(partition_by, 'DBT_INTERNAL_SOURCE.') }} from {{ source }} as DBT_INTERNAL_SOURCE
+)
 {%- endmacro %}
 
 {% macro bigquery__kiln_options(is_table) -%}
@@ -101,6 +115,7 @@ alter table {{ relation }} alter column {{ adapter.quote(name) }} set data type 
 cast(current_timestamp() as datetime)
 {%- endmacro %}
 
-{% macro bigquery__snapshot_hash(args) -%}
-to_hex(md5(concat({% for a in args %}coalesce(cast({{ a }} as string), ''){% if not loop.last %}, '|', {% endif %}{% endfor %})))
+{#- dbt_scd_id: a hash of the key expressions and the change time, as default__snapshot_hash. -#}
+{% macro bigquery__snapshot_hash(keys, changed_at) -%}
+to_hex(md5(concat({% for k in keys %}coalesce(cast({{ k }} as string), ''), '|', {% endfor %}coalesce(cast({{ changed_at }} as string), ''))))
 {%- endmacro %}

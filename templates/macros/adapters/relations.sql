@@ -4,6 +4,13 @@ create view {{ relation }} as (
 )
 {%- endmacro %}
 
+{#- DuckDB replaces a view in one atomic statement, so views are built in place (replacesViewsAtomically). -#}
+{% macro duckdb__create_view_as(relation, sql) -%}
+create or replace view {{ relation }} as (
+{{ sql }}
+)
+{%- endmacro %}
+
 {% macro default__create_table_as(relation, sql) -%}
 create table {{ relation }} as (
 {{ sql }}

@@ -1,0 +1,40 @@
+/**
+ * The DuckDB floor for `kiln run`: the models' compiled SQL from a run's manifest.json,
+ * executed in dependency order as `create or replace view` on one connection, by a process
+ * that does nothing else. `node dist/bench/duckdb-floor.js <manifest.json> <seed csv> <folder>`.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+interface ManifestNode {
+  resource_type: string;
+  relation_name: string;
+  compiled_code?: string;
+  depends_on: { nodes: string[] };
+}
+
+const [manifestFile, seedCsv, folder] = process.argv.slice(2);
+const manifest = JSON.parse(readFileSync(manifestFile!, 'utf8')) as { nodes: Record<string, ManifestNode> };
+const models = new Map(Object.entries(manifest.nodes).filter(([, n]) => n.resource_type === 'model' && n.compiled_code));
+const order: string[] = [];
+const placed = new Set<string>();
+const place = (id: string) => {
+  if (placed.has(id) || !models.has(id)) return;
+  placed.add(id);
+  models.get(id)!.depends_on.nodes.forEach(place);
+  order.push(id);
+};
+[...models.keys()].forEach(place);
+
+mkdirSync(folder!, { recursive: true });
+// The same database name as kiln's embedded target (kiln.duckdb), so the compiled SQL resolves.
+const instance = await DuckDBInstance.create(join(folder!, 'kiln.duckdb'), { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+const connection = await instance.connect();
+await connection.run(`create table main.base as select * from read_csv('${seedCsv!.replace(/'/g, "''")}', header = true)`);
+for (const id of order) {
+  const node = models.get(id)!;
+  await connection.run(`create or replace view ${node.relation_name} as (\n${node.compiled_code}\n)`);
+}
+connection.closeSync();
+instance.closeSync();

@@ -1,0 +1,69 @@
+/**
+ * JSON Schema validators for kiln's YAML files. Compiling the large schemas with ajv costs
+ * about as much as parsing a thousand models, so `npm run build` writes them as ajv
+ * standalone code (`npm run build:validators`); a generated validator is used only while its
+ * schema is unchanged (a hash of the schema is stored beside it), so a schema edited after
+ * the last build is compiled at run time instead of being checked by stale code.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
+import * as schemas from './schemas.js';
+
+/** The options every validator is compiled with, at build time and at run time alike. */
+export const ajvOptions: Options = { allErrors: false, strict: false, coerceTypes: true, useDefaults: false, code: { source: true } };
+
+/** The exported schemas worth compiling ahead of time, by export name. */
+export const precompiledSchemas = { projectSchema: schemas.projectSchema, profilesFileSchema: schemas.profilesFileSchema, propertiesSchema: schemas.propertiesSchema };
+
+const generatedFolder = fileURLToPath(new URL('./generated-validators/', import.meta.url));
+
+const schemaHash = (schema: object): string => createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+
+const require = createRequire(import.meta.url);
+const validators = new WeakMap<object, ValidateFunction>();
+let ajv: Ajv | undefined;
+
+/** The validator of a schema: generated at build time when it matches, else compiled once. */
+export function validatorFor(schema: object): ValidateFunction {
+  let validate = validators.get(schema);
+  if (!validate) {
+    validate = generatedValidator(schema) ?? compileAtRunTime(schema);
+    validators.set(schema, validate);
+  }
+  return validate;
+}
+
+/** The validator written at build time into `folder` for this schema, if there is one and the schema is unchanged since. */
+export function generatedValidator(schema: object, folder = generatedFolder): ValidateFunction | undefined {
+  const name = Object.entries(precompiledSchemas).find(([, s]) => s === schema)?.[0];
+  const file = name && join(folder, `${name}.cjs`);
+  if (!file || !existsSync(file)) return undefined;
+  const generated = require(file) as ValidateFunction & { schemaHash?: string };
+  return generated.schemaHash === schemaHash(schema) ? generated : undefined;
+}
+
+/** Writes each schema of `precompiledSchemas` as ajv standalone code with its hash (the build step). */
+export function writeGeneratedValidators(folder = generatedFolder): void {
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const standaloneCode = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js').default;
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  for (const [name, schema] of Object.entries(precompiledSchemas)) {
+    const compiler = new AjvClass(ajvOptions);
+    const code = standaloneCode(compiler, compiler.compile(schema));
+    writeFileSync(join(folder, `${name}.cjs`), `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash(schema))};\n`);
+  }
+}
+
+/** ajv is loaded only when a schema has no generated validator (a few hundred ms saved at startup). */
+export function compileAtRunTime(schema: object): ValidateFunction {
+  if (!ajv) {
+    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+    ajv = new AjvClass(ajvOptions);
+  }
+  return ajv.compile(schema);
+}

@@ -1,0 +1,185 @@
+/** Column lineage of whole projects: project-example complete, gaps marked, the CLI and the artifact. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kiln, copyExample, removeDir, writeProject, minimalProject } from './helpers/cli.js';
+import { columnLineage } from '../src/index.js';
+
+const dir = copyExample();
+const dirs = [dir];
+after(() => dirs.forEach(removeDir));
+
+const edges = (list: Array<{ node: string; column: string | null; kind: string }>) => list.map((e) => `${e.node}.${e.column}:${e.kind}`).sort();
+
+test('kiln parse writes target/column_lineage.json with every project-example model parsed', () => {
+  const r = kiln(['parse', '--project-dir', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const file = JSON.parse(readFileSync(join(dir, 'target', 'column_lineage.json'), 'utf8'));
+  const models = Object.entries<{ resource_type: string; parsed: boolean; reason?: string }>(file.nodes).filter(([, n]) => n.resource_type === 'model');
+  assert.equal(models.length, 12);
+  assert.deepEqual(models.filter(([, n]) => !n.parsed).map(([id, n]) => `${id}: ${n.reason}`), []);
+  assert.ok(file.metadata.kiln_version);
+  // Every output column of every model has at least one upstream column, except count(*)-like ones that still have filters.
+  for (const [id, n] of Object.entries<{ columns: Array<{ name: string; upstream: unknown[] }> }>(file.nodes)) {
+    if (!id.startsWith('model.')) continue;
+    for (const c of n.columns) assert.ok(c.upstream.length > 0, `${id}.${c.name} has no upstream`);
+  }
+});
+
+test('exact edges through CTEs, ephemeral models, joins and aggregates in project-example', async () => {
+  const { lineage } = await columnLineage({ projectDir: dir });
+  const columnOf = (id: string, name: string) => lineage.nodes[id]!.columns.find((c) => c.name === name)!.upstream;
+  assert.deepEqual(edges(columnOf('model.pottery_shop.stg_customers', 'full_name')), [
+    'source.pottery_shop.shop.raw_customers.first_name:transformed',
+    'source.pottery_shop.shop.raw_customers.last_name:transformed',
+  ]);
+  // fct_orders reads the ephemeral int_order_totals, inlined as a CTE: the edge points at the ephemeral model.
+  assert.deepEqual(edges(columnOf('model.pottery_shop.fct_orders', 'order_total')), [
+    'model.pottery_shop.int_order_totals.order_id:filter',
+    'model.pottery_shop.int_order_totals.subtotal:transformed',
+    'model.pottery_shop.int_order_totals.vat_amount:transformed',
+    'model.pottery_shop.stg_orders.order_id:filter',
+    'model.pottery_shop.stg_orders.shipping_amount:transformed',
+  ]);
+  assert.deepEqual(edges(columnOf('model.pottery_shop.int_order_totals', 'subtotal')), [
+    'model.pottery_shop.int_order_items_priced.line_net_amount:aggregated',
+    'model.pottery_shop.int_order_items_priced.order_id:filter',
+  ]);
+  // `select priced.*` expands from the CTE's columns.
+  assert.deepEqual(edges(columnOf('model.pottery_shop.int_order_items_priced', 'category')), [
+    'model.pottery_shop.stg_order_items.product_id:filter',
+    'model.pottery_shop.stg_products.category:copied',
+    'model.pottery_shop.stg_products.product_id:filter',
+  ]);
+  // A source that names a seed copies the seed's columns (from its CSV header).
+  assert.deepEqual(edges(columnOf('source.pottery_shop.shop.raw_orders', 'status')), ['seed.pottery_shop.raw_orders.status:copied']);
+  // Tests read columns.
+  const notNull = Object.entries(lineage.tests).find(([id]) => id.startsWith('test.pottery_shop.not_null_fct_orders_order_total'))!;
+  assert.deepEqual(notNull[1].reads, [{ node: 'model.pottery_shop.fct_orders', column: 'order_total' }]);
+});
+
+test('kiln lineage prints upstream and downstream as JSON, with tests downstream', () => {
+  const r = kiln(['lineage', 'fct_orders.order_total', '--project-dir', dir, '--output', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.ok(edges(out.upstream).includes('seed.pottery_shop.raw_order_items.unit_price_cents:aggregated'));
+  assert.ok(edges(out.upstream).includes('seed.pottery_shop.raw_orders.shipping_cents:transformed'));
+  assert.ok(edges(out.downstream).includes('model.pottery_shop.customer_lifetime_value.lifetime_gross_revenue:aggregated'));
+  assert.ok(edges(out.downstream).includes('test.pottery_shop.assert_order_totals_match_lines.null:test'));
+  const up = kiln(['lineage', 'stg_orders.status', '--upstream', '--project-dir', dir, '--output', 'json']);
+  assert.deepEqual(JSON.parse(up.stdout), {
+    upstream: [
+      { node: 'source.pottery_shop.shop.raw_orders', column: 'status', kind: 'copied' },
+      { node: 'source.pottery_shop.shop.raw_orders', column: 'order_date', kind: 'filter' },
+      { node: 'seed.pottery_shop.raw_orders', column: 'status', kind: 'copied' },
+      { node: 'seed.pottery_shop.raw_orders', column: 'order_date', kind: 'filter' },
+    ],
+  });
+});
+
+test('kiln lineage names an unknown column in one line with exit code 2', () => {
+  const r = kiln(['lineage', 'fct_orders.nope', '--project-dir', dir]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /model\.pottery_shop\.fct_orders has no column 'nope'/);
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+});
+
+test('an unparsable model is marked with the reason, and lineage goes on around it', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/good.sql': 'select 1 as id, 2 as amount',
+      // A dialect feature the parser does not know: the model is a gap, its YAML columns stand in.
+      'models/odd.sql': "select id, amount from {{ ref('good') }} match_recognize ( partition by id )",
+      'models/odd.yml': 'version: 2\nmodels:\n  - name: odd\n    columns:\n      - name: id\n      - name: amount\n',
+      'models/after.sql': "select id, amount * 2 as doubled from {{ ref('odd') }}",
+    }),
+  );
+  dirs.push(project);
+  const coverage = kiln(['lineage', '--coverage', '--project-dir', project]);
+  assert.equal(coverage.code, 0, coverage.stderr);
+  assert.match(coverage.stdout, /^duckdb: 2 parsed, 1 unparsed$/m);
+  assert.match(coverage.stdout, /model\.tiny\.odd: duckdb parser: /);
+  const file = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
+  assert.equal(file.nodes['model.tiny.odd'].parsed, false);
+  assert.equal(file.nodes['model.tiny.odd'].columns_from, 'properties');
+  assert.deepEqual(file.nodes['model.tiny.after'].columns.map(({ name, upstream }: { name: string; upstream: unknown }) => ({ name, upstream })), [
+    { name: 'id', upstream: [{ node: 'model.tiny.odd', column: 'id', kind: 'copied' }] },
+    { name: 'doubled', upstream: [{ node: 'model.tiny.odd', column: 'amount', kind: 'transformed' }] },
+  ]);
+});
+
+test('compile writes column_lineage.json too, and select * uses the catalog when YAML says nothing', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/wide.sql': "select * from {{ source('raw', 'events') }}",
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n',
+    }),
+  );
+  dirs.push(project);
+  const before = kiln(['compile', '--project-dir', project]);
+  assert.equal(before.code, 0, before.stderr);
+  const first = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
+  assert.equal(first.nodes['model.tiny.wide'].parsed, false);
+  assert.match(first.nodes['model.tiny.wide'].reason, /select \* from .*events: its columns are unknown/);
+  writeFileSync(
+    join(project, 'target', 'catalog.json'),
+    JSON.stringify({ nodes: {}, sources: { 'source.tiny.raw.events': { columns: { B: { name: 'B', index: 2 }, A: { name: 'A', index: 1 } } } } }),
+  );
+  assert.equal(kiln(['compile', '--project-dir', project]).code, 0);
+  const second = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
+  assert.deepEqual(second.nodes['model.tiny.wide'].columns.map((c: { name: string }) => c.name), ['a', 'b']);
+});
+
+test('snapshots: the snapshotted query\'s columns plus dbt_valid_from and the others, and models reading the snapshot', async () => {
+  const project = writeProject(
+    minimalProject({
+      'seeds/raw.csv': 'id,status,updated_at\n1,new,2024-01-01\n',
+      'snapshots/orders.sql': "{% snapshot orders_snapshot %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect id, upper(status) as status, updated_at from {{ ref('raw') }}\n{% endsnapshot %}\n",
+      'models/current_orders.sql': "select id, status, dbt_valid_from as since from {{ ref('orders_snapshot') }} where dbt_valid_to is null",
+    }),
+  );
+  dirs.push(project);
+  const { lineage } = await columnLineage({ projectDir: project });
+  const snapshot = lineage.nodes['snapshot.tiny.orders_snapshot']!;
+  assert.equal(snapshot.parsed, true);
+  const columns = Object.fromEntries(snapshot.columns.map((c) => [c.name, edges(c.upstream)]));
+  assert.deepEqual(columns, {
+    id: ['seed.tiny.raw.id:copied'],
+    status: ['seed.tiny.raw.status:transformed'],
+    updated_at: ['seed.tiny.raw.updated_at:copied'],
+    dbt_scd_id: ['seed.tiny.raw.id:transformed', 'seed.tiny.raw.updated_at:transformed'],
+    dbt_updated_at: ['seed.tiny.raw.updated_at:transformed'],
+    dbt_valid_from: ['seed.tiny.raw.updated_at:transformed'],
+    dbt_valid_to: ['seed.tiny.raw.updated_at:transformed'],
+  });
+  const current = lineage.nodes['model.tiny.current_orders']!;
+  assert.deepEqual(current.columns.map((c) => `${c.name} <- ${edges(c.upstream).join(' ')}`), [
+    'id <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.id:copied',
+    'status <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.status:copied',
+    'since <- snapshot.tiny.orders_snapshot.dbt_valid_from:copied snapshot.tiny.orders_snapshot.dbt_valid_to:filter',
+  ]);
+});
+
+test('a node whose compiled SQL and parents\' columns are unchanged reuses the last column_lineage.json entry', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id, 2 as amount',
+      'models/reader.sql': "select id, amount + 1 as amount from {{ ref('base') }}",
+    }),
+  );
+  dirs.push(project);
+  const file = join(project, 'target', 'column_lineage.json');
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  const first = JSON.parse(readFileSync(file, 'utf8'));
+  assert.ok(first.nodes['model.tiny.reader'].cache_key);
+  // Mark the stored entry: if the next parse reuses it, the mark survives.
+  first.nodes['model.tiny.reader'].columns[0].upstream[0].kind = 'aggregated';
+  writeFileSync(file, JSON.stringify(first));
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'aggregated');
+  // A parent's columns changed: the reader is read again.
+  writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
+  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'copied');
+});

@@ -1,0 +1,79 @@
+/**
+ * What a DuckDB run asks per node: a view is one `create or replace view` (atomic by itself,
+ * no transaction, no temporary relation, no rename); a view that replaces a table, or has
+ * hooks, is built in one transaction. Schemas are listed and created once per run, not per node.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { registerAdapter, run } from '../src/index.js';
+import { DuckDBAdapter, type DuckDBProfile } from '../src/adapters/duckdb/index.js';
+import type { Adapter } from '../src/adapters/types.js';
+import { queryDuckDB } from './helpers/duckdb.js';
+import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+
+/** Every statement sent, in order; BEGIN and COMMIT stand for a transaction's round trips. */
+const sent: string[] = [];
+
+function counting(adapter: Adapter): Adapter {
+  return new Proxy(adapter, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === 'listRelations') return (database: string | undefined, schema: string) => (sent.push(`LIST ${schema}`), target.listRelations(database, schema));
+      if (prop === 'execute') return (sql: string) => (sent.push(sql), target.execute(sql));
+      if (prop === 'transaction')
+        return <T>(fn: (s: { execute(sql: string): Promise<unknown> }) => Promise<T>) => {
+          sent.push('BEGIN');
+          return target.transaction((s) => fn({ ...s, execute: (sql: string) => (sent.push(sql), s.execute(sql)) })).then((r) => (sent.push('COMMIT'), r));
+        };
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+registerAdapter('duckdb', async (target, projectDir) => counting(new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir)));
+
+const dir = writeProject(
+  minimalProject({
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': "select id + 1 as id from {{ ref('a') }}",
+    'models/c.sql': "{{ config(pre_hook='select 42') }}\nselect id from {{ ref('b') }}",
+    'models/d.sql': "{{ config(materialized='table') }}\nselect 7 as id",
+  }),
+);
+after(() => removeDir(dir));
+
+const mentions = (name: string) => sent.filter((s) => s.includes(`"${name}`) || s === 'BEGIN' || s === 'COMMIT');
+
+test('a view is one create or replace statement, the first time and the next', async () => {
+  for (const attempt of [1, 2]) {
+    sent.length = 0;
+    const result = await run({ projectDir: dir, threads: 1, select: ['a', 'b'] });
+    assert.ok(result.success);
+    const forNodes = sent.filter((s) => !/^LIST |create schema/i.test(s));
+    assert.deepEqual(forNodes.map((s) => s.split('\n')[0]), ['create or replace view "kiln"."main"."a" as (', 'create or replace view "kiln"."main"."b" as ('], `run ${attempt}`);
+    assert.deepEqual(sent.filter((s) => s.startsWith('LIST ')), ['LIST main'], 'the schema is listed once');
+  }
+  assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select id from main.b'), [{ id: 2 }]);
+});
+
+test('a view with hooks, or replacing a table, is built in one transaction; nothing temporary is left', async () => {
+  sent.length = 0;
+  assert.ok((await run({ projectDir: dir, threads: 1 })).success);
+  const c = mentions('c');
+  assert.deepEqual([c[0], c.at(-1)], ['BEGIN', 'COMMIT']);
+  assert.ok(sent.includes('select 42'), 'the hook ran');
+  // d becomes a view where a table stood: the table is dropped in the view's transaction.
+  writeFileSync(join(dir, 'models/d.sql'), 'select 8 as id');
+  sent.length = 0;
+  assert.ok((await run({ projectDir: dir, threads: 1, select: ['d'] })).success);
+  const d = sent.filter((s) => !/^LIST |create schema/i.test(s));
+  assert.deepEqual(d.map((s) => s.split('\n')[0]), ['BEGIN', 'drop table if exists "kiln"."main"."d"', 'create or replace view "kiln"."main"."d" as (', 'COMMIT']);
+  const rows = await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), "select table_name, table_type from information_schema.tables order by table_name");
+  assert.deepEqual(rows, [
+    { table_name: 'a', table_type: 'VIEW' },
+    { table_name: 'b', table_type: 'VIEW' },
+    { table_name: 'c', table_type: 'VIEW' },
+    { table_name: 'd', table_type: 'VIEW' },
+  ]);
+});
