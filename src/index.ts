@@ -32,6 +32,7 @@ export const generateDocs = onFirstCall(api, 'generateDocs');
 export const serveDocs = onFirstCall(() => import('./docs/serve.js'), 'serveDocs');
 export const deps = onFirstCall(() => import('./deps/index.js'), 'deps');
 export const sourceFreshness = onFirstCall(() => import('./freshness/command.js'), 'sourceFreshness');
+export const orchestrate = onFirstCall(() => import('./orchestrate/service.js'), 'orchestrate');
 
 /** `clean` is synchronous, so its module is loaded synchronously (Node's require of an ES module). */
 export const clean = (...args: Parameters<typeof import('./api.js').clean>): string[] =>
@@ -51,3 +52,4 @@ export const impact = onFirstCall(api, 'impact');
 export type { Impact, ModelImpact, ColumnChange, ColumnChangeKind, ModelChange } from './lineage/impact.js';
 export { upstreamOf, downstreamOf, lineageCoverage, type ReachedColumn, type DialectCoverage } from './lineage/walk.js';
 export type { ColumnLineage, ColumnEdge, EdgeKind, NodeLineage, TestLineage } from './lineage/types.js';
+export type { OrchestrateOptions, OrchestrateService } from './orchestrate/service.js';

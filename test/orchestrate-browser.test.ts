@@ -35,7 +35,7 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(service.url);
-    await page.waitForFunction(() => window.__monitor?.ready === true, undefined, { timeout: 15000 });
+    await page.waitForFunction(() => window.__monitor?.ready === true, undefined, { timeout: 30000 });
     const jobNames: string[] = await page.evaluate(() => Array.from(document.querySelectorAll('#jobs tbody tr')).map((tr: any) => tr.dataset.job));
     assert.deepEqual(jobNames, ['load_exports', 'orders_on_arrival', 'nightly', 'marts_checks', 'cutoff_check']);
     const nightlyRow: string = await page.evaluate(() => document.querySelector('#jobs tr[data-job="nightly"]').innerText);
@@ -66,25 +66,25 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
     assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only goes forward');
     assert.ok(nightly.some((s) => s.running > 0), 'running nodes were listed');
     assert.ok(nightly.some((s) => Number(s.total) > 20), 'the total number of nodes was known');
-    await page.waitForFunction(() => document.querySelector('#live .empty'), undefined, { timeout: 10000 });
-    await page.waitForFunction(() => /success/.test(document.querySelector('#jobs tr[data-job="nightly"] .last')?.innerText ?? ''), undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('#live .empty'), undefined, { timeout: 30000 });
+    await page.waitForFunction(() => /success/.test(document.querySelector('#jobs tr[data-job="nightly"] .last')?.innerText ?? ''), undefined, { timeout: 30000 });
 
     // History of nightly: one bar; of cutoff_check: one bar, marked failed.
     await page.click('#job-tabs button[data-job="nightly"]');
-    await page.waitForFunction(() => document.getElementById('history-chart').dataset.runs === '1', undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.getElementById('history-chart').dataset.runs === '1', undefined, { timeout: 30000 });
     await page.click('#job-tabs button[data-job="cutoff_check"]');
-    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '1', undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '1', undefined, { timeout: 30000 });
     assert.equal(await page.locator('#history-chart .bar-bad').count(), 1);
     assert.equal(await page.locator('#history-chart .fail-mark').count(), 1);
     await page.click('#history-chart .bar');
-    await page.waitForFunction(() => /assert_no_orders_before_cutoff/.test(document.getElementById('run-detail').innerText), undefined, { timeout: 10000 });
-    await page.waitForFunction(() => /assert_no_orders_before_cutoff/.test(document.getElementById('tests').innerText), undefined, { timeout: 10000 });
+    await page.waitForFunction(() => /assert_no_orders_before_cutoff/.test(document.getElementById('run-detail').innerText), undefined, { timeout: 30000 });
+    await page.waitForFunction(() => /assert_no_orders_before_cutoff/.test(document.getElementById('tests').innerText), undefined, { timeout: 30000 });
     assert.equal(await page.locator('#tests-chart .bar-bad').count(), 1);
 
     // Node duration trends of nightly, with links into the docs site.
     await page.click('#job-tabs button[data-job="nightly"]');
-    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '0', undefined, { timeout: 10000 });
-    await page.waitForFunction(() => document.querySelectorAll('#trends .trend').length > 10, undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '0', undefined, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelectorAll('#trends .trend').length > 10, undefined, { timeout: 30000 });
     const link: string = await page.evaluate(() => document.querySelector('#trends .trend[data-node="model.pottery_shop.fct_orders"] a').getAttribute('href'));
     assert.equal(link, '/docs/#!/model/model.pottery_shop.fct_orders');
     assert.match(await page.evaluate(() => document.getElementById('alerts').innerText), /cutoff_check failed/);

@@ -239,3 +239,34 @@ test('the history lives in its file across a restart', async () => {
   assert.equal((await h2.run('a'))?.status, 'success');
   await h2.close();
 });
+
+test('on_new_data with overlap skip: data that arrived while the job ran is taken by the next poll', async () => {
+  const g = gate();
+  let newest = Date.parse('2026-03-01T00:00:00Z');
+  const dir = tinyProject('jobs:\n  - name: fresh\n    command: build\n    triggers:\n      - on_new_data: {sources: [shop.orders], poll_every: 1m}\n');
+  dirs.push(dir);
+  const clock = new ManualClock(Date.parse('2026-03-02T05:00:00Z'));
+  const history = await History.open(join(dir, '.kiln', 'history.duckdb'));
+  const readSources = async (sources: string[]) => sources.map((s) => ({ source_id: s, checked_at: clock.now(), max_loaded_at: newest, age_seconds: 0, status: 'pass' }));
+  const orchestrator = new Orchestrator({ config: loadJobs(dir), history, clock, execute: g.execute, readSources });
+  await orchestrator.start();
+  await clock.advance(60_000); // where the data stands
+  newest += 1000;
+  await clock.advance(60_000);
+  await until('the first data run', () => g.calls.length === 1);
+  assert.deepEqual(g.calls[0]!.hooks.select, ['source:shop.orders+'], 'only what reads the source');
+  newest += 1000;
+  await clock.advance(60_000); // still running: skipped, the data stays new
+  await until('the skipped run', async () => (await history.runs()).filter((r) => r.status === 'skipped').length === 1);
+  g.calls[0]!.finish(true);
+  await until('the first run to end', async () => (await history.runs()).some((r) => r.status === 'success'));
+  await clock.advance(60_000);
+  await until('the second data run', () => g.calls.length === 2);
+  g.calls[1]!.finish(true);
+  await orchestrator.idle();
+  await clock.advance(60_000);
+  await orchestrator.idle();
+  assert.equal(g.calls.length, 2, 'no new data, no third run');
+  await orchestrator.stop();
+  await history.close();
+});

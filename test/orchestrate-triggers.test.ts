@@ -120,3 +120,45 @@ test('webhook: an authenticated POST runs the job; the API serves its run, nodes
     await service.stop();
   }
 });
+
+test("alerts go to the project's notification webhooks: a stale source once, and a failure after the last retry", async () => {
+  const received: Array<{ path: string; body: any }> = [];
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ path: req.url!, body: JSON.parse(body) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as { port: number }).port;
+  const dir = writeProject({
+    'dbt_project.yml': `name: shop\nprofile: shop\nconfig-version: 2\nnotifications:\n  - {url: "http://127.0.0.1:${port}/alerts"}\n`,
+    'seeds/raw_events.csv': 'id,loaded_at\n1,2026-03-01 10:00:00\n',
+    'models/sources.yml': 'version: 2\nsources:\n  - name: events\n    schema: main\n    tables:\n      - name: raw_events\n        loaded_at_field: loaded_at\n        freshness:\n          error_after: {count: 1, period: hour}\n',
+    'models/broken.sql': 'select * from no_such_table',
+    'kiln_jobs.yml': 'jobs:\n  - name: watch\n    command: build -s broken\n    triggers:\n      - on_new_data: {sources: [events.raw_events], poll_every: 1m}\n  - name: fragile\n    command: run -s broken\n    triggers: [{webhook: true}]\n    retries: 1\n',
+  });
+  dirs.push(dir);
+  assert.equal((await seed({ projectDir: dir })).success, true);
+  const clock = new ManualClock(Date.parse('2026-03-02T08:00:00Z'));
+  const service = await orchestrate({ projectDir: dir, port: 0, clock, token: 't' });
+  try {
+    await clock.advance(60_000);
+    await clock.advance(60_000);
+    await service.orchestrator.trigger('fragile', 'manual', 'test');
+    await service.orchestrator.idle();
+    const until = Date.now() + 10_000;
+    while (received.filter((r) => r.body.kiln?.alert).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const alerts = received.filter((r) => r.body.kiln?.alert).map((r) => r.body.kiln);
+    assert.deepEqual(alerts.map((a) => a.alert).sort(), ['failure', 'stale_source'], 'the stale source alerts once over two polls');
+    assert.equal(alerts.find((a) => a.alert === 'stale_source').source, 'events.raw_events');
+    assert.match(alerts.find((a) => a.alert === 'failure').message, /job fragile failed after 2 attempts/);
+    // Each run also sends its own run summary, as `kiln run` does.
+    assert.equal(received.filter((r) => r.body.kiln?.command === 'run').length, 2);
+  } finally {
+    await service.stop();
+    receiver.close();
+  }
+});

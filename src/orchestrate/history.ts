@@ -80,11 +80,15 @@ create table if not exists runs (
 create table if not exists node_runs (
   run_id varchar, unique_id varchar, resource_type varchar, status varchar, started_at double,
   duration double, "rows" double, failures double, message varchar);
+create table if not exists test_problems (job varchar, run_id varchar, unique_id varchar, resource_type varchar, status varchar, started_at double, duration double, failures double, message varchar);
 create table if not exists freshness_readings (
   source_id varchar, checked_at double, max_loaded_at double, age_seconds double, status varchar);
 create table if not exists job_state (job varchar, last_cron_tick double, data_marks varchar);
 create table if not exists alerts ("at" double, kind varchar, job varchar, source_id varchar, run_id varchar, message varchar);
 `;
+
+const TEST_TYPES = new Set(['test', 'unit_test']);
+const TEST_PROBLEMS = new Set(['fail', 'error', 'warn']);
 
 const RUN_COLUMNS = ['run_id', 'job', 'trigger', 'reason', 'status', 'attempt', 'queued_at', 'started_at', 'finished_at', 'duration', 'message', 'invocation_id', 'selection', 'pid'] as const;
 
@@ -98,8 +102,9 @@ export class History {
 
   static async open(file: string): Promise<History> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    // The history never needs an extension: none may be fetched or loaded.
-    const instance = await DuckDBInstance.create(file, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    // The history never needs an extension: none may be fetched or loaded. One thread: its
+    // queries are small, and the warehouse's work should keep the machine's cores.
+    const instance = await DuckDBInstance.create(file, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', threads: '1' });
     const db = await instance.connect();
     await db.run(SCHEMA);
     return new History(instance, db);
@@ -129,8 +134,30 @@ export class History {
     await this.exec(`update runs set ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} where run_id = $1`, [runId, ...keys.map((k) => change[k] as DuckDBValue)]);
   }
 
-  async insertNode(node: NodeRecord): Promise<void> {
-    await this.exec('insert into node_runs values ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [node.run_id, node.unique_id, node.resource_type, node.status, node.started_at, node.duration, node.rows, node.failures, node.message]);
+  /**
+   * A test that failed, errored or warned is also written to `test_problems`, so the page's
+   * "test failures over time" reads a few rows instead of scanning every node of every run.
+   */
+  async insertNode(node: NodeRecord, job: string): Promise<void> {
+    const statements: Array<[string, DuckDBValue[]]> = [['insert into node_runs values ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [node.run_id, node.unique_id, node.resource_type, node.status, node.started_at, node.duration, node.rows, node.failures, node.message]]];
+    if (TEST_TYPES.has(node.resource_type) && TEST_PROBLEMS.has(node.status)) {
+      statements.push(['insert into test_problems values ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [job, node.run_id, node.unique_id, node.resource_type, node.status, node.started_at, node.duration, node.failures, node.message]]);
+    }
+    await this.transaction(statements);
+  }
+
+  /** Statements that stand or fall together (a kill between them leaves neither). */
+  private async transaction(statements: Array<[string, DuckDBValue[]]>): Promise<void> {
+    await this.serial(async () => {
+      await this.db.run('begin transaction');
+      try {
+        for (const [sql, values] of statements) await this.db.run(sql, values);
+        await this.db.run('commit');
+      } catch (e) {
+        await this.db.run('rollback');
+        throw e;
+      }
+    });
   }
 
   async insertFreshness(r: FreshnessReading): Promise<void> {
@@ -151,17 +178,10 @@ export class History {
   }
 
   async saveJobState(job: string, state: JobState): Promise<void> {
-    await this.serial(async () => {
-      await this.db.run('begin transaction');
-      try {
-        await this.db.run('delete from job_state where job = $1', [job]);
-        await this.db.run('insert into job_state values ($1, $2, $3)', [job, state.lastCronTick, JSON.stringify(state.dataMarks)]);
-        await this.db.run('commit');
-      } catch (e) {
-        await this.db.run('rollback');
-        throw e;
-      }
-    });
+    await this.transaction([
+      ['delete from job_state where job = $1', [job]],
+      ['insert into job_state values ($1, $2, $3)', [job, state.lastCronTick, JSON.stringify(state.dataMarks)]],
+    ]);
   }
 
   /** Runs a killed process left queued or running: marked interrupted, and returned. */
@@ -187,20 +207,18 @@ export class History {
 
   /** Per job: its newest run and its newest success. */
   async lastRuns(): Promise<Map<string, { last?: RunRecord; lastSuccess?: RunRecord }>> {
-    const rows = await this.rows<RunRecord & { kind: string }>(`
-      select * exclude (rn) from (
-        select 'last' as kind, *, row_number() over (partition by job order by queued_at desc) as rn from runs where status <> 'skipped'
-        union all
-        select 'success' as kind, *, row_number() over (partition by job order by finished_at desc) as rn from runs where status = 'success'
-      ) where rn = 1`);
-    const out = new Map<string, { last?: RunRecord; lastSuccess?: RunRecord }>();
-    for (const { kind, ...run } of rows) {
-      const entry = out.get(run.job) ?? {};
-      if (kind === 'last') entry.last = run;
-      else entry.lastSuccess = run;
-      out.set(run.job, entry);
-    }
-    return out;
+    // Ids first (one aggregate pass), whole rows second: cheaper than ranking every run.
+    const ids = await this.rows<{ job: string; last: string | null; success: string | null }>(`
+      select job, max_by(run_id, queued_at) filter (where status <> 'skipped') as last, max_by(run_id, finished_at) filter (where status = 'success') as success
+      from runs group by job`);
+    const wanted = ids.flatMap((r) => [r.last, r.success]).filter((id): id is string => id !== null);
+    const runs = new Map((await this.byIds(wanted)).map((r) => [r.run_id, r]));
+    return new Map(ids.map((r) => [r.job, { last: r.last ? runs.get(r.last) : undefined, lastSuccess: r.success ? runs.get(r.success) : undefined }]));
+  }
+
+  private async byIds(ids: string[]): Promise<RunRecord[]> {
+    if (!ids.length) return [];
+    return this.rows<RunRecord>(`select * from runs where run_id in (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
   }
 
   /** The last success of a job that finished within (from, to]. */
@@ -211,22 +229,22 @@ export class History {
 
   /** Per node of a job: its durations in the job's last `runs` runs, oldest first. */
   async nodeTrends(job: string, runs = 30): Promise<Array<{ unique_id: string; points: Array<{ run_id: string; started_at: number; duration: number; status: string }> }>> {
+    const recent = await this.rows<{ run_id: string; started_at: number }>('select run_id, started_at from runs where job = $1 and started_at is not null order by queued_at desc, rowid desc limit $2', [job, runs]);
+    if (!recent.length) return [];
+    // Node rows are written in time order: a literal lower bound lets DuckDB skip older row groups.
+    const since = Math.floor(Math.min(...recent.map((r) => r.started_at)));
     const rows = await this.rows<{ unique_id: string; run_id: string; started_at: number; duration: number; status: string }>(
-      `with recent as (select run_id from runs where job = $1 and started_at is not null order by queued_at desc, rowid desc limit $2)
-       select n.unique_id, n.run_id, n.started_at, n.duration, n.status from node_runs n join recent using (run_id)
-       where n.resource_type in ('model', 'seed', 'snapshot') order by n.unique_id, n.started_at`,
-      [job, runs],
+      `select unique_id, run_id, started_at, duration, status from node_runs
+       where started_at >= ${since} and run_id in (${recent.map((_, i) => `$${i + 1}`).join(', ')}) and resource_type in ('model', 'seed', 'snapshot')
+       order by unique_id, started_at`,
+      recent.map((r) => r.run_id),
     );
     return group(rows, (r) => r.unique_id).map(([unique_id, points]) => ({ unique_id, points: points.map(({ run_id, started_at, duration, status }) => ({ run_id, started_at, duration, status })) }));
   }
 
-  /** Failing or erroring tests, newest first. */
-  async testFailures(limit = 200): Promise<Array<NodeRecord & { job: string }>> {
-    return this.rows(
-      `select r.job, n.* from node_runs n join runs r using (run_id)
-       where n.resource_type in ('test', 'unit_test') and n.status in ('fail', 'error', 'warn') order by n.started_at desc limit $1`,
-      [limit],
-    );
+  /** Failing, erroring or warning tests, newest first. */
+  async testFailures(limit = 200): Promise<Array<Omit<NodeRecord, 'rows'> & { job: string }>> {
+    return this.rows('select * from test_problems order by started_at desc limit $1', [limit]);
   }
 
   /** Per source: its readings since `since`, oldest first. */

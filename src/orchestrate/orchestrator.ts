@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
-import type { History, NodeRecord, RunRecord, RunStatus, FreshnessReading, JobState } from './history.js';
+import type { History, NodeRecord, RunRecord, RunStatus, FreshnessReading } from './history.js';
 import type { Job, JobsConfig, Trigger } from './jobs.js';
 
 /** A node that began; `index` of `total` nodes the run selected. */
@@ -210,14 +210,17 @@ export class Orchestrator {
     this.alertStale(readings);
     const state = await this.deps.history.jobState(job.name);
     const advanced = readings.filter((r) => r.max_loaded_at !== null && (state.dataMarks[r.source_id] === undefined || r.max_loaded_at > state.dataMarks[r.source_id]!));
-    const fresh: JobState = { ...state, dataMarks: { ...state.dataMarks } };
-    for (const r of readings) if (r.max_loaded_at !== null) fresh.dataMarks[r.source_id] = Math.max(r.max_loaded_at, state.dataMarks[r.source_id] ?? -Infinity);
     // The first reading only records where the data stands: nothing is new to this job yet.
-    const firstLook = advanced.filter((r) => state.dataMarks[r.source_id] === undefined);
-    const news = advanced.filter((r) => !firstLook.includes(r)).map((r) => r.source_id);
-    await this.deps.history.saveJobState(job.name, fresh);
-    if (news.length) await this.enqueue(job, 'on_new_data', `new data in ${news.join(', ')}`, { select: narrowSelection(job.command.options.select, news) });
-    return news;
+    const news = advanced.filter((r) => state.dataMarks[r.source_id] !== undefined).map((r) => r.source_id);
+    const run = news.length ? await this.enqueue(job, 'on_new_data', `new data in ${news.join(', ')}`, { select: narrowSelection(job.command.options.select, news) }) : undefined;
+    // Data a skipped run did not take stays new for the next poll.
+    const taken = run?.status === 'skipped' ? advanced.filter((r) => !news.includes(r.source_id)) : advanced;
+    if (taken.length) {
+      const dataMarks = { ...state.dataMarks };
+      for (const r of taken) dataMarks[r.source_id] = r.max_loaded_at!;
+      await this.deps.history.saveJobState(job.name, { ...(await this.deps.history.jobState(job.name)), dataMarks });
+    }
+    return run?.status === 'skipped' ? [] : news;
   }
 
   private alertStale(readings: FreshnessReading[]): void {
@@ -316,7 +319,7 @@ export class Orchestrator {
         onNodeStarted: (node) => this.emit({ type: 'node', run_id: run.run_id, phase: 'started', node }),
         onNodeFinished: (node) => {
           const record = { ...node, run_id: run.run_id };
-          void this.track(history.insertNode(record));
+          void this.track(history.insertNode(record, job.name));
           this.emit({ type: 'node', run_id: run.run_id, phase: 'finished', node: record });
         },
         onFreshness: (readings) => {

@@ -116,7 +116,9 @@ export const MONITOR_JS = String.raw`
   function loadHistory() {
     var job = state.chosen;
     if (!job) return;
+    // An answer for a job no longer chosen (a slow reply to an earlier tab) is dropped.
     get('/api/runs?job=' + encodeURIComponent(job) + '&limit=40').then(function (data) {
+      if (state.chosen !== job) return;
       var runs = data.runs.filter(function (r) { return r.status !== 'skipped' && r.status !== 'queued'; }).reverse();
       $('history-chart').innerHTML = runs.length ? barChart(runs.map(function (r) {
         return { id: r.run_id, value: r.duration || 0, cls: r.status === 'success' ? 'bar-ok' : failedStatus[r.status] ? 'bar-bad' : 'bar-other', title: r.status + ' · ' + time(r.started_at) + ' · ' + secs(r.duration) + ' · ' + r.trigger };
@@ -124,7 +126,7 @@ export const MONITOR_JS = String.raw`
       $('history-chart').dataset.runs = String(runs.length);
       $('history-chart').dataset.failed = String(runs.filter(function (r) { return failedStatus[r.status]; }).length);
     });
-    get('/api/jobs/' + encodeURIComponent(job) + '/trends').then(function (data) { renderTrends(data.nodes); });
+    get('/api/jobs/' + encodeURIComponent(job) + '/trends').then(function (data) { if (state.chosen === job) renderTrends(data.nodes); });
   }
 
   function showRun(id) {
