@@ -126,6 +126,24 @@ export function allowedHosts(requested: string, bound: string, port: number): Se
   return allowed;
 }
 
+/**
+ * Starts `server` on host:port and says what it answers: the Host header values it accepts
+ * (allowedHosts) and the URL to browse to, which is this machine's loopback when it listens
+ * on every interface.
+ */
+export async function listenOn(server: http.Server, port: number, host: string): Promise<{ port: number; hosts: Set<string>; url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const shown = ['0.0.0.0', '::'].includes(addr.address) ? '127.0.0.1' : hostForm(addr.address);
+  return { port: addr.port, hosts: allowedHosts(host, addr.address, addr.port), url: `http://${shown}:${addr.port}/` };
+}
+
 /** A file's version as a weak entity tag: its size and modification time (`docs generate` rewrites the files it changes). */
 function entityTag(st: { size: number; mtimeMs: number }): string {
   return `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs * 1000).toString(16)}"`;
@@ -218,18 +236,10 @@ export async function serveDocs(opts: { dir: string; host?: string; port?: numbe
       })
       .catch(() => send(500, 'internal error\n'));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8080, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  hosts = allowedHosts(host, addr.address, addr.port);
+  const listening = await listenOn(server, opts.port ?? 8080, host);
+  hosts = listening.hosts;
   return {
-    // Listening on every interface, the address to browse to is still this machine's loopback.
-    url: `http://${['0.0.0.0', '::'].includes(addr.address) ? '127.0.0.1' : hostForm(addr.address)}:${addr.port}/`,
+    url: listening.url,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();

@@ -9,10 +9,9 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { allowedHosts, resolveSiteFile } from '../docs/serve.js';
+import { listenOn, resolveSiteFile } from '../docs/serve.js';
 import type { History } from './history.js';
 import { FINISHED } from './history.js';
 import type { Orchestrator, OrchestratorEvent } from './orchestrator.js';
@@ -174,19 +173,11 @@ export async function startServer(opts: ServerOptions): Promise<{ url: string; p
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8580, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  hosts = allowedHosts(host, addr.address, addr.port);
-  const shown = ['0.0.0.0', '::'].includes(addr.address) ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const listening = await listenOn(server, opts.port ?? 8580, host);
+  hosts = listening.hosts;
   return {
-    url: `http://${shown}:${addr.port}/`,
-    port: addr.port,
+    url: listening.url,
+    port: listening.port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of streams) s.end();
