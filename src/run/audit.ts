@@ -13,7 +13,7 @@ import type { ParsedProject } from '../parse/index.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
 import { runDataTest } from './data-test.js';
-import { stageIncremental } from './incremental.js';
+import { stageIncremental } from './incremental-build.js';
 
 export const quarantineSuffix = '__kiln_quarantine';
 

@@ -8,7 +8,7 @@ import type { Adapter, ColumnInfo, Session } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
-import { buildMicrobatch, type TimeWindow } from './microbatch.js';
+import type { TimeWindow } from './microbatch.js';
 
 import { incrementalStrategies as strategies } from '../parse/configs.js';
 export { strategies };
@@ -84,34 +84,6 @@ function describeDiff(d: SchemaDiff): string {
   if (d.removed.length) parts.push(`missing columns: ${d.removed.map((c) => c.name).join(', ')}`);
   if (d.changed.length) parts.push(`changed types: ${d.changed.map((c) => `${c.name} (now ${c.type})`).join(', ')}`);
   return parts.join('; ');
-}
-
-export async function buildIncremental(m: Materializer, node: GraphNode, sql: string): Promise<BuildOutcome> {
-  const settings = incrementalSettings(node, m.adapter);
-  if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings);
-  if (!m.isIncremental(node)) return m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, sql));
-  const target = m.relationFor(node).withType('table');
-  const rows = await foldInto(m, node, sql, settings, { dest: target, pre: true, post: true });
-  return { message: `${verbOf(settings)} ${rows}`, relation: target, rows };
-}
-
-/**
- * Write-audit-publish for an incremental model: the incremental step is applied to `staging`,
- * created as a copy of the existing table in the same transaction, and production is not
- * touched. The hooks run when the audited copy is published, not here.
- */
-export async function stageIncremental(m: Materializer, node: GraphNode, sql: string, staging: Relation): Promise<BuildOutcome> {
-  const settings = incrementalSettings(node, m.adapter);
-  if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings, staging);
-  const target = m.relationFor(node).withType('table');
-  if (!m.isIncremental(node)) {
-    await m.adapter.execute(m.sql('create_table_as', staging, sql));
-    await m.remember(staging, 'table');
-    return { message: 'CREATE TABLE', relation: target };
-  }
-  const rows = await foldInto(m, node, sql, settings, { dest: staging, copyOf: target, pre: false, post: false });
-  await m.remember(staging, 'table');
-  return { message: `${verbOf(settings)} ${rows}`, relation: target, rows };
 }
 
 export function verbOf(settings: IncrementalSettings): string {

@@ -17,7 +17,7 @@ import { dispatchMacro } from '../template/context.js';
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { readSeedInChunks } from '../seeds/csv.js';
 import { join } from 'node:path';
-import { buildIncremental } from './incremental.js';
+import { buildIncremental } from './incremental-build.js';
 import { buildSnapshot } from './snapshot.js';
 import { buildInPlace } from './in-place.js';
 import { currentNode, withNode } from '../adapters/node-context.js';

@@ -1,0 +1,75 @@
+/**
+ * No module of src/ imports itself back through others at load time: a runtime import cycle
+ * makes the load order decide what a module sees (an export still undefined while the cycle
+ * loads). Type-only imports and dynamic `import()` are erased or deferred, so they do not count.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const srcRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+}
+
+/** The relative modules a file loads when it loads: imports and re-exports that are not type-only. */
+function runtimeImports(file: string, text: string): string[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const found: string[] = [];
+  for (const st of sf.statements) {
+    let spec: ts.Expression | undefined;
+    if (ts.isImportDeclaration(st)) {
+      const clause = st.importClause;
+      const bindings = clause?.namedBindings;
+      const onlyTypes = clause && (clause.isTypeOnly || (!clause.name && bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly)));
+      if (!onlyTypes) spec = st.moduleSpecifier;
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier) {
+      const onlyTypes = st.isTypeOnly || (st.exportClause && ts.isNamedExports(st.exportClause) && st.exportClause.elements.length > 0 && st.exportClause.elements.every((e) => e.isTypeOnly));
+      if (!onlyTypes) spec = st.moduleSpecifier;
+    }
+    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('.')) found.push(resolve(dirname(file), spec.text.replace(/\.js$/, '.ts')));
+  }
+  return found;
+}
+
+/** Each cycle once, as the files along it (relative to src/). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  const visit = (f: string) => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const g of graph.get(f) ?? []) {
+      if (!graph.has(g)) continue;
+      if (state.get(g) === 'open') out.push([...stack.slice(stack.indexOf(g)), g].map((x) => relative(srcRoot, x)));
+      else if (!state.has(g)) visit(g);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of graph.keys()) if (!state.has(f)) visit(f);
+  return out;
+}
+
+test('the checker sees a runtime cycle and ignores type-only imports', () => {
+  const a = join(srcRoot, 'a.ts');
+  const b = join(srcRoot, 'b.ts');
+  const graph = new Map([
+    [a, runtimeImports(a, "import { x } from './b.js';\nimport type { Y } from './c.js';\nimport { type Z } from './c.js';")],
+    [b, runtimeImports(b, "export { y } from './a.js';")],
+    [join(srcRoot, 'c.ts'), runtimeImports(join(srcRoot, 'c.ts'), "import type { T } from './a.js';")],
+  ]);
+  assert.deepEqual(cycles(graph), [['a.ts', 'b.ts', 'a.ts']]);
+});
+
+test('src/ has no runtime import cycle', () => {
+  const graph = new Map<string, string[]>();
+  for (const f of sourceFiles(srcRoot)) graph.set(f, runtimeImports(f, readFileSync(f, 'utf8')));
+  assert.ok(graph.size > 100, `read ${graph.size} modules`);
+  assert.deepEqual(cycles(graph).map((c) => c.join(' -> ')), []);
+});
