@@ -13,6 +13,10 @@ import { isolatedSuite } from './helpers/loopback-namespace.js';
 import { repoRoot, tempDir, removeDir } from './helpers/cli.js';
 import { missingPrerequisites, type Prerequisite } from './prerequisites.js';
 
+// These tests play a user typing at a shell. Under `npm test`, npm's INIT_CWD (the folder npm
+// was started in) would reach the kiln processes, which take it for where the user stands.
+delete process.env.INIT_CWD;
+
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at |ERR_MODULE_NOT_FOUND|node:internal/m, text);
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
