@@ -165,6 +165,11 @@ export async function parse(opts: KilnOptions = {}): Promise<Project> {
   return project;
 }
 
+/** Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so target/ stays as the last command left it. */
+export async function readProject(opts: KilnOptions = {}): Promise<Project> {
+  return parseLoaded(await load(opts), opts, 'parse');
+}
+
 async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'parse');

@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { writeProject, removeDir } from './helpers/cli.js';
@@ -65,6 +65,26 @@ test('on_new_data: a seed appended between polls runs only what reads the source
     await clock.advance(60_000);
     await service.orchestrator.idle();
     assert.equal((await service.history.runs()).length, 1, 'the same data does not run the job twice');
+  } finally {
+    await service.stop();
+  }
+});
+
+test('polling sources reads the project without writing target/: the last build\'s manifest stays as it was', async () => {
+  const dir = project('jobs:\n  - name: on_events\n    command: build\n    triggers:\n      - on_new_data:\n          sources: [events.raw_events]\n          poll_every: 1m\n');
+  assert.equal((await seed({ projectDir: dir })).success, true);
+  const manifest = join(dir, 'target', 'manifest.json');
+  const written = statSync(manifest).mtimeMs;
+  const clock = new ManualClock(Date.parse('2026-03-02T08:00:00Z'));
+  const service = await orchestrate({ projectDir: dir, port: 0, clock, token: 't' });
+  try {
+    for (let i = 0; i < 2; i++) {
+      await clock.advance(60_000);
+      await service.orchestrator.idle();
+    }
+    assert.ok((await service.history.freshness(0)).length > 0, 'the source was polled');
+    assert.equal(statSync(manifest).mtimeMs, written, 'manifest.json untouched');
+    assert.equal(existsSync(join(dir, 'target', 'column_lineage.json')), false, 'no lineage computed for a poll');
   } finally {
     await service.stop();
   }

@@ -4,7 +4,7 @@
  * sources' newest loaded_at for on_new_data triggers with the freshness query of
  * `kiln source freshness`. Must not decide when anything runs (the orchestrator does).
  */
-import { execute, parse, type KilnOptions } from '../api.js';
+import { execute, readProject, type KilnOptions } from '../api.js';
 import { KilnError } from '../errors.js';
 import { checkFreshness, type FreshnessResult } from '../freshness/check.js';
 import { sourceFreshness } from '../freshness/command.js';
@@ -28,7 +28,7 @@ export function inProcessExecutor(base: KilnOptions, onLog?: KilnOptions['onLog'
     if (hooks.select) options.select = hooks.select;
     if (job.command.command === 'source freshness') {
       const run = await sourceFreshness(options);
-      const names = new Map((await parse({ ...base, onLog: undefined })).parsed.manifest.sources);
+      const names = new Map((await readProject({ ...base, onLog: undefined })).parsed.manifest.sources);
       hooks.onFreshness(run.results.map((r) => reading(r, names.get(r.uniqueId) ? sourceName(names.get(r.uniqueId)!) : r.uniqueId)));
       const stale = run.results.filter((r) => r.status === 'error' || r.status === 'runtime error');
       return { success: run.success, message: stale.length ? `${stale.length} of ${run.results.length} sources stale or unreadable` : `${run.results.length} sources checked` };
@@ -57,7 +57,7 @@ export function inProcessExecutor(base: KilnOptions, onLog?: KilnOptions['onLog'
  */
 export function warehouseSourceReader(base: KilnOptions): ReadSources {
   return async (names, loadedAtField) => {
-    const project = await parse({ ...base, onLog: undefined });
+    const project = await readProject({ ...base, onLog: undefined });
     const { manifest, adapter } = project.parsed;
     const byName = new Map([...manifest.sources.values()].map((s) => [sourceName(s), s]));
     const sources = names.map((name) => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse, type KilnOptions } from '../api.js';
+import { readProject, type KilnOptions } from '../api.js';
 import { loadProject } from '../config/project.js';
 import { KilnError } from '../errors.js';
 import { readNotificationTargets, sendAlert } from '../notify/webhooks.js';
@@ -108,7 +108,7 @@ export async function orchestrate(opts: OrchestrateOptions = {}): Promise<Orches
 async function checkWatchedSources(jobs: ReturnType<typeof loadJobs>['jobs'], base: KilnOptions): Promise<void> {
   const watched = jobs.flatMap((j) => j.triggers.flatMap((t) => (t.kind === 'on_new_data' ? t.sources.map((s) => ({ job: j.name, source: s })) : [])));
   if (!watched.length) return;
-  const known = new Set([...(await parse({ ...base, onLog: undefined })).parsed.manifest.sources.values()].map(sourceName));
+  const known = new Set([...(await readProject({ ...base, onLog: undefined })).parsed.manifest.sources.values()].map(sourceName));
   const missing = watched.find((w) => !known.has(w.source));
   if (missing) throw new KilnError('config', `job '${missing.job}' watches the source '${missing.source}', which the project does not have`, { file: JOBS_FILE, hint: `sources are named source_name.table_name: ${[...known].join(', ') || 'the project has none'}` });
 }
