@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { buildSiteData } from './site-data.js';
 import { scrubData } from '../secrets.js';
 import { dataScript, renderShell } from './html.js';
@@ -34,13 +34,9 @@ export const SITE_FILES = {
 
 /** Directory holding the built browser bundle (kiln-docs.js, kiln-docs.css). */
 export function bundleDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    path.resolve(here, '../../docs-site'), // dist/src/docs → dist/docs-site
-    path.resolve(here, '../../dist/docs-site'), // src/docs → dist/docs-site (running from source)
-  ];
-  for (const c of candidates) if (existsSync(path.join(c, SITE_FILES.app))) return c;
-  throw new Error(`The docs site bundle is missing (looked in ${candidates.join(', ')}); run \`npm run build\` first.`);
+  const dir = path.join(packageRoot, 'dist', 'docs-site');
+  if (existsSync(path.join(dir, SITE_FILES.app))) return dir;
+  throw new Error(`The docs site bundle is missing (looked in ${dir}); run \`npm run build\` first.`);
 }
 
 async function readBundle(): Promise<{ app: string; css: string }> {

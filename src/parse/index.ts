@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { KilnError, type ErrorLocation } from '../errors.js';
 import { checkTestArguments } from './test-arguments.js';
 import { builtinMaterializations, checkConfig, checkConfigTree, incrementalStrategies, type ConfigRules } from './configs.js';
@@ -58,7 +58,7 @@ export interface ParseInput {
 /** The unique id `compile --inline` gives its query, as dbt does. */
 export const inlineQueryId = (projectName: string) => `sql_operation.${projectName}.inline_query`;
 
-export const builtinTemplatesDir = fileURLToPath(new URL('../../../templates/', import.meta.url));
+export const builtinTemplatesDir = join(packageRoot, 'templates') + sep;
 
 export function parseProject(input: ParseInput): ParsedProject {
   const { project, target, adapter } = input;
