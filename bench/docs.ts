@@ -185,15 +185,21 @@ async function busy(cdp: CDPSession): Promise<number> {
   return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
 }
 
+/** A new page on the Lineage map, drawn, with the CDP performance domain on. */
+async function openMap(browser: Browser, url: string) {
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(`${url}#!/lineage`);
+  await ready(page);
+  await page.locator('svg g.cl').first().waitFor();
+  return { page, cdp };
+}
+
 async function measureMap(browser: Browser, url: string, out: [string, string][]): Promise<void> {
   const first: number[] = [], draw: number[] = [], firstBusy: number[] = [];
   for (let k = 0; k < 3; k++) {
-    const page = await browser.context.newPage();
-    const cdp = await browser.context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    await page.goto(`${url}#!/lineage`);
-    await ready(page);
-    await page.locator('svg g.cl').first().waitFor();
+    const { page, cdp } = await openMap(browser, url);
     const r = await page.evaluate(() => ({
       first: window.__kiln.perf.find((p: any) => p.name === 'first-render').ms,
       draw: window.__kiln.perf.find((p: any) => p.name === 'map-render').ms,
@@ -203,12 +209,7 @@ async function measureMap(browser: Browser, url: string, out: [string, string][]
   }
   out.push(['whole-project map, first map on a cold load (median of 3)', `${ms(median(first))} (drawing the map ${ms(median(draw))}); main thread busy ${ms(median(firstBusy))}`]);
 
-  const page = await browser.context.newPage();
-  const cdp = await browser.context.newCDPSession(page);
-  await cdp.send('Performance.enable');
-  await page.goto(`${url}#!/lineage`);
-  await ready(page);
-  await page.locator('svg g.cl').first().waitFor();
+  const { page, cdp } = await openMap(browser, url);
   const opens: number[] = [], opensBusy: number[] = [];
   let boxes = 0;
   for (let k = 0; k < 12; k++) {

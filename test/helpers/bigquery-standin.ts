@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { FaultQueue, type QueuedFault } from './fault-queue.js';
 
 export interface RecordedRequest {
   method: string;
@@ -38,10 +39,7 @@ export interface RecordedQuery {
   endedAt?: number;
 }
 
-export interface Failure {
-  match: RegExp;
-  /** Matching statements to let through first: `skip: 1` affects the second one. */
-  skip?: number;
+export interface Failure extends QueuedFault {
   /** An HTTP error answering jobs.insert / jobs.query (with `afterRun`, after the job ran). */
   status?: number;
   reason?: string;
@@ -93,7 +91,7 @@ interface Job {
 export class BigQueryStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly queries: RecordedQuery[] = [];
-  private readonly failures: Failure[] = [];
+  private readonly failures = new FaultQueue<Failure>();
   private readonly jobs = new Map<string, Job>();
   private server?: Server;
   private db?: DuckDBInstance;
@@ -127,7 +125,7 @@ export class BigQueryStandIn {
   }
 
   failNext(f: Failure): void {
-    this.failures.push({ ...f });
+    this.failures.add(f);
   }
 
   /** The next statement matching `match` fails where it stands, inside its script (after the statements before it ran). */
@@ -164,7 +162,7 @@ export class BigQueryStandIn {
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/queries$/.exec(p))) {
         const q: RecordedQuery = { sql: String(body!.query), api: 'jobs.query', dryRun: body!.dryRun === true, labels: body!.labels as Record<string, string> | undefined, maximumBytesBilled: body!.maximumBytesBilled as string | undefined, location: body!.location as string | undefined, state: 'PENDING', startedAt: Date.now() };
         this.queries.push(q);
-        const failure = this.takeFailure(q.sql);
+        const failure = this.failures.take(q.sql);
         if (failure?.status && !failure.afterRun) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
         if (q.dryRun) {
           q.state = 'DONE';
@@ -181,7 +179,7 @@ export class BigQueryStandIn {
         if (this.jobs.has(ref.jobId)) return apiError(409, 'duplicate', `Already Exists: Job ${m[1]}:${ref.location ?? 'US'}.${ref.jobId}`);
         const q: RecordedQuery = { sql: config.query.query, api: 'jobs.insert', dryRun: config.dryRun === true, labels: config.labels, maximumBytesBilled: config.query.maximumBytesBilled, location: ref.location, priority: config.query.priority, jobId: ref.jobId, state: 'PENDING', startedAt: Date.now() };
         this.queries.push(q);
-        const failure = this.takeFailure(q.sql);
+        const failure = this.failures.take(q.sql);
         if (failure?.status && !failure.afterRun) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
         if (q.dryRun) {
           q.state = 'DONE';
@@ -235,17 +233,6 @@ export class BigQueryStandIn {
     } catch (e) {
       apiError(500, 'backendError', (e as Error).message);
     }
-  }
-
-  private takeFailure(sql: string): Failure | undefined {
-    const i = this.failures.findIndex((f) => f.match.test(sql));
-    if (i < 0) return undefined;
-    const f = this.failures[i]!;
-    if (f.skip) {
-      f.skip--;
-      return undefined;
-    }
-    return this.failures.splice(i, 1)[0];
   }
 
   private jobResource(job: Job, state = job.record.state): unknown {

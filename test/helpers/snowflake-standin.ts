@@ -28,6 +28,7 @@ import type { AddressInfo } from 'node:net';
 import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { splitStatements } from '../../src/adapters/snowflake/statements.js';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { FaultQueue, type QueuedFault } from './fault-queue.js';
 
 export interface RecordedRequest {
   method: string;
@@ -53,11 +54,7 @@ export interface RecordedStatement {
   endedAt?: number;
 }
 
-export interface Failure {
-  /** A statement matching this is affected; once. */
-  match: RegExp;
-  /** Matching statements to let through first: `skip: 1` affects the second one. */
-  skip?: number;
+export interface Failure extends QueuedFault {
   /** A Snowflake error (success:false), or an HTTP status with no body. */
   code?: string;
   sqlState?: string;
@@ -95,7 +92,7 @@ export class SnowflakeStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly statements: RecordedStatement[] = [];
   readonly sessions = new Map<string, SessionState>();
-  private readonly failures: Failure[] = [];
+  private readonly failures = new FaultQueue<Failure>();
   private server?: Server;
   private db?: DuckDBInstance;
   private readonly attached = new Set<string>();
@@ -135,7 +132,7 @@ export class SnowflakeStandIn {
   }
 
   failNext(f: Failure): void {
-    this.failures.push({ ...f });
+    this.failures.add(f);
   }
 
   /** Sessions whose token expires now: their next request is refused with 390112 until the driver renews them. */
@@ -216,7 +213,7 @@ export class SnowflakeStandIn {
         const earlier = this.byRequestId.get(requestId);
         if (earlier) return send(200, await this.answer(earlier));
         const sqlText = String(b.sqlText ?? '');
-        const failure = this.takeFailure(sqlText);
+        const failure = this.failures.take(sqlText);
         if (failure?.httpStatus) {
           res.writeHead(failure.httpStatus);
           return void res.end();
@@ -250,17 +247,6 @@ export class SnowflakeStandIn {
     } catch (e) {
       send(500, { success: false, message: (e as Error).message });
     }
-  }
-
-  private takeFailure(sql: string): Failure | undefined {
-    const i = this.failures.findIndex((f) => f.match.test(sql));
-    if (i < 0) return undefined;
-    const f = this.failures[i]!;
-    if (f.skip) {
-      f.skip--;
-      return undefined;
-    }
-    return this.failures.splice(i, 1)[0];
   }
 
   /** A query id as Snowflake spells them (the driver checks the format before polling by id). */
