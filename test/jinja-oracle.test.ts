@@ -56,7 +56,7 @@ test('kiln renders every template as Jinja2 (configured as dbt does) renders it'
   const oracleMs = Date.now() - started;
 
   const reference = new Map<OracleCase, Outcome>();
-  oracleCases.forEach((c, i) => reference.set(c, oracle.outcomes[i]));
+  oracleCases.forEach((c, i) => reference.set(c, oracle.outcomes[i]!));
   for (const c of selected) if (c.expected !== undefined) reference.set(c, { output: c.expected });
 
   const kiln = await renderAllWithKiln(selected);
@@ -68,7 +68,7 @@ test('kiln renders every template as Jinja2 (configured as dbt does) renders it'
   let allowlisted = 0;
   selected.forEach((c, i) => {
     const want = reference.get(c)!;
-    const got = kiln[i];
+    const got = kiln[i]!;
     const same = sameOutcome(want, got);
     const t = byTopic.get(c.topic) ?? { total: 0, identical: 0 };
     t.total++;
@@ -102,7 +102,7 @@ test('kiln renders every template as Jinja2 (configured as dbt does) renders it'
       identical,
       allowlisted,
       topics: Object.fromEntries(topics),
-      differing: selected.filter((c, i) => !sameOutcome(reference.get(c)!, kiln[i])).map((c) => c.name),
+      differing: selected.filter((c, i) => !sameOutcome(reference.get(c)!, kiln[i]!)).map((c) => c.name),
     };
     writeFileSync(report, JSON.stringify(summary, null, 2) + '\n');
   }

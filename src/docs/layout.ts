@@ -84,7 +84,7 @@ export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, 
   for (const row of rows) maxRows = Math.max(maxRows, row.length);
   for (let l = 0; l < layerCount; l++) {
     const row = rows[l]!;
-    const want = row.map((v, i) => {
+    const want = row.map((v) => {
       let s = 0, c = 0;
       for (const p of parents[v]!) if (placed[p]) { s += y[p]!; c++; }
       return c ? s / c : NaN;

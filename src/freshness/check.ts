@@ -2,7 +2,6 @@
 import { errorMessage } from '../errors.js';
 import type { Adapter } from '../adapters/types.js';
 import type { SourceNode } from '../parse/nodes.js';
-import { kilnVersion } from '../version.js';
 import { effectiveCriteria, judge, type FreshnessCriteria, type FreshnessStatus } from './criteria.js';
 
 export interface FreshnessResult {

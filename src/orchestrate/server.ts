@@ -62,7 +62,7 @@ export async function startServer(opts: ServerOptions): Promise<{ url: string; p
   };
   const fail = (res: http.ServerResponse, code: number, error: string) => json(res, code, { error });
 
-  const stream = (req: http.IncomingMessage, res: http.ServerResponse, accept: (e: OrchestratorEvent) => boolean, backlog: OrchestratorEvent[] = [], endWhen?: (e: OrchestratorEvent) => boolean) => {
+  const stream = (_req: http.IncomingMessage, res: http.ServerResponse, accept: (e: OrchestratorEvent) => boolean, backlog: OrchestratorEvent[] = [], endWhen?: (e: OrchestratorEvent) => boolean) => {
     res.writeHead(200, { ...HARDENING, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.write(': connected\n\n');
     const send = (e: OrchestratorEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);

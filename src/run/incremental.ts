@@ -7,7 +7,7 @@ import { KilnError } from '../errors.js';
 import type { Adapter, ColumnInfo, Session } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
-import type { BuildOutcome, Materializer } from './materialize.js';
+import type { Materializer } from './materialize.js';
 import type { TimeWindow } from './microbatch.js';
 
 import { incrementalStrategies as strategies } from '../parse/configs.js';

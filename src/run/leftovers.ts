@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Adapter, ExistingRelation } from '../adapters/types.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
-import type { LockHolder, RunGuard, KilnSession } from '../adapters/types.js';
+import type { LockHolder, RunGuard } from '../adapters/types.js';
 
 export function runGuard(adapter: Adapter): RunGuard | undefined {
   const a = adapter as Partial<RunGuard>;

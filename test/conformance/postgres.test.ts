@@ -9,7 +9,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { build, debug, type RunResult } from '../../src/index.js';
-import { PostgresAdapter } from '../../src/adapters/postgres/index.js';
 import { postgresProfileYaml, postgresForTests } from '../helpers/postgres-server.js';
 import { copyExample, removeDir } from '../helpers/cli.js';
 import { queryDuckDB } from '../helpers/duckdb.js';

@@ -61,7 +61,7 @@ export function loadAllowlist(): string[] {
   const names: string[] = [];
   for (const line of readFileSync(allowlistFile, 'utf8').split('\n')) {
     const m = /^\|\s*`([^`]+)`\s*\|/.exec(line.trim());
-    if (m) names.push(m[1]);
+    if (m) names.push(m[1]!);
   }
   return names;
 }

@@ -22,5 +22,5 @@ export function renderWithKiln(c: OracleCase): Outcome {
 
 if (parentPort) {
   const { cases, start } = workerData as { cases: OracleCase[]; start: number };
-  for (let i = start; i < cases.length; i++) parentPort.postMessage({ index: i, outcome: renderWithKiln(cases[i]) });
+  for (let i = start; i < cases.length; i++) parentPort.postMessage({ index: i, outcome: renderWithKiln(cases[i]!) });
 }

@@ -11,7 +11,7 @@
  */
 import { methodsFor } from './methods.js';
 import type { Method, RenderEnv } from './render-env.js';
-import { PyFloat, Undefined, isDict, hasKey, dictKeyOf, isInt, isFloat, isPySet, isTuple, pyFunction, undefinedError, CALL, typeName, toNumber, type PyFunction } from './values.js';
+import { PyFloat, Undefined, isDict, hasKey, dictKeyOf, isInt, isFloat, isPySet, pyFunction, undefinedError, CALL, typeName, toNumber, type PyFunction } from './values.js';
 
 /** Names no template may read on any value, whatever owns them. */
 const blockedNames = new Set([

@@ -33,7 +33,7 @@ import {
   toNumber,
   type Kwargs,
 } from './values.js';
-import { pyStr, pyRepr, floatRepr, stringRepr } from './repr.js';
+import { pyStr, pyRepr, stringRepr } from './repr.js';
 import { pyEq, pyOrder } from './compare.js';
 import { binary, negate } from './numbers.js';
 import { bindArgs, type Param } from './arguments.js';
