@@ -37,10 +37,12 @@ import { staleSources } from './freshness/check.js';
 import { writeDocsSite } from './docs/site.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildColumnLineage, columnLineageFile, columnLineageJson, readColumnLineage } from './lineage/artifact.js';
-import { computeImpact, type Impact } from './lineage/impact.js';
-import { impactFile, impactJson, impactMarkdown } from './lineage/impact-report.js';
+import type { Impact } from './lineage/impact.js';
 import type { ColumnLineage } from './lineage/types.js';
+
+// Column lineage parses every node's SQL with a WebAssembly parser: only lineage, impact and
+// docs generate need it, so compile and parse never load it.
+const lineageArtifact = () => import('./lineage/artifact.js');
 
 export interface KilnOptions {
   projectDir?: string;
@@ -158,11 +160,9 @@ function announceOnConnect(adapter: Adapter, notices: string[], log: NonNullable
   return adapter;
 }
 
-/** Reads and parses the project, writes manifest.json and column_lineage.json; opens no connection. */
+/** Reads and parses the project, writes manifest.json; opens no connection. */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
-  const { project, invocationId } = await parseAndWriteManifest(opts);
-  await writeColumnLineage(project, new Compiler(project.parsed), invocationId);
-  return project;
+  return (await parseAndWriteManifest(opts)).project;
 }
 
 /** Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so target/ stays as the last command left it. */
@@ -177,10 +177,13 @@ async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Proj
   return { project, invocationId: loaded.invocationId };
 }
 
-async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<ColumnLineage> {
-  const lineage = await buildColumnLineage(project.parsed, project.dag, compiler);
-  writeArtifact(project.parsed.project.targetPath, columnLineageFile, columnLineageJson(lineage, invocationId));
-  return lineage;
+async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
+  const { buildColumnLineage, columnLineageFile, columnLineageJson } = await lineageArtifact();
+  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
+  const lineage = await buildColumnLineage(project.parsed, project.dag, compiler.deferred ? new Compiler(project.parsed) : compiler);
+  const json = columnLineageJson(lineage, invocationId);
+  writeArtifact(project.parsed.project.targetPath, columnLineageFile, json);
+  return { lineage, json };
 }
 
 /**
@@ -190,9 +193,10 @@ async function writeColumnLineage(project: Project, compiler: Compiler, invocati
 export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; markdown: string; project: Project }> {
   if (!opts.state) throw new KilnError('config', 'kiln impact needs --state <folder of production artifacts>', { hint: 'e.g. kiln impact --state prod-artifacts/ (a target/ folder holding manifest.json and column_lineage.json)' });
   const state = readPreviousRun(opts.state);
+  const [{ columnLineageFile, readColumnLineage }, { computeImpact }, { impactFile, impactJson, impactMarkdown }] = await Promise.all([lineageArtifact(), import('./lineage/impact.js'), import('./lineage/impact-report.js')]);
   const stateLineage = join(state.dir, columnLineageFile);
   if (!existsSync(stateLineage)) {
-    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln parse` or `kiln compile` where the state comes from (kiln writes it beside manifest.json) and keep both' });
+    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln lineage` (or `kiln docs generate`) where the state comes from: it writes the file beside manifest.json; keep both' });
   }
   const { lineage, project } = await columnLineage(opts);
   const result = computeImpact({ manifest: project.parsed.manifest, lineage, state, stateLineage: readColumnLineage(stateLineage) });
@@ -206,7 +210,7 @@ export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; 
 export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: ColumnLineage; project: Project }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'compile');
-  return { lineage: await writeColumnLineage(project, new Compiler(project.parsed), loaded.invocationId), project };
+  return { lineage: (await writeColumnLineage(project, new Compiler(project.parsed), loaded.invocationId)).lineage, project };
 }
 
 /** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
@@ -273,6 +277,11 @@ export interface CompileTimings {
 }
 
 export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
+  const { compiled, project, timings } = await compileSelected(opts);
+  return { compiled, project, timings };
+}
+
+async function compileSelected(opts: KilnOptions): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t0 = performance.now();
   const project = parseLoaded(await load(opts), opts, 'compile');
   const t1 = performance.now();
@@ -293,10 +302,8 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   const t2 = performance.now();
   project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
   writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
-  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
-  await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed) : compiler, project.parsed.info.invocationId);
   await compiler.flushWrites();
-  return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
+  return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 
 /**
@@ -457,7 +464,8 @@ export interface DocsOptions extends KilnOptions {
 
 /** `kiln docs generate`: manifest.json, catalog.json and the static site into the target path. */
 export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
-  const project = opts.noCompile ? await parse(opts) : (await compile(opts)).project;
+  const compiled = opts.noCompile ? undefined : await compileSelected(opts);
+  const project = compiled?.project ?? (await parse(opts));
   const { parsed } = project;
   const ids = select(project, opts);
   let catalog: Record<string, unknown> = { metadata: { generated_at: new Date().toISOString(), invocation_id: parsed.info.invocationId }, nodes: {}, sources: {}, errors: null };
@@ -471,8 +479,11 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   }
   const targetPath = parsed.project.targetPath;
   writeArtifact(targetPath, 'catalog.json', catalog);
+  // The site shows column lineage: computed (after the catalog, whose columns resolve `select *`) with
+  // the nodes just compiled, or with --no-compile the one the last `kiln lineage` wrote.
+  const lineageJson = compiled ? (await writeColumnLineage(project, compiled.compiler, parsed.info.invocationId)).json : undefined;
   const readIfThere = (name: string) => (existsSync(join(targetPath, name)) ? JSON.parse(readFileSync(join(targetPath, name), 'utf8')) : null);
-  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json'), columnLineage: readIfThere(columnLineageFile) }, { static: opts.static });
+  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json'), columnLineage: lineageJson ?? readIfThere('column_lineage.json') }, { static: opts.static });
   return { files, catalog };
 }
 
