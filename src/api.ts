@@ -25,7 +25,7 @@ import { executeNodes, isExecutable } from './run/runner.js';
 import { runProjectHooks } from './run/hooks.js';
 import type { NodeEvent, NodeResult } from './run/results.js';
 import { isFailure } from './run/results.js';
-import { manifestJson } from './artifacts/manifest.js';
+import { manifestJson, writeManifest } from './artifacts/manifest.js';
 import { runResultsJson } from './artifacts/run-results.js';
 import { writeArtifact, ensureWritable, writeFileAtomic } from './artifacts/write.js';
 import { estimateModels, type DryRunReport } from './compile/dry-run.js';
@@ -173,7 +173,7 @@ export async function readProject(opts: KilnOptions = {}): Promise<Project> {
 async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'parse');
-  writeArtifact(loaded.project.targetPath, 'manifest.json', project.manifest);
+  writeManifest(project.parsed, project.dag);
   return { project, invocationId: loaded.invocationId };
 }
 
@@ -216,19 +216,21 @@ export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: 
 /** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
 class ParsedProjectResult implements Project {
   private json?: Record<string, unknown>;
+  /** What this invocation compiled, which the manifest records. */
+  compiled?: { compiler: Compiler; ids: Set<string> };
   constructor(
     readonly parsed: ParsedProject,
     readonly dag: Dag,
   ) {}
   get manifest(): Record<string, unknown> {
-    return (this.json ??= manifestJson(this.parsed, this.dag));
+    return (this.json ??= manifestJson(this.parsed, this.dag, this.compiled?.compiler, this.compiled?.ids));
   }
   set manifest(value: Record<string, unknown>) {
     this.json = value;
   }
 }
 
-function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string): Project {
+function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
   const parsed = parseProject({
@@ -300,8 +302,8 @@ async function compileSelected(opts: KilnOptions): Promise<{ compiled: Map<strin
   }
   await releaseWarehouse(project.parsed.adapter);
   const t2 = performance.now();
-  project.manifest = manifestJson(project.parsed, project.dag, compiler, new Set(ids));
-  writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
+  project.compiled = { compiler, ids: new Set(ids) };
+  writeManifest(project.parsed, project.dag, compiler, project.compiled.ids);
   await compiler.flushWrites();
   return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
