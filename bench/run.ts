@@ -9,7 +9,8 @@
  * - `kiln compile` at 10,000 models + 500 tests, cold, and again after editing one model
  * - `kiln run --threads 1`, 1,000 views, against the DuckDB floor (the same compiled SQL on
  *   one connection, bench/duckdb-floor.ts)
- * - `kiln docs generate` at 10,000 models, catalog from DuckDB
+ * - `kiln docs generate` at 10,000 models, catalog from DuckDB, and the site it wrote opened
+ *   in headless Chromium until its first render (interactive)
  * - peak memory of `kiln compile` at 10,000 models + 20,000 tests
  *
  * KILN_BENCH_KILN names another checkout (built) to measure instead of this one, for a
@@ -22,6 +23,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataformProject, generateProject } from './generate.js';
+import { launchChromium } from '../test/fixtures/docs/browser.js';
 
 const repeats = Number(process.env.KILN_BENCH_REPEATS ?? 3);
 const scale = Number(process.env.KILN_BENCH_SCALE ?? 1);
@@ -90,6 +92,25 @@ function dataformCli(): { bin: string; core: string } | undefined {
   return { bin, core };
 }
 
+/** Median time from navigation to the docs site's first render (its app marks `ready`), in a fresh page each time. */
+async function timeToInteractive(indexHtml: string): Promise<number> {
+  const browser = await launchChromium();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const page = await browser.context.newPage();
+      const t = performance.now();
+      await page.goto(pathToFileURL(indexHtml).href);
+      await page.waitForFunction(() => (globalThis as { __kiln?: { ready?: boolean } }).__kiln?.ready === true, undefined, { timeout: 120_000 });
+      times.push(performance.now() - t);
+      await page.close();
+    }
+    return median(times);
+  } finally {
+    await browser.close();
+  }
+}
+
 function removeTarget(dir: string): void {
   rmSync(join(dir, 'target'), { recursive: true, force: true });
 }
@@ -148,6 +169,8 @@ async function main(): Promise<void> {
     kiln(['run', '--threads', '2'], docsDir);
     const docs = medianOf(() => kiln(['docs', 'generate'], docsDir));
     row(`kiln docs generate, ${big} models (catalog from DuckDB)`, seconds(docs), `${(docs / 3000).toFixed(2)}x the goal of 3 s`);
+    const interactive = await timeToInteractive(join(docsDir, 'target', 'index.html'));
+    row(`docs site interactive, ${big} models (Chromium, load to first render)`, seconds(interactive), `${(interactive / 1000).toFixed(2)}x the goal of 1 s`);
 
     // Peak memory at 10,000 models + 20,000 tests.
     const memDir = join(root, 'memory');
