@@ -42,39 +42,22 @@ export class StreamedObject {
 const chunkChars = 1 << 20;
 
 /**
- * Writes `data` as JSON to targetPath/name like writeArtifact, but entry by entry: each
- * StreamedObject inside it is written as its entries come, in chunks of about a megabyte.
- * The text is the same as JSON.stringify would give.
+ * Writes `chunks` to `file` atomically (same folder, then rename) as they come, about a
+ * megabyte at a time, so a large text never has to be whole in memory.
  */
-export function writeStreamedArtifact(targetPath: string, name: string, data: StreamedObject): string {
-  mkdirSync(targetPath, { recursive: true });
-  const file = join(targetPath, name);
+export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
   const tmp = temporaryName(file);
-  const fd = openSync(tmp, 'w');
-  const secrets = secretValues();
-  let buffer = '';
-  const put = (text: string) => {
-    buffer += text;
-    if (buffer.length >= chunkChars) {
-      writeSync(fd, buffer);
-      buffer = '';
-    }
-  };
-  const writeObject = (object: StreamedObject) => {
-    put('{');
-    let first = true;
-    for (const [key, value] of object.entries()) {
-      if (value === undefined) continue;
-      put(`${first ? '' : ','}${stringifyScrubbed(key, secrets)}:`);
-      first = false;
-      if (value instanceof StreamedObject) writeObject(value);
-      else put(stringifyScrubbed(value, secrets));
-    }
-    put('}');
-  };
   try {
+    const fd = openSync(tmp, 'w');
     try {
-      writeObject(data);
+      let buffer = '';
+      for (const chunk of chunks) {
+        buffer += chunk;
+        if (buffer.length >= chunkChars) {
+          writeSync(fd, buffer);
+          buffer = '';
+        }
+      }
       writeSync(fd, buffer);
     } finally {
       closeSync(fd);
@@ -84,7 +67,31 @@ export function writeStreamedArtifact(targetPath: string, name: string, data: St
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Writes `data` as JSON to targetPath/name like writeArtifact, but entry by entry: each
+ * StreamedObject inside it is written as its entries come. The text is the same as
+ * JSON.stringify would give.
+ */
+export function writeStreamedArtifact(targetPath: string, name: string, data: StreamedObject): string {
+  mkdirSync(targetPath, { recursive: true });
+  const file = join(targetPath, name);
+  writeChunksAtomic(file, jsonChunks(data, secretValues()));
   return file;
+}
+
+function* jsonChunks(object: StreamedObject, secrets: readonly string[]): Generator<string> {
+  yield '{';
+  let first = true;
+  for (const [key, value] of object.entries()) {
+    if (value === undefined) continue;
+    yield `${first ? '' : ','}${stringifyScrubbed(key, secrets)}:`;
+    first = false;
+    if (value instanceof StreamedObject) yield* jsonChunks(value, secrets);
+    else yield stringifyScrubbed(value, secrets);
+  }
+  yield '}';
 }
 
 /** The plain object a StreamedObject stands for (for a caller that wants the data, not the file). */
