@@ -407,9 +407,8 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
       await compiler.flushWrites();
     }
   } else opts.onLog?.('warn', 'nothing to do: the selection contains no nodes of this kind');
-  const compiledIds = new Set(results.filter((r) => r.compiledCode !== undefined).map((r) => r.uniqueId));
-  const manifest = manifestJson(project.parsed, project.dag, compiler, compiledIds);
-  writeArtifact(loaded.project.targetPath, 'manifest.json', manifest);
+  project.compiled = { compiler, ids: new Set(results.filter((r) => r.compiledCode !== undefined).map((r) => r.uniqueId)) };
+  writeManifest(project.parsed, project.dag, compiler, project.compiled.ids);
   const elapsed = (Date.now() - started) / 1000;
   const runResults = runResultsJson(results, loaded.invocationId, elapsed, recordedArgs(command, opts, loaded.target.threads));
   writeArtifact(loaded.project.targetPath, 'run_results.json', runResults);
@@ -420,7 +419,18 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
     await notify(targets, { project: loaded.project.name, command, invocationId: loaded.invocationId, success, elapsed, results }, (m) => opts.onLog?.('warn', m));
   }
   if (endHookError) throw endHookError;
-  return { success, results, elapsed, invocationId: loaded.invocationId, manifest, runResults, project: { ...project, manifest } };
+  // The manifest object is built only if the caller reads it.
+  return {
+    success,
+    results,
+    elapsed,
+    invocationId: loaded.invocationId,
+    get manifest() {
+      return project.manifest;
+    },
+    runResults,
+    project,
+  };
 }
 
 export const run = (opts: KilnOptions = {}) => execute('run', opts);
