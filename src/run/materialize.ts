@@ -89,7 +89,8 @@ export class Materializer {
     if (node) Object.assign(this.parsed.engine.globals, this.compiler.nodeScope(node));
     // Views this run rebuilds after the node anyway: replacing its relation may drop them
     // when they no longer fit it (postgres__rename_relation); any other view must survive.
-    this.parsed.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
+    // Only the rename reads them, and walking a node's descendants costs at 10,000 models.
+    if (name === 'rename_relation') this.parsed.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
     return String(fn(...args)).trim();
   }
 
