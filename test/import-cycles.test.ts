@@ -121,3 +121,14 @@ test('no two folders of src/ import each other, directly or through others', () 
   const found = cycles(graph).map((c) => `${c.join(' -> ')} (${c.slice(1).map((to, i) => why.get(`${c[i]} -> ${to}`)![0]).join('; ')})`);
   assert.deepEqual(found, []);
 });
+
+test('domain modules never load the API: only its clients (the CLI, the orchestrator, the entry module) import src/api.ts or src/tasks/', () => {
+  const clients = new Set(['cli', 'orchestrate', 'tasks', 'api.ts', 'index.ts'].map((f) => join(srcRoot, f)));
+  const isApi = (file: string) => file === join(srcRoot, 'api.ts') || folderOf(file) === join(srcRoot, 'tasks');
+  const offenders: string[] = [];
+  for (const f of sourceFiles(srcRoot)) {
+    if (clients.has(folderOf(f))) continue;
+    for (const to of runtimeImports(f, readFileSync(f, 'utf8'))) if (isApi(to)) offenders.push(`${relative(srcRoot, f)} imports ${relative(srcRoot, to)}`);
+  }
+  assert.deepEqual(offenders, []);
+});
