@@ -4,7 +4,9 @@
  * (port 0) answering jobs.query, jobs.insert (dry runs and query jobs), jobs.get,
  * getQueryResults and tables.get.
  *
- * It records every request (SQL, labels, dry-run flags, bytes limits, the bearer token), and
+ * It records every request (SQL, labels, dry-run flags, bytes limits, the bearer token), requires
+ * an access token it issued (or the fixed `standin-token`) on every API call, answers Google's
+ * OAuth token endpoint for service-account keys at /token (see exchange()), and
  * runs each statement on an in-memory DuckDB after translating the GoogleSQL kiln emits
  * (backticks, partition/cluster/options clauses, INT64/FLOAT64/BOOL, backslash escapes), so
  * results, errors and whole builds play back. A dry run answers with a deterministic byte
@@ -12,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, verify } from 'node:crypto';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { FaultQueue, type QueuedFault } from './fault-queue.js';
 
@@ -67,6 +69,16 @@ interface StoredResult {
 
 type JobOutcome = StoredResult | { error: string; status: number; reason: string };
 
+/** An assertion the token endpoint accepted: its claims and the token it answered. */
+export interface Login {
+  iss: string;
+  scope: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  accessToken: string;
+}
+
 interface Job {
   id: string;
   project: string;
@@ -99,11 +111,34 @@ export class BigQueryStandIn {
   port = 0;
   /** Most rows in one page of results. */
   pageRows = 10_000;
+  /** Service accounts the token endpoint knows: email to the public half of its key (PEM). */
+  private readonly serviceAccounts = new Map<string, string>();
+  /** Access tokens the API accepts, with when each expires (ms since the epoch). */
+  private readonly tokens = new Map<string, number>([['standin-token', Infinity]]);
+  /** Assertions exchanged at the token endpoint. */
+  readonly logins: Login[] = [];
+  /** How long an access token it issues lasts, as Google's: an hour. */
+  tokenLifetimeSeconds = 3599;
 
   constructor(readonly projectId: string) {}
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The token endpoint's address: the `token_uri` of a key for this stand-in. */
+  get tokenUri(): string {
+    return `${this.endpoint}/token`;
+  }
+
+  /** A service account the token endpoint verifies assertions of, with its key's public half. */
+  addServiceAccount(email: string, publicKeyPem: string): void {
+    this.serviceAccounts.set(email, publicKeyPem);
+  }
+
+  /** Every access token issued so far expires now, as an hour later on BigQuery. */
+  expireTokens(): void {
+    for (const token of this.tokens.keys()) if (token !== 'standin-token') this.tokens.set(token, 0);
   }
 
   async start(): Promise<void> {
@@ -148,17 +183,23 @@ export class BigQueryStandIn {
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'POST' && url.pathname === '/token') return this.exchange(req, text, res);
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body, query: url.searchParams });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    const apiError = (status: number, reason: string, message: string) => send(status, { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: reason } });
+    const apiError = (status: number, reason: string, message: string, statusName = reason) => send(status, { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: statusName } });
     const p = url.pathname.replace(/^\/bigquery\/v2/, '');
     let m: RegExpExecArray | null;
     try {
-      if (req.headers.authorization !== 'Bearer standin-token') return apiError(401, 'authError', 'Request is missing required authentication credential.');
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!bearer) return apiError(401, 'required', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'UNAUTHENTICATED');
+      if (!((this.tokens.get(bearer) ?? 0) > Date.now())) {
+        res.setHeader('www-authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
+        return apiError(401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'UNAUTHENTICATED');
+      }
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/queries$/.exec(p))) {
         const q: RecordedQuery = { sql: String(body!.query), api: 'jobs.query', dryRun: body!.dryRun === true, labels: body!.labels as Record<string, string> | undefined, maximumBytesBilled: body!.maximumBytesBilled as string | undefined, location: body!.location as string | undefined, state: 'PENDING', startedAt: Date.now() };
         this.queries.push(q);
@@ -233,6 +274,48 @@ export class BigQueryStandIn {
     } catch (e) {
       apiError(500, 'backendError', (e as Error).message);
     }
+  }
+
+  /**
+   * Google's OAuth token endpoint for service accounts (RFC 7523): the form carries a JWT the
+   * account signed with RS256; its signature is checked against the registered public key and
+   * its claims as Google checks them (iss a known account, aud this endpoint, a scope, iat and
+   * exp at most an hour apart around now). Refusals are Google's `invalid_grant` answers.
+   */
+  private exchange(req: IncomingMessage, text: string, res: ServerResponse): void {
+    const form = new URLSearchParams(text);
+    this.requests.push({ method: 'POST', path: '/token', headers: req.headers, body: Object.fromEntries(form), query: new URLSearchParams() });
+    const answer = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(payload));
+    };
+    const refuse = (error: string, description: string) => answer(400, { error, error_description: description });
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return refuse('unsupported_grant_type', 'Invalid grant_type: ' + (form.get('grant_type') ?? ''));
+    const parts = (form.get('assertion') ?? '').split('.');
+    if (parts.length !== 3) return refuse('invalid_request', 'Invalid JWT: the assertion is not a signed JWT.');
+    const [head, body, signature] = parts as [string, string, string];
+    let header: { alg?: string };
+    let claims: Record<string, unknown>;
+    try {
+      header = JSON.parse(Buffer.from(head, 'base64url').toString('utf8')) as { alg?: string };
+      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return refuse('invalid_request', 'Invalid JWT: the header or claims are not JSON.');
+    }
+    const publicKey = this.serviceAccounts.get(String(claims.iss));
+    if (!publicKey) return refuse('invalid_grant', 'Invalid grant: account not found');
+    if (header.alg !== 'RS256' || !verify('RSA-SHA256', Buffer.from(`${head}.${body}`), publicKey, Buffer.from(signature, 'base64url'))) return refuse('invalid_grant', 'Invalid JWT Signature.');
+    if (claims.aud !== this.tokenUri) return refuse('invalid_grant', `Invalid JWT: Failed audience check. The right audience is ${this.tokenUri}`);
+    const now = Math.floor(Date.now() / 1000);
+    const iat = Number(claims.iat);
+    const exp = Number(claims.exp);
+    if (!(iat <= now + 60 && exp > now && exp - iat <= 3600)) return refuse('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    const scopes = String(claims.scope ?? '').split(' ');
+    if (!scopes.some((s) => s === 'https://www.googleapis.com/auth/bigquery' || s === 'https://www.googleapis.com/auth/cloud-platform')) return refuse('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    const accessToken = `ya29.standin-${randomUUID()}`;
+    this.tokens.set(accessToken, Date.now() + this.tokenLifetimeSeconds * 1000);
+    this.logins.push({ iss: String(claims.iss), scope: String(claims.scope), aud: String(claims.aud), iat, exp, accessToken });
+    answer(200, { access_token: accessToken, expires_in: this.tokenLifetimeSeconds, token_type: 'Bearer' });
   }
 
   private jobResource(job: Job, state = job.record.state): unknown {
