@@ -171,7 +171,14 @@ export class BigQueryStandIn {
 
   /** Runs GoogleSQL on the backing database directly, as a test's own check. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
-    return (await this.conn!.runAndReadAll(translate(sql, this.projectId))).getRowObjectsJS() as Array<Record<string, unknown>>;
+    return (await this.conn!.runAndReadAll(await this.inDuckDB(this.conn!, sql))).getRowObjectsJS() as Array<Record<string, unknown>>;
+  }
+
+  /** GoogleSQL translated, with the datasets that exist now (a `dataset.table` path names a table only in one of them). */
+  private async inDuckDB(conn: DuckDBConnection, sql: string): Promise<string> {
+    const rows = (await conn.runAndReadAll(`select schema_name from information_schema.schemata where catalog_name = '${this.projectId}'`)).getRowObjectsJS();
+    const datasets = new Set(rows.map((r) => String(r.schema_name)));
+    return translate(sql, this.projectId, (name) => datasets.has(storedName(name)));
   }
 
   sql(): string[] {
@@ -264,7 +271,7 @@ export class BigQueryStandIn {
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(p))) {
         const [project, dataset, table] = [m[1]!, m[2]!, m[3]!].map(decodeURIComponent) as [string, string, string];
         const cols = await this.conn!.runAndReadAll(
-          `select column_name, data_type from information_schema.columns where table_catalog = '${project}' and table_schema = '${dataset.replace(/'/g, "''")}' and table_name = '${table.replace(/'/g, "''")}' order by ordinal_position`,
+          `select column_name, data_type from information_schema.columns where table_catalog = '${project}' and table_schema = '${storedName(dataset).replace(/'/g, "''")}' and table_name = '${storedName(table).replace(/'/g, "''")}' order by ordinal_position`,
         );
         const rows = cols.getRowObjectsJS();
         if (!rows.length) return apiError(404, 'notFound', `Not found: Table ${project}:${dataset}.${table}`);
@@ -426,10 +433,11 @@ export class BigQueryStandIn {
 
   private async run(conn: DuckDBConnection, sql: string): Promise<JobOutcome> {
     try {
-      const reader = await conn.runAndReadAll(translate(sql, this.projectId));
-      return encode(reader.columnNames(), reader.columnTypes().map((t) => t.typeId), reader.getRows());
+      const reader = await conn.runAndReadAll(await this.inDuckDB(conn, sql));
+      const result = encode(reader.columnNames(), reader.columnTypes().map((t) => t.typeId), reader.getRows());
+      return /information_schema/i.test(sql) ? withBigQueryNames(result) : result;
     } catch (e) {
-      const msg = (e as Error).message;
+      const msg = bigQueryName((e as Error).message);
       if (/INTERRUPT/i.test(msg)) return { error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' };
       if (/does not exist|not found/i.test(msg)) return { error: `Not found: ${msg}`, status: 404, reason: 'notFound' };
       return { error: msg, status: 400, reason: 'invalidQuery' };
@@ -439,10 +447,10 @@ export class BigQueryStandIn {
   /** A dry run validates the query: DuckDB's EXPLAIN plans it without running it. */
   private async explain(sql: string): Promise<string | undefined> {
     try {
-      await this.conn!.run(`explain ${translate(sql, this.projectId)}`);
+      await this.conn!.run(`explain ${await this.inDuckDB(this.conn!, sql)}`);
       return undefined;
     } catch (e) {
-      return (e as Error).message;
+      return bigQueryName((e as Error).message);
     }
   }
 
@@ -455,7 +463,7 @@ export class BigQueryStandIn {
       if (seen.has(key)) continue;
       seen.add(key);
       try {
-        const rel = `"${m[1]}"."${m[2]}"."${m[3]}"`;
+        const rel = `"${m[1]}"."${storedName(m[2]!)}"."${storedName(m[3]!)}"`;
         const n = Number((await this.conn!.runAndReadAll(`select count(*) as n from ${rel}`)).getRowObjectsJS()[0]!.n);
         const cols = (await this.conn!.runAndReadAll(`select * from ${rel} limit 0`)).columnCount;
         bytes += n * cols * 8;
@@ -487,17 +495,72 @@ function splitScript(sql: string): string[] {
   return out.map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * BigQuery's dataset and table names are case-sensitive (column names are not); DuckDB's are
+ * not. The stand-in stores each dataset and table with every capital letter written `^` and
+ * its lower case (a `^` doubled), so `Orders` and `orders` are two tables and the wrong case
+ * names none. bigQueryName() reads a stored name back.
+ */
+export function storedName(name: string): string {
+  return name.replace(/\^/g, '^^').replace(/\p{Lu}/gu, (c) => `^${c.toLowerCase()}`);
+}
+
+export function bigQueryName(stored: string): string {
+  return stored.replace(/\^(\^|\p{Ll})/gu, (_, c: string) => (c === '^' ? '^' : c.toUpperCase()));
+}
+
+interface PathPart {
+  value: string;
+  quoted: boolean;
+  end: number;
+}
+
+/** A backticked (with backslash escapes) or bare identifier starting at `i`. */
+function identifierAt(s: string, i: number): PathPart | undefined {
+  if (s[i] === '`') {
+    let value = '';
+    let j = i + 1;
+    while (j < s.length && s[j] !== '`') {
+      if (s[j] === '\\' && j + 1 < s.length) {
+        const nx = s[j + 1]!;
+        value += nx === 'n' ? '\n' : nx === 'r' ? '\r' : nx === 't' ? '\t' : nx;
+        j += 2;
+      } else value += s[j++];
+    }
+    return { value, quoted: true, end: j + 1 };
+  }
+  const bare = /^[A-Za-z_]\w*/.exec(s.slice(i, i + 300));
+  return bare ? { value: bare[0], quoted: false, end: i + bare[0].length } : undefined;
+}
+
+/**
+ * Which parts of a dotted path name a dataset or a table, to be stored case-sensitively:
+ * `project`.`dataset`.`table` and `project`.`dataset`, `dataset`.`table` for a dataset that
+ * exists, and the new name after `rename to`. INFORMATION_SCHEMA and what follows it are views.
+ */
+function caseSensitiveParts(parts: PathPart[], projectId: string, isDataset: (name: string) => boolean, renameTarget: boolean): Set<number> {
+  const at = new Set<number>();
+  const from = parts.length >= 2 && parts[0]!.value === projectId ? 1 : parts.length >= 2 && isDataset(parts[0]!.value) ? 0 : renameTarget && parts.length === 1 ? 0 : -1;
+  if (from < 0) return at;
+  for (let k = from; k < Math.min(parts.length, from + 2); k++) {
+    if (/^information_schema$/i.test(parts[k]!.value)) break;
+    at.add(k);
+  }
+  return at;
+}
+
 /** The GoogleSQL kiln emits, in DuckDB's dialect. */
-export function translate(sql: string, projectId: string): string {
-  let s = sql
+export function translate(sql: string, projectId: string, isDataset: (name: string) => boolean = () => false): string {
+  const s = sql
     // DDL clauses DuckDB has no use for: partitioning, clustering, options.
     .replace(/^(\s*create or replace (?:table|view) `[^`]*`(?:\.`[^`]*`)*)[\s\S]*?\n?as \(/i, '$1 as (')
     .replace(/^(\s*create schema if not exists [^\n]*?)\s+options\([^)]*\)\s*$/i, '$1');
-  // Tokens: backtick identifiers become double-quoted; backslash-escaped strings become ''-escaped.
+  // Tokens: backslash-escaped strings become ''-escaped; dotted paths of backticked or bare
+  // identifiers become double-quoted where they were backticked or name a dataset or table.
   let out = '';
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < s.length; ) {
     const ch = s[i]!;
-    if (ch === '`' || ch === "'") {
+    if (ch === "'") {
       let j = i + 1;
       let value = '';
       while (j < s.length && s[j] !== ch) {
@@ -507,11 +570,27 @@ export function translate(sql: string, projectId: string): string {
           j += 2;
         } else value += s[j++];
       }
-      out += ch === '`' ? `"${value.replace(/"/g, '""')}"` : `'${value.replace(/'/g, "''")}'`;
-      i = j;
-    } else out += ch;
+      out += `'${value.replace(/'/g, "''")}'`;
+      i = j + 1;
+      continue;
+    }
+    const startsWord = ch === '`' || (/[A-Za-z_]/.test(ch) && !/[\w$."]/.test(s[i - 1] ?? ''));
+    if (!startsWord) {
+      out += ch;
+      i++;
+      continue;
+    }
+    const parts: PathPart[] = [];
+    let j = i;
+    for (let part = identifierAt(s, j); part; part = s[j] === '.' ? identifierAt(s, j + 1) : undefined) {
+      parts.push(part);
+      j = part.end;
+    }
+    const stored = caseSensitiveParts(parts, projectId, isDataset, /\brename\s+to\s*$/i.test(out));
+    out += parts.map((p, k) => (stored.has(k) ? `"${storedName(p.value).replace(/"/g, '""')}"` : p.quoted ? `"${p.value.replace(/"/g, '""')}"` : p.value)).join('.');
+    i = j;
   }
-  s = out
+  return out
     .replace(/"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g, (_, p: string, d: string) => `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`)
     .replace(/\bcurrent_timestamp\(\)/gi, 'current_timestamp')
     .replace(/\b(?:date|datetime|timestamp)_trunc\(([^,()]+),\s*(\w+)\)/gi, "date_trunc('$2', $1)")
@@ -519,8 +598,13 @@ export function translate(sql: string, projectId: string): string {
     .replace(/\bFLOAT64\b/gi, 'DOUBLE')
     .replace(/\bBOOL\b/gi, 'BOOLEAN')
     .replace(/\bDATETIME\b(?!_)/gi, 'TIMESTAMP');
-  void projectId;
-  return s;
+}
+
+/** INFORMATION_SCHEMA answers with datasets' and tables' names as BigQuery spells them. */
+function withBigQueryNames(result: StoredResult): StoredResult {
+  const names = new Set(result.fields.flatMap((f, i) => (['table_name', 'table_schema', 'schema_name'].includes(f.name.toLowerCase()) ? [i] : [])));
+  if (!names.size) return result;
+  return { ...result, rows: result.rows.map((r) => ({ f: r.f.map((cell, i) => (names.has(i) && cell.v !== null ? { v: bigQueryName(cell.v) } : cell)) })) };
 }
 
 function bigQueryType(duck: string): string {

@@ -107,6 +107,8 @@ export class BigQueryAdapter implements Adapter {
   readonly replacesAtomically = true;
   /** BigQuery transactions hold DML only; DDL on permanent tables is refused inside one. */
   readonly ddlEndsTransactions = true;
+  /** Dataset and table names are case-sensitive on BigQuery (column names are not). */
+  readonly caseSensitiveNames = true;
   /** dbt-bigquery's default for a model with a unique_key. */
   readonly defaultIncrementalStrategy = 'merge';
   /** dbt-bigquery's insert_overwrite: the partitions the new rows fall in are replaced whole. */
