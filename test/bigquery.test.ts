@@ -191,6 +191,39 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
     }
   });
 
+  test('on-run-start runs after the datasets of the selected models exist, as in dbt (ephemeral models have none)', async () => {
+    const project = writeProject(
+      minimalProject({
+        'dbt_project.yml': [
+          'name: tiny',
+          'profile: tiny',
+          'config-version: 2',
+          'on-run-start:',
+          "  - 'create table if not exists `{{ target.database }}`.`{{ target.schema }}`.`run_log` (what STRING)'",
+          "  - 'create table if not exists `{{ target.database }}`.`{{ target.schema }}_extra`.`marker` (what STRING)'",
+        ].join('\n'),
+        'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: fresh_runs\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
+        'models/base.sql': "{{ config(materialized='table') }}\nselect 1 as id",
+        'models/extra_one.sql': "{{ config(materialized='table', schema='extra') }}\nselect id from {{ ref('ghostly') }}",
+        'models/ghostly.sql': "{{ config(materialized='ephemeral', schema='ghost') }}\nselect id from {{ ref('base') }}",
+      }),
+    );
+    try {
+      const schemasBefore = standin.sql().length;
+      const r = await build({ projectDir: project });
+      assert.equal(r.success, true, JSON.stringify(r.results.filter((x) => x.status !== 'success'), null, 2));
+      const sent = standin.sql().slice(schemasBefore);
+      const firstHook = sent.findIndex((q) => q.includes('run_log'));
+      assert.ok(firstHook > 0, sent.join('\n'));
+      const created = sent.slice(0, firstHook).filter((q) => q.startsWith('create schema'));
+      assert.deepEqual(created.sort(), ['create schema if not exists `kiln-proj`.`fresh_runs`', 'create schema if not exists `kiln-proj`.`fresh_runs_extra`'].sort());
+      assert.deepEqual(await standin.query('select count(*) as n from `kiln-proj`.`fresh_runs_extra`.`marker`'), [{ n: 0n }]);
+      assert.ok(!sent.some((q) => q.includes('fresh_runs_ghost')), 'no dataset for an ephemeral model');
+    } finally {
+      removeDir(project);
+    }
+  });
+
   test('errors: HTTP code and errors[].reason into kinds; transient reasons retryable, and retried job_retries times', async () => {
     const a = await adapter();
     const missing = await rejectsKiln(a.execute('select * from `kiln-proj`.`adapter_ds`.`nope`'));
