@@ -86,6 +86,8 @@ export interface Adapter {
    * holds (besides the hooks) exactly the DML that changes the target, and rolls back whole.
    */
   readonly ddlEndsTransactions?: boolean;
+  /** True where dataset and table names are case-sensitive (BigQuery): relations are then matched by name exactly, not ignoring case. */
+  readonly caseSensitiveNames?: boolean;
   /** The strategy of an incremental model with a unique_key that names none; delete+insert when unset. */
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
   /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
