@@ -1,6 +1,6 @@
 /** The site data plus the indexes every view needs, built once at start-up. */
 import { GRAPH_TYPES, type SiteData, type SiteNode } from '../../src/docs/model.js';
-import { SearchIndex } from '../../src/docs/search-index.js';
+import { SearchIndex } from './search-index.js';
 import { type SiteSelection, siteSelection } from './selection-graph.js';
 
 export interface Db {

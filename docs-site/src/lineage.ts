@@ -7,9 +7,9 @@
  */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
 import { KilnError } from '../../src/errors.js';
-import { layeredLayout } from '../../src/docs/layout.js';
+import { layeredLayout } from './layout.js';
 import { GRAPH_TYPES } from '../../src/docs/model.js';
-import { clusterUnit, type MapEdge, type Unit, unitCluster } from '../../src/docs/clusters.js';
+import { clusterUnit, type MapEdge, type Unit, unitCluster } from './clusters.js';
 import { type GroupBy, ProjectMap } from './project-map.js';
 import { type Db, nodeHref, shownStatus, statusClass } from './db.js';
 import { lineageHref } from './router.js';
