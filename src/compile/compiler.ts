@@ -16,7 +16,7 @@ import { analyseSimpleTemplate } from '../parse/simple-template.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
-import { emptyIfAsked } from '../unit/empty.js';
+import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
 
