@@ -8,9 +8,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { kiln, copyExample, removeDir, tempDir } from './helpers/cli.js';
-import { launchChromium } from './fixtures/docs/browser.js';
+import { launchChromium, openSite } from './fixtures/docs/browser.js';
 import { GRAPH_TYPES } from '../src/docs/model.js';
 
 declare const window: { __kiln: { perf: unknown[] } };
@@ -90,10 +89,7 @@ test('the CLI and the docs site box select the same nodes, selector by selector'
   cpSync(join(dir, 'target'), state, { recursive: true });
   const browser = await launchChromium();
   try {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(join(dir, 'target', 'index.html')).href + '#!/lineage');
+    const { page, errors } = await openSite(browser, dir, '#!/lineage');
     await page.waitForSelector('svg.lin-svg g.n');
     /** Types the selection into the box, submits it, and reads the node ids drawn. */
     const box = async (select: string, exclude: string | undefined): Promise<{ ids: string[]; note: string }> => {
