@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
 import type { Dag } from '../graph/dag.js';
 import { isUnitTest, type GraphNode } from '../parse/nodes.js';
 import { compiledPath, docDict, exposureDict, groupDict, macroDict, nodeDict, sourceDict, unitTestDict, type CompiledInfo, type DictOptions } from '../parse/node-dict.js';
@@ -17,18 +18,19 @@ import { materialize, StreamedObject, writeStreamedArtifact } from './write.js';
 export const manifestSchemaVersion = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 
 /** manifest.json as one object (what the API returns and selection compares with). */
-export function manifestJson(parsed: ParsedProject, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
-  return materialize(manifestObject(parsed, dag, compiler, compiledIds)) as Record<string, unknown>;
+export function manifestJson(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
+  return materialize(manifestObject(parsed, session, dag, compiler, compiledIds)) as Record<string, unknown>;
 }
 
 /** Writes target/manifest.json node by node: at 10,000 models the whole object and its text would be hundreds of megabytes. */
-export function writeManifest(parsed: ParsedProject, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): string {
-  return writeStreamedArtifact(parsed.project.targetPath, 'manifest.json', manifestObject(parsed, dag, compiler, compiledIds));
+export function writeManifest(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): string {
+  return writeStreamedArtifact(parsed.project.targetPath, 'manifest.json', manifestObject(parsed, session, dag, compiler, compiledIds));
 }
 
 /** The manifest with its large sections (nodes, parent and child maps) produced entry by entry. */
-function manifestObject(parsed: ParsedProject, dag: Dag, compiler: Compiler | undefined, compiledIds: Set<string>): StreamedObject {
-  const { manifest, adapter, info } = parsed;
+function manifestObject(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler | undefined, compiledIds: Set<string>): StreamedObject {
+  const { manifest } = parsed;
+  const { adapter, info } = session;
   const base: DictOptions = {
     flavor: 'artifact',
     relationName: (database, schema, identifier) => adapter.relation(database, schema, identifier).render(),
