@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
@@ -219,6 +219,30 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
       assert.deepEqual(created.sort(), ['create schema if not exists `kiln-proj`.`fresh_runs`', 'create schema if not exists `kiln-proj`.`fresh_runs_extra`'].sort());
       assert.deepEqual(await standin.query('select count(*) as n from `kiln-proj`.`fresh_runs_extra`.`marker`'), [{ n: 0n }]);
       assert.ok(!sent.some((q) => q.includes('fresh_runs_ghost')), 'no dataset for an ephemeral model');
+    } finally {
+      removeDir(project);
+    }
+  });
+
+  test('--defer on BigQuery: a relation that exists only in another case is not taken for the model\'s own', async () => {
+    const project = writeProject(
+      minimalProject({
+        'profiles.yml': ['prod', 'dev']
+          .reduce((yaml, name) => `${yaml}    ${name}:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: defer_${name}\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`, 'tiny:\n  target: dev\n  outputs:\n'),
+        'models/upstream.sql': "{{ config(materialized='table', alias='MyTable') }}\nselect 'prod' as built_in",
+        'models/downstream.sql': "{{ config(materialized='table') }}\nselect built_in from {{ ref('upstream') }}",
+      }),
+    );
+    const state = join(project, 'prod-state');
+    try {
+      assert.equal((await build({ projectDir: project, target: 'prod' })).success, true);
+      cpSync(join(project, 'target'), state, { recursive: true });
+      const a = await adapter({ dataset: 'defer_dev' });
+      await a.createSchema(undefined, 'defer_dev');
+      await a.execute("create or replace table `kiln-proj`.`defer_dev`.`mytable` as (select 'a twin' as built_in)");
+      const r = await build({ projectDir: project, target: 'dev', select: ['downstream'], defer: true, state });
+      assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
+      assert.deepEqual(await standin.query('select built_in from `kiln-proj`.`defer_dev`.`downstream`'), [{ built_in: 'prod' }]);
     } finally {
       removeDir(project);
     }

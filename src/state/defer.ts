@@ -4,7 +4,7 @@
  * With `--favor-state` the recorded relation wins even when this environment has one.
  */
 import type { Adapter } from '../adapters/types.js';
-import type { Relation } from '../adapters/relation.js';
+import { relationNameKey, type Relation } from '../adapters/relation.js';
 import type { ParsedProject } from '../parse/index.js';
 import { KilnError } from '../errors.js';
 import { readPreviousRun, type PreviousRun } from './artifacts.js';
@@ -23,13 +23,13 @@ export async function deferredRelations(parsed: ParsedProject, previous: Previou
   const out = new Map<string, Relation>();
   const existing = new Map<string, Promise<Set<string>>>();
   const exists = (database: string | undefined, schema: string, name: string): Promise<boolean> => {
-    const key = `${database ?? ''}.${schema}`.toLowerCase();
+    const key = relationNameKey(`${database ?? ''}.${schema}`, opts.adapter);
     let p = existing.get(key);
     if (!p) {
-      p = opts.adapter!.listRelations(database, schema).then((list) => new Set(list.map((r) => r.name.toLowerCase())), () => new Set<string>());
+      p = opts.adapter!.listRelations(database, schema).then((list) => new Set(list.map((r) => relationNameKey(r.name, opts.adapter))), () => new Set<string>());
       existing.set(key, p);
     }
-    return p.then((names) => names.has(name.toLowerCase()));
+    return p.then((names) => names.has(relationNameKey(name, opts.adapter)));
   };
   for (const node of parsed.manifest.nodes.values()) {
     if (!deferrable.has(node.resourceType) || node.config.materialized === 'ephemeral' || opts.building.has(node.uniqueId)) continue;
