@@ -148,6 +148,25 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'CASE_DS', 'orders')), []);
   });
 
+  test('adapter.check_schema_exists asks BigQuery for the dataset by its exact name, as dbt-bigquery does', async () => {
+    const a = await adapter();
+    await a.createSchema(undefined, 'Exists_DS');
+    const project = writeProject(
+      minimalProject({
+        'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: exists_probe\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
+        'models/probe.sql': "select {% for name in ['Exists_DS', 'exists_ds', 'EXISTS_DS', 'nowhere'] %}{{ adapter.check_schema_exists(target.database, name) }} as c{{ loop.index }}{{ ',' if not loop.last }} {% endfor %}",
+      }),
+    );
+    try {
+      const r = await build({ projectDir: project });
+      assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
+      assert.deepEqual(await standin.query('select * from `kiln-proj`.`exists_probe`.`probe`'), [{ c1: true, c2: false, c3: false, c4: false }]);
+      assert.ok(standin.requests.some((q) => q.method === 'GET' && q.path === '/bigquery/v2/projects/kiln-proj/datasets/Exists_DS'), 'datasets.get');
+    } finally {
+      removeDir(project);
+    }
+  });
+
   test('a model aliased MyTable is built, read back, rebuilt incrementally and catalogued with that case', async () => {
     const project = writeProject(
       minimalProject({

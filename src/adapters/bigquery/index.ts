@@ -378,6 +378,16 @@ export class BigQueryAdapter implements Adapter {
     });
   }
 
+  /** datasets.get: whether the dataset exists, by its exact name (dbt-bigquery asks the API too; INFORMATION_SCHEMA.SCHEMATA needs a region). */
+  async schemaExists(database: string | undefined, schema: string): Promise<boolean> {
+    try {
+      const [exists] = await this.bq().dataset(schema, { projectId: database ?? this.defaultDatabase }).exists();
+      return exists;
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
   /** tables.get: the relation's schema as BigQuery keeps it. */
   async getColumns(relation: Relation): Promise<ColumnInfo[]> {
     const table = this.bq()
