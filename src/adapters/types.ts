@@ -108,7 +108,7 @@ export interface DryRunEstimate {
 }
 
 /** A connection of another kiln invocation, as the warehouse sees it. */
-export interface KilnSession {
+export interface KilnConnection {
   /** The server process serving it (what pg_cancel_backend takes). */
   backendPid: number;
   /** The invocation's short id (see shortInvocationId). */
@@ -127,7 +127,7 @@ export interface LockHolder {
   backendPid: number;
   application: string;
   /** Set when the holder is a kiln invocation. */
-  session?: Pick<KilnSession, 'invocation' | 'clientPid' | 'host'>;
+  session?: Pick<KilnConnection, 'invocation' | 'clientPid' | 'host'>;
 }
 
 /**
@@ -140,7 +140,7 @@ export interface RunGuard {
   /** Tags the adapter's connections with the invocation and holds its liveness lock until close(). */
   claimInvocation(invocation: string): void;
   /** Connections of kiln invocations that are no longer alive. */
-  orphanedSessions(): Promise<KilnSession[]>;
+  orphanedSessions(): Promise<KilnConnection[]>;
   /** Cancels, then terminates, these backends; resolves with the ones still there after a few seconds. */
   stopSessions(backendPids: number[]): Promise<number[]>;
   /** The short ids of the invocations alive now, this one included. */

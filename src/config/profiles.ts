@@ -5,7 +5,8 @@ import { join, relative, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import { readYamlFile, validateYaml } from './yaml.js';
 import { profilesFileSchema } from './schemas.js';
-import { ValueRenderer, envVar } from './render-values.js';
+import { ValueRenderer } from './render-values.js';
+import { envVar } from '../template/env-var.js';
 import type { ProjectConfig } from './project.js';
 
 /** Keys never exposed to templates through `target` or printed by `kiln debug`. */
