@@ -179,5 +179,9 @@ ${auth}
       assert.doesNotMatch(r.stderr, /MIIEvQ/, 'no part of the key is printed');
       assert.equal(standin.logins.length, logins, 'no login was attempted');
     }
+    useProfile(cases[0]![0]);
+    const debug = await kilnResult(['debug', '--project-dir', dir]);
+    assert.notEqual(debug.code, 0);
+    assert.match(debug.stdout + debug.stderr, /profiles\.yml:7: bigquery profile: keyfile \S+no-such-key\.json does not exist/, 'kiln debug points at the line too');
   });
 });
