@@ -41,6 +41,10 @@ import { buildColumnLineage, columnLineageFile, columnLineageJson, readColumnLin
 import { computeImpact, type Impact } from './lineage/impact.js';
 import { impactFile, impactJson, impactMarkdown } from './lineage/impact-report.js';
 import type { ColumnLineage } from './lineage/types.js';
+import { listenToEnvReads, recordReads } from './template/render-reads.js';
+import { PartialParse, partialParseEnabled } from './parse/partial-cache.js';
+import { CompiledSqlCache } from './compile/compile-cache.js';
+import { packagesInstallPath } from './deps/installed.js';
 
 export interface KilnOptions {
   projectDir?: string;
@@ -91,6 +95,10 @@ export interface KilnOptions {
   onLog?: (level: 'info' | 'warn', message: string) => void;
   /** Once the project is parsed and the nodes to run are known, before anything connects. */
   onRunStart?: (start: RunStart) => void;
+  /** Reuse what the last invocation parsed and compiled (target/partial_parse.bin); default: on, unless KILN_PARTIAL_PARSE/DBT_PARTIAL_PARSE=false or `flags: {partial_parse: false}`. */
+  partialParse?: boolean;
+  /** Details for --debug (why the partial parse cache was not used, ...). */
+  onDebug?: (message: string) => void;
 }
 
 /** What a run is about to do: dbt's "Found 3 models, ..." and "Concurrency: 4 threads (target='dev')". */
@@ -126,9 +134,20 @@ interface Loaded {
   target: TargetConfig;
   adapter: Adapter;
   invocationId: string;
+  /** env_var() values read by dbt_project.yml and profiles.yml: partial parsing depends on them. */
+  envReads: Map<string, string | null>;
 }
 
 async function load(opts: KilnOptions): Promise<Loaded> {
+  const env = listenToEnvReads();
+  try {
+    return { ...(await loadProjectAndTarget(opts)), envReads: env.reads };
+  } finally {
+    env.stop();
+  }
+}
+
+async function loadProjectAndTarget(opts: KilnOptions): Promise<Omit<Loaded, 'envReads'>> {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
   // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
@@ -167,7 +186,7 @@ export async function parse(opts: KilnOptions = {}): Promise<Project> {
 
 /** Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so target/ stays as the last command left it. */
 export async function readProject(opts: KilnOptions = {}): Promise<Project> {
-  return parseLoaded(await load(opts), opts, 'parse');
+  return parseLoaded(await load(opts), opts, 'parse', undefined, 'read');
 }
 
 async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
@@ -212,6 +231,8 @@ export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: 
 /** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
 class ParsedProjectResult implements Project {
   private json?: Record<string, unknown>;
+  /** The partial parse cache this parse used, for compile to add its SQL and save. */
+  partialParse?: PartialParse;
   constructor(
     readonly parsed: ParsedProject,
     readonly dag: Dag,
@@ -224,18 +245,37 @@ class ParsedProjectResult implements Project {
   }
 }
 
-function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string): Project {
+/**
+ * `cache`: `save` writes the partial parse cache once parsed, `keep` leaves that to the caller
+ * (compile adds its SQL first), `read` only reads it (a process that must not write target/).
+ */
+function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string, cache: 'save' | 'keep' | 'read' = 'save'): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
-  const parsed = parseProject({
-    ...loaded,
-    cliVars,
-    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
-    log: (m) => log('info', m),
-    inline,
-  });
+  const partial = inline === undefined && partialParseEnabled(opts.partialParse, loaded.project) ? openPartialParse(loaded, cliVars, opts) : undefined;
+  const { result: parsed, reads } = recordReads(() =>
+    parseProject({
+      ...loaded,
+      cliVars,
+      flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
+      log: (m) => log('info', m),
+      inline,
+      sqlCache: partial,
+    }),
+  );
   for (const w of parsed.manifest.warnings) log('warn', w);
-  return new ParsedProjectResult(parsed, buildDag(parsed.manifest));
+  const result = new ParsedProjectResult(parsed, buildDag(parsed.manifest));
+  if (partial) {
+    partial.noteEnv(reads.envVars);
+    if (cache === 'save') partial.save();
+    result.partialParse = partial;
+  }
+  return result;
+}
+
+function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
+  const identity = { project: loaded.project, target: loaded.target, adapterType: loaded.adapter.type, cliVars, packagesDir: packagesInstallPath(loaded.project, cliVars), envReads: loaded.envReads };
+  return new PartialParse(identity, opts.onDebug ?? (() => undefined));
 }
 
 function select(p: Project, opts: KilnOptions, defaultTypes?: string[]): string[] {
@@ -274,9 +314,10 @@ export interface CompileTimings {
 
 export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
   const t0 = performance.now();
-  const project = parseLoaded(await load(opts), opts, 'compile');
+  const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
   const t1 = performance.now();
   const compiler = new Compiler(project.parsed);
+  if (project.partialParse) compiler.cache = new CompiledSqlCache(project.partialParse, project.parsed.engine);
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
@@ -296,6 +337,7 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   // Deferred relations name another environment's tables, which lineage cannot map to nodes.
   await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed) : compiler, project.parsed.info.invocationId);
   await compiler.flushWrites();
+  project.partialParse?.save();
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { TemplateEngine, type Scope } from '../template/engine.js';
 import { KilnError, type ErrorKind } from '../errors.js';
 import { isSecretEnvVarName } from '../secrets.js';
+import { noteEnvVar } from '../template/render-reads.js';
 import type { YamlFile } from './yaml.js';
 
 /**
@@ -73,6 +74,7 @@ export function secretEnvVarError(name: string, kind: ErrorKind = 'config'): Kil
 
 function readEnvVar(name: string, fallback: unknown): unknown {
   const v = process.env[name];
+  noteEnvVar(name, v);
   if (v !== undefined) return v;
   if (fallback !== undefined) return fallback;
   throw new KilnError('config', `environment variable '${name}' is not set and env_var() was given no default`, {

@@ -16,6 +16,7 @@ import { TemplateEngine, type Scope, type Template } from '../template/engine.js
 import { exposeContextMacros, invocationScope, varFunction, type InvocationInfo } from '../template/context.js';
 import { discoverFiles, type ProjectFile } from './files.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
+import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import { readProperties } from './properties.js';
 import { targetContext } from '../config/profiles.js';
 import { ValueRenderer } from '../config/render-values.js';
@@ -53,6 +54,8 @@ export interface ParseInput {
   log: (message: string) => void;
   /** An ad-hoc query (`compile --inline`), parsed as the node `sql_operation.<project>.inline_query`. */
   inline?: string;
+  /** Partial parsing: SQL files' parses reused from the last invocation. */
+  sqlCache?: SqlParseCache;
 }
 
 /** The unique id `compile --inline` gives its query, as dbt does. */
@@ -178,14 +181,17 @@ export function parseProject(input: ParseInput): ParsedProject {
         sources: [],
         depends_on: { nodes: [], macros: [] },
         language: 'sql',
-        raw_code: f.text,
+        // Read when a template asks: a file the cache vouches for is never read.
+        get raw_code() {
+          return f.text;
+        },
         batch: null,
       },
     };
     // Padding keeps a block's line numbers those of its file in error messages.
-    const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;
+    const text = () => (def ? '\n'.repeat(def.line - 1) + def.text : f.text);
     const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => checkConfig(raw, at, rulesFor(owner), resourceType === 'model');
-    const parsed = parseSql(engine, text, f.projectPath, { scope, placeholder, checkConfig: checkFileConfig });
+    const parsed = (input.sqlCache ?? noPartialParse).parseSqlFile({ engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig }, (text, checkConfig) => parseSql(engine, text, f.projectPath, { scope, placeholder, checkConfig }));
     const node: GraphNode = {
       uniqueId,
       resourceType,

@@ -1,0 +1,370 @@
+/**
+ * Partial parsing: `target/partial_parse.bin` remembers what the last invocation learnt, so
+ * the next one re-renders only what changed. It owns the cache file (loading, the key that
+ * invalidates everything, the atomic write) and the per-file parse results of SQL nodes;
+ * compiled SQL is reused by src/compile/compile-cache.ts from the same file.
+ *
+ * Everything is invalidated by a change of kiln's version, the cache format, dbt_project.yml,
+ * packages (packages.yml, dependencies.yml, package-lock.yml, each installed package's
+ * dbt_project.yml), --vars, the profile and target, the adapter, any env_var() value read last
+ * time, or the set of macro names and where each is defined. A SQL node's parse is reused
+ * while its file's text (stat as the fast check, a content hash when the stat differs or is
+ * too recent to trust), the macro files its render called and the env_var() values it read
+ * are unchanged. Everything else (properties YAML, config layering, relation names, docs)
+ * is computed afresh each time. A cache that cannot be read is ignored, never an error.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { kilnVersion } from '../version.js';
+import type { ErrorLocation } from '../errors.js';
+import type { ProjectConfig } from '../config/project.js';
+import type { TargetConfig } from '../config/profiles.js';
+import type { TemplateEngine, Template } from '../template/engine.js';
+import { recordReads, type RenderReads } from '../template/render-reads.js';
+import { writeFileAtomic } from '../artifacts/write.js';
+import type { ProjectFile } from './files.js';
+import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
+import type { SimplePart } from './simple-template.js';
+
+export const partialParseFile = 'partial_parse.bin';
+const formatVersion = 1;
+/** A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp: its stat is not trusted (git's racy-index rule). */
+const racyWindowMs = 2000;
+
+/** What every cached result depends on; `envReads` are the env_var() reads made while loading the project and profile. */
+export interface CacheIdentity {
+  project: ProjectConfig;
+  target: TargetConfig;
+  adapterType: string;
+  cliVars: Record<string, unknown>;
+  packagesDir: string;
+  envReads: Map<string, string | null>;
+}
+
+interface Stamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+/** Which macro files (content hashes) and env_var() values (hashes) a render read. */
+export interface RenderDependencies {
+  macroFiles: Record<string, string>;
+  env: Record<string, string | null>;
+}
+
+interface ConfigCheck {
+  raw: Record<string, unknown>;
+  /** Where each key the check asked about is written. */
+  at: Record<string, ErrorLocation>;
+}
+
+interface SqlEntry extends RenderDependencies {
+  file: string;
+  stamp: Stamp;
+  /** The stamp was taken too close to its run's start to vouch for the text alone. */
+  racy: boolean;
+  textHash: string;
+  /** The text parsed (a snapshot block padded to its line), and whether it is the whole file. */
+  text: string;
+  wholeFile: boolean;
+  result: { refs: SqlParseResult['refs']; sources: SqlParseResult['sources']; config: SqlParseResult['config']; simple?: SimplePart[] };
+  checks: ConfigCheck[];
+}
+
+/** A node's rendered SQL (compile-cache.ts), valid while `key` and its dependencies hold. */
+export interface BodyEntry extends RenderDependencies {
+  key: string;
+  body: string;
+  /** Config keys its render set (a generic test's `config(fail_calc=...)`). */
+  configSet?: Record<string, unknown>;
+}
+
+/** A file under target/compiled as written last: rewritten only when its text or the file changed. */
+export interface WrittenFile {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface CacheData {
+  format: number;
+  kilnVersion: string;
+  key: string;
+  env: Record<string, string | null>;
+  macros: string;
+  sql: Record<string, SqlEntry>;
+  bodies: Record<string, BodyEntry>;
+  written: Record<string, WrittenFile>;
+}
+
+export interface SqlFileRequest {
+  engine: TemplateEngine;
+  file: ProjectFile;
+  uniqueId: string;
+  /** The text to parse (a snapshot's block, padded), read only when the cache cannot vouch for it. */
+  text: () => string;
+  /** A snapshot block or YAML snapshot: its text is not the file's. */
+  wholeFile: boolean;
+  checkConfig?: (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => void;
+}
+
+export type SqlParser = (text: string, checkConfig: SqlFileRequest['checkConfig']) => SqlParseResult;
+
+/** The parse hook's contract: partial parsing, or none (`--no-partial-parse`). */
+export interface SqlParseCache {
+  parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult;
+}
+
+export const noPartialParse: SqlParseCache = {
+  parseSqlFile: (req, parse) => parse(req.text(), req.checkConfig),
+};
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const hashValue = (v: string | null) => (v === null ? null : sha(v).slice(0, 32));
+
+/**
+ * Whether partial parsing is on: `--[no-]partial-parse`, else `KILN_PARTIAL_PARSE` /
+ * `DBT_PARTIAL_PARSE`, else `flags: {partial_parse: ...}` in dbt_project.yml; on by default.
+ */
+export function partialParseEnabled(flag: boolean | undefined, project: ProjectConfig): boolean {
+  if (flag !== undefined) return flag;
+  for (const name of ['KILN_PARTIAL_PARSE', 'DBT_PARTIAL_PARSE']) {
+    const v = process.env[name]?.trim().toLowerCase();
+    if (v) return !['false', '0', 'no', 'off'].includes(v);
+  }
+  const flags = (project.yaml.data as { flags?: { partial_parse?: unknown } } | null)?.flags;
+  return flags?.partial_parse !== false;
+}
+
+export class PartialParse implements SqlParseCache {
+  private readonly previous: CacheData | undefined;
+  private readonly key: string;
+  private readonly trustBefore = Date.now() - racyWindowMs;
+  private macroInventory: string | undefined;
+  private macrosUnchanged = false;
+  private readonly sql: Record<string, SqlEntry> = {};
+  readonly bodies: Record<string, BodyEntry> = {};
+  readonly written: Record<string, WrittenFile> = {};
+  private readonly env = new Map<string, string | null>();
+  /** Counts for --debug and tests: parses reused and redone. */
+  readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
+
+  constructor(
+    private readonly identity: CacheIdentity,
+    private readonly debug: (message: string) => void,
+  ) {
+    this.key = cacheKey(identity);
+    this.noteEnv(identity.envReads);
+    this.previous = this.load();
+  }
+
+  private get file(): string {
+    return join(this.identity.project.targetPath, partialParseFile);
+  }
+
+  private load(): CacheData | undefined {
+    if (!existsSync(this.file)) return undefined;
+    let data: CacheData;
+    try {
+      data = deserialize(readFileSync(this.file)) as CacheData;
+    } catch (e) {
+      this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
+      return undefined;
+    }
+    if (!data || typeof data !== 'object' || data.format !== formatVersion || typeof data.sql !== 'object' || typeof data.bodies !== 'object' || typeof data.written !== 'object') {
+      this.debug(`partial parse: ignoring ${partialParseFile}, written by another version of kiln or not by kiln`);
+      return undefined;
+    }
+    if (data.key !== this.key || data.kilnVersion !== kilnVersion) {
+      this.debug('partial parse: the project, packages, vars, profile, target or kiln changed: parsing everything');
+      return undefined;
+    }
+    const changedEnv = Object.entries(data.env).find(([name, hash]) => hashValue(process.env[name] ?? null) !== hash);
+    if (changedEnv) {
+      this.debug(`partial parse: env_var('${changedEnv[0]}') changed: parsing everything`);
+      return undefined;
+    }
+    return data;
+  }
+
+  /** Once every macro is registered: unchanged names in unchanged places keep the cached parses. */
+  private checkMacros(engine: TemplateEngine): boolean {
+    if (this.macroInventory === undefined) {
+      // Per-invocation values: a render that reads one is never reused.
+      engine.watchGlobals(['invocation_id', 'run_started_at', 'flags', 'selected_resources']);
+      const names: string[] = [];
+      for (const [ns, macros] of engine.packageMacros) for (const [name, info] of macros) names.push(`${ns}.${name}@${info.file}`);
+      this.macroInventory = sha(names.sort().join('\n'));
+      this.macrosUnchanged = this.previous?.macros === this.macroInventory;
+      if (this.previous && !this.macrosUnchanged) this.debug('partial parse: a macro was added, removed or moved: parsing everything');
+    }
+    return this.macrosUnchanged;
+  }
+
+  /** Whether recorded dependencies still hold: each macro file's hash and each env_var() value. */
+  dependenciesHold(engine: TemplateEngine, deps: RenderDependencies): boolean {
+    if (!this.checkMacros(engine)) return false;
+    for (const [file, hash] of Object.entries(deps.macroFiles)) if (engine.macroFileHashes.get(file) !== hash) return false;
+    for (const [name, hash] of Object.entries(deps.env)) if (hashValue(process.env[name] ?? null) !== hash) return false;
+    return true;
+  }
+
+  /** A render's reads as dependencies to store; undefined when it must not be reused. */
+  dependenciesOf(engine: TemplateEngine, reads: RenderReads): RenderDependencies | undefined {
+    if (reads.volatile !== undefined) return undefined;
+    const macroFiles: Record<string, string> = {};
+    for (const file of reads.macroFiles) {
+      const hash = engine.macroFileHashes.get(file);
+      if (hash === undefined) return undefined;
+      macroFiles[file] = hash;
+    }
+    const env: Record<string, string | null> = {};
+    for (const [name, value] of reads.envVars) env[name] = hashValue(value);
+    this.noteEnv(reads.envVars);
+    return { macroFiles, env };
+  }
+
+  /** Env reads outside any cached render (the project, profiles, properties YAML). */
+  noteEnv(reads: Map<string, string | null>): void {
+    for (const [name, value] of reads) if (!this.env.has(name)) this.env.set(name, value);
+  }
+
+  previousBody(id: string): BodyEntry | undefined {
+    return this.previous?.bodies[id];
+  }
+
+  previousWrite(file: string): WrittenFile | undefined {
+    return this.previous?.written[file];
+  }
+
+  parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult {
+    const { file, uniqueId, engine } = req;
+    this.checkMacros(engine);
+    if (!file.absolute) return parse(req.text(), req.checkConfig);
+    // Stat before reading: a write after the stat shows as a changed stat next time.
+    const stamp = stampOf(file.absolute);
+    const cached = this.previous?.sql[uniqueId];
+    if (cached && stamp && cached.file === file.absolute && cached.wholeFile === req.wholeFile && this.dependenciesHold(engine, cached)) {
+      const vouched = !cached.racy && sameStamp(cached.stamp, stamp);
+      const text = vouched ? cached.text : req.text();
+      if (text === cached.text || sha(text) === cached.textHash) {
+        if (vouched && req.wholeFile) file.text = cached.text;
+        this.sql[uniqueId] = { ...cached, stamp, racy: this.isRacy(stamp) };
+        this.stats.reused++;
+        return this.replay(req, cached);
+      }
+    }
+    this.stats.parsed++;
+    const text = req.text();
+    const checks: ConfigCheck[] = [];
+    const checkConfig = req.checkConfig && ((raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => {
+      const check: ConfigCheck = { raw: { ...raw }, at: {} };
+      checks.push(check);
+      req.checkConfig!(raw, (key) => (check.at[key] = at(key)));
+    });
+    const { result, reads } = recordReads(() => parse(text, checkConfig));
+    const deps = stamp ? this.dependenciesOf(engine, reads) : undefined;
+    const stored = { refs: result.refs, sources: result.sources, config: result.config, simple: result.template.kind === 'simple' ? result.template.parts : undefined };
+    if (deps && isPlainData(stored) && isPlainData(checks)) {
+      this.sql[uniqueId] = { ...deps, file: file.absolute, stamp: stamp!, racy: this.isRacy(stamp!), textHash: sha(text), text, wholeFile: req.wholeFile, result: structuredClone(stored), checks: structuredClone(checks) };
+    }
+    return result;
+  }
+
+  /** The cached parse, its config checks made again (their warnings are this run's). */
+  private replay(req: SqlFileRequest, entry: SqlEntry): SqlParseResult {
+    for (const check of entry.checks) req.checkConfig?.(structuredClone(check.raw), (key) => check.at[key] ?? Object.values(check.at)[0] ?? { file: req.file.projectPath });
+    const { refs, sources, config, simple } = structuredClone(entry.result);
+    this.noteEnvHashes(entry.env);
+    return { refs, sources, config, template: simple ? { kind: 'simple', parts: simple } : lazyTemplate(req.engine, entry.text, req.file.projectPath) };
+  }
+
+  /** A reused render's env reads, kept (as hashes) so the next run still checks them. */
+  private readonly envHashes: Record<string, string | null> = {};
+  noteEnvHashes(env: Record<string, string | null>): void {
+    Object.assign(this.envHashes, env);
+  }
+
+  private isRacy(stamp: Stamp): boolean {
+    return stamp.mtimeMs >= this.trustBefore || stamp.ctimeMs >= this.trustBefore;
+  }
+
+  /** Writes the cache (temporary file, then rename); a failure to write costs only the next run's speed. */
+  save(): void {
+    if (!this.macroInventory) return;
+    const s = this.stats;
+    this.debug(`partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`);
+    const env: Record<string, string | null> = { ...this.envHashes };
+    for (const [name, value] of this.env) env[name] = hashValue(value);
+    const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, sql: this.sql, bodies: this.bodies, written: this.written };
+    try {
+      mkdirSync(this.identity.project.targetPath, { recursive: true });
+      writeFileAtomic(this.file, serialize(data) as unknown as string);
+    } catch (e) {
+      this.debug(`partial parse: could not write ${partialParseFile}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** A template compiled on first use: a node whose SQL comes from the cache never compiles it. */
+function lazyTemplate(engine: TemplateEngine, text: string, file: string): ParsedTemplate {
+  let compiled: Template | undefined;
+  return {
+    kind: 'jinja',
+    get template() {
+      return (compiled ??= engine.compile(text, file));
+    },
+  };
+}
+
+function cacheKey(id: CacheIdentity): string {
+  const { project, target } = id;
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : null);
+  const installed: Array<[string, string | null]> = [];
+  if (existsSync(id.packagesDir)) {
+    for (const entry of readdirSync(id.packagesDir).sort()) installed.push([entry, read(join(id.packagesDir, entry, 'dbt_project.yml'))]);
+  }
+  return sha(
+    JSON.stringify([
+      kilnVersion,
+      formatVersion,
+      project.projectDir,
+      project.targetPath,
+      read(project.file),
+      ['packages.yml', 'dependencies.yml', 'package-lock.yml'].map((f) => read(join(project.projectDir, f))),
+      installed,
+      id.cliVars,
+      id.adapterType,
+      [target.profileName, target.targetName, target.threads, sha(JSON.stringify(target.settings))],
+    ]),
+  );
+}
+
+function stampOf(file: string): Stamp | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st ? { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino } : undefined;
+}
+
+function sameStamp(a: Stamp, b: Stamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+/** Only data that survives serialization unchanged is cached: plain objects, arrays and primitives. */
+export function isPlainData(value: unknown, depth = 0): boolean {
+  if (value === null || value === undefined) return true;
+  const t = typeof value;
+  if (t === 'string' || t === 'number' || t === 'boolean') return true;
+  if (t !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) return value.every((v) => isPlainData(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value as object)) {
+    const d = Object.getOwnPropertyDescriptor(value, key)!;
+    if (d.get || d.set || !isPlainData(d.value, depth + 1)) return false;
+  }
+  return true;
+}
