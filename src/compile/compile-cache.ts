@@ -14,7 +14,7 @@ import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { recordReads } from '../template/render-reads.js';
-import { isPlainData, type PartialParse } from '../parse/partial-cache.js';
+import type { PartialParse } from '../parse/partial-cache.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -29,8 +29,8 @@ export class CompiledSqlCache {
     const key = bodyKey(node, relationOf);
     const previous = this.cache.previousBody(node.uniqueId);
     if (previous && previous.key === key && this.cache.dependenciesHold(this.engine, previous)) {
-      if (previous.configSet) Object.assign(node.config, structuredClone(previous.configSet));
-      this.cache.bodies[node.uniqueId] = previous;
+      if (previous.configSet) Object.assign(node.config, previous.configSet);
+      this.cache.keepBody(node.uniqueId);
       this.cache.noteEnvHashes(previous.env);
       this.cache.stats.bodiesReused++;
       return previous.body;
@@ -41,7 +41,7 @@ export class CompiledSqlCache {
     const deps = this.cache.dependenciesOf(this.engine, reads);
     const configSet: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node.config)) if (v !== before[k]) configSet[k] = v;
-    if (deps && isPlainData(configSet)) this.cache.bodies[node.uniqueId] = { ...deps, key, body: result, configSet: Object.keys(configSet).length ? structuredClone(configSet) : undefined };
+    if (deps) this.cache.storeBody(node.uniqueId, { ...deps, key, body: result, ...(Object.keys(configSet).length ? { configSet } : {}) });
     return result;
   }
 
@@ -64,10 +64,13 @@ export class CompiledSqlCache {
 
 /** Everything about the node and the relations its SQL can name, as one hash. */
 function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): string {
+  // Quoting is the adapter's (part of the cache's key): the parts name the relation.
   const relations = [node.uniqueId, ...node.dependsOn.nodes].map((id) => {
     const r = relationOf(id);
-    return [id, r.render(), r.type];
+    return [id, r.database, r.schema, r.identifier, r.type];
   });
   // Where a test was declared only names it in errors (and is worked out lazily from its YAML).
-  return sha(JSON.stringify([node, relations], (key, value: unknown) => (key === 'declaredAt' ? undefined : value)));
+  const { declaredAt, ...rest } = node as GraphNode & { declaredAt?: unknown };
+  void declaredAt;
+  return sha(JSON.stringify([rest, relations]));
 }

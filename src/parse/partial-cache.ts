@@ -64,9 +64,6 @@ interface ConfigCheck {
 
 interface SqlEntry extends RenderDependencies {
   file: string;
-  stamp: Stamp;
-  /** The stamp was taken too close to its run's start to vouch for the text alone. */
-  racy: boolean;
   textHash: string;
   /** The text parsed (a snapshot block padded to its line), and whether it is the whole file. */
   text: string;
@@ -90,15 +87,21 @@ export interface WrittenFile {
   mtimeMs: number;
 }
 
+/**
+ * Entries are JSON text, parsed only when asked for: reading the file stays cheap at 10,000
+ * nodes, an entry parsed is a fresh copy to hand out, and a reused entry is saved as it was.
+ */
 interface CacheData {
   format: number;
   kilnVersion: string;
   key: string;
   env: Record<string, string | null>;
   macros: string;
-  sql: Record<string, SqlEntry>;
-  bodies: Record<string, BodyEntry>;
-  written: Record<string, WrittenFile>;
+  /** Per node: the file's stat when its entry was made, and whether it was too recent to vouch for the text alone. */
+  stamps: Record<string, { stamp: Stamp; racy: boolean }>;
+  sql: Record<string, string>;
+  bodies: Record<string, string>;
+  written: string;
 }
 
 export interface SqlFileRequest {
@@ -146,8 +149,10 @@ export class PartialParse implements SqlParseCache {
   private readonly trustBefore = Date.now() - racyWindowMs;
   private macroInventory: string | undefined;
   private macrosUnchanged = false;
-  private readonly sql: Record<string, SqlEntry> = {};
-  readonly bodies: Record<string, BodyEntry> = {};
+  private readonly stamps: CacheData['stamps'] = {};
+  private readonly sql: Record<string, string> = {};
+  private readonly bodies: Record<string, string> = {};
+  private previousWrites: Record<string, WrittenFile> | undefined;
   readonly written: Record<string, WrittenFile> = {};
   private readonly env = new Map<string, string | null>();
   /** Counts for --debug and tests: parses reused and redone. */
@@ -175,7 +180,7 @@ export class PartialParse implements SqlParseCache {
       this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
       return undefined;
     }
-    if (!data || typeof data !== 'object' || data.format !== formatVersion || typeof data.sql !== 'object' || typeof data.bodies !== 'object' || typeof data.written !== 'object') {
+    if (!data || typeof data !== 'object' || data.format !== formatVersion || typeof data.sql !== 'object' || typeof data.stamps !== 'object' || typeof data.bodies !== 'object' || typeof data.written !== 'string') {
       this.debug(`partial parse: ignoring ${partialParseFile}, written by another version of kiln or not by kiln`);
       return undefined;
     }
@@ -233,12 +238,25 @@ export class PartialParse implements SqlParseCache {
     for (const [name, value] of reads) if (!this.env.has(name)) this.env.set(name, value);
   }
 
+  /** The compiled SQL entry of the last invocation (a fresh copy). */
   previousBody(id: string): BodyEntry | undefined {
-    return this.previous?.bodies[id];
+    const json = this.previous?.bodies[id];
+    return json === undefined ? undefined : (JSON.parse(json) as BodyEntry);
+  }
+
+  /** Keeps the last invocation's entry as it was. */
+  keepBody(id: string): void {
+    this.bodies[id] = this.previous!.bodies[id]!;
+  }
+
+  /** Stores a compiled SQL entry, if it survives as JSON unchanged. */
+  storeBody(id: string, entry: BodyEntry): void {
+    if (isPlainData(entry)) this.bodies[id] = JSON.stringify(entry);
   }
 
   previousWrite(file: string): WrittenFile | undefined {
-    return this.previous?.written[file];
+    this.previousWrites ??= this.previous ? (JSON.parse(this.previous.written) as Record<string, WrittenFile>) : {};
+    return this.previousWrites[file];
   }
 
   parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult {
@@ -247,13 +265,16 @@ export class PartialParse implements SqlParseCache {
     if (!file.absolute) return parse(req.text(), req.checkConfig);
     // Stat before reading: a write after the stat shows as a changed stat next time.
     const stamp = stampOf(file.absolute);
-    const cached = this.previous?.sql[uniqueId];
-    if (cached && stamp && cached.file === file.absolute && cached.wholeFile === req.wholeFile && this.dependenciesHold(engine, cached)) {
-      const vouched = !cached.racy && sameStamp(cached.stamp, stamp);
+    const json = this.previous?.sql[uniqueId];
+    const cached = json === undefined ? undefined : (JSON.parse(json) as SqlEntry);
+    const previousStamp = this.previous?.stamps[uniqueId];
+    if (cached && stamp && previousStamp && cached.file === file.absolute && cached.wholeFile === req.wholeFile && this.dependenciesHold(engine, cached)) {
+      const vouched = !previousStamp.racy && sameStamp(previousStamp.stamp, stamp);
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || sha(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
-        this.sql[uniqueId] = { ...cached, stamp, racy: this.isRacy(stamp) };
+        this.sql[uniqueId] = json!;
+        this.stamps[uniqueId] = { stamp, racy: this.isRacy(stamp) };
         this.stats.reused++;
         return this.replay(req, cached);
       }
@@ -268,17 +289,18 @@ export class PartialParse implements SqlParseCache {
     });
     const { result, reads } = recordReads(() => parse(text, checkConfig));
     const deps = stamp ? this.dependenciesOf(engine, reads) : undefined;
-    const stored = { refs: result.refs, sources: result.sources, config: result.config, simple: result.template.kind === 'simple' ? result.template.parts : undefined };
-    if (deps && isPlainData(stored) && isPlainData(checks)) {
-      this.sql[uniqueId] = { ...deps, file: file.absolute, stamp: stamp!, racy: this.isRacy(stamp!), textHash: sha(text), text, wholeFile: req.wholeFile, result: structuredClone(stored), checks: structuredClone(checks) };
+    const entry: SqlEntry = { ...deps!, file: file.absolute, textHash: sha(text), text, wholeFile: req.wholeFile, checks, result: { refs: result.refs, sources: result.sources, config: result.config, ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}) } };
+    if (deps && isPlainData(entry)) {
+      this.sql[uniqueId] = JSON.stringify(entry);
+      this.stamps[uniqueId] = { stamp: stamp!, racy: this.isRacy(stamp!) };
     }
     return result;
   }
 
-  /** The cached parse, its config checks made again (their warnings are this run's). */
+  /** The cached parse (a fresh copy), its config checks made again (their warnings are this run's). */
   private replay(req: SqlFileRequest, entry: SqlEntry): SqlParseResult {
-    for (const check of entry.checks) req.checkConfig?.(structuredClone(check.raw), (key) => check.at[key] ?? Object.values(check.at)[0] ?? { file: req.file.projectPath });
-    const { refs, sources, config, simple } = structuredClone(entry.result);
+    for (const check of entry.checks) req.checkConfig?.(check.raw, (key) => check.at[key] ?? Object.values(check.at)[0] ?? { file: req.file.projectPath });
+    const { refs, sources, config, simple } = entry.result;
     this.noteEnvHashes(entry.env);
     return { refs, sources, config, template: simple ? { kind: 'simple', parts: simple } : lazyTemplate(req.engine, entry.text, req.file.projectPath) };
   }
@@ -300,7 +322,7 @@ export class PartialParse implements SqlParseCache {
     this.debug(`partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`);
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
-    const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, sql: this.sql, bodies: this.bodies, written: this.written };
+    const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, stamps: this.stamps, sql: this.sql, bodies: this.bodies, written: JSON.stringify(this.written) };
     try {
       mkdirSync(this.identity.project.targetPath, { recursive: true });
       writeFileAtomic(this.file, serialize(data) as unknown as string);
@@ -353,15 +375,18 @@ function sameStamp(a: Stamp, b: Stamp): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }
 
-/** Only data that survives serialization unchanged is cached: plain objects, arrays and primitives. */
+/** Only data that survives JSON unchanged is cached: plain objects, arrays, strings, finite numbers, booleans and null. */
 export function isPlainData(value: unknown, depth = 0): boolean {
-  if (value === null || value === undefined) return true;
+  if (value === null) return true;
   const t = typeof value;
-  if (t === 'string' || t === 'number' || t === 'boolean') return true;
+  if (t === 'string' || t === 'boolean') return true;
+  if (t === 'number') return Number.isFinite(value) && !Object.is(value, -0);
   if (t !== 'object' || depth > 64) return false;
-  if (Array.isArray(value)) return value.every((v) => isPlainData(v, depth + 1));
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainData(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
   for (const key of Object.keys(value as object)) {
     const d = Object.getOwnPropertyDescriptor(value, key)!;
     if (d.get || d.set || !isPlainData(d.value, depth + 1)) return false;
