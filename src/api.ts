@@ -267,7 +267,7 @@ function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: 
   const result = new ParsedProjectResult(parsed, buildDag(parsed.manifest));
   if (partial) {
     partial.noteEnv(reads.envVars);
-    if (cache === 'save') partial.save();
+    if (cache === 'save') partial.save(parsed.manifest.nodes.keys());
     result.partialParse = partial;
   }
   return result;
@@ -337,7 +337,7 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   // Deferred relations name another environment's tables, which lineage cannot map to nodes.
   await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed) : compiler, project.parsed.info.invocationId);
   await compiler.flushWrites();
-  project.partialParse?.save();
+  project.partialParse?.save(project.parsed.manifest.nodes.keys());
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { compile, clean, type KilnOptions } from '../src/index.js';
+import { compile, clean, ls, type KilnOptions } from '../src/index.js';
 import { removeDir, writeProject } from './helpers/cli.js';
 
 const files: Record<string, string> = {
@@ -104,6 +104,12 @@ test('a first compile writes target/partial_parse.bin; a second with nothing cha
   await compileWith('target', true);
   assert.ok(existsSync(join(dir, 'target', 'partial_parse.bin')));
   const log = await warmEqualsCold('nothing changed');
+  assert.match(reusedLine(log), /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
+});
+
+test('a command that compiles nothing (ls) in between keeps the compiled SQL for the next compile', async () => {
+  await ls({ projectDir: dir, profilesDir: dir, targetPath: 'target', invocationId });
+  const log = await warmEqualsCold('ls in between');
   assert.match(reusedLine(log), /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
 });
 

@@ -315,14 +315,22 @@ export class PartialParse implements SqlParseCache {
     return stamp.mtimeMs >= this.trustBefore || stamp.ctimeMs >= this.trustBefore;
   }
 
-  /** Writes the cache (temporary file, then rename); a failure to write costs only the next run's speed. */
-  save(): void {
+  /**
+   * Writes the cache (temporary file, then rename); a failure to write costs only the next
+   * run's speed. Compiled SQL of nodes this invocation did not compile (`run` after `compile`,
+   * `compile -s`) is kept for the nodes that still exist: each entry is checked when used.
+   */
+  save(nodeIds: Iterable<string>): void {
     if (!this.macroInventory) return;
+    if (this.previous && this.previous.macros === this.macroInventory) {
+      for (const id of nodeIds) if (this.bodies[id] === undefined && this.previous.bodies[id] !== undefined) this.bodies[id] = this.previous.bodies[id];
+    }
+    const written = Object.keys(this.written).length ? JSON.stringify(this.written) : (this.previous?.written ?? '{}');
     const s = this.stats;
     this.debug(`partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`);
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
-    const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, stamps: this.stamps, sql: this.sql, bodies: this.bodies, written: JSON.stringify(this.written) };
+    const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, stamps: this.stamps, sql: this.sql, bodies: this.bodies, written };
     try {
       mkdirSync(this.identity.project.targetPath, { recursive: true });
       writeFileAtomic(this.file, serialize(data) as unknown as string);
