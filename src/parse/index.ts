@@ -157,7 +157,8 @@ export function parseProject(input: ParseInput): ParsedProject {
         });
       }
     }
-    const scope: Scope = {
+    // Built only when the file is rendered: a parse reused from the cache needs none.
+    const scope = (): Scope => ({
       var: varFunction(info, { file: f.projectPath, node: uniqueId }),
       this: placeholder(name),
       is_incremental: () => false,
@@ -181,17 +182,14 @@ export function parseProject(input: ParseInput): ParsedProject {
         sources: [],
         depends_on: { nodes: [], macros: [] },
         language: 'sql',
-        // Read when a template asks: a file the cache vouches for is never read.
-        get raw_code() {
-          return f.text;
-        },
+        raw_code: f.text,
         batch: null,
       },
-    };
+    });
     // Padding keeps a block's line numbers those of its file in error messages.
     const text = () => (def ? '\n'.repeat(def.line - 1) + def.text : f.text);
     const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => checkConfig(raw, at, rulesFor(owner), resourceType === 'model');
-    const parsed = (input.sqlCache ?? noPartialParse).parseSqlFile({ engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig }, (text, checkConfig) => parseSql(engine, text, f.projectPath, { scope, placeholder, checkConfig }));
+    const parsed = (input.sqlCache ?? noPartialParse).parseSqlFile({ engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig }, (text, checkConfig) => parseSql(engine, text, f.projectPath, { scope: scope(), placeholder, checkConfig }));
     const node: GraphNode = {
       uniqueId,
       resourceType,
