@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { compile, clean, ls, type KilnOptions } from '../src/index.js';
 import { removeDir, writeProject } from './helpers/cli.js';
 
@@ -242,6 +244,39 @@ test('an edit within the same second, of the same size, with the mtime put back,
   utimesSync(file, before.atime, before.mtime);
   assert.equal(statSync(file).size, before.size);
   await warmEqualsCold('racy edit');
+});
+
+test('on a file system with one-second timestamps, a same-size edit in the second of the compile that saw the file is still seen (the racy rule)', async () => {
+  const rel = 'models/racy.sql';
+  const file = join(dir, rel);
+  const writable = fs as { statSync: typeof fs.statSync };
+  const real = fs.statSync;
+  // Timestamps in whole seconds, as on file systems with coarse times: a second edit within the same second keeps the stat.
+  writable.statSync = ((path: fs.PathLike, opts?: fs.StatSyncOptions) => {
+    const st = real(path, opts as never);
+    if (String(path) !== file || !st) return st;
+    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as fs.Stats, st, { mtimeMs: Math.floor(st.mtimeMs / 1000) * 1000, ctimeMs: Math.floor(st.ctimeMs / 1000) * 1000 });
+  }) as typeof fs.statSync;
+  syncBuiltinESMExports();
+  try {
+    let sameSecond = false;
+    for (let attempt = 0; attempt < 10 && !sameSecond; attempt++) {
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+      const second = Math.floor(Date.now() / 1000);
+      write(rel, "select 'aaaa' as v\n");
+      await compileWith('target', true);
+      write(rel, "select 'bbbb' as v\n");
+      sameSecond = Math.floor(Date.now() / 1000) === second && Math.floor(statSync(file).mtimeMs / 1000) === second;
+    }
+    assert.ok(sameSecond, 'a compile fitted between two edits in the same second');
+    await warmEqualsCold('same-size edit in the same second');
+  } finally {
+    writable.statSync = real;
+    syncBuiltinESMExports();
+    rmSync(file);
+    rmSync(join(dir, 'target', 'compiled', 'shop', 'models', 'racy.sql'));
+    rmSync(join(dir, 'target-cold', 'compiled', 'shop', 'models', 'racy.sql'));
+  }
 });
 
 test('unchanged compiled files are not written again', async () => {

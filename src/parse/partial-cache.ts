@@ -154,7 +154,9 @@ export class PartialParse implements SqlParseCache {
   private readonly bodies: Record<string, string> = {};
   private previousWrites: Record<string, WrittenFile> | undefined;
   readonly written: Record<string, WrittenFile> = {};
+  /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
+  private readonly envHashes: Record<string, string | null> = {};
   /** Counts for --debug and tests: parses reused and redone. */
   readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
 
@@ -306,7 +308,6 @@ export class PartialParse implements SqlParseCache {
   }
 
   /** A reused render's env reads, kept (as hashes) so the next run still checks them. */
-  private readonly envHashes: Record<string, string | null> = {};
   noteEnvHashes(env: Record<string, string | null>): void {
     Object.assign(this.envHashes, env);
   }
