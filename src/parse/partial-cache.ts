@@ -24,6 +24,7 @@ import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
 import { writeFileAtomic } from '../artifacts/write.js';
+import { secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
@@ -157,6 +158,8 @@ export class PartialParse implements SqlParseCache {
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
+  /** DBT_ENV_SECRET_* values, as written and as JSON escapes them: an entry holding one is not kept. */
+  private readonly secrets = secretValues().flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
   /** Counts for --debug and tests: parses reused and redone. */
   readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
 
@@ -253,7 +256,15 @@ export class PartialParse implements SqlParseCache {
 
   /** Stores a compiled SQL entry, if it survives as JSON unchanged. */
   storeBody(id: string, entry: BodyEntry): void {
-    if (isPlainData(entry)) this.bodies[id] = JSON.stringify(entry);
+    const json = this.encode(entry);
+    if (json !== undefined) this.bodies[id] = json;
+  }
+
+  /** An entry as JSON text: undefined if JSON would change it, or if it holds a secret (the cache is a file in target/ like any artifact). */
+  private encode(entry: object): string | undefined {
+    if (!isPlainData(entry)) return undefined;
+    const json = JSON.stringify(entry);
+    return this.secrets.some((s) => json.includes(s)) ? undefined : json;
   }
 
   previousWrite(file: string): WrittenFile | undefined {
@@ -292,8 +303,9 @@ export class PartialParse implements SqlParseCache {
     const { result, reads } = recordReads(() => parse(text, checkConfig));
     const deps = stamp ? this.dependenciesOf(engine, reads) : undefined;
     const entry: SqlEntry = { ...deps!, file: file.absolute, textHash: sha(text), text, wholeFile: req.wholeFile, checks, result: { refs: result.refs, sources: result.sources, config: result.config, ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}) } };
-    if (deps && isPlainData(entry)) {
-      this.sql[uniqueId] = JSON.stringify(entry);
+    const encoded = deps && this.encode(entry);
+    if (encoded) {
+      this.sql[uniqueId] = encoded;
       this.stamps[uniqueId] = { stamp: stamp!, racy: this.isRacy(stamp!) };
     }
     return result;
