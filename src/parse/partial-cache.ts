@@ -14,7 +14,7 @@
  * is computed afresh each time. A cache that cannot be read is ignored, never an error.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { kilnVersion } from '../version.js';
@@ -23,7 +23,6 @@ import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
-import { writeFileAtomic } from '../artifacts/write.js';
 import { secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
@@ -256,12 +255,12 @@ export class PartialParse implements SqlParseCache {
 
   /** Stores a compiled SQL entry, if it survives as JSON unchanged. */
   storeBody(id: string, entry: BodyEntry): void {
-    const json = this.encode(entry);
+    const json = this.entryJson(entry);
     if (json !== undefined) this.bodies[id] = json;
   }
 
   /** An entry as JSON text: undefined if JSON would change it, or if it holds a secret (the cache is a file in target/ like any artifact). */
-  private encode(entry: object): string | undefined {
+  private entryJson(entry: object): string | undefined {
     if (!isPlainData(entry)) return undefined;
     const json = JSON.stringify(entry);
     return this.secrets.some((s) => json.includes(s)) ? undefined : json;
@@ -303,7 +302,7 @@ export class PartialParse implements SqlParseCache {
     const { result, reads } = recordReads(() => parse(text, checkConfig));
     const deps = stamp ? this.dependenciesOf(engine, reads) : undefined;
     const entry: SqlEntry = { ...deps!, file: file.absolute, textHash: sha(text), text, wholeFile: req.wholeFile, checks, result: { refs: result.refs, sources: result.sources, config: result.config, ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}) } };
-    const encoded = deps && this.encode(entry);
+    const encoded = deps && this.entryJson(entry);
     if (encoded) {
       this.sql[uniqueId] = encoded;
       this.stamps[uniqueId] = { stamp: stamp!, racy: this.isRacy(stamp!) };
@@ -329,12 +328,12 @@ export class PartialParse implements SqlParseCache {
   }
 
   /**
-   * Writes the cache (temporary file, then rename); a failure to write costs only the next
-   * run's speed. Compiled SQL of nodes this invocation did not compile (`run` after `compile`,
-   * `compile -s`) is kept for the nodes that still exist: each entry is checked when used.
+   * The cache to write (the caller writes it atomically), undefined when nothing was parsed.
+   * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
+   * is kept for the nodes that still exist: each entry is checked when used.
    */
-  save(nodeIds: Iterable<string>): void {
-    if (!this.macroInventory) return;
+  encode(nodeIds: Iterable<string>): { file: string; bytes: Uint8Array } | undefined {
+    if (!this.macroInventory) return undefined;
     if (this.previous && this.previous.macros === this.macroInventory) {
       for (const id of nodeIds) if (this.bodies[id] === undefined && this.previous.bodies[id] !== undefined) this.bodies[id] = this.previous.bodies[id];
     }
@@ -344,12 +343,7 @@ export class PartialParse implements SqlParseCache {
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, stamps: this.stamps, sql: this.sql, bodies: this.bodies, written };
-    try {
-      mkdirSync(this.identity.project.targetPath, { recursive: true });
-      writeFileAtomic(this.file, serialize(data) as unknown as string);
-    } catch (e) {
-      this.debug(`partial parse: could not write ${partialParseFile}: ${(e as Error).message}`);
-    }
+    return { file: this.file, bytes: serialize(data) };
   }
 }
 

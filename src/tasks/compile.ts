@@ -12,7 +12,7 @@ import { deferTarget, deferredRelations } from '../state/defer.js';
 import { manifestJson } from '../artifacts/manifest.js';
 import { writeArtifact } from '../artifacts/write.js';
 import { selectResources } from '../session.js';
-import { load, parseLoaded, partialParseOf, select } from './load.js';
+import { load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { writeColumnLineage } from './lineage.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
@@ -44,7 +44,7 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   // Deferred relations name another environment's tables, which lineage cannot map to nodes.
   await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed, session) : compiler, session.invocationId);
   await compiler.flushWrites();
-  partial?.save(project.parsed.manifest.nodes.keys());
+  if (partial) savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 

@@ -20,6 +20,9 @@ import type { KilnOptions, Project } from './options.js';
 import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
 import { packagesInstallPath } from '../deps/installed.js';
+import { writeFileAtomic } from '../artifacts/write.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
 export interface Loaded {
@@ -114,10 +117,22 @@ export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, in
   const project = new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
   if (partial) {
     partial.noteEnv(reads.envVars);
-    if (cache === 'save') partial.save(parsed.manifest.nodes.keys());
+    if (cache === 'save') savePartialParse(partial, parsed.manifest.nodes.keys(), opts);
     partialParses.set(project, partial);
   }
   return project;
+}
+
+/** Writes the partial parse cache (temporary file, then rename); a failure costs only the next invocation's speed. */
+export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string>, opts: KilnOptions): void {
+  const out = partial.encode(nodeIds);
+  if (!out) return;
+  try {
+    mkdirSync(dirname(out.file), { recursive: true });
+    writeFileAtomic(out.file, out.bytes);
+  } catch (e) {
+    opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
+  }
 }
 
 function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
