@@ -12,7 +12,7 @@ import { deserialize, serialize } from 'node:v8';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { compile, clean, ls, type KilnOptions } from '../src/index.js';
-import { removeDir, writeProject } from './helpers/cli.js';
+import { kiln, removeDir, writeProject } from './helpers/cli.js';
 
 const files: Record<string, string> = {
   'dbt_project.yml': 'name: shop\nprofile: shop\nconfig-version: 2\nvars:\n  threshold: 10\nmodels:\n  shop:\n    +materialized: view\n',
@@ -329,6 +329,18 @@ test('partial parsing is off with --no-partial-parse, KILN_PARTIAL_PARSE=false, 
   assert.ok(existsSync(join(dir, 'target-off', 'partial_parse.bin')), 'on by default');
   clean({ projectDir: dir, targetPath: 'target-off' });
   assert.equal(existsSync(join(dir, 'target-off', 'partial_parse.bin')), false, 'kiln clean');
+});
+
+test('the CLI: --no-partial-parse reads and writes no cache; --debug says what was reused', () => {
+  const args = ['--project-dir', dir, '--profiles-dir', dir, '--target-path', 'target-cli'];
+  rmSync(join(dir, 'target-cli'), { recursive: true, force: true });
+  const off = kiln(['compile', '--no-partial-parse', ...args], { cwd: dir });
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(existsSync(join(dir, 'target-cli', 'partial_parse.bin')), false);
+  assert.equal(kiln(['compile', ...args], { cwd: dir }).code, 0);
+  const again = kiln(['--debug', 'compile', ...args], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout + again.stderr, /partial parse: reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
 });
 
 /** mulberry32: the same edits on every run of the test. */
