@@ -23,7 +23,7 @@ import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
-import { secretValues } from '../secrets.js';
+import { isSecretEnvVarName, scrubSecrets, secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
@@ -232,14 +232,17 @@ export class PartialParse implements SqlParseCache {
       macroFiles[file] = hash;
     }
     const env: Record<string, string | null> = {};
-    for (const [name, value] of reads.envVars) env[name] = hashValue(value);
+    for (const [name, value] of reads.envVars) if (!isSecretEnvVarName(name)) env[name] = hashValue(value);
     this.noteEnv(reads.envVars);
     return { macroFiles, env };
   }
 
-  /** Env reads outside any cached render (the project, profiles, properties YAML). */
+  /**
+   * Env reads outside any cached render (the project, profiles, properties YAML). Secrets are
+   * left out: not even a hash of one is written, and templates cannot read them anyway.
+   */
   noteEnv(reads: Map<string, string | null>): void {
-    for (const [name, value] of reads) if (!this.env.has(name)) this.env.set(name, value);
+    for (const [name, value] of reads) if (!this.env.has(name) && !isSecretEnvVarName(name)) this.env.set(name, value);
   }
 
   /** The compiled SQL entry of the last invocation (a fresh copy). */
@@ -376,7 +379,8 @@ function cacheKey(id: CacheIdentity): string {
       installed,
       id.cliVars,
       id.adapterType,
-      [target.profileName, target.targetName, target.threads, sha(JSON.stringify(target.settings))],
+      // Secret values (a password) are masked: no hash of one is written.
+      [target.profileName, target.targetName, target.threads, scrubSecrets(JSON.stringify(target.settings))],
     ]),
   );
 }
