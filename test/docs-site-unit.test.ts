@@ -101,6 +101,21 @@ test('selection box: the CLI grammar over the site data (graph operators, method
   assert.throws(() => box.select('state:modified'), /docs site does not have/);
 });
 
+test('the selection code the browser bundles is pure: no Node module, no package', () => {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(new URL(file, ROOT), 'utf8');
+    for (const [, spec] of text.matchAll(/^import (?!type )[^;]*? from '([^']+)';/gm)) {
+      assert.ok(spec!.startsWith('.'), `${file} imports '${spec}'`);
+      visit(path.posix.join(path.posix.dirname(file), spec!.replace(/\.js$/, '.ts')));
+    }
+  };
+  visit('docs-site/src/selection-graph.ts');
+  assert.ok(seen.has('src/graph/selector.ts') && seen.has('src/graph/selection/methods.ts'), [...seen].join(', '));
+});
+
 test('markdown: constructs render, HTML is escaped, unsafe links and remote images are dropped', () => {
   const html = renderMarkdown('# Title\n\nSome **bold** and `code` <script>alert(1)</script>\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n[ok](https://example.invalid/x) [bad](javascript:alert(1)) ![img](https://tracker.invalid/p.png) ![local](img/a.png)');
   assert.match(html, /<h1>Title<\/h1>/);
