@@ -99,6 +99,10 @@ test('selection box: the CLI grammar over the site data (graph operators, method
   assert.deepEqual(names(box.select('stg_[!o]*')), ['stg_customers', 'stg_payments']);
   assert.throws(() => box.select('2+@orders'), /'@' may only come first/);
   assert.throws(() => box.select('state:modified'), /docs site does not have/);
+  // A test's fqn is left out of the site data when its file gives it, and selection still reads it.
+  const test = data.nodes.find((n) => n.name === 'unique_orders_order_id')!;
+  assert.equal(test.fqn, undefined);
+  assert.deepEqual([...box.select('shop.unique_orders_*')].map((i) => data.nodes[i]!.name), ['unique_orders_order_id']);
 });
 
 test('the selection code the browser bundles is pure: no Node module, no package', () => {

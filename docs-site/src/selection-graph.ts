@@ -8,7 +8,7 @@ import { KilnError } from '../../src/errors.js';
 import { select } from '../../src/graph/selector.js';
 import type { SelectableGraph } from '../../src/graph/selection/evaluate.js';
 import type { ImpactView, SelectableNode, SourceStatusView, StateView } from '../../src/graph/selection/methods.js';
-import type { SiteNode } from '../../src/docs/model.js';
+import { derivedTestFqn, type SiteNode } from '../../src/docs/model.js';
 
 export interface SiteSelection {
   /**
@@ -32,12 +32,11 @@ export function siteSelection(nodes: readonly SiteNode[], projectName: string): 
     select(selectText, excludeText = '') {
       const text = selectText.trim();
       const exclude = excludeText.trim();
-      graph ??= siteGraph(nodes, byId);
-      // An empty box is the whole project, the map's first view: no need to evaluate it.
-      if (!text && !exclude) return new Set(graph.nodes.map((n) => byId.get(n.uniqueId)!));
+      // An empty box is the whole project, the map's first view: no graph needed for it.
+      if (!text && !exclude) return new Set(nodes.flatMap((n, i) => (unselectable.has(n.type) ? [] : [i])));
       // Tests are never drawn, and which tests come along never changes which other nodes
       // a selection holds, so indirect selection is skipped.
-      const { ids } = select(graph, projectName, { ...inputs, select: text ? [text] : [], exclude: exclude ? [exclude] : [], indirectSelection: 'empty' });
+      const { ids } = select((graph ??= siteGraph(nodes, byId)), projectName, { ...inputs, select: text ? [text] : [], exclude: exclude ? [exclude] : [], indirectSelection: 'empty' });
       return new Set(ids.map((id) => byId.get(id)!));
     },
   };
@@ -78,7 +77,7 @@ class SiteSelectable implements SelectableNode {
     this.resourceType = site.type;
     this.name = site.name;
     this.packageName = site.pkg;
-    this.fqn = site.fqn ?? [site.pkg, site.name];
+    this.fqn = site.fqn ?? (site.type === 'test' ? derivedTestFqn(site) : [site.pkg, site.name]);
     this.originalFilePath = site.path ?? '';
     this.tags = site.tags;
     this.sourceName = site.source;
