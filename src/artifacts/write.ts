@@ -11,7 +11,7 @@ import { secretValues, stringifyScrubbed } from '../secrets.js';
 const temporaryName = (file: string) => `${file}.kiln_tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Writes `text` to `file` atomically (same folder, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = temporaryName(file);
   try {
     writeFileSync(tmp, text);

@@ -20,6 +20,7 @@ import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
 import { CompiledFiles } from './compiled-files.js';
+import type { CompiledSqlCache } from './compile-cache.js';
 
 export interface CompiledNode {
   uniqueId: string;
@@ -37,6 +38,11 @@ export class Compiler {
   private readonly files = new CompiledFiles();
   /** Read once: the environment is the same for every file this compiler writes. */
   private secrets?: string[];
+  /** Files written since the last flush, which the partial parse cache records once they are on disk. */
+  private readonly writtenForCache: Array<[file: string, text: string]> = [];
+
+  /** `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten. */
+  cache?: CompiledSqlCache;
 
   /** Under --defer: relations (from another run's manifest) for nodes not built here. */
   deferred?: Map<string, Relation>;
@@ -114,7 +120,8 @@ export class Compiler {
     const cached = this.bodies.get(node.uniqueId);
     if (cached !== undefined) return cached;
     const test = node as TestNode;
-    const sql = test.testMetadata ? this.renderGenericTest(test) : this.renderSql(node);
+    const render = () => (test.testMetadata ? this.renderGenericTest(test) : this.renderSql(node));
+    const sql = this.cache ? this.cache.body(node, (id) => this.relationOf(id), render) : render();
     this.bodies.set(node.uniqueId, sql);
     return sql;
   }
@@ -266,13 +273,21 @@ export class Compiler {
    */
   writeCompiled(id: string): string {
     const file = this.compiledFile(id);
-    this.files.write(file, scrubSecrets(this.compile(id).compiledCode, (this.secrets ??= secretValues())));
+    const text = scrubSecrets(this.compile(id).compiledCode, (this.secrets ??= secretValues()));
+    if (this.cache?.unchangedFile(file, text)) return file;
+    this.files.write(file, text);
+    if (this.cache) this.writtenForCache.push([file, text]);
     return file;
   }
 
-  /** Resolves once every queued file is written; rejects with the first file system error. */
+  /** Resolves once every queued file is written (and recorded in the partial parse cache); rejects with the first file system error. */
   flushWrites(): Promise<void> {
-    return this.files.flush();
+    return this.files.flush().then(() => this.recordWritten());
+  }
+
+  private async recordWritten(): Promise<void> {
+    const written = this.writtenForCache.splice(0);
+    await Promise.all(written.map(([file, text]) => this.cache!.wroteFile(file, text)));
   }
 }
 

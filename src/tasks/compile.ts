@@ -11,7 +11,8 @@ import { inlineQueryId } from '../parse/index.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
 import { writeManifest } from '../artifacts/manifest.js';
 import { selectResources } from '../session.js';
-import { load, parseLoaded, select } from './load.js';
+import { load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
+import { CompiledSqlCache } from '../compile/compile-cache.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
@@ -23,10 +24,12 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
 /** compile, and the compiler that rendered the nodes (docs generate computes column lineage with it). */
 export async function compileSelected(opts: KilnOptions): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t0 = performance.now();
-  const project = parseLoaded(await load(opts), opts, 'compile');
+  const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
   const t1 = performance.now();
   const { session } = project;
   const compiler = new Compiler(project.parsed, session);
+  const partial = partialParseOf(project);
+  if (partial) compiler.cache = new CompiledSqlCache(partial, session.engine);
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
@@ -43,6 +46,7 @@ export async function compileSelected(opts: KilnOptions): Promise<{ compiled: Ma
   project.compiled = { compiler, ids: new Set(ids) };
   writeManifest(project.parsed, session, project.dag, compiler, project.compiled.ids);
   await compiler.flushWrites();
+  if (partial) savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
   return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 

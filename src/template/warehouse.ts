@@ -17,6 +17,7 @@ import { pyStr as pythonStr } from './jinja/repr.js';
 import { makeTuple } from './jinja/values.js';
 import { PyDateTime } from './modules/index.js';
 import { nowMicros, withClock } from './modules/clock.js';
+import { noteVolatile } from './render-reads.js';
 
 interface Answer {
   key: string;
@@ -69,6 +70,7 @@ export class WarehouseBridge {
 
   /** The answer to a request: recorded, or (first time) recorded as pending and the render stopped. */
   call<T>(key: string, run: (adapter: Adapter) => Promise<T>): T {
+    noteVolatile('the warehouse');
     const s = this.current;
     if (!s) {
       throw new KilnError('template', `this template queries the warehouse (${key.split('\u0000')[0]}), which is not available here`, {
