@@ -191,15 +191,22 @@ export class DuckDBAdapter implements Adapter {
   }
 }
 
+/**
+ * One statement and its rows. DuckDB materialises a statement's result as it runs, so its
+ * row count is known at once: a statement without rows (the create view of most nodes) is
+ * not fetched, which would cost a second round trip to DuckDB's thread.
+ */
 async function run(c: DuckDBConnection, sql: string): Promise<QueryResult> {
-  let reader;
+  let result;
+  let objects;
   try {
-    reader = await c.runAndReadAll(sql);
+    result = await c.run(sql);
+    objects = result.rowCount === 0 ? [] : await result.getRowObjectsJS();
   } catch (e) {
     throw new KilnError('database', (e as Error).message.trim(), { cause: e, retryable: false, statement: sql });
   }
-  const columns = reader.columnNames();
-  const rows = reader.getRowObjectsJS().map((row) => {
+  const columns = result.columnNames();
+  const rows = objects.map((row) => {
     const out: Record<string, unknown> = {};
     for (const k of columns) out[k] = normaliseValue(row[k]);
     return out;
