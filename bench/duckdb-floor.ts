@@ -1,7 +1,8 @@
 /**
  * The DuckDB floor for `kiln run`: the models' compiled SQL from a run's manifest.json,
  * executed in dependency order as `create or replace view` on one connection, by a process
- * that does nothing else. `node dist/bench/duckdb-floor.js <manifest.json> <seed csv> <folder>`.
+ * that does nothing else. `node dist/bench/duckdb-floor.js <manifest.json> <seed csv> <folder> [model id]`:
+ * with a model's unique id, only that model (one that reads only the seed), for the fixed cost of a run.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +15,9 @@ interface ManifestNode {
   depends_on: { nodes: string[] };
 }
 
-const [manifestFile, seedCsv, folder] = process.argv.slice(2);
+const [manifestFile, seedCsv, folder, only] = process.argv.slice(2);
 const manifest = JSON.parse(readFileSync(manifestFile!, 'utf8')) as { nodes: Record<string, ManifestNode> };
-const models = new Map(Object.entries(manifest.nodes).filter(([, n]) => n.resource_type === 'model' && n.compiled_code));
+const models = new Map(Object.entries(manifest.nodes).filter(([id, n]) => n.resource_type === 'model' && n.compiled_code && (!only || id === only)));
 const order: string[] = [];
 const placed = new Set<string>();
 const place = (id: string) => {

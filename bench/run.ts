@@ -194,6 +194,15 @@ async function main(): Promise<void> {
     const floorDir = join(root, 'floor');
     const floor = medianOf(() => timed(process.execPath, [floorScript, join(runDir, 'target', 'manifest.json'), join(runDir, 'seeds', 'base.csv'), floorDir], root), () => rmSync(floorDir, { recursive: true, force: true }));
     row(`kiln run --threads 1, ${small} views`, figure(runs), `${times(runs, floor)} the DuckDB floor (${figure(floor)}); goal <= 1.3x`);
+    // Where the difference goes: a run of one view (start-up, parse, open, artifacts) and each further view.
+    const oneRun = medianOf(() => kiln(['run', '--threads', '1', '--select', 'm_0'], runDir));
+    const oneFloor = medianOf(() => timed(process.execPath, [floorScript, join(runDir, 'target', 'manifest.json'), join(runDir, 'seeds', 'base.csv'), floorDir, 'model.bench.m_0'], root), () => rmSync(floorDir, { recursive: true, force: true }));
+    row(`kiln run --threads 1, one view (the fixed cost)`, figure(oneRun), `${times(oneRun, oneFloor)} the DuckDB floor's one view (${figure(oneFloor)})`);
+    const perView = (all: Figure, one: Figure) => ({ wall: (all.wall - one.wall) / (small - 1), cpu: (all.cpu - one.cpu) / (small - 1) });
+    const kilnView = perView(runs, oneRun);
+    const floorView = perView(floor, oneFloor);
+    const ms = (f: Figure) => `${f.wall.toFixed(2)} ms${Number.isNaN(f.cpu) ? '' : ` (CPU ${f.cpu.toFixed(2)} ms)`}`;
+    row(`kiln run --threads 1, each further view`, ms(kilnView), `${times(kilnView, floorView)} the DuckDB floor's (${ms(floorView)})`);
 
     // docs generate at 10,000 models, the catalog read from DuckDB.
     const docsDir = join(root, 'docs-10000');
