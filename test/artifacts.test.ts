@@ -206,6 +206,18 @@ test('manifest nodes carry dbt fields: compiled SQL and its CTEs, configs in dbt
   assert.deepEqual(source.freshness, { warn_after: { count: 36500, period: 'day' }, error_after: { count: null, period: null }, filter: "status = 'completed'" });
 });
 
+test('manifest.json, written node by node, is the JSON of the manifest object, compiled nodes included', async () => {
+  const { project } = await compile({ projectDir: dir, select: ['fct_orders', 'unique_order_facts_order_id'] });
+  const written = JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Json;
+  const built = clone(project.manifest) as Json;
+  assert.equal(written.nodes['model.pottery_shop.fct_orders'].compiled, true);
+  assert.equal(written.nodes['model.pottery_shop.stg_orders'].compiled, undefined, 'not selected, not compiled');
+  // Two renderings of the same manifest differ only in when they were made.
+  written.metadata.generated_at = built.metadata.generated_at;
+  assert.deepEqual(written, built);
+  assert.deepEqual(Object.keys(written), Object.keys(built), 'same key order');
+});
+
 test('graph, as packages walk it, has the manifest node of each resource, with test_metadata, relation_name, checksum, language and contract', async () => {
   // Under `execute`, as packages read it: parsing renders with no graph yet.
   const walk = `{%- if execute -%}

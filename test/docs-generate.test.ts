@@ -2,14 +2,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { kiln, copyExample, removeDir } from './helpers/cli.js';
 import { serveDocs } from '../src/index.js';
 
 const dir = copyExample();
 after(() => removeDir(dir));
 
-test('kiln docs generate writes catalog.json from the warehouse and the site', async () => {
+test('kiln docs generate writes catalog.json from the warehouse, column lineage and the site', async () => {
   assert.equal(kiln(['build', '--project-dir', dir]).code, 0);
+  assert.ok(!existsSync(join(dir, 'target', 'column_lineage.json')), 'build computes no lineage');
   const r = kiln(['docs', 'generate', '--project-dir', dir]);
   assert.equal(r.code, 0, r.stderr);
   const target = join(dir, 'target');
@@ -20,6 +22,13 @@ test('kiln docs generate writes catalog.json from the warehouse and the site', a
   assert.equal(fct.columns.order_id.index, 1);
   assert.equal(catalog.nodes['model.pottery_shop.stg_orders'].metadata.type, 'VIEW');
   assert.equal(catalog.nodes['model.pottery_shop.int_order_totals'], undefined, 'ephemeral models have no relation');
+  // The site shows column lineage, computed by docs generate (build and compile compute none).
+  assert.ok(existsSync(join(target, 'column_lineage.json')));
+  const window: { __KILN_DATA__?: { nodes: Array<{ id: string; cols?: Array<{ name: string; up?: unknown[] }> }> } } = {};
+  runInNewContext(readFileSync(join(target, 'kiln-data.js'), 'utf8'), { window });
+  const site = window.__KILN_DATA__!;
+  const total = site.nodes.find((n) => n.id === 'model.pottery_shop.fct_orders')?.cols?.find((c) => c.name === 'order_total');
+  assert.ok(total?.up?.length, 'fct_orders.order_total has upstream columns in the site data');
   const html = readFileSync(join(target, 'index.html'), 'utf8');
   assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1|localhost)[a-z]/i, 'no request to another host');
 

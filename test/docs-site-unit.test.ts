@@ -13,7 +13,7 @@ import { renderMarkdown } from '../src/docs/markdown.js';
 import { editDistance, SearchIndex } from '../docs-site/src/search-index.js';
 import { buildSiteData, makeDocResolver } from '../src/docs/site-data.js';
 import { criticalPath } from '../docs-site/src/critical-path.js';
-import { dataScript, renderShell } from '../src/docs/html.js';
+import { dataScript, dataScriptChunks, renderShell } from '../src/docs/html.js';
 import { serveDocs } from '../src/docs/serve.js';
 import { writeDocsSite } from '../src/docs/site.js';
 import { GRAPH_TYPES, type SiteData } from '../src/docs/model.js';
@@ -246,12 +246,18 @@ test('critical path follows the parent that finished last', () => {
 });
 
 test('data script is valid JavaScript that is safe inline and round-trips', () => {
-  const data: SiteData = { v: 1, project: { name: "it's </script><b>" }, nodes: [{ id: 'a', type: 'model', name: 'x\\y\u2028"', pkg: 'p', parents: [], desc: "'quoted' </script>" }] };
+  const data: SiteData = { v: 1, project: { name: "it's </script><b>" }, nodes: [{ id: 'a', type: 'model', name: 'x\\y\u2028"', pkg: 'p', parents: [], desc: "'quoted' </script>" }, { id: 'b', type: 'model', name: '\u2029<', pkg: 'p', parents: [0] }] };
   const js = dataScript(data);
   assert.doesNotMatch(js, /<\/script/i);
   const ctx: { window: { __KILN_DATA__?: SiteData } } = { window: {} };
   vm.runInNewContext(js, ctx);
   assert.deepEqual(JSON.parse(JSON.stringify(ctx.window.__KILN_DATA__)), data);
+  // Written a node at a time, the script is the same text.
+  assert.equal([...dataScriptChunks(data)].length, 2 + data.nodes.length, "a head, a piece per node, a tail");
+  const empty: SiteData = { v: 1, project: { name: 'p' }, nodes: [] };
+  const emptyCtx: { window: { __KILN_DATA__?: SiteData } } = { window: {} };
+  vm.runInNewContext(dataScript(empty), emptyCtx);
+  assert.deepEqual(JSON.parse(JSON.stringify(emptyCtx.window.__KILN_DATA__)), empty);
   const html = renderShell({ title: '<x>', css: { inline: 'a{}</style>' }, data: { inline: js }, app: { inline: 'var s="</script>"' } });
   assert.equal(html.match(/<\/script>/g)!.length, 2);
   assert.match(html, /<title>&lt;x&gt;<\/title>/);

@@ -40,8 +40,10 @@ const model = (name: string) => impact.models.find((m) => m.unique_id === `model
 
 before(() => {
   edit('models/staging/_staging.yml', '        description: Where the order is in its life cycle.', '        description: Where the order is in its life cycle.\n        data_type: varchar');
-  const parsed = kiln(['parse', '--project-dir', dir]);
-  assert.equal(parsed.code, 0, parsed.stderr);
+  for (const command of ['parse', 'lineage']) {
+    const r = kiln([command, '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+  }
   // Production's artifacts, as a deploy job would keep them.
   cpSync(join(dir, 'target'), prod, { recursive: true });
   edit('models/staging/stg_orders.sql', /^\s*payment_method,\n/m, '\n');
@@ -133,7 +135,7 @@ test('kiln impact without production lineage says what to keep, exit code 2', ()
     const r = kiln(['impact', '--project-dir', dir, '--state', bare]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /holds no column_lineage\.json/);
-    assert.match(r.stderr, /hint: run `kiln parse` or `kiln compile`/);
+    assert.match(r.stderr, /hint: run `kiln lineage` \(or `kiln docs generate`\)/);
   } finally {
     removeDir(bare);
   }

@@ -12,9 +12,10 @@ after(() => dirs.forEach(removeDir));
 
 const edges = (list: Array<{ node: string; column: string | null; kind: string }>) => list.map((e) => `${e.node}.${e.column}:${e.kind}`).sort();
 
-test('kiln parse writes target/column_lineage.json with every project-example model parsed', () => {
-  const r = kiln(['parse', '--project-dir', dir]);
+test('kiln lineage with no column writes target/column_lineage.json with every project-example model parsed, and prints the coverage', () => {
+  const r = kiln(['lineage', '--project-dir', dir]);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^duckdb: \d+ parsed, 0 unparsed$/m);
   const file = JSON.parse(readFileSync(join(dir, 'target', 'column_lineage.json'), 'utf8'));
   const models = Object.entries<{ resource_type: string; parsed: boolean; reason?: string }>(file.nodes).filter(([, n]) => n.resource_type === 'model');
   assert.equal(models.length, 12);
@@ -109,7 +110,7 @@ test('an unparsable model is marked with the reason, and lineage goes on around 
   ]);
 });
 
-test('compile writes column_lineage.json too, and select * uses the catalog when YAML says nothing', () => {
+test('select * uses the catalog when YAML says nothing', () => {
   const project = writeProject(
     minimalProject({
       'models/wide.sql': "select * from {{ source('raw', 'events') }}",
@@ -117,7 +118,7 @@ test('compile writes column_lineage.json too, and select * uses the catalog when
     }),
   );
   dirs.push(project);
-  const before = kiln(['compile', '--project-dir', project]);
+  const before = kiln(['lineage', '--project-dir', project]);
   assert.equal(before.code, 0, before.stderr);
   const first = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
   assert.equal(first.nodes['model.tiny.wide'].parsed, false);
@@ -126,7 +127,7 @@ test('compile writes column_lineage.json too, and select * uses the catalog when
     join(project, 'target', 'catalog.json'),
     JSON.stringify({ nodes: {}, sources: { 'source.tiny.raw.events': { columns: { B: { name: 'B', index: 2 }, A: { name: 'A', index: 1 } } } } }),
   );
-  assert.equal(kiln(['compile', '--project-dir', project]).code, 0);
+  assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
   const second = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
   assert.deepEqual(second.nodes['model.tiny.wide'].columns.map((c: { name: string }) => c.name), ['a', 'b']);
 });
@@ -170,16 +171,16 @@ test('a node whose compiled SQL and parents\' columns are unchanged reuses the l
   );
   dirs.push(project);
   const file = join(project, 'target', 'column_lineage.json');
-  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
   const first = JSON.parse(readFileSync(file, 'utf8'));
   assert.ok(first.nodes['model.tiny.reader'].cache_key);
   // Mark the stored entry: if the next parse reuses it, the mark survives.
   first.nodes['model.tiny.reader'].columns[0].upstream[0].kind = 'aggregated';
   writeFileSync(file, JSON.stringify(first));
-  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'aggregated');
   // A parent's columns changed: the reader is read again.
   writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
-  assert.equal(kiln(['parse', '--project-dir', project]).code, 0);
+  assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'copied');
 });

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { kilnBin, removeDir, repoRoot, tempDir, writeProject } from './helpers/cli.js';
@@ -75,6 +75,27 @@ test('kiln parse loads the parser but no database driver, and the YAML validator
     assert.ok(!modules.some((m) => m.startsWith('node_modules/yaml/')), 'the YAML library that finds error lines loads only for an error');
     assert.ok(modules.includes('dist/src/config/generated-validators/propertiesSchema.cjs'), 'npm run build writes the validators');
     assert.ok(!modules.some((m) => m.startsWith('node_modules/ajv/dist/compile/')), 'no schema is compiled at run time');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('kiln compile and kiln parse load no column lineage (the SQL parser) and write no column_lineage.json; kiln lineage does', () => {
+  const dir = writeProject({ 'dbt_project.yml': 'name: shop\nprofile: shop\n', 'models/a.sql': 'select 1 as id', 'models/b.sql': "select id from {{ ref('a') }}" });
+  try {
+    // walk.js (with types.js) is the library's pure reader of a lineage object, exported by kiln's entry module.
+    const readers = ['dist/src/lineage/walk.js', 'dist/src/lineage/types.js'];
+    const lineageModules = (modules: string[]) => modules.filter((m) => (m.startsWith('dist/src/lineage/') && !readers.includes(m)) || m.startsWith('node_modules/@guanmingchiu/'));
+    for (const command of ['compile', 'parse']) {
+      const { modules } = modulesLoaded([kilnBin, command], dir);
+      assert.ok(modules.includes('dist/src/api.js'), command);
+      assert.deepEqual(lineageModules(modules), [], `${command} loads no lineage module`);
+      assert.ok(!existsSync(join(dir, 'target', 'column_lineage.json')), `${command} writes no column_lineage.json`);
+    }
+    assert.ok(existsSync(join(dir, 'target', 'compiled', 'shop', 'models', 'b.sql')), 'compile wrote the compiled SQL');
+    const { modules } = modulesLoaded([kilnBin, 'lineage', 'b.id'], dir);
+    assert.ok(lineageModules(modules).includes('dist/src/lineage/sql.js'), 'kiln lineage loads the SQL parser');
+    assert.ok(existsSync(join(dir, 'target', 'column_lineage.json')));
   } finally {
     removeDir(dir);
   }

@@ -28,6 +28,7 @@ const samples: Record<keyof typeof precompiledSchemas, unknown[]> = {
     { version: 2, models: 'a' },
     { version: '2', seeds: [{ name: 's', config: { column_types: { id: 'int' } } }] },
   ],
+  nodeConfigSchema: [{ materialized: 'view' }, { enabled: 'false' }, { enabled: 'maybe' }, { severity: 'Warn' }, { severity: 'loud' }, { retries: '2' }, { retries: -1 }, { tags: ['a', 'b'] }, { docs: { show: 'yes' } }],
 };
 
 test('generated validators give the verdicts, errors and coercions of run-time compilation', () => {

@@ -96,8 +96,16 @@ export interface Adapter {
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
   /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
   readonly extraIncrementalStrategies?: readonly 'insert_overwrite'[];
-  /** True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name (DuckDB): views are then built in place. */
+  /** True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name (DuckDB, PostgreSQL): views are then built in place. */
   readonly replacesViewsAtomically?: boolean;
+  /**
+   * Where `create or replace view` may refuse a new view (PostgreSQL: a column removed,
+   * renamed or retyped; a table in the view's place): whether `error` is that refusal. The
+   * old relation is then untouched and the view is built under a temporary name and swapped
+   * in, which also recreates the views that read it. Such a warehouse builds in place only
+   * over a view or nothing: replacing a table or view by dropping it would drop those views.
+   */
+  refusesViewReplacement?(error: unknown): boolean;
   /** What running `sql` would cost without running it (BigQuery's dry run), for `kiln compile --dry-run`. */
   dryRun?(sql: string): Promise<DryRunEstimate>;
 }

@@ -13,10 +13,22 @@ import { compiledPath, docDict, exposureDict, groupDict, macroDict, nodeDict, so
 import { cteName } from '../compile/ephemeral.js';
 import type { Compiler } from '../compile/compiler.js';
 import { kilnVersion } from '../version.js';
+import { materialize, StreamedObject, writeStreamedArtifact } from './write.js';
 
 export const manifestSchemaVersion = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 
+/** manifest.json as one object (what the API returns and selection compares with). */
 export function manifestJson(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
+  return materialize(manifestObject(parsed, session, dag, compiler, compiledIds)) as Record<string, unknown>;
+}
+
+/** Writes target/manifest.json node by node: at 10,000 models the whole object and its text would be hundreds of megabytes. */
+export function writeManifest(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): string {
+  return writeStreamedArtifact(parsed.project.targetPath, 'manifest.json', manifestObject(parsed, session, dag, compiler, compiledIds));
+}
+
+/** The manifest with its large sections (nodes, parent and child maps) produced entry by entry. */
+function manifestObject(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler | undefined, compiledIds: Set<string>): StreamedObject {
   const { manifest } = parsed;
   const { adapter, info } = session;
   const base: DictOptions = {
@@ -24,23 +36,27 @@ export function manifestJson(parsed: ParsedProject, session: KilnSession, dag: D
     relationName: (database, schema, identifier) => adapter.relation(database, schema, identifier).render(),
     createdAt: info.runStartedAt.getTime() / 1000,
   };
-  const nodes: Record<string, unknown> = {};
-  const unitTests: Record<string, unknown> = {};
-  for (const n of manifest.nodes.values()) {
-    // Unit tests have their own section, as in dbt.
-    if (isUnitTest(n)) unitTests[n.uniqueId] = unitTestDict(n, { ...base, modelSchema: manifest.nodes.get(n.model)?.schema });
-    else nodes[n.uniqueId] = nodeDict(n, { ...base, compiled: compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined });
-  }
+  const nodes = new StreamedObject(function* () {
+    for (const n of manifest.nodes.values()) {
+      // Unit tests have their own section, as in dbt.
+      if (!isUnitTest(n)) yield [n.uniqueId, nodeDict(n, { ...base, compiled: compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined })];
+    }
+  });
+  const unitTests = new StreamedObject(function* () {
+    for (const n of manifest.nodes.values()) if (isUnitTest(n)) yield [n.uniqueId, unitTestDict(n, { ...base, modelSchema: manifest.nodes.get(n.model)?.schema })];
+  });
   // Nodes switched off with `enabled: false`: dbt lists each id's versions. They were never
   // named by generate_schema_name, so they keep the target's schema and have no relation.
   const disabled: Record<string, unknown[]> = {};
   for (const n of manifest.disabled?.values() ?? []) {
     disabled[n.uniqueId] = [isUnitTest(n) ? unitTestDict(n, base) : nodeDict({ ...n, schema: n.schema || adapter.defaultSchema, database: n.database ?? adapter.defaultDatabase }, { ...base, relationName: undefined })];
   }
-  const sources: Record<string, unknown> = {};
-  for (const s of manifest.sources.values()) sources[s.uniqueId] = sourceDict(s, base);
-  const macros: Record<string, unknown> = {};
-  for (const m of manifest.macros.values()) macros[m.uniqueId] = macroDict(m, base);
+  const sources = new StreamedObject(function* () {
+    for (const s of manifest.sources.values()) yield [s.uniqueId, sourceDict(s, base)];
+  });
+  const macros = new StreamedObject(function* () {
+    for (const m of manifest.macros.values()) yield [m.uniqueId, macroDict(m, base)];
+  });
   const docs: Record<string, unknown> = {};
   for (const d of manifest.docs.values()) docs[d.uniqueId] = docDict(d);
   const exposures: Record<string, unknown> = {};
@@ -55,41 +71,44 @@ export function manifestJson(parsed: ParsedProject, session: KilnSession, dag: D
     const group = n.config.group;
     if (typeof group === 'string' && groupMap[group]) groupMap[group].push(n.uniqueId);
   }
-  const parentMap: Record<string, string[]> = {};
-  const childMap: Record<string, string[]> = {};
-  for (const id of dag.order) {
-    parentMap[id] = dag.parents(id);
-    childMap[id] = dag.children(id);
-  }
-  return {
-    metadata: {
-      dbt_schema_version: manifestSchemaVersion,
-      dbt_version: kilnVersion,
-      generated_at: new Date().toISOString(),
-      invocation_id: info.invocationId,
-      env: { kiln_version: kilnVersion },
-      project_name: manifest.projectName,
-      project_id: createHash('md5').update(manifest.projectName).digest('hex'),
-      user_id: null,
-      send_anonymous_usage_stats: false,
-      adapter_type: adapter.type,
-    },
-    nodes,
-    sources,
-    macros,
-    docs,
-    exposures,
-    metrics: {},
-    groups,
-    selectors: {},
-    disabled,
-    parent_map: parentMap,
-    child_map: childMap,
-    group_map: groupMap,
-    saved_queries: {},
-    semantic_models: {},
-    unit_tests: unitTests,
-  };
+  const parentMap = new StreamedObject(function* () {
+    for (const id of dag.order) yield [id, dag.parents(id)];
+  });
+  const childMap = new StreamedObject(function* () {
+    for (const id of dag.order) yield [id, dag.children(id)];
+  });
+  return new StreamedObject(() => [
+    [
+      'metadata',
+      {
+        dbt_schema_version: manifestSchemaVersion,
+        dbt_version: kilnVersion,
+        generated_at: new Date().toISOString(),
+        invocation_id: info.invocationId,
+        env: { kiln_version: kilnVersion },
+        project_name: manifest.projectName,
+        project_id: createHash('md5').update(manifest.projectName).digest('hex'),
+        user_id: null,
+        send_anonymous_usage_stats: false,
+        adapter_type: adapter.type,
+      },
+    ],
+    ['nodes', nodes],
+    ['sources', sources],
+    ['macros', macros],
+    ['docs', docs],
+    ['exposures', exposures],
+    ['metrics', {}],
+    ['groups', groups],
+    ['selectors', {}],
+    ['disabled', disabled],
+    ['parent_map', parentMap],
+    ['child_map', childMap],
+    ['group_map', groupMap],
+    ['saved_queries', {}],
+    ['semantic_models', {}],
+    ['unit_tests', unitTests],
+  ]);
 }
 
 /**

@@ -3,14 +3,16 @@
  * under a temporary name and renamed over the old one, so a full disk or a kill mid-write
  * leaves the previous artifact intact.
  */
-import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { KilnError } from '../errors.js';
 import { join } from 'node:path';
-import { stringifyScrubbed } from '../secrets.js';
+import { secretValues, stringifyScrubbed } from '../secrets.js';
+
+const temporaryName = (file: string) => `${file}.kiln_tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Writes `text` to `file` atomically (same folder, then rename). */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = `${file}.kiln_tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = temporaryName(file);
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
@@ -26,6 +28,78 @@ export function writeArtifact(targetPath: string, name: string, data: unknown): 
   // A secret value that reached an artifact (a DuckDB path, a driver's message) is written as *****.
   writeFileAtomic(file, stringifyScrubbed(data));
   return file;
+}
+
+/**
+ * An object of a streamed artifact whose entries are produced as they are written (a
+ * manifest's thousands of nodes), so neither the object nor its JSON text is ever whole in memory.
+ */
+export class StreamedObject {
+  constructor(readonly entries: () => Iterable<readonly [string, unknown]>) {}
+}
+
+/** Flush to the file once this many characters are buffered. */
+const chunkChars = 1 << 20;
+
+/**
+ * Writes `chunks` to `file` atomically (same folder, then rename) as they come, about a
+ * megabyte at a time, so a large text never has to be whole in memory.
+ */
+export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
+  const tmp = temporaryName(file);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      let buffer = '';
+      for (const chunk of chunks) {
+        buffer += chunk;
+        if (buffer.length >= chunkChars) {
+          writeSync(fd, buffer);
+          buffer = '';
+        }
+      }
+      writeSync(fd, buffer);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Writes `data` as JSON to targetPath/name like writeArtifact, but entry by entry: each
+ * StreamedObject inside it is written as its entries come. The text is the same as
+ * JSON.stringify would give.
+ */
+export function writeStreamedArtifact(targetPath: string, name: string, data: StreamedObject): string {
+  mkdirSync(targetPath, { recursive: true });
+  const file = join(targetPath, name);
+  writeChunksAtomic(file, jsonChunks(data, secretValues()));
+  return file;
+}
+
+function* jsonChunks(object: StreamedObject, secrets: readonly string[]): Generator<string> {
+  yield '{';
+  let first = true;
+  for (const [key, value] of object.entries()) {
+    if (value === undefined) continue;
+    yield `${first ? '' : ','}${stringifyScrubbed(key, secrets)}:`;
+    first = false;
+    if (value instanceof StreamedObject) yield* jsonChunks(value, secrets);
+    else yield stringifyScrubbed(value, secrets);
+  }
+  yield '}';
+}
+
+/** The plain object a StreamedObject stands for (for a caller that wants the data, not the file). */
+export function materialize(value: unknown): unknown {
+  if (!(value instanceof StreamedObject)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of value.entries()) out[key] = materialize(entry);
+  return out;
 }
 
 /**

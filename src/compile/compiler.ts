@@ -2,8 +2,6 @@
  * Rendering nodes into warehouse SQL: refs become relations, ephemeral parents become CTEs,
  * generic tests call their `{% test %}` macro. No connection is opened here.
  */
-import { mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { scrubSecrets, secretValues } from '../secrets.js';
@@ -21,6 +19,7 @@ import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
+import { CompiledFiles } from './compiled-files.js';
 import type { CompiledSqlCache } from './compile-cache.js';
 
 export interface CompiledNode {
@@ -36,9 +35,11 @@ export class Compiler {
   /** Per node, the line of its file each line of its rendered body came from (worked out on demand). */
   private readonly sourceLines = new Map<string, () => number[]>();
   private readonly compiled = new Map<string, CompiledNode>();
-  private readonly dirs = new Set<string>();
-  private readonly pendingWrites: Array<[string, string]> = [];
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly files = new CompiledFiles();
+  /** Read once: the environment is the same for every file this compiler writes. */
+  private secrets?: string[];
+  /** Files written since the last flush, which the partial parse cache records once they are on disk. */
+  private readonly writtenForCache: Array<[file: string, text: string]> = [];
 
   /** `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten. */
   cache?: CompiledSqlCache;
@@ -258,11 +259,6 @@ export class Compiler {
     return value;
   }
 
-  /**
-   * Queues target/compiled/<package>/<path> for a compiled node. Writes go out concurrently
-   * (thousands of small files dominate compile time when written one by one); flushWrites()
-   * waits for them.
-   */
   /** Where the node's compiled SQL is written: target/compiled/<package>/<path>. */
   compiledFile(id: string): string {
     const node = this.parsed.manifest.nodes.get(id)!;
@@ -270,32 +266,28 @@ export class Compiler {
     return join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
   }
 
+  /**
+   * Queues target/compiled/<package>/<path> for a compiled node, secrets scrubbed; the files
+   * are written while rendering goes on (src/compile/compiled-files.ts), and flushWrites()
+   * waits for them.
+   */
   writeCompiled(id: string): string {
-    const compiled = this.compile(id);
     const file = this.compiledFile(id);
-    const dir = dirname(file);
-    if (!this.dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.dirs.add(dir);
-    }
-    this.pendingWrites.push([file, compiled.compiledCode]);
+    const text = scrubSecrets(this.compile(id).compiledCode, (this.secrets ??= secretValues()));
+    if (this.cache?.unchangedFile(file, text)) return file;
+    this.files.write(file, text);
+    if (this.cache) this.writtenForCache.push([file, text]);
     return file;
   }
 
-  /** Writes queued files, 64 at a time (more would exhaust file descriptors), secrets scrubbed. */
+  /** Resolves once every queued file is written (and recorded in the partial parse cache); rejects with the first file system error. */
   flushWrites(): Promise<void> {
-    const batch = this.pendingWrites.splice(0);
-    const secrets = secretValues();
-    const lanes = Array.from({ length: Math.min(64, batch.length) }, async (_, lane) => {
-      for (let i = lane; i < batch.length; i += 64) {
-        const [file, text] = [batch[i]![0], scrubSecrets(batch[i]![1], secrets)];
-        if (this.cache?.unchangedFile(file, text)) continue;
-        await writeFile(file, text);
-        await this.cache?.wroteFile(file, text);
-      }
-    });
-    this.flushing = Promise.all([this.flushing, ...lanes]).then(() => undefined);
-    return this.flushing;
+    return this.files.flush().then(() => this.recordWritten());
+  }
+
+  private async recordWritten(): Promise<void> {
+    const written = this.writtenForCache.splice(0);
+    await Promise.all(written.map(([file, text]) => this.cache!.wroteFile(file, text)));
   }
 }
 

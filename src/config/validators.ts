@@ -17,7 +17,7 @@ import * as schemas from './schemas.js';
 export const ajvOptions: Options = { allErrors: false, strict: false, coerceTypes: true, useDefaults: false, code: { source: true } };
 
 /** The exported schemas worth compiling ahead of time, by export name. */
-export const precompiledSchemas = { projectSchema: schemas.projectSchema, profilesFileSchema: schemas.profilesFileSchema, propertiesSchema: schemas.propertiesSchema };
+export const precompiledSchemas = { projectSchema: schemas.projectSchema, profilesFileSchema: schemas.profilesFileSchema, propertiesSchema: schemas.propertiesSchema, nodeConfigSchema: schemas.nodeConfigSchema };
 
 const generatedFolder = fileURLToPath(new URL('./generated-validators/', import.meta.url));
 

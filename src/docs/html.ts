@@ -13,13 +13,24 @@ export const DATA_GLOBAL = '__KILN_DATA__';
  * inside an inline <script> element.
  */
 export function dataScript(data: SiteData): string {
-  const json = JSON.stringify(data)
-    .replace(/\\/g, '\\\\')
-    .replace(/'/g, "\\'")
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-  return `window.${DATA_GLOBAL}=JSON.parse('${json}');\n`;
+  return [...dataScriptChunks(data)].join('');
+}
+
+/**
+ * dataScript in pieces, a node at a time (the nodes last), for writing it as it is made:
+ * at 10,000 models the whole text is tens of megabytes.
+ */
+export function* dataScriptChunks(data: SiteData): Generator<string> {
+  const { nodes, ...rest } = data;
+  const head = JSON.stringify(rest);
+  yield `window.${DATA_GLOBAL}=JSON.parse('${inStringLiteral(`${head.slice(0, -1)}${head === '{}' ? '' : ','}"nodes":[`)}`;
+  for (let i = 0; i < nodes.length; i++) yield inStringLiteral(`${i ? ',' : ''}${JSON.stringify(nodes[i])}`);
+  yield `]}');\n`;
+}
+
+/** JSON text as the inside of a single-quoted script string; each character on its own, so pieces can be escaped one by one. */
+function inStringLiteral(json: string): string {
+  return json.replace(/[\\'<\u2028\u2029]/g, (c) => (c === '\\' ? '\\\\' : c === "'" ? "\\'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Make text safe to place inside an inline <script> or <style> element. */

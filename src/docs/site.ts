@@ -9,7 +9,8 @@ import path from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { buildSiteData } from './site-data.js';
 import { scrubData } from '../secrets.js';
-import { dataScript, renderShell } from './html.js';
+import { dataScript, dataScriptChunks, renderShell } from './html.js';
+import { writeChunksAtomic } from '../artifacts/write.js';
 
 export interface DocsSiteInput {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -64,7 +65,10 @@ export async function writeDocsSite(targetDir: string, input: DocsSiteInput, opt
     await put(SITE_FILES.static, renderShell({ title, css: { inline: css }, data: { inline: dataScript(data) }, app: { inline: app } }));
     return written;
   }
-  await put(SITE_FILES.data, dataScript(data));
+  // The largest file by far: written a node at a time, never whole in memory.
+  const dataFile = path.join(targetDir, SITE_FILES.data);
+  writeChunksAtomic(dataFile, dataScriptChunks(data));
+  written.push(dataFile);
   await put(SITE_FILES.app, app);
   await put(SITE_FILES.css, css);
   await put(SITE_FILES.index, renderShell({ title, css: { href: SITE_FILES.css }, data: { src: SITE_FILES.data }, app: { src: SITE_FILES.app } }));

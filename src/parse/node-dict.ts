@@ -56,7 +56,17 @@ export function nodeRelationName(node: GraphNode, relationName?: RelationNamer):
 /** Where kiln writes a node's compiled SQL, relative to the project (see Compiler.writeCompiled). */
 export function compiledPath(node: GraphNode, projectDir: string, targetPath: string): string {
   const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.name + '.sql') : node.originalFilePath;
-  return relative(projectDir, join(targetPath, 'compiled', node.packageName, rel)).split('\\').join('/');
+  return join(compiledFolder(projectDir, targetPath), node.packageName, rel).split('\\').join('/');
+}
+
+let lastCompiledFolder: { projectDir: string; targetPath: string; folder: string } | undefined;
+
+/** target/compiled relative to the project, worked out once: path.relative per node costs a tenth of a manifest. */
+function compiledFolder(projectDir: string, targetPath: string): string {
+  if (lastCompiledFolder?.projectDir !== projectDir || lastCompiledFolder.targetPath !== targetPath) {
+    lastCompiledFolder = { projectDir, targetPath, folder: relative(projectDir, join(targetPath, 'compiled')) };
+  }
+  return lastCompiledFolder.folder;
 }
 
 /** A model, seed, test, snapshot, analysis or operation as dbt's manifest node. */

@@ -92,7 +92,8 @@ export class Materializer {
     if (node) Object.assign(this.session.engine.globals, this.compiler.nodeScope(node));
     // Views this run rebuilds after the node anyway: replacing its relation may drop them
     // when they no longer fit it (postgres__rename_relation); any other view must survive.
-    this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
+    // Only the rename reads them, and walking a node's descendants costs at 10,000 models.
+    if (name === 'rename_relation') this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
     return String(fn(...args)).trim();
   }
 
@@ -288,8 +289,20 @@ export class Materializer {
    * transaction with the node's hooks, so a failure anywhere leaves the old relation as it was.
    */
   async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
-    if (this.adapter.replacesAtomically || (type === 'view' && !fill && this.adapter.replacesViewsAtomically)) return buildInPlace(this, node, type, create, fill);
+    if (this.adapter.replacesAtomically) return buildInPlace(this, node, type, create, fill);
     const target = this.relationFor(node).withType(type);
+    if (type === 'view' && !fill && this.adapter.replacesViewsAtomically) {
+      const refuses = this.adapter.refusesViewReplacement?.bind(this.adapter);
+      const old = refuses && (await this.existing(target));
+      if (!refuses || !old || old === 'view') {
+        try {
+          return await buildInPlace(this, node, type, create);
+        } catch (e) {
+          // Refused before anything changed: the old view stands, and the swap below replaces it.
+          if (!refuses?.(e)) throw e;
+        }
+      }
+    }
     const tmp = target.withIdentifier(target.identifier + this.tempSuffix);
     await this.ensureSchema(target.database, target.schema!);
     // A temporary relation left by a crashed run would block the create.

@@ -9,16 +9,20 @@ import { estimateModels, type DryRunReport } from '../compile/dry-run.js';
 import { renderWithWarehouse, releaseWarehouse } from '../template/warehouse.js';
 import { inlineQueryId } from '../parse/index.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
-import { manifestJson } from '../artifacts/manifest.js';
-import { writeArtifact } from '../artifacts/write.js';
+import { writeManifest } from '../artifacts/manifest.js';
 import { selectResources } from '../session.js';
 import { load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
-import { writeColumnLineage } from './lineage.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
 export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
+  const { compiled, project, timings } = await compileSelected(opts);
+  return { compiled, project, timings };
+}
+
+/** compile, and the compiler that rendered the nodes (docs generate computes column lineage with it). */
+export async function compileSelected(opts: KilnOptions): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t0 = performance.now();
   const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
   const t1 = performance.now();
@@ -39,13 +43,11 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   }
   await releaseWarehouse(session.adapter);
   const t2 = performance.now();
-  project.manifest = manifestJson(project.parsed, session, project.dag, compiler, new Set(ids));
-  writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
-  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
-  await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed, session) : compiler, session.invocationId);
+  project.compiled = { compiler, ids: new Set(ids) };
+  writeManifest(project.parsed, session, project.dag, compiler, project.compiled.ids);
   await compiler.flushWrites();
   if (partial) savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
-  return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
+  return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 
 /**

@@ -4,14 +4,15 @@ import { buildCatalog } from '../docs/catalog.js';
 import { writeDocsSite } from '../docs/site.js';
 import { writeArtifact } from '../artifacts/write.js';
 import { readJsonIfThere } from '../artifacts/read.js';
-import { columnLineageFile } from '../lineage/artifact.js';
 import { select } from './load.js';
 import { parse } from './parse.js';
-import { compile } from './compile.js';
+import { compileSelected } from './compile.js';
+import { writeColumnLineage } from './lineage.js';
 import type { DocsOptions } from './options.js';
 
 export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
-  const project = opts.noCompile ? await parse(opts) : (await compile(opts)).project;
+  const compiled = opts.noCompile ? undefined : await compileSelected(opts);
+  const project = compiled?.project ?? (await parse(opts));
   const { parsed, session } = project;
   const ids = select(project, opts);
   let catalog: Record<string, unknown> = { metadata: { generated_at: new Date().toISOString(), invocation_id: session.invocationId }, nodes: {}, sources: {}, errors: null };
@@ -25,7 +26,10 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   }
   const targetPath = parsed.project.targetPath;
   writeArtifact(targetPath, 'catalog.json', catalog);
+  // The site shows column lineage: computed (after the catalog, whose columns resolve `select *`) with
+  // the nodes just compiled, or with --no-compile the one the last `kiln lineage` wrote.
+  const lineageJson = compiled ? (await writeColumnLineage(project, compiled.compiler, session.invocationId)).json : undefined;
   const previous = (name: string) => readJsonIfThere(join(targetPath, name));
-  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: previous('run_results.json'), sources: previous('sources.json'), columnLineage: previous(columnLineageFile) }, { static: opts.static });
+  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: previous('run_results.json'), sources: previous('sources.json'), columnLineage: lineageJson ?? previous('column_lineage.json') }, { static: opts.static });
   return { files, catalog };
 }

@@ -8,25 +8,30 @@ import { KilnError } from '../errors.js';
 import { Compiler } from '../compile/compiler.js';
 import { readPreviousRun } from '../state/artifacts.js';
 import { writeArtifact, writeFileAtomic } from '../artifacts/write.js';
-import { buildColumnLineage, columnLineageFile, columnLineageJson, readColumnLineage } from '../lineage/artifact.js';
-import { computeImpact, type Impact } from '../lineage/impact.js';
-import { impactFile, impactJson, impactMarkdown } from '../lineage/impact-report.js';
+import type { Impact } from '../lineage/impact.js';
 import type { ColumnLineage } from '../lineage/types.js';
 import { load, parseLoaded } from './load.js';
 import type { KilnOptions, Project } from './options.js';
 
-/** Lineage with `compiler` (one that compiled some nodes already keeps them), written beside manifest.json. */
-export async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<ColumnLineage> {
-  const lineage = await buildColumnLineage(project.parsed, project.session, project.dag, compiler);
-  writeArtifact(project.parsed.project.targetPath, columnLineageFile, columnLineageJson(lineage, invocationId));
-  return lineage;
+// Column lineage parses every node's SQL with a WebAssembly parser: only lineage, impact and
+// docs generate need it, so the modules load on first use and parse and compile never load them.
+const lineageArtifact = () => import('../lineage/artifact.js');
+
+/** Lineage with `compiler` (one that compiled some nodes already keeps them), written beside manifest.json; with its JSON. */
+export async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
+  const { buildColumnLineage, columnLineageFile, columnLineageJson } = await lineageArtifact();
+  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
+  const lineage = await buildColumnLineage(project.parsed, project.session, project.dag, compiler.deferred ? new Compiler(project.parsed, project.session) : compiler);
+  const json = columnLineageJson(lineage, invocationId);
+  writeArtifact(project.parsed.project.targetPath, columnLineageFile, json);
+  return { lineage, json };
 }
 
 /** Column lineage of every model, snapshot, seed and source, and the columns tests read; writes target/column_lineage.json. */
 export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: ColumnLineage; project: Project }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'compile');
-  return { lineage: await writeColumnLineage(project, new Compiler(project.parsed, project.session), loaded.invocationId), project };
+  return { lineage: (await writeColumnLineage(project, new Compiler(project.parsed, project.session), loaded.invocationId)).lineage, project };
 }
 
 /**
@@ -36,9 +41,10 @@ export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: 
 export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; markdown: string; project: Project }> {
   if (!opts.state) throw new KilnError('config', 'kiln impact needs --state <folder of production artifacts>', { hint: 'e.g. kiln impact --state prod-artifacts/ (a target/ folder holding manifest.json and column_lineage.json)' });
   const state = readPreviousRun(opts.state);
+  const [{ columnLineageFile, readColumnLineage }, { computeImpact }, { impactFile, impactJson, impactMarkdown }] = await Promise.all([lineageArtifact(), import('../lineage/impact.js'), import('../lineage/impact-report.js')]);
   const stateLineage = join(state.dir, columnLineageFile);
   if (!existsSync(stateLineage)) {
-    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln parse` or `kiln compile` where the state comes from (kiln writes it beside manifest.json) and keep both' });
+    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln lineage` (or `kiln docs generate`) where the state comes from: it writes the file beside manifest.json; keep both' });
   }
   const { lineage, project } = await columnLineage(opts);
   const result = computeImpact({ manifest: project.parsed.manifest, lineage, state, stateLineage: readColumnLineage(stateLineage) });

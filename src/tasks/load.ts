@@ -16,6 +16,7 @@ import { selectNodes } from '../graph/selector.js';
 import { selectionInputs } from '../graph/selection/inputs.js';
 import { readPreviousRun } from '../state/artifacts.js';
 import { manifestJson } from '../artifacts/manifest.js';
+import type { Compiler } from '../compile/compiler.js';
 import type { KilnOptions, Project } from './options.js';
 import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
@@ -76,15 +77,17 @@ function announceOnConnect(adapter: Adapter, notices: string[], log: NonNullable
 }
 
 /** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
-class ParsedProjectResult implements Project {
+export class ParsedProjectResult implements Project {
   private json?: Record<string, unknown>;
+  /** What this invocation compiled, which the manifest records. */
+  compiled?: { compiler: Compiler; ids: Set<string> };
   constructor(
     readonly parsed: ParsedProject,
     readonly session: KilnSession,
     readonly dag: Dag,
   ) {}
   get manifest(): Record<string, unknown> {
-    return (this.json ??= manifestJson(this.parsed, this.session, this.dag));
+    return (this.json ??= manifestJson(this.parsed, this.session, this.dag, this.compiled?.compiler, this.compiled?.ids));
   }
   set manifest(value: Record<string, unknown>) {
     this.json = value;
@@ -100,7 +103,7 @@ export const partialParseOf = (project: Project): PartialParse | undefined => pa
  * DAG. `cache`: `save` writes the partial parse cache once parsed, `keep` leaves that to the
  * caller (compile adds its SQL first), `read` only reads it (a process that must not write target/).
  */
-export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string, cache: 'save' | 'keep' | 'read' = 'save'): Project {
+export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string, cache: 'save' | 'keep' | 'read' = 'save'): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
   const packages = installedPackages(loaded.project, cliVars);

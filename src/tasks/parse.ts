@@ -1,15 +1,11 @@
 /** `kiln parse` and `kiln ls`: the project read, manifest.json written; no connection opened. */
-import { Compiler } from '../compile/compiler.js';
-import { writeArtifact } from '../artifacts/write.js';
+import { writeManifest } from '../artifacts/manifest.js';
 import { load, parseLoaded, select } from './load.js';
-import { writeColumnLineage } from './lineage.js';
 import type { KilnOptions, Project } from './options.js';
 
-/** Reads and parses the project, writes manifest.json and column_lineage.json; opens no connection. */
+/** Reads and parses the project, writes manifest.json; opens no connection and renders nothing (column lineage is `kiln lineage`'s). */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
-  const { project, invocationId } = await parseAndWriteManifest(opts);
-  await writeColumnLineage(project, new Compiler(project.parsed, project.session), invocationId);
-  return project;
+  return (await parseAndWriteManifest(opts)).project;
 }
 
 /** Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so target/ stays as the last command left it. */
@@ -27,6 +23,6 @@ export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; proje
 async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'parse');
-  writeArtifact(loaded.project.targetPath, 'manifest.json', project.manifest);
+  writeManifest(project.parsed, project.session, project.dag);
   return { project, invocationId: loaded.invocationId };
 }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ensureWritable, writeArtifact } from '../artifacts/write.js';
 import { readJsonIfThere } from '../artifacts/read.js';
-import { manifestJson } from '../artifacts/manifest.js';
+import { manifestJson, writeManifest } from '../artifacts/manifest.js';
 import { runResultsJson } from '../artifacts/run-results.js';
 import { writeJunitXml } from '../artifacts/junit.js';
 import type { Compiler } from '../compile/compiler.js';
@@ -51,8 +51,10 @@ export interface FinishedRun {
 export async function finishRun(run: FinishedRun): Promise<RunResult> {
   const { command, opts, loaded, project, compiler, results } = run;
   const compiledIds = new Set(results.filter((r) => r.compiledCode !== undefined).map((r) => r.uniqueId));
-  const manifest = manifestJson(project.parsed, project.session, project.dag, compiler, compiledIds);
-  writeArtifact(loaded.project.targetPath, 'manifest.json', manifest);
+  writeManifest(project.parsed, project.session, project.dag, compiler, compiledIds);
+  // The manifest object is built only if the caller reads it.
+  let manifest: Record<string, unknown> | undefined;
+  const manifestOf = () => (manifest ??= manifestJson(project.parsed, project.session, project.dag, compiler, compiledIds));
   const elapsed = (Date.now() - run.started) / 1000;
   const runResults = runResultsJson(results, loaded.invocationId, elapsed, recordedArgs(command, opts, loaded.target.threads));
   writeArtifact(loaded.project.targetPath, 'run_results.json', runResults);
@@ -64,7 +66,24 @@ export async function finishRun(run: FinishedRun): Promise<RunResult> {
   }
   if (run.endHookError) throw run.endHookError;
   run.log.close({ success, elapsed, nodes: results.length });
-  return { success, results, elapsed, invocationId: loaded.invocationId, manifest, runResults, project: { ...project, manifest } };
+  return {
+    success,
+    results,
+    elapsed,
+    invocationId: loaded.invocationId,
+    get manifest() {
+      return manifestOf();
+    },
+    runResults,
+    project: {
+      parsed: project.parsed,
+      session: project.session,
+      dag: project.dag,
+      get manifest() {
+        return manifestOf();
+      },
+    },
+  };
 }
 
 /** A run that stopped with an error before it finished: the log says so. */

@@ -4,6 +4,7 @@ import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { Pool } from '../pool.js';
+import { currentNode } from '../node-context.js';
 import { columnsByRelation, normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
 import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
 
@@ -97,6 +98,19 @@ export class DuckDBAdapter implements Adapter {
     for (const c of this.connections) c.interrupt();
   }
 
+  /**
+   * cancel() interrupts only a statement that is running: one that lands between two
+   * statements of a node would be lost, so once the run is cancelled a node's next statement
+   * is refused (and its transaction rolled back). Statements outside a node (on-run-end
+   * hooks, the run's own bookkeeping) still run.
+   */
+  private runForNode(c: DuckDBConnection, sql: string): Promise<QueryResult> {
+    if (this.cancelCount > 0 && currentNode()) {
+      return Promise.reject(new KilnError('database', 'Interrupted: the run was cancelled before this statement', { retryable: false, statement: sql }));
+    }
+    return run(c, sql);
+  }
+
   async check(): Promise<{ ok: boolean; message: string }> {
     try {
       await this.open();
@@ -113,15 +127,15 @@ export class DuckDBAdapter implements Adapter {
   }
 
   execute(sql: string): Promise<QueryResult> {
-    return this.connectionPool().use((c) => run(c, sql));
+    return this.connectionPool().use((c) => this.runForNode(c, sql));
   }
 
   transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     return this.connectionPool().use(async (c) => {
-      await run(c, 'begin transaction');
+      await this.runForNode(c, 'begin transaction');
       try {
-        const result = await fn({ execute: (sql) => run(c, sql) });
-        await run(c, 'commit');
+        const result = await fn({ execute: (sql) => this.runForNode(c, sql) });
+        await this.runForNode(c, 'commit');
         return result;
       } catch (e) {
         await run(c, 'rollback').catch(() => undefined);

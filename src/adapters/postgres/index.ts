@@ -93,6 +93,8 @@ const sessionClients = new WeakMap<Session, PoolClient>();
 
 export class PostgresAdapter implements Adapter, RunGuard {
   readonly type = 'postgres';
+  /** `create or replace view` is one atomic statement; it refuses a changed column list (refusesViewReplacement). */
+  readonly replacesViewsAtomically = true;
   readonly defaultDatabase: string;
   readonly defaultSchema: string;
   readonly threads: number;
@@ -345,6 +347,12 @@ export class PostgresAdapter implements Adapter, RunGuard {
   }
 
   /** Asks the server to cancel what each busy connection is running (pg_cancel_backend). */
+  /** 42P16: a view column removed, renamed or retyped; 42809: the name is not a view (a table built meanwhile). */
+  refusesViewReplacement(error: unknown): boolean {
+    const state = ((error as KilnError).cause as { code?: string } | undefined)?.code;
+    return state === '42P16' || state === '42809';
+  }
+
   async cancel(): Promise<void> {
     this.cancelCount++;
     const pids = [...this.busy].map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number');

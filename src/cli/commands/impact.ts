@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { impact } from '../../index.js';
-import { describeColumnChange, describeReaders, impactJson } from '../../lineage/impact-report.js';
 import type { Impact } from '../../lineage/impact.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
@@ -16,14 +15,15 @@ export function registerImpactCommand(program: Command, output: () => Output, se
     .action(async (flags) => {
       const out = output();
       const result = await impact(toKilnOptions(flags, out));
-      out.data(flags.output === 'json' ? JSON.stringify(impactJson(result.impact, flags.state)) : result.markdown.trimEnd());
-      if (underGithubActions()) for (const line of impactAnnotations(result.impact)) out.data(line);
+      const report = await import('../../lineage/impact-report.js');
+      out.data(flags.output === 'json' ? JSON.stringify(report.impactJson(result.impact, flags.state)) : result.markdown.trimEnd());
+      if (underGithubActions()) for (const line of impactAnnotations(result.impact, report)) out.data(line);
       if (flags.failOnBreaking && result.impact.models.some((m) => m.change === 'breaking')) setExit(1);
     });
 }
 
 /** A breaking column is an error on the model's file; other column changes are notices. */
-function impactAnnotations(impact: Impact): string[] {
+function impactAnnotations(impact: Impact, { describeColumnChange, describeReaders }: typeof import('../../lineage/impact-report.js')): string[] {
   const lines: string[] = [];
   for (const m of impact.models) {
     for (const c of m.columns) {

@@ -1,23 +1,22 @@
-/** `kiln lineage MODEL.COLUMN` and `kiln lineage --coverage`: printing column lineage. */
+/** `kiln lineage MODEL.COLUMN` and `kiln lineage [--coverage]`: column lineage, written to target/ and printed. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { columnLineage } from '../../index.js';
-import { KilnError } from '../../errors.js';
-import { downstreamOf, lineageCoverage, resolveColumnArgument, upstreamOf, type ReachedColumn } from '../../lineage/walk.js';
+import type { ReachedColumn } from '../../lineage/walk.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
 
 export function registerLineageCommand(program: Command, output: () => Output): void {
-  addProjectOptions(program.command('lineage [column]').description('upstream and downstream columns of MODEL.COLUMN, or --coverage (no warehouse needed)'))
+  addProjectOptions(program.command('lineage [column]').description('upstream and downstream columns of MODEL.COLUMN; without one, writes target/column_lineage.json and prints its coverage (no warehouse needed)'))
     .option('--upstream', 'only the columns it comes from')
     .option('--downstream', 'only the columns and tests that read it')
     .option('--coverage', 'models and snapshots whose SQL was read, per dialect, and why others were not')
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (column: string | undefined, flags) => {
       const out = output();
-      if (!flags.coverage && !column) throw new KilnError('config', 'kiln lineage needs MODEL.COLUMN or --coverage', { hint: 'e.g. kiln lineage fct_orders.order_total --upstream' });
       const { lineage } = await columnLineage(toKilnOptions(flags, out));
-      if (flags.coverage) {
+      const { downstreamOf, lineageCoverage, resolveColumnArgument, upstreamOf } = await import('../../lineage/walk.js');
+      if (flags.coverage || !column) {
         const coverage = lineageCoverage(lineage);
         if (flags.output === 'json') return out.data(JSON.stringify({ dialects: coverage }));
         for (const d of coverage) {
@@ -26,7 +25,7 @@ export function registerLineageCommand(program: Command, output: () => Output): 
         }
         return;
       }
-      const { node, column: name } = resolveColumnArgument(lineage, column!);
+      const { node, column: name } = resolveColumnArgument(lineage, column);
       const both = !flags.upstream && !flags.downstream;
       const upstream = flags.upstream || both ? upstreamOf(lineage, node, name) : undefined;
       const downstream = flags.downstream || both ? downstreamOf(lineage, node, name) : undefined;

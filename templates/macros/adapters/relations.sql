@@ -4,11 +4,19 @@ create view {{ relation }} as (
 )
 {%- endmacro %}
 
-{#- DuckDB replaces a view in one atomic statement, so views are built in place (replacesViewsAtomically). -#}
-{% macro duckdb__create_view_as(relation, sql) -%}
+{#- DuckDB and PostgreSQL replace a view in one atomic statement, so views are built in place (replacesViewsAtomically). -#}
+{% macro kiln_create_or_replace_view_as(relation, sql) -%}
 create or replace view {{ relation }} as (
 {{ sql }}
 )
+{%- endmacro %}
+
+{% macro duckdb__create_view_as(relation, sql) -%}
+{{ kiln_create_or_replace_view_as(relation, sql) }}
+{%- endmacro %}
+
+{% macro postgres__create_view_as(relation, sql) -%}
+{{ kiln_create_or_replace_view_as(relation, sql) }}
 {%- endmacro %}
 
 {% macro default__create_table_as(relation, sql) -%}

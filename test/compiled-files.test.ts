@@ -1,0 +1,59 @@
+/**
+ * target/compiled/ files: a few are written in place, many by a worker thread while rendering
+ * goes on; either way every file arrives whole, and a file system failure comes back with
+ * its code and path (which the CLI prints as one line).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CompiledFiles } from '../src/compile/compiled-files.js';
+import { kiln, minimalProject, removeDir, tempDir, writeProject } from './helpers/cli.js';
+
+for (const count of [3, 1000]) {
+  test(`${count} compiled files are all written, in their folders, with their text`, async () => {
+    const dir = tempDir('kiln-compiled-files-');
+    try {
+      const files = new CompiledFiles();
+      for (let i = 0; i < count; i++) files.write(join(dir, `layer_${i % 7}`, `m_${i}.sql`), `select ${i} as id\n`);
+      await files.flush();
+      const written = readdirSync(dir).flatMap((folder) => readdirSync(join(dir, folder)));
+      assert.equal(written.length, count);
+      assert.equal(readFileSync(join(dir, `layer_${(count - 1) % 7}`, `m_${count - 1}.sql`), 'utf8'), `select ${count - 1} as id\n`);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  test(`a failure among ${count} compiled files rejects the flush with its code and path`, async () => {
+    const dir = tempDir('kiln-compiled-files-');
+    try {
+      // A file where a folder should be.
+      writeFileSync(join(dir, 'blocked'), '');
+      const files = new CompiledFiles();
+      for (let i = 0; i < count; i++) files.write(join(dir, i === count - 2 ? 'blocked' : 'fine', `m_${i}.sql`), 'select 1');
+      await assert.rejects(files.flush(), (e: NodeJS.ErrnoException) => {
+        assert.match(String(e.code), /^(ENOTDIR|EEXIST)$/);
+        assert.ok(e.path?.startsWith(join(dir, 'blocked')), e.path);
+        return true;
+      });
+    } finally {
+      removeDir(dir);
+    }
+  });
+}
+
+test('kiln compile of 600 models writes every compiled file before it exits', () => {
+  const models: Record<string, string> = {};
+  for (let i = 0; i < 600; i++) models[`models/m_${i}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m_${i - 1}') }}`;
+  const dir = writeProject(minimalProject(models));
+  try {
+    const r = kiln(['compile', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const folder = join(dir, 'target', 'compiled', 'tiny', 'models');
+    assert.equal(readdirSync(folder).length, 600);
+    assert.match(readFileSync(join(folder, 'm_599.sql'), 'utf8'), /^select id from .*"m_598"/);
+  } finally {
+    removeDir(dir);
+  }
+});
