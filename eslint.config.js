@@ -52,6 +52,8 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': 'off',
       // kiln matches ANSI escapes and strips control characters on purpose (terminal output, git refs, JSON).
       'no-control-regex': 'off',
+      // A destructuring declares its names together: one reassigned name keeps the statement a `let`.
+      'prefer-const': ['error', { destructuring: 'all' }],
       // Async methods without await implement Promise-returning interfaces (Adapter.close, cancel, ...).
       '@typescript-eslint/require-await': 'off',
     },

@@ -365,7 +365,8 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
   const compiler = new Compiler(project.parsed);
   const { adapter } = loaded;
   let results: NodeResult[] = [];
-  let endHookError: unknown;
+  // Boxed so that any rejection value, even a falsy one, counts as a failure.
+  let endHookError: { error: unknown } | undefined;
   const deferTo = deferTarget(opts);
   if (ids.length) {
     await adapter.open();
@@ -392,7 +393,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
         previousDurations: durationsFromRunResults(readJsonIfThere(join(loaded.project.targetPath, 'run_results.json'))),
       });
       // A failing on-run-end hook fails the invocation once the artifacts are written.
-      await runProjectHooks('on-run-end', project.parsed, adapter, { results }).catch((e) => (endHookError = e));
+      await runProjectHooks('on-run-end', project.parsed, adapter, { results }).catch((error: unknown) => (endHookError = { error }));
     } finally {
       await adapter.close();
       await compiler.flushWrites();
@@ -410,7 +411,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
   if (targets.length) {
     await notify(targets, { project: loaded.project.name, command, invocationId: loaded.invocationId, success, elapsed, results }, (m) => opts.onLog?.('warn', m));
   }
-  if (endHookError) throw endHookError;
+  if (endHookError) throw endHookError.error;
   return { success, results, elapsed, invocationId: loaded.invocationId, manifest, runResults, project: { ...project, manifest } };
 }
 

@@ -154,7 +154,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     this.excludeInput.value = '';
     this.render(before === null);
     if (before) this.anchor(i, before);
-    (this.vp.querySelector(`[data-i="${i}"]`) as SVGGElement | null)?.focus({ preventScroll: true });
+    this.vp.querySelector<SVGGElement>(`[data-i="${i}"]`)?.focus({ preventScroll: true });
     this.syncUrl();
     perf('lineage-focus', performance.now() - t0);
   }

@@ -269,6 +269,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
       ...this.clientConfig(),
       max: this.threads,
       idleTimeoutMillis: 0,
+      // pg-pool awaits onConnect's promise (a failed setup fails the checkout); @types/pg declares it void.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
       onConnect: (client) => {
         // A connection that dies while checked out emits 'error' as well as failing the
         // query; the query's rejection is what kiln reports, and release() discards it.

@@ -113,7 +113,13 @@ function walk(starts: string[], next: (id: string) => string[], depth: number, i
 function ancestorsOf(ids: Set<string>, dag: Dag): Set<string> {
   const out = new Set<string>(ids);
   const stack = [...ids];
-  while (stack.length) for (const p of dag.parents(stack.pop()!)) if (!out.has(p)) (out.add(p), stack.push(p));
+  while (stack.length) {
+    for (const p of dag.parents(stack.pop()!)) {
+      if (out.has(p)) continue;
+      out.add(p);
+      stack.push(p);
+    }
+  }
   return out;
 }
 

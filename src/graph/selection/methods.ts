@@ -72,7 +72,7 @@ export function matcher(token: SelectorToken, projectName: string, state: StateV
 
 function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined, sourceStatus: SourceStatus | undefined): boolean {
   const v = token.value;
-  const [method, ...args] = token.method.split('.');
+  const [method = '', ...args] = token.method.split('.');
   switch (method) {
     case 'tag':
       return (node.tags ?? []).some((t) => glob(v).test(t));

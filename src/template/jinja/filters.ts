@@ -693,7 +693,6 @@ function wrapText(text: string, width: number, breakLongWords: boolean, breakOnH
         line.push(chunk.slice(0, end).join(''));
         chunks[chunks.length - 1] = chunk.slice(end).join('');
       } else if (!line.length) line.push(chunks.pop()!);
-      len = line.reduce((n, c) => n + cpLen(c), 0);
     }
     if (line.length && pyStrip(line[line.length - 1]!) === '') line.pop();
     if (line.length) lines.push(line.join(''));
@@ -1405,7 +1404,7 @@ function doXmlattr(d: unknown, autospace: unknown): string {
 
 function doTitle(s: unknown): string {
   return softStr(s)
-    .split(/([-\s({\[<]+)/u)
+    .split(/([-\s({[<]+)/u)
     .filter((item) => item)
     .map((item) => {
       const chars = cps(item);
