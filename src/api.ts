@@ -472,7 +472,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   }
   const targetPath = parsed.project.targetPath;
   writeArtifact(targetPath, 'catalog.json', catalog);
-  const readIfThere = (name: string) => (existsSync(join(targetPath, name)) ? JSON.parse(readFileSync(join(targetPath, name), 'utf8')) : null);
+  const readIfThere = (name: string) => (existsSync(join(targetPath, name)) ? (JSON.parse(readFileSync(join(targetPath, name), 'utf8')) as unknown) : null);
   const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: readIfThere('run_results.json'), sources: readIfThere('sources.json'), columnLineage: readIfThere(columnLineageFile) }, { static: opts.static });
   return { files, catalog };
 }

@@ -30,7 +30,7 @@ import { makeUnitTests } from '../unit/definition.js';
 import { findFixture } from '../unit/fixtures.js';
 import { checkContracts } from '../contracts/contract.js';
 import { applySnapshotTarget, snapshotBlocks, snapshotSettings, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
-import type { ExposureNode, GraphNode, GroupDef, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
+import type { DocBlock, ExposureNode, GraphNode, GroupDef, Manifest, MacroNode, NodeConfig, ResourceType, TestNode } from './nodes.js';
 
 export interface ParsedProject {
   project: ProjectConfig;
@@ -356,7 +356,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   for (const u of makeUnitTests(props.unitTests, unitContext)) nodes.set(u.uniqueId, u);
   checkContracts(nodes.values(), project.projectDir);
 
-  const docs = new Map();
+  const docs = new Map<string, DocBlock>();
   // Packages' docs blocks first, so a root block of the same name wins in doc('name').
   for (const owner of [...projects.slice(1), projects[0]!]) {
     const p = owner.project;

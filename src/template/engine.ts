@@ -184,7 +184,7 @@ export class TemplateEngine {
       throw toTemplateError(e, file);
     }
     let byName = this.packageMacros.get(nsName);
-    if (!byName) this.packageMacros.set(nsName, (byName = new Map()));
+    if (!byName) this.packageMacros.set(nsName, (byName = new Map<string, MacroInfo>()));
     const infos: MacroInfo[] = [];
     for (const [name, fn] of defined) {
       if (!isPyFunction(fn)) continue;

@@ -370,7 +370,7 @@ export class PostgresAdapter implements Adapter, RunGuard {
       throw this.fail(e, sql);
     }
     // Several statements in one string: the last one's rows, as a SQL console shows them.
-    const last: PgResult | undefined = Array.isArray(res) ? res[res.length - 1] : res;
+    const last: PgResult | undefined = Array.isArray(res) ? (res as PgResult[]).at(-1) : res;
     if (!last) return { columns: [], rows: [] };
     return { columns: (last.fields ?? []).map((f) => f.name), rows: (last.rows ?? []) as Array<Record<string, unknown>> };
   }

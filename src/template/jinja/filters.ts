@@ -470,7 +470,7 @@ function toList(v: unknown): unknown[] {
 function reversedSeq(value: unknown): unknown[] | undefined {
   if (typeof value === 'string') return cps(value).reverse();
   if (isUndefined(value)) return [];
-  if (Array.isArray(value) && !isPySet(value)) return [...value].reverse();
+  if (Array.isArray(value) && !isPySet(value)) return [...(value as unknown[])].reverse();
   if (isDict(value)) return dictKeys(value).reverse();
   return undefined;
 }
