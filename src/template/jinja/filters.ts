@@ -239,7 +239,7 @@ function toPyFloat(v: unknown): number | undefined {
     return n;
   }
   if (v instanceof Undefined || v === undefined) throw undefinedError(undefinedHint(v));
-  const own = (v as { __float__?: () => unknown } | null)?.__float__;
+  const own = v === null ? undefined : (v as { __float__?: () => unknown }).__float__;
   if (typeof own === 'function') return toNumber(own.call(v));
   return undefined;
 }
@@ -433,7 +433,7 @@ function mappingItems(value: unknown): [unknown, unknown][] {
   if (isDict(value)) return dictKeys(value).map((k) => [k, value[k]]);
   if (value instanceof Map) return [...value.entries()];
   if (isUndefined(value)) throw undefinedError(undefinedHint(value));
-  const own = (value as { items?: () => unknown } | null)?.items;
+  const own = value === null ? undefined : (value as { items?: () => unknown }).items;
   if (value !== null && typeof value === 'object' && typeof own === 'function') return iterate(own.call(value)).map((p) => unpackPair(p));
   throw attributeError(`'${typeName(value)}' object has no attribute 'items'`);
 }
@@ -1173,7 +1173,7 @@ function doInt(value: unknown, dflt: unknown, base: unknown): unknown {
     return floatToInt(toNumber(value));
   }
   if (isUndefined(value)) throw undefinedError(undefinedHint(value));
-  const own = (value as { __int__?: () => unknown } | null)?.__int__;
+  const own = value === null ? undefined : (value as { __int__?: () => unknown }).__int__;
   if (typeof own === 'function') return own.call(value);
   return fallback();
 }
