@@ -47,7 +47,7 @@ async function once(dir: string): Promise<void> {
   const unparsed = Object.values(lineage.nodes).filter((n) => !n.parsed).length;
   const w = performance.now();
   const wCpu = process.cpuUsage().user;
-  await buildColumnLineage(project.parsed, project.dag);
+  await buildColumnLineage(project.parsed, project.session, project.dag);
   const warmStage = performance.now() - w;
   const warmStageCpu = (process.cpuUsage().user - wCpu) / 1000;
   process.stdout.write(JSON.stringify({ cold, coldCpu, warmStage, warmStageCpu, nodes: Object.keys(lineage.nodes).length, unparsed }) + '\n');

@@ -31,7 +31,7 @@ export const debug = onFirstCall(api, 'debug');
 export const generateDocs = onFirstCall(api, 'generateDocs');
 export const serveDocs = onFirstCall(() => import('./docs/serve.js'), 'serveDocs');
 export const deps = onFirstCall(() => import('./deps/index.js'), 'deps');
-export const sourceFreshness = onFirstCall(() => import('./freshness/command.js'), 'sourceFreshness');
+export const sourceFreshness = onFirstCall(() => import('./tasks/freshness.js'), 'sourceFreshness');
 export const orchestrate = onFirstCall(() => import('./orchestrate/service.js'), 'orchestrate');
 
 /** `clean` is synchronous, so its module is loaded synchronously (Node's require of an ES module). */
@@ -45,7 +45,7 @@ export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';
 export { KilnError } from './errors.js';
 export type { Adapter } from './adapters/types.js';
 export { registerAdapter } from './adapters/factory.js';
-export type { FreshnessRun } from './freshness/command.js';
+export type { FreshnessRun } from './tasks/freshness.js';
 export type { FreshnessResult } from './freshness/check.js';
 export const columnLineage = onFirstCall(api, 'columnLineage');
 export const impact = onFirstCall(api, 'impact');

@@ -233,7 +233,7 @@ unit tests in graph.nodes: {{ graph.nodes.values() | selectattr('resource_type',
     ].join('\n'),
   );
   // The graph's node is the manifest's, plus what dbt keeps out of artifacts.
-  const graphNode = (project.parsed.engine.globals.graph as Json).nodes['model.pottery_shop.order_facts'];
+  const graphNode = (project.session.engine.globals.graph as Json).nodes['model.pottery_shop.order_facts'];
   const manifestNode = (project.manifest.nodes as Json)['model.pottery_shop.order_facts'];
   const contextOnly = ['config_call_dict', 'unrendered_config_call_dict', 'doc_blocks', 'functions', 'defer_relation', 'batch'];
   assert.deepEqual(Object.keys(graphNode).filter((k) => !contextOnly.includes(k)), Object.keys(manifestNode));

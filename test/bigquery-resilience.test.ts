@@ -8,10 +8,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
 import { BigQueryStandIn } from './helpers/bigquery-standin.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
-import { build, run, type RunResult } from '../src/index.js';
+import { build, run, seed, type RunResult } from '../src/index.js';
 import { createAdapter } from '../src/adapters/factory.js';
 import type { Adapter } from '../src/adapters/types.js';
 
@@ -175,6 +177,19 @@ select 1 as id, cast('2024-01-01 10:00:00' as timestamp) as ts, 'A' as v union a
     } finally {
       standin.pageRows = 10_000;
     }
+  });
+
+  test('a seed whose rows fail to load leaves the old seed table as it was and no scratch table', async () => {
+    mkdirSync(join(dir, 'seeds'), { recursive: true });
+    writeFileSync(join(dir, 'seeds', 'people.csv'), 'id,name\n1,ann\n2,bob\n');
+    assert.deepEqual(failures(await seed({ projectDir: dir })), []);
+    writeFileSync(join(dir, 'seeds', 'people.csv'), 'id,name\n1,ann\n2,bob\n3,cy\n');
+    standin.failStatement({ match: new RegExp(`^insert into \`${project}\`\\.\`res\`\\.\`people__kiln_tmp\``), message: 'injected failure loading people' });
+    const r = await seed({ projectDir: dir });
+    assert.equal(r.results[0]?.status, 'error');
+    assert.match(r.results[0]?.message ?? '', /injected failure loading people/);
+    assert.deepEqual(await table('people'), ['1:ann', '2:bob']);
+    assert.deepEqual(await standin.query(`select table_name from information_schema.tables where table_name like '%kiln_tmp%'`), [], 'no scratch table is left');
   });
 
   test('a failed SELECT job is started again under a new id; a failed DML job never is', async () => {

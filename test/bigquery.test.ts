@@ -13,7 +13,7 @@ import { isolatedSuite } from './helpers/loopback-namespace.js';
 import { BigQueryStandIn } from './helpers/bigquery-standin.js';
 import { spawn } from 'node:child_process';
 import { kilnBin, minimalProject, removeDir, writeProject } from './helpers/cli.js';
-import { build, dryRun, registerAdapter, KilnError, type RunResult } from '../src/index.js';
+import { build, dryRun, generateDocs, registerAdapter, KilnError, type RunResult } from '../src/index.js';
 import type { BigQueryAdapter, BigQueryProfile } from '../src/adapters/bigquery/index.js';
 import { rejectsKiln } from './helpers/assertions.js';
 
@@ -127,6 +127,101 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     assert.ok(standin.requests.some((r) => r.method === 'GET' && r.path === '/bigquery/v2/projects/kiln-proj/datasets/adapter_ds/tables/Mixed%20Name'));
     assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'adapter_ds', 'missing')), []);
     assert.deepEqual(await a.listRelations(undefined, 'no_such_dataset'), []);
+  });
+
+  test('dataset and table names are case-sensitive, column names are not: Orders and orders are two tables, ORDERS neither', async () => {
+    const a = await adapter({ dataset: 'Case_DS' });
+    await a.createSchema(undefined, 'Case_DS');
+    await a.createSchema(undefined, 'case_ds');
+    await a.execute('create or replace table `kiln-proj`.`Case_DS`.`Orders` as (select 1 as Id)');
+    await a.execute('create or replace table `kiln-proj`.`Case_DS`.`orders` as (select 2 as id)');
+    await a.execute('create or replace table `kiln-proj`.`case_ds`.`orders` as (select 3 as id)');
+    assert.deepEqual((await a.execute('select ID as read_back from `kiln-proj`.`Case_DS`.`Orders`')).rows, [{ read_back: 1 }]);
+    assert.deepEqual((await a.execute('select id from `kiln-proj`.`Case_DS`.`orders`')).rows, [{ id: 2 }]);
+    assert.deepEqual((await a.execute('select id from Case_DS.orders')).rows, [{ id: 2 }]);
+    assert.deepEqual((await a.execute('select id from case_ds.orders')).rows, [{ id: 3 }]);
+    const wrong = await rejectsKiln(a.execute('select * from `kiln-proj`.`Case_DS`.`ORDERS`'));
+    assert.match(wrong.message, /^Not found: .*ORDERS does not exist[\s\S]*\(HTTP 404, reason notFound\)$/);
+    assert.deepEqual((await a.listRelations(undefined, 'Case_DS')).map((r) => r.name), ['Orders', 'orders']);
+    assert.deepEqual((await a.getColumns(a.relation('kiln-proj', 'Case_DS', 'Orders'))).map((c) => c.name), ['Id']);
+    assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'Case_DS', 'ORDERS')), []);
+    assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'CASE_DS', 'orders')), []);
+  });
+
+  test('a model aliased MyTable is built, read back, rebuilt incrementally and catalogued with that case', async () => {
+    const project = writeProject(
+      minimalProject({
+        'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: Mixed_Case\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
+        'seeds/Raw_People.csv': 'id,name\n1,ann\n2,bob\n',
+        'models/my_table.sql': "{{ config(materialized='table', alias='MyTable') }}\nselect id, name from {{ ref('Raw_People') }}",
+        'models/my_view.sql': "{{ config(alias='MyView') }}\nselect count(*) as n from {{ ref('my_table') }}",
+        'models/lower_twin.sql': "{{ config(materialized='table', alias='mytable') }}\nselect 'twin' as name",
+        'models/probe.sql': `-- depends_on: {{ ref('my_table') }}, {{ ref('lower_twin') }}
+{% set twin = adapter.get_relation(database=this.database, schema=this.schema, identifier='mytable') %}
+{% set shouted = adapter.get_relation(database=this.database, schema=this.schema, identifier='MYTABLE') %}
+select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifier if shouted else "none" }}' as shouted`,
+        'models/inc.sql': "{{ config(materialized='incremental', alias='IncTable', unique_key='id') }}\nselect id, name from {{ ref('my_table') }}{% if is_incremental() %} where id > (select max(id) - 1 from {{ this }}){% endif %}",
+      }),
+    );
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await build({ projectDir: project });
+        assert.equal(r.success, true, JSON.stringify(r.results.filter((x) => x.status !== 'success' && x.status !== 'pass'), null, 2));
+      }
+      assert.deepEqual(await standin.query('select id, name from `kiln-proj`.`Mixed_Case`.`MyTable` order by id'), [{ id: 1n, name: 'ann' }, { id: 2n, name: 'bob' }]);
+      assert.deepEqual(await standin.query('select name from `kiln-proj`.`Mixed_Case`.`mytable`'), [{ name: 'twin' }]);
+      assert.deepEqual(await standin.query('select n from `kiln-proj`.`Mixed_Case`.`MyView`'), [{ n: 2n }]);
+      assert.deepEqual(await standin.query('select id from `kiln-proj`.`Mixed_Case`.`IncTable` order by id'), [{ id: 1n }, { id: 2n }]);
+      assert.deepEqual(await standin.query('select twin, shouted from `kiln-proj`.`Mixed_Case`.`probe`'), [{ twin: 'mytable', shouted: 'none' }], 'adapter.get_relation matches names with their case');
+      const a = await adapter();
+      assert.deepEqual((await a.listRelations(undefined, 'Mixed_Case')).map((r) => r.name), ['IncTable', 'MyTable', 'MyView', 'Raw_People', 'mytable', 'probe']);
+      const docs = await generateDocs({ projectDir: project, emptyCatalog: false });
+      const catalog = docs.catalog as { nodes: Record<string, { metadata: { schema: string; name: string }; columns: Record<string, unknown> }> };
+      assert.deepEqual(
+        ['model.tiny.my_table', 'model.tiny.lower_twin', 'model.tiny.my_view', 'seed.tiny.Raw_People'].map((id) => [catalog.nodes[id]?.metadata.schema, catalog.nodes[id]?.metadata.name, Object.keys(catalog.nodes[id]?.columns ?? {})]),
+        [
+          ['Mixed_Case', 'MyTable', ['id', 'name']],
+          ['Mixed_Case', 'mytable', ['name']],
+          ['Mixed_Case', 'MyView', ['n']],
+          ['Mixed_Case', 'Raw_People', ['id', 'name']],
+        ],
+      );
+    } finally {
+      removeDir(project);
+    }
+  });
+
+  test('on-run-start runs after the datasets of the selected models exist, as in dbt (ephemeral models have none)', async () => {
+    const project = writeProject(
+      minimalProject({
+        'dbt_project.yml': [
+          'name: tiny',
+          'profile: tiny',
+          'config-version: 2',
+          'on-run-start:',
+          "  - 'create table if not exists `{{ target.database }}`.`{{ target.schema }}`.`run_log` (what STRING)'",
+          "  - 'create table if not exists `{{ target.database }}`.`{{ target.schema }}_extra`.`marker` (what STRING)'",
+        ].join('\n'),
+        'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: fresh_runs\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
+        'models/base.sql': "{{ config(materialized='table') }}\nselect 1 as id",
+        'models/extra_one.sql': "{{ config(materialized='table', schema='extra') }}\nselect id from {{ ref('ghostly') }}",
+        'models/ghostly.sql': "{{ config(materialized='ephemeral', schema='ghost') }}\nselect id from {{ ref('base') }}",
+      }),
+    );
+    try {
+      const schemasBefore = standin.sql().length;
+      const r = await build({ projectDir: project });
+      assert.equal(r.success, true, JSON.stringify(r.results.filter((x) => x.status !== 'success'), null, 2));
+      const sent = standin.sql().slice(schemasBefore);
+      const firstHook = sent.findIndex((q) => q.includes('run_log'));
+      assert.ok(firstHook > 0, sent.join('\n'));
+      const created = sent.slice(0, firstHook).filter((q) => q.startsWith('create schema'));
+      assert.deepEqual(created.sort(), ['create schema if not exists `kiln-proj`.`fresh_runs`', 'create schema if not exists `kiln-proj`.`fresh_runs_extra`'].sort());
+      assert.deepEqual(await standin.query('select count(*) as n from `kiln-proj`.`fresh_runs_extra`.`marker`'), [{ n: 0n }]);
+      assert.ok(!sent.some((q) => q.includes('fresh_runs_ghost')), 'no dataset for an ephemeral model');
+    } finally {
+      removeDir(project);
+    }
   });
 
   test('errors: HTTP code and errors[].reason into kinds; transient reasons retryable, and retried job_retries times', async () => {

@@ -741,7 +741,7 @@ for (const cloud of ['snowflake', 'bigquery'] as const) {
 test("the list is kiln's: each macro is dbt.<name>, dispatching ones have dbt.default__<name>, and exactly the listed adapters their own", async () => {
   const dir = writeProject(minimalProject({ 'models/one.sql': 'select 1 as id' }));
   try {
-    const dbt = (await parse({ projectDir: dir })).parsed.engine.namespaces.get('dbt') ?? {};
+    const dbt = (await parse({ projectDir: dir })).session.engine.namespaces.get('dbt') ?? {};
     for (const c of macros) {
       assert.equal(typeof dbt[c.name], 'function', `dbt.${c.name}`);
       if (c.dispatched === false) continue;

@@ -46,9 +46,9 @@ function counted(adapter: Adapter): { adapter: Adapter; calls: Map<string, numbe
 async function checkCatalog(dir: string): Promise<void> {
   const built = kiln(['build', '--project-dir', dir]);
   assert.equal(built.code, 0, built.stderr + built.stdout);
-  const { parsed } = await parse({ projectDir: dir });
+  const { parsed, session } = await parse({ projectDir: dir });
   const ids = [...parsed.manifest.nodes.keys(), ...parsed.manifest.sources.keys()];
-  const { adapter, calls } = counted(parsed.adapter);
+  const { adapter, calls } = counted(session.adapter);
   await adapter.open();
   try {
     const catalog = (await buildCatalog(parsed, adapter, ids, 'inv')) as { nodes: Record<string, CatalogEntry>; sources: Record<string, CatalogEntry>; errors: unknown };
@@ -62,7 +62,7 @@ async function checkCatalog(dir: string): Promise<void> {
     assert.equal(catalog.nodes['model.tiny.recent']!.metadata.type, 'BASE TABLE');
     for (const entry of [...Object.values(catalog.nodes), ...Object.values(catalog.sources)]) {
       const { schema, name, database } = entry.metadata;
-      const expected = await parsed.adapter.getColumns(parsed.adapter.relation(database ?? undefined, schema, name));
+      const expected = await session.adapter.getColumns(session.adapter.relation(database ?? undefined, schema, name));
       assert.ok(expected.length > 0, name);
       assert.deepEqual(
         Object.values(entry.columns).map((c) => ({ name: c.name, type: c.type, index: c.index })),

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { kiln, copyExample, removeDir, repoRoot } from './helpers/cli.js';
-import { launchChromium } from './fixtures/docs/browser.js';
+import { launchChromium, openSite } from './fixtures/docs/browser.js';
 
 declare const window: any;
 declare const document: any;
@@ -24,11 +24,7 @@ test('the generated project-example site works in Chromium from file://', async 
   assert.equal(gen.code, 0, gen.stderr);
   const browser = await launchChromium();
   try {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(join(dir, 'target', 'index.html')).href + '#!/model/model.pottery_shop.fct_orders');
-    await page.waitForFunction(() => window.__kiln?.ready === true, undefined, { timeout: 15000 });
+    const { page, errors } = await openSite(browser, dir, '#!/model/model.pottery_shop.fct_orders');
     await page.waitForFunction(() => document.body.innerText.includes('order_total'), undefined, { timeout: 10000 });
     const text: string = await page.evaluate(() => document.body.innerText);
     assert.match(text, /fct_orders/);

@@ -6,17 +6,17 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
-import { layeredLayout } from '../src/docs/layout.js';
-import { buildClusterTree, CHUNK, clustersAbove, clusterUnit, initialExpansion, mapGraph, naturalCompare } from '../src/docs/clusters.js';
-import { select, parseAtom } from '../src/docs/select.js';
+import { layeredLayout } from '../docs-site/src/layout.js';
+import { buildClusterTree, CHUNK, clustersAbove, clusterUnit, initialExpansion, mapGraph, naturalCompare } from '../docs-site/src/clusters.js';
+import { siteSelection } from '../docs-site/src/selection-graph.js';
 import { renderMarkdown } from '../src/docs/markdown.js';
-import { editDistance, SearchIndex } from '../src/docs/search-index.js';
+import { editDistance, SearchIndex } from '../docs-site/src/search-index.js';
 import { buildSiteData, makeDocResolver } from '../src/docs/site-data.js';
-import { criticalPath } from '../src/docs/critical-path.js';
+import { criticalPath } from '../docs-site/src/critical-path.js';
 import { dataScript, renderShell } from '../src/docs/html.js';
 import { serveDocs } from '../src/docs/serve.js';
 import { writeDocsSite } from '../src/docs/site.js';
-import type { SiteData } from '../src/docs/model.js';
+import { GRAPH_TYPES, type SiteData } from '../src/docs/model.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`test/fixtures/docs/shop/${name}`, ROOT), 'utf8'));
@@ -75,28 +75,30 @@ test('map clusters: single-folder chains merge, big folders split into name rang
   assert.ok(naturalCompare('m_2', 'm_10') < 0);
 });
 
-test('selection grammar: graph operators, methods, union, intersection, exclude', () => {
+test('selection box: the CLI grammar over the site data (graph operators, methods, union, intersection, exclude)', () => {
   const data = buildSiteData(shop());
-  const parents = data.nodes.map((n) => n.parents);
-  const children: number[][] = data.nodes.map(() => []);
-  parents.forEach((ps, i) => ps.forEach((p) => children[p]!.push(i)));
-  const g = { nodes: data.nodes, parents, children };
-  const names = (s: Set<number>) => [...s].map((i) => data.nodes[i]!.name).sort();
-  assert.deepEqual([...select(g, 'orders')].map((i) => data.nodes[i]!.id), ['model.shop.orders'], 'a bare name leaves the same-named source out');
-  assert.deepEqual(names(select(g, '1+customers')), ['customers', 'stg_customers', 'stg_orders', 'stg_payments']);
-  assert.ok(names(select(g, '+customers')).includes('customers'));
-  assert.ok(select(g, '+customers').has(data.nodes.findIndex((n) => n.id === 'source.shop.raw.customers')));
-  assert.deepEqual(names(select(g, 'tag:finance')), ['customers', 'orders']);
-  assert.deepEqual(names(select(g, 'tag:finance,config.materialized:table')), ['customers', 'orders']);
-  assert.deepEqual(names(select(g, 'tag:staging', 'stg_payments')), ['stg_customers', 'stg_orders']);
-  assert.deepEqual(names(select(g, 'source:raw.orders+1')), ['orders', 'stg_orders']);
-  assert.deepEqual(names(select(g, 'path:models/marts')).sort(), ['customers', 'order_summary', 'orders']);
-  assert.deepEqual(names(select(g, 'resource_type:seed')), ['payment_methods']);
-  assert.deepEqual(names(select(g, 'result:error')), ['orders']);
-  assert.deepEqual(names(select(g, 'shop.marts.reporting')), ['order_summary']);
-  assert.deepEqual(names(select(g, 'stg_*', 'stg_orders stg_payments')), ['stg_customers']);
-  assert.ok(names(select(g, '@stg_payments')).includes('stg_orders'), '@ adds parents of descendants');
-  assert.deepEqual(parseAtom('2+model.shop.orders+3'), { at: false, up: 2, down: 3, method: '', value: 'model.shop.orders' });
+  const box = siteSelection(data.nodes, data.project.name);
+  const shown = (s: Set<number>) => [...s].filter((i) => GRAPH_TYPES.has(data.nodes[i]!.type));
+  const names = (s: Set<number>) => shown(s).map((i) => data.nodes[i]!.name).sort();
+  assert.deepEqual(shown(box.select('orders')).map((i) => data.nodes[i]!.id), ['model.shop.orders'], 'a bare name leaves the same-named source out');
+  assert.deepEqual(names(box.select('1+customers')), ['customers', 'stg_customers', 'stg_orders', 'stg_payments']);
+  assert.ok(box.select('+customers').has(data.nodes.findIndex((n) => n.id === 'source.shop.raw.customers')));
+  assert.deepEqual(names(box.select('tag:finance')), ['customers', 'orders']);
+  assert.deepEqual(names(box.select('tag:finance,config.materialized:table')), ['customers', 'orders']);
+  assert.deepEqual(names(box.select('tag:staging', 'stg_payments')), ['stg_customers', 'stg_orders']);
+  assert.deepEqual(names(box.select('source:raw.orders+1')), ['orders', 'stg_orders']);
+  assert.deepEqual(names(box.select('path:models/marts')), ['customers', 'order_summary', 'orders']);
+  assert.deepEqual(names(box.select('resource_type:seed')), ['payment_methods']);
+  assert.deepEqual(names(box.select('result:error')), ['orders']);
+  assert.deepEqual(names(box.select('shop.marts.reporting')), ['order_summary']);
+  assert.deepEqual(names(box.select('stg_*', 'stg_orders stg_payments')), ['stg_customers']);
+  assert.ok(names(box.select('@stg_payments')).includes('stg_orders'), '@ adds parents of descendants');
+  assert.ok(box.select('').size > data.nodes.filter((n) => GRAPH_TYPES.has(n.type)).length - 1, 'an empty box is everything');
+  // dbt's globs are case-sensitive; the old box matched names case-insensitively.
+  assert.deepEqual(names(box.select('STG_*')), []);
+  assert.deepEqual(names(box.select('stg_[!o]*')), ['stg_customers', 'stg_payments']);
+  assert.throws(() => box.select('2+@orders'), /'@' may only come first/);
+  assert.throws(() => box.select('state:modified'), /docs site does not have/);
 });
 
 test('markdown: constructs render, HTML is escaped, unsafe links and remote images are dropped', () => {

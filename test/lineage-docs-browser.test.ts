@@ -5,10 +5,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { kiln, copyExample, removeDir } from './helpers/cli.js';
-import { launchChromium } from './fixtures/docs/browser.js';
+import { launchChromium, openSite } from './fixtures/docs/browser.js';
 
 declare const window: any;
 declare const document: any;
@@ -21,11 +19,7 @@ test('a model page shows where each column comes from, and a clicked column its 
   assert.equal(gen.code, 0, gen.stderr);
   const browser = await launchChromium();
   try {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(join(dir, 'target', 'index.html')).href + '#!/model/model.pottery_shop.fct_orders');
-    await page.waitForFunction(() => window.__kiln?.ready === true, undefined, { timeout: 15000 });
+    const { page, errors } = await openSite(browser, dir, '#!/model/model.pottery_shop.fct_orders');
     await page.waitForSelector('button.col-lin[data-col="order_total"]', { timeout: 10000 });
 
     // The columns table: each column's direct upstream columns and kinds.

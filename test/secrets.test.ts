@@ -10,7 +10,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { kiln, minimalProject, removeDir, tempDir, writeProject } from './helpers/cli.js';
 import { scrubData, scrubSecrets, secretValues, stringifyScrubbed } from '../src/secrets.js';
-import { ValueRenderer, envVar } from '../src/config/render-values.js';
+import { ValueRenderer } from '../src/config/render-values.js';
+import { envVar } from '../src/template/env-var.js';
 import { KilnError } from '../src/errors.js';
 
 const SECRET = 's3cr3t-value';

@@ -7,13 +7,13 @@
  */
 import { test, before, after } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
 import { SnowflakeStandIn } from './helpers/snowflake-standin.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
-import { build, run, type RunResult } from '../src/index.js';
+import { build, run, seed, type RunResult } from '../src/index.js';
 import { createAdapter } from '../src/adapters/factory.js';
 import { KilnError } from '../src/errors.js';
 
@@ -122,6 +122,19 @@ select 1 as id`,
     assert.equal(del?.inTransaction, true, 'the delete ran inside a transaction');
     for (const s of ran.filter((x) => /^(insert into|merge into|delete from) ANALYTICS\.RES\.INC_/.test(x.sql))) assert.equal(s.inTransaction, true, s.sql);
     assert.deepEqual(await standin.query(`select table_name from information_schema.tables where table_name like '%kiln_tmp%'`), [], 'no scratch table is left');
+  });
+
+  test('a seed whose rows fail to load leaves the old seed table as it was and no scratch table', async () => {
+    mkdirSync(join(dir, 'seeds'), { recursive: true });
+    writeFileSync(join(dir, 'seeds', 'people.csv'), 'id,name\n1,ann\n2,bob\n');
+    assert.deepEqual(failures(await seed({ projectDir: dir })), []);
+    writeFileSync(join(dir, 'seeds', 'people.csv'), 'id,name\n1,ann\n2,bob\n3,cy\n');
+    standin.failNext({ match: /^insert into ANALYTICS\.RES\."PEOPLE__kiln_tmp" /, code: '100038', sqlState: '22018', message: 'injected: Numeric value is not recognized' });
+    const r = await seed({ projectDir: dir });
+    assert.equal(r.results[0]?.status, 'error');
+    assert.match(r.results[0]?.message ?? '', /Numeric value is not recognized/);
+    assert.deepEqual(await table('PEOPLE'), ['1:ann', '2:bob']);
+    assert.deepEqual(await standin.query(`select table_name from information_schema.tables where table_name ilike '%kiln_tmp%'`), [], 'no scratch table is left');
   });
 
   test('an answer lost after the statement committed is asked for again by request id, never run twice', async () => {

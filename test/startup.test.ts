@@ -42,7 +42,7 @@ function modulesLoaded(args: string[], cwd = repoRoot): { modules: string[]; std
   }
 }
 
-const heavy = [/^node_modules\/@duckdb\//, /node_modules\/ajv\//, /node_modules\/yaml\//, /node_modules\/js-yaml\//, /node_modules\/pg\//, /dist\/src\/template\//, /dist\/src\/parse\//, /dist\/src\/api\.js$/, /dist\/src\/run\/runner\.js$/];
+const heavy = [/^node_modules\/@duckdb\//, /node_modules\/ajv\//, /node_modules\/yaml\//, /node_modules\/js-yaml\//, /node_modules\/pg\//, /dist\/src\/template\//, /dist\/src\/parse\//, /dist\/src\/api\.js$/, /dist\/src\/tasks\//, /dist\/src\/run\/runner\.js$/];
 
 function assertNoHeavy(modules: string[]): void {
   const loaded = modules.filter((m) => heavy.some((h) => h.test(m)));

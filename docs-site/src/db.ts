@@ -1,7 +1,7 @@
 /** The site data plus the indexes every view needs, built once at start-up. */
 import { GRAPH_TYPES, type SiteData, type SiteNode } from '../../src/docs/model.js';
-import type { SelectGraph } from '../../src/docs/select.js';
-import { SearchIndex } from '../../src/docs/search-index.js';
+import { SearchIndex } from './search-index.js';
+import { type SiteSelection, siteSelection } from './selection-graph.js';
 
 export interface Db {
   data: SiteData;
@@ -13,7 +13,8 @@ export interface Db {
   /** All dependants, including tests. */
   children: number[][];
   testsOf: number[][];
-  graph: SelectGraph;
+  /** The selection box's grammar, the CLI's. */
+  selection: SiteSelection;
   hasRun: boolean;
   hasFreshness: boolean;
   search: SearchIndex;
@@ -40,8 +41,7 @@ export function loadDb(data: SiteData): Db {
     }
     if (node.testOf !== undefined) testsOf[node.testOf]!.push(i);
   }
-  const graph: SelectGraph = { nodes, parents: gParents, children: gChildren, indexOf: (id) => byId.get(id) };
-  return { data, nodes, byId, gParents, gChildren, children, testsOf, graph, hasRun, hasFreshness, search: new SearchIndex(nodes) };
+  return { data, nodes, byId, gParents, gChildren, children, testsOf, selection: siteSelection(nodes, data.project.name), hasRun, hasFreshness, search: new SearchIndex(nodes) };
 }
 
 /** Tests of a node that failed in the last run. */

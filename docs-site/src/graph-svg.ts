@@ -3,7 +3,7 @@
  * the edges between them. Strings only: no state, no events.
  */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import type { ClusterTree } from '../../src/docs/clusters.js';
+import type { ClusterTree } from './clusters.js';
 import { type Db, displayName, shownStatus, statusClass } from './db.js';
 
 export const BOX_W = 190, BOX_H = 34;

@@ -6,10 +6,10 @@
  * groups) that open on click or on zooming in, and close again on zooming out.
  */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import { layeredLayout } from '../../src/docs/layout.js';
-import { select } from '../../src/docs/select.js';
+import { KilnError } from '../../src/errors.js';
+import { layeredLayout } from './layout.js';
 import { GRAPH_TYPES } from '../../src/docs/model.js';
-import { clusterUnit, type MapEdge, type Unit, unitCluster } from '../../src/docs/clusters.js';
+import { clusterUnit, type MapEdge, type Unit, unitCluster } from './clusters.js';
 import { type GroupBy, ProjectMap } from './project-map.js';
 import { type Db, nodeHref, shownStatus, statusClass } from './db.js';
 import { lineageHref } from './router.js';
@@ -54,7 +54,7 @@ export class LineageView {
   private view = { x: 0, y: 0, k: 1 };
   private drawn: Drawn | null = null;
   private mapState: { key: string; map: ProjectMap } | null = null;
-  private selected: { key: string; set: Set<number> } | null = null;
+  private selected: { key: string; set: Set<number>; error?: string } | null = null;
   private lastClick = { u: NaN, t: 0 };
   private readonly el: HTMLElement;
   private readonly svg: SVGSVGElement;
@@ -122,16 +122,19 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
 
   private focusExpr(i: number): string {
     const node = this.db.nodes[i]!;
-    const same = this.db.nodes.filter((n) => n.name === node.name && n.type !== 'source' && GRAPH_TYPES.has(n.type)).length;
-    const ref = node.type === 'source' ? `source:${node.source}.${node.name}` : same > 1 ? node.id : node.name;
-    return `${this.depth}+${ref}+${this.depth}`;
+    return `${this.depth}+${uniqueSelector(this.db, i)}+${this.depth}`;
   }
 
   /** A URL's `2+name+2` names its focus and its hops: read both back. */
   private focusOf(text: string): number | undefined {
     const m = /^(\d)\+(\S+)\+(\d)$/.exec(text.trim());
     if (!m || m[1] !== m[3]) return undefined;
-    const hit = [...select(this.db.graph, m[2]!)].filter((i) => GRAPH_TYPES.has(this.db.nodes[i]!.type));
+    let hit: number[];
+    try {
+      hit = [...this.db.selection.select(m[2]!)].filter((i) => GRAPH_TYPES.has(this.db.nodes[i]!.type));
+    } catch {
+      return undefined;
+    }
     if (hit.length !== 1) return undefined;
     this.depth = clampDepth(m[1]!);
     this.depthInput.value = String(this.depth);
@@ -184,15 +187,17 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const key = `${text}\u0000${exclude}`;
     if (this.selected?.key === key) return this.selected.set;
     let set: Set<number>;
-    if (text) set = select(db.graph, text, exclude);
-    else {
+    let error: string | undefined;
+    try {
+      set = db.selection.select(text, exclude);
+    } catch (e) {
+      // A malformed selector is the reader's typo: say what is wrong instead of drawing.
       set = new Set();
-      db.nodes.forEach((n, i) => { if (GRAPH_TYPES.has(n.type)) set.add(i); });
-      if (exclude) for (const x of select(db.graph, exclude)) set.delete(x);
+      error = e instanceof KilnError ? `${e.message.split('\n')[0]}${e.hint ? ` (${e.hint})` : ''}` : String(e);
     }
     // docs.show: false leaves a node out, unless it is the node whose page this is.
     for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type) || (db.nodes[i]!.hidden && i !== this.focus)) set.delete(i);
-    this.selected = { key, set };
+    this.selected = { key, set, error };
     return set;
   }
 
@@ -265,7 +270,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   }
 
   private renderNote(d: Drawn): void {
-    if (d.total === 0) { this.note.textContent = 'Nothing matches this selection.'; return; }
+    if (d.total === 0) { this.note.textContent = this.selected?.error ?? 'Nothing matches this selection.'; return; }
     if (!d.map) { this.note.textContent = `${d.total} node${d.total === 1 ? '' : 's'}.`; return; }
     const m = this.map;
     const groups = d.units.filter((u) => u < 0).length;
@@ -509,4 +514,16 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
 function clampDepth(v: string): number {
   const n = Math.round(Number(v));
   return Number.isFinite(n) ? Math.min(9, Math.max(1, n)) : 2;
+}
+
+/**
+ * A selector naming node i alone, in the CLI's grammar: its name when no other node shares
+ * it, else its whole fqn; sources and exposures by their own methods.
+ */
+function uniqueSelector(db: Db, i: number): string {
+  const node = db.nodes[i]!;
+  const shared = db.nodes.some((n, j) => j !== i && n.name === node.name && (node.type === 'source' ? n.type === 'source' && n.source === node.source : n.type !== 'source' && n.type !== 'macro'));
+  if (node.type === 'source') return `source:${shared ? `${node.pkg}.` : ''}${node.source}.${node.name}`;
+  if (node.type === 'exposure') return `exposure:${shared ? `${node.pkg}.` : ''}${node.name}`;
+  return shared && node.fqn ? node.fqn.join('.') : node.name;
 }

@@ -1,6 +1,6 @@
 /** Overview, lists of resources, a source's tables and the full search results page. */
 import { escapeHtml as esc, renderMarkdown } from '../../src/docs/markdown.js';
-import { naturalCompare } from '../../src/docs/clusters.js';
+import { naturalCompare } from './clusters.js';
 import { type Db, displayName, failingTests, nodeHref, shownStatus, statusClass, statusOf } from './db.js';
 import { badge, typeBadge } from './node-page.js';
 import { resultsHtml, searchHref } from './search-box.js';

@@ -3,8 +3,8 @@
  * (and in what order the reader opened them), failures and depth per cluster, and the
  * graph and columns to draw at the current level. No DOM: the lineage view draws it.
  */
-import { assignLayers } from '../../src/docs/layout.js';
-import { buildClusterTree, type ClusterTree, clustersAbove, initialExpansion, type MapGraph, mapGraph, type Unit, unitCluster } from '../../src/docs/clusters.js';
+import { assignLayers } from './layout.js';
+import { buildClusterTree, type ClusterTree, clustersAbove, initialExpansion, type MapGraph, mapGraph, type Unit, unitCluster } from './clusters.js';
 import { type Db, displayName, folderPath, shownStatus, statusClass } from './db.js';
 
 /** How many boxes the first map shows, at most. */

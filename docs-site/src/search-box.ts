@@ -1,6 +1,6 @@
 /** The header search box: results as you type, arrow keys and Enter to open. */
 import { escapeHtml as esc, markdownToText } from '../../src/docs/markdown.js';
-import type { SearchResult } from '../../src/docs/search-index.js';
+import type { SearchResult } from './search-index.js';
 import { type Db, displayName, nodeHref, shownStatus } from './db.js';
 import { badge, typeBadge } from './node-page.js';
 import { perf } from './perf.js';

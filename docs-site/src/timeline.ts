@@ -1,6 +1,6 @@
 /** The run page: summary of the last run and a Gantt timeline by thread with the critical path. */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import { criticalPath, type Span, spans } from '../../src/docs/critical-path.js';
+import { criticalPath, type Span, spans } from './critical-path.js';
 import { type Db, displayName, nodeHref, statusClass } from './db.js';
 import { badge, fmtSeconds, typeBadge } from './node-page.js';
 

@@ -5,7 +5,7 @@
  * nothing until someone looks.
  */
 import { escapeHtml as esc } from '../../src/docs/markdown.js';
-import { naturalCompare } from '../../src/docs/clusters.js';
+import { naturalCompare } from './clusters.js';
 import { type Db, displayName, folderPath, nodeHref, shownStatus, statusClass } from './db.js';
 
 interface Folder {

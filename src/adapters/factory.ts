@@ -14,7 +14,10 @@ const factories: Record<string, AdapterFactory> = {
   },
   bigquery: async (target) => {
     quietCloudProbes();
-    return new (await import('./bigquery/index.js')).BigQueryAdapter({ ...(target.settings as unknown as import('./bigquery/index.js').BigQueryProfile), threads: target.threads });
+    return new (await import('./bigquery/index.js')).BigQueryAdapter(
+      { ...(target.settings as unknown as import('./bigquery/index.js').BigQueryProfile), threads: target.threads },
+      { locate: (key) => ({ file: target.profilesFile, line: target.settingLines?.[key] }) },
+    );
   },
 };
 

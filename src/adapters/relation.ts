@@ -1,6 +1,11 @@
 /** A warehouse relation as templates see it: `{{ this }}`, `{{ ref('x') }}`, `this.schema`. */
 export type RelationType = 'table' | 'view' | 'cte' | 'external';
 
+/** A relation name as the warehouse compares it: as written where names are case-sensitive (BigQuery), else in lower case. */
+export function relationNameKey(name: string, warehouse: { readonly caseSensitiveNames?: boolean } | undefined): string {
+  return warehouse?.caseSensitiveNames ? name : name.toLowerCase();
+}
+
 export class Relation {
   constructor(
     readonly database: string | undefined,

@@ -86,6 +86,8 @@ export interface Adapter {
    * holds (besides the hooks) exactly the DML that changes the target, and rolls back whole.
    */
   readonly ddlEndsTransactions?: boolean;
+  /** True where dataset and table names are case-sensitive (BigQuery): relations are then matched by name exactly, not ignoring case. */
+  readonly caseSensitiveNames?: boolean;
   /** The strategy of an incremental model with a unique_key that names none; delete+insert when unset. */
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
   /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
@@ -104,7 +106,7 @@ export interface DryRunEstimate {
 }
 
 /** A connection of another kiln invocation, as the warehouse sees it. */
-export interface KilnSession {
+export interface KilnConnection {
   /** The server process serving it (what pg_cancel_backend takes). */
   backendPid: number;
   /** The invocation's short id (see shortInvocationId). */
@@ -123,7 +125,7 @@ export interface LockHolder {
   backendPid: number;
   application: string;
   /** Set when the holder is a kiln invocation. */
-  session?: Pick<KilnSession, 'invocation' | 'clientPid' | 'host'>;
+  session?: Pick<KilnConnection, 'invocation' | 'clientPid' | 'host'>;
 }
 
 /**
@@ -136,7 +138,7 @@ export interface RunGuard {
   /** Tags the adapter's connections with the invocation and holds its liveness lock until close(). */
   claimInvocation(invocation: string): void;
   /** Connections of kiln invocations that are no longer alive. */
-  orphanedSessions(): Promise<KilnSession[]>;
+  orphanedSessions(): Promise<KilnConnection[]>;
   /** Cancels, then terminates, these backends; resolves with the ones still there after a few seconds. */
   stopSessions(backendPids: number[]): Promise<number[]>;
   /** The short ids of the invocations alive now, this one included. */

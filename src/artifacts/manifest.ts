@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
 import type { Dag } from '../graph/dag.js';
 import { isUnitTest, type GraphNode } from '../parse/nodes.js';
 import { compiledPath, docDict, exposureDict, groupDict, macroDict, nodeDict, sourceDict, unitTestDict, type CompiledInfo, type DictOptions } from '../parse/node-dict.js';
@@ -15,8 +16,9 @@ import { kilnVersion } from '../version.js';
 
 export const manifestSchemaVersion = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 
-export function manifestJson(parsed: ParsedProject, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
-  const { manifest, adapter, info } = parsed;
+export function manifestJson(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
+  const { manifest } = parsed;
+  const { adapter, info } = session;
   const base: DictOptions = {
     flavor: 'artifact',
     relationName: (database, schema, identifier) => adapter.relation(database, schema, identifier).render(),

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { scrubSecrets, secretValues } from '../secrets.js';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
+import type { Adapter } from '../adapters/types.js';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { Scope } from '../template/engine.js';
@@ -16,7 +18,7 @@ import { analyseSimpleTemplate } from '../parse/simple-template.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
-import { emptyIfAsked } from '../unit/empty.js';
+import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
 
@@ -43,7 +45,11 @@ export class Compiler {
   /** `is_incremental()`: false unless the runner, which knows the warehouse, says otherwise. */
   private isIncremental: (node: GraphNode) => boolean = () => false;
 
-  constructor(private readonly parsed: ParsedProject) {}
+  constructor(
+    private readonly parsed: ParsedProject,
+    /** The invocation this compiler renders for: its engine, adapter and flags. */
+    readonly session: KilnSession,
+  ) {}
 
   /** The parsed project this compiler renders. */
   get parsedProject(): ParsedProject {
@@ -59,7 +65,8 @@ export class Compiler {
   relationOf(id: string): Relation {
     const deferred = this.deferred?.get(id);
     if (deferred) return deferred;
-    const { manifest, adapter } = this.parsed;
+    const { manifest } = this.parsed;
+    const { adapter } = this.session;
     const node = manifest.nodes.get(id);
     if (node) {
       if (node.config.materialized === 'ephemeral') return adapter.relation(undefined, undefined, cteName(node.name), 'cte');
@@ -81,7 +88,7 @@ export class Compiler {
       body,
       ephemerals.map((e) => ({ name: cteName(this.parsed.manifest.nodes.get(e)!.name), sql: this.body(this.parsed.manifest.nodes.get(e)!) })),
     );
-    const result = { uniqueId: id, compiledCode: emptyIfAsked(this.parsed, node, compiledCode), ephemerals };
+    const result = { uniqueId: id, compiledCode: emptyIfAsked(this.session.info, node, compiledCode), ephemerals };
     this.compiled.set(id, result);
     return result;
   }
@@ -136,7 +143,7 @@ export class Compiler {
   }
 
   nodeScope(node: GraphNode): Scope {
-    const { info } = this.parsed;
+    const { info } = this.session;
     return {
       ref: (...args: unknown[]) => {
         const strs = args.filter((a): a is string => typeof a === 'string');
@@ -148,7 +155,7 @@ export class Compiler {
       this: this.relationOf(node.uniqueId),
       is_incremental: () => this.isIncremental(node),
       execute: true,
-      model: modelDict(node, this.parsed.adapter),
+      model: modelDict(node, this.session.adapter),
     };
   }
 
@@ -156,13 +163,13 @@ export class Compiler {
     const template = this.parsed.templates.get(node.uniqueId);
     if (!template) throw new KilnError('internal', `no template for ${node.uniqueId}`);
     if (template.kind === 'jinja') {
-      const { text, sourceLines } = this.parsed.engine.renderWithSourceLines(template.template, this.nodeScope(node), node.originalFilePath);
+      const { text, sourceLines } = this.session.engine.renderWithSourceLines(template.template, this.nodeScope(node), node.originalFilePath);
       this.sourceLines.set(node.uniqueId, sourceLines);
       return text;
     }
     const out = trackedOutput();
     let line = 1;
-    const varFn = varFunction(this.parsed.info, { file: node.originalFilePath, node: node.uniqueId });
+    const varFn = varFunction(this.session.info, { file: node.originalFilePath, node: node.uniqueId });
     for (const part of template.parts) {
       if (typeof part === 'string') {
         emit(out, part, line, true);
@@ -199,7 +206,7 @@ export class Compiler {
     const meta = test.testMetadata!;
     const macro = meta.namespace ? `${meta.namespace}.test_${meta.name}` : `test_${meta.name}`;
     const where = test.declaredAt ?? { file: test.originalFilePath };
-    if (!this.parsed.engine.hasMacro(macro)) {
+    if (!this.session.engine.hasMacro(macro)) {
       throw new KilnError('template', `generic test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}' is not defined`, {
         file: where.file,
         line: where.line,
@@ -223,7 +230,7 @@ export class Compiler {
     const kwargs: Record<string, unknown> = { model };
     for (const [k, v] of Object.entries(meta.kwargs)) kwargs[k] = this.renderArg(test, v, scope);
     try {
-      const sql = this.parsed.engine.callMacro(macro, [{ ...kwargs, __keywords: true }], scope);
+      const sql = this.session.engine.callMacro(macro, [{ ...kwargs, __keywords: true }], scope);
       return String(sql);
     } catch (e) {
       if (e instanceof KilnError) throw new KilnError(e.kind, `in test '${test.name}': ${e.message}`, { file: where.file, line: where.line, hint: e.hint });
@@ -242,7 +249,7 @@ export class Compiler {
         if (call.fn === 'source') return this.resolveSource(test, strs[0]!, strs[1]!);
       }
     }
-    if (value.includes('{{')) return this.parsed.engine.render(this.parsed.engine.compile(value, test.originalFilePath), scope, test.originalFilePath);
+    if (value.includes('{{')) return this.session.engine.render(this.session.engine.compile(value, test.originalFilePath), scope, test.originalFilePath);
     return value;
   }
 
@@ -287,6 +294,6 @@ export class Compiler {
  * relation it builds; `batch` is None outside a microbatch run, so `model.batch.event_time_start`
  * is undefined rather than an error.
  */
-export function modelDict(node: GraphNode, adapter?: Pick<ParsedProject['adapter'], 'relation'>): Record<string, unknown> {
+export function modelDict(node: GraphNode, adapter?: Pick<Adapter, 'relation'>): Record<string, unknown> {
   return nodeDict(node, { flavor: 'context', relationName: adapter ? (database, schema, identifier) => adapter.relation(database, schema, identifier).render() : undefined });
 }

@@ -5,7 +5,8 @@ import { join, relative, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import { readYamlFile, validateYaml } from './yaml.js';
 import { profilesFileSchema } from './schemas.js';
-import { ValueRenderer, envVar } from './render-values.js';
+import { ValueRenderer } from './render-values.js';
+import { envVar } from '../template/env-var.js';
 import type { ProjectConfig } from './project.js';
 
 /** Keys never exposed to templates through `target` or printed by `kiln debug`. */
@@ -21,6 +22,8 @@ export interface TargetConfig {
   settings: Record<string, unknown>;
   /** Where it came from, for `kiln debug`; undefined for the embedded default. */
   profilesFile?: string;
+  /** The line of each key of the output in profilesFile, so an adapter can point at a bad setting. */
+  settingLines?: Record<string, number>;
 }
 
 export interface ProfileOptions {
@@ -107,6 +110,10 @@ export function resolveTarget(project: ProjectConfig, opts: ProfileOptions, noti
     threads: opts.threads ?? (settings.threads as number | undefined) ?? 1,
     settings,
     profilesFile: display,
+    settingLines: Object.fromEntries(Object.keys(settings).flatMap((key) => {
+      const line = yaml.lineOfKey([profileName, 'outputs', targetName, key]);
+      return line === undefined ? [] : [[key, line]];
+    })),
   };
 }
 

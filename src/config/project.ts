@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import { closestWord, loadYamlData, readYamlFile, validateYaml, type YamlFile } from './yaml.js';
 import { dbtProjectKeys, kilnProjectKeys, projectSchema } from './schemas.js';
-import { ValueRenderer, envVar } from './render-values.js';
+import { ValueRenderer } from './render-values.js';
+import { envVar } from '../template/env-var.js';
 
 export interface ProjectConfig {
   projectDir: string;

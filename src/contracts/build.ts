@@ -9,8 +9,8 @@ import type { ColumnInfo } from '../adapters/types.js';
 import type { Relation } from '../adapters/relation.js';
 import type { ConstraintDef, GraphNode } from '../parse/nodes.js';
 import type { BuildOutcome, Materializer } from '../run/materialize.js';
-import { parseInput } from '../unit/definition.js';
-import { contractColumns } from './contract.js';
+import { parseInput } from '../parse/unit-tests.js';
+import { contractColumns } from '../parse/contracts.js';
 import { diffContract, formatMismatches } from './diff.js';
 import { allSettled, probeColumns } from './probe.js';
 import { constraintSupport, supportReason } from './support.js';
@@ -110,5 +110,5 @@ function warn(m: Materializer, message: string): void {
   const seen = warned.get(m) ?? warned.set(m, new Set()).get(m)!;
   if (seen.has(message)) return;
   seen.add(message);
-  m.parsed.info.log(`warning: ${message}`);
+  m.session.info.log(`warning: ${message}`);
 }

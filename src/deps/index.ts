@@ -1,6 +1,6 @@
 /** The `deps` operation of the API: install the packages a project declares. */
 import { loadProject, parseCliVars } from '../config/project.js';
-import type { KilnOptions } from '../api.js';
+import type { KilnOptions } from '../tasks/options.js';
 import { installDeps, type DepsResult, type InstalledInfo } from './install.js';
 
 export interface DepsOptions extends Pick<KilnOptions, 'projectDir' | 'profilesDir' | 'profile' | 'target' | 'vars' | 'targetPath' | 'onLog'> {

@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { yamlLibrary } from '../config/yaml-library.js';
+import { yamlLibrary } from '../yaml/library.js';
 import { KilnError } from '../errors.js';
 import { closestWord, parseYaml, type YamlFile } from '../config/yaml.js';
 import { readTextFile } from '../config/text-file.js';
-import { ValueRenderer, envVar } from '../config/render-values.js';
+import { ValueRenderer } from '../config/render-values.js';
+import { envVar } from '../template/env-var.js';
 import { checkedGitUrl, checkedRevision } from './git.js';
 
 export type PackageSpec =

@@ -250,7 +250,7 @@ export function buildSiteData(input: BuildInput): SiteData {
     if (type === 'test') {
       // Generic tests: the boilerplate call and the test's own relation say nothing to a reader.
       if (node.raw && /^\{\{\s*test_\w+\(\*\*_dbt_generic_test_kwargs\)\s*\}\}$/.test(node.raw.trim())) delete node.raw;
-      delete node.fqn; delete node.alias; delete node.rel; delete node.db; delete node.schema;
+      delete node.alias; delete node.rel; delete node.db; delete node.schema;
       const tm: Any = n.test_metadata ?? {};
       const kwargs = obj(tm.kwargs);
       set('testName', tm.namespace ? `${tm.namespace}.${tm.name}` : str(tm.name));

@@ -2,15 +2,15 @@
  * dbt's node selection: `--select` values are a union, `--exclude` is subtracted last, a
  * YAML selector (selectors.yml) may stand in for both, and tests come along with the nodes
  * they test (indirect selection). The grammar is in selection/spec.ts, the methods in
- * selection/methods.ts and the set algebra in selection/evaluate.ts.
+ * selection/methods.ts and the set algebra in selection/evaluate.ts. This module and those
+ * are pure: the docs site's selection box (docs-site/src/selection-graph.ts) runs `select`
+ * on its own data, so the CLI and the browser cannot disagree.
  */
 import type { Manifest } from '../parse/nodes.js';
 import type { Dag } from './dag.js';
 import { parseExpression, union, type IndirectSelection, type SelectionSpec } from './selection/spec.js';
-import { evaluate } from './selection/evaluate.js';
-import type { AnyNode, StateView } from './selection/methods.js';
-import type { SourceStatus } from './selection/source-status.js';
-import type { ImpactStatus } from './selection/impact-status.js';
+import { evaluate, type SelectableGraph } from './selection/evaluate.js';
+import type { ImpactView, SelectableNode, SourceStatusView, StateView } from './selection/methods.js';
 
 export { parseToken, parseExpression, type SelectorToken, type IndirectSelection, type SelectionSpec } from './selection/spec.js';
 export type { StateView } from './selection/methods.js';
@@ -29,13 +29,13 @@ export interface SelectOptions {
   /** Another run's artifacts, for `state:` and `result:`. */
   state?: StateView;
   /** This run's and the --state run's sources.json, for `source_status:`. */
-  sourceStatus?: SourceStatus;
+  sourceStatus?: SourceStatusView;
   /** This project's target/impact.json, for `impact:`. */
-  impact?: ImpactStatus;
+  impact?: ImpactView;
 }
 
 export interface Selection {
-  /** Selected node ids (nodes, sources and exposures), in topological order. */
+  /** Selected node ids (nodes, sources and exposures), in the graph's order. */
   ids: string[];
   /** Selector words that matched nothing, for a warning. */
   unmatched: string[];
@@ -50,17 +50,27 @@ export function selectionSpec(opts: SelectOptions): SelectionSpec {
   return spec;
 }
 
-export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): Selection {
-  const all: AnyNode[] = [...manifest.nodes.values(), ...manifest.sources.values(), ...(manifest.exposures?.values() ?? [])];
+/** The selection on any graph: the CLI's manifest, or the docs site's data. */
+export function select(graph: SelectableGraph, projectName: string, opts: SelectOptions): Selection {
   const unmatched: string[] = [];
-  const spec = selectionSpec(opts);
-  const { direct } = evaluate(spec, { manifest, dag, all, state: opts.state, sourceStatus: opts.sourceStatus, impact: opts.impact, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
+  const { direct } = evaluate(selectionSpec(opts), { graph, projectName, state: opts.state, sourceStatus: opts.sourceStatus, impact: opts.impact, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
   if (!opts.select?.length && opts.selector && opts.selectorName && direct.size === 0) unmatched.push(`selector:${opts.selectorName}`);
   const types = opts.resourceTypes && opts.resourceTypes.length ? new Set(opts.resourceTypes) : undefined;
-  const ids = dag.order.filter((id) => {
-    if (!direct.has(id)) return false;
-    const node = manifest.nodes.get(id) ?? manifest.sources.get(id) ?? manifest.exposures?.get(id);
-    return node !== undefined && (!types || types.has(node.resourceType));
-  });
+  const ids = graph.nodes.filter((n) => direct.has(n.uniqueId) && (!types || types.has(n.resourceType))).map((n) => n.uniqueId);
   return { ids, unmatched };
+}
+
+/** The selection on a parsed project, ids in topological order. */
+export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): Selection {
+  return select(manifestGraph(manifest, dag), manifest.projectName, opts);
+}
+
+function manifestGraph(manifest: Manifest, dag: Dag): SelectableGraph {
+  const node = (id: string): SelectableNode | undefined => manifest.nodes.get(id) ?? manifest.sources.get(id) ?? manifest.exposures?.get(id);
+  const nodes: SelectableNode[] = [];
+  for (const id of dag.order) {
+    const n = node(id);
+    if (n) nodes.push(n);
+  }
+  return { nodes, node, parents: (id) => dag.parents(id), children: (id) => dag.children(id) };
 }

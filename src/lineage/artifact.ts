@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Compiler } from '../compile/compiler.js';
 import type { Dag } from '../graph/dag.js';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
 import { kilnVersion } from '../version.js';
 import { projectLineage, type CatalogColumns } from './project.js';
 import { loadSqlParser } from './sql.js';
@@ -19,7 +20,7 @@ export const columnLineageFile = 'column_lineage.json';
  * already compiled some keeps them); a node that cannot compile without a warehouse is
  * marked unparsed with the reason.
  */
-export async function buildColumnLineage(parsed: ParsedProject, dag: Dag, compiler: Compiler = new Compiler(parsed)): Promise<ColumnLineage> {
+export async function buildColumnLineage(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler = new Compiler(parsed, session)): Promise<ColumnLineage> {
   await loadSqlParser();
   const compiledSql = (id: string): string | Error => {
     try {
@@ -35,7 +36,7 @@ export async function buildColumnLineage(parsed: ParsedProject, dag: Dag, compil
   } catch {
     // An unreadable previous file is no cache.
   }
-  return projectLineage({ parsed, dag, compiledSql, catalog: catalogColumns(parsed.project.targetPath), previous });
+  return projectLineage({ parsed, dag, adapterType: session.adapter.type, compiledSql, catalog: catalogColumns(parsed.project.targetPath), previous });
 }
 
 /** catalog.json's columns, when `kiln docs generate` wrote one: they resolve `select *` of undocumented relations. */

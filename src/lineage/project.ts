@@ -25,6 +25,8 @@ export type CatalogColumns = Map<string, string[]>;
 export interface ProjectLineageInput {
   parsed: ParsedProject;
   dag: Dag;
+  /** The adapter's type, whose SQL dialect the compiled code is read in. */
+  adapterType: string;
   /** The node's compiled SQL (with ephemeral CTEs injected), or an Error saying why not. */
   compiledSql: (uniqueId: string) => string | Error;
   catalog?: CatalogColumns;
@@ -40,7 +42,7 @@ const snapshotColumns = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_
 export function projectLineage(input: ProjectLineageInput): ColumnLineage {
   const { parsed, dag } = input;
   const { manifest } = parsed;
-  const dialect = dialectOf(parsed.adapter.type);
+  const dialect = dialectOf(input.adapterType);
   const lineage: ColumnLineage = { nodes: {}, tests: {} };
   const relations = relationIndex(parsed);
   const relationOf = (node: string | undefined): ExternalRelation | undefined => {

@@ -7,7 +7,7 @@
 import { execute, readProject, type KilnOptions } from '../api.js';
 import { KilnError } from '../errors.js';
 import { checkFreshness, type FreshnessResult } from '../freshness/check.js';
-import { sourceFreshness } from '../freshness/command.js';
+import { sourceFreshness } from '../tasks/freshness.js';
 import { effectiveCriteria } from '../freshness/criteria.js';
 import { isFailure } from '../run/results.js';
 import type { SourceNode } from '../parse/nodes.js';
@@ -58,7 +58,8 @@ export function inProcessExecutor(base: KilnOptions, onLog?: KilnOptions['onLog'
 export function warehouseSourceReader(base: KilnOptions): ReadSources {
   return async (names, loadedAtField) => {
     const project = await readProject({ ...base, onLog: undefined });
-    const { manifest, adapter } = project.parsed;
+    const { manifest } = project.parsed;
+    const { adapter } = project.session;
     const byName = new Map([...manifest.sources.values()].map((s) => [sourceName(s), s]));
     const sources = names.map((name) => {
       const source = byName.get(name);

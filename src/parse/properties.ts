@@ -10,7 +10,7 @@ import type { ProjectFile } from './files.js';
 import type { ColumnDef, ConstraintDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
 import { makeGenericTest, pythonValuesMatter, readTestArgumentsAsPython, readTestEntry, type TestTarget } from './generic-tests.js';
 import { fromYaml } from '../template/pyyaml.js';
-import { readUnitTestEntries, type UnitTestEntry } from '../unit/definition.js';
+import { readUnitTestEntries, type UnitTestEntry } from './unit-tests.js';
 
 export interface PropertiesContext {
   packageName: string;

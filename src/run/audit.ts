@@ -45,7 +45,7 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
   }
 
   // Tests compile against the staging relation in place of the model's own.
-  const auditCompiler = new Compiler(parsed);
+  const auditCompiler = new Compiler(parsed, materializer.session);
   auditCompiler.deferred = new Map([[node.uniqueId, staging]]);
   const failures: string[] = [];
   const tests = gatingTests(parsed, node);

@@ -4,8 +4,8 @@
  * (`target`, `var`, ...); `on-run-end` also sees `results` and `schemas`, as in dbt.
  */
 import { KilnError, errorMessage } from '../errors.js';
-import type { Adapter } from '../adapters/types.js';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
 import type { NodeResult } from './results.js';
 import { varFunction } from '../template/context.js';
 
@@ -16,8 +16,9 @@ export interface RunHookContext {
   results?: NodeResult[];
 }
 
-export async function runProjectHooks(which: 'on-run-start' | 'on-run-end', parsed: ParsedProject, adapter: Adapter, ctx: RunHookContext = {}): Promise<number> {
-  const { project, engine } = parsed;
+export async function runProjectHooks(which: 'on-run-start' | 'on-run-end', parsed: ParsedProject, session: KilnSession, ctx: RunHookContext = {}): Promise<number> {
+  const { project } = parsed;
+  const { engine, adapter } = session;
   const hooks = which === 'on-run-start' ? project.onRunStart : project.onRunEnd;
   const file = 'dbt_project.yml';
   const results = (ctx.results ?? []).map((r) => ({ ...r, unique_id: r.uniqueId, node: parsed.manifest.nodes.get(r.uniqueId) ? { name: parsed.manifest.nodes.get(r.uniqueId)!.name, unique_id: r.uniqueId } : null }));
@@ -25,7 +26,7 @@ export async function runProjectHooks(which: 'on-run-start' | 'on-run-end', pars
   const schemas = [...new Set(built.map((n) => n!.schema))];
   const databaseSchemas = [...new Map(built.map((n) => [`${n!.database ?? ''}.${n!.schema}`, [n!.database, n!.schema]])).values()];
   const scope = {
-    var: varFunction(parsed.info, { file, node: which }),
+    var: varFunction(session.info, { file, node: which }),
     this: undefined,
     results,
     schemas,

@@ -28,15 +28,21 @@ export async function buildInPlace(
     // Seeds: rows are loaded into a scratch table, which then replaces the target in one statement.
     const scratch = target.withIdentifier(target.identifier + m.tempSuffix).withType('table');
     await m.dropIfExists(scratch);
-    await m.adapter.transaction(async (s) => {
-      await m.runHooks(node, 'pre_hook', s);
-      await s.execute(create(scratch));
-      rows = await fill(scratch, s);
-      await dropOther(s);
-      await s.execute(m.sql('create_table_as', target, `select * from ${scratch.render()}`));
-      await s.execute(m.sql('drop_relation', scratch, 'table'));
-      await m.runHooks(node, 'post_hook', s);
-    });
+    try {
+      await m.adapter.transaction(async (s) => {
+        await m.runHooks(node, 'pre_hook', s);
+        await s.execute(create(scratch));
+        rows = await fill(scratch, s);
+        await dropOther(s);
+        await s.execute(m.sql('create_table_as', target, `select * from ${scratch.render()}`));
+        await s.execute(m.sql('drop_relation', scratch, 'table'));
+        await m.runHooks(node, 'post_hook', s);
+      });
+    } catch (e) {
+      // The scratch table's DDL is outside what a rollback undoes on these warehouses.
+      await m.adapter.execute(m.sql('drop_relation', scratch, 'table')).catch(() => undefined);
+      throw e;
+    }
   } else if ((!old || old === type) && !m.hasHooksInTransaction(node)) {
     // One statement, atomic by itself: no transaction around it (two round trips fewer per node).
     await m.adapter.execute(create(target));

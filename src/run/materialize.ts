@@ -12,7 +12,8 @@ import type { Adapter, ExistingRelation, RunGuard, Session } from '../adapters/t
 import type { Relation, RelationType } from '../adapters/relation.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { ParsedProject } from '../parse/index.js';
-import type { GraphNode } from '../parse/nodes.js';
+import type { KilnSession } from '../session.js';
+import type { GraphNode, Hook } from '../parse/nodes.js';
 import { dispatchMacro } from '../template/context.js';
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { readSeedInChunks } from '../seeds/csv.js';
@@ -22,7 +23,7 @@ import { buildSnapshot } from './snapshot.js';
 import { buildInPlace } from './in-place.js';
 import { currentNode, withNode } from '../adapters/node-context.js';
 import { buildWithContract } from '../contracts/build.js';
-import { contractEnforced } from '../contracts/contract.js';
+import { contractEnforced } from '../parse/contracts.js';
 import { describeHolder, noticeFor, runGuard, shortInvocationId } from './leftovers.js';
 
 /** Adapters that count their cancel() calls, so that work between statements can stop too. */
@@ -51,6 +52,7 @@ export class Materializer {
   private readonly schemas = new Map<string, Promise<void>>();
   private readonly incremental = new Set<string>();
   private readonly guard?: RunGuard;
+  readonly adapter: Adapter;
   /** Build locks held, by node id: taken before a node builds, released when it is done. */
   private readonly locks = new Map<string, Promise<() => Promise<void>>>();
   private readonly building = new Set<string>();
@@ -66,11 +68,12 @@ export class Materializer {
   constructor(
     readonly parsed: ParsedProject,
     readonly compiler: Compiler,
-    readonly adapter: Adapter,
+    readonly session: KilnSession,
   ) {
-    this.guard = runGuard(adapter);
+    this.adapter = session.adapter;
+    this.guard = runGuard(this.adapter);
     if (this.guard) {
-      const invocation = shortInvocationId(parsed.info.invocationId);
+      const invocation = shortInvocationId(session.invocationId);
       this.guard.claimInvocation(invocation);
       this.tempSuffix = `__kiln_tmp_${invocation}`;
       this.auditSuffix = `__kiln_audit_${invocation}`;
@@ -82,14 +85,14 @@ export class Materializer {
 
   /** Renders a dispatched adapter macro (e.g. create_table_as) into SQL. */
   sql(name: string, ...args: unknown[]): string {
-    const fn = dispatchMacro(this.parsed.engine, this.adapter.type, name) as (...a: unknown[]) => unknown;
+    const fn = dispatchMacro(this.session.engine, this.adapter.type, name) as (...a: unknown[]) => unknown;
     // Adapter macros read the configs of the node being built (`config.get('cluster_by')`), as dbt's do.
     const building = currentNode();
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
-    if (node) Object.assign(this.parsed.engine.globals, this.compiler.nodeScope(node));
+    if (node) Object.assign(this.session.engine.globals, this.compiler.nodeScope(node));
     // Views this run rebuilds after the node anyway: replacing its relation may drop them
     // when they no longer fit it (postgres__rename_relation); any other view must survive.
-    this.parsed.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
+    this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
     return String(fn(...args)).trim();
   }
 
@@ -102,7 +105,7 @@ export class Materializer {
       this.children = new Map();
       for (const n of nodes.values()) for (const p of n.dependsOn.nodes) (this.children.get(p) ?? this.children.set(p, []).get(p)!).push(n.uniqueId);
     }
-    const selected = new Set((this.parsed.engine.globals.selected_resources as string[] | undefined) ?? []);
+    const selected = new Set(this.session.selectedResources);
     const views: Array<[string, string]> = [];
     const seen = new Set<string>();
     const stack = [...(this.children.get(node.uniqueId) ?? [])];
@@ -164,7 +167,7 @@ export class Materializer {
   fullRefresh(node: GraphNode): boolean {
     const own = node.config.full_refresh;
     if (own !== undefined && own !== null) return own === true || String(own).toLowerCase() === 'true';
-    return this.parsed.info.flags.FULL_REFRESH === true;
+    return this.session.info.flags.FULL_REFRESH === true;
   }
 
   /**
@@ -311,17 +314,17 @@ export class Materializer {
 
   /** Whether the node has pre- or post-hooks that run inside its transaction. */
   hasHooksInTransaction(node: GraphNode): boolean {
-    return (['pre_hook', 'post_hook'] as const).some((which) => (node.config[which] ?? []).some((h) => typeof h === 'string'));
+    return (['pre_hook', 'post_hook'] as const).some((which) => ((node.config[which] as Hook[] | undefined) ?? []).some((h) => typeof h === 'string'));
   }
 
   /** Runs a node's pre- or post-hooks, rendered with the node's context (`{{ this }}`), on the node's session. */
   async runHooks(node: GraphNode, which: 'pre_hook' | 'post_hook', session: Session): Promise<void> {
     // Hooks with `transaction: false` run outside the transaction: runOutsideHooks.
-    const hooks = (node.config[which] ?? []).filter((h): h is string => typeof h === 'string');
+    const hooks = ((node.config[which] as Hook[] | undefined) ?? []).filter((h): h is string => typeof h === 'string');
     for (const hook of hooks) {
       // A hook may reach the warehouse while it renders (`{% do adapter.drop_relation(this) %}`).
-      const template = this.parsed.engine.compile(hook, node.originalFilePath);
-      const sql = (await renderWithWarehouse(this.adapter, () => this.parsed.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath), session)).trim();
+      const template = this.session.engine.compile(hook, node.originalFilePath);
+      const sql = (await renderWithWarehouse(this.adapter, () => this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath), session)).trim();
       if (sql) await session.execute(sql);
     }
   }
@@ -345,10 +348,10 @@ export class Materializer {
   }
 
   private async runHooksOutside(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
-    for (const hook of node.config[which] ?? []) {
+    for (const hook of (node.config[which] as Hook[] | undefined) ?? []) {
       if (typeof hook === 'string') continue;
-      const template = this.parsed.engine.compile(hook.sql, node.originalFilePath);
-      const sql = (await renderWithWarehouse(this.adapter, () => this.parsed.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath))).trim();
+      const template = this.session.engine.compile(hook.sql, node.originalFilePath);
+      const sql = (await renderWithWarehouse(this.adapter, () => this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath))).trim();
       if (sql) await this.adapter.execute(sql);
     }
   }

@@ -95,7 +95,7 @@ class BatchCompiler extends Compiler {
     private readonly model: GraphNode,
     private readonly window: TimeWindow,
   ) {
-    super(m.parsed);
+    super(m.parsed, m.session);
     this.deferred = m.compiler.deferred;
     this.setIncrementalCheck((n) => m.isIncremental(n));
   }
@@ -129,7 +129,7 @@ class BatchCompiler extends Compiler {
 export async function buildMicrobatch(m: Materializer, node: GraphNode, settings: IncrementalSettings, into?: Relation): Promise<BuildOutcome> {
   const cfg = microbatchConfig(node);
   const incremental = m.isIncremental(node);
-  const { start, end } = runSpan(node, cfg, incremental, m.parsed.info.flags as Record<string, unknown>);
+  const { start, end } = runSpan(node, cfg, incremental, m.session.info.flags as Record<string, unknown>);
   const batches = batchWindows(start, end, cfg.batchSize);
   const target = m.relationFor(node).withType('table');
   let exists = incremental;

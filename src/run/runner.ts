@@ -4,7 +4,7 @@
  */
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { errorMessage, KilnError } from '../errors.js';
-import { withSourceLocation } from './error-location.js';
+import { withSourceLocation } from '../compile/error-location.js';
 import { retryPolicyFor, withRetries, type AttemptResult } from './retry.js';
 import { auditedBuild, isAudited } from './audit.js';
 import { dropLeftovers } from './leftovers.js';
@@ -12,6 +12,7 @@ import type { Adapter } from '../adapters/types.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { Dag } from '../graph/dag.js';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
 import type { GraphNode } from '../parse/nodes.js';
 import { Materializer } from './materialize.js';
 import { isUnitTest } from '../parse/nodes.js';
@@ -26,7 +27,8 @@ export interface RunnerOptions {
   parsed: ParsedProject;
   dag: Dag;
   compiler: Compiler;
-  adapter: Adapter;
+  /** The invocation: its adapter runs the statements, its engine renders them. */
+  session: KilnSession;
   /** Node ids to execute, topologically ordered. */
   ids: string[];
   threads: number;
@@ -56,14 +58,15 @@ export function isExecutable(node: GraphNode): boolean {
 }
 
 export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
-  const { parsed, dag, compiler, adapter } = opts;
+  const { parsed, dag, compiler, session } = opts;
+  const { adapter } = session;
   const nodes = parsed.manifest.nodes;
   const ids = opts.ids.filter((id) => nodes.has(id) && isExecutable(nodes.get(id)!));
   const inRun = new Set(ids);
   const tasks = ids.map((id) => ({ id, deps: executableParents(id, dag, inRun, nodes) }) satisfies ScheduledTask);
   orderUnitTests(tasks, nodes);
   if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
-  const materializer = new Materializer(parsed, compiler, adapter);
+  const materializer = new Materializer(parsed, compiler, session);
   await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), materializer, (m) => opts.onLog?.('warn', m));
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
   const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);

@@ -3,7 +3,7 @@
  * this environment, reads the relation another run recorded (production, typically).
  * With `--favor-state` the recorded relation wins even when this environment has one.
  */
-import type { Adapter } from '../adapters/types.js';
+import type { KilnSession } from '../session.js';
 import type { Relation } from '../adapters/relation.js';
 import type { ParsedProject } from '../parse/index.js';
 import { KilnError } from '../errors.js';
@@ -15,18 +15,19 @@ export interface DeferOptions {
   /** Node ids this invocation builds: never deferred. */
   building: Set<string>;
   favorState: boolean;
-  /** Reads this environment; without one (compile opens no connection) every candidate defers. */
-  adapter?: Adapter;
+  /** Look in this environment's warehouse; without it (compile opens no connection) every candidate defers. */
+  readsWarehouse?: boolean;
 }
 
-export async function deferredRelations(parsed: ParsedProject, previous: PreviousRun, opts: DeferOptions): Promise<Map<string, Relation>> {
+export async function deferredRelations(parsed: ParsedProject, session: KilnSession, previous: PreviousRun, opts: DeferOptions): Promise<Map<string, Relation>> {
+  const { adapter } = session;
   const out = new Map<string, Relation>();
   const existing = new Map<string, Promise<Set<string>>>();
   const exists = (database: string | undefined, schema: string, name: string): Promise<boolean> => {
     const key = `${database ?? ''}.${schema}`.toLowerCase();
     let p = existing.get(key);
     if (!p) {
-      p = opts.adapter!.listRelations(database, schema).then((list) => new Set(list.map((r) => r.name.toLowerCase())), () => new Set<string>());
+      p = adapter.listRelations(database, schema).then((list) => new Set(list.map((r) => r.name.toLowerCase())), () => new Set<string>());
       existing.set(key, p);
     }
     return p.then((names) => names.has(name.toLowerCase()));
@@ -35,9 +36,9 @@ export async function deferredRelations(parsed: ParsedProject, previous: Previou
     if (!deferrable.has(node.resourceType) || node.config.materialized === 'ephemeral' || opts.building.has(node.uniqueId)) continue;
     const recorded = previous.nodes[node.uniqueId];
     if (!recorded || !recorded.relation_name || recorded.config?.materialized === 'ephemeral') continue;
-    if (!opts.favorState && opts.adapter && (await exists(node.database, node.schema, node.alias))) continue;
+    if (!opts.favorState && opts.readsWarehouse && (await exists(node.database, node.schema, node.alias))) continue;
     const type = recorded.config?.materialized === 'view' ? 'view' : 'table';
-    out.set(node.uniqueId, parsed.adapter.relation(recorded.database ?? undefined, recorded.schema ?? undefined, String(recorded.alias ?? recorded.name), type));
+    out.set(node.uniqueId, adapter.relation(recorded.database ?? undefined, recorded.schema ?? undefined, String(recorded.alias ?? recorded.name), type));
   }
   return out;
 }

@@ -2,7 +2,7 @@
  * The arguments of an invocation as run_results.json records them (`args`, dbt's field
  * names), and back: `kiln retry` repeats the last invocation from them.
  */
-import type { KilnOptions } from '../api.js';
+import type { KilnOptions } from '../tasks/options.js';
 
 export function recordedArgs(which: string, opts: KilnOptions, threads: number): Record<string, unknown> {
   const args: Record<string, unknown> = {

@@ -10,6 +10,7 @@ import { pyEq } from './jinja/compare.js';
 import { jsonDumps, jsonLoads } from './jinja/json.js';
 import { pyStr } from './jinja/repr.js';
 import { callValue } from './jinja/index.js';
+import { LazyIterator, source } from './modules/itertools.js';
 import { JinjaError, PyIterator, dictKeys, isDict, iterate, makeSet, makeTuple, pyFunction, truthy, type PyCall, type PyFunction } from './jinja/values.js';
 
 /** Items without repeats, compared as Python compares them. */
@@ -19,13 +20,25 @@ function uniqueByEq(items: unknown[]): unknown[] {
   return out;
 }
 
-function zip(pos: unknown[]): PyIterator {
-  const lists = pos.map(iterate);
-  const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-  return new PyIterator(
-    Array.from({ length: n }, (_, i) => makeTuple(lists.map((l) => l[i]))),
-    'zip',
-  );
+/**
+ * Python's zip(): tuples until the shortest input ends, its inputs read an item at a time,
+ * so `zip(names, itertools.count())` ends with `names`; endless only when every input is.
+ */
+function zip(pos: unknown[]): PyIterator | LazyIterator {
+  const sources = pos.map(source);
+  function* tuples(): Generator<unknown> {
+    // zip() of nothing is empty, not endless.
+    while (sources.length) {
+      const row: unknown[] = [];
+      for (const s of sources) {
+        const r = s.next();
+        if (r.done) return;
+        row.push(r.value);
+      }
+      yield makeTuple(row);
+    }
+  }
+  return pos.length && pos.every((v) => v instanceof LazyIterator) ? new LazyIterator('zip', tuples()) : new PyIterator([...tuples()], 'zip');
 }
 
 /** dbt's `set(x, default=None)` and `zip(..., default=None)`: the default when the input is not iterable. */

@@ -3,7 +3,7 @@
  * node values (ref, source, config, this) are added per render by the parser and compiler.
  */
 import { KilnError } from '../errors.js';
-import { envVar, secretEnvVarError } from '../config/render-values.js';
+import { envVar, secretEnvVarError } from './env-var.js';
 import { isSecretEnvVarName } from '../secrets.js';
 import type { Scope } from './engine.js';
 import type { TemplateEngine } from './engine.js';

@@ -6,8 +6,8 @@
  */
 import jsYaml from 'js-yaml';
 import type { Node } from 'yaml';
-import { yamlLibrary } from '../config/yaml-library.js';
-import { refuseAliasExpansion } from '../config/yaml.js';
+import { yamlLibrary } from '../yaml/library.js';
+import { refuseAliasExpansion } from '../yaml/aliases.js';
 import { PyFloat, dictKeys, isDict, iterate, makeFloat, makeInt, typeError, typeName } from './jinja/values.js';
 import { PyDate, PyDateTime, PyTime } from './modules/index.js';
 

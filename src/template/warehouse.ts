@@ -12,7 +12,7 @@
  */
 import { KilnError } from '../errors.js';
 import type { Adapter, ColumnInfo, QueryResult, Session as WarehouseSession } from '../adapters/types.js';
-import type { Relation } from '../adapters/relation.js';
+import { relationNameKey, type Relation } from '../adapters/relation.js';
 import { pyStr as pythonStr } from './jinja/repr.js';
 import { makeTuple } from './jinja/values.js';
 import { PyDateTime } from './modules/index.js';
@@ -370,7 +370,7 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
       get_relation: (...args: unknown[]) => {
         const [database, schema, identifier] = relationArgs(args);
         if (!isExecuting() || !bridge || !adapter) return null;
-        const found = bridge.call(`relations\u0000${database}\u0000${schema}`, (a) => a.listRelations(database ?? undefined, schema ?? a.defaultSchema)).find((r) => lower(r.name) === lower(identifier ?? ''));
+        const found = bridge.call(`relations\u0000${database}\u0000${schema}`, (a) => a.listRelations(database ?? undefined, schema ?? a.defaultSchema)).find((r) => relationNameKey(r.name, adapter) === relationNameKey(identifier ?? '', adapter));
         return found ? adapter.relation(found.database ?? database ?? undefined, found.schema, found.name, found.type) : null;
       },
       get_columns_in_relation: (relation: Relation) => {

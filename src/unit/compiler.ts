@@ -4,22 +4,25 @@
  */
 import { Compiler, type CompiledNode } from '../compile/compiler.js';
 import type { ParsedProject } from '../parse/index.js';
+import type { KilnSession } from '../session.js';
 import type { GraphNode, UnitTestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { Scope } from '../template/engine.js';
-import { envVar } from '../config/render-values.js';
+import { envVar } from '../template/env-var.js';
 
 export class UnitTestCompiler extends Compiler {
   private readonly extra: Scope = {};
 
   constructor(
-    private readonly unitParsed: ParsedProject,
+    parsed: ParsedProject,
+    session: KilnSession,
     private readonly test: UnitTestNode,
     inputs: Map<string, Relation>,
   ) {
     const { vars, envVars, macros } = test.overrides;
+    const { info } = session;
     // var() reads the invocation's lookup: the overrides come first.
-    super({ ...unitParsed, info: { ...unitParsed.info, flags: { ...unitParsed.info.flags, EMPTY: false }, vars: (name) => (name in vars ? { found: true, value: vars[name] } : unitParsed.info.vars(name)) } });
+    super(parsed, { ...session, info: { ...info, flags: { ...info.flags, EMPTY: false }, vars: (name) => (name in vars ? { found: true, value: vars[name] } : info.vars(name)) } });
     this.deferred = inputs;
     const incremental = macros.is_incremental;
     this.setIncrementalCheck(() => incremental === true || String(incremental).toLowerCase() === 'true');
@@ -34,7 +37,7 @@ export class UnitTestCompiler extends Compiler {
 
   /** Renders, then puts back the globals the overrides replaced (rendering installs its scope as globals). */
   override compile(id: string): CompiledNode {
-    const globals = this.unitParsed.engine.globals;
+    const globals = this.session.engine.globals;
     const saved = Object.keys(this.extra).map((k) => [k, globals[k]] as const);
     try {
       return super.compile(id);

@@ -3,9 +3,10 @@
  * `<test-path>/fixtures/`: dict rows keep their YAML types, CSV cells are text (an empty
  * cell is NULL), SQL is a query used as it is.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { KilnError } from '../errors.js';
+import { findFixture } from '../parse/fixture-files.js';
 import { parseCsv } from '../seeds/csv.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { UnitTestNode, UnitTestRows } from '../parse/nodes.js';
@@ -47,27 +48,4 @@ export function loadFixture(spec: UnitTestRows, test: UnitTestNode, project: Pro
   const columns: string[] = [];
   for (const row of rows) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
   return { kind: 'rows', columns, rows, file, line };
-}
-
-/** `<test-path>/fixtures/**\/<name>.<format>`, in the first test path that has it. */
-export function findFixture(project: Pick<ProjectConfig, 'projectDir' | 'testPaths'>, name: string, format: string): string | undefined {
-  const wanted = `${name}.${format}`;
-  for (const testPath of project.testPaths) {
-    const root = join(project.projectDir, testPath, 'fixtures');
-    const hit = walk(root, (f) => f === wanted || f.endsWith(`/${wanted}`));
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
-function walk(dir: string, match: (path: string) => boolean): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir).sort()) {
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      const hit = walk(full, match);
-      if (hit) return hit;
-    } else if (match(full.replace(/\\/g, '/'))) return full;
-  }
-  return undefined;
 }

@@ -13,12 +13,12 @@ import type { NodeResult, TimingInfo } from '../run/results.js';
 import { inferKind } from '../seeds/csv.js';
 import { errorMessage } from '../errors.js';
 import { allSettled, probeColumns } from '../contracts/probe.js';
-import { refsFromConstraints } from '../contracts/contract.js';
+import { refsFromConstraints } from '../parse/contracts.js';
 import { UnitTestCompiler } from './compiler.js';
 import { loadFixture, type Fixture } from './fixtures.js';
 import { fixtureSql } from './fixture-sql.js';
 import { compareRows, formatDiff } from './compare.js';
-import { inTestedModel } from '../run/error-location.js';
+import { inTestedModel } from '../compile/error-location.js';
 
 export interface UnitTestOutcome {
   status: 'pass' | 'fail';
@@ -63,7 +63,7 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
     ctes.push({ name, sql: fixtureSql(fixture, { quote: (n) => m.adapter.quoteIdentifier(n), columns, describe: `unit test '${test.name}': input ${input.given.input}` }) });
     deferred.set(input.id, m.adapter.relation(undefined, undefined, name, 'cte'));
   }
-  const compiler = new UnitTestCompiler(m.parsed, test, deferred);
+  const compiler = new UnitTestCompiler(m.parsed, m.session, test, deferred);
   const sql = injectCtes(compiler.compile(model.uniqueId).compiledCode, ctes);
   const near = m.relationFor(model);
   const blamingModel = <T>(work: Promise<T>): Promise<T> =>

@@ -25,7 +25,8 @@ export class ShapeBuilder {
   private readonly cteOf = (id: string) => `__kiln_shape_${id.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60);
 
   constructor(private readonly m: Materializer) {
-    this.compiler = new Compiler({ ...m.parsed, info: { ...m.parsed.info, flags: { ...m.parsed.info.flags, EMPTY: false } } });
+    const { info } = m.session;
+    this.compiler = new Compiler(m.parsed, { ...m.session, info: { ...info, flags: { ...info.flags, EMPTY: false } } });
     // Every ref and source renders as the CTE holding its shape.
     const deferred = new Map<string, Relation>();
     for (const n of m.parsed.manifest.nodes.values()) if (n.config.materialized !== 'ephemeral') deferred.set(n.uniqueId, m.adapter.relation(undefined, undefined, this.cteOf(n.uniqueId), 'cte'));

@@ -4,7 +4,9 @@
  * (port 0) answering jobs.query, jobs.insert (dry runs and query jobs), jobs.get,
  * getQueryResults and tables.get.
  *
- * It records every request (SQL, labels, dry-run flags, bytes limits, the bearer token), and
+ * It records every request (SQL, labels, dry-run flags, bytes limits, the bearer token), requires
+ * an access token it issued (or the fixed `standin-token`) on every API call, answers Google's
+ * OAuth token endpoint for service-account keys at /token (see exchange()), and
  * runs each statement on an in-memory DuckDB after translating the GoogleSQL kiln emits
  * (backticks, partition/cluster/options clauses, INT64/FLOAT64/BOOL, backslash escapes), so
  * results, errors and whole builds play back. A dry run answers with a deterministic byte
@@ -12,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, verify } from 'node:crypto';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { FaultQueue, type QueuedFault } from './fault-queue.js';
 
@@ -67,6 +69,16 @@ interface StoredResult {
 
 type JobOutcome = StoredResult | { error: string; status: number; reason: string };
 
+/** An assertion the token endpoint accepted: its claims and the token it answered. */
+export interface Login {
+  iss: string;
+  scope: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  accessToken: string;
+}
+
 interface Job {
   id: string;
   project: string;
@@ -99,11 +111,34 @@ export class BigQueryStandIn {
   port = 0;
   /** Most rows in one page of results. */
   pageRows = 10_000;
+  /** Service accounts the token endpoint knows: email to the public half of its key (PEM). */
+  private readonly serviceAccounts = new Map<string, string>();
+  /** Access tokens the API accepts, with when each expires (ms since the epoch). */
+  private readonly tokens = new Map<string, number>([['standin-token', Infinity]]);
+  /** Assertions exchanged at the token endpoint. */
+  readonly logins: Login[] = [];
+  /** How long an access token it issues lasts, as Google's: an hour. */
+  tokenLifetimeSeconds = 3599;
 
   constructor(readonly projectId: string) {}
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The token endpoint's address: the `token_uri` of a key for this stand-in. */
+  get tokenUri(): string {
+    return `${this.endpoint}/token`;
+  }
+
+  /** A service account the token endpoint verifies assertions of, with its key's public half. */
+  addServiceAccount(email: string, publicKeyPem: string): void {
+    this.serviceAccounts.set(email, publicKeyPem);
+  }
+
+  /** Every access token issued so far expires now, as an hour later on BigQuery. */
+  expireTokens(): void {
+    for (const token of this.tokens.keys()) if (token !== 'standin-token') this.tokens.set(token, 0);
   }
 
   async start(): Promise<void> {
@@ -136,7 +171,14 @@ export class BigQueryStandIn {
 
   /** Runs GoogleSQL on the backing database directly, as a test's own check. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
-    return (await this.conn!.runAndReadAll(translate(sql, this.projectId))).getRowObjectsJS() as Array<Record<string, unknown>>;
+    return (await this.conn!.runAndReadAll(await this.inDuckDB(this.conn!, sql))).getRowObjectsJS() as Array<Record<string, unknown>>;
+  }
+
+  /** GoogleSQL translated, with the datasets that exist now (a `dataset.table` path names a table only in one of them). */
+  private async inDuckDB(conn: DuckDBConnection, sql: string): Promise<string> {
+    const rows = (await conn.runAndReadAll(`select schema_name from information_schema.schemata where catalog_name = '${this.projectId}'`)).getRowObjectsJS();
+    const datasets = new Set(rows.map((r) => String(r.schema_name)));
+    return translate(sql, this.projectId, (name) => datasets.has(storedName(name)));
   }
 
   sql(): string[] {
@@ -148,17 +190,23 @@ export class BigQueryStandIn {
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'POST' && url.pathname === '/token') return this.exchange(req, text, res);
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body, query: url.searchParams });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    const apiError = (status: number, reason: string, message: string) => send(status, { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: reason } });
+    const apiError = (status: number, reason: string, message: string, statusName = reason) => send(status, { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: statusName } });
     const p = url.pathname.replace(/^\/bigquery\/v2/, '');
     let m: RegExpExecArray | null;
     try {
-      if (req.headers.authorization !== 'Bearer standin-token') return apiError(401, 'authError', 'Request is missing required authentication credential.');
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!bearer) return apiError(401, 'required', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'UNAUTHENTICATED');
+      if (!((this.tokens.get(bearer) ?? 0) > Date.now())) {
+        res.setHeader('www-authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
+        return apiError(401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'UNAUTHENTICATED');
+      }
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/queries$/.exec(p))) {
         const q: RecordedQuery = { sql: String(body!.query), api: 'jobs.query', dryRun: body!.dryRun === true, labels: body!.labels as Record<string, string> | undefined, maximumBytesBilled: body!.maximumBytesBilled as string | undefined, location: body!.location as string | undefined, state: 'PENDING', startedAt: Date.now() };
         this.queries.push(q);
@@ -223,7 +271,7 @@ export class BigQueryStandIn {
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(p))) {
         const [project, dataset, table] = [m[1]!, m[2]!, m[3]!].map(decodeURIComponent) as [string, string, string];
         const cols = await this.conn!.runAndReadAll(
-          `select column_name, data_type from information_schema.columns where table_catalog = '${project}' and table_schema = '${dataset.replace(/'/g, "''")}' and table_name = '${table.replace(/'/g, "''")}' order by ordinal_position`,
+          `select column_name, data_type from information_schema.columns where table_catalog = '${project}' and table_schema = '${storedName(dataset).replace(/'/g, "''")}' and table_name = '${storedName(table).replace(/'/g, "''")}' order by ordinal_position`,
         );
         const rows = cols.getRowObjectsJS();
         if (!rows.length) return apiError(404, 'notFound', `Not found: Table ${project}:${dataset}.${table}`);
@@ -233,6 +281,48 @@ export class BigQueryStandIn {
     } catch (e) {
       apiError(500, 'backendError', (e as Error).message);
     }
+  }
+
+  /**
+   * Google's OAuth token endpoint for service accounts (RFC 7523): the form carries a JWT the
+   * account signed with RS256; its signature is checked against the registered public key and
+   * its claims as Google checks them (iss a known account, aud this endpoint, a scope, iat and
+   * exp at most an hour apart around now). Refusals are Google's `invalid_grant` answers.
+   */
+  private exchange(req: IncomingMessage, text: string, res: ServerResponse): void {
+    const form = new URLSearchParams(text);
+    this.requests.push({ method: 'POST', path: '/token', headers: req.headers, body: Object.fromEntries(form), query: new URLSearchParams() });
+    const answer = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(payload));
+    };
+    const refuse = (error: string, description: string) => answer(400, { error, error_description: description });
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return refuse('unsupported_grant_type', 'Invalid grant_type: ' + (form.get('grant_type') ?? ''));
+    const parts = (form.get('assertion') ?? '').split('.');
+    if (parts.length !== 3) return refuse('invalid_request', 'Invalid JWT: the assertion is not a signed JWT.');
+    const [head, body, signature] = parts as [string, string, string];
+    let header: { alg?: string };
+    let claims: Record<string, unknown>;
+    try {
+      header = JSON.parse(Buffer.from(head, 'base64url').toString('utf8')) as { alg?: string };
+      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return refuse('invalid_request', 'Invalid JWT: the header or claims are not JSON.');
+    }
+    const publicKey = this.serviceAccounts.get(String(claims.iss));
+    if (!publicKey) return refuse('invalid_grant', 'Invalid grant: account not found');
+    if (header.alg !== 'RS256' || !verify('RSA-SHA256', Buffer.from(`${head}.${body}`), publicKey, Buffer.from(signature, 'base64url'))) return refuse('invalid_grant', 'Invalid JWT Signature.');
+    if (claims.aud !== this.tokenUri) return refuse('invalid_grant', `Invalid JWT: Failed audience check. The right audience is ${this.tokenUri}`);
+    const now = Math.floor(Date.now() / 1000);
+    const iat = Number(claims.iat);
+    const exp = Number(claims.exp);
+    if (!(iat <= now + 60 && exp > now && exp - iat <= 3600)) return refuse('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    const scopes = String(claims.scope ?? '').split(' ');
+    if (!scopes.some((s) => s === 'https://www.googleapis.com/auth/bigquery' || s === 'https://www.googleapis.com/auth/cloud-platform')) return refuse('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    const accessToken = `ya29.standin-${randomUUID()}`;
+    this.tokens.set(accessToken, Date.now() + this.tokenLifetimeSeconds * 1000);
+    this.logins.push({ iss: String(claims.iss), scope: String(claims.scope), aud: String(claims.aud), iat, exp, accessToken });
+    answer(200, { access_token: accessToken, expires_in: this.tokenLifetimeSeconds, token_type: 'Bearer' });
   }
 
   private jobResource(job: Job, state = job.record.state): unknown {
@@ -343,10 +433,11 @@ export class BigQueryStandIn {
 
   private async run(conn: DuckDBConnection, sql: string): Promise<JobOutcome> {
     try {
-      const reader = await conn.runAndReadAll(translate(sql, this.projectId));
-      return encode(reader.columnNames(), reader.columnTypes().map((t) => t.typeId), reader.getRows());
+      const reader = await conn.runAndReadAll(await this.inDuckDB(conn, sql));
+      const result = encode(reader.columnNames(), reader.columnTypes().map((t) => t.typeId), reader.getRows());
+      return /information_schema/i.test(sql) ? withBigQueryNames(result) : result;
     } catch (e) {
-      const msg = (e as Error).message;
+      const msg = bigQueryName((e as Error).message);
       if (/INTERRUPT/i.test(msg)) return { error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' };
       if (/does not exist|not found/i.test(msg)) return { error: `Not found: ${msg}`, status: 404, reason: 'notFound' };
       return { error: msg, status: 400, reason: 'invalidQuery' };
@@ -356,10 +447,10 @@ export class BigQueryStandIn {
   /** A dry run validates the query: DuckDB's EXPLAIN plans it without running it. */
   private async explain(sql: string): Promise<string | undefined> {
     try {
-      await this.conn!.run(`explain ${translate(sql, this.projectId)}`);
+      await this.conn!.run(`explain ${await this.inDuckDB(this.conn!, sql)}`);
       return undefined;
     } catch (e) {
-      return (e as Error).message;
+      return bigQueryName((e as Error).message);
     }
   }
 
@@ -372,7 +463,7 @@ export class BigQueryStandIn {
       if (seen.has(key)) continue;
       seen.add(key);
       try {
-        const rel = `"${m[1]}"."${m[2]}"."${m[3]}"`;
+        const rel = `"${m[1]}"."${storedName(m[2]!)}"."${storedName(m[3]!)}"`;
         const n = Number((await this.conn!.runAndReadAll(`select count(*) as n from ${rel}`)).getRowObjectsJS()[0]!.n);
         const cols = (await this.conn!.runAndReadAll(`select * from ${rel} limit 0`)).columnCount;
         bytes += n * cols * 8;
@@ -404,17 +495,72 @@ function splitScript(sql: string): string[] {
   return out.map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * BigQuery's dataset and table names are case-sensitive (column names are not); DuckDB's are
+ * not. The stand-in stores each dataset and table with every capital letter written `^` and
+ * its lower case (a `^` doubled), so `Orders` and `orders` are two tables and the wrong case
+ * names none. bigQueryName() reads a stored name back.
+ */
+export function storedName(name: string): string {
+  return name.replace(/\^/g, '^^').replace(/\p{Lu}/gu, (c) => `^${c.toLowerCase()}`);
+}
+
+export function bigQueryName(stored: string): string {
+  return stored.replace(/\^(\^|\p{Ll})/gu, (_, c: string) => (c === '^' ? '^' : c.toUpperCase()));
+}
+
+interface PathPart {
+  value: string;
+  quoted: boolean;
+  end: number;
+}
+
+/** A backticked (with backslash escapes) or bare identifier starting at `i`. */
+function identifierAt(s: string, i: number): PathPart | undefined {
+  if (s[i] === '`') {
+    let value = '';
+    let j = i + 1;
+    while (j < s.length && s[j] !== '`') {
+      if (s[j] === '\\' && j + 1 < s.length) {
+        const nx = s[j + 1]!;
+        value += nx === 'n' ? '\n' : nx === 'r' ? '\r' : nx === 't' ? '\t' : nx;
+        j += 2;
+      } else value += s[j++];
+    }
+    return { value, quoted: true, end: j + 1 };
+  }
+  const bare = /^[A-Za-z_]\w*/.exec(s.slice(i, i + 300));
+  return bare ? { value: bare[0], quoted: false, end: i + bare[0].length } : undefined;
+}
+
+/**
+ * Which parts of a dotted path name a dataset or a table, to be stored case-sensitively:
+ * `project`.`dataset`.`table` and `project`.`dataset`, `dataset`.`table` for a dataset that
+ * exists, and the new name after `rename to`. INFORMATION_SCHEMA and what follows it are views.
+ */
+function caseSensitiveParts(parts: PathPart[], projectId: string, isDataset: (name: string) => boolean, renameTarget: boolean): Set<number> {
+  const at = new Set<number>();
+  const from = parts.length >= 2 && parts[0]!.value === projectId ? 1 : parts.length >= 2 && isDataset(parts[0]!.value) ? 0 : renameTarget && parts.length === 1 ? 0 : -1;
+  if (from < 0) return at;
+  for (let k = from; k < Math.min(parts.length, from + 2); k++) {
+    if (/^information_schema$/i.test(parts[k]!.value)) break;
+    at.add(k);
+  }
+  return at;
+}
+
 /** The GoogleSQL kiln emits, in DuckDB's dialect. */
-export function translate(sql: string, projectId: string): string {
-  let s = sql
+export function translate(sql: string, projectId: string, isDataset: (name: string) => boolean = () => false): string {
+  const s = sql
     // DDL clauses DuckDB has no use for: partitioning, clustering, options.
     .replace(/^(\s*create or replace (?:table|view) `[^`]*`(?:\.`[^`]*`)*)[\s\S]*?\n?as \(/i, '$1 as (')
     .replace(/^(\s*create schema if not exists [^\n]*?)\s+options\([^)]*\)\s*$/i, '$1');
-  // Tokens: backtick identifiers become double-quoted; backslash-escaped strings become ''-escaped.
+  // Tokens: backslash-escaped strings become ''-escaped; dotted paths of backticked or bare
+  // identifiers become double-quoted where they were backticked or name a dataset or table.
   let out = '';
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < s.length; ) {
     const ch = s[i]!;
-    if (ch === '`' || ch === "'") {
+    if (ch === "'") {
       let j = i + 1;
       let value = '';
       while (j < s.length && s[j] !== ch) {
@@ -424,11 +570,27 @@ export function translate(sql: string, projectId: string): string {
           j += 2;
         } else value += s[j++];
       }
-      out += ch === '`' ? `"${value.replace(/"/g, '""')}"` : `'${value.replace(/'/g, "''")}'`;
-      i = j;
-    } else out += ch;
+      out += `'${value.replace(/'/g, "''")}'`;
+      i = j + 1;
+      continue;
+    }
+    const startsWord = ch === '`' || (/[A-Za-z_]/.test(ch) && !/[\w$."]/.test(s[i - 1] ?? ''));
+    if (!startsWord) {
+      out += ch;
+      i++;
+      continue;
+    }
+    const parts: PathPart[] = [];
+    let j = i;
+    for (let part = identifierAt(s, j); part; part = s[j] === '.' ? identifierAt(s, j + 1) : undefined) {
+      parts.push(part);
+      j = part.end;
+    }
+    const stored = caseSensitiveParts(parts, projectId, isDataset, /\brename\s+to\s*$/i.test(out));
+    out += parts.map((p, k) => (stored.has(k) ? `"${storedName(p.value).replace(/"/g, '""')}"` : p.quoted ? `"${p.value.replace(/"/g, '""')}"` : p.value)).join('.');
+    i = j;
   }
-  s = out
+  return out
     .replace(/"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g, (_, p: string, d: string) => `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`)
     .replace(/\bcurrent_timestamp\(\)/gi, 'current_timestamp')
     .replace(/\b(?:date|datetime|timestamp)_trunc\(([^,()]+),\s*(\w+)\)/gi, "date_trunc('$2', $1)")
@@ -436,8 +598,13 @@ export function translate(sql: string, projectId: string): string {
     .replace(/\bFLOAT64\b/gi, 'DOUBLE')
     .replace(/\bBOOL\b/gi, 'BOOLEAN')
     .replace(/\bDATETIME\b(?!_)/gi, 'TIMESTAMP');
-  void projectId;
-  return s;
+}
+
+/** INFORMATION_SCHEMA answers with datasets' and tables' names as BigQuery spells them. */
+function withBigQueryNames(result: StoredResult): StoredResult {
+  const names = new Set(result.fields.flatMap((f, i) => (['table_name', 'table_schema', 'schema_name'].includes(f.name.toLowerCase()) ? [i] : [])));
+  if (!names.size) return result;
+  return { ...result, rows: result.rows.map((r) => ({ f: r.f.map((cell, i) => (names.has(i) && cell.v !== null ? { v: bigQueryName(cell.v) } : cell)) })) };
 }
 
 function bigQueryType(duck: string): string {

@@ -16,6 +16,7 @@ import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import type { Adapter, ColumnInfo, DryRunEstimate, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
 import { toKilnError } from './errors.js';
+import { readServiceAccountKey, serviceAccountClient, type LocateSetting } from './service-account.js';
 import { isDml, safeToRepeat } from './statements.js';
 import { integerValue, normaliseBigQueryValue } from './values.js';
 
@@ -52,6 +53,8 @@ export interface BigQueryProfile {
 export interface BigQueryAdapterOptions {
   /** Credentials to use instead of those the profile names (tests pass a fake one). */
   authClient?: AuthClient;
+  /** Where a profile key is written, so a bad setting is reported at its line of profiles.yml. */
+  locate?: LocateSetting;
 }
 
 type BigQueryModule = typeof import('@google-cloud/bigquery');
@@ -104,6 +107,8 @@ export class BigQueryAdapter implements Adapter {
   readonly replacesAtomically = true;
   /** BigQuery transactions hold DML only; DDL on permanent tables is refused inside one. */
   readonly ddlEndsTransactions = true;
+  /** Dataset and table names are case-sensitive on BigQuery (column names are not). */
+  readonly caseSensitiveNames = true;
   /** dbt-bigquery's default for a model with a unique_key. */
   readonly defaultIncrementalStrategy = 'merge';
   /** dbt-bigquery's insert_overwrite: the partitions the new rows fall in are replaced whole. */
@@ -121,7 +126,8 @@ export class BigQueryAdapter implements Adapter {
     private readonly profile: BigQueryProfile,
     private readonly options: BigQueryAdapterOptions = {},
   ) {
-    const missing = (key: string) => new KilnError('config', `the bigquery profile needs '${key}'`, { hint: 'see docs/adapters/bigquery.md for the keys of a bigquery output' });
+    const locate = options.locate ?? (() => ({}));
+    const missing = (key: string) => new KilnError('config', `the bigquery profile needs '${key}'`, { ...locate('type'), hint: 'see docs/adapters/bigquery.md for the keys of a bigquery output' });
     const project = profile.project ?? profile.database;
     if (!project) throw missing('project');
     this.defaultDatabase = String(project);
@@ -135,7 +141,7 @@ export class BigQueryAdapter implements Adapter {
     this.maximumBytesBilled = wholeNumber('maximum_bytes_billed', profile.maximum_bytes_billed, undefined);
     this.method = String(profile.method ?? 'oauth').toLowerCase();
     const methods = ['oauth', 'service-account', 'service-account-json', 'oauth-secrets'];
-    if (!methods.includes(this.method)) throw new KilnError('config', `bigquery profile: unknown method '${profile.method}'`, { hint: `use one of: ${methods.join(', ')}` });
+    if (!methods.includes(this.method)) throw new KilnError('config', `bigquery profile: unknown method '${profile.method}'`, { ...locate('method'), hint: `use one of: ${methods.join(', ')}` });
     if (this.method === 'service-account' && !profile.keyfile) throw missing('keyfile');
     if (this.method === 'service-account-json' && !profile.keyfile_json) throw missing('keyfile_json');
     if (this.method === 'oauth-secrets' && !profile.token && !profile.refresh_token) throw missing('token');
@@ -170,10 +176,9 @@ export class BigQueryAdapter implements Adapter {
       options.authClient = this.options.authClient;
       return options;
     }
-    if (this.method === 'service-account') options.keyFilename = String(p.keyfile);
-    if (this.method === 'service-account-json') {
-      const json = typeof p.keyfile_json === 'string' ? (JSON.parse(p.keyfile_json) as Record<string, unknown>) : p.keyfile_json!;
-      options.credentials = json as BigQueryOptions['credentials'];
+    if (this.method === 'service-account' || this.method === 'service-account-json') {
+      const source = this.method === 'service-account' ? { keyfile: p.keyfile } : { keyfile_json: p.keyfile_json };
+      options.authClient = await serviceAccountClient(readServiceAccountKey(source, this.options.locate ?? (() => ({}))), SCOPES);
     }
     const auth = await import('google-auth-library');
     if (this.method === 'oauth-secrets') {
@@ -182,7 +187,7 @@ export class BigQueryAdapter implements Adapter {
       options.authClient = client;
     }
     if (p.impersonate_service_account) {
-      const source = options.authClient ?? (await new auth.GoogleAuth({ scopes: SCOPES, keyFilename: options.keyFilename, credentials: options.credentials }).getClient());
+      const source = options.authClient ?? (await new auth.GoogleAuth({ scopes: SCOPES }).getClient());
       options.authClient = new auth.Impersonated({ sourceClient: source as AuthClient as never, targetPrincipal: p.impersonate_service_account, targetScopes: SCOPES, lifetime: 3600 });
     }
     return options;

@@ -17,7 +17,7 @@ import type { PoolClient, PoolConfig, QueryResult as PgResult } from 'pg';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { columnsByRelation, quoteDoubled, stringLiteral } from '../sql.js';
-import type { Adapter, ColumnInfo, ExistingRelation, KilnSession, LockHolder, QueryResult, RunGuard, SeedColumnKind, SeedTable, Session } from '../types.js';
+import type { Adapter, ColumnInfo, ExistingRelation, KilnConnection, LockHolder, QueryResult, RunGuard, SeedColumnKind, SeedTable, Session } from '../types.js';
 import { toKilnError, redact } from './errors.js';
 import { kilnTypes } from './types.js';
 
@@ -555,7 +555,7 @@ export class PostgresAdapter implements Adapter, RunGuard {
   }
 
   /** Tagged connections of other invocations (on this database), and the keys of the live invocations. */
-  private async kilnSessions(): Promise<{ sessions: KilnSession[]; live: Set<number> }> {
+  private async kilnSessions(): Promise<{ sessions: KilnConnection[]; live: Set<number> }> {
     await this.lockConnection();
     const activity = await this.withClient((c) =>
       this.run(
@@ -570,7 +570,7 @@ export class PostgresAdapter implements Adapter, RunGuard {
     const locks = await this.withClient((c) =>
       this.run(c, `select objid::int8 as key from pg_catalog.pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2 and granted and database = (select oid from pg_catalog.pg_database where datname = current_database())`, [LIVE_LOCK]),
     );
-    const sessions: KilnSession[] = [];
+    const sessions: KilnConnection[] = [];
     for (const r of activity.rows) {
       const m = TAG.exec(String(r.app));
       if (!m || m[1] === this.invocation) continue;
@@ -579,7 +579,7 @@ export class PostgresAdapter implements Adapter, RunGuard {
     return { sessions, live: new Set(locks.rows.map((r) => Number(r.key))) };
   }
 
-  async orphanedSessions(): Promise<KilnSession[]> {
+  async orphanedSessions(): Promise<KilnConnection[]> {
     const { sessions, live } = await this.kilnSessions();
     return sessions.filter((s) => !live.has(invocationKey(s.invocation)));
   }

@@ -2,24 +2,23 @@
  * Evaluating a selection spec on the DAG. As in dbt, every part yields "direct" nodes and
  * "indirect" tests: a test whose parents are only partly selected stays indirect under
  * cautious/buildable selection and joins only if the final set holds all its parents.
+ * Pure: it sees the graph only through SelectableGraph.
  */
 import { KilnError } from '../../errors.js';
-import type { Manifest, TestNode } from '../../parse/nodes.js';
-import type { Dag } from '../dag.js';
-import { matcher, type AnyNode, type StateView } from './methods.js';
+import { matcher, type MethodInputs, type SelectableNode } from './methods.js';
 import type { IndirectSelection, SelectionSpec, SelectorToken } from './spec.js';
-import type { SourceStatus } from './source-status.js';
-import type { ImpactStatus } from './impact-status.js';
 
-export interface EvaluationContext {
-  manifest: Manifest;
-  dag: Dag;
-  all: AnyNode[];
-  state?: StateView;
-  /** This run's and the --state run's sources.json, for `source_status:`. */
-  sourceStatus?: SourceStatus;
-  /** This project's target/impact.json, for `impact:`. */
-  impact?: ImpactStatus;
+/** The nodes selection can pick and the edges the graph operators follow. */
+export interface SelectableGraph {
+  /** Every node, source and exposure, in the order a selection lists them. */
+  nodes: readonly SelectableNode[];
+  node(id: string): SelectableNode | undefined;
+  parents(id: string): readonly string[];
+  children(id: string): readonly string[];
+}
+
+export interface EvaluationContext extends MethodInputs {
+  graph: SelectableGraph;
   /** Named selectors (selectors.yml), for the `selector:` method. */
   selectors?: Map<string, SelectionSpec>;
   indirect: IndirectSelection;
@@ -35,7 +34,7 @@ interface Bundle {
 export function evaluate(spec: SelectionSpec, ctx: EvaluationContext, seen: string[] = []): Bundle {
   switch (spec.kind) {
     case 'everything':
-      return { direct: new Set(ctx.all.map((n) => n.uniqueId)), indirect: new Set() };
+      return { direct: new Set(ctx.graph.nodes.map((n) => n.uniqueId)), indirect: new Set() };
     case 'criteria': {
       const mode = spec.indirect ?? ctx.indirect;
       if (spec.token.method === 'selector') return namedSelector(spec.token, ctx, seen);
@@ -83,17 +82,18 @@ function namedSelector(token: SelectorToken, ctx: EvaluationContext, seen: strin
 /** Nodes matching the method, then the graph operators. */
 function collect(token: SelectorToken, ctx: EvaluationContext): Set<string> {
   const out = new Set<string>();
-  const test = matcher(token, ctx.manifest.projectName, ctx.state, ctx.sourceStatus, ctx.impact);
-  for (const n of ctx.all) if (test(n)) out.add(n.uniqueId);
+  const test = matcher(token, ctx);
+  for (const n of ctx.graph.nodes) if (test(n)) out.add(n.uniqueId);
   const seeds = [...out];
-  if (token.parentsDepth) walk(seeds, ctx.dag.parents, token.parentsDepth, out);
-  if (token.childrenDepth) walk(seeds, ctx.dag.children, token.childrenDepth, out);
-  if (token.childrens_parents) walk([...out], ctx.dag.parents, Infinity, out);
+  const { parents, children } = ctx.graph;
+  if (token.parentsDepth) walk(seeds, (id) => parents(id), token.parentsDepth, out);
+  if (token.childrenDepth) walk(seeds, (id) => children(id), token.childrenDepth, out);
+  if (token.childrens_parents) walk([...out], (id) => parents(id), Infinity, out);
   return out;
 }
 
 /** Breadth-first from all starts at once: a node is within `depth` of some start. */
-function walk(starts: string[], next: (id: string) => string[], depth: number, into: Set<string>): void {
+function walk(starts: string[], next: (id: string) => readonly string[], depth: number, into: Set<string>): void {
   let frontier = starts;
   const seen = new Set(starts);
   for (let d = 0; d < depth && frontier.length; d++) {
@@ -110,16 +110,10 @@ function walk(starts: string[], next: (id: string) => string[], depth: number, i
   }
 }
 
-function ancestorsOf(ids: Set<string>, dag: Dag): Set<string> {
+function ancestorsOf(ids: Set<string>, graph: SelectableGraph): Set<string> {
   const out = new Set<string>(ids);
   const stack = [...ids];
-  while (stack.length) {
-    for (const p of dag.parents(stack.pop()!)) {
-      if (out.has(p)) continue;
-      out.add(p);
-      stack.push(p);
-    }
-  }
+  while (stack.length) for (const p of graph.parents(stack.pop()!)) if (!out.has(p)) (out.add(p), stack.push(p));
   return out;
 }
 
@@ -130,13 +124,11 @@ function expandIndirect(collected: Set<string>, mode: IndirectSelection, ctx: Ev
   if (mode === 'empty') return { direct, indirect };
   let buildable: Set<string> | undefined;
   for (const id of collected) {
-    for (const child of ctx.dag.children(id)) {
-      if (direct.has(child) || indirect.has(child)) continue;
-      const node = ctx.manifest.nodes.get(child);
-      if (!node || (node.resourceType !== 'test' && node.resourceType !== 'unit_test')) continue;
-      const parents = (node as TestNode).dependsOn.nodes;
+    for (const child of ctx.graph.children(id)) {
+      if (direct.has(child) || indirect.has(child) || !isTest(ctx.graph.node(child))) continue;
+      const parents = ctx.graph.parents(child);
       if (mode === 'eager' || parents.every((p) => collected.has(p))) direct.add(child);
-      else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(collected, ctx.dag)).has(p))) direct.add(child);
+      else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(collected, ctx.graph)).has(p))) direct.add(child);
       else indirect.add(child);
     }
   }
@@ -149,12 +141,12 @@ function incorporateIndirect(direct: Set<string>, indirect: Set<string>, mode: I
   const out = new Set(direct);
   let buildable: Set<string> | undefined;
   for (const id of indirect) {
-    if (out.has(id)) continue;
-    const node = ctx.manifest.nodes.get(id);
-    if (!node || (node.resourceType !== 'test' && node.resourceType !== 'unit_test')) continue;
-    const parents = node.dependsOn.nodes;
+    if (out.has(id) || !isTest(ctx.graph.node(id))) continue;
+    const parents = ctx.graph.parents(id);
     if (parents.every((p) => direct.has(p))) out.add(id);
-    else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(direct, ctx.dag)).has(p))) out.add(id);
+    else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(direct, ctx.graph)).has(p))) out.add(id);
   }
   return out;
 }
+
+const isTest = (node: SelectableNode | undefined): boolean => node?.resourceType === 'test' || node?.resourceType === 'unit_test';

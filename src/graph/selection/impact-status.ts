@@ -8,8 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../errors.js';
 
-export const impactValues = ['breaking', 'modified'];
-
 export class ImpactStatus {
   private sets?: { breaking: Set<string>; modified: Set<string> };
 

@@ -1,11 +1,31 @@
-/** Selector methods: does one node match `method:value`? */
+/**
+ * Selector methods: does one node match `method:value`? Pure: the docs site's selection box
+ * runs these on its own data, so a node is the few fields selection reads, not a manifest
+ * node, and another run's artifacts come in through the interfaces below.
+ */
 import { KilnError } from '../../errors.js';
-import type { ExposureNode, GraphNode, SourceNode, TestNode } from '../../parse/nodes.js';
+import { glob, hasWildcard } from './glob.js';
 import type { SelectorToken } from './spec.js';
-import type { SourceStatus } from './source-status.js';
-import type { ImpactStatus } from './impact-status.js';
 
-export type AnyNode = GraphNode | SourceNode | ExposureNode;
+/**
+ * What selection reads of a node. The manifest's nodes, sources and exposures have this
+ * shape; the docs site builds it from its site data.
+ */
+export interface SelectableNode {
+  uniqueId: string;
+  resourceType: string;
+  name: string;
+  packageName: string;
+  fqn: string[];
+  /** The file the node comes from: its SQL or CSV, or the YAML that declares it. */
+  originalFilePath: string;
+  tags?: string[];
+  config?: object;
+  /** Sources only. */
+  sourceName?: string;
+  /** Generic tests only: the generic test used, without its package. */
+  testMetadata?: { name: string };
+}
 
 /**
  * What `state:` and `result:` compare against: another run's artifacts (src/state/).
@@ -19,60 +39,66 @@ export interface StateView {
   hasRunResults: boolean;
 }
 
-const globCache = new Map<string, RegExp>();
-
-export function glob(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    try {
-      re = new RegExp(`^${body}$`);
-    } catch {
-      // An unbalanced '[' is a literal character, not a class.
-      re = new RegExp(`^${body.replace(/[[\]]/g, '\\$&')}$`);
-    }
-    globCache.set(pattern, re);
-  }
-  return re;
+/** `source_status:fresher` (src/graph/selection/source-status.ts reads the two sources.json). */
+export interface SourceStatusView {
+  fresher(id: string): boolean;
 }
 
-const hasWildcard = (s: string) => /[*?[\]]/.test(s);
+/** `impact:breaking` and `impact:modified` (src/graph/selection/impact-status.ts reads impact.json). */
+export interface ImpactView {
+  matches(id: string, value: string): boolean;
+}
 
-const flatFqns = new WeakMap<string[], string[]>();
+/** What the methods that look beyond the node read; each is absent when the caller has none. */
+export interface MethodInputs {
+  /** The root project, for `package:this`. */
+  projectName: string;
+  state?: StateView;
+  sourceStatus?: SourceStatusView;
+  impact?: ImpactView;
+}
 
-/** dbt's fqn rule: the leaf equals the value, or each dotted part matches the fqn from `from` on. */
-function fqnMatches(fqn: string[], selector: string, parts: Array<string | RegExp>, from: number): boolean {
-  if (fqn[fqn.length - 1] === selector && from === 0) return true;
-  let flat = flatFqns.get(fqn);
-  if (!flat) flatFqns.set(fqn, (flat = fqn.some((s) => s.includes('.')) ? fqn.flatMap((s) => s.split('.')) : fqn));
-  if (flat.length - from < parts.length) return false;
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    const seg = flat[i + from]!;
-    if (typeof p === 'string' ? seg !== p : !p.test(seg)) return false;
-  }
-  return true;
+/**
+ * dbt's fqn rule for one fqn: the leaf equals the selector, or the selector's dotted parts
+ * equal the fqn's first parts (dots inside a name split it too) up to the first part with a
+ * wildcard, from which the rest of the selector must glob-match the rest of the fqn.
+ */
+function fqnRule(selector: string): (fqn: readonly string[]) => boolean {
+  const parts = selector.split('.');
+  const wild = parts.findIndex(hasWildcard);
+  const rest = wild < 0 ? undefined : glob(parts.slice(wild).join('.'));
+  const fixed = wild < 0 ? parts : parts.slice(0, wild);
+  return (fqn) => {
+    if (fqn[fqn.length - 1] === selector) return true;
+    const flat = fqn.some((s) => s.includes('.')) ? fqn.flatMap((s) => s.split('.')) : fqn;
+    if (flat.length < parts.length) return false;
+    for (let i = 0; i < fixed.length; i++) if (flat[i] !== fixed[i]) return false;
+    return rest === undefined || rest.test(flat.slice(wild).join('.'));
+  };
 }
 
 /** The token as a predicate on nodes, prepared once per token. */
-export function matcher(token: SelectorToken, projectName: string, state: StateView | undefined, sourceStatus?: SourceStatus, impact?: ImpactStatus): (node: AnyNode) => boolean {
+export function matcher(token: SelectorToken, inputs: MethodInputs): (node: SelectableNode) => boolean {
+  const v = token.value;
   if (token.method === 'fqn') {
-    const v = token.value;
-    const parts = v.split('.').map((p) => (hasWildcard(p) ? glob(p) : p));
+    const rule = fqnRule(v);
+    // kiln's addition: a glob also matches the bare name, so `stg_*` reaches into folders.
     const nameGlob = hasWildcard(v) ? glob(v) : undefined;
     // Sources are reached with `source:`, as in dbt.
-    return (node) => node.resourceType !== 'source' && (fqnMatches(node.fqn, v, parts, 0) || fqnMatches(node.fqn, v, parts, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
+    return (node) => node.resourceType !== 'source' && (rule(node.fqn) || rule(node.fqn.slice(1)) || (nameGlob !== undefined && nameGlob.test(node.name)));
   }
   if (token.method === 'impact') {
+    const impact = inputs.impact;
     if (!impact) throw new KilnError('selection', `'${token.raw}' needs this project's target/impact.json`, { hint: 'run `kiln impact --state <production artifacts>` first' });
-    return (node) => impact.matches(node.uniqueId, token.value);
+    return (node) => impact.matches(node.uniqueId, v);
   }
-  return (node) => matches(token, node, projectName, state, sourceStatus);
+  return (node) => matches(token, node, inputs);
 }
 
-function matches(token: SelectorToken, node: AnyNode, projectName: string, state: StateView | undefined, sourceStatus: SourceStatus | undefined): boolean {
+function matches(token: SelectorToken, node: SelectableNode, inputs: MethodInputs): boolean {
   const v = token.value;
-  const [method = '', ...args] = token.method.split('.');
+  const [method, ...args] = token.method.split('.');
+  const config = (node.config ?? {}) as Record<string, unknown>;
   switch (method) {
     case 'tag':
       return (node.tags ?? []).some((t) => glob(v).test(t));
@@ -88,25 +114,24 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
     case 'resource_type':
       return node.resourceType === v;
     case 'package':
-      return glob(v === 'this' ? projectName : v).test(node.packageName);
+      return glob(v === 'this' ? inputs.projectName : v).test(node.packageName);
     case 'source': {
       if (node.resourceType !== 'source') return false;
-      const s = node as SourceNode;
       const parts = v.split('.');
       const [pkg, src, table] = parts.length >= 3 ? parts : [undefined, parts[0], parts[1]];
-      return (pkg === undefined || glob(pkg).test(s.packageName)) && glob(src!).test(s.sourceName) && (table === undefined || glob(table).test(s.name));
+      return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(src!).test(node.sourceName ?? '') && (table === undefined || glob(table).test(node.name));
     }
     case 'test_type': {
       if (node.resourceType === 'unit_test') return v === 'unit';
       if (node.resourceType !== 'test') return false;
-      const generic = Boolean((node as TestNode).testMetadata);
+      const generic = Boolean(node.testMetadata);
       // `data` is both kinds of data test.
       return v === 'generic' ? generic : v === 'singular' ? !generic : v === 'data';
     }
     case 'test_name':
-      return node.resourceType === 'test' && glob(v).test((node as TestNode).testMetadata?.name ?? node.name);
+      return node.resourceType === 'test' && glob(v).test(node.testMetadata?.name ?? node.name);
     case 'config':
-      return configMatches(node.config as Record<string, unknown>, args, v);
+      return configMatches(config, args, v);
     case 'unit_test': {
       // `unit_test:name`, `unit_test:model.name` or `unit_test:pkg.model.name`, globs allowed.
       if (node.resourceType !== 'unit_test') return false;
@@ -122,21 +147,21 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
       return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(name!).test(node.name);
     }
     case 'group': {
-      const group = node.config?.group;
+      const group = config.group;
       return typeof group === 'string' && glob(v).test(group);
     }
     case 'access':
       // dbt's default access is `protected`; only models have one.
-      return node.resourceType === 'model' && String(node.config.access ?? 'protected') === v;
+      return node.resourceType === 'model' && String(config.access ?? 'protected') === v;
     case 'version':
       // kiln parses no model versions: every model is unversioned.
       return node.resourceType === 'model' && v === 'none';
     case 'source_status':
-      return node.resourceType === 'source' && (sourceStatus ?? noSourceStatus).fresher(node.uniqueId);
+      return node.resourceType === 'source' && (inputs.sourceStatus ?? noSourceStatus).fresher(node.uniqueId);
     case 'state':
-      return requireState(state, token).matches(node.uniqueId, v);
+      return requireState(inputs.state, token).matches(node.uniqueId, v);
     case 'result': {
-      const s = requireState(state, token);
+      const s = requireState(inputs.state, token);
       if (!s.hasRunResults) throw new KilnError('selection', `'${token.raw}' needs run_results.json in the --state folder, which has none`, { hint: 'point --state at the target folder of a run, test or build' });
       return s.resultStatus(node.uniqueId) === v;
     }
@@ -144,7 +169,11 @@ function matches(token: SelectorToken, node: AnyNode, projectName: string, state
   return false;
 }
 
-const noSourceStatus = { fresher: (): boolean => { throw new KilnError('selection', "'source_status:' compares with another run, but no --state was given", { hint: 'pass --state <folder of the run to compare with, holding its sources.json>' }); } };
+const noSourceStatus: SourceStatusView = {
+  fresher: () => {
+    throw new KilnError('selection', "'source_status:' compares with another run, but no --state was given", { hint: 'pass --state <folder of the run to compare with, holding its sources.json>' });
+  },
+};
 
 function requireState(state: StateView | undefined, token: SelectorToken): StateView {
   if (!state) throw new KilnError('selection', `'${token.raw}' compares with another run, but no --state was given`, { hint: 'pass --state <folder holding that run\'s manifest.json>, e.g. --state prod-artifacts/' });

@@ -8,8 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../errors.js';
 
-export const sourceStatusValues = ['fresher'];
-
 type Loaded = Map<string, number | undefined>;
 
 export class SourceStatus {

@@ -2,10 +2,10 @@
  * Selector text → a selection spec tree. The grammar is dbt's: a token is
  * `[@][N+][method[.arg]:]value[+N]`; words separated by spaces are a union, tokens joined by
  * commas an intersection. Mistakes are bad input that point at the offending token.
+ * Pure, like the rest of the grammar (methods.ts, evaluate.ts, glob.ts): the docs site's
+ * selection box runs the same code in the browser.
  */
 import { KilnError } from '../../errors.js';
-import { sourceStatusValues } from './source-status.js';
-import { impactValues } from './impact-status.js';
 
 export type IndirectSelection = 'eager' | 'cautious' | 'buildable' | 'empty';
 
@@ -55,6 +55,8 @@ export const stateValues = ['new', 'old', 'modified', 'unmodified', 'modified.bo
 export const resultValues = ['success', 'error', 'fail', 'warn', 'pass', 'skipped', 'cancelled'];
 export const accessValues = ['private', 'protected', 'public'];
 export const versionValues = ['latest', 'prerelease', 'old', 'none'];
+export const sourceStatusValues = ['fresher'];
+export const impactValues = ['breaking', 'modified'];
 
 const tokenPattern = /^(@)?(?:(\d*)\+)?(?:([A-Za-z_][\w.]*):)?(.*?)(?:\+(\d*))?$/;
 

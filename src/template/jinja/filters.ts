@@ -40,6 +40,7 @@ import { bindArgs, type Param } from './arguments.js';
 import { percentFormat } from './format.js';
 import { jsonDumps } from './json.js';
 import { strReplace } from './methods.js';
+import { markupText } from './markup.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors and small conversions
@@ -483,11 +484,9 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/>/g, '&gt;').replace(/</g, '&lt;').replace(/'/g, '&#39;').replace(/"/g, '&#34;');
 }
 
-/** markupsafe.escape of any value: its `__html__` if it has one, else its escaped str(). */
+/** markupsafe.escape of any value: a markup value's own text, else its escaped str(). */
 function escapeValue(v: unknown): string {
-  const html = (v as { __html__?: () => unknown } | null)?.__html__;
-  if (v !== null && typeof v === 'object' && typeof html === 'function') return String(html.call(v));
-  return escapeHtml(softStr(v));
+  return markupText(v) ?? escapeHtml(softStr(v));
 }
 
 /** Named character references html.unescape knows; those also valid without ';' are marked. */
@@ -1414,15 +1413,14 @@ function doTitle(s: unknown): string {
 }
 
 function doStriptags(value: unknown): string {
-  const text = escapeValueForMarkup(value);
+  const text = markupOrStr(value);
   const stripped = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<[\s\S]*?>/g, '');
   return htmlUnescape(splitWhitespace(stripped).join(' '));
 }
 
-function escapeValueForMarkup(value: unknown): string {
-  const html = (value as { __html__?: () => unknown } | null)?.__html__;
-  if (value !== null && typeof value === 'object' && typeof html === 'function') return String(html.call(value));
-  return softStr(value);
+/** str() as Markup(value) takes it: a markup value's own text, unescaped. */
+function markupOrStr(value: unknown): string {
+  return markupText(value) ?? softStr(value);
 }
 
 function doDictsort(value: unknown, caseSensitive: unknown, by: unknown, reverse: unknown): unknown[] {
@@ -1510,7 +1508,7 @@ export const builtinFilters: Record<string, Filter> = {
   filesizeformat: filter('filesizeformat', [['binary', false]], (_env, v, b) => doFilesizeformat(v, b)),
   first: filter('first', [], doFirst),
   float: filter('float', [['default', new PyFloat(0)]], (_env, v, d) => doFloat(v, d)),
-  forceescape: filter('forceescape', [], (_env, v) => escapeHtml(escapeValueForMarkup(v))),
+  forceescape: filter('forceescape', [], (_env, v) => escapeHtml(markupOrStr(v))),
   format: (_env, value, pos, kw) => doFormat(value, pos, kw),
   groupby: filter('groupby', ['attribute', ['default', null], ['case_sensitive', false]], doGroupby),
   indent: filter('indent', [['width', 4], ['first', false], ['blank', false]], (_env, s, w, f, b) => doIndent(s, w, f, b)),
@@ -1532,7 +1530,7 @@ export const builtinFilters: Record<string, Filter> = {
   replace: filter('replace', ['old', 'new', ['count', null]], (_env, s, o, n, c) => doReplace(s, o, n, c)),
   reverse: filter('reverse', [], (_env, v) => doReverse(v)),
   round: filter('round', [['precision', 0], ['method', 'common']], (_env, v, p, m) => doRound(v, p, m)),
-  safe: filter('safe', [], (_env, v) => escapeValueForMarkup(v)),
+  safe: filter('safe', [], (_env, v) => markupOrStr(v)),
   select: (env, value, pos, kw) => new PyIterator(selectOrReject(env, value, pos, kw, true, false)),
   selectattr: (env, value, pos, kw) => new PyIterator(selectOrReject(env, value, pos, kw, true, true)),
   slice: filter('slice', ['slices', ['fill_with', null]], (_env, v, n, fill) => doSlice(v, n, fill)),

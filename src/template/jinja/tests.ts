@@ -23,6 +23,7 @@ import { pyEq, pyOrder, pyIn } from './compare.js';
 import { binary } from './numbers.js';
 import { bindArgs, type Param } from './arguments.js';
 import { builtinFilters } from './filters.js';
+import { isMarkup } from './markup.js';
 
 type Impl = (env: RenderEnv, value: unknown, ...args: unknown[]) => unknown;
 
@@ -145,7 +146,7 @@ export const builtinTests: Record<string, Test> = {
   iterable: test('iterable', [], (_env, v) => isIterable(v)),
   callable: test('callable', [], (_env, v) => isCallable(v)),
   sameas: test('sameas', ['other'], (_env, a, b) => sameAs(a, b)),
-  escaped: test('escaped', [], (_env, v) => v !== null && typeof v === 'object' && !(v instanceof Undefined) && '__html__' in v),
+  escaped: test('escaped', [], (_env, v) => isMarkup(v)),
   in: test('in', ['seq'], (_env, v, seq) => {
     if (isDict(seq) || isPySet(seq)) checkHashable(v);
     return pyIn(v, seq);

@@ -49,7 +49,7 @@ export class LazyIterator {
 }
 
 /** Reads an iterable argument an item at a time; a LazyIterator is read in place, as Python shares an iterator's state. */
-function source(v: unknown): Iterator<unknown> {
+export function source(v: unknown): Iterator<unknown> {
   return v instanceof LazyIterator ? v._source : iterate(v)[Symbol.iterator]();
 }
 

@@ -5,8 +5,8 @@
  */
 import { relative } from 'node:path';
 import { KilnError } from '../errors.js';
-import type { Compiler } from '../compile/compiler.js';
-import { statementLineOf } from '../compile/source-location.js';
+import type { Compiler } from './compiler.js';
+import { statementLineOf } from './source-location.js';
 import type { GraphNode } from '../parse/nodes.js';
 
 /** The message of a node's failure, with "at models/x.sql:7 (compiled: target/compiled/.../x.sql:8)". */

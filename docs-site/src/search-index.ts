@@ -7,7 +7,7 @@
  * resource types; the count per type is always over all of them.
  * Pure: no DOM, no Node.
  */
-import { markdownToText } from './markdown.js';
+import { markdownToText } from '../../src/docs/markdown.js';
 
 export interface SearchableNode {
   id: string;

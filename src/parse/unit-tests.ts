@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import type { YamlFile } from '../config/yaml.js';
-import type { GraphNode, SourceNode, UnitTestGiven, UnitTestInputTarget, UnitTestNode, UnitTestRows } from '../parse/nodes.js';
+import type { GraphNode, SourceNode, UnitTestGiven, UnitTestInputTarget, UnitTestNode, UnitTestRows } from './nodes.js';
 
 /** One `unit_tests:` entry as read from its file, before its model is known. */
 export interface UnitTestEntry {

@@ -1,9 +1,10 @@
-/** The `source freshness` operation, on top of the public parse. */
-import { parse, type KilnOptions } from '../api.js';
+/** `kiln source freshness`: the selected sources' newest rows against their rules; writes sources.json. */
+import { parse } from './parse.js';
+import type { KilnOptions } from './options.js';
 import { selectNodes } from '../graph/selector.js';
 import { writeArtifact } from '../artifacts/write.js';
 import type { SourceNode } from '../parse/nodes.js';
-import { checkableSources, checkFreshness, type FreshnessResult } from './check.js';
+import { checkableSources, checkFreshness, type FreshnessResult } from '../freshness/check.js';
 import { sourcesJson } from '../artifacts/sources.js';
 
 export interface FreshnessRun {
@@ -16,7 +17,8 @@ export interface FreshnessRun {
 export async function sourceFreshness(opts: KilnOptions & { output?: string } = {}): Promise<FreshnessRun> {
   const started = Date.now();
   const project = await parse(opts);
-  const { manifest, adapter, info } = project.parsed;
+  const { manifest } = project.parsed;
+  const { adapter, info } = project.session;
   const selection = selectNodes(manifest, project.dag, { select: opts.select, exclude: opts.exclude, resourceTypes: ['source'] }).ids;
   const chosen = selection.map((id) => manifest.sources.get(id)).filter((s): s is SourceNode => s !== undefined);
   const checks = checkableSources(chosen);

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { parseYaml } from '../config/yaml.js';
-import type { ColumnDef, ConstraintDef, GraphNode } from '../parse/nodes.js';
-import { parseInput } from '../unit/definition.js';
+import type { ColumnDef, ConstraintDef, GraphNode } from './nodes.js';
+import { parseInput } from './unit-tests.js';
 
 export const constraintTypes = ['not_null', 'unique', 'primary_key', 'foreign_key', 'check', 'custom'] as const;
 export type ConstraintType = (typeof constraintTypes)[number];

@@ -4,9 +4,9 @@
  * src/parse/node-dict.ts, built on first use once parsing is over) and `doc()` in SQL files.
  */
 import { KilnError } from '../errors.js';
-import type { TemplateEngine } from './engine.js';
-import type { DocBlock, ExposureNode, GraphNode, GroupDef, MacroNode, SourceNode } from '../parse/nodes.js';
-import { exposureDict, groupDict, macroDict, nodeDict, sourceDict, type DictOptions, type RelationNamer } from '../parse/node-dict.js';
+import type { TemplateEngine } from '../template/engine.js';
+import type { DocBlock, ExposureNode, GraphNode, GroupDef, MacroNode, SourceNode } from './nodes.js';
+import { exposureDict, groupDict, macroDict, nodeDict, sourceDict, type DictOptions, type RelationNamer } from './node-dict.js';
 
 interface ProjectView {
   nodes: Map<string, GraphNode>;

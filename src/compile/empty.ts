@@ -5,10 +5,10 @@
  * `where false` that warehouses fold away before reading anything. (dbt rewrites each ref
  * into a zero-row subquery instead, which breaks `from {{ ref('x') }} as x`.)
  */
-import type { ParsedProject } from '../parse/index.js';
+import type { InvocationInfo } from '../template/context.js';
 import type { GraphNode } from '../parse/nodes.js';
 
-export function emptyIfAsked(parsed: ParsedProject, node: GraphNode, sql: string): string {
-  if (parsed.info.flags.EMPTY !== true || (node.resourceType !== 'model' && node.resourceType !== 'snapshot')) return sql;
+export function emptyIfAsked(info: Pick<InvocationInfo, 'flags'>, node: GraphNode, sql: string): string {
+  if (info.flags.EMPTY !== true || (node.resourceType !== 'model' && node.resourceType !== 'snapshot')) return sql;
   return `select * from (\n${sql.trim().replace(/;\s*$/, '')}\n) as kiln_empty where false`;
 }

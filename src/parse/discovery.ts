@@ -1,0 +1,83 @@
+/**
+ * Discovery: every file one parse reads, read once, grouped by the project that owns it (the
+ * root project first, then each installed package) and by what it holds. Reads files only:
+ * no templates rendered, no YAML parsed.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { packageRoot } from '../package-root.js';
+import type { ProjectConfig } from '../config/project.js';
+import type { InstalledPackage } from '../deps/installed.js';
+import type { ProjectFile } from './files.js';
+import { parsedSources, type ParsedSource } from './packages.js';
+
+export const builtinTemplatesDir = join(packageRoot, 'templates') + sep;
+
+/** One project's files, by what they hold. */
+export interface OwnerFiles {
+  owner: ParsedSource;
+  models: ProjectFile[];
+  analyses: ProjectFile[];
+  /** Singular tests (not tests/generic/ macros, not tests/fixtures/ unit test fixtures). */
+  tests: ProjectFile[];
+  snapshots: ProjectFile[];
+  seeds: ProjectFile[];
+  /** Properties YAML under any resource folder. */
+  properties: ProjectFile[];
+  /** Markdown that may hold docs blocks. */
+  docs: ProjectFile[];
+}
+
+export interface DiscoveredFiles {
+  /** kiln's own macros (templates/), in path order. */
+  builtinMacros: ProjectFile[];
+  /** Installed packages' macros and generic tests, per package. */
+  packageMacros: Array<{ packageName: string; folder: string; files: ProjectFile[] }>;
+  /** The root project's macros, then its generic tests (tests/generic/). */
+  rootMacros: ProjectFile[];
+  /** The root project's files first, then each installed package's. */
+  owners: OwnerFiles[];
+}
+
+export function discoverProjectFiles(project: ProjectConfig, packages: InstalledPackage[]): DiscoveredFiles {
+  const owners = parsedSources(project, packages);
+  const root = owners[0]!;
+  const rootTestFiles = root.files(project.testPaths, ['.sql']);
+  return {
+    builtinMacros: builtinMacroFiles(),
+    packageMacros: packages.map((p) => ({ packageName: p.name, folder: p.folder, files: p.macroFiles })),
+    rootMacros: [...root.files(project.macroPaths, ['.sql']), ...rootTestFiles.filter(isGenericTest)],
+    owners: owners.map((owner) => ownerFiles(owner, owner.isRoot ? rootTestFiles : undefined)),
+  };
+}
+
+const isGenericTest = (f: ProjectFile) => f.resourcePath.startsWith('generic/');
+
+function ownerFiles(owner: ParsedSource, testFiles: ProjectFile[] | undefined): OwnerFiles {
+  const p = owner.project;
+  const resourcePaths = [...new Set([...p.modelPaths, ...p.seedPaths, ...p.snapshotPaths, ...p.analysisPaths, ...p.testPaths])];
+  const docRoots = p.docsPaths.length ? p.docsPaths : [...p.modelPaths, ...p.seedPaths, ...p.testPaths, ...p.macroPaths];
+  return {
+    owner,
+    models: owner.files(p.modelPaths, ['.sql']),
+    analyses: owner.files(p.analysisPaths, ['.sql']),
+    tests: (testFiles ?? owner.files(p.testPaths, ['.sql'])).filter((f) => !isGenericTest(f) && !f.resourcePath.startsWith('fixtures/')),
+    snapshots: owner.files(p.snapshotPaths, ['.sql']),
+    seeds: owner.files(p.seedPaths, ['.csv']),
+    properties: owner.files(resourcePaths, ['.yml', '.yaml']),
+    docs: owner.files(docRoots, ['.md']),
+  };
+}
+
+function builtinMacroFiles(): ProjectFile[] {
+  const out: ProjectFile[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full, `${rel}${e.name}/`);
+      else if (e.name.endsWith('.sql')) out.push({ absolute: full, projectPath: `kiln/templates/${rel}${e.name}`, resourcePath: `${rel}${e.name}`, root: 'templates', text: readFileSync(full, 'utf8') });
+    }
+  };
+  walk(builtinTemplatesDir, '');
+  return out.sort((a, b) => a.resourcePath.localeCompare(b.resourcePath));
+}

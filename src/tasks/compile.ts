@@ -1,0 +1,74 @@
+/**
+ * `kiln compile`: the selected nodes rendered to target/compiled/ (and `--inline`, one ad-hoc
+ * query; `--dry-run`, the warehouse's estimate of each model). Opens no connection unless a
+ * template asks the warehouse while compiling, or the dry run asks for estimates.
+ */
+import { KilnError } from '../errors.js';
+import { Compiler } from '../compile/compiler.js';
+import { estimateModels, type DryRunReport } from '../compile/dry-run.js';
+import { renderWithWarehouse, releaseWarehouse } from '../template/warehouse.js';
+import { inlineQueryId } from '../parse/index.js';
+import { deferTarget, deferredRelations } from '../state/defer.js';
+import { manifestJson } from '../artifacts/manifest.js';
+import { writeArtifact } from '../artifacts/write.js';
+import { selectResources } from '../session.js';
+import { load, parseLoaded, select } from './load.js';
+import { writeColumnLineage } from './lineage.js';
+import type { CompileTimings, KilnOptions, Project } from './options.js';
+
+/** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
+export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
+  const t0 = performance.now();
+  const project = parseLoaded(await load(opts), opts, 'compile');
+  const t1 = performance.now();
+  const { session } = project;
+  const compiler = new Compiler(project.parsed, session);
+  const compiled = new Map<string, string>();
+  // Seeds have no SQL to render.
+  const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
+  selectResources(session, ids);
+  const deferTo = deferTarget(opts);
+  // No connection here, so every node not compiled now defers, as with --favor-state.
+  if (deferTo) compiler.deferred = await deferredRelations(project.parsed, session, deferTo, { building: new Set(ids), favorState: true });
+  for (const id of ids) {
+    compiled.set(id, (await renderWithWarehouse(session.adapter, () => compiler.compile(id))).compiledCode);
+    compiler.writeCompiled(id);
+  }
+  await releaseWarehouse(session.adapter);
+  const t2 = performance.now();
+  project.manifest = manifestJson(project.parsed, session, project.dag, compiler, new Set(ids));
+  writeArtifact(project.parsed.project.targetPath, 'manifest.json', project.manifest);
+  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
+  await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed, session) : compiler, session.invocationId);
+  await compiler.flushWrites();
+  return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
+}
+
+/**
+ * `kiln compile --inline`: one ad-hoc query rendered with the project's refs, sources,
+ * macros and vars, as dbt does. Nothing is written to the target folder.
+ */
+export async function compileInline(sql: string, opts: KilnOptions = {}): Promise<{ sql: string; project: Project }> {
+  if (!sql.trim()) throw new KilnError('config', '--inline needs a query', { hint: `e.g. kiln compile --inline "select * from {{ ref('orders') }}"` });
+  const project = parseLoaded(await load(opts), opts, 'compile', sql);
+  const id = inlineQueryId(project.parsed.manifest.projectName);
+  const { session } = project;
+  const compiler = new Compiler(project.parsed, session);
+  const deferTo = deferTarget(opts);
+  if (deferTo) compiler.deferred = await deferredRelations(project.parsed, session, deferTo, { building: new Set([id]), favorState: true });
+  try {
+    return { sql: (await renderWithWarehouse(session.adapter, () => compiler.compile(id))).compiledCode, project };
+  } finally {
+    await releaseWarehouse(session.adapter);
+  }
+}
+
+/**
+ * `kiln compile --dry-run`: compiles the selected models and asks the warehouse what each
+ * would scan (BigQuery's dry run), per model and in total. Runs nothing.
+ */
+export async function dryRun(opts: KilnOptions = {}): Promise<DryRunReport & { project: Project }> {
+  const project = parseLoaded(await load(opts), opts, 'compile');
+  const report = await estimateModels(project.parsed, new Compiler(project.parsed, project.session), project.session.adapter, select(project, opts));
+  return { ...report, project };
+}

@@ -1,0 +1,31 @@
+/** `kiln docs generate`: manifest.json, catalog.json and the static site into the target path. */
+import { join } from 'node:path';
+import { buildCatalog } from '../docs/catalog.js';
+import { writeDocsSite } from '../docs/site.js';
+import { writeArtifact } from '../artifacts/write.js';
+import { readJsonIfThere } from '../artifacts/read.js';
+import { columnLineageFile } from '../lineage/artifact.js';
+import { select } from './load.js';
+import { parse } from './parse.js';
+import { compile } from './compile.js';
+import type { DocsOptions } from './options.js';
+
+export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
+  const project = opts.noCompile ? await parse(opts) : (await compile(opts)).project;
+  const { parsed, session } = project;
+  const ids = select(project, opts);
+  let catalog: Record<string, unknown> = { metadata: { generated_at: new Date().toISOString(), invocation_id: session.invocationId }, nodes: {}, sources: {}, errors: null };
+  if (!opts.emptyCatalog) {
+    await session.adapter.open();
+    try {
+      catalog = await buildCatalog(parsed, session.adapter, ids, session.invocationId);
+    } finally {
+      await session.adapter.close();
+    }
+  }
+  const targetPath = parsed.project.targetPath;
+  writeArtifact(targetPath, 'catalog.json', catalog);
+  const previous = (name: string) => readJsonIfThere(join(targetPath, name));
+  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: previous('run_results.json'), sources: previous('sources.json'), columnLineage: previous(columnLineageFile) }, { static: opts.static });
+  return { files, catalog };
+}

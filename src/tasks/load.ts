@@ -1,0 +1,110 @@
+/**
+ * What every command starts with: the project and target read, the adapter made (not
+ * connected), the session created, the project parsed into a Manifest and a DAG, and the
+ * command's selection. Opens no connection.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadProject, parseCliVars, type ProjectConfig } from '../config/project.js';
+import { resolveTarget, targetContext, type TargetConfig } from '../config/profiles.js';
+import { createAdapter } from '../adapters/factory.js';
+import type { Adapter } from '../adapters/types.js';
+import { parseProject, type ParsedProject } from '../parse/index.js';
+import { installedPackages } from '../deps/installed.js';
+import { createSession, exposeProject, type KilnSession } from '../session.js';
+import { buildDag, type Dag } from '../graph/dag.js';
+import { selectNodes } from '../graph/selector.js';
+import { selectionInputs } from '../graph/selection/inputs.js';
+import { readPreviousRun } from '../state/artifacts.js';
+import { manifestJson } from '../artifacts/manifest.js';
+import type { KilnOptions, Project } from './options.js';
+
+/** The project and target as read, and the adapter for the target (not connected). */
+export interface Loaded {
+  project: ProjectConfig;
+  target: TargetConfig;
+  adapter: Adapter;
+  invocationId: string;
+}
+
+export async function load(opts: KilnOptions): Promise<Loaded> {
+  const log = opts.onLog ?? (() => undefined);
+  const cliVars = cliVarsOf(opts);
+  // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
+  // read once to find the profile, then again with the target if a value reads it.
+  const first = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
+  const notices: string[] = [];
+  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => notices.push(m));
+  const adapter = announceOnConnect(await createAdapter(target, first.projectDir), notices, log);
+  const renderTarget = targetContext(target, adapter);
+  const readsTarget = /\{[{%][^}]*\btarget\b/.test(JSON.stringify(first.yaml.data));
+  // Installed packages' dbt_project.yml render with the target either way.
+  const project = readsTarget ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget) : { ...first, renderTarget };
+  return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
+}
+
+const cliVarsOf = (opts: KilnOptions): Record<string, unknown> => (typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {}));
+
+/**
+ * Which warehouse a run uses ("No profiles.yml found: using the embedded DuckDB database") is
+ * said once, when the adapter first connects: parse, compile and ls never connect, so they say nothing.
+ */
+function announceOnConnect(adapter: Adapter, notices: string[], log: NonNullable<KilnOptions['onLog']>): Adapter {
+  if (!notices.length) return adapter;
+  const open = adapter.open.bind(adapter);
+  adapter.open = () => {
+    for (const m of notices.splice(0)) log('info', m);
+    return open();
+  };
+  return adapter;
+}
+
+/** The manifest JSON is built only when asked for: at 10,000 models it is tens of megabytes. */
+class ParsedProjectResult implements Project {
+  private json?: Record<string, unknown>;
+  constructor(
+    readonly parsed: ParsedProject,
+    readonly session: KilnSession,
+    readonly dag: Dag,
+  ) {}
+  get manifest(): Record<string, unknown> {
+    return (this.json ??= manifestJson(this.parsed, this.session, this.dag));
+  }
+  set manifest(value: Record<string, unknown>) {
+    this.json = value;
+  }
+}
+
+/** The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its DAG. */
+export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string): Project {
+  const log = opts.onLog ?? (() => undefined);
+  const cliVars = cliVarsOf(opts);
+  const packages = installedPackages(loaded.project, cliVars);
+  const session = createSession({
+    ...loaded,
+    packages,
+    cliVars,
+    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
+    log: (m) => log('info', m),
+  });
+  const parsed = parseProject({ project: loaded.project, target: loaded.target, session, packages, warn: (w) => log('warn', w), inline });
+  exposeProject(session, parsed.manifest);
+  return new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
+}
+
+/** The unique ids the options select (`nodeIds`, or the selection grammar), in DAG order. */
+export function select(p: Project, opts: KilnOptions): string[] {
+  if (opts.nodeIds) {
+    const wanted = new Set(typeof opts.nodeIds === 'function' ? opts.nodeIds(p) : opts.nodeIds);
+    return p.dag.order.filter((id) => wanted.has(id));
+  }
+  const previous = opts.state ? readPreviousRun(opts.state) : undefined;
+  const sel = selectNodes(p.parsed.manifest, p.dag, {
+    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m, level = 'info') => opts.onLog?.(level, m), p.parsed.project.targetPath),
+    select: opts.select,
+    exclude: opts.exclude,
+    resourceTypes: opts.resourceTypes?.length ? opts.resourceTypes : undefined,
+    indirectSelection: opts.indirectSelection,
+  });
+  for (const u of sel.unmatched) opts.onLog?.('warn', `the selector '${u}' matched no nodes`);
+  return sel.ids;
+}
