@@ -121,7 +121,6 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   }
 
   private focusExpr(i: number): string {
-    const node = this.db.nodes[i]!;
     return `${this.depth}+${uniqueSelector(this.db, i)}+${this.depth}`;
   }
 

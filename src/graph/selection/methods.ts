@@ -97,7 +97,7 @@ export function matcher(token: SelectorToken, inputs: MethodInputs): (node: Sele
 
 function matches(token: SelectorToken, node: SelectableNode, inputs: MethodInputs): boolean {
   const v = token.value;
-  const [method, ...args] = token.method.split('.');
+  const [method = '', ...args] = token.method.split('.');
   const config = (node.config ?? {}) as Record<string, unknown>;
   switch (method) {
     case 'tag':
