@@ -164,6 +164,8 @@ ${auth}
       [`      method: service-account\n      keyfile: ${writeKey('user.json', JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }))}`, /profiles\.yml:7: bigquery profile: keyfile \S+user\.json is a 'authorized_user' credential, not a service account key/],
       [`      method: service-account\n      keyfile: ${writeKey('bad-pem.json', JSON.stringify(keyFile('-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n', standin.tokenUri)))}`, /profiles\.yml:7: bigquery profile: keyfile \S+bad-pem\.json has a private_key that is not a PEM private key/],
       [`      method: service-account-json\n      keyfile_json: '{"type": "service_account",'`, /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: .*\n {2}hint: paste the key file as it is/],
+      [`      method: service-account-json\n      keyfile_json: '{"private_key": MIIEvQIBADANBgkq}'`, /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: Unexpected token\n/],
+      [`      method: service-account-json\n      keyfile_json: MIIEvQIBADANBgkq`, /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: Unexpected token\n/],
       [`      method: service-account-json\n      keyfile_json:\n        type: service_account\n        client_email: ${EMAIL}`, /profiles\.yml:7: bigquery profile: keyfile_json has no private_key: it is not a service account key/],
       [`      method: service-account\n      keyfile: ${writeKey('plain-http.json', JSON.stringify(keyFile(registered.privateKey, 'http://tokens.example.com/token')))}`, /profiles\.yml:7: bigquery profile: keyfile \S+plain-http\.json has a token_uri that is neither https nor on this machine/],
     ];
@@ -174,7 +176,12 @@ ${auth}
       assert.equal(r.code, 2, auth + '\n' + r.stdout + r.stderr);
       assert.match(r.stderr, expected, auth);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.doesNotMatch(r.stderr, /MIIEvQ/, 'no part of the key is printed');
       assert.equal(standin.logins.length, logins, 'no login was attempted');
     }
+    useProfile(cases[0]![0]);
+    const debug = await kilnResult(['debug', '--project-dir', dir]);
+    assert.notEqual(debug.code, 0);
+    assert.match(debug.stdout + debug.stderr, /profiles\.yml:7: bigquery profile: keyfile \S+no-such-key\.json does not exist/, 'kiln debug points at the line too');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
@@ -148,6 +148,25 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'CASE_DS', 'orders')), []);
   });
 
+  test('adapter.check_schema_exists asks BigQuery for the dataset by its exact name, as dbt-bigquery does', async () => {
+    const a = await adapter();
+    await a.createSchema(undefined, 'Exists_DS');
+    const project = writeProject(
+      minimalProject({
+        'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: exists_probe\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
+        'models/probe.sql': "select {% for name in ['Exists_DS', 'exists_ds', 'EXISTS_DS', 'nowhere'] %}{{ adapter.check_schema_exists(target.database, name) }} as c{{ loop.index }}{{ ',' if not loop.last }} {% endfor %}",
+      }),
+    );
+    try {
+      const r = await build({ projectDir: project });
+      assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
+      assert.deepEqual(await standin.query('select * from `kiln-proj`.`exists_probe`.`probe`'), [{ c1: true, c2: false, c3: false, c4: false }]);
+      assert.ok(standin.requests.some((q) => q.method === 'GET' && q.path === '/bigquery/v2/projects/kiln-proj/datasets/Exists_DS'), 'datasets.get');
+    } finally {
+      removeDir(project);
+    }
+  });
+
   test('a model aliased MyTable is built, read back, rebuilt incrementally and catalogued with that case', async () => {
     const project = writeProject(
       minimalProject({
@@ -219,6 +238,30 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
       assert.deepEqual(created.sort(), ['create schema if not exists `kiln-proj`.`fresh_runs`', 'create schema if not exists `kiln-proj`.`fresh_runs_extra`'].sort());
       assert.deepEqual(await standin.query('select count(*) as n from `kiln-proj`.`fresh_runs_extra`.`marker`'), [{ n: 0n }]);
       assert.ok(!sent.some((q) => q.includes('fresh_runs_ghost')), 'no dataset for an ephemeral model');
+    } finally {
+      removeDir(project);
+    }
+  });
+
+  test('--defer on BigQuery: a relation that exists only in another case is not taken for the model\'s own', async () => {
+    const project = writeProject(
+      minimalProject({
+        'profiles.yml': ['prod', 'dev']
+          .reduce((yaml, name) => `${yaml}    ${name}:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: defer_${name}\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`, 'tiny:\n  target: dev\n  outputs:\n'),
+        'models/upstream.sql': "{{ config(materialized='table', alias='MyTable') }}\nselect 'prod' as built_in",
+        'models/downstream.sql': "{{ config(materialized='table') }}\nselect built_in from {{ ref('upstream') }}",
+      }),
+    );
+    const state = join(project, 'prod-state');
+    try {
+      assert.equal((await build({ projectDir: project, target: 'prod' })).success, true);
+      cpSync(join(project, 'target'), state, { recursive: true });
+      const a = await adapter({ dataset: 'defer_dev' });
+      await a.createSchema(undefined, 'defer_dev');
+      await a.execute("create or replace table `kiln-proj`.`defer_dev`.`mytable` as (select 'a twin' as built_in)");
+      const r = await build({ projectDir: project, target: 'dev', select: ['downstream'], defer: true, state });
+      assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
+      assert.deepEqual(await standin.query('select built_in from `kiln-proj`.`defer_dev`.`downstream`'), [{ built_in: 'prod' }]);
     } finally {
       removeDir(project);
     }

@@ -99,6 +99,25 @@ test('selection box: the CLI grammar over the site data (graph operators, method
   assert.deepEqual(names(box.select('stg_[!o]*')), ['stg_customers', 'stg_payments']);
   assert.throws(() => box.select('2+@orders'), /'@' may only come first/);
   assert.throws(() => box.select('state:modified'), /docs site does not have/);
+  // A test's fqn is left out of the site data when its file gives it, and selection still reads it.
+  const test = data.nodes.find((n) => n.name === 'unique_orders_order_id')!;
+  assert.equal(test.fqn, undefined);
+  assert.deepEqual([...box.select('shop.unique_orders_*')].map((i) => data.nodes[i]!.name), ['unique_orders_order_id']);
+});
+
+test('the selection code the browser bundles is pure: no Node module, no package', () => {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(new URL(file, ROOT), 'utf8');
+    for (const [, spec] of text.matchAll(/^import (?!type )[^;]*? from '([^']+)';/gm)) {
+      assert.ok(spec!.startsWith('.'), `${file} imports '${spec}'`);
+      visit(path.posix.join(path.posix.dirname(file), spec!.replace(/\.js$/, '.ts')));
+    }
+  };
+  visit('docs-site/src/selection-graph.ts');
+  assert.ok(seen.has('src/graph/selector.ts') && seen.has('src/graph/selection/methods.ts'), [...seen].join(', '));
 });
 
 test('markdown: constructs render, HTML is escaped, unsafe links and remote images are dropped', () => {

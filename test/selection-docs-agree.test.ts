@@ -61,6 +61,7 @@ const table: Array<[string, string?]> = [
   ['version:none'],
   ['@test_type:singular'],
   ['test_name:relationships'],
+  ['1+staging.unique_*'],
   ['result:success'],
   ['@result:warn'],
   ['stg_orders stg_customers'],

@@ -8,10 +8,14 @@ import { KilnError } from '../../src/errors.js';
 import { select } from '../../src/graph/selector.js';
 import type { SelectableGraph } from '../../src/graph/selection/evaluate.js';
 import type { ImpactView, SelectableNode, SourceStatusView, StateView } from '../../src/graph/selection/methods.js';
-import type { SiteNode } from '../../src/docs/model.js';
+import { derivedTestFqn, type SiteNode } from '../../src/docs/model.js';
 
 export interface SiteSelection {
-  /** Indexes of the nodes selected by `selectText` minus `excludeText`; an empty select is everything. */
+  /**
+   * Indexes of the nodes selected by `selectText` minus `excludeText`; an empty select is
+   * everything. Tests a selection picks directly are in; those that would come along with
+   * their models (indirect selection) are not, since the box draws no tests.
+   */
   select(selectText: string, excludeText?: string): Set<number>;
 }
 
@@ -28,59 +32,69 @@ export function siteSelection(nodes: readonly SiteNode[], projectName: string): 
     select(selectText, excludeText = '') {
       const text = selectText.trim();
       const exclude = excludeText.trim();
-      const { ids } = select((graph ??= siteGraph(nodes)), projectName, { ...inputs, select: text ? [text] : [], exclude: exclude ? [exclude] : [] });
+      // An empty box is the whole project, the map's first view: no graph needed for it.
+      if (!text && !exclude) return new Set(nodes.flatMap((n, i) => (unselectable.has(n.type) ? [] : [i])));
+      // Tests are never drawn, and which tests come along never changes which other nodes
+      // a selection holds, so indirect selection is skipped.
+      const { ids } = select((graph ??= siteGraph(nodes, byId)), projectName, { ...inputs, select: text ? [text] : [], exclude: exclude ? [exclude] : [], indirectSelection: 'empty' });
       return new Set(ids.map((id) => byId.get(id)!));
     },
   };
 }
 
-function siteGraph(nodes: readonly SiteNode[]): SelectableGraph {
-  const selectable: SelectableNode[] = [];
-  const byIdSelectable = new Map<string, SelectableNode>();
-  const parents = new Map<string, string[]>();
-  const children = new Map<string, string[]>();
-  for (const n of nodes) {
-    if (unselectable.has(n.type)) continue;
-    const node = selectableNode(n);
-    selectable.push(node);
-    byIdSelectable.set(n.id, node);
-    parents.set(n.id, []);
-    children.set(n.id, []);
-  }
-  for (const n of nodes) {
-    const ps = parents.get(n.id);
-    if (!ps) continue;
-    for (const p of n.parents) {
-      const parent = nodes[p]!.id;
-      const cs = children.get(parent);
-      if (!cs) continue;
-      ps.push(parent);
-      cs.push(n.id);
-    }
-  }
-  return { nodes: selectable, node: (id) => byIdSelectable.get(id), parents: (id) => parents.get(id) ?? [], children: (id) => children.get(id) ?? [] };
+function siteGraph(nodes: readonly SiteNode[], byId: Map<string, number>): SelectableGraph {
+  const selectable = nodes.map((n) => (unselectable.has(n.type) ? undefined : new SiteSelectable(n)));
+  // Only dependants need an index of their own: parents are in the site data already.
+  const kids: Array<number[] | undefined> = [];
+  nodes.forEach((n, i) => {
+    if (selectable[i]) for (const p of n.parents) if (selectable[p]) (kids[p] ??= []).push(i);
+  });
+  const ids = (indexes: readonly number[] | undefined) => (indexes ?? []).filter((i) => selectable[i]).map((i) => nodes[i]!.id);
+  const at = (id: string) => byId.get(id) ?? -1;
+  return {
+    nodes: selectable.filter((n): n is SiteSelectable => n !== undefined),
+    node: (id) => selectable[at(id)],
+    parents: (id) => ids(nodes[at(id)]?.parents),
+    children: (id) => ids(kids[at(id)]),
+  };
 }
 
-/** The fields selection reads, with the config keys the site data keeps apart put back. */
-function selectableNode(n: SiteNode): SelectableNode {
-  const config: Record<string, unknown> = { ...n.config };
-  if (n.mat !== undefined) config.materialized = n.mat;
-  if (n.tags) config.tags = n.tags;
-  if (n.meta) config.meta = n.meta;
-  if (n.severity !== undefined) config.severity = n.severity;
-  return {
-    uniqueId: n.id,
-    resourceType: n.type,
-    name: n.name,
-    packageName: n.pkg,
-    fqn: n.fqn ?? [n.pkg, n.name],
-    originalFilePath: n.path ?? '',
-    tags: n.tags,
-    config,
-    sourceName: n.source,
+/** The fields selection reads of a site node; the config, with the keys the site data keeps apart put back, only when a method asks. */
+class SiteSelectable implements SelectableNode {
+  readonly uniqueId: string;
+  readonly resourceType: string;
+  readonly name: string;
+  readonly packageName: string;
+  readonly fqn: string[];
+  readonly originalFilePath: string;
+  readonly tags?: string[];
+  readonly sourceName?: string;
+  readonly testMetadata?: { name: string };
+  private cachedConfig?: Record<string, unknown>;
+
+  constructor(private readonly site: SiteNode) {
+    this.uniqueId = site.id;
+    this.resourceType = site.type;
+    this.name = site.name;
+    this.packageName = site.pkg;
+    this.fqn = site.fqn ?? (site.type === 'test' ? derivedTestFqn(site) : [site.pkg, site.name]);
+    this.originalFilePath = site.path ?? '';
+    this.tags = site.tags;
+    this.sourceName = site.source;
     // The site keeps `namespace.name`; dbt's test_name: compares the name alone.
-    testMetadata: n.testName ? { name: n.testName.slice(n.testName.lastIndexOf('.') + 1) } : undefined,
-  };
+    if (site.testName) this.testMetadata = { name: site.testName.slice(site.testName.lastIndexOf('.') + 1) };
+  }
+
+  get config(): Record<string, unknown> {
+    if (this.cachedConfig) return this.cachedConfig;
+    const n = this.site;
+    const config: Record<string, unknown> = { ...n.config };
+    if (n.mat !== undefined) config.materialized = n.mat;
+    if (n.tags) config.tags = n.tags;
+    if (n.meta) config.meta = n.meta;
+    if (n.severity !== undefined) config.severity = n.severity;
+    return (this.cachedConfig = config);
+  }
 }
 
 /** `result:` is the status of the run the site was generated with (none: nothing matches). */

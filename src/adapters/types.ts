@@ -65,6 +65,8 @@ export interface Adapter {
   createSchema(database: string | undefined, schema: string): Promise<void>;
   listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]>;
   getColumns(relation: Relation): Promise<ColumnInfo[]>;
+  /** Whether a schema exists, where the warehouse's API answers better than information_schema.schemata (BigQuery: datasets.get, by the exact name). */
+  schemaExists?(database: string | undefined, schema: string): Promise<boolean>;
   /** Every relation's columns in a schema, by relation name, in one query (the docs catalog at thousands of models); without it, getColumns per relation. */
   listColumns?(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>>;
 

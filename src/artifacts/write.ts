@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringifyScrubbed } from '../secrets.js';
 
 /** Writes `text` to `file` atomically (same folder, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.kiln_tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
     writeFileSync(tmp, text);

@@ -17,7 +17,9 @@ export function addProjectOptions(cmd: Command): Command {
     .option('--profile <name>', 'the profile to use (default: dbt_project.yml profile)')
     .option('-t, --target <name>', 'the target of the profile to use')
     .option('--vars <yaml>', "variables as YAML, e.g. '{start: 2024-01-01}'")
-    .option('--target-path <dir>', 'where artifacts go (default: target-path of dbt_project.yml)');
+    .option('--target-path <dir>', 'where artifacts go (default: target-path of dbt_project.yml)')
+    .option('--partial-parse', 'reuse what the last invocation parsed and compiled (target/partial_parse.bin; the default)')
+    .option('--no-partial-parse', 'parse and compile everything afresh');
 }
 
 export function addSelectionOptions(cmd: Command): Command {
@@ -103,6 +105,8 @@ export function toKilnOptions(flags: Record<string, any>, output: Output): KilnO
     failOnStaleSources: flags.failOnStaleSources,
     audit: flags.audit,
     targetPath: flags.targetPath,
+    partialParse: flags.partialParse,
+    onDebug: process.argv.includes('--debug') ? (message) => output.info(message, true) : undefined,
     onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),
   };
 }

@@ -21,6 +21,7 @@ import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
+import type { CompiledSqlCache } from './compile-cache.js';
 
 export interface CompiledNode {
   uniqueId: string;
@@ -38,6 +39,9 @@ export class Compiler {
   private readonly dirs = new Set<string>();
   private readonly pendingWrites: Array<[string, string]> = [];
   private flushing: Promise<void> = Promise.resolve();
+
+  /** `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten. */
+  cache?: CompiledSqlCache;
 
   /** Under --defer: relations (from another run's manifest) for nodes not built here. */
   deferred?: Map<string, Relation>;
@@ -115,7 +119,8 @@ export class Compiler {
     const cached = this.bodies.get(node.uniqueId);
     if (cached !== undefined) return cached;
     const test = node as TestNode;
-    const sql = test.testMetadata ? this.renderGenericTest(test) : this.renderSql(node);
+    const render = () => (test.testMetadata ? this.renderGenericTest(test) : this.renderSql(node));
+    const sql = this.cache ? this.cache.body(node, (id) => this.relationOf(id), render) : render();
     this.bodies.set(node.uniqueId, sql);
     return sql;
   }
@@ -282,7 +287,12 @@ export class Compiler {
     const batch = this.pendingWrites.splice(0);
     const secrets = secretValues();
     const lanes = Array.from({ length: Math.min(64, batch.length) }, async (_, lane) => {
-      for (let i = lane; i < batch.length; i += 64) await writeFile(batch[i]![0], scrubSecrets(batch[i]![1], secrets));
+      for (let i = lane; i < batch.length; i += 64) {
+        const [file, text] = [batch[i]![0], scrubSecrets(batch[i]![1], secrets)];
+        if (this.cache?.unchangedFile(file, text)) continue;
+        await writeFile(file, text);
+        await this.cache?.wroteFile(file, text);
+      }
     });
     this.flushing = Promise.all([this.flushing, ...lanes]).then(() => undefined);
     return this.flushing;

@@ -124,6 +124,14 @@ export interface SiteData {
   freshness?: { generatedAt?: string; elapsed?: number } | null;
 }
 
+/**
+ * A test's fqn as dbt derives it: its package, the folders of its file below the resource
+ * folder, its name. The site data leaves out a test's fqn when it is this one (nearly all are).
+ */
+export function derivedTestFqn(node: Pick<SiteNode, 'pkg' | 'path' | 'name'>): string[] {
+  return [node.pkg, ...(node.path ?? '').split('/').slice(1, -1), node.name];
+}
+
 /** Resource types drawn in the lineage graph (tests and macros are not). */
 export const GRAPH_TYPES: ReadonlySet<string> = new Set([
   'model', 'seed', 'snapshot', 'source', 'exposure', 'analysis', 'metric', 'semantic_model', 'saved_query',

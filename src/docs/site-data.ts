@@ -3,7 +3,7 @@
  * compact SiteData the documentation site ships. Tolerant of missing fields.
  * Pure: no DOM, no Node.
  */
-import { SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteForeignKey, type SiteNode, type SiteRun } from './model.js';
+import { derivedTestFqn, SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteForeignKey, type SiteNode, type SiteRun } from './model.js';
 import { attachColumnLineage } from './column-lineage-data.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -251,6 +251,8 @@ export function buildSiteData(input: BuildInput): SiteData {
       // Generic tests: the boilerplate call and the test's own relation say nothing to a reader.
       if (node.raw && /^\{\{\s*test_\w+\(\*\*_dbt_generic_test_kwargs\)\s*\}\}$/.test(node.raw.trim())) delete node.raw;
       delete node.alias; delete node.rel; delete node.db; delete node.schema;
+      // Selection reads a test's fqn; most are derived from the file, so only the others ship.
+      if (node.fqn?.join('.') === derivedTestFqn(node).join('.')) delete node.fqn;
       const tm: Any = n.test_metadata ?? {};
       const kwargs = obj(tm.kwargs);
       set('testName', tm.namespace ? `${tm.namespace}.${tm.name}` : str(tm.name));

@@ -14,6 +14,7 @@ import type { ProjectFile } from './files.js';
 import type { ParsedSource } from './packages.js';
 import { snapshotBlocks, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
+import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import type { GraphNode, NodeConfig, ResourceType } from './nodes.js';
 
 /** The nodes read so far, their templates and file configs, and a lookup by name within a package. */
@@ -52,6 +53,8 @@ export interface NodeReader {
   placeholder: (name: string) => Relation;
   /** How config values written by this project are checked. */
   rules: (owner: ParsedSource) => ConfigRules;
+  /** Partial parsing: SQL files' parses reused from the last invocation. */
+  sqlCache?: SqlParseCache;
 }
 
 /** An owner's nodes, in dbt's order: models, analyses, singular tests, snapshots, seeds, then snapshots declared in YAML. */
@@ -80,17 +83,20 @@ export function addSqlNode(table: NodeTable, reader: NodeReader, owner: ParsedSo
     }
   }
   const fqn = [owner.name, ...folders, name];
-  const scope: Scope = {
+  // Built only when the file is rendered: a parse reused from the cache needs none.
+  const scope = (): Scope => ({
     var: varFunction(reader.info, { file: f.projectPath, node: uniqueId }),
     this: reader.placeholder(name),
     is_incremental: () => false,
     execute: false,
     model: parsingModel({ name, uniqueId, resourceType, owner: owner.name, f, fqn }),
-  };
+  });
   // Padding keeps a block's line numbers those of its file in error messages.
-  const text = def ? '\n'.repeat(def.line - 1) + def.text : f.text;
+  const text = () => (def ? '\n'.repeat(def.line - 1) + def.text : f.text);
   const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => checkConfig(raw, at, reader.rules(owner), resourceType === 'model');
-  const parsed = parseSql(reader.engine, text, f.projectPath, { scope, placeholder: reader.placeholder, checkConfig: checkFileConfig });
+  const parsed = (reader.sqlCache ?? noPartialParse).parseSqlFile({ engine: reader.engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig }, (text, checkConfig) =>
+    parseSql(reader.engine, text, f.projectPath, { scope: scope(), placeholder: reader.placeholder, checkConfig }),
+  );
   const rawCode = def?.text ?? f.text;
   table.add({
     ...emptyNode(uniqueId, resourceType, name, owner.name, f, fqn),

@@ -16,7 +16,11 @@ export interface ProjectFile {
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
 
-/** Every file under the given resource folders whose name ends with one of `extensions`, read once. */
+/**
+ * Every file under the given resource folders whose name ends with one of `extensions`, each
+ * read once, when its text is first asked for (a file the partial parse cache vouches for is
+ * never read: the cache sets its text).
+ */
 export function discoverFiles(projectDir: string, roots: string[], extensions: string[]): ProjectFile[] {
   const out: ProjectFile[] = [];
   for (const root of roots) {
@@ -24,10 +28,23 @@ export function discoverFiles(projectDir: string, roots: string[], extensions: s
     walk(base, (absolute) => {
       if (!extensions.some((e) => absolute.endsWith(e))) return;
       const projectPath = toPosix(relative(projectDir, absolute));
-      out.push({ absolute, projectPath, resourcePath: toPosix(relative(base, absolute)), root, text: readTextFile(absolute, projectPath) });
+      out.push(lazyFile({ absolute, projectPath, resourcePath: toPosix(relative(base, absolute)), root }));
     });
   }
   return out.sort((a, b) => (a.projectPath < b.projectPath ? -1 : a.projectPath > b.projectPath ? 1 : 0));
+}
+
+function lazyFile(where: Omit<ProjectFile, 'text'>): ProjectFile {
+  let text: string | undefined;
+  return {
+    ...where,
+    get text() {
+      return (text ??= readTextFile(where.absolute, where.projectPath));
+    },
+    set text(value: string) {
+      text = value;
+    },
+  };
 }
 
 function walk(dir: string, visit: (file: string) => void): void {

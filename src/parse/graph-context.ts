@@ -4,6 +4,7 @@
  * src/parse/node-dict.ts, built on first use once parsing is over) and `doc()` in SQL files.
  */
 import { KilnError } from '../errors.js';
+import { noteVolatile } from '../template/render-reads.js';
 import type { TemplateEngine } from '../template/engine.js';
 import type { DocBlock, ExposureNode, GraphNode, GroupDef, MacroNode, SourceNode } from './nodes.js';
 import { exposureDict, groupDict, macroDict, nodeDict, sourceDict, type DictOptions, type RelationNamer } from './node-dict.js';
@@ -28,7 +29,8 @@ export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void
   Object.defineProperty(engine.globals, 'graph', {
     configurable: true,
     enumerable: true,
-    get: () => (graph ??= buildGraph(p, { flavor: 'context', relationName: relationNamer(engine), createdAt: Date.now() / 1000 })),
+    // graph holds every node: a render that reads it depends on the whole project.
+    get: () => (noteVolatile('graph'), graph ??= buildGraph(p, { flavor: 'context', relationName: relationNamer(engine), createdAt: Date.now() / 1000 })),
   });
 }
 

@@ -21,6 +21,7 @@ import { readDocs, renderDescriptions } from './descriptions.js';
 import { linkDependencies } from './link.js';
 import type { ParsedSource } from './packages.js';
 import type { ParsedTemplate } from './sql-nodes.js';
+import type { SqlParseCache } from './partial-cache.js';
 import { makeUnitTests } from './unit-tests.js';
 import { findFixture } from './fixture-files.js';
 import { checkContracts } from './contracts.js';
@@ -44,6 +45,8 @@ export interface ParseInput {
   warn: (message: string) => void;
   /** An ad-hoc query (`compile --inline`), parsed as the node `sql_operation.<project>.inline_query`. */
   inline?: string;
+  /** Partial parsing: SQL files' parses reused from the last invocation. */
+  sqlCache?: SqlParseCache;
 }
 
 /** The unique id `compile --inline` gives its query, as dbt does. */
@@ -79,7 +82,7 @@ export function parseProject(input: ParseInput): ParsedProject {
 
   // The root project's nodes and properties first, then each installed package's, read alike.
   const table = new NodeTable();
-  const nodeReader: NodeReader = { engine, info, rules, placeholder: (name) => adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name) };
+  const nodeReader: NodeReader = { engine, info, rules, placeholder: (name) => adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name), sqlCache: input.sqlCache };
   const propertiesReader: PropertiesReader = { engine, info, rules, context: session.context, adapter, warn: warnOnce };
   const props = emptyProperties();
   for (const owned of files.owners) {

@@ -4,7 +4,7 @@
  * With `--favor-state` the recorded relation wins even when this environment has one.
  */
 import type { KilnSession } from '../session.js';
-import type { Relation } from '../adapters/relation.js';
+import { relationNameKey, type Relation } from '../adapters/relation.js';
 import type { ParsedProject } from '../parse/index.js';
 import { KilnError } from '../errors.js';
 import { readPreviousRun, type PreviousRun } from './artifacts.js';
@@ -24,13 +24,13 @@ export async function deferredRelations(parsed: ParsedProject, session: KilnSess
   const out = new Map<string, Relation>();
   const existing = new Map<string, Promise<Set<string>>>();
   const exists = (database: string | undefined, schema: string, name: string): Promise<boolean> => {
-    const key = `${database ?? ''}.${schema}`.toLowerCase();
+    const key = relationNameKey(`${database ?? ''}.${schema}`, adapter);
     let p = existing.get(key);
     if (!p) {
-      p = adapter.listRelations(database, schema).then((list) => new Set(list.map((r) => r.name.toLowerCase())), () => new Set<string>());
+      p = adapter.listRelations(database, schema).then((list) => new Set(list.map((r) => relationNameKey(r.name, adapter))), () => new Set<string>());
       existing.set(key, p);
     }
-    return p.then((names) => names.has(name.toLowerCase()));
+    return p.then((names) => names.has(relationNameKey(name, adapter)));
   };
   for (const node of parsed.manifest.nodes.values()) {
     if (!deferrable.has(node.resourceType) || node.config.materialized === 'ephemeral' || opts.building.has(node.uniqueId)) continue;

@@ -12,17 +12,20 @@ import { deferTarget, deferredRelations } from '../state/defer.js';
 import { manifestJson } from '../artifacts/manifest.js';
 import { writeArtifact } from '../artifacts/write.js';
 import { selectResources } from '../session.js';
-import { load, parseLoaded, select } from './load.js';
+import { load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
+import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { writeColumnLineage } from './lineage.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
 export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
   const t0 = performance.now();
-  const project = parseLoaded(await load(opts), opts, 'compile');
+  const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
   const t1 = performance.now();
   const { session } = project;
   const compiler = new Compiler(project.parsed, session);
+  const partial = partialParseOf(project);
+  if (partial) compiler.cache = new CompiledSqlCache(partial, session.engine);
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
@@ -41,6 +44,7 @@ export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<s
   // Deferred relations name another environment's tables, which lineage cannot map to nodes.
   await writeColumnLineage(project, compiler.deferred ? new Compiler(project.parsed, session) : compiler, session.invocationId);
   await compiler.flushWrites();
+  if (partial) savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
   return { compiled, project, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 

@@ -17,6 +17,12 @@ import { selectionInputs } from '../graph/selection/inputs.js';
 import { readPreviousRun } from '../state/artifacts.js';
 import { manifestJson } from '../artifacts/manifest.js';
 import type { KilnOptions, Project } from './options.js';
+import { listenToEnvReads, recordReads } from '../template/render-reads.js';
+import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
+import { packagesInstallPath } from '../deps/installed.js';
+import { writeFileAtomic } from '../artifacts/write.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
 export interface Loaded {
@@ -24,9 +30,20 @@ export interface Loaded {
   target: TargetConfig;
   adapter: Adapter;
   invocationId: string;
+  /** env_var() values read by dbt_project.yml and profiles.yml: partial parsing depends on them. */
+  envReads: Map<string, string | null>;
 }
 
 export async function load(opts: KilnOptions): Promise<Loaded> {
+  const env = listenToEnvReads();
+  try {
+    return { ...(await loadProjectAndTarget(opts)), envReads: env.reads };
+  } finally {
+    env.stop();
+  }
+}
+
+async function loadProjectAndTarget(opts: KilnOptions): Promise<Omit<Loaded, 'envReads'>> {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
   // dbt_project.yml may read `target` (`+materialized: "{{ 'table' if target.type == 'duckdb' else 'view' }}"`):
@@ -74,8 +91,16 @@ class ParsedProjectResult implements Project {
   }
 }
 
-/** The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its DAG. */
-export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string): Project {
+/** The partial parse cache each parse used, for compile to add its SQL and save. */
+const partialParses = new WeakMap<Project, PartialParse>();
+export const partialParseOf = (project: Project): PartialParse | undefined => partialParses.get(project);
+
+/**
+ * The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its
+ * DAG. `cache`: `save` writes the partial parse cache once parsed, `keep` leaves that to the
+ * caller (compile adds its SQL first), `read` only reads it (a process that must not write target/).
+ */
+export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string, cache: 'save' | 'keep' | 'read' = 'save'): Project {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
   const packages = installedPackages(loaded.project, cliVars);
@@ -86,9 +111,33 @@ export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, in
     flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
     log: (m) => log('info', m),
   });
-  const parsed = parseProject({ project: loaded.project, target: loaded.target, session, packages, warn: (w) => log('warn', w), inline });
+  const partial = inline === undefined && partialParseEnabled(opts.partialParse, loaded.project) ? openPartialParse(loaded, cliVars, opts) : undefined;
+  const { result: parsed, reads } = recordReads(() => parseProject({ project: loaded.project, target: loaded.target, session, packages, warn: (w) => log('warn', w), inline, sqlCache: partial }));
   exposeProject(session, parsed.manifest);
-  return new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
+  const project = new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
+  if (partial) {
+    partial.noteEnv(reads.envVars);
+    if (cache === 'save') savePartialParse(partial, parsed.manifest.nodes.keys(), opts);
+    partialParses.set(project, partial);
+  }
+  return project;
+}
+
+/** Writes the partial parse cache (temporary file, then rename); a failure costs only the next invocation's speed. */
+export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string>, opts: KilnOptions): void {
+  const out = partial.encode(nodeIds);
+  if (!out) return;
+  try {
+    mkdirSync(dirname(out.file), { recursive: true });
+    writeFileAtomic(out.file, out.bytes);
+  } catch (e) {
+    opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
+  }
+}
+
+function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
+  const identity = { project: loaded.project, target: loaded.target, adapterType: loaded.adapter.type, cliVars, packagesDir: packagesInstallPath(loaded.project, cliVars), envReads: loaded.envReads };
+  return new PartialParse(identity, opts.onDebug ?? (() => undefined));
 }
 
 /** The unique ids the options select (`nodeIds`, or the selection grammar), in DAG order. */

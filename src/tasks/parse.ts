@@ -14,7 +14,7 @@ export async function parse(opts: KilnOptions = {}): Promise<Project> {
 
 /** Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so target/ stays as the last command left it. */
 export async function readProject(opts: KilnOptions = {}): Promise<Project> {
-  return parseLoaded(await load(opts), opts, 'parse');
+  return parseLoaded(await load(opts), opts, 'parse', undefined, 'read');
 }
 
 /** `kiln ls`: the selected nodes' unique ids, in DAG order. */

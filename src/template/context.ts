@@ -13,6 +13,7 @@ import { Relation, type RelationType } from '../adapters/relation.js';
 import { modules, PyDateTime, PyTimezone } from './modules/index.js';
 import { warehouseScope, type WarehouseBridge } from './warehouse.js';
 import { splitKwargs } from './jinja/values.js';
+import { noteVolatile } from './render-reads.js';
 
 export interface InvocationInfo {
   projectName: string;
@@ -77,7 +78,8 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
   const wh = warehouseScope(info.warehouse, info.adapter, isExecuting);
   const quote = (n: string) => info.quoteIdentifier(n);
   // A render replayed for warehouse answers logs once, when it completes.
-  const say = (message: string) => (info.warehouse ? info.warehouse.effect(() => info.log(message)) : info.log(message));
+  // A render that logs is never reused from a cache: its output would go missing.
+  const say = (message: string) => (noteVolatile('log'), info.warehouse ? info.warehouse.effect(() => info.log(message)) : info.log(message));
   const adapter = {
     type: () => info.adapterType,
     quote: (name: string) => quote(name),

@@ -6,8 +6,11 @@
  * values that belong to one node (ref, this, config, ...) are installed as globals right
  * before its render.
  */
+import { createHash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import { JinjaEnvironment, JinjaTemplate, MacroReturn, errorSite } from './jinja/index.js';
+import { observeMacroCalls } from './jinja/runtime.js';
+import { noteMacroFile, noteVolatile, recording } from './render-reads.js';
 import { jinjaGlobals } from './jinja/globals.js';
 import { JinjaError, isPyFunction, pyFunction, toHost } from './jinja/values.js';
 import { pyStr } from './jinja/repr.js';
@@ -28,6 +31,14 @@ export interface MacroInfo {
 
 export type MacroFn = (...a: unknown[]) => unknown;
 
+/** The file each registered macro came from, so a recorded render knows which macro files it used. */
+const macroFiles = new WeakMap<object, string>();
+observeMacroCalls((macro) => {
+  if (!recording()) return;
+  const file = macroFiles.get(macro as object);
+  if (file !== undefined) noteMacroFile(file);
+});
+
 export class TemplateEngine {
   private readonly jinja = new JinjaEnvironment();
   /** Macros callable without a prefix: kiln's built-ins and the root project's. */
@@ -41,6 +52,8 @@ export class TemplateEngine {
   /** Folder prefixes (relative paths) of installed packages, for package-local macro lookup. */
   private readonly packageFolders: Array<[string, string]> = [];
   private readonly templateNamespaces = new WeakMap<JinjaTemplate, Record<string, MacroFn>>();
+  /** Each registered macro file's content hash: what a cached render that called its macros depends on. */
+  readonly macroFileHashes = new Map<string, string>();
   /** Parameters of macros, read from their source once (generic tests check their arguments). */
   private readonly parameters = new WeakMap<MacroInfo, Array<{ name: string; required: boolean }>>();
 
@@ -183,6 +196,7 @@ export class TemplateEngine {
     } catch (e) {
       throw toTemplateError(e, file);
     }
+    this.macroFileHashes.set(file, createHash('sha1').update(source).digest('hex'));
     let byName = this.packageMacros.get(nsName);
     if (!byName) this.packageMacros.set(nsName, (byName = new Map<string, MacroInfo>()));
     const infos: MacroInfo[] = [];
@@ -190,6 +204,7 @@ export class TemplateEngine {
       if (!isPyFunction(fn)) continue;
       const info = { name, packageName, file, line: lineOfMacro(source, name), source: macroSource(source, name) };
       ns[name] = fn;
+      macroFiles.set(fn, file);
       byName.set(name, info);
       if (global) {
         this.globals[name] = fn;
@@ -222,6 +237,26 @@ export class TemplateEngine {
       firstLine.set(stmt.macro.name, stmt.macro.line);
     }
     return undefined;
+  }
+
+  /**
+   * Makes reading these globals mark a recorded render as per-invocation (invocation_id,
+   * run_started_at, ...): the value stays what was set, through setGlobal as before.
+   */
+  watchGlobals(names: string[]): void {
+    const g = this.globals;
+    for (const name of names) {
+      let value = g[name];
+      Object.defineProperty(g, name, {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          if (recording()) noteVolatile(name);
+          return value;
+        },
+        set: (v) => (value = v),
+      });
+    }
   }
 
   private install(scope: Scope): void {

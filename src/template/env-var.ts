@@ -5,6 +5,7 @@
  */
 import { KilnError, type ErrorKind } from '../errors.js';
 import { isSecretEnvVarName } from '../secrets.js';
+import { noteEnvVar } from './render-reads.js';
 
 /** The error for env_var() of a secret where secrets are not allowed; the caller adds the file. */
 export function secretEnvVarError(name: string, kind: ErrorKind = 'config'): KilnError {
@@ -21,6 +22,7 @@ export function secretEnvVarError(name: string, kind: ErrorKind = 'config'): Kil
 
 export function readEnvVar(name: string, fallback: unknown): unknown {
   const v = process.env[name];
+  noteEnvVar(name, v);
   if (v !== undefined) return v;
   if (fallback !== undefined) return fallback;
   throw new KilnError('config', `environment variable '${name}' is not set and env_var() was given no default`, {

@@ -17,6 +17,7 @@ import { pyStr as pythonStr } from './jinja/repr.js';
 import { makeTuple } from './jinja/values.js';
 import { PyDateTime } from './modules/index.js';
 import { nowMicros, withClock } from './modules/clock.js';
+import { noteVolatile } from './render-reads.js';
 
 interface Answer {
   key: string;
@@ -69,6 +70,7 @@ export class WarehouseBridge {
 
   /** The answer to a request: recorded, or (first time) recorded as pending and the render stopped. */
   call<T>(key: string, run: (adapter: Adapter) => Promise<T>): T {
+    noteVolatile('the warehouse');
     const s = this.current;
     if (!s) {
       throw new KilnError('template', `this template queries the warehouse (${key.split('\u0000')[0]}), which is not available here`, {
@@ -392,8 +394,9 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
       drop_schema: (relation: Relation) => ddl(`drop_schema\u0000${relation?.database}\u0000${relation?.schema}`, `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} cascade`),
       check_schema_exists: (database: string, schema: string) => {
         if (!isExecuting() || !bridge) return false;
-        const rows = bridge.call(`schemas\u0000${database}\u0000${schema}`, (a) => a.execute(`select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`));
-        return rows.rows.length > 0;
+        return bridge.call(`schemas\u0000${database}\u0000${schema}`, async (a) =>
+          a.schemaExists ? a.schemaExists(database ?? undefined, schema) : (await a.execute(`select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`)).rows.length > 0,
+        );
       },
     },
   };

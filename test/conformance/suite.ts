@@ -245,8 +245,8 @@ select 2 as id, 'B' as v union all select 3, 'C' union all select 4, 'd'
         'name: conf',
         'profile: conf',
         'config-version: 2',
+        // No `create schema` here: the run's schemas exist before on-run-start, as in dbt.
         'on-run-start:',
-        '  - "create schema if not exists {{ target.schema }}"',
         "  - \"create table if not exists {{ target.schema }}.hook_log (step {{ dbt.type_string() }}, n {{ dbt.type_int() }})\"",
         'on-run-end:',
         "  - \"insert into {{ target.schema }}.hook_log (step, n) values ('end', 4)\"",

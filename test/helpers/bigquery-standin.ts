@@ -2,7 +2,7 @@
  * A local stand-in for BigQuery's REST API, for testing the adapter through the real
  * `@google-cloud/bigquery` client (pointed here with `apiEndpoint`): node:http on 127.0.0.1
  * (port 0) answering jobs.query, jobs.insert (dry runs and query jobs), jobs.get,
- * getQueryResults and tables.get.
+ * getQueryResults, datasets.get and tables.get.
  *
  * It records every request (SQL, labels, dry-run flags, bytes limits, the bearer token), requires
  * an access token it issued (or the fixed `standin-token`) on every API call, answers Google's
@@ -267,6 +267,12 @@ export class BigQueryStandIn {
         if (!outcome) return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: false });
         if ('error' in outcome) return apiError(outcome.status, outcome.reason, outcome.error);
         return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: true, ...this.page(outcome, url.searchParams) });
+      }
+      if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)$/.exec(p))) {
+        const [project, dataset] = [m[1]!, m[2]!].map(decodeURIComponent) as [string, string];
+        const found = await this.conn!.runAndReadAll(`select 1 from information_schema.schemata where catalog_name = '${project.replace(/'/g, "''")}' and schema_name = '${storedName(dataset).replace(/'/g, "''")}'`);
+        if (!found.currentRowCount) return apiError(404, 'notFound', `Not found: Dataset ${project}:${dataset}`);
+        return send(200, { kind: 'bigquery#dataset', id: `${project}:${dataset}`, datasetReference: { projectId: project, datasetId: dataset }, location: 'US' });
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(p))) {
         const [project, dataset, table] = [m[1]!, m[2]!, m[3]!].map(decodeURIComponent) as [string, string, string];

@@ -114,6 +114,7 @@ export class BigQueryAdapter implements Adapter {
   /** dbt-bigquery's insert_overwrite: the partitions the new rows fall in are replaced whole. */
   readonly extraIncrementalStrategies = ['insert_overwrite'] as const;
   private readonly method: string;
+  private readonly locate: LocateSetting;
   private readonly retries: number;
   private readonly timeoutMs?: number;
   private readonly maximumBytesBilled?: number;
@@ -126,7 +127,7 @@ export class BigQueryAdapter implements Adapter {
     private readonly profile: BigQueryProfile,
     private readonly options: BigQueryAdapterOptions = {},
   ) {
-    const locate = options.locate ?? (() => ({}));
+    const locate = (this.locate = options.locate ?? (() => ({})));
     const missing = (key: string) => new KilnError('config', `the bigquery profile needs '${key}'`, { ...locate('type'), hint: 'see docs/adapters/bigquery.md for the keys of a bigquery output' });
     const project = profile.project ?? profile.database;
     if (!project) throw missing('project');
@@ -178,7 +179,7 @@ export class BigQueryAdapter implements Adapter {
     }
     if (this.method === 'service-account' || this.method === 'service-account-json') {
       const source = this.method === 'service-account' ? { keyfile: p.keyfile } : { keyfile_json: p.keyfile_json };
-      options.authClient = await serviceAccountClient(readServiceAccountKey(source, this.options.locate ?? (() => ({}))), SCOPES);
+      options.authClient = await serviceAccountClient(readServiceAccountKey(source, this.locate), SCOPES);
     }
     const auth = await import('google-auth-library');
     if (this.method === 'oauth-secrets') {
@@ -214,7 +215,7 @@ export class BigQueryAdapter implements Adapter {
       return { ok: true, message: `connected to BigQuery, ${this.target}, dataset ${this.defaultSchema}` };
     } catch (e) {
       const err = this.fail(e);
-      return { ok: false, message: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message };
+      return { ok: false, message: err.format() };
     }
   }
 
@@ -377,6 +378,16 @@ export class BigQueryAdapter implements Adapter {
       const t = String(r.table_type).toUpperCase();
       return { database: project, schema, name: String(r.table_name), type: t === 'VIEW' || t === 'MATERIALIZED VIEW' ? 'view' : t === 'EXTERNAL' ? 'external' : 'table' };
     });
+  }
+
+  /** datasets.get: whether the dataset exists, by its exact name (dbt-bigquery asks the API too; INFORMATION_SCHEMA.SCHEMATA needs a region). */
+  async schemaExists(database: string | undefined, schema: string): Promise<boolean> {
+    try {
+      const [exists] = await this.bq().dataset(schema, { projectId: database ?? this.defaultDatabase }).exists();
+      return exists;
+    } catch (e) {
+      throw this.fail(e);
+    }
   }
 
   /** tables.get: the relation's schema as BigQuery keeps it. */

@@ -62,10 +62,22 @@ function parseJson(text: string, bad: (why: string) => KilnError): Record<string
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw bad((e as Error).message);
+    throw bad(jsonProblem((e as Error).message, text));
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad('a key is one JSON object');
   return value as Record<string, unknown>;
+}
+
+/**
+ * Where JSON.parse stopped, as a line and column. V8's message may quote the text around the
+ * problem, which here is a private key: only its first words are kept.
+ */
+function jsonProblem(message: string, text: string): string {
+  const what = message.split(/,| in JSON/)[0]!.replace(/ '.*'$/, '');
+  const position = /at position (\d+)/.exec(message);
+  if (!position) return what;
+  const before = text.slice(0, Number(position[1])).split('\n');
+  return `${what} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function checkKey(json: Record<string, unknown>, bad: (what: string) => KilnError): ServiceAccountKey {

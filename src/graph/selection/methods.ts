@@ -59,22 +59,32 @@ export interface MethodInputs {
 }
 
 /**
- * dbt's fqn rule for one fqn: the leaf equals the selector, or the selector's dotted parts
+ * dbt's fqn rule for one fqn (from its part `from` on): the leaf equals the selector, or the selector's dotted parts
  * equal the fqn's first parts (dots inside a name split it too) up to the first part with a
  * wildcard, from which the rest of the selector must glob-match the rest of the fqn.
  */
-function fqnRule(selector: string): (fqn: readonly string[]) => boolean {
+function fqnRule(selector: string): (fqn: readonly string[], from: number) => boolean {
   const parts = selector.split('.');
   const wild = parts.findIndex(hasWildcard);
   const rest = wild < 0 ? undefined : glob(parts.slice(wild).join('.'));
-  const fixed = wild < 0 ? parts : parts.slice(0, wild);
-  return (fqn) => {
-    if (fqn[fqn.length - 1] === selector) return true;
-    const flat = fqn.some((s) => s.includes('.')) ? fqn.flatMap((s) => s.split('.')) : fqn;
-    if (flat.length < parts.length) return false;
-    for (let i = 0; i < fixed.length; i++) if (flat[i] !== fixed[i]) return false;
-    return rest === undefined || rest.test(flat.slice(wild).join('.'));
+  const fixed = wild < 0 ? parts.length : wild;
+  return (fqn, from) => {
+    if (fqn.length > from && fqn[fqn.length - 1] === selector) return true;
+    // A package name has no dots, so the flattened fqn still starts its unscoped part at `from`.
+    const flat = flatFqn(fqn);
+    if (flat.length - from < parts.length) return false;
+    for (let i = 0; i < fixed; i++) if (flat[from + i] !== parts[i]) return false;
+    return rest === undefined || rest.test(flat.slice(from + wild).join('.'));
   };
+}
+
+const flatFqns = new WeakMap<readonly string[], readonly string[]>();
+
+function flatFqn(fqn: readonly string[]): readonly string[] {
+  if (!fqn.some((s) => s.includes('.'))) return fqn;
+  let flat = flatFqns.get(fqn);
+  if (!flat) flatFqns.set(fqn, (flat = fqn.flatMap((s) => s.split('.'))));
+  return flat;
 }
 
 /** The token as a predicate on nodes, prepared once per token. */
@@ -85,20 +95,20 @@ export function matcher(token: SelectorToken, inputs: MethodInputs): (node: Sele
     // kiln's addition: a glob also matches the bare name, so `stg_*` reaches into folders.
     const nameGlob = hasWildcard(v) ? glob(v) : undefined;
     // Sources are reached with `source:`, as in dbt.
-    return (node) => node.resourceType !== 'source' && (rule(node.fqn) || rule(node.fqn.slice(1)) || (nameGlob !== undefined && nameGlob.test(node.name)));
+    return (node) => node.resourceType !== 'source' && (rule(node.fqn, 0) || rule(node.fqn, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
   }
   if (token.method === 'impact') {
     const impact = inputs.impact;
     if (!impact) throw new KilnError('selection', `'${token.raw}' needs this project's target/impact.json`, { hint: 'run `kiln impact --state <production artifacts>` first' });
     return (node) => impact.matches(node.uniqueId, v);
   }
-  return (node) => matches(token, node, inputs);
+  const [method, ...args] = token.method.split('.');
+  return (node) => matches(token, method!, args, node, inputs);
 }
 
-function matches(token: SelectorToken, node: SelectableNode, inputs: MethodInputs): boolean {
+function matches(token: SelectorToken, method: string, args: string[], node: SelectableNode, inputs: MethodInputs): boolean {
   const v = token.value;
-  const [method = '', ...args] = token.method.split('.');
-  const config = (node.config ?? {}) as Record<string, unknown>;
+  const config = () => (node.config ?? {}) as Record<string, unknown>;
   switch (method) {
     case 'tag':
       return (node.tags ?? []).some((t) => glob(v).test(t));
@@ -131,7 +141,7 @@ function matches(token: SelectorToken, node: SelectableNode, inputs: MethodInput
     case 'test_name':
       return node.resourceType === 'test' && glob(v).test(node.testMetadata?.name ?? node.name);
     case 'config':
-      return configMatches(config, args, v);
+      return configMatches(config(), args, v);
     case 'unit_test': {
       // `unit_test:name`, `unit_test:model.name` or `unit_test:pkg.model.name`, globs allowed.
       if (node.resourceType !== 'unit_test') return false;
@@ -147,12 +157,12 @@ function matches(token: SelectorToken, node: SelectableNode, inputs: MethodInput
       return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(name!).test(node.name);
     }
     case 'group': {
-      const group = config.group;
+      const group = config().group;
       return typeof group === 'string' && glob(v).test(group);
     }
     case 'access':
       // dbt's default access is `protected`; only models have one.
-      return node.resourceType === 'model' && String(config.access ?? 'protected') === v;
+      return node.resourceType === 'model' && String(config().access ?? 'protected') === v;
     case 'version':
       // kiln parses no model versions: every model is unversioned.
       return node.resourceType === 'model' && v === 'none';

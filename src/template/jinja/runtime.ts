@@ -214,6 +214,13 @@ export interface MacroSpec {
 export const MAX_MACRO_DEPTH = 400;
 let macroDepth = 0;
 
+/** Told of every macro call (the macro's callable value), for whoever records what a render used. */
+let macroCallObserver: ((macro: unknown) => void) | undefined;
+
+export function observeMacroCalls(observer: ((macro: unknown) => void) | undefined): void {
+  macroCallObserver = observer;
+}
+
 /**
  * A macro as a callable value. Missing arguments are Undefined (as in Jinja); extra ones are
  * an error unless the body reads `varargs`/`kwargs`. `return()` ends the call with its value.
@@ -258,6 +265,7 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
     const out: string[] = [];
     if (macroDepth >= MAX_MACRO_DEPTH) throw new JinjaError('RecursionError', `macro '${spec.name}' exceeds the recursion limit of ${MAX_MACRO_DEPTH} nested macro calls (a macro that calls itself without end?)`);
     macroDepth++;
+    macroCallObserver?.(fn);
     try {
       spec.body(frame, out);
     } catch (e) {

@@ -1,0 +1,76 @@
+/**
+ * Compiled SQL kept between invocations of `kiln compile` (in the partial parse cache,
+ * src/parse/partial-cache.ts): a node's rendered SQL is reused while the node (its template,
+ * config, description, columns: everything manifest.json says of it), the relations it and its
+ * refs and sources name, the macro files its render called, vars, target and env_var() values
+ * are unchanged, and only if that render touched nothing that differs per invocation (the
+ * warehouse, the clock, invocation_id, run_started_at, flags, selected_resources, graph, log
+ * output). Files under target/compiled whose text did not change are not written again.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { GraphNode } from '../parse/nodes.js';
+import type { Relation } from '../adapters/relation.js';
+import type { TemplateEngine } from '../template/engine.js';
+import { recordReads } from '../template/render-reads.js';
+import type { PartialParse } from '../parse/partial-cache.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export class CompiledSqlCache {
+  constructor(
+    private readonly cache: PartialParse,
+    private readonly engine: TemplateEngine,
+  ) {}
+
+  /** The node's rendered SQL: from the cache when still valid, else `render()`, recorded for next time. */
+  body(node: GraphNode, relationOf: (id: string) => Relation, render: () => string): string {
+    const key = bodyKey(node, relationOf);
+    const previous = this.cache.previousBody(node.uniqueId);
+    if (previous && previous.key === key && this.cache.dependenciesHold(this.engine, previous)) {
+      if (previous.configSet) Object.assign(node.config, previous.configSet);
+      this.cache.keepBody(node.uniqueId);
+      this.cache.noteEnvHashes(previous.env);
+      this.cache.stats.bodiesReused++;
+      return previous.body;
+    }
+    this.cache.stats.bodiesRendered++;
+    const before = { ...node.config };
+    const { result, reads } = recordReads(render);
+    const deps = this.cache.dependenciesOf(this.engine, reads);
+    const configSet: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node.config)) if (v !== before[k]) configSet[k] = v;
+    if (deps) this.cache.storeBody(node.uniqueId, { ...deps, key, body: result, ...(Object.keys(configSet).length ? { configSet } : {}) });
+    return result;
+  }
+
+  /** True when `file` holds `text` as kiln wrote it last time (same hash, and the file's size and mtime as then). */
+  unchangedFile(file: string, text: string): boolean {
+    const previous = this.cache.previousWrite(file);
+    if (!previous || previous.hash !== sha(text)) return false;
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st || st.size !== previous.size || st.mtimeMs !== previous.mtimeMs) return false;
+    this.cache.written[file] = previous;
+    this.cache.stats.filesKept++;
+    return true;
+  }
+
+  async wroteFile(file: string, text: string): Promise<void> {
+    const st = await stat(file);
+    this.cache.written[file] = { hash: sha(text), size: st.size, mtimeMs: st.mtimeMs };
+  }
+}
+
+/** Everything about the node and the relations its SQL can name, as one hash. */
+function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): string {
+  // Quoting is the adapter's (part of the cache's key): the parts name the relation.
+  const relations = [node.uniqueId, ...node.dependsOn.nodes].map((id) => {
+    const r = relationOf(id);
+    return [id, r.database, r.schema, r.identifier, r.type];
+  });
+  // Where a test was declared only names it in errors (and is worked out lazily from its YAML).
+  const { declaredAt, ...rest } = node as GraphNode & { declaredAt?: unknown };
+  void declaredAt;
+  return sha(JSON.stringify([rest, relations]));
+}

@@ -1,0 +1,386 @@
+/**
+ * Partial parsing never changes a result: after each kind of change, `kiln compile` with the
+ * cache of the previous invocation writes the same manifest.json and the same files under
+ * target/compiled, byte for byte, as a cold compile of the same tree (`--no-partial-parse`,
+ * into another target path). The cold compile is the oracle.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { compile, clean, ls, type KilnOptions } from '../src/index.js';
+import { kiln, removeDir, writeProject } from './helpers/cli.js';
+
+const files: Record<string, string> = {
+  'dbt_project.yml': 'name: shop\nprofile: shop\nconfig-version: 2\nvars:\n  threshold: 10\nmodels:\n  shop:\n    +materialized: view\n',
+  'profiles.yml': 'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: target/dev.duckdb, schema: main}\n    other: {type: duckdb, path: target/other.duckdb, schema: analytics}\n',
+  'macros/money.sql': '{% macro money(col) %}round({{ col }}, 2){% endmacro %}\n',
+  'macros/labels.sql': "{% macro label(x) %}'{{ x }}'{% endmacro %}\n",
+  'macros/checks.sql': '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} < 0{% endtest %}\n',
+  'models/stg_orders.sql': "select id, amount from {{ ref('raw_orders') }}\n",
+  'models/orders_money.sql': "{{ config(materialized='table') }}\nselect id, {{ money('amount') }} as amount from {{ ref('stg_orders') }}\n",
+  'models/orders_label.sql': "select id, {{ label('x') }} as l from {{ ref('stg_orders') }} where amount > {{ var('threshold') }}\n",
+  'models/env_model.sql': "select '{{ env_var('KILN_PP_REGION', 'eu') }}' as region\n",
+  'models/plain.sql': "select * from {{ ref('orders_money') }}\n",
+  'models/helper_user.sql': 'select {{ helpers.helper() }} as one\n',
+  'models/schema.yml': [
+    'version: 2',
+    'models:',
+    '  - name: stg_orders',
+    '    description: "{{ doc(\'orders\') }}"',
+    '    columns:',
+    '      - name: id',
+    '        data_tests: [unique, not_null]',
+    '      - name: amount',
+    '        data_tests: [positive]',
+    '  - name: orders_money',
+    '    description: Money per order',
+    '',
+  ].join('\n'),
+  'models/docs.md': '{% docs orders %}The orders{% enddocs %}\n',
+  'seeds/raw_orders.csv': 'id,amount\n1,10\n2,20\n',
+  'snapshots/snap.sql': "{% snapshot orders_snap %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('stg_orders') }}\n{% endsnapshot %}\n",
+  'tests/no_negative.sql': "select * from {{ ref('plain') }} where amount < 0\n",
+  'analyses/report.sql': "select count(*) from {{ ref('plain') }}\n",
+  'dbt_packages/helpers/dbt_project.yml': 'name: helpers\nversion: 1.0.0\nconfig-version: 2\n',
+  'dbt_packages/helpers/macros/helper.sql': '{% macro helper() %}1{% endmacro %}\n',
+  'dbt_packages/helpers/models/helper_model.sql': 'select {{ helper() }} as one\n',
+};
+
+const dir = writeProject(files);
+after(() => removeDir(dir));
+const invocationId = '00000000-0000-0000-0000-000000000000';
+let extra: KilnOptions = {};
+let debug: string[] = [];
+
+const write = (rel: string, text: string) => {
+  mkdirSync(dirname(join(dir, rel)), { recursive: true });
+  writeFileSync(join(dir, rel), text);
+};
+const edit = (rel: string, change: (text: string) => string) => write(rel, change(readFileSync(join(dir, rel), 'utf8')));
+
+const compileWith = (targetPath: string, partialParse: boolean) => {
+  debug = [];
+  return compile({ projectDir: dir, profilesDir: dir, targetPath, invocationId, partialParse, onDebug: (m) => debug.push(m), ...extra });
+};
+
+/** manifest.json and every compiled file of a target path, with what differs per run (times) and the path itself taken out. */
+function outputs(targetPath: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const root = join(dir, targetPath);
+  const manifest = readFileSync(join(root, 'manifest.json'), 'utf8')
+    .split(targetPath + '/')
+    .join('TARGET/')
+    .replace(/"generated_at": ?"[^"]*"/g, '"generated_at": "-"')
+    .replace(/"created_at": ?[0-9.]+/g, '"created_at": 0');
+  out.set('manifest.json', manifest);
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out.set(relative(root, full), readFileSync(full, 'utf8'));
+    }
+  };
+  if (existsSync(join(root, 'compiled'))) walk(join(root, 'compiled'));
+  return out;
+}
+
+/** Compiles warm (the cache of the last step) and cold (no cache), and requires the same outputs. */
+async function warmEqualsCold(what: string): Promise<string[]> {
+  await compileWith('target', true);
+  const log = debug;
+  await compileWith('target-cold', false);
+  const warm = outputs('target');
+  const cold = outputs('target-cold');
+  assert.deepEqual([...warm.keys()].sort(), [...cold.keys()].sort(), `${what}: the same files`);
+  for (const [file, text] of cold) assert.equal(warm.get(file), text, `${what}: ${file} as a cold compile writes it`);
+  return log;
+}
+
+const reusedLine = (log: string[]) => log.find((l) => l.startsWith('partial parse: reused')) ?? '';
+
+test('a first compile writes target/partial_parse.bin; a second with nothing changed reuses every parse and compiled node', async () => {
+  await compileWith('target', true);
+  assert.ok(existsSync(join(dir, 'target', 'partial_parse.bin')));
+  const log = await warmEqualsCold('nothing changed');
+  assert.match(reusedLine(log), /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
+});
+
+test('a command that compiles nothing (ls) in between keeps the compiled SQL for the next compile', async () => {
+  await ls({ projectDir: dir, profilesDir: dir, targetPath: 'target', invocationId });
+  const log = await warmEqualsCold('ls in between');
+  assert.match(reusedLine(log), /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
+});
+
+test('a changed model text re-renders that model only', async () => {
+  edit('models/orders_label.sql', (t) => t + '-- a comment\n');
+  const log = await warmEqualsCold('model text');
+  assert.match(reusedLine(log), /reused (\d+) of (\d+) SQL parses/);
+  const [, reused, all] = /reused (\d+) of (\d+) SQL parses/.exec(reusedLine(log))!;
+  assert.equal(Number(all) - Number(reused), 1, reusedLine(log));
+});
+
+test("a model's config() block", async () => {
+  edit('models/orders_money.sql', (t) => t.replace("materialized='table'", "materialized='view', alias='money2'"));
+  await warmEqualsCold('config() block');
+});
+
+test("a ref target's alias and schema change what its readers compile to", async () => {
+  edit('models/orders_money.sql', (t) => t.replace("alias='money2'", "alias='money3', schema='finance'"));
+  await warmEqualsCold('alias and schema of a ref target');
+});
+
+test('a macro body used by some models and not others re-renders exactly its users', async () => {
+  edit('macros/money.sql', (t) => t.replace('round({{ col }}, 2)', 'round({{ col }}, 3)'));
+  const log = await warmEqualsCold('macro body');
+  assert.match(reusedLine(log), /reused/);
+});
+
+test('a macro file added, then deleted', async () => {
+  write('macros/extra.sql', "{% macro label(x) %}upper('{{ x }}'){% endmacro %}\n");
+  rmSync(join(dir, 'macros/labels.sql'));
+  await warmEqualsCold('macro file replaced by another defining the same macro');
+  write('macros/more.sql', '{% macro unused() %}1{% endmacro %}\n');
+  await warmEqualsCold('macro file added');
+  rmSync(join(dir, 'macros/more.sql'));
+  await warmEqualsCold('macro file deleted');
+});
+
+test('a generic test macro', async () => {
+  edit('macros/checks.sql', (t) => t.replace('< 0', '<= 0'));
+  await warmEqualsCold('generic test macro');
+});
+
+test('properties YAML: description, tests, config', async () => {
+  edit('models/schema.yml', (t) => t.replace('Money per order', 'Money per order, rounded'));
+  await warmEqualsCold('description');
+  edit('models/schema.yml', (t) => t.replace('data_tests: [unique, not_null]', 'data_tests: [not_null]'));
+  await warmEqualsCold('tests');
+  edit('models/schema.yml', (t) => t.replace('    description: Money per order, rounded', '    description: Money per order, rounded\n    config:\n      alias: yaml_money\n      tags: [finance]'));
+  await warmEqualsCold('config');
+});
+
+test('new and deleted files of every kind: model, seed, snapshot, singular test, analysis, docs', async () => {
+  const added: Record<string, string> = {
+    'models/new_model.sql': "select * from {{ ref('plain') }}\n",
+    'seeds/new_seed.csv': 'a\n1\n',
+    'snapshots/new_snap.sql': "{% snapshot new_snap %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n",
+    'tests/new_test.sql': "select * from {{ ref('new_model') }} where 1 = 0\n",
+    'analyses/new_analysis.sql': "select * from {{ ref('new_model') }}\n",
+    'models/more_docs.md': '{% docs more %}More{% enddocs %}\n',
+  };
+  for (const [rel, text] of Object.entries(added)) write(rel, text);
+  await warmEqualsCold('files added');
+  edit('models/docs.md', () => '{% docs orders %}The orders, changed{% enddocs %}\n');
+  await warmEqualsCold('docs block changed');
+  for (const rel of Object.keys(added)) rmSync(join(dir, rel));
+  await warmEqualsCold('files deleted');
+});
+
+test('dbt_project.yml vars and config', async () => {
+  edit('dbt_project.yml', (t) => t.replace('threshold: 10', 'threshold: 20'));
+  await warmEqualsCold('dbt_project.yml vars');
+  edit('dbt_project.yml', (t) => t.replace('+materialized: view', '+materialized: table'));
+  await warmEqualsCold('dbt_project.yml config');
+});
+
+test('--vars', async () => {
+  extra = { vars: { threshold: 99 } };
+  await warmEqualsCold('--vars');
+  extra = {};
+  await warmEqualsCold('--vars dropped');
+});
+
+test('an env_var() value, changed and newly set', async () => {
+  process.env.KILN_PP_REGION = 'us';
+  try {
+    await warmEqualsCold('env_var newly set');
+    process.env.KILN_PP_REGION = 'ap';
+    await warmEqualsCold('env_var changed');
+  } finally {
+    delete process.env.KILN_PP_REGION;
+  }
+  await warmEqualsCold('env_var unset');
+});
+
+test('a target switch', async () => {
+  extra = { target: 'other' };
+  await warmEqualsCold('target other');
+  extra = {};
+  await warmEqualsCold('target dev');
+});
+
+test('a package change', async () => {
+  edit('dbt_packages/helpers/macros/helper.sql', () => '{% macro helper() %}2{% endmacro %}\n');
+  await warmEqualsCold('package macro');
+  edit('dbt_packages/helpers/dbt_project.yml', (t) => t.replace('1.0.0', '1.1.0'));
+  await warmEqualsCold('package version');
+  edit('dbt_packages/helpers/models/helper_model.sql', (t) => t + '-- changed\n');
+  await warmEqualsCold('package model');
+});
+
+test("another kiln version's cache, and a corrupt one, are ignored with a debug line", async () => {
+  const file = join(dir, 'target', 'partial_parse.bin');
+  const data = deserialize(readFileSync(file)) as { kilnVersion: string; sql: Record<string, string> };
+  // A cache from another version that would be wrong if it were used.
+  data.kilnVersion = '0.0.1';
+  for (const [id, json] of Object.entries(data.sql)) data.sql[id] = JSON.stringify({ ...JSON.parse(json), result: { refs: [], sources: [], config: {} } });
+  writeFileSync(file, serialize(data));
+  const log = await warmEqualsCold('kiln version');
+  assert.ok(log.some((l) => /changed: parsing everything/.test(l)), log.join('\n'));
+  writeFileSync(file, 'not a cache at all');
+  const corrupt = await warmEqualsCold('corrupt cache');
+  assert.ok(corrupt.some((l) => /ignoring partial_parse\.bin/.test(l)), corrupt.join('\n'));
+});
+
+test('an edit within the same second, of the same size, with the mtime put back, is seen', async () => {
+  const file = join(dir, 'models/stg_orders.sql');
+  await compileWith('target', true);
+  const before = statSync(file);
+  edit('models/stg_orders.sql', (t) => t.replace('select id, amount', 'select amount, id'));
+  utimesSync(file, before.atime, before.mtime);
+  assert.equal(statSync(file).size, before.size);
+  await warmEqualsCold('racy edit');
+});
+
+test('on a file system with one-second timestamps, a same-size edit in the second of the compile that saw the file is still seen (the racy rule)', async () => {
+  const rel = 'models/racy.sql';
+  const file = join(dir, rel);
+  const writable = fs as { statSync: typeof fs.statSync };
+  const real = fs.statSync;
+  // Timestamps in whole seconds, as on file systems with coarse times: a second edit within the same second keeps the stat.
+  writable.statSync = ((path: fs.PathLike, opts?: fs.StatSyncOptions) => {
+    const st = real(path, opts as never);
+    if (String(path) !== file || !st) return st;
+    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as fs.Stats, st, { mtimeMs: Math.floor(st.mtimeMs / 1000) * 1000, ctimeMs: Math.floor(st.ctimeMs / 1000) * 1000 });
+  }) as typeof fs.statSync;
+  syncBuiltinESMExports();
+  try {
+    let sameSecond = false;
+    for (let attempt = 0; attempt < 10 && !sameSecond; attempt++) {
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+      const second = Math.floor(Date.now() / 1000);
+      write(rel, "select 'aaaa' as v\n");
+      await compileWith('target', true);
+      write(rel, "select 'bbbb' as v\n");
+      sameSecond = Math.floor(Date.now() / 1000) === second && Math.floor(statSync(file).mtimeMs / 1000) === second;
+    }
+    assert.ok(sameSecond, 'a compile fitted between two edits in the same second');
+    await warmEqualsCold('same-size edit in the same second');
+  } finally {
+    writable.statSync = real;
+    syncBuiltinESMExports();
+    rmSync(file);
+    rmSync(join(dir, 'target', 'compiled', 'shop', 'models', 'racy.sql'));
+    rmSync(join(dir, 'target-cold', 'compiled', 'shop', 'models', 'racy.sql'));
+  }
+});
+
+test('unchanged compiled files are not written again', async () => {
+  await compileWith('target', true);
+  const compiled = join(dir, 'target', 'compiled', 'shop', 'models', 'plain.sql');
+  const label = join(dir, 'target', 'compiled', 'shop', 'models', 'orders_label.sql');
+  const plainBefore = statSync(compiled).mtimeMs;
+  const labelBefore = statSync(label).mtimeMs;
+  await new Promise((r) => setTimeout(r, 20));
+  edit('models/orders_label.sql', (t) => t + '-- again\n');
+  await compileWith('target', true);
+  assert.equal(statSync(compiled).mtimeMs, plainBefore, 'plain.sql untouched');
+  assert.notEqual(statSync(label).mtimeMs, labelBefore, 'orders_label.sql rewritten');
+  rmSync(compiled);
+  await compileWith('target', true);
+  assert.ok(existsSync(compiled), 'a deleted compiled file is written again');
+});
+
+test('renders that read per-invocation values or the warehouse are never reused', async () => {
+  write('models/stamped.sql', "select '{{ invocation_id }}' as inv, '{{ run_started_at }}' as started\n");
+  write('models/timed.sql', "select '{{ modules.datetime.datetime.now().year > 2000 }}' as now_ok\n");
+  await compileWith('target', true);
+  const inv = '11111111-1111-1111-1111-111111111111';
+  const r = await compile({ projectDir: dir, profilesDir: dir, targetPath: 'target', invocationId: inv, partialParse: true });
+  assert.match(r.compiled.get('model.shop.stamped')!, new RegExp(inv));
+  for (const f of ['stamped', 'timed']) {
+    rmSync(join(dir, 'models', `${f}.sql`));
+    rmSync(join(dir, 'target', 'compiled', 'shop', 'models', `${f}.sql`));
+  }
+});
+
+test('partial parsing is off with --no-partial-parse, KILN_PARTIAL_PARSE=false, DBT_PARTIAL_PARSE=false or flags: {partial_parse: false}; kiln clean removes the cache', async () => {
+  rmSync(join(dir, 'target-off'), { recursive: true, force: true });
+  await compileWith('target-off', false);
+  assert.equal(existsSync(join(dir, 'target-off', 'partial_parse.bin')), false);
+  for (const name of ['KILN_PARTIAL_PARSE', 'DBT_PARTIAL_PARSE']) {
+    process.env[name] = 'false';
+    try {
+      await compile({ projectDir: dir, profilesDir: dir, targetPath: 'target-off' });
+      assert.equal(existsSync(join(dir, 'target-off', 'partial_parse.bin')), false, name);
+    } finally {
+      delete process.env[name];
+    }
+  }
+  edit('dbt_project.yml', (t) => t + 'flags:\n  partial_parse: false\n');
+  await compile({ projectDir: dir, profilesDir: dir, targetPath: 'target-off' });
+  assert.equal(existsSync(join(dir, 'target-off', 'partial_parse.bin')), false, 'flags: partial_parse: false');
+  edit('dbt_project.yml', (t) => t.replace('flags:\n  partial_parse: false\n', ''));
+  await compile({ projectDir: dir, profilesDir: dir, targetPath: 'target-off' });
+  assert.ok(existsSync(join(dir, 'target-off', 'partial_parse.bin')), 'on by default');
+  clean({ projectDir: dir, targetPath: 'target-off' });
+  assert.equal(existsSync(join(dir, 'target-off', 'partial_parse.bin')), false, 'kiln clean');
+});
+
+test('the CLI: --no-partial-parse reads and writes no cache; --debug says what was reused', () => {
+  const args = ['--project-dir', dir, '--profiles-dir', dir, '--target-path', 'target-cli'];
+  rmSync(join(dir, 'target-cli'), { recursive: true, force: true });
+  const off = kiln(['compile', '--no-partial-parse', ...args], { cwd: dir });
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(existsSync(join(dir, 'target-cli', 'partial_parse.bin')), false);
+  assert.equal(kiln(['compile', ...args], { cwd: dir }).code, 0);
+  const again = kiln(['--debug', 'compile', ...args], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout + again.stderr, /partial parse: reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
+});
+
+/** mulberry32: the same edits on every run of the test. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('random edits, warm against cold after each', async () => {
+  const next = random(17);
+  const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
+  let n = 0;
+  const models = () => readdirSync(join(dir, 'models')).filter((f) => f.endsWith('.sql'));
+  const edits: Array<[string, () => void]> = [
+    ['append to a model', () => edit(`models/${pick(models())}`, (t) => t + `-- edit ${++n}\n`)],
+    ['materialization in a config() block', () => edit('models/orders_money.sql', (t) => t.replace(/materialized='(\w+)'/, (_m, m: string) => `materialized='${m === 'table' ? 'view' : 'table'}'`))],
+    ['macro body', () => edit('macros/money.sql', () => `{% macro money(col) %}round({{ col }}, ${1 + Math.floor(next() * 4)}){% endmacro %}\n`)],
+    ['YAML description', () => edit('models/schema.yml', (t) => t.replace(/description: Money per order[^\n]*/, `description: Money per order ${++n}`))],
+    ['add a model', () => write(`models/added_${++n}.sql`, `select * from {{ ref('${pick(models()).replace('.sql', '')}') }}\n`)],
+    ['delete an added model', () => {
+      const added = models().filter((f) => f.startsWith('added_'));
+      // Nothing reads an added model unless another added one does: delete the newest.
+      if (added.length) rmSync(join(dir, 'models', added.sort((a, b) => Number(/\d+/.exec(b)![0]) - Number(/\d+/.exec(a)![0]))[0]!));
+    }],
+    ['project var', () => edit('dbt_project.yml', (t) => t.replace(/threshold: \d+/, `threshold: ${Math.floor(next() * 100)}`))],
+    ['env_var', () => (process.env.KILN_PP_REGION = pick(['eu', 'us', 'ap']))],
+  ];
+  try {
+    for (let i = 0; i < 16; i++) {
+      const [what, apply] = pick(edits);
+      apply();
+      await warmEqualsCold(`random edit ${i}: ${what}`);
+    }
+  } finally {
+    delete process.env.KILN_PP_REGION;
+  }
+});
