@@ -305,7 +305,8 @@ export class SnowflakeStandIn {
       const failed = (answer as { success?: boolean }).success === false;
       record.status = cancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
       record.endedAt = Date.now();
-      (answer as { data?: { queryId?: string } }).data && ((answer as { data: { queryId?: string } }).data.queryId = record.queryId);
+      const data = (answer as { data?: { queryId?: string } }).data;
+      if (data) data.queryId = record.queryId;
       this.chunk(answer);
       q.answer = answer;
       return answer;
