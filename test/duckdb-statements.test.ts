@@ -13,7 +13,8 @@ import { removeDir, tempDir } from './helpers/cli.js';
 
 /** Chunks fetched from DuckDB results, by anyone in this process. */
 let fetches = 0;
-const fetchChunk = DuckDBResult.prototype.fetchChunk;
+type FetchChunk = (this: DuckDBResult) => ReturnType<DuckDBResult['fetchChunk']>;
+const fetchChunk = Object.getOwnPropertyDescriptor(DuckDBResult.prototype, 'fetchChunk')!.value as FetchChunk;
 DuckDBResult.prototype.fetchChunk = function (this: DuckDBResult) {
   fetches++;
   return fetchChunk.call(this);
@@ -72,5 +73,12 @@ test('statements with rows return all of them, across chunks, with their values 
 
 test('a failing statement is a database error naming the statement', async () => {
   await adapter.open();
-  await assert.rejects(adapter.execute('select * from missing_table'), (e: unknown) => e instanceof KilnError && e.kind === 'database' && /missing_table/.test(e.message) && e.statement === 'select * from missing_table');
+  await assert.rejects(
+    adapter.execute('select * from missing_table'),
+    (e: unknown) =>
+      e instanceof KilnError &&
+      e.kind === 'database' &&
+      /missing_table/.test(e.message) &&
+      e.statement === 'select * from missing_table',
+  );
 });
