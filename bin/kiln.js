@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[\/]$/, '');
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[/]$/, '');
 const notReady = (what) => {
   process.stderr.write(`error: kiln is not ready to run: ${what}; run \`npm install\` in ${root} (it builds kiln), then try again\n`);
   process.exit(1);

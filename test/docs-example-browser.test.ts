@@ -11,7 +11,6 @@ import { pathToFileURL } from 'node:url';
 import { kiln, copyExample, removeDir, repoRoot } from './helpers/cli.js';
 import { launchChromium, openSite } from './fixtures/docs/browser.js';
 
-declare const window: any;
 declare const document: any;
 declare function getComputedStyle(el: unknown): any;
 

@@ -55,7 +55,7 @@ function decode(e: Enc): unknown {
     const keys = Object.keys(o);
     if (keys.length === 1) {
       const v = o[keys[0]!];
-      switch (keys[0]) {
+      switch (keys[0]!) {
         case '$float':
           return makeFloat(typeof v === 'string' ? ({ nan: NaN, inf: Infinity, '-inf': -Infinity } as Record<string, number>)[v] ?? Number(v) : (v as number));
         case '$tuple':

@@ -144,7 +144,7 @@ const ROUNDING_SPECS = ['.0f', '.1f', '.2f', '.5f', '.17f', '.0e', '.3e', '.16e'
 const roundingValues: number[] = [];
 for (let i = 0; i < 60; i++) roundingValues.push((random() - 0.5) * 10 ** Math.floor(random() * 60 - 30));
 for (let i = 0; i < 12; i++) roundingValues.push(Math.floor(random() * 4096) / 2 ** Math.floor(random() * 12 + 1));
-roundingValues.push(0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 1e21, 1e22, 123456789012345678, 2 ** 63, 0.3, 1 / 3, 2 / 3, 1e-5, 1e-4, 9.5, 99.5, 999.5);
+roundingValues.push(0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 1e21, 1e22, 123456789012345680, 2 ** 63, 0.3, 1 / 3, 2 / 3, 1e-5, 1e-4, 9.5, 99.5, 999.5);
 for (const x of roundingValues) for (const spec of ROUNDING_SPECS) fmt(Number.isInteger(x) ? F(x) : x, spec);
 
 // ---------------------------------------------------------------------------------------

@@ -179,6 +179,8 @@ async function childMain(argv: string[]): Promise<void> {
         for (const key of Reflect.ownKeys(obj)) {
           if (obj === globalThis && key === 'env') continue;
           const d = Object.getOwnPropertyDescriptor(obj, key)!;
+          // The getter is compared by identity, never called.
+          // eslint-disable-next-line @typescript-eslint/unbound-method
           props.set(key, 'value' in d ? d.value : d.get);
         }
         return [label, props] as const;

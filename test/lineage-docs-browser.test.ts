@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { kiln, copyExample, removeDir } from './helpers/cli.js';
 import { launchChromium, openSite } from './fixtures/docs/browser.js';
 
-declare const window: any;
 declare const document: any;
 
 const dir = copyExample();

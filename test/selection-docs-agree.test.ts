@@ -13,7 +13,6 @@ import { launchChromium, openSite } from './fixtures/docs/browser.js';
 import { GRAPH_TYPES } from '../src/docs/model.js';
 
 declare const window: { __kiln: { perf: unknown[] } };
-declare const location: { hash: string };
 
 const dir = copyExample();
 const state = tempDir('kiln-state-');

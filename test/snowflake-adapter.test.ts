@@ -81,6 +81,17 @@ isolatedSuite(import.meta.url, () => {
     assert.equal(a.quoteIdentifier('group'), '"GROUP"');
   });
 
+  test('a staging name made from a relation follows the same rule: upper case, or quoted as written', async () => {
+    const a = await adapter();
+    const people = a.relation('analytics', 'dev', 'people');
+    assert.equal(people.withIdentifier(people.identifier + '__kiln_tmp').render(), 'ANALYTICS.DEV.PEOPLE__KILN_TMP');
+    assert.equal(people.incorporate({ path: { identifier: 'people__dbt_tmp' } }).render(), 'ANALYTICS.DEV.PEOPLE__DBT_TMP');
+    const items = a.relation('analytics', 'dev', 'Order Items');
+    assert.equal(items.withIdentifier(items.identifier + '__kiln_tmp').render(), 'ANALYTICS.DEV."Order Items__kiln_tmp"');
+    assert.equal(a.relationNameKey('order_items'), a.relationNameKey('ORDER_ITEMS'));
+    assert.notEqual(a.relationNameKey('Order Items'), a.relationNameKey('ORDER ITEMS'));
+  });
+
   test('values are normalised: integers, big integers, decimals, floats, booleans, dates, timestamps, nulls', async () => {
     const a = await adapter();
     await a.open();

@@ -102,7 +102,7 @@ models:
     assert.match(ddl('STG_ORDERS')[0]!, /^create or replace view ANALYTICS\.DBT_CI\.STG_ORDERS as \(/);
     assert.match(ddl('ORDER_TOTALS')[0]!, /^create or replace table ANALYTICS\.DBT_CI\.ORDER_TOTALS cluster by \(customer\) copy grants as \(/);
     assert.match(ddl('ORDERS_INC')[0]!, /^create or replace transient table ANALYTICS\.DBT_CI\.ORDERS_INC as \(/);
-    assert.match(ddl('RAW_ORDERS')[0]!, /^create or replace transient table ANALYTICS\.DBT_CI\.RAW_ORDERS as \(\nselect \* from ANALYTICS\.DBT_CI\."RAW_ORDERS__kiln_tmp"/);
+    assert.match(ddl('RAW_ORDERS')[0]!, /^create or replace transient table ANALYTICS\.DBT_CI\.RAW_ORDERS as \(\nselect \* from ANALYTICS\.DBT_CI\.RAW_ORDERS__KILN_TMP/);
     assert.ok(!sql.some((s) => /\brename to\b/i.test(s)), 'nothing is renamed into place');
     assert.ok(sql.some((s) => s.startsWith('create schema if not exists ANALYTICS.DBT_CI')));
   });
@@ -125,7 +125,7 @@ models:
     assert.equal(again.success, true, JSON.stringify(again.results, null, 2));
     const merge = standin.sql().slice(before).find((s) => s.startsWith('merge into'));
     assert.ok(merge, 'a merge statement was sent');
-    assert.match(merge, /^merge into ANALYTICS\.DBT_CI\.ORDERS_INC as DBT_INTERNAL_DEST\nusing ANALYTICS\.DBT_CI\."ORDERS_INC__kiln_tmp" as DBT_INTERNAL_SOURCE/);
+    assert.match(merge, /^merge into ANALYTICS\.DBT_CI\.ORDERS_INC as DBT_INTERNAL_DEST\nusing ANALYTICS\.DBT_CI\.ORDERS_INC__KILN_TMP as DBT_INTERNAL_SOURCE/);
     assert.match(merge, /DBT_INTERNAL_SOURCE\.order_id = DBT_INTERNAL_DEST\.order_id/);
     const rows = await standin.query('select count(*) as n from ANALYTICS.DBT_CI.ORDERS_INC');
     assert.equal(Number(rows[0]!.n), 3);

@@ -121,7 +121,7 @@ select 1 as id`,
     assert.equal(del?.status, 'succeeded');
     assert.equal(del?.inTransaction, true, 'the delete ran inside a transaction');
     for (const s of ran.filter((x) => /^(insert into|merge into|delete from) ANALYTICS\.RES\.INC_/.test(x.sql))) assert.equal(s.inTransaction, true, s.sql);
-    assert.deepEqual(await standin.query(`select table_name from information_schema.tables where table_name like '%kiln_tmp%'`), [], 'no scratch table is left');
+    assert.deepEqual(await standin.query(`select table_name from information_schema.tables where table_name ilike '%kiln_tmp%'`), [], 'no scratch table is left');
   });
 
   test('a seed whose rows fail to load leaves the old seed table as it was and no scratch table', async () => {
@@ -129,7 +129,7 @@ select 1 as id`,
     writeFileSync(join(dir, 'seeds', 'people.csv'), 'id,name\n1,ann\n2,bob\n');
     assert.deepEqual(failures(await seed({ projectDir: dir })), []);
     writeFileSync(join(dir, 'seeds', 'people.csv'), 'id,name\n1,ann\n2,bob\n3,cy\n');
-    standin.failNext({ match: /^insert into ANALYTICS\.RES\."PEOPLE__kiln_tmp" /, code: '100038', sqlState: '22018', message: 'injected: Numeric value is not recognized' });
+    standin.failNext({ match: /^insert into ANALYTICS\.RES\.PEOPLE__KILN_TMP /, code: '100038', sqlState: '22018', message: 'injected: Numeric value is not recognized' });
     const r = await seed({ projectDir: dir });
     assert.equal(r.results[0]?.status, 'error');
     assert.match(r.results[0]?.message ?? '', /Numeric value is not recognized/);

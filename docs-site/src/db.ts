@@ -24,10 +24,10 @@ export function loadDb(data: SiteData): Db {
   const nodes = data.nodes;
   const n = nodes.length;
   const byId = new Map<string, number>();
-  const gParents: number[][] = new Array(n);
-  const gChildren: number[][] = new Array(n);
-  const children: number[][] = new Array(n);
-  const testsOf: number[][] = new Array(n);
+  const gParents = new Array<number[]>(n);
+  const gChildren = new Array<number[]>(n);
+  const children = new Array<number[]>(n);
+  const testsOf = new Array<number[]>(n);
   for (let i = 0; i < n; i++) { byId.set(nodes[i]!.id, i); gParents[i] = []; gChildren[i] = []; children[i] = []; testsOf[i] = []; }
   let hasRun = false, hasFreshness = false;
   for (let i = 0; i < n; i++) {

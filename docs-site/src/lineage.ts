@@ -121,7 +121,6 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   }
 
   private focusExpr(i: number): string {
-    const node = this.db.nodes[i]!;
     return `${this.depth}+${uniqueSelector(this.db, i)}+${this.depth}`;
   }
 
@@ -157,7 +156,7 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     this.excludeInput.value = '';
     this.render(before === null);
     if (before) this.anchor(i, before);
-    (this.vp.querySelector(`[data-i="${i}"]`) as SVGGElement | null)?.focus({ preventScroll: true });
+    this.vp.querySelector<SVGGElement>(`[data-i="${i}"]`)?.focus({ preventScroll: true });
     this.syncUrl();
     perf('lineage-focus', performance.now() - t0);
   }

@@ -265,10 +265,11 @@ function wireCode(host: HTMLElement): void {
     });
   });
   const btn = code.querySelector<HTMLButtonElement>('.copy')!;
-  btn.addEventListener('click', async () => {
+  const copyShown = async () => {
     const pane = code.querySelector<HTMLElement>('[role=tabpanel]:not([hidden]) code');
     const ok = await copyText(pane?.textContent ?? '');
     btn.textContent = ok ? 'Copied' : 'Copy failed';
     setTimeout(() => { btn.textContent = 'Copy'; }, 1500);
-  });
+  };
+  btn.addEventListener('click', () => void copyShown());
 }

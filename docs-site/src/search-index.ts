@@ -140,7 +140,7 @@ export class SearchIndex {
     let first: RawHit | null = null;
     for (const t of terms) {
       const name = this.name[i]!;
-      let s = 0;
+      let s: number;
       let field: SearchField;
       let at = name.indexOf(t);
       if (at >= 0) { s = name === t ? 100 : at === 0 ? 60 : 40; field = 'name'; }

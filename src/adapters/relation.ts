@@ -1,8 +1,12 @@
 /** A warehouse relation as templates see it: `{{ this }}`, `{{ ref('x') }}`, `this.schema`. */
 export type RelationType = 'table' | 'view' | 'cte' | 'external';
 
-/** A relation name as the warehouse compares it: as written where names are case-sensitive (BigQuery), else in lower case. */
-export function relationNameKey(name: string, warehouse: { readonly caseSensitiveNames?: boolean } | undefined): string {
+/**
+ * A relation name as the warehouse compares it: by the warehouse's own rule where it has one
+ * (Snowflake), as written where names are case-sensitive (BigQuery), else in lower case.
+ */
+export function relationNameKey(name: string, warehouse: { readonly caseSensitiveNames?: boolean; relationNameKey?(name: string): string } | undefined): string {
+  if (warehouse?.relationNameKey) return warehouse.relationNameKey(name);
   return warehouse?.caseSensitiveNames ? name : name.toLowerCase();
 }
 
@@ -13,12 +17,19 @@ export class Relation {
     readonly identifier: string,
     quote: (part: string) => string,
     readonly type: RelationType = 'table',
+    fold: (name: string) => string = (name) => name,
   ) {
     this.#quote = quote;
+    this.#fold = fold;
   }
 
   /** How this warehouse quotes an identifier; private to JavaScript, so templates never reach it. */
   readonly #quote: (part: string) => string;
+  /**
+   * The name the warehouse keeps for a new identifier written unquoted (Snowflake: upper case),
+   * so that a staging relation `<name>__kiln_tmp` is spelled as the warehouse's other names.
+   */
+  readonly #fold: (name: string) => string;
 
   get name(): string {
     return this.identifier;
@@ -73,11 +84,11 @@ export class Relation {
   }
 
   withIdentifier(identifier: string): Relation {
-    return new Relation(this.database, this.schema, identifier, this.#quote, this.type);
+    return new Relation(this.database, this.schema, this.#fold(identifier), this.#quote, this.type, this.#fold);
   }
 
   withType(type: RelationType): Relation {
-    return new Relation(this.database, this.schema, this.identifier, this.#quote, type);
+    return new Relation(this.database, this.schema, this.identifier, this.#quote, type, this.#fold);
   }
 
   get is_table(): boolean {
@@ -95,7 +106,7 @@ export class Relation {
     const p = opts.path ?? {};
     // A part given as None drops it (`path={'schema': none}`); a part not given is kept.
     const part = (k: 'database' | 'schema', current: string | undefined) => (Object.prototype.hasOwnProperty.call(p, k) ? (p[k] ?? undefined) : current);
-    return new Relation(part('database', this.database), part('schema', this.schema), p.identifier ?? this.identifier, this.#quote, opts.type ?? this.type);
+    return new Relation(part('database', this.database), part('schema', this.schema), p.identifier === undefined ? this.identifier : this.#fold(p.identifier), this.#quote, opts.type ?? this.type, this.#fold);
   }
 
   /** dbt's `this.include(database=False)` and friends. */

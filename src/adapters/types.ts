@@ -90,6 +90,8 @@ export interface Adapter {
   readonly ddlEndsTransactions?: boolean;
   /** True where dataset and table names are case-sensitive (BigQuery): relations are then matched by name exactly, not ignoring case. */
   readonly caseSensitiveNames?: boolean;
+  /** How the warehouse compares relation names, where neither ignoring case nor caseSensitiveNames is its rule (Snowflake folds unquoted names only). */
+  relationNameKey?(name: string): string;
   /** The strategy of an incremental model with a unique_key that names none; delete+insert when unset. */
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
   /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */

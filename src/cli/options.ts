@@ -39,13 +39,18 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'how many nodes run at once', parseThreads)
     .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
-    .option('--empty', 'build models whose refs and sources read no rows: every relation made, empty')
+    .addOption(emptyOption())
     .option('--event-time-start <time>', 'microbatch models: build the batches from this time (UTC unless it has an offset)', parseEventTime('--event-time-start'))
     .option('--event-time-end <time>', 'microbatch models: build the batches up to this time, excluded', parseEventTime('--event-time-end'))
     .option('-x, --fail-fast', 'stop starting nodes after the first failure')
     .option('--retries <n>', 'retry transient warehouse failures this many times', parseRetries)
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
     .option('--heartbeat <seconds>', 'without a terminal (CI logs): a line for each node still running after this many seconds, repeated as long as it runs; 0 for none (default 30)', parseHeartbeat);
+}
+
+/** `--empty`, taken by the commands that run models and by `compile`, which shows their SQL. */
+export function emptyOption(): Option {
+  return new Option('--empty', "wrap each model's query to select no rows: a build makes every relation with its columns, empty");
 }
 
 function parseHeartbeat(v: string): number {

@@ -70,7 +70,7 @@ export class HubClient {
     const body = (await this.getJson(path)) as Record<string, unknown> | null;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw this.shapeError(path, 'is not an object');
     if (typeof body.redirectnamespace === 'string' || typeof body.redirectname === 'string') {
-      this.warn(`package ${pkg} has moved to ${body.redirectnamespace ?? body.namespace}/${body.redirectname ?? body.name}; update packages.yml`);
+      this.warn(`package ${pkg} has moved to ${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}; update packages.yml`);
     }
     const versions = body.versions;
     if (!versions || typeof versions !== 'object' || Array.isArray(versions)) throw this.shapeError(path, 'has no versions: object');

@@ -11,11 +11,11 @@ type Any = any;
 
 export interface BuildInput {
   manifest: Any;
-  catalog?: Any | null;
-  runResults?: Any | null;
-  sources?: Any | null;
+  catalog?: Any;
+  runResults?: Any;
+  sources?: Any;
   /** target/column_lineage.json, when there is one. */
-  columnLineage?: Any | null;
+  columnLineage?: Any;
 }
 
 const INTERNAL_MACRO_PACKAGES = /^(kiln|dbt(_(postgres|duckdb|snowflake|bigquery|redshift|spark|databricks|trino))?)$/;

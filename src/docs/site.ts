@@ -13,16 +13,13 @@ import { dataScript, dataScriptChunks, renderShell } from './html.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
 
 export interface DocsSiteInput {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  manifest: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  catalog?: any | null;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  runResults?: any | null;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  sources?: any | null;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  columnLineage?: any | null;
+  // dbt's artifacts as read from JSON (manifest.json, catalog.json, run_results.json, sources.json,
+  // column_lineage.json); site-data.ts is the one place that reads their shape.
+  manifest: unknown;
+  catalog?: unknown;
+  runResults?: unknown;
+  sources?: unknown;
+  columnLineage?: unknown;
 }
 
 export const SITE_FILES = {

@@ -11,8 +11,9 @@ export interface Dag {
   readonly graph: Graph;
   /** Every node id (nodes and sources) in a topological order. */
   order: string[];
-  parents(id: string): string[];
-  children(id: string): string[];
+  // Plain functions, not methods: selection passes them around detached from the Dag.
+  parents: (id: string) => string[];
+  children: (id: string) => string[];
 }
 
 /**
@@ -39,9 +40,10 @@ export function sourceBuilders(manifest: Manifest): Array<[string, string]> {
 export function buildDag(manifest: Manifest): Dag {
   const parents = new Map<string, string[]>();
   const children = new Map<string, string[]>();
-  for (const id of manifest.sources.keys()) (parents.set(id, []), children.set(id, []));
-  for (const id of manifest.nodes.keys()) (parents.set(id, []), children.set(id, []));
-  for (const id of manifest.exposures?.keys() ?? []) (parents.set(id, []), children.set(id, []));
+  for (const id of [...manifest.sources.keys(), ...manifest.nodes.keys(), ...(manifest.exposures?.keys() ?? [])]) {
+    parents.set(id, []);
+    children.set(id, []);
+  }
   const addEdge = (from: string, to: string) => {
     const p = parents.get(to)!;
     if (p.includes(from)) return;

@@ -32,16 +32,17 @@ export function loadSelectors(projectDir: string): SelectorsFile {
   if (!data || typeof data !== 'object' || !Array.isArray(data.selectors)) bad("selectors.yml needs a top-level 'selectors:' list", ['selectors'], 'selectors:\n    - name: nightly\n      definition: "tag:nightly"');
   (data.selectors as unknown[]).forEach((entry, i) => {
     const e = entry as Record<string, unknown>;
-    if (!e || typeof e !== 'object' || typeof e.name !== 'string') bad('each selector needs a name', ['selectors', i]);
-    if (!('definition' in e)) bad(`selector '${e.name}' has no definition`, ['selectors', i]);
-    if (out.selectors.has(e.name as string)) bad(`selector '${e.name}' is defined twice`, ['selectors', i, 'name']);
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string') return bad('each selector needs a name', ['selectors', i]);
+    const name = e.name;
+    if (!('definition' in e)) bad(`selector '${name}' has no definition`, ['selectors', i]);
+    if (out.selectors.has(name)) bad(`selector '${name}' is defined twice`, ['selectors', i, 'name']);
     const spec = definition(e.definition, ['selectors', i, 'definition'], yaml, bad);
-    out.selectors.set(e.name as string, spec);
-    if (typeof e.description === 'string') out.descriptions.set(e.name as string, e.description);
+    out.selectors.set(name, spec);
+    if (typeof e.description === 'string') out.descriptions.set(name, e.description);
     if (e.default === true || e.default === 'true') {
-      if (out.defaultName) bad(`selectors '${out.defaultName}' and '${e.name}' are both marked default: true`, ['selectors', i, 'default']);
-      out.defaultName = e.name as string;
-    } else if (e.default !== undefined && e.default !== false && e.default !== 'false') bad(`default: of selector '${e.name}' must be true or false`, ['selectors', i, 'default']);
+      if (out.defaultName) bad(`selectors '${out.defaultName}' and '${name}' are both marked default: true`, ['selectors', i, 'default']);
+      out.defaultName = name;
+    } else if (e.default !== undefined && e.default !== false && e.default !== 'false') bad(`default: of selector '${name}' must be true or false`, ['selectors', i, 'default']);
   });
   return out;
 }

@@ -76,7 +76,7 @@ export function mergeEdges(...lists: ColumnEdge[][]): ColumnEdge[] {
   for (const list of lists) {
     for (const e of list) {
       let columns = byNode.get(e.node);
-      if (!columns) byNode.set(e.node, (columns = new Map()));
+      if (!columns) byNode.set(e.node, (columns = new Map<string, number>()));
       const at = columns.get(e.column);
       if (at === undefined) {
         columns.set(e.column, out.length);

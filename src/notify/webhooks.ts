@@ -41,7 +41,13 @@ export interface RunSummary {
 export function slackPayload(summary: RunSummary, linkTemplate?: string): Record<string, unknown> {
   const count = (pred: (r: NodeResult) => boolean) => summary.results.filter(pred).length;
   const failed = summary.results.filter((r) => isFailure(r.status));
-  const head = `${summary.success ? ':white_check_mark:' : ':x:'} kiln ${summary.command} on ${summary.project} ${summary.success ? 'succeeded' : 'failed'} in ${summary.elapsed.toFixed(1)}s — PASS=${count((r) => r.status === 'success' || r.status === 'pass')} WARN=${count((r) => r.status === 'warn')} ERROR=${failed.length} SKIP=${count((r) => r.status === 'skipped' || r.status === 'cancelled')}`;
+  const passed = count((r) => r.status === 'success' || r.status === 'pass');
+  const warned = count((r) => r.status === 'warn');
+  const skipped = count((r) => r.status === 'skipped' || r.status === 'cancelled');
+  const tally = `PASS=${passed} WARN=${warned} ERROR=${failed.length} SKIP=${skipped}`;
+  const icon = summary.success ? ':white_check_mark:' : ':x:';
+  const outcome = `${summary.success ? 'succeeded' : 'failed'} in ${summary.elapsed.toFixed(1)}s`;
+  const head = `${icon} kiln ${summary.command} on ${summary.project} ${outcome} — ${tally}`;
   const lines = failed.slice(0, 10).map((r) => `• ${r.uniqueId}: ${r.message.split('\n').slice(0, 2).join(' ').slice(0, 300)}`);
   if (failed.length > 10) lines.push(`… and ${failed.length - 10} more`);
   const link = linkTemplate ? linkTemplate.replace('{invocation_id}', summary.invocationId) : undefined;

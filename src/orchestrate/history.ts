@@ -174,7 +174,7 @@ export class History {
 
   async jobState(job: string): Promise<JobState> {
     const [row] = await this.rows<{ last_cron_tick: number | null; data_marks: string | null }>('select last_cron_tick, data_marks from job_state where job = $1', [job]);
-    return { lastCronTick: row?.last_cron_tick ?? null, dataMarks: row?.data_marks ? JSON.parse(row.data_marks) : {} };
+    return { lastCronTick: row?.last_cron_tick ?? null, dataMarks: row?.data_marks ? (JSON.parse(row.data_marks) as JobState['dataMarks']) : {} };
   }
 
   async saveJobState(job: string, state: JobState): Promise<void> {

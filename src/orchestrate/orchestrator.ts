@@ -332,7 +332,7 @@ export class Orchestrator {
       result = { success: false, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
     }
     const finished = clock.now();
-    const reason = controller.signal.reason;
+    const reason: unknown = controller.signal.reason;
     const status: RunStatus = result.success && !controller.signal.aborted ? 'success' : reason === 'timeout' ? 'timed_out' : controller.signal.aborted ? 'cancelled' : 'failed';
     const message = status === 'timed_out' ? `cancelled after its timeout of ${job.timeoutSeconds}s` : status === 'cancelled' ? 'cancelled: the orchestrator is stopping' : result.message;
     const change = { status, finished_at: finished, duration: (finished - started) / 1000, message, invocation_id: result.invocationId ?? null };

@@ -148,7 +148,7 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
   const out: TestNode[] = [];
   const fromList = (list: unknown, path: Array<string | number>, columnName?: string, quoted?: string) => {
     if (!Array.isArray(list)) return;
-    list.forEach((item, j) => {
+    (list as unknown[]).forEach((item, j) => {
       // Lines are looked up only when an error needs one (it costs a second YAML parse).
       const line = () => t.yaml.lineOf([...path, j]);
       let testEntry;

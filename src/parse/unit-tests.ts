@@ -45,7 +45,7 @@ export function makeUnitTests(entries: UnitTestEntry[], ctx: UnitTestContext): U
     const node = makeUnitTest(e, ctx);
     if (!node) continue;
     const previous = seen.get(node.uniqueId);
-    if (previous) throw new KilnError('yaml', `unit test '${node.name}' of model '${e.raw.model}' is defined twice (also in ${previous})`, { file: e.file, line: e.yaml.lineOf(['unit_tests', e.index, 'name']), hint: 'give one of them another name' });
+    if (previous) throw new KilnError('yaml', `unit test '${node.name}' of model '${String(e.raw.model)}' is defined twice (also in ${previous})`, { file: e.file, line: e.yaml.lineOf(['unit_tests', e.index, 'name']), hint: 'give one of them another name' });
     seen.set(node.uniqueId, e.file);
     out.push(node);
   }

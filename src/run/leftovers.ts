@@ -42,8 +42,11 @@ export function noticeFor(adapter: Adapter): (message: string) => void {
   return notices.get(adapter) ?? (() => undefined);
 }
 
-/** `<base>__kiln_tmp[_<invocation>]`, either with `_src` (and the like), `<base>__kiln_audit[_<invocation>]`. */
-const leftover = /^(.+?)__kiln_(?:tmp(?:_([0-9a-f]{8}))?(?:_(?:src|close|open))?|audit(?:_([0-9a-f]{8}))?)$/;
+/**
+ * `<base>__kiln_tmp[_<invocation>]`, either with `_src` (and the like), `<base>__kiln_audit[_<invocation>]`,
+ * in any case: a warehouse that folds names to upper case (Snowflake) keeps `<BASE>__KILN_TMP`.
+ */
+const leftover = /^(.+?)__kiln_(?:tmp(?:_([0-9a-f]{8}))?(?:_(?:src|close|open))?|audit(?:_([0-9a-f]{8}))?)$/i;
 
 /** What dropLeftovers needs of the run's materializer: its listing of a schema (made once per run, and kept for the build) and the SQL to drop. */
 export interface LeftoverCleaner {
@@ -71,7 +74,7 @@ export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], cleane
       const m = leftover.exec(r.name);
       if (!m) continue;
       const [, base, tmpInvocation, auditInvocation] = m;
-      const invocation = tmpInvocation ?? auditInvocation;
+      const invocation = (tmpInvocation ?? auditInvocation)?.toLowerCase();
       // A live run's staging relation is its work in progress.
       if (invocation && live.has(invocation)) continue;
       const rel = adapter.relation(database, schema, r.name, r.type);

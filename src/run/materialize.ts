@@ -13,7 +13,7 @@ import type { Relation, RelationType } from '../adapters/relation.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { ParsedProject } from '../parse/index.js';
 import type { KilnSession } from '../session.js';
-import type { GraphNode, Hook } from '../parse/nodes.js';
+import type { GraphNode } from '../parse/nodes.js';
 import { dispatchMacro } from '../template/context.js';
 import { renderWithWarehouse } from '../template/warehouse.js';
 import { readSeedInChunks } from '../seeds/csv.js';
@@ -327,13 +327,13 @@ export class Materializer {
 
   /** Whether the node has pre- or post-hooks that run inside its transaction. */
   hasHooksInTransaction(node: GraphNode): boolean {
-    return (['pre_hook', 'post_hook'] as const).some((which) => ((node.config[which] as Hook[] | undefined) ?? []).some((h) => typeof h === 'string'));
+    return (['pre_hook', 'post_hook'] as const).some((which) => (node.config[which] ?? []).some((h) => typeof h === 'string'));
   }
 
   /** Runs a node's pre- or post-hooks, rendered with the node's context (`{{ this }}`), on the node's session. */
   async runHooks(node: GraphNode, which: 'pre_hook' | 'post_hook', session: Session): Promise<void> {
     // Hooks with `transaction: false` run outside the transaction: runOutsideHooks.
-    const hooks = ((node.config[which] as Hook[] | undefined) ?? []).filter((h): h is string => typeof h === 'string');
+    const hooks = (node.config[which] ?? []).filter((h): h is string => typeof h === 'string');
     for (const hook of hooks) {
       // A hook may reach the warehouse while it renders (`{% do adapter.drop_relation(this) %}`).
       const template = this.session.engine.compile(hook, node.originalFilePath);
@@ -361,7 +361,7 @@ export class Materializer {
   }
 
   private async runHooksOutside(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
-    for (const hook of (node.config[which] as Hook[] | undefined) ?? []) {
+    for (const hook of node.config[which] ?? []) {
       if (typeof hook === 'string') continue;
       const template = this.session.engine.compile(hook.sql, node.originalFilePath);
       const sql = (await renderWithWarehouse(this.adapter, () => this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath))).trim();

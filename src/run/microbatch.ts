@@ -38,7 +38,7 @@ export function microbatchConfig(node: GraphNode): MicrobatchConfig {
   const eventTime = c.event_time;
   if (typeof eventTime !== 'string' || !eventTime) throw bad("the microbatch strategy needs an 'event_time' config", "set event_time to the model's timestamp column");
   const batchSize = String(c.batch_size ?? '').toLowerCase();
-  if (!(batchSizes as readonly string[]).includes(batchSize)) throw bad(`batch_size '${c.batch_size ?? ''}' is not valid for microbatch`, `use one of: ${batchSizes.join(', ')}`);
+  if (!(batchSizes as readonly string[]).includes(batchSize)) throw bad(`batch_size '${String(c.batch_size ?? '')}' is not valid for microbatch`, `use one of: ${batchSizes.join(', ')}`);
   const begin = parseTime(c.begin);
   if (c.begin !== undefined && c.begin !== null && !begin) throw bad(`begin '${String(c.begin)}' is not a date or timestamp`, "write it as '2024-01-01' or '2024-01-01T00:00:00'");
   const lookback = c.lookback === undefined || c.lookback === null ? 1 : Number(c.lookback);

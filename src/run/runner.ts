@@ -210,7 +210,13 @@ function addTestGates(tasks: ScheduledTask[], dag: Dag, inRun: Set<string>, node
     if (d) return d;
     d = new Set<string>();
     const stack = [id];
-    while (stack.length) for (const c of dag.children(stack.pop()!)) if (!d.has(c)) (d.add(c), stack.push(c));
+    while (stack.length) {
+      for (const c of dag.children(stack.pop()!)) {
+        if (d.has(c)) continue;
+        d.add(c);
+        stack.push(c);
+      }
+    }
     descendantsCache.set(id, d);
     return d;
   };

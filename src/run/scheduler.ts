@@ -48,7 +48,7 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
   let running = 0;
   const groupRunning = new Map<string, number>();
 
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const finish = (id: string, result: NodeResult) => {
       results.set(id, result);
       opts.onFinish?.(result);
@@ -99,7 +99,10 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
           freeThreads.push(thread);
           finish(taskId, result);
           pump();
-        });
+        })
+          // A task that breaks its contract (or a listener that throws) fails the schedule
+          // instead of leaving it pending forever behind an unhandled rejection.
+          .catch(reject);
       }
       if (running === 0 && ready.length === 0) resolve(results);
     };

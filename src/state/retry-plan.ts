@@ -9,8 +9,11 @@ import { KilnError } from '../errors.js';
 import type { Manifest } from '../parse/nodes.js';
 import type { Dag } from '../graph/dag.js';
 
+const retryable = ['run', 'test', 'seed', 'build', 'snapshot'] as const;
+
 export interface LastRun {
-  args: Record<string, any>;
+  /** The arguments run_results.json recorded, as its JSON has them; `which` checked. */
+  args: Record<string, unknown> & { which: (typeof retryable)[number] };
   results: Array<{ unique_id: string; status: string }>;
 }
 
@@ -20,17 +23,17 @@ const rebuildable = new Set(['model', 'seed', 'snapshot']);
 export function readLastRun(targetPath: string): LastRun {
   const file = join(targetPath, 'run_results.json');
   if (!existsSync(file)) throw new KilnError('config', `nothing to retry: no run_results.json in ${targetPath}`, { hint: 'retry repeats the last run, test, seed or build of this project: run one first' });
-  let data: any;
+  let data: { args?: Record<string, unknown>; results?: LastRun['results'] } | null;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readFileSync(file, 'utf8')) as typeof data;
   } catch (e) {
     throw new KilnError('config', `cannot read ${file}: ${(e as Error).message}`, { file });
   }
   const which = data?.args?.which;
-  if (!['run', 'test', 'seed', 'build', 'snapshot'].includes(which)) {
-    throw new KilnError('config', `the last invocation recorded in ${file} ${which ? `was '${which}', which` : 'does not say which command it was, so it'} cannot be retried`, { file, hint: 'retry repeats run, test, seed or build' });
+  if (!retryable.some((command) => command === which)) {
+    throw new KilnError('config', `the last invocation recorded in ${file} ${which ? `was '${String(which)}', which` : 'does not say which command it was, so it'} cannot be retried`, { file, hint: 'retry repeats run, test, seed or build' });
   }
-  return { args: data.args, results: data.results ?? [] };
+  return { args: { ...data!.args, which: which as LastRun['args']['which'] }, results: data!.results ?? [] };
 }
 
 export interface RetryPlan {

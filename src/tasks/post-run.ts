@@ -44,7 +44,8 @@ export interface FinishedRun {
   /** Date.now() when the command started. */
   started: number;
   /** A failing on-run-end hook: it fails the invocation once the artifacts are written. */
-  endHookError?: unknown;
+  /** Boxed so that any rejection value, even a falsy one, counts as a failure. */
+  endHookError?: { error: unknown };
   log: InvocationLog;
 }
 
@@ -64,7 +65,7 @@ export async function finishRun(run: FinishedRun): Promise<RunResult> {
   if (targets.length) {
     await notify(targets, { project: loaded.project.name, command, invocationId: loaded.invocationId, success, elapsed, results }, (m) => opts.onLog?.('warn', m));
   }
-  if (run.endHookError) throw run.endHookError;
+  if (run.endHookError) throw run.endHookError.error;
   run.log.close({ success, elapsed, nodes: results.length });
   return {
     success,

@@ -11,7 +11,7 @@ import { staleSources } from '../freshness/check.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
 import { selectResources } from '../session.js';
 import { load, parseLoaded, select, type Loaded } from './load.js';
-import { abandonRun, finishRun, openRunLog, previousDurations } from './post-run.js';
+import { abandonRun, finishRun, openRunLog, previousDurations, type FinishedRun } from './post-run.js';
 import type { InvocationLog } from '../run/invocation-log.js';
 import type { Command, KilnOptions, RunResult } from './options.js';
 
@@ -49,7 +49,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
   const compiler = new Compiler(project.parsed, session);
   const { adapter } = session;
   let results: NodeResult[] = [];
-  let endHookError: unknown;
+  let endHookError: FinishedRun['endHookError'];
   const deferTo = deferTarget(opts);
   if (ids.length) {
     await adapter.open();
@@ -76,7 +76,7 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
         previousDurations: previousDurations(loaded),
       });
       // A failing on-run-end hook fails the invocation once the artifacts are written.
-      await runProjectHooks('on-run-end', project.parsed, session, { results }).catch((e) => (endHookError = e));
+      await runProjectHooks('on-run-end', project.parsed, session, { results }).catch((error: unknown) => (endHookError = { error }));
     } finally {
       await adapter.close();
       await compiler.flushWrites();

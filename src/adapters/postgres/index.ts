@@ -271,6 +271,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
       ...this.clientConfig(),
       max: this.threads,
       idleTimeoutMillis: 0,
+      // pg-pool awaits onConnect's promise (a failed setup fails the checkout); @types/pg declares it void.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
       onConnect: (client) => {
         // A connection that dies while checked out emits 'error' as well as failing the
         // query; the query's rejection is what kiln reports, and release() discards it.
@@ -376,7 +378,7 @@ export class PostgresAdapter implements Adapter, RunGuard {
       throw this.fail(e, sql);
     }
     // Several statements in one string: the last one's rows, as a SQL console shows them.
-    const last: PgResult | undefined = Array.isArray(res) ? res[res.length - 1] : res;
+    const last: PgResult | undefined = Array.isArray(res) ? (res as PgResult[]).at(-1) : res;
     if (!last) return { columns: [], rows: [] };
     return { columns: (last.fields ?? []).map((f) => f.name), rows: (last.rows ?? []) as Array<Record<string, unknown>> };
   }

@@ -12,7 +12,6 @@
  * Everything else is pg's default (int2/int4/float → number, bool, json parsed, bytea Buffer).
  */
 import pg from 'pg';
-import type { CustomTypesConfig } from 'pg';
 
 const OID = {
   INT8: 20,
@@ -91,4 +90,4 @@ function getTypeParser(oid: number, format?: 'text' | 'binary'): unknown {
 }
 
 /** Per-connection parsers: kiln never changes pg's global type parsers. */
-export const kilnTypes = { getTypeParser } as unknown as CustomTypesConfig;
+export const kilnTypes = { getTypeParser };

@@ -37,7 +37,7 @@ export function quoteIdentifier(name: string): string {
 
 /**
  * How a relation part already in its stored form is written: unquoted only when Snowflake's
- * folding gives it back unchanged, so `STG_ORDERS__kiln_tmp` stays a name of its own.
+ * folding gives it back unchanged, so a name stored as `Order Items` or `orders` stays itself.
  */
 export function quoteStored(name: string): string {
   return isPlainIdentifier(name) && name === name.toUpperCase() ? name : quoteDoubled(name);

@@ -135,10 +135,18 @@ export class SnowflakeAdapter implements Adapter {
     return quoteIdentifier(name);
   }
 
+  /**
+   * Unquoted names fold to upper case and quoted ones are case-sensitive: `order_items` is
+   * ORDER_ITEMS, and `"Order Items"` is not `"ORDER ITEMS"`.
+   */
+  relationNameKey(name: string): string {
+    return storedName(name);
+  }
+
   /** Names as Snowflake stores them, so listRelations' answers match them. */
   relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
     const norm = (p: string | undefined) => (p === undefined || p === '' ? p : storedName(p));
-    return new Relation(norm(database), norm(schema), storedName(identifier), quoteStored, type);
+    return new Relation(norm(database), norm(schema), storedName(identifier), quoteStored, type, storedName);
   }
 
   private get target(): string {

@@ -6,7 +6,7 @@ import { formatBytes } from '../../compile/dry-run.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
 import type { SourceNode } from '../../parse/nodes.js';
-import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, addSelectionOptions, emptyOption, toKilnOptions } from '../options.js';
 
 export function registerInspectCommands(program: Command, output: () => Output): void {
   addProjectOptions(program.command('parse').description('parse the project and write target/manifest.json (no warehouse needed)')).action(async (flags) => {
@@ -20,6 +20,7 @@ export function registerInspectCommands(program: Command, output: () => Output):
 
   const compileCmd = addSelectionOptions(addProjectOptions(program.command('compile').description('render the selected nodes to SQL in target/compiled/ (no warehouse needed)')));
   compileCmd.option('--dry-run', 'ask the warehouse what each selected model would scan, without running it (BigQuery)');
+  compileCmd.addOption(emptyOption());
   compileCmd.option('--inline <sql>', "compile this query with the project's refs, sources and macros and print it (nothing written)");
   compileCmd.action(async (flags) => {
     const out = output();

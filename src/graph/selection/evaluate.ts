@@ -12,9 +12,10 @@ import type { IndirectSelection, SelectionSpec, SelectorToken } from './spec.js'
 export interface SelectableGraph {
   /** Every node, source and exposure, in the order a selection lists them. */
   nodes: readonly SelectableNode[];
-  node(id: string): SelectableNode | undefined;
-  parents(id: string): readonly string[];
-  children(id: string): readonly string[];
+  // Plain functions, not methods: evaluation passes them around detached from the graph.
+  node: (id: string) => SelectableNode | undefined;
+  parents: (id: string) => readonly string[];
+  children: (id: string) => readonly string[];
 }
 
 export interface EvaluationContext extends MethodInputs {
@@ -113,7 +114,13 @@ function walk(starts: string[], next: (id: string) => readonly string[], depth: 
 function ancestorsOf(ids: Set<string>, graph: SelectableGraph): Set<string> {
   const out = new Set<string>(ids);
   const stack = [...ids];
-  while (stack.length) for (const p of graph.parents(stack.pop()!)) if (!out.has(p)) (out.add(p), stack.push(p));
+  while (stack.length) {
+    for (const p of graph.parents(stack.pop()!)) {
+      if (out.has(p)) continue;
+      out.add(p);
+      stack.push(p);
+    }
+  }
   return out;
 }
 

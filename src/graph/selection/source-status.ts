@@ -42,7 +42,7 @@ function read(file: string, where: string): Loaded {
   }
   let json: { results?: Array<Record<string, unknown>> };
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
   } catch (e) {
     throw new KilnError('selection', `cannot read ${file}: ${(e as Error).message}`, { file, hint: 'the file must be sources.json written by `kiln source freshness` or dbt' });
   }

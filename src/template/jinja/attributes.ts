@@ -116,7 +116,7 @@ function hostAttribute(obj: object, name: string): { found: boolean; value?: unk
       if (typeof value === 'function' && holder !== obj && !(CALL in value)) {
         // A method on a prototype: bound to its object, keeping its own attributes out of reach.
         let cache = boundMethods.get(obj);
-        if (!cache) boundMethods.set(obj, (cache = new Map()));
+        if (!cache) boundMethods.set(obj, (cache = new Map<string, PyFunction>()));
         let bound = cache.get(name);
         if (!bound) {
           const method = value as (...a: unknown[]) => unknown;

@@ -240,7 +240,7 @@ function toPyFloat(v: unknown): number | undefined {
     return n;
   }
   if (v instanceof Undefined || v === undefined) throw undefinedError(undefinedHint(v));
-  const own = (v as { __float__?: () => unknown } | null)?.__float__;
+  const own = v === null ? undefined : (v as { __float__?: () => unknown }).__float__;
   if (typeof own === 'function') return toNumber(own.call(v));
   return undefined;
 }
@@ -434,7 +434,7 @@ function mappingItems(value: unknown): [unknown, unknown][] {
   if (isDict(value)) return dictKeys(value).map((k) => [k, value[k]]);
   if (value instanceof Map) return [...value.entries()];
   if (isUndefined(value)) throw undefinedError(undefinedHint(value));
-  const own = (value as { items?: () => unknown } | null)?.items;
+  const own = value === null ? undefined : (value as { items?: () => unknown }).items;
   if (value !== null && typeof value === 'object' && typeof own === 'function') return iterate(own.call(value)).map((p) => unpackPair(p));
   throw attributeError(`'${typeName(value)}' object has no attribute 'items'`);
 }
@@ -471,7 +471,7 @@ function toList(v: unknown): unknown[] {
 function reversedSeq(value: unknown): unknown[] | undefined {
   if (typeof value === 'string') return cps(value).reverse();
   if (isUndefined(value)) return [];
-  if (Array.isArray(value) && !isPySet(value)) return [...value].reverse();
+  if (Array.isArray(value) && !isPySet(value)) return [...(value as unknown[])].reverse();
   if (isDict(value)) return dictKeys(value).reverse();
   return undefined;
 }
@@ -692,7 +692,6 @@ function wrapText(text: string, width: number, breakLongWords: boolean, breakOnH
         line.push(chunk.slice(0, end).join(''));
         chunks[chunks.length - 1] = chunk.slice(end).join('');
       } else if (!line.length) line.push(chunks.pop()!);
-      len = line.reduce((n, c) => n + cpLen(c), 0);
     }
     if (line.length && pyStrip(line[line.length - 1]!) === '') line.pop();
     if (line.length) lines.push(line.join(''));
@@ -1173,7 +1172,7 @@ function doInt(value: unknown, dflt: unknown, base: unknown): unknown {
     return floatToInt(toNumber(value));
   }
   if (isUndefined(value)) throw undefinedError(undefinedHint(value));
-  const own = (value as { __int__?: () => unknown } | null)?.__int__;
+  const own = value === null ? undefined : (value as { __int__?: () => unknown }).__int__;
   if (typeof own === 'function') return own.call(value);
   return fallback();
 }
@@ -1404,7 +1403,7 @@ function doXmlattr(d: unknown, autospace: unknown): string {
 
 function doTitle(s: unknown): string {
   return softStr(s)
-    .split(/([-\s({\[<]+)/u)
+    .split(/([-\s({[<]+)/u)
     .filter((item) => item)
     .map((item) => {
       const chars = cps(item);

@@ -45,8 +45,8 @@ const numberPattern = /(?:0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[0-9a-fA-
 /** Python's `unicode-escape` decoding of a string literal's body, as Jinja applies it. */
 function unescapeString(body: string, line: number): string {
   if (!body.includes('\\')) return body;
-  return body.replace(/\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\}|([0-7]{1,3})|([\s\S]))/g, (m, x, u, U, named, oct, ch: string | undefined) => {
-    if (x || u || U) return String.fromCodePoint(parseInt(x ?? u ?? U, 16));
+  return body.replace(/\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\}|([0-7]{1,3})|([\s\S]))/g, (m: string, x?: string, u?: string, U?: string, named?: string, oct?: string, ch?: string) => {
+    if (x || u || U) return String.fromCodePoint(parseInt((x ?? u ?? U)!, 16));
     if (oct) return String.fromCodePoint(parseInt(oct, 8));
     if (named !== undefined) throw new TemplateSyntaxError(`named unicode escapes (\\N{${named}}) are not supported`, line);
     switch (ch) {

@@ -146,7 +146,8 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     }
     if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b) && !isPySet(a) && !isPySet(b)) {
       checkSize(a.length + b.length, false);
-      return isTuple(a) ? makeTuple([...a, ...b]) : [...a, ...b];
+      const items: unknown[] = [...(a as unknown[]), ...(b as unknown[])];
+      return isTuple(a) ? makeTuple(items) : items;
     }
   }
   if (op === 'sub' && isPySet(a) && isPySet(b)) return a.filter((x) => !b.includes(x));

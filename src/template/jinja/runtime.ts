@@ -56,6 +56,7 @@ export class Frame {
   }
 
   lookup(name: string): unknown {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk up the frame chain starts here
     for (let f: Frame | undefined = this; f; f = f.parent) {
       const v = f.vars.get(name);
       if (v !== undefined || f.vars.has(name)) return v;

@@ -126,7 +126,7 @@ export class PyFixedTimezone extends PyTzInfo {
   }
 
   /** `timezone(offset, name=None)`; a zero offset without a name is `timezone.utc` itself. */
-  static make(...args: unknown[]): PyFixedTimezone {
+  static make(this: void, ...args: unknown[]): PyFixedTimezone {
     const a = bindArgs('timezone', args, ['offset', 'name'], 1);
     if (!(a.offset instanceof PyTimedelta)) throw typeError(`timezone() argument 1 must be datetime.timedelta, not ${typeName(a.offset)}`);
     if (a.name !== undefined && typeof a.name !== 'string') throw typeError(`timezone() argument 2 must be str, not ${typeName(a.name)}`);
@@ -206,7 +206,7 @@ export class PyDate {
   }
 
   /** `date(year, month, day)` as templates call it, positional or by keyword. */
-  static make(...args: unknown[]): PyDate {
+  static make(this: void, ...args: unknown[]): PyDate {
     const a = bindArgs('date', args, ['year', 'month', 'day'], 3);
     return new PyDate(toInt(a.year), toInt(a.month), toInt(a.day));
   }
@@ -351,7 +351,7 @@ export class PyDateTime extends PyDate {
   }
 
   /** `datetime(year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0)`. */
-  static override make(...args: unknown[]): PyDateTime {
+  static override make(this: void, ...args: unknown[]): PyDateTime {
     const a = bindArgs('datetime', args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'], 3, ['fold']);
     const n = (k: string) => (a[k] === undefined ? 0 : toInt(a[k]));
     return new PyDateTime(n('year'), n('month'), n('day'), n('hour'), n('minute'), n('second'), n('microsecond'), tzArg(a.tzinfo), n('fold'));
@@ -543,7 +543,7 @@ export class PyTime {
   }
 
   /** `time(hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0)`. */
-  static make(...args: unknown[]): PyTime {
+  static make(this: void, ...args: unknown[]): PyTime {
     const a = bindArgs('time', args, ['hour', 'minute', 'second', 'microsecond', 'tzinfo'], 0, ['fold']);
     const n = (k: string) => (a[k] === undefined ? 0 : toInt(a[k]));
     return new PyTime(n('hour'), n('minute'), n('second'), n('microsecond'), tzArg(a.tzinfo), n('fold'));
@@ -692,7 +692,7 @@ function datetimeFromFields(f: Fields): PyDateTime {
 }
 
 /** Makes a callable Python class: calling constructs, own properties are its class attributes. */
-const pyClass = <F extends (...args: any[]) => unknown, S extends object>(construct: F, statics: S) => Object.assign((...args: Parameters<F>) => construct(...args) as ReturnType<F>, statics);
+const pyClass = <R, S extends object>(construct: (this: void, ...args: unknown[]) => R, statics: S) => Object.assign((...args: unknown[]) => construct(...args), statics);
 
 const datetimeClass = pyClass(PyDateTime.make, {
   now: (...args: unknown[]) => PyDateTime._fromInstant(nowMicros(), tzArg(bindArgs('now', args, ['tz']).tz)),

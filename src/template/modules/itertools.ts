@@ -73,7 +73,10 @@ function wholly(v: unknown): unknown[] {
 /** Python's `a + b` for the values accumulate() and count() add: numbers, strings, lists, tuples, host values. */
 function pyAdd(a: unknown, b: unknown): unknown {
   if (typeof a === 'string' && typeof b === 'string') return a + b;
-  if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) return isTuple(a) ? makeTuple([...a, ...b]) : [...a, ...b];
+  if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
+    const items: unknown[] = [...(a as unknown[]), ...(b as unknown[])];
+    return isTuple(a) ? makeTuple(items) : items;
+  }
   const x = asNumber(a);
   const y = asNumber(b);
   if (x !== undefined && y !== undefined) {
@@ -99,7 +102,10 @@ function length(v: unknown, what: string): number {
 /** r-length tuples of `pool` items in lexicographic order; `next` picks where the following position may start. */
 function* choose(pool: unknown[], r: number, next: (i: number) => number): Generator<unknown[]> {
   const walk = function* (start: number, acc: unknown[]): Generator<unknown[]> {
-    if (acc.length === r) return yield makeTuple([...acc]);
+    if (acc.length === r) {
+      yield makeTuple([...acc]);
+      return;
+    }
     for (let i = start; i < pool.length; i++) yield* walk(next(i), [...acc, pool[i]]);
   };
   yield* walk(0, []);
@@ -118,7 +124,10 @@ function combinationsWithReplacement(...args: unknown[]): PyIterator | LazyItera
 function* arrangements(pool: unknown[], r: number): Generator<unknown[]> {
   const used: boolean[] = [];
   const walk = function* (acc: unknown[]): Generator<unknown[]> {
-    if (acc.length === r) return yield makeTuple([...acc]);
+    if (acc.length === r) {
+      yield makeTuple([...acc]);
+      return;
+    }
     for (let i = 0; i < pool.length; i++) {
       if (used[i]) continue;
       used[i] = true;

@@ -68,7 +68,7 @@ export class PyTimedelta {
   }
 
   /** `timedelta(days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0)`. */
-  static make(...args: unknown[]): PyTimedelta {
+  static make(this: void, ...args: unknown[]): PyTimedelta {
     const a = bindArgs('timedelta', args, UNITS.map(([n]) => n));
     let exact = 0n;
     let fraction = 0;
