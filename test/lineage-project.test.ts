@@ -1,7 +1,7 @@
 /** Column lineage of whole projects: project-example complete, gaps marked, the CLI and the artifact. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, copyExample, removeDir, writeProject, minimalProject } from './helpers/cli.js';
 import { columnLineage } from '../src/index.js';
@@ -183,4 +183,43 @@ test('a node whose compiled SQL and parents\' columns are unchanged reuses the l
   writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
   assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'copied');
+});
+
+test('lineage read from the last column_lineage.json equals lineage computed cold', () => {
+  const project = copyExample();
+  dirs.push(project);
+  const file = join(project, 'target', 'column_lineage.json');
+  const lineageOf = () => {
+    const r = kiln(['lineage', '--project-dir', project]);
+    assert.equal(r.code, 0, r.stderr);
+    const { nodes, tests } = JSON.parse(readFileSync(file, 'utf8'));
+    return { nodes, tests };
+  };
+  lineageOf();
+  const cached = lineageOf();
+  rmSync(file);
+  const cold = lineageOf();
+  assert.ok(Object.values<{ cache_key?: string }>(cold.nodes).filter((n) => n.cache_key).length >= 12, 'models carry cache keys');
+  assert.deepEqual(cached, cold);
+});
+
+test('docs generate resolves `select *` with the catalog it has just read from the warehouse', () => {
+  const project = writeProject(
+    minimalProject({
+      'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start:\n  - create table if not exists main.events as select 1 as b, 2 as a\n',
+      'models/wide.sql': "select * from {{ source('raw', 'events') }}",
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: events\n',
+    }),
+  );
+  dirs.push(project);
+  const run = kiln(['run', '--project-dir', project]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.ok(!existsSync(join(project, 'target', 'catalog.json')));
+  const docs = kiln(['docs', 'generate', '--project-dir', project]);
+  assert.equal(docs.code, 0, docs.stderr + docs.stdout);
+  const lineage = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
+  assert.deepEqual(lineage.nodes['model.tiny.wide'].columns.map((c: { name: string; upstream: Array<{ node: string; column: string }> }) => `${c.name} <- ${c.upstream.map((e) => `${e.node}.${e.column}`).join(' ')}`), [
+    'b <- source.tiny.raw.events.b',
+    'a <- source.tiny.raw.events.a',
+  ]);
 });

@@ -8,7 +8,6 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { compile, clean, ls, type KilnOptions } from '../src/index.js';
@@ -224,16 +223,38 @@ test('a package change', async () => {
 
 test("another kiln version's cache, and a corrupt one, are ignored with a debug line", async () => {
   const file = join(dir, 'target', 'partial_parse.bin');
-  const data = deserialize(readFileSync(file)) as { kilnVersion: string; sql: Record<string, string> };
+  const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
   // A cache from another version that would be wrong if it were used.
-  data.kilnVersion = '0.0.1';
-  for (const [id, json] of Object.entries(data.sql)) data.sql[id] = JSON.stringify({ ...JSON.parse(json), result: { refs: [], sources: [], config: {} } });
-  writeFileSync(file, serialize(data));
+  const otherVersion = JSON.stringify({ ...JSON.parse(header!), kilnVersion: '0.0.1' });
+  const wrongParses = lines.map((line) => {
+    const fields = line.split('\t');
+    if (fields[0] !== 's') return line;
+    return [...fields.slice(0, 3), JSON.stringify({ ...JSON.parse(fields[3]!), result: { refs: [], sources: [], config: {} } })].join('\t');
+  });
+  writeFileSync(file, [otherVersion, ...wrongParses].join('\n'));
   const log = await warmEqualsCold('kiln version');
   assert.ok(log.some((l) => /changed: parsing everything/.test(l)), log.join('\n'));
   writeFileSync(file, 'not a cache at all');
   const corrupt = await warmEqualsCold('corrupt cache');
   assert.ok(corrupt.some((l) => /ignoring partial_parse\.bin/.test(l)), corrupt.join('\n'));
+});
+
+test('a cache cut short is ignored whole; a damaged entry is made afresh, the others reused', async () => {
+  const file = join(dir, 'target', 'partial_parse.bin');
+  await compileWith('target', true);
+  const text = readFileSync(file, 'utf8');
+  // Written a line at a time: a cache without its closing line was not written to the end.
+  writeFileSync(file, text.slice(0, text.lastIndexOf('end\n')));
+  const cut = await warmEqualsCold('cache cut short');
+  assert.ok(cut.some((l) => /ignoring partial_parse\.bin/.test(l)), cut.join('\n'));
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const sqlLines = lines.filter((l) => l.startsWith('s\t'));
+  const bodyLines = lines.filter((l) => l.startsWith('b\t'));
+  assert.ok(sqlLines.length > 1 && bodyLines.length > 1, 'one line per parse and per compiled node');
+  const damage = (line: string) => line.slice(0, line.lastIndexOf('\t') + 1) + '{"broken":';
+  writeFileSync(file, lines.map((l) => (l === sqlLines[0] || l === bodyLines[0] ? damage(l) : l)).join('\n'));
+  const damaged = await warmEqualsCold('a damaged entry');
+  assert.equal(reusedLine(damaged), `partial parse: reused ${sqlLines.length - 1} of ${sqlLines.length} SQL parses, ${bodyLines.length - 1} of ${bodyLines.length} compiled nodes; kept ${lines.filter((l) => l.startsWith('w\t')).length} compiled files`);
 });
 
 test('an edit within the same second, of the same size, with the mtime put back, is seen', async () => {

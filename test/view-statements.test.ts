@@ -39,6 +39,8 @@ registerAdapter('postgres', async (target) => counting(new PostgresAdapter({ ...
 
 /** Round trips to the PostgreSQL server: every query of every pg client in this process. */
 let roundTrips = 0;
+// Patched on the prototype and always called with the client as `this`.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   roundTrips++;

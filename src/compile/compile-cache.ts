@@ -9,7 +9,6 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { GraphNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { TemplateEngine } from '../template/engine.js';
@@ -19,6 +18,8 @@ import type { PartialParse } from '../parse/partial-cache.js';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class CompiledSqlCache {
+  private readonly pendingWrites: Array<[file: string, hash: string]> = [];
+
   constructor(
     private readonly cache: PartialParse,
     private readonly engine: TemplateEngine,
@@ -45,20 +46,30 @@ export class CompiledSqlCache {
     return result;
   }
 
-  /** True when `file` holds `text` as kiln wrote it last time (same hash, and the file's size and mtime as then). */
-  unchangedFile(file: string, text: string): boolean {
+  /**
+   * True when `file` holds `text` as kiln wrote it last time (same hash, and the file's size and
+   * mtime as then): it is not written again. Otherwise the text's hash is kept (not the text) for
+   * recordWrites() once the file is written.
+   */
+  keepsFile(file: string, text: string): boolean {
+    const hash = sha(text);
     const previous = this.cache.previousWrite(file);
-    if (!previous || previous.hash !== sha(text)) return false;
-    const st = statSync(file, { throwIfNoEntry: false });
-    if (!st || st.size !== previous.size || st.mtimeMs !== previous.mtimeMs) return false;
-    this.cache.written[file] = previous;
-    this.cache.stats.filesKept++;
-    return true;
+    const st = previous?.hash === hash ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (previous && st && st.size === previous.size && st.mtimeMs === previous.mtimeMs) {
+      this.cache.written.set(file, previous);
+      this.cache.stats.filesKept++;
+      return true;
+    }
+    this.pendingWrites.push([file, hash]);
+    return false;
   }
 
-  async wroteFile(file: string, text: string): Promise<void> {
-    const st = await stat(file);
-    this.cache.written[file] = { hash: sha(text), size: st.size, mtimeMs: st.mtimeMs };
+  /** Records the files written since keepsFile() asked for them, as they now are on disk. */
+  recordWrites(): void {
+    for (const [file, hash] of this.pendingWrites.splice(0)) {
+      const st = statSync(file);
+      this.cache.written.set(file, { hash, size: st.size, mtimeMs: st.mtimeMs });
+    }
   }
 }
 

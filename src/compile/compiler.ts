@@ -39,7 +39,6 @@ export class Compiler {
   /** Read once: the environment is the same for every file this compiler writes. */
   private secrets?: string[];
   /** Files written since the last flush, which the partial parse cache records once they are on disk. */
-  private readonly writtenForCache: Array<[file: string, text: string]> = [];
 
   /** `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten. */
   cache?: CompiledSqlCache;
@@ -274,20 +273,14 @@ export class Compiler {
   writeCompiled(id: string): string {
     const file = this.compiledFile(id);
     const text = scrubSecrets(this.compile(id).compiledCode, (this.secrets ??= secretValues()));
-    if (this.cache?.unchangedFile(file, text)) return file;
+    if (this.cache?.keepsFile(file, text)) return file;
     this.files.write(file, text);
-    if (this.cache) this.writtenForCache.push([file, text]);
     return file;
   }
 
   /** Resolves once every queued file is written (and recorded in the partial parse cache); rejects with the first file system error. */
   flushWrites(): Promise<void> {
-    return this.files.flush().then(() => this.recordWritten());
-  }
-
-  private async recordWritten(): Promise<void> {
-    const written = this.writtenForCache.splice(0);
-    await Promise.all(written.map(([file, text]) => this.cache!.wroteFile(file, text)));
+    return this.files.flush().then(() => this.cache?.recordWrites());
   }
 }
 

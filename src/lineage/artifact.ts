@@ -18,9 +18,10 @@ export const columnLineageFile = 'column_lineage.json';
 /**
  * Lineage of every node of a parsed project. Nodes are compiled with `compiler` (one that
  * already compiled some keeps them); a node that cannot compile without a warehouse is
- * marked unparsed with the reason.
+ * marked unparsed with the reason. `catalog` is catalog.json's object when the caller has just
+ * built it (docs generate), so the file is not read back; otherwise the file, if there is one.
  */
-export async function buildColumnLineage(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler = new Compiler(parsed, session)): Promise<ColumnLineage> {
+export async function buildColumnLineage(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler = new Compiler(parsed, session), catalog?: CatalogJson): Promise<ColumnLineage> {
   await loadSqlParser();
   const compiledSql = (id: string): string | Error => {
     try {
@@ -36,27 +37,35 @@ export async function buildColumnLineage(parsed: ParsedProject, session: KilnSes
   } catch {
     // An unreadable previous file is no cache.
   }
-  return projectLineage({ parsed, dag, adapterType: session.adapter.type, compiledSql, catalog: catalogColumns(parsed.project.targetPath), previous });
+  return projectLineage({ parsed, dag, adapterType: session.adapter.type, compiledSql, catalog: catalogColumns(catalog ?? readCatalog(parsed.project.targetPath)), previous });
 }
 
-/** catalog.json's columns, when `kiln docs generate` wrote one: they resolve `select *` of undocumented relations. */
-function catalogColumns(targetPath: string): CatalogColumns | undefined {
+/** The part of catalog.json lineage reads: each relation's columns. */
+type CatalogJson = Record<string, unknown>;
+type CatalogSection = Record<string, { columns?: Record<string, { name?: string; index?: number }> }>;
+
+/** catalog.json, when `kiln docs generate` wrote one: its columns resolve `select *` of undocumented relations. */
+function readCatalog(targetPath: string): CatalogJson | undefined {
   const file = join(targetPath, 'catalog.json');
   if (!existsSync(file)) return undefined;
   try {
-    const catalog = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, { columns?: Record<string, { name?: string; index?: number }> }>>;
-    const out: CatalogColumns = new Map();
-    for (const section of [catalog.nodes, catalog.sources]) {
-      for (const [id, entry] of Object.entries(section ?? {})) {
-        const columns = Object.entries(entry.columns ?? {}).sort(([, a], [, b]) => (a.index ?? 0) - (b.index ?? 0));
-        out.set(id, columns.map(([name, c]) => (c.name ?? name).toLowerCase()));
-      }
-    }
-    return out;
+    return JSON.parse(readFileSync(file, 'utf8')) as CatalogJson;
   } catch {
     // A catalog that does not read is no catalog: lineage falls back to declared columns.
     return undefined;
   }
+}
+
+function catalogColumns(catalog: CatalogJson | undefined): CatalogColumns | undefined {
+  if (!catalog) return undefined;
+  const out: CatalogColumns = new Map();
+  for (const section of [catalog.nodes, catalog.sources] as Array<CatalogSection | undefined>) {
+    for (const [id, entry] of Object.entries(section ?? {})) {
+      const columns = Object.entries(entry?.columns ?? {}).sort(([, a], [, b]) => (a.index ?? 0) - (b.index ?? 0));
+      out.set(id, columns.map(([name, c]) => (c.name ?? name).toLowerCase()));
+    }
+  }
+  return out;
 }
 
 /** The file's JSON: snake_case keys, as dbt's artifacts. */

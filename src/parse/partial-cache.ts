@@ -16,7 +16,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import { kilnVersion } from '../version.js';
 import type { ErrorLocation } from '../errors.js';
 import type { ProjectConfig } from '../config/project.js';
@@ -29,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 1;
+const formatVersion = 2;
 /** A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp: its stat is not trusted (git's racy-index rule). */
 const racyWindowMs = 2000;
 
@@ -87,21 +86,32 @@ export interface WrittenFile {
   mtimeMs: number;
 }
 
-/**
- * Entries are JSON text, parsed only when asked for: reading the file stays cheap at 10,000
- * nodes, an entry parsed is a fresh copy to hand out, and a reused entry is saved as it was.
- */
-interface CacheData {
+/** The first line of the cache file. */
+interface CacheHeader {
   format: number;
   kilnVersion: string;
   key: string;
   env: Record<string, string | null>;
   macros: string;
-  /** Per node: the file's stat when its entry was made, and whether it was too recent to vouch for the text alone. */
-  stamps: Record<string, { stamp: Stamp; racy: boolean }>;
-  sql: Record<string, string>;
-  bodies: Record<string, string>;
-  written: string;
+}
+
+/** A SQL file's parse, and the file's stat when it was made (whether too recent to vouch for the text alone). */
+interface SqlLine {
+  stamp: string;
+  entry: string;
+}
+
+/**
+ * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry as JSON>`,
+ * after a header line and before an `end` line), so it is written a piece at a time and never
+ * whole in memory. Entries stay JSON text, parsed only when asked for: reading the file stays
+ * cheap at 10,000 nodes, an entry parsed is a fresh copy to hand out, and a reused entry is
+ * saved as it was.
+ */
+interface CacheData extends CacheHeader {
+  sql: Map<string, SqlLine>;
+  bodies: Map<string, string>;
+  written: Map<string, string>;
 }
 
 export interface SqlFileRequest {
@@ -149,11 +159,9 @@ export class PartialParse implements SqlParseCache {
   private readonly trustBefore = Date.now() - racyWindowMs;
   private macroInventory: string | undefined;
   private macrosUnchanged = false;
-  private readonly stamps: CacheData['stamps'] = {};
-  private readonly sql: Record<string, string> = {};
-  private readonly bodies: Record<string, string> = {};
-  private previousWrites: Record<string, WrittenFile> | undefined;
-  readonly written: Record<string, WrittenFile> = {};
+  private readonly sql = new Map<string, SqlLine>();
+  private readonly bodies = new Map<string, string>();
+  readonly written = new Map<string, WrittenFile>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
@@ -177,14 +185,14 @@ export class PartialParse implements SqlParseCache {
 
   private load(): CacheData | undefined {
     if (!existsSync(this.file)) return undefined;
-    let data: CacheData;
+    let data: CacheData | undefined;
     try {
-      data = deserialize(readFileSync(this.file)) as CacheData;
+      data = decode(readFileSync(this.file, 'utf8'));
     } catch (e) {
       this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
       return undefined;
     }
-    if (!data || typeof data !== 'object' || data.format !== formatVersion || typeof data.sql !== 'object' || typeof data.stamps !== 'object' || typeof data.bodies !== 'object' || typeof data.written !== 'string') {
+    if (!data) {
       this.debug(`partial parse: ignoring ${partialParseFile}, written by another version of kiln or not by kiln`);
       return undefined;
     }
@@ -247,19 +255,18 @@ export class PartialParse implements SqlParseCache {
 
   /** The compiled SQL entry of the last invocation (a fresh copy). */
   previousBody(id: string): BodyEntry | undefined {
-    const json = this.previous?.bodies[id];
-    return json === undefined ? undefined : (JSON.parse(json) as BodyEntry);
+    return parsedEntry<BodyEntry>(this.previous?.bodies.get(id));
   }
 
   /** Keeps the last invocation's entry as it was. */
   keepBody(id: string): void {
-    this.bodies[id] = this.previous!.bodies[id]!;
+    this.bodies.set(id, this.previous!.bodies.get(id)!);
   }
 
   /** Stores a compiled SQL entry, if it survives as JSON unchanged. */
   storeBody(id: string, entry: BodyEntry): void {
     const json = this.entryJson(entry);
-    if (json !== undefined) this.bodies[id] = json;
+    if (json !== undefined) this.bodies.set(id, json);
   }
 
   /** An entry as JSON text: undefined if JSON would change it, or if it holds a secret (the cache is a file in target/ like any artifact). */
@@ -270,8 +277,7 @@ export class PartialParse implements SqlParseCache {
   }
 
   previousWrite(file: string): WrittenFile | undefined {
-    this.previousWrites ??= this.previous ? (JSON.parse(this.previous.written) as Record<string, WrittenFile>) : {};
-    return this.previousWrites[file];
+    return parsedEntry<WrittenFile>(this.previous?.written.get(file));
   }
 
   parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult {
@@ -280,16 +286,15 @@ export class PartialParse implements SqlParseCache {
     if (!file.absolute) return parse(req.text(), req.checkConfig);
     // Stat before reading: a write after the stat shows as a changed stat next time.
     const stamp = stampOf(file.absolute);
-    const json = this.previous?.sql[uniqueId];
-    const cached = json === undefined ? undefined : (JSON.parse(json) as SqlEntry);
-    const previousStamp = this.previous?.stamps[uniqueId];
+    const line = this.previous?.sql.get(uniqueId);
+    const cached = parsedEntry<SqlEntry>(line?.entry);
+    const previousStamp = parsedEntry<{ stamp: Stamp; racy: boolean }>(line?.stamp);
     if (cached && stamp && previousStamp && cached.file === file.absolute && cached.wholeFile === req.wholeFile && this.dependenciesHold(engine, cached)) {
       const vouched = !previousStamp.racy && sameStamp(previousStamp.stamp, stamp);
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || sha(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
-        this.sql[uniqueId] = json!;
-        this.stamps[uniqueId] = { stamp, racy: this.isRacy(stamp) };
+        this.sql.set(uniqueId, { stamp: this.stampJson(stamp), entry: line!.entry });
         this.stats.reused++;
         return this.replay(req, cached);
       }
@@ -307,8 +312,7 @@ export class PartialParse implements SqlParseCache {
     const entry: SqlEntry = { ...deps!, file: file.absolute, textHash: sha(text), text, wholeFile: req.wholeFile, checks, result: { refs: result.refs, sources: result.sources, config: result.config, ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}) } };
     const encoded = deps && this.entryJson(entry);
     if (encoded) {
-      this.sql[uniqueId] = encoded;
-      this.stamps[uniqueId] = { stamp: stamp!, racy: this.isRacy(stamp!) };
+      this.sql.set(uniqueId, { stamp: this.stampJson(stamp!), entry: encoded });
     }
     return result;
   }
@@ -326,8 +330,8 @@ export class PartialParse implements SqlParseCache {
     Object.assign(this.envHashes, env);
   }
 
-  private isRacy(stamp: Stamp): boolean {
-    return stamp.mtimeMs >= this.trustBefore || stamp.ctimeMs >= this.trustBefore;
+  private stampJson(stamp: Stamp): string {
+    return JSON.stringify({ stamp, racy: stamp.mtimeMs >= this.trustBefore || stamp.ctimeMs >= this.trustBefore });
   }
 
   /**
@@ -335,18 +339,23 @@ export class PartialParse implements SqlParseCache {
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
    * is kept for the nodes that still exist: each entry is checked when used.
    */
-  encode(nodeIds: Iterable<string>): { file: string; bytes: Uint8Array } | undefined {
+  encode(nodeIds: Iterable<string>): { file: string; chunks: Iterable<string> } | undefined {
     if (!this.macroInventory) return undefined;
-    if (this.previous && this.previous.macros === this.macroInventory) {
-      for (const id of nodeIds) if (this.bodies[id] === undefined && this.previous.bodies[id] !== undefined) this.bodies[id] = this.previous.bodies[id];
+    const previous = this.previous;
+    if (previous && previous.macros === this.macroInventory) {
+      for (const id of nodeIds) {
+        const body = previous.bodies.get(id);
+        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
+      }
     }
-    const written = Object.keys(this.written).length ? JSON.stringify(this.written) : (this.previous?.written ?? '{}');
     const s = this.stats;
     this.debug(`partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`);
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
-    const data: CacheData = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory, stamps: this.stamps, sql: this.sql, bodies: this.bodies, written };
-    return { file: this.file, bytes: serialize(data) };
+    const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
+    // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
+    const written = this.written.size ? mapValues(this.written, (w) => JSON.stringify(w)) : (previous?.written ?? new Map<string, string>());
+    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written) };
   }
 }
 
@@ -359,6 +368,50 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
       return (compiled ??= engine.compile(text, file));
     },
   };
+}
+
+function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[string, U]> {
+  for (const [key, value] of map) yield [key, f(value)];
+}
+
+function* encodeLines(header: CacheHeader, sql: Map<string, SqlLine>, bodies: Map<string, string>, written: Iterable<[string, string]>): Generator<string> {
+  yield `${JSON.stringify(header)}\n`;
+  for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
+  for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
+  for (const [file, entry] of written) yield `w\t${JSON.stringify(file)}\t${entry}\n`;
+  yield 'end\n';
+}
+
+/**
+ * The cache file's data; undefined when it is another format or incomplete. JSON text holds no
+ * raw tab or newline, so both split lines and fields safely. Entries are checked when parsed.
+ */
+function decode(text: string): CacheData | undefined {
+  const lines = text.split('\n');
+  if (lines.at(-1) !== '' || lines.at(-2) !== 'end') return undefined;
+  const header = JSON.parse(lines[0]!) as CacheHeader;
+  if (!header || typeof header !== 'object' || header.format !== formatVersion || typeof header.env !== 'object' || header.env === null) return undefined;
+  const data: CacheData = { ...header, sql: new Map(), bodies: new Map(), written: new Map() };
+  for (let i = 1; i < lines.length - 2; i++) {
+    const fields = lines[i]!.split('\t');
+    const id = JSON.parse(fields[1]!) as string;
+    if (fields[0] === 's' && fields.length === 4) data.sql.set(id, { stamp: fields[2]!, entry: fields[3]! });
+    else if (fields[0] === 'b' && fields.length === 3) data.bodies.set(id, fields[2]!);
+    else if (fields[0] === 'w' && fields.length === 3) data.written.set(id, fields[2]!);
+    else return undefined;
+  }
+  return data;
+}
+
+/** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
+function parsedEntry<T>(json: string | undefined): T | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const value = JSON.parse(json) as unknown;
+    return value !== null && typeof value === 'object' ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function cacheKey(id: CacheIdentity): string {

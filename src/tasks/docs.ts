@@ -28,7 +28,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   writeArtifact(targetPath, 'catalog.json', catalog);
   // The site shows column lineage: computed (after the catalog, whose columns resolve `select *`) with
   // the nodes just compiled, or with --no-compile the one the last `kiln lineage` wrote.
-  const lineageJson = compiled ? (await writeColumnLineage(project, compiled.compiler, session.invocationId)).json : undefined;
+  const lineageJson = compiled ? (await writeColumnLineage(project, compiled.compiler, session.invocationId, catalog)).json : undefined;
   const previous = (name: string) => readJsonIfThere(join(targetPath, name));
   const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: previous('run_results.json'), sources: previous('sources.json'), columnLineage: lineageJson ?? previous('column_lineage.json') }, { static: opts.static });
   return { files, catalog };

@@ -17,11 +17,14 @@ import type { KilnOptions, Project } from './options.js';
 // docs generate need it, so the modules load on first use and parse and compile never load them.
 const lineageArtifact = () => import('../lineage/artifact.js');
 
-/** Lineage with `compiler` (one that compiled some nodes already keeps them), written beside manifest.json; with its JSON. */
-export async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
+/**
+ * Lineage with `compiler` (one that compiled some nodes already keeps them), written beside
+ * manifest.json; with its JSON. `catalog`: catalog.json's object when the caller just built it.
+ */
+export async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string, catalog?: Record<string, unknown>): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
   const { buildColumnLineage, columnLineageFile, columnLineageJson } = await lineageArtifact();
   // Deferred relations name another environment's tables, which lineage cannot map to nodes.
-  const lineage = await buildColumnLineage(project.parsed, project.session, project.dag, compiler.deferred ? new Compiler(project.parsed, project.session) : compiler);
+  const lineage = await buildColumnLineage(project.parsed, project.session, project.dag, compiler.deferred ? new Compiler(project.parsed, project.session) : compiler, catalog);
   const json = columnLineageJson(lineage, invocationId);
   writeArtifact(project.parsed.project.targetPath, columnLineageFile, json);
   return { lineage, json };

@@ -21,7 +21,7 @@ import type { KilnOptions, Project } from './options.js';
 import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
 import { packagesInstallPath } from '../deps/installed.js';
-import { writeFileAtomic } from '../artifacts/write.js';
+import { writeChunksAtomic } from '../artifacts/write.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -132,7 +132,7 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
   if (!out) return;
   try {
     mkdirSync(dirname(out.file), { recursive: true });
-    writeFileAtomic(out.file, out.bytes);
+    writeChunksAtomic(out.file, out.chunks);
   } catch (e) {
     opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
   }

@@ -523,8 +523,10 @@ function identifierAt(s: string, i: number): PathPart | undefined {
     let value = '';
     let j = i + 1;
     for (; j < s.length; j++) {
-      if (s[j] === '"' && s[j + 1] === '"') (value += '"'), j++;
-      else if (s[j] === '"') break;
+      if (s[j] === '"' && s[j + 1] === '"') {
+        value += '"';
+        j++;
+      } else if (s[j] === '"') break;
       else value += s[j];
     }
     return { value, quoted: true, end: j + 1 };
