@@ -17,7 +17,11 @@ interface ManifestNode {
 
 const [manifestFile, seedCsv, folder, only] = process.argv.slice(2);
 const manifest = JSON.parse(readFileSync(manifestFile!, 'utf8')) as { nodes: Record<string, ManifestNode> };
-const models = new Map(Object.entries(manifest.nodes).filter(([id, n]) => n.resource_type === 'model' && n.compiled_code && (!only || id === only)));
+const models = new Map(
+  Object.entries(manifest.nodes).filter(
+    ([id, n]) => n.resource_type === 'model' && n.compiled_code && (!only || id === only),
+  ),
+);
 const order: string[] = [];
 const placed = new Set<string>();
 const place = (id: string) => {
@@ -30,9 +34,14 @@ const place = (id: string) => {
 
 mkdirSync(folder!, { recursive: true });
 // The same database name as kiln's embedded target (kiln.duckdb), so the compiled SQL resolves.
-const instance = await DuckDBInstance.create(join(folder!, 'kiln.duckdb'), { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+const instance = await DuckDBInstance.create(join(folder!, 'kiln.duckdb'), {
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+});
 const connection = await instance.connect();
-await connection.run(`create table main.base as select * from read_csv('${seedCsv!.replace(/'/g, "''")}', header = true)`);
+await connection.run(
+  `create table main.base as select * from read_csv('${seedCsv!.replace(/'/g, "''")}', header = true)`,
+);
 for (const id of order) {
   const node = models.get(id)!;
   await connection.run(`create or replace view ${node.relation_name} as (\n${node.compiled_code}\n)`);

@@ -99,7 +99,13 @@ function joinModelSql(parents: readonly number[]): string {
 function schemaYaml(layer: number, first: number, end: number, testsOf: (model: number) => string[]): string {
   const parts: string[] = ['version: 2', '', 'models:'];
   for (let i = first; i < end; i++) {
-    parts.push(`  - name: m_${i}`, `    description: Synthetic benchmark model ${i} in layer ${layer}.`, '    columns:', '      - name: id', '        description: Row identifier carried through from the base seed.');
+    parts.push(
+      `  - name: m_${i}`,
+      `    description: Synthetic benchmark model ${i} in layer ${layer}.`,
+      '    columns:',
+      '      - name: id',
+      '        description: Row identifier carried through from the base seed.',
+    );
     const tests = testsOf(i);
     if (tests.length) parts.push('        data_tests:', ...tests.map((t) => `          - ${t}`));
   }
@@ -184,18 +190,27 @@ export function generateProject(dir: string, opts: { models: number; seed?: numb
  * declaration), for comparing `dataform compile` with `kiln compile`. Dataform needs
  * @dataform/core in the project's node_modules: `coreFolder` is copied there.
  */
-export function generateDataformProject(dir: string, opts: { models: number; seed?: number; coreFolder: string }): void {
+export function generateDataformProject(
+  dir: string,
+  opts: { models: number; seed?: number; coreFolder: string },
+): void {
   const { models } = layeredDag(opts.models, opts.seed ?? 1);
   const definitions = join(dir, 'definitions');
   rmSync(definitions, { recursive: true, force: true });
   mkdirSync(definitions, { recursive: true });
-  writeFileSync(join(dir, 'workflow_settings.yaml'), 'defaultProject: bench\ndefaultDataset: bench\ndefaultLocation: US\n');
+  writeFileSync(
+    join(dir, 'workflow_settings.yaml'),
+    'defaultProject: bench\ndefaultDataset: bench\ndefaultLocation: US\n',
+  );
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench', dependencies: { '@dataform/core': '*' } }));
   mkdirSync(join(dir, 'node_modules', '@dataform'), { recursive: true });
   cpSync(opts.coreFolder, join(dir, 'node_modules', '@dataform', 'core'), { recursive: true });
   writeFileSync(join(definitions, 'base.sqlx'), 'config { type: "declaration", name: "base" }\n');
   models.forEach(({ parents }, i) => {
-    const sql = (parents.length ? joinModelSql(parents) : baseModelSql(i)).replace(/\{\{ ref\('([^']+)'\) \}\}/g, '${ref("$1")}');
+    const sql = (parents.length ? joinModelSql(parents) : baseModelSql(i)).replace(
+      /\{\{ ref\('([^']+)'\) \}\}/g,
+      '${ref("$1")}',
+    );
     writeFileSync(join(definitions, `m_${i}.sqlx`), `config { type: "view" }\n${sql}`);
   });
 }

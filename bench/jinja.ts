@@ -55,7 +55,8 @@ function once(): { compile: number; render: number; tracked: number; bytes: numb
   const compile = performance.now() - t;
   t = performance.now();
   let bytes = 0;
-  for (let i = 0; i < models; i++) bytes += engine.render(templates[i]!, { this: `m_${i}` }, `models/m_${i}.sql`).length;
+  for (let i = 0; i < models; i++)
+    bytes += engine.render(templates[i]!, { this: `m_${i}` }, `models/m_${i}.sql`).length;
   const render = performance.now() - t;
   // As kiln compiles a node to run it: recording where each output line came from, for errors.
   t = performance.now();
@@ -66,6 +67,12 @@ function once(): { compile: number; render: number; tracked: number; bytes: numb
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const runs = Array.from({ length: 5 }, once);
 console.log(`jinja engine, ${models} models (loops, macros, filters, formatting) — output ${runs[0]!.bytes} bytes`);
-console.log(`  compile  median ${median(runs.map((r) => r.compile)).toFixed(0)} ms  (runs: ${runs.map((r) => r.compile.toFixed(0)).join(', ')})`);
-console.log(`  render   median ${median(runs.map((r) => r.render)).toFixed(0)} ms  (runs: ${runs.map((r) => r.render.toFixed(0)).join(', ')})`);
-console.log(`  render with source lines  median ${median(runs.map((r) => r.tracked)).toFixed(0)} ms  (runs: ${runs.map((r) => r.tracked.toFixed(0)).join(', ')})`);
+console.log(
+  `  compile  median ${median(runs.map((r) => r.compile)).toFixed(0)} ms  (runs: ${runs.map((r) => r.compile.toFixed(0)).join(', ')})`,
+);
+console.log(
+  `  render   median ${median(runs.map((r) => r.render)).toFixed(0)} ms  (runs: ${runs.map((r) => r.render.toFixed(0)).join(', ')})`,
+);
+console.log(
+  `  render with source lines  median ${median(runs.map((r) => r.tracked)).toFixed(0)} ms  (runs: ${runs.map((r) => r.tracked.toFixed(0)).join(', ')})`,
+);

@@ -28,7 +28,10 @@ function enrichModels(dir: string): void {
       const path = join(modelsDir, layer, file);
       const parents = [...readFileSync(path, 'utf8').matchAll(/ref\('(m_\d+)'\)/g)].map((m) => m[1]!);
       const ctes = parents.map((p, i) => `p${i + 1} as (\n  select * from {{ ref('${p}') }}\n)`).join(',\n');
-      const joins = parents.slice(1).map((_, i) => `join p${i + 2} on p${i + 2}.id = p1.id`).join('\n');
+      const joins = parents
+        .slice(1)
+        .map((_, i) => `join p${i + 2} on p${i + 2}.id = p1.id`)
+        .join('\n');
       const sum = parents.map((_, i) => `p${i + 1}.value`).join(' + ');
       writeFileSync(
         path,
@@ -50,7 +53,10 @@ async function once(dir: string): Promise<void> {
   await buildColumnLineage(project.parsed, project.session, project.dag);
   const warmStage = performance.now() - w;
   const warmStageCpu = (process.cpuUsage().user - wCpu) / 1000;
-  process.stdout.write(JSON.stringify({ cold, coldCpu, warmStage, warmStageCpu, nodes: Object.keys(lineage.nodes).length, unparsed }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ cold, coldCpu, warmStage, warmStageCpu, nodes: Object.keys(lineage.nodes).length, unparsed }) +
+      '\n',
+  );
 }
 
 /** Only writes the project (to profile `--once` on it by hand). */
@@ -67,19 +73,37 @@ async function main(): Promise<void> {
   try {
     generateProject(dir, { models, seed: 42 });
     enrichModels(dir);
-    const runs: Array<{ cold: number; coldCpu: number; warmStage: number; warmStageCpu: number; nodes: number; unparsed: number }> = [];
+    const runs: Array<{
+      cold: number;
+      coldCpu: number;
+      warmStage: number;
+      warmStageCpu: number;
+      nodes: number;
+      unparsed: number;
+    }> = [];
     for (let i = 0; i < 3; i++) {
       // Cold: no column_lineage.json from an earlier run to reuse.
       rmSync(join(dir, 'target', 'column_lineage.json'), { force: true });
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--once', dir], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--once', dir], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       if (r.status !== 0) throw new Error(r.stderr);
       runs.push(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
     }
     const size = statSync(join(dir, 'target', 'column_lineage.json')).size;
-    console.log(`column lineage, ${models} models (${runs[0]!.nodes} nodes, ${runs[0]!.unparsed} unparsed), node ${process.version}`);
-    console.log(`  cold, fresh process (parse, render, SQL parse, resolve, write)  median ${(median(runs.map((r) => r.cold)) / 1000).toFixed(2)} s  (runs: ${runs.map((r) => (r.cold / 1000).toFixed(2)).join(', ')})`);
-    console.log(`  cold, CPU time of that process (less sensitive to a busy machine)  median ${(median(runs.map((r) => r.coldCpu)) / 1000).toFixed(2)} s`);
-    console.log(`  lineage stage again, nothing changed (render + cache hits)         median ${(median(runs.map((r) => r.warmStage)) / 1000).toFixed(2)} s wall, ${(median(runs.map((r) => r.warmStageCpu)) / 1000).toFixed(2)} s CPU`);
+    console.log(
+      `column lineage, ${models} models (${runs[0]!.nodes} nodes, ${runs[0]!.unparsed} unparsed), node ${process.version}`,
+    );
+    console.log(
+      `  cold, fresh process (parse, render, SQL parse, resolve, write)  median ${(median(runs.map((r) => r.cold)) / 1000).toFixed(2)} s  (runs: ${runs.map((r) => (r.cold / 1000).toFixed(2)).join(', ')})`,
+    );
+    console.log(
+      `  cold, CPU time of that process (less sensitive to a busy machine)  median ${(median(runs.map((r) => r.coldCpu)) / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  lineage stage again, nothing changed (render + cache hits)         median ${(median(runs.map((r) => r.warmStage)) / 1000).toFixed(2)} s wall, ${(median(runs.map((r) => r.warmStageCpu)) / 1000).toFixed(2)} s CPU`,
+    );
     console.log(`  target/column_lineage.json ${(size / 1024 / 1024).toFixed(1)} MB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

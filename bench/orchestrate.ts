@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { History } from '../src/orchestrate/history.js';
 
-const sizes = (process.env.KILN_BENCH_HISTORY ?? '10x100,20x1000,50x2000,100x5000,200x10000').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const sizes = (process.env.KILN_BENCH_HISTORY ?? '10x100,20x1000,50x2000,100x5000,200x10000')
+  .split(',')
+  .map((s) => s.split('x').map(Number) as [number, number]);
 const repeats = Number(process.env.KILN_BENCH_REPEATS ?? 15);
 const NODES_PER_RUN = 50;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -22,7 +24,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 export async function fill(file: string, jobs: number, runsPerJob: number): Promise<void> {
   await (await History.open(file)).close();
-  const instance = await DuckDBInstance.create(file, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const instance = await DuckDBInstance.create(file, {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
   const db = await instance.connect();
   const start = Date.parse('2026-01-01T00:00:00Z');
   await db.run(`insert into runs select
@@ -38,14 +43,23 @@ export async function fill(file: string, jobs: number, runsPerJob: number): Prom
   // As History.insertNode does: failing tests also in test_problems.
   await db.run(`insert into test_problems select r.job, n.run_id, n.unique_id, n.resource_type, n.status, n.started_at, n.duration, n.failures, n.message
     from node_runs n join runs r using (run_id) where n.status = 'fail'`);
-  await db.run(`insert into freshness_readings select 'shop.source_' || s, ${start} + r * 300000.0, ${start} + r * 300000.0 - 600000, 600, 'pass' from range(10) a(s), range(500) b(r)`);
+  await db.run(
+    `insert into freshness_readings select 'shop.source_' || s, ${start} + r * 300000.0, ${start} + r * 300000.0 - 600000, 600, 'pass' from range(10) a(s), range(500) b(r)`,
+  );
   db.closeSync();
   instance.closeSync();
 }
 
 async function pageLoad(history: History, job: string): Promise<void> {
   // The page asks for these at once; the history answers them one after the other.
-  await Promise.all([history.lastRuns(), history.runs({ job, limit: 40 }), history.nodeTrends(job, 30), history.testFailures(), history.freshness(Date.parse('2026-01-01T00:00:00Z') + 500 * 300000 - 48 * 3600000), history.alerts()]);
+  await Promise.all([
+    history.lastRuns(),
+    history.runs({ job, limit: 40 }),
+    history.nodeTrends(job, 30),
+    history.testFailures(),
+    history.freshness(Date.parse('2026-01-01T00:00:00Z') + 500 * 300000 - 48 * 3600000),
+    history.alerts(),
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -75,14 +89,17 @@ async function main(): Promise<void> {
       }
       await history.close();
       const runs = jobs * runsPerJob;
-      console.log(`${String(jobs).padStart(4)}  ${String(runsPerJob).padStart(8)}  ${String(runs).padStart(11)}  ${String(runs * NODES_PER_RUN).padStart(9)}  ${median(load).toFixed(1).padStart(15)}  ${median(last).toFixed(1).padStart(14)}  ${median(trends).toFixed(1).padStart(16)}`);
+      console.log(
+        `${String(jobs).padStart(4)}  ${String(runsPerJob).padStart(8)}  ${String(runs).padStart(11)}  ${String(runs * NODES_PER_RUN).padStart(9)}  ${median(load).toFixed(1).padStart(15)}  ${median(last).toFixed(1).padStart(14)}  ${median(trends).toFixed(1).padStart(16)}`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 }
 
-if (process.argv[1]?.endsWith("orchestrate.js")) main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (process.argv[1]?.endsWith('orchestrate.js'))
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });

@@ -38,7 +38,11 @@ const entry = join(checkout, 'dist', 'src', 'index.js');
 const floorScript = fileURLToPath(new URL('./duckdb-floor.js', import.meta.url));
 const dataformVersion = '3.0.69';
 const dataformCoreVersion = '3.0.62';
-const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln-bench', `dataform-${dataformVersion}`);
+const cacheDir = join(
+  process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+  'kiln-bench',
+  `dataform-${dataformVersion}`,
+);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -68,9 +72,17 @@ function childrenCpuMs(): number {
 function timed(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Timed {
   const cpu = childrenCpuMs();
   const t = performance.now();
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 1 << 28 });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    maxBuffer: 1 << 28,
+  });
   const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}${r.stdout.slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}${r.stdout.slice(-2000)}`,
+    );
   const rss = /kiln-bench-maxrss (\d+)/.exec(r.stderr);
   return { ms, cpuMs: childrenCpuMs() - cpu, maxRssKb: rss ? Number(rss[1]) : 0 };
 }
@@ -100,7 +112,8 @@ function medianOf(run: () => Timed, before?: () => void): Figure {
 /** "1.23 s (CPU 0.98 s)". */
 const figure = (f: Figure) => `${seconds(f.wall)}${Number.isNaN(f.cpu) ? '' : ` (CPU ${seconds(f.cpu)})`}`;
 /** How many times `a` is `b`, in wall time and in CPU time. */
-const times = (a: Figure, b: Figure) => `${(a.wall / b.wall).toFixed(2)}x${Number.isNaN(a.cpu) || !b.cpu ? '' : ` (CPU ${(a.cpu / b.cpu).toFixed(2)}x)`}`;
+const times = (a: Figure, b: Figure) =>
+  `${(a.wall / b.wall).toFixed(2)}x${Number.isNaN(a.cpu) || !b.cpu ? '' : ` (CPU ${(a.cpu / b.cpu).toFixed(2)}x)`}`;
 
 const rows: Array<[string, string, string]> = [];
 function row(what: string, kilnFigure: string, comparison: string): void {
@@ -115,7 +128,19 @@ function dataformCli(): { bin: string; core: string } | undefined {
   if (!existsSync(bin) || !existsSync(core)) {
     mkdirSync(cacheDir, { recursive: true });
     console.log(`  installing @dataform/cli@${dataformVersion} into ${cacheDir} ...`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', cacheDir, `@dataform/cli@${dataformVersion}`, `@dataform/core@${dataformCoreVersion}`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefix',
+        cacheDir,
+        `@dataform/cli@${dataformVersion}`,
+        `@dataform/core@${dataformCoreVersion}`,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0 || !existsSync(bin)) {
       console.log(`  the registry could not provide Dataform's CLI: ${(r.stderr || '').trim().split('\n').pop()}`);
       return undefined;
@@ -133,7 +158,11 @@ async function timeToInteractive(indexHtml: string): Promise<number> {
       const page = await browser.context.newPage();
       const t = performance.now();
       await page.goto(pathToFileURL(indexHtml).href);
-      await page.waitForFunction(() => (globalThis as { __kiln?: { ready?: boolean } }).__kiln?.ready === true, undefined, { timeout: 120_000 });
+      await page.waitForFunction(
+        () => (globalThis as { __kiln?: { ready?: boolean } }).__kiln?.ready === true,
+        undefined,
+        { timeout: 120_000 },
+      );
       times.push(performance.now() - t);
       await page.close();
     }
@@ -148,13 +177,21 @@ function removeTarget(dir: string): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`kiln benchmark — ${checkout}, node ${process.version}, ${process.platform}/${process.arch}, medians of ${repeats}`);
+  console.log(
+    `kiln benchmark — ${checkout}, node ${process.version}, ${process.platform}/${process.arch}, medians of ${repeats}`,
+  );
   const root = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
   try {
     // Startup.
     const bare = medianOf(() => timed(process.execPath, ['-e', ''], root));
-    const imported = medianOf(() => timed(process.execPath, ['-e', `import(${JSON.stringify(pathToFileURL(entry).href)})`], root));
-    row("importing kiln's entry module", figure(imported), `${times(imported, bare)} Node starting with nothing (${figure(bare)}); goal <= 0.08 s`);
+    const imported = medianOf(() =>
+      timed(process.execPath, ['-e', `import(${JSON.stringify(pathToFileURL(entry).href)})`], root),
+    );
+    row(
+      "importing kiln's entry module",
+      figure(imported),
+      `${times(imported, bare)} Node starting with nothing (${figure(bare)}); goal <= 0.08 s`,
+    );
     const version = medianOf(() => timed(process.execPath, [kilnBin, '--version'], root));
     row('kiln --version', figure(version), `${times(version, bare)} Node starting with nothing; goal <= 0.15 s`);
 
@@ -162,29 +199,57 @@ async function main(): Promise<void> {
     const small = n(1000);
     const dbtDir = join(root, 'compile-1000');
     generateProject(dbtDir, { models: small, seed: 42, tests: 0 });
-    const kilnSmall = medianOf(() => kiln(['compile'], dbtDir), () => removeTarget(dbtDir));
+    const kilnSmall = medianOf(
+      () => kiln(['compile'], dbtDir),
+      () => removeTarget(dbtDir),
+    );
     const dataform = dataformCli();
     if (dataform) {
       const dfDir = join(root, 'dataform-1000');
       generateDataformProject(dfDir, { models: small, seed: 42, coreFolder: dataform.core });
       const df = medianOf(() => timed(dataform.bin, ['compile', '--json', '--timeout=30m'], dfDir));
-      row(`kiln compile, ${small} models, vs dataform compile`, figure(kilnSmall), `Dataform ${figure(df)}: kiln ${times(df, kilnSmall)} faster; goal >= 30x`);
-    } else row(`kiln compile, ${small} models, vs dataform compile`, figure(kilnSmall), `Dataform not measured; the issue's figure 12.2–12.5 s would make kiln ${(12.2e3 / kilnSmall.wall).toFixed(1)}x faster`);
+      row(
+        `kiln compile, ${small} models, vs dataform compile`,
+        figure(kilnSmall),
+        `Dataform ${figure(df)}: kiln ${times(df, kilnSmall)} faster; goal >= 30x`,
+      );
+    } else
+      row(
+        `kiln compile, ${small} models, vs dataform compile`,
+        figure(kilnSmall),
+        `Dataform not measured; the issue's figure 12.2–12.5 s would make kiln ${(12.2e3 / kilnSmall.wall).toFixed(1)}x faster`,
+      );
 
     // Compile at 10,000 models + 500 tests: cold, then again after editing one model.
     const big = n(10000);
     const bigDir = join(root, 'compile-10000');
     generateProject(bigDir, { models: big, seed: 42, tests: n(500) });
-    const cold = medianOf(() => kiln(['compile'], bigDir), () => removeTarget(bigDir));
-    row(`kiln compile, ${big} models + ${n(500)} tests, cold`, figure(cold), `${(cold.wall / 1500).toFixed(2)}x the goal of 1.5 s`);
+    const cold = medianOf(
+      () => kiln(['compile'], bigDir),
+      () => removeTarget(bigDir),
+    );
+    row(
+      `kiln compile, ${big} models + ${n(500)} tests, cold`,
+      figure(cold),
+      `${(cold.wall / 1500).toFixed(2)}x the goal of 1.5 s`,
+    );
     const edited = join(bigDir, 'models', 'layer_5', `m_${Math.floor(big / 2)}.sql`);
     let edit = 0;
-    const editOne = () => writeFileSync(edited, readFileSync(edited, 'utf8').replace(/(-- edit \d+\n)?$/, `-- edit ${++edit}\n`));
+    const editOne = () =>
+      writeFileSync(edited, readFileSync(edited, 'utf8').replace(/(-- edit \d+\n)?$/, `-- edit ${++edit}\n`));
     const warmNoCache = medianOf(() => kiln(['compile', '--no-partial-parse'], bigDir), editOne);
-    row(`second kiln compile after editing one model, --no-partial-parse, ${big} models`, figure(warmNoCache), `${times(warmNoCache, cold)} cold`);
+    row(
+      `second kiln compile after editing one model, --no-partial-parse, ${big} models`,
+      figure(warmNoCache),
+      `${times(warmNoCache, cold)} cold`,
+    );
     kiln(['compile'], bigDir);
     const warm = medianOf(() => kiln(['compile'], bigDir), editOne);
-    row(`second kiln compile after editing one model, ${big} models`, figure(warm), `${times(warm, cold)} cold, ${times(warm, warmNoCache)} --no-partial-parse; goal <= 0.3 s`);
+    row(
+      `second kiln compile after editing one model, ${big} models`,
+      figure(warm),
+      `${times(warm, cold)} cold, ${times(warm, warmNoCache)} --no-partial-parse; goal <= 0.3 s`,
+    );
     const unchanged = medianOf(() => kiln(['compile'], bigDir));
     row(`second kiln compile with nothing changed, ${big} models`, figure(unchanged), `${times(unchanged, cold)} cold`);
 
@@ -194,17 +259,54 @@ async function main(): Promise<void> {
     kiln(['seed'], runDir);
     const runs = medianOf(() => kiln(['run', '--threads', '1'], runDir));
     const floorDir = join(root, 'floor');
-    const floor = medianOf(() => timed(process.execPath, [floorScript, join(runDir, 'target', 'manifest.json'), join(runDir, 'seeds', 'base.csv'), floorDir], root), () => rmSync(floorDir, { recursive: true, force: true }));
-    row(`kiln run --threads 1, ${small} views`, figure(runs), `${times(runs, floor)} the DuckDB floor (${figure(floor)}); goal <= 1.3x`);
+    const floor = medianOf(
+      () =>
+        timed(
+          process.execPath,
+          [floorScript, join(runDir, 'target', 'manifest.json'), join(runDir, 'seeds', 'base.csv'), floorDir],
+          root,
+        ),
+      () => rmSync(floorDir, { recursive: true, force: true }),
+    );
+    row(
+      `kiln run --threads 1, ${small} views`,
+      figure(runs),
+      `${times(runs, floor)} the DuckDB floor (${figure(floor)}); goal <= 1.3x`,
+    );
     // Where the difference goes: a run of one view (start-up, parse, open, artifacts) and each further view.
     const oneRun = medianOf(() => kiln(['run', '--threads', '1', '--select', 'm_0'], runDir));
-    const oneFloor = medianOf(() => timed(process.execPath, [floorScript, join(runDir, 'target', 'manifest.json'), join(runDir, 'seeds', 'base.csv'), floorDir, 'model.bench.m_0'], root), () => rmSync(floorDir, { recursive: true, force: true }));
-    row(`kiln run --threads 1, one view (the fixed cost)`, figure(oneRun), `${times(oneRun, oneFloor)} the DuckDB floor's one view (${figure(oneFloor)})`);
-    const perView = (all: Figure, one: Figure) => ({ wall: (all.wall - one.wall) / (small - 1), cpu: (all.cpu - one.cpu) / (small - 1) });
+    const oneFloor = medianOf(
+      () =>
+        timed(
+          process.execPath,
+          [
+            floorScript,
+            join(runDir, 'target', 'manifest.json'),
+            join(runDir, 'seeds', 'base.csv'),
+            floorDir,
+            'model.bench.m_0',
+          ],
+          root,
+        ),
+      () => rmSync(floorDir, { recursive: true, force: true }),
+    );
+    row(
+      `kiln run --threads 1, one view (the fixed cost)`,
+      figure(oneRun),
+      `${times(oneRun, oneFloor)} the DuckDB floor's one view (${figure(oneFloor)})`,
+    );
+    const perView = (all: Figure, one: Figure) => ({
+      wall: (all.wall - one.wall) / (small - 1),
+      cpu: (all.cpu - one.cpu) / (small - 1),
+    });
     const kilnView = perView(runs, oneRun);
     const floorView = perView(floor, oneFloor);
     const ms = (f: Figure) => `${f.wall.toFixed(2)} ms${Number.isNaN(f.cpu) ? '' : ` (CPU ${f.cpu.toFixed(2)} ms)`}`;
-    row(`kiln run --threads 1, each further view`, ms(kilnView), `${times(kilnView, floorView)} the DuckDB floor's (${ms(floorView)})`);
+    row(
+      `kiln run --threads 1, each further view`,
+      ms(kilnView),
+      `${times(kilnView, floorView)} the DuckDB floor's (${ms(floorView)})`,
+    );
 
     // docs generate at 10,000 models, the catalog read from DuckDB.
     const docsDir = join(root, 'docs-10000');
@@ -212,13 +314,26 @@ async function main(): Promise<void> {
     kiln(['seed'], docsDir);
     kiln(['run', '--threads', '2'], docsDir);
     // Cold: no column_lineage.json to reuse, as in a fresh CI checkout; second: the one the run before wrote.
-    const forgetLineage = () => ['column_lineage.json', 'catalog.json'].forEach((f) => rmSync(join(docsDir, 'target', f), { force: true }));
+    const forgetLineage = () =>
+      ['column_lineage.json', 'catalog.json'].forEach((f) => rmSync(join(docsDir, 'target', f), { force: true }));
     const docsCold = medianOf(() => kiln(['docs', 'generate'], docsDir), forgetLineage);
-    row(`kiln docs generate, ${big} models (catalog from DuckDB), cold`, figure(docsCold), `${(docsCold.wall / 3000).toFixed(2)}x the goal of 3 s`);
+    row(
+      `kiln docs generate, ${big} models (catalog from DuckDB), cold`,
+      figure(docsCold),
+      `${(docsCold.wall / 3000).toFixed(2)}x the goal of 3 s`,
+    );
     const docs = medianOf(() => kiln(['docs', 'generate'], docsDir));
-    row(`kiln docs generate, ${big} models (catalog from DuckDB), second run`, figure(docs), `${times(docs, docsCold)} cold; ${(docs.wall / 3000).toFixed(2)}x the goal of 3 s`);
+    row(
+      `kiln docs generate, ${big} models (catalog from DuckDB), second run`,
+      figure(docs),
+      `${times(docs, docsCold)} cold; ${(docs.wall / 3000).toFixed(2)}x the goal of 3 s`,
+    );
     const interactive = await timeToInteractive(join(docsDir, 'target', 'index.html'));
-    row(`docs site interactive, ${big} models (Chromium, load to first render)`, seconds(interactive), `${(interactive / 1000).toFixed(2)}x the goal of 1 s`);
+    row(
+      `docs site interactive, ${big} models (Chromium, load to first render)`,
+      seconds(interactive),
+      `${(interactive / 1000).toFixed(2)}x the goal of 1 s`,
+    );
 
     // Peak memory at 10,000 models + 20,000 tests.
     const memDir = join(root, 'memory');
@@ -233,7 +348,11 @@ async function main(): Promise<void> {
     };
     const peakMb = peakMbOf(['compile']);
     const peakMbNoCache = peakMbOf(['compile', '--no-partial-parse']);
-    row(`peak memory, kiln compile at ${big} models + ${n(20000)} tests`, `${peakMb.toFixed(0)} MB`, `${(peakMb / 400).toFixed(2)}x the goal of 400 MB; ${peakMbNoCache.toFixed(0)} MB with --no-partial-parse`);
+    row(
+      `peak memory, kiln compile at ${big} models + ${n(20000)} tests`,
+      `${peakMb.toFixed(0)} MB`,
+      `${(peakMb / 400).toFixed(2)}x the goal of 400 MB; ${peakMbNoCache.toFixed(0)} MB with --no-partial-parse`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -39,17 +39,44 @@ function skewedDag(seed: number): { tasks: ScheduledTask[]; durations: Map<strin
   return { tasks, durations };
 }
 
-async function makespan(tasks: ScheduledTask[], durations: Map<string, number>, threads: number, priority?: Map<string, number>): Promise<number> {
+async function makespan(
+  tasks: ScheduledTask[],
+  durations: Map<string, number>,
+  threads: number,
+  priority?: Map<string, number>,
+): Promise<number> {
   const started = performance.now();
   await runSchedule(tasks, {
     threads,
     priority,
     stopped: () => false,
     describe: (id) => id,
-    skipped: (id) => ({ uniqueId: id, status: 'skipped', message: '', executionTime: 0, timing: [], failures: null, threadId: '', adapterResponse: {} }),
+    skipped: (id) => ({
+      uniqueId: id,
+      status: 'skipped',
+      message: '',
+      executionTime: 0,
+      timing: [],
+      failures: null,
+      threadId: '',
+      adapterResponse: {},
+    }),
     execute: (id, threadId) =>
       new Promise<NodeResult>((resolve) =>
-        setTimeout(() => resolve({ uniqueId: id, status: 'success', message: '', executionTime: durations.get(id)!, timing: [], failures: null, threadId, adapterResponse: {} }), durations.get(id)! * 1000),
+        setTimeout(
+          () =>
+            resolve({
+              uniqueId: id,
+              status: 'success',
+              message: '',
+              executionTime: durations.get(id)!,
+              timing: [],
+              failures: null,
+              threadId,
+              adapterResponse: {},
+            }),
+          durations.get(id)! * 1000,
+        ),
       ),
   });
   return performance.now() - started;
@@ -69,7 +96,9 @@ async function main(): Promise<void> {
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[2]!;
     const lower = Math.max(total / threads, 6 * 0.08) * 1000;
-    console.log(`  threads=${threads}: depth order ${med(depth).toFixed(0)} ms, critical-path order ${med(critical).toFixed(0)} ms (ratio ${(med(depth) / med(critical)).toFixed(2)}; lower bound about ${lower.toFixed(0)} ms)`);
+    console.log(
+      `  threads=${threads}: depth order ${med(depth).toFixed(0)} ms, critical-path order ${med(critical).toFixed(0)} ms (ratio ${(med(depth) / med(critical)).toFixed(2)}; lower bound about ${lower.toFixed(0)} ms)`,
+    );
   }
 }
 

@@ -6,11 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[/]$/, '');
 const notReady = (what) => {
-  process.stderr.write(`error: kiln is not ready to run: ${what}; run \`npm install\` in ${root} (it builds kiln), then try again\n`);
+  process.stderr.write(
+    `error: kiln is not ready to run: ${what}; run \`npm install\` in ${root} (it builds kiln), then try again\n`,
+  );
   process.exit(1);
 };
 
-if (!existsSync(new URL('../dist/src/cli/main.js', import.meta.url))) notReady('it has not been built (dist/ is missing)');
+if (!existsSync(new URL('../dist/src/cli/main.js', import.meta.url)))
+  notReady('it has not been built (dist/ is missing)');
 import('../dist/src/cli/main.js').then(
   (m) => m.main(process.argv),
   (e) => {

@@ -3,7 +3,16 @@
  * flags, returning typed results. An orchestrator can subscribe to node events and cancel.
  * A facade: each command is a module of src/tasks/; this file only gathers them.
  */
-export type { KilnOptions, RunStart, Project, RunResult, Command, RetryResult, DocsOptions, CompileTimings } from './tasks/options.js';
+export type {
+  KilnOptions,
+  RunStart,
+  Project,
+  RunResult,
+  Command,
+  RetryResult,
+  DocsOptions,
+  CompileTimings,
+} from './tasks/options.js';
 export { parse, readProject, ls } from './tasks/parse.js';
 export { compile, compileInline, dryRun } from './tasks/compile.js';
 export { columnLineage, impact } from './tasks/lineage.js';

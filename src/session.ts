@@ -81,14 +81,22 @@ export function selectResources(session: KilnSession, ids: string[]): void {
 
 /** Templates see the whole parsed project from here on: dbt's `graph` and `doc()` in SQL files. */
 export function exposeProject(session: KilnSession, manifest: Manifest): void {
-  installLateGlobals(session.engine, { nodes: manifest.nodes, sources: [...manifest.sources.values()], docs: manifest.docs, macros: manifest.macros, exposures: manifest.exposures, groups: manifest.groups });
+  installLateGlobals(session.engine, {
+    nodes: manifest.nodes,
+    sources: [...manifest.sources.values()],
+    docs: manifest.docs,
+    macros: manifest.macros,
+    exposures: manifest.exposures,
+    groups: manifest.groups,
+  });
 }
 
 function varLookup(project: ProjectConfig, cli: Record<string, unknown>): InvocationInfo['vars'] {
   const scoped = project.vars[project.name];
   return (name) => {
     if (name in cli) return { found: true, value: cli[name] };
-    if (scoped && typeof scoped === 'object' && name in (scoped as object)) return { found: true, value: (scoped as Record<string, unknown>)[name] };
+    if (scoped && typeof scoped === 'object' && name in scoped)
+      return { found: true, value: (scoped as Record<string, unknown>)[name] };
     if (name in project.vars && name !== project.name) return { found: true, value: project.vars[name] };
     return { found: false };
   };

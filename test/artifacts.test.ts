@@ -23,7 +23,9 @@ type Json = Record<string, any>;
 
 function assertValid(schema: object, data: unknown, what: string): void {
   const ok = ajv.validate(schema, data);
-  const errors = [...new Set((ajv.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`))].slice(0, 20);
+  const errors = [
+    ...new Set((ajv.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)),
+  ].slice(0, 20);
   assert.ok(ok, `${what}:\n${errors.join('\n')}`);
 }
 function assertInvalid(schema: object, data: unknown, what: string): void {
@@ -64,7 +66,7 @@ select order_id, customer_id, order_total from {{ ref('fct_orders') }}
 select order_id, order_date from {{ ref('stg_orders') }}
 {% if is_incremental() %}where order_date > (select max(order_date) from {{ this }}){% endif %}
 `,
-  'models/marts/old_report.sql': "{{ config(enabled=false) }}\nselect 1 as id\n",
+  'models/marts/old_report.sql': '{{ config(enabled=false) }}\nselect 1 as id\n',
   'models/marts/_more.yml': `version: 2
 groups:
   - name: finance
@@ -146,10 +148,17 @@ test('build, source freshness and docs generate on project-example write artifac
   assertValid(runResultsSchema, runResults, 'run_results.json of build');
 
   const byType = (t: string) => Object.values(manifest.nodes as Json).filter((n: Json) => n.resource_type === t);
-  for (const t of ['model', 'seed', 'test', 'snapshot', 'analysis']) assert.ok(byType(t).length > 0, `a ${t} in the manifest`);
-  assert.ok(byType('test').some((n) => n.test_metadata) && byType('test').some((n) => !n.test_metadata), 'generic and singular tests');
+  for (const t of ['model', 'seed', 'test', 'snapshot', 'analysis'])
+    assert.ok(byType(t).length > 0, `a ${t} in the manifest`);
+  assert.ok(
+    byType('test').some((n) => n.test_metadata) && byType('test').some((n) => !n.test_metadata),
+    'generic and singular tests',
+  );
   // The two written above, and project-example's own.
-  assert.equal(Object.keys(manifest.unit_tests).filter((id) => id.startsWith('unit_test.pottery_shop.order_facts.')).length, 2);
+  assert.equal(
+    Object.keys(manifest.unit_tests).filter((id) => id.startsWith('unit_test.pottery_shop.order_facts.')).length,
+    2,
+  );
   assert.equal(Object.keys(manifest.unit_tests).length, 5);
   assert.ok(Object.keys(manifest.exposures).length > 0);
   assert.deepEqual(manifest.group_map, { finance: ['model.pottery_shop.order_facts'] });
@@ -165,12 +174,17 @@ test('build, source freshness and docs generate on project-example write artifac
   await generateDocs({ projectDir: dir });
   const catalog = readTarget('catalog.json');
   assertValid(catalogSchema, catalog, 'catalog.json');
-  assert.ok(catalog.nodes['model.pottery_shop.order_facts'] && catalog.sources['source.pottery_shop.loads.orders_feed']);
+  assert.ok(
+    catalog.nodes['model.pottery_shop.order_facts'] && catalog.sources['source.pottery_shop.loads.orders_feed'],
+  );
   assertValid(manifestSchema, readTarget('manifest.json'), 'manifest.json of docs generate (every node compiled)');
 });
 
 test('manifest nodes carry dbt fields: compiled SQL and its CTEs, configs in dbt spelling, contract, generic test metadata', async () => {
-  const { project } = await compile({ projectDir: dir, select: ['fct_orders', 'order_facts', 'unique_order_facts_order_id'] });
+  const { project } = await compile({
+    projectDir: dir,
+    select: ['fct_orders', 'order_facts', 'unique_order_facts_order_id'],
+  });
   const nodes = project.manifest.nodes as Json;
   const fct = nodes['model.pottery_shop.fct_orders'];
   assert.equal(fct.compiled, true);
@@ -191,11 +205,17 @@ test('manifest nodes carry dbt fields: compiled SQL and its CTEs, configs in dbt
   assert.deepEqual(facts.primary_key, ['order_id']);
   assert.equal(facts.description, 'One row per order, with its contract.');
   const unique = Object.values(nodes).find((n: Json) => n.name === 'unique_order_facts_order_id') as Json;
-  assert.deepEqual(unique.test_metadata, { name: 'unique', kwargs: { column_name: 'order_id', model: "{{ get_where_subquery(ref('order_facts')) }}" }, namespace: null });
+  assert.deepEqual(unique.test_metadata, {
+    name: 'unique',
+    kwargs: { column_name: 'order_id', model: "{{ get_where_subquery(ref('order_facts')) }}" },
+    namespace: null,
+  });
   assert.equal(unique.column_name, 'order_id');
   assert.equal(unique.attached_node, 'model.pottery_shop.order_facts');
   assert.equal(unique.file_key_name, 'models.order_facts');
-  const sourceTest = Object.values(nodes).find((n: Json) => n.name === 'source_not_null_loads_orders_feed_order_id') as Json;
+  const sourceTest = Object.values(nodes).find(
+    (n: Json) => n.name === 'source_not_null_loads_orders_feed_order_id',
+  ) as Json;
   assert.equal(sourceTest.attached_node, null);
   assert.equal(sourceTest.file_key_name, 'sources.loads');
   assert.equal(sourceTest.test_metadata.kwargs.model, "{{ get_where_subquery(source('loads', 'orders_feed')) }}");
@@ -203,7 +223,11 @@ test('manifest nodes carry dbt fields: compiled SQL and its CTEs, configs in dbt
   assert.deepEqual(Object.keys(seed.depends_on), ['macros'], 'seeds depend on macros only');
   assert.equal(seed.language, undefined);
   const source = (project.manifest.sources as Json)['source.pottery_shop.loads.filtered_feed'];
-  assert.deepEqual(source.freshness, { warn_after: { count: 36500, period: 'day' }, error_after: { count: null, period: null }, filter: "status = 'completed'" });
+  assert.deepEqual(source.freshness, {
+    warn_after: { count: 36500, period: 'day' },
+    error_after: { count: null, period: null },
+    filter: "status = 'completed'",
+  });
 });
 
 test('manifest.json, written node by node, is the JSON of the manifest object, compiled nodes included', async () => {
@@ -247,15 +271,29 @@ unit tests in graph.nodes: {{ graph.nodes.values() | selectattr('resource_type',
   // The graph's node is the manifest's, plus what dbt keeps out of artifacts.
   const graphNode = (project.session.engine.globals.graph as Json).nodes['model.pottery_shop.order_facts'];
   const manifestNode = (project.manifest.nodes as Json)['model.pottery_shop.order_facts'];
-  const contextOnly = ['config_call_dict', 'unrendered_config_call_dict', 'doc_blocks', 'functions', 'defer_relation', 'batch'];
-  assert.deepEqual(Object.keys(graphNode).filter((k) => !contextOnly.includes(k)), Object.keys(manifestNode));
-  assert.deepEqual({ ...graphNode, created_at: 0 }, { ...manifestNode, created_at: 0, ...Object.fromEntries(contextOnly.map((k) => [k, graphNode[k]])) });
+  const contextOnly = [
+    'config_call_dict',
+    'unrendered_config_call_dict',
+    'doc_blocks',
+    'functions',
+    'defer_relation',
+    'batch',
+  ];
+  assert.deepEqual(
+    Object.keys(graphNode).filter((k) => !contextOnly.includes(k)),
+    Object.keys(manifestNode),
+  );
+  assert.deepEqual(
+    { ...graphNode, created_at: 0 },
+    { ...manifestNode, created_at: 0, ...Object.fromEntries(contextOnly.map((k) => [k, graphNode[k]])) },
+  );
 });
 
 test('generate_schema_name and generate_alias_name receive dbt node: path, tags, original_file_path, fqn, config', async () => {
   const project = writeProject(
     minimalProject({
-      'dbt_project.yml': "name: tiny\nprofile: tiny\nconfig-version: 2\nmodels:\n  tiny:\n    marts:\n      +materialized: table\n      +tags: [nightly]\n",
+      'dbt_project.yml':
+        'name: tiny\nprofile: tiny\nconfig-version: 2\nmodels:\n  tiny:\n    marts:\n      +materialized: table\n      +tags: [nightly]\n',
       'models/marts/finance/revenue.sql': 'select 1 as id',
       'models/top.sql': "{{ config(alias='top_alias') }}select 1 as id",
       'macros/names.sql': `{% macro generate_schema_name(custom_schema_name, node) -%}
@@ -284,7 +322,8 @@ test('generate_schema_name and generate_alias_name receive dbt node: path, tags,
 test('model, while a node renders, is its dbt node: relation_name, config, contract, batch', async () => {
   const project = writeProject(
     minimalProject({
-      'models/m.sql': "{{ config(materialized='table', tags=['a']) }}select '{% if execute %}{{ model.relation_name }}|{{ model.config.materialized }}|{{ model.config.tags | join(\",\") }}|{{ model.contract.enforced }}|{{ model.batch is none }}|{{ model.depends_on.nodes | length }}|{{ model.path }}{% endif %}' as facts",
+      'models/m.sql':
+        "{{ config(materialized='table', tags=['a']) }}select '{% if execute %}{{ model.relation_name }}|{{ model.config.materialized }}|{{ model.config.tags | join(\",\") }}|{{ model.contract.enforced }}|{{ model.batch is none }}|{{ model.depends_on.nodes | length }}|{{ model.path }}{% endif %}' as facts",
     }),
   );
   try {
@@ -309,7 +348,11 @@ const result = (over: Partial<NodeResult>): NodeResult => ({
 
 test('run_results.json: retries and cancellation, which dbt has no field for, are kiln_ facts in adapter_response', () => {
   const json = runResultsJson(
-    [result({ attempts: 3, compiledCode: 'select 1', relationName: '"db"."s"."m"' }), result({ uniqueId: 'model.p.slow', status: 'cancelled', message: 'cancelled: interrupted', attempts: 1 }), result({ uniqueId: 'model.p.after', status: 'skipped', message: 'skipped', timing: [], adapterResponse: {} })],
+    [
+      result({ attempts: 3, compiledCode: 'select 1', relationName: '"db"."s"."m"' }),
+      result({ uniqueId: 'model.p.slow', status: 'cancelled', message: 'cancelled: interrupted', attempts: 1 }),
+      result({ uniqueId: 'model.p.after', status: 'skipped', message: 'skipped', timing: [], adapterResponse: {} }),
+    ],
     'inv',
     1.5,
     { which: 'run' },
@@ -324,16 +367,51 @@ test('run_results.json: retries and cancellation, which dbt has no field for, ar
 });
 
 test('sources.json: a source never loaded or that could not be queried is a runtime error with dbt`s three fields', () => {
-  const base: FreshnessResult = { uniqueId: 'source.p.s.t', status: 'pass', maxLoadedAt: '2024-01-01T00:00:00.000Z', snapshottedAt: '2024-01-02T00:00:00.000Z', ageSeconds: 86400, criteria: { warn_after: { count: 2, period: 'day' } }, message: 'last loaded 1.0 days ago', executionTime: 0.1 };
+  const base: FreshnessResult = {
+    uniqueId: 'source.p.s.t',
+    status: 'pass',
+    maxLoadedAt: '2024-01-01T00:00:00.000Z',
+    snapshottedAt: '2024-01-02T00:00:00.000Z',
+    ageSeconds: 86400,
+    criteria: { warn_after: { count: 2, period: 'day' } },
+    message: 'last loaded 1.0 days ago',
+    executionTime: 0.1,
+  };
   const json = sourcesJson(
-    [base, { ...base, uniqueId: 'source.p.s.never', status: 'error', maxLoadedAt: null, ageSeconds: null, message: 'no rows' }, { ...base, uniqueId: 'source.p.s.broken', status: 'runtime error', maxLoadedAt: null, ageSeconds: null, message: 'no such table' }],
+    [
+      base,
+      {
+        ...base,
+        uniqueId: 'source.p.s.never',
+        status: 'error',
+        maxLoadedAt: null,
+        ageSeconds: null,
+        message: 'no rows',
+      },
+      {
+        ...base,
+        uniqueId: 'source.p.s.broken',
+        status: 'runtime error',
+        maxLoadedAt: null,
+        ageSeconds: null,
+        message: 'no such table',
+      },
+    ],
     'inv',
     0.3,
   ) as Json;
   assertValid(sourcesSchema, json, 'sources.json');
-  assert.deepEqual(json.results[0].criteria, { warn_after: { count: 2, period: 'day' }, error_after: { count: null, period: null }, filter: null });
+  assert.deepEqual(json.results[0].criteria, {
+    warn_after: { count: 2, period: 'day' },
+    error_after: { count: null, period: null },
+    filter: null,
+  });
   assert.deepEqual(json.results[1], { unique_id: 'source.p.s.never', error: 'no rows', status: 'runtime error' });
-  assert.deepEqual(json.results[2], { unique_id: 'source.p.s.broken', error: 'no such table', status: 'runtime error' });
+  assert.deepEqual(json.results[2], {
+    unique_id: 'source.p.s.broken',
+    error: 'no such table',
+    status: 'runtime error',
+  });
 });
 
 test('the schemas refuse what dbt`s refuse', () => {
@@ -341,7 +419,10 @@ test('the schemas refuse what dbt`s refuse', () => {
   const model = 'model.pottery_shop.fct_orders';
   const seed = 'seed.pottery_shop.raw_orders';
   const refused: Array<[string, (m: Json) => void]> = [
-    ['a null extra_ctes sql', (m) => (m.nodes[model].extra_ctes = [{ id: 'model.pottery_shop.int_order_totals', sql: null }])],
+    [
+      'a null extra_ctes sql',
+      (m) => (m.nodes[model].extra_ctes = [{ id: 'model.pottery_shop.int_order_totals', sql: null }]),
+    ],
     ['a seed with language and refs', (m) => Object.assign(m.nodes[seed], { language: 'sql', refs: [] })],
     ['a seed depending on nodes', (m) => (m.nodes[seed].depends_on.nodes = [])],
     ['kiln_version in metadata', (m) => (m.metadata.kiln_version = '0.1.0')],
@@ -351,10 +432,22 @@ test('the schemas refuse what dbt`s refuse', () => {
     ['hooks as strings', (m) => (m.nodes[model].config['post-hook'] = ['select 1'])],
     ['docs config with other keys', (m) => (m.nodes[model].config.docs = { show: true, colour: 'red' })],
     ['an access outside the three', (m) => (m.nodes[model].access = 'open')],
-    ['a test severity other than warn or error', (m) => (Object.values(m.nodes).find((n: any) => n.resource_type === 'test') as Json).config.severity = 'fatal'],
-    ['a generic test without attached_node', (m) => delete (Object.values(m.nodes).find((n: any) => n.test_metadata) as Json).attached_node],
-    ['a freshness period in weeks', (m) => (m.sources['source.pottery_shop.loads.orders_feed'].freshness.warn_after.period = 'week')],
-    ['a unit test checksum object', (m) => ((Object.values(m.unit_tests)[0] as Json).checksum = { name: 'sha256', checksum: 'x' })],
+    [
+      'a test severity other than warn or error',
+      (m) => ((Object.values(m.nodes).find((n: any) => n.resource_type === 'test') as Json).config.severity = 'fatal'),
+    ],
+    [
+      'a generic test without attached_node',
+      (m) => delete (Object.values(m.nodes).find((n: any) => n.test_metadata) as Json).attached_node,
+    ],
+    [
+      'a freshness period in weeks',
+      (m) => (m.sources['source.pottery_shop.loads.orders_feed'].freshness.warn_after.period = 'week'),
+    ],
+    [
+      'a unit test checksum object',
+      (m) => ((Object.values(m.unit_tests)[0] as Json).checksum = { name: 'sha256', checksum: 'x' }),
+    ],
     ['unit test tags at the top level', (m) => ((Object.values(m.unit_tests)[0] as Json).tags = [])],
     ['an exposure type dbt does not have', (m) => ((Object.values(m.exposures)[0] as Json).type = 'report')],
   ];
@@ -377,7 +470,11 @@ test('the schemas refuse what dbt`s refuse', () => {
     change(r);
     assertInvalid(runResultsSchema, r, what);
   }
-  const sources = { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/sources/v3.json' }, elapsed_time: 1, results: [{ unique_id: 'source.p.s.t', status: 'runtime error', error: 'x', max_loaded_at: null }] };
+  const sources = {
+    metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/sources/v3.json' },
+    elapsed_time: 1,
+    results: [{ unique_id: 'source.p.s.t', status: 'runtime error', error: 'x', max_loaded_at: null }],
+  };
   assertInvalid(sourcesSchema, sources, 'a runtime error with measured fields');
   const catalog = readTarget('catalog.json');
   const table = Object.values(catalog.nodes)[0] as Json;

@@ -42,10 +42,15 @@ const files = (extra: Record<string, string> = {}) =>
 function buildTwice(dir: string): void {
   const first = kiln(['build', '--project-dir', dir]);
   assert.equal(first.code, 0, first.stdout + first.stderr);
-  const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: Array<{ unique_id: string; status: string }> };
+  const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as {
+    results: Array<{ unique_id: string; status: string }>;
+  };
   const tests = results.results.filter((r) => r.unique_id.startsWith('test.'));
   assert.equal(tests.length, 3, 'the three column tests ran');
-  assert.ok(tests.every((r) => r.status === 'pass'), JSON.stringify(tests));
+  assert.ok(
+    tests.every((r) => r.status === 'pass'),
+    JSON.stringify(tests),
+  );
   // The second run compares the changed check column and closes the old row.
   writeFileSync(join(dir, 'snapshots', 'order_history.sql'), snapshot('b'));
   const second = kiln(['snapshot', '--project-dir', dir]);
@@ -57,7 +62,10 @@ test('DuckDB: quoted test columns and a snapshot key with a space and a double q
   const dir = writeProject(files());
   try {
     buildTwice(dir);
-    const compiled = readFileSync(join(dir, 'target', 'compiled', 'tiny', 'models', 'not_null_orders__Order_ID_.sql'), 'utf8');
+    const compiled = readFileSync(
+      join(dir, 'target', 'compiled', 'tiny', 'models', 'not_null_orders__Order_ID_.sql'),
+      'utf8',
+    );
     assert.match(compiled, /select "Order ID"/);
   } finally {
     removeDir(dir);
@@ -72,7 +80,9 @@ test('PostgreSQL: quoted test columns and a snapshot key with a space and a doub
   const dir = writeProject(files({ 'profiles.yml': postgresProfileYaml('tiny', db.server, schema, 2) }));
   try {
     buildTwice(dir);
-    const rows = await db.pg.execute(`select "Order ID", "we""ird", dbt_valid_to is null as current from ${db.pg.quoteIdentifier(schema)}.order_history order by dbt_valid_from`);
+    const rows = await db.pg.execute(
+      `select "Order ID", "we""ird", dbt_valid_to is null as current from ${db.pg.quoteIdentifier(schema)}.order_history order by dbt_valid_from`,
+    );
     assert.deepEqual(
       rows.rows.map((r) => [r['Order ID'], r['we"ird'], r.current]),
       [

@@ -14,7 +14,16 @@ isolatedSuite(import.meta.url, () => {
     name: 'bigquery',
     settings: async () => {
       await standin.start();
-      return { type: 'bigquery', method: 'oauth-secrets', token: 'standin-token', project: 'kiln-conformance', dataset: 'conf', schema: 'conf', job_retries: 0, api_endpoint: standin.endpoint };
+      return {
+        type: 'bigquery',
+        method: 'oauth-secrets',
+        token: 'standin-token',
+        project: 'kiln-conformance',
+        dataset: 'conf',
+        schema: 'conf',
+        job_retries: 0,
+        api_endpoint: standin.endpoint,
+      };
     },
     stop: () => standin.stop(),
     extraStrategies: ['insert_overwrite'],

@@ -20,7 +20,11 @@ import { KilnError } from '../src/index.js';
 const EMAIL = 'kiln-loader@kiln-proj.iam.gserviceaccount.com';
 
 function rsaKey() {
-  return generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 }
 
 /** A key file shaped as Google issues them. */
@@ -61,7 +65,20 @@ ${auth}
     return join(dir, name);
   };
 
-  const settings = (auth: Record<string, unknown>) => ({ profileName: 'tiny', targetName: 'bq', type: 'bigquery', threads: 1, settings: { type: 'bigquery', project: 'kiln-proj', dataset: 'sa_ds', job_retries: 0, api_endpoint: standin.endpoint, ...auth } });
+  const settings = (auth: Record<string, unknown>) => ({
+    profileName: 'tiny',
+    targetName: 'bq',
+    type: 'bigquery',
+    threads: 1,
+    settings: {
+      type: 'bigquery',
+      project: 'kiln-proj',
+      dataset: 'sa_ds',
+      job_retries: 0,
+      api_endpoint: standin.endpoint,
+      ...auth,
+    },
+  });
 
   before(async () => {
     await standin.start();
@@ -79,7 +96,7 @@ ${auth}
     if (dir) removeDir(dir);
   });
 
-  test('keyfile: kiln build logs in at the key\'s token_uri with a JWT the key signed, then calls BigQuery with the token it got', async () => {
+  test("keyfile: kiln build logs in at the key's token_uri with a JWT the key signed, then calls BigQuery with the token it got", async () => {
     const key = writeKey('key.json', JSON.stringify(keyFile(registered.privateKey, standin.tokenUri), null, 2));
     useProfile(`      method: service-account\n      keyfile: ${key}`);
     const from = standin.requests.length;
@@ -97,11 +114,17 @@ ${auth}
     const issued = new Set(standin.logins.map((l) => `Bearer ${l.accessToken}`));
     const api = standin.requests.slice(from).filter((q) => q.path !== '/token');
     assert.ok(api.length > 5);
-    assert.ok(api.every((q) => issued.has(String(q.headers.authorization))), 'every API call carries an issued token');
+    assert.ok(
+      api.every((q) => issued.has(String(q.headers.authorization))),
+      'every API call carries an issued token',
+    );
   });
 
   test('keyfile_json: the key as a YAML mapping and as JSON text logs in the same way', async () => {
-    for (const keyfile_json of [keyFile(registered.privateKey, standin.tokenUri), JSON.stringify(keyFile(registered.privateKey, standin.tokenUri))]) {
+    for (const keyfile_json of [
+      keyFile(registered.privateKey, standin.tokenUri),
+      JSON.stringify(keyFile(registered.privateKey, standin.tokenUri)),
+    ]) {
       const logins = standin.logins.length;
       const a = await createAdapter(settings({ method: 'service-account-json', keyfile_json }), dir);
       try {
@@ -115,14 +138,23 @@ ${auth}
     }
   });
 
-  test('a key without token_uri logs in at Google\'s endpoint, which cannot be reached from here: the error names the account', async () => {
+  test("a key without token_uri logs in at Google's endpoint, which cannot be reached from here: the error names the account", async () => {
     const logins = standin.logins.length;
-    const a = await createAdapter(settings({ method: 'service-account-json', keyfile_json: keyFile(registered.privateKey, undefined) }), dir);
+    const a = await createAdapter(
+      settings({ method: 'service-account-json', keyfile_json: keyFile(registered.privateKey, undefined) }),
+      dir,
+    );
     await a.open();
-    const err = await a.execute('select 1').then(() => undefined, (e: unknown) => e);
+    const err = await a.execute('select 1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof KilnError, String(err));
     assert.equal(err.kind, 'connection');
-    assert.match(err.message, /^the token endpoint https:\/\/oauth2\.googleapis\.com\/token for service account kiln-loader@kiln-proj\.iam\.gserviceaccount\.com cannot be reached/);
+    assert.match(
+      err.message,
+      /^the token endpoint https:\/\/oauth2\.googleapis\.com\/token for service account kiln-loader@kiln-proj\.iam\.gserviceaccount\.com cannot be reached/,
+    );
     assert.equal(standin.logins.length, logins);
   });
 
@@ -132,22 +164,44 @@ ${auth}
     const r = await kilnResult(['run', '--project-dir', dir]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const out = r.stdout + r.stderr;
-    assert.match(out, /the token endpoint http:\/\/127\.0\.0\.1:\d+\/token refused service account kiln-loader@kiln-proj\.iam\.gserviceaccount\.com: invalid_grant: Invalid JWT Signature\./);
+    assert.match(
+      out,
+      /the token endpoint http:\/\/127\.0\.0\.1:\d+\/token refused service account kiln-loader@kiln-proj\.iam\.gserviceaccount\.com: invalid_grant: Invalid JWT Signature\./,
+    );
     assert.match(out, /hint: the key may have been deleted or disabled/);
     assert.doesNotMatch(out, /\n\s+at /, 'no stack trace');
 
-    const unknown = await createAdapter(settings({ method: 'service-account-json', keyfile_json: keyFile(registered.privateKey, standin.tokenUri, 'gone@kiln-proj.iam.gserviceaccount.com') }), dir);
+    const unknown = await createAdapter(
+      settings({
+        method: 'service-account-json',
+        keyfile_json: keyFile(registered.privateKey, standin.tokenUri, 'gone@kiln-proj.iam.gserviceaccount.com'),
+      }),
+      dir,
+    );
     await unknown.open();
-    await assert.rejects(unknown.execute('select 1'), (e: KilnError) => e.kind === 'connection' && /refused service account gone@kiln-proj\.iam\.gserviceaccount\.com: invalid_grant: Invalid grant: account not found/.test(e.message));
+    await assert.rejects(
+      unknown.execute('select 1'),
+      (e: KilnError) =>
+        e.kind === 'connection' &&
+        /refused service account gone@kiln-proj\.iam\.gserviceaccount\.com: invalid_grant: Invalid grant: account not found/.test(
+          e.message,
+        ),
+    );
   });
 
   test('an access token BigQuery no longer accepts is answered 401, and kiln says the credentials were refused', async () => {
-    const a = await createAdapter(settings({ method: 'service-account-json', keyfile_json: keyFile(registered.privateKey, standin.tokenUri) }), dir);
+    const a = await createAdapter(
+      settings({ method: 'service-account-json', keyfile_json: keyFile(registered.privateKey, standin.tokenUri) }),
+      dir,
+    );
     await a.open();
     try {
       await a.execute('select 1');
       standin.expireTokens();
-      const err = await a.execute('select 2').then(() => undefined, (e: unknown) => e);
+      const err = await a.execute('select 2').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof KilnError, String(err));
       assert.equal(err.kind, 'connection');
       assert.match(err.message, /BigQuery refused the credentials .*HTTP 401, reason authError/);
@@ -159,15 +213,42 @@ ${auth}
 
   test('a keyfile that is missing, not JSON, or not a service account key: exit 2 at its line of profiles.yml, with a fix', async () => {
     const cases: Array<[string, RegExp]> = [
-      [`      method: service-account\n      keyfile: ${join(dir, 'no-such-key.json')}`, /profiles\.yml:7: bigquery profile: keyfile \S+no-such-key\.json does not exist\n {2}hint: set keyfile to the path of the service account's JSON key/],
-      [`      method: service-account\n      keyfile: ${writeKey('broken.json', '{"type": "service_account", "private_key": ')}`, /profiles\.yml:7: bigquery profile: keyfile \S+broken\.json is not JSON: .*\n {2}hint: create a JSON key for the service account/],
-      [`      method: service-account\n      keyfile: ${writeKey('user.json', JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }))}`, /profiles\.yml:7: bigquery profile: keyfile \S+user\.json is a 'authorized_user' credential, not a service account key/],
-      [`      method: service-account\n      keyfile: ${writeKey('bad-pem.json', JSON.stringify(keyFile('-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n', standin.tokenUri)))}`, /profiles\.yml:7: bigquery profile: keyfile \S+bad-pem\.json has a private_key that is not a PEM private key/],
-      [`      method: service-account-json\n      keyfile_json: '{"type": "service_account",'`, /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: .*\n {2}hint: paste the key file as it is/],
-      [`      method: service-account-json\n      keyfile_json: '{"private_key": MIIEvQIBADANBgkq}'`, /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: Unexpected token\n/],
-      [`      method: service-account-json\n      keyfile_json: MIIEvQIBADANBgkq`, /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: Unexpected token\n/],
-      [`      method: service-account-json\n      keyfile_json:\n        type: service_account\n        client_email: ${EMAIL}`, /profiles\.yml:7: bigquery profile: keyfile_json has no private_key: it is not a service account key/],
-      [`      method: service-account\n      keyfile: ${writeKey('plain-http.json', JSON.stringify(keyFile(registered.privateKey, 'http://tokens.example.com/token')))}`, /profiles\.yml:7: bigquery profile: keyfile \S+plain-http\.json has a token_uri that is neither https nor on this machine/],
+      [
+        `      method: service-account\n      keyfile: ${join(dir, 'no-such-key.json')}`,
+        /profiles\.yml:7: bigquery profile: keyfile \S+no-such-key\.json does not exist\n {2}hint: set keyfile to the path of the service account's JSON key/,
+      ],
+      [
+        `      method: service-account\n      keyfile: ${writeKey('broken.json', '{"type": "service_account", "private_key": ')}`,
+        /profiles\.yml:7: bigquery profile: keyfile \S+broken\.json is not JSON: .*\n {2}hint: create a JSON key for the service account/,
+      ],
+      [
+        `      method: service-account\n      keyfile: ${writeKey('user.json', JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }))}`,
+        /profiles\.yml:7: bigquery profile: keyfile \S+user\.json is a 'authorized_user' credential, not a service account key/,
+      ],
+      [
+        `      method: service-account\n      keyfile: ${writeKey('bad-pem.json', JSON.stringify(keyFile('-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n', standin.tokenUri)))}`,
+        /profiles\.yml:7: bigquery profile: keyfile \S+bad-pem\.json has a private_key that is not a PEM private key/,
+      ],
+      [
+        `      method: service-account-json\n      keyfile_json: '{"type": "service_account",'`,
+        /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: .*\n {2}hint: paste the key file as it is/,
+      ],
+      [
+        `      method: service-account-json\n      keyfile_json: '{"private_key": MIIEvQIBADANBgkq}'`,
+        /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: Unexpected token\n/,
+      ],
+      [
+        `      method: service-account-json\n      keyfile_json: MIIEvQIBADANBgkq`,
+        /profiles\.yml:7: bigquery profile: keyfile_json is not JSON: Unexpected token\n/,
+      ],
+      [
+        `      method: service-account-json\n      keyfile_json:\n        type: service_account\n        client_email: ${EMAIL}`,
+        /profiles\.yml:7: bigquery profile: keyfile_json has no private_key: it is not a service account key/,
+      ],
+      [
+        `      method: service-account\n      keyfile: ${writeKey('plain-http.json', JSON.stringify(keyFile(registered.privateKey, 'http://tokens.example.com/token')))}`,
+        /profiles\.yml:7: bigquery profile: keyfile \S+plain-http\.json has a token_uri that is neither https nor on this machine/,
+      ],
     ];
     for (const [auth, expected] of cases) {
       useProfile(auth);
@@ -182,6 +263,10 @@ ${auth}
     useProfile(cases[0]![0]);
     const debug = await kilnResult(['debug', '--project-dir', dir]);
     assert.notEqual(debug.code, 0);
-    assert.match(debug.stdout + debug.stderr, /profiles\.yml:7: bigquery profile: keyfile \S+no-such-key\.json does not exist/, 'kiln debug points at the line too');
+    assert.match(
+      debug.stdout + debug.stderr,
+      /profiles\.yml:7: bigquery profile: keyfile \S+no-such-key\.json does not exist/,
+      'kiln debug points at the line too',
+    );
   });
 });

@@ -31,7 +31,14 @@ isolatedSuite(import.meta.url, () => {
     await standin.start();
     const { BigQueryAdapter } = await import('../src/adapters/bigquery/index.js');
     // The public API's hook: the same adapter, with credentials a test can hold.
-    registerAdapter('bigquery', async (target) => new BigQueryAdapter({ ...(target.settings as unknown as BigQueryProfile), threads: target.threads }, { authClient: authClient() }));
+    registerAdapter(
+      'bigquery',
+      async (target) =>
+        new BigQueryAdapter(
+          { ...(target.settings as unknown as BigQueryProfile), threads: target.threads },
+          { authClient: authClient() },
+        ),
+    );
     dir = writeProject(
       minimalProject({
         'profiles.yml': `tiny:
@@ -49,13 +56,16 @@ isolatedSuite(import.meta.url, () => {
       job_retries: 0
       api_endpoint: ${standin.endpoint}
 `,
-        'seeds/raw_events.csv': "event_id,user_name,amount,happened_on\n1,ann,10.5,2024-01-02\n2,bob,20,2024-01-03\n3,o'neil,7.25,2024-02-04\n",
-        'models/stg_events.sql': "{{ config(labels={'team': 'data', 'tier': 'gold'}) }}\nselect event_id, user_name, amount, happened_on from {{ ref('raw_events') }}",
+        'seeds/raw_events.csv':
+          "event_id,user_name,amount,happened_on\n1,ann,10.5,2024-01-02\n2,bob,20,2024-01-03\n3,o'neil,7.25,2024-02-04\n",
+        'models/stg_events.sql':
+          "{{ config(labels={'team': 'data', 'tier': 'gold'}) }}\nselect event_id, user_name, amount, happened_on from {{ ref('raw_events') }}",
         'models/daily.sql': `{{ config(materialized='table', partition_by={'field': 'happened_on', 'data_type': 'date', 'granularity': 'month'}, cluster_by=['user_name'], require_partition_filter=true, partition_expiration_days=30, labels={'cost_center': 'x1'}) }}
 select happened_on, user_name, sum(amount) as total from {{ ref('stg_events') }} group by happened_on, user_name`,
         'models/events_inc.sql': `{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='merge') }}
 select event_id, user_name, amount from {{ ref('stg_events') }}`,
-        'models/schema.yml': 'version: 2\nmodels:\n  - name: stg_events\n    columns:\n      - name: event_id\n        tests: [unique, not_null]\n',
+        'models/schema.yml':
+          'version: 2\nmodels:\n  - name: stg_events\n    columns:\n      - name: event_id\n        tests: [unique, not_null]\n',
       }),
     );
   });
@@ -68,7 +78,9 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
   /** The real CLI in a child process; asynchronously, since the stand-in answers from this process. */
   function kiln(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [kilnBin, ...args], { env: { ...process.env, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '' } });
+      const child = spawn(process.execPath, [kilnBin, ...args], {
+        env: { ...process.env, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '' },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -79,11 +91,21 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
 
   async function adapter(overrides: Partial<BigQueryProfile> = {}): Promise<BigQueryAdapter> {
     const { BigQueryAdapter } = await import('../src/adapters/bigquery/index.js');
-    const a = new BigQueryAdapter({ type: 'bigquery', project: 'kiln-proj', dataset: 'adapter_ds', location: 'EU', job_retries: 0, api_endpoint: standin.endpoint, ...overrides }, { authClient: authClient() });
+    const a = new BigQueryAdapter(
+      {
+        type: 'bigquery',
+        project: 'kiln-proj',
+        dataset: 'adapter_ds',
+        location: 'EU',
+        job_retries: 0,
+        api_endpoint: standin.endpoint,
+        ...overrides,
+      },
+      { authClient: authClient() },
+    );
     await a.open();
     return a;
   }
-
 
   test('relations render in backticks; odd names are escaped', async () => {
     const a = await adapter();
@@ -117,14 +139,37 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
   test('schemas, relations and columns: create schema with location, INFORMATION_SCHEMA, tables.get', async () => {
     const a = await adapter();
     await a.createSchema(undefined, 'adapter_ds');
-    assert.match(standin.sql().at(-1)!, /^create schema if not exists `kiln-proj`\.`adapter_ds` options\(location='EU'\)$/);
-    await a.execute('create or replace table `kiln-proj`.`adapter_ds`.`Mixed Name` (id INT64, label STRING, seen DATE)');
+    assert.match(
+      standin.sql().at(-1)!,
+      /^create schema if not exists `kiln-proj`\.`adapter_ds` options\(location='EU'\)$/,
+    );
+    await a.execute(
+      'create or replace table `kiln-proj`.`adapter_ds`.`Mixed Name` (id INT64, label STRING, seen DATE)',
+    );
     await a.execute('create or replace view `kiln-proj`.`adapter_ds`.`v` as (select 1 as one)');
     const rels = await a.listRelations(undefined, 'adapter_ds');
-    assert.deepEqual(rels.map((r) => [r.name, r.type]), [['Mixed Name', 'table'], ['v', 'view']]);
+    assert.deepEqual(
+      rels.map((r) => [r.name, r.type]),
+      [
+        ['Mixed Name', 'table'],
+        ['v', 'view'],
+      ],
+    );
     const cols = await a.getColumns(a.relation('kiln-proj', 'adapter_ds', 'Mixed Name'));
-    assert.deepEqual(cols.map((c) => [c.name, c.type, c.index]), [['id', 'INTEGER', 1], ['label', 'STRING', 2], ['seen', 'DATE', 3]]);
-    assert.ok(standin.requests.some((r) => r.method === 'GET' && r.path === '/bigquery/v2/projects/kiln-proj/datasets/adapter_ds/tables/Mixed%20Name'));
+    assert.deepEqual(
+      cols.map((c) => [c.name, c.type, c.index]),
+      [
+        ['id', 'INTEGER', 1],
+        ['label', 'STRING', 2],
+        ['seen', 'DATE', 3],
+      ],
+    );
+    assert.ok(
+      standin.requests.some(
+        (r) =>
+          r.method === 'GET' && r.path === '/bigquery/v2/projects/kiln-proj/datasets/adapter_ds/tables/Mixed%20Name',
+      ),
+    );
     assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'adapter_ds', 'missing')), []);
     assert.deepEqual(await a.listRelations(undefined, 'no_such_dataset'), []);
   });
@@ -136,14 +181,22 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     await a.execute('create or replace table `kiln-proj`.`Case_DS`.`Orders` as (select 1 as Id)');
     await a.execute('create or replace table `kiln-proj`.`Case_DS`.`orders` as (select 2 as id)');
     await a.execute('create or replace table `kiln-proj`.`case_ds`.`orders` as (select 3 as id)');
-    assert.deepEqual((await a.execute('select ID as read_back from `kiln-proj`.`Case_DS`.`Orders`')).rows, [{ read_back: 1 }]);
+    assert.deepEqual((await a.execute('select ID as read_back from `kiln-proj`.`Case_DS`.`Orders`')).rows, [
+      { read_back: 1 },
+    ]);
     assert.deepEqual((await a.execute('select id from `kiln-proj`.`Case_DS`.`orders`')).rows, [{ id: 2 }]);
     assert.deepEqual((await a.execute('select id from Case_DS.orders')).rows, [{ id: 2 }]);
     assert.deepEqual((await a.execute('select id from case_ds.orders')).rows, [{ id: 3 }]);
     const wrong = await rejectsKiln(a.execute('select * from `kiln-proj`.`Case_DS`.`ORDERS`'));
     assert.match(wrong.message, /^Not found: .*ORDERS does not exist[\s\S]*\(HTTP 404, reason notFound\)$/);
-    assert.deepEqual((await a.listRelations(undefined, 'Case_DS')).map((r) => r.name), ['Orders', 'orders']);
-    assert.deepEqual((await a.getColumns(a.relation('kiln-proj', 'Case_DS', 'Orders'))).map((c) => c.name), ['Id']);
+    assert.deepEqual(
+      (await a.listRelations(undefined, 'Case_DS')).map((r) => r.name),
+      ['Orders', 'orders'],
+    );
+    assert.deepEqual(
+      (await a.getColumns(a.relation('kiln-proj', 'Case_DS', 'Orders'))).map((c) => c.name),
+      ['Id'],
+    );
     assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'Case_DS', 'ORDERS')), []);
     assert.deepEqual(await a.getColumns(a.relation('kiln-proj', 'CASE_DS', 'orders')), []);
   });
@@ -154,14 +207,22 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
     const project = writeProject(
       minimalProject({
         'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: exists_probe\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
-        'models/probe.sql': "select {% for name in ['Exists_DS', 'exists_ds', 'EXISTS_DS', 'nowhere'] %}{{ adapter.check_schema_exists(target.database, name) }} as c{{ loop.index }}{{ ',' if not loop.last }} {% endfor %}",
+        'models/probe.sql':
+          "select {% for name in ['Exists_DS', 'exists_ds', 'EXISTS_DS', 'nowhere'] %}{{ adapter.check_schema_exists(target.database, name) }} as c{{ loop.index }}{{ ',' if not loop.last }} {% endfor %}",
       }),
     );
     try {
       const r = await build({ projectDir: project });
       assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
-      assert.deepEqual(await standin.query('select * from `kiln-proj`.`exists_probe`.`probe`'), [{ c1: true, c2: false, c3: false, c4: false }]);
-      assert.ok(standin.requests.some((q) => q.method === 'GET' && q.path === '/bigquery/v2/projects/kiln-proj/datasets/Exists_DS'), 'datasets.get');
+      assert.deepEqual(await standin.query('select * from `kiln-proj`.`exists_probe`.`probe`'), [
+        { c1: true, c2: false, c3: false, c4: false },
+      ]);
+      assert.ok(
+        standin.requests.some(
+          (q) => q.method === 'GET' && q.path === '/bigquery/v2/projects/kiln-proj/datasets/Exists_DS',
+        ),
+        'datasets.get',
+      );
     } finally {
       removeDir(project);
     }
@@ -172,32 +233,61 @@ select event_id, user_name, amount from {{ ref('stg_events') }}`,
       minimalProject({
         'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: Mixed_Case\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
         'seeds/Raw_People.csv': 'id,name\n1,ann\n2,bob\n',
-        'models/my_table.sql': "{{ config(materialized='table', alias='MyTable') }}\nselect id, name from {{ ref('Raw_People') }}",
+        'models/my_table.sql':
+          "{{ config(materialized='table', alias='MyTable') }}\nselect id, name from {{ ref('Raw_People') }}",
         'models/my_view.sql': "{{ config(alias='MyView') }}\nselect count(*) as n from {{ ref('my_table') }}",
         'models/lower_twin.sql': "{{ config(materialized='table', alias='mytable') }}\nselect 'twin' as name",
         'models/probe.sql': `-- depends_on: {{ ref('my_table') }}, {{ ref('lower_twin') }}
 {% set twin = adapter.get_relation(database=this.database, schema=this.schema, identifier='mytable') %}
 {% set shouted = adapter.get_relation(database=this.database, schema=this.schema, identifier='MYTABLE') %}
 select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifier if shouted else "none" }}' as shouted`,
-        'models/inc.sql': "{{ config(materialized='incremental', alias='IncTable', unique_key='id') }}\nselect id, name from {{ ref('my_table') }}{% if is_incremental() %} where id > (select max(id) - 1 from {{ this }}){% endif %}",
+        'models/inc.sql':
+          "{{ config(materialized='incremental', alias='IncTable', unique_key='id') }}\nselect id, name from {{ ref('my_table') }}{% if is_incremental() %} where id > (select max(id) - 1 from {{ this }}){% endif %}",
       }),
     );
     try {
       for (let i = 0; i < 2; i++) {
         const r = await build({ projectDir: project });
-        assert.equal(r.success, true, JSON.stringify(r.results.filter((x) => x.status !== 'success' && x.status !== 'pass'), null, 2));
+        assert.equal(
+          r.success,
+          true,
+          JSON.stringify(
+            r.results.filter((x) => x.status !== 'success' && x.status !== 'pass'),
+            null,
+            2,
+          ),
+        );
       }
-      assert.deepEqual(await standin.query('select id, name from `kiln-proj`.`Mixed_Case`.`MyTable` order by id'), [{ id: 1n, name: 'ann' }, { id: 2n, name: 'bob' }]);
+      assert.deepEqual(await standin.query('select id, name from `kiln-proj`.`Mixed_Case`.`MyTable` order by id'), [
+        { id: 1n, name: 'ann' },
+        { id: 2n, name: 'bob' },
+      ]);
       assert.deepEqual(await standin.query('select name from `kiln-proj`.`Mixed_Case`.`mytable`'), [{ name: 'twin' }]);
       assert.deepEqual(await standin.query('select n from `kiln-proj`.`Mixed_Case`.`MyView`'), [{ n: 2n }]);
-      assert.deepEqual(await standin.query('select id from `kiln-proj`.`Mixed_Case`.`IncTable` order by id'), [{ id: 1n }, { id: 2n }]);
-      assert.deepEqual(await standin.query('select twin, shouted from `kiln-proj`.`Mixed_Case`.`probe`'), [{ twin: 'mytable', shouted: 'none' }], 'adapter.get_relation matches names with their case');
-      const a = await adapter();
-      assert.deepEqual((await a.listRelations(undefined, 'Mixed_Case')).map((r) => r.name), ['IncTable', 'MyTable', 'MyView', 'Raw_People', 'mytable', 'probe']);
-      const docs = await generateDocs({ projectDir: project, emptyCatalog: false });
-      const catalog = docs.catalog as { nodes: Record<string, { metadata: { schema: string; name: string }; columns: Record<string, unknown> }> };
+      assert.deepEqual(await standin.query('select id from `kiln-proj`.`Mixed_Case`.`IncTable` order by id'), [
+        { id: 1n },
+        { id: 2n },
+      ]);
       assert.deepEqual(
-        ['model.tiny.my_table', 'model.tiny.lower_twin', 'model.tiny.my_view', 'seed.tiny.Raw_People'].map((id) => [catalog.nodes[id]?.metadata.schema, catalog.nodes[id]?.metadata.name, Object.keys(catalog.nodes[id]?.columns ?? {})]),
+        await standin.query('select twin, shouted from `kiln-proj`.`Mixed_Case`.`probe`'),
+        [{ twin: 'mytable', shouted: 'none' }],
+        'adapter.get_relation matches names with their case',
+      );
+      const a = await adapter();
+      assert.deepEqual(
+        (await a.listRelations(undefined, 'Mixed_Case')).map((r) => r.name),
+        ['IncTable', 'MyTable', 'MyView', 'Raw_People', 'mytable', 'probe'],
+      );
+      const docs = await generateDocs({ projectDir: project, emptyCatalog: false });
+      const catalog = docs.catalog as {
+        nodes: Record<string, { metadata: { schema: string; name: string }; columns: Record<string, unknown> }>;
+      };
+      assert.deepEqual(
+        ['model.tiny.my_table', 'model.tiny.lower_twin', 'model.tiny.my_view', 'seed.tiny.Raw_People'].map((id) => [
+          catalog.nodes[id]?.metadata.schema,
+          catalog.nodes[id]?.metadata.name,
+          Object.keys(catalog.nodes[id]?.columns ?? {}),
+        ]),
         [
           ['Mixed_Case', 'MyTable', ['id', 'name']],
           ['Mixed_Case', 'mytable', ['name']],
@@ -223,31 +313,52 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
         ].join('\n'),
         'profiles.yml': `tiny:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: fresh_runs\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
         'models/base.sql': "{{ config(materialized='table') }}\nselect 1 as id",
-        'models/extra_one.sql': "{{ config(materialized='table', schema='extra') }}\nselect id from {{ ref('ghostly') }}",
-        'models/ghostly.sql': "{{ config(materialized='ephemeral', schema='ghost') }}\nselect id from {{ ref('base') }}",
+        'models/extra_one.sql':
+          "{{ config(materialized='table', schema='extra') }}\nselect id from {{ ref('ghostly') }}",
+        'models/ghostly.sql':
+          "{{ config(materialized='ephemeral', schema='ghost') }}\nselect id from {{ ref('base') }}",
       }),
     );
     try {
       const schemasBefore = standin.sql().length;
       const r = await build({ projectDir: project });
-      assert.equal(r.success, true, JSON.stringify(r.results.filter((x) => x.status !== 'success'), null, 2));
+      assert.equal(
+        r.success,
+        true,
+        JSON.stringify(
+          r.results.filter((x) => x.status !== 'success'),
+          null,
+          2,
+        ),
+      );
       const sent = standin.sql().slice(schemasBefore);
       const firstHook = sent.findIndex((q) => q.includes('run_log'));
       assert.ok(firstHook > 0, sent.join('\n'));
       const created = sent.slice(0, firstHook).filter((q) => q.startsWith('create schema'));
-      assert.deepEqual(created.sort(), ['create schema if not exists `kiln-proj`.`fresh_runs`', 'create schema if not exists `kiln-proj`.`fresh_runs_extra`'].sort());
-      assert.deepEqual(await standin.query('select count(*) as n from `kiln-proj`.`fresh_runs_extra`.`marker`'), [{ n: 0n }]);
+      assert.deepEqual(
+        created.sort(),
+        [
+          'create schema if not exists `kiln-proj`.`fresh_runs`',
+          'create schema if not exists `kiln-proj`.`fresh_runs_extra`',
+        ].sort(),
+      );
+      assert.deepEqual(await standin.query('select count(*) as n from `kiln-proj`.`fresh_runs_extra`.`marker`'), [
+        { n: 0n },
+      ]);
       assert.ok(!sent.some((q) => q.includes('fresh_runs_ghost')), 'no dataset for an ephemeral model');
     } finally {
       removeDir(project);
     }
   });
 
-  test('--defer on BigQuery: a relation that exists only in another case is not taken for the model\'s own', async () => {
+  test("--defer on BigQuery: a relation that exists only in another case is not taken for the model's own", async () => {
     const project = writeProject(
       minimalProject({
-        'profiles.yml': ['prod', 'dev']
-          .reduce((yaml, name) => `${yaml}    ${name}:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: defer_${name}\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`, 'tiny:\n  target: dev\n  outputs:\n'),
+        'profiles.yml': ['prod', 'dev'].reduce(
+          (yaml, name) =>
+            `${yaml}    ${name}:\n      type: bigquery\n      method: oauth-secrets\n      token: standin-token\n      project: kiln-proj\n      dataset: defer_${name}\n      job_retries: 0\n      api_endpoint: ${standin.endpoint}\n`,
+          'tiny:\n  target: dev\n  outputs:\n',
+        ),
         'models/upstream.sql': "{{ config(materialized='table', alias='MyTable') }}\nselect 'prod' as built_in",
         'models/downstream.sql': "{{ config(materialized='table') }}\nselect built_in from {{ ref('upstream') }}",
       }),
@@ -261,7 +372,9 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
       await a.execute("create or replace table `kiln-proj`.`defer_dev`.`mytable` as (select 'a twin' as built_in)");
       const r = await build({ projectDir: project, target: 'dev', select: ['downstream'], defer: true, state });
       assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
-      assert.deepEqual(await standin.query('select built_in from `kiln-proj`.`defer_dev`.`downstream`'), [{ built_in: 'prod' }]);
+      assert.deepEqual(await standin.query('select built_in from `kiln-proj`.`defer_dev`.`downstream`'), [
+        { built_in: 'prod' },
+      ]);
     } finally {
       removeDir(project);
     }
@@ -275,11 +388,21 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
     assert.match(missing.message, /HTTP 404, reason notFound/);
     const bad = await rejectsKiln(a.execute('selec 1'));
     assert.match(bad.message, /HTTP 400, reason invalidQuery/);
-    standin.failNext({ match: /select 7/, status: 403, reason: 'rateLimitExceeded', message: 'Exceeded rate limits: too many table update operations' });
+    standin.failNext({
+      match: /select 7/,
+      status: 403,
+      reason: 'rateLimitExceeded',
+      message: 'Exceeded rate limits: too many table update operations',
+    });
     const limited = await rejectsKiln(a.execute('select 7'));
     assert.equal(limited.kind, 'database');
     assert.equal(limited.retryable, true);
-    standin.failNext({ match: /select 8/, status: 400, reason: 'bytesBilledLimitExceeded', message: 'Query exceeded limit for bytes billed: 1000.' });
+    standin.failNext({
+      match: /select 8/,
+      status: 400,
+      reason: 'bytesBilledLimitExceeded',
+      message: 'Query exceeded limit for bytes billed: 1000.',
+    });
     const billed = await rejectsKiln(a.execute('select 8'));
     assert.match(billed.hint ?? '', /maximum_bytes_billed/);
     const retrying = await adapter({ job_retries: 1 });
@@ -292,7 +415,10 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
     const { BigQueryAdapter } = await import('../src/adapters/bigquery/index.js');
     const c = new OAuth2Client();
     c.setCredentials({ access_token: 'wrong-token' });
-    const a = new BigQueryAdapter({ type: 'bigquery', project: 'kiln-proj', dataset: 'x', job_retries: 0, api_endpoint: standin.endpoint }, { authClient: c });
+    const a = new BigQueryAdapter(
+      { type: 'bigquery', project: 'kiln-proj', dataset: 'x', job_retries: 0, api_endpoint: standin.endpoint },
+      { authClient: c },
+    );
     await a.open();
     const err = await rejectsKiln(a.execute('select 1'));
     assert.equal(err.kind, 'connection');
@@ -303,11 +429,26 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
   test('profile keys: missing project or dataset, unknown method, bad priority are config errors', async () => {
     const { BigQueryAdapter } = await import('../src/adapters/bigquery/index.js');
     const base: BigQueryProfile = { type: 'bigquery', project: 'p', dataset: 'd' };
-    assert.throws(() => new BigQueryAdapter({ ...base, project: undefined }), (e: KilnError) => e.kind === 'config' && /'project'/.test(e.message));
-    assert.throws(() => new BigQueryAdapter({ ...base, dataset: undefined }), (e: KilnError) => /'dataset'/.test(e.message));
-    assert.throws(() => new BigQueryAdapter({ ...base, method: 'magic' }), (e: KilnError) => /unknown method/.test(e.message));
-    assert.throws(() => new BigQueryAdapter({ ...base, method: 'service-account' }), (e: KilnError) => /'keyfile'/.test(e.message));
-    assert.throws(() => new BigQueryAdapter({ ...base, priority: 'urgent' }), (e: KilnError) => /priority/.test(e.message));
+    assert.throws(
+      () => new BigQueryAdapter({ ...base, project: undefined }),
+      (e: KilnError) => e.kind === 'config' && /'project'/.test(e.message),
+    );
+    assert.throws(
+      () => new BigQueryAdapter({ ...base, dataset: undefined }),
+      (e: KilnError) => /'dataset'/.test(e.message),
+    );
+    assert.throws(
+      () => new BigQueryAdapter({ ...base, method: 'magic' }),
+      (e: KilnError) => /unknown method/.test(e.message),
+    );
+    assert.throws(
+      () => new BigQueryAdapter({ ...base, method: 'service-account' }),
+      (e: KilnError) => /'keyfile'/.test(e.message),
+    );
+    assert.throws(
+      () => new BigQueryAdapter({ ...base, priority: 'urgent' }),
+      (e: KilnError) => /priority/.test(e.message),
+    );
     const viaDbtNames = new BigQueryAdapter({ type: 'bigquery', database: 'p2', schema: 'd2' });
     assert.equal(viaDbtNames.defaultDatabase, 'p2');
     assert.equal(viaDbtNames.defaultSchema, 'd2');
@@ -317,21 +458,60 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
   test('a project builds: seeds, views, partitioned and clustered tables with labels and options, tests', async () => {
     const from = standin.queries.length;
     first = await build({ projectDir: dir });
-    assert.equal(first.success, true, JSON.stringify(first.results.filter((r) => r.status !== 'success' && r.status !== 'pass'), null, 2));
+    assert.equal(
+      first.success,
+      true,
+      JSON.stringify(
+        first.results.filter((r) => r.status !== 'success' && r.status !== 'pass'),
+        null,
+        2,
+      ),
+    );
     assert.equal(first.results.filter((r) => r.status === 'pass').length, 2);
     const rows = await standin.query('select user_name, total from `kiln-proj`.`dbt_ci`.`daily` order by user_name');
-    assert.deepEqual(rows.map((r) => [r.user_name, Number(r.total)]), [['ann', 10.5], ['bob', 20], ["o'neil", 7.25]]);
+    assert.deepEqual(
+      rows.map((r) => [r.user_name, Number(r.total)]),
+      [
+        ['ann', 10.5],
+        ['bob', 20],
+        ["o'neil", 7.25],
+      ],
+    );
     const sql = standin.sql();
-    const ddl = (name: string) => sql.find((s) => s.startsWith(`create or replace table \`kiln-proj\`.\`dbt_ci\`.\`${name}\``) || s.startsWith(`create or replace view \`kiln-proj\`.\`dbt_ci\`.\`${name}\``));
+    const ddl = (name: string) =>
+      sql.find(
+        (s) =>
+          s.startsWith(`create or replace table \`kiln-proj\`.\`dbt_ci\`.\`${name}\``) ||
+          s.startsWith(`create or replace view \`kiln-proj\`.\`dbt_ci\`.\`${name}\``),
+      );
     assert.equal(
       ddl('daily')!.split('\nas (')[0],
       "create or replace table `kiln-proj`.`dbt_ci`.`daily`\npartition by date_trunc(`happened_on`, month)\ncluster by `user_name` options(labels=[('cost_center', 'x1')], require_partition_filter=true, partition_expiration_days=30)",
     );
-    assert.match(ddl('stg_events')!, /^create or replace view `kiln-proj`\.`dbt_ci`\.`stg_events` options\(labels=\[\('team', 'data'\), \('tier', 'gold'\)\]\)\nas \(/);
-    assert.ok(sql.some((s) => /(?:^|\n)insert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` .*\n\(cast\('1' as INT64\), 'ann', cast\('10\.5' as FLOAT64\), cast\('2024-01-02' as DATE\)\)/s.test(s)));
-    assert.ok(sql.some((s) => s.includes("'o\\'neil'")), 'GoogleSQL string escapes');
+    assert.match(
+      ddl('stg_events')!,
+      /^create or replace view `kiln-proj`\.`dbt_ci`\.`stg_events` options\(labels=\[\('team', 'data'\), \('tier', 'gold'\)\]\)\nas \(/,
+    );
+    assert.ok(
+      sql.some((s) =>
+        /(?:^|\n)insert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` .*\n\(cast\('1' as INT64\), 'ann', cast\('10\.5' as FLOAT64\), cast\('2024-01-02' as DATE\)\)/s.test(
+          s,
+        ),
+      ),
+    );
+    assert.ok(
+      sql.some((s) => s.includes("'o\\'neil'")),
+      'GoogleSQL string escapes',
+    );
     assert.ok(!sql.some((s) => /\brename to\b/i.test(s)), 'built in place, no renames');
-    assert.ok(sql.some((s) => /^begin transaction;\ninsert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` [\s\S]*;\ncommit transaction;$/.test(s)), "a seed's rows load in one transaction script");
+    assert.ok(
+      sql.some((s) =>
+        /^begin transaction;\ninsert into `kiln-proj`\.`dbt_ci`\.`raw_events__kiln_tmp` [\s\S]*;\ncommit transaction;$/.test(
+          s,
+        ),
+      ),
+      "a seed's rows load in one transaction script",
+    );
     assert.ok(standin.queries.slice(from).every((q) => q.maximumBytesBilled === '1000000000' && q.location === 'EU'));
   });
 
@@ -339,9 +519,18 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
     const before = standin.queries.length;
     const again = await build({ projectDir: dir, select: ['events_inc'] });
     assert.equal(again.success, true, JSON.stringify(again.results, null, 2));
-    const merge = standin.queries.slice(before).map((q) => q.sql).find((s) => /(?:^|\n)merge into/.test(s));
-    assert.match(merge ?? '', /(?:^|\n)merge into `kiln-proj`\.`dbt_ci`\.`events_inc` as DBT_INTERNAL_DEST\nusing `kiln-proj`\.`dbt_ci`\.`events_inc__kiln_tmp` as DBT_INTERNAL_SOURCE/);
-    writeFileSync(join(dir, 'models', 'daily.sql'), "{{ config(materialized='table') }}\nselect no_such_column from {{ ref('stg_events') }}");
+    const merge = standin.queries
+      .slice(before)
+      .map((q) => q.sql)
+      .find((s) => /(?:^|\n)merge into/.test(s));
+    assert.match(
+      merge ?? '',
+      /(?:^|\n)merge into `kiln-proj`\.`dbt_ci`\.`events_inc` as DBT_INTERNAL_DEST\nusing `kiln-proj`\.`dbt_ci`\.`events_inc__kiln_tmp` as DBT_INTERNAL_SOURCE/,
+    );
+    writeFileSync(
+      join(dir, 'models', 'daily.sql'),
+      "{{ config(materialized='table') }}\nselect no_such_column from {{ ref('stg_events') }}",
+    );
     const broken = await build({ projectDir: dir, select: ['daily'] });
     assert.equal(broken.success, false);
     const rows = await standin.query('select count(*) as n from `kiln-proj`.`dbt_ci`.`daily`');
@@ -349,7 +538,10 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
   });
 
   test('dryRun (API) gives the bytes each model would scan and the total, running nothing', async () => {
-    writeFileSync(join(dir, 'models', 'daily.sql'), "{{ config(materialized='table') }}\nselect happened_on, sum(amount) as total from {{ ref('stg_events') }} group by happened_on");
+    writeFileSync(
+      join(dir, 'models', 'daily.sql'),
+      "{{ config(materialized='table') }}\nselect happened_on, sum(amount) as total from {{ ref('stg_events') }} group by happened_on",
+    );
     const ran = standin.sql().length;
     const report = await dryRun({ projectDir: dir });
     assert.equal(report.ok, true, JSON.stringify(report.models));
@@ -369,7 +561,10 @@ select '{{ twin.identifier if twin else "none" }}' as twin, '{{ shouted.identifi
     const one = await kiln(['compile', '--dry-run', '--project-dir', dir, '--select', 'daily']);
     assert.equal(one.code, 0);
     assert.match(one.stdout, /^total: 96 B \(96 bytes\) for 1 models$/m);
-    writeFileSync(join(dir, 'models', 'daily.sql'), 'select happened_on from {{ ref("stg_events") }} where nonsense_column > 1');
+    writeFileSync(
+      join(dir, 'models', 'daily.sql'),
+      'select happened_on from {{ ref("stg_events") }} where nonsense_column > 1',
+    );
     const failing = await kiln(['compile', '--dry-run', '--project-dir', dir, '--select', 'daily']);
     assert.equal(failing.code, 1, failing.stdout + failing.stderr);
     assert.match(failing.stdout, /^daily: ERROR .*nonsense_column/m);

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerAdapter, run } from '../src/index.js';
 import { DuckDBAdapter, type DuckDBProfile } from '../src/adapters/duckdb/index.js';
-import type { Adapter, Session } from '../src/adapters/types.js';
+import type { Session } from '../src/adapters/types.js';
 import { queryDuckDB } from './helpers/duckdb.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
 
@@ -19,7 +19,10 @@ let afterStatement: (sql: string) => void = () => undefined;
 const sent: string[] = [];
 
 registerAdapter('duckdb', async (target, projectDir) => {
-  const adapter = new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir);
+  const adapter = new DuckDBAdapter(
+    { ...(target.settings as unknown as DuckDBProfile), threads: target.threads },
+    projectDir,
+  );
   return new Proxy(adapter, {
     get(t, prop, receiver) {
       const value = Reflect.get(t, prop, receiver);
@@ -39,7 +42,7 @@ registerAdapter('duckdb', async (target, projectDir) => {
           );
       return typeof value === 'function' ? value.bind(t) : value;
     },
-  }) as Adapter;
+  });
 });
 
 const dir = writeProject(
@@ -52,7 +55,10 @@ after(() => removeDir(dir));
 
 test('a cancel between the pre-hook and the create stops the node, keeps the old table, and on-run-end still runs', async () => {
   assert.ok((await run({ projectDir: dir, threads: 1 })).success);
-  writeFileSync(join(dir, 'models', 't.sql'), "{{ config(materialized='table', pre_hook='select 41') }}\nselect 2 as v");
+  writeFileSync(
+    join(dir, 'models', 't.sql'),
+    "{{ config(materialized='table', pre_hook='select 41') }}\nselect 2 as v",
+  );
   const controller = new AbortController();
   // The signal arrives while no statement runs: right after the pre-hook, before the create.
   afterStatement = (sql) => sql === 'select 41' && controller.abort();
@@ -62,6 +68,14 @@ test('a cancel between the pre-hook and the create stops the node, keeps the old
   assert.equal(result.success, false);
   assert.equal(result.results[0]?.status, 'cancelled', result.results[0]?.message);
   assert.ok(!sent.some((s) => /^create table/i.test(s)), `nothing was created after the cancel: ${sent.join(' | ')}`);
-  assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select v from t'), [{ v: 1 }], 'the old table stands');
-  assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select invocation from run_end_marker'), [{ invocation: result.invocationId }], 'on-run-end ran after the cancel');
+  assert.deepEqual(
+    await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select v from t'),
+    [{ v: 1 }],
+    'the old table stands',
+  );
+  assert.deepEqual(
+    await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select invocation from run_end_marker'),
+    [{ invocation: result.invocationId }],
+    'on-run-end ran after the cancel',
+  );
 });

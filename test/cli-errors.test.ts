@@ -22,7 +22,8 @@ after(async () => {
 
 const models = {
   // Plain SQL with ref/config only: compiled without the Jinja engine.
-  'models/plain.sql': "{{ config(materialized='table') }}\n\nselect\n    id,\n    count(*) as n\nfrom {{ ref('base') }}\ngrup by 1\n",
+  'models/plain.sql':
+    "{{ config(materialized='table') }}\n\nselect\n    id,\n    count(*) as n\nfrom {{ ref('base') }}\ngrup by 1\n",
   // Loops, sets and whitespace control: the rendered lines no longer line up with the file's.
   'models/looped.sql':
     "{{ config(materialized='table') }}\n{% set cols = ['a', 'b', 'c'] %}\n{#- a comment\n   over lines -#}\nselect\n{%- for c in cols %}\n  1 as {{ c }},\n{%- endfor %}\n  2 as z\nfrom nowhere_table\n",
@@ -33,7 +34,11 @@ const models = {
 };
 
 function lineOf(file: string, text: string): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1
+  );
 }
 
 function checkLocations(stdout: string, dir: string): void {
@@ -61,7 +66,10 @@ test('a warehouse SQL error names the model file and line, and the compiled line
     const r = kiln(['run', '--project-dir', dir]);
     assert.equal(r.code, 1);
     checkLocations(r.stdout, dir);
-    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{ unique_id: string; message: string }>;
+    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{
+      unique_id: string;
+      message: string;
+    }>;
     assert.match(results.find((x) => x.unique_id === 'model.tiny.plain')!.message, /at models\/plain\.sql:7/);
   } finally {
     removeDir(dir);
@@ -69,7 +77,9 @@ test('a warehouse SQL error names the model file and line, and the compiled line
 });
 
 test('on PostgreSQL, whose errors give a character position, the same lines are named', () => {
-  const dir = writeProject(minimalProject({ ...models, 'profiles.yml': postgresProfileYaml('tiny', server!, 'error_lines') }));
+  const dir = writeProject(
+    minimalProject({ ...models, 'profiles.yml': postgresProfileYaml('tiny', server!, 'error_lines') }),
+  );
   try {
     const r = kiln(['run', '--project-dir', dir]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -84,7 +94,10 @@ test('on a terminal the same location is printed', () => {
   const dir = writeProject(minimalProject(models));
   try {
     const command = `TERM=xterm NO_COLOR=1 ${process.execPath} ${kilnBin} run --project-dir ${dir}`;
-    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir },
+    });
     assert.equal(r.status, 1, r.stdout);
     checkLocations(r.stdout.replace(/\r/g, ''), dir);
   } finally {
@@ -94,22 +107,30 @@ test('on a terminal the same location is printed', () => {
 
 const unitTested = {
   'models/base.sql': 'select 1 as id\n',
-  'models/agg.sql': "{{ config(materialized='table') }}\n\nselect\n    id,\n    count(*) as n\nfrom {{ ref('base') }}\ngrup by 1\n",
-  'models/schema.yml': 'version: 2\nunit_tests:\n  - name: counts_ids\n    model: agg\n    given:\n      - input: ref(\'base\')\n        rows:\n          - {id: 1}\n    expect:\n      rows:\n        - {id: 1, n: 1}\n',
+  'models/agg.sql':
+    "{{ config(materialized='table') }}\n\nselect\n    id,\n    count(*) as n\nfrom {{ ref('base') }}\ngrup by 1\n",
+  'models/schema.yml':
+    "version: 2\nunit_tests:\n  - name: counts_ids\n    model: agg\n    given:\n      - input: ref('base')\n        rows:\n          - {id: 1}\n    expect:\n      rows:\n        - {id: 1, n: 1}\n",
 };
 
 test("build: a syntax error in a unit-tested model names the model's file and line, in a log and on a terminal", () => {
   const dir = writeProject(minimalProject(unitTested));
   try {
     const check = (stdout: string) => {
-      assert.match(stdout, /Error in unit_test counts_ids \(models\/schema\.yml\)\n.*syntax error.*\n {6}in model 'agg' at models\/agg\.sql:7, which this unit test runs/);
+      assert.match(
+        stdout,
+        /Error in unit_test counts_ids \(models\/schema\.yml\)\n.*syntax error.*\n {6}in model 'agg' at models\/agg\.sql:7, which this unit test runs/,
+      );
       assert.match(stdout, /SKIP +table model main\.agg/, 'the model is not built');
     };
     const r = kiln(['build', '--project-dir', dir]);
     assert.equal(r.code, 1);
     check(r.stdout);
     const command = `TERM=xterm NO_COLOR=1 ${process.execPath} ${kilnBin} build --project-dir ${dir}`;
-    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir },
+    });
     assert.equal(tty.status, 1, tty.stdout);
     check(tty.stdout.replace(/\r/g, ''));
   } finally {
@@ -119,7 +140,8 @@ test("build: a syntax error in a unit-tested model names the model's file and li
 
 test('the Jinja engine records the template line of each output line', () => {
   const env = new JinjaEnvironment();
-  const source = "{% set xs = [1, 2] %}\nselect\n{%- for x in xs %}\n  {{ x }} as c{{ x }},\n{%- endfor %}\n{{ 'a\\nb' }}\n  3 as z\n";
+  const source =
+    "{% set xs = [1, 2] %}\nselect\n{%- for x in xs %}\n  {{ x }} as c{{ x }},\n{%- endfor %}\n{{ 'a\\nb' }}\n  3 as z\n";
   const { text, sourceLines } = env.renderWithSourceLines(env.compile(source, 'm.sql'));
   assert.equal(text, env.render(env.compile(source, 'm.sql')), 'tracking lines changes nothing in the text');
   const lines = text.split('\n');
@@ -129,11 +151,22 @@ test('the Jinja engine records the template line of each output line', () => {
 
 test('statement lines are traced into the compiled code, by position or by unique text', () => {
   assert.equal(statementLineOf('Parser Error: syntax error at or near "grup"\n\nLINE 8: grup by 1'), 8);
-  assert.equal(statementLineOf('syntax error at or near "grup" (SQLSTATE 42601, at line 3, column 1 of the statement)'), 3);
+  assert.equal(
+    statementLineOf('syntax error at or near "grup" (SQLSTATE 42601, at line 3, column 1 of the statement)'),
+    3,
+  );
   assert.equal(statementLineOf('no line here'), undefined);
   const compiled = 'select 1\nfrom t\ngrup by 1';
   assert.equal(lineWithin(`create table x as (\n${compiled}\n)`, 4, compiled), 3);
-  assert.equal(lineWithin(`create table x as (\n${compiled}\n)`, 1, compiled), undefined, 'the wrapper is not the model');
-  assert.equal(lineWithin('insert into x\nselect 1 from t\ngrup by 2', 3, compiled), undefined, 'no line of the compiled code reads so');
+  assert.equal(
+    lineWithin(`create table x as (\n${compiled}\n)`, 1, compiled),
+    undefined,
+    'the wrapper is not the model',
+  );
+  assert.equal(
+    lineWithin('insert into x\nselect 1 from t\ngrup by 2', 3, compiled),
+    undefined,
+    'no line of the compiled code reads so',
+  );
   assert.equal(lineWithin('insert into x select * from (\n  grup by 1\n)', 2, compiled), 3, 'found by its text');
 });

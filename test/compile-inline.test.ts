@@ -12,10 +12,13 @@ import { kiln, copyExample, removeDir } from './helpers/cli.js';
 const dir = copyExample();
 after(() => removeDir(dir));
 
-const inline = (sql: string, extra: string[] = []) => kiln(['compile', '--project-dir', dir, '--inline', sql, ...extra]);
+const inline = (sql: string, extra: string[] = []) =>
+  kiln(['compile', '--project-dir', dir, '--inline', sql, ...extra]);
 
 test('compile --inline prints the query with refs, sources, vars and macros resolved, and writes nothing', () => {
-  const r = inline("select order_id, {{ money('order_total * ' ~ var('vat_rate')) }} as vat from {{ ref('fct_orders') }} join {{ source('shop', 'raw_customers') }} using (customer_id)");
+  const r = inline(
+    "select order_id, {{ money('order_total * ' ~ var('vat_rate')) }} as vat from {{ ref('fct_orders') }} join {{ source('shop', 'raw_customers') }} using (customer_id)",
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout.trim(),
@@ -30,7 +33,10 @@ test('an ephemeral model is inlined as a CTE, an aliased model by its alias', ()
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^with __dbt__cte__int_order_items_priced as \(/);
   assert.match(r.stdout, /__dbt__cte__int_order_totals as \(/);
-  assert.match(r.stdout, /select \* from __dbt__cte__int_order_totals join "kiln"."main"."product_sales_summary" on true/);
+  assert.match(
+    r.stdout,
+    /select \* from __dbt__cte__int_order_totals join "kiln"."main"."product_sales_summary" on true/,
+  );
 });
 
 test('bad Jinja, an unknown ref or macro, an empty query, and --inline with --select are exit 2', () => {
@@ -39,7 +45,10 @@ test('bad Jinja, an unknown ref or macro, an empty query, and --inline with --se
   assert.match(syntax.stderr, /<inline>:2/);
   const ref = inline("select * from {{ ref('fct_ordrs') }}");
   assert.equal(ref.code, 2);
-  assert.match(ref.stderr, /the --inline query depends on 'fct_ordrs', which was not found[\s\S]*did you mean 'fct_orders'/);
+  assert.match(
+    ref.stderr,
+    /the --inline query depends on 'fct_ordrs', which was not found[\s\S]*did you mean 'fct_orders'/,
+  );
   const macro = inline('select {{ no_such_macro() }}');
   assert.equal(macro.code, 2);
   assert.match(macro.stderr, /<inline>.*no_such_macro/);

@@ -19,7 +19,10 @@ for (const count of [3, 1000]) {
       await files.flush();
       const written = readdirSync(dir).flatMap((folder) => readdirSync(join(dir, folder)));
       assert.equal(written.length, count);
-      assert.equal(readFileSync(join(dir, `layer_${(count - 1) % 7}`, `m_${count - 1}.sql`), 'utf8'), `select ${count - 1} as id\n`);
+      assert.equal(
+        readFileSync(join(dir, `layer_${(count - 1) % 7}`, `m_${count - 1}.sql`), 'utf8'),
+        `select ${count - 1} as id\n`,
+      );
     } finally {
       removeDir(dir);
     }
@@ -31,7 +34,8 @@ for (const count of [3, 1000]) {
       // A file where a folder should be.
       writeFileSync(join(dir, 'blocked'), '');
       const files = new CompiledFiles();
-      for (let i = 0; i < count; i++) files.write(join(dir, i === count - 2 ? 'blocked' : 'fine', `m_${i}.sql`), 'select 1');
+      for (let i = 0; i < count; i++)
+        files.write(join(dir, i === count - 2 ? 'blocked' : 'fine', `m_${i}.sql`), 'select 1');
       await assert.rejects(files.flush(), (e: NodeJS.ErrnoException) => {
         assert.match(String(e.code), /^(ENOTDIR|EEXIST)$/);
         assert.ok(e.path?.startsWith(join(dir, 'blocked')), e.path);
@@ -45,7 +49,8 @@ for (const count of [3, 1000]) {
 
 test('kiln compile of 600 models writes every compiled file before it exits', () => {
   const models: Record<string, string> = {};
-  for (let i = 0; i < 600; i++) models[`models/m_${i}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m_${i - 1}') }}`;
+  for (let i = 0; i < 600; i++)
+    models[`models/m_${i}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m_${i - 1}') }}`;
   const dir = writeProject(minimalProject(models));
   try {
     const r = kiln(['compile', '--project-dir', dir]);

@@ -35,7 +35,8 @@ const yaml = `models:
 `;
 
 const customersSql = "select 1 as id, 'a@x.org'::text as email union all select 2, 'b@x.org'";
-const ordersSql = 'select 10::bigint as order_id, 1 as customer_id, 5.5::numeric(10,2) as amount union all select 11, 2, 7';
+const ordersSql =
+  'select 10::bigint as order_id, 1 as customer_id, 5.5::numeric(10,2) as amount union all select 11, 2, 7';
 
 const db = postgresForTests(schema);
 
@@ -65,19 +66,32 @@ const write = (model: string, sql: string) => writeFileSync(join(dir, 'models', 
 test('PostgreSQL: a matching contract creates the tables with declared types and every constraint', async () => {
   const r = kiln(['run', '--project-dir', dir]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const cols = await db.pg.execute(`select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = '${schema}' order by table_name, ordinal_position`);
+  const cols = await db.pg.execute(
+    `select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = '${schema}' order by table_name, ordinal_position`,
+  );
   assert.deepEqual(
     cols.rows.map((c) => `${c.table_name}.${c.column_name} ${c.data_type} ${c.is_nullable}`),
-    ['customers.id integer NO', 'customers.email text NO', 'orders.order_id bigint NO', 'orders.customer_id integer YES', 'orders.amount numeric YES'],
+    [
+      'customers.id integer NO',
+      'customers.email text NO',
+      'orders.order_id bigint NO',
+      'orders.customer_id integer YES',
+      'orders.amount numeric YES',
+    ],
   );
-  const cons = await db.pg.execute(`select tc.table_name, tc.constraint_type from information_schema.table_constraints tc where tc.table_schema = '${schema}' and tc.constraint_type <> 'CHECK' or (tc.table_schema = '${schema}' and tc.constraint_name = 'positive_amount') order by 1, 2`);
-  assert.deepEqual(cons.rows.map((c) => `${c.table_name} ${c.constraint_type}`), ['customers PRIMARY KEY', 'customers UNIQUE', 'orders CHECK', 'orders FOREIGN KEY', 'orders PRIMARY KEY']);
+  const cons = await db.pg.execute(
+    `select tc.table_name, tc.constraint_type from information_schema.table_constraints tc where tc.table_schema = '${schema}' and tc.constraint_type <> 'CHECK' or (tc.table_schema = '${schema}' and tc.constraint_name = 'positive_amount') order by 1, 2`,
+  );
+  assert.deepEqual(
+    cons.rows.map((c) => `${c.table_name} ${c.constraint_type}`),
+    ['customers PRIMARY KEY', 'customers UNIQUE', 'orders CHECK', 'orders FOREIGN KEY', 'orders PRIMARY KEY'],
+  );
   // Rebuilding the parent of a foreign key works (the old table goes with cascade; orders rebuilds after it).
   assert.equal(kiln(['run', '--project-dir', dir]).code, 0);
 });
 
 test('PostgreSQL: a missing column and a wrong type fail with a table of differences', () => {
-  write('customers', "select 1 as id, 42 as email_count");
+  write('customers', 'select 1 as id, 42 as email_count');
   const r = kiln(['run', '--project-dir', dir, '--select', 'customers']);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const { message } = runResult('model.tiny.customers');
@@ -92,11 +106,27 @@ test('PostgreSQL: a missing column and a wrong type fail with a table of differe
 test('PostgreSQL: not_null, unique, primary_key, check and foreign_key are enforced at insert', async () => {
   assert.equal(kiln(['run', '--project-dir', dir]).code, 0);
   const cases: Array<[string, string, RegExp]> = [
-    ['customers', "select 1 as id, null::text as email", /null value in column "email"/],
-    ['customers', "select 1 as id, 'a'::text as email union all select 2, 'a'", /duplicate key value violates unique constraint/],
-    ['customers', "select 1 as id, 'a'::text as email union all select 1, 'b'", /duplicate key value violates unique constraint/],
-    ['orders', 'select 10::bigint as order_id, 1 as customer_id, -1::numeric(10,2) as amount', /violates check constraint "positive_amount"/],
-    ['orders', 'select 10::bigint as order_id, 99 as customer_id, 1::numeric(10,2) as amount', /violates foreign key constraint/],
+    ['customers', 'select 1 as id, null::text as email', /null value in column "email"/],
+    [
+      'customers',
+      "select 1 as id, 'a'::text as email union all select 2, 'a'",
+      /duplicate key value violates unique constraint/,
+    ],
+    [
+      'customers',
+      "select 1 as id, 'a'::text as email union all select 1, 'b'",
+      /duplicate key value violates unique constraint/,
+    ],
+    [
+      'orders',
+      'select 10::bigint as order_id, 1 as customer_id, -1::numeric(10,2) as amount',
+      /violates check constraint "positive_amount"/,
+    ],
+    [
+      'orders',
+      'select 10::bigint as order_id, 99 as customer_id, 1::numeric(10,2) as amount',
+      /violates foreign key constraint/,
+    ],
   ];
   for (const [model, sql, error] of cases) {
     write(model, sql);

@@ -54,15 +54,24 @@ test('a matching contract builds the table with the declared types and constrain
     const r = kiln(['run', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /CREATE TABLE \(2 rows, contract enforced\)/);
-    const cols = await queryDuckDB(db(dir), `select column_name, data_type, is_nullable from information_schema.columns where table_name = 'customers' order by ordinal_position`);
+    const cols = await queryDuckDB(
+      db(dir),
+      `select column_name, data_type, is_nullable from information_schema.columns where table_name = 'customers' order by ordinal_position`,
+    );
     // The declared decimal(12, 2), not the literal's DECIMAL(3,1); NOT NULL from the constraints.
     assert.deepEqual(cols, [
       { column_name: 'id', data_type: 'INTEGER', is_nullable: 'NO' },
       { column_name: 'name', data_type: 'VARCHAR', is_nullable: 'NO' },
       { column_name: 'balance', data_type: 'DECIMAL(12,2)', is_nullable: 'YES' },
     ]);
-    const constraints = await queryDuckDB(db(dir), `select constraint_type from duckdb_constraints() where table_name = 'customers' order by constraint_type`);
-    assert.deepEqual(constraints.map((c) => c.constraint_type), ['CHECK', 'NOT NULL', 'NOT NULL', 'PRIMARY KEY']);
+    const constraints = await queryDuckDB(
+      db(dir),
+      `select constraint_type from duckdb_constraints() where table_name = 'customers' order by constraint_type`,
+    );
+    assert.deepEqual(
+      constraints.map((c) => c.constraint_type),
+      ['CHECK', 'NOT NULL', 'NOT NULL', 'PRIMARY KEY'],
+    );
     assert.deepEqual(await queryDuckDB(db(dir), 'select id, name from customers order by id'), [
       { id: 1, name: 'ann' },
       { id: 2, name: 'bob' },
@@ -77,7 +86,7 @@ test('a matching contract builds the table with the declared types and constrain
 });
 
 test('a column the SQL does not return fails before building, with a table of differences', async () => {
-  const dir = project("select 1 as id, 10.5 as balance");
+  const dir = project('select 1 as id, 10.5 as balance');
   try {
     const r = kiln(['run', '--project-dir', dir]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -87,7 +96,13 @@ test('a column the SQL does not return fails before building, with a table of di
     assert.match(res.message, /\| column_name \| definition_type \| contract_type \| mismatch_reason +\|/);
     assert.match(res.message, /\| name +\| +\| VARCHAR +\| missing in definition \|/);
     assert.match(r.stdout, /missing in definition/);
-    assert.deepEqual(await queryDuckDB(db(dir), `select table_name from information_schema.tables where table_name like 'customers%' or table_name like 'kiln_probe%'`), []);
+    assert.deepEqual(
+      await queryDuckDB(
+        db(dir),
+        `select table_name from information_schema.tables where table_name like 'customers%' or table_name like 'kiln_probe%'`,
+      ),
+      [],
+    );
   } finally {
     removeDir(dir);
   }
@@ -112,8 +127,11 @@ test('constraint violations fail at insert time and keep the previous table', as
   try {
     assert.equal(kiln(['run', '--project-dir', dir]).code, 0);
     const cases: Array<[string, RegExp]> = [
-      ["select 1 as id, 'ann' as name, 1.0 as balance union all select 1, 'bob', 2", /PRIMARY KEY or UNIQUE constraint violation/],
-      ["select 1 as id, cast(null as varchar) as name, 1.0 as balance", /NOT NULL constraint failed/],
+      [
+        "select 1 as id, 'ann' as name, 1.0 as balance union all select 1, 'bob', 2",
+        /PRIMARY KEY or UNIQUE constraint violation/,
+      ],
+      ['select 1 as id, cast(null as varchar) as name, 1.0 as balance', /NOT NULL constraint failed/],
       ["select 1 as id, 'ann' as name, -5.0 as balance", /CHECK constraint failed/],
     ];
     for (const [sql, error] of cases) {
@@ -177,7 +195,10 @@ unit_tests:
     assert.equal(runResult(dir, 'model.tiny.pairs').status, 'success');
     // DuckDB cannot replace a table a foreign key points at: kiln leaves foreign keys out and says so.
     assert.match(r.stderr, /duckdb does not enforce foreign_key constraints, so it is left out of the table/);
-    const cons = await queryDuckDB(db(dir), `select constraint_type, constraint_column_names::varchar as cols from duckdb_constraints() where table_name = 'pairs' order by 1`);
+    const cons = await queryDuckDB(
+      db(dir),
+      `select constraint_type, constraint_column_names::varchar as cols from duckdb_constraints() where table_name = 'pairs' order by 1`,
+    );
     assert.deepEqual(cons, [
       { constraint_type: 'NOT NULL', cols: '[b]' },
       { constraint_type: 'UNIQUE', cols: '[a, b]' },
@@ -192,7 +213,9 @@ unit_tests:
     // The foreign key made parents a parent of pairs (built first), not an input its unit test must give.
     assert.equal(kiln(['test', '--project-dir', dir, '--select', 'pairs_shape']).code, 0);
     assert.equal(runResult(dir, 'unit_test.tiny.pairs.pairs_shape').status, 'pass');
-    const order = kiln(['ls', '--project-dir', dir, '--select', '+pairs', '--resource-type', 'model']).stdout.trim().split('\n');
+    const order = kiln(['ls', '--project-dir', dir, '--select', '+pairs', '--resource-type', 'model'])
+      .stdout.trim()
+      .split('\n');
     assert.deepEqual(order, ['tiny.parents', 'tiny.pairs']);
   } finally {
     removeDir(dir);
@@ -201,9 +224,18 @@ unit_tests:
 
 test('contract mistakes in YAML exit 2 with the file and line', () => {
   const cases: Array<[string, RegExp]> = [
-    ['      - name: id\n        data_type: integer\n      - name: name\n', /models\/schema\.yml:10: model 'customers' has an enforced contract, but column 'name' has no data_type/],
-    ['      - name: id\n        data_type: integer\n        constraints: [{type: primary}]\n', /models\/schema\.yml:10: .*constraint type 'primary' is unknown/],
-    ['      - name: id\n        data_type: integer\n        constraints: [{type: check}]\n', /a check constraint needs an expression/],
+    [
+      '      - name: id\n        data_type: integer\n      - name: name\n',
+      /models\/schema\.yml:10: model 'customers' has an enforced contract, but column 'name' has no data_type/,
+    ],
+    [
+      '      - name: id\n        data_type: integer\n        constraints: [{type: primary}]\n',
+      /models\/schema\.yml:10: .*constraint type 'primary' is unknown/,
+    ],
+    [
+      '      - name: id\n        data_type: integer\n        constraints: [{type: check}]\n',
+      /a check constraint needs an expression/,
+    ],
   ];
   for (const [columns, expected] of cases) {
     const dir = project('select 1 as id', customersYaml(columns));
@@ -215,11 +247,20 @@ test('contract mistakes in YAML exit 2 with the file and line', () => {
       removeDir(dir);
     }
   }
-  const eph = writeProject(minimalProject({ 'models/e.sql': "{{ config(materialized='ephemeral') }}select 1 as id", 'models/s.yml': 'models:\n  - name: e\n    config: {contract: {enforced: true}}\n    columns: [{name: id, data_type: integer}]\n' }));
+  const eph = writeProject(
+    minimalProject({
+      'models/e.sql': "{{ config(materialized='ephemeral') }}select 1 as id",
+      'models/s.yml':
+        'models:\n  - name: e\n    config: {contract: {enforced: true}}\n    columns: [{name: id, data_type: integer}]\n',
+    }),
+  );
   try {
     const r = kiln(['parse', '--project-dir', eph]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /models\/s\.yml:2: model 'e' has an enforced contract, but it is materialized as 'ephemeral'/);
+    assert.match(
+      r.stderr,
+      /models\/s\.yml:2: model 'e' has an enforced contract, but it is materialized as 'ephemeral'/,
+    );
   } finally {
     removeDir(eph);
   }

@@ -66,7 +66,14 @@ const withType = (name: string) =>
   `select cast(actual as varchar) as actual, (select data_type from information_schema.columns where table_schema = current_schema() and table_name = 'm_${name}' and column_name = 'actual') as data_type from {m}`;
 
 /** A type_* macro: a cast to it, kept as a table so the engine reports the column's type. */
-function typeCase(name: string, literal: string, value: unknown, types: Record<EngineName | CloudName, string>, overrides: AdapterType[] = [], completed?: string): MacroCase {
+function typeCase(
+  name: string,
+  literal: string,
+  value: unknown,
+  types: Record<EngineName | CloudName, string>,
+  overrides: AdapterType[] = [],
+  completed?: string,
+): MacroCase {
   return {
     name,
     status: 'existed',
@@ -74,8 +81,14 @@ function typeCase(name: string, literal: string, value: unknown, types: Record<E
     overrides,
     model: `{{ config(materialized='table') }}\nselect cast(${literal} as {{ dbt.${name}() }}) as actual`,
     read: withType(name),
-    rows: { duckdb: [{ actual: value, data_type: types.duckdb }], postgres: [{ actual: value, data_type: types.postgres }] },
-    sql: { snowflake: [`cast(${literal} as ${types.snowflake}) as actual`], bigquery: [`cast(${literal} as ${types.bigquery}) as actual`] },
+    rows: {
+      duckdb: [{ actual: value, data_type: types.duckdb }],
+      postgres: [{ actual: value, data_type: types.postgres }],
+    },
+    sql: {
+      snowflake: [`cast(${literal} as ${types.snowflake}) as actual`],
+      bigquery: [`cast(${literal} as ${types.bigquery}) as actual`],
+    },
   };
 }
 
@@ -83,7 +96,10 @@ function typeCase(name: string, literal: string, value: unknown, types: Record<E
 const instant = (text: unknown) => new Date(`${String(text).replace(' ', 'T').slice(0, 23)}Z`).getTime();
 const minutes = (n: number) => n * 60_000;
 function nearNow(value: number, tolerance: number, what: string): void {
-  assert.ok(Math.abs(value - Date.now()) < tolerance, `${what}: ${new Date(value).toISOString()} is not near ${new Date().toISOString()}`);
+  assert.ok(
+    Math.abs(value - Date.now()) < tolerance,
+    `${what}: ${new Date(value).toISOString()} is not near ${new Date().toISOString()}`,
+  );
 }
 const noZone: Record<EngineName, string> = { duckdb: 'TIMESTAMP', postgres: 'timestamp without time zone' };
 
@@ -100,7 +116,13 @@ const datediffVectors: Array<[string, string, string, string, number]> = [
   ['weeks_within', '2019-12-31 00:00:00', '2020-01-02 00:00:00', 'week', 0],
   ['weeks_next', '2019-12-31 00:00:00', '2020-01-06 02:00:00', 'week', 1],
   ...(['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'month', 'quarter', 'year'] as const).map(
-    (part): [string, string, string, string, number] => [`edge_${part}`, '1999-12-31 23:59:59.999999', '2000-01-01 00:00:00.000000', part, 1],
+    (part): [string, string, string, string, number] => [
+      `edge_${part}`,
+      '1999-12-31 23:59:59.999999',
+      '2000-01-01 00:00:00.000000',
+      part,
+      1,
+    ],
   ),
   ['edge_week', '1999-12-31 23:59:59.999999', '2000-01-03 00:00:00.000000', 'week', 1],
 ];
@@ -131,7 +153,10 @@ const macros: MacroCase[] = [
     model: `with data as (select 'abc' as key_name, 'dbt' as static_col union all select 'abc', 'dbt' union all select 'xyz', 'test')
 select key_name, {{ dbt.any_value('static_col') }} as actual from data group by key_name`,
     read: 'select * from {m} order by key_name',
-    rows: [{ key_name: 'abc', actual: 'dbt' }, { key_name: 'xyz', actual: 'test' }],
+    rows: [
+      { key_name: 'abc', actual: 'dbt' },
+      { key_name: 'xyz', actual: 'test' },
+    ],
     sql: { snowflake: ['any_value(static_col) as actual'], bigquery: ['any_value(static_col) as actual'] },
   },
   {
@@ -170,8 +195,14 @@ from data group by grp`,
       { grp: 2, ordered: '1_|_a_|_p', limited: '1_|_a' },
     ],
     sql: {
-      snowflake: ["listagg(txt, '_|_') within group (order by ord) as ordered", "array_to_string(array_slice(array_agg(txt) within group (order by ord), 0, 2), '_|_') as limited"],
-      bigquery: ["string_agg(txt, '_|_' order by ord) as ordered", "string_agg(txt, '_|_' order by ord limit 2) as limited"],
+      snowflake: [
+        "listagg(txt, '_|_') within group (order by ord) as ordered",
+        "array_to_string(array_slice(array_agg(txt) within group (order by ord), 0, 2), '_|_') as limited",
+      ],
+      bigquery: [
+        "string_agg(txt, '_|_' order by ord) as ordered",
+        "string_agg(txt, '_|_' order by ord limit 2) as limited",
+      ],
     },
   },
   {
@@ -215,10 +246,14 @@ select id from (select 3 as id union all select 4) as b`,
     name: 'array_append',
     status: 'added',
     overrides: ['bigquery'],
-    model: 'select {{ dbt.array_append(dbt.array_construct([1, 2, 3]), 4) }} as actual, {{ dbt.array_append(dbt.array_construct([]), 4) }} as onto_empty',
+    model:
+      'select {{ dbt.array_append(dbt.array_construct([1, 2, 3]), 4) }} as actual, {{ dbt.array_append(dbt.array_construct([]), 4) }} as onto_empty',
     rows: [{ actual: [1, 2, 3, 4], onto_empty: [4] }],
     sql: {
-      snowflake: ['array_append(array_construct(1, 2, 3), 4) as actual', 'array_append(array_construct(), 4) as onto_empty'],
+      snowflake: [
+        'array_append(array_construct(1, 2, 3), 4) as actual',
+        'array_append(array_construct(), 4) as onto_empty',
+      ],
       bigquery: ['array_concat([ 1 , 2 , 3 ], [ 4 ]) as actual', 'array_concat(array<integer>[], [ 4 ]) as onto_empty'],
     },
   },
@@ -231,8 +266,14 @@ select id from (select 3 as id union all select 4) as b`,
   {{ dbt.array_concat(dbt.array_construct([3]), dbt.array_construct([])) }} as empty_second`,
     rows: [{ actual: [1, 2, 3, 4, 5, 6], empty_first: [2], empty_second: [3] }],
     sql: {
-      snowflake: ['array_cat(array_construct(1, 2, 3), array_construct(4, 5, 6)) as actual', 'array_cat(array_construct(), array_construct(2)) as empty_first'],
-      bigquery: ['array_concat([ 1 , 2 , 3 ], [ 4 , 5 , 6 ]) as actual', 'array_concat(array<integer>[], [ 2 ]) as empty_first'],
+      snowflake: [
+        'array_cat(array_construct(1, 2, 3), array_construct(4, 5, 6)) as actual',
+        'array_cat(array_construct(), array_construct(2)) as empty_first',
+      ],
+      bigquery: [
+        'array_concat([ 1 , 2 , 3 ], [ 4 , 5 , 6 ]) as actual',
+        'array_concat(array<integer>[], [ 2 ]) as empty_first',
+      ],
     },
   },
   // ---- casts and comparison
@@ -243,7 +284,10 @@ select id from (select 3 as id union all select 4) as b`,
     overrides: ['snowflake'],
     model: `select {{ dbt.cast("'123'", dbt.type_int()) }} as actual{% if target.type == 'snowflake' %}, {{ dbt.cast("'POINT(1 2)'", 'geography') }} as shape{% endif %}`,
     rows: [{ actual: 123 }],
-    sql: { snowflake: ["cast('123' as integer) as actual", "to_geography('POINT(1 2)') as shape"], bigquery: ["cast('123' as int64) as actual"] },
+    sql: {
+      snowflake: ["cast('123' as integer) as actual", "to_geography('POINT(1 2)') as shape"],
+      bigquery: ["cast('123' as int64) as actual"],
+    },
   },
   {
     name: 'safe_cast',
@@ -253,10 +297,21 @@ select id from (select 3 as id union all select 4) as b`,
     // PostgreSQL has no cast that gives null, so a bad value is only tried where one exists.
     model: `select {{ dbt.safe_cast("'123'", dbt.type_int()) }} as actual, {{ dbt.safe_cast(123, dbt.type_string()) }} as from_number
 {%- if target.type != 'postgres' %}, {{ dbt.safe_cast("'abc'", dbt.type_int()) }} as not_a_number{% endif %}`,
-    rows: { duckdb: [{ actual: 123, from_number: '123', not_a_number: null }], postgres: [{ actual: 123, from_number: '123' }] },
+    rows: {
+      duckdb: [{ actual: 123, from_number: '123', not_a_number: null }],
+      postgres: [{ actual: 123, from_number: '123' }],
+    },
     sql: {
-      snowflake: ["try_cast('123' as integer) as actual", "try_cast('123' as text) as from_number", "try_cast('abc' as integer) as not_a_number"],
-      bigquery: ["safe_cast('123' as int64) as actual", 'safe_cast(123 as string) as from_number', "safe_cast('abc' as int64) as not_a_number"],
+      snowflake: [
+        "try_cast('123' as integer) as actual",
+        "try_cast('123' as text) as from_number",
+        "try_cast('abc' as integer) as not_a_number",
+      ],
+      bigquery: [
+        "safe_cast('123' as int64) as actual",
+        'safe_cast(123 as string) as from_number',
+        "safe_cast('abc' as int64) as not_a_number",
+      ],
     },
   },
   {
@@ -267,7 +322,11 @@ select id from (select 3 as id union all select 4) as b`,
     model: `with data as (select 1 as id, 1 = 1 as input union all select 2, 1 = 0 union all select 3, cast(null as boolean))
 select id, {{ dbt.cast_bool_to_text('input') }} as actual from data`,
     read: 'select * from {m} order by id',
-    rows: [{ id: 1, actual: 'true' }, { id: 2, actual: 'false' }, { id: 3, actual: null }],
+    rows: [
+      { id: 1, actual: 'true' },
+      { id: 2, actual: 'false' },
+      { id: 3, actual: null },
+    ],
     sql: { snowflake: ['cast(input as text) as actual'], bigquery: ['cast(input as string) as actual'] },
   },
   {
@@ -298,7 +357,10 @@ select id from data where {{ dbt.equals('x', 'y') }}`,
     overrides: ['bigquery'],
     model: `select {{ dbt.hash("'ab'") }} as actual, {{ dbt.hash("''") }} as of_empty`,
     rows: [{ actual: '187ef4436122d1cc2f40dc2b92f0eba0', of_empty: 'd41d8cd98f00b204e9800998ecf8427e' }],
-    sql: { snowflake: ["md5(cast('ab' as text)) as actual"], bigquery: ["to_hex(md5(cast('ab' as string))) as actual"] },
+    sql: {
+      snowflake: ["md5(cast('ab' as text)) as actual"],
+      bigquery: ["to_hex(md5(cast('ab' as string))) as actual"],
+    },
   },
   {
     name: 'split_part',
@@ -310,7 +372,10 @@ select id from data where {{ dbt.equals('x', 'y') }}`,
     rows: [{ part_1: 'a', part_2: 'b', part_3: 'c', last_part: 'c' }],
     sql: {
       snowflake: ["split_part('a|b|c', '|', 1) as part_1", "split_part('a|b|c', '|', -1) as last_part"],
-      bigquery: ["split('a|b|c', '|')[safe_ordinal(1)] as part_1", "split('a|b|c', '|')[safe_ordinal(array_length(split('a|b|c', '|')) + 1 + (-1))] as last_part"],
+      bigquery: [
+        "split('a|b|c', '|')[safe_ordinal(1)] as part_1",
+        "split('a|b|c', '|')[safe_ordinal(array_length(split('a|b|c', '|')) + 1 + (-1))] as last_part",
+      ],
     },
   },
   {
@@ -319,7 +384,10 @@ select id from data where {{ dbt.equals('x', 'y') }}`,
     overrides: [],
     model: `select {{ dbt.replace("'http://google.com'", "'http://'", "''") }} as actual`,
     rows: [{ actual: 'google.com' }],
-    sql: { snowflake: ["replace('http://google.com', 'http://', '') as actual"], bigquery: ["replace('http://google.com', 'http://', '') as actual"] },
+    sql: {
+      snowflake: ["replace('http://google.com', 'http://', '') as actual"],
+      bigquery: ["replace('http://google.com', 'http://', '') as actual"],
+    },
   },
   {
     name: 'length',
@@ -327,7 +395,10 @@ select id from data where {{ dbt.equals('x', 'y') }}`,
     overrides: [],
     model: `select {{ dbt.length("'www.google.com/path'") }} as actual`,
     rows: [{ actual: 19 }],
-    sql: { snowflake: ["length('www.google.com/path') as actual"], bigquery: ["length('www.google.com/path') as actual"] },
+    sql: {
+      snowflake: ["length('www.google.com/path') as actual"],
+      bigquery: ["length('www.google.com/path') as actual"],
+    },
   },
   {
     name: 'position',
@@ -345,7 +416,10 @@ select id from data where {{ dbt.equals('x', 'y') }}`,
     overrides: ['snowflake'],
     model: `select {{ dbt.right("'fishtown'", 4) }} as actual, {{ dbt.right("'december'", 0) }} as none_of_it`,
     rows: [{ actual: 'town', none_of_it: '' }],
-    sql: { snowflake: ["case when 4 = 0 then '' else right('fishtown', 4) end as actual"], bigquery: ["right('fishtown', 4) as actual"] },
+    sql: {
+      snowflake: ["case when 4 = 0 then '' else right('fishtown', 4) end as actual"],
+      bigquery: ["right('fishtown', 4) as actual"],
+    },
   },
   {
     name: 'escape_single_quotes',
@@ -363,16 +437,62 @@ select id from data where {{ dbt.equals('x', 'y') }}`,
     overrides: ['bigquery'],
     model: `select {{ dbt.string_literal('abc') }} as actual, {{ dbt.length(dbt.string_literal(dbt.escape_single_quotes("they're"))) }} as escaped_length`,
     rows: [{ actual: 'abc', escaped_length: 7 }],
-    sql: { snowflake: ["'abc' as actual", "length('they\\'re') as escaped_length"], bigquery: ["'''abc''' as actual", "length('''they\\'re''') as escaped_length"] },
+    sql: {
+      snowflake: ["'abc' as actual", "length('they\\'re') as escaped_length"],
+      bigquery: ["'''abc''' as actual", "length('''they\\'re''') as escaped_length"],
+    },
   },
   // ---- type names
-  typeCase('type_string', "'abc'", 'abc', { duckdb: 'VARCHAR', postgres: 'text', snowflake: 'text', bigquery: 'string' }, ['bigquery'], "BigQuery's names"),
-  typeCase('type_timestamp', "'2024-01-02 03:04:05'", '2024-01-02 03:04:05', { duckdb: 'TIMESTAMP', postgres: 'timestamp without time zone', snowflake: 'timestamp', bigquery: 'timestamp' }),
-  typeCase('type_float', "'1.5'", '1.5', { duckdb: 'FLOAT', postgres: 'double precision', snowflake: 'float', bigquery: 'float64' }, ['bigquery'], "BigQuery's names"),
-  typeCase('type_numeric', "'1.5'", '1.500000', { duckdb: 'DECIMAL(28,6)', postgres: 'numeric', snowflake: 'numeric(28,6)', bigquery: 'numeric' }, ['bigquery'], "BigQuery's names"),
-  typeCase('type_bigint', "'3000000000'", '3000000000', { duckdb: 'BIGINT', postgres: 'bigint', snowflake: 'bigint', bigquery: 'bigint' }),
-  typeCase('type_int', "'123'", '123', { duckdb: 'INTEGER', postgres: 'integer', snowflake: 'integer', bigquery: 'int64' }, ['bigquery'], "BigQuery's names"),
-  typeCase('type_boolean', "'true'", 'true', { duckdb: 'BOOLEAN', postgres: 'boolean', snowflake: 'boolean', bigquery: 'boolean' }),
+  typeCase(
+    'type_string',
+    "'abc'",
+    'abc',
+    { duckdb: 'VARCHAR', postgres: 'text', snowflake: 'text', bigquery: 'string' },
+    ['bigquery'],
+    "BigQuery's names",
+  ),
+  typeCase('type_timestamp', "'2024-01-02 03:04:05'", '2024-01-02 03:04:05', {
+    duckdb: 'TIMESTAMP',
+    postgres: 'timestamp without time zone',
+    snowflake: 'timestamp',
+    bigquery: 'timestamp',
+  }),
+  typeCase(
+    'type_float',
+    "'1.5'",
+    '1.5',
+    { duckdb: 'FLOAT', postgres: 'double precision', snowflake: 'float', bigquery: 'float64' },
+    ['bigquery'],
+    "BigQuery's names",
+  ),
+  typeCase(
+    'type_numeric',
+    "'1.5'",
+    '1.500000',
+    { duckdb: 'DECIMAL(28,6)', postgres: 'numeric', snowflake: 'numeric(28,6)', bigquery: 'numeric' },
+    ['bigquery'],
+    "BigQuery's names",
+  ),
+  typeCase('type_bigint', "'3000000000'", '3000000000', {
+    duckdb: 'BIGINT',
+    postgres: 'bigint',
+    snowflake: 'bigint',
+    bigquery: 'bigint',
+  }),
+  typeCase(
+    'type_int',
+    "'123'",
+    '123',
+    { duckdb: 'INTEGER', postgres: 'integer', snowflake: 'integer', bigquery: 'int64' },
+    ['bigquery'],
+    "BigQuery's names",
+  ),
+  typeCase('type_boolean', "'true'", 'true', {
+    duckdb: 'BOOLEAN',
+    postgres: 'boolean',
+    snowflake: 'boolean',
+    bigquery: 'boolean',
+  }),
   // ---- dates
   {
     name: 'date_trunc',
@@ -397,20 +517,32 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     read: asText(...dateaddVectors.map(([alias]) => alias)),
     rows: [Object.fromEntries(dateaddVectors.map(([alias, , , result]) => [alias, result]))],
     sql: {
-      snowflake: ['dateadd(day, 1, from_time) as plus_day', 'dateadd(quarter, 1, from_time) as plus_quarter', 'dateadd(day, step, from_time) as plus_step'],
-      bigquery: ['datetime_add(cast(from_time as datetime), interval 1 day) as plus_day', 'datetime_add(cast(from_time as datetime), interval step day) as plus_step'],
+      snowflake: [
+        'dateadd(day, 1, from_time) as plus_day',
+        'dateadd(quarter, 1, from_time) as plus_quarter',
+        'dateadd(day, step, from_time) as plus_step',
+      ],
+      bigquery: [
+        'datetime_add(cast(from_time as datetime), interval 1 day) as plus_day',
+        'datetime_add(cast(from_time as datetime), interval step day) as plus_step',
+      ],
     },
   },
   {
     name: 'datediff',
     status: 'existed',
-    completed: 'Snowflake and BigQuery forms; boundary counting for weeks on DuckDB and for milli-/microseconds on PostgreSQL',
+    completed:
+      'Snowflake and BigQuery forms; boundary counting for weeks on DuckDB and for milli-/microseconds on PostgreSQL',
     overrides: ['duckdb', 'snowflake', 'bigquery'],
     model: `select ${datediffVectors.map(([alias, a, b, part]) => `{{ dbt.datediff(${ts(a)}, ${ts(b)}, '${part}') }} as ${alias}`).join(',\n  ')}`,
     rows: [Object.fromEntries(datediffVectors.map(([alias, , , , result]) => [alias, result]))],
     sql: {
-      snowflake: ["datediff(day, cast('2018-01-01 01:00:00' as timestamp), cast('2018-01-02 01:00:00' as timestamp)) as days"],
-      bigquery: ["datetime_diff(cast(cast('2018-01-02 01:00:00' as timestamp) as datetime), cast(cast('2018-01-01 01:00:00' as timestamp) as datetime), day) as days"],
+      snowflake: [
+        "datediff(day, cast('2018-01-01 01:00:00' as timestamp), cast('2018-01-02 01:00:00' as timestamp)) as days",
+      ],
+      bigquery: [
+        "datetime_diff(cast(cast('2018-01-02 01:00:00' as timestamp) as datetime), cast(cast('2018-01-01 01:00:00' as timestamp) as datetime), day) as days",
+      ],
     },
   },
   {
@@ -423,8 +555,12 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     read: asText('of_month', 'of_quarter', 'of_year'),
     rows: [{ of_month: '2018-01-31', of_quarter: '2018-03-31', of_year: '2018-12-31' }],
     sql: {
-      snowflake: ["cast(dateadd(day, -1, dateadd(month, 1, date_trunc('month', cast('2018-01-02' as date)))) as date) as of_month"],
-      bigquery: ["cast(datetime_add(cast(datetime_add(cast(timestamp_trunc(cast(cast('2018-01-02' as date) as timestamp), month) as datetime), interval 1 month) as datetime), interval -1 day) as date) as of_month"],
+      snowflake: [
+        "cast(dateadd(day, -1, dateadd(month, 1, date_trunc('month', cast('2018-01-02' as date)))) as date) as of_month",
+      ],
+      bigquery: [
+        "cast(datetime_add(cast(datetime_add(cast(timestamp_trunc(cast(cast('2018-01-02' as date) as timestamp), month) as datetime), interval 1 month) as datetime), interval -1 day) as date) as of_month",
+      ],
     },
   },
   {
@@ -444,8 +580,12 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     model: `select ${[1, 4, 27, 256, 3125, 46656, 823543].map((n) => `{{ dbt.get_powers_of_two(${n}) }} as of_${n}`).join(', ')}`,
     rows: [{ of_1: 1, of_4: 2, of_27: 5, of_256: 8, of_3125: 12, of_46656: 16, of_823543: 20 }],
     sql: {
-      snowflake: ['select 1 as of_1, 2 as of_4, 5 as of_27, 8 as of_256, 12 as of_3125, 16 as of_46656, 20 as of_823543'],
-      bigquery: ['select 1 as of_1, 2 as of_4, 5 as of_27, 8 as of_256, 12 as of_3125, 16 as of_46656, 20 as of_823543'],
+      snowflake: [
+        'select 1 as of_1, 2 as of_4, 5 as of_27, 8 as of_256, 12 as of_3125, 16 as of_46656, 20 as of_823543',
+      ],
+      bigquery: [
+        'select 1 as of_1, 2 as of_4, 5 as of_27, 8 as of_256, 12 as of_3125, 16 as of_46656, 20 as of_823543',
+      ],
     },
   },
   {
@@ -456,7 +596,10 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     read: 'select generated_number from {m} order by generated_number',
     rows: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({ generated_number: n })),
     sql: {
-      snowflake: ['select bit_0.b * 1 + bit_1.b * 2 + bit_2.b * 4 + bit_3.b * 8 + 1 as generated_number', 'cross join (select 0 as b union all select 1 as b) as bit_3 ) as numbers where generated_number <= 10'],
+      snowflake: [
+        'select bit_0.b * 1 + bit_1.b * 2 + bit_2.b * 4 + bit_3.b * 8 + 1 as generated_number',
+        'cross join (select 0 as b union all select 1 as b) as bit_3 ) as numbers where generated_number <= 10',
+      ],
       bigquery: ['select generated_number from unnest(generate_array(1, 10)) as generated_number'],
     },
   },
@@ -469,7 +612,10 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     model: '{{ dbt.default__generate_series(10) }}',
     read: 'select generated_number from {m} order by generated_number',
     rows: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({ generated_number: n })),
-    sql: { snowflake: ['where generated_number <= 10 order by generated_number'], bigquery: ['where generated_number <= 10 order by generated_number'] },
+    sql: {
+      snowflake: ['where generated_number <= 10 order by generated_number'],
+      bigquery: ['where generated_number <= 10 order by generated_number'],
+    },
   },
   {
     name: 'get_intervals_between',
@@ -492,8 +638,16 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     read: 'select cast(cast(date_day as date) as varchar) as date_day from {m} order by 1',
     rows: spineDays,
     sql: {
-      snowflake: ["dateadd(day, generated_number - 1, cast('2023-09-01' as date)) as date_day", 'where generated_number <= 9', "where date_day < cast('2023-09-10' as date)"],
-      bigquery: ["datetime_add(cast(cast('2023-09-01' as date) as datetime), interval generated_number - 1 day) as date_day", 'unnest(generate_array(1, 9))', "where date_day < cast('2023-09-10' as date)"],
+      snowflake: [
+        "dateadd(day, generated_number - 1, cast('2023-09-01' as date)) as date_day",
+        'where generated_number <= 9',
+        "where date_day < cast('2023-09-10' as date)",
+      ],
+      bigquery: [
+        "datetime_add(cast(cast('2023-09-01' as date) as datetime), interval generated_number - 1 day) as date_day",
+        'unnest(generate_array(1, 9))',
+        "where date_day < cast('2023-09-10' as date)",
+      ],
     },
     asks: {
       snowflake: [{ sql: intervalsQuestion('snowflake', '2023-09-10'), columns: ['INTERVALS'], rows: [[9]] }],
@@ -510,7 +664,10 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     model: `{{ dbt.default__date_spine('day', "cast('2023-09-01' as date)", "cast('2023-09-10' as date)") }}`,
     read: 'select cast(cast(date_day as date) as varchar) as date_day from {m} order by 1',
     rows: spineDays,
-    sql: { snowflake: ["dateadd(day, generated_number - 1, cast('2023-09-01' as date)) as date_day"], bigquery: ['unnest(generate_array(1, 9))'] },
+    sql: {
+      snowflake: ["dateadd(day, generated_number - 1, cast('2023-09-01' as date)) as date_day"],
+      bigquery: ['unnest(generate_array(1, 9))'],
+    },
     asks: {
       snowflake: [{ sql: intervalsQuestion('snowflake', '2023-09-10'), columns: ['INTERVALS'], rows: [[9]] }],
       bigquery: [{ sql: intervalsQuestion('bigquery', '2023-09-10'), columns: ['intervals'], rows: [[9]] }],
@@ -525,9 +682,12 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     model: 'select {{ dbt.current_timestamp() }} as actual',
     rows: (rows) => {
       assert.ok(rows[0]!.actual instanceof Date, `a timestamp with time zone: ${String(rows[0]!.actual)}`);
-      nearNow((rows[0]!.actual as Date).getTime(), minutes(5), 'current_timestamp');
+      nearNow(rows[0]!.actual.getTime(), minutes(5), 'current_timestamp');
     },
-    sql: { snowflake: ["convert_timezone('UTC', current_timestamp()) as actual"], bigquery: ['current_timestamp() as actual'] },
+    sql: {
+      snowflake: ["convert_timezone('UTC', current_timestamp()) as actual"],
+      bigquery: ['current_timestamp() as actual'],
+    },
   },
   {
     name: 'current_timestamp_backcompat',
@@ -552,7 +712,10 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
       assert.equal(rows[0]!.data_type, noZone[engine]);
       nearNow(instant(rows[0]!.actual), minutes(5), 'current_timestamp_in_utc_backcompat');
     },
-    sql: { snowflake: ["convert_timezone('UTC', current_timestamp())::timestamp as actual"], bigquery: ['select current_timestamp as actual'] },
+    sql: {
+      snowflake: ["convert_timezone('UTC', current_timestamp())::timestamp as actual"],
+      bigquery: ['select current_timestamp as actual'],
+    },
   },
   {
     name: 'snapshot_get_time',
@@ -565,7 +728,10 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
       assert.equal(rows[0]!.data_type, noZone[engine]);
       nearNow(instant(rows[0]!.actual), minutes(15 * 60), 'snapshot_get_time');
     },
-    sql: { snowflake: ["convert_timezone('UTC', current_timestamp())::timestamp_ntz as actual"], bigquery: ['cast(current_timestamp() as datetime) as actual'] },
+    sql: {
+      snowflake: ["convert_timezone('UTC', current_timestamp())::timestamp_ntz as actual"],
+      bigquery: ['cast(current_timestamp() as datetime) as actual'],
+    },
   },
   // ---- introspection while compiling
   {
@@ -576,10 +742,25 @@ from (select cast('2018-01-01 01:00:00' as timestamp) as from_time, -1 as step) 
     model: `{%- set columns = dbt.get_columns_in_query("select 1 as first_col, 'x' as second_col") -%}
 select '{{ columns | join(",") }}' as actual`,
     rows: [{ actual: 'first_col,second_col' }],
-    sql: { snowflake: ["select 'FIRST_COL,SECOND_COL' as actual"], bigquery: ["select 'first_col,second_col' as actual"] },
+    sql: {
+      snowflake: ["select 'FIRST_COL,SECOND_COL' as actual"],
+      bigquery: ["select 'first_col,second_col' as actual"],
+    },
     asks: {
-      snowflake: [{ sql: "select * from (select 1 as first_col, 'x' as second_col) as __kiln_columns where false limit 0", columns: ['FIRST_COL', 'SECOND_COL'], rows: [] }],
-      bigquery: [{ sql: "select * from (select 1 as first_col, 'x' as second_col) as __kiln_columns where false limit 0", columns: ['first_col', 'second_col'], rows: [] }],
+      snowflake: [
+        {
+          sql: "select * from (select 1 as first_col, 'x' as second_col) as __kiln_columns where false limit 0",
+          columns: ['FIRST_COL', 'SECOND_COL'],
+          rows: [],
+        },
+      ],
+      bigquery: [
+        {
+          sql: "select * from (select 1 as first_col, 'x' as second_col) as __kiln_columns where false limit 0",
+          columns: ['first_col', 'second_col'],
+          rows: [],
+        },
+      ],
     },
   },
   {
@@ -591,12 +772,16 @@ select '{{ columns | join(",") }}' as actual`,
 {%- set missing = dbt.load_relation(api.Relation.create(database=this.database, schema=this.schema, identifier='no_such_relation')) -%}
 select '{{ found.type if found is not none else "none" }}' as existing, '{{ missing.type if missing is not none else "none" }}' as absent`,
     rows: [{ existing: 'view', absent: 'none' }],
-    sql: { snowflake: ["select 'view' as existing, 'none' as absent"], bigquery: ["select 'view' as existing, 'none' as absent"] },
+    sql: {
+      snowflake: ["select 'view' as existing, 'none' as absent"],
+      bigquery: ["select 'view' as existing, 'none' as absent"],
+    },
   },
 ];
 
 const projectName = 'xdb';
-const modelFiles = (): Record<string, string> => Object.fromEntries(macros.map((m) => [`models/m_${m.name}.sql`, m.model + '\n']));
+const modelFiles = (): Record<string, string> =>
+  Object.fromEntries(macros.map((m) => [`models/m_${m.name}.sql`, m.model + '\n']));
 const collapse = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
 /** The engine's value in the shape of the expected one: numbers as numbers, lists element-wise. */
@@ -609,7 +794,9 @@ function like(actual: unknown, expected: unknown): unknown {
 function checkRows(c: MacroCase, rows: Row[], engine: EngineName): void {
   if (typeof c.rows === 'function') return c.rows(rows, engine);
   const expected = Array.isArray(c.rows) ? c.rows : c.rows[engine];
-  const shaped = rows.map((r, i) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, like(v, expected[i]?.[k])])));
+  const shaped = rows.map((r, i) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, like(v, expected[i]?.[k])])),
+  );
   assert.deepEqual(shaped, expected);
 }
 
@@ -619,7 +806,13 @@ describeEngines((engine, engineName) => {
   let result: RunResult;
 
   before(async () => {
-    dir = writeProject({ ...minimalProject({ 'dbt_project.yml': `name: ${projectName}\nprofile: tiny\nconfig-version: 2\n`, ...modelFiles() }), ...engine.profileFiles() });
+    dir = writeProject({
+      ...minimalProject({
+        'dbt_project.yml': `name: ${projectName}\nprofile: tiny\nconfig-version: 2\n`,
+        ...modelFiles(),
+      }),
+      ...engine.profileFiles(),
+    });
     result = await run({ projectDir: dir, profilesDir: existsSync(join(dir, 'profiles.yml')) ? dir : undefined });
   });
   after(() => {
@@ -649,7 +842,11 @@ class Script {
     this.asked.push(collapse(sql));
     for (const c of macros) {
       const q = c.asks?.[this.cloud]?.find((a) => a.sql === collapse(sql));
-      if (q) return { columns: q.columns, rows: q.rows.map((r) => Object.fromEntries(q.columns.map((col, i) => [col, r[i]]))) };
+      if (q)
+        return {
+          columns: q.columns,
+          rows: q.rows.map((r) => Object.fromEntries(q.columns.map((col, i) => [col, r[i]]))),
+        };
     }
     throw new Error(`the ${this.cloud} script has no answer for: ${collapse(sql)}`);
   }
@@ -661,7 +858,10 @@ class Script {
 }
 
 class ScriptedSnowflake extends SnowflakeAdapter {
-  constructor(profile: SnowflakeProfile, readonly script: Script) {
+  constructor(
+    profile: SnowflakeProfile,
+    readonly script: Script,
+  ) {
     super(profile);
   }
   override async open(): Promise<void> {}
@@ -675,7 +875,10 @@ class ScriptedSnowflake extends SnowflakeAdapter {
 }
 
 class ScriptedBigQuery extends BigQueryAdapter {
-  constructor(profile: BigQueryProfile, readonly script: Script) {
+  constructor(
+    profile: BigQueryProfile,
+    readonly script: Script,
+  ) {
     super(profile);
   }
   override async open(): Promise<void> {}
@@ -689,8 +892,22 @@ class ScriptedBigQuery extends BigQueryAdapter {
 }
 
 const scripts: Record<CloudName, Script> = { snowflake: new Script('snowflake'), bigquery: new Script('bigquery') };
-registerAdapter('snowflake', async (target: TargetConfig) => new ScriptedSnowflake({ ...(target.settings as unknown as SnowflakeProfile), threads: target.threads }, scripts.snowflake));
-registerAdapter('bigquery', async (target: TargetConfig) => new ScriptedBigQuery({ ...(target.settings as unknown as BigQueryProfile), threads: target.threads }, scripts.bigquery));
+registerAdapter(
+  'snowflake',
+  async (target: TargetConfig) =>
+    new ScriptedSnowflake(
+      { ...(target.settings as unknown as SnowflakeProfile), threads: target.threads },
+      scripts.snowflake,
+    ),
+);
+registerAdapter(
+  'bigquery',
+  async (target: TargetConfig) =>
+    new ScriptedBigQuery(
+      { ...(target.settings as unknown as BigQueryProfile), threads: target.threads },
+      scripts.bigquery,
+    ),
+);
 
 const cloudProfiles = `tiny:
   target: sf
@@ -719,7 +936,13 @@ for (const cloud of ['snowflake', 'bigquery'] as const) {
     const target = cloud === 'snowflake' ? 'sf' : 'bq';
 
     before(async () => {
-      dir = writeProject(minimalProject({ 'dbt_project.yml': `name: ${projectName}\nprofile: tiny\nconfig-version: 2\n`, 'profiles.yml': cloudProfiles, ...modelFiles() }));
+      dir = writeProject(
+        minimalProject({
+          'dbt_project.yml': `name: ${projectName}\nprofile: tiny\nconfig-version: 2\n`,
+          'profiles.yml': cloudProfiles,
+          ...modelFiles(),
+        }),
+      );
       const r = await compile({ projectDir: dir, profilesDir: dir, target });
       compiled = r.compiled;
     });
@@ -731,8 +954,13 @@ for (const cloud of ['snowflake', 'bigquery'] as const) {
       test(`${cloud}: dbt.${c.name}`, () => {
         const sql = compiled?.get(`model.${projectName}.m_${c.name}`);
         assert.ok(sql !== undefined, `m_${c.name} was not compiled`);
-        for (const fragment of c.sql[cloud]) assert.ok(collapse(sql).includes(collapse(fragment)), `expected\n  ${fragment}\nin\n  ${collapse(sql)}`);
-        for (const q of c.asks?.[cloud] ?? []) assert.ok(scripts[cloud].asked.includes(collapse(q.sql)), `expected the question\n  ${q.sql}\namong\n  ${scripts[cloud].asked.join('\n  ')}`);
+        for (const fragment of c.sql[cloud])
+          assert.ok(collapse(sql).includes(collapse(fragment)), `expected\n  ${fragment}\nin\n  ${collapse(sql)}`);
+        for (const q of c.asks?.[cloud] ?? [])
+          assert.ok(
+            scripts[cloud].asked.includes(collapse(q.sql)),
+            `expected the question\n  ${q.sql}\namong\n  ${scripts[cloud].asked.join('\n  ')}`,
+          );
       });
     }
   });
@@ -747,7 +975,11 @@ test("the list is kiln's: each macro is dbt.<name>, dispatching ones have dbt.de
       if (c.dispatched === false) continue;
       assert.equal(typeof dbt[`default__${c.name}`], 'function', `dbt.default__${c.name}`);
       for (const a of ['duckdb', 'postgres', 'snowflake', 'bigquery'] as const) {
-        assert.equal(typeof dbt[`${a}__${c.name}`] === 'function', c.overrides.includes(a), `${a}__${c.name} ${c.overrides.includes(a) ? 'is listed but missing' : 'exists but is not listed'}`);
+        assert.equal(
+          typeof dbt[`${a}__${c.name}`] === 'function',
+          c.overrides.includes(a),
+          `${a}__${c.name} ${c.overrides.includes(a) ? 'is listed but missing' : 'exists but is not listed'}`,
+        );
       }
     }
   } finally {

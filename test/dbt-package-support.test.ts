@@ -29,7 +29,9 @@ test("dbt_project.yml may read target (the evaluator's +materialized), and a var
     assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
     const db = join(dir, 'target', 'kiln.duckdb');
     assert.deepEqual(await queryDuckDB(db, 'select n from main.m'), [{ n: 10001 }]);
-    assert.deepEqual(await queryDuckDB(db, "select table_type from information_schema.tables where table_name = 'm'"), [{ table_type: 'BASE TABLE' }]);
+    assert.deepEqual(await queryDuckDB(db, "select table_type from information_schema.tables where table_name = 'm'"), [
+      { table_type: 'BASE TABLE' },
+    ]);
   } finally {
     removeDir(dir);
   }
@@ -39,16 +41,17 @@ test('elementary idioms: builtins.ref.config.dependencies, dbt.run_query, agate 
   const dir = writeProject(
     minimalProject({
       'dbt_packages/helper/dbt_project.yml': "name: helper\nversion: '0.25.1'\nconfig-version: 2\n",
-      'dbt_packages/helper/macros/h.sql': '{% macro helper_version() %}{{ return(builtins.ref.config.dependencies["helper"].version) }}{% endmacro %}',
+      'dbt_packages/helper/macros/h.sql':
+        '{% macro helper_version() %}{{ return(builtins.ref.config.dependencies["helper"].version) }}{% endmacro %}',
       'models/m.sql': [
-        "{% set t = dbt.run_query('select 1 as \"ID\", 2 as \"Name\"') if execute else none %}",
+        '{% set t = dbt.run_query(\'select 1 as "ID", 2 as "Name"\') if execute else none %}',
         "{% set renamed = t.rename({'ID': 'id', 'Name': 'name'}) if execute else none %}",
-        "{% set row = renamed.rows[0] if execute else none %}",
+        '{% set row = renamed.rows[0] if execute else none %}',
         '{% do adapter.commit() %}',
-        "{% set tmp = dbt.make_temp_relation(this) %}",
+        '{% set tmp = dbt.make_temp_relation(this) %}',
         "select '{{ helper.helper_version() }}' as version,",
-        "  '{{ renamed.column_names | join(\",\") if execute }}' as cols,",
-        "  {{ row.name if execute else 0 }} as name_value,",
+        '  \'{{ renamed.column_names | join(",") if execute }}\' as cols,',
+        '  {{ row.name if execute else 0 }} as name_value,',
         "  '{{ tmp.identifier }}|{{ tmp.schema }}|{{ tmp.database }}' as tmp",
       ].join('\n'),
     }),
@@ -86,7 +89,12 @@ test('a render replayed for warehouse answers reads the same datetime.now() each
 });
 
 test("a relation's unset parts read as None, and incorporate(path={'schema': none}) drops the part", async () => {
-  const dir = writeProject(minimalProject({ 'models/m.sql': "{% set r = api.Relation.create(identifier='x') %}select '{{ r.database }}|{{ r.schema }}|{{ this.incorporate(path={'schema': none}) }}' as v" }));
+  const dir = writeProject(
+    minimalProject({
+      'models/m.sql':
+        "{% set r = api.Relation.create(identifier='x') %}select '{{ r.database }}|{{ r.schema }}|{{ this.incorporate(path={'schema': none}) }}' as v",
+    }),
+  );
   try {
     const c = await compile({ projectDir: dir });
     const sql = c.compiled.get('model.tiny.m')!;
@@ -98,10 +106,12 @@ test("a relation's unset parts read as None, and incorporate(path={'schema': non
 
 test("unit tests read a source's columns from a disabled seed of the same name (jaffle-shop's raw tables)", () => {
   const dir = writeProject({
-    'dbt_project.yml': "name: tiny\nprofile: tiny\nconfig-version: 2\nseeds:\n  tiny:\n    +enabled: \"{{ var('load_source_data', false) }}\"\n",
+    'dbt_project.yml':
+      'name: tiny\nprofile: tiny\nconfig-version: 2\nseeds:\n  tiny:\n    +enabled: "{{ var(\'load_source_data\', false) }}"\n',
     'seeds/raw_stores.csv': 'id,name,opened_at,tax_rate\n1,Philly,2016-09-01T00:00:00,0.06\n',
     'models/sources.yml': 'version: 2\nsources:\n  - name: ecom\n    schema: raw\n    tables: [{name: raw_stores}]\n',
-    'models/stg_locations.sql': "select id as location_id, cast(date_trunc('day', opened_at) as date) as opened_date from {{ source('ecom', 'raw_stores') }}",
+    'models/stg_locations.sql':
+      "select id as location_id, cast(date_trunc('day', opened_at) as date) as opened_date from {{ source('ecom', 'raw_stores') }}",
     'models/props.yml': [
       'version: 2',
       'unit_tests:',
@@ -117,8 +127,13 @@ test("unit tests read a source's columns from a disabled seed of the same name (
   try {
     const r = kiln(['test', '--project-dir', dir, '--select', 'test_type:unit']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const rr = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: Array<{ status: string }> };
-    assert.deepEqual(rr.results.map((x) => x.status), ['pass']);
+    const rr = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as {
+      results: Array<{ status: string }>;
+    };
+    assert.deepEqual(
+      rr.results.map((x) => x.status),
+      ['pass'],
+    );
   } finally {
     removeDir(dir);
   }
@@ -137,7 +152,10 @@ test("model while parsing has dbt's fields, so model.config.get() and model.tags
   try {
     const c = await compile({ projectDir: dir });
     // While compiling, model is the full node: its config and tags are known.
-    assert.equal(c.compiled.get('model.tiny.m')!.trim(), "select 'table' as kind, 'nightly' as tags, 'tiny.staging.m' as fqn");
+    assert.equal(
+      c.compiled.get('model.tiny.m')!.trim(),
+      "select 'table' as kind, 'nightly' as tags, 'tiny.staging.m' as fqn",
+    );
   } finally {
     removeDir(dir);
   }

@@ -17,12 +17,19 @@ import { stringify as stringifyYaml } from 'yaml';
 import { kilnBin, removeDir, tempDir, writeProject, type CliResult } from './helpers/cli.js';
 import { readTar, gunzip } from '../src/deps/tarball.js';
 
-export const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+export const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
 
 /** A bare repository holding a package, one commit and tag per version (each writes VERSION). */
-export function bareRepo(files: Record<string, string>, versions: string[], sub = '', symlinks: Record<string, string> = {}): string {
+export function bareRepo(
+  files: Record<string, string>,
+  versions: string[],
+  sub = '',
+  symlinks: Record<string, string> = {},
+): string {
   const work = writeProject(Object.fromEntries(Object.entries(files).map(([k, v]) => [join(sub, k), v])));
-  for (const [path, target] of Object.entries(symlinks)) execFileSync('ln', ['-s', '--', target, join(work, sub, path)]);
+  for (const [path, target] of Object.entries(symlinks))
+    execFileSync('ln', ['-s', '--', target, join(work, sub, path)]);
   git(work, 'init', '-q', '-b', 'main');
   for (const v of versions) {
     writeFileSync(join(work, sub, 'VERSION'), v);
@@ -101,18 +108,43 @@ export async function startHub(packages: TestHub['packages']): Promise<TestHub> 
       const entries = Object.fromEntries(
         Object.entries(versions).map(([v, r]) => [
           v,
-          { id: `${name}/${v}`, name: meta[2], version: v, published_at: '2024-01-01T00:00:00Z', packages: r.packages ?? [], works_with: [], _source: { type: 'github', url: `https://github.com/${name}/`, readme: '' }, downloads: { tarball: `${base}/tarballs/${name}/${v}.tar.gz`, format: 'tgz', sha1: '' } },
+          {
+            id: `${name}/${v}`,
+            name: meta[2],
+            version: v,
+            published_at: '2024-01-01T00:00:00Z',
+            packages: r.packages ?? [],
+            works_with: [],
+            _source: { type: 'github', url: `https://github.com/${name}/`, readme: '' },
+            downloads: { tarball: `${base}/tarballs/${name}/${v}.tar.gz`, format: 'tgz', sha1: '' },
+          },
         ]),
       );
       const ordered = Object.keys(versions);
-      return json({ name: meta[2], namespace: meta[1], description: '', latest: ordered[ordered.length - 1], assets: {}, versions: entries });
+      return json({
+        name: meta[2],
+        namespace: meta[1],
+        description: '',
+        latest: ordered[ordered.length - 1],
+        assets: {},
+        versions: entries,
+      });
     }
     const tarball = /^\/tarballs\/([^/]+\/[^/]+)\/(.+)\.tar\.gz$/.exec(path);
     const release = tarball ? packages[tarball[1]!]?.[tarball[2]!] : undefined;
     if (tarball && release) {
       const top = `${tarball[1]!.replace('/', '-')}-${tarball[2]}`;
-      const files = { ...release.files, ...(release.packages?.length ? { 'packages.yml': stringifyYaml({ packages: release.packages }) } : {}), VERSION: tarball[2]! };
-      const archive = release.archive ?? tarGz([{ path: `${top}/`, dir: true }, ...Object.entries(files).map(([p, text]) => ({ path: `${top}/${p}`, text }))]);
+      const files = {
+        ...release.files,
+        ...(release.packages?.length ? { 'packages.yml': stringifyYaml({ packages: release.packages }) } : {}),
+        VERSION: tarball[2]!,
+      };
+      const archive =
+        release.archive ??
+        tarGz([
+          { path: `${top}/`, dir: true },
+          ...Object.entries(files).map(([p, text]) => ({ path: `${top}/${p}`, text })),
+        ]);
       res.setHeader('content-type', 'application/gzip');
       return res.end(archive);
     }
@@ -127,7 +159,19 @@ export async function startHub(packages: TestHub['packages']): Promise<TestHub> 
 /** The CLI in a child process, without blocking this one (which may be serving the hub). */
 export function kilnRun(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, [kilnBin, ...args], { env: { ...process.env, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '', KILN_HUB_URL: '', DBT_PACKAGE_HUB_URL: '', KILN_HUB_INDEX: '', HOME: tmpdir(), ...env } });
+    const child = spawn(process.execPath, [kilnBin, ...args], {
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        KILN_PROFILES_DIR: '',
+        DBT_PROFILES_DIR: '',
+        KILN_HUB_URL: '',
+        DBT_PACKAGE_HUB_URL: '',
+        KILN_HUB_INDEX: '',
+        HOME: tmpdir(),
+        ...env,
+      },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -140,20 +184,33 @@ export const dbtProject = (name: string, extra = '') => `name: ${name}\nconfig-v
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   test('the test archives and hub are what kiln reads: dbt Hub API JSON, ustar members', async () => {
-    const hub = await startHub({ 'acme/pkg': { '1.0.0': { files: { 'dbt_project.yml': dbtProject('pkg') }, packages: [{ package: 'acme/other', version: '>=1.0.0' }] } } });
+    const hub = await startHub({
+      'acme/pkg': {
+        '1.0.0': {
+          files: { 'dbt_project.yml': dbtProject('pkg') },
+          packages: [{ package: 'acme/other', version: '>=1.0.0' }],
+        },
+      },
+    });
     try {
       assert.deepEqual(await (await fetch(`${hub.url}api/v1/index.json`)).json(), ['acme/pkg']);
-      const meta = (await (await fetch(`${hub.url}api/v1/acme/pkg.json`)).json()) as { latest: string; versions: Record<string, { packages: unknown[]; downloads: { tarball: string } }> };
+      const meta = (await (await fetch(`${hub.url}api/v1/acme/pkg.json`)).json()) as {
+        latest: string;
+        versions: Record<string, { packages: unknown[]; downloads: { tarball: string } }>;
+      };
       assert.equal(meta.latest, '1.0.0');
       assert.deepEqual(meta.versions['1.0.0']!.packages, [{ package: 'acme/other', version: '>=1.0.0' }]);
       const archive = Buffer.from(await (await fetch(meta.versions['1.0.0']!.downloads.tarball)).arrayBuffer());
       const members = readTar(gunzip(archive, 'test'), 'test');
-      assert.deepEqual(members.map((m) => [m.path, m.type]), [
-        ['acme-pkg-1.0.0/', 'dir'],
-        ['acme-pkg-1.0.0/dbt_project.yml', 'file'],
-        ['acme-pkg-1.0.0/packages.yml', 'file'],
-        ['acme-pkg-1.0.0/VERSION', 'file'],
-      ]);
+      assert.deepEqual(
+        members.map((m) => [m.path, m.type]),
+        [
+          ['acme-pkg-1.0.0/', 'dir'],
+          ['acme-pkg-1.0.0/dbt_project.yml', 'file'],
+          ['acme-pkg-1.0.0/packages.yml', 'file'],
+          ['acme-pkg-1.0.0/VERSION', 'file'],
+        ],
+      );
       assert.equal(members[3]!.data.toString(), '1.0.0');
     } finally {
       await hub.close();

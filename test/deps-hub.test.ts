@@ -16,19 +16,32 @@ const project = (packagesYml: string, parent?: string) =>
   );
 
 test('hub packages resolve through the dbt Hub API at DBT_PACKAGE_HUB_URL or --hub-url; the .tar.gz is extracted without its top folder', async () => {
-  const hub = await startHub({ 'acme/dates': { '0.9.0': { files: { 'dbt_project.yml': dbtProject('dates'), 'macros/d.sql': '{% macro today() %}now(){% endmacro %}' } } } });
+  const hub = await startHub({
+    'acme/dates': {
+      '0.9.0': {
+        files: { 'dbt_project.yml': dbtProject('dates'), 'macros/d.sql': '{% macro today() %}now(){% endmacro %}' },
+      },
+    },
+  });
   const dir = project('packages:\n  - package: acme/dates\n    version: [">=0.9.0", "<1.0.0"]\n');
   try {
     const r = await kilnRun(['deps', '--project-dir', dir], { DBT_PACKAGE_HUB_URL: hub.url });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /installed dates 0\.9\.0 from acme\/dates/);
     assert.deepEqual(readdirSync(join(dir, 'dbt_packages', 'dates')).sort(), ['VERSION', 'dbt_project.yml', 'macros']);
-    assert.equal(readFileSync(join(dir, 'dbt_packages', 'dates', 'macros', 'd.sql'), 'utf8'), '{% macro today() %}now(){% endmacro %}');
+    assert.equal(
+      readFileSync(join(dir, 'dbt_packages', 'dates', 'macros', 'd.sql'), 'utf8'),
+      '{% macro today() %}now(){% endmacro %}',
+    );
 
     // The flag wins over the environment (which here names a port nothing listens on).
-    const flag = await kilnRun(['deps', '--project-dir', dir, '--upgrade', '--hub-url', hub.url], { KILN_HUB_URL: 'http://127.0.0.1:1/' });
+    const flag = await kilnRun(['deps', '--project-dir', dir, '--upgrade', '--hub-url', hub.url], {
+      KILN_HUB_URL: 'http://127.0.0.1:1/',
+    });
     assert.equal(flag.code, 0, flag.stderr + flag.stdout);
-    const unreachable = await kilnRun(['deps', '--project-dir', dir, '--upgrade'], { KILN_HUB_URL: 'http://127.0.0.1:1/' });
+    const unreachable = await kilnRun(['deps', '--project-dir', dir, '--upgrade'], {
+      KILN_HUB_URL: 'http://127.0.0.1:1/',
+    });
     assert.equal(unreachable.code, 1, unreachable.stderr);
     assert.match(unreachable.stderr, /cannot reach the hub at http:\/\/127\.0\.0\.1:1\/api\/v1\/index\.json/);
   } finally {
@@ -46,7 +59,10 @@ test('a package missing from the hub index, or a hub that does not speak the API
     assert.match(r.stderr, /package acme\/nope was not found in the package index of http:\/\/127\.0\.0\.1:\d+\//);
     const wrong = await kilnRun(['deps', '--project-dir', dir], { KILN_HUB_URL: `${hub.url}tarballs/` });
     assert.notEqual(wrong.code, 0);
-    assert.match(wrong.stderr, /the hub answered HTTP 404 for http:\/\/127\.0\.0\.1:\d+\/tarballs\/api\/v1\/index\.json/);
+    assert.match(
+      wrong.stderr,
+      /the hub answered HTTP 404 for http:\/\/127\.0\.0\.1:\d+\/tarballs\/api\/v1\/index\.json/,
+    );
     assert.equal(readFileSync(join(dir, 'dbt_packages', 'marker.txt'), 'utf8'), 'before');
   } finally {
     await hub.close();
@@ -60,10 +76,24 @@ test('archive members that leave the package folder, and symlinks pointing outsi
     { path: `${top}/dbt_project.yml`, text: dbtProject('evil') },
   ];
   const hub = await startHub({
-    'acme/climb': { '1.0.0': { files: {}, archive: tarGz([...files('pkg'), { path: 'pkg/../../../escaped.sql', text: 'select 1' }]) } },
-    'acme/absolute': { '1.0.0': { files: {}, archive: tarGz([...files('pkg'), { path: '/tmp/kiln-absolute-escape.sql', text: 'select 1' }]) } },
-    'acme/link': { '1.0.0': { files: {}, archive: tarGz([...files('pkg'), { path: 'pkg/macros/secret.sql', symlink: '/etc/passwd' }]) } },
-    'acme/climblink': { '1.0.0': { files: {}, archive: tarGz([...files('pkg'), { path: 'pkg/macros/up', symlink: '../../..' }]) } },
+    'acme/climb': {
+      '1.0.0': { files: {}, archive: tarGz([...files('pkg'), { path: 'pkg/../../../escaped.sql', text: 'select 1' }]) },
+    },
+    'acme/absolute': {
+      '1.0.0': {
+        files: {},
+        archive: tarGz([...files('pkg'), { path: '/tmp/kiln-absolute-escape.sql', text: 'select 1' }]),
+      },
+    },
+    'acme/link': {
+      '1.0.0': {
+        files: {},
+        archive: tarGz([...files('pkg'), { path: 'pkg/macros/secret.sql', symlink: '/etc/passwd' }]),
+      },
+    },
+    'acme/climblink': {
+      '1.0.0': { files: {}, archive: tarGz([...files('pkg'), { path: 'pkg/macros/up', symlink: '../../..' }]) },
+    },
   });
   const parent = tempDir('kiln-deps-archive-');
   try {
@@ -73,7 +103,10 @@ test('archive members that leave the package folder, and symlinks pointing outsi
       ['acme/link', /holds a symlink 'pkg\/macros\/secret\.sql' -> '\/etc\/passwd' that points outside the package/],
       ['acme/climblink', /holds a symlink 'pkg\/macros\/up' -> '\.\.\/\.\.\/\.\.' that points outside the package/],
     ] as const) {
-      const dir = project(`packages:\n  - package: ${pkg}\n    version: 1.0.0\n`, join(parent, pkg.replace('/', '_'), 'app'));
+      const dir = project(
+        `packages:\n  - package: ${pkg}\n    version: 1.0.0\n`,
+        join(parent, pkg.replace('/', '_'), 'app'),
+      );
       const r = await kilnRun(['deps', '--project-dir', dir], { KILN_HUB_URL: hub.url });
       assert.equal(r.code, 2, `${pkg}: ${r.stderr}`);
       assert.match(r.stderr, message);

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { kiln, removeDir, tempDir, writeProject } from './helpers/cli.js';
 import { bareRepo, dbtProject } from './deps-fixtures.test.js';
 
-const app = (files: Record<string, string>, dir?: string) => writeProject({ 'dbt_project.yml': 'name: app\nprofile: app\nconfig-version: 2\n', 'models/m.sql': 'select 1 as x', ...files }, dir);
+const app = (files: Record<string, string>, dir?: string) =>
+  writeProject(
+    { 'dbt_project.yml': 'name: app\nprofile: app\nconfig-version: 2\n', 'models/m.sql': 'select 1 as x', ...files },
+    dir,
+  );
 
 test("a package named like a path (name: '../../x') is refused, from a local folder or a git repository", () => {
   const parent = tempDir('kiln-deps-name-');
@@ -15,8 +19,14 @@ test("a package named like a path (name: '../../x') is refused, from a local fol
     const dir = app({ 'packages.yml': 'packages:\n  - local: ../../../pkg\n' }, join(parent, 'a', 'b', 'app'));
     const r = kiln(['deps', '--project-dir', dir]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /the package from local package \.\.\/\.\.\/\.\.\/pkg is named "\.\.\/\.\.\/x", which is not a valid package name/);
-    const viaGit = app({ 'packages.yml': `packages:\n  - git: "${repo}"\n    revision: v1\n` }, join(parent, 'c', 'app'));
+    assert.match(
+      r.stderr,
+      /the package from local package \.\.\/\.\.\/\.\.\/pkg is named "\.\.\/\.\.\/x", which is not a valid package name/,
+    );
+    const viaGit = app(
+      { 'packages.yml': `packages:\n  - git: "${repo}"\n    revision: v1\n` },
+      join(parent, 'c', 'app'),
+    );
     const g = kiln(['deps', '--project-dir', viaGit]);
     assert.equal(g.code, 2, g.stderr);
     assert.match(g.stderr, /is named "\.\.\/escaped", which is not a valid package name/);
@@ -53,7 +63,10 @@ test('packages-install-path must be a folder of its own inside the project: ".",
       [outside, /must be a folder inside the project/],
       ['models', /overlaps the project folder 'models'/],
     ] as const) {
-      const dir = app({ 'dbt_project.yml': `name: app\nprofile: app\nconfig-version: 2\npackages-install-path: "${path}"\n`, 'packages.yml': `packages:\n  - local: "${local}"\n` });
+      const dir = app({
+        'dbt_project.yml': `name: app\nprofile: app\nconfig-version: 2\npackages-install-path: "${path}"\n`,
+        'packages.yml': `packages:\n  - local: "${local}"\n`,
+      });
       const r = kiln(['deps', '--project-dir', dir]);
       assert.equal(r.code, 2, `${path}: ${r.stderr}`);
       assert.match(r.stderr, why);
@@ -74,7 +87,10 @@ test('git URLs and revisions that git would read as options, and remote-helper t
     for (const [entry, why] of [
       [`git: "--upload-pack=touch ${marker}"`, /starts with "-", which git would read as an option/],
       [`git: "ext::sh -c touch% ${marker}"`, /names a git remote helper/],
-      [`git: "${join(marker, '..')}"\n    revision: "--output=${marker}"`, /revision '--output=.*' of .* is not a tag, branch or commit name/],
+      [
+        `git: "${join(marker, '..')}"\n    revision: "--output=${marker}"`,
+        /revision '--output=.*' of .* is not a tag, branch or commit name/,
+      ],
     ] as const) {
       const dir = app({ 'packages.yml': `packages:\n  - ${entry}\n` });
       const r = kiln(['deps', '--project-dir', dir]);
@@ -89,7 +105,10 @@ test('git URLs and revisions that git would read as options, and remote-helper t
 });
 
 test('a git package holding a symlink that points outside it is refused', () => {
-  const repo = bareRepo({ 'dbt_project.yml': dbtProject('linky'), 'macros/ok.sql': '' }, ['v1'], '', { 'macros/secret.sql': '/etc/hostname', 'macros/inside.sql': 'ok.sql' });
+  const repo = bareRepo({ 'dbt_project.yml': dbtProject('linky'), 'macros/ok.sql': '' }, ['v1'], '', {
+    'macros/secret.sql': '/etc/hostname',
+    'macros/inside.sql': 'ok.sql',
+  });
   const dir = app({ 'packages.yml': `packages:\n  - git: "${repo}"\n    revision: v1\n` });
   try {
     const r = kiln(['deps', '--project-dir', dir]);

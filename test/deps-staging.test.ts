@@ -7,7 +7,10 @@ import { dbtProject } from './deps-fixtures.test.js';
 
 test('a failed kiln deps leaves dbt_packages/ and package-lock.yml as they were; a successful one swaps the new folder in', () => {
   const parent = tempDir('kiln-deps-staging-');
-  writeProject({ 'dbt_project.yml': dbtProject('good_pkg'), 'macros/m.sql': '{% macro one() %}1{% endmacro %}' }, join(parent, 'good'));
+  writeProject(
+    { 'dbt_project.yml': dbtProject('good_pkg'), 'macros/m.sql': '{% macro one() %}1{% endmacro %}' },
+    join(parent, 'good'),
+  );
   const missingRepo = join(parent, 'no-such-repo.git');
   const dir = writeProject(
     {
@@ -27,7 +30,11 @@ test('a failed kiln deps leaves dbt_packages/ and package-lock.yml as they were;
     assert.equal(readFileSync(join(dir, 'dbt_packages', 'marker.txt'), 'utf8'), 'installed before');
     assert.deepEqual(readdirSync(join(dir, 'dbt_packages')).sort(), ['marker.txt', 'old_pkg']);
     assert.equal(readFileSync(join(dir, 'package-lock.yml'), 'utf8'), 'packages: []\nsha1_hash: previous\n');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('kiln_')), [], 'no staging folder is left behind');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('kiln_')),
+      [],
+      'no staging folder is left behind',
+    );
 
     writeFileSync(join(dir, 'packages.yml'), 'packages:\n  - local: ../good\n');
     const ok = kiln(['deps', '--project-dir', dir]);
@@ -35,7 +42,10 @@ test('a failed kiln deps leaves dbt_packages/ and package-lock.yml as they were;
     assert.deepEqual(readdirSync(join(dir, 'dbt_packages')), ['good_pkg']);
     assert.ok(existsSync(join(dir, 'dbt_packages', 'good_pkg', 'macros', 'm.sql')));
     assert.match(readFileSync(join(dir, 'package-lock.yml'), 'utf8'), /name: good_pkg/);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('kiln_')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('kiln_')),
+      [],
+    );
   } finally {
     removeDir(parent);
   }

@@ -7,15 +7,28 @@ import { deps, compile } from '../src/index.js';
 import { removeDir, tempDir, writeProject } from './helpers/cli.js';
 import { bareRepo, dbtProject, kilnRun, startHub, type HubRelease } from './deps-fixtures.test.js';
 
-const core = (v: string): HubRelease => ({ files: { 'dbt_project.yml': dbtProject('core'), 'macros/core.sql': `{% macro version() %}'${v}'{% endmacro %}` } });
+const core = (v: string): HubRelease => ({
+  files: { 'dbt_project.yml': dbtProject('core'), 'macros/core.sql': `{% macro version() %}'${v}'{% endmacro %}` },
+});
 
 test('kiln deps installs transitive packages: hub ranges intersected, git pinned by revision, local paths relative to their package; the lock records all and is reinstalled exactly', async () => {
   const hub = await startHub({
     'acme/core': { '1.0.0': core('1.0.0'), '1.1.0': core('1.1.0'), '1.2.0': core('1.2.0'), '2.0.0': core('2.0.0') },
-    'acme/helpers': { '1.0.0': { files: { 'dbt_project.yml': dbtProject('helpers') }, packages: [{ package: 'acme/core', version: ['<1.2.0'] }] } },
+    'acme/helpers': {
+      '1.0.0': {
+        files: { 'dbt_project.yml': dbtProject('helpers') },
+        packages: [{ package: 'acme/core', version: ['<1.2.0'] }],
+      },
+    },
   });
   // A git package, asked for by a local package, at the tag v1 (v2 is newer).
-  const gitRepo = bareRepo({ 'dbt_project.yml': dbtProject('git_pkg'), 'packages.yml': 'packages:\n  - package: acme/core\n    version: ">=1.0.0"\n' }, ['v1', 'v2']);
+  const gitRepo = bareRepo(
+    {
+      'dbt_project.yml': dbtProject('git_pkg'),
+      'packages.yml': 'packages:\n  - package: acme/core\n    version: ">=1.0.0"\n',
+    },
+    ['v1', 'v2'],
+  );
   const parent = tempDir('kiln-deps-transitive-');
   // vendor/local_pkg asks for ../sibling: vendor/sibling, not the root's ../sibling.
   writeProject(
@@ -25,27 +38,44 @@ test('kiln deps installs transitive packages: hub ranges intersected, git pinned
     },
     join(parent, 'vendor', 'local_pkg'),
   );
-  writeProject({ 'dbt_project.yml': dbtProject('sibling'), 'macros/s.sql': "{% macro hi() %}'sibling'{% endmacro %}" }, join(parent, 'vendor', 'sibling'));
+  writeProject(
+    { 'dbt_project.yml': dbtProject('sibling'), 'macros/s.sql': "{% macro hi() %}'sibling'{% endmacro %}" },
+    join(parent, 'vendor', 'sibling'),
+  );
   const dir = writeProject(
     {
       'dbt_project.yml': 'name: app\nprofile: app\nconfig-version: 2\n',
-      'packages.yml': 'packages:\n  - package: acme/helpers\n    version: 1.0.0\n  - package: acme/core\n    version: ">=1.1.0"\n  - local: ../vendor/local_pkg\n',
+      'packages.yml':
+        'packages:\n  - package: acme/helpers\n    version: 1.0.0\n  - package: acme/core\n    version: ">=1.1.0"\n  - local: ../vendor/local_pkg\n',
       'models/m.sql': 'select {{ core.version() }} as core_version, {{ sibling.hi() }} as hi',
     },
     join(parent, 'app'),
   );
   try {
     const first = await deps({ projectDir: dir, hubUrl: hub.url });
-    assert.deepEqual(first.installed.map((p) => [p.name, p.version ?? null]), [
-      ['helpers', '1.0.0'],
-      // >=1.1.0 from the project and <1.2.0 from helpers; >=1.0.0 from git_pkg: the project alone would get 2.0.0.
-      ['core', '1.1.0'],
-      ['local_pkg', null],
-      ['sibling', null],
-      ['git_pkg', 'v1'],
+    assert.deepEqual(
+      first.installed.map((p) => [p.name, p.version ?? null]),
+      [
+        ['helpers', '1.0.0'],
+        // >=1.1.0 from the project and <1.2.0 from helpers; >=1.0.0 from git_pkg: the project alone would get 2.0.0.
+        ['core', '1.1.0'],
+        ['local_pkg', null],
+        ['sibling', null],
+        ['git_pkg', 'v1'],
+      ],
+    );
+    assert.deepEqual(first.installed.find((p) => p.name === 'core')!.requiredBy, [
+      'packages.yml',
+      "package 'helpers'",
+      "package 'git_pkg'",
     ]);
-    assert.deepEqual(first.installed.find((p) => p.name === 'core')!.requiredBy, ['packages.yml', "package 'helpers'", "package 'git_pkg'"]);
-    assert.deepEqual(readdirSync(join(dir, 'dbt_packages')).sort(), ['core', 'git_pkg', 'helpers', 'local_pkg', 'sibling']);
+    assert.deepEqual(readdirSync(join(dir, 'dbt_packages')).sort(), [
+      'core',
+      'git_pkg',
+      'helpers',
+      'local_pkg',
+      'sibling',
+    ]);
     assert.equal(readFileSync(join(dir, 'dbt_packages', 'core', 'VERSION'), 'utf8'), '1.1.0');
     assert.equal(readFileSync(join(dir, 'dbt_packages', 'git_pkg', 'VERSION'), 'utf8'), 'v1');
 
@@ -87,16 +117,25 @@ test('kiln deps installs transitive packages: hub ranges intersected, git pinned
 test('conflicting ranges from the project and a package are an error naming both; nothing is installed', async () => {
   const hub = await startHub({
     'acme/core': { '1.0.0': core('1.0.0'), '2.0.0': core('2.0.0') },
-    'acme/helpers': { '1.0.0': { files: { 'dbt_project.yml': dbtProject('helpers') }, packages: [{ package: 'acme/core', version: ['>=1.0.0', '<2.0.0'] }] } },
+    'acme/helpers': {
+      '1.0.0': {
+        files: { 'dbt_project.yml': dbtProject('helpers') },
+        packages: [{ package: 'acme/core', version: ['>=1.0.0', '<2.0.0'] }],
+      },
+    },
   });
   const dir = writeProject({
     'dbt_project.yml': 'name: app\nprofile: app\nconfig-version: 2\n',
-    'packages.yml': 'packages:\n  - package: acme/core\n    version: [">=2.0.0"]\n  - package: acme/helpers\n    version: 1.0.0\n',
+    'packages.yml':
+      'packages:\n  - package: acme/core\n    version: [">=2.0.0"]\n  - package: acme/helpers\n    version: 1.0.0\n',
   });
   try {
     const r = await kilnRun(['deps', '--project-dir', dir], { KILN_HUB_URL: hub.url });
     assert.equal(r.code, 2, r.stderr + r.stdout);
-    assert.match(r.stderr, /no version of acme\/core satisfies both >=2\.0\.0 \(packages\.yml\) and >=1\.0\.0, <2\.0\.0 \(package 'helpers'\)/);
+    assert.match(
+      r.stderr,
+      /no version of acme\/core satisfies both >=2\.0\.0 \(packages\.yml\) and >=1\.0\.0, <2\.0\.0 \(package 'helpers'\)/,
+    );
     assert.deepEqual(readdirSync(dir).sort(), ['dbt_project.yml', 'packages.yml']);
   } finally {
     await hub.close();

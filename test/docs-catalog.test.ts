@@ -20,11 +20,15 @@ after(() => dirs.forEach(removeDir));
 
 const files = {
   'seeds/raw_orders.csv': 'id,amount,placed_at\n1,2.5,2024-01-01\n2,3,2024-01-02\n',
-  'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: "{{ target.schema }}"\n    tables: [{name: raw_orders}]\n',
-  'models/orders.sql': "{{ config(materialized='table') }}\nselect id, amount, placed_at, 'x' as tag from {{ source('raw', 'raw_orders') }}",
+  'models/sources.yml':
+    'version: 2\nsources:\n  - name: raw\n    schema: "{{ target.schema }}"\n    tables: [{name: raw_orders}]\n',
+  'models/orders.sql':
+    "{{ config(materialized='table') }}\nselect id, amount, placed_at, 'x' as tag from {{ source('raw', 'raw_orders') }}",
   'models/order_ids.sql': "select id from {{ ref('orders') }}",
-  'models/marts/revenue.sql': "{{ config(schema='marts') }}\nselect sum(amount) as total, count(*) as n from {{ ref('orders') }}",
-  'models/marts/recent.sql': "{{ config(schema='marts', materialized='table') }}\nselect id, placed_at from {{ ref('orders') }} where id > 1",
+  'models/marts/revenue.sql':
+    "{{ config(schema='marts') }}\nselect sum(amount) as total, count(*) as n from {{ ref('orders') }}",
+  'models/marts/recent.sql':
+    "{{ config(schema='marts', materialized='table') }}\nselect id, placed_at from {{ ref('orders') }} where id > 1",
 };
 
 /** The adapter with its calls to the catalog's lookups counted by method name. */
@@ -33,7 +37,8 @@ function counted(adapter: Adapter): { adapter: Adapter; calls: Map<string, numbe
   const proxy = new Proxy(adapter, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || !['listRelations', 'listColumns', 'getColumns'].includes(String(prop))) return value;
+      if (typeof value !== 'function' || !['listRelations', 'listColumns', 'getColumns'].includes(String(prop)))
+        return value;
       return (...args: unknown[]) => {
         calls.set(String(prop), (calls.get(String(prop)) ?? 0) + 1);
         return value.apply(target, args);
@@ -51,9 +56,19 @@ async function checkCatalog(dir: string): Promise<void> {
   const { adapter, calls } = counted(session.adapter);
   await adapter.open();
   try {
-    const catalog = (await buildCatalog(parsed, adapter, ids, 'inv')) as { nodes: Record<string, CatalogEntry>; sources: Record<string, CatalogEntry>; errors: unknown };
+    const catalog = (await buildCatalog(parsed, adapter, ids, 'inv')) as {
+      nodes: Record<string, CatalogEntry>;
+      sources: Record<string, CatalogEntry>;
+      errors: unknown;
+    };
     assert.equal(catalog.errors, null);
-    assert.deepEqual(Object.keys(catalog.nodes).sort(), ['model.tiny.order_ids', 'model.tiny.orders', 'model.tiny.recent', 'model.tiny.revenue', 'seed.tiny.raw_orders']);
+    assert.deepEqual(Object.keys(catalog.nodes).sort(), [
+      'model.tiny.order_ids',
+      'model.tiny.orders',
+      'model.tiny.recent',
+      'model.tiny.revenue',
+      'seed.tiny.raw_orders',
+    ]);
     assert.deepEqual(Object.keys(catalog.sources), ['source.tiny.raw.raw_orders']);
     assert.equal(calls.get('getColumns'), undefined, 'no lookup per relation');
     assert.equal(calls.get('listRelations'), 2, 'one per schema: the target schema and marts');
@@ -88,7 +103,9 @@ test('DuckDB: the catalog in one query per schema, with the columns of each rela
 
 test('PostgreSQL: the catalog in one query per schema, with the columns of each relation', async () => {
   await db.ready;
-  const dir = writeProject(minimalProject({ ...files, 'profiles.yml': postgresProfileYaml('tiny', db.server, pgSchema, 2) }));
+  const dir = writeProject(
+    minimalProject({ ...files, 'profiles.yml': postgresProfileYaml('tiny', db.server, pgSchema, 2) }),
+  );
   dirs.push(dir);
   await checkCatalog(dir);
   await db.pg.execute(`drop schema if exists ${db.pg.quoteIdentifier(`${pgSchema}_marts`)} cascade`);

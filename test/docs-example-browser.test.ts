@@ -39,7 +39,9 @@ test('the generated project-example site works in Chromium from file://', async 
     await page.goto(pathToFileURL(join(dir, 'target', 'index.html')).href + '#!/lineage');
     await page.waitForFunction(() => document.querySelectorAll('svg.lin-svg g.n').length > 15);
     const label = await page.evaluate(() => {
-      const scale = Number(/scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1]);
+      const scale = Number(
+        /scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1],
+      );
       return scale * parseFloat(getComputedStyle(document.querySelector('svg.lin-svg g.n text')).fontSize);
     });
     assert.ok(label >= 8.39, `labels are ${label.toFixed(1)} px on screen`);

@@ -24,10 +24,13 @@ test('kiln docs generate writes catalog.json from the warehouse, column lineage 
   assert.equal(catalog.nodes['model.pottery_shop.int_order_totals'], undefined, 'ephemeral models have no relation');
   // The site shows column lineage, computed by docs generate (build and compile compute none).
   assert.ok(existsSync(join(target, 'column_lineage.json')));
-  const window: { __KILN_DATA__?: { nodes: Array<{ id: string; cols?: Array<{ name: string; up?: unknown[] }> }> } } = {};
+  const window: { __KILN_DATA__?: { nodes: Array<{ id: string; cols?: Array<{ name: string; up?: unknown[] }> }> } } =
+    {};
   runInNewContext(readFileSync(join(target, 'kiln-data.js'), 'utf8'), { window });
   const site = window.__KILN_DATA__!;
-  const total = site.nodes.find((n) => n.id === 'model.pottery_shop.fct_orders')?.cols?.find((c) => c.name === 'order_total');
+  const total = site.nodes
+    .find((n) => n.id === 'model.pottery_shop.fct_orders')
+    ?.cols?.find((c) => c.name === 'order_total');
   assert.ok(total?.up?.length, 'fct_orders.order_total has upstream columns in the site data');
   const html = readFileSync(join(target, 'index.html'), 'utf8');
   assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1|localhost)[a-z]/i, 'no request to another host');

@@ -15,7 +15,6 @@ import { writeDocsSite } from '../src/docs/site.js';
 import { launchChromium, type Browser } from './fixtures/docs/browser.js';
 import { syntheticProject } from './fixtures/docs/synthetic.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 
@@ -44,7 +43,9 @@ async function open(hash: string): Promise<Page> {
 }
 
 /** What the map shows: boxes, groups, the scale, and the smallest label height on screen. */
-async function mapState(page: Page): Promise<{ boxes: number; groups: string[]; nodes: number; scale: number; smallestLabel: number }> {
+async function mapState(
+  page: Page,
+): Promise<{ boxes: number; groups: string[]; nodes: number; scale: number; smallestLabel: number }> {
   return page.evaluate(() => {
     const vp = document.querySelector('svg.lin-svg .vp');
     const scale = Number(/scale\(([\d.]+)\)/.exec(vp.getAttribute('transform'))![1]);
@@ -77,16 +78,21 @@ test('the whole project at 10,000 models is a map of folders with readable label
   await page.locator('svg g.cl').first().waitFor();
   const first = await mapState(page);
   assert.ok(first.boxes <= 24 && first.boxes >= 4, `a readable first map, not 10,000 boxes (${first.boxes})`);
-  assert.ok(first.groups.some((g) => /^group bench\/models\/marts, 1,250 nodes/.test(g)), first.groups.join('\n'));
+  assert.ok(
+    first.groups.some((g) => /^group bench\/models\/marts, 1,250 nodes/.test(g)),
+    first.groups.join('\n'),
+  );
   assert.ok(first.smallestLabel >= 8.39, `labels at least 8.4 px on screen (${first.smallestLabel})`);
   assert.match(await page.locator('.lin-note').innerText(), /Map of 10,200 nodes/);
   assert.equal(await page.locator('.lin-note [data-act=all]').count(), 0, 'no cap and no "Draw all"');
   // Edges between groups are aggregated: drawn thicker for more dependencies, counted on each group.
-  const widths = await page.locator('svg path.e').evaluateAll((els) => els.map((e) => (e as any).style.strokeWidth).filter(Boolean));
+  const widths = await page
+    .locator('svg path.e')
+    .evaluateAll((els) => els.map((e) => (e as any).style.strokeWidth).filter(Boolean));
   assert.ok(new Set(widths).size >= 2, `edges of several widths (${widths.join(', ')})`);
   assert.match((await page.locator('svg g.cl title').first().textContent())!, /[\d,]+ dependencies in, [\d,]+ out/);
   // Failed models are counted on their groups.
-  assert.ok(await page.locator('svg g.cl.has-bad').count() > 0);
+  assert.ok((await page.locator('svg g.cl.has-bad').count()) > 0);
   await page.screenshot({ path: path.join(dir, 'map.png') });
 
   // Click a group: it opens into its subfolders, in place.
@@ -94,7 +100,10 @@ test('the whole project at 10,000 models is a map of folders with readable label
   await marts.click();
   await page.waitForFunction(() => !document.querySelector('svg g.cl[aria-label^="group bench/models/marts,"]'));
   const opened = await mapState(page);
-  assert.ok(opened.groups.some((g) => g.startsWith('group bench/models/marts/sub_0,')), opened.groups.join('\n'));
+  assert.ok(
+    opened.groups.some((g) => g.startsWith('group bench/models/marts/sub_0,')),
+    opened.groups.join('\n'),
+  );
   assert.ok(opened.smallestLabel >= 8.39);
   assert.match(await page.locator('.lin-note').innerText(), /Open: bench\/models\/marts/);
   // Two folders called sub_1 (in finance and in marts) read differently on the map.
@@ -107,7 +116,10 @@ test('the whole project at 10,000 models is a map of folders with readable label
   await page.keyboard.press('Enter');
   await page.locator('svg g.n[aria-label^="model m_"]').first().waitFor();
   const models = await mapState(page);
-  assert.ok(models.nodes >= 90 && models.boxes <= 300, `models drawn, within the box budget (${models.nodes}, ${models.boxes})`);
+  assert.ok(
+    models.nodes >= 90 && models.boxes <= 300,
+    `models drawn, within the box budget (${models.nodes}, ${models.boxes})`,
+  );
   assert.ok(models.smallestLabel >= 8.39);
   // Closing from the note returns to the level above.
   await page.locator('.lin-note [data-close]', { hasText: 'bench/models/marts' }).first().click();
@@ -146,14 +158,21 @@ test('a selection of ~900 models is drawn as a map of its own, not capped; group
   const total = Number(/Map of ([\d,]+) nodes/.exec(note)![1]!.replace(/,/g, ''));
   assert.ok(total > 800 && total < 1000, note);
   const groups = await mapState(page);
-  const sum = await page.evaluate(() => [...document.querySelectorAll('svg g.cl')].reduce((s: number, g: any) => s + Number(/, ([\d,]+) nodes?/.exec(g.getAttribute('aria-label'))![1]!.replace(/,/g, '')), 0) + document.querySelectorAll('svg g.n').length);
+  const sum = await page.evaluate(
+    () =>
+      [...document.querySelectorAll('svg g.cl')].reduce(
+        (s: number, g: any) =>
+          s + Number(/, ([\d,]+) nodes?/.exec(g.getAttribute('aria-label'))![1]!.replace(/,/g, '')),
+        0,
+      ) + document.querySelectorAll('svg g.n').length,
+  );
   assert.equal(sum, total, 'every selected model is in exactly one box');
   assert.ok(groups.boxes <= 24);
   // Grouped by dbt group instead of folder.
   await page.locator('select[name=group]').selectOption('group');
   await page.locator('svg g.cl[aria-label^="group finance,"]').waitFor();
   // The 800 models in no group are split into ranges of names, each a box.
-  assert.ok(await page.locator('svg g.cl[aria-label^="group no group (m_"]').count() >= 5);
+  assert.ok((await page.locator('svg g.cl[aria-label^="group no group (m_"]').count()) >= 5);
   await page.close();
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(browser.offHost, []);

@@ -19,7 +19,11 @@ const data = `window.KILN_DATA = ${JSON.stringify({ nodes: Array.from({ length: 
 writeFileSync(join(dir, SITE_FILES.index), '<!doctype html><title>docs</title>');
 writeFileSync(join(dir, SITE_FILES.data), data);
 
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -40,7 +44,10 @@ test('gzip when accepted, the plain file otherwise, and 304 for an unchanged fil
     assert.equal(zipped.headers['content-encoding'], 'gzip');
     assert.equal(zipped.headers.vary, 'Accept-Encoding');
     assert.equal(Number(zipped.headers['content-length']), zipped.body.length);
-    assert.ok(zipped.body.length * 5 < Buffer.byteLength(data), `compressed to ${zipped.body.length} of ${Buffer.byteLength(data)} bytes`);
+    assert.ok(
+      zipped.body.length * 5 < Buffer.byteLength(data),
+      `compressed to ${zipped.body.length} of ${Buffer.byteLength(data)} bytes`,
+    );
     assert.equal(gunzipSync(zipped.body).toString('utf8'), data);
     const etag = zipped.headers.etag!;
     assert.match(etag, /^W\/".+"$/);

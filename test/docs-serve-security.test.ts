@@ -17,7 +17,7 @@ import { allowedHosts, serveDocs } from '../src/docs/serve.js';
 import { launchChromium } from './fixtures/docs/browser.js';
 
 // Functions passed to page.evaluate run in the page; the root build has no DOM types.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+
 declare const window: any;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,7 +40,14 @@ function request(rawPath: string, opts: { host?: string | null; method?: string 
   return new Promise((resolve, reject) => {
     const host = opts.host === undefined ? `127.0.0.1:${port}` : opts.host;
     const req = http.request(
-      { host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', setHost: false, headers: host === null ? {} : { host } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: rawPath,
+        method: opts.method ?? 'GET',
+        setHost: false,
+        headers: host === null ? {} : { host },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -56,13 +63,25 @@ function request(rawPath: string, opts: { host?: string | null; method?: string 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'kiln-serve-security-'));
   target = path.join(work, 'target');
-  await writeDocsSite(target, { manifest: fixture('manifest.json'), catalog: fixture('catalog.json'), runResults: fixture('run_results.json') }, {});
-  await writeDocsSite(target, { manifest: fixture('manifest.json'), catalog: fixture('catalog.json') }, { static: true });
+  await writeDocsSite(
+    target,
+    { manifest: fixture('manifest.json'), catalog: fixture('catalog.json'), runResults: fixture('run_results.json') },
+    {},
+  );
+  await writeDocsSite(
+    target,
+    { manifest: fixture('manifest.json'), catalog: fixture('catalog.json') },
+    { static: true },
+  );
   // What else lives in target/ and next to it: none of it is the site.
   await writeFile(path.join(target, 'kiln.duckdb'), WAREHOUSE);
-  for (const f of ['manifest.json', 'catalog.json', 'run_results.json', 'sources.json']) await writeFile(path.join(target, f), `{"artifact":"${f}"}`);
+  for (const f of ['manifest.json', 'catalog.json', 'run_results.json', 'sources.json'])
+    await writeFile(path.join(target, f), `{"artifact":"${f}"}`);
   await mkdir(path.join(target, 'compiled', 'shop', 'models'), { recursive: true });
-  await writeFile(path.join(target, 'compiled', 'shop', 'models', 'orders.sql'), 'select secret_column from raw.orders');
+  await writeFile(
+    path.join(target, 'compiled', 'shop', 'models', 'orders.sql'),
+    'select secret_column from raw.orders',
+  );
   await writeFile(path.join(work, 'profiles.yml'), 'password: hunter2');
   server = await serveDocs({ dir: target, port: 0 });
   port = Number(new URL(server.url).port);
@@ -229,18 +248,23 @@ test('the served site (index.html and static_index.html) runs under that policy 
       const tab = await browser.context.newPage();
       tab.on('pageerror', (e) => problems.push(`${page}: ${e.message}`));
       tab.on('console', (m) => {
-        if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`${page}: console: ${m.text()}`);
+        if (m.type() === 'error' || /Content Security Policy/i.test(m.text()))
+          problems.push(`${page}: console: ${m.text()}`);
       });
       await tab.addInitScript(() => {
         window.__violations = [];
-        window.addEventListener('securitypolicyviolation', (e: any) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+        window.addEventListener('securitypolicyviolation', (e: any) =>
+          window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+        );
       });
       await tab.goto(`${server.url}${page}#!/model/model.shop.orders`);
       await tab.waitForFunction(() => window.__kiln?.ready === true, undefined, { timeout: 10000 });
       await tab.locator('main .page-head h1, main article > h1').first().waitFor();
       await tab.goto(`${server.url}${page}#!/lineage`);
       await tab.waitForTimeout(300);
-      problems.push(...((await tab.evaluate(() => window.__violations)) as string[]).map((v) => `${page}: violation: ${v}`));
+      problems.push(
+        ...((await tab.evaluate(() => window.__violations)) as string[]).map((v) => `${page}: violation: ${v}`),
+      );
       await tab.close();
     }
   } finally {

@@ -17,7 +17,7 @@ import { launchChromium, type Browser } from './fixtures/docs/browser.js';
 import { richShop } from './fixtures/docs/rich.js';
 
 // Functions passed to page.evaluate run in the page; the root build has no DOM types.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+
 declare const window: any;
 declare const document: any;
 declare const location: any;
@@ -37,13 +37,16 @@ const pageErrors: string[] = [];
 async function open(url: string): Promise<Page> {
   const page = await browser.context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`${url}: console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`${url}: console: ${m.text()}`);
+  });
   await page.goto(url);
   await page.waitForFunction(() => window.__kiln?.ready === true, undefined, { timeout: 10000 });
   return page;
 }
 
-const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 
 before(async () => {
   await mkdir(SHOTS, { recursive: true });
@@ -52,8 +55,16 @@ before(async () => {
   noRun = path.join(work, 'no-run');
   const manifest = fixture('manifest.json');
   const catalog = fixture('catalog.json');
-  await writeDocsSite(withRun, { manifest, catalog, runResults: fixture('run_results.json'), sources: fixture('sources.json') }, {});
-  await writeDocsSite(withRun, { manifest, catalog, runResults: fixture('run_results.json'), sources: fixture('sources.json') }, { static: true });
+  await writeDocsSite(
+    withRun,
+    { manifest, catalog, runResults: fixture('run_results.json'), sources: fixture('sources.json') },
+    {},
+  );
+  await writeDocsSite(
+    withRun,
+    { manifest, catalog, runResults: fixture('run_results.json'), sources: fixture('sources.json') },
+    { static: true },
+  );
   await writeDocsSite(noRun, { manifest, catalog }, {});
   rich = path.join(work, 'rich');
   await writeDocsSite(rich, richShop(), {});
@@ -93,7 +104,9 @@ test('search, open a model, check columns, SQL and failed status, follow lineage
   assert.match(first, /orders/);
   await shot(page, '02-search');
   // Per-keystroke timings were recorded.
-  const times = await page.evaluate(() => window.__kiln.perf.filter((p: any) => p.name === 'search').map((p: any) => p.ms) as number[]);
+  const times = await page.evaluate(
+    () => window.__kiln.perf.filter((p: any) => p.name === 'search').map((p: any) => p.ms) as number[],
+  );
   assert.equal(times.length, 6);
   await q.press('Enter');
   await page.waitForFunction(() => location.hash === '#!/model/model.shop.orders');
@@ -114,7 +127,7 @@ test('search, open a model, check columns, SQL and failed status, follow lineage
   // SQL: source and compiled, highlighted, with a copy button.
   const code = page.locator('#code');
   assert.match(await code.locator('[data-pane="0"]').innerText(), /from \{\{ ref\('stg_orders'\) \}\} o/);
-  assert.ok(await code.locator('[data-pane="0"] .kw').count() > 3, 'keywords highlighted');
+  assert.ok((await code.locator('[data-pane="0"] .kw').count()) > 3, 'keywords highlighted');
   await code.locator('[role=tab]', { hasText: 'Compiled' }).click();
   assert.ok(await code.locator('[data-pane="1"]').isVisible());
   await code.locator('button.copy').click();
@@ -128,7 +141,7 @@ test('search, open a model, check columns, SQL and failed status, follow lineage
   const lin = page.locator('#lineage svg');
   const focusNode = lin.locator('g.n.focus');
   assert.match((await focusNode.getAttribute('class'))!, /s-bad/);
-  assert.ok(await lin.locator('g.n').count() >= 6);
+  assert.ok((await lin.locator('g.n').count()) >= 6);
   await page.locator('#lineage').scrollIntoViewIfNeeded();
   await shot(page, '03-model-orders', true);
 
@@ -147,8 +160,21 @@ test('search, open a model, check columns, SQL and failed status, follow lineage
 
 test('lineage page: selection grammar, exclude, colour by status, draw and export', async () => {
   const page = await open(indexUrl(withRun, '#!/lineage?select=' + encodeURIComponent('+customers')));
-  const labels = async () => (await page.locator('svg g.n').evaluateAll((els) => els.map((e) => String(e.getAttribute('aria-label')).split(',')[0]))).sort();
-  assert.deepEqual(await labels(), ['model customers', 'model stg_customers', 'model stg_orders', 'model stg_payments', 'source raw.customers', 'source raw.orders', 'source raw.payments']);
+  const labels = async () =>
+    (
+      await page
+        .locator('svg g.n')
+        .evaluateAll((els) => els.map((e) => String(e.getAttribute('aria-label')).split(',')[0]))
+    ).sort();
+  assert.deepEqual(await labels(), [
+    'model customers',
+    'model stg_customers',
+    'model stg_orders',
+    'model stg_payments',
+    'source raw.customers',
+    'source raw.orders',
+    'source raw.payments',
+  ]);
   const sel = page.locator('input[name=select]');
   await sel.fill('tag:finance');
   await page.locator('input[name=exclude]').fill('orders');
@@ -162,22 +188,27 @@ test('lineage page: selection grammar, exclude, colour by status, draw and expor
   await page.waitForFunction(() => document.querySelectorAll('svg g.n').length === 6);
   assert.ok((await page.locator('svg.lin-svg').getAttribute('class'))!.includes('by-status'));
   // orders failed; stg_payments built but its test failed: neither is green.
-  assert.deepEqual((await page.locator('svg g.n.s-bad').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).sort(), ['model orders, error', 'model stg_payments, test failed']);
+  assert.deepEqual(
+    (await page.locator('svg g.n.s-bad').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).sort(),
+    ['model orders, error', 'model stg_payments, test failed'],
+  );
   // Exports.
   const [svgDl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-act=svg]').click()]);
-  const svgText = await readFile((await svgDl.path())!, 'utf8');
+  const svgText = await readFile(await svgDl.path(), 'utf8');
   assert.match(svgText, /^<\?xml/);
   assert.match(svgText, /stg_orders/);
   const [pngDl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-act=png]').click()]);
-  const png = await readFile((await pngDl.path())!);
+  const png = await readFile(await pngDl.path());
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
-  await copyFile((await pngDl.path())!, path.join(SHOTS, '05-lineage-export.png'));
+  await copyFile(await pngDl.path(), path.join(SHOTS, '05-lineage-export.png'));
   await shot(page, '05-lineage-page');
   // The whole project, under the map's threshold, is drawn node by node.
   await page.goto(indexUrl(withRun, '#!/lineage'));
   await page.waitForFunction(() => document.querySelectorAll('svg g.n').length === 13);
   // Fitting never shrinks labels below a readable size (12 px text at scale >= 0.7).
-  const scale = await page.evaluate(() => Number(/scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1]));
+  const scale = await page.evaluate(() =>
+    Number(/scale\(([\d.]+)\)/.exec(document.querySelector('svg.lin-svg .vp').getAttribute('transform'))![1]),
+  );
   assert.ok(scale >= 0.7, `scale ${scale}`);
   await page.close();
 });
@@ -226,7 +257,9 @@ test('deep links in dbt-docs form, sources with freshness, tests, run timeline',
   await page.locator('main h1', { hasText: 'stg_payments' }).waitFor();
   assert.match(await page.locator('main .page-head h1, main article > h1').innerText(), /1 failing test/);
   await page.goto(indexUrl(withRun, '#!/model/model.shop.customers?g_v=1'));
-  await page.waitForFunction(() => document.querySelector('g.n.focus')?.getAttribute('aria-label')?.startsWith('model customers') ?? false);
+  await page.waitForFunction(
+    () => document.querySelector('g.n.focus')?.getAttribute('aria-label')?.startsWith('model customers') ?? false,
+  );
   await page.goto(indexUrl(withRun, '#!/source_list/raw'));
   assert.equal(await page.locator('main tbody tr').count(), 3);
   await page.goto(indexUrl(withRun, '#!/model/model.shop.nope'));
@@ -234,7 +267,7 @@ test('deep links in dbt-docs form, sources with freshness, tests, run timeline',
   await page.goto(indexUrl(withRun, '#!/run'));
   await page.locator('svg.gantt').waitFor();
   assert.equal(await page.locator('svg.gantt a.bar').count(), 11);
-  assert.ok(await page.locator('svg.gantt a.bar.cp').count() >= 2);
+  assert.ok((await page.locator('svg.gantt a.bar.cp').count()) >= 2);
   assert.match(await page.locator('ol.cp').innerText(), /stg_orders[\s\S]*customers/);
   await shot(page, '06-run-timeline');
   await page.close();
@@ -289,7 +322,13 @@ const h1 = (page: Page) => page.locator('main .page-head h1, main article > h1')
 
 test('unknown routes render Not found; a package has its own overview', async () => {
   const page = await open(indexUrl(withRun));
-  for (const hash of ['#!/nonsense', '#!/list/bogus', '#!/source_list/nope', '#!/overview/otherpkg', '#!/model/model.shop.nope']) {
+  for (const hash of [
+    '#!/nonsense',
+    '#!/list/bogus',
+    '#!/source_list/nope',
+    '#!/overview/otherpkg',
+    '#!/model/model.shop.nope',
+  ]) {
     await page.goto(indexUrl(withRun, hash));
     await page.waitForFunction(() => document.title.startsWith('Not found'));
     assert.match(await h1(page), /Not found/, hash);
@@ -322,14 +361,24 @@ test('lineage: focus and hops reach the URL, and a reload restores them', async 
 test('tree: natural order, one Tab stop, arrow keys, lowercase group folders, no stale highlight', async () => {
   const page = await open(indexUrl(rich, '#!/model/model.shop.m_2'));
   const tree = page.locator('#tree-p');
-  const numbered = await tree.locator('button.fold', { hasText: 'numbered' }).locator('xpath=..').locator('a.leaf').allInnerTexts();
-  assert.deepEqual(numbered.map((t) => t.trim()), ['m_0', 'm_1', 'm_2', 'm_10', 'm_100']);
+  const numbered = await tree
+    .locator('button.fold', { hasText: 'numbered' })
+    .locator('xpath=..')
+    .locator('a.leaf')
+    .allInnerTexts();
+  assert.deepEqual(
+    numbered.map((t) => t.trim()),
+    ['m_0', 'm_1', 'm_2', 'm_10', 'm_100'],
+  );
   assert.equal(await tree.locator('[role=treeitem][tabindex="0"]').count(), 1, 'one Tab stop');
   assert.equal(await tree.locator('a.leaf.current').innerText(), 'm_2');
   assert.equal(await tree.locator('[role=treeitem][tabindex="0"]').innerText(), 'm_2');
   // Synthetic folders are lower case like the file system's; no folder is "Sources".
   const folders = await tree.locator('button.fold').allInnerTexts();
-  assert.ok(folders.some((f) => /^.sources\b/.test(f)), folders.join('|'));
+  assert.ok(
+    folders.some((f) => /^.sources\b/.test(f)),
+    folders.join('|'),
+  );
   assert.ok(!folders.some((f) => /Sources|Exposures/.test(f)));
   // Keyboard: focus the tab stop, move with arrows, close and open a folder, Enter opens.
   await tree.locator('[role=treeitem][tabindex="0"]').focus();
@@ -369,16 +418,22 @@ test('interrupted run: the cancelled node is counted, drawn and listed; skipped 
   assert.match(await page.locator('.summary').innerText(), /cancelled\s+1/);
   const bar = page.locator('svg.gantt a.bar.open');
   assert.equal(await bar.count(), 1);
-  assert.match(await bar.locator('title').textContent() ?? '', /model\.shop\.customers · cancelled \(never finished\)/);
+  assert.match(
+    (await bar.locator('title').textContent()) ?? '',
+    /model\.shop\.customers · cancelled \(never finished\)/,
+  );
   const problems = page.locator('section', { has: page.locator('h2', { hasText: 'Problems' }) });
   assert.match(await problems.innerText(), /customers\s+cancelled/);
   const skipped = page.locator('section', { has: page.locator('h2', { hasText: 'Skipped' }) });
   const skippedText = await skipped.innerText();
-  for (const name of ['order_summary', 'unique_customers_customer_id', 'not_null_customers_customer_id']) assert.match(skippedText, new RegExp(name));
+  for (const name of ['order_summary', 'unique_customers_customer_id', 'not_null_customers_customer_id'])
+    assert.match(skippedText, new RegExp(name));
   // The last axis label is inside the drawing.
   const clipped = await page.evaluate(() => {
     const svg = document.querySelector('svg.gantt').getBoundingClientRect();
-    const labels = [...document.querySelectorAll('svg.gantt text.tl[text-anchor]')].map((t: any) => t.getBoundingClientRect());
+    const labels = [...document.querySelectorAll('svg.gantt text.tl[text-anchor]')].map((t: any) =>
+      t.getBoundingClientRect(),
+    );
     return labels.filter((r: any) => r.right > svg.right + 0.5 || r.left < svg.left - 0.5).length;
   });
   assert.equal(clipped, 0);
@@ -408,10 +463,16 @@ test('pages and fields dbt-docs has: unit tests, macro arguments, column meta an
   const page = await open(indexUrl(rich, '#!/unit_test/unit_test.shop.orders.test_order_total'));
   assert.match(await h1(page), /test_order_total/);
   const ut = await page.locator('#unit-test').innerText();
-  assert.match(ut, /Given ref\('stg_orders'\)[\s\S]*order_id\s+status[\s\S]*1\s+placed[\s\S]*Expect[\s\S]*order_id\s+amount[\s\S]*1\s+10/i);
+  assert.match(
+    ut,
+    /Given ref\('stg_orders'\)[\s\S]*order_id\s+status[\s\S]*1\s+placed[\s\S]*Expect[\s\S]*order_id\s+amount[\s\S]*1\s+10/i,
+  );
   assert.match(await page.locator('#details').innerText(), /Tested\s+model\s+orders/);
   await page.goto(indexUrl(rich, '#!/macro/macro.shop.cents_to_dollars'));
-  assert.match(await page.locator('#arguments').innerText(), /column\s+column name\s+The column holding cents\.[\s\S]*scale\s+integer/);
+  assert.match(
+    await page.locator('#arguments').innerText(),
+    /column\s+column name\s+The column holding cents\.[\s\S]*scale\s+integer/,
+  );
   await page.goto(indexUrl(rich, '#!/model/model.shop.customers'));
   const idRow = page.locator('#columns tbody tr', { hasText: 'customer_id' }).first();
   assert.match(await idRow.innerText(), /key\s+crm/);
@@ -430,7 +491,10 @@ test('pages and fields dbt-docs has: unit tests, macro arguments, column meta an
 test('markdown in Chromium: parentheses in URLs, nesting, autolinks, task lists; no script runs, no unsafe link, no remote image', async () => {
   const page = await open(indexUrl(rich, '#!/model/model.shop.customers'));
   const md = page.locator('#description .md');
-  assert.equal(await md.locator('a', { hasText: 'the docs' }).getAttribute('href'), 'https://en.wikipedia.org/wiki/Foo_(bar)');
+  assert.equal(
+    await md.locator('a', { hasText: 'the docs' }).getAttribute('href'),
+    'https://en.wikipedia.org/wiki/Foo_(bar)',
+  );
   assert.equal(await md.locator('em > strong', { hasText: 'both' }).count(), 1);
   assert.equal(await md.locator('a[href="https://example.com/page"]').count(), 1);
   assert.equal(await md.locator('input.task[type=checkbox][disabled]').count(), 2);
@@ -439,9 +503,15 @@ test('markdown in Chromium: parentheses in URLs, nesting, autolinks, task lists;
   assert.equal(await md.locator('script, iframe, [onerror]').count(), 0);
   assert.match(await md.innerText(), /<script>window.__pwned = 1<\/script>/, 'raw HTML is shown as text');
   const hrefs = await md.locator('a').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
-  assert.ok(hrefs.every((h) => /^(https?:|mailto:|#|[^:]*$)/.test(h ?? '')), hrefs.join(' '));
+  assert.ok(
+    hrefs.every((h) => /^(https?:|mailto:|#|[^:]*$)/.test(h ?? '')),
+    hrefs.join(' '),
+  );
   const srcs = await md.locator('img').evaluateAll((els) => els.map((e) => e.getAttribute('src')));
-  assert.deepEqual(srcs.map((x) => String(x).slice(0, 15)), ['data:image/png;']);
+  assert.deepEqual(
+    srcs.map((x) => String(x).slice(0, 15)),
+    ['data:image/png;'],
+  );
   assert.equal(await md.locator('a[href="https://example.com/a.png"]').innerText(), 'remote');
   await page.close();
 });
@@ -457,25 +527,48 @@ test('search: typo tolerance, filter by resource type, descriptions on the resul
   assert.match(await filters.innerText(), /All\s+\d+[\s\S]*Models\s+\d+[\s\S]*Tests\s+\d+/);
   const allCount = await page.locator('.search-page li').count();
   // Descriptions are on the results page.
-  assert.match(await page.locator('.search-page li', { hasText: 'stg_orders' }).first().locator('.sr-desc').innerText(), /One of placed/);
+  assert.match(
+    await page.locator('.search-page li', { hasText: 'stg_orders' }).first().locator('.sr-desc').innerText(),
+    /One of placed/,
+  );
   await filters.locator('a', { hasText: 'Models' }).click();
   await page.waitForFunction(() => location.hash.includes('type=model'));
   const types = await page.locator('.search-page li .tbadge').allInnerTexts();
   assert.ok(types.length > 0 && types.length < allCount);
   assert.deepEqual([...new Set(types)], ['model']);
-  assert.equal(await filters.locator('a.on').innerText().then((t) => t.replace(/\s+\d+$/, '')), 'Models');
+  assert.equal(
+    await filters
+      .locator('a.on')
+      .innerText()
+      .then((t) => t.replace(/\s+\d+$/, '')),
+    'Models',
+  );
   await page.close();
 });
 
 test('at 420 px wide no page scrolls sideways and the search box is usable', async () => {
   const page = await open(indexUrl(rich));
   await page.setViewportSize({ width: 420, height: 800 });
-  const pages = ['#!/overview', '#!/model/model.shop.customers', '#!/model/model.shop.orders', '#!/lineage', '#!/run', '#!/search?q=orders', '#!/list/test',
-    '#!/source_list/raw', '#!/source/source.shop.raw.payments', '#!/macro/macro.shop.cents_to_dollars', '#!/unit_test/unit_test.shop.orders.test_order_total'];
+  const pages = [
+    '#!/overview',
+    '#!/model/model.shop.customers',
+    '#!/model/model.shop.orders',
+    '#!/lineage',
+    '#!/run',
+    '#!/search?q=orders',
+    '#!/list/test',
+    '#!/source_list/raw',
+    '#!/source/source.shop.raw.payments',
+    '#!/macro/macro.shop.cents_to_dollars',
+    '#!/unit_test/unit_test.shop.orders.test_order_total',
+  ];
   for (const hash of pages) {
     await page.goto(indexUrl(rich, hash));
     await page.waitForFunction(() => window.__kiln?.ready === true);
-    const { scroll, search } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, search: document.getElementById('q').getBoundingClientRect().width }));
+    const { scroll, search } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      search: document.getElementById('q').getBoundingClientRect().width,
+    }));
     assert.ok(scroll <= 420, `${hash} is ${scroll} px wide`);
     assert.ok(search >= 300, `${hash}: the search box is ${search} px wide`);
   }

@@ -21,28 +21,40 @@ function parseFails(files: Record<string, string>, expect: RegExp): void {
 
 test('the same macro twice in one file', () => {
   parseFails(
-    { 'macros/m.sql': '{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n\n\n{% macro cents(x) %}{{ x }} * 1000{% endmacro %}\n' },
+    {
+      'macros/m.sql':
+        '{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n\n\n{% macro cents(x) %}{{ x }} * 1000{% endmacro %}\n',
+    },
     /error: macros\/m\.sql:4: two macros are named 'cents' in package 'tiny': macros\/m\.sql:1 and macros\/m\.sql:4/,
   );
 });
 
 test('the same macro in two files', () => {
   parseFails(
-    { 'macros/a.sql': '{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n', 'macros/b.sql': '-- again\n{% macro cents(x) %}{{ x }} * 1000{% endmacro %}\n' },
+    {
+      'macros/a.sql': '{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n',
+      'macros/b.sql': '-- again\n{% macro cents(x) %}{{ x }} * 1000{% endmacro %}\n',
+    },
     /two macros are named 'cents' in package 'tiny': macros\/a\.sql:1 and macros\/b\.sql:2/,
   );
 });
 
 test('a generic test block and a macro of its name in one package', () => {
   parseFails(
-    { 'tests/generic/positive.sql': '{% test positive(model, column_name) %}select 1{% endtest %}\n', 'macros/t.sql': '\n{% macro test_positive(model, column_name) %}select 2{% endmacro %}\n' },
+    {
+      'tests/generic/positive.sql': '{% test positive(model, column_name) %}select 1{% endtest %}\n',
+      'macros/t.sql': '\n{% macro test_positive(model, column_name) %}select 2{% endmacro %}\n',
+    },
     /two macros are named 'test_positive' in package 'tiny': macros\/t\.sql:2 and tests\/generic\/positive\.sql:1/,
   );
 });
 
 test('the same materialization twice in one package', () => {
   parseFails(
-    { 'macros/mat.sql': "{% materialization tbl, adapter='duckdb' %}{% endmaterialization %}\n{% materialization tbl, adapter='duckdb' %}{% endmaterialization %}\n" },
+    {
+      'macros/mat.sql':
+        "{% materialization tbl, adapter='duckdb' %}{% endmaterialization %}\n{% materialization tbl, adapter='duckdb' %}{% endmaterialization %}\n",
+    },
     /two macros are named 'materialization_tbl_duckdb' in package 'tiny': macros\/mat\.sql:1 and macros\/mat\.sql:2/,
   );
 });

@@ -22,7 +22,9 @@ test('kiln build on project-example succeeds with one warning and writes valid a
   assert.ok(ajv.validate(runResultsSchema, results), JSON.stringify(ajv.errors));
   const manifest = readJson('manifest.json');
   assert.ok(ajv.validate(manifestSchema, manifest), JSON.stringify(ajv.errors));
-  const statuses = new Map<string, string>(results.results.map((x: { unique_id: string; status: string }) => [x.unique_id, x.status]));
+  const statuses = new Map<string, string>(
+    results.results.map((x: { unique_id: string; status: string }) => [x.unique_id, x.status]),
+  );
   assert.equal(statuses.get('model.pottery_shop.fct_orders'), 'success');
   assert.equal(statuses.get('seed.pottery_shop.raw_orders'), 'success');
   assert.equal([...statuses.values()].filter((s) => s === 'warn').length, 1);
@@ -35,7 +37,10 @@ test('kiln build on project-example succeeds with one warning and writes valid a
 });
 
 test('the warehouse holds what the models say, and nothing temporary', async () => {
-  const tables = await queryDuckDB(db, `select table_name, table_type from information_schema.tables where table_schema = 'main' order by 1`);
+  const tables = await queryDuckDB(
+    db,
+    `select table_name, table_type from information_schema.tables where table_schema = 'main' order by 1`,
+  );
   const names = tables.map((t) => t.table_name);
   assert.ok(names.includes('product_sales_summary'), 'alias config names the table');
   assert.ok(!names.includes('product_sales'));
@@ -48,7 +53,10 @@ test('the warehouse holds what the models say, and nothing temporary', async () 
   assert.equal(orders!.n, raw!.n);
   const nulls = await queryDuckDB(db, 'select count(*) as n from raw_customers where email is null');
   assert.ok(Number(nulls[0]!.n) > 0, 'empty CSV cells load as NULL');
-  const postal = await queryDuckDB(db, `select data_type from information_schema.columns where table_name = 'raw_customers' and column_name = 'postal_code'`);
+  const postal = await queryDuckDB(
+    db,
+    `select data_type from information_schema.columns where table_name = 'raw_customers' and column_name = 'postal_code'`,
+  );
   assert.equal(postal[0]!.data_type, 'VARCHAR', 'column_types overrides inference');
 });
 
@@ -80,11 +88,31 @@ test('ls prints only the selected nodes on stdout', () => {
   const r = kiln(['ls', '--project-dir', dir, '-s', 'tag:marts', '--resource-type', 'model', '--output', 'name']);
   assert.equal(r.code, 0, r.stderr);
   const names = r.stdout.trim().split('\n').sort();
-  assert.deepEqual(names, ['customer_lifetime_value', 'dim_customers', 'fct_orders', 'monthly_revenue', 'product_sales']);
+  assert.deepEqual(names, [
+    'customer_lifetime_value',
+    'dim_customers',
+    'fct_orders',
+    'monthly_revenue',
+    'product_sales',
+  ]);
   const json = kiln(['ls', '--project-dir', dir, '-s', 'fct_orders', '--resource-type', 'model', '--output', 'json']);
   assert.equal(JSON.parse(json.stdout.trim()).unique_id, 'model.pottery_shop.fct_orders');
-  const paths = kiln(['ls', '--project-dir', dir, '-s', '1+fct_orders', '--resource-type', 'model', '--output', 'path']);
-  assert.deepEqual(paths.stdout.trim().split('\n').sort(), ['models/intermediate/int_order_totals.sql', 'models/marts/fct_orders.sql', 'models/staging/stg_orders.sql']);
+  const paths = kiln([
+    'ls',
+    '--project-dir',
+    dir,
+    '-s',
+    '1+fct_orders',
+    '--resource-type',
+    'model',
+    '--output',
+    'path',
+  ]);
+  assert.deepEqual(paths.stdout.trim().split('\n').sort(), [
+    'models/intermediate/int_order_totals.sql',
+    'models/marts/fct_orders.sql',
+    'models/staging/stg_orders.sql',
+  ]);
 });
 
 test('kiln debug checks the connection; kiln clean removes the target path', () => {

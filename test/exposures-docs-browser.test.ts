@@ -22,7 +22,10 @@ test("project-example's exposure is in its manifest and on its generated docs si
   assert.equal(gen.code, 0, gen.stderr);
   const manifest = JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8'));
   const id = 'exposure.pottery_shop.revenue_dashboard';
-  assert.deepEqual(manifest.parent_map[id].sort(), ['model.pottery_shop.customer_lifetime_value', 'model.pottery_shop.monthly_revenue']);
+  assert.deepEqual(manifest.parent_map[id].sort(), [
+    'model.pottery_shop.customer_lifetime_value',
+    'model.pottery_shop.monthly_revenue',
+  ]);
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();
@@ -31,7 +34,9 @@ test("project-example's exposure is in its manifest and on its generated docs si
     const index = pathToFileURL(join(dir, 'target', 'index.html')).href;
     await page.goto(`${index}#!/exposure/${id}`);
     await page.waitForFunction(() => window.__kiln?.ready === true, undefined, { timeout: 15000 });
-    await page.waitForFunction(() => document.body.innerText.includes('Sales operations'), undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.body.innerText.includes('Sales operations'), undefined, {
+      timeout: 10000,
+    });
     const text: string = await page.evaluate(() => document.body.innerText);
     assert.match(text, /revenue_dashboard/);
     assert.match(text, /dashboard/);
@@ -41,7 +46,9 @@ test("project-example's exposure is in its manifest and on its generated docs si
     assert.match(text, /customer_lifetime_value/, 'the other parent is listed');
     // The model's page names the exposure among what reads it.
     await page.goto(`${index}#!/model/model.pottery_shop.monthly_revenue`);
-    await page.waitForFunction(() => document.body.innerText.includes('revenue_dashboard'), undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.body.innerText.includes('revenue_dashboard'), undefined, {
+      timeout: 10000,
+    });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -20,7 +20,13 @@ delete process.env.INIT_CWD;
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at |ERR_MODULE_NOT_FOUND|node:internal/m, text);
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...opts.env }, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -37,14 +43,26 @@ function productionDependencies(): string[] {
   assert.equal(r.code, 0, r.stderr);
   const top = join(repoRoot, 'node_modules') + sep;
   // Hoisted packages sit directly under node_modules (scoped ones one level deeper); nested ones come with them.
-  return [...new Set(r.stdout.split('\n').filter((p) => p.startsWith(top)).map((p) => relative(top, p).split(sep)).map((parts) => parts.slice(0, parts[0]!.startsWith('@') ? 2 : 1).join(sep)))];
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .filter((p) => p.startsWith(top))
+        .map((p) => relative(top, p).split(sep))
+        .map((parts) => parts.slice(0, parts[0]!.startsWith('@') ? 2 : 1).join(sep)),
+    ),
+  ];
 }
 
 /** A temp folder no ancestor of which holds node_modules, so a missing dependency stays missing. */
 function folderWithoutModulesAbove(): string {
-  const clean = (dir: string): boolean => !existsSync(join(dir, 'node_modules')) && (dirname(dir) === dir || clean(dirname(dir)));
+  const clean = (dir: string): boolean =>
+    !existsSync(join(dir, 'node_modules')) && (dirname(dir) === dir || clean(dirname(dir)));
   const found = [tmpdir(), '/var/tmp', '/dev/shm'].find((d) => existsSync(d) && clean(d));
-  if (!found) assert.fail(`every temp folder (${tmpdir()}, /var/tmp, /dev/shm) has a node_modules folder above it: remove it to run this test`);
+  if (!found)
+    assert.fail(
+      `every temp folder (${tmpdir()}, /var/tmp, /dev/shm) has a node_modules folder above it: remove it to run this test`,
+    );
   return found;
 }
 
@@ -77,8 +95,21 @@ isolatedSuite(import.meta.url, () => {
     const work = tempDir('kiln-global-');
     try {
       const clone = join(work, 'kiln');
-      for (const part of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'test', 'bench', 'docs-site', 'templates']) {
-        cpSync(join(repoRoot, part), join(clone, part), { recursive: true, filter: (p) => !p.includes(`${sep}node_modules`) });
+      for (const part of [
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'bin',
+        'src',
+        'test',
+        'bench',
+        'docs-site',
+        'templates',
+      ]) {
+        cpSync(join(repoRoot, part), join(clone, part), {
+          recursive: true,
+          filter: (p) => !p.includes(`${sep}node_modules`),
+        });
       }
       // Dependencies as `npm ci` would have put them: offline here, npm only links and builds.
       symlinkSync(join(repoRoot, 'node_modules'), join(clone, 'node_modules'));
@@ -101,12 +132,29 @@ isolatedSuite(import.meta.url, () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     assert.match(pkg.scripts.prepare, /npm run build/, 'a clone installed with npm install -g . or npm link is built');
     const files = packedFiles();
-    for (const needed of ['bin/kiln.js', 'package.json', 'README.md', 'dist/src/cli/main.js', 'dist/src/index.d.ts', 'dist/docs-site/kiln-docs.js', 'templates/macros/generic_tests/builtin.sql']) {
+    for (const needed of [
+      'bin/kiln.js',
+      'package.json',
+      'README.md',
+      'dist/src/cli/main.js',
+      'dist/src/index.d.ts',
+      'dist/docs-site/kiln-docs.js',
+      'templates/macros/generic_tests/builtin.sql',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is shipped`);
     }
-    const extra = files.filter((f) => /^(test|src|bench|docs-site\/src|project-example|dist\/test|dist\/bench)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const extra = files.filter(
+      (f) =>
+        /^(test|src|bench|docs-site\/src|project-example|dist\/test|dist\/bench)\//.test(f) ||
+        f.endsWith('.map') ||
+        (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    );
     assert.deepEqual(extra, [], 'no tests, sources, benchmarks or source maps');
-    const outside = files.filter((f) => !/^(bin|dist\/src|dist\/docs-site|templates|docs)\//.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f));
+    const outside = files.filter(
+      (f) =>
+        !/^(bin|dist\/src|dist\/docs-site|templates|docs)\//.test(f) &&
+        !['package.json', 'README.md', 'LICENSE'].includes(f),
+    );
     assert.deepEqual(outside, [], 'only the runtime folders, package.json, README and LICENSE');
   });
 
@@ -130,7 +178,12 @@ isolatedSuite(import.meta.url, () => {
       symlinkSync(join('..', 'lib', 'node_modules', 'kiln', 'bin', 'kiln.js'), join(prefix, 'bin', 'kiln'));
       const home = join(work, 'home');
       mkdirSync(home);
-      const env = { PATH: `${join(prefix, 'bin')}${delimiter}${process.env.PATH}`, HOME: home, KILN_PROFILES_DIR: undefined, DBT_PROFILES_DIR: undefined };
+      const env = {
+        PATH: `${join(prefix, 'bin')}${delimiter}${process.env.PATH}`,
+        HOME: home,
+        KILN_PROFILES_DIR: undefined,
+        DBT_PROFILES_DIR: undefined,
+      };
       const shell = (command: string) => run('sh', ['-c', command], { cwd: home, env });
 
       const version = shell('kiln --version');
@@ -141,7 +194,7 @@ isolatedSuite(import.meta.url, () => {
       assert.equal(init.code, 0, init.stderr);
       const next = /Next: (.*)$/m.exec(init.stdout)?.[1];
       assert.equal(next, 'cd shop && kiln build', 'the installed command is on PATH, so the bare `kiln` works');
-      const built = shell(next!);
+      const built = shell(next);
       assert.equal(built.code, 0, built.stdout + built.stderr);
       assert.match(built.stdout, /Done\. PASS=5 WARN=0 ERROR=0 SKIP=0 TOTAL=5/);
       noStackTrace(built.stdout + built.stderr);
@@ -154,62 +207,85 @@ isolatedSuite(import.meta.url, () => {
     }
   });
 
-test('kiln init from a checkout suggests `node <path>/bin/kiln.js build`, and that command builds', () => {
-  const cwd = tempDir('kiln-init-');
-  try {
-    const bin = join(repoRoot, 'bin', 'kiln.js');
-    const init = run(process.execPath, [bin, 'init', 'my_proj'], { cwd, env: { PATH: process.env.PATH } });
-    assert.equal(init.code, 0, init.stderr);
-    const next = /Next: (.*)$/m.exec(init.stdout)?.[1] ?? '';
-    assert.match(next, /^cd my_proj && node \S*bin\/kiln\.js build$/);
-    const built = run('sh', ['-c', next], { cwd, env: { HOME: cwd } });
-    assert.equal(built.code, 0, built.stdout + built.stderr);
-    assert.match(built.stdout, /PASS=5/);
-
-    // Through `npm run kiln` kiln runs in the package folder; the suggestion is for the user's shell.
-    const packageFolder = tempDir('kiln-package-');
-    const viaNpm = run(process.execPath, [bin, 'init', 'other'], { cwd: packageFolder, env: { PATH: process.env.PATH, INIT_CWD: cwd } });
+  test('kiln init from a checkout suggests `node <path>/bin/kiln.js build`, and that command builds', () => {
+    const cwd = tempDir('kiln-init-');
     try {
-      assert.equal(viaNpm.code, 0, viaNpm.stderr);
-      const fromUser = /Next: (.*)$/m.exec(viaNpm.stdout)?.[1] ?? '';
-      assert.match(fromUser, /^cd \.\.\/\S+\/other && node \S*bin\/kiln\.js build$/);
-      assert.equal(run('sh', ['-c', fromUser.replace(/ && .*/, ' && test -f dbt_project.yml')], { cwd }).code, 0, `${fromUser} works from ${cwd}`);
+      const bin = join(repoRoot, 'bin', 'kiln.js');
+      const init = run(process.execPath, [bin, 'init', 'my_proj'], { cwd, env: { PATH: process.env.PATH } });
+      assert.equal(init.code, 0, init.stderr);
+      const next = /Next: (.*)$/m.exec(init.stdout)?.[1] ?? '';
+      assert.match(next, /^cd my_proj && node \S*bin\/kiln\.js build$/);
+      const built = run('sh', ['-c', next], { cwd, env: { HOME: cwd } });
+      assert.equal(built.code, 0, built.stdout + built.stderr);
+      assert.match(built.stdout, /PASS=5/);
+
+      // Through `npm run kiln` kiln runs in the package folder; the suggestion is for the user's shell.
+      const packageFolder = tempDir('kiln-package-');
+      const viaNpm = run(process.execPath, [bin, 'init', 'other'], {
+        cwd: packageFolder,
+        env: { PATH: process.env.PATH, INIT_CWD: cwd },
+      });
+      try {
+        assert.equal(viaNpm.code, 0, viaNpm.stderr);
+        const fromUser = /Next: (.*)$/m.exec(viaNpm.stdout)?.[1] ?? '';
+        assert.match(fromUser, /^cd \.\.\/\S+\/other && node \S*bin\/kiln\.js build$/);
+        assert.equal(
+          run('sh', ['-c', fromUser.replace(/ && .*/, ' && test -f dbt_project.yml')], { cwd }).code,
+          0,
+          `${fromUser} works from ${cwd}`,
+        );
+      } finally {
+        removeDir(packageFolder);
+      }
     } finally {
-      removeDir(packageFolder);
+      removeDir(cwd);
     }
-  } finally {
-    removeDir(cwd);
-  }
-});
+  });
 
-test('the embedded-DuckDB notice is said once, by commands that connect, never by ls or compile', () => {
-  const cwd = tempDir('kiln-notice-');
-  try {
-    const bin = join(repoRoot, 'bin', 'kiln.js');
-    const kiln = (...args: string[]) => run(process.execPath, [bin, ...args, '--project-dir', 'p'], { cwd, env: { HOME: cwd, KILN_PROFILES_DIR: undefined, DBT_PROFILES_DIR: undefined } });
-    assert.equal(run(process.execPath, [bin, 'init', 'p'], { cwd }).code, 0);
-    const notice = /No profiles\.yml found: using the embedded DuckDB database/g;
-    for (const quiet of [['ls'], ['compile'], ['parse']]) {
-      const r = kiln(...quiet);
-      assert.equal(r.code, 0, r.stderr);
-      assert.doesNotMatch(r.stdout + r.stderr, notice, `kiln ${quiet[0]} opens no connection`);
+  test('the embedded-DuckDB notice is said once, by commands that connect, never by ls or compile', () => {
+    const cwd = tempDir('kiln-notice-');
+    try {
+      const bin = join(repoRoot, 'bin', 'kiln.js');
+      const kiln = (...args: string[]) =>
+        run(process.execPath, [bin, ...args, '--project-dir', 'p'], {
+          cwd,
+          env: { HOME: cwd, KILN_PROFILES_DIR: undefined, DBT_PROFILES_DIR: undefined },
+        });
+      assert.equal(run(process.execPath, [bin, 'init', 'p'], { cwd }).code, 0);
+      const notice = /No profiles\.yml found: using the embedded DuckDB database/g;
+      for (const quiet of [['ls'], ['compile'], ['parse']]) {
+        const r = kiln(...quiet);
+        assert.equal(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stdout + r.stderr, notice, `kiln ${quiet[0]} opens no connection`);
+      }
+      const built = kiln('build');
+      assert.equal(built.code, 0, built.stderr);
+      assert.equal((built.stdout + built.stderr).match(notice)?.length, 1, built.stdout + built.stderr);
+    } finally {
+      removeDir(cwd);
     }
-    const built = kiln('build');
-    assert.equal(built.code, 0, built.stderr);
-    assert.equal((built.stdout + built.stderr).match(notice)?.length, 1, built.stdout + built.stderr);
-  } finally {
-    removeDir(cwd);
-  }
-});
+  });
 
-test('a missing test prerequisite is one line saying what to install', () => {
-  const absent: Prerequisite = { what: 'a tool', missing: () => 'tool not found: apt-get install tool' };
-  const present: Prerequisite = { what: 'another', missing: () => undefined };
-  assert.deepEqual(missingPrerequisites([present, absent]), ['missing a tool: tool not found: apt-get install tool']);
-  const r = run(process.execPath, [join(repoRoot, 'dist', 'test', 'prerequisites.js')], { env: { KILN_CHROMIUM: join(repoRoot, 'no-such-chromium') } });
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^error: missing Debian's Chromium .*: .*no-such-chromium not found: apt-get install chromium/m);
-  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr);
-  noStackTrace(r.stderr);
-});
+  test('a missing test prerequisite is one line saying what to install', () => {
+    const absent: Prerequisite = { what: 'a tool', missing: () => 'tool not found: apt-get install tool' };
+    const present: Prerequisite = { what: 'another', missing: () => undefined };
+    assert.deepEqual(missingPrerequisites([present, absent]), ['missing a tool: tool not found: apt-get install tool']);
+    const r = run(process.execPath, [join(repoRoot, 'dist', 'test', 'prerequisites.js')], {
+      env: { KILN_CHROMIUM: join(repoRoot, 'no-such-chromium') },
+    });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^error: missing Debian's Chromium .*: .*no-such-chromium not found: apt-get install chromium/m,
+    );
+    assert.equal(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')).length,
+      1,
+      r.stderr,
+    );
+    noStackTrace(r.stderr);
+  });
 });

@@ -29,11 +29,16 @@ test('every README example succeeds on project-example and shows something', () 
     const r = kiln(args.map((a) => (a === 'project-example' ? dir : a)));
     const shown = `kiln ${args.join(' ')}\n${r.stdout}${r.stderr}`;
     assert.equal(r.code, 0, shown);
-    assert.doesNotMatch(r.stdout + r.stderr, /^\s+at |ERR_|warning: the selector .* matched no nodes|nothing to do/m, shown);
+    assert.doesNotMatch(
+      r.stdout + r.stderr,
+      /^\s+at |ERR_|warning: the selector .* matched no nodes|nothing to do/m,
+      shown,
+    );
     if (['build', 'run', 'test'].includes(args[0]!)) {
       const done = /^Done\. PASS=(\d+) WARN=(\d+) ERROR=0 SKIP=0 TOTAL=(\d+)$/m.exec(r.stdout);
       assert.ok(done && Number(done[3]) > 0, shown);
     } else assert.ok(r.stdout.trim().split('\n').length >= 3, shown);
-    if (args.includes('test_type:unit')) assert.match(r.stdout, /^Done\. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3$/m, shown);
+    if (args.includes('test_type:unit'))
+      assert.match(r.stdout, /^Done\. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3$/m, shown);
   }
 });

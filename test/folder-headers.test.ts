@@ -10,14 +10,20 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/cli.js';
 
 const src = join(repoRoot, 'src');
-const folders = readdirSync(src, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const folders = readdirSync(src, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** ARCHITECTURE.md's "must not" cell for src/<folder>/ (src/adapters/<name>/ for adapters). */
 function tableMustNot(architecture: string, folder: string): string | undefined {
   const rows = architecture.split('\n').filter((l) => l.startsWith(`| \`src/${folder}/`));
   const row = rows.find((l) => l.startsWith(`| \`src/${folder}/\``)) ?? rows[0];
-  return row?.replace(/\s*\|\s*$/, '').split(' | ').pop();
+  return row
+    ?.replace(/\s*\|\s*$/, '')
+    .split(' | ')
+    .pop();
 }
 
 /** Every file under a folder, by base name. */
@@ -43,10 +49,16 @@ test('every folder of src/ has a README saying what it owns, what it must not do
     assert.ok(mustNot, `src/${folder}/README.md says what it must not do`);
     const cell = tableMustNot(architecture, folder);
     assert.ok(cell, `ARCHITECTURE.md's table has a row for src/${folder}/`);
-    assert.equal(collapse(mustNot), collapse(cell), `src/${folder}/: README and ARCHITECTURE.md say the same "must not"`);
+    assert.equal(
+      collapse(mustNot),
+      collapse(cell),
+      `src/${folder}/: README and ARCHITECTURE.md say the same "must not"`,
+    );
     const present = filesUnder(join(src, folder));
     for (const [, name] of text.matchAll(/`([\w./-]+\.ts)`/g)) {
-      const exists = name!.includes('/') ? existsSync(join(src, folder, name!)) || existsSync(join(repoRoot, name!)) : present.has(name!);
+      const exists = name!.includes('/')
+        ? existsSync(join(src, folder, name!)) || existsSync(join(repoRoot, name!))
+        : present.has(name!);
       assert.ok(exists, `src/${folder}/README.md names ${name}, which does not exist`);
     }
   }

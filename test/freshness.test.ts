@@ -18,7 +18,7 @@ function project() {
       'version: 2',
       'sources:',
       '  - name: feed',
-      "    schema: main",
+      '    schema: main',
       '    loaded_at_field: loaded_at',
       '    freshness:',
       '      warn_after: {count: 12, period: hour}',
@@ -29,7 +29,7 @@ function project() {
       '        freshness:',
       '          warn_after: {count: 1, period: day}',
       '          error_after: {count: 36, period: hour}',
-      "          filter: \"kind = 'real'\"",
+      '          filter: "kind = \'real\'"',
       '      - name: refunds_feed',
       '      - name: unchecked',
       '        identifier: orders_feed',
@@ -47,7 +47,11 @@ test('source freshness judges each source by its rules and writes sources.json',
     const r = await sourceFreshness({ projectDir: dir });
     const by = new Map(r.results.map((x) => [x.uniqueId, x.status]));
     assert.equal(by.get('source.fresh.feed.orders_feed'), 'pass', 'newest row 1 hour old');
-    assert.equal(by.get('source.fresh.feed.events_feed'), 'error', 'the filter hides the fresh test row: 50 hours > 36');
+    assert.equal(
+      by.get('source.fresh.feed.events_feed'),
+      'error',
+      'the filter hides the fresh test row: 50 hours > 36',
+    );
     assert.equal(by.get('source.fresh.feed.refunds_feed'), 'error', '80 hours > 2 days');
     assert.equal(by.has('source.fresh.feed.unchecked'), false, 'freshness: null switches it off');
     assert.equal(r.success, false);

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { kiln, writeProject, removeDir } from './helpers/cli.js';
 import { describeEngines } from './incremental-engines.js';
 
-const log = (step: string) => `insert into {{ target.schema }}.hook_log select '${step}', count(*) from {{ target.schema }}.hook_log`;
+const log = (step: string) =>
+  `insert into {{ target.schema }}.hook_log select '${step}', count(*) from {{ target.schema }}.hook_log`;
 
 describeEngines((engine, engineName) => {
-
   test(`${engineName}: transaction: false hooks run before the transaction begins and after it commits`, async () => {
     const dir = writeProject({
       'dbt_project.yml': [
@@ -33,11 +33,16 @@ select 1 as id, {{ var('v') }} as v
 `,
       // VACUUM cannot run inside a transaction block on PostgreSQL.
       ...(engineName === 'postgres'
-        ? { 'models/vacuumed.sql': `{{ config(materialized='table', post_hook={'sql': 'vacuum analyze {{ this }}', 'transaction': false}) }}select 1 as id\n` }
+        ? {
+            'models/vacuumed.sql': `{{ config(materialized='table', post_hook={'sql': 'vacuum analyze {{ this }}', 'transaction': false}) }}select 1 as id\n`,
+          }
         : {}),
       ...engine.profileFiles(),
     });
-    const steps = async () => (await engine.query(dir, 'select step, cast(n as integer) as n from hook_log order by n')).map((r) => `${r.n}:${r.step}`);
+    const steps = async () =>
+      (await engine.query(dir, 'select step, cast(n as integer) as n from hook_log order by n')).map(
+        (r) => `${r.n}:${r.step}`,
+      );
     try {
       let r = kiln(['run', '--project-dir', dir, '-s', 'm', '--vars', '{v: 1}']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -60,8 +65,16 @@ select 1 as id, {{ var('v') }} as v
       r = kiln(['run', '--project-dir', dir, '-s', 'm', '--vars', '{v: 2}']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const n = before + 1;
-      assert.deepEqual((await steps()).slice(n), [`${n}:pre_outside`, `${n + 1}:pre_inside`, `${n + 2}:post_inside`, `${n + 3}:post_outside`]);
-      assert.deepEqual((await engine.query(dir, 'select cast(v as integer) as v from m')).map((x) => x.v), [2]);
+      assert.deepEqual((await steps()).slice(n), [
+        `${n}:pre_outside`,
+        `${n + 1}:pre_inside`,
+        `${n + 2}:post_inside`,
+        `${n + 3}:post_outside`,
+      ]);
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(v as integer) as v from m')).map((x) => x.v),
+        [2],
+      );
     } finally {
       removeDir(dir);
     }

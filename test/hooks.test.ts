@@ -11,7 +11,6 @@ import { kiln, writeProject, removeDir } from './helpers/cli.js';
 import { describeEngines } from './incremental-engines.js';
 
 describeEngines((engine, engineName) => {
-
   const project = (model: string) => ({
     'dbt_project.yml': `name: tiny
 profile: tiny
@@ -34,7 +33,8 @@ models:
     'models/m.sql': model,
     ...engine.profileFiles(),
   });
-  const audit = async (dir: string) => (await engine.query(dir, 'select what from audit order by seq')).map((r) => String(r.what));
+  const audit = async (dir: string) =>
+    (await engine.query(dir, 'select what from audit order by seq')).map((r) => String(r.what));
 
   test(`${engineName}: model hooks accumulate and see {{ this }}; run hooks render Jinja`, async () => {
     const dir = writeProject(
@@ -45,7 +45,13 @@ select 1 as id union all select 2`),
       const r = kiln(['run', '--project-dir', dir]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       // Project hooks first, then YAML, then the file's; the post-hook sees the new table.
-      assert.deepEqual(await audit(dir), ['start dev', 'project pre m', 'file pre', 'yaml post 2', `end ${engine.schema}`]);
+      assert.deepEqual(await audit(dir), [
+        'start dev',
+        'project pre m',
+        'file pre',
+        'yaml post 2',
+        `end ${engine.schema}`,
+      ]);
     } finally {
       removeDir(dir);
     }
@@ -59,16 +65,33 @@ select 1 as id union all select 2`),
       let r = kiln(['run', '--project-dir', dir]);
       assert.equal(r.code, 1);
       // The project pre-hook ran inside the model's transaction, so the failure undid it.
-      assert.deepEqual(await audit(dir), ['start dev', 'project pre m', 'yaml post 1', `end ${engine.schema}`, 'start dev', `end ${engine.schema}`]);
-      assert.deepEqual((await engine.query(dir, 'select cast(id as integer) as id from m')).map((x) => x.id), [1]);
+      assert.deepEqual(await audit(dir), [
+        'start dev',
+        'project pre m',
+        'yaml post 1',
+        `end ${engine.schema}`,
+        'start dev',
+        `end ${engine.schema}`,
+      ]);
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(id as integer) as id from m')).map((x) => x.id),
+        [1],
+      );
 
       writeFileSync(join(dir, 'models/m.sql'), 'select 2 as id');
-      writeFileSync(join(dir, 'dbt_project.yml'), 'name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start:\n  - "select 1"\n  - "select * from no_such_table"\n');
+      writeFileSync(
+        join(dir, 'dbt_project.yml'),
+        'name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start:\n  - "select 1"\n  - "select * from no_such_table"\n',
+      );
       r = kiln(['run', '--project-dir', dir]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /on-run-start hook 2 failed/);
       assert.match(r.stderr, /dbt_project\.yml:6/);
-      assert.deepEqual((await engine.query(dir, 'select cast(id as integer) as id from m')).map((x) => x.id), [1], 'no model ran');
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(id as integer) as id from m')).map((x) => x.id),
+        [1],
+        'no model ran',
+      );
     } finally {
       removeDir(dir);
     }

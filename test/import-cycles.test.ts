@@ -15,7 +15,13 @@ import ts from 'typescript';
 const srcRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sourceFiles(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
+  );
 }
 
 /** The relative modules a file loads when it loads: imports and re-exports that are not type-only. */
@@ -27,13 +33,26 @@ function runtimeImports(file: string, text: string): string[] {
     if (ts.isImportDeclaration(st)) {
       const clause = st.importClause;
       const bindings = clause?.namedBindings;
-      const onlyTypes = clause && (clause.isTypeOnly || (!clause.name && bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly)));
+      const onlyTypes =
+        clause &&
+        (clause.isTypeOnly ||
+          (!clause.name &&
+            bindings &&
+            ts.isNamedImports(bindings) &&
+            bindings.elements.length > 0 &&
+            bindings.elements.every((e) => e.isTypeOnly)));
       if (!onlyTypes) spec = st.moduleSpecifier;
     } else if (ts.isExportDeclaration(st) && st.moduleSpecifier) {
-      const onlyTypes = st.isTypeOnly || (st.exportClause && ts.isNamedExports(st.exportClause) && st.exportClause.elements.length > 0 && st.exportClause.elements.every((e) => e.isTypeOnly));
+      const onlyTypes =
+        st.isTypeOnly ||
+        (st.exportClause &&
+          ts.isNamedExports(st.exportClause) &&
+          st.exportClause.elements.length > 0 &&
+          st.exportClause.elements.every((e) => e.isTypeOnly));
       if (!onlyTypes) spec = st.moduleSpecifier;
     }
-    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('.')) found.push(resolve(dirname(file), spec.text.replace(/\.js$/, '.ts')));
+    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('.'))
+      found.push(resolve(dirname(file), spec.text.replace(/\.js$/, '.ts')));
   }
   return found;
 }
@@ -62,7 +81,13 @@ test('the checker sees a runtime cycle and ignores type-only imports', () => {
   const a = join(srcRoot, 'a.ts');
   const b = join(srcRoot, 'b.ts');
   const graph = new Map([
-    [a, runtimeImports(a, "import { x } from './b.js';\nimport type { Y } from './c.js';\nimport { type Z } from './c.js';")],
+    [
+      a,
+      runtimeImports(
+        a,
+        "import { x } from './b.js';\nimport type { Y } from './c.js';\nimport { type Z } from './c.js';",
+      ),
+    ],
     [b, runtimeImports(b, "export { y } from './a.js';")],
     [join(srcRoot, 'c.ts'), runtimeImports(join(srcRoot, 'c.ts'), "import type { T } from './a.js';")],
   ]);
@@ -73,7 +98,10 @@ test('src/ has no runtime import cycle', () => {
   const graph = new Map<string, string[]>();
   for (const f of sourceFiles(srcRoot)) graph.set(f, runtimeImports(f, readFileSync(f, 'utf8')));
   assert.ok(graph.size > 100, `read ${graph.size} modules`);
-  assert.deepEqual(cycles(graph).map((c) => c.join(' -> ')), []);
+  assert.deepEqual(
+    cycles(graph).map((c) => c.join(' -> ')),
+    [],
+  );
 });
 
 /** The folder of src/ a module belongs to: its first path segment (a module directly in src/ is its own). */
@@ -118,7 +146,13 @@ test('no two folders of src/ import each other, directly or through others', () 
   for (const f of sourceFiles(srcRoot)) modules.set(f, runtimeImports(f, readFileSync(f, 'utf8')));
   const { graph, why } = folderGraph(modules);
   assert.ok(graph.size > 15, `read ${graph.size} folders`);
-  const found = cycles(graph).map((c) => `${c.join(' -> ')} (${c.slice(1).map((to, i) => why.get(`${c[i]} -> ${to}`)![0]).join('; ')})`);
+  const found = cycles(graph).map(
+    (c) =>
+      `${c.join(' -> ')} (${c
+        .slice(1)
+        .map((to, i) => why.get(`${c[i]} -> ${to}`)![0])
+        .join('; ')})`,
+  );
   assert.deepEqual(found, []);
 });
 
@@ -128,7 +162,8 @@ test('domain modules never load the API: only its clients (the CLI, the orchestr
   const offenders: string[] = [];
   for (const f of sourceFiles(srcRoot)) {
     if (clients.has(folderOf(f))) continue;
-    for (const to of runtimeImports(f, readFileSync(f, 'utf8'))) if (isApi(to)) offenders.push(`${relative(srcRoot, f)} imports ${relative(srcRoot, to)}`);
+    for (const to of runtimeImports(f, readFileSync(f, 'utf8')))
+      if (isApi(to)) offenders.push(`${relative(srcRoot, f)} imports ${relative(srcRoot, to)}`);
   }
   assert.deepEqual(offenders, []);
 });

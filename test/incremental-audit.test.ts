@@ -29,22 +29,33 @@ const rounds: Record<number, string> = {
 const props = `version: 2
 models:
 ${['inc_merge', 'inc_delins', 'inc_append']
-  .map((m) => `  - name: ${m}\n    columns:\n      - name: id\n        data_tests: [not_null${m === 'inc_append' ? '' : ', unique'}]\n      - name: amount\n        data_tests: [not_null]\n`)
+  .map(
+    (m) =>
+      `  - name: ${m}\n    columns:\n      - name: id\n        data_tests: [not_null${m === 'inc_append' ? '' : ', unique'}]\n      - name: amount\n        data_tests: [not_null]\n`,
+  )
   .join('')}`;
 
 describeEngines((engine, engineName) => {
-
   const rows = async (dir: string, table: string): Promise<string[]> =>
-    (await engine.query(dir, `select cast(id as integer) as id, cast(amount as integer) as amount from ${table}`)).map((r) => `${r.id}:${r.amount ?? 'null'}`).sort();
+    (await engine.query(dir, `select cast(id as integer) as id, cast(amount as integer) as amount from ${table}`))
+      .map((r) => `${r.id}:${r.amount ?? 'null'}`)
+      .sort();
   const tables = async (dir: string): Promise<string[]> =>
-    (await engine.query(dir, `select table_name from information_schema.tables where table_schema = '${engine.schema}' order by 1`)).map((r) => String(r.table_name));
+    (
+      await engine.query(
+        dir,
+        `select table_name from information_schema.tables where table_schema = '${engine.schema}' order by 1`,
+      )
+    ).map((r) => String(r.table_name));
 
   test(`${engineName}: audited merge, delete+insert and append publish good rounds and quarantine a bad one`, async () => {
     const dir = writeProject({
       ...minimalProject({
         'dbt_project.yml': `name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start: ["create table if not exists {{ target.schema }}.hook_log (m varchar(20), n integer)"]\n`,
         'seeds/raw.csv': rounds[1]!,
-        'models/inc_merge.sql': model("unique_key='id', incremental_strategy='merge', post_hook=\"insert into {{ target.schema }}.hook_log select 'merge', count(*) from {{ this }}\""),
+        'models/inc_merge.sql': model(
+          "unique_key='id', incremental_strategy='merge', post_hook=\"insert into {{ target.schema }}.hook_log select 'merge', count(*) from {{ this }}\"",
+        ),
         'models/inc_delins.sql': model("unique_key='id', incremental_strategy='delete+insert'"),
         'models/inc_append.sql': model(''),
         'models/total.sql': "{{ config(materialized='table') }}select sum(amount) as total from {{ ref('inc_merge') }}",
@@ -53,13 +64,15 @@ describeEngines((engine, engineName) => {
       ...engine.profileFiles(),
     });
     const build = () => kiln(['build', '--project-dir', dir]);
-    const hookLog = async () => (await engine.query(dir, 'select m, cast(n as integer) as n from hook_log')).map((r) => `${r.m}:${r.n}`).sort();
+    const hookLog = async () =>
+      (await engine.query(dir, 'select m, cast(n as integer) as n from hook_log')).map((r) => `${r.m}:${r.n}`).sort();
     try {
       // Round 1: the first build creates each table, audited all the same.
       let r = build();
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /CREATE TABLE \(audited: 3 tests passed\)/);
-      for (const t of ['inc_merge', 'inc_delins', 'inc_append']) assert.deepEqual(await rows(dir, t), ['1:10', '2:20'], t);
+      for (const t of ['inc_merge', 'inc_delins', 'inc_append'])
+        assert.deepEqual(await rows(dir, t), ['1:10', '2:20'], t);
       assert.deepEqual(await hookLog(), ['merge:2'], 'the post-hook ran when the table was published');
 
       // Round 2: the incremental step goes to the staging copy, passes, and is published.
@@ -73,7 +86,10 @@ describeEngines((engine, engineName) => {
       assert.deepEqual(await rows(dir, 'inc_merge'), good);
       assert.deepEqual(await rows(dir, 'inc_delins'), good);
       assert.deepEqual(await rows(dir, 'inc_append'), ['1:10', '1:11', '2:20', '3:30']);
-      assert.deepEqual((await engine.query(dir, 'select cast(total as integer) as t from total')).map((x) => x.t), [61]);
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(total as integer) as t from total')).map((x) => x.t),
+        [61],
+      );
       assert.deepEqual(await hookLog(), ['merge:2', 'merge:3']);
 
       // Round 3: a row without an amount. Production keeps its rows, the copy is quarantined,
@@ -88,9 +104,14 @@ describeEngines((engine, engineName) => {
       assert.deepEqual(await rows(dir, 'inc_append'), ['1:10', '1:11', '2:20', '3:30']);
       assert.deepEqual(await rows(dir, 'inc_merge__kiln_quarantine'), [...good, '4:null']);
       assert.deepEqual(await rows(dir, 'inc_append__kiln_quarantine'), ['1:10', '1:11', '2:20', '3:30', '4:null']);
-      assert.deepEqual((await engine.query(dir, 'select cast(total as integer) as t from total')).map((x) => x.t), [61]);
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(total as integer) as t from total')).map((x) => x.t),
+        [61],
+      );
       assert.deepEqual(await hookLog(), ['merge:2', 'merge:3']);
-      const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: Array<{ unique_id: string; status: string }> };
+      const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as {
+        results: Array<{ unique_id: string; status: string }>;
+      };
       assert.equal(results.results.find((x) => x.unique_id === 'model.tiny.total')?.status, 'skipped');
 
       // Round 4: fixed upstream; the step is applied to production's rows (not the quarantined
@@ -102,8 +123,15 @@ describeEngines((engine, engineName) => {
       assert.deepEqual(await rows(dir, 'inc_merge'), fixed);
       assert.deepEqual(await rows(dir, 'inc_delins'), fixed);
       assert.deepEqual(await rows(dir, 'inc_append'), ['1:10', '1:11', '2:20', '3:30', '4:40']);
-      assert.deepEqual((await engine.query(dir, 'select cast(total as integer) as t from total')).map((x) => x.t), [101]);
-      assert.deepEqual(await tables(dir), ['hook_log', 'inc_append', 'inc_delins', 'inc_merge', 'raw', 'total'], 'no staging or quarantine left');
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(total as integer) as t from total')).map((x) => x.t),
+        [101],
+      );
+      assert.deepEqual(
+        await tables(dir),
+        ['hook_log', 'inc_append', 'inc_delins', 'inc_merge', 'raw', 'total'],
+        'no staging or quarantine left',
+      );
 
       // Re-running with nothing new changes nothing.
       r = build();

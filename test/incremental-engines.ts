@@ -45,7 +45,13 @@ async function startWithRetries(): Promise<PostgresServer> {
 
 async function postgres(): Promise<Engine> {
   const server = await startWithRetries();
-  const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+  });
   await client.connect();
   const schemas: string[] = [];
   const engine: Engine = {
@@ -59,7 +65,8 @@ async function postgres(): Promise<Engine> {
         'profiles.yml': `tiny:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${server.host}\n      port: ${server.port}\n      user: ${server.user}\n      password: "${server.password}"\n      dbname: ${server.database}\n      schema: ${engine.schema}\n      threads: 2\n`,
       };
     },
-    query: async (_dir, sql) => (await client.query(`set search_path to "${engine.schema}"; ${sql}`) as unknown as pg.QueryResult[])[1]!.rows,
+    query: async (_dir, sql) =>
+      ((await client.query(`set search_path to "${engine.schema}"; ${sql}`)) as unknown as pg.QueryResult[])[1]!.rows,
     stop: async () => {
       for (const s of schemas) {
         await client.query(`drop schema if exists "${s}" cascade`).catch(() => undefined);

@@ -27,16 +27,27 @@ const rounds: Record<number, string> = {
 };
 
 describeEngines((engine, engineName) => {
-
   /** Rows as 'id|status|MM-DD|round[|priority]', sorted. */
   const contents = async (dir: string, table: string, extra = ''): Promise<string[]> => {
     const status = extra.includes('nostatus') ? `'-'` : 'status';
     const prio = extra.includes('priority') ? `, priority` : '';
-    const rows = await engine.query(dir, `select cast(id as integer) as id, ${status} as status, cast(updated_at as varchar) as upd, cast(loaded_round as integer) as r${prio} from ${table}`);
-    return rows.map((x) => [x.id, x.status ?? 'null', String(x.upd).slice(5, 10), x.r, ...(prio ? [x.priority ?? 'null'] : [])].join('|')).sort();
+    const rows = await engine.query(
+      dir,
+      `select cast(id as integer) as id, ${status} as status, cast(updated_at as varchar) as upd, cast(loaded_round as integer) as r${prio} from ${table}`,
+    );
+    return rows
+      .map((x) =>
+        [x.id, x.status ?? 'null', String(x.upd).slice(5, 10), x.r, ...(prio ? [x.priority ?? 'null'] : [])].join('|'),
+      )
+      .sort();
   };
   const columns = async (dir: string, table: string): Promise<string[]> =>
-    (await engine.query(dir, `select column_name from information_schema.columns where table_schema = '${engine.schema}' and table_name = '${table}' order by ordinal_position`)).map((r) => String(r.column_name));
+    (
+      await engine.query(
+        dir,
+        `select column_name from information_schema.columns where table_schema = '${engine.schema}' and table_name = '${table}' order by ordinal_position`,
+      )
+    ).map((r) => String(r.column_name));
 
   test(`${engineName}: strategies, unique keys, predicates and schema changes over rounds of source data`, async () => {
     const dir = writeProject({
@@ -44,17 +55,27 @@ describeEngines((engine, engineName) => {
         'seeds/raw.csv': rounds[1]!,
         'models/inc_append.sql': model(''),
         'models/inc_delins.sql': model("unique_key='id', on_schema_change='append_new_columns'"),
-        'models/inc_merge.sql': model("unique_key='id', incremental_strategy='merge', merge_exclude_columns=['loaded_round'], on_schema_change='sync_all_columns'"),
-        'models/inc_merge_cols.sql': model("unique_key=['id', 'region'], incremental_strategy='merge', merge_update_columns=['status'], full_refresh=false"),
-        'models/inc_pred.sql': model("unique_key='id', incremental_strategy='merge', incremental_predicates=['DBT_INTERNAL_DEST.id > 1']"),
-        'models/inc_delins_pred.sql': model("unique_key='id', incremental_strategy='delete+insert', incremental_predicates=['DBT_INTERNAL_DEST.id > 1']"),
+        'models/inc_merge.sql': model(
+          "unique_key='id', incremental_strategy='merge', merge_exclude_columns=['loaded_round'], on_schema_change='sync_all_columns'",
+        ),
+        'models/inc_merge_cols.sql': model(
+          "unique_key=['id', 'region'], incremental_strategy='merge', merge_update_columns=['status'], full_refresh=false",
+        ),
+        'models/inc_pred.sql': model(
+          "unique_key='id', incremental_strategy='merge', incremental_predicates=['DBT_INTERNAL_DEST.id > 1']",
+        ),
+        'models/inc_delins_pred.sql': model(
+          "unique_key='id', incremental_strategy='delete+insert', incremental_predicates=['DBT_INTERNAL_DEST.id > 1']",
+        ),
         'models/inc_fail.sql': model("unique_key='id', on_schema_change='fail'"),
       }),
       ...engine.profileFiles(),
     });
-    const build = (round: number, ...args: string[]) => kiln(['build', '--project-dir', dir, '--vars', `{round: ${round}}`, ...args]);
+    const build = (round: number, ...args: string[]) =>
+      kiln(['build', '--project-dir', dir, '--vars', `{round: ${round}}`, ...args]);
     const all = ['inc_append', 'inc_delins', 'inc_merge', 'inc_merge_cols', 'inc_pred', 'inc_delins_pred', 'inc_fail'];
-    const snapshotAll = async () => Object.fromEntries(await Promise.all(all.map(async (t) => [t, await contents(dir, t)] as const)));
+    const snapshotAll = async () =>
+      Object.fromEntries(await Promise.all(all.map(async (t) => [t, await contents(dir, t)] as const)));
     try {
       // Round 1: the first run builds every table from scratch.
       let r = build(1);
@@ -96,19 +117,62 @@ describeEngines((engine, engineName) => {
       assert.match(r.stdout, /new columns: priority/);
       assert.deepEqual(await contents(dir, 'inc_fail'), round2.inc_fail, 'a failed model keeps its table');
       // ignore: the new column is not added, new rows still land.
-      assert.deepEqual(await contents(dir, 'inc_append'), [...round2.inc_append, '3|done|01-03|3', '4|new|01-03|3'].sort());
+      assert.deepEqual(
+        await contents(dir, 'inc_append'),
+        [...round2.inc_append, '3|done|01-03|3', '4|new|01-03|3'].sort(),
+      );
       assert.ok(!(await columns(dir, 'inc_append')).includes('priority'));
       // append_new_columns / sync_all_columns: the column is added, older rows have null.
-      assert.deepEqual(await contents(dir, 'inc_delins', 'priority'), ['1|shipped|01-02|2|null', '2|new|01-01|1|null', '3|done|01-03|3|high', '4|new|01-03|3|low']);
-      assert.deepEqual(await contents(dir, 'inc_merge', 'priority'), ['1|shipped|01-02|1|null', '2|new|01-01|1|null', '3|done|01-03|2|high', '4|new|01-03|3|low']);
-      assert.deepEqual(await contents(dir, 'inc_merge_cols'), ['1|shipped|01-01|1', '2|new|01-01|1', '3|done|01-02|2', '4|new|01-03|3']);
-      assert.deepEqual(await contents(dir, 'inc_pred'), ['1|new|01-01|1', '1|shipped|01-02|2', '2|new|01-01|1', '3|done|01-03|3', '4|new|01-03|3']);
+      assert.deepEqual(await contents(dir, 'inc_delins', 'priority'), [
+        '1|shipped|01-02|2|null',
+        '2|new|01-01|1|null',
+        '3|done|01-03|3|high',
+        '4|new|01-03|3|low',
+      ]);
+      assert.deepEqual(await contents(dir, 'inc_merge', 'priority'), [
+        '1|shipped|01-02|1|null',
+        '2|new|01-01|1|null',
+        '3|done|01-03|2|high',
+        '4|new|01-03|3|low',
+      ]);
+      assert.deepEqual(await contents(dir, 'inc_merge_cols'), [
+        '1|shipped|01-01|1',
+        '2|new|01-01|1',
+        '3|done|01-02|2',
+        '4|new|01-03|3',
+      ]);
+      assert.deepEqual(await contents(dir, 'inc_pred'), [
+        '1|new|01-01|1',
+        '1|shipped|01-02|2',
+        '2|new|01-01|1',
+        '3|done|01-03|3',
+        '4|new|01-03|3',
+      ]);
 
       // --full-refresh rebuilds from the source, except where the model says full_refresh=false.
-      r = kiln(['run', '--project-dir', dir, '--vars', '{round: 3}', '--full-refresh', '-s', 'inc_append', 'inc_merge_cols']);
+      r = kiln([
+        'run',
+        '--project-dir',
+        dir,
+        '--vars',
+        '{round: 3}',
+        '--full-refresh',
+        '-s',
+        'inc_append',
+        'inc_merge_cols',
+      ]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.deepEqual(await contents(dir, 'inc_append', 'priority'), ['1|shipped|01-02|3|null', '3|done|01-03|3|high', '4|new|01-03|3|low']);
-      assert.deepEqual(await contents(dir, 'inc_merge_cols'), ['1|shipped|01-01|1', '2|new|01-01|1', '3|done|01-02|2', '4|new|01-03|3']);
+      assert.deepEqual(await contents(dir, 'inc_append', 'priority'), [
+        '1|shipped|01-02|3|null',
+        '3|done|01-03|3|high',
+        '4|new|01-03|3|low',
+      ]);
+      assert.deepEqual(await contents(dir, 'inc_merge_cols'), [
+        '1|shipped|01-01|1',
+        '2|new|01-01|1',
+        '3|done|01-02|2',
+        '4|new|01-03|3',
+      ]);
 
       // Round 4: status dropped at the source; 4 updated.
       writeFileSync(join(dir, 'seeds/raw.csv'), rounds[4]!);
@@ -116,11 +180,25 @@ describeEngines((engine, engineName) => {
       assert.equal(r.code, 1);
       // ignore cannot fill a column the model no longer returns: a clear error, the table kept.
       assert.match(r.stdout, /inc_append[\s\S]*no longer returns: status/);
-      assert.deepEqual(await contents(dir, 'inc_append', 'priority'), ['1|shipped|01-02|3|null', '3|done|01-03|3|high', '4|new|01-03|3|low']);
+      assert.deepEqual(await contents(dir, 'inc_append', 'priority'), [
+        '1|shipped|01-02|3|null',
+        '3|done|01-03|3|high',
+        '4|new|01-03|3|low',
+      ]);
       // append_new_columns keeps the column (null in the new row); sync_all_columns drops it.
-      assert.deepEqual(await contents(dir, 'inc_delins', 'priority'), ['1|shipped|01-02|2|null', '2|new|01-01|1|null', '3|done|01-03|3|high', '4|null|01-04|4|urgent']);
+      assert.deepEqual(await contents(dir, 'inc_delins', 'priority'), [
+        '1|shipped|01-02|2|null',
+        '2|new|01-01|1|null',
+        '3|done|01-03|3|high',
+        '4|null|01-04|4|urgent',
+      ]);
       assert.ok(!(await columns(dir, 'inc_merge')).includes('status'));
-      assert.deepEqual(await contents(dir, 'inc_merge', 'priority nostatus'), ['1|-|01-02|1|null', '2|-|01-01|1|null', '3|-|01-03|2|high', '4|-|01-04|3|urgent']);
+      assert.deepEqual(await contents(dir, 'inc_merge', 'priority nostatus'), [
+        '1|-|01-02|1|null',
+        '2|-|01-01|1|null',
+        '3|-|01-03|2|high',
+        '4|-|01-04|3|urgent',
+      ]);
     } finally {
       removeDir(dir);
     }
@@ -154,10 +232,13 @@ select *, {{ var('round') }} as loaded_round from {{ ref('raw') }}
       // The merge ran, then the post-hook failed: the rows and the pre-hook's insert are rolled back.
       assert.deepEqual(await contents(dir, 'inc'), ['1|new|01-01|1', '2|new|01-01|1']);
       assert.deepEqual(await audit(), ['post 1', 'pre 1', 'seeded']);
-      const leftovers = await engine.query(dir, `select table_name from information_schema.tables where table_name like '%kiln_tmp%'`);
+      const leftovers = await engine.query(
+        dir,
+        `select table_name from information_schema.tables where table_name like '%kiln_tmp%'`,
+      );
       assert.deepEqual(leftovers, []);
       // A model whose SQL fails at run time leaves the table as it was too.
-      r = kiln(['run', '--project-dir', dir, '--vars', "{round: \"cast('x' as integer)\"}"]);
+      r = kiln(['run', '--project-dir', dir, '--vars', '{round: "cast(\'x\' as integer)"}']);
       assert.equal(r.code, 1);
       assert.deepEqual(await contents(dir, 'inc'), ['1|new|01-01|1', '2|new|01-01|1']);
       r = kiln(['run', '--project-dir', dir, '--vars', '{round: 3}']);
@@ -170,7 +251,13 @@ select *, {{ var('round') }} as loaded_round from {{ ref('raw') }}
   });
 
   test(`${engineName}: is_incremental() is false for a view; an unknown strategy is refused at parse time with the choices`, async () => {
-    const dir = writeProject({ ...minimalProject({ 'seeds/raw.csv': rounds[1]!, 'models/m.sql': "select *, 1 as loaded_round from {{ ref('raw') }}" }), ...engine.profileFiles() });
+    const dir = writeProject({
+      ...minimalProject({
+        'seeds/raw.csv': rounds[1]!,
+        'models/m.sql': "select *, 1 as loaded_round from {{ ref('raw') }}",
+      }),
+      ...engine.profileFiles(),
+    });
     try {
       assert.equal(kiln(['build', '--project-dir', dir]).code, 0);
       // The view becomes an incremental table: the first build is a full one.
@@ -179,8 +266,14 @@ select *, {{ var('round') }} as loaded_round from {{ ref('raw') }}
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /CREATE TABLE/);
       assert.deepEqual(await contents(dir, 'm'), ['1|new|01-01|2', '2|new|01-01|2']);
-      const type = await engine.query(dir, `select table_type from information_schema.tables where table_schema = '${engine.schema}' and table_name = 'm'`);
-      assert.deepEqual(type.map((t) => t.table_type), ['BASE TABLE']);
+      const type = await engine.query(
+        dir,
+        `select table_type from information_schema.tables where table_schema = '${engine.schema}' and table_name = 'm'`,
+      );
+      assert.deepEqual(
+        type.map((t) => t.table_type),
+        ['BASE TABLE'],
+      );
       writeFileSync(join(dir, 'models/m.sql'), model("unique_key='id', incremental_strategy='insert_overwrite'"));
       r = kiln(['run', '--project-dir', dir, '--vars', '{round: 1}']);
       // The adapter has no insert_overwrite (BigQuery has): a config error at the line that sets it, before any SQL runs.

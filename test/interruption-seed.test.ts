@@ -23,7 +23,9 @@ async function writeLargeCsv(file: string): Promise<void> {
   out.write('id,name,amount,day,flag\n');
   const chunk: string[] = [];
   for (let i = 1; i <= ROWS; i++) {
-    chunk.push(`${i},"customer ${i % 9973}, ltd",${(i % 1000) / 4},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`);
+    chunk.push(
+      `${i},"customer ${i % 9973}, ltd",${(i % 1000) / 4},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`,
+    );
     if (chunk.length === 10_000) {
       if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk.length = 0;
@@ -42,7 +44,10 @@ interface Interrupted {
 /** `kiln seed`, interrupted `delayMs` after the seed's node started. */
 function interruptedSeed(dir: string, delayMs: number): Promise<Interrupted> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [kilnBin, '--log-format', 'json', 'seed', '--project-dir', dir], { cwd: dir, env: { ...process.env, NO_COLOR: '1', HOME: tmpdir() } });
+    const child = spawn(process.execPath, [kilnBin, '--log-format', 'json', 'seed', '--project-dir', dir], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', HOME: tmpdir() },
+    });
     let output = '';
     let sentAt = 0;
     child.stdout.on('data', (d: Buffer) => {
@@ -60,48 +65,77 @@ function interruptedSeed(dir: string, delayMs: number): Promise<Interrupted> {
   });
 }
 
-test('PostgreSQL: SIGINT during a 500,000-row seed exits 130 within two seconds and keeps the old seed table', { timeout: 120_000 }, async () => {
-  await db.ready;
-  const dir = writeProject({
-    'dbt_project.yml': 'name: seeds\nprofile: seeds\nconfig-version: 2\n',
-    'profiles.yml': postgresProfileYaml('seeds', db.server, schema, 2),
-    'seeds/customers.csv': 'id,name,amount,day,flag\n1,old,1.5,2024-01-01,true\n2,old,2.5,2024-01-02,false\n',
-  });
-  try {
-    const r = kiln(['seed', '--project-dir', dir]);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    await writeLargeCsv(join(dir, 'seeds/customers.csv'));
-    for (const delayMs of [300, 1500]) {
-      const run = await interruptedSeed(dir, delayMs);
-      assert.equal(run.code, 130, run.output);
-      assert.deepEqual((await db.pg.execute(`select count(*)::int as n, min(name) as name from "${schema}".customers`)).rows, [{ n: 2, name: 'old' }], 'the old seed is intact');
-      assert.ok(run.stopSeconds < 2, `stopped ${run.stopSeconds.toFixed(2)} s after SIGINT (interrupted ${delayMs} ms in)`);
-      assert.deepEqual((await db.pg.execute(`select table_name from information_schema.tables where table_schema = '${schema}' and table_name like '%kiln%'`)).rows, []);
+test(
+  'PostgreSQL: SIGINT during a 500,000-row seed exits 130 within two seconds and keeps the old seed table',
+  { timeout: 120_000 },
+  async () => {
+    await db.ready;
+    const dir = writeProject({
+      'dbt_project.yml': 'name: seeds\nprofile: seeds\nconfig-version: 2\n',
+      'profiles.yml': postgresProfileYaml('seeds', db.server, schema, 2),
+      'seeds/customers.csv': 'id,name,amount,day,flag\n1,old,1.5,2024-01-01,true\n2,old,2.5,2024-01-02,false\n',
+    });
+    try {
+      const r = kiln(['seed', '--project-dir', dir]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      await writeLargeCsv(join(dir, 'seeds/customers.csv'));
+      for (const delayMs of [300, 1500]) {
+        const run = await interruptedSeed(dir, delayMs);
+        assert.equal(run.code, 130, run.output);
+        assert.deepEqual(
+          (await db.pg.execute(`select count(*)::int as n, min(name) as name from "${schema}".customers`)).rows,
+          [{ n: 2, name: 'old' }],
+          'the old seed is intact',
+        );
+        assert.ok(
+          run.stopSeconds < 2,
+          `stopped ${run.stopSeconds.toFixed(2)} s after SIGINT (interrupted ${delayMs} ms in)`,
+        );
+        assert.deepEqual(
+          (
+            await db.pg.execute(
+              `select table_name from information_schema.tables where table_schema = '${schema}' and table_name like '%kiln%'`,
+            )
+          ).rows,
+          [],
+        );
+      }
+    } finally {
+      removeDir(dir);
     }
-  } finally {
-    removeDir(dir);
-  }
-});
+  },
+);
 
-test('DuckDB: SIGINT during a 500,000-row seed exits 130 within two seconds and keeps the old seed table', { timeout: 120_000 }, async () => {
-  const dir = writeProject(minimalProject({ 'seeds/customers.csv': 'id,name,amount,day,flag\n1,old,1.5,2024-01-01,true\n2,old,2.5,2024-01-02,false\n' }));
-  try {
-    const r = kiln(['seed', '--project-dir', dir]);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    await writeLargeCsv(join(dir, 'seeds/customers.csv'));
-    const run = await interruptedSeed(dir, 500);
-    assert.equal(run.code, 130, run.output);
-    const file = join(dir, 'target', 'kiln.duckdb');
-    assert.deepEqual(await queryDuckDB(file, 'select count(*)::int as n, min(name) as name from customers'), [{ n: 2, name: 'old' }]);
-    assert.ok(run.stopSeconds < 2, `stopped ${run.stopSeconds.toFixed(2)} s after SIGINT`);
-  } finally {
-    removeDir(dir);
-  }
-});
+test(
+  'DuckDB: SIGINT during a 500,000-row seed exits 130 within two seconds and keeps the old seed table',
+  { timeout: 120_000 },
+  async () => {
+    const dir = writeProject(
+      minimalProject({
+        'seeds/customers.csv': 'id,name,amount,day,flag\n1,old,1.5,2024-01-01,true\n2,old,2.5,2024-01-02,false\n',
+      }),
+    );
+    try {
+      const r = kiln(['seed', '--project-dir', dir]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      await writeLargeCsv(join(dir, 'seeds/customers.csv'));
+      const run = await interruptedSeed(dir, 500);
+      assert.equal(run.code, 130, run.output);
+      const file = join(dir, 'target', 'kiln.duckdb');
+      assert.deepEqual(await queryDuckDB(file, 'select count(*)::int as n, min(name) as name from customers'), [
+        { n: 2, name: 'old' },
+      ]);
+      assert.ok(run.stopSeconds < 2, `stopped ${run.stopSeconds.toFixed(2)} s after SIGINT`);
+    } finally {
+      removeDir(dir);
+    }
+  },
+);
 
 test('a seed read in chunks loads the same rows and types as before, quotes and line breaks included', async () => {
   await db.ready;
-  const csv = 'id,label,when_at,ratio\r\n1,"a, ""quoted""\nvalue",2024-01-01 10:00:00,0.5\r\n2,,2024-01-02 11:30:00,\r\n3,plain,,1e3\r\n';
+  const csv =
+    'id,label,when_at,ratio\r\n1,"a, ""quoted""\nvalue",2024-01-01 10:00:00,0.5\r\n2,,2024-01-02 11:30:00,\r\n3,plain,,1e3\r\n';
   const dir = writeProject({
     'dbt_project.yml': 'name: seeds\nprofile: seeds\nconfig-version: 2\n',
     'profiles.yml': postgresProfileYaml('seeds', db.server, schema, 2),
@@ -110,16 +144,26 @@ test('a seed read in chunks loads the same rows and types as before, quotes and 
   try {
     const r = kiln(['seed', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const got = (await db.pg.execute(`select id, label, when_at::text as when_at, ratio::text as ratio from "${schema}".tricky order by id`)).rows;
+    const got = (
+      await db.pg.execute(
+        `select id, label, when_at::text as when_at, ratio::text as ratio from "${schema}".tricky order by id`,
+      )
+    ).rows;
     assert.deepEqual(got, [
       { id: 1, label: 'a, "quoted"\nvalue', when_at: '2024-01-01 10:00:00', ratio: '0.5' },
       { id: 2, label: null, when_at: '2024-01-02 11:30:00', ratio: null },
       { id: 3, label: 'plain', when_at: null, ratio: '1000' },
     ]);
-    const types = (await db.pg.execute(`select column_name, data_type from information_schema.columns where table_schema = '${schema}' and table_name = 'tricky' order by ordinal_position`)).rows;
-    assert.deepEqual(types.map((t) => t.data_type), ['integer', 'text', 'timestamp without time zone', 'numeric']);
+    const types = (
+      await db.pg.execute(
+        `select column_name, data_type from information_schema.columns where table_schema = '${schema}' and table_name = 'tricky' order by ordinal_position`,
+      )
+    ).rows;
+    assert.deepEqual(
+      types.map((t) => t.data_type),
+      ['integer', 'text', 'timestamp without time zone', 'numeric'],
+    );
   } finally {
     removeDir(dir);
   }
 });
-

@@ -40,7 +40,7 @@ test('Jinja2 syntax and values render as Jinja2 does, and the SQL runs on DuckDB
       md5: row!.md5,
       tests: 'TrueTrueTrueTrue',
     });
-    assert.match(String(row!.md5), /^[0-9a-f]{32}$/);
+    assert.match(String(row.md5), /^[0-9a-f]{32}$/);
   } finally {
     removeDir(dir);
   }
@@ -53,7 +53,7 @@ test('dbt block tags parse: {% docs %}, {% materialization %}, {% snapshot %} an
         '{% docs orders %}Some *markdown* {{ not rendered }}{% enddocs %}',
         "{% materialization custom, adapter='duckdb' %}{{ return({'relations': []}) }}{% endmaterialization %}",
         '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} < 0{% endtest %}',
-        "{% macro plus(a, b) %}{{ return(a + b) }}{% endmacro %}",
+        '{% macro plus(a, b) %}{{ return(a + b) }}{% endmacro %}',
       ].join('\n'),
       'models/m.sql': 'select {{ plus(1, 2) }} as three',
     }),

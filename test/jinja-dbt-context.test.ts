@@ -8,8 +8,9 @@ import { queryDuckDB } from './helpers/duckdb.js';
 test('selected_resources holds the unique ids the command selected', async () => {
   const dir = writeProject(
     minimalProject({
-      'models/a.sql': "select '{{ selected_resources | sort | join(\",\") }}' as picked",
-      'models/b.sql': "select {{ 'model.tiny.b' in selected_resources }} as b_selected, {{ 'model.tiny.a' in selected_resources }} as a_selected",
+      'models/a.sql': 'select \'{{ selected_resources | sort | join(",") }}\' as picked',
+      'models/b.sql':
+        "select {{ 'model.tiny.b' in selected_resources }} as b_selected, {{ 'model.tiny.a' in selected_resources }} as a_selected",
     }),
   );
   try {
@@ -17,7 +18,9 @@ test('selected_resources holds the unique ids the command selected', async () =>
     assert.equal(only.compiled.get('model.tiny.a'), "select 'model.tiny.a' as picked");
     const r = await build({ projectDir: dir, select: ['b'] });
     assert.equal(r.success, true, JSON.stringify(r.results.map((x) => x.message)));
-    assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select * from main.b'), [{ b_selected: true, a_selected: false }]);
+    assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select * from main.b'), [
+      { b_selected: true, a_selected: false },
+    ]);
   } finally {
     removeDir(dir);
   }
@@ -32,7 +35,7 @@ test("should_store_failures() and should_full_refresh() read the node's config, 
         'select {{ cols }} from {{ model }} where {{ column_name }} > {{ floor }}',
         '{% endtest %}',
       ].join('\n'),
-      'models/m.sql': "{{ config(full_refresh=true) }}select 1 as n, {{ should_full_refresh() }} as refreshing",
+      'models/m.sql': '{{ config(full_refresh=true) }}select 1 as n, {{ should_full_refresh() }} as refreshing',
       'models/other.sql': 'select {{ should_full_refresh() }} as refreshing',
       'models/schema.yml': [
         'models:',
@@ -51,8 +54,13 @@ test("should_store_failures() and should_full_refresh() read the node's config, 
   );
   try {
     const r = await compile({ projectDir: dir });
-    const tests = [...r.compiled.entries()].filter(([id]) => id.startsWith('test.')).map(([, sql]) => sql.replace(/\s+/g, ' ').trim());
-    assert.deepEqual(tests.sort(), ['select * from "kiln"."main"."m" where n > 6', 'select 1 from "kiln"."main"."m" where n > 5'].sort());
+    const tests = [...r.compiled.entries()]
+      .filter(([id]) => id.startsWith('test.'))
+      .map(([, sql]) => sql.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(
+      tests.sort(),
+      ['select * from "kiln"."main"."m" where n > 6', 'select 1 from "kiln"."main"."m" where n > 5'].sort(),
+    );
     assert.match(r.compiled.get('model.tiny.m')!, /True as refreshing/);
     assert.match(r.compiled.get('model.tiny.other')!, /False as refreshing/);
     const full = await compile({ projectDir: dir, fullRefresh: true, select: ['other'] });
@@ -91,7 +99,10 @@ test('config() inside a generic test macro sets its fail_calc unless the YAML se
   );
   try {
     const r = await build({ projectDir: dir });
-    const tests = r.results.filter((x) => x.uniqueId.startsWith('test.')).map((x) => `${x.status}:${x.failures}`).sort();
+    const tests = r.results
+      .filter((x) => x.uniqueId.startsWith('test.'))
+      .map((x) => `${x.status}:${x.failures}`)
+      .sort();
     // limit 5: no excess (sum 0); limit 1: excess 0 + 2 = 2; limit 6 with count(excess) from the YAML counts both rows.
     assert.deepEqual(tests, ['fail:2', 'fail:2', 'pass:0']);
   } finally {

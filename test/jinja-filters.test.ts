@@ -57,7 +57,11 @@ function decode(e: Enc): unknown {
       const v = o[keys[0]!];
       switch (keys[0]!) {
         case '$float':
-          return makeFloat(typeof v === 'string' ? ({ nan: NaN, inf: Infinity, '-inf': -Infinity } as Record<string, number>)[v] ?? Number(v) : (v as number));
+          return makeFloat(
+            typeof v === 'string'
+              ? (({ nan: NaN, inf: Infinity, '-inf': -Infinity } as Record<string, number>)[v] ?? Number(v))
+              : (v as number),
+          );
         case '$tuple':
           return makeTuple((v as Enc[]).map(decode));
         case '$set':
@@ -86,7 +90,12 @@ function strRepr(s: string): string {
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
     else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) {
-      out += code < 0x100 ? '\\x' + code.toString(16).padStart(2, '0') : code < 0x10000 ? '\\u' + code.toString(16).padStart(4, '0') : '\\U' + code.toString(16).padStart(8, '0');
+      out +=
+        code < 0x100
+          ? '\\x' + code.toString(16).padStart(2, '0')
+          : code < 0x10000
+            ? '\\u' + code.toString(16).padStart(4, '0')
+            : '\\U' + code.toString(16).padStart(8, '0');
     } else out += ch;
   }
   return out + quote;
@@ -100,14 +109,18 @@ function repr(v: unknown): string {
   if (isPySet(v)) return v.length ? `{${v.map(repr).join(', ')}}` : 'set()';
   if (isTuple(v)) return v.length === 1 ? `(${repr(v[0])},)` : `(${v.map(repr).join(', ')})`;
   if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
-  if (isDict(v)) return `{${dictKeys(v).map((k) => `${strRepr(k)}: ${repr(v[k])}`).join(', ')}}`;
+  if (isDict(v))
+    return `{${dictKeys(v)
+      .map((k) => `${strRepr(k)}: ${repr(v[k])}`)
+      .join(', ')}}`;
   return pyRepr(v);
 }
 
 // ---------------------------------------------------------------------------------------------
 // A small RenderEnv: dict keys and list indexes, as Jinja's Environment.getitem/getattr find them
 
-const missing = (obj: unknown, name: unknown) => new Undefined(`'${obj === null ? 'None' : `${typeName(obj)} object`}' has no attribute ${pyRepr(name)}`);
+const missing = (obj: unknown, name: unknown) =>
+  new Undefined(`'${obj === null ? 'None' : `${typeName(obj)} object`}' has no attribute ${pyRepr(name)}`);
 
 const env: RenderEnv = {
   getattr(obj, name) {
@@ -146,7 +159,13 @@ const env: RenderEnv = {
 
 type Probe = ['filter' | 'test', string, Enc, Enc[], Record<string, Enc>];
 const f = (name: string, value: Enc, ...args: Enc[]): Probe => ['filter', name, value, args, {}];
-const fk = (name: string, value: Enc, args: Enc[], kwargs: Record<string, Enc>): Probe => ['filter', name, value, args, kwargs];
+const fk = (name: string, value: Enc, args: Enc[], kwargs: Record<string, Enc>): Probe => [
+  'filter',
+  name,
+  value,
+  args,
+  kwargs,
+];
 const t = (name: string, value: Enc, ...args: Enc[]): Probe => ['test', name, value, args, {}];
 
 const people = [
@@ -290,7 +309,15 @@ const probes: Probe[] = [
   fk('groupby', people, ['city'], { case_sensitive: true }),
   f('groupby', people, 'age'),
   fk('groupby', [{ a: 1 }, { b: 2 }, { a: 1 }], ['a'], { default: 0 }),
-  f('groupby', [[1, 'x'], [0, 'y'], [1, 'z']], '0'),
+  f(
+    'groupby',
+    [
+      [1, 'x'],
+      [0, 'y'],
+      [1, 'z'],
+    ],
+    '0',
+  ),
   f('groupby', people, 'addr.zip'),
   f('groupby', [{ a: 1 }, { b: 2 }], 'a'),
   // indent
@@ -396,8 +423,14 @@ const probes: Probe[] = [
   f('max', [F(2.5), 2, B('100000000000000000000')]),
   // pprint
   f('pprint', { b: 1, a: [1, 2], c: 'x' }),
-  f('pprint', Array.from({ length: 40 }, (_, i) => i)),
-  f('pprint', { key: Array.from({ length: 30 }, (_, i) => i * 100), other: { z: 'zzz', a: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } }),
+  f(
+    'pprint',
+    Array.from({ length: 40 }, (_, i) => i),
+  ),
+  f('pprint', {
+    key: Array.from({ length: 30 }, (_, i) => i * 100),
+    other: { z: 'zzz', a: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+  }),
   f('pprint', lorem + ' ' + lorem),
   f('pprint', T(1, 'a', null)),
   f('pprint', 5),
@@ -499,7 +532,16 @@ const probes: Probe[] = [
   f('sort', 'cba'),
   f('sort', { b: 1, a: 2 }),
   f('sort', [T(2, 'a'), T(1, 'b'), T(1, 'a')]),
-  fk('sort', [{ k: 1, n: 'a' }, { k: 1, n: 'b' }, { k: 0, n: 'c' }], [], { attribute: 'k', reverse: true }),
+  fk(
+    'sort',
+    [
+      { k: 1, n: 'a' },
+      { k: 1, n: 'b' },
+      { k: 0, n: 'c' },
+    ],
+    [],
+    { attribute: 'k', reverse: true },
+  ),
   fk('sort', [{ k: 1 }, { j: 1 }], [], { attribute: 'k' }),
   f('sort', [F('nan'), 1, 0]),
   f('sort', [U(), U()]),
@@ -589,7 +631,10 @@ const probes: Probe[] = [
   // urlencode
   f('urlencode', 'a b/c?d=é&'),
   f('urlencode', { a: '1 2', b: 'x/y' }),
-  f('urlencode', [['a', 1], ['b', 2]]),
+  f('urlencode', [
+    ['a', 1],
+    ['b', 2],
+  ]),
   f('urlencode', 5),
   f('urlencode', null),
   f('urlencode', T(T('k', 'v'))),
@@ -646,8 +691,24 @@ const probes: Probe[] = [
   f('pprint', S(...Array.from({ length: 40 }, (_, i) => i))),
   f('pprint', ['first line\n', 'x'.repeat(90)]),
   f('pprint', { k: 'short\nlines\n' + 'y '.repeat(50) }),
-  fk('sort', [[2, 'a'], [1, 'b']], [], { attribute: 0 }),
-  fk('map', [[2, 'a'], [1, 'b']], [], { attribute: 1 }),
+  fk(
+    'sort',
+    [
+      [2, 'a'],
+      [1, 'b'],
+    ],
+    [],
+    { attribute: 0 },
+  ),
+  fk(
+    'map',
+    [
+      [2, 'a'],
+      [1, 'b'],
+    ],
+    [],
+    { attribute: 1 },
+  ),
   fk('map', [[3, 1, 2]], ['sort'], { reverse: true }),
   fk('select', [1, 2, 3, 4], ['divisibleby'], { num: 2 }),
   f('reject', [1, null, 2], 'none'),
@@ -677,7 +738,15 @@ const probes: Probe[] = [
   f('items', { a: T(1, 2), b: [] }),
   f('sum', people, 'addr.zip'),
   fk('sum', people, [], { attribute: 'age', start: F(0.5) }),
-  fk('join', [[1, 2], [3, 4]], ['-'], { attribute: 1 }),
+  fk(
+    'join',
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    ['-'],
+    { attribute: 1 },
+  ),
   f('first', S(1)),
   f('groupby', [{ a: null }, { a: 'x' }], 'a'),
   f('groupby', [{ a: 'B' }, { a: 'b' }, { a: 'a' }], 'a'),
@@ -822,7 +891,7 @@ const probes: Probe[] = [
   t('>=', T(1, 2), T(1)),
   t('ge', 1, U()),
   t('eq', U(), U()),
-  t('eq', {a: 1}, {a: 1}),
+  t('eq', { a: 1 }, { a: 1 }),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -881,7 +950,11 @@ print(json.dumps(out))
 
 function runOracle(input: Probe[]): string[] {
   if (!existsSync(PYTHON)) assert.fail(`${PYTHON} is missing: ${INSTALL_HINT}`);
-  const r = spawnSync(PYTHON, ['-c', ORACLE], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(PYTHON, ['-c', ORACLE], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) assert.fail(`Python's jinja2 oracle failed (${INSTALL_HINT}): ${r.stderr || r.error?.message}`);
   return JSON.parse(r.stdout) as string[];
 }
@@ -924,10 +997,16 @@ test("kiln's filters and tests answer as Jinja2's do", () => {
     const got = runKiln(p);
     if (got !== want[i]) {
       const [kind, name, value, args, kwargs] = p;
-      differences.push(`${kind} ${name} value=${JSON.stringify(value)} args=${JSON.stringify(args)} kwargs=${JSON.stringify(kwargs)}\n    jinja2: ${want[i]}\n    kiln:   ${got}`);
+      differences.push(
+        `${kind} ${name} value=${JSON.stringify(value)} args=${JSON.stringify(args)} kwargs=${JSON.stringify(kwargs)}\n    jinja2: ${want[i]}\n    kiln:   ${got}`,
+      );
     }
   });
-  assert.equal(differences.length, 0, `${differences.length} of ${probes.length} probes differ:\n  ${differences.join('\n  ')}`);
+  assert.equal(
+    differences.length,
+    0,
+    `${differences.length} of ${probes.length} probes differ:\n  ${differences.join('\n  ')}`,
+  );
 });
 
 test('random picks an element, or Undefined from an empty sequence', () => {
@@ -961,7 +1040,10 @@ test("dbt's as_* filters convert Python literals and pass anything else through"
   assert.equal(apply('as_bool', '1'), "'1'");
   assert.equal(apply('as_text', 5), "'5'");
   assert.equal(apply('as_text', null), "'None'");
-  assert.equal(apply('as_native', "[1, 'a', (2,), {'k': None}, {3}, 1e3, \"x\\ty\"]"), "[1, 'a', (2,), {'k': None}, {3}, 1000.0, 'x\\ty']");
+  assert.equal(
+    apply('as_native', "[1, 'a', (2,), {'k': None}, {3}, 1e3, \"x\\ty\"]"),
+    "[1, 'a', (2,), {'k': None}, {3}, 1000.0, 'x\\ty']",
+  );
   assert.equal(apply('as_native', '(1, 2)'), '(1, 2)');
   assert.equal(apply('as_native', '1, 2,'), '(1, 2)');
   assert.equal(apply('as_native', "'a' 'b'  # comment"), "'ab'");
@@ -998,7 +1080,13 @@ test('groupby results unpack as tuples and carry .grouper and .list', () => {
 test('filters take keyword arguments by their Python names and check them', () => {
   const run = (name: string, value: unknown, pos: unknown[], kw?: Kwargs) => builtinFilters[name]!(env, value, pos, kw);
   assert.equal(run('truncate', 'foo bar baz qux', [], { length: 9, killwords: true }), 'foo ba...');
-  assert.throws(() => run('truncate', 'x', [], { nope: 1 }), (e: unknown) => e instanceof JinjaError && e.pyType === 'TypeError');
-  assert.throws(() => run('center', 'x', [1, 2]), (e: unknown) => e instanceof JinjaError && e.pyType === 'TypeError');
+  assert.throws(
+    () => run('truncate', 'x', [], { nope: 1 }),
+    (e: unknown) => e instanceof JinjaError && e.pyType === 'TypeError',
+  );
+  assert.throws(
+    () => run('center', 'x', [1, 2]),
+    (e: unknown) => e instanceof JinjaError && e.pyType === 'TypeError',
+  );
   assert.ok(run('float', 'x', []) instanceof PyFloat);
 });

@@ -32,21 +32,28 @@ const allowlist = loadAllowlist();
 const filter = process.env.KILN_ORACLE_FILTER;
 const selected = filter ? corpus.filter((c) => c.topic.includes(filter) || c.name.includes(filter)) : corpus;
 
-test('the jinja oracle corpus and allowlist are well-formed', { skip: filter ? 'KILN_ORACLE_FILTER is set' : false }, () => {
-  assert.ok(corpus.length >= MIN_CASES, `the corpus has ${corpus.length} cases, fewer than ${MIN_CASES}`);
-  const seen = new Set<string>();
-  const dupes = corpus.filter((c) => (seen.has(c.name) ? true : (seen.add(c.name), false))).map((c) => c.name);
-  assert.deepEqual(dupes, [], 'case names must be unique');
-  const badNames = corpus.filter((c) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(c.name)).map((c) => c.name);
-  assert.deepEqual(badNames, [], 'case names must be kebab-case');
-  const noTemplate = corpus.filter((c) => typeof c.template !== 'string').map((c) => c.name);
-  assert.deepEqual(noTemplate, [], 'every case needs a template');
-  const misplaced = corpus.filter((c) => (c.expected !== undefined) !== (c.topic === 'dbt-only')).map((c) => c.name);
-  assert.deepEqual(misplaced, [], 'exactly the dbt-only cases carry "expected"');
-  assert.ok(allowlist.length <= MAX_ALLOWLIST, `docs/jinja-differences.md lists ${allowlist.length} cases, more than ${MAX_ALLOWLIST}`);
-  const unknown = allowlist.filter((n) => !seen.has(n));
-  assert.deepEqual(unknown, [], 'docs/jinja-differences.md names cases that do not exist');
-});
+test(
+  'the jinja oracle corpus and allowlist are well-formed',
+  { skip: filter ? 'KILN_ORACLE_FILTER is set' : false },
+  () => {
+    assert.ok(corpus.length >= MIN_CASES, `the corpus has ${corpus.length} cases, fewer than ${MIN_CASES}`);
+    const seen = new Set<string>();
+    const dupes = corpus.filter((c) => (seen.has(c.name) ? true : (seen.add(c.name), false))).map((c) => c.name);
+    assert.deepEqual(dupes, [], 'case names must be unique');
+    const badNames = corpus.filter((c) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(c.name)).map((c) => c.name);
+    assert.deepEqual(badNames, [], 'case names must be kebab-case');
+    const noTemplate = corpus.filter((c) => typeof c.template !== 'string').map((c) => c.name);
+    assert.deepEqual(noTemplate, [], 'every case needs a template');
+    const misplaced = corpus.filter((c) => (c.expected !== undefined) !== (c.topic === 'dbt-only')).map((c) => c.name);
+    assert.deepEqual(misplaced, [], 'exactly the dbt-only cases carry "expected"');
+    assert.ok(
+      allowlist.length <= MAX_ALLOWLIST,
+      `docs/jinja-differences.md lists ${allowlist.length} cases, more than ${MAX_ALLOWLIST}`,
+    );
+    const unknown = allowlist.filter((n) => !seen.has(n));
+    assert.deepEqual(unknown, [], 'docs/jinja-differences.md names cases that do not exist');
+  },
+);
 
 test('kiln renders every template as Jinja2 (configured as dbt does) renders it', async () => {
   const oracleCases = selected.filter((c) => c.expected === undefined);
@@ -109,10 +116,14 @@ test('kiln renders every template as Jinja2 (configured as dbt does) renders it'
 
   const problems: string[] = [];
   if (differing.length) {
-    problems.push(`${differing.length} case(s) render differently from Jinja2 and are not in docs/jinja-differences.md:\n${differing.join('\n')}`);
+    problems.push(
+      `${differing.length} case(s) render differently from Jinja2 and are not in docs/jinja-differences.md:\n${differing.join('\n')}`,
+    );
   }
   if (nowMatching.length) {
-    problems.push(`allowlisted case(s) now render as Jinja2 does; remove them from docs/jinja-differences.md: ${nowMatching.join(', ')}`);
+    problems.push(
+      `allowlisted case(s) now render as Jinja2 does; remove them from docs/jinja-differences.md: ${nowMatching.join(', ')}`,
+    );
   }
   assert.ok(problems.length === 0, problems.join('\n\n'));
 });

@@ -19,18 +19,19 @@ test('package idioms: relations as mappings, query results as agate tables, date
         '{{ return(out) }}',
         '{% endmacro %}',
       ].join('\n'),
-      'models/base.sql': "select 1 as id, 'a' as name, timestamp '2017-01-01 08:30:00' as seen_at union all select 2, 'b', timestamp '2017-01-02 00:00:00'",
+      'models/base.sql':
+        "select 1 as id, 'a' as name, timestamp '2017-01-01 08:30:00' as seen_at union all select 2, 'b', timestamp '2017-01-02 00:00:00'",
       'models/checks.sql': [
         "{%- set cols = columns_as_dict('select id, name from ' ~ ref('base') ~ ' order by id') -%}",
         "{%- set first_seen = run_query('select min(seen_at) from ' ~ ref('base')).columns[0].values()[0] if execute else none -%}",
         'select',
-        "  '{{ is_relation(ref(\"base\")) }}/{{ is_relation(\"base\") }}' as relation_check,",
+        '  \'{{ is_relation(ref("base")) }}/{{ is_relation("base") }}\' as relation_check,',
         "  '{{ cols | string | replace(\"'\", \"''\") }}' as columns_dict,",
         "  {% if execute %}'{{ first_seen }}' as first_seen, '{{ first_seen.strftime(\"%Y/%m/%d %H:%M\") }}' as formatted,{% endif %}",
         "  '{{ modules.datetime.datetime.now().year > 2000 }}' as now_works,",
-        "  '{{ set([\"b\", \"a\", \"b\"]) == set([\"a\", \"b\"]) }}/{{ set([1, 2]) != set([1]) }}' as sets_compare",
+        '  \'{{ set(["b", "a", "b"]) == set(["a", "b"]) }}/{{ set([1, 2]) != set([1]) }}\' as sets_compare',
       ].join('\n'),
-      'models/doomed.sql': "{{ config(post_hook=\"{% do adapter.drop_relation(this) %}\") }}select 1 as id",
+      'models/doomed.sql': '{{ config(post_hook="{% do adapter.drop_relation(this) %}") }}select 1 as id',
     }),
   );
   try {
@@ -48,7 +49,10 @@ test('package idioms: relations as mappings, query results as agate tables, date
       },
     ]);
     // The post-hook dropped the model it belongs to, through adapter.drop_relation while rendering.
-    assert.deepEqual(await queryDuckDB(db, "select count(*) as n from information_schema.tables where table_name = 'doomed'"), [{ n: 0 }]);
+    assert.deepEqual(
+      await queryDuckDB(db, "select count(*) as n from information_schema.tables where table_name = 'doomed'"),
+      [{ n: 0 }],
+    );
   } finally {
     removeDir(dir);
   }

@@ -8,11 +8,32 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { PyFloat, Undefined, JinjaError, makeTuple, makeSet, isTuple, isPySet, isDict, dictKeys, dictSet, type Kwargs } from '../src/template/jinja/values.js';
+import {
+  PyFloat,
+  Undefined,
+  JinjaError,
+  makeTuple,
+  makeSet,
+  isTuple,
+  isPySet,
+  isDict,
+  dictKeys,
+  dictSet,
+  type Kwargs,
+} from '../src/template/jinja/values.js';
 import { pyRepr, floatRepr } from '../src/template/jinja/repr.js';
 import { pyOrder, pyEq } from '../src/template/jinja/compare.js';
 import { percentFormat, strFormat, formatValue } from '../src/template/jinja/format.js';
-import { strMethods, listMethods, tupleMethods, dictMethods, setMethods, intMethods, floatMethods, methodsFor } from '../src/template/jinja/methods.js';
+import {
+  strMethods,
+  listMethods,
+  tupleMethods,
+  dictMethods,
+  setMethods,
+  intMethods,
+  floatMethods,
+  methodsFor,
+} from '../src/template/jinja/methods.js';
 import type { Method, RenderEnv } from '../src/template/jinja/render-env.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -41,7 +62,8 @@ json.dump(out, sys.stdout)
 /** A render env for host-level calls: attributes are plain keys, callables are JS functions. */
 const env: RenderEnv = {
   getattr(obj, name) {
-    if (obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, name)) return (obj as Record<string, unknown>)[name];
+    if (obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, name))
+      return (obj as Record<string, unknown>)[name];
     throw new JinjaError('AttributeError', name);
   },
   getitem(obj, key) {
@@ -98,63 +120,296 @@ function clone<V>(v: V): V {
 /** Sets print in hash order in Python: both sides compare them sorted. */
 const norm = (v: unknown) => (isPySet(v) ? [...v].sort((a, b) => pyOrder(a, b)) : v);
 
-const fmt = (v: unknown, spec: string) => add(`format(${pyRepr(v)}, ${pyRepr(spec)})`, () => formatValue(clone(v), spec));
-const pct = (template: string, values: unknown) => add(`${pyRepr(template)} % ${pyRepr(values)}`, () => percentFormat(template, clone(values)));
+const fmt = (v: unknown, spec: string) =>
+  add(`format(${pyRepr(v)}, ${pyRepr(spec)})`, () => formatValue(clone(v), spec));
+const pct = (template: string, values: unknown) =>
+  add(`${pyRepr(template)} % ${pyRepr(values)}`, () => percentFormat(template, clone(values)));
 const sf = (template: string, pos: unknown[] = [], kw: Record<string, unknown> = {}, py?: string) =>
-  add(py ?? `${pyRepr(template)}.format(*${pyRepr(T(...pos))}, **${kwRepr(kw)})`, () => strMethods.format!(template, clone(pos), clone(kw), env));
+  add(py ?? `${pyRepr(template)}.format(*${pyRepr(T(...pos))}, **${kwRepr(kw)})`, () =>
+    strMethods.format!(template, clone(pos), clone(kw), env),
+  );
 
 /** `self.name(*pos, **kw)`, answered as (result, self afterwards), or the result alone. */
-function call<T>(table: Record<string, Method<T>>, name: string, self: unknown, pos: unknown[] = [], kw?: Record<string, unknown>, py?: string, resultOnly = false) {
-  add(py ?? `${resultOnly ? 'res' : 'mut'}(${pyRepr(self)}, ${pyRepr(name)}, *${pyRepr(T(...pos))}, **${kwRepr(kw)})`, () => {
-    const method = table[name];
-    if (!method) throw new Error(`no method ${name}`);
-    const target = clone(self);
-    const result = method(target as T, clone(pos), kw && clone(kw), env);
-    return resultOnly ? norm(result) : T(norm(result), norm(target));
-  });
+function call<T>(
+  table: Record<string, Method<T>>,
+  name: string,
+  self: unknown,
+  pos: unknown[] = [],
+  kw?: Record<string, unknown>,
+  py?: string,
+  resultOnly = false,
+) {
+  add(
+    py ?? `${resultOnly ? 'res' : 'mut'}(${pyRepr(self)}, ${pyRepr(name)}, *${pyRepr(T(...pos))}, **${kwRepr(kw)})`,
+    () => {
+      const method = table[name];
+      if (!method) throw new Error(`no method ${name}`);
+      const target = clone(self);
+      const result = method(target as T, clone(pos), kw && clone(kw), env);
+      return resultOnly ? norm(result) : T(norm(result), norm(target));
+    },
+  );
 }
 // str is immutable: its methods are answered by their result alone.
-const str = (self: string, name: string, pos: unknown[] = [], kw?: Record<string, unknown>) => call(strMethods, name, self, pos, kw, undefined, true);
-const list = (self: unknown[], name: string, pos: unknown[] = [], kw?: Record<string, unknown>, py?: string) => call(listMethods, name, self, pos, kw, py);
-const dict = (self: Record<string, unknown>, name: string, pos: unknown[] = [], kw?: Record<string, unknown>) => call(dictMethods, name, self, pos, kw);
-const set = (self: unknown[], name: string, pos: unknown[] = [], kw?: Record<string, unknown>) => call(setMethods, name, self, pos, kw);
+const str = (self: string, name: string, pos: unknown[] = [], kw?: Record<string, unknown>) =>
+  call(strMethods, name, self, pos, kw, undefined, true);
+const list = (self: unknown[], name: string, pos: unknown[] = [], kw?: Record<string, unknown>, py?: string) =>
+  call(listMethods, name, self, pos, kw, py);
+const dict = (self: Record<string, unknown>, name: string, pos: unknown[] = [], kw?: Record<string, unknown>) =>
+  call(dictMethods, name, self, pos, kw);
+const set = (self: unknown[], name: string, pos: unknown[] = [], kw?: Record<string, unknown>) =>
+  call(setMethods, name, self, pos, kw);
 
 // ---------------------------------------------------------------------------------------
 // format(value, spec): every value against every spec.
 
 const FORMAT_VALUES: unknown[] = [
-  0, 7, -42, 255, 1234567, 10n ** 30n, -(2n ** 70n), true, false,
-  F(0), F(-0), F(1), F(100), F(1e16), F(1e20), F(-3),
-  1.5, -2.675, 0.1, 1234567.891, 1e-7, 2.5, 9.995, 0.000123456, F(123456.789e10), 5e-324, F(1.7976931348623157e308),
-  Infinity, -Infinity, NaN,
-  'abc', '', 'é😀x', null, [1, 2], T(1), { a: 1 },
+  0,
+  7,
+  -42,
+  255,
+  1234567,
+  10n ** 30n,
+  -(2n ** 70n),
+  true,
+  false,
+  F(0),
+  F(-0),
+  F(1),
+  F(100),
+  F(1e16),
+  F(1e20),
+  F(-3),
+  1.5,
+  -2.675,
+  0.1,
+  1234567.891,
+  1e-7,
+  2.5,
+  9.995,
+  0.000123456,
+  F(123456.789e10),
+  5e-324,
+  F(1.7976931348623157e308),
+  Infinity,
+  -Infinity,
+  NaN,
+  'abc',
+  '',
+  'é😀x',
+  null,
+  [1, 2],
+  T(1),
+  { a: 1 },
 ];
 const FORMAT_SPECS = [
-  '', 's', 'd', '5', '<8', '>8', '^9', '*^9', '=+10', '010', '+', ' ', '-', ',', '_', '010,', '09,', '012_', '.0', '.1', '.3', '.10', '.17',
-  '#', 'x', '#X', '#o', '_b', '#_x', 'c', 'n', 'e', '.2e', 'E', '#.0e', 'f', '.0f', '#.0f', '.2f', ',.2f', 'F', 'g', '.3g', '#g', '#.3g', 'G', '.12g', '.0g',
-  '%', '.1%', '.0%', 'z.1f', 'z', 'z.0f', '+.3e', '^+12.4e', '0=12,.3f', '0>12', 'x<12.3f', '.3s', '>5.2s', ',d', ',x', '_n', '.', 'q', '++', '08_x', '#010b',
-  '.2d', '+c', '#c', ',s', '=5', '#s', '10.4', ',,', ',_', '1.2.3', '🙂^7', 'é<6',
+  '',
+  's',
+  'd',
+  '5',
+  '<8',
+  '>8',
+  '^9',
+  '*^9',
+  '=+10',
+  '010',
+  '+',
+  ' ',
+  '-',
+  ',',
+  '_',
+  '010,',
+  '09,',
+  '012_',
+  '.0',
+  '.1',
+  '.3',
+  '.10',
+  '.17',
+  '#',
+  'x',
+  '#X',
+  '#o',
+  '_b',
+  '#_x',
+  'c',
+  'n',
+  'e',
+  '.2e',
+  'E',
+  '#.0e',
+  'f',
+  '.0f',
+  '#.0f',
+  '.2f',
+  ',.2f',
+  'F',
+  'g',
+  '.3g',
+  '#g',
+  '#.3g',
+  'G',
+  '.12g',
+  '.0g',
+  '%',
+  '.1%',
+  '.0%',
+  'z.1f',
+  'z',
+  'z.0f',
+  '+.3e',
+  '^+12.4e',
+  '0=12,.3f',
+  '0>12',
+  'x<12.3f',
+  '.3s',
+  '>5.2s',
+  ',d',
+  ',x',
+  '_n',
+  '.',
+  'q',
+  '++',
+  '08_x',
+  '#010b',
+  '.2d',
+  '+c',
+  '#c',
+  ',s',
+  '=5',
+  '#s',
+  '10.4',
+  ',,',
+  ',_',
+  '1.2.3',
+  '🙂^7',
+  'é<6',
 ];
 for (const v of FORMAT_VALUES) for (const spec of FORMAT_SPECS) fmt(v, spec);
 
 // Exact rounding: pseudo-random doubles over the whole range, and exact binary halfway cases.
 let seed = 20240601;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-const ROUNDING_SPECS = ['.0f', '.1f', '.2f', '.5f', '.17f', '.0e', '.3e', '.16e', '.1g', '.4g', '.17g', '', '.1', '.5', '.16', '.17', '%', 'g', '#.3g'];
+const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+const ROUNDING_SPECS = [
+  '.0f',
+  '.1f',
+  '.2f',
+  '.5f',
+  '.17f',
+  '.0e',
+  '.3e',
+  '.16e',
+  '.1g',
+  '.4g',
+  '.17g',
+  '',
+  '.1',
+  '.5',
+  '.16',
+  '.17',
+  '%',
+  'g',
+  '#.3g',
+];
 const roundingValues: number[] = [];
 for (let i = 0; i < 60; i++) roundingValues.push((random() - 0.5) * 10 ** Math.floor(random() * 60 - 30));
 for (let i = 0; i < 12; i++) roundingValues.push(Math.floor(random() * 4096) / 2 ** Math.floor(random() * 12 + 1));
-roundingValues.push(0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 1e21, 1e22, 123456789012345680, 2 ** 63, 0.3, 1 / 3, 2 / 3, 1e-5, 1e-4, 9.5, 99.5, 999.5);
+roundingValues.push(
+  0.5,
+  1.5,
+  2.5,
+  0.125,
+  0.375,
+  2.675,
+  1.005,
+  1e21,
+  1e22,
+  123456789012345680,
+  2 ** 63,
+  0.3,
+  1 / 3,
+  2 / 3,
+  1e-5,
+  1e-4,
+  9.5,
+  99.5,
+  999.5,
+);
 for (const x of roundingValues) for (const spec of ROUNDING_SPECS) fmt(Number.isInteger(x) ? F(x) : x, spec);
 
 // ---------------------------------------------------------------------------------------
 // str % values
 
-const PERCENT_VALUES: unknown[] = [0, 7, -42, 255, 10n ** 30n, true, F(0), F(-0), 1.5, -2.675, F(1e20), 1e-7, 0.5, Infinity, NaN, 'abc', 'é', null, [1, 'a'], { a: 1 }, T(), S(1)];
+const PERCENT_VALUES: unknown[] = [
+  0,
+  7,
+  -42,
+  255,
+  10n ** 30n,
+  true,
+  F(0),
+  F(-0),
+  1.5,
+  -2.675,
+  F(1e20),
+  1e-7,
+  0.5,
+  Infinity,
+  NaN,
+  'abc',
+  'é',
+  null,
+  [1, 'a'],
+  { a: 1 },
+  T(),
+  S(1),
+];
 const PERCENT_TEMPLATES = [
-  '%s', '%r', '%a', '%d', '%i', '%u', '%x', '%#X', '%#o', '%5d', '%-5d|', '%05d', '%+d', '% d', '%.3d', '%+.3d', '%f', '%.2f', '%10.3f', '%-10.3f|',
-  '%+.1f', '%#.0f', '%e', '%.0e', '%E', '%g', '%#g', '%.3G', '%c', '%.2s', '%5s', '%-5s|', '%%', 'x%%y', '%s%%', '%y', '%', '%(a)s', '%(a)d %%', '%ld',
-  'plain', '%010.2f', '%-010d|', '%#.3x', '%5%',
+  '%s',
+  '%r',
+  '%a',
+  '%d',
+  '%i',
+  '%u',
+  '%x',
+  '%#X',
+  '%#o',
+  '%5d',
+  '%-5d|',
+  '%05d',
+  '%+d',
+  '% d',
+  '%.3d',
+  '%+.3d',
+  '%f',
+  '%.2f',
+  '%10.3f',
+  '%-10.3f|',
+  '%+.1f',
+  '%#.0f',
+  '%e',
+  '%.0e',
+  '%E',
+  '%g',
+  '%#g',
+  '%.3G',
+  '%c',
+  '%.2s',
+  '%5s',
+  '%-5s|',
+  '%%',
+  'x%%y',
+  '%s%%',
+  '%y',
+  '%',
+  '%(a)s',
+  '%(a)d %%',
+  '%ld',
+  'plain',
+  '%010.2f',
+  '%-010d|',
+  '%#.3x',
+  '%5%',
 ];
 for (const v of PERCENT_VALUES) for (const t of PERCENT_TEMPLATES) pct(t, v);
 for (const t of ['%s', '%r', '%d', '%5.1f']) for (const v of PERCENT_VALUES) pct(t, T(v));
@@ -266,13 +521,25 @@ sf('{:😀^7}', ['ab']);
 sf('{0}{1}', [null, true]);
 sf('{0:5}', [null]);
 sf('héllo {} 😀 {}', ['é', 2]);
-add("'{a} {b!r}'.format_map({'a': 1, 'b': 'x'})", () => strMethods.format_map!('{a} {b!r}', [{ a: 1, b: 'x' }], undefined, env));
+add("'{a} {b!r}'.format_map({'a': 1, 'b': 'x'})", () =>
+  strMethods.format_map!('{a} {b!r}', [{ a: 1, b: 'x' }], undefined, env),
+);
 add("'{a}'.format_map({})", () => strMethods.format_map!('{a}', [{}], undefined, env));
 add("'{0}'.format_map({})", () => strMethods.format_map!('{0}', [{}], undefined, env));
 add("'{a[0]}'.format_map({'a': [9]})", () => strMethods.format_map!('{a[0]}', [{ a: [9] }], undefined, env));
 add("'{a}'.format_map([1])", () => strMethods.format_map!('{a}', [[1]], undefined, env));
 add("'{}'.format(*(1,))", () => strFormat('{}', [1], {}));
-add("'{0.real}'.format(3)", () => strFormat('{0.real}', [new (class Int { real = 3 })()], {}));
+add("'{0.real}'.format(3)", () =>
+  strFormat(
+    '{0.real}',
+    [
+      new (class Int {
+        real = 3;
+      })(),
+    ],
+    {},
+  ),
+);
 add("'{0.constructor}'.format({})", () => strFormat('{0.constructor}', [{}], {}));
 add("'{0[1]}'.format((5, 6))", () => strFormat('{0[1]}', [T(5, 6)], {}));
 add("'{0[x]}'.format([1])", () => strFormat('{0[x]}', [[1]], {}));
@@ -342,8 +609,52 @@ str('hello', 'rfind', ['']);
 str('😀a😀a', 'rfind', ['a']);
 str('hello', 'rindex', ['l']);
 str('hello', 'rindex', ['z']);
-for (const s of ['abc123', 'abc', '123', '', ' ', 'a b', '²³', '½', '一二三', 'Ⅻ', '٣', 'é', '😀', 'ǅ', 'ABC', 'Abc Def', 'ABC def', 'abc!', "They'Re", 'Hello World', 'hello World', '\t\n\x1c\x85\u3000', '\ufeff', 'a\x00', '_id1', '1id', 'ünïcode', 'ﬁ', 'ΣΑΣ']) {
-  for (const m of ['isalnum', 'isalpha', 'isascii', 'isdecimal', 'isdigit', 'isidentifier', 'islower', 'isnumeric', 'isprintable', 'isspace', 'istitle', 'isupper']) str(s, m);
+for (const s of [
+  'abc123',
+  'abc',
+  '123',
+  '',
+  ' ',
+  'a b',
+  '²³',
+  '½',
+  '一二三',
+  'Ⅻ',
+  '٣',
+  'é',
+  '😀',
+  'ǅ',
+  'ABC',
+  'Abc Def',
+  'ABC def',
+  'abc!',
+  "They'Re",
+  'Hello World',
+  'hello World',
+  '\t\n\x1c\x85\u3000',
+  '\ufeff',
+  'a\x00',
+  '_id1',
+  '1id',
+  'ünïcode',
+  'ﬁ',
+  'ΣΑΣ',
+]) {
+  for (const m of [
+    'isalnum',
+    'isalpha',
+    'isascii',
+    'isdecimal',
+    'isdigit',
+    'isidentifier',
+    'islower',
+    'isnumeric',
+    'isprintable',
+    'isspace',
+    'istitle',
+    'isupper',
+  ])
+    str(s, m);
 }
 str('abc', 'isalpha', [1]);
 str('-', 'join', [['a', 'b', 'c']]);
@@ -370,8 +681,13 @@ str('  hi  ', 'rstrip');
 str('xxhixx', 'rstrip', ['xh']);
 str('\t\n hi \x1c\x85\u3000', 'strip');
 // repr() of U+FEFF differs (repr.ts prints it raw), so these compare the text itself.
-add("'\\ufeffhi\\ufeff'.strip() == '\\ufeffhi\\ufeff'", () => strMethods.strip!('\ufeffhi\ufeff', [], undefined, env) === '\ufeffhi\ufeff');
-add("'a\\x1cb\\x85c\\u3000d\\ufeffe'.split() == ['a', 'b', 'c', 'd\\ufeffe']", () => pyEq(strMethods.split!('a\x1cb\x85c\u3000d\ufeffe', [], undefined, env), ['a', 'b', 'c', 'd\ufeffe']));
+add(
+  "'\\ufeffhi\\ufeff'.strip() == '\\ufeffhi\\ufeff'",
+  () => strMethods.strip!('\ufeffhi\ufeff', [], undefined, env) === '\ufeffhi\ufeff',
+);
+add("'a\\x1cb\\x85c\\u3000d\\ufeffe'.split() == ['a', 'b', 'c', 'd\\ufeffe']", () =>
+  pyEq(strMethods.split!('a\x1cb\x85c\u3000d\ufeffe', [], undefined, env), ['a', 'b', 'c', 'd\ufeffe']),
+);
 str('xyhiyx', 'strip', ['xy']);
 str('😀hi😀', 'strip', ['😀']);
 str('hi', 'strip', [null]);
@@ -492,11 +808,41 @@ list([[2], [1, 5], [1]], 'sort');
 list([1, 'a'], 'sort');
 list([1, null], 'sort');
 list([1], 'sort', [true]);
-list(['bb', 'a', 'ccc', 'dd'], 'sort', [], { key: (x: string) => x.length }, "mut(['bb', 'a', 'ccc', 'dd'], 'sort', key=len)");
-list(['bb', 'a', 'ccc', 'dd'], 'sort', [], { key: (x: string) => x.length, reverse: true }, "mut(['bb', 'a', 'ccc', 'dd'], 'sort', key=len, reverse=True)");
-list(['b', 'A', 'c', 'a'], 'sort', [], { key: (x: string) => x.toLowerCase() }, "mut(['b', 'A', 'c', 'a'], 'sort', key=str.lower)");
-list([T(1, 'x'), T(0, 'y'), T(1, 'a'), T(0, 'b')], 'sort', [], { key: (x: unknown[]) => x[0] }, "mut([(1, 'x'), (0, 'y'), (1, 'a'), (0, 'b')], 'sort', key=lambda t: t[0])");
-list([T(1, 'x'), T(0, 'y'), T(1, 'a'), T(0, 'b')], 'sort', [], { key: (x: unknown[]) => x[0], reverse: true }, "mut([(1, 'x'), (0, 'y'), (1, 'a'), (0, 'b')], 'sort', key=lambda t: t[0], reverse=True)");
+list(
+  ['bb', 'a', 'ccc', 'dd'],
+  'sort',
+  [],
+  { key: (x: string) => x.length },
+  "mut(['bb', 'a', 'ccc', 'dd'], 'sort', key=len)",
+);
+list(
+  ['bb', 'a', 'ccc', 'dd'],
+  'sort',
+  [],
+  { key: (x: string) => x.length, reverse: true },
+  "mut(['bb', 'a', 'ccc', 'dd'], 'sort', key=len, reverse=True)",
+);
+list(
+  ['b', 'A', 'c', 'a'],
+  'sort',
+  [],
+  { key: (x: string) => x.toLowerCase() },
+  "mut(['b', 'A', 'c', 'a'], 'sort', key=str.lower)",
+);
+list(
+  [T(1, 'x'), T(0, 'y'), T(1, 'a'), T(0, 'b')],
+  'sort',
+  [],
+  { key: (x: unknown[]) => x[0] },
+  "mut([(1, 'x'), (0, 'y'), (1, 'a'), (0, 'b')], 'sort', key=lambda t: t[0])",
+);
+list(
+  [T(1, 'x'), T(0, 'y'), T(1, 'a'), T(0, 'b')],
+  'sort',
+  [],
+  { key: (x: unknown[]) => x[0], reverse: true },
+  "mut([(1, 'x'), (0, 'y'), (1, 'a'), (0, 'b')], 'sort', key=lambda t: t[0], reverse=True)",
+);
 list([3, 1], 'sort', [], { key: null });
 list([3, 1], 'sort', [], { bogus: 1 });
 call(tupleMethods, 'count', T(1, 2, 1), [1]);
@@ -605,7 +951,11 @@ function answerOf(c: Case): string {
 test('Python formatting and built-in methods answer as CPython does', () => {
   if (!existsSync(PYTHON)) assert.fail(`${PYTHON} is missing: apt-get install python3`);
   assert.ok(cases.length >= 150, `only ${cases.length} cases`);
-  const run = spawnSync(PYTHON, ['-c', RUNNER], { input: JSON.stringify(cases.map((c) => c.py)), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(PYTHON, ['-c', RUNNER], {
+    input: JSON.stringify(cases.map((c) => c.py)),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   assert.equal(run.status, 0, `python3 failed: ${run.stderr}`);
   const expected = JSON.parse(run.stdout) as string[];
   assert.equal(expected.length, cases.length);
@@ -614,15 +964,25 @@ test('Python formatting and built-in methods answer as CPython does', () => {
     const got = answerOf(c);
     if (got !== expected[i]) differences.push(`${c.py}\n    python: ${expected[i]}\n    kiln:   ${got}`);
   });
-  assert.equal(differences.length, 0, `${differences.length} of ${cases.length} cases differ:\n${differences.slice(0, 60).join('\n')}`);
+  assert.equal(
+    differences.length,
+    0,
+    `${differences.length} of ${cases.length} cases differ:\n${differences.slice(0, 60).join('\n')}`,
+  );
 });
 
 test('str.encode gives bytes that print as Python prints them and decode back', () => {
   assert.equal(pyRepr(strMethods.encode!('abc', [], undefined, env)), "b'abc'");
   // As /usr/bin/python3 prints "it's\né".encode('utf-8').
-  assert.equal(pyRepr(strMethods.encode!("it's\n\u00e9", ['utf-8'], { errors: 'ignore' }, env)), 'b"it\'s\\n\\xc3\\xa9"');
+  assert.equal(
+    pyRepr(strMethods.encode!("it's\n\u00e9", ['utf-8'], { errors: 'ignore' }, env)),
+    'b"it\'s\\n\\xc3\\xa9"',
+  );
   assert.equal((strMethods.encode!('abc', [], undefined, env) as { decode(): string }).decode(), 'abc');
-  assert.throws(() => strMethods.encode!('abc', [1], undefined, env), (e: unknown) => e instanceof JinjaError && e.pyType === 'TypeError');
+  assert.throws(
+    () => strMethods.encode!('abc', [1], undefined, env),
+    (e: unknown) => e instanceof JinjaError && e.pyType === 'TypeError',
+  );
 });
 
 const isError = (pyType: string) => (e: unknown) => e instanceof JinjaError && e.pyType === pyType;
@@ -635,7 +995,11 @@ test('Undefined formats as Jinja2 formats it, and fields read through the render
   assert.throws(() => formatValue(new Undefined(), '>5'), isError('TypeError'));
   // Jinja's sandbox resolves {0.attr} and {0[key]} through the environment: a missing one is
   // Undefined and prints as nothing.
-  const lenient: RenderEnv = { ...env, getattr: (o, n) => (isDict(o) && n in o ? o[n] : new Undefined()), getitem: (o, k) => (isDict(o) && String(k) in o ? o[String(k)] : new Undefined()) };
+  const lenient: RenderEnv = {
+    ...env,
+    getattr: (o, n) => (isDict(o) && n in o ? o[n] : new Undefined()),
+    getitem: (o, k) => (isDict(o) && String(k) in o ? o[String(k)] : new Undefined()),
+  };
   assert.equal(strMethods.format!('a{0.foo}b{0[zz]}c{0[k]}', [{ k: 1 }], undefined, lenient), 'ab' + 'c1');
   assert.equal(strMethods.format_map!('{a.b}', [{ a: { b: 2 } }], undefined, lenient), '2');
 });
@@ -645,7 +1009,10 @@ test('absurd widths and precisions fail as errors, not by exhausting memory', ()
   assert.throws(() => formatValue(1.5, '.99999999999f'), isError('ValueError'));
   assert.throws(() => percentFormat('%999999999d', 1), isError('MemoryError'));
   assert.throws(() => strMethods.ljust!('a', [10 ** 9], undefined, env), isError('MemoryError'));
-  assert.throws(() => strMethods.replace!('a'.repeat(1000), ['a', 'b'.repeat(10 ** 6)], undefined, env), isError('MemoryError'));
+  assert.throws(
+    () => strMethods.replace!('a'.repeat(1000), ['a', 'b'.repeat(10 ** 6)], undefined, env),
+    isError('MemoryError'),
+  );
 });
 
 test('integral numbers past 2^53 format as the ints they stand for', () => {

@@ -77,7 +77,7 @@ test('a macro that builds SQL from tuples and a loop-scoped set runs on DuckDB',
         '{%- set sep = "" -%}',
         '{%- for name, value in pairs -%}',
         '{%- set sep = ", " if not loop.first else "" -%}',
-        "{{ sep }}{{ value }} as {{ name }}",
+        '{{ sep }}{{ value }} as {{ name }}',
         '{%- endfor -%}',
         '{%- if sep == "" and pairs != () %}, 0 as untouched{% endif -%}',
         '{% endmacro %}',
@@ -95,7 +95,7 @@ test('a macro that builds SQL from tuples and a loop-scoped set runs on DuckDB',
   }
 });
 
-test("loop.cycle, loop.previtem / nextitem, loop.changed, sum(start=), and dictsort / groupby giving tuples, as in Jinja", async () => {
+test('loop.cycle, loop.previtem / nextitem, loop.changed, sum(start=), and dictsort / groupby giving tuples, as in Jinja', async () => {
   assert.deepEqual(await renderLines('loops_filters.sql'), {
     cycle: 'odd even odd',
     neighbours: '-ab abc bc-',

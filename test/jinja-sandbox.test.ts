@@ -149,7 +149,10 @@ async function childMain(argv: string[]): Promise<void> {
 
   const compileOne = async (template: string): Promise<Outcome> => {
     // Projects live under the parent's scratch folder, which it removes even after a crash.
-    const dir = writeProject(minimalProject({ 'models/m.sql': template, 'models/other.sql': 'select 1 as x\n' }), mkdtempSync(join(scratch, 'project-')));
+    const dir = writeProject(
+      minimalProject({ 'models/m.sql': template, 'models/other.sql': 'select 1 as x\n' }),
+      mkdtempSync(join(scratch, 'project-')),
+    );
     try {
       const r = await compile({ projectDir: dir, select: ['m'] });
       const sql = r.compiled.get('model.tiny.m');
@@ -262,17 +265,28 @@ async function runKiln(count: number, marker: string, home: string): Promise<Kil
   const results: KilnResult[] = new Array(count);
   const baselineOutside = new Set<string>();
   const baselineInRender = new Set<string>();
-  const env: Record<string, string | undefined> = { ...process.env, [SECRET_NAME]: SECRET_VALUE, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '', HOME: home };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    [SECRET_NAME]: SECRET_VALUE,
+    NO_COLOR: '1',
+    KILN_PROFILES_DIR: '',
+    DBT_PROFILES_DIR: '',
+    HOME: home,
+  };
   delete env.KILN_SANDBOX_OK;
   delete env.KILN_SANDBOX_MISSING;
   delete env.NODE_TEST_CONTEXT;
   let next = 0;
   while (next < count) {
     next = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--max-old-space-size=2048', fileURLToPath(import.meta.url), CHILD_FLAG, String(next), marker, home], {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        env,
-      });
+      const child = spawn(
+        process.execPath,
+        ['--max-old-space-size=2048', fileURLToPath(import.meta.url), CHILD_FLAG, String(next), marker, home],
+        {
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+          env,
+        },
+      );
       let at = next;
       let tail = '';
       const keep = (chunk: Buffer) => {
@@ -284,7 +298,17 @@ async function runKiln(count: number, marker: string, home: string): Promise<Kil
       let settled = false;
       const fail = (why: string) => {
         if (at < count && !results[at]) {
-          results[at] = { index: at, failure: why, renderMs: 0, longestRenderMs: 0, totalMs: 0, envInRender: [], envOutside: [], pollution: [], markerWritten: existsSync(marker) };
+          results[at] = {
+            index: at,
+            failure: why,
+            renderMs: 0,
+            longestRenderMs: 0,
+            totalMs: 0,
+            envInRender: [],
+            envOutside: [],
+            pollution: [],
+            markerWritten: existsSync(marker),
+          };
         }
       };
       const finish = (resumeAt: number) => {
@@ -303,21 +327,30 @@ async function runKiln(count: number, marker: string, home: string): Promise<Kil
         }, CHILD_SILENCE_MS);
       };
       arm();
-      child.on('message', (m: KilnResult | { ready: true; baselineOutside: string[]; baselineInRender: string[] } | { done: true } | { restart: true }) => {
-        arm();
-        if ('restart' in m) {
-          finish(at);
-        } else if ('ready' in m) {
-          for (const k of m.baselineOutside) baselineOutside.add(k);
-          for (const k of m.baselineInRender) baselineInRender.add(k);
-        } else if ('done' in m) {
-          finish(count);
-        } else {
-          results[m.index] = m;
-          at = m.index + 1;
-          if (at >= count) finish(count);
-        }
-      });
+      child.on(
+        'message',
+        (
+          m:
+            | KilnResult
+            | { ready: true; baselineOutside: string[]; baselineInRender: string[] }
+            | { done: true }
+            | { restart: true },
+        ) => {
+          arm();
+          if ('restart' in m) {
+            finish(at);
+          } else if ('ready' in m) {
+            for (const k of m.baselineOutside) baselineOutside.add(k);
+            for (const k of m.baselineInRender) baselineInRender.add(k);
+          } else if ('done' in m) {
+            finish(count);
+          } else {
+            results[m.index] = m;
+            at = m.index + 1;
+            if (at >= count) finish(count);
+          }
+        },
+      );
       child.on('exit', (code, signal) => {
         if (settled) return;
         fail(`kiln's process died (exit ${code ?? signal}): ${tail.trim().split('\n').slice(-4).join(' | ')}`);
@@ -501,11 +534,21 @@ function runPython(templates: string[]): { outcomes: Outcome[] } | { problem: st
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: 600_000,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8', TZ: 'UTC', [SECRET_NAME]: SECRET_VALUE },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PYTHONHASHSEED: '0',
+      PYTHONIOENCODING: 'utf-8',
+      TZ: 'UTC',
+      [SECRET_NAME]: SECRET_VALUE,
+    },
   });
-  if (r.status !== 0) return { problem: `Python's Jinja2 oracle failed (status ${r.status}): ${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()}` };
+  if (r.status !== 0)
+    return {
+      problem: `Python's Jinja2 oracle failed (status ${r.status}): ${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()}`,
+    };
   const outcomes = JSON.parse(r.stdout) as Outcome[];
-  if (outcomes.length !== templates.length) return { problem: `Python's Jinja2 oracle answered ${outcomes.length} of ${templates.length} payloads` };
+  if (outcomes.length !== templates.length)
+    return { problem: `Python's Jinja2 oracle answered ${outcomes.length} of ${templates.length} payloads` };
   return { outcomes };
 }
 
@@ -528,15 +571,33 @@ if (process.argv.includes(CHILD_FLAG)) {
   }
 
   test('the sandbox payload corpus is well-formed', () => {
-    assert.ok(payloads.length >= MIN_PAYLOADS, `the corpus has ${payloads.length} payloads, fewer than ${MIN_PAYLOADS}`);
+    assert.ok(
+      payloads.length >= MIN_PAYLOADS,
+      `the corpus has ${payloads.length} payloads, fewer than ${MIN_PAYLOADS}`,
+    );
     const seen = new Set<string>();
     const dupes = payloads.filter((p) => (seen.has(p.name) ? true : (seen.add(p.name), false))).map((p) => p.name);
     assert.deepEqual(dupes, [], 'payload names must be unique');
-    assert.deepEqual(payloads.filter((p) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(p.name)).map((p) => p.name), [], 'payload names must be kebab-case');
-    assert.deepEqual(payloads.filter((p) => typeof p.template !== 'string' || !p.template || typeof p.why !== 'string' || !p.why).map((p) => p.name), [], 'every payload needs a template and a why');
-    const noPython = payloads.filter((p) => (p.python === false) !== p.why.startsWith('Meaningless in Python')).map((p) => p.name);
+    assert.deepEqual(
+      payloads.filter((p) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(p.name)).map((p) => p.name),
+      [],
+      'payload names must be kebab-case',
+    );
+    assert.deepEqual(
+      payloads
+        .filter((p) => typeof p.template !== 'string' || !p.template || typeof p.why !== 'string' || !p.why)
+        .map((p) => p.name),
+      [],
+      'every payload needs a template and a why',
+    );
+    const noPython = payloads
+      .filter((p) => (p.python === false) !== p.why.startsWith('Meaningless in Python'))
+      .map((p) => p.name);
     assert.deepEqual(noPython, [], '"python": false exactly when the why starts with "Meaningless in Python"');
-    assert.ok(payloads.some((p) => envVarKeys(p.template).length > 0), 'the corpus needs a legitimate env_var() payload');
+    assert.ok(
+      payloads.some((p) => envVarKeys(p.template).length > 0),
+      'the corpus needs a legitimate env_var() payload',
+    );
   });
 
   test("Python's Jinja2 sandbox is available as the reference", () => {
@@ -549,7 +610,10 @@ if (process.argv.includes(CHILD_FLAG)) {
       assert.ok(r, 'kiln reported nothing for this payload');
       const problems: string[] = [];
       if (r.failure) problems.push(`CRASH/HANG: ${r.failure}`);
-      if (r.longestRenderMs > RENDER_LIMIT_MS) problems.push(`SLOW: one render took ${r.longestRenderMs} ms (limit ${RENDER_LIMIT_MS} ms; all renders ${r.renderMs} ms)`);
+      if (r.longestRenderMs > RENDER_LIMIT_MS)
+        problems.push(
+          `SLOW: one render took ${r.longestRenderMs} ms (limit ${RENDER_LIMIT_MS} ms; all renders ${r.renderMs} ms)`,
+        );
       const got = r.outcome;
       if (got && 'output' in got) {
         const traces = JS_TRACES.filter((t) => got.output.includes(t));
@@ -560,22 +624,28 @@ if (process.argv.includes(CHILD_FLAG)) {
       const readInRender = r.envInRender.filter((k) => !allowed.has(k) && !run.baselineInRender.has(k));
       if (readInRender.length) problems.push(`ENV: rendering read ${readInRender.join(', ')}`);
       const readOutside = r.envOutside.filter((k) => !allowed.has(k) && !run.baselineOutside.has(k));
-      if (readOutside.length) problems.push(`ENV: compiling read ${readOutside.join(', ')}, which a plain compile does not`);
+      if (readOutside.length)
+        problems.push(`ENV: compiling read ${readOutside.join(', ')}, which a plain compile does not`);
       if (r.pollution.length) problems.push(`POLLUTION: ${r.pollution.join('; ')}`);
       if (r.markerWritten) problems.push(`FILE: the payload wrote the marker file ${marker}`);
       if (!('problem' in python) && p.python !== false && got) {
         const want = python.outcomes[i]!;
         if ('error' in want) {
-          if ('output' in got && got.output.trim() !== '') problems.push(`PARITY: Jinja2 raises (${want.error}) but kiln printed ${JSON.stringify(got.output)}`);
+          if ('output' in got && got.output.trim() !== '')
+            problems.push(`PARITY: Jinja2 raises (${want.error}) but kiln printed ${JSON.stringify(got.output)}`);
         } else if (!('output' in got)) {
           problems.push(`PARITY: Jinja2 prints ${JSON.stringify(want.output)} but kiln raised ${got.error}`);
         } else if (got.output !== want.output) {
-          problems.push(`PARITY: Jinja2 prints ${JSON.stringify(want.output)} but kiln printed ${JSON.stringify(got.output)}`);
+          problems.push(
+            `PARITY: Jinja2 prints ${JSON.stringify(want.output)} but kiln printed ${JSON.stringify(got.output)}`,
+          );
         }
       }
       if (problems.length) {
         const pyLine = 'problem' in python ? '' : `\n  Jinja2:   ${describe(python.outcomes[i])}`;
-        assert.fail(`${p.name}: ${problems.join(' / ')}\n  template: ${p.template}\n  kiln:     ${describe(got)}${pyLine}`);
+        assert.fail(
+          `${p.name}: ${problems.join(' / ')}\n  template: ${p.template}\n  kiln:     ${describe(got)}${pyLine}`,
+        );
       }
     });
   });
@@ -584,17 +654,35 @@ if (process.argv.includes(CHILD_FLAG)) {
     const allowed = new Set(payloads.flatMap((p) => envVarKeys(p.template)));
     const inRender = new Set(run.results.flatMap((r) => r?.envInRender ?? []));
     const unexpected = [...inRender].filter((k) => !allowed.has(k) && !run.baselineInRender.has(k)).sort();
-    assert.deepEqual(unexpected, [], 'environment variables read while rendering, other than those env_var() asked for');
-    assert.deepEqual([...run.baselineInRender].sort(), [], 'a plain compile read environment variables while rendering');
-    assert.deepEqual(run.results.flatMap((r) => r?.pollution ?? []), [], 'built-in prototypes or globalThis changed in the rendering process');
+    assert.deepEqual(
+      unexpected,
+      [],
+      'environment variables read while rendering, other than those env_var() asked for',
+    );
+    assert.deepEqual(
+      [...run.baselineInRender].sort(),
+      [],
+      'a plain compile read environment variables while rendering',
+    );
+    assert.deepEqual(
+      run.results.flatMap((r) => r?.pollution ?? []),
+      [],
+      'built-in prototypes or globalThis changed in the rendering process',
+    );
     const writers = payloads.filter((_, i) => run.results[i]?.markerWritten).map((p) => p.name);
     const markerLeft = existsSync(marker);
     rmSync(marker, { force: true, recursive: true });
     assert.deepEqual(writers, [], `payloads wrote the marker file ${marker}`);
     assert.equal(markerLeft, false, `the marker file ${marker} exists after the corpus`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    assert.deepEqual(Reflect.ownKeys(Object.prototype).map(String).sort(), protoKeysBefore, 'Object.prototype changed in the test process');
-    const newGlobals = Reflect.ownKeys(globalThis).map(String).filter((k) => !globalKeysBefore.has(k));
+    assert.deepEqual(
+      Reflect.ownKeys(Object.prototype).map(String).sort(),
+      protoKeysBefore,
+      'Object.prototype changed in the test process',
+    );
+    const newGlobals = Reflect.ownKeys(globalThis)
+      .map(String)
+      .filter((k) => !globalKeysBefore.has(k));
     assert.deepEqual(newGlobals, [], 'globalThis gained keys in the test process');
   });
 }

@@ -33,7 +33,10 @@ test('run_query, statement/load_result, get_relation and get_columns_in_relation
     assert.deepEqual(row, { red_count: 1, green_count: 1, blue_count: 1, total: 3, found: 'colors', cols: 'id,name' });
     // `kiln compile` connects when a template asks, and the compiled SQL carries the answers.
     const again = await compile({ projectDir: dir, select: ['pivot'] });
-    assert.match(again.compiled.get('model.tiny.pivot')!, /as blue_count,[\s\S]*3 as total, 'colors' as found, 'id,name' as cols/);
+    assert.match(
+      again.compiled.get('model.tiny.pivot')!,
+      /as blue_count,[\s\S]*3 as total, 'colors' as found, 'id,name' as cols/,
+    );
   } finally {
     removeDir(dir);
   }

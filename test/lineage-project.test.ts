@@ -10,16 +10,22 @@ const dir = copyExample();
 const dirs = [dir];
 after(() => dirs.forEach(removeDir));
 
-const edges = (list: Array<{ node: string; column: string | null; kind: string }>) => list.map((e) => `${e.node}.${e.column}:${e.kind}`).sort();
+const edges = (list: Array<{ node: string; column: string | null; kind: string }>) =>
+  list.map((e) => `${e.node}.${e.column}:${e.kind}`).sort();
 
 test('kiln lineage with no column writes target/column_lineage.json with every project-example model parsed, and prints the coverage', () => {
   const r = kiln(['lineage', '--project-dir', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^duckdb: \d+ parsed, 0 unparsed$/m);
   const file = JSON.parse(readFileSync(join(dir, 'target', 'column_lineage.json'), 'utf8'));
-  const models = Object.entries<{ resource_type: string; parsed: boolean; reason?: string }>(file.nodes).filter(([, n]) => n.resource_type === 'model');
+  const models = Object.entries<{ resource_type: string; parsed: boolean; reason?: string }>(file.nodes).filter(
+    ([, n]) => n.resource_type === 'model',
+  );
   assert.equal(models.length, 12);
-  assert.deepEqual(models.filter(([, n]) => !n.parsed).map(([id, n]) => `${id}: ${n.reason}`), []);
+  assert.deepEqual(
+    models.filter(([, n]) => !n.parsed).map(([id, n]) => `${id}: ${n.reason}`),
+    [],
+  );
   assert.ok(file.metadata.kiln_version);
   // Every output column of every model has at least one upstream column, except count(*)-like ones that still have filters.
   for (const [id, n] of Object.entries<{ columns: Array<{ name: string; upstream: unknown[] }> }>(file.nodes)) {
@@ -54,9 +60,13 @@ test('exact edges through CTEs, ephemeral models, joins and aggregates in projec
     'model.pottery_shop.stg_products.product_id:filter',
   ]);
   // A source that names a seed copies the seed's columns (from its CSV header).
-  assert.deepEqual(edges(columnOf('source.pottery_shop.shop.raw_orders', 'status')), ['seed.pottery_shop.raw_orders.status:copied']);
+  assert.deepEqual(edges(columnOf('source.pottery_shop.shop.raw_orders', 'status')), [
+    'seed.pottery_shop.raw_orders.status:copied',
+  ]);
   // Tests read columns.
-  const notNull = Object.entries(lineage.tests).find(([id]) => id.startsWith('test.pottery_shop.not_null_fct_orders_order_total'))!;
+  const notNull = Object.entries(lineage.tests).find(([id]) =>
+    id.startsWith('test.pottery_shop.not_null_fct_orders_order_total'),
+  )!;
   assert.deepEqual(notNull[1].reads, [{ node: 'model.pottery_shop.fct_orders', column: 'order_total' }]);
 });
 
@@ -66,7 +76,9 @@ test('kiln lineage prints upstream and downstream as JSON, with tests downstream
   const out = JSON.parse(r.stdout);
   assert.ok(edges(out.upstream).includes('seed.pottery_shop.raw_order_items.unit_price_cents:aggregated'));
   assert.ok(edges(out.upstream).includes('seed.pottery_shop.raw_orders.shipping_cents:transformed'));
-  assert.ok(edges(out.downstream).includes('model.pottery_shop.customer_lifetime_value.lifetime_gross_revenue:aggregated'));
+  assert.ok(
+    edges(out.downstream).includes('model.pottery_shop.customer_lifetime_value.lifetime_gross_revenue:aggregated'),
+  );
   assert.ok(edges(out.downstream).includes('test.pottery_shop.assert_order_totals_match_lines.null:test'));
   const up = kiln(['lineage', 'stg_orders.status', '--upstream', '--project-dir', dir, '--output', 'json']);
   assert.deepEqual(JSON.parse(up.stdout), {
@@ -104,10 +116,16 @@ test('an unparsable model is marked with the reason, and lineage goes on around 
   const file = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
   assert.equal(file.nodes['model.tiny.odd'].parsed, false);
   assert.equal(file.nodes['model.tiny.odd'].columns_from, 'properties');
-  assert.deepEqual(file.nodes['model.tiny.after'].columns.map(({ name, upstream }: { name: string; upstream: unknown }) => ({ name, upstream })), [
-    { name: 'id', upstream: [{ node: 'model.tiny.odd', column: 'id', kind: 'copied' }] },
-    { name: 'doubled', upstream: [{ node: 'model.tiny.odd', column: 'amount', kind: 'transformed' }] },
-  ]);
+  assert.deepEqual(
+    file.nodes['model.tiny.after'].columns.map(({ name, upstream }: { name: string; upstream: unknown }) => ({
+      name,
+      upstream,
+    })),
+    [
+      { name: 'id', upstream: [{ node: 'model.tiny.odd', column: 'id', kind: 'copied' }] },
+      { name: 'doubled', upstream: [{ node: 'model.tiny.odd', column: 'amount', kind: 'transformed' }] },
+    ],
+  );
 });
 
 test('select * uses the catalog when YAML says nothing', () => {
@@ -125,19 +143,27 @@ test('select * uses the catalog when YAML says nothing', () => {
   assert.match(first.nodes['model.tiny.wide'].reason, /select \* from .*events: its columns are unknown/);
   writeFileSync(
     join(project, 'target', 'catalog.json'),
-    JSON.stringify({ nodes: {}, sources: { 'source.tiny.raw.events': { columns: { B: { name: 'B', index: 2 }, A: { name: 'A', index: 1 } } } } }),
+    JSON.stringify({
+      nodes: {},
+      sources: { 'source.tiny.raw.events': { columns: { B: { name: 'B', index: 2 }, A: { name: 'A', index: 1 } } } },
+    }),
   );
   assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
   const second = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
-  assert.deepEqual(second.nodes['model.tiny.wide'].columns.map((c: { name: string }) => c.name), ['a', 'b']);
+  assert.deepEqual(
+    second.nodes['model.tiny.wide'].columns.map((c: { name: string }) => c.name),
+    ['a', 'b'],
+  );
 });
 
-test('snapshots: the snapshotted query\'s columns plus dbt_valid_from and the others, and models reading the snapshot', async () => {
+test("snapshots: the snapshotted query's columns plus dbt_valid_from and the others, and models reading the snapshot", async () => {
   const project = writeProject(
     minimalProject({
       'seeds/raw.csv': 'id,status,updated_at\n1,new,2024-01-01\n',
-      'snapshots/orders.sql': "{% snapshot orders_snapshot %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect id, upper(status) as status, updated_at from {{ ref('raw') }}\n{% endsnapshot %}\n",
-      'models/current_orders.sql': "select id, status, dbt_valid_from as since from {{ ref('orders_snapshot') }} where dbt_valid_to is null",
+      'snapshots/orders.sql':
+        "{% snapshot orders_snapshot %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect id, upper(status) as status, updated_at from {{ ref('raw') }}\n{% endsnapshot %}\n",
+      'models/current_orders.sql':
+        "select id, status, dbt_valid_from as since from {{ ref('orders_snapshot') }} where dbt_valid_to is null",
     }),
   );
   dirs.push(project);
@@ -155,14 +181,17 @@ test('snapshots: the snapshotted query\'s columns plus dbt_valid_from and the ot
     dbt_valid_to: ['seed.tiny.raw.updated_at:transformed'],
   });
   const current = lineage.nodes['model.tiny.current_orders']!;
-  assert.deepEqual(current.columns.map((c) => `${c.name} <- ${edges(c.upstream).join(' ')}`), [
-    'id <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.id:copied',
-    'status <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.status:copied',
-    'since <- snapshot.tiny.orders_snapshot.dbt_valid_from:copied snapshot.tiny.orders_snapshot.dbt_valid_to:filter',
-  ]);
+  assert.deepEqual(
+    current.columns.map((c) => `${c.name} <- ${edges(c.upstream).join(' ')}`),
+    [
+      'id <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.id:copied',
+      'status <- snapshot.tiny.orders_snapshot.dbt_valid_to:filter snapshot.tiny.orders_snapshot.status:copied',
+      'since <- snapshot.tiny.orders_snapshot.dbt_valid_from:copied snapshot.tiny.orders_snapshot.dbt_valid_to:filter',
+    ],
+  );
 });
 
-test('a node whose compiled SQL and parents\' columns are unchanged reuses the last column_lineage.json entry', () => {
+test("a node whose compiled SQL and parents' columns are unchanged reuses the last column_lineage.json entry", () => {
   const project = writeProject(
     minimalProject({
       'models/base.sql': 'select 1 as id, 2 as amount',
@@ -178,7 +207,10 @@ test('a node whose compiled SQL and parents\' columns are unchanged reuses the l
   first.nodes['model.tiny.reader'].columns[0].upstream[0].kind = 'aggregated';
   writeFileSync(file, JSON.stringify(first));
   assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
-  assert.equal(JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind, 'aggregated');
+  assert.equal(
+    JSON.parse(readFileSync(file, 'utf8')).nodes['model.tiny.reader'].columns[0].upstream[0].kind,
+    'aggregated',
+  );
   // A parent's columns changed: the reader is read again.
   writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
   assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
@@ -199,16 +231,21 @@ test('lineage read from the last column_lineage.json equals lineage computed col
   const cached = lineageOf();
   rmSync(file);
   const cold = lineageOf();
-  assert.ok(Object.values<{ cache_key?: string }>(cold.nodes).filter((n) => n.cache_key).length >= 12, 'models carry cache keys');
+  assert.ok(
+    Object.values<{ cache_key?: string }>(cold.nodes).filter((n) => n.cache_key).length >= 12,
+    'models carry cache keys',
+  );
   assert.deepEqual(cached, cold);
 });
 
 test('docs generate resolves `select *` with the catalog it has just read from the warehouse', () => {
   const project = writeProject(
     minimalProject({
-      'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start:\n  - create table if not exists main.events as select 1 as b, 2 as a\n',
+      'dbt_project.yml':
+        'name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start:\n  - create table if not exists main.events as select 1 as b, 2 as a\n',
       'models/wide.sql': "select * from {{ source('raw', 'events') }}",
-      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: events\n',
+      'models/sources.yml':
+        'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: events\n',
     }),
   );
   dirs.push(project);
@@ -218,8 +255,11 @@ test('docs generate resolves `select *` with the catalog it has just read from t
   const docs = kiln(['docs', 'generate', '--project-dir', project]);
   assert.equal(docs.code, 0, docs.stderr + docs.stdout);
   const lineage = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
-  assert.deepEqual(lineage.nodes['model.tiny.wide'].columns.map((c: { name: string; upstream: Array<{ node: string; column: string }> }) => `${c.name} <- ${c.upstream.map((e) => `${e.node}.${e.column}`).join(' ')}`), [
-    'b <- source.tiny.raw.events.b',
-    'a <- source.tiny.raw.events.a',
-  ]);
+  assert.deepEqual(
+    lineage.nodes['model.tiny.wide'].columns.map(
+      (c: { name: string; upstream: Array<{ node: string; column: string }> }) =>
+        `${c.name} <- ${c.upstream.map((e) => `${e.node}.${e.column}`).join(' ')}`,
+    ),
+    ['b <- source.tiny.raw.events.b', 'a <- source.tiny.raw.events.a'],
+  );
 });

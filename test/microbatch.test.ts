@@ -25,16 +25,24 @@ select id, ts, amount from {{ ref('events') }}
 const header = 'id,ts,region,amount\n';
 
 describeEngines((engine, engineName) => {
-
   const rows = async (dir: string, table: string, extra = ''): Promise<string[]> =>
-    (await engine.query(dir, `select cast(id as integer) as id, cast(amount as integer) as amount${extra} from ${table}`))
-      .map((r) => [r.id, r.amount ?? 'null', ...(extra ? [r.region, String(r.batch_start).slice(0, 10)] : [])].join('|'))
+    (
+      await engine.query(
+        dir,
+        `select cast(id as integer) as id, cast(amount as integer) as amount${extra} from ${table}`,
+      )
+    )
+      .map((r) =>
+        [r.id, r.amount ?? 'null', ...(extra ? [r.region, String(r.batch_start).slice(0, 10)] : [])].join('|'),
+      )
       .sort();
 
   test(`${engineName}: daily batches over flags' spans, filtered inputs and a failing batch`, async () => {
     const dir = writeProject({
       ...minimalProject({
-        'seeds/events.csv': header + '1,2024-01-01 08:00:00,eu,10\n2,2024-01-01 23:59:59,us,20\n3,2024-01-02 12:00:00,eu,30\n4,2024-01-03 00:00:00,us,40\n5,2024-01-05 09:00:00,eu,50\n',
+        'seeds/events.csv':
+          header +
+          '1,2024-01-01 08:00:00,eu,10\n2,2024-01-01 23:59:59,us,20\n3,2024-01-02 12:00:00,eu,30\n4,2024-01-03 00:00:00,us,40\n5,2024-01-05 09:00:00,eu,50\n',
         'seeds/regions.csv': 'code,name\neu,Europe\nus,Americas\n',
         'seeds/props.yml': 'version: 2\nseeds:\n  - name: events\n    config:\n      event_time: ts\n',
         'models/daily.sql': daily,
@@ -49,16 +57,30 @@ describeEngines((engine, engineName) => {
       let r = run('--event-time-start', '2024-01-01', '--event-time-end', '2024-01-04');
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /MICROBATCH 3 batches, 4 rows/);
-      const round1 = ['1|10|Europe|2024-01-01', '2|20|Americas|2024-01-01', '3|30|Europe|2024-01-02', '4|40|Americas|2024-01-03'];
+      const round1 = [
+        '1|10|Europe|2024-01-01',
+        '2|20|Americas|2024-01-01',
+        '3|30|Europe|2024-01-02',
+        '4|40|Americas|2024-01-03',
+      ];
       assert.deepEqual(await rows(dir, 'daily', extra), round1);
 
       // Round 2: 1 updated (day 1), 3 deleted and 6 new (day 2); only day 2 is rebuilt.
-      writeFileSync(join(dir, 'seeds/events.csv'), header + '1,2024-01-01 08:00:00,eu,11\n2,2024-01-01 23:59:59,us,20\n6,2024-01-02 01:00:00,us,60\n4,2024-01-03 00:00:00,us,40\n5,2024-01-05 09:00:00,eu,50\n');
+      writeFileSync(
+        join(dir, 'seeds/events.csv'),
+        header +
+          '1,2024-01-01 08:00:00,eu,11\n2,2024-01-01 23:59:59,us,20\n6,2024-01-02 01:00:00,us,60\n4,2024-01-03 00:00:00,us,40\n5,2024-01-05 09:00:00,eu,50\n',
+      );
       assert.equal(kiln(['seed', '--project-dir', dir]).code, 0);
       r = run('--event-time-start', '2024-01-02', '--event-time-end', '2024-01-03');
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /MICROBATCH 1 batch, 1 rows/);
-      const round2 = ['1|10|Europe|2024-01-01', '2|20|Americas|2024-01-01', '4|40|Americas|2024-01-03', '6|60|Americas|2024-01-02'];
+      const round2 = [
+        '1|10|Europe|2024-01-01',
+        '2|20|Americas|2024-01-01',
+        '4|40|Americas|2024-01-03',
+        '6|60|Americas|2024-01-02',
+      ];
       assert.deepEqual(await rows(dir, 'daily', extra), round2);
       // The same span again changes nothing.
       r = run('--event-time-start', '2024-01-02', '--event-time-end', '2024-01-03');
@@ -66,17 +88,44 @@ describeEngines((engine, engineName) => {
       assert.deepEqual(await rows(dir, 'daily', extra), round2);
 
       // Round 3: the batch of day 3 fails; days 1 and 2 are applied, day 3 keeps its rows.
-      writeFileSync(join(dir, 'seeds/events.csv'), header + '1,2024-01-01 08:00:00,eu,12\n2,2024-01-01 23:59:59,us,20\n6,2024-01-02 01:00:00,us,61\n4,2024-01-03 00:00:00,us,41\n');
+      writeFileSync(
+        join(dir, 'seeds/events.csv'),
+        header +
+          '1,2024-01-01 08:00:00,eu,12\n2,2024-01-01 23:59:59,us,20\n6,2024-01-02 01:00:00,us,61\n4,2024-01-03 00:00:00,us,41\n',
+      );
       assert.equal(kiln(['seed', '--project-dir', dir]).code, 0);
-      r = run('--event-time-start', '2024-01-01', '--event-time-end', '2024-01-04', '--vars', "{fail_batch: '2024-01-03 00:00:00'}");
+      r = run(
+        '--event-time-start',
+        '2024-01-01',
+        '--event-time-end',
+        '2024-01-04',
+        '--vars',
+        "{fail_batch: '2024-01-03 00:00:00'}",
+      );
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /1 of 3 batches failed \(the others were applied\): batch 3\/3 \[2024-01-03 00:00:00, 2024-01-04 00:00:00\)/);
-      assert.deepEqual(await rows(dir, 'daily', extra), ['1|12|Europe|2024-01-01', '2|20|Americas|2024-01-01', '4|40|Americas|2024-01-03', '6|61|Americas|2024-01-02']);
+      assert.match(
+        r.stdout,
+        /1 of 3 batches failed \(the others were applied\): batch 3\/3 \[2024-01-03 00:00:00, 2024-01-04 00:00:00\)/,
+      );
+      assert.deepEqual(await rows(dir, 'daily', extra), [
+        '1|12|Europe|2024-01-01',
+        '2|20|Americas|2024-01-01',
+        '4|40|Americas|2024-01-03',
+        '6|61|Americas|2024-01-02',
+      ]);
       // Redoing that window alone, once fixed.
       r = run('--event-time-start', '2024-01-03', '--event-time-end', '2024-01-04');
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.deepEqual(await rows(dir, 'daily', extra), ['1|12|Europe|2024-01-01', '2|20|Americas|2024-01-01', '4|41|Americas|2024-01-03', '6|61|Americas|2024-01-02']);
-      const tables = await engine.query(dir, `select table_name from information_schema.tables where table_name like '%kiln%'`);
+      assert.deepEqual(await rows(dir, 'daily', extra), [
+        '1|12|Europe|2024-01-01',
+        '2|20|Americas|2024-01-01',
+        '4|41|Americas|2024-01-03',
+        '6|61|Americas|2024-01-02',
+      ]);
+      const tables = await engine.query(
+        dir,
+        `select table_name from information_schema.tables where table_name like '%kiln%'`,
+      );
       assert.deepEqual(tables, [], 'no staging relation left behind');
 
       // Bad input: an end before the start.
@@ -93,8 +142,10 @@ describeEngines((engine, engineName) => {
       ...minimalProject({
         'seeds/events.csv': header + '1,2024-01-01 08:00:00,eu,10\n2,2024-01-02 08:00:00,eu,20\n',
         'seeds/props.yml': 'version: 2\nseeds:\n  - name: events\n    config:\n      event_time: ts\n',
-        'models/audited.sql': "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01', audit=true) }}\nselect id, ts, amount from {{ ref('events') }}\n",
-        'models/schema.yml': 'version: 2\nmodels:\n  - name: audited\n    columns:\n      - name: amount\n        data_tests: [not_null]\n',
+        'models/audited.sql':
+          "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01', audit=true) }}\nselect id, ts, amount from {{ ref('events') }}\n",
+        'models/schema.yml':
+          'version: 2\nmodels:\n  - name: audited\n    columns:\n      - name: amount\n        data_tests: [not_null]\n',
       }),
       ...engine.profileFiles(),
     });
@@ -105,7 +156,10 @@ describeEngines((engine, engineName) => {
       assert.match(r.stdout, /MICROBATCH 2 batches, 2 rows \(audited: 1 test passed\)/);
       assert.deepEqual(await rows(dir, 'audited'), ['1|10', '2|20']);
       // Day 2 now brings a row without an amount: the batches go to the copy, which fails.
-      writeFileSync(join(dir, 'seeds/events.csv'), header + '1,2024-01-01 08:00:00,eu,11\n2,2024-01-02 08:00:00,eu,20\n3,2024-01-02 09:00:00,eu,\n');
+      writeFileSync(
+        join(dir, 'seeds/events.csv'),
+        header + '1,2024-01-01 08:00:00,eu,11\n2,2024-01-02 08:00:00,eu,20\n3,2024-01-02 09:00:00,eu,\n',
+      );
       r = kiln(['build', '--project-dir', dir, ...span]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout + r.stderr, /audit failed: not_null_audited_amount/);
@@ -119,7 +173,8 @@ describeEngines((engine, engineName) => {
   test(`${engineName}: the first run starts at begin; later runs redo the current batch and the lookback`, async () => {
     const year = new Date().getUTCFullYear();
     const events = (older: number, last: number, current: number) =>
-      header + `1,${year - 2}-03-01 00:00:00,eu,${older}\n2,${year - 1}-06-01 00:00:00,eu,${last}\n3,${year}-01-01 00:00:00,eu,${current}\n`;
+      header +
+      `1,${year - 2}-03-01 00:00:00,eu,${older}\n2,${year - 1}-06-01 00:00:00,eu,${last}\n3,${year}-01-01 00:00:00,eu,${current}\n`;
     const dir = writeProject({
       ...minimalProject({
         'seeds/events.csv': events(1, 2, 3),
@@ -142,7 +197,10 @@ describeEngines((engine, engineName) => {
       assert.deepEqual(await rows(dir, 'yearly'), ['1|1', '2|20', '3|30']);
       // The post-hook ran once per build: with the first batch when it created the table,
       // after the last batch on an incremental run.
-      assert.deepEqual((await engine.query(dir, 'select cast(n as integer) as n from mb_log')).map((x) => x.n).sort(), [1, 3]);
+      assert.deepEqual(
+        (await engine.query(dir, 'select cast(n as integer) as n from mb_log')).map((x) => x.n).sort(),
+        [1, 3],
+      );
       // A full refresh starts again at begin.
       r = kiln(['build', '--project-dir', dir, ...vars, '--full-refresh', '-s', 'yearly']);
       assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -51,7 +51,11 @@ test('webhooks get a Slack-compatible summary; failure-only targets only on fail
     const r1 = await run({ projectDir: ok, onLog: (_l, m) => logs.push(m) });
     assert.equal(r1.success, true);
     assert.ok(Date.now() - started < 8000, 'the hanging endpoint is given up after its timeout');
-    assert.deepEqual(received.map((x) => x.path).sort(), ['/always', '/broken', '/broken'], 'success: only `always` targets; the broken one is retried once');
+    assert.deepEqual(
+      received.map((x) => x.path).sort(),
+      ['/always', '/broken', '/broken'],
+      'success: only `always` targets; the broken one is retried once',
+    );
     const always = received.find((x) => x.path === '/always')!.body;
     assert.match(always.text, /kiln run on notes succeeded/);
     assert.match(always.text, new RegExp(`https://ci.example/runs/${r1.invocationId}`));
@@ -64,7 +68,10 @@ test('webhooks get a Slack-compatible summary; failure-only targets only on fail
     const failure = received.find((x) => x.path === '/failures')!.body;
     assert.match(failure.text, /failed/);
     assert.match(failure.text, /model\.notes\.b: .*nowhere_at_all/);
-    assert.deepEqual(failure.kiln.failed.map((f: { unique_id: string }) => f.unique_id), ['model.notes.b']);
+    assert.deepEqual(
+      failure.kiln.failed.map((f: { unique_id: string }) => f.unique_id),
+      ['model.notes.b'],
+    );
   } finally {
     removeDir(ok);
     removeDir(bad);

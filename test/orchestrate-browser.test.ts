@@ -22,12 +22,15 @@ after(() => removeDir(dir));
 
 test('the monitoring page shows the jobs and watches a live run', async () => {
   // A check that fails on purpose after the nightly build: every order is "before" 2099.
-  appendFileSync(join(dir, 'kiln_jobs.yml'), `
+  appendFileSync(
+    join(dir, 'kiln_jobs.yml'),
+    `
   - name: cutoff_check
     command: 'test -s assert_no_orders_before_cutoff --vars "{min_order_date: ''2099-01-01''}"'
     triggers:
       - after: [nightly]
-`);
+`,
+  );
   const service = await orchestrate({ projectDir: dir, port: 0, token: 'browser-token' });
   const browser = await launchChromium();
   try {
@@ -36,9 +39,13 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(service.url);
     await page.waitForFunction(() => window.__monitor?.ready === true, undefined, { timeout: 30000 });
-    const jobNames: string[] = await page.evaluate(() => Array.from(document.querySelectorAll('#jobs tbody tr')).map((tr: any) => tr.dataset.job));
+    const jobNames: string[] = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#jobs tbody tr')).map((tr: any) => tr.dataset.job),
+    );
     assert.deepEqual(jobNames, ['load_exports', 'orders_on_arrival', 'nightly', 'marts_checks', 'cutoff_check']);
-    const nightlyRow: string = await page.evaluate(() => document.querySelector('#jobs tr[data-job="nightly"]').innerText);
+    const nightlyRow: string = await page.evaluate(
+      () => document.querySelector('#jobs tr[data-job="nightly"]').innerText,
+    );
     assert.match(nightlyRow, /cron 0 6 \* \* \* \(Europe\/Berlin\)/);
     assert.match(nightlyRow, /idle/);
     assert.match(nightlyRow, /07:30/);
@@ -48,44 +55,97 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
       window.__seen = [];
       new MutationObserver(() => {
         const card = document.querySelector('#live .run-card');
-        if (card) window.__seen.push({ done: Number(card.querySelector('.done-count').textContent), total: card.querySelector('.total').textContent, running: card.querySelectorAll('.nodes-running li').length, elapsed: card.querySelector('.elapsed').textContent, job: card.querySelector('strong').textContent });
+        if (card)
+          window.__seen.push({
+            done: Number(card.querySelector('.done-count').textContent),
+            total: card.querySelector('.total').textContent,
+            running: card.querySelectorAll('.nodes-running li').length,
+            elapsed: card.querySelector('.elapsed').textContent,
+            job: card.querySelector('strong').textContent,
+          });
       }).observe(document.getElementById('live'), { childList: true, subtree: true, characterData: true });
     });
-    const res = await fetch(`${service.url}api/jobs/nightly/trigger`, { method: 'POST', headers: { authorization: 'Bearer browser-token' } });
+    const res = await fetch(`${service.url}api/jobs/nightly/trigger`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer browser-token' },
+    });
     assert.equal(res.status, 202);
     // Both runs over: nightly, then cutoff_check after it.
-    await page.waitForFunction(() => /failed/.test(document.querySelector('#jobs tr[data-job="cutoff_check"] .last')?.innerText ?? ''), undefined, { timeout: 60000 }).catch(async (e) => {
-      console.log(errors, await page.evaluate(() => document.body.innerText));
-      throw e;
-    });
+    await page
+      .waitForFunction(
+        () => /failed/.test(document.querySelector('#jobs tr[data-job="cutoff_check"] .last')?.innerText ?? ''),
+        undefined,
+        { timeout: 60000 },
+      )
+      .catch(async (e) => {
+        console.log(errors, await page.evaluate(() => document.body.innerText));
+        throw e;
+      });
     await service.orchestrator.idle();
-    const seen: Array<{ done: number; total: string; running: number; job: string }> = await page.evaluate(() => window.__seen);
+    const seen: Array<{ done: number; total: string; running: number; job: string }> = await page.evaluate(
+      () => window.__seen,
+    );
     const nightly = seen.filter((s) => s.job === 'nightly');
     const progress = [...new Set(nightly.map((s) => s.done))];
-    assert.ok(progress.length >= 5, `the live view moved through several node counts as events arrived: ${progress.join(', ')}`);
-    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only goes forward');
-    assert.ok(nightly.some((s) => s.running > 0), 'running nodes were listed');
-    assert.ok(nightly.some((s) => Number(s.total) > 20), 'the total number of nodes was known');
+    assert.ok(
+      progress.length >= 5,
+      `the live view moved through several node counts as events arrived: ${progress.join(', ')}`,
+    );
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'progress only goes forward',
+    );
+    assert.ok(
+      nightly.some((s) => s.running > 0),
+      'running nodes were listed',
+    );
+    assert.ok(
+      nightly.some((s) => Number(s.total) > 20),
+      'the total number of nodes was known',
+    );
     await page.waitForFunction(() => document.querySelector('#live .empty'), undefined, { timeout: 30000 });
-    await page.waitForFunction(() => /success/.test(document.querySelector('#jobs tr[data-job="nightly"] .last')?.innerText ?? ''), undefined, { timeout: 30000 });
+    await page.waitForFunction(
+      () => /success/.test(document.querySelector('#jobs tr[data-job="nightly"] .last')?.innerText ?? ''),
+      undefined,
+      { timeout: 30000 },
+    );
 
     // History of nightly: one bar; of cutoff_check: one bar, marked failed.
     await page.click('#job-tabs button[data-job="nightly"]');
-    await page.waitForFunction(() => document.getElementById('history-chart').dataset.runs === '1', undefined, { timeout: 30000 });
+    await page.waitForFunction(() => document.getElementById('history-chart').dataset.runs === '1', undefined, {
+      timeout: 30000,
+    });
     await page.click('#job-tabs button[data-job="cutoff_check"]');
-    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '1', undefined, { timeout: 30000 });
+    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '1', undefined, {
+      timeout: 30000,
+    });
     assert.equal(await page.locator('#history-chart .bar-bad').count(), 1);
     assert.equal(await page.locator('#history-chart .fail-mark').count(), 1);
     await page.click('#history-chart .bar');
-    await page.waitForFunction(() => /assert_no_orders_before_cutoff/.test(document.getElementById('run-detail').innerText), undefined, { timeout: 30000 });
-    await page.waitForFunction(() => /assert_no_orders_before_cutoff/.test(document.getElementById('tests').innerText), undefined, { timeout: 30000 });
+    await page.waitForFunction(
+      () => /assert_no_orders_before_cutoff/.test(document.getElementById('run-detail').innerText),
+      undefined,
+      { timeout: 30000 },
+    );
+    await page.waitForFunction(
+      () => /assert_no_orders_before_cutoff/.test(document.getElementById('tests').innerText),
+      undefined,
+      { timeout: 30000 },
+    );
     assert.equal(await page.locator('#tests-chart .bar-bad').count(), 1);
 
     // Node duration trends of nightly, with links into the docs site.
     await page.click('#job-tabs button[data-job="nightly"]');
-    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '0', undefined, { timeout: 30000 });
-    await page.waitForFunction(() => document.querySelectorAll('#trends .trend').length > 10, undefined, { timeout: 30000 });
-    const link: string = await page.evaluate(() => document.querySelector('#trends .trend[data-node="model.pottery_shop.fct_orders"] a').getAttribute('href'));
+    await page.waitForFunction(() => document.getElementById('history-chart').dataset.failed === '0', undefined, {
+      timeout: 30000,
+    });
+    await page.waitForFunction(() => document.querySelectorAll('#trends .trend').length > 10, undefined, {
+      timeout: 30000,
+    });
+    const link: string = await page.evaluate(() =>
+      document.querySelector('#trends .trend[data-node="model.pottery_shop.fct_orders"] a').getAttribute('href'),
+    );
     assert.equal(link, '/docs/#!/model/model.pottery_shop.fct_orders');
     assert.match(await page.evaluate(() => document.getElementById('alerts').innerText), /cutoff_check failed/);
 

@@ -29,7 +29,16 @@ test('the jobs example is a valid kiln_jobs.yml with the jobs project-example sh
   dirs.push(dir);
   const documented = loadJobs(dir);
   const shipped = loadJobs(join(repoRoot, 'project-example'));
-  const shape = (c: typeof shipped) => c.jobs.map((j) => ({ name: j.name, command: j.commandText, triggers: j.triggers.map((t) => t.kind), overlap: j.overlap, retries: j.retries, timeout: j.timeoutSeconds, deadline: j.deadline?.text }));
+  const shape = (c: typeof shipped) =>
+    c.jobs.map((j) => ({
+      name: j.name,
+      command: j.commandText,
+      triggers: j.triggers.map((t) => t.kind),
+      overlap: j.overlap,
+      retries: j.retries,
+      timeout: j.timeoutSeconds,
+      deadline: j.deadline?.text,
+    }));
   assert.deepEqual(shape(documented), shape(shipped));
 });
 
@@ -54,7 +63,22 @@ test('the Airflow generator writes DAGs that pass the Python syntax check', () =
   dirs.push(dir);
   const work = tempDir();
   dirs.push(work);
-  const ls = kiln(['ls', '--project-dir', dir, '--resource-type', 'model', 'seed', 'snapshot', '--output', 'json', '--output-keys', 'unique_id', 'name', 'resource_type', 'depends_on']);
+  const ls = kiln([
+    'ls',
+    '--project-dir',
+    dir,
+    '--resource-type',
+    'model',
+    'seed',
+    'snapshot',
+    '--output',
+    'json',
+    '--output-keys',
+    'unique_id',
+    'name',
+    'resource_type',
+    'depends_on',
+  ]);
   assert.equal(ls.code, 0, ls.stderr);
   const nodesFile = join(work, 'nodes.jsonl');
   writeFileSync(nodesFile, ls.stdout);
@@ -64,7 +88,21 @@ test('the Airflow generator writes DAGs that pass the Python syntax check', () =
   writeFileSync(jobsJson, JSON.stringify(jsyaml.load(readFileSync(join(dir, 'kiln_jobs.yml'), 'utf8'))));
 
   for (const extra of [[], ['--per-job', jobsJson]]) {
-    const gen = spawnSync('python3', [script, nodesFile, '--dag-id', 'pottery_shop', '--schedule', '0 6 * * *', '--timezone', 'Europe/Berlin', ...extra], { encoding: 'utf8' });
+    const gen = spawnSync(
+      'python3',
+      [
+        script,
+        nodesFile,
+        '--dag-id',
+        'pottery_shop',
+        '--schedule',
+        '0 6 * * *',
+        '--timezone',
+        'Europe/Berlin',
+        ...extra,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(gen.status, 0, gen.stderr);
     const dag = join(work, extra.length ? 'per_job.py' : 'per_node.py');
     writeFileSync(dag, gen.stdout);

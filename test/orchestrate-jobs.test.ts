@@ -13,7 +13,11 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));
 
 const withJobs = (jobs: string) => {
-  const dir = writeProject({ 'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\n', 'models/m.sql': 'select 1 as x', 'kiln_jobs.yml': jobs });
+  const dir = writeProject({
+    'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\n',
+    'models/m.sql': 'select 1 as x',
+    'kiln_jobs.yml': jobs,
+  });
   dirs.push(dir);
   return dir;
 };
@@ -36,21 +40,48 @@ test('project-example ships one job per trigger kind', () => {
   assert.equal(nightly.deadline?.text, '07:30');
   assert.equal(nightly.timeoutSeconds, 3600);
   assert.equal(nightly.timezone, 'Europe/Berlin', 'the deadline is read in the cron trigger time zone');
-  assert.deepEqual(config.jobs.find((j) => j.name === 'marts_checks')!.command, { command: 'test', options: { select: ['tag:marts'] } });
+  assert.deepEqual(config.jobs.find((j) => j.name === 'marts_checks')!.command, {
+    command: 'test',
+    options: { select: ['tag:marts'] },
+  });
 });
 
 test('each mistake points at its line with a hint', () => {
   const head = 'jobs:\n  - name: a\n    command: build\n';
   const cases: Array<[string, number, RegExp]> = [
     [head + '    triggers:\n      - cron: "61 * * * *"\n', 5, /invalid cron expression '61 \* \* \* \*'/],
-    [head + '    triggers:\n      - cron: "0 6 * * *"\n        timezone: Mars/Olympus\n', 6, /unknown time zone 'Mars\/Olympus'/],
+    [
+      head + '    triggers:\n      - cron: "0 6 * * *"\n        timezone: Mars/Olympus\n',
+      6,
+      /unknown time zone 'Mars\/Olympus'/,
+    ],
     [head + '    triggers:\n      - after: [b]\n', 5, /runs after 'b', which is not a job in this file/],
-    [head + '    triggers:\n      - webhook: true\n    overlap: sometimes\n', 6, /'jobs\.0\.overlap' must be one of: skip, queue/],
+    [
+      head + '    triggers:\n      - webhook: true\n    overlap: sometimes\n',
+      6,
+      /'jobs\.0\.overlap' must be one of: skip, queue/,
+    ],
     [head + '    triggers:\n      - webhook: true\n    retry: 2\n', 6, /unknown key 'retry'/],
-    ['jobs:\n  - name: a\n    command: build --frobnicate\n    triggers: [{webhook: true}]\n', 3, /unknown or unsupported flag '--frobnicate'/],
-    ['jobs:\n  - name: a\n    command: docs generate\n    triggers: [{webhook: true}]\n', 3, /'docs' is not a command a job can run/],
-    [head + '    triggers:\n      - webhook: true\n  - name: a\n    command: seed\n    triggers: [{webhook: true}]\n', 6, /two jobs are named 'a'/],
-    [head + '    triggers:\n      - cron: "0 6 * * *"\n        after: [a]\n', 6, /exactly one of cron, after, on_new_data, webhook/],
+    [
+      'jobs:\n  - name: a\n    command: build --frobnicate\n    triggers: [{webhook: true}]\n',
+      3,
+      /unknown or unsupported flag '--frobnicate'/,
+    ],
+    [
+      'jobs:\n  - name: a\n    command: docs generate\n    triggers: [{webhook: true}]\n',
+      3,
+      /'docs' is not a command a job can run/,
+    ],
+    [
+      head + '    triggers:\n      - webhook: true\n  - name: a\n    command: seed\n    triggers: [{webhook: true}]\n',
+      6,
+      /two jobs are named 'a'/,
+    ],
+    [
+      head + '    triggers:\n      - cron: "0 6 * * *"\n        after: [a]\n',
+      6,
+      /exactly one of cron, after, on_new_data, webhook/,
+    ],
     [head + '    triggers:\n      - webhook: true\n    deadline: "7 o\'clock"\n', 6, /invalid deadline/],
   ];
   for (const [text, line, message] of cases) {
@@ -71,7 +102,9 @@ test('kiln orchestrate with a bad kiln_jobs.yml prints one clear line and exits 
 });
 
 test('a watched source the project lacks is bad input found at start', () => {
-  const dir = withJobs('jobs:\n  - name: a\n    command: build\n    triggers:\n      - on_new_data: {sources: [shop.orders]}\n');
+  const dir = withJobs(
+    'jobs:\n  - name: a\n    command: build\n    triggers:\n      - on_new_data: {sources: [shop.orders]}\n',
+  );
   const r = kiln(['orchestrate', '--project-dir', dir, '--port', '0']);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /kiln_jobs\.yml: job 'a' watches the source 'shop\.orders', which the project does not have/);

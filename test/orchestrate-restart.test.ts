@@ -24,23 +24,40 @@ function project(): string {
   const dir = writeProject({
     'dbt_project.yml': 'name: slowpoke\nprofile: slowpoke\nconfig-version: 2\n',
     // As slow as the environment says: billions of rows while the test kills, a few after.
-    'models/slow.sql': "{{ config(materialized='table') }}\nselect count(*) as n from range({{ env_var('SLOW_ROWS', '10') }}) t(x) where hash(x) % 7 = 3",
+    'models/slow.sql':
+      "{{ config(materialized='table') }}\nselect count(*) as n from range({{ env_var('SLOW_ROWS', '10') }}) t(x) where hash(x) % 7 = 3",
     'models/after_slow.sql': "select n from {{ ref('slow') }}",
-    'kiln_jobs.yml': 'jobs:\n  - name: build_all\n    command: build\n    triggers: [{webhook: true}]\n    retries: 1\n',
+    'kiln_jobs.yml':
+      'jobs:\n  - name: build_all\n    command: build\n    triggers: [{webhook: true}]\n    retries: 1\n',
   });
   dirs.push(dir);
   return dir;
 }
 
-async function start(dir: string, slowRows: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [kilnBin, '--log-format', 'json', 'orchestrate', '--project-dir', dir, '--port', '0'], {
-    cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1', HOME: dir, KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '', KILN_ORCHESTRATE_TOKEN: TOKEN, SLOW_ROWS: slowRows },
-  });
+async function start(
+  dir: string,
+  slowRows: string,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [kilnBin, '--log-format', 'json', 'orchestrate', '--project-dir', dir, '--port', '0'],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        HOME: dir,
+        KILN_PROFILES_DIR: '',
+        DBT_PROFILES_DIR: '',
+        KILN_ORCHESTRATE_TOKEN: TOKEN,
+        SLOW_ROWS: slowRows,
+      },
+    },
+  );
   children.push(child);
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`orchestrate did not start:\n${out}`)), 30_000);
     const look = () => {
@@ -50,7 +67,7 @@ async function start(dir: string, slowRows: string): Promise<{ child: ChildProce
         resolve(m[1]!);
       }
     };
-    child.stdout!.on('data', look);
+    child.stdout.on('data', look);
     child.on('exit', () => reject(new Error(`orchestrate exited early:\n${out}`)));
   });
   return { child, url, output: () => out };
@@ -66,11 +83,20 @@ async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 60
   }
 }
 
-const runs = async (url: string) => ((await (await fetch(`${url}api/runs`)).json()) as any).runs as Array<Record<string, any>>;
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
+const runs = async (url: string) =>
+  ((await (await fetch(`${url}api/runs`)).json()) as any).runs as Array<Record<string, any>>;
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? resolve(child.exitCode)
+      : child.on('exit', (code) => resolve(code)),
+  );
 
 async function triggerAndWaitRunning(url: string): Promise<string> {
-  const res = await fetch(`${url}api/jobs/build_all/trigger`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(`${url}api/jobs/build_all/trigger`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   assert.equal(res.status, 202);
   const runId = ((await res.json()) as any).run.run_id as string;
   // Running, and inside the slow model's query.
@@ -102,7 +128,10 @@ test('after kill -9, a restart marks the run interrupted and reruns it by the jo
   assert.equal(recovery.attempt, 2);
   assert.match(recovery.reason, new RegExp(runId));
   const detail = (await (await fetch(`${second.url}api/runs/${recovery.run_id}`)).json()) as any;
-  assert.deepEqual(detail.nodes.map((n: any) => [n.unique_id, n.status]).sort(), [['model.slowpoke.after_slow', 'success'], ['model.slowpoke.slow', 'success']]);
+  assert.deepEqual(detail.nodes.map((n: any) => [n.unique_id, n.status]).sort(), [
+    ['model.slowpoke.after_slow', 'success'],
+    ['model.slowpoke.slow', 'success'],
+  ]);
   second.child.kill('SIGTERM');
   assert.equal(await exited(second.child), 143);
 });

@@ -25,13 +25,22 @@ const tinyProject = (jobs: string) =>
     'kiln_jobs.yml': jobs,
   });
 
-async function setUp(jobs: string, opts: { start?: string; execute?: ExecuteJob; dir?: string; history?: History } = {}) {
+async function setUp(
+  jobs: string,
+  opts: { start?: string; execute?: ExecuteJob; dir?: string; history?: History } = {},
+) {
   const dir = opts.dir ?? tinyProject(jobs);
   if (!opts.dir) dirs.push(dir);
   const clock = new ManualClock(Date.parse(opts.start ?? '2026-03-02T05:00:00Z'));
   const history = opts.history ?? (await History.open(join(dir, '.kiln', 'history.duckdb')));
   const alerts: Alert[] = [];
-  const orchestrator = new Orchestrator({ config: loadJobs(dir), history, clock, execute: opts.execute ?? inProcessExecutor({ projectDir: dir }), alert: (a) => alerts.push(a) });
+  const orchestrator = new Orchestrator({
+    config: loadJobs(dir),
+    history,
+    clock,
+    execute: opts.execute ?? inProcessExecutor({ projectDir: dir }),
+    alert: (a) => alerts.push(a),
+  });
   await orchestrator.start();
   return { dir, clock, history, orchestrator, alerts };
 }
@@ -41,7 +50,11 @@ function gate() {
   const calls: Array<{ job: string; hooks: ExecutionHooks; finish(success: boolean): void }> = [];
   const execute: ExecuteJob = (job, hooks) =>
     new Promise((resolve) => {
-      calls.push({ job: job.name, hooks, finish: (success) => resolve({ success, message: success ? 'done' : 'the job failed' }) });
+      calls.push({
+        job: job.name,
+        hooks,
+        finish: (success) => resolve({ success, message: success ? 'done' : 'the job failed' }),
+      });
       hooks.signal.addEventListener('abort', () => resolve({ success: false, message: 'cancelled' }));
     });
   return { execute, calls };
@@ -57,7 +70,9 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 
 test('a cron trigger runs the job at its tick in its time zone, and the run and its nodes are in the history', async () => {
   // 07:00 in Berlin is 06:00 UTC in winter.
-  const { orchestrator, clock, history } = await setUp('jobs:\n  - name: morning\n    command: build\n    triggers:\n      - cron: "0 7 * * *"\n        timezone: Europe/Berlin\n');
+  const { orchestrator, clock, history } = await setUp(
+    'jobs:\n  - name: morning\n    command: build\n    triggers:\n      - cron: "0 7 * * *"\n        timezone: Europe/Berlin\n',
+  );
   await clock.set('2026-03-02T05:59:00Z');
   await orchestrator.idle();
   assert.equal((await history.runs()).length, 0, 'nothing before the tick');
@@ -96,7 +111,10 @@ test('after downtime that missed many ticks, one catch-up run, not one per tick'
   await until('the 12:00 run', () => g.calls.length === 2);
   g.calls[1]!.finish(true);
   await second.orchestrator.idle();
-  assert.deepEqual((await second.history.runs()).map((r) => r.trigger), ['cron', 'catch-up']);
+  assert.deepEqual(
+    (await second.history.runs()).map((r) => r.trigger),
+    ['cron', 'catch-up'],
+  );
   await second.orchestrator.stop();
   await second.history.close();
 });
@@ -156,7 +174,10 @@ test('overlap: skip records a skipped run; queue runs once more after the runnin
   assert.equal(waiting.status, 'queued');
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(g.calls.length, 2, 'concurrency 2: the third job waits');
-  assert.deepEqual((await orchestrator.overview()).map((j) => j.state), ['running', 'running', 'queued']);
+  assert.deepEqual(
+    (await orchestrator.overview()).map((j) => j.state),
+    ['running', 'running', 'queued'],
+  );
   g.calls[1]!.finish(true); // queuer's first run ends: its queued run came before `third`'s, so it goes first
   await until('queuer runs again', () => g.calls.length === 3);
   assert.equal(g.calls[2]!.job, 'queuer');
@@ -174,7 +195,10 @@ test('overlap: skip records a skipped run; queue runs once more after the runnin
 
 test('a failed job is retried, a job past its timeout is cancelled, and a failure past the retries alerts', async () => {
   const g = gate();
-  const { orchestrator, history, clock, alerts } = await setUp('jobs:\n  - name: flaky\n    command: build\n    triggers: [{webhook: true}]\n    retries: 1\n    timeout: 10m\n', { execute: g.execute });
+  const { orchestrator, history, clock, alerts } = await setUp(
+    'jobs:\n  - name: flaky\n    command: build\n    triggers: [{webhook: true}]\n    retries: 1\n    timeout: 10m\n',
+    { execute: g.execute },
+  );
   await orchestrator.trigger('flaky', 'webhook', 'test');
   await until('first attempt', () => g.calls.length === 1);
   g.calls[0]!.finish(false);
@@ -184,7 +208,13 @@ test('a failed job is retried, a job past its timeout is cancelled, and a failur
   assert.equal(g.calls[1]!.hooks.signal.aborted, true, 'the timeout cancels the run through its signal');
   await orchestrator.idle();
   const runs = await history.runs({ job: 'flaky' });
-  assert.deepEqual(runs.map((r) => [r.attempt, r.status, r.trigger]), [[2, 'timed_out', 'retry'], [1, 'failed', 'webhook']]);
+  assert.deepEqual(
+    runs.map((r) => [r.attempt, r.status, r.trigger]),
+    [
+      [2, 'timed_out', 'retry'],
+      [1, 'failed', 'webhook'],
+    ],
+  );
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0]!.kind, 'failure');
   assert.match(alerts[0]!.message, /flaky timed out after 2 attempts/);
@@ -194,7 +224,10 @@ test('a failed job is retried, a job past its timeout is cancelled, and a failur
 
 test('a deadline alerts when the job has not succeeded by then, and stays quiet when it has', async () => {
   const g = gate();
-  const { orchestrator, history, clock, alerts } = await setUp('jobs:\n  - name: daily\n    command: build\n    triggers: [{cron: "0 6 * * *", timezone: UTC}]\n    deadline: "07:30"\n    timezone: UTC\n', { start: '2026-03-02T05:00:00Z', execute: g.execute });
+  const { orchestrator, history, clock, alerts } = await setUp(
+    'jobs:\n  - name: daily\n    command: build\n    triggers: [{cron: "0 6 * * *", timezone: UTC}]\n    deadline: "07:30"\n    timezone: UTC\n',
+    { start: '2026-03-02T05:00:00Z', execute: g.execute },
+  );
   await clock.set('2026-03-02T06:00:00Z');
   await until('the 06:00 run', () => g.calls.length === 1);
   g.calls[0]!.finish(false);
@@ -212,14 +245,21 @@ test('a deadline alerts when the job has not succeeded by then, and stays quiet 
   await clock.set('2026-03-03T07:31:00Z');
   await orchestrator.idle();
   assert.equal(deadlines().length, 1);
-  assert.equal((await history.alerts()).filter((a) => a.kind === 'deadline').length, 1, 'alerts are kept in the history');
+  assert.equal(
+    (await history.alerts()).filter((a) => a.kind === 'deadline').length,
+    1,
+    'alerts are kept in the history',
+  );
   await orchestrator.stop();
   await history.close();
 });
 
 test('stop cancels running jobs through their signal and records them as cancelled', async () => {
   const g = gate();
-  const { orchestrator, history } = await setUp('jobs:\n  - name: long\n    command: build\n    triggers: [{webhook: true}]\n', { execute: g.execute });
+  const { orchestrator, history } = await setUp(
+    'jobs:\n  - name: long\n    command: build\n    triggers: [{webhook: true}]\n',
+    { execute: g.execute },
+  );
   await orchestrator.trigger('long', 'manual', 'test');
   await until('running', () => g.calls.length === 1);
   await orchestrator.stop();
@@ -233,7 +273,22 @@ test('the history lives in its file across a restart', async () => {
   dirs.push(dir);
   const file = join(dir, 'h.duckdb');
   const h1 = await History.open(file);
-  await h1.insertRun({ run_id: 'a', job: 'j', trigger: 'manual', reason: 'r', status: 'success', attempt: 1, queued_at: 1, started_at: 2, finished_at: 3, duration: 0.001, message: null, invocation_id: null, selection: null, pid: 1 });
+  await h1.insertRun({
+    run_id: 'a',
+    job: 'j',
+    trigger: 'manual',
+    reason: 'r',
+    status: 'success',
+    attempt: 1,
+    queued_at: 1,
+    started_at: 2,
+    finished_at: 3,
+    duration: 0.001,
+    message: null,
+    invocation_id: null,
+    selection: null,
+    pid: 1,
+  });
   await h1.close();
   const h2 = await History.open(file);
   assert.equal((await h2.run('a'))?.status, 'success');
@@ -243,11 +298,20 @@ test('the history lives in its file across a restart', async () => {
 test('on_new_data with overlap skip: data that arrived while the job ran is taken by the next poll', async () => {
   const g = gate();
   let newest = Date.parse('2026-03-01T00:00:00Z');
-  const dir = tinyProject('jobs:\n  - name: fresh\n    command: build\n    triggers:\n      - on_new_data: {sources: [shop.orders], poll_every: 1m}\n');
+  const dir = tinyProject(
+    'jobs:\n  - name: fresh\n    command: build\n    triggers:\n      - on_new_data: {sources: [shop.orders], poll_every: 1m}\n',
+  );
   dirs.push(dir);
   const clock = new ManualClock(Date.parse('2026-03-02T05:00:00Z'));
   const history = await History.open(join(dir, '.kiln', 'history.duckdb'));
-  const readSources = async (sources: string[]) => sources.map((s) => ({ source_id: s, checked_at: clock.now(), max_loaded_at: newest, age_seconds: 0, status: 'pass' }));
+  const readSources = async (sources: string[]) =>
+    sources.map((s) => ({
+      source_id: s,
+      checked_at: clock.now(),
+      max_loaded_at: newest,
+      age_seconds: 0,
+      status: 'pass',
+    }));
   const orchestrator = new Orchestrator({ config: loadJobs(dir), history, clock, execute: g.execute, readSources });
   await orchestrator.start();
   await clock.advance(60_000); // where the data stands

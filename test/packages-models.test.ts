@@ -25,9 +25,11 @@ const shopPackage = {
     '',
   ].join('\n'),
   'macros/money.sql': '{% macro cents(col) %}cast(({{ col }} * 100) as integer){% endmacro %}',
-  'tests/generic/positive.sql': '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}',
+  'tests/generic/positive.sql':
+    '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}',
   // Jinja beyond simple calls: rendered by the template engine, calling the package's macro unprefixed.
-  'models/staging/m.sql': "{{ config(materialized='view') }}\nselect id, {{ cents('price') }} as price_cents, {{ var('discount') }} as discount from {{ ref('pkg_prices') }}",
+  'models/staging/m.sql':
+    "{{ config(materialized='view') }}\nselect id, {{ cents('price') }} as price_cents, {{ var('discount') }} as discount from {{ ref('pkg_prices') }}",
   'models/shared.sql': "select 'pkg' as who",
   // An unqualified ref searches the root project first, as dbt's does.
   'models/uses_shared.sql': 'select who from {{ ref("shared") }}',
@@ -75,7 +77,8 @@ const rootProject = {
   'models/orders.sql': "select m.id, m.price_cents, m.discount from {{ ref('shop_pkg', 'm') }} m",
   'models/orders_again.sql': "select count(*) as n from {{ ref('m') }}",
   'models/shared.sql': "select 'root' as who",
-  'models/combined.sql': "select who from {{ ref('shop_pkg', 'shared') }} union all select who from {{ ref('shared') }}",
+  'models/combined.sql':
+    "select who from {{ ref('shop_pkg', 'shared') }} union all select who from {{ ref('shared') }}",
 };
 
 test("a package's models, seeds, tests, sources and configs load, build and test with the project", async () => {
@@ -86,7 +89,17 @@ test("a package's models, seeds, tests, sources and configs load, build and test
     const d = kiln(['deps', '--project-dir', dir]);
     assert.equal(d.code, 0, d.stderr + d.stdout);
 
-    const ls = kiln(['ls', '--project-dir', dir, '--select', 'package:shop_pkg', '--resource-type', 'model', 'seed', 'source']);
+    const ls = kiln([
+      'ls',
+      '--project-dir',
+      dir,
+      '--select',
+      'package:shop_pkg',
+      '--resource-type',
+      'model',
+      'seed',
+      'source',
+    ]);
     assert.equal(ls.code, 0, ls.stderr + ls.stdout);
     assert.deepEqual(ls.stdout.trim().split('\n').sort(), [
       'shop_pkg.from_source',
@@ -100,13 +113,19 @@ test("a package's models, seeds, tests, sources and configs load, build and test
 
     const b = kiln(['build', '--project-dir', dir]);
     assert.equal(b.code, 0, b.stderr + b.stdout);
-    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{ unique_id: string; status: string }>;
+    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{
+      unique_id: string;
+      status: string;
+    }>;
     const byType = (t: string) => results.filter((r) => r.unique_id.startsWith(`${t}.`));
     assert.equal(byType('model').length, 8);
     assert.equal(byType('seed').length, 2);
     // unique, not_null and positive on m; not_null on the source; the singular test.
     assert.equal(byType('test').filter((r) => r.unique_id.startsWith('test.shop_pkg.')).length, 5);
-    assert.ok(results.every((r) => r.status === 'success' || r.status === 'pass'), JSON.stringify(results));
+    assert.ok(
+      results.every((r) => r.status === 'success' || r.status === 'pass'),
+      JSON.stringify(results),
+    );
 
     const manifest = JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8'));
     const m = manifest.nodes['model.shop_pkg.m'];
@@ -125,7 +144,9 @@ test("a package's models, seeds, tests, sources and configs load, build and test
       { id: 1, price_cents: 250, discount: 10 },
       { id: 2, price_cents: 400, discount: 10 },
     ]);
-    const types = await q("select table_schema || '.' || table_name as rel, table_type from information_schema.tables where table_schema like 'main%' order by 1");
+    const types = await q(
+      "select table_schema || '.' || table_name as rel, table_type from information_schema.tables where table_schema like 'main%' order by 1",
+    );
     assert.deepEqual(types, [
       { rel: 'main.combined', table_type: 'VIEW' },
       { rel: 'main.orders', table_type: 'VIEW' },
@@ -146,8 +167,15 @@ test("a package's models, seeds, tests, sources and configs load, build and test
 
     const run = kiln(['run', '--project-dir', dir, '--select', 'package:shop_pkg']);
     assert.equal(run.code, 0, run.stderr + run.stdout);
-    const ran = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{ unique_id: string }>;
-    assert.deepEqual(ran.map((r) => r.unique_id).sort(), ['model.shop_pkg.from_source', 'model.shop_pkg.m', 'model.shop_pkg.shared', 'model.shop_pkg.uses_shared']);
+    const ran = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Array<{
+      unique_id: string;
+    }>;
+    assert.deepEqual(ran.map((r) => r.unique_id).sort(), [
+      'model.shop_pkg.from_source',
+      'model.shop_pkg.m',
+      'model.shop_pkg.shared',
+      'model.shop_pkg.uses_shared',
+    ]);
   } finally {
     removeDir(parent);
   }
@@ -155,8 +183,17 @@ test("a package's models, seeds, tests, sources and configs load, build and test
 
 test('names are unique within a package: a clash inside one package is bad input, one name in two packages is fine', async () => {
   const parent = tempDir('kiln-pkg-clash-');
-  writeProject({ 'dbt_project.yml': 'name: pkg_a\nconfig-version: 2\n', 'models/x.sql': "select 'a' as who" }, join(parent, 'a'));
-  writeProject({ 'dbt_project.yml': 'name: pkg_b\nconfig-version: 2\nmodels:\n  pkg_b:\n    +schema: b\n', 'models/x.sql': "select 'b' as who" }, join(parent, 'b'));
+  writeProject(
+    { 'dbt_project.yml': 'name: pkg_a\nconfig-version: 2\n', 'models/x.sql': "select 'a' as who" },
+    join(parent, 'a'),
+  );
+  writeProject(
+    {
+      'dbt_project.yml': 'name: pkg_b\nconfig-version: 2\nmodels:\n  pkg_b:\n    +schema: b\n',
+      'models/x.sql': "select 'b' as who",
+    },
+    join(parent, 'b'),
+  );
   const dir = writeProject(
     {
       'dbt_project.yml': 'name: app\nprofile: app\nconfig-version: 2\nmodels:\n  pkg_a:\n    +schema: a\n',
@@ -170,7 +207,10 @@ test('names are unique within a package: a clash inside one package is bad input
     assert.deepEqual(d.installed.map((p) => p.name).sort(), ['pkg_a', 'pkg_b']);
     const b = kiln(['build', '--project-dir', dir]);
     assert.equal(b.code, 0, b.stderr + b.stdout);
-    assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select who from main.both order by who'), [{ who: 'a' }, { who: 'b' }]);
+    assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select who from main.both order by who'), [
+      { who: 'a' },
+      { who: 'b' },
+    ]);
 
     writeProject({ 'models/sub/x.sql': "select 'again' as who" }, join(parent, 'a'));
     const clash = kiln(['ls', '--project-dir', dir]);

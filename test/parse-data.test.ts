@@ -13,7 +13,8 @@ const files = {
   'dbt_project.yml': 'name: shop\nprofile: shop\n',
   'models/orders.sql': "select 1 as id, 'placed' as status",
   'models/paid.sql': "select * from {{ ref('orders') }} where status = 'paid'",
-  'models/schema.yml': 'version: 2\nmodels:\n  - name: paid\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+  'models/schema.yml':
+    'version: 2\nmodels:\n  - name: paid\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
 };
 
 /** Every node as JSON: what a cache or a comparison of two parses would keep. */
@@ -31,7 +32,10 @@ test('parse gives plain data: no adapter, engine or invocation in the parsed pro
     // The runtime lives in the session the command created.
     assert.equal(project.session.adapter.type, 'duckdb');
     assert.equal(project.session.invocationId, (project.manifest.metadata as { invocation_id: string }).invocation_id);
-    assert.ok(project.session.engine.hasMacro('test_not_null'), "parse registered kiln's macros in the session's engine");
+    assert.ok(
+      project.session.engine.hasMacro('test_not_null'),
+      "parse registered kiln's macros in the session's engine",
+    );
   } finally {
     removeDir(dir);
   }

@@ -14,14 +14,19 @@ import { compile, clean, ls, type KilnOptions } from '../src/index.js';
 import { kiln, removeDir, writeProject } from './helpers/cli.js';
 
 const files: Record<string, string> = {
-  'dbt_project.yml': 'name: shop\nprofile: shop\nconfig-version: 2\nvars:\n  threshold: 10\nmodels:\n  shop:\n    +materialized: view\n',
-  'profiles.yml': 'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: target/dev.duckdb, schema: main}\n    other: {type: duckdb, path: target/other.duckdb, schema: analytics}\n',
+  'dbt_project.yml':
+    'name: shop\nprofile: shop\nconfig-version: 2\nvars:\n  threshold: 10\nmodels:\n  shop:\n    +materialized: view\n',
+  'profiles.yml':
+    'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: target/dev.duckdb, schema: main}\n    other: {type: duckdb, path: target/other.duckdb, schema: analytics}\n',
   'macros/money.sql': '{% macro money(col) %}round({{ col }}, 2){% endmacro %}\n',
   'macros/labels.sql': "{% macro label(x) %}'{{ x }}'{% endmacro %}\n",
-  'macros/checks.sql': '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} < 0{% endtest %}\n',
+  'macros/checks.sql':
+    '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} < 0{% endtest %}\n',
   'models/stg_orders.sql': "select id, amount from {{ ref('raw_orders') }}\n",
-  'models/orders_money.sql': "{{ config(materialized='table') }}\nselect id, {{ money('amount') }} as amount from {{ ref('stg_orders') }}\n",
-  'models/orders_label.sql': "select id, {{ label('x') }} as l from {{ ref('stg_orders') }} where amount > {{ var('threshold') }}\n",
+  'models/orders_money.sql':
+    "{{ config(materialized='table') }}\nselect id, {{ money('amount') }} as amount from {{ ref('stg_orders') }}\n",
+  'models/orders_label.sql':
+    "select id, {{ label('x') }} as l from {{ ref('stg_orders') }} where amount > {{ var('threshold') }}\n",
   'models/env_model.sql': "select '{{ env_var('KILN_PP_REGION', 'eu') }}' as region\n",
   'models/plain.sql': "select * from {{ ref('orders_money') }}\n",
   'models/helper_user.sql': 'select {{ helpers.helper() }} as one\n',
@@ -41,7 +46,8 @@ const files: Record<string, string> = {
   ].join('\n'),
   'models/docs.md': '{% docs orders %}The orders{% enddocs %}\n',
   'seeds/raw_orders.csv': 'id,amount\n1,10\n2,20\n',
-  'snapshots/snap.sql': "{% snapshot orders_snap %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('stg_orders') }}\n{% endsnapshot %}\n",
+  'snapshots/snap.sql':
+    "{% snapshot orders_snap %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('stg_orders') }}\n{% endsnapshot %}\n",
   'tests/no_negative.sql': "select * from {{ ref('plain') }} where amount < 0\n",
   'analyses/report.sql': "select count(*) from {{ ref('plain') }}\n",
   'dbt_packages/helpers/dbt_project.yml': 'name: helpers\nversion: 1.0.0\nconfig-version: 2\n',
@@ -59,11 +65,20 @@ const write = (rel: string, text: string) => {
   mkdirSync(dirname(join(dir, rel)), { recursive: true });
   writeFileSync(join(dir, rel), text);
 };
-const edit = (rel: string, change: (text: string) => string) => write(rel, change(readFileSync(join(dir, rel), 'utf8')));
+const edit = (rel: string, change: (text: string) => string) =>
+  write(rel, change(readFileSync(join(dir, rel), 'utf8')));
 
 const compileWith = (targetPath: string, partialParse: boolean) => {
   debug = [];
-  return compile({ projectDir: dir, profilesDir: dir, targetPath, invocationId, partialParse, onDebug: (m) => debug.push(m), ...extra });
+  return compile({
+    projectDir: dir,
+    profilesDir: dir,
+    targetPath,
+    invocationId,
+    partialParse,
+    onDebug: (m) => debug.push(m),
+    ...extra,
+  });
 };
 
 /** manifest.json and every compiled file of a target path, with what differs per run (times) and the path itself taken out. */
@@ -158,7 +173,12 @@ test('properties YAML: description, tests, config', async () => {
   await warmEqualsCold('description');
   edit('models/schema.yml', (t) => t.replace('data_tests: [unique, not_null]', 'data_tests: [not_null]'));
   await warmEqualsCold('tests');
-  edit('models/schema.yml', (t) => t.replace('    description: Money per order, rounded', '    description: Money per order, rounded\n    config:\n      alias: yaml_money\n      tags: [finance]'));
+  edit('models/schema.yml', (t) =>
+    t.replace(
+      '    description: Money per order, rounded',
+      '    description: Money per order, rounded\n    config:\n      alias: yaml_money\n      tags: [finance]',
+    ),
+  );
   await warmEqualsCold('config');
 });
 
@@ -166,7 +186,8 @@ test('new and deleted files of every kind: model, seed, snapshot, singular test,
   const added: Record<string, string> = {
     'models/new_model.sql': "select * from {{ ref('plain') }}\n",
     'seeds/new_seed.csv': 'a\n1\n',
-    'snapshots/new_snap.sql': "{% snapshot new_snap %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n",
+    'snapshots/new_snap.sql':
+      "{% snapshot new_snap %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n",
     'tests/new_test.sql': "select * from {{ ref('new_model') }} where 1 = 0\n",
     'analyses/new_analysis.sql': "select * from {{ ref('new_model') }}\n",
     'models/more_docs.md': '{% docs more %}More{% enddocs %}\n',
@@ -229,14 +250,23 @@ test("another kiln version's cache, and a corrupt one, are ignored with a debug 
   const wrongParses = lines.map((line) => {
     const fields = line.split('\t');
     if (fields[0] !== 's') return line;
-    return [...fields.slice(0, 3), JSON.stringify({ ...JSON.parse(fields[3]!), result: { refs: [], sources: [], config: {} } })].join('\t');
+    return [
+      ...fields.slice(0, 3),
+      JSON.stringify({ ...JSON.parse(fields[3]!), result: { refs: [], sources: [], config: {} } }),
+    ].join('\t');
   });
   writeFileSync(file, [otherVersion, ...wrongParses].join('\n'));
   const log = await warmEqualsCold('kiln version');
-  assert.ok(log.some((l) => /changed: parsing everything/.test(l)), log.join('\n'));
+  assert.ok(
+    log.some((l) => /changed: parsing everything/.test(l)),
+    log.join('\n'),
+  );
   writeFileSync(file, 'not a cache at all');
   const corrupt = await warmEqualsCold('corrupt cache');
-  assert.ok(corrupt.some((l) => /ignoring partial_parse\.bin/.test(l)), corrupt.join('\n'));
+  assert.ok(
+    corrupt.some((l) => /ignoring partial_parse\.bin/.test(l)),
+    corrupt.join('\n'),
+  );
 });
 
 test('a cache cut short is ignored whole; a damaged entry is made afresh, the others reused', async () => {
@@ -246,7 +276,10 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   // Written a line at a time: a cache without its closing line was not written to the end.
   writeFileSync(file, text.slice(0, text.lastIndexOf('end\n')));
   const cut = await warmEqualsCold('cache cut short');
-  assert.ok(cut.some((l) => /ignoring partial_parse\.bin/.test(l)), cut.join('\n'));
+  assert.ok(
+    cut.some((l) => /ignoring partial_parse\.bin/.test(l)),
+    cut.join('\n'),
+  );
   const lines = readFileSync(file, 'utf8').split('\n');
   const sqlLines = lines.filter((l) => l.startsWith('s\t'));
   const bodyLines = lines.filter((l) => l.startsWith('b\t'));
@@ -254,7 +287,10 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   const damage = (line: string) => line.slice(0, line.lastIndexOf('\t') + 1) + '{"broken":';
   writeFileSync(file, lines.map((l) => (l === sqlLines[0] || l === bodyLines[0] ? damage(l) : l)).join('\n'));
   const damaged = await warmEqualsCold('a damaged entry');
-  assert.equal(reusedLine(damaged), `partial parse: reused ${sqlLines.length - 1} of ${sqlLines.length} SQL parses, ${bodyLines.length - 1} of ${bodyLines.length} compiled nodes; kept ${lines.filter((l) => l.startsWith('w\t')).length} compiled files`);
+  assert.equal(
+    reusedLine(damaged),
+    `partial parse: reused ${sqlLines.length - 1} of ${sqlLines.length} SQL parses, ${bodyLines.length - 1} of ${bodyLines.length} compiled nodes; kept ${lines.filter((l) => l.startsWith('w\t')).length} compiled files`,
+  );
 });
 
 test('an edit within the same second, of the same size, with the mtime put back, is seen', async () => {
@@ -276,7 +312,10 @@ test('on a file system with one-second timestamps, a same-size edit in the secon
   writable.statSync = ((path: fs.PathLike, opts?: fs.StatSyncOptions) => {
     const st = real(path, opts as never);
     if (String(path) !== file || !st) return st;
-    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as fs.Stats, st, { mtimeMs: Math.floor(st.mtimeMs / 1000) * 1000, ctimeMs: Math.floor(st.ctimeMs / 1000) * 1000 });
+    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as fs.Stats, st, {
+      mtimeMs: Math.floor(st.mtimeMs / 1000) * 1000,
+      ctimeMs: Math.floor(st.ctimeMs / 1000) * 1000,
+    });
   }) as typeof fs.statSync;
   syncBuiltinESMExports();
   try {
@@ -321,7 +360,13 @@ test('renders that read per-invocation values or the warehouse are never reused'
   write('models/timed.sql', "select '{{ modules.datetime.datetime.now().year > 2000 }}' as now_ok\n");
   await compileWith('target', true);
   const inv = '11111111-1111-1111-1111-111111111111';
-  const r = await compile({ projectDir: dir, profilesDir: dir, targetPath: 'target', invocationId: inv, partialParse: true });
+  const r = await compile({
+    projectDir: dir,
+    profilesDir: dir,
+    targetPath: 'target',
+    invocationId: inv,
+    partialParse: true,
+  });
   assert.match(r.compiled.get('model.shop.stamped')!, new RegExp(inv));
   for (const f of ['stamped', 'timed']) {
     rmSync(join(dir, 'models', `${f}.sql`));
@@ -383,16 +428,45 @@ test('random edits, warm against cold after each', async () => {
   const models = () => readdirSync(join(dir, 'models')).filter((f) => f.endsWith('.sql'));
   const edits: Array<[string, () => void]> = [
     ['append to a model', () => edit(`models/${pick(models())}`, (t) => t + `-- edit ${++n}\n`)],
-    ['materialization in a config() block', () => edit('models/orders_money.sql', (t) => t.replace(/materialized='(\w+)'/, (_m, m: string) => `materialized='${m === 'table' ? 'view' : 'table'}'`))],
-    ['macro body', () => edit('macros/money.sql', () => `{% macro money(col) %}round({{ col }}, ${1 + Math.floor(next() * 4)}){% endmacro %}\n`)],
-    ['YAML description', () => edit('models/schema.yml', (t) => t.replace(/description: Money per order[^\n]*/, `description: Money per order ${++n}`))],
-    ['add a model', () => write(`models/added_${++n}.sql`, `select * from {{ ref('${pick(models()).replace('.sql', '')}') }}\n`)],
-    ['delete an added model', () => {
-      const added = models().filter((f) => f.startsWith('added_'));
-      // Nothing reads an added model unless another added one does: delete the newest.
-      if (added.length) rmSync(join(dir, 'models', added.sort((a, b) => Number(/\d+/.exec(b)![0]) - Number(/\d+/.exec(a)![0]))[0]!));
-    }],
-    ['project var', () => edit('dbt_project.yml', (t) => t.replace(/threshold: \d+/, `threshold: ${Math.floor(next() * 100)}`))],
+    [
+      'materialization in a config() block',
+      () =>
+        edit('models/orders_money.sql', (t) =>
+          t.replace(/materialized='(\w+)'/, (_m, m: string) => `materialized='${m === 'table' ? 'view' : 'table'}'`),
+        ),
+    ],
+    [
+      'macro body',
+      () =>
+        edit(
+          'macros/money.sql',
+          () => `{% macro money(col) %}round({{ col }}, ${1 + Math.floor(next() * 4)}){% endmacro %}\n`,
+        ),
+    ],
+    [
+      'YAML description',
+      () =>
+        edit('models/schema.yml', (t) =>
+          t.replace(/description: Money per order[^\n]*/, `description: Money per order ${++n}`),
+        ),
+    ],
+    [
+      'add a model',
+      () => write(`models/added_${++n}.sql`, `select * from {{ ref('${pick(models()).replace('.sql', '')}') }}\n`),
+    ],
+    [
+      'delete an added model',
+      () => {
+        const added = models().filter((f) => f.startsWith('added_'));
+        // Nothing reads an added model unless another added one does: delete the newest.
+        if (added.length)
+          rmSync(join(dir, 'models', added.sort((a, b) => Number(/\d+/.exec(b)![0]) - Number(/\d+/.exec(a)![0]))[0]!));
+      },
+    ],
+    [
+      'project var',
+      () => edit('dbt_project.yml', (t) => t.replace(/threshold: \d+/, `threshold: ${Math.floor(next() * 100)}`)),
+    ],
     ['env_var', () => (process.env.KILN_PP_REGION = pick(['eu', 'us', 'ap']))],
   ];
   try {

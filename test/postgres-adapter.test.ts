@@ -66,7 +66,6 @@ async function opened(overrides: Partial<PostgresProfile> = {}): Promise<Postgre
   return a;
 }
 
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -80,7 +79,7 @@ function freePort(): Promise<number> {
 
 test('connects through the factory (lazy import) and runs a query', async () => {
   const a = await createAdapter(
-    { profileName: 'p', targetName: 'dev', type: 'postgres', threads: 2, settings: { ...profile(), threads: 2 } as unknown as Record<string, unknown> },
+    { profileName: 'p', targetName: 'dev', type: 'postgres', threads: 2, settings: { ...profile(), threads: 2 } },
     process.cwd(),
   );
   assert.ok(a instanceof PostgresAdapter);
@@ -99,10 +98,19 @@ test('the profile: dbname or database, missing keys are config errors', () => {
   const a = new PostgresAdapter({ ...profile(), dbname: undefined, database: 'analytics' });
   assert.equal(a.defaultDatabase, 'analytics');
   for (const key of ['host', 'user', 'schema'] as const) {
-    assert.throws(() => new PostgresAdapter({ ...profile(), [key]: undefined }), (e: unknown) => e instanceof KilnError && e.kind === 'config' && e.message.includes(key));
+    assert.throws(
+      () => new PostgresAdapter({ ...profile(), [key]: undefined }),
+      (e: unknown) => e instanceof KilnError && e.kind === 'config' && e.message.includes(key),
+    );
   }
-  assert.throws(() => new PostgresAdapter({ ...profile(), sslmode: 'sometimes' }), (e: unknown) => e instanceof KilnError && e.kind === 'config');
-  assert.throws(() => new PostgresAdapter({ ...profile(), port: 'abc' }), (e: unknown) => e instanceof KilnError && e.kind === 'config');
+  assert.throws(
+    () => new PostgresAdapter({ ...profile(), sslmode: 'sometimes' }),
+    (e: unknown) => e instanceof KilnError && e.kind === 'config',
+  );
+  assert.throws(
+    () => new PostgresAdapter({ ...profile(), port: 'abc' }),
+    (e: unknown) => e instanceof KilnError && e.kind === 'config',
+  );
 });
 
 test('check() reports a reachable server and valid credentials', async () => {
@@ -123,7 +131,10 @@ test('a transaction commits on success and rolls back everything when fn throws'
     }),
     /boom/,
   );
-  assert.deepEqual(await a.listRelations(server.database, schema).then((l) => l.filter((r) => r.name === 'tx_table')), []);
+  assert.deepEqual(
+    await a.listRelations(server.database, schema).then((l) => l.filter((r) => r.name === 'tx_table')),
+    [],
+  );
   const n = await a.transaction(async (s) => {
     await s.execute(`create table ${t} (id integer)`);
     await s.execute(`insert into ${t} values (1), (2)`);
@@ -190,7 +201,10 @@ test('relations render as "database"."schema"."name" and swap as materialization
     { database: server.database, schema, name: 'swap_view', type: 'view' },
   ]);
   await a.execute(`drop view if exists ${target} cascade`);
-  assert.deepEqual((await a.listRelations(undefined, schema)).filter((r) => r.name.startsWith('swap_')), []);
+  assert.deepEqual(
+    (await a.listRelations(undefined, schema)).filter((r) => r.name.startsWith('swap_')),
+    [],
+  );
 });
 
 test('listRelations sees tables and views; getColumns gives names and data types in order', async () => {
@@ -203,8 +217,14 @@ test('listRelations sees tables and views; getColumns gives names and data types
   await a.execute(`alter table ${t} drop column b`);
   await a.execute(`create view ${a.relation(server.database, schema, 'typed_v')} as select i, t from ${t}`);
   const rels = await a.listRelations(server.database, schema);
-  assert.deepEqual(rels.find((r) => r.name === 'typed'), { database: server.database, schema, name: 'typed', type: 'table' });
-  assert.deepEqual(rels.find((r) => r.name === 'typed_v'), { database: server.database, schema, name: 'typed_v', type: 'view' });
+  assert.deepEqual(
+    rels.find((r) => r.name === 'typed'),
+    { database: server.database, schema, name: 'typed', type: 'table' },
+  );
+  assert.deepEqual(
+    rels.find((r) => r.name === 'typed_v'),
+    { database: server.database, schema, name: 'typed_v', type: 'view' },
+  );
   const cols = await a.getColumns(t);
   assert.deepEqual(cols, [
     { name: 'i', type: 'integer', index: 1 },
@@ -286,8 +306,16 @@ test('loadSeed loads 100,000 rows in a few seconds', async (t) => {
   const seconds = (performance.now() - started) / 1000;
   t.diagnostic(`loaded ${n} rows x 6 columns in ${seconds.toFixed(2)} s`);
   assert.ok(seconds < 20, `took ${seconds} s`);
-  const r = await a.execute(`select count(*) as n, count(amount) as amounts, sum(id) as ids, count(*) filter (where flag) as trues, count(name) as names from ${rel}`);
-  assert.deepEqual(r.rows[0], { n, amounts: n - Math.ceil(n / 7), ids: (n * (n - 1)) / 2, trues: n / 2, names: n - n / 1000 });
+  const r = await a.execute(
+    `select count(*) as n, count(amount) as amounts, sum(id) as ids, count(*) filter (where flag) as trues, count(name) as names from ${rel}`,
+  );
+  assert.deepEqual(r.rows[0], {
+    n,
+    amounts: n - Math.ceil(n / 7),
+    ids: (n * (n - 1)) / 2,
+    trues: n / 2,
+    names: n - n / 1000,
+  });
   const row = await a.execute(`select * from ${rel} where id = 12345`);
   assert.deepEqual(row.rows[0], {
     id: 12345,
@@ -337,13 +365,26 @@ for (const via of ['the connection', 'literal SQL on a plain Session'] as const)
 
 test('an integer seed column with values beyond int4 becomes bigint', async () => {
   const a = await opened();
-  const seed = seedTable([['big', 'integer'], ['small', 'integer']], [['3000000000', '1'], ['-9007199254740993', null], [null, '2']]);
+  const seed = seedTable(
+    [
+      ['big', 'integer'],
+      ['small', 'integer'],
+    ],
+    [
+      ['3000000000', '1'],
+      ['-9007199254740993', null],
+      [null, '2'],
+    ],
+  );
   const rel = await a.transaction(async (s) => {
     const rel = await createSeedTable(a, 'wide_ints', seed, s);
     await a.loadSeed(rel, seed, s);
     return rel;
   });
-  assert.deepEqual((await a.getColumns(rel)).map((c) => c.type), ['bigint', 'integer']);
+  assert.deepEqual(
+    (await a.getColumns(rel)).map((c) => c.type),
+    ['bigint', 'integer'],
+  );
   const r = await a.execute(`select big, small from ${rel} order by big nulls last`);
   assert.deepEqual(r.rows, [
     { big: '-9007199254740993', small: null },
@@ -389,7 +430,8 @@ test('results are normalised: int8, numeric, dates, timestamps', async () => {
   // Timestamps do not depend on the session time zone.
   const tz = await a.transaction(async (s) => {
     await s.execute(`set local timezone = 'America/St_Johns'`);
-    return (await s.execute(`select timestamptz '2024-01-05 10:11:12+02' as tz, timestamp '2024-01-05 10:11:12' as ts`)).rows[0]!;
+    return (await s.execute(`select timestamptz '2024-01-05 10:11:12+02' as tz, timestamp '2024-01-05 10:11:12' as ts`))
+      .rows[0]!;
   });
   assert.deepEqual(tz, { tz: new Date('2024-01-05T08:11:12Z'), ts: new Date('2024-01-05T10:11:12Z') });
   assert.deepEqual(parseTimestamp('1900-01-01 00:00:00+00:19:32', true), new Date(Date.UTC(1899, 11, 31, 23, 40, 28)));
@@ -427,13 +469,17 @@ test('transient SQLSTATEs are retryable, with the right kind', async () => {
     ['22012', 'database', false],
   ];
   for (const [code, kind, retryable] of cases) {
-    const e = await rejectsKiln(a.execute(`do $$ begin raise exception 'simulated %', '${code}' using errcode = '${code}'; end $$`));
+    const e = await rejectsKiln(
+      a.execute(`do $$ begin raise exception 'simulated %', '${code}' using errcode = '${code}'; end $$`),
+    );
     assert.equal(e.kind, kind, code);
     assert.equal(e.retryable, retryable, code);
     assert.match(e.message, /simulated/);
   }
   for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']) {
-    const e = toKilnError(Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code }), { target: 'h:1/db as user u' });
+    const e = toKilnError(Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code }), {
+      target: 'h:1/db as user u',
+    });
     assert.equal(e.kind, 'connection');
     assert.equal(e.retryable, true);
   }
@@ -506,15 +552,23 @@ test('odd identifiers are quoted: mixed case, spaces, quotes, reserved words', a
       ['from', 'text'],
       ['Weird "col", x', 'text'],
     ],
-    [['1', 'a', 'b'], ['2', null, 'c, "d"']],
+    [
+      ['1', 'a', 'b'],
+      ['2', null, 'c, "d"'],
+    ],
   );
   await a.transaction(async (s) => {
     const cols = seed.columns.map((c) => `${a.quoteIdentifier(c.name)} ${a.seedColumnType(c.kind)}`).join(', ');
     await s.execute(`create table ${rel} (${cols})`);
     await a.loadSeed(rel, seed, s);
   });
-  assert.deepEqual(await a.listRelations(server.database, odd), [{ database: server.database, schema: odd, name: 'select', type: 'table' }]);
-  assert.deepEqual((await a.getColumns(rel)).map((c) => c.name), ['Order', 'from', 'Weird "col", x']);
+  assert.deepEqual(await a.listRelations(server.database, odd), [
+    { database: server.database, schema: odd, name: 'select', type: 'table' },
+  ]);
+  assert.deepEqual(
+    (await a.getColumns(rel)).map((c) => c.name),
+    ['Order', 'from', 'Weird "col", x'],
+  );
   const r = await a.execute(`select * from ${rel} order by "Order"`);
   assert.deepEqual(r.rows, [
     { Order: 1, from: 'a', 'Weird "col", x': 'b' },
@@ -526,12 +580,17 @@ test('odd identifiers are quoted: mixed case, spaces, quotes, reserved words', a
     await s.execute(`drop view if exists ${view} cascade`);
     await s.execute(`alter table ${rel} rename to ${a.quoteIdentifier('Renamed Table')}`);
   });
-  assert.deepEqual((await a.listRelations(undefined, odd)).map((x) => x.name), ['Renamed Table']);
+  assert.deepEqual(
+    (await a.listRelations(undefined, odd)).map((x) => x.name),
+    ['Renamed Table'],
+  );
 });
 
 test('search_path and role apply to every pooled connection', async () => {
   const a = await opened({ search_path: `${schema}, public`, role: server.user, threads: 2 });
-  const rows = await Promise.all([1, 2, 3, 4].map(() => a.execute(`select current_schemas(false) as s, current_user as u`)));
+  const rows = await Promise.all(
+    [1, 2, 3, 4].map(() => a.execute(`select current_schemas(false) as s, current_user as u`)),
+  );
   for (const r of rows) {
     assert.deepEqual(r.rows[0]!.s, [schema, 'public']);
     assert.equal(r.rows[0]!.u, server.user);
@@ -584,7 +643,10 @@ test('seed column_types are used as declared, with their modifiers', async () =>
     await a.loadSeed(rel, seed, s);
     return rel;
   });
-  assert.deepEqual((await a.getColumns(rel)).map((c) => c.type), ['character varying', 'numeric', 'timestamp with time zone']);
+  assert.deepEqual(
+    (await a.getColumns(rel)).map((c) => c.type),
+    ['character varying', 'numeric', 'timestamp with time zone'],
+  );
   assert.deepEqual((await a.execute(`select * from ${rel} order by code`)).rows, [
     { code: '00123', price: 1.01, at: new Date('2024-03-01T08:00:00Z') },
     { code: '9', price: null, at: null },

@@ -9,7 +9,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { run } from '../src/index.js';
 import { PostgresAdapter } from '../src/adapters/postgres/index.js';
-import { startPostgres, postgresProfileYaml, postgresSettings, type PostgresServer } from './helpers/postgres-server.js';
+import {
+  startPostgres,
+  postgresProfileYaml,
+  postgresSettings,
+  type PostgresServer,
+} from './helpers/postgres-server.js';
 import { writeProject, removeDir } from './helpers/cli.js';
 
 let server: PostgresServer;
@@ -28,7 +33,13 @@ test('a terminated backend is a transient failure: the model is retried and buil
     'profiles.yml': postgresProfileYaml('faults', server, schema),
     'models/slow.sql': "{{ config(materialized='table') }}select 7 as id from (select pg_sleep(1.5)) as s",
   });
-  const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
+  const admin = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+  });
   await admin.connect();
   let killed = 0;
   try {
@@ -38,7 +49,9 @@ test('a terminated backend is a transient failure: the model is retried and buil
         if (e.type !== 'started' || killed) return;
         killed++;
         setTimeout(() => {
-          void admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()`);
+          void admin.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()`,
+          );
         }, 500);
       },
     });
@@ -47,7 +60,10 @@ test('a terminated backend is a transient failure: the model is retried and buil
     const adapter = new PostgresAdapter(postgresSettings(server, schema));
     await adapter.open();
     try {
-      assert.deepEqual((await adapter.execute(`select id from ${adapter.relation(server.database, schema, 'slow').render()}`)).rows, [{ id: 7 }]);
+      assert.deepEqual(
+        (await adapter.execute(`select id from ${adapter.relation(server.database, schema, 'slow').render()}`)).rows,
+        [{ id: 7 }],
+      );
     } finally {
       await adapter.close();
     }

@@ -25,7 +25,9 @@ export const prerequisites: Prerequisite[] = [
     what: "Debian's Chromium (docs site browser tests)",
     missing: () => {
       const chromium = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
-      return existsSync(chromium) ? undefined : `${chromium} not found: apt-get install chromium (or set KILN_CHROMIUM to a Chromium binary)`;
+      return existsSync(chromium)
+        ? undefined
+        : `${chromium} not found: apt-get install chromium (or set KILN_CHROMIUM to a Chromium binary)`;
     },
   },
   {
@@ -37,7 +39,10 @@ export const prerequisites: Prerequisite[] = [
   },
   {
     what: 'a pseudo-terminal for the terminal output tests',
-    missing: () => (runs('script', ['-qec', 'true', '/dev/null']) ? undefined : "util-linux's `script` not found or not working: apt-get install bsdutils"),
+    missing: () =>
+      runs('script', ['-qec', 'true', '/dev/null'])
+        ? undefined
+        : "util-linux's `script` not found or not working: apt-get install bsdutils",
   },
   {
     what: "iproute2's ip (loopback inside the network namespace)",
@@ -53,7 +58,8 @@ export const prerequisites: Prerequisite[] = [
   {
     what: 'a user PostgreSQL can run as (PostgreSQL refuses root)',
     missing: () => {
-      if (process.env.KILN_TEST_PG_URL || typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+      if (process.env.KILN_TEST_PG_URL || typeof process.getuid !== 'function' || process.getuid() !== 0)
+        return undefined;
       if (runs('id', ['-u', 'postgres'])) return undefined;
       return ['/usr/sbin/useradd', '/sbin/useradd'].some((p) => existsSync(p))
         ? undefined

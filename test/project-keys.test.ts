@@ -14,7 +14,11 @@ import { kiln, writeProject, removeDir } from './helpers/cli.js';
 const header = 'name: shop\nprofile: shop\nconfig-version: 2\n';
 
 /** Runs `body` on a throwaway project (awaited when it is async), then removes the project. */
-async function withProject(projectYml: string, extra: Record<string, string>, body: (dir: string) => unknown): Promise<void> {
+async function withProject(
+  projectYml: string,
+  extra: Record<string, string>,
+  body: (dir: string) => unknown,
+): Promise<void> {
   const dir = writeProject({ 'dbt_project.yml': projectYml, 'models/a.sql': 'select 1 as id', ...extra });
   try {
     await body(dir);
@@ -60,10 +64,26 @@ test("dbt's own keys, hyphenated, are accepted without a warning", async () => {
 });
 
 test("every key of dbt's project contract is accepted in either spelling", async () => {
-  const values: Record<string, string> = { name: 'shop', dispatch: '[]', 'on-run-start': '[]', 'on-run-end': '[]', 'restrict-access': 'false', 'config-version': '2', version: '"1.0"', 'query-comment': 'x', 'require-dbt-version': '">=1.0.0"', packages: '[]' };
-  const value = (key: string) => values[key] ?? (/paths|targets/.test(key) ? '[x]' : /-path|profile|project-root/.test(key) ? 'x' : '{}');
+  const values: Record<string, string> = {
+    name: 'shop',
+    dispatch: '[]',
+    'on-run-start': '[]',
+    'on-run-end': '[]',
+    'restrict-access': 'false',
+    'config-version': '2',
+    version: '"1.0"',
+    'query-comment': 'x',
+    'require-dbt-version': '">=1.0.0"',
+    packages: '[]',
+  };
+  const value = (key: string) =>
+    values[key] ?? (/paths|targets/.test(key) ? '[x]' : /-path|profile|project-root/.test(key) ? 'x' : '{}');
   for (const spell of [(k: string) => k, (k: string) => k.replace(/-/g, '_'), (k: string) => k.replace(/_/g, '-')]) {
-    const yml = dbtProjectKeys.filter((k) => k !== 'tests' && k !== 'source-paths' && k !== 'data-paths').map((k) => `${spell(k)}: ${value(k)}`).join('\n') + '\n';
+    const yml =
+      dbtProjectKeys
+        .filter((k) => k !== 'tests' && k !== 'source-paths' && k !== 'data-paths')
+        .map((k) => `${spell(k)}: ${value(k)}`)
+        .join('\n') + '\n';
     await withProject(yml, {}, (dir) => assert.deepEqual(loadProject(dir).warnings, [], yml));
   }
 });
@@ -92,13 +112,19 @@ test('warnings reach the API caller through onLog', async () => {
   await withProject(header + 'modles:\n  shop: {}\n', {}, async (dir) => {
     const warnings: string[] = [];
     await parse({ projectDir: dir, onLog: (level, m) => void (level === 'warn' && warnings.push(m)) });
-    assert.ok(warnings.includes("dbt_project.yml:4: unknown key 'modles' (did you mean 'models'?)"), warnings.join('\n'));
+    assert.ok(
+      warnings.includes("dbt_project.yml:4: unknown key 'modles' (did you mean 'models'?)"),
+      warnings.join('\n'),
+    );
   });
 });
 
 test('underscored spellings are read like the hyphenated ones', async () => {
   const yml = header + 'model_paths: [src]\ntarget_path: out\ndata-tests:\n  +severity: warn\non_run_end: "select 1"\n';
-  const files = { 'src/b.sql': 'select 1 as id', 'src/b.yml': 'version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n        data_tests: [not_null]\n' };
+  const files = {
+    'src/b.sql': 'select 1 as id',
+    'src/b.yml': 'version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+  };
   await withProject(yml, files, async (dir) => {
     const project = loadProject(dir);
     assert.deepEqual(project.modelPaths, ['src']);
@@ -114,7 +140,10 @@ test('underscored spellings are read like the hyphenated ones', async () => {
 
 test('values of known keys are still checked, with the line as written', async () => {
   await withProject(header + 'model_paths: 3\n', {}, (dir) => {
-    assert.throws(() => loadProject(dir), (e: unknown) => isKilnError(e) && e.isInputError && e.line === 4 && /model-paths/.test(e.message));
+    assert.throws(
+      () => loadProject(dir),
+      (e: unknown) => isKilnError(e) && e.isInputError && e.line === 4 && /model-paths/.test(e.message),
+    );
     const r = kiln(['parse', '--project-dir', dir]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /dbt_project\.yml:4/);
@@ -130,5 +159,7 @@ test("both 'tests' and 'data_tests' is an error, as in dbt", async () => {
 });
 
 test('the older source-paths still names the model folders', async () => {
-  await withProject(header + 'source-paths: [src]\n', {}, (dir) => assert.deepEqual(loadProject(dir).modelPaths, ['src']));
+  await withProject(header + 'source-paths: [src]\n', {}, (dir) =>
+    assert.deepEqual(loadProject(dir).modelPaths, ['src']),
+  );
 });

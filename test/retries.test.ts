@@ -34,7 +34,11 @@ class FlakyDuckDB extends DuckDBAdapter {
     );
   }
 }
-registerAdapter('flaky_duckdb', async (target, projectDir) => new FlakyDuckDB({ type: 'duckdb', path: String(target.settings.path), threads: target.threads }, projectDir));
+registerAdapter(
+  'flaky_duckdb',
+  async (target, projectDir) =>
+    new FlakyDuckDB({ type: 'duckdb', path: String(target.settings.path), threads: target.threads }, projectDir),
+);
 
 const project = (retriesConfig: string) =>
   writeProject({

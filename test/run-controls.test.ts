@@ -25,11 +25,17 @@ test('on_error: continue lets children run after their parent fails; the default
 });
 
 test('a concurrency_group caps how many of its models run at once', async () => {
-  const slow = "{{ config(materialized='table', concurrency_group='fragile_source') }}select sum(i) as s from range(20000000) t(i)";
+  const slow =
+    "{{ config(materialized='table', concurrency_group='fragile_source') }}select sum(i) as s from range(20000000) t(i)";
   const dir = writeProject({
     'dbt_project.yml': 'name: ctl\nconcurrency_groups:\n  fragile_source: 1\n',
     ...Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`models/g_${i}.sql`, slow])),
-    ...Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`models/free_${i}.sql`, "{{ config(materialized='table') }}select sum(i) as s from range(20000000) t(i)"])),
+    ...Object.fromEntries(
+      Array.from({ length: 4 }, (_, i) => [
+        `models/free_${i}.sql`,
+        "{{ config(materialized='table') }}select sum(i) as s from range(20000000) t(i)",
+      ]),
+    ),
   });
   try {
     let inGroup = 0;

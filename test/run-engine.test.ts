@@ -7,10 +7,18 @@ import { kiln, writeProject, minimalProject, removeDir } from './helpers/cli.js'
 import { queryDuckDB } from './helpers/duckdb.js';
 
 test('a failed table build leaves the previous table in place, and no temporary relation', async () => {
-  const dir = writeProject(minimalProject({ 'models/t.sql': "{{ config(materialized='table') }}select 1 as id, 'good' as v", 'models/v.sql': 'select 1 as id' }));
+  const dir = writeProject(
+    minimalProject({
+      'models/t.sql': "{{ config(materialized='table') }}select 1 as id, 'good' as v",
+      'models/v.sql': 'select 1 as id',
+    }),
+  );
   try {
     assert.equal((await run({ projectDir: dir })).success, true);
-    writeFileSync(join(dir, 'models/t.sql'), "{{ config(materialized='table') }}select cast('not a number' as integer) as id, 'bad' as v");
+    writeFileSync(
+      join(dir, 'models/t.sql'),
+      "{{ config(materialized='table') }}select cast('not a number' as integer) as id, 'bad' as v",
+    );
     writeFileSync(join(dir, 'models/v.sql'), 'select * from no_such_table');
     const r = await run({ projectDir: dir });
     assert.equal(r.success, false);
@@ -18,7 +26,10 @@ test('a failed table build leaves the previous table in place, and no temporary 
     const db = join(dir, 'target', 'kiln.duckdb');
     assert.deepEqual(await queryDuckDB(db, 'select v from t'), [{ v: 'good' }]);
     assert.deepEqual(await queryDuckDB(db, 'select id from v'), [{ id: 1 }]);
-    const tmp = await queryDuckDB(db, `select table_name from information_schema.tables where table_name like '%kiln_tmp%'`);
+    const tmp = await queryDuckDB(
+      db,
+      `select table_name from information_schema.tables where table_name like '%kiln_tmp%'`,
+    );
     assert.deepEqual(tmp, []);
   } finally {
     removeDir(dir);
@@ -32,10 +43,14 @@ test('a model can change from view to table and back', async () => {
     writeFileSync(join(dir, 'models/m.sql'), "{{ config(materialized='table') }}select 2 as id");
     assert.equal((await run({ projectDir: dir })).success, true);
     const db = join(dir, 'target', 'kiln.duckdb');
-    assert.deepEqual(await queryDuckDB(db, `select table_type from information_schema.tables where table_name = 'm'`), [{ table_type: 'BASE TABLE' }]);
+    assert.deepEqual(await queryDuckDB(db, `select table_type from information_schema.tables where table_name = 'm'`), [
+      { table_type: 'BASE TABLE' },
+    ]);
     writeFileSync(join(dir, 'models/m.sql'), 'select 3 as id');
     assert.equal((await run({ projectDir: dir })).success, true);
-    assert.deepEqual(await queryDuckDB(db, `select table_type from information_schema.tables where table_name = 'm'`), [{ table_type: 'VIEW' }]);
+    assert.deepEqual(await queryDuckDB(db, `select table_type from information_schema.tables where table_name = 'm'`), [
+      { table_type: 'VIEW' },
+    ]);
     assert.deepEqual(await queryDuckDB(db, 'select id from m'), [{ id: 3 }]);
   } finally {
     removeDir(dir);
@@ -102,7 +117,7 @@ test('test configs: error_if / warn_if thresholds, where and limit', async () =>
         '          - not_null:',
         "              config: {error_if: '>5', warn_if: '>0'}",
         '          - unique:',
-        "              name: unique_where",
+        '              name: unique_where',
         "              config: {where: 'k > 1'}",
         '          - accepted_values:',
         '              values: [1, 2]',
@@ -147,10 +162,17 @@ test('fail-fast skips what has not started; events and typed results come throug
 });
 
 test('an AbortSignal cancels a run: nothing new starts, the rest is skipped', async () => {
-  const dir = writeProject(minimalProject(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`models/m_${i}.sql`, `select ${i} as id`]))));
+  const dir = writeProject(
+    minimalProject(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`models/m_${i}.sql`, `select ${i} as id`]))),
+  );
   try {
     const controller = new AbortController();
-    const r = await run({ projectDir: dir, threads: 1, signal: controller.signal, onEvent: (e) => e.type === 'finished' && e.index === 2 && controller.abort() });
+    const r = await run({
+      projectDir: dir,
+      threads: 1,
+      signal: controller.signal,
+      onEvent: (e) => e.type === 'finished' && e.index === 2 && controller.abort(),
+    });
     assert.equal(r.success, false);
     assert.equal(r.results.filter((x) => x.status === 'success').length, 2);
     assert.ok(r.results.slice(2).every((x) => x.status === 'skipped' && /cancelled/.test(x.message)));
@@ -160,14 +182,30 @@ test('an AbortSignal cancels a run: nothing new starts, the rest is skipped', as
 });
 
 test('threads run independent nodes at once', async () => {
-  const dir = writeProject(minimalProject(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`models/m_${i}.sql`, `{{ config(materialized='table') }}select sum(i) as s from range(2000000) t(i)`]))));
+  const dir = writeProject(
+    minimalProject(
+      Object.fromEntries(
+        Array.from({ length: 6 }, (_, i) => [
+          `models/m_${i}.sql`,
+          `{{ config(materialized='table') }}select sum(i) as s from range(2000000) t(i)`,
+        ]),
+      ),
+    ),
+  );
   try {
     const events: NodeEvent[] = [];
     let running = 0;
     let peak = 0;
-    await run({ projectDir: dir, threads: 3, onEvent: (e) => ((running += e.type === 'started' ? 1 : -1), (peak = Math.max(peak, running)), events.push(e)) });
+    await run({
+      projectDir: dir,
+      threads: 3,
+      onEvent: (e) => ((running += e.type === 'started' ? 1 : -1), (peak = Math.max(peak, running)), events.push(e)),
+    });
     assert.equal(peak, 3);
-    assert.deepEqual(new Set(events.filter((e) => e.type === 'started').map((e) => (e as { threadId: string }).threadId)), new Set(['Thread-1', 'Thread-2', 'Thread-3']));
+    assert.deepEqual(
+      new Set(events.filter((e) => e.type === 'started').map((e) => (e as { threadId: string }).threadId)),
+      new Set(['Thread-1', 'Thread-2', 'Thread-3']),
+    );
   } finally {
     removeDir(dir);
   }
@@ -175,7 +213,10 @@ test('threads run independent nodes at once', async () => {
 
 test('seeds: nulls, quotes and commas, types, column_types, re-run replaces data, 100k rows', async (t) => {
   const rows = ['id,name,price,active,day,at'];
-  for (let i = 0; i < 100_000; i++) rows.push(`${i},"item ${i}, ""quoted""",${(i % 100) / 4},${i % 2 === 0},2024-01-${String((i % 28) + 1).padStart(2, '0')},2024-01-01 10:00:${String(i % 60).padStart(2, '0')}`);
+  for (let i = 0; i < 100_000; i++)
+    rows.push(
+      `${i},"item ${i}, ""quoted""",${(i % 100) / 4},${i % 2 === 0},2024-01-${String((i % 28) + 1).padStart(2, '0')},2024-01-01 10:00:${String(i % 60).padStart(2, '0')}`,
+    );
   const dir = writeProject(
     minimalProject({
       'seeds/small.csv': 'code,label,amount\n007,"a, b",1.5\n010,,\n011,"say ""hi""",2\n',
@@ -195,8 +236,14 @@ test('seeds: nulls, quotes and commas, types, column_types, re-run replaces data
       { code: '010', label: null, amount: null },
       { code: '011', label: 'say "hi"', amount: 2 },
     ]);
-    const types = await queryDuckDB(db, `select column_name, data_type from information_schema.columns where table_name = 'big' order by ordinal_position`);
-    assert.deepEqual(types.map((x) => x.data_type), ['BIGINT', 'VARCHAR', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP']);
+    const types = await queryDuckDB(
+      db,
+      `select column_name, data_type from information_schema.columns where table_name = 'big' order by ordinal_position`,
+    );
+    assert.deepEqual(
+      types.map((x) => x.data_type),
+      ['BIGINT', 'VARCHAR', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP'],
+    );
     assert.deepEqual(await queryDuckDB(db, 'select count(*) as n from big'), [{ n: 100_000 }]);
     writeFileSync(join(dir, 'seeds/small.csv'), 'code,label,amount\n1,x,2\n');
     await seed({ projectDir: dir, select: ['small'] });
@@ -224,7 +271,10 @@ test('--log-format json prints one JSON object per line', () => {
   try {
     const r = kiln(['--log-format', 'json', 'run', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const finished = lines.find((l) => l.event === 'node_finished');
     assert.equal(finished.node_id, 'model.tiny.a');
     assert.equal(finished.status, 'success');
@@ -238,7 +288,8 @@ test('profiles.yml: env_var with as_number renders before validation; target is 
   const dir = writeProject(
     minimalProject({
       'models/a.sql': "select '{{ target.name }}' as t",
-      'profiles.yml': "tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      threads: \"{{ env_var('KILN_TEST_THREADS', '3') | as_number }}\"\n    ci:\n      type: duckdb\n      path: ci.duckdb\n",
+      'profiles.yml':
+        "tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      threads: \"{{ env_var('KILN_TEST_THREADS', '3') | as_number }}\"\n    ci:\n      type: duckdb\n      path: ci.duckdb\n",
     }),
   );
   try {

@@ -20,18 +20,28 @@ function counting(adapter: Adapter): Adapter {
   return new Proxy(adapter, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (prop === 'listRelations') return (database: string | undefined, schema: string) => (sent.push(`LIST ${schema}`), target.listRelations(database, schema));
+      if (prop === 'listRelations')
+        return (database: string | undefined, schema: string) => (
+          sent.push(`LIST ${schema}`),
+          target.listRelations(database, schema)
+        );
       if (prop === 'execute') return (sql: string) => (sent.push(sql), target.execute(sql));
       if (prop === 'transaction')
         return <T>(fn: (s: { execute(sql: string): Promise<unknown> }) => Promise<T>) => {
           sent.push('BEGIN');
-          return target.transaction((s) => fn({ ...s, execute: (sql: string) => (sent.push(sql), s.execute(sql)) })).then((r) => (sent.push('COMMIT'), r));
+          return target
+            .transaction((s) => fn({ ...s, execute: (sql: string) => (sent.push(sql), s.execute(sql)) }))
+            .then((r) => (sent.push('COMMIT'), r));
         };
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 }
-registerAdapter('duckdb', async (target, projectDir) => counting(new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir)));
+registerAdapter('duckdb', async (target, projectDir) =>
+  counting(
+    new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),
+  ),
+);
 
 const dir = writeProject(
   minimalProject({
@@ -51,8 +61,16 @@ test('a view is one create or replace statement, the first time and the next', a
     const result = await run({ projectDir: dir, threads: 1, select: ['a', 'b'] });
     assert.ok(result.success);
     const forNodes = sent.filter((s) => !/^LIST |create schema/i.test(s));
-    assert.deepEqual(forNodes.map((s) => s.split('\n')[0]), ['create or replace view "kiln"."main"."a" as (', 'create or replace view "kiln"."main"."b" as ('], `run ${attempt}`);
-    assert.deepEqual(sent.filter((s) => s.startsWith('LIST ')), ['LIST main'], 'the schema is listed once');
+    assert.deepEqual(
+      forNodes.map((s) => s.split('\n')[0]),
+      ['create or replace view "kiln"."main"."a" as (', 'create or replace view "kiln"."main"."b" as ('],
+      `run ${attempt}`,
+    );
+    assert.deepEqual(
+      sent.filter((s) => s.startsWith('LIST ')),
+      ['LIST main'],
+      'the schema is listed once',
+    );
   }
   assert.deepEqual(await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select id from main.b'), [{ id: 2 }]);
 });
@@ -68,8 +86,14 @@ test('a view with hooks, or replacing a table, is built in one transaction; noth
   sent.length = 0;
   assert.ok((await run({ projectDir: dir, threads: 1, select: ['d'] })).success);
   const d = sent.filter((s) => !/^LIST |create schema/i.test(s));
-  assert.deepEqual(d.map((s) => s.split('\n')[0]), ['BEGIN', 'drop table if exists "kiln"."main"."d"', 'create or replace view "kiln"."main"."d" as (', 'COMMIT']);
-  const rows = await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), "select table_name, table_type from information_schema.tables order by table_name");
+  assert.deepEqual(
+    d.map((s) => s.split('\n')[0]),
+    ['BEGIN', 'drop table if exists "kiln"."main"."d"', 'create or replace view "kiln"."main"."d" as (', 'COMMIT'],
+  );
+  const rows = await queryDuckDB(
+    join(dir, 'target', 'kiln.duckdb'),
+    'select table_name, table_type from information_schema.tables order by table_name',
+  );
   assert.deepEqual(rows, [
     { table_name: 'a', table_type: 'VIEW' },
     { table_name: 'b', table_type: 'VIEW' },

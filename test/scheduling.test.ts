@@ -17,7 +17,11 @@ test('the critical path starts first, using the previous run durations', async (
   try {
     const firstStarted = async () => {
       const started: string[] = [];
-      const r = await run({ projectDir: dir, threads: 1, onEvent: (e: NodeEvent) => e.type === 'started' && started.push(e.node.name) });
+      const r = await run({
+        projectDir: dir,
+        threads: 1,
+        onEvent: (e: NodeEvent) => e.type === 'started' && started.push(e.node.name),
+      });
       assert.equal(r.success, true);
       return started;
     };

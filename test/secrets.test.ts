@@ -50,7 +50,14 @@ const profile = (pathValue: string) => `tiny:
 `;
 
 test('secret values: non-blank DBT_ENV_SECRET_* values, longest first; scrubbing text and JSON', () => {
-  const values = secretValues({ DBT_ENV_SECRET_A: 'abc', DBT_ENV_SECRET_B: 'abcdef', DBT_ENV_SECRET_BLANK: '  ', DBT_ENV_SECRET_: 'x"y\\z', OTHER: 'plain', NOT_DBT_ENV_SECRET_C: 'c' });
+  const values = secretValues({
+    DBT_ENV_SECRET_A: 'abc',
+    DBT_ENV_SECRET_B: 'abcdef',
+    DBT_ENV_SECRET_BLANK: '  ',
+    DBT_ENV_SECRET_: 'x"y\\z',
+    OTHER: 'plain',
+    NOT_DBT_ENV_SECRET_C: 'c',
+  });
   assert.deepEqual(values, ['abcdef', 'x"y\\z', 'abc']);
   assert.equal(scrubSecrets('1 abcdef 2 abc 3 plain', values), '1 ***** 2 ***** 3 plain');
   assert.equal(scrubSecrets('nothing to hide', []), 'nothing to hide');
@@ -69,15 +76,28 @@ test('env_var() of a secret renders in profiles.yml and packages.yml, and is an 
   try {
     const renderer = new ValueRenderer({ env_var: envVar });
     assert.equal(renderer.render("{{ env_var('DBT_ENV_SECRET_UNIT') }}", '/home/me/.kiln/profiles.yml'), SECRET);
-    assert.equal(renderer.render("https://x:{{ env_var('DBT_ENV_SECRET_UNIT') }}@git.example/r.git", 'packages.yml'), `https://x:${SECRET}@git.example/r.git`);
+    assert.equal(
+      renderer.render("https://x:{{ env_var('DBT_ENV_SECRET_UNIT') }}@git.example/r.git", 'packages.yml'),
+      `https://x:${SECRET}@git.example/r.git`,
+    );
     // Jinja sees a placeholder, never the value: slicing or printing it inside the template cannot leak it.
     const sliced = String(renderer.render("{{ env_var('DBT_ENV_SECRET_UNIT')[:6] }}", 'profiles.yml'));
     assert.ok(!sliced.includes(SECRET.slice(0, 6)), sliced);
     assert.equal(renderer.render("{{ env_var('DBT_ENV_SECRET_UNSET', 'fallback') }}", 'profiles.yml'), 'fallback');
-    for (const call of ["{{ env_var('DBT_ENV_SECRET_UNIT') }}", "{{ env_var('DBT_ENV_SECRET_UNIT', 'd') }}", "{{ env_var('DBT_ENV_SECRET_UNSET') }}"]) {
+    for (const call of [
+      "{{ env_var('DBT_ENV_SECRET_UNIT') }}",
+      "{{ env_var('DBT_ENV_SECRET_UNIT', 'd') }}",
+      "{{ env_var('DBT_ENV_SECRET_UNSET') }}",
+    ]) {
       assert.throws(
         () => renderer.render(call, 'dbt_project.yml', 7),
-        (e: unknown) => e instanceof KilnError && e.file === 'dbt_project.yml' && e.line === 7 && /DBT_ENV_SECRET_/.test(e.message) && /profiles\.yml/.test(e.message) && !e.format().includes(SECRET),
+        (e: unknown) =>
+          e instanceof KilnError &&
+          e.file === 'dbt_project.yml' &&
+          e.line === 7 &&
+          /DBT_ENV_SECRET_/.test(e.message) &&
+          /profiles\.yml/.test(e.message) &&
+          !e.format().includes(SECRET),
         call,
       );
     }
@@ -89,14 +109,54 @@ test('env_var() of a secret renders in profiles.yml and packages.yml, and is an 
 });
 
 test('env_var() of a secret in a model, macro, properties YAML or dbt_project.yml is an error naming the file', () => {
-  const base = { ...minimalProject(), 'profiles.yml': profile('warehouse.duckdb'), 'models/ok.sql': 'select 1 as id\n' };
+  const base = {
+    ...minimalProject(),
+    'profiles.yml': profile('warehouse.duckdb'),
+    'models/ok.sql': 'select 1 as id\n',
+  };
   const cases: Array<[string, Record<string, string>, RegExp]> = [
-    ['model', { 'models/leak.sql': "select '{{ env_var(\"DBT_ENV_SECRET_TOKEN\") }}' as token\n" }, /models\/leak\.sql:1/],
-    ['model, with a default', { 'models/leak.sql': "select '{{ env_var('DBT_ENV_SECRET_TOKEN', 'none') }}' as token\n" }, /models\/leak\.sql:1/],
-    ['macro', { 'macros/token.sql': "{% macro token() %}{{ return(env_var('DBT_ENV_SECRET_TOKEN')) }}{% endmacro %}\n", 'models/leak.sql': "select '{{ token() }}' as t\n" }, /macros\/token\.sql:1/],
-    ['properties YAML', { 'models/schema.yml': "version: 2\nmodels:\n  - name: ok\n    config:\n      meta:\n        owner: \"{{ env_var('DBT_ENV_SECRET_TOKEN') }}\"\n" }, /models\/schema\.yml:6/],
-    ['properties YAML called profiles.yml', { 'models/profiles.yml': "version: 2\nmodels:\n  - name: ok\n    config:\n      tags: [\"{{ env_var('DBT_ENV_SECRET_TOKEN') }}\"]\n" }, /models\/profiles\.yml/],
-    ['dbt_project.yml', { 'dbt_project.yml': "name: tiny\nprofile: tiny\nconfig-version: 2\nmodels:\n  tiny:\n    +tags: \"{{ env_var('DBT_ENV_SECRET_TOKEN') }}\"\n" }, /dbt_project\.yml:6/],
+    [
+      'model',
+      { 'models/leak.sql': 'select \'{{ env_var("DBT_ENV_SECRET_TOKEN") }}\' as token\n' },
+      /models\/leak\.sql:1/,
+    ],
+    [
+      'model, with a default',
+      { 'models/leak.sql': "select '{{ env_var('DBT_ENV_SECRET_TOKEN', 'none') }}' as token\n" },
+      /models\/leak\.sql:1/,
+    ],
+    [
+      'macro',
+      {
+        'macros/token.sql': "{% macro token() %}{{ return(env_var('DBT_ENV_SECRET_TOKEN')) }}{% endmacro %}\n",
+        'models/leak.sql': "select '{{ token() }}' as t\n",
+      },
+      /macros\/token\.sql:1/,
+    ],
+    [
+      'properties YAML',
+      {
+        'models/schema.yml':
+          'version: 2\nmodels:\n  - name: ok\n    config:\n      meta:\n        owner: "{{ env_var(\'DBT_ENV_SECRET_TOKEN\') }}"\n',
+      },
+      /models\/schema\.yml:6/,
+    ],
+    [
+      'properties YAML called profiles.yml',
+      {
+        'models/profiles.yml':
+          'version: 2\nmodels:\n  - name: ok\n    config:\n      tags: ["{{ env_var(\'DBT_ENV_SECRET_TOKEN\') }}"]\n',
+      },
+      /models\/profiles\.yml/,
+    ],
+    [
+      'dbt_project.yml',
+      {
+        'dbt_project.yml':
+          'name: tiny\nprofile: tiny\nconfig-version: 2\nmodels:\n  tiny:\n    +tags: "{{ env_var(\'DBT_ENV_SECRET_TOKEN\') }}"\n',
+      },
+      /dbt_project\.yml:6/,
+    ],
   ];
   for (const [what, files, where] of cases) {
     const dir = project({ ...base, ...files });
@@ -106,18 +166,25 @@ test('env_var() of a secret in a model, macro, properties YAML or dbt_project.ym
     assert.match(r.stderr, /DBT_ENV_SECRET_TOKEN/, what);
     assert.match(r.stderr, /only in profiles\.yml and packages\.yml/, what);
     assert.ok(!(r.stdout + r.stderr).includes(SECRET), what);
-    for (const [file, text] of filesUnder(dir, ['target', 'logs'])) assert.ok(!text.includes(SECRET), `${what}: ${file}`);
+    for (const [file, text] of filesUnder(dir, ['target', 'logs']))
+      assert.ok(!text.includes(SECRET), `${what}: ${file}`);
   }
 });
 
 test('env_var() of a secret in packages.yml is read (a package path or git URL)', () => {
   const pkg = tempDir('kiln-secret-pkg-');
   dirs.push(pkg);
-  writeProject({ 'dbt_project.yml': 'name: helper\nconfig-version: 2\n', 'macros/m.sql': '{% macro helper_value() %}42{% endmacro %}\n' }, pkg);
+  writeProject(
+    {
+      'dbt_project.yml': 'name: helper\nconfig-version: 2\n',
+      'macros/m.sql': '{% macro helper_value() %}42{% endmacro %}\n',
+    },
+    pkg,
+  );
   const dir = project({
     ...minimalProject(),
     'profiles.yml': profile('warehouse.duckdb'),
-    'packages.yml': "packages:\n  - local: \"{{ env_var('DBT_ENV_SECRET_PACKAGE_DIR') }}\"\n",
+    'packages.yml': 'packages:\n  - local: "{{ env_var(\'DBT_ENV_SECRET_PACKAGE_DIR\') }}"\n',
     'models/uses.sql': 'select {{ helper.helper_value() }} as v\n',
   });
   const r = kiln(['deps', '--project-dir', dir], { cwd: dir, env: { ...env, DBT_ENV_SECRET_PACKAGE_DIR: pkg } });
@@ -136,10 +203,12 @@ function leakyProject(): string {
   return project({
     ...minimalProject(),
     'profiles.yml': profile("{{ env_var('DBT_ENV_SECRET_TOKEN') }}.duckdb"),
-    'models/good.sql': "{{ log('connected to ' ~ target.path, info=True) }}\nselect '{{ target.path }}' as source_file, 1 as id\n",
+    'models/good.sql':
+      "{{ log('connected to ' ~ target.path, info=True) }}\nselect '{{ target.path }}' as source_file, 1 as id\n",
     'models/downstream.sql': 'select * from {{ ref("good") }}\n',
     'models/broken.sql': 'select * from {{ target.database }}.missing_table\n',
-    'models/schema.yml': 'version: 2\nmodels:\n  - name: good\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    'models/schema.yml':
+      'version: 2\nmodels:\n  - name: good\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
   });
 }
 
@@ -170,14 +239,30 @@ let leakyOutput = '';
 test('no secret value in the terminal, logs, compiled SQL or the docs site; the connection still gets it', () => {
   leakyOutput = runAll(leaky);
   assert.ok(existsSync(join(leaky, `${SECRET}.duckdb`)), 'the profile was rendered with the real value');
-  assert.ok(!leakyOutput.includes(SECRET), leakyOutput.split('\n').filter((l) => l.includes(SECRET)).join('\n'));
+  assert.ok(
+    !leakyOutput.includes(SECRET),
+    leakyOutput
+      .split('\n')
+      .filter((l) => l.includes(SECRET))
+      .join('\n'),
+  );
   assert.match(leakyOutput, /connected to \*\*\*\*\*\.duckdb/);
   assert.match(leakyOutput, /\*\*\*\*\*/);
   const files = filesUnder(leaky, ['target', 'logs']).filter(([f]) => !ARTIFACTS.test(f));
-  assert.ok(files.some(([f]) => f.startsWith('logs/')) && files.some(([f]) => f.startsWith('target/compiled/')) && files.some(([f]) => f === 'target/kiln-data.js'));
+  assert.ok(
+    files.some(([f]) => f.startsWith('logs/')) &&
+      files.some(([f]) => f.startsWith('target/compiled/')) &&
+      files.some(([f]) => f === 'target/kiln-data.js'),
+  );
   for (const [file, text] of files) assert.ok(!text.includes(SECRET), `${file} holds the secret value`);
-  assert.match(readFileSync(join(leaky, 'target/compiled/tiny/models/good.sql'), 'utf8'), /'\*\*\*\*\*\.duckdb' as source_file/);
-  for (const line of readFileSync(join(leaky, 'logs', readdirSync(join(leaky, 'logs'))[0]!), 'utf8').trim().split('\n')) JSON.parse(line);
+  assert.match(
+    readFileSync(join(leaky, 'target/compiled/tiny/models/good.sql'), 'utf8'),
+    /'\*\*\*\*\*\.duckdb' as source_file/,
+  );
+  for (const line of readFileSync(join(leaky, 'logs', readdirSync(join(leaky, 'logs'))[0]!), 'utf8')
+    .trim()
+    .split('\n'))
+    JSON.parse(line);
 });
 
 test('no secret value in manifest.json, run_results.json, catalog.json or JUnit XML', () => {

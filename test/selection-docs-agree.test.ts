@@ -18,7 +18,10 @@ const dir = copyExample();
 const state = tempDir('kiln-state-');
 after(() => (removeDir(dir), removeDir(state)));
 
-writeFileSync(join(dir, 'models', 'marts', 'Weekly_Revenue.sql'), "{{ config(tags=['finance']) }}\nselect * from {{ ref('monthly_revenue') }}\n");
+writeFileSync(
+  join(dir, 'models', 'marts', 'Weekly_Revenue.sql'),
+  "{{ config(tags=['finance']) }}\nselect * from {{ ref('monthly_revenue') }}\n",
+);
 writeFileSync(join(dir, 'models', 'staging', 'stg_Legacy_orders.sql'), "select * from {{ ref('stg_orders') }}\n");
 
 /** [select, exclude]: each a row of the table both must agree on. */
@@ -72,13 +75,30 @@ const table: Array<[string, string?]> = [
 
 /** The graph nodes `kiln ls` selects; `state` holds the build's artifacts for `result:`. */
 function cli(select: string, exclude: string | undefined): string[] {
-  const args = ['ls', '--project-dir', dir, '--state', state, '--output', 'json', '--output-keys', 'unique_id', 'resource_type'];
+  const args = [
+    'ls',
+    '--project-dir',
+    dir,
+    '--state',
+    state,
+    '--output',
+    'json',
+    '--output-keys',
+    'unique_id',
+    'resource_type',
+  ];
   if (select) args.push('-s', select);
   if (exclude) args.push('--exclude', exclude);
   const r = kiln(args);
   assert.equal(r.code, 0, `kiln ls -s '${select}' --exclude '${exclude ?? ''}': ${r.stderr}`);
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { unique_id: string; resource_type: string })
-    .filter((n) => GRAPH_TYPES.has(n.resource_type)).map((n) => n.unique_id).sort();
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { unique_id: string; resource_type: string })
+    .filter((n) => GRAPH_TYPES.has(n.resource_type))
+    .map((n) => n.unique_id)
+    .sort();
 }
 
 test('the CLI and the docs site box select the same nodes, selector by selector', async () => {
@@ -98,7 +118,13 @@ test('the CLI and the docs site box select the same nodes, selector by selector'
       await page.locator('input[name=exclude]').fill(exclude ?? '');
       await page.locator('input[name=select]').press('Enter');
       await page.waitForFunction((n) => window.__kiln.perf.length > n, before);
-      const ids = await page.locator('svg.lin-svg g.n title').evaluateAll((els) => els.map((e) => String(e.textContent).replace(/^\w+: /, '').replace(/ \(.*\)$/, '')));
+      const ids = await page.locator('svg.lin-svg g.n title').evaluateAll((els) =>
+        els.map((e) =>
+          String(e.textContent)
+            .replace(/^\w+: /, '')
+            .replace(/ \(.*\)$/, ''),
+        ),
+      );
       return { ids: ids.sort(), note: await page.locator('.lin-note').innerText() };
     };
     let nonEmpty = 0;

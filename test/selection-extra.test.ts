@@ -26,7 +26,8 @@ const files = minimalProject({
     '      - name: events_feed',
     '      - name: orders_feed',
   ].join('\n'),
-  'models/finance_revenue.sql': "{{ config(group='finance', access='public') }}\nselect count(*) as n from {{ source('feed', 'orders_feed') }}",
+  'models/finance_revenue.sql':
+    "{{ config(group='finance', access='public') }}\nselect count(*) as n from {{ source('feed', 'orders_feed') }}",
   'models/finance_costs.sql': "select count(*) as n from {{ source('feed', 'events_feed') }}",
   'models/campaigns.sql': 'select 1 as campaign_id',
   'models/plain.sql': "select * from {{ ref('campaigns') }}",
@@ -94,9 +95,17 @@ test('version:latest matches nothing (no model versions) and says so; bad values
 
 test('a group that is not defined, or an unknown access, is bad input (exit 2)', () => {
   for (const [file, text, expect] of [
-    ['models/x.sql', "{{ config(group='sales') }}\nselect 1 as id", /model 'x' is in group 'sales', which is not defined[\s\S]*defined groups: finance, marketing/],
+    [
+      'models/x.sql',
+      "{{ config(group='sales') }}\nselect 1 as id",
+      /model 'x' is in group 'sales', which is not defined[\s\S]*defined groups: finance, marketing/,
+    ],
     // Checked where it is written, with the line of the config() call.
-    ['models/x.sql', "{{ config(access='open') }}\nselect 1 as id", /models\/x\.sql:1: 'access' must be one of: private, protected, public, not "open"/],
+    [
+      'models/x.sql',
+      "{{ config(access='open') }}\nselect 1 as id",
+      /models\/x\.sql:1: 'access' must be one of: private, protected, public, not "open"/,
+    ],
   ] as Array<[string, string, RegExp]>) {
     const bad = writeProject({ ...files, [file]: text });
     try {
@@ -122,7 +131,9 @@ test('run -s group:finance builds the group only; the manifest lists the groups'
   assert.equal(kiln(['seed', '--project-dir', dir]).code, 0);
   const r = kiln(['run', '--project-dir', dir, '-s', 'group:finance']);
   assert.equal(r.code, 0, r.stderr);
-  const ran = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results.map((x: { unique_id: string }) => x.unique_id).sort();
+  const ran = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8'))
+    .results.map((x: { unique_id: string }) => x.unique_id)
+    .sort();
   assert.deepEqual(ran, ['model.tiny.finance_costs', 'model.tiny.finance_revenue']);
   const m = JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8'));
   assert.deepEqual(m.groups['group.tiny.finance'].owner, { name: 'Finance', email: 'finance@example.com' });
@@ -148,11 +159,25 @@ test('source_status:fresher selects the sources loaded since the --state run', (
     const fresher = kiln(['ls', '--project-dir', dir, '-s', 'source_status:fresher', '--state', state]);
     assert.equal(fresher.code, 0, fresher.stderr);
     assert.deepEqual(fresher.stdout.trim().split('\n'), ['source:tiny.feed.events_feed']);
-    const downstream = kiln(['ls', '--project-dir', dir, '-s', 'source_status:fresher+', '--state', state, '--resource-type', 'model', '--output', 'name']);
+    const downstream = kiln([
+      'ls',
+      '--project-dir',
+      dir,
+      '-s',
+      'source_status:fresher+',
+      '--state',
+      state,
+      '--resource-type',
+      'model',
+      '--output',
+      'name',
+    ]);
     assert.deepEqual(downstream.stdout.trim().split('\n'), ['finance_costs']);
     const built = kiln(['build', '--project-dir', dir, '-s', 'source_status:fresher+', '--state', state]);
     assert.equal(built.code, 0, built.stderr);
-    const ran = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results.map((x: { unique_id: string }) => x.unique_id);
+    const ran = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results.map(
+      (x: { unique_id: string }) => x.unique_id,
+    );
     assert.deepEqual(ran, ['model.tiny.finance_costs']);
     // Without --state, or with a state folder that has no sources.json: exit 2.
     const noState = kiln(['ls', '--project-dir', dir, '-s', 'source_status:fresher']);

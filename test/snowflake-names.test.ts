@@ -59,23 +59,55 @@ select '{{ title.identifier }}' as title_name, (select n from {{ title }}) as ti
 
   test('"Order Items", "ORDER ITEMS" and ORDER_ITEMS build as three tables, and get_relation finds each by its exact name', async () => {
     const r = await build({ projectDir: dir });
-    assert.equal(r.success, true, JSON.stringify(r.results.filter((x) => x.status !== 'success'), null, 2));
-    assert.deepEqual((await standin.query('select n from ANALYTICS.DBT_CI."Order Items"')).map((x) => x.n), [1]);
-    assert.deepEqual((await standin.query('select n from ANALYTICS.DBT_CI."ORDER ITEMS"')).map((x) => x.n), [2]);
-    assert.deepEqual((await standin.query('select n from ANALYTICS.DBT_CI.order_items')).map((x) => x.n), [3]);
+    assert.equal(
+      r.success,
+      true,
+      JSON.stringify(
+        r.results.filter((x) => x.status !== 'success'),
+        null,
+        2,
+      ),
+    );
+    assert.deepEqual(
+      (await standin.query('select n from ANALYTICS.DBT_CI."Order Items"')).map((x) => x.n),
+      [1],
+    );
+    assert.deepEqual(
+      (await standin.query('select n from ANALYTICS.DBT_CI."ORDER ITEMS"')).map((x) => x.n),
+      [2],
+    );
+    assert.deepEqual(
+      (await standin.query('select n from ANALYTICS.DBT_CI.order_items')).map((x) => x.n),
+      [3],
+    );
     const [found] = await standin.query('select title_name, title_n, plain_name, plain_n from ANALYTICS.DBT_CI.FOUND');
-    assert.deepEqual({ ...found, title_n: Number(found!.title_n), plain_n: Number(found!.plain_n) }, { title_name: 'Order Items', title_n: 1, plain_name: 'ORDER_ITEMS', plain_n: 3 });
+    assert.deepEqual(
+      { ...found, title_n: Number(found!.title_n), plain_n: Number(found!.plain_n) },
+      { title_name: 'Order Items', title_n: 1, plain_name: 'ORDER_ITEMS', plain_n: 3 },
+    );
   });
 
   test('the stand-in keeps quoted names apart and folds unquoted ones, as Snowflake does', async () => {
     await standin.query('create schema if not exists ANALYTICS.CASES');
     await standin.query('create table ANALYTICS.CASES."Mixed" as select 1 as n');
     await standin.query('create table ANALYTICS.CASES."MIXED" as select 2 as n');
-    assert.deepEqual((await standin.query('select n from ANALYTICS.CASES.mixed')).map((r) => r.n), [2], 'unquoted is upper case');
-    assert.deepEqual((await standin.query('select n from analytics.cases."Mixed"')).map((r) => r.n), [1]);
+    assert.deepEqual(
+      (await standin.query('select n from ANALYTICS.CASES.mixed')).map((r) => r.n),
+      [2],
+      'unquoted is upper case',
+    );
+    assert.deepEqual(
+      (await standin.query('select n from analytics.cases."Mixed"')).map((r) => r.n),
+      [1],
+    );
     await assert.rejects(standin.query('select n from ANALYTICS.CASES."mixed"'), /does not exist/);
-    const names = await standin.query("select table_name from information_schema.tables where table_schema = 'CASES' order by table_name");
-    assert.deepEqual(names.map((r) => r.table_name), ['MIXED', 'Mixed']);
+    const names = await standin.query(
+      "select table_name from information_schema.tables where table_schema = 'CASES' order by table_name",
+    );
+    assert.deepEqual(
+      names.map((r) => r.table_name),
+      ['MIXED', 'Mixed'],
+    );
   });
 
   test("a seed's scratch table is named in upper case, as every other relation kiln makes on Snowflake", () => {
@@ -90,7 +122,13 @@ select '{{ title.identifier }}' as title_name, (select n from {{ title }}) as ti
     const notes: string[] = [];
     const r = await seed({ projectDir: dir, onLog: (_level, message) => notes.push(message) });
     assert.equal(r.success, true);
-    assert.ok(notes.some((n) => /dropped ANALYTICS\.DBT_CI\.PEOPLE__KILN_TMP, left behind by an interrupted run/.test(n)), notes.join('\n'));
-    assert.deepEqual(await standin.query("select table_name from information_schema.tables where table_name ilike '%kiln_tmp%'"), []);
+    assert.ok(
+      notes.some((n) => /dropped ANALYTICS\.DBT_CI\.PEOPLE__KILN_TMP, left behind by an interrupted run/.test(n)),
+      notes.join('\n'),
+    );
+    assert.deepEqual(
+      await standin.query("select table_name from information_schema.tables where table_name ilike '%kiln_tmp%'"),
+      [],
+    );
   });
 });

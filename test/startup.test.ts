@@ -16,7 +16,10 @@ import { kilnBin, removeDir, repoRoot, tempDir, writeProject } from './helpers/c
 function modulesLoaded(args: string[], cwd = repoRoot): { modules: string[]; stdout: string } {
   const dir = tempDir('kiln-startup-');
   try {
-    writeFileSync(join(dir, 'hooks.mjs'), `export async function load(url, context, next) { process._rawDebug('loaded ' + url); return next(url, context); }\n`);
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `export async function load(url, context, next) { process._rawDebug('loaded ' + url); return next(url, context); }\n`,
+    );
     // ES modules go through the load hook; CommonJS files (ajv, the generated validators) through require's resolver.
     writeFileSync(
       join(dir, 'register.mjs'),
@@ -27,7 +30,11 @@ function modulesLoaded(args: string[], cwd = repoRoot): { modules: string[]; std
         `Module._resolveFilename = function (...args) { const file = resolveFilename.apply(this, args); if (file.startsWith('/')) process._rawDebug('loaded file://' + file); return file; };`,
       ].join('\n'),
     );
-    const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, ...args], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir },
+    });
     assert.equal(r.status, 0, r.stderr);
     const root = pathToFileURL(repoRoot).href;
     // node_modules may be a link to another checkout's, so packages are named from node_modules/ on.
@@ -35,14 +42,31 @@ function modulesLoaded(args: string[], cwd = repoRoot): { modules: string[]; std
       .split('\n')
       .filter((l) => l.startsWith('loaded file:'))
       .map((l) => l.slice('loaded '.length))
-      .map((url) => (url.includes('/node_modules/') ? url.slice(url.lastIndexOf('/node_modules/') + 1) : url.startsWith(root) ? url.slice(root.length) : url));
+      .map((url) =>
+        url.includes('/node_modules/')
+          ? url.slice(url.lastIndexOf('/node_modules/') + 1)
+          : url.startsWith(root)
+            ? url.slice(root.length)
+            : url,
+      );
     return { modules, stdout: r.stdout };
   } finally {
     removeDir(dir);
   }
 }
 
-const heavy = [/^node_modules\/@duckdb\//, /node_modules\/ajv\//, /node_modules\/yaml\//, /node_modules\/js-yaml\//, /node_modules\/pg\//, /dist\/src\/template\//, /dist\/src\/parse\//, /dist\/src\/api\.js$/, /dist\/src\/tasks\//, /dist\/src\/run\/runner\.js$/];
+const heavy = [
+  /^node_modules\/@duckdb\//,
+  /node_modules\/ajv\//,
+  /node_modules\/yaml\//,
+  /node_modules\/js-yaml\//,
+  /node_modules\/pg\//,
+  /dist\/src\/template\//,
+  /dist\/src\/parse\//,
+  /dist\/src\/api\.js$/,
+  /dist\/src\/tasks\//,
+  /dist\/src\/run\/runner\.js$/,
+];
 
 function assertNoHeavy(modules: string[]): void {
   const loaded = modules.filter((m) => heavy.some((h) => h.test(m)));
@@ -50,7 +74,11 @@ function assertNoHeavy(modules: string[]): void {
 }
 
 test('importing kiln loads no engine, parser, driver or validator', () => {
-  const { modules } = modulesLoaded(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist/src/index.js')).href)})`]);
+  const { modules } = modulesLoaded([
+    '--input-type=module',
+    '-e',
+    `await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist/src/index.js')).href)})`,
+  ]);
   assert.ok(modules.includes('dist/src/index.js'), 'the hook saw the entry module');
   assertNoHeavy(modules);
 });
@@ -65,27 +93,51 @@ test('kiln --version and kiln --help load no engine, parser, driver or validator
 });
 
 test('kiln parse loads the parser but no database driver, and the YAML validators come from the build', () => {
-  const dir = writeProject({ 'dbt_project.yml': 'name: shop\nprofile: shop\n', 'models/a.sql': 'select 1 as id', 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n' });
+  const dir = writeProject({
+    'dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'models/a.sql': 'select 1 as id',
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n',
+  });
   try {
     const { modules } = modulesLoaded([kilnBin, 'parse'], dir);
     assert.ok(modules.includes('dist/src/api.js'));
     assert.ok(modules.some((m) => m.startsWith('dist/src/template/')));
     assert.ok(modules.includes('dist/src/adapters/duckdb/index.js'), 'the embedded DuckDB adapter is chosen');
-    assert.ok(!modules.some((m) => m.startsWith('node_modules/@duckdb/')), 'its driver loads only when a connection opens');
-    assert.ok(!modules.some((m) => m.startsWith('node_modules/yaml/')), 'the YAML library that finds error lines loads only for an error');
-    assert.ok(modules.includes('dist/src/config/generated-validators/propertiesSchema.cjs'), 'npm run build writes the validators');
-    assert.ok(!modules.some((m) => m.startsWith('node_modules/ajv/dist/compile/')), 'no schema is compiled at run time');
+    assert.ok(
+      !modules.some((m) => m.startsWith('node_modules/@duckdb/')),
+      'its driver loads only when a connection opens',
+    );
+    assert.ok(
+      !modules.some((m) => m.startsWith('node_modules/yaml/')),
+      'the YAML library that finds error lines loads only for an error',
+    );
+    assert.ok(
+      modules.includes('dist/src/config/generated-validators/propertiesSchema.cjs'),
+      'npm run build writes the validators',
+    );
+    assert.ok(
+      !modules.some((m) => m.startsWith('node_modules/ajv/dist/compile/')),
+      'no schema is compiled at run time',
+    );
   } finally {
     removeDir(dir);
   }
 });
 
 test('kiln compile and kiln parse load no column lineage (the SQL parser) and write no column_lineage.json; kiln lineage does', () => {
-  const dir = writeProject({ 'dbt_project.yml': 'name: shop\nprofile: shop\n', 'models/a.sql': 'select 1 as id', 'models/b.sql': "select id from {{ ref('a') }}" });
+  const dir = writeProject({
+    'dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': "select id from {{ ref('a') }}",
+  });
   try {
     // walk.js (with types.js) is the library's pure reader of a lineage object, exported by kiln's entry module.
     const readers = ['dist/src/lineage/walk.js', 'dist/src/lineage/types.js'];
-    const lineageModules = (modules: string[]) => modules.filter((m) => (m.startsWith('dist/src/lineage/') && !readers.includes(m)) || m.startsWith('node_modules/@guanmingchiu/'));
+    const lineageModules = (modules: string[]) =>
+      modules.filter(
+        (m) =>
+          (m.startsWith('dist/src/lineage/') && !readers.includes(m)) || m.startsWith('node_modules/@guanmingchiu/'),
+      );
     for (const command of ['compile', 'parse']) {
       const { modules } = modulesLoaded([kilnBin, command], dir);
       assert.ok(modules.includes('dist/src/api.js'), command);

@@ -14,7 +14,8 @@ import { ls, build } from '../src/index.js';
 
 const v1: Record<string, string> = {
   'dbt_project.yml': 'name: app\nprofile: app\nconfig-version: 2\n',
-  'profiles.yml': 'app:\n  target: prod\n  outputs:\n    prod: {type: duckdb, path: warehouse.duckdb, schema: prod}\n    pr: {type: duckdb, path: warehouse.duckdb, schema: pr}\n',
+  'profiles.yml':
+    'app:\n  target: prod\n  outputs:\n    prod: {type: duckdb, path: warehouse.duckdb, schema: prod}\n    pr: {type: duckdb, path: warehouse.duckdb, schema: pr}\n',
   'seeds/raw_items.csv': 'id,amount,kind\n1,10,a\n2,20,b\n3,30,a\n',
   'macros/label.sql': "{% macro label(col) %}'kind ' || {{ col }}{% endmacro %}",
   'macros/outer.sql': '{% macro outer(col) %}{{ label(col) }}{% endmacro %}',
@@ -22,7 +23,8 @@ const v1: Record<string, string> = {
   'models/orders.sql': "select id, amount from {{ ref('base') }}",
   'models/customers.sql': "select id, kind from {{ ref('base') }}",
   'models/summary.sql': "select {{ outer('kind') }} as k, count(*) as n from {{ ref('base') }} group by 1",
-  'models/report.sql': "select o.id, o.amount, c.kind from {{ ref('orders') }} o join {{ ref('customers') }} c using (id)",
+  'models/report.sql':
+    "select o.id, o.amount, c.kind from {{ ref('orders') }} o join {{ ref('customers') }} c using (id)",
   'models/kpi.sql': "select count(*) as n from {{ ref('base') }}",
   'models/described.sql': "select 1 as id from {{ ref('base') }} limit 1",
   'models/contracted.sql': "select 1 as id from {{ ref('base') }} limit 1",
@@ -59,11 +61,23 @@ function applyPullRequest(dir: string): void {
   };
   edit('models/customers.sql', 'select id, kind', 'select id, upper(kind) as kind'); // body
   edit('macros/label.sql', "'kind '", "'KIND: '"); // a macro two calls deep
-  edit('dbt_project.yml', 'config-version: 2\n', 'config-version: 2\nmodels:\n  app:\n    orders:\n      +materialized: table\n'); // configs
-  edit('models/schema.yml', '  - name: described\n    description: first words', '  - name: described\n    description: better words'); // persisted description
+  edit(
+    'dbt_project.yml',
+    'config-version: 2\n',
+    'config-version: 2\nmodels:\n  app:\n    orders:\n      +materialized: table\n',
+  ); // configs
+  edit(
+    'models/schema.yml',
+    '  - name: described\n    description: first words',
+    '  - name: described\n    description: better words',
+  ); // persisted description
   edit('models/schema.yml', '        data_type: integer', '        data_type: bigint'); // contract (and body, to keep it)
   edit('models/contracted.sql', 'select 1 as id', 'select cast(1 as bigint) as id');
-  edit('models/schema.yml', '  - name: customers\n', '  - name: kpi\n    config: {alias: kpi_v2}\n  - name: customers\n'); // relation
+  edit(
+    'models/schema.yml',
+    '  - name: customers\n',
+    '  - name: kpi\n    config: {alias: kpi_v2}\n  - name: customers\n',
+  ); // relation
   writeFileSync(join(dir, 'models/fresh.sql'), "select * from {{ ref('orders') }}"); // new
 }
 
@@ -74,7 +88,10 @@ test('state: state:new and state:modified with subselectors, macro changes propa
     assert.equal(r.code, 0, r.stderr);
     cpSync(join(dir, 'target'), join(dir, 'prod-artifacts'), { recursive: true });
     applyPullRequest(dir);
-    const names = async (select: string, resourceTypes = ['model']) => (await ls({ projectDir: dir, select: [select], resourceTypes, state: join(dir, 'prod-artifacts') })).ids.map((id) => id.split('.')[2]!).sort();
+    const names = async (select: string, resourceTypes = ['model']) =>
+      (await ls({ projectDir: dir, select: [select], resourceTypes, state: join(dir, 'prod-artifacts') })).ids
+        .map((id) => id.split('.')[2]!)
+        .sort();
     assert.deepEqual(await names('state:new'), ['fresh']);
     assert.deepEqual(await names('state:modified.body'), ['contracted', 'customers']);
     assert.deepEqual(await names('state:modified.macros'), ['summary']);
@@ -82,17 +99,57 @@ test('state: state:new and state:modified with subselectors, macro changes propa
     assert.deepEqual(await names('state:modified.relation'), ['kpi']);
     assert.deepEqual(await names('state:modified.persisted_descriptions'), ['described']);
     assert.deepEqual(await names('state:modified.contract'), ['contracted']);
-    assert.deepEqual(await names('state:modified'), ['contracted', 'customers', 'described', 'fresh', 'kpi', 'orders', 'summary']);
-    assert.deepEqual(await names('state:modified+'), ['contracted', 'customers', 'described', 'fresh', 'kpi', 'orders', 'report', 'summary']);
+    assert.deepEqual(await names('state:modified'), [
+      'contracted',
+      'customers',
+      'described',
+      'fresh',
+      'kpi',
+      'orders',
+      'summary',
+    ]);
+    assert.deepEqual(await names('state:modified+'), [
+      'contracted',
+      'customers',
+      'described',
+      'fresh',
+      'kpi',
+      'orders',
+      'report',
+      'summary',
+    ]);
     assert.deepEqual(await names('state:unmodified'), ['base', 'report', 'untouched']);
     assert.deepEqual(await names('state:old,state:modified.body state:new'), ['contracted', 'customers', 'fresh']);
     // The tests of modified models are unmodified themselves but come along (eager).
     assert.deepEqual(await names('state:modified', ['test']), ['not_null_orders_id', 'unique_customers_id']);
     // Through the CLI, as CI would check it before building.
-    r = kiln(['ls', '--project-dir', dir, '-s', 'state:modified', '--state', join(dir, 'prod-artifacts'), '--resource-type', 'model', '--output', 'name']);
+    r = kiln([
+      'ls',
+      '--project-dir',
+      dir,
+      '-s',
+      'state:modified',
+      '--state',
+      join(dir, 'prod-artifacts'),
+      '--resource-type',
+      'model',
+      '--output',
+      'name',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n').sort(), ['contracted', 'customers', 'described', 'fresh', 'kpi', 'orders', 'summary']);
-    assert.match(r.stderr, /warning: breaking change to a contract: model 'contracted': column 'id' changed type from integer to bigint/);
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), [
+      'contracted',
+      'customers',
+      'described',
+      'fresh',
+      'kpi',
+      'orders',
+      'summary',
+    ]);
+    assert.match(
+      r.stderr,
+      /warning: breaking change to a contract: model 'contracted': column 'id' changed type from integer to bigint/,
+    );
     // Comparing with itself, nothing is modified.
     kiln(['parse', '--project-dir', dir]);
     r = kiln(['ls', '--project-dir', dir, '-s', 'state:modified', '--state', join(dir, 'target')]);
@@ -118,35 +175,101 @@ test('state: a pull-request build of state:modified+ --defer creates only the ch
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /pr.*base|base.*does not exist/i);
 
-    const result = await build({ projectDir: dir, target: 'pr', select: ['state:modified+'], defer: true, state: join(dir, 'prod-artifacts') });
+    const result = await build({
+      projectDir: dir,
+      target: 'pr',
+      select: ['state:modified+'],
+      defer: true,
+      state: join(dir, 'prod-artifacts'),
+    });
     assert.equal(result.success, true, result.results.map((x) => `${x.uniqueId} ${x.status} ${x.message}`).join('\n'));
     const ran = result.results.map((x) => x.uniqueId.split('.')[2]).sort();
-    assert.deepEqual(ran, ['contracted', 'customers', 'described', 'fresh', 'kpi', 'not_null_orders_id', 'orders', 'report', 'summary', 'unique_customers_id']);
-    const pr = await queryDuckDB(db, "select table_name from information_schema.tables where table_schema = 'pr' order by 1");
-    assert.deepEqual(pr.map((x) => x.table_name), ['contracted', 'customers', 'described', 'fresh', 'kpi_v2', 'orders', 'report', 'summary']);
+    assert.deepEqual(ran, [
+      'contracted',
+      'customers',
+      'described',
+      'fresh',
+      'kpi',
+      'not_null_orders_id',
+      'orders',
+      'report',
+      'summary',
+      'unique_customers_id',
+    ]);
+    const pr = await queryDuckDB(
+      db,
+      "select table_name from information_schema.tables where table_schema = 'pr' order by 1",
+    );
+    assert.deepEqual(
+      pr.map((x) => x.table_name),
+      ['contracted', 'customers', 'described', 'fresh', 'kpi_v2', 'orders', 'report', 'summary'],
+    );
     // Unselected parents were read from production; selected ones from the pull request's schema.
     const code = (name: string) => result.results.find((x) => x.uniqueId === `model.app.${name}`)!.compiledCode!;
     assert.match(code('customers'), /"prod"\."base"/);
     assert.match(code('report'), /"pr"\."orders"/);
     assert.match(code('report'), /"pr"\."customers"/);
-    assert.deepEqual(await queryDuckDB(db, 'select kind from pr.customers order by id'), [{ kind: 'A' }, { kind: 'B' }, { kind: 'A' }]);
+    assert.deepEqual(await queryDuckDB(db, 'select kind from pr.customers order by id'), [
+      { kind: 'A' },
+      { kind: 'B' },
+      { kind: 'A' },
+    ]);
     assert.deepEqual(await queryDuckDB(db, 'select k, n from pr.summary order by k'), [
       { k: 'KIND: a', n: 2 },
       { k: 'KIND: b', n: 1 },
     ]);
     // Production is untouched.
-    assert.deepEqual(await queryDuckDB(db, 'select kind from prod.customers order by id'), [{ kind: 'a' }, { kind: 'b' }, { kind: 'a' }]);
+    assert.deepEqual(await queryDuckDB(db, 'select kind from prod.customers order by id'), [
+      { kind: 'a' },
+      { kind: 'b' },
+      { kind: 'a' },
+    ]);
 
     // A node that exists in this environment is read from it, unless --favor-state.
-    r = kiln(['run', '--project-dir', dir, '--target', 'pr', '-s', 'report', '--defer', '--state', join(dir, 'prod-artifacts')]);
+    r = kiln([
+      'run',
+      '--project-dir',
+      dir,
+      '--target',
+      'pr',
+      '-s',
+      'report',
+      '--defer',
+      '--state',
+      join(dir, 'prod-artifacts'),
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const compiledReport = () => JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results[0].compiled_code as string;
+    const compiledReport = () =>
+      JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results[0].compiled_code as string;
     assert.match(compiledReport(), /"pr"\."orders"/);
-    r = kiln(['run', '--project-dir', dir, '--target', 'pr', '-s', 'report', '--defer', '--favor-state', '--state', join(dir, 'prod-artifacts')]);
+    r = kiln([
+      'run',
+      '--project-dir',
+      dir,
+      '--target',
+      'pr',
+      '-s',
+      'report',
+      '--defer',
+      '--favor-state',
+      '--state',
+      join(dir, 'prod-artifacts'),
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(compiledReport(), /"prod"\."orders"/);
     // --defer-state names the folder to defer to when --state is not given.
-    r = kiln(['compile', '--project-dir', dir, '--target', 'pr', '-s', 'report', '--defer', '--defer-state', join(dir, 'prod-artifacts')]);
+    r = kiln([
+      'compile',
+      '--project-dir',
+      dir,
+      '--target',
+      'pr',
+      '-s',
+      'report',
+      '--defer',
+      '--defer-state',
+      join(dir, 'prod-artifacts'),
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /"prod"\."orders"/);
     // --defer alone is bad input.

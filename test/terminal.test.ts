@@ -6,14 +6,26 @@ import { join } from 'node:path';
 import { kiln, kilnBin, writeProject, minimalProject, removeDir } from './helpers/cli.js';
 
 const project = () =>
-  writeProject(minimalProject(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`models/m_${i}.sql`, `{{ config(materialized='table') }}select sum(i) as s from range(3000000) t(i)`]))));
+  writeProject(
+    minimalProject(
+      Object.fromEntries(
+        Array.from({ length: 6 }, (_, i) => [
+          `models/m_${i}.sql`,
+          `{{ config(materialized='table') }}select sum(i) as s from range(3000000) t(i)`,
+        ]),
+      ),
+    ),
+  );
 
 test('on a terminal: a live progress line and colour; NO_COLOR turns colour off', () => {
   const dir = project();
   try {
     // `script` gives the CLI a real pseudo-terminal.
     const shell = `TERM=xterm ${process.execPath} ${kilnBin} run --project-dir ${dir} --threads 2`;
-    const tty = spawnSync('script', ['-qec', shell, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    const tty = spawnSync('script', ['-qec', shell, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '' },
+    });
     assert.equal(tty.status, 0, tty.stdout);
     assert.match(tty.stdout, /\[\d\/6\] \d+\.\d+s · running: m_\d/);
     assert.match(tty.stdout, /\u001b\[32mOK/, 'status in colour');
@@ -34,7 +46,12 @@ test('each invocation writes its own JSON-lines log file under the log path', ()
     kiln(['run', '--project-dir', dir, '-s', 'm_1']);
     const files = readdirSync(join(dir, 'logs')).filter((f) => f.endsWith('.log'));
     assert.equal(files.length, 2);
-    const lines = files.flatMap((f) => readFileSync(join(dir, 'logs', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+    const lines = files.flatMap((f) =>
+      readFileSync(join(dir, 'logs', f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    );
     const finished = lines.filter((l) => l.event === 'node_finished');
     assert.equal(finished.length, 7);
     for (const l of finished) {

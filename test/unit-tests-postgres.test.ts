@@ -18,10 +18,7 @@ const db = postgresForTests(schema);
 function shop(): string {
   const dir = tempDir('kiln-unit-pg-');
   cpSync(join(repoRoot, 'test', 'fixtures', 'unit', 'shop'), dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'profiles.yml'),
-    postgresProfileYaml('shop', db.server, schema, 4),
-  );
+  writeFileSync(join(dir, 'profiles.yml'), postgresProfileYaml('shop', db.server, schema, 4));
   return dir;
 }
 
@@ -47,8 +44,14 @@ test('PostgreSQL: every format passes with nothing built, and fails on a buggy m
     for (const name of ['totals_from_dict', 'totals_from_csv', 'totals_from_csv_fixture', 'totals_from_sql']) {
       assert.equal(failed.get(`unit_test.shop.customer_totals.${name}`)?.status, 'fail', name);
     }
-    assert.match(failed.get('unit_test.shop.customer_totals.totals_from_dict')!.message, /→ \| bob +\| 0 → 1 +\| 0 → 9/);
-    assert.match(failed.get('unit_test.shop.customer_totals.totals_from_csv')!.message, /→ \| 7 +\| 1 → 2 +\| 5 → 6 +\| 2024-05-01 → 2024-05-09/);
+    assert.match(
+      failed.get('unit_test.shop.customer_totals.totals_from_dict')!.message,
+      /→ \| bob +\| 0 → 1 +\| 0 → 9/,
+    );
+    assert.match(
+      failed.get('unit_test.shop.customer_totals.totals_from_csv')!.message,
+      /→ \| 7 +\| 1 → 2 +\| 5 → 6 +\| 2024-05-01 → 2024-05-09/,
+    );
   } finally {
     removeDir(dir);
   }
@@ -66,8 +69,13 @@ test('PostgreSQL: an incremental model in both modes; build skips the model afte
     assert.equal(res.get('unit_test.shop.order_log.incremental_run')!.status, 'fail');
     assert.equal(res.get('model.shop.order_log')!.status, 'skipped');
     assert.equal(res.get('model.shop.customer_totals')!.status, 'success');
-    const built = await db.pg.execute(`select table_name from information_schema.tables where table_schema = '${schema}' order by 1`);
-    assert.deepEqual(built.rows.map((x) => x.table_name), ['customer_report', 'customer_totals', 'raw_customers', 'raw_orders', 'stg_customers', 'stg_orders']);
+    const built = await db.pg.execute(
+      `select table_name from information_schema.tables where table_schema = '${schema}' order by 1`,
+    );
+    assert.deepEqual(
+      built.rows.map((x) => x.table_name),
+      ['customer_report', 'customer_totals', 'raw_customers', 'raw_orders', 'stg_customers', 'stg_orders'],
+    );
   } finally {
     removeDir(dir);
   }

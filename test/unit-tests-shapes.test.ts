@@ -22,9 +22,11 @@ test('unit test inputs with no table and no data_type: a seed loaded as a source
         '    tables: [{name: unknown_feed}]',
       ].join('\n'),
       // Reads the seed through a source: its shape comes from the seed's CSV.
-      'models/labelled.sql': "select id, upper(label) as label, weight * 2 as double_weight from {{ source('raw', 'codes') }}",
+      'models/labelled.sql':
+        "select id, upper(label) as label, weight * 2 as double_weight from {{ source('raw', 'codes') }}",
       // Reads a feed nothing describes: its shape comes from its contract.
-      'models/contracted.sql': "select cast(id as integer) as id, cast(amount as decimal(10,2)) as amount from {{ source('ext', 'unknown_feed') }}",
+      'models/contracted.sql':
+        "select cast(id as integer) as id, cast(amount as decimal(10,2)) as amount from {{ source('ext', 'unknown_feed') }}",
       'models/summed.sql': "select sum(amount) as total, count(*) as n from {{ ref('contracted') }}",
       'models/props.yml': [
         'version: 2',
@@ -55,8 +57,13 @@ test('unit test inputs with no table and no data_type: a seed loaded as a source
   try {
     const r = kiln(['test', '--project-dir', dir, '--select', 'test_type:unit']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const rr = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: Array<{ unique_id: string; status: string }> };
-    assert.deepEqual(rr.results.map((x) => `${x.unique_id}:${x.status}`).sort(), ['unit_test.tiny.labelled.labels_upper:pass', 'unit_test.tiny.summed.sums_amounts:pass']);
+    const rr = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as {
+      results: Array<{ unique_id: string; status: string }>;
+    };
+    assert.deepEqual(rr.results.map((x) => `${x.unique_id}:${x.status}`).sort(), [
+      'unit_test.tiny.labelled.labels_upper:pass',
+      'unit_test.tiny.summed.sums_amounts:pass',
+    ]);
   } finally {
     removeDir(dir);
   }

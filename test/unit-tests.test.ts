@@ -33,10 +33,17 @@ function breakTotals(dir: string): void {
 function results(dir: string): Map<string, { status: string; message: string; failures: number | null }> {
   const rr = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8'));
   validate('run_results', rr);
-  return new Map(rr.results.map((r: { unique_id: string; status: string; message: string; failures: number | null }) => [r.unique_id, r]));
+  return new Map(
+    rr.results.map((r: { unique_id: string; status: string; message: string; failures: number | null }) => [
+      r.unique_id,
+      r,
+    ]),
+  );
 }
 
-const totalsTests = ['totals_from_dict', 'totals_from_csv', 'totals_from_csv_fixture', 'totals_from_sql'].map((n) => `unit_test.shop.customer_totals.${n}`);
+const totalsTests = ['totals_from_dict', 'totals_from_csv', 'totals_from_csv_fixture', 'totals_from_sql'].map(
+  (n) => `unit_test.shop.customer_totals.${n}`,
+);
 const logTests = ['first_run', 'incremental_run'].map((n) => `unit_test.shop.order_log.${n}`);
 
 test('kiln test --select test_type:unit passes every format on a fresh database, with nothing built', () => {
@@ -148,15 +155,27 @@ test('build: unit tests run before their model; a failure skips the model and it
     assert.equal(res.get('model.shop.order_log')!.status, 'success');
     assert.equal(res.get('model.shop.stg_orders')!.status, 'success');
     const db = join(dir, 'target', 'kiln.duckdb');
-    assert.deepEqual(await queryDuckDB(db, `select table_name from information_schema.tables where table_name in ('customer_totals', 'customer_report')`), []);
+    assert.deepEqual(
+      await queryDuckDB(
+        db,
+        `select table_name from information_schema.tables where table_name in ('customer_totals', 'customer_report')`,
+      ),
+      [],
+    );
     // Unit tests came after the model's parents and before the model.
-    const order = r.stdout.split('\n').filter((l) => / of \d+ /.test(l)).map((l) => l.replace(/^.*? of \d+ \S+\s+/, ''));
+    const order = r.stdout
+      .split('\n')
+      .filter((l) => / of \d+ /.test(l))
+      .map((l) => l.replace(/^.*? of \d+ \S+\s+/, ''));
     const at = (s: string) => order.findIndex((l) => l.includes(s));
     assert.ok(at('main.stg_orders') < at('customer_totals::totals_from_dict'), order.join('\n'));
     assert.ok(at('customer_totals::totals_from_dict') < at('main.customer_totals'), order.join('\n'));
 
     // Fixed, the same build succeeds and the model holds real data.
-    cpSync(join(repoRoot, 'test', 'fixtures', 'unit', 'shop', 'models', 'customer_totals.sql'), join(dir, 'models', 'customer_totals.sql'));
+    cpSync(
+      join(repoRoot, 'test', 'fixtures', 'unit', 'shop', 'models', 'customer_totals.sql'),
+      join(dir, 'models', 'customer_totals.sql'),
+    );
     const ok = kiln(['build', '--project-dir', dir]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.deepEqual(await queryDuckDB(db, 'select name, paid_orders from customer_totals order by name'), [
@@ -177,8 +196,14 @@ test('--empty builds every relation with its columns and no rows; unit tests the
     const db = join(dir, 'target', 'kiln.duckdb');
     assert.deepEqual(await queryDuckDB(db, 'select count(*) as n from customer_totals'), [{ n: 0 }]);
     assert.deepEqual(await queryDuckDB(db, 'select count(*) as n from order_log'), [{ n: 0 }]);
-    const cols = await queryDuckDB(db, `select column_name, data_type from information_schema.columns where table_name = 'customer_totals' order by ordinal_position`);
-    assert.deepEqual(cols.map((c) => c.column_name), ['customer_id', 'name', 'paid_orders', 'paid_amount', 'last_order']);
+    const cols = await queryDuckDB(
+      db,
+      `select column_name, data_type from information_schema.columns where table_name = 'customer_totals' order by ordinal_position`,
+    );
+    assert.deepEqual(
+      cols.map((c) => c.column_name),
+      ['customer_id', 'name', 'paid_orders', 'paid_amount', 'last_order'],
+    );
     assert.equal(cols[3]!.data_type, 'DECIMAL(38,2)');
     // Seeds still load: --empty is about what models read.
     assert.deepEqual(await queryDuckDB(db, 'select count(*) as n from raw_orders'), [{ n: 4 }]);
@@ -201,11 +226,21 @@ test('the manifest lists unit tests under unit_tests with dbt ids; selection by 
     assert.deepEqual(ut.depends_on.nodes, ['model.shop.customer_totals']);
     assert.equal(ut.given[1].input, "ref('stg_orders')");
     assert.equal(manifest.nodes['unit_test.shop.customer_totals.totals_from_dict'], undefined);
-    assert.equal(kiln(['ls', '--project-dir', dir, '--select', 'tag:totals']).stdout.trim(), 'unit_test:shop.customer_totals.totals_from_dict');
-    assert.equal(kiln(['ls', '--project-dir', dir, '--select', 'resource_type:unit_test']).stdout.trim().split('\n').length, 6);
+    assert.equal(
+      kiln(['ls', '--project-dir', dir, '--select', 'tag:totals']).stdout.trim(),
+      'unit_test:shop.customer_totals.totals_from_dict',
+    );
+    assert.equal(
+      kiln(['ls', '--project-dir', dir, '--select', 'resource_type:unit_test']).stdout.trim().split('\n').length,
+      6,
+    );
     // `run` builds models only; unit tests of a selected model come along in `test` and `build`.
     const ids = kiln(['ls', '--project-dir', dir, '--select', 'order_log']).stdout.trim().split('\n');
-    assert.deepEqual(ids.sort(), ['shop.order_log', 'unit_test:shop.order_log.first_run', 'unit_test:shop.order_log.incremental_run']);
+    assert.deepEqual(ids.sort(), [
+      'shop.order_log',
+      'unit_test:shop.order_log.first_run',
+      'unit_test:shop.order_log.incremental_run',
+    ]);
   } finally {
     removeDir(dir);
   }
@@ -216,7 +251,8 @@ test('overrides: macros, vars and env_vars replace the invocation values for the
     minimalProject({
       'macros/today.sql': '{% macro today() %}current_date{% endmacro %}',
       'models/src.sql': 'select 1 as x',
-      'models/m.sql': "{{ config(materialized='table') }}select x * {{ var('factor', 1) }} as y, '{{ env_var('KILN_UNIT_LABEL', 'none') }}' as label, {{ today() }} as d from {{ ref('src') }}",
+      'models/m.sql':
+        "{{ config(materialized='table') }}select x * {{ var('factor', 1) }} as y, '{{ env_var('KILN_UNIT_LABEL', 'none') }}' as label, {{ today() }} as d from {{ ref('src') }}",
       'models/u.yml': `unit_tests:
   - name: with_overrides
     model: m
@@ -236,7 +272,10 @@ test('overrides: macros, vars and env_vars replace the invocation values for the
     // In one build: the unit test sees the overrides, the model built after it does not.
     const r = kiln(['build', '--project-dir', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const rows = await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), "select y, label, d = current_date as today from m");
+    const rows = await queryDuckDB(
+      join(dir, 'target', 'kiln.duckdb'),
+      'select y, label, d = current_date as today from m',
+    );
     assert.deepEqual(rows, [{ y: 1, label: 'none', today: true }]);
   } finally {
     removeDir(dir);
@@ -245,16 +284,40 @@ test('overrides: macros, vars and env_vars replace the invocation values for the
 
 test('bad unit test definitions exit 2 with the file and line', () => {
   const cases: Array<[string, RegExp]> = [
-    ["  - name: t\n    model: nope\n    given: []\n    expect: {rows: []}\n", /models\/u\.yml:3: unit test 't' tests model 'nope', which does not exist/],
-    ["  - name: t\n    model: m\n    given:\n      - input: ref('other')\n        rows: []\n    expect: {rows: []}\n", /models\/u\.yml:5: unit test 't': model 'm' does not ref\('other'\)/],
-    ["  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        format: xml\n        rows: []\n    expect: {rows: []}\n", /models\/u\.yml:6: .*format 'xml' is not one of dict, csv, sql/],
-    ["  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        rows: []\n    expect: {fixture: f}\n", /a fixture file needs format: csv or sql/],
-    ["  - name: t\n    model: m\n    givn: []\n", /models\/u\.yml:4: unknown key 'givn' in unit test 't'/],
-    ["  - name: t\n    model: m\n    given: []\n    expect: {rows: []}\n", /models\/u\.yml:4: unit test 't': model 'm' reads ref\('src'\), but no input gives its rows\n {2}hint: add to given: - input: ref\('src'\)/],
-    ["  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        format: csv\n        fixture: nope\n    expect: {rows: []}\n", /models\/u\.yml:7: unit test 't': no fixture file nope\.csv under tests\/fixtures\/\n {2}hint: create tests\/fixtures\/nope\.csv/],
+    [
+      '  - name: t\n    model: nope\n    given: []\n    expect: {rows: []}\n',
+      /models\/u\.yml:3: unit test 't' tests model 'nope', which does not exist/,
+    ],
+    [
+      "  - name: t\n    model: m\n    given:\n      - input: ref('other')\n        rows: []\n    expect: {rows: []}\n",
+      /models\/u\.yml:5: unit test 't': model 'm' does not ref\('other'\)/,
+    ],
+    [
+      "  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        format: xml\n        rows: []\n    expect: {rows: []}\n",
+      /models\/u\.yml:6: .*format 'xml' is not one of dict, csv, sql/,
+    ],
+    [
+      "  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        rows: []\n    expect: {fixture: f}\n",
+      /a fixture file needs format: csv or sql/,
+    ],
+    ['  - name: t\n    model: m\n    givn: []\n', /models\/u\.yml:4: unknown key 'givn' in unit test 't'/],
+    [
+      '  - name: t\n    model: m\n    given: []\n    expect: {rows: []}\n',
+      /models\/u\.yml:4: unit test 't': model 'm' reads ref\('src'\), but no input gives its rows\n {2}hint: add to given: - input: ref\('src'\)/,
+    ],
+    [
+      "  - name: t\n    model: m\n    given:\n      - input: ref('src')\n        format: csv\n        fixture: nope\n    expect: {rows: []}\n",
+      /models\/u\.yml:7: unit test 't': no fixture file nope\.csv under tests\/fixtures\/\n {2}hint: create tests\/fixtures\/nope\.csv/,
+    ],
   ];
   for (const [yaml, expected] of cases) {
-    const dir = writeProject(minimalProject({ 'models/src.sql': 'select 1 as x', 'models/m.sql': "select * from {{ ref('src') }}", 'models/u.yml': `unit_tests:\n${yaml}` }));
+    const dir = writeProject(
+      minimalProject({
+        'models/src.sql': 'select 1 as x',
+        'models/m.sql': "select * from {{ ref('src') }}",
+        'models/u.yml': `unit_tests:\n${yaml}`,
+      }),
+    );
     try {
       const r = kiln(['test', '--project-dir', dir]);
       assert.equal(r.code, 2, r.stdout + r.stderr);
@@ -287,7 +350,10 @@ test('an expected column the model does not return is an error naming the column
     const r = kiln(['test', '--project-dir', dir]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const res = results(dir);
-    assert.match(res.get('unit_test.tiny.m.bad_column')!.message, /expect names column 'y', which model 'm' does not return\n {2}hint: the model returns: x/);
+    assert.match(
+      res.get('unit_test.tiny.m.bad_column')!.message,
+      /expect names column 'y', which model 'm' does not return\n {2}hint: the model returns: x/,
+    );
   } finally {
     removeDir(dir);
   }
@@ -317,7 +383,8 @@ unit_tests:
         - {y: null, total: 5, paid_type: DATE, amount_type: 'DECIMAL(10,2)'}
         - {y: 2023, total: 7.5, paid_type: DATE, amount_type: 'DECIMAL(10,2)'}
 `,
-      'models/payments_by_year.sql': "select year(paid_at) as y, sum(amount) as total, typeof(any_value(paid_at)) as paid_type, typeof(any_value(amount)) as amount_type from {{ source('raw', 'payments') }} group by 1",
+      'models/payments_by_year.sql':
+        "select year(paid_at) as y, sum(amount) as total, typeof(any_value(paid_at)) as paid_type, typeof(any_value(amount)) as amount_type from {{ source('raw', 'payments') }} group by 1",
     }),
   );
   try {
@@ -337,8 +404,21 @@ test('unit tests are selected by the unit_test: method, and ls --output selector
     assert.ok(selectors.length >= 2 && selectors.every((s) => s.startsWith('unit_test:shop.')), listed.stdout);
     const again = kiln(['ls', '--project-dir', dir, '-s', selectors[0]!]);
     assert.deepEqual(again.stdout.trim().split('\n'), [selectors[0]]);
-    const byGlob = kiln(['ls', '--project-dir', dir, '-s', 'unit_test:customer_totals.totals_from_*', '--output', 'name']);
-    assert.ok(byGlob.stdout.trim().split('\n').every((n) => n.startsWith('totals_from_')));
+    const byGlob = kiln([
+      'ls',
+      '--project-dir',
+      dir,
+      '-s',
+      'unit_test:customer_totals.totals_from_*',
+      '--output',
+      'name',
+    ]);
+    assert.ok(
+      byGlob.stdout
+        .trim()
+        .split('\n')
+        .every((n) => n.startsWith('totals_from_')),
+    );
     const run = kiln(['test', '--project-dir', dir, '-s', selectors[0]!]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /TOTAL=1\b/);

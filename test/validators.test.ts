@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileAtRunTime, generatedValidator, precompiledSchemas, writeGeneratedValidators } from '../src/config/validators.js';
+import {
+  compileAtRunTime,
+  generatedValidator,
+  precompiledSchemas,
+  writeGeneratedValidators,
+} from '../src/config/validators.js';
 import { removeDir, tempDir } from './helpers/cli.js';
 
 const samples: Record<keyof typeof precompiledSchemas, unknown[]> = {
@@ -20,7 +25,11 @@ const samples: Record<keyof typeof precompiledSchemas, unknown[]> = {
     { name: 'shop', concurrency_groups: { warehouse: '3' } },
     { profile: 'shop' },
   ],
-  profilesFileSchema: [{ shop: { target: 'dev', outputs: { dev: { type: 'duckdb' } } } }, { shop: 'dev' }, { config: {} }],
+  profilesFileSchema: [
+    { shop: { target: 'dev', outputs: { dev: { type: 'duckdb' } } } },
+    { shop: 'dev' },
+    { config: {} },
+  ],
   propertiesSchema: [
     { version: 2, models: [{ name: 'a', columns: [{ name: 'id', data_tests: ['unique'] }] }] },
     { version: 2, models: [{ columns: [] }] },
@@ -28,7 +37,17 @@ const samples: Record<keyof typeof precompiledSchemas, unknown[]> = {
     { version: 2, models: 'a' },
     { version: '2', seeds: [{ name: 's', config: { column_types: { id: 'int' } } }] },
   ],
-  nodeConfigSchema: [{ materialized: 'view' }, { enabled: 'false' }, { enabled: 'maybe' }, { severity: 'Warn' }, { severity: 'loud' }, { retries: '2' }, { retries: -1 }, { tags: ['a', 'b'] }, { docs: { show: 'yes' } }],
+  nodeConfigSchema: [
+    { materialized: 'view' },
+    { enabled: 'false' },
+    { enabled: 'maybe' },
+    { severity: 'Warn' },
+    { severity: 'loud' },
+    { retries: '2' },
+    { retries: -1 },
+    { tags: ['a', 'b'] },
+    { docs: { show: 'yes' } },
+  ],
 };
 
 test('generated validators give the verdicts, errors and coercions of run-time compilation', () => {

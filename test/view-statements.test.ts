@@ -28,14 +28,22 @@ function counting(adapter: Adapter): Adapter {
       if (prop === 'transaction')
         return <T>(fn: (s: { execute(sql: string): Promise<unknown> }) => Promise<T>) => {
           sent.push('BEGIN');
-          return target.transaction((s) => fn({ ...s, execute: (sql: string) => (sent.push(sql), s.execute(sql)) })).then((r) => (sent.push('COMMIT'), r));
+          return target
+            .transaction((s) => fn({ ...s, execute: (sql: string) => (sent.push(sql), s.execute(sql)) }))
+            .then((r) => (sent.push('COMMIT'), r));
         };
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 }
-registerAdapter('duckdb', async (target, projectDir) => counting(new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir)));
-registerAdapter('postgres', async (target) => counting(new PostgresAdapter({ ...(target.settings as unknown as PostgresProfile), threads: target.threads })));
+registerAdapter('duckdb', async (target, projectDir) =>
+  counting(
+    new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),
+  ),
+);
+registerAdapter('postgres', async (target) =>
+  counting(new PostgresAdapter({ ...(target.settings as unknown as PostgresProfile), threads: target.threads })),
+);
 
 /** Round trips to the PostgreSQL server: every query of every pg client in this process. */
 let roundTrips = 0;
@@ -47,7 +55,8 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
-const nodeStatements = () => sent.filter((s) => !/^create schema/i.test(s)).map((s) => s.split('\n')[0]!.replace(/"[^"]*"\."[^"]*"\./, ''));
+const nodeStatements = () =>
+  sent.filter((s) => !/^create schema/i.test(s)).map((s) => s.split('\n')[0]!.replace(/"[^"]*"\."[^"]*"\./, ''));
 
 describeEngines((engine, name) => {
   test(`${name}: a view is one create or replace view, the first time and the next; a failed view leaves the old one`, async () => {
@@ -64,7 +73,16 @@ describeEngines((engine, name) => {
       for (const attempt of [1, 2]) {
         sent.length = 0;
         assert.ok((await run({ projectDir: dir, threads: 1 })).success);
-        assert.deepEqual(nodeStatements(), ['create or replace view "a" as (', 'create or replace view "b" as (', 'create or replace view "c" as (', 'create or replace view "d" as ('], `run ${attempt}`);
+        assert.deepEqual(
+          nodeStatements(),
+          [
+            'create or replace view "a" as (',
+            'create or replace view "b" as (',
+            'create or replace view "c" as (',
+            'create or replace view "d" as (',
+          ],
+          `run ${attempt}`,
+        );
       }
       if (name === 'postgres') {
         // Round trips per view: the build lock, the relation's current type, the view, the unlock.
@@ -82,7 +100,11 @@ describeEngines((engine, name) => {
       sent.length = 0;
       const failed = await run({ projectDir: dir, threads: 1, select: ['b'] });
       assert.equal(failed.results[0]?.status, 'error');
-      assert.deepEqual(await engine.query(dir, 'select id, extra from b'), [{ id: 1, extra: 2 }], 'the old view stands');
+      assert.deepEqual(
+        await engine.query(dir, 'select id, extra from b'),
+        [{ id: 1, extra: 2 }],
+        'the old view stands',
+      );
       assert.deepEqual(await engine.query(dir, 'select id from d'), [{ id: 11 }], 'and so do the views on it');
     } finally {
       removeDir(dir);
@@ -107,7 +129,10 @@ describeEngines((engine, name) => {
         assert.ok(r.success, r.results[0]?.message);
         const statements = nodeStatements();
         assert.match(statements[0]!, /^create or replace view "a" as \($/, 'tried in place first');
-        assert.ok(statements.includes('BEGIN') && statements.some((s) => /^create or replace view "a__kiln_tmp_/.test(s)), statements.join('\n'));
+        assert.ok(
+          statements.includes('BEGIN') && statements.some((s) => /^create or replace view "a__kiln_tmp_/.test(s)),
+          statements.join('\n'),
+        );
         assert.deepEqual(await engine.query(dir, 'select * from a'), [{ id: 5 }]);
         assert.deepEqual(await engine.query(dir, 'select id from b'), [{ id: 5 }], 'b, not rebuilt, still reads a');
       } finally {

@@ -18,7 +18,10 @@ test('a run whose log folder cannot be written stops as bad input before touchin
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
     const db = join(dir, 'target', 'kiln.duckdb');
     assert.ok(existsSync(db));
-    assert.deepEqual(await queryDuckDB(db, "select table_name from information_schema.tables where table_name = 'm'"), []);
+    assert.deepEqual(
+      await queryDuckDB(db, "select table_name from information_schema.tables where table_name = 'm'"),
+      [],
+    );
   } finally {
     removeDir(dir);
   }

@@ -13,16 +13,30 @@ import { isKilnError } from '../src/errors.js';
 import { writeProject, minimalProject, removeDir } from './helpers/cli.js';
 
 test('merge keys: explicit keys win, earlier merged maps win over later ones (as PyYAML)', () => {
-  const text = ['a: &a {x: 1, y: 1, s: [1]}', 'b: &b {x: 2, z: 2}', 'c:', '  y: 0', '  <<: [*a, *b]', '  w: 3', 'd:', '  <<: *a', '  x: 9', ''].join('\n');
+  const text = [
+    'a: &a {x: 1, y: 1, s: [1]}',
+    'b: &b {x: 2, z: 2}',
+    'c:',
+    '  y: 0',
+    '  <<: [*a, *b]',
+    '  w: 3',
+    'd:',
+    '  <<: *a',
+    '  x: 9',
+    '',
+  ].join('\n');
   // PyYAML's safe_load gives c = {x: 1, z: 2, y: 0, s: [1], w: 3} and d = {x: 9, y: 1, s: [1]}.
   const data = parseYaml(text, 'm.yml').data as Record<string, Record<string, unknown>>;
   assert.deepEqual(data.c, { x: 1, y: 0, s: [1], z: 2, w: 3 });
   assert.deepEqual(data.d, { x: 9, y: 1, s: [1] });
-  assert.ok(!('<<' in data.c!) && !('<<' in data.d!));
+  assert.ok(!('<<' in data.c) && !('<<' in data.d));
 });
 
 test('an alias or a merge is a copy: changing one place leaves the anchor as it was', () => {
-  const data = parseYaml('a: &a {tags: [x], meta: {k: 1}}\nb: *a\nc: {<<: *a}\n', 'm.yml').data as Record<string, { tags: string[]; meta: Record<string, number> }>;
+  const data = parseYaml('a: &a {tags: [x], meta: {k: 1}}\nb: *a\nc: {<<: *a}\n', 'm.yml').data as Record<
+    string,
+    { tags: string[]; meta: Record<string, number> }
+  >;
   data.b!.tags.push('y');
   data.c!.meta.k = 2;
   assert.deepEqual(data.a, { tags: ['x'], meta: { k: 1 } });
@@ -35,12 +49,28 @@ test('a quoted "<<" is an ordinary key', () => {
 test('merging something that is not a mapping is a YAML error naming the file and a line', () => {
   assert.throws(
     () => parseYaml('a: &a [1, 2]\nb:\n  <<: *a\n', 'm.yml'),
-    (e: unknown) => isKilnError(e) && e.kind === 'yaml' && e.file === 'm.yml' && typeof e.line === 'number' && /cannot merge mappings/.test(e.message),
+    (e: unknown) =>
+      isKilnError(e) &&
+      e.kind === 'yaml' &&
+      e.file === 'm.yml' &&
+      typeof e.line === 'number' &&
+      /cannot merge mappings/.test(e.message),
   );
 });
 
 test('lines into merged and aliased values are the lines they are written on', () => {
-  const text = ['base: &base', '  materialized: table', '  tags: [a]', 'one:', '  <<: *base', '  schema: s', 'two: *base', 'three:', '  <<: [{x: 1}, *base]', ''].join('\n');
+  const text = [
+    'base: &base',
+    '  materialized: table',
+    '  tags: [a]',
+    'one:',
+    '  <<: *base',
+    '  schema: s',
+    'two: *base',
+    'three:',
+    '  <<: [{x: 1}, *base]',
+    '',
+  ].join('\n');
   const yaml = parseYaml(text, 'm.yml');
   assert.equal(yaml.lineOf(['one', 'materialized']), 2);
   assert.equal(yaml.lineOf(['one', 'schema']), 6);
@@ -106,8 +136,30 @@ test('dbt_project.yml, profiles.yml and selectors.yml honour merge keys', async 
       '      +tags: [weekly]',
       '',
     ].join('\n'),
-    'profiles.yml': ['shop:', '  target: dev', '  outputs:', '    base: &base', '      type: duckdb', '      threads: 3', '    dev:', '      <<: *base', '      path: target/dev.duckdb', ''].join('\n'),
-    'selectors.yml': ['selectors:', '  - name: nightly', '    definition: &nightly', '      method: tag', '      value: nightly', '  - name: nightly_up', '    definition:', '      <<: *nightly', '      children: true', ''].join('\n'),
+    'profiles.yml': [
+      'shop:',
+      '  target: dev',
+      '  outputs:',
+      '    base: &base',
+      '      type: duckdb',
+      '      threads: 3',
+      '    dev:',
+      '      <<: *base',
+      '      path: target/dev.duckdb',
+      '',
+    ].join('\n'),
+    'selectors.yml': [
+      'selectors:',
+      '  - name: nightly',
+      '    definition: &nightly',
+      '      method: tag',
+      '      value: nightly',
+      '  - name: nightly_up',
+      '    definition:',
+      '      <<: *nightly',
+      '      children: true',
+      '',
+    ].join('\n'),
     'models/marts/m.sql': 'select 1 as id',
     'models/reports/r.sql': "select * from {{ ref('m') }}",
     'models/staging/s.sql': 'select 1 as id',

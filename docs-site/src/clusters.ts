@@ -24,7 +24,11 @@ export interface ClusterTree {
   home: Map<number, number>;
 }
 
-export interface MapEdge { from: number; to: number; count: number }
+export interface MapEdge {
+  from: number;
+  to: number;
+  count: number;
+}
 
 /** A unit on the map: a node index (>= 0) or a cluster, encoded as -(cluster + 1). */
 export type Unit = number;
@@ -45,15 +49,27 @@ export const naturalCompare = (a: string, b: string): number => natural.compare(
  * Chains of single-child folders collapse into one cluster ("models/marts"), and
  * folders too big to draw at once split into ranges of names.
  */
-export function buildClusterTree(members: Iterable<number>, pathOf: (i: number) => string[], nameOf: (i: number) => string): ClusterTree {
-  interface Draft { label: string; path: string; kids: Map<string, Draft>; leaves: number[] }
+export function buildClusterTree(
+  members: Iterable<number>,
+  pathOf: (i: number) => string[],
+  nameOf: (i: number) => string,
+): ClusterTree {
+  interface Draft {
+    label: string;
+    path: string;
+    kids: Map<string, Draft>;
+    leaves: number[];
+  }
   const draft = (label: string, path: string): Draft => ({ label, path, kids: new Map(), leaves: [] });
   const root = draft('', '');
   for (const i of members) {
     let f = root;
     for (const seg of pathOf(i)) {
       let k = f.kids.get(seg);
-      if (!k) { k = draft(seg, f.path ? `${f.path}/${seg}` : seg); f.kids.set(seg, k); }
+      if (!k) {
+        k = draft(seg, f.path ? `${f.path}/${seg}` : seg);
+        f.kids.set(seg, k);
+      }
       f = k;
     }
     f.leaves.push(i);
@@ -61,7 +77,12 @@ export function buildClusterTree(members: Iterable<number>, pathOf: (i: number) 
   const tree: ClusterTree = { parent: [], label: [], path: [], kids: [], leaves: [], size: [], home: new Map() };
   const add = (parent: number, label: string, path: string, leaves: number[]): number => {
     const c = tree.parent.length;
-    tree.parent.push(parent); tree.label.push(label); tree.path.push(path); tree.kids.push([]); tree.leaves.push(leaves); tree.size.push(0);
+    tree.parent.push(parent);
+    tree.label.push(label);
+    tree.path.push(path);
+    tree.kids.push([]);
+    tree.leaves.push(leaves);
+    tree.size.push(0);
     if (parent >= 0) tree.kids[parent]!.push(c);
     for (const i of leaves) tree.home.set(i, c);
     return c;
@@ -130,7 +151,11 @@ export function initialExpansion(tree: ClusterTree, budget: number): Set<number>
  * clusters are open, else as its outermost closed cluster. Edges between members become
  * edges between their units, counted; edges inside one unit disappear.
  */
-export function mapGraph(tree: ClusterTree, open: ReadonlySet<number>, parents: readonly (readonly number[])[]): MapGraph {
+export function mapGraph(
+  tree: ClusterTree,
+  open: ReadonlySet<number>,
+  parents: readonly (readonly number[])[],
+): MapGraph {
   // rep[c]: the closed cluster that hides c, or -1 when c is open and visible.
   const n = tree.parent.length;
   const rep = new Int32Array(n).fill(-1);
@@ -139,12 +164,18 @@ export function mapGraph(tree: ClusterTree, open: ReadonlySet<number>, parents: 
   for (let c = 1; c < n; c++) {
     const above = rep[tree.parent[c]!]!;
     if (above >= 0) rep[c] = above;
-    else if (!open.has(c)) { rep[c] = c; clusterPos[c] = units.length; units.push(clusterUnit(c)); }
+    else if (!open.has(c)) {
+      rep[c] = c;
+      clusterPos[c] = units.length;
+      units.push(clusterUnit(c));
+    }
   }
   for (let c = 0; c < n; c++) if (rep[c] === -1) for (const i of tree.leaves[c]!) units.push(i);
   // Position of each member's unit, by node index (typed arrays: this runs on every map change).
   const unitPos = new Int32Array(parents.length).fill(-1);
-  units.forEach((u, k) => { if (u >= 0) unitPos[u] = k; });
+  units.forEach((u, k) => {
+    if (u >= 0) unitPos[u] = k;
+  });
   for (const [i, c] of tree.home) if (rep[c]! >= 0) unitPos[i] = clusterPos[rep[c]!]!;
   const counts = new Map<number, number>();
   const m = units.length;

@@ -35,9 +35,9 @@ function readers(db: Db): Map<string, Array<[number, string, Kind]>> {
     for (const c of n.cols ?? []) {
       for (const [j, column, kind] of c.up ?? []) {
         const key = `${j}/${column}`;
-        const list = index!.get(key) ?? [];
+        const list = index.get(key) ?? [];
         list.push([i, c.name, kind]);
-        index!.set(key, list);
+        index.set(key, list);
       }
     }
   });
@@ -50,7 +50,12 @@ function columnOf(db: Db, node: number, name: string): SiteColumn | undefined {
 }
 
 /** Breadth-first walk; each column once, at its nearest distance. */
-function walk(db: Db, node: number, column: string, next: (node: number, column: string) => Array<[number, string, Kind]>): Reached[] {
+function walk(
+  db: Db,
+  node: number,
+  column: string,
+  next: (node: number, column: string) => Array<[number, string, Kind]>,
+): Reached[] {
   const seen = new Set<string>([`${node}/${column}`]);
   const out: Reached[] = [];
   let frontier: Reached[] = [{ node, column, kind: 'copied', depth: 0 }];
@@ -90,7 +95,9 @@ export function columnOriginCell(db: Db, column: SiteColumn): string {
   const up = column.up ?? [];
   const values = up.filter(([, , kind]) => kind !== 'filter');
   if (!values.length) return up.length ? '<span class="muted">filters only</span>' : '';
-  return values.map(([j, c, kind]) => `${columnLink(db, j, c)} <span class="col-kind k-${esc(kind)}">${esc(kind)}</span>`).join('<br>');
+  return values
+    .map(([j, c, kind]) => `${columnLink(db, j, c)} <span class="col-kind k-${esc(kind)}">${esc(kind)}</span>`)
+    .join('<br>');
 }
 
 /** A column name that opens its lineage when clicked. */
@@ -104,10 +111,16 @@ function levels(db: Db, list: Reached[], direction: 'upstream' | 'downstream'): 
   for (const r of list) byDepth.set(r.depth, [...(byDepth.get(r.depth) ?? []), r]);
   const depths = [...byDepth.keys()].sort((a, b) => (direction === 'upstream' ? b - a : a - b));
   return `<div class="col-levels">${depths
-    .map((d) => `<ol class="col-level" aria-label="${direction} ${d} step${d === 1 ? '' : 's'} away">${byDepth
-      .get(d)!
-      .map((r) => `<li data-kind="${esc(r.kind)}">${columnLink(db, r.node, r.column)} <span class="col-kind k-${esc(r.kind)}">${esc(r.kind)}</span></li>`)
-      .join('')}</ol>`)
+    .map(
+      (d) =>
+        `<ol class="col-level" aria-label="${direction} ${d} step${d === 1 ? '' : 's'} away">${byDepth
+          .get(d)!
+          .map(
+            (r) =>
+              `<li data-kind="${esc(r.kind)}">${columnLink(db, r.node, r.column)} <span class="col-kind k-${esc(r.kind)}">${esc(r.kind)}</span></li>`,
+          )
+          .join('')}</ol>`,
+    )
     .join('')}</div>`;
 }
 

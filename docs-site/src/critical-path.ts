@@ -12,7 +12,12 @@ export interface TimedNode {
 }
 
 /** `open`: the node started and never finished (an interrupted run); it is drawn to the run's end. */
-export interface Span { i: number; start: number; end: number; open?: boolean }
+export interface Span {
+  i: number;
+  start: number;
+  end: number;
+  open?: boolean;
+}
 
 /** Start/end in ms since the epoch for nodes that have started. */
 export function spans(nodes: readonly TimedNode[]): Span[] {
@@ -23,8 +28,10 @@ export function spans(nodes: readonly TimedNode[]): Span[] {
     const s = n.run?.start ? Date.parse(n.run.start) : NaN;
     const e = n.run?.end ? Date.parse(n.run.end) : NaN;
     if (!Number.isFinite(s)) return;
-    if (Number.isFinite(e)) { out.push({ i, start: s, end: Math.max(s, e) }); last = Math.max(last, e); }
-    else open.push({ i, start: s, end: s, open: true });
+    if (Number.isFinite(e)) {
+      out.push({ i, start: s, end: Math.max(s, e) });
+      last = Math.max(last, e);
+    } else open.push({ i, start: s, end: s, open: true });
   });
   for (const o of open) o.end = Math.max(o.start + 1, last);
   return [...out, ...open];
@@ -60,19 +67,32 @@ export function criticalPath(nodes: readonly TimedNode[]): number[] {
     const m = memo.get(i);
     if (m) return m.len;
     stack.add(i);
-    let best = 0, prev = -1;
+    let best = 0,
+      prev = -1;
     for (const p of nodes[i]!.parents) {
       if (!ran[p] || stack.has(p)) continue;
       const l = visit(p, stack);
-      if (l > best) { best = l; prev = p; }
+      if (l > best) {
+        best = l;
+        prev = p;
+      }
     }
     stack.delete(i);
     const len = best + (nodes[i]!.run?.time ?? 0);
     memo.set(i, { len, prev });
     return len;
   };
-  let end = -1, endLen = -1;
-  nodes.forEach((_n, i) => { if (ran[i]) { const l = visit(i, new Set()); if (l > endLen) { endLen = l; end = i; } } });
+  let end = -1,
+    endLen = -1;
+  nodes.forEach((_n, i) => {
+    if (ran[i]) {
+      const l = visit(i, new Set());
+      if (l > endLen) {
+        endLen = l;
+        end = i;
+      }
+    }
+  });
   const chain: number[] = [];
   for (let i = end; i >= 0; i = memo.get(i)?.prev ?? -1) chain.push(i);
   return chain.reverse();

@@ -28,8 +28,15 @@ export function loadDb(data: SiteData): Db {
   const gChildren = new Array<number[]>(n);
   const children = new Array<number[]>(n);
   const testsOf = new Array<number[]>(n);
-  for (let i = 0; i < n; i++) { byId.set(nodes[i]!.id, i); gParents[i] = []; gChildren[i] = []; children[i] = []; testsOf[i] = []; }
-  let hasRun = false, hasFreshness = false;
+  for (let i = 0; i < n; i++) {
+    byId.set(nodes[i]!.id, i);
+    gParents[i] = [];
+    gChildren[i] = [];
+    children[i] = [];
+    testsOf[i] = [];
+  }
+  let hasRun = false,
+    hasFreshness = false;
   for (let i = 0; i < n; i++) {
     const node = nodes[i]!;
     if (node.run) hasRun = true;
@@ -37,11 +44,26 @@ export function loadDb(data: SiteData): Db {
     const inGraph = GRAPH_TYPES.has(node.type);
     for (const p of node.parents) {
       children[p]!.push(i);
-      if (inGraph && GRAPH_TYPES.has(nodes[p]!.type)) { gParents[i]!.push(p); gChildren[p]!.push(i); }
+      if (inGraph && GRAPH_TYPES.has(nodes[p]!.type)) {
+        gParents[i]!.push(p);
+        gChildren[p]!.push(i);
+      }
     }
     if (node.testOf !== undefined) testsOf[node.testOf]!.push(i);
   }
-  return { data, nodes, byId, gParents, gChildren, children, testsOf, selection: siteSelection(nodes, data.project.name), hasRun, hasFreshness, search: new SearchIndex(nodes) };
+  return {
+    data,
+    nodes,
+    byId,
+    gParents,
+    gChildren,
+    children,
+    testsOf,
+    selection: siteSelection(nodes, data.project.name),
+    hasRun,
+    hasFreshness,
+    search: new SearchIndex(nodes),
+  };
 }
 
 /** Tests of a node that failed in the last run. */
@@ -75,11 +97,22 @@ export function shownStatus(db: Db, i: number): string | undefined {
 
 export function statusClass(status: string | undefined): string {
   switch (status) {
-    case 'success': case 'pass': return 'ok';
-    case 'error': case 'fail': case 'runtime error': case 'test failed': return 'bad';
-    case 'warn': case 'test warned': return 'warn';
-    case 'skipped': case 'cancelled': return 'skip';
-    default: return status ? 'other' : 'none';
+    case 'success':
+    case 'pass':
+      return 'ok';
+    case 'error':
+    case 'fail':
+    case 'runtime error':
+    case 'test failed':
+      return 'bad';
+    case 'warn':
+    case 'test warned':
+      return 'warn';
+    case 'skipped':
+    case 'cancelled':
+      return 'skip';
+    default:
+      return status ? 'other' : 'none';
   }
 }
 

@@ -25,7 +25,10 @@ export function svgToPngBlob(svg: string): Promise<Blob> {
       canvas.width = Math.max(1, Math.min(16000, img.width * scale));
       canvas.height = Math.max(1, Math.min(16000, img.height * scale));
       const ctx = canvas.getContext('2d');
-      if (!ctx) { reject(new Error('no canvas')); return; }
+      if (!ctx) {
+        reject(new Error('no canvas'));
+        return;
+      }
       ctx.scale(canvas.width / img.width, canvas.height / img.height);
       ctx.drawImage(img, 0, 0);
       canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png');
@@ -53,7 +56,11 @@ export async function copyText(text: string): Promise<boolean> {
     document.body.appendChild(ta);
     ta.select();
     let ok: boolean;
-    try { ok = document.execCommand('copy'); } catch { ok = false; }
+    try {
+      ok = document.execCommand('copy');
+    } catch {
+      ok = false;
+    }
     ta.remove();
     return ok;
   }

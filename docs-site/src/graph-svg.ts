@@ -6,7 +6,8 @@ import { escapeHtml as esc } from '../../src/docs/markdown.js';
 import type { ClusterTree } from './clusters.js';
 import { type Db, displayName, shownStatus, statusClass } from './db.js';
 
-export const BOX_W = 190, BOX_H = 34;
+export const BOX_W = 190,
+  BOX_H = 34;
 
 /** Cut a label to what fits in a box at 12 px. */
 function fit(label: string, chars: number): string {
@@ -25,7 +26,11 @@ function fitTail(label: string, chars: number): string {
 export function clusterLabels(tree: ClusterTree, clusters: number[]): Map<number, string> {
   const parts = clusters.map((c) => (tree.path[c] || tree.label[c]!).split('/'));
   let common = parts.length > 1 ? Math.min(...parts.map((p) => p.length)) : 0;
-  for (let k = 0; k < common; k++) if (parts.some((p) => p[k] !== parts[0]![k])) { common = k; break; }
+  for (let k = 0; k < common; k++)
+    if (parts.some((p) => p[k] !== parts[0]![k])) {
+      common = k;
+      break;
+    }
   const out = new Map<number, string>();
   clusters.forEach((c, j) => {
     const p = parts[j]!;
@@ -47,7 +52,16 @@ export function nodeBox(db: Db, i: number, x: number, y: number, extraClass: str
  * A cluster: its name, how many nodes it holds (also as a bar against the biggest
  * cluster drawn) and how many of them failed.
  */
-export function clusterBox(tree: ClusterTree, c: number, label: string, x: number, y: number, biggest: number, failed: number, deps: { in: number; out: number }): string {
+export function clusterBox(
+  tree: ClusterTree,
+  c: number,
+  label: string,
+  x: number,
+  y: number,
+  biggest: number,
+  failed: number,
+  deps: { in: number; out: number },
+): string {
   const size = tree.size[c]!;
   const bar = Math.max(3, Math.round(((BOX_W - 16) * Math.sqrt(size)) / Math.sqrt(Math.max(1, biggest))));
   const count = size.toLocaleString('en');
@@ -66,14 +80,22 @@ export function edgeWidth(count: number): number {
  * hundreds of groups has about a thousand edges, and one element each would cost more
  * to build and lay out than the rest of the drawing.
  */
-export function edgePaths(edges: { x1: number; y1: number; x2: number; y2: number; count: number; hot: boolean }[]): string {
+export function edgePaths(
+  edges: { x1: number; y1: number; x2: number; y2: number; count: number; hot: boolean }[],
+): string {
   const byStyle = new Map<string, string[]>();
   for (const e of edges) {
-    const ax = e.x1 + BOX_W, ay = e.y1 + BOX_H / 2, bx = e.x2, by = e.y2 + BOX_H / 2;
+    const ax = e.x1 + BOX_W,
+      ay = e.y1 + BOX_H / 2,
+      bx = e.x2,
+      by = e.y2 + BOX_H / 2;
     const mx = (ax + bx) / 2;
     const key = `${e.hot ? 'hot' : ''}|${edgeWidth(e.count)}`;
     let list = byStyle.get(key);
-    if (!list) { list = []; byStyle.set(key, list); }
+    if (!list) {
+      list = [];
+      byStyle.set(key, list);
+    }
     list.push(`M${ax} ${ay}C${mx} ${ay} ${mx} ${by} ${bx} ${by}`);
   }
   let out = '';

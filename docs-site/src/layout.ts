@@ -32,7 +32,11 @@ export interface Layout {
  * Lay out nodes 0..n-1 with directed edges [from, to] (from = parent, drawn to the left).
  * Cycles are tolerated (the nodes on them are layered after their acyclic parents).
  */
-export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, number]>, opts: LayoutOptions = {}): Layout {
+export function layeredLayout(
+  n: number,
+  edges: ReadonlyArray<readonly [number, number]>,
+  opts: LayoutOptions = {},
+): Layout {
   const nodeWidth = opts.nodeWidth ?? 180;
   const nodeHeight = opts.nodeHeight ?? 32;
   const gapX = opts.gapX ?? 70;
@@ -54,7 +58,9 @@ export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, 
   const rows: number[][] = Array.from({ length: layerCount }, () => []);
   for (let v = 0; v < n; v++) rows[layer[v]!]!.push(v);
   const pos = new Float64Array(n);
-  const writePos = (row: number[]) => { for (let i = 0; i < row.length; i++) pos[row[i]!] = i / Math.max(1, row.length - 1 || 1); };
+  const writePos = (row: number[]) => {
+    for (let i = 0; i < row.length; i++) pos[row[i]!] = i / Math.max(1, row.length - 1 || 1);
+  };
   for (const row of rows) writePos(row);
 
   const bary = new Float64Array(n);
@@ -62,7 +68,10 @@ export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, 
     for (let i = 0; i < row.length; i++) {
       const v = row[i]!;
       const nb = neighbours[v]!;
-      if (nb.length === 0) { bary[v] = pos[v]!; continue; }
+      if (nb.length === 0) {
+        bary[v] = pos[v]!;
+        continue;
+      }
       let s = 0;
       for (const u of nb) s += pos[u]!;
       bary[v] = s / nb.length;
@@ -85,8 +94,13 @@ export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, 
   for (let l = 0; l < layerCount; l++) {
     const row = rows[l]!;
     const want = row.map((v) => {
-      let s = 0, c = 0;
-      for (const p of parents[v]!) if (placed[p]) { s += y[p]!; c++; }
+      let s = 0,
+        c = 0;
+      for (const p of parents[v]!)
+        if (placed[p]) {
+          s += y[p]!;
+          c++;
+        }
       return c ? s / c : NaN;
     });
     // Nodes without placed parents go where their index would put them in a centred column.
@@ -99,15 +113,34 @@ export function layeredLayout(n: number, edges: ReadonlyArray<readonly [number, 
     for (let i = 0; i < row.length; i++) drift += out[i]! - want[i]!;
     drift /= Math.max(1, row.length);
     for (let i = 0; i < row.length; i++) out[i] = out[i]! - drift;
-    for (let i = 0; i < row.length; i++) { const v = row[i]!; y[v] = out[i]!; placed[v] = 1; }
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i]!;
+      y[v] = out[i]!;
+      placed[v] = 1;
+    }
   }
-  let minY = Infinity, maxY = -Infinity;
-  for (let v = 0; v < n; v++) { minY = Math.min(minY, y[v]!); maxY = Math.max(maxY, y[v]!); }
-  if (n === 0) { minY = 0; maxY = 0; }
+  let minY = Infinity,
+    maxY = -Infinity;
+  for (let v = 0; v < n; v++) {
+    minY = Math.min(minY, y[v]!);
+    maxY = Math.max(maxY, y[v]!);
+  }
+  if (n === 0) {
+    minY = 0;
+    maxY = 0;
+  }
   const x = new Array<number>(n);
-  for (let v = 0; v < n; v++) { x[v] = layer[v]! * (nodeWidth + gapX); y[v] = Math.round(y[v]! - minY); }
+  for (let v = 0; v < n; v++) {
+    x[v] = layer[v]! * (nodeWidth + gapX);
+    y[v] = Math.round(y[v]! - minY);
+  }
   return {
-    x, y, layer, layers: layerCount, nodeWidth, nodeHeight,
+    x,
+    y,
+    layer,
+    layers: layerCount,
+    nodeWidth,
+    nodeHeight,
     width: n === 0 ? 0 : layerCount * (nodeWidth + gapX) - gapX,
     height: n === 0 ? 0 : Math.round(maxY - minY) + nodeHeight,
   };

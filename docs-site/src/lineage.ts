@@ -64,7 +64,11 @@ export class LineageView {
   private readonly excludeInput: HTMLInputElement;
   private readonly depthInput: HTMLInputElement;
 
-  constructor(host: HTMLElement, private readonly db: Db, private readonly opts: LineageOptions) {
+  constructor(
+    host: HTMLElement,
+    private readonly db: Db,
+    private readonly opts: LineageOptions,
+  ) {
     this.focus = opts.focus;
     this.depth = opts.depth ?? 2;
     this.colour = db.hasRun || db.hasFreshness ? 'status' : 'type';
@@ -99,7 +103,10 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.depth = clampDepth(this.depthInput.value);
-      if (!opts.embedded) { opts.navigate(lineageHref(this.selectInput.value.trim(), this.excludeInput.value.trim())); return; }
+      if (!opts.embedded) {
+        opts.navigate(lineageHref(this.selectInput.value.trim(), this.excludeInput.value.trim()));
+        return;
+      }
       this.render(true);
     });
     this.depthInput.addEventListener('change', () => {
@@ -108,9 +115,16 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       this.render(true);
       this.syncUrl();
     });
-    colourSel.addEventListener('change', () => { this.colour = colourSel.value as 'type' | 'status'; this.applyColour(); });
+    colourSel.addEventListener('change', () => {
+      this.colour = colourSel.value as 'type' | 'status';
+      this.applyColour();
+    });
     const groupSel = form.elements.namedItem('group') as HTMLSelectElement | null;
-    groupSel?.addEventListener('change', () => { this.groupBy = groupSel.value as GroupBy; this.mapState = null; this.render(true); });
+    groupSel?.addEventListener('change', () => {
+      this.groupBy = groupSel.value as GroupBy;
+      this.mapState = null;
+      this.render(true);
+    });
     this.el.querySelector('.lin-tools')!.addEventListener('click', (e) => this.onTool(e));
     this.note.addEventListener('click', (e) => {
       const c = (e.target as HTMLElement).closest('[data-close]')?.getAttribute('data-close');
@@ -195,7 +209,8 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       error = e instanceof KilnError ? `${e.message.split('\n')[0]}${e.hint ? ` (${e.hint})` : ''}` : String(e);
     }
     // docs.show: false leaves a node out, unless it is the node whose page this is.
-    for (const i of [...set]) if (!GRAPH_TYPES.has(db.nodes[i]!.type) || (db.nodes[i]!.hidden && i !== this.focus)) set.delete(i);
+    for (const i of [...set])
+      if (!GRAPH_TYPES.has(db.nodes[i]!.type) || (db.nodes[i]!.hidden && i !== this.focus)) set.delete(i);
     this.selected = { key, set, error };
     return set;
   }
@@ -203,7 +218,8 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   /** The map of the current selection, kept while the selection and grouping stay. */
   private mapOf(set: Set<number>): ProjectMap {
     const key = `${this.groupBy}\u0000${this.selectInput.value.trim()}\u0000${this.excludeInput.value.trim()}`;
-    if (this.mapState?.key !== key) this.mapState = { key, map: new ProjectMap(this.db, set, this.groupBy, this.focus) };
+    if (this.mapState?.key !== key)
+      this.mapState = { key, map: new ProjectMap(this.db, set, this.groupBy, this.focus) };
     return this.mapState.map;
   }
 
@@ -227,10 +243,19 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       const local = new Map<number, number>();
       units.forEach((g, k) => local.set(g, k));
       edges = [];
-      units.forEach((g, k) => { for (const p of db.gParents[g]!) { const lp = local.get(p); if (lp !== undefined) edges.push({ from: lp, to: k, count: 1 }); } });
+      units.forEach((g, k) => {
+        for (const p of db.gParents[g]!) {
+          const lp = local.get(p);
+          if (lp !== undefined) edges.push({ from: lp, to: k, count: 1 });
+        }
+      });
     }
     const layers = map ? this.map.columns(units) : undefined;
-    const lay = layeredLayout(units.length, edges.map((e) => [e.from, e.to] as [number, number]), { nodeWidth: BOX_W, nodeHeight: BOX_H, gapX: 60, gapY: 12, ...(layers ? { layers } : {}) });
+    const lay = layeredLayout(
+      units.length,
+      edges.map((e) => [e.from, e.to] as [number, number]),
+      { nodeWidth: BOX_W, nodeHeight: BOX_H, gapX: 60, gapY: 12, ...(layers ? { layers } : {}) },
+    );
     return { units, x: lay.x, y: lay.y, edges, width: lay.width, height: lay.height, total, map };
   }
 
@@ -241,21 +266,41 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const db = this.db;
     const near = new Set<Unit>();
     const deps = d.map ? d.units.map(() => ({ in: 0, out: 0 })) : [];
-    const edges = edgePaths(d.edges.map((e) => {
-      const a = d.units[e.from]!, b = d.units[e.to]!;
-      const hot = this.focus !== undefined && (a === this.focus || b === this.focus);
-      if (hot) { near.add(a); near.add(b); }
-      if (d.map) { deps[e.from]!.out += e.count; deps[e.to]!.in += e.count; }
-      return { x1: d.x[e.from]!, y1: d.y[e.from]!, x2: d.x[e.to]!, y2: d.y[e.to]!, count: e.count, hot };
-    }));
+    const edges = edgePaths(
+      d.edges.map((e) => {
+        const a = d.units[e.from]!,
+          b = d.units[e.to]!;
+        const hot = this.focus !== undefined && (a === this.focus || b === this.focus);
+        if (hot) {
+          near.add(a);
+          near.add(b);
+        }
+        if (d.map) {
+          deps[e.from]!.out += e.count;
+          deps[e.to]!.in += e.count;
+        }
+        return { x1: d.x[e.from]!, y1: d.y[e.from]!, x2: d.x[e.to]!, y2: d.y[e.to]!, count: e.count, hot };
+      }),
+    );
     const m = d.map ? this.map : null;
     let biggest = 1;
     if (m) for (const u of d.units) if (u < 0) biggest = Math.max(biggest, m.tree.size[unitCluster(u)]!);
     const labels = m ? clusterLabels(m.tree, d.units.filter((u) => u < 0).map(unitCluster)) : null;
     let boxes = '';
     d.units.forEach((u, k) => {
-      if (u < 0) boxes += clusterBox(m!.tree, unitCluster(u), labels!.get(unitCluster(u))!, d.x[k]!, d.y[k]!, biggest, m!.failed[unitCluster(u)]!, deps[k]!);
-      else boxes += nodeBox(db, u, d.x[k]!, d.y[k]!, `${u === this.focus ? ' focus' : ''}${near.has(u) ? ' near' : ''}`);
+      if (u < 0)
+        boxes += clusterBox(
+          m!.tree,
+          unitCluster(u),
+          labels!.get(unitCluster(u))!,
+          d.x[k]!,
+          d.y[k]!,
+          biggest,
+          m!.failed[unitCluster(u)]!,
+          deps[k]!,
+        );
+      else
+        boxes += nodeBox(db, u, d.x[k]!, d.y[k]!, `${u === this.focus ? ' focus' : ''}${near.has(u) ? ' near' : ''}`);
     });
     this.vp.innerHTML = `<g class="edges">${edges}</g><g class="nodes">${boxes}</g>`;
     this.svg.classList.toggle('by-status', this.colour === 'status');
@@ -269,11 +314,22 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   }
 
   private renderNote(d: Drawn): void {
-    if (d.total === 0) { this.note.textContent = this.selected?.error ?? 'Nothing matches this selection.'; return; }
-    if (!d.map) { this.note.textContent = `${d.total} node${d.total === 1 ? '' : 's'}.`; return; }
+    if (d.total === 0) {
+      this.note.textContent = this.selected?.error ?? 'Nothing matches this selection.';
+      return;
+    }
+    if (!d.map) {
+      this.note.textContent = `${d.total} node${d.total === 1 ? '' : 's'}.`;
+      return;
+    }
     const m = this.map;
     const groups = d.units.filter((u) => u < 0).length;
-    const opened = m.openedByReader.map((c) => `<button type="button" class="chip-btn" data-close="${c}" title="Close this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`).join(' ');
+    const opened = m.openedByReader
+      .map(
+        (c) =>
+          `<button type="button" class="chip-btn" data-close="${c}" title="Close this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`,
+      )
+      .join(' ');
     const models = d.units.length - groups;
     this.note.innerHTML = `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} drawn. Click a group or zoom into it to open it; zoom out to close it.${opened ? ` Open: ${opened}` : ''}`;
   }
@@ -290,9 +346,16 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     }
     const legend = this.el.querySelector('.lin-legend')!;
     const groups = d.map ? `<span class="lg cl-lg"><i></i>group (bar: its size)</span>` : '';
-    legend.innerHTML = groups + (this.colour === 'type'
-      ? [...types].map(([t, c]) => `<span class="lg t-${esc(t)}"><i></i>${esc(t)} ${c}</span>`).join('')
-      : [...stats].map(([s, c]) => `<span class="lg s-${statusClass(s === 'not run' ? undefined : s)}"><i></i>${esc(s)} ${c}</span>`).join(''));
+    legend.innerHTML =
+      groups +
+      (this.colour === 'type'
+        ? [...types].map(([t, c]) => `<span class="lg t-${esc(t)}"><i></i>${esc(t)} ${c}</span>`).join('')
+        : [...stats]
+            .map(
+              ([s, c]) =>
+                `<span class="lg s-${statusClass(s === 'not run' ? undefined : s)}"><i></i>${esc(s)} ${c}</span>`,
+            )
+            .join(''));
   }
 
   private applyColour(): void {
@@ -301,21 +364,34 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   }
 
   private applyView(): void {
-    this.vp.setAttribute('transform', `translate(${this.view.x.toFixed(1)},${this.view.y.toFixed(1)}) scale(${this.view.k.toFixed(4)})`);
+    this.vp.setAttribute(
+      'transform',
+      `translate(${this.view.x.toFixed(1)},${this.view.y.toFixed(1)}) scale(${this.view.k.toFixed(4)})`,
+    );
   }
 
   /** Fit the drawing, but never below a readable scale: then centre on the focus (or the middle). */
   fit(): void {
     const d = this.drawn;
     const box = this.svg.getBoundingClientRect();
-    const cw = box.width || 800, ch = box.height || 400;
-    if (!d || d.units.length === 0) { this.view = { x: 0, y: 0, k: 1 }; this.applyView(); return; }
+    const cw = box.width || 800,
+      ch = box.height || 400;
+    if (!d || d.units.length === 0) {
+      this.view = { x: 0, y: 0, k: 1 };
+      this.applyView();
+      return;
+    }
     const pad = 20;
     const k = Math.min((cw - 2 * pad) / Math.max(1, d.width), (ch - 2 * pad) / Math.max(1, d.height), 1.25);
-    if (k >= MIN_READABLE) { this.view = { k, x: (cw - d.width * k) / 2, y: (ch - d.height * k) / 2 }; this.applyView(); return; }
+    if (k >= MIN_READABLE) {
+      this.view = { k, x: (cw - d.width * k) / 2, y: (ch - d.height * k) / 2 };
+      this.applyView();
+      return;
+    }
     const kk = MIN_READABLE;
     const f = this.focus !== undefined ? d.units.indexOf(this.focus) : -1;
-    const cx = f >= 0 ? d.x[f]! + BOX_W / 2 : d.width / 2, cy = f >= 0 ? d.y[f]! + BOX_H / 2 : d.height / 2;
+    const cx = f >= 0 ? d.x[f]! + BOX_W / 2 : d.width / 2,
+      cy = f >= 0 ? d.y[f]! + BOX_H / 2 : d.height / 2;
     this.view = { k: kk, x: cw / 2 - cx * kk, y: ch / 2 - cy * kk };
     this.applyView();
   }
@@ -323,20 +399,32 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   private fitsReadable(): boolean {
     const d = this.drawn;
     const box = this.svg.getBoundingClientRect();
-    return !!d && Math.min((box.width - 40) / Math.max(1, d.width), (box.height - 40) / Math.max(1, d.height)) >= MIN_READABLE;
+    return (
+      !!d &&
+      Math.min((box.width - 40) / Math.max(1, d.width), (box.height - 40) / Math.max(1, d.height)) >= MIN_READABLE
+    );
   }
 
   /** Zoom by f around a screen point; on a map, zooming in opens the group there and zooming out closes one. */
   private zoom(f: number, cx?: number, cy?: number): void {
     const t0 = performance.now();
     const box = this.svg.getBoundingClientRect();
-    const px = cx ?? box.width / 2, py = cy ?? box.height / 2;
+    const px = cx ?? box.width / 2,
+      py = cy ?? box.height / 2;
     let k = this.view.k * f;
     if (this.drawn?.map) {
       const opened = this.map.openedByReader;
       const c = f > 1 && k > OPEN_AT ? this.clusterNear(px, py) : null;
-      if (c !== null) { this.open(c, [px, py], 1); perf('map-zoom', performance.now() - t0); return; }
-      if (f < 1 && k < MIN_READABLE && opened.length) { this.close(opened[opened.length - 1]!, [px, py]); perf('map-zoom', performance.now() - t0); return; }
+      if (c !== null) {
+        this.open(c, [px, py], 1);
+        perf('map-zoom', performance.now() - t0);
+        return;
+      }
+      if (f < 1 && k < MIN_READABLE && opened.length) {
+        this.close(opened[opened.length - 1]!, [px, py]);
+        perf('map-zoom', performance.now() - t0);
+        return;
+      }
       k = Math.max(MIN_READABLE, k);
     }
     k = Math.min(4, Math.max(0.05, k));
@@ -349,13 +437,19 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   /** The drawn cluster under (or nearest to, within a box's size) a screen point. */
   private clusterNear(px: number, py: number): number | null {
     const d = this.drawn!;
-    const lx = (px - this.view.x) / this.view.k, ly = (py - this.view.y) / this.view.k;
-    let best: number | null = null, bestD = (BOX_W * BOX_W);
+    const lx = (px - this.view.x) / this.view.k,
+      ly = (py - this.view.y) / this.view.k;
+    let best: number | null = null,
+      bestD = BOX_W * BOX_W;
     d.units.forEach((u, k) => {
       if (u >= 0) return;
-      const dx = Math.max(0, Math.abs(lx - (d.x[k]! + BOX_W / 2)) - BOX_W / 2), dy = Math.max(0, Math.abs(ly - (d.y[k]! + BOX_H / 2)) - BOX_H / 2);
+      const dx = Math.max(0, Math.abs(lx - (d.x[k]! + BOX_W / 2)) - BOX_W / 2),
+        dy = Math.max(0, Math.abs(ly - (d.y[k]! + BOX_H / 2)) - BOX_H / 2);
       const dist = dx * dx + dy * dy;
-      if (dist < bestD) { bestD = dist; best = unitCluster(u); }
+      if (dist < bestD) {
+        bestD = dist;
+        best = unitCluster(u);
+      }
     });
     return best;
   }
@@ -375,7 +469,12 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     // A click shows the whole new level when it fits at a readable scale; a zoom keeps the place under the pointer.
     if (k === undefined && this.fitsReadable()) this.fit();
     else if (at && first !== undefined) this.anchor(first, at);
-    if (byKeyboard) this.svg.querySelector<SVGGElement>(first !== undefined && first < 0 ? `[data-c="${unitCluster(first)}"]` : `[data-i="${first}"]`)?.focus({ preventScroll: true });
+    if (byKeyboard)
+      this.svg
+        .querySelector<SVGGElement>(
+          first !== undefined && first < 0 ? `[data-c="${unitCluster(first)}"]` : `[data-i="${first}"]`,
+        )
+        ?.focus({ preventScroll: true });
     perf('map-open', performance.now() - t0);
   }
 
@@ -392,7 +491,9 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   private unitFrom(target: EventTarget | null): Unit | null {
     const g = (target as Element | null)?.closest?.('g.n, g.cl');
     if (!g) return null;
-    return g.classList.contains('cl') ? clusterUnit(Number(g.getAttribute('data-c'))) : Number(g.getAttribute('data-i'));
+    return g.classList.contains('cl')
+      ? clusterUnit(Number(g.getAttribute('data-c')))
+      : Number(g.getAttribute('data-i'));
   }
 
   private wireCanvas(): void {
@@ -404,10 +505,17 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     });
     svg.addEventListener('pointermove', (e) => {
       if (!drag) return;
-      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      const dx = e.clientX - drag.x,
+        dy = e.clientY - drag.y;
       if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
-      if (!drag.moved) { drag.moved = true; svg.setPointerCapture(e.pointerId); svg.classList.add('panning'); }
-      this.view.x = drag.vx + dx; this.view.y = drag.vy + dy; this.applyView();
+      if (!drag.moved) {
+        drag.moved = true;
+        svg.setPointerCapture(e.pointerId);
+        svg.classList.add('panning');
+      }
+      this.view.x = drag.vx + dx;
+      this.view.y = drag.vy + dy;
+      this.applyView();
     });
     const end = (e: PointerEvent) => {
       const wasDrag = drag?.moved;
@@ -417,7 +525,11 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       if (wasDrag) return;
       const u = this.unitFrom(e.target);
       if (u === null || e.type !== 'pointerup') return;
-      if (u < 0) { const box = svg.getBoundingClientRect(); this.open(unitCluster(u), this.screenPos(u) ?? [e.clientX - box.left, e.clientY - box.top]); return; }
+      if (u < 0) {
+        const box = svg.getBoundingClientRect();
+        this.open(unitCluster(u), this.screenPos(u) ?? [e.clientX - box.left, e.clientY - box.top]);
+        return;
+      }
       const now = performance.now();
       if (this.lastClick.u === u && now - this.lastClick.t < 450) {
         this.lastClick = { u: NaN, t: 0 };
@@ -429,21 +541,36 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     };
     svg.addEventListener('pointerup', end);
     svg.addEventListener('pointercancel', end);
-    svg.addEventListener('wheel', (e) => {
-      if (this.opts.embedded && !e.ctrlKey && !e.metaKey) return;
-      e.preventDefault();
-      const box = svg.getBoundingClientRect();
-      this.zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - box.left, e.clientY - box.top);
-    }, { passive: false });
+    svg.addEventListener(
+      'wheel',
+      (e) => {
+        if (this.opts.embedded && !e.ctrlKey && !e.metaKey) return;
+        e.preventDefault();
+        const box = svg.getBoundingClientRect();
+        this.zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - box.left, e.clientY - box.top);
+      },
+      { passive: false },
+    );
     svg.addEventListener('keydown', (e) => {
       const u = this.unitFrom(e.target);
       if (u === null) return;
       if (u < 0) {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.open(unitCluster(u), null, undefined, true); }
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          this.open(unitCluster(u), null, undefined, true);
+        }
         return;
       }
-      if (e.key === 'Enter') { e.preventDefault(); this.opts.navigate(nodeHref(this.db.nodes[u]!)); return; }
-      if (e.key === ' ' || e.key === 'Spacebar') { e.preventDefault(); this.focusNode(u); return; }
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        this.opts.navigate(nodeHref(this.db.nodes[u]!));
+        return;
+      }
+      if (e.key === ' ' || e.key === 'Spacebar') {
+        e.preventDefault();
+        this.focusNode(u);
+        return;
+      }
       const next = this.neighbour(u, e.key);
       if (next !== null) {
         e.preventDefault();
@@ -462,11 +589,15 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     if (key === 'ArrowLeft') return this.db.gParents[i]!.find((p) => drawnSet.has(p)) ?? null;
     if (key === 'ArrowRight') return this.db.gChildren[i]!.find((c) => drawnSet.has(c)) ?? null;
     if (key === 'ArrowUp' || key === 'ArrowDown') {
-      let best: number | null = null, bestDy = Infinity;
+      let best: number | null = null,
+        bestDy = Infinity;
       d.units.forEach((g, j) => {
         if (g < 0 || d.x[j] !== d.x[k]) return;
         const dy = key === 'ArrowUp' ? d.y[k]! - d.y[j]! : d.y[j]! - d.y[k]!;
-        if (dy > 0 && dy < bestDy) { bestDy = dy; best = g; }
+        if (dy > 0 && dy < bestDy) {
+          bestDy = dy;
+          best = g;
+        }
       });
       return best;
     }
@@ -491,10 +622,21 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
   /** A standalone SVG of the drawn graph with the current theme's colours inlined. */
   exportSvg(): string {
     const d = this.drawn;
-    const w = Math.ceil((d?.width ?? 0) + 40), h = Math.ceil((d?.height ?? 0) + 40);
+    const w = Math.ceil((d?.width ?? 0) + 40),
+      h = Math.ceil((d?.height ?? 0) + 40);
     const cs = getComputedStyle(this.svg);
     const v = (name: string) => cs.getPropertyValue(name).trim() || '#888';
-    const types = ['model', 'source', 'seed', 'snapshot', 'exposure', 'analysis', 'metric', 'semantic_model', 'saved_query'];
+    const types = [
+      'model',
+      'source',
+      'seed',
+      'snapshot',
+      'exposure',
+      'analysis',
+      'metric',
+      'semantic_model',
+      'saved_query',
+    ];
     const statuses = ['ok', 'bad', 'warn', 'skip', 'other', 'none'];
     const style = [
       `svg{font:12px system-ui,sans-serif}`,
@@ -503,7 +645,9 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       `.cl .box{fill:${v('--bg3')}}.cl .size{fill:${v('--accent')}}.cl-bad{fill:${v('--s-bad')}}`,
       `.focus .box{stroke:${v('--accent')};stroke-width:2.5}`,
       ...types.map((t) => `.t-${t} .tag{fill:${v(`--t-${t}`)}}`),
-      ...(this.colour === 'status' ? statuses.map((s) => `.s-${s} .tag{fill:${v(`--s-${s}`)}}.s-${s} .box{fill:${v(`--s-${s}-bg`)}}`) : []),
+      ...(this.colour === 'status'
+        ? statuses.map((s) => `.s-${s} .tag{fill:${v(`--s-${s}`)}}.s-${s} .box{fill:${v(`--s-${s}-bg`)}}`)
+        : []),
     ].join('');
     const inner = this.vp.innerHTML.replace(/ tabindex="0"/g, '');
     return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="-20 -20 ${w} ${h}"><style>${style}</style><rect x="-20" y="-20" width="${w}" height="${h}" fill="${v('--bg')}"/>${inner}</svg>`;
@@ -521,7 +665,14 @@ function clampDepth(v: string): number {
  */
 function uniqueSelector(db: Db, i: number): string {
   const node = db.nodes[i]!;
-  const shared = db.nodes.some((n, j) => j !== i && n.name === node.name && (node.type === 'source' ? n.type === 'source' && n.source === node.source : n.type !== 'source' && n.type !== 'macro'));
+  const shared = db.nodes.some(
+    (n, j) =>
+      j !== i &&
+      n.name === node.name &&
+      (node.type === 'source'
+        ? n.type === 'source' && n.source === node.source
+        : n.type !== 'source' && n.type !== 'macro'),
+  );
   if (node.type === 'source') return `source:${shared ? `${node.pkg}.` : ''}${node.source}.${node.name}`;
   if (node.type === 'exposure') return `exposure:${shared ? `${node.pkg}.` : ''}${node.name}`;
   return shared && node.fqn ? node.fqn.join('.') : node.name;

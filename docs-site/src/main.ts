@@ -7,7 +7,16 @@ import { parseHash, type Route } from './router.js';
 import { buildDatabaseTree, buildProjectTree, TreeView } from './tree.js';
 import { renderNodePage } from './node-page.js';
 import { LineageView } from './lineage.js';
-import { isKnownType, plural, renderList, renderNotFound, renderOverview, renderSearchPage, renderSourceList, typeCounts } from './pages.js';
+import {
+  isKnownType,
+  plural,
+  renderList,
+  renderNotFound,
+  renderOverview,
+  renderSearchPage,
+  renderSourceList,
+  typeCounts,
+} from './pages.js';
 import { renderRunPage } from './timeline.js';
 import { wireSearch } from './search-box.js';
 import { kilnGlobal, perf } from './perf.js';
@@ -15,8 +24,10 @@ import { initTheme } from './theme.js';
 
 function shell(db: Db): string {
   const counts = typeCounts(db);
-  const res = ['source', 'seed', 'snapshot', 'test', 'exposure', 'analysis', 'metric', 'macro'].filter((t) => counts.get(t))
-    .map((t) => `<li><a href="#!/list/${t}">${plural(t)} <span class="count">${counts.get(t)}</span></a></li>`).join('');
+  const res = ['source', 'seed', 'snapshot', 'test', 'exposure', 'analysis', 'metric', 'macro']
+    .filter((t) => counts.get(t))
+    .map((t) => `<li><a href="#!/list/${t}">${plural(t)} <span class="count">${counts.get(t)}</span></a></li>`)
+    .join('');
   return `<button type="button" class="skip">Skip to content</button>
 <header class="top">
 <a class="brand" href="#!/overview">${esc(db.data.project.name)}</a>
@@ -40,7 +51,8 @@ function boot(): void {
   const app = document.getElementById('app')!;
   const data = (window as unknown as { __KILN_DATA__?: SiteData }).__KILN_DATA__;
   if (!data || !Array.isArray(data.nodes)) {
-    app.innerHTML = '<p class="boot">The documentation data (kiln-data.js) is missing or unreadable. Re-run <code>kiln docs generate</code>.</p>';
+    app.innerHTML =
+      '<p class="boot">The documentation data (kiln-data.js) is missing or unreadable. Re-run <code>kiln docs generate</code>.</p>';
     return;
   }
   initTheme();
@@ -61,7 +73,10 @@ function boot(): void {
   };
   const tabs = [document.getElementById('tab-p')!, document.getElementById('tab-d')!];
   const showTab = (k: number) => {
-    tabs.forEach((t, j) => { t.setAttribute('aria-selected', String(j === k)); t.tabIndex = j === k ? 0 : -1; });
+    tabs.forEach((t, j) => {
+      t.setAttribute('aria-selected', String(j === k));
+      t.tabIndex = j === k ? 0 : -1;
+    });
     treeP.hidden = k !== 0;
     treeD.hidden = k !== 1;
     if (k === 1 && !dbTree) dbTree = new TreeView(treeD, db, buildDatabaseTree(db), 'relation');
@@ -69,7 +84,11 @@ function boot(): void {
   tabs.forEach((t, k) => {
     t.addEventListener('click', () => showTab(k));
     t.addEventListener('keydown', (e) => {
-      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') { const n = 1 - k; showTab(n); tabs[n]!.focus(); }
+      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+        const n = 1 - k;
+        showTab(n);
+        tabs[n]!.focus();
+      }
     });
   });
 
@@ -94,28 +113,56 @@ function boot(): void {
     let title = db.data.project.name;
     switch (r.page) {
       case 'overview':
-        if (r.pkg && !db.nodes.some((n) => n.pkg === r.pkg)) { renderNotFound(main, 'package', r.pkg); title = 'Not found'; break; }
+        if (r.pkg && !db.nodes.some((n) => n.pkg === r.pkg)) {
+          renderNotFound(main, 'package', r.pkg);
+          title = 'Not found';
+          break;
+        }
         renderOverview(main, db, r.pkg);
         if (r.pkg) title = r.pkg;
         break;
       case 'list':
-        if (!isKnownType(db, r.type)) { renderNotFound(main, 'page', r.type); title = 'Not found'; break; }
-        renderList(main, db, r.type); title = plural(r.type);
+        if (!isKnownType(db, r.type)) {
+          renderNotFound(main, 'page', r.type);
+          title = 'Not found';
+          break;
+        }
+        renderList(main, db, r.type);
+        title = plural(r.type);
         break;
       case 'source_list':
-        if (!db.nodes.some((n) => n.type === 'source' && n.source === r.source)) { renderNotFound(main, 'source', r.source); title = 'Not found'; break; }
-        renderSourceList(main, db, r.source); title = r.source;
+        if (!db.nodes.some((n) => n.type === 'source' && n.source === r.source)) {
+          renderNotFound(main, 'source', r.source);
+          title = 'Not found';
+          break;
+        }
+        renderSourceList(main, db, r.source);
+        title = r.source;
         break;
-      case 'run': renderRunPage(main, db); title = 'Last run'; break;
-      case 'search': renderSearchPage(main, db, r.q, r.type); title = `Search: ${r.q}`; break;
+      case 'run':
+        renderRunPage(main, db);
+        title = 'Last run';
+        break;
+      case 'search':
+        renderSearchPage(main, db, r.q, r.type);
+        title = `Search: ${r.q}`;
+        break;
       case 'lineage':
         main.innerHTML = '<div class="lin-page"></div>';
-        lineage = new LineageView(main.firstElementChild as HTMLElement, db, { select: r.select, exclude: r.exclude, navigate });
+        lineage = new LineageView(main.firstElementChild as HTMLElement, db, {
+          select: r.select,
+          exclude: r.exclude,
+          navigate,
+        });
         title = 'Lineage';
         break;
       case 'node': {
         const i = db.byId.get(r.id);
-        if (i === undefined) { renderNotFound(main, r.type, r.id); title = 'Not found'; break; }
+        if (i === undefined) {
+          renderNotFound(main, r.type, r.id);
+          title = 'Not found';
+          break;
+        }
         title = db.nodes[i]!.name;
         if (r.graph) {
           main.innerHTML = '<div class="lin-page"></div>';
@@ -129,11 +176,15 @@ function boot(): void {
         break;
       }
     }
-    if (r.page !== 'node') { projectTree?.reveal(-1); dbTree?.reveal(-1); }
+    if (r.page !== 'node') {
+      projectTree?.reveal(-1);
+      dbTree?.reveal(-1);
+    }
     document.title = `${title} · ${db.data.project.name} docs`;
     window.scrollTo(0, 0);
-    if (!firstRoute) (main.querySelector('h1') as HTMLElement | null ?? main).setAttribute('tabindex', '-1');
-    if (!firstRoute && document.activeElement === document.body) (main.querySelector('h1') as HTMLElement | null ?? main).focus({ preventScroll: true });
+    if (!firstRoute) ((main.querySelector('h1') as HTMLElement | null) ?? main).setAttribute('tabindex', '-1');
+    if (!firstRoute && document.activeElement === document.body)
+      ((main.querySelector('h1') as HTMLElement | null) ?? main).focus({ preventScroll: true });
     firstRoute = false;
     const g = kilnGlobal();
     g.renders++;
@@ -147,7 +198,9 @@ function boot(): void {
   perf('boot', performance.now() - t0);
   perf('first-render', performance.now());
   void lineage;
-  const idle = (window as unknown as { requestIdleCallback?: (cb: () => void) => void }).requestIdleCallback ?? ((cb: () => void) => setTimeout(cb, 200));
+  const idle =
+    (window as unknown as { requestIdleCallback?: (cb: () => void) => void }).requestIdleCallback ??
+    ((cb: () => void) => setTimeout(cb, 200));
   idle(() => db.search.warm());
 }
 

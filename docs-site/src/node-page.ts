@@ -32,8 +32,12 @@ export function fmtStat(id: string, value: unknown): string {
   if (typeof value !== 'number') return String(value);
   if (/bytes|size/i.test(id)) {
     const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-    let v = value, u = 0;
-    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    let v = value,
+      u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
     return u === 0 ? `${v} bytes` : `${v.toFixed(v < 100 ? 1 : 0)} ${units[u]}`;
   }
   return value.toLocaleString('en');
@@ -47,7 +51,10 @@ export function fmtFreshness(criteria: unknown): string {
     return v?.count ? `${label} after ${v.count} ${v.period ?? ''}${v.count === 1 ? '' : 's'}` : '';
   };
   const filter = (c as { filter?: unknown } | undefined)?.filter;
-  return [part('warn_after', 'warn'), part('error_after', 'error')].filter(Boolean).join(', ') + (typeof filter === 'string' && filter ? ` (where ${filter})` : '');
+  return (
+    [part('warn_after', 'warn'), part('error_after', 'error')].filter(Boolean).join(', ') +
+    (typeof filter === 'string' && filter ? ` (where ${filter})` : '')
+  );
 }
 
 function link(db: Db, i: number): string {
@@ -57,7 +64,10 @@ function link(db: Db, i: number): string {
 }
 
 function kv(rows: [string, string | undefined][]): string {
-  const body = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join('');
+  const body = rows
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`)
+    .join('');
   return body ? `<table class="kv"><tbody>${body}</tbody></table>` : '';
 }
 
@@ -96,14 +106,25 @@ function columnsSection(db: Db, i: number, n: SiteNode): string {
   if (!n.cols?.length) return '';
   const tests = columnTests(db, i);
   const lineage = n.cols.some((c) => c.up);
-  const rows = n.cols.map((c) => {
-    const ts = tests.get(c.name.toLowerCase()) ?? [];
-    const fk = (c.fk ?? []).map((f) => `<span class="fk">→ ${f.target !== undefined ? `<a href="${esc(nodeHref(db.nodes[f.target]!))}">${esc(displayName(db.nodes[f.target]!))}${f.column ? `.${esc(f.column)}` : ''}</a>` : `<span class="mono">${esc(f.label)}</span>`}</span>`).join(' ');
-    const tags = (c.tags ?? []).map((t) => `<span class="tag">${esc(t)}</span>`).join(' ');
-    const meta = c.meta ? `<dl class="col-meta">${Object.entries(c.meta).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`).join('')}</dl>` : '';
-    const extra = fk || tags || meta ? `<div class="col-extra">${fk}${tags ? ` ${tags}` : ''}${meta}</div>` : '';
-    return `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
-  }).join('');
+  const rows = n.cols
+    .map((c) => {
+      const ts = tests.get(c.name.toLowerCase()) ?? [];
+      const fk = (c.fk ?? [])
+        .map(
+          (f) =>
+            `<span class="fk">→ ${f.target !== undefined ? `<a href="${esc(nodeHref(db.nodes[f.target]!))}">${esc(displayName(db.nodes[f.target]!))}${f.column ? `.${esc(f.column)}` : ''}</a>` : `<span class="mono">${esc(f.label)}</span>`}</span>`,
+        )
+        .join(' ');
+      const tags = (c.tags ?? []).map((t) => `<span class="tag">${esc(t)}</span>`).join(' ');
+      const meta = c.meta
+        ? `<dl class="col-meta">${Object.entries(c.meta)
+            .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`)
+            .join('')}</dl>`
+        : '';
+      const extra = fk || tags || meta ? `<div class="col-extra">${fk}${tags ? ` ${tags}` : ''}${meta}</div>` : '';
+      return `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
+    })
+    .join('');
   return `<section id="columns"><h2>Columns</h2><div class="table-wrap"><table class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th>${lineage ? '<th scope="col">Comes from</th>' : ''}<th scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></div>${columnLineagePanel(n.colLineageGap)}</section>`;
 }
 
@@ -118,12 +139,16 @@ function rowsTable(rows: unknown): string {
     const cols = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
     return `<div class="table-wrap"><table class="cols"><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${cols.map((c) => `<td class="mono">${esc(String((r as Record<string, unknown>)[c] ?? ''))}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
   }
-  return rows === undefined ? '<p class="muted">No rows.</p>' : `<pre class="json">${esc(typeof rows === 'string' ? rows : JSON.stringify(rows, null, 2))}</pre>`;
+  return rows === undefined
+    ? '<p class="muted">No rows.</p>'
+    : `<pre class="json">${esc(typeof rows === 'string' ? rows : JSON.stringify(rows, null, 2))}</pre>`;
 }
 
 function unitTestSection(n: SiteNode): string {
   if (!n.unitTest) return '';
-  const given = n.unitTest.given.map((g) => `<h3>Given <span class="mono">${esc(g.input)}</span></h3>${rowsTable(g.rows)}`).join('');
+  const given = n.unitTest.given
+    .map((g) => `<h3>Given <span class="mono">${esc(g.input)}</span></h3>${rowsTable(g.rows)}`)
+    .join('');
   return `<section id="unit-test"><h2>Unit test</h2>${given}<h3>Expect</h3>${rowsTable(n.unitTest.expect.rows)}</section>`;
 }
 
@@ -132,8 +157,18 @@ function codeSection(n: SiteNode): string {
   const tabs: [string, string][] = [];
   if (n.raw) tabs.push([n.type === 'macro' ? 'Macro' : 'Source', n.raw]);
   if (n.compiled) tabs.push(['Compiled', n.compiled]);
-  const btns = tabs.map(([l], k) => `<button type="button" role="tab" data-tab="${k}" aria-selected="${k === 0}" tabindex="${k === 0 ? 0 : -1}">${l}</button>`).join('');
-  const panes = tabs.map(([l, code], k) => `<div role="tabpanel" class="code-pane" data-pane="${k}" aria-label="${l} code"${k === 0 ? '' : ' hidden'}><pre class="sql"><code>${highlightSql(code)}</code></pre></div>`).join('');
+  const btns = tabs
+    .map(
+      ([l], k) =>
+        `<button type="button" role="tab" data-tab="${k}" aria-selected="${k === 0}" tabindex="${k === 0 ? 0 : -1}">${l}</button>`,
+    )
+    .join('');
+  const panes = tabs
+    .map(
+      ([l, code], k) =>
+        `<div role="tabpanel" class="code-pane" data-pane="${k}" aria-label="${l} code"${k === 0 ? '' : ' hidden'}><pre class="sql"><code>${highlightSql(code)}</code></pre></div>`,
+    )
+    .join('');
   return `<section id="code"><h2>Code</h2><div class="code"><div class="code-bar"><div role="tablist" aria-label="Code version">${btns}</div><button type="button" class="copy">Copy</button></div>${panes}</div></section>`;
 }
 
@@ -153,7 +188,10 @@ function runSection(db: Db, i: number, n: SiteNode): string {
     const bad = failingTests(db, i);
     const passing = ran.filter((t) => ['pass', 'success'].includes(db.nodes[t]!.run!.status)).length;
     const other = ran.length - passing - bad.length;
-    rows.push(['Tests', `${passing} passing, <span class="${bad.length ? 'bad-text' : ''}">${bad.length} failing</span>${other ? `, ${other} not passed (skipped or warned)` : ''}`]);
+    rows.push([
+      'Tests',
+      `${passing} passing, <span class="${bad.length ? 'bad-text' : ''}">${bad.length} failing</span>${other ? `, ${other} not passed (skipped or warned)` : ''}`,
+    ]);
   }
   if (n.fresh) {
     rows.push(['Freshness', badge(n.fresh.status)]);
@@ -171,21 +209,35 @@ function neighbours(db: Db, i: number): string {
   const parents = n.parents.filter((p) => db.nodes[p]!.type !== 'macro');
   const macros = n.parents.filter((p) => db.nodes[p]!.type === 'macro');
   const kids = db.children[i]!.filter((c) => db.nodes[c]!.type !== 'test');
-  const list = (xs: number[]) => (xs.length ? `<ul class="nlist">${xs.slice(0, 500).map((x) => `<li>${link(db, x)}</li>`).join('')}${xs.length > 500 ? `<li>… and ${xs.length - 500} more</li>` : ''}</ul>` : '<p class="muted">None</p>');
+  const list = (xs: number[]) =>
+    xs.length
+      ? `<ul class="nlist">${xs
+          .slice(0, 500)
+          .map((x) => `<li>${link(db, x)}</li>`)
+          .join('')}${xs.length > 500 ? `<li>… and ${xs.length - 500} more</li>` : ''}</ul>`
+      : '<p class="muted">None</p>';
   return `<section id="depends"><div class="two"><div><h2>Depends on</h2>${list(parents)}${macros.length ? `<h3>Macros</h3>${list(macros)}` : ''}</div><div><h2>Referenced by</h2>${list(kids)}</div></div></section>`;
 }
 
 function testsSection(db: Db, i: number): string {
   const tests = db.testsOf[i]!;
   if (!tests.length) return '';
-  const rows = tests.slice(0, 1000).map((t) => {
-    const tn = db.nodes[t]!;
-    return `<tr><td><a href="${esc(nodeHref(tn))}">${esc(testLabel(db, t))}</a></td><td class="mono">${esc(tn.testCol ?? '')}</td><td>${badge(tn.run?.status)}</td><td>${tn.run?.failures ? tn.run.failures : ''}</td></tr>`;
-  }).join('');
+  const rows = tests
+    .slice(0, 1000)
+    .map((t) => {
+      const tn = db.nodes[t]!;
+      return `<tr><td><a href="${esc(nodeHref(tn))}">${esc(testLabel(db, t))}</a></td><td class="mono">${esc(tn.testCol ?? '')}</td><td>${badge(tn.run?.status)}</td><td>${tn.run?.failures ? tn.run.failures : ''}</td></tr>`;
+    })
+    .join('');
   return `<section id="tests"><h2>Tests</h2><table class="cols"><thead><tr><th scope="col">Test</th><th scope="col">Column</th><th scope="col">Status</th><th scope="col">Failures</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-export function renderNodePage(host: HTMLElement, db: Db, i: number, navigate: (h: string) => void): LineageView | null {
+export function renderNodePage(
+  host: HTMLElement,
+  db: Db,
+  i: number,
+  navigate: (h: string) => void,
+): LineageView | null {
   const n = db.nodes[i]!;
   const st = statusOf(n);
   const failing = failingTests(db, i);
@@ -194,26 +246,64 @@ export function renderNodePage(host: HTMLElement, db: Db, i: number, navigate: (
     ['Type', esc(n.type)],
     ['Package', esc(n.pkg)],
     ['File', n.path ? `<span class="mono">${esc(n.path)}</span>` : undefined],
-    ['Relation', rel && !['test', 'unit_test', 'macro', 'exposure'].includes(n.type) ? `<span class="mono">${esc(rel)}</span>` : undefined],
+    [
+      'Relation',
+      rel && !['test', 'unit_test', 'macro', 'exposure'].includes(n.type)
+        ? `<span class="mono">${esc(rel)}</span>`
+        : undefined,
+    ],
     ['Materialization', n.mat ? esc(n.mat) : undefined],
     ['Language', n.lang && n.lang !== 'sql' ? esc(n.lang) : undefined],
     ['Owner', n.owner ? esc(n.owner) : n.cat?.owner ? esc(n.cat.owner) : undefined],
-    ['Tags', n.tags?.length ? n.tags.map((t) => `<a class="tag" href="#!/lineage?select=${encodeURIComponent('tag:' + t)}">${esc(t)}</a>`).join(' ') : undefined],
+    [
+      'Tags',
+      n.tags?.length
+        ? n.tags
+            .map((t) => `<a class="tag" href="#!/lineage?select=${encodeURIComponent('tag:' + t)}">${esc(t)}</a>`)
+            .join(' ')
+        : undefined,
+    ],
     ['Warehouse type', n.cat?.type ? esc(n.cat.type) : undefined],
     ['Loader', n.loader ? esc(n.loader) : undefined],
     ['Freshness', n.freshness && fmtFreshness(n.freshness) ? esc(fmtFreshness(n.freshness)) : undefined],
-    ['Node colour', n.nodeColor ? `<span class="swatch" style="background:${esc(n.nodeColor)}"></span> ${esc(n.nodeColor)}` : undefined],
-    ['Tested', n.testOf !== undefined ? link(db, n.testOf) + (n.testCol ? ` column <span class="mono">${esc(n.testCol)}</span>` : '') : undefined],
+    [
+      'Node colour',
+      n.nodeColor
+        ? `<span class="swatch" style="background:${esc(n.nodeColor)}"></span> ${esc(n.nodeColor)}`
+        : undefined,
+    ],
+    [
+      'Tested',
+      n.testOf !== undefined
+        ? link(db, n.testOf) + (n.testCol ? ` column <span class="mono">${esc(n.testCol)}</span>` : '')
+        : undefined,
+    ],
     ['Severity', n.severity ? esc(n.severity) : undefined],
     ['Exposure type', n.exposure?.type ? esc(n.exposure.type) : undefined],
     ['Maturity', n.exposure?.maturity ? esc(n.exposure.maturity) : undefined],
-    ['URL', n.exposure?.url && /^https?:/i.test(n.exposure.url) ? `<a href="${esc(n.exposure.url)}" rel="noopener noreferrer" target="_blank">${esc(n.exposure.url)}</a>` : undefined],
+    [
+      'URL',
+      n.exposure?.url && /^https?:/i.test(n.exposure.url)
+        ? `<a href="${esc(n.exposure.url)}" rel="noopener noreferrer" target="_blank">${esc(n.exposure.url)}</a>`
+        : undefined,
+    ],
   ]);
-  const stats = n.cat?.stats ? Object.entries(n.cat.stats).filter(([, s]) => s.include !== false && s.label && s.value !== undefined) : [];
-  const inGraph = db.gParents[i]!.length + db.gChildren[i]!.length > 0 || ['model', 'seed', 'snapshot', 'source', 'exposure'].includes(n.type);
-  const desc = n.desc ? `<div class="md">${renderMarkdown(n.desc)}</div>` : n.cat?.comment ? `<div class="md">${renderMarkdown(n.cat.comment)}</div>` : '<p class="muted">No description.</p>';
+  const stats = n.cat?.stats
+    ? Object.entries(n.cat.stats).filter(([, s]) => s.include !== false && s.label && s.value !== undefined)
+    : [];
+  const inGraph =
+    db.gParents[i]!.length + db.gChildren[i]!.length > 0 ||
+    ['model', 'seed', 'snapshot', 'source', 'exposure'].includes(n.type);
+  const desc = n.desc
+    ? `<div class="md">${renderMarkdown(n.desc)}</div>`
+    : n.cat?.comment
+      ? `<div class="md">${renderMarkdown(n.cat.comment)}</div>`
+      : '<p class="muted">No description.</p>';
   const testKw = n.testKw ? `<section><h2>Test arguments</h2>${json(n.testKw)}</section>` : '';
-  const cfg = n.config || n.meta ? `<section id="config"><h2>Config</h2>${n.meta ? `<h3>Meta</h3>${json(n.meta)}` : ''}${n.config ? `<details><summary>All config</summary>${json(n.config)}</details>` : ''}</section>` : '';
+  const cfg =
+    n.config || n.meta
+      ? `<section id="config"><h2>Config</h2>${n.meta ? `<h3>Meta</h3>${json(n.meta)}` : ''}${n.config ? `<details><summary>All config</summary>${json(n.config)}</details>` : ''}</section>`
+      : '';
   host.innerHTML = `<article class="node-page" data-id="${esc(n.id)}">
 <header class="page-head"><p class="crumbs">${typeBadge(n.type)} <span class="mono muted">${esc(n.id)}</span></p>
 <h1>${esc(displayName(n))} ${badge(st)}${failing.length ? ` <span class="badge s-bad" title="failing tests">${failing.length} failing test${failing.length === 1 ? '' : 's'}</span>` : ''}</h1>
@@ -252,8 +342,13 @@ function wireCode(host: HTMLElement): void {
   if (!code) return;
   const tabs = [...code.querySelectorAll<HTMLButtonElement>('[role=tab]')];
   const select = (k: number) => {
-    tabs.forEach((t, j) => { t.setAttribute('aria-selected', String(j === k)); t.tabIndex = j === k ? 0 : -1; });
-    code.querySelectorAll<HTMLElement>('[role=tabpanel]').forEach((p, j) => { p.hidden = j !== k; });
+    tabs.forEach((t, j) => {
+      t.setAttribute('aria-selected', String(j === k));
+      t.tabIndex = j === k ? 0 : -1;
+    });
+    code.querySelectorAll<HTMLElement>('[role=tabpanel]').forEach((p, j) => {
+      p.hidden = j !== k;
+    });
   };
   tabs.forEach((t, k) => {
     t.addEventListener('click', () => select(k));
@@ -269,7 +364,9 @@ function wireCode(host: HTMLElement): void {
     const pane = code.querySelector<HTMLElement>('[role=tabpanel]:not([hidden]) code');
     const ok = await copyText(pane?.textContent ?? '');
     btn.textContent = ok ? 'Copied' : 'Copy failed';
-    setTimeout(() => { btn.textContent = 'Copy'; }, 1500);
+    setTimeout(() => {
+      btn.textContent = 'Copy';
+    }, 1500);
   };
   btn.addEventListener('click', () => void copyShown());
 }

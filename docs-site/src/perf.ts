@@ -1,7 +1,15 @@
 /** Timing marks the benchmark and tests read from `window.__kiln.perf`. */
-export interface PerfEntry { name: string; ms: number; at: number }
+export interface PerfEntry {
+  name: string;
+  ms: number;
+  at: number;
+}
 
-interface KilnGlobal { perf: PerfEntry[]; ready: boolean; renders: number }
+interface KilnGlobal {
+  perf: PerfEntry[];
+  ready: boolean;
+  renders: number;
+}
 
 export function kilnGlobal(): KilnGlobal {
   const w = window as unknown as { __kiln?: KilnGlobal };

@@ -4,7 +4,16 @@
  * graph and columns to draw at the current level. No DOM: the lineage view draws it.
  */
 import { assignLayers } from './layout.js';
-import { buildClusterTree, type ClusterTree, clustersAbove, initialExpansion, type MapGraph, mapGraph, type Unit, unitCluster } from './clusters.js';
+import {
+  buildClusterTree,
+  type ClusterTree,
+  clustersAbove,
+  initialExpansion,
+  type MapGraph,
+  mapGraph,
+  type Unit,
+  unitCluster,
+} from './clusters.js';
 import { type Db, displayName, folderPath, shownStatus, statusClass } from './db.js';
 
 /** How many boxes the first map shows, at most. */
@@ -24,16 +33,27 @@ export class ProjectMap {
   /** Mean depth in the whole graph of each cluster's members: what orders the map left to right. */
   private readonly depth: Float64Array;
 
-  constructor(private readonly db: Db, selected: Set<number>, groupBy: GroupBy, focus: number | undefined) {
+  constructor(
+    private readonly db: Db,
+    selected: Set<number>,
+    groupBy: GroupBy,
+    focus: number | undefined,
+  ) {
     const nodes = db.nodes;
-    const pathOf = groupBy === 'group' ? (i: number) => [String(nodes[i]!.config?.group ?? 'no group')] : (i: number) => folderPath(nodes[i]!);
+    const pathOf =
+      groupBy === 'group'
+        ? (i: number) => [String(nodes[i]!.config?.group ?? 'no group')]
+        : (i: number) => folderPath(nodes[i]!);
     this.tree = buildClusterTree(selected, pathOf, (i) => displayName(nodes[i]!));
     this.failed = new Int32Array(this.tree.parent.length);
     this.depth = new Float64Array(this.tree.parent.length);
     const nodeDepth = graphDepth(db);
     for (const i of selected) {
       const bad = statusClass(shownStatus(db, i)) === 'bad';
-      for (const c of clustersAbove(this.tree, i)) { if (bad) this.failed[c]!++; this.depth[c]! += nodeDepth[i]! / this.tree.size[c]!; }
+      for (const c of clustersAbove(this.tree, i)) {
+        if (bad) this.failed[c]!++;
+        this.depth[c]! += nodeDepth[i]! / this.tree.size[c]!;
+      }
     }
     for (const c of initialExpansion(this.tree, FIRST_MAP_BOXES)) this.open.add(c);
     if (focus !== undefined && selected.has(focus)) for (const c of clustersAbove(this.tree, focus)) this.open.add(c);
@@ -91,7 +111,9 @@ export class ProjectMap {
     const cols = Math.max(1, Math.round(Math.sqrt(units.length * 0.35)));
     const per = Math.ceil(units.length / cols);
     const layers = new Array<number>(units.length);
-    order.forEach((k, rank) => { layers[k] = Math.floor(rank / per); });
+    order.forEach((k, rank) => {
+      layers[k] = Math.floor(rank / per);
+    });
     return layers;
   }
 }
@@ -101,6 +123,9 @@ const depthCache = new WeakMap<Db, number[]>();
 /** Each node's layer in the whole lineage graph (sources left), computed once. */
 function graphDepth(db: Db): number[] {
   let d = depthCache.get(db);
-  if (!d) { d = assignLayers(db.nodes.length, db.gParents, db.gChildren); depthCache.set(db, d); }
+  if (!d) {
+    d = assignLayers(db.nodes.length, db.gParents, db.gChildren);
+    depthCache.set(db, d);
+  }
   return d;
 }

@@ -19,10 +19,20 @@ export function parseHash(hash: string): Route {
   const qAt = h.indexOf('?');
   const params = new URLSearchParams(qAt >= 0 ? h.slice(qAt + 1) : '');
   const pathPart = (qAt >= 0 ? h.slice(0, qAt) : h).replace(/#.*$/, '');
-  const segs = pathPart.split('/').filter(Boolean).map((s) => { try { return decodeURIComponent(s); } catch { return s; } });
+  const segs = pathPart
+    .split('/')
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   const [first, ...rest] = segs;
   switch (first) {
-    case undefined: case 'overview':
+    case undefined:
+    case 'overview':
       return rest[0] ? { page: 'overview', pkg: rest[0] } : { page: 'overview' };
     case 'source_list':
       return rest[0] ? { page: 'source_list', source: rest[0] } : { page: 'list', type: 'source' };

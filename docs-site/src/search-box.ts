@@ -12,16 +12,28 @@ export interface ResultsOptions {
   descriptions?: boolean;
 }
 
-export function resultsHtml(db: Db, q: string, limit: number, opts: ResultsOptions = {}): { html: string } & Omit<SearchResult, 'hits'> {
+export function resultsHtml(
+  db: Db,
+  q: string,
+  limit: number,
+  opts: ResultsOptions = {},
+): { html: string } & Omit<SearchResult, 'hits'> {
   const { hits, total, byType, corrected } = db.search.search(q, limit, opts.types);
-  const html = hits.map((h, k) => {
-    const n = db.nodes[h.i]!;
-    const desc = opts.descriptions && n.desc ? markdownToText(n.desc) : '';
-    const descHtml = desc ? `<span class="sr-desc">${esc(desc.length > 200 ? desc.slice(0, 199) + '…' : desc)}</span>` : '';
-    // Where the query matched, unless that is the description already shown.
-    const snippet = h.snippet && !(descHtml && h.field === 'description') ? `<span class="sr-snip"><span class="sr-field">${h.field}:</span> ${esc(h.snippet)}</span>` : '';
-    return `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(shownStatus(db, h.i))}${descHtml}${snippet}</a></li>`;
-  }).join('');
+  const html = hits
+    .map((h, k) => {
+      const n = db.nodes[h.i]!;
+      const desc = opts.descriptions && n.desc ? markdownToText(n.desc) : '';
+      const descHtml = desc
+        ? `<span class="sr-desc">${esc(desc.length > 200 ? desc.slice(0, 199) + '…' : desc)}</span>`
+        : '';
+      // Where the query matched, unless that is the description already shown.
+      const snippet =
+        h.snippet && !(descHtml && h.field === 'description')
+          ? `<span class="sr-snip"><span class="sr-field">${h.field}:</span> ${esc(h.snippet)}</span>`
+          : '';
+      return `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(shownStatus(db, h.i))}${descHtml}${snippet}</a></li>`;
+    })
+    .join('');
   return { html, total, byType, ...(corrected ? { corrected } : {}) };
 }
 
@@ -38,33 +50,60 @@ export function wireSearch(input: HTMLInputElement, list: HTMLElement, db: Db, n
     const all = items();
     active = all.length ? (k + all.length) % all.length : -1;
     all.forEach((el, j) => el.setAttribute('aria-selected', String(j === active)));
-    if (active >= 0) { input.setAttribute('aria-activedescendant', all[active]!.id); all[active]!.scrollIntoView({ block: 'nearest' }); }
-    else input.removeAttribute('aria-activedescendant');
+    if (active >= 0) {
+      input.setAttribute('aria-activedescendant', all[active]!.id);
+      all[active]!.scrollIntoView({ block: 'nearest' });
+    } else input.removeAttribute('aria-activedescendant');
   };
-  const close = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); active = -1; };
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    active = -1;
+  };
   const run = () => {
     const t0 = performance.now();
     const q = input.value;
-    if (!q.trim()) { list.innerHTML = ''; close(); return; }
+    if (!q.trim()) {
+      list.innerHTML = '';
+      close();
+      return;
+    }
     const { html, total, corrected } = resultsHtml(db, q, 30);
-    const fixed = corrected ? `<li class="fixed" role="presentation">No match for <strong>${esc(q.trim())}</strong>; showing <strong>${esc(corrected)}</strong></li>` : '';
-    list.innerHTML = fixed + (html || '<li class="empty" role="presentation">No matches</li>') + (total > 30 ? `<li class="more" role="presentation"><a href="${searchHref(q)}">All ${total} results…</a></li>` : '');
+    const fixed = corrected
+      ? `<li class="fixed" role="presentation">No match for <strong>${esc(q.trim())}</strong>; showing <strong>${esc(corrected)}</strong></li>`
+      : '';
+    list.innerHTML =
+      fixed +
+      (html || '<li class="empty" role="presentation">No matches</li>') +
+      (total > 30
+        ? `<li class="more" role="presentation"><a href="${searchHref(q)}">All ${total} results…</a></li>`
+        : '');
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     setActive(html ? 0 : -1);
     perf('search', performance.now() - t0);
   };
   input.addEventListener('input', run);
-  input.addEventListener('focus', () => { if (input.value.trim()) run(); });
+  input.addEventListener('focus', () => {
+    if (input.value.trim()) run();
+  });
   input.addEventListener('keydown', (e) => {
-    if (e.key === 'ArrowDown') { e.preventDefault(); setActive(active + 1); }
-    else if (e.key === 'ArrowUp') { e.preventDefault(); setActive(active - 1); }
-    else if (e.key === 'Escape') { close(); }
-    else if (e.key === 'Enter') {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setActive(active + 1);
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive(active - 1);
+    } else if (e.key === 'Escape') {
+      close();
+    } else if (e.key === 'Enter') {
       e.preventDefault();
       const a = items()[active]?.querySelector('a');
-      if (a) { navigate(a.getAttribute('href')!); close(); input.blur(); }
-      else if (input.value.trim()) navigate(searchHref(input.value.trim()));
+      if (a) {
+        navigate(a.getAttribute('href')!);
+        close();
+        input.blur();
+      } else if (input.value.trim()) navigate(searchHref(input.value.trim()));
     }
   });
   list.addEventListener('mousedown', (e) => e.preventDefault()); // keep focus in the box while clicking

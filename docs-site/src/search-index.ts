@@ -43,9 +43,25 @@ export interface SearchHit {
   snippet: string;
 }
 
-interface RawHit { i: number; score: number; field: SearchField; at: number; len: number }
+interface RawHit {
+  i: number;
+  score: number;
+  field: SearchField;
+  at: number;
+  len: number;
+}
 
-const TYPE_BONUS: Record<string, number> = { model: 6, source: 5, seed: 4, snapshot: 4, exposure: 3, metric: 3, analysis: 1, macro: 0, test: -6 };
+const TYPE_BONUS: Record<string, number> = {
+  model: 6,
+  source: 5,
+  seed: 4,
+  snapshot: 4,
+  exposure: 3,
+  metric: 3,
+  analysis: 1,
+  macro: 0,
+  test: -6,
+};
 
 export class SearchIndex {
   private readonly name: string[];
@@ -62,7 +78,14 @@ export class SearchIndex {
     this.name = nodes.map((n) => n.name.toLowerCase());
     this.path = nodes.map((n) => (n.path ?? '').toLowerCase());
     this.tags = nodes.map((n) => (n.tags ?? []).join(' ').toLowerCase());
-    this.cols = nodes.map((n) => (n.cols ? n.cols.map((c) => c.name).join('\n').toLowerCase() : ''));
+    this.cols = nodes.map((n) =>
+      n.cols
+        ? n.cols
+            .map((c) => c.name)
+            .join('\n')
+            .toLowerCase()
+        : '',
+    );
   }
 
   /** Descriptions and SQL are the bulk of the index; build them on first need (or ahead, when idle). */
@@ -73,7 +96,11 @@ export class SearchIndex {
 
   search(query: string, limit = 50, types?: ReadonlySet<string>): SearchResult {
     const q = query.trim().toLowerCase();
-    if (!q) { this.lastQuery = ''; this.lastMatches = null; return { hits: [], total: 0, byType: new Map() }; }
+    if (!q) {
+      this.lastQuery = '';
+      this.lastMatches = null;
+      return { hits: [], total: 0, byType: new Map() };
+    }
     this.warm();
     const exact = this.run(q, limit, types);
     if (exact.byType.size) return exact;
@@ -85,22 +112,41 @@ export class SearchIndex {
 
   private run(q: string, limit: number, types: ReadonlySet<string> | undefined): SearchResult {
     const terms = q.split(/\s+/).filter(Boolean);
-    const pool = this.lastMatches && this.lastQuery && q.startsWith(this.lastQuery) && !/\s/.test(q.slice(this.lastQuery.length - 1)) ? this.lastMatches : null;
+    const pool =
+      this.lastMatches &&
+      this.lastQuery &&
+      q.startsWith(this.lastQuery) &&
+      !/\s/.test(q.slice(this.lastQuery.length - 1))
+        ? this.lastMatches
+        : null;
     const matches: number[] = [];
     const scored: RawHit[] = [];
     const n = pool ? pool.length : this.nodes.length;
     for (let k = 0; k < n; k++) {
       const i = pool ? pool[k]! : k;
       const hit = this.scoreNode(i, terms);
-      if (hit) { matches.push(i); scored.push(hit); }
+      if (hit) {
+        matches.push(i);
+        scored.push(hit);
+      }
     }
     this.lastQuery = q;
     this.lastMatches = matches;
     const byType = new Map<string, number>();
-    for (const h of scored) { const t = this.nodes[h.i]!.type; byType.set(t, (byType.get(t) ?? 0) + 1); }
+    for (const h of scored) {
+      const t = this.nodes[h.i]!.type;
+      byType.set(t, (byType.get(t) ?? 0) + 1);
+    }
     const wanted = types?.size ? scored.filter((h) => types.has(this.nodes[h.i]!.type)) : scored;
-    wanted.sort((a, b) => b.score - a.score || this.name[a.i]!.length - this.name[b.i]!.length || (this.name[a.i]! < this.name[b.i]! ? -1 : 1));
-    const hits = wanted.slice(0, limit).map((h): SearchHit => ({ i: h.i, score: h.score, field: h.field, snippet: this.snippet(h) }));
+    wanted.sort(
+      (a, b) =>
+        b.score - a.score ||
+        this.name[a.i]!.length - this.name[b.i]!.length ||
+        (this.name[a.i]! < this.name[b.i]! ? -1 : 1),
+    );
+    const hits = wanted
+      .slice(0, limit)
+      .map((h): SearchHit => ({ i: h.i, score: h.score, field: h.field, snippet: this.snippet(h) }));
     return { hits, total: wanted.length, byType };
   }
 
@@ -108,12 +154,15 @@ export class SearchIndex {
   private correct(q: string): string | null {
     const words = this.vocabulary();
     let changed = false;
-    const out = q.split(/\s+/).filter(Boolean).map((t) => {
-      if (t.length < 4 || words.some((w) => w.includes(t))) return t;
-      const fix = nearestWord(t, words);
-      if (fix) changed = true;
-      return fix ?? t;
-    });
+    const out = q
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((t) => {
+        if (t.length < 4 || words.some((w) => w.includes(t))) return t;
+        const fix = nearestWord(t, words);
+        if (fix) changed = true;
+        return fix ?? t;
+      });
     return changed ? out.join(' ') : null;
   }
 
@@ -121,16 +170,35 @@ export class SearchIndex {
   private vocabulary(): string[] {
     if (!this.words) {
       const set = new Set<string>();
-      const addAll = (text: string) => { for (const w of text.split(/[^a-z0-9]+/)) if (w.length >= 3 && !/^\d+$/.test(w)) set.add(w); };
-      this.nodes.forEach((_n, i) => { if (!this.nodes[i]!.hidden) { addAll(this.name[i]!); addAll(this.cols[i]!); addAll(this.tags[i]!); addAll(this.desc![i]!); } });
+      const addAll = (text: string) => {
+        for (const w of text.split(/[^a-z0-9]+/)) if (w.length >= 3 && !/^\d+$/.test(w)) set.add(w);
+      };
+      this.nodes.forEach((_n, i) => {
+        if (!this.nodes[i]!.hidden) {
+          addAll(this.name[i]!);
+          addAll(this.cols[i]!);
+          addAll(this.tags[i]!);
+          addAll(this.desc![i]!);
+        }
+      });
       this.words = [...set];
     }
     return this.words;
   }
 
   private snippet(h: RawHit): string {
-    const text = h.field === 'name' ? '' : h.field === 'tag' ? this.tags[h.i]! : h.field === 'column' ? this.cols[h.i]!
-      : h.field === 'path' ? this.nodes[h.i]!.path ?? '' : h.field === 'description' ? this.desc![h.i]! : this.sql![h.i]!;
+    const text =
+      h.field === 'name'
+        ? ''
+        : h.field === 'tag'
+          ? this.tags[h.i]!
+          : h.field === 'column'
+            ? this.cols[h.i]!
+            : h.field === 'path'
+              ? (this.nodes[h.i]!.path ?? '')
+              : h.field === 'description'
+                ? this.desc![h.i]!
+                : this.sql![h.i]!;
     return text ? excerpt(text, h.at, h.len, h.field === 'column') : '';
   }
 
@@ -143,13 +211,25 @@ export class SearchIndex {
       let s: number;
       let field: SearchField;
       let at = name.indexOf(t);
-      if (at >= 0) { s = name === t ? 100 : at === 0 ? 60 : 40; field = 'name'; }
-      else if ((at = this.tags[i]!.indexOf(t)) >= 0) { s = 25; field = 'tag'; }
-      else if ((at = this.cols[i]!.indexOf(t)) >= 0) { s = 20; field = 'column'; }
-      else if ((at = this.path[i]!.indexOf(t)) >= 0) { s = 15; field = 'path'; }
-      else if ((at = this.desc![i]!.indexOf(t)) >= 0) { s = 10; field = 'description'; }
-      else if ((at = this.sql![i]!.indexOf(t)) >= 0) { s = 5; field = 'sql'; }
-      else return null;
+      if (at >= 0) {
+        s = name === t ? 100 : at === 0 ? 60 : 40;
+        field = 'name';
+      } else if ((at = this.tags[i]!.indexOf(t)) >= 0) {
+        s = 25;
+        field = 'tag';
+      } else if ((at = this.cols[i]!.indexOf(t)) >= 0) {
+        s = 20;
+        field = 'column';
+      } else if ((at = this.path[i]!.indexOf(t)) >= 0) {
+        s = 15;
+        field = 'path';
+      } else if ((at = this.desc![i]!.indexOf(t)) >= 0) {
+        s = 10;
+        field = 'description';
+      } else if ((at = this.sql![i]!.indexOf(t)) >= 0) {
+        s = 5;
+        field = 'sql';
+      } else return null;
       score += s;
       if (!first) first = { i, score: 0, field, at, len: t.length };
     }
@@ -164,12 +244,17 @@ export class SearchIndex {
  */
 function nearestWord(term: string, words: readonly string[]): string | null {
   const max = term.length >= 8 ? 2 : 1;
-  let best: string | null = null, bestD = max + 1;
+  let best: string | null = null,
+    bestD = max + 1;
   for (const w of words) {
     if (Math.abs(w.length - term.length) > max && w.length < term.length) continue;
     let d = editDistance(term, w, max);
-    for (let len = term.length - max; len <= term.length + max && d > 0; len++) if (len > 2 && len < w.length) d = Math.min(d, editDistance(term, w.slice(0, len), max));
-    if (d < bestD || (d === bestD && best !== null && w.length < best.length)) { best = w; bestD = d; }
+    for (let len = term.length - max; len <= term.length + max && d > 0; len++)
+      if (len > 2 && len < w.length) d = Math.min(d, editDistance(term, w.slice(0, len), max));
+    if (d < bestD || (d === bestD && best !== null && w.length < best.length)) {
+      best = w;
+      bestD = d;
+    }
   }
   return bestD <= max ? best : null;
 }
@@ -177,7 +262,8 @@ function nearestWord(term: string, words: readonly string[]): string | null {
 /** Optimal string alignment distance (adjacent swaps count once), or max + 1 once over max. */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev2: number[] = [], prev = Array.from({ length: b.length + 1 }, (_v, j) => j);
+  let prev2: number[] = [],
+    prev = Array.from({ length: b.length + 1 }, (_v, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let rowMin = i;
@@ -188,7 +274,8 @@ export function editDistance(a: string, b: string, max: number): number {
       rowMin = Math.min(rowMin, v);
     }
     if (rowMin > max) return max + 1;
-    prev2 = prev; prev = cur;
+    prev2 = prev;
+    prev = cur;
   }
   return prev[b.length]!;
 }

@@ -25,7 +25,11 @@ const unselectable = new Set(['macro']);
 export function siteSelection(nodes: readonly SiteNode[], projectName: string): SiteSelection {
   const byId = new Map<string, number>();
   nodes.forEach((n, i) => byId.set(n.id, i));
-  const inputs = { state: lastRun(nodes, byId), sourceStatus: notInSite('source_status:', "compares two runs' sources.json"), impact: notInSite('impact:', 'reads target/impact.json') };
+  const inputs = {
+    state: lastRun(nodes, byId),
+    sourceStatus: notInSite('source_status:', "compares two runs' sources.json"),
+    impact: notInSite('impact:', 'reads target/impact.json'),
+  };
   // Built on the first selection: most pages never select.
   let graph: SelectableGraph | undefined;
   return {
@@ -36,7 +40,12 @@ export function siteSelection(nodes: readonly SiteNode[], projectName: string): 
       if (!text && !exclude) return new Set(nodes.flatMap((n, i) => (unselectable.has(n.type) ? [] : [i])));
       // Tests are never drawn, and which tests come along never changes which other nodes
       // a selection holds, so indirect selection is skipped.
-      const { ids } = select((graph ??= siteGraph(nodes, byId)), projectName, { ...inputs, select: text ? [text] : [], exclude: exclude ? [exclude] : [], indirectSelection: 'empty' });
+      const { ids } = select((graph ??= siteGraph(nodes, byId)), projectName, {
+        ...inputs,
+        select: text ? [text] : [],
+        exclude: exclude ? [exclude] : [],
+        indirectSelection: 'empty',
+      });
       return new Set(ids.map((id) => byId.get(id)!));
     },
   };
@@ -49,7 +58,8 @@ function siteGraph(nodes: readonly SiteNode[], byId: Map<string, number>): Selec
   nodes.forEach((n, i) => {
     if (selectable[i]) for (const p of n.parents) if (selectable[p]) (kids[p] ??= []).push(i);
   });
-  const ids = (indexes: readonly number[] | undefined) => (indexes ?? []).filter((i) => selectable[i]).map((i) => nodes[i]!.id);
+  const ids = (indexes: readonly number[] | undefined) =>
+    (indexes ?? []).filter((i) => selectable[i]).map((i) => nodes[i]!.id);
   const at = (id: string) => byId.get(id) ?? -1;
   return {
     nodes: selectable.filter((n): n is SiteSelectable => n !== undefined),
@@ -103,14 +113,20 @@ function lastRun(nodes: readonly SiteNode[], byId: Map<string, number>): StateVi
     hasRunResults: true,
     resultStatus: (id) => nodes[byId.get(id)!]?.run?.status,
     matches: () => {
-      throw new KilnError('selection', "'state:' compares with another run's manifest, which the docs site does not have", { hint: 'use `kiln ls -s state:...  --state DIR` on the command line' });
+      throw new KilnError(
+        'selection',
+        "'state:' compares with another run's manifest, which the docs site does not have",
+        { hint: 'use `kiln ls -s state:...  --state DIR` on the command line' },
+      );
     },
   };
 }
 
 function notInSite(method: string, what: string): SourceStatusView & ImpactView {
   const fail = (): never => {
-    throw new KilnError('selection', `'${method}' ${what}, which the docs site does not have`, { hint: `use \`kiln ls -s ${method}...\` on the command line` });
+    throw new KilnError('selection', `'${method}' ${what}, which the docs site does not have`, {
+      hint: `use \`kiln ls -s ${method}...\` on the command line`,
+    });
   };
   return { fresher: fail, matches: fail };
 }

@@ -2,7 +2,11 @@
 const KEY = 'kiln-docs-theme';
 
 function stored(): string | null {
-  try { return localStorage.getItem(KEY); } catch { return null; }
+  try {
+    return localStorage.getItem(KEY);
+  } catch {
+    return null;
+  }
 }
 
 function apply(theme: string | null): void {
@@ -22,6 +26,10 @@ export function initTheme(): void {
     if (!(e.target as HTMLElement).closest('button.theme')) return;
     const next = currentTheme() === 'dark' ? 'light' : 'dark';
     apply(next);
-    try { localStorage.setItem(KEY, next); } catch { /* storage refused: theme lasts for this page */ }
+    try {
+      localStorage.setItem(KEY, next);
+    } catch {
+      /* storage refused: theme lasts for this page */
+    }
   });
 }

@@ -4,24 +4,39 @@ import { criticalPath, type Span, spans } from './critical-path.js';
 import { type Db, displayName, nodeHref, statusClass } from './db.js';
 import { badge, fmtSeconds, typeBadge } from './node-page.js';
 
-const ROW_H = 22, LABEL_W = 110, WIDTH = 1100;
+const ROW_H = 22,
+  LABEL_W = 110,
+  WIDTH = 1100;
 
 export function renderRunPage(host: HTMLElement, db: Db): void {
   if (!db.hasRun) {
-    host.innerHTML = '<article><h1>Last run</h1><p>No run_results.json was found when this site was generated. Run <code>kiln build</code> (or <code>kiln run</code>, <code>kiln test</code>) before <code>kiln docs generate</code> to see run status here.</p></article>';
+    host.innerHTML =
+      '<article><h1>Last run</h1><p>No run_results.json was found when this site was generated. Run <code>kiln build</code> (or <code>kiln run</code>, <code>kiln test</code>) before <code>kiln docs generate</code> to see run status here.</p></article>';
     return;
   }
   const ran = db.nodes.map((n, i) => (n.run ? i : -1)).filter((i) => i >= 0);
   const byStatus = new Map<string, number>();
-  for (const i of ran) { const s = db.nodes[i]!.run!.status; byStatus.set(s, (byStatus.get(s) ?? 0) + 1); }
+  for (const i of ran) {
+    const s = db.nodes[i]!.run!.status;
+    byStatus.set(s, (byStatus.get(s) ?? 0) + 1);
+  }
   const cp = criticalPath(db.nodes);
   const cpSet = new Set(cp);
   const sp = spans(db.nodes);
-  const problems = ran.filter((i) => ['error', 'fail', 'warn', 'runtime error', 'cancelled'].includes(db.nodes[i]!.run!.status));
+  const problems = ran.filter((i) =>
+    ['error', 'fail', 'warn', 'runtime error', 'cancelled'].includes(db.nodes[i]!.run!.status),
+  );
   const skipped = ran.filter((i) => db.nodes[i]!.run!.status === 'skipped');
-  const slow = ran.slice().sort((a, b) => (db.nodes[b]!.run!.time ?? 0) - (db.nodes[a]!.run!.time ?? 0)).slice(0, 10);
-  const row = (i: number) => { const n = db.nodes[i]!; return `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td><td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td class="msg">${esc(n.run!.message ?? '')}</td></tr>`; };
-  const table = (ids: number[]) => `<table class="cols"><thead><tr><th scope="col">Node</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead><tbody>${ids.map(row).join('')}</tbody></table>`;
+  const slow = ran
+    .slice()
+    .sort((a, b) => (db.nodes[b]!.run!.time ?? 0) - (db.nodes[a]!.run!.time ?? 0))
+    .slice(0, 10);
+  const row = (i: number) => {
+    const n = db.nodes[i]!;
+    return `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td><td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td class="msg">${esc(n.run!.message ?? '')}</td></tr>`;
+  };
+  const table = (ids: number[]) =>
+    `<table class="cols"><thead><tr><th scope="col">Node</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead><tbody>${ids.map(row).join('')}</tbody></table>`;
   const cpTotal = cp.reduce((s, i) => s + (db.nodes[i]!.run!.time ?? 0), 0);
   host.innerHTML = `<article class="run-page"><h1>Last run</h1>
 <p class="summary">${[...byStatus].map(([s, c]) => `${badge(s)} ${c}`).join(' ')} ${db.data.run?.elapsed !== undefined ? ` · elapsed ${fmtSeconds(db.data.run.elapsed)}` : ''}${db.data.run?.generatedAt ? ` · ${esc(db.data.run.generatedAt)}` : ''}</p>
@@ -37,7 +52,9 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
   const t0 = Math.min(...sp.map((s) => s.start));
   const t1 = Math.max(...sp.map((s) => s.end));
   const span = Math.max(1, t1 - t0);
-  const threads = [...new Set(sp.map((s) => db.nodes[s.i]!.run!.thread ?? 'main'))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const threads = [...new Set(sp.map((s) => db.nodes[s.i]!.run!.thread ?? 'main'))].sort((a, b) =>
+    a.localeCompare(b, undefined, { numeric: true }),
+  );
   const rowOf = new Map(threads.map((t, k) => [t, k]));
   const plotW = WIDTH - LABEL_W - 10;
   const h = threads.length * ROW_H + 30;
@@ -46,8 +63,12 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
   for (const s of sp) {
     const n = db.nodes[s.i]!;
     const r = rowOf.get(n.run!.thread ?? 'main')!;
-    const x = xs(s.start), w = Math.max(1.5, xs(s.end) - x);
-    const label = w > 60 ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>` : '';
+    const x = xs(s.start),
+      w = Math.max(1.5, xs(s.end) - x);
+    const label =
+      w > 60
+        ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>`
+        : '';
     bars += `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" height="${ROW_H - 6}" rx="2"/>${label}</a>`;
   }
   const labels = threads.map((t, k) => `<text x="4" y="${k * ROW_H + 15}" class="tl">${esc(t)}</text>`).join('');
@@ -56,7 +77,9 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
     const x = LABEL_W + (plotW * k) / 5;
     // The last label ends at its tick so it stays inside the drawing.
     const anchor = k === 5 ? 'end' : 'middle';
-    ticks.push(`<line x1="${x}" x2="${x}" y1="0" y2="${h - 20}" class="tick"/><text x="${x}" y="${h - 6}" class="tl" text-anchor="${anchor}">${fmtSeconds((span * k) / 5 / 1000)}</text>`);
+    ticks.push(
+      `<line x1="${x}" x2="${x}" y1="0" y2="${h - 20}" class="tick"/><text x="${x}" y="${h - 6}" class="tl" text-anchor="${anchor}">${fmtSeconds((span * k) / 5 / 1000)}</text>`,
+    );
   }
   return `<div class="gantt-wrap"><svg class="gantt" viewBox="0 0 ${WIDTH} ${h}" width="100%" role="img" aria-label="Run timeline by thread">${ticks.join('')}${labels}${bars}</svg></div>`;
 }

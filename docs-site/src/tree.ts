@@ -24,11 +24,26 @@ function folder(key: string, label: string): Folder {
 
 function child(parent: Folder, label: string): Folder {
   let f = parent.folders.get(label);
-  if (!f) { f = folder(`${parent.key}/${label}`, label); parent.folders.set(label, f); }
+  if (!f) {
+    f = folder(`${parent.key}/${label}`, label);
+    parent.folders.set(label, f);
+  }
   return f;
 }
 
-const PROJECT_TYPES = new Set(['model', 'seed', 'snapshot', 'analysis', 'macro', 'exposure', 'metric', 'semantic_model', 'saved_query', 'source', 'unit_test']);
+const PROJECT_TYPES = new Set([
+  'model',
+  'seed',
+  'snapshot',
+  'analysis',
+  'macro',
+  'exposure',
+  'metric',
+  'semantic_model',
+  'saved_query',
+  'source',
+  'unit_test',
+]);
 const DB_TYPES = new Set(['model', 'seed', 'snapshot', 'source']);
 
 export function buildProjectTree(db: Db): Folder {
@@ -73,16 +88,27 @@ export class TreeView {
   /** The item holding the tree's one Tab stop: a folder key, `n:<index>` or `more:<key>`. */
   private active = '';
 
-  constructor(private readonly host: HTMLElement, private readonly db: Db, private readonly root: Folder, private readonly leafLabel: 'name' | 'relation') {
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly db: Db,
+    private readonly root: Folder,
+    private readonly leafLabel: 'name' | 'relation',
+  ) {
     // Open the first level, and the root package's first level too.
     for (const f of root.folders.values()) this.open.add(f.key);
-    if (root.folders.size === 1) for (const f of [...root.folders.values()][0]!.folders.values()) if (root.key === 'p') this.open.add(f.key);
+    if (root.folders.size === 1)
+      for (const f of [...root.folders.values()][0]!.folders.values()) if (root.key === 'p') this.open.add(f.key);
     host.addEventListener('click', (e) => {
       const btn = (e.target as HTMLElement).closest('button[data-key]');
       if (!btn) return;
       const key = btn.getAttribute('data-key')!;
-      if (btn.classList.contains('more')) { this.shown.set(key, (this.shown.get(key) ?? PAGE) + PAGE); this.active = key; }
-      else { this.toggle(key, !this.open.has(key)); return; }
+      if (btn.classList.contains('more')) {
+        this.shown.set(key, (this.shown.get(key) ?? PAGE) + PAGE);
+        this.active = key;
+      } else {
+        this.toggle(key, !this.open.has(key));
+        return;
+      }
       this.render();
       this.focusActive();
     });
@@ -108,7 +134,8 @@ export class TreeView {
   }
 
   private toggle(key: string, open: boolean): void {
-    if (open) this.open.add(key); else this.open.delete(key);
+    if (open) this.open.add(key);
+    else this.open.delete(key);
     this.active = key;
     this.render();
     this.focusActive();
@@ -126,8 +153,14 @@ export class TreeView {
   render(): void {
     this.host.innerHTML = `<ul class="tree" role="tree" aria-label="${this.leafLabel === 'name' ? 'Project' : 'Database'}">${this.renderChildren(this.root, 1)}</ul>`;
     const items = this.items();
-    const tabStop = items.find((el) => itemKey(el) === this.active) ?? items.find((el) => el.classList.contains('current')) ?? items[0];
-    if (tabStop) { tabStop.tabIndex = 0; this.active = itemKey(tabStop); }
+    const tabStop =
+      items.find((el) => itemKey(el) === this.active) ??
+      items.find((el) => el.classList.contains('current')) ??
+      items[0];
+    if (tabStop) {
+      tabStop.tabIndex = 0;
+      this.active = itemKey(tabStop);
+    }
   }
 
   private items(): HTMLElement[] {
@@ -152,12 +185,25 @@ export class TreeView {
     const k = items.indexOf(item);
     const isFolder = item.classList.contains('fold');
     const key = item.getAttribute('data-key') ?? '';
-    const go = (el: HTMLElement | undefined) => { if (el) { this.setActive(el); el.focus(); } };
+    const go = (el: HTMLElement | undefined) => {
+      if (el) {
+        this.setActive(el);
+        el.focus();
+      }
+    };
     switch (e.key) {
-      case 'ArrowDown': go(items[k + 1]); break;
-      case 'ArrowUp': go(items[k - 1]); break;
-      case 'Home': go(items[0]); break;
-      case 'End': go(items[items.length - 1]); break;
+      case 'ArrowDown':
+        go(items[k + 1]);
+        break;
+      case 'ArrowUp':
+        go(items[k - 1]);
+        break;
+      case 'Home':
+        go(items[0]);
+        break;
+      case 'End':
+        go(items[items.length - 1]);
+        break;
       case 'ArrowRight':
         if (isFolder && !this.open.has(key)) this.toggle(key, true);
         else if (isFolder) go(items[k + 1]);
@@ -170,7 +216,8 @@ export class TreeView {
         if (!isFolder) return;
         this.toggle(key, !this.open.has(key));
         break;
-      default: return;
+      default:
+        return;
     }
     e.preventDefault();
   }
@@ -200,13 +247,18 @@ export class TreeView {
       const cur = i === this.current;
       html += `<li role="none"><a role="treeitem" ${aria()} data-n="${i}" href="${esc(nodeHref(n))}" class="leaf t-${esc(n.type)}${cur ? ' current' : ''}"${cur ? ' aria-current="page"' : ''}><span class="dot s-${statusClass(st)}" aria-hidden="true"></span>${esc(this.label(i))}${st ? `<span class="sr-only"> (${esc(st)})</span>` : ''}</a></li>`;
     }
-    if (leaves.length > limit) html += `<li role="none"><button type="button" role="treeitem" ${aria()} class="more" data-key="${esc(f.key)}">Show ${Math.min(PAGE, leaves.length - limit)} more of ${leaves.length - limit}</button></li>`;
+    if (leaves.length > limit)
+      html += `<li role="none"><button type="button" role="treeitem" ${aria()} class="more" data-key="${esc(f.key)}">Show ${Math.min(PAGE, leaves.length - limit)} more of ${leaves.length - limit}</button></li>`;
     return html;
   }
 
   private label(i: number): string {
     const n = this.db.nodes[i]!;
-    return this.leafLabel === 'relation' ? n.alias ?? n.identifier ?? n.name : n.type === 'source' ? n.name : displayName(n);
+    return this.leafLabel === 'relation'
+      ? (n.alias ?? n.identifier ?? n.name)
+      : n.type === 'source'
+        ? n.name
+        : displayName(n);
   }
 }
 

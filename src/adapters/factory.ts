@@ -6,11 +6,22 @@ type AdapterFactory = (target: TargetConfig, projectDir: string) => Promise<Adap
 
 /** Adapters by profile `type`; each imports its driver only when chosen (DuckDB's alone takes a good part of a second). */
 const factories: Record<string, AdapterFactory> = {
-  duckdb: async (target, projectDir) => new (await import('./duckdb/index.js')).DuckDBAdapter({ ...(target.settings as unknown as import('./duckdb/index.js').DuckDBProfile), threads: target.threads }, projectDir),
-  postgres: async (target) => new (await import('./postgres/index.js')).PostgresAdapter({ ...(target.settings as unknown as import('./postgres/index.js').PostgresProfile), threads: target.threads }),
+  duckdb: async (target, projectDir) =>
+    new (await import('./duckdb/index.js')).DuckDBAdapter(
+      { ...(target.settings as unknown as import('./duckdb/index.js').DuckDBProfile), threads: target.threads },
+      projectDir,
+    ),
+  postgres: async (target) =>
+    new (await import('./postgres/index.js')).PostgresAdapter({
+      ...(target.settings as unknown as import('./postgres/index.js').PostgresProfile),
+      threads: target.threads,
+    }),
   snowflake: async (target) => {
     quietCloudProbes();
-    return new (await import('./snowflake/index.js')).SnowflakeAdapter({ ...(target.settings as unknown as import('./snowflake/index.js').SnowflakeProfile), threads: target.threads });
+    return new (await import('./snowflake/index.js')).SnowflakeAdapter({
+      ...(target.settings as unknown as import('./snowflake/index.js').SnowflakeProfile),
+      threads: target.threads,
+    });
   },
   bigquery: async (target) => {
     quietCloudProbes();
@@ -45,4 +56,3 @@ export async function createAdapter(target: TargetConfig, projectDir: string): P
   }
   return factory(target, projectDir);
 }
-

@@ -5,7 +5,10 @@ export type RelationType = 'table' | 'view' | 'cte' | 'external';
  * A relation name as the warehouse compares it: by the warehouse's own rule where it has one
  * (Snowflake), as written where names are case-sensitive (BigQuery), else in lower case.
  */
-export function relationNameKey(name: string, warehouse: { readonly caseSensitiveNames?: boolean; relationNameKey?(name: string): string } | undefined): string {
+export function relationNameKey(
+  name: string,
+  warehouse: { readonly caseSensitiveNames?: boolean; relationNameKey?(name: string): string } | undefined,
+): string {
   if (warehouse?.relationNameKey) return warehouse.relationNameKey(name);
   return warehouse?.caseSensitiveNames ? name : name.toLowerCase();
 }
@@ -102,11 +105,24 @@ export class Relation {
   }
 
   /** dbt's `relation.incorporate(path={'identifier': ...}, type='view')`: a copy with parts replaced. */
-  incorporate(opts: { path?: { database?: string | null; schema?: string | null; identifier?: string }; type?: RelationType } = {}): Relation {
+  incorporate(
+    opts: {
+      path?: { database?: string | null; schema?: string | null; identifier?: string };
+      type?: RelationType;
+    } = {},
+  ): Relation {
     const p = opts.path ?? {};
     // A part given as None drops it (`path={'schema': none}`); a part not given is kept.
-    const part = (k: 'database' | 'schema', current: string | undefined) => (Object.prototype.hasOwnProperty.call(p, k) ? (p[k] ?? undefined) : current);
-    return new Relation(part('database', this.database), part('schema', this.schema), p.identifier === undefined ? this.identifier : this.#fold(p.identifier), this.#quote, opts.type ?? this.type, this.#fold);
+    const part = (k: 'database' | 'schema', current: string | undefined) =>
+      Object.prototype.hasOwnProperty.call(p, k) ? (p[k] ?? undefined) : current;
+    return new Relation(
+      part('database', this.database),
+      part('schema', this.schema),
+      p.identifier === undefined ? this.identifier : this.#fold(p.identifier),
+      this.#quote,
+      opts.type ?? this.type,
+      this.#fold,
+    );
   }
 
   /** dbt's `this.include(database=False)` and friends. */

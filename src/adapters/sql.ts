@@ -2,7 +2,13 @@
 import type { ColumnInfo } from './types.js';
 
 export function quoteDoubled(name: string, quote = '"'): string {
-  return quote + String(name).split(quote).join(quote + quote) + quote;
+  return (
+    quote +
+    String(name)
+      .split(quote)
+      .join(quote + quote) +
+    quote
+  );
 }
 
 export function stringLiteral(value: string): string {
@@ -12,7 +18,9 @@ export function stringLiteral(value: string): string {
 /** Normalises a driver value into what kiln hands to templates and results. */
 export function normaliseValue(value: unknown): unknown {
   if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   return value;
 }

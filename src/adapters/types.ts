@@ -156,7 +156,10 @@ export interface RunGuard {
   /** The short ids of the invocations alive now, this one included. */
   liveInvocations(): Promise<Set<string>>;
   /** Takes the relation's build lock, waiting while another session holds it; resolves with its release. */
-  lockRelation(relation: Relation, onWait: (holder: LockHolder, waitedSeconds: number) => void): Promise<() => Promise<void>>;
+  lockRelation(
+    relation: Relation,
+    onWait: (holder: LockHolder, waitedSeconds: number) => void,
+  ): Promise<() => Promise<void>>;
   /** Takes the relation's build lock only if it is free. */
   tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined>;
   /** What the warehouse holds under the relation's name now, bypassing any listing. */

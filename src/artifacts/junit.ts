@@ -49,7 +49,9 @@ export function junitXml(input: JunitInput): string {
 
 function testCase(r: NodeResult, input: JunitInput): string {
   const node = input.nodes.get(r.uniqueId);
-  const classname = node ? `${node.resourceType}.${node.packageName}${node.fqn.length > 2 ? '.' + node.fqn.slice(1, -1).join('.') : ''}` : r.uniqueId;
+  const classname = node
+    ? `${node.resourceType}.${node.packageName}${node.fqn.length > 2 ? '.' + node.fqn.slice(1, -1).join('.') : ''}`
+    : r.uniqueId;
   const file = node ? ((node as TestNode).declaredAt?.file ?? node.originalFilePath) : undefined;
   const head = `    <testcase ${attributes({ classname, name: node?.name ?? r.uniqueId, file, time: r.executionTime.toFixed(3) })}`;
   const sql = node && r.compiledCode !== undefined ? compiledPath(node, input.projectDir, input.targetPath) : undefined;
@@ -80,8 +82,11 @@ function attributes(values: Record<string, string | number | undefined>): string
 
 /** XML-escaped text, without characters XML 1.0 forbids. */
 function text(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 export function writeJunitXml(file: string, input: JunitInput): void {

@@ -9,7 +9,18 @@ import type { ParsedProject } from '../parse/index.js';
 import type { KilnSession } from '../session.js';
 import type { Dag } from '../graph/dag.js';
 import { isUnitTest, type GraphNode } from '../parse/nodes.js';
-import { compiledPath, docDict, exposureDict, groupDict, macroDict, nodeDict, sourceDict, unitTestDict, type CompiledInfo, type DictOptions } from '../parse/node-dict.js';
+import {
+  compiledPath,
+  docDict,
+  exposureDict,
+  groupDict,
+  macroDict,
+  nodeDict,
+  sourceDict,
+  unitTestDict,
+  type CompiledInfo,
+  type DictOptions,
+} from '../parse/node-dict.js';
 import { cteName } from '../compile/ephemeral.js';
 import type { Compiler } from '../compile/compiler.js';
 import { kilnVersion } from '../version.js';
@@ -18,17 +29,39 @@ import { materialize, StreamedObject, writeStreamedArtifact } from './write.js';
 export const manifestSchemaVersion = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 
 /** manifest.json as one object (what the API returns and selection compares with). */
-export function manifestJson(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): Record<string, unknown> {
+export function manifestJson(
+  parsed: ParsedProject,
+  session: KilnSession,
+  dag: Dag,
+  compiler?: Compiler,
+  compiledIds: Set<string> = new Set(),
+): Record<string, unknown> {
   return materialize(manifestObject(parsed, session, dag, compiler, compiledIds)) as Record<string, unknown>;
 }
 
 /** Writes target/manifest.json node by node: at 10,000 models the whole object and its text would be hundreds of megabytes. */
-export function writeManifest(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler?: Compiler, compiledIds: Set<string> = new Set()): string {
-  return writeStreamedArtifact(parsed.project.targetPath, 'manifest.json', manifestObject(parsed, session, dag, compiler, compiledIds));
+export function writeManifest(
+  parsed: ParsedProject,
+  session: KilnSession,
+  dag: Dag,
+  compiler?: Compiler,
+  compiledIds: Set<string> = new Set(),
+): string {
+  return writeStreamedArtifact(
+    parsed.project.targetPath,
+    'manifest.json',
+    manifestObject(parsed, session, dag, compiler, compiledIds),
+  );
 }
 
 /** The manifest with its large sections (nodes, parent and child maps) produced entry by entry. */
-function manifestObject(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler | undefined, compiledIds: Set<string>): StreamedObject {
+function manifestObject(
+  parsed: ParsedProject,
+  session: KilnSession,
+  dag: Dag,
+  compiler: Compiler | undefined,
+  compiledIds: Set<string>,
+): StreamedObject {
   const { manifest } = parsed;
   const { adapter, info } = session;
   const base: DictOptions = {
@@ -39,17 +72,33 @@ function manifestObject(parsed: ParsedProject, session: KilnSession, dag: Dag, c
   const nodes = new StreamedObject(function* () {
     for (const n of manifest.nodes.values()) {
       // Unit tests have their own section, as in dbt.
-      if (!isUnitTest(n)) yield [n.uniqueId, nodeDict(n, { ...base, compiled: compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined })];
+      if (!isUnitTest(n))
+        yield [
+          n.uniqueId,
+          nodeDict(n, {
+            ...base,
+            compiled: compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined,
+          }),
+        ];
     }
   });
   const unitTests = new StreamedObject(function* () {
-    for (const n of manifest.nodes.values()) if (isUnitTest(n)) yield [n.uniqueId, unitTestDict(n, { ...base, modelSchema: manifest.nodes.get(n.model)?.schema })];
+    for (const n of manifest.nodes.values())
+      if (isUnitTest(n))
+        yield [n.uniqueId, unitTestDict(n, { ...base, modelSchema: manifest.nodes.get(n.model)?.schema })];
   });
   // Nodes switched off with `enabled: false`: dbt lists each id's versions. They were never
   // named by generate_schema_name, so they keep the target's schema and have no relation.
   const disabled: Record<string, unknown[]> = {};
   for (const n of manifest.disabled?.values() ?? []) {
-    disabled[n.uniqueId] = [isUnitTest(n) ? unitTestDict(n, base) : nodeDict({ ...n, schema: n.schema || adapter.defaultSchema, database: n.database ?? adapter.defaultDatabase }, { ...base, relationName: undefined })];
+    disabled[n.uniqueId] = [
+      isUnitTest(n)
+        ? unitTestDict(n, base)
+        : nodeDict(
+            { ...n, schema: n.schema || adapter.defaultSchema, database: n.database ?? adapter.defaultDatabase },
+            { ...base, relationName: undefined },
+          ),
+    ];
   }
   const sources = new StreamedObject(function* () {
     for (const s of manifest.sources.values()) yield [s.uniqueId, sourceDict(s, base)];
@@ -123,5 +172,9 @@ function compiledInfo(n: GraphNode, parsed: ParsedProject, compiler: Compiler): 
     const sql = compiler.compile(id).compiledCode.trim().replace(/;\s*$/, '');
     return { id, sql: ` ${cteName(ephemeral?.name ?? id.split('.').pop()!)} as (\n${sql}\n)` };
   });
-  return { code: compiled.compiledCode, ctes, path: compiledPath(n, parsed.project.projectDir, parsed.project.targetPath) };
+  return {
+    code: compiled.compiledCode,
+    ctes,
+    path: compiledPath(n, parsed.project.projectDir, parsed.project.targetPath),
+  };
 }

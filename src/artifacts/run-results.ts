@@ -17,10 +17,17 @@ export function dbtStatus(status: NodeStatus): string {
 
 /** kiln's status as recorded in a run_results.json entry (kiln's or dbt's). */
 export function recordedStatus(result: { status?: unknown; adapter_response?: { kiln_status?: unknown } }): string {
-  return typeof result.adapter_response?.kiln_status === 'string' ? result.adapter_response.kiln_status : String(result.status);
+  return typeof result.adapter_response?.kiln_status === 'string'
+    ? result.adapter_response.kiln_status
+    : String(result.status);
 }
 
-export function runResultsJson(results: NodeResult[], invocationId: string, elapsedSeconds: number, args: Record<string, unknown>): Record<string, unknown> {
+export function runResultsJson(
+  results: NodeResult[],
+  invocationId: string,
+  elapsedSeconds: number,
+  args: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     metadata: {
       dbt_schema_version: runResultsSchemaVersion,

@@ -66,7 +66,12 @@ const macroDependsOn = closed({ macros: stringList });
 const injectedCte = closed({ id: string, sql: string }, ['id', 'sql']);
 const testMetadata = closed({ name: string, kwargs: mapping, namespace: nullableString });
 const hook = closed({ sql: string, transaction: boolean, index: nullableInteger }, ['sql']);
-const quoting = closed({ database: nullableBoolean, schema: nullableBoolean, identifier: nullableBoolean, column: nullableBoolean });
+const quoting = closed({
+  database: nullableBoolean,
+  schema: nullableBoolean,
+  identifier: nullableBoolean,
+  column: nullableBoolean,
+});
 const constraintTypes = ['check', 'not_null', 'unique', 'primary_key', 'foreign_key', 'custom'];
 const constraintProperties = {
   type: { enum: constraintTypes },
@@ -79,7 +84,19 @@ const constraintProperties = {
 };
 const columnLevelConstraint = closed(constraintProperties, ['type']);
 const modelLevelConstraint = closed({ ...constraintProperties, columns: stringList }, ['type']);
-const granularities = ['nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
+const granularities = [
+  'nanosecond',
+  'microsecond',
+  'millisecond',
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'quarter',
+  'year',
+];
 const columnInfo = open(
   {
     name: string,
@@ -112,10 +129,25 @@ const deferRelation = closed(
     tags: stringList,
     config: nullable(mapping),
   },
-  ['database', 'schema', 'alias', 'relation_name', 'resource_type', 'name', 'description', 'compiled_code', 'meta', 'tags', 'config'],
+  [
+    'database',
+    'schema',
+    'alias',
+    'relation_name',
+    'resource_type',
+    'name',
+    'description',
+    'compiled_code',
+    'meta',
+    'tags',
+    'config',
+  ],
 );
 const timeSpine = closed(
-  { standard_granularity_column: string, custom_granularities: listOf(closed({ name: string, column_name: nullableString }, ['name'])) },
+  {
+    standard_granularity_column: string,
+    custom_granularities: listOf(closed({ name: string, column_name: nullableString }, ['name'])),
+  },
   ['standard_granularity_column'],
 );
 
@@ -159,7 +191,18 @@ const nodeConfig = open(nodeConfigProperties);
 const modelConfig = open({
   ...nodeConfigProperties,
   access: { enum: ['private', 'protected', 'public'] },
-  freshness: nullable(open({ build_after: open({ count: nullableInteger, period: { enum: ['minute', 'hour', 'day', null] }, updates_on: { enum: ['all', 'any'] } }) }, ['build_after'])),
+  freshness: nullable(
+    open(
+      {
+        build_after: open({
+          count: nullableInteger,
+          period: { enum: ['minute', 'hour', 'day', null] },
+          updates_on: { enum: ['all', 'any'] },
+        }),
+      },
+      ['build_after'],
+    ),
+  ),
   on_error: { enum: ['skip_children', 'continue', null] },
 });
 const seedConfig = open({ ...nodeConfigProperties, delimiter: string, quote_columns: nullableBoolean });
@@ -170,7 +213,13 @@ const snapshotConfig = open({
   target_database: nullableString,
   updated_at: nullableString,
   check_cols: { anyOf: [string, stringList, { type: 'null' }] },
-  snapshot_meta_column_names: closed({ dbt_valid_to: nullableString, dbt_valid_from: nullableString, dbt_scd_id: nullableString, dbt_updated_at: nullableString, dbt_is_deleted: nullableString }),
+  snapshot_meta_column_names: closed({
+    dbt_valid_to: nullableString,
+    dbt_valid_from: nullableString,
+    dbt_scd_id: nullableString,
+    dbt_updated_at: nullableString,
+    dbt_is_deleted: nullableString,
+  }),
   dbt_valid_to_current: nullableString,
 });
 const testConfig = open({
@@ -189,9 +238,35 @@ const testConfig = open({
 // ---------------------------------------------------------------- manifest nodes
 
 /** dbt's required fields of every node in `nodes`. */
-const nodeRequired = ['database', 'schema', 'name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'fqn', 'alias', 'checksum'];
+const nodeRequired = [
+  'database',
+  'schema',
+  'name',
+  'resource_type',
+  'package_name',
+  'path',
+  'original_file_path',
+  'unique_id',
+  'fqn',
+  'alias',
+  'checksum',
+];
 /** kiln also writes these on every node: packages that walk `graph` read them. */
-const kilnNodeRequired = ['config', 'tags', 'description', 'columns', 'meta', 'group', 'docs', 'patch_path', 'relation_name', 'raw_code', 'depends_on', 'unrendered_config', 'created_at'];
+const kilnNodeRequired = [
+  'config',
+  'tags',
+  'description',
+  'columns',
+  'meta',
+  'group',
+  'docs',
+  'patch_path',
+  'relation_name',
+  'raw_code',
+  'depends_on',
+  'unrendered_config',
+  'created_at',
+];
 /** ... and these on every node with SQL (all but seeds). */
 const kilnSqlNodeRequired = ['language', 'refs', 'sources', 'metrics', 'compiled_path', 'contract'];
 
@@ -247,10 +322,17 @@ function compiledProperties(resourceType: string, config: Schema): Record<string
 }
 
 const sqlNode = (resourceType: string, config: Schema, extra: Record<string, Schema> = {}, required: string[] = []) =>
-  closed({ ...compiledProperties(resourceType, config), ...extra }, [...new Set([...nodeRequired, ...required, ...kilnNodeRequired, ...kilnSqlNodeRequired])]);
+  closed({ ...compiledProperties(resourceType, config), ...extra }, [
+    ...new Set([...nodeRequired, ...required, ...kilnNodeRequired, ...kilnSqlNodeRequired]),
+  ]);
 
 const seedNode = closed(
-  { ...parsedProperties('seed', seedConfig), root_path: nullableString, depends_on: macroDependsOn, defer_relation: nullable(deferRelation) },
+  {
+    ...parsedProperties('seed', seedConfig),
+    root_path: nullableString,
+    depends_on: macroDependsOn,
+    defer_relation: nullable(deferRelation),
+  },
   [...nodeRequired, ...kilnNodeRequired],
 );
 const modelNode = sqlNode(
@@ -274,20 +356,30 @@ const singularTestNode = sqlNode('test', testConfig);
 const genericTestNode = sqlNode(
   'test',
   testConfig,
-  { column_name: nullableString, file_key_name: nullableString, attached_node: nullableString, test_metadata: testMetadata },
+  {
+    column_name: nullableString,
+    file_key_name: nullableString,
+    attached_node: nullableString,
+    test_metadata: testMetadata,
+  },
   ['test_metadata', 'column_name', 'attached_node', 'file_key_name'],
 );
 const snapshotNode = sqlNode('snapshot', snapshotConfig, { defer_relation: nullable(deferRelation) }, ['config']);
 const operationNode = sqlNode('operation', nodeConfig, { index: nullableInteger });
 const sqlOperationNode = sqlNode('sql_operation', nodeConfig);
 
-const whenType = (resourceType: string, extraRequired: string[] = []) => ({ properties: { resource_type: { const: resourceType } }, required: ['resource_type', ...extraRequired] });
+const whenType = (resourceType: string, extraRequired: string[] = []) => ({
+  properties: { resource_type: { const: resourceType } },
+  required: ['resource_type', ...extraRequired],
+});
 
 /** A node of `nodes`: its variant chosen by resource_type (a test with test_metadata is a generic test). */
 const manifestNode: Schema = {
   type: 'object',
   required: ['resource_type'],
-  properties: { resource_type: { enum: ['model', 'seed', 'test', 'snapshot', 'analysis', 'operation', 'sql_operation'] } },
+  properties: {
+    resource_type: { enum: ['model', 'seed', 'test', 'snapshot', 'analysis', 'operation', 'sql_operation'] },
+  },
   allOf: [
     { if: whenType('model'), then: modelNode },
     { if: whenType('seed'), then: seedNode },
@@ -295,7 +387,11 @@ const manifestNode: Schema = {
     { if: whenType('analysis'), then: analysisNode },
     { if: whenType('operation'), then: operationNode },
     { if: whenType('sql_operation'), then: sqlOperationNode },
-    { if: whenType('test', ['test_metadata']), then: genericTestNode, else: { if: whenType('test'), then: singularTestNode } },
+    {
+      if: whenType('test', ['test_metadata']),
+      then: genericTestNode,
+      else: { if: whenType('test'), then: singularTestNode },
+    },
   ],
 };
 
@@ -326,7 +422,16 @@ const sourceDefinition = closed(
     meta: mapping,
     source_meta: mapping,
     tags: stringList,
-    config: open({ enabled: boolean, event_time: anyValue, freshness: nullable(freshnessThreshold), loaded_at_field: nullableString, loaded_at_query: nullableString, meta: mapping, tags: stringList, static_analysis: nullableString }),
+    config: open({
+      enabled: boolean,
+      event_time: anyValue,
+      freshness: nullable(freshnessThreshold),
+      loaded_at_field: nullableString,
+      loaded_at_query: nullableString,
+      meta: mapping,
+      tags: stringList,
+      static_analysis: nullableString,
+    }),
     patch_path: nullableString,
     unrendered_config: mapping,
     relation_name: nullableString,
@@ -336,7 +441,26 @@ const sourceDefinition = closed(
     doc_blocks: stringList,
   },
   // dbt's, then kiln's (relation_name: what a source renders as).
-  ['database', 'schema', 'name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'fqn', 'source_name', 'source_description', 'loader', 'identifier', 'relation_name', 'freshness', 'loaded_at_field', 'config', 'columns'],
+  [
+    'database',
+    'schema',
+    'name',
+    'resource_type',
+    'package_name',
+    'path',
+    'original_file_path',
+    'unique_id',
+    'fqn',
+    'source_name',
+    'source_description',
+    'loader',
+    'identifier',
+    'relation_name',
+    'freshness',
+    'loaded_at_field',
+    'config',
+    'columns',
+  ],
 );
 
 const macro = closed(
@@ -362,7 +486,15 @@ const macro = closed(
 );
 
 const documentation = closed(
-  { name: string, resource_type: { const: 'doc' }, package_name: string, path: string, original_file_path: string, unique_id: string, block_contents: string },
+  {
+    name: string,
+    resource_type: { const: 'doc' },
+    package_name: string,
+    path: string,
+    original_file_path: string,
+    unique_id: string,
+    block_contents: string,
+  },
   ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'block_contents'],
 );
 
@@ -391,11 +523,32 @@ const exposure = closed(
     metrics: listOf(stringList),
     created_at: number,
   },
-  ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'fqn', 'type', 'owner', 'depends_on'],
+  [
+    'name',
+    'resource_type',
+    'package_name',
+    'path',
+    'original_file_path',
+    'unique_id',
+    'fqn',
+    'type',
+    'owner',
+    'depends_on',
+  ],
 );
 
 const group = closed(
-  { name: string, resource_type: { const: 'group' }, package_name: string, path: string, original_file_path: string, unique_id: string, owner, description: nullableString, config: open({ meta: mapping }) },
+  {
+    name: string,
+    resource_type: { const: 'group' },
+    package_name: string,
+    path: string,
+    original_file_path: string,
+    unique_id: string,
+    owner,
+    description: nullableString,
+    config: open({ meta: mapping }),
+  },
   ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'owner'],
 );
 
@@ -404,7 +557,9 @@ const fixtureFormat = { enum: ['csv', 'dict', 'sql'] };
 const unitTest = closed(
   {
     model: string,
-    given: listOf(closed({ input: string, rows: fixtureRows, format: fixtureFormat, fixture: nullableString }, ['input'])),
+    given: listOf(
+      closed({ input: string, rows: fixtureRows, format: fixtureFormat, fixture: nullableString }, ['input']),
+    ),
     expect: closed({ rows: fixtureRows, format: fixtureFormat, fixture: nullableString }),
     name: string,
     resource_type: { const: 'unit_test' },
@@ -423,7 +578,18 @@ const unitTest = closed(
     versions: { type: ['object', 'null'] },
     version: nodeVersion,
   },
-  ['model', 'given', 'expect', 'name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'fqn'],
+  [
+    'model',
+    'given',
+    'expect',
+    'name',
+    'resource_type',
+    'package_name',
+    'path',
+    'original_file_path',
+    'unique_id',
+    'fqn',
+  ],
 );
 
 const idMap = nullable(mapOf(stringList));
@@ -467,17 +633,50 @@ export const manifestSchema = closed(
     unit_tests: mapOf(unitTest),
     functions: { type: 'object', maxProperties: 0 },
   },
-  ['metadata', 'nodes', 'sources', 'macros', 'docs', 'exposures', 'metrics', 'groups', 'selectors', 'disabled', 'parent_map', 'child_map', 'group_map', 'saved_queries', 'semantic_models', 'unit_tests'],
+  [
+    'metadata',
+    'nodes',
+    'sources',
+    'macros',
+    'docs',
+    'exposures',
+    'metrics',
+    'groups',
+    'selectors',
+    'disabled',
+    'parent_map',
+    'child_map',
+    'group_map',
+    'saved_queries',
+    'semantic_models',
+    'unit_tests',
+  ],
 );
 
 // ---------------------------------------------------------------- run_results.json
 
-const dbtStatuses = ['success', 'error', 'skipped', 'partial success', 'no-op', 'reused', 'pass', 'fail', 'warn', 'runtime error'];
+const dbtStatuses = [
+  'success',
+  'error',
+  'skipped',
+  'partial success',
+  'no-op',
+  'reused',
+  'pass',
+  'fail',
+  'warn',
+  'runtime error',
+];
 const batchPair = { type: 'array', items: [string, string], minItems: 2, maxItems: 2 };
 
 export const runResultsSchema = closed(
   {
-    metadata: artifactMetadata('https://schemas.getdbt.com/dbt/run-results/v6.json', ['dbt_schema_version', 'dbt_version', 'generated_at', 'invocation_id']),
+    metadata: artifactMetadata('https://schemas.getdbt.com/dbt/run-results/v6.json', [
+      'dbt_schema_version',
+      'dbt_version',
+      'generated_at',
+      'invocation_id',
+    ]),
     results: listOf(
       closed(
         {
@@ -495,7 +694,19 @@ export const runResultsSchema = closed(
           batch_results: nullable(closed({ successful: listOf(batchPair), failed: listOf(batchPair) })),
           overload_results: nullable(closed({ successful: stringList, failed: stringList })),
         },
-        ['status', 'timing', 'thread_id', 'execution_time', 'adapter_response', 'message', 'failures', 'unique_id', 'compiled', 'compiled_code', 'relation_name'],
+        [
+          'status',
+          'timing',
+          'thread_id',
+          'execution_time',
+          'adapter_response',
+          'message',
+          'failures',
+          'unique_id',
+          'compiled',
+          'compiled_code',
+          'relation_name',
+        ],
       ),
     ),
     elapsed_time: { ...number, minimum: 0 },
@@ -507,7 +718,10 @@ export const runResultsSchema = closed(
 
 // ---------------------------------------------------------------- sources.json
 
-const freshnessRuntimeError = closed({ unique_id: string, error: { type: ['string', 'integer', 'null'] }, status: { const: 'runtime error' } }, ['unique_id', 'error', 'status']);
+const freshnessRuntimeError = closed(
+  { unique_id: string, error: { type: ['string', 'integer', 'null'] }, status: { const: 'runtime error' } },
+  ['unique_id', 'error', 'status'],
+);
 const freshnessOutput = closed(
   {
     unique_id: string,
@@ -521,7 +735,18 @@ const freshnessOutput = closed(
     thread_id: string,
     execution_time: number,
   },
-  ['unique_id', 'max_loaded_at', 'snapshotted_at', 'max_loaded_at_time_ago_in_s', 'status', 'criteria', 'adapter_response', 'timing', 'thread_id', 'execution_time'],
+  [
+    'unique_id',
+    'max_loaded_at',
+    'snapshotted_at',
+    'max_loaded_at_time_ago_in_s',
+    'status',
+    'criteria',
+    'adapter_response',
+    'timing',
+    'thread_id',
+    'execution_time',
+  ],
 );
 
 export const sourcesSchema = closed(
@@ -537,9 +762,36 @@ export const sourcesSchema = closed(
 
 const catalogTable = closed(
   {
-    metadata: closed({ type: string, schema: string, name: string, database: nullableString, comment: nullableString, owner: nullableString }, ['type', 'schema', 'name']),
-    columns: mapOf(closed({ type: string, index: { type: 'integer' }, name: string, comment: nullableString }, ['type', 'index', 'name'])),
-    stats: mapOf(closed({ id: string, label: string, value: { type: ['boolean', 'string', 'number', 'null'] }, include: boolean, description: nullableString }, ['id', 'label', 'value', 'include'])),
+    metadata: closed(
+      {
+        type: string,
+        schema: string,
+        name: string,
+        database: nullableString,
+        comment: nullableString,
+        owner: nullableString,
+      },
+      ['type', 'schema', 'name'],
+    ),
+    columns: mapOf(
+      closed({ type: string, index: { type: 'integer' }, name: string, comment: nullableString }, [
+        'type',
+        'index',
+        'name',
+      ]),
+    ),
+    stats: mapOf(
+      closed(
+        {
+          id: string,
+          label: string,
+          value: { type: ['boolean', 'string', 'number', 'null'] },
+          include: boolean,
+          description: nullableString,
+        },
+        ['id', 'label', 'value', 'include'],
+      ),
+    ),
     unique_id: nullableString,
   },
   ['metadata', 'columns', 'stats'],

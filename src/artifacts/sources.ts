@@ -10,16 +10,27 @@ import { kilnVersion } from '../version.js';
 
 export const sourcesSchemaVersion = 'https://schemas.getdbt.com/dbt/sources/v3.json';
 
-export function sourcesJson(results: FreshnessResult[], invocationId: string, elapsed: number): Record<string, unknown> {
+export function sourcesJson(
+  results: FreshnessResult[],
+  invocationId: string,
+  elapsed: number,
+): Record<string, unknown> {
   return {
-    metadata: { dbt_schema_version: sourcesSchemaVersion, dbt_version: kilnVersion, generated_at: new Date().toISOString(), invocation_id: invocationId, env: { kiln_version: kilnVersion } },
+    metadata: {
+      dbt_schema_version: sourcesSchemaVersion,
+      dbt_version: kilnVersion,
+      generated_at: new Date().toISOString(),
+      invocation_id: invocationId,
+      env: { kiln_version: kilnVersion },
+    },
     results: results.map(resultJson),
     elapsed_time: elapsed,
   };
 }
 
 function resultJson(r: FreshnessResult): Record<string, unknown> {
-  if (r.status === 'runtime error' || r.maxLoadedAt === null || r.ageSeconds === null) return { unique_id: r.uniqueId, error: r.message, status: 'runtime error' };
+  if (r.status === 'runtime error' || r.maxLoadedAt === null || r.ageSeconds === null)
+    return { unique_id: r.uniqueId, error: r.message, status: 'runtime error' };
   return {
     unique_id: r.uniqueId,
     max_loaded_at: r.maxLoadedAt,

@@ -3,7 +3,17 @@
  * under a temporary name and renamed over the old one, so a full disk or a kill mid-write
  * leaves the previous artifact intact.
  */
-import { accessSync, closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { KilnError } from '../errors.js';
 import { join } from 'node:path';
 import { secretValues, stringifyScrubbed } from '../secrets.js';
@@ -116,9 +126,13 @@ export function ensureWritable(folders: string[]): void {
       writeFileSync(probe, '');
       rmSync(probe, { force: true });
     } catch (e) {
-      throw new KilnError('config', `cannot write to ${folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-        hint: 'kiln writes compiled SQL, artifacts and logs there; make it writable, or point --target-path (and log-path) elsewhere',
-      });
+      throw new KilnError(
+        'config',
+        `cannot write to ${folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        {
+          hint: 'kiln writes compiled SQL, artifacts and logs there; make it writable, or point --target-path (and log-path) elsewhere',
+        },
+      );
     }
   }
 }

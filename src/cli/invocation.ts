@@ -9,7 +9,8 @@ import { delimiter, join, relative } from 'node:path';
  */
 export function kilnCommand(fromDir: string, script = process.argv[1] ?? '', path = process.env.PATH ?? ''): string {
   const self = realOrNull(script);
-  if (self && path.split(delimiter).some((dir) => dir && realOrNull(executable(join(dir, 'kiln'))) === self)) return 'kiln';
+  if (self && path.split(delimiter).some((dir) => dir && realOrNull(executable(join(dir, 'kiln'))) === self))
+    return 'kiln';
   const rel = relative(fromDir, self ?? script) || script;
   return `node ${shellWord(rel)}`;
 }

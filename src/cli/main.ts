@@ -36,7 +36,9 @@ export async function main(argv: string[]): Promise<void> {
     .version(kilnVersion, '-v, --version')
     .description('Compile, run and test dbt-format analytics projects.')
     .option('--debug', 'show stack traces of errors')
-    .addOption(new Option('--log-format <format>', 'text (default) or json lines').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--log-format <format>', 'text (default) or json lines').choices(['text', 'json']).default('text'),
+    )
     .option('--no-color', 'no colour even on a terminal')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(scrubSecrets(s)) })
@@ -91,7 +93,9 @@ function handleError(e: unknown, debug: boolean, output: () => Output): number {
     if (debug && sys.stack) process.stderr.write(scrubSecrets(sys.stack) + '\n');
     return 1;
   }
-  out.error(`unexpected failure: ${(e as Error)?.message ?? String(e)}${debug ? '' : ' (run with --debug for details)'}`);
+  out.error(
+    `unexpected failure: ${(e as Error)?.message ?? String(e)}${debug ? '' : ' (run with --debug for details)'}`,
+  );
   if (debug && (e as Error)?.stack) process.stderr.write(scrubSecrets((e as Error).stack!) + '\n');
   return 1;
 }

@@ -18,7 +18,10 @@ export function addProjectOptions(cmd: Command): Command {
     .option('-t, --target <name>', 'the target of the profile to use')
     .option('--vars <yaml>', "variables as YAML, e.g. '{start: 2024-01-01}'")
     .option('--target-path <dir>', 'where artifacts go (default: target-path of dbt_project.yml)')
-    .option('--partial-parse', 'reuse what the last invocation parsed and compiled (target/partial_parse.bin; the default)')
+    .option(
+      '--partial-parse',
+      'reuse what the last invocation parsed and compiled (target/partial_parse.bin; the default)',
+    )
     .option('--no-partial-parse', 'parse and compile everything afresh');
 }
 
@@ -27,9 +30,19 @@ export function addSelectionOptions(cmd: Command): Command {
     .option('-s, --select <selector...>', 'nodes to include (dbt selection syntax)')
     .option('-m, --models <selector...>', 'alias of --select')
     .option('--exclude <selector...>', 'nodes to leave out')
-    .addOption(new Option('--indirect-selection <mode>', 'which tests of selected nodes come along').choices(['eager', 'cautious', 'buildable', 'empty']))
+    .addOption(
+      new Option('--indirect-selection <mode>', 'which tests of selected nodes come along').choices([
+        'eager',
+        'cautious',
+        'buildable',
+        'empty',
+      ]),
+    )
     .option('--selector <name>', 'a named selector from selectors.yml')
-    .option('--state <dir>', "another run's artifacts (manifest.json, run_results.json) for state: and result: selectors")
+    .option(
+      '--state <dir>',
+      "another run's artifacts (manifest.json, run_results.json) for state: and result: selectors",
+    )
     .option('--defer', 'read nodes not built here from the --state run (e.g. production)')
     .option('--defer-state <dir>', 'the artifacts to defer to, when not --state')
     .option('--favor-state', 'with --defer: use the state relation even when this environment has the node');
@@ -40,29 +53,49 @@ export function addRunOptions(cmd: Command): Command {
     .option('--threads <n>', 'how many nodes run at once', parseThreads)
     .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
     .addOption(emptyOption())
-    .option('--event-time-start <time>', 'microbatch models: build the batches from this time (UTC unless it has an offset)', parseEventTime('--event-time-start'))
-    .option('--event-time-end <time>', 'microbatch models: build the batches up to this time, excluded', parseEventTime('--event-time-end'))
+    .option(
+      '--event-time-start <time>',
+      'microbatch models: build the batches from this time (UTC unless it has an offset)',
+      parseEventTime('--event-time-start'),
+    )
+    .option(
+      '--event-time-end <time>',
+      'microbatch models: build the batches up to this time, excluded',
+      parseEventTime('--event-time-end'),
+    )
     .option('-x, --fail-fast', 'stop starting nodes after the first failure')
     .option('--retries <n>', 'retry transient warehouse failures this many times', parseRetries)
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
-    .option('--heartbeat <seconds>', 'without a terminal (CI logs): a line for each node still running after this many seconds, repeated as long as it runs; 0 for none (default 30)', parseHeartbeat);
+    .option(
+      '--heartbeat <seconds>',
+      'without a terminal (CI logs): a line for each node still running after this many seconds, repeated as long as it runs; 0 for none (default 30)',
+      parseHeartbeat,
+    );
 }
 
 /** `--empty`, taken by the commands that run models and by `compile`, which shows their SQL. */
 export function emptyOption(): Option {
-  return new Option('--empty', "wrap each model's query to select no rows: a build makes every relation with its columns, empty");
+  return new Option(
+    '--empty',
+    "wrap each model's query to select no rows: a build makes every relation with its columns, empty",
+  );
 }
 
 function parseHeartbeat(v: string): number {
   const n = Number(v);
-  if (!v.trim() || !Number.isFinite(n) || n < 0) throw new KilnError('config', `--heartbeat must be a number of seconds (0 for none), got '${v}'`);
+  if (!v.trim() || !Number.isFinite(n) || n < 0)
+    throw new KilnError('config', `--heartbeat must be a number of seconds (0 for none), got '${v}'`);
   return n;
 }
 
 /** Keeps the flag's text (the run reads it) once it is known to be a date or timestamp. */
 function parseEventTime(flag: string): (v: string) => string {
   return (v) => {
-    if (!parseTime(v)) throw new KilnError('config', `${flag} must be a date or timestamp such as 2024-01-01 or 2024-01-01T06:00:00, got '${v}'`);
+    if (!parseTime(v))
+      throw new KilnError(
+        'config',
+        `${flag} must be a date or timestamp such as 2024-01-01 or 2024-01-01T06:00:00, got '${v}'`,
+      );
     return v;
   };
 }
@@ -75,13 +108,21 @@ function parseRetries(v: string): number {
 
 function parseThreads(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new KilnError('config', `--threads must be a whole number of at least 1, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new KilnError('config', `--threads must be a whole number of at least 1, got '${v}'`);
   return n;
 }
 
 export function toKilnOptions(flags: Record<string, any>, output: Output): KilnOptions {
-  if (flags.eventTimeStart && flags.eventTimeEnd && parseTime(flags.eventTimeStart)! >= parseTime(flags.eventTimeEnd)!) {
-    throw new KilnError('config', `--event-time-start (${flags.eventTimeStart}) must be before --event-time-end (${flags.eventTimeEnd})`);
+  if (
+    flags.eventTimeStart &&
+    flags.eventTimeEnd &&
+    parseTime(flags.eventTimeStart)! >= parseTime(flags.eventTimeEnd)!
+  ) {
+    throw new KilnError(
+      'config',
+      `--event-time-start (${flags.eventTimeStart}) must be before --event-time-end (${flags.eventTimeEnd})`,
+    );
   }
   const select = [...(flags.select ?? []), ...(flags.models ?? [])];
   return {

@@ -15,7 +15,11 @@ export class Output {
     private readonly out: NodeJS.WritableStream = process.stdout,
     private readonly err: NodeJS.WritableStream = process.stderr,
   ) {
-    this.color = format === 'text' && Boolean((out as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+    this.color =
+      format === 'text' &&
+      Boolean((out as { isTTY?: boolean }).isTTY) &&
+      !process.env.NO_COLOR &&
+      process.env.TERM !== 'dumb';
   }
 
   /** Where text leaves for the terminal (JSON lines: json()): secret values are written as `*****`. */
@@ -122,7 +126,19 @@ export class Output {
     const started = Date.now();
     const beat = setInterval(() => {
       const seconds = Math.round((Date.now() - started) / 1000);
-      this.emit(this.out, this.line({ index: event.index, total: event.total, label: 'RUNNING', what: describeNode(event.node, event.uniqueId), detail: `still running after ${seconds}s` }, 0) + '\n');
+      this.emit(
+        this.out,
+        this.line(
+          {
+            index: event.index,
+            total: event.total,
+            label: 'RUNNING',
+            what: describeNode(event.node, event.uniqueId),
+            detail: `still running after ${seconds}s`,
+          },
+          0,
+        ) + '\n',
+      );
     }, this.heartbeatSeconds * 1000);
     beat.unref();
     this.heartbeats.set(event.uniqueId, beat);
@@ -130,9 +146,24 @@ export class Output {
 
   nodeEvent(event: NodeEvent, invocationId: string): void {
     if (this.format === 'json') {
-      const base = { level: 'info', event: event.type === 'started' ? 'node_started' : 'node_finished', invocation_id: invocationId, node_id: event.uniqueId, index: event.index, total: event.total };
+      const base = {
+        level: 'info',
+        event: event.type === 'started' ? 'node_started' : 'node_finished',
+        invocation_id: invocationId,
+        node_id: event.uniqueId,
+        index: event.index,
+        total: event.total,
+      };
       if (event.type === 'started') this.json({ ...base, thread: event.threadId });
-      else this.json({ ...base, thread: event.result.threadId, status: event.result.status, execution_time: event.result.executionTime, failures: event.result.failures, message: event.result.message });
+      else
+        this.json({
+          ...base,
+          thread: event.result.threadId,
+          status: event.result.status,
+          execution_time: event.result.executionTime,
+          failures: event.result.failures,
+          message: event.result.message,
+        });
       return;
     }
     if (this.isLive) {
@@ -140,7 +171,11 @@ export class Output {
       this.progress(event);
     } else this.heartbeat(event);
     const what = describeNode(event.node, event.uniqueId);
-    if (event.type === 'started') this.emit(this.out, this.line({ index: event.index, total: event.total, label: 'START', what, detail: 'RUN' }, 0) + '\n');
+    if (event.type === 'started')
+      this.emit(
+        this.out,
+        this.line({ index: event.index, total: event.total, label: 'START', what, detail: 'RUN' }, 0) + '\n',
+      );
     else this.emit(this.out, this.resultLine(event.result, what, event.index, event.total) + '\n');
     if (this.isLive) this.drawStatus();
   }

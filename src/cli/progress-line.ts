@@ -48,7 +48,9 @@ export function progressLine(line: ProgressLine, width: number, paint: (label: s
   const detail = `[${fit ? cut(line.detail, MAX_DETAIL) : line.detail}]`;
   const room = width - counter.length - label.length - 1 - 1 - MIN_DOTS - 1 - detail.length;
   const what = fit ? cut(line.what, Math.max(room, 10)) : line.what;
-  const dots = '.'.repeat(Math.max(MIN_DOTS, width - counter.length - label.length - 1 - what.length - 1 - 1 - detail.length));
+  const dots = '.'.repeat(
+    Math.max(MIN_DOTS, width - counter.length - label.length - 1 - what.length - 1 - 1 - detail.length),
+  );
   return `${counter}${paint(label)} ${what} ${dots} ${detail}`;
 }
 
@@ -60,7 +62,8 @@ function cut(text: string, max: number): string {
 export function countByKind(kinds: string[]): string {
   const counts = new Map<string, number>();
   for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  const rank = (kind: string) => ['seed', 'snapshot', 'model', 'data test', 'unit test'].findIndex((k) => kind.endsWith(k));
+  const rank = (kind: string) =>
+    ['seed', 'snapshot', 'model', 'data test', 'unit test'].findIndex((k) => kind.endsWith(k));
   return [...counts]
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([kind, n]) => plural(n, kind))

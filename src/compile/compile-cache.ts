@@ -42,7 +42,13 @@ export class CompiledSqlCache {
     const deps = this.cache.dependenciesOf(this.engine, reads);
     const configSet: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node.config)) if (v !== before[k]) configSet[k] = v;
-    if (deps) this.cache.storeBody(node.uniqueId, { ...deps, key, body: result, ...(Object.keys(configSet).length ? { configSet } : {}) });
+    if (deps)
+      this.cache.storeBody(node.uniqueId, {
+        ...deps,
+        key,
+        body: result,
+        ...(Object.keys(configSet).length ? { configSet } : {}),
+      });
     return result;
   }
 

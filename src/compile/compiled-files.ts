@@ -34,7 +34,9 @@ export class CompiledFiles {
     try {
       const failure = await new Promise<FileFailure | null>((resolve, reject) => {
         worker.once('message', resolve);
-        worker.once('exit', () => reject(this.crash ?? new Error('the compiled-files writer stopped before it was done')));
+        worker.once('exit', () =>
+          reject(this.crash ?? new Error('the compiled-files writer stopped before it was done')),
+        );
       });
       throwFailure(failure ?? undefined);
     } finally {
@@ -52,5 +54,10 @@ export class CompiledFiles {
 }
 
 function throwFailure(failure: FileFailure | undefined): void {
-  if (failure) throw Object.assign(new Error(failure.message), { code: failure.code, path: failure.path, syscall: failure.syscall });
+  if (failure)
+    throw Object.assign(new Error(failure.message), {
+      code: failure.code,
+      path: failure.path,
+      syscall: failure.syscall,
+    });
 }

@@ -73,8 +73,14 @@ export class Compiler {
     const { adapter } = this.session;
     const node = manifest.nodes.get(id);
     if (node) {
-      if (node.config.materialized === 'ephemeral') return adapter.relation(undefined, undefined, cteName(node.name), 'cte');
-      return adapter.relation(node.database, node.schema, node.alias, node.config.materialized === 'view' ? 'view' : 'table');
+      if (node.config.materialized === 'ephemeral')
+        return adapter.relation(undefined, undefined, cteName(node.name), 'cte');
+      return adapter.relation(
+        node.database,
+        node.schema,
+        node.alias,
+        node.config.materialized === 'view' ? 'view' : 'table',
+      );
     }
     const src = manifest.sources.get(id);
     if (!src) throw new KilnError('internal', `unknown node ${id}`);
@@ -90,7 +96,10 @@ export class Compiler {
     const ephemerals = this.ephemeralAncestors(node);
     const compiledCode = injectCtes(
       body,
-      ephemerals.map((e) => ({ name: cteName(this.parsed.manifest.nodes.get(e)!.name), sql: this.body(this.parsed.manifest.nodes.get(e)!) })),
+      ephemerals.map((e) => ({
+        name: cteName(this.parsed.manifest.nodes.get(e)!.name),
+        sql: this.body(this.parsed.manifest.nodes.get(e)!),
+      })),
     );
     const result = { uniqueId: id, compiledCode: emptyIfAsked(this.session.info, node, compiledCode), ephemerals };
     this.compiled.set(id, result);
@@ -133,8 +142,15 @@ export class Compiler {
     });
     // A node that refs one name from two packages: an unqualified ref searches as parsing did.
     const owner = (p: string) => matches.find((d) => manifest.nodes.get(d)!.packageName === p);
-    const id = matches.length > 1 && pkg === undefined ? owner(manifest.projectName) ?? owner(node.packageName) ?? matches[0] : matches[0];
-    if (!id) throw new KilnError('graph', `ref('${name}') in ${node.originalFilePath} was not recorded while parsing`, { file: node.originalFilePath, hint: 'a ref inside a branch that parsing did not take needs `-- depends_on: {{ ref(...) }}` at the top of the file' });
+    const id =
+      matches.length > 1 && pkg === undefined
+        ? (owner(manifest.projectName) ?? owner(node.packageName) ?? matches[0])
+        : matches[0];
+    if (!id)
+      throw new KilnError('graph', `ref('${name}') in ${node.originalFilePath} was not recorded while parsing`, {
+        file: node.originalFilePath,
+        hint: 'a ref inside a branch that parsing did not take needs `-- depends_on: {{ ref(...) }}` at the top of the file',
+      });
     return this.relationOf(id);
   }
 
@@ -143,7 +159,12 @@ export class Compiler {
       const s = this.parsed.manifest.sources.get(d);
       return s !== undefined && s.sourceName === src && s.name === table;
     });
-    if (!id) throw new KilnError('graph', `source('${src}', '${table}') in ${node.originalFilePath} was not recorded while parsing`, { file: node.originalFilePath });
+    if (!id)
+      throw new KilnError(
+        'graph',
+        `source('${src}', '${table}') in ${node.originalFilePath} was not recorded while parsing`,
+        { file: node.originalFilePath },
+      );
     return this.relationOf(id);
   }
 
@@ -155,7 +176,11 @@ export class Compiler {
         return strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!);
       },
       source: (src: string, table: string) => this.resolveSource(node, src, table),
-      config: configObject(() => undefined, () => node.config, node.originalFilePath),
+      config: configObject(
+        () => undefined,
+        () => node.config,
+        node.originalFilePath,
+      ),
       var: varFunction(info, { file: node.originalFilePath, node: node.uniqueId }),
       this: this.relationOf(node.uniqueId),
       is_incremental: () => this.isIncremental(node),
@@ -168,7 +193,11 @@ export class Compiler {
     const template = this.parsed.templates.get(node.uniqueId);
     if (!template) throw new KilnError('internal', `no template for ${node.uniqueId}`);
     if (template.kind === 'jinja') {
-      const { text, sourceLines } = this.session.engine.renderWithSourceLines(template.template, this.nodeScope(node), node.originalFilePath);
+      const { text, sourceLines } = this.session.engine.renderWithSourceLines(
+        template.template,
+        this.nodeScope(node),
+        node.originalFilePath,
+      );
       this.sourceLines.set(node.uniqueId, sourceLines);
       return text;
     }
@@ -184,8 +213,14 @@ export class Compiler {
       line = part.line;
       if (part.fn === 'ref') {
         const strs = part.args as string[];
-        emit(out, (strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!)).render(), line, false);
-      } else if (part.fn === 'source') emit(out, this.resolveSource(node, part.args[0] as string, part.args[1] as string).render(), line, false);
+        emit(
+          out,
+          (strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!)).render(),
+          line,
+          false,
+        );
+      } else if (part.fn === 'source')
+        emit(out, this.resolveSource(node, part.args[0] as string, part.args[1] as string).render(), line, false);
       else if (part.fn === 'var') emit(out, pythonStr(varFn(part.args[0] as string, part.args[1])), line, false);
     }
     this.sourceLines.set(node.uniqueId, () => outputLineSources(out, out.sites!));
@@ -196,7 +231,11 @@ export class Compiler {
    * Where a line of what ran came from: `statementLine` of `statement` (the SQL sent, which
    * wraps the compiled code) back to the compiled code's line and the line of the node's file.
    */
-  sourceLocation(id: string, statement: string | undefined, statementLine: number): { compiledLine: number; sourceLine?: number } | undefined {
+  sourceLocation(
+    id: string,
+    statement: string | undefined,
+    statementLine: number,
+  ): { compiledLine: number; sourceLine?: number } | undefined {
     const compiled = this.compiled.get(id)?.compiledCode;
     const body = this.bodies.get(id);
     if (compiled === undefined) return undefined;
@@ -212,33 +251,51 @@ export class Compiler {
     const macro = meta.namespace ? `${meta.namespace}.test_${meta.name}` : `test_${meta.name}`;
     const where = test.declaredAt ?? { file: test.originalFilePath };
     if (!this.session.engine.hasMacro(macro)) {
-      throw new KilnError('template', `generic test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}' is not defined`, {
-        file: where.file,
-        line: where.line,
-        hint: `define it with {% test ${meta.name}(model, column_name) %} ... {% endtest %} in macros/ or tests/generic/`,
-      });
+      throw new KilnError(
+        'template',
+        `generic test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}' is not defined`,
+        {
+          file: where.file,
+          line: where.line,
+          hint: `define it with {% test ${meta.name}(model, column_name) %} ... {% endtest %} in macros/ or tests/generic/`,
+        },
+      );
     }
     const scope = this.nodeScope(test);
     // `{{ config(fail_calc=...) }}` inside the test's macro (as dbt_utils' tests do) sets what
     // the YAML left at its default; the run reads the config after this render.
-    const defaults: Record<string, unknown> = { severity: 'ERROR', error_if: '!= 0', warn_if: '!= 0', fail_calc: 'count(*)' };
+    const defaults: Record<string, unknown> = {
+      severity: 'ERROR',
+      error_if: '!= 0',
+      warn_if: '!= 0',
+      fail_calc: 'count(*)',
+    };
     scope.config = configObject(
       (kw) => {
-        for (const [k, v] of Object.entries(kw)) if (k !== '__keywords' && (test.config[k] === undefined || test.config[k] === defaults[k])) test.config[k] = v;
+        for (const [k, v] of Object.entries(kw))
+          if (k !== '__keywords' && (test.config[k] === undefined || test.config[k] === defaults[k]))
+            test.config[k] = v;
       },
       () => test.config,
       test.originalFilePath,
     );
     const attached = test.dependsOn.nodes[0] !== undefined ? this.relationOf(test.dependsOn.nodes[0]) : undefined;
     const wherePredicate = test.config.where;
-    const model = wherePredicate ? `(select * from ${attached?.render()} where ${String(wherePredicate)}) dbt_subquery` : attached;
+    const model = wherePredicate
+      ? `(select * from ${attached?.render()} where ${String(wherePredicate)}) dbt_subquery`
+      : attached;
     const kwargs: Record<string, unknown> = { model };
     for (const [k, v] of Object.entries(meta.kwargs)) kwargs[k] = this.renderArg(test, v, scope);
     try {
       const sql = this.session.engine.callMacro(macro, [{ ...kwargs, __keywords: true }], scope);
       return String(sql);
     } catch (e) {
-      if (e instanceof KilnError) throw new KilnError(e.kind, `in test '${test.name}': ${e.message}`, { file: where.file, line: where.line, hint: e.hint });
+      if (e instanceof KilnError)
+        throw new KilnError(e.kind, `in test '${test.name}': ${e.message}`, {
+          file: where.file,
+          line: where.line,
+          hint: e.hint,
+        });
       throw e;
     }
   }
@@ -250,18 +307,26 @@ export class Compiler {
       const call = parts?.find((p) => typeof p !== 'string');
       if (call && typeof call !== 'string') {
         const strs = call.args as string[];
-        if (call.fn === 'ref') return strs.length >= 2 ? this.resolveRef(test, strs[1]!, strs[0]) : this.resolveRef(test, strs[0]!);
+        if (call.fn === 'ref')
+          return strs.length >= 2 ? this.resolveRef(test, strs[1]!, strs[0]) : this.resolveRef(test, strs[0]!);
         if (call.fn === 'source') return this.resolveSource(test, strs[0]!, strs[1]!);
       }
     }
-    if (value.includes('{{')) return this.session.engine.render(this.session.engine.compile(value, test.originalFilePath), scope, test.originalFilePath);
+    if (value.includes('{{'))
+      return this.session.engine.render(
+        this.session.engine.compile(value, test.originalFilePath),
+        scope,
+        test.originalFilePath,
+      );
     return value;
   }
 
   /** Where the node's compiled SQL is written: target/compiled/<package>/<path>. */
   compiledFile(id: string): string {
     const node = this.parsed.manifest.nodes.get(id)!;
-    const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.path) : node.originalFilePath;
+    const rel = (node as TestNode).testMetadata
+      ? join(dirname(node.originalFilePath), node.path)
+      : node.originalFilePath;
     return join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
   }
 
@@ -290,5 +355,10 @@ export class Compiler {
  * is undefined rather than an error.
  */
 export function modelDict(node: GraphNode, adapter?: Pick<Adapter, 'relation'>): Record<string, unknown> {
-  return nodeDict(node, { flavor: 'context', relationName: adapter ? (database, schema, identifier) => adapter.relation(database, schema, identifier).render() : undefined });
+  return nodeDict(node, {
+    flavor: 'context',
+    relationName: adapter
+      ? (database, schema, identifier) => adapter.relation(database, schema, identifier).render()
+      : undefined,
+  });
 }

@@ -24,11 +24,20 @@ export interface DryRunReport {
   ok: boolean;
 }
 
-export async function estimateModels(parsed: ParsedProject, compiler: Compiler, adapter: Adapter, ids: string[]): Promise<DryRunReport> {
+export async function estimateModels(
+  parsed: ParsedProject,
+  compiler: Compiler,
+  adapter: Adapter,
+  ids: string[],
+): Promise<DryRunReport> {
   if (!adapter.dryRun) {
-    throw new KilnError('config', `--dry-run needs a warehouse that can estimate a query without running it (bigquery); this target's adapter is ${adapter.type}`, {
-      hint: 'point --target at a bigquery output',
-    });
+    throw new KilnError(
+      'config',
+      `--dry-run needs a warehouse that can estimate a query without running it (bigquery); this target's adapter is ${adapter.type}`,
+      {
+        hint: 'point --target at a bigquery output',
+      },
+    );
   }
   const models = ids.filter((id) => {
     const n = parsed.manifest.nodes.get(id);
@@ -42,7 +51,12 @@ export async function estimateModels(parsed: ParsedProject, compiler: Compiler, 
       const sql = compiler.compile(id).compiledCode;
       try {
         const est = await adapter.dryRun(sql);
-        out.push({ uniqueId: id, name: node.name, bytesProcessed: est.bytesProcessed, statementType: est.statementType });
+        out.push({
+          uniqueId: id,
+          name: node.name,
+          bytesProcessed: est.bytesProcessed,
+          statementType: est.statementType,
+        });
       } catch (e) {
         out.push({ uniqueId: id, name: node.name, error: (e as Error).message });
       }
@@ -50,7 +64,11 @@ export async function estimateModels(parsed: ParsedProject, compiler: Compiler, 
   } finally {
     await adapter.close();
   }
-  return { models: out, totalBytes: out.reduce((s, m) => s + (m.bytesProcessed ?? 0), 0), ok: out.every((m) => m.error === undefined) };
+  return {
+    models: out,
+    totalBytes: out.reduce((s, m) => s + (m.bytesProcessed ?? 0), 0),
+    ok: out.every((m) => m.error === undefined),
+  };
 }
 
 /** 1536 → "1.5 KiB", as BigQuery's console shows sizes. */

@@ -10,11 +10,22 @@ import { statementLineOf } from './source-location.js';
 import type { GraphNode } from '../parse/nodes.js';
 
 /** The message of a node's failure, with "at models/x.sql:7 (compiled: target/compiled/.../x.sql:8)". */
-export function withSourceLocation(message: string, error: unknown, node: GraphNode, compiler: Compiler, projectDir: string): string {
+export function withSourceLocation(
+  message: string,
+  error: unknown,
+  node: GraphNode,
+  compiler: Compiler,
+  projectDir: string,
+): string {
   const at = locate(error, node, compiler);
   if (!at) return message;
   const compiled = `${relative(projectDir, compiler.compiledFile(node.uniqueId))}:${at.compiledLine}`;
-  return insertLine(message, at.sourceLine !== undefined ? `at ${node.originalFilePath}:${at.sourceLine} (compiled: ${compiled})` : `at ${compiled} (compiled)`);
+  return insertLine(
+    message,
+    at.sourceLine !== undefined
+      ? `at ${node.originalFilePath}:${at.sourceLine} (compiled: ${compiled})`
+      : `at ${compiled} (compiled)`,
+  );
 }
 
 /**
@@ -25,11 +36,18 @@ export function inTestedModel(error: unknown, model: GraphNode, compiler: Compil
   const at = locate(error, model, compiler);
   const warehouseError = databaseError(error);
   if (!at?.sourceLine || !warehouseError) return error;
-  const message = insertLine(warehouseError.message, `in model '${model.name}' at ${model.originalFilePath}:${at.sourceLine}, which this unit test runs`);
+  const message = insertLine(
+    warehouseError.message,
+    `in model '${model.name}' at ${model.originalFilePath}:${at.sourceLine}, which this unit test runs`,
+  );
   return new KilnError('database', message, { cause: error, retryable: warehouseError.retryable });
 }
 
-function locate(error: unknown, node: GraphNode, compiler: Compiler): { compiledLine: number; sourceLine?: number } | undefined {
+function locate(
+  error: unknown,
+  node: GraphNode,
+  compiler: Compiler,
+): { compiledLine: number; sourceLine?: number } | undefined {
   const warehouseError = databaseError(error);
   if (!warehouseError) return undefined;
   const statementLine = statementLineOf(warehouseError.message);
@@ -44,7 +62,7 @@ function insertLine(message: string, line: string): string {
 
 /** The warehouse's error, also when a step wrapped it. */
 function databaseError(error: unknown): KilnError | undefined {
-  for (let e = error; e; e = (e as Error).cause) {
+  for (let e = error; e; e = e.cause) {
     if (e instanceof KilnError && e.kind === 'database' && e.statement !== undefined) return e;
     if (!(e instanceof Error)) break;
   }

@@ -10,7 +10,16 @@ import { envVar } from '../template/env-var.js';
 import type { ProjectConfig } from './project.js';
 
 /** Keys never exposed to templates through `target` or printed by `kiln debug`. */
-export const secretKeys = new Set(['password', 'pass', 'token', 'private_key', 'private_key_passphrase', 'keyfile_json', 'client_secret', 'refresh_token']);
+export const secretKeys = new Set([
+  'password',
+  'pass',
+  'token',
+  'private_key',
+  'private_key_passphrase',
+  'keyfile_json',
+  'client_secret',
+  'refresh_token',
+]);
 
 /** The resolved connection settings for one run: dbt's `target`. */
 export interface TargetConfig {
@@ -34,7 +43,10 @@ export interface ProfileOptions {
 }
 
 /** The lookup order: --profiles-dir, $KILN_PROFILES_DIR / $DBT_PROFILES_DIR, the project, ~/.kiln, ~/.dbt. */
-export function findProfilesFile(project: ProjectConfig, profilesDir?: string): { file: string; explicit: boolean } | undefined {
+export function findProfilesFile(
+  project: ProjectConfig,
+  profilesDir?: string,
+): { file: string; explicit: boolean } | undefined {
   if (profilesDir) {
     const file = join(resolve(profilesDir), 'profiles.yml');
     if (!existsSync(file)) throw new KilnError('config', `no profiles.yml in --profiles-dir ${profilesDir}`);
@@ -58,11 +70,19 @@ export function embeddedTarget(project: ProjectConfig, threads?: number): Target
     targetName: 'dev',
     type: 'duckdb',
     threads: threads ?? 4,
-    settings: { type: 'duckdb', path: join(relative(project.projectDir, project.targetPath) || '.', 'kiln.duckdb'), schema: 'main' },
+    settings: {
+      type: 'duckdb',
+      path: join(relative(project.projectDir, project.targetPath) || '.', 'kiln.duckdb'),
+      schema: 'main',
+    },
   };
 }
 
-export function resolveTarget(project: ProjectConfig, opts: ProfileOptions, notice: (msg: string) => void): TargetConfig {
+export function resolveTarget(
+  project: ProjectConfig,
+  opts: ProfileOptions,
+  notice: (msg: string) => void,
+): TargetConfig {
   const found = findProfilesFile(project, opts.profilesDir);
   const profileName = opts.profile ?? project.profile;
   if (!found) {
@@ -71,7 +91,9 @@ export function resolveTarget(project: ProjectConfig, opts: ProfileOptions, noti
         hint: 'create profiles.yml in the project folder or ~/.kiln, or pass --profiles-dir',
       });
     }
-    notice(`No profiles.yml found: using the embedded DuckDB database ${embeddedTarget(project).settings.path as string}`);
+    notice(
+      `No profiles.yml found: using the embedded DuckDB database ${embeddedTarget(project).settings.path as string}`,
+    );
     return embeddedTarget(project, opts.threads);
   }
   const display = found.file;
@@ -91,7 +113,11 @@ export function resolveTarget(project: ProjectConfig, opts: ProfileOptions, noti
     });
   }
   const renderer = new ValueRenderer({ env_var: envVar });
-  const targetName = opts.target ?? (profile.target !== undefined ? String(renderer.render(profile.target, display, yaml.lineOf([profileName, 'target']))) : 'dev');
+  const targetName =
+    opts.target ??
+    (profile.target !== undefined
+      ? String(renderer.render(profile.target, display, yaml.lineOf([profileName, 'target'])))
+      : 'dev');
   const outputs = profile.outputs ?? {};
   const raw = outputs[targetName];
   if (!raw) {
@@ -101,7 +127,10 @@ export function resolveTarget(project: ProjectConfig, opts: ProfileOptions, noti
       hint: `defined targets: ${Object.keys(outputs).join(', ') || '(none)'}`,
     });
   }
-  const settings = renderer.renderTree(raw, yaml, new Set(), [profileName, 'outputs', targetName]) as Record<string, unknown>;
+  const settings = renderer.renderTree(raw, yaml, new Set(), [profileName, 'outputs', targetName]) as Record<
+    string,
+    unknown
+  >;
   validateYaml(targetSchema, yaml, settings, [profileName, 'outputs', targetName]);
   return {
     profileName,
@@ -110,10 +139,12 @@ export function resolveTarget(project: ProjectConfig, opts: ProfileOptions, noti
     threads: opts.threads ?? (settings.threads as number | undefined) ?? 1,
     settings,
     profilesFile: display,
-    settingLines: Object.fromEntries(Object.keys(settings).flatMap((key) => {
-      const line = yaml.lineOfKey([profileName, 'outputs', targetName, key]);
-      return line === undefined ? [] : [[key, line]];
-    })),
+    settingLines: Object.fromEntries(
+      Object.keys(settings).flatMap((key) => {
+        const line = yaml.lineOfKey([profileName, 'outputs', targetName, key]);
+        return line === undefined ? [] : [[key, line]];
+      }),
+    ),
   };
 }
 
@@ -130,7 +161,10 @@ const targetSchema = {
 } as const;
 
 /** The target as templates see it (`target.name`, `target.type`, `target.schema`, ...), secrets left out. */
-export function targetContext(target: TargetConfig, adapter: Pick<Adapter, 'type' | 'defaultSchema' | 'defaultDatabase'>): Record<string, unknown> {
+export function targetContext(
+  target: TargetConfig,
+  adapter: Pick<Adapter, 'type' | 'defaultSchema' | 'defaultDatabase'>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(target.settings)) if (!secretKeys.has(k)) out[k] = v;
   return {

@@ -50,14 +50,32 @@ export interface ProjectConfig {
 }
 
 // dbt renders dbt_project.yml but leaves these for later (they render per node or per run).
-const renderLater = new Set(['vars', 'on-run-start', 'on-run-end', 'pre-hook', 'post-hook', '+pre-hook', '+post-hook', 'pre_hook', 'post_hook', '+pre_hook', '+post_hook', 'query-comment']);
+const renderLater = new Set([
+  'vars',
+  'on-run-start',
+  'on-run-end',
+  'pre-hook',
+  'post-hook',
+  '+pre-hook',
+  '+post-hook',
+  'pre_hook',
+  'post_hook',
+  '+pre_hook',
+  '+post_hook',
+  'query-comment',
+]);
 
 /**
  * Reads dbt_project.yml and renders its values. `target` is the target as templates see it;
  * before the profile is known (to find it) an empty mapping stands in, so `target.type` is
  * undefined rather than an error, and the caller loads the project again with the target.
  */
-export function loadProject(projectDir: string, cliVars: Record<string, unknown> = {}, targetPathOverride?: string, target: Record<string, unknown> = {}): ProjectConfig {
+export function loadProject(
+  projectDir: string,
+  cliVars: Record<string, unknown> = {},
+  targetPathOverride?: string,
+  target: Record<string, unknown> = {},
+): ProjectConfig {
   const dir = resolve(projectDir);
   const file = join(dir, 'dbt_project.yml');
   if (!existsSync(file)) {
@@ -70,7 +88,11 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
   const raw = yaml.data as Record<string, any>;
   const filled = (v: unknown) => Boolean(v) && Object.keys(v as object).length > 0;
   if (filled(raw.tests) && filled(raw.data_tests)) {
-    throw new KilnError('config', "both 'tests' and 'data_tests' are set", { file: 'dbt_project.yml', line: yaml.lineOfKey(['tests']), hint: "move the 'tests' tree under 'data_tests' (its newer name)" });
+    throw new KilnError('config', "both 'tests' and 'data_tests' are set", {
+      file: 'dbt_project.yml',
+      line: yaml.lineOfKey(['tests']),
+      hint: "move the 'tests' tree under 'data_tests' (its newer name)",
+    });
   }
   const vars = { ...(raw.vars ?? {}), ...cliVars };
   const renderer = new ValueRenderer({
@@ -79,12 +101,16 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
     var: (name: string, dflt?: unknown) => {
       if (name in vars) return vars[name];
       if (dflt !== undefined) return dflt;
-      throw new KilnError('config', `var '${name}' is not defined`, { file: 'dbt_project.yml', hint: `add it under vars: or pass --vars '{${name}: ...}'` });
+      throw new KilnError('config', `var '${name}' is not defined`, {
+        file: 'dbt_project.yml',
+        hint: `add it under vars: or pass --vars '{${name}: ...}'`,
+      });
     },
   });
   const data = renderer.renderTree(raw, yaml, renderLater) as Record<string, any>;
   const list = (key: string, dflt: string[]): string[] => (data[key] as string[] | undefined) ?? dflt;
-  const hooks = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+  const hooks = (v: unknown): string[] =>
+    v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
   const targetPath = targetPathOverride ?? (data['target-path'] as string | undefined) ?? 'target';
   return {
     projectDir: dir,
@@ -121,7 +147,8 @@ export function loadProject(projectDir: string, cliVars: Record<string, unknown>
 
 /** Every accepted spelling of a top-level key (`-` or `_` alike, as dbt reads them) → the spelling kiln uses. */
 const knownKeys = new Map<string, string>();
-for (const key of [...dbtProjectKeys, ...kilnProjectKeys]) for (const spelling of [key, key.replace(/-/g, '_'), key.replace(/_/g, '-')]) knownKeys.set(spelling, key);
+for (const key of [...dbtProjectKeys, ...kilnProjectKeys])
+  for (const spelling of [key, key.replace(/-/g, '_'), key.replace(/_/g, '-')]) knownKeys.set(spelling, key);
 const fold = (key: string) => key.replace(/-/g, '_');
 
 /**
@@ -143,13 +170,22 @@ function canonicalKeys(file: YamlFile): { yaml: YamlFile; warnings: string[] } {
       continue;
     }
     const earlier = writtenAs.get(known);
-    if (earlier !== undefined) warnings.push(`${file.file}:${file.lineOfKey([key]) ?? 1}: '${key}' repeats '${earlier}' (line ${file.lineOfKey([earlier]) ?? '?'}); the later one is used`);
+    if (earlier !== undefined)
+      warnings.push(
+        `${file.file}:${file.lineOfKey([key]) ?? 1}: '${key}' repeats '${earlier}' (line ${file.lineOfKey([earlier]) ?? '?'}); the later one is used`,
+      );
     data[known] = value;
     writtenAs.set(known, key);
   }
-  const asWritten = (path: ReadonlyArray<string | number>) => (typeof path[0] === 'string' && writtenAs.has(path[0]) ? [writtenAs.get(path[0])!, ...path.slice(1)] : path);
+  const asWritten = (path: ReadonlyArray<string | number>) =>
+    typeof path[0] === 'string' && writtenAs.has(path[0]) ? [writtenAs.get(path[0])!, ...path.slice(1)] : path;
   return {
-    yaml: { file: file.file, data, lineOf: (path) => file.lineOf(asWritten(path)), lineOfKey: (path) => file.lineOfKey(asWritten(path)) },
+    yaml: {
+      file: file.file,
+      data,
+      lineOf: (path) => file.lineOf(asWritten(path)),
+      lineOfKey: (path) => file.lineOfKey(asWritten(path)),
+    },
     warnings,
   };
 }
@@ -161,11 +197,17 @@ export function parseCliVars(text: string | undefined): Record<string, unknown> 
   try {
     parsed = loadYamlData(text, '--vars');
   } catch (e) {
-    throw new KilnError('config', `--vars is not valid YAML: ${(e as KilnError).message.replace(/^invalid YAML: /, '').split('\n')[0]}`, { hint: `e.g. --vars '{start_date: "2024-01-01"}'` });
+    throw new KilnError(
+      'config',
+      `--vars is not valid YAML: ${(e as KilnError).message.replace(/^invalid YAML: /, '').split('\n')[0]}`,
+      { hint: `e.g. --vars '{start_date: "2024-01-01"}'` },
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new KilnError('config', '--vars must be a YAML mapping', { hint: `e.g. --vars '{start_date: "2024-01-01"}'` });
+    throw new KilnError('config', '--vars must be a YAML mapping', {
+      hint: `e.g. --vars '{start_date: "2024-01-01"}'`,
+    });
   }
   return parsed as Record<string, unknown>;
 }

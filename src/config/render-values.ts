@@ -33,19 +33,29 @@ export class ValueRenderer {
       return secrets ? revealSecrets(text) : text;
     } catch (e) {
       if (e instanceof KilnError) {
-        throw new KilnError(e.kind, e.message, { file, line: (typeof line === 'function' ? line() : line) ?? e.line, hint: e.hint });
+        throw new KilnError(e.kind, e.message, {
+          file,
+          line: (typeof line === 'function' ? line() : line) ?? e.line,
+          hint: e.hint,
+        });
       }
       throw e;
     }
   }
 
   /** Renders every string in a parsed YAML tree, except under keys in `skip`. */
-  renderTree(data: unknown, yaml: YamlFile, skip: ReadonlySet<string> = new Set(), path: Array<string | number> = []): unknown {
+  renderTree(
+    data: unknown,
+    yaml: YamlFile,
+    skip: ReadonlySet<string> = new Set(),
+    path: Array<string | number> = [],
+  ): unknown {
     if (typeof data === 'string') return this.render(data, yaml.file, () => yaml.lineOf(path));
     if (Array.isArray(data)) return data.map((v, i) => this.renderTree(v, yaml, skip, [...path, i]));
     if (data && typeof data === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(data)) out[k] = skip.has(k) ? v : this.renderTree(v, yaml, skip, [...path, k]);
+      for (const [k, v] of Object.entries(data))
+        out[k] = skip.has(k) ? v : this.renderTree(v, yaml, skip, [...path, k]);
       return out;
     }
     return data;
@@ -85,7 +95,10 @@ function secretPlaceholder(name: string): string {
 
 /** A rendered value with each secret placeholder replaced by the variable's value. */
 function revealSecrets(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes(PLACEHOLDER_START) ? value.replace(PLACEHOLDER, (whole, name: string) => process.env[name] ?? whole) : value;
+  if (typeof value === 'string')
+    return value.includes(PLACEHOLDER_START)
+      ? value.replace(PLACEHOLDER, (whole, name: string) => process.env[name] ?? whole)
+      : value;
   if (Array.isArray(value)) return value.map(revealSecrets);
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));

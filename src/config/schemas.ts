@@ -15,13 +15,50 @@ const anyObject = { type: 'object' } as const;
  * about and ignored.
  */
 export const dbtProjectKeys = [
-  'name', 'config-version', 'version', 'project-root', 'profile',
-  'model-paths', 'macro-paths', 'seed-paths', 'test-paths', 'analysis-paths', 'docs-paths', 'asset-paths', 'function-paths', 'snapshot-paths',
-  'source-paths', 'data-paths', // deprecated by dbt for model-paths and seed-paths
-  'target-path', 'log-path', 'packages-install-path', 'clean-targets',
-  'quoting', 'on-run-start', 'on-run-end', 'require-dbt-version', 'dispatch',
-  'models', 'seeds', 'snapshots', 'analyses', 'sources', 'tests', 'data_tests', 'unit_tests', 'metrics', 'semantic-models', 'saved-queries', 'exposures', 'functions',
-  'vars', 'packages', 'query-comment', 'restrict-access', 'dbt-cloud', 'flags',
+  'name',
+  'config-version',
+  'version',
+  'project-root',
+  'profile',
+  'model-paths',
+  'macro-paths',
+  'seed-paths',
+  'test-paths',
+  'analysis-paths',
+  'docs-paths',
+  'asset-paths',
+  'function-paths',
+  'snapshot-paths',
+  'source-paths',
+  'data-paths', // deprecated by dbt for model-paths and seed-paths
+  'target-path',
+  'log-path',
+  'packages-install-path',
+  'clean-targets',
+  'quoting',
+  'on-run-start',
+  'on-run-end',
+  'require-dbt-version',
+  'dispatch',
+  'models',
+  'seeds',
+  'snapshots',
+  'analyses',
+  'sources',
+  'tests',
+  'data_tests',
+  'unit_tests',
+  'metrics',
+  'semantic-models',
+  'saved-queries',
+  'exposures',
+  'functions',
+  'vars',
+  'packages',
+  'query-comment',
+  'restrict-access',
+  'dbt-cloud',
+  'flags',
 ] as const;
 export const kilnProjectKeys = ['notifications', 'concurrency_groups'] as const;
 
@@ -103,8 +140,11 @@ const expecting = (expects: string, schema: object) => ({ ...schema, description
 const boolean = expecting('true or false', { type: ['boolean', 'null'] });
 const text = expecting('a string', { type: ['string', 'null'] });
 const mapping = expecting('a mapping', { type: ['object', 'null'] });
-const textOrList = expecting('a string or a list of strings', { anyOf: [{ type: 'string' }, stringList, { type: 'null' }] });
-const oneOf = (values: string[]) => expecting(`one of: ${values.join(', ')}`, { anyOf: [{ enum: values }, { type: 'null' }] });
+const textOrList = expecting('a string or a list of strings', {
+  anyOf: [{ type: 'string' }, stringList, { type: 'null' }],
+});
+const oneOf = (values: string[]) =>
+  expecting(`one of: ${values.join(', ')}`, { anyOf: [{ enum: values }, { type: 'null' }] });
 
 const threshold = {
   type: ['object', 'null'],
@@ -140,8 +180,14 @@ export const nodeConfigSchema = {
     full_refresh: boolean,
     meta: mapping,
     persist_docs: mapping,
-    docs: expecting('a mapping such as {show: true}', { type: ['object', 'null'], properties: { show: { type: 'boolean' }, node_color: { type: 'string' } } }),
-    contract: expecting('a mapping such as {enforced: true}', { type: ['object', 'null'], properties: { enforced: { type: 'boolean' }, alias_types: { type: 'boolean' } } }),
+    docs: expecting('a mapping such as {show: true}', {
+      type: ['object', 'null'],
+      properties: { show: { type: 'boolean' }, node_color: { type: 'string' } },
+    }),
+    contract: expecting('a mapping such as {enforced: true}', {
+      type: ['object', 'null'],
+      properties: { enforced: { type: 'boolean' }, alias_types: { type: 'boolean' } },
+    }),
     grants: mapping,
     column_types: mapping,
     quoting: mapping,
@@ -149,7 +195,9 @@ export const nodeConfigSchema = {
     access: oneOf(['private', 'protected', 'public']),
     group: text,
     on_schema_change: oneOf(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']),
-    severity: expecting('one of: error, warn', { anyOf: [{ type: 'string', pattern: '^([Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn])$' }, { type: 'null' }] }),
+    severity: expecting('one of: error, warn', {
+      anyOf: [{ type: 'string', pattern: '^([Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn])$' }, { type: 'null' }],
+    }),
     store_failures: boolean,
     unique_key: textOrList,
     check_cols: textOrList,
@@ -180,7 +228,10 @@ export const builtinTestArgumentSchemas: Record<string, object> = {
   },
   relationships: {
     type: 'object',
-    properties: { to: expecting("a relation such as ref('customers')", { type: 'string' }), field: expecting('a column name', { type: 'string' }) },
+    properties: {
+      to: expecting("a relation such as ref('customers')", { type: 'string' }),
+      field: expecting('a column name', { type: 'string' }),
+    },
   },
 };
 
@@ -283,7 +334,12 @@ const group = {
   type: 'object',
   required: ['name', 'owner'],
   additionalProperties: false,
-  properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_]+$' }, owner, description: { type: 'string' }, config: anyObject },
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9_]+$' },
+    owner,
+    description: { type: 'string' },
+    config: anyObject,
+  },
 } as const;
 
 export const propertiesSchema = {
@@ -306,4 +362,3 @@ export const propertiesSchema = {
     groups: { type: 'array', items: group },
   },
 } as const;
-

@@ -20,17 +20,21 @@ export function decodeUtf8(bytes: Uint8Array, displayPath: string): string {
     const before = bytes.subarray(0, at);
     const line = before.filter((b) => b === 0x0a).length + 1;
     const byte = bytes[at]!.toString(16).padStart(2, '0');
-    throw new KilnError('config', `the file is not valid UTF-8 (byte 0x${byte}); kiln reads files as UTF-8, as dbt does`, {
-      file: displayPath,
-      line,
-      hint: `save it as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8 ${displayPath})`,
-    });
+    throw new KilnError(
+      'config',
+      `the file is not valid UTF-8 (byte 0x${byte}); kiln reads files as UTF-8, as dbt does`,
+      {
+        file: displayPath,
+        line,
+        hint: `save it as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8 ${displayPath})`,
+      },
+    );
   }
 }
 
 /** The offset of the first byte that does not belong to a valid UTF-8 sequence. */
 function firstInvalidByte(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
     if (length === 0) return i;

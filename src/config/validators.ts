@@ -14,10 +14,21 @@ import type { Ajv, Options, ValidateFunction } from 'ajv';
 import * as schemas from './schemas.js';
 
 /** The options every validator is compiled with, at build time and at run time alike. */
-export const ajvOptions: Options = { allErrors: false, strict: false, coerceTypes: true, useDefaults: false, code: { source: true } };
+export const ajvOptions: Options = {
+  allErrors: false,
+  strict: false,
+  coerceTypes: true,
+  useDefaults: false,
+  code: { source: true },
+};
 
 /** The exported schemas worth compiling ahead of time, by export name. */
-export const precompiledSchemas = { projectSchema: schemas.projectSchema, profilesFileSchema: schemas.profilesFileSchema, propertiesSchema: schemas.propertiesSchema, nodeConfigSchema: schemas.nodeConfigSchema };
+export const precompiledSchemas = {
+  projectSchema: schemas.projectSchema,
+  profilesFileSchema: schemas.profilesFileSchema,
+  propertiesSchema: schemas.propertiesSchema,
+  nodeConfigSchema: schemas.nodeConfigSchema,
+};
 
 const generatedFolder = fileURLToPath(new URL('./generated-validators/', import.meta.url));
 
@@ -55,7 +66,10 @@ export function writeGeneratedValidators(folder = generatedFolder): void {
   for (const [name, schema] of Object.entries(precompiledSchemas)) {
     const compiler = new AjvClass(ajvOptions);
     const code = standaloneCode(compiler, compiler.compile(schema));
-    writeFileSync(join(folder, `${name}.cjs`), `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash(schema))};\n`);
+    writeFileSync(
+      join(folder, `${name}.cjs`),
+      `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash(schema))};\n`,
+    );
   }
 }
 

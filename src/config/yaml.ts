@@ -21,7 +21,9 @@ export interface YamlFile {
  * (and so dbt) honours: explicit keys win over merged ones, and in a list of merged maps an
  * earlier map wins over a later one.
  */
-const schema = jsyaml.CORE_SCHEMA.extend({ implicit: [(jsyaml as unknown as { types: { merge: jsyaml.Type } }).types.merge] });
+const schema = jsyaml.CORE_SCHEMA.extend({
+  implicit: [(jsyaml as unknown as { types: { merge: jsyaml.Type } }).types.merge],
+});
 
 /**
  * The data of a YAML text, as every YAML file kiln reads is loaded (dbt_project.yml,
@@ -47,7 +49,6 @@ export function loadYamlData(text: string, file: string): unknown {
   // place (a config normalised in place, say) from showing in the other.
   return unshare(data);
 }
-
 
 function unshare(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unshare);
@@ -76,7 +77,8 @@ export function parseYaml(text: string, file: string): YamlFile {
     }
     return located;
   };
-  const lineAt = (node: unknown): number | undefined => (yamlLibrary().isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined);
+  const lineAt = (node: unknown): number | undefined =>
+    yamlLibrary().isNode(node) && node.range ? locate().lineCounter.linePos(node.range[0]).line : undefined;
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
     const { doc } = locate();
     for (let n = path.length; n >= 0; n--) {
@@ -111,7 +113,9 @@ function nodeAt(doc: Document, path: ReadonlyArray<string | number>): Node | und
 function pairIn(doc: Document, map: unknown, key: string | number, depth = 0): Pair | undefined {
   const node = resolve(doc, map);
   if (!yamlLibrary().isMap(node) || depth > 20) return undefined;
-  const own = node.items.find((p) => yamlLibrary().isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key));
+  const own = node.items.find(
+    (p) => yamlLibrary().isScalar(p.key) && String(p.key.value) === String(key) && !isMergeKey(p.key),
+  );
   if (own) return own;
   for (const p of node.items) {
     if (!isMergeKey(p.key)) continue;
@@ -140,7 +144,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;
@@ -172,7 +177,10 @@ function expectedAlong(schema: object, schemaPath: string): string | undefined {
 
 function describeError(e: ErrorObject, schema?: object): string {
   const at = e.instancePath ? `'${e.instancePath.slice(1).replace(/\//g, '.')}'` : 'the file';
-  const expects = schema && ['type', 'enum', 'anyOf', 'pattern', 'minimum'].includes(e.keyword) ? expectedAlong(schema, e.schemaPath) : undefined;
+  const expects =
+    schema && ['type', 'enum', 'anyOf', 'pattern', 'minimum'].includes(e.keyword)
+      ? expectedAlong(schema, e.schemaPath)
+      : undefined;
   if (expects) return `${at} must be ${expects}`;
   switch (e.keyword) {
     case 'additionalProperties':
@@ -193,11 +201,19 @@ function describeError(e: ErrorObject, schema?: object): string {
  * Validates (and coerces, e.g. "5432" to 5432 where a number is expected) a YAML value
  * against a JSON Schema; the first problem becomes a KilnError pointing at its line.
  */
-export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yaml.data, basePath: Array<string | number> = []): void {
+export function validateYaml(
+  schema: object,
+  yaml: YamlFile,
+  data: unknown = yaml.data,
+  basePath: Array<string | number> = [],
+): void {
   const problem = schemaProblem(schema, data);
   if (!problem) return;
   const path = [...basePath, ...problem.path];
-  throw new KilnError('yaml', problem.message, { file: yaml.file, line: problem.atKey ? yaml.lineOfKey(path) : yaml.lineOf(path) });
+  throw new KilnError('yaml', problem.message, {
+    file: yaml.file,
+    line: problem.atKey ? yaml.lineOfKey(path) : yaml.lineOf(path),
+  });
 }
 
 /**
@@ -205,7 +221,10 @@ export function validateYaml(schema: object, yaml: YamlFile, data: unknown = yam
  * where a number is expected): what is wrong, and the path to the value (or to the key,
  * `atKey`, for an unknown key). Undefined when the value fits.
  */
-export function schemaProblem(schema: object, data: unknown): { message: string; path: Array<string | number>; atKey: boolean } | undefined {
+export function schemaProblem(
+  schema: object,
+  data: unknown,
+): { message: string; path: Array<string | number>; atKey: boolean } | undefined {
   const validate = validatorFor(schema);
   if (validate(data)) return undefined;
   const e = validate.errors![0]!;

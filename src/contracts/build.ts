@@ -16,20 +16,33 @@ import { allSettled, probeColumns } from './probe.js';
 import { constraintSupport, supportReason } from './support.js';
 
 /** `fallback` builds the node the usual way (views, and incremental runs that only insert). */
-export async function buildWithContract(m: Materializer, node: GraphNode, sql: string, materialized: string, fallback: () => Promise<BuildOutcome>): Promise<BuildOutcome> {
+export async function buildWithContract(
+  m: Materializer,
+  node: GraphNode,
+  sql: string,
+  materialized: string,
+  fallback: () => Promise<BuildOutcome>,
+): Promise<BuildOutcome> {
   await checkContract(m, node, sql);
   const ddl = materialized === 'table' || (materialized === 'incremental' && !m.isIncremental(node));
   if (!ddl) {
-    if (materialized === 'view' && hasConstraints(node)) warn(m, `model '${node.name}' is a view: its constraints are not applied (only tables carry constraints)`);
+    if (materialized === 'view' && hasConstraints(node))
+      warn(m, `model '${node.name}' is a view: its constraints are not applied (only tables carry constraints)`);
     return fallback();
   }
-  const present = (list: Array<Record<string, unknown> | undefined>) => list.filter((k): k is Record<string, unknown> => k !== undefined);
-  const columns = contractColumns(node).map((c) => ({ name: c.name, data_type: c.data_type!, constraints: present((c.constraints ?? []).map((k) => constraintArgs(m, node, k))) }));
+  const present = (list: Array<Record<string, unknown> | undefined>) =>
+    list.filter((k): k is Record<string, unknown> => k !== undefined);
+  const columns = contractColumns(node).map((c) => ({
+    name: c.name,
+    data_type: c.data_type!,
+    constraints: present((c.constraints ?? []).map((k) => constraintArgs(m, node, k))),
+  }));
   const modelLevel: Array<Record<string, unknown>> = [];
   for (const k of node.constraints ?? []) {
     // A table constraint cannot say "not null": it applies to each named column instead.
     if (k.type === 'not_null') {
-      for (const name of k.columns ?? []) columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.constraints.push({ type: 'not_null' });
+      for (const name of k.columns ?? [])
+        columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.constraints.push({ type: 'not_null' });
     } else modelLevel.push(...present([constraintArgs(m, node, k)]));
   }
   const names = columns.map((c) => c.name);
@@ -49,13 +62,20 @@ export async function buildWithContract(m: Materializer, node: GraphNode, sql: s
 export async function checkContract(m: Materializer, node: GraphNode, sql: string): Promise<void> {
   const near = m.relationFor(node);
   const declared = contractColumns(node);
-  const [definition, contract] = await allSettled<[ColumnInfo[], ColumnInfo[]]>([probeColumns(m, near, sql), declaredTypes(m, node, near)]);
+  const [definition, contract] = await allSettled<[ColumnInfo[], ColumnInfo[]]>([
+    probeColumns(m, near, sql),
+    declaredTypes(m, node, near),
+  ]);
   const mismatches = diffContract(definition, contract);
   if (!mismatches.length) return;
-  throw new KilnError('config', `model '${node.name}' has an enforced contract that failed: its SQL does not return the declared columns\n\n${formatMismatches(mismatches)}`, {
-    file: node.patchPath?.replace(/^[^:]*:\/\//, '') ?? node.originalFilePath,
-    hint: `make the name, data_type and number of columns in the YAML (${declared.length} declared) match what ${node.originalFilePath} returns`,
-  });
+  throw new KilnError(
+    'config',
+    `model '${node.name}' has an enforced contract that failed: its SQL does not return the declared columns\n\n${formatMismatches(mismatches)}`,
+    {
+      file: node.patchPath?.replace(/^[^:]*:\/\//, '') ?? node.originalFilePath,
+      hint: `make the name, data_type and number of columns in the YAML (${declared.length} declared) match what ${node.originalFilePath} returns`,
+    },
+  );
 }
 
 /** The declared types as the warehouse names them; an unknown type names its column. */
@@ -68,7 +88,14 @@ async function declaredTypes(m: Materializer, node: GraphNode, near: Relation): 
       try {
         await probeColumns(m, near, m.sql('contract_types_sql', [c]));
       } catch {
-        throw new KilnError('config', `model '${node.name}': column '${c.name}' declares data_type '${c.data_type}', which ${m.adapter.type} does not know`, { file: node.patchPath?.replace(/^[^:]*:\/\//, ''), hint: 'use a type name of the warehouse, e.g. integer, varchar, date' });
+        throw new KilnError(
+          'config',
+          `model '${node.name}': column '${c.name}' declares data_type '${c.data_type}', which ${m.adapter.type} does not know`,
+          {
+            file: node.patchPath?.replace(/^[^:]*:\/\//, ''),
+            hint: 'use a type name of the warehouse, e.g. integer, varchar, date',
+          },
+        );
       }
     }
     throw e;
@@ -83,18 +110,32 @@ function hasConstraints(node: GraphNode): boolean {
 function constraintArgs(m: Materializer, node: GraphNode, k: ConstraintDef): Record<string, unknown> | undefined {
   const support = constraintSupport(m.adapter.type, k.type);
   if (support !== 'enforced' && k.warn_unenforced !== false && k.warn_unsupported !== false) {
-    warn(m, `model '${node.name}': ${m.adapter.type} does not enforce ${k.type} constraints, so ${supportReason[support]}`);
+    warn(
+      m,
+      `model '${node.name}': ${m.adapter.type} does not enforce ${k.type} constraints, so ${supportReason[support]}`,
+    );
   }
   if (support === 'omitted') return undefined;
-  const base = { type: k.type, name: k.name, expression: k.expression, columns: k.columns ?? [], to_columns: k.to_columns };
+  const base = {
+    type: k.type,
+    name: k.name,
+    expression: k.expression,
+    columns: k.columns ?? [],
+    to_columns: k.to_columns,
+  };
   if (k.type !== 'foreign_key' || !k.to) return base;
   const target = parseInput(k.to);
   const { manifest } = m.parsed;
   const file = node.patchPath?.replace(/^[^:]*:\/\//, '');
   let to: Relation;
   if (target?.kind === 'ref') {
-    const parent = [...manifest.nodes.values()].find((n) => n.name === target.name && (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot'));
-    if (!parent) throw new KilnError('config', `model '${node.name}': foreign_key to ${k.to} names no model or seed`, { file });
+    const parent = [...manifest.nodes.values()].find(
+      (n) =>
+        n.name === target.name &&
+        (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot'),
+    );
+    if (!parent)
+      throw new KilnError('config', `model '${node.name}': foreign_key to ${k.to} names no model or seed`, { file });
     to = m.relationFor(parent);
   } else if (target?.kind === 'source') {
     const src = [...manifest.sources.values()].find((s) => s.sourceName === target.source && s.name === target.table);

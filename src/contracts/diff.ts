@@ -20,9 +20,12 @@ export function diffContract(definition: ColumnInfo[], contract: ColumnInfo[]): 
   for (const c of contract) {
     const d = inDefinition.get(key(c.name));
     if (!d) out.push({ column: c.name, definitionType: '', contractType: c.type, reason: 'missing in definition' });
-    else if (baseType(d.type) !== baseType(c.type)) out.push({ column: c.name, definitionType: d.type, contractType: c.type, reason: 'data type mismatch' });
+    else if (baseType(d.type) !== baseType(c.type))
+      out.push({ column: c.name, definitionType: d.type, contractType: c.type, reason: 'data type mismatch' });
   }
-  for (const d of definition) if (!inContract.has(key(d.name))) out.push({ column: d.name, definitionType: d.type, contractType: '', reason: 'missing in contract' });
+  for (const d of definition)
+    if (!inContract.has(key(d.name)))
+      out.push({ column: d.name, definitionType: d.type, contractType: '', reason: 'missing in contract' });
   return out;
 }
 

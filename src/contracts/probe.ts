@@ -23,14 +23,20 @@ export async function probeColumns(m: Materializer, near: Relation, sql: string)
 
 /** Base type name for comparing: case, spacing and size or precision modifiers do not count. */
 export function baseType(type: string): string {
-  return type.replace(/\(.*?\)/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return type
+    .replace(/\(.*?\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 }
 
 /**
  * Promise.all that waits for every query before failing: a rejected query must not leave
  * another one running on a connection the run is about to close.
  */
-export async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+export async function allSettled<T extends readonly unknown[]>(promises: {
+  [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
   const settled = await Promise.allSettled(promises);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;

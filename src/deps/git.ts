@@ -10,19 +10,32 @@ import { KilnError } from '../errors.js';
 const SAFE_SCHEMES = new Set(['http', 'https', 'ssh', 'git', 'file', 'git+ssh', 'ssh+git']);
 
 /** Throws unless `url` is a git URL kiln will hand to git: a path, scp-style `host:path` or a URL of a known scheme. */
-export function checkedGitUrl(url: string, where: { file?: string; line?: number } = { file: 'packages.yml' }, display = url): string {
-  const bad = (why: string) => new KilnError('config', `git: '${display}' ${why}`, { ...where, hint: 'use an https://, ssh://, git@host:path or file:// URL, or a path to a repository' });
+export function checkedGitUrl(
+  url: string,
+  where: { file?: string; line?: number } = { file: 'packages.yml' },
+  display = url,
+): string {
+  const bad = (why: string) =>
+    new KilnError('config', `git: '${display}' ${why}`, {
+      ...where,
+      hint: 'use an https://, ssh://, git@host:path or file:// URL, or a path to a repository',
+    });
   if (!url.trim()) throw bad('is empty');
   if (url.startsWith('-')) throw bad('starts with "-", which git would read as an option');
   if (/[\x00-\x1f\x7f]/.test(url)) throw bad('contains control characters');
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(url)) throw bad('names a git remote helper (transport::address), which kiln does not run');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(url))
+    throw bad('names a git remote helper (transport::address), which kiln does not run');
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
   if (scheme && !SAFE_SCHEMES.has(scheme.toLowerCase())) throw bad(`uses the scheme ${scheme}://`);
   return url;
 }
 
 /** Throws unless `revision` is a plain tag, branch or commit name. */
-export function checkedRevision(revision: string, url: string, where: { file?: string; line?: number } = { file: 'packages.yml' }): string {
+export function checkedRevision(
+  revision: string,
+  url: string,
+  where: { file?: string; line?: number } = { file: 'packages.yml' },
+): string {
   if (!revision || revision.startsWith('-') || /[\s\x00-\x1f\x7f~^:?*[\\]/.test(revision) || revision.includes('..')) {
     throw new KilnError('config', `revision '${revision}' of ${url} is not a tag, branch or commit name`, where);
   }
@@ -40,7 +53,10 @@ function git(args: string[], cwd: string, what: string, hide?: { url: string; di
     }).trim();
   } catch (e) {
     const err = e as { stderr?: string; message: string; code?: string };
-    if (err.code === 'ENOENT') throw new KilnError('config', 'kiln deps needs the git program to install git packages', { hint: 'install git and run `kiln deps` again' });
+    if (err.code === 'ENOENT')
+      throw new KilnError('config', 'kiln deps needs the git program to install git packages', {
+        hint: 'install git and run `kiln deps` again',
+      });
     let detail = (err.stderr || err.message).trim().split('\n').filter(Boolean).pop() ?? '';
     if (hide && hide.url !== hide.display) detail = detail.split(hide.url).join(hide.display);
     throw new KilnError('config', `${what}: ${detail}`, { file: 'packages.yml' });
@@ -49,15 +65,23 @@ function git(args: string[], cwd: string, what: string, hide?: { url: string; di
 
 /** The commit a revision names in a fresh clone: a tag, a branch of origin, or a commit; HEAD when none is given. */
 function resolveRevision(checkout: string, url: string, revision: string | undefined): string {
-  const candidates = revision === undefined ? ['HEAD'] : [`refs/tags/${revision}`, `refs/remotes/origin/${revision}`, revision];
+  const candidates =
+    revision === undefined ? ['HEAD'] : [`refs/tags/${revision}`, `refs/remotes/origin/${revision}`, revision];
   for (const c of candidates) {
     try {
-      return execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${c}^{commit}`], { cwd: checkout, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${c}^{commit}`], {
+        cwd: checkout,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       // not this kind of name; try the next
     }
   }
-  throw new KilnError('config', `${url} has no revision '${revision ?? 'HEAD'}'`, { file: 'packages.yml', hint: 'revision: is a tag, a branch or a commit of the repository' });
+  throw new KilnError('config', `${url} has no revision '${revision ?? 'HEAD'}'`, {
+    file: 'packages.yml',
+    hint: 'revision: is a tag, a branch or a commit of the repository',
+  });
 }
 
 /**
@@ -72,6 +96,11 @@ export function cloneAt(url: string, revision: string | undefined, into: string,
   git(['clone', '--quiet', '--no-checkout', '--', url, into], cwd, `git clone of ${display} failed`, hide);
   const commit = resolveRevision(into, display, revision);
   if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new KilnError('internal', `git named the commit '${commit}'`);
-  git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], into, `git checkout of ${display} at ${revision ?? 'HEAD'} failed`, hide);
+  git(
+    ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit],
+    into,
+    `git checkout of ${display} at ${revision ?? 'HEAD'} failed`,
+    hide,
+  );
   return commit;
 }

@@ -15,9 +15,12 @@ export function hubUrl(flag?: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new KilnError('config', `the hub URL '${url}' is not a URL`, { hint: 'set --hub-url or KILN_HUB_URL to an http(s) URL such as https://hub.getdbt.com/' });
+    throw new KilnError('config', `the hub URL '${url}' is not a URL`, {
+      hint: 'set --hub-url or KILN_HUB_URL to an http(s) URL such as https://hub.getdbt.com/',
+    });
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new KilnError('config', `the hub URL '${url}' must be http(s)`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new KilnError('config', `the hub URL '${url}' must be http(s)`);
   return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
 }
 
@@ -55,7 +58,10 @@ export class HubClient {
   async version(pkg: string, version: string): Promise<HubVersion> {
     const all = await this.versions(pkg);
     const v = Object.prototype.hasOwnProperty.call(all, version) ? all[version] : undefined;
-    if (!v) throw new KilnError('config', `the hub has no version ${version} of ${pkg}`, { hint: `available: ${Object.keys(all).join(', ') || 'none'}` });
+    if (!v)
+      throw new KilnError('config', `the hub has no version ${version} of ${pkg}`, {
+        hint: `available: ${Object.keys(all).join(', ') || 'none'}`,
+      });
     return v;
   }
 
@@ -65,15 +71,22 @@ export class HubClient {
       return new Set(body.map(String));
     });
     const index = await this.index;
-    if (!index.has(pkg)) throw new KilnError('config', `package ${pkg} was not found in the package index of ${this.base}`, { file: 'packages.yml', hint: 'check the namespace/name spelling, or point --hub-url (KILN_HUB_URL) at the hub that has it' });
+    if (!index.has(pkg))
+      throw new KilnError('config', `package ${pkg} was not found in the package index of ${this.base}`, {
+        file: 'packages.yml',
+        hint: 'check the namespace/name spelling, or point --hub-url (KILN_HUB_URL) at the hub that has it',
+      });
     const path = `api/v1/${pkg.split('/').map(encodeURIComponent).join('/')}.json`;
     const body = (await this.getJson(path)) as Record<string, unknown> | null;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw this.shapeError(path, 'is not an object');
     if (typeof body.redirectnamespace === 'string' || typeof body.redirectname === 'string') {
-      this.warn(`package ${pkg} has moved to ${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}; update packages.yml`);
+      this.warn(
+        `package ${pkg} has moved to ${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}; update packages.yml`,
+      );
     }
     const versions = body.versions;
-    if (!versions || typeof versions !== 'object' || Array.isArray(versions)) throw this.shapeError(path, 'has no versions: object');
+    if (!versions || typeof versions !== 'object' || Array.isArray(versions))
+      throw this.shapeError(path, 'has no versions: object');
     const out: Record<string, HubVersion> = {};
     for (const [v, raw] of Object.entries(versions as Record<string, unknown>)) {
       const entry = raw as { name?: unknown; packages?: unknown; downloads?: { tarball?: unknown } } | null;
@@ -87,7 +100,9 @@ export class HubClient {
   }
 
   private shapeError(path: string, why: string): KilnError {
-    return new KilnError('config', `the hub's ${this.base}${path} ${why}`, { hint: 'the hub must answer with the dbt Hub API (see docs/packages.md)' });
+    return new KilnError('config', `the hub's ${this.base}${path} ${why}`, {
+      hint: 'the hub must answer with the dbt Hub API (see docs/packages.md)',
+    });
   }
 
   /** GET with a timeout and two retries for network failures and 5xx answers. */
@@ -108,13 +123,18 @@ export class HubClient {
         last = `HTTP ${res.status}`;
         continue;
       }
-      if (!res.ok) throw new KilnError('connection', `the hub answered HTTP ${res.status} for ${url}`, { hint: 'check --hub-url / KILN_HUB_URL' });
+      if (!res.ok)
+        throw new KilnError('connection', `the hub answered HTTP ${res.status} for ${url}`, {
+          hint: 'check --hub-url / KILN_HUB_URL',
+        });
       try {
         return await res.json();
       } catch {
         throw this.shapeError(path, 'is not JSON');
       }
     }
-    throw new KilnError('connection', `cannot reach the hub at ${url}: ${last}`, { hint: 'check the network, or point --hub-url (KILN_HUB_URL) at a reachable hub' });
+    throw new KilnError('connection', `cannot reach the hub at ${url}: ${last}`, {
+      hint: 'check the network, or point --hub-url (KILN_HUB_URL) at a reachable hub',
+    });
   }
 }

@@ -3,7 +3,10 @@ import { loadProject, parseCliVars } from '../config/project.js';
 import type { KilnOptions } from '../tasks/options.js';
 import { installDeps, type DepsResult, type InstalledInfo } from './install.js';
 
-export interface DepsOptions extends Pick<KilnOptions, 'projectDir' | 'profilesDir' | 'profile' | 'target' | 'vars' | 'targetPath' | 'onLog'> {
+export interface DepsOptions extends Pick<
+  KilnOptions,
+  'projectDir' | 'profilesDir' | 'profile' | 'target' | 'vars' | 'targetPath' | 'onLog'
+> {
   /** Resolve versions afresh instead of installing what package-lock.yml pins. */
   upgrade?: boolean;
   /** The package hub (dbt Hub API); by default KILN_HUB_URL, DBT_PACKAGE_HUB_URL, then https://hub.getdbt.com/. */
@@ -20,5 +23,10 @@ export type { DepsResult, InstalledInfo };
 export async function deps(opts: DepsOptions = {}): Promise<DepsResult> {
   const cliVars = typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
   const project = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
-  return installDeps(project, { upgrade: opts.upgrade, hubUrl: opts.hubUrl, cliVars, log: (level, m) => opts.onLog?.(level, m) });
+  return installDeps(project, {
+    upgrade: opts.upgrade,
+    hubUrl: opts.hubUrl,
+    cliVars,
+    log: (level, m) => opts.onLog?.(level, m),
+  });
 }

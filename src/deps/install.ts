@@ -4,7 +4,18 @@
  * every package succeeded swaps it into place and writes package-lock.yml. A failure removes
  * the staging folder and leaves the installed packages and the lock as they were.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { KilnError } from '../errors.js';
@@ -14,8 +25,21 @@ import { packageRenderer, readLock, readPackagesFile, toSpec, writeLockText, typ
 import { HubClient } from './hub.js';
 import { cloneAt } from './git.js';
 import { download, extractPackage, gunzip, readTar } from './tarball.js';
-import { assertNoEscapingLinks, assertPackageName, checkedInstallPath, checkedSubdirectory, isStrictlyInside } from './paths.js';
-import { isRelativeGitPath, resolvePackages, type PackageMetadata, type PackageReader, type Pin, type Requirement } from './resolve.js';
+import {
+  assertNoEscapingLinks,
+  assertPackageName,
+  checkedInstallPath,
+  checkedSubdirectory,
+  isStrictlyInside,
+} from './paths.js';
+import {
+  isRelativeGitPath,
+  resolvePackages,
+  type PackageMetadata,
+  type PackageReader,
+  type Pin,
+  type Requirement,
+} from './resolve.js';
 import type { ValueRenderer } from '../config/render-values.js';
 
 export interface InstallOptions {
@@ -55,20 +79,34 @@ export async function installDeps(project: ProjectConfig, opts: InstallOptions =
     log('info', 'no packages.yml or dependencies.yml: nothing to install');
     return { installed: [] };
   }
-  if (process.env.KILN_HUB_INDEX && !opts.hubUrl && !process.env.KILN_HUB_URL) log('warn', 'KILN_HUB_INDEX is no longer read: set KILN_HUB_URL (or --hub-url) to a hub that serves the dbt Hub API');
+  if (process.env.KILN_HUB_INDEX && !opts.hubUrl && !process.env.KILN_HUB_URL)
+    log(
+      'warn',
+      'KILN_HUB_INDEX is no longer read: set KILN_HUB_URL (or --hub-url) to a hub that serves the dbt Hub API',
+    );
   const installPath = checkedInstallPath(project, opts.cliVars);
   mkdirSync(dirname(installPath), { recursive: true });
   recoverInterruptedSwap(installPath, log);
   const staging = mkdtempSync(`${installPath}.kiln_tmp-`);
   try {
-    const fetcher = new PackageFetcher(project, join(staging, '.kiln-downloads'), renderer, new HubClient(opts.hubUrl, (m) => log('warn', m)), log);
+    const fetcher = new PackageFetcher(
+      project,
+      join(staging, '.kiln-downloads'),
+      renderer,
+      new HubClient(opts.hubUrl, (m) => log('warn', m)),
+      log,
+    );
     const locked = opts.upgrade ? undefined : readLock(project.projectDir, declared, renderer);
     let pins: Pin[];
     if (locked) {
       log('info', `installing the ${locked.length} package${locked.length === 1 ? '' : 's'} of package-lock.yml`);
       pins = locked.map((l) => pinFromLock(l, project.projectDir));
     } else {
-      const root: Requirement[] = declared.packages.map((spec) => ({ spec, requirer: declared.file, baseDir: project.projectDir }));
+      const root: Requirement[] = declared.packages.map((spec) => ({
+        spec,
+        requirer: declared.file,
+        baseDir: project.projectDir,
+      }));
       pins = (await resolvePackages(root, fetcher)).map((r) => r.pin);
     }
     const entries: LockedPackage[] = [];
@@ -76,10 +114,17 @@ export async function installDeps(project: ProjectConfig, opts: InstallOptions =
     for (const [i, pin] of pins.entries()) {
       const placed = await fetcher.place(pin, staging);
       const lockName = locked?.[i]?.name;
-      if (lockName && lockName !== placed.locked.name) log('warn', `package-lock.yml names ${placed.info.source} '${lockName}', but its dbt_project.yml says '${placed.locked.name}'`);
+      if (lockName && lockName !== placed.locked.name)
+        log(
+          'warn',
+          `package-lock.yml names ${placed.info.source} '${lockName}', but its dbt_project.yml says '${placed.locked.name}'`,
+        );
       entries.push(placed.locked);
       installed.push(placed.info);
-      log('info', `installed ${placed.info.name}${placed.info.version ? ` ${placed.info.version}` : ''} from ${placed.info.source}`);
+      log(
+        'info',
+        `installed ${placed.info.name}${placed.info.version ? ` ${placed.info.version}` : ''} from ${placed.info.source}`,
+      );
     }
     rmSync(join(staging, '.kiln-downloads'), { recursive: true, force: true });
     swapIntoPlace(staging, installPath);
@@ -97,14 +142,48 @@ export async function installDeps(project: ProjectConfig, opts: InstallOptions =
 function pinFromLock(l: LockedPackage, projectDir: string): Pin {
   const requirer = 'package-lock.yml';
   if (l.kind === 'hub') {
-    return { kind: 'hub', key: `hub:${l.package}`, package: l.package, version: l.version, requirements: [{ spec: { kind: 'hub', package: l.package, version: [l.version], installPrerelease: true }, requirer, baseDir: projectDir }] };
+    return {
+      kind: 'hub',
+      key: `hub:${l.package}`,
+      package: l.package,
+      version: l.version,
+      requirements: [
+        {
+          spec: { kind: 'hub', package: l.package, version: [l.version], installPrerelease: true },
+          requirer,
+          baseDir: projectDir,
+        },
+      ],
+    };
   }
   if (l.kind === 'git') {
     const url = isRelativeGitPath(l.git) ? resolve(projectDir, l.git) : l.git;
-    const spec = { kind: 'git' as const, git: l.git, gitUnrendered: l.gitUnrendered, revision: l.revision, subdirectory: l.subdirectory, warnUnpinned: false };
-    return { kind: 'git', key: `git:${url}`, url, gitUnrendered: l.gitUnrendered, revision: l.revision, subdirectory: l.subdirectory, warnUnpinned: false, requirements: [{ spec, requirer, baseDir: projectDir }] };
+    const spec = {
+      kind: 'git' as const,
+      git: l.git,
+      gitUnrendered: l.gitUnrendered,
+      revision: l.revision,
+      subdirectory: l.subdirectory,
+      warnUnpinned: false,
+    };
+    return {
+      kind: 'git',
+      key: `git:${url}`,
+      url,
+      gitUnrendered: l.gitUnrendered,
+      revision: l.revision,
+      subdirectory: l.subdirectory,
+      warnUnpinned: false,
+      requirements: [{ spec, requirer, baseDir: projectDir }],
+    };
   }
-  return { kind: 'local', key: `local:${l.local}`, dir: resolve(projectDir, l.local), local: l.local, requirements: [{ spec: { kind: 'local', local: l.local }, requirer, baseDir: projectDir }] };
+  return {
+    kind: 'local',
+    key: `local:${l.local}`,
+    dir: resolve(projectDir, l.local),
+    local: l.local,
+    requirements: [{ spec: { kind: 'local', local: l.local }, requirer, baseDir: projectDir }],
+  };
 }
 
 /** Puts back an install folder that a killed swap left renamed, and removes staging leftovers. */
@@ -142,7 +221,11 @@ function swapIntoPlace(staging: string, installPath: string): void {
 /** The validated `name:` of a package's dbt_project.yml. */
 function packageProjectName(dir: string, source: string): string {
   const file = join(dir, 'dbt_project.yml');
-  if (!existsSync(file)) throw new KilnError('config', `${source} has no dbt_project.yml, so it is not a dbt package`, { file: 'packages.yml', hint: 'for a package in a subfolder of a repository, add subdirectory:' });
+  if (!existsSync(file))
+    throw new KilnError('config', `${source} has no dbt_project.yml, so it is not a dbt package`, {
+      file: 'packages.yml',
+      hint: 'for a package in a subfolder of a repository, add subdirectory:',
+    });
   const yaml = parseYaml(readFileSync(file, 'utf8'), `${source}: dbt_project.yml`);
   return assertPackageName((yaml.data as { name?: unknown } | null)?.name, source);
 }
@@ -153,7 +236,8 @@ function pinSource(pin: Pin): string {
   return pin.local;
 }
 
-const pinSignature = (pin: Pin) => `${pin.key}@${pin.kind === 'hub' ? pin.version : pin.kind === 'git' ? (pin.revision ?? 'HEAD') : ''}`;
+const pinSignature = (pin: Pin) =>
+  `${pin.key}@${pin.kind === 'hub' ? pin.version : pin.kind === 'git' ? (pin.revision ?? 'HEAD') : ''}`;
 
 /** Fetches packages into the downloads folder, reads what they declare, and moves them into the staging folder. */
 class PackageFetcher implements PackageReader {
@@ -192,12 +276,23 @@ class PackageFetcher implements PackageReader {
       if (v.packages) {
         const name = assertPackageName(v.name, `${pin.package} ${pin.version} on the hub`);
         const where = `the hub's entry for ${pin.package} ${pin.version}`;
-        return { name, requires: v.packages.map((entry) => ({ spec: toSpec(entry, entry, where, undefined), requirer: `package '${name}'` })) };
+        return {
+          name,
+          requires: v.packages.map((entry) => ({
+            spec: toSpec(entry, entry, where, undefined),
+            requirer: `package '${name}'`,
+          })),
+        };
       }
       return this.readFolder(await this.archive(pin), `${pin.package} ${pin.version}`, undefined);
     }
     if (pin.kind === 'git') return this.readFolder(this.packageDir(pin), pinSource(pin), undefined);
-    if (!existsSync(pin.dir)) throw new KilnError('config', `the local package '${pin.local}' (${pin.requirements.map((r) => r.requirer).join(', ')}) does not exist: ${pin.dir}`, { file: 'packages.yml' });
+    if (!existsSync(pin.dir))
+      throw new KilnError(
+        'config',
+        `the local package '${pin.local}' (${pin.requirements.map((r) => r.requirer).join(', ')}) does not exist: ${pin.dir}`,
+        { file: 'packages.yml' },
+      );
     return this.readFolder(pin.dir, `local package ${pin.local}`, pin.dir);
   }
 
@@ -213,7 +308,10 @@ class PackageFetcher implements PackageReader {
     if (!c) {
       const root = join(this.downloads, `git-${this.next++}`);
       if ((pin.revision === undefined || ['HEAD', 'main', 'master'].includes(pin.revision)) && pin.warnUnpinned) {
-        this.log('warn', `git package ${pin.gitUnrendered} is not pinned to a tag or commit (revision: ${pin.revision ?? 'none'}); package-lock.yml pins the commit installed`);
+        this.log(
+          'warn',
+          `git package ${pin.gitUnrendered} is not pinned to a tag or commit (revision: ${pin.revision ?? 'none'}); package-lock.yml pins the commit installed`,
+        );
       }
       const commit = cloneAt(pin.url, pin.revision, root, this.project.projectDir, pin.gitUnrendered);
       c = { root, commit };
@@ -256,19 +354,33 @@ class PackageFetcher implements PackageReader {
     const source = pinSource(pin);
     let dir: string;
     if (pin.kind === 'local') {
-      if (!existsSync(pin.dir)) throw new KilnError('config', `the local package '${pin.local}' does not exist: ${pin.dir}`, { file: 'packages.yml' });
+      if (!existsSync(pin.dir))
+        throw new KilnError('config', `the local package '${pin.local}' does not exist: ${pin.dir}`, {
+          file: 'packages.yml',
+        });
       dir = pin.dir;
     } else if (pin.kind === 'git') dir = this.packageDir(pin);
     else dir = await this.archive(pin);
     const name = packageProjectName(dir, source);
-    if (name === this.project.name) throw new KilnError('config', `the package from ${source} has the root project's own name '${name}'`, { hint: 'package names must differ from the project name' });
+    if (name === this.project.name)
+      throw new KilnError('config', `the package from ${source} has the root project's own name '${name}'`, {
+        hint: 'package names must differ from the project name',
+      });
     const dest = join(staging, name);
-    if (!isStrictlyInside(staging, dest)) throw new KilnError('internal', `package folder ${dest} is outside ${staging}`);
-    if (existsSync(dest) || isSymlink(dest)) throw new KilnError('config', `two packages are named '${name}'; the second comes from ${source} (${requiredBy.join(', ')})`, { hint: 'a project can install one package of each name' });
+    if (!isStrictlyInside(staging, dest))
+      throw new KilnError('internal', `package folder ${dest} is outside ${staging}`);
+    if (existsSync(dest) || isSymlink(dest))
+      throw new KilnError(
+        'config',
+        `two packages are named '${name}'; the second comes from ${source} (${requiredBy.join(', ')})`,
+        { hint: 'a project can install one package of each name' },
+      );
     if (pin.kind === 'local') {
       // A link, as dbt makes: edits to a local package show without reinstalling.
       symlinkSync(dir, dest, 'dir');
-      const local = pin.requirements.some((r) => r.baseDir === this.project.projectDir) ? pin.local : toPosix(relative(this.project.projectDir, pin.dir)) || '.';
+      const local = pin.requirements.some((r) => r.baseDir === this.project.projectDir)
+        ? pin.local
+        : toPosix(relative(this.project.projectDir, pin.dir)) || '.';
       return { locked: { kind: 'local', local, name }, info: { name, source, requiredBy } };
     }
     assertNoEscapingLinks(dir, source);
@@ -276,9 +388,22 @@ class PackageFetcher implements PackageReader {
     if (pin.kind === 'git') {
       rmSync(join(dest, '.git'), { recursive: true, force: true });
       const { commit } = this.checkout(pin);
-      return { locked: { kind: 'git', git: pin.url, gitUnrendered: this.lockGitUrl(pin), revision: commit, subdirectory: pin.subdirectory, name }, info: { name, source, version: pin.revision, commit, requiredBy } };
+      return {
+        locked: {
+          kind: 'git',
+          git: pin.url,
+          gitUnrendered: this.lockGitUrl(pin),
+          revision: commit,
+          subdirectory: pin.subdirectory,
+          name,
+        },
+        info: { name, source, version: pin.revision, commit, requiredBy },
+      };
     }
-    return { locked: { kind: 'hub', package: pin.package, version: pin.version, name }, info: { name, source, version: pin.version, requiredBy } };
+    return {
+      locked: { kind: 'hub', package: pin.package, version: pin.version, name },
+      info: { name, source, version: pin.version, requiredBy },
+    };
   }
 
   /** The git URL the lock records: as written, except a relative path from a local package, which is rebased on the project. */

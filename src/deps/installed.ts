@@ -12,7 +12,14 @@ import { loadProject, type ProjectConfig } from '../config/project.js';
 import { discoverFiles, type ProjectFile } from '../parse/files.js';
 import type { InvocationInfo } from '../template/context.js';
 import { installPathForReading } from './paths.js';
-import { packageRenderer, readLock, readPackagesFile, specSource, type PackageSpec, type PackagesFile } from './spec.js';
+import {
+  packageRenderer,
+  readLock,
+  readPackagesFile,
+  specSource,
+  type PackageSpec,
+  type PackagesFile,
+} from './spec.js';
 
 export interface InstalledPackage {
   name: string;
@@ -39,19 +46,35 @@ export function installedPackages(project: ProjectConfig, cliVars: Record<string
   }
   for (const entry of readdirSync(dir).sort()) {
     const pkgDir = join(dir, entry);
-    if (entry.startsWith('.') || !statSync(pkgDir).isDirectory() || !existsSync(join(pkgDir, 'dbt_project.yml'))) continue;
+    if (entry.startsWith('.') || !statSync(pkgDir).isDirectory() || !existsSync(join(pkgDir, 'dbt_project.yml')))
+      continue;
     let pkgProject: ProjectConfig;
     try {
       pkgProject = loadProject(pkgDir, {}, undefined, project.renderTarget);
     } catch (e) {
-      if (e instanceof KilnError) throw new KilnError(e.kind, `in package ${entry}: ${e.message}`, { file: toPosix(relative(project.projectDir, join(pkgDir, 'dbt_project.yml'))), line: e.line, hint: e.hint ?? 'run `kiln deps` again, or fix the package' });
+      if (e instanceof KilnError)
+        throw new KilnError(e.kind, `in package ${entry}: ${e.message}`, {
+          file: toPosix(relative(project.projectDir, join(pkgDir, 'dbt_project.yml'))),
+          line: e.line,
+          hint: e.hint ?? 'run `kiln deps` again, or fix the package',
+        });
       throw e;
     }
     if (pkgProject.name === project.name) continue;
-    const rebase = (f: ProjectFile): ProjectFile => ({ ...f, projectPath: toPosix(relative(project.projectDir, f.absolute)) });
+    const rebase = (f: ProjectFile): ProjectFile => ({
+      ...f,
+      projectPath: toPosix(relative(project.projectDir, f.absolute)),
+    });
     const macroFiles = discoverFiles(pkgDir, pkgProject.macroPaths, ['.sql']).map(rebase);
-    const generic = discoverFiles(pkgDir, pkgProject.testPaths, ['.sql']).filter((f) => f.resourcePath.startsWith('generic/')).map(rebase);
-    out.push({ name: pkgProject.name, folder: toPosix(relative(project.projectDir, pkgDir)), project: pkgProject, macroFiles: [...macroFiles, ...generic] });
+    const generic = discoverFiles(pkgDir, pkgProject.testPaths, ['.sql'])
+      .filter((f) => f.resourcePath.startsWith('generic/'))
+      .map(rebase);
+    out.push({
+      name: pkgProject.name,
+      folder: toPosix(relative(project.projectDir, pkgDir)),
+      project: pkgProject,
+      macroFiles: [...macroFiles, ...generic],
+    });
   }
   assertDeclaredInstalled(project, out, dir, cliVars);
   return out;
@@ -64,7 +87,12 @@ export function installedPackages(project: ProjectConfig, cliVars: Record<string
  * name, a local package's dbt_project.yml), and a git package counts as missing only when
  * fewer packages are installed than declared. Problems reading the files are left to `kiln deps`.
  */
-function assertDeclaredInstalled(project: ProjectConfig, installed: InstalledPackage[], dir: string, cliVars: Record<string, unknown>): void {
+function assertDeclaredInstalled(
+  project: ProjectConfig,
+  installed: InstalledPackage[],
+  dir: string,
+  cliVars: Record<string, unknown>,
+): void {
   if (!['packages.yml', 'dependencies.yml'].some((f) => existsSync(join(project.projectDir, f)))) return;
   let declared: PackagesFile | undefined;
   let locked: ReturnType<typeof readLock>;
@@ -94,10 +122,14 @@ function assertDeclaredInstalled(project: ProjectConfig, installed: InstalledPac
   if (missing.length === 0) return;
   const where = `${toPosix(relative(project.projectDir, dir)) || '.'}/`;
   const list = missing.map((m) => (m.name ? `${m.name} (${m.source})` : m.source)).join(', ');
-  throw new KilnError('config', `${missing.length === 1 ? 'a package' : `${missing.length} packages`} of ${from} ${missing.length === 1 ? 'is' : 'are'} not installed in ${where}: ${list}`, {
-    file: from,
-    hint: 'run `kiln deps` to install the packages',
-  });
+  throw new KilnError(
+    'config',
+    `${missing.length === 1 ? 'a package' : `${missing.length} packages`} of ${from} ${missing.length === 1 ? 'is' : 'are'} not installed in ${where}: ${list}`,
+    {
+      file: from,
+      hint: 'run `kiln deps` to install the packages',
+    },
+  );
 }
 
 /** The project name a declared package will be installed under, when it can be known without fetching it. */
@@ -119,7 +151,8 @@ export function dispatchOrder(project: ProjectConfig): Record<string, string[]> 
   const out: Record<string, string[]> = {};
   if (!Array.isArray(raw)) return out;
   for (const d of raw as Array<Record<string, unknown>>) {
-    if (typeof d?.macro_namespace === 'string' && Array.isArray(d.search_order)) out[d.macro_namespace] = d.search_order.map(String);
+    if (typeof d?.macro_namespace === 'string' && Array.isArray(d.search_order))
+      out[d.macro_namespace] = d.search_order.map(String);
   }
   return out;
 }
@@ -128,7 +161,11 @@ export function dispatchOrder(project: ProjectConfig): Record<string, string[]> 
  * var() for a package's nodes: --vars, then the root project's vars scoped to the package,
  * then the root's global vars, then the package's own dbt_project.yml (scoped, then global).
  */
-export function packageVars(root: ProjectConfig, packages: InstalledPackage[], cliVars: Record<string, unknown>): (pkg: string) => InvocationInfo['vars'] {
+export function packageVars(
+  root: ProjectConfig,
+  packages: InstalledPackage[],
+  cliVars: Record<string, unknown>,
+): (pkg: string) => InvocationInfo['vars'] {
   const byName = new Map(packages.map((p) => [p.name, p.project]));
   const scoped = (vars: Record<string, unknown>, name: string) => {
     const s = vars[name];
@@ -136,15 +173,26 @@ export function packageVars(root: ProjectConfig, packages: InstalledPackage[], c
   };
   return (pkg) => {
     const own = byName.get(pkg);
-    const layers = [cliVars, scoped(root.vars, pkg), withoutScopes(root.vars, root.name, byName), own ? scoped(own.vars, pkg) : undefined, own ? withoutScopes(own.vars, pkg, byName) : undefined];
+    const layers = [
+      cliVars,
+      scoped(root.vars, pkg),
+      withoutScopes(root.vars, root.name, byName),
+      own ? scoped(own.vars, pkg) : undefined,
+      own ? withoutScopes(own.vars, pkg, byName) : undefined,
+    ];
     return (name) => {
-      for (const l of layers) if (l && Object.prototype.hasOwnProperty.call(l, name)) return { found: true, value: l[name] };
+      for (const l of layers)
+        if (l && Object.prototype.hasOwnProperty.call(l, name)) return { found: true, value: l[name] };
       return { found: false };
     };
   };
 }
 
-function withoutScopes(vars: Record<string, unknown>, self: string, packages: Map<string, unknown>): Record<string, unknown> {
+function withoutScopes(
+  vars: Record<string, unknown>,
+  self: string,
+  packages: Map<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) if (k !== self && !packages.has(k)) out[k] = v;
   return out;

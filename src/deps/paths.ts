@@ -24,9 +24,13 @@ export function isStrictlyInside(root: string, path: string): boolean {
 /** A dbt project name: letters, digits and underscores, not starting with a digit. */
 export function assertPackageName(name: unknown, source: string): string {
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new KilnError('config', `the package from ${source} is named ${JSON.stringify(name)}, which is not a valid package name`, {
-      hint: 'a package name (name: in its dbt_project.yml) has only letters, digits and underscores, and does not start with a digit',
-    });
+    throw new KilnError(
+      'config',
+      `the package from ${source} is named ${JSON.stringify(name)}, which is not a valid package name`,
+      {
+        hint: 'a package name (name: in its dbt_project.yml) has only letters, digits and underscores, and does not start with a digit',
+      },
+    );
   }
   return name;
 }
@@ -35,8 +39,16 @@ export function assertPackageName(name: unknown, source: string): string {
 function configuredInstallPath(project: ProjectConfig, cliVars: Record<string, unknown>): string {
   const raw = (project.yaml?.data as Record<string, unknown> | undefined)?.['packages-install-path'];
   if (typeof raw !== 'string' || !raw.trim()) return 'dbt_packages';
-  const rendered = raw.includes('{{') || raw.includes('{%') ? packageRenderer({ ...project.vars, ...cliVars }).render(raw, 'dbt_project.yml', () => project.yaml?.lineOf(['packages-install-path'])) : raw;
-  if (typeof rendered !== 'string' || !rendered.trim()) throw new KilnError('config', `packages-install-path must be a folder name, not ${JSON.stringify(rendered)}`, { file: 'dbt_project.yml' });
+  const rendered =
+    raw.includes('{{') || raw.includes('{%')
+      ? packageRenderer({ ...project.vars, ...cliVars }).render(raw, 'dbt_project.yml', () =>
+          project.yaml?.lineOf(['packages-install-path']),
+        )
+      : raw;
+  if (typeof rendered !== 'string' || !rendered.trim())
+    throw new KilnError('config', `packages-install-path must be a folder name, not ${JSON.stringify(rendered)}`, {
+      file: 'dbt_project.yml',
+    });
   return rendered.trim();
 }
 
@@ -50,8 +62,12 @@ export function checkedInstallPath(project: ProjectConfig, cliVars: Record<strin
   const root = project.projectDir;
   const path = resolve(root, written);
   const refuse = (why: string) =>
-    new KilnError('config', `packages-install-path '${written}' ${why}`, { file: 'dbt_project.yml', hint: 'use a folder of its own inside the project, such as dbt_packages' });
-  if (!isStrictlyInside(root, path)) throw refuse('must be a folder inside the project, not the project itself or outside it');
+    new KilnError('config', `packages-install-path '${written}' ${why}`, {
+      file: 'dbt_project.yml',
+      hint: 'use a folder of its own inside the project, such as dbt_packages',
+    });
+  if (!isStrictlyInside(root, path))
+    throw refuse('must be a folder inside the project, not the project itself or outside it');
   if (relative(root, path).split(sep)[0] === '.git') throw refuse('must not be inside .git');
   const own = [
     ...project.modelPaths,
@@ -63,13 +79,17 @@ export function checkedInstallPath(project: ProjectConfig, cliVars: Record<strin
     ...project.docsPaths,
   ].map((p) => resolve(root, p));
   own.push(project.targetPath, project.logPath);
-  for (const p of own) if (p !== root && (isInside(p, path) || isInside(path, p))) throw refuse(`overlaps the project folder '${relative(root, p) || '.'}'`);
-  if (existsSync(join(path, 'dbt_project.yml'))) throw refuse('holds a dbt_project.yml: it looks like a project, not an install folder');
+  for (const p of own)
+    if (p !== root && (isInside(p, path) || isInside(path, p)))
+      throw refuse(`overlaps the project folder '${relative(root, p) || '.'}'`);
+  if (existsSync(join(path, 'dbt_project.yml')))
+    throw refuse('holds a dbt_project.yml: it looks like a project, not an install folder');
   // A symlinked parent must not carry the folder out of the project.
   let parent = dirname(path);
   while (!existsSync(parent) && isStrictlyInside(root, parent)) parent = dirname(parent);
   if (!isInside(realpathSync(root), realpathSync(parent))) throw refuse('leads outside the project through a symlink');
-  if (existsSync(path) && lstatSync(path).isSymbolicLink()) throw refuse('is a symlink; kiln replaces the folder and will not follow it');
+  if (existsSync(path) && lstatSync(path).isSymbolicLink())
+    throw refuse('is a symlink; kiln replaces the folder and will not follow it');
   return path;
 }
 
@@ -83,12 +103,20 @@ export function checkedSubdirectory(checkout: string, subdirectory: string, sour
   const cleaned = normalize(subdirectory);
   const path = resolve(checkout, cleaned);
   if (isAbsolute(subdirectory) || !isInside(checkout, path)) {
-    throw new KilnError('config', `subdirectory '${subdirectory}' of ${source} leaves the repository`, { hint: 'subdirectory: is a path inside the repository, such as packages/my_pkg' });
+    throw new KilnError('config', `subdirectory '${subdirectory}' of ${source} leaves the repository`, {
+      hint: 'subdirectory: is a path inside the repository, such as packages/my_pkg',
+    });
   }
   if (!existsSync(path) || !lstatSync(path).isDirectory()) {
-    throw new KilnError('config', `${source} has no folder '${subdirectory}'`, { hint: 'check subdirectory: (and revision:)' });
+    throw new KilnError('config', `${source} has no folder '${subdirectory}'`, {
+      hint: 'check subdirectory: (and revision:)',
+    });
   }
-  if (!isInside(realpathSync(checkout), realpathSync(path))) throw new KilnError('config', `subdirectory '${subdirectory}' of ${source} leaves the repository through a symlink`);
+  if (!isInside(realpathSync(checkout), realpathSync(path)))
+    throw new KilnError(
+      'config',
+      `subdirectory '${subdirectory}' of ${source} leaves the repository through a symlink`,
+    );
   return path;
 }
 
@@ -101,7 +129,11 @@ export function assertNoEscapingLinks(packageRoot: string, source: string): void
       if (st.isSymbolicLink()) {
         const target = readlinkSync(path);
         if (isAbsolute(target) || !isInside(packageRoot, resolve(dir, target))) {
-          throw new KilnError('config', `${source} holds a symlink ${relative(packageRoot, path)} -> ${target} that points outside the package`, { hint: 'kiln installs no file that links outside its package' });
+          throw new KilnError(
+            'config',
+            `${source} holds a symlink ${relative(packageRoot, path)} -> ${target} that points outside the package`,
+            { hint: 'kiln installs no file that links outside its package' },
+          );
         }
       } else if (st.isDirectory()) walk(path);
     }

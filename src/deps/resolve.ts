@@ -8,7 +8,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { PackageSpec } from './spec.js';
-import { highestSatisfying, installableVersions, parseVersion, rangeText, reduceVersions, VersionError, type Version } from './semver.js';
+import {
+  highestSatisfying,
+  installableVersions,
+  parseVersion,
+  rangeText,
+  reduceVersions,
+  VersionError,
+  type Version,
+} from './semver.js';
 
 /** One package asked for by one requirer. */
 export interface Requirement {
@@ -21,7 +29,16 @@ export interface Requirement {
 
 export type Pin =
   | { kind: 'hub'; key: string; package: string; version: string; requirements: Requirement[] }
-  | { kind: 'git'; key: string; url: string; gitUnrendered: string; revision?: string; subdirectory?: string; warnUnpinned: boolean; requirements: Requirement[] }
+  | {
+      kind: 'git';
+      key: string;
+      url: string;
+      gitUnrendered: string;
+      revision?: string;
+      subdirectory?: string;
+      warnUnpinned: boolean;
+      requirements: Requirement[];
+    }
   | { kind: 'local'; key: string; dir: string; local: string; requirements: Requirement[] };
 
 export interface PackageMetadata {
@@ -43,7 +60,12 @@ export function isRelativeGitPath(url: string): boolean {
 
 function absoluteGitUrl(req: Requirement & { spec: { kind: 'git' } }): string {
   if (!isRelativeGitPath(req.spec.git)) return req.spec.git;
-  if (!req.baseDir) throw new KilnError('config', `${req.requirer} asks for the git repository '${req.spec.git}' by a relative path, which means nothing inside a git or hub package`, { hint: 'the package must name its dependencies by URL' });
+  if (!req.baseDir)
+    throw new KilnError(
+      'config',
+      `${req.requirer} asks for the git repository '${req.spec.git}' by a relative path, which means nothing inside a git or hub package`,
+      { hint: 'the package must name its dependencies by URL' },
+    );
   return resolve(req.baseDir, req.spec.git);
 }
 
@@ -51,8 +73,16 @@ function absoluteGitUrl(req: Requirement & { spec: { kind: 'git' } }): string {
 export function requirementKey(req: Requirement): string {
   const s = req.spec;
   if (s.kind === 'hub') return `hub:${s.package}`;
-  if (s.kind === 'git') return `git:${absoluteGitUrl(req as Requirement & { spec: { kind: 'git' } }).replace(/\/+$/, '').replace(/\.git$/, '')}${s.subdirectory ? `#${s.subdirectory}` : ''}`;
-  if (!req.baseDir) throw new KilnError('config', `${req.requirer} asks for the local package '${s.local}', which kiln cannot install from inside a git or hub package`, { hint: 'a package fetched from git or the hub must name its dependencies by hub name or URL' });
+  if (s.kind === 'git')
+    return `git:${absoluteGitUrl(req as Requirement & { spec: { kind: 'git' } })
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')}${s.subdirectory ? `#${s.subdirectory}` : ''}`;
+  if (!req.baseDir)
+    throw new KilnError(
+      'config',
+      `${req.requirer} asks for the local package '${s.local}', which kiln cannot install from inside a git or hub package`,
+      { hint: 'a package fetched from git or the hub must name its dependencies by hub name or URL' },
+    );
   return `local:${resolve(req.baseDir, s.local)}`;
 }
 
@@ -64,7 +94,12 @@ function hubVersionsOf(req: Requirement): Version[] {
     try {
       return parseVersion(v);
     } catch (e) {
-      if (e instanceof VersionError) throw new KilnError('config', `${req.requirer} asks for ${s.package} version '${v}', which is not a version or range`, { hint: 'versions look like 1.3.0, >=1.0.0 or <2.0.0 (major.minor.patch)' });
+      if (e instanceof VersionError)
+        throw new KilnError(
+          'config',
+          `${req.requirer} asks for ${s.package} version '${v}', which is not a version or range`,
+          { hint: 'versions look like 1.3.0, >=1.0.0 or <2.0.0 (major.minor.patch)' },
+        );
       throw e;
     }
   });
@@ -79,11 +114,16 @@ function conflictError(pkg: string, reqs: Requirement[]): KilnError {
       try {
         reduceVersions([...versions[i]!, ...versions[j]!]);
       } catch {
-        return new KilnError('config', `no version of ${pkg} satisfies both ${text(i)} and ${text(j)}`, { file: 'packages.yml', hint: 'widen one of the ranges (or upgrade the package that asks for the other)' });
+        return new KilnError('config', `no version of ${pkg} satisfies both ${text(i)} and ${text(j)}`, {
+          file: 'packages.yml',
+          hint: 'widen one of the ranges (or upgrade the package that asks for the other)',
+        });
       }
     }
   }
-  return new KilnError('config', `no version of ${pkg} satisfies all of: ${reqs.map((_, i) => text(i)).join('; ')}`, { file: 'packages.yml' });
+  return new KilnError('config', `no version of ${pkg} satisfies all of: ${reqs.map((_, i) => text(i)).join('; ')}`, {
+    file: 'packages.yml',
+  });
 }
 
 async function pinHub(key: string, reqs: Requirement[], reader: PackageReader): Promise<Pin> {
@@ -96,15 +136,21 @@ async function pinHub(key: string, reqs: Requirement[], reader: PackageReader): 
     if (e instanceof VersionError) throw conflictError(pkg, reqs);
     throw e;
   }
-  const allowPrerelease = reqs.some((r) => (r.spec as { installPrerelease: boolean }).installPrerelease) || all.some((v) => v.prerelease !== undefined);
+  const allowPrerelease =
+    reqs.some((r) => (r.spec as { installPrerelease: boolean }).installPrerelease) ||
+    all.some((v) => v.prerelease !== undefined);
   const available = await reader.hubVersions(pkg);
   const installable = installableVersions(available, allowPrerelease);
   const version = highestSatisfying(range, installable);
   if (!version) {
-    throw new KilnError('config', `no available version of ${pkg} satisfies ${rangeText(range)}, asked for by ${reqs.map((r) => describe(r, (r.spec as { version: string[] }).version.join(', '))).join('; ')}`, {
-      file: 'packages.yml',
-      hint: `available versions: ${installable.join(', ') || 'none'}${allowPrerelease ? '' : ' (prereleases only with install_prerelease: true)'}`,
-    });
+    throw new KilnError(
+      'config',
+      `no available version of ${pkg} satisfies ${rangeText(range)}, asked for by ${reqs.map((r) => describe(r, (r.spec as { version: string[] }).version.join(', '))).join('; ')}`,
+      {
+        file: 'packages.yml',
+        hint: `available versions: ${installable.join(', ') || 'none'}${allowPrerelease ? '' : ' (prereleases only with install_prerelease: true)'}`,
+      },
+    );
   }
   return { kind: 'hub', key, package: pkg, version, requirements: reqs };
 }
@@ -114,13 +160,26 @@ function pinGit(key: string, reqs: Requirement[]): Pin {
   const asked = reqs.filter((r) => (r.spec as { revision?: string }).revision !== undefined);
   const revisions = new Set(asked.map((r) => (r.spec as { revision: string }).revision));
   if (revisions.size > 1) {
-    throw new KilnError('config', `git package ${first.spec.gitUnrendered} is asked for at different revisions: ${asked.map((r) => describe(r, (r.spec as { revision: string }).revision)).join('; ')}`, {
-      file: 'packages.yml',
-      hint: 'a git package is installed at one revision: make its requirers agree',
-    });
+    throw new KilnError(
+      'config',
+      `git package ${first.spec.gitUnrendered} is asked for at different revisions: ${asked.map((r) => describe(r, (r.spec as { revision: string }).revision)).join('; ')}`,
+      {
+        file: 'packages.yml',
+        hint: 'a git package is installed at one revision: make its requirers agree',
+      },
+    );
   }
   const spec = first.spec;
-  return { kind: 'git', key, url: absoluteGitUrl(first), gitUnrendered: spec.gitUnrendered, revision: [...revisions][0], subdirectory: spec.subdirectory, warnUnpinned: reqs.every((r) => (r.spec as { warnUnpinned: boolean }).warnUnpinned), requirements: reqs };
+  return {
+    kind: 'git',
+    key,
+    url: absoluteGitUrl(first),
+    gitUnrendered: spec.gitUnrendered,
+    revision: [...revisions][0],
+    subdirectory: spec.subdirectory,
+    warnUnpinned: reqs.every((r) => (r.spec as { warnUnpinned: boolean }).warnUnpinned),
+    requirements: reqs,
+  };
 }
 
 export async function pin(key: string, reqs: Requirement[], reader: PackageReader): Promise<Pin> {
@@ -128,7 +187,13 @@ export async function pin(key: string, reqs: Requirement[], reader: PackageReade
   const first = reqs[0]!;
   if (first.spec.kind === 'hub') return pinHub(key, reqs, reader);
   if (first.spec.kind === 'git') return pinGit(key, reqs);
-  return { kind: 'local', key, dir: resolve(first.baseDir!, first.spec.local), local: first.spec.local, requirements: reqs };
+  return {
+    kind: 'local',
+    key,
+    dir: resolve(first.baseDir!, first.spec.local),
+    local: first.spec.local,
+    requirements: reqs,
+  };
 }
 
 /** A resolved package: its pin and what it says about itself. */

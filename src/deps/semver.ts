@@ -30,13 +30,20 @@ export class VersionError extends Error {}
 // X.Y.Z without leading zeros; a prerelease with or without `-`; a `+build`.
 const NUMBER = '(0|[1-9]\\d*)';
 const PRE_PART = '(?:0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)';
-const VERSION_PATTERN = new RegExp(`^(>=|>|<=|<|=)?\\s*${NUMBER}\\.${NUMBER}\\.${NUMBER}(?:-?(${PRE_PART}(?:\\.${PRE_PART})*))?(?:\\+([0-9A-Za-z-]*(?:\\.[0-9A-Za-z-]*)*))?$`);
+const VERSION_PATTERN = new RegExp(
+  `^(>=|>|<=|<|=)?\\s*${NUMBER}\\.${NUMBER}\\.${NUMBER}(?:-?(${PRE_PART}(?:\\.${PRE_PART})*))?(?:\\+([0-9A-Za-z-]*(?:\\.[0-9A-Za-z-]*)*))?$`,
+);
 
 /** `>=1.2.3`, `1.2.3`, `1.4.0-rc.1`; throws VersionError for anything else (`1.2`, `v1.2.3`, `~1.2`). */
 export function parseVersion(text: string): Version {
   const m = VERSION_PATTERN.exec(text.trim());
   if (!m) throw new VersionError(`"${text}" is not a valid semantic version`);
-  const v: Version = { matcher: (m[1] as Matcher | undefined) ?? '=', major: Number(m[2]), minor: Number(m[3]), patch: Number(m[4]) };
+  const v: Version = {
+    matcher: (m[1] as Matcher | undefined) ?? '=',
+    major: Number(m[2]),
+    minor: Number(m[3]),
+    patch: Number(m[4]),
+  };
   if (m[5]) v.prerelease = m[5];
   if (m[6]) v.build = m[6];
   return v;
@@ -102,7 +109,7 @@ function tighterLower(a: Bound, b: Bound): Bound {
   if (b === 'unbounded') return a;
   if (a === 'unbounded') return b;
   if (!isExact(a) && !isExact(b)) return compareBounds(a, b) < 0 ? b : a;
-  const [lower, exact] = (isExact(a) ? [b, a] : [a, b]) as [Version, Version];
+  const [lower, exact] = isExact(a) ? [b, a] : [a, b];
   const c = compareBounds(lower, exact);
   if (c < 0 || (c === 0 && lower.matcher === '>=')) return exact;
   throw new VersionError('incompatible');
@@ -112,7 +119,7 @@ function tighterUpper(a: Bound, b: Bound): Bound {
   if (b === 'unbounded') return a;
   if (a === 'unbounded') return b;
   if (!isExact(a) && !isExact(b)) return compareBounds(a, b) > 0 ? b : a;
-  const [upper, exact] = (isExact(a) ? [b, a] : [a, b]) as [Version, Version];
+  const [upper, exact] = isExact(a) ? [b, a] : [a, b];
   const c = compareBounds(upper, exact);
   if (c > 0 || (c === 0 && upper.matcher === '<=')) return exact;
   throw new VersionError('incompatible');

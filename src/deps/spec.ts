@@ -36,7 +36,9 @@ export function packageRenderer(cliVars: Record<string, unknown>): ValueRenderer
     var: (name: string, fallback?: unknown) => {
       if (Object.prototype.hasOwnProperty.call(cliVars, name)) return cliVars[name];
       if (fallback !== undefined) return fallback;
-      throw new KilnError('config', `var '${name}' is not defined (package files see only --vars)`, { hint: `pass --vars '{${name}: ...}' to kiln deps` });
+      throw new KilnError('config', `var '${name}' is not defined (package files see only --vars)`, {
+        hint: `pass --vars '{${name}: ...}' to kiln deps`,
+      });
     },
   });
 }
@@ -57,13 +59,27 @@ export function readPackagesFile(dir: string, renderer: ValueRenderer, label?: s
     if (data.packages !== undefined && data.packages !== null) found.push({ name, yaml });
   }
   if (found.length === 0) return undefined;
-  if (found.length > 1) throw new KilnError('yaml', `packages: is in both packages.yml and dependencies.yml${label ? ` of ${label}` : ''}`, { hint: 'keep the list in one of the two files' });
+  if (found.length > 1)
+    throw new KilnError(
+      'yaml',
+      `packages: is in both packages.yml and dependencies.yml${label ? ` of ${label}` : ''}`,
+      { hint: 'keep the list in one of the two files' },
+    );
   const { name, yaml } = found[0]!;
   const raw = (yaml.data as Record<string, unknown>).packages;
-  if (!Array.isArray(raw)) throw new KilnError('yaml', `packages: in ${name} must be a list`, { file: yaml.file, line: yaml.lineOf(['packages']) });
+  if (!Array.isArray(raw))
+    throw new KilnError('yaml', `packages: in ${name} must be a list`, {
+      file: yaml.file,
+      line: yaml.lineOf(['packages']),
+    });
   const lines = raw.map((_, i) => yaml.lineOf(['packages', i]));
   const rendered = raw.map((entry, i) => {
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new KilnError('yaml', 'a package entry needs local:, git: or package:', { file: yaml.file, line: lines[i], hint: 'see docs/packages.md' });
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+      throw new KilnError('yaml', 'a package entry needs local:, git: or package:', {
+        file: yaml.file,
+        line: lines[i],
+        hint: 'see docs/packages.md',
+      });
     return renderer.renderTree(entry, yaml, new Set(), ['packages', i]) as Record<string, unknown>;
   });
   const packages = rendered.map((entry, i) => toSpec(entry, raw[i] as Record<string, unknown>, yaml.file, lines[i]));
@@ -71,24 +87,41 @@ export function readPackagesFile(dir: string, renderer: ValueRenderer, label?: s
 }
 
 /** packages.yml holds `packages:`; dependencies.yml also `projects:` (dbt Mesh), which kiln does not read. */
-const topLevelKeys: Record<string, string[]> = { 'packages.yml': ['packages'], 'dependencies.yml': ['packages', 'projects'] };
+const topLevelKeys: Record<string, string[]> = {
+  'packages.yml': ['packages'],
+  'dependencies.yml': ['packages', 'projects'],
+};
 
 /** The file's mapping, after refusing any other shape and any key but its known ones. */
 function checkedShape(yaml: YamlFile, name: string): Record<string, unknown> {
   const data = yaml.data;
   const example = 'packages:\n    - package: dbt-labs/dbt_utils\n      version: 1.3.0';
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new KilnError('yaml', `${name} needs a top-level 'packages:' list`, { file: yaml.file, line: 1, hint: example });
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new KilnError('yaml', `${name} needs a top-level 'packages:' list`, {
+      file: yaml.file,
+      line: 1,
+      hint: example,
+    });
   const known = topLevelKeys[name] ?? ['packages'];
   for (const key of Object.keys(data)) {
     if (known.includes(key)) continue;
     const near = closestWord(key, known);
-    throw new KilnError('yaml', `unknown key '${key}' in ${name}${near ? ` (did you mean '${near}'?)` : ''}`, { file: yaml.file, line: yaml.lineOfKey([key]), hint: example });
+    throw new KilnError('yaml', `unknown key '${key}' in ${name}${near ? ` (did you mean '${near}'?)` : ''}`, {
+      file: yaml.file,
+      line: yaml.lineOfKey([key]),
+      hint: example,
+    });
   }
   return data as Record<string, unknown>;
 }
 
-export function toSpec(e: Record<string, unknown>, raw: Record<string, unknown>, file: string, line: number | undefined): PackageSpec {
+export function toSpec(
+  e: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  file: string,
+  line: number | undefined,
+): PackageSpec {
   const text = (key: string): string | undefined => {
     const v = e[key];
     if (v === undefined || v === null) return undefined;
@@ -98,7 +131,8 @@ export function toSpec(e: Record<string, unknown>, raw: Record<string, unknown>,
   const local = text('local');
   const git = text('git');
   const pkg = text('package');
-  if ([local, git, pkg].filter((v) => v !== undefined).length > 1) throw new KilnError('yaml', 'a package entry has exactly one of local:, git: and package:', { file, line });
+  if ([local, git, pkg].filter((v) => v !== undefined).length > 1)
+    throw new KilnError('yaml', 'a package entry has exactly one of local:, git: and package:', { file, line });
   if (local !== undefined) {
     if (!local) throw new KilnError('yaml', 'local: of a package is empty', { file, line });
     return { kind: 'local', local };
@@ -110,23 +144,48 @@ export function toSpec(e: Record<string, unknown>, raw: Record<string, unknown>,
     const revision = text('revision');
     checkedGitUrl(git, { file, line }, rawGit);
     if (revision !== undefined) checkedRevision(revision, rawGit, { file, line });
-    return { kind: 'git', git, gitUnrendered: rawGit, revision, subdirectory: text('subdirectory'), warnUnpinned: warn !== false };
+    return {
+      kind: 'git',
+      git,
+      gitUnrendered: rawGit,
+      revision,
+      subdirectory: text('subdirectory'),
+      warnUnpinned: warn !== false,
+    };
   }
   if (pkg !== undefined) {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pkg) || pkg.includes('..')) {
-      throw new KilnError('yaml', `hub package names look like namespace/name (e.g. dbt-labs/dbt_utils), not '${pkg}'`, { file, line });
+      throw new KilnError(
+        'yaml',
+        `hub package names look like namespace/name (e.g. dbt-labs/dbt_utils), not '${pkg}'`,
+        { file, line },
+      );
     }
     if (e.version === undefined || e.version === null || e.version === '') {
-      throw new KilnError('yaml', `package '${pkg}' needs a version:`, { file, line, hint: 'e.g. version: [">=1.0.0", "<2.0.0"] or version: 1.3.3' });
+      throw new KilnError('yaml', `package '${pkg}' needs a version:`, {
+        file,
+        line,
+        hint: 'e.g. version: [">=1.0.0", "<2.0.0"] or version: 1.3.3',
+      });
     }
-    const version = (Array.isArray(e.version) ? e.version : [e.version]).flatMap((v) => String(v).split(',')).map((v) => v.trim());
+    const version = (Array.isArray(e.version) ? e.version : [e.version])
+      .flatMap((v) => String(v).split(','))
+      .map((v) => v.trim());
     const pre = e.install_prerelease ?? e['install-prerelease'];
     return { kind: 'hub', package: pkg, version, installPrerelease: pre === true };
   }
   if (typeof e.tarball === 'string' || typeof e.private === 'string') {
-    throw new KilnError('yaml', `${typeof e.tarball === 'string' ? 'tarball:' : 'private:'} packages are not supported by kiln yet`, { file, line, hint: 'use git: with the repository instead' });
+    throw new KilnError(
+      'yaml',
+      `${typeof e.tarball === 'string' ? 'tarball:' : 'private:'} packages are not supported by kiln yet`,
+      { file, line, hint: 'use git: with the repository instead' },
+    );
   }
-  throw new KilnError('yaml', 'a package entry needs local:, git: or package:', { file, line, hint: 'see docs/packages.md' });
+  throw new KilnError('yaml', 'a package entry needs local:, git: or package:', {
+    file,
+    line,
+    hint: 'see docs/packages.md',
+  });
 }
 
 /** dbt's to_dict() of a package entry: every field of its kind, with the entry as written under `unrendered`. */
@@ -134,8 +193,19 @@ function dbtEntryDict(e: Record<string, unknown>, raw: Record<string, unknown>):
   const v = (key: string) => (e[key] === undefined ? null : e[key]);
   let out: Record<string, unknown>;
   if (e.local !== undefined) out = { local: e.local };
-  else if (e.git !== undefined) out = { git: e.git, revision: v('revision'), 'warn-unpinned': e['warn-unpinned'] ?? e.warn_unpinned ?? null, subdirectory: v('subdirectory') };
-  else out = { package: e.package, version: e.version, install_prerelease: e.install_prerelease ?? e['install-prerelease'] ?? false };
+  else if (e.git !== undefined)
+    out = {
+      git: e.git,
+      revision: v('revision'),
+      'warn-unpinned': e['warn-unpinned'] ?? e.warn_unpinned ?? null,
+      subdirectory: v('subdirectory'),
+    };
+  else
+    out = {
+      package: e.package,
+      version: e.version,
+      install_prerelease: e.install_prerelease ?? e['install-prerelease'] ?? false,
+    };
   out.unrendered = raw;
   if (e.name !== undefined && e.name !== null) out.name = e.name;
   return out;
@@ -151,7 +221,8 @@ export function dbtPackagesHash(rendered: Array<Record<string, unknown>>, raw: A
 export function pythonJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
   if (typeof value === 'string') return pythonString(value);
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
   if (value instanceof Date) return pythonString(value.toISOString());
@@ -160,7 +231,15 @@ export function pythonJson(value: unknown): string {
 }
 
 function pythonString(s: string): string {
-  const escapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+  const escapes: Record<string, string> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\b': '\\b',
+    '\f': '\\f',
+  };
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
@@ -182,14 +261,24 @@ export type LockedPackage =
 export function writeLockText(packages: LockedPackage[], hash: string): string {
   const entries = packages.map((p) => {
     if (p.kind === 'local') return { local: p.local, name: p.name };
-    if (p.kind === 'git') return { git: p.gitUnrendered, revision: p.revision, ...(p.subdirectory ? { subdirectory: p.subdirectory } : {}), name: p.name };
+    if (p.kind === 'git')
+      return {
+        git: p.gitUnrendered,
+        revision: p.revision,
+        ...(p.subdirectory ? { subdirectory: p.subdirectory } : {}),
+        name: p.name,
+      };
     return { package: p.package, version: p.version, name: p.name };
   });
   return yamlLibrary().stringify({ packages: entries, sha1_hash: hash }, { sortMapEntries: true });
 }
 
 /** The packages of package-lock.yml, if it was written for this very list of declared packages (same hash). */
-export function readLock(projectDir: string, declared: PackagesFile, renderer: ValueRenderer): LockedPackage[] | undefined {
+export function readLock(
+  projectDir: string,
+  declared: PackagesFile,
+  renderer: ValueRenderer,
+): LockedPackage[] | undefined {
   const path = join(projectDir, 'package-lock.yml');
   if (!existsSync(path)) return undefined;
   const yaml = parseYaml(readFileSync(path, 'utf8'), 'package-lock.yml');
@@ -197,22 +286,47 @@ export function readLock(projectDir: string, declared: PackagesFile, renderer: V
   if (!data || data.sha1_hash !== declared.hash || !Array.isArray(data.packages)) return undefined;
   return data.packages.map((entry, i) => {
     const line = yaml.lineOf(['packages', i]);
-    if (!entry || typeof entry !== 'object') throw new KilnError('yaml', 'a package-lock.yml entry must be a mapping', { file: 'package-lock.yml', line, hint: 'delete package-lock.yml and run `kiln deps` again' });
+    if (!entry || typeof entry !== 'object')
+      throw new KilnError('yaml', 'a package-lock.yml entry must be a mapping', {
+        file: 'package-lock.yml',
+        line,
+        hint: 'delete package-lock.yml and run `kiln deps` again',
+      });
     const raw = entry as Record<string, unknown>;
     const rendered = renderer.renderTree(raw, yaml, new Set(), ['packages', i]) as Record<string, unknown>;
     const spec = toSpec(rendered, raw, 'package-lock.yml', line);
     const name = typeof raw.name === 'string' ? raw.name : '';
     if (spec.kind === 'local') return { kind: 'local', local: spec.local, name };
     if (spec.kind === 'git') {
-      if (!spec.revision) throw new KilnError('yaml', `the git package ${spec.gitUnrendered} has no revision in package-lock.yml`, { file: 'package-lock.yml', line, hint: 'delete package-lock.yml and run `kiln deps` again' });
-      return { kind: 'git', git: spec.git, gitUnrendered: spec.gitUnrendered, revision: spec.revision, subdirectory: spec.subdirectory, name };
+      if (!spec.revision)
+        throw new KilnError('yaml', `the git package ${spec.gitUnrendered} has no revision in package-lock.yml`, {
+          file: 'package-lock.yml',
+          line,
+          hint: 'delete package-lock.yml and run `kiln deps` again',
+        });
+      return {
+        kind: 'git',
+        git: spec.git,
+        gitUnrendered: spec.gitUnrendered,
+        revision: spec.revision,
+        subdirectory: spec.subdirectory,
+        name,
+      };
     }
-    if (spec.version.length !== 1) throw new KilnError('yaml', `package ${spec.package} in package-lock.yml must name one version`, { file: 'package-lock.yml', line });
+    if (spec.version.length !== 1)
+      throw new KilnError('yaml', `package ${spec.package} in package-lock.yml must name one version`, {
+        file: 'package-lock.yml',
+        line,
+      });
     return { kind: 'hub', package: spec.package, version: spec.version[0]!, name };
   });
 }
 
 /** How a spec reads in messages: the hub name, the git URL as written, or the local path. */
 export function specSource(p: PackageSpec | LockedPackage): string {
-  return p.kind === 'local' ? p.local : p.kind === 'git' ? `${p.gitUnrendered}${p.subdirectory ? ` (subdirectory ${p.subdirectory})` : ''}` : p.package;
+  return p.kind === 'local'
+    ? p.local
+    : p.kind === 'git'
+      ? `${p.gitUnrendered}${p.subdirectory ? ` (subdirectory ${p.subdirectory})` : ''}`
+      : p.package;
 }

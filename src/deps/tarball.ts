@@ -52,7 +52,10 @@ function paxRecords(data: Buffer): Record<string, string> {
     if (space === -1) break;
     const len = parseInt(data.subarray(pos, space).toString('ascii'), 10);
     if (!Number.isFinite(len) || len <= 0) break;
-    const record = data.subarray(space + 1, pos + len).toString('utf8').replace(/\n$/, '');
+    const record = data
+      .subarray(space + 1, pos + len)
+      .toString('utf8')
+      .replace(/\n$/, '');
     const eq = record.indexOf('=');
     if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
     pos += len;
@@ -100,7 +103,16 @@ export function readTar(tar: Buffer, source: string): TarMember[] {
     const linkTarget = pax.linkpath ?? longLink ?? text(header.subarray(157, 257));
     pax = {};
     longName = longLink = undefined;
-    const type = flag === '0' || flag === '\0' || flag === '7' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : flag === '1' ? 'hardlink' : 'other';
+    const type =
+      flag === '0' || flag === '\0' || flag === '7'
+        ? 'file'
+        : flag === '5'
+          ? 'dir'
+          : flag === '2'
+            ? 'symlink'
+            : flag === '1'
+              ? 'hardlink'
+              : 'other';
     members.push({ path, type, mode: number(header.subarray(100, 108)), linkTarget, data });
   }
   return members;
@@ -108,7 +120,10 @@ export function readTar(tar: Buffer, source: string): TarMember[] {
 
 /** A member path as segments; throws when it is absolute or climbs out with `..`. */
 function segments(path: string, source: string): string[] {
-  const bad = () => new KilnError('config', `${source} holds the member '${path}', whose path leaves the package folder`, { hint: 'kiln refuses archives that would write outside dbt_packages/' });
+  const bad = () =>
+    new KilnError('config', `${source} holds the member '${path}', whose path leaves the package folder`, {
+      hint: 'kiln refuses archives that would write outside dbt_packages/',
+    });
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\') || path.includes('\0')) throw bad();
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw bad();
@@ -122,17 +137,28 @@ function segments(path: string, source: string): string[] {
 export function extractPackage(members: TarMember[], dest: string, source: string): void {
   const items = members.map((m) => ({ m, parts: segments(m.path, source) })).filter((i) => i.parts.length > 0);
   const top = items[0]?.parts[0];
-  const singleTop = top !== undefined && items.every((i) => i.parts[0] === top && (i.parts.length > 1 || i.m.type === 'dir'));
+  const singleTop =
+    top !== undefined && items.every((i) => i.parts[0] === top && (i.parts.length > 1 || i.m.type === 'dir'));
   const planned = items
     .map(({ m, parts }) => ({ m, parts: singleTop ? parts.slice(1) : parts }))
     .filter((i) => i.parts.length > 0)
     .map(({ m, parts }) => ({ m, parts, target: join(dest, ...parts) }));
   for (const { m, target } of planned) {
-    if (!isStrictlyInside(dest, target)) throw new KilnError('config', `${source} holds the member '${m.path}', whose path leaves the package folder`);
-    if (m.type === 'hardlink' || m.type === 'other') throw new KilnError('config', `${source} holds '${m.path}', a ${m.type === 'hardlink' ? 'hard link' : 'device, fifo or other special file'}; kiln installs only files, folders and symlinks inside the package`);
+    if (!isStrictlyInside(dest, target))
+      throw new KilnError('config', `${source} holds the member '${m.path}', whose path leaves the package folder`);
+    if (m.type === 'hardlink' || m.type === 'other')
+      throw new KilnError(
+        'config',
+        `${source} holds '${m.path}', a ${m.type === 'hardlink' ? 'hard link' : 'device, fifo or other special file'}; kiln installs only files, folders and symlinks inside the package`,
+      );
     if (m.type === 'symlink') {
       const resolved = posix.isAbsolute(m.linkTarget) ? m.linkTarget : resolve(dirname(target), m.linkTarget);
-      if (posix.isAbsolute(m.linkTarget) || !isInside(dest, resolved)) throw new KilnError('config', `${source} holds a symlink '${m.path}' -> '${m.linkTarget}' that points outside the package`, { hint: 'kiln installs no file that links outside its package' });
+      if (posix.isAbsolute(m.linkTarget) || !isInside(dest, resolved))
+        throw new KilnError(
+          'config',
+          `${source} holds a symlink '${m.path}' -> '${m.linkTarget}' that points outside the package`,
+          { hint: 'kiln installs no file that links outside its package' },
+        );
     }
   }
   mkdirSync(dest, { recursive: false });
@@ -157,7 +183,10 @@ export function extractPackage(members: TarMember[], dest: string, source: strin
     }
     if (exists) throw new KilnError('config', `${source} holds '${m.path}' twice, once as a symlink`);
     // The link's folder must be a real folder: through an earlier link, `..` would mean elsewhere.
-    if (realpathSync(dirname(target)) !== join(realDest, ...parts.slice(0, -1))) throw new KilnError('config', `${source} holds a symlink '${m.path}' inside another symlink`, { hint: 'kiln installs no file that links outside its package' });
+    if (realpathSync(dirname(target)) !== join(realDest, ...parts.slice(0, -1)))
+      throw new KilnError('config', `${source} holds a symlink '${m.path}' inside another symlink`, {
+        hint: 'kiln installs no file that links outside its package',
+      });
     symlinkSync(m.linkTarget, target);
   }
 }
@@ -170,15 +199,20 @@ export async function download(url: string, what: string): Promise<Buffer> {
   } catch {
     throw new KilnError('config', `the archive URL of ${what} is not a URL: '${url}'`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new KilnError('config', `the archive URL of ${what} must be http(s), not '${url}'`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new KilnError('config', `the archive URL of ${what} must be http(s), not '${url}'`);
   let res: Response;
   try {
     res = await fetch(parsed, { signal: AbortSignal.timeout(120_000) });
   } catch (e) {
-    throw new KilnError('connection', `cannot download ${what} from ${url}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+    throw new KilnError(
+      'connection',
+      `cannot download ${what} from ${url}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+    );
   }
   if (!res.ok) throw new KilnError('connection', `cannot download ${what} from ${url}: HTTP ${res.status}`);
   const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > MAX_UNPACKED) throw new KilnError('config', `the archive of ${what} is larger than ${MAX_UNPACKED / 1024 / 1024} MB`);
+  if (body.length > MAX_UNPACKED)
+    throw new KilnError('config', `the archive of ${what} is larger than ${MAX_UNPACKED / 1024 / 1024} MB`);
   return body;
 }

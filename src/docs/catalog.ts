@@ -4,12 +4,22 @@ import type { Relation } from '../adapters/relation.js';
 import type { ParsedProject } from '../parse/index.js';
 import { kilnVersion } from '../version.js';
 
-export async function buildCatalog(parsed: ParsedProject, adapter: Adapter, ids: string[], invocationId: string): Promise<Record<string, unknown>> {
+export async function buildCatalog(
+  parsed: ParsedProject,
+  adapter: Adapter,
+  ids: string[],
+  invocationId: string,
+): Promise<Record<string, unknown>> {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   const errors: string[] = [];
   // One query per schema for relation types, one for columns (where the adapter can), never one per relation.
-  const perSchema = <T>(cache: Map<string, Promise<T>>, database: string | undefined, schema: string, load: () => Promise<T>): Promise<T> => {
+  const perSchema = <T>(
+    cache: Map<string, Promise<T>>,
+    database: string | undefined,
+    schema: string,
+    load: () => Promise<T>,
+  ): Promise<T> => {
     const key = `${database ?? ''}.${schema}`;
     let p = cache.get(key);
     if (!p) cache.set(key, (p = load()));
@@ -17,26 +27,64 @@ export async function buildCatalog(parsed: ParsedProject, adapter: Adapter, ids:
   };
   const types = new Map<string, Promise<Map<string, string>>>();
   const typeOf = async (database: string | undefined, schema: string, name: string) =>
-    (await perSchema(types, database, schema, async () => new Map((await adapter.listRelations(database, schema)).map((r) => [r.name, r.type === 'view' ? 'VIEW' : 'BASE TABLE'])))).get(name);
+    (
+      await perSchema(
+        types,
+        database,
+        schema,
+        async () =>
+          new Map(
+            (await adapter.listRelations(database, schema)).map((r) => [
+              r.name,
+              r.type === 'view' ? 'VIEW' : 'BASE TABLE',
+            ]),
+          ),
+      )
+    ).get(name);
   const columnLists = new Map<string, Promise<Map<string, ColumnInfo[]>>>();
   const columnsOf = async (relation: Relation, schema: string) =>
-    adapter.listColumns ? ((await perSchema(columnLists, relation.database, schema, () => adapter.listColumns!(relation.database, schema))).get(relation.identifier) ?? []) : adapter.getColumns(relation);
+    adapter.listColumns
+      ? ((
+          await perSchema(columnLists, relation.database, schema, () => adapter.listColumns!(relation.database, schema))
+        ).get(relation.identifier) ?? [])
+      : adapter.getColumns(relation);
   for (const id of ids) {
     const node = parsed.manifest.nodes.get(id);
     const source = parsed.manifest.sources.get(id);
-    const where = node ? { database: node.database, schema: node.schema, name: node.alias } : source ? { database: source.database, schema: source.schema, name: source.identifier } : undefined;
+    const where = node
+      ? { database: node.database, schema: node.schema, name: node.alias }
+      : source
+        ? { database: source.database, schema: source.schema, name: source.identifier }
+        : undefined;
     if (!where || node?.resourceType === 'test' || node?.config.materialized === 'ephemeral') continue;
     try {
       // Names as the warehouse stores them (Snowflake upper-cases plain identifiers).
       const relation = adapter.relation(where.database, where.schema, where.name);
       const type = await typeOf(relation.database, relation.schema ?? where.schema, relation.identifier);
       if (!type) continue;
-      const columns = await columnsOf(relation, relation.schema ?? where.schema!);
+      const columns = await columnsOf(relation, relation.schema ?? where.schema);
       const entry = {
         unique_id: id,
-        metadata: { type, schema: where.schema, name: where.name, database: where.database ?? null, comment: null, owner: null },
-        columns: Object.fromEntries(columns.map((c) => [c.name, { type: c.type, index: c.index, name: c.name, comment: null }])),
-        stats: { has_stats: { id: 'has_stats', label: 'Has Stats?', value: false, include: false, description: 'Indicates whether there are statistics for this table' } },
+        metadata: {
+          type,
+          schema: where.schema,
+          name: where.name,
+          database: where.database ?? null,
+          comment: null,
+          owner: null,
+        },
+        columns: Object.fromEntries(
+          columns.map((c) => [c.name, { type: c.type, index: c.index, name: c.name, comment: null }]),
+        ),
+        stats: {
+          has_stats: {
+            id: 'has_stats',
+            label: 'Has Stats?',
+            value: false,
+            include: false,
+            description: 'Indicates whether there are statistics for this table',
+          },
+        },
       };
       (node ? nodes : sources)[id] = entry;
     } catch (e) {
@@ -44,7 +92,13 @@ export async function buildCatalog(parsed: ParsedProject, adapter: Adapter, ids:
     }
   }
   return {
-    metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/catalog/v1.json', dbt_version: kilnVersion, generated_at: new Date().toISOString(), invocation_id: invocationId, env: {} },
+    metadata: {
+      dbt_schema_version: 'https://schemas.getdbt.com/dbt/catalog/v1.json',
+      dbt_version: kilnVersion,
+      generated_at: new Date().toISOString(),
+      invocation_id: invocationId,
+      env: {},
+    },
     nodes,
     sources,
     errors: errors.length ? errors : null,

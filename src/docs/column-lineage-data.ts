@@ -6,8 +6,6 @@
  */
 import type { SiteColumn, SiteNode } from './model.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 export function attachColumnLineage(nodes: SiteNode[], index: Map<string, number>, columnLineage: any): void {
   const lineageNodes = columnLineage?.nodes;
   if (!lineageNodes || typeof lineageNodes !== 'object') return;

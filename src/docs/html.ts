@@ -30,7 +30,9 @@ export function* dataScriptChunks(data: SiteData): Generator<string> {
 
 /** JSON text as the inside of a single-quoted script string; each character on its own, so pieces can be escaped one by one. */
 function inStringLiteral(json: string): string {
-  return json.replace(/[\\'<\u2028\u2029]/g, (c) => (c === '\\' ? '\\\\' : c === "'" ? "\\'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return json.replace(/[\\'<\u2028\u2029]/g, (c) =>
+    c === '\\' ? '\\\\' : c === "'" ? "\\'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Make text safe to place inside an inline <script> or <style> element. */
@@ -47,12 +49,12 @@ export interface ShellParts {
 }
 
 export function renderShell(parts: ShellParts): string {
-  const css = 'href' in parts.css
-    ? `<link rel="stylesheet" href="${escapeHtml(parts.css.href)}">`
-    : `<style>${inlineSafe(parts.css.inline, 'style')}</style>`;
-  const script = (p: { src: string } | { inline: string }) => ('src' in p
-    ? `<script src="${escapeHtml(p.src)}"></script>`
-    : `<script>${inlineSafe(p.inline, 'script')}</script>`);
+  const css =
+    'href' in parts.css
+      ? `<link rel="stylesheet" href="${escapeHtml(parts.css.href)}">`
+      : `<style>${inlineSafe(parts.css.inline, 'style')}</style>`;
+  const script = (p: { src: string } | { inline: string }) =>
+    'src' in p ? `<script src="${escapeHtml(p.src)}"></script>` : `<script>${inlineSafe(p.inline, 'script')}</script>`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -11,7 +11,12 @@ import MarkdownIt from 'markdown-it';
 import type { StateCore, Token } from 'markdown-it';
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -53,17 +58,27 @@ function safety(state: StateCore): void {
         const safe = isSafeLink(href);
         dropClose.push(!safe);
         if (!safe) continue;
-        if (/^(https?:|mailto:)/i.test(href.trim())) { t.attrSet('rel', 'noopener noreferrer'); t.attrSet('target', '_blank'); }
+        if (/^(https?:|mailto:)/i.test(href.trim())) {
+          t.attrSet('rel', 'noopener noreferrer');
+          t.attrSet('target', '_blank');
+        }
         out.push(t);
       } else if (t.type === 'link_close') {
         if (!dropClose.pop()) out.push(t);
       } else if (t.type === 'image') {
         const src = t.attrGet('src') ?? '';
-        if (isLocalImage(src)) { out.push(t); continue; }
+        if (isLocalImage(src)) {
+          out.push(t);
+          continue;
+        }
         const alt = t.children?.map((c) => c.content).join('') || src;
         if (isSafeLink(src)) {
           const open = new state.Token('link_open', 'a', 1);
-          open.attrs = [['href', src], ['rel', 'noopener noreferrer'], ['target', '_blank']];
+          open.attrs = [
+            ['href', src],
+            ['rel', 'noopener noreferrer'],
+            ['target', '_blank'],
+          ];
           out.push(open, text(state, alt), new state.Token('link_close', 'a', -1));
         } else out.push(text(state, alt));
       } else out.push(t);
@@ -77,7 +92,12 @@ function taskLists(state: StateCore): void {
   const tokens = state.tokens;
   for (let k = 2; k < tokens.length; k++) {
     const inline = tokens[k]!;
-    if (inline.type !== 'inline' || tokens[k - 1]!.type !== 'paragraph_open' || tokens[k - 2]!.type !== 'list_item_open') continue;
+    if (
+      inline.type !== 'inline' ||
+      tokens[k - 1]!.type !== 'paragraph_open' ||
+      tokens[k - 2]!.type !== 'list_item_open'
+    )
+      continue;
     const first = inline.children?.[0];
     const m = first?.type === 'text' ? /^\[([ xX])\]\s+/.exec(first.content) : null;
     if (!first || !m) continue;

@@ -89,11 +89,19 @@ export interface SiteNode {
   /** Macro specifics: documented arguments. */
   args?: { name: string; type?: string; desc?: string }[];
   /** Unit test specifics: the model tested, its given inputs and expected rows. */
-  unitTest?: { given: { input: string; rows?: unknown; format?: string }[]; expect: { rows?: unknown; format?: string } };
+  unitTest?: {
+    given: { input: string; rows?: unknown; format?: string }[];
+    expect: { rows?: unknown; format?: string };
+  };
   /** Exposure specifics. */
   exposure?: { type?: string; maturity?: string; url?: string; ownerName?: string; ownerEmail?: string };
   /** Catalog (warehouse) facts. */
-  cat?: { type?: string; owner?: string; comment?: string; stats?: Record<string, { label?: string; value?: unknown; include?: boolean }> };
+  cat?: {
+    type?: string;
+    owner?: string;
+    comment?: string;
+    stats?: Record<string, { label?: string; value?: unknown; include?: boolean }>;
+  };
   run?: SiteRun;
   fresh?: SiteFreshness;
   /** `docs.node_color`: the colour of the node's mark in the lineage. */
@@ -134,5 +142,13 @@ export function derivedTestFqn(node: Pick<SiteNode, 'pkg' | 'path' | 'name'>): s
 
 /** Resource types drawn in the lineage graph (tests and macros are not). */
 export const GRAPH_TYPES: ReadonlySet<string> = new Set([
-  'model', 'seed', 'snapshot', 'source', 'exposure', 'analysis', 'metric', 'semantic_model', 'saved_query',
+  'model',
+  'seed',
+  'snapshot',
+  'source',
+  'exposure',
+  'analysis',
+  'metric',
+  'semantic_model',
+  'saved_query',
 ]);

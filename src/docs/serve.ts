@@ -115,7 +115,8 @@ function hostForm(address: string): string {
 export function allowedHosts(requested: string, bound: string, port: number): Set<string> {
   const hosts = new Set(['localhost', '127.0.0.1', '::1', requested, bound]);
   if (['0.0.0.0', '::', ''].includes(bound)) {
-    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) hosts.add(i.address.split('%')[0]!);
+    for (const list of Object.values(networkInterfaces()))
+      for (const i of list ?? []) hosts.add(i.address.split('%')[0]!);
   }
   const allowed = new Set<string>();
   for (const h of hosts) {
@@ -131,7 +132,11 @@ export function allowedHosts(requested: string, bound: string, port: number): Se
  * (allowedHosts) and the URL to browse to, which is this machine's loopback when it listens
  * on every interface.
  */
-export async function listenOn(server: http.Server, port: number, host: string): Promise<{ port: number; hosts: Set<string>; url: string }> {
+export async function listenOn(
+  server: http.Server,
+  port: number,
+  host: string,
+): Promise<{ port: number; hosts: Set<string>; url: string }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -177,17 +182,30 @@ function gzipped(file: string, etag: string): Promise<Buffer> {
   return body;
 }
 
-export async function serveDocs(opts: { dir: string; host?: string; port?: number; open?: boolean }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveDocs(opts: {
+  dir: string;
+  host?: string;
+  port?: number;
+  open?: boolean;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const root = await realpath(path.resolve(opts.dir));
   const host = opts.host ?? '127.0.0.1';
   let hosts = new Set<string>();
   const server = http.createServer((req, res) => {
     const send = (code: number, text: string, extra: Record<string, string> = {}) => {
-      res.writeHead(code, { ...securityHeaders(ERROR_POLICY), 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra });
+      res.writeHead(code, {
+        ...securityHeaders(ERROR_POLICY),
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        ...extra,
+      });
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (!hosts.has((req.headers.host ?? '').toLowerCase())) {
-      send(421, 'misdirected request: this server answers only requests addressed to localhost or the address it listens on\n');
+      send(
+        421,
+        'misdirected request: this server answers only requests addressed to localhost or the address it listens on\n',
+      );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -3,7 +3,15 @@
  * compact SiteData the documentation site ships. Tolerant of missing fields.
  * Pure: no DOM, no Node.
  */
-import { derivedTestFqn, SITE_DATA_VERSION, type SiteColumn, type SiteData, type SiteForeignKey, type SiteNode, type SiteRun } from './model.js';
+import {
+  derivedTestFqn,
+  SITE_DATA_VERSION,
+  type SiteColumn,
+  type SiteData,
+  type SiteForeignKey,
+  type SiteNode,
+  type SiteRun,
+} from './model.js';
 import { attachColumnLineage } from './column-lineage-data.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -23,8 +31,8 @@ const INTERNAL_MACRO_PACKAGES = /^(kiln|dbt(_(postgres|duckdb|snowflake|bigquery
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const arr = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined);
 const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length ? (v as Record<string, unknown>) : undefined;
-const values = (v: unknown): Any[] => (v && typeof v === 'object' ? Object.values(v as object) : []);
+  v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? (v as Record<string, unknown>) : undefined;
+const values = (v: unknown): Any[] => (v && typeof v === 'object' ? Object.values(v) : []);
 
 const DOC_CALL = /\{\{\s*doc\(\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]+)\3\s*)?\)\s*\}\}/g;
 
@@ -42,9 +50,9 @@ export function makeDocResolver(docs: Any): (text: string | undefined, pkg?: str
   const resolve = (text: string | undefined, pkg: string | undefined, depth: number): string | undefined => {
     if (!text || !text.includes('doc(')) return text;
     return text.replace(DOC_CALL, (m, _q1, a: string, _q2, b: string | undefined) => {
-      const found = b !== undefined ? byKey.get(`${a}.${b}`) : byKey.get(`${pkg ?? ''}.${a}`) ?? byName.get(a);
+      const found = b !== undefined ? byKey.get(`${a}.${b}`) : (byKey.get(`${pkg ?? ''}.${a}`) ?? byName.get(a));
       if (found === undefined) return m;
-      return depth < 4 ? resolve(found, b !== undefined ? a : pkg, depth + 1) ?? '' : found;
+      return depth < 4 ? (resolve(found, b !== undefined ? a : pkg, depth + 1) ?? '') : found;
     });
   };
   return (text, pkg) => resolve(text, pkg, 0);
@@ -60,9 +68,10 @@ function pruneConfig(config: Any): Record<string, unknown> | undefined {
   if (!config || typeof config !== 'object') return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (v === null || v === undefined || v === '' || CONFIG_SHOWN_ELSEWHERE.has(k) || (k === 'enabled' && v === true)) continue;
+    if (v === null || v === undefined || v === '' || CONFIG_SHOWN_ELSEWHERE.has(k) || (k === 'enabled' && v === true))
+      continue;
     if (Array.isArray(v) && v.length === 0) continue;
-    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0) continue;
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out[k] = v;
   }
   return Object.keys(out).length ? out : undefined;
@@ -85,10 +94,17 @@ function runOf(r: Any): SiteRun {
   return run;
 }
 
-function mergeColumns(manifestCols: Any, catalogCols: Any, resolveDoc: (t: string | undefined, p?: string) => string | undefined, pkg: string): SiteColumn[] | undefined {
+function mergeColumns(
+  manifestCols: Any,
+  catalogCols: Any,
+  resolveDoc: (t: string | undefined, p?: string) => string | undefined,
+  pkg: string,
+): SiteColumn[] | undefined {
   const out: SiteColumn[] = [];
   const byLower = new Map<string, SiteColumn>();
-  const cat = values(catalogCols).slice().sort((a, b) => (Number(a?.index) || 0) - (Number(b?.index) || 0));
+  const cat = values(catalogCols)
+    .slice()
+    .sort((a, b) => (Number(a?.index) || 0) - (Number(b?.index) || 0));
   for (const c of cat) {
     const name = str(c?.name);
     if (!name) continue;
@@ -124,7 +140,11 @@ function mergeColumns(manifestCols: Any, catalogCols: Any, resolveDoc: (t: strin
 }
 
 /** The `{% docs __overview__ %}` of each installed package (not dbt's own, not the root project's). */
-function packageOverviews(docs: Any, projectName: string, resolveDoc: (t: string | undefined, p?: string) => string | undefined): Record<string, string> | undefined {
+function packageOverviews(
+  docs: Any,
+  projectName: string,
+  resolveDoc: (t: string | undefined, p?: string) => string | undefined,
+): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const d of values(docs)) {
     const pkg = str(d?.package_name);
@@ -160,7 +180,11 @@ function addForeignKeys(raw: Any[], nodes: SiteNode[]): void {
     const col = nodes[owner]!.cols?.find((c) => c.name.toLowerCase() === column.replace(/^"|"$/g, '').toLowerCase());
     if (!col) return;
     const target = (resolve ??= relationResolver(nodes))(to);
-    const fk: SiteForeignKey = { label: `${to}${typeof toColumn === 'string' ? `.${toColumn}` : ''}`, ...(target !== undefined ? { target } : {}), ...(typeof toColumn === 'string' ? { column: toColumn } : {}) };
+    const fk: SiteForeignKey = {
+      label: `${to}${typeof toColumn === 'string' ? `.${toColumn}` : ''}`,
+      ...(target !== undefined ? { target } : {}),
+      ...(typeof toColumn === 'string' ? { column: toColumn } : {}),
+    };
     if (!(col.fk ??= []).some((f) => f.label === fk.label)) col.fk.push(fk);
   };
   raw.forEach((n: Any, i: number) => {
@@ -170,9 +194,14 @@ function addForeignKeys(raw: Any[], nodes: SiteNode[]): void {
       add(node.testOf, node.testCol, kw.to, kw.field);
     }
     const constraints: Any[] = Array.isArray(n.constraints) ? n.constraints : [];
-    for (const c of constraints) if (c?.type === 'foreign_key') for (const col of Array.isArray(c.columns) ? c.columns : []) add(i, String(col), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
+    for (const c of constraints)
+      if (c?.type === 'foreign_key')
+        for (const col of Array.isArray(c.columns) ? c.columns : [])
+          add(i, String(col), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
     for (const col of values(n.columns)) {
-      for (const c of Array.isArray(col?.constraints) ? col.constraints : []) if (c?.type === 'foreign_key') add(i, str(col.name), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
+      for (const c of Array.isArray(col?.constraints) ? col.constraints : [])
+        if (c?.type === 'foreign_key')
+          add(i, str(col.name), c.to ?? c.expression, Array.isArray(c.to_columns) ? c.to_columns[0] : undefined);
     }
   });
 }
@@ -182,7 +211,10 @@ export function buildSiteData(input: BuildInput): SiteData {
   const manifest: Any = input.manifest ?? {};
   const catalog: Any = input.catalog ?? null;
   const md: Any = manifest.metadata ?? {};
-  const projectName = str(md.project_name) ?? str(values(manifest.nodes).find((n) => n?.resource_type === 'model')?.package_name) ?? 'project';
+  const projectName =
+    str(md.project_name) ??
+    str(values(manifest.nodes).find((n) => n?.resource_type === 'model')?.package_name) ??
+    'project';
   const resolveDoc = makeDocResolver(manifest.docs);
 
   const raw: Any[] = [];
@@ -200,19 +232,25 @@ export function buildSiteData(input: BuildInput): SiteData {
   }
 
   const index = new Map<string, number>();
-  const kept = raw.filter((n) => typeof n?.unique_id === 'string' && !index.has(n.unique_id) && (index.set(n.unique_id, index.size), true));
+  const kept = raw.filter(
+    (n) => typeof n?.unique_id === 'string' && !index.has(n.unique_id) && (index.set(n.unique_id, index.size), true),
+  );
 
   const runs = new Map<string, Any>();
-  for (const r of Array.isArray(input.runResults?.results) ? input.runResults.results : []) if (r?.unique_id) runs.set(r.unique_id, r);
+  for (const r of Array.isArray(input.runResults?.results) ? input.runResults.results : [])
+    if (r?.unique_id) runs.set(r.unique_id, r);
   const fresh = new Map<string, Any>();
-  for (const r of Array.isArray(input.sources?.results) ? input.sources.results : []) if (r?.unique_id) fresh.set(r.unique_id, r);
+  for (const r of Array.isArray(input.sources?.results) ? input.sources.results : [])
+    if (r?.unique_id) fresh.set(r.unique_id, r);
 
   const nodes: SiteNode[] = kept.map((n: Any) => {
     const id: string = n.unique_id;
     const type = String(n.resource_type ?? id.split('.')[0] ?? 'node');
     const pkg = String(n.package_name ?? id.split('.')[1] ?? projectName);
     const node: SiteNode = { id, type, name: String(n.name ?? id.split('.').pop()), pkg, parents: [] };
-    const set = <K extends keyof SiteNode>(k: K, v: SiteNode[K] | undefined) => { if (v !== undefined) node[k] = v; };
+    const set = <K extends keyof SiteNode>(k: K, v: SiteNode[K] | undefined) => {
+      if (v !== undefined) node[k] = v;
+    };
     set('path', str(n.original_file_path) ?? str(n.path));
     set('fqn', arr(n.fqn));
     set('db', str(n.database));
@@ -226,7 +264,7 @@ export function buildSiteData(input: BuildInput): SiteData {
     set('tags', tags);
     const meta = obj(n.meta) ?? obj(config.meta);
     set('meta', meta);
-    const owner = meta?.owner ?? (config.meta as Any)?.owner;
+    const owner = meta?.owner ?? config.meta?.owner;
     set('owner', owner !== undefined ? String(owner) : undefined);
     set('config', pruneConfig(config));
     set('raw', str(n.raw_code) ?? str(n.raw_sql) ?? str(n.macro_sql) ?? str(n.sql));
@@ -234,7 +272,8 @@ export function buildSiteData(input: BuildInput): SiteData {
     set('lang', str(n.language));
     const docs: Any = n.docs ?? config.docs ?? {};
     if (docs.show === false) node.hidden = true;
-    if (typeof docs.node_color === 'string' && CSS_COLOUR.test(docs.node_color.trim())) node.nodeColor = docs.node_color.trim();
+    if (typeof docs.node_color === 'string' && CSS_COLOUR.test(docs.node_color.trim()))
+      node.nodeColor = docs.node_color.trim();
     const catEntry: Any = (type === 'source' ? catalog?.sources?.[id] : catalog?.nodes?.[id]) ?? null;
     set('cols', mergeColumns(n.columns, catEntry?.columns, resolveDoc, pkg));
     if (catEntry?.metadata || catEntry?.stats) {
@@ -250,7 +289,10 @@ export function buildSiteData(input: BuildInput): SiteData {
     if (type === 'test') {
       // Generic tests: the boilerplate call and the test's own relation say nothing to a reader.
       if (node.raw && /^\{\{\s*test_\w+\(\*\*_dbt_generic_test_kwargs\)\s*\}\}$/.test(node.raw.trim())) delete node.raw;
-      delete node.alias; delete node.rel; delete node.db; delete node.schema;
+      delete node.alias;
+      delete node.rel;
+      delete node.db;
+      delete node.schema;
       // Selection reads a test's fqn; most are derived from the file, so only the others ship.
       if (node.fqn?.join('.') === derivedTestFqn(node).join('.')) delete node.fqn;
       const tm: Any = n.test_metadata ?? {};
@@ -261,14 +303,22 @@ export function buildSiteData(input: BuildInput): SiteData {
       set('severity', str(config.severity));
     }
     if (type === 'macro' && Array.isArray(n.arguments)) {
-      const args = n.arguments.filter((a: Any) => str(a?.name)).map((a: Any) => ({
-        name: String(a.name), ...(str(a.type) ? { type: a.type } : {}), ...(str(a.description) ? { desc: resolveDoc(a.description, pkg) } : {}),
-      }));
+      const args = n.arguments
+        .filter((a: Any) => str(a?.name))
+        .map((a: Any) => ({
+          name: String(a.name),
+          ...(str(a.type) ? { type: a.type } : {}),
+          ...(str(a.description) ? { desc: resolveDoc(a.description, pkg) } : {}),
+        }));
       if (args.length) node.args = args;
     }
     if (type === 'unit_test') {
       node.unitTest = {
-        given: (Array.isArray(n.given) ? n.given : []).map((g: Any) => ({ input: String(g?.input ?? ''), rows: g?.rows, ...(str(g?.format) ? { format: g.format } : {}) })),
+        given: (Array.isArray(n.given) ? n.given : []).map((g: Any) => ({
+          input: String(g?.input ?? ''),
+          rows: g?.rows,
+          ...(str(g?.format) ? { format: g.format } : {}),
+        })),
         expect: { rows: n.expect?.rows, ...(str(n.expect?.format) ? { format: n.expect.format } : {}) },
       };
     }
@@ -327,13 +377,17 @@ export function buildSiteData(input: BuildInput): SiteData {
     for (const [child, parents] of Object.entries(manifest.parent_map as Record<string, unknown>)) {
       const i = index.get(child);
       if (i === undefined || !Array.isArray(parents) || nodes[i]!.parents.length) continue;
-      for (const p of parents) { const j = index.get(String(p)); if (j !== undefined && j !== i) nodes[i]!.parents.push(j); }
+      for (const p of parents) {
+        const j = index.get(String(p));
+        if (j !== undefined && j !== i) nodes[i]!.parents.push(j);
+      }
     }
   }
 
-  const overviewDoc = values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name === projectName)
-    ?? values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name !== 'dbt')
-    ?? null;
+  const overviewDoc =
+    values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name === projectName) ??
+    values(manifest.docs).find((d) => d?.name === '__overview__' && d?.package_name !== 'dbt') ??
+    null;
 
   const rr: Any = input.runResults;
   const sr: Any = input.sources;
@@ -346,18 +400,22 @@ export function buildSiteData(input: BuildInput): SiteData {
       ...(str(md.dbt_version) ? { dbtVersion: md.dbt_version } : {}),
       ...(str(md.invocation_id) ? { invocationId: md.invocation_id } : {}),
     },
-    overview: overviewDoc ? resolveDoc(str(overviewDoc.block_contents), projectName) ?? null : null,
+    overview: overviewDoc ? (resolveDoc(str(overviewDoc.block_contents), projectName) ?? null) : null,
     packageOverviews: packageOverviews(manifest.docs, projectName, resolveDoc),
     nodes,
-    run: rr ? {
-      ...(str(rr.metadata?.generated_at) ? { generatedAt: rr.metadata.generated_at } : {}),
-      ...(typeof rr.elapsed_time === 'number' ? { elapsed: rr.elapsed_time } : {}),
-      ...(str(rr.metadata?.invocation_id) ? { invocationId: rr.metadata.invocation_id } : {}),
-      ...(Array.isArray(rr.args?.which) || str(rr.args?.which) ? { command: String(rr.args.which) } : {}),
-    } : null,
-    freshness: sr ? {
-      ...(str(sr.metadata?.generated_at) ? { generatedAt: sr.metadata.generated_at } : {}),
-      ...(typeof sr.elapsed_time === 'number' ? { elapsed: sr.elapsed_time } : {}),
-    } : null,
+    run: rr
+      ? {
+          ...(str(rr.metadata?.generated_at) ? { generatedAt: rr.metadata.generated_at } : {}),
+          ...(typeof rr.elapsed_time === 'number' ? { elapsed: rr.elapsed_time } : {}),
+          ...(str(rr.metadata?.invocation_id) ? { invocationId: rr.metadata.invocation_id } : {}),
+          ...(Array.isArray(rr.args?.which) || str(rr.args?.which) ? { command: String(rr.args.which) } : {}),
+        }
+      : null,
+    freshness: sr
+      ? {
+          ...(str(sr.metadata?.generated_at) ? { generatedAt: sr.metadata.generated_at } : {}),
+          ...(typeof sr.elapsed_time === 'number' ? { elapsed: sr.elapsed_time } : {}),
+        }
+      : null,
   };
 }

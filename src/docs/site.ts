@@ -46,7 +46,11 @@ async function readBundle(): Promise<{ app: string; css: string }> {
   return { app, css };
 }
 
-export async function writeDocsSite(targetDir: string, input: DocsSiteInput, opts: { static?: boolean } = {}): Promise<string[]> {
+export async function writeDocsSite(
+  targetDir: string,
+  input: DocsSiteInput,
+  opts: { static?: boolean } = {},
+): Promise<string[]> {
   // The site shows compiled SQL, run messages and relation names: secret values become `*****`.
   const data = scrubData(buildSiteData(input));
   const title = `${data.project.name} · documentation`;
@@ -59,7 +63,10 @@ export async function writeDocsSite(targetDir: string, input: DocsSiteInput, opt
     written.push(p);
   };
   if (opts.static) {
-    await put(SITE_FILES.static, renderShell({ title, css: { inline: css }, data: { inline: dataScript(data) }, app: { inline: app } }));
+    await put(
+      SITE_FILES.static,
+      renderShell({ title, css: { inline: css }, data: { inline: dataScript(data) }, app: { inline: app } }),
+    );
     return written;
   }
   // The largest file by far: written a node at a time, never whole in memory.
@@ -68,6 +75,9 @@ export async function writeDocsSite(targetDir: string, input: DocsSiteInput, opt
   written.push(dataFile);
   await put(SITE_FILES.app, app);
   await put(SITE_FILES.css, css);
-  await put(SITE_FILES.index, renderShell({ title, css: { href: SITE_FILES.css }, data: { src: SITE_FILES.data }, app: { src: SITE_FILES.app } }));
+  await put(
+    SITE_FILES.index,
+    renderShell({ title, css: { href: SITE_FILES.css }, data: { src: SITE_FILES.data }, app: { src: SITE_FILES.app } }),
+  );
   return written;
 }

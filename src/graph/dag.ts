@@ -23,7 +23,9 @@ export interface Dag {
 export function sourceBuilders(manifest: Manifest): Array<[string, string]> {
   const key = (db: string | undefined, schema: string, name: string) => `${db ?? ''}.${schema}.${name}`.toLowerCase();
   const built = new Map<string, string>();
-  for (const n of manifest.nodes.values()) if (refable.has(n.resourceType) && n.config.materialized !== 'ephemeral') built.set(key(n.database, n.schema, n.alias), n.uniqueId);
+  for (const n of manifest.nodes.values())
+    if (refable.has(n.resourceType) && n.config.materialized !== 'ephemeral')
+      built.set(key(n.database, n.schema, n.alias), n.uniqueId);
   const edges: Array<[string, string]> = [];
   for (const s of manifest.sources.values()) {
     const builder = built.get(key(s.database, s.schema, s.identifier));
@@ -73,7 +75,12 @@ export function buildDag(manifest: Manifest): Dag {
 }
 
 /** Kahn's algorithm, stable in manifest order; leftovers mean a cycle, reported in order. */
-function topologicalOrder(parents: Map<string, string[]>, children: Map<string, string[]>, manifest: Manifest, toGraph: () => Graph): string[] {
+function topologicalOrder(
+  parents: Map<string, string[]>,
+  children: Map<string, string[]>,
+  manifest: Manifest,
+  toGraph: () => Graph,
+): string[] {
   const indegree = new Map<string, number>();
   for (const [id, ps] of parents) indegree.set(id, ps.length);
   const queue = [...parents.keys()].filter((id) => indegree.get(id) === 0);
@@ -90,21 +97,31 @@ function topologicalOrder(parents: Map<string, string[]>, children: Map<string, 
   if (order.length !== parents.size) {
     const cycle = findCycle(toGraph(), new Set(order));
     const names = cycle.map((id) => manifest.nodes.get(id)?.name ?? id);
-    const edges = cycle.map((id, i) => cycleEdge(manifest, id, cycle[(i + 1) % cycle.length]!)).filter((e) => e !== undefined);
+    const edges = cycle
+      .map((id, i) => cycleEdge(manifest, id, cycle[(i + 1) % cycle.length]!))
+      .filter((e) => e !== undefined);
     const first = manifest.nodes.get(cycle[0]!);
     const sites = edges.map((e) => `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ''}` : ''} ${e.call}`);
-    throw new KilnError('graph', `dependency cycle: ${[...names, names[0]].join(' -> ')}${sites.length ? ` (${sites.join('; ')})` : ''}`, {
-      file: edges[0]?.file ?? first?.originalFilePath,
-      line: edges[0]?.line,
-      column: edges[0]?.column,
-      hint: 'a model cannot depend on itself, directly or through others: remove one of these refs',
-    });
+    throw new KilnError(
+      'graph',
+      `dependency cycle: ${[...names, names[0]].join(' -> ')}${sites.length ? ` (${sites.join('; ')})` : ''}`,
+      {
+        file: edges[0]?.file ?? first?.originalFilePath,
+        line: edges[0]?.line,
+        column: edges[0]?.column,
+        hint: 'a model cannot depend on itself, directly or through others: remove one of these refs',
+      },
+    );
   }
   return order;
 }
 
 /** One edge of a cycle, where it is written: whichever of the two nodes refs the other. */
-function cycleEdge(manifest: Manifest, a: string, b: string): { file: string; line?: number; column?: number; call: string } | undefined {
+function cycleEdge(
+  manifest: Manifest,
+  a: string,
+  b: string,
+): { file: string; line?: number; column?: number; call: string } | undefined {
   for (const [from, to] of [
     [a, b],
     [b, a],
@@ -112,9 +129,11 @@ function cycleEdge(manifest: Manifest, a: string, b: string): { file: string; li
     const node = manifest.nodes.get(from);
     const target = manifest.nodes.get(to);
     if (!node || !target) continue;
-    const i = node.refs.findIndex((r) => r.name === target.name && (r.package === undefined || r.package === target.packageName));
+    const i = node.refs.findIndex(
+      (r) => r.name === target.name && (r.package === undefined || r.package === target.packageName),
+    );
     if (i < 0) continue;
-    const args = node.refs[i]!.package === undefined ? [target.name] : [node.refs[i]!.package!, target.name];
+    const args = node.refs[i]!.package === undefined ? [target.name] : [node.refs[i]!.package, target.name];
     const site = callSite(node, 'ref', i, args);
     return { file: node.originalFilePath, ...site, call: `ref(${args.map((x) => `'${x}'`).join(', ')})` };
   }
@@ -128,4 +147,3 @@ function findCycle(graph: Graph, done: Set<string>): string[] {
   const start = cycle.indexOf([...cycle].sort()[0]!);
   return [...cycle.slice(start), ...cycle.slice(0, start)];
 }
-

@@ -12,7 +12,13 @@ import { parseExpression, union, type IndirectSelection, type SelectionSpec } fr
 import { evaluate, type SelectableGraph } from './selection/evaluate.js';
 import type { ImpactView, SelectableNode, SourceStatusView, StateView } from './selection/methods.js';
 
-export { parseToken, parseExpression, type SelectorToken, type IndirectSelection, type SelectionSpec } from './selection/spec.js';
+export {
+  parseToken,
+  parseExpression,
+  type SelectorToken,
+  type IndirectSelection,
+  type SelectionSpec,
+} from './selection/spec.js';
 export type { StateView } from './selection/methods.js';
 
 export interface SelectOptions {
@@ -46,17 +52,34 @@ export function selectionSpec(opts: SelectOptions): SelectionSpec {
   let spec: SelectionSpec;
   if (opts.select?.length) spec = union(opts.select.map((e) => parseExpression(e, { flag: '--select' })));
   else spec = opts.selector ?? { kind: 'everything' };
-  if (opts.exclude?.length) spec = { kind: 'difference', include: spec, exclude: union(opts.exclude.map((e) => parseExpression(e, { flag: '--exclude' }, false))) };
+  if (opts.exclude?.length)
+    spec = {
+      kind: 'difference',
+      include: spec,
+      exclude: union(opts.exclude.map((e) => parseExpression(e, { flag: '--exclude' }, false))),
+    };
   return spec;
 }
 
 /** The selection on any graph: the CLI's manifest, or the docs site's data. */
 export function select(graph: SelectableGraph, projectName: string, opts: SelectOptions): Selection {
   const unmatched: string[] = [];
-  const { direct } = evaluate(selectionSpec(opts), { graph, projectName, state: opts.state, sourceStatus: opts.sourceStatus, impact: opts.impact, selectors: opts.selectors, indirect: opts.indirectSelection ?? 'eager', unmatched });
-  if (!opts.select?.length && opts.selector && opts.selectorName && direct.size === 0) unmatched.push(`selector:${opts.selectorName}`);
+  const { direct } = evaluate(selectionSpec(opts), {
+    graph,
+    projectName,
+    state: opts.state,
+    sourceStatus: opts.sourceStatus,
+    impact: opts.impact,
+    selectors: opts.selectors,
+    indirect: opts.indirectSelection ?? 'eager',
+    unmatched,
+  });
+  if (!opts.select?.length && opts.selector && opts.selectorName && direct.size === 0)
+    unmatched.push(`selector:${opts.selectorName}`);
   const types = opts.resourceTypes && opts.resourceTypes.length ? new Set(opts.resourceTypes) : undefined;
-  const ids = graph.nodes.filter((n) => direct.has(n.uniqueId) && (!types || types.has(n.resourceType))).map((n) => n.uniqueId);
+  const ids = graph.nodes
+    .filter((n) => direct.has(n.uniqueId) && (!types || types.has(n.resourceType)))
+    .map((n) => n.uniqueId);
   return { ids, unmatched };
 }
 
@@ -66,7 +89,8 @@ export function selectNodes(manifest: Manifest, dag: Dag, opts: SelectOptions): 
 }
 
 function manifestGraph(manifest: Manifest, dag: Dag): SelectableGraph {
-  const node = (id: string): SelectableNode | undefined => manifest.nodes.get(id) ?? manifest.sources.get(id) ?? manifest.exposures?.get(id);
+  const node = (id: string): SelectableNode | undefined =>
+    manifest.nodes.get(id) ?? manifest.sources.get(id) ?? manifest.exposures?.get(id);
   const nodes: SelectableNode[] = [];
   for (const id of dag.order) {
     const n = node(id);

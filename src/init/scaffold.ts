@@ -5,10 +5,13 @@ import { KilnError } from '../errors.js';
 
 export function scaffoldProject(name: string, parentDir = '.'): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new KilnError('config', `'${name}' is not a valid project name`, { hint: 'use letters, digits and underscores, starting with a letter' });
+    throw new KilnError('config', `'${name}' is not a valid project name`, {
+      hint: 'use letters, digits and underscores, starting with a letter',
+    });
   }
   const dir = resolve(parentDir, name);
-  if (existsSync(dir)) throw new KilnError('config', `${dir} already exists`, { hint: 'choose another name or remove the folder' });
+  if (existsSync(dir))
+    throw new KilnError('config', `${dir} already exists`, { hint: 'choose another name or remove the folder' });
   // Multi-line files as one line each, so the code reads like the file it writes.
   const lines = (...text: string[]) => text.map((line) => `${line}\n`).join('');
   const files: Record<string, string> = {
@@ -32,7 +35,8 @@ export function scaffoldProject(name: string, parentDir = '.'): string {
       '      +materialized: table',
     ),
     'seeds/raw_people.csv': 'id,name,joined_on\n1,Ada,2024-01-05\n2,Grace,2024-02-11\n3,Edsger,2024-03-02\n',
-    'models/staging/stg_people.sql': "select id, name, cast(joined_on as date) as joined_on\nfrom {{ ref('raw_people') }}\n",
+    'models/staging/stg_people.sql':
+      "select id, name, cast(joined_on as date) as joined_on\nfrom {{ ref('raw_people') }}\n",
     'models/staging/_staging.yml': lines(
       'version: 2',
       'models:',
@@ -42,7 +46,8 @@ export function scaffoldProject(name: string, parentDir = '.'): string {
       '      - name: id',
       '        data_tests: [unique, not_null]',
     ),
-    'models/marts/people_by_month.sql': "select date_trunc('month', joined_on) as month, count(*) as people\nfrom {{ ref('stg_people') }}\ngroup by 1\n",
+    'models/marts/people_by_month.sql':
+      "select date_trunc('month', joined_on) as month, count(*) as people\nfrom {{ ref('stg_people') }}\ngroup by 1\n",
     'macros/.gitkeep': '',
     'tests/.gitkeep': '',
     '.gitignore': 'target/\nlogs/\n',

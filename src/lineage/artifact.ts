@@ -21,7 +21,13 @@ export const columnLineageFile = 'column_lineage.json';
  * marked unparsed with the reason. `catalog` is catalog.json's object when the caller has just
  * built it (docs generate), so the file is not read back; otherwise the file, if there is one.
  */
-export async function buildColumnLineage(parsed: ParsedProject, session: KilnSession, dag: Dag, compiler: Compiler = new Compiler(parsed, session), catalog?: CatalogJson): Promise<ColumnLineage> {
+export async function buildColumnLineage(
+  parsed: ParsedProject,
+  session: KilnSession,
+  dag: Dag,
+  compiler: Compiler = new Compiler(parsed, session),
+  catalog?: CatalogJson,
+): Promise<ColumnLineage> {
   await loadSqlParser();
   const compiledSql = (id: string): string | Error => {
     try {
@@ -37,7 +43,14 @@ export async function buildColumnLineage(parsed: ParsedProject, session: KilnSes
   } catch {
     // An unreadable previous file is no cache.
   }
-  return projectLineage({ parsed, dag, adapterType: session.adapter.type, compiledSql, catalog: catalogColumns(catalog ?? readCatalog(parsed.project.targetPath)), previous });
+  return projectLineage({
+    parsed,
+    dag,
+    adapterType: session.adapter.type,
+    compiledSql,
+    catalog: catalogColumns(catalog ?? readCatalog(parsed.project.targetPath)),
+    previous,
+  });
 }
 
 /** The part of catalog.json lineage reads: each relation's columns. */
@@ -62,7 +75,10 @@ function catalogColumns(catalog: CatalogJson | undefined): CatalogColumns | unde
   for (const section of [catalog.nodes, catalog.sources] as Array<CatalogSection | undefined>) {
     for (const [id, entry] of Object.entries(section ?? {})) {
       const columns = Object.entries(entry?.columns ?? {}).sort(([, a], [, b]) => (a.index ?? 0) - (b.index ?? 0));
-      out.set(id, columns.map(([name, c]) => (c.name ?? name).toLowerCase()));
+      out.set(
+        id,
+        columns.map(([name, c]) => (c.name ?? name).toLowerCase()),
+      );
     }
   }
   return out;
@@ -79,13 +95,22 @@ export function columnLineageJson(lineage: ColumnLineage, invocationId?: string)
       ...(n.reason ? { reason: n.reason } : {}),
       ...(n.columnsFrom ? { columns_from: n.columnsFrom } : {}),
       ...(n.cacheKey ? { cache_key: n.cacheKey } : {}),
-      columns: n.columns.map((c) => ({ name: c.name, upstream: c.upstream, ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}) })),
+      columns: n.columns.map((c) => ({
+        name: c.name,
+        upstream: c.upstream,
+        ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
+      })),
     };
   }
   const tests: Record<string, unknown> = {};
-  for (const [id, t] of Object.entries(lineage.tests)) tests[id] = { ...(t.attachedNode ? { attached_node: t.attachedNode } : {}), reads: t.reads };
+  for (const [id, t] of Object.entries(lineage.tests))
+    tests[id] = { ...(t.attachedNode ? { attached_node: t.attachedNode } : {}), reads: t.reads };
   return {
-    metadata: { kiln_version: kilnVersion, generated_at: new Date().toISOString(), ...(invocationId ? { invocation_id: invocationId } : {}) },
+    metadata: {
+      kiln_version: kilnVersion,
+      generated_at: new Date().toISOString(),
+      ...(invocationId ? { invocation_id: invocationId } : {}),
+    },
     nodes,
     tests,
   };
@@ -93,11 +118,20 @@ export function columnLineageJson(lineage: ColumnLineage, invocationId?: string)
 
 /** Reads a column_lineage.json written by kiln (the current project's or a state folder's). */
 export function readColumnLineage(file: string): ColumnLineage {
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Record<string, any>; tests: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Record<string, any>; tests: Record<string, any> };
   const lineage: ColumnLineage = { nodes: {}, tests: {} };
   for (const [id, n] of Object.entries(json.nodes ?? {})) {
-    lineage.nodes[id] = { resourceType: n.resource_type, parsed: n.parsed, dialect: n.dialect, reason: n.reason, columnsFrom: n.columns_from, cacheKey: n.cache_key, columns: n.columns ?? [] };
+    lineage.nodes[id] = {
+      resourceType: n.resource_type,
+      parsed: n.parsed,
+      dialect: n.dialect,
+      reason: n.reason,
+      columnsFrom: n.columns_from,
+      cacheKey: n.cache_key,
+      columns: n.columns ?? [],
+    };
   }
-  for (const [id, t] of Object.entries(json.tests ?? {})) lineage.tests[id] = { attachedNode: t.attached_node, reads: t.reads ?? [] };
+  for (const [id, t] of Object.entries(json.tests ?? {}))
+    lineage.tests[id] = { attachedNode: t.attached_node, reads: t.reads ?? [] };
   return lineage;
 }

@@ -41,7 +41,12 @@ export interface ModelImpact {
   sqlChanged: boolean;
   columns: ColumnChange[];
   /** What the model's breaking changes reach. */
-  affected: { models: string[]; columns: Array<{ node: string; column: string }>; tests: string[]; exposures: string[] };
+  affected: {
+    models: string[];
+    columns: Array<{ node: string; column: string }>;
+    tests: string[];
+    exposures: string[];
+  };
 }
 
 export interface Impact {
@@ -65,7 +70,12 @@ export function computeImpact(input: ImpactInput): Impact {
     const node = input.manifest.nodes.get(id);
     if (!node || !['model', 'snapshot', 'seed'].includes(node.resourceType)) continue;
     const before = input.state.nodes[id];
-    const impact = before ? modifiedModel(input, id) : newModel(id, entry.columns.map((c) => c.name));
+    const impact = before
+      ? modifiedModel(input, id)
+      : newModel(
+          id,
+          entry.columns.map((c) => c.name),
+        );
     if (impact) models.push(impact);
   }
   const reach = new Set<string>();
@@ -100,7 +110,11 @@ function modifiedModel(input: ImpactInput, id: string): ModelImpact | undefined 
   const sqlChanged = checksumOf(before) !== node.checksum;
   const declaredNow = lowerKeys(node.columns as unknown as Record<string, Record<string, unknown>>);
   const declaredThen = lowerKeys((before.columns ?? {}) as Record<string, Record<string, unknown>>);
-  const metadataChanged = !same(before.description ?? '', node.description) || !same(before.meta ?? {}, node.meta) || !same(before.tags ?? [], node.tags) || !same(declaredThen, declaredNow);
+  const metadataChanged =
+    !same(before.description ?? '', node.description) ||
+    !same(before.meta ?? {}, node.meta) ||
+    !same(before.tags ?? [], node.tags) ||
+    !same(declaredThen, declaredNow);
   if (!sqlChanged && !metadataChanged) return undefined;
 
   // With its SQL unchanged, a model's columns change only through a parent's `select *`, which
@@ -125,9 +139,16 @@ function modifiedModel(input: ImpactInput, id: string): ModelImpact | undefined 
     if (!old) continue;
     const typeThen = declaredThen[name]?.data_type;
     const typeNow = declaredNow[name]?.data_type;
-    if (typeThen !== undefined && typeNow !== undefined && String(typeThen).toLowerCase() !== String(typeNow).toLowerCase()) changes.push({ column: name, change: 'retyped' });
-    else if (sqlChanged && old.fingerprint && c.fingerprint && old.fingerprint !== c.fingerprint) changes.push({ column: name, change: 'expression_changed' });
-    else if (!same(declaredThen[name] ?? {}, declaredNow[name] ?? {})) changes.push({ column: name, change: 'metadata' });
+    if (
+      typeThen !== undefined &&
+      typeNow !== undefined &&
+      String(typeThen).toLowerCase() !== String(typeNow).toLowerCase()
+    )
+      changes.push({ column: name, change: 'retyped' });
+    else if (sqlChanged && old.fingerprint && c.fingerprint && old.fingerprint !== c.fingerprint)
+      changes.push({ column: name, change: 'expression_changed' });
+    else if (!same(declaredThen[name] ?? {}, declaredNow[name] ?? {}))
+      changes.push({ column: name, change: 'metadata' });
   }
 
   const columns: ColumnChange[] = changes.map((c) => {
@@ -136,8 +157,22 @@ function modifiedModel(input: ImpactInput, id: string): ModelImpact | undefined 
     return { ...c, breaking: readBy.length > 0, readBy };
   });
   const breaking = columns.filter((c) => c.breaking);
-  const change: ModelChange = breaking.length > 0 ? 'breaking' : sqlChanged || columns.some((c) => c.change !== 'metadata') ? 'non-breaking' : 'metadata-only';
-  return { node: id, name: node.name, file: node.originalFilePath, change, isNew: false, sqlChanged, columns, affected: affectedBy(input, id, breaking) };
+  const change: ModelChange =
+    breaking.length > 0
+      ? 'breaking'
+      : sqlChanged || columns.some((c) => c.change !== 'metadata')
+        ? 'non-breaking'
+        : 'metadata-only';
+  return {
+    node: id,
+    name: node.name,
+    file: node.originalFilePath,
+    change,
+    isNew: false,
+    sqlChanged,
+    columns,
+    affected: affectedBy(input, id, breaking),
+  };
 }
 
 /** What reads a column in production's lineage (still in the project) or in the current one. */
@@ -166,7 +201,8 @@ function affectedBy(input: ImpactInput, id: string, breaking: ColumnChange[]): M
   const exposures = new Set<string>();
   if (breaking.length > 0) {
     const reached = new Set([id, ...models]);
-    for (const e of input.manifest.exposures?.values() ?? []) if (e.dependsOn.nodes.some((n) => reached.has(n))) exposures.add(e.uniqueId);
+    for (const e of input.manifest.exposures?.values() ?? [])
+      if (e.dependsOn.nodes.some((n) => reached.has(n))) exposures.add(e.uniqueId);
   }
   return { models: [...models], columns: [...columns.values()], tests: [...tests], exposures: [...exposures] };
 }
@@ -180,7 +216,12 @@ function lowerKeys(columns: Record<string, Record<string, unknown>>): Record<str
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, c] of Object.entries(columns)) {
     const { description, data_type, meta, tags } = c;
-    out[name.toLowerCase()] = { description: description ?? '', data_type: data_type ?? undefined, meta: meta ?? {}, tags: tags ?? [] };
+    out[name.toLowerCase()] = {
+      description: description ?? '',
+      data_type: data_type ?? undefined,
+      meta: meta ?? {},
+      tags: tags ?? [],
+    };
   }
   return out;
 }

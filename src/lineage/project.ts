@@ -51,12 +51,17 @@ export function projectLineage(input: ProjectLineageInput): ColumnLineage {
     // No columns at all means none are known (a source nobody described), not an empty relation.
     return { node, columns: known?.length ? known : knownColumns(input, node) };
   };
-  const analyzer = (): QueryAnalyzer => new QueryAnalyzer((parts) => relationOf(relations.find(parts)), (cte) => relationOf(relations.inlined(cte)));
+  const analyzer = (): QueryAnalyzer =>
+    new QueryAnalyzer(
+      (parts) => relationOf(relations.find(parts)),
+      (cte) => relationOf(relations.inlined(cte)),
+    );
 
   for (const id of dag.order) {
     const node = manifest.nodes.get(id);
     if (manifest.sources.has(id)) {
-      lineage.nodes[id] = sourceBuiltBy(dag, id, lineage) ?? rootLineage('source', input.catalog?.get(id) ?? knownColumns(input, id));
+      lineage.nodes[id] =
+        sourceBuiltBy(dag, id, lineage) ?? rootLineage('source', input.catalog?.get(id) ?? knownColumns(input, id));
     } else if (node?.resourceType === 'seed') {
       lineage.nodes[id] = rootLineage('seed', seedHeader(parsed, node) ?? knownColumns(input, id));
     } else if (node && withSql.has(node.resourceType)) {
@@ -64,7 +69,8 @@ export function projectLineage(input: ProjectLineageInput): ColumnLineage {
     }
   }
   for (const node of manifest.nodes.values()) {
-    if (node.resourceType === 'test') lineage.tests[node.uniqueId] = testLineage(input, node as TestNode, dialect, analyzer);
+    if (node.resourceType === 'test')
+      lineage.tests[node.uniqueId] = testLineage(input, node as TestNode, dialect, analyzer);
   }
   return lineage;
 }
@@ -77,34 +83,70 @@ function rootLineage(resourceType: string, columns: string[] | undefined): NodeL
 function sourceBuiltBy(dag: Dag, id: string, lineage: ColumnLineage): NodeLineage | undefined {
   const builder = dag.parents(id).find((p) => lineage.nodes[p]);
   if (!builder) return undefined;
-  const columns = lineage.nodes[builder]!.columns.map((c) => ({ name: c.name, upstream: [{ node: builder, column: c.name, kind: 'copied' as const }] }));
+  const columns = lineage.nodes[builder]!.columns.map((c) => ({
+    name: c.name,
+    upstream: [{ node: builder, column: c.name, kind: 'copied' as const }],
+  }));
   return { resourceType: 'source', parsed: true, columns };
 }
 
 /** A node's lineage, or the previous one when its SQL and its parents' columns are what they were. */
-function cachedNodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: ReturnType<typeof dialectOf>, analyzer: () => QueryAnalyzer, columnsOf: (id: string) => string[] | undefined): NodeLineage {
+function cachedNodeLineage(
+  input: ProjectLineageInput,
+  node: GraphNode,
+  dialect: ReturnType<typeof dialectOf>,
+  analyzer: () => QueryAnalyzer,
+  columnsOf: (id: string) => string[] | undefined,
+): NodeLineage {
   const sql = input.compiledSql(node.uniqueId);
   if (sql instanceof Error) return nodeLineage(input, node, dialect, analyzer, sql);
   const parents = node.dependsOn.nodes.map((p) => `${p}:${columnsOf(p)?.join(',') ?? '?'}`).join(';');
-  const config = node.resourceType === 'snapshot' ? `${String(node.config.unique_key)}|${String(node.config.updated_at)}` : '';
-  const cacheKey = hash(`${kilnVersion}\u0000${dialect}\u0000${sql}\u0000${parents}\u0000${config}\u0000${JSON.stringify(Object.keys(node.columns))}`);
+  const config =
+    node.resourceType === 'snapshot' ? `${String(node.config.unique_key)}|${String(node.config.updated_at)}` : '';
+  const cacheKey = hash(
+    `${kilnVersion}\u0000${dialect}\u0000${sql}\u0000${parents}\u0000${config}\u0000${JSON.stringify(Object.keys(node.columns))}`,
+  );
   const previous = input.previous?.nodes[node.uniqueId];
   if (previous?.cacheKey === cacheKey && previous.resourceType === node.resourceType) return previous;
   return { ...nodeLineage(input, node, dialect, analyzer, sql), cacheKey };
 }
 
-function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: ReturnType<typeof dialectOf>, analyzer: () => QueryAnalyzer, sql: string | Error): NodeLineage {
+function nodeLineage(
+  input: ProjectLineageInput,
+  node: GraphNode,
+  dialect: ReturnType<typeof dialectOf>,
+  analyzer: () => QueryAnalyzer,
+  sql: string | Error,
+): NodeLineage {
   const unparsed = (reason: string): NodeLineage => {
     const declared = knownColumns(input, node.uniqueId);
-    return { resourceType: node.resourceType, dialect, parsed: false, reason, columns: (declared ?? []).map((name) => ({ name, upstream: [] })), ...(declared ? { columnsFrom: columnsSource(input, node.uniqueId) } : {}) };
+    return {
+      resourceType: node.resourceType,
+      dialect,
+      parsed: false,
+      reason,
+      columns: (declared ?? []).map((name) => ({ name, upstream: [] })),
+      ...(declared ? { columnsFrom: columnsSource(input, node.uniqueId) } : {}),
+    };
   };
   if (sql instanceof Error) return unparsed(`could not compile: ${sql.message.split('\n')[0]}`);
   const statement = parseStatement(sql, dialect);
   if (!statement.ok) return unparsed(statement.reason);
   try {
     const result = analyzer().statement(statement.statement);
-    const columns: NodeLineage['columns'] = result.columns.map((c) => ({ name: c.name, upstream: c.upstream, fingerprint: c.fingerprint }));
-    if (node.resourceType === 'snapshot') columns.push(...snapshotMetaColumns(node, result.columns.map((c) => c.name), columns));
+    const columns: NodeLineage['columns'] = result.columns.map((c) => ({
+      name: c.name,
+      upstream: c.upstream,
+      fingerprint: c.fingerprint,
+    }));
+    if (node.resourceType === 'snapshot')
+      columns.push(
+        ...snapshotMetaColumns(
+          node,
+          result.columns.map((c) => c.name),
+          columns,
+        ),
+      );
     return { resourceType: node.resourceType, dialect, parsed: true, columns };
   } catch (e) {
     if (e instanceof LineageGap) return unparsed(e.message);
@@ -113,15 +155,33 @@ function nodeLineage(input: ProjectLineageInput, node: GraphNode, dialect: Retur
 }
 
 /** dbt_valid_from and the others derive from the snapshot's unique key and updated_at columns. */
-function snapshotMetaColumns(node: GraphNode, names: string[], columns: NodeLineage['columns']): NodeLineage['columns'] {
-  const fromConfig = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).map((v) => String(v).toLowerCase());
+function snapshotMetaColumns(
+  node: GraphNode,
+  names: string[],
+  columns: NodeLineage['columns'],
+): NodeLineage['columns'] {
+  const fromConfig = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : value ? [value] : []).map((v) => String(v).toLowerCase());
   const keyColumns = fromConfig(node.config.unique_key).filter((c) => names.includes(c));
   const updatedAt = fromConfig(node.config.updated_at).filter((c) => names.includes(c));
-  const edgesOf = (cols: string[]): ColumnEdge[] => cols.flatMap((c) => columns.find((x) => x.name === c)!.upstream.map((e) => ({ ...e, kind: e.kind === 'filter' ? e.kind : ('transformed' as const) })));
-  return snapshotColumns.map((name) => ({ name, upstream: edgesOf(name === 'dbt_scd_id' ? [...keyColumns, ...updatedAt] : updatedAt) }));
+  const edgesOf = (cols: string[]): ColumnEdge[] =>
+    cols.flatMap((c) =>
+      columns
+        .find((x) => x.name === c)!
+        .upstream.map((e) => ({ ...e, kind: e.kind === 'filter' ? e.kind : ('transformed' as const) })),
+    );
+  return snapshotColumns.map((name) => ({
+    name,
+    upstream: edgesOf(name === 'dbt_scd_id' ? [...keyColumns, ...updatedAt] : updatedAt),
+  }));
 }
 
-function testLineage(input: ProjectLineageInput, test: TestNode, dialect: ReturnType<typeof dialectOf>, analyzer: () => QueryAnalyzer): TestLineage {
+function testLineage(
+  input: ProjectLineageInput,
+  test: TestNode,
+  dialect: ReturnType<typeof dialectOf>,
+  analyzer: () => QueryAnalyzer,
+): TestLineage {
   const attached = test.attachedNode;
   const meta = test.testMetadata;
   const column = test.columnName ?? (meta?.kwargs.column_name as string | undefined);
@@ -171,7 +231,10 @@ function seedHeader(parsed: ParsedProject, node: GraphNode): string[] | undefine
     fd = openSync(join(parsed.project.projectDir, node.originalFilePath), 'r');
     const buffer = Buffer.alloc(64 * 1024);
     const read = readSync(fd, buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, read).toString('utf8').replace(/^\uFEFF/, '');
+    const text = buffer
+      .subarray(0, read)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     const firstLine = text.split(/\r?\n/)[0] ?? '';
     return parseCsv(firstLine + '\n', node.originalFilePath)[0]?.map((c) => c.trim().toLowerCase());
   } catch {
@@ -182,12 +245,16 @@ function seedHeader(parsed: ParsedProject, node: GraphNode): string[] | undefine
 }
 
 /** Relation names as compiled SQL spells them, to the unique ids they belong to. */
-function relationIndex(parsed: ParsedProject): { find(parts: string[]): string | undefined; inlined(cte: string): string | undefined } {
+function relationIndex(parsed: ParsedProject): {
+  find(parts: string[]): string | undefined;
+  inlined(cte: string): string | undefined;
+} {
   const exact = new Map<string, string>();
   const ephemerals = new Map<string, string>();
   const bySchema = new Map<string, string | null>();
   const byName = new Map<string, string | null>();
-  const addUnique = (map: Map<string, string | null>, key: string, id: string) => map.set(key, map.has(key) && map.get(key) !== id ? null : id);
+  const addUnique = (map: Map<string, string | null>, key: string, id: string) =>
+    map.set(key, map.has(key) && map.get(key) !== id ? null : id);
   const add = (id: string, database: string | undefined, schema: string, name: string) => {
     const parts = [database ?? '', schema, name].map((p) => p.toLowerCase());
     exact.set(parts.join('.'), id);

@@ -80,12 +80,13 @@ interface Scope {
 
 /** Aggregate functions: a column inside one is aggregated (also as a window function). */
 const aggregates = new Set(
-  ('sum count avg min max array_agg string_agg listagg group_concat any_value arbitrary first last median mode ' +
+  (
+    'sum count avg min max array_agg string_agg listagg group_concat any_value arbitrary first last median mode ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr covar_pop covar_samp bool_and bool_or every ' +
     'bit_and bit_or count_if countif sum_if approx_count_distinct approx_distinct approx_quantile quantile ' +
     'percentile_cont percentile_disc hll list histogram arg_max arg_min max_by min_by product logical_and logical_or ' +
-    'object_agg array_union_agg json_agg jsonb_agg json_object_agg approx_top_count regr_slope regr_intercept')
-    .split(' '),
+    'object_agg array_union_agg json_agg jsonb_agg json_object_agg approx_top_count regr_slope regr_intercept'
+  ).split(' '),
 );
 
 const key = (ident: Json): string => (ident.quote_style ? String(ident.value) : String(ident.value).toLowerCase());
@@ -123,7 +124,11 @@ export class QueryAnalyzer {
     const query = statement.Query ?? statement.CreateTable?.query ?? statement.CreateView?.query;
     if (!query) throw new LineageGap(`not a query: ${Object.keys(statement)[0] ?? 'statement'}`);
     const relation = this.query(query, undefined, undefined);
-    const columns = (relation.columns ?? []).map((c) => ({ name: c.name, upstream: c.edges, fingerprint: c.fp.length === 16 ? c.fp : hash(c.fp) }));
+    const columns = (relation.columns ?? []).map((c) => ({
+      name: c.name,
+      upstream: c.edges,
+      fingerprint: c.fp.length === 16 ? c.fp : hash(c.fp),
+    }));
     const reads = mergeEdges(...columns.map((c) => c.upstream), relation.rowEdges);
     return { columns, rowEdges: relation.rowEdges, reads };
   }
@@ -152,7 +157,8 @@ export class QueryAnalyzer {
       const right = this.body(body.SetOperation.right, scope, ctes);
       const l = left.columns ?? [];
       const r = right.columns ?? [];
-      if (l.length !== r.length) throw new LineageGap(`${String(body.SetOperation.op).toLowerCase()} of ${l.length} and ${r.length} columns`);
+      if (l.length !== r.length)
+        throw new LineageGap(`${String(body.SetOperation.op).toLowerCase()} of ${l.length} and ${r.length} columns`);
       return {
         label: 'set operation',
         columns: l.map((c, i) => ({ ...c, edges: mergeEdges(c.edges, r[i]!.edges), fp: `${c.fp}|${r[i]!.fp}` })),
@@ -162,7 +168,16 @@ export class QueryAnalyzer {
     if (body.Values) {
       const rows: Json[][] = body.Values.rows ?? [];
       const width = rows[0]?.length ?? 0;
-      return { label: 'values', columns: Array.from({ length: width }, (_, i) => ({ key: `column${i + 1}`, name: `column${i + 1}`, edges: [], fp: 'values' })), rowEdges: [] };
+      return {
+        label: 'values',
+        columns: Array.from({ length: width }, (_, i) => ({
+          key: `column${i + 1}`,
+          name: `column${i + 1}`,
+          edges: [],
+          fp: 'values',
+        })),
+        rowEdges: [],
+      };
     }
     throw new LineageGap(`unsupported query form ${Object.keys(body)[0]}`);
   }
@@ -173,7 +188,11 @@ export class QueryAnalyzer {
     for (const item of select.from ?? []) {
       rowEdges = mergeEdges(rowEdges, this.addFactor(item.relation, scope, ctes));
       for (const join of item.joins ?? []) {
-        rowEdges = mergeEdges(rowEdges, this.addFactor(join.relation, scope, ctes), this.joinConstraint(join.join_operator, scope));
+        rowEdges = mergeEdges(
+          rowEdges,
+          this.addFactor(join.relation, scope, ctes),
+          this.joinConstraint(join.join_operator, scope),
+        );
       }
     }
     for (const item of select.projection ?? []) scope.projection.push(...this.projectionItem(item, scope));
@@ -207,7 +226,12 @@ export class QueryAnalyzer {
     if (factor.Table) {
       const t = factor.Table;
       const parts = objectNameParts(t.name);
-      if (t.args) return add(parts.at(-1)!, { label: parts.join('.'), opaque: this.expression(t.args, scope, 'transformed'), rowEdges: [] });
+      if (t.args)
+        return add(parts.at(-1)!, {
+          label: parts.join('.'),
+          opaque: this.expression(t.args, scope, 'transformed'),
+          rowEdges: [],
+        });
       const cte = parts.length === 1 ? findCte(ctes, parts[0]!) : undefined;
       if (cte) return add(parts[0]!, { ...cte, columns: cte.columns?.map((c) => ({ ...c })) });
       const external = this.resolveRelation(parts);
@@ -218,17 +242,31 @@ export class QueryAnalyzer {
     if (factor.NestedJoin) {
       const inner = factor.NestedJoin.table_with_joins;
       let edges = this.addFactor(inner.relation, scope, ctes);
-      for (const join of inner.joins ?? []) edges = mergeEdges(edges, this.addFactor(join.relation, scope, ctes), this.joinConstraint(join.join_operator, scope));
+      for (const join of inner.joins ?? [])
+        edges = mergeEdges(
+          edges,
+          this.addFactor(join.relation, scope, ctes),
+          this.joinConstraint(join.join_operator, scope),
+        );
       return edges;
     }
     if (factor.UNNEST) {
       const edges = this.expression(factor.UNNEST.array_exprs, scope, 'transformed');
       const name = alias ? key(alias.name) : 'unnest';
-      return add(name, { label: 'unnest', columns: [{ key: name, name, edges, fp: `unnest:${name}` }], opaque: edges, rowEdges: [] });
+      return add(name, {
+        label: 'unnest',
+        columns: [{ key: name, name, edges, fp: `unnest:${name}` }],
+        opaque: edges,
+        rowEdges: [],
+      });
     }
     if (factor.Function || factor.TableFunction) {
       const f = factor.Function ?? factor.TableFunction;
-      return add('function', { label: 'table function', opaque: this.expression(f.args ?? f.expr, scope, 'transformed'), rowEdges: [] });
+      return add('function', {
+        label: 'table function',
+        opaque: this.expression(f.args ?? f.expr, scope, 'transformed'),
+        rowEdges: [],
+      });
     }
     throw new LineageGap(`unsupported FROM item ${Object.keys(factor)[0]}`);
   }
@@ -242,7 +280,8 @@ export class QueryAnalyzer {
       const out: ColumnEdge[][] = [];
       for (const name of constraint.Using as Json[]) {
         const column = objectNameParts(name).at(-1)!;
-        for (const { relation } of scope.relations) out.push(withKind(columnOf(relation, column)?.edges ?? [], 'filter'));
+        for (const { relation } of scope.relations)
+          out.push(withKind(columnOf(relation, column)?.edges ?? [], 'filter'));
         scope.using.add(column);
       }
       return mergeEdges(...out);
@@ -281,7 +320,9 @@ export class QueryAnalyzer {
     const emitted = new Set<string>();
     for (const { relation } of relations) {
       if (!relation.columns) {
-        throw new LineageGap(`select * from ${relation.label}: its columns are unknown (declare them in YAML, or run \`kiln docs generate\` for a catalog)`);
+        throw new LineageGap(
+          `select * from ${relation.label}: its columns are unknown (declare them in YAML, or run \`kiln docs generate\` for a catalog)`,
+        );
       }
       for (const c of relation.columns) {
         if (excluded.has(c.key) || (scope.using.has(c.key) && emitted.has(c.key))) continue;
@@ -330,7 +371,8 @@ export class QueryAnalyzer {
     if (parts.length > 1) {
       for (let s: Scope | undefined = scope; s; s = s.parent) {
         const found = findInScope(s, [parts[0]!]);
-        if (found) return { edges: withKind(found.edges, 'transformed'), fp: `${found.fp}.${parts.slice(1).join('.')}` };
+        if (found)
+          return { edges: withKind(found.edges, 'transformed'), fp: `${found.fp}.${parts.slice(1).join('.')}` };
       }
     }
     return undefined;
@@ -354,7 +396,8 @@ export class QueryAnalyzer {
     for (const k in node) {
       if (skippedKeys.has(k)) continue;
       const v = node[k];
-      if (k === 'Identifier' && v && typeof v.value === 'string') out.push(...this.reference([key(v)], scope, valueKind));
+      if (k === 'Identifier' && v && typeof v.value === 'string')
+        out.push(...this.reference([key(v)], scope, valueKind));
       else if (k === 'CompoundIdentifier') out.push(...this.reference((v as Json[]).map(key), scope, valueKind));
       else if (k === 'Function') this.functionCall(v, scope, kind, out);
       else if (k === 'Subquery') out.push(...this.subquery(v, scope, kind));
@@ -385,12 +428,34 @@ export class QueryAnalyzer {
   private subquery(query: Json, scope: Scope, kind: EdgeKind): ColumnEdge[] {
     const relation = this.query(query, scope, scope.ctes);
     const valueKind = kind === 'copied' ? 'transformed' : kind;
-    return mergeEdges(...(relation.columns ?? []).map((c) => withKind(c.edges, valueKind)), withKind(relation.rowEdges, 'filter'));
+    return mergeEdges(
+      ...(relation.columns ?? []).map((c) => withKind(c.edges, valueKind)),
+      withKind(relation.rowEdges, 'filter'),
+    );
   }
 }
 
 /** Keys of the syntax tree that never name a column. */
-const skippedKeys = new Set(['span', 'alias', 'data_type', 'field', 'path', 'key', 'Value', 'TypedString', 'wildcard_token', 'case_token', 'end_token', 'name', 'Interval', 'params', 'collation', 'format', 'kind', 'style']);
+const skippedKeys = new Set([
+  'span',
+  'alias',
+  'data_type',
+  'field',
+  'path',
+  'key',
+  'Value',
+  'TypedString',
+  'wildcard_token',
+  'case_token',
+  'end_token',
+  'name',
+  'Interval',
+  'params',
+  'collation',
+  'format',
+  'kind',
+  'style',
+]);
 
 /** The expression's syntax tree as text, without source positions (so moving it changes nothing). */
 function expressionText(expr: Json): string {
@@ -434,7 +499,12 @@ function outputName(expr: Json, index: number): string {
 function externalRelation(external: ExternalRelation, label: string): Relation {
   const columns = external.columns?.map((c) => {
     const name = c.toLowerCase();
-    return { key: name, name, edges: [{ node: external.node, column: name, kind: 'copied' as const }], fp: `${external.node}.${name}` };
+    return {
+      key: name,
+      name,
+      edges: [{ node: external.node, column: name, kind: 'copied' as const }],
+      fp: `${external.node}.${name}`,
+    };
   });
   return { label, node: external.node, columns, rowEdges: [] };
 }
@@ -450,7 +520,8 @@ function findCte(ctes: Ctes | undefined, name: string): Relation | undefined {
 function columnOf(relation: Relation, column: string): Resolved | undefined {
   const known = relation.columns?.find((c) => c.key === column);
   if (known) return known;
-  if (relation.node) return { edges: [{ node: relation.node, column, kind: 'copied' }], fp: `${relation.node}.${column}` };
+  if (relation.node)
+    return { edges: [{ node: relation.node, column, kind: 'copied' }], fp: `${relation.node}.${column}` };
   if (relation.opaque) return { edges: withKind(relation.opaque, 'transformed'), fp: `${relation.label}.${column}` };
   return undefined;
 }
@@ -469,7 +540,8 @@ function findInScope(scope: Scope, parts: string[]): Resolved | undefined {
   const alias = scope.projection.find((c) => c.key === column);
   if (alias) return alias;
   // A single relation whose known columns are a partial list (properties YAML) still owns the name.
-  if (scope.relations.length === 1 && scope.relations[0]!.relation.node) return columnOf(scope.relations[0]!.relation, column);
+  if (scope.relations.length === 1 && scope.relations[0]!.relation.node)
+    return columnOf(scope.relations[0]!.relation, column);
   return undefined;
 }
 
@@ -477,7 +549,8 @@ function findInScope(scope: Scope, parts: string[]): Resolved | undefined {
 function renameColumns(relation: Relation, aliases: Json[], label: string): void {
   if (aliases.length === 0) return;
   const columns = relation.columns ?? [];
-  if (columns.length < aliases.length) throw new LineageGap(`${label} names ${aliases.length} columns but has ${columns.length}`);
+  if (columns.length < aliases.length)
+    throw new LineageGap(`${label} names ${aliases.length} columns but has ${columns.length}`);
   relation.columns = columns.map((c, i) => {
     const a = aliases[i];
     if (!a) return c;

@@ -34,7 +34,7 @@ export type ParsedStatement = { ok: true; statement: SqlAst } | { ok: false; rea
 export function parseStatement(sql: string, dialect: DialectName): ParsedStatement {
   let statements: unknown[];
   try {
-    statements = parseWithDialect(sql, dialect) as unknown[];
+    statements = parseWithDialect(sql, dialect);
   } catch (e) {
     const message = (e as Error).message.replace(/^sql parser error: /, '');
     return { ok: false, reason: `${dialect} parser: ${message}` };

@@ -43,10 +43,12 @@ export function downstreamOf(lineage: ColumnLineage, node: string, column: strin
   while (frontier.length > 0) {
     const next: typeof frontier = [];
     for (const at of frontier) {
-      for (const test of readers.tests.get(columnKey(at.node, at.column)) ?? []) tests.set(test, { node: test, column: null, kind: 'test' });
+      for (const test of readers.tests.get(columnKey(at.node, at.column)) ?? [])
+        tests.set(test, { node: test, column: null, kind: 'test' });
       for (const reader of readers.columns.get(columnKey(at.node, at.column)) ?? []) {
         const kind = composeKinds(reader.kind, at.kind);
-        if (visit(found, reader.node, reader.column, kind)) next.push({ node: reader.node, column: reader.column, kind });
+        if (visit(found, reader.node, reader.column, kind))
+          next.push({ node: reader.node, column: reader.column, kind });
       }
     }
     frontier = next;
@@ -109,20 +111,30 @@ export function readersIndex(lineage: ColumnLineage): ReadersIndex {
 export function resolveColumnArgument(lineage: ColumnLineage, argument: string): { node: string; column: string } {
   const dot = argument.lastIndexOf('.');
   if (dot <= 0 || dot === argument.length - 1) {
-    throw new KilnError('selection', `'${argument}' is not MODEL.COLUMN`, { hint: 'e.g. kiln lineage fct_orders.order_total' });
+    throw new KilnError('selection', `'${argument}' is not MODEL.COLUMN`, {
+      hint: 'e.g. kiln lineage fct_orders.order_total',
+    });
   }
   const name = argument.slice(0, dot);
   const column = argument.slice(dot + 1).toLowerCase();
   const ids = Object.keys(lineage.nodes);
   const matches = lineage.nodes[name] ? [name] : ids.filter((id) => id.endsWith(`.${name}`) && !id.startsWith('test.'));
-  if (matches.length === 0) throw new KilnError('selection', `no model, seed, snapshot or source named '${name}'`, { hint: 'name it as in ref() (or source_name.table), or give its unique id' });
-  if (matches.length > 1) throw new KilnError('selection', `'${name}' names ${matches.length} nodes: ${matches.join(', ')}`, { hint: 'give the unique id' });
+  if (matches.length === 0)
+    throw new KilnError('selection', `no model, seed, snapshot or source named '${name}'`, {
+      hint: 'name it as in ref() (or source_name.table), or give its unique id',
+    });
+  if (matches.length > 1)
+    throw new KilnError('selection', `'${name}' names ${matches.length} nodes: ${matches.join(', ')}`, {
+      hint: 'give the unique id',
+    });
   const node = matches[0]!;
   const entry = lineage.nodes[node]!;
   if (!entry.columns.some((c) => c.name === column)) {
     const known = entry.columns.map((c) => c.name);
     const why = entry.parsed ? '' : ` (its SQL was not read: ${entry.reason})`;
-    throw new KilnError('selection', `${node} has no column '${column}'${why}`, { hint: known.length ? `its columns: ${known.join(', ')}` : 'declare its columns in properties YAML' });
+    throw new KilnError('selection', `${node} has no column '${column}'${why}`, {
+      hint: known.length ? `its columns: ${known.join(', ')}` : 'declare its columns in properties YAML',
+    });
   }
   return { node, column };
 }

@@ -18,9 +18,16 @@ export interface NotificationTarget {
 }
 
 export function readNotificationTargets(raw: unknown): NotificationTarget[] {
-  const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' && Array.isArray((raw as { webhooks?: unknown }).webhooks) ? (raw as { webhooks: unknown[] }).webhooks : [];
+  const list = Array.isArray(raw)
+    ? raw
+    : raw && typeof raw === 'object' && Array.isArray((raw as { webhooks?: unknown }).webhooks)
+      ? (raw as { webhooks: unknown[] }).webhooks
+      : [];
   return list
-    .filter((x): x is Record<string, unknown> => Boolean(x) && typeof x === 'object' && typeof (x as { url?: unknown }).url === 'string')
+    .filter(
+      (x): x is Record<string, unknown> =>
+        Boolean(x) && typeof x === 'object' && typeof (x as { url?: unknown }).url === 'string',
+    )
     .map((x) => ({
       url: String(x.url),
       on: x.on === 'always' ? 'always' : 'failure',
@@ -48,36 +55,66 @@ export function slackPayload(summary: RunSummary, linkTemplate?: string): Record
   const icon = summary.success ? ':white_check_mark:' : ':x:';
   const outcome = `${summary.success ? 'succeeded' : 'failed'} in ${summary.elapsed.toFixed(1)}s`;
   const head = `${icon} kiln ${summary.command} on ${summary.project} ${outcome} — ${tally}`;
-  const lines = failed.slice(0, 10).map((r) => `• ${r.uniqueId}: ${r.message.split('\n').slice(0, 2).join(' ').slice(0, 300)}`);
+  const lines = failed
+    .slice(0, 10)
+    .map((r) => `• ${r.uniqueId}: ${r.message.split('\n').slice(0, 2).join(' ').slice(0, 300)}`);
   if (failed.length > 10) lines.push(`… and ${failed.length - 10} more`);
   const link = linkTemplate ? linkTemplate.replace('{invocation_id}', summary.invocationId) : undefined;
   const text = [head, ...lines, ...(link ? [link] : [])].join('\n');
   return {
     text,
-    kiln: { project: summary.project, command: summary.command, invocation_id: summary.invocationId, success: summary.success, elapsed_time: summary.elapsed, failed: failed.map((r) => ({ unique_id: r.uniqueId, status: r.status, message: r.message.split('\n')[0] })) },
+    kiln: {
+      project: summary.project,
+      command: summary.command,
+      invocation_id: summary.invocationId,
+      success: summary.success,
+      elapsed_time: summary.elapsed,
+      failed: failed.map((r) => ({ unique_id: r.uniqueId, status: r.status, message: r.message.split('\n')[0] })),
+    },
   };
 }
 
 async function postOnce(url: string, body: string, timeoutSeconds: number): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(timeoutSeconds * 1000),
+  });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   await res.arrayBuffer().catch(() => undefined);
 }
 
 /** Sends to every target that wants this run; resolves when all are sent or given up. */
-export async function notify(targets: NotificationTarget[], summary: RunSummary, log: (message: string) => void): Promise<void> {
-  await Promise.all(targets.filter((t) => t.on === 'always' || !summary.success).map((t) => post(t, slackPayload(summary, t.linkTemplate), log)));
+export async function notify(
+  targets: NotificationTarget[],
+  summary: RunSummary,
+  log: (message: string) => void,
+): Promise<void> {
+  await Promise.all(
+    targets
+      .filter((t) => t.on === 'always' || !summary.success)
+      .map((t) => post(t, slackPayload(summary, t.linkTemplate), log)),
+  );
 }
 
 /**
  * An alert that is not one run's summary (a missed deadline, a stale source, from the
  * orchestrator): `text` for people, `kiln` for machines. Every target receives it.
  */
-export async function sendAlert(targets: NotificationTarget[], alert: { text: string; kiln: Record<string, unknown> }, log: (message: string) => void): Promise<void> {
+export async function sendAlert(
+  targets: NotificationTarget[],
+  alert: { text: string; kiln: Record<string, unknown> },
+  log: (message: string) => void,
+): Promise<void> {
   await Promise.all(targets.map((t) => post(t, alert, log)));
 }
 
-async function post(target: NotificationTarget, payload: Record<string, unknown>, log: (message: string) => void): Promise<void> {
+async function post(
+  target: NotificationTarget,
+  payload: Record<string, unknown>,
+  log: (message: string) => void,
+): Promise<void> {
   const body = stringifyScrubbed(payload);
   const host = new URL(target.url).host;
   for (let attempt = 1; attempt <= 2; attempt++) {
@@ -85,7 +122,10 @@ async function post(target: NotificationTarget, payload: Record<string, unknown>
       await postOnce(target.url, body, target.timeoutSeconds);
       return;
     } catch (e) {
-      if (attempt === 2) log(`notification to ${host} not sent: ${(e as Error).name === 'TimeoutError' ? `no answer within ${target.timeoutSeconds}s` : (e as Error).message}`);
+      if (attempt === 2)
+        log(
+          `notification to ${host} not sent: ${(e as Error).name === 'TimeoutError' ? `no answer within ${target.timeoutSeconds}s` : (e as Error).message}`,
+        );
     }
   }
 }

@@ -10,9 +10,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
-export type RunStatus = 'queued' | 'running' | 'success' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted' | 'skipped';
+export type RunStatus =
+  'queued' | 'running' | 'success' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted' | 'skipped';
 
-export const FINISHED: ReadonlySet<RunStatus> = new Set(['success', 'failed', 'cancelled', 'timed_out', 'interrupted', 'skipped']);
+export const FINISHED: ReadonlySet<RunStatus> = new Set([
+  'success',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'interrupted',
+  'skipped',
+]);
 
 export interface RunRecord {
   run_id: string;
@@ -90,7 +98,22 @@ create table if not exists alerts ("at" double, kind varchar, job varchar, sourc
 const TEST_TYPES = new Set(['test', 'unit_test']);
 const TEST_PROBLEMS = new Set(['fail', 'error', 'warn']);
 
-const RUN_COLUMNS = ['run_id', 'job', 'trigger', 'reason', 'status', 'attempt', 'queued_at', 'started_at', 'finished_at', 'duration', 'message', 'invocation_id', 'selection', 'pid'] as const;
+const RUN_COLUMNS = [
+  'run_id',
+  'job',
+  'trigger',
+  'reason',
+  'status',
+  'attempt',
+  'queued_at',
+  'started_at',
+  'finished_at',
+  'duration',
+  'message',
+  'invocation_id',
+  'selection',
+  'pid',
+] as const;
 
 export class History {
   private constructor(
@@ -104,7 +127,11 @@ export class History {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     // The history never needs an extension: none may be fetched or loaded. One thread: its
     // queries are small, and the warehouse's work should keep the machine's cores.
-    const instance = await DuckDBInstance.create(file, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', threads: '1' });
+    const instance = await DuckDBInstance.create(file, {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      threads: '1',
+    });
     const db = await instance.connect();
     await db.run(SCHEMA);
     return new History(instance, db);
@@ -125,13 +152,19 @@ export class History {
   }
 
   async insertRun(run: RunRecord): Promise<void> {
-    await this.exec(`insert into runs (${RUN_COLUMNS.join(', ')}) values (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, RUN_COLUMNS.map((c) => run[c] as DuckDBValue));
+    await this.exec(
+      `insert into runs (${RUN_COLUMNS.join(', ')}) values (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+      RUN_COLUMNS.map((c) => run[c] as DuckDBValue),
+    );
   }
 
   async updateRun(runId: string, change: Partial<Omit<RunRecord, 'run_id'>>): Promise<void> {
     const keys = Object.keys(change) as Array<keyof typeof change>;
     if (!keys.length) return;
-    await this.exec(`update runs set ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} where run_id = $1`, [runId, ...keys.map((k) => change[k] as DuckDBValue)]);
+    await this.exec(`update runs set ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} where run_id = $1`, [
+      runId,
+      ...keys.map((k) => change[k] as DuckDBValue),
+    ]);
   }
 
   /**
@@ -139,9 +172,37 @@ export class History {
    * "test failures over time" reads a few rows instead of scanning every node of every run.
    */
   async insertNode(node: NodeRecord, job: string): Promise<void> {
-    const statements: Array<[string, DuckDBValue[]]> = [['insert into node_runs values ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [node.run_id, node.unique_id, node.resource_type, node.status, node.started_at, node.duration, node.rows, node.failures, node.message]]];
+    const statements: Array<[string, DuckDBValue[]]> = [
+      [
+        'insert into node_runs values ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [
+          node.run_id,
+          node.unique_id,
+          node.resource_type,
+          node.status,
+          node.started_at,
+          node.duration,
+          node.rows,
+          node.failures,
+          node.message,
+        ],
+      ],
+    ];
     if (TEST_TYPES.has(node.resource_type) && TEST_PROBLEMS.has(node.status)) {
-      statements.push(['insert into test_problems values ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [job, node.run_id, node.unique_id, node.resource_type, node.status, node.started_at, node.duration, node.failures, node.message]]);
+      statements.push([
+        'insert into test_problems values ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [
+          job,
+          node.run_id,
+          node.unique_id,
+          node.resource_type,
+          node.status,
+          node.started_at,
+          node.duration,
+          node.failures,
+          node.message,
+        ],
+      ]);
     }
     await this.transaction(statements);
   }
@@ -161,11 +222,24 @@ export class History {
   }
 
   async insertFreshness(r: FreshnessReading): Promise<void> {
-    await this.exec('insert into freshness_readings values ($1, $2, $3, $4, $5)', [r.source_id, r.checked_at, r.max_loaded_at, r.age_seconds, r.status]);
+    await this.exec('insert into freshness_readings values ($1, $2, $3, $4, $5)', [
+      r.source_id,
+      r.checked_at,
+      r.max_loaded_at,
+      r.age_seconds,
+      r.status,
+    ]);
   }
 
   async insertAlert(a: AlertRecord): Promise<void> {
-    await this.exec('insert into alerts values ($1, $2, $3, $4, $5, $6)', [a.at, a.kind, a.job, a.source_id, a.run_id, a.message]);
+    await this.exec('insert into alerts values ($1, $2, $3, $4, $5, $6)', [
+      a.at,
+      a.kind,
+      a.job,
+      a.source_id,
+      a.run_id,
+      a.message,
+    ]);
   }
 
   async alerts(limit = 50): Promise<AlertRecord[]> {
@@ -173,8 +247,14 @@ export class History {
   }
 
   async jobState(job: string): Promise<JobState> {
-    const [row] = await this.rows<{ last_cron_tick: number | null; data_marks: string | null }>('select last_cron_tick, data_marks from job_state where job = $1', [job]);
-    return { lastCronTick: row?.last_cron_tick ?? null, dataMarks: row?.data_marks ? (JSON.parse(row.data_marks) as JobState['dataMarks']) : {} };
+    const [row] = await this.rows<{ last_cron_tick: number | null; data_marks: string | null }>(
+      'select last_cron_tick, data_marks from job_state where job = $1',
+      [job],
+    );
+    return {
+      lastCronTick: row?.last_cron_tick ?? null,
+      dataMarks: row?.data_marks ? (JSON.parse(row.data_marks) as JobState['dataMarks']) : {},
+    };
   }
 
   async saveJobState(job: string, state: JobState): Promise<void> {
@@ -186,8 +266,15 @@ export class History {
 
   /** Runs a killed process left queued or running: marked interrupted, and returned. */
   async interruptLeftovers(now: number): Promise<RunRecord[]> {
-    const left = await this.rows<RunRecord>(`select * from runs where status in ('queued', 'running') order by queued_at`);
-    for (const run of left) await this.updateRun(run.run_id, { status: 'interrupted', finished_at: now, message: `the orchestrator stopped while this run was ${run.status} (process ${run.pid ?? 'unknown'})` });
+    const left = await this.rows<RunRecord>(
+      `select * from runs where status in ('queued', 'running') order by queued_at`,
+    );
+    for (const run of left)
+      await this.updateRun(run.run_id, {
+        status: 'interrupted',
+        finished_at: now,
+        message: `the orchestrator stopped while this run was ${run.status} (process ${run.pid ?? 'unknown'})`,
+      });
     return left;
   }
 
@@ -202,7 +289,12 @@ export class History {
   /** The newest runs first; of one job, or of all. */
   async runs(opts: { job?: string; limit?: number } = {}): Promise<RunRecord[]> {
     const limit = Math.min(Math.max(1, opts.limit ?? 50), 1000);
-    return opts.job ? this.rows<RunRecord>('select * from runs where job = $1 order by queued_at desc, rowid desc limit $2', [opts.job, limit]) : this.rows<RunRecord>('select * from runs order by queued_at desc, rowid desc limit $1', [limit]);
+    return opts.job
+      ? this.rows<RunRecord>('select * from runs where job = $1 order by queued_at desc, rowid desc limit $2', [
+          opts.job,
+          limit,
+        ])
+      : this.rows<RunRecord>('select * from runs order by queued_at desc, rowid desc limit $1', [limit]);
   }
 
   /** Per job: its newest run and its newest success. */
@@ -213,33 +305,64 @@ export class History {
       from runs group by job`);
     const wanted = ids.flatMap((r) => [r.last, r.success]).filter((id): id is string => id !== null);
     const runs = new Map((await this.byIds(wanted)).map((r) => [r.run_id, r]));
-    return new Map(ids.map((r) => [r.job, { last: r.last ? runs.get(r.last) : undefined, lastSuccess: r.success ? runs.get(r.success) : undefined }]));
+    return new Map(
+      ids.map((r) => [
+        r.job,
+        { last: r.last ? runs.get(r.last) : undefined, lastSuccess: r.success ? runs.get(r.success) : undefined },
+      ]),
+    );
   }
 
   private async byIds(ids: string[]): Promise<RunRecord[]> {
     if (!ids.length) return [];
-    return this.rows<RunRecord>(`select * from runs where run_id in (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
+    return this.rows<RunRecord>(
+      `select * from runs where run_id in (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+      ids,
+    );
   }
 
   /** The last success of a job that finished within (from, to]. */
   async succeededBetween(job: string, from: number, to: number): Promise<boolean> {
-    const [row] = await this.rows<{ n: bigint }>(`select count(*) as n from runs where job = $1 and status = 'success' and finished_at > $2 and finished_at <= $3`, [job, from, to]);
+    const [row] = await this.rows<{ n: bigint }>(
+      `select count(*) as n from runs where job = $1 and status = 'success' and finished_at > $2 and finished_at <= $3`,
+      [job, from, to],
+    );
     return Number(row?.n ?? 0) > 0;
   }
 
   /** Per node of a job: its durations in the job's last `runs` runs, oldest first. */
-  async nodeTrends(job: string, runs = 30): Promise<Array<{ unique_id: string; points: Array<{ run_id: string; started_at: number; duration: number; status: string }> }>> {
-    const recent = await this.rows<{ run_id: string; started_at: number }>('select run_id, started_at from runs where job = $1 and started_at is not null order by queued_at desc, rowid desc limit $2', [job, runs]);
+  async nodeTrends(
+    job: string,
+    runs = 30,
+  ): Promise<
+    Array<{
+      unique_id: string;
+      points: Array<{ run_id: string; started_at: number; duration: number; status: string }>;
+    }>
+  > {
+    const recent = await this.rows<{ run_id: string; started_at: number }>(
+      'select run_id, started_at from runs where job = $1 and started_at is not null order by queued_at desc, rowid desc limit $2',
+      [job, runs],
+    );
     if (!recent.length) return [];
     // Node rows are written in time order: a literal lower bound lets DuckDB skip older row groups.
     const since = Math.floor(Math.min(...recent.map((r) => r.started_at)));
-    const rows = await this.rows<{ unique_id: string; run_id: string; started_at: number; duration: number; status: string }>(
+    const rows = await this.rows<{
+      unique_id: string;
+      run_id: string;
+      started_at: number;
+      duration: number;
+      status: string;
+    }>(
       `select unique_id, run_id, started_at, duration, status from node_runs
        where started_at >= ${since} and run_id in (${recent.map((_, i) => `$${i + 1}`).join(', ')}) and resource_type in ('model', 'seed', 'snapshot')
        order by unique_id, started_at`,
       recent.map((r) => r.run_id),
     );
-    return group(rows, (r) => r.unique_id).map(([unique_id, points]) => ({ unique_id, points: points.map(({ run_id, started_at, duration, status }) => ({ run_id, started_at, duration, status })) }));
+    return group(rows, (r) => r.unique_id).map(([unique_id, points]) => ({
+      unique_id,
+      points: points.map(({ run_id, started_at, duration, status }) => ({ run_id, started_at, duration, status })),
+    }));
   }
 
   /** Failing, erroring or warning tests, newest first. */
@@ -249,7 +372,10 @@ export class History {
 
   /** Per source: its readings since `since`, oldest first. */
   async freshness(since: number): Promise<Array<{ source_id: string; readings: FreshnessReading[] }>> {
-    const rows = await this.rows<FreshnessReading>('select * from freshness_readings where checked_at >= $1 order by source_id, checked_at', [since]);
+    const rows = await this.rows<FreshnessReading>(
+      'select * from freshness_readings where checked_at >= $1 order by source_id, checked_at',
+      [since],
+    );
     return group(rows, (r) => r.source_id).map(([source_id, readings]) => ({ source_id, readings }));
   }
 

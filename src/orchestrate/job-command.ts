@@ -55,22 +55,34 @@ export function parseJobCommand(text: string, errorAt: (message: string, hint: s
     command = 'source freshness';
     words.splice(0, 2);
   } else if ((COMMANDS as readonly string[]).includes(words[0] ?? '')) command = words.shift() as Command;
-  else return fail(`'${words[0] ?? ''}' is not a command a job can run`, `start with one of: ${COMMANDS.join(', ')}, source freshness`);
+  else
+    return fail(
+      `'${words[0] ?? ''}' is not a command a job can run`,
+      `start with one of: ${COMMANDS.join(', ')}, source freshness`,
+    );
   const options: Record<string, unknown> = {};
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const flag = FLAGS[word];
-    if (!flag) fail(`unknown or unsupported flag '${word}'`, `a job's command takes ${Object.keys(FLAGS).filter((f) => f.startsWith('--')).join(', ')}`);
+    if (!flag)
+      fail(
+        `unknown or unsupported flag '${word}'`,
+        `a job's command takes ${Object.keys(FLAGS)
+          .filter((f) => f.startsWith('--'))
+          .join(', ')}`,
+      );
     if (flag!.takes === 'none') {
       options[flag!.key] = true;
       continue;
     }
     const values: string[] = [];
-    while (i + 1 < words.length && !words[i + 1]!.startsWith('-') && (flag!.takes === 'list' || values.length === 0)) values.push(words[++i]!);
+    while (i + 1 < words.length && !words[i + 1]!.startsWith('-') && (flag!.takes === 'list' || values.length === 0))
+      values.push(words[++i]!);
     if (!values.length) fail(`${word} needs a value`, `e.g. ${word} ${flag!.takes === 'number' ? '4' : 'tag:daily'}`);
     if (flag!.takes === 'number') {
       const n = Number(values[0]);
-      if (!Number.isInteger(n) || n < (flag!.key === 'threads' ? 1 : 0)) fail(`${word} must be a whole number, got '${values[0]}'`, `e.g. ${word} 4`);
+      if (!Number.isInteger(n) || n < (flag!.key === 'threads' ? 1 : 0))
+        fail(`${word} must be a whole number, got '${values[0]}'`, `e.g. ${word} 4`);
       options[flag!.key] = n;
     } else if (flag!.takes === 'list') options[flag!.key] = [...((options[flag!.key] as string[]) ?? []), ...values];
     else options[flag!.key] = values[0];
@@ -79,5 +91,5 @@ export function parseJobCommand(text: string, errorAt: (message: string, hint: s
     const extra = Object.keys(options).find((k) => !['select', 'exclude', 'target', 'vars'].includes(k));
     if (extra) fail('source freshness takes only --select, --exclude, --target and --vars', 'remove the other flags');
   }
-  return { command, options: options as KilnOptions };
+  return { command, options: options };
 }

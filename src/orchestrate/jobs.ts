@@ -105,7 +105,7 @@ const DEFAULT_POLL_SECONDS = 60;
 export function parseDuration(value: number | string): number {
   if (typeof value === 'number') return value;
   const m = /^\s*(\d+)\s*(s|m|h|d)?\s*$/.exec(value)!;
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's']!;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's'];
 }
 
 /** `"07:30"` is every day at 07:30; anything else is a cron expression. */
@@ -119,7 +119,11 @@ function makeCron(expression: string, tz: string, at: () => KilnError): Cron {
     return new Cron(expression, { timezone: tz, paused: true });
   } catch (e) {
     const err = at();
-    throw new KilnError('yaml', `${err.message}: ${(e as Error).message}`, { file: err.file, line: err.line, hint: err.hint });
+    throw new KilnError('yaml', `${err.message}: ${(e as Error).message}`, {
+      file: err.file,
+      line: err.line,
+      hint: err.hint,
+    });
   }
 }
 
@@ -133,49 +137,116 @@ function checkTimezone(tz: string, at: () => KilnError): void {
 
 /** Reads kiln_jobs.yml of a project; a KilnError (exit 2) at the line of the first problem. */
 export function loadJobs(projectDir: string, file = join(projectDir, JOBS_FILE)): JobsConfig {
-  if (!existsSync(file)) throw new KilnError('config', `no ${JOBS_FILE} in ${projectDir}`, { hint: `create ${JOBS_FILE} with a list of jobs (see docs/orchestrate.md)` });
+  if (!existsSync(file))
+    throw new KilnError('config', `no ${JOBS_FILE} in ${projectDir}`, {
+      hint: `create ${JOBS_FILE} with a list of jobs (see docs/orchestrate.md)`,
+    });
   const yaml = readYamlFile(file, JOBS_FILE);
   validateYaml(jobsSchema, yaml);
   const data = yaml.data as { concurrency?: number; jobs: Array<Record<string, any>> };
   const jobs = data.jobs.map((raw, i) => toJob(raw, i, yaml));
   const names = new Set<string>();
   jobs.forEach((job, i) => {
-    if (names.has(job.name)) throw new KilnError('yaml', `two jobs are named '${job.name}'`, { file: JOBS_FILE, line: yaml.lineOf(['jobs', i, 'name']), hint: 'give each job its own name' });
+    if (names.has(job.name))
+      throw new KilnError('yaml', `two jobs are named '${job.name}'`, {
+        file: JOBS_FILE,
+        line: yaml.lineOf(['jobs', i, 'name']),
+        hint: 'give each job its own name',
+      });
     names.add(job.name);
   });
   jobs.forEach((job, i) =>
     job.triggers.forEach((t, k) => {
       if (t.kind !== 'after') return;
       const unknown = t.jobs.find((name) => !names.has(name) || name === job.name);
-      if (unknown) throw new KilnError('yaml', `job '${job.name}' runs after '${unknown}', which is ${unknown === job.name ? 'itself' : 'not a job in this file'}`, { file: JOBS_FILE, line: yaml.lineOf(['jobs', i, 'triggers', k, 'after']), hint: `name other jobs: ${[...names].filter((n) => n !== job.name).join(', ')}` });
+      if (unknown)
+        throw new KilnError(
+          'yaml',
+          `job '${job.name}' runs after '${unknown}', which is ${unknown === job.name ? 'itself' : 'not a job in this file'}`,
+          {
+            file: JOBS_FILE,
+            line: yaml.lineOf(['jobs', i, 'triggers', k, 'after']),
+            hint: `name other jobs: ${[...names].filter((n) => n !== job.name).join(', ')}`,
+          },
+        );
     }),
   );
   return { file, concurrency: data.concurrency ?? 1, jobs };
 }
 
 function toJob(raw: Record<string, any>, i: number, yaml: YamlFile): Job {
-  const here = (message: string, path: Array<string | number>, hint?: string) => () => new KilnError('yaml', message, { file: JOBS_FILE, line: yaml.lineOf(['jobs', i, ...path]), hint });
+  const here = (message: string, path: Array<string | number>, hint?: string) => () =>
+    new KilnError('yaml', message, { file: JOBS_FILE, line: yaml.lineOf(['jobs', i, ...path]), hint });
   const firstCronTz = (raw.triggers as Array<Record<string, any>>).find((t) => t.cron && t.timezone)?.timezone;
   const timezone: string = raw.timezone ?? firstCronTz ?? 'UTC';
   // A time zone taken from a cron trigger is checked with that trigger, at its line.
-  if (raw.timezone !== undefined) checkTimezone(timezone, here(`unknown time zone '${timezone}'`, ['timezone'], 'use an IANA name such as Europe/Berlin or UTC'));
+  if (raw.timezone !== undefined)
+    checkTimezone(
+      timezone,
+      here(`unknown time zone '${timezone}'`, ['timezone'], 'use an IANA name such as Europe/Berlin or UTC'),
+    );
   const command = parseJobCommand(raw.command, (message, hint) => here(message, ['command'], hint)());
   const triggers = (raw.triggers as Array<Record<string, any>>).map((t, k): Trigger => {
     const at = (m: string, key: string, hint?: string) => here(m, ['triggers', k, key], hint);
     const keys = Object.keys(t).filter((key) => key !== 'timezone');
-    if (keys.length !== 1) throw at(`a trigger has exactly one of cron, after, on_new_data, webhook (found ${keys.join(', ') || 'none'})`, keys[1] ?? 'timezone', 'write each trigger as its own list item')();
-    if (t.timezone !== undefined && t.cron === undefined) throw at('timezone belongs to a cron trigger', 'timezone', 'move it next to cron, or set the job-level timezone')();
+    if (keys.length !== 1)
+      throw at(
+        `a trigger has exactly one of cron, after, on_new_data, webhook (found ${keys.join(', ') || 'none'})`,
+        keys[1] ?? 'timezone',
+        'write each trigger as its own list item',
+      )();
+    if (t.timezone !== undefined && t.cron === undefined)
+      throw at(
+        'timezone belongs to a cron trigger',
+        'timezone',
+        'move it next to cron, or set the job-level timezone',
+      )();
     if (t.cron !== undefined) {
       const tz = t.timezone ?? timezone;
       checkTimezone(tz, at(`unknown time zone '${tz}'`, 'timezone', 'use an IANA name such as Europe/Berlin or UTC'));
-      return { kind: 'cron', expression: t.cron, timezone: tz, cron: makeCron(t.cron, tz, at(`invalid cron expression '${t.cron}'`, 'cron', "five fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *'")) };
+      return {
+        kind: 'cron',
+        expression: t.cron,
+        timezone: tz,
+        cron: makeCron(
+          t.cron,
+          tz,
+          at(
+            `invalid cron expression '${t.cron}'`,
+            'cron',
+            "five fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *'",
+          ),
+        ),
+      };
     }
     if (t.after !== undefined) return { kind: 'after', jobs: t.after };
-    if (t.on_new_data !== undefined) return { kind: 'on_new_data', sources: t.on_new_data.sources, pollEverySeconds: t.on_new_data.poll_every !== undefined ? parseDuration(t.on_new_data.poll_every) : DEFAULT_POLL_SECONDS, loadedAtField: t.on_new_data.loaded_at_field };
-    if (t.webhook === false) throw at('webhook: false is no trigger', 'webhook', 'remove the trigger, or write webhook: true')();
+    if (t.on_new_data !== undefined)
+      return {
+        kind: 'on_new_data',
+        sources: t.on_new_data.sources,
+        pollEverySeconds:
+          t.on_new_data.poll_every !== undefined ? parseDuration(t.on_new_data.poll_every) : DEFAULT_POLL_SECONDS,
+        loadedAtField: t.on_new_data.loaded_at_field,
+      };
+    if (t.webhook === false)
+      throw at('webhook: false is no trigger', 'webhook', 'remove the trigger, or write webhook: true')();
     return { kind: 'webhook', tokenEnv: typeof t.webhook === 'object' ? t.webhook.token_env : undefined };
   });
-  const deadline = raw.deadline !== undefined ? { text: raw.deadline as string, cron: deadlineCron(raw.deadline, timezone, here(`invalid deadline '${raw.deadline}'`, ['deadline'], "a time of day such as '07:30', or a cron expression")) } : undefined;
+  const deadline =
+    raw.deadline !== undefined
+      ? {
+          text: raw.deadline as string,
+          cron: deadlineCron(
+            raw.deadline,
+            timezone,
+            here(
+              `invalid deadline '${raw.deadline}'`,
+              ['deadline'],
+              "a time of day such as '07:30', or a cron expression",
+            ),
+          ),
+        }
+      : undefined;
   return {
     name: raw.name,
     description: raw.description,

@@ -146,9 +146,22 @@ export class Orchestrator {
       if (!job) continue;
       this.emit({ type: 'run', run: { ...run, status: 'interrupted', finished_at: now } });
       // A run that never started is simply due; one cut off mid-way is a failed attempt.
-      if (run.status === 'queued') await this.enqueue(job, 'recovery', `queued before a restart (run ${run.run_id})`, { select: parseSelection(run.selection) });
-      else if (run.attempt <= job.retries) await this.enqueue(job, 'recovery', `rerun of run ${run.run_id}, interrupted by a restart`, { attempt: run.attempt + 1, select: parseSelection(run.selection) });
-      else this.raise({ kind: 'interrupted', job: job.name, runId: run.run_id, message: `job ${job.name}: run ${run.run_id} was interrupted by a restart and the job has no retries left` });
+      if (run.status === 'queued')
+        await this.enqueue(job, 'recovery', `queued before a restart (run ${run.run_id})`, {
+          select: parseSelection(run.selection),
+        });
+      else if (run.attempt <= job.retries)
+        await this.enqueue(job, 'recovery', `rerun of run ${run.run_id}, interrupted by a restart`, {
+          attempt: run.attempt + 1,
+          select: parseSelection(run.selection),
+        });
+      else
+        this.raise({
+          kind: 'interrupted',
+          job: job.name,
+          runId: run.run_id,
+          message: `job ${job.name}: run ${run.run_id} was interrupted by a restart and the job has no retries left`,
+        });
     }
     for (const job of this.jobs.values()) await this.catchUp(job, now);
     for (const job of this.jobs.values()) this.armJob(job);
@@ -158,7 +171,12 @@ export class Orchestrator {
     const crons = job.triggers.filter((t): t is Extract<Trigger, { kind: 'cron' }> => t.kind === 'cron');
     if (!crons.length) return;
     const state = await this.deps.history.jobState(job.name);
-    const missed = state.lastCronTick === null ? [] : crons.map((t) => t.cron.nextRun(new Date(state.lastCronTick!))).filter((d): d is Date => d !== null && d.getTime() <= now);
+    const missed =
+      state.lastCronTick === null
+        ? []
+        : crons
+            .map((t) => t.cron.nextRun(new Date(state.lastCronTick!)))
+            .filter((d): d is Date => d !== null && d.getTime() <= now);
     if (missed.length) {
       const first = Math.min(...missed.map((d) => d.getTime()));
       await this.enqueue(job, 'catch-up', `one run for the ticks missed since ${new Date(first).toISOString()}`);
@@ -185,7 +203,10 @@ export class Orchestrator {
     this.arm(next.getTime(), async () => {
       const tick = next.getTime();
       const state = await this.deps.history.jobState(job.name);
-      await this.deps.history.saveJobState(job.name, { ...state, lastCronTick: Math.max(tick, state.lastCronTick ?? 0) });
+      await this.deps.history.saveJobState(job.name, {
+        ...state,
+        lastCronTick: Math.max(tick, state.lastCronTick ?? 0),
+      });
       await this.enqueue(job, 'cron', `${trigger.expression} (${trigger.timezone}) at ${new Date(tick).toISOString()}`);
       this.armCron(job, trigger);
     });
@@ -209,10 +230,18 @@ export class Orchestrator {
     this.emit({ type: 'freshness', readings });
     this.alertStale(readings);
     const state = await this.deps.history.jobState(job.name);
-    const advanced = readings.filter((r) => r.max_loaded_at !== null && (state.dataMarks[r.source_id] === undefined || r.max_loaded_at > state.dataMarks[r.source_id]!));
+    const advanced = readings.filter(
+      (r) =>
+        r.max_loaded_at !== null &&
+        (state.dataMarks[r.source_id] === undefined || r.max_loaded_at > state.dataMarks[r.source_id]!),
+    );
     // The first reading only records where the data stands: nothing is new to this job yet.
     const news = advanced.filter((r) => state.dataMarks[r.source_id] !== undefined).map((r) => r.source_id);
-    const run = news.length ? await this.enqueue(job, 'on_new_data', `new data in ${news.join(', ')}`, { select: narrowSelection(job.command.options.select, news) }) : undefined;
+    const run = news.length
+      ? await this.enqueue(job, 'on_new_data', `new data in ${news.join(', ')}`, {
+          select: narrowSelection(job.command.options.select, news),
+        })
+      : undefined;
     // Data a skipped run did not take stays new for the next poll.
     const taken = run?.status === 'skipped' ? advanced.filter((r) => !news.includes(r.source_id)) : advanced;
     if (taken.length) {
@@ -228,7 +257,11 @@ export class Orchestrator {
       const stale = r.status === 'error';
       if (stale && !this.staleSources.has(r.source_id)) {
         this.staleSources.add(r.source_id);
-        this.raise({ kind: 'stale_source', source: r.source_id, message: `source ${r.source_id} is stale past its error_after: last loaded ${r.age_seconds === null ? 'never' : `${Math.round(r.age_seconds / 60)} minutes ago`}` });
+        this.raise({
+          kind: 'stale_source',
+          source: r.source_id,
+          message: `source ${r.source_id} is stale past its error_after: last loaded ${r.age_seconds === null ? 'never' : `${Math.round(r.age_seconds / 60)} minutes ago`}`,
+        });
       } else if (!stale) this.staleSources.delete(r.source_id);
     }
   }
@@ -240,7 +273,11 @@ export class Orchestrator {
       const due = next.getTime();
       const previous = cron.previousRuns(1, new Date(due))[0]?.getTime() ?? due - 86_400_000;
       if (!(await this.deps.history.succeededBetween(job.name, previous, due))) {
-        this.raise({ kind: 'deadline', job: job.name, message: `job ${job.name} missed its deadline ${job.deadline!.text} (${job.timezone}): no successful run since ${new Date(previous).toISOString()}` });
+        this.raise({
+          kind: 'deadline',
+          job: job.name,
+          message: `job ${job.name} missed its deadline ${job.deadline!.text} (${job.timezone}): no successful run since ${new Date(previous).toISOString()}`,
+        });
       }
       this.armDeadline(job, cron);
     });
@@ -248,7 +285,16 @@ export class Orchestrator {
 
   private raise(alert: Alert): void {
     const at = this.deps.clock.now();
-    void this.track(this.deps.history.insertAlert({ at, kind: alert.kind, job: alert.job ?? null, source_id: alert.source ?? null, run_id: alert.runId ?? null, message: alert.message }));
+    void this.track(
+      this.deps.history.insertAlert({
+        at,
+        kind: alert.kind,
+        job: alert.job ?? null,
+        source_id: alert.source ?? null,
+        run_id: alert.runId ?? null,
+        message: alert.message,
+      }),
+    );
     this.emit({ type: 'alert', alert, at });
     void Promise.resolve(this.deps.alert?.(alert)).catch(() => undefined);
   }
@@ -260,15 +306,44 @@ export class Orchestrator {
   }
 
   /** Records a run as queued (or skipped), then starts what the limits allow. */
-  private async enqueue(job: Job, trigger: string, reason: string, opts: { attempt?: number; select?: string[] } = {}): Promise<RunRecord> {
+  private async enqueue(
+    job: Job,
+    trigger: string,
+    reason: string,
+    opts: { attempt?: number; select?: string[] } = {},
+  ): Promise<RunRecord> {
     const now = this.deps.clock.now();
-    const base = { job: job.name, trigger, reason, attempt: opts.attempt ?? 1, queued_at: now, started_at: null, finished_at: null, duration: null, invocation_id: null, selection: opts.select ? JSON.stringify(opts.select) : null, pid: this.deps.pid ?? null };
+    const base = {
+      job: job.name,
+      trigger,
+      reason,
+      attempt: opts.attempt ?? 1,
+      queued_at: now,
+      started_at: null,
+      finished_at: null,
+      duration: null,
+      invocation_id: null,
+      selection: opts.select ? JSON.stringify(opts.select) : null,
+      pid: this.deps.pid ?? null,
+    };
     const busy = this.running.has(job.name) || this.waiting.some((p) => p.job === job);
     const alreadyWaiting = this.waiting.find((p) => p.job === job);
     if (this.stopping || (busy && (job.overlap === 'skip' || alreadyWaiting) && opts.attempt === undefined)) {
       // A queued run already covers this trigger; with `skip` the running one does.
-      const run: RunRecord = { ...base, run_id: randomUUID(), status: 'skipped', finished_at: now, duration: 0, message: this.stopping ? 'the orchestrator is stopping' : alreadyWaiting ? `a run of ${job.name} is already queued (${alreadyWaiting.run.run_id})` : `${job.name} is already running (overlap: skip)` };
-      if (alreadyWaiting && opts.select && alreadyWaiting.select) alreadyWaiting.select = [...new Set([...alreadyWaiting.select, ...opts.select])];
+      const run: RunRecord = {
+        ...base,
+        run_id: randomUUID(),
+        status: 'skipped',
+        finished_at: now,
+        duration: 0,
+        message: this.stopping
+          ? 'the orchestrator is stopping'
+          : alreadyWaiting
+            ? `a run of ${job.name} is already queued (${alreadyWaiting.run.run_id})`
+            : `${job.name} is already running (overlap: skip)`,
+      };
+      if (alreadyWaiting && opts.select && alreadyWaiting.select)
+        alreadyWaiting.select = [...new Set([...alreadyWaiting.select, ...opts.select])];
       else if (alreadyWaiting && !opts.select) alreadyWaiting.select = undefined;
       await this.deps.history.insertRun(run);
       this.emit({ type: 'run', run });
@@ -309,7 +384,8 @@ export class Orchestrator {
     const started = clock.now();
     await history.updateRun(run.run_id, { status: 'running', started_at: started });
     this.emit({ type: 'run', run: { ...run, status: 'running', started_at: started } });
-    if (job.timeoutSeconds) entry.cancelTimeout = clock.at(started + job.timeoutSeconds * 1000, () => controller.abort('timeout'));
+    if (job.timeoutSeconds)
+      entry.cancelTimeout = clock.at(started + job.timeoutSeconds * 1000, () => controller.abort('timeout'));
     let result: ExecutionResult;
     try {
       result = await this.deps.execute(job, {
@@ -333,9 +409,27 @@ export class Orchestrator {
     }
     const finished = clock.now();
     const reason: unknown = controller.signal.reason;
-    const status: RunStatus = result.success && !controller.signal.aborted ? 'success' : reason === 'timeout' ? 'timed_out' : controller.signal.aborted ? 'cancelled' : 'failed';
-    const message = status === 'timed_out' ? `cancelled after its timeout of ${job.timeoutSeconds}s` : status === 'cancelled' ? 'cancelled: the orchestrator is stopping' : result.message;
-    const change = { status, finished_at: finished, duration: (finished - started) / 1000, message, invocation_id: result.invocationId ?? null };
+    const status: RunStatus =
+      result.success && !controller.signal.aborted
+        ? 'success'
+        : reason === 'timeout'
+          ? 'timed_out'
+          : controller.signal.aborted
+            ? 'cancelled'
+            : 'failed';
+    const message =
+      status === 'timed_out'
+        ? `cancelled after its timeout of ${job.timeoutSeconds}s`
+        : status === 'cancelled'
+          ? 'cancelled: the orchestrator is stopping'
+          : result.message;
+    const change = {
+      status,
+      finished_at: finished,
+      duration: (finished - started) / 1000,
+      message,
+      invocation_id: result.invocationId ?? null,
+    };
     await history.updateRun(run.run_id, change);
     const done: RunRecord = { ...run, ...change, started_at: started };
     this.emit({ type: 'run', run: done });
@@ -345,22 +439,35 @@ export class Orchestrator {
 
   private async afterFailure(job: Job, run: RunRecord, select?: string[]): Promise<void> {
     if (run.attempt <= job.retries) {
-      await this.enqueue(job, 'retry', `attempt ${run.attempt + 1} of ${job.retries + 1}, after run ${run.run_id} ${run.status === 'timed_out' ? 'timed out' : 'failed'}`, { attempt: run.attempt + 1, select });
+      await this.enqueue(
+        job,
+        'retry',
+        `attempt ${run.attempt + 1} of ${job.retries + 1}, after run ${run.run_id} ${run.status === 'timed_out' ? 'timed out' : 'failed'}`,
+        { attempt: run.attempt + 1, select },
+      );
       return;
     }
-    this.raise({ kind: 'failure', job: job.name, runId: run.run_id, message: `job ${job.name} ${run.status === 'timed_out' ? 'timed out' : 'failed'}${run.attempt > 1 ? ` after ${run.attempt} attempts` : ''}: ${run.message ?? ''}` });
+    this.raise({
+      kind: 'failure',
+      job: job.name,
+      runId: run.run_id,
+      message: `job ${job.name} ${run.status === 'timed_out' ? 'timed out' : 'failed'}${run.attempt > 1 ? ` after ${run.attempt} attempts` : ''}: ${run.message ?? ''}`,
+    });
   }
 
   /** Jobs that run `after` this one start when every job they wait for has succeeded since their own last run. */
   private async afterSuccess(job: Job): Promise<void> {
-    const followers = [...this.jobs.values()].filter((j) => j.triggers.some((t) => t.kind === 'after' && t.jobs.includes(job.name)));
+    const followers = [...this.jobs.values()].filter((j) =>
+      j.triggers.some((t) => t.kind === 'after' && t.jobs.includes(job.name)),
+    );
     if (!followers.length) return;
     const last = await this.deps.history.lastRuns();
     for (const follower of followers) {
       for (const t of follower.triggers) {
         if (t.kind !== 'after' || !t.jobs.includes(job.name)) continue;
         const since = last.get(follower.name)?.last?.queued_at ?? -Infinity;
-        if (t.jobs.every((name) => (last.get(name)?.lastSuccess?.finished_at ?? -Infinity) > since)) await this.enqueue(follower, 'after', `after ${t.jobs.join(', ')} succeeded`);
+        if (t.jobs.every((name) => (last.get(name)?.lastSuccess?.finished_at ?? -Infinity) > since))
+          await this.enqueue(follower, 'after', `after ${t.jobs.join(', ')} succeeded`);
       }
     }
   }
@@ -370,7 +477,9 @@ export class Orchestrator {
     const last = await this.deps.history.lastRuns();
     const now = new Date(this.deps.clock.now());
     return [...this.jobs.values()].map((job) => {
-      const nextTimes = job.triggers.flatMap((t) => (t.kind === 'cron' ? [t.cron.nextRun(now)?.getTime() ?? Infinity] : []));
+      const nextTimes = job.triggers.flatMap((t) =>
+        t.kind === 'cron' ? [t.cron.nextRun(now)?.getTime() ?? Infinity] : [],
+      );
       const running = this.running.get(job.name)?.run;
       return {
         name: job.name,
@@ -382,7 +491,9 @@ export class Orchestrator {
         lastRun: last.get(job.name)?.last,
         lastSuccess: last.get(job.name)?.lastSuccess,
         nextRun: nextTimes.length && Math.min(...nextTimes) !== Infinity ? Math.min(...nextTimes) : null,
-        deadline: job.deadline ? { text: job.deadline.text, next: job.deadline.cron.nextRun(now)?.getTime() ?? null } : undefined,
+        deadline: job.deadline
+          ? { text: job.deadline.text, next: job.deadline.cron.nextRun(now)?.getTime() ?? null }
+          : undefined,
       };
     });
   }
@@ -400,7 +511,11 @@ export class Orchestrator {
     this.stopping = true;
     for (const cancel of this.timers.splice(0)) cancel();
     for (const pending of this.waiting.splice(0)) {
-      await this.deps.history.updateRun(pending.run.run_id, { status: 'cancelled', finished_at: this.deps.clock.now(), message: 'the orchestrator stopped before this run started' });
+      await this.deps.history.updateRun(pending.run.run_id, {
+        status: 'cancelled',
+        finished_at: this.deps.clock.now(),
+        message: 'the orchestrator stopped before this run started',
+      });
     }
     for (const r of this.running.values()) r.controller.abort('stop');
     await this.idle();

@@ -60,7 +60,15 @@ export async function orchestrate(opts: OrchestrateOptions = {}): Promise<Orches
   const projectDir = resolve(opts.projectDir ?? '.');
   const project = loadProject(projectDir, {}, opts.targetPath);
   const config = loadJobs(projectDir);
-  const base: KilnOptions = { projectDir, profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, vars: opts.vars, targetPath: opts.targetPath, onLog: opts.onLog };
+  const base: KilnOptions = {
+    projectDir,
+    profilesDir: opts.profilesDir,
+    profile: opts.profile,
+    target: opts.target,
+    vars: opts.vars,
+    targetPath: opts.targetPath,
+    onLog: opts.onLog,
+  };
   await checkWatchedSources(config.jobs, base);
   const stateDir = join(projectDir, '.kiln');
   mkdirSync(stateDir, { recursive: true });
@@ -77,12 +85,35 @@ export async function orchestrate(opts: OrchestrateOptions = {}): Promise<Orches
     pid: process.pid,
     alert: async (alert) => {
       opts.onAlert?.(alert);
-      if (targets.length) await sendAlert(targets, { text: `:rotating_light: kiln orchestrate on ${project.name}: ${alert.message}`, kiln: { project: project.name, alert: alert.kind, job: alert.job, run_id: alert.runId, source: alert.source, message: alert.message } }, (m) => opts.onLog?.('warn', m));
+      if (targets.length)
+        await sendAlert(
+          targets,
+          {
+            text: `:rotating_light: kiln orchestrate on ${project.name}: ${alert.message}`,
+            kiln: {
+              project: project.name,
+              alert: alert.kind,
+              job: alert.job,
+              run_id: alert.runId,
+              source: alert.source,
+              message: alert.message,
+            },
+          },
+          (m) => opts.onLog?.('warn', m),
+        );
     },
   });
   try {
     await orchestrator.start();
-    const server = await startServer({ orchestrator, history, token, host: opts.host, port: opts.port, docsDir: project.targetPath, projectName: project.name });
+    const server = await startServer({
+      orchestrator,
+      history,
+      token,
+      host: opts.host,
+      port: opts.port,
+      docsDir: project.targetPath,
+      projectName: project.name,
+    });
     return {
       url: server.url,
       port: server.port,
@@ -106,9 +137,21 @@ export async function orchestrate(opts: OrchestrateOptions = {}): Promise<Orches
 
 /** A source named by an on_new_data trigger that the project lacks is bad input, found at start. */
 async function checkWatchedSources(jobs: ReturnType<typeof loadJobs>['jobs'], base: KilnOptions): Promise<void> {
-  const watched = jobs.flatMap((j) => j.triggers.flatMap((t) => (t.kind === 'on_new_data' ? t.sources.map((s) => ({ job: j.name, source: s })) : [])));
+  const watched = jobs.flatMap((j) =>
+    j.triggers.flatMap((t) => (t.kind === 'on_new_data' ? t.sources.map((s) => ({ job: j.name, source: s })) : [])),
+  );
   if (!watched.length) return;
-  const known = new Set([...(await readProject({ ...base, onLog: undefined })).parsed.manifest.sources.values()].map(sourceName));
+  const known = new Set(
+    [...(await readProject({ ...base, onLog: undefined })).parsed.manifest.sources.values()].map(sourceName),
+  );
   const missing = watched.find((w) => !known.has(w.source));
-  if (missing) throw new KilnError('config', `job '${missing.job}' watches the source '${missing.source}', which the project does not have`, { file: JOBS_FILE, hint: `sources are named source_name.table_name: ${[...known].join(', ') || 'the project has none'}` });
+  if (missing)
+    throw new KilnError(
+      'config',
+      `job '${missing.job}' watches the source '${missing.source}', which the project does not have`,
+      {
+        file: JOBS_FILE,
+        hint: `sources are named source_name.table_name: ${[...known].join(', ') || 'the project has none'}`,
+      },
+    );
 }

@@ -8,21 +8,103 @@ import { closestWord, schemaProblem, type YamlFile } from '../config/yaml.js';
 import type { Hook, NodeConfig } from './nodes.js';
 
 export const knownConfigs = new Set([
-  'materialized', 'enabled', 'tags', 'schema', 'alias', 'database', 'pre_hook', 'post_hook', 'meta', 'persist_docs',
-  'full_refresh', 'column_types', 'quote_columns', 'docs', 'grants', 'contract', 'on_schema_change', 'unique_key',
-  'incremental_strategy', 'incremental_predicates', 'merge_update_columns', 'merge_exclude_columns', 'severity',
-  'error_if', 'warn_if', 'where', 'limit', 'fail_calc', 'store_failures', 'store_failures_as', 'sql_header', 'access',
-  'group', 'event_time', 'batch_size', 'lookback', 'begin', 'concurrent_batches', 'delimiter', 'transient', 'cluster_by',
-  'partition_by', 'labels', 'snowflake_warehouse', 'query_tag', 'copy_grants', 'strategy', 'updated_at', 'check_cols',
-  'target_schema', 'target_database', 'invalidate_hard_deletes', 'hard_deletes', 'dbt_valid_to_current',
-  'snapshot_meta_column_names', 'audit', 'retries', 'retry_backoff', 'on_error', 'concurrency_group', 'indexes',
-  'unlogged', 'require_partition_filter', 'partition_expiration_days', 'loaded_at_field', 'freshness', 'quoting',
-  'identifier', 'quote', 'packages', 'docs', 'kiln', 'file_format', 'location', 'cluster_by', 'options', 'plugins',
-  'external_location', 'format', 'description',
+  'materialized',
+  'enabled',
+  'tags',
+  'schema',
+  'alias',
+  'database',
+  'pre_hook',
+  'post_hook',
+  'meta',
+  'persist_docs',
+  'full_refresh',
+  'column_types',
+  'quote_columns',
+  'docs',
+  'grants',
+  'contract',
+  'on_schema_change',
+  'unique_key',
+  'incremental_strategy',
+  'incremental_predicates',
+  'merge_update_columns',
+  'merge_exclude_columns',
+  'severity',
+  'error_if',
+  'warn_if',
+  'where',
+  'limit',
+  'fail_calc',
+  'store_failures',
+  'store_failures_as',
+  'sql_header',
+  'access',
+  'group',
+  'event_time',
+  'batch_size',
+  'lookback',
+  'begin',
+  'concurrent_batches',
+  'delimiter',
+  'transient',
+  'cluster_by',
+  'partition_by',
+  'labels',
+  'snowflake_warehouse',
+  'query_tag',
+  'copy_grants',
+  'strategy',
+  'updated_at',
+  'check_cols',
+  'target_schema',
+  'target_database',
+  'invalidate_hard_deletes',
+  'hard_deletes',
+  'dbt_valid_to_current',
+  'snapshot_meta_column_names',
+  'audit',
+  'retries',
+  'retry_backoff',
+  'on_error',
+  'concurrency_group',
+  'indexes',
+  'unlogged',
+  'require_partition_filter',
+  'partition_expiration_days',
+  'loaded_at_field',
+  'freshness',
+  'quoting',
+  'identifier',
+  'quote',
+  'packages',
+  'docs',
+  'kiln',
+  'file_format',
+  'location',
+  'cluster_by',
+  'options',
+  'plugins',
+  'external_location',
+  'format',
+  'description',
 ]);
 
 /** Configs whose value is itself a mapping (so an object under these keys is not a folder). */
-const objectConfigs = new Set(['meta', 'docs', 'persist_docs', 'column_types', 'grants', 'contract', 'quoting', 'freshness', 'labels', 'partition_by', 'snapshot_meta_column_names', 'options']);
+const objectConfigs = new Set([
+  'meta',
+  'docs',
+  'persist_docs',
+  'column_types',
+  'grants',
+  'contract',
+  'quoting',
+  'freshness',
+  'labels',
+  'partition_by',
+  'snapshot_meta_column_names',
+  'options',
+]);
 
 export function normaliseConfigKey(key: string): string {
   const k = key.startsWith('+') ? key.slice(1) : key;
@@ -41,7 +123,9 @@ function normaliseHook(h: unknown): Hook {
   if (typeof h !== 'object' || h === null) return String(h);
   const { sql, transaction } = h as { sql?: unknown; transaction?: unknown };
   const text = String(sql ?? '');
-  return transaction === false || String(transaction).toLowerCase() === 'false' ? { sql: text, transaction: false } : text;
+  return transaction === false || String(transaction).toLowerCase() === 'false'
+    ? { sql: text, transaction: false }
+    : text;
 }
 
 /** Normalises a raw config mapping: key spelling, hooks and tags as lists. */
@@ -63,7 +147,7 @@ export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
     if (k === 'tags') out.tags = [...new Set([...(base.tags ?? []), ...(v as string[])])];
-    else if (k === 'pre_hook' || k === 'post_hook') out[k] = [...((base[k] as Hook[] | undefined) ?? []), ...(v as Hook[])];
+    else if (k === 'pre_hook' || k === 'post_hook') out[k] = [...(base[k] ?? []), ...(v as Hook[])];
     else if (k === 'meta' || k === 'docs') out[k] = { ...((base[k] as object | undefined) ?? {}), ...(v as object) };
     else out[k] = v;
   }
@@ -127,14 +211,21 @@ export interface ConfigRules {
  * become node config). `at(key)` says where a key is written; `model` turns on the checks
  * that concern only models.
  */
-export function checkConfig(raw: Record<string, unknown>, at: (key: string) => ErrorLocation, rules: ConfigRules, model: boolean): void {
+export function checkConfig(
+  raw: Record<string, unknown>,
+  at: (key: string) => ErrorLocation,
+  rules: ConfigRules,
+  model: boolean,
+): void {
   for (const [key, value] of Object.entries(raw)) {
     if (key === '__keywords') continue;
     const k = normaliseConfigKey(key);
     if (!knownConfigs.has(k)) {
       const near = closestWord(k, knownConfigs);
       const where = at(key);
-      rules.warn(`${where.file}${where.line ? `:${where.line}` : ''}: unknown config '${k}'${near ? ` (did you mean '${near}'?)` : ''}; kiln keeps it in the node's config but does not use it (custom keys belong under meta:)`);
+      rules.warn(
+        `${where.file}${where.line ? `:${where.line}` : ''}: unknown config '${k}'${near ? ` (did you mean '${near}'?)` : ''}; kiln keeps it in the node's config but does not use it (custom keys belong under meta:)`,
+      );
       continue;
     }
     const problem = schemaProblem(nodeConfigSchema, { [k]: value });
@@ -156,7 +247,11 @@ export function checkConfig(raw: Record<string, unknown>, at: (key: string) => E
       const strategy = String(value).toLowerCase();
       if (!rules.incrementalStrategies.includes(strategy)) {
         const near = closestWord(strategy, rules.incrementalStrategies);
-        throw new KilnError('config', `unknown incremental_strategy '${String(value)}'${near ? ` (did you mean '${near}'?)` : ''}`, { ...at(key), hint: `use one of: ${rules.incrementalStrategies.join(', ')}` });
+        throw new KilnError(
+          'config',
+          `unknown incremental_strategy '${String(value)}'${near ? ` (did you mean '${near}'?)` : ''}`,
+          { ...at(key), hint: `use one of: ${rules.incrementalStrategies.join(', ')}` },
+        );
       }
     }
   }
@@ -166,11 +261,26 @@ export function checkConfig(raw: Record<string, unknown>, at: (key: string) => E
  * Checks every config of a dbt_project.yml tree (`models:`, `seeds:`, ...) at its line;
  * `path` is the tree's own path in the file. Folders are the keys that are not configs.
  */
-export function checkConfigTree(tree: Record<string, unknown>, path: string[], yaml: YamlFile, rules: ConfigRules, model: boolean): void {
+export function checkConfigTree(
+  tree: Record<string, unknown>,
+  path: string[],
+  yaml: YamlFile,
+  rules: ConfigRules,
+  model: boolean,
+): void {
   const own: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(tree)) {
     if (isConfigKey(k, v)) own[k] = v;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) checkConfigTree(v as Record<string, unknown>, [...path, k], yaml, rules, model);
+    else if (v && typeof v === 'object' && !Array.isArray(v))
+      checkConfigTree(v as Record<string, unknown>, [...path, k], yaml, rules, model);
   }
-  checkConfig(own, (key) => ({ file: yaml.file, line: knownConfigs.has(normaliseConfigKey(key)) ? yaml.lineOf([...path, key]) : yaml.lineOfKey([...path, key]) }), rules, model);
+  checkConfig(
+    own,
+    (key) => ({
+      file: yaml.file,
+      line: knownConfigs.has(normaliseConfigKey(key)) ? yaml.lineOf([...path, key]) : yaml.lineOfKey([...path, key]),
+    }),
+    rules,
+    model,
+  );
 }

@@ -15,25 +15,42 @@ import type { NodeTable } from './file-nodes.js';
 import type { GraphNode, GroupDef, NodeConfig, ResourceType, TestNode } from './nodes.js';
 
 /** Layers every node's config; returns the disabled nodes, which leave the table. */
-export function configureNodes(table: NodeTable, yamlConfigs: Map<string, NodeConfig>, owners: ParsedSource[], root: ProjectConfig, engine: TemplateEngine, adapter: Adapter): Map<string, GraphNode> {
+export function configureNodes(
+  table: NodeTable,
+  yamlConfigs: Map<string, NodeConfig>,
+  owners: ParsedSource[],
+  root: ProjectConfig,
+  engine: TemplateEngine,
+  adapter: Adapter,
+): Map<string, GraphNode> {
   const { nodes } = table;
   // Unknown keys of dbt_project.yml were warned about, with their lines, by checkConfigTree.
   const warnConfig = () => undefined;
   const ownerProject = new Map(owners.map((o) => [o.name, o.project]));
   const disabled = new Map<string, GraphNode>();
   for (const node of [...nodes.values()]) {
-    const config = layeredConfig(node.resourceType, node.fqn, ownerProject.get(node.packageName) ?? root, root, {
-      defaults: defaultConfig(node.resourceType),
-      yaml: yamlConfigs.get(node.uniqueId) ?? {},
-      // A generic test's own config (from its YAML entry) plays the part of config() in a file.
-      file: table.fileConfigs.get(node.uniqueId) ?? ((node as TestNode).testMetadata ? node.config : {}),
-    }, warnConfig);
+    const config = layeredConfig(
+      node.resourceType,
+      node.fqn,
+      ownerProject.get(node.packageName) ?? root,
+      root,
+      {
+        defaults: defaultConfig(node.resourceType),
+        yaml: yamlConfigs.get(node.uniqueId) ?? {},
+        // A generic test's own config (from its YAML entry) plays the part of config() in a file.
+        file: table.fileConfigs.get(node.uniqueId) ?? ((node as TestNode).testMetadata ? node.config : {}),
+      },
+      warnConfig,
+    );
     node.config = config;
     node.tags = [...new Set([...(config.tags ?? []), ...node.tags])];
     node.config.tags = node.tags;
     node.meta = { ...(config.meta ?? {}), ...node.meta };
     if (config.enabled !== false && node.resourceType === 'model' && hasNoSql(node.rawCode)) {
-      throw new KilnError('config', `model '${node.name}' is empty: the file has no SQL`, { file: node.originalFilePath, hint: 'write its select statement, delete the file, or disable the model with enabled: false' });
+      throw new KilnError('config', `model '${node.name}' is empty: the file has no SQL`, {
+        file: node.originalFilePath,
+        hint: 'write its select statement, delete the file, or disable the model with enabled: false',
+      });
     }
     if (config.enabled === false) {
       disabled.set(node.uniqueId, node);
@@ -57,10 +74,22 @@ export function checkGroups(nodes: Iterable<GraphNode>, groups: Map<string, Grou
     const { group, access } = n.config;
     if (group !== undefined && group !== null && !groups.has(String(group))) {
       const known = [...groups.keys()];
-      throw new KilnError('yaml', `${n.resourceType} '${n.name}' is in group '${String(group)}', which is not defined`, { file, hint: known.length ? `defined groups: ${known.join(', ')}` : 'define it under groups: in a properties .yml (name and owner)' });
+      throw new KilnError(
+        'yaml',
+        `${n.resourceType} '${n.name}' is in group '${String(group)}', which is not defined`,
+        {
+          file,
+          hint: known.length
+            ? `defined groups: ${known.join(', ')}`
+            : 'define it under groups: in a properties .yml (name and owner)',
+        },
+      );
     }
     if (access !== undefined && access !== null && !['private', 'protected', 'public'].includes(String(access))) {
-      throw new KilnError('yaml', `${n.resourceType} '${n.name}' has access '${String(access)}'`, { file, hint: 'access is private, protected or public' });
+      throw new KilnError('yaml', `${n.resourceType} '${n.name}' has access '${String(access)}'`, {
+        file,
+        hint: 'access is private, protected or public',
+      });
     }
   }
 }
@@ -74,7 +103,16 @@ function defaultConfig(type: ResourceType): NodeConfig {
     case 'snapshot':
       return { enabled: true, materialized: 'snapshot', tags: [], meta: {}, pre_hook: [], post_hook: [] };
     case 'test':
-      return { enabled: true, materialized: 'test', severity: 'ERROR', error_if: '!= 0', warn_if: '!= 0', fail_calc: 'count(*)', tags: [], meta: {} };
+      return {
+        enabled: true,
+        materialized: 'test',
+        severity: 'ERROR',
+        error_if: '!= 0',
+        warn_if: '!= 0',
+        fail_calc: 'count(*)',
+        tags: [],
+        meta: {},
+      };
     default:
       return { enabled: true, tags: [], meta: {} };
   }
@@ -95,8 +133,14 @@ function nameRelation(node: GraphNode, engine: TemplateEngine, adapter: Adapter)
   };
   const targetSchema = adapter.defaultSchema;
   // dbt names the database first, then the schema, then the alias.
-  node.database = call('generate_database_name', custom('database'), () => custom('database') ?? adapter.defaultDatabase);
-  node.schema = call('generate_schema_name', custom('schema'), () => (custom('schema') ? `${targetSchema}_${custom('schema')!.trim()}` : targetSchema))!;
+  node.database = call(
+    'generate_database_name',
+    custom('database'),
+    () => custom('database') ?? adapter.defaultDatabase,
+  );
+  node.schema = call('generate_schema_name', custom('schema'), () =>
+    custom('schema') ? `${targetSchema}_${custom('schema')!.trim()}` : targetSchema,
+  )!;
   node.alias = call('generate_alias_name', custom('alias'), () => custom('alias') ?? node.name)!;
 }
 

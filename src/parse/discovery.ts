@@ -55,13 +55,19 @@ const isGenericTest = (f: ProjectFile) => f.resourcePath.startsWith('generic/');
 
 function ownerFiles(owner: ParsedSource, testFiles: ProjectFile[] | undefined): OwnerFiles {
   const p = owner.project;
-  const resourcePaths = [...new Set([...p.modelPaths, ...p.seedPaths, ...p.snapshotPaths, ...p.analysisPaths, ...p.testPaths])];
-  const docRoots = p.docsPaths.length ? p.docsPaths : [...p.modelPaths, ...p.seedPaths, ...p.testPaths, ...p.macroPaths];
+  const resourcePaths = [
+    ...new Set([...p.modelPaths, ...p.seedPaths, ...p.snapshotPaths, ...p.analysisPaths, ...p.testPaths]),
+  ];
+  const docRoots = p.docsPaths.length
+    ? p.docsPaths
+    : [...p.modelPaths, ...p.seedPaths, ...p.testPaths, ...p.macroPaths];
   return {
     owner,
     models: owner.files(p.modelPaths, ['.sql']),
     analyses: owner.files(p.analysisPaths, ['.sql']),
-    tests: (testFiles ?? owner.files(p.testPaths, ['.sql'])).filter((f) => !isGenericTest(f) && !f.resourcePath.startsWith('fixtures/')),
+    tests: (testFiles ?? owner.files(p.testPaths, ['.sql'])).filter(
+      (f) => !isGenericTest(f) && !f.resourcePath.startsWith('fixtures/'),
+    ),
     snapshots: owner.files(p.snapshotPaths, ['.sql']),
     seeds: owner.files(p.seedPaths, ['.csv']),
     properties: owner.files(resourcePaths, ['.yml', '.yaml']),
@@ -75,7 +81,14 @@ function builtinMacroFiles(): ProjectFile[] {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, e.name);
       if (e.isDirectory()) walk(full, `${rel}${e.name}/`);
-      else if (e.name.endsWith('.sql')) out.push({ absolute: full, projectPath: `kiln/templates/${rel}${e.name}`, resourcePath: `${rel}${e.name}`, root: 'templates', text: readFileSync(full, 'utf8') });
+      else if (e.name.endsWith('.sql'))
+        out.push({
+          absolute: full,
+          projectPath: `kiln/templates/${rel}${e.name}`,
+          resourcePath: `${rel}${e.name}`,
+          root: 'templates',
+          text: readFileSync(full, 'utf8'),
+        });
     }
   };
   walk(builtinTemplatesDir, '');

@@ -15,7 +15,11 @@ export interface ExposuresResult {
 }
 
 /** Reads the exposures and groups of one package's properties files. */
-export function readExposures(files: ProjectFile[], packageName: string, warn: (message: string) => void): ExposuresResult {
+export function readExposures(
+  files: ProjectFile[],
+  packageName: string,
+  warn: (message: string) => void,
+): ExposuresResult {
   const out: ExposuresResult = { exposures: [], groups: [] };
   for (const file of files) {
     // Most properties files have neither: skip them without a second YAML parse.
@@ -33,14 +37,29 @@ export function readExposures(files: ProjectFile[], packageName: string, warn: (
     if (Array.isArray(data.groups)) {
       for (const raw of data.groups as Array<Record<string, unknown>>) {
         const name = String(raw.name);
-        out.groups.push({ uniqueId: `group.${packageName}.${name}`, name, packageName, path: file.resourcePath, originalFilePath: file.projectPath, owner: (raw.owner as Record<string, unknown>) ?? {} });
+        out.groups.push({
+          uniqueId: `group.${packageName}.${name}`,
+          name,
+          packageName,
+          path: file.resourcePath,
+          originalFilePath: file.projectPath,
+          owner: (raw.owner as Record<string, unknown>) ?? {},
+        });
       }
     }
   }
   return out;
 }
 
-function readExposure(e: Record<string, unknown>, i: number, yaml: YamlFile, file: ProjectFile, folders: string[], packageName: string, warn: (message: string) => void): ExposureNode | undefined {
+function readExposure(
+  e: Record<string, unknown>,
+  i: number,
+  yaml: YamlFile,
+  file: ProjectFile,
+  folders: string[],
+  packageName: string,
+  warn: (message: string) => void,
+): ExposureNode | undefined {
   const name = String(e.name);
   const config = (e.config as Record<string, unknown> | undefined) ?? {};
   if (config.enabled === false) return undefined;
@@ -51,16 +70,28 @@ function readExposure(e: Record<string, unknown>, i: number, yaml: YamlFile, fil
     const where = { file: file.projectPath, line: yaml.lineOf(['exposures', i, 'depends_on', j]) };
     const call = parseDependency(text);
     if (!call) {
-      throw new KilnError('yaml', `exposure '${name}': depends_on entry '${text}' is not a ref(), source() or metric() call`, { ...where, hint: "write e.g. ref('fct_orders'), ref('package', 'model') or source('shop', 'raw_orders')" });
+      throw new KilnError(
+        'yaml',
+        `exposure '${name}': depends_on entry '${text}' is not a ref(), source() or metric() call`,
+        { ...where, hint: "write e.g. ref('fct_orders'), ref('package', 'model') or source('shop', 'raw_orders')" },
+      );
     }
     const strings = call.args;
-    if (call.fn === 'ref' && (strings.length === 1 || strings.length === 2)) refs.push(strings.length === 2 ? { package: strings[0], name: strings[1]! } : { name: strings[0]! });
+    if (call.fn === 'ref' && (strings.length === 1 || strings.length === 2))
+      refs.push(strings.length === 2 ? { package: strings[0], name: strings[1]! } : { name: strings[0]! });
     else if (call.fn === 'source' && strings.length === 2) sources.push([strings[0]!, strings[1]!]);
     else if (call.fn === 'metric' && (strings.length === 1 || strings.length === 2)) {
       metrics.push(strings);
-      warn(`${where.file}:${where.line ?? 1}: exposure '${name}' depends on metric('${strings.join("', '")}'), but kiln does not parse metrics: the dependency is recorded, not followed`);
+      warn(
+        `${where.file}:${where.line ?? 1}: exposure '${name}' depends on metric('${strings.join("', '")}'), but kiln does not parse metrics: the dependency is recorded, not followed`,
+      );
     } else {
-      const expected = call.fn === 'source' ? 'a source name and a table name' : call.fn === 'ref' ? 'a model name, or a package and a model name' : 'a metric name';
+      const expected =
+        call.fn === 'source'
+          ? 'a source name and a table name'
+          : call.fn === 'ref'
+            ? 'a model name, or a package and a model name'
+            : 'a metric name';
       throw new KilnError('yaml', `exposure '${name}': ${call.fn}() in depends_on takes ${expected}`, where);
     }
   });

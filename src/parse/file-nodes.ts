@@ -43,7 +43,8 @@ export class NodeTable {
   }
 }
 
-const nameKey = (type: ResourceType, owner: string, name: string) => `${type === 'analysis' ? 'analysis' : 'node'}:${owner}.${name}`;
+const nameKey = (type: ResourceType, owner: string, name: string) =>
+  `${type === 'analysis' ? 'analysis' : 'node'}:${owner}.${name}`;
 
 /** What reading SQL files needs from the invocation. */
 export interface NodeReader {
@@ -63,23 +64,43 @@ export function readFileNodes(table: NodeTable, reader: NodeReader, files: Owner
   for (const f of files.models) addSqlNode(table, reader, owner, f, 'model');
   for (const f of files.analyses) addSqlNode(table, reader, owner, f, 'analysis');
   for (const f of files.tests) addSqlNode(table, reader, owner, f, 'test');
-  for (const f of files.snapshots) for (const def of snapshotBlocks(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
+  for (const f of files.snapshots)
+    for (const def of snapshotBlocks(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
   for (const f of files.seeds) addSeed(table, owner, f);
-  for (const f of files.properties) for (const def of yamlSnapshots(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
+  for (const f of files.properties)
+    for (const def of yamlSnapshots(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
 }
 
 /** A SQL node; a snapshot is one block of its file (or a YAML entry), and `def` gives its name and text. */
-export function addSqlNode(table: NodeTable, reader: NodeReader, owner: ParsedSource, f: ProjectFile, resourceType: ResourceType, def?: SnapshotDefinition): void {
-  const name = def?.name ?? f.resourcePath.replace(/\.sql$/, '').split('/').pop()!;
+export function addSqlNode(
+  table: NodeTable,
+  reader: NodeReader,
+  owner: ParsedSource,
+  f: ProjectFile,
+  resourceType: ResourceType,
+  def?: SnapshotDefinition,
+): void {
+  const name =
+    def?.name ??
+    f.resourcePath
+      .replace(/\.sql$/, '')
+      .split('/')
+      .pop()!;
   const uniqueId = `${resourceType}.${owner.name}.${name}`;
   const folders = [...f.resourcePath.split('/').slice(0, -1), ...(def?.fileStem ? [def.fileStem] : [])];
   if (resourceType !== 'test') {
     const clash = table.named(resourceType, owner.name, name);
     if (clash) {
-      throw new KilnError('graph', `two ${resourceType}s are named '${name}': ${clash.originalFilePath} and ${f.projectPath}`, {
-        file: f.projectPath,
-        hint: owner.isRoot ? 'node names must be unique within a project: rename one of the files' : `node names must be unique within package '${owner.name}': fix the package, or run \`kiln deps\` again`,
-      });
+      throw new KilnError(
+        'graph',
+        `two ${resourceType}s are named '${name}': ${clash.originalFilePath} and ${f.projectPath}`,
+        {
+          file: f.projectPath,
+          hint: owner.isRoot
+            ? 'node names must be unique within a project: rename one of the files'
+            : `node names must be unique within package '${owner.name}': fix the package, or run \`kiln deps\` again`,
+        },
+      );
     }
   }
   const fqn = [owner.name, ...folders, name];
@@ -93,9 +114,12 @@ export function addSqlNode(table: NodeTable, reader: NodeReader, owner: ParsedSo
   });
   // Padding keeps a block's line numbers those of its file in error messages.
   const text = () => (def ? '\n'.repeat(def.line - 1) + def.text : f.text);
-  const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => checkConfig(raw, at, reader.rules(owner), resourceType === 'model');
-  const parsed = (reader.sqlCache ?? noPartialParse).parseSqlFile({ engine: reader.engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig }, (text, checkConfig) =>
-    parseSql(reader.engine, text, f.projectPath, { scope: scope(), placeholder: reader.placeholder, checkConfig }),
+  const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) =>
+    checkConfig(raw, at, reader.rules(owner), resourceType === 'model');
+  const parsed = (reader.sqlCache ?? noPartialParse).parseSqlFile(
+    { engine: reader.engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig },
+    (text, checkConfig) =>
+      parseSql(reader.engine, text, f.projectPath, { scope: scope(), placeholder: reader.placeholder, checkConfig }),
   );
   const rawCode = def?.text ?? f.text;
   table.add({
@@ -110,14 +134,29 @@ export function addSqlNode(table: NodeTable, reader: NodeReader, owner: ParsedSo
 }
 
 function addSeed(table: NodeTable, owner: ParsedSource, f: ProjectFile): void {
-  const name = f.resourcePath.replace(/\.csv$/, '').split('/').pop()!;
+  const name = f.resourcePath
+    .replace(/\.csv$/, '')
+    .split('/')
+    .pop()!;
   const clash = table.named('seed', owner.name, name);
-  if (clash) throw new KilnError('graph', `a seed and a ${clash.resourceType} are both named '${name}': ${clash.originalFilePath} and ${f.projectPath}`, { file: f.projectPath });
+  if (clash)
+    throw new KilnError(
+      'graph',
+      `a seed and a ${clash.resourceType} are both named '${name}': ${clash.originalFilePath} and ${f.projectPath}`,
+      { file: f.projectPath },
+    );
   const fqn = [owner.name, ...f.resourcePath.split('/').slice(0, -1), name];
   table.add({ ...emptyNode(`seed.${owner.name}.${name}`, 'seed', name, owner.name, f, fqn), checksum: sha256(f.text) });
 }
 
-function emptyNode(uniqueId: string, resourceType: ResourceType, name: string, packageName: string, f: ProjectFile, fqn: string[]): GraphNode {
+function emptyNode(
+  uniqueId: string,
+  resourceType: ResourceType,
+  name: string,
+  packageName: string,
+  f: ProjectFile,
+  fqn: string[],
+): GraphNode {
   return {
     uniqueId,
     resourceType,
@@ -146,7 +185,14 @@ function emptyNode(uniqueId: string, resourceType: ResourceType, name: string, p
  * `model` while parsing: the node as known before its configs are layered. dbt's fields are
  * there (empty), so `model.config.get('x')` or `model.tags` reads nothing rather than failing.
  */
-function parsingModel(n: { name: string; uniqueId: string; resourceType: ResourceType; owner: string; f: ProjectFile; fqn: string[] }): Record<string, unknown> {
+function parsingModel(n: {
+  name: string;
+  uniqueId: string;
+  resourceType: ResourceType;
+  owner: string;
+  f: ProjectFile;
+  fqn: string[];
+}): Record<string, unknown> {
   return {
     name: n.name,
     unique_id: n.uniqueId,

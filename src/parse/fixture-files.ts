@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { ProjectConfig } from '../config/project.js';
 
 /** `<test-path>/fixtures/**\/<name>.<format>`, in the first test path that has it. */
-export function findFixture(project: Pick<ProjectConfig, 'projectDir' | 'testPaths'>, name: string, format: string): string | undefined {
+export function findFixture(
+  project: Pick<ProjectConfig, 'projectDir' | 'testPaths'>,
+  name: string,
+  format: string,
+): string | undefined {
   const wanted = `${name}.${format}`;
   for (const testPath of project.testPaths) {
     const root = join(project.projectDir, testPath, 'fixtures');

@@ -11,7 +11,23 @@ import { normaliseConfig } from './configs.js';
 import type { NodeConfig, RefCall, TestNode } from './nodes.js';
 
 // Keys that configure a test when written directly among its arguments (dbt's older style).
-const testConfigKeys = new Set(['severity', 'error_if', 'warn_if', 'where', 'limit', 'tags', 'enabled', 'store_failures', 'store_failures_as', 'sql_header', 'meta', 'fail_calc', 'alias', 'schema', 'database']);
+const testConfigKeys = new Set([
+  'severity',
+  'error_if',
+  'warn_if',
+  'where',
+  'limit',
+  'tags',
+  'enabled',
+  'store_failures',
+  'store_failures_as',
+  'sql_header',
+  'meta',
+  'fail_calc',
+  'alias',
+  'schema',
+  'database',
+]);
 
 export interface TestEntry {
   testName: string;
@@ -44,14 +60,23 @@ export function readTestEntry(entry: unknown, file: string, line: number | undef
 }
 
 /** A test entry's name and body: `- unique`, `- unique: {...}` or `- test_name: unique` with the body beside it. */
-function splitTestEntry(entry: unknown, file: string, line: number | undefined): { testName: string; body: Record<string, unknown> } {
+function splitTestEntry(
+  entry: unknown,
+  file: string,
+  line: number | undefined,
+): { testName: string; body: Record<string, unknown> } {
   if (typeof entry === 'string') return { testName: entry, body: {} };
-  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new KilnError('yaml', 'a test entry must be a test name or a mapping', { file, line });
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+    throw new KilnError('yaml', 'a test entry must be a test name or a mapping', { file, line });
   const obj = entry as Record<string, unknown>;
   if (typeof obj.test_name === 'string') return { testName: obj.test_name, body: obj };
   const keys = Object.keys(obj);
   if (keys.length !== 1) {
-    throw new KilnError('yaml', `a test entry must have exactly one test name as its key, found: ${keys.join(', ')}`, { file, line, hint: 'e.g. - accepted_values: {values: [a, b]}' });
+    throw new KilnError('yaml', `a test entry must have exactly one test name as its key, found: ${keys.join(', ')}`, {
+      file,
+      line,
+      hint: 'e.g. - accepted_values: {values: [a, b]}',
+    });
   }
   const testName = keys[0]!;
   const v = obj[testName];
@@ -62,10 +87,13 @@ function splitTestEntry(entry: unknown, file: string, line: number | undefined):
 }
 
 /** The macro's arguments (`arguments:` merged over the body, as dbt does) apart from the configs among them. */
-function testArguments(body: Record<string, unknown>): { args: Record<string, unknown>; rawConfig: Record<string, unknown> } {
+function testArguments(body: Record<string, unknown>): {
+  args: Record<string, unknown>;
+  rawConfig: Record<string, unknown>;
+} {
   const args: Record<string, unknown> = {};
   const rawConfig: Record<string, unknown> = { ...((body.config as Record<string, unknown>) ?? {}) };
-  const source = body.arguments && typeof body.arguments === 'object' ? { ...body, ...(body.arguments as object) } : body;
+  const source = body.arguments && typeof body.arguments === 'object' ? { ...body, ...body.arguments } : body;
   for (const [k, v] of Object.entries(source)) {
     if (k === 'config' || k === 'arguments' || k === 'name' || k === 'test_name' || k === 'description') continue;
     if (testConfigKeys.has(k)) rawConfig[k] = v;
@@ -106,7 +134,11 @@ export interface GenericTestNames {
  * dbt's synthesised names for a generic test. `args` are the macro's arguments as Python
  * values (with `column_name`); `model` among them is left out, as dbt embeds the model already.
  */
-export function genericTestNames(entry: Pick<TestEntry, 'testName' | 'namespace'>, target: TestTarget, args: Record<string, unknown>): GenericTestNames {
+export function genericTestNames(
+  entry: Pick<TestEntry, 'testName' | 'namespace'>,
+  target: TestTarget,
+  args: Record<string, unknown>,
+): GenericTestNames {
   const flat: string[] = [];
   for (const key of Object.keys(args).sort()) {
     if (key === 'model') continue;
@@ -128,13 +160,22 @@ export function genericTestNames(entry: Pick<TestEntry, 'testName' | 'namespace'
  * md5 of the name followed by Python's repr() of the test's metadata, every value turned
  * into its str() and every mapping sorted by key.
  */
-export function genericTestHash(name: string, entry: Pick<TestEntry, 'testName' | 'namespace'>, kwargs: Record<string, unknown>): string {
+export function genericTestHash(
+  name: string,
+  entry: Pick<TestEntry, 'testName' | 'namespace'>,
+  kwargs: Record<string, unknown>,
+): string {
   const metadata = { namespace: entry.namespace ?? null, name: entry.testName, kwargs };
   return md5(name + pyRepr(hashable(metadata))).slice(-10);
 }
 
 function hashable(v: unknown): unknown {
-  if (isDict(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, hashable(v[k])]));
+  if (isDict(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, hashable(v[k])]),
+    );
   if (Array.isArray(v)) return v.map(hashable);
   return pyStr(v);
 }
@@ -143,7 +184,8 @@ const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex
 
 /** The `model` argument dbt gives every generic test: the tested relation, filtered by `where`. */
 function modelArgument(target: TestTarget): string {
-  const relation = target.sourceName !== undefined ? `source('${target.sourceName}', '${target.name}')` : `ref('${target.name}')`;
+  const relation =
+    target.sourceName !== undefined ? `source('${target.sourceName}', '${target.name}')` : `ref('${target.name}')`;
   return `{{ get_where_subquery(${relation}) }}`;
 }
 
@@ -187,7 +229,8 @@ export interface GenericTestInput {
 export function makeGenericTest(input: GenericTestInput): TestNode {
   const { entry, target, columnName } = input;
   const columnArgument = input.columnArgument ?? columnName;
-  const withColumn = (a: Record<string, unknown>) => (columnArgument !== undefined ? { column_name: columnArgument, ...a } : { ...a });
+  const withColumn = (a: Record<string, unknown>) =>
+    columnArgument !== undefined ? { column_name: columnArgument, ...a } : { ...a };
   const args = withColumn(entry.args);
   const nameArgs = { ...withColumn(input.pythonArgs ?? entry.args), model: modelArgument(target) };
   // The full name names the node (unique id, fqn, selection); the short one its compiled file and relation.
@@ -195,7 +238,8 @@ export function makeGenericTest(input: GenericTestInput): TestNode {
   const name = entry.explicitName ?? synthesized.full;
   const fileName = entry.explicitName ?? synthesized.short;
   const config = { ...entry.config };
-  if (entry.explicitName === undefined && synthesized.short !== synthesized.full && config.alias === undefined) config.alias = synthesized.short;
+  if (entry.explicitName === undefined && synthesized.short !== synthesized.full && config.alias === undefined)
+    config.alias = synthesized.short;
   const hash = genericTestHash(name, entry, nameArgs);
   const extra = refsInArgs(args);
   const macroName = entry.namespace ? `${entry.namespace}.test_${entry.testName}` : `test_${entry.testName}`;

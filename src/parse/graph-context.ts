@@ -7,7 +7,15 @@ import { KilnError } from '../errors.js';
 import { noteVolatile } from '../template/render-reads.js';
 import type { TemplateEngine } from '../template/engine.js';
 import type { DocBlock, ExposureNode, GraphNode, GroupDef, MacroNode, SourceNode } from './nodes.js';
-import { exposureDict, groupDict, macroDict, nodeDict, sourceDict, type DictOptions, type RelationNamer } from './node-dict.js';
+import {
+  exposureDict,
+  groupDict,
+  macroDict,
+  nodeDict,
+  sourceDict,
+  type DictOptions,
+  type RelationNamer,
+} from './node-dict.js';
 
 interface ProjectView {
   nodes: Map<string, GraphNode>;
@@ -22,7 +30,10 @@ export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void
   const docsByName = new Map([...p.docs.values()].map((d) => [d.name, d.blockContents]));
   engine.setGlobal('doc', (a: string, b?: string) => {
     const found = docsByName.get(b ?? a);
-    if (found === undefined) throw new KilnError('template', `doc('${b ?? a}') refers to a docs block that does not exist`, { hint: 'define it in a .md file: {% docs name %}...{% enddocs %}' });
+    if (found === undefined)
+      throw new KilnError('template', `doc('${b ?? a}') refers to a docs block that does not exist`, {
+        hint: 'define it in a .md file: {% docs name %}...{% enddocs %}',
+      });
     return found;
   });
   let graph: Record<string, unknown> | undefined;
@@ -30,13 +41,21 @@ export function installLateGlobals(engine: TemplateEngine, p: ProjectView): void
     configurable: true,
     enumerable: true,
     // graph holds every node: a render that reads it depends on the whole project.
-    get: () => (noteVolatile('graph'), graph ??= buildGraph(p, { flavor: 'context', relationName: relationNamer(engine), createdAt: Date.now() / 1000 })),
+    get: () => (
+      noteVolatile('graph'),
+      (graph ??= buildGraph(p, {
+        flavor: 'context',
+        relationName: relationNamer(engine),
+        createdAt: Date.now() / 1000,
+      }))
+    ),
   });
 }
 
 /** Relation names as `api.Relation.create` renders them: the adapter's quoting, without importing it. */
 function relationNamer(engine: TemplateEngine): RelationNamer | undefined {
-  const api = engine.globals.api as { Relation?: { create?: (...args: unknown[]) => { render(): string } } } | undefined;
+  const api = engine.globals.api as
+    { Relation?: { create?: (...args: unknown[]) => { render(): string } } } | undefined;
   const create = api?.Relation?.create;
   return create ? (database, schema, identifier) => create(database, schema, identifier).render() : undefined;
 }
@@ -53,5 +72,15 @@ function buildGraph(p: ProjectView, opts: DictOptions): Record<string, unknown> 
   for (const e of p.exposures?.values() ?? []) exposures[e.uniqueId] = exposureDict(e, opts);
   const groups: Record<string, unknown> = {};
   for (const g of p.groups?.values() ?? []) groups[g.uniqueId] = groupDict(g, opts);
-  return { nodes, sources, macros, exposures, metrics: {}, groups, semantic_models: {}, saved_queries: {}, functions: {} };
+  return {
+    nodes,
+    sources,
+    macros,
+    exposures,
+    metrics: {},
+    groups,
+    semantic_models: {},
+    saved_queries: {},
+    functions: {},
+  };
 }

@@ -77,12 +77,25 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
   const packageRules: ConfigRules = { ...rootRules, warn: () => undefined };
   const rules = (owner: ParsedSource) => (owner.isRoot ? rootRules : packageRules);
-  const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [['models', project.models, true], ['seeds', project.seeds, false], ['snapshots', project.snapshots, false], ['data_tests' in ((project.yaml.data as object | null) ?? {}) ? 'data_tests' : 'tests', project.dataTests, false], ['sources', project.sources, false]];
+  const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [
+    ['models', project.models, true],
+    ['seeds', project.seeds, false],
+    ['snapshots', project.snapshots, false],
+    ['data_tests' in ((project.yaml.data as object | null) ?? {}) ? 'data_tests' : 'tests', project.dataTests, false],
+    ['sources', project.sources, false],
+  ];
   for (const [key, tree, model] of treeKeys) checkConfigTree(tree, [key], project.yaml, rootRules, model);
 
   // The root project's nodes and properties first, then each installed package's, read alike.
   const table = new NodeTable();
-  const nodeReader: NodeReader = { engine, info, rules, placeholder: (name) => adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name), sqlCache: input.sqlCache };
+  const nodeReader: NodeReader = {
+    engine,
+    info,
+    rules,
+    placeholder: (name) =>
+      adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name),
+    sqlCache: input.sqlCache,
+  };
   const propertiesReader: PropertiesReader = { engine, info, rules, context: session.context, adapter, warn: warnOnce };
   const props = emptyProperties();
   for (const owned of files.owners) {
@@ -91,12 +104,22 @@ export function parseProject(input: ParseInput): ParsedProject {
   }
   const owners = files.owners.map((o) => o.owner);
   if (input.inline !== undefined) {
-    addSqlNode(table, nodeReader, owners[0]!, { absolute: '', projectPath: '<inline>', resourcePath: 'inline_query.sql', root: '', text: input.inline }, 'sql_operation');
+    addSqlNode(
+      table,
+      nodeReader,
+      owners[0]!,
+      { absolute: '', projectPath: '<inline>', resourcePath: 'inline_query.sql', root: '', text: input.inline },
+      'sql_operation',
+    );
   }
   checkTestArguments(props.tests, engine);
   for (const t of props.tests) {
     if (table.nodes.has(t.uniqueId)) {
-      throw new KilnError('yaml', `test '${t.name}' is defined twice`, { file: t.declaredAt?.file, line: t.declaredAt?.line, hint: 'give one of them a distinct `name:`' });
+      throw new KilnError('yaml', `test '${t.name}' is defined twice`, {
+        file: t.declaredAt?.file,
+        line: t.declaredAt?.line,
+        hint: 'give one of them a distinct `name:`',
+      });
     }
     table.add(t);
   }
@@ -113,7 +136,11 @@ export function parseProject(input: ParseInput): ParsedProject {
       const n = table.named('model', pkg, name);
       return n && n.resourceType === 'model' && nodes.has(n.uniqueId) ? n : undefined;
     },
-    refKind: (name: string) => (table.named('model', pkg, name) ?? [...table.namedNodes()].find((n) => n.name === name && n.resourceType !== 'analysis'))?.resourceType,
+    refKind: (name: string) =>
+      (
+        table.named('model', pkg, name) ??
+        [...table.namedNodes()].find((n) => n.name === name && n.resourceType !== 'analysis')
+      )?.resourceType,
     fixtureExists: (name: string, format: string) => findFixture(project, name, format) !== undefined,
     testPaths: project.testPaths,
   };
@@ -123,7 +150,17 @@ export function parseProject(input: ParseInput): ParsedProject {
   const docs = readDocs(files.owners);
   renderDescriptions([...nodes.values(), ...props.sources, ...props.exposures.values()], docs, engine, session.context);
 
-  const manifest: Manifest = { projectName: pkg, nodes, sources: new Map(props.sources.map((s) => [s.uniqueId, s])), macros, docs, exposures: props.exposures, groups: props.groups, warnings, disabled };
+  const manifest: Manifest = {
+    projectName: pkg,
+    nodes,
+    sources: new Map(props.sources.map((s) => [s.uniqueId, s])),
+    macros,
+    docs,
+    exposures: props.exposures,
+    groups: props.groups,
+    warnings,
+    disabled,
+  };
   for (const w of warnings) input.warn(w);
   linkDependencies(manifest);
   return { project, target, manifest, templates: table.templates };

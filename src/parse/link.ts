@@ -18,14 +18,23 @@ export function linkDependencies(manifest: Manifest): void {
     // dbt's search: a named package only; else the root project, the node's own package, then any.
     const hit = pkg
       ? byName.get(`${pkg}.${name}`)
-      : byName.get(`${manifest.projectName}.${name}`) ?? byName.get(`${node.packageName}.${name}`) ?? [...byName.values()].find((n) => n.name === name);
+      : (byName.get(`${manifest.projectName}.${name}`) ??
+        byName.get(`${node.packageName}.${name}`) ??
+        [...byName.values()].find((n) => n.name === name));
     if (!hit) {
       const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
-      throw new KilnError('graph', `${describe(node)} depends on '${pkg ? `${pkg}.` : ''}${name}', which was not found`, {
-        file: where.file,
-        line: (where as { line?: number }).line,
-        hint: suggest(name, [...byName.values()].map((n) => n.name)),
-      });
+      throw new KilnError(
+        'graph',
+        `${describe(node)} depends on '${pkg ? `${pkg}.` : ''}${name}', which was not found`,
+        {
+          file: where.file,
+          line: (where as { line?: number }).line,
+          hint: suggest(
+            name,
+            [...byName.values()].map((n) => n.name),
+          ),
+        },
+      );
     }
     return hit.uniqueId;
   };
@@ -45,7 +54,10 @@ export function linkDependencies(manifest: Manifest): void {
       }
     });
     for (const [i, [src, table]] of node.sources.entries()) {
-      const id = sourceIds.get(`${manifest.projectName}.${src}.${table}`) ?? sourceIds.get(`${node.packageName}.${src}.${table}`) ?? sourceIds.get(`.${src}.${table}`);
+      const id =
+        sourceIds.get(`${manifest.projectName}.${src}.${table}`) ??
+        sourceIds.get(`${node.packageName}.${src}.${table}`) ??
+        sourceIds.get(`.${src}.${table}`);
       if (!id) {
         const where = (node as TestNode).declaredAt ?? { file: node.originalFilePath };
         const tables = [...manifest.sources.values()].filter((s) => s.sourceName === src).map((s) => s.name);
@@ -54,7 +66,10 @@ export function linkDependencies(manifest: Manifest): void {
           new KilnError('graph', `${describe(node)} reads source('${src}', '${table}'), which is not defined`, {
             file: where.file,
             line: (where as { line?: number }).line,
-            hint: tables.length && near.startsWith('did you mean') ? near : `declare it under sources: in a properties .yml (name: ${src}, tables: [{name: ${table}}])`,
+            hint:
+              tables.length && near.startsWith('did you mean')
+                ? near
+                : `declare it under sources: in a properties .yml (name: ${src}, tables: [{name: ${table}}])`,
           }),
           node,
           'source',
@@ -74,7 +89,12 @@ export function linkDependencies(manifest: Manifest): void {
  * arguments, else the i-th call of that name (arguments built by Jinja). A node declared in
  * YAML (a generic test) keeps the line of its YAML entry.
  */
-export function callSite(node: Dependent, fn: 'ref' | 'source', index: number, args: string[]): { line?: number; column?: number } {
+export function callSite(
+  node: Dependent,
+  fn: 'ref' | 'source',
+  index: number,
+  args: string[],
+): { line?: number; column?: number } {
   if ((node as TestNode).declaredAt || node.resourceType === 'exposure' || node.resourceType === 'snapshot') return {};
   const text = (node as GraphNode).rawCode ?? '';
   const quoted = args.map((a) => `\\s*['"]${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]\\s*`).join(',');
@@ -110,7 +130,9 @@ function describe(node: Dependent): string {
 
 function suggest(name: string, names: string[]): string {
   const close = names.filter((n) => distance(n, name) <= 2).slice(0, 3);
-  return close.length ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : 'check the name in ref(), or add the model';
+  return close.length
+    ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?`
+    : 'check the name in ref(), or add the model';
 }
 
 function distance(a: string, b: string): number {
@@ -118,6 +140,11 @@ function distance(a: string, b: string): number {
   const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      dp[i]![j] = Math.min(
+        dp[i - 1]![j]! + 1,
+        dp[i]![j - 1]! + 1,
+        dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
   return dp[a.length]![b.length]!;
 }

@@ -11,7 +11,11 @@ import type { DiscoveredFiles } from './discovery.js';
 import type { ProjectFile } from './files.js';
 import type { MacroNode } from './nodes.js';
 
-export function registerMacros(engine: TemplateEngine, files: DiscoveredFiles, rootPackage: string): Map<string, MacroNode> {
+export function registerMacros(
+  engine: TemplateEngine,
+  files: DiscoveredFiles,
+  rootPackage: string,
+): Map<string, MacroNode> {
   const macros = new Map<string, MacroNode>();
   registerFiles(engine, macros, files.builtinMacros, 'kiln', true);
   exposeContextMacros(engine);
@@ -25,21 +29,58 @@ export function registerMacros(engine: TemplateEngine, files: DiscoveredFiles, r
  * Two macros of one name in one package are an error, as in dbt; the same name in another
  * package (the root project overriding kiln's or a package's) is an override.
  */
-function registerFiles(engine: TemplateEngine, macros: Map<string, MacroNode>, files: ProjectFile[], packageName: string, global: boolean): void {
+function registerFiles(
+  engine: TemplateEngine,
+  macros: Map<string, MacroNode>,
+  files: ProjectFile[],
+  packageName: string,
+  global: boolean,
+): void {
   for (const f of files) {
     const repeated = engine.repeatedMacroInFile(f.text);
-    if (repeated) throw duplicateMacro(repeated.name, packageName, `${f.projectPath}:${repeated.lines[0]}`, `${f.projectPath}:${repeated.lines[1]}`, { file: f.projectPath, line: repeated.lines[1] });
+    if (repeated)
+      throw duplicateMacro(
+        repeated.name,
+        packageName,
+        `${f.projectPath}:${repeated.lines[0]}`,
+        `${f.projectPath}:${repeated.lines[1]}`,
+        { file: f.projectPath, line: repeated.lines[1] },
+      );
     for (const m of engine.registerMacroFile(f.text, f.projectPath, packageName, { global })) {
       const uniqueId = `macro.${packageName}.${m.name}`;
       const earlier = macros.get(uniqueId);
-      if (earlier && earlier.originalFilePath !== f.projectPath) throw duplicateMacro(m.name, packageName, `${earlier.originalFilePath}:${earlier.line}`, `${f.projectPath}:${m.line}`, { file: f.projectPath, line: m.line });
-      macros.set(uniqueId, { uniqueId, name: m.name, packageName, path: f.resourcePath, originalFilePath: f.projectPath, macroSql: m.source, line: m.line });
+      if (earlier && earlier.originalFilePath !== f.projectPath)
+        throw duplicateMacro(
+          m.name,
+          packageName,
+          `${earlier.originalFilePath}:${earlier.line}`,
+          `${f.projectPath}:${m.line}`,
+          { file: f.projectPath, line: m.line },
+        );
+      macros.set(uniqueId, {
+        uniqueId,
+        name: m.name,
+        packageName,
+        path: f.resourcePath,
+        originalFilePath: f.projectPath,
+        macroSql: m.source,
+        line: m.line,
+      });
     }
   }
 }
 
-function duplicateMacro(name: string, packageName: string, first: string, second: string, at: { file: string; line: number }): KilnError {
-  return new KilnError('graph', `two macros are named '${name}' in package '${packageName}': ${first} and ${second}`, { ...at, hint: 'rename or remove one of them' });
+function duplicateMacro(
+  name: string,
+  packageName: string,
+  first: string,
+  second: string,
+  at: { file: string; line: number },
+): KilnError {
+  return new KilnError('graph', `two macros are named '${name}' in package '${packageName}': ${first} and ${second}`, {
+    ...at,
+    hint: 'rename or remove one of them',
+  });
 }
 
 /** kiln's materializations and every `{% materialization name, adapter %}` of the project and its packages. */

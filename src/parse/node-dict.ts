@@ -15,7 +15,21 @@
  */
 import { createHash } from 'node:crypto';
 import { join, dirname, relative } from 'node:path';
-import type { ColumnDef, ConstraintDef, DocBlock, ExposureNode, GraphNode, GroupDef, Hook, MacroNode, NodeConfig, SourceNode, TestNode, UnitTestNode, UnitTestRows } from './nodes.js';
+import type {
+  ColumnDef,
+  ConstraintDef,
+  DocBlock,
+  ExposureNode,
+  GraphNode,
+  GroupDef,
+  Hook,
+  MacroNode,
+  NodeConfig,
+  SourceNode,
+  TestNode,
+  UnitTestNode,
+  UnitTestRows,
+} from './nodes.js';
 
 export type DictFlavor = 'artifact' | 'context';
 
@@ -55,7 +69,9 @@ export function nodeRelationName(node: GraphNode, relationName?: RelationNamer):
 
 /** Where kiln writes a node's compiled SQL, relative to the project (see Compiler.writeCompiled). */
 export function compiledPath(node: GraphNode, projectDir: string, targetPath: string): string {
-  const rel = (node as TestNode).testMetadata ? join(dirname(node.originalFilePath), node.name + '.sql') : node.originalFilePath;
+  const rel = (node as TestNode).testMetadata
+    ? join(dirname(node.originalFilePath), node.name + '.sql')
+    : node.originalFilePath;
   return join(compiledFolder(projectDir, targetPath), node.packageName, rel).split('\\').join('/');
 }
 
@@ -98,7 +114,11 @@ export function nodeDict(node: GraphNode, opts: DictOptions = {}): Record<string
     out.column_name = t.columnName ?? null;
     out.file_key_name = fileKeyName(t);
     out.attached_node = t.attachedNode ?? null;
-    out.test_metadata = { name: t.testMetadata.name, kwargs: testKwargs(t), namespace: t.testMetadata.namespace ?? null };
+    out.test_metadata = {
+      name: t.testMetadata.name,
+      kwargs: testKwargs(t),
+      namespace: t.testMetadata.namespace ?? null,
+    };
   }
   if (node.resourceType === 'model') {
     out.access = node.config.access ?? 'protected';
@@ -121,8 +141,14 @@ export function nodeDict(node: GraphNode, opts: DictOptions = {}): Record<string
  * parsed node with its final config, before its relation is known. As in dbt, database and
  * schema are the target's until a macro has named them, and alias is the node's name.
  */
-export function parsedNodeDict(node: GraphNode, target: { database?: string; schema: string }): Record<string, unknown> {
-  return nodeDict({ ...node, schema: node.schema || target.schema, database: node.database ?? target.database }, { flavor: 'context' });
+export function parsedNodeDict(
+  node: GraphNode,
+  target: { database?: string; schema: string },
+): Record<string, unknown> {
+  return nodeDict(
+    { ...node, schema: node.schema || target.schema, database: node.database ?? target.database },
+    { flavor: 'context' },
+  );
 }
 
 function baseFields(node: GraphNode, opts: DictOptions): Record<string, unknown> {
@@ -165,20 +191,66 @@ function baseFields(node: GraphNode, opts: DictOptions): Record<string, unknown>
 function configDefaults(resourceType: string): Record<string, unknown> {
   if (resourceType === 'test') {
     return {
-      enabled: true, alias: null, schema: 'dbt_test__audit', database: null, tags: [], meta: {}, group: null, materialized: 'test',
-      severity: 'ERROR', store_failures: null, store_failures_as: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0',
+      enabled: true,
+      alias: null,
+      schema: 'dbt_test__audit',
+      database: null,
+      tags: [],
+      meta: {},
+      group: null,
+      materialized: 'test',
+      severity: 'ERROR',
+      store_failures: null,
+      store_failures_as: null,
+      where: null,
+      limit: null,
+      fail_calc: 'count(*)',
+      warn_if: '!= 0',
+      error_if: '!= 0',
     };
   }
   const base: Record<string, unknown> = {
-    enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, group: null, materialized: 'view', incremental_strategy: null,
-    batch_size: null, lookback: 1, begin: null, persist_docs: {}, 'post-hook': [], 'pre-hook': [], quoting: {}, column_types: {}, full_refresh: null,
-    unique_key: null, on_schema_change: 'ignore', on_configuration_change: 'apply', grants: {}, packages: [], docs: { ...docsDefault },
-    contract: { enforced: false, alias_types: true }, event_time: null, concurrent_batches: null,
+    enabled: true,
+    alias: null,
+    schema: null,
+    database: null,
+    tags: [],
+    meta: {},
+    group: null,
+    materialized: 'view',
+    incremental_strategy: null,
+    batch_size: null,
+    lookback: 1,
+    begin: null,
+    persist_docs: {},
+    'post-hook': [],
+    'pre-hook': [],
+    quoting: {},
+    column_types: {},
+    full_refresh: null,
+    unique_key: null,
+    on_schema_change: 'ignore',
+    on_configuration_change: 'apply',
+    grants: {},
+    packages: [],
+    docs: { ...docsDefault },
+    contract: { enforced: false, alias_types: true },
+    event_time: null,
+    concurrent_batches: null,
   };
   if (resourceType === 'model') base.access = 'protected';
   if (resourceType === 'seed') Object.assign(base, { materialized: 'seed', delimiter: ',', quote_columns: null });
   if (resourceType === 'snapshot') {
-    Object.assign(base, { materialized: 'snapshot', strategy: null, target_schema: null, target_database: null, updated_at: null, check_cols: null, snapshot_meta_column_names: {}, dbt_valid_to_current: null });
+    Object.assign(base, {
+      materialized: 'snapshot',
+      strategy: null,
+      target_schema: null,
+      target_database: null,
+      updated_at: null,
+      check_cols: null,
+      snapshot_meta_column_names: {},
+      dbt_valid_to_current: null,
+    });
   }
   return base;
 }
@@ -192,7 +264,8 @@ export function configDict(resourceType: string, config: NodeConfig): Record<str
   const out = configDefaults(resourceType);
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) continue;
-    if (key === 'pre_hook' || key === 'post_hook') out[key === 'pre_hook' ? 'pre-hook' : 'post-hook'] = (value as Hook[]).map(hookDict);
+    if (key === 'pre_hook' || key === 'post_hook')
+      out[key === 'pre_hook' ? 'pre-hook' : 'post-hook'] = (value as Hook[]).map(hookDict);
     else if (key === 'docs') out.docs = docsOf(value);
     else if (key === 'contract') out.contract = contractConfig(value);
     else if (key === 'tags') out.tags = [...(value as string[])];
@@ -202,12 +275,17 @@ export function configDict(resourceType: string, config: NodeConfig): Record<str
 }
 
 function hookDict(h: Hook): Record<string, unknown> {
-  return typeof h === 'string' ? { sql: h, transaction: true, index: null } : { sql: h.sql, transaction: h.transaction, index: null };
+  return typeof h === 'string'
+    ? { sql: h, transaction: true, index: null }
+    : { sql: h.sql, transaction: h.transaction, index: null };
 }
 
 function docsOf(value: unknown): { show: boolean; node_color: string | null } {
   const d = (value && typeof value === 'object' ? value : {}) as { show?: unknown; node_color?: unknown };
-  return { show: d.show === undefined ? true : d.show !== false, node_color: typeof d.node_color === 'string' ? d.node_color : null };
+  return {
+    show: d.show === undefined ? true : d.show !== false,
+    node_color: typeof d.node_color === 'string' ? d.node_color : null,
+  };
 }
 
 function contractConfig(value: unknown): { enforced: boolean; alias_types: boolean } {
@@ -219,14 +297,25 @@ function contractConfig(value: unknown): { enforced: boolean; alias_types: boole
 function contractOf(node: GraphNode): Record<string, unknown> {
   const { enforced, alias_types } = contractConfig(node.config.contract);
   if (!enforced) return { enforced, alias_types, checksum: null };
-  const shape = Object.values(node.columns).map((c) => `${c.name}:${c.data_type ?? ''}`).join(',');
+  const shape = Object.values(node.columns)
+    .map((c) => `${c.name}:${c.data_type ?? ''}`)
+    .join(',');
   return { enforced, alias_types, checksum: sha256Hex(shape) };
 }
 
 function columnsDict(columns: Record<string, ColumnDef>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, c] of Object.entries(columns)) {
-    out[key] = { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type ?? null, constraints: (c.constraints ?? []).map((k) => constraintDict(k, false)), quote: null, tags: [...c.tags], granularity: null };
+    out[key] = {
+      name: c.name,
+      description: c.description,
+      meta: c.meta,
+      data_type: c.data_type ?? null,
+      constraints: (c.constraints ?? []).map((k) => constraintDict(k, false)),
+      quote: null,
+      tags: [...c.tags],
+      granularity: null,
+    };
   }
   return out;
 }
@@ -249,7 +338,9 @@ function constraintDict(c: ConstraintDef, modelLevel: boolean): Record<string, u
 function primaryKey(node: GraphNode): string[] {
   const modelLevel = (node.constraints ?? []).find((c) => c.type === 'primary_key' && c.columns?.length);
   if (modelLevel) return [...modelLevel.columns!];
-  return Object.values(node.columns).filter((c) => c.constraints?.some((k) => k.type === 'primary_key')).map((c) => c.name);
+  return Object.values(node.columns)
+    .filter((c) => c.constraints?.some((k) => k.type === 'primary_key'))
+    .map((c) => c.name);
 }
 
 /** dbt's key of a generic test's properties entry: `models.orders`, `sources.shop`, ... */
@@ -275,7 +366,14 @@ function testKwargs(t: TestNode): Record<string, unknown> {
 export function sourceDict(s: SourceNode, opts: DictOptions = {}): Record<string, unknown> {
   const context = opts.flavor === 'context';
   const freshness = freshnessDict(s.freshness);
-  const config: Record<string, unknown> = { enabled: true, event_time: null, freshness, loaded_at_field: s.loadedAtField ?? null, meta: s.meta, tags: [...s.tags] };
+  const config: Record<string, unknown> = {
+    enabled: true,
+    event_time: null,
+    freshness,
+    loaded_at_field: s.loadedAtField ?? null,
+    meta: s.meta,
+    tags: [...s.tags],
+  };
   for (const [key, value] of Object.entries(s.config)) {
     if (value === undefined || key === 'freshness') continue;
     config[key] = key === 'tags' ? [...(value as string[])] : value;
@@ -315,7 +413,7 @@ export function sourceDict(s: SourceNode, opts: DictOptions = {}): Record<string
 
 function quotingDict(value: unknown): Record<string, boolean | null> {
   const q = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-  const flag = (k: string) => (typeof q[k] === 'boolean' ? (q[k] as boolean) : null);
+  const flag = (k: string) => (typeof q[k] === 'boolean' ? q[k] : null);
   return { database: flag('database'), schema: flag('schema'), identifier: flag('identifier'), column: flag('column') };
 }
 
@@ -323,7 +421,11 @@ function quotingDict(value: unknown): Record<string, boolean | null> {
 export function freshnessDict(value: unknown): Record<string, unknown> | null {
   if (!value || typeof value !== 'object') return null;
   const f = value as { warn_after?: unknown; error_after?: unknown; filter?: unknown };
-  return { warn_after: timeDict(f.warn_after), error_after: timeDict(f.error_after), filter: typeof f.filter === 'string' ? f.filter : null };
+  return {
+    warn_after: timeDict(f.warn_after),
+    error_after: timeDict(f.error_after),
+    filter: typeof f.filter === 'string' ? f.filter : null,
+  };
 }
 
 function timeDict(value: unknown): { count: number | null; period: string | null } {
@@ -355,7 +457,15 @@ export function macroDict(m: MacroNode, opts: DictOptions = {}): Record<string, 
 }
 
 export function docDict(d: DocBlock): Record<string, unknown> {
-  return { name: d.name, resource_type: 'doc', package_name: d.packageName, path: d.path, original_file_path: d.originalFilePath, unique_id: d.uniqueId, block_contents: d.blockContents };
+  return {
+    name: d.name,
+    resource_type: 'doc',
+    package_name: d.packageName,
+    path: d.path,
+    original_file_path: d.originalFilePath,
+    unique_id: d.uniqueId,
+    block_contents: d.blockContents,
+  };
 }
 
 function ownerDict(owner: Record<string, unknown>): Record<string, unknown> {
@@ -364,7 +474,8 @@ function ownerDict(owner: Record<string, unknown>): Record<string, unknown> {
 
 export function exposureDict(e: ExposureNode, opts: DictOptions = {}): Record<string, unknown> {
   const config: Record<string, unknown> = { enabled: true, tags: [...e.tags], meta: e.meta };
-  for (const [key, value] of Object.entries(e.config)) if (value !== undefined && key !== 'tags' && key !== 'meta') config[key] = value;
+  for (const [key, value] of Object.entries(e.config))
+    if (value !== undefined && key !== 'tags' && key !== 'meta') config[key] = value;
   return {
     name: e.name,
     resource_type: 'exposure',
@@ -407,9 +518,13 @@ export function groupDict(g: GroupDef, opts: DictOptions = {}): Record<string, u
 const rowsDict = (r: UnitTestRows) => ({ rows: r.rows ?? null, format: r.format, fixture: r.fixture ?? null });
 
 /** A unit test as manifest.json's `unit_tests` section writes it; `modelSchema` is the tested model's schema. */
-export function unitTestDict(u: UnitTestNode, opts: DictOptions & { modelSchema?: string } = {}): Record<string, unknown> {
+export function unitTestDict(
+  u: UnitTestNode,
+  opts: DictOptions & { modelSchema?: string } = {},
+): Record<string, unknown> {
   const config: Record<string, unknown> = { tags: [...u.tags], meta: u.meta, enabled: true };
-  for (const [key, value] of Object.entries(u.config)) if (value !== undefined && key !== 'tags' && key !== 'meta') config[key] = value;
+  for (const [key, value] of Object.entries(u.config))
+    if (value !== undefined && key !== 'tags' && key !== 'meta') config[key] = value;
   return {
     model: u.model.split('.').slice(2).join('.'),
     given: u.given.map((g) => ({ input: g.input, ...rowsDict(g) })),

@@ -1,5 +1,6 @@
 /** The parsed project: every node kiln knows, keyed by dbt-style unique ids. */
-export type ResourceType = 'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation' | 'unit_test' | 'sql_operation';
+export type ResourceType =
+  'model' | 'seed' | 'test' | 'snapshot' | 'analysis' | 'source' | 'operation' | 'unit_test' | 'sql_operation';
 
 /** A model hook: its SQL, or `{sql, transaction: false}` to run outside the model's transaction. */
 export type Hook = string | { sql: string; transaction: false };
@@ -170,7 +171,10 @@ export function isTest(node: GraphNode): node is TestNode {
 }
 
 /** What a unit test's `input:` names: a ref, a source, or the model itself (`this`, for incremental runs). */
-export type UnitTestInputTarget = { kind: 'ref'; name: string; package?: string } | { kind: 'source'; source: string; table: string } | { kind: 'this' };
+export type UnitTestInputTarget =
+  | { kind: 'ref'; name: string; package?: string }
+  | { kind: 'source'; source: string; table: string }
+  | { kind: 'this' };
 
 /** Rows of a unit test input or expectation, as written: a list of mappings, CSV text, or SQL. */
 export interface UnitTestRows {

@@ -22,20 +22,35 @@ export interface ParsedSource {
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
 
 export function parsedSources(root: ProjectConfig, packages: InstalledPackage[]): ParsedSource[] {
-  const rootSource: ParsedSource = { name: root.name, project: root, isRoot: true, files: (roots, exts) => discoverFiles(root.projectDir, roots, exts) };
+  const rootSource: ParsedSource = {
+    name: root.name,
+    project: root,
+    isRoot: true,
+    files: (roots, exts) => discoverFiles(root.projectDir, roots, exts),
+  };
   return [
     rootSource,
     ...packages.map((p) => ({
       name: p.name,
       project: p.project,
       isRoot: false,
-      files: (roots: string[], exts: string[]) => discoverFiles(p.project.projectDir, roots, exts).map((f) => ({ ...f, projectPath: toPosix(relative(root.projectDir, f.absolute)) })),
+      files: (roots: string[], exts: string[]) =>
+        discoverFiles(p.project.projectDir, roots, exts).map((f) => ({
+          ...f,
+          projectPath: toPosix(relative(root.projectDir, f.absolute)),
+        })),
     })),
   ];
 }
 
 function treeOf(project: ProjectConfig, type: ResourceType): Record<string, unknown> {
-  return type === 'seed' ? project.seeds : type === 'test' ? project.dataTests : type === 'snapshot' ? project.snapshots : project.models;
+  return type === 'seed'
+    ? project.seeds
+    : type === 'test'
+      ? project.dataTests
+      : type === 'snapshot'
+        ? project.snapshots
+        : project.models;
 }
 
 /**
@@ -51,7 +66,10 @@ export function layeredConfig(
   layers: { defaults: NodeConfig; yaml: NodeConfig; file: NodeConfig },
   warn: (key: string) => void,
 ): NodeConfig {
-  let config = mergeConfig(layers.defaults, configFromTree(treeOf(owner, type), fqn, owner === root ? warn : () => undefined));
+  let config = mergeConfig(
+    layers.defaults,
+    configFromTree(treeOf(owner, type), fqn, owner === root ? warn : () => undefined),
+  );
   config = mergeConfig(config, layers.yaml);
   config = mergeConfig(config, layers.file);
   if (owner !== root) config = mergeConfig(config, configFromTree(treeOf(root, type), fqn, warn));

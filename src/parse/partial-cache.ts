@@ -67,7 +67,12 @@ interface SqlEntry extends RenderDependencies {
   /** The text parsed (a snapshot block padded to its line), and whether it is the whole file. */
   text: string;
   wholeFile: boolean;
-  result: { refs: SqlParseResult['refs']; sources: SqlParseResult['sources']; config: SqlParseResult['config']; simple?: SimplePart[] };
+  result: {
+    refs: SqlParseResult['refs'];
+    sources: SqlParseResult['sources'];
+    config: SqlParseResult['config'];
+    simple?: SimplePart[];
+  };
   checks: ConfigCheck[];
 }
 
@@ -214,10 +219,12 @@ export class PartialParse implements SqlParseCache {
       // Per-invocation values: a render that reads one is never reused.
       engine.watchGlobals(['invocation_id', 'run_started_at', 'flags', 'selected_resources']);
       const names: string[] = [];
-      for (const [ns, macros] of engine.packageMacros) for (const [name, info] of macros) names.push(`${ns}.${name}@${info.file}`);
+      for (const [ns, macros] of engine.packageMacros)
+        for (const [name, info] of macros) names.push(`${ns}.${name}@${info.file}`);
       this.macroInventory = sha(names.sort().join('\n'));
       this.macrosUnchanged = this.previous?.macros === this.macroInventory;
-      if (this.previous && !this.macrosUnchanged) this.debug('partial parse: a macro was added, removed or moved: parsing everything');
+      if (this.previous && !this.macrosUnchanged)
+        this.debug('partial parse: a macro was added, removed or moved: parsing everything');
     }
     return this.macrosUnchanged;
   }
@@ -225,8 +232,10 @@ export class PartialParse implements SqlParseCache {
   /** Whether recorded dependencies still hold: each macro file's hash and each env_var() value. */
   dependenciesHold(engine: TemplateEngine, deps: RenderDependencies): boolean {
     if (!this.checkMacros(engine)) return false;
-    for (const [file, hash] of Object.entries(deps.macroFiles)) if (engine.macroFileHashes.get(file) !== hash) return false;
-    for (const [name, hash] of Object.entries(deps.env)) if (hashValue(process.env[name] ?? null) !== hash) return false;
+    for (const [file, hash] of Object.entries(deps.macroFiles))
+      if (engine.macroFileHashes.get(file) !== hash) return false;
+    for (const [name, hash] of Object.entries(deps.env))
+      if (hashValue(process.env[name] ?? null) !== hash) return false;
     return true;
   }
 
@@ -289,7 +298,14 @@ export class PartialParse implements SqlParseCache {
     const line = this.previous?.sql.get(uniqueId);
     const cached = parsedEntry<SqlEntry>(line?.entry);
     const previousStamp = parsedEntry<{ stamp: Stamp; racy: boolean }>(line?.stamp);
-    if (cached && stamp && previousStamp && cached.file === file.absolute && cached.wholeFile === req.wholeFile && this.dependenciesHold(engine, cached)) {
+    if (
+      cached &&
+      stamp &&
+      previousStamp &&
+      cached.file === file.absolute &&
+      cached.wholeFile === req.wholeFile &&
+      this.dependenciesHold(engine, cached)
+    ) {
       const vouched = !previousStamp.racy && sameStamp(previousStamp.stamp, stamp);
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || sha(text) === cached.textHash) {
@@ -302,14 +318,29 @@ export class PartialParse implements SqlParseCache {
     this.stats.parsed++;
     const text = req.text();
     const checks: ConfigCheck[] = [];
-    const checkConfig = req.checkConfig && ((raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => {
-      const check: ConfigCheck = { raw: { ...raw }, at: {} };
-      checks.push(check);
-      req.checkConfig!(raw, (key) => (check.at[key] = at(key)));
-    });
+    const checkConfig =
+      req.checkConfig &&
+      ((raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => {
+        const check: ConfigCheck = { raw: { ...raw }, at: {} };
+        checks.push(check);
+        req.checkConfig!(raw, (key) => (check.at[key] = at(key)));
+      });
     const { result, reads } = recordReads(() => parse(text, checkConfig));
     const deps = stamp ? this.dependenciesOf(engine, reads) : undefined;
-    const entry: SqlEntry = { ...deps!, file: file.absolute, textHash: sha(text), text, wholeFile: req.wholeFile, checks, result: { refs: result.refs, sources: result.sources, config: result.config, ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}) } };
+    const entry: SqlEntry = {
+      ...deps!,
+      file: file.absolute,
+      textHash: sha(text),
+      text,
+      wholeFile: req.wholeFile,
+      checks,
+      result: {
+        refs: result.refs,
+        sources: result.sources,
+        config: result.config,
+        ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}),
+      },
+    };
     const encoded = deps && this.entryJson(entry);
     if (encoded) {
       this.sql.set(uniqueId, { stamp: this.stampJson(stamp!), entry: encoded });
@@ -319,10 +350,19 @@ export class PartialParse implements SqlParseCache {
 
   /** The cached parse (a fresh copy), its config checks made again (their warnings are this run's). */
   private replay(req: SqlFileRequest, entry: SqlEntry): SqlParseResult {
-    for (const check of entry.checks) req.checkConfig?.(check.raw, (key) => check.at[key] ?? Object.values(check.at)[0] ?? { file: req.file.projectPath });
+    for (const check of entry.checks)
+      req.checkConfig?.(
+        check.raw,
+        (key) => check.at[key] ?? Object.values(check.at)[0] ?? { file: req.file.projectPath },
+      );
     const { refs, sources, config, simple } = entry.result;
     this.noteEnvHashes(entry.env);
-    return { refs, sources, config, template: simple ? { kind: 'simple', parts: simple } : lazyTemplate(req.engine, entry.text, req.file.projectPath) };
+    return {
+      refs,
+      sources,
+      config,
+      template: simple ? { kind: 'simple', parts: simple } : lazyTemplate(req.engine, entry.text, req.file.projectPath),
+    };
   }
 
   /** A reused render's env reads, kept (as hashes) so the next run still checks them. */
@@ -349,12 +389,16 @@ export class PartialParse implements SqlParseCache {
       }
     }
     const s = this.stats;
-    this.debug(`partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`);
+    this.debug(
+      `partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`,
+    );
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    const written = this.written.size ? mapValues(this.written, (w) => JSON.stringify(w)) : (previous?.written ?? new Map<string, string>());
+    const written = this.written.size
+      ? mapValues(this.written, (w) => JSON.stringify(w))
+      : (previous?.written ?? new Map<string, string>());
     return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written) };
   }
 }
@@ -374,7 +418,12 @@ function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[s
   for (const [key, value] of map) yield [key, f(value)];
 }
 
-function* encodeLines(header: CacheHeader, sql: Map<string, SqlLine>, bodies: Map<string, string>, written: Iterable<[string, string]>): Generator<string> {
+function* encodeLines(
+  header: CacheHeader,
+  sql: Map<string, SqlLine>,
+  bodies: Map<string, string>,
+  written: Iterable<[string, string]>,
+): Generator<string> {
   yield `${JSON.stringify(header)}\n`;
   for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
   for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
@@ -390,7 +439,14 @@ function decode(text: string): CacheData | undefined {
   const lines = text.split('\n');
   if (lines.at(-1) !== '' || lines.at(-2) !== 'end') return undefined;
   const header = JSON.parse(lines[0]!) as CacheHeader;
-  if (!header || typeof header !== 'object' || header.format !== formatVersion || typeof header.env !== 'object' || header.env === null) return undefined;
+  if (
+    !header ||
+    typeof header !== 'object' ||
+    header.format !== formatVersion ||
+    typeof header.env !== 'object' ||
+    header.env === null
+  )
+    return undefined;
   const data: CacheData = { ...header, sql: new Map(), bodies: new Map(), written: new Map() };
   for (let i = 1; i < lines.length - 2; i++) {
     const fields = lines[i]!.split('\t');
@@ -419,7 +475,8 @@ function cacheKey(id: CacheIdentity): string {
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : null);
   const installed: Array<[string, string | null]> = [];
   if (existsSync(id.packagesDir)) {
-    for (const entry of readdirSync(id.packagesDir).sort()) installed.push([entry, read(join(id.packagesDir, entry, 'dbt_project.yml'))]);
+    for (const entry of readdirSync(id.packagesDir).sort())
+      installed.push([entry, read(join(id.packagesDir, entry, 'dbt_project.yml'))]);
   }
   return sha(
     JSON.stringify([

@@ -43,11 +43,19 @@ export function emptyProperties(): ProjectProperties {
 const hookKeys = new Set(['pre_hook', 'post_hook', 'pre-hook', 'post-hook']);
 
 /** Reads one owner's properties files into `into`. */
-export function readOwnerProperties(into: ProjectProperties, table: NodeTable, reader: PropertiesReader, files: OwnerFiles): void {
+export function readOwnerProperties(
+  into: ProjectProperties,
+  table: NodeTable,
+  reader: PropertiesReader,
+  files: OwnerFiles,
+): void {
   const { owner } = files;
   const { engine } = reader;
   // var() in a package's YAML sees that package's vars (the lookup goes by the id's package part).
-  const valueScope = { ...reader.context, var: varFunction(reader.info, { file: 'properties', node: `properties.${owner.name}` }) };
+  const valueScope = {
+    ...reader.context,
+    var: varFunction(reader.info, { file: 'properties', node: `properties.${owner.name}` }),
+  };
   const configRenderer = new ValueRenderer(valueScope);
   const own = readProperties(files.properties, {
     packageName: owner.name,
@@ -59,7 +67,8 @@ export function readOwnerProperties(into: ProjectProperties, table: NodeTable, r
       if (!value.includes('{{')) return value;
       return engine.render(engine.compile(value, file), valueScope, file);
     },
-    renderConfig: (config, yaml, path) => configRenderer.renderTree(config, yaml, hookKeys, path) as Record<string, unknown>,
+    renderConfig: (config, yaml, path) =>
+      configRenderer.renderTree(config, yaml, hookKeys, path) as Record<string, unknown>,
     defaultDatabase: reader.adapter.defaultDatabase,
     warn: reader.warn,
     checkConfig: (raw, at, type) => checkConfig(raw, at, reader.rules(owner), type === 'model'),
@@ -69,7 +78,12 @@ export function readOwnerProperties(into: ProjectProperties, table: NodeTable, r
   const downstream = readExposures(files.properties, owner.name, reader.warn);
   for (const e of downstream.exposures) {
     const clash = into.exposures.get(e.uniqueId);
-    if (clash) throw new KilnError('yaml', `two exposures are named '${e.name}' (also in ${clash.originalFilePath})`, { file: e.declaredAt.file, line: e.declaredAt.line, hint: 'exposure names must be unique within a package' });
+    if (clash)
+      throw new KilnError('yaml', `two exposures are named '${e.name}' (also in ${clash.originalFilePath})`, {
+        file: e.declaredAt.file,
+        line: e.declaredAt.line,
+        hint: 'exposure names must be unique within a package',
+      });
     into.exposures.set(e.uniqueId, e);
   }
   for (const g of downstream.groups) if (!into.groups.has(g.name)) into.groups.set(g.name, g);

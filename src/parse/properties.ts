@@ -8,7 +8,13 @@ import { propertiesSchema } from '../config/schemas.js';
 import { normaliseConfig } from './configs.js';
 import type { ProjectFile } from './files.js';
 import type { ColumnDef, ConstraintDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
-import { makeGenericTest, pythonValuesMatter, readTestArgumentsAsPython, readTestEntry, type TestTarget } from './generic-tests.js';
+import {
+  makeGenericTest,
+  pythonValuesMatter,
+  readTestArgumentsAsPython,
+  readTestEntry,
+  type TestTarget,
+} from './generic-tests.js';
 import { fromYaml } from '../template/pyyaml.js';
 import { readUnitTestEntries, type UnitTestEntry } from './unit-tests.js';
 
@@ -60,32 +66,59 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
         const name = String(e.name);
         const node = ctx.findNode(resourceType, name);
         if (!node) {
-          ctx.warn(`${file.projectPath}:${yaml.lineOf([key, i]) ?? 1}: ${resourceType} '${name}' is described here but no such ${resourceType} file exists`);
+          ctx.warn(
+            `${file.projectPath}:${yaml.lineOf([key, i]) ?? 1}: ${resourceType} '${name}' is described here but no such ${resourceType} file exists`,
+          );
           return;
         }
         const previous = patchedBy.get(node.uniqueId);
         if (previous) {
-          throw new KilnError('yaml', `${resourceType} '${name}' is described twice (also in ${previous})`, { file: file.projectPath, line: yaml.lineOf([key, i, 'name']), hint: 'keep one entry per node' });
+          throw new KilnError('yaml', `${resourceType} '${name}' is described twice (also in ${previous})`, {
+            file: file.projectPath,
+            line: yaml.lineOf([key, i, 'name']),
+            hint: 'keep one entry per node',
+          });
         }
         patchedBy.set(node.uniqueId, file.projectPath);
         patchNode(node, e, file.projectPath);
         // `access` and `group` may stand beside `config:` as well as in it, as in dbt.
-        const topLevel = Object.fromEntries(['access', 'group'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
+        const topLevel = Object.fromEntries(
+          ['access', 'group'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]]),
+        );
         const config = ctx.renderConfig(e.config ?? {}, yaml, [key, i, 'config']);
         checkConfigAt(ctx, topLevel, yaml, [key, i], resourceType);
         checkConfigAt(ctx, config, yaml, [key, i, 'config'], resourceType);
         result.yamlConfigs.set(node.uniqueId, normaliseConfig({ ...topLevel, ...config }));
         const target: TestTarget = { uniqueId: node.uniqueId, name: node.name };
-        result.tests.push(...testsOf(e, target, { yaml, pythonValue, path: [key, i], folders, ctx, file: file.projectPath, baseRefs: [{ name: node.name }], baseSources: [] }));
+        result.tests.push(
+          ...testsOf(e, target, {
+            yaml,
+            pythonValue,
+            path: [key, i],
+            folders,
+            ctx,
+            file: file.projectPath,
+            baseRefs: [{ name: node.name }],
+            baseSources: [],
+          }),
+        );
       });
     }
-    (data.sources ?? []).forEach((entry, i) => readSource(entry as Record<string, unknown>, i, yaml, file, folders, ctx, result, pythonValue));
+    (data.sources ?? []).forEach((entry, i) =>
+      readSource(entry as Record<string, unknown>, i, yaml, file, folders, ctx, result, pythonValue),
+    );
     result.unitTests.push(...readUnitTestEntries(data.unit_tests, yaml, file.projectPath, folders));
   }
   return result;
 }
 
-function checkConfigAt(ctx: PropertiesContext, config: Record<string, unknown>, yaml: YamlFile, path: Array<string | number>, resourceType: string): void {
+function checkConfigAt(
+  ctx: PropertiesContext,
+  config: Record<string, unknown>,
+  yaml: YamlFile,
+  path: Array<string | number>,
+  resourceType: string,
+): void {
   ctx.checkConfig(config, (key) => ({ file: yaml.file, line: yaml.lineOf([...path, key]) }), resourceType);
 }
 
@@ -93,8 +126,9 @@ function patchNode(node: GraphNode, e: Record<string, unknown>, file: string): v
   if (typeof e.description === 'string') node.description = e.description;
   node.columns = readColumns(e.columns);
   node.patchPath = `${node.packageName}://${file}`;
-  if (e.meta && typeof e.meta === 'object') node.meta = { ...node.meta, ...(e.meta as object) };
-  if (e.tags !== undefined) node.tags = [...new Set([...node.tags, ...(Array.isArray(e.tags) ? e.tags.map(String) : [String(e.tags)])])];
+  if (e.meta && typeof e.meta === 'object') node.meta = { ...node.meta, ...e.meta };
+  if (e.tags !== undefined)
+    node.tags = [...new Set([...node.tags, ...(Array.isArray(e.tags) ? e.tags.map(String) : [String(e.tags)])])];
   if (Array.isArray(e.constraints)) node.constraints = e.constraints as ConstraintDef[];
 }
 
@@ -109,7 +143,7 @@ function readColumns(raw: unknown): Record<string, ColumnDef> {
       meta: (c.meta as Record<string, unknown>) ?? {},
       tags: Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : [],
     };
-    if (Array.isArray(c.constraints)) out[name]!.constraints = c.constraints as ConstraintDef[];
+    if (Array.isArray(c.constraints)) out[name].constraints = c.constraints as ConstraintDef[];
   }
   return out;
 }
@@ -128,7 +162,10 @@ function pythonReading(file: ProjectFile): (path: Array<string | number>) => unk
         data = null; // a value PyYAML cannot build (a date like 2024-13-01): names keep kiln's reading
       }
     }
-    return path.reduce<unknown>((v, seg) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined), data);
+    return path.reduce<unknown>(
+      (v, seg) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined),
+      data,
+    );
   };
 }
 
@@ -155,16 +192,34 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
       try {
         testEntry = readTestEntry(item, t.file, undefined);
       } catch (e) {
-        if (e instanceof KilnError) throw new KilnError(e.kind, e.message, { file: t.file, line: line(), hint: e.hint });
+        if (e instanceof KilnError)
+          throw new KilnError(e.kind, e.message, { file: t.file, line: line(), hint: e.hint });
         throw e;
       }
-      const configPath = typeof item === 'object' && item !== null ? [...path, j, Object.keys(item)[0]!, 'config'] : [...path, j];
-      t.ctx.checkConfig(testEntry.config, (key) => ({ file: t.file, line: t.yaml.lineOf([...configPath, key]) }), 'test');
+      const configPath =
+        typeof item === 'object' && item !== null ? [...path, j, Object.keys(item)[0]!, 'config'] : [...path, j];
+      t.ctx.checkConfig(
+        testEntry.config,
+        (key) => ({ file: t.file, line: t.yaml.lineOf([...configPath, key]) }),
+        'test',
+      );
       // Names and ids use Python's str() of the arguments as PyYAML reads them (`1.0`, `yes`).
       const pythonItem = pythonValuesMatter(testEntry.args) ? t.pythonValue([...path, j]) : undefined;
       const pythonArgs = pythonItem !== undefined ? readTestArgumentsAsPython(pythonItem, t.file) : undefined;
       out.push(
-        makeGenericTest({ entry: testEntry, pythonArgs, target, columnName, columnArgument: quoted, packageName: t.ctx.packageName, file: t.file, line, folders: t.folders, baseRefs: t.baseRefs, baseSources: t.baseSources }),
+        makeGenericTest({
+          entry: testEntry,
+          pythonArgs,
+          target,
+          columnName,
+          columnArgument: quoted,
+          packageName: t.ctx.packageName,
+          file: t.file,
+          line,
+          folders: t.folders,
+          baseRefs: t.baseRefs,
+          baseSources: t.baseSources,
+        }),
       );
     });
   };
@@ -172,14 +227,25 @@ function testsOf(entry: Record<string, unknown>, target: TestTarget, t: TestsOfC
   ((entry.columns as Array<Record<string, unknown>> | undefined) ?? []).forEach((col, ci) => {
     // As in dbt, a column with `quote: true` reaches its tests' SQL as a quoted identifier.
     const quoted = col.quote === true ? t.ctx.quote(String(col.name)) : undefined;
-    for (const key of ['data_tests', 'tests']) fromList(col[key], [...t.path, 'columns', ci, key], String(col.name), quoted);
+    for (const key of ['data_tests', 'tests'])
+      fromList(col[key], [...t.path, 'columns', ci, key], String(col.name), quoted);
   });
   return out;
 }
 
-function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, file: ProjectFile, folders: string[], ctx: PropertiesContext, result: PropertiesResult, pythonValue: TestsOfContext['pythonValue']): void {
+function readSource(
+  src: Record<string, unknown>,
+  i: number,
+  yaml: YamlFile,
+  file: ProjectFile,
+  folders: string[],
+  ctx: PropertiesContext,
+  result: PropertiesResult,
+  pythonValue: TestsOfContext['pythonValue'],
+): void {
   const sourceName = String(src.name);
-  const render = (v: unknown, path: Array<string | number>) => (typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, () => yaml.lineOf(path))) : undefined);
+  const render = (v: unknown, path: Array<string | number>) =>
+    typeof v === 'string' ? String(ctx.renderValue(v, file.projectPath, () => yaml.lineOf(path))) : undefined;
   const schema = render(src.schema, ['sources', i, 'schema']) ?? sourceName;
   const database = render(src.database, ['sources', i, 'database']) ?? ctx.defaultDatabase;
   const rawSourceConfig = ctx.renderConfig(src.config ?? {}, yaml, ['sources', i, 'config']);
@@ -215,7 +281,16 @@ function readSource(src: Record<string, unknown>, i: number, yaml: YamlFile, fil
     result.sources.push(node);
     const target: TestTarget = { uniqueId: node.uniqueId, name, sourceName };
     result.tests.push(
-      ...testsOf(table, target, { yaml, pythonValue, path: ['sources', i, 'tables', ti], folders, ctx, file: file.projectPath, baseRefs: [], baseSources: [[sourceName, name]] }),
+      ...testsOf(table, target, {
+        yaml,
+        pythonValue,
+        path: ['sources', i, 'tables', ti],
+        folders,
+        ctx,
+        file: file.projectPath,
+        baseRefs: [],
+        baseSources: [[sourceName, name]],
+      }),
     );
   });
 }

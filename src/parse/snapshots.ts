@@ -25,9 +25,12 @@ const lineAt = (text: string, index: number) => text.slice(0, index).split('\n')
 /** The `{% snapshot %}` blocks of one .sql file in a snapshot path. */
 export function snapshotBlocks(file: ProjectFile): SnapshotDefinition[] {
   const out: SnapshotDefinition[] = [];
-  const stem = file.resourcePath.replace(/\.sql$/, '').split('/').pop()!;
+  const stem = file.resourcePath
+    .replace(/\.sql$/, '')
+    .split('/')
+    .pop()!;
   for (const m of file.text.matchAll(blockPattern)) {
-    const bodyStart = m.index! + m[0].indexOf('%}') + 2;
+    const bodyStart = m.index + m[0].indexOf('%}') + 2;
     out.push({ name: m[1]!, text: m[2]!, line: lineAt(file.text, bodyStart), fileStem: stem });
   }
   const opened = (file.text.match(/\{%-?\s*snapshot\s/g) ?? []).length;
@@ -53,9 +56,15 @@ export function yamlSnapshots(file: ProjectFile): SnapshotDefinition[] {
     const e = entry as Record<string, unknown> | null;
     if (!e || typeof e !== 'object' || e.relation === undefined) return;
     const line = yaml.lineOf(['snapshots', i, 'relation']) ?? yaml.lineOf(['snapshots', i]) ?? 1;
-    const relation = String(e.relation).trim().replace(/^\{\{\s*|\s*\}\}$/g, '');
+    const relation = String(e.relation)
+      .trim()
+      .replace(/^\{\{\s*|\s*\}\}$/g, '');
     if (!/^(ref|source)\s*\(.*\)$/s.test(relation)) {
-      throw new KilnError('yaml', `snapshot '${String(e.name)}': relation must be ref('...') or source('...', '...'), got '${String(e.relation)}'`, { file: file.projectPath, line });
+      throw new KilnError(
+        'yaml',
+        `snapshot '${String(e.name)}': relation must be ref('...') or source('...', '...'), got '${String(e.relation)}'`,
+        { file: file.projectPath, line },
+      );
     }
     out.push({ name: String(e.name), text: `select * from {{ ${relation} }}`, line });
   });
@@ -91,20 +100,38 @@ export interface SnapshotSettings {
 /** Reads and checks a snapshot's configs; called at parse time so mistakes exit 2 with the file. */
 export function snapshotSettings(node: GraphNode, line?: number): SnapshotSettings {
   const c = node.config;
-  const bad = (message: string, hint: string) => new KilnError('config', `snapshot '${node.name}': ${message}`, { file: node.originalFilePath, line, hint });
+  const bad = (message: string, hint: string) =>
+    new KilnError('config', `snapshot '${node.name}': ${message}`, { file: node.originalFilePath, line, hint });
   const keys = stringList(c.unique_key);
-  if (!keys.length) throw bad('unique_key is required', 'set unique_key to the column (or list of columns) that identifies a row');
+  if (!keys.length)
+    throw bad('unique_key is required', 'set unique_key to the column (or list of columns) that identifies a row');
   const strategy = String(c.strategy ?? '');
-  if (strategy !== 'timestamp' && strategy !== 'check') throw bad(strategy ? `strategy '${strategy}' is not supported` : 'strategy is required', "set strategy to 'timestamp' (with updated_at) or 'check' (with check_cols)");
-  const updatedAt = c.updated_at === undefined || c.updated_at === null || c.updated_at === '' ? undefined : String(c.updated_at);
-  if (strategy === 'timestamp' && !updatedAt) throw bad('the timestamp strategy needs updated_at', 'set updated_at to the column that records when a row last changed');
+  if (strategy !== 'timestamp' && strategy !== 'check')
+    throw bad(
+      strategy ? `strategy '${strategy}' is not supported` : 'strategy is required',
+      "set strategy to 'timestamp' (with updated_at) or 'check' (with check_cols)",
+    );
+  const updatedAt =
+    c.updated_at === undefined || c.updated_at === null || c.updated_at === '' ? undefined : String(c.updated_at);
+  if (strategy === 'timestamp' && !updatedAt)
+    throw bad(
+      'the timestamp strategy needs updated_at',
+      'set updated_at to the column that records when a row last changed',
+    );
   let checkCols: string[] | 'all' = [];
   if (strategy === 'check') {
     checkCols = c.check_cols === 'all' ? 'all' : stringList(c.check_cols);
-    if (checkCols !== 'all' && !checkCols.length) throw bad('the check strategy needs check_cols', "set check_cols to a list of columns, or 'all'");
+    if (checkCols !== 'all' && !checkCols.length)
+      throw bad('the check strategy needs check_cols', "set check_cols to a list of columns, or 'all'");
   }
-  const hardDeletes = c.hard_deletes === undefined || c.hard_deletes === null ? (c.invalidate_hard_deletes === true ? 'invalidate' : 'ignore') : String(c.hard_deletes);
-  if (hardDeletes !== 'ignore' && hardDeletes !== 'invalidate' && hardDeletes !== 'new_record') throw bad(`hard_deletes '${hardDeletes}' is not valid`, 'use ignore, invalidate or new_record');
+  const hardDeletes =
+    c.hard_deletes === undefined || c.hard_deletes === null
+      ? c.invalidate_hard_deletes === true
+        ? 'invalidate'
+        : 'ignore'
+      : String(c.hard_deletes);
+  if (hardDeletes !== 'ignore' && hardDeletes !== 'invalidate' && hardDeletes !== 'new_record')
+    throw bad(`hard_deletes '${hardDeletes}' is not valid`, 'use ignore, invalidate or new_record');
   const vtc = c.dbt_valid_to_current;
   return {
     strategy,

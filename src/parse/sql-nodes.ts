@@ -54,8 +54,7 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
         const raw = { ...part.kwargs, ...((part.args[0] as object) ?? {}) };
         cb.checkConfig?.(raw, () => ({ file, line: part.line }));
         config = mergeConfig(config, normaliseConfig(raw));
-      }
-      else if (part.fn === 'var') {
+      } else if (part.fn === 'var') {
         try {
           (cb.scope.var as (n: unknown, d?: unknown) => unknown)(part.args[0], part.args[1]);
         } catch (e) {
@@ -96,7 +95,7 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
 
 function extractKwargs(args: unknown[]): Record<string, unknown> {
   const last = args[args.length - 1];
-  if (last && typeof last === 'object' && '__keywords' in (last as object)) {
+  if (last && typeof last === 'object' && '__keywords' in last) {
     args.pop();
     const { __keywords, ...rest } = last as Record<string, unknown>;
     void __keywords;
@@ -107,7 +106,9 @@ function extractKwargs(args: unknown[]): Record<string, unknown> {
 
 function sourceArgs(args: unknown[], file: string): [string, string] {
   if (args.length !== 2 || typeof args[0] !== 'string' || typeof args[1] !== 'string') {
-    throw new KilnError('template', `source() takes a source name and a table name, e.g. source('shop', 'orders')`, { file });
+    throw new KilnError('template', `source() takes a source name and a table name, e.g. source('shop', 'orders')`, {
+      file,
+    });
   }
   return [args[0], args[1]];
 }

@@ -25,25 +25,40 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
       const near = meta.namespace ? undefined : closestWord(meta.name, known);
       throw new KilnError('yaml', `unknown generic test '${label}'${near ? ` (did you mean '${near}'?)` : ''}`, {
         ...where(),
-        hint: meta.namespace ? `if '${meta.namespace}' is a package, list it in packages.yml and run \`kiln deps\`` : `define it with {% test ${meta.name}(model, column_name) %} in a macro file, or use one of: ${known.sort().join(', ')}`,
+        hint: meta.namespace
+          ? `if '${meta.namespace}' is a package, list it in packages.yml and run \`kiln deps\``
+          : `define it with {% test ${meta.name}(model, column_name) %} in a macro file, or use one of: ${known.sort().join(', ')}`,
       });
     }
-    const given = meta.kwargs as Record<string, unknown>;
+    const given = meta.kwargs;
     for (const p of engine.macroParameters(macro)) {
       if (!p.required || p.name === 'model' || p.name in given) continue;
       if (p.name === 'column_name') {
-        throw new KilnError('yaml', `'${label}' tests a column: list it under a column's data_tests, not the ${t.attachedNode ? 'model' : 'table'}'s`, { ...where(), hint: `columns:\n      - name: id\n        data_tests: [${meta.name}]` });
+        throw new KilnError(
+          'yaml',
+          `'${label}' tests a column: list it under a column's data_tests, not the ${t.attachedNode ? 'model' : 'table'}'s`,
+          { ...where(), hint: `columns:\n      - name: id\n        data_tests: [${meta.name}]` },
+        );
       }
-      throw new KilnError('yaml', `test '${label}' needs the argument '${p.name}'`, { ...where(), hint: `e.g. - ${meta.name}: {${p.name}: ...}` });
+      throw new KilnError('yaml', `test '${label}' needs the argument '${p.name}'`, {
+        ...where(),
+        hint: `e.g. - ${meta.name}: {${p.name}: ...}`,
+      });
     }
-    const schema = meta.namespace === undefined && macro.packageName === 'kiln' ? builtinTestArgumentSchemas[meta.name] : undefined;
+    const schema =
+      meta.namespace === undefined && macro.packageName === 'kiln' ? builtinTestArgumentSchemas[meta.name] : undefined;
     const problem = schema && schemaProblem(schema, given);
     if (problem) throw new KilnError('yaml', `test '${label}': the argument ${problem.message}`, where());
   }
 }
 
 /** The macro a test entry runs: in its namespace, else the test's own package's, else kiln's or the root project's. */
-function testMacro(engine: TemplateEngine, name: string, namespace: string | undefined, packageName: string): MacroInfo | undefined {
+function testMacro(
+  engine: TemplateEngine,
+  name: string,
+  namespace: string | undefined,
+  packageName: string,
+): MacroInfo | undefined {
   const macro = `test_${name}`;
   if (namespace) return engine.macroInfo(macro, namespace);
   return engine.macroInfo(macro, packageName) ?? engine.macroInfo(macro);

@@ -19,18 +19,31 @@ export const quarantineSuffix = '__kiln_quarantine';
 
 export function isAudited(node: GraphNode, auditAll: boolean): boolean {
   const audit = node.config.audit ?? auditAll;
-  return audit === true && node.resourceType === 'model' && (node.config.materialized === 'table' || node.config.materialized === 'incremental');
+  return (
+    audit === true &&
+    node.resourceType === 'model' &&
+    (node.config.materialized === 'table' || node.config.materialized === 'incremental')
+  );
 }
 
 /** The error-severity data tests that read this node. */
 function gatingTests(parsed: ParsedProject, node: GraphNode): GraphNode[] {
   return [...parsed.manifest.nodes.values()].filter(
-    (t) => t.resourceType === 'test' && t.dependsOn.nodes.includes(node.uniqueId) && String(t.config.severity ?? 'error').toLowerCase() === 'error',
+    (t) =>
+      t.resourceType === 'test' &&
+      t.dependsOn.nodes.includes(node.uniqueId) &&
+      String(t.config.severity ?? 'error').toLowerCase() === 'error',
   );
 }
 
 // The build lock is already held here: the runner takes it with the node's first hook (runOutsideHooks).
-export async function auditedBuild(node: GraphNode, compiledSql: string, parsed: ParsedProject, adapter: Adapter, materializer: Materializer): Promise<BuildOutcome> {
+export async function auditedBuild(
+  node: GraphNode,
+  compiledSql: string,
+  parsed: ParsedProject,
+  adapter: Adapter,
+  materializer: Materializer,
+): Promise<BuildOutcome> {
   const target = materializer.relationFor(node).withType('table');
   const staging = target.withIdentifier(target.identifier + materializer.auditSuffix);
   const quarantine = target.withIdentifier(target.identifier + quarantineSuffix);
@@ -52,7 +65,8 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
   for (const t of tests) {
     try {
       const outcome = await runDataTest(t, auditCompiler.compile(t.uniqueId).compiledCode, adapter, materializer);
-      if (outcome.status === 'fail') failures.push(`${t.name} (${outcome.failures} failing row${outcome.failures === 1 ? '' : 's'})`);
+      if (outcome.status === 'fail')
+        failures.push(`${t.name} (${outcome.failures} failing row${outcome.failures === 1 ? '' : 's'})`);
     } catch (e) {
       failures.push(`${t.name} (error: ${(e as Error).message.split('\n')[0]})`);
     }
@@ -66,9 +80,13 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
     });
     await materializer.remember(staging, undefined);
     await materializer.remember(quarantine, 'table');
-    throw new KilnError('database', `audit failed: ${failures.join(', ')}. ${target.render()} was left as it was; the new data is in ${quarantine.render()} for inspection`, {
-      hint: 'fix the model or the data, then run again; downstream models were not built',
-    });
+    throw new KilnError(
+      'database',
+      `audit failed: ${failures.join(', ')}. ${target.render()} was left as it was; the new data is in ${quarantine.render()} for inspection`,
+      {
+        hint: 'fix the model or the data, then run again; downstream models were not built',
+      },
+    );
   }
 
   // Listing relations needs a connection of its own, so it happens before the transaction.
@@ -90,7 +108,9 @@ export async function auditedBuild(node: GraphNode, compiledSql: string, parsed:
   await materializer.remember(target, 'table');
   await dropIfThere(quarantine, materializer, adapter);
   const audited = `audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed`;
-  return staged ? { ...staged, message: `${staged.message} (${audited})` } : { message: `CREATE TABLE (${audited})`, relation: target };
+  return staged
+    ? { ...staged, message: `${staged.message} (${audited})` }
+    : { message: `CREATE TABLE (${audited})`, relation: target };
 }
 
 async function dropIfThere(relation: Relation, materializer: Materializer, adapter: Adapter): Promise<void> {

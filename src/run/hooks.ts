@@ -16,15 +16,30 @@ export interface RunHookContext {
   results?: NodeResult[];
 }
 
-export async function runProjectHooks(which: 'on-run-start' | 'on-run-end', parsed: ParsedProject, session: KilnSession, ctx: RunHookContext = {}): Promise<number> {
+export async function runProjectHooks(
+  which: 'on-run-start' | 'on-run-end',
+  parsed: ParsedProject,
+  session: KilnSession,
+  ctx: RunHookContext = {},
+): Promise<number> {
   const { project } = parsed;
   const { engine, adapter } = session;
   const hooks = which === 'on-run-start' ? project.onRunStart : project.onRunEnd;
   const file = 'dbt_project.yml';
-  const results = (ctx.results ?? []).map((r) => ({ ...r, unique_id: r.uniqueId, node: parsed.manifest.nodes.get(r.uniqueId) ? { name: parsed.manifest.nodes.get(r.uniqueId)!.name, unique_id: r.uniqueId } : null }));
-  const built = (ctx.results ?? []).map((r) => parsed.manifest.nodes.get(r.uniqueId)).filter((n) => n && n.resourceType !== 'test' && n.resourceType !== 'unit_test');
+  const results = (ctx.results ?? []).map((r) => ({
+    ...r,
+    unique_id: r.uniqueId,
+    node: parsed.manifest.nodes.get(r.uniqueId)
+      ? { name: parsed.manifest.nodes.get(r.uniqueId)!.name, unique_id: r.uniqueId }
+      : null,
+  }));
+  const built = (ctx.results ?? [])
+    .map((r) => parsed.manifest.nodes.get(r.uniqueId))
+    .filter((n) => n && n.resourceType !== 'test' && n.resourceType !== 'unit_test');
   const schemas = [...new Set(built.map((n) => n!.schema))];
-  const databaseSchemas = [...new Map(built.map((n) => [`${n!.database ?? ''}.${n!.schema}`, [n!.database, n!.schema]])).values()];
+  const databaseSchemas = [
+    ...new Map(built.map((n) => [`${n!.database ?? ''}.${n!.schema}`, [n!.database, n!.schema]])).values(),
+  ];
   const scope = {
     var: varFunction(session.info, { file, node: which }),
     this: undefined,
@@ -34,7 +49,9 @@ export async function runProjectHooks(which: 'on-run-start' | 'on-run-end', pars
     execute: true,
   };
   if (which === 'on-run-start' && hooks.length) {
-    const nodes = (ctx.ids ?? []).map((id) => parsed.manifest.nodes.get(id)).filter((n) => n && n.resourceType !== 'test' && n.resourceType !== 'unit_test');
+    const nodes = (ctx.ids ?? [])
+      .map((id) => parsed.manifest.nodes.get(id))
+      .filter((n) => n && n.resourceType !== 'test' && n.resourceType !== 'unit_test');
     const wanted = new Map(nodes.map((n) => [`${n!.database ?? ''}\u0000${n!.schema}`, n!]));
     for (const n of wanted.values()) await adapter.createSchema(n.database, n.schema);
   }

@@ -22,7 +22,8 @@ export async function buildInPlace(
   const old = await m.existing(target);
   // A table cannot replace a view (or the reverse) in one statement; only then is the old
   // relation dropped first, and only once the new one is known to build (seeds) or just before.
-  const dropOther = (s: Session) => (old && old !== type ? s.execute(m.sql('drop_relation', target.withType(old), old)) : Promise.resolve(undefined));
+  const dropOther = (s: Session) =>
+    old && old !== type ? s.execute(m.sql('drop_relation', target.withType(old), old)) : Promise.resolve(undefined);
   let rows: number | undefined;
   if (fill) {
     // Seeds: rows are loaded into a scratch table, which then replaces the target in one statement.

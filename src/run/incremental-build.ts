@@ -24,7 +24,12 @@ export async function buildIncremental(m: Materializer, node: GraphNode, sql: st
  * created as a copy of the existing table in the same transaction, and production is not
  * touched. The hooks run when the audited copy is published, not here.
  */
-export async function stageIncremental(m: Materializer, node: GraphNode, sql: string, staging: Relation): Promise<BuildOutcome> {
+export async function stageIncremental(
+  m: Materializer,
+  node: GraphNode,
+  sql: string,
+  staging: Relation,
+): Promise<BuildOutcome> {
   const settings = incrementalSettings(node, m.adapter);
   if (settings.strategy === 'microbatch') return buildMicrobatch(m, node, settings, staging);
   const target = m.relationFor(node).withType('table');

@@ -40,20 +40,44 @@ export interface IncrementalSettings {
  * Reads and checks a model's incremental configs; dbt's default strategy is append, or with a
  * unique_key the adapter's default (`withKey`): delete+insert, merge on Snowflake and BigQuery.
  */
-export function incrementalSettings(node: GraphNode, adapter: Pick<Adapter, 'defaultIncrementalStrategy' | 'extraIncrementalStrategies'> = {}): IncrementalSettings {
+export function incrementalSettings(
+  node: GraphNode,
+  adapter: Pick<Adapter, 'defaultIncrementalStrategy' | 'extraIncrementalStrategies'> = {},
+): IncrementalSettings {
   const c = node.config;
-  const bad = (message: string, hint: string) => new KilnError('config', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
+  const bad = (message: string, hint: string) =>
+    new KilnError('config', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
   const uniqueKey = stringList(c.unique_key);
-  const strategy = String(c.incremental_strategy ?? (uniqueKey.length ? (adapter.defaultIncrementalStrategy ?? 'delete+insert') : 'append')).toLowerCase();
+  const strategy = String(
+    c.incremental_strategy ?? (uniqueKey.length ? (adapter.defaultIncrementalStrategy ?? 'delete+insert') : 'append'),
+  ).toLowerCase();
   const known: readonly string[] = [...strategies, ...(adapter.extraIncrementalStrategies ?? [])];
-  if (!known.includes(strategy)) throw bad(`incremental_strategy '${strategy}' is not supported`, `use one of: ${known.join(', ')}`);
-  if (strategy === 'insert_overwrite' && !c.partition_by) throw bad("incremental_strategy 'insert_overwrite' needs a partition_by config", 'set partition_by to the column whose partitions each run replaces');
+  if (!known.includes(strategy))
+    throw bad(`incremental_strategy '${strategy}' is not supported`, `use one of: ${known.join(', ')}`);
+  if (strategy === 'insert_overwrite' && !c.partition_by)
+    throw bad(
+      "incremental_strategy 'insert_overwrite' needs a partition_by config",
+      'set partition_by to the column whose partitions each run replaces',
+    );
   const onSchemaChange = String(c.on_schema_change ?? 'ignore').toLowerCase();
-  if (!(schemaChangeModes as readonly string[]).includes(onSchemaChange)) throw bad(`on_schema_change '${onSchemaChange}' is not valid`, `use one of: ${schemaChangeModes.join(', ')}`);
-  const mergeUpdate = c.merge_update_columns === undefined || c.merge_update_columns === null ? undefined : stringList(c.merge_update_columns);
+  if (!(schemaChangeModes as readonly string[]).includes(onSchemaChange))
+    throw bad(`on_schema_change '${onSchemaChange}' is not valid`, `use one of: ${schemaChangeModes.join(', ')}`);
+  const mergeUpdate =
+    c.merge_update_columns === undefined || c.merge_update_columns === null
+      ? undefined
+      : stringList(c.merge_update_columns);
   const mergeExclude = stringList(c.merge_exclude_columns);
-  if (mergeUpdate && mergeExclude.length) throw bad('merge_update_columns and merge_exclude_columns cannot both be set', 'keep one of them');
-  return { strategy: strategy as Strategy, uniqueKey, predicates: stringList(c.incremental_predicates), onSchemaChange: onSchemaChange as SchemaChangeMode, mergeUpdateColumns: mergeUpdate, mergeExcludeColumns: mergeExclude, partitionBy: c.partition_by };
+  if (mergeUpdate && mergeExclude.length)
+    throw bad('merge_update_columns and merge_exclude_columns cannot both be set', 'keep one of them');
+  return {
+    strategy: strategy as Strategy,
+    uniqueKey,
+    predicates: stringList(c.incremental_predicates),
+    onSchemaChange: onSchemaChange as SchemaChangeMode,
+    mergeUpdateColumns: mergeUpdate,
+    mergeExcludeColumns: mergeExclude,
+    partitionBy: c.partition_by,
+  };
 }
 
 export interface SchemaDiff {
@@ -66,7 +90,8 @@ export interface SchemaDiff {
 }
 
 const key = (name: string) => name.toLowerCase();
-const sameType = (a: string, b: string) => a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase();
+const sameType = (a: string, b: string) =>
+  a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase();
 
 export function diffColumns(table: ColumnInfo[], model: ColumnInfo[]): SchemaDiff {
   const inTable = new Map(table.map((c) => [key(c.name), c]));
@@ -87,7 +112,13 @@ function describeDiff(d: SchemaDiff): string {
 }
 
 export function verbOf(settings: IncrementalSettings): string {
-  const verbs: Record<Strategy, string> = { append: 'INSERT', merge: 'MERGE', microbatch: 'MICROBATCH', 'delete+insert': 'DELETE+INSERT', insert_overwrite: 'INSERT OVERWRITE' };
+  const verbs: Record<Strategy, string> = {
+    append: 'INSERT',
+    merge: 'MERGE',
+    microbatch: 'MICROBATCH',
+    'delete+insert': 'DELETE+INSERT',
+    insert_overwrite: 'INSERT OVERWRITE',
+  };
   return verbs[settings.strategy];
 }
 
@@ -106,7 +137,13 @@ export interface FoldOptions {
  * change (hooks, column changes, rows) happens in one transaction, so a failure leaves the
  * table as it was. Returns the number of new rows staged.
  */
-export async function foldInto(m: Materializer, node: GraphNode, sql: string, settings: IncrementalSettings, opts: FoldOptions): Promise<number> {
+export async function foldInto(
+  m: Materializer,
+  node: GraphNode,
+  sql: string,
+  settings: IncrementalSettings,
+  opts: FoldOptions,
+): Promise<number> {
   const { dest } = opts;
   const existingTable = opts.copyOf ?? dest;
   const probe = dest.withIdentifier(dest.identifier + m.tempSuffix + '_src').withType('view');
@@ -119,7 +156,10 @@ export async function foldInto(m: Materializer, node: GraphNode, sql: string, se
   await m.adapter.execute(m.sql('create_view_as', probe, sql));
   await m.remember(probe, 'view');
   try {
-    const [tableCols, modelCols] = await Promise.all([m.adapter.getColumns(existingTable), m.adapter.getColumns(probe)]);
+    const [tableCols, modelCols] = await Promise.all([
+      m.adapter.getColumns(existingTable),
+      m.adapter.getColumns(probe),
+    ]);
     const plan = planColumns(node, settings, tableCols, modelCols);
     let rows = 0;
     /** The scratch tables and column changes (DDL), and the number of new rows. */
@@ -170,49 +210,95 @@ export async function foldInto(m: Materializer, node: GraphNode, sql: string, se
 type AlterStatement = (m: Materializer, target: ReturnType<Materializer['relationFor']>) => string;
 
 /** The columns to write and the table changes on_schema_change asks for. */
-function planColumns(node: GraphNode, settings: IncrementalSettings, tableCols: ColumnInfo[], modelCols: ColumnInfo[]): { columns: string[]; alter: AlterStatement[] } {
+function planColumns(
+  node: GraphNode,
+  settings: IncrementalSettings,
+  tableCols: ColumnInfo[],
+  modelCols: ColumnInfo[],
+): { columns: string[]; alter: AlterStatement[] } {
   const diff = diffColumns(tableCols, modelCols);
   const inModel = new Set(modelCols.map((c) => key(c.name)));
   const modelName = new Map(modelCols.map((c) => [key(c.name), c.name]));
-  const fail = (message: string, hint: string) => new KilnError('database', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
+  const fail = (message: string, hint: string) =>
+    new KilnError('database', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
   switch (settings.onSchemaChange) {
     case 'fail':
       if (diff.added.length || diff.removed.length || diff.changed.length) {
-        throw fail(`the model's columns no longer match the existing table (on_schema_change='fail'): ${describeDiff(diff)}`, 'run with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns');
+        throw fail(
+          `the model's columns no longer match the existing table (on_schema_change='fail'): ${describeDiff(diff)}`,
+          'run with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns',
+        );
       }
       return { columns: tableCols.map((c) => c.name), alter: [] };
     case 'ignore':
       if (diff.removed.length) {
-        throw fail(`the existing table has columns the model no longer returns: ${diff.removed.map((c) => c.name).join(', ')}`, "run with --full-refresh, or set on_schema_change to 'append_new_columns' or 'sync_all_columns'");
+        throw fail(
+          `the existing table has columns the model no longer returns: ${diff.removed.map((c) => c.name).join(', ')}`,
+          "run with --full-refresh, or set on_schema_change to 'append_new_columns' or 'sync_all_columns'",
+        );
       }
       return { columns: tableCols.map((c) => modelName.get(key(c.name))!), alter: [] };
     case 'append_new_columns':
       return {
-        columns: [...tableCols.filter((c) => inModel.has(key(c.name))).map((c) => modelName.get(key(c.name))!), ...diff.added.map((c) => c.name)],
+        columns: [
+          ...tableCols.filter((c) => inModel.has(key(c.name))).map((c) => modelName.get(key(c.name))!),
+          ...diff.added.map((c) => c.name),
+        ],
         alter: diff.added.map((c) => (m, t) => m.sql('alter_add_column', t, c.name, c.type)),
       };
     case 'sync_all_columns':
       return {
         columns: modelCols.map((c) => c.name),
         alter: [
-          ...diff.removed.map((c): AlterStatement => (m, t) => m.sql('alter_drop_column', t, c.name)),
-          ...diff.changed.map((c): AlterStatement => (m, t) => m.sql('alter_column_type', t, tableCols.find((x) => key(x.name) === key(c.name))!.name, c.type)),
-          ...diff.added.map((c): AlterStatement => (m, t) => m.sql('alter_add_column', t, c.name, c.type)),
+          ...diff.removed.map(
+            (c): AlterStatement =>
+              (m, t) =>
+                m.sql('alter_drop_column', t, c.name),
+          ),
+          ...diff.changed.map(
+            (c): AlterStatement =>
+              (m, t) =>
+                m.sql('alter_column_type', t, tableCols.find((x) => key(x.name) === key(c.name))!.name, c.type),
+          ),
+          ...diff.added.map(
+            (c): AlterStatement =>
+              (m, t) =>
+                m.sql('alter_add_column', t, c.name, c.type),
+          ),
         ],
       };
   }
 }
 
-function strategySql(m: Materializer, s: IncrementalSettings, target: Relation, stage: Relation, columns: string[]): string[] {
+function strategySql(
+  m: Materializer,
+  s: IncrementalSettings,
+  target: Relation,
+  stage: Relation,
+  columns: string[],
+): string[] {
   switch (s.strategy) {
     case 'append':
       return [m.sql('incremental_append_sql', target, stage, columns)];
     case 'delete+insert':
-      return [...(s.uniqueKey.length ? [m.sql('incremental_delete_sql', target, stage, s.uniqueKey, s.predicates)] : []), m.sql('incremental_append_sql', target, stage, columns)];
+      return [
+        ...(s.uniqueKey.length ? [m.sql('incremental_delete_sql', target, stage, s.uniqueKey, s.predicates)] : []),
+        m.sql('incremental_append_sql', target, stage, columns),
+      ];
     case 'insert_overwrite':
-      return [m.sql('incremental_delete_partitions_sql', target, stage, s.partitionBy), m.sql('incremental_append_sql', target, stage, columns)];
+      return [
+        m.sql('incremental_delete_partitions_sql', target, stage, s.partitionBy),
+        m.sql('incremental_append_sql', target, stage, columns),
+      ];
     case 'microbatch':
-      return [m.sql('incremental_delete_window_sql', target, m.sql('event_time_filter', s.window!.column, s.window!.start, s.window!.end)), m.sql('incremental_append_sql', target, stage, columns)];
+      return [
+        m.sql(
+          'incremental_delete_window_sql',
+          target,
+          m.sql('event_time_filter', s.window!.column, s.window!.start, s.window!.end),
+        ),
+        m.sql('incremental_append_sql', target, stage, columns),
+      ];
     case 'merge': {
       const excluded = new Set(s.mergeExcludeColumns.map(key));
       const update = s.mergeUpdateColumns ?? columns.filter((c) => !excluded.has(key(c)));

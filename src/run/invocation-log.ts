@@ -13,16 +13,27 @@ export class InvocationLog {
   private fd: number | undefined;
   private readonly secrets = secretValues();
 
-  constructor(logDir: string, readonly invocationId: string, command: string) {
+  constructor(
+    logDir: string,
+    readonly invocationId: string,
+    command: string,
+  ) {
     mkdirSync(logDir, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     this.file = join(logDir, `kiln-${stamp}-${command}-${invocationId.slice(0, 8)}.log`);
     this.fd = openSync(this.file, 'a');
   }
 
   private write(record: Record<string, unknown>): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, stringifyScrubbed({ ts: new Date().toISOString(), invocation_id: this.invocationId, ...record }, this.secrets) + '\n');
+    writeSync(
+      this.fd,
+      stringifyScrubbed({ ts: new Date().toISOString(), invocation_id: this.invocationId, ...record }, this.secrets) +
+        '\n',
+    );
   }
 
   message(level: string, msg: string): void {
@@ -30,7 +41,15 @@ export class InvocationLog {
   }
 
   event(e: NodeEvent): void {
-    if (e.type === 'started') this.write({ level: 'info', event: 'node_started', node_id: e.uniqueId, thread: e.threadId, index: e.index, total: e.total });
+    if (e.type === 'started')
+      this.write({
+        level: 'info',
+        event: 'node_started',
+        node_id: e.uniqueId,
+        thread: e.threadId,
+        index: e.index,
+        total: e.total,
+      });
     else
       this.write({
         level: e.result.status === 'error' || e.result.status === 'fail' ? 'error' : 'info',

@@ -21,7 +21,9 @@ import type { LockHolder, RunGuard } from '../adapters/types.js';
 
 export function runGuard(adapter: Adapter): RunGuard | undefined {
   const a = adapter as Partial<RunGuard>;
-  return typeof a.claimInvocation === 'function' && typeof a.lockRelation === 'function' ? (adapter as Adapter & RunGuard) : undefined;
+  return typeof a.claimInvocation === 'function' && typeof a.lockRelation === 'function'
+    ? (adapter as Adapter & RunGuard)
+    : undefined;
 }
 
 /** Eight hex digits naming an invocation in staging names and connection tags. */
@@ -32,7 +34,9 @@ export function shortInvocationId(invocationId: string): string {
 
 export function describeHolder(holder: LockHolder): string {
   const s = holder.session;
-  return s ? `kiln invocation ${s.invocation} (pid ${s.clientPid} on ${s.host || 'an unnamed host'}) is building it` : `another session (server pid ${holder.backendPid}, application '${holder.application}') holds its lock`;
+  return s
+    ? `kiln invocation ${s.invocation} (pid ${s.clientPid} on ${s.host || 'an unnamed host'}) is building it`
+    : `another session (server pid ${holder.backendPid}, application '${holder.application}') holds its lock`;
 }
 
 /** Notices of the run this adapter serves (the runner hands them to dropLeftovers). */
@@ -55,13 +59,20 @@ export interface LeftoverCleaner {
   sql(name: 'drop_relation', relation: Relation, type: string): string;
 }
 
-export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], cleaner: LeftoverCleaner, log: (message: string) => void): Promise<number> {
+export async function dropLeftovers(
+  adapter: Adapter,
+  nodes: GraphNode[],
+  cleaner: LeftoverCleaner,
+  log: (message: string) => void,
+): Promise<number> {
   notices.set(adapter, log);
   const guard = runGuard(adapter);
   if (guard) await stopOrphanedQueries(guard, log);
   const live = guard ? await guard.liveInvocations() : new Set<string>();
   const schemas = new Map<string, { database: string | undefined; schema: string }>();
-  for (const n of nodes) if (n.resourceType !== 'test' && n.schema) schemas.set(`${n.database ?? ''}.${n.schema}`, { database: n.database, schema: n.schema });
+  for (const n of nodes)
+    if (n.resourceType !== 'test' && n.schema)
+      schemas.set(`${n.database ?? ''}.${n.schema}`, { database: n.database, schema: n.schema });
   let dropped = 0;
   for (const { database, schema } of schemas.values()) {
     let relations;
@@ -79,7 +90,8 @@ export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], cleane
       if (invocation && live.has(invocation)) continue;
       const rel = adapter.relation(database, schema, r.name, r.type);
       // A name without the invocation may be another run's: only drop it while no run builds its model.
-      const release = guard && !invocation ? await guard.tryLockRelation(adapter.relation(database, schema, base!)) : undefined;
+      const release =
+        guard && !invocation ? await guard.tryLockRelation(adapter.relation(database, schema, base!)) : undefined;
       if (guard && !invocation && !release) continue;
       try {
         await adapter.execute(cleaner.sql('drop_relation', rel, r.type === 'view' ? 'view' : 'table'));
@@ -87,7 +99,9 @@ export async function dropLeftovers(adapter: Adapter, nodes: GraphNode[], cleane
       } finally {
         await release?.();
       }
-      log(`dropped ${rel.render()}, left behind by an interrupted run${invocation ? ` (invocation ${invocation})` : ''}`);
+      log(
+        `dropped ${rel.render()}, left behind by an interrupted run${invocation ? ` (invocation ${invocation})` : ''}`,
+      );
       dropped++;
     }
   }
@@ -103,8 +117,14 @@ async function stopOrphanedQueries(guard: RunGuard, log: (message: string) => vo
     const who = `kiln invocation ${o.invocation} (pid ${o.clientPid} on ${o.host || 'an unnamed host'}), which is no longer running`;
     const what = o.state === 'idle' ? 'an idle connection' : `a query`;
     const query = o.query.replace(/\s+/g, ' ').trim();
-    const detail = o.state === 'idle' || !query ? '' : `: ${query.length > 100 ? query.slice(0, 100) + '…' : query} (running for ${Math.round(o.seconds)} s)`;
-    if (stuck.has(o.backendPid)) log(`could not stop ${what} of ${who}${detail}: ask an administrator to end server process ${o.backendPid} (pg_terminate_backend)`);
+    const detail =
+      o.state === 'idle' || !query
+        ? ''
+        : `: ${query.length > 100 ? query.slice(0, 100) + '…' : query} (running for ${Math.round(o.seconds)} s)`;
+    if (stuck.has(o.backendPid))
+      log(
+        `could not stop ${what} of ${who}${detail}: ask an administrator to end server process ${o.backendPid} (pg_terminate_backend)`,
+      );
     else if (o.state !== 'idle') log(`stopped ${what} of ${who}${detail}`);
   }
 }

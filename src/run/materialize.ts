@@ -38,7 +38,11 @@ function cancellations(adapter: Adapter): number | undefined {
 
 /** Nodes that build a relation of their own. */
 function buildsRelation(node: GraphNode): boolean {
-  return (node.resourceType === 'model' && node.config.materialized !== 'ephemeral') || node.resourceType === 'seed' || node.resourceType === 'snapshot';
+  return (
+    (node.resourceType === 'model' && node.config.materialized !== 'ephemeral') ||
+    node.resourceType === 'seed' ||
+    node.resourceType === 'snapshot'
+  );
 }
 
 export interface BuildOutcome {
@@ -93,7 +97,8 @@ export class Materializer {
     // Views this run rebuilds after the node anyway: replacing its relation may drop them
     // when they no longer fit it (postgres__rename_relation); any other view must survive.
     // Only the rename reads them, and walking a node's descendants costs at 10,000 models.
-    if (name === 'rename_relation') this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
+    if (name === 'rename_relation')
+      this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
     return String(fn(...args)).trim();
   }
 
@@ -104,7 +109,8 @@ export class Materializer {
     const nodes = this.parsed.manifest.nodes;
     if (!this.children) {
       this.children = new Map();
-      for (const n of nodes.values()) for (const p of n.dependsOn.nodes) (this.children.get(p) ?? this.children.set(p, []).get(p)!).push(n.uniqueId);
+      for (const n of nodes.values())
+        for (const p of n.dependsOn.nodes) (this.children.get(p) ?? this.children.set(p, []).get(p)!).push(n.uniqueId);
     }
     const selected = new Set(this.session.selectedResources);
     const views: Array<[string, string]> = [];
@@ -116,7 +122,8 @@ export class Materializer {
       seen.add(id);
       stack.push(...(this.children.get(id) ?? []));
       const child = nodes.get(id);
-      if (child && selected.has(id) && child.resourceType === 'model' && child.config.materialized === 'view') views.push([child.schema ?? this.adapter.defaultSchema, child.alias]);
+      if (child && selected.has(id) && child.resourceType === 'model' && child.config.materialized === 'view')
+        views.push([child.schema ?? this.adapter.defaultSchema, child.alias]);
     }
     this.rebuiltViewsOf.set(node.uniqueId, views);
     return views;
@@ -146,7 +153,13 @@ export class Materializer {
 
   async remember(relation: Relation, type: RelationType | undefined): Promise<void> {
     const rels = await this.relationsIn(relation.database, relation.schema ?? this.adapter.defaultSchema);
-    if (type) rels.set(relation.identifier, { database: relation.database, schema: relation.schema!, name: relation.identifier, type });
+    if (type)
+      rels.set(relation.identifier, {
+        database: relation.database,
+        schema: relation.schema!,
+        name: relation.identifier,
+        type,
+      });
     else rels.delete(relation.identifier);
   }
 
@@ -161,7 +174,12 @@ export class Materializer {
   }
 
   relationFor(node: GraphNode): Relation {
-    return this.adapter.relation(node.database, node.schema, node.alias, node.config.materialized === 'view' ? 'view' : 'table');
+    return this.adapter.relation(
+      node.database,
+      node.schema,
+      node.alias,
+      node.config.materialized === 'view' ? 'view' : 'table',
+    );
   }
 
   /** Whether the node's relation must be rebuilt from scratch (`full_refresh` config wins over the flag). */
@@ -192,7 +210,10 @@ export class Materializer {
   /** `contractChecked`: set when the contracts module calls back for the usual build. */
   async build(node: GraphNode, compiledSql: string, contractChecked = false): Promise<BuildOutcome> {
     // Everything below (macros, adapter sessions) can ask which node it works for.
-    if (currentNode()?.uniqueId !== node.uniqueId) return withNode({ uniqueId: node.uniqueId, name: node.name, config: node.config }, () => this.build(node, compiledSql));
+    if (currentNode()?.uniqueId !== node.uniqueId)
+      return withNode({ uniqueId: node.uniqueId, name: node.name, config: node.config }, () =>
+        this.build(node, compiledSql),
+      );
     // The contract check calls back here for the usual build: the lock is already held.
     if (this.building.has(node.uniqueId)) return this.materialize(node, compiledSql, contractChecked);
     this.building.add(node.uniqueId);
@@ -229,7 +250,11 @@ export class Materializer {
       const target = this.relationFor(node);
       const say = noticeFor(this.adapter);
       held = (async () => {
-        const release = await guard.lockRelation(target, (holder, waited) => say(`${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} for ${target.render()}: ${describeHolder(holder)}`));
+        const release = await guard.lockRelation(target, (holder, waited) =>
+          say(
+            `${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} for ${target.render()}: ${describeHolder(holder)}`,
+          ),
+        );
         try {
           await this.remember(target, await guard.currentType(target));
         } catch (e) {
@@ -253,8 +278,14 @@ export class Materializer {
   }
 
   private async materialize(node: GraphNode, compiledSql: string, contractChecked: boolean): Promise<BuildOutcome> {
-    const materialized = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'snapshot' ? 'snapshot' : String(node.config.materialized ?? 'view');
-    if (!contractChecked && contractEnforced(node)) return buildWithContract(this, node, compiledSql, materialized, () => this.build(node, compiledSql, true));
+    const materialized =
+      node.resourceType === 'seed'
+        ? 'seed'
+        : node.resourceType === 'snapshot'
+          ? 'snapshot'
+          : String(node.config.materialized ?? 'view');
+    if (!contractChecked && contractEnforced(node))
+      return buildWithContract(this, node, compiledSql, materialized, () => this.build(node, compiledSql, true));
     switch (materialized) {
       case 'view':
         return this.swapIn(node, 'view', (tmp) => this.sql('create_view_as', tmp, compiledSql));
@@ -288,7 +319,12 @@ export class Materializer {
    * Builds the new relation under a temporary name and renames it into place, all in one
    * transaction with the node's hooks, so a failure anywhere leaves the old relation as it was.
    */
-  async swapIn(node: GraphNode, type: RelationType, create: (tmp: Relation) => string, fill?: (tmp: Relation, s: Session) => Promise<number>): Promise<BuildOutcome> {
+  async swapIn(
+    node: GraphNode,
+    type: RelationType,
+    create: (tmp: Relation) => string,
+    fill?: (tmp: Relation, s: Session) => Promise<number>,
+  ): Promise<BuildOutcome> {
     if (this.adapter.replacesAtomically) return buildInPlace(this, node, type, create, fill);
     const target = this.relationFor(node).withType(type);
     if (type === 'view' && !fill && this.adapter.replacesViewsAtomically) {
@@ -327,7 +363,9 @@ export class Materializer {
 
   /** Whether the node has pre- or post-hooks that run inside its transaction. */
   hasHooksInTransaction(node: GraphNode): boolean {
-    return (['pre_hook', 'post_hook'] as const).some((which) => (node.config[which] ?? []).some((h) => typeof h === 'string'));
+    return (['pre_hook', 'post_hook'] as const).some((which) =>
+      (node.config[which] ?? []).some((h) => typeof h === 'string'),
+    );
   }
 
   /** Runs a node's pre- or post-hooks, rendered with the node's context (`{{ this }}`), on the node's session. */
@@ -337,7 +375,13 @@ export class Materializer {
     for (const hook of hooks) {
       // A hook may reach the warehouse while it renders (`{% do adapter.drop_relation(this) %}`).
       const template = this.session.engine.compile(hook, node.originalFilePath);
-      const sql = (await renderWithWarehouse(this.adapter, () => this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath), session)).trim();
+      const sql = (
+        await renderWithWarehouse(
+          this.adapter,
+          () => this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath),
+          session,
+        )
+      ).trim();
       if (sql) await session.execute(sql);
     }
   }
@@ -364,7 +408,11 @@ export class Materializer {
     for (const hook of node.config[which] ?? []) {
       if (typeof hook === 'string') continue;
       const template = this.session.engine.compile(hook.sql, node.originalFilePath);
-      const sql = (await renderWithWarehouse(this.adapter, () => this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath))).trim();
+      const sql = (
+        await renderWithWarehouse(this.adapter, () =>
+          this.session.engine.render(template, this.compiler.nodeScope(node), node.originalFilePath),
+        )
+      ).trim();
       if (sql) await this.adapter.execute(sql);
     }
   }
@@ -379,10 +427,14 @@ export class Materializer {
     const cancelledAt = cancellations(this.adapter);
     const checkpoint = () => {
       if (cancelledAt !== undefined && cancellations(this.adapter) !== cancelledAt) {
-        throw new KilnError('database', `loading the seed was interrupted; ${this.relationFor(node).render()} was left as it was`, { file: node.originalFilePath });
+        throw new KilnError(
+          'database',
+          `loading the seed was interrupted; ${this.relationFor(node).render()} was left as it was`,
+          { file: node.originalFilePath },
+        );
       }
     };
-    const seed = await readSeedInChunks(file, node.originalFilePath, (node.config.column_types as Record<string, string>) ?? {}, checkpoint);
+    const seed = await readSeedInChunks(file, node.originalFilePath, node.config.column_types ?? {}, checkpoint);
     const columns = seed.columns.map((c) => ({ name: c.name, type: c.type ?? this.adapter.seedColumnType(c.kind) }));
     return this.swapIn(
       node,

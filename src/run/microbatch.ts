@@ -34,15 +34,26 @@ export interface MicrobatchConfig {
 
 export function microbatchConfig(node: GraphNode): MicrobatchConfig {
   const c = node.config;
-  const bad = (message: string, hint: string) => new KilnError('config', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
+  const bad = (message: string, hint: string) =>
+    new KilnError('config', `model '${node.name}': ${message}`, { file: node.originalFilePath, hint });
   const eventTime = c.event_time;
-  if (typeof eventTime !== 'string' || !eventTime) throw bad("the microbatch strategy needs an 'event_time' config", "set event_time to the model's timestamp column");
+  if (typeof eventTime !== 'string' || !eventTime)
+    throw bad("the microbatch strategy needs an 'event_time' config", "set event_time to the model's timestamp column");
   const batchSize = String(c.batch_size ?? '').toLowerCase();
-  if (!(batchSizes as readonly string[]).includes(batchSize)) throw bad(`batch_size '${String(c.batch_size ?? '')}' is not valid for microbatch`, `use one of: ${batchSizes.join(', ')}`);
+  if (!(batchSizes as readonly string[]).includes(batchSize))
+    throw bad(
+      `batch_size '${String(c.batch_size ?? '')}' is not valid for microbatch`,
+      `use one of: ${batchSizes.join(', ')}`,
+    );
   const begin = parseTime(c.begin);
-  if (c.begin !== undefined && c.begin !== null && !begin) throw bad(`begin '${String(c.begin)}' is not a date or timestamp`, "write it as '2024-01-01' or '2024-01-01T00:00:00'");
+  if (c.begin !== undefined && c.begin !== null && !begin)
+    throw bad(
+      `begin '${String(c.begin)}' is not a date or timestamp`,
+      "write it as '2024-01-01' or '2024-01-01T00:00:00'",
+    );
   const lookback = c.lookback === undefined || c.lookback === null ? 1 : Number(c.lookback);
-  if (!Number.isInteger(lookback) || lookback < 0) throw bad(`lookback '${String(c.lookback)}' is not a whole number of batches`, 'use 0 or more');
+  if (!Number.isInteger(lookback) || lookback < 0)
+    throw bad(`lookback '${String(c.lookback)}' is not a whole number of batches`, 'use 0 or more');
   return { eventTime, batchSize: batchSize as BatchSize, begin, lookback };
 }
 
@@ -73,15 +84,32 @@ export function batchWindows(start: Date, end: Date, size: BatchSize): Array<[Da
 export const formatTime = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' ');
 
 /** The span this run covers: the flags, else `begin` (first run) or the current batch minus lookback. */
-export function runSpan(node: GraphNode, cfg: MicrobatchConfig, incremental: boolean, flags: Record<string, unknown>, now = new Date()): { start: Date; end: Date } {
+export function runSpan(
+  node: GraphNode,
+  cfg: MicrobatchConfig,
+  incremental: boolean,
+  flags: Record<string, unknown>,
+  now = new Date(),
+): { start: Date; end: Date } {
   const end = parseTime(flags.EVENT_TIME_END) ?? now;
   let start = parseTime(flags.EVENT_TIME_START);
   if (!start) {
-    if (incremental) start = offsetTime(truncateTime(now < end ? now : end, cfg.batchSize), cfg.batchSize, -cfg.lookback);
+    if (incremental)
+      start = offsetTime(truncateTime(now < end ? now : end, cfg.batchSize), cfg.batchSize, -cfg.lookback);
     else if (cfg.begin) start = cfg.begin;
-    else throw new KilnError('config', `model '${node.name}': the microbatch strategy needs a 'begin' config for its first run`, { file: node.originalFilePath, hint: "set begin to the earliest event_time to load, e.g. begin='2024-01-01'" });
+    else
+      throw new KilnError(
+        'config',
+        `model '${node.name}': the microbatch strategy needs a 'begin' config for its first run`,
+        { file: node.originalFilePath, hint: "set begin to the earliest event_time to load, e.g. begin='2024-01-01'" },
+      );
   }
-  if (start >= end) throw new KilnError('config', `model '${node.name}': the event time span starts at ${formatTime(start)}, not before its end ${formatTime(end)}`, { hint: '--event-time-start must be before --event-time-end' });
+  if (start >= end)
+    throw new KilnError(
+      'config',
+      `model '${node.name}': the event time span starts at ${formatTime(start)}, not before its end ${formatTime(end)}`,
+      { hint: '--event-time-start must be before --event-time-end' },
+    );
   return { start, end };
 }
 
@@ -116,7 +144,11 @@ class BatchCompiler extends Compiler {
   override nodeScope(node: GraphNode): Scope {
     const scope = super.nodeScope(node);
     if (node.uniqueId !== this.model.uniqueId) return scope;
-    const batch = { id: this.window.start.replace(/\D/g, ''), event_time_start: this.window.start, event_time_end: this.window.end };
+    const batch = {
+      id: this.window.start.replace(/\D/g, ''),
+      event_time_start: this.window.start,
+      event_time_end: this.window.end,
+    };
     return { ...scope, model: { ...(scope.model as object), batch } };
   }
 }
@@ -126,10 +158,15 @@ class BatchCompiler extends Compiler {
  * it; the first batch copies the existing table). A failed batch leaves its window as it was;
  * the other batches still run, and the model fails naming the failed ones.
  */
-export async function buildMicrobatch(m: Materializer, node: GraphNode, settings: IncrementalSettings, into?: Relation): Promise<BuildOutcome> {
+export async function buildMicrobatch(
+  m: Materializer,
+  node: GraphNode,
+  settings: IncrementalSettings,
+  into?: Relation,
+): Promise<BuildOutcome> {
   const cfg = microbatchConfig(node);
   const incremental = m.isIncremental(node);
-  const { start, end } = runSpan(node, cfg, incremental, m.session.info.flags as Record<string, unknown>);
+  const { start, end } = runSpan(node, cfg, incremental, m.session.info.flags);
   const batches = batchWindows(start, end, cfg.batchSize);
   const target = m.relationFor(node).withType('table');
   let exists = incremental;
@@ -171,9 +208,17 @@ export async function buildMicrobatch(m: Materializer, node: GraphNode, settings
     }
   }
   if (failed.length) {
-    throw new KilnError('database', `${failed.length} of ${batches.length} batches failed (the others were applied): ${failed.join('; ')}`, {
-      hint: 'fix the cause and run again, with --event-time-start/--event-time-end to redo only those windows',
-    });
+    throw new KilnError(
+      'database',
+      `${failed.length} of ${batches.length} batches failed (the others were applied): ${failed.join('; ')}`,
+      {
+        hint: 'fix the cause and run again, with --event-time-start/--event-time-end to redo only those windows',
+      },
+    );
   }
-  return { message: `MICROBATCH ${batches.length} batch${batches.length === 1 ? '' : 'es'}, ${rows} rows`, relation: target, rows };
+  return {
+    message: `MICROBATCH ${batches.length} batch${batches.length === 1 ? '' : 'es'}, ${rows} rows`,
+    relation: target,
+    rows,
+  };
 }

@@ -9,8 +9,14 @@ import type { ScheduledTask } from './scheduler.js';
  * `durations` are seconds from the previous run_results.json; a task without one weighs
  * the median of the known durations (or 1), so a first run orders by counts of descendants.
  */
-export function criticalPathPriorities(tasks: ScheduledTask[], durations: ReadonlyMap<string, number>): Map<string, number> {
-  const known = tasks.map((t) => durations.get(t.id)).filter((d): d is number => d !== undefined).sort((a, b) => a - b);
+export function criticalPathPriorities(
+  tasks: ScheduledTask[],
+  durations: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const known = tasks
+    .map((t) => durations.get(t.id))
+    .filter((d): d is number => d !== undefined)
+    .sort((a, b) => a - b);
   const fallback = known.length ? known[Math.floor(known.length / 2)]! : 1;
   const children = new Map<string, string[]>();
   for (const t of tasks) for (const d of t.deps) (children.get(d) ?? children.set(d, []).get(d)!).push(t.id);
@@ -28,7 +34,11 @@ export function criticalPathPriorities(tasks: ScheduledTask[], durations: Readon
 /** Seconds per node id from a run_results.json object, if it has any. */
 export function durationsFromRunResults(runResults: unknown): Map<string, number> {
   const out = new Map<string, number>();
-  const results = (runResults as { results?: Array<{ unique_id?: string; execution_time?: number; status?: string }> } | null)?.results ?? [];
-  for (const r of results) if (r.unique_id && typeof r.execution_time === 'number' && r.status !== 'skipped') out.set(r.unique_id, r.execution_time);
+  const results =
+    (runResults as { results?: Array<{ unique_id?: string; execution_time?: number; status?: string }> } | null)
+      ?.results ?? [];
+  for (const r of results)
+    if (r.unique_id && typeof r.execution_time === 'number' && r.status !== 'skipped')
+      out.set(r.unique_id, r.execution_time);
   return out;
 }

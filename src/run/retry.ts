@@ -16,7 +16,10 @@ export interface RetryPolicy {
 export function retryPolicyFor(node: GraphNode, defaultRetries = 0): RetryPolicy {
   const retries = Number(node.config.retries ?? defaultRetries);
   const backoff = Number(node.config.retry_backoff ?? 1);
-  return { retries: Number.isFinite(retries) && retries > 0 ? Math.floor(retries) : 0, backoffSeconds: Number.isFinite(backoff) && backoff >= 0 ? backoff : 1 };
+  return {
+    retries: Number.isFinite(retries) && retries > 0 ? Math.floor(retries) : 0,
+    backoffSeconds: Number.isFinite(backoff) && backoff >= 0 ? backoff : 1,
+  };
 }
 
 export function backoffDelayMs(policy: RetryPolicy, attempt: number, random = Math.random): number {

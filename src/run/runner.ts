@@ -54,7 +54,12 @@ export interface RunnerOptions {
 
 export function isExecutable(node: GraphNode): boolean {
   if (node.resourceType === 'model') return node.config.materialized !== 'ephemeral';
-  return node.resourceType === 'seed' || node.resourceType === 'test' || node.resourceType === 'snapshot' || node.resourceType === 'unit_test';
+  return (
+    node.resourceType === 'seed' ||
+    node.resourceType === 'test' ||
+    node.resourceType === 'snapshot' ||
+    node.resourceType === 'unit_test'
+  );
 }
 
 export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
@@ -67,7 +72,12 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   orderUnitTests(tasks, nodes);
   if (opts.testsGate) addTestGates(tasks, dag, inRun, nodes);
   const materializer = new Materializer(parsed, compiler, session);
-  await dropLeftovers(adapter, ids.map((id) => nodes.get(id)!), materializer, (m) => opts.onLog?.('warn', m));
+  await dropLeftovers(
+    adapter,
+    ids.map((id) => nodes.get(id)!),
+    materializer,
+    (m) => opts.onLog?.('warn', m),
+  );
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
   const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);
   opts.signal?.addEventListener('abort', cancelRunning, { once: true });
@@ -95,12 +105,23 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
       if (isFailure(result.status) && !failed && opts.failFast) cancelRunning();
       if (isFailure(result.status)) failed = true;
       if (!indexOf.has(result.uniqueId)) indexOf.set(result.uniqueId, ++index);
-      opts.onEvent?.({ type: 'finished', uniqueId: result.uniqueId, node: nodes.get(result.uniqueId)!, index: indexOf.get(result.uniqueId)!, total, result });
+      opts.onEvent?.({
+        type: 'finished',
+        uniqueId: result.uniqueId,
+        node: nodes.get(result.uniqueId)!,
+        index: indexOf.get(result.uniqueId)!,
+        total,
+        result,
+      });
     },
     skipped: (id, cause) => ({
       uniqueId: id,
       status: 'skipped',
-      message: cause ? `skipped because ${cause} did not succeed` : opts.signal?.aborted ? 'skipped: the run was cancelled' : 'skipped after an earlier failure (--fail-fast)',
+      message: cause
+        ? `skipped because ${cause} did not succeed`
+        : opts.signal?.aborted
+          ? 'skipped: the run was cancelled'
+          : 'skipped after an earlier failure (--fail-fast)',
       executionTime: 0,
       timing: [],
       failures: null,
@@ -109,7 +130,17 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
     }),
     execute: async (id, threadId) => {
       const stale = staleParent(id, dag, inRun, nodes, opts.staleSources);
-      if (stale) return { uniqueId: id, status: 'skipped', message: `skipped because source ${stale} is stale: ${opts.staleSources!.get(stale)}`, executionTime: 0, timing: [], failures: null, threadId, adapterResponse: {} };
+      if (stale)
+        return {
+          uniqueId: id,
+          status: 'skipped',
+          message: `skipped because source ${stale} is stale: ${opts.staleSources!.get(stale)}`,
+          executionTime: 0,
+          timing: [],
+          failures: null,
+          threadId,
+          adapterResponse: {},
+        };
       const result = await withRetries(
         () => executeOne(nodes.get(id)!, threadId, compiler, adapter, materializer, Boolean(opts.audit)),
         retryPolicyFor(nodes.get(id)!, opts.retries),
@@ -117,14 +148,23 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
         opts.signal,
       );
       // A statement interrupted by cancellation is not the node's fault.
-      return result.status === 'error' && (opts.signal?.aborted || (opts.failFast && failed)) ? { ...result, status: 'cancelled', message: `cancelled: ${result.message}` } : result;
+      return result.status === 'error' && (opts.signal?.aborted || (opts.failFast && failed))
+        ? { ...result, status: 'cancelled', message: `cancelled: ${result.message}` }
+        : result;
     },
   });
   opts.signal?.removeEventListener('abort', cancelRunning);
   return ids.map((id) => results.get(id)!).filter(Boolean);
 }
 
-async function executeOne(node: GraphNode, threadId: string, compiler: Compiler, adapter: Adapter, materializer: Materializer, auditAll: boolean): Promise<AttemptResult> {
+async function executeOne(
+  node: GraphNode,
+  threadId: string,
+  compiler: Compiler,
+  adapter: Adapter,
+  materializer: Materializer,
+  auditAll: boolean,
+): Promise<AttemptResult> {
   const start = Date.now();
   const timing: TimingInfo[] = [];
   const base = { uniqueId: node.uniqueId, threadId, adapterResponse: {} as Record<string, unknown> };
@@ -142,10 +182,20 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
     if (node.resourceType === 'test') {
       const outcome = await runDataTest(node, compiledCode!, adapter, materializer);
       timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
-      return { ...base, status: outcome.status, message: outcome.message, failures: outcome.failures, executionTime: (Date.now() - start) / 1000, timing, compiledCode };
+      return {
+        ...base,
+        status: outcome.status,
+        message: outcome.message,
+        failures: outcome.failures,
+        executionTime: (Date.now() - start) / 1000,
+        timing,
+        compiledCode,
+      };
     }
     await materializer.runOutsideHooks(node, 'pre_hook');
-    const outcome = isAudited(node, auditAll) ? await auditedBuild(node, compiledCode ?? '', compiler.parsedProject, adapter, materializer) : await materializer.build(node, compiledCode ?? '');
+    const outcome = isAudited(node, auditAll)
+      ? await auditedBuild(node, compiledCode ?? '', compiler.parsedProject, adapter, materializer)
+      : await materializer.build(node, compiledCode ?? '');
     await materializer.runOutsideHooks(node, 'post_hook');
     timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
     return {
@@ -157,16 +207,37 @@ async function executeOne(node: GraphNode, threadId: string, compiler: Compiler,
       timing,
       compiledCode,
       relationName: outcome.relation?.render(),
-      adapterResponse: outcome.rows !== undefined ? { rows_affected: outcome.rows, _message: outcome.message } : { _message: outcome.message },
+      adapterResponse:
+        outcome.rows !== undefined
+          ? { rows_affected: outcome.rows, _message: outcome.message }
+          : { _message: outcome.message },
     };
   } catch (e) {
-    const message = compiledCode === undefined ? errorMessage(e) : withSourceLocation(errorMessage(e), e, node, compiler, compiler.parsedProject.project.projectDir);
-    return { ...base, status: 'error', message, failures: null, executionTime: (Date.now() - start) / 1000, timing, compiledCode, retryable: e instanceof KilnError && e.retryable };
+    const message =
+      compiledCode === undefined
+        ? errorMessage(e)
+        : withSourceLocation(errorMessage(e), e, node, compiler, compiler.parsedProject.project.projectDir);
+    return {
+      ...base,
+      status: 'error',
+      message,
+      failures: null,
+      executionTime: (Date.now() - start) / 1000,
+      timing,
+      compiledCode,
+      retryable: e instanceof KilnError && e.retryable,
+    };
   }
 }
 
 /** A stale source this node reads directly or through ephemeral models, if any. */
-function staleParent(id: string, dag: Dag, inRun: Set<string>, nodes: Map<string, GraphNode>, stale?: ReadonlyMap<string, string>): string | undefined {
+function staleParent(
+  id: string,
+  dag: Dag,
+  inRun: Set<string>,
+  nodes: Map<string, GraphNode>,
+  stale?: ReadonlyMap<string, string>,
+): string | undefined {
   if (!stale?.size) return undefined;
   const seen = new Set<string>();
   const stack = [...dag.parents(id)];
@@ -175,7 +246,8 @@ function staleParent(id: string, dag: Dag, inRun: Set<string>, nodes: Map<string
     if (seen.has(p)) continue;
     seen.add(p);
     if (stale.has(p)) return p;
-    if (!inRun.has(p) && (nodes.get(p)?.config.materialized === 'ephemeral' || !nodes.has(p))) stack.push(...dag.parents(p));
+    if (!inRun.has(p) && (nodes.get(p)?.config.materialized === 'ephemeral' || !nodes.has(p)))
+      stack.push(...dag.parents(p));
   }
   return undefined;
 }
@@ -235,7 +307,8 @@ function addTestGates(tasks: ScheduledTask[], dag: Dag, inRun: Set<string>, node
     for (const p of parents) {
       for (const t of testsOf.get(p) ?? []) {
         const testParents = nodes.get(t)!.dependsOn.nodes;
-        if (testParents.some((tp) => tp === task.id || (testParents.length > 1 && descendants(task.id).has(tp)))) continue;
+        if (testParents.some((tp) => tp === task.id || (testParents.length > 1 && descendants(task.id).has(tp))))
+          continue;
         gates.add(t);
       }
     }

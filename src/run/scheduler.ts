@@ -52,9 +52,16 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
     const finish = (id: string, result: NodeResult) => {
       results.set(id, result);
       opts.onFinish?.(result);
-      const failed = (isFailure(result.status) && !opts.continueOnError?.(id)) || result.status === 'skipped' || result.status === 'cancelled';
+      const failed =
+        (isFailure(result.status) && !opts.continueOnError?.(id)) ||
+        result.status === 'skipped' ||
+        result.status === 'cancelled';
       for (const c of children.get(id) ?? []) {
-        if (failed && !blockedBy.has(c)) blockedBy.set(c, result.status === 'skipped' || result.status === 'cancelled' ? (blockedBy.get(id) ?? id) : id);
+        if (failed && !blockedBy.has(c))
+          blockedBy.set(
+            c,
+            result.status === 'skipped' || result.status === 'cancelled' ? (blockedBy.get(id) ?? id) : id,
+          );
         const left = pending.get(c)! - 1;
         pending.set(c, left);
         if (left === 0) insertReady(c);
@@ -93,13 +100,15 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
         const thread = freeThreads.pop()!;
         running++;
         opts.onStart?.(taskId, thread);
-        opts.execute(taskId, thread).then((result) => {
-          running--;
-          if (group) groupRunning.set(group, groupRunning.get(group)! - 1);
-          freeThreads.push(thread);
-          finish(taskId, result);
-          pump();
-        })
+        opts
+          .execute(taskId, thread)
+          .then((result) => {
+            running--;
+            if (group) groupRunning.set(group, groupRunning.get(group)! - 1);
+            freeThreads.push(thread);
+            finish(taskId, result);
+            pump();
+          })
           // A task that breaks its contract (or a listener that throws) fails the schedule
           // instead of leaving it pending forever behind an unhandled rejection.
           .catch(reject);

@@ -17,11 +17,17 @@ export async function buildSnapshot(m: Materializer, node: GraphNode, sql: strin
   const existing = await m.existing(target);
   // Snapshots keep history, so a full refresh never rebuilds one, as in dbt.
   if (!existing) {
-    const outcome = await m.swapIn(node, 'table', (tmp) => m.sql('create_table_as', tmp, m.sql('snapshot_initial_sql', sql, s)));
+    const outcome = await m.swapIn(node, 'table', (tmp) =>
+      m.sql('create_table_as', tmp, m.sql('snapshot_initial_sql', sql, s)),
+    );
     return { ...outcome, message: 'SNAPSHOT created' };
   }
   if (existing !== 'table') {
-    throw new KilnError('database', `snapshot '${node.name}': ${target.render()} exists as a ${existing}, not a table`, { file: node.originalFilePath, hint: 'drop it, or give the snapshot another name or schema' });
+    throw new KilnError(
+      'database',
+      `snapshot '${node.name}': ${target.render()} exists as a ${existing}, not a table`,
+      { file: node.originalFilePath, hint: 'drop it, or give the snapshot another name or schema' },
+    );
   }
   const probe = target.withIdentifier(target.identifier + m.tempSuffix + '_src').withType('view');
   const closing = target.withIdentifier(target.identifier + m.tempSuffix + '_close');
@@ -34,9 +40,15 @@ export async function buildSnapshot(m: Materializer, node: GraphNode, sql: strin
     const inTable = new Set(tableCols.map((c) => c.name.toLowerCase()));
     const missingMeta = metaColumns.filter((c) => !inTable.has(c));
     if (missingMeta.length) {
-      throw new KilnError('database', `snapshot '${node.name}': ${target.render()} is not a snapshot table (no ${missingMeta.join(', ')})`, { file: node.originalFilePath, hint: 'drop it, or give the snapshot another name or schema' });
+      throw new KilnError(
+        'database',
+        `snapshot '${node.name}': ${target.render()} is not a snapshot table (no ${missingMeta.join(', ')})`,
+        { file: node.originalFilePath, hint: 'drop it, or give the snapshot another name or schema' },
+      );
     }
-    const columns = sourceCols.map((c) => c.name).filter((c) => !metaColumns.includes(c.toLowerCase()) && c.toLowerCase() !== 'dbt_is_deleted');
+    const columns = sourceCols
+      .map((c) => c.name)
+      .filter((c) => !metaColumns.includes(c.toLowerCase()) && c.toLowerCase() !== 'dbt_is_deleted');
     // New source columns join the table (null in older rows); columns the source dropped stay.
     const added = sourceCols.filter((c) => columns.includes(c.name) && !inTable.has(c.name.toLowerCase()));
     const addDeleted = s.hard_deletes === 'new_record' && !inTable.has('dbt_is_deleted');

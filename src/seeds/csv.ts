@@ -68,7 +68,11 @@ export class CsvReader {
       this.inQuotes = false;
     }
     if (this.inQuotes) {
-      throw new KilnError('config', `unterminated quoted value starting on line ${this.quoteLine}`, { file: this.file, line: this.quoteLine, hint: 'close the quote, or double a quote inside a value ("")' });
+      throw new KilnError('config', `unterminated quoted value starting on line ${this.quoteLine}`, {
+        file: this.file,
+        line: this.quoteLine,
+        hint: 'close the quote, or double a quote inside a value ("")',
+      });
     }
     if (this.field === '' && !this.row.length) return [];
     this.row.push(this.field);
@@ -149,7 +153,9 @@ const patterns: Array<[SeedColumnKind, RegExp]> = [
 ];
 
 function fits(kind: SeedColumnKind, re: RegExp, v: string): boolean {
-  return re.test(v) || (kind === 'number' && patterns[0]![1].test(v)) || (kind === 'timestamp' && patterns[3]![1].test(v));
+  return (
+    re.test(v) || (kind === 'number' && patterns[0]![1].test(v)) || (kind === 'timestamp' && patterns[3]![1].test(v))
+  );
 }
 
 /** The narrowest kind that every non-empty value of a column fits, one value at a time. */
@@ -198,7 +204,11 @@ class SeedBuilder {
         continue;
       }
       if (r.length !== this.header.length) {
-        throw new KilnError('config', `row has ${r.length} values but the header has ${this.header.length} columns`, { file: this.displayPath, line: this.rows.length + 2, hint: 'quote values that contain commas: "a, b"' });
+        throw new KilnError('config', `row has ${r.length} values but the header has ${this.header.length} columns`, {
+          file: this.displayPath,
+          line: this.rows.length + 2,
+          hint: 'quote values that contain commas: "a, b"',
+        });
       }
       const values = r.map((v) => (v === '' ? null : v));
       for (let i = 0; i < values.length; i++) this.kinds[i]!.add(values[i]!);
@@ -207,7 +217,8 @@ class SeedBuilder {
   }
 
   finish(file: string, columnTypes: Record<string, string>): SeedTable {
-    if (!this.header) throw new KilnError('config', 'seed file is empty: it needs at least a header row', { file: this.displayPath });
+    if (!this.header)
+      throw new KilnError('config', 'seed file is empty: it needs at least a header row', { file: this.displayPath });
     const columns = this.header.map((name, i) => ({
       name,
       kind: this.kinds[i]!.kind,
@@ -222,7 +233,8 @@ function checkedHeader(row: string[], displayPath: string): string[] {
   const seen = new Set<string>();
   header.forEach((h, i) => {
     if (!h) throw new KilnError('config', `seed header column ${i + 1} has no name`, { file: displayPath, line: 1 });
-    if (seen.has(h.toLowerCase())) throw new KilnError('config', `seed header repeats the column '${h}'`, { file: displayPath, line: 1 });
+    if (seen.has(h.toLowerCase()))
+      throw new KilnError('config', `seed header repeats the column '${h}'`, { file: displayPath, line: 1 });
     seen.add(h.toLowerCase());
   });
   return header;
@@ -242,7 +254,12 @@ const CHUNK_BYTES = 1 << 20;
  * between pieces the event loop runs (a signal handler can) and `checkpoint` is called,
  * which throws to stop the read (a cancelled run).
  */
-export async function readSeedInChunks(file: string, displayPath: string, columnTypes: Record<string, string> = {}, checkpoint: () => void = () => undefined): Promise<SeedTable> {
+export async function readSeedInChunks(
+  file: string,
+  displayPath: string,
+  columnTypes: Record<string, string> = {},
+  checkpoint: () => void = () => undefined,
+): Promise<SeedTable> {
   const builder = new SeedBuilder(displayPath);
   const reader = new CsvReader(displayPath);
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });

@@ -47,12 +47,19 @@ export class StateComparison implements StateView {
         out.push(`${name} no longer enforces its contract`);
         continue;
       }
-      const cols = (n: JsonNode) => new Map(Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [String(c.name).toLowerCase(), c.data_type ? String(c.data_type).toLowerCase() : undefined]));
+      const cols = (n: JsonNode) =>
+        new Map(
+          Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [
+            String(c.name).toLowerCase(),
+            c.data_type ? String(c.data_type).toLowerCase() : undefined,
+          ]),
+        );
       const was = cols(before);
       const is = cols(now);
       for (const [col, type] of was) {
         if (!is.has(col)) out.push(`${name}: column '${col}' was removed from the contract`);
-        else if (type !== is.get(col)) out.push(`${name}: column '${col}' changed type from ${type ?? 'none'} to ${is.get(col) ?? 'none'}`);
+        else if (type !== is.get(col))
+          out.push(`${name}: column '${col}' changed type from ${type ?? 'none'} to ${is.get(col) ?? 'none'}`);
       }
     }
     return out;
@@ -145,7 +152,12 @@ function persistedDescriptionsChanged(now: JsonNode, before: JsonNode): boolean 
   const q = persist(before);
   if ((p.relation || q.relation) && (now.description ?? '') !== (before.description ?? '')) return true;
   if (p.columns || q.columns) {
-    const cols = (n: JsonNode) => stable(Object.fromEntries(Object.entries((n.columns ?? {}) as Record<string, JsonNode>).map(([k, c]) => [k, c.description ?? ''])));
+    const cols = (n: JsonNode) =>
+      stable(
+        Object.fromEntries(
+          Object.entries((n.columns ?? {}) as Record<string, JsonNode>).map(([k, c]) => [k, c.description ?? '']),
+        ),
+      );
     return cols(now) !== cols(before);
   }
   return false;
@@ -155,7 +167,8 @@ function contractChanged(now: JsonNode, before: JsonNode): boolean {
   const enforced = (n: JsonNode) => Boolean(n.config?.contract?.enforced);
   if (!enforced(now) && !enforced(before)) return false;
   if (enforced(now) !== enforced(before)) return true;
-  const shape = (n: JsonNode) => stable(Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [c.name, c.data_type ?? null]));
+  const shape = (n: JsonNode) =>
+    stable(Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [c.name, c.data_type ?? null]));
   return shape(now) !== shape(before);
 }
 
@@ -170,10 +183,17 @@ export function same(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
   const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 /** JSON with sorted keys, so key order never counts as a change. */
 export function stable(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 }

@@ -19,7 +19,12 @@ export interface DeferOptions {
   readsWarehouse?: boolean;
 }
 
-export async function deferredRelations(parsed: ParsedProject, session: KilnSession, previous: PreviousRun, opts: DeferOptions): Promise<Map<string, Relation>> {
+export async function deferredRelations(
+  parsed: ParsedProject,
+  session: KilnSession,
+  previous: PreviousRun,
+  opts: DeferOptions,
+): Promise<Map<string, Relation>> {
   const { adapter } = session;
   const out = new Map<string, Relation>();
   const existing = new Map<string, Promise<Set<string>>>();
@@ -27,18 +32,34 @@ export async function deferredRelations(parsed: ParsedProject, session: KilnSess
     const key = relationNameKey(`${database ?? ''}.${schema}`, adapter);
     let p = existing.get(key);
     if (!p) {
-      p = adapter.listRelations(database, schema).then((list) => new Set(list.map((r) => relationNameKey(r.name, adapter))), () => new Set<string>());
+      p = adapter.listRelations(database, schema).then(
+        (list) => new Set(list.map((r) => relationNameKey(r.name, adapter))),
+        () => new Set<string>(),
+      );
       existing.set(key, p);
     }
     return p.then((names) => names.has(relationNameKey(name, adapter)));
   };
   for (const node of parsed.manifest.nodes.values()) {
-    if (!deferrable.has(node.resourceType) || node.config.materialized === 'ephemeral' || opts.building.has(node.uniqueId)) continue;
+    if (
+      !deferrable.has(node.resourceType) ||
+      node.config.materialized === 'ephemeral' ||
+      opts.building.has(node.uniqueId)
+    )
+      continue;
     const recorded = previous.nodes[node.uniqueId];
     if (!recorded || !recorded.relation_name || recorded.config?.materialized === 'ephemeral') continue;
     if (!opts.favorState && opts.readsWarehouse && (await exists(node.database, node.schema, node.alias))) continue;
     const type = recorded.config?.materialized === 'view' ? 'view' : 'table';
-    out.set(node.uniqueId, adapter.relation(recorded.database ?? undefined, recorded.schema ?? undefined, String(recorded.alias ?? recorded.name), type));
+    out.set(
+      node.uniqueId,
+      adapter.relation(
+        recorded.database ?? undefined,
+        recorded.schema ?? undefined,
+        String(recorded.alias ?? recorded.name),
+        type,
+      ),
+    );
   }
   return out;
 }
@@ -47,6 +68,11 @@ export async function deferredRelations(parsed: ParsedProject, session: KilnSess
 export function deferTarget(opts: { defer?: boolean; state?: string; deferState?: string }): PreviousRun | undefined {
   if (!opts.defer) return undefined;
   const dir = opts.deferState ?? opts.state;
-  if (!dir) throw new KilnError('config', '--defer needs --state or --defer-state: the folder holding the manifest.json of the run to defer to', { hint: 'e.g. kiln build --select state:modified+ --defer --state prod-artifacts/' });
+  if (!dir)
+    throw new KilnError(
+      'config',
+      '--defer needs --state or --defer-state: the folder holding the manifest.json of the run to defer to',
+      { hint: 'e.g. kiln build --select state:modified+ --defer --state prod-artifacts/' },
+    );
   return readPreviousRun(dir, opts.deferState ? '--defer-state' : '--state');
 }

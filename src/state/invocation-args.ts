@@ -31,7 +31,8 @@ export function recordedArgs(which: string, opts: KilnOptions, threads: number):
 
 /** KilnOptions that repeat a recorded invocation; `given` (flags of the retry itself) win. */
 export function optionsFromArgs(args: Record<string, any>, given: KilnOptions): KilnOptions {
-  const pick = <T>(value: T | undefined, recorded: unknown): T | undefined => (value !== undefined ? value : (recorded as T | undefined) ?? undefined);
+  const pick = <T>(value: T | undefined, recorded: unknown): T | undefined =>
+    value !== undefined ? value : ((recorded as T | undefined) ?? undefined);
   return {
     ...given,
     select: args.select?.length ? args.select : undefined,

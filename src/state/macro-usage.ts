@@ -25,10 +25,12 @@ export class MacroUsage {
     for (const m of code.matchAll(callPattern)) {
       const [, first, second] = m;
       // `pkg.name(` names one package's macro; `name(` any macro of that name (overrides too).
-      for (const id of this.byName.get(second ?? first!) ?? []) if (second === undefined || this.macros[id]?.package_name === first) out.add(id);
+      for (const id of this.byName.get(second ?? first!) ?? [])
+        if (second === undefined || this.macros[id]?.package_name === first) out.add(id);
     }
     for (const m of code.matchAll(dispatchPattern)) {
-      for (const [name, ids] of this.byName) if (name === m[1] || name.endsWith(`__${m[1]}`)) for (const id of ids) out.add(id);
+      for (const [name, ids] of this.byName)
+        if (name === m[1] || name.endsWith(`__${m[1]}`)) for (const id of ids) out.add(id);
     }
     return [...out];
   }

@@ -22,7 +22,10 @@ const rebuildable = new Set(['model', 'seed', 'snapshot']);
 
 export function readLastRun(targetPath: string): LastRun {
   const file = join(targetPath, 'run_results.json');
-  if (!existsSync(file)) throw new KilnError('config', `nothing to retry: no run_results.json in ${targetPath}`, { hint: 'retry repeats the last run, test, seed or build of this project: run one first' });
+  if (!existsSync(file))
+    throw new KilnError('config', `nothing to retry: no run_results.json in ${targetPath}`, {
+      hint: 'retry repeats the last run, test, seed or build of this project: run one first',
+    });
   let data: { args?: Record<string, unknown>; results?: LastRun['results'] } | null;
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as typeof data;
@@ -31,7 +34,11 @@ export function readLastRun(targetPath: string): LastRun {
   }
   const which = data?.args?.which;
   if (!retryable.some((command) => command === which)) {
-    throw new KilnError('config', `the last invocation recorded in ${file} ${which ? `was '${String(which)}', which` : 'does not say which command it was, so it'} cannot be retried`, { file, hint: 'retry repeats run, test, seed or build' });
+    throw new KilnError(
+      'config',
+      `the last invocation recorded in ${file} ${which ? `was '${String(which)}', which` : 'does not say which command it was, so it'} cannot be retried`,
+      { file, hint: 'retry repeats run, test, seed or build' },
+    );
   }
   return { args: { ...data!.args, which: which as LastRun['args']['which'] }, results: data!.results ?? [] };
 }
@@ -54,13 +61,19 @@ export function planRetry(last: LastRun, manifest: Manifest, dag: Dag): RetryPla
     if (node.resourceType !== 'test' || (r.status !== 'fail' && r.status !== 'error')) continue;
     for (const p of node.dependsOn.nodes) {
       const parent = manifest.nodes.get(p);
-      if (!parent || !rebuildable.has(parent.resourceType) || parent.config.materialized === 'ephemeral' || ids.has(p)) continue;
+      if (!parent || !rebuildable.has(parent.resourceType) || parent.config.materialized === 'ephemeral' || ids.has(p))
+        continue;
       ids.add(p);
       rebuilt.push(p);
     }
   }
   // A rebuilt node's other tests may pass no longer: run them all again.
-  for (const p of rebuilt) for (const c of dag.children(p)) if (manifest.nodes.get(c)?.resourceType === 'test') ids.add(c);
-  const which = last.args.which as RetryPlan['command'];
-  return { ids: dag.order.filter((id) => ids.has(id)), rebuilt, command: which === 'test' && rebuilt.length ? 'build' : which };
+  for (const p of rebuilt)
+    for (const c of dag.children(p)) if (manifest.nodes.get(c)?.resourceType === 'test') ids.add(c);
+  const which = last.args.which;
+  return {
+    ids: dag.order.filter((id) => ids.has(id)),
+    rebuilt,
+    command: which === 'test' && rebuilt.length ? 'build' : which,
+  };
 }

@@ -12,7 +12,9 @@ export function clean(opts: KilnOptions = {}): string[] {
     const full = resolve(project.projectDir, t);
     const rel = relative(project.projectDir, full);
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new KilnError('config', `clean-targets entry '${t}' is outside the project (or is the project itself)`, { file: 'dbt_project.yml' });
+      throw new KilnError('config', `clean-targets entry '${t}' is outside the project (or is the project itself)`, {
+        file: 'dbt_project.yml',
+      });
     }
     rmSync(full, { recursive: true, force: true });
     removed.push(t);

@@ -16,13 +16,17 @@ import { CompiledSqlCache } from '../compile/compile-cache.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
-export async function compile(opts: KilnOptions = {}): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
+export async function compile(
+  opts: KilnOptions = {},
+): Promise<{ compiled: Map<string, string>; project: Project; timings: CompileTimings }> {
   const { compiled, project, timings } = await compileSelected(opts);
   return { compiled, project, timings };
 }
 
 /** compile, and the compiler that rendered the nodes (docs generate computes column lineage with it). */
-export async function compileSelected(opts: KilnOptions): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
+export async function compileSelected(
+  opts: KilnOptions,
+): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t0 = performance.now();
   const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
   const t1 = performance.now();
@@ -32,11 +36,17 @@ export async function compileSelected(opts: KilnOptions): Promise<{ compiled: Ma
   if (partial) compiler.cache = new CompiledSqlCache(partial, session.engine);
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
-  const ids = select(project, opts).filter((id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test');
+  const ids = select(project, opts).filter(
+    (id) => project.parsed.templates.has(id) || project.parsed.manifest.nodes.get(id)?.resourceType === 'test',
+  );
   selectResources(session, ids);
   const deferTo = deferTarget(opts);
   // No connection here, so every node not compiled now defers, as with --favor-state.
-  if (deferTo) compiler.deferred = await deferredRelations(project.parsed, session, deferTo, { building: new Set(ids), favorState: true });
+  if (deferTo)
+    compiler.deferred = await deferredRelations(project.parsed, session, deferTo, {
+      building: new Set(ids),
+      favorState: true,
+    });
   for (const id of ids) {
     compiled.set(id, (await renderWithWarehouse(session.adapter, () => compiler.compile(id))).compiledCode);
     compiler.writeCompiled(id);
@@ -55,13 +65,20 @@ export async function compileSelected(opts: KilnOptions): Promise<{ compiled: Ma
  * macros and vars, as dbt does. Nothing is written to the target folder.
  */
 export async function compileInline(sql: string, opts: KilnOptions = {}): Promise<{ sql: string; project: Project }> {
-  if (!sql.trim()) throw new KilnError('config', '--inline needs a query', { hint: `e.g. kiln compile --inline "select * from {{ ref('orders') }}"` });
+  if (!sql.trim())
+    throw new KilnError('config', '--inline needs a query', {
+      hint: `e.g. kiln compile --inline "select * from {{ ref('orders') }}"`,
+    });
   const project = parseLoaded(await load(opts), opts, 'compile', sql);
   const id = inlineQueryId(project.parsed.manifest.projectName);
   const { session } = project;
   const compiler = new Compiler(project.parsed, session);
   const deferTo = deferTarget(opts);
-  if (deferTo) compiler.deferred = await deferredRelations(project.parsed, session, deferTo, { building: new Set([id]), favorState: true });
+  if (deferTo)
+    compiler.deferred = await deferredRelations(project.parsed, session, deferTo, {
+      building: new Set([id]),
+      favorState: true,
+    });
   try {
     return { sql: (await renderWithWarehouse(session.adapter, () => compiler.compile(id))).compiledCode, project };
   } finally {
@@ -75,6 +92,11 @@ export async function compileInline(sql: string, opts: KilnOptions = {}): Promis
  */
 export async function dryRun(opts: KilnOptions = {}): Promise<DryRunReport & { project: Project }> {
   const project = parseLoaded(await load(opts), opts, 'compile');
-  const report = await estimateModels(project.parsed, new Compiler(project.parsed, project.session), project.session.adapter, select(project, opts));
+  const report = await estimateModels(
+    project.parsed,
+    new Compiler(project.parsed, project.session),
+    project.session.adapter,
+    select(project, opts),
+  );
   return { ...report, project };
 }

@@ -10,12 +10,19 @@ import { compileSelected } from './compile.js';
 import { writeColumnLineage } from './lineage.js';
 import type { DocsOptions } from './options.js';
 
-export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
+export async function generateDocs(
+  opts: DocsOptions = {},
+): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
   const compiled = opts.noCompile ? undefined : await compileSelected(opts);
   const project = compiled?.project ?? (await parse(opts));
   const { parsed, session } = project;
   const ids = select(project, opts);
-  let catalog: Record<string, unknown> = { metadata: { generated_at: new Date().toISOString(), invocation_id: session.invocationId }, nodes: {}, sources: {}, errors: null };
+  let catalog: Record<string, unknown> = {
+    metadata: { generated_at: new Date().toISOString(), invocation_id: session.invocationId },
+    nodes: {},
+    sources: {},
+    errors: null,
+  };
   if (!opts.emptyCatalog) {
     await session.adapter.open();
     try {
@@ -28,8 +35,20 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<{ files: str
   writeArtifact(targetPath, 'catalog.json', catalog);
   // The site shows column lineage: computed (after the catalog, whose columns resolve `select *`) with
   // the nodes just compiled, or with --no-compile the one the last `kiln lineage` wrote.
-  const lineageJson = compiled ? (await writeColumnLineage(project, compiled.compiler, session.invocationId, catalog)).json : undefined;
+  const lineageJson = compiled
+    ? (await writeColumnLineage(project, compiled.compiler, session.invocationId, catalog)).json
+    : undefined;
   const previous = (name: string) => readJsonIfThere(join(targetPath, name));
-  const files = await writeDocsSite(targetPath, { manifest: project.manifest, catalog, runResults: previous('run_results.json'), sources: previous('sources.json'), columnLineage: lineageJson ?? previous('column_lineage.json') }, { static: opts.static });
+  const files = await writeDocsSite(
+    targetPath,
+    {
+      manifest: project.manifest,
+      catalog,
+      runResults: previous('run_results.json'),
+      sources: previous('sources.json'),
+      columnLineage: lineageJson ?? previous('column_lineage.json'),
+    },
+    { static: opts.static },
+  );
   return { files, catalog };
 }

@@ -19,7 +19,11 @@ export async function sourceFreshness(opts: KilnOptions & { output?: string } = 
   const project = await parse(opts);
   const { manifest } = project.parsed;
   const { adapter, info } = project.session;
-  const selection = selectNodes(manifest, project.dag, { select: opts.select, exclude: opts.exclude, resourceTypes: ['source'] }).ids;
+  const selection = selectNodes(manifest, project.dag, {
+    select: opts.select,
+    exclude: opts.exclude,
+    resourceTypes: ['source'],
+  }).ids;
   const chosen = selection.map((id) => manifest.sources.get(id)).filter((s): s is SourceNode => s !== undefined);
   const checks = checkableSources(chosen);
   const results: FreshnessResult[] = [];
@@ -34,5 +38,9 @@ export async function sourceFreshness(opts: KilnOptions & { output?: string } = 
   const json = sourcesJson(results, info.invocationId, (Date.now() - started) / 1000);
   const target = opts.output ? opts.output : 'sources.json';
   writeArtifact(project.parsed.project.targetPath, target, json);
-  return { results, success: !results.some((r) => r.status === 'error' || r.status === 'runtime error'), sourcesJson: json };
+  return {
+    results,
+    success: !results.some((r) => r.status === 'error' || r.status === 'runtime error'),
+    sourcesJson: json,
+  };
 }

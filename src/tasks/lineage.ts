@@ -21,10 +21,21 @@ const lineageArtifact = () => import('../lineage/artifact.js');
  * Lineage with `compiler` (one that compiled some nodes already keeps them), written beside
  * manifest.json; with its JSON. `catalog`: catalog.json's object when the caller just built it.
  */
-export async function writeColumnLineage(project: Project, compiler: Compiler, invocationId?: string, catalog?: Record<string, unknown>): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
+export async function writeColumnLineage(
+  project: Project,
+  compiler: Compiler,
+  invocationId?: string,
+  catalog?: Record<string, unknown>,
+): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
   const { buildColumnLineage, columnLineageFile, columnLineageJson } = await lineageArtifact();
   // Deferred relations name another environment's tables, which lineage cannot map to nodes.
-  const lineage = await buildColumnLineage(project.parsed, project.session, project.dag, compiler.deferred ? new Compiler(project.parsed, project.session) : compiler, catalog);
+  const lineage = await buildColumnLineage(
+    project.parsed,
+    project.session,
+    project.dag,
+    compiler.deferred ? new Compiler(project.parsed, project.session) : compiler,
+    catalog,
+  );
   const json = columnLineageJson(lineage, invocationId);
   writeArtifact(project.parsed.project.targetPath, columnLineageFile, json);
   return { lineage, json };
@@ -34,7 +45,11 @@ export async function writeColumnLineage(project: Project, compiler: Compiler, i
 export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: ColumnLineage; project: Project }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'compile');
-  return { lineage: (await writeColumnLineage(project, new Compiler(project.parsed, project.session), loaded.invocationId)).lineage, project };
+  return {
+    lineage: (await writeColumnLineage(project, new Compiler(project.parsed, project.session), loaded.invocationId))
+      .lineage,
+    project,
+  };
 }
 
 /**
@@ -42,15 +57,26 @@ export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: 
  * manifest.json and column_lineage.json); writes target/impact.json and target/impact.md.
  */
 export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; markdown: string; project: Project }> {
-  if (!opts.state) throw new KilnError('config', 'kiln impact needs --state <folder of production artifacts>', { hint: 'e.g. kiln impact --state prod-artifacts/ (a target/ folder holding manifest.json and column_lineage.json)' });
+  if (!opts.state)
+    throw new KilnError('config', 'kiln impact needs --state <folder of production artifacts>', {
+      hint: 'e.g. kiln impact --state prod-artifacts/ (a target/ folder holding manifest.json and column_lineage.json)',
+    });
   const state = readPreviousRun(opts.state);
-  const [{ columnLineageFile, readColumnLineage }, { computeImpact }, { impactFile, impactJson, impactMarkdown }] = await Promise.all([lineageArtifact(), import('../lineage/impact.js'), import('../lineage/impact-report.js')]);
+  const [{ columnLineageFile, readColumnLineage }, { computeImpact }, { impactFile, impactJson, impactMarkdown }] =
+    await Promise.all([lineageArtifact(), import('../lineage/impact.js'), import('../lineage/impact-report.js')]);
   const stateLineage = join(state.dir, columnLineageFile);
   if (!existsSync(stateLineage)) {
-    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, { hint: 'run `kiln lineage` (or `kiln docs generate`) where the state comes from: it writes the file beside manifest.json; keep both' });
+    throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, {
+      hint: 'run `kiln lineage` (or `kiln docs generate`) where the state comes from: it writes the file beside manifest.json; keep both',
+    });
   }
   const { lineage, project } = await columnLineage(opts);
-  const result = computeImpact({ manifest: project.parsed.manifest, lineage, state, stateLineage: readColumnLineage(stateLineage) });
+  const result = computeImpact({
+    manifest: project.parsed.manifest,
+    lineage,
+    state,
+    stateLineage: readColumnLineage(stateLineage),
+  });
   const markdown = impactMarkdown(result);
   writeArtifact(project.parsed.project.targetPath, impactFile, impactJson(result, opts.state));
   writeFileAtomic(join(project.parsed.project.targetPath, 'impact.md'), markdown);

@@ -51,16 +51,23 @@ async function loadProjectAndTarget(opts: KilnOptions): Promise<Omit<Loaded, 'en
   // read once to find the profile, then again with the target if a value reads it.
   const first = loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath);
   const notices: string[] = [];
-  const target = resolveTarget(first, { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads }, (m) => notices.push(m));
+  const target = resolveTarget(
+    first,
+    { profilesDir: opts.profilesDir, profile: opts.profile, target: opts.target, threads: opts.threads },
+    (m) => notices.push(m),
+  );
   const adapter = announceOnConnect(await createAdapter(target, first.projectDir), notices, log);
   const renderTarget = targetContext(target, adapter);
   const readsTarget = /\{[{%][^}]*\btarget\b/.test(JSON.stringify(first.yaml.data));
   // Installed packages' dbt_project.yml render with the target either way.
-  const project = readsTarget ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget) : { ...first, renderTarget };
+  const project = readsTarget
+    ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget)
+    : { ...first, renderTarget };
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 
-const cliVarsOf = (opts: KilnOptions): Record<string, unknown> => (typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {}));
+const cliVarsOf = (opts: KilnOptions): Record<string, unknown> =>
+  typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
 
 /**
  * Which warehouse a run uses ("No profiles.yml found: using the embedded DuckDB database") is
@@ -87,7 +94,13 @@ export class ParsedProjectResult implements Project {
     readonly dag: Dag,
   ) {}
   get manifest(): Record<string, unknown> {
-    return (this.json ??= manifestJson(this.parsed, this.session, this.dag, this.compiled?.compiler, this.compiled?.ids));
+    return (this.json ??= manifestJson(
+      this.parsed,
+      this.session,
+      this.dag,
+      this.compiled?.compiler,
+      this.compiled?.ids,
+    ));
   }
   set manifest(value: Record<string, unknown>) {
     this.json = value;
@@ -103,7 +116,13 @@ export const partialParseOf = (project: Project): PartialParse | undefined => pa
  * DAG. `cache`: `save` writes the partial parse cache once parsed, `keep` leaves that to the
  * caller (compile adds its SQL first), `read` only reads it (a process that must not write target/).
  */
-export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, inline?: string, cache: 'save' | 'keep' | 'read' = 'save'): ParsedProjectResult {
+export function parseLoaded(
+  loaded: Loaded,
+  opts: KilnOptions,
+  which: string,
+  inline?: string,
+  cache: 'save' | 'keep' | 'read' = 'save',
+): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
   const packages = installedPackages(loaded.project, cliVars);
@@ -111,11 +130,30 @@ export function parseLoaded(loaded: Loaded, opts: KilnOptions, which: string, in
     ...loaded,
     packages,
     cliVars,
-    flags: { FULL_REFRESH: Boolean(opts.fullRefresh), WHICH: which, EMPTY: Boolean(opts.empty), EVENT_TIME_START: opts.eventTimeStart, EVENT_TIME_END: opts.eventTimeEnd },
+    flags: {
+      FULL_REFRESH: Boolean(opts.fullRefresh),
+      WHICH: which,
+      EMPTY: Boolean(opts.empty),
+      EVENT_TIME_START: opts.eventTimeStart,
+      EVENT_TIME_END: opts.eventTimeEnd,
+    },
     log: (m) => log('info', m),
   });
-  const partial = inline === undefined && partialParseEnabled(opts.partialParse, loaded.project) ? openPartialParse(loaded, cliVars, opts) : undefined;
-  const { result: parsed, reads } = recordReads(() => parseProject({ project: loaded.project, target: loaded.target, session, packages, warn: (w) => log('warn', w), inline, sqlCache: partial }));
+  const partial =
+    inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
+      ? openPartialParse(loaded, cliVars, opts)
+      : undefined;
+  const { result: parsed, reads } = recordReads(() =>
+    parseProject({
+      project: loaded.project,
+      target: loaded.target,
+      session,
+      packages,
+      warn: (w) => log('warn', w),
+      inline,
+      sqlCache: partial,
+    }),
+  );
   exposeProject(session, parsed.manifest);
   const project = new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
   if (partial) {
@@ -139,7 +177,14 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
 }
 
 function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
-  const identity = { project: loaded.project, target: loaded.target, adapterType: loaded.adapter.type, cliVars, packagesDir: packagesInstallPath(loaded.project, cliVars), envReads: loaded.envReads };
+  const identity = {
+    project: loaded.project,
+    target: loaded.target,
+    adapterType: loaded.adapter.type,
+    cliVars,
+    packagesDir: packagesInstallPath(loaded.project, cliVars),
+    envReads: loaded.envReads,
+  };
   return new PartialParse(identity, opts.onDebug ?? (() => undefined));
 }
 
@@ -151,7 +196,14 @@ export function select(p: Project, opts: KilnOptions): string[] {
   }
   const previous = opts.state ? readPreviousRun(opts.state) : undefined;
   const sel = selectNodes(p.parsed.manifest, p.dag, {
-    ...selectionInputs(p.parsed.project.projectDir, () => p.manifest, opts, previous, (m, level = 'info') => opts.onLog?.(level, m), p.parsed.project.targetPath),
+    ...selectionInputs(
+      p.parsed.project.projectDir,
+      () => p.manifest,
+      opts,
+      previous,
+      (m, level = 'info') => opts.onLog?.(level, m),
+      p.parsed.project.targetPath,
+    ),
     select: opts.select,
     exclude: opts.exclude,
     resourceTypes: opts.resourceTypes?.length ? opts.resourceTypes : undefined,

@@ -23,10 +23,21 @@ import type { Command, KilnOptions, Project, RunResult } from './options.js';
  * touches the warehouse unless the results can be written afterwards); the options returned
  * copy every node event and message into it.
  */
-export function openRunLog(loaded: Loaded, command: Command, opts: KilnOptions): { log: InvocationLog; opts: KilnOptions } {
+export function openRunLog(
+  loaded: Loaded,
+  command: Command,
+  opts: KilnOptions,
+): { log: InvocationLog; opts: KilnOptions } {
   ensureWritable([loaded.project.targetPath, loaded.project.logPath]);
   const log = new InvocationLog(loaded.project.logPath, loaded.invocationId, command);
-  return { log, opts: { ...opts, onEvent: (e) => (log.event(e), opts.onEvent?.(e)), onLog: (level, m) => (log.message(level, m), opts.onLog?.(level, m)) } };
+  return {
+    log,
+    opts: {
+      ...opts,
+      onEvent: (e) => (log.event(e), opts.onEvent?.(e)),
+      onLog: (level, m) => (log.message(level, m), opts.onLog?.(level, m)),
+    },
+  };
 }
 
 /** Seconds per node from the last run_results.json, for the critical path. */
@@ -55,15 +66,33 @@ export async function finishRun(run: FinishedRun): Promise<RunResult> {
   writeManifest(project.parsed, project.session, project.dag, compiler, compiledIds);
   // The manifest object is built only if the caller reads it.
   let manifest: Record<string, unknown> | undefined;
-  const manifestOf = () => (manifest ??= manifestJson(project.parsed, project.session, project.dag, compiler, compiledIds));
+  const manifestOf = () =>
+    (manifest ??= manifestJson(project.parsed, project.session, project.dag, compiler, compiledIds));
   const elapsed = (Date.now() - run.started) / 1000;
-  const runResults = runResultsJson(results, loaded.invocationId, elapsed, recordedArgs(command, opts, loaded.target.threads));
+  const runResults = runResultsJson(
+    results,
+    loaded.invocationId,
+    elapsed,
+    recordedArgs(command, opts, loaded.target.threads),
+  );
   writeArtifact(loaded.project.targetPath, 'run_results.json', runResults);
-  if (opts.junitXml) writeJunitXml(opts.junitXml, { suiteName: `kiln ${command}`, results, nodes: project.parsed.manifest.nodes, elapsed, projectDir: loaded.project.projectDir, targetPath: loaded.project.targetPath });
+  if (opts.junitXml)
+    writeJunitXml(opts.junitXml, {
+      suiteName: `kiln ${command}`,
+      results,
+      nodes: project.parsed.manifest.nodes,
+      elapsed,
+      projectDir: loaded.project.projectDir,
+      targetPath: loaded.project.targetPath,
+    });
   const success = !results.some((r) => isFailure(r.status)) && !opts.signal?.aborted && !run.endHookError;
   const targets = readNotificationTargets(loaded.project.notifications);
   if (targets.length) {
-    await notify(targets, { project: loaded.project.name, command, invocationId: loaded.invocationId, success, elapsed, results }, (m) => opts.onLog?.('warn', m));
+    await notify(
+      targets,
+      { project: loaded.project.name, command, invocationId: loaded.invocationId, success, elapsed, results },
+      (m) => opts.onLog?.('warn', m),
+    );
   }
   if (run.endHookError) throw run.endHookError.error;
   run.log.close({ success, elapsed, nodes: results.length });

@@ -10,13 +10,16 @@ import type { Command, KilnOptions, Project, RetryResult } from './options.js';
 
 export async function retry(opts: KilnOptions = {}): Promise<RetryResult> {
   const last = readLastRun(loadProject(opts.projectDir ?? '.', {}, opts.targetPath).targetPath);
-  const failedTest = last.results.some((r) => r.unique_id.startsWith('test.') && (r.status === 'fail' || r.status === 'error'));
+  const failedTest = last.results.some(
+    (r) => r.unique_id.startsWith('test.') && (r.status === 'fail' || r.status === 'error'),
+  );
   const command: Command = last.args.which === 'test' && failedTest ? 'build' : last.args.which;
   let rebuilt: string[] = [];
   const nodeIds = (p: Project) => {
     const plan = planRetry(last, p.parsed.manifest, p.dag);
     rebuilt = plan.rebuilt;
-    if (!plan.ids.length) opts.onLog?.('info', 'nothing to retry: the last invocation had no errors, failures or skipped nodes');
+    if (!plan.ids.length)
+      opts.onLog?.('info', 'nothing to retry: the last invocation had no errors, failures or skipped nodes');
     return plan.ids;
   };
   const result = await execute(command, { ...optionsFromArgs(last.args, opts), nodeIds });

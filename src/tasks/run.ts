@@ -36,12 +36,23 @@ export async function execute(command: Command, options: KilnOptions = {}): Prom
   }
 }
 
-async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded, started: number, log: InvocationLog): Promise<RunResult> {
+async function executeLoaded(
+  command: Command,
+  opts: KilnOptions,
+  loaded: Loaded,
+  started: number,
+  log: InvocationLog,
+): Promise<RunResult> {
   const project = parseLoaded(loaded, opts, command);
   const types = new Set(commandTypes[command]);
   const ids = select(project, opts).filter((id) => {
     const n = project.parsed.manifest.nodes.get(id);
-    return n !== undefined && types.has(n.resourceType) && (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) && isExecutable(n);
+    return (
+      n !== undefined &&
+      types.has(n.resourceType) &&
+      (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) &&
+      isExecutable(n)
+    );
   });
   const { session } = project;
   selectResources(session, ids);
@@ -54,7 +65,12 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
   if (ids.length) {
     await adapter.open();
     try {
-      if (deferTo) compiler.deferred = await deferredRelations(project.parsed, session, deferTo, { building: new Set(ids), favorState: Boolean(opts.favorState), readsWarehouse: true });
+      if (deferTo)
+        compiler.deferred = await deferredRelations(project.parsed, session, deferTo, {
+          building: new Set(ids),
+          favorState: Boolean(opts.favorState),
+          readsWarehouse: true,
+        });
       await runProjectHooks('on-run-start', project.parsed, session, { ids });
       results = await executeNodes({
         parsed: project.parsed,
@@ -71,12 +87,20 @@ async function executeLoaded(command: Command, opts: KilnOptions, loaded: Loaded
         concurrencyGroups: loaded.project.concurrencyGroups,
         audit: opts.audit,
         onLog: opts.onLog,
-        staleSources: opts.failOnStaleSources ? await staleSources(project.parsed.manifest.sources.values(), adapter) : undefined,
-        onRetry: (id, attempt, delayMs, message) => opts.onLog?.('warn', `${id}: transient failure (attempt ${attempt}), retrying in ${(delayMs / 1000).toFixed(1)}s: ${message.split('\n')[0]}`),
+        staleSources: opts.failOnStaleSources
+          ? await staleSources(project.parsed.manifest.sources.values(), adapter)
+          : undefined,
+        onRetry: (id, attempt, delayMs, message) =>
+          opts.onLog?.(
+            'warn',
+            `${id}: transient failure (attempt ${attempt}), retrying in ${(delayMs / 1000).toFixed(1)}s: ${message.split('\n')[0]}`,
+          ),
         previousDurations: previousDurations(loaded),
       });
       // A failing on-run-end hook fails the invocation once the artifacts are written.
-      await runProjectHooks('on-run-end', project.parsed, session, { results }).catch((error: unknown) => (endHookError = { error }));
+      await runProjectHooks('on-run-end', project.parsed, session, { results }).catch(
+        (error: unknown) => (endHookError = { error }),
+      );
     } finally {
       await adapter.close();
       await compiler.flushWrites();

@@ -11,7 +11,19 @@ import { jsonDumps, jsonLoads } from './jinja/json.js';
 import { pyStr } from './jinja/repr.js';
 import { callValue } from './jinja/index.js';
 import { LazyIterator, source } from './modules/itertools.js';
-import { JinjaError, PyIterator, dictKeys, isDict, iterate, makeSet, makeTuple, pyFunction, truthy, type PyCall, type PyFunction } from './jinja/values.js';
+import {
+  JinjaError,
+  PyIterator,
+  dictKeys,
+  isDict,
+  iterate,
+  makeSet,
+  makeTuple,
+  pyFunction,
+  truthy,
+  type PyCall,
+  type PyFunction,
+} from './jinja/values.js';
 
 /** Items without repeats, compared as Python compares them. */
 function uniqueByEq(items: unknown[]): unknown[] {
@@ -38,7 +50,9 @@ function zip(pos: unknown[]): PyIterator | LazyIterator {
       yield makeTuple(row);
     }
   }
-  return pos.length && pos.every((v) => v instanceof LazyIterator) ? new LazyIterator('zip', tuples()) : new PyIterator([...tuples()], 'zip');
+  return pos.length && pos.every((v) => v instanceof LazyIterator)
+    ? new LazyIterator('zip', tuples())
+    : new PyIterator([...tuples()], 'zip');
 }
 
 /** dbt's `set(x, default=None)` and `zip(..., default=None)`: the default when the input is not iterable. */
@@ -84,7 +98,9 @@ export function builtinGlobals(): Record<string, unknown> {
       }
     }),
     fromjson: converter('fromjson', ['string', ['default', null]], ([text]) => jsonLoads(pyStr(text))),
-    toyaml: converter('toyaml', ['value', ['default', null], ['sort_keys', false]], ([value, , sortKeys]) => toYaml(value, truthy(sortKeys))),
+    toyaml: converter('toyaml', ['value', ['default', null], ['sort_keys', false]], ([value, , sortKeys]) =>
+      toYaml(value, truthy(sortKeys)),
+    ),
     fromyaml: converter('fromyaml', ['value', ['default', null]], ([text]) => fromYaml(pyStr(text))),
     local_md5: fn('local_md5', (pos) => createHash('md5').update(pyStr(pos[0])).digest('hex')),
     diff_of_two_dicts: fn('diff_of_two_dicts', (pos) => {

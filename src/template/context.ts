@@ -50,7 +50,12 @@ export interface InvocationInfo {
 function runtimeConfig(info: InvocationInfo): Record<string, unknown> {
   const dependencies: Record<string, unknown> = {};
   for (const p of info.packages ?? []) dependencies[p.name] = { project_name: p.name, version: p.version ?? null };
-  return { project_name: info.projectName, target_name: info.target.name ?? null, profile_name: info.target.profile_name ?? null, dependencies };
+  return {
+    project_name: info.projectName,
+    target_name: info.target.name ?? null,
+    profile_name: info.target.profile_name ?? null,
+    dependencies,
+  };
 }
 
 /**
@@ -64,7 +69,17 @@ function templateEnvVar(name: string, fallback?: unknown): unknown {
 }
 
 /** Generic type names to a spelling each warehouse accepts, as dbt's Column.translate_type (per adapter) gives them. */
-const typeNames: Record<string, string> = { string: 'text', text: 'text', timestamp: 'timestamp', float: 'float', integer: 'integer', int: 'integer', bigint: 'bigint', boolean: 'boolean', numeric: 'numeric' };
+const typeNames: Record<string, string> = {
+  string: 'text',
+  text: 'text',
+  timestamp: 'timestamp',
+  float: 'float',
+  integer: 'integer',
+  int: 'integer',
+  bigint: 'bigint',
+  boolean: 'boolean',
+  numeric: 'numeric',
+};
 const typeNamesByAdapter: Record<string, Record<string, string>> = {
   // BigQuery takes integer, bigint and boolean as aliases, but has no text and no float.
   bigquery: { ...typeNames, string: 'string', text: 'string', float: 'float64' },
@@ -79,7 +94,10 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
   const quote = (n: string) => info.quoteIdentifier(n);
   // A render replayed for warehouse answers logs once, when it completes.
   // A render that logs is never reused from a cache: its output would go missing.
-  const say = (message: string) => (noteVolatile('log'), info.warehouse ? info.warehouse.effect(() => info.log(message)) : info.log(message));
+  const say = (message: string) => (
+    noteVolatile('log'),
+    info.warehouse ? info.warehouse.effect(() => info.log(message)) : info.log(message)
+  );
   const adapter = {
     type: () => info.adapterType,
     quote: (name: string) => quote(name),
@@ -92,7 +110,9 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
     const [pos, kw = {}] = splitKwargs(args);
     const part = (k: string, i: number) => (kw[k] ?? pos[i] ?? undefined) as string | undefined;
     const type = (kw.type ?? 'table') as RelationType;
-    return info.adapter ? info.adapter.relation(part('database', 0), part('schema', 1), part('identifier', 2) ?? '', type) : new Relation(part('database', 0), part('schema', 1), part('identifier', 2) ?? '', quote, type);
+    return info.adapter
+      ? info.adapter.relation(part('database', 0), part('schema', 1), part('identifier', 2) ?? '', type)
+      : new Relation(part('database', 0), part('schema', 1), part('identifier', 2) ?? '', quote, type);
   };
   return {
     target: info.target,
@@ -106,9 +126,11 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
       Relation: { create: relationCreate, add_ephemeral_prefix: (name: string) => `__dbt__cte__${name}` },
       Column: {
         create: (name: string, dtype: string) => ({ name, data_type: dtype, column: name, dtype }),
-        translate_type: (t: string) => (typeNamesByAdapter[info.adapterType] ?? typeNames)[String(t).toLowerCase()] ?? t,
+        translate_type: (t: string) =>
+          (typeNamesByAdapter[info.adapterType] ?? typeNames)[String(t).toLowerCase()] ?? t,
         string_type: (size: number) => `character varying(${size})`,
-        numeric_type: (dtype: string, precision?: number, scale?: number) => (precision === undefined || precision === null ? dtype : `${dtype}(${precision},${scale ?? 0})`),
+        numeric_type: (dtype: string, precision?: number, scale?: number) =>
+          precision === undefined || precision === null ? dtype : `${dtype}(${precision},${scale ?? 0})`,
       },
     },
     modules,
@@ -121,7 +143,9 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
     thread_id: 'Thread-1',
     builtins: {
       // dbt's builtins.ref also carries the RuntimeConfig as `.config`.
-      ref: Object.assign((...args: unknown[]) => (engine.globals.ref as (...a: unknown[]) => unknown)(...args), { config: runtimeConfig(info) }),
+      ref: Object.assign((...args: unknown[]) => (engine.globals.ref as (...a: unknown[]) => unknown)(...args), {
+        config: runtimeConfig(info),
+      }),
       get source() {
         return engine.globals.source;
       },
@@ -157,9 +181,17 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
  * namespace, else the root project then the namespace; without a namespace, the names
  * callable unprefixed), try `<adapter>__name` then `default__name`.
  */
-export function dispatchMacro(engine: TemplateEngine, adapterType: string, name: string, namespace?: string, info?: Pick<InvocationInfo, 'projectName' | 'dispatchOrder'>): unknown {
+export function dispatchMacro(
+  engine: TemplateEngine,
+  adapterType: string,
+  name: string,
+  namespace?: string,
+  info?: Pick<InvocationInfo, 'projectName' | 'dispatchOrder'>,
+): unknown {
   const prefixes = [adapterType, ...(adapterParents[adapterType] ?? []), 'default'];
-  const packages: Array<string | null> = namespace ? (info?.dispatchOrder?.[namespace] ?? [info?.projectName ?? null, namespace]) : [null];
+  const packages: Array<string | null> = namespace
+    ? (info?.dispatchOrder?.[namespace] ?? [info?.projectName ?? null, namespace])
+    : [null];
   for (const pkg of packages) {
     for (const prefix of prefixes) {
       const candidate = `${prefix}__${name}`;
@@ -172,9 +204,13 @@ export function dispatchMacro(engine: TemplateEngine, adapterType: string, name:
     const fn = engine.lookupMacro(`${prefix}__${name}`);
     if (typeof fn === 'function') return fn;
   }
-  throw new KilnError('template', `no implementation of macro '${name}'${namespace ? ` in namespace '${namespace}'` : ''} for adapter '${adapterType}'`, {
-    hint: `define ${adapterType}__${name} or default__${name}`,
-  });
+  throw new KilnError(
+    'template',
+    `no implementation of macro '${name}'${namespace ? ` in namespace '${namespace}'` : ''} for adapter '${adapterType}'`,
+    {
+      hint: `define ${adapterType}__${name} or default__${name}`,
+    },
+  );
 }
 
 /**
@@ -183,20 +219,34 @@ export function dispatchMacro(engine: TemplateEngine, adapterType: string, name:
  */
 export function exposeContextMacros(engine: TemplateEngine): void {
   const ns = engine.namespace('dbt');
-  for (const name of ['run_query', 'statement', 'is_incremental', 'should_full_refresh', 'should_store_failures', 'load_result', 'store_result']) {
+  for (const name of [
+    'run_query',
+    'statement',
+    'is_incremental',
+    'should_full_refresh',
+    'should_store_failures',
+    'load_result',
+    'store_result',
+  ]) {
     if (Object.prototype.hasOwnProperty.call(ns, name)) continue;
     Object.defineProperty(ns, name, { get: () => engine.globals[name], enumerable: true, configurable: true });
   }
 }
 
 /** `var('x')` / `var('x', default)` for one node. */
-export function varFunction(info: InvocationInfo, where: { file: string; node: string }): (name: string, dflt?: unknown) => unknown {
+export function varFunction(
+  info: InvocationInfo,
+  where: { file: string; node: string },
+): (name: string, dflt?: unknown) => unknown {
   // Nodes of an installed package also see the vars its own dbt_project.yml declares.
   const pkg = where.node.split('.')[1];
   const lookup = pkg && pkg !== info.projectName && info.varsFor ? info.varsFor(pkg) : info.vars;
   const fn = (name: string, dflt?: unknown) => {
     const hit = lookup(name);
-    if (hit.found) return typeof hit.value === 'string' && info.renderVar && /\{[{%]/.test(hit.value) ? info.renderVar(hit.value) : hit.value;
+    if (hit.found)
+      return typeof hit.value === 'string' && info.renderVar && /\{[{%]/.test(hit.value)
+        ? info.renderVar(hit.value)
+        : hit.value;
     if (dflt !== undefined) return dflt;
     throw new KilnError('template', `required var '${name}' not found (used by ${where.node})`, {
       file: where.file,
@@ -208,7 +258,11 @@ export function varFunction(info: InvocationInfo, where: { file: string; node: s
 }
 
 /** A `config` object that is callable, with dbt's `config.get` and `config.require`. */
-export function configObject(record: (kwargs: Record<string, unknown>) => void, current: () => Record<string, unknown>, file: string) {
+export function configObject(
+  record: (kwargs: Record<string, unknown>) => void,
+  current: () => Record<string, unknown>,
+  file: string,
+) {
   const fn = (...args: unknown[]) => {
     for (const a of args) if (a && typeof a === 'object') record({ ...(a as Record<string, unknown>) });
     return '';

@@ -62,7 +62,9 @@ export class TemplateEngine {
    * their text to a value; in SQL they mark text and leave it text, as in dbt.
    */
   constructor(globals: Scope = {}, opts: { native?: boolean } = {}) {
-    if (!opts.native) for (const name of ['as_bool', 'as_number', 'as_native']) this.jinja.filters[name] = (_env, value) => pyStr(value);
+    if (!opts.native)
+      for (const name of ['as_bool', 'as_number', 'as_native'])
+        this.jinja.filters[name] = (_env, value) => pyStr(value);
     Object.assign(this.globals, jinjaGlobals(), builtinGlobals(), globals, {
       return: pyFunction('return', (pos) => {
         throw new MacroReturn(pos[0] ?? null);
@@ -135,7 +137,11 @@ export class TemplateEngine {
   }
 
   /** As render, with the template line of each output line (index 0 is line 1), for errors that point at the source. */
-  renderWithSourceLines(template: JinjaTemplate, scope: Scope, file: string): { text: string; sourceLines: () => number[] } {
+  renderWithSourceLines(
+    template: JinjaTemplate,
+    scope: Scope,
+    file: string,
+  ): { text: string; sourceLines: () => number[] } {
     this.install(scope);
     try {
       return this.jinja.renderWithSourceLines(template, this.templateNamespaces.get(template));
@@ -168,7 +174,10 @@ export class TemplateEngine {
     let params = this.parameters.get(info);
     if (!params) {
       const def = parseTemplate(info.source).find((s) => s.kind === 'macro');
-      params = def && def.kind === 'macro' ? def.macro.params.map((p) => ({ name: p.name, required: p.dflt === undefined })) : [];
+      params =
+        def && def.kind === 'macro'
+          ? def.macro.params.map((p) => ({ name: p.name, required: p.dflt === undefined }))
+          : [];
       this.parameters.set(info, params);
     }
     return params;
@@ -185,7 +194,12 @@ export class TemplateEngine {
    * files) they are also callable without a prefix; a later registration of the same name
    * wins, so project macros override kiln's.
    */
-  registerMacroFile(source: string, file: string, packageName: string, opts: { global?: boolean; namespace?: string } = {}): MacroInfo[] {
+  registerMacroFile(
+    source: string,
+    file: string,
+    packageName: string,
+    opts: { global?: boolean; namespace?: string } = {},
+  ): MacroInfo[] {
     const global = opts.global ?? true;
     const nsName = opts.namespace ?? (packageName === 'kiln' ? 'dbt' : packageName);
     const ns = this.namespace(nsName);
@@ -223,7 +237,9 @@ export class TemplateEngine {
   repeatedMacroInFile(source: string): { name: string; lines: [number, number] } | undefined {
     const seen = new Set<string>();
     let repeated = false;
-    for (const m of source.matchAll(/\{%[-+]?\s*(?:(macro|test)\s+(\w+)|materialization\s+(\w+)\s*,\s*(?:adapter\s*=\s*['"](\w+)['"]|default))/g)) {
+    for (const m of source.matchAll(
+      /\{%[-+]?\s*(?:(macro|test)\s+(\w+)|materialization\s+(\w+)\s*,\s*(?:adapter\s*=\s*['"](\w+)['"]|default))/g,
+    )) {
       const name = m[3] ? `materialization_${m[3]}_${m[4] ?? 'default'}` : `${m[1] === 'test' ? 'test_' : ''}${m[2]}`;
       if (seen.has(name)) repeated = true;
       seen.add(name);
@@ -294,20 +310,41 @@ export function toTemplateError(e: unknown, file: string): KilnError {
   const site = errorSite(e);
   if (e instanceof KilnError) {
     if (e.file && (e.line || !site || site.file !== e.file)) return e;
-    return new KilnError(e.kind, e.message, { file: e.file ?? site?.file ?? file, line: e.line ?? site?.line, column: e.column, hint: e.hint, cause: e.cause, retryable: e.retryable });
+    return new KilnError(e.kind, e.message, {
+      file: e.file ?? site?.file ?? file,
+      line: e.line ?? site?.line,
+      column: e.column,
+      hint: e.hint,
+      cause: e.cause,
+      retryable: e.retryable,
+    });
   }
   if (e instanceof MacroReturn) return new KilnError('template', 'return() called outside a macro', { file });
   if (e instanceof JinjaError) {
     const label = e.pyType === 'TemplateSyntaxError' || e.pyType === 'UndefinedError' ? '' : `${e.pyType}: `;
     // `dbt_utils.star(...)` with dbt_utils not installed reads as an undefined name.
     const undefinedName = e.pyType === 'UndefinedError' ? /^'(\w+)' is undefined$/.exec(e.message)?.[1] : undefined;
-    const hint = undefinedName ? `if '${undefinedName}' is a package, list it in packages.yml and run \`kiln deps\`` : undefined;
-    return new KilnError('template', `${label}${e.message}`, { file: site?.file ?? file, line: site?.line ?? e.lineno, hint });
+    const hint = undefinedName
+      ? `if '${undefinedName}' is a package, list it in packages.yml and run \`kiln deps\``
+      : undefined;
+    return new KilnError('template', `${label}${e.message}`, {
+      file: site?.file ?? file,
+      line: site?.line ?? e.lineno,
+      hint,
+    });
   }
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
     // Recursion the macro depth limit does not see (a filter or method calling back into a template).
-    return new KilnError('template', 'the template recurses too deeply: the call stack ran out', { file: site?.file ?? file, line: site?.line, hint: 'look for a macro or filter that calls itself without end' });
+    return new KilnError('template', 'the template recurses too deeply: the call stack ran out', {
+      file: site?.file ?? file,
+      line: site?.line,
+      hint: 'look for a macro or filter that calls itself without end',
+    });
   }
   const message = (e as Error)?.message ?? String(e);
-  return new KilnError('template', message || 'template error', { file: site?.file ?? file, line: site?.line, cause: e });
+  return new KilnError('template', message || 'template error', {
+    file: site?.file ?? file,
+    line: site?.line,
+    cause: e,
+  });
 }

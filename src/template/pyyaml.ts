@@ -22,7 +22,11 @@ const implicitTypes = [
 
 /** A YAML 1.1 scalar type as PyYAML's resolver knows it: a pattern and how to build the value. */
 function scalarType(tag: string, pattern: RegExp, construct: (text: string) => unknown): jsYaml.Type {
-  return new jsYaml.Type(`tag:yaml.org,2002:${tag}`, { kind: 'scalar', resolve: (text: string | null) => pattern.test(text ?? ''), construct: (text: string | null) => construct(text ?? '') });
+  return new jsYaml.Type(`tag:yaml.org,2002:${tag}`, {
+    kind: 'scalar',
+    resolve: (text: string | null) => pattern.test(text ?? ''),
+    construct: (text: string | null) => construct(text ?? ''),
+  });
 }
 
 function yaml11Int(text: string): unknown {
@@ -44,7 +48,13 @@ function yaml11Float(text: string): unknown {
   if (t === '.nan') return NaN;
   if (t.includes(':')) {
     const sign = t.startsWith('-') ? -1 : 1;
-    return makeFloat(sign * t.replace(/^[-+]/, '').split(':').reduce((acc, part) => acc * 60 + Number(part), 0));
+    return makeFloat(
+      sign *
+        t
+          .replace(/^[-+]/, '')
+          .split(':')
+          .reduce((acc, part) => acc * 60 + Number(part), 0),
+    );
   }
   return makeFloat(Number(t));
 }
@@ -52,7 +62,10 @@ function yaml11Float(text: string): unknown {
 function yaml11Timestamp(text: string): unknown {
   const date = /^(\d{4})-(\d\d?)-(\d\d?)$/.exec(text);
   if (date) return new PyDate(Number(date[1]), Number(date[2]), Number(date[3]));
-  const m = /^(\d{4})-(\d\d?)-(\d\d?)(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.(\d*))?(?:[ \t]*(Z|[-+]\d\d?(?::?\d\d)?))?$/.exec(text)!;
+  const m =
+    /^(\d{4})-(\d\d?)-(\d\d?)(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.(\d*))?(?:[ \t]*(Z|[-+]\d\d?(?::?\d\d)?))?$/.exec(
+      text,
+    )!;
   const [, y, mo, d, h, mi, sec, frac = '', tz] = m;
   const us = Number((frac + '000000').slice(0, 6));
   if (!tz) return PyDateTime.make(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(sec), us);
@@ -91,7 +104,14 @@ function toNode(value: unknown, sortKeys: boolean): Node {
     if (implicitTypes.some((re) => re.test(value))) s.type = 'QUOTE_SINGLE';
     return s;
   }
-  if (value === null || value === undefined || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return new Scalar(value ?? null);
+  if (
+    value === null ||
+    value === undefined ||
+    typeof value === 'boolean' ||
+    typeof value === 'number' ||
+    typeof value === 'bigint'
+  )
+    return new Scalar(value ?? null);
   if (value instanceof PyDate || value instanceof PyTime) return new Scalar(String(value));
   if (isDict(value)) {
     const map = new YAMLMap();
@@ -111,6 +131,6 @@ function toNode(value: unknown, sortKeys: boolean): Node {
 export function toYaml(value: unknown, sortKeys = false): string {
   const { Document } = yamlLibrary();
   const doc = new Document(null);
-  doc.contents = toNode(value, sortKeys) as never;
+  doc.contents = toNode(value, sortKeys);
   return doc.toString({ indentSeq: false, singleQuote: true, lineWidth: 0 });
 }

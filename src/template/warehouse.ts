@@ -73,15 +73,23 @@ export class WarehouseBridge {
     noteVolatile('the warehouse');
     const s = this.current;
     if (!s) {
-      throw new KilnError('template', `this template queries the warehouse (${key.split('\u0000')[0]}), which is not available here`, {
-        hint: 'guard the query with {% if execute %}; queries run while compiling, never while parsing',
-      });
+      throw new KilnError(
+        'template',
+        `this template queries the warehouse (${key.split('\u0000')[0]}), which is not available here`,
+        {
+          hint: 'guard the query with {% if execute %}; queries run while compiling, never while parsing',
+        },
+      );
     }
     const recorded = s.answers[s.pos];
     if (recorded) {
       if (recorded.key !== key) {
         const show = (k: string) => k.split('\u0000').slice(1).join(' ').replace(/\s+/g, ' ').slice(0, 300);
-        throw new KilnError('template', `a template asked the warehouse different questions on two renders of the same node:\n  first:  ${show(recorded.key)}\n  then:   ${show(key)}`, { hint: 'warehouse calls must not depend on the time or on random values' });
+        throw new KilnError(
+          'template',
+          `a template asked the warehouse different questions on two renders of the same node:\n  first:  ${show(recorded.key)}\n  then:   ${show(key)}`,
+          { hint: 'warehouse calls must not depend on the time or on random values' },
+        );
       }
       s.pos++;
       if (recorded.error !== undefined) throw recorded.error;
@@ -130,7 +138,13 @@ export class WarehouseBridge {
           session.answers.push({ key: pending.key, value: await pending.run(target) });
         } catch (err) {
           const message = (err as Error)?.message ?? String(err);
-          session.answers.push({ key: pending.key, error: err instanceof KilnError ? err : new KilnError('template', `the warehouse refused a query run while rendering: ${message}`) });
+          session.answers.push({
+            key: pending.key,
+            error:
+              err instanceof KilnError
+                ? err
+                : new KilnError('template', `the warehouse refused a query run while rendering: ${message}`),
+          });
         }
       } finally {
         this.current = outer;
@@ -200,7 +214,10 @@ export class TemplateColumn {
     return this.is_integer() || this.is_numeric() || this.is_float();
   }
   is_integer(): boolean {
-    return /^(tiny|small|big|huge)?int(eger)?\d*$/i.test(this.data_type.trim()) || /^u?(tiny|small|big|huge)?int$/i.test(this.data_type.trim());
+    return (
+      /^(tiny|small|big|huge)?int(eger)?\d*$/i.test(this.data_type.trim()) ||
+      /^u?(tiny|small|big|huge)?int$/i.test(this.data_type.trim())
+    );
   }
   is_numeric(): boolean {
     return /^(numeric|decimal)/i.test(this.data_type.trim());
@@ -290,11 +307,23 @@ export class ResultTable {
     this.#result = result;
     this.column_names = result.columns;
     this.rows = new MappedSequence(
-      result.rows.map((r) => new MappedSequence(result.columns.map((c) => cell(r[c])), result.columns)),
+      result.rows.map(
+        (r) =>
+          new MappedSequence(
+            result.columns.map((c) => cell(r[c])),
+            result.columns,
+          ),
+      ),
       [],
     );
     this.columns = new MappedSequence(
-      result.columns.map((c) => new ResultColumn(c, result.rows.map((r) => cell(r[c])))),
+      result.columns.map(
+        (c) =>
+          new ResultColumn(
+            c,
+            result.rows.map((r) => cell(r[c])),
+          ),
+      ),
       result.columns,
     );
   }
@@ -315,10 +344,14 @@ export class ResultTable {
     const { columns, rows } = this.#result;
     const renamed = columns.map((c, i) => {
       if (Array.isArray(columnNames)) return columnNames[i] === undefined ? c : String(columnNames[i]);
-      if (columnNames && typeof columnNames === 'object' && Object.prototype.hasOwnProperty.call(columnNames, c)) return String((columnNames as Record<string, unknown>)[c]);
+      if (columnNames && typeof columnNames === 'object' && Object.prototype.hasOwnProperty.call(columnNames, c))
+        return String((columnNames as Record<string, unknown>)[c]);
       return c;
     });
-    return new ResultTable({ columns: renamed, rows: rows.map((r) => Object.fromEntries(columns.map((c, i) => [renamed[i]!, r[c]]))) });
+    return new ResultTable({
+      columns: renamed,
+      rows: rows.map((r) => Object.fromEntries(columns.map((c, i) => [renamed[i]!, r[c]]))),
+    });
   }
   toString(): string {
     return `<ResultTable ${this.rows.__len__()} rows: ${this.column_names.join(', ')}>`;
@@ -331,21 +364,36 @@ const cell = (v: unknown) => (v instanceof Date ? PyDateTime.fromDate(v, null) :
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 
 /** The context values that reach the warehouse, for one invocation. */
-export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Adapter | undefined, isExecuting: () => boolean) {
+export function warehouseScope(
+  bridge: WarehouseBridge | undefined,
+  adapter: Adapter | undefined,
+  isExecuting: () => boolean,
+) {
   const results = new Map<string, unknown>();
   const query = (sql: string): QueryResult => {
     if (!bridge) throw new KilnError('template', 'this template queries the warehouse, which is not available here');
     return bridge.call(`query\u0000${sql}`, (a) => a.execute(sql));
   };
   const statement = (...args: unknown[]) => {
-    const kw = (args[args.length - 1] && typeof args[args.length - 1] === 'object' && '__keywords' in (args[args.length - 1] as object) ? args.pop() : {}) as Record<string, unknown>;
+    const kw = (
+      args[args.length - 1] &&
+      typeof args[args.length - 1] === 'object' &&
+      '__keywords' in (args[args.length - 1] as object)
+        ? args.pop()
+        : {}
+    ) as Record<string, unknown>;
     const name = (args[0] ?? kw.name ?? null) as string | null;
     const fetch = Boolean(args[1] ?? kw.fetch_result ?? false);
     const caller = kw.caller as (() => unknown) | undefined;
     const sql = caller ? pythonStr(String(caller())) : '';
     if (!isExecuting()) return '';
     const result = query(sql);
-    if (name) results.set(name, { response: { _message: 'OK', rows_affected: result.rows.length }, data: fetch ? result.rows.map((r) => result.columns.map((c) => cell(r[c]))) : [], table: fetch ? new ResultTable(result) : null });
+    if (name)
+      results.set(name, {
+        response: { _message: 'OK', rows_affected: result.rows.length },
+        data: fetch ? result.rows.map((r) => result.columns.map((c) => cell(r[c]))) : [],
+        table: fetch ? new ResultTable(result) : null,
+      });
     return '';
   };
   const quote = (s: string) => (adapter ? adapter.quoteIdentifier(s) : `"${s}"`);
@@ -372,8 +420,14 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
       get_relation: (...args: unknown[]) => {
         const [database, schema, identifier] = relationArgs(args);
         if (!isExecuting() || !bridge || !adapter) return null;
-        const found = bridge.call(`relations\u0000${database}\u0000${schema}`, (a) => a.listRelations(database ?? undefined, schema ?? a.defaultSchema)).find((r) => relationNameKey(r.name, adapter) === relationNameKey(identifier ?? '', adapter));
-        return found ? adapter.relation(found.database ?? database ?? undefined, found.schema, found.name, found.type) : null;
+        const found = bridge
+          .call(`relations\u0000${database}\u0000${schema}`, (a) =>
+            a.listRelations(database ?? undefined, schema ?? a.defaultSchema),
+          )
+          .find((r) => relationNameKey(r.name, adapter) === relationNameKey(identifier ?? '', adapter));
+        return found
+          ? adapter.relation(found.database ?? database ?? undefined, found.schema, found.name, found.type)
+          : null;
       },
       get_columns_in_relation: (relation: Relation) => {
         if (!isExecuting() || !bridge || !relation) return [];
@@ -383,19 +437,46 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
       list_relations_without_caching: (schemaRelation: Relation) => {
         if (!isExecuting() || !bridge || !adapter) return [];
         return bridge
-          .call(`relations\u0000${schemaRelation?.database}\u0000${schemaRelation?.schema}`, (a) => a.listRelations(schemaRelation?.database, schemaRelation?.schema ?? a.defaultSchema))
+          .call(`relations\u0000${schemaRelation?.database}\u0000${schemaRelation?.schema}`, (a) =>
+            a.listRelations(schemaRelation?.database, schemaRelation?.schema ?? a.defaultSchema),
+          )
           .map((r) => adapter.relation(r.database, r.schema, r.name, r.type));
       },
       // DDL macros run while rendering (hooks such as `{% do adapter.drop_relation(this) %}`).
-      drop_relation: (relation: Relation) => ddl(`drop\u0000${String(relation)}`, `drop ${relation?.type === 'view' ? 'view' : 'table'} if exists ${String(relation)}`),
-      truncate_relation: (relation: Relation) => ddl(`truncate\u0000${String(relation)}`, `delete from ${String(relation)}`),
-      rename_relation: (from: Relation, to: Relation) => ddl(`rename\u0000${String(from)}\u0000${String(to)}`, `alter ${from?.type === 'view' ? 'view' : 'table'} ${String(from)} rename to ${quote(to.identifier)}`),
-      create_schema: (relation: Relation) => (!isExecuting() || !bridge || !relation ? '' : (bridge.call(`create_schema\u0000${relation.database}\u0000${relation.schema}`, (a) => a.createSchema(relation.database, relation.schema ?? a.defaultSchema)), '')),
-      drop_schema: (relation: Relation) => ddl(`drop_schema\u0000${relation?.database}\u0000${relation?.schema}`, `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} cascade`),
+      drop_relation: (relation: Relation) =>
+        ddl(
+          `drop\u0000${String(relation)}`,
+          `drop ${relation?.type === 'view' ? 'view' : 'table'} if exists ${String(relation)}`,
+        ),
+      truncate_relation: (relation: Relation) =>
+        ddl(`truncate\u0000${String(relation)}`, `delete from ${String(relation)}`),
+      rename_relation: (from: Relation, to: Relation) =>
+        ddl(
+          `rename\u0000${String(from)}\u0000${String(to)}`,
+          `alter ${from?.type === 'view' ? 'view' : 'table'} ${String(from)} rename to ${quote(to.identifier)}`,
+        ),
+      create_schema: (relation: Relation) =>
+        !isExecuting() || !bridge || !relation
+          ? ''
+          : (bridge.call(`create_schema\u0000${relation.database}\u0000${relation.schema}`, (a) =>
+              a.createSchema(relation.database, relation.schema ?? a.defaultSchema),
+            ),
+            ''),
+      drop_schema: (relation: Relation) =>
+        ddl(
+          `drop_schema\u0000${relation?.database}\u0000${relation?.schema}`,
+          `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} cascade`,
+        ),
       check_schema_exists: (database: string, schema: string) => {
         if (!isExecuting() || !bridge) return false;
         return bridge.call(`schemas\u0000${database}\u0000${schema}`, async (a) =>
-          a.schemaExists ? a.schemaExists(database ?? undefined, schema) : (await a.execute(`select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`)).rows.length > 0,
+          a.schemaExists
+            ? a.schemaExists(database ?? undefined, schema)
+            : (
+                await a.execute(
+                  `select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`,
+                )
+              ).rows.length > 0,
         );
       },
     },
@@ -404,6 +485,10 @@ export function warehouseScope(bridge: WarehouseBridge | undefined, adapter: Ada
 
 function relationArgs(args: unknown[]): [string | null, string | null, string | null] {
   const last = args[args.length - 1];
-  const kw = last && typeof last === 'object' && '__keywords' in (last as object) ? (args.pop() as Record<string, string>) : {};
-  return [(args[0] ?? kw.database ?? null) as string | null, (args[1] ?? kw.schema ?? null) as string | null, (args[2] ?? kw.identifier ?? null) as string | null];
+  const kw = last && typeof last === 'object' && '__keywords' in last ? (args.pop() as Record<string, string>) : {};
+  return [
+    (args[0] ?? kw.database ?? null) as string | null,
+    (args[1] ?? kw.schema ?? null) as string | null,
+    (args[2] ?? kw.identifier ?? null) as string | null,
+  ];
 }

@@ -22,12 +22,22 @@ export class UnitTestCompiler extends Compiler {
     const { vars, envVars, macros } = test.overrides;
     const { info } = session;
     // var() reads the invocation's lookup: the overrides come first.
-    super(parsed, { ...session, info: { ...info, flags: { ...info.flags, EMPTY: false }, vars: (name) => (name in vars ? { found: true, value: vars[name] } : info.vars(name)) } });
+    super(parsed, {
+      ...session,
+      info: {
+        ...info,
+        flags: { ...info.flags, EMPTY: false },
+        vars: (name) => (name in vars ? { found: true, value: vars[name] } : info.vars(name)),
+      },
+    });
     this.deferred = inputs;
     const incremental = macros.is_incremental;
     this.setIncrementalCheck(() => incremental === true || String(incremental).toLowerCase() === 'true');
-    for (const [name, value] of Object.entries(macros)) if (name !== 'is_incremental' && !name.includes('.')) this.extra[name] = () => value;
-    if (Object.keys(envVars).length) this.extra.env_var = (name: string, fallback?: unknown) => (name in envVars ? String(envVars[name]) : envVar(name, fallback));
+    for (const [name, value] of Object.entries(macros))
+      if (name !== 'is_incremental' && !name.includes('.')) this.extra[name] = () => value;
+    if (Object.keys(envVars).length)
+      this.extra.env_var = (name: string, fallback?: unknown) =>
+        name in envVars ? String(envVars[name]) : envVar(name, fallback);
   }
 
   override nodeScope(node: GraphNode): Scope {

@@ -23,12 +23,23 @@ export function fixtureSql(fixture: Fixture, opts: FixtureSqlOptions): string {
   if (known) {
     for (const c of fixture.columns) {
       if (!byKey.has(c.toLowerCase())) {
-        throw new KilnError('config', `${opts.describe} gives column '${c}', which it does not have`, { file: fixture.file, line: fixture.line, hint: `its columns are: ${known.map((k) => k.name).join(', ')}` });
+        throw new KilnError('config', `${opts.describe} gives column '${c}', which it does not have`, {
+          file: fixture.file,
+          line: fixture.line,
+          hint: `its columns are: ${known.map((k) => k.name).join(', ')}`,
+        });
       }
     }
   }
-  const columns: Array<{ name: string; type?: string }> = known ? known.map((c) => ({ name: c.name, type: c.type })) : fixture.columns.map((name) => ({ name }));
-  if (!columns.length) throw new KilnError('config', `${opts.describe} has no rows and no known columns`, { file: fixture.file, line: fixture.line, hint: 'build the input first (kiln build --empty), or give at least one row' });
+  const columns: Array<{ name: string; type?: string }> = known
+    ? known.map((c) => ({ name: c.name, type: c.type }))
+    : fixture.columns.map((name) => ({ name }));
+  if (!columns.length)
+    throw new KilnError('config', `${opts.describe} has no rows and no known columns`, {
+      file: fixture.file,
+      line: fixture.line,
+      hint: 'build the input first (kiln build --empty), or give at least one row',
+    });
   const given = (row: Record<string, unknown>, name: string): { has: boolean; value: unknown } => {
     if (name in row) return { has: true, value: row[name] };
     const key = Object.keys(row).find((k) => k.toLowerCase() === name.toLowerCase());
@@ -49,7 +60,8 @@ export function fixtureSql(fixture: Fixture, opts: FixtureSqlOptions): string {
 /** A value as SQL: cast to `type` when known (from its text, which every warehouse parses), else a plain literal. */
 export function literal(value: unknown, type: string | undefined): string {
   if (value === null || value === undefined) return type ? `cast(null as ${type})` : 'null';
-  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text =
+    value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (type) return `cast(${stringLiteral(text)} as ${type})`;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : stringLiteral(text);
   if (typeof value === 'boolean') return value ? 'true' : 'false';

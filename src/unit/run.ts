@@ -35,9 +35,23 @@ export async function executeUnitTest(test: UnitTestNode, threadId: string, m: M
   const timing = (): TimingInfo[] => [{ name: 'execute', started_at: started, completed_at: new Date().toISOString() }];
   try {
     const outcome = await runUnitTest(test, m);
-    return { ...base, status: outcome.status, message: outcome.message, failures: outcome.failures, executionTime: (Date.now() - start) / 1000, timing: timing() };
+    return {
+      ...base,
+      status: outcome.status,
+      message: outcome.message,
+      failures: outcome.failures,
+      executionTime: (Date.now() - start) / 1000,
+      timing: timing(),
+    };
   } catch (e) {
-    return { ...base, status: 'error', message: errorMessage(e), failures: null, executionTime: (Date.now() - start) / 1000, timing: timing() };
+    return {
+      ...base,
+      status: 'error',
+      message: errorMessage(e),
+      failures: null,
+      executionTime: (Date.now() - start) / 1000,
+      timing: timing(),
+    };
   }
 }
 
@@ -60,7 +74,14 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
     const name = `__kiln_input_${i}_${input.label.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60);
     const fixture = loadFixture(input.given, test, project, `input ${input.given.input}`);
     const columns = fixture.kind === 'rows' ? await inputColumns(input, fixture, model, m, shapes) : undefined;
-    ctes.push({ name, sql: fixtureSql(fixture, { quote: (n) => m.adapter.quoteIdentifier(n), columns, describe: `unit test '${test.name}': input ${input.given.input}` }) });
+    ctes.push({
+      name,
+      sql: fixtureSql(fixture, {
+        quote: (n) => m.adapter.quoteIdentifier(n),
+        columns,
+        describe: `unit test '${test.name}': input ${input.given.input}`,
+      }),
+    });
     deferred.set(input.id, m.adapter.relation(undefined, undefined, name, 'cte'));
   }
   const compiler = new UnitTestCompiler(m.parsed, m.session, test, deferred);
@@ -80,28 +101,52 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
     columns = expectFixture.columns.map((c) => matchColumn(c, outputColumns, test, model, expectFixture));
     const typed = columns.map((c) => outputColumns.find((o) => o.name === c)!);
     // Expected values take the types the model returns, so both sides compare alike.
-    const renamed: Fixture = { ...expectFixture, columns, rows: expectFixture.rows.map((r) => Object.fromEntries(expectFixture.columns.map((c, i) => [columns[i]!, r[c]]))) };
-    expectedSql = columns.length ? fixtureSql(renamed, { quote: q, columns: typed, describe: `unit test '${test.name}': expect` }) : '';
+    const renamed: Fixture = {
+      ...expectFixture,
+      columns,
+      rows: expectFixture.rows.map((r) => Object.fromEntries(expectFixture.columns.map((c, i) => [columns[i]!, r[c]]))),
+    };
+    expectedSql = columns.length
+      ? fixtureSql(renamed, { quote: q, columns: typed, describe: `unit test '${test.name}': expect` })
+      : '';
   } else {
     expectedSql = expectFixture.sql;
     const shape = await probeColumns(m, near, expectedSql);
     columns = shape.map((c) => matchColumn(c.name, outputColumns, test, model, expectFixture));
   }
   const list = columns.map(q).join(', ');
-  const [actual, expected] = await blamingModel(allSettled<[QueryResult, QueryResult]>([
-    m.adapter.execute(`select ${list || 'count(*) as n'} from (\n${sql}\n) as kiln_actual`),
-    expectedSql ? m.adapter.execute(`select ${list} from (\n${expectedSql}\n) as kiln_expected`) : Promise.resolve({ columns: [], rows: [] }),
-  ]));
+  const [actual, expected] = await blamingModel(
+    allSettled<[QueryResult, QueryResult]>([
+      m.adapter.execute(`select ${list || 'count(*) as n'} from (\n${sql}\n) as kiln_actual`),
+      expectedSql
+        ? m.adapter.execute(`select ${list} from (\n${expectedSql}\n) as kiln_expected`)
+        : Promise.resolve({ columns: [], rows: [] }),
+    ]),
+  );
   // Rows keyed by `columns`, read by position: a warehouse may name result columns in another
   // case than its catalog does (Snowflake gives ID back as id).
-  const byColumn = (r: QueryResult) => r.rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[r.columns[i] ?? c]])));
+  const byColumn = (r: QueryResult) =>
+    r.rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[r.columns[i] ?? c]])));
   // With no expected columns (expect: {rows: []}), only the row count matters.
   const actualRows = list ? byColumn(actual) : Array.from({ length: Number(actual.rows[0]?.n ?? 0) }, () => ({}));
-  const numeric = new Set(columns.filter((c) => /numeric|decimal|double|real|float/i.test(outputColumns.find((o) => o.name === c)?.type ?? '')));
-  const comparison = compareRows(canonical(expectedSql ? byColumn(expected) : [], numeric), canonical(actualRows, numeric), columns);
+  const numeric = new Set(
+    columns.filter((c) =>
+      /numeric|decimal|double|real|float/i.test(outputColumns.find((o) => o.name === c)?.type ?? ''),
+    ),
+  );
+  const comparison = compareRows(
+    canonical(expectedSql ? byColumn(expected) : [], numeric),
+    canonical(actualRows, numeric),
+    columns,
+  );
   if (comparison.equal) return { status: 'pass', failures: 0, message: 'PASS', sql };
   const failures = comparison.missing.length + comparison.extra.length + comparison.changed.length;
-  return { status: 'fail', failures, message: `unit test '${test.name}' of model '${model.name}': ${formatDiff(comparison, columns.length ? columns : ['(row)'])}`, sql };
+  return {
+    status: 'fail',
+    failures,
+    message: `unit test '${test.name}' of model '${model.name}': ${formatDiff(comparison, columns.length ? columns : ['(row)'])}`,
+    sql,
+  };
 }
 
 /** Numbers some drivers return as text keep their scale ('5.00'); 5 and 5.00 are the same value. */
@@ -111,16 +156,27 @@ function canonical(rows: Array<Record<string, unknown>>, numeric: Set<string>): 
     const out = { ...r };
     for (const c of numeric) {
       const v = out[c];
-      if (typeof v === 'string' && /^-?\d*\.\d+$|^-?\d+\.?\d*$/.test(v)) out[c] = v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v;
+      if (typeof v === 'string' && /^-?\d*\.\d+$|^-?\d+\.?\d*$/.test(v))
+        out[c] = v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v;
     }
     return out;
   });
 }
 
-function matchColumn(name: string, output: ColumnInfo[], test: UnitTestNode, model: GraphNode, fixture: Fixture): string {
+function matchColumn(
+  name: string,
+  output: ColumnInfo[],
+  test: UnitTestNode,
+  model: GraphNode,
+  fixture: Fixture,
+): string {
   const hit = output.find((o) => o.name === name) ?? output.find((o) => o.name.toLowerCase() === name.toLowerCase());
   if (!hit) {
-    throw new KilnError('config', `unit test '${test.name}': expect names column '${name}', which model '${model.name}' does not return`, { file: fixture.file, line: fixture.line, hint: `the model returns: ${output.map((o) => o.name).join(', ')}` });
+    throw new KilnError(
+      'config',
+      `unit test '${test.name}': expect names column '${name}', which model '${model.name}' does not return`,
+      { file: fixture.file, line: fixture.line, hint: `the model returns: ${output.map((o) => o.name).join(', ')}` },
+    );
   }
   return hit.name;
 }
@@ -136,18 +192,25 @@ function resolveInputs(test: UnitTestNode, model: GraphNode, m: Materializer): R
     const given = node
       ? givenFor((g) => g.target.kind === 'ref' && g.target.name === node.name)
       : source
-        ? givenFor((g) => g.target.kind === 'source' && g.target.source === source.sourceName && g.target.table === source.name)
+        ? givenFor(
+            (g) =>
+              g.target.kind === 'source' && g.target.source === source.sourceName && g.target.table === source.name,
+          )
         : undefined;
     const label = node ? node.name : source ? `${source.sourceName}_${source.name}` : id;
     // A parent named only by a foreign key constraint is not read by the SQL.
     if (!given && node && refsFromConstraints(model).has(node.name)) continue;
     if (!given && node?.resourceType !== 'seed') {
       const call = node ? `ref('${node.name}')` : source ? `source('${source.sourceName}', '${source.name}')` : id;
-      throw new KilnError('config', `unit test '${test.name}': model '${model.name}' reads ${call}, but no input gives its rows`, {
-        file: test.declaredAt.file,
-        line: test.declaredAt.line,
-        hint: `add to given: - input: ${call}\n      rows: []`,
-      });
+      throw new KilnError(
+        'config',
+        `unit test '${test.name}': model '${model.name}' reads ${call}, but no input gives its rows`,
+        {
+          file: test.declaredAt.file,
+          line: test.declaredAt.line,
+          hint: `add to given: - input: ${call}\n      rows: []`,
+        },
+      );
     }
     out.push({ id, given, label });
   }
@@ -161,11 +224,23 @@ function resolveInputs(test: UnitTestNode, model: GraphNode, m: Materializer): R
  * upstream's shape (its compiled SQL over its own parents' shapes), else from data_type in
  * its YAML; untyped CSV cells are typed as seeds are.
  */
-async function inputColumns(input: ResolvedInput, fixture: Extract<Fixture, { kind: 'rows' }>, model: GraphNode, m: Materializer, shapes: ShapeBuilder): Promise<ColumnInfo[] | undefined> {
+async function inputColumns(
+  input: ResolvedInput,
+  fixture: Extract<Fixture, { kind: 'rows' }>,
+  model: GraphNode,
+  m: Materializer,
+  shapes: ShapeBuilder,
+): Promise<ColumnInfo[] | undefined> {
   const { manifest } = m.parsed;
   const node = input.id === model.uniqueId ? model : manifest.nodes.get(input.id);
   const source = manifest.sources.get(input.id);
-  const relation = node ? (node.config.materialized === 'ephemeral' ? undefined : m.relationFor(node)) : source ? m.adapter.relation(source.database, source.schema, source.identifier) : undefined;
+  const relation = node
+    ? node.config.materialized === 'ephemeral'
+      ? undefined
+      : m.relationFor(node)
+    : source
+      ? m.adapter.relation(source.database, source.schema, source.identifier)
+      : undefined;
   if (relation && (await m.existing(relation))) {
     const cols = await m.adapter.getColumns(relation);
     if (cols.length) return cols;
@@ -180,7 +255,13 @@ async function inputColumns(input: ResolvedInput, fixture: Extract<Fixture, { ki
     }
   }
   const declared = Object.values((node ?? source)?.columns ?? {});
-  if (declared.length && declared.every((c) => c.data_type)) return declared.map((c, i) => ({ name: c.name, type: c.data_type!, index: i + 1 }));
-  if (fixture.csv) return fixture.columns.map((name, i) => ({ name, type: m.adapter.seedColumnType(inferKind(fixture.rows.map((r) => (r[name] as string | null) ?? null))), index: i + 1 }));
+  if (declared.length && declared.every((c) => c.data_type))
+    return declared.map((c, i) => ({ name: c.name, type: c.data_type!, index: i + 1 }));
+  if (fixture.csv)
+    return fixture.columns.map((name, i) => ({
+      name,
+      type: m.adapter.seedColumnType(inferKind(fixture.rows.map((r) => (r[name] as string | null) ?? null))),
+      index: i + 1,
+    }));
   return undefined;
 }

@@ -29,15 +29,20 @@ export class ShapeBuilder {
     this.compiler = new Compiler(m.parsed, { ...m.session, info: { ...info, flags: { ...info.flags, EMPTY: false } } });
     // Every ref and source renders as the CTE holding its shape.
     const deferred = new Map<string, Relation>();
-    for (const n of m.parsed.manifest.nodes.values()) if (n.config.materialized !== 'ephemeral') deferred.set(n.uniqueId, m.adapter.relation(undefined, undefined, this.cteOf(n.uniqueId), 'cte'));
-    for (const id of m.parsed.manifest.sources.keys()) deferred.set(id, m.adapter.relation(undefined, undefined, this.cteOf(id), 'cte'));
+    for (const n of m.parsed.manifest.nodes.values())
+      if (n.config.materialized !== 'ephemeral')
+        deferred.set(n.uniqueId, m.adapter.relation(undefined, undefined, this.cteOf(n.uniqueId), 'cte'));
+    for (const id of m.parsed.manifest.sources.keys())
+      deferred.set(id, m.adapter.relation(undefined, undefined, this.cteOf(id), 'cte'));
     this.compiler.deferred = deferred;
     this.sourceBuilders = new Map(sourceBuilders(m.parsed.manifest).map(([builder, source]) => [source, builder]));
   }
 
   private seedNamed(name: string): string | undefined {
     const { manifest } = this.m.parsed;
-    const seeds = [...manifest.nodes.values(), ...(manifest.disabled?.values() ?? [])].filter((n) => n.resourceType === 'seed' && n.name.toLowerCase() === name.toLowerCase());
+    const seeds = [...manifest.nodes.values(), ...(manifest.disabled?.values() ?? [])].filter(
+      (n) => n.resourceType === 'seed' && n.name.toLowerCase() === name.toLowerCase(),
+    );
     return seeds.length === 1 ? seeds[0]!.uniqueId : undefined;
   }
 
@@ -57,10 +62,20 @@ export class ShapeBuilder {
     const source = manifest.sources.get(id);
     const q = (n: string) => this.m.adapter.quoteIdentifier(n);
     const enabled = node !== undefined && manifest.nodes.has(id);
-    const relation = node ? (node.config.materialized === 'ephemeral' || !enabled ? undefined : this.m.relationFor(node)) : source ? this.m.adapter.relation(source.database, source.schema, source.identifier) : undefined;
+    const relation = node
+      ? node.config.materialized === 'ephemeral' || !enabled
+        ? undefined
+        : this.m.relationFor(node)
+      : source
+        ? this.m.adapter.relation(source.database, source.schema, source.identifier)
+        : undefined;
     if (relation && (await this.m.existing(relation))) return `select * from ${relation.render()} where false`;
     if (node?.resourceType === 'seed') {
-      const seed = readSeed(join(project.projectDir, node.originalFilePath), node.originalFilePath, (node.config.column_types as Record<string, string>) ?? {});
+      const seed = readSeed(
+        join(project.projectDir, node.originalFilePath),
+        node.originalFilePath,
+        node.config.column_types ?? {},
+      );
       return `select ${seed.columns.map((c) => `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} as ${q(c.name)}`).join(', ')} where false`;
     }
     // A source that names a relation the project builds (a seed loaded as a source) has its
@@ -69,7 +84,10 @@ export class ShapeBuilder {
     const builder = source ? (this.sourceBuilders.get(id) ?? this.seedNamed(source.identifier)) : undefined;
     if (builder && !visiting.has(builder)) return this.build(builder, visiting);
     const declared = Object.values((node ?? source)?.columns ?? {});
-    const fromDeclared = declared.length && declared.every((c) => c.data_type) ? `select ${declared.map((c) => `${literal(null, c.data_type)} as ${q(c.name)}`).join(', ')} where false` : undefined;
+    const fromDeclared =
+      declared.length && declared.every((c) => c.data_type)
+        ? `select ${declared.map((c) => `${literal(null, c.data_type)} as ${q(c.name)}`).join(', ')} where false`
+        : undefined;
     if (source || !node || !this.m.parsed.templates.has(id) || visiting.has(id)) return fromDeclared;
     visiting.add(id);
     const parents = new Set<string>();

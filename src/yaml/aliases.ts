@@ -29,11 +29,15 @@ export function refuseAliasExpansion(data: unknown, text: string, file: string):
   };
   const expanded = sizeOf(data);
   if (expanded <= maxAliasExpansion + sizes.size * 10) return;
-  throw new KilnError('yaml', `YAML aliases expand to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en')} values, too many (an alias bomb?)`, {
-    file,
-    line: lineOfNestedAlias(text),
-    hint: `an alias (*name) of a value that itself holds aliases multiplies; write the values out, or use fewer nested aliases`,
-  });
+  throw new KilnError(
+    'yaml',
+    `YAML aliases expand to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en')} values, too many (an alias bomb?)`,
+    {
+      file,
+      line: lineOfNestedAlias(text),
+      hint: `an alias (*name) of a value that itself holds aliases multiplies; write the values out, or use fewer nested aliases`,
+    },
+  );
 }
 
 /** The line of the first alias whose anchored value holds aliases itself: where the multiplying starts. */

@@ -65,7 +65,9 @@ test('the schema holds what the models say, and nothing temporary', async () => 
   assert.ok(!byName.has('product_sales'));
   assert.ok(![...byName.keys()].some((n) => n.includes('__kiln_tmp')));
   assert.ok(![...byName.keys()].some((n) => n.startsWith('int_')), 'ephemeral models are not created');
-  const postal = (await db.pg.getColumns(db.pg.relation(db.server.database, schema, 'raw_customers'))).find((c) => c.name === 'postal_code');
+  const postal = (await db.pg.getColumns(db.pg.relation(db.server.database, schema, 'raw_customers'))).find(
+    (c) => c.name === 'postal_code',
+  );
   assert.equal(postal?.type, 'character varying', 'column_types overrides inference');
   const [nulls] = await pgRows(`select count(*) as n from ${rel('raw_customers')} where email is null`);
   assert.ok(Number(nulls!.n) > 0, 'empty CSV cells load as NULL');

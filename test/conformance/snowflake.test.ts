@@ -14,7 +14,18 @@ isolatedSuite(import.meta.url, () => {
     name: 'snowflake',
     settings: async () => {
       await standin.start();
-      return { type: 'snowflake', account: 'kiln_conformance', user: 'conformer', password, database: 'conformance', schema: 'conf', warehouse: 'conforming', host: '127.0.0.1', port: standin.port, protocol: 'http' };
+      return {
+        type: 'snowflake',
+        account: 'kiln_conformance',
+        user: 'conformer',
+        password,
+        database: 'conformance',
+        schema: 'conf',
+        warehouse: 'conforming',
+        host: '127.0.0.1',
+        port: standin.port,
+        protocol: 'http',
+      };
     },
     stop: () => standin.stop(),
   });

@@ -142,12 +142,15 @@ export class BigQueryStandIn {
   }
 
   async start(): Promise<void> {
-    this.db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    this.db = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
     this.conn = await this.db.connect();
     await this.conn.run(`attach ':memory:' as "${this.projectId}"`);
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
@@ -171,12 +174,16 @@ export class BigQueryStandIn {
 
   /** Runs GoogleSQL on the backing database directly, as a test's own check. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
-    return (await this.conn!.runAndReadAll(await this.inDuckDB(this.conn!, sql))).getRowObjectsJS() as Array<Record<string, unknown>>;
+    return (await this.conn!.runAndReadAll(await this.inDuckDB(this.conn!, sql))).getRowObjectsJS();
   }
 
   /** GoogleSQL translated, with the datasets that exist now (a `dataset.table` path names a table only in one of them). */
   private async inDuckDB(conn: DuckDBConnection, sql: string): Promise<string> {
-    const rows = (await conn.runAndReadAll(`select schema_name from information_schema.schemata where catalog_name = '${this.projectId}'`)).getRowObjectsJS();
+    const rows = (
+      await conn.runAndReadAll(
+        `select schema_name from information_schema.schemata where catalog_name = '${this.projectId}'`,
+      )
+    ).getRowObjectsJS();
     const datasets = new Set(rows.map((r) => String(r.schema_name)));
     return translate(sql, this.projectId, (name) => datasets.has(storedName(name)));
   }
@@ -192,54 +199,126 @@ export class BigQueryStandIn {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'POST' && url.pathname === '/token') return this.exchange(req, text, res);
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-    this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body, query: url.searchParams });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      headers: req.headers,
+      body,
+      query: url.searchParams,
+    });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    const apiError = (status: number, reason: string, message: string, statusName = reason) => send(status, { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: statusName } });
+    const apiError = (status: number, reason: string, message: string, statusName = reason) =>
+      send(status, {
+        error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: statusName },
+      });
     const p = url.pathname.replace(/^\/bigquery\/v2/, '');
     let m: RegExpExecArray | null;
     try {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!bearer) return apiError(401, 'required', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'UNAUTHENTICATED');
+      if (!bearer)
+        return apiError(
+          401,
+          'required',
+          'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+          'UNAUTHENTICATED',
+        );
       if (!((this.tokens.get(bearer) ?? 0) > Date.now())) {
         res.setHeader('www-authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
-        return apiError(401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'UNAUTHENTICATED');
+        return apiError(
+          401,
+          'authError',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+          'UNAUTHENTICATED',
+        );
       }
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/queries$/.exec(p))) {
-        const q: RecordedQuery = { sql: String(body!.query), api: 'jobs.query', dryRun: body!.dryRun === true, labels: body!.labels as Record<string, string> | undefined, maximumBytesBilled: body!.maximumBytesBilled as string | undefined, location: body!.location as string | undefined, state: 'PENDING', startedAt: Date.now() };
+        const q: RecordedQuery = {
+          sql: String(body!.query),
+          api: 'jobs.query',
+          dryRun: body!.dryRun === true,
+          labels: body!.labels as Record<string, string> | undefined,
+          maximumBytesBilled: body!.maximumBytesBilled as string | undefined,
+          location: body!.location as string | undefined,
+          state: 'PENDING',
+          startedAt: Date.now(),
+        };
         this.queries.push(q);
         const failure = this.failures.take(q.sql);
-        if (failure?.status && !failure.afterRun) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
+        if (failure?.status && !failure.afterRun)
+          return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
         if (q.dryRun) {
           q.state = 'DONE';
-          return send(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: m[1], location: q.location }, jobComplete: true, totalBytesProcessed: String(await this.estimate(q.sql)), schema: { fields: [] } });
+          return send(200, {
+            kind: 'bigquery#queryResponse',
+            jobReference: { projectId: m[1], location: q.location },
+            jobComplete: true,
+            totalBytesProcessed: String(await this.estimate(q.sql)),
+            schema: { fields: [] },
+          });
         }
         const job = this.startJob(m[1]!, `job_${randomUUID().replace(/-/g, '')}`, q.location ?? 'US', q, body, failure);
         const outcome = await job.done;
         if ('error' in outcome) return apiError(outcome.status, outcome.reason, outcome.error);
-        return send(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: true, ...this.page(outcome, new URLSearchParams()) });
+        return send(200, {
+          kind: 'bigquery#queryResponse',
+          jobReference: { projectId: m[1], jobId: job.id, location: job.location },
+          jobComplete: true,
+          ...this.page(outcome, new URLSearchParams()),
+        });
       }
       if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs$/.exec(p))) {
-        const config = body!.configuration as { query: { query: string; maximumBytesBilled?: string; priority?: string }; dryRun?: boolean; labels?: Record<string, string> };
+        const config = body!.configuration as {
+          query: { query: string; maximumBytesBilled?: string; priority?: string };
+          dryRun?: boolean;
+          labels?: Record<string, string>;
+        };
         const ref = body!.jobReference as { jobId: string; location?: string };
-        if (this.jobs.has(ref.jobId)) return apiError(409, 'duplicate', `Already Exists: Job ${m[1]}:${ref.location ?? 'US'}.${ref.jobId}`);
-        const q: RecordedQuery = { sql: config.query.query, api: 'jobs.insert', dryRun: config.dryRun === true, labels: config.labels, maximumBytesBilled: config.query.maximumBytesBilled, location: ref.location, priority: config.query.priority, jobId: ref.jobId, state: 'PENDING', startedAt: Date.now() };
+        if (this.jobs.has(ref.jobId))
+          return apiError(409, 'duplicate', `Already Exists: Job ${m[1]}:${ref.location ?? 'US'}.${ref.jobId}`);
+        const q: RecordedQuery = {
+          sql: config.query.query,
+          api: 'jobs.insert',
+          dryRun: config.dryRun === true,
+          labels: config.labels,
+          maximumBytesBilled: config.query.maximumBytesBilled,
+          location: ref.location,
+          priority: config.query.priority,
+          jobId: ref.jobId,
+          state: 'PENDING',
+          startedAt: Date.now(),
+        };
         this.queries.push(q);
         const failure = this.failures.take(q.sql);
-        if (failure?.status && !failure.afterRun) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
+        if (failure?.status && !failure.afterRun)
+          return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
         if (q.dryRun) {
           q.state = 'DONE';
           const check = await this.explain(q.sql);
           if (check) return apiError(400, 'invalidQuery', check);
           const bytes = String(await this.estimate(q.sql));
-          return send(200, { kind: 'bigquery#job', jobReference: { projectId: m[1], location: ref.location }, configuration: body!.configuration, status: { state: 'DONE' }, statistics: { totalBytesProcessed: bytes, query: { totalBytesProcessed: bytes, totalBytesBilled: '0', statementType: /^\s*select|^\s*with/i.test(q.sql) ? 'SELECT' : 'SCRIPT' } } });
+          return send(200, {
+            kind: 'bigquery#job',
+            jobReference: { projectId: m[1], location: ref.location },
+            configuration: body!.configuration,
+            status: { state: 'DONE' },
+            statistics: {
+              totalBytesProcessed: bytes,
+              query: {
+                totalBytesProcessed: bytes,
+                totalBytesBilled: '0',
+                statementType: /^\s*select|^\s*with/i.test(q.sql) ? 'SELECT' : 'SCRIPT',
+              },
+            },
+          });
         }
         const job = this.startJob(m[1]!, ref.jobId, ref.location ?? 'US', q, body!.configuration, failure);
         if (failure?.afterRun) {
           await job.done;
-          if (failure.status) return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
+          if (failure.status)
+            return apiError(failure.status, failure.reason ?? 'backendError', failure.message ?? 'injected failure');
           return void res.destroy();
         }
         return send(200, this.jobResource(job, 'PENDING'));
@@ -264,15 +343,32 @@ export class BigQueryStandIn {
         await Promise.race([job.done, new Promise((r) => (timer = setTimeout(r, wait)))]);
         clearTimeout(timer);
         const outcome = job.outcome;
-        if (!outcome) return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: false });
+        if (!outcome)
+          return send(200, {
+            kind: 'bigquery#getQueryResultsResponse',
+            jobReference: { projectId: m[1], jobId: job.id, location: job.location },
+            jobComplete: false,
+          });
         if ('error' in outcome) return apiError(outcome.status, outcome.reason, outcome.error);
-        return send(200, { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: m[1], jobId: job.id, location: job.location }, jobComplete: true, ...this.page(outcome, url.searchParams) });
+        return send(200, {
+          kind: 'bigquery#getQueryResultsResponse',
+          jobReference: { projectId: m[1], jobId: job.id, location: job.location },
+          jobComplete: true,
+          ...this.page(outcome, url.searchParams),
+        });
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)$/.exec(p))) {
         const [project, dataset] = [m[1]!, m[2]!].map(decodeURIComponent) as [string, string];
-        const found = await this.conn!.runAndReadAll(`select 1 from information_schema.schemata where catalog_name = '${project.replace(/'/g, "''")}' and schema_name = '${storedName(dataset).replace(/'/g, "''")}'`);
+        const found = await this.conn!.runAndReadAll(
+          `select 1 from information_schema.schemata where catalog_name = '${project.replace(/'/g, "''")}' and schema_name = '${storedName(dataset).replace(/'/g, "''")}'`,
+        );
         if (!found.currentRowCount) return apiError(404, 'notFound', `Not found: Dataset ${project}:${dataset}`);
-        return send(200, { kind: 'bigquery#dataset', id: `${project}:${dataset}`, datasetReference: { projectId: project, datasetId: dataset }, location: 'US' });
+        return send(200, {
+          kind: 'bigquery#dataset',
+          id: `${project}:${dataset}`,
+          datasetReference: { projectId: project, datasetId: dataset },
+          location: 'US',
+        });
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(p))) {
         const [project, dataset, table] = [m[1]!, m[2]!, m[3]!].map(decodeURIComponent) as [string, string, string];
@@ -281,7 +377,18 @@ export class BigQueryStandIn {
         );
         const rows = cols.getRowObjectsJS();
         if (!rows.length) return apiError(404, 'notFound', `Not found: Table ${project}:${dataset}.${table}`);
-        return send(200, { kind: 'bigquery#table', id: `${project}:${dataset}.${table}`, tableReference: { projectId: project, datasetId: dataset, tableId: table }, schema: { fields: rows.map((r) => ({ name: String(r.column_name), type: bigQueryType(String(r.data_type)), mode: 'NULLABLE' })) } });
+        return send(200, {
+          kind: 'bigquery#table',
+          id: `${project}:${dataset}.${table}`,
+          tableReference: { projectId: project, datasetId: dataset, tableId: table },
+          schema: {
+            fields: rows.map((r) => ({
+              name: String(r.column_name),
+              type: bigQueryType(String(r.data_type)),
+              mode: 'NULLABLE',
+            })),
+          },
+        });
       }
       apiError(404, 'notFound', `no such endpoint ${req.method} ${url.pathname}`);
     } catch (e) {
@@ -297,13 +404,20 @@ export class BigQueryStandIn {
    */
   private exchange(req: IncomingMessage, text: string, res: ServerResponse): void {
     const form = new URLSearchParams(text);
-    this.requests.push({ method: 'POST', path: '/token', headers: req.headers, body: Object.fromEntries(form), query: new URLSearchParams() });
+    this.requests.push({
+      method: 'POST',
+      path: '/token',
+      headers: req.headers,
+      body: Object.fromEntries(form),
+      query: new URLSearchParams(),
+    });
     const answer = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(payload));
     };
     const refuse = (error: string, description: string) => answer(400, { error, error_description: description });
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return refuse('unsupported_grant_type', 'Invalid grant_type: ' + (form.get('grant_type') ?? ''));
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      return refuse('unsupported_grant_type', 'Invalid grant_type: ' + (form.get('grant_type') ?? ''));
     const parts = (form.get('assertion') ?? '').split('.');
     if (parts.length !== 3) return refuse('invalid_request', 'Invalid JWT: the assertion is not a signed JWT.');
     const [head, body, signature] = parts as [string, string, string];
@@ -317,17 +431,39 @@ export class BigQueryStandIn {
     }
     const publicKey = this.serviceAccounts.get(String(claims.iss));
     if (!publicKey) return refuse('invalid_grant', 'Invalid grant: account not found');
-    if (header.alg !== 'RS256' || !verify('RSA-SHA256', Buffer.from(`${head}.${body}`), publicKey, Buffer.from(signature, 'base64url'))) return refuse('invalid_grant', 'Invalid JWT Signature.');
-    if (claims.aud !== this.tokenUri) return refuse('invalid_grant', `Invalid JWT: Failed audience check. The right audience is ${this.tokenUri}`);
+    if (
+      header.alg !== 'RS256' ||
+      !verify('RSA-SHA256', Buffer.from(`${head}.${body}`), publicKey, Buffer.from(signature, 'base64url'))
+    )
+      return refuse('invalid_grant', 'Invalid JWT Signature.');
+    if (claims.aud !== this.tokenUri)
+      return refuse('invalid_grant', `Invalid JWT: Failed audience check. The right audience is ${this.tokenUri}`);
     const now = Math.floor(Date.now() / 1000);
     const iat = Number(claims.iat);
     const exp = Number(claims.exp);
-    if (!(iat <= now + 60 && exp > now && exp - iat <= 3600)) return refuse('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    if (!(iat <= now + 60 && exp > now && exp - iat <= 3600))
+      return refuse(
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      );
     const scopes = String(claims.scope ?? '').split(' ');
-    if (!scopes.some((s) => s === 'https://www.googleapis.com/auth/bigquery' || s === 'https://www.googleapis.com/auth/cloud-platform')) return refuse('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    if (
+      !scopes.some(
+        (s) =>
+          s === 'https://www.googleapis.com/auth/bigquery' || s === 'https://www.googleapis.com/auth/cloud-platform',
+      )
+    )
+      return refuse('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     const accessToken = `ya29.standin-${randomUUID()}`;
     this.tokens.set(accessToken, Date.now() + this.tokenLifetimeSeconds * 1000);
-    this.logins.push({ iss: String(claims.iss), scope: String(claims.scope), aud: String(claims.aud), iat, exp, accessToken });
+    this.logins.push({
+      iss: String(claims.iss),
+      scope: String(claims.scope),
+      aud: String(claims.aud),
+      iat,
+      exp,
+      accessToken,
+    });
     answer(200, { access_token: accessToken, expires_in: this.tokenLifetimeSeconds, token_type: 'Bearer' });
   }
 
@@ -338,12 +474,29 @@ export class BigQueryStandIn {
       status.errorResult = { reason: outcome.reason, message: outcome.error };
       status.errors = [{ reason: outcome.reason, message: outcome.error }];
     }
-    const dml = outcome && !('error' in outcome) && outcome.affected !== undefined ? { numDmlAffectedRows: String(outcome.affected) } : {};
-    return { kind: 'bigquery#job', id: `${job.project}:${job.location}.${job.id}`, jobReference: { projectId: job.project, jobId: job.id, location: job.location }, configuration: job.configuration, status, statistics: { creationTime: String(job.record.startedAt), query: { totalBytesProcessed: '0', ...dml } } };
+    const dml =
+      outcome && !('error' in outcome) && outcome.affected !== undefined
+        ? { numDmlAffectedRows: String(outcome.affected) }
+        : {};
+    return {
+      kind: 'bigquery#job',
+      id: `${job.project}:${job.location}.${job.id}`,
+      jobReference: { projectId: job.project, jobId: job.id, location: job.location },
+      configuration: job.configuration,
+      status,
+      statistics: { creationTime: String(job.record.startedAt), query: { totalBytesProcessed: '0', ...dml } },
+    };
   }
 
   /** Starts a job: PENDING now, RUNNING on the next turn, DONE when its statements end. */
-  private startJob(project: string, id: string, location: string, record: RecordedQuery, configuration: unknown, failure: Failure | undefined): Job {
+  private startJob(
+    project: string,
+    id: string,
+    location: string,
+    record: RecordedQuery,
+    configuration: unknown,
+    failure: Failure | undefined,
+  ): Job {
     let cancelled = false;
     let wake: (() => void) | undefined;
     let conn: DuckDBConnection | undefined;
@@ -361,7 +514,11 @@ export class BigQueryStandIn {
         conn?.interrupt();
       },
     };
-    const stopped = (): JobOutcome => ({ error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' });
+    const stopped = (): JobOutcome => ({
+      error: 'Job execution was cancelled: User requested cancellation',
+      status: 400,
+      reason: 'stopped',
+    });
     const work = async (): Promise<JobOutcome> => {
       await new Promise((r) => setImmediate(r));
       record.state = 'RUNNING';
@@ -414,10 +571,19 @@ export class BigQueryStandIn {
       }
       if (inTransaction && /^(create|drop|alter)\s+(?!temp)/i.test(statement)) {
         await conn.run('rollback');
-        return { error: `Query error: ${statement.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} on a permanent table is not supported inside a transaction`, status: 400, reason: 'invalidQuery' };
+        return {
+          error: `Query error: ${statement.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} on a permanent table is not supported inside a transaction`,
+          status: 400,
+          reason: 'invalidQuery',
+        };
       }
       const injected = this.statementFailures.findIndex((f) => f.match.test(statement));
-      last = injected >= 0 ? ((f) => ({ error: f!.message ?? 'injected failure', status: 400, reason: f!.reason ?? 'invalidQuery' }))(this.statementFailures.splice(injected, 1)[0]) : await this.run(conn, statement);
+      last =
+        injected >= 0
+          ? ((f) => ({ error: f!.message ?? 'injected failure', status: 400, reason: f!.reason ?? 'invalidQuery' }))(
+              this.statementFailures.splice(injected, 1)[0],
+            )
+          : await this.run(conn, statement);
       if ('error' in last) {
         if (inTransaction) await conn.run('rollback').catch(() => undefined);
         return last;
@@ -434,17 +600,28 @@ export class BigQueryStandIn {
     const size = Math.min(Number(params.get('maxResults') ?? this.pageRows), this.pageRows);
     const rows = r.rows.slice(from, from + size);
     const next = from + size < r.rows.length ? String(from + size) : undefined;
-    return { totalRows: String(r.rows.length), schema: { fields: r.fields }, ...(rows.length ? { rows } : {}), ...(next ? { pageToken: next } : {}), ...(r.affected !== undefined ? { numDmlAffectedRows: String(r.affected) } : {}) };
+    return {
+      totalRows: String(r.rows.length),
+      schema: { fields: r.fields },
+      ...(rows.length ? { rows } : {}),
+      ...(next ? { pageToken: next } : {}),
+      ...(r.affected !== undefined ? { numDmlAffectedRows: String(r.affected) } : {}),
+    };
   }
 
   private async run(conn: DuckDBConnection, sql: string): Promise<JobOutcome> {
     try {
       const reader = await conn.runAndReadAll(await this.inDuckDB(conn, sql));
-      const result = encode(reader.columnNames(), reader.columnTypes().map((t) => t.typeId), reader.getRows());
+      const result = encode(
+        reader.columnNames(),
+        reader.columnTypes().map((t) => t.typeId),
+        reader.getRows(),
+      );
       return /information_schema/i.test(sql) ? withBigQueryNames(result) : result;
     } catch (e) {
       const msg = bigQueryName((e as Error).message);
-      if (/INTERRUPT/i.test(msg)) return { error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' };
+      if (/INTERRUPT/i.test(msg))
+        return { error: 'Job execution was cancelled: User requested cancellation', status: 400, reason: 'stopped' };
       if (/does not exist|not found/i.test(msg)) return { error: `Not found: ${msg}`, status: 404, reason: 'notFound' };
       return { error: msg, status: 400, reason: 'invalidQuery' };
     }
@@ -544,9 +721,21 @@ function identifierAt(s: string, i: number): PathPart | undefined {
  * `project`.`dataset`.`table` and `project`.`dataset`, `dataset`.`table` for a dataset that
  * exists, and the new name after `rename to`. INFORMATION_SCHEMA and what follows it are views.
  */
-function caseSensitiveParts(parts: PathPart[], projectId: string, isDataset: (name: string) => boolean, renameTarget: boolean): Set<number> {
+function caseSensitiveParts(
+  parts: PathPart[],
+  projectId: string,
+  isDataset: (name: string) => boolean,
+  renameTarget: boolean,
+): Set<number> {
   const at = new Set<number>();
-  const from = parts.length >= 2 && parts[0]!.value === projectId ? 1 : parts.length >= 2 && isDataset(parts[0]!.value) ? 0 : renameTarget && parts.length === 1 ? 0 : -1;
+  const from =
+    parts.length >= 2 && parts[0]!.value === projectId
+      ? 1
+      : parts.length >= 2 && isDataset(parts[0]!.value)
+        ? 0
+        : renameTarget && parts.length === 1
+          ? 0
+          : -1;
   if (from < 0) return at;
   for (let k = from; k < Math.min(parts.length, from + 2); k++) {
     if (/^information_schema$/i.test(parts[k]!.value)) break;
@@ -564,7 +753,7 @@ export function translate(sql: string, projectId: string, isDataset: (name: stri
   // Tokens: backslash-escaped strings become ''-escaped; dotted paths of backticked or bare
   // identifiers become double-quoted where they were backticked or name a dataset or table.
   let out = '';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const ch = s[i]!;
     if (ch === "'") {
       let j = i + 1;
@@ -593,11 +782,23 @@ export function translate(sql: string, projectId: string, isDataset: (name: stri
       j = part.end;
     }
     const stored = caseSensitiveParts(parts, projectId, isDataset, /\brename\s+to\s*$/i.test(out));
-    out += parts.map((p, k) => (stored.has(k) ? `"${storedName(p.value).replace(/"/g, '""')}"` : p.quoted ? `"${p.value.replace(/"/g, '""')}"` : p.value)).join('.');
+    out += parts
+      .map((p, k) =>
+        stored.has(k)
+          ? `"${storedName(p.value).replace(/"/g, '""')}"`
+          : p.quoted
+            ? `"${p.value.replace(/"/g, '""')}"`
+            : p.value,
+      )
+      .join('.');
     i = j;
   }
   return out
-    .replace(/"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g, (_, p: string, d: string) => `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`)
+    .replace(
+      /"([^"]+)"\."([^"]+)"\.INFORMATION_SCHEMA\.TABLES/g,
+      (_, p: string, d: string) =>
+        `(select * from information_schema.tables where table_catalog = '${p}' and table_schema = '${d}')`,
+    )
     .replace(/\bcurrent_timestamp\(\)/gi, 'current_timestamp')
     .replace(/\b(?:date|datetime|timestamp)_trunc\(([^,()]+),\s*(\w+)\)/gi, "date_trunc('$2', $1)")
     .replace(/\bINT64\b/gi, 'BIGINT')
@@ -608,9 +809,18 @@ export function translate(sql: string, projectId: string, isDataset: (name: stri
 
 /** INFORMATION_SCHEMA answers with datasets' and tables' names as BigQuery spells them. */
 function withBigQueryNames(result: StoredResult): StoredResult {
-  const names = new Set(result.fields.flatMap((f, i) => (['table_name', 'table_schema', 'schema_name'].includes(f.name.toLowerCase()) ? [i] : [])));
+  const names = new Set(
+    result.fields.flatMap((f, i) =>
+      ['table_name', 'table_schema', 'schema_name'].includes(f.name.toLowerCase()) ? [i] : [],
+    ),
+  );
   if (!names.size) return result;
-  return { ...result, rows: result.rows.map((r) => ({ f: r.f.map((cell, i) => (names.has(i) && cell.v !== null ? { v: bigQueryName(cell.v) } : cell)) })) };
+  return {
+    ...result,
+    rows: result.rows.map((r) => ({
+      f: r.f.map((cell, i) => (names.has(i) && cell.v !== null ? { v: bigQueryName(cell.v) } : cell)),
+    })),
+  };
 }
 
 function bigQueryType(duck: string): string {
@@ -628,22 +838,29 @@ function bigQueryType(duck: string): string {
 function encode(names: string[], types: DuckDBTypeId[], rows: DuckDBValue[][]): StoredResult {
   const fields: Field[] = names.map((name, i) => {
     const id = types[i]!;
-    const type =
-      [DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UINTEGER].includes(id)
-        ? 'INTEGER'
-        : id === DuckDBTypeId.DOUBLE || id === DuckDBTypeId.FLOAT
-          ? 'FLOAT'
-          : id === DuckDBTypeId.DECIMAL
-            ? 'NUMERIC'
-            : id === DuckDBTypeId.BOOLEAN
-              ? 'BOOLEAN'
-              : id === DuckDBTypeId.DATE
-                ? 'DATE'
-                : id === DuckDBTypeId.TIMESTAMP
-                  ? 'DATETIME'
-                  : id === DuckDBTypeId.TIMESTAMP_TZ
-                    ? 'TIMESTAMP'
-                    : 'STRING';
+    const type = [
+      DuckDBTypeId.TINYINT,
+      DuckDBTypeId.SMALLINT,
+      DuckDBTypeId.INTEGER,
+      DuckDBTypeId.BIGINT,
+      DuckDBTypeId.HUGEINT,
+      DuckDBTypeId.UBIGINT,
+      DuckDBTypeId.UINTEGER,
+    ].includes(id)
+      ? 'INTEGER'
+      : id === DuckDBTypeId.DOUBLE || id === DuckDBTypeId.FLOAT
+        ? 'FLOAT'
+        : id === DuckDBTypeId.DECIMAL
+          ? 'NUMERIC'
+          : id === DuckDBTypeId.BOOLEAN
+            ? 'BOOLEAN'
+            : id === DuckDBTypeId.DATE
+              ? 'DATE'
+              : id === DuckDBTypeId.TIMESTAMP
+                ? 'DATETIME'
+                : id === DuckDBTypeId.TIMESTAMP_TZ
+                  ? 'TIMESTAMP'
+                  : 'STRING';
     return { name, type, mode: 'NULLABLE' };
   });
   return {

@@ -17,7 +17,14 @@ export interface CliResult {
 export function kiln(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [kilnBin, ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '', HOME: opts.cwd ?? tmpdir(), ...opts.env },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      KILN_PROFILES_DIR: '',
+      DBT_PROFILES_DIR: '',
+      HOME: opts.cwd ?? tmpdir(),
+      ...opts.env,
+    },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -25,7 +32,10 @@ export function kiln(args: string[], opts: { cwd?: string; env?: Record<string, 
 }
 
 export function kilnAsync(args: string[], opts: { cwd?: string } = {}) {
-  return spawn(process.execPath, [kilnBin, ...args], { cwd: opts.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', HOME: opts.cwd ?? tmpdir() } });
+  return spawn(process.execPath, [kilnBin, ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: '1', HOME: opts.cwd ?? tmpdir() },
+  });
 }
 
 /** A throwaway folder, removed by the returned function. */
@@ -46,7 +56,10 @@ export function writeProject(files: Record<string, string>, dir = tempDir()): st
 /** A private copy of project-example, so tests never share a database file. */
 export function copyExample(): string {
   const dir = tempDir('kiln-example-');
-  cpSync(join(repoRoot, 'project-example'), dir, { recursive: true, filter: (src) => !src.includes(`${join('project-example', 'target')}`) });
+  cpSync(join(repoRoot, 'project-example'), dir, {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('project-example', 'target')}`),
+  });
   return dir;
 }
 
@@ -60,11 +73,21 @@ export const minimalProject = (extra: Record<string, string> = {}): Record<strin
 });
 
 /** kiln() without blocking, so independent invocations can run side by side. */
-export function kilnResult(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function kilnResult(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [kilnBin, ...args], {
       cwd: opts.cwd ?? repoRoot,
-      env: { ...process.env, NO_COLOR: '1', KILN_PROFILES_DIR: '', DBT_PROFILES_DIR: '', HOME: opts.cwd ?? tmpdir(), ...opts.env },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        KILN_PROFILES_DIR: '',
+        DBT_PROFILES_DIR: '',
+        HOME: opts.cwd ?? tmpdir(),
+        ...opts.env,
+      },
     });
     let stdout = '';
     let stderr = '';

@@ -38,7 +38,12 @@ export function isolatedSuite(fileUrl: string, define: () => void): void {
       'unshare',
       ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" --test --test-reporter=tap "$1"', process.execPath, file],
       // NODE_TEST_CONTEXT would make the inner runner talk to ours in its binary protocol.
-      { env: { ...process.env, [MARK]: '1', NODE_TEST_CONTEXT: undefined }, encoding: 'utf8', timeout: 540_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        env: { ...process.env, [MARK]: '1', NODE_TEST_CONTEXT: undefined },
+        encoding: 'utf8',
+        timeout: 540_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
     );
     if (r.error || (r.status !== 0 && !/^# tests \d+/m.test(r.stdout ?? ''))) {
       assert.fail(

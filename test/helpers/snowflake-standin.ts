@@ -123,10 +123,13 @@ export class SnowflakeStandIn {
   }
 
   async start(): Promise<void> {
-    this.db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    this.db = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
@@ -152,7 +155,7 @@ export class SnowflakeStandIn {
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
     const c = await this.db!.connect();
     try {
-      return (await c.runAndReadAll(translate(sql, (name) => this.attached.has(name)))).getRowObjectsJS() as Array<Record<string, unknown>>;
+      return (await c.runAndReadAll(translate(sql, (name) => this.attached.has(name)))).getRowObjectsJS();
     } finally {
       c.closeSync();
     }
@@ -184,26 +187,42 @@ export class SnowflakeStandIn {
         body = raw.toString('utf8');
       }
     }
-    this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, gzipped, body });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      gzipped,
+      body,
+    });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
     let m: RegExpExecArray | null;
     try {
-      if (url.pathname === '/session/v1/login-request') return send(200, await this.login(url, body as { data: Record<string, unknown> }));
+      if (url.pathname === '/session/v1/login-request')
+        return send(200, await this.login(url, body as { data: Record<string, unknown> }));
       if (req.method === 'GET' && (m = /^\/chunks\/([^/]+)$/.exec(url.pathname))) {
         // Result chunks live in cloud storage on Snowflake, readable with the key in the chunk headers.
         const chunk = this.chunks.get(m[1]!);
-        if (!chunk || req.headers['x-amz-server-side-encryption-customer-key'] !== chunk.key) return send(403, { message: 'Access Denied' });
+        if (!chunk || req.headers['x-amz-server-side-encryption-customer-key'] !== chunk.key)
+          return send(403, { message: 'Access Denied' });
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         return void res.end(chunk.body);
       }
       const token = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-      if (url.pathname === '/session/token-request') return send(200, this.renew(token, body as { oldSessionToken?: string }));
+      if (url.pathname === '/session/token-request')
+        return send(200, this.renew(token, body as { oldSessionToken?: string }));
       const session = this.sessions.get(token);
       if (url.pathname === '/telemetry/send') return send(200, { success: true, data: null });
-      if (session && this.expired.has(token)) return send(200, { success: false, code: '390112', message: 'Your session has expired. Please renew.', data: null });
+      if (session && this.expired.has(token))
+        return send(200, {
+          success: false,
+          code: '390112',
+          message: 'Your session has expired. Please renew.',
+          data: null,
+        });
       if (url.pathname === '/session' && url.searchParams.get('delete') === 'true') {
         if (session) {
           session.conn.closeSync();
@@ -212,7 +231,13 @@ export class SnowflakeStandIn {
         return send(200, { success: true, data: null });
       }
       if (url.pathname === '/session/heartbeat') return send(200, { success: true, data: null });
-      if (!session) return send(200, { success: false, code: '390111', message: 'Session no longer exists.  New login required to access the service.', data: null });
+      if (!session)
+        return send(200, {
+          success: false,
+          code: '390111',
+          message: 'Session no longer exists.  New login required to access the service.',
+          data: null,
+        });
       if (url.pathname === '/queries/v1/query-request') {
         const requestId = url.searchParams.get('requestId') ?? randomUUID();
         const b = body as { sqlText?: string; parameters?: Record<string, unknown> };
@@ -247,8 +272,26 @@ export class SnowflakeStandIn {
       }
       if (req.method === 'GET' && (m = /^\/monitoring\/queries\/([^/]+)$/.exec(url.pathname))) {
         const q = this.queries.get(m[1]!);
-        const status = !q ? 'NO_QUERY_DATA' : { running: 'RUNNING', succeeded: 'SUCCESS', failed: 'FAILED_WITH_ERROR', cancelled: 'ABORTED' }[q.record.status];
-        return send(200, { success: true, data: { queries: q ? [{ id: q.record.queryId, status, sqlText: q.record.sql, errorMessage: q.record.status === 'failed' ? 'failed' : '' }] : [] } });
+        const status = !q
+          ? 'NO_QUERY_DATA'
+          : { running: 'RUNNING', succeeded: 'SUCCESS', failed: 'FAILED_WITH_ERROR', cancelled: 'ABORTED' }[
+              q.record.status
+            ];
+        return send(200, {
+          success: true,
+          data: {
+            queries: q
+              ? [
+                  {
+                    id: q.record.queryId,
+                    status,
+                    sqlText: q.record.sql,
+                    errorMessage: q.record.status === 'failed' ? 'failed' : '',
+                  },
+                ]
+              : [],
+          },
+        });
       }
       send(404, { success: false, code: '404', message: `no such endpoint ${url.pathname}` });
     } catch (e) {
@@ -262,8 +305,24 @@ export class SnowflakeStandIn {
   }
 
   /** Starts a statement on its session (after the session's previous one) and logs it. */
-  private submit(s: SessionState, sqlText: string, requestId: string, failure: Failure | undefined, parameters: Record<string, unknown>): RunningQuery {
-    const record: RecordedStatement = { sql: sqlText, token: s.token, warehouse: s.warehouse, queryTag: s.queryTag, queryId: this.newQueryId(), requestId, status: 'running', inTransaction: s.inTransaction, startedAt: Date.now() };
+  private submit(
+    s: SessionState,
+    sqlText: string,
+    requestId: string,
+    failure: Failure | undefined,
+    parameters: Record<string, unknown>,
+  ): RunningQuery {
+    const record: RecordedStatement = {
+      sql: sqlText,
+      token: s.token,
+      warehouse: s.warehouse,
+      queryTag: s.queryTag,
+      queryId: this.newQueryId(),
+      requestId,
+      status: 'running',
+      inTransaction: s.inTransaction,
+      startedAt: Date.now(),
+    };
     this.statements.push(record);
     let cancelled = false;
     let wake: (() => void) | undefined;
@@ -288,11 +347,20 @@ export class SnowflakeStandIn {
       }
       if (cancelled) return canceledError();
       // A delay alone only slows the statement; with a code or message it then fails.
-      const fails = failure && !failure.dropAfterRun && (!failure.delayMs || failure.code !== undefined || failure.message !== undefined);
-      if (fails) return sqlError(failure!.code ?? '000603', failure!.sqlState ?? 'XX000', failure!.message ?? 'injected failure');
+      const fails =
+        failure &&
+        !failure.dropAfterRun &&
+        (!failure.delayMs || failure.code !== undefined || failure.message !== undefined);
+      if (fails)
+        return sqlError(failure.code ?? '000603', failure.sqlState ?? 'XX000', failure.message ?? 'injected failure');
       const expected = parameters.MULTI_STATEMENT_COUNT === undefined ? 1 : Number(parameters.MULTI_STATEMENT_COUNT);
       const parts = splitStatements(sqlText);
-      if (expected !== 0 && parts.length !== expected) return sqlError('000008', '0A000', `Actual statement count ${parts.length} did not match the desired statement count ${expected}.`);
+      if (expected !== 0 && parts.length !== expected)
+        return sqlError(
+          '000008',
+          '0A000',
+          `Actual statement count ${parts.length} did not match the desired statement count ${expected}.`,
+        );
       let last: unknown = statusResult('Statement executed successfully.');
       for (const part of parts) {
         last = await this.run(s, part);
@@ -318,7 +386,9 @@ export class SnowflakeStandIn {
 
   /** Moves the rows of a large result beyond the first chunkRows into chunks the driver downloads. */
   private chunk(answer: unknown): void {
-    const data = (answer as { data?: { rowset?: unknown[][]; chunks?: unknown[]; chunkHeaders?: Record<string, string> } }).data;
+    const data = (
+      answer as { data?: { rowset?: unknown[][]; chunks?: unknown[]; chunkHeaders?: Record<string, string> } }
+    ).data;
     if (!data?.rowset || data.rowset.length <= this.chunkRows) return;
     const rows = data.rowset;
     const key = randomUUID();
@@ -330,7 +400,12 @@ export class SnowflakeStandIn {
       // A chunk is the rows' JSON arrays, comma-separated, without the enclosing brackets.
       const body = part.map((r) => JSON.stringify(r)).join(',');
       this.chunks.set(id, { key, body });
-      data.chunks.push({ url: `http://127.0.0.1:${this.port}/chunks/${id}`, rowCount: part.length, uncompressedSize: body.length, compressedSize: body.length });
+      data.chunks.push({
+        url: `http://127.0.0.1:${this.port}/chunks/${id}`,
+        rowCount: part.length,
+        uncompressedSize: body.length,
+        compressedSize: body.length,
+      });
     }
     data.chunkHeaders = { 'x-amz-server-side-encryption-customer-key': key };
   }
@@ -343,7 +418,12 @@ export class SnowflakeStandIn {
     clearTimeout(timer);
     if (q.answer !== undefined) return q.answer;
     const id = q.record.queryId;
-    return { success: true, code: '333333', message: 'Query execution in progress', data: { queryId: id, getResultUrl: `/queries/${id}/result`, queryAbortsAfterSecs: 300, progressDesc: null } };
+    return {
+      success: true,
+      code: '333333',
+      message: 'Query execution in progress',
+      data: { queryId: id, getResultUrl: `/queries/${id}/result`, queryAbortsAfterSecs: 300, progressDesc: null },
+    };
   }
 
   /**
@@ -357,9 +437,20 @@ export class SnowflakeStandIn {
     if (!key || !header || !payload || !signature || user !== this.credentials.user) return false;
     const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string };
     if (head.alg !== 'RS256') return false;
-    if (!verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(key), Buffer.from(signature, 'base64url'))) return false;
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: string; sub?: string; exp?: number };
-    const fingerprint = 'SHA256:' + createHash('sha256').update(createPublicKey(key).export({ format: 'der', type: 'spki' })).digest('base64');
+    if (
+      !verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(key), Buffer.from(signature, 'base64url'))
+    )
+      return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      iss?: string;
+      sub?: string;
+      exp?: number;
+    };
+    const fingerprint =
+      'SHA256:' +
+      createHash('sha256')
+        .update(createPublicKey(key).export({ format: 'der', type: 'spki' }))
+        .digest('base64');
     const who = `${account.toUpperCase()}.${user.toUpperCase()}`;
     // exp is seconds since the epoch in the JWT standard; the driver writes milliseconds.
     const exp = Number(claims.exp ?? 0);
@@ -370,13 +461,22 @@ export class SnowflakeStandIn {
   private renew(masterToken: string, body: { oldSessionToken?: string }): unknown {
     const old = String(body?.oldSessionToken ?? '');
     const s = this.sessions.get(old);
-    if (!s || masterToken !== `master-${old.replace(/^token-/, '')}`) return { success: false, code: '390114', message: 'Authentication token has expired.  The user must authenticate again.', data: null };
+    if (!s || masterToken !== `master-${old.replace(/^token-/, '')}`)
+      return {
+        success: false,
+        code: '390114',
+        message: 'Authentication token has expired.  The user must authenticate again.',
+        data: null,
+      };
     const token = `token-${randomUUID()}`;
     this.sessions.delete(old);
     this.expired.delete(old);
     s.token = token;
     this.sessions.set(token, s);
-    return { success: true, data: { sessionToken: token, validityInSecondsST: 3600, masterToken, validityInSecondsMT: 14400 } };
+    return {
+      success: true,
+      data: { sessionToken: token, validityInSecondsST: 3600, masterToken, validityInSecondsMT: 14400 },
+    };
   }
 
   private async login(url: URL, body: { data: Record<string, unknown> }): Promise<unknown> {
@@ -384,12 +484,24 @@ export class SnowflakeStandIn {
     const authenticator = String(d.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
     const okPassword = d.LOGIN_NAME === this.credentials.user && d.PASSWORD === this.credentials.password;
     const okToken = authenticator === 'OAUTH' && d.TOKEN === this.credentials.password;
-    const okKeyPair = authenticator === 'SNOWFLAKE_JWT' && this.verifyJwt(String(d.TOKEN ?? ''), String(d.ACCOUNT_NAME ?? ''), String(d.LOGIN_NAME ?? ''));
+    const okKeyPair =
+      authenticator === 'SNOWFLAKE_JWT' &&
+      this.verifyJwt(String(d.TOKEN ?? ''), String(d.ACCOUNT_NAME ?? ''), String(d.LOGIN_NAME ?? ''));
     if (authenticator === 'SNOWFLAKE_JWT' && !okKeyPair) {
-      return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator } };
+      return {
+        success: false,
+        code: '390144',
+        message: 'JWT token is invalid.',
+        data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator },
+      };
     }
     if (!okPassword && !okToken && !okKeyPair) {
-      return { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator } };
+      return {
+        success: false,
+        code: '390100',
+        message: 'Incorrect username or password was specified.',
+        data: { nextAction: 'RETRY_LOGIN', authnMethod: authenticator },
+      };
     }
     const id = randomUUID();
     const token = `token-${id}`;
@@ -422,7 +534,12 @@ export class SnowflakeStandIn {
         masterValidityInSeconds: 14400,
         sessionId: this.sessions.size,
         parameters: [{ name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 }],
-        sessionInfo: { databaseName: database ?? null, schemaName: url.searchParams.get('schemaName'), warehouseName: url.searchParams.get('warehouse'), roleName: url.searchParams.get('roleName') },
+        sessionInfo: {
+          databaseName: database ?? null,
+          schemaName: url.searchParams.get('schemaName'),
+          warehouseName: url.searchParams.get('warehouse'),
+          roleName: url.searchParams.get('roleName'),
+        },
       },
     };
   }
@@ -446,7 +563,10 @@ export class SnowflakeStandIn {
     if ((m = /^select system\$cancel_query\('([^']+)'\)/i.exec(trimmed))) {
       const q = this.queries.get(m[1]!);
       q?.cancel();
-      return result([{ name: 'SYSTEM$CANCEL_QUERY', type: 'text' }], [[q ? 'query [' + m[1] + '] terminated.' : 'Identified SQL statement is not currently executing.']]);
+      return result(
+        [{ name: 'SYSTEM$CANCEL_QUERY', type: 'text' }],
+        [[q ? 'query [' + m[1] + '] terminated.' : 'Identified SQL statement is not currently executing.']],
+      );
     }
     // Transactions are the session's DuckDB transactions; Snowflake ignores a BEGIN inside one
     // and a COMMIT or ROLLBACK outside one.
@@ -456,7 +576,10 @@ export class SnowflakeStandIn {
       return statusResult('Statement executed successfully.');
     }
     if ((m = /^(commit|rollback)( work)?$/i.exec(trimmed))) {
-      if (s.inTransaction) await s.conn.run(m[1]!.toLowerCase() === 'commit' ? 'commit' : 'rollback').catch(() => s.conn.run('rollback').catch(() => undefined));
+      if (s.inTransaction)
+        await s.conn
+          .run(m[1]!.toLowerCase() === 'commit' ? 'commit' : 'rollback')
+          .catch(() => s.conn.run('rollback').catch(() => undefined));
       s.inTransaction = false;
       return statusResult('Statement executed successfully.');
     }
@@ -476,11 +599,17 @@ export class SnowflakeStandIn {
         [[s.user.toUpperCase(), s.role ?? 'PUBLIC', s.warehouse ?? null, '9.0.0-standin']],
       );
     }
-    for (const db of sqlText.matchAll(/(?:^|[\s(,])("?)([A-Za-z_][A-Za-z0-9_$]*)\1\.information_schema\./gi)) await this.ensureDatabase(s.conn, db[2]!.toUpperCase());
-    if ((m = /^create schema if not exists ("?)([A-Za-z_][A-Za-z0-9_$]*)\1\./i.exec(trimmed))) await this.ensureDatabase(s.conn, m[2]!.toUpperCase());
+    for (const db of sqlText.matchAll(/(?:^|[\s(,])("?)([A-Za-z_][A-Za-z0-9_$]*)\1\.information_schema\./gi))
+      await this.ensureDatabase(s.conn, db[2]!.toUpperCase());
+    if ((m = /^create schema if not exists ("?)([A-Za-z_][A-Za-z0-9_$]*)\1\./i.exec(trimmed)))
+      await this.ensureDatabase(s.conn, m[2]!.toUpperCase());
     try {
       const reader = await s.conn.runAndReadAll(translate(trimmed, (name) => this.attached.has(name)));
-      return encode(reader.columnNames(), reader.columnTypes().map((t) => ({ id: t.typeId, text: t.toString() })), reader.getRows());
+      return encode(
+        reader.columnNames(),
+        reader.columnTypes().map((t) => ({ id: t.typeId, text: t.toString() })),
+        reader.getRows(),
+      );
     } catch (e) {
       const msg = (e as Error).message;
       if (/INTERRUPT/i.test(msg)) return sqlError('000604', '57014', 'SQL execution canceled');
@@ -548,7 +677,7 @@ function relationParts(parts: PathPart[], isDatabase: (name: string) => boolean)
 /** Schema and table names of `sql` in their stored form; strings and other identifiers as written. */
 function storeRelationNames(sql: string, isDatabase: (name: string) => boolean): string {
   let out = '';
-  for (let i = 0; i < sql.length; ) {
+  for (let i = 0; i < sql.length;) {
     const ch = sql[i]!;
     if (ch === "'") {
       let j = i + 1;
@@ -576,7 +705,15 @@ function storeRelationNames(sql: string, isDatabase: (name: string) => boolean):
       j = part.end;
     }
     const stored = relationParts(parts, isDatabase);
-    out += stored.length ? parts.map((p, k) => (stored.includes(k) ? `"${storedName(resolvedName(p)).replace(/"/g, '""')}"` : sql.slice(k ? parts[k - 1]!.end + 1 : i, p.end))).join('.') : sql.slice(i, j);
+    out += stored.length
+      ? parts
+          .map((p, k) =>
+            stored.includes(k)
+              ? `"${storedName(resolvedName(p)).replace(/"/g, '""')}"`
+              : sql.slice(k ? parts[k - 1]!.end + 1 : i, p.end),
+          )
+          .join('.')
+      : sql.slice(i, j);
     i = j;
   }
   return out;
@@ -599,11 +736,19 @@ export function translate(sql: string, isDatabase: (name: string) => boolean = (
     .replace(/\btimestamp_ntz\b/gi, 'timestamp')
     .replace(/convert_timezone\('UTC', current_timestamp\(\)\)/gi, 'current_timestamp')
     .replace(/(^|[\s(,])("?)[A-Za-z_][A-Za-z0-9_$]*\2\.(information_schema\.)/gi, '$1$3')
-    .replace(/\binformation_schema\.(tables|columns|schemata)\b/gi, (_, view: string) => snowflakeViews[view.toLowerCase()]!);
+    .replace(
+      /\binformation_schema\.(tables|columns|schemata)\b/gi,
+      (_, view: string) => snowflakeViews[view.toLowerCase()]!,
+    );
 }
 
 function sqlError(code: string, sqlState: string, message: string): unknown {
-  return { success: false, code, message, data: { sqlState, queryId: randomUUID(), errorCode: code, type: 'COMPILATION' } };
+  return {
+    success: false,
+    code,
+    message,
+    data: { sqlState, queryId: randomUUID(), errorCode: code, type: 'COMPILATION' },
+  };
 }
 
 function statusResult(status: string): unknown {
@@ -624,7 +769,14 @@ function result(rowtype: RowType[], rowset: Array<Array<string | null>>): unknow
     message: null,
     data: {
       parameters: [],
-      rowtype: rowtype.map((r) => ({ nullable: true, length: null, byteLength: null, precision: r.precision ?? null, scale: r.scale ?? null, ...r })),
+      rowtype: rowtype.map((r) => ({
+        nullable: true,
+        length: null,
+        byteLength: null,
+        precision: r.precision ?? null,
+        scale: r.scale ?? null,
+        ...r,
+      })),
       rowset,
       total: rowset.length,
       returned: rowset.length,
@@ -686,6 +838,7 @@ function encode(names: string[], types: Array<{ id: DuckDBTypeId; text: string }
   );
   // information_schema.columns: column names Snowflake would have upper-cased.
   const colIdx = rowtype.findIndex((r) => r.name === 'COLUMN_NAME');
-  if (colIdx >= 0) for (const r of rowset) if (r[colIdx] && /^[a-z_][a-z0-9_$]*$/.test(r[colIdx]!)) r[colIdx] = r[colIdx]!.toUpperCase();
+  if (colIdx >= 0)
+    for (const r of rowset) if (r[colIdx] && /^[a-z_][a-z0-9_$]*$/.test(r[colIdx])) r[colIdx] = r[colIdx].toUpperCase();
   return result(rowtype, rowset);
 }

@@ -48,9 +48,15 @@ export function describeOutcome(o: Outcome): string {
 /** Every case of every file under cases/, in file-name order, with its topic. */
 export function loadCorpus(): OracleCase[] {
   const out: OracleCase[] = [];
-  for (const file of readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort()) {
-    const doc = JSON.parse(readFileSync(join(casesDir, file), 'utf8')) as { topic: string; cases: Omit<OracleCase, 'topic'>[] };
-    if (typeof doc.topic !== 'string' || !Array.isArray(doc.cases)) throw new Error(`${file}: expected {"topic": ..., "cases": [...]}`);
+  for (const file of readdirSync(casesDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    const doc = JSON.parse(readFileSync(join(casesDir, file), 'utf8')) as {
+      topic: string;
+      cases: Omit<OracleCase, 'topic'>[];
+    };
+    if (typeof doc.topic !== 'string' || !Array.isArray(doc.cases))
+      throw new Error(`${file}: expected {"topic": ..., "cases": [...]}`);
     for (const c of doc.cases) out.push({ ...c, topic: doc.topic });
   }
   return out;
@@ -77,7 +83,9 @@ export function runOracle(cases: OracleCase[]): { outcomes: Outcome[]; version: 
     const why = (probe.stderr || '').trim().split('\n').pop() ?? '';
     return { problem: `${PYTHON} cannot import jinja2, pytz and yaml (${why}): ${INSTALL_HINT}` };
   }
-  const input = JSON.stringify(cases.map((c) => ({ template: c.template, context: c.context ?? {}, macros: c.macros ?? {} })));
+  const input = JSON.stringify(
+    cases.map((c) => ({ template: c.template, context: c.context ?? {}, macros: c.macros ?? {} })),
+  );
   const r = spawnSync(PYTHON, [oracleScript], {
     input,
     encoding: 'utf8',
@@ -85,9 +93,11 @@ export function runOracle(cases: OracleCase[]): { outcomes: Outcome[]; version: 
     timeout: 300_000,
     env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8', TZ: 'UTC' },
   });
-  if (r.status !== 0) return { problem: `the Jinja2 oracle failed (status ${r.status}): ${(r.stderr || String(r.error ?? '')).trim()}` };
+  if (r.status !== 0)
+    return { problem: `the Jinja2 oracle failed (status ${r.status}): ${(r.stderr || String(r.error ?? '')).trim()}` };
   const outcomes = JSON.parse(r.stdout) as Outcome[];
-  if (outcomes.length !== cases.length) return { problem: `the Jinja2 oracle answered ${outcomes.length} of ${cases.length} cases` };
+  if (outcomes.length !== cases.length)
+    return { problem: `the Jinja2 oracle answered ${outcomes.length} of ${cases.length} cases` };
   return { outcomes, version: probe.stdout.trim() };
 }
 

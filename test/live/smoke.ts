@@ -19,7 +19,9 @@ export function liveSmokeTest(kind: 'snowflake' | 'bigquery', envVar: string): v
   const value = process.env[envVar];
   if (!value) {
     // Never a silent pass: running this file without an account is a mistake worth saying so.
-    throw new Error(`${envVar} is not set: point it at a profiles.yml (or its folder) with a '${kind}' output in a profile named kiln_live; see docs/adapters/${kind}.md`);
+    throw new Error(
+      `${envVar} is not set: point it at a profiles.yml (or its folder) with a '${kind}' output in a profile named kiln_live; see docs/adapters/${kind}.md`,
+    );
   }
   const profilesDir = existsSync(value) && statSync(value).isDirectory() ? value : dirname(value);
   const suffix = `kiln_live_${randomBytes(3).toString('hex')}`;
@@ -28,8 +30,10 @@ export function liveSmokeTest(kind: 'snowflake' | 'bigquery', envVar: string): v
       'dbt_project.yml': `name: kiln_live\nprofile: kiln_live\nconfig-version: 2\nmodels:\n  kiln_live:\n    +schema: ${suffix}\nseeds:\n  kiln_live:\n    +schema: ${suffix}\n`,
       'seeds/live_seed.csv': 'id,name,amount,day\n1,ann,10.5,2024-01-02\n2,bob,20,2024-01-03\n',
       'models/live_view.sql': 'select id, name, amount, day from {{ ref("live_seed") }}',
-      'models/live_table.sql': "{{ config(materialized='table') }}\nselect name, sum(amount) as total from {{ ref('live_view') }} group by name",
-      'models/schema.yml': 'version: 2\nmodels:\n  - name: live_table\n    columns:\n      - name: name\n        tests: [unique, not_null]\n',
+      'models/live_table.sql':
+        "{{ config(materialized='table') }}\nselect name, sum(amount) as total from {{ ref('live_view') }} group by name",
+      'models/schema.yml':
+        'version: 2\nmodels:\n  - name: live_table\n    columns:\n      - name: name\n        tests: [unique, not_null]\n',
     }),
   );
 
@@ -40,10 +44,20 @@ export function liveSmokeTest(kind: 'snowflake' | 'bigquery', envVar: string): v
       if (target.type !== kind) return;
       const adapter = await createAdapter(target, dir);
       // An account that could not be reached has nothing to clean up; the tests said why.
-      if (!(await adapter.open().then(() => true, () => false))) return;
+      if (
+        !(await adapter.open().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
       const schema = `${adapter.defaultSchema}_${suffix}`;
       const name = kind === 'snowflake' ? adapter.relation(adapter.defaultDatabase, schema, 'x').schema! : schema;
-      await adapter.execute(`drop schema if exists ${adapter.quoteIdentifier(adapter.defaultDatabase!)}.${adapter.quoteIdentifier(name)} cascade`).catch(() => undefined);
+      await adapter
+        .execute(
+          `drop schema if exists ${adapter.quoteIdentifier(adapter.defaultDatabase!)}.${adapter.quoteIdentifier(name)} cascade`,
+        )
+        .catch(() => undefined);
       await adapter.close();
     } finally {
       removeDir(dir);

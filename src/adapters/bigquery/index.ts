@@ -14,7 +14,16 @@ import type { BigQuery, BigQueryOptions, Job, Query } from '@google-cloud/bigque
 import type { AuthClient } from 'google-auth-library';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
-import type { Adapter, ColumnInfo, DryRunEstimate, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
+import type {
+  Adapter,
+  ColumnInfo,
+  DryRunEstimate,
+  ExistingRelation,
+  QueryResult,
+  SeedColumnKind,
+  SeedTable,
+  Session,
+} from '../types.js';
 import { toKilnError } from './errors.js';
 import { readServiceAccountKey, serviceAccountClient, type LocateSetting } from './service-account.js';
 import { isDml, safeToRepeat } from './statements.js';
@@ -71,7 +80,11 @@ const seedTypes: Record<SeedColumnKind, string> = {
 
 /** Characters of literal SQL per seed INSERT: BigQuery's limit on a query's length is 1,024K. */
 const SEED_BATCH_CHARS = 900_000;
-const SCOPES = ['https://www.googleapis.com/auth/bigquery', 'https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/drive'];
+const SCOPES = [
+  'https://www.googleapis.com/auth/bigquery',
+  'https://www.googleapis.com/auth/cloud-platform',
+  'https://www.googleapis.com/auth/drive',
+];
 
 let sdk: Promise<BigQueryModule> | undefined;
 
@@ -90,7 +103,8 @@ function newJobId(): string {
 function wholeNumber(key: string, value: unknown, fallback: number | undefined): number | undefined {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new KilnError('config', `bigquery profile: '${key}' must be a whole number, got '${String(value)}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new KilnError('config', `bigquery profile: '${key}' must be a whole number, got '${String(value)}'`);
   return n;
 }
 
@@ -128,7 +142,11 @@ export class BigQueryAdapter implements Adapter {
     private readonly options: BigQueryAdapterOptions = {},
   ) {
     const locate = (this.locate = options.locate ?? (() => ({})));
-    const missing = (key: string) => new KilnError('config', `the bigquery profile needs '${key}'`, { ...locate('type'), hint: 'see docs/adapters/bigquery.md for the keys of a bigquery output' });
+    const missing = (key: string) =>
+      new KilnError('config', `the bigquery profile needs '${key}'`, {
+        ...locate('type'),
+        hint: 'see docs/adapters/bigquery.md for the keys of a bigquery output',
+      });
     const project = profile.project ?? profile.database;
     if (!project) throw missing('project');
     this.defaultDatabase = String(project);
@@ -142,12 +160,20 @@ export class BigQueryAdapter implements Adapter {
     this.maximumBytesBilled = wholeNumber('maximum_bytes_billed', profile.maximum_bytes_billed, undefined);
     this.method = String(profile.method ?? 'oauth').toLowerCase();
     const methods = ['oauth', 'service-account', 'service-account-json', 'oauth-secrets'];
-    if (!methods.includes(this.method)) throw new KilnError('config', `bigquery profile: unknown method '${profile.method}'`, { ...locate('method'), hint: `use one of: ${methods.join(', ')}` });
+    if (!methods.includes(this.method))
+      throw new KilnError('config', `bigquery profile: unknown method '${profile.method}'`, {
+        ...locate('method'),
+        hint: `use one of: ${methods.join(', ')}`,
+      });
     if (this.method === 'service-account' && !profile.keyfile) throw missing('keyfile');
     if (this.method === 'service-account-json' && !profile.keyfile_json) throw missing('keyfile_json');
     if (this.method === 'oauth-secrets' && !profile.token && !profile.refresh_token) throw missing('token');
     const priority = String(profile.priority ?? 'interactive').toLowerCase();
-    if (!['interactive', 'batch'].includes(priority)) throw new KilnError('config', `bigquery profile: priority must be interactive or batch, got '${profile.priority}'`);
+    if (!['interactive', 'batch'].includes(priority))
+      throw new KilnError(
+        'config',
+        `bigquery profile: priority must be interactive or batch, got '${profile.priority}'`,
+      );
   }
 
   quoteIdentifier(name: string): string {
@@ -155,7 +181,12 @@ export class BigQueryAdapter implements Adapter {
   }
 
   /** Rendered `project`.`dataset`.`table`, each part in backticks. */
-  relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
+  relation(
+    database: string | undefined,
+    schema: string | undefined,
+    identifier: string,
+    type: RelationType = 'table',
+  ): Relation {
     return new Relation(database, schema, identifier, (p) => this.quoteIdentifier(p), type);
   }
 
@@ -189,7 +220,12 @@ export class BigQueryAdapter implements Adapter {
     }
     if (p.impersonate_service_account) {
       const source = options.authClient ?? (await new auth.GoogleAuth({ scopes: SCOPES }).getClient());
-      options.authClient = new auth.Impersonated({ sourceClient: source as AuthClient as never, targetPrincipal: p.impersonate_service_account, targetScopes: SCOPES, lifetime: 3600 });
+      options.authClient = new auth.Impersonated({
+        sourceClient: source,
+        targetPrincipal: p.impersonate_service_account,
+        targetScopes: SCOPES,
+        lifetime: 3600,
+      });
     }
     return options;
   }
@@ -267,7 +303,10 @@ export class BigQueryAdapter implements Adapter {
   private async failedJob(job: Job): Promise<boolean> {
     try {
       // The SDK types metadata as any: these are the fields of BigQuery's Job resource read here.
-      const [meta] = (await job.getMetadata()) as [{ status?: { state?: string; errorResult?: unknown } }, ...unknown[]];
+      const [meta] = (await job.getMetadata()) as [
+        { status?: { state?: string; errorResult?: unknown } },
+        ...unknown[],
+      ];
       return meta.status?.state === 'DONE' && !!meta.status.errorResult;
     } catch {
       return false;
@@ -295,12 +334,20 @@ export class BigQueryAdapter implements Adapter {
   private async results(job: Job): Promise<QueryResult> {
     const rows: Array<Record<string, unknown>> = [];
     let columns: string[] | undefined;
-    let options: Record<string, unknown> = { autoPaginate: false, wrapIntegers: { integerTypeCastFunction: integerValue } };
+    let options: Record<string, unknown> = {
+      autoPaginate: false,
+      wrapIntegers: { integerTypeCastFunction: integerValue },
+    };
     for (;;) {
-      const [page, next, response] = (await job.getQueryResults(options as never)) as unknown as [Array<Record<string, unknown>>, Record<string, unknown> | null, { jobComplete?: boolean; schema?: { fields?: Array<{ name: string }> } } | undefined];
+      const [page, next, response] = (await job.getQueryResults(options as never)) as unknown as [
+        Array<Record<string, unknown>>,
+        Record<string, unknown> | null,
+        { jobComplete?: boolean; schema?: { fields?: Array<{ name: string }> } } | undefined,
+      ];
       if (response?.jobComplete !== false) {
         columns ??= (response?.schema?.fields ?? []).map((f) => f.name);
-        for (const r of page ?? []) rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normaliseBigQueryValue(v)])));
+        for (const r of page ?? [])
+          rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normaliseBigQueryValue(v)])));
       }
       if (!next) break;
       options = { ...next, autoPaginate: false, wrapIntegers: { integerTypeCastFunction: integerValue } };
@@ -352,8 +399,14 @@ export class BigQueryAdapter implements Adapter {
   async dryRun(sql: string): Promise<DryRunEstimate> {
     try {
       const [job] = await this.bq().createQueryJob({ ...this.jobOptions(sql), dryRun: true });
-      const stats = ((job.metadata as { statistics?: unknown } | undefined)?.statistics ?? {}) as { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string; statementType?: string } };
-      return { bytesProcessed: Number(stats.query?.totalBytesProcessed ?? stats.totalBytesProcessed ?? 0), statementType: stats.query?.statementType };
+      const stats = ((job.metadata as { statistics?: unknown } | undefined)?.statistics ?? {}) as {
+        totalBytesProcessed?: string;
+        query?: { totalBytesProcessed?: string; statementType?: string };
+      };
+      return {
+        bytesProcessed: Number(stats.query?.totalBytesProcessed ?? stats.totalBytesProcessed ?? 0),
+        statementType: stats.query?.statementType,
+      };
     } catch (e) {
       throw this.fail(e);
     }
@@ -361,14 +414,18 @@ export class BigQueryAdapter implements Adapter {
 
   async createSchema(database: string | undefined, schema: string): Promise<void> {
     const location = this.profile.location ? ` options(location=${bigQueryString(this.profile.location)})` : '';
-    await this.execute(`create schema if not exists ${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}${location}`);
+    await this.execute(
+      `create schema if not exists ${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}${location}`,
+    );
   }
 
   async listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]> {
     const project = database ?? this.defaultDatabase;
     let result: QueryResult;
     try {
-      result = await this.execute(`select table_name, table_type from ${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES order by table_name`);
+      result = await this.execute(
+        `select table_name, table_type from ${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES order by table_name`,
+      );
     } catch (e) {
       // A dataset that does not exist yet holds no relations.
       if (e instanceof KilnError && /not ?found/i.test(e.message)) return [];
@@ -376,14 +433,21 @@ export class BigQueryAdapter implements Adapter {
     }
     return result.rows.map((r) => {
       const t = String(r.table_type).toUpperCase();
-      return { database: project, schema, name: String(r.table_name), type: t === 'VIEW' || t === 'MATERIALIZED VIEW' ? 'view' : t === 'EXTERNAL' ? 'external' : 'table' };
+      return {
+        database: project,
+        schema,
+        name: String(r.table_name),
+        type: t === 'VIEW' || t === 'MATERIALIZED VIEW' ? 'view' : t === 'EXTERNAL' ? 'external' : 'table',
+      };
     });
   }
 
   /** datasets.get: whether the dataset exists, by its exact name (dbt-bigquery asks the API too; INFORMATION_SCHEMA.SCHEMATA needs a region). */
   async schemaExists(database: string | undefined, schema: string): Promise<boolean> {
     try {
-      const [exists] = await this.bq().dataset(schema, { projectId: database ?? this.defaultDatabase }).exists();
+      const [exists] = await this.bq()
+        .dataset(schema, { projectId: database ?? this.defaultDatabase })
+        .exists();
       return exists;
     } catch (e) {
       throw this.fail(e);
@@ -396,9 +460,16 @@ export class BigQueryAdapter implements Adapter {
       .dataset(relation.schema ?? this.defaultSchema, { projectId: relation.database ?? this.defaultDatabase })
       .table(relation.identifier);
     try {
-      const [meta] = (await table.getMetadata()) as [{ schema?: { fields?: Array<{ name: string; type: string; mode?: string }> } }, ...unknown[]];
+      const [meta] = (await table.getMetadata()) as [
+        { schema?: { fields?: Array<{ name: string; type: string; mode?: string }> } },
+        ...unknown[],
+      ];
       const fields = meta.schema?.fields ?? [];
-      return fields.map((f, i) => ({ name: f.name, type: f.mode === 'REPEATED' ? `ARRAY<${f.type}>` : f.type, index: i + 1 }));
+      return fields.map((f, i) => ({
+        name: f.name,
+        type: f.mode === 'REPEATED' ? `ARRAY<${f.type}>` : f.type,
+        index: i + 1,
+      }));
     } catch (e) {
       const err = this.fail(e);
       if (/HTTP 404/.test(err.message)) return [];

@@ -17,7 +17,8 @@ import { KilnError, type ErrorLocation } from '../../errors.js';
 
 /** Where google-auth-library posts every service-account assertion. */
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
-const NEW_KEY_HINT = 'create a JSON key for the service account (IAM & Admin > Service accounts > Keys > Add key) and point keyfile at it, or paste it under keyfile_json';
+const NEW_KEY_HINT =
+  'create a JSON key for the service account (IAM & Admin > Service accounts > Keys > Add key) and point keyfile at it, or paste it under keyfile_json';
 
 export interface ServiceAccountKey {
   clientEmail: string;
@@ -40,20 +41,35 @@ export type LocateSetting = (key: string) => ErrorLocation;
 export function readServiceAccountKey(source: ServiceAccountSource, locate: LocateSetting): ServiceAccountKey {
   if (source.keyfile !== undefined && source.keyfile !== null && source.keyfile !== '') {
     const path = resolve(String(source.keyfile));
-    const bad = (what: string, hint: string) => new KilnError('config', `bigquery profile: keyfile ${path} ${what}`, { ...locate('keyfile'), hint });
+    const bad = (what: string, hint: string) =>
+      new KilnError('config', `bigquery profile: keyfile ${path} ${what}`, { ...locate('keyfile'), hint });
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw bad(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`, `set keyfile to the path of the service account's JSON key (a relative path is read from the folder kiln runs in); ${NEW_KEY_HINT}`);
+      throw bad(
+        code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`,
+        `set keyfile to the path of the service account's JSON key (a relative path is read from the folder kiln runs in); ${NEW_KEY_HINT}`,
+      );
     }
-    return checkKey(parseJson(text, (why) => bad(`is not JSON: ${why}`, NEW_KEY_HINT)), (what) => bad(what, NEW_KEY_HINT));
+    return checkKey(
+      parseJson(text, (why) => bad(`is not JSON: ${why}`, NEW_KEY_HINT)),
+      (what) => bad(what, NEW_KEY_HINT),
+    );
   }
   const inline = source.keyfile_json;
-  const bad = (what: string, hint = NEW_KEY_HINT) => new KilnError('config', `bigquery profile: keyfile_json ${what}`, { ...locate('keyfile_json'), hint });
-  if (typeof inline === 'string') return checkKey(parseJson(inline, (why) => bad(`is not JSON: ${why}`, 'paste the key file as it is, or write its fields as a YAML mapping')), bad);
-  if (inline && typeof inline === 'object' && !Array.isArray(inline)) return checkKey(inline as Record<string, unknown>, bad);
+  const bad = (what: string, hint = NEW_KEY_HINT) =>
+    new KilnError('config', `bigquery profile: keyfile_json ${what}`, { ...locate('keyfile_json'), hint });
+  if (typeof inline === 'string')
+    return checkKey(
+      parseJson(inline, (why) =>
+        bad(`is not JSON: ${why}`, 'paste the key file as it is, or write its fields as a YAML mapping'),
+      ),
+      bad,
+    );
+  if (inline && typeof inline === 'object' && !Array.isArray(inline))
+    return checkKey(inline as Record<string, unknown>, bad);
   throw bad('must be the service account key: a mapping of its fields or its JSON text');
 }
 
@@ -81,7 +97,8 @@ function jsonProblem(message: string, text: string): string {
 }
 
 function checkKey(json: Record<string, unknown>, bad: (what: string) => KilnError): ServiceAccountKey {
-  if (json.type !== undefined && json.type !== 'service_account') throw bad(`is a '${String(json.type)}' credential, not a service account key ("type": "service_account")`);
+  if (json.type !== undefined && json.type !== 'service_account')
+    throw bad(`is a '${String(json.type)}' credential, not a service account key ("type": "service_account")`);
   for (const field of ['client_email', 'private_key'] as const) {
     if (typeof json[field] !== 'string' || !json[field]) throw bad(`has no ${field}: it is not a service account key`);
   }
@@ -112,7 +129,8 @@ function checkTokenUri(value: unknown, bad: (what: string) => KilnError): string
     throw bad(`has a token_uri that is not a URL: '${String(value)}'`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw bad(`has a token_uri that is neither https nor on this machine: '${url.href}'`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw bad(`has a token_uri that is neither https nor on this machine: '${url.href}'`);
   return url.href;
 }
 
@@ -130,13 +148,19 @@ function loginError(e: unknown, key: ServiceAccountKey): KilnError {
   const data = err.response?.data;
   const account = `service account ${key.clientEmail}`;
   if (status === undefined) {
-    return new KilnError('connection', `the token endpoint ${key.tokenUri} for ${account} cannot be reached: ${err.message ?? String(e)}`, {
-      cause: e,
-      retryable: true,
-      hint: 'check the network; the endpoint is the key file\'s token_uri',
-    });
+    return new KilnError(
+      'connection',
+      `the token endpoint ${key.tokenUri} for ${account} cannot be reached: ${err.message ?? String(e)}`,
+      {
+        cause: e,
+        retryable: true,
+        hint: "check the network; the endpoint is the key file's token_uri",
+      },
+    );
   }
-  const reason = data?.error ? `${data.error}${data.error_description ? `: ${data.error_description}` : ''}` : `HTTP ${status}`;
+  const reason = data?.error
+    ? `${data.error}${data.error_description ? `: ${data.error_description}` : ''}`
+    : `HTTP ${status}`;
   return new KilnError('connection', `the token endpoint ${key.tokenUri} refused ${account}: ${reason}`, {
     cause: e,
     retryable: status >= 500 || status === 429,
@@ -147,11 +171,18 @@ function loginError(e: unknown, key: ServiceAccountKey): KilnError {
 /** A google-auth JWT client for the key, exchanging its assertion at the key's token_uri. */
 export async function serviceAccountClient(key: ServiceAccountKey, scopes: string[]): Promise<AuthClient> {
   const { JWT } = await import('google-auth-library');
-  const client = new JWT({ email: key.clientEmail, key: key.privateKey, keyId: key.privateKeyId, scopes, additionalClaims: { aud: key.tokenUri } });
+  const client = new JWT({
+    email: key.clientEmail,
+    key: key.privateKey,
+    keyId: key.privateKeyId,
+    scopes,
+    additionalClaims: { aud: key.tokenUri },
+  });
   // This transporter carries only the token exchange: the API requests go through the BigQuery client.
   client.transporter.interceptors.request.add({
     resolved: async (request) => {
-      if (request.url.href === GOOGLE_TOKEN_URI && key.tokenUri !== GOOGLE_TOKEN_URI) request.url = new URL(key.tokenUri);
+      if (request.url.href === GOOGLE_TOKEN_URI && key.tokenUri !== GOOGLE_TOKEN_URI)
+        request.url = new URL(key.tokenUri);
       return request;
     },
   });
@@ -160,5 +191,5 @@ export async function serviceAccountClient(key: ServiceAccountKey, scopes: strin
       throw loginError(e, key);
     },
   });
-  return client as unknown as AuthClient;
+  return client;
 }

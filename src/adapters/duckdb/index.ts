@@ -6,7 +6,15 @@ import { Relation, type RelationType } from '../relation.js';
 import { Pool } from '../pool.js';
 import { currentNode } from '../node-context.js';
 import { columnsByRelation, normaliseValue, quoteDoubled, stringLiteral } from '../sql.js';
-import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
+import type {
+  Adapter,
+  ColumnInfo,
+  ExistingRelation,
+  QueryResult,
+  SeedColumnKind,
+  SeedTable,
+  Session,
+} from '../types.js';
 
 export interface DuckDBProfile {
   type: 'duckdb';
@@ -52,7 +60,12 @@ export class DuckDBAdapter implements Adapter {
     return quoteDoubled(name);
   }
 
-  relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
+  relation(
+    database: string | undefined,
+    schema: string | undefined,
+    identifier: string,
+    type: RelationType = 'table',
+  ): Relation {
     return new Relation(database, schema, identifier, (p) => this.quoteIdentifier(p), type);
   }
 
@@ -72,7 +85,9 @@ export class DuckDBAdapter implements Adapter {
       for (let i = 0; i < this.threads; i++) this.connections.push(await this.instance.connect());
     } catch (e) {
       throw new KilnError('connection', `cannot open DuckDB database ${this.path}: ${(e as Error).message}`, {
-        hint: /lock/i.test((e as Error).message) ? 'another process has the database file open; close it and retry' : undefined,
+        hint: /lock/i.test((e as Error).message)
+          ? 'another process has the database file open; close it and retry'
+          : undefined,
       });
     }
     this.pool = new Pool(this.connections);
@@ -106,7 +121,12 @@ export class DuckDBAdapter implements Adapter {
    */
   private runForNode(c: DuckDBConnection, sql: string): Promise<QueryResult> {
     if (this.cancelCount > 0 && currentNode()) {
-      return Promise.reject(new KilnError('database', 'Interrupted: the run was cancelled before this statement', { retryable: false, statement: sql }));
+      return Promise.reject(
+        new KilnError('database', 'Interrupted: the run was cancelled before this statement', {
+          retryable: false,
+          statement: sql,
+        }),
+      );
     }
     return run(c, sql);
   }
@@ -145,7 +165,10 @@ export class DuckDBAdapter implements Adapter {
   }
 
   async createSchema(database: string | undefined, schema: string): Promise<void> {
-    const name = [database, schema].filter(Boolean).map((p) => this.quoteIdentifier(p!)).join('.');
+    const name = [database, schema]
+      .filter(Boolean)
+      .map((p) => this.quoteIdentifier(p!))
+      .join('.');
     await this.execute(`create schema if not exists ${name}`);
   }
 
@@ -166,14 +189,23 @@ export class DuckDBAdapter implements Adapter {
     const result = await this.execute(
       `select column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(relation.database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
     );
-    return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
+    return result.rows.map((r) => ({
+      name: String(r.column_name),
+      type: String(r.data_type),
+      index: Number(r.ordinal_position),
+    }));
   }
 
   async listColumns(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>> {
     const result = await this.execute(
       `select table_name, column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(schema)} order by table_name, ordinal_position`,
     );
-    return columnsByRelation(result.rows.map((r) => [String(r.table_name), { name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }]));
+    return columnsByRelation(
+      result.rows.map((r) => [
+        String(r.table_name),
+        { name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) },
+      ]),
+    );
   }
 
   seedColumnType(kind: SeedColumnKind): string {
@@ -184,7 +216,9 @@ export class DuckDBAdapter implements Adapter {
     if (seed.rows.length === 0) return;
     // DuckDB's own CSV reader is far faster than row inserts; the column types are kiln's,
     // so the result matches what other adapters load from the same file.
-    const columns = seed.columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type ?? this.seedColumnType(c.kind))}`).join(', ');
+    const columns = seed.columns
+      .map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type ?? this.seedColumnType(c.kind))}`)
+      .join(', ');
     await session.execute(
       `insert into ${relation.render()} select * from read_csv(${stringLiteral(seed.file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = '')`,
     );

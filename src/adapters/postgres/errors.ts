@@ -25,7 +25,16 @@ interface PgLikeError {
 /** Connection-level SQLSTATEs and socket codes after which a retry may succeed. */
 const retryableConnectionStates = new Set(['57P01', '57P02', '57P03', '53300']);
 const retryableDatabaseStates = new Set(['40001', '40P01']);
-const retryableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const retryableSocketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 const socketWords: Record<string, string> = {
   ECONNREFUSED: 'connection refused (is the server running and listening on that host and port?)',
   ECONNRESET: 'connection reset by the server',
@@ -37,7 +46,8 @@ const socketWords: Record<string, string> = {
   ENOTFOUND: 'host name not found',
   ECONNABORTED: 'connection aborted',
 };
-const droppedConnection = /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable|Connection ended/i;
+const droppedConnection =
+  /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable|Connection ended/i;
 
 function isSqlState(code: string | undefined): code is string {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
@@ -86,7 +96,11 @@ export function toKilnError(err: unknown, ctx: ErrorContext): KilnError {
       });
     }
     if (code.startsWith('08') || retryableConnectionStates.has(code)) {
-      return new KilnError('connection', `Postgres connection lost or refused at ${ctx.target}: ${raw} (SQLSTATE ${code})`, { ...opts, retryable: true });
+      return new KilnError(
+        'connection',
+        `Postgres connection lost or refused at ${ctx.target}: ${raw} (SQLSTATE ${code})`,
+        { ...opts, retryable: true },
+      );
     }
     let message = raw;
     const where: string[] = [`SQLSTATE ${code}`];
@@ -97,7 +111,11 @@ export function toKilnError(err: unknown, ctx: ErrorContext): KilnError {
     }
     message += ` (${where.join(', ')})`;
     if (e.detail) message += `\n  detail: ${redact(e.detail, ctx.password)}`;
-    return new KilnError('database', message, { ...opts, hint: e.hint ? redact(e.hint, ctx.password) : undefined, retryable: retryableDatabaseStates.has(code) });
+    return new KilnError('database', message, {
+      ...opts,
+      hint: e.hint ? redact(e.hint, ctx.password) : undefined,
+      retryable: retryableDatabaseStates.has(code),
+    });
   }
 
   const sock = socketCode(e);
@@ -115,10 +133,16 @@ export function toKilnError(err: unknown, ctx: ErrorContext): KilnError {
     });
   }
   if (/does not support SSL|SSL|certificate|self[- ]signed/i.test(raw) && !ctx.sql) {
-    return new KilnError('connection', `cannot connect to Postgres at ${ctx.target}: ${raw}`, { ...opts, hint: 'check sslmode (and sslrootcert) in profiles.yml' });
+    return new KilnError('connection', `cannot connect to Postgres at ${ctx.target}: ${raw}`, {
+      ...opts,
+      hint: 'check sslmode (and sslrootcert) in profiles.yml',
+    });
   }
   if (droppedConnection.test(raw)) {
-    return new KilnError('connection', `Postgres connection lost at ${ctx.target}: ${raw}`, { ...opts, retryable: true });
+    return new KilnError('connection', `Postgres connection lost at ${ctx.target}: ${raw}`, {
+      ...opts,
+      retryable: true,
+    });
   }
   return new KilnError('database', raw, opts);
 }

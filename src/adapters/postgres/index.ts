@@ -17,7 +17,18 @@ import type { PoolClient, PoolConfig, QueryResult as PgResult } from 'pg';
 import { KilnError } from '../../errors.js';
 import { Relation, type RelationType } from '../relation.js';
 import { columnsByRelation, quoteDoubled, stringLiteral } from '../sql.js';
-import type { Adapter, ColumnInfo, ExistingRelation, KilnConnection, LockHolder, QueryResult, RunGuard, SeedColumnKind, SeedTable, Session } from '../types.js';
+import type {
+  Adapter,
+  ColumnInfo,
+  ExistingRelation,
+  KilnConnection,
+  LockHolder,
+  QueryResult,
+  RunGuard,
+  SeedColumnKind,
+  SeedTable,
+  Session,
+} from '../types.js';
 import { toKilnError, redact } from './errors.js';
 import { kilnTypes } from './types.js';
 
@@ -118,9 +129,21 @@ export class PostgresAdapter implements Adapter, RunGuard {
 
   constructor(private readonly profile: PostgresProfile) {
     const missing = (key: string) =>
-      new KilnError('config', `the postgres profile needs '${key}'`, { hint: 'see docs/adapters/postgres.md for the keys of a postgres output' });
-    this.host = profile.host !== undefined && profile.host !== '' ? String(profile.host) : (() => { throw missing('host'); })();
-    this.user = profile.user !== undefined && profile.user !== '' ? String(profile.user) : (() => { throw missing('user'); })();
+      new KilnError('config', `the postgres profile needs '${key}'`, {
+        hint: 'see docs/adapters/postgres.md for the keys of a postgres output',
+      });
+    this.host =
+      profile.host !== undefined && profile.host !== ''
+        ? String(profile.host)
+        : (() => {
+            throw missing('host');
+          })();
+    this.user =
+      profile.user !== undefined && profile.user !== ''
+        ? String(profile.user)
+        : (() => {
+            throw missing('user');
+          })();
     const db = profile.dbname ?? profile.database;
     if (db === undefined || db === '') throw missing('dbname');
     this.defaultDatabase = String(db);
@@ -133,7 +156,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
     this.retries = Math.max(0, integerSetting('retries', profile.retries, 1));
     this.sslmode = String(profile.sslmode ?? 'prefer').toLowerCase();
     if (!sslModes.has(this.sslmode)) {
-      throw new KilnError('config', `unknown sslmode '${profile.sslmode}'`, { hint: `use one of: ${[...sslModes].join(', ')}` });
+      throw new KilnError('config', `unknown sslmode '${profile.sslmode}'`, {
+        hint: `use one of: ${[...sslModes].join(', ')}`,
+      });
     }
     integerSetting('connect_timeout', profile.connect_timeout, 10);
     integerSetting('keepalives_idle', profile.keepalives_idle, 0);
@@ -148,7 +173,12 @@ export class PostgresAdapter implements Adapter, RunGuard {
    * Rendered as "database"."schema"."identifier", as dbt-postgres does: Postgres accepts the
    * database part in queries and DDL when it names the connected database.
    */
-  relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
+  relation(
+    database: string | undefined,
+    schema: string | undefined,
+    identifier: string,
+    type: RelationType = 'table',
+  ): Relation {
     return new Relation(database, schema, identifier, (p) => this.quoteIdentifier(p), type);
   }
 
@@ -194,7 +224,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
         throw new KilnError('config', `cannot read ${key} ${file}: ${(e as Error).message}`);
       }
     };
-    const opts: ConnectionOptions = { rejectUnauthorized: this.sslmode === 'verify-ca' || this.sslmode === 'verify-full' };
+    const opts: ConnectionOptions = {
+      rejectUnauthorized: this.sslmode === 'verify-ca' || this.sslmode === 'verify-full',
+    };
     const ca = read('sslrootcert');
     const cert = read('sslcert');
     const key = read('sslkey');
@@ -237,7 +269,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
         } catch (e) {
           const msg = String((e as Error).message ?? '');
           const code = (e as { code?: string }).code;
-          const tlsRefused = first ? /does not support SSL/i.test(msg) : code === '28000' && /no encryption|SSL off/i.test(msg);
+          const tlsRefused = first
+            ? /does not support SSL/i.test(msg)
+            : code === '28000' && /no encryption|SSL off/i.test(msg);
           if (!tlsRefused) throw e;
           const c = await this.connectOnce(!first);
           this.useSsl = !first;
@@ -254,11 +288,18 @@ export class PostgresAdapter implements Adapter, RunGuard {
 
   private async setupSession(client: pg.ClientBase): Promise<void> {
     if (this.profile.role) await client.query(`set role ${roleName(String(this.profile.role))}`);
-    const interval = integerSetting('client_connection_check_interval', this.profile.client_connection_check_interval, 2);
+    const interval = integerSetting(
+      'client_connection_check_interval',
+      this.profile.client_connection_check_interval,
+      2,
+    );
     if (interval > 0) {
       // Missing before PostgreSQL 14 (no row: nothing set), refused where the platform cannot check.
       await client
-        .query(`select pg_catalog.set_config(name, $1, false) from pg_catalog.pg_settings where name = 'client_connection_check_interval'`, [String(interval * 1000)])
+        .query(
+          `select pg_catalog.set_config(name, $1, false) from pg_catalog.pg_settings where name = 'client_connection_check_interval'`,
+          [String(interval * 1000)],
+        )
         .catch(() => undefined);
     }
   }
@@ -300,7 +341,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
     try {
       const client = await this.firstConnection();
       try {
-        const r = await client.query('select current_user as usr, current_database() as db, current_setting(\'server_version\') as version');
+        const r = await client.query(
+          "select current_user as usr, current_database() as db, current_setting('server_version') as version",
+        );
         const row = r.rows[0] as { usr: string; db: string; version: string };
         const tls = this.useSsl ?? ['require', 'verify-ca', 'verify-full'].includes(this.sslmode);
         return {
@@ -312,7 +355,10 @@ export class PostgresAdapter implements Adapter, RunGuard {
       }
     } catch (e) {
       const err = this.fail(e);
-      return { ok: false, message: redact(err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message, this.password) };
+      return {
+        ok: false,
+        message: redact(err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message, this.password),
+      };
     }
   }
 
@@ -357,7 +403,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
 
   async cancel(): Promise<void> {
     this.cancelCount++;
-    const pids = [...this.busy].map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number');
+    const pids = [...this.busy]
+      .map((c) => (c as unknown as { processID?: number }).processID)
+      .filter((p): p is number => typeof p === 'number');
     if (!pids.length || !this.pool) return;
     const client = new pg.Client(this.clientConfig());
     try {
@@ -380,7 +428,10 @@ export class PostgresAdapter implements Adapter, RunGuard {
     // Several statements in one string: the last one's rows, as a SQL console shows them.
     const last: PgResult | undefined = Array.isArray(res) ? (res as PgResult[]).at(-1) : res;
     if (!last) return { columns: [], rows: [] };
-    return { columns: (last.fields ?? []).map((f) => f.name), rows: (last.rows ?? []) as Array<Record<string, unknown>> };
+    return {
+      columns: (last.fields ?? []).map((f) => f.name),
+      rows: (last.rows ?? []) as Array<Record<string, unknown>>,
+    };
   }
 
   execute(sql: string): Promise<QueryResult> {
@@ -400,7 +451,12 @@ export class PostgresAdapter implements Adapter, RunGuard {
         return await this.transactionOnce(fn);
       } catch (e) {
         const state = ((e as KilnError).cause as { code?: string } | undefined)?.code;
-        if (attempt >= TRANSACTION_ATTEMPTS || (state !== '40P01' && state !== '40001') || this.cancelCount !== cancelledAt) throw e;
+        if (
+          attempt >= TRANSACTION_ATTEMPTS ||
+          (state !== '40P01' && state !== '40001') ||
+          this.cancelCount !== cancelledAt
+        )
+          throw e;
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 250 * attempt));
       }
     }
@@ -426,9 +482,13 @@ export class PostgresAdapter implements Adapter, RunGuard {
 
   private checkDatabase(database: string | undefined): void {
     if (database !== undefined && database !== '' && database !== this.defaultDatabase) {
-      throw new KilnError('database', `Postgres cannot reach database '${database}' from a connection to '${this.defaultDatabase}': cross-database references are not supported`, {
-        hint: `set database to '${this.defaultDatabase}' (or remove it), or point dbname in profiles.yml at '${database}'`,
-      });
+      throw new KilnError(
+        'database',
+        `Postgres cannot reach database '${database}' from a connection to '${this.defaultDatabase}': cross-database references are not supported`,
+        {
+          hint: `set database to '${this.defaultDatabase}' (or remove it), or point dbname in profiles.yml at '${database}'`,
+        },
+      );
     }
   }
 
@@ -500,7 +560,12 @@ export class PostgresAdapter implements Adapter, RunGuard {
         [schema],
       ),
     );
-    return columnsByRelation(result.rows.map((r) => [String(r.relation), { name: String(r.name), type: String(r.type), index: Number(r.index) }]));
+    return columnsByRelation(
+      result.rows.map((r) => [
+        String(r.relation),
+        { name: String(r.name), type: String(r.type), index: Number(r.index) },
+      ]),
+    );
   }
 
   // --- Telling runs apart (RunGuard) ---
@@ -531,8 +596,13 @@ export class PostgresAdapter implements Adapter, RunGuard {
         await client.connect();
         await this.setupSession(client);
         // Idle between locks, it must not be ended for idling (PostgreSQL 14+).
-        await client.query(`select pg_catalog.set_config(name, '0', false) from pg_catalog.pg_settings where name = 'idle_session_timeout'`);
-        await client.query('select pg_catalog.pg_try_advisory_lock($1, $2)', [LIVE_LOCK, invocationKey(this.invocation!)]);
+        await client.query(
+          `select pg_catalog.set_config(name, '0', false) from pg_catalog.pg_settings where name = 'idle_session_timeout'`,
+        );
+        await client.query('select pg_catalog.pg_try_advisory_lock($1, $2)', [
+          LIVE_LOCK,
+          invocationKey(this.invocation!),
+        ]);
         await this.applyTag(client, true);
         return client;
       } catch (e) {
@@ -576,13 +646,25 @@ export class PostgresAdapter implements Adapter, RunGuard {
       ),
     );
     const locks = await this.withClient((c) =>
-      this.run(c, `select objid::int8 as key from pg_catalog.pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2 and granted and database = (select oid from pg_catalog.pg_database where datname = current_database())`, [LIVE_LOCK]),
+      this.run(
+        c,
+        `select objid::int8 as key from pg_catalog.pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2 and granted and database = (select oid from pg_catalog.pg_database where datname = current_database())`,
+        [LIVE_LOCK],
+      ),
     );
     const sessions: KilnConnection[] = [];
     for (const r of activity.rows) {
       const m = TAG.exec(String(r.app));
       if (!m || m[1] === this.invocation) continue;
-      sessions.push({ backendPid: Number(r.pid), invocation: m[1]!, clientPid: Number(m[2]), host: m[3]!, state: String(r.state), query: String(r.query), seconds: Number(r.seconds) });
+      sessions.push({
+        backendPid: Number(r.pid),
+        invocation: m[1]!,
+        clientPid: Number(m[2]),
+        host: m[3]!,
+        state: String(r.state),
+        query: String(r.query),
+        seconds: Number(r.seconds),
+      });
     }
     return { sessions, live: new Set(locks.rows.map((r) => Number(r.key))) };
   }
@@ -594,13 +676,20 @@ export class PostgresAdapter implements Adapter, RunGuard {
 
   async liveInvocations(): Promise<Set<string>> {
     const { sessions, live } = await this.kilnSessions();
-    return new Set([...sessions.filter((s) => live.has(invocationKey(s.invocation))).map((s) => s.invocation), ...(this.invocation ? [this.invocation] : [])]);
+    return new Set([
+      ...sessions.filter((s) => live.has(invocationKey(s.invocation))).map((s) => s.invocation),
+      ...(this.invocation ? [this.invocation] : []),
+    ]);
   }
 
   async stopSessions(backendPids: number[]): Promise<number[]> {
     if (!backendPids.length) return [];
     const present = async () =>
-      (await this.withClient((c) => this.run(c, 'select pid from pg_catalog.pg_stat_activity where pid = any($1::int[])', [backendPids]))).rows.map((r) => Number(r.pid));
+      (
+        await this.withClient((c) =>
+          this.run(c, 'select pid from pg_catalog.pg_stat_activity where pid = any($1::int[])', [backendPids]),
+        )
+      ).rows.map((r) => Number(r.pid));
     const waitGone = async (ms: number) => {
       const until = Date.now() + ms;
       let left = await present();
@@ -611,16 +700,23 @@ export class PostgresAdapter implements Adapter, RunGuard {
       return left;
     };
     // A cancelled query rolls back; its connection, whose client is gone, then ends.
-    await this.withClient((c) => this.run(c, 'select pg_catalog.pg_cancel_backend(pid) from unnest($1::int[]) as pid', [backendPids])).catch(() => undefined);
+    await this.withClient((c) =>
+      this.run(c, 'select pg_catalog.pg_cancel_backend(pid) from unnest($1::int[]) as pid', [backendPids]),
+    ).catch(() => undefined);
     let left = await waitGone(1000);
     if (left.length) {
-      await this.withClient((c) => this.run(c, 'select pg_catalog.pg_terminate_backend(pid) from unnest($1::int[]) as pid', [left])).catch(() => undefined);
+      await this.withClient((c) =>
+        this.run(c, 'select pg_catalog.pg_terminate_backend(pid) from unnest($1::int[]) as pid', [left]),
+      ).catch(() => undefined);
       left = await waitGone(5000);
     }
     return left;
   }
 
-  async lockRelation(relation: Relation, onWait: (holder: LockHolder, waitedSeconds: number) => void): Promise<() => Promise<void>> {
+  async lockRelation(
+    relation: Relation,
+    onWait: (holder: LockHolder, waitedSeconds: number) => void,
+  ): Promise<() => Promise<void>> {
     const key = relationKey(relation);
     const cancelledAt = this.cancelCount;
     const started = Date.now();
@@ -628,7 +724,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
     for (;;) {
       const release = await this.tryLock(key);
       if (release) return release;
-      if (this.cancelCount !== cancelledAt) throw new KilnError('database', `cancelled while waiting for the build lock of ${relation.render()}`);
+      if (this.cancelCount !== cancelledAt)
+        throw new KilnError('database', `cancelled while waiting for the build lock of ${relation.render()}`);
       if (!noticed || Date.now() - noticed >= WAIT_NOTICE_EVERY_MS) {
         const holder = await this.lockHolder(key);
         if (holder) onWait(holder, noticed ? (Date.now() - started) / 1000 : 0);
@@ -644,7 +741,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
 
   private async tryLock(key: number): Promise<(() => Promise<void>) | undefined> {
     const client = await this.lockConnection();
-    const got = (await this.lockQuery('select pg_catalog.pg_try_advisory_lock($1, $2) as got', [BUILD_LOCK, key]))[0]?.got === true;
+    const got =
+      (await this.lockQuery('select pg_catalog.pg_try_advisory_lock($1, $2) as got', [BUILD_LOCK, key]))[0]?.got ===
+      true;
     if (!got) return undefined;
     return async () => {
       // A lock connection lost meanwhile took the lock with it.
@@ -667,7 +766,11 @@ export class PostgresAdapter implements Adapter, RunGuard {
     const row = r.rows[0];
     if (!row) return undefined;
     const m = TAG.exec(String(row.app));
-    return { backendPid: Number(row.pid), application: String(row.app), session: m ? { invocation: m[1]!, clientPid: Number(m[2]), host: m[3]! } : undefined };
+    return {
+      backendPid: Number(row.pid),
+      application: String(row.app),
+      session: m ? { invocation: m[1]!, clientPid: Number(m[2]), host: m[3]! } : undefined,
+    };
   }
 
   async currentType(relation: Relation): Promise<RelationType | undefined> {
@@ -696,7 +799,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
   async loadSeed(relation: Relation, seed: SeedTable, session: Session): Promise<void> {
     const cancelledAt = this.cancelCount;
     const checkpoint = () => {
-      if (this.cancelCount !== cancelledAt) throw new KilnError('database', `loading ${relation.render()} was interrupted`);
+      if (this.cancelCount !== cancelledAt)
+        throw new KilnError('database', `loading ${relation.render()} was interrupted`);
     };
     await this.widenIntegers(relation, seed, session);
     if (seed.rows.length === 0) return;
@@ -705,7 +809,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
     if (!client) {
       for (let start = 0; start < seed.rows.length; start += SEED_LITERAL_BATCH_ROWS) {
         const batch = seed.rows.slice(start, start + SEED_LITERAL_BATCH_ROWS);
-        const values = batch.map((row) => `(${row.map((v) => (v === null ? 'null' : stringLiteral(v))).join(', ')})`).join(',\n');
+        const values = batch
+          .map((row) => `(${row.map((v) => (v === null ? 'null' : stringLiteral(v))).join(', ')})`)
+          .join(',\n');
         checkpoint();
         await session.execute(`insert into ${relation.render()} (${cols}) values\n${values}`);
       }
@@ -759,7 +865,10 @@ export class PostgresAdapter implements Adapter, RunGuard {
         const n = Number(v);
         return n < INT4_MIN || n > INT4_MAX;
       });
-      if (wide) await session.execute(`alter table ${relation.render()} alter column ${this.quoteIdentifier(c.name)} type bigint`);
+      if (wide)
+        await session.execute(
+          `alter table ${relation.render()} alter column ${this.quoteIdentifier(c.name)} type bigint`,
+        );
     }
   }
 }
@@ -769,7 +878,10 @@ function applicationName(configured: string | undefined, invocation: string): st
   const tag = `kiln/${invocation}/${process.pid}@`;
   const prefix = configured && configured !== 'kiln' ? `${configured} ` : '';
   const room = APPLICATION_NAME_MAX - Buffer.byteLength(tag);
-  const head = Buffer.from(prefix).subarray(0, Math.max(0, room - 12)).toString().replace(/\uFFFD+$/, '');
+  const head = Buffer.from(prefix)
+    .subarray(0, Math.max(0, room - 12))
+    .toString()
+    .replace(/\uFFFD+$/, '');
   const host = hostname().replace(/[^\x20-\x7e]/g, '?');
   return `${head}${tag}${host.slice(0, Math.max(0, room - Buffer.byteLength(head)))}`;
 }
@@ -802,6 +914,7 @@ function roleName(role: string): string {
 function integerSetting(key: string, value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new KilnError('config', `postgres profile key '${key}' must be a whole number, got '${String(value)}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new KilnError('config', `postgres profile key '${key}' must be a whole number, got '${String(value)}'`);
   return n;
 }

@@ -45,7 +45,9 @@ export function toKilnError(e: unknown, ctx: { target: string; sql?: string; sec
     return new KilnError('connection', `Snowflake at ${ctx.target}: ${message}${detail ? ` (${detail})` : ''}`, {
       cause: e,
       retryable: transient,
-      hint: transient ? 'the service or the network failed; kiln may retry' : 'check account, host and credentials in profiles.yml',
+      hint: transient
+        ? 'the service or the network failed; kiln may retry'
+        : 'check account, host and credentials in profiles.yml',
     });
   }
   if (isLoginCode(code)) {
@@ -56,10 +58,16 @@ export function toKilnError(e: unknown, ctx: { target: string; sql?: string; sec
     });
   }
   if (/^4040\d\d$/.test(code)) {
-    return new KilnError('config', `Snowflake profile: ${message}`, { cause: e, hint: 'see docs/adapters/snowflake.md for the keys of a snowflake output' });
+    return new KilnError('config', `Snowflake profile: ${message}`, {
+      cause: e,
+      hint: 'see docs/adapters/snowflake.md for the keys of a snowflake output',
+    });
   }
   if (code === '000606') {
-    return new KilnError('database', `${message} (${detail})`, { cause: e, hint: "set 'warehouse' in profiles.yml (or snowflake_warehouse on the model) to a warehouse the role may use" });
+    return new KilnError('database', `${message} (${detail})`, {
+      cause: e,
+      hint: "set 'warehouse' in profiles.yml (or snowflake_warehouse on the model) to a warehouse the role may use",
+    });
   }
   return new KilnError('database', `${message}${detail ? ` (${detail})` : ''}`, {
     cause: e,

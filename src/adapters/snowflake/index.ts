@@ -10,7 +10,15 @@ import { Relation, type RelationType } from '../relation.js';
 import { Pool } from '../pool.js';
 import { stringLiteral } from '../sql.js';
 import { currentNode } from '../node-context.js';
-import type { Adapter, ColumnInfo, ExistingRelation, QueryResult, SeedColumnKind, SeedTable, Session } from '../types.js';
+import type {
+  Adapter,
+  ColumnInfo,
+  ExistingRelation,
+  QueryResult,
+  SeedColumnKind,
+  SeedTable,
+  Session,
+} from '../types.js';
 import { quoteIdentifier, quoteStored, resultColumnName, storedName } from './identifiers.js';
 import { normaliseSnowflakeValue, type ColumnMeta } from './values.js';
 import { redact, toKilnError } from './errors.js';
@@ -67,7 +75,7 @@ let sdk: Promise<SnowflakeSdk> | undefined;
 export function loadSnowflakeSdk(): Promise<SnowflakeSdk> {
   process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
   sdk ??= import('snowflake-sdk').then((m) => {
-    const s = ((m as unknown as { default?: SnowflakeSdk }).default ?? m) as SnowflakeSdk;
+    const s = (m as unknown as { default?: SnowflakeSdk }).default ?? m;
     // The driver logs to a file and the console by default; kiln reports errors itself.
     s.configure({ logLevel: 'OFF' });
     return s;
@@ -78,7 +86,8 @@ export function loadSnowflakeSdk(): Promise<SnowflakeSdk> {
 function setting(key: string, value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new KilnError('config', `snowflake profile: '${key}' must be a whole number, got '${String(value)}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new KilnError('config', `snowflake profile: '${key}' must be a whole number, got '${String(value)}'`);
   return n;
 }
 
@@ -106,7 +115,9 @@ export class SnowflakeAdapter implements Adapter {
     const need = (key: keyof SnowflakeProfile): string => {
       const v = profile[key];
       if (v === undefined || v === null || v === '') {
-        throw new KilnError('config', `the snowflake profile needs '${key}'`, { hint: 'see docs/adapters/snowflake.md for the keys of a snowflake output' });
+        throw new KilnError('config', `the snowflake profile needs '${key}'`, {
+          hint: 'see docs/adapters/snowflake.md for the keys of a snowflake output',
+        });
       }
       return String(v);
     };
@@ -144,7 +155,12 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   /** Names as Snowflake stores them, so listRelations' answers match them. */
-  relation(database: string | undefined, schema: string | undefined, identifier: string, type: RelationType = 'table'): Relation {
+  relation(
+    database: string | undefined,
+    schema: string | undefined,
+    identifier: string,
+    type: RelationType = 'table',
+  ): Relation {
     const norm = (p: string | undefined) => (p === undefined || p === '' ? p : storedName(p));
     return new Relation(norm(database), norm(schema), storedName(identifier), quoteStored, type, storedName);
   }
@@ -154,7 +170,12 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   private get secrets(): string[] {
-    return [this.profile.password, this.profile.token, this.profile.private_key_passphrase, this.profile.private_key].filter((s): s is string => typeof s === 'string');
+    return [
+      this.profile.password,
+      this.profile.token,
+      this.profile.private_key_passphrase,
+      this.profile.private_key,
+    ].filter((s): s is string => typeof s === 'string');
   }
 
   private fail(e: unknown, sql?: string): KilnError {
@@ -235,7 +256,10 @@ export class SnowflakeAdapter implements Adapter {
     let conn: Connection | undefined;
     try {
       conn = await this.connectOne();
-      const r = await this.run(conn, 'select current_user() as usr, current_role() as role, current_warehouse() as warehouse, current_version() as version');
+      const r = await this.run(
+        conn,
+        'select current_user() as usr, current_role() as role, current_warehouse() as warehouse, current_version() as version',
+      );
       const row = r.rows[0] ?? {};
       return {
         ok: true,
@@ -243,7 +267,10 @@ export class SnowflakeAdapter implements Adapter {
       };
     } catch (e) {
       const err = this.fail(e);
-      return { ok: false, message: redact(err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message, this.secrets) };
+      return {
+        ok: false,
+        message: redact(err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message, this.secrets),
+      };
     } finally {
       if (conn) await new Promise<void>((resolve) => conn!.destroy(() => resolve()));
     }
@@ -283,7 +310,11 @@ export class SnowflakeAdapter implements Adapter {
         complete: (err, stmt, rows) => {
           this.running.delete(statement);
           if (err) return reject(err);
-          const cols: ColumnMeta[] = ((stmt as RowStatement).getColumns() ?? []).map((c: Column) => ({ name: c.getName(), type: c.getType(), scale: c.getScale() }));
+          const cols: ColumnMeta[] = (stmt.getColumns() ?? []).map((c: Column) => ({
+            name: c.getName(),
+            type: c.getType(),
+            scale: c.getScale(),
+          }));
           const names = cols.map((c) => resultColumnName(c.name));
           resolve({
             columns: names,
@@ -294,7 +325,7 @@ export class SnowflakeAdapter implements Adapter {
             }),
           });
         },
-      }) as RowStatement;
+      });
       this.running.add(statement);
     });
   }
@@ -331,14 +362,19 @@ export class SnowflakeAdapter implements Adapter {
   private async applyNodeSettings(conn: Connection): Promise<void> {
     const node = currentNode();
     const state = this.state.get(conn) ?? {};
-    const warehouse = node?.config.snowflake_warehouse ? String(node.config.snowflake_warehouse) : this.profile.warehouse;
+    const warehouse = node?.config.snowflake_warehouse
+      ? String(node.config.snowflake_warehouse)
+      : this.profile.warehouse;
     const queryTag = node?.config.query_tag ? String(node.config.query_tag) : this.profile.query_tag;
     if (warehouse && warehouse !== state.warehouse) {
       await this.run(conn, `use warehouse ${this.quoteIdentifier(warehouse)}`);
       state.warehouse = warehouse;
     }
     if (queryTag !== state.queryTag) {
-      await this.run(conn, queryTag ? `alter session set query_tag = ${stringLiteral(queryTag)}` : 'alter session unset query_tag');
+      await this.run(
+        conn,
+        queryTag ? `alter session set query_tag = ${stringLiteral(queryTag)}` : 'alter session unset query_tag',
+      );
       state.queryTag = queryTag;
     }
     this.state.set(conn, state);
@@ -388,7 +424,12 @@ export class SnowflakeAdapter implements Adapter {
       database: db,
       schema: sch,
       name: String(r.table_name),
-      type: String(r.table_type).toUpperCase() === 'VIEW' ? 'view' : String(r.table_type).toUpperCase() === 'EXTERNAL TABLE' ? 'external' : 'table',
+      type:
+        String(r.table_type).toUpperCase() === 'VIEW'
+          ? 'view'
+          : String(r.table_type).toUpperCase() === 'EXTERNAL TABLE'
+            ? 'external'
+            : 'table',
     }));
   }
 
@@ -397,7 +438,11 @@ export class SnowflakeAdapter implements Adapter {
     const result = await this.execute(
       `select column_name, data_type, ordinal_position from ${quoteStored(db)}.information_schema.columns where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(storedName(relation.schema ?? this.defaultSchema))} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
     );
-    return result.rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type), index: Number(r.ordinal_position) }));
+    return result.rows.map((r) => ({
+      name: String(r.column_name),
+      type: String(r.data_type),
+      index: Number(r.ordinal_position),
+    }));
   }
 
   seedColumnType(kind: SeedColumnKind): string {

@@ -5,22 +5,42 @@ import type { Output } from '../output.js';
 import { addProjectOptions } from '../options.js';
 
 export function registerDepsCommand(program: Command, output: () => Output): void {
-  addProjectOptions(program.command('deps').description('install the packages of packages.yml, with their own dependencies, into dbt_packages/ and write package-lock.yml'))
+  addProjectOptions(
+    program
+      .command('deps')
+      .description(
+        'install the packages of packages.yml, with their own dependencies, into dbt_packages/ and write package-lock.yml',
+      ),
+  )
     .option('--upgrade', 'resolve versions afresh instead of installing what package-lock.yml pins')
-    .option('--hub-url <url>', 'the package hub, serving the dbt Hub API (default: $KILN_HUB_URL, $DBT_PACKAGE_HUB_URL, https://hub.getdbt.com/)')
-    .action(async (flags: { projectDir: string; profilesDir?: string; profile?: string; target?: string; vars?: string; targetPath?: string; upgrade?: boolean; hubUrl?: string }) => {
-      const out = output();
-      const result = await deps({
-        projectDir: flags.projectDir,
-        profilesDir: flags.profilesDir,
-        profile: flags.profile,
-        target: flags.target,
-        vars: flags.vars,
-        targetPath: flags.targetPath,
-        upgrade: flags.upgrade,
-        hubUrl: flags.hubUrl,
-        onLog: (level, m) => (level === 'warn' ? out.warn(m) : out.info(m)),
-      });
-      out.info(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`);
-    });
+    .option(
+      '--hub-url <url>',
+      'the package hub, serving the dbt Hub API (default: $KILN_HUB_URL, $DBT_PACKAGE_HUB_URL, https://hub.getdbt.com/)',
+    )
+    .action(
+      async (flags: {
+        projectDir: string;
+        profilesDir?: string;
+        profile?: string;
+        target?: string;
+        vars?: string;
+        targetPath?: string;
+        upgrade?: boolean;
+        hubUrl?: string;
+      }) => {
+        const out = output();
+        const result = await deps({
+          projectDir: flags.projectDir,
+          profilesDir: flags.profilesDir,
+          profile: flags.profile,
+          target: flags.target,
+          vars: flags.vars,
+          targetPath: flags.targetPath,
+          upgrade: flags.upgrade,
+          hubUrl: flags.hubUrl,
+          onLog: (level, m) => (level === 'warn' ? out.warn(m) : out.info(m)),
+        });
+        out.info(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`);
+      },
+    );
 }

@@ -7,13 +7,22 @@ import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../option
 
 export function registerDocsCommands(program: Command, output: () => Output): void {
   const docs = program.command('docs').description('generate or serve the documentation site');
-  addSelectionOptions(addProjectOptions(docs.command('generate').description('write manifest.json, catalog.json and the docs site into the target path')))
+  addSelectionOptions(
+    addProjectOptions(
+      docs.command('generate').description('write manifest.json, catalog.json and the docs site into the target path'),
+    ),
+  )
     .option('--static', 'one self-contained HTML file (static_index.html)')
     .option('--no-compile', 'skip compiling nodes (the site shows no compiled SQL)')
     .option('--empty-catalog', 'do not read the warehouse for column types')
     .action(async (flags) => {
       const out = output();
-      const result = await generateDocs({ ...toKilnOptions(flags, out), static: flags.static, noCompile: flags.compile === false, emptyCatalog: flags.emptyCatalog });
+      const result = await generateDocs({
+        ...toKilnOptions(flags, out),
+        static: flags.static,
+        noCompile: flags.compile === false,
+        emptyCatalog: flags.emptyCatalog,
+      });
       out.info(`Wrote ${result.files.length} files: ${result.files.map((f) => f.split('/').pop()).join(', ')}`);
     });
   docs
@@ -28,7 +37,12 @@ export function registerDocsCommands(program: Command, output: () => Output): vo
       const out = output();
       const { loadProject } = await import('../../config/project.js');
       const project = loadProject(flags.projectDir, {}, flags.targetPath);
-      const server = await serveDocs({ dir: resolve(project.targetPath), host: flags.host, port: Number(flags.port), open: flags.browser !== false });
+      const server = await serveDocs({
+        dir: resolve(project.targetPath),
+        host: flags.host,
+        port: Number(flags.port),
+        open: flags.browser !== false,
+      });
       out.info(`Serving the docs at ${server.url} (Ctrl-C to stop)`);
       await new Promise<void>((done) => {
         const stop = () => void server.close().then(done);

@@ -27,7 +27,8 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
     addRunOptions(cmd);
     cmd.option('--resource-type <type...>', 'only these resource types');
     if (name === 'build') cmd.option('--fail-on-stale-sources', 'skip what reads a source stale past its error_after');
-    if (name === 'build' || name === 'run') cmd.option('--audit', 'test every table on a staging copy before it replaces production');
+    if (name === 'build' || name === 'run')
+      cmd.option('--audit', 'test every table on a staging copy before it replaces production');
     cmd.action(async (flags) => {
       const out = output();
       const invocationId = randomUUID();
@@ -41,7 +42,8 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         summarise(out, result.results, result.elapsed, result.success, result.project.parsed.manifest.nodes);
-        if (underGithubActions()) for (const line of annotations(result.results, result.project.parsed.manifest.nodes)) out.data(line);
+        if (underGithubActions())
+          for (const line of annotations(result.results, result.project.parsed.manifest.nodes)) out.data(line);
         return result.success;
       });
       setExit(code);
@@ -56,20 +58,30 @@ export function header(out: Output, { project, target }: RunStart): void {
   const count = (type: string) => nodes.filter((n) => n.resourceType === type).length;
   const found = [
     plural(count('model'), 'model'),
-    ...([
-      [count('snapshot'), 'snapshot'],
-      [count('test'), 'data test'],
-      [count('seed'), 'seed'],
-      [m.sources.size, 'source'],
-      [m.exposures?.size ?? 0, 'exposure'],
-      [m.macros.size, 'macro'],
-      [count('unit_test'), 'unit test'],
-    ] as Array<[number, string]>)
+    ...(
+      [
+        [count('snapshot'), 'snapshot'],
+        [count('test'), 'data test'],
+        [count('seed'), 'seed'],
+        [m.sources.size, 'source'],
+        [m.exposures?.size ?? 0, 'exposure'],
+        [m.macros.size, 'macro'],
+        [count('unit_test'), 'unit test'],
+      ] as Array<[number, string]>
+    )
       .filter(([n]) => n > 0)
       .map(([n, noun]) => plural(n, noun)),
   ].join(', ');
   if (out.format === 'json') {
-    out.json({ level: 'info', event: 'run_started', kiln_version: kilnVersion, found, target: target.targetName, adapter: target.type, threads: target.threads });
+    out.json({
+      level: 'info',
+      event: 'run_started',
+      kiln_version: kilnVersion,
+      found,
+      target: target.targetName,
+      adapter: target.type,
+      threads: target.threads,
+    });
     return;
   }
   out.info(`Running with kiln=${kilnVersion}`);
@@ -86,7 +98,13 @@ function spelledDuration(seconds: number): string {
   return `${hours} hours ${minutes} minutes and ${(seconds % 60).toFixed(2)} seconds (${seconds.toFixed(2)}s)`;
 }
 
-export function summarise(out: Output, results: NodeResult[], elapsed: number, success: boolean, nodes: Map<string, GraphNode>): void {
+export function summarise(
+  out: Output,
+  results: NodeResult[],
+  elapsed: number,
+  success: boolean,
+  nodes: Map<string, GraphNode>,
+): void {
   out.endProgress();
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const pass = count('success') + count('pass');
@@ -95,27 +113,54 @@ export function summarise(out: Output, results: NodeResult[], elapsed: number, s
   const skip = count('skipped');
   const cancel = count('cancelled');
   if (out.format === 'json') {
-    out.json({ level: 'info', event: 'run_finished', success, elapsed, pass, warn, error, skip, cancel, total: results.length });
+    out.json({
+      level: 'info',
+      event: 'run_finished',
+      success,
+      elapsed,
+      pass,
+      warn,
+      error,
+      skip,
+      cancel,
+      total: results.length,
+    });
     return;
   }
   out.info('');
-  out.info(`Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} in ${spelledDuration(elapsed)}.`);
+  out.info(
+    `Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} in ${spelledDuration(elapsed)}.`,
+  );
   const problems = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
   if (problems.length) {
     out.info('');
-    out.info(error ? out.paint(31, `Completed with ${error} error${error === 1 ? '' : 's'} and ${warn} warning${warn === 1 ? '' : 's'}:`) : out.paint(33, `Completed with ${warn} warning${warn === 1 ? '' : 's'}:`));
+    out.info(
+      error
+        ? out.paint(
+            31,
+            `Completed with ${error} error${error === 1 ? '' : 's'} and ${warn} warning${warn === 1 ? '' : 's'}:`,
+          )
+        : out.paint(33, `Completed with ${warn} warning${warn === 1 ? '' : 's'}:`),
+    );
     for (const r of problems) {
       const node = nodes.get(r.uniqueId);
       const label = r.status === 'warn' ? 'Warning' : r.status === 'fail' ? 'Failure' : 'Error';
       out.info('');
-      out.info(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${node ? ` (${node.originalFilePath})` : ''}`);
+      out.info(
+        `  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${node ? ` (${node.originalFilePath})` : ''}`,
+      );
       // A unit test's message is its diff table: show it whole (it caps its own rows).
-      for (const line of r.message.split('\n').slice(0, node?.resourceType === 'unit_test' || /contract that failed/.test(r.message) ? 200 : 8)) out.info(`    ${line}`);
+      for (const line of r.message
+        .split('\n')
+        .slice(0, node?.resourceType === 'unit_test' || /contract that failed/.test(r.message) ? 200 : 8))
+        out.info(`    ${line}`);
     }
   } else if (success) {
     out.info(out.paint(32, 'Completed successfully'));
   }
   out.info('');
   // CANCEL, kiln's, only when a run was interrupted: otherwise the line reads as dbt's.
-  out.info(`Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} TOTAL=${results.length}`);
+  out.info(
+    `Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} TOTAL=${results.length}`,
+  );
 }

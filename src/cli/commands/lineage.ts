@@ -7,7 +7,13 @@ import type { Output } from '../output.js';
 import { addProjectOptions, toKilnOptions } from '../options.js';
 
 export function registerLineageCommand(program: Command, output: () => Output): void {
-  addProjectOptions(program.command('lineage [column]').description('upstream and downstream columns of MODEL.COLUMN; without one, writes target/column_lineage.json and prints its coverage (no warehouse needed)'))
+  addProjectOptions(
+    program
+      .command('lineage [column]')
+      .description(
+        'upstream and downstream columns of MODEL.COLUMN; without one, writes target/column_lineage.json and prints its coverage (no warehouse needed)',
+      ),
+  )
     .option('--upstream', 'only the columns it comes from')
     .option('--downstream', 'only the columns and tests that read it')
     .option('--coverage', 'models and snapshots whose SQL was read, per dialect, and why others were not')
@@ -15,7 +21,8 @@ export function registerLineageCommand(program: Command, output: () => Output): 
     .action(async (column: string | undefined, flags) => {
       const out = output();
       const { lineage } = await columnLineage(toKilnOptions(flags, out));
-      const { downstreamOf, lineageCoverage, resolveColumnArgument, upstreamOf } = await import('../../lineage/walk.js');
+      const { downstreamOf, lineageCoverage, resolveColumnArgument, upstreamOf } =
+        await import('../../lineage/walk.js');
       if (flags.coverage || !column) {
         const coverage = lineageCoverage(lineage);
         if (flags.output === 'json') return out.data(JSON.stringify({ dialects: coverage }));

@@ -14,10 +14,14 @@ export function registerProjectCommands(program: Command, output: () => Output, 
     .action((name: string) => {
       const out = output();
       const dir = scaffoldProject(name);
-      out.info(`Created project '${name}' in ${dir}. Next: cd ${shellWord(relative(userDir(), dir))} && ${kilnCommand(dir)} build`);
+      out.info(
+        `Created project '${name}' in ${dir}. Next: cd ${shellWord(relative(userDir(), dir))} && ${kilnCommand(dir)} build`,
+      );
     });
 
-  addProjectOptions(program.command('debug').description('check the project, the profile and the warehouse connection')).action(async (flags) => {
+  addProjectOptions(
+    program.command('debug').description('check the project, the profile and the warehouse connection'),
+  ).action(async (flags) => {
     const out = output();
     const result = await debug(toKilnOptions(flags, out));
     for (const line of result.lines) out.info(line);
@@ -25,8 +29,10 @@ export function registerProjectCommands(program: Command, output: () => Output, 
     setExit(result.ok ? 0 : 1);
   });
 
-  addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets')).action((flags) => {
-    const out = output();
-    for (const t of clean(toKilnOptions(flags, out))) out.info(`Cleaned ${t}/`);
-  });
+  addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets')).action(
+    (flags) => {
+      const out = output();
+      for (const t of clean(toKilnOptions(flags, out))) out.info(`Cleaned ${t}/`);
+    },
+  );
 }

@@ -9,7 +9,13 @@ import { header, summarise } from './execute.js';
 import { annotations, underGithubActions } from '../github.js';
 
 export function registerRetryCommand(program: Command, output: () => Output, setExit: (code: number) => void): void {
-  const cmd = addProjectOptions(program.command('retry').description('re-run what the last run/test/seed/build left failed, errored or skipped, with its arguments; a failed test rebuilds its model first'));
+  const cmd = addProjectOptions(
+    program
+      .command('retry')
+      .description(
+        're-run what the last run/test/seed/build left failed, errored or skipped, with its arguments; a failed test rebuilds its model first',
+      ),
+  );
   cmd
     .option('--threads <n>', 'how many nodes run at once (default: as last time)', (v) => Number(v))
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
@@ -34,7 +40,11 @@ export function registerRetryCommand(program: Command, output: () => Output, set
           onEvent: (event) => out.nodeEvent(event, invocationId),
         });
         const nodes = result.project.parsed.manifest.nodes;
-        if (result.rebuilt.length) out.info(`Rebuilt before re-testing: ${result.rebuilt.map((id) => nodes.get(id)?.name ?? id).join(', ')}`, true);
+        if (result.rebuilt.length)
+          out.info(
+            `Rebuilt before re-testing: ${result.rebuilt.map((id) => nodes.get(id)?.name ?? id).join(', ')}`,
+            true,
+          );
         summarise(out, result.results, result.elapsed, result.success, nodes);
         if (underGithubActions()) for (const line of annotations(result.results, nodes)) out.data(line);
         return result.success;

@@ -50,7 +50,8 @@ export function evaluate(spec: SelectionSpec, ctx: EvaluationContext, seen: stri
       const direct = combine(bundles.map((b) => b.direct));
       const indirect = combine(bundles.map((b) => new Set([...b.direct, ...b.indirect])));
       const out = { direct: incorporateIndirect(direct, indirect, spec.indirect ?? ctx.indirect, ctx), indirect };
-      if (spec.kind !== 'difference' && spec.warnIfEmpty !== undefined && out.direct.size === 0) ctx.unmatched.push(spec.warnIfEmpty);
+      if (spec.kind !== 'difference' && spec.warnIfEmpty !== undefined && out.direct.size === 0)
+        ctx.unmatched.push(spec.warnIfEmpty);
       return out;
     }
   }
@@ -74,9 +75,16 @@ function namedSelector(token: SelectorToken, ctx: EvaluationContext, seen: strin
   const spec = ctx.selectors?.get(token.value);
   if (!spec) {
     const known = [...(ctx.selectors?.keys() ?? [])];
-    throw new KilnError('selection', `no selector named '${token.value}' in selectors.yml`, { hint: known.length ? `defined selectors: ${known.join(', ')}` : 'define it in selectors.yml at the project root' });
+    throw new KilnError('selection', `no selector named '${token.value}' in selectors.yml`, {
+      hint: known.length ? `defined selectors: ${known.join(', ')}` : 'define it in selectors.yml at the project root',
+    });
   }
-  if (seen.includes(token.value)) throw new KilnError('selection', `selector '${token.value}' refers to itself: ${[...seen, token.value].join(' -> ')}`, { file: 'selectors.yml' });
+  if (seen.includes(token.value))
+    throw new KilnError(
+      'selection',
+      `selector '${token.value}' refers to itself: ${[...seen, token.value].join(' -> ')}`,
+      { file: 'selectors.yml' },
+    );
   return evaluate(spec, ctx, [...seen, token.value]);
 }
 
@@ -135,7 +143,8 @@ function expandIndirect(collected: Set<string>, mode: IndirectSelection, ctx: Ev
       if (direct.has(child) || indirect.has(child) || !isTest(ctx.graph.node(child))) continue;
       const parents = ctx.graph.parents(child);
       if (mode === 'eager' || parents.every((p) => collected.has(p))) direct.add(child);
-      else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(collected, ctx.graph)).has(p))) direct.add(child);
+      else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(collected, ctx.graph)).has(p)))
+        direct.add(child);
       else indirect.add(child);
     }
   }
@@ -143,7 +152,12 @@ function expandIndirect(collected: Set<string>, mode: IndirectSelection, ctx: Ev
 }
 
 /** Under cautious/buildable, an indirect test joins once all its parents are in the set. */
-function incorporateIndirect(direct: Set<string>, indirect: Set<string>, mode: IndirectSelection, ctx: EvaluationContext): Set<string> {
+function incorporateIndirect(
+  direct: Set<string>,
+  indirect: Set<string>,
+  mode: IndirectSelection,
+  ctx: EvaluationContext,
+): Set<string> {
   if (mode === 'eager' || mode === 'empty') return direct;
   const out = new Set(direct);
   let buildable: Set<string> | undefined;
@@ -151,9 +165,11 @@ function incorporateIndirect(direct: Set<string>, indirect: Set<string>, mode: I
     if (out.has(id) || !isTest(ctx.graph.node(id))) continue;
     const parents = ctx.graph.parents(id);
     if (parents.every((p) => direct.has(p))) out.add(id);
-    else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(direct, ctx.graph)).has(p))) out.add(id);
+    else if (mode === 'buildable' && parents.every((p) => (buildable ??= ancestorsOf(direct, ctx.graph)).has(p)))
+      out.add(id);
   }
   return out;
 }
 
-const isTest = (node: SelectableNode | undefined): boolean => node?.resourceType === 'test' || node?.resourceType === 'unit_test';
+const isTest = (node: SelectableNode | undefined): boolean =>
+  node?.resourceType === 'test' || node?.resourceType === 'unit_test';

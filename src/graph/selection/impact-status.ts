@@ -21,13 +21,24 @@ export class ImpactStatus {
   private read(): { breaking: Set<string>; modified: Set<string> } {
     const file = join(this.targetPath, 'impact.json');
     if (!existsSync(file)) {
-      throw new KilnError('selection', `'impact:' selects from ${file}, which does not exist`, { hint: 'run `kiln impact --state <production artifacts>` first' });
+      throw new KilnError('selection', `'impact:' selects from ${file}, which does not exist`, {
+        hint: 'run `kiln impact --state <production artifacts>` first',
+      });
     }
     try {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { breaking_reach?: string[]; models?: Array<{ unique_id: string }> };
-      return { breaking: new Set(json.breaking_reach ?? []), modified: new Set((json.models ?? []).map((m) => m.unique_id)) };
+      const json = JSON.parse(readFileSync(file, 'utf8')) as {
+        breaking_reach?: string[];
+        models?: Array<{ unique_id: string }>;
+      };
+      return {
+        breaking: new Set(json.breaking_reach ?? []),
+        modified: new Set((json.models ?? []).map((m) => m.unique_id)),
+      };
     } catch (e) {
-      throw new KilnError('selection', `cannot read ${file}: ${(e as Error).message}`, { file, hint: 'run `kiln impact --state <production artifacts>` again' });
+      throw new KilnError('selection', `cannot read ${file}: ${(e as Error).message}`, {
+        file,
+        hint: 'run `kiln impact --state <production artifacts>` again',
+      });
     }
   }
 }

@@ -30,11 +30,23 @@ export function selectionInputs(
   let selector = undefined;
   let selectorName = flags.selector;
   if (flags.selector !== undefined) {
-    if (flags.select?.length || flags.exclude?.length) throw new KilnError('selection', '--selector cannot be combined with --select or --exclude', { hint: 'put the extra criteria into the selector definition in selectors.yml' });
+    if (flags.select?.length || flags.exclude?.length)
+      throw new KilnError('selection', '--selector cannot be combined with --select or --exclude', {
+        hint: 'put the extra criteria into the selector definition in selectors.yml',
+      });
     selector = file.selectors.get(flags.selector);
     if (!selector) {
       const known = [...file.selectors.keys()];
-      throw new KilnError('selection', `no selector named '${flags.selector}'${known.length ? ' in selectors.yml' : ': the project has no selectors.yml'}`, { file: known.length ? 'selectors.yml' : undefined, hint: known.length ? `defined selectors: ${known.join(', ')}` : 'define named selectors in selectors.yml at the project root' });
+      throw new KilnError(
+        'selection',
+        `no selector named '${flags.selector}'${known.length ? ' in selectors.yml' : ': the project has no selectors.yml'}`,
+        {
+          file: known.length ? 'selectors.yml' : undefined,
+          hint: known.length
+            ? `defined selectors: ${known.join(', ')}`
+            : 'define named selectors in selectors.yml at the project root',
+        },
+      );
     }
   } else if (!flags.select?.length && !flags.exclude?.length && file.defaultName) {
     selector = file.selectors.get(file.defaultName);
@@ -43,5 +55,12 @@ export function selectionInputs(
   }
   const state = previous ? new StateComparison(currentManifest(), previous) : undefined;
   for (const change of state?.breakingContractChanges() ?? []) log(`breaking change to a contract: ${change}`, 'warn');
-  return { selector, selectorName, selectors: file.selectors, state, sourceStatus: new SourceStatus(previous?.dir, targetPath), impact: new ImpactStatus(targetPath) };
+  return {
+    selector,
+    selectorName,
+    selectors: file.selectors,
+    state,
+    sourceStatus: new SourceStatus(previous?.dir, targetPath),
+    impact: new ImpactStatus(targetPath),
+  };
 }

@@ -95,18 +95,29 @@ export function matcher(token: SelectorToken, inputs: MethodInputs): (node: Sele
     // kiln's addition: a glob also matches the bare name, so `stg_*` reaches into folders.
     const nameGlob = hasWildcard(v) ? glob(v) : undefined;
     // Sources are reached with `source:`, as in dbt.
-    return (node) => node.resourceType !== 'source' && (rule(node.fqn, 0) || rule(node.fqn, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
+    return (node) =>
+      node.resourceType !== 'source' &&
+      (rule(node.fqn, 0) || rule(node.fqn, 1) || (nameGlob !== undefined && nameGlob.test(node.name)));
   }
   if (token.method === 'impact') {
     const impact = inputs.impact;
-    if (!impact) throw new KilnError('selection', `'${token.raw}' needs this project's target/impact.json`, { hint: 'run `kiln impact --state <production artifacts>` first' });
+    if (!impact)
+      throw new KilnError('selection', `'${token.raw}' needs this project's target/impact.json`, {
+        hint: 'run `kiln impact --state <production artifacts>` first',
+      });
     return (node) => impact.matches(node.uniqueId, v);
   }
   const [method, ...args] = token.method.split('.');
   return (node) => matches(token, method!, args, node, inputs);
 }
 
-function matches(token: SelectorToken, method: string, args: string[], node: SelectableNode, inputs: MethodInputs): boolean {
+function matches(
+  token: SelectorToken,
+  method: string,
+  args: string[],
+  node: SelectableNode,
+  inputs: MethodInputs,
+): boolean {
   const v = token.value;
   const config = () => (node.config ?? {}) as Record<string, unknown>;
   switch (method) {
@@ -129,7 +140,11 @@ function matches(token: SelectorToken, method: string, args: string[], node: Sel
       if (node.resourceType !== 'source') return false;
       const parts = v.split('.');
       const [pkg, src, table] = parts.length >= 3 ? parts : [undefined, parts[0], parts[1]];
-      return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(src!).test(node.sourceName ?? '') && (table === undefined || glob(table).test(node.name));
+      return (
+        (pkg === undefined || glob(pkg).test(node.packageName)) &&
+        glob(src!).test(node.sourceName ?? '') &&
+        (table === undefined || glob(table).test(node.name))
+      );
     }
     case 'test_type': {
       if (node.resourceType === 'unit_test') return v === 'unit';
@@ -154,7 +169,7 @@ function matches(token: SelectorToken, method: string, args: string[], node: Sel
       if (node.resourceType !== 'exposure') return false;
       const parts = v.split('.');
       const [pkg, name] = parts.length === 2 ? parts : [undefined, parts[0]!];
-      return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(name!).test(node.name);
+      return (pkg === undefined || glob(pkg).test(node.packageName)) && glob(name).test(node.name);
     }
     case 'group': {
       const group = config().group;
@@ -172,7 +187,12 @@ function matches(token: SelectorToken, method: string, args: string[], node: Sel
       return requireState(inputs.state, token).matches(node.uniqueId, v);
     case 'result': {
       const s = requireState(inputs.state, token);
-      if (!s.hasRunResults) throw new KilnError('selection', `'${token.raw}' needs run_results.json in the --state folder, which has none`, { hint: 'point --state at the target folder of a run, test or build' });
+      if (!s.hasRunResults)
+        throw new KilnError(
+          'selection',
+          `'${token.raw}' needs run_results.json in the --state folder, which has none`,
+          { hint: 'point --state at the target folder of a run, test or build' },
+        );
       return s.resultStatus(node.uniqueId) === v;
     }
   }
@@ -181,12 +201,17 @@ function matches(token: SelectorToken, method: string, args: string[], node: Sel
 
 const noSourceStatus: SourceStatusView = {
   fresher: () => {
-    throw new KilnError('selection', "'source_status:' compares with another run, but no --state was given", { hint: 'pass --state <folder of the run to compare with, holding its sources.json>' });
+    throw new KilnError('selection', "'source_status:' compares with another run, but no --state was given", {
+      hint: 'pass --state <folder of the run to compare with, holding its sources.json>',
+    });
   },
 };
 
 function requireState(state: StateView | undefined, token: SelectorToken): StateView {
-  if (!state) throw new KilnError('selection', `'${token.raw}' compares with another run, but no --state was given`, { hint: 'pass --state <folder holding that run\'s manifest.json>, e.g. --state prod-artifacts/' });
+  if (!state)
+    throw new KilnError('selection', `'${token.raw}' compares with another run, but no --state was given`, {
+      hint: "pass --state <folder holding that run's manifest.json>, e.g. --state prod-artifacts/",
+    });
   return state;
 }
 

@@ -22,7 +22,11 @@ export class SourceStatus {
 
   fresher(id: string): boolean {
     if (!this.stateDir) {
-      throw new KilnError('selection', "'source_status:' compares with another run's sources.json, but no --state was given", { hint: 'pass --state <folder of the run to compare with, holding its sources.json>' });
+      throw new KilnError(
+        'selection',
+        "'source_status:' compares with another run's sources.json, but no --state was given",
+        { hint: 'pass --state <folder of the run to compare with, holding its sources.json>' },
+      );
     }
     this.previous ??= read(join(this.stateDir, 'sources.json'), 'the --state folder');
     this.current ??= read(join(this.targetPath, 'sources.json'), "this project's target folder");
@@ -38,13 +42,19 @@ export class SourceStatus {
 /** unique_id → max_loaded_at in ms; undefined when the check errored or found no time. */
 function read(file: string, where: string): Loaded {
   if (!existsSync(file)) {
-    throw new KilnError('selection', `'source_status:' needs sources.json in ${where}, which has none`, { file, hint: 'run `kiln source freshness` in both runs: the earlier one (the --state folder) and this one' });
+    throw new KilnError('selection', `'source_status:' needs sources.json in ${where}, which has none`, {
+      file,
+      hint: 'run `kiln source freshness` in both runs: the earlier one (the --state folder) and this one',
+    });
   }
   let json: { results?: Array<Record<string, unknown>> };
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
   } catch (e) {
-    throw new KilnError('selection', `cannot read ${file}: ${(e as Error).message}`, { file, hint: 'the file must be sources.json written by `kiln source freshness` or dbt' });
+    throw new KilnError('selection', `cannot read ${file}: ${(e as Error).message}`, {
+      file,
+      hint: 'the file must be sources.json written by `kiln source freshness` or dbt',
+    });
   }
   const out: Loaded = new Map();
   for (const r of json.results ?? []) {

@@ -29,7 +29,8 @@ export function bindArgs(fnName: string, params: Param[], pos: unknown[], kw: Kw
       continue;
     }
     if (i < pos.length) {
-      if (kw && Object.prototype.hasOwnProperty.call(kw, name)) throw typeError(`${fnName}() got multiple values for argument '${name}'`);
+      if (kw && Object.prototype.hasOwnProperty.call(kw, name))
+        throw typeError(`${fnName}() got multiple values for argument '${name}'`);
       out.push(pos[i++]);
     } else if (kw && Object.prototype.hasOwnProperty.call(kw, name)) {
       out.push(kw[name]);
@@ -37,7 +38,8 @@ export function bindArgs(fnName: string, params: Param[], pos: unknown[], kw: Kw
     } else if (optional) out.push(dflt);
     else throw typeError(`${fnName}() missing required argument: '${name}'`);
   }
-  if (i < pos.length) throw typeError(`${fnName}() takes ${params.length} positional arguments but ${pos.length} were given`);
+  if (i < pos.length)
+    throw typeError(`${fnName}() takes ${params.length} positional arguments but ${pos.length} were given`);
   const extra = kw ? Object.keys(kw).filter((k) => !used.has(k)) : [];
   if (restKw) {
     const rest: Record<string, unknown> = {};

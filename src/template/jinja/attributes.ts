@@ -11,7 +11,22 @@
  */
 import { methodsFor } from './methods.js';
 import type { Method, RenderEnv } from './render-env.js';
-import { PyFloat, Undefined, isDict, hasKey, dictKeyOf, isInt, isFloat, isPySet, pyFunction, undefinedError, CALL, typeName, toNumber, type PyFunction } from './values.js';
+import {
+  PyFloat,
+  Undefined,
+  isDict,
+  hasKey,
+  dictKeyOf,
+  isInt,
+  isFloat,
+  isPySet,
+  pyFunction,
+  undefinedError,
+  CALL,
+  typeName,
+  toNumber,
+  type PyFunction,
+} from './values.js';
 
 /** Names no template may read on any value, whatever owns them. */
 const blockedNames = new Set([
@@ -69,7 +84,8 @@ function isNativeFunction(fn: object): boolean {
  */
 function isSafeValue(value: unknown): boolean {
   if (typeof value === 'function') return CALL in value || !isNativeFunction(value);
-  if (value !== null && typeof value === 'object') return !builtinPrototypes.has(value) && value !== globalThis && value !== process;
+  if (value !== null && typeof value === 'object')
+    return !builtinPrototypes.has(value) && value !== globalThis && value !== process;
   return true;
 }
 
@@ -134,7 +150,12 @@ function hostAttribute(obj: object, name: string): { found: boolean; value?: unk
 }
 
 /** Calls a host method with the host calling convention (Undefined as undefined, kwargs marked). */
-let hostCall: (fn: (...a: unknown[]) => unknown, self: unknown, pos: unknown[], kw: Record<string, unknown> | undefined) => unknown = () => undefined;
+let hostCall: (
+  fn: (...a: unknown[]) => unknown,
+  self: unknown,
+  pos: unknown[],
+  kw: Record<string, unknown> | undefined,
+) => unknown = () => undefined;
 export function setHostCall(fn: typeof hostCall): void {
   hostCall = fn;
 }
@@ -165,7 +186,10 @@ function lookupAttribute(obj: unknown, name: string, env: RenderEnv): unknown {
   if (typeof obj === 'object' || typeof obj === 'function') {
     if (obj instanceof PyFloat) return floatAttribute(obj.value, name) ?? missingAttribute(obj, name);
     // Named tuples (groupby's groups) carry their fields as own properties.
-    if (Array.isArray(obj)) return Object.prototype.hasOwnProperty.call(obj, name) && name !== 'length' && !/^\d+$/.test(name) ? (obj as unknown as Record<string, unknown>)[name] : missingAttribute(obj, name);
+    if (Array.isArray(obj))
+      return Object.prototype.hasOwnProperty.call(obj, name) && name !== 'length' && !/^\d+$/.test(name)
+        ? (obj as unknown as Record<string, unknown>)[name]
+        : missingAttribute(obj, name);
     const attr = hostAttribute(obj, name);
     // A declared attribute left unset (a relation without a database) is None, as in dbt's objects.
     if (attr.found) return attr.value === undefined ? null : attr.value;
@@ -176,7 +200,8 @@ function lookupAttribute(obj: unknown, name: string, env: RenderEnv): unknown {
     }
     return missingAttribute(obj, name);
   }
-  if (typeof obj === 'number' || typeof obj === 'bigint' || typeof obj === 'boolean') return floatAttribute(toNumber(obj), name, obj) ?? missingAttribute(obj, name);
+  if (typeof obj === 'number' || typeof obj === 'bigint' || typeof obj === 'boolean')
+    return floatAttribute(toNumber(obj), name, obj) ?? missingAttribute(obj, name);
   return missingAttribute(obj, name);
 }
 

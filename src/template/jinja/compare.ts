@@ -2,7 +2,19 @@
  * Python's comparisons: `==` without coercion between strings and numbers (booleans are the
  * ints 0 and 1), containers by value, ordering that refuses unlike types, and `in`.
  */
-import { PyFloat, Undefined, isDict, dictKeys, hasKey, isTuple, isPySet, isNumber, typeName, typeError, iterate } from './values.js';
+import {
+  PyFloat,
+  Undefined,
+  isDict,
+  dictKeys,
+  hasKey,
+  isTuple,
+  isPySet,
+  isNumber,
+  typeName,
+  typeError,
+  iterate,
+} from './values.js';
 
 type Num = number | bigint;
 
@@ -18,7 +30,7 @@ function numCmp(a: Num, b: Num): number {
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'bigint' || typeof b === 'bigint') {
     const x = typeof a === 'bigint' ? a : b;
-    const y = typeof a === 'bigint' ? (b as number) : (a as number);
+    const y = typeof a === 'bigint' ? (b as number) : a;
     if (Number.isNaN(y)) return NaN;
     if (!Number.isFinite(y)) return typeof a === 'bigint' ? (y > 0 ? -1 : 1) : y > 0 ? 1 : -1;
     // Compare exactly: an integral y converts to bigint without loss.
@@ -35,7 +47,8 @@ export function pyEq(a: unknown, b: unknown): boolean {
   const y = numeric(b);
   if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && numCmp(x, y) === 0;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
-    if (a instanceof Undefined || b instanceof Undefined || a === undefined || b === undefined) return (a instanceof Undefined || a === undefined) && (b instanceof Undefined || b === undefined);
+    if (a instanceof Undefined || b instanceof Undefined || a === undefined || b === undefined)
+      return (a instanceof Undefined || a === undefined) && (b instanceof Undefined || b === undefined);
     return false;
   }
   if (isPySet(a) || isPySet(b)) {
@@ -113,7 +126,8 @@ export function pyCompareOp(op: string, a: unknown, b: unknown): boolean {
 /** Python's `item in container`. */
 export function pyIn(item: unknown, container: unknown): boolean {
   if (typeof container === 'string') {
-    if (typeof item !== 'string') throw typeError(`'in <string>' requires string as left operand, not ${typeName(item)}`);
+    if (typeof item !== 'string')
+      throw typeError(`'in <string>' requires string as left operand, not ${typeName(item)}`);
     return container.includes(item);
   }
   if (isDict(container)) return hasKey(container, item);
@@ -123,7 +137,8 @@ export function pyIn(item: unknown, container: unknown): boolean {
     const own = (container as { __contains__?: (x: unknown) => unknown }).__contains__;
     if (typeof own === 'function') return Boolean(own.call(container, item));
   }
-  if (container === null || typeof container !== 'object' || isNumber(container)) throw typeError(`argument of type '${typeName(container)}' is not iterable`);
+  if (container === null || typeof container !== 'object' || isNumber(container))
+    throw typeError(`argument of type '${typeName(container)}' is not iterable`);
   return iterate(container).some((v) => pyEq(v, item));
 }
 

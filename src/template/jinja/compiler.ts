@@ -11,8 +11,37 @@ import { getattr, getitem } from './attributes.js';
 import { binary, negate, plus } from './numbers.js';
 import { pyCompareOp } from './compare.js';
 import { pyStr } from './repr.js';
-import { Frame, LoopContext, MacroReturn, Namespace, callValue, loopBreak, loopContinue, makeMacro, noteErrorSite, type MacroSpec } from './runtime.js';
-import { JinjaError, PyFloat, PyRange, Undefined, typeName, dictKeys, dictSet, isDict, isInt, isTuple, iterate, makeTuple, toNumber, truthy, typeError, valueError, type Kwargs } from './values.js';
+import {
+  Frame,
+  LoopContext,
+  MacroReturn,
+  Namespace,
+  callValue,
+  loopBreak,
+  loopContinue,
+  makeMacro,
+  noteErrorSite,
+  type MacroSpec,
+} from './runtime.js';
+import {
+  JinjaError,
+  PyFloat,
+  PyRange,
+  Undefined,
+  typeName,
+  dictKeys,
+  dictSet,
+  isDict,
+  isInt,
+  isTuple,
+  iterate,
+  makeTuple,
+  toNumber,
+  truthy,
+  typeError,
+  valueError,
+  type Kwargs,
+} from './values.js';
 import type { Filter, Test } from './render-env.js';
 import { emit, type Output } from './source-lines.js';
 
@@ -148,7 +177,8 @@ class Compiler {
   }
 
   private forLoop(s: Extract<Stmt, { kind: 'for' }>): Exec {
-    if (assigns(s.body, 'loop') || targetNames(s.target).includes('loop')) throw new TemplateSyntaxError("Can't assign to special loop variable in for-loop target", s.line);
+    if (assigns(s.body, 'loop') || targetNames(s.target).includes('loop'))
+      throw new TemplateSyntaxError("Can't assign to special loop variable in for-loop target", s.line);
     const iter = this.expr(s.iter);
     const assign = this.assigner(s.target);
     const filter = s.filter ? this.expr(s.filter) : undefined;
@@ -172,7 +202,10 @@ class Compiler {
         if (filter && usesLoop) items = items.filter((item) => keep(f, item));
       }
       const it = items ? items[Symbol.iterator]() : lazy!.call(source);
-      const loop = usesLoop && items ? new LoopContext(items, depth, s.recursive ? (next, d) => recurse(f, next, d) : undefined) : undefined;
+      const loop =
+        usesLoop && items
+          ? new LoopContext(items, depth, s.recursive ? (next, d) => recurse(f, next, d) : undefined)
+          : undefined;
       // As in Jinja, `else` runs unless some iteration reached the end of the body.
       let completed = false;
       let index = 0;
@@ -204,7 +237,9 @@ class Compiler {
   }
 
   private macroSpec(def: MacroDef): MacroSpec {
-    const names = (n: string) => !def.params.some((p) => p.name === n) && (mentions(def.body, n) || def.params.some((p) => p.dflt && mentionsExpr(p.dflt, n)));
+    const names = (n: string) =>
+      !def.params.some((p) => p.name === n) &&
+      (mentions(def.body, n) || def.params.some((p) => p.dflt && mentionsExpr(p.dflt, n)));
     return {
       name: def.name,
       params: def.params.map((p) => ({ name: p.name, dflt: p.dflt ? this.expr(p.dflt) : undefined })),
@@ -224,14 +259,20 @@ class Compiler {
       const { name, attr } = t;
       return (f, v) => {
         const ns = f.lookup(name);
-        if (!(ns instanceof Namespace)) throw new JinjaError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
+        if (!(ns instanceof Namespace))
+          throw new JinjaError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
         dictSet(ns._attrs, attr, v);
       };
     }
     const parts = t.items.map((i) => this.assigner(i));
     return (f, v) => {
       const items = iterate(v);
-      if (items.length !== parts.length) throw valueError(items.length > parts.length ? `too many values to unpack (expected ${parts.length})` : `not enough values to unpack (expected ${parts.length}, got ${items.length})`);
+      if (items.length !== parts.length)
+        throw valueError(
+          items.length > parts.length
+            ? `too many values to unpack (expected ${parts.length})`
+            : `not enough values to unpack (expected ${parts.length}, got ${items.length})`,
+        );
       for (let i = 0; i < parts.length; i++) parts[i]!(f, items[i]);
     };
   }
@@ -410,7 +451,14 @@ class Compiler {
         const then = this.expr(e.then);
         const otherwise = e.otherwise ? this.expr(e.otherwise) : undefined;
         const line = e.line;
-        return (f) => (truthy(test(f)) ? then(f) : otherwise ? otherwise(f) : new Undefined(`the inline if-expression on line ${line} evaluated to false and no else section was defined.`));
+        return (f) =>
+          truthy(test(f))
+            ? then(f)
+            : otherwise
+              ? otherwise(f)
+              : new Undefined(
+                  `the inline if-expression on line ${line} evaluated to false and no else section was defined.`,
+                );
       }
     }
   }
@@ -420,7 +468,8 @@ class Compiler {
 function sliceIndices(n: number, start: unknown, stop: unknown, step: unknown): [number, number, number] {
   const num = (v: unknown): number | undefined => {
     if (v === undefined || v === null || v instanceof Undefined) return undefined;
-    if (!isInt(v) && typeof v !== 'boolean') throw typeError('slice indices must be integers or None or have an __index__ method');
+    if (!isInt(v) && typeof v !== 'boolean')
+      throw typeError('slice indices must be integers or None or have an __index__ method');
     return toNumber(v);
   };
   const st = num(step) ?? 1;
@@ -430,7 +479,9 @@ function sliceIndices(n: number, start: unknown, stop: unknown, step: unknown): 
     const x = v < 0 ? v + n : v;
     return Math.min(Math.max(x, lo), hi);
   };
-  return st > 0 ? [clamp(num(start), 0, 0, n), clamp(num(stop), n, 0, n), st] : [clamp(num(start), n - 1, -1, n - 1), clamp(num(stop), -1, -1, n - 1), st];
+  return st > 0
+    ? [clamp(num(start), 0, 0, n), clamp(num(stop), n, 0, n), st]
+    : [clamp(num(start), n - 1, -1, n - 1), clamp(num(stop), -1, -1, n - 1), st];
 }
 
 /** Python's slicing of strings, lists, tuples and ranges. */

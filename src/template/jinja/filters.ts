@@ -86,7 +86,11 @@ const cpSlice = (s: string, start: number, end?: number): string => {
 };
 
 /** Python's str.isspace() characters. */
-const PY_SPACE = new Set(Array.from('\t\n\u000b\u000c\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'));
+const PY_SPACE = new Set(
+  Array.from(
+    '\t\n\u000b\u000c\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000',
+  ),
+);
 const LINE_BREAKS = new Set(Array.from('\n\r\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029'));
 
 /** Python's str.strip(chars). */
@@ -140,29 +144,28 @@ function countOf(s: string, sub: string): number {
   return n;
 }
 
-
 /** Title-case forms that differ from the upper-case ones (str.capitalize uses title case). */
 const TITLE_CASE: Record<string, string> = {
-  'ß': 'Ss',
-  'Ǆ': 'ǅ',
-  'ǅ': 'ǅ',
-  'ǆ': 'ǅ',
-  'Ǉ': 'ǈ',
-  'ǈ': 'ǈ',
-  'ǉ': 'ǈ',
-  'Ǌ': 'ǋ',
-  'ǋ': 'ǋ',
-  'ǌ': 'ǋ',
-  'Ǳ': 'ǲ',
-  'ǲ': 'ǲ',
-  'ǳ': 'ǲ',
-  'ﬀ': 'Ff',
-  'ﬁ': 'Fi',
-  'ﬂ': 'Fl',
-  'ﬃ': 'Ffi',
-  'ﬄ': 'Ffl',
-  'ﬅ': 'St',
-  'ﬆ': 'St',
+  ß: 'Ss',
+  Ǆ: 'ǅ',
+  ǅ: 'ǅ',
+  ǆ: 'ǅ',
+  Ǉ: 'ǈ',
+  ǈ: 'ǈ',
+  ǉ: 'ǈ',
+  Ǌ: 'ǋ',
+  ǋ: 'ǋ',
+  ǌ: 'ǋ',
+  Ǳ: 'ǲ',
+  ǲ: 'ǲ',
+  ǳ: 'ǲ',
+  ﬀ: 'Ff',
+  ﬁ: 'Fi',
+  ﬂ: 'Fl',
+  ﬃ: 'Ffi',
+  ﬄ: 'Ffl',
+  ﬅ: 'St',
+  ﬆ: 'St',
 };
 
 function pyCapitalize(s: string): string {
@@ -308,7 +311,8 @@ export function toFixedExact(x: number, digits: number): string {
 
 /** Python's round(value, ndigits) for ints, bools and floats. */
 function pyRound(value: unknown, ndigits: unknown): unknown {
-  if (!isNumber(value) && typeof value !== 'boolean') throw typeError(`type ${typeName(value)} doesn't define __round__ method`);
+  if (!isNumber(value) && typeof value !== 'boolean')
+    throw typeError(`type ${typeName(value)} doesn't define __round__ method`);
   if (ndigits === null || ndigits === undefined) {
     if (isInt(value) || typeof value === 'boolean') return typeof value === 'boolean' ? (value ? 1 : 0) : value;
     const x = toNumber(value);
@@ -392,8 +396,8 @@ function hashKey(v: unknown): string {
   if (isTuple(v)) return 't(' + v.map(hashKey).join(',') + ')';
   if (Array.isArray(v) || isDict(v)) throw typeError(`unhashable type: '${typeName(v)}'`);
   if (typeof v === 'object' || typeof v === 'function') {
-    let id = identities.get(v as object);
-    if (id === undefined) identities.set(v as object, (id = nextIdentity++));
+    let id = identities.get(v);
+    if (id === undefined) identities.set(v, (id = nextIdentity++));
     return 'o' + id;
   }
   return 'x' + String(v);
@@ -410,7 +414,12 @@ function attributeParts(attribute: unknown): unknown[] {
 }
 
 /** Jinja's make_attrgetter: item lookups along a dotted path, as `env.getitem` resolves them. */
-function makeAttrGetter(env: RenderEnv, attribute: unknown, postprocess?: (v: unknown) => unknown, dflt: unknown = null): (item: unknown) => unknown {
+function makeAttrGetter(
+  env: RenderEnv,
+  attribute: unknown,
+  postprocess?: (v: unknown) => unknown,
+  dflt: unknown = null,
+): (item: unknown) => unknown {
   const parts = attributeParts(attribute);
   const hasDefault = dflt !== null && dflt !== undefined;
   return (item) => {
@@ -423,7 +432,11 @@ function makeAttrGetter(env: RenderEnv, attribute: unknown, postprocess?: (v: un
 }
 
 /** Jinja's make_multi_attrgetter: `attribute="age,name"` gives a list of keys. */
-function makeMultiAttrGetter(env: RenderEnv, attribute: unknown, postprocess?: (v: unknown) => unknown): (item: unknown) => unknown[] {
+function makeMultiAttrGetter(
+  env: RenderEnv,
+  attribute: unknown,
+  postprocess?: (v: unknown) => unknown,
+): (item: unknown) => unknown[] {
   const split = typeof attribute === 'string' ? attribute.split(',') : [attribute];
   const getters = split.map((a) => makeAttrGetter(env, a, postprocess));
   return (item) => getters.map((g) => g(item));
@@ -435,13 +448,15 @@ function mappingItems(value: unknown): [unknown, unknown][] {
   if (value instanceof Map) return [...value.entries()];
   if (isUndefined(value)) throw undefinedError(undefinedHint(value));
   const own = value === null ? undefined : (value as { items?: () => unknown }).items;
-  if (value !== null && typeof value === 'object' && typeof own === 'function') return iterate(own.call(value)).map((p) => unpackPair(p));
+  if (value !== null && typeof value === 'object' && typeof own === 'function')
+    return iterate(own.call(value)).map((p) => unpackPair(p));
   throw attributeError(`'${typeName(value)}' object has no attribute 'items'`);
 }
 
 /** `k, v = pair` as Python unpacks it. */
 function unpackPair(pair: unknown): [unknown, unknown] {
-  if (typeof pair !== 'string' && !Array.isArray(pair) && !isDict(pair)) throw typeError(`cannot unpack non-iterable ${typeName(pair)} object`);
+  if (typeof pair !== 'string' && !Array.isArray(pair) && !isDict(pair))
+    throw typeError(`cannot unpack non-iterable ${typeName(pair)} object`);
   const items = iterate(pair);
   if (items.length > 2) throw valueError('too many values to unpack (expected 2)');
   if (items.length < 2) throw valueError(`not enough values to unpack (expected 2, got ${items.length})`);
@@ -481,7 +496,12 @@ function reversedSeq(value: unknown): unknown[] | undefined {
 
 /** markupsafe.escape of a string. */
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/>/g, '&gt;').replace(/</g, '&lt;').replace(/'/g, '&#39;').replace(/"/g, '&#34;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/>/g, '&gt;')
+    .replace(/</g, '&lt;')
+    .replace(/'/g, '&#39;')
+    .replace(/"/g, '&#34;');
 }
 
 /** markupsafe.escape of any value: a markup value's own text, else its escaped str(). */
@@ -525,15 +545,51 @@ const NAMED_REFS: Record<string, [string, boolean]> = {
 
 /** Windows-1252 meanings html.unescape gives to the C1 numeric references. */
 const CP1252: Record<number, string> = {
-  0x00: '\ufffd', 0x0d: '\r', 0x80: '\u20ac', 0x81: '\x81', 0x82: '\u201a', 0x83: '\u0192', 0x84: '\u201e', 0x85: '\u2026', 0x86: '\u2020',
-  0x87: '\u2021', 0x88: '\u02c6', 0x89: '\u2030', 0x8a: '\u0160', 0x8b: '\u2039', 0x8c: '\u0152', 0x8d: '\x8d', 0x8e: '\u017d',
-  0x8f: '\x8f', 0x90: '\x90', 0x91: '\u2018', 0x92: '\u2019', 0x93: '\u201c', 0x94: '\u201d', 0x95: '\u2022', 0x96: '\u2013',
-  0x97: '\u2014', 0x98: '\u02dc', 0x99: '\u2122', 0x9a: '\u0161', 0x9b: '\u203a', 0x9c: '\u0153', 0x9d: '\x9d', 0x9e: '\u017e',
+  0x00: '\ufffd',
+  0x0d: '\r',
+  0x80: '\u20ac',
+  0x81: '\x81',
+  0x82: '\u201a',
+  0x83: '\u0192',
+  0x84: '\u201e',
+  0x85: '\u2026',
+  0x86: '\u2020',
+  0x87: '\u2021',
+  0x88: '\u02c6',
+  0x89: '\u2030',
+  0x8a: '\u0160',
+  0x8b: '\u2039',
+  0x8c: '\u0152',
+  0x8d: '\x8d',
+  0x8e: '\u017d',
+  0x8f: '\x8f',
+  0x90: '\x90',
+  0x91: '\u2018',
+  0x92: '\u2019',
+  0x93: '\u201c',
+  0x94: '\u201d',
+  0x95: '\u2022',
+  0x96: '\u2013',
+  0x97: '\u2014',
+  0x98: '\u02dc',
+  0x99: '\u2122',
+  0x9a: '\u0161',
+  0x9b: '\u203a',
+  0x9c: '\u0153',
+  0x9d: '\x9d',
+  0x9e: '\u017e',
   0x9f: '\u0178',
 };
 
 function invalidCodepoint(n: number): boolean {
-  return (n >= 0x1 && n <= 0x8) || n === 0xb || (n >= 0xe && n <= 0x1f) || (n >= 0x7f && n <= 0x9f) || (n >= 0xfdd0 && n <= 0xfdef) || (n & 0xfffe) === 0xfffe;
+  return (
+    (n >= 0x1 && n <= 0x8) ||
+    n === 0xb ||
+    (n >= 0xe && n <= 0x1f) ||
+    (n >= 0x7f && n <= 0x9f) ||
+    (n >= 0xfdd0 && n <= 0xfdef) ||
+    (n & 0xfffe) === 0xfffe
+  );
 }
 
 /** Python's html.unescape (numeric references and the common named ones). */
@@ -541,7 +597,10 @@ function htmlUnescape(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g, (whole, ref: string) => {
     if (ref[0] === '#') {
-      const n = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2).replace(';', ''), 16) : parseInt(ref.slice(1).replace(';', ''), 10);
+      const n =
+        ref[1] === 'x' || ref[1] === 'X'
+          ? parseInt(ref.slice(2).replace(';', ''), 16)
+          : parseInt(ref.slice(1).replace(';', ''), 10);
       if (n in CP1252) return CP1252[n]!;
       if ((n >= 0xd800 && n <= 0xdfff) || n > 0x10ffff) return '\ufffd';
       if (invalidCodepoint(n)) return '';
@@ -589,7 +648,13 @@ const HTTP_RE = new RegExp(
 const EMAIL_RE = new RegExp(`^\\S+@[${W}][${W}.-]*\\.[${W}]+$`, 'u');
 const SCHEME_RE = new RegExp(`^([${W}.+-]{2,}:(/){0,2})$`, 'u');
 
-function urlize(text: string, trimLimit: number | null, rel: string | null, target: string | null, extraSchemes: string[]): string {
+function urlize(
+  text: string,
+  trimLimit: number | null,
+  rel: string | null,
+  target: string | null,
+  extraSchemes: string[],
+): string {
   const trim = (x: string) => (trimLimit !== null && cpLen(x) > trimLimit ? `${cpSlice(x, 0, trimLimit)}...` : x);
   const words = escapeHtml(text).split(/(\s+)/u);
   const relAttr = rel ? ` rel="${escapeHtml(rel)}"` : '';
@@ -611,7 +676,11 @@ function urlize(text: string, trimLimit: number | null, rel: string | null, targ
           middle = middle.slice(0, trail.index);
         }
       }
-      for (const [open, close] of [['(', ')'], ['<', '>'], ['&lt;', '&gt;']] as const) {
+      for (const [open, close] of [
+        ['(', ')'],
+        ['<', '>'],
+        ['&lt;', '&gt;'],
+      ] as const) {
         const opens = countOf(middle, open);
         if (opens <= countOf(middle, close)) continue;
         for (let n = Math.min(opens, countOf(tail, close)); n > 0; n--) {
@@ -629,7 +698,8 @@ function urlize(text: string, trimLimit: number | null, rel: string | null, targ
         middle = `<a href="mailto:${middle}">${middle}</a>`;
       } else {
         for (const scheme of extraSchemes) {
-          if (middle !== scheme && middle.startsWith(scheme)) middle = `<a href="${middle}"${relAttr}${targetAttr}>${middle}</a>`;
+          if (middle !== scheme && middle.startsWith(scheme))
+            middle = `<a href="${middle}"${relAttr}${targetAttr}>${middle}</a>`;
         }
       }
       return head + middle + tail;
@@ -659,7 +729,7 @@ function splitChunks(text: string, onHyphens: boolean): string[] {
   let pos = 0;
   for (const m of text.matchAll(re)) {
     out.push(text.slice(pos, m.index), m[1]!);
-    pos = m.index! + m[0].length;
+    pos = m.index + m[0].length;
   }
   out.push(text.slice(pos));
   return out.filter((c) => c !== '');
@@ -712,7 +782,10 @@ function ppSortedItems(d: Record<string, unknown>): [string, unknown][] {
 
 function ppRepr(v: unknown): string {
   if (isUndefined(v)) return 'Undefined';
-  if (isDict(v)) return `{${ppSortedItems(v).map(([k, x]) => `${stringRepr(k)}: ${ppRepr(x)}`).join(', ')}}`;
+  if (isDict(v))
+    return `{${ppSortedItems(v)
+      .map(([k, x]) => `${stringRepr(k)}: ${ppRepr(x)}`)
+      .join(', ')}}`;
   if (isTuple(v)) return v.length === 1 ? `(${ppRepr(v[0])},)` : `(${v.map(ppRepr).join(', ')})`;
   if (Array.isArray(v) && !isPySet(v)) return `[${v.map(ppRepr).join(', ')}]`;
   return pyRepr(v);
@@ -980,7 +1053,8 @@ class LiteralParser {
       const seen = new Set<string>();
       return makeSet(items.filter((x) => (seen.has(hashKey(x)) ? false : (seen.add(hashKey(x)), true))));
     }
-    if (c === '"' || c === "'" || /[rRuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')) return this.parseStrings();
+    if (c === '"' || c === "'" || (/[rRuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')))
+      return this.parseStrings();
     if (/[0-9.]/.test(c)) return this.parseNumber();
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.s.slice(this.i))?.[0];
     if (word === 'True' || word === 'False' || word === 'None') {
@@ -1020,7 +1094,8 @@ class LiteralParser {
     let out = this.parseString();
     for (;;) {
       const c = this.peek();
-      if (c === '"' || c === "'" || (c !== undefined && /[rRuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? ''))) out += this.parseString();
+      if (c === '"' || c === "'" || (c !== undefined && /[rRuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')))
+        out += this.parseString();
       else return out;
     }
   }
@@ -1057,7 +1132,19 @@ class LiteralParser {
         continue;
       }
       this.i += 2;
-      const simple: Record<string, string> = { '\n': '', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+      const simple: Record<string, string> = {
+        '\n': '',
+        '\\': '\\',
+        "'": "'",
+        '"': '"',
+        a: '\x07',
+        b: '\b',
+        f: '\f',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+        v: '\v',
+      };
       if (nx in simple) out += simple[nx];
       else if (/[0-7]/.test(nx)) {
         let digits = nx;
@@ -1117,7 +1204,14 @@ function doMap(env: RenderEnv, value: unknown, pos: unknown[], kw: Kwargs): unkn
   return iterate(value).map(func);
 }
 
-function selectOrReject(env: RenderEnv, value: unknown, pos: unknown[], kw: Kwargs, keep: boolean, lookupAttr: boolean): unknown[] {
+function selectOrReject(
+  env: RenderEnv,
+  value: unknown,
+  pos: unknown[],
+  kw: Kwargs,
+  keep: boolean,
+  lookupAttr: boolean,
+): unknown[] {
   if (!truthy(value)) return [];
   let transform = (x: unknown) => x;
   let off = 0;
@@ -1178,9 +1272,14 @@ function doInt(value: unknown, dflt: unknown, base: unknown): unknown {
 }
 
 function doIndent(s: unknown, width: unknown, first: unknown, blank: unknown): string {
-  const indention = typeof width === 'string' ? width : typeof width === 'boolean' || isInt(width) ? ' '.repeat(Math.max(0, Number(width))) : (() => {
-    throw typeError(`can't multiply sequence by non-int of type '${typeName(width)}'`);
-  })();
+  const indention =
+    typeof width === 'string'
+      ? width
+      : typeof width === 'boolean' || isInt(width)
+        ? ' '.repeat(Math.max(0, Number(width)))
+        : (() => {
+            throw typeError(`can't multiply sequence by non-int of type '${typeName(width)}'`);
+          })();
   if (typeof s !== 'string') {
     if (isUndefined(s)) throw undefinedError(undefinedHint(s));
     throw typeError(`unsupported operand type(s) for +=: '${typeName(s)}' and 'str'`);
@@ -1199,12 +1298,14 @@ function doIndent(s: unknown, width: unknown, first: unknown, blank: unknown): s
 function doTruncate(s: unknown, length: unknown, killwords: unknown, end: unknown, leeway: unknown): unknown {
   const lee = leeway === null || leeway === undefined ? 5 : leeway;
   const endLen = lengthOf(end);
-  if (order(length, endLen) < 0) throw new JinjaError('AssertionError', `expected length >= ${endLen}, got ${pyStr(length)}`);
+  if (order(length, endLen) < 0)
+    throw new JinjaError('AssertionError', `expected length >= ${endLen}, got ${pyStr(length)}`);
   if (order(lee, 0) < 0) throw new JinjaError('AssertionError', `expected leeway >= 0, got ${pyStr(lee)}`);
   const sLen = lengthOf(s);
   if (order(sLen, binary('add', length, lee)) <= 0) return s;
   if (typeof s !== 'string') {
-    if (truthy(killwords)) throw typeError(`can only concatenate ${typeName(s)} (not "${typeName(end)}") to ${typeName(s)}`);
+    if (truthy(killwords))
+      throw typeError(`can only concatenate ${typeName(s)} (not "${typeName(end)}") to ${typeName(s)}`);
     throw attributeError(`'${typeName(s)}' object has no attribute 'rsplit'`);
   }
   if (typeof end !== 'string') throw typeError(`can only concatenate str (not "${typeName(end)}") to str`);
@@ -1214,13 +1315,21 @@ function doTruncate(s: unknown, length: unknown, killwords: unknown, end: unknow
   return (space >= 0 ? cut.slice(0, space) : cut) + end;
 }
 
-function doWordwrap(_env: RenderEnv, s: unknown, width: unknown, breakLongWords: unknown, wrapstring: unknown, breakOnHyphens: unknown): string {
+function doWordwrap(
+  _env: RenderEnv,
+  s: unknown,
+  width: unknown,
+  breakLongWords: unknown,
+  wrapstring: unknown,
+  breakOnHyphens: unknown,
+): string {
   const sep = wrapstring === null || wrapstring === undefined ? '\n' : wrapstring;
   if (typeof s !== 'string') {
     if (isUndefined(s)) throw undefinedError(undefinedHint(s));
     throw attributeError(`'${typeName(s)}' object has no attribute 'splitlines'`);
   }
-  if (typeof sep !== 'string') throw typeError(`descriptor 'join' for 'str' objects doesn't apply to a '${typeName(sep)}' object`);
+  if (typeof sep !== 'string')
+    throw typeError(`descriptor 'join' for 'str' objects doesn't apply to a '${typeName(sep)}' object`);
   const w = toNumber(width);
   return splitlines(s)
     .map((line) => wrapText(line, w, truthy(breakLongWords), breakOnHyphens).join(sep))
@@ -1235,7 +1344,9 @@ function doFilesizeformat(value: unknown, binaryPrefixes: unknown): string {
   }
   const bin = truthy(binaryPrefixes);
   const base = bin ? 1024 : 1000;
-  const prefixes = bin ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+  const prefixes = bin
+    ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
+    : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
   if (bytes === 1) return '1 Byte';
   if (bytes < base) return `${pyStr(floatToInt(bytes))} Bytes`;
   let unit = 0;
@@ -1251,7 +1362,8 @@ function doFilesizeformat(value: unknown, binaryPrefixes: unknown): string {
 }
 
 function doRound(value: unknown, precision: unknown, method: unknown): unknown {
-  if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw filterArgumentError('method must be common, ceil or floor');
+  if (method !== 'common' && method !== 'ceil' && method !== 'floor')
+    throw filterArgumentError('method must be common, ceil or floor');
   if (method === 'common') return pyRound(value, precision);
   if (isUndefined(value)) throw undefinedError(undefinedHint(value));
   if (!isNumber(value) && typeof value !== 'boolean') throw typeError(`must be real number, not ${typeName(value)}`);
@@ -1259,7 +1371,13 @@ function doRound(value: unknown, precision: unknown, method: unknown): unknown {
   return binary('div', ceilOrFloor(binary('mul', value, scale), method), scale);
 }
 
-function doGroupby(env: RenderEnv, value: unknown, attribute: unknown, dflt: unknown, caseSensitive: unknown): unknown[] {
+function doGroupby(
+  env: RenderEnv,
+  value: unknown,
+  attribute: unknown,
+  dflt: unknown,
+  caseSensitive: unknown,
+): unknown[] {
   const cs = truthy(caseSensitive);
   const expr = makeAttrGetter(env, attribute, cs ? undefined : ignoreCase, dflt);
   const groups: { key: unknown; list: unknown[] }[] = [];
@@ -1355,7 +1473,8 @@ function doLast(env: RenderEnv, seq: unknown): unknown {
 }
 
 function doRandom(env: RenderEnv, seq: unknown): unknown {
-  if (typeof seq !== 'string' && !(Array.isArray(seq) && !isPySet(seq)) && !isUndefined(seq)) throw typeError(`'${typeName(seq)}' object is not subscriptable`);
+  if (typeof seq !== 'string' && !(Array.isArray(seq) && !isPySet(seq)) && !isUndefined(seq))
+    throw typeError(`'${typeName(seq)}' object is not subscriptable`);
   const items = iterate(seq);
   if (!items.length) return env.makeUndefined('No random item, sequence was empty.');
   return items[Math.floor(Math.random() * items.length)];
@@ -1364,13 +1483,28 @@ function doRandom(env: RenderEnv, seq: unknown): unknown {
 function doAttr(env: RenderEnv, obj: unknown, name: unknown): unknown {
   if (typeof name !== 'string') throw typeError('attribute name must be string');
   if (isUndefined(obj)) throw undefinedError(undefinedHint(obj));
-  const missing = () => env.makeUndefined(`${stringRepr(obj === null ? 'None' : `${typeName(obj)} object`)} has no attribute ${stringRepr(name)}`);
+  const missing = () =>
+    env.makeUndefined(
+      `${stringRepr(obj === null ? 'None' : `${typeName(obj)} object`)} has no attribute ${stringRepr(name)}`,
+    );
   // Jinja's attr never falls back to items: a dict's keys are not its attributes.
   if (isDict(obj)) return DICT_METHODS.has(name) ? env.getattr(obj, name) : missing();
   return env.getattr(obj, name);
 }
 
-const DICT_METHODS = new Set(['clear', 'copy', 'fromkeys', 'get', 'items', 'keys', 'pop', 'popitem', 'setdefault', 'update', 'values']);
+const DICT_METHODS = new Set([
+  'clear',
+  'copy',
+  'fromkeys',
+  'get',
+  'items',
+  'keys',
+  'pop',
+  'popitem',
+  'setdefault',
+  'update',
+  'values',
+]);
 
 function doUrlencode(value: unknown): string {
   if (typeof value === 'string' || !isPyIterable(value)) return urlQuote(value, false);
@@ -1378,15 +1512,29 @@ function doUrlencode(value: unknown): string {
   return items.map(([k, v]) => `${urlQuote(k, true)}=${urlQuote(v, true)}`).join('&');
 }
 
-function doUrlize(value: unknown, trimUrlLimit: unknown, nofollow: unknown, target: unknown, rel: unknown, extraSchemes: unknown): string {
+function doUrlize(
+  value: unknown,
+  trimUrlLimit: unknown,
+  nofollow: unknown,
+  target: unknown,
+  rel: unknown,
+  extraSchemes: unknown,
+): string {
   const relParts = new Set(splitWhitespace(truthy(rel) ? softStr(rel) : ''));
   if (truthy(nofollow)) relParts.add('nofollow');
   relParts.add('noopener');
   const relText = [...relParts].sort(codePointCompare).join(' ') || null;
   const schemes = extraSchemes === null || extraSchemes === undefined ? [] : iterate(extraSchemes).map(softStr);
-  for (const scheme of schemes) if (!SCHEME_RE.test(scheme)) throw filterArgumentError(`${stringRepr(scheme)} is not a valid URI scheme prefix.`);
+  for (const scheme of schemes)
+    if (!SCHEME_RE.test(scheme)) throw filterArgumentError(`${stringRepr(scheme)} is not a valid URI scheme prefix.`);
   const limit = trimUrlLimit === null || trimUrlLimit === undefined ? null : intArg(trimUrlLimit);
-  return urlize(softStr(value), limit, relText, target === null || target === undefined ? null : softStr(target), schemes);
+  return urlize(
+    softStr(value),
+    limit,
+    relText,
+    target === null || target === undefined ? null : softStr(target),
+    schemes,
+  );
 }
 
 function doXmlattr(d: unknown, autospace: unknown): string {
@@ -1437,7 +1585,7 @@ function doFormat(value: unknown, pos: unknown[], kw: Kwargs): string {
   const hasKw = kw !== undefined && Object.keys(kw).length > 0;
   if (pos.length && hasKw) throw filterArgumentError("can't handle positional and keyword arguments at the same time");
   const values: unknown = hasKw ? { ...kw } : makeTuple([...pos]);
-  return percentFormat(softStr(value), values) as string;
+  return percentFormat(softStr(value), values);
 }
 
 function doAbs(value: unknown): unknown {
@@ -1451,8 +1599,9 @@ function doAbs(value: unknown): unknown {
 }
 
 function doTrim(value: unknown, chars: unknown): string {
-  if (chars !== null && chars !== undefined && typeof chars !== 'string') throw typeError('strip arg must be None or str');
-  return pyStrip(softStr(value), chars as string | null | undefined);
+  if (chars !== null && chars !== undefined && typeof chars !== 'string')
+    throw typeError('strip arg must be None or str');
+  return pyStrip(softStr(value), chars);
 }
 
 function doReplace(s: unknown, old: unknown, repl: unknown, count: unknown): string {
@@ -1485,7 +1634,13 @@ function doWordcount(s: unknown): number {
   return [...softStr(s).matchAll(/[\p{L}\p{N}_]+/gu)].length;
 }
 
-function doSort(env: RenderEnv, value: unknown, reverse: unknown, caseSensitive: unknown, attribute: unknown): unknown[] {
+function doSort(
+  env: RenderEnv,
+  value: unknown,
+  reverse: unknown,
+  caseSensitive: unknown,
+  attribute: unknown,
+): unknown[] {
   const key = makeMultiAttrGetter(env, attribute, truthy(caseSensitive) ? undefined : ignoreCase);
   return sortedBy(toList(value), key, truthy(reverse));
 }
@@ -1502,8 +1657,23 @@ export const builtinFilters: Record<string, Filter> = {
   capitalize: filter('capitalize', [], (_env, v) => pyCapitalize(softStr(v))),
   center: filter('center', [['width', 80]], (_env, v, w) => doCenter(v, w)),
   count: filter('count', [], (_env, v) => lengthOf(v)),
-  default: filter('default', [['default_value', ''], ['boolean', false]], (_env, v, d, b) => (isUndefined(v) || (truthy(b) && !truthy(v)) ? d : v)),
-  dictsort: filter('dictsort', [['case_sensitive', false], ['by', 'key'], ['reverse', false]], (_env, v, cs, by, rev) => doDictsort(v, cs, by, rev)),
+  default: filter(
+    'default',
+    [
+      ['default_value', ''],
+      ['boolean', false],
+    ],
+    (_env, v, d, b) => (isUndefined(v) || (truthy(b) && !truthy(v)) ? d : v),
+  ),
+  dictsort: filter(
+    'dictsort',
+    [
+      ['case_sensitive', false],
+      ['by', 'key'],
+      ['reverse', false],
+    ],
+    (_env, v, cs, by, rev) => doDictsort(v, cs, by, rev),
+  ),
   escape: filter('escape', [], (_env, v) => escapeValue(v)),
   filesizeformat: filter('filesizeformat', [['binary', false]], (_env, v, b) => doFilesizeformat(v, b)),
   first: filter('first', [], doFirst),
@@ -1511,45 +1681,147 @@ export const builtinFilters: Record<string, Filter> = {
   forceescape: filter('forceescape', [], (_env, v) => escapeHtml(markupOrStr(v))),
   format: (_env, value, pos, kw) => doFormat(value, pos, kw),
   groupby: filter('groupby', ['attribute', ['default', null], ['case_sensitive', false]], doGroupby),
-  indent: filter('indent', [['width', 4], ['first', false], ['blank', false]], (_env, s, w, f, b) => doIndent(s, w, f, b)),
-  int: filter('int', [['default', 0], ['base', 10]], (_env, v, d, b) => doInt(v, d, b)),
+  indent: filter(
+    'indent',
+    [
+      ['width', 4],
+      ['first', false],
+      ['blank', false],
+    ],
+    (_env, s, w, f, b) => doIndent(s, w, f, b),
+  ),
+  int: filter(
+    'int',
+    [
+      ['default', 0],
+      ['base', 10],
+    ],
+    (_env, v, d, b) => doInt(v, d, b),
+  ),
   items: filter('items', [], (_env, v) => doItems(v)),
-  join: filter('join', [['d', ''], ['attribute', null]], doJoin),
+  join: filter(
+    'join',
+    [
+      ['d', ''],
+      ['attribute', null],
+    ],
+    doJoin,
+  ),
   last: filter('last', [], doLast),
   length: filter('length', [], (_env, v) => lengthOf(v)),
   list: filter('list', [], (_env, v) => toList(v)),
   lower: filter('lower', [], (_env, v) => softStr(v).toLowerCase()),
   // Jinja's map, select and reject are generators: their result can be read once.
   map: (env, value, pos, kw) => new PyIterator(doMap(env, value, pos, kw)),
-  max: filter('max', [['case_sensitive', false], ['attribute', null]], (env, v, cs, a) => minOrMax(env, v, cs, a, true)),
-  min: filter('min', [['case_sensitive', false], ['attribute', null]], (env, v, cs, a) => minOrMax(env, v, cs, a, false)),
+  max: filter(
+    'max',
+    [
+      ['case_sensitive', false],
+      ['attribute', null],
+    ],
+    (env, v, cs, a) => minOrMax(env, v, cs, a, true),
+  ),
+  min: filter(
+    'min',
+    [
+      ['case_sensitive', false],
+      ['attribute', null],
+    ],
+    (env, v, cs, a) => minOrMax(env, v, cs, a, false),
+  ),
   pprint: filter('pprint', [], (_env, v) => pformat(v)),
   random: filter('random', [], doRandom),
   reject: (env, value, pos, kw) => new PyIterator(selectOrReject(env, value, pos, kw, false, false)),
   rejectattr: (env, value, pos, kw) => new PyIterator(selectOrReject(env, value, pos, kw, false, true)),
   replace: filter('replace', ['old', 'new', ['count', null]], (_env, s, o, n, c) => doReplace(s, o, n, c)),
   reverse: filter('reverse', [], (_env, v) => doReverse(v)),
-  round: filter('round', [['precision', 0], ['method', 'common']], (_env, v, p, m) => doRound(v, p, m)),
+  round: filter(
+    'round',
+    [
+      ['precision', 0],
+      ['method', 'common'],
+    ],
+    (_env, v, p, m) => doRound(v, p, m),
+  ),
   safe: filter('safe', [], (_env, v) => markupOrStr(v)),
   select: (env, value, pos, kw) => new PyIterator(selectOrReject(env, value, pos, kw, true, false)),
   selectattr: (env, value, pos, kw) => new PyIterator(selectOrReject(env, value, pos, kw, true, true)),
   slice: filter('slice', ['slices', ['fill_with', null]], (_env, v, n, fill) => doSlice(v, n, fill)),
-  sort: filter('sort', [['reverse', false], ['case_sensitive', false], ['attribute', null]], doSort),
+  sort: filter(
+    'sort',
+    [
+      ['reverse', false],
+      ['case_sensitive', false],
+      ['attribute', null],
+    ],
+    doSort,
+  ),
   string: filter('string', [], (_env, v) => softStr(v)),
   striptags: filter('striptags', [], (_env, v) => doStriptags(v)),
-  sum: filter('sum', [['attribute', null], ['start', 0]], doSum),
+  sum: filter(
+    'sum',
+    [
+      ['attribute', null],
+      ['start', 0],
+    ],
+    doSum,
+  ),
   title: filter('title', [], (_env, v) => doTitle(v)),
-  tojson: filter('tojson', [['indent', null]], (_env, v, indent) => jsonDumps(v, { sortKeys: true, htmlSafe: true, indent: indent === null || indent === undefined ? null : typeof indent === 'string' ? indent : ' '.repeat(Math.max(0, intArg(indent))) })),
+  tojson: filter('tojson', [['indent', null]], (_env, v, indent) =>
+    jsonDumps(v, {
+      sortKeys: true,
+      htmlSafe: true,
+      indent:
+        indent === null || indent === undefined
+          ? null
+          : typeof indent === 'string'
+            ? indent
+            : ' '.repeat(Math.max(0, intArg(indent))),
+    }),
+  ),
   trim: filter('trim', [['chars', null]], (_env, v, chars) => doTrim(v, chars)),
-  truncate: filter('truncate', [['length', 255], ['killwords', false], ['end', '...'], ['leeway', null]], (_env, s, l, k, e, lw) => doTruncate(s, l, k, e, lw)),
-  unique: filter('unique', [['case_sensitive', false], ['attribute', null]], doUnique),
+  truncate: filter(
+    'truncate',
+    [
+      ['length', 255],
+      ['killwords', false],
+      ['end', '...'],
+      ['leeway', null],
+    ],
+    (_env, s, l, k, e, lw) => doTruncate(s, l, k, e, lw),
+  ),
+  unique: filter(
+    'unique',
+    [
+      ['case_sensitive', false],
+      ['attribute', null],
+    ],
+    doUnique,
+  ),
   upper: filter('upper', [], (_env, v) => softStr(v).toUpperCase()),
   urlencode: filter('urlencode', [], (_env, v) => doUrlencode(v)),
-  urlize: filter('urlize', [['trim_url_limit', null], ['nofollow', false], ['target', null], ['rel', null], ['extra_schemes', null]], (_env, v, t, n, tg, r, x) =>
-    doUrlize(v, t, n, tg, r, x),
+  urlize: filter(
+    'urlize',
+    [
+      ['trim_url_limit', null],
+      ['nofollow', false],
+      ['target', null],
+      ['rel', null],
+      ['extra_schemes', null],
+    ],
+    (_env, v, t, n, tg, r, x) => doUrlize(v, t, n, tg, r, x),
   ),
   wordcount: filter('wordcount', [], (_env, v) => doWordcount(v)),
-  wordwrap: filter('wordwrap', [['width', 79], ['break_long_words', true], ['wrapstring', null], ['break_on_hyphens', true]], doWordwrap),
+  wordwrap: filter(
+    'wordwrap',
+    [
+      ['width', 79],
+      ['break_long_words', true],
+      ['wrapstring', null],
+      ['break_on_hyphens', true],
+    ],
+    doWordwrap,
+  ),
   xmlattr: filter('xmlattr', [['autospace', true]], (_env, d, a) => doXmlattr(d, a)),
 
   // dbt's filters for values rendered from YAML. dbt's native renderer literal_evals the

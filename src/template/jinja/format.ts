@@ -3,7 +3,22 @@
  * `str.format(...)` and `format(value, spec)` (the format-spec mini-language). Floats are
  * rounded as CPython rounds them: the exact binary value, half to even, at any precision.
  */
-import { PyFloat, Undefined, JinjaError, isDict, isTuple, isPySet, isInt, isFloat, hasKey, dictKeyOf, typeName, typeError, valueError, undefinedError } from './values.js';
+import {
+  PyFloat,
+  Undefined,
+  JinjaError,
+  isDict,
+  isTuple,
+  isPySet,
+  isInt,
+  isFloat,
+  hasKey,
+  dictKeyOf,
+  typeName,
+  typeError,
+  valueError,
+  undefinedError,
+} from './values.js';
 import { pyRepr, pyStr, floatRepr } from './repr.js';
 
 const keyError = (key: unknown) => new JinjaError('KeyError', pyRepr(key));
@@ -83,7 +98,9 @@ function fixedParts(x: number, prec: number): [string, string] {
     const [int, frac] = fixedParts(x, EXACT_DIGITS);
     return [int, frac.padEnd(prec, '0')];
   }
-  const digits = scaledRound(x, prec).toString().padStart(prec + 1, '0');
+  const digits = scaledRound(x, prec)
+    .toString()
+    .padStart(prec + 1, '0');
   return [digits.slice(0, digits.length - prec), digits.slice(digits.length - prec)];
 }
 
@@ -120,7 +137,8 @@ function sigDigits(x: number, sig: number): { digits: string; exp: number } {
   return { digits, exp };
 }
 
-const expSuffix = (exp: number, letter: string) => `${letter}${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+const expSuffix = (exp: number, letter: string) =>
+  `${letter}${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 
 /**
  * A finite float's magnitude laid out for one presentation type, split where grouping and
@@ -169,7 +187,14 @@ function floatBody(x: number, type: string, prec: number | undefined, alt: boole
 }
 
 /** The 'g' layout of `p` significant digits: fixed for -4 <= exp < limit, else exponent. */
-function generalLayout(digits: string, exp: number, p: number, alt: boolean, noType: boolean, letter: string): [string, string] {
+function generalLayout(
+  digits: string,
+  exp: number,
+  p: number,
+  alt: boolean,
+  noType: boolean,
+  letter: string,
+): [string, string] {
   const limit = noType ? p - 1 : p;
   let int: string;
   let frac: string;
@@ -213,7 +238,18 @@ const ALIGNS = '<>=^';
 
 function parseSpec(spec: string, forType: string): Spec {
   const s = Array.from(spec);
-  const out: Spec = { fill: undefined, align: undefined, sign: '', z: false, alt: false, zero: false, width: -1, grouping: '', precision: undefined, type: '' };
+  const out: Spec = {
+    fill: undefined,
+    align: undefined,
+    sign: '',
+    z: false,
+    alt: false,
+    zero: false,
+    width: -1,
+    grouping: '',
+    precision: undefined,
+    type: '',
+  };
   let i = 0;
   if (s.length >= 2 && ALIGNS.includes(s[1]!)) {
     out.fill = s[0];
@@ -241,7 +277,12 @@ function parseSpec(spec: string, forType: string): Spec {
   if (digits) out.width = Number(digits);
   if (s[i] === ',' || s[i] === '_') {
     out.grouping = s[i++]!;
-    if (s[i] === ',' || s[i] === '_') throw valueError(s[i] === out.grouping ? `Cannot specify '${out.grouping}' with '${out.grouping}'.` : "Cannot specify both ',' and '_'.");
+    if (s[i] === ',' || s[i] === '_')
+      throw valueError(
+        s[i] === out.grouping
+          ? `Cannot specify '${out.grouping}' with '${out.grouping}'.`
+          : "Cannot specify both ',' and '_'.",
+      );
   }
   if (s[i] === '.') {
     i++;
@@ -296,7 +337,14 @@ function group(digits: string, sep: string, size: number): string {
 }
 
 /** Lays out a number: sign and prefix, grouped digits, the rest, padded per the spec. */
-function layoutNumber(negative: boolean, prefix: string, int: string, rest: string, spec: Spec, groupSize: number): string {
+function layoutNumber(
+  negative: boolean,
+  prefix: string,
+  int: string,
+  rest: string,
+  spec: Spec,
+  groupSize: number,
+): string {
   const sign = negative ? '-' : spec.sign === '+' ? '+' : spec.sign === ' ' ? ' ' : '';
   const lead = sign + prefix;
   const how = spec.align ?? (spec.zero ? '=' : '>');
@@ -316,14 +364,16 @@ function layoutNumber(negative: boolean, prefix: string, int: string, rest: stri
 }
 
 function formatString(value: string, spec: Spec): string {
-  if (spec.type !== '' && spec.type !== 's') throw valueError(`Unknown format code '${spec.type}' for object of type 'str'`);
+  if (spec.type !== '' && spec.type !== 's')
+    throw valueError(`Unknown format code '${spec.type}' for object of type 'str'`);
   if (spec.sign) throw valueError('Sign not allowed in string format specifier');
   if (spec.alt) throw valueError('Alternate form (#) not allowed in string format specifier');
   if (spec.z) throw valueError('Negative zero coercion (z) not allowed in format specifier');
   if (spec.align === '=') throw valueError("'=' alignment not allowed in string format specifier");
   if (spec.grouping) throw valueError(`Cannot specify '${spec.grouping}' with 's'.`);
   let text = value;
-  if (spec.precision !== undefined && cpLength(text) > spec.precision) text = Array.from(text).slice(0, spec.precision).join('');
+  if (spec.precision !== undefined && cpLength(text) > spec.precision)
+    text = Array.from(text).slice(0, spec.precision).join('');
   return align('', text, spec, '<');
 }
 
@@ -336,7 +386,8 @@ function intToFloat(v: number | bigint): number {
 function formatInt(value: number | bigint, spec: Spec, typeLabel: string): string {
   const t = spec.type;
   if (t !== '' && 'eEfFgG%'.includes(t)) return formatFloat(intToFloat(value), spec, typeLabel);
-  if (t !== '' && !'bcdoxXn'.includes(t)) throw valueError(`Unknown format code '${t}' for object of type '${typeLabel}'`);
+  if (t !== '' && !'bcdoxXn'.includes(t))
+    throw valueError(`Unknown format code '${t}' for object of type '${typeLabel}'`);
   if (spec.precision !== undefined) throw valueError('Precision not allowed in integer format specifier');
   if (spec.z) throw valueError('Negative zero coercion (z) not allowed in integer format specifier');
   if (t === 'c') {
@@ -352,13 +403,14 @@ function formatInt(value: number | bigint, spec: Spec, typeLabel: string): strin
   const base = t === 'b' ? 2 : t === 'o' ? 8 : t === 'x' || t === 'X' ? 16 : 10;
   let digits = abs.toString(base);
   if (t === 'X') digits = digits.toUpperCase();
-  const prefix = spec.alt ? ({ b: '0b', o: '0o', x: '0x', X: '0X' } as Record<string, string>)[t] ?? '' : '';
+  const prefix = spec.alt ? (({ b: '0b', o: '0o', x: '0x', X: '0X' } as Record<string, string>)[t] ?? '') : '';
   return layoutNumber(negative, prefix, digits, '', spec, base === 10 ? 3 : 4);
 }
 
 function formatFloat(x: number, spec: Spec, typeLabel = 'float'): string {
   const t = spec.type;
-  if (t !== '' && !'eEfFgGn%'.includes(t)) throw valueError(`Unknown format code '${t}' for object of type '${typeLabel}'`);
+  if (t !== '' && !'eEfFgGn%'.includes(t))
+    throw valueError(`Unknown format code '${t}' for object of type '${typeLabel}'`);
   const upper = t === 'E' || t === 'F' || t === 'G';
   // '%' scales by 100 in floating point first, which may overflow to infinity.
   if (t === '%' && Number.isFinite(x) && !Number.isFinite(x * 100)) x *= 100;
@@ -422,9 +474,18 @@ function nextArg(st: PercentState): unknown {
 /** Python's `template % values`. */
 export function percentFormat(template: string, values: unknown): string {
   const chars = Array.from(template);
-  const st: PercentState = isTuple(values) ? { args: values, argLen: values.length, argIdx: 0, dict: undefined } : { args: values, argLen: -1, argIdx: -2, dict: undefined };
+  const st: PercentState = isTuple(values)
+    ? { args: values, argLen: values.length, argIdx: 0, dict: undefined }
+    : { args: values, argLen: -1, argIdx: -2, dict: undefined };
   // Anything subscriptable but a tuple or a str counts as a mapping (dict, list, Undefined).
-  if (!isTuple(values) && (isDict(values) || (Array.isArray(values) && !isPySet(values)) || values instanceof Undefined || values === undefined)) st.dict = values;
+  if (
+    !isTuple(values) &&
+    (isDict(values) ||
+      (Array.isArray(values) && !isPySet(values)) ||
+      values instanceof Undefined ||
+      values === undefined)
+  )
+    st.dict = values;
   let out = '';
   let i = 0;
   const n = chars.length;
@@ -499,7 +560,8 @@ export function percentFormat(template: string, values: unknown): string {
     const value = nextArg(st);
     out += percentOne(conv, at, flags, width, prec, value);
   }
-  if (st.argIdx < st.argLen && st.dict === undefined) throw typeError('not all arguments converted during string formatting');
+  if (st.argIdx < st.argLen && st.dict === undefined)
+    throw typeError('not all arguments converted during string formatting');
   return out;
 }
 
@@ -512,7 +574,14 @@ function lookupMapping(mapping: unknown, key: string): unknown {
   throw typeError(`${typeName(mapping)} indices must be integers or slices, not str`);
 }
 
-function percentOne(conv: string, at: number, flags: string, width: number, prec: number | undefined, value: unknown): string {
+function percentOne(
+  conv: string,
+  at: number,
+  flags: string,
+  width: number,
+  prec: number | undefined,
+  value: unknown,
+): string {
   const left = flags.includes('-');
   const zero = flags.includes('0') && !left;
   const alt = flags.includes('#');
@@ -556,7 +625,8 @@ function percentOne(conv: string, at: number, flags: string, width: number, prec
       if (typeof value === 'boolean') int = value ? 1 : 0;
       else if (isInt(value)) int = value;
       else if (isFloat(value) && 'diu'.includes(conv)) int = floatToInt(value instanceof PyFloat ? value.value : value);
-      else if ('diu'.includes(conv)) throw typeError(`%${conv} format: a real number is required, not ${typeName(value)}`);
+      else if ('diu'.includes(conv))
+        throw typeError(`%${conv} format: a real number is required, not ${typeName(value)}`);
       else throw typeError(`%${conv} format: an integer is required, not ${typeName(value)}`);
       if (typeof int === 'number' && !Number.isSafeInteger(int)) int = BigInt(int);
       const negative = int < 0;
@@ -609,7 +679,9 @@ type Getitem = (obj: unknown, key: unknown) => unknown;
 
 function defaultGetattr(obj: unknown, name: string): unknown {
   // A dict's keys are not attributes; a host object's attributes may live on its prototype.
-  const found = isDict(obj) ? false : obj !== null && (typeof obj === 'object' || typeof obj === 'function') && name in (obj as object);
+  const found = isDict(obj)
+    ? false
+    : obj !== null && (typeof obj === 'object' || typeof obj === 'function') && name in obj;
   if (found) return (obj as Record<string, unknown>)[name];
   throw new JinjaError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`);
 }
@@ -621,7 +693,10 @@ function defaultGetitem(obj: unknown, key: unknown): unknown {
   }
   if (Array.isArray(obj) || typeof obj === 'string') {
     const what = typeof obj === 'string' ? 'string' : isTuple(obj) ? 'tuple' : 'list';
-    if (typeof key !== 'number') throw typeError(`${what === 'string' ? 'string' : what} indices must be integers${what === 'string' ? '' : ' or slices'}, not ${typeName(key)}`);
+    if (typeof key !== 'number')
+      throw typeError(
+        `${what === 'string' ? 'string' : what} indices must be integers${what === 'string' ? '' : ' or slices'}, not ${typeName(key)}`,
+      );
     const items = typeof obj === 'string' ? Array.from(obj) : obj;
     const i = key < 0 ? key + items.length : key;
     if (i < 0 || i >= items.length) throw indexError(`${what} index out of range`);
@@ -646,12 +721,22 @@ interface FormatState {
  * Python's `template.format(*pos, **kw)`. Attribute fields (`{0.name}`) read through
  * `getattr` and index fields (`{0[key]}`) through `getitem`, as Jinja's sandbox does.
  */
-export function strFormat(template: string, pos: unknown[], kw: Record<string, unknown>, getattr?: Getattr, getitem?: Getitem): string {
+export function strFormat(
+  template: string,
+  pos: unknown[],
+  kw: Record<string, unknown>,
+  getattr?: Getattr,
+  getitem?: Getitem,
+): string {
   const named = (name: string) => {
     if (!kw || name === '__keywords' || !Object.prototype.hasOwnProperty.call(kw, name)) throw keyError(name);
     return kw[name];
   };
-  return vformat(template, { pos, named, getattr: getattr ?? defaultGetattr, getitem: getitem ?? defaultGetitem, auto: 0, mode: '' }, 2);
+  return vformat(
+    template,
+    { pos, named, getattr: getattr ?? defaultGetattr, getitem: getitem ?? defaultGetitem, auto: 0, mode: '' },
+    2,
+  );
 }
 
 /** Python's `template.format_map(mapping)`: names only, positional fields are an error. */
@@ -663,7 +748,19 @@ export function strFormatMap(template: string, mapping: unknown, getattr?: Getat
     }
     return (getitem ?? defaultGetitem)(mapping, name);
   };
-  return vformat(template, { pos: [], named, getattr: getattr ?? defaultGetattr, getitem: getitem ?? defaultGetitem, auto: 0, mode: '', positionalError: 'Format string contains positional fields' }, 2);
+  return vformat(
+    template,
+    {
+      pos: [],
+      named,
+      getattr: getattr ?? defaultGetattr,
+      getitem: getitem ?? defaultGetitem,
+      auto: 0,
+      mode: '',
+      positionalError: 'Format string contains positional fields',
+    },
+    2,
+  );
 }
 
 function vformat(template: string, st: FormatState, depth: number): string {
@@ -750,11 +847,13 @@ function getField(field: string, st: FormatState): unknown {
     if (st.positionalError) throw valueError(st.positionalError);
     let index: number;
     if (first === '') {
-      if (st.mode === 'manual') throw valueError('cannot switch from manual field specification to automatic field numbering');
+      if (st.mode === 'manual')
+        throw valueError('cannot switch from manual field specification to automatic field numbering');
       st.mode = 'auto';
       index = st.auto++;
     } else {
-      if (st.mode === 'auto') throw valueError('cannot switch from automatic field numbering to manual field specification');
+      if (st.mode === 'auto')
+        throw valueError('cannot switch from automatic field numbering to manual field specification');
       st.mode = 'manual';
       index = Number(first);
     }
@@ -776,7 +875,8 @@ function getField(field: string, st: FormatState): unknown {
       if (key === '') throw valueError('Empty attribute in format string');
       value = st.getitem(value, /^[0-9]+$/.test(key) ? Number(key) : key);
       k = close + 1;
-      if (k < field.length && field[k] !== '.' && field[k] !== '[') throw valueError("Only '.' or '[' may follow ']' in format field specifier");
+      if (k < field.length && field[k] !== '.' && field[k] !== '[')
+        throw valueError("Only '.' or '[' may follow ']' in format field specifier");
     }
   }
   return value;

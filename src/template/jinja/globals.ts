@@ -1,7 +1,23 @@
 /** Jinja2's default globals: range, dict, lipsum, cycler, joiner and namespace. */
 import { bindArgs } from './arguments.js';
 import { makeNamespace } from './runtime.js';
-import { CALL, JinjaError, PyRange, dictKeys, dictSet, isDict, isInt, iterate, makeTuple, pyFunction, toNumber, typeError, valueError, type PyCall, type Kwargs } from './values.js';
+import {
+  CALL,
+  JinjaError,
+  PyRange,
+  dictKeys,
+  dictSet,
+  isDict,
+  isInt,
+  iterate,
+  makeTuple,
+  pyFunction,
+  toNumber,
+  typeError,
+  valueError,
+  type PyCall,
+  type Kwargs,
+} from './values.js';
 import { pyStr } from './repr.js';
 
 /** Jinja's sandbox refuses ranges longer than this. */
@@ -10,11 +26,20 @@ const MAX_RANGE = 100000;
 function range(pos: unknown[], kw: Kwargs): PyRange {
   if (kw && Object.keys(kw).length) throw typeError('range() takes no keyword arguments');
   if (pos.length < 1 || pos.length > 3) throw typeError(`range expected at most 3 arguments, got ${pos.length}`);
-  for (const p of pos) if (!isInt(p) && typeof p !== 'boolean') throw typeError(`'${typeof p === 'string' ? 'str' : 'float'}' object cannot be interpreted as an integer`);
-  const [start, stop, step] = pos.length === 1 ? [0, toNumber(pos[0]), 1] : [toNumber(pos[0]), toNumber(pos[1]), pos.length === 3 ? toNumber(pos[2]) : 1];
+  for (const p of pos)
+    if (!isInt(p) && typeof p !== 'boolean')
+      throw typeError(`'${typeof p === 'string' ? 'str' : 'float'}' object cannot be interpreted as an integer`);
+  const [start, stop, step] =
+    pos.length === 1
+      ? [0, toNumber(pos[0]), 1]
+      : [toNumber(pos[0]), toNumber(pos[1]), pos.length === 3 ? toNumber(pos[2]) : 1];
   if (step === 0) throw valueError('range() arg 3 must not be zero');
   const r = new PyRange(start, stop, step);
-  if (r.__len__() > MAX_RANGE) throw new JinjaError('OverflowError', `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`);
+  if (r.__len__() > MAX_RANGE)
+    throw new JinjaError(
+      'OverflowError',
+      `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
+    );
   return r;
 }
 
@@ -26,7 +51,8 @@ function dict(pos: unknown[], kw: Kwargs): Record<string, unknown> {
   else if (src !== undefined && src !== null) {
     for (const pair of iterate(src)) {
       const kv = iterate(pair);
-      if (kv.length !== 2) throw valueError(`dictionary update sequence element has length ${kv.length}; 2 is required`);
+      if (kv.length !== 2)
+        throw valueError(`dictionary update sequence element has length ${kv.length}; 2 is required`);
       dictSet(out, kv[0], kv[1]);
     }
   }
@@ -58,10 +84,23 @@ class Cycler {
   }
 }
 
-const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(' ');
+const words =
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(
+    ' ',
+  );
 
 function lipsum(pos: unknown[], kw: Kwargs): string {
-  const [n, html, min, max] = bindArgs('generate_lorem_ipsum', [['n', 5], ['html', true], ['min', 20], ['max', 100]], pos, kw) as [number, boolean, number, number];
+  const [n, html, min, max] = bindArgs(
+    'generate_lorem_ipsum',
+    [
+      ['n', 5],
+      ['html', true],
+      ['min', 20],
+      ['max', 100],
+    ],
+    pos,
+    kw,
+  ) as [number, boolean, number, number];
   const paragraphs: string[] = [];
   for (let p = 0; p < toNumber(n); p++) {
     const count = toNumber(min) + ((p * 7) % Math.max(1, toNumber(max) - toNumber(min)));

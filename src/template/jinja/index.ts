@@ -22,7 +22,11 @@ export class JinjaTemplate {
    * Renders into a fresh top-level scope; returns the text and the scope (its macros and sets),
    * and with `trackLines` the template line each output line came from.
    */
-  execute(state: RenderState, namespace?: Record<string, unknown>, trackLines = false): { text: string; frame: Frame; sourceLines?: () => number[] } {
+  execute(
+    state: RenderState,
+    namespace?: Record<string, unknown>,
+    trackLines = false,
+  ): { text: string; frame: Frame; sourceLines?: () => number[] } {
     const frame = new Frame(undefined, state, namespace);
     const out = trackLines ? trackedOutput() : [];
     this.run(frame, out);
@@ -35,10 +39,18 @@ export class JinjaTemplate {
 
 export class JinjaEnvironment {
   readonly globals: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  readonly filters: Record<string, Filter> = Object.assign(Object.create(null) as Record<string, Filter>, builtinFilters);
+  readonly filters: Record<string, Filter> = Object.assign(
+    Object.create(null) as Record<string, Filter>,
+    builtinFilters,
+  );
   readonly tests: Record<string, Test> = Object.assign(Object.create(null) as Record<string, Test>, builtinTests);
   readonly renderEnv: RenderEnv = makeRenderEnv(this.filters, this.tests);
-  readonly state: RenderState = { globals: this.globals, filters: this.filters, tests: this.tests, env: this.renderEnv };
+  readonly state: RenderState = {
+    globals: this.globals,
+    filters: this.filters,
+    tests: this.tests,
+    env: this.renderEnv,
+  };
 
   /** With `macrosOnly`, only the top-level macro definitions are kept (dbt's macro files). */
   compile(source: string, file: string, opts: { macrosOnly?: boolean } = {}): JinjaTemplate {
@@ -52,7 +64,10 @@ export class JinjaEnvironment {
   }
 
   /** The text, and a function giving for each of its lines (index 0 is line 1) the template line it came from. */
-  renderWithSourceLines(template: JinjaTemplate, namespace?: Record<string, unknown>): { text: string; sourceLines: () => number[] } {
+  renderWithSourceLines(
+    template: JinjaTemplate,
+    namespace?: Record<string, unknown>,
+  ): { text: string; sourceLines: () => number[] } {
     const { text, sourceLines } = template.execute(this.state, namespace, true);
     return { text, sourceLines: sourceLines! };
   }

@@ -1,5 +1,18 @@
 /** Python's json module for the engine's values: `tojson` (filter and dbt global) and `fromjson`. */
-import { isDict, isFloat, isInt, isPySet, dictKeys, dictSet, makeFloat, makeInt, toNumber, typeError, typeName, valueError } from './values.js';
+import {
+  isDict,
+  isFloat,
+  isInt,
+  isPySet,
+  dictKeys,
+  dictSet,
+  makeFloat,
+  makeInt,
+  toNumber,
+  typeError,
+  typeName,
+  valueError,
+} from './values.js';
 import { floatRepr } from './repr.js';
 
 export interface JsonOptions {
@@ -68,7 +81,9 @@ export function jsonDumps(value: unknown, opts: JsonOptions = {}): string {
     throw typeError(`Object of type ${typeName(v)} is not JSON serializable`);
   };
   const text = write(value, 0);
-  return opts.htmlSafe ? text.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027') : text;
+  return opts.htmlSafe
+    ? text.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027')
+    : text;
 }
 
 /** Python's json.loads: numbers with a fraction or exponent are floats (`1.0` stays `1.0`). */
@@ -87,7 +102,7 @@ export function jsonLoads(text: string): unknown {
       pos++;
       const out: Record<string, unknown> = {};
       ws();
-      if (text[pos] === '}') return pos++, out;
+      if (text[pos] === '}') return (pos++, out);
       for (;;) {
         ws();
         if (text[pos] !== '"') fail('Expecting property name enclosed in double quotes');
@@ -97,7 +112,7 @@ export function jsonLoads(text: string): unknown {
         dictSet(out, key, value());
         ws();
         if (text[pos] === ',') pos++;
-        else if (text[pos] === '}') return pos++, out;
+        else if (text[pos] === '}') return (pos++, out);
         else fail("Expecting ',' delimiter");
       }
     }
@@ -105,17 +120,24 @@ export function jsonLoads(text: string): unknown {
       pos++;
       const out: unknown[] = [];
       ws();
-      if (text[pos] === ']') return pos++, out;
+      if (text[pos] === ']') return (pos++, out);
       for (;;) {
         out.push(value());
         ws();
         if (text[pos] === ',') pos++;
-        else if (text[pos] === ']') return pos++, out;
+        else if (text[pos] === ']') return (pos++, out);
         else fail("Expecting ',' delimiter");
       }
     }
     if (c === '"') return string();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['-Infinity', -Infinity],
+    ] as const) {
       if (text.startsWith(word, pos)) {
         pos += word.length;
         return v;

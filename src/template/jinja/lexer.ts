@@ -38,44 +38,76 @@ export class TemplateSyntaxError extends JinjaError {
 }
 
 // Longest first, as Jinja's operator regex is ordered.
-const operators = ['//', '**', '==', '!=', '<=', '>=', '+', '-', '/', '*', '%', '~', '[', ']', '(', ')', '{', '}', '<', '>', '=', '.', ':', '|', ',', ';'];
+const operators = [
+  '//',
+  '**',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '+',
+  '-',
+  '/',
+  '*',
+  '%',
+  '~',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  '<',
+  '>',
+  '=',
+  '.',
+  ':',
+  '|',
+  ',',
+  ';',
+];
 
-const numberPattern = /(?:0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[0-9a-fA-F])+|(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)?)/y;
+const numberPattern =
+  /(?:0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[0-9a-fA-F])+|(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)?)/y;
 
 /** Python's `unicode-escape` decoding of a string literal's body, as Jinja applies it. */
 function unescapeString(body: string, line: number): string {
   if (!body.includes('\\')) return body;
-  return body.replace(/\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\}|([0-7]{1,3})|([\s\S]))/g, (m: string, x?: string, u?: string, U?: string, named?: string, oct?: string, ch?: string) => {
-    if (x || u || U) return String.fromCodePoint(parseInt((x ?? u ?? U)!, 16));
-    if (oct) return String.fromCodePoint(parseInt(oct, 8));
-    if (named !== undefined) throw new TemplateSyntaxError(`named unicode escapes (\\N{${named}}) are not supported`, line);
-    switch (ch) {
-      case 'n':
-        return '\n';
-      case 't':
-        return '\t';
-      case 'r':
-        return '\r';
-      case '\\':
-        return '\\';
-      case "'":
-        return "'";
-      case '"':
-        return '"';
-      case 'a':
-        return '\x07';
-      case 'b':
-        return '\b';
-      case 'f':
-        return '\f';
-      case 'v':
-        return '\v';
-      case '\n':
-        return '';
-      default:
-        return m;
-    }
-  });
+  return body.replace(
+    /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\}|([0-7]{1,3})|([\s\S]))/g,
+    (m: string, x?: string, u?: string, U?: string, named?: string, oct?: string, ch?: string) => {
+      if (x || u || U) return String.fromCodePoint(parseInt((x ?? u ?? U)!, 16));
+      if (oct) return String.fromCodePoint(parseInt(oct, 8));
+      if (named !== undefined)
+        throw new TemplateSyntaxError(`named unicode escapes (\\N{${named}}) are not supported`, line);
+      switch (ch) {
+        case 'n':
+          return '\n';
+        case 't':
+          return '\t';
+        case 'r':
+          return '\r';
+        case '\\':
+          return '\\';
+        case "'":
+          return "'";
+        case '"':
+          return '"';
+        case 'a':
+          return '\x07';
+        case 'b':
+          return '\b';
+        case 'f':
+          return '\f';
+        case 'v':
+          return '\v';
+        case '\n':
+          return '';
+        default:
+          return m;
+      }
+    },
+  );
 }
 
 function parseNumber(text: string): { type: 'integer' | 'float'; num: number | bigint } {
@@ -160,9 +192,17 @@ export function tokenize(source: string): Token[] {
     const beginLine = line;
     tokens.push({ type: kind === '{' ? 'variable_begin' : 'block_begin', value: '', line });
     const closer = kind === '{' ? '}}' : '%}';
-    pos = lexTag(src, pos, closer, tokens, (n) => (line += n), () => line);
+    pos = lexTag(
+      src,
+      pos,
+      closer,
+      tokens,
+      (n) => (line += n),
+      () => line,
+    );
     const endTok = tokens[tokens.length - 1]!;
-    if (endTok.type !== 'variable_end' && endTok.type !== 'block_end') throw new TemplateSyntaxError(`unexpected end of template, expected '${closer}'`, beginLine);
+    if (endTok.type !== 'variable_end' && endTok.type !== 'block_end')
+      throw new TemplateSyntaxError(`unexpected end of template, expected '${closer}'`, beginLine);
     stripNextData = endTok.value === '-';
   }
   tokens.push({ type: 'eof', value: '', line });
@@ -176,7 +216,14 @@ const isNameChar = (c: number) => isNameStart(c) || (c >= 48 && c <= 57);
 const twoCharOperators = new Set(['//', '**', '==', '!=', '<=', '>=']);
 const oneCharOperators = new Set(operators.filter((o) => o.length === 1));
 
-function lexTag(src: string, start: number, closer: string, tokens: Token[], addLines: (n: number) => void, currentLine: () => number): number {
+function lexTag(
+  src: string,
+  start: number,
+  closer: string,
+  tokens: Token[],
+  addLines: (n: number) => void,
+  currentLine: () => number,
+): number {
   let pos = start;
   const endType: TokenType = closer === '}}' ? 'variable_end' : 'block_end';
   // The closer's two characters: `}}` or `%}`.

@@ -42,7 +42,11 @@ const hasKw = (kw: Kwargs) => kw !== undefined && Object.keys(kw).length > 0;
 function args(name: string, params: Param[], pos: unknown[], kw: Kwargs): unknown[] {
   if (hasKw(kw)) throw typeError(`${name}() takes no keyword arguments`);
   if (pos.length > params.length) {
-    throw typeError(params.length === 0 ? `${name}() takes no arguments (${pos.length} given)` : `${name}() takes at most ${params.length} arguments (${pos.length} given)`);
+    throw typeError(
+      params.length === 0
+        ? `${name}() takes no arguments (${pos.length} given)`
+        : `${name}() takes at most ${params.length} arguments (${pos.length} given)`,
+    );
   }
   return bindArgs(name, params, pos, undefined);
 }
@@ -51,7 +55,12 @@ function args(name: string, params: Param[], pos: unknown[], kw: Kwargs): unknow
 function toIndex(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'bigint') return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : v < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(v);
+  if (typeof v === 'bigint')
+    return v > BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number.MAX_SAFE_INTEGER
+      : v < BigInt(Number.MIN_SAFE_INTEGER)
+        ? Number.MIN_SAFE_INTEGER
+        : Number(v);
   throw typeError(`'${typeName(v)}' object cannot be interpreted as an integer`);
 }
 
@@ -140,7 +149,8 @@ function matchEnd(s: string, affix: unknown, start: unknown, end: unknown, atEnd
   if (isTuple(affix)) {
     return affix.some((x) => test(needStr(x, `tuple for ${name} must only contain str`)));
   }
-  if (typeof affix !== 'string') throw typeError(`${name} first arg must be str or a tuple of str, not ${typeName(affix)}`);
+  if (typeof affix !== 'string')
+    throw typeError(`${name} first arg must be str or a tuple of str, not ${typeName(affix)}`);
   return test(affix);
 }
 
@@ -207,8 +217,17 @@ function rsplitWhitespace(s: string, max: number): string[] {
 }
 
 function splitArgs(name: string, pos: unknown[], kw: Kwargs): [string | null, number] {
-  const [sep, maxsplit] = bindArgs(name, [['sep', null], ['maxsplit', -1]], pos, kw);
-  if (sep !== null && sep !== undefined && typeof sep !== 'string') throw typeError(`must be str or None, not ${typeName(sep)}`);
+  const [sep, maxsplit] = bindArgs(
+    name,
+    [
+      ['sep', null],
+      ['maxsplit', -1],
+    ],
+    pos,
+    kw,
+  );
+  if (sep !== null && sep !== undefined && typeof sep !== 'string')
+    throw typeError(`must be str or None, not ${typeName(sep)}`);
   if (sep === '') throw valueError('empty separator');
   return [(sep as string | null) ?? null, toIndex(maxsplit)];
 }
@@ -216,7 +235,8 @@ function splitArgs(name: string, pos: unknown[], kw: Kwargs): [string | null, nu
 function justify(name: string, s: string, pos: unknown[], kw: Kwargs, where: 'l' | 'r' | 'c'): string {
   const [w, fillArg] = args(name, ['width', ['fillchar', ' ']], pos, kw);
   const width = toIndex(w);
-  if (typeof fillArg !== 'string') throw typeError(`The fill character must be a unicode character, not ${typeName(fillArg)}`);
+  if (typeof fillArg !== 'string')
+    throw typeError(`The fill character must be a unicode character, not ${typeName(fillArg)}`);
   const fill = fillArg;
   if (new Text(fill).length !== 1) throw typeError('The fill character must be exactly one character long');
   const len = new Text(s).length;
@@ -290,7 +310,8 @@ const TITLE_SPECIAL: Record<string, string> = (() => {
   out['\u1ff7'] = '\u03a9\u0342\u0345';
   out['\u0149'] = '\u02bcN';
   // Georgian Mkhedruli has capitals (Mtavruli) but title-cases to itself.
-  for (let c = 0x10d0; c <= 0x10ff; c++) if (c <= 0x10fa || c >= 0x10fd) out[String.fromCodePoint(c)] = String.fromCodePoint(c);
+  for (let c = 0x10d0; c <= 0x10ff; c++)
+    if (c <= 0x10fa || c >= 0x10fd) out[String.fromCodePoint(c)] = String.fromCodePoint(c);
   return out;
 })();
 
@@ -329,14 +350,16 @@ function casefoldCp(c: string): string {
   if (special !== undefined) return special;
   const code = c.codePointAt(0)!;
   // Cherokee folds to its capitals.
-  if ((code >= 0x13a0 && code <= 0x13f5) || (code >= 0xab70 && code <= 0xabbf) || (code >= 0x13f8 && code <= 0x13fd)) return c.toUpperCase();
+  if ((code >= 0x13a0 && code <= 0x13f5) || (code >= 0xab70 && code <= 0xabbf) || (code >= 0x13f8 && code <= 0x13fd))
+    return c.toUpperCase();
   return c.toUpperCase().toLowerCase();
 }
 
 const reAlpha = /^\p{L}+$/u;
 const reDecimal = /^\p{Nd}+$/u;
 /** Code points that are digits without being decimals (superscripts, circled digits...). */
-const DIGIT_EXTRA = /[\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
+const DIGIT_EXTRA =
+  /[\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
 /** Code points Python counts as numeric beyond categories Nd, Nl and No (CJK numerals...). */
 const NUMERIC_EXTRA =
   /[\u3405\u3483\u382a\u3b4d\u4e00\u4e03\u4e07\u4e09\u4e5d\u4e8c\u4e94\u4e96\u4ebf\u4ec0\u4edf\u4ee8\u4f0d\u4f70\u5104\u5146\u5169\u516b\u516d\u5341\u5343-\u5345\u534c\u53c1-\u53c4\u56db\u58f1\u58f9\u5e7a\u5efe\u5eff\u5f0c-\u5f0e\u5f10\u62fe\u634c\u67d2\u6f06\u7396\u767e\u8086\u842c\u8cae\u8cb3\u8d30\u9621\u9646\u964c\u9678\u96f6\uf96b\uf973\uf978\uf9b2\uf9d1\uf9d3\uf9fd\u{20001}\u{20064}\u{200e2}\u{20121}\u{2092a}\u{20983}\u{2098c}\u{2099c}\u{20aea}\u{20afd}\u{20b19}\u{22390}\u{22998}\u{23b1b}\u{2626d}\u{2f890}]/u;
@@ -474,10 +497,12 @@ export function strReplace(s: string, old: string, rep: string, count: number): 
   return out + s.slice(from);
 }
 
-const noArgs = (name: string, fn: (s: string) => unknown): Method<string> => (s, pos, kw) => {
-  args(name, [], pos, kw);
-  return fn(s);
-};
+const noArgs =
+  (name: string, fn: (s: string) => unknown): Method<string> =>
+  (s, pos, kw) => {
+    args(name, [], pos, kw);
+    return fn(s);
+  };
 
 export const strMethods: Record<string, Method<string>> = {
   capitalize: noArgs('capitalize', capitalize),
@@ -488,7 +513,15 @@ export const strMethods: Record<string, Method<string>> = {
     return countIn(s, sub, start, end);
   },
   encode: (s, pos, kw) => {
-    const [encoding, errors] = bindArgs('encode', [['encoding', 'utf-8'], ['errors', 'strict']], pos, kw);
+    const [encoding, errors] = bindArgs(
+      'encode',
+      [
+        ['encoding', 'utf-8'],
+        ['errors', 'strict'],
+      ],
+      pos,
+      kw,
+    );
     needStr(encoding, "encode() argument 'encoding' must be str");
     needStr(errors, "encode() argument 'errors' must be str");
     return new PyBytes(s);
@@ -505,10 +538,22 @@ export const strMethods: Record<string, Method<string>> = {
     const [sub, start, end] = args('find', ['sub', ['start', null], ['end', null]], pos, kw);
     return find(s, sub, start, end, false);
   },
-  format: (s, pos, kw, env) => strFormat(s, pos, kw ?? {}, (o, n) => env.getattr(o, n), (o, k) => env.getitem(o, k)),
+  format: (s, pos, kw, env) =>
+    strFormat(
+      s,
+      pos,
+      kw ?? {},
+      (o, n) => env.getattr(o, n),
+      (o, k) => env.getitem(o, k),
+    ),
   format_map: (s, pos, kw, env) => {
     const [mapping] = args('format_map', ['mapping'], pos, kw);
-    return strFormatMap(s, mapping, (o, n) => env.getattr(o, n), (o, k) => env.getitem(o, k));
+    return strFormatMap(
+      s,
+      mapping,
+      (o, n) => env.getattr(o, n),
+      (o, k) => env.getitem(o, k),
+    );
   },
   index: (s, pos, kw) => {
     const [sub, start, end] = args('index', ['sub', ['start', null], ['end', null]], pos, kw);
@@ -541,7 +586,8 @@ export const strMethods: Record<string, Method<string>> = {
       throw e;
     }
     items.forEach((item, i) => {
-      if (typeof item !== 'string') throw typeError(`sequence item ${i}: expected str instance, ${typeName(item)} found`);
+      if (typeof item !== 'string')
+        throw typeError(`sequence item ${i}: expected str instance, ${typeName(item)} found`);
     });
     return items.join(s);
   },
@@ -714,7 +760,15 @@ export const listMethods: Record<string, Method<unknown[]>> = {
   },
   sort: (l, pos, kw, env) => {
     if (pos.length) throw typeError('sort() takes no positional arguments');
-    const [key, reverse] = bindArgs('sort', [['key', null], ['reverse', false]], [], kw);
+    const [key, reverse] = bindArgs(
+      'sort',
+      [
+        ['key', null],
+        ['reverse', false],
+      ],
+      [],
+      kw,
+    );
     sortList(l, key, toIndex(reverse) !== 0, env);
     return null;
   },
@@ -754,7 +808,8 @@ function dictUpdate(d: Record<string, unknown>, other: unknown): void {
     } catch {
       throw typeError(`cannot convert dictionary update sequence element #${i} to a sequence`);
     }
-    if (pair.length !== 2) throw valueError(`dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
+    if (pair.length !== 2)
+      throw valueError(`dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
     dictSet(d, storeKey(pair[0]), pair[1]);
   });
 }
@@ -865,23 +920,33 @@ const union = (s: unknown[], others: unknown[]) => {
   for (const o of others) for (const x of iterate(o)) addTo(out, x);
   return out;
 };
-const intersection = (s: unknown[], others: unknown[]) => others.reduce<unknown[]>((acc, o) => {
-  const other = setOf(o);
-  return acc.filter((x) => member(other, x));
-}, [...s]);
-const difference = (s: unknown[], others: unknown[]) => others.reduce<unknown[]>((acc, o) => {
-  const other = setOf(o);
-  return acc.filter((x) => !member(other, x));
-}, [...s]);
+const intersection = (s: unknown[], others: unknown[]) =>
+  others.reduce<unknown[]>(
+    (acc, o) => {
+      const other = setOf(o);
+      return acc.filter((x) => member(other, x));
+    },
+    [...s],
+  );
+const difference = (s: unknown[], others: unknown[]) =>
+  others.reduce<unknown[]>(
+    (acc, o) => {
+      const other = setOf(o);
+      return acc.filter((x) => !member(other, x));
+    },
+    [...s],
+  );
 const symmetricDifference = (s: unknown[], o: unknown) => {
   const other = setOf(o);
   return [...s.filter((x) => !member(other, x)), ...other.filter((x) => !member(s, x))];
 };
 
-const varargs = (name: string, fn: (s: unknown[], others: unknown[]) => unknown): Method<unknown[]> => (s, pos, kw) => {
-  if (hasKw(kw)) throw typeError(`${name}() takes no keyword arguments`);
-  return fn(s, pos);
-};
+const varargs =
+  (name: string, fn: (s: unknown[], others: unknown[]) => unknown): Method<unknown[]> =>
+  (s, pos, kw) => {
+    if (hasKw(kw)) throw typeError(`${name}() takes no keyword arguments`);
+    return fn(s, pos);
+  };
 
 export const setMethods: Record<string, Method<unknown[]>> = {
   add: (s, pos, kw) => {
@@ -931,8 +996,10 @@ export const setMethods: Record<string, Method<unknown[]>> = {
     s.splice(i, 1);
     return null;
   },
-  symmetric_difference: (s, pos, kw) => makeSet(symmetricDifference(s, args('symmetric_difference', ['other'], pos, kw)[0])),
-  symmetric_difference_update: (s, pos, kw) => replaceItems(s, symmetricDifference(s, args('symmetric_difference_update', ['other'], pos, kw)[0])),
+  symmetric_difference: (s, pos, kw) =>
+    makeSet(symmetricDifference(s, args('symmetric_difference', ['other'], pos, kw)[0])),
+  symmetric_difference_update: (s, pos, kw) =>
+    replaceItems(s, symmetricDifference(s, args('symmetric_difference_update', ['other'], pos, kw)[0])),
   union: varargs('union', (s, others) => makeSet(union(s, others))),
   update: varargs('update', (s, others) => replaceItems(s, union(s, others))),
 };
@@ -940,7 +1007,8 @@ export const setMethods: Record<string, Method<unknown[]>> = {
 // ---------------------------------------------------------------------------------------
 // int, float
 
-const bigOf = (v: number | bigint | boolean): bigint => (typeof v === 'bigint' ? v : BigInt(typeof v === 'boolean' ? Number(v) : v));
+const bigOf = (v: number | bigint | boolean): bigint =>
+  typeof v === 'bigint' ? v : BigInt(typeof v === 'boolean' ? Number(v) : v);
 const intOf = (v: number | bigint | boolean): number | bigint => (typeof v === 'boolean' ? Number(v) : v);
 
 export const intMethods: Record<string, Method<number | bigint | boolean>> = {
@@ -982,7 +1050,8 @@ function floatParts(x: number): [bigint, number] {
   return [mant, exp];
 }
 
-const smallInt = (b: bigint): number | bigint => (b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b);
+const smallInt = (b: bigint): number | bigint =>
+  b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
 
 export const floatMethods: Record<string, Method<number | PyFloat>> = {
   as_integer_ratio: (v, pos, kw) => {
@@ -1023,12 +1092,12 @@ export const floatMethods: Record<string, Method<number | PyFloat>> = {
 
 /** Tells whether the array is a set, a tuple or a list, for choosing a method table. */
 export function methodsFor(value: unknown): Record<string, Method<never>> | undefined {
-  if (typeof value === 'string') return strMethods as Record<string, Method<never>>;
-  if (isPySet(value)) return setMethods as Record<string, Method<never>>;
-  if (isTuple(value)) return tupleMethods as Record<string, Method<never>>;
-  if (Array.isArray(value)) return listMethods as Record<string, Method<never>>;
-  if (isDict(value)) return dictMethods as Record<string, Method<never>>;
-  if (typeof value === 'boolean' || isInt(value)) return intMethods as Record<string, Method<never>>;
-  if (typeof value === 'number' || value instanceof PyFloat) return floatMethods as Record<string, Method<never>>;
+  if (typeof value === 'string') return strMethods;
+  if (isPySet(value)) return setMethods;
+  if (isTuple(value)) return tupleMethods;
+  if (Array.isArray(value)) return listMethods;
+  if (isDict(value)) return dictMethods;
+  if (typeof value === 'boolean' || isInt(value)) return intMethods;
+  if (typeof value === 'number' || value instanceof PyFloat) return floatMethods;
   return undefined;
 }

@@ -27,7 +27,8 @@ export interface CallArgs {
 }
 
 /** An assignment target: a name, a tuple of targets, or `ns.attr` (namespace attribute). */
-export type Target = { kind: 'name'; name: string } | { kind: 'tuple'; items: Target[] } | { kind: 'nsref'; name: string; attr: string };
+export type Target =
+  { kind: 'name'; name: string } | { kind: 'tuple'; items: Target[] } | { kind: 'nsref'; name: string; attr: string };
 
 export interface MacroDef {
   name: string;
@@ -40,7 +41,16 @@ export type Stmt =
   | { kind: 'output'; text: string; line: number }
   | { kind: 'print'; expr: Expr; line: number }
   | { kind: 'if'; branches: Array<{ test: Expr; body: Stmt[] }>; otherwise: Stmt[]; line: number }
-  | { kind: 'for'; target: Target; iter: Expr; filter?: Expr; body: Stmt[]; otherwise: Stmt[]; recursive: boolean; line: number }
+  | {
+      kind: 'for';
+      target: Target;
+      iter: Expr;
+      filter?: Expr;
+      body: Stmt[];
+      otherwise: Stmt[];
+      recursive: boolean;
+      line: number;
+    }
   | { kind: 'set'; target: Target; value: Expr; line: number }
   | { kind: 'setblock'; target: Target; body: Stmt[]; filters: Expr[]; line: number }
   | { kind: 'macro'; macro: MacroDef; line: number }

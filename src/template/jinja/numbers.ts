@@ -26,7 +26,15 @@ function asFloat(v: unknown): number | undefined {
 const big = (v: Int) => (typeof v === 'bigint' ? v : BigInt(v));
 const zeroDivision = (message: string) => new JinjaError('ZeroDivisionError', message);
 
-const opSymbol: Record<string, string> = { add: '+', sub: '-', mul: '*', div: '/', floordiv: '//', mod: '%', pow: '** or pow()' };
+const opSymbol: Record<string, string> = {
+  add: '+',
+  sub: '-',
+  mul: '*',
+  div: '/',
+  floordiv: '//',
+  mod: '%',
+  pow: '** or pow()',
+};
 
 function unsupported(op: string, a: unknown, b: unknown): JinjaError {
   return typeError(`unsupported operand type(s) for ${opSymbol[op]}: '${typeName(a)}' and '${typeName(b)}'`);
@@ -107,7 +115,8 @@ const MAX_STRING = 2 ** 28;
 const MAX_LIST = 2 ** 22;
 
 function checkSize(length: number, isString: boolean): void {
-  if (length > (isString ? MAX_STRING : MAX_LIST)) throw new JinjaError('MemoryError', `a ${isString ? 'string' : 'list'} of ${length} items is too large`);
+  if (length > (isString ? MAX_STRING : MAX_LIST))
+    throw new JinjaError('MemoryError', `a ${isString ? 'string' : 'list'} of ${length} items is too large`);
 }
 
 function repeat<T>(items: T[] | string, times: unknown): T[] | string | undefined {
@@ -152,7 +161,12 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
   }
   if (op === 'sub' && isPySet(a) && isPySet(b)) return a.filter((x) => !b.includes(x));
   if (op === 'mul') {
-    const seq = typeof a === 'string' || (Array.isArray(a) && !isPySet(a)) ? a : typeof b === 'string' || (Array.isArray(b) && !isPySet(b)) ? b : undefined;
+    const seq =
+      typeof a === 'string' || (Array.isArray(a) && !isPySet(a))
+        ? a
+        : typeof b === 'string' || (Array.isArray(b) && !isPySet(b))
+          ? b
+          : undefined;
     if (seq !== undefined) {
       const r = repeat(seq as unknown[] | string, seq === a ? b : a);
       if (r !== undefined) return isTuple(seq) ? makeTuple(r as unknown[]) : r;

@@ -9,7 +9,14 @@ import type { Expr, Stmt, Target, CallArgs, MacroDef } from './nodes.js';
 import { makeFloat } from './values.js';
 
 const compareOps: Record<string, string> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
-const constNames: Record<string, unknown> = { true: true, false: false, none: null, True: true, False: false, None: null };
+const constNames: Record<string, unknown> = {
+  true: true,
+  false: false,
+  none: null,
+  True: true,
+  False: false,
+  None: null,
+};
 
 export function parseTemplate(source: string): Stmt[] {
   return new Parser(tokenize(source)).parseBody([]).body;
@@ -64,11 +71,15 @@ class Parser {
   }
   private expectName(value?: string): Token {
     const t = this.current;
-    if (t.type !== 'name' || (value !== undefined && t.value !== value)) this.fail(value ? `expected '${value}', got '${this.describe(t)}'` : `expected a name, got '${this.describe(t)}'`);
+    if (t.type !== 'name' || (value !== undefined && t.value !== value))
+      this.fail(
+        value ? `expected '${value}', got '${this.describe(t)}'` : `expected a name, got '${this.describe(t)}'`,
+      );
     return this.next();
   }
   private expectBlockEnd(): void {
-    if (this.current.type !== 'block_end') this.fail(`expected the end of the statement block, got '${this.describe(this.current)}'`);
+    if (this.current.type !== 'block_end')
+      this.fail(`expected the end of the statement block, got '${this.describe(this.current)}'`);
     this.next();
   }
   private describe(t: Token): string {
@@ -84,7 +95,10 @@ class Parser {
     for (;;) {
       const t = this.current;
       if (t.type === 'eof') {
-        if (endTags.length) this.failUnclosed(`Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`);
+        if (endTags.length)
+          this.failUnclosed(
+            `Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`,
+          );
         return { body };
       }
       if (t.type === 'data') {
@@ -93,7 +107,8 @@ class Parser {
       } else if (t.type === 'variable_begin') {
         this.next();
         const expr = this.parseTuple({ allowEmpty: false });
-        if (this.current.type !== 'variable_end') this.fail(`expected token 'end of print statement', got '${this.describe(this.current)}'`);
+        if (this.current.type !== 'variable_end')
+          this.fail(`expected token 'end of print statement', got '${this.describe(this.current)}'`);
         this.next();
         body.push({ kind: 'print', expr, line: t.line });
       } else if (t.type === 'block_begin') {
@@ -116,7 +131,10 @@ class Parser {
   private failUnclosed(message: string): never {
     const innermost = this.openBlocks[this.openBlocks.length - 1];
     if (!innermost) this.fail(message);
-    this.fail(`${message} The innermost block that needs to be closed is '${innermost.tag}', opened on line ${innermost.line} and never closed.`, innermost.line);
+    this.fail(
+      `${message} The innermost block that needs to be closed is '${innermost.tag}', opened on line ${innermost.line} and never closed.`,
+      innermost.line,
+    );
   }
 
   private parseStatement(open: string[]): Stmt[] {
@@ -191,8 +209,11 @@ class Parser {
         return body;
       }
       default: {
-        const expected = open.length ? ` Jinja was looking for the following tags: ${open.map((e) => `'${e}'`).join(' or ')}.` : '';
-        if (['include', 'import', 'from', 'extends', 'block'].includes(tag.value)) this.fail(`'${tag.value}' is not supported: dbt projects call macros by name instead.`);
+        const expected = open.length
+          ? ` Jinja was looking for the following tags: ${open.map((e) => `'${e}'`).join(' or ')}.`
+          : '';
+        if (['include', 'import', 'from', 'extends', 'block'].includes(tag.value))
+          this.fail(`'${tag.value}' is not supported: dbt projects call macros by name instead.`);
         // The closing tag of an outer block: the block in between was left open.
         if (open.length && tag.value.startsWith('end') && this.openBlocks.length > 1) {
           this.openBlocks.pop();
@@ -381,7 +402,11 @@ class Parser {
     const line = this.current.line;
     const items: Expr[] = [];
     let sawComma = false;
-    const ends = (t: Token) => t.type === 'variable_end' || t.type === 'block_end' || (t.type === 'operator' && [')', ']', '}'].includes(t.value)) || (t.type === 'name' && (t.value === 'in' || t.value === 'if' || (opts.extraEnd ?? []).includes(t.value)));
+    const ends = (t: Token) =>
+      t.type === 'variable_end' ||
+      t.type === 'block_end' ||
+      (t.type === 'operator' && [')', ']', '}'].includes(t.value)) ||
+      (t.type === 'name' && (t.value === 'in' || t.value === 'if' || (opts.extraEnd ?? []).includes(t.value)));
     for (;;) {
       if (items.length) {
         if (!this.isOp(',')) break;
@@ -522,7 +547,8 @@ class Parser {
     const t = this.current;
     if (t.type === 'name') {
       this.next();
-      if (Object.prototype.hasOwnProperty.call(constNames, t.value)) return { kind: 'const', value: constNames[t.value], line: t.line };
+      if (Object.prototype.hasOwnProperty.call(constNames, t.value))
+        return { kind: 'const', value: constNames[t.value], line: t.line };
       return { kind: 'name', name: t.value, line: t.line };
     }
     if (t.type === 'string') {
@@ -569,13 +595,18 @@ class Parser {
       this.next();
       return { kind: 'dict', pairs, line: t.line };
     }
-    this.fail(t.type === 'eof' || t.type === 'block_end' || t.type === 'variable_end' ? `Expected an expression, got '${this.describe(t)}'` : `unexpected '${this.describe(t)}'`);
+    this.fail(
+      t.type === 'eof' || t.type === 'block_end' || t.type === 'variable_end'
+        ? `Expected an expression, got '${this.describe(t)}'`
+        : `unexpected '${this.describe(t)}'`,
+    );
   }
 
   private parsePostfix(node: Expr): Expr {
     for (;;) {
       if (this.isOp('.') || this.isOp('[')) node = this.parseSubscript(node);
-      else if (this.isOp('(')) node = { kind: 'call', fn: node, args: this.parseCallArgs(), line: this.tokens[this.pos - 1]!.line };
+      else if (this.isOp('('))
+        node = { kind: 'call', fn: node, args: this.parseCallArgs(), line: this.tokens[this.pos - 1]!.line };
       else return node;
     }
   }
@@ -594,7 +625,8 @@ class Parser {
     if (t.value === '.') {
       const attr = this.next();
       if (attr.type === 'name') return { kind: 'getattr', target: node, attr: attr.value, line: t.line };
-      if (attr.type === 'integer') return { kind: 'getitem', target: node, key: { kind: 'const', value: attr.num, line: t.line }, line: t.line };
+      if (attr.type === 'integer')
+        return { kind: 'getitem', target: node, key: { kind: 'const', value: attr.num, line: t.line }, line: t.line };
       this.fail('expected name or number', t.line);
     }
     const keys: Expr[] = [];
@@ -685,7 +717,10 @@ class Parser {
     let args: CallArgs = { pos: [], kw: [] };
     const t = this.current;
     if (this.isOp('(')) args = this.parseCallArgs();
-    else if ((['name', 'string', 'integer', 'float'].includes(t.type) || this.isOp('[') || this.isOp('{')) && !(t.type === 'name' && ['else', 'or', 'and'].includes(t.value))) {
+    else if (
+      (['name', 'string', 'integer', 'float'].includes(t.type) || this.isOp('[') || this.isOp('{')) &&
+      !(t.type === 'name' && ['else', 'or', 'and'].includes(t.value))
+    ) {
       if (this.isName('is')) this.fail('You cannot chain multiple tests with is');
       args = { pos: [this.parsePostfix(this.parsePrimary())], kw: [] };
     }

@@ -40,7 +40,8 @@ export function stringRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (ch !== ' ' && notPrintable.test(ch)) out += code < 0x100 ? '\\x' + hex(code, 2) : code < 0x10000 ? '\\u' + hex(code, 4) : '\\U' + hex(code, 8);
+    else if (ch !== ' ' && notPrintable.test(ch))
+      out += code < 0x100 ? '\\x' + hex(code, 2) : code < 0x10000 ? '\\u' + hex(code, 4) : '\\U' + hex(code, 8);
     else out += ch;
   }
   return out + quote;
@@ -52,7 +53,9 @@ export function stringRepr(s: string): string {
  * from process to process anyway).
  */
 function setOrder(items: unknown[]): unknown[] {
-  return items.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) ? [...items].sort((a, b) => (a as number) - (b as number)) : items;
+  return items.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)
+    ? [...items].sort((a, b) => (a as number) - (b as number))
+    : items;
 }
 
 export function pyRepr(value: unknown): string {
@@ -68,7 +71,10 @@ export function pyRepr(value: unknown): string {
   if (isPySet(value)) return value.length === 0 ? 'set()' : `{${setOrder(value).map(pyRepr).join(', ')}}`;
   if (isTuple(value)) return value.length === 1 ? `(${pyRepr(value[0])},)` : `(${value.map(pyRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (isDict(value)) return `{${dictKeys(value).map((k) => `${stringRepr(k)}: ${pyRepr(value[k])}`).join(', ')}}`;
+  if (isDict(value))
+    return `{${dictKeys(value)
+      .map((k) => `${stringRepr(k)}: ${pyRepr(value[k])}`)
+      .join(', ')}}`;
   const own = (value as { __repr__?: () => string }).__repr__;
   if (typeof own === 'function') return own.call(value);
   return pyStr(value);
@@ -79,7 +85,14 @@ export function pyStr(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value instanceof Undefined) return '';
   if (typeof value === 'number' && Number.isInteger(value)) return String(value);
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || isDict(value) || value instanceof PyFloat || isInt(value)) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    isDict(value) ||
+    value instanceof PyFloat ||
+    isInt(value)
+  ) {
     if (typeof value === 'function') return functionStr(value as (...a: unknown[]) => unknown);
     return pyRepr(value);
   }
@@ -87,7 +100,7 @@ export function pyStr(value: unknown): string {
   if (typeof own === 'function') return own.call(value);
   // kiln's own value classes (relations, columns) print through their toString.
   const text = String(value);
-  return text === '[object Object]' ? `<${(value as object).constructor?.name ?? 'object'} object>` : text;
+  return text === '[object Object]' ? `<${value.constructor?.name ?? 'object'} object>` : text;
 }
 
 function functionStr(fn: (...a: unknown[]) => unknown): string {

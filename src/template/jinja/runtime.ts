@@ -5,7 +5,26 @@
  */
 import { getattr, getitem, setHostCall } from './attributes.js';
 import type { Filter, RenderEnv, Test } from './render-env.js';
-import { CALL, JinjaError, Undefined, PyFloat, isDict, dictKeys, dictSet, fromHost, toHost, makeTuple, pyFunction, truthy, typeError, typeName, undefinedError, withKwargs, type Kwargs, type PyCall } from './values.js';
+import {
+  CALL,
+  JinjaError,
+  Undefined,
+  PyFloat,
+  isDict,
+  dictKeys,
+  dictSet,
+  fromHost,
+  toHost,
+  makeTuple,
+  pyFunction,
+  truthy,
+  typeError,
+  typeName,
+  undefinedError,
+  withKwargs,
+  type Kwargs,
+  type PyCall,
+} from './values.js';
 import { pyEq } from './compare.js';
 import { pyRepr } from './repr.js';
 
@@ -26,7 +45,15 @@ export interface ErrorSite {
 const errorSites = new WeakMap<object, ErrorSite>();
 
 export function noteErrorSite(e: unknown, file: string, line: number): void {
-  if (e !== null && typeof e === 'object' && !errorSites.has(e) && !(e instanceof MacroReturn) && e !== loopBreak && e !== loopContinue) errorSites.set(e, { file, line });
+  if (
+    e !== null &&
+    typeof e === 'object' &&
+    !errorSites.has(e) &&
+    !(e instanceof MacroReturn) &&
+    e !== loopBreak &&
+    e !== loopContinue
+  )
+    errorSites.set(e, { file, line });
 }
 
 export function errorSite(e: unknown): ErrorSite | undefined {
@@ -88,7 +115,7 @@ export function callValue(fn: unknown, pos: unknown[], kw: Kwargs): unknown {
     if (typeof impl === 'function') return impl(pos, kw);
   }
   if (typeof fn === 'function') return callHost(fn as (...a: unknown[]) => unknown, undefined, pos, kw);
-  if (fn instanceof Undefined || fn === undefined) throw undefinedError(fn as Undefined);
+  if (fn instanceof Undefined || fn === undefined) throw undefinedError(fn);
   throw typeError(`'${typeName(fn)}' object is not callable`);
 }
 
@@ -120,7 +147,8 @@ export class LoopContext {
     this.#recurse = recurse;
     Object.defineProperty(this, CALL, {
       value: (pos: unknown[]) => {
-        if (!this.#recurse) throw typeError('Tried to call non recursive loop. Maybe you forgot the "recursive" modifier.');
+        if (!this.#recurse)
+          throw typeError('Tried to call non recursive loop. Maybe you forgot the "recursive" modifier.');
         return this.#recurse(pos[0], this.depth0 + 1);
       },
     });
@@ -160,7 +188,12 @@ export class LoopContext {
   }
   get changed(): unknown {
     return pyFunction('changed', (pos) => {
-      if (this.#lastChanged !== undefined && this.#lastChanged.length === pos.length && this.#lastChanged.every((v, i) => pyEq(v, pos[i]))) return false;
+      if (
+        this.#lastChanged !== undefined &&
+        this.#lastChanged.length === pos.length &&
+        this.#lastChanged.every((v, i) => pyEq(v, pos[i]))
+      )
+        return false;
       this.#lastChanged = pos;
       return true;
     });
@@ -238,7 +271,8 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
       const p = params[i]!;
       let value: unknown;
       if (i < pos.length) {
-        if (kwLeft && Object.prototype.hasOwnProperty.call(kwLeft, p.name)) throw typeError(`macro '${spec.name}' got multiple values for argument '${p.name}'`);
+        if (kwLeft && Object.prototype.hasOwnProperty.call(kwLeft, p.name))
+          throw typeError(`macro '${spec.name}' got multiple values for argument '${p.name}'`);
         value = pos[i];
       } else if (kwLeft && Object.prototype.hasOwnProperty.call(kwLeft, p.name)) {
         value = kwLeft[p.name];
@@ -250,7 +284,7 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
     if (spec.usesCaller || spec.catchKwargs) {
       const caller = kwLeft && Object.prototype.hasOwnProperty.call(kwLeft, 'caller') ? kwLeft.caller : undefined;
       if (kwLeft && spec.usesCaller) delete kwLeft.caller;
-      if (spec.usesCaller) frame.set('caller', caller ?? new Undefined("No caller defined"));
+      if (spec.usesCaller) frame.set('caller', caller ?? new Undefined('No caller defined'));
     }
     if (pos.length > params.length) {
       if (!spec.catchVarargs) throw typeError(`macro '${spec.name}' takes not more than ${params.length} argument(s)`);
@@ -263,7 +297,11 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
       frame.set('kwargs', d);
     } else if (extra.length) throw typeError(`macro '${spec.name}' takes no keyword argument '${extra[0]}'`);
     const out: string[] = [];
-    if (macroDepth >= MAX_MACRO_DEPTH) throw new JinjaError('RecursionError', `macro '${spec.name}' exceeds the recursion limit of ${MAX_MACRO_DEPTH} nested macro calls (a macro that calls itself without end?)`);
+    if (macroDepth >= MAX_MACRO_DEPTH)
+      throw new JinjaError(
+        'RecursionError',
+        `macro '${spec.name}' exceeds the recursion limit of ${MAX_MACRO_DEPTH} nested macro calls (a macro that calls itself without end?)`,
+      );
     macroDepth++;
     macroCallObserver?.(fn);
     try {

@@ -140,7 +140,12 @@ export const builtinTests: Record<string, Test> = {
   lower: test('lower', [], (_env, v) => caseTest(v, true)),
   upper: test('upper', [], (_env, v) => caseTest(v, false)),
   string: test('string', [], (_env, v) => typeof v === 'string'),
-  mapping: test('mapping', [], (_env, v) => isDict(v) || v instanceof Map || typeof (v as { __mapping__?: unknown } | null)?.__mapping__ === 'function'),
+  mapping: test(
+    'mapping',
+    [],
+    (_env, v) =>
+      isDict(v) || v instanceof Map || typeof (v as { __mapping__?: unknown } | null)?.__mapping__ === 'function',
+  ),
   number: test('number', [], (_env, v) => isNumber(v) || typeof v === 'boolean'),
   sequence: test('sequence', [], (_env, v) => isSequence(v)),
   iterable: test('iterable', [], (_env, v) => isIterable(v)),

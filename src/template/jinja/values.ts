@@ -33,7 +33,8 @@ export function makeFloat(n: number): number | PyFloat {
 
 /** The Python int of a computed integer: a number while exact, else a bigint. */
 export function makeInt(n: number | bigint): number | bigint {
-  if (typeof n === 'bigint') return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  if (typeof n === 'bigint')
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
   return n;
 }
 
@@ -85,7 +86,8 @@ export class JinjaError extends Error {
 
 export const typeError = (message: string) => new JinjaError('TypeError', message);
 export const valueError = (message: string) => new JinjaError('ValueError', message);
-export const undefinedError = (u: Undefined | undefined) => new JinjaError('UndefinedError', u?.hint ?? 'value is undefined');
+export const undefinedError = (u: Undefined | undefined) =>
+  new JinjaError('UndefinedError', u?.hint ?? 'value is undefined');
 export const securityError = (message: string) => new JinjaError('SecurityError', message);
 
 const tupleMark = Symbol('kiln.tuple');
@@ -211,7 +213,7 @@ export function typeName(v: unknown): string {
   if (typeof v === 'function') return 'function';
   const named = (v as { __class_name__?: unknown }).__class_name__;
   if (typeof named === 'string') return named;
-  return (v as object).constructor?.name ?? 'object';
+  return v.constructor?.name ?? 'object';
 }
 
 /** Iterates a value as Python's `for` does: a dict gives its keys, a string its characters. */

@@ -75,7 +75,8 @@ export function checkTime(h: number, mi: number, s: number, us: number, fold: nu
 }
 
 /** Microseconds since midnight of a time of day. */
-export const dayMicros = (h: number, mi: number, s: number, us: number) => ((h * 60 + mi) * 60 + s) * US_PER_SECOND + us;
+export const dayMicros = (h: number, mi: number, s: number, us: number) =>
+  ((h * 60 + mi) * 60 + s) * US_PER_SECOND + us;
 
 export function splitDayMicros(t: number): [number, number, number, number] {
   const us = t % US_PER_SECOND;

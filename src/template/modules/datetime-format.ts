@@ -26,7 +26,20 @@ export interface Fields {
 const isdst = (f: Fields) => (f.dstUs === null || f.dstUs === undefined ? -1 : f.dstUs ? 1 : 0);
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 const pad = (n: number, width: number, fill = '0') => String(n).padStart(width, fill);
 
@@ -156,18 +169,21 @@ function applyFlags(piece: Piece, c: string, flags: string, width: number, f: Fi
 
 /** Python's strftime for the given fields. */
 export function strftime(fmt: string, f: Fields): string {
-  return fmt.replace(/%([-_0^#]*)(\d*)([EO]?)(.?)/gs, (whole, flags: string, width: string, modifier: string, c: string) => {
-    // Python itself handles these three, and only when they follow the % directly.
-    if (!flags && !width && !modifier) {
-      if (c === 'f') return pad(f.microsecond, 6);
-      if (c === 'z') return f.offsetUs === null ? '' : formatOffset(f.offsetUs, '');
-      if (c === 'Z') return f.tzname ?? '';
-      if (c === '%') return '%';
-      if (c === '') return '%';
-    }
-    const piece = conversion(c, f);
-    return piece ? applyFlags(piece, c, flags, Number(width || 0), f) : whole;
-  });
+  return fmt.replace(
+    /%([-_0^#]*)(\d*)([EO]?)(.?)/gs,
+    (whole, flags: string, width: string, modifier: string, c: string) => {
+      // Python itself handles these three, and only when they follow the % directly.
+      if (!flags && !width && !modifier) {
+        if (c === 'f') return pad(f.microsecond, 6);
+        if (c === 'z') return f.offsetUs === null ? '' : formatOffset(f.offsetUs, '');
+        if (c === 'Z') return f.tzname ?? '';
+        if (c === '%') return '%';
+        if (c === '') return '%';
+      }
+      const piece = conversion(c, f);
+      return piece ? applyFlags(piece, c, flags, Number(width || 0), f) : whole;
+    },
+  );
 }
 
 /* ---------------------------------------------------------------- strptime */
@@ -229,7 +245,6 @@ function strptimeRegex(fmt: string, directives: string[]): string {
   return re;
 }
 
-
 /** %z text (`+05:30`, `-0800`, `Z`, `+01:02:03.5`) as microseconds east of UTC. */
 function parseZ(z: string): number {
   if (z === 'Z') return 0;
@@ -255,28 +270,47 @@ export function strptime(text: string, fmt: string): Fields {
   if (m[0].length !== text.length) throw valueError(`unconverted data remains: ${text.slice(m[0].length)}`);
   const found: Record<string, string> = {};
   directives.forEach((d, i) => (found[d] = m[i + 1]!));
-  if ('z' in found && found.z!.length === 1 && found.z !== 'Z') throw valueError(`time data ${strRepr(text)} does not match format ${strRepr(fmt)}`);
+  if ('z' in found && found.z.length === 1 && found.z !== 'Z')
+    throw valueError(`time data ${strRepr(text)} does not match format ${strRepr(fmt)}`);
   return fieldsFromFound(found);
 }
 
-const nameIndex = (list: string[], s: string, short: boolean) => list.findIndex((n) => (short ? n.slice(0, 3) : n).toLowerCase() === s.toLowerCase());
+const nameIndex = (list: string[], s: string, short: boolean) =>
+  list.findIndex((n) => (short ? n.slice(0, 3) : n).toLowerCase() === s.toLowerCase());
 
 /** Combines the matched directives into fields, as Python's _strptime does. */
 function fieldsFromFound(found: Record<string, string>): Fields {
   const n = (d: string) => Number(found[d]);
   let year = 'Y' in found ? n('Y') : 'y' in found ? (n('y') <= 68 ? 2000 : 1900) + n('y') : 1900;
-  let month = 'm' in found ? n('m') : 'B' in found ? nameIndex(MONTH_NAMES, found.B!, false) + 1 : 'b' in found ? nameIndex(MONTH_NAMES, found.b!, true) + 1 : 1;
+  let month =
+    'm' in found
+      ? n('m')
+      : 'B' in found
+        ? nameIndex(MONTH_NAMES, found.B, false) + 1
+        : 'b' in found
+          ? nameIndex(MONTH_NAMES, found.b, true) + 1
+          : 1;
   let day = 'd' in found ? n('d') : 1;
   let hour = 'H' in found ? n('H') : 0;
   if ('I' in found) {
     const pm = found.p?.toLowerCase() === 'pm';
     hour = pm ? (n('I') % 12) + 12 : n('I') % 12;
   }
-  const weekday = 'A' in found ? nameIndex(DAY_NAMES, found.A!, false) : 'a' in found ? nameIndex(DAY_NAMES, found.a!, true) : 'w' in found ? (n('w') + 6) % 7 : 'u' in found ? n('u') - 1 : undefined;
+  const weekday =
+    'A' in found
+      ? nameIndex(DAY_NAMES, found.A, false)
+      : 'a' in found
+        ? nameIndex(DAY_NAMES, found.a, true)
+        : 'w' in found
+          ? (n('w') + 6) % 7
+          : 'u' in found
+            ? n('u') - 1
+            : undefined;
   checkIsoDirectives(found, weekday);
   let ordinal: number | undefined;
   if ('j' in found) ordinal = toOrdinal(year, 1, 1) + n('j') - 1;
-  else if (weekday !== undefined && ('U' in found || 'W' in found)) ordinal = ordinalFromWeek(year, 'U' in found ? n('U') : n('W'), weekday, 'W' in found);
+  else if (weekday !== undefined && ('U' in found || 'W' in found))
+    ordinal = ordinalFromWeek(year, 'U' in found ? n('U') : n('W'), weekday, 'W' in found);
   else if (weekday !== undefined && 'G' in found) ordinal = fromIsoCalendar(n('G'), n('V'), weekday + 1);
   // Otherwise the datetime constructor checks the date (Feb 29 without a year fails: 1900 is not leap).
   if (ordinal !== undefined) [year, month, day] = fromOrdinal(ordinal);
@@ -287,8 +321,8 @@ function fieldsFromFound(found: Record<string, string>): Fields {
     hour,
     minute: 'M' in found ? n('M') : 0,
     second: 'S' in found ? n('S') : 0,
-    microsecond: 'f' in found ? Number(found.f!.padEnd(6, '0')) : 0,
-    offsetUs: 'z' in found ? parseZ(found.z!) : null,
+    microsecond: 'f' in found ? Number(found.f.padEnd(6, '0')) : 0,
+    offsetUs: 'z' in found ? parseZ(found.z) : null,
     tzname: found.Z ?? null,
   };
 }
@@ -296,11 +330,18 @@ function fieldsFromFound(found: Record<string, string>): Fields {
 /** Python's rules for mixing the ISO directives %G %V %u with the others. */
 function checkIsoDirectives(found: Record<string, string>, weekday: number | undefined): void {
   if ('G' in found && (!('V' in found) || weekday === undefined)) {
-    throw valueError("ISO year directive '%G' must be used with the ISO week directive '%V' and a weekday directive ('%A', '%a', '%w', or '%u').");
+    throw valueError(
+      "ISO year directive '%G' must be used with the ISO week directive '%V' and a weekday directive ('%A', '%a', '%w', or '%u').",
+    );
   }
   if ('V' in found && !('G' in found)) {
-    if (weekday === undefined) throw valueError("ISO week directive '%V' must be used with the ISO year directive '%G' and a weekday directive ('%A', '%a', '%w', or '%u').");
-    throw valueError("ISO week directive '%V' is incompatible with the year directive '%Y'. Use the ISO year '%G' instead.");
+    if (weekday === undefined)
+      throw valueError(
+        "ISO week directive '%V' must be used with the ISO year directive '%G' and a weekday directive ('%A', '%a', '%w', or '%u').",
+      );
+    throw valueError(
+      "ISO week directive '%V' is incompatible with the year directive '%Y'. Use the ISO year '%G' instead.",
+    );
   }
 }
 
@@ -337,7 +378,8 @@ export function parseIsoDate(s: string): [number, number, number] {
 
 /** HH[:MM[:SS[.fff]]] (colons throughout or nowhere; any number of fraction digits, `.` or `,`). */
 function parseIsoClock(s: string, whole: string): [number, number, number, number] {
-  const m = /^(\d\d)(?::(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?$/.exec(s) ?? /^(\d\d)(?:(\d\d)(?:(\d\d)(?:[.,](\d+))?)?)?$/.exec(s);
+  const m =
+    /^(\d\d)(?::(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?$/.exec(s) ?? /^(\d\d)(?:(\d\d)(?:(\d\d)(?:[.,](\d+))?)?)?$/.exec(s);
   if (!m) throw invalidIso(whole);
   return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0), Number((m[4] ?? '').slice(0, 6).padEnd(6, '0'))];
 }

@@ -12,9 +12,48 @@
  * type name from `__class_name__`.
  */
 import { nowMicros } from './clock.js';
-import { asNumber, bindArgs, floatResult, isFloat, makeTuple, pyError, PyClassStub, strRepr, toInt, typeError, typeName, valueError } from './py.js';
-import { checkDate, checkTime, dayMicros, EPOCH_WALL, fromIsoCalendar, fromOrdinal, isoCalendar, MAX_ORDINAL, MAXYEAR, MINYEAR, roundHalfEven, splitDayMicros, splitWallMicros, toOrdinal, US_PER_DAY, wallMicros, weekdayOf } from './calendar.js';
-import { formatOffset, parseIsoDate, parseIsoDateTime, parseIsoTime, strftime, strptime, type Fields } from './datetime-format.js';
+import {
+  asNumber,
+  bindArgs,
+  floatResult,
+  isFloat,
+  makeTuple,
+  pyError,
+  PyClassStub,
+  strRepr,
+  toInt,
+  typeError,
+  typeName,
+  valueError,
+} from './py.js';
+import {
+  checkDate,
+  checkTime,
+  dayMicros,
+  EPOCH_WALL,
+  fromIsoCalendar,
+  fromOrdinal,
+  isoCalendar,
+  MAX_ORDINAL,
+  MAXYEAR,
+  MINYEAR,
+  roundHalfEven,
+  splitDayMicros,
+  splitWallMicros,
+  toOrdinal,
+  US_PER_DAY,
+  wallMicros,
+  weekdayOf,
+} from './calendar.js';
+import {
+  formatOffset,
+  parseIsoDate,
+  parseIsoDateTime,
+  parseIsoTime,
+  strftime,
+  strptime,
+  type Fields,
+} from './datetime-format.js';
 import { PyTimedelta } from './timedelta.js';
 
 export { PyTimedelta };
@@ -128,14 +167,18 @@ export class PyFixedTimezone extends PyTzInfo {
   /** `timezone(offset, name=None)`; a zero offset without a name is `timezone.utc` itself. */
   static make(this: void, ...args: unknown[]): PyFixedTimezone {
     const a = bindArgs('timezone', args, ['offset', 'name'], 1);
-    if (!(a.offset instanceof PyTimedelta)) throw typeError(`timezone() argument 1 must be datetime.timedelta, not ${typeName(a.offset)}`);
-    if (a.name !== undefined && typeof a.name !== 'string') throw typeError(`timezone() argument 2 must be str, not ${typeName(a.name)}`);
+    if (!(a.offset instanceof PyTimedelta))
+      throw typeError(`timezone() argument 1 must be datetime.timedelta, not ${typeName(a.offset)}`);
+    if (a.name !== undefined && typeof a.name !== 'string')
+      throw typeError(`timezone() argument 2 must be str, not ${typeName(a.name)}`);
     const us = a.offset._us;
     if (us <= -BigInt(US_PER_DAY) || us >= BigInt(US_PER_DAY)) {
-      throw valueError(`offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not ${a.offset.__repr__()}.`);
+      throw valueError(
+        `offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not ${a.offset.__repr__()}.`,
+      );
     }
     if (us === 0n && a.name === undefined) return UTC;
-    return new PyFixedTimezone(a.offset, (a.name as string | undefined) ?? null);
+    return new PyFixedTimezone(a.offset, a.name ?? null);
   }
 
   get __class_name__(): string {
@@ -182,7 +225,10 @@ const LOCAL = new PyFixedTimezone(new PyTimedelta(0n), 'UTC');
 /* -------------------------------------------------------------------- date */
 
 /** The zone-dependent fields of a datetime (`at` itself) or a time (`at` null: no particular date). */
-function zoneParts(tzinfo: PyTzInfo | null, at: PyDateTime | null): { offsetUs: number | null; tzname: string | null; dstUs: number | null } {
+function zoneParts(
+  tzinfo: PyTzInfo | null,
+  at: PyDateTime | null,
+): { offsetUs: number | null; tzname: string | null; dstUs: number | null } {
   if (!tzinfo) return { offsetUs: null, tzname: null, dstUs: null };
   return { offsetUs: tzinfo._offsetUs(at), tzname: tzinfo._tzname(at), dstUs: tzinfo._dstUs(at) };
 }
@@ -222,7 +268,17 @@ export class PyDate {
 
   /** The fields strftime reads. */
   _fields(): Fields {
-    return { year: this.year, month: this.month, day: this.day, hour: 0, minute: 0, second: 0, microsecond: 0, offsetUs: null, tzname: null };
+    return {
+      year: this.year,
+      month: this.month,
+      day: this.day,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      microsecond: 0,
+      offsetUs: null,
+      tzname: null,
+    };
   }
 
   toordinal(): number {
@@ -315,7 +371,8 @@ export class PyDate {
   /** date - timedelta, or date - date (a timedelta of whole days). */
   __sub__(o: unknown): PyDate | PyTimedelta | undefined {
     if (o instanceof PyTimedelta) return this.__add__(new PyTimedelta(BigInt(-o.days) * BigInt(US_PER_DAY)));
-    if (o instanceof PyDate && !(o instanceof PyDateTime)) return new PyTimedelta(BigInt(this._ord - o._ord) * BigInt(US_PER_DAY));
+    if (o instanceof PyDate && !(o instanceof PyDateTime))
+      return new PyTimedelta(BigInt(this._ord - o._ord) * BigInt(US_PER_DAY));
     return undefined;
   }
 
@@ -338,7 +395,17 @@ export class PyDateTime extends PyDate {
   readonly tzinfo: PyTzInfo | null;
   readonly fold: number;
 
-  constructor(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, microsecond = 0, tzinfo: PyTzInfo | null = null, fold = 0) {
+  constructor(
+    year: number,
+    month: number,
+    day: number,
+    hour = 0,
+    minute = 0,
+    second = 0,
+    microsecond = 0,
+    tzinfo: PyTzInfo | null = null,
+    fold = 0,
+  ) {
     super(year, month, day);
     checkTime(hour, minute, second, microsecond, fold);
     this.hour = hour;
@@ -352,9 +419,25 @@ export class PyDateTime extends PyDate {
 
   /** `datetime(year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0)`. */
   static override make(this: void, ...args: unknown[]): PyDateTime {
-    const a = bindArgs('datetime', args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'], 3, ['fold']);
+    const a = bindArgs(
+      'datetime',
+      args,
+      ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'],
+      3,
+      ['fold'],
+    );
     const n = (k: string) => (a[k] === undefined ? 0 : toInt(a[k]));
-    return new PyDateTime(n('year'), n('month'), n('day'), n('hour'), n('minute'), n('second'), n('microsecond'), tzArg(a.tzinfo), n('fold'));
+    return new PyDateTime(
+      n('year'),
+      n('month'),
+      n('day'),
+      n('hour'),
+      n('minute'),
+      n('second'),
+      n('microsecond'),
+      tzArg(a.tzinfo),
+      n('fold'),
+    );
   }
 
   /** The datetime at a wall-clock instant counted in microseconds since 0001-01-01. */
@@ -438,24 +521,48 @@ export class PyDateTime extends PyDate {
   astimezone(...args: unknown[]): PyDateTime {
     const a = bindArgs('astimezone', args, ['tz']);
     const tz = a.tz === undefined || a.tz === null ? LOCAL : a.tz;
-    if (!(tz instanceof PyTzInfo)) throw typeError(`astimezone() argument 1 must be datetime.tzinfo, not ${typeName(tz)}`);
+    if (!(tz instanceof PyTzInfo))
+      throw typeError(`astimezone() argument 1 must be datetime.tzinfo, not ${typeName(tz)}`);
     if (tz === this.tzinfo) return this;
     return tz._fromUtc(PyDateTime._fromWall(this._utc(), tz));
   }
 
   override replace(...args: unknown[]): PyDateTime {
-    const a = bindArgs('replace', args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'], 0, ['fold']);
-    const f = (k: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'microsecond' | 'fold') => (a[k] === undefined ? this[k] : toInt(a[k]));
+    const a = bindArgs(
+      'replace',
+      args,
+      ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'],
+      0,
+      ['fold'],
+    );
+    const f = (k: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'microsecond' | 'fold') =>
+      a[k] === undefined ? this[k] : toInt(a[k]);
     const tz = a.tzinfo === undefined ? this.tzinfo : tzArg(a.tzinfo);
-    return new PyDateTime(f('year'), f('month'), f('day'), f('hour'), f('minute'), f('second'), f('microsecond'), tz, f('fold'));
+    return new PyDateTime(
+      f('year'),
+      f('month'),
+      f('day'),
+      f('hour'),
+      f('minute'),
+      f('second'),
+      f('microsecond'),
+      tz,
+      f('fold'),
+    );
   }
 
   override isoformat(...args: unknown[]): string {
     const a = bindArgs('isoformat', args, ['sep', 'timespec']);
     const sep = a.sep === undefined ? 'T' : a.sep;
-    if (typeof sep !== 'string' || [...sep].length !== 1) throw typeError(`isoformat() argument 1 must be a unicode character, not ${typeName(sep)}`);
+    if (typeof sep !== 'string' || [...sep].length !== 1)
+      throw typeError(`isoformat() argument 1 must be a unicode character, not ${typeName(sep)}`);
     const off = this._offset();
-    return super.isoformat() + sep + formatClock(this.hour, this.minute, this.second, this.microsecond, a.timespec) + (off === null ? '' : formatOffset(off, ':'));
+    return (
+      super.isoformat() +
+      sep +
+      formatClock(this.hour, this.minute, this.second, this.microsecond, a.timespec) +
+      (off === null ? '' : formatOffset(off, ':'))
+    );
   }
 
   override __str__(): string {
@@ -586,7 +693,10 @@ export class PyTime {
   isoformat(...args: unknown[]): string {
     const a = bindArgs('isoformat', args, ['timespec']);
     const off = this._offset();
-    return formatClock(this.hour, this.minute, this.second, this.microsecond, a.timespec) + (off === null ? '' : formatOffset(off, ':'));
+    return (
+      formatClock(this.hour, this.minute, this.second, this.microsecond, a.timespec) +
+      (off === null ? '' : formatOffset(off, ':'))
+    );
   }
 
   strftime(fmt: unknown): string {
@@ -595,7 +705,8 @@ export class PyTime {
 
   replace(...args: unknown[]): PyTime {
     const a = bindArgs('replace', args, ['hour', 'minute', 'second', 'microsecond', 'tzinfo'], 0, ['fold']);
-    const f = (k: 'hour' | 'minute' | 'second' | 'microsecond' | 'fold') => (a[k] === undefined ? this[k] : toInt(a[k]));
+    const f = (k: 'hour' | 'minute' | 'second' | 'microsecond' | 'fold') =>
+      a[k] === undefined ? this[k] : toInt(a[k]);
     const tz = a.tzinfo === undefined ? this.tzinfo : tzArg(a.tzinfo);
     return new PyTime(f('hour'), f('minute'), f('second'), f('microsecond'), tz, f('fold'));
   }
@@ -667,11 +778,11 @@ export class PyTime {
 
 /* ---------------------------------------------------------- constructors */
 
-
 /** A POSIX timestamp (seconds, int or float) as microseconds, rounded as Python rounds it. */
 function timestampMicros(ts: unknown): bigint {
   const n = asNumber(ts);
-  if (n === undefined || typeof ts === 'boolean') throw typeError(`'${typeName(ts)}' object cannot be interpreted as an integer`);
+  if (n === undefined || typeof ts === 'boolean')
+    throw typeError(`'${typeName(ts)}' object cannot be interpreted as an integer`);
   if (!Number.isFinite(n)) throw valueError('Invalid value NaN (not a number)');
   if (!isFloat(ts)) return BigInt(n) * 1_000_000n;
   const whole = Math.trunc(n);
@@ -684,7 +795,8 @@ function fromIsoArg(s: unknown): string {
 }
 
 /** A fixed-offset tzinfo for a parsed offset, checked as `timezone()` checks it (zero without a name is timezone.utc). */
-const offsetZone = (us: number, name: string | null = null) => PyFixedTimezone.make(new PyTimedelta(BigInt(us)), ...(name === null ? [] : [name]));
+const offsetZone = (us: number, name: string | null = null) =>
+  PyFixedTimezone.make(new PyTimedelta(BigInt(us)), ...(name === null ? [] : [name]));
 
 function datetimeFromFields(f: Fields): PyDateTime {
   const tz = f.offsetUs === null ? null : offsetZone(f.offsetUs, f.tzname);
@@ -692,7 +804,8 @@ function datetimeFromFields(f: Fields): PyDateTime {
 }
 
 /** Makes a callable Python class: calling constructs, own properties are its class attributes. */
-const pyClass = <R, S extends object>(construct: (this: void, ...args: unknown[]) => R, statics: S) => Object.assign((...args: unknown[]) => construct(...args), statics);
+const pyClass = <R, S extends object>(construct: (this: void, ...args: unknown[]) => R, statics: S) =>
+  Object.assign((...args: unknown[]) => construct(...args), statics);
 
 const datetimeClass = pyClass(PyDateTime.make, {
   now: (...args: unknown[]) => PyDateTime._fromInstant(nowMicros(), tzArg(bindArgs('now', args, ['tz']).tz)),
@@ -705,16 +818,30 @@ const datetimeClass = pyClass(PyDateTime.make, {
   utcfromtimestamp: (ts: unknown) => PyDateTime._fromInstant(timestampMicros(ts), null),
   fromordinal: (n: unknown) => PyDateTime._fromWall(wallMicros(PyDate.fromOrdinal(toInt(n))._ord, 0), null),
   fromisoformat: (s: unknown) => datetimeFromFields(parseIsoDateTime(fromIsoArg(s))),
-  fromisocalendar: (y: unknown, w: unknown, d: unknown) => PyDateTime._fromWall(wallMicros(fromIsoCalendar(toInt(y), toInt(w), toInt(d)), 0), null),
-  strptime: (text: unknown, fmt: unknown) => datetimeFromFields(strptime(requireStr(text, 'strptime() argument 1'), requireStr(fmt, 'strptime() argument 2'))),
+  fromisocalendar: (y: unknown, w: unknown, d: unknown) =>
+    PyDateTime._fromWall(wallMicros(fromIsoCalendar(toInt(y), toInt(w), toInt(d)), 0), null),
+  strptime: (text: unknown, fmt: unknown) =>
+    datetimeFromFields(strptime(requireStr(text, 'strptime() argument 1'), requireStr(fmt, 'strptime() argument 2'))),
   /** `datetime.combine(date, time, tzinfo=time.tzinfo)`. */
   combine: (...args: unknown[]) => {
     const a = bindArgs('combine', args, ['date', 'time', 'tzinfo'], 2);
-    if (!(a.date instanceof PyDate)) throw typeError(`combine() argument 1 must be datetime.date, not ${typeName(a.date)}`);
-    if (!(a.time instanceof PyTime)) throw typeError(`combine() argument 2 must be datetime.time, not ${typeName(a.time)}`);
+    if (!(a.date instanceof PyDate))
+      throw typeError(`combine() argument 1 must be datetime.date, not ${typeName(a.date)}`);
+    if (!(a.time instanceof PyTime))
+      throw typeError(`combine() argument 2 must be datetime.time, not ${typeName(a.time)}`);
     const { date, time } = a as { date: PyDate; time: PyTime };
     const tz = a.tzinfo === undefined ? time.tzinfo : tzArg(a.tzinfo);
-    return new PyDateTime(date.year, date.month, date.day, time.hour, time.minute, time.second, time.microsecond, tz, time.fold);
+    return new PyDateTime(
+      date.year,
+      date.month,
+      date.day,
+      time.hour,
+      time.minute,
+      time.second,
+      time.microsecond,
+      tz,
+      time.fold,
+    );
   },
   min: new PyDateTime(MINYEAR, 1, 1),
   max: new PyDateTime(MAXYEAR, 12, 31, 23, 59, 59, 999999),
@@ -726,7 +853,8 @@ const dateClass = pyClass(PyDate.make, {
   fromtimestamp: (ts: unknown) => PyDateTime._fromInstant(timestampMicros(ts), null).date(),
   fromordinal: (n: unknown) => PyDate.fromOrdinal(toInt(n)),
   fromisoformat: (s: unknown) => new PyDate(...parseIsoDate(fromIsoArg(s))),
-  fromisocalendar: (y: unknown, w: unknown, d: unknown) => PyDate.fromOrdinal(fromIsoCalendar(toInt(y), toInt(w), toInt(d))),
+  fromisocalendar: (y: unknown, w: unknown, d: unknown) =>
+    PyDate.fromOrdinal(fromIsoCalendar(toInt(y), toInt(w), toInt(d))),
   min: new PyDate(MINYEAR, 1, 1),
   max: new PyDate(MAXYEAR, 12, 31),
   resolution: new PyTimedelta(BigInt(US_PER_DAY)),
@@ -744,7 +872,11 @@ const timeClass = pyClass(PyTime.make, {
   resolution: new PyTimedelta(1n),
 });
 
-const timedeltaClass = pyClass(PyTimedelta.make, { min: PyTimedelta.min, max: PyTimedelta.max, resolution: PyTimedelta.resolution });
+const timedeltaClass = pyClass(PyTimedelta.make, {
+  min: PyTimedelta.min,
+  max: PyTimedelta.max,
+  resolution: PyTimedelta.resolution,
+});
 
 const timezoneClass = pyClass(PyFixedTimezone.make, {
   utc: UTC,

@@ -8,7 +8,24 @@
  * `islice(count(), 5)` works; the engine reads iterators whole, so looping over an endless
  * one raises instead of running forever. groupby yields `(key, list)` pairs.
  */
-import { asNumber, bindArgs, callable, floatResult, isFloat, isTuple, iterate, makeTuple, pyEq, pyError, PyIterator, toInt, truthy, typeError, typeName, valueError } from './py.js';
+import {
+  asNumber,
+  bindArgs,
+  callable,
+  floatResult,
+  isFloat,
+  isTuple,
+  iterate,
+  makeTuple,
+  pyEq,
+  pyError,
+  PyIterator,
+  toInt,
+  truthy,
+  typeError,
+  typeName,
+  valueError,
+} from './py.js';
 
 type Fn = (...a: unknown[]) => unknown;
 
@@ -37,7 +54,11 @@ export class LazyIterator {
   __iter__(): unknown[] {
     const out: unknown[] = [];
     for (let r = this._source.next(); !r.done; r = this._source.next()) {
-      if (out.length >= READ_LIMIT) throw pyError('OverflowError', `kiln reads iterators whole, and this ${this._kind}() does not end: take a finite part with islice()`);
+      if (out.length >= READ_LIMIT)
+        throw pyError(
+          'OverflowError',
+          `kiln reads iterators whole, and this ${this._kind}() does not end: take a finite part with islice()`,
+        );
       out.push(r.value);
     }
     return out;
@@ -113,12 +134,20 @@ function* choose(pool: unknown[], r: number, next: (i: number) => number): Gener
 
 function combinations(...args: unknown[]): PyIterator | LazyIterator {
   const a = bindArgs('combinations', args, ['iterable', 'r'], 2);
-  return result('combinations', choose(wholly(a.iterable), length(a.r, 'r'), (i) => i + 1), false);
+  return result(
+    'combinations',
+    choose(wholly(a.iterable), length(a.r, 'r'), (i) => i + 1),
+    false,
+  );
 }
 
 function combinationsWithReplacement(...args: unknown[]): PyIterator | LazyIterator {
   const a = bindArgs('combinations_with_replacement', args, ['iterable', 'r'], 2);
-  return result('combinations_with_replacement', choose(wholly(a.iterable), length(a.r, 'r'), (i) => i), false);
+  return result(
+    'combinations_with_replacement',
+    choose(wholly(a.iterable), length(a.r, 'r'), (i) => i),
+    false,
+  );
 }
 
 function* arrangements(pool: unknown[], r: number): Generator<unknown[]> {
@@ -146,7 +175,11 @@ function permutations(...args: unknown[]): PyIterator | LazyIterator {
 }
 
 /** Positional arguments (Python's *args) and the named keyword-only ones. */
-function splitStar(args: unknown[], fname: string, kwOnly: string[]): { iterables: unknown[] } & Record<string, unknown> {
+function splitStar(
+  args: unknown[],
+  fname: string,
+  kwOnly: string[],
+): { iterables: unknown[] } & Record<string, unknown> {
   const last = args[args.length - 1];
   const hasKw = last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords');
   const iterables = hasKw ? args.slice(0, -1) : args;
@@ -171,13 +204,15 @@ function islice(iterable: unknown, ...bounds: unknown[]): PyIterator | LazyItera
   const index = (v: unknown, what: string) => {
     if (v === null || v === undefined) return undefined;
     const n = asNumber(v);
-    if (n === undefined || isFloat(v) || n < 0) throw valueError(`${what} argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.`);
+    if (n === undefined || isFloat(v) || n < 0)
+      throw valueError(`${what} argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.`);
     return n;
   };
   const from = index(start, 'Indices') ?? 0;
   const to = index(stop, bounds.length === 1 ? 'Stop' : 'Indices');
   const by = step === null || step === undefined ? 1 : asNumber(step);
-  if (by === undefined || isFloat(step) || by < 1) throw valueError('Step for islice() must be a positive integer or None.');
+  if (by === undefined || isFloat(step) || by < 1)
+    throw valueError('Step for islice() must be a positive integer or None.');
   const src = source(iterable);
   // Reads as far as Python does, which shows when the iterator is read again: up to the start,
   // then up to each next index, but never past the stop.
@@ -235,7 +270,7 @@ function zipLongest(...args: unknown[]): PyIterator | LazyIterator {
     for (;;) {
       const row = sources.map((s, i) => {
         const r = done[i] ? undefined : s.next();
-        if (!r || r.done) return (done[i] = true), fillvalue;
+        if (!r || r.done) return ((done[i] = true), fillvalue);
         return r.value;
       });
       if (done.every(Boolean)) return;
@@ -284,7 +319,10 @@ function repeat(...args: unknown[]): PyIterator | LazyIterator {
     };
     return new LazyIterator('itertools.repeat', items());
   }
-  return new PyIterator(Array.from({ length: Math.max(0, toInt(a.times)) }, () => a.object), 'itertools.repeat');
+  return new PyIterator(
+    Array.from({ length: Math.max(0, toInt(a.times)) }, () => a.object),
+    'itertools.repeat',
+  );
 }
 
 /** `tee(iterable, n=2)`: n iterators over the same items, sharing what they have read. */
@@ -305,7 +343,11 @@ function tee(iterable: unknown, n: unknown = 2): unknown[] {
 }
 
 /** A function of each item, lazily: starmap, takewhile, dropwhile, filterfalse, compress, pairwise. */
-function mapped(kind: string, iterable: unknown, step: (src: Iterator<unknown>) => Generator<unknown>): PyIterator | LazyIterator {
+function mapped(
+  kind: string,
+  iterable: unknown,
+  step: (src: Iterator<unknown>) => Generator<unknown>,
+): PyIterator | LazyIterator {
   return result(kind, step(source(iterable)), endless(iterable));
 }
 

@@ -3,7 +3,22 @@
  * gathered in one place: the engine's value representation (tuples, sets, boxed floats,
  * iterators, keyword arguments), Python's equality and truth, and Python exceptions.
  */
-import { JinjaError, PyFloat, PyIterator, isFloat, isNumber, isTuple, iterate, makeFloat, makeSet, makeTuple, splitKwargs, toNumber, truthy, typeName } from '../jinja/values.js';
+import {
+  JinjaError,
+  PyFloat,
+  PyIterator,
+  isFloat,
+  isNumber,
+  isTuple,
+  iterate,
+  makeFloat,
+  makeSet,
+  makeTuple,
+  splitKwargs,
+  toNumber,
+  truthy,
+  typeName,
+} from '../jinja/values.js';
 import { pyEq } from '../jinja/compare.js';
 
 export { PyIterator, isFloat, isTuple, iterate, makeFloat, makeSet, makeTuple, pyEq, splitKwargs, truthy, typeName };
@@ -25,7 +40,12 @@ export function strRepr(s: string): string {
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
     else if (ch !== ' ' && /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(ch)) {
-      out += cp < 0x100 ? '\\x' + cp.toString(16).padStart(2, '0') : cp < 0x10000 ? '\\u' + cp.toString(16).padStart(4, '0') : '\\U' + cp.toString(16).padStart(8, '0');
+      out +=
+        cp < 0x100
+          ? '\\x' + cp.toString(16).padStart(2, '0')
+          : cp < 0x10000
+            ? '\\u' + cp.toString(16).padStart(4, '0')
+            : '\\U' + cp.toString(16).padStart(8, '0');
     } else out += ch;
   }
   return quote + out + quote;
@@ -55,18 +75,28 @@ export const floatResult = (n: number): number | PyFloat => makeFloat(n);
  * the signature `fname(names[0], names[1], ..., *, kwOnly...)`. Missing optional
  * parameters are undefined; missing required ones (the first `required`) raise TypeError.
  */
-export function bindArgs(fname: string, args: unknown[], names: string[], required = 0, kwOnly: string[] = []): Record<string, unknown> {
+export function bindArgs(
+  fname: string,
+  args: unknown[],
+  names: string[],
+  required = 0,
+  kwOnly: string[] = [],
+): Record<string, unknown> {
   const [pos, kw = {}] = splitKwargs(args);
-  if (pos.length > names.length) throw typeError(`${fname}() takes at most ${names.length} positional arguments (${pos.length} given)`);
+  if (pos.length > names.length)
+    throw typeError(`${fname}() takes at most ${names.length} positional arguments (${pos.length} given)`);
   const out: Record<string, unknown> = {};
   names.forEach((n, i) => (out[n] = pos[i]));
   for (const [k, v] of Object.entries(kw)) {
     const i = names.indexOf(k);
     if (i < 0 && !kwOnly.includes(k)) throw typeError(`${fname}() got an unexpected keyword argument '${k}'`);
-    if (i >= 0 && i < pos.length) throw typeError(`argument for ${fname}() given by name ('${k}') and position (${i + 1})`);
+    if (i >= 0 && i < pos.length)
+      throw typeError(`argument for ${fname}() given by name ('${k}') and position (${i + 1})`);
     out[k] = v;
   }
-  for (let i = 0; i < required; i++) if (out[names[i]!] === undefined) throw typeError(`${fname}() missing required argument '${names[i]}' (pos ${i + 1})`);
+  for (let i = 0; i < required; i++)
+    if (out[names[i]!] === undefined)
+      throw typeError(`${fname}() missing required argument '${names[i]}' (pos ${i + 1})`);
   return out;
 }
 

@@ -69,7 +69,22 @@ const PYTZ_START = -(2 ** 31) * 1000;
 const pytzOffset = (zone: string, ms: number) => rawOffset(zone, ms < PYTZ_START ? LMT_ERA : ms);
 
 /** English locales that name zones (EST, CET, AEDT, IST, SAST...) in the order that best matches pytz. */
-const NAMING_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-NZ', 'en-IN', 'en-ZA', 'en-KE', 'en-NG', 'en-IE', 'en-HK', 'en-PK', 'ja-JP', 'ko-KR', 'en-CA'];
+const NAMING_LOCALES = [
+  'en-US',
+  'en-GB',
+  'en-AU',
+  'en-NZ',
+  'en-IN',
+  'en-ZA',
+  'en-KE',
+  'en-NG',
+  'en-IE',
+  'en-HK',
+  'en-PK',
+  'ja-JP',
+  'ko-KR',
+  'en-CA',
+];
 
 /** The tz database abbreviation of the zone at an instant, as well as Intl can tell it. */
 function abbreviation(zone: string, ms: number): string {
@@ -82,7 +97,9 @@ function abbreviation(zone: string, ms: number): string {
   }
   // Zones without a name use their offset: -03, +0545.
   const abs = Math.abs(seconds);
-  const hhmm = String(Math.floor(abs / 3600)).padStart(2, '0') + (abs % 3600 ? String(Math.floor(abs / 60) % 60).padStart(2, '0') : '');
+  const hhmm =
+    String(Math.floor(abs / 3600)).padStart(2, '0') +
+    (abs % 3600 ? String(Math.floor(abs / 60) % 60).padStart(2, '0') : '');
   return (seconds < 0 ? '-' : '+') + hhmm;
 }
 
@@ -90,20 +107,26 @@ function abbreviation(zone: string, ms: number): string {
 function stateAt(zone: string, ms: number): ZoneState {
   const offsetUs = roundedOffsetUs(pytzOffset(zone, ms));
   const year = new Date(ms).getUTCFullYear();
-  const standard = Math.min(roundedOffsetUs(pytzOffset(zone, utcMs(year, 1, 1))), roundedOffsetUs(pytzOffset(zone, utcMs(year, 7, 1))));
+  const standard = Math.min(
+    roundedOffsetUs(pytzOffset(zone, utcMs(year, 1, 1))),
+    roundedOffsetUs(pytzOffset(zone, utcMs(year, 7, 1))),
+  );
   return { offsetUs, dstUs: Math.max(0, offsetUs - standard), abbrev: abbreviation(zone, ms) };
 }
 
 /** A zone that never changed its offset (Etc/GMT+5, GMT) is pytz's StaticTzInfo. */
 function isStatic(zone: string): boolean {
   const offset = rawOffset(zone, LMT_ERA);
-  return [utcMs(1900, 1, 1), utcMs(1950, 1, 1), utcMs(1980, 1, 1), utcMs(2024, 1, 1), utcMs(2024, 7, 1)].every((ms) => rawOffset(zone, ms) === offset);
+  return [utcMs(1900, 1, 1), utcMs(1950, 1, 1), utcMs(1980, 1, 1), utcMs(2024, 1, 1), utcMs(2024, 7, 1)].every(
+    (ms) => rawOffset(zone, ms) === offset,
+  );
 }
 
 const epochMs = (dt: PyDateTime) => Number((dt._wall - EPOCH_WALL) / 1000n);
 /** pytz reads `dt.tzinfo` first, so a non-datetime fails as Python's attribute lookup does. */
 const datetimeRequired = (dt: unknown): PyDateTime => {
-  if (!(dt instanceof PyDateTime)) throw pyError('AttributeError', `'${typeName(dt)}' object has no attribute 'tzinfo'`);
+  if (!(dt instanceof PyDateTime))
+    throw pyError('AttributeError', `'${typeName(dt)}' object has no attribute 'tzinfo'`);
   return dt;
 };
 const naiveRequired = (dt: unknown): PyDateTime => {
@@ -225,7 +248,10 @@ export class PyTimezone extends PyTzInfo {
   localize(...args: unknown[]): PyDateTime {
     const a = bindArgs('localize', args, ['dt', 'is_dst'], 1);
     const dt = naiveRequired(a.dt);
-    return dt.replace({ tzinfo: this._kind === 'dst' ? this._localized(dt, isDstArg(a.is_dst)) : this, __keywords: true });
+    return dt.replace({
+      tzinfo: this._kind === 'dst' ? this._localized(dt, isDstArg(a.is_dst)) : this,
+      __keywords: true,
+    });
   }
 
   /** `tz.normalize(dt)`: the same instant with the offset this zone has then. */
@@ -245,7 +271,12 @@ export class PyTimezone extends PyTzInfo {
     const dt = datetimeRequired(arg);
     const tz = dt.tzinfo;
     if (this._kind === 'utc' && tz === null) return this.localize(dt);
-    const sameFamily = this._kind === 'dst' ? tz === null || (tz instanceof PyTimezone && tz._family === this._family) : this._kind === 'static' ? tz === null || tz === this : tz === this;
+    const sameFamily =
+      this._kind === 'dst'
+        ? tz === null || (tz instanceof PyTimezone && tz._family === this._family)
+        : this._kind === 'static'
+          ? tz === null || tz === this
+          : tz === this;
     if (!sameFamily) throw valueError('fromutc: dt.tzinfo is not self');
     return this._fromUtc(dt);
   }
@@ -276,13 +307,15 @@ export class PyTimezone extends PyTzInfo {
   }
 }
 
-const unknownZone = (name: unknown) => pyError('UnknownTimeZoneError', typeof name === 'string' ? strRepr(name) : 'None');
+const unknownZone = (name: unknown) =>
+  pyError('UnknownTimeZoneError', typeof name === 'string' ? strRepr(name) : 'None');
 
 export const pytzUtc = new PyTimezone('UTC', { kind: 'utc', state: { offsetUs: 0, dstUs: 0, abbrev: 'UTC' } });
 
 /** `pytz.timezone(name)`: names match case-insensitively, as in pytz. */
 function zoneNamed(name: unknown): PyTimezone {
-  if (name !== null && name !== undefined && typeof name !== 'string') throw pyError('AttributeError', `'${typeName(name)}' object has no attribute 'upper'`);
+  if (name !== null && name !== undefined && typeof name !== 'string')
+    throw pyError('AttributeError', `'${typeName(name)}' object has no attribute 'upper'`);
   if (typeof name !== 'string' || !/^[A-Za-z]/.test(name)) throw unknownZone(name);
   if (name.toUpperCase() === 'UTC') return pytzUtc;
   const hit = families.get(name.toLowerCase());
@@ -296,8 +329,20 @@ function zoneNamed(name: unknown): PyTimezone {
   // Intl resolves aliases (US/Eastern is America/New_York); pytz keeps the name asked for.
   const zone = canonical.toLowerCase() === name.toLowerCase() ? canonical : name;
   let family: PyTimezone;
-  if (isStatic(zone)) family = new PyTimezone(zone, { kind: 'static', state: { offsetUs: roundedOffsetUs(rawOffset(zone, LMT_ERA)), dstUs: 0, abbrev: abbreviation(zone, utcMs(2024, 1, 1)) } });
-  else family = new PyTimezone(zone, { kind: 'dst', state: { offsetUs: roundedOffsetUs(rawOffset(zone, LMT_ERA)), dstUs: 0, abbrev: abbreviation(zone, LMT_ERA) } });
+  if (isStatic(zone))
+    family = new PyTimezone(zone, {
+      kind: 'static',
+      state: {
+        offsetUs: roundedOffsetUs(rawOffset(zone, LMT_ERA)),
+        dstUs: 0,
+        abbrev: abbreviation(zone, utcMs(2024, 1, 1)),
+      },
+    });
+  else
+    family = new PyTimezone(zone, {
+      kind: 'dst',
+      state: { offsetUs: roundedOffsetUs(rawOffset(zone, LMT_ERA)), dstUs: 0, abbrev: abbreviation(zone, LMT_ERA) },
+    });
   families.set(name.toLowerCase(), family);
   return family;
 }
@@ -310,7 +355,11 @@ function fixedOffset(minutes: unknown): PyTimezone {
   if (m === 0) return pytzUtc;
   if (Math.abs(m) >= 1440) throw valueError(`('absolute offset is too large', ${m})`);
   let tz = fixedOffsets.get(m);
-  if (!tz) fixedOffsets.set(m, (tz = new PyTimezone('', { kind: 'fixed', state: { offsetUs: m * 6e7, dstUs: 0, abbrev: null } })));
+  if (!tz)
+    fixedOffsets.set(
+      m,
+      (tz = new PyTimezone('', { kind: 'fixed', state: { offsetUs: m * 6e7, dstUs: 0, abbrev: null } })),
+    );
   return tz;
 }
 

@@ -15,8 +15,26 @@
  */
 import { pyError } from './py.js';
 
-export const FLAG = { TEMPLATE: 1, IGNORECASE: 2, LOCALE: 4, MULTILINE: 8, DOTALL: 16, UNICODE: 32, VERBOSE: 64, DEBUG: 128, ASCII: 256 } as const;
-const LETTER_FLAGS: Record<string, number> = { i: FLAG.IGNORECASE, L: FLAG.LOCALE, m: FLAG.MULTILINE, s: FLAG.DOTALL, u: FLAG.UNICODE, x: FLAG.VERBOSE, a: FLAG.ASCII };
+export const FLAG = {
+  TEMPLATE: 1,
+  IGNORECASE: 2,
+  LOCALE: 4,
+  MULTILINE: 8,
+  DOTALL: 16,
+  UNICODE: 32,
+  VERBOSE: 64,
+  DEBUG: 128,
+  ASCII: 256,
+} as const;
+const LETTER_FLAGS: Record<string, number> = {
+  i: FLAG.IGNORECASE,
+  L: FLAG.LOCALE,
+  m: FLAG.MULTILINE,
+  s: FLAG.DOTALL,
+  u: FLAG.UNICODE,
+  x: FLAG.VERBOSE,
+  a: FLAG.ASCII,
+};
 
 export interface Translation {
   source: string;
@@ -30,7 +48,8 @@ export interface Translation {
   groupParent: number[];
 }
 
-export const reError = (message: string, pos?: number) => pyError('re.error', pos === undefined ? message : `${message} at position ${pos}`);
+export const reError = (message: string, pos?: number) =>
+  pyError('re.error', pos === undefined ? message : `${message} at position ${pos}`);
 
 /** Python's Unicode classes, as contents of a `v`-mode class (so they nest inside other classes). */
 const UNICODE_CLASS: Record<string, string> = {
@@ -49,7 +68,8 @@ export const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
 const SIMPLE_ESCAPES: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
 
 /** A literal code point in JavaScript regex syntax: letters and digits as they are, the rest escaped. */
-const lit = (cp: number) => (/[A-Za-z0-9_]/.test(String.fromCodePoint(cp)) ? String.fromCodePoint(cp) : `\\u{${cp.toString(16)}}`);
+const lit = (cp: number) =>
+  /[A-Za-z0-9_]/.test(String.fromCodePoint(cp)) ? String.fromCodePoint(cp) : `\\u{${cp.toString(16)}}`;
 
 /** The code points a case-insensitive match accepts for `cp` (simple case mapping). */
 function caseVariants(cp: number): number[] {
@@ -108,9 +128,11 @@ class Translator {
     for (;;) {
       const m = /^\(\?([aiLmsux]+)\)/.exec(this.src.slice(this.pos));
       if (!m) return;
-      if (m[1]!.includes('L')) throw reError("bad inline flag: cannot use 'L' flag with a str pattern", this.pos + 2 + m[1]!.indexOf('L'));
+      if (m[1]!.includes('L'))
+        throw reError("bad inline flag: cannot use 'L' flag with a str pattern", this.pos + 2 + m[1]!.indexOf('L'));
       for (const c of m[1]!) this.flags |= LETTER_FLAGS[c]!;
-      if (this.flags & FLAG.ASCII && m[1]!.includes('u')) throw reError("bad inline flag: flags 'a', 'u' and 'L' are incompatible", this.pos + m[0].length - 1);
+      if (this.flags & FLAG.ASCII && m[1]!.includes('u'))
+        throw reError("bad inline flag: flags 'a', 'u' and 'L' are incompatible", this.pos + m[0].length - 1);
       this.pos += m[0].length;
     }
   }
@@ -174,7 +196,8 @@ class Translator {
     const m = /^\{(\d*)(?:(,)(\d*))?\}/.exec(this.src.slice(this.pos));
     if (!m || (m[1] === '' && m[2] === undefined)) return undefined;
     const [, min = '', comma, max = ''] = m;
-    if (Number(min) >= MAX_REPEAT || Number(max) >= MAX_REPEAT) throw pyError('OverflowError', 'the repetition number is too large');
+    if (Number(min) >= MAX_REPEAT || Number(max) >= MAX_REPEAT)
+      throw pyError('OverflowError', 'the repetition number is too large');
     if (min && max && Number(min) > Number(max)) throw reError('min repeat greater than max repeat', this.pos + 1);
     this.pos += m[0].length;
     return comma ? `{${min || 0},${max}}` : `{${min}}`;
@@ -270,7 +293,8 @@ class Translator {
     const hex = { x: 2, u: 4, U: 8 }[c];
     if (hex !== undefined) {
       const digits = this.src.slice(this.pos, this.pos + hex);
-      if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) throw reError(`incomplete escape \\${c}${digits.match(/^[0-9a-fA-F]*/)![0]}`, start);
+      if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits))
+        throw reError(`incomplete escape \\${c}${digits.match(/^[0-9a-fA-F]*/)![0]}`, start);
       this.pos += hex;
       const cp = parseInt(digits, 16);
       if (cp > 0x10ffff) throw reError(`bad escape \\${c}${digits}`, start);
@@ -322,7 +346,8 @@ class Translator {
       if (this.peek() === '-' && this.peek(1) !== ']' && this.peek(1) !== undefined) {
         this.pos++;
         const hi = this.classAtom(scope);
-        if (typeof lo !== 'number' || typeof hi !== 'number') throw reError(`bad character range ${this.src.slice(itemStart, this.pos)}`, itemStart);
+        if (typeof lo !== 'number' || typeof hi !== 'number')
+          throw reError(`bad character range ${this.src.slice(itemStart, this.pos)}`, itemStart);
         if (hi < lo) throw reError(`bad character range ${this.src.slice(itemStart, this.pos)}`, itemStart);
         members.push(this.classRange(scope, lo, hi));
       } else members.push(typeof lo === 'number' ? this.classLiteral(scope, lo) : lo);
@@ -436,7 +461,8 @@ class Translator {
       return { js: this.backReference(n, start), repeatable: true };
     }
     const previous = this.groupIndex.get(name);
-    if (previous !== undefined) throw reError(`redefinition of group name '${name}' as group ${this.groups + 1}; was group ${previous}`, nameAt);
+    if (previous !== undefined)
+      throw reError(`redefinition of group name '${name}' as group ${this.groups + 1}; was group ${previous}`, nameAt);
     return this.capture(scope, name, start);
   }
 
@@ -456,10 +482,12 @@ class Translator {
       if (c === '-' && adding) {
         adding = false;
         this.pos++;
-        if (!/[imsx]/.test(this.peek() ?? '')) throw reError(/\p{L}/u.test(this.peek() ?? '') ? 'unknown flag' : 'missing flag', this.pos);
+        if (!/[imsx]/.test(this.peek() ?? ''))
+          throw reError(/\p{L}/u.test(this.peek() ?? '') ? 'unknown flag' : 'missing flag', this.pos);
         continue;
       }
-      if (!(adding ? 'aiLmsux' : 'imsx').includes(c)) throw reError(/\p{L}/u.test(c) ? 'unknown flag' : missing, this.pos);
+      if (!(adding ? 'aiLmsux' : 'imsx').includes(c))
+        throw reError(/\p{L}/u.test(c) ? 'unknown flag' : missing, this.pos);
       if (c === 'L') throw reError("bad inline flag: cannot use 'L' flag with a str pattern", this.pos);
       flags = adding ? flags | LETTER_FLAGS[c]! : flags & ~LETTER_FLAGS[c]!;
       this.pos++;
@@ -470,7 +498,8 @@ class Translator {
 }
 
 /** Whether the pattern has a scoped group that turns case-insensitivity on or off. */
-const scopesCase = (pattern: string) => /\(\?[aLmsux]*i[aiLmsux]*(?:-[imsx]*)?:|\(\?[aiLmsux]*-[msx]*i[imsx]*:/.test(pattern);
+const scopesCase = (pattern: string) =>
+  /\(\?[aLmsux]*i[aiLmsux]*(?:-[imsx]*)?:|\(\?[aiLmsux]*-[msx]*i[imsx]*:/.test(pattern);
 
 export function translate(pattern: string, flags: number): Translation {
   return new Translator(pattern, flags, scopesCase(pattern)).translate();

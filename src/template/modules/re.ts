@@ -10,7 +10,19 @@
  * to a group that did not take part fails in Python and matches empty in JavaScript; and
  * Python rejects variable-width look-behinds, which JavaScript accepts.
  */
-import { bindArgs, callable, makeTuple, pyError, PyClassStub, PyIterator, strRepr, toInt, typeError, typeName, valueError } from './py.js';
+import {
+  bindArgs,
+  callable,
+  makeTuple,
+  pyError,
+  PyClassStub,
+  PyIterator,
+  strRepr,
+  toInt,
+  typeError,
+  typeName,
+  valueError,
+} from './py.js';
 import { FLAG, IDENTIFIER, reError, translate, type Translation } from './re-translate.js';
 
 /** Conversions between Python's code-point positions and JavaScript's UTF-16 indices. */
@@ -44,7 +56,8 @@ function stringArg(v: unknown): string {
 function window(text: string, pos: unknown, endpos: unknown): { positions: Positions; from: number; to: number } {
   const positions = new Positions(text);
   const n = positions.length;
-  const clamp = (v: unknown, dflt: number) => (v === undefined || v === null ? dflt : Math.min(Math.max(toInt(v), 0), n));
+  const clamp = (v: unknown, dflt: number) =>
+    v === undefined || v === null ? dflt : Math.min(Math.max(toInt(v), 0), n);
   return { positions, from: positions.toUnit(clamp(pos, 0)), to: positions.toUnit(clamp(endpos, n)) };
 }
 
@@ -179,7 +192,16 @@ export class PyMatch {
 /** A compiled substitution template: a function from a match to its replacement text. */
 type Template = (m: PyMatch) => string;
 
-const TEMPLATE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const TEMPLATE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
 
 /** Python's parse of a sub() replacement: `\1`, `\g<name>`, `\g<1>`, escapes; other backslashes stay. */
 function parseTemplate(repl: string, pattern: PyPattern): Template {
@@ -216,7 +238,12 @@ function parseTemplate(repl: string, pattern: PyPattern): Template {
 }
 
 /** `\g<name>` or `\g<number>` in a template; returns where parsing continues. */
-function templateNamedGroup(repl: string, at: number, pattern: PyPattern, group: (n: number, at: number) => void): number {
+function templateNamedGroup(
+  repl: string,
+  at: number,
+  pattern: PyPattern,
+  group: (n: number, at: number) => void,
+): number {
   if (repl[at] !== '<') throw reError('missing <', at);
   const end = repl.indexOf('>', at + 1);
   if (end < 0) throw reError('missing >, unterminated name', at + 1);
@@ -401,7 +428,13 @@ export class PyPattern {
       const r = fn(m);
       if (typeof r === 'string') return r;
       // A macro's output is a string-like object; anything else is Python's TypeError.
-      if (r !== null && typeof r === 'object' && !Array.isArray(r) && typeof (r as { length?: unknown }).length === 'number') return String(r);
+      if (
+        r !== null &&
+        typeof r === 'object' &&
+        !Array.isArray(r) &&
+        typeof (r as { length?: unknown }).length === 'number'
+      )
+        return String(r);
       throw typeError(`expected str instance, ${typeName(r)} found`);
     };
   }
@@ -475,7 +508,11 @@ function compile(pattern: unknown, flags: unknown = 0): PyPattern {
 }
 
 /** A module-level function `re.name(pattern, <params>, flags=0)` calling the pattern's method with <params>. */
-function viaPattern<K extends 'match' | 'search' | 'fullmatch' | 'findall' | 'finditer' | 'split' | 'sub' | 'subn'>(name: K, params: string[], required: number) {
+function viaPattern<K extends 'match' | 'search' | 'fullmatch' | 'findall' | 'finditer' | 'split' | 'sub' | 'subn'>(
+  name: K,
+  params: string[],
+  required: number,
+) {
   return (...args: unknown[]): ReturnType<PyPattern[K]> => {
     const a = bindArgs(name, args, ['pattern', ...params, 'flags'], required + 1);
     const p = compile(a.pattern, a.flags);

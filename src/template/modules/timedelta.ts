@@ -46,7 +46,7 @@ function divideRound(num: bigint, den: bigint): bigint {
 
 const floorDiv = (a: bigint, b: bigint) => {
   const q = a / b;
-  return (a % b !== 0n && a < 0n !== b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 };
 
 export class PyTimedelta {
@@ -58,7 +58,8 @@ export class PyTimedelta {
 
   constructor(us: bigint) {
     const days = floorDiv(us, DAY);
-    if (days > BigInt(MAX_DAYS) || days < BigInt(-MAX_DAYS)) throw overflowError(`days=${days}; must have magnitude <= ${MAX_DAYS}`);
+    if (days > BigInt(MAX_DAYS) || days < BigInt(-MAX_DAYS))
+      throw overflowError(`days=${days}; must have magnitude <= ${MAX_DAYS}`);
     const rest = Number(us - days * DAY);
     this._us = us;
     this.days = Number(days);
@@ -69,7 +70,11 @@ export class PyTimedelta {
 
   /** `timedelta(days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0)`. */
   static make(this: void, ...args: unknown[]): PyTimedelta {
-    const a = bindArgs('timedelta', args, UNITS.map(([n]) => n));
+    const a = bindArgs(
+      'timedelta',
+      args,
+      UNITS.map(([n]) => n),
+    );
     let exact = 0n;
     let fraction = 0;
     for (const [name, unit] of UNITS) {
@@ -108,7 +113,13 @@ export class PyTimedelta {
   }
 
   __repr__(): string {
-    const parts = [['days', this.days], ['seconds', this.seconds], ['microseconds', this.microseconds]].filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`);
+    const parts = [
+      ['days', this.days],
+      ['seconds', this.seconds],
+      ['microseconds', this.microseconds],
+    ]
+      .filter(([, v]) => v !== 0)
+      .map(([k, v]) => `${k}=${v}`);
     return `datetime.timedelta(${parts.length ? parts.join(', ') : '0'})`;
   }
 
@@ -194,7 +205,8 @@ export class PyTimedelta {
     }
     const n = asNumber(o);
     if (n === undefined) return undefined;
-    if (n === 0) throw pyError('ZeroDivisionError', isFloat(o) ? 'float division by zero' : 'integer division or modulo by zero');
+    if (n === 0)
+      throw pyError('ZeroDivisionError', isFloat(o) ? 'float division by zero' : 'integer division or modulo by zero');
     if (!isFloat(o)) return new PyTimedelta(divideRound(this._us, BigInt(n)));
     const [num, den] = floatRatio(n);
     return new PyTimedelta(divideRound(this._us * den, num));
