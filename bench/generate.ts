@@ -25,7 +25,7 @@ const MAX_LAYERS = 10;
 const SEED_ROWS = 10;
 
 /** mulberry32: a small, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
-function createRandom(seed: number): () => number {
+export function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -6,17 +6,7 @@
 import { runSchedule, type ScheduledTask } from '../src/run/scheduler.js';
 import { criticalPathPriorities } from '../src/run/priority.js';
 import type { NodeResult } from '../src/run/results.js';
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom as random } from './generate.js';
 
 /** Many short nodes early in topological order, and a few long chains behind them. */
 function skewedDag(seed: number): { tasks: ScheduledTask[]; durations: Map<string, number> } {

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { compile, clean, ls, type KilnOptions } from '../src/index.js';
 import { kiln, removeDir, writeProject } from './helpers/cli.js';
+import { createRandom as random } from '../bench/generate.js';
 
 const files: Record<string, string> = {
   'dbt_project.yml':
@@ -408,18 +409,6 @@ test('the CLI: --no-partial-parse reads and writes no cache; --debug says what w
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout + again.stderr, /partial parse: reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
 });
-
-/** mulberry32: the same edits on every run of the test. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('random edits, warm against cold after each', async () => {
   const next = random(17);

@@ -10,33 +10,14 @@ import { DuckDBAdapter, type DuckDBProfile } from '../src/adapters/duckdb/index.
 import type { Adapter } from '../src/adapters/types.js';
 import { queryDuckDB } from './helpers/duckdb.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
+import { recordingStatements } from './helpers/statement-log.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 
 /** Every statement sent, in order; BEGIN and COMMIT stand for a transaction's round trips. */
 const sent: string[] = [];
 
-function counting(adapter: Adapter): Adapter {
-  return new Proxy(adapter, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop === 'listRelations')
-        return (database: string | undefined, schema: string) => (
-          sent.push(`LIST ${schema}`),
-          target.listRelations(database, schema)
-        );
-      if (prop === 'execute') return (sql: string) => (sent.push(sql), target.execute(sql));
-      if (prop === 'transaction')
-        return <T>(fn: (s: { execute(sql: string): Promise<unknown> }) => Promise<T>) => {
-          sent.push('BEGIN');
-          return target
-            .transaction((s) => fn({ ...s, execute: (sql: string) => (sent.push(sql), s.execute(sql)) }))
-            .then((r) => (sent.push('COMMIT'), r));
-        };
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
+const counting = (adapter: Adapter) => recordingStatements(adapter, sent, { listings: true });
 registerAdapter('duckdb', async (target, projectDir) =>
   counting(
     new DuckDBAdapter({ ...(target.settings as unknown as DuckDBProfile), threads: target.threads }, projectDir),

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
-import { SnowflakeStandIn } from './helpers/snowflake-standin.js';
+import { SnowflakeStandIn, snowflakeProfileYaml } from './helpers/snowflake-standin.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
 import { build, debug, type RunResult } from '../src/index.js';
 
@@ -34,24 +34,13 @@ isolatedSuite(import.meta.url, () => {
     process.env.KILN_TEST_SF_PASSWORD = password;
     dir = writeProject(
       minimalProject({
-        'profiles.yml': `tiny:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: kiln_ci
-      user: builder
-      password: "{{ env_var('KILN_TEST_SF_PASSWORD') }}"
-      role: transformer
-      warehouse: transforming
-      database: analytics
-      schema: dbt_ci
-      threads: 2
-      query_tag: kiln-ci
-      host: 127.0.0.1
-      port: ${standin.port}
-      protocol: http
-`,
+        'profiles.yml': snowflakeProfileYaml({
+          port: standin.port,
+          user: 'builder',
+          password: `"{{ env_var('KILN_TEST_SF_PASSWORD') }}"`,
+          threads: 2,
+          extra: ['role: transformer', 'query_tag: kiln-ci'],
+        }),
         'seeds/raw_orders.csv':
           'order_id,customer,amount,ordered_on,note\n1,ann,10.5,2024-01-02,"first, with comma"\n2,bob,20,2024-01-03,\n3,ann,7.25,2024-01-04,"she said ""hi"""\n',
         'models/stg_orders.sql': 'select order_id, customer, amount, ordered_on from {{ ref("raw_orders") }}',

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
-import { SnowflakeStandIn } from './helpers/snowflake-standin.js';
+import { SnowflakeStandIn, snowflakeProfileYaml } from './helpers/snowflake-standin.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
 import { build, seed } from '../src/index.js';
 
@@ -22,22 +22,11 @@ isolatedSuite(import.meta.url, () => {
     process.env.KILN_TEST_SF_PASSWORD = password;
     dir = writeProject(
       minimalProject({
-        'profiles.yml': `tiny:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: kiln_ci
-      user: namer
-      password: "{{ env_var('KILN_TEST_SF_PASSWORD') }}"
-      warehouse: transforming
-      database: analytics
-      schema: dbt_ci
-      threads: 1
-      host: 127.0.0.1
-      port: ${standin.port}
-      protocol: http
-`,
+        'profiles.yml': snowflakeProfileYaml({
+          port: standin.port,
+          user: 'namer',
+          password: `"{{ env_var('KILN_TEST_SF_PASSWORD') }}"`,
+        }),
         'seeds/people.csv': 'id,name\n1,ann\n2,bob\n',
         'models/items_title.sql': "{{ config(alias='Order Items', materialized='table') }}\nselect 1 as n",
         'models/items_upper.sql': "{{ config(alias='ORDER ITEMS', materialized='table') }}\nselect 2 as n",

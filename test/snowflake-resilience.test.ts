@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { isolatedSuite } from './helpers/loopback-namespace.js';
-import { SnowflakeStandIn } from './helpers/snowflake-standin.js';
+import { SnowflakeStandIn, snowflakeProfileYaml } from './helpers/snowflake-standin.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
 import { build, run, seed, type RunResult } from '../src/index.js';
 import { createAdapter } from '../src/adapters/factory.js';
@@ -30,22 +30,7 @@ select 2 as id, 'B' as v union all select 3, 'C' union all select 4, 'd'
 {% endif %}`;
   const incremental = (config: string) => `{{ config(materialized='incremental', ${config}) }}\n${rowsSql}`;
 
-  const profile = (port: number) => `tiny:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: kiln_ci
-      user: loader
-      password: ${password}
-      warehouse: transforming
-      database: analytics
-      schema: res
-      threads: 2
-      host: 127.0.0.1
-      port: ${port}
-      protocol: http
-`;
+  const profile = (port: number) => snowflakeProfileYaml({ port, user: 'loader', password, schema: 'res', threads: 2 });
 
   before(async () => {
     await standin.start();

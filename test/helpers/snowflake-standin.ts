@@ -632,6 +632,33 @@ function resolvedName(part: PathPart): string {
 }
 
 /** How the stand-in stores a schema or table name in DuckDB, which ignores case. */
+/** A profiles.yml (profile `tiny`, target `sf`) that points the real driver at a stand-in on `port`. */
+export function snowflakeProfileYaml(opts: {
+  port: number;
+  user: string;
+  password: string;
+  schema?: string;
+  threads?: number;
+  /** More settings, one `key: value` a line, indented as the others. */
+  extra?: string[];
+}): string {
+  const settings = [
+    'type: snowflake',
+    'account: kiln_ci',
+    `user: ${opts.user}`,
+    `password: ${opts.password}`,
+    ...(opts.extra ?? []),
+    'warehouse: transforming',
+    'database: analytics',
+    `schema: ${opts.schema ?? 'dbt_ci'}`,
+    `threads: ${opts.threads ?? 1}`,
+    'host: 127.0.0.1',
+    `port: ${opts.port}`,
+    'protocol: http',
+  ];
+  return `tiny:\n  target: sf\n  outputs:\n    sf:\n${settings.map((line) => `      ${line}\n`).join('')}`;
+}
+
 export function storedName(snowflakeName: string): string {
   return snowflakeName.replace(/\^/g, '^^').replace(/\p{Ll}/gu, (c) => `^${c}`);
 }
