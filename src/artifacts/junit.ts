@@ -59,15 +59,24 @@ function testCase(r: NodeResult, input: JunitInput): string {
   switch (r.status) {
     case 'fail': {
       const rows = `${r.failures ?? 0} failing row${r.failures === 1 ? '' : 's'}`;
-      return `${head}>\n      <failure ${attributes({ type: 'test_failure', message: `${rows}${sql ? ` (compiled SQL: ${sql})` : ''}` })}>${text(`${r.message}${where}`)}</failure>\n    </testcase>`;
+      return (
+        `${head}>\n      <failure ${attributes({ type: 'test_failure', message: `${rows}${sql ? ` (compiled SQL: ${sql})` : ''}` })}>${text(`${r.message}${where}`)}</failure>\n    ` +
+        `</testcase>`
+      );
     }
     case 'error':
-      return `${head}>\n      <error ${attributes({ type: 'error', message: r.message.split('\n')[0] })}>${text(`${r.message}${where}`)}</error>\n    </testcase>`;
+      return (
+        `${head}>\n      <error ${attributes({ type: 'error', message: r.message.split('\n')[0] })}>${text(`${r.message}${where}`)}</error>\n    ` +
+        `</testcase>`
+      );
     case 'skipped':
     case 'cancelled':
       return `${head}>\n      <skipped ${attributes({ message: r.message })}/>\n    </testcase>`;
     case 'warn':
-      return `${head}>\n      <system-out>${text(`WARN: ${r.failures ?? 0} failing rows${where}\n${r.message}`)}</system-out>\n    </testcase>`;
+      return (
+        `${head}>\n      <system-out>${text(`WARN: ${r.failures ?? 0} failing rows${where}\n${r.message}`)}</system-out>\n    ` +
+        `</testcase>`
+      );
     default:
       return `${head}/>`;
   }

@@ -158,7 +158,10 @@ export function satisfies(version: Version, range: VersionRange): boolean {
   }
 }
 
-/** Available version strings (hub keys) sorted ascending, prereleases left out unless allowed; unparsable ones are skipped. */
+/**
+ * Available version strings (hub keys) sorted ascending, prereleases left out unless allowed; unparsable ones are
+ * skipped.
+ */
 export function installableVersions(available: string[], allowPrerelease: boolean): string[] {
   const parsed: Array<[string, Version]> = [];
   for (const text of available) {

@@ -149,7 +149,8 @@ export function extractPackage(members: TarMember[], dest: string, source: strin
     if (m.type === 'hardlink' || m.type === 'other')
       throw new KilnError(
         'config',
-        `${source} holds '${m.path}', a ${m.type === 'hardlink' ? 'hard link' : 'device, fifo or other special file'}; kiln installs only files, folders and symlinks inside the package`,
+        `${source} holds '${m.path}', a ${m.type === 'hardlink' ? 'hard link' : 'device, fifo or other special file'}; ` +
+          `kiln installs only files, folders and symlinks inside the package`,
       );
     if (m.type === 'symlink') {
       const resolved = posix.isAbsolute(m.linkTarget) ? m.linkTarget : resolve(dirname(target), m.linkTarget);

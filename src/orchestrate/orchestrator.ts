@@ -276,7 +276,9 @@ export class Orchestrator {
         this.raise({
           kind: 'deadline',
           job: job.name,
-          message: `job ${job.name} missed its deadline ${job.deadline!.text} (${job.timezone}): no successful run since ${new Date(previous).toISOString()}`,
+          message:
+            `job ${job.name} missed its deadline ${job.deadline!.text} (${job.timezone}): ` +
+            `no successful run since ${new Date(previous).toISOString()}`,
         });
       }
       this.armDeadline(job, cron);

@@ -129,7 +129,8 @@ export function summarise(
   }
   out.info('');
   out.info(
-    `Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} in ${spelledDuration(elapsed)}.`,
+    `Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} ` +
+      `in ${spelledDuration(elapsed)}.`,
   );
   const problems = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
   if (problems.length) {
@@ -161,6 +162,7 @@ export function summarise(
   out.info('');
   // CANCEL, kiln's, only when a run was interrupted: otherwise the line reads as dbt's.
   out.info(
-    `Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} TOTAL=${results.length}`,
+    `Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} ` +
+      `TOTAL=${results.length}`,
   );
 }

@@ -1,4 +1,7 @@
-/** `kiln orchestrate`: the jobs of kiln_jobs.yml on their triggers, with an API and a monitoring page, in the foreground. */
+/**
+ * `kiln orchestrate`: the jobs of kiln_jobs.yml on their triggers, with an API and a monitoring page, in the
+ * foreground.
+ */
 import type { Command } from 'commander';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';

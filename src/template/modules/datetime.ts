@@ -174,7 +174,8 @@ export class PyFixedTimezone extends PyTzInfo {
     const us = a.offset._us;
     if (us <= -BigInt(US_PER_DAY) || us >= BigInt(US_PER_DAY)) {
       throw valueError(
-        `offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not ${a.offset.__repr__()}.`,
+        `offset must be a timedelta strictly between -timedelta(hours=24) ` +
+          `and timedelta(hours=24), not ${a.offset.__repr__()}.`,
       );
     }
     if (us === 0n && a.name === undefined) return UTC;
@@ -794,7 +795,9 @@ function fromIsoArg(s: unknown): string {
   return s;
 }
 
-/** A fixed-offset tzinfo for a parsed offset, checked as `timezone()` checks it (zero without a name is timezone.utc). */
+/**
+ * A fixed-offset tzinfo for a parsed offset, checked as `timezone()` checks it (zero without a name is timezone.utc).
+ */
 const offsetZone = (us: number, name: string | null = null) =>
   PyFixedTimezone.make(new PyTimedelta(BigInt(us)), ...(name === null ? [] : [name]));
 
