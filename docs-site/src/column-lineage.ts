@@ -120,8 +120,7 @@ function levels(db: Db, list: Reached[], direction: 'upstream' | 'downstream'): 
           .get(d)!
           .map(
             (r) =>
-              `<li data-kind="${esc(r.kind)}">${columnLink(db, r.node, r.column)} ` +
-              `<span class="col-kind k-${esc(r.kind)}">${esc(r.kind)}</span></li>`,
+              `<li data-kind="${esc(r.kind)}">${columnLink(db, r.node, r.column)} <span class="col-kind k-${esc(r.kind)}">${esc(r.kind)}</span></li>`,
           )
           .join('')}</ol>`,
     )

@@ -81,7 +81,7 @@ export class LineageView {
 <label>Hops <input name="depth" type="number" min="1" max="9" value="${this.depth}"></label>
 <label>Colour <select name="colour"><option value="type">by type</option><option ` +
       `value="status">by run status</option></select></label>
-${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder">folder</option><option ' + 'value="group">group</option></select></label>'}
+${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder">folder</option><option value="group">group</option></select></label>'}
 <button type="submit">Update</button>
 <span class="lin-tools"><button type="button" data-act="fit" ` +
       `title="Fit to view">Fit</button><button type="button" data-act="in" ` +

@@ -145,7 +145,7 @@ function argumentsSection(n: SiteNode): string {
   return (
     `<section id="arguments"><h2>Arguments</h2><div class="table-wrap"><table ` +
     `class="cols"><thead><tr><th scope="col">Argument</th><th scope="col">Type</th><th ` +
-    `scope="col">Description</th></tr></thead><tbody>${n.args.map((a) => `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td><td ` + `class="md">${renderMarkdown(a.desc)}</td></tr>`).join('')}</tbody></table></div></section>`
+    `scope="col">Description</th></tr></thead><tbody>${n.args.map((a) => `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td><td class="md">${renderMarkdown(a.desc)}</td></tr>`).join('')}</tbody></table></div></section>`
   );
 }
 
@@ -340,7 +340,7 @@ export function renderNodePage(
   host.innerHTML =
     `<article class="node-page" data-id="${esc(n.id)}">
 <header class="page-head"><p class="crumbs">${typeBadge(n.type)} <span class="mono muted">${esc(n.id)}</span></p>
-<h1>${esc(displayName(n))} ${badge(st)}${failing.length ? ` <span class="badge s-bad" title="failing tests">${failing.length} ` + `failing test${failing.length === 1 ? '' : 's'}</span>` : ''}</h1>
+<h1>${esc(displayName(n))} ${badge(st)}${failing.length ? ` <span class="badge s-bad" title="failing tests">${failing.length} failing test${failing.length === 1 ? '' : 's'}</span>` : ''}</h1>
 ${n.run?.time !== undefined ? `<p class="muted">Last run ${fmtSeconds(n.run.time)}</p>` : ''}</header>
 <nav class="page-toc" aria-label="On this page"><a href="#details" ` +
     `data-jump="details">Details</a>${n.cols?.length ? '<a href="#columns" data-jump="columns">Columns</a>' : ''}${inGraph ? '<a href="#lineage" data-jump="lineage">Lineage</a>' : ''}${n.raw || n.compiled ? '<a href="#code" data-jump="code">Code</a>' : ''}</nav>

@@ -67,9 +67,9 @@ export function renderOverview(host: HTMLElement, db: Db, pkg?: string): void {
       ? `<section><h2>Packages</h2><ul class="nlist">${packages.map((p) => `<li><a href="#!/overview/${encodeURIComponent(p)}">${esc(p)}</a>${p === d.project.name ? ' <span class="muted">(this project)</span>' : ''}</li>`).join('')}</ul></section>`
       : '';
   host.innerHTML =
-    `<article class="overview">${pkg ? `<p class="crumbs"><a href="#!/overview">${esc(d.project.name)}</a> ` + `› package</p>` : ''}<h1>${esc(name)}</h1><div ` +
+    `<article class="overview">${pkg ? `<p class="crumbs"><a href="#!/overview">${esc(d.project.name)}</a> › package</p>` : ''}<h1>${esc(name)}</h1><div ` +
     `class="md">${overview}</div>
-<section><h2>Resources</h2><div class="tiles">${tiles}</div>${pkg ? `<p><a href="#!/lineage?select=${encodeURIComponent(`package:${pkg}`)}">Lineage ` + `of this package</a></p>` : ''}</section>${pkgList}${health}
+<section><h2>Resources</h2><div class="tiles">${tiles}</div>${pkg ? `<p><a href="#!/lineage?select=${encodeURIComponent(`package:${pkg}`)}">Lineage of this package</a></p>` : ''}</section>${pkgList}${health}
 <p class="muted small">Generated ${esc(d.project.generatedAt ?? '')}${d.project.adapter ? ` · ${esc(d.project.adapter)}` : ''}</p></article>`;
 }
 
@@ -125,7 +125,7 @@ export function renderList(host: HTMLElement, db: Db, type: string, limit = 500)
       );
     })
     .join('');
-  host.innerHTML = `<article><h1>${esc(plural(type))} <span class="count">${ids.length}</span></h1>${ids.length ? `<table class="cols"><thead><tr><th scope="col">Name</th><th ` + `scope="col">${type === 'test' ? 'Tests' : 'File'}</th><th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>None.</p>'}${ids.length > limit ? `<p><button type="button" class="more-rows">Show ${Math.min(500, ids.length - limit)} ` + `more of ${ids.length - limit}</button></p>` : ''}</article>`;
+  host.innerHTML = `<article><h1>${esc(plural(type))} <span class="count">${ids.length}</span></h1>${ids.length ? `<table class="cols"><thead><tr><th scope="col">Name</th><th scope="col">${type === 'test' ? 'Tests' : 'File'}</th><th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>None.</p>'}${ids.length > limit ? `<p><button type="button" class="more-rows">Show ${Math.min(500, ids.length - limit)} more of ${ids.length - limit}</button></p>` : ''}</article>`;
   host.querySelector('.more-rows')?.addEventListener('click', () => renderList(host, db, type, limit + 500));
 }
 
@@ -138,10 +138,7 @@ export function renderSourceList(host: HTMLElement, db: Db, source: string): voi
     `scope="col">Freshness</th></tr></thead><tbody>${ids
       .map((i) => {
         const n = db.nodes[i]!;
-        return (
-          `<tr><td><a href="${esc(nodeHref(n))}">${esc(n.name)}</a></td><td ` +
-          `class="mono small">${esc(n.rel ?? '')}</td><td class="md">${renderMarkdown(n.desc)}</td><td>${badge(n.fresh?.status)}</td></tr>`
-        );
+        return `<tr><td><a href="${esc(nodeHref(n))}">${esc(n.name)}</a></td><td class="mono small">${esc(n.rel ?? '')}</td><td class="md">${renderMarkdown(n.desc)}</td><td>${badge(n.fresh?.status)}</td></tr>`;
       })
       .join('')}</tbody></table>
 <p><a href="#!/lineage?select=${encodeURIComponent(`source:${source}+`)}">Lineage of this source</a></p></article>`;

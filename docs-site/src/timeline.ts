@@ -52,9 +52,9 @@ export function renderRunPage(host: HTMLElement, db: Db): void {
     `the critical path (the chain of dependencies that decided when ` +
     `the run finished) is outlined.</p>${sp.length ? gantt(db, sp, cpSet) : '<p class="muted">The run results carry no timing.</p>'}</section>
 <section><h2>Critical path</h2><p>${cp.length} nodes, ${fmtSeconds(cpTotal)} ` +
-    `of execution.</p><ol class="cp">${cp.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${esc(displayName(db.nodes[i]!))}</a> ` + `<span class="muted">${fmtSeconds(db.nodes[i]!.run!.time)}</span></li>`).join('')}</ol></section>
+    `of execution.</p><ol class="cp">${cp.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${esc(displayName(db.nodes[i]!))}</a> <span class="muted">${fmtSeconds(db.nodes[i]!.run!.time)}</span></li>`).join('')}</ol></section>
 <section><h2>Problems</h2>${problems.length ? table(problems.slice(0, 500)) : '<p>None.</p>'}</section>
-${skipped.length ? `<section><h2>Skipped <span class="count">${skipped.length}</span></h2><p ` + `class="muted">Not run, because something they depend on failed ` + `or the run was stopped.</p>${table(skipped.slice(0, 500))}${skipped.length > 500 ? `<p class="muted">and ${skipped.length - 500} more.</p>` : ''}</section>` : ''}
+${skipped.length ? `<section><h2>Skipped <span class="count">${skipped.length}</span></h2><p class="muted">Not run, because something they depend on failed or the run was stopped.</p>${table(skipped.slice(0, 500))}${skipped.length > 500 ? `<p class="muted">and ${skipped.length - 500} more.</p>` : ''}</section>` : ''}
 <section><h2>Slowest</h2>${table(slow)}</section>
 </article>`;
 }
@@ -81,7 +81,7 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
         ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>`
         : '';
     bars +=
-      `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} ` + `· ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect ` +
+      `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect ` +
       `x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" ` +
       `height="${ROW_H - 6}" rx="2"/>${label}</a>`;
   }

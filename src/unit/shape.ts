@@ -77,7 +77,7 @@ export class ShapeBuilder {
         node.config.column_types ?? {},
       );
       return (
-        `select ${seed.columns.map((c) => `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} ` + `as ${q(c.name)}`).join(', ')} ` +
+        `select ${seed.columns.map((c) => `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} as ${q(c.name)}`).join(', ')} ` +
         `where false`
       );
     }
