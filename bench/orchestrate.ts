@@ -98,9 +98,16 @@ async function main(): Promise<void> {
       }
       await history.close();
       const runs = jobs * runsPerJob;
-      console.log(
-        `${String(jobs).padStart(4)}  ${String(runsPerJob).padStart(8)}  ${String(runs).padStart(11)}  ${String(runs * NODES_PER_RUN).padStart(9)}  ${median(load).toFixed(1).padStart(15)}  ${median(last).toFixed(1).padStart(14)}  ${median(trends).toFixed(1).padStart(16)}`,
-      );
+      const cells = [
+        String(jobs).padStart(4),
+        String(runsPerJob).padStart(8),
+        String(runs).padStart(11),
+        String(runs * NODES_PER_RUN).padStart(9),
+        median(load).toFixed(1).padStart(15),
+        median(last).toFixed(1).padStart(14),
+        median(trends).toFixed(1).padStart(16),
+      ];
+      console.log(cells.join('  '));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

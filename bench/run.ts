@@ -181,7 +181,8 @@ function removeTarget(dir: string): void {
 
 async function main(): Promise<void> {
   console.log(
-    `kiln benchmark — ${checkout}, node ${process.version}, ${process.platform}/${process.arch}, medians of ${repeats}`,
+    `kiln benchmark — ${checkout}, node ${process.version}, ` +
+      `${process.platform}/${process.arch}, medians of ${repeats}`,
   );
   const root = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
   try {
