@@ -50,7 +50,8 @@ export function parseVersion(text: string): Version {
 }
 
 export function versionText(v: Version, withMatcher = true): string {
-  return `${withMatcher ? v.matcher : ''}${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}${v.build ? `+${v.build}` : ''}`;
+  const suffix = `${v.prerelease ? `-${v.prerelease}` : ''}${v.build ? `+${v.build}` : ''}`;
+  return `${withMatcher ? v.matcher : ''}${v.major}.${v.minor}.${v.patch}${suffix}`;
 }
 
 export function rangeText(r: VersionRange): string {
