@@ -157,7 +157,9 @@ async function pinHub(key: string, reqs: Requirement[], reader: PackageReader): 
         `asked for by ${reqs.map((r) => describe(r, (r.spec as { version: string[] }).version.join(', '))).join('; ')}`,
       {
         file: 'packages.yml',
-        hint: `available versions: ${installable.join(', ') || 'none'}${allowPrerelease ? '' : ' (prereleases only with install_prerelease: true)'}`,
+        hint:
+          `available versions: ${installable.join(', ') || 'none'}` +
+          (allowPrerelease ? '' : ' (prereleases only with install_prerelease: true)'),
       },
     );
   }

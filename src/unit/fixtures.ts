@@ -32,7 +32,8 @@ export function loadFixture(spec: UnitTestRows, test: UnitTestNode, project: Pro
       throw new KilnError(
         'config',
         `unit test '${test.name}': ${what} names fixture '${spec.fixture}', ` +
-          `but no ${spec.format} file of that name is under ${project.testPaths.map((p) => `${p}/fixtures/`).join(' or ')}`,
+          `but no ${spec.format} file of that name is under ` +
+          project.testPaths.map((p) => `${p}/fixtures/`).join(' or '),
         {
           file: test.originalFilePath,
           line: test.declaredAt.line,

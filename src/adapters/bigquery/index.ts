@@ -415,9 +415,8 @@ export class BigQueryAdapter implements Adapter {
 
   async createSchema(database: string | undefined, schema: string): Promise<void> {
     const location = this.profile.location ? ` options(location=${bigQueryString(this.profile.location)})` : '';
-    await this.execute(
-      `create schema if not exists ${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}${location}`,
-    );
+    const dataset = `${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}`;
+    await this.execute(`create schema if not exists ${dataset}${location}`);
   }
 
   async listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]> {

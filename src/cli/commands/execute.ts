@@ -147,9 +147,8 @@ export function summarise(
       const node = nodes.get(r.uniqueId);
       const label = r.status === 'warn' ? 'Warning' : r.status === 'fail' ? 'Failure' : 'Error';
       out.info('');
-      out.info(
-        `  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${node ? ` (${node.originalFilePath})` : ''}`,
-      );
+      const file = node ? ` (${node.originalFilePath})` : '';
+      out.info(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${file}`);
       // A unit test's message is its diff table: show it whole (it caps its own rows).
       for (const line of r.message
         .split('\n')

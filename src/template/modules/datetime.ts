@@ -300,7 +300,8 @@ export class PyDate {
   }
 
   isoformat(): string {
-    return `${String(this.year).padStart(4, '0')}-${String(this.month).padStart(2, '0')}-${String(this.day).padStart(2, '0')}`;
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    return `${pad(this.year, 4)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;
   }
 
   strftime(fmt: unknown): string {
