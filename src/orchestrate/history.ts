@@ -80,8 +80,7 @@ export interface JobState {
   dataMarks: Record<string, number>;
 }
 
-const SCHEMA =
-  `
+const SCHEMA = `
 create table if not exists runs (
   run_id varchar, job varchar, trigger varchar, reason varchar, status varchar, attempt integer,
   queued_at double, started_at double, finished_at double, duration double, message varchar,
@@ -89,15 +88,11 @@ create table if not exists runs (
 create table if not exists node_runs (
   run_id varchar, unique_id varchar, resource_type varchar, status varchar, started_at double,
   duration double, "rows" double, failures double, message varchar);
-create table if not exists test_problems (job varchar, run_id ` +
-  `varchar, unique_id varchar, resource_type varchar, status varchar, ` +
-  `started_at double, duration double, failures double, message ` +
-  `varchar);
+create table if not exists test_problems (job varchar, run_id varchar, unique_id varchar, resource_type varchar, status varchar, started_at double, duration double, failures double, message varchar);
 create table if not exists freshness_readings (
   source_id varchar, checked_at double, max_loaded_at double, age_seconds double, status varchar);
 create table if not exists job_state (job varchar, last_cron_tick double, data_marks varchar);
-create table if not exists alerts ("at" double, kind varchar, ` +
-  `job varchar, source_id varchar, run_id varchar, message varchar);
+create table if not exists alerts ("at" double, kind varchar, job varchar, source_id varchar, run_id varchar, message varchar);
 `;
 
 const TEST_TYPES = new Set(['test', 'unit_test']);
@@ -305,13 +300,9 @@ export class History {
   /** Per job: its newest run and its newest success. */
   async lastRuns(): Promise<Map<string, { last?: RunRecord; lastSuccess?: RunRecord }>> {
     // Ids first (one aggregate pass), whole rows second: cheaper than ranking every run.
-    const ids = await this.rows<{ job: string; last: string | null; success: string | null }>(
-      `
-      select job, max_by(run_id, queued_at) filter (where status ` +
-        `<> 'skipped') as last, max_by(run_id, finished_at) filter (where ` +
-        `status = 'success') as success
-      from runs group by job`,
-    );
+    const ids = await this.rows<{ job: string; last: string | null; success: string | null }>(`
+      select job, max_by(run_id, queued_at) filter (where status <> 'skipped') as last, max_by(run_id, finished_at) filter (where status = 'success') as success
+      from runs group by job`);
     const wanted = ids.flatMap((r) => [r.last, r.success]).filter((id): id is string => id !== null);
     const runs = new Map((await this.byIds(wanted)).map((r) => [r.run_id, r]));
     return new Map(
@@ -350,8 +341,7 @@ export class History {
     }>
   > {
     const recent = await this.rows<{ run_id: string; started_at: number }>(
-      'select run_id, started_at from runs where job = $1 and started_at ' +
-        'is not null order by queued_at desc, rowid desc limit $2',
+      'select run_id, started_at from runs where job = $1 and started_at is not null order by queued_at desc, rowid desc limit $2',
       [job, runs],
     );
     if (!recent.length) return [];
@@ -365,8 +355,7 @@ export class History {
       status: string;
     }>(
       `select unique_id, run_id, started_at, duration, status from node_runs
-       where started_at >= ${since} and run_id in (${recent.map((_, i) => `$${i + 1}`).join(', ')}) ` +
-        `and resource_type in ('model', 'seed', 'snapshot')
+       where started_at >= ${since} and run_id in (${recent.map((_, i) => `$${i + 1}`).join(', ')}) and resource_type in ('model', 'seed', 'snapshot')
        order by unique_id, started_at`,
       recent.map((r) => r.run_id),
     );
