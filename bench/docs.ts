@@ -285,7 +285,9 @@ async function measureMap(browser: Browser, url: string, out: [string, string][]
   }
   out.push([
     'map: open a group by click, to next frame, median (max)',
-    `${ms(median(opens))} (${ms(Math.max(...opens))}); main thread busy ${ms(median(opensBusy))} (${ms(Math.max(...opensBusy))}); up to ${boxes} boxes drawn`,
+    `${ms(median(opens))} (${ms(Math.max(...opens))}); main thread ` +
+      `busy ${ms(median(opensBusy))} (${ms(Math.max(...opensBusy))}); ` +
+      `up to ${boxes} boxes drawn`,
   ]);
 
   await page.goto(`${url}#!/overview`);
@@ -320,7 +322,9 @@ async function measureMap(browser: Browser, url: string, out: [string, string][]
   const steps = await page.evaluate(() => window.__kiln.perf.filter((p: any) => p.name === 'map-open').length);
   out.push([
     'map: zoom step (wheel in, then out), to next frame, median (max)',
-    `${ms(median(zooms))} (${ms(Math.max(...zooms))}); main thread busy ${ms(median(zoomsBusy))} (${ms(Math.max(...zoomsBusy))}); ${zooms.length} steps, ${steps} opened a group`,
+    `${ms(median(zooms))} (${ms(Math.max(...zooms))}); main thread ` +
+      `busy ${ms(median(zoomsBusy))} (${ms(Math.max(...zoomsBusy))}); ${zooms.length} ` +
+      `steps, ${steps} opened a group`,
   ]);
 
   await cdp.send('HeapProfiler.collectGarbage');
@@ -331,7 +335,8 @@ async function measureMap(browser: Browser, url: string, out: [string, string][]
   const rss = await rendererRss(browser);
   out.push([
     'page memory on the map (after GC)',
-    `JS heap ${mb(used)} used, ${mb(heap)} total; DOM nodes ${nodesCount}; renderer RSS ${Number.isNaN(rss) ? 'n/a' : mb(rss)}`,
+    `JS heap ${mb(used)} used, ${mb(heap)} total; DOM nodes ${nodesCount}; ` +
+      `renderer RSS ${Number.isNaN(rss) ? 'n/a' : mb(rss)}`,
   ]);
   await page.close();
 }

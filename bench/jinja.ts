@@ -8,21 +8,25 @@ import { TemplateEngine } from '../src/template/engine.js';
 
 const models = Number(process.argv[2] ?? 10000);
 
-const macroFile = `
+const macroFile =
+  `
 {% macro cents_to_dollars(column, scale=2) %}round({{ column }} / 100.0, {{ scale }}){% endmacro %}
 {% macro star(columns, prefix='') -%}
 {%- for c in columns %}{{ prefix ~ c | lower }}{% if not loop.last %}, {% endif %}{% endfor -%}
 {%- endmacro %}
 {% macro pivot(values, column) -%}
 {%- for v in values %}
-  sum(case when {{ column }} = '{{ v }}' then 1 else 0 end) as {{ v | replace(' ', '_') | lower }}{{ ',' if not loop.last }}
+  sum(case when {{ column }} = '{{ v }}' then 1 else 0 end) as ` +
+  `{{ v | replace(' ', '_') | lower }}{{ ',' if not loop.last }}
 {%- endfor %}
 {%- endmacro %}
-{% macro safe_divide(a, b) %}{{ return('case when ' ~ b ~ ' = 0 then null else ' ~ a ~ ' / ' ~ b ~ ' end') }}{% endmacro %}
+{% macro safe_divide(a, b) %}{{ return('case when ' ~ b ~ ' = ` +
+  `0 then null else ' ~ a ~ ' / ' ~ b ~ ' end') }}{% endmacro %}
 `;
 
 function model(i: number): string {
-  return `{% set payment_methods = ['credit card', 'coupon', 'bank transfer', 'gift card'] %}
+  return (
+    `{% set payment_methods = ['credit card', 'coupon', 'bank transfer', 'gift card'] %}
 {% set cols = ['ID', 'Customer_ID', 'Amount', 'Status'] %}
 {%- set config = {'materialized': 'table' if ${i} % 2 == 0 else 'view', 'tags': ['nightly', 'm${i}']} -%}
 with source as (
@@ -36,7 +40,9 @@ pivoted as (
 select
   {{ cents_to_dollars('amount') }} as amount,
   {{ safe_divide('amount', 'quantity') }} as unit_price,
-  {% for k, v in config.items() | sort %}'{{ k }}={{ v | join(",") if v is not string else v }}' as c_{{ loop.index }}{{ ", " if not loop.last }}{% endfor %}
+  {% for k, v in config.items() | sort %}'{{ k }}={{ v | join(",") ` +
+    `if v is not string else v }}' as c_{{ loop.index }}{{ ", " if ` +
+    `not loop.last }}{% endfor %}
 {% if ${i} % 3 == 0 %}
   , '{{ "%s-%05d" % ("m", ${i}) }}' as label
 {% elif "${i}".endswith("7") %}
@@ -44,7 +50,8 @@ select
 {% else %}
   , {{ (payment_methods | map('upper') | list)[0:2] | join('|') | tojson }} as first_two
 {% endif %}
-from pivoted`;
+from pivoted`
+  );
 }
 
 function once(): { compile: number; render: number; tracked: number; bytes: number } {
@@ -68,11 +75,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const runs = Array.from({ length: 5 }, once);
 console.log(`jinja engine, ${models} models (loops, macros, filters, formatting) — output ${runs[0]!.bytes} bytes`);
 console.log(
-  `  compile  median ${median(runs.map((r) => r.compile)).toFixed(0)} ms  (runs: ${runs.map((r) => r.compile.toFixed(0)).join(', ')})`,
+  `  compile  median ${median(runs.map((r) => r.compile)).toFixed(0)} ` +
+    `ms  (runs: ${runs.map((r) => r.compile.toFixed(0)).join(', ')})`,
 );
 console.log(
-  `  render   median ${median(runs.map((r) => r.render)).toFixed(0)} ms  (runs: ${runs.map((r) => r.render.toFixed(0)).join(', ')})`,
+  `  render   median ${median(runs.map((r) => r.render)).toFixed(0)} ` +
+    `ms  (runs: ${runs.map((r) => r.render.toFixed(0)).join(', ')})`,
 );
 console.log(
-  `  render with source lines  median ${median(runs.map((r) => r.tracked)).toFixed(0)} ms  (runs: ${runs.map((r) => r.tracked.toFixed(0)).join(', ')})`,
+  `  render with source lines  median ${median(runs.map((r) => r.tracked)).toFixed(0)} ` +
+    `ms  (runs: ${runs.map((r) => r.tracked.toFixed(0)).join(', ')})`,
 );

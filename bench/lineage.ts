@@ -36,7 +36,9 @@ function enrichModels(dir: string): void {
       writeFileSync(
         path,
         `with ${ctes},\njoined as (\n  select p1.id, (${sum}) % 1000 as value\n  from p1\n  ${joins}\n)\n` +
-          `select id, value,\n  sum(value) over (partition by id % 3 order by id) as running,\n  case when value > 500 then 'big' else 'small' end as size\nfrom joined\nwhere value is not null\n`,
+          (`select id, value,\n  sum(value) over (partition by id % 3 order ` +
+            `by id) as running,\n  case when value > 500 then 'big' else 'small' ` +
+            `end as size\nfrom joined\nwhere value is not null\n`),
       );
     }
   }
@@ -93,16 +95,24 @@ async function main(): Promise<void> {
     }
     const size = statSync(join(dir, 'target', 'column_lineage.json')).size;
     console.log(
-      `column lineage, ${models} models (${runs[0]!.nodes} nodes, ${runs[0]!.unparsed} unparsed), node ${process.version}`,
+      `column lineage, ${models} models (${runs[0]!.nodes} nodes, ${runs[0]!.unparsed} ` +
+        `unparsed), node ${process.version}`,
     );
     console.log(
-      `  cold, fresh process (parse, render, SQL parse, resolve, write)  median ${(median(runs.map((r) => r.cold)) / 1000).toFixed(2)} s  (runs: ${runs.map((r) => (r.cold / 1000).toFixed(2)).join(', ')})`,
+      `  cold, fresh process (parse, render, SQL parse, resolve, write)  ` +
+        `median ${(median(runs.map((r) => r.cold)) / 1000).toFixed(2)} ` +
+        `s  (runs: ${runs.map((r) => (r.cold / 1000).toFixed(2)).join(', ')})`,
     );
     console.log(
-      `  cold, CPU time of that process (less sensitive to a busy machine)  median ${(median(runs.map((r) => r.coldCpu)) / 1000).toFixed(2)} s`,
+      `  cold, CPU time of that process (less sensitive to a busy machine)  ` +
+        `median ${(median(runs.map((r) => r.coldCpu)) / 1000).toFixed(2)} ` +
+        `s`,
     );
     console.log(
-      `  lineage stage again, nothing changed (render + cache hits)         median ${(median(runs.map((r) => r.warmStage)) / 1000).toFixed(2)} s wall, ${(median(runs.map((r) => r.warmStageCpu)) / 1000).toFixed(2)} s CPU`,
+      `  lineage stage again, nothing changed (render + cache hits)         ` +
+        `median ${(median(runs.map((r) => r.warmStage)) / 1000).toFixed(2)} ` +
+        `s wall, ${(median(runs.map((r) => r.warmStageCpu)) / 1000).toFixed(2)} ` +
+        `s CPU`,
     );
     console.log(`  target/column_lineage.json ${(size / 1024 / 1024).toFixed(1)} MB`);
   } finally {

@@ -30,10 +30,13 @@ export async function fill(file: string, jobs: number, runsPerJob: number): Prom
   });
   const db = await instance.connect();
   const start = Date.parse('2026-01-01T00:00:00Z');
-  await db.run(`insert into runs select
+  await db.run(
+    `insert into runs select
       'run-' || j || '-' || r, 'job_' || j, 'cron', 'bench', case when r % 20 = 7 then 'failed' else 'success' end, 1,
-      ${start} + r * 600000.0, ${start} + r * 600000.0 + 1000, ${start} + r * 600000.0 + 61000, 60.0, null, null, null, 1
-    from range(${jobs}) a(j), range(${runsPerJob}) b(r) order by r, j`);
+      ${start} + r * 600000.0, ${start} + r * 600000.0 + 1000, ${start} ` +
+      `+ r * 600000.0 + 61000, 60.0, null, null, null, 1
+    from range(${jobs}) a(j), range(${runsPerJob}) b(r) order by r, j`,
+  );
   await db.run(`insert into node_runs select
       'run-' || j || '-' || r, case when n < 40 then 'model.bench.m_' || n else 'test.bench.t_' || n end,
       case when n < 40 then 'model' else 'test' end,
@@ -41,10 +44,16 @@ export async function fill(file: string, jobs: number, runsPerJob: number): Prom
       ${start} + r * 600000.0 + n * 1000, 0.5 + (n % 7) * 0.3 + (r % 13) * 0.01, n * 100, 0, ''
     from range(${jobs}) a(j), range(${runsPerJob}) b(r), range(${NODES_PER_RUN}) c(n) order by r, j, n`);
   // As History.insertNode does: failing tests also in test_problems.
-  await db.run(`insert into test_problems select r.job, n.run_id, n.unique_id, n.resource_type, n.status, n.started_at, n.duration, n.failures, n.message
-    from node_runs n join runs r using (run_id) where n.status = 'fail'`);
   await db.run(
-    `insert into freshness_readings select 'shop.source_' || s, ${start} + r * 300000.0, ${start} + r * 300000.0 - 600000, 600, 'pass' from range(10) a(s), range(500) b(r)`,
+    `insert into test_problems select r.job, n.run_id, n.unique_id, ` +
+      `n.resource_type, n.status, n.started_at, n.duration, n.failures, ` +
+      `n.message
+    from node_runs n join runs r using (run_id) where n.status = 'fail'`,
+  );
+  await db.run(
+    `insert into freshness_readings select 'shop.source_' || s, ${start} ` +
+      `+ r * 300000.0, ${start} + r * 300000.0 - 600000, 600, 'pass' ` +
+      `from range(10) a(s), range(500) b(r)`,
   );
   db.closeSync();
   instance.closeSync();
@@ -89,9 +98,16 @@ async function main(): Promise<void> {
       }
       await history.close();
       const runs = jobs * runsPerJob;
-      console.log(
-        `${String(jobs).padStart(4)}  ${String(runsPerJob).padStart(8)}  ${String(runs).padStart(11)}  ${String(runs * NODES_PER_RUN).padStart(9)}  ${median(load).toFixed(1).padStart(15)}  ${median(last).toFixed(1).padStart(14)}  ${median(trends).toFixed(1).padStart(16)}`,
-      );
+      const cells = [
+        String(jobs).padStart(4),
+        String(runsPerJob).padStart(8),
+        String(runs).padStart(11),
+        String(runs * NODES_PER_RUN).padStart(9),
+        median(load).toFixed(1).padStart(15),
+        median(last).toFixed(1).padStart(14),
+        median(trends).toFixed(1).padStart(16),
+      ];
+      console.log(cells.join('  '));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -90,7 +90,10 @@ function timed(command: string, args: string[], cwd: string, env: Record<string,
 /** `kiln <args>` in a child process that reports its peak memory as it exits. */
 function kiln(args: string[], cwd: string): Timed {
   const main = pathToFileURL(join(checkout, 'dist', 'src', 'cli', 'main.js')).href;
-  const script = `process.on('exit', () => process.stderr.write('kiln-bench-maxrss ' + process.resourceUsage().maxRSS + '\\n')); import(${JSON.stringify(main)}).then((m) => m.main(process.argv))`;
+  const script =
+    `process.on('exit', () => process.stderr.write('kiln-bench-maxrss ` +
+    `' + process.resourceUsage().maxRSS + '\\n')); import(${JSON.stringify(main)}).then((m) ` +
+    `=> m.main(process.argv))`;
   return timed(process.execPath, ['-e', script, 'kiln', ...args], cwd);
 }
 
@@ -178,7 +181,8 @@ function removeTarget(dir: string): void {
 
 async function main(): Promise<void> {
   console.log(
-    `kiln benchmark — ${checkout}, node ${process.version}, ${process.platform}/${process.arch}, medians of ${repeats}`,
+    `kiln benchmark — ${checkout}, node ${process.version}, ` +
+      `${process.platform}/${process.arch}, medians of ${repeats}`,
   );
   const root = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
   try {
@@ -217,7 +221,8 @@ async function main(): Promise<void> {
       row(
         `kiln compile, ${small} models, vs dataform compile`,
         figure(kilnSmall),
-        `Dataform not measured; the issue's figure 12.2–12.5 s would make kiln ${(12.2e3 / kilnSmall.wall).toFixed(1)}x faster`,
+        `Dataform not measured; the issue's figure 12.2–12.5 s would ` +
+          `make kiln ${(12.2e3 / kilnSmall.wall).toFixed(1)}x faster`,
       );
 
     // Compile at 10,000 models + 500 tests: cold, then again after editing one model.

@@ -87,7 +87,9 @@ async function main(): Promise<void> {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[2]!;
     const lower = Math.max(total / threads, 6 * 0.08) * 1000;
     console.log(
-      `  threads=${threads}: depth order ${med(depth).toFixed(0)} ms, critical-path order ${med(critical).toFixed(0)} ms (ratio ${(med(depth) / med(critical)).toFixed(2)}; lower bound about ${lower.toFixed(0)} ms)`,
+      `  threads=${threads}: depth order ${med(depth).toFixed(0)} ms, ` +
+        `critical-path order ${med(critical).toFixed(0)} ms (ratio ${(med(depth) / med(critical)).toFixed(2)}; ` +
+        `lower bound about ${lower.toFixed(0)} ms)`,
     );
   }
 }

@@ -21,7 +21,9 @@ export interface KilnSession {
   readonly warehouse: WarehouseBridge;
   /** What templates see of the invocation: id, target, flags, vars, `log()`. */
   readonly info: InvocationInfo;
-  /** dbt's invocation-wide context (`target`, `adapter`, `env_var`, `run_started_at`, ...): the engine's first globals. */
+  /**
+   * dbt's invocation-wide context (`target`, `adapter`, `env_var`, `run_started_at`, ...): the engine's first globals.
+   */
   readonly context: Scope;
   readonly invocationId: string;
   /** dbt's `selected_resources`: the unique ids the command selected (empty until it selects). */

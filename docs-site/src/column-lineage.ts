@@ -102,7 +102,10 @@ export function columnOriginCell(db: Db, column: SiteColumn): string {
 
 /** A column name that opens its lineage when clicked. */
 export function columnNameButton(column: SiteColumn): string {
-  return `<button type="button" class="col-lin mono" data-col="${esc(column.name)}" aria-expanded="false">${esc(column.name)}</button>`;
+  return (
+    `<button type="button" class="col-lin mono" data-col="${esc(column.name)}" ` +
+    `aria-expanded="false">${esc(column.name)}</button>`
+  );
 }
 
 function levels(db: Db, list: Reached[], direction: 'upstream' | 'downstream'): string {
@@ -129,8 +132,10 @@ export function renderColumnLineage(panel: HTMLElement, db: Db, node: number, co
   const up = upstreamColumns(db, node, column);
   const down = downstreamColumns(db, node, column);
   const tests = db.testsOf[node]?.filter((t) => db.nodes[t]!.testCol?.toLowerCase() === column.toLowerCase()) ?? [];
-  panel.innerHTML = `<h3>Lineage of <span class="mono">${esc(column)}</span></h3>
-<div class="col-graph"><section class="col-up" aria-label="upstream columns"><h4>Upstream</h4>${levels(db, up, 'upstream')}</section>
+  panel.innerHTML =
+    `<h3>Lineage of <span class="mono">${esc(column)}</span></h3>
+<div class="col-graph"><section class="col-up" aria-label="upstream ` +
+    `columns"><h4>Upstream</h4>${levels(db, up, 'upstream')}</section>
 <section class="col-self"><h4>Column</h4><p class="mono">${esc(displayName(db.nodes[node]!))}.${esc(column)}</p>${tests.length ? `<p class="muted">${tests.length} test${tests.length === 1 ? '' : 's'}</p>` : ''}</section>
 <section class="col-down" aria-label="downstream columns"><h4>Downstream</h4>${levels(db, down, 'downstream')}</section></div>`;
   panel.hidden = false;
@@ -156,5 +161,8 @@ export function wireColumnLineage(host: HTMLElement, db: Db, node: number): void
 
 /** The panel under the columns table, hidden until a column is clicked. */
 export function columnLineagePanel(gap: string | undefined): string {
-  return `${gap ? `<p class="muted">Column lineage could not read this SQL: ${esc(gap)}</p>` : ''}<div class="col-lineage" hidden></div>`;
+  return (
+    `${gap ? `<p class="muted">Column lineage could not read this SQL: ${esc(gap)}</p>` : ''}<div ` +
+    `class="col-lineage" hidden></div>`
+  );
 }

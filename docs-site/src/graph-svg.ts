@@ -45,7 +45,14 @@ export function nodeBox(db: Db, i: number, x: number, y: number, extraClass: str
   const label = displayName(n);
   const aria = `${n.type} ${label}${st ? ', ' + st : ''}`;
   const colour = n.nodeColor ? ` style="fill:${esc(n.nodeColor)}"` : '';
-  return `<g class="n t-${esc(n.type)} s-${statusClass(st)}${extraClass}" data-i="${i}" transform="translate(${x},${y})" tabindex="0" role="button" aria-label="${esc(aria)}"><title>${esc(`${n.type}: ${n.id}${st ? ` (${st})` : ''}`)}</title><rect class="box" width="${BOX_W}" height="${BOX_H}" rx="5"/><rect class="tag" width="6" height="${BOX_H}" rx="2"${colour}/><text x="14" y="${BOX_H / 2 + 4}">${esc(fit(label, 25))}</text></g>`;
+  return (
+    `<g class="n t-${esc(n.type)} s-${statusClass(st)}${extraClass}" ` +
+    `data-i="${i}" transform="translate(${x},${y})" tabindex="0" role="button" ` +
+    `aria-label="${esc(aria)}"><title>${esc(`${n.type}: ${n.id}${st ? ` (${st})` : ''}`)}</title><rect ` +
+    `class="box" width="${BOX_W}" height="${BOX_H}" rx="5"/><rect ` +
+    `class="tag" width="6" height="${BOX_H}" rx="2"${colour}/><text ` +
+    `x="14" y="${BOX_H / 2 + 4}">${esc(fit(label, 25))}</text></g>`
+  );
 }
 
 /**
@@ -65,9 +72,21 @@ export function clusterBox(
   const size = tree.size[c]!;
   const bar = Math.max(3, Math.round(((BOX_W - 16) * Math.sqrt(size)) / Math.sqrt(Math.max(1, biggest))));
   const count = size.toLocaleString('en');
-  const aria = `group ${tree.path[c] || label}, ${count} node${size === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}; press Enter to open`;
-  const title = `${tree.path[c] || label}: ${count} nodes${failed ? `, ${failed} failed` : ''}; ${deps.in.toLocaleString('en')} dependencies in, ${deps.out.toLocaleString('en')} out (click or zoom in to open)`;
-  return `<g class="cl${failed ? ' has-bad' : ''}" data-c="${c}" transform="translate(${x},${y})" tabindex="0" role="button" aria-label="${esc(aria)}"><title>${esc(title)}</title><rect class="box" width="${BOX_W}" height="${BOX_H}" rx="8"/><rect class="size" x="8" y="${BOX_H - 5}" width="${bar}" height="2.5" rx="1.2"/><text x="10" y="14" class="cl-name">▸ ${esc(fitTail(label, 22))}</text><text x="22" y="${BOX_H - 9}" class="cl-count">${count}</text>${failed ? `<text x="${BOX_W - 8}" y="${BOX_H - 9}" class="cl-bad" text-anchor="end">${failed} failed</text>` : ''}</g>`;
+  const aria =
+    `group ${tree.path[c] || label}, ${count} node${size === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}; ` +
+    `press Enter to open`;
+  const title =
+    `${tree.path[c] || label}: ${count} nodes${failed ? `, ${failed} failed` : ''}; ${deps.in.toLocaleString('en')} ` +
+    `dependencies in, ${deps.out.toLocaleString('en')} out (click ` +
+    `or zoom in to open)`;
+  return (
+    `<g class="cl${failed ? ' has-bad' : ''}" data-c="${c}" transform="translate(${x},${y})" ` +
+    `tabindex="0" role="button" aria-label="${esc(aria)}"><title>${esc(title)}</title><rect ` +
+    `class="box" width="${BOX_W}" height="${BOX_H}" rx="8"/><rect ` +
+    `class="size" x="8" y="${BOX_H - 5}" width="${bar}" height="2.5" ` +
+    `rx="1.2"/><text x="10" y="14" class="cl-name">▸ ${esc(fitTail(label, 22))}</text><text ` +
+    `x="22" y="${BOX_H - 9}" class="cl-count">${count}</text>${failed ? `<text x="${BOX_W - 8}" y="${BOX_H - 9}" class="cl-bad" text-anchor="end">${failed} failed</text>` : ''}</g>`
+  );
 }
 
 /** Stroke width of an edge standing for `count` dependencies, in half-pixel steps. */
@@ -101,7 +120,9 @@ export function edgePaths(
   let out = '';
   for (const [key, d] of byStyle) {
     const [hot, width] = key.split('|');
-    out += `<path class="e${hot ? ' hot' : ''}"${width !== '1.5' ? ` style="stroke-width:${width}"` : ''} data-edges="${d.length}" d="${d.join('')}"/>`;
+    out +=
+      `<path class="e${hot ? ' hot' : ''}"${width !== '1.5' ? ` style="stroke-width:${width}"` : ''} ` +
+      `data-edges="${d.length}" d="${d.join('')}"/>`;
   }
   return out;
 }

@@ -72,15 +72,23 @@ export class LineageView {
     this.focus = opts.focus;
     this.depth = opts.depth ?? 2;
     this.colour = db.hasRun || db.hasFreshness ? 'status' : 'type';
-    host.innerHTML = `<section class="lineage${opts.embedded ? ' embedded' : ''}" aria-label="Lineage">
+    host.innerHTML =
+      `<section class="lineage${opts.embedded ? ' embedded' : ''}" aria-label="Lineage">
 <form class="lin-bar" role="search" aria-label="Lineage selection">
-<label>Select <input name="select" class="mono" spellcheck="false" autocomplete="off" placeholder="+orders+ or tag:finance"></label>
+<label>Select <input name="select" class="mono" spellcheck="false" ` +
+      `autocomplete="off" placeholder="+orders+ or tag:finance"></label>
 <label>Exclude <input name="exclude" class="mono" spellcheck="false" autocomplete="off"></label>
 <label>Hops <input name="depth" type="number" min="1" max="9" value="${this.depth}"></label>
-<label>Colour <select name="colour"><option value="type">by type</option><option value="status">by run status</option></select></label>
+<label>Colour <select name="colour"><option value="type">by type</option><option ` +
+      `value="status">by run status</option></select></label>
 ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder">folder</option><option value="group">group</option></select></label>'}
 <button type="submit">Update</button>
-<span class="lin-tools"><button type="button" data-act="fit" title="Fit to view">Fit</button><button type="button" data-act="in" title="Zoom in" aria-label="Zoom in">+</button><button type="button" data-act="out" title="Zoom out" aria-label="Zoom out">−</button><button type="button" data-act="svg">SVG</button><button type="button" data-act="png">PNG</button>${opts.embedded ? '<a class="btn" data-act="full" href="#">Full view</a>' : ''}</span>
+<span class="lin-tools"><button type="button" data-act="fit" ` +
+      `title="Fit to view">Fit</button><button type="button" data-act="in" ` +
+      `title="Zoom in" aria-label="Zoom in">+</button><button type="button" ` +
+      `data-act="out" title="Zoom out" aria-label="Zoom out">−</button><button ` +
+      `type="button" data-act="svg">SVG</button><button type="button" ` +
+      `data-act="png">PNG</button>${opts.embedded ? '<a class="btn" data-act="full" href="#">Full view</a>' : ''}</span>
 </form>
 <div class="lin-note" aria-live="polite"></div>
 <div class="lin-canvas"><svg class="lin-svg" role="group" aria-label="Lineage graph"><g class="vp"></g></svg></div>
@@ -327,11 +335,15 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
     const opened = m.openedByReader
       .map(
         (c) =>
-          `<button type="button" class="chip-btn" data-close="${c}" title="Close this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`,
+          `<button type="button" class="chip-btn" data-close="${c}" title="Close ` +
+          `this group">${esc(m.tree.path[c] || m.tree.label[c]!)} ✕</button>`,
       )
       .join(' ');
     const models = d.units.length - groups;
-    this.note.innerHTML = `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} drawn. Click a group or zoom into it to open it; zoom out to close it.${opened ? ` Open: ${opened}` : ''}`;
+    this.note.innerHTML =
+      `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} ` +
+      `drawn. Click a group or zoom into it to open it; zoom out to ` +
+      `close it.${opened ? ` Open: ${opened}` : ''}`;
   }
 
   private renderLegend(d: Drawn): void {
@@ -650,7 +662,11 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
         : []),
     ].join('');
     const inner = this.vp.innerHTML.replace(/ tabindex="0"/g, '');
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="-20 -20 ${w} ${h}"><style>${style}</style><rect x="-20" y="-20" width="${w}" height="${h}" fill="${v('--bg')}"/>${inner}</svg>`;
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" ` +
+      `width="${w}" height="${h}" viewBox="-20 -20 ${w} ${h}"><style>${style}</style><rect ` +
+      `x="-20" y="-20" width="${w}" height="${h}" fill="${v('--bg')}"/>${inner}</svg>`
+    );
   }
 }
 

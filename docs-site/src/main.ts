@@ -28,22 +28,33 @@ function shell(db: Db): string {
     .filter((t) => counts.get(t))
     .map((t) => `<li><a href="#!/list/${t}">${plural(t)} <span class="count">${counts.get(t)}</span></a></li>`)
     .join('');
-  return `<button type="button" class="skip">Skip to content</button>
+  return (
+    `<button type="button" class="skip">Skip to content</button>
 <header class="top">
 <a class="brand" href="#!/overview">${esc(db.data.project.name)}</a>
-<div class="search"><label class="sr-only" for="q">Search</label><input id="q" type="search" role="combobox" aria-expanded="false" aria-controls="qres" aria-autocomplete="list" autocomplete="off" spellcheck="false" placeholder="Search models, columns, SQL… ( / )"><ul id="qres" role="listbox" aria-label="Search results" hidden></ul></div>
-<nav class="topnav" aria-label="Pages"><a href="#!/overview">Overview</a><a href="#!/lineage">Lineage</a>${db.hasRun ? '<a href="#!/run">Run</a>' : ''}</nav>
+<div class="search"><label class="sr-only" for="q">Search</label><input ` +
+    `id="q" type="search" role="combobox" aria-expanded="false" aria-controls="qres" ` +
+    `aria-autocomplete="list" autocomplete="off" spellcheck="false" ` +
+    `placeholder="Search models, columns, SQL… ( / )"><ul id="qres" ` +
+    `role="listbox" aria-label="Search results" hidden></ul></div>
+<nav class="topnav" aria-label="Pages"><a href="#!/overview">Overview</a><a ` +
+    `href="#!/lineage">Lineage</a>${db.hasRun ? '<a href="#!/run">Run</a>' : ''}</nav>
 <button type="button" class="theme" aria-label="Switch colour theme" title="Switch colour theme">◐</button>
 </header>
 <div class="layout">
 <aside class="side" aria-label="Navigation">
-<div class="side-tabs" role="tablist" aria-label="Navigation tree"><button type="button" role="tab" id="tab-p" aria-controls="tree-p" aria-selected="true">Project</button><button type="button" role="tab" id="tab-d" aria-controls="tree-d" aria-selected="false" tabindex="-1">Database</button></div>
+<div class="side-tabs" role="tablist" aria-label="Navigation ` +
+    `tree"><button type="button" role="tab" id="tab-p" aria-controls="tree-p" ` +
+    `aria-selected="true">Project</button><button type="button" role="tab" ` +
+    `id="tab-d" aria-controls="tree-d" aria-selected="false" tabindex="-1">Database</button></div>
 <div class="tree-host" id="tree-p" role="tabpanel" aria-labelledby="tab-p"></div>
 <div class="tree-host" id="tree-d" role="tabpanel" aria-labelledby="tab-d" hidden></div>
-<nav class="reslist" aria-label="Resources"><h2>Resources</h2><ul><li><a href="#!/list/model">Models <span class="count">${counts.get('model') ?? 0}</span></a></li>${res}</ul></nav>
+<nav class="reslist" aria-label="Resources"><h2>Resources</h2><ul><li><a ` +
+    `href="#!/list/model">Models <span class="count">${counts.get('model') ?? 0}</span></a></li>${res}</ul></nav>
 </aside>
 <main id="main" tabindex="-1"></main>
-</div>`;
+</div>`
+  );
 }
 
 function boot(): void {
@@ -52,7 +63,8 @@ function boot(): void {
   const data = (window as unknown as { __KILN_DATA__?: SiteData }).__KILN_DATA__;
   if (!data || !Array.isArray(data.nodes)) {
     app.innerHTML =
-      '<p class="boot">The documentation data (kiln-data.js) is missing or unreadable. Re-run <code>kiln docs generate</code>.</p>';
+      '<p class="boot">The documentation data (kiln-data.js) is missing ' +
+      'or unreadable. Re-run <code>kiln docs generate</code>.</p>';
     return;
   }
   initTheme();

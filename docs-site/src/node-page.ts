@@ -99,7 +99,11 @@ function testChip(db: Db, t: number): string {
   const name = testLabel(db, t);
   const abbr = TEST_ABBR[name] ?? name.slice(0, 14);
   const st = n.run?.status;
-  return `<a class="chip s-${statusClass(st)}" href="${esc(nodeHref(n))}" title="${esc(`${name}${st ? ': ' + st : ''}`)}">${esc(abbr)}${st && statusClass(st) === 'bad' ? ' ✕' : ''}<span class="sr-only"> test ${esc(name)}${st ? ' ' + esc(st) : ''}</span></a>`;
+  return (
+    `<a class="chip s-${statusClass(st)}" href="${esc(nodeHref(n))}" ` +
+    `title="${esc(`${name}${st ? ': ' + st : ''}`)}">${esc(abbr)}${st && statusClass(st) === 'bad' ? ' ✕' : ''}<span ` +
+    `class="sr-only"> test ${esc(name)}${st ? ' ' + esc(st) : ''}</span></a>`
+  );
 }
 
 function columnsSection(db: Db, i: number, n: SiteNode): string {
@@ -122,15 +126,27 @@ function columnsSection(db: Db, i: number, n: SiteNode): string {
             .join('')}</dl>`
         : '';
       const extra = fk || tags || meta ? `<div class="col-extra">${fk}${tags ? ` ${tags}` : ''}${meta}</div>` : '';
-      return `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`;
+      return (
+        `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td ` +
+        `class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`
+      );
     })
     .join('');
-  return `<section id="columns"><h2>Columns</h2><div class="table-wrap"><table class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th>${lineage ? '<th scope="col">Comes from</th>' : ''}<th scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></div>${columnLineagePanel(n.colLineageGap)}</section>`;
+  return (
+    `<section id="columns"><h2>Columns</h2><div class="table-wrap"><table ` +
+    `class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th ` +
+    `scope="col">Description</th>${lineage ? '<th scope="col">Comes from</th>' : ''}<th ` +
+    `scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></div>${columnLineagePanel(n.colLineageGap)}</section>`
+  );
 }
 
 function argumentsSection(n: SiteNode): string {
   if (!n.args?.length) return '';
-  return `<section id="arguments"><h2>Arguments</h2><div class="table-wrap"><table class="cols"><thead><tr><th scope="col">Argument</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>${n.args.map((a) => `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td><td class="md">${renderMarkdown(a.desc)}</td></tr>`).join('')}</tbody></table></div></section>`;
+  return (
+    `<section id="arguments"><h2>Arguments</h2><div class="table-wrap"><table ` +
+    `class="cols"><thead><tr><th scope="col">Argument</th><th scope="col">Type</th><th ` +
+    `scope="col">Description</th></tr></thead><tbody>${n.args.map((a) => `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td><td class="md">${renderMarkdown(a.desc)}</td></tr>`).join('')}</tbody></table></div></section>`
+  );
 }
 
 /** Rows of a unit test's given or expect block, as a table (dict rows) or as written (csv, sql). */
@@ -160,16 +176,22 @@ function codeSection(n: SiteNode): string {
   const btns = tabs
     .map(
       ([l], k) =>
-        `<button type="button" role="tab" data-tab="${k}" aria-selected="${k === 0}" tabindex="${k === 0 ? 0 : -1}">${l}</button>`,
+        `<button type="button" role="tab" data-tab="${k}" aria-selected="${k === 0}" ` +
+        `tabindex="${k === 0 ? 0 : -1}">${l}</button>`,
     )
     .join('');
   const panes = tabs
     .map(
       ([l, code], k) =>
-        `<div role="tabpanel" class="code-pane" data-pane="${k}" aria-label="${l} code"${k === 0 ? '' : ' hidden'}><pre class="sql"><code>${highlightSql(code)}</code></pre></div>`,
+        `<div role="tabpanel" class="code-pane" data-pane="${k}" aria-label="${l} ` +
+        `code"${k === 0 ? '' : ' hidden'}><pre class="sql"><code>${highlightSql(code)}</code></pre></div>`,
     )
     .join('');
-  return `<section id="code"><h2>Code</h2><div class="code"><div class="code-bar"><div role="tablist" aria-label="Code version">${btns}</div><button type="button" class="copy">Copy</button></div>${panes}</div></section>`;
+  return (
+    `<section id="code"><h2>Code</h2><div class="code"><div class="code-bar"><div ` +
+    `role="tablist" aria-label="Code version">${btns}</div><button ` +
+    `type="button" class="copy">Copy</button></div>${panes}</div></section>`
+  );
 }
 
 function runSection(db: Db, i: number, n: SiteNode): string {
@@ -190,7 +212,8 @@ function runSection(db: Db, i: number, n: SiteNode): string {
     const other = ran.length - passing - bad.length;
     rows.push([
       'Tests',
-      `${passing} passing, <span class="${bad.length ? 'bad-text' : ''}">${bad.length} failing</span>${other ? `, ${other} not passed (skipped or warned)` : ''}`,
+      `${passing} passing, <span class="${bad.length ? 'bad-text' : ''}">${bad.length} ` +
+        `failing</span>${other ? `, ${other} not passed (skipped or warned)` : ''}`,
     ]);
   }
   if (n.fresh) {
@@ -216,7 +239,10 @@ function neighbours(db: Db, i: number): string {
           .map((x) => `<li>${link(db, x)}</li>`)
           .join('')}${xs.length > 500 ? `<li>… and ${xs.length - 500} more</li>` : ''}</ul>`
       : '<p class="muted">None</p>';
-  return `<section id="depends"><div class="two"><div><h2>Depends on</h2>${list(parents)}${macros.length ? `<h3>Macros</h3>${list(macros)}` : ''}</div><div><h2>Referenced by</h2>${list(kids)}</div></div></section>`;
+  return (
+    `<section id="depends"><div class="two"><div><h2>Depends on</h2>${list(parents)}${macros.length ? `<h3>Macros</h3>${list(macros)}` : ''}</div><div><h2>Referenced ` +
+    `by</h2>${list(kids)}</div></div></section>`
+  );
 }
 
 function testsSection(db: Db, i: number): string {
@@ -226,10 +252,17 @@ function testsSection(db: Db, i: number): string {
     .slice(0, 1000)
     .map((t) => {
       const tn = db.nodes[t]!;
-      return `<tr><td><a href="${esc(nodeHref(tn))}">${esc(testLabel(db, t))}</a></td><td class="mono">${esc(tn.testCol ?? '')}</td><td>${badge(tn.run?.status)}</td><td>${tn.run?.failures ? tn.run.failures : ''}</td></tr>`;
+      return (
+        `<tr><td><a href="${esc(nodeHref(tn))}">${esc(testLabel(db, t))}</a></td><td ` +
+        `class="mono">${esc(tn.testCol ?? '')}</td><td>${badge(tn.run?.status)}</td><td>${tn.run?.failures ? tn.run.failures : ''}</td></tr>`
+      );
     })
     .join('');
-  return `<section id="tests"><h2>Tests</h2><table class="cols"><thead><tr><th scope="col">Test</th><th scope="col">Column</th><th scope="col">Status</th><th scope="col">Failures</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return (
+    `<section id="tests"><h2>Tests</h2><table class="cols"><thead><tr><th ` +
+    `scope="col">Test</th><th scope="col">Column</th><th scope="col">Status</th><th ` +
+    `scope="col">Failures</th></tr></thead><tbody>${rows}</tbody></table></section>`
+  );
 }
 
 export function renderNodePage(
@@ -304,11 +337,13 @@ export function renderNodePage(
     n.config || n.meta
       ? `<section id="config"><h2>Config</h2>${n.meta ? `<h3>Meta</h3>${json(n.meta)}` : ''}${n.config ? `<details><summary>All config</summary>${json(n.config)}</details>` : ''}</section>`
       : '';
-  host.innerHTML = `<article class="node-page" data-id="${esc(n.id)}">
+  host.innerHTML =
+    `<article class="node-page" data-id="${esc(n.id)}">
 <header class="page-head"><p class="crumbs">${typeBadge(n.type)} <span class="mono muted">${esc(n.id)}</span></p>
 <h1>${esc(displayName(n))} ${badge(st)}${failing.length ? ` <span class="badge s-bad" title="failing tests">${failing.length} failing test${failing.length === 1 ? '' : 's'}</span>` : ''}</h1>
 ${n.run?.time !== undefined ? `<p class="muted">Last run ${fmtSeconds(n.run.time)}</p>` : ''}</header>
-<nav class="page-toc" aria-label="On this page"><a href="#details" data-jump="details">Details</a>${n.cols?.length ? '<a href="#columns" data-jump="columns">Columns</a>' : ''}${inGraph ? '<a href="#lineage" data-jump="lineage">Lineage</a>' : ''}${n.raw || n.compiled ? '<a href="#code" data-jump="code">Code</a>' : ''}</nav>
+<nav class="page-toc" aria-label="On this page"><a href="#details" ` +
+    `data-jump="details">Details</a>${n.cols?.length ? '<a href="#columns" data-jump="columns">Columns</a>' : ''}${inGraph ? '<a href="#lineage" data-jump="lineage">Lineage</a>' : ''}${n.raw || n.compiled ? '<a href="#code" data-jump="code">Code</a>' : ''}</nav>
 <section id="details"><h2>Details</h2>${details}${stats.length ? `<h3>Warehouse statistics</h3>${kv(stats.map(([id, st]) => [String(st.label), esc(fmtStat(id, st.value))]))}` : ''}</section>
 <section id="description"><h2>Description</h2>${desc}${n.sourceDesc ? `<h3>Source ${esc(n.source ?? '')}</h3><div class="md">${renderMarkdown(n.sourceDesc)}</div>` : ''}</section>
 ${runSection(db, i, n)}

@@ -31,7 +31,10 @@ export function resultsHtml(
         h.snippet && !(descHtml && h.field === 'description')
           ? `<span class="sr-snip"><span class="sr-field">${h.field}:</span> ${esc(h.snippet)}</span>`
           : '';
-      return `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(shownStatus(db, h.i))}${descHtml}${snippet}</a></li>`;
+      return (
+        `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" ` +
+        `tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(shownStatus(db, h.i))}${descHtml}${snippet}</a></li>`
+      );
     })
     .join('');
   return { html, total, byType, ...(corrected ? { corrected } : {}) };
@@ -70,7 +73,8 @@ export function wireSearch(input: HTMLInputElement, list: HTMLElement, db: Db, n
     }
     const { html, total, corrected } = resultsHtml(db, q, 30);
     const fixed = corrected
-      ? `<li class="fixed" role="presentation">No match for <strong>${esc(q.trim())}</strong>; showing <strong>${esc(corrected)}</strong></li>`
+      ? `<li class="fixed" role="presentation">No match for <strong>${esc(q.trim())}</strong>; ` +
+        `showing <strong>${esc(corrected)}</strong></li>`
       : '';
     list.innerHTML =
       fixed +

@@ -69,7 +69,10 @@ function siteGraph(nodes: readonly SiteNode[], byId: Map<string, number>): Selec
   };
 }
 
-/** The fields selection reads of a site node; the config, with the keys the site data keeps apart put back, only when a method asks. */
+/**
+ * The fields selection reads of a site node; the config, with the keys the site data keeps apart put back, only when a
+ * method asks.
+ */
 class SiteSelectable implements SelectableNode {
   readonly uniqueId: string;
   readonly resourceType: string;

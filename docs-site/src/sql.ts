@@ -2,13 +2,13 @@
 import { escapeHtml } from '../../src/docs/markdown.js';
 
 const KEYWORDS = new Set(
-  `select from where and or not in is null as on join left right inner outer full cross group by order
+  (
+    `select from where and or not in is null as on join left right inner outer full cross group by order
 having limit offset union all distinct case when then else end with insert into update delete create table view
 replace materialized values set between like ilike exists cast over partition window rows range preceding following
 unbounded current row asc desc nulls first last true false using qualify lateral interval returning recursive except
-intersect filter within coalesce count sum avg min max date timestamp varchar integer bigint numeric boolean text`.split(
-    /\s+/,
-  ),
+intersect filter within coalesce count sum avg min max date timestamp ` + `varchar integer bigint numeric boolean text`
+  ).split(/\s+/),
 );
 
 const TOKEN =

@@ -11,7 +11,10 @@ const ROW_H = 22,
 export function renderRunPage(host: HTMLElement, db: Db): void {
   if (!db.hasRun) {
     host.innerHTML =
-      '<article><h1>Last run</h1><p>No run_results.json was found when this site was generated. Run <code>kiln build</code> (or <code>kiln run</code>, <code>kiln test</code>) before <code>kiln docs generate</code> to see run status here.</p></article>';
+      '<article><h1>Last run</h1><p>No run_results.json was found when ' +
+      'this site was generated. Run <code>kiln build</code> (or <code>kiln ' +
+      'run</code>, <code>kiln test</code>) before <code>kiln docs generate</code> ' +
+      'to see run status here.</p></article>';
     return;
   }
   const ran = db.nodes.map((n, i) => (n.run ? i : -1)).filter((i) => i >= 0);
@@ -33,15 +36,23 @@ export function renderRunPage(host: HTMLElement, db: Db): void {
     .slice(0, 10);
   const row = (i: number) => {
     const n = db.nodes[i]!;
-    return `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td><td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td class="msg">${esc(n.run!.message ?? '')}</td></tr>`;
+    return (
+      `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td><td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td ` +
+      `class="msg">${esc(n.run!.message ?? '')}</td></tr>`
+    );
   };
   const table = (ids: number[]) =>
-    `<table class="cols"><thead><tr><th scope="col">Node</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead><tbody>${ids.map(row).join('')}</tbody></table>`;
+    `<table class="cols"><thead><tr><th scope="col">Node</th><th ` +
+    `scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead><tbody>${ids.map(row).join('')}</tbody></table>`;
   const cpTotal = cp.reduce((s, i) => s + (db.nodes[i]!.run!.time ?? 0), 0);
-  host.innerHTML = `<article class="run-page"><h1>Last run</h1>
+  host.innerHTML =
+    `<article class="run-page"><h1>Last run</h1>
 <p class="summary">${[...byStatus].map(([s, c]) => `${badge(s)} ${c}`).join(' ')} ${db.data.run?.elapsed !== undefined ? ` · elapsed ${fmtSeconds(db.data.run.elapsed)}` : ''}${db.data.run?.generatedAt ? ` · ${esc(db.data.run.generatedAt)}` : ''}</p>
-<section><h2>Timeline</h2><p class="muted">One row per thread; the critical path (the chain of dependencies that decided when the run finished) is outlined.</p>${sp.length ? gantt(db, sp, cpSet) : '<p class="muted">The run results carry no timing.</p>'}</section>
-<section><h2>Critical path</h2><p>${cp.length} nodes, ${fmtSeconds(cpTotal)} of execution.</p><ol class="cp">${cp.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${esc(displayName(db.nodes[i]!))}</a> <span class="muted">${fmtSeconds(db.nodes[i]!.run!.time)}</span></li>`).join('')}</ol></section>
+<section><h2>Timeline</h2><p class="muted">One row per thread; ` +
+    `the critical path (the chain of dependencies that decided when ` +
+    `the run finished) is outlined.</p>${sp.length ? gantt(db, sp, cpSet) : '<p class="muted">The run results carry no timing.</p>'}</section>
+<section><h2>Critical path</h2><p>${cp.length} nodes, ${fmtSeconds(cpTotal)} ` +
+    `of execution.</p><ol class="cp">${cp.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${esc(displayName(db.nodes[i]!))}</a> <span class="muted">${fmtSeconds(db.nodes[i]!.run!.time)}</span></li>`).join('')}</ol></section>
 <section><h2>Problems</h2>${problems.length ? table(problems.slice(0, 500)) : '<p>None.</p>'}</section>
 ${skipped.length ? `<section><h2>Skipped <span class="count">${skipped.length}</span></h2><p class="muted">Not run, because something they depend on failed or the run was stopped.</p>${table(skipped.slice(0, 500))}${skipped.length > 500 ? `<p class="muted">and ${skipped.length - 500} more.</p>` : ''}</section>` : ''}
 <section><h2>Slowest</h2>${table(slow)}</section>
@@ -69,7 +80,10 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
       w > 60
         ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>`
         : '';
-    bars += `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" height="${ROW_H - 6}" rx="2"/>${label}</a>`;
+    bars +=
+      `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect ` +
+      `x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" ` +
+      `height="${ROW_H - 6}" rx="2"/>${label}</a>`;
   }
   const labels = threads.map((t, k) => `<text x="4" y="${k * ROW_H + 15}" class="tl">${esc(t)}</text>`).join('');
   const ticks: string[] = [];
@@ -78,8 +92,12 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
     // The last label ends at its tick so it stays inside the drawing.
     const anchor = k === 5 ? 'end' : 'middle';
     ticks.push(
-      `<line x1="${x}" x2="${x}" y1="0" y2="${h - 20}" class="tick"/><text x="${x}" y="${h - 6}" class="tl" text-anchor="${anchor}">${fmtSeconds((span * k) / 5 / 1000)}</text>`,
+      `<line x1="${x}" x2="${x}" y1="0" y2="${h - 20}" class="tick"/><text ` +
+        `x="${x}" y="${h - 6}" class="tl" text-anchor="${anchor}">${fmtSeconds((span * k) / 5 / 1000)}</text>`,
     );
   }
-  return `<div class="gantt-wrap"><svg class="gantt" viewBox="0 0 ${WIDTH} ${h}" width="100%" role="img" aria-label="Run timeline by thread">${ticks.join('')}${labels}${bars}</svg></div>`;
+  return (
+    `<div class="gantt-wrap"><svg class="gantt" viewBox="0 0 ${WIDTH} ${h}" ` +
+    `width="100%" role="img" aria-label="Run timeline by thread">${ticks.join('')}${labels}${bars}</svg></div>`
+  );
 }

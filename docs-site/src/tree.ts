@@ -237,7 +237,11 @@ export class TreeView {
     const aria = () => `aria-level="${level}" aria-setsize="${setSize}" aria-posinset="${++pos}" tabindex="-1"`;
     for (const sub of subs) {
       const isOpen = this.open.has(sub.key);
-      html += `<li role="none"><button type="button" role="treeitem" class="fold" data-key="${esc(sub.key)}" aria-expanded="${isOpen}" ${aria()}><span class="caret" aria-hidden="true">${isOpen ? '▾' : '▸'}</span>${esc(sub.label)} <span class="count">${sub.count}</span></button>`;
+      html +=
+        `<li role="none"><button type="button" role="treeitem" class="fold" ` +
+        `data-key="${esc(sub.key)}" aria-expanded="${isOpen}" ${aria()}><span ` +
+        `class="caret" aria-hidden="true">${isOpen ? '▾' : '▸'}</span>${esc(sub.label)} ` +
+        `<span class="count">${sub.count}</span></button>`;
       if (isOpen) html += `<ul role="group">${this.renderChildren(sub, level + 1)}</ul>`;
       html += '</li>';
     }
@@ -245,10 +249,16 @@ export class TreeView {
       const n = this.db.nodes[i]!;
       const st = shownStatus(this.db, i);
       const cur = i === this.current;
-      html += `<li role="none"><a role="treeitem" ${aria()} data-n="${i}" href="${esc(nodeHref(n))}" class="leaf t-${esc(n.type)}${cur ? ' current' : ''}"${cur ? ' aria-current="page"' : ''}><span class="dot s-${statusClass(st)}" aria-hidden="true"></span>${esc(this.label(i))}${st ? `<span class="sr-only"> (${esc(st)})</span>` : ''}</a></li>`;
+      html +=
+        `<li role="none"><a role="treeitem" ${aria()} data-n="${i}" href="${esc(nodeHref(n))}" ` +
+        `class="leaf t-${esc(n.type)}${cur ? ' current' : ''}"${cur ? ' aria-current="page"' : ''}><span ` +
+        `class="dot s-${statusClass(st)}" aria-hidden="true"></span>${esc(this.label(i))}${st ? `<span class="sr-only"> (${esc(st)})</span>` : ''}</a></li>`;
     }
     if (leaves.length > limit)
-      html += `<li role="none"><button type="button" role="treeitem" ${aria()} class="more" data-key="${esc(f.key)}">Show ${Math.min(PAGE, leaves.length - limit)} more of ${leaves.length - limit}</button></li>`;
+      html +=
+        `<li role="none"><button type="button" role="treeitem" ${aria()} ` +
+        `class="more" data-key="${esc(f.key)}">Show ${Math.min(PAGE, leaves.length - limit)} ` +
+        `more of ${leaves.length - limit}</button></li>`;
     return html;
   }
 

@@ -4,7 +4,9 @@ import type { Adapter } from './types.js';
 
 type AdapterFactory = (target: TargetConfig, projectDir: string) => Promise<Adapter>;
 
-/** Adapters by profile `type`; each imports its driver only when chosen (DuckDB's alone takes a good part of a second). */
+/**
+ * Adapters by profile `type`; each imports its driver only when chosen (DuckDB's alone takes a good part of a second).
+ */
 const factories: Record<string, AdapterFactory> = {
   duckdb: async (target, projectDir) =>
     new (await import('./duckdb/index.js')).DuckDBAdapter(

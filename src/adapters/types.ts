@@ -65,9 +65,15 @@ export interface Adapter {
   createSchema(database: string | undefined, schema: string): Promise<void>;
   listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]>;
   getColumns(relation: Relation): Promise<ColumnInfo[]>;
-  /** Whether a schema exists, where the warehouse's API answers better than information_schema.schemata (BigQuery: datasets.get, by the exact name). */
+  /**
+   * Whether a schema exists, where the warehouse's API answers better than information_schema.schemata (BigQuery:
+   * datasets.get, by the exact name).
+   */
   schemaExists?(database: string | undefined, schema: string): Promise<boolean>;
-  /** Every relation's columns in a schema, by relation name, in one query (the docs catalog at thousands of models); without it, getColumns per relation. */
+  /**
+   * Every relation's columns in a schema, by relation name, in one query (the docs catalog at thousands of models);
+   * without it, getColumns per relation.
+   */
   listColumns?(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>>;
 
   /** The warehouse type name for a seed column kind. */
@@ -88,15 +94,24 @@ export interface Adapter {
    * holds (besides the hooks) exactly the DML that changes the target, and rolls back whole.
    */
   readonly ddlEndsTransactions?: boolean;
-  /** True where dataset and table names are case-sensitive (BigQuery): relations are then matched by name exactly, not ignoring case. */
+  /**
+   * True where dataset and table names are case-sensitive (BigQuery): relations are then matched by name exactly, not
+   * ignoring case.
+   */
   readonly caseSensitiveNames?: boolean;
-  /** How the warehouse compares relation names, where neither ignoring case nor caseSensitiveNames is its rule (Snowflake folds unquoted names only). */
+  /**
+   * How the warehouse compares relation names, where neither ignoring case nor caseSensitiveNames is its rule
+   * (Snowflake folds unquoted names only).
+   */
   relationNameKey?(name: string): string;
   /** The strategy of an incremental model with a unique_key that names none; delete+insert when unset. */
   readonly defaultIncrementalStrategy?: 'merge' | 'delete+insert';
   /** Incremental strategies beyond append, delete+insert, merge and microbatch (BigQuery: insert_overwrite). */
   readonly extraIncrementalStrategies?: readonly 'insert_overwrite'[];
-  /** True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name (DuckDB, PostgreSQL): views are then built in place. */
+  /**
+   * True where `create or replace view` swaps a view in atomically even though tables are built under a temporary name
+   * (DuckDB, PostgreSQL): views are then built in place.
+   */
   readonly replacesViewsAtomically?: boolean;
   /**
    * Where `create or replace view` may refuse a new view (PostgreSQL: a column removed,

@@ -36,9 +36,10 @@ export function junitXml(input: JunitInput): string {
     time: input.elapsed.toFixed(3),
     timestamp: (input.timestamp ?? new Date()).toISOString(),
   };
+  const { tests, failures, errors, skipped, time } = attrs;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites ${attributes({ name: 'kiln', tests: attrs.tests, failures: attrs.failures, errors: attrs.errors, skipped: attrs.skipped, time: attrs.time })}>`,
+    `<testsuites ${attributes({ name: 'kiln', tests, failures, errors, skipped, time })}>`,
     `  <testsuite ${attributes(attrs)}>`,
     ...cases,
     '  </testsuite>',
@@ -53,21 +54,32 @@ function testCase(r: NodeResult, input: JunitInput): string {
     ? `${node.resourceType}.${node.packageName}${node.fqn.length > 2 ? '.' + node.fqn.slice(1, -1).join('.') : ''}`
     : r.uniqueId;
   const file = node ? ((node as TestNode).declaredAt?.file ?? node.originalFilePath) : undefined;
-  const head = `    <testcase ${attributes({ classname, name: node?.name ?? r.uniqueId, file, time: r.executionTime.toFixed(3) })}`;
+  const caseAttributes = attributes({
+    classname,
+    name: node?.name ?? r.uniqueId,
+    file,
+    time: r.executionTime.toFixed(3),
+  });
+  const head = `    <testcase ${caseAttributes}`;
   const sql = node && r.compiledCode !== undefined ? compiledPath(node, input.projectDir, input.targetPath) : undefined;
   const where = sql ? `\ncompiled SQL: ${sql}` : '';
   switch (r.status) {
     case 'fail': {
       const rows = `${r.failures ?? 0} failing row${r.failures === 1 ? '' : 's'}`;
-      return `${head}>\n      <failure ${attributes({ type: 'test_failure', message: `${rows}${sql ? ` (compiled SQL: ${sql})` : ''}` })}>${text(`${r.message}${where}`)}</failure>\n    </testcase>`;
+      const failure = attributes({ type: 'test_failure', message: `${rows}${sql ? ` (compiled SQL: ${sql})` : ''}` });
+      return `${head}>\n      <failure ${failure}>${text(`${r.message}${where}`)}</failure>\n    </testcase>`;
     }
-    case 'error':
-      return `${head}>\n      <error ${attributes({ type: 'error', message: r.message.split('\n')[0] })}>${text(`${r.message}${where}`)}</error>\n    </testcase>`;
+    case 'error': {
+      const error = attributes({ type: 'error', message: r.message.split('\n')[0] });
+      return `${head}>\n      <error ${error}>${text(`${r.message}${where}`)}</error>\n    </testcase>`;
+    }
     case 'skipped':
     case 'cancelled':
       return `${head}>\n      <skipped ${attributes({ message: r.message })}/>\n    </testcase>`;
-    case 'warn':
-      return `${head}>\n      <system-out>${text(`WARN: ${r.failures ?? 0} failing rows${where}\n${r.message}`)}</system-out>\n    </testcase>`;
+    case 'warn': {
+      const output = text(`WARN: ${r.failures ?? 0} failing rows${where}\n${r.message}`);
+      return `${head}>\n      <system-out>${output}</system-out>\n    </testcase>`;
+    }
     default:
       return `${head}/>`;
   }

@@ -39,7 +39,10 @@ export function manifestJson(
   return materialize(manifestObject(parsed, session, dag, compiler, compiledIds)) as Record<string, unknown>;
 }
 
-/** Writes target/manifest.json node by node: at 10,000 models the whole object and its text would be hundreds of megabytes. */
+/**
+ * Writes target/manifest.json node by node: at 10,000 models the whole object and its text would be hundreds of
+ * megabytes.
+ */
 export function writeManifest(
   parsed: ParsedProject,
   session: KilnSession,

@@ -130,7 +130,9 @@ export function ensureWritable(folders: string[]): void {
         'config',
         `cannot write to ${folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
         {
-          hint: 'kiln writes compiled SQL, artifacts and logs there; make it writable, or point --target-path (and log-path) elsewhere',
+          hint:
+            'kiln writes compiled SQL, artifacts and logs there; make it ' +
+            'writable, or point --target-path (and log-path) elsewhere',
         },
       );
     }

@@ -31,8 +31,11 @@ export function annotations(results: NodeResult[], nodes: Map<string, GraphNode>
           : `Error in ${what}`;
     let message =
       r.status === 'error' ? r.message : `${r.failures ?? 0} failing row${r.failures === 1 ? '' : 's'}: ${r.message}`;
-    if (guarded && node)
-      message += `\n(${what}, declared in ${(node as TestNode).declaredAt?.file ?? node.originalFilePath}${(node as TestNode).declaredAt?.line ? `:${(node as TestNode).declaredAt!.line}` : ''})`;
+    if (guarded && node) {
+      const declared = (node as TestNode).declaredAt;
+      const place = `${declared?.file ?? node.originalFilePath}${declared?.line ? `:${declared.line}` : ''}`;
+      message += `\n(${what}, declared in ${place})`;
+    }
     const props = [file ? `file=${property(file)}` : '', `line=${at?.[1] ?? 1}`, `title=${property(title)}`]
       .filter(Boolean)
       .join(',');

@@ -32,7 +32,10 @@ function realOrNull(file: string): string | null {
   }
 }
 
-/** The folder the user's shell is in: `npm run kiln` runs kiln in the package's folder, and says where it was started in INIT_CWD. */
+/**
+ * The folder the user's shell is in: `npm run kiln` runs kiln in the package's folder, and says where it was started in
+ * INIT_CWD.
+ */
 export function userDir(): string {
   return process.env.INIT_CWD || process.cwd();
 }

@@ -68,7 +68,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
     .option(
       '--heartbeat <seconds>',
-      'without a terminal (CI logs): a line for each node still running after this many seconds, repeated as long as it runs; 0 for none (default 30)',
+      'without a terminal (CI logs): a line for each node still running ' +
+        'after this many seconds, repeated as long as it runs; 0 for none ' +
+        '(default 30)',
       parseHeartbeat,
     );
 }

@@ -87,7 +87,8 @@ export class Output {
     if (!this.live.size && this.done >= this.total) return;
     const names = [...this.live.values()];
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` (+${names.length - 3})` : '');
-    const line = `  [${this.done}/${this.total}] ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s${shown ? ` · running: ${shown}` : ''}`;
+    const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    const line = `  [${this.done}/${this.total}] ${seconds}s${shown ? ` · running: ${shown}` : ''}`;
     this.emit(this.out, this.paint(2, line.slice(0, this.lineWidth)));
     this.statusShown = true;
   }

@@ -1,4 +1,7 @@
-/** The worker thread of CompiledFiles: writes the batches it is sent and, asked to flush, answers with the first failure (or null). */
+/**
+ * The worker thread of CompiledFiles: writes the batches it is sent and, asked to flush, answers with the first failure
+ * (or null).
+ */
 import { parentPort } from 'node:worker_threads';
 import { writeFiles, type FileFailure, type FileToWrite } from './write-files.js';
 

@@ -40,7 +40,9 @@ export class Compiler {
   private secrets?: string[];
   /** Files written since the last flush, which the partial parse cache records once they are on disk. */
 
-  /** `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten. */
+  /**
+   * `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten.
+   */
   cache?: CompiledSqlCache;
 
   /** Under --defer: relations (from another run's manifest) for nodes not built here. */
@@ -149,7 +151,9 @@ export class Compiler {
     if (!id)
       throw new KilnError('graph', `ref('${name}') in ${node.originalFilePath} was not recorded while parsing`, {
         file: node.originalFilePath,
-        hint: 'a ref inside a branch that parsing did not take needs `-- depends_on: {{ ref(...) }}` at the top of the file',
+        hint:
+          'a ref inside a branch that parsing did not take needs `-- depends_on: ' +
+          '{{ ref(...) }}` at the top of the file',
       });
     return this.relationOf(id);
   }
@@ -257,7 +261,9 @@ export class Compiler {
         {
           file: where.file,
           line: where.line,
-          hint: `define it with {% test ${meta.name}(model, column_name) %} ... {% endtest %} in macros/ or tests/generic/`,
+          hint:
+            `define it with {% test ${meta.name}(model, column_name) %} ... ` +
+            `{% endtest %} in macros/ or tests/generic/`,
         },
       );
     }
@@ -343,7 +349,10 @@ export class Compiler {
     return file;
   }
 
-  /** Resolves once every queued file is written (and recorded in the partial parse cache); rejects with the first file system error. */
+  /**
+   * Resolves once every queued file is written (and recorded in the partial parse cache); rejects with the first file
+   * system error.
+   */
   flushWrites(): Promise<void> {
     return this.files.flush().then(() => this.cache?.recordWrites());
   }

@@ -33,7 +33,8 @@ export async function estimateModels(
   if (!adapter.dryRun) {
     throw new KilnError(
       'config',
-      `--dry-run needs a warehouse that can estimate a query without running it (bigquery); this target's adapter is ${adapter.type}`,
+      `--dry-run needs a warehouse that can estimate a query without ` +
+        `running it (bigquery); this target's adapter is ${adapter.type}`,
       {
         hint: 'point --target at a bigquery output',
       },

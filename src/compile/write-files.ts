@@ -1,4 +1,7 @@
-/** Writing a batch of files synchronously, creating folders once: for the main thread and for the compiled-files worker alike. */
+/**
+ * Writing a batch of files synchronously, creating folders once: for the main thread and for the compiled-files worker
+ * alike.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 

@@ -172,7 +172,9 @@ function canonicalKeys(file: YamlFile): { yaml: YamlFile; warnings: string[] } {
     const earlier = writtenAs.get(known);
     if (earlier !== undefined)
       warnings.push(
-        `${file.file}:${file.lineOfKey([key]) ?? 1}: '${key}' repeats '${earlier}' (line ${file.lineOfKey([earlier]) ?? '?'}); the later one is used`,
+        `${file.file}:${file.lineOfKey([key]) ?? 1}: '${key}' repeats ` +
+          `'${earlier}' (line ${file.lineOfKey([earlier]) ?? '?'}); the ` +
+          `later one is used`,
       );
     data[known] = value;
     writtenAs.set(known, key);

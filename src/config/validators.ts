@@ -48,7 +48,9 @@ export function validatorFor(schema: object): ValidateFunction {
   return validate;
 }
 
-/** The validator written at build time into `folder` for this schema, if there is one and the schema is unchanged since. */
+/**
+ * The validator written at build time into `folder` for this schema, if there is one and the schema is unchanged since.
+ */
 export function generatedValidator(schema: object, folder = generatedFolder): ValidateFunction | undefined {
   const name = Object.entries(precompiledSchemas).find(([, s]) => s === schema)?.[0];
   const file = name && join(folder, `${name}.cjs`);

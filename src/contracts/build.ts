@@ -70,10 +70,13 @@ export async function checkContract(m: Materializer, node: GraphNode, sql: strin
   if (!mismatches.length) return;
   throw new KilnError(
     'config',
-    `model '${node.name}' has an enforced contract that failed: its SQL does not return the declared columns\n\n${formatMismatches(mismatches)}`,
+    `model '${node.name}' has an enforced contract that failed: its ` +
+      `SQL does not return the declared columns\n\n${formatMismatches(mismatches)}`,
     {
       file: node.patchPath?.replace(/^[^:]*:\/\//, '') ?? node.originalFilePath,
-      hint: `make the name, data_type and number of columns in the YAML (${declared.length} declared) match what ${node.originalFilePath} returns`,
+      hint:
+        `make the name, data_type and number of columns in the YAML (${declared.length} ` +
+        `declared) match what ${node.originalFilePath} returns`,
     },
   );
 }
@@ -90,7 +93,8 @@ async function declaredTypes(m: Materializer, node: GraphNode, near: Relation): 
       } catch {
         throw new KilnError(
           'config',
-          `model '${node.name}': column '${c.name}' declares data_type '${c.data_type}', which ${m.adapter.type} does not know`,
+          `model '${node.name}': column '${c.name}' declares data_type ` +
+            `'${c.data_type}', which ${m.adapter.type} does not know`,
           {
             file: node.patchPath?.replace(/^[^:]*:\/\//, ''),
             hint: 'use a type name of the warehouse, e.g. integer, varchar, date',
@@ -106,7 +110,9 @@ function hasConstraints(node: GraphNode): boolean {
   return (node.constraints?.length ?? 0) > 0 || contractColumns(node).some((c) => (c.constraints?.length ?? 0) > 0);
 }
 
-/** A constraint as the DDL macros take it, with `to: ref('x')` resolved; undefined when the warehouse cannot take it. */
+/**
+ * A constraint as the DDL macros take it, with `to: ref('x')` resolved; undefined when the warehouse cannot take it.
+ */
 function constraintArgs(m: Materializer, node: GraphNode, k: ConstraintDef): Record<string, unknown> | undefined {
   const support = constraintSupport(m.adapter.type, k.type);
   if (support !== 'enforced' && k.warn_unenforced !== false && k.warn_unsupported !== false) {

@@ -81,7 +81,8 @@ export class HubClient {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw this.shapeError(path, 'is not an object');
     if (typeof body.redirectnamespace === 'string' || typeof body.redirectname === 'string') {
       this.warn(
-        `package ${pkg} has moved to ${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}; update packages.yml`,
+        `package ${pkg} has moved to ${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}; ` +
+          `update packages.yml`,
       );
     }
     const versions = body.versions;

@@ -117,13 +117,15 @@ export async function installDeps(project: ProjectConfig, opts: InstallOptions =
       if (lockName && lockName !== placed.locked.name)
         log(
           'warn',
-          `package-lock.yml names ${placed.info.source} '${lockName}', but its dbt_project.yml says '${placed.locked.name}'`,
+          `package-lock.yml names ${placed.info.source} '${lockName}', ` +
+            `but its dbt_project.yml says '${placed.locked.name}'`,
         );
       entries.push(placed.locked);
       installed.push(placed.info);
       log(
         'info',
-        `installed ${placed.info.name}${placed.info.version ? ` ${placed.info.version}` : ''} from ${placed.info.source}`,
+        `installed ${placed.info.name}${placed.info.version ? ` ${placed.info.version}` : ''} ` +
+          `from ${placed.info.source}`,
       );
     }
     rmSync(join(staging, '.kiln-downloads'), { recursive: true, force: true });
@@ -202,7 +204,10 @@ function recoverInterruptedSwap(installPath: string, log: NonNullable<InstallOpt
   }
 }
 
-/** Replaces the install folder by the staging folder: the old one is renamed aside, the new one renamed in, the old one removed. */
+/**
+ * Replaces the install folder by the staging folder: the old one is renamed aside, the new one renamed in, the old one
+ * removed.
+ */
 function swapIntoPlace(staging: string, installPath: string): void {
   let old: string | undefined;
   if (existsSync(installPath)) {
@@ -290,7 +295,8 @@ class PackageFetcher implements PackageReader {
     if (!existsSync(pin.dir))
       throw new KilnError(
         'config',
-        `the local package '${pin.local}' (${pin.requirements.map((r) => r.requirer).join(', ')}) does not exist: ${pin.dir}`,
+        `the local package '${pin.local}' (${pin.requirements.map((r) => r.requirer).join(', ')}) ` +
+          `does not exist: ${pin.dir}`,
         { file: 'packages.yml' },
       );
     return this.readFolder(pin.dir, `local package ${pin.local}`, pin.dir);
@@ -310,7 +316,9 @@ class PackageFetcher implements PackageReader {
       if ((pin.revision === undefined || ['HEAD', 'main', 'master'].includes(pin.revision)) && pin.warnUnpinned) {
         this.log(
           'warn',
-          `git package ${pin.gitUnrendered} is not pinned to a tag or commit (revision: ${pin.revision ?? 'none'}); package-lock.yml pins the commit installed`,
+          `git package ${pin.gitUnrendered} is not pinned to a tag or commit ` +
+            `(revision: ${pin.revision ?? 'none'}); package-lock.yml pins ` +
+            `the commit installed`,
         );
       }
       const commit = cloneAt(pin.url, pin.revision, root, this.project.projectDir, pin.gitUnrendered);
@@ -406,7 +414,10 @@ class PackageFetcher implements PackageReader {
     };
   }
 
-  /** The git URL the lock records: as written, except a relative path from a local package, which is rebased on the project. */
+  /**
+   * The git URL the lock records: as written, except a relative path from a local package, which is rebased on the
+   * project.
+   */
   private lockGitUrl(pin: Extract<Pin, { kind: 'git' }>): string {
     if (!isRelativeGitPath(pin.gitUnrendered)) return pin.gitUnrendered;
     if (pin.requirements.some((r) => r.baseDir === this.project.projectDir)) return pin.gitUnrendered;

@@ -124,7 +124,9 @@ function assertDeclaredInstalled(
   const list = missing.map((m) => (m.name ? `${m.name} (${m.source})` : m.source)).join(', ');
   throw new KilnError(
     'config',
-    `${missing.length === 1 ? 'a package' : `${missing.length} packages`} of ${from} ${missing.length === 1 ? 'is' : 'are'} not installed in ${where}: ${list}`,
+    `${missing.length === 1 ? 'a package' : `${missing.length} packages`} ` +
+      `of ${from} ${missing.length === 1 ? 'is' : 'are'} not installed ` +
+      `in ${where}: ${list}`,
     {
       file: from,
       hint: 'run `kiln deps` to install the packages',

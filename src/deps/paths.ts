@@ -28,14 +28,19 @@ export function assertPackageName(name: unknown, source: string): string {
       'config',
       `the package from ${source} is named ${JSON.stringify(name)}, which is not a valid package name`,
       {
-        hint: 'a package name (name: in its dbt_project.yml) has only letters, digits and underscores, and does not start with a digit',
+        hint:
+          'a package name (name: in its dbt_project.yml) has only letters, ' +
+          'digits and underscores, and does not start with a digit',
       },
     );
   }
   return name;
 }
 
-/** `packages-install-path` (default dbt_packages), with `var()` and `env_var()` rendered as in the rest of dbt_project.yml. */
+/**
+ * `packages-install-path` (default dbt_packages), with `var()` and `env_var()` rendered as in the rest of
+ * dbt_project.yml.
+ */
 function configuredInstallPath(project: ProjectConfig, cliVars: Record<string, unknown>): string {
   const raw = (project.yaml?.data as Record<string, unknown> | undefined)?.['packages-install-path'];
   if (typeof raw !== 'string' || !raw.trim()) return 'dbt_packages';

@@ -23,7 +23,10 @@ export interface Requirement {
   spec: PackageSpec;
   /** Who asks, for messages: `packages.yml` or `package 'x'`. */
   requirer: string;
-  /** The folder relative paths are read from: the root project's or a local package's; undefined inside git and hub packages. */
+  /**
+   * The folder relative paths are read from: the root project's or a local package's; undefined inside git and hub
+   * packages.
+   */
   baseDir?: string;
 }
 
@@ -63,13 +66,17 @@ function absoluteGitUrl(req: Requirement & { spec: { kind: 'git' } }): string {
   if (!req.baseDir)
     throw new KilnError(
       'config',
-      `${req.requirer} asks for the git repository '${req.spec.git}' by a relative path, which means nothing inside a git or hub package`,
+      `${req.requirer} asks for the git repository '${req.spec.git}' ` +
+        `by a relative path, which means nothing inside a git or hub package`,
       { hint: 'the package must name its dependencies by URL' },
     );
   return resolve(req.baseDir, req.spec.git);
 }
 
-/** Which requirements are one package: the hub name, the git URL (with or without .git) and subdirectory, or the local folder. */
+/**
+ * Which requirements are one package: the hub name, the git URL (with or without .git) and subdirectory, or the local
+ * folder.
+ */
 export function requirementKey(req: Requirement): string {
   const s = req.spec;
   if (s.kind === 'hub') return `hub:${s.package}`;
@@ -80,7 +87,8 @@ export function requirementKey(req: Requirement): string {
   if (!req.baseDir)
     throw new KilnError(
       'config',
-      `${req.requirer} asks for the local package '${s.local}', which kiln cannot install from inside a git or hub package`,
+      `${req.requirer} asks for the local package '${s.local}', which ` +
+        `kiln cannot install from inside a git or hub package`,
       { hint: 'a package fetched from git or the hub must name its dependencies by hub name or URL' },
     );
   return `local:${resolve(req.baseDir, s.local)}`;
@@ -145,10 +153,13 @@ async function pinHub(key: string, reqs: Requirement[], reader: PackageReader): 
   if (!version) {
     throw new KilnError(
       'config',
-      `no available version of ${pkg} satisfies ${rangeText(range)}, asked for by ${reqs.map((r) => describe(r, (r.spec as { version: string[] }).version.join(', '))).join('; ')}`,
+      `no available version of ${pkg} satisfies ${rangeText(range)}, ` +
+        `asked for by ${reqs.map((r) => describe(r, (r.spec as { version: string[] }).version.join(', '))).join('; ')}`,
       {
         file: 'packages.yml',
-        hint: `available versions: ${installable.join(', ') || 'none'}${allowPrerelease ? '' : ' (prereleases only with install_prerelease: true)'}`,
+        hint:
+          `available versions: ${installable.join(', ') || 'none'}` +
+          (allowPrerelease ? '' : ' (prereleases only with install_prerelease: true)'),
       },
     );
   }
@@ -162,7 +173,8 @@ function pinGit(key: string, reqs: Requirement[]): Pin {
   if (revisions.size > 1) {
     throw new KilnError(
       'config',
-      `git package ${first.spec.gitUnrendered} is asked for at different revisions: ${asked.map((r) => describe(r, (r.spec as { revision: string }).revision)).join('; ')}`,
+      `git package ${first.spec.gitUnrendered} is asked for at different ` +
+        `revisions: ${asked.map((r) => describe(r, (r.spec as { revision: string }).revision)).join('; ')}`,
       {
         file: 'packages.yml',
         hint: 'a git package is installed at one revision: make its requirers agree',

@@ -50,7 +50,8 @@ export function parseVersion(text: string): Version {
 }
 
 export function versionText(v: Version, withMatcher = true): string {
-  return `${withMatcher ? v.matcher : ''}${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}${v.build ? `+${v.build}` : ''}`;
+  const suffix = `${v.prerelease ? `-${v.prerelease}` : ''}${v.build ? `+${v.build}` : ''}`;
+  return `${withMatcher ? v.matcher : ''}${v.major}.${v.minor}.${v.patch}${suffix}`;
 }
 
 export function rangeText(r: VersionRange): string {
@@ -158,7 +159,10 @@ export function satisfies(version: Version, range: VersionRange): boolean {
   }
 }
 
-/** Available version strings (hub keys) sorted ascending, prereleases left out unless allowed; unparsable ones are skipped. */
+/**
+ * Available version strings (hub keys) sorted ascending, prereleases left out unless allowed; unparsable ones are
+ * skipped.
+ */
 export function installableVersions(available: string[], allowPrerelease: boolean): string[] {
   const parsed: Array<[string, Version]> = [];
   for (const text of available) {

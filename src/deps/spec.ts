@@ -257,7 +257,10 @@ export type LockedPackage =
   | { kind: 'git'; git: string; gitUnrendered: string; revision: string; subdirectory?: string; name: string }
   | { kind: 'hub'; package: string; version: string; name: string };
 
-/** package-lock.yml in dbt's shape: every installed package pinned (transitive ones too), plus the hash of the declared list. */
+/**
+ * package-lock.yml in dbt's shape: every installed package pinned (transitive ones too), plus the hash of the declared
+ * list.
+ */
 export function writeLockText(packages: LockedPackage[], hash: string): string {
   const entries = packages.map((p) => {
     if (p.kind === 'local') return { local: p.local, name: p.name };

@@ -146,11 +146,14 @@ export function extractPackage(members: TarMember[], dest: string, source: strin
   for (const { m, target } of planned) {
     if (!isStrictlyInside(dest, target))
       throw new KilnError('config', `${source} holds the member '${m.path}', whose path leaves the package folder`);
-    if (m.type === 'hardlink' || m.type === 'other')
+    if (m.type === 'hardlink' || m.type === 'other') {
+      const kind = m.type === 'hardlink' ? 'hard link' : 'device, fifo or other special file';
       throw new KilnError(
         'config',
-        `${source} holds '${m.path}', a ${m.type === 'hardlink' ? 'hard link' : 'device, fifo or other special file'}; kiln installs only files, folders and symlinks inside the package`,
+        `${source} holds '${m.path}', a ${kind}; ` +
+          `kiln installs only files, folders and symlinks inside the package`,
       );
+    }
     if (m.type === 'symlink') {
       const resolved = posix.isAbsolute(m.linkTarget) ? m.linkTarget : resolve(dirname(target), m.linkTarget);
       if (posix.isAbsolute(m.linkTarget) || !isInside(dest, resolved))
@@ -205,9 +208,10 @@ export async function download(url: string, what: string): Promise<Buffer> {
   try {
     res = await fetch(parsed, { signal: AbortSignal.timeout(120_000) });
   } catch (e) {
+    const { cause, message } = e as Error;
     throw new KilnError(
       'connection',
-      `cannot download ${what} from ${url}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+      `cannot download ${what} from ${url}: ${cause instanceof Error ? cause.message : message}`,
     );
   }
   if (!res.ok) throw new KilnError('connection', `cannot download ${what} from ${url}: HTTP ${res.status}`);

@@ -28,7 +28,10 @@ export function* dataScriptChunks(data: SiteData): Generator<string> {
   yield `]}');\n`;
 }
 
-/** JSON text as the inside of a single-quoted script string; each character on its own, so pieces can be escaped one by one. */
+/**
+ * JSON text as the inside of a single-quoted script string; each character on its own, so pieces can be escaped one by
+ * one.
+ */
 function inStringLiteral(json: string): string {
   return json.replace(/[\\'<\u2028\u2029]/g, (c) =>
     c === '\\' ? '\\\\' : c === "'" ? "\\'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
@@ -55,12 +58,16 @@ export function renderShell(parts: ShellParts): string {
       : `<style>${inlineSafe(parts.css.inline, 'style')}</style>`;
   const script = (p: { src: string } | { inline: string }) =>
     'src' in p ? `<script src="${escapeHtml(p.src)}"></script>` : `<script>${inlineSafe(p.inline, 'script')}</script>`;
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'self' 'unsafe-inline' data: blob:; script-src 'self' 'unsafe-inline'; connect-src 'none'; img-src 'self' data: blob:; font-src 'self' data:; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src ` +
+    `'self' 'unsafe-inline' data: blob:; script-src 'self' 'unsafe-inline'; ` +
+    `connect-src 'none'; img-src 'self' data: blob:; font-src 'self' ` +
+    `data:; form-action 'none'">
 <meta name="referrer" content="no-referrer">
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(parts.title)}</title>
@@ -73,5 +80,6 @@ ${script(parts.data)}
 ${script(parts.app)}
 </body>
 </html>
-`;
+`
+  );
 }

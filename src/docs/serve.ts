@@ -149,7 +149,10 @@ export async function listenOn(
   return { port: addr.port, hosts: allowedHosts(host, addr.address, addr.port), url: `http://${shown}:${addr.port}/` };
 }
 
-/** A file's version as a weak entity tag: its size and modification time (`docs generate` rewrites the files it changes). */
+/**
+ * A file's version as a weak entity tag: its size and modification time (`docs generate` rewrites the files it
+ * changes).
+ */
 function entityTag(st: { size: number; mtimeMs: number }): string {
   return `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs * 1000).toString(16)}"`;
 }

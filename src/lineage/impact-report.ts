@@ -37,7 +37,8 @@ export function describeReaders(c: ColumnChange, limit = 6): string {
 export function impactMarkdown(impact: Impact): string {
   const count = (c: ModelImpact['change']) => impact.models.filter((m) => m.change === c).length;
   const lines = [
-    `## kiln impact: ${count('breaking')} breaking, ${count('non-breaking')} non-breaking, ${count('metadata-only')} metadata-only`,
+    `## kiln impact: ${count('breaking')} breaking, ${count('non-breaking')} ` +
+      `non-breaking, ${count('metadata-only')} metadata-only`,
     '',
   ];
   if (impact.models.length === 0) lines.push('No model, seed or snapshot changed.');
@@ -62,7 +63,8 @@ export function impactMarkdown(impact: Impact): string {
     const a = m.affected;
     if (m.change === 'breaking') {
       lines.push(
-        `Affected downstream: ${a.models.length} models, ${a.columns.length} columns, ${a.tests.length} tests, ${a.exposures.length} exposures` +
+        `Affected downstream: ${a.models.length} models, ${a.columns.length} ` +
+          `columns, ${a.tests.length} tests, ${a.exposures.length} exposures` +
           (a.exposures.length ? ` (${a.exposures.map((e) => `\`${shortName(e)}\``).join(', ')})` : '') +
           '.',
         '',
@@ -71,7 +73,8 @@ export function impactMarkdown(impact: Impact): string {
   }
   if (impact.breakingReach.length > 0)
     lines.push(
-      `Rebuild what the breaking changes reach: \`kiln build --select impact:breaking\` (${impact.breakingReach.length} nodes).`,
+      `Rebuild what the breaking changes reach: \`kiln build --select ` +
+        `impact:breaking\` (${impact.breakingReach.length} nodes).`,
     );
   return lines.join('\n').trimEnd() + '\n';
 }

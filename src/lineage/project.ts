@@ -104,7 +104,7 @@ function cachedNodeLineage(
   const config =
     node.resourceType === 'snapshot' ? `${String(node.config.unique_key)}|${String(node.config.updated_at)}` : '';
   const cacheKey = hash(
-    `${kilnVersion}\u0000${dialect}\u0000${sql}\u0000${parents}\u0000${config}\u0000${JSON.stringify(Object.keys(node.columns))}`,
+    [kilnVersion, dialect, sql, parents, config, JSON.stringify(Object.keys(node.columns))].join('\u0000'),
   );
   const previous = input.previous?.nodes[node.uniqueId];
   if (previous?.cacheKey === cacheKey && previous.resourceType === node.resourceType) return previous;

@@ -321,7 +321,8 @@ export class QueryAnalyzer {
     for (const { relation } of relations) {
       if (!relation.columns) {
         throw new LineageGap(
-          `select * from ${relation.label}: its columns are unknown (declare them in YAML, or run \`kiln docs generate\` for a catalog)`,
+          `select * from ${relation.label}: its columns are unknown (declare ` +
+            `them in YAML, or run \`kiln docs generate\` for a catalog)`,
         );
       }
       for (const c of relation.columns) {
@@ -357,7 +358,8 @@ export class QueryAnalyzer {
       this.fingerprintParts?.push(found.fp);
       return withKind(found.edges, kind);
     }
-    // A name no relation in scope has (keywords such as `current_date` parse as names too): no edge rather than a guess.
+    // A name no relation in scope has (keywords such as `current_date` parse as names too): no edge rather than a
+    // guess.
     return [];
   }
 

@@ -20,7 +20,10 @@ export interface ColumnLineageEntry {
   name: string;
   /** Upstream columns of direct parents, one per (node, column). */
   upstream: ColumnEdge[];
-  /** Changes when the column's expression changes (through CTEs), not when only its name does; absent for seeds and sources. */
+  /**
+   * Changes when the column's expression changes (through CTEs), not when only its name does; absent for seeds and
+   * sources.
+   */
   fingerprint?: string;
 }
 
@@ -35,7 +38,9 @@ export interface NodeLineage {
   reason?: string;
   /** Where the columns of an unparsed node came from (YAML, catalog, ...), if anywhere. */
   columnsFrom?: string;
-  /** Hash of what the result depends on (compiled SQL, parents' columns, kiln's version): an equal key reuses the entry. */
+  /**
+   * Hash of what the result depends on (compiled SQL, parents' columns, kiln's version): an equal key reuses the entry.
+   */
   cacheKey?: string;
 }
 

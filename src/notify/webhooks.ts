@@ -122,10 +122,11 @@ async function post(
       await postOnce(target.url, body, target.timeoutSeconds);
       return;
     } catch (e) {
-      if (attempt === 2)
-        log(
-          `notification to ${host} not sent: ${(e as Error).name === 'TimeoutError' ? `no answer within ${target.timeoutSeconds}s` : (e as Error).message}`,
-        );
+      if (attempt === 2) {
+        const { name, message } = e as Error;
+        const reason = name === 'TimeoutError' ? `no answer within ${target.timeoutSeconds}s` : message;
+        log(`notification to ${host} not sent: ${reason}`);
+      }
     }
   }
 }

@@ -257,10 +257,11 @@ export class Orchestrator {
       const stale = r.status === 'error';
       if (stale && !this.staleSources.has(r.source_id)) {
         this.staleSources.add(r.source_id);
+        const loaded = r.age_seconds === null ? 'never' : `${Math.round(r.age_seconds / 60)} minutes ago`;
         this.raise({
           kind: 'stale_source',
           source: r.source_id,
-          message: `source ${r.source_id} is stale past its error_after: last loaded ${r.age_seconds === null ? 'never' : `${Math.round(r.age_seconds / 60)} minutes ago`}`,
+          message: `source ${r.source_id} is stale past its error_after: last loaded ${loaded}`,
         });
       } else if (!stale) this.staleSources.delete(r.source_id);
     }
@@ -276,7 +277,9 @@ export class Orchestrator {
         this.raise({
           kind: 'deadline',
           job: job.name,
-          message: `job ${job.name} missed its deadline ${job.deadline!.text} (${job.timezone}): no successful run since ${new Date(previous).toISOString()}`,
+          message:
+            `job ${job.name} missed its deadline ${job.deadline!.text} (${job.timezone}): ` +
+            `no successful run since ${new Date(previous).toISOString()}`,
         });
       }
       this.armDeadline(job, cron);
@@ -438,20 +441,22 @@ export class Orchestrator {
   }
 
   private async afterFailure(job: Job, run: RunRecord, select?: string[]): Promise<void> {
+    const outcome = run.status === 'timed_out' ? 'timed out' : 'failed';
     if (run.attempt <= job.retries) {
       await this.enqueue(
         job,
         'retry',
-        `attempt ${run.attempt + 1} of ${job.retries + 1}, after run ${run.run_id} ${run.status === 'timed_out' ? 'timed out' : 'failed'}`,
+        `attempt ${run.attempt + 1} of ${job.retries + 1}, after run ${run.run_id} ${outcome}`,
         { attempt: run.attempt + 1, select },
       );
       return;
     }
+    const attempts = run.attempt > 1 ? ` after ${run.attempt} attempts` : '';
     this.raise({
       kind: 'failure',
       job: job.name,
       runId: run.run_id,
-      message: `job ${job.name} ${run.status === 'timed_out' ? 'timed out' : 'failed'}${run.attempt > 1 ? ` after ${run.attempt} attempts` : ''}: ${run.message ?? ''}`,
+      message: `job ${job.name} ${outcome}${attempts}: ${run.message ?? ''}`,
     });
   }
 

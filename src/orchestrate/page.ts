@@ -7,28 +7,39 @@
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export const MONITOR_HTML = (projectName: string) => `<!doctype html>
+export const MONITOR_HTML = (projectName: string) =>
+  `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>kiln orchestrate — ${escapeHtml(projectName)}</title><link rel="stylesheet" href="/monitor.css"></head>
 <body>
 <header><h1>kiln orchestrate <span class="project">${escapeHtml(projectName)}</span></h1>
 <nav><a href="/docs/">docs site</a> <span id="conn" class="badge">connecting</span></nav></header>
 <main>
-<section id="jobs-section"><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>state</th><th>triggers</th><th>last run</th><th>last success</th><th>next run</th><th>deadline</th></tr></thead><tbody></tbody></table></section>
+<section id="jobs-section"><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>state</th><th>triggers</th><th>last ` +
+  `run</th><th>last success</th><th>next run</th><th>deadline</th></tr></thead><tbody></tbody></table></section>
 <section id="live-section"><h2>Running now</h2><div id="live"><p class="empty">nothing is running</p></div></section>
-<section id="history-section"><h2>History</h2><div id="job-tabs" role="tablist"></div><div id="history-chart"></div><div id="run-detail"></div></section>
-<section id="trends-section"><h2>Node durations</h2><p class="note">each model, seed and snapshot of the chosen job over its recent runs; the biggest slow-downs first</p><div id="trends"></div></section>
+<section id="history-section"><h2>History</h2><div id="job-tabs" ` +
+  `role="tablist"></div><div id="history-chart"></div><div id="run-detail"></div></section>
+<section id="trends-section"><h2>Node durations</h2><p class="note">each ` +
+  `model, seed and snapshot of the chosen job over its recent runs; ` +
+  `the biggest slow-downs first</p><div id="trends"></div></section>
 <section id="tests-section"><h2>Test failures</h2><div id="tests-chart"></div><ul id="tests"></ul></section>
-<section id="sources-section"><h2>Data latency</h2><p class="note">age of each watched source's newest row at each reading</p><div id="sources"></div></section>
+<section id="sources-section"><h2>Data latency</h2><p class="note">age ` +
+  `of each watched source's newest row at each reading</p><div id="sources"></div></section>
 <section id="alerts-section"><h2>Alerts</h2><ul id="alerts"></ul></section>
 </main>
 <script src="/monitor.js"></script>
 </body></html>`;
 
-export const MONITOR_CSS = `
-:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --run: #0969da; --muted: #6e7781; --line: #d0d7de; }
+export const MONITOR_CSS =
+  `
+:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; ` +
+  `--warn: #9a6700; --run: #0969da; --muted: #6e7781; --line: #d0d7de; ` +
+  `}
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; }
-header { display: flex; justify-content: space-between; align-items: center; padding: 10px 20px; border-bottom: 1px solid var(--line); }
+header { display: flex; justify-content: space-between; align-items: ` +
+  `center; padding: 10px 20px; border-bottom: 1px solid var(--line); ` +
+  `}
 h1 { font-size: 18px; margin: 0; } h1 .project { color: var(--muted); font-weight: normal; }
 h2 { font-size: 15px; margin: 22px 0 8px; }
 main { padding: 0 20px 40px; max-width: 1200px; }
@@ -36,14 +47,19 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; border: 1px solid currentColor; }
-.s-success, .s-pass { color: var(--ok); } .s-failed, .s-error, .s-fail, .s-timed_out, .s-interrupted { color: var(--bad); }
-.s-running, .s-queued { color: var(--run); } .s-skipped, .s-cancelled, .s-idle { color: var(--muted); } .s-warn { color: var(--warn); }
+.s-success, .s-pass { color: var(--ok); } .s-failed, .s-error, ` +
+  `.s-fail, .s-timed_out, .s-interrupted { color: var(--bad); }
+.s-running, .s-queued { color: var(--run); } .s-skipped, .s-cancelled, ` +
+  `.s-idle { color: var(--muted); } .s-warn { color: var(--warn); ` +
+  `}
 .empty, .note, .when { color: var(--muted); }
 .run-card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin: 8px 0; }
 .progress { height: 8px; background: var(--line); border-radius: 4px; overflow: hidden; margin: 6px 0; }
 .progress > div { height: 100%; background: var(--run); transition: width .2s; }
 .nodes-running li { color: var(--run); } .nodes-failed li { color: var(--bad); }
-#job-tabs button { margin-right: 6px; padding: 3px 10px; border: 1px solid var(--line); background: none; border-radius: 4px; cursor: pointer; color: inherit; }
+#job-tabs button { margin-right: 6px; padding: 3px 10px; border: ` +
+  `1px solid var(--line); background: none; border-radius: 4px; ` +
+  `cursor: pointer; color: inherit; }
 #job-tabs button[aria-selected="true"] { border-color: var(--run); color: var(--run); }
 svg text { font-size: 10px; fill: var(--muted); }
 .bar-ok { fill: var(--ok); } .bar-bad { fill: var(--bad); } .bar-other { fill: var(--muted); }

@@ -32,9 +32,14 @@ export interface ServerOptions {
 }
 
 const PAGE_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src " +
+  "'self' data:; connect-src 'self'; base-uri 'none'; form-action " +
+  "'none'; frame-ancestors 'none'";
 const DOCS_POLICY =
-  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src " +
+  "'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src " +
+  "'self' data:; connect-src 'none'; base-uri 'none'; form-action " +
+  "'none'; frame-ancestors 'none'";
 const HARDENING = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -224,7 +224,10 @@ export function checkConfig(
       const near = closestWord(k, knownConfigs);
       const where = at(key);
       rules.warn(
-        `${where.file}${where.line ? `:${where.line}` : ''}: unknown config '${k}'${near ? ` (did you mean '${near}'?)` : ''}; kiln keeps it in the node's config but does not use it (custom keys belong under meta:)`,
+        `${where.file}${where.line ? `:${where.line}` : ''}: unknown ` +
+          `config '${k}'${near ? ` (did you mean '${near}'?)` : ''}; kiln ` +
+          `keeps it in the node's config but does not use it (custom keys ` +
+          `belong under meta:)`,
       );
       continue;
     }
@@ -239,7 +242,9 @@ export function checkConfig(
         const near = closestWord(name, rules.materializations);
         throw new KilnError('config', `unknown materialization '${name}'${near ? ` (did you mean '${near}'?)` : ''}`, {
           ...at(key),
-          hint: `use ${[...builtinMaterializations].join(', ')}, or define it with {% materialization ${name}, default %} in a macro file`,
+          hint:
+            `use ${[...builtinMaterializations].join(', ')}, or define it ` +
+            `with {% materialization ${name}, default %} in a macro file`,
         });
       }
     }

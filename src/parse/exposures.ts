@@ -83,7 +83,9 @@ function readExposure(
     else if (call.fn === 'metric' && (strings.length === 1 || strings.length === 2)) {
       metrics.push(strings);
       warn(
-        `${where.file}:${where.line ?? 1}: exposure '${name}' depends on metric('${strings.join("', '")}'), but kiln does not parse metrics: the dependency is recorded, not followed`,
+        `${where.file}:${where.line ?? 1}: exposure '${name}' depends ` +
+          `on metric('${strings.join("', '")}'), but kiln does not parse ` +
+          `metrics: the dependency is recorded, not followed`,
       );
     } else {
       const expected =

@@ -58,7 +58,10 @@ export interface NodeReader {
   sqlCache?: SqlParseCache;
 }
 
-/** An owner's nodes, in dbt's order: models, analyses, singular tests, snapshots, seeds, then snapshots declared in YAML. */
+/**
+ * An owner's nodes, in dbt's order: models, analyses, singular tests, snapshots, seeds, then snapshots declared in
+ * YAML.
+ */
 export function readFileNodes(table: NodeTable, reader: NodeReader, files: OwnerFiles): void {
   const { owner } = files;
   for (const f of files.models) addSqlNode(table, reader, owner, f, 'model');

@@ -126,7 +126,10 @@ export function pythonValuesMatter(value: unknown): boolean {
 export interface GenericTestNames {
   /** The node's name, fqn and unique id: `<test>_<model>_<arguments>`, however long. */
   full: string;
-  /** The compiled file's name and the relation alias: the full name, or when that has 64 characters or more its first 30 identifying characters and an md5 of it. */
+  /**
+   * The compiled file's name and the relation alias: the full name, or when that has 64 characters or more its first 30
+   * identifying characters and an md5 of it.
+   */
   short: string;
 }
 

@@ -162,7 +162,9 @@ export interface Manifest {
   groups?: Map<string, GroupDef>;
   /** Warnings raised while parsing (unknown configs, unused paths). */
   warnings: string[];
-  /** Nodes switched off with `enabled: false`, kept as dbt keeps them (a disabled seed's CSV still types unit tests). */
+  /**
+   * Nodes switched off with `enabled: false`, kept as dbt keeps them (a disabled seed's CSV still types unit tests).
+   */
   disabled?: Map<string, GraphNode>;
 }
 

@@ -29,10 +29,15 @@ import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
 const formatVersion = 2;
-/** A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp: its stat is not trusted (git's racy-index rule). */
+/**
+ * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
+ * its stat is not trusted (git's racy-index rule).
+ */
 const racyWindowMs = 2000;
 
-/** What every cached result depends on; `envReads` are the env_var() reads made while loading the project and profile. */
+/**
+ * What every cached result depends on; `envReads` are the env_var() reads made while loading the project and profile.
+ */
 export interface CacheIdentity {
   project: ProjectConfig;
   target: TargetConfig;
@@ -278,7 +283,10 @@ export class PartialParse implements SqlParseCache {
     if (json !== undefined) this.bodies.set(id, json);
   }
 
-  /** An entry as JSON text: undefined if JSON would change it, or if it holds a secret (the cache is a file in target/ like any artifact). */
+  /**
+   * An entry as JSON text: undefined if JSON would change it, or if it holds a secret (the cache is a file in target/
+   * like any artifact).
+   */
   private entryJson(entry: object): string | undefined {
     if (!isPlainData(entry)) return undefined;
     const json = JSON.stringify(entry);
@@ -390,7 +398,9 @@ export class PartialParse implements SqlParseCache {
     }
     const s = this.stats;
     this.debug(
-      `partial parse: reused ${s.reused} of ${s.reused + s.parsed} SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} compiled nodes; kept ${s.filesKept} compiled files`,
+      `partial parse: reused ${s.reused} of ${s.reused + s.parsed} ` +
+        `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
+        `compiled nodes; kept ${s.filesKept} compiled files`,
     );
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
@@ -504,7 +514,9 @@ function sameStamp(a: Stamp, b: Stamp): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }
 
-/** Only data that survives JSON unchanged is cached: plain objects, arrays, strings, finite numbers, booleans and null. */
+/**
+ * Only data that survives JSON unchanged is cached: plain objects, arrays, strings, finite numbers, booleans and null.
+ */
 export function isPlainData(value: unknown, depth = 0): boolean {
   if (value === null) return true;
   const t = typeof value;

@@ -67,7 +67,9 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
         const node = ctx.findNode(resourceType, name);
         if (!node) {
           ctx.warn(
-            `${file.projectPath}:${yaml.lineOf([key, i]) ?? 1}: ${resourceType} '${name}' is described here but no such ${resourceType} file exists`,
+            `${file.projectPath}:${yaml.lineOf([key, i]) ?? 1}: ${resourceType} ` +
+              `'${name}' is described here but no such ${resourceType} file ` +
+              `exists`,
           );
           return;
         }

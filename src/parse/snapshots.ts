@@ -62,7 +62,8 @@ export function yamlSnapshots(file: ProjectFile): SnapshotDefinition[] {
     if (!/^(ref|source)\s*\(.*\)$/s.test(relation)) {
       throw new KilnError(
         'yaml',
-        `snapshot '${String(e.name)}': relation must be ref('...') or source('...', '...'), got '${String(e.relation)}'`,
+        `snapshot '${String(e.name)}': relation must be ref('...') or ` +
+          `source('...', '...'), got '${String(e.relation)}'`,
         { file: file.projectPath, line },
       );
     }

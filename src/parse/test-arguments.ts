@@ -27,7 +27,8 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
         ...where(),
         hint: meta.namespace
           ? `if '${meta.namespace}' is a package, list it in packages.yml and run \`kiln deps\``
-          : `define it with {% test ${meta.name}(model, column_name) %} in a macro file, or use one of: ${known.sort().join(', ')}`,
+          : `define it with {% test ${meta.name}(model, column_name) %} in ` +
+            `a macro file, or use one of: ${known.sort().join(', ')}`,
       });
     }
     const given = meta.kwargs;
@@ -36,7 +37,8 @@ export function checkTestArguments(tests: Iterable<TestNode>, engine: TemplateEn
       if (p.name === 'column_name') {
         throw new KilnError(
           'yaml',
-          `'${label}' tests a column: list it under a column's data_tests, not the ${t.attachedNode ? 'model' : 'table'}'s`,
+          `'${label}' tests a column: list it under a column's data_tests, ` +
+            `not the ${t.attachedNode ? 'model' : 'table'}'s`,
           { ...where(), hint: `columns:\n      - name: id\n        data_tests: [${meta.name}]` },
         );
       }

@@ -98,7 +98,8 @@ function makeUnitTest(e: UnitTestEntry, ctx: UnitTestContext): UnitTestNode | un
   function checkFixture(rows: UnitTestRows, at: Array<string | number>): void {
     if (ctx.fixtureExists(rows.fixture!, rows.format)) return;
     throw fail(
-      `unit test '${name}': no fixture file ${rows.fixture}.${rows.format} under ${ctx.testPaths.map((p) => `${p}/fixtures/`).join(' or ')}`,
+      `unit test '${name}': no fixture file ${rows.fixture}.${rows.format} ` +
+        `under ${ctx.testPaths.map((p) => `${p}/fixtures/`).join(' or ')}`,
       at,
       `create ${ctx.testPaths[0] ?? 'tests'}/fixtures/${rows.fixture}.${rows.format}`,
     );

@@ -82,7 +82,9 @@ export async function auditedBuild(
     await materializer.remember(quarantine, 'table');
     throw new KilnError(
       'database',
-      `audit failed: ${failures.join(', ')}. ${target.render()} was left as it was; the new data is in ${quarantine.render()} for inspection`,
+      `audit failed: ${failures.join(', ')}. ${target.render()} was ` +
+        `left as it was; the new data is in ${quarantine.render()} for ` +
+        `inspection`,
       {
         hint: 'fix the model or the data, then run again; downstream models were not built',
       },

@@ -1,6 +1,7 @@
 /**
  * Building in place, for warehouses whose `create or replace` is one atomic statement
- * (Snowflake, BigQuery: Adapter.replacesAtomically; DuckDB for views: replacesViewsAtomically). Their DDL cannot be rolled back with a
+ * (Snowflake, BigQuery: Adapter.replacesAtomically; DuckDB for views: replacesViewsAtomically). Their DDL cannot be
+ * rolled back with a
  * transaction, so renaming a temporary relation into place would leave a moment with no
  * relation, or none at all if the rename failed. One `create or replace` instead either
  * succeeds whole or leaves the old relation exactly as it was: the same guarantee.

@@ -52,7 +52,10 @@ export function noticeFor(adapter: Adapter): (message: string) => void {
  */
 const leftover = /^(.+?)__kiln_(?:tmp(?:_([0-9a-f]{8}))?(?:_(?:src|close|open))?|audit(?:_([0-9a-f]{8}))?)$/i;
 
-/** What dropLeftovers needs of the run's materializer: its listing of a schema (made once per run, and kept for the build) and the SQL to drop. */
+/**
+ * What dropLeftovers needs of the run's materializer: its listing of a schema (made once per run, and kept for the
+ * build) and the SQL to drop.
+ */
 export interface LeftoverCleaner {
   relationsIn(database: string | undefined, schema: string): Promise<Map<string, ExistingRelation>>;
   remember(relation: Relation, type: undefined): Promise<void>;
@@ -114,7 +117,9 @@ async function stopOrphanedQueries(guard: RunGuard, log: (message: string) => vo
   if (!orphans.length) return;
   const stuck = new Set(await guard.stopSessions(orphans.map((o) => o.backendPid)));
   for (const o of orphans) {
-    const who = `kiln invocation ${o.invocation} (pid ${o.clientPid} on ${o.host || 'an unnamed host'}), which is no longer running`;
+    const who =
+      `kiln invocation ${o.invocation} (pid ${o.clientPid} on ${o.host || 'an unnamed host'}), ` +
+      `which is no longer running`;
     const what = o.state === 'idle' ? 'an idle connection' : `a query`;
     const query = o.query.replace(/\s+/g, ' ').trim();
     const detail =
@@ -123,7 +128,8 @@ async function stopOrphanedQueries(guard: RunGuard, log: (message: string) => vo
         : `: ${query.length > 100 ? query.slice(0, 100) + '…' : query} (running for ${Math.round(o.seconds)} s)`;
     if (stuck.has(o.backendPid))
       log(
-        `could not stop ${what} of ${who}${detail}: ask an administrator to end server process ${o.backendPid} (pg_terminate_backend)`,
+        `could not stop ${what} of ${who}${detail}: ask an administrator ` +
+          `to end server process ${o.backendPid} (pg_terminate_backend)`,
       );
     else if (o.state !== 'idle') log(`stopped ${what} of ${who}${detail}`);
   }

@@ -252,7 +252,8 @@ export class Materializer {
       held = (async () => {
         const release = await guard.lockRelation(target, (holder, waited) =>
           say(
-            `${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} for ${target.render()}: ${describeHolder(holder)}`,
+            `${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} ` +
+              `for ${target.render()}: ${describeHolder(holder)}`,
           ),
         );
         try {

@@ -36,7 +36,8 @@ export function readLastRun(targetPath: string): LastRun {
   if (!retryable.some((command) => command === which)) {
     throw new KilnError(
       'config',
-      `the last invocation recorded in ${file} ${which ? `was '${String(which)}', which` : 'does not say which command it was, so it'} cannot be retried`,
+      `the last invocation recorded in ${file} ${which ? `was '${String(which)}', which` : 'does not say which command it was, so it'} ` +
+        `cannot be retried`,
       { file, hint: 'retry repeats run, test, seed or build' },
     );
   }

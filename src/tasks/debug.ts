@@ -6,8 +6,9 @@ export async function debug(opts: KilnOptions = {}): Promise<{ ok: boolean; line
   const lines: string[] = [];
   const loaded = await load(opts);
   lines.push(`project: ${loaded.project.name} (${loaded.project.file})`);
+  const { profileName, targetName, profilesFile } = loaded.target;
   lines.push(
-    `profile: ${loaded.target.profileName}, target: ${loaded.target.targetName}${loaded.target.profilesFile ? ` (${loaded.target.profilesFile})` : ' (embedded DuckDB)'}`,
+    `profile: ${profileName}, target: ${targetName}${profilesFile ? ` (${profilesFile})` : ' (embedded DuckDB)'}`,
   );
   lines.push(`adapter: ${loaded.adapter.type}, threads: ${loaded.target.threads}`);
   const check = await loaded.adapter.check();

@@ -41,7 +41,10 @@ export async function writeColumnLineage(
   return { lineage, json };
 }
 
-/** Column lineage of every model, snapshot, seed and source, and the columns tests read; writes target/column_lineage.json. */
+/**
+ * Column lineage of every model, snapshot, seed and source, and the columns tests read; writes
+ * target/column_lineage.json.
+ */
 export async function columnLineage(opts: KilnOptions = {}): Promise<{ lineage: ColumnLineage; project: Project }> {
   const loaded = await load(opts);
   const project = parseLoaded(loaded, opts, 'compile');
@@ -67,7 +70,9 @@ export async function impact(opts: KilnOptions = {}): Promise<{ impact: Impact; 
   const stateLineage = join(state.dir, columnLineageFile);
   if (!existsSync(stateLineage)) {
     throw new KilnError('config', `--state ${opts.state} holds no ${columnLineageFile}`, {
-      hint: 'run `kiln lineage` (or `kiln docs generate`) where the state comes from: it writes the file beside manifest.json; keep both',
+      hint:
+        'run `kiln lineage` (or `kiln docs generate`) where the state ' +
+        'comes from: it writes the file beside manifest.json; keep both',
     });
   }
   const { lineage, project } = await columnLineage(opts);

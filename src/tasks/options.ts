@@ -58,7 +58,10 @@ export interface KilnOptions {
   onLog?: (level: 'info' | 'warn', message: string) => void;
   /** Once the project is parsed and the nodes to run are known, before anything connects. */
   onRunStart?: (start: RunStart) => void;
-  /** Reuse what the last invocation parsed and compiled (target/partial_parse.bin); default: on, unless KILN_PARTIAL_PARSE/DBT_PARTIAL_PARSE=false or `flags: {partial_parse: false}`. */
+  /**
+   * Reuse what the last invocation parsed and compiled (target/partial_parse.bin); default: on, unless
+   * KILN_PARTIAL_PARSE/DBT_PARTIAL_PARSE=false or `flags: {partial_parse: false}`.
+   */
   partialParse?: boolean;
   /** Details for --debug (why the partial parse cache was not used, how much of it was). */
   onDebug?: (message: string) => void;

@@ -3,12 +3,18 @@ import { writeManifest } from '../artifacts/manifest.js';
 import { load, parseLoaded, select } from './load.js';
 import type { KilnOptions, Project } from './options.js';
 
-/** Reads and parses the project, writes manifest.json; opens no connection and renders nothing (column lineage is `kiln lineage`'s). */
+/**
+ * Reads and parses the project, writes manifest.json; opens no connection and renders nothing (column lineage is `kiln
+ * lineage`'s).
+ */
 export async function parse(opts: KilnOptions = {}): Promise<Project> {
   return (await parseAndWriteManifest(opts)).project;
 }
 
-/** Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so target/ stays as the last command left it. */
+/**
+ * Reads and parses the project and writes nothing: for a long-running process that polls it (kiln orchestrate), so
+ * target/ stays as the last command left it.
+ */
 export async function readProject(opts: KilnOptions = {}): Promise<Project> {
   return parseLoaded(await load(opts), opts, 'parse', undefined, 'read');
 }

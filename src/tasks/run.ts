@@ -93,7 +93,8 @@ async function executeLoaded(
         onRetry: (id, attempt, delayMs, message) =>
           opts.onLog?.(
             'warn',
-            `${id}: transient failure (attempt ${attempt}), retrying in ${(delayMs / 1000).toFixed(1)}s: ${message.split('\n')[0]}`,
+            `${id}: transient failure (attempt ${attempt}), ` +
+              `retrying in ${(delayMs / 1000).toFixed(1)}s: ${message.split('\n')[0]}`,
           ),
         previousDurations: previousDurations(loaded),
       });

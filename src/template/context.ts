@@ -206,7 +206,8 @@ export function dispatchMacro(
   }
   throw new KilnError(
     'template',
-    `no implementation of macro '${name}'${namespace ? ` in namespace '${namespace}'` : ''} for adapter '${adapterType}'`,
+    `no implementation of macro '${name}'${namespace ? ` in namespace '${namespace}'` : ''} ` +
+      `for adapter '${adapterType}'`,
     {
       hint: `define ${adapterType}__${name} or default__${name}`,
     },

@@ -14,7 +14,8 @@ export function secretEnvVarError(name: string, kind: ErrorKind = 'config'): Kil
     'and packages.yml, not in models, macros, properties YAML or dbt_project.yml';
   return new KilnError(kind, message, {
     hint:
-      'secrets are for connections and package downloads, so their values never reach compiled SQL, artifacts or logs; ' +
+      'secrets are for connections and package downloads, so their ' +
+      'values never reach compiled SQL, artifacts or logs; ' +
       `read it in profiles.yml (for example password: "{{ env_var('${name}') }}"), ` +
       'or give the variable a name without the DBT_ENV_SECRET_ prefix if it is not a secret',
   });

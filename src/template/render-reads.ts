@@ -39,7 +39,9 @@ export function noteMacroFile(file: string): void {
   for (const r of open) r.macroFiles.add(file);
 }
 
-/** Invocation-wide listeners: every env_var() read, in renders or in YAML (dbt_project.yml, profiles.yml, properties). */
+/**
+ * Invocation-wide listeners: every env_var() read, in renders or in YAML (dbt_project.yml, profiles.yml, properties).
+ */
 const envListeners = new Set<Map<string, string | null>>();
 
 /** Collects every env_var() read from now until `stop()`; reads of concurrent invocations may be mixed in. */

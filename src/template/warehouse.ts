@@ -87,7 +87,8 @@ export class WarehouseBridge {
         const show = (k: string) => k.split('\u0000').slice(1).join(' ').replace(/\s+/g, ' ').slice(0, 300);
         throw new KilnError(
           'template',
-          `a template asked the warehouse different questions on two renders of the same node:\n  first:  ${show(recorded.key)}\n  then:   ${show(key)}`,
+          `a template asked the warehouse different questions on two renders ` +
+            `of the same node:\n  first:  ${show(recorded.key)}\n  then:   ${show(key)}`,
           { hint: 'warehouse calls must not depend on the time or on random values' },
         );
       }
@@ -465,7 +466,8 @@ export function warehouseScope(
       drop_schema: (relation: Relation) =>
         ddl(
           `drop_schema\u0000${relation?.database}\u0000${relation?.schema}`,
-          `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} cascade`,
+          `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} ` +
+            `cascade`,
         ),
       check_schema_exists: (database: string, schema: string) => {
         if (!isExecuting() || !bridge) return false;
@@ -474,7 +476,8 @@ export function warehouseScope(
             ? a.schemaExists(database ?? undefined, schema)
             : (
                 await a.execute(
-                  `select schema_name from information_schema.schemata where lower(schema_name) = '${lower(schema).replace(/'/g, "''")}'`,
+                  `select schema_name from information_schema.schemata where lower(schema_name) ` +
+                    `= '${lower(schema).replace(/'/g, "''")}'`,
                 )
               ).rows.length > 0,
         );

@@ -31,7 +31,9 @@ export function loadFixture(spec: UnitTestRows, test: UnitTestNode, project: Pro
     if (!found) {
       throw new KilnError(
         'config',
-        `unit test '${test.name}': ${what} names fixture '${spec.fixture}', but no ${spec.format} file of that name is under ${project.testPaths.map((p) => `${p}/fixtures/`).join(' or ')}`,
+        `unit test '${test.name}': ${what} names fixture '${spec.fixture}', ` +
+          `but no ${spec.format} file of that name is under ` +
+          project.testPaths.map((p) => `${p}/fixtures/`).join(' or '),
         {
           file: test.originalFilePath,
           line: test.declaredAt.line,

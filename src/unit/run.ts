@@ -144,7 +144,9 @@ export async function runUnitTest(test: UnitTestNode, m: Materializer): Promise<
   return {
     status: 'fail',
     failures,
-    message: `unit test '${test.name}' of model '${model.name}': ${formatDiff(comparison, columns.length ? columns : ['(row)'])}`,
+    message:
+      `unit test '${test.name}' of model '${model.name}': ` +
+      formatDiff(comparison, columns.length ? columns : ['(row)']),
     sql,
   };
 }

@@ -6,7 +6,10 @@
 import { KilnError } from '../errors.js';
 import { yamlLibrary } from './library.js';
 
-/** Most values a file may expand to through aliases, beyond what it writes out (the `yaml` package's maxAliasCount idea). */
+/**
+ * Most values a file may expand to through aliases, beyond what it writes out (the `yaml` package's maxAliasCount
+ * idea).
+ */
 const maxAliasExpansion = 100_000;
 
 /**
@@ -31,11 +34,14 @@ export function refuseAliasExpansion(data: unknown, text: string, file: string):
   if (expanded <= maxAliasExpansion + sizes.size * 10) return;
   throw new KilnError(
     'yaml',
-    `YAML aliases expand to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en')} values, too many (an alias bomb?)`,
+    `YAML aliases expand to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en')} ` +
+      `values, too many (an alias bomb?)`,
     {
       file,
       line: lineOfNestedAlias(text),
-      hint: `an alias (*name) of a value that itself holds aliases multiplies; write the values out, or use fewer nested aliases`,
+      hint:
+        `an alias (*name) of a value that itself holds aliases multiplies; ` +
+        `write the values out, or use fewer nested aliases`,
     },
   );
 }

@@ -61,7 +61,9 @@ export function toKilnError(e: unknown, ctx: { target: string }): KilnError {
       `BigQuery refused the credentials for ${ctx.target}: ${message}${detail ? ` (${detail})` : ''}`,
       {
         cause: e,
-        hint: 'check method, keyfile / keyfile_json or `gcloud auth application-default login`, and the roles of the account',
+        hint:
+          'check method, keyfile / keyfile_json or `gcloud auth application-default ' +
+          'login`, and the roles of the account',
       },
     );
   }

@@ -377,7 +377,8 @@ export class BigQueryAdapter implements Adapter {
     const held: string[] = [];
     const flush = async () => {
       if (!held.length) return;
-      const script = `begin transaction;\n${held.map((q) => q.trim().replace(/;+$/, '')).join(';\n')};\ncommit transaction;`;
+      const script =
+        `begin transaction;\n${held.map((q) => q.trim().replace(/;+$/, '')).join(';\n')};\ncommit ` + `transaction;`;
       held.length = 0;
       await this.execute(script);
     };
@@ -414,9 +415,8 @@ export class BigQueryAdapter implements Adapter {
 
   async createSchema(database: string | undefined, schema: string): Promise<void> {
     const location = this.profile.location ? ` options(location=${bigQueryString(this.profile.location)})` : '';
-    await this.execute(
-      `create schema if not exists ${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}${location}`,
-    );
+    const dataset = `${this.quoteIdentifier(database ?? this.defaultDatabase)}.${this.quoteIdentifier(schema)}`;
+    await this.execute(`create schema if not exists ${dataset}${location}`);
   }
 
   async listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]> {
@@ -424,7 +424,8 @@ export class BigQueryAdapter implements Adapter {
     let result: QueryResult;
     try {
       result = await this.execute(
-        `select table_name, table_type from ${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES order by table_name`,
+        `select table_name, table_type from ${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES ` +
+          `order by table_name`,
       );
     } catch (e) {
       // A dataset that does not exist yet holds no relations.
@@ -442,7 +443,10 @@ export class BigQueryAdapter implements Adapter {
     });
   }
 
-  /** datasets.get: whether the dataset exists, by its exact name (dbt-bigquery asks the API too; INFORMATION_SCHEMA.SCHEMATA needs a region). */
+  /**
+   * datasets.get: whether the dataset exists, by its exact name (dbt-bigquery asks the API too;
+   * INFORMATION_SCHEMA.SCHEMATA needs a region).
+   */
   async schemaExists(database: string | undefined, schema: string): Promise<boolean> {
     try {
       const [exists] = await this.bq()

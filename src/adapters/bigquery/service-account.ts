@@ -18,7 +18,9 @@ import { KilnError, type ErrorLocation } from '../../errors.js';
 /** Where google-auth-library posts every service-account assertion. */
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const NEW_KEY_HINT =
-  'create a JSON key for the service account (IAM & Admin > Service accounts > Keys > Add key) and point keyfile at it, or paste it under keyfile_json';
+  'create a JSON key for the service account (IAM & Admin > Service ' +
+  'accounts > Keys > Add key) and point keyfile at it, or paste ' +
+  'it under keyfile_json';
 
 export interface ServiceAccountKey {
   clientEmail: string;
@@ -50,7 +52,8 @@ export function readServiceAccountKey(source: ServiceAccountSource, locate: Loca
       const code = (e as NodeJS.ErrnoException).code;
       throw bad(
         code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`,
-        `set keyfile to the path of the service account's JSON key (a relative path is read from the folder kiln runs in); ${NEW_KEY_HINT}`,
+        `set keyfile to the path of the service account's JSON key (a ` +
+          `relative path is read from the folder kiln runs in); ${NEW_KEY_HINT}`,
       );
     }
     return checkKey(
@@ -164,7 +167,10 @@ function loginError(e: unknown, key: ServiceAccountKey): KilnError {
   return new KilnError('connection', `the token endpoint ${key.tokenUri} refused ${account}: ${reason}`, {
     cause: e,
     retryable: status >= 500 || status === 429,
-    hint: 'the key may have been deleted or disabled, or the account removed: check its keys under IAM & Admin > Service accounts, or create a new JSON key',
+    hint:
+      'the key may have been deleted or disabled, or the account removed: ' +
+      'check its keys under IAM & Admin > Service accounts, or create ' +
+      'a new JSON key',
   });
 }
 

@@ -3,7 +3,10 @@
 /** Leading whitespace, comments and opening parentheses, which say nothing of the statement. */
 const lead = /^(?:\s+|--[^\n]*\n?|#[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/;
 
-/** True for INSERT, UPDATE, DELETE, MERGE and TRUNCATE: statements that change rows, and that a retry must never run twice. */
+/**
+ * True for INSERT, UPDATE, DELETE, MERGE and TRUNCATE: statements that change rows, and that a retry must never run
+ * twice.
+ */
 export function isDml(sql: string): boolean {
   return /^(insert|update|delete|merge|truncate)\b/i.test(sql.replace(lead, ''));
 }

@@ -175,7 +175,8 @@ export class DuckDBAdapter implements Adapter {
   async listRelations(database: string | undefined, schema: string): Promise<ExistingRelation[]> {
     const db = database ?? this.defaultDatabase;
     const result = await this.execute(
-      `select table_name, table_type from information_schema.tables where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(schema)}`,
+      `select table_name, table_type from information_schema.tables ` +
+        `where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(schema)}`,
     );
     return result.rows.map((r) => ({
       database: db,
@@ -187,7 +188,11 @@ export class DuckDBAdapter implements Adapter {
 
   async getColumns(relation: Relation): Promise<ColumnInfo[]> {
     const result = await this.execute(
-      `select column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(relation.database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
+      `select column_name, data_type, ordinal_position from information_schema.columns ` +
+        `where table_catalog = ${stringLiteral(relation.database ?? this.defaultDatabase)} ` +
+        `and table_schema = ${stringLiteral(relation.schema ?? this.defaultSchema)} ` +
+        `and table_name = ${stringLiteral(relation.identifier)} order ` +
+        `by ordinal_position`,
     );
     return result.rows.map((r) => ({
       name: String(r.column_name),
@@ -198,7 +203,10 @@ export class DuckDBAdapter implements Adapter {
 
   async listColumns(database: string | undefined, schema: string): Promise<Map<string, ColumnInfo[]>> {
     const result = await this.execute(
-      `select table_name, column_name, data_type, ordinal_position from information_schema.columns where table_catalog = ${stringLiteral(database ?? this.defaultDatabase)} and table_schema = ${stringLiteral(schema)} order by table_name, ordinal_position`,
+      `select table_name, column_name, data_type, ordinal_position ` +
+        `from information_schema.columns where table_catalog = ${stringLiteral(database ?? this.defaultDatabase)} ` +
+        `and table_schema = ${stringLiteral(schema)} order by table_name, ` +
+        `ordinal_position`,
     );
     return columnsByRelation(
       result.rows.map((r) => [
@@ -220,7 +228,9 @@ export class DuckDBAdapter implements Adapter {
       .map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type ?? this.seedColumnType(c.kind))}`)
       .join(', ');
     await session.execute(
-      `insert into ${relation.render()} select * from read_csv(${stringLiteral(seed.file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}, nullstr = '')`,
+      `insert into ${relation.render()} select * from read_csv(${stringLiteral(seed.file)}, ` +
+        `header = true, auto_detect = false, delim = ',', quote = '"', ` +
+        `escape = '"', columns = {${columns}}, nullstr = '')`,
     );
   }
 }

@@ -86,7 +86,10 @@ export function toKilnError(err: unknown, ctx: ErrorContext): KilnError {
     if (code === '28P01' || code === '28000') {
       return new KilnError('connection', `cannot connect to Postgres at ${ctx.target}: authentication failed: ${raw}`, {
         ...opts,
-        hint: 'check user and password in profiles.yml (and the environment variable that env_var reads), and that pg_hba.conf allows this host and user',
+        hint:
+          'check user and password in profiles.yml (and the environment ' +
+          'variable that env_var reads), and that pg_hba.conf allows this ' +
+          'host and user',
       });
     }
     if (code === '3D000') {

@@ -297,7 +297,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
       // Missing before PostgreSQL 14 (no row: nothing set), refused where the platform cannot check.
       await client
         .query(
-          `select pg_catalog.set_config(name, $1, false) from pg_catalog.pg_settings where name = 'client_connection_check_interval'`,
+          `select pg_catalog.set_config(name, $1, false) from pg_catalog.pg_settings ` +
+            `where name = 'client_connection_check_interval'`,
           [String(interval * 1000)],
         )
         .catch(() => undefined);
@@ -348,7 +349,9 @@ export class PostgresAdapter implements Adapter, RunGuard {
         const tls = this.useSsl ?? ['require', 'verify-ca', 'verify-full'].includes(this.sslmode);
         return {
           ok: true,
-          message: `connected to PostgreSQL ${row.version} at ${this.host}:${this.port}, database ${row.db}, as ${row.usr}${tls ? ', over TLS' : ''}`,
+          message:
+            `connected to PostgreSQL ${row.version} at ${this.host}:${this.port}, ` +
+            `database ${row.db}, as ${row.usr}${tls ? ', over TLS' : ''}`,
         };
       } finally {
         await client.end().catch(() => undefined);
@@ -484,9 +487,13 @@ export class PostgresAdapter implements Adapter, RunGuard {
     if (database !== undefined && database !== '' && database !== this.defaultDatabase) {
       throw new KilnError(
         'database',
-        `Postgres cannot reach database '${database}' from a connection to '${this.defaultDatabase}': cross-database references are not supported`,
+        `Postgres cannot reach database '${database}' from a connection ` +
+          `to '${this.defaultDatabase}': cross-database references are not ` +
+          `supported`,
         {
-          hint: `set database to '${this.defaultDatabase}' (or remove it), or point dbname in profiles.yml at '${database}'`,
+          hint:
+            `set database to '${this.defaultDatabase}' (or remove it), or ` +
+            `point dbname in profiles.yml at '${database}'`,
         },
       );
     }
@@ -597,7 +604,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
         await this.setupSession(client);
         // Idle between locks, it must not be ended for idling (PostgreSQL 14+).
         await client.query(
-          `select pg_catalog.set_config(name, '0', false) from pg_catalog.pg_settings where name = 'idle_session_timeout'`,
+          `select pg_catalog.set_config(name, '0', false) from pg_catalog.pg_settings ` +
+            `where name = 'idle_session_timeout'`,
         );
         await client.query('select pg_catalog.pg_try_advisory_lock($1, $2)', [
           LIVE_LOCK,
@@ -648,7 +656,10 @@ export class PostgresAdapter implements Adapter, RunGuard {
     const locks = await this.withClient((c) =>
       this.run(
         c,
-        `select objid::int8 as key from pg_catalog.pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2 and granted and database = (select oid from pg_catalog.pg_database where datname = current_database())`,
+        `select objid::int8 as key from pg_catalog.pg_locks where locktype ` +
+          `= 'advisory' and classid = $1::oid and objsubid = 2 and granted ` +
+          `and database = (select oid from pg_catalog.pg_database where ` +
+          `datname = current_database())`,
         [LIVE_LOCK],
       ),
     );
@@ -845,7 +856,8 @@ export class PostgresAdapter implements Adapter, RunGuard {
                               when 'pg_catalog.bit'::regtype then 'pg_catalog.varbit'
                               else pg_catalog.format_type(a.atttypid, null) end as type
        from pg_catalog.pg_attribute a
-       where a.attrelid = ${stringLiteral(relation.include({ database: false }).render())}::regclass and a.attnum > 0 and not a.attisdropped`,
+       where a.attrelid = ${stringLiteral(relation.include({ database: false }).render())}::regclass ` +
+        `and a.attnum > 0 and not a.attisdropped`,
     );
     const byName = new Map(result.rows.map((r) => [String(r.name), String(r.type)]));
     return seed.columns.map((c) => byName.get(c.name) ?? c.type ?? this.seedColumnType(c.kind));
@@ -873,7 +885,10 @@ export class PostgresAdapter implements Adapter, RunGuard {
   }
 }
 
-/** `kiln/<invocation>/<pid>@<host>`, after the profile's application_name when it sets one, within what the server keeps. */
+/**
+ * `kiln/<invocation>/<pid>@<host>`, after the profile's application_name when it sets one, within what the server
+ * keeps.
+ */
 function applicationName(configured: string | undefined, invocation: string): string {
   const tag = `kiln/${invocation}/${process.pid}@`;
   const prefix = configured && configured !== 'kiln' ? `${configured} ` : '';

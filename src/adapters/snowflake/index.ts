@@ -258,12 +258,15 @@ export class SnowflakeAdapter implements Adapter {
       conn = await this.connectOne();
       const r = await this.run(
         conn,
-        'select current_user() as usr, current_role() as role, current_warehouse() as warehouse, current_version() as version',
+        'select current_user() as usr, current_role() as role, current_warehouse() ' +
+          'as warehouse, current_version() as version',
       );
       const row = r.rows[0] ?? {};
       return {
         ok: true,
-        message: `connected to Snowflake ${String(row.version)} at ${this.target}, role ${String(row.role)}, warehouse ${String(row.warehouse)}`,
+        message:
+          `connected to Snowflake ${String(row.version)} at ${this.target}, ` +
+          `role ${String(row.role)}, warehouse ${String(row.warehouse)}`,
       };
     } catch (e) {
       const err = this.fail(e);
@@ -418,7 +421,9 @@ export class SnowflakeAdapter implements Adapter {
     const db = storedName(database ?? this.defaultDatabase);
     const sch = storedName(schema);
     const result = await this.execute(
-      `select table_name, table_type from ${quoteStored(db)}.information_schema.tables where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(sch)} order by table_name`,
+      `select table_name, table_type from ${quoteStored(db)}.information_schema.tables ` +
+        `where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(sch)} ` +
+        `order by table_name`,
     );
     return result.rows.map((r) => ({
       database: db,
@@ -436,7 +441,11 @@ export class SnowflakeAdapter implements Adapter {
   async getColumns(relation: Relation): Promise<ColumnInfo[]> {
     const db = storedName(relation.database ?? this.defaultDatabase);
     const result = await this.execute(
-      `select column_name, data_type, ordinal_position from ${quoteStored(db)}.information_schema.columns where table_catalog = ${stringLiteral(db)} and table_schema = ${stringLiteral(storedName(relation.schema ?? this.defaultSchema))} and table_name = ${stringLiteral(relation.identifier)} order by ordinal_position`,
+      `select column_name, data_type, ordinal_position from ${quoteStored(db)}.information_schema.columns ` +
+        (`where table_catalog = ${stringLiteral(db)} and table_schema ` +
+          `= ${stringLiteral(storedName(relation.schema ?? this.defaultSchema))} `) +
+        `and table_name = ${stringLiteral(relation.identifier)} order ` +
+        `by ordinal_position`,
     );
     return result.rows.map((r) => ({
       name: String(r.column_name),

@@ -9,13 +9,15 @@ export function registerDepsCommand(program: Command, output: () => Output): voi
     program
       .command('deps')
       .description(
-        'install the packages of packages.yml, with their own dependencies, into dbt_packages/ and write package-lock.yml',
+        'install the packages of packages.yml, with their own dependencies, ' +
+          'into dbt_packages/ and write package-lock.yml',
       ),
   )
     .option('--upgrade', 'resolve versions afresh instead of installing what package-lock.yml pins')
     .option(
       '--hub-url <url>',
-      'the package hub, serving the dbt Hub API (default: $KILN_HUB_URL, $DBT_PACKAGE_HUB_URL, https://hub.getdbt.com/)',
+      'the package hub, serving the dbt Hub API (default: $KILN_HUB_URL, ' +
+        '$DBT_PACKAGE_HUB_URL, https://hub.getdbt.com/)',
     )
     .action(
       async (flags: {

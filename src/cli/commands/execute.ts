@@ -129,7 +129,8 @@ export function summarise(
   }
   out.info('');
   out.info(
-    `Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} in ${spelledDuration(elapsed)}.`,
+    `Finished running ${results.length ? countByKind(results.map((r) => kindOf(nodes.get(r.uniqueId)))) : '0 nodes'} ` +
+      `in ${spelledDuration(elapsed)}.`,
   );
   const problems = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
   if (problems.length) {
@@ -146,9 +147,8 @@ export function summarise(
       const node = nodes.get(r.uniqueId);
       const label = r.status === 'warn' ? 'Warning' : r.status === 'fail' ? 'Failure' : 'Error';
       out.info('');
-      out.info(
-        `  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${node ? ` (${node.originalFilePath})` : ''}`,
-      );
+      const file = node ? ` (${node.originalFilePath})` : '';
+      out.info(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${file}`);
       // A unit test's message is its diff table: show it whole (it caps its own rows).
       for (const line of r.message
         .split('\n')
@@ -161,6 +161,7 @@ export function summarise(
   out.info('');
   // CANCEL, kiln's, only when a run was interrupted: otherwise the line reads as dbt's.
   out.info(
-    `Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} TOTAL=${results.length}`,
+    `Done. PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip}${cancel ? ` CANCEL=${cancel}` : ''} ` +
+      `TOTAL=${results.length}`,
   );
 }

@@ -18,7 +18,9 @@ export function registerInspectCommands(program: Command, output: () => Output):
     const m = p.parsed.manifest;
     const count = (t: string) => [...m.nodes.values()].filter((n) => n.resourceType === t).length;
     out.info(
-      `Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} tests, ${m.sources.size} sources, ${m.macros.size} macros in ${((Date.now() - started) / 1000).toFixed(2)}s; wrote target/manifest.json`,
+      `Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} ` +
+        `tests, ${m.sources.size} sources, ${m.macros.size} macros in ${((Date.now() - started) / 1000).toFixed(2)}s; ` +
+        `wrote target/manifest.json`,
     );
   });
 
@@ -65,7 +67,8 @@ export function registerInspectCommands(program: Command, output: () => Output):
       if (failed.length)
         throw new KilnError(
           'database',
-          `the dry run failed for ${failed.length} of ${report.models.length} models: ${failed.map((m) => m.name).join(', ')}`,
+          `the dry run failed for ${failed.length} of ${report.models.length} ` +
+            `models: ${failed.map((m) => m.name).join(', ')}`,
         );
       return;
     }

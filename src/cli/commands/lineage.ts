@@ -11,7 +11,9 @@ export function registerLineageCommand(program: Command, output: () => Output): 
     program
       .command('lineage [column]')
       .description(
-        'upstream and downstream columns of MODEL.COLUMN; without one, writes target/column_lineage.json and prints its coverage (no warehouse needed)',
+        'upstream and downstream columns of MODEL.COLUMN; without one, ' +
+          'writes target/column_lineage.json and prints its coverage (no ' +
+          'warehouse needed)',
       ),
   )
     .option('--upstream', 'only the columns it comes from')

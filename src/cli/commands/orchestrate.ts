@@ -1,4 +1,7 @@
-/** `kiln orchestrate`: the jobs of kiln_jobs.yml on their triggers, with an API and a monitoring page, in the foreground. */
+/**
+ * `kiln orchestrate`: the jobs of kiln_jobs.yml on their triggers, with an API and a monitoring page, in the
+ * foreground.
+ */
 import type { Command } from 'commander';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
@@ -53,7 +56,9 @@ export function registerOrchestrateCommand(
             });
           else
             out.info(
-              `${r.job}: ${r.status} (${r.trigger}: ${r.reason})${r.duration !== null && r.status !== 'skipped' ? ` in ${r.duration.toFixed(1)}s` : ''}${r.message && r.status !== 'success' ? ` — ${r.message}` : ''}`,
+              `${r.job}: ${r.status} (${r.trigger}: ${r.reason})` +
+                (r.duration !== null && r.status !== 'skipped' ? ` in ${r.duration.toFixed(1)}s` : '') +
+                (r.message && r.status !== 'success' ? ` — ${r.message}` : ''),
             );
         });
         const jobs = service.orchestrator.config.jobs.length;
@@ -68,9 +73,8 @@ export function registerOrchestrateCommand(
           });
         else {
           out.info(`kiln orchestrate: ${jobs} job${jobs === 1 ? '' : 's'}, monitoring page and API at ${service.url}`);
-          out.info(
-            `run history in ${service.historyFile}; API token ${service.tokenFile ? `in ${service.tokenFile}` : 'from KILN_ORCHESTRATE_TOKEN'}`,
-          );
+          const token = service.tokenFile ? `in ${service.tokenFile}` : 'from KILN_ORCHESTRATE_TOKEN';
+          out.info(`run history in ${service.historyFile}; API token ${token}`);
         }
         await new Promise<void>((resolve) =>
           signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),

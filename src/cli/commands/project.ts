@@ -15,7 +15,8 @@ export function registerProjectCommands(program: Command, output: () => Output, 
       const out = output();
       const dir = scaffoldProject(name);
       out.info(
-        `Created project '${name}' in ${dir}. Next: cd ${shellWord(relative(userDir(), dir))} && ${kilnCommand(dir)} build`,
+        `Created project '${name}' in ${dir}. Next: cd ${shellWord(relative(userDir(), dir))} ` +
+          `&& ${kilnCommand(dir)} build`,
       );
     });
 

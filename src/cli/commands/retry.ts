@@ -13,7 +13,9 @@ export function registerRetryCommand(program: Command, output: () => Output, set
     program
       .command('retry')
       .description(
-        're-run what the last run/test/seed/build left failed, errored or skipped, with its arguments; a failed test rebuilds its model first',
+        're-run what the last run/test/seed/build left failed, errored ' +
+          'or skipped, with its arguments; a failed test rebuilds its model ' +
+          'first',
       ),
   );
   cmd

@@ -35,13 +35,15 @@ export function registerSourceCommands(program: Command, output: () => Output, s
           });
         else
           out.info(
-            `${i + 1} of ${r.results.length} ${out.paint(colour, label)} freshness of ${res.uniqueId.split('.').slice(2).join('.')} — ${res.message}`,
+            `${i + 1} of ${r.results.length} ${out.paint(colour, label)} ` +
+              `freshness of ${res.uniqueId.split('.').slice(2).join('.')} — ${res.message}`,
           );
       });
       const count = (s: string) => r.results.filter((x) => x.status === s).length;
       if (out.format !== 'json')
         out.info(
-          `\nDone. PASS=${count('pass')} WARN=${count('warn')} ERROR=${count('error') + count('runtime error')} TOTAL=${r.results.length}`,
+          `\nDone. PASS=${count('pass')} WARN=${count('warn')} ERROR=${count('error') + count('runtime error')} ` +
+            `TOTAL=${r.results.length}`,
         );
       setExit(r.success ? 0 : 1);
     });

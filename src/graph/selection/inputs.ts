@@ -39,7 +39,8 @@ export function selectionInputs(
       const known = [...file.selectors.keys()];
       throw new KilnError(
         'selection',
-        `no selector named '${flags.selector}'${known.length ? ' in selectors.yml' : ': the project has no selectors.yml'}`,
+        `no selector named '${flags.selector}'` +
+          (known.length ? ' in selectors.yml' : ': the project has no selectors.yml'),
         {
           file: known.length ? 'selectors.yml' : undefined,
           hint: known.length

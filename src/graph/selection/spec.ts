@@ -120,7 +120,8 @@ export function parseToken(raw: string): SelectorToken {
 }
 
 const tokenHint =
-  "a selector is [@][N+][method:]value[+N], e.g. 'my_model', '+my_model', '2+my_model+1', 'tag:nightly', 'path:models/staging', 'state:modified+'";
+  "a selector is [@][N+][method:]value[+N], e.g. 'my_model', '+my_model', " +
+  "'2+my_model+1', 'tag:nightly', 'path:models/staging', 'state:modified+'";
 
 function parseTokenOrThrow(raw: string): SelectorToken {
   const m = tokenPattern.exec(raw);

@@ -695,7 +695,8 @@ function defaultGetitem(obj: unknown, key: unknown): unknown {
     const what = typeof obj === 'string' ? 'string' : isTuple(obj) ? 'tuple' : 'list';
     if (typeof key !== 'number')
       throw typeError(
-        `${what === 'string' ? 'string' : what} indices must be integers${what === 'string' ? '' : ' or slices'}, not ${typeName(key)}`,
+        `${what === 'string' ? 'string' : what} indices must be integers${what === 'string' ? '' : ' or slices'}, ` +
+          `not ${typeName(key)}`,
       );
     const items = typeof obj === 'string' ? Array.from(obj) : obj;
     const i = key < 0 ? key + items.length : key;

@@ -84,10 +84,10 @@ class Cycler {
   }
 }
 
-const words =
-  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(
-    ' ',
-  );
+const words = (
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do ' +
+  'eiusmod tempor incididunt ut labore et dolore magna aliqua'
+).split(' ');
 
 function lipsum(pos: unknown[], kw: Kwargs): string {
   const [n, html, min, max] = bindArgs(

@@ -97,7 +97,8 @@ class Parser {
       if (t.type === 'eof') {
         if (endTags.length)
           this.failUnclosed(
-            `Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`,
+            `Unexpected end of template. Jinja was looking for the following ` +
+              `tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`,
           );
         return { body };
       }
@@ -132,7 +133,8 @@ class Parser {
     const innermost = this.openBlocks[this.openBlocks.length - 1];
     if (!innermost) this.fail(message);
     this.fail(
-      `${message} The innermost block that needs to be closed is '${innermost.tag}', opened on line ${innermost.line} and never closed.`,
+      `${message} The innermost block that needs to be closed is '${innermost.tag}', ` +
+        `opened on line ${innermost.line} and never closed.`,
       innermost.line,
     );
   }

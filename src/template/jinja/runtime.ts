@@ -300,7 +300,8 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
     if (macroDepth >= MAX_MACRO_DEPTH)
       throw new JinjaError(
         'RecursionError',
-        `macro '${spec.name}' exceeds the recursion limit of ${MAX_MACRO_DEPTH} nested macro calls (a macro that calls itself without end?)`,
+        `macro '${spec.name}' exceeds the recursion limit of ${MAX_MACRO_DEPTH} ` +
+          `nested macro calls (a macro that calls itself without end?)`,
       );
     macroDepth++;
     macroCallObserver?.(fn);

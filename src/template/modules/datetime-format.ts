@@ -331,13 +331,15 @@ function fieldsFromFound(found: Record<string, string>): Fields {
 function checkIsoDirectives(found: Record<string, string>, weekday: number | undefined): void {
   if ('G' in found && (!('V' in found) || weekday === undefined)) {
     throw valueError(
-      "ISO year directive '%G' must be used with the ISO week directive '%V' and a weekday directive ('%A', '%a', '%w', or '%u').",
+      "ISO year directive '%G' must be used with the ISO week directive " +
+        "'%V' and a weekday directive ('%A', '%a', '%w', or '%u').",
     );
   }
   if ('V' in found && !('G' in found)) {
     if (weekday === undefined)
       throw valueError(
-        "ISO week directive '%V' must be used with the ISO year directive '%G' and a weekday directive ('%A', '%a', '%w', or '%u').",
+        "ISO week directive '%V' must be used with the ISO year directive " +
+          "'%G' and a weekday directive ('%A', '%a', '%w', or '%u').",
       );
     throw valueError(
       "ISO week directive '%V' is incompatible with the year directive '%Y'. Use the ISO year '%G' instead.",

@@ -174,7 +174,8 @@ export class PyFixedTimezone extends PyTzInfo {
     const us = a.offset._us;
     if (us <= -BigInt(US_PER_DAY) || us >= BigInt(US_PER_DAY)) {
       throw valueError(
-        `offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not ${a.offset.__repr__()}.`,
+        `offset must be a timedelta strictly between -timedelta(hours=24) ` +
+          `and timedelta(hours=24), not ${a.offset.__repr__()}.`,
       );
     }
     if (us === 0n && a.name === undefined) return UTC;
@@ -299,7 +300,8 @@ export class PyDate {
   }
 
   isoformat(): string {
-    return `${String(this.year).padStart(4, '0')}-${String(this.month).padStart(2, '0')}-${String(this.day).padStart(2, '0')}`;
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    return `${pad(this.year, 4)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;
   }
 
   strftime(fmt: unknown): string {
@@ -794,7 +796,9 @@ function fromIsoArg(s: unknown): string {
   return s;
 }
 
-/** A fixed-offset tzinfo for a parsed offset, checked as `timezone()` checks it (zero without a name is timezone.utc). */
+/**
+ * A fixed-offset tzinfo for a parsed offset, checked as `timezone()` checks it (zero without a name is timezone.utc).
+ */
 const offsetZone = (us: number, name: string | null = null) =>
   PyFixedTimezone.make(new PyTimedelta(BigInt(us)), ...(name === null ? [] : [name]));
 

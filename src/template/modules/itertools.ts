@@ -69,7 +69,9 @@ export class LazyIterator {
   }
 }
 
-/** Reads an iterable argument an item at a time; a LazyIterator is read in place, as Python shares an iterator's state. */
+/**
+ * Reads an iterable argument an item at a time; a LazyIterator is read in place, as Python shares an iterator's state.
+ */
 export function source(v: unknown): Iterator<unknown> {
   return v instanceof LazyIterator ? v._source : iterate(v)[Symbol.iterator]();
 }

@@ -203,7 +203,10 @@ class Translator {
     return comma ? `{${min || 0},${max}}` : `{${min}}`;
   }
 
-  /** An atomic group: JavaScript has none, but a lookahead's match, once captured and re-consumed, is never backtracked into. */
+  /**
+   * An atomic group: JavaScript has none, but a lookahead's match, once captured and re-consumed, is never backtracked
+   * into.
+   */
   private atomic(js: string): string {
     const name = `a${++this.atomics}`;
     return `(?=(?<${name}>${js}))\\k<${name}>`;

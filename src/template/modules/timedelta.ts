@@ -107,7 +107,8 @@ export class PyTimedelta {
 
   __str__(): string {
     const s = this.seconds;
-    let text = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    const twoDigits = (n: number) => String(n).padStart(2, '0');
+    let text = `${Math.floor(s / 3600)}:${twoDigits(Math.floor(s / 60) % 60)}:${twoDigits(s % 60)}`;
     if (this.microseconds) text += '.' + String(this.microseconds).padStart(6, '0');
     return this.days ? `${this.days} day${Math.abs(this.days) === 1 ? '' : 's'}, ${text}` : text;
   }
