@@ -15,8 +15,9 @@ export const MONITOR_HTML = (projectName: string) =>
 <header><h1>kiln orchestrate <span class="project">${escapeHtml(projectName)}</span></h1>
 <nav><a href="/docs/">docs site</a> <span id="conn" class="badge">connecting</span></nav></header>
 <main>
-<section id="jobs-section"><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>state</th><th>triggers</th><th>last ` +
-  `run</th><th>last success</th><th>next run</th><th>deadline</th></tr></thead><tbody></tbody></table></section>
+<section id="jobs-section"><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>state</th>` +
+  `<th>triggers</th><th>last run</th><th>last success</th><th>next run</th><th>deadline</th></tr></thead>` +
+  `<tbody></tbody></table></section>
 <section id="live-section"><h2>Running now</h2><div id="live"><p class="empty">nothing is running</p></div></section>
 <section id="history-section"><h2>History</h2><div id="job-tabs" ` +
   `role="tablist"></div><div id="history-chart"></div><div id="run-detail"></div></section>
@@ -75,26 +76,49 @@ export const MONITOR_JS = String.raw`
   var state = { jobs: [], live: {}, chosen: null, lastEventAt: 0 };
   window.__monitor = state;
   var $ = function (id) { return document.getElementById(id); };
-  var esc = function (s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); };
-  var badge = function (status) { return '<span class="badge s-' + esc(status) + '">' + esc(String(status).replace('_', ' ')) + '</span>'; };
+  var esc = function (s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
+  };
+  var badge = function (status) {
+    return '<span class="badge s-' + esc(status) + '">' + esc(String(status).replace('_', ' ')) + '</span>';
+  };
   var time = function (ms) { return ms == null ? '—' : new Date(ms).toLocaleString(); };
   var secs = function (s) { return s == null ? '' : s < 90 ? s.toFixed(1) + 's' : (s / 60).toFixed(1) + ' min'; };
-  var docsLink = function (id) { var type = String(id).split('.')[0]; return '<a href="/docs/#!/' + esc(type) + '/' + esc(id) + '">' + esc(String(id).split('.').slice(2).join('.') || id) + '</a>'; };
-  var get = function (path) { return fetch(path, { headers: { accept: 'application/json' } }).then(function (r) { if (!r.ok) throw new Error(path + ': ' + r.status); return r.json(); }); };
+  var docsLink = function (id) {
+    var type = String(id).split('.')[0];
+    return '<a href="/docs/#!/' + esc(type) + '/' + esc(id) + '">' +
+      esc(String(id).split('.').slice(2).join('.') || id) + '</a>';
+  };
+  var get = function (path) {
+    return fetch(path, { headers: { accept: 'application/json' } }).then(function (r) {
+      if (!r.ok) throw new Error(path + ': ' + r.status);
+      return r.json();
+    });
+  };
   var failedStatus = { failed: 1, timed_out: 1, interrupted: 1 };
 
   function runCell(run) {
     if (!run) return '<span class="empty">never</span>';
-    return badge(run.status) + ' <span class="when">' + esc(time(run.finished_at || run.started_at || run.queued_at)) + '</span> ' + esc(secs(run.duration)) + ' <span class="when">' + esc(run.trigger) + '</span>';
+    return badge(run.status) + ' <span class="when">' + esc(time(run.finished_at || run.started_at || run.queued_at)) +
+      '</span> ' + esc(secs(run.duration)) + ' <span class="when">' + esc(run.trigger) + '</span>';
   }
 
   function renderJobs() {
     $('jobs').tBodies[0].innerHTML = state.jobs.map(function (j) {
-      return '<tr data-job="' + esc(j.name) + '"><td><strong>' + esc(j.name) + '</strong><br><code>' + esc(j.command) + '</code></td><td class="state">' + badge(j.state) + '</td><td>' + j.triggers.map(esc).join('<br>') +
-        '</td><td class="last">' + runCell(j.lastRun) + '</td><td>' + runCell(j.lastSuccess) + '</td><td class="next">' + esc(j.nextRun ? time(j.nextRun) : '—') + '</td><td>' + (j.deadline ? esc(j.deadline.text) + '<br><span class="when">next ' + esc(time(j.deadline.next)) + '</span>' : '—') + '</td></tr>';
+      return '<tr data-job="' + esc(j.name) + '"><td><strong>' + esc(j.name) + '</strong><br><code>' + esc(j.command) +
+        '</code></td><td class="state">' + badge(j.state) + '</td><td>' + j.triggers.map(esc).join('<br>') +
+        '</td><td class="last">' + runCell(j.lastRun) + '</td><td>' + runCell(j.lastSuccess) +
+        '</td><td class="next">' + esc(j.nextRun ? time(j.nextRun) : '—') + '</td><td>' +
+        (j.deadline
+          ? esc(j.deadline.text) + '<br><span class="when">next ' + esc(time(j.deadline.next)) + '</span>'
+          : '—') +
+        '</td></tr>';
     }).join('');
     if (!state.chosen && state.jobs.length) choose(state.jobs[0].name);
-    $('job-tabs').innerHTML = state.jobs.map(function (j) { return '<button role="tab" data-job="' + esc(j.name) + '" aria-selected="' + (j.name === state.chosen) + '">' + esc(j.name) + '</button>'; }).join('');
+    $('job-tabs').innerHTML = state.jobs.map(function (j) {
+      return '<button role="tab" data-job="' + esc(j.name) + '" aria-selected="' + (j.name === state.chosen) + '">' +
+        esc(j.name) + '</button>';
+    }).join('');
   }
 
   function renderLive() {
@@ -104,11 +128,22 @@ export const MONITOR_JS = String.raw`
       var done = Object.keys(r.done).length, failed = Object.keys(r.failed), running = Object.keys(r.running);
       var pct = r.total ? Math.round(100 * done / r.total) : 0;
       var elapsed = ((Date.now() - r.started) / 1000).toFixed(0);
-      return '<div class="run-card" data-run="' + esc(r.id) + '"><strong>' + esc(r.job) + '</strong> ' + badge(r.status) + ' <span class="when">' + esc(r.trigger) + ' · ' + esc(r.reason) + '</span>' +
+      return '<div class="run-card" data-run="' + esc(r.id) + '"><strong>' + esc(r.job) + '</strong> ' +
+        badge(r.status) + ' <span class="when">' + esc(r.trigger) + ' · ' + esc(r.reason) + '</span>' +
         '<div class="progress"><div style="width:' + pct + '%"></div></div>' +
-        '<div class="counts"><span class="done-count">' + done + '</span> of <span class="total">' + (r.total || '?') + '</span> nodes done, <span class="failed-count">' + failed.length + '</span> failed, <span class="elapsed">' + elapsed + '</span>s elapsed</div>' +
-        (running.length ? '<ul class="nodes-running">' + running.map(function (n) { return '<li>running ' + docsLink(n) + '</li>'; }).join('') + '</ul>' : '') +
-        (failed.length ? '<ul class="nodes-failed">' + failed.map(function (n) { return '<li>' + docsLink(n) + ': ' + esc(r.failed[n]) + '</li>'; }).join('') + '</ul>' : '') + '</div>';
+        '<div class="counts"><span class="done-count">' + done + '</span> of <span class="total">' + (r.total || '?') +
+        '</span> nodes done, <span class="failed-count">' + failed.length + '</span> failed, <span class="elapsed">' +
+        elapsed + '</span>s elapsed</div>' +
+        (running.length
+          ? '<ul class="nodes-running">' +
+            running.map(function (n) { return '<li>running ' + docsLink(n) + '</li>'; }).join('') + '</ul>'
+          : '') +
+        (failed.length
+          ? '<ul class="nodes-failed">' +
+            failed.map(function (n) { return '<li>' + docsLink(n) + ': ' + esc(r.failed[n]) + '</li>'; }).join('') +
+            '</ul>'
+          : '') +
+        '</div>';
     }).join('');
   }
 
@@ -117,15 +152,23 @@ export const MONITOR_JS = String.raw`
     var max = Math.max.apply(null, items.map(function (i) { return i.value; }).concat([0.001]));
     var bars = items.map(function (i, k) {
       var h = Math.max(1, Math.round((height - 34) * i.value / max)), x = 36 + k * (barW + 2), y = height - 14 - h;
-      return '<g class="bar" data-id="' + esc(i.id) + '"><rect class="' + i.cls + '" x="' + x + '" y="' + y + '" width="' + barW + '" height="' + h + '"><title>' + esc(i.title) + '</title></rect>' +
-        (i.cls === 'bar-bad' ? '<text x="' + (x + barW / 2 - 3) + '" y="' + (y - 2) + '" class="fail-mark">✕</text>' : '') + '</g>';
+      return '<g class="bar" data-id="' + esc(i.id) + '"><rect class="' + i.cls + '" x="' + x + '" y="' + y +
+        '" width="' + barW + '" height="' + h + '"><title>' + esc(i.title) + '</title></rect>' +
+        (i.cls === 'bar-bad'
+          ? '<text x="' + (x + barW / 2 - 3) + '" y="' + (y - 2) + '" class="fail-mark">✕</text>'
+          : '') +
+        '</g>';
     }).join('');
-    return '<svg width="' + w + '" height="' + height + '" role="img" aria-label="' + esc(label) + '"><text x="0" y="10">' + esc(label) + '</text><text x="0" y="' + (height - 16) + '">0</text><text x="0" y="22">' + esc(max.toFixed(1)) + '</text>' + bars + '</svg>';
+    return '<svg width="' + w + '" height="' + height + '" role="img" aria-label="' + esc(label) +
+      '"><text x="0" y="10">' + esc(label) + '</text><text x="0" y="' + (height - 16) +
+      '">0</text><text x="0" y="22">' + esc(max.toFixed(1)) + '</text>' + bars + '</svg>';
   }
 
   function choose(job) {
     state.chosen = job;
-    Array.prototype.forEach.call(document.querySelectorAll('#job-tabs button'), function (b) { b.setAttribute('aria-selected', String(b.dataset.job === job)); });
+    Array.prototype.forEach.call(document.querySelectorAll('#job-tabs button'), function (b) {
+      b.setAttribute('aria-selected', String(b.dataset.job === job));
+    });
     loadHistory();
   }
 
@@ -137,27 +180,45 @@ export const MONITOR_JS = String.raw`
       if (state.chosen !== job) return;
       var runs = data.runs.filter(function (r) { return r.status !== 'skipped' && r.status !== 'queued'; }).reverse();
       $('history-chart').innerHTML = runs.length ? barChart(runs.map(function (r) {
-        return { id: r.run_id, value: r.duration || 0, cls: r.status === 'success' ? 'bar-ok' : failedStatus[r.status] ? 'bar-bad' : 'bar-other', title: r.status + ' · ' + time(r.started_at) + ' · ' + secs(r.duration) + ' · ' + r.trigger };
+        return {
+          id: r.run_id,
+          value: r.duration || 0,
+          cls: r.status === 'success' ? 'bar-ok' : failedStatus[r.status] ? 'bar-bad' : 'bar-other',
+          title: r.status + ' · ' + time(r.started_at) + ' · ' + secs(r.duration) + ' · ' + r.trigger
+        };
       }), 140, 'duration of the runs of ' + job + ' (seconds)') : '<p class="empty">no runs yet</p>';
       $('history-chart').dataset.runs = String(runs.length);
       $('history-chart').dataset.failed = String(runs.filter(function (r) { return failedStatus[r.status]; }).length);
     });
-    get('/api/jobs/' + encodeURIComponent(job) + '/trends').then(function (data) { if (state.chosen === job) renderTrends(data.nodes); });
+    get('/api/jobs/' + encodeURIComponent(job) + '/trends').then(function (data) {
+      if (state.chosen === job) renderTrends(data.nodes);
+    });
   }
 
   function showRun(id) {
     get('/api/runs/' + id).then(function (data) {
       var r = data.run;
-      $('run-detail').innerHTML = '<h3>run ' + esc(r.run_id) + ' ' + badge(r.status) + '</h3><p>' + esc(r.reason) + (r.message ? ' — ' + esc(r.message) : '') + '</p><table><thead><tr><th>node</th><th>status</th><th>duration</th><th>rows</th><th>message</th></tr></thead><tbody>' +
-        data.nodes.map(function (n) { return '<tr><td>' + docsLink(n.unique_id) + '</td><td>' + badge(n.status) + '</td><td>' + secs(n.duration) + '</td><td>' + esc(n.rows == null ? '' : n.rows) + '</td><td>' + esc(String(n.message).split('\n')[0]) + '</td></tr>'; }).join('') + '</tbody></table>';
+      $('run-detail').innerHTML = '<h3>run ' + esc(r.run_id) + ' ' + badge(r.status) + '</h3><p>' + esc(r.reason) +
+        (r.message ? ' — ' + esc(r.message) : '') +
+        '</p><table><thead><tr><th>node</th><th>status</th><th>duration</th>' +
+        '<th>rows</th><th>message</th></tr></thead><tbody>' +
+        data.nodes.map(function (n) {
+          return '<tr><td>' + docsLink(n.unique_id) + '</td><td>' + badge(n.status) + '</td><td>' + secs(n.duration) +
+            '</td><td>' + esc(n.rows == null ? '' : n.rows) + '</td><td>' + esc(String(n.message).split('\n')[0]) +
+            '</td></tr>';
+        }).join('') + '</tbody></table>';
     });
   }
 
   function sparkline(values, w, h) {
     var max = Math.max.apply(null, values.concat([0.001]));
-    var pts = values.map(function (v, i) { return (values.length === 1 ? w / 2 : (i * (w - 4) / (values.length - 1)) + 2).toFixed(1) + ',' + (h - 2 - (h - 4) * v / max).toFixed(1); }).join(' ');
+    var pts = values.map(function (v, i) {
+      return (values.length === 1 ? w / 2 : (i * (w - 4) / (values.length - 1)) + 2).toFixed(1) + ',' +
+        (h - 2 - (h - 4) * v / max).toFixed(1);
+    }).join(' ');
     var last = pts.split(' ').pop().split(',');
-    return '<svg width="' + w + '" height="' + h + '"><polyline points="' + pts + '"/><circle r="2.5" cx="' + last[0] + '" cy="' + last[1] + '"/></svg>';
+    return '<svg width="' + w + '" height="' + h + '"><polyline points="' + pts + '"/><circle r="2.5" cx="' + last[0] +
+      '" cy="' + last[1] + '"/></svg>';
   }
 
   function renderTrends(nodes) {
@@ -170,17 +231,27 @@ export const MONITOR_JS = String.raw`
     }).sort(function (a, b) { return b.change - a.change; });
     $('trends').innerHTML = rows.length ? rows.map(function (r) {
       var pct = Math.round(r.change * 100);
-      return '<div class="trend" data-node="' + esc(r.id) + '"><span>' + docsLink(r.id) + '</span>' + sparkline(r.d, 160, 24) + '<span>' + secs(r.last) + '</span><span class="' + (pct > 10 ? 'slower' : pct < -10 ? 'faster' : '') + '">' + (pct > 0 ? '+' : '') + pct + '%</span></div>';
+      return '<div class="trend" data-node="' + esc(r.id) + '"><span>' + docsLink(r.id) + '</span>' +
+        sparkline(r.d, 160, 24) + '<span>' + secs(r.last) + '</span><span class="' +
+        (pct > 10 ? 'slower' : pct < -10 ? 'faster' : '') + '">' + (pct > 0 ? '+' : '') + pct + '%</span></div>';
     }).join('') : '<p class="empty">no node durations yet</p>';
   }
 
   function loadTests() {
     get('/api/tests/failures').then(function (data) {
       var byDay = {};
-      data.failures.filter(function (f) { return f.status !== 'warn'; }).forEach(function (f) { var day = new Date(f.started_at).toISOString().slice(0, 10); byDay[day] = (byDay[day] || 0) + 1; });
+      data.failures.filter(function (f) { return f.status !== 'warn'; }).forEach(function (f) {
+        var day = new Date(f.started_at).toISOString().slice(0, 10);
+        byDay[day] = (byDay[day] || 0) + 1;
+      });
       var days = Object.keys(byDay).sort();
-      $('tests-chart').innerHTML = days.length ? barChart(days.map(function (d) { return { id: d, value: byDay[d], cls: 'bar-bad', title: d + ': ' + byDay[d] + ' failing tests' }; }), 110, 'failing tests per day') : '<p class="empty">no test has failed</p>';
-      $('tests').innerHTML = data.failures.slice(0, 15).map(function (f) { return '<li>' + badge(f.status) + ' ' + docsLink(f.unique_id) + ' <span class="when">' + esc(time(f.started_at)) + ' · ' + esc(f.job) + '</span> ' + esc(String(f.message).split('\n')[0]) + '</li>'; }).join('');
+      $('tests-chart').innerHTML = days.length ? barChart(days.map(function (d) {
+        return { id: d, value: byDay[d], cls: 'bar-bad', title: d + ': ' + byDay[d] + ' failing tests' };
+      }), 110, 'failing tests per day') : '<p class="empty">no test has failed</p>';
+      $('tests').innerHTML = data.failures.slice(0, 15).map(function (f) {
+        return '<li>' + badge(f.status) + ' ' + docsLink(f.unique_id) + ' <span class="when">' +
+          esc(time(f.started_at)) + ' · ' + esc(f.job) + '</span> ' + esc(String(f.message).split('\n')[0]) + '</li>';
+      }).join('');
     });
   }
 
@@ -189,14 +260,20 @@ export const MONITOR_JS = String.raw`
       $('sources').innerHTML = data.sources.length ? data.sources.map(function (s) {
         var ages = s.readings.map(function (r) { return r.age_seconds == null ? 0 : r.age_seconds / 60; });
         var last = s.readings[s.readings.length - 1];
-        return '<div class="trend" data-source="' + esc(s.source_id) + '"><span>' + esc(s.source_id) + '</span>' + sparkline(ages, 160, 24) + '<span>' + (last.age_seconds == null ? 'never loaded' : esc(secs(last.age_seconds))) + '</span><span>' + badge(last.status) + '</span></div>';
+        return '<div class="trend" data-source="' + esc(s.source_id) + '"><span>' + esc(s.source_id) + '</span>' +
+          sparkline(ages, 160, 24) + '<span>' +
+          (last.age_seconds == null ? 'never loaded' : esc(secs(last.age_seconds))) +
+          '</span><span>' + badge(last.status) + '</span></div>';
       }).join('') : '<p class="empty">no source readings yet</p>';
     });
   }
 
   function loadAlerts() {
     get('/api/alerts').then(function (data) {
-      $('alerts').innerHTML = data.alerts.length ? data.alerts.map(function (a) { return '<li><span class="badge s-failed">' + esc(a.kind.replace('_', ' ')) + '</span> <span class="when">' + esc(time(a.at)) + '</span> ' + esc(a.message) + '</li>'; }).join('') : '<li class="empty">none</li>';
+      $('alerts').innerHTML = data.alerts.length ? data.alerts.map(function (a) {
+        return '<li><span class="badge s-failed">' + esc(a.kind.replace('_', ' ')) + '</span> <span class="when">' +
+          esc(time(a.at)) + '</span> ' + esc(a.message) + '</li>';
+      }).join('') : '<li class="empty">none</li>';
     });
   }
 
@@ -210,18 +287,26 @@ export const MONITOR_JS = String.raw`
   }
 
   function track(run) {
-    state.live[run.run_id] = state.live[run.run_id] || { id: run.run_id, job: run.job, status: run.status, trigger: run.trigger, reason: run.reason, started: run.started_at || Date.now(), total: 0, done: {}, running: {}, failed: {} };
+    state.live[run.run_id] = state.live[run.run_id] || {
+      id: run.run_id, job: run.job, status: run.status, trigger: run.trigger, reason: run.reason,
+      started: run.started_at || Date.now(), total: 0, done: {}, running: {}, failed: {}
+    };
     return state.live[run.run_id];
   }
 
   var refreshSoon = null;
-  function refresh() { clearTimeout(refreshSoon); refreshSoon = setTimeout(function () { loadJobs(); loadHistory(); loadTests(); loadAlerts(); }, 150); }
+  function refresh() {
+    clearTimeout(refreshSoon);
+    refreshSoon = setTimeout(function () { loadJobs(); loadHistory(); loadTests(); loadAlerts(); }, 150);
+  }
 
   function onEvent(e) {
     state.lastEventAt = Date.now();
     if (e.type === 'run') {
-      if (e.run.status === 'running') { track(e.run).status = 'running'; state.live[e.run.run_id].started = e.run.started_at; }
-      else if (state.live[e.run.run_id] && e.run.status !== 'queued') delete state.live[e.run.run_id];
+      if (e.run.status === 'running') {
+        track(e.run).status = 'running';
+        state.live[e.run.run_id].started = e.run.started_at;
+      } else if (state.live[e.run.run_id] && e.run.status !== 'queued') delete state.live[e.run.run_id];
       renderLive();
       refresh();
     } else if (e.type === 'node') {
@@ -231,7 +316,9 @@ export const MONITOR_JS = String.raw`
       else {
         delete live.running[e.node.unique_id];
         live.done[e.node.unique_id] = e.node.status;
-        if (e.node.status === 'error' || e.node.status === 'fail') live.failed[e.node.unique_id] = String(e.node.message).split('\n')[0];
+        if (e.node.status === 'error' || e.node.status === 'fail') {
+          live.failed[e.node.unique_id] = String(e.node.message).split('\n')[0];
+        }
       }
       renderLive();
     } else if (e.type === 'freshness') loadSources();
@@ -247,7 +334,9 @@ export const MONITOR_JS = String.raw`
   setInterval(function () { if (Object.keys(state.live).length) renderLive(); }, 1000);
 
   var source = new EventSource('/api/events');
-  ['run', 'node', 'freshness', 'alert'].forEach(function (type) { source.addEventListener(type, function (m) { onEvent(JSON.parse(m.data)); }); });
+  ['run', 'node', 'freshness', 'alert'].forEach(function (type) {
+    source.addEventListener(type, function (m) { onEvent(JSON.parse(m.data)); });
+  });
   source.onopen = function () { $('conn').textContent = 'live'; $('conn').className = 'badge s-success'; };
   source.onerror = function () { $('conn').textContent = 'reconnecting'; $('conn').className = 'badge s-warn'; };
   loadJobs().then(function () { state.ready = true; });
