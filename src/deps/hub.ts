@@ -80,10 +80,8 @@ export class HubClient {
     const body = (await this.getJson(path)) as Record<string, unknown> | null;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw this.shapeError(path, 'is not an object');
     if (typeof body.redirectnamespace === 'string' || typeof body.redirectname === 'string') {
-      this.warn(
-        `package ${pkg} has moved to ${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}; ` +
-          `update packages.yml`,
-      );
+      const movedTo = `${String(body.redirectnamespace ?? body.namespace)}/${String(body.redirectname ?? body.name)}`;
+      this.warn(`package ${pkg} has moved to ${movedTo}; update packages.yml`);
     }
     const versions = body.versions;
     if (!versions || typeof versions !== 'object' || Array.isArray(versions))

@@ -23,7 +23,8 @@ export function dataScript(data: SiteData): string {
 export function* dataScriptChunks(data: SiteData): Generator<string> {
   const { nodes, ...rest } = data;
   const head = JSON.stringify(rest);
-  yield `window.${DATA_GLOBAL}=JSON.parse('${inStringLiteral(`${head.slice(0, -1)}${head === '{}' ? '' : ','}"nodes":[`)}`;
+  const opening = `${head.slice(0, -1)}${head === '{}' ? '' : ','}"nodes":[`;
+  yield `window.${DATA_GLOBAL}=JSON.parse('${inStringLiteral(opening)}`;
   for (let i = 0; i < nodes.length; i++) yield inStringLiteral(`${i ? ',' : ''}${JSON.stringify(nodes[i])}`);
   yield `]}');\n`;
 }

@@ -162,7 +162,8 @@ export function loadJobs(projectDir: string, file = join(projectDir, JOBS_FILE))
       if (unknown)
         throw new KilnError(
           'yaml',
-          `job '${job.name}' runs after '${unknown}', which is ${unknown === job.name ? 'itself' : 'not a job in this file'}`,
+          `job '${job.name}' runs after '${unknown}', which is ` +
+            (unknown === job.name ? 'itself' : 'not a job in this file'),
           {
             file: JOBS_FILE,
             line: yaml.lineOf(['jobs', i, 'triggers', k, 'after']),

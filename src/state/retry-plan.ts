@@ -34,12 +34,11 @@ export function readLastRun(targetPath: string): LastRun {
   }
   const which = data?.args?.which;
   if (!retryable.some((command) => command === which)) {
-    throw new KilnError(
-      'config',
-      `the last invocation recorded in ${file} ${which ? `was '${String(which)}', which` : 'does not say which command it was, so it'} ` +
-        `cannot be retried`,
-      { file, hint: 'retry repeats run, test, seed or build' },
-    );
+    const what = which ? `was '${String(which)}', which` : 'does not say which command it was, so it';
+    throw new KilnError('config', `the last invocation recorded in ${file} ${what} cannot be retried`, {
+      file,
+      hint: 'retry repeats run, test, seed or build',
+    });
   }
   return { args: { ...data!.args, which: which as LastRun['args']['which'] }, results: data!.results ?? [] };
 }

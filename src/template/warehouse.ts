@@ -466,8 +466,8 @@ export function warehouseScope(
       drop_schema: (relation: Relation) =>
         ddl(
           `drop_schema\u0000${relation?.database}\u0000${relation?.schema}`,
-          `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}${quote(relation?.schema ?? '')} ` +
-            `cascade`,
+          `drop schema if exists ${relation?.database ? `${quote(relation.database)}.` : ''}` +
+            `${quote(relation?.schema ?? '')} cascade`,
         ),
       check_schema_exists: (database: string, schema: string) => {
         if (!isExecuting() || !bridge) return false;

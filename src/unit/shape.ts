@@ -76,10 +76,9 @@ export class ShapeBuilder {
         node.originalFilePath,
         node.config.column_types ?? {},
       );
-      return (
-        `select ${seed.columns.map((c) => `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} as ${q(c.name)}`).join(', ')} ` +
-        `where false`
-      );
+      const typedNull = (c: (typeof seed.columns)[number]) =>
+        `${literal(null, c.type ?? this.m.adapter.seedColumnType(c.kind))} as ${q(c.name)}`;
+      return `select ${seed.columns.map(typedNull).join(', ')} where false`;
     }
     // A source that names a relation the project builds (a seed loaded as a source) has its
     // builder's shape; failing that, a seed of the table's name (jaffle-shop loads its raw

@@ -423,9 +423,9 @@ export class BigQueryAdapter implements Adapter {
     const project = database ?? this.defaultDatabase;
     let result: QueryResult;
     try {
+      const dataset = `${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}`;
       result = await this.execute(
-        `select table_name, table_type from ${this.quoteIdentifier(project)}.${this.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES ` +
-          `order by table_name`,
+        `select table_name, table_type from ${dataset}.INFORMATION_SCHEMA.TABLES order by table_name`,
       );
     } catch (e) {
       // A dataset that does not exist yet holds no relations.
@@ -497,8 +497,10 @@ export class BigQueryAdapter implements Adapter {
       batch = [];
       size = head.length;
     };
+    const value = (v: string | null, i: number) =>
+      v === null ? 'null' : types[i] === 'STRING' ? bigQueryString(v) : `cast(${bigQueryString(v)} as ${types[i]})`;
     for (const row of seed.rows) {
-      const tuple = `(${row.map((v, i) => (v === null ? 'null' : types[i] === 'STRING' ? bigQueryString(v) : `cast(${bigQueryString(v)} as ${types[i]})`)).join(', ')})`;
+      const tuple = `(${row.map(value).join(', ')})`;
       if (size + tuple.length > SEED_BATCH_CHARS) await flush();
       batch.push(tuple);
       size += tuple.length + 2;

@@ -17,9 +17,10 @@ export function registerInspectCommands(program: Command, output: () => Output):
     const p = await parse(toKilnOptions(flags, out));
     const m = p.parsed.manifest;
     const count = (t: string) => [...m.nodes.values()].filter((n) => n.resourceType === t).length;
+    const seconds = ((Date.now() - started) / 1000).toFixed(2);
     out.info(
       `Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} ` +
-        `tests, ${m.sources.size} sources, ${m.macros.size} macros in ${((Date.now() - started) / 1000).toFixed(2)}s; ` +
+        `tests, ${m.sources.size} sources, ${m.macros.size} macros in ${seconds}s; ` +
         `wrote target/manifest.json`,
     );
   });
