@@ -113,16 +113,14 @@ function levels(db: Db, list: Reached[], direction: 'upstream' | 'downstream'): 
   const byDepth = new Map<number, Reached[]>();
   for (const r of list) byDepth.set(r.depth, [...(byDepth.get(r.depth) ?? []), r]);
   const depths = [...byDepth.keys()].sort((a, b) => (direction === 'upstream' ? b - a : a - b));
+  const item = (r: Reached) =>
+    `<li data-kind="${esc(r.kind)}">${columnLink(db, r.node, r.column)} ` +
+    `<span class="col-kind k-${esc(r.kind)}">${esc(r.kind)}</span></li>`;
   return `<div class="col-levels">${depths
     .map(
       (d) =>
-        `<ol class="col-level" aria-label="${direction} ${d} step${d === 1 ? '' : 's'} away">${byDepth
-          .get(d)!
-          .map(
-            (r) =>
-              `<li data-kind="${esc(r.kind)}">${columnLink(db, r.node, r.column)} <span class="col-kind k-${esc(r.kind)}">${esc(r.kind)}</span></li>`,
-          )
-          .join('')}</ol>`,
+        `<ol class="col-level" aria-label="${direction} ${d} step${d === 1 ? '' : 's'} away">` +
+        `${byDepth.get(d)!.map(item).join('')}</ol>`,
     )
     .join('')}</div>`;
 }
@@ -132,12 +130,15 @@ export function renderColumnLineage(panel: HTMLElement, db: Db, node: number, co
   const up = upstreamColumns(db, node, column);
   const down = downstreamColumns(db, node, column);
   const tests = db.testsOf[node]?.filter((t) => db.nodes[t]!.testCol?.toLowerCase() === column.toLowerCase()) ?? [];
+  const testCount = tests.length ? `<p class="muted">${tests.length} test${tests.length === 1 ? '' : 's'}</p>` : '';
   panel.innerHTML =
     `<h3>Lineage of <span class="mono">${esc(column)}</span></h3>
 <div class="col-graph"><section class="col-up" aria-label="upstream ` +
     `columns"><h4>Upstream</h4>${levels(db, up, 'upstream')}</section>
-<section class="col-self"><h4>Column</h4><p class="mono">${esc(displayName(db.nodes[node]!))}.${esc(column)}</p>${tests.length ? `<p class="muted">${tests.length} test${tests.length === 1 ? '' : 's'}</p>` : ''}</section>
-<section class="col-down" aria-label="downstream columns"><h4>Downstream</h4>${levels(db, down, 'downstream')}</section></div>`;
+<section class="col-self"><h4>Column</h4><p class="mono">${esc(displayName(db.nodes[node]!))}.${esc(column)}</p>` +
+    `${testCount}</section>
+<section class="col-down" aria-label="downstream columns"><h4>Downstream</h4>` +
+    `${levels(db, down, 'downstream')}</section></div>`;
   panel.hidden = false;
 }
 

@@ -79,13 +79,16 @@ export function clusterBox(
     `${tree.path[c] || label}: ${count} nodes${failed ? `, ${failed} failed` : ''}; ${deps.in.toLocaleString('en')} ` +
     `dependencies in, ${deps.out.toLocaleString('en')} out (click ` +
     `or zoom in to open)`;
+  const failedLabel = failed
+    ? `<text x="${BOX_W - 8}" y="${BOX_H - 9}" class="cl-bad" text-anchor="end">${failed} failed</text>`
+    : '';
   return (
     `<g class="cl${failed ? ' has-bad' : ''}" data-c="${c}" transform="translate(${x},${y})" ` +
     `tabindex="0" role="button" aria-label="${esc(aria)}"><title>${esc(title)}</title><rect ` +
     `class="box" width="${BOX_W}" height="${BOX_H}" rx="8"/><rect ` +
     `class="size" x="8" y="${BOX_H - 5}" width="${bar}" height="2.5" ` +
     `rx="1.2"/><text x="10" y="14" class="cl-name">▸ ${esc(fitTail(label, 22))}</text><text ` +
-    `x="22" y="${BOX_H - 9}" class="cl-count">${count}</text>${failed ? `<text x="${BOX_W - 8}" y="${BOX_H - 9}" class="cl-bad" text-anchor="end">${failed} failed</text>` : ''}</g>`
+    `x="22" y="${BOX_H - 9}" class="cl-count">${count}</text>${failedLabel}</g>`
   );
 }
 

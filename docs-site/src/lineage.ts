@@ -20,6 +20,9 @@ import { BOX_H, BOX_W, clusterBox, clusterLabels, edgePaths, nodeBox } from './g
 /** Selections up to this many nodes are drawn node by node; bigger ones as a map. */
 export const NODE_LIMIT = 150;
 /** Below this scale labels are too small to read: fitting stops here and the map closes a level. */
+const MAP_BY_LABEL =
+  '<label>Map by <select name="group"><option value="folder">folder</option>' +
+  '<option value="group">group</option></select></label>';
 const MIN_READABLE = 0.7;
 /** Zooming in past this scale over a cluster opens it. */
 const OPEN_AT = 1.8;
@@ -81,7 +84,7 @@ export class LineageView {
 <label>Hops <input name="depth" type="number" min="1" max="9" value="${this.depth}"></label>
 <label>Colour <select name="colour"><option value="type">by type</option><option ` +
       `value="status">by run status</option></select></label>
-${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder">folder</option><option value="group">group</option></select></label>'}
+${opts.embedded ? '' : MAP_BY_LABEL}
 <button type="submit">Update</button>
 <span class="lin-tools"><button type="button" data-act="fit" ` +
       `title="Fit to view">Fit</button><button type="button" data-act="in" ` +
@@ -341,7 +344,8 @@ ${opts.embedded ? '' : '<label>Map by <select name="group"><option value="folder
       .join(' ');
     const models = d.units.length - groups;
     this.note.innerHTML =
-      `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} ` +
+      `Map of ${d.total.toLocaleString('en')} nodes: ${groups} group${groups === 1 ? '' : 's'}` +
+      `${models ? ` and ${models} node${models === 1 ? '' : 's'}` : ''} ` +
       `drawn. Click a group or zoom into it to open it; zoom out to ` +
       `close it.${opened ? ` Open: ${opened}` : ''}`;
   }

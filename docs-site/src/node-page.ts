@@ -1,6 +1,6 @@
 /** The page of one node: description, columns and their tests, config, SQL, lineage, neighbours. */
 import { escapeHtml as esc, renderMarkdown } from '../../src/docs/markdown.js';
-import type { SiteNode } from '../../src/docs/model.js';
+import type { SiteForeignKey, SiteNode } from '../../src/docs/model.js';
 import { type Db, displayName, failingTests, nodeHref, shownStatus, statusClass, statusOf } from './db.js';
 import { highlightSql } from './sql.js';
 import { copyText } from './download.js';
@@ -101,9 +101,17 @@ function testChip(db: Db, t: number): string {
   const st = n.run?.status;
   return (
     `<a class="chip s-${statusClass(st)}" href="${esc(nodeHref(n))}" ` +
-    `title="${esc(`${name}${st ? ': ' + st : ''}`)}">${esc(abbr)}${st && statusClass(st) === 'bad' ? ' ✕' : ''}<span ` +
+    `title="${esc(`${name}${st ? ': ' + st : ''}`)}">` +
+    `${esc(abbr)}${st && statusClass(st) === 'bad' ? ' ✕' : ''}<span ` +
     `class="sr-only"> test ${esc(name)}${st ? ' ' + esc(st) : ''}</span></a>`
   );
+}
+
+/** Where a column's foreign key points: a link to the node when the docs know it, else its label. */
+function foreignKeyTarget(db: Db, f: SiteForeignKey): string {
+  if (f.target === undefined) return `<span class="mono">${esc(f.label)}</span>`;
+  const target = db.nodes[f.target]!;
+  return `<a href="${esc(nodeHref(target))}">${esc(displayName(target))}${f.column ? `.${esc(f.column)}` : ''}</a>`;
 }
 
 function columnsSection(db: Db, i: number, n: SiteNode): string {
@@ -113,12 +121,7 @@ function columnsSection(db: Db, i: number, n: SiteNode): string {
   const rows = n.cols
     .map((c) => {
       const ts = tests.get(c.name.toLowerCase()) ?? [];
-      const fk = (c.fk ?? [])
-        .map(
-          (f) =>
-            `<span class="fk">→ ${f.target !== undefined ? `<a href="${esc(nodeHref(db.nodes[f.target]!))}">${esc(displayName(db.nodes[f.target]!))}${f.column ? `.${esc(f.column)}` : ''}</a>` : `<span class="mono">${esc(f.label)}</span>`}</span>`,
-        )
-        .join(' ');
+      const fk = (c.fk ?? []).map((f) => `<span class="fk">→ ${foreignKeyTarget(db, f)}</span>`).join(' ');
       const tags = (c.tags ?? []).map((t) => `<span class="tag">${esc(t)}</span>`).join(' ');
       const meta = c.meta
         ? `<dl class="col-meta">${Object.entries(c.meta)
@@ -126,9 +129,11 @@ function columnsSection(db: Db, i: number, n: SiteNode): string {
             .join('')}</dl>`
         : '';
       const extra = fk || tags || meta ? `<div class="col-extra">${fk}${tags ? ` ${tags}` : ''}${meta}</div>` : '';
+      const origin = lineage ? `<td>${columnOriginCell(db, c)}</td>` : '';
       return (
         `<tr><td>${lineage ? columnNameButton(c) : `<span class="mono">${esc(c.name)}</span>`}</td><td ` +
-        `class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>${lineage ? `<td>${columnOriginCell(db, c)}</td>` : ''}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`
+        `class="mono">${esc(c.type ?? '')}</td><td><div class="md">${renderMarkdown(c.desc)}</div>${extra}</td>` +
+        `${origin}<td>${ts.map((t) => testChip(db, t)).join(' ')}</td></tr>`
       );
     })
     .join('');
@@ -136,16 +141,24 @@ function columnsSection(db: Db, i: number, n: SiteNode): string {
     `<section id="columns"><h2>Columns</h2><div class="table-wrap"><table ` +
     `class="cols"><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th ` +
     `scope="col">Description</th>${lineage ? '<th scope="col">Comes from</th>' : ''}<th ` +
-    `scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></div>${columnLineagePanel(n.colLineageGap)}</section>`
+    `scope="col">Tests</th></tr></thead><tbody>${rows}</tbody></table></div>` +
+    `${columnLineagePanel(n.colLineageGap)}</section>`
   );
 }
 
 function argumentsSection(n: SiteNode): string {
   if (!n.args?.length) return '';
+  const rows = n.args
+    .map(
+      (a) =>
+        `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td>` +
+        `<td class="md">${renderMarkdown(a.desc)}</td></tr>`,
+    )
+    .join('');
   return (
     `<section id="arguments"><h2>Arguments</h2><div class="table-wrap"><table ` +
     `class="cols"><thead><tr><th scope="col">Argument</th><th scope="col">Type</th><th ` +
-    `scope="col">Description</th></tr></thead><tbody>${n.args.map((a) => `<tr><td class="mono">${esc(a.name)}</td><td class="mono">${esc(a.type ?? '')}</td><td class="md">${renderMarkdown(a.desc)}</td></tr>`).join('')}</tbody></table></div></section>`
+    `scope="col">Description</th></tr></thead><tbody>${rows}</tbody></table></div></section>`
   );
 }
 
@@ -153,7 +166,14 @@ function argumentsSection(n: SiteNode): string {
 function rowsTable(rows: unknown): string {
   if (Array.isArray(rows) && rows.every((r) => r && typeof r === 'object')) {
     const cols = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
-    return `<div class="table-wrap"><table class="cols"><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${cols.map((c) => `<td class="mono">${esc(String((r as Record<string, unknown>)[c] ?? ''))}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+    const head = cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('');
+    const cell = (r: unknown, c: string) =>
+      `<td class="mono">${esc(String((r as Record<string, unknown>)[c] ?? ''))}</td>`;
+    const body = rows.map((r) => `<tr>${cols.map((c) => cell(r, c)).join('')}</tr>`).join('');
+    return (
+      `<div class="table-wrap"><table class="cols"><thead><tr>${head}</tr></thead>` +
+      `<tbody>${body}</tbody></table></div>`
+    );
   }
   return rows === undefined
     ? '<p class="muted">No rows.</p>'
@@ -165,7 +185,8 @@ function unitTestSection(n: SiteNode): string {
   const given = n.unitTest.given
     .map((g) => `<h3>Given <span class="mono">${esc(g.input)}</span></h3>${rowsTable(g.rows)}`)
     .join('');
-  return `<section id="unit-test"><h2>Unit test</h2>${given}<h3>Expect</h3>${rowsTable(n.unitTest.expect.rows)}</section>`;
+  const expect = rowsTable(n.unitTest.expect.rows);
+  return `<section id="unit-test"><h2>Unit test</h2>${given}<h3>Expect</h3>${expect}</section>`;
 }
 
 function codeSection(n: SiteNode): string {
@@ -239,8 +260,10 @@ function neighbours(db: Db, i: number): string {
           .map((x) => `<li>${link(db, x)}</li>`)
           .join('')}${xs.length > 500 ? `<li>… and ${xs.length - 500} more</li>` : ''}</ul>`
       : '<p class="muted">None</p>';
+  const macroList = macros.length ? `<h3>Macros</h3>${list(macros)}` : '';
   return (
-    `<section id="depends"><div class="two"><div><h2>Depends on</h2>${list(parents)}${macros.length ? `<h3>Macros</h3>${list(macros)}` : ''}</div><div><h2>Referenced ` +
+    `<section id="depends"><div class="two"><div><h2>Depends on</h2>${list(parents)}${macroList}</div>` +
+    `<div><h2>Referenced ` +
     `by</h2>${list(kids)}</div></div></section>`
   );
 }
@@ -254,7 +277,8 @@ function testsSection(db: Db, i: number): string {
       const tn = db.nodes[t]!;
       return (
         `<tr><td><a href="${esc(nodeHref(tn))}">${esc(testLabel(db, t))}</a></td><td ` +
-        `class="mono">${esc(tn.testCol ?? '')}</td><td>${badge(tn.run?.status)}</td><td>${tn.run?.failures ? tn.run.failures : ''}</td></tr>`
+        `class="mono">${esc(tn.testCol ?? '')}</td><td>${badge(tn.run?.status)}</td>` +
+        `<td>${tn.run?.failures ? tn.run.failures : ''}</td></tr>`
       );
     })
     .join('');
@@ -335,17 +359,32 @@ export function renderNodePage(
   const testKw = n.testKw ? `<section><h2>Test arguments</h2>${json(n.testKw)}</section>` : '';
   const cfg =
     n.config || n.meta
-      ? `<section id="config"><h2>Config</h2>${n.meta ? `<h3>Meta</h3>${json(n.meta)}` : ''}${n.config ? `<details><summary>All config</summary>${json(n.config)}</details>` : ''}</section>`
+      ? `<section id="config"><h2>Config</h2>${n.meta ? `<h3>Meta</h3>${json(n.meta)}` : ''}` +
+        `${n.config ? `<details><summary>All config</summary>${json(n.config)}</details>` : ''}</section>`
       : '';
+  const failingBadge = failing.length
+    ? ` <span class="badge s-bad" title="failing tests">` +
+      `${failing.length} failing test${failing.length === 1 ? '' : 's'}</span>`
+    : '';
+  const toc =
+    (n.cols?.length ? '<a href="#columns" data-jump="columns">Columns</a>' : '') +
+    (inGraph ? '<a href="#lineage" data-jump="lineage">Lineage</a>' : '') +
+    (n.raw || n.compiled ? '<a href="#code" data-jump="code">Code</a>' : '');
+  const statsHtml = stats.length
+    ? `<h3>Warehouse statistics</h3>${kv(stats.map(([id, s]) => [String(s.label), esc(fmtStat(id, s.value))]))}`
+    : '';
+  const sourceDesc = n.sourceDesc
+    ? `<h3>Source ${esc(n.source ?? '')}</h3><div class="md">${renderMarkdown(n.sourceDesc)}</div>`
+    : '';
   host.innerHTML =
     `<article class="node-page" data-id="${esc(n.id)}">
 <header class="page-head"><p class="crumbs">${typeBadge(n.type)} <span class="mono muted">${esc(n.id)}</span></p>
-<h1>${esc(displayName(n))} ${badge(st)}${failing.length ? ` <span class="badge s-bad" title="failing tests">${failing.length} failing test${failing.length === 1 ? '' : 's'}</span>` : ''}</h1>
+<h1>${esc(displayName(n))} ${badge(st)}${failingBadge}</h1>
 ${n.run?.time !== undefined ? `<p class="muted">Last run ${fmtSeconds(n.run.time)}</p>` : ''}</header>
 <nav class="page-toc" aria-label="On this page"><a href="#details" ` +
-    `data-jump="details">Details</a>${n.cols?.length ? '<a href="#columns" data-jump="columns">Columns</a>' : ''}${inGraph ? '<a href="#lineage" data-jump="lineage">Lineage</a>' : ''}${n.raw || n.compiled ? '<a href="#code" data-jump="code">Code</a>' : ''}</nav>
-<section id="details"><h2>Details</h2>${details}${stats.length ? `<h3>Warehouse statistics</h3>${kv(stats.map(([id, st]) => [String(st.label), esc(fmtStat(id, st.value))]))}` : ''}</section>
-<section id="description"><h2>Description</h2>${desc}${n.sourceDesc ? `<h3>Source ${esc(n.source ?? '')}</h3><div class="md">${renderMarkdown(n.sourceDesc)}</div>` : ''}</section>
+    `data-jump="details">Details</a>${toc}</nav>
+<section id="details"><h2>Details</h2>${details}${statsHtml}</section>
+<section id="description"><h2>Description</h2>${desc}${sourceDesc}</section>
 ${runSection(db, i, n)}
 ${columnsSection(db, i, n)}
 ${argumentsSection(n)}

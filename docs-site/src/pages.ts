@@ -64,13 +64,24 @@ export function renderOverview(host: HTMLElement, db: Db, pkg?: string): void {
   const packages = [...new Set(db.nodes.filter((n) => !n.hidden && n.type !== 'macro').map((n) => n.pkg))].sort();
   const pkgList =
     !pkg && packages.length > 1
-      ? `<section><h2>Packages</h2><ul class="nlist">${packages.map((p) => `<li><a href="#!/overview/${encodeURIComponent(p)}">${esc(p)}</a>${p === d.project.name ? ' <span class="muted">(this project)</span>' : ''}</li>`).join('')}</ul></section>`
+      ? `<section><h2>Packages</h2><ul class="nlist">` +
+        `${packages.map((p) => packageItem(p, d.project.name)).join('')}</ul></section>`
       : '';
+  const crumbs = pkg ? `<p class="crumbs"><a href="#!/overview">${esc(d.project.name)}</a> › package</p>` : '';
+  const pkgLineage = pkg
+    ? `<p><a href="#!/lineage?select=${encodeURIComponent(`package:${pkg}`)}">Lineage of this package</a></p>`
+    : '';
+  const adapter = d.project.adapter ? ` · ${esc(d.project.adapter)}` : '';
   host.innerHTML =
-    `<article class="overview">${pkg ? `<p class="crumbs"><a href="#!/overview">${esc(d.project.name)}</a> › package</p>` : ''}<h1>${esc(name)}</h1><div ` +
+    `<article class="overview">${crumbs}<h1>${esc(name)}</h1><div ` +
     `class="md">${overview}</div>
-<section><h2>Resources</h2><div class="tiles">${tiles}</div>${pkg ? `<p><a href="#!/lineage?select=${encodeURIComponent(`package:${pkg}`)}">Lineage of this package</a></p>` : ''}</section>${pkgList}${health}
-<p class="muted small">Generated ${esc(d.project.generatedAt ?? '')}${d.project.adapter ? ` · ${esc(d.project.adapter)}` : ''}</p></article>`;
+<section><h2>Resources</h2><div class="tiles">${tiles}</div>${pkgLineage}</section>${pkgList}${health}
+<p class="muted small">Generated ${esc(d.project.generatedAt ?? '')}${adapter}</p></article>`;
+}
+
+function packageItem(pkg: string, projectName: string): string {
+  const self = pkg === projectName ? ' <span class="muted">(this project)</span>' : '';
+  return `<li><a href="#!/overview/${encodeURIComponent(pkg)}">${esc(pkg)}</a>${self}</li>`;
 }
 
 /** The last run at a glance: how many passed, warned, failed, were skipped or cancelled, and what failed. */
@@ -86,9 +97,18 @@ function healthSection(db: Db): string {
     .filter((i) => statusClass(statusOf(db.nodes[i]!)) === 'bad')
     .slice(0, 20);
   const kinds = HEALTH_KINDS.filter(([k]) => k !== 'cancelled' || tally.get(k));
+  const counts = kinds.map(([k, label, cls]) => `<span class="badge s-${cls}">${label} ${tally.get(k) ?? 0}</span>`);
+  const badItem = (i: number) => {
+    const n = db.nodes[i]!;
+    return (
+      `<li><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a> ` +
+      `${badge(statusOf(n))}</li>`
+    );
+  };
+  const badList = bad.length ? `<ul class="nlist">${bad.map(badItem).join('')}</ul>` : '';
   return (
-    `<section><h2>Health of the last run</h2><p>${kinds.map(([k, label, cls]) => `<span class="badge s-${cls}">${label} ${tally.get(k) ?? 0}</span>`).join(' ')} ` +
-    `<a href="#!/run">Timeline</a></p>${bad.length ? `<ul class="nlist">${bad.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${typeBadge(db.nodes[i]!.type)} ${esc(displayName(db.nodes[i]!))}</a> ${badge(statusOf(db.nodes[i]!))}</li>`).join('')}</ul>` : ''}</section>`
+    `<section><h2>Health of the last run</h2><p>${counts.join(' ')} ` +
+    `<a href="#!/run">Timeline</a></p>${badList}</section>`
   );
 }
 
@@ -121,26 +141,42 @@ export function renderList(host: HTMLElement, db: Db, type: string, limit = 500)
       const bad = failingTests(db, i).length;
       return (
         `<tr><td><a href="${esc(nodeHref(n))}">${esc(displayName(n))}</a></td><td ` +
-        `class="mono small">${extra}</td><td>${badge(shownStatus(db, i))}${bad ? ` <span class="badge s-bad">${bad} failing</span>` : ''}</td></tr>`
+        `class="mono small">${extra}</td><td>${badge(shownStatus(db, i))}` +
+        `${bad ? ` <span class="badge s-bad">${bad} failing</span>` : ''}</td></tr>`
       );
     })
     .join('');
-  host.innerHTML = `<article><h1>${esc(plural(type))} <span class="count">${ids.length}</span></h1>${ids.length ? `<table class="cols"><thead><tr><th scope="col">Name</th><th scope="col">${type === 'test' ? 'Tests' : 'File'}</th><th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>None.</p>'}${ids.length > limit ? `<p><button type="button" class="more-rows">Show ${Math.min(500, ids.length - limit)} more of ${ids.length - limit}</button></p>` : ''}</article>`;
+  const table = ids.length
+    ? `<table class="cols"><thead><tr><th scope="col">Name</th>` +
+      `<th scope="col">${type === 'test' ? 'Tests' : 'File'}</th>` +
+      `<th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>`
+    : '<p>None.</p>';
+  const hidden = ids.length - limit;
+  const more =
+    hidden > 0
+      ? `<p><button type="button" class="more-rows">Show ${Math.min(500, hidden)} more of ${hidden}</button></p>`
+      : '';
+  const heading = `<h1>${esc(plural(type))} <span class="count">${ids.length}</span></h1>`;
+  host.innerHTML = `<article>${heading}${table}${more}</article>`;
   host.querySelector('.more-rows')?.addEventListener('click', () => renderList(host, db, type, limit + 500));
 }
 
 export function renderSourceList(host: HTMLElement, db: Db, source: string): void {
   const ids = db.nodes.map((n, i) => (n.type === 'source' && n.source === source ? i : -1)).filter((i) => i >= 0);
+  const rows = ids
+    .map((i) => {
+      const n = db.nodes[i]!;
+      return (
+        `<tr><td><a href="${esc(nodeHref(n))}">${esc(n.name)}</a></td><td class="mono small">${esc(n.rel ?? '')}</td>` +
+        `<td class="md">${renderMarkdown(n.desc)}</td><td>${badge(n.fresh?.status)}</td></tr>`
+      );
+    })
+    .join('');
   host.innerHTML =
     `<article><p class="crumbs">${typeBadge('source')}</p><h1>${esc(source)}</h1>
 <table class="cols"><thead><tr><th scope="col">Table</th><th ` +
     `scope="col">Relation</th><th scope="col">Description</th><th ` +
-    `scope="col">Freshness</th></tr></thead><tbody>${ids
-      .map((i) => {
-        const n = db.nodes[i]!;
-        return `<tr><td><a href="${esc(nodeHref(n))}">${esc(n.name)}</a></td><td class="mono small">${esc(n.rel ?? '')}</td><td class="md">${renderMarkdown(n.desc)}</td><td>${badge(n.fresh?.status)}</td></tr>`;
-      })
-      .join('')}</tbody></table>
+    `scope="col">Freshness</th></tr></thead><tbody>${rows}</tbody></table>
 <p><a href="#!/lineage?select=${encodeURIComponent(`source:${source}+`)}">Lineage of this source</a></p></article>`;
 }
 
@@ -152,7 +188,8 @@ export function renderSearchPage(host: HTMLElement, db: Db, q: string, type: str
   });
   const all = [...byType.values()].reduce((a, b) => a + b, 0);
   const chip = (t: string, label: string, count: number) =>
-    `<a class="filter${t === type ? ' on' : ''}" href="${esc(searchHref(q, t))}"${t === type ? ' aria-current="true"' : ''}>${esc(label)} ` +
+    `<a class="filter${t === type ? ' on' : ''}" href="${esc(searchHref(q, t))}"` +
+    `${t === type ? ' aria-current="true"' : ''}>${esc(label)} ` +
     `<span class="count">${count}</span></a>`;
   const filters =
     byType.size > 1 || type
@@ -166,7 +203,8 @@ export function renderSearchPage(host: HTMLElement, db: Db, q: string, type: str
     : `<strong>${esc(q)}</strong>`;
   host.innerHTML =
     `<article><h1>Search</h1><p>${total} result${total === 1 ? '' : 's'} ` +
-    `for ${what}${type ? ` among ${esc(plural(type).toLowerCase())}` : ''}${total > 500 ? ' (first 500 shown)' : ''}</p>${filters}<ul ` +
+    `for ${what}${type ? ` among ${esc(plural(type).toLowerCase())}` : ''}` +
+    `${total > 500 ? ' (first 500 shown)' : ''}</p>${filters}<ul ` +
     `class="search-page" role="list">${html
       .replace(/ role="option"/g, '')
       .replace(/ tabindex="-1"/g, '')

@@ -33,7 +33,8 @@ export function resultsHtml(
           : '';
       return (
         `<li role="option" id="sr-${k}" aria-selected="false"><a href="${esc(nodeHref(n))}" ` +
-        `tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>${badge(shownStatus(db, h.i))}${descHtml}${snippet}</a></li>`
+        `tabindex="-1">${typeBadge(n.type)} <span class="sr-name">${esc(displayName(n))}</span>` +
+        `${badge(shownStatus(db, h.i))}${descHtml}${snippet}</a></li>`
       );
     })
     .join('');

@@ -37,24 +37,43 @@ export function renderRunPage(host: HTMLElement, db: Db): void {
   const row = (i: number) => {
     const n = db.nodes[i]!;
     return (
-      `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td><td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td ` +
+      `<tr><td><a href="${esc(nodeHref(n))}">${typeBadge(n.type)} ${esc(displayName(n))}</a></td>` +
+      `<td>${badge(n.run!.status)}</td><td>${fmtSeconds(n.run!.time)}</td><td ` +
       `class="msg">${esc(n.run!.message ?? '')}</td></tr>`
     );
   };
   const table = (ids: number[]) =>
     `<table class="cols"><thead><tr><th scope="col">Node</th><th ` +
-    `scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead><tbody>${ids.map(row).join('')}</tbody></table>`;
+    `scope="col">Status</th><th scope="col">Duration</th><th scope="col">Message</th></tr></thead>` +
+    `<tbody>${ids.map(row).join('')}</tbody></table>`;
   const cpTotal = cp.reduce((s, i) => s + (db.nodes[i]!.run!.time ?? 0), 0);
+  const run = db.data.run;
+  const elapsed = run?.elapsed !== undefined ? ` · elapsed ${fmtSeconds(run.elapsed)}` : '';
+  const generated = run?.generatedAt ? ` · ${esc(run.generatedAt)}` : '';
+  const cpItem = (i: number) => {
+    const n = db.nodes[i]!;
+    return (
+      `<li><a href="${esc(nodeHref(n))}">${esc(displayName(n))}</a> ` +
+      `<span class="muted">${fmtSeconds(n.run!.time)}</span></li>`
+    );
+  };
+  const skippedMore = skipped.length > 500 ? `<p class="muted">and ${skipped.length - 500} more.</p>` : '';
+  const skippedSection = skipped.length
+    ? `<section><h2>Skipped <span class="count">${skipped.length}</span></h2>` +
+      `<p class="muted">Not run, because something they depend on failed or the run was stopped.</p>` +
+      `${table(skipped.slice(0, 500))}${skippedMore}</section>`
+    : '';
+  const noTiming = '<p class="muted">The run results carry no timing.</p>';
   host.innerHTML =
     `<article class="run-page"><h1>Last run</h1>
-<p class="summary">${[...byStatus].map(([s, c]) => `${badge(s)} ${c}`).join(' ')} ${db.data.run?.elapsed !== undefined ? ` · elapsed ${fmtSeconds(db.data.run.elapsed)}` : ''}${db.data.run?.generatedAt ? ` · ${esc(db.data.run.generatedAt)}` : ''}</p>
+<p class="summary">${[...byStatus].map(([s, c]) => `${badge(s)} ${c}`).join(' ')} ${elapsed}${generated}</p>
 <section><h2>Timeline</h2><p class="muted">One row per thread; ` +
     `the critical path (the chain of dependencies that decided when ` +
-    `the run finished) is outlined.</p>${sp.length ? gantt(db, sp, cpSet) : '<p class="muted">The run results carry no timing.</p>'}</section>
+    `the run finished) is outlined.</p>${sp.length ? gantt(db, sp, cpSet) : noTiming}</section>
 <section><h2>Critical path</h2><p>${cp.length} nodes, ${fmtSeconds(cpTotal)} ` +
-    `of execution.</p><ol class="cp">${cp.map((i) => `<li><a href="${esc(nodeHref(db.nodes[i]!))}">${esc(displayName(db.nodes[i]!))}</a> <span class="muted">${fmtSeconds(db.nodes[i]!.run!.time)}</span></li>`).join('')}</ol></section>
+    `of execution.</p><ol class="cp">${cp.map(cpItem).join('')}</ol></section>
 <section><h2>Problems</h2>${problems.length ? table(problems.slice(0, 500)) : '<p>None.</p>'}</section>
-${skipped.length ? `<section><h2>Skipped <span class="count">${skipped.length}</span></h2><p class="muted">Not run, because something they depend on failed or the run was stopped.</p>${table(skipped.slice(0, 500))}${skipped.length > 500 ? `<p class="muted">and ${skipped.length - 500} more.</p>` : ''}</section>` : ''}
+${skippedSection}
 <section><h2>Slowest</h2>${table(slow)}</section>
 </article>`;
 }
@@ -78,10 +97,14 @@ function gantt(db: Db, sp: Span[], cp: Set<number>): string {
       w = Math.max(1.5, xs(s.end) - x);
     const label =
       w > 60
-        ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>`
+        ? `<text x="${(x + 4).toFixed(1)}" y="${r * ROW_H + 15}" class="bl">` +
+          `${esc(displayName(n).slice(0, Math.floor(w / 7)))}</text>`
         : '';
+    const classes = `bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}`;
+    const duration = fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000);
+    const title = `${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${duration}`;
     bars +=
-      `<a href="${esc(nodeHref(n))}" class="bar s-${statusClass(n.run!.status)}${cp.has(s.i) ? ' cp' : ''}${s.open ? ' open' : ''}"><title>${esc(`${n.id} · ${n.run!.status}${s.open ? ' (never finished)' : ''} · ${fmtSeconds(n.run!.time ?? (s.end - s.start) / 1000)}`)}</title><rect ` +
+      `<a href="${esc(nodeHref(n))}" class="${classes}"><title>${esc(title)}</title><rect ` +
       `x="${x.toFixed(1)}" y="${r * ROW_H + 3}" width="${w.toFixed(1)}" ` +
       `height="${ROW_H - 6}" rx="2"/>${label}</a>`;
   }

@@ -151,7 +151,9 @@ export class TreeView {
   }
 
   render(): void {
-    this.host.innerHTML = `<ul class="tree" role="tree" aria-label="${this.leafLabel === 'name' ? 'Project' : 'Database'}">${this.renderChildren(this.root, 1)}</ul>`;
+    const label = this.leafLabel === 'name' ? 'Project' : 'Database';
+    const children = this.renderChildren(this.root, 1);
+    this.host.innerHTML = `<ul class="tree" role="tree" aria-label="${label}">${children}</ul>`;
     const items = this.items();
     const tabStop =
       items.find((el) => itemKey(el) === this.active) ??
@@ -252,7 +254,8 @@ export class TreeView {
       html +=
         `<li role="none"><a role="treeitem" ${aria()} data-n="${i}" href="${esc(nodeHref(n))}" ` +
         `class="leaf t-${esc(n.type)}${cur ? ' current' : ''}"${cur ? ' aria-current="page"' : ''}><span ` +
-        `class="dot s-${statusClass(st)}" aria-hidden="true"></span>${esc(this.label(i))}${st ? `<span class="sr-only"> (${esc(st)})</span>` : ''}</a></li>`;
+        `class="dot s-${statusClass(st)}" aria-hidden="true"></span>${esc(this.label(i))}` +
+        `${st ? `<span class="sr-only"> (${esc(st)})</span>` : ''}</a></li>`;
     }
     if (leaves.length > limit)
       html +=
