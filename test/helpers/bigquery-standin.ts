@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID, verify } from 'node:crypto';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { FaultQueue, type QueuedFault } from './fault-queue.js';
+import { dottedPathAt, type PathPart } from './sql-paths.js';
 
 export interface RecordedRequest {
   method: string;
@@ -692,12 +693,6 @@ export function bigQueryName(stored: string): string {
   return stored.replace(/\^(\^|\p{Ll})/gu, (_, c: string) => (c === '^' ? '^' : c.toUpperCase()));
 }
 
-interface PathPart {
-  value: string;
-  quoted: boolean;
-  end: number;
-}
-
 /** A backticked (with backslash escapes) or bare identifier starting at `i`. */
 function identifierAt(s: string, i: number): PathPart | undefined {
   if (s[i] === '`') {
@@ -775,12 +770,7 @@ export function translate(sql: string, projectId: string, isDataset: (name: stri
       i++;
       continue;
     }
-    const parts: PathPart[] = [];
-    let j = i;
-    for (let part = identifierAt(s, j); part; part = s[j] === '.' ? identifierAt(s, j + 1) : undefined) {
-      parts.push(part);
-      j = part.end;
-    }
+    const { parts, end: j } = dottedPathAt(s, i, identifierAt);
     const stored = caseSensitiveParts(parts, projectId, isDataset, /\brename\s+to\s*$/i.test(out));
     out += parts
       .map((p, k) =>

@@ -36,6 +36,7 @@ import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { splitStatements } from '../../src/adapters/snowflake/statements.js';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { FaultQueue, type QueuedFault } from './fault-queue.js';
+import { dottedPathAt, type PathPart } from './sql-paths.js';
 
 export interface RecordedRequest {
   method: string;
@@ -667,12 +668,6 @@ export function snowflakeName(stored: string): string {
   return stored.replace(/\^(.)/gsu, '$1');
 }
 
-interface PathPart {
-  value: string;
-  quoted: boolean;
-  end: number;
-}
-
 /** A double-quoted (quotes doubled inside) or bare identifier starting at `i`. */
 function identifierAt(s: string, i: number): PathPart | undefined {
   if (s[i] === '"') {
@@ -725,12 +720,7 @@ function storeRelationNames(sql: string, isDatabase: (name: string) => boolean):
       i++;
       continue;
     }
-    const parts: PathPart[] = [];
-    let j = i;
-    for (let part = identifierAt(sql, j); part; part = sql[j] === '.' ? identifierAt(sql, j + 1) : undefined) {
-      parts.push(part);
-      j = part.end;
-    }
+    const { parts, end: j } = dottedPathAt(sql, i, identifierAt);
     const stored = relationParts(parts, isDatabase);
     out += stored.length
       ? parts
