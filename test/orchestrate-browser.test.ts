@@ -32,8 +32,10 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
 `,
   );
   const service = await orchestrate({ projectDir: dir, port: 0, token: 'browser-token' });
-  const browser = await launchChromium();
+  // Stopped in finally even when Chromium cannot start, or the test process would never exit.
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
+    browser = await launchChromium();
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -155,7 +157,7 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(browser.offHost, []);
   } finally {
-    await browser.close();
+    await browser?.close();
     await service.stop();
   }
 });

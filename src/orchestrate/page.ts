@@ -73,7 +73,9 @@ polyline { fill: none; stroke: var(--run); stroke-width: 1.5; } circle { fill: v
 export const MONITOR_JS = String.raw`
 'use strict';
 (function () {
-  var state = { jobs: [], live: {}, chosen: null, lastEventAt: 0 };
+  // ended: runs whose end was seen. A /api/jobs reply sent before a run ended can arrive after its
+  // end event; without this the finished run would be tracked again and never leave the live view.
+  var state = { jobs: [], live: {}, ended: {}, chosen: null, lastEventAt: 0 };
   window.__monitor = state;
   var $ = function (id) { return document.getElementById(id); };
   var esc = function (s) {
@@ -280,13 +282,21 @@ export const MONITOR_JS = String.raw`
   function loadJobs() {
     return get('/api/jobs').then(function (data) {
       state.jobs = data.jobs;
-      data.jobs.forEach(function (j) { if (j.running && !state.live[j.running.run_id]) track(j.running); });
+      data.jobs.forEach(function (j) {
+        var last = j.lastRun;
+        if (last && last.status !== 'running' && last.status !== 'queued') {
+          state.ended[last.run_id] = true;
+          delete state.live[last.run_id];
+        }
+        if (j.running && !state.live[j.running.run_id]) track(j.running);
+      });
       renderJobs();
       renderLive();
     });
   }
 
   function track(run) {
+    if (state.ended[run.run_id]) return null;
     state.live[run.run_id] = state.live[run.run_id] || {
       id: run.run_id, job: run.job, status: run.status, trigger: run.trigger, reason: run.reason,
       started: run.started_at || Date.now(), total: 0, done: {}, running: {}, failed: {}
@@ -304,9 +314,15 @@ export const MONITOR_JS = String.raw`
     state.lastEventAt = Date.now();
     if (e.type === 'run') {
       if (e.run.status === 'running') {
-        track(e.run).status = 'running';
-        state.live[e.run.run_id].started = e.run.started_at;
-      } else if (state.live[e.run.run_id] && e.run.status !== 'queued') delete state.live[e.run.run_id];
+        var tracked = track(e.run);
+        if (tracked) {
+          tracked.status = 'running';
+          tracked.started = e.run.started_at;
+        }
+      } else if (e.run.status !== 'queued') {
+        state.ended[e.run.run_id] = true;
+        delete state.live[e.run.run_id];
+      }
       renderLive();
       refresh();
     } else if (e.type === 'node') {
