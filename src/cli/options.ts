@@ -35,6 +35,9 @@ export interface SelectionFlags {
   resourceType?: string[];
 }
 
+/** The flags of a command that reads a project and selects nodes of it. */
+export type SelectedFlags = ProjectFlags & SelectionFlags;
+
 /** ... from addRunOptions' flags, and the flags only `build` or `run` have. */
 export interface RunFlags {
   threads?: number;

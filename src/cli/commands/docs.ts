@@ -3,13 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { generateDocs, serveDocs } from '../../index.js';
 import type { Output } from '../output.js';
-import {
-  addProjectOptions,
-  addSelectionOptions,
-  toKilnOptions,
-  type ProjectFlags,
-  type SelectionFlags,
-} from '../options.js';
+import { addProjectOptions, addSelectionOptions, toKilnOptions, type SelectedFlags } from '../options.js';
 
 export function registerDocsCommands(program: Command, output: () => Output): void {
   const docs = program.command('docs').description('generate or serve the documentation site');
@@ -21,18 +15,16 @@ export function registerDocsCommands(program: Command, output: () => Output): vo
     .option('--static', 'one self-contained HTML file (static_index.html)')
     .option('--no-compile', 'skip compiling nodes (the site shows no compiled SQL)')
     .option('--empty-catalog', 'do not read the warehouse for column types')
-    .action(
-      async (flags: ProjectFlags & SelectionFlags & { static?: boolean; compile: boolean; emptyCatalog?: boolean }) => {
-        const out = output();
-        const result = await generateDocs({
-          ...toKilnOptions(flags, out),
-          static: flags.static,
-          noCompile: flags.compile === false,
-          emptyCatalog: flags.emptyCatalog,
-        });
-        out.info(`Wrote ${result.files.length} files: ${result.files.map((f) => f.split('/').pop()).join(', ')}`);
-      },
-    );
+    .action(async (flags: SelectedFlags & { static?: boolean; compile: boolean; emptyCatalog?: boolean }) => {
+      const out = output();
+      const result = await generateDocs({
+        ...toKilnOptions(flags, out),
+        static: flags.static,
+        noCompile: flags.compile === false,
+        emptyCatalog: flags.emptyCatalog,
+      });
+      out.info(`Wrote ${result.files.length} files: ${result.files.map((f) => f.split('/').pop()).join(', ')}`);
+    });
   docs
     .command('serve')
     .description('serve the generated site on 127.0.0.1')

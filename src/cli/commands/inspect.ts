@@ -12,7 +12,7 @@ import {
   emptyOption,
   toKilnOptions,
   type ProjectFlags,
-  type SelectionFlags,
+  type SelectedFlags,
 } from '../options.js';
 
 export function registerInspectCommands(program: Command, output: () => Output): void {
@@ -48,56 +48,50 @@ export function registerInspectCommands(program: Command, output: () => Output):
     '--inline <sql>',
     "compile this query with the project's refs, sources and macros and print it (nothing written)",
   );
-  compileCmd.action(
-    async (flags: ProjectFlags & SelectionFlags & { dryRun?: boolean; empty?: boolean; inline?: string }) => {
-      const out = output();
-      if (flags.inline !== undefined) {
-        const clash = (['select', 'models', 'exclude', 'selector', 'dryRun'] as const).find(
-          (k) => flags[k] !== undefined,
-        );
-        if (clash)
-          throw new KilnError(
-            'config',
-            `--inline cannot be combined with --${clash === 'dryRun' ? 'dry-run' : clash}`,
-            {
-              hint: 'compile either one ad-hoc query or selected nodes',
-            },
-          );
-        out.data((await compileInline(flags.inline, toKilnOptions(flags, out))).sql);
-        return;
-      }
-      if (flags.dryRun) {
-        const report = await dryRun(toKilnOptions(flags, out));
-        for (const m of report.models) {
-          out.data(
-            m.error === undefined
-              ? `${m.name}: ${formatBytes(m.bytesProcessed!)} (${m.bytesProcessed} bytes)`
-              : `${m.name}: ERROR ${m.error}`,
-          );
-        }
+  compileCmd.action(async (flags: SelectedFlags & { dryRun?: boolean; empty?: boolean; inline?: string }) => {
+    const out = output();
+    if (flags.inline !== undefined) {
+      const clash = (['select', 'models', 'exclude', 'selector', 'dryRun'] as const).find(
+        (k) => flags[k] !== undefined,
+      );
+      if (clash)
+        throw new KilnError('config', `--inline cannot be combined with --${clash === 'dryRun' ? 'dry-run' : clash}`, {
+          hint: 'compile either one ad-hoc query or selected nodes',
+        });
+      out.data((await compileInline(flags.inline, toKilnOptions(flags, out))).sql);
+      return;
+    }
+    if (flags.dryRun) {
+      const report = await dryRun(toKilnOptions(flags, out));
+      for (const m of report.models) {
         out.data(
-          `total: ${formatBytes(report.totalBytes)} (${report.totalBytes} bytes) for ${report.models.length} models`,
+          m.error === undefined
+            ? `${m.name}: ${formatBytes(m.bytesProcessed!)} (${m.bytesProcessed} bytes)`
+            : `${m.name}: ERROR ${m.error}`,
         );
-        const failed = report.models.filter((m) => m.error !== undefined);
-        if (failed.length)
-          throw new KilnError(
-            'database',
-            `the dry run failed for ${failed.length} of ${report.models.length} ` +
-              `models: ${failed.map((m) => m.name).join(', ')}`,
-          );
-        return;
       }
-      const result = await compile(toKilnOptions(flags, out));
-      const nodes = result.project.parsed.manifest.nodes;
-      const main = [...result.compiled].filter(([id]) => nodes.get(id)?.resourceType !== 'test');
-      if (flags.select?.length && main.length === 1) out.data(main[0]![1]);
-      else
-        out.info(
-          `Compiled ${result.compiled.size} nodes into ${result.project.parsed.project.targetPath}/compiled`,
-          true,
+      out.data(
+        `total: ${formatBytes(report.totalBytes)} (${report.totalBytes} bytes) for ${report.models.length} models`,
+      );
+      const failed = report.models.filter((m) => m.error !== undefined);
+      if (failed.length)
+        throw new KilnError(
+          'database',
+          `the dry run failed for ${failed.length} of ${report.models.length} ` +
+            `models: ${failed.map((m) => m.name).join(', ')}`,
         );
-    },
-  );
+      return;
+    }
+    const result = await compile(toKilnOptions(flags, out));
+    const nodes = result.project.parsed.manifest.nodes;
+    const main = [...result.compiled].filter(([id]) => nodes.get(id)?.resourceType !== 'test');
+    if (flags.select?.length && main.length === 1) out.data(main[0]![1]);
+    else
+      out.info(
+        `Compiled ${result.compiled.size} nodes into ${result.project.parsed.project.targetPath}/compiled`,
+        true,
+      );
+  });
 
   const lsCmd = addSelectionOptions(
     addProjectOptions(program.command('ls').alias('list').description('print the selected nodes, one per line')),
@@ -113,46 +107,42 @@ export function registerInspectCommands(program: Command, output: () => Output):
       'only these resource types (model, seed, test, source, exposure, analysis, ...)',
     )
     .option('--output-keys <keys...>', 'keys of each node for --output json')
-    .action(
-      async (
-        flags: ProjectFlags & SelectionFlags & { output: 'selector' | 'name' | 'path' | 'json'; outputKeys?: string[] },
-      ) => {
-        const out = output();
-        const { ids, project } = await ls(toKilnOptions(flags, out));
-        const m = project.parsed.manifest;
-        for (const id of ids) {
-          const n = m.nodes.get(id) ?? m.sources.get(id) ?? m.exposures!.get(id)!;
-          if (flags.output === 'name') out.data(n.name);
-          else if (flags.output === 'path') out.data(n.originalFilePath);
-          else if (flags.output === 'json') {
-            const section = (key: string) => (project.manifest[key] ?? {}) as Record<string, Record<string, unknown>>;
-            const full =
-              section('nodes')[id] ??
-              section('sources')[id] ??
-              section('unit_tests')[id] ??
-              section('exposures')[id] ??
-              {};
-            const keys: string[] | undefined = flags.outputKeys;
-            out.data(
-              JSON.stringify(
-                keys
-                  ? Object.fromEntries(keys.map((k) => [k, full[k]]))
-                  : {
-                      name: n.name,
-                      resource_type: n.resourceType,
-                      unique_id: id,
-                      package_name: n.packageName,
-                      original_file_path: n.originalFilePath,
-                      config: n.config,
-                      tags: n.tags,
-                    },
-              ),
-            );
-          } else if (n.resourceType === 'source')
-            out.data(`source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}`);
-          else if (n.resourceType === 'exposure') out.data(`exposure:${n.packageName}.${n.name}`);
-          else out.data(n.resourceType === 'unit_test' ? `unit_test:${n.fqn.join('.')}` : n.fqn.join('.'));
-        }
-      },
-    );
+    .action(async (flags: SelectedFlags & { output: 'selector' | 'name' | 'path' | 'json'; outputKeys?: string[] }) => {
+      const out = output();
+      const { ids, project } = await ls(toKilnOptions(flags, out));
+      const m = project.parsed.manifest;
+      for (const id of ids) {
+        const n = m.nodes.get(id) ?? m.sources.get(id) ?? m.exposures!.get(id)!;
+        if (flags.output === 'name') out.data(n.name);
+        else if (flags.output === 'path') out.data(n.originalFilePath);
+        else if (flags.output === 'json') {
+          const section = (key: string) => (project.manifest[key] ?? {}) as Record<string, Record<string, unknown>>;
+          const full =
+            section('nodes')[id] ??
+            section('sources')[id] ??
+            section('unit_tests')[id] ??
+            section('exposures')[id] ??
+            {};
+          const keys: string[] | undefined = flags.outputKeys;
+          out.data(
+            JSON.stringify(
+              keys
+                ? Object.fromEntries(keys.map((k) => [k, full[k]]))
+                : {
+                    name: n.name,
+                    resource_type: n.resourceType,
+                    unique_id: id,
+                    package_name: n.packageName,
+                    original_file_path: n.originalFilePath,
+                    config: n.config,
+                    tags: n.tags,
+                  },
+            ),
+          );
+        } else if (n.resourceType === 'source')
+          out.data(`source:${n.packageName}.${(n as SourceNode).sourceName}.${n.name}`);
+        else if (n.resourceType === 'exposure') out.data(`exposure:${n.packageName}.${n.name}`);
+        else out.data(n.resourceType === 'unit_test' ? `unit_test:${n.fqn.join('.')}` : n.fqn.join('.'));
+      }
+    });
 }
