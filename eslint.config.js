@@ -79,7 +79,7 @@ export default tseslint.config(
       'src/config/project.ts',
       'src/orchestrate/jobs.ts',
       'src/docs/column-lineage-data.ts',
-      'src/lineage/artifact.ts',
+      'src/lineage/file.ts',
     ],
     rules: { ...off(unsafeAny), '@typescript-eslint/no-explicit-any': 'off' },
   },
