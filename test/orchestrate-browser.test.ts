@@ -39,6 +39,13 @@ test('the monitoring page shows the jobs and watches a live run', async () => {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Every /api/jobs reply comes late, as on a loaded machine: one sent while a run was going
+    // arrives after that run's end event, and must not bring the run back to the live view.
+    await page.route(/\/api\/jobs$/, async (route: any) => {
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await route.fulfill({ response });
+    });
     await page.goto(service.url);
     await page.waitForFunction(() => window.__monitor?.ready === true, undefined, { timeout: 30000 });
     const jobNames: string[] = await page.evaluate(() =>
