@@ -338,3 +338,45 @@ test('a parent whose name another relation now shares is read again', () => {
   assert.equal(after.parsed, false);
   assert.match(after.reason, /reads base/);
 });
+
+test("docs generate's column lineage, computed in a worker thread, is the one `kiln lineage` computes", () => {
+  const project = copyExample();
+  dirs.push(project);
+  const file = join(project, 'target', 'column_lineage.json');
+  const entries = () => {
+    const { nodes, tests } = JSON.parse(readFileSync(file, 'utf8'));
+    return { nodes, tests };
+  };
+  const docs = kiln(['docs', 'generate', '--project-dir', project]);
+  assert.equal(docs.code, 0, docs.stderr + docs.stdout);
+  const fromDocs = entries();
+  assert.ok(Object.keys(fromDocs.nodes).length >= 12);
+  // The same catalog (docs generate wrote it), no previous file: everything parsed on the main thread.
+  rmSync(file);
+  assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
+  assert.deepEqual(fromDocs, entries());
+});
+
+test('docs generate reads an edited model again and shows its new column on the site', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id, 2 as amount',
+      'models/reader.sql': "select id from {{ ref('base') }}",
+    }),
+  );
+  dirs.push(project);
+  const target = join(project, 'target');
+  const generate = () => {
+    const docs = kiln(['docs', 'generate', '--project-dir', project]);
+    assert.equal(docs.code, 0, docs.stderr + docs.stdout);
+    const lineage = JSON.parse(readFileSync(join(target, 'column_lineage.json'), 'utf8'));
+    return lineage.nodes['model.tiny.reader'].columns.map((c: { name: string }) => c.name);
+  };
+  assert.deepEqual(generate(), ['id']);
+  writeFileSync(join(project, 'models', 'reader.sql'), "select id, amount * 2 as doubled from {{ ref('base') }}");
+  assert.deepEqual(generate(), ['id', 'doubled']);
+  assert.match(
+    readFileSync(join(target, 'kiln-data.js'), 'utf8'),
+    /"name":"doubled","up":\[\[\d+,"amount","transformed"\]\]/,
+  );
+});

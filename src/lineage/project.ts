@@ -92,9 +92,13 @@ export function projectLineage(input: ProjectLineageInput): ColumnLineage {
   const dialect = dialectOf(input.adapterType);
   const lineage: ColumnLineage = { nodes: {}, tests: {} };
   const relations = relationIndex(parsed);
+  // A node's entry is set once, so the names of its columns are listed once, however many children read it.
+  const columnNames = new Map<string, string[]>();
   const relationOf = (node: string | undefined): ExternalRelation | undefined => {
     if (!node) return undefined;
-    const known = lineage.nodes[node]?.columns.map((c) => c.name);
+    const entry = lineage.nodes[node];
+    let known = columnNames.get(node);
+    if (entry && !known) columnNames.set(node, (known = entry.columns.map((c) => c.name)));
     // No columns at all means none are known (a source nobody described), not an empty relation.
     return { node, columns: known?.length ? known : knownColumns(input, node) };
   };
@@ -336,6 +340,8 @@ interface RelationIndex {
 /** Relation names as compiled SQL spells them, to the unique ids they belong to. */
 function relationIndex(parsed: LineageProject): RelationIndex {
   const spellings = new Map<string, () => Array<string | null | undefined>>();
+  // Every name is added before the first question, so an answer holds for the whole run.
+  const shortNames = new Map<string, string>();
   const exact = new Map<string, string>();
   const ephemerals = new Map<string, string>();
   const bySchema = new Map<string, string | null>();
@@ -371,8 +377,13 @@ function relationIndex(parsed: LineageProject): RelationIndex {
     },
     inlined: (cte) => ephemerals.get(cte.toLowerCase()),
     shortNamesOf(id) {
-      const found = spellings.get(id)?.() ?? [];
-      return found.every((f) => f === id) ? '' : `@${found.map((f) => f ?? '-').join('/')}`;
+      let text = shortNames.get(id);
+      if (text === undefined) {
+        const found = spellings.get(id)?.() ?? [];
+        text = found.every((f) => f === id) ? '' : `@${found.map((f) => f ?? '-').join('/')}`;
+        shortNames.set(id, text);
+      }
+      return text;
     },
   };
 }
