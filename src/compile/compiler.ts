@@ -35,11 +35,6 @@ export class Compiler {
   /** Per node, the line of its file each line of its rendered body came from (worked out on demand). */
   private readonly sourceLines = new Map<string, () => number[]>();
   private readonly compiled = new Map<string, CompiledNode>();
-  /** Each node's relation as last made by relationOf, with what it was made from. */
-  private readonly nodeRelations = new Map<
-    string,
-    Pick<GraphNode, 'database' | 'schema' | 'alias'> & { node: GraphNode; materialized: unknown; relation: Relation }
-  >();
   private readonly files = new CompiledFiles();
   /** Read once: the environment is the same for every file this compiler writes. */
   private secrets?: string[];
@@ -80,25 +75,14 @@ export class Compiler {
     const { adapter } = this.session;
     const node = manifest.nodes.get(id);
     if (node) {
-      // A node is named by every node that reads it and by its own render: its relation is made once, and made
-      // again if anything it is made of has changed since (a test's config() can set its materialization).
-      const { database, schema, alias } = node;
-      const { materialized } = node.config;
-      const known = this.nodeRelations.get(id);
-      if (
-        known?.node === node &&
-        known.database === database &&
-        known.schema === schema &&
-        known.alias === alias &&
-        known.materialized === materialized
-      )
-        return known.relation;
-      const relation =
-        materialized === 'ephemeral'
-          ? adapter.relation(undefined, undefined, cteName(node.name), 'cte')
-          : adapter.relation(database, schema, alias, materialized === 'view' ? 'view' : 'table');
-      this.nodeRelations.set(id, { node, database, schema, alias, materialized, relation });
-      return relation;
+      if (node.config.materialized === 'ephemeral')
+        return adapter.relation(undefined, undefined, cteName(node.name), 'cte');
+      return adapter.relation(
+        node.database,
+        node.schema,
+        node.alias,
+        node.config.materialized === 'view' ? 'view' : 'table',
+      );
     }
     const src = manifest.sources.get(id);
     if (!src) throw new KilnError('internal', `unknown node ${id}`);
