@@ -410,6 +410,61 @@ test('the CLI: --no-partial-parse reads and writes no cache; --debug says what w
   assert.match(again.stdout + again.stderr, /partial parse: reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/);
 });
 
+const copiedLine = (log: string[]) =>
+  /copied (\d+) node entries/.exec(log.find((l) => l.startsWith('manifest.json:')) ?? '');
+const createdAts = () =>
+  new Set(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8').match(/"created_at":[0-9.]+/g) ?? []);
+
+test("manifest.json's node entries are copied from the last file when nothing they are made of changed, with this invocation's created_at", async () => {
+  await compileWith('target', true);
+  await compileWith('target', true);
+  const before = createdAts();
+  await new Promise((r) => setTimeout(r, 20));
+  const log = await warmEqualsCold('nothing changed, entries copied');
+  assert.ok(Number(copiedLine(log)?.[1]) > 0, log.join('\n'));
+  const after = createdAts();
+  assert.equal(after.size, 1, 'one created_at, written afresh in every entry');
+  assert.notDeepEqual([...after], [...before]);
+});
+
+test("an ephemeral model's SQL changes the manifest entries of the models that inline it", async () => {
+  write('models/eph.sql', "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('stg_orders') }}\n");
+  write('models/eph_reader.sql', "select * from {{ ref('eph') }}\n");
+  await warmEqualsCold('ephemeral added');
+  await warmEqualsCold('ephemeral unchanged');
+  edit('models/eph.sql', (t) => t.replace('select id', 'select id, amount'));
+  await warmEqualsCold("ephemeral's SQL");
+  rmSync(join(dir, 'models/eph.sql'));
+  rmSync(join(dir, 'models/eph_reader.sql'));
+  await warmEqualsCold('ephemeral removed');
+});
+
+test('an entry of manifest.json changed since kiln wrote it (same size, modification time put back) is not copied', async () => {
+  await compileWith('target', true);
+  const file = join(dir, 'target', 'manifest.json');
+  const st = statSync(file);
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.includes('Money per order'));
+  writeFileSync(file, text.split('Money per order').join('Money per ORDER'));
+  utimesSync(file, st.atime, st.mtime);
+  const log = await warmEqualsCold('manifest.json edited');
+  assert.ok(Number(copiedLine(log)?.[1]) > 0, 'the entries left alone are copied');
+  rmSync(file);
+  await warmEqualsCold('manifest.json deleted');
+});
+
+test('no manifest.json entry is copied while a secret is set: the copy was scrubbed for other secrets', async () => {
+  await compileWith('target', true);
+  process.env.DBT_ENV_SECRET_PP_TOKEN = 'Money per order';
+  try {
+    const log = await warmEqualsCold('a secret set');
+    assert.equal(copiedLine(log), null, log.join('\n'));
+    assert.ok(!readFileSync(join(dir, 'target', 'manifest.json'), 'utf8').includes('Money per order'));
+  } finally {
+    delete process.env.DBT_ENV_SECRET_PP_TOKEN;
+  }
+});
+
 test('random edits, warm against cold after each', async () => {
   const next = random(17);
   const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;

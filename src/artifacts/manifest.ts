@@ -25,6 +25,10 @@ import { cteName } from '../compile/ephemeral.js';
 import type { Compiler } from '../compile/compiler.js';
 import { kilnVersion } from '../version.js';
 import { materialize, StreamedObject, writeStreamedArtifact } from './write.js';
+import { ManifestEntries } from './manifest-entries.js';
+import type { PartialParse } from '../parse/partial-cache.js';
+import { secretValues } from '../secrets.js';
+import { join } from 'node:path';
 
 export const manifestSchemaVersion = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 
@@ -36,7 +40,15 @@ export function manifestJson(
   compiler?: Compiler,
   compiledIds: Set<string> = new Set(),
 ): Record<string, unknown> {
-  return materialize(manifestObject(parsed, session, dag, compiler, compiledIds)) as Record<string, unknown>;
+  return materialize(manifestObject(parsed, session, dag, compiler, compiledIds, undefined)) as Record<string, unknown>;
+}
+
+/** Node entries reused from the last manifest.json: the partial parse cache and the key of each compiled entry. */
+export interface ManifestReuse {
+  cache: PartialParse;
+  keyOf: (id: string, compiled: CompiledInfo) => string | undefined;
+  /** Hears how many entries were copied and built, for --debug. */
+  debug?: (message: string) => void;
 }
 
 /**
@@ -49,12 +61,24 @@ export function writeManifest(
   dag: Dag,
   compiler?: Compiler,
   compiledIds: Set<string> = new Set(),
+  reuse?: ManifestReuse,
 ): string {
-  return writeStreamedArtifact(
+  const createdAt = JSON.stringify(session.info.runStartedAt.getTime() / 1000);
+  // Text scrubbed for another invocation's secrets must not be copied, nor this one's recorded.
+  const entries =
+    reuse && !secretValues().length
+      ? new ManifestEntries(reuse.cache, join(parsed.project.targetPath, 'manifest.json'), reuse.keyOf, createdAt)
+      : undefined;
+  const file = writeStreamedArtifact(
     parsed.project.targetPath,
     'manifest.json',
-    manifestObject(parsed, session, dag, compiler, compiledIds),
+    manifestObject(parsed, session, dag, compiler, compiledIds, entries),
   );
+  if (entries) {
+    entries.finish();
+    reuse?.debug?.(`manifest.json: copied ${entries.stats.copied} node entries, built ${entries.stats.built}`);
+  }
+  return file;
 }
 
 /** The manifest with its large sections (nodes, parent and child maps) produced entry by entry. */
@@ -64,6 +88,7 @@ function manifestObject(
   dag: Dag,
   compiler: Compiler | undefined,
   compiledIds: Set<string>,
+  entries: ManifestEntries | undefined,
 ): StreamedObject {
   const { manifest } = parsed;
   const { adapter, info } = session;
@@ -75,14 +100,10 @@ function manifestObject(
   const nodes = new StreamedObject(function* () {
     for (const n of manifest.nodes.values()) {
       // Unit tests have their own section, as in dbt.
-      if (!isUnitTest(n))
-        yield [
-          n.uniqueId,
-          nodeDict(n, {
-            ...base,
-            compiled: compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined,
-          }),
-        ];
+      if (isUnitTest(n)) continue;
+      const compiled = compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined;
+      const build = () => nodeDict(n, { ...base, compiled });
+      yield [n.uniqueId, entries?.entry(n.uniqueId, compiled, build) ?? build()];
     }
   });
   const unitTests = new StreamedObject(function* () {

@@ -48,27 +48,67 @@ export class StreamedObject {
   constructor(readonly entries: () => Iterable<readonly [string, unknown]>) {}
 }
 
-/** Flush to the file once this many characters are buffered. */
-const chunkChars = 1 << 20;
+/**
+ * A value of a streamed artifact already written as JSON (scrubbed of secrets by whoever made it), in pieces (bytes
+ * are UTF-8); `at` hears the byte offset in the artifact where it starts.
+ */
+export class RawJson {
+  constructor(
+    readonly parts: ReadonlyArray<string | Uint8Array>,
+    readonly at?: (offset: number) => void,
+  ) {}
+}
+
+/** Bytes are gathered into a buffer of this size and written when it is full. */
+const bufferBytes = 1 << 20;
+
+/** How far a write has come: the bytes of the chunks written so far. */
+export interface WritePosition {
+  bytes: number;
+}
 
 /**
- * Writes `chunks` to `file` atomically (same folder, then rename) as they come, about a
- * megabyte at a time, so a large text never has to be whole in memory.
+ * Writes `chunks` (text as UTF-8, or bytes) to `file` atomically (same folder, then rename) as they come, a megabyte
+ * at a time, so a large text never has to be whole in memory. `position` counts the bytes written: when the producer
+ * of `chunks` resumes after a yield, it holds the offset where its next chunk goes.
  */
-export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
+export function writeChunksAtomic(
+  file: string,
+  chunks: Iterable<string | Uint8Array>,
+  position: WritePosition = { bytes: 0 },
+): void {
   const tmp = temporaryName(file);
   try {
     const fd = openSync(tmp, 'w');
     try {
-      let buffer = '';
+      const buffer = Buffer.allocUnsafe(bufferBytes);
+      let used = 0;
+      const flush = () => {
+        if (used) writeSync(fd, buffer, 0, used);
+        used = 0;
+      };
       for (const chunk of chunks) {
-        buffer += chunk;
-        if (buffer.length >= chunkChars) {
-          writeSync(fd, buffer);
-          buffer = '';
+        let bytes: number;
+        if (typeof chunk === 'string') {
+          // A UTF-16 unit is at most three UTF-8 bytes.
+          if (chunk.length * 3 > bufferBytes - used) flush();
+          if (chunk.length * 3 > bufferBytes) bytes = writeSync(fd, chunk);
+          else {
+            bytes = buffer.write(chunk, used);
+            used += bytes;
+          }
+        } else {
+          bytes = chunk.byteLength;
+          if (bytes > bufferBytes - used) flush();
+          if (bytes > bufferBytes) writeSync(fd, chunk);
+          else {
+            buffer.set(chunk, used);
+            used += bytes;
+          }
         }
+        position.bytes += bytes;
       }
-      writeSync(fd, buffer);
+      flush();
     } finally {
       closeSync(fd);
     }
@@ -87,25 +127,35 @@ export function writeChunksAtomic(file: string, chunks: Iterable<string>): void 
 export function writeStreamedArtifact(targetPath: string, name: string, data: StreamedObject): string {
   mkdirSync(targetPath, { recursive: true });
   const file = join(targetPath, name);
-  writeChunksAtomic(file, jsonChunks(data, secretValues()));
+  const position = { bytes: 0 };
+  writeChunksAtomic(file, jsonChunks(data, secretValues(), position), position);
   return file;
 }
 
-function* jsonChunks(object: StreamedObject, secrets: readonly string[]): Generator<string> {
+function* jsonChunks(
+  object: StreamedObject,
+  secrets: readonly string[],
+  position: WritePosition,
+): Generator<string | Uint8Array> {
   yield '{';
   let first = true;
   for (const [key, value] of object.entries()) {
     if (value === undefined) continue;
     yield `${first ? '' : ','}${stringifyScrubbed(key, secrets)}:`;
     first = false;
-    if (value instanceof StreamedObject) yield* jsonChunks(value, secrets);
-    else yield stringifyScrubbed(value, secrets);
+    if (value instanceof StreamedObject) yield* jsonChunks(value, secrets, position);
+    else if (value instanceof RawJson) {
+      value.at?.(position.bytes);
+      yield* value.parts;
+    } else yield stringifyScrubbed(value, secrets);
   }
   yield '}';
 }
 
 /** The plain object a StreamedObject stands for (for a caller that wants the data, not the file). */
 export function materialize(value: unknown): unknown {
+  if (value instanceof RawJson)
+    return JSON.parse(value.parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString())).join(''));
   if (!(value instanceof StreamedObject)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, entry] of value.entries()) out[key] = materialize(entry);

@@ -19,6 +19,12 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class CompiledSqlCache {
   private readonly pendingWrites: Array<[file: string, hash: string]> = [];
+  /**
+   * Nodes whose SQL came from the cache, with the key it was found under: such a node is in the state it was in when
+   * the entry was recorded (the key covers it before rendering, the entry what rendering changed), so its
+   * manifest.json entry can be keyed by it too.
+   */
+  private readonly reused = new Map<string, { key: string; body: string }>();
 
   constructor(
     private readonly cache: PartialParse,
@@ -34,6 +40,7 @@ export class CompiledSqlCache {
       this.cache.keepBody(node.uniqueId);
       this.cache.noteEnvHashes(previous.env);
       this.cache.stats.bodiesReused++;
+      this.reused.set(node.uniqueId, { key, body: previous.body });
       return previous.body;
     }
     this.cache.stats.bodiesRendered++;
@@ -50,6 +57,18 @@ export class CompiledSqlCache {
         ...(Object.keys(configSet).length ? { configSet } : {}),
       });
     return result;
+  }
+
+  /**
+   * A key for node `id`'s manifest.json entry, given what its compilation added: undefined unless its SQL came from
+   * the cache (a fresh render may change the node in ways its entry for next time would not replay).
+   */
+  manifestKey(id: string, compiled: { code: string; ctes: unknown[]; path: string }): string | undefined {
+    const reused = this.reused.get(id);
+    if (!reused) return undefined;
+    // The compiled code is the cached body unless ephemeral CTEs or --empty changed it; the path follows from the node.
+    if (compiled.ctes.length === 0 && compiled.code === reused.body) return reused.key;
+    return sha(`${reused.key}\n${JSON.stringify(compiled)}`);
   }
 
   /**

@@ -28,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 2;
+const formatVersion = 3;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -122,6 +122,8 @@ interface CacheData extends CacheHeader {
   sql: Map<string, SqlLine>;
   bodies: Map<string, string>;
   written: Map<string, string>;
+  /** Where each node's entry is in manifest.json, with the key of what it was made from. */
+  manifestEntries: Map<string, string>;
 }
 
 export interface SqlFileRequest {
@@ -172,6 +174,8 @@ export class PartialParse implements SqlParseCache {
   private readonly sql = new Map<string, SqlLine>();
   private readonly bodies = new Map<string, string>();
   readonly written = new Map<string, WrittenFile>();
+  /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
+  private manifestEntries?: Map<string, string>;
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
@@ -293,6 +297,21 @@ export class PartialParse implements SqlParseCache {
     return this.secrets.some((s) => json.includes(s)) ? undefined : json;
   }
 
+  /** Whether the last invocation recorded where manifest.json holds node entries. */
+  hasManifestEntries(): boolean {
+    return Boolean(this.previous?.manifestEntries.size);
+  }
+
+  /** Where the last recorded manifest.json held node `id`'s entry (a fresh copy). */
+  previousManifestEntry<T>(id: string): T | undefined {
+    return parsedEntry<T>(this.previous?.manifestEntries.get(id));
+  }
+
+  /** Records where manifest.json, as this invocation wrote it, holds node entries; none are kept unless recorded. */
+  recordManifestEntries(entries: Map<string, object>): void {
+    this.manifestEntries = new Map([...entries].map(([id, e]) => [id, JSON.stringify(e)]));
+  }
+
   previousWrite(file: string): WrittenFile | undefined {
     return parsedEntry<WrittenFile>(this.previous?.written.get(file));
   }
@@ -409,7 +428,8 @@ export class PartialParse implements SqlParseCache {
     const written = this.written.size
       ? mapValues(this.written, (w) => JSON.stringify(w))
       : (previous?.written ?? new Map<string, string>());
-    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written) };
+    const manifest = this.manifestEntries ?? new Map<string, string>();
+    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written, manifest) };
   }
 }
 
@@ -433,11 +453,13 @@ function* encodeLines(
   sql: Map<string, SqlLine>,
   bodies: Map<string, string>,
   written: Iterable<[string, string]>,
+  manifest: Map<string, string>,
 ): Generator<string> {
   yield `${JSON.stringify(header)}\n`;
   for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
   for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
   for (const [file, entry] of written) yield `w\t${JSON.stringify(file)}\t${entry}\n`;
+  for (const [id, entry] of manifest) yield `m\t${JSON.stringify(id)}\t${entry}\n`;
   yield 'end\n';
 }
 
@@ -457,13 +479,20 @@ function decode(text: string): CacheData | undefined {
     header.env === null
   )
     return undefined;
-  const data: CacheData = { ...header, sql: new Map(), bodies: new Map(), written: new Map() };
+  const data: CacheData = {
+    ...header,
+    sql: new Map(),
+    bodies: new Map(),
+    written: new Map(),
+    manifestEntries: new Map(),
+  };
   for (let i = 1; i < lines.length - 2; i++) {
     const fields = lines[i]!.split('\t');
     const id = JSON.parse(fields[1]!) as string;
     if (fields[0] === 's' && fields.length === 4) data.sql.set(id, { stamp: fields[2]!, entry: fields[3]! });
     else if (fields[0] === 'b' && fields.length === 3) data.bodies.set(id, fields[2]!);
     else if (fields[0] === 'w' && fields.length === 3) data.written.set(id, fields[2]!);
+    else if (fields[0] === 'm' && fields.length === 3) data.manifestEntries.set(id, fields[2]!);
     else return undefined;
   }
   return data;

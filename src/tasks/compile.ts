@@ -54,7 +54,17 @@ export async function compileSelected(
   await releaseWarehouse(session.adapter);
   const t2 = performance.now();
   project.compiled = { compiler, ids: new Set(ids) };
-  writeManifest(project.parsed, session, project.dag, compiler, project.compiled.ids);
+  const cache = compiler.cache;
+  writeManifest(
+    project.parsed,
+    session,
+    project.dag,
+    compiler,
+    project.compiled.ids,
+    partial && cache
+      ? { cache: partial, keyOf: (id, info) => cache.manifestKey(id, info), debug: opts.onDebug }
+      : undefined,
+  );
   await compiler.flushWrites();
   if (partial) savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
   return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
