@@ -450,6 +450,28 @@ test('the schemas refuse what dbt`s refuse', () => {
     ],
     ['unit test tags at the top level', (m) => ((Object.values(m.unit_tests)[0] as Json).tags = [])],
     ['an exposure type dbt does not have', (m) => ((Object.values(m.exposures)[0] as Json).type = 'report')],
+    // Each fragment the schemas share (a resource's identity, references, fqn, ...) refuses in each place it is used.
+    ['a macro without package_name', (m) => delete (Object.values(m.macros)[0] as Json).package_name],
+    ['a docs block of another resource_type', (m) => ((Object.values(m.docs)[0] as Json).resource_type = 'macro')],
+    ['a docs block without block_contents', (m) => delete (Object.values(m.docs)[0] as Json).block_contents],
+    ['a source with an empty fqn', (m) => (m.sources['source.pottery_shop.loads.orders_feed'].fqn = [])],
+    ['a source without source_name', (m) => delete m.sources['source.pottery_shop.loads.orders_feed'].source_name],
+    ['a model with an empty fqn', (m) => (m.nodes[model].fqn = [])],
+    [
+      'a unit test without original_file_path',
+      (m) => delete (Object.values(m.unit_tests)[0] as Json).original_file_path,
+    ],
+    ['exposure refs as strings', (m) => ((Object.values(m.exposures)[0] as Json).refs = ['fct_orders'])],
+    ['model refs as strings', (m) => (m.nodes[model].refs = ['stg_orders'])],
+    ['a unique_key of numbers', (m) => (m.nodes[model].config.unique_key = [1])],
+    ['an owner email as a number', (m) => ((Object.values(m.exposures)[0] as Json).owner.email = 7)],
+    ['a metric', (m) => (m.metrics = { 'metric.pottery_shop.revenue': {} })],
+    ['a function', (m) => (m.functions = { 'function.pottery_shop.f': {} })],
+    [
+      'a manifest of another schema version',
+      (m) => (m.metadata.dbt_schema_version = 'https://schemas.getdbt.com/dbt/manifest/v11.json'),
+    ],
+    ['metadata without project_name', (m) => delete m.metadata.project_name],
   ];
   assertValid(manifestSchema, manifest, 'the manifest before changes');
   for (const [what, change] of refused) {
@@ -457,6 +479,23 @@ test('the schemas refuse what dbt`s refuse', () => {
     change(m);
     assertInvalid(manifestSchema, m, what);
   }
+  const deferred = clone(manifest);
+  deferred.nodes[model].defer_relation = {
+    database: null,
+    schema: 'prod',
+    alias: 'fct_orders',
+    relation_name: null,
+    resource_type: 'model',
+    name: 'fct_orders',
+    description: '',
+    compiled_code: null,
+    meta: {},
+    tags: [],
+    config: null,
+  };
+  assertValid(manifestSchema, deferred, 'a model with a defer_relation');
+  delete deferred.nodes[model].defer_relation.alias;
+  assertInvalid(manifestSchema, deferred, 'a defer_relation without alias');
   const runResults = readTarget('run_results.json');
   const refusedResults: Array<[string, (r: Json) => void]> = [
     ['attempts on a result', (r) => (r.results[0].attempts = 1)],
@@ -476,6 +515,24 @@ test('the schemas refuse what dbt`s refuse', () => {
     results: [{ unique_id: 'source.p.s.t', status: 'runtime error', error: 'x', max_loaded_at: null }],
   };
   assertInvalid(sourcesSchema, sources, 'a runtime error with measured fields');
+  const measured = clone(sources) as Json;
+  measured.results = [
+    {
+      unique_id: 'source.p.s.t',
+      max_loaded_at: '2024-01-01T00:00:00Z',
+      snapshotted_at: '2024-01-02T00:00:00Z',
+      max_loaded_at_time_ago_in_s: 86400,
+      status: 'pass',
+      criteria: { warn_after: null, error_after: null, filter: null },
+      adapter_response: {},
+      timing: [],
+      thread_id: 'Thread-1',
+      execution_time: 0.1,
+    },
+  ];
+  assertValid(sourcesSchema, measured, 'a measured source');
+  delete measured.results[0].thread_id;
+  assertInvalid(sourcesSchema, measured, 'a measured source without thread_id');
   const catalog = readTarget('catalog.json');
   const table = Object.values(catalog.nodes)[0] as Json;
   delete (Object.values(table.columns)[0] as Json).index;

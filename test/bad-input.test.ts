@@ -316,6 +316,19 @@ const probes: Probe[] = [
   },
   {
     family: 'properties',
+    name: 'a model file of comments and config() only',
+    files: p(model("  -- notes\n{# more #}\n{{ config(materialized='table') }}\n/* and */\n")),
+    expect: /models\/a\.sql: model 'a' is empty/,
+  },
+  {
+    family: 'properties',
+    name: 'a model file whose SQL follows comments and config() is not empty',
+    files: p(model("-- notes\n{{ config(materialized='table') }}\nselect 1 as id")),
+    code: 0,
+    expect: /Parsed 1 models/,
+  },
+  {
+    family: 'properties',
     name: 'freshness {count: lots, period: fortnight}',
     files: p({
       ...model(),
@@ -847,7 +860,7 @@ const probes: Probe[] = [
   },
 ];
 
-test('the probes cover every family of malformed input, 106 in all', () => {
+test('the probes cover every family of malformed input, 108 in all', () => {
   const families = new Set(probes.map((c) => c.family));
   assert.deepEqual([...families].sort(), [
     'encoding',
@@ -864,7 +877,7 @@ test('the probes cover every family of malformed input, 106 in all', () => {
     'tests',
     'yaml',
   ]);
-  assert.equal(probes.length, 106);
+  assert.equal(probes.length, 108);
   assert.equal(new Set(probes.map((c) => c.name)).size, probes.length, 'probe names are unique');
 });
 

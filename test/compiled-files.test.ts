@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompiledFiles } from '../src/compile/compiled-files.js';
 import { kiln, minimalProject, removeDir, tempDir, writeProject } from './helpers/cli.js';
@@ -46,6 +46,58 @@ for (const count of [3, 1000]) {
     }
   });
 }
+
+for (const count of [3, 1000]) {
+  test(`of ${count} compiled files, those that already hold their text are left alone, the others written`, async () => {
+    const dir = tempDir('kiln-compiled-files-');
+    try {
+      const file = (i: number) => join(dir, `layer_${i % 7}`, `m_${i}.sql`);
+      const first = new CompiledFiles();
+      for (let i = 0; i < count; i++) first.write(file(i), `select ${i} as id\n`);
+      await first.flush();
+      const longAgo = new Date('2001-01-01T00:00:00Z');
+      for (let i = 0; i < count; i++) utimesSync(file(i), longAgo, longAgo);
+      // Changed by hand since (same length, other bytes), changed by the new text, and unchanged.
+      writeFileSync(file(0), 'select X as id\n');
+      utimesSync(file(0), longAgo, longAgo);
+      const again = new CompiledFiles();
+      for (let i = 0; i < count; i++) again.write(file(i), i === 1 ? 'select 1 as changed\n' : `select ${i} as id\n`);
+      await again.flush();
+      assert.equal(readFileSync(file(0), 'utf8'), 'select 0 as id\n');
+      assert.equal(readFileSync(file(1), 'utf8'), 'select 1 as changed\n');
+      assert.equal(readFileSync(file(2), 'utf8'), 'select 2 as id\n');
+      assert.notEqual(statSync(file(0)).mtimeMs, longAgo.getTime(), 'a file changed by hand is written again');
+      assert.notEqual(statSync(file(1)).mtimeMs, longAgo.getTime(), 'a file whose text changed is written');
+      assert.equal(statSync(file(2)).mtimeMs, longAgo.getTime(), 'an unchanged file is left alone');
+    } finally {
+      removeDir(dir);
+    }
+  });
+}
+
+test('a second kiln run leaves unchanged compiled files alone and writes the one whose model changed', () => {
+  const dir = writeProject(
+    minimalProject({
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': "select id from {{ ref('a') }}",
+    }),
+  );
+  try {
+    const folder = join(dir, 'target', 'compiled', 'tiny', 'models');
+    assert.equal(kiln(['run', '--project-dir', dir]).code, 0);
+    const longAgo = new Date('2001-01-01T00:00:00Z');
+    for (const f of ['a.sql', 'b.sql']) utimesSync(join(folder, f), longAgo, longAgo);
+    writeFileSync(join(dir, 'models', 'a.sql'), 'select 2 as id');
+    const r = kiln(['run', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(folder, 'a.sql'), 'utf8'), 'select 2 as id');
+    assert.notEqual(statSync(join(folder, 'a.sql')).mtimeMs, longAgo.getTime());
+    assert.match(readFileSync(join(folder, 'b.sql'), 'utf8'), /^select id from .*"a"/);
+    assert.equal(statSync(join(folder, 'b.sql')).mtimeMs, longAgo.getTime());
+  } finally {
+    removeDir(dir);
+  }
+});
 
 test('kiln compile of 600 models writes every compiled file before it exits', () => {
   const models: Record<string, string> = {};

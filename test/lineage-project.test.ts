@@ -263,3 +263,120 @@ test('docs generate resolves `select *` with the catalog it has just read from t
     ['b <- source.tiny.raw.events.b', 'a <- source.tiny.raw.events.a'],
   );
 });
+
+test('an unparsable node is read again when the catalog lists other columns for it', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/good.sql': 'select 1 as id, 2 as amount',
+      'models/odd.sql': "select id, amount from {{ ref('good') }} match_recognize ( partition by id )",
+    }),
+  );
+  dirs.push(project);
+  const target = join(project, 'target');
+  const catalogWith = (...columns: string[]) =>
+    writeFileSync(
+      join(target, 'catalog.json'),
+      JSON.stringify({
+        nodes: {
+          'model.tiny.odd': { columns: Object.fromEntries(columns.map((name, i) => [name, { name, index: i + 1 }])) },
+        },
+        sources: {},
+      }),
+    );
+  const oddColumns = () => {
+    assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
+    const node = JSON.parse(readFileSync(join(target, 'column_lineage.json'), 'utf8')).nodes['model.tiny.odd'];
+    assert.equal(node.parsed, false);
+    return node.columns.map((c: { name: string }) => c.name);
+  };
+  assert.equal(kiln(['compile', '--project-dir', project]).code, 0);
+  catalogWith('id');
+  assert.deepEqual(oddColumns(), ['id']);
+  // The same SQL and parents; only the warehouse's table changed.
+  catalogWith('id', 'amount');
+  assert.deepEqual(oddColumns(), ['id', 'amount']);
+});
+
+test('a relation named in SQL without ref() is read again when its columns change', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id, 2 as amount',
+      'models/reader.sql': 'select * from base',
+    }),
+  );
+  dirs.push(project);
+  const readerColumns = () => {
+    assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
+    const file = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
+    return file.nodes['model.tiny.reader'].columns.map((c: { name: string }) => c.name);
+  };
+  assert.deepEqual(readerColumns(), ['id', 'amount']);
+  writeFileSync(join(project, 'models', 'base.sql'), 'select 1 as id, 2 as amount, 3 as extra');
+  assert.deepEqual(readerColumns(), ['id', 'amount', 'extra']);
+});
+
+test('a parent whose name another relation now shares is read again', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id',
+      // The ref makes base a parent; the SQL names it by its short name.
+      'models/reader.sql': "-- {{ ref('base') }}\nselect id from base",
+    }),
+  );
+  dirs.push(project);
+  const reader = () => {
+    assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
+    return JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8')).nodes['model.tiny.reader'];
+  };
+  assert.equal(reader().parsed, true);
+  // A source table called base too: `from base` no longer says which one.
+  writeFileSync(
+    join(project, 'models', 'sources.yml'),
+    'version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: base\n',
+  );
+  const after = reader();
+  assert.equal(after.parsed, false);
+  assert.match(after.reason, /reads base/);
+});
+
+test("docs generate's column lineage, computed in a worker thread, is the one `kiln lineage` computes", () => {
+  const project = copyExample();
+  dirs.push(project);
+  const file = join(project, 'target', 'column_lineage.json');
+  const entries = () => {
+    const { nodes, tests } = JSON.parse(readFileSync(file, 'utf8'));
+    return { nodes, tests };
+  };
+  const docs = kiln(['docs', 'generate', '--project-dir', project]);
+  assert.equal(docs.code, 0, docs.stderr + docs.stdout);
+  const fromDocs = entries();
+  assert.ok(Object.keys(fromDocs.nodes).length >= 12);
+  // The same catalog (docs generate wrote it), no previous file: everything parsed on the main thread.
+  rmSync(file);
+  assert.equal(kiln(['lineage', '--project-dir', project]).code, 0);
+  assert.deepEqual(fromDocs, entries());
+});
+
+test('docs generate reads an edited model again and shows its new column on the site', () => {
+  const project = writeProject(
+    minimalProject({
+      'models/base.sql': 'select 1 as id, 2 as amount',
+      'models/reader.sql': "select id from {{ ref('base') }}",
+    }),
+  );
+  dirs.push(project);
+  const target = join(project, 'target');
+  const generate = () => {
+    const docs = kiln(['docs', 'generate', '--project-dir', project]);
+    assert.equal(docs.code, 0, docs.stderr + docs.stdout);
+    const lineage = JSON.parse(readFileSync(join(target, 'column_lineage.json'), 'utf8'));
+    return lineage.nodes['model.tiny.reader'].columns.map((c: { name: string }) => c.name);
+  };
+  assert.deepEqual(generate(), ['id']);
+  writeFileSync(join(project, 'models', 'reader.sql'), "select id, amount * 2 as doubled from {{ ref('base') }}");
+  assert.deepEqual(generate(), ['id', 'doubled']);
+  assert.match(
+    readFileSync(join(target, 'kiln-data.js'), 'utf8'),
+    /"name":"doubled","up":\[\[\d+,"amount","transformed"\]\]/,
+  );
+});

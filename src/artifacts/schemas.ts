@@ -22,6 +22,13 @@ const listOf = (items: Schema) => ({ type: 'array', items });
 const mapOf = (values: Schema) => ({ type: 'object', additionalProperties: values });
 const nullable = (schema: Schema) => ({ anyOf: [schema, { type: 'null' }] });
 const stringOrList = { anyOf: [string, stringList] };
+const nullableStringOrList = { anyOf: [string, stringList, { type: 'null' }] };
+const nullableMapping = { type: ['object', 'null'] };
+/** What kiln never writes (metrics, semantic models, saved queries, functions): an empty mapping. */
+const alwaysEmpty = { type: 'object', maxProperties: 0 };
+const fqn = { ...stringList, minItems: 1 };
+const access = { enum: ['private', 'protected', 'public'] };
+const period = { enum: ['minute', 'hour', 'day', null] };
 /** dbt's NodeVersion: a string or a number. */
 const nodeVersion = { type: ['string', 'number', 'null'] };
 
@@ -33,6 +40,10 @@ function closed(properties: Record<string, Schema>, required: string[] = []): Sc
 function open(properties: Record<string, Schema>, required: string[] = []): Schema {
   return { type: 'object', required, properties };
 }
+/** An object of exactly these properties, all required. */
+function allRequired(properties: Record<string, Schema>): Schema {
+  return closed(properties, Object.keys(properties));
+}
 /** `schema` with more required fields: what kiln promises beyond dbt. */
 function alsoRequired(schema: Schema, required: string[]): Schema {
   return { ...schema, required: [...new Set([...((schema.required as string[]) ?? []), ...required])] };
@@ -40,8 +51,8 @@ function alsoRequired(schema: Schema, required: string[]): Schema {
 
 // ---------------------------------------------------------------- shared pieces
 
-/** dbt's BaseArtifactMetadata (run-results, sources, catalog). */
-function artifactMetadata(schemaUrl: string, required: string[]): Schema {
+/** dbt's BaseArtifactMetadata, with the properties an artifact adds (the manifest's). */
+function artifactMetadata(schemaUrl: string, required: string[], more: Record<string, Schema> = {}): Schema {
   return closed(
     {
       dbt_schema_version: { const: schemaUrl },
@@ -50,9 +61,23 @@ function artifactMetadata(schemaUrl: string, required: string[]): Schema {
       invocation_id: nullableString,
       invocation_started_at: nullableString,
       env: mapOf(string),
+      ...more,
     },
     required,
   );
+}
+
+/** dbt's BaseResource: what every entry of the manifest has, all required. */
+const resourceRequired = ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id'];
+function resource(resourceType: string): Record<string, Schema> {
+  return {
+    name: string,
+    resource_type: { const: resourceType },
+    package_name: string,
+    path: string,
+    original_file_path: string,
+    unique_id: string,
+  };
 }
 
 const timingInfo = closed({ name: string, started_at: nullableString, completed_at: nullableString }, ['name']);
@@ -61,6 +86,8 @@ const docs = closed({ show: boolean, node_color: nullableString });
 const contract = closed({ enforced: boolean, alias_types: boolean, checksum: nullableString });
 const contractConfig = closed({ enforced: boolean, alias_types: boolean });
 const refArgs = closed({ name: string, package: nullableString, version: nodeVersion }, ['name']);
+/** What a node or an exposure reads: `ref()`s, `source()`s and metrics. */
+const references = { refs: listOf(refArgs), sources: listOf(stringList), metrics: listOf(stringList) };
 const dependsOn = closed({ macros: stringList, nodes: stringList });
 const macroDependsOn = closed({ macros: stringList });
 const injectedCte = closed({ id: string, sql: string }, ['id', 'sql']);
@@ -112,37 +139,23 @@ const columnInfo = open(
   },
   ['name'],
 );
-const time = closed({ count: nullableInteger, period: { enum: ['minute', 'hour', 'day', null] } });
+const columns = mapOf(columnInfo);
+const time = closed({ count: nullableInteger, period });
 const freshnessThreshold = closed({ warn_after: nullable(time), error_after: nullable(time), filter: nullableString });
-const owner = open({ email: { anyOf: [string, stringList, { type: 'null' }] }, name: nullableString });
-const deferRelation = closed(
-  {
-    database: nullableString,
-    schema: string,
-    alias: string,
-    relation_name: nullableString,
-    resource_type: string,
-    name: string,
-    description: string,
-    compiled_code: nullableString,
-    meta: mapping,
-    tags: stringList,
-    config: nullable(mapping),
-  },
-  [
-    'database',
-    'schema',
-    'alias',
-    'relation_name',
-    'resource_type',
-    'name',
-    'description',
-    'compiled_code',
-    'meta',
-    'tags',
-    'config',
-  ],
-);
+const owner = open({ email: nullableStringOrList, name: nullableString });
+const deferRelation = allRequired({
+  database: nullableString,
+  schema: string,
+  alias: string,
+  relation_name: nullableString,
+  resource_type: string,
+  name: string,
+  description: string,
+  compiled_code: nullableString,
+  meta: mapping,
+  tags: stringList,
+  config: nullable(mapping),
+});
 const timeSpine = closed(
   {
     standard_granularity_column: string,
@@ -177,7 +190,7 @@ const nodeConfigProperties: Record<string, Schema> = {
   quoting: mapping,
   column_types: mapping,
   full_refresh: nullableBoolean,
-  unique_key: { anyOf: [string, stringList, { type: 'null' }] },
+  unique_key: nullableStringOrList,
   on_schema_change: nullableString,
   on_configuration_change: { enum: ['apply', 'continue', 'fail'] },
   grants: mapping,
@@ -190,13 +203,13 @@ const nodeConfigProperties: Record<string, Schema> = {
 const nodeConfig = open(nodeConfigProperties);
 const modelConfig = open({
   ...nodeConfigProperties,
-  access: { enum: ['private', 'protected', 'public'] },
+  access,
   freshness: nullable(
     open(
       {
         build_after: open({
           count: nullableInteger,
-          period: { enum: ['minute', 'hour', 'day', null] },
+          period,
           updates_on: { enum: ['all', 'any'] },
         }),
       },
@@ -212,7 +225,7 @@ const snapshotConfig = open({
   target_schema: nullableString,
   target_database: nullableString,
   updated_at: nullableString,
-  check_cols: { anyOf: [string, stringList, { type: 'null' }] },
+  check_cols: nullableStringOrList,
   snapshot_meta_column_names: closed({
     dbt_valid_to: nullableString,
     dbt_valid_from: nullableString,
@@ -238,19 +251,7 @@ const testConfig = open({
 // ---------------------------------------------------------------- manifest nodes
 
 /** dbt's required fields of every node in `nodes`. */
-const nodeRequired = [
-  'database',
-  'schema',
-  'name',
-  'resource_type',
-  'package_name',
-  'path',
-  'original_file_path',
-  'unique_id',
-  'fqn',
-  'alias',
-  'checksum',
-];
+const nodeRequired = ['database', 'schema', ...resourceRequired, 'fqn', 'alias', 'checksum'];
 /** kiln also writes these on every node: packages that walk `graph` read them. */
 const kilnNodeRequired = [
   'config',
@@ -274,19 +275,14 @@ function parsedProperties(resourceType: string, config: Schema): Record<string, 
   return {
     database: nullableString,
     schema: string,
-    name: string,
-    resource_type: { const: resourceType },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
-    fqn: { ...stringList, minItems: 1 },
+    ...resource(resourceType),
+    fqn,
     alias: string,
     checksum: fileHash,
     config,
     tags: stringList,
     description: string,
-    columns: mapOf(columnInfo),
+    columns,
     meta: mapping,
     group: nullableString,
     docs,
@@ -306,9 +302,7 @@ function compiledProperties(resourceType: string, config: Schema): Record<string
   return {
     ...parsedProperties(resourceType, config),
     language: string,
-    refs: listOf(refArgs),
-    sources: listOf(stringList),
-    metrics: listOf(stringList),
+    ...references,
     functions: listOf(stringList),
     depends_on: dependsOn,
     compiled_path: nullableString,
@@ -339,7 +333,7 @@ const modelNode = sqlNode(
   'model',
   modelConfig,
   {
-    access: { enum: ['private', 'protected', 'public'] },
+    access,
     constraints: listOf(modelLevelConstraint),
     version: nodeVersion,
     latest_version: nodeVersion,
@@ -401,13 +395,8 @@ const sourceDefinition = closed(
   {
     database: nullableString,
     schema: string,
-    name: string,
-    resource_type: { const: 'source' },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
-    fqn: { ...stringList, minItems: 1 },
+    ...resource('source'),
+    fqn,
     source_name: string,
     source_description: string,
     loader: string,
@@ -416,9 +405,9 @@ const sourceDefinition = closed(
     loaded_at_field: nullableString,
     loaded_at_query: nullableString,
     freshness: nullable(freshnessThreshold),
-    external: { type: ['object', 'null'] },
+    external: nullableMapping,
     description: string,
-    columns: mapOf(columnInfo),
+    columns,
     meta: mapping,
     source_meta: mapping,
     tags: stringList,
@@ -444,12 +433,7 @@ const sourceDefinition = closed(
   [
     'database',
     'schema',
-    'name',
-    'resource_type',
-    'package_name',
-    'path',
-    'original_file_path',
-    'unique_id',
+    ...resourceRequired,
     'fqn',
     'source_name',
     'source_description',
@@ -465,12 +449,7 @@ const sourceDefinition = closed(
 
 const macro = closed(
   {
-    name: string,
-    resource_type: { const: 'macro' },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
+    ...resource('macro'),
     macro_sql: string,
     depends_on: macroDependsOn,
     description: string,
@@ -482,30 +461,14 @@ const macro = closed(
     created_at: number,
     supported_languages: nullable(listOf({ enum: ['python', 'sql', 'javascript'] })),
   },
-  ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'macro_sql'],
+  [...resourceRequired, 'macro_sql'],
 );
 
-const documentation = closed(
-  {
-    name: string,
-    resource_type: { const: 'doc' },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
-    block_contents: string,
-  },
-  ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'block_contents'],
-);
+const documentation = allRequired({ ...resource('doc'), block_contents: string });
 
 const exposure = closed(
   {
-    name: string,
-    resource_type: { const: 'exposure' },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
+    ...resource('exposure'),
     fqn: stringList,
     type: { enum: ['dashboard', 'notebook', 'analysis', 'ml', 'application'] },
     owner,
@@ -518,38 +481,20 @@ const exposure = closed(
     unrendered_config: mapping,
     url: nullableString,
     depends_on: dependsOn,
-    refs: listOf(refArgs),
-    sources: listOf(stringList),
-    metrics: listOf(stringList),
+    ...references,
     created_at: number,
   },
-  [
-    'name',
-    'resource_type',
-    'package_name',
-    'path',
-    'original_file_path',
-    'unique_id',
-    'fqn',
-    'type',
-    'owner',
-    'depends_on',
-  ],
+  [...resourceRequired, 'fqn', 'type', 'owner', 'depends_on'],
 );
 
 const group = closed(
   {
-    name: string,
-    resource_type: { const: 'group' },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
+    ...resource('group'),
     owner,
     description: nullableString,
     config: open({ meta: mapping }),
   },
-  ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'owner'],
+  [...resourceRequired, 'owner'],
 );
 
 const fixtureRows = { anyOf: [string, listOf(mapping), { type: 'null' }] };
@@ -561,12 +506,7 @@ const unitTest = closed(
       closed({ input: string, rows: fixtureRows, format: fixtureFormat, fixture: nullableString }, ['input']),
     ),
     expect: closed({ rows: fixtureRows, format: fixtureFormat, fixture: nullableString }),
-    name: string,
-    resource_type: { const: 'unit_test' },
-    package_name: string,
-    path: string,
-    original_file_path: string,
-    unique_id: string,
+    ...resource('unit_test'),
     fqn: stringList,
     description: string,
     overrides: nullable(closed({ macros: mapping, vars: mapping, env_vars: mapping })),
@@ -575,35 +515,21 @@ const unitTest = closed(
     checksum: nullableString,
     schema: nullableString,
     created_at: number,
-    versions: { type: ['object', 'null'] },
+    versions: nullableMapping,
     version: nodeVersion,
   },
-  [
-    'model',
-    'given',
-    'expect',
-    'name',
-    'resource_type',
-    'package_name',
-    'path',
-    'original_file_path',
-    'unique_id',
-    'fqn',
-  ],
+  ['model', 'given', 'expect', ...resourceRequired, 'fqn'],
 );
 
 const idMap = nullable(mapOf(stringList));
 
 export const manifestSchema = closed(
   {
-    metadata: closed(
+    metadata: artifactMetadata(
+      'https://schemas.getdbt.com/dbt/manifest/v12.json',
+      // dbt requires none; kiln writes these.
+      ['dbt_schema_version', 'dbt_version', 'generated_at', 'invocation_id', 'env', 'project_name', 'adapter_type'],
       {
-        dbt_schema_version: { const: 'https://schemas.getdbt.com/dbt/manifest/v12.json' },
-        dbt_version: string,
-        generated_at: string,
-        invocation_id: nullableString,
-        invocation_started_at: nullableString,
-        env: mapOf(string),
         project_name: nullableString,
         project_id: nullableString,
         user_id: nullableString,
@@ -612,8 +538,6 @@ export const manifestSchema = closed(
         quoting: nullable(quoting),
         run_started_at: nullableString,
       },
-      // dbt requires none; kiln writes these.
-      ['dbt_schema_version', 'dbt_version', 'generated_at', 'invocation_id', 'env', 'project_name', 'adapter_type'],
     ),
     nodes: mapOf(manifestNode),
     sources: mapOf(sourceDefinition),
@@ -621,17 +545,17 @@ export const manifestSchema = closed(
     docs: mapOf(documentation),
     exposures: mapOf(exposure),
     // kiln reads no metrics, semantic models, saved queries or functions: always empty.
-    metrics: { type: 'object', maxProperties: 0 },
+    metrics: alwaysEmpty,
     groups: mapOf(group),
     selectors: mapping,
     disabled: nullable(mapOf(listOf({ anyOf: [manifestNode, sourceDefinition, unitTest] }))),
     parent_map: idMap,
     child_map: idMap,
     group_map: idMap,
-    saved_queries: { type: 'object', maxProperties: 0 },
-    semantic_models: { type: 'object', maxProperties: 0 },
+    saved_queries: alwaysEmpty,
+    semantic_models: alwaysEmpty,
     unit_tests: mapOf(unitTest),
-    functions: { type: 'object', maxProperties: 0 },
+    functions: alwaysEmpty,
   },
   [
     'metadata',
@@ -718,36 +642,23 @@ export const runResultsSchema = closed(
 
 // ---------------------------------------------------------------- sources.json
 
-const freshnessRuntimeError = closed(
-  { unique_id: string, error: { type: ['string', 'integer', 'null'] }, status: { const: 'runtime error' } },
-  ['unique_id', 'error', 'status'],
-);
-const freshnessOutput = closed(
-  {
-    unique_id: string,
-    max_loaded_at: string,
-    snapshotted_at: string,
-    max_loaded_at_time_ago_in_s: number,
-    status: { enum: ['pass', 'warn', 'error', 'runtime error'] },
-    criteria: freshnessThreshold,
-    adapter_response: mapping,
-    timing: listOf(timingInfo),
-    thread_id: string,
-    execution_time: number,
-  },
-  [
-    'unique_id',
-    'max_loaded_at',
-    'snapshotted_at',
-    'max_loaded_at_time_ago_in_s',
-    'status',
-    'criteria',
-    'adapter_response',
-    'timing',
-    'thread_id',
-    'execution_time',
-  ],
-);
+const freshnessRuntimeError = allRequired({
+  unique_id: string,
+  error: { type: ['string', 'integer', 'null'] },
+  status: { const: 'runtime error' },
+});
+const freshnessOutput = allRequired({
+  unique_id: string,
+  max_loaded_at: string,
+  snapshotted_at: string,
+  max_loaded_at_time_ago_in_s: number,
+  status: { enum: ['pass', 'warn', 'error', 'runtime error'] },
+  criteria: freshnessThreshold,
+  adapter_response: mapping,
+  timing: listOf(timingInfo),
+  thread_id: string,
+  execution_time: number,
+});
 
 export const sourcesSchema = closed(
   {

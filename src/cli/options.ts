@@ -10,6 +10,52 @@ export interface GlobalFlags {
   logFormat?: 'text' | 'json';
 }
 
+/** What commander parses from addProjectOptions' flags (camel-cased, values as the parsers return them). */
+export interface ProjectFlags {
+  projectDir: string;
+  profilesDir?: string;
+  profile?: string;
+  target?: string;
+  vars?: string;
+  targetPath?: string;
+  partialParse?: boolean;
+}
+
+/** ... from addSelectionOptions' flags, and `--resource-type` where a command offers it. */
+export interface SelectionFlags {
+  select?: string[];
+  models?: string[];
+  exclude?: string[];
+  indirectSelection?: KilnOptions['indirectSelection'];
+  selector?: string;
+  state?: string;
+  defer?: boolean;
+  deferState?: string;
+  favorState?: boolean;
+  resourceType?: string[];
+}
+
+/** The flags of a command that reads a project and selects nodes of it. */
+export type SelectedFlags = ProjectFlags & SelectionFlags;
+
+/** ... from addRunOptions' flags, and the flags only `build` or `run` have. */
+export interface RunFlags {
+  threads?: number;
+  fullRefresh?: boolean;
+  empty?: boolean;
+  eventTimeStart?: string;
+  eventTimeEnd?: string;
+  failFast?: boolean;
+  retries?: number;
+  junitXml?: string;
+  heartbeat?: number;
+  failOnStaleSources?: boolean;
+  audit?: boolean;
+}
+
+/** The flags toKilnOptions reads: a command has its project's flags and may have any of the others. */
+export type CommandFlags = ProjectFlags & SelectionFlags & RunFlags;
+
 export function addProjectOptions(cmd: Command): Command {
   return cmd
     .option('--project-dir <dir>', 'the folder holding dbt_project.yml', '.')
@@ -115,7 +161,7 @@ function parseThreads(v: string): number {
   return n;
 }
 
-export function toKilnOptions(flags: Record<string, any>, output: Output): KilnOptions {
+export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions {
   if (
     flags.eventTimeStart &&
     flags.eventTimeEnd &&

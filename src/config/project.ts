@@ -49,6 +49,44 @@ export interface ProjectConfig {
   renderTarget: Record<string, unknown>;
 }
 
+type PathKey =
+  | 'model-paths'
+  | 'source-paths'
+  | 'seed-paths'
+  | 'data-paths'
+  | 'test-paths'
+  | 'macro-paths'
+  | 'snapshot-paths'
+  | 'analysis-paths'
+  | 'docs-paths'
+  | 'clean-targets';
+type Tree = Record<string, unknown> | null;
+type Hooks = string | string[] | null;
+
+/**
+ * The keys of dbt_project.yml kiln reads, typed as `projectSchema` checks them (null: written
+ * empty, which reads as not set). Values are checked before their Jinja is rendered; a
+ * single-expression value keeps the type it renders to.
+ */
+type ProjectYaml = { [key in PathKey]?: string[] | null } & {
+  name: string;
+  version?: string | number | null;
+  profile?: string | null;
+  'target-path'?: string | null;
+  'log-path'?: string | null;
+  vars?: Tree;
+  models?: Tree;
+  seeds?: Tree;
+  data_tests?: Tree;
+  tests?: Tree;
+  snapshots?: Tree;
+  sources?: Tree;
+  'on-run-start'?: Hooks;
+  'on-run-end'?: Hooks;
+  concurrency_groups?: Record<string, number>;
+  notifications?: unknown;
+};
+
 // dbt renders dbt_project.yml but leaves these for later (they render per node or per run).
 const renderLater = new Set([
   'vars',
@@ -85,7 +123,7 @@ export function loadProject(
   }
   const { yaml, warnings } = canonicalKeys(readYamlFile(file, 'dbt_project.yml'));
   validateYaml(projectSchema, yaml);
-  const raw = yaml.data as Record<string, any>;
+  const raw = yaml.data as ProjectYaml;
   const filled = (v: unknown) => Boolean(v) && Object.keys(v as object).length > 0;
   if (filled(raw.tests) && filled(raw.data_tests)) {
     throw new KilnError('config', "both 'tests' and 'data_tests' are set", {
@@ -107,11 +145,11 @@ export function loadProject(
       });
     },
   });
-  const data = renderer.renderTree(raw, yaml, renderLater) as Record<string, any>;
-  const list = (key: string, dflt: string[]): string[] => (data[key] as string[] | undefined) ?? dflt;
+  const data = renderer.renderTree(raw, yaml, renderLater) as ProjectYaml;
+  const list = (key: PathKey, dflt: string[]): string[] => data[key] ?? dflt;
   const hooks = (v: unknown): string[] =>
     v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
-  const targetPath = targetPathOverride ?? (data['target-path'] as string | undefined) ?? 'target';
+  const targetPath = targetPathOverride ?? data['target-path'] ?? 'target';
   return {
     projectDir: dir,
     file,
@@ -127,7 +165,7 @@ export function loadProject(
     analysisPaths: list('analysis-paths', ['analyses']),
     docsPaths: list('docs-paths', []),
     targetPath: resolve(dir, targetPath),
-    logPath: resolve(dir, (data['log-path'] as string | undefined) ?? 'logs'),
+    logPath: resolve(dir, data['log-path'] ?? 'logs'),
     cleanTargets: list('clean-targets', [targetPath]),
     vars: data.vars ?? {},
     models: data.models ?? {},

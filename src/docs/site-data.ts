@@ -208,6 +208,14 @@ function addForeignKeys(raw: Any[], nodes: SiteNode[]): void {
 
 /** Build the site data from dbt-shaped artifacts. */
 export function buildSiteData(input: BuildInput): SiteData {
+  return prepareSiteData(input)(input.columnLineage);
+}
+
+/**
+ * The site data but its column lineage, built at once; the function returned adds the lineage
+ * and finishes it (`kiln docs generate` builds the nodes while lineage is still being computed).
+ */
+export function prepareSiteData(input: Omit<BuildInput, 'columnLineage'>): (columnLineage: unknown) => SiteData {
   const manifest: Any = input.manifest ?? {};
   const catalog: Any = input.catalog ?? null;
   const md: Any = manifest.metadata ?? {};
@@ -369,7 +377,21 @@ export function buildSiteData(input: BuildInput): SiteData {
     }
   });
 
-  attachColumnLineage(nodes, index, input.columnLineage);
+  return (columnLineage) => finishSiteData(input, manifest, projectName, resolveDoc, kept, nodes, index, columnLineage);
+}
+
+function finishSiteData(
+  input: Omit<BuildInput, 'columnLineage'>,
+  manifest: Any,
+  projectName: string,
+  resolveDoc: ReturnType<typeof makeDocResolver>,
+  kept: Any[],
+  nodes: SiteNode[],
+  index: Map<string, number>,
+  columnLineage: unknown,
+): SiteData {
+  const md: Any = manifest.metadata ?? {};
+  attachColumnLineage(nodes, index, columnLineage);
   addForeignKeys(kept, nodes);
 
   // Parent map from the manifest is authoritative when depends_on is missing.

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
-import { buildSiteData } from './site-data.js';
+import { prepareSiteData } from './site-data.js';
 import { scrubData } from '../secrets.js';
 import { dataScript, dataScriptChunks, renderShell } from './html.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
@@ -19,6 +19,7 @@ export interface DocsSiteInput {
   catalog?: unknown;
   runResults?: unknown;
   sources?: unknown;
+  /** Or the promise of it: the rest of the site's data is built meanwhile. */
   columnLineage?: unknown;
 }
 
@@ -51,10 +52,11 @@ export async function writeDocsSite(
   input: DocsSiteInput,
   opts: { static?: boolean } = {},
 ): Promise<string[]> {
-  // The site shows compiled SQL, run messages and relation names: secret values become `*****`.
-  const data = scrubData(buildSiteData(input));
-  const title = `${data.project.name} · documentation`;
+  const finish = prepareSiteData(input);
   const { app, css } = await readBundle();
+  // The site shows compiled SQL, run messages and relation names: secret values become `*****`.
+  const data = scrubData(finish(await input.columnLineage));
+  const title = `${data.project.name} · documentation`;
   await mkdir(targetDir, { recursive: true });
   const written: string[] = [];
   const put = async (name: string, text: string) => {

@@ -72,6 +72,28 @@ export const jobsSchema = {
   },
 } as const;
 
+/** A trigger as jobsSchema admits it; that it names one kind is checked at its line by toJob. */
+interface TriggerYaml {
+  cron?: string;
+  timezone?: string;
+  after?: string[];
+  on_new_data?: { sources: string[]; poll_every?: number | string; loaded_at_field?: string };
+  webhook?: boolean | { token_env?: string };
+}
+
+/** A job as jobsSchema admits it. */
+interface JobYaml {
+  name: string;
+  description?: string;
+  command: string;
+  triggers: TriggerYaml[];
+  overlap?: 'skip' | 'queue';
+  retries?: number;
+  timeout?: number | string;
+  deadline?: string;
+  timezone?: string;
+}
+
 export type Trigger =
   | { kind: 'cron'; cron: Cron; expression: string; timezone: string }
   | { kind: 'after'; jobs: string[] }
@@ -143,7 +165,7 @@ export function loadJobs(projectDir: string, file = join(projectDir, JOBS_FILE))
     });
   const yaml = readYamlFile(file, JOBS_FILE);
   validateYaml(jobsSchema, yaml);
-  const data = yaml.data as { concurrency?: number; jobs: Array<Record<string, any>> };
+  const data = yaml.data as { version?: 1; concurrency?: number; jobs: JobYaml[] };
   const jobs = data.jobs.map((raw, i) => toJob(raw, i, yaml));
   const names = new Set<string>();
   jobs.forEach((job, i) => {
@@ -175,11 +197,11 @@ export function loadJobs(projectDir: string, file = join(projectDir, JOBS_FILE))
   return { file, concurrency: data.concurrency ?? 1, jobs };
 }
 
-function toJob(raw: Record<string, any>, i: number, yaml: YamlFile): Job {
+function toJob(raw: JobYaml, i: number, yaml: YamlFile): Job {
   const here = (message: string, path: Array<string | number>, hint?: string) => () =>
     new KilnError('yaml', message, { file: JOBS_FILE, line: yaml.lineOf(['jobs', i, ...path]), hint });
-  const firstCronTz = (raw.triggers as Array<Record<string, any>>).find((t) => t.cron && t.timezone)?.timezone;
-  const timezone: string = raw.timezone ?? firstCronTz ?? 'UTC';
+  const firstCronTz = raw.triggers.find((t) => t.cron && t.timezone)?.timezone;
+  const timezone = raw.timezone ?? firstCronTz ?? 'UTC';
   // A time zone taken from a cron trigger is checked with that trigger, at its line.
   if (raw.timezone !== undefined)
     checkTimezone(
@@ -187,7 +209,7 @@ function toJob(raw: Record<string, any>, i: number, yaml: YamlFile): Job {
       here(`unknown time zone '${timezone}'`, ['timezone'], 'use an IANA name such as Europe/Berlin or UTC'),
     );
   const command = parseJobCommand(raw.command, (message, hint) => here(message, ['command'], hint)());
-  const triggers = (raw.triggers as Array<Record<string, any>>).map((t, k): Trigger => {
+  const triggers = raw.triggers.map((t, k): Trigger => {
     const at = (m: string, key: string, hint?: string) => here(m, ['triggers', k, key], hint);
     const keys = Object.keys(t).filter((key) => key !== 'timezone');
     if (keys.length !== 1)
@@ -236,7 +258,7 @@ function toJob(raw: Record<string, any>, i: number, yaml: YamlFile): Job {
   const deadline =
     raw.deadline !== undefined
       ? {
-          text: raw.deadline as string,
+          text: raw.deadline,
           cron: deadlineCron(
             raw.deadline,
             timezone,

@@ -3,10 +3,9 @@
  * own dbt_project.yml (paths, config trees). A package's files keep paths relative to the
  * root project (`dbt_packages/p/models/x.sql`), as dbt's original_file_path does.
  */
-import { relative, sep } from 'node:path';
 import type { ProjectConfig } from '../config/project.js';
 import type { InstalledPackage } from '../deps/installed.js';
-import { discoverFiles, type ProjectFile } from './files.js';
+import { discoverFiles, type FolderListings, type ProjectFile } from './files.js';
 import { configFromTree, mergeConfig } from './configs.js';
 import type { NodeConfig, ResourceType } from './nodes.js';
 
@@ -19,27 +18,26 @@ export interface ParsedSource {
   files(roots: string[], extensions: string[]): ProjectFile[];
 }
 
-const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
-
 export function parsedSources(root: ProjectConfig, packages: InstalledPackage[]): ParsedSource[] {
+  const rootListings: FolderListings = new Map();
   const rootSource: ParsedSource = {
     name: root.name,
     project: root,
     isRoot: true,
-    files: (roots, exts) => discoverFiles(root.projectDir, roots, exts),
+    files: (roots, exts) => discoverFiles(root.projectDir, roots, exts, { listings: rootListings }),
   };
   return [
     rootSource,
-    ...packages.map((p) => ({
-      name: p.name,
-      project: p.project,
-      isRoot: false,
-      files: (roots: string[], exts: string[]) =>
-        discoverFiles(p.project.projectDir, roots, exts).map((f) => ({
-          ...f,
-          projectPath: toPosix(relative(root.projectDir, f.absolute)),
-        })),
-    })),
+    ...packages.map((p) => {
+      const listings: FolderListings = new Map();
+      return {
+        name: p.name,
+        project: p.project,
+        isRoot: false,
+        files: (roots: string[], exts: string[]) =>
+          discoverFiles(p.project.projectDir, roots, exts, { listings, pathsFrom: root.projectDir }),
+      };
+    }),
   ];
 }
 

@@ -16,8 +16,11 @@ export type SimplePart = string | SimpleCall;
 
 const callNames = new Set<string>(['ref', 'source', 'config', 'var']);
 
-export function analyseSimpleTemplate(source: string): SimplePart[] | null {
-  if (source.includes('{%')) return null;
+export function analyseSimpleTemplate(text: string): SimplePart[] | null {
+  // The engine reads `\r\n` and `\r` as `\n`: a text that has them is left to it.
+  if (text.includes('{%') || text.includes('\r')) return null;
+  // Nor is one trailing newline output, as Jinja's keep_trailing_newline=False (dbt's setting) drops it.
+  const source = text.endsWith('\n') ? text.slice(0, -1) : text;
   const parts: SimplePart[] = [];
   let pos = 0;
   let scan = 0;
@@ -36,7 +39,7 @@ export function analyseSimpleTemplate(source: string): SimplePart[] | null {
     line += countLines(text);
     if (next === '#') {
       const end = source.indexOf('#}', open + 2);
-      if (end < 0) return null;
+      if (end < 0 || trimsAround(source.slice(open + 2, end))) return null;
       line += countLines(source.slice(open, end));
       pos = scan = end + 2;
       continue;
@@ -44,7 +47,8 @@ export function analyseSimpleTemplate(source: string): SimplePart[] | null {
     const end = source.indexOf('}}', open + 2);
     if (end < 0) return null;
     const expr = source.slice(open + 2, end);
-    const call = parseCall(expr.replace(/^-/, '').replace(/-$/, ''));
+    if (trimsAround(expr)) return null;
+    const call = parseCall(expr);
     if (!call) return null;
     parts.push({ ...call, line });
     line += countLines(expr);
@@ -54,6 +58,9 @@ export function analyseSimpleTemplate(source: string): SimplePart[] | null {
   // Merge adjacent text parts so callers can stream them.
   return parts;
 }
+
+/** `{{-`, `-}}`, `{#-`, `-#}`: whitespace control trims the text beside the tag, which the engine does. */
+const trimsAround = (inside: string) => inside.startsWith('-') || inside.endsWith('-');
 
 function countLines(s: string): number {
   let n = 0;
@@ -101,6 +108,9 @@ function parseCall(expr: string): Omit<SimpleCall, 'line'> | null {
 }
 
 const NOT_LITERAL = Symbol('not a literal');
+// Sticky: matched where the parser stands, without slicing the rest of the text.
+const identifier = /[A-Za-z_][A-Za-z0-9_]*/y;
+const numberLiteral = /-?\d+(\.\d+)?/y;
 
 class LiteralParser {
   pos = 0;
@@ -115,7 +125,11 @@ class LiteralParser {
     return this.s[this.pos + n];
   }
   ws(): void {
-    while (this.pos < this.s.length && /\s/.test(this.s[this.pos]!)) this.pos++;
+    for (; this.pos < this.s.length; this.pos++) {
+      const c = this.s.charCodeAt(this.pos);
+      // ASCII whitespace as \s has it (space, \t \n \v \f \r); the regular expression only for the rest.
+      if (c !== 32 && (c < 9 || c > 13) && (c < 128 || !/\s/.test(this.s[this.pos]!))) return;
+    }
   }
   eat(ch: string): boolean {
     if (this.s[this.pos] === ch) {
@@ -125,7 +139,12 @@ class LiteralParser {
     return false;
   }
   ident(): string | undefined {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.s.slice(this.pos));
+    return this.match(identifier);
+  }
+  /** The text `re` (sticky) matches at the current position, consumed. */
+  private match(re: RegExp): string | undefined {
+    re.lastIndex = this.pos;
+    const m = re.exec(this.s);
     if (!m) return undefined;
     this.pos += m[0].length;
     return m[0];
@@ -157,6 +176,7 @@ class LiteralParser {
         const q = this.peek();
         if (q !== "'" && q !== '"') return NOT_LITERAL;
         const k = this.string(q);
+        if (k === NOT_LITERAL) return NOT_LITERAL;
         this.ws();
         if (!this.eat(':')) return NOT_LITERAL;
         const v = this.value();
@@ -167,27 +187,29 @@ class LiteralParser {
         if (!this.eat(',')) return NOT_LITERAL;
       }
     }
-    const num = /^-?\d+(\.\d+)?/.exec(this.s.slice(this.pos));
-    if (num) {
-      this.pos += num[0].length;
-      return Number(num[0]);
-    }
+    const num = this.match(numberLiteral);
+    if (num !== undefined) return Number(num);
     const word = this.ident();
     if (word === 'true' || word === 'True') return true;
     if (word === 'false' || word === 'False') return false;
     if (word === 'none' || word === 'None') return null;
     return NOT_LITERAL;
   }
-  string(q: string): string {
+  /** A quoted string; other escapes than these (`\\x41`, `\\d`, ...) mean what Python says, so the engine reads them. */
+  string(q: string): string | typeof NOT_LITERAL {
     this.pos++;
     let out = '';
     while (this.pos < this.s.length && this.s[this.pos] !== q) {
       if (this.s[this.pos] === '\\') {
         const n = this.s[this.pos + 1];
-        out += n === 'n' ? '\n' : n === 't' ? '\t' : (n ?? '');
+        if (n === 'n') out += '\n';
+        else if (n === 't') out += '\t';
+        else if (n === '\\' || n === "'" || n === '"') out += n;
+        else return NOT_LITERAL;
         this.pos += 2;
       } else out += this.s[this.pos++];
     }
+    if (this.pos >= this.s.length) return NOT_LITERAL;
     this.pos++;
     return out;
   }

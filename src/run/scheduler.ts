@@ -44,6 +44,8 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
   }
   // Ready tasks run in the order given (topological), so output is stable.
   const ready: string[] = [];
+  // How many of them a failure blocks: while none is, pump need not look for one.
+  let blockedReady = 0;
   const freeThreads = Array.from({ length: Math.max(1, opts.threads) }, (_, i) => `Thread-${i + 1}`).reverse();
   let running = 0;
   const groupRunning = new Map<string, number>();
@@ -72,17 +74,26 @@ export async function runSchedule(tasks: ScheduledTask[], opts: SchedulerOptions
       const pb = opts.priority?.get(b) ?? 0;
       return pa !== pb ? pa > pb : order.get(a)! < order.get(b)!;
     };
+    // `ready` stays sorted by `before`, so the place of a new task is found by bisection: a
+    // scan from the end cost a comparison per ready task, quadratic in a wide DAG.
     const insertReady = (id: string) => {
-      let i = ready.length;
-      while (i > 0 && before(id, ready[i - 1]!)) i--;
-      ready.splice(i, 0, id);
+      let lo = 0;
+      let hi = ready.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(id, ready[mid]!)) hi = mid;
+        else lo = mid + 1;
+      }
+      ready.splice(lo, 0, id);
+      if (blockedBy.has(id)) blockedReady++;
     };
     for (const t of tasks) if (pending.get(t.id) === 0) insertReady(t.id);
     const pump = () => {
       while (ready.length) {
-        const blocked = opts.stopped() ? 0 : ready.findIndex((r) => blockedBy.has(r));
+        const blocked = opts.stopped() ? 0 : blockedReady > 0 ? ready.findIndex((r) => blockedBy.has(r)) : -1;
         if (blocked >= 0) {
           const [id] = ready.splice(blocked, 1) as [string];
+          if (blockedBy.has(id)) blockedReady--;
           const cause = blockedBy.get(id);
           finish(id, opts.skipped(id, cause !== undefined ? opts.describe(cause) : undefined));
           continue;

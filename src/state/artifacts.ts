@@ -7,7 +7,58 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 
-export type JsonNode = Record<string, any>;
+/**
+ * An entry of another run's manifest.json (a node, source or macro) with the fields kiln reads
+ * typed as dbt's manifest schema has them (src/artifacts/schemas.ts). The file is not validated
+ * when read: the state may come from any kiln or dbt version, and a field of another shape
+ * compares as different rather than stopping the run, so every field is optional.
+ */
+export interface JsonNode {
+  [field: string]: unknown;
+  name?: string;
+  resource_type?: string;
+  package_name?: string;
+  database?: string | null;
+  schema?: string | null;
+  alias?: string;
+  relation_name?: string | null;
+  description?: string;
+  raw_code?: string;
+  macro_sql?: string;
+  checksum?: { checksum?: string };
+  config?: RecordedConfig;
+  depends_on?: { macros?: string[] };
+  test_metadata?: { name?: string };
+  column_name?: string | null;
+}
+
+/** A node's config as manifest.json records it: the keys state comparison and --defer read. */
+export interface RecordedConfig {
+  [key: string]: unknown;
+  materialized?: string;
+  contract?: { enforced?: boolean };
+  persist_docs?: { relation?: boolean; columns?: boolean };
+}
+
+/** A column of a node's `columns` (left untyped on JsonNode, where others read it as plain JSON). */
+export interface RecordedColumn {
+  [field: string]: unknown;
+  name?: string;
+  description?: string;
+  data_type?: string | null;
+}
+
+/** The parts of a manifest.json kiln reads. */
+interface RecordedManifest {
+  nodes?: Record<string, JsonNode>;
+  sources?: Record<string, JsonNode>;
+  macros?: Record<string, JsonNode>;
+}
+
+/** The part of a run_results.json kiln reads: each result's status. */
+interface RecordedResults {
+  results?: Array<Parameters<typeof recordedStatus>[0] & { unique_id: string }>;
+}
 
 export interface PreviousRun {
   dir: string;
@@ -31,7 +82,7 @@ export function readPreviousRun(dir: string, flag = '--state'): PreviousRun {
       hint: 'copy the target/ folder of the run to compare with (e.g. production), or run `kiln parse` there',
     });
   }
-  const manifest = readJson(manifestFile, flag);
+  const manifest = readJson<RecordedManifest | null>(manifestFile, flag);
   if (!manifest || typeof manifest.nodes !== 'object')
     throw new KilnError('config', `${manifestFile} is not a manifest (no nodes)`, { file: manifestFile });
   const out: PreviousRun = {
@@ -42,20 +93,16 @@ export function readPreviousRun(dir: string, flag = '--state'): PreviousRun {
   };
   const resultsFile = join(full, 'run_results.json');
   if (existsSync(resultsFile)) {
-    const rr = readJson(resultsFile, flag);
-    out.results = new Map(
-      ((rr?.results ?? []) as JsonNode[]).map((r) => [
-        String(r.unique_id),
-        recordedStatus(r as Parameters<typeof recordedStatus>[0]),
-      ]),
-    );
+    const rr = readJson<RecordedResults | null>(resultsFile, flag);
+    out.results = new Map((rr?.results ?? []).map((r) => [String(r.unique_id), recordedStatus(r)]));
   }
   return out;
 }
 
-function readJson(file: string, flag: string): JsonNode {
+/** The parsed file, typed as what the caller reads of it (unchecked: see JsonNode). */
+function readJson<T>(file: string, flag: string): T {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JsonNode;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (e) {
     throw new KilnError('config', `cannot read ${file} (${flag}): ${(e as Error).message}`, {
       file,

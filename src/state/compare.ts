@@ -5,7 +5,7 @@
  * persisted_descriptions, macros (a macro the node calls changed), contract.
  */
 import type { StateView } from '../graph/selector.js';
-import type { JsonNode, PreviousRun } from './artifacts.js';
+import type { JsonNode, PreviousRun, RecordedColumn } from './artifacts.js';
 import { MacroUsage } from './macro-usage.js';
 
 export type ModifiedCheck = 'body' | 'configs' | 'relation' | 'persisted_descriptions' | 'macros' | 'contract';
@@ -49,7 +49,7 @@ export class StateComparison implements StateView {
       }
       const cols = (n: JsonNode) =>
         new Map(
-          Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [
+          Object.values(columnsOf(n)).map((c) => [
             String(c.name).toLowerCase(),
             c.data_type ? String(c.data_type).toLowerCase() : undefined,
           ]),
@@ -147,17 +147,13 @@ function sourceChanged(now: JsonNode, before: JsonNode): boolean {
 }
 
 function persistedDescriptionsChanged(now: JsonNode, before: JsonNode): boolean {
-  const persist = (n: JsonNode) => (n.config?.persist_docs ?? {}) as { relation?: boolean; columns?: boolean };
+  const persist = (n: JsonNode) => n.config?.persist_docs ?? {};
   const p = persist(now);
   const q = persist(before);
   if ((p.relation || q.relation) && (now.description ?? '') !== (before.description ?? '')) return true;
   if (p.columns || q.columns) {
     const cols = (n: JsonNode) =>
-      stable(
-        Object.fromEntries(
-          Object.entries((n.columns ?? {}) as Record<string, JsonNode>).map(([k, c]) => [k, c.description ?? '']),
-        ),
-      );
+      stable(Object.fromEntries(Object.entries(columnsOf(n)).map(([k, c]) => [k, c.description ?? ''])));
     return cols(now) !== cols(before);
   }
   return false;
@@ -167,9 +163,12 @@ function contractChanged(now: JsonNode, before: JsonNode): boolean {
   const enforced = (n: JsonNode) => Boolean(n.config?.contract?.enforced);
   if (!enforced(now) && !enforced(before)) return false;
   if (enforced(now) !== enforced(before)) return true;
-  const shape = (n: JsonNode) =>
-    stable(Object.values((n.columns ?? {}) as Record<string, JsonNode>).map((c) => [c.name, c.data_type ?? null]));
+  const shape = (n: JsonNode) => stable(Object.values(columnsOf(n)).map((c) => [c.name, c.data_type ?? null]));
   return shape(now) !== shape(before);
+}
+
+function columnsOf(n: JsonNode): Record<string, RecordedColumn> {
+  return (n.columns ?? {}) as Record<string, RecordedColumn>;
 }
 
 /** Deep equality of JSON values; key order does not count, an undefined key is an absent one. */
@@ -191,7 +190,7 @@ export function same(a: unknown, b: unknown): boolean {
 
 /** JSON with sorted keys, so key order never counts as a change. */
 export function stable(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
+  return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
       : v,

@@ -4,6 +4,30 @@
  */
 import type { KilnOptions } from '../tasks/options.js';
 
+/**
+ * `args` of a run_results.json as recordedArgs writes them (dbt's names). Read back unchecked
+ * from the last run's file, so each is optional.
+ */
+export interface RecordedArgs {
+  [key: string]: unknown;
+  which?: string;
+  select?: string[];
+  exclude?: string[];
+  threads?: number;
+  selector?: string;
+  resource_types?: string[];
+  indirect_selection?: KilnOptions['indirectSelection'];
+  full_refresh?: boolean;
+  fail_fast?: boolean;
+  vars?: KilnOptions['vars'];
+  target?: string;
+  profile?: string;
+  state?: string;
+  defer?: boolean;
+  defer_state?: string;
+  favor_state?: boolean;
+}
+
 export function recordedArgs(which: string, opts: KilnOptions, threads: number): Record<string, unknown> {
   const args: Record<string, unknown> = {
     which,
@@ -30,9 +54,9 @@ export function recordedArgs(which: string, opts: KilnOptions, threads: number):
 }
 
 /** KilnOptions that repeat a recorded invocation; `given` (flags of the retry itself) win. */
-export function optionsFromArgs(args: Record<string, any>, given: KilnOptions): KilnOptions {
-  const pick = <T>(value: T | undefined, recorded: unknown): T | undefined =>
-    value !== undefined ? value : ((recorded as T | undefined) ?? undefined);
+export function optionsFromArgs(args: RecordedArgs, given: KilnOptions): KilnOptions {
+  const pick = <T>(value: T | undefined, recorded: T | undefined): T | undefined =>
+    value !== undefined ? value : (recorded ?? undefined);
   return {
     ...given,
     select: args.select?.length ? args.select : undefined,

@@ -38,9 +38,9 @@ export class MacroUsage {
   /** Every macro a node uses, transitively. */
   ofNode(node: JsonNode): Set<string> {
     const roots = this.direct(String(node.raw_code ?? ''));
-    const test = node.test_metadata as JsonNode | undefined;
+    const test = node.test_metadata;
     if (test?.name) for (const id of this.byName.get(`test_${test.name}`) ?? []) roots.push(id);
-    for (const id of (node.depends_on?.macros ?? []) as string[]) if (this.macros[id]) roots.push(id);
+    for (const id of node.depends_on?.macros ?? []) if (this.macros[id]) roots.push(id);
     const out = new Set<string>();
     for (const r of roots) for (const id of this.ofMacro(r)) out.add(id);
     return out;

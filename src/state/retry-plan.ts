@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Manifest } from '../parse/nodes.js';
 import type { Dag } from '../graph/dag.js';
+import type { RecordedArgs } from './invocation-args.js';
 
 const retryable = ['run', 'test', 'seed', 'build', 'snapshot'] as const;
 
 export interface LastRun {
   /** The arguments run_results.json recorded, as its JSON has them; `which` checked. */
-  args: Record<string, unknown> & { which: (typeof retryable)[number] };
+  args: RecordedArgs & { which: (typeof retryable)[number] };
   results: Array<{ unique_id: string; status: string }>;
 }
 
@@ -26,7 +27,7 @@ export function readLastRun(targetPath: string): LastRun {
     throw new KilnError('config', `nothing to retry: no run_results.json in ${targetPath}`, {
       hint: 'retry repeats the last run, test, seed or build of this project: run one first',
     });
-  let data: { args?: Record<string, unknown>; results?: LastRun['results'] } | null;
+  let data: { args?: RecordedArgs; results?: LastRun['results'] } | null;
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as typeof data;
   } catch (e) {

@@ -10,6 +10,7 @@ import { readPreviousRun } from '../state/artifacts.js';
 import { writeArtifact, writeFileAtomic } from '../artifacts/write.js';
 import type { Impact } from '../lineage/impact.js';
 import type { ColumnLineage } from '../lineage/types.js';
+import type { LineageWorker } from '../lineage/background.js';
 import { load, parseLoaded } from './load.js';
 import type { KilnOptions, Project } from './options.js';
 
@@ -28,17 +29,41 @@ export async function writeColumnLineage(
   catalog?: Record<string, unknown>,
 ): Promise<{ lineage: ColumnLineage; json: Record<string, unknown> }> {
   const { buildColumnLineage, columnLineageFile, columnLineageJson } = await lineageArtifact();
-  // Deferred relations name another environment's tables, which lineage cannot map to nodes.
   const lineage = await buildColumnLineage(
     project.parsed,
     project.session,
     project.dag,
-    compiler.deferred ? new Compiler(project.parsed, project.session) : compiler,
+    lineageCompiler(project, compiler),
     catalog,
   );
   const json = columnLineageJson(lineage, invocationId);
   writeArtifact(project.parsed.project.targetPath, columnLineageFile, json);
   return { lineage, json };
+}
+
+/** Deferred relations name another environment's tables, which lineage cannot map to nodes. */
+function lineageCompiler(project: Project, compiler: Compiler): Compiler {
+  return compiler.deferred ? new Compiler(project.parsed, project.session) : compiler;
+}
+
+/**
+ * Sends `lineage` (a worker) the project compiled by `compiler`, as writeColumnLineage would
+ * compute it; the worker writes column_lineage.json once it is sent the catalog.
+ */
+export async function startLineage(
+  lineage: LineageWorker,
+  project: Project,
+  compiler: Compiler,
+  invocationId?: string,
+): Promise<void> {
+  const { compiledSqlOf } = await lineageArtifact();
+  lineage.start({
+    parsed: project.parsed,
+    dag: project.dag,
+    adapterType: project.session.adapter.type,
+    compiledSql: compiledSqlOf(lineageCompiler(project, compiler)),
+    invocationId,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { deps } from '../../index.js';
 import type { Output } from '../output.js';
-import { addProjectOptions } from '../options.js';
+import { addProjectOptions, type ProjectFlags } from '../options.js';
 
 export function registerDepsCommand(program: Command, output: () => Output): void {
   addProjectOptions(
@@ -19,30 +19,19 @@ export function registerDepsCommand(program: Command, output: () => Output): voi
       'the package hub, serving the dbt Hub API (default: $KILN_HUB_URL, ' +
         '$DBT_PACKAGE_HUB_URL, https://hub.getdbt.com/)',
     )
-    .action(
-      async (flags: {
-        projectDir: string;
-        profilesDir?: string;
-        profile?: string;
-        target?: string;
-        vars?: string;
-        targetPath?: string;
-        upgrade?: boolean;
-        hubUrl?: string;
-      }) => {
-        const out = output();
-        const result = await deps({
-          projectDir: flags.projectDir,
-          profilesDir: flags.profilesDir,
-          profile: flags.profile,
-          target: flags.target,
-          vars: flags.vars,
-          targetPath: flags.targetPath,
-          upgrade: flags.upgrade,
-          hubUrl: flags.hubUrl,
-          onLog: (level, m) => (level === 'warn' ? out.warn(m) : out.info(m)),
-        });
-        out.info(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`);
-      },
-    );
+    .action(async (flags: ProjectFlags & { upgrade?: boolean; hubUrl?: string }) => {
+      const out = output();
+      const result = await deps({
+        projectDir: flags.projectDir,
+        profilesDir: flags.profilesDir,
+        profile: flags.profile,
+        target: flags.target,
+        vars: flags.vars,
+        targetPath: flags.targetPath,
+        upgrade: flags.upgrade,
+        hubUrl: flags.hubUrl,
+        onLog: (level, m) => (level === 'warn' ? out.warn(m) : out.info(m)),
+      });
+      out.info(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`);
+    });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { generateDocs, serveDocs } from '../../index.js';
 import type { Output } from '../output.js';
-import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, addSelectionOptions, toKilnOptions, type SelectedFlags } from '../options.js';
 
 export function registerDocsCommands(program: Command, output: () => Output): void {
   const docs = program.command('docs').description('generate or serve the documentation site');
@@ -15,7 +15,7 @@ export function registerDocsCommands(program: Command, output: () => Output): vo
     .option('--static', 'one self-contained HTML file (static_index.html)')
     .option('--no-compile', 'skip compiling nodes (the site shows no compiled SQL)')
     .option('--empty-catalog', 'do not read the warehouse for column types')
-    .action(async (flags) => {
+    .action(async (flags: SelectedFlags & { static?: boolean; compile: boolean; emptyCatalog?: boolean }) => {
       const out = output();
       const result = await generateDocs({
         ...toKilnOptions(flags, out),
@@ -33,21 +33,23 @@ export function registerDocsCommands(program: Command, output: () => Output): vo
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8080')
     .option('--no-browser', 'do not open a browser')
-    .action(async (flags) => {
-      const out = output();
-      const { loadProject } = await import('../../config/project.js');
-      const project = loadProject(flags.projectDir, {}, flags.targetPath);
-      const server = await serveDocs({
-        dir: resolve(project.targetPath),
-        host: flags.host,
-        port: Number(flags.port),
-        open: flags.browser !== false,
-      });
-      out.info(`Serving the docs at ${server.url} (Ctrl-C to stop)`);
-      await new Promise<void>((done) => {
-        const stop = () => void server.close().then(done);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action(
+      async (flags: { projectDir: string; targetPath?: string; host: string; port: string; browser: boolean }) => {
+        const out = output();
+        const { loadProject } = await import('../../config/project.js');
+        const project = loadProject(flags.projectDir, {}, flags.targetPath);
+        const server = await serveDocs({
+          dir: resolve(project.targetPath),
+          host: flags.host,
+          port: Number(flags.port),
+          open: flags.browser !== false,
+        });
+        out.info(`Serving the docs at ${server.url} (Ctrl-C to stop)`);
+        await new Promise<void>((done) => {
+          const stop = () => void server.close().then(done);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      },
+    );
 }

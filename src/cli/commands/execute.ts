@@ -6,7 +6,7 @@ import { kilnVersion } from '../../version.js';
 import { countByKind, kindOf, plural } from '../progress-line.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
-import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, addRunOptions, addSelectionOptions, toKilnOptions, type CommandFlags } from '../options.js';
 import type { NodeResult } from '../../run/results.js';
 import type { GraphNode } from '../../parse/nodes.js';
 import { annotations, underGithubActions } from '../github.js';
@@ -29,7 +29,7 @@ export function registerExecuteCommands(program: Command, output: () => Output, 
     if (name === 'build') cmd.option('--fail-on-stale-sources', 'skip what reads a source stale past its error_after');
     if (name === 'build' || name === 'run')
       cmd.option('--audit', 'test every table on a staging copy before it replaces production');
-    cmd.action(async (flags) => {
+    cmd.action(async (flags: CommandFlags) => {
       const out = output();
       const invocationId = randomUUID();
       if (flags.heartbeat !== undefined) out.heartbeatSeconds = flags.heartbeat;

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import { impact } from '../../index.js';
 import type { Impact } from '../../lineage/impact.js';
 import type { Output } from '../output.js';
-import { addProjectOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, toKilnOptions, type ProjectFlags } from '../options.js';
 import { annotation, underGithubActions } from '../github.js';
 
 export function registerImpactCommand(program: Command, output: () => Output, setExit: (code: number) => void): void {
@@ -22,7 +22,7 @@ export function registerImpactCommand(program: Command, output: () => Output, se
         .default('markdown'),
     )
     .option('--fail-on-breaking', 'exit with 1 when a change is breaking')
-    .action(async (flags) => {
+    .action(async (flags: ProjectFlags & { state: string; output: 'markdown' | 'json'; failOnBreaking?: boolean }) => {
       const out = output();
       const result = await impact(toKilnOptions(flags, out));
       const report = await import('../../lineage/impact-report.js');

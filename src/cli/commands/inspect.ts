@@ -6,12 +6,19 @@ import { formatBytes } from '../../compile/dry-run.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
 import type { SourceNode } from '../../parse/nodes.js';
-import { addProjectOptions, addSelectionOptions, emptyOption, toKilnOptions } from '../options.js';
+import {
+  addProjectOptions,
+  addSelectionOptions,
+  emptyOption,
+  toKilnOptions,
+  type ProjectFlags,
+  type SelectedFlags,
+} from '../options.js';
 
 export function registerInspectCommands(program: Command, output: () => Output): void {
   addProjectOptions(
     program.command('parse').description('parse the project and write target/manifest.json (no warehouse needed)'),
-  ).action(async (flags) => {
+  ).action(async (flags: ProjectFlags) => {
     const out = output();
     const started = Date.now();
     const p = await parse(toKilnOptions(flags, out));
@@ -41,10 +48,12 @@ export function registerInspectCommands(program: Command, output: () => Output):
     '--inline <sql>',
     "compile this query with the project's refs, sources and macros and print it (nothing written)",
   );
-  compileCmd.action(async (flags) => {
+  compileCmd.action(async (flags: SelectedFlags & { dryRun?: boolean; empty?: boolean; inline?: string }) => {
     const out = output();
     if (flags.inline !== undefined) {
-      const clash = ['select', 'models', 'exclude', 'selector', 'dryRun'].find((k) => flags[k] !== undefined);
+      const clash = (['select', 'models', 'exclude', 'selector', 'dryRun'] as const).find(
+        (k) => flags[k] !== undefined,
+      );
       if (clash)
         throw new KilnError('config', `--inline cannot be combined with --${clash === 'dryRun' ? 'dry-run' : clash}`, {
           hint: 'compile either one ad-hoc query or selected nodes',
@@ -98,7 +107,7 @@ export function registerInspectCommands(program: Command, output: () => Output):
       'only these resource types (model, seed, test, source, exposure, analysis, ...)',
     )
     .option('--output-keys <keys...>', 'keys of each node for --output json')
-    .action(async (flags) => {
+    .action(async (flags: SelectedFlags & { output: 'selector' | 'name' | 'path' | 'json'; outputKeys?: string[] }) => {
       const out = output();
       const { ids, project } = await ls(toKilnOptions(flags, out));
       const m = project.parsed.manifest;

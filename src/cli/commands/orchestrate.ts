@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
-import { addProjectOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, toKilnOptions, type ProjectFlags } from '../options.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -28,7 +28,7 @@ export function registerOrchestrateCommand(
     .option('--port <n>', 'the port of the API and the page (0: any free port)', parsePort, 8580)
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .option('--history <file>', 'the run history database (default: .kiln/history.duckdb in the project)')
-    .action(async (flags) => {
+    .action(async (flags: ProjectFlags & { port: number; host: string; history?: string }) => {
       const out = output();
       const code = await runInterruptibly(out, async (signal) => {
         const { orchestrate } = await import('../../orchestrate/service.js');

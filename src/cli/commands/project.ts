@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import { scaffoldProject } from '../../init/scaffold.js';
 import { kilnCommand, shellWord, userDir } from '../invocation.js';
 import type { Output } from '../output.js';
-import { addProjectOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, toKilnOptions, type ProjectFlags } from '../options.js';
 
 export function registerProjectCommands(program: Command, output: () => Output, setExit: (code: number) => void): void {
   program
@@ -22,7 +22,7 @@ export function registerProjectCommands(program: Command, output: () => Output, 
 
   addProjectOptions(
     program.command('debug').description('check the project, the profile and the warehouse connection'),
-  ).action(async (flags) => {
+  ).action(async (flags: ProjectFlags) => {
     const out = output();
     const result = await debug(toKilnOptions(flags, out));
     for (const line of result.lines) out.info(line);
@@ -31,7 +31,7 @@ export function registerProjectCommands(program: Command, output: () => Output, 
   });
 
   addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets')).action(
-    (flags) => {
+    (flags: ProjectFlags) => {
       const out = output();
       for (const t of clean(toKilnOptions(flags, out))) out.info(`Cleaned ${t}/`);
     },

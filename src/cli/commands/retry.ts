@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { retry } from '../../index.js';
 import type { Output } from '../output.js';
 import { runInterruptibly } from '../interrupt.js';
-import { addProjectOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, toKilnOptions, type ProjectFlags } from '../options.js';
 import { header, summarise } from './execute.js';
 import { annotations, underGithubActions } from '../github.js';
 
@@ -21,7 +21,7 @@ export function registerRetryCommand(program: Command, output: () => Output, set
   cmd
     .option('--threads <n>', 'how many nodes run at once (default: as last time)', (v) => Number(v))
     .option('--junit-xml <file>', 'also write the results as JUnit XML, for CI systems')
-    .action(async (flags) => {
+    .action(async (flags: ProjectFlags & { threads?: number; junitXml?: string }) => {
       const out = output();
       const invocationId = randomUUID();
       const code = await runInterruptibly(out, async (signal) => {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { sourceFreshness } from '../../index.js';
 import type { Output } from '../output.js';
-import { addProjectOptions, addSelectionOptions, toKilnOptions } from '../options.js';
+import { addProjectOptions, addSelectionOptions, toKilnOptions, type SelectedFlags } from '../options.js';
 
 export function registerSourceCommands(program: Command, output: () => Output, setExit: (code: number) => void): void {
   const source = program.command('source').description('commands about sources');
@@ -12,7 +12,7 @@ export function registerSourceCommands(program: Command, output: () => Output, s
     ),
   )
     .option('-o, --output <file>', 'file name for the results, in the target path', 'sources.json')
-    .action(async (flags) => {
+    .action(async (flags: SelectedFlags & { output: string }) => {
       const out = output();
       const r = await sourceFreshness({ ...toKilnOptions(flags, out), output: flags.output });
       const labels = {
