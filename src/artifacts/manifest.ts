@@ -196,9 +196,13 @@ function compiledInfo(n: GraphNode, parsed: ParsedProject, compiler: Compiler): 
     const sql = compiler.compile(id).compiledCode.trim().replace(/;\s*$/, '');
     return { id, sql: ` ${cteName(ephemeral?.name ?? id.split('.').pop()!)} as (\n${sql}\n)` };
   });
+  let path: string | undefined;
   return {
     code: compiled.compiledCode,
     ctes,
-    path: compiledPath(n, parsed.project.projectDir, parsed.project.targetPath),
+    // Worked out only for an entry that is built: a copied one has it already.
+    get path() {
+      return (path ??= compiledPath(n, parsed.project.projectDir, parsed.project.targetPath));
+    },
   };
 }

@@ -28,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 3;
+const formatVersion = 4;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -47,12 +47,9 @@ export interface CacheIdentity {
   envReads: Map<string, string | null>;
 }
 
-interface Stamp {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-}
+/** How a recorded stat ends: whether it was too recent to vouch for the file's text. */
+const trusted = ' trusted';
+const racyMark = ' racy';
 
 /** Which macro files (content hashes) and env_var() values (hashes) a render read. */
 export interface RenderDependencies {
@@ -105,7 +102,7 @@ interface CacheHeader {
   macros: string;
 }
 
-/** A SQL file's parse, and the file's stat when it was made (whether too recent to vouch for the text alone). */
+/** A SQL file's parse, and the file's stat when it was made (`<size> <mtime> <ctime> <inode> trusted|racy`). */
 interface SqlLine {
   stamp: string;
   entry: string;
@@ -321,23 +318,23 @@ export class PartialParse implements SqlParseCache {
     this.checkMacros(engine);
     if (!file.absolute) return parse(req.text(), req.checkConfig);
     // Stat before reading: a write after the stat shows as a changed stat next time.
-    const stamp = stampOf(file.absolute);
+    const stamp = this.stampOf(file.absolute);
     const line = this.previous?.sql.get(uniqueId);
     const cached = parsedEntry<SqlEntry>(line?.entry);
-    const previousStamp = parsedEntry<{ stamp: Stamp; racy: boolean }>(line?.stamp);
     if (
       cached &&
       stamp &&
-      previousStamp &&
+      line &&
       cached.file === file.absolute &&
       cached.wholeFile === req.wholeFile &&
       this.dependenciesHold(engine, cached)
     ) {
-      const vouched = !previousStamp.racy && sameStamp(previousStamp.stamp, stamp);
+      // The same stat, not too recent to vouch for the text when it was recorded: the same stamp text, marked trusted.
+      const vouched = line.stamp === `${stamp.same}${trusted}`;
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || sha(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
-        this.sql.set(uniqueId, { stamp: this.stampJson(stamp), entry: line!.entry });
+        this.sql.set(uniqueId, { stamp: stamp.text, entry: line.entry });
         this.stats.reused++;
         return this.replay(req, cached);
       }
@@ -370,7 +367,7 @@ export class PartialParse implements SqlParseCache {
     };
     const encoded = deps && this.entryJson(entry);
     if (encoded) {
-      this.sql.set(uniqueId, { stamp: this.stampJson(stamp!), entry: encoded });
+      this.sql.set(uniqueId, { stamp: stamp!.text, entry: encoded });
     }
     return result;
   }
@@ -397,8 +394,16 @@ export class PartialParse implements SqlParseCache {
     Object.assign(this.envHashes, env);
   }
 
-  private stampJson(stamp: Stamp): string {
-    return JSON.stringify({ stamp, racy: stamp.mtimeMs >= this.trustBefore || stamp.ctimeMs >= this.trustBefore });
+  /**
+   * A file's stat as the cache records it: `same` (size, modification and change time, inode) compared as text, and
+   * `text`, which adds whether the stat is too recent to vouch for the file's text alone.
+   */
+  private stampOf(file: string): { same: string; text: string } | undefined {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    const same = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
+    const racy = st.mtimeMs >= this.trustBefore || st.ctimeMs >= this.trustBefore;
+    return { same, text: `${same}${racy ? racyMark : trusted}` };
   }
 
   /**
@@ -532,15 +537,6 @@ function cacheKey(id: CacheIdentity): string {
       [target.profileName, target.targetName, target.threads, scrubSecrets(JSON.stringify(target.settings))],
     ]),
   );
-}
-
-function stampOf(file: string): Stamp | undefined {
-  const st = statSync(file, { throwIfNoEntry: false });
-  return st ? { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino } : undefined;
-}
-
-function sameStamp(a: Stamp, b: Stamp): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }
 
 /**
