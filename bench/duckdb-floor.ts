@@ -1,10 +1,12 @@
 /**
  * The DuckDB floor for `kiln run`: the models' compiled SQL from a run's manifest.json,
  * executed in dependency order as `create or replace view` on one connection, by a process
- * that does nothing else. `node dist/bench/duckdb-floor.js <manifest.json> <seed csv> <folder> [model id]`:
+ * that does nothing else. `node dist/bench/duckdb-floor.js [--from <database>] <manifest.json> <seed csv> <folder> [model id]`:
  * with a model's unique id, only that model (one that reads only the seed), for the fixed cost of a run.
+ * With `--from`, the folder starts with a copy of that database (a run's), so each view replaces
+ * one as a second `kiln run` does, which costs DuckDB more than creating it afresh.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -15,7 +17,9 @@ interface ManifestNode {
   depends_on: { nodes: string[] };
 }
 
-const [manifestFile, seedCsv, folder, only] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const from = args[0] === '--from' ? args.splice(0, 2)[1] : undefined;
+const [manifestFile, seedCsv, folder, only] = args;
 const manifest = JSON.parse(readFileSync(manifestFile!, 'utf8')) as { nodes: Record<string, ManifestNode> };
 const models = new Map(
   Object.entries(manifest.nodes).filter(
@@ -34,13 +38,16 @@ const place = (id: string) => {
 
 mkdirSync(folder!, { recursive: true });
 // The same database name as kiln's embedded target (kiln.duckdb), so the compiled SQL resolves.
-const instance = await DuckDBInstance.create(join(folder!, 'kiln.duckdb'), {
+const database = join(folder!, 'kiln.duckdb');
+if (from)
+  for (const suffix of ['', '.wal']) if (existsSync(from + suffix)) copyFileSync(from + suffix, database + suffix);
+const instance = await DuckDBInstance.create(database, {
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
 });
 const connection = await instance.connect();
 await connection.run(
-  `create table main.base as select * from read_csv('${seedCsv!.replace(/'/g, "''")}', header = true)`,
+  `create or replace table main.base as select * from read_csv('${seedCsv!.replace(/'/g, "''")}', header = true)`,
 );
 for (const id of order) {
   const node = models.get(id)!;

@@ -35,6 +35,11 @@ export class Compiler {
   /** Per node, the line of its file each line of its rendered body came from (worked out on demand). */
   private readonly sourceLines = new Map<string, () => number[]>();
   private readonly compiled = new Map<string, CompiledNode>();
+  /** Each node's relation as last made by relationOf, with what it was made from. */
+  private readonly nodeRelations = new Map<
+    string,
+    Pick<GraphNode, 'database' | 'schema' | 'alias'> & { node: GraphNode; materialized: unknown; relation: Relation }
+  >();
   private readonly files = new CompiledFiles();
   /** Read once: the environment is the same for every file this compiler writes. */
   private secrets?: string[];
@@ -75,14 +80,25 @@ export class Compiler {
     const { adapter } = this.session;
     const node = manifest.nodes.get(id);
     if (node) {
-      if (node.config.materialized === 'ephemeral')
-        return adapter.relation(undefined, undefined, cteName(node.name), 'cte');
-      return adapter.relation(
-        node.database,
-        node.schema,
-        node.alias,
-        node.config.materialized === 'view' ? 'view' : 'table',
-      );
+      // A node is named by every node that reads it and by its own render: its relation is made once, and made
+      // again if anything it is made of has changed since (a test's config() can set its materialization).
+      const { database, schema, alias } = node;
+      const { materialized } = node.config;
+      const known = this.nodeRelations.get(id);
+      if (
+        known?.node === node &&
+        known.database === database &&
+        known.schema === schema &&
+        known.alias === alias &&
+        known.materialized === materialized
+      )
+        return known.relation;
+      const relation =
+        materialized === 'ephemeral'
+          ? adapter.relation(undefined, undefined, cteName(node.name), 'cte')
+          : adapter.relation(database, schema, alias, materialized === 'view' ? 'view' : 'table');
+      this.nodeRelations.set(id, { node, database, schema, alias, materialized, relation });
+      return relation;
     }
     const src = manifest.sources.get(id);
     if (!src) throw new KilnError('internal', `unknown node ${id}`);
@@ -207,7 +223,7 @@ export class Compiler {
     }
     const out = trackedOutput();
     let line = 1;
-    const varFn = varFunction(this.session.info, { file: node.originalFilePath, node: node.uniqueId });
+    let varFn: ReturnType<typeof varFunction> | undefined;
     for (const part of template.parts) {
       if (typeof part === 'string') {
         emit(out, part, line, true);
@@ -225,7 +241,10 @@ export class Compiler {
         );
       } else if (part.fn === 'source')
         emit(out, this.resolveSource(node, part.args[0] as string, part.args[1] as string).render(), line, false);
-      else if (part.fn === 'var') emit(out, pythonStr(varFn(part.args[0] as string, part.args[1])), line, false);
+      else if (part.fn === 'var') {
+        varFn ??= varFunction(this.session.info, { file: node.originalFilePath, node: node.uniqueId });
+        emit(out, pythonStr(varFn(part.args[0] as string, part.args[1])), line, false);
+      }
     }
     this.sourceLines.set(node.uniqueId, () => outputLineSources(out, out.sites!));
     return out.join('');
