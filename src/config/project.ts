@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
-import { closestWord, loadYamlData, readYamlFile, validateYaml, type YamlFile } from './yaml.js';
+import { closestWord, loadYamlData, parseYaml, validateYaml, type YamlFile } from './yaml.js';
+import { readTextFile } from './text-file.js';
 import { dbtProjectKeys, kilnProjectKeys, projectSchema } from './schemas.js';
 import { ValueRenderer } from './render-values.js';
 import { envVar } from '../template/env-var.js';
@@ -121,9 +122,13 @@ export function loadProject(
       hint: 'run kiln from a project folder, pass --project-dir, or create one with `kiln init`',
     });
   }
-  const { yaml, warnings } = canonicalKeys(readYamlFile(file, 'dbt_project.yml'));
+  const text = readTextFile(file, 'dbt_project.yml');
+  const { yaml, warnings } = canonicalKeys(parseYaml(text, 'dbt_project.yml'));
   validateYaml(projectSchema, yaml);
   const raw = yaml.data as ProjectYaml;
+  // vars are read again with Python's floats, so a var written 2.0 prints 2.0 in a template.
+  if (raw.vars && Object.keys(raw.vars).length)
+    raw.vars = (loadYamlData(text, 'dbt_project.yml', { pythonFloats: true }) as ProjectYaml).vars;
   const filled = (v: unknown) => Boolean(v) && Object.keys(v as object).length > 0;
   if (filled(raw.tests) && filled(raw.data_tests)) {
     throw new KilnError('config', "both 'tests' and 'data_tests' are set", {
@@ -235,7 +240,7 @@ export function parseCliVars(text: string | undefined): Record<string, unknown> 
   if (!text) return {};
   let parsed: unknown;
   try {
-    parsed = loadYamlData(text, '--vars');
+    parsed = loadYamlData(text, '--vars', { pythonFloats: true });
   } catch (e) {
     throw new KilnError(
       'config',

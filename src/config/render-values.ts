@@ -52,7 +52,8 @@ export class ValueRenderer {
   ): unknown {
     if (typeof data === 'string') return this.render(data, yaml.file, () => yaml.lineOf(path));
     if (Array.isArray(data)) return data.map((v, i) => this.renderTree(v, yaml, skip, [...path, i]));
-    if (data && typeof data === 'object') {
+    // A plain mapping; other objects (a var's float, 2.0) are values, kept as they are.
+    if (data && typeof data === 'object' && Object.getPrototypeOf(data) === Object.prototype) {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(data))
         out[k] = skip.has(k) ? v : this.renderTree(v, yaml, skip, [...path, k]);

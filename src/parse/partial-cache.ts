@@ -22,6 +22,7 @@ import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
+import { PyFloat } from '../template/jinja/values.js';
 import { isSecretEnvVarName, scrubSecrets, secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
@@ -531,7 +532,11 @@ function cacheKey(id: CacheIdentity): string {
       read(project.file),
       ['packages.yml', 'dependencies.yml', 'package-lock.yml'].map((f) => read(join(project.projectDir, f))),
       installed,
-      id.cliVars,
+      // A float var (2.0) prints otherwise than an int (2): told apart here, as JSON cannot.
+      JSON.stringify(id.cliVars, function (this: Record<string, unknown>, key: string, value: unknown) {
+        const written = this[key];
+        return written instanceof PyFloat ? `float ${written.value}` : value;
+      }),
       id.adapterType,
       // Secret values (a password) are masked: no hash of one is written.
       [target.profileName, target.targetName, target.threads, scrubSecrets(JSON.stringify(target.settings))],

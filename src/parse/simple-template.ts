@@ -188,7 +188,9 @@ class LiteralParser {
       }
     }
     const num = this.match(numberLiteral);
-    if (num !== undefined) return Number(num);
+    // An integral float (`3.0`) is a Python float the engine keeps as one where it matters (var()'s
+    // default prints `3.0`); a JavaScript number cannot say so, so such a literal goes to the engine.
+    if (num !== undefined) return num.includes('.') && Number.isInteger(Number(num)) ? NOT_LITERAL : Number(num);
     const word = this.ident();
     if (word === 'true' || word === 'True') return true;
     if (word === 'false' || word === 'False') return false;

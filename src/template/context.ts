@@ -12,7 +12,7 @@ import type { Adapter } from '../adapters/types.js';
 import { Relation, type RelationType } from '../adapters/relation.js';
 import { modules, PyDateTime, PyTimezone } from './modules/index.js';
 import { warehouseScope, type WarehouseBridge } from './warehouse.js';
-import { splitKwargs } from './jinja/values.js';
+import { CALL, fromHost, splitKwargs, toHost, type Kwargs } from './jinja/values.js';
 import { noteVolatile } from './render-reads.js';
 
 export interface InvocationInfo {
@@ -255,6 +255,12 @@ export function varFunction(
     });
   };
   fn.has = (name: string) => lookup(name).found;
+  // The engine hands host functions plain numbers, so a default of 3.0 would come back as 3. var()
+  // returns its default as given (as dbt does), so it takes the engine's own values; `default=` too.
+  Object.defineProperty(fn, CALL, {
+    value: (pos: unknown[], kw: Kwargs) =>
+      fromHost(fn(toHost(pos[0]) as string, pos.length > 1 ? pos[1] : kw && 'default' in kw ? kw.default : undefined)),
+  });
   return fn;
 }
 

@@ -24,6 +24,10 @@ export class PyFloat {
   valueOf(): number {
     return this.value;
   }
+  /** In an artifact (a var in run_results.json's args), the number: JSON cannot tell 2.0 from 2. */
+  toJSON(): number {
+    return this.value;
+  }
 }
 
 /** The Python float of a JavaScript number. */
