@@ -126,9 +126,9 @@ export function loadProject(
   const { yaml, warnings } = canonicalKeys(parseYaml(text, 'dbt_project.yml'));
   validateYaml(projectSchema, yaml);
   const raw = yaml.data as ProjectYaml;
-  // vars are read again with Python's floats, so a var written 2.0 prints 2.0 in a template.
+  // vars are read again as PyYAML reads them, so `2.0` prints 2.0 and `yes` is true in a template.
   if (raw.vars && Object.keys(raw.vars).length)
-    raw.vars = (loadYamlData(text, 'dbt_project.yml', { pythonFloats: true }) as ProjectYaml).vars;
+    raw.vars = (loadYamlData(text, 'dbt_project.yml', { pyyaml: true }) as ProjectYaml).vars;
   const filled = (v: unknown) => Boolean(v) && Object.keys(v as object).length > 0;
   if (filled(raw.tests) && filled(raw.data_tests)) {
     throw new KilnError('config', "both 'tests' and 'data_tests' are set", {
@@ -240,7 +240,7 @@ export function parseCliVars(text: string | undefined): Record<string, unknown> 
   if (!text) return {};
   let parsed: unknown;
   try {
-    parsed = loadYamlData(text, '--vars', { pythonFloats: true });
+    parsed = loadYamlData(text, '--vars', { pyyaml: true });
   } catch (e) {
     throw new KilnError(
       'config',

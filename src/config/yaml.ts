@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { KilnError } from '../errors.js';
 import { readTextFile } from './text-file.js';
-import { PyFloat } from '../template/jinja/values.js';
+import { pyyamlSchema } from '../template/pyyaml.js';
 import { validatorFor } from './validators.js';
 import { yamlLibrary } from '../yaml/library.js';
 import { hasAnchor, refuseAliasExpansion } from '../yaml/aliases.js';
@@ -22,37 +22,21 @@ export interface YamlFile {
  * (and so dbt) honours: explicit keys win over merged ones, and in a list of merged maps an
  * earlier map wins over a later one.
  */
-const yamlTypes = (jsyaml as unknown as { types: Record<'null' | 'bool' | 'int' | 'float' | 'merge', jsyaml.Type> })
-  .types;
-const schema = jsyaml.CORE_SCHEMA.extend({ implicit: [yamlTypes.merge] });
-
-/**
- * The same schema, but a float written with an integral value (`2.0`, `1e3`) loads as the template
- * engine's float rather than a JavaScript number, which would print as `2`: vars are read with it,
- * so `{{ var('ratio') }}` prints `2.0` as dbt (PyYAML, then Python) does.
- */
-const floatType = yamlTypes.float;
-const pythonFloat = new jsyaml.Type('tag:yaml.org,2002:float', {
-  kind: 'scalar',
-  resolve: (data: string) => floatType.resolve(data),
-  construct: (data: string): unknown => {
-    const n = floatType.construct(data) as number;
-    return Number.isInteger(n) ? new PyFloat(n) : n;
-  },
-});
-const pythonFloatSchema = jsyaml.FAILSAFE_SCHEMA.extend({
-  implicit: [yamlTypes.null, yamlTypes.bool, yamlTypes.int, pythonFloat, yamlTypes.merge],
+const schema = jsyaml.CORE_SCHEMA.extend({
+  implicit: [(jsyaml as unknown as { types: { merge: jsyaml.Type } }).types.merge],
 });
 
 /**
  * The data of a YAML text, as every YAML file kiln reads is loaded (dbt_project.yml,
  * profiles.yml, properties, selectors.yml, packages.yml, `--vars`, ...). A syntax error is a
  * KilnError of kind 'yaml' with the file and line. May return null or undefined (an empty text).
+ * `pyyaml` reads it as dbt's PyYAML does, into the template engine's values (YAML 1.1: `yes` is
+ * true, `2.0` a float that prints `2.0`, `1e3` text, dates are dates): how vars are read.
  */
-export function loadYamlData(text: string, file: string, opts: { pythonFloats?: boolean } = {}): unknown {
+export function loadYamlData(text: string, file: string, opts: { pyyaml?: boolean } = {}): unknown {
   let data: unknown;
   try {
-    data = jsyaml.load(text, { schema: opts.pythonFloats ? pythonFloatSchema : schema, filename: file });
+    data = jsyaml.load(text, { schema: opts.pyyaml ? pyyamlSchema : schema, filename: file });
   } catch (e) {
     const err = e as { reason?: string; message?: string; mark?: { line: number; column: number } };
     throw new KilnError('yaml', `invalid YAML: ${err.reason ?? err.message ?? String(e)}`, {

@@ -22,7 +22,6 @@ import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
-import { PyFloat } from '../template/jinja/values.js';
 import { isSecretEnvVarName, scrubSecrets, secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
@@ -532,10 +531,14 @@ function cacheKey(id: CacheIdentity): string {
       read(project.file),
       ['packages.yml', 'dependencies.yml', 'package-lock.yml'].map((f) => read(join(project.projectDir, f))),
       installed,
-      // A float var (2.0) prints otherwise than an int (2): told apart here, as JSON cannot.
+      // A float var (2.0) prints otherwise than an int (2), a date than its text: told apart here, as JSON cannot.
       JSON.stringify(id.cliVars, function (this: Record<string, unknown>, key: string, value: unknown) {
         const written = this[key];
-        return written instanceof PyFloat ? `float ${written.value}` : value;
+        if (typeof written === 'bigint') return `int ${written}`;
+        const plain = written === null || typeof written !== 'object' || Array.isArray(written);
+        return plain || Object.getPrototypeOf(written) === Object.prototype
+          ? value
+          : `${(written).constructor.name} ${String(value)}`;
       }),
       id.adapterType,
       // Secret values (a password) are masked: no hash of one is written.

@@ -74,7 +74,7 @@ function yaml11Timestamp(text: string): unknown {
 }
 
 /** PyYAML's safe_load resolvers (YAML 1.1), without the `yaml` package's environment reads. */
-const yaml11Schema = jsYaml.FAILSAFE_SCHEMA.extend({
+export const pyyamlSchema = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [
     scalarType('null', /^(?:~|null|Null|NULL|)$/, () => null),
     scalarType('bool', implicitTypes[0]!, (t) => /^(?:yes|true|on)$/i.test(t)),
@@ -87,7 +87,7 @@ const yaml11Schema = jsYaml.FAILSAFE_SCHEMA.extend({
 
 /** A template's YAML is untrusted like a file's: an alias bomb is refused before anything walks it. */
 export function fromYaml(text: string): unknown {
-  const data = jsYaml.load(text, { schema: yaml11Schema }) ?? null;
+  const data = jsYaml.load(text, { schema: pyyamlSchema }) ?? null;
   refuseAliasExpansion(data, text, 'the text given to fromyaml');
   return data;
 }

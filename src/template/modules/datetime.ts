@@ -323,6 +323,11 @@ export class PyDate {
     return formatWith(this, spec);
   }
 
+  /** In JSON (an artifact), ISO text, as dbt's JSON encoder writes dates and times. */
+  toJSON(): string {
+    return this.isoformat();
+  }
+
   __str__(): string {
     return this.isoformat();
   }
@@ -715,6 +720,11 @@ export class PyTime {
 
   __format__(spec: unknown): string {
     return formatWith(this, spec);
+  }
+
+  /** In JSON (an artifact), ISO text, as dbt's JSON encoder writes dates and times. */
+  toJSON(): string {
+    return this.isoformat();
   }
 
   __str__(): string {

@@ -1,7 +1,7 @@
 /**
- * A var written as a float with an integral value (`2.0`) is a Python float in dbt (PyYAML
- * loads it, Jinja prints it as `2.0`), and so is var()'s default `3.0`. Each case is compiled by
- * kiln and rendered by the oracle, Debian's python3 with PyYAML and Jinja2 and a var() that
+ * Vars are what PyYAML makes of dbt_project.yml and --vars (YAML 1.1): `2.0` is a float that
+ * prints `2.0`, `yes` is True, `1e3` is text, `010` is 8, a date is a date; var()'s default
+ * `3.0` stays a float. Each case is compiled by kiln and rendered by the oracle, Debian's python3 with PyYAML and Jinja2 and a var() that
  * looks up the project's vars, then --vars, then the default, as dbt's does.
  */
 import { test, after } from 'node:test';
@@ -18,6 +18,10 @@ const PROJECT_VARS = `vars:
   thousand: 1.0e+3
   mixed: [1.0, 2, 2.5]
   nested: {limit: 10.0}
+  flag: yes
+  sci: 1e3
+  octal: 010
+  day: 2024-01-05
 `;
 
 const BODY = [
@@ -32,6 +36,12 @@ const BODY = [
   "{{ var('missing', 3.0) }}",
   "{{ var('missing', default=4.0) }}",
   "{{ var('missing', 7) }}",
+  "{{ var('flag') }}",
+  "{{ var('flag') is sameas true }}",
+  "{{ var('sci') }}",
+  "{{ var('octal') }}",
+  "{{ var('day') }}",
+  "{{ var('day') is string }}",
 ].join('|');
 
 const ORACLE = `
@@ -69,16 +79,23 @@ function compiled(...args: string[]): string {
   return readFileSync(join(dir, 'target', 'compiled', 'floats', 'models', 'm.sql'), 'utf8');
 }
 
-test("vars written as floats print as Python's floats, from dbt_project.yml and as var()'s default", () => {
+test("vars are PyYAML's values, from dbt_project.yml and as var()'s default", () => {
   const expected = oracle('');
   assert.match(expected, /^2\.0\|4\.0\|0\.5\|3\|1000\.0\|/, 'the oracle prints floats as floats');
+  assert.match(expected, /\|True\|True\|1e3\|8\|2024-01-05\|False$/, 'and YAML 1.1 as YAML 1.1');
   assert.equal(compiled('--no-partial-parse'), expected);
   assert.equal(compiled(), expected, 'the partial parse cache written');
   assert.equal(compiled(), expected, 'the partial parse cache read');
 });
 
-test('--vars 5.0 and --vars 5 compile apart, with the partial parse cache too', () => {
-  for (const cli of ['{ratio: 5.0}', '{ratio: 5}', '{ratio: 5.0}']) {
+test('--vars 5.0 and --vars 5 (and a date and its text) compile apart, with the partial parse cache too', () => {
+  for (const cli of [
+    '{ratio: 5.0}',
+    '{ratio: 5}',
+    '{ratio: 5.0, flag: no}',
+    '{day: 2024-02-01}',
+    "{day: '2024-02-01'}",
+  ]) {
     const expected = oracle(cli);
     assert.equal(compiled('--vars', cli), expected, `--vars ${cli}`);
   }
