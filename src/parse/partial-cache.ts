@@ -538,7 +538,7 @@ function cacheKey(id: CacheIdentity): string {
         const plain = written === null || typeof written !== 'object' || Array.isArray(written);
         return plain || Object.getPrototypeOf(written) === Object.prototype
           ? value
-          : `${(written).constructor.name} ${String(value)}`;
+          : `${written.constructor.name} ${String(value)}`;
       }),
       id.adapterType,
       // Secret values (a password) are masked: no hash of one is written.
