@@ -88,24 +88,21 @@ export function writeChunksAtomic(
         used = 0;
       };
       for (const chunk of chunks) {
-        let bytes: number;
-        if (typeof chunk === 'string') {
-          // A UTF-16 unit is at most three UTF-8 bytes.
-          if (chunk.length * 3 > bufferBytes - used) flush();
-          if (chunk.length * 3 > bufferBytes) bytes = writeSync(fd, chunk);
-          else {
-            bytes = buffer.write(chunk, used);
-            used += bytes;
-          }
-        } else {
-          bytes = chunk.byteLength;
-          if (bytes > bufferBytes - used) flush();
-          if (bytes > bufferBytes) writeSync(fd, chunk);
-          else {
-            buffer.set(chunk, used);
-            used += bytes;
-          }
+        // A UTF-16 unit is at most three UTF-8 bytes.
+        const most = typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
+        if (most > bufferBytes - used) flush();
+        if (most > bufferBytes) {
+          // A chunk larger than the buffer (rare: one huge value) goes straight to the file.
+          position.bytes += writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+          continue;
         }
+        let bytes: number;
+        if (typeof chunk === 'string') bytes = buffer.write(chunk, used);
+        else {
+          buffer.set(chunk, used);
+          bytes = chunk.byteLength;
+        }
+        used += bytes;
         position.bytes += bytes;
       }
       flush();
