@@ -28,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 4;
+const formatVersion = 5;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -84,6 +84,8 @@ export interface BodyEntry extends RenderDependencies {
   body: string;
   /** Config keys its render set (a generic test's `config(fail_calc=...)`). */
   configSet?: Record<string, unknown>;
+  /** The node as it was before rendering (what `key` hashes), for a compile that re-renders it alone. */
+  node?: Record<string, unknown>;
 }
 
 /** A file under target/compiled as written last: rewritten only when its text or the file changed. */
@@ -121,6 +123,8 @@ interface CacheData extends CacheHeader {
   written: Map<string, string>;
   /** Where each node's entry is in manifest.json, with the key of what it was made from. */
   manifestEntries: Map<string, string>;
+  /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
+  records: Map<string, string>;
 }
 
 export interface SqlFileRequest {
@@ -173,6 +177,7 @@ export class PartialParse implements SqlParseCache {
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
   private manifestEntries?: Map<string, string>;
+  private readonly records = new Map<string, string>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
@@ -245,6 +250,31 @@ export class PartialParse implements SqlParseCache {
     return true;
   }
 
+  /** Whether the parse outside SQL files read anything that differs per invocation (the clock, the warehouse, ...). */
+  parseVolatile = false;
+
+  noteParseReads(reads: RenderReads): void {
+    if (reads.volatile !== undefined) this.parseVolatile = true;
+  }
+
+  /** Whether this invocation parsed node `id`'s SQL and keeps the parse for the next. */
+  parsedNow(id: string): boolean {
+    return this.sql.has(id);
+  }
+
+  /** The compiled files the last invocation recorded, as it found or wrote them. */
+  *previousWrites(): Generator<[string, WrittenFile]> {
+    for (const [file, json] of this.previous?.written ?? []) {
+      const written = parsedEntry<WrittenFile>(json);
+      if (written) yield [file, written];
+    }
+  }
+
+  /** Whether this invocation stored node `id`'s compiled SQL (its render read nothing per-invocation). */
+  storedBody(id: string): boolean {
+    return this.bodies.has(id);
+  }
+
   /** A render's reads as dependencies to store; undefined when it must not be reused. */
   dependenciesOf(engine: TemplateEngine, reads: RenderReads): RenderDependencies | undefined {
     if (reads.volatile !== undefined) return undefined;
@@ -278,10 +308,11 @@ export class PartialParse implements SqlParseCache {
     this.bodies.set(id, this.previous!.bodies.get(id)!);
   }
 
-  /** Stores a compiled SQL entry, if it survives as JSON unchanged. */
-  storeBody(id: string, entry: BodyEntry): void {
+  /** Stores a compiled SQL entry, if it survives as JSON unchanged, with the node's state before rendering (JSON). */
+  storeBody(id: string, entry: BodyEntry, node: string): void {
     const json = this.entryJson(entry);
-    if (json !== undefined) this.bodies.set(id, json);
+    if (json === undefined || this.secrets.some((s) => node.includes(s))) return;
+    this.bodies.set(id, `{"node":${node},${json.slice(1)}`);
   }
 
   /**
@@ -304,9 +335,69 @@ export class PartialParse implements SqlParseCache {
     return parsedEntry<T>(this.previous?.manifestEntries.get(id));
   }
 
-  /** Records where manifest.json, as this invocation wrote it, holds node entries; none are kept unless recorded. */
-  recordManifestEntries(entries: Map<string, object>): void {
+  /**
+   * Records where manifest.json, as this invocation wrote it, holds node entries and its metadata; none are kept unless
+   * recorded.
+   */
+  recordManifest(entries: Map<string, object>, file: object): void {
     this.manifestEntries = new Map([...entries].map(([id, e]) => [id, JSON.stringify(e)]));
+    this.records.set('manifest', JSON.stringify(file));
+  }
+
+  /** Every manifest.json entry place of the last invocation, as recorded (fresh copies). */
+  *previousManifestEntries<T>(): Generator<[string, T]> {
+    for (const [id, json] of this.previous?.manifestEntries ?? []) {
+      const place = parsedEntry<T>(json);
+      if (place) yield [id, place];
+    }
+  }
+
+  /** A whole-invocation record of the last invocation (a fresh copy). */
+  previousRecord<T>(name: string): T | undefined {
+    return parsedEntry<T>(this.previous?.records.get(name));
+  }
+
+  /** Sets a whole-invocation record for the next invocation; undefined removes it. */
+  setRecord(name: string, value: object | undefined): void {
+    if (value === undefined) this.records.set(name, '');
+    else this.records.set(name, JSON.stringify(value));
+  }
+
+  /** Whether the last invocation saw the macros this one registered (same names in the same files). */
+  macrosAsBefore(engine: TemplateEngine): boolean {
+    return this.previous !== undefined && this.checkMacros(engine);
+  }
+
+  /**
+   * Whether node `id`'s SQL was parsed by this invocation to the same result as by the last (its refs, sources,
+   * config(), config checks and what the parse read), whatever its text.
+   */
+  parsedAsBefore(id: string): boolean {
+    const now = parsedEntry<SqlEntry>(this.sql.get(id)?.entry);
+    const before = parsedEntry<SqlEntry>(this.previous?.sql.get(id)?.entry);
+    if (!now || !before) return false;
+    // The text, and the template made of it (a simple one's parts), are what may differ.
+    const parse = ({ text: _text, textHash: _hash, result: { simple: _simple, ...result }, ...rest }: SqlEntry) => ({
+      ...rest,
+      result,
+    });
+    const [a, b] = [parse(now), parse(before)];
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  /** The stat the last invocation recorded for node `id`'s SQL file, as `stampOf` gives it (`<same> trusted|racy`). */
+  previousStamp(id: string): string | undefined {
+    return this.previous?.sql.get(id)?.stamp;
+  }
+
+  /** Whether the last invocation parsed node `id`'s SQL with these stat fields and a trusted stamp. */
+  stampVouches(id: string, same: string): boolean {
+    return this.previous?.sql.get(id)?.stamp === `${same}${trusted}`;
+  }
+
+  /** The text hash the last invocation recorded for node `id`'s SQL. */
+  previousTextHash(id: string): string | undefined {
+    return parsedEntry<SqlEntry>(this.previous?.sql.get(id)?.entry)?.textHash;
   }
 
   previousWrite(file: string): WrittenFile | undefined {
@@ -398,7 +489,7 @@ export class PartialParse implements SqlParseCache {
    * A file's stat as the cache records it: `same` (size, modification and change time, inode) compared as text, and
    * `text`, which adds whether the stat is too recent to vouch for the file's text alone.
    */
-  private stampOf(file: string): { same: string; text: string } | undefined {
+  stampOf(file: string): { same: string; text: string } | undefined {
     const st = statSync(file, { throwIfNoEntry: false });
     if (!st) return undefined;
     const same = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
@@ -411,10 +502,17 @@ export class PartialParse implements SqlParseCache {
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
    * is kept for the nodes that still exist: each entry is checked when used.
    */
-  encode(nodeIds: Iterable<string>): { file: string; chunks: Iterable<string> } | undefined {
+  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<string> } | undefined {
     if (!this.macroInventory) return undefined;
     const previous = this.previous;
-    if (previous && previous.macros === this.macroInventory) {
+    // A compile replay (src/tasks/compile-replay.ts): what it did not touch stays as the last invocation left it.
+    const replay = nodeIds === 'all';
+    if (replay) {
+      if (!previous) return undefined;
+      keepMissing(this.sql, previous.sql);
+      keepMissing(this.bodies, previous.bodies);
+      keepMissing(this.records, previous.records);
+    } else if (previous && previous.macros === this.macroInventory) {
       for (const id of nodeIds) {
         const body = previous.bodies.get(id);
         if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
@@ -426,15 +524,14 @@ export class PartialParse implements SqlParseCache {
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const env: Record<string, string | null> = { ...this.envHashes };
+    const env: Record<string, string | null> = { ...(replay ? previous!.env : {}), ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
+    const written = new Map(mapValues(this.written, (w) => JSON.stringify(w)));
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    const written = this.written.size
-      ? mapValues(this.written, (w) => JSON.stringify(w))
-      : (previous?.written ?? new Map<string, string>());
+    if (replay || !this.written.size) keepMissing(written, previous?.written ?? new Map<string, string>());
     const manifest = this.manifestEntries ?? new Map<string, string>();
-    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written, manifest) };
+    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written, manifest, this.records) };
   }
 }
 
@@ -449,6 +546,10 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
   };
 }
 
+function keepMissing<T>(into: Map<string, T>, from: Map<string, T>): void {
+  for (const [key, value] of from) if (!into.has(key)) into.set(key, value);
+}
+
 function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[string, U]> {
   for (const [key, value] of map) yield [key, f(value)];
 }
@@ -459,12 +560,14 @@ function* encodeLines(
   bodies: Map<string, string>,
   written: Iterable<[string, string]>,
   manifest: Map<string, string>,
+  records: Map<string, string>,
 ): Generator<string> {
   yield `${JSON.stringify(header)}\n`;
   for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
   for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
   for (const [file, entry] of written) yield `w\t${JSON.stringify(file)}\t${entry}\n`;
   for (const [id, entry] of manifest) yield `m\t${JSON.stringify(id)}\t${entry}\n`;
+  for (const [name, entry] of records) if (entry) yield `r\t${JSON.stringify(name)}\t${entry}\n`;
   yield 'end\n';
 }
 
@@ -490,6 +593,7 @@ function decode(text: string): CacheData | undefined {
     bodies: new Map(),
     written: new Map(),
     manifestEntries: new Map(),
+    records: new Map(),
   };
   for (let i = 1; i < lines.length - 2; i++) {
     const fields = lines[i]!.split('\t');
@@ -498,6 +602,7 @@ function decode(text: string): CacheData | undefined {
     else if (fields[0] === 'b' && fields.length === 3) data.bodies.set(id, fields[2]!);
     else if (fields[0] === 'w' && fields.length === 3) data.written.set(id, fields[2]!);
     else if (fields[0] === 'm' && fields.length === 3) data.manifestEntries.set(id, fields[2]!);
+    else if (fields[0] === 'r' && fields.length === 3) data.records.set(id, fields[2]!);
     else return undefined;
   }
   return data;

@@ -66,7 +66,7 @@ async function loadProjectAndTarget(opts: KilnOptions): Promise<Omit<Loaded, 'en
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 
-const cliVarsOf = (opts: KilnOptions): Record<string, unknown> =>
+export const cliVarsOf = (opts: KilnOptions): Record<string, unknown> =>
   typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
 
 /**
@@ -125,20 +125,7 @@ export function parseLoaded(
 ): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
-  const packages = installedPackages(loaded.project, cliVars);
-  const session = createSession({
-    ...loaded,
-    packages,
-    cliVars,
-    flags: {
-      FULL_REFRESH: Boolean(opts.fullRefresh),
-      WHICH: which,
-      EMPTY: Boolean(opts.empty),
-      EVENT_TIME_START: opts.eventTimeStart,
-      EVENT_TIME_END: opts.eventTimeEnd,
-    },
-    log: (m) => log('info', m),
-  });
+  const { session, packages } = sessionFor(loaded, opts, which);
   const partial =
     inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
       ? openPartialParse(loaded, cliVars, opts)
@@ -158,14 +145,40 @@ export function parseLoaded(
   const project = new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
   if (partial) {
     partial.noteEnv(reads.envVars);
+    partial.noteParseReads(reads);
     if (cache === 'save') savePartialParse(partial, parsed.manifest.nodes.keys(), opts);
     partialParses.set(project, partial);
   }
   return project;
 }
 
+/** The session for command `which`, and the installed packages it knows. */
+export function sessionFor(
+  loaded: Loaded,
+  opts: KilnOptions,
+  which: string,
+): { session: KilnSession; packages: ReturnType<typeof installedPackages> } {
+  const log = opts.onLog ?? (() => undefined);
+  const cliVars = cliVarsOf(opts);
+  const packages = installedPackages(loaded.project, cliVars);
+  const session = createSession({
+    ...loaded,
+    packages,
+    cliVars,
+    flags: {
+      FULL_REFRESH: Boolean(opts.fullRefresh),
+      WHICH: which,
+      EMPTY: Boolean(opts.empty),
+      EVENT_TIME_START: opts.eventTimeStart,
+      EVENT_TIME_END: opts.eventTimeEnd,
+    },
+    log: (m) => log('info', m),
+  });
+  return { session, packages };
+}
+
 /** Writes the partial parse cache (temporary file, then rename); a failure costs only the next invocation's speed. */
-export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string>, opts: KilnOptions): void {
+export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string> | 'all', opts: KilnOptions): void {
   const out = partial.encode(nodeIds);
   if (!out) return;
   try {
@@ -176,7 +189,7 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
   }
 }
 
-function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
+export function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
   const identity = {
     project: loaded.project,
     target: loaded.target,
