@@ -149,9 +149,19 @@ test('a compile replays the last one only while every file it cannot re-render a
   edit('models/plain.sql', (t) => t + '-- twice\n');
   edit('analyses/report.sql', (t) => t + '-- and an analysis\n');
   assert.ok(replayed(await warmEqualsCold('a model edited again, and an analysis')));
+  const cacheFile = join(dir, 'target', 'partial_parse.bin');
+  const cacheBefore = readFileSync(cacheFile, 'utf8');
   edit('models/plain.sql', (t) => t.replace('select *', 'select id'));
   const log = await warmEqualsCold('a model edited after a replay');
   assert.ok(replayed(log), log.join('\n'));
+  // A replay appends the entries it changed, closed by their own end line, to the cache as it was.
+  const cacheAfter = readFileSync(cacheFile, 'utf8');
+  assert.ok(cacheAfter.startsWith(cacheBefore) && cacheAfter.endsWith('\nend\n'));
+  assert.ok(cacheAfter.slice(cacheBefore.length).includes('s\t"model.shop.plain"'));
+  // An append cut short leaves a cache without its last end line: ignored whole, as any cache cut short.
+  writeFileSync(cacheFile, cacheAfter.slice(0, -'end\n'.length));
+  const cut = await warmEqualsCold('a replay cut short');
+  assert.ok(!replayed(cut) && cut.some((l) => /ignoring partial_parse\.bin/.test(l)), cut.join('\n'));
   // What a replay cannot vouch for compiles in full (warmEqualsCold checks the result each time).
   const full: Array<[string, () => void]> = [
     ['a ref added', () => edit('models/plain.sql', (t) => t + "-- {{ ref('stg_orders') }}\n")],

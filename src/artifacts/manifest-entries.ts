@@ -17,22 +17,39 @@ import type { PartialParse } from '../parse/partial-cache.js';
 import type { CompiledInfo } from '../parse/node-dict.js';
 import { RawJson } from './write.js';
 
-/** Where a node's entry is in manifest.json, and what it holds. */
+/**
+ * A node's entry in manifest.json, as recorded in the order the entries are written. Its offset is not recorded: the
+ * entries follow one another in the `nodes` object, so each starts where the one before ends, past its own key
+ * (`entryStarts`), and a compile that changes one entry's length leaves every other record as it is.
+ */
 export interface EntryPlace {
   /** What the entry was made from; null when it must not be copied (it is only placed). */
   key: string | null;
-  /** Byte offset of the entry in the file, and its length. */
-  start: number;
+  /** The entry's length in bytes. */
   length: number;
   /** Hash of the entry's bytes. */
   hash: string;
 }
 
-/** Where the metadata object is in manifest.json, and the hash of the whole file as written. */
+/** Where the metadata object and the first node entry are in manifest.json, and the hash of the whole file. */
 export interface ManifestFile {
   metadata: { start: number; length: number };
+  firstEntry: number;
   size: number;
   hash: string;
+}
+
+/** The byte offset of each recorded entry, given where the first starts. */
+export function entryStarts(firstEntry: number, places: Iterable<[string, EntryPlace]>): Map<string, number> {
+  const starts = new Map<string, number>();
+  let end: number | undefined;
+  for (const [id, place] of places) {
+    // Between two entries: a comma, the next one's key as JSON, a colon.
+    const start = end === undefined ? firstEntry : end + Buffer.byteLength(JSON.stringify(id)) + 2;
+    starts.set(id, start);
+    end = start + place.length;
+  }
+  return starts;
 }
 
 export const entryHash = (bytes: string | Uint8Array) => createHash('sha1').update(bytes).digest('base64');
@@ -42,6 +59,9 @@ export class ManifestEntries {
   private previousBytes?: Buffer | null;
   private readonly places = new Map<string, EntryPlace>();
   private metadata?: { start: number; length: number };
+  private firstEntry?: number;
+  /** Where each entry of the last manifest.json starts, worked out on first use. */
+  private previousStarts?: Map<string, number>;
   /** Counts for --debug and tests. */
   readonly stats = { copied: 0, built: 0 };
 
@@ -75,15 +95,30 @@ export class ManifestEntries {
   private copy(id: string, key: string): RawJson | undefined {
     const bytes = this.previous();
     const place = bytes && this.cache.previousManifestEntry<EntryPlace>(id);
-    if (!place || place.key !== key || !fits(bytes, place)) return undefined;
-    const entry = bytes.subarray(place.start, place.start + place.length);
+    const start = place ? this.startOf(id) : undefined;
+    if (!place || start === undefined || place.key !== key || !fits(bytes, { start, length: place.length }))
+      return undefined;
+    const entry = bytes.subarray(start, start + place.length);
     if (entryHash(entry) !== place.hash) return undefined;
     return this.placed(id, key, entry, entry.length, place.hash);
   }
 
-  /** The entry, recording where the writer puts it. */
+  private startOf(id: string): number | undefined {
+    if (!this.previousStarts) {
+      const file = this.cache.previousRecord<ManifestFile>('manifest');
+      this.previousStarts = file
+        ? entryStarts(file.firstEntry, this.cache.previousManifestEntries<EntryPlace>())
+        : new Map();
+    }
+    return this.previousStarts.get(id);
+  }
+
+  /** The entry, recording its place as the writer puts it. */
   private placed(id: string, key: string | null, entry: string | Uint8Array, length: number, hash: string): RawJson {
-    return new RawJson([entry], (start) => this.places.set(id, { key, start, length, hash }));
+    return new RawJson([entry], (start) => {
+      this.firstEntry ??= start;
+      this.places.set(id, { key, length, hash });
+    });
   }
 
   private previous(): Buffer | null {
@@ -94,13 +129,13 @@ export class ManifestEntries {
 
   /** Hands the places of this invocation's entries to the cache, once manifest.json is written (`size` bytes, `hash`). */
   finish(written: { size: number; hash: string }): void {
-    if (!this.metadata) return;
-    this.cache.recordManifest(this.places, { metadata: this.metadata, ...written });
+    if (!this.metadata || this.firstEntry === undefined) return;
+    this.cache.recordManifest(this.places, { metadata: this.metadata, firstEntry: this.firstEntry, ...written });
   }
 }
 
 /** Whether `place` lies inside `bytes` and starts and ends as an entry does. */
-export function fits(bytes: Buffer, place: Pick<EntryPlace, 'start' | 'length'>): boolean {
+export function fits(bytes: Buffer, place: { start: number; length: number }): boolean {
   const { start, length } = place;
   return (
     [start, length].every(Number.isInteger) &&

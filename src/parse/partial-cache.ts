@@ -113,7 +113,8 @@ interface SqlLine {
 /**
  * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry as JSON>`,
  * after a header line and before an `end` line), so it is written a piece at a time and never
- * whole in memory. Entries stay JSON text, parsed only when asked for: reading the file stays
+ * whole in memory. A compile replay appends the entries it changed and another `end` line: a
+ * later line replaces an earlier one of the same kind and id, in its place. Entries stay JSON text, parsed only when asked for: reading the file stays
  * cheap at 10,000 nodes, an entry parsed is a fresh copy to hand out, and a reused entry is
  * saved as it was.
  */
@@ -502,36 +503,37 @@ export class PartialParse implements SqlParseCache {
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
    * is kept for the nodes that still exist: each entry is checked when used.
    */
-  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<string> } | undefined {
+  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<string>; append?: true } | undefined {
     if (!this.macroInventory) return undefined;
     const previous = this.previous;
-    // A compile replay (src/tasks/compile-replay.ts): what it did not touch stays as the last invocation left it.
-    const replay = nodeIds === 'all';
-    if (replay) {
-      if (!previous) return undefined;
-      keepMissing(this.sql, previous.sql);
-      keepMissing(this.bodies, previous.bodies);
-      keepMissing(this.records, previous.records);
-    } else if (previous && previous.macros === this.macroInventory) {
-      for (const id of nodeIds) {
-        const body = previous.bodies.get(id);
-        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
-      }
-    }
     const s = this.stats;
     this.debug(
       `partial parse: reused ${s.reused} of ${s.reused + s.parsed} ` +
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const env: Record<string, string | null> = { ...(replay ? previous!.env : {}), ...this.envHashes };
+    const written = new Map(mapValues(this.written, (w) => JSON.stringify(w)));
+    const manifest = this.manifestEntries ?? new Map<string, string>();
+    if (nodeIds === 'all') {
+      // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
+      if (!previous) return undefined;
+      return { file: this.file, chunks: entryLines(this.sql, this.bodies, written, manifest, this.records), append: true };
+    }
+    if (previous && previous.macros === this.macroInventory) {
+      for (const id of nodeIds) {
+        const body = previous.bodies.get(id);
+        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
+      }
+    }
+    const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
-    const written = new Map(mapValues(this.written, (w) => JSON.stringify(w)));
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (replay || !this.written.size) keepMissing(written, previous?.written ?? new Map<string, string>());
-    const manifest = this.manifestEntries ?? new Map<string, string>();
-    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written, manifest, this.records) };
+    if (!this.written.size) keepMissing(written, previous?.written ?? new Map<string, string>());
+    return {
+      file: this.file,
+      chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
+    };
   }
 }
 
@@ -554,15 +556,14 @@ function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[s
   for (const [key, value] of map) yield [key, f(value)];
 }
 
-function* encodeLines(
-  header: CacheHeader,
+/** Entries as lines, and the `end` line that says they were written to the end. */
+function* entryLines(
   sql: Map<string, SqlLine>,
   bodies: Map<string, string>,
   written: Iterable<[string, string]>,
   manifest: Map<string, string>,
   records: Map<string, string>,
 ): Generator<string> {
-  yield `${JSON.stringify(header)}\n`;
   for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
   for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
   for (const [file, entry] of written) yield `w\t${JSON.stringify(file)}\t${entry}\n`;
@@ -595,7 +596,9 @@ function decode(text: string): CacheData | undefined {
     manifestEntries: new Map(),
     records: new Map(),
   };
+  // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
   for (let i = 1; i < lines.length - 2; i++) {
+    if (lines[i] === 'end') continue;
     const fields = lines[i]!.split('\t');
     const id = JSON.parse(fields[1]!) as string;
     if (fields[0] === 's' && fields.length === 4) data.sql.set(id, { stamp: fields[2]!, entry: fields[3]! });

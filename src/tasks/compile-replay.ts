@@ -32,7 +32,7 @@ import { Compiler } from '../compile/compiler.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { artifactDictOptions, compiledInfo, manifestMetadata } from '../artifacts/manifest.js';
-import { entryHash, fits, type EntryPlace, type ManifestFile } from '../artifacts/manifest-entries.js';
+import { entryHash, entryStarts, fits, type EntryPlace, type ManifestFile } from '../artifacts/manifest-entries.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
 import { exposeProject } from '../session.js';
 import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor } from './load.js';
@@ -215,6 +215,7 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   const listed = inventory(files);
   if (listed.length !== record.files.length) return why('a file was added or removed');
   const changed: SqlFile[] = [];
+  let restamped = false;
   for (let i = 0; i < listed.length; i++) {
     const { file, sql } = listed[i]!;
     const was = record.files[i]!;
@@ -231,6 +232,7 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
       if (stamp?.text !== was[1] || was[1].endsWith(' racy')) {
         if (!stamp || sha(file.text) !== was[2]) return why(`${file.projectPath} changed`);
         was[1] = stamp.text;
+        restamped = true;
       }
     }
   }
@@ -303,12 +305,8 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   await compiler.flushWrites();
   const position = { bytes: 0, hash: createHash('sha1') };
   writeChunksAtomic(manifestPath, spliced.chunks, position);
-  partial.recordManifest(spliced.places, {
-    metadata: spliced.metadata,
-    size: position.bytes,
-    hash: position.hash.digest('base64'),
-  });
-  partial.setRecord(replayRecordName, record);
+  partial.recordManifest(spliced.places, { ...spliced.file, size: position.bytes, hash: position.hash.digest('base64') });
+  if (restamped) partial.setRecord(replayRecordName, record);
   savePartialParse(partial, 'all', opts);
   for (const w of record.warnings) opts.onLog?.('warn', w);
   debug(`compile replay: re-rendered ${rendered.length} of ${record.compiled} nodes`);
@@ -356,8 +354,8 @@ function writtenAsRecorded(partial: PartialParse): boolean {
 }
 
 /**
- * The last manifest.json with a new metadata object and the re-rendered nodes' entries, in pieces, and where each
- * entry now is; undefined when the file is not byte for byte the one recorded.
+ * The last manifest.json with a new metadata object and the re-rendered nodes' entries, in pieces, with their records;
+ * undefined when the file is not byte for byte the one recorded.
  */
 function splicedManifest(
   partial: PartialParse,
@@ -365,7 +363,7 @@ function splicedManifest(
   recorded: ManifestFile,
   made: () => { metadata: string; entries: Map<string, string> },
 ):
-  | { chunks: Array<string | Uint8Array>; places: Map<string, EntryPlace>; metadata: ManifestFile['metadata'] }
+  | { chunks: Array<string | Uint8Array>; places: Map<string, EntryPlace>; file: Omit<ManifestFile, 'size' | 'hash'> }
   | undefined {
   let bytes: Buffer;
   try {
@@ -376,37 +374,33 @@ function splicedManifest(
   if (bytes.length !== recorded.size || createHash('sha1').update(bytes).digest('base64') !== recorded.hash)
     return undefined;
   const { metadata, entries } = made();
-  const places = new Map(partial.previousManifestEntries<EntryPlace>());
-  const cuts: Array<{ start: number; length: number; text: string; id?: string }> = [
-    { ...recorded.metadata, text: metadata },
-  ];
+  const recordedPlaces = new Map(partial.previousManifestEntries<EntryPlace>());
+  const starts = entryStarts(recorded.firstEntry, recordedPlaces);
+  const cuts: Array<{ start: number; length: number; text: string }> = [{ ...recorded.metadata, text: metadata }];
+  const places = new Map<string, EntryPlace>();
   for (const [id, text] of entries) {
-    const place = places.get(id);
-    if (!place || !fits(bytes, place)) return undefined;
-    cuts.push({ start: place.start, length: place.length, text, id });
+    const place = recordedPlaces.get(id);
+    const start = starts.get(id);
+    if (!place || start === undefined || !fits(bytes, { start, length: place.length })) return undefined;
+    cuts.push({ start, length: place.length, text });
+    places.set(id, { key: null, length: Buffer.byteLength(text), hash: entryHash(text) });
   }
   cuts.sort((a, b) => a.start - b.start);
   const chunks: Array<string | Uint8Array> = [];
-  const shifts: Array<{ from: number; by: number }> = [];
   let at = 0;
-  let shift = 0;
-  let newMetadata = recorded.metadata;
   for (const cut of cuts) {
     chunks.push(bytes.subarray(at, cut.start), cut.text);
-    const length = Buffer.byteLength(cut.text);
-    if (cut.id) places.set(cut.id, { key: null, start: cut.start + shift, length, hash: entryHash(cut.text) });
-    else newMetadata = { start: cut.start + shift, length };
-    shift += length - cut.length;
     at = cut.start + cut.length;
-    shifts.push({ from: at, by: shift });
   }
   chunks.push(bytes.subarray(at));
-  // Entries after a cut move by what the cuts before them added.
-  for (const [id, place] of places) {
-    if (entries.has(id)) continue;
-    let by = 0;
-    for (const s of shifts) if (place.start >= s.from) by = s.by;
-    if (by) places.set(id, { ...place, start: place.start + by });
-  }
-  return { chunks, places, metadata: newMetadata };
+  // The metadata comes first: the entries move by what its length changed.
+  const metadataLength = Buffer.byteLength(metadata);
+  return {
+    chunks,
+    places,
+    file: {
+      metadata: { start: recorded.metadata.start, length: metadataLength },
+      firstEntry: recorded.firstEntry + metadataLength - recorded.metadata.length,
+    },
+  };
 }

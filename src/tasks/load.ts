@@ -22,7 +22,7 @@ import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
 import { packagesInstallPath } from '../deps/installed.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
@@ -183,7 +183,9 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
   if (!out) return;
   try {
     mkdirSync(dirname(out.file), { recursive: true });
-    writeChunksAtomic(out.file, out.chunks);
+    // A replay's few lines are appended: rewriting tens of megabytes would cost more than the replay saves.
+    if (out.append) appendFileSync(out.file, [...out.chunks].join(''));
+    else writeChunksAtomic(out.file, out.chunks);
   } catch (e) {
     opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
   }
