@@ -107,8 +107,14 @@ interface CacheHeader {
 /** A SQL file's parse, and the file's stat when it was made (`<size> <mtime> <ctime> <inode> trusted|racy`). */
 interface SqlLine {
   stamp: string;
-  entry: string;
+  entry: EntryText;
 }
+
+/**
+ * An entry's JSON: text made by this invocation, or bytes of the file loaded (decoded only if asked for, and written
+ * back as they are).
+ */
+type EntryText = string | Uint8Array;
 
 /**
  * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry as JSON>`,
@@ -120,12 +126,12 @@ interface SqlLine {
  */
 interface CacheData extends CacheHeader {
   sql: Map<string, SqlLine>;
-  bodies: Map<string, string>;
-  written: Map<string, string>;
+  bodies: Map<string, EntryText>;
+  written: Map<string, EntryText>;
   /** Where each node's entry is in manifest.json, with the key of what it was made from. */
-  manifestEntries: Map<string, string>;
+  manifestEntries: Map<string, EntryText>;
   /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
-  records: Map<string, string>;
+  records: Map<string, EntryText>;
 }
 
 export interface SqlFileRequest {
@@ -174,11 +180,11 @@ export class PartialParse implements SqlParseCache {
   private macroInventory: string | undefined;
   private macrosUnchanged = false;
   private readonly sql = new Map<string, SqlLine>();
-  private readonly bodies = new Map<string, string>();
+  private readonly bodies = new Map<string, EntryText>();
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
-  private manifestEntries?: Map<string, string>;
-  private readonly records = new Map<string, string>();
+  private manifestEntries?: Map<string, EntryText>;
+  private readonly records = new Map<string, EntryText>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
@@ -204,7 +210,7 @@ export class PartialParse implements SqlParseCache {
     if (!existsSync(this.file)) return undefined;
     let data: CacheData | undefined;
     try {
-      data = decode(readFileSync(this.file, 'utf8'));
+      data = decode(readFileSync(this.file));
     } catch (e) {
       this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
       return undefined;
@@ -503,7 +509,7 @@ export class PartialParse implements SqlParseCache {
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
    * is kept for the nodes that still exist: each entry is checked when used.
    */
-  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<string>; append?: true } | undefined {
+  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<EntryText>; append?: true } | undefined {
     if (!this.macroInventory) return undefined;
     const previous = this.previous;
     const s = this.stats;
@@ -512,8 +518,8 @@ export class PartialParse implements SqlParseCache {
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const written = new Map(mapValues(this.written, (w) => JSON.stringify(w)));
-    const manifest = this.manifestEntries ?? new Map<string, string>();
+    const written = new Map<string, EntryText>(mapValues(this.written, (w) => JSON.stringify(w)));
+    const manifest = this.manifestEntries ?? new Map<string, EntryText>();
     if (nodeIds === 'all') {
       // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
       if (!previous) return undefined;
@@ -529,7 +535,7 @@ export class PartialParse implements SqlParseCache {
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (!this.written.size) keepMissing(written, previous?.written ?? new Map<string, string>());
+    if (!this.written.size) keepMissing(written, previous?.written ?? new Map<string, EntryText>());
     return {
       file: this.file,
       chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
@@ -559,16 +565,19 @@ function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[s
 /** Entries as lines, and the `end` line that says they were written to the end. */
 function* entryLines(
   sql: Map<string, SqlLine>,
-  bodies: Map<string, string>,
-  written: Iterable<[string, string]>,
-  manifest: Map<string, string>,
-  records: Map<string, string>,
-): Generator<string> {
-  for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
-  for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
-  for (const [file, entry] of written) yield `w\t${JSON.stringify(file)}\t${entry}\n`;
-  for (const [id, entry] of manifest) yield `m\t${JSON.stringify(id)}\t${entry}\n`;
-  for (const [name, entry] of records) if (entry) yield `r\t${JSON.stringify(name)}\t${entry}\n`;
+  bodies: Map<string, EntryText>,
+  written: Iterable<[string, EntryText]>,
+  manifest: Map<string, EntryText>,
+  records: Map<string, EntryText>,
+): Generator<EntryText> {
+  for (const [id, { stamp, entry }] of sql) yield* [`s\t${JSON.stringify(id)}\t${stamp}\t`, entry, '\n'];
+  for (const [kind, map] of [
+    ['b', bodies],
+    ['w', written],
+    ['m', manifest],
+    ['r', records],
+  ] as const)
+    for (const [id, entry] of map) if (entry.length) yield* [`${kind}\t${JSON.stringify(id)}\t`, entry, '\n'];
   yield 'end\n';
 }
 
@@ -576,10 +585,14 @@ function* entryLines(
  * The cache file's data; undefined when it is another format or incomplete. JSON text holds no
  * raw tab or newline, so both split lines and fields safely. Entries are checked when parsed.
  */
-function decode(text: string): CacheData | undefined {
-  const lines = text.split('\n');
-  if (lines.at(-1) !== '' || lines.at(-2) !== 'end') return undefined;
-  const header = JSON.parse(lines[0]!) as CacheHeader;
+function decode(bytes: Buffer): CacheData | undefined {
+  const newline = 0x0a;
+  const tab = 0x09;
+  const isEnd = (start: number, end: number) =>
+    end - start === 3 && bytes[start] === 0x65 && bytes[start + 1] === 0x6e && bytes[start + 2] === 0x64;
+  if (!isEnd(bytes.length - 4, bytes.length - 1) || bytes[bytes.length - 1] !== newline) return undefined;
+  const headerEnd = bytes.indexOf(newline);
+  const header = JSON.parse(bytes.toString('utf8', 0, headerEnd)) as CacheHeader;
   if (
     !header ||
     typeof header !== 'object' ||
@@ -597,25 +610,33 @@ function decode(text: string): CacheData | undefined {
     records: new Map(),
   };
   // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
-  for (let i = 1; i < lines.length - 2; i++) {
-    if (lines[i] === 'end') continue;
-    const fields = lines[i]!.split('\t');
-    const id = JSON.parse(fields[1]!) as string;
-    if (fields[0] === 's' && fields.length === 4) data.sql.set(id, { stamp: fields[2]!, entry: fields[3]! });
-    else if (fields[0] === 'b' && fields.length === 3) data.bodies.set(id, fields[2]!);
-    else if (fields[0] === 'w' && fields.length === 3) data.written.set(id, fields[2]!);
-    else if (fields[0] === 'm' && fields.length === 3) data.manifestEntries.set(id, fields[2]!);
-    else if (fields[0] === 'r' && fields.length === 3) data.records.set(id, fields[2]!);
-    else return undefined;
+  for (let start = headerEnd + 1; start < bytes.length; ) {
+    const end = bytes.indexOf(newline, start);
+    if (!isEnd(start, end)) {
+      const idEnd = bytes.indexOf(tab, start + 2);
+      if (bytes[start + 1] !== tab || idEnd < 0 || idEnd > end) return undefined;
+      const id = JSON.parse(bytes.toString('utf8', start + 2, idEnd)) as string;
+      const kind = bytes[start];
+      if (kind === 0x73 /* s */) {
+        const stampEnd = bytes.indexOf(tab, idEnd + 1);
+        if (stampEnd < 0 || stampEnd > end) return undefined;
+        data.sql.set(id, { stamp: bytes.toString('latin1', idEnd + 1, stampEnd), entry: bytes.subarray(stampEnd + 1, end) });
+      } else {
+        const map = { b: data.bodies, w: data.written, m: data.manifestEntries, r: data.records }[String.fromCharCode(kind!)];
+        if (!map) return undefined;
+        map.set(id, bytes.subarray(idEnd + 1, end));
+      }
+    }
+    start = end + 1;
   }
   return data;
 }
 
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
-function parsedEntry<T>(json: string | undefined): T | undefined {
+function parsedEntry<T>(json: EntryText | undefined): T | undefined {
   if (json === undefined) return undefined;
   try {
-    const value = JSON.parse(json) as unknown;
+    const value = JSON.parse(typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString()) as unknown;
     return value !== null && typeof value === 'object' ? (value as T) : undefined;
   } catch {
     return undefined;
