@@ -181,7 +181,10 @@ test('a compile replays the last one only while every file it cannot re-render a
 });
 
 test('a replay is refused for a model whose render reads graph, and for an ephemeral model', async () => {
-  write('models/reads_graph.sql', "select {% if execute %}{{ graph.nodes | length }}{% else %}0{% endif %} as n from {{ ref('plain') }}\n");
+  write(
+    'models/reads_graph.sql',
+    "select {% if execute %}{{ graph.nodes | length }}{% else %}0{% endif %} as n from {{ ref('plain') }}\n",
+  );
   write('models/eph2.sql', "{{ config(materialized='ephemeral') }}\nselect 1 as id\n");
   write('models/eph2_reader.sql', "select * from {{ ref('eph2') }}\n");
   await warmEqualsCold('added');
@@ -479,8 +482,11 @@ const createdAts = () =>
   new Set(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8').match(/"created_at":[0-9.]+/g) ?? []);
 
 const createdAtOf = (id: string) =>
-  (JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { created_at: number }> })
-    .nodes[id]!.created_at;
+  (
+    JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as {
+      nodes: Record<string, { created_at: number }>;
+    }
+  ).nodes[id]!.created_at;
 
 test("manifest.json's node entries are copied from the last file when nothing they are made of changed, keeping their created_at as dbt keeps a node it did not parse again", async () => {
   await compileWith('target', true);

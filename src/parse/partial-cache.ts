@@ -523,7 +523,11 @@ export class PartialParse implements SqlParseCache {
     if (nodeIds === 'all') {
       // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
       if (!previous) return undefined;
-      return { file: this.file, chunks: entryLines(this.sql, this.bodies, written, manifest, this.records), append: true };
+      return {
+        file: this.file,
+        chunks: entryLines(this.sql, this.bodies, written, manifest, this.records),
+        append: true,
+      };
     }
     if (previous && previous.macros === this.macroInventory) {
       for (const id of nodeIds) {
@@ -610,7 +614,7 @@ function decode(bytes: Buffer): CacheData | undefined {
     records: new Map(),
   };
   // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
-  for (let start = headerEnd + 1; start < bytes.length; ) {
+  for (let start = headerEnd + 1; start < bytes.length;) {
     const end = bytes.indexOf(newline, start);
     if (!isEnd(start, end)) {
       const idEnd = bytes.indexOf(tab, start + 2);
@@ -620,9 +624,14 @@ function decode(bytes: Buffer): CacheData | undefined {
       if (kind === 0x73 /* s */) {
         const stampEnd = bytes.indexOf(tab, idEnd + 1);
         if (stampEnd < 0 || stampEnd > end) return undefined;
-        data.sql.set(id, { stamp: bytes.toString('latin1', idEnd + 1, stampEnd), entry: bytes.subarray(stampEnd + 1, end) });
+        data.sql.set(id, {
+          stamp: bytes.toString('latin1', idEnd + 1, stampEnd),
+          entry: bytes.subarray(stampEnd + 1, end),
+        });
       } else {
-        const map = { b: data.bodies, w: data.written, m: data.manifestEntries, r: data.records }[String.fromCharCode(kind!)];
+        const map = { b: data.bodies, w: data.written, m: data.manifestEntries, r: data.records }[
+          String.fromCharCode(kind!)
+        ];
         if (!map) return undefined;
         map.set(id, bytes.subarray(idEnd + 1, end));
       }
@@ -636,7 +645,9 @@ function decode(bytes: Buffer): CacheData | undefined {
 function parsedEntry<T>(json: EntryText | undefined): T | undefined {
   if (json === undefined) return undefined;
   try {
-    const value = JSON.parse(typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString()) as unknown;
+    const value = JSON.parse(
+      typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString(),
+    ) as unknown;
     return value !== null && typeof value === 'object' ? (value as T) : undefined;
   } catch {
     return undefined;

@@ -295,7 +295,10 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
     return {
       metadata: JSON.stringify(manifestMetadata(project.name, session)),
       entries: new Map(
-        rendered.map((n) => [n.uniqueId, JSON.stringify(nodeDict(n, { ...base, compiled: compiledInfo(n, mini, compiler) }))]),
+        rendered.map((n) => [
+          n.uniqueId,
+          JSON.stringify(nodeDict(n, { ...base, compiled: compiledInfo(n, mini, compiler) })),
+        ]),
       ),
     };
   });
@@ -305,7 +308,11 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   await compiler.flushWrites();
   const position = { bytes: 0, hash: createHash('sha1') };
   writeChunksAtomic(manifestPath, spliced.chunks, position);
-  partial.recordManifest(spliced.places, { ...spliced.file, size: position.bytes, hash: position.hash.digest('base64') });
+  partial.recordManifest(spliced.places, {
+    ...spliced.file,
+    size: position.bytes,
+    hash: position.hash.digest('base64'),
+  });
   if (restamped) partial.setRecord(replayRecordName, record);
   savePartialParse(partial, 'all', opts);
   for (const w of record.warnings) opts.onLog?.('warn', w);
@@ -327,7 +334,10 @@ function replayedProject(loaded: Awaited<ReturnType<typeof load>>): ParsedProjec
 }
 
 /** A node the replayed ones ref: what resolving and rendering the ref reads of it. */
-function stubNode(id: string, [name, packageName, materialized, database, schema, alias]: ReplayRecord['nodes'][string]): GraphNode {
+function stubNode(
+  id: string,
+  [name, packageName, materialized, database, schema, alias]: ReplayRecord['nodes'][string],
+): GraphNode {
   return {
     uniqueId: id,
     resourceType: id.split('.')[0] as ResourceType,
@@ -340,7 +350,10 @@ function stubNode(id: string, [name, packageName, materialized, database, schema
   } as GraphNode;
 }
 
-function stubSource(id: string, [sourceName, name, database, schema, identifier]: ReplayRecord['sources'][string]): SourceNode {
+function stubSource(
+  id: string,
+  [sourceName, name, database, schema, identifier]: ReplayRecord['sources'][string],
+): SourceNode {
   return { uniqueId: id, resourceType: 'source', sourceName, name, database, schema, identifier } as SourceNode;
 }
 

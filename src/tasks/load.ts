@@ -184,7 +184,8 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
   try {
     mkdirSync(dirname(out.file), { recursive: true });
     // A replay's few lines are appended: rewriting tens of megabytes would cost more than the replay saves.
-    if (out.append) appendFileSync(out.file, Buffer.concat([...out.chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : c))));
+    if (out.append)
+      appendFileSync(out.file, Buffer.concat([...out.chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : c))));
     else writeChunksAtomic(out.file, out.chunks);
   } catch (e) {
     opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
