@@ -33,8 +33,6 @@ export interface ParsedProject {
   manifest: Manifest;
   /** Each SQL node's template, kept from parsing so compiling reads no file twice. */
   templates: Map<string, ParsedTemplate>;
-  /** The files the parse read (absent in a project put together otherwise, as a compile replay does). */
-  files?: DiscoveredFiles;
 }
 
 export interface ParseInput {
@@ -49,6 +47,8 @@ export interface ParseInput {
   inline?: string;
   /** Partial parsing: SQL files' parses reused from the last invocation. */
   sqlCache?: SqlParseCache;
+  /** Hears the files the parse reads, once found (a compile records them for its replay). */
+  onDiscovered?: (files: DiscoveredFiles) => void;
 }
 
 /** The unique id `compile --inline` gives its query, as dbt does. */
@@ -69,6 +69,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
 
   const files = discoverProjectFiles(project, input.packages);
+  input.onDiscovered?.(files);
   const macros = registerMacros(engine, files, pkg);
   const { reader: nodeReader, rootRules, rules } = sqlNodeReader(input, warnOnce);
   const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [
@@ -149,7 +150,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
   for (const w of warnings) input.warn(w);
   linkDependencies(manifest);
-  return { project, target, manifest, templates: table.templates, files };
+  return { project, target, manifest, templates: table.templates };
 }
 
 /**

@@ -135,27 +135,29 @@ function fixtureFiles(project: ParsedProject['project']): string[] {
 export function recordReplay(
   partial: PartialParse,
   parsed: ParsedProject,
+  files: DiscoveredFiles | undefined,
   compiledIds: Iterable<string>,
   opts: KilnOptions,
 ): void {
-  const record = makeRecord(partial, parsed, compiledIds, opts);
+  const record = files && makeRecord(partial, parsed, files, compiledIds, opts);
   partial.setRecord(replayRecordName, record);
 }
 
 function makeRecord(
   partial: PartialParse,
   parsed: ParsedProject,
+  discovered: DiscoveredFiles,
   compiledIds: Iterable<string>,
   opts: KilnOptions,
 ): ReplayRecord | undefined {
-  if (!parsed.files || !compilesEverything(opts) || partial.parseVolatile || secretValues().length) return undefined;
+  if (!compilesEverything(opts) || partial.parseVolatile || secretValues().length) return undefined;
   let compiled = 0;
   for (const id of compiledIds) {
     if (!partial.storedBody(id)) return undefined;
     compiled++;
   }
   const files: ReplayRecord['files'] = [];
-  for (const { file, sql } of inventory(parsed.files)) {
+  for (const { file, sql } of inventory(discovered)) {
     if (sql) {
       const id = nodeIdOf(sql);
       if (!partial.parsedNow(id)) return undefined;

@@ -11,7 +11,7 @@ import { inlineQueryId } from '../parse/index.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
 import { writeManifest } from '../artifacts/manifest.js';
 import { selectResources } from '../session.js';
-import { load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
+import { discoveredFilesOf, load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 import { recordReplay, replayCompile, type CompileSummary } from './compile-replay.js';
@@ -79,7 +79,7 @@ export async function compileSelected(
   );
   await compiler.flushWrites();
   if (partial) {
-    recordReplay(partial, project.parsed, ids, opts);
+    recordReplay(partial, project.parsed, discoveredFilesOf(project), ids, opts);
     savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
   }
   return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };

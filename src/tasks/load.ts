@@ -9,6 +9,7 @@ import { resolveTarget, targetContext, type TargetConfig } from '../config/profi
 import { createAdapter } from '../adapters/factory.js';
 import type { Adapter } from '../adapters/types.js';
 import { parseProject, type ParsedProject } from '../parse/index.js';
+import type { DiscoveredFiles } from '../parse/discovery.js';
 import { installedPackages } from '../deps/installed.js';
 import { createSession, exposeProject, type KilnSession } from '../session.js';
 import { buildDag, type Dag } from '../graph/dag.js';
@@ -107,9 +108,10 @@ export class ParsedProjectResult implements Project {
   }
 }
 
-/** The partial parse cache each parse used, for compile to add its SQL and save. */
-const partialParses = new WeakMap<Project, PartialParse>();
-export const partialParseOf = (project: Project): PartialParse | undefined => partialParses.get(project);
+/** The partial parse cache each parse used, for compile to add its SQL and save, and the files the parse read. */
+const partialParses = new WeakMap<Project, { partial: PartialParse; files?: DiscoveredFiles }>();
+export const partialParseOf = (project: Project): PartialParse | undefined => partialParses.get(project)?.partial;
+export const discoveredFilesOf = (project: Project): DiscoveredFiles | undefined => partialParses.get(project)?.files;
 
 /**
  * The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its
@@ -130,6 +132,7 @@ export function parseLoaded(
     inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
       ? openPartialParse(loaded, cliVars, opts)
       : undefined;
+  let discovered: DiscoveredFiles | undefined;
   const { result: parsed, reads } = recordReads(() =>
     parseProject({
       project: loaded.project,
@@ -139,6 +142,7 @@ export function parseLoaded(
       warn: (w) => log('warn', w),
       inline,
       sqlCache: partial,
+      onDiscovered: (files) => (discovered = files),
     }),
   );
   exposeProject(session, parsed.manifest);
@@ -147,7 +151,7 @@ export function parseLoaded(
     partial.noteEnv(reads.envVars);
     partial.noteParseReads(reads);
     if (cache === 'save') savePartialParse(partial, parsed.manifest.nodes.keys(), opts);
-    partialParses.set(project, partial);
+    partialParses.set(project, { partial, files: discovered });
   }
   return project;
 }
