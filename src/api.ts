@@ -14,7 +14,8 @@ export type {
   CompileTimings,
 } from './tasks/options.js';
 export { parse, readProject, ls } from './tasks/parse.js';
-export { compile, compileInline, dryRun } from './tasks/compile.js';
+export { compile, compileProject, compileInline, dryRun } from './tasks/compile.js';
+export type { CompileSummary } from './tasks/compile-replay.js';
 export { columnLineage, impact } from './tasks/lineage.js';
 export { execute, run, test, seed, build, snapshot } from './tasks/run.js';
 export { retry } from './tasks/retry.js';

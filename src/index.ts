@@ -19,6 +19,7 @@ export const parse = onFirstCall(api, 'parse');
 export const ls = onFirstCall(api, 'ls');
 export const compile = onFirstCall(api, 'compile');
 export const compileInline = onFirstCall(api, 'compileInline');
+export const compileProject = onFirstCall(api, 'compileProject');
 export const dryRun = onFirstCall(api, 'dryRun');
 export const execute = onFirstCall(api, 'execute');
 export const run = onFirstCall(api, 'run');

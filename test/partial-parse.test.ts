@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, wr
 import { dirname, join, relative } from 'node:path';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { compile, clean, ls, type KilnOptions } from '../src/index.js';
+import { compile, compileProject, clean, ls, type KilnOptions } from '../src/index.js';
 import { kiln, removeDir, writeProject } from './helpers/cli.js';
 import { createRandom as random } from '../bench/generate.js';
 
@@ -69,9 +69,10 @@ const write = (rel: string, text: string) => {
 const edit = (rel: string, change: (text: string) => string) =>
   write(rel, change(readFileSync(join(dir, rel), 'utf8')));
 
-const compileWith = (targetPath: string, partialParse: boolean) => {
+/** A warm compile as the CLI makes it (replayed when it can be); a cold one with the cache off. */
+const compileWith = async (targetPath: string, partialParse: boolean) => {
   debug = [];
-  return compile({
+  const opts: KilnOptions = {
     projectDir: dir,
     profilesDir: dir,
     targetPath,
@@ -79,7 +80,9 @@ const compileWith = (targetPath: string, partialParse: boolean) => {
     partialParse,
     onDebug: (m) => debug.push(m),
     ...extra,
-  });
+  };
+  if (partialParse) await compileProject(opts);
+  else await compile(opts);
 };
 
 /** manifest.json and every compiled file of a target path, with what differs per run (times) and the path itself taken out. */
@@ -136,6 +139,62 @@ test('a changed model text re-renders that model only', async () => {
   assert.match(reusedLine(log), /reused (\d+) of (\d+) SQL parses/);
   const [, reused, all] = /reused (\d+) of (\d+) SQL parses/.exec(reusedLine(log))!;
   assert.equal(Number(all) - Number(reused), 1, reusedLine(log));
+});
+
+const replayed = (log: string[]) => log.some((l) => l.startsWith('compile replay: re-rendered'));
+
+test('a compile replays the last one only while every file it cannot re-render alone is unchanged', async () => {
+  edit('models/plain.sql', (t) => t + '-- once\n');
+  assert.ok(replayed(await warmEqualsCold('one model edited')));
+  edit('models/plain.sql', (t) => t + '-- twice\n');
+  edit('analyses/report.sql', (t) => t + '-- and an analysis\n');
+  assert.ok(replayed(await warmEqualsCold('a model edited again, and an analysis')));
+  const cacheFile = join(dir, 'target', 'partial_parse.bin');
+  const cacheBefore = readFileSync(cacheFile, 'utf8');
+  edit('models/plain.sql', (t) => t.replace('select *', 'select id'));
+  const log = await warmEqualsCold('a model edited after a replay');
+  assert.ok(replayed(log), log.join('\n'));
+  // A replay appends the entries it changed, closed by their own end line, to the cache as it was.
+  const cacheAfter = readFileSync(cacheFile, 'utf8');
+  assert.ok(cacheAfter.startsWith(cacheBefore) && cacheAfter.endsWith('\nend\n'));
+  assert.ok(cacheAfter.slice(cacheBefore.length).includes('s\t"model.shop.plain"'));
+  // An append cut short leaves a cache without its last end line: ignored whole, as any cache cut short.
+  writeFileSync(cacheFile, cacheAfter.slice(0, -'end\n'.length));
+  const cut = await warmEqualsCold('a replay cut short');
+  assert.ok(!replayed(cut) && cut.some((l) => /ignoring partial_parse\.bin/.test(l)), cut.join('\n'));
+  // What a replay cannot vouch for compiles in full (warmEqualsCold checks the result each time).
+  const full: Array<[string, () => void]> = [
+    ['a ref added', () => edit('models/plain.sql', (t) => t + "-- {{ ref('stg_orders') }}\n")],
+    ['properties YAML', () => edit('models/schema.yml', (t) => t + '# a comment\n')],
+    ['a macro', () => edit('macros/labels.sql', (t) => t.replace("'{{ x }}'", "'{{ x }}!'"))],
+    ['a compiled file deleted', () => rmSync(join(dir, 'target', 'compiled', 'shop', 'models', 'plain.sql'))],
+    ['a snapshot file', () => edit('snapshots/snap.sql', (t) => t.replace('select *', 'select id, amount'))],
+    ['a model added', () => write('models/extra.sql', 'select 1 as one\n')],
+  ];
+  for (const [what, change] of full) {
+    change();
+    const log = await warmEqualsCold(what);
+    assert.ok(!replayed(log), `${what}: ${log.join('\n')}`);
+  }
+  rmSync(join(dir, 'models/extra.sql'));
+  await warmEqualsCold('the added model removed');
+});
+
+test('a replay is refused for a model whose render reads graph, and for an ephemeral model', async () => {
+  write(
+    'models/reads_graph.sql',
+    "select {% if execute %}{{ graph.nodes | length }}{% else %}0{% endif %} as n from {{ ref('plain') }}\n",
+  );
+  write('models/eph2.sql', "{{ config(materialized='ephemeral') }}\nselect 1 as id\n");
+  write('models/eph2_reader.sql', "select * from {{ ref('eph2') }}\n");
+  await warmEqualsCold('added');
+  for (const file of ['models/reads_graph.sql', 'models/eph2.sql', 'models/eph2_reader.sql']) {
+    edit(file, (t) => t + '-- edited\n');
+    const log = await warmEqualsCold(`${file} edited`);
+    assert.ok(!replayed(log), `${file}: ${log.join('\n')}`);
+  }
+  for (const file of ['models/reads_graph.sql', 'models/eph2.sql', 'models/eph2_reader.sql']) rmSync(join(dir, file));
+  await warmEqualsCold('removed');
 });
 
 test("a model's config() block", async () => {
@@ -286,7 +345,14 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   const bodyLines = lines.filter((l) => l.startsWith('b\t'));
   assert.ok(sqlLines.length > 1 && bodyLines.length > 1, 'one line per parse and per compiled node');
   const damage = (line: string) => line.slice(0, line.lastIndexOf('\t') + 1) + '{"broken":';
-  writeFileSync(file, lines.map((l) => (l === sqlLines[0] || l === bodyLines[0] ? damage(l) : l)).join('\n'));
+  // Without the replay record, so that the full compile reads every entry.
+  writeFileSync(
+    file,
+    lines
+      .filter((l) => !l.startsWith('r\t"replay"'))
+      .map((l) => (l === sqlLines[0] || l === bodyLines[0] ? damage(l) : l))
+      .join('\n'),
+  );
   const damaged = await warmEqualsCold('a damaged entry');
   assert.equal(
     reusedLine(damaged),
@@ -415,16 +481,33 @@ const copiedLine = (log: string[]) =>
 const createdAts = () =>
   new Set(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8').match(/"created_at":[0-9.]+/g) ?? []);
 
-test("manifest.json's node entries are copied from the last file when nothing they are made of changed, with this invocation's created_at", async () => {
+const createdAtOf = (id: string) =>
+  (
+    JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as {
+      nodes: Record<string, { created_at: number }>;
+    }
+  ).nodes[id]!.created_at;
+
+test("manifest.json's node entries are copied from the last file when nothing they are made of changed, keeping their created_at as dbt keeps a node it did not parse again", async () => {
   await compileWith('target', true);
   await compileWith('target', true);
   const before = createdAts();
+  const plainBefore = createdAtOf('model.shop.plain');
+  const moneyBefore = createdAtOf('model.shop.orders_money');
   await new Promise((r) => setTimeout(r, 20));
-  const log = await warmEqualsCold('nothing changed, entries copied');
+  // A YAML change: a full compile, which copies the entries the change does not touch.
+  edit('models/schema.yml', (t) => t.replace('Money per order', 'Money per order (copied)'));
+  const log = await warmEqualsCold('YAML changed, other entries copied');
   assert.ok(Number(copiedLine(log)?.[1]) > 0, log.join('\n'));
-  const after = createdAts();
-  assert.equal(after.size, 1, 'one created_at, written afresh in every entry');
-  assert.notDeepEqual([...after], [...before]);
+  assert.equal(createdAtOf('model.shop.plain'), plainBefore, 'a copied entry keeps its created_at');
+  assert.ok(createdAtOf('model.shop.orders_money') > moneyBefore, 'the changed node was made again');
+  await new Promise((r) => setTimeout(r, 20));
+  const labelBefore = createdAtOf('model.shop.orders_label');
+  edit('models/orders_label.sql', (t) => t + '-- created again\n');
+  await warmEqualsCold('one model edited');
+  assert.ok(createdAtOf('model.shop.orders_label') > labelBefore, 'the edited node was made again');
+  assert.equal(createdAtOf('model.shop.plain'), plainBefore, 'the others were not');
+  assert.ok(before.size > 1);
 });
 
 test("an ephemeral model's SQL changes the manifest entries of the models that inline it", async () => {

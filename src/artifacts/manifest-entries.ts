@@ -4,10 +4,12 @@
  * An entry is copied only when its key (given by the caller: the compiled SQL cache's key of
  * the node before rendering, and what compiling added) is the one recorded with it, and the
  * bytes at the recorded place still hash to what was written there, so an edited, replaced or
- * truncated manifest.json is never copied from, whatever its timestamps say. `created_at`, the
- * one field that differs per invocation, is left out of the hash and written afresh. Nothing is
- * copied or recorded while a secret value is set: the copied text would have been scrubbed for
- * another invocation's secrets.
+ * truncated manifest.json is never copied from, whatever its timestamps say. A copied entry
+ * keeps its `created_at`, as dbt keeps a node it did not parse again. Where every entry is
+ * (keyed or not) is recorded, with the whole file's hash, so that a compile that re-renders a
+ * few models (src/tasks/compile-replay.ts) can splice their entries into the last file.
+ * Nothing is copied or recorded while a secret value is set: the copied text would have been
+ * scrubbed for another invocation's secrets.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,28 +17,51 @@ import type { PartialParse } from '../parse/partial-cache.js';
 import type { CompiledInfo } from '../parse/node-dict.js';
 import { RawJson } from './write.js';
 
-/** Where a node's entry is in manifest.json, and what it holds. */
-interface EntryPlace {
-  key: string;
-  /** Byte offset of the entry in the file, and its length. */
-  start: number;
+/**
+ * A node's entry in manifest.json, as recorded in the order the entries are written. Its offset is not recorded: the
+ * entries follow one another in the `nodes` object, so each starts where the one before ends, past its own key
+ * (`entryStarts`), and a compile that changes one entry's length leaves every other record as it is.
+ */
+export interface EntryPlace {
+  /** What the entry was made from; null when it must not be copied (it is only placed). */
+  key: string | null;
+  /** The entry's length in bytes. */
   length: number;
-  /** Byte offset of the `created_at` value within the entry, and its length. */
-  at: number;
-  len: number;
-  /** Hash of the entry's bytes but the `created_at` value. */
+  /** Hash of the entry's bytes. */
   hash: string;
 }
 
-const createdAtKey = '"created_at":';
+/** Where the metadata object and the first node entry are in manifest.json, and the hash of the whole file. */
+export interface ManifestFile {
+  metadata: { start: number; length: number };
+  firstEntry: number;
+  size: number;
+  hash: string;
+}
 
-const entryHash = (head: string | Uint8Array, tail: string | Uint8Array) =>
-  createHash('sha1').update(head).update(tail).digest('base64');
+/** The byte offset of each recorded entry, given where the first starts. */
+export function entryStarts(firstEntry: number, places: Iterable<[string, EntryPlace]>): Map<string, number> {
+  const starts = new Map<string, number>();
+  let end: number | undefined;
+  for (const [id, place] of places) {
+    // Between two entries: a comma, the next one's key as JSON, a colon.
+    const start = end === undefined ? firstEntry : end + Buffer.byteLength(JSON.stringify(id)) + 2;
+    starts.set(id, start);
+    end = start + place.length;
+  }
+  return starts;
+}
+
+export const entryHash = (bytes: string | Uint8Array) => createHash('sha1').update(bytes).digest('base64');
 
 export class ManifestEntries {
   /** The last manifest.json's bytes; null when there is none or no entry of it was recorded. */
   private previousBytes?: Buffer | null;
   private readonly places = new Map<string, EntryPlace>();
+  private metadata?: { start: number; length: number };
+  private firstEntry?: number;
+  /** Where each entry of the last manifest.json starts, worked out on first use. */
+  private previousStarts?: Map<string, number>;
   /** Counts for --debug and tests. */
   readonly stats = { copied: 0, built: 0 };
 
@@ -44,62 +69,56 @@ export class ManifestEntries {
     private readonly cache: PartialParse,
     /** manifest.json's path. */
     private readonly file: string,
-    /** The key of node `id`'s entry, undefined when it must be built afresh and not recorded. */
+    /** The key of node `id`'s entry, undefined when it must be built afresh (and is never copied). */
     private readonly keyOf: (id: string, compiled: CompiledInfo) => string | undefined,
-    /** `created_at` of this invocation, as JSON. */
-    private readonly createdAt: string,
   ) {}
 
-  /**
-   * Node `id`'s entry: copied from the last manifest.json when its key and bytes hold, else `build()` serialized;
-   * undefined when it is not recorded (the caller serializes it as usual).
-   */
-  entry(id: string, compiled: CompiledInfo | undefined, build: () => Record<string, unknown>): RawJson | undefined {
-    const key = compiled && this.keyOf(id, compiled);
-    if (key === undefined) return undefined;
-    const copied = this.copy(id, key);
+  /** Node `id`'s entry: copied from the last manifest.json when its key and bytes hold, else `build()` serialized. */
+  entry(id: string, compiled: CompiledInfo | undefined, build: () => Record<string, unknown>): RawJson {
+    const key = (compiled && this.keyOf(id, compiled)) ?? null;
+    const copied = key === null ? undefined : this.copy(id, key);
     if (copied) {
       this.stats.copied++;
       return copied;
     }
-    const made = splitAtCreatedAt(build());
-    if (!made) return undefined;
-    this.stats.built++;
-    const [head, value, tail] = made;
-    return this.placed(
-      id,
-      key,
-      [head, value, tail],
-      Buffer.byteLength(head),
-      Buffer.byteLength(tail),
-      entryHash(head, tail),
-    );
+    if (key !== null) this.stats.built++;
+    const text = JSON.stringify(build());
+    return this.placed(id, key, text, Buffer.byteLength(text), entryHash(text));
+  }
+
+  /** The metadata object, its place recorded. */
+  metadataJson(metadata: Record<string, unknown>): RawJson {
+    const text = JSON.stringify(metadata);
+    return new RawJson([text], (start) => (this.metadata = { start, length: Buffer.byteLength(text) }));
   }
 
   private copy(id: string, key: string): RawJson | undefined {
     const bytes = this.previous();
     const place = bytes && this.cache.previousManifestEntry<EntryPlace>(id);
-    if (!place || place.key !== key || !fits(bytes, place)) return undefined;
-    const head = bytes.subarray(place.start, place.start + place.at);
-    const tail = bytes.subarray(place.start + place.at + place.len, place.start + place.length);
-    if (entryHash(head, tail) !== place.hash) return undefined;
-    return this.placed(id, key, [head, this.createdAt, tail], head.length, tail.length, place.hash);
+    const start = place ? this.startOf(id) : undefined;
+    if (!place || start === undefined || place.key !== key || !fits(bytes, { start, length: place.length }))
+      return undefined;
+    const entry = bytes.subarray(start, start + place.length);
+    if (entryHash(entry) !== place.hash) return undefined;
+    return this.placed(id, key, entry, entry.length, place.hash);
   }
 
-  /** The entry's pieces, recording where the writer puts them. */
-  private placed(
-    id: string,
-    key: string,
-    parts: [string | Uint8Array, string, string | Uint8Array],
-    headBytes: number,
-    tailBytes: number,
-    hash: string,
-  ): RawJson {
-    // created_at is a number: as many bytes as characters.
-    const len = parts[1].length;
-    return new RawJson(parts, (start) =>
-      this.places.set(id, { key, start, length: headBytes + len + tailBytes, at: headBytes, len, hash }),
-    );
+  private startOf(id: string): number | undefined {
+    if (!this.previousStarts) {
+      const file = this.cache.previousRecord<ManifestFile>('manifest');
+      this.previousStarts = file
+        ? entryStarts(file.firstEntry, this.cache.previousManifestEntries<EntryPlace>())
+        : new Map();
+    }
+    return this.previousStarts.get(id);
+  }
+
+  /** The entry, recording its place as the writer puts it. */
+  private placed(id: string, key: string | null, entry: string | Uint8Array, length: number, hash: string): RawJson {
+    return new RawJson([entry], (start) => {
+      this.firstEntry ??= start;
+      this.places.set(id, { key, length, hash });
+    });
   }
 
   private previous(): Buffer | null {
@@ -108,40 +127,22 @@ export class ManifestEntries {
     return this.previousBytes;
   }
 
-  /** Hands the places of this invocation's entries to the cache, once manifest.json is written. */
-  finish(): void {
-    this.cache.recordManifestEntries(this.places);
+  /** Hands the places of this invocation's entries to the cache, once manifest.json is written (`size` bytes, `hash`). */
+  finish(written: { size: number; hash: string }): void {
+    if (!this.metadata || this.firstEntry === undefined) return;
+    this.cache.recordManifest(this.places, { metadata: this.metadata, firstEntry: this.firstEntry, ...written });
   }
 }
 
 /** Whether `place` lies inside `bytes` and starts and ends as an entry does. */
-function fits(bytes: Buffer, place: EntryPlace): boolean {
-  const { start, length, at, len } = place;
+export function fits(bytes: Buffer, place: { start: number; length: number }): boolean {
+  const { start, length } = place;
   return (
-    [start, length, at, len].every(Number.isInteger) &&
+    [start, length].every(Number.isInteger) &&
     start > 0 &&
-    at >= createdAtKey.length &&
-    at + len < length &&
+    length > 1 &&
     start + length <= bytes.length &&
     bytes[start] === 0x7b /* { */ &&
     bytes[start + length - 1] === 0x7d /* } */
   );
-}
-
-/**
- * The entry's JSON (as JSON.stringify writes it) in three pieces: before its top-level `created_at` value, the value,
- * after; undefined if it has none.
- */
-export function splitAtCreatedAt(dict: Record<string, unknown>): [string, string, string] | undefined {
-  if (typeof dict.created_at !== 'number') return undefined;
-  const before: Record<string, unknown> = {};
-  const after: Record<string, unknown> = {};
-  let target = before;
-  for (const k of Object.keys(dict)) {
-    if (k === 'created_at') target = after;
-    else target[k] = dict[k];
-  }
-  const head = JSON.stringify(before).slice(1, -1);
-  const tail = JSON.stringify(after).slice(1, -1);
-  return [`{${head}${head ? ',' : ''}${createdAtKey}`, JSON.stringify(dict.created_at), `${tail ? ',' : ''}${tail}}`];
 }

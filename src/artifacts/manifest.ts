@@ -63,22 +63,49 @@ export function writeManifest(
   compiledIds: Set<string> = new Set(),
   reuse?: ManifestReuse,
 ): string {
-  const createdAt = JSON.stringify(session.info.runStartedAt.getTime() / 1000);
   // Text scrubbed for another invocation's secrets must not be copied, nor this one's recorded.
   const entries =
     reuse && !secretValues().length
-      ? new ManifestEntries(reuse.cache, join(parsed.project.targetPath, 'manifest.json'), reuse.keyOf, createdAt)
+      ? new ManifestEntries(reuse.cache, join(parsed.project.targetPath, 'manifest.json'), reuse.keyOf)
       : undefined;
+  const position = { bytes: 0, hash: entries && createHash('sha1') };
   const file = writeStreamedArtifact(
     parsed.project.targetPath,
     'manifest.json',
     manifestObject(parsed, session, dag, compiler, compiledIds, entries),
+    position,
   );
   if (entries) {
-    entries.finish();
+    entries.finish({ size: position.bytes, hash: position.hash!.digest('base64') });
     reuse?.debug?.(`manifest.json: copied ${entries.stats.copied} node entries, built ${entries.stats.built}`);
   }
   return file;
+}
+
+/** How this invocation writes dictionaries into manifest.json. */
+export function artifactDictOptions(session: KilnSession): DictOptions {
+  const { adapter, info } = session;
+  return {
+    flavor: 'artifact',
+    relationName: (database, schema, identifier) => adapter.relation(database, schema, identifier).render(),
+    createdAt: info.runStartedAt.getTime() / 1000,
+  };
+}
+
+/** manifest.json's metadata for this invocation. */
+export function manifestMetadata(projectName: string, session: KilnSession): Record<string, unknown> {
+  return {
+    dbt_schema_version: manifestSchemaVersion,
+    dbt_version: kilnVersion,
+    generated_at: new Date().toISOString(),
+    invocation_id: session.info.invocationId,
+    env: { kiln_version: kilnVersion },
+    project_name: projectName,
+    project_id: createHash('md5').update(projectName).digest('hex'),
+    user_id: null,
+    send_anonymous_usage_stats: false,
+    adapter_type: session.adapter.type,
+  };
 }
 
 /** The manifest with its large sections (nodes, parent and child maps) produced entry by entry. */
@@ -91,19 +118,15 @@ function manifestObject(
   entries: ManifestEntries | undefined,
 ): StreamedObject {
   const { manifest } = parsed;
-  const { adapter, info } = session;
-  const base: DictOptions = {
-    flavor: 'artifact',
-    relationName: (database, schema, identifier) => adapter.relation(database, schema, identifier).render(),
-    createdAt: info.runStartedAt.getTime() / 1000,
-  };
+  const { adapter } = session;
+  const base = artifactDictOptions(session);
   const nodes = new StreamedObject(function* () {
     for (const n of manifest.nodes.values()) {
       // Unit tests have their own section, as in dbt.
       if (isUnitTest(n)) continue;
       const compiled = compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined;
       const build = () => nodeDict(n, { ...base, compiled });
-      yield [n.uniqueId, entries?.entry(n.uniqueId, compiled, build) ?? build()];
+      yield [n.uniqueId, entries ? entries.entry(n.uniqueId, compiled, build) : build()];
     }
   });
   const unitTests = new StreamedObject(function* () {
@@ -150,22 +173,9 @@ function manifestObject(
   const childMap = new StreamedObject(function* () {
     for (const id of dag.order) yield [id, dag.children(id)];
   });
+  const metadata = manifestMetadata(manifest.projectName, session);
   return new StreamedObject(() => [
-    [
-      'metadata',
-      {
-        dbt_schema_version: manifestSchemaVersion,
-        dbt_version: kilnVersion,
-        generated_at: new Date().toISOString(),
-        invocation_id: info.invocationId,
-        env: { kiln_version: kilnVersion },
-        project_name: manifest.projectName,
-        project_id: createHash('md5').update(manifest.projectName).digest('hex'),
-        user_id: null,
-        send_anonymous_usage_stats: false,
-        adapter_type: adapter.type,
-      },
-    ],
+    ['metadata', entries ? entries.metadataJson(metadata) : metadata],
     ['nodes', nodes],
     ['sources', sources],
     ['macros', macros],
@@ -189,7 +199,7 @@ function manifestObject(
  * InjectedCTE (` __dbt__cte__name as (\n<its SQL>\n)`). An ephemeral model that inlines
  * others gives its SQL with those CTEs in it: the Compiler keeps the bare body private.
  */
-function compiledInfo(n: GraphNode, parsed: ParsedProject, compiler: Compiler): CompiledInfo {
+export function compiledInfo(n: GraphNode, parsed: ParsedProject, compiler: Compiler): CompiledInfo {
   const compiled = compiler.compile(n.uniqueId);
   const ctes = compiled.ephemerals.map((id) => {
     const ephemeral = parsed.manifest.nodes.get(id);

@@ -14,6 +14,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import type { Hash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import { join } from 'node:path';
 import { secretValues, stringifyScrubbed } from '../secrets.js';
@@ -62,9 +63,10 @@ export class RawJson {
 /** Bytes are gathered into a buffer of this size and written when it is full. */
 const bufferBytes = 1 << 20;
 
-/** How far a write has come: the bytes of the chunks written so far. */
+/** How far a write has come: the bytes of the chunks written so far (and, if given, a hash fed with them). */
 export interface WritePosition {
   bytes: number;
+  hash?: Hash;
 }
 
 /**
@@ -84,7 +86,10 @@ export function writeChunksAtomic(
       const buffer = Buffer.allocUnsafe(bufferBytes);
       let used = 0;
       const flush = () => {
-        if (used) writeSync(fd, buffer, 0, used);
+        if (used) {
+          position.hash?.update(buffer.subarray(0, used));
+          writeSync(fd, buffer, 0, used);
+        }
         used = 0;
       };
       for (const chunk of chunks) {
@@ -93,7 +98,9 @@ export function writeChunksAtomic(
         if (most > bufferBytes - used) flush();
         if (most > bufferBytes) {
           // A chunk larger than the buffer (rare: one huge value) goes straight to the file.
-          position.bytes += writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          position.hash?.update(bytes);
+          position.bytes += writeSync(fd, bytes);
           continue;
         }
         let bytes: number;
@@ -121,10 +128,14 @@ export function writeChunksAtomic(
  * StreamedObject inside it is written as its entries come. The text is the same as
  * JSON.stringify would give.
  */
-export function writeStreamedArtifact(targetPath: string, name: string, data: StreamedObject): string {
+export function writeStreamedArtifact(
+  targetPath: string,
+  name: string,
+  data: StreamedObject,
+  position: WritePosition = { bytes: 0 },
+): string {
   mkdirSync(targetPath, { recursive: true });
   const file = join(targetPath, name);
-  const position = { bytes: 0 };
   writeChunksAtomic(file, jsonChunks(data, secretValues(), position), position);
   return file;
 }

@@ -33,7 +33,7 @@ export class CompiledSqlCache {
 
   /** The node's rendered SQL: from the cache when still valid, else `render()`, recorded for next time. */
   body(node: GraphNode, relationOf: (id: string) => Relation, render: () => string): string {
-    const key = bodyKey(node, relationOf);
+    const { key, state } = bodyKey(node, relationOf);
     const previous = this.cache.previousBody(node.uniqueId);
     if (previous && previous.key === key && this.cache.dependenciesHold(this.engine, previous)) {
       if (previous.configSet) Object.assign(node.config, previous.configSet);
@@ -50,12 +50,16 @@ export class CompiledSqlCache {
     const configSet: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node.config)) if (v !== before[k]) configSet[k] = v;
     if (deps)
-      this.cache.storeBody(node.uniqueId, {
-        ...deps,
-        key,
-        body: result,
-        ...(Object.keys(configSet).length ? { configSet } : {}),
-      });
+      this.cache.storeBody(
+        node.uniqueId,
+        {
+          ...deps,
+          key,
+          body: result,
+          ...(Object.keys(configSet).length ? { configSet } : {}),
+        },
+        state,
+      );
     return result;
   }
 
@@ -98,8 +102,8 @@ export class CompiledSqlCache {
   }
 }
 
-/** Everything about the node and the relations its SQL can name, as one hash. */
-function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): string {
+/** Everything about the node and the relations its SQL can name, as one hash; and the node's state it hashed, as JSON. */
+function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): { key: string; state: string } {
   // Quoting is the adapter's (part of the cache's key): the parts name the relation.
   const relations = [node.uniqueId, ...node.dependsOn.nodes].map((id) => {
     const r = relationOf(id);
@@ -108,5 +112,7 @@ function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): string 
   // Where a test was declared only names it in errors (and is worked out lazily from its YAML).
   const { declaredAt, ...rest } = node as GraphNode & { declaredAt?: unknown };
   void declaredAt;
-  return sha(JSON.stringify([rest, relations]));
+  // Rendering may change the node (a test's config()): its state is kept as JSON before that.
+  const state = JSON.stringify(rest);
+  return { key: sha(`[${state},${JSON.stringify(relations)}]`), state };
 }

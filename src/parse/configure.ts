@@ -145,7 +145,7 @@ function nameRelation(node: GraphNode, engine: TemplateEngine, adapter: Adapter)
 }
 
 /** A model file with nothing but comments, whitespace and config() calls. */
-function hasNoSql(text: string): boolean {
+export function hasNoSql(text: string): boolean {
   // All that is stripped below starts with `{`, `-` or `/`: a file whose first visible character is another has SQL.
   const first = /\S/.exec(text)?.[0];
   if (first !== undefined && first !== '{' && first !== '-' && first !== '/') return false;

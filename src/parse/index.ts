@@ -12,7 +12,7 @@ import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { InstalledPackage } from '../deps/installed.js';
 import type { KilnSession } from '../session.js';
-import { discoverProjectFiles } from './discovery.js';
+import { discoverProjectFiles, type DiscoveredFiles } from './discovery.js';
 import { materializationsOf, registerMacros } from './macros.js';
 import { NodeTable, addSqlNode, readFileNodes, type NodeReader } from './file-nodes.js';
 import { emptyProperties, readOwnerProperties, type PropertiesReader } from './project-properties.js';
@@ -47,6 +47,8 @@ export interface ParseInput {
   inline?: string;
   /** Partial parsing: SQL files' parses reused from the last invocation. */
   sqlCache?: SqlParseCache;
+  /** Hears the files the parse reads, once found (a compile records them for its replay). */
+  onDiscovered?: (files: DiscoveredFiles) => void;
 }
 
 /** The unique id `compile --inline` gives its query, as dbt does. */
@@ -67,16 +69,9 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
 
   const files = discoverProjectFiles(project, input.packages);
+  input.onDiscovered?.(files);
   const macros = registerMacros(engine, files, pkg);
-
-  // Config values are checked where they are written, once every materialization is known.
-  const rootRules: ConfigRules = {
-    materializations: materializationsOf(engine),
-    incrementalStrategies: [...incrementalStrategies, ...(adapter.extraIncrementalStrategies ?? [])],
-    warn: unknownConfigSilenced(project) ? () => undefined : warnOnce,
-  };
-  const packageRules: ConfigRules = { ...rootRules, warn: () => undefined };
-  const rules = (owner: ParsedSource) => (owner.isRoot ? rootRules : packageRules);
+  const { reader: nodeReader, rootRules, rules } = sqlNodeReader(input, warnOnce);
   const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [
     ['models', project.models, true],
     ['seeds', project.seeds, false],
@@ -88,14 +83,6 @@ export function parseProject(input: ParseInput): ParsedProject {
 
   // The root project's nodes and properties first, then each installed package's, read alike.
   const table = new NodeTable();
-  const nodeReader: NodeReader = {
-    engine,
-    info,
-    rules,
-    placeholder: (name) =>
-      adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name),
-    sqlCache: input.sqlCache,
-  };
   const propertiesReader: PropertiesReader = { engine, info, rules, context: session.context, adapter, warn: warnOnce };
   const props = emptyProperties();
   for (const owned of files.owners) {
@@ -164,6 +151,34 @@ export function parseProject(input: ParseInput): ParsedProject {
   for (const w of warnings) input.warn(w);
   linkDependencies(manifest);
   return { project, target, manifest, templates: table.templates };
+}
+
+/**
+ * How SQL files are read into nodes, once every macro is registered: config values are checked where they are
+ * written (the root project's warned about through `warn`, packages' silently).
+ */
+export function sqlNodeReader(
+  input: Pick<ParseInput, 'project' | 'target' | 'session' | 'sqlCache'>,
+  warn: (message: string) => void,
+): { reader: NodeReader; rootRules: ConfigRules; rules: (owner: ParsedSource) => ConfigRules } {
+  const { project, target, session } = input;
+  const { engine, adapter, info } = session;
+  const rootRules: ConfigRules = {
+    materializations: materializationsOf(engine),
+    incrementalStrategies: [...incrementalStrategies, ...(adapter.extraIncrementalStrategies ?? [])],
+    warn: unknownConfigSilenced(project) ? () => undefined : warn,
+  };
+  const packageRules: ConfigRules = { ...rootRules, warn: () => undefined };
+  const rules = (owner: ParsedSource) => (owner.isRoot ? rootRules : packageRules);
+  const reader: NodeReader = {
+    engine,
+    info,
+    rules,
+    placeholder: (name) =>
+      adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name),
+    sqlCache: input.sqlCache,
+  };
+  return { reader, rootRules, rules };
 }
 
 /**

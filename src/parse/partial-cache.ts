@@ -28,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 4;
+const formatVersion = 5;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -84,6 +84,8 @@ export interface BodyEntry extends RenderDependencies {
   body: string;
   /** Config keys its render set (a generic test's `config(fail_calc=...)`). */
   configSet?: Record<string, unknown>;
+  /** The node as it was before rendering (what `key` hashes), for a compile that re-renders it alone. */
+  node?: Record<string, unknown>;
 }
 
 /** A file under target/compiled as written last: rewritten only when its text or the file changed. */
@@ -105,22 +107,31 @@ interface CacheHeader {
 /** A SQL file's parse, and the file's stat when it was made (`<size> <mtime> <ctime> <inode> trusted|racy`). */
 interface SqlLine {
   stamp: string;
-  entry: string;
+  entry: EntryText;
 }
+
+/**
+ * An entry's JSON: text made by this invocation, or bytes of the file loaded (decoded only if asked for, and written
+ * back as they are).
+ */
+type EntryText = string | Uint8Array;
 
 /**
  * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry as JSON>`,
  * after a header line and before an `end` line), so it is written a piece at a time and never
- * whole in memory. Entries stay JSON text, parsed only when asked for: reading the file stays
+ * whole in memory. A compile replay appends the entries it changed and another `end` line: a
+ * later line replaces an earlier one of the same kind and id, in its place. Entries stay JSON text, parsed only when asked for: reading the file stays
  * cheap at 10,000 nodes, an entry parsed is a fresh copy to hand out, and a reused entry is
  * saved as it was.
  */
 interface CacheData extends CacheHeader {
   sql: Map<string, SqlLine>;
-  bodies: Map<string, string>;
-  written: Map<string, string>;
+  bodies: Map<string, EntryText>;
+  written: Map<string, EntryText>;
   /** Where each node's entry is in manifest.json, with the key of what it was made from. */
-  manifestEntries: Map<string, string>;
+  manifestEntries: Map<string, EntryText>;
+  /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
+  records: Map<string, EntryText>;
 }
 
 export interface SqlFileRequest {
@@ -169,10 +180,11 @@ export class PartialParse implements SqlParseCache {
   private macroInventory: string | undefined;
   private macrosUnchanged = false;
   private readonly sql = new Map<string, SqlLine>();
-  private readonly bodies = new Map<string, string>();
+  private readonly bodies = new Map<string, EntryText>();
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
-  private manifestEntries?: Map<string, string>;
+  private manifestEntries?: Map<string, EntryText>;
+  private readonly records = new Map<string, EntryText>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
@@ -198,7 +210,7 @@ export class PartialParse implements SqlParseCache {
     if (!existsSync(this.file)) return undefined;
     let data: CacheData | undefined;
     try {
-      data = decode(readFileSync(this.file, 'utf8'));
+      data = decode(readFileSync(this.file));
     } catch (e) {
       this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
       return undefined;
@@ -245,6 +257,31 @@ export class PartialParse implements SqlParseCache {
     return true;
   }
 
+  /** Whether the parse outside SQL files read anything that differs per invocation (the clock, the warehouse, ...). */
+  parseVolatile = false;
+
+  noteParseReads(reads: RenderReads): void {
+    if (reads.volatile !== undefined) this.parseVolatile = true;
+  }
+
+  /** Whether this invocation parsed node `id`'s SQL and keeps the parse for the next. */
+  parsedNow(id: string): boolean {
+    return this.sql.has(id);
+  }
+
+  /** The compiled files the last invocation recorded, as it found or wrote them. */
+  *previousWrites(): Generator<[string, WrittenFile]> {
+    for (const [file, json] of this.previous?.written ?? []) {
+      const written = parsedEntry<WrittenFile>(json);
+      if (written) yield [file, written];
+    }
+  }
+
+  /** Whether this invocation stored node `id`'s compiled SQL (its render read nothing per-invocation). */
+  storedBody(id: string): boolean {
+    return this.bodies.has(id);
+  }
+
   /** A render's reads as dependencies to store; undefined when it must not be reused. */
   dependenciesOf(engine: TemplateEngine, reads: RenderReads): RenderDependencies | undefined {
     if (reads.volatile !== undefined) return undefined;
@@ -278,10 +315,11 @@ export class PartialParse implements SqlParseCache {
     this.bodies.set(id, this.previous!.bodies.get(id)!);
   }
 
-  /** Stores a compiled SQL entry, if it survives as JSON unchanged. */
-  storeBody(id: string, entry: BodyEntry): void {
+  /** Stores a compiled SQL entry, if it survives as JSON unchanged, with the node's state before rendering (JSON). */
+  storeBody(id: string, entry: BodyEntry, node: string): void {
     const json = this.entryJson(entry);
-    if (json !== undefined) this.bodies.set(id, json);
+    if (json === undefined || this.secrets.some((s) => node.includes(s))) return;
+    this.bodies.set(id, `{"node":${node},${json.slice(1)}`);
   }
 
   /**
@@ -304,9 +342,69 @@ export class PartialParse implements SqlParseCache {
     return parsedEntry<T>(this.previous?.manifestEntries.get(id));
   }
 
-  /** Records where manifest.json, as this invocation wrote it, holds node entries; none are kept unless recorded. */
-  recordManifestEntries(entries: Map<string, object>): void {
+  /**
+   * Records where manifest.json, as this invocation wrote it, holds node entries and its metadata; none are kept unless
+   * recorded.
+   */
+  recordManifest(entries: Map<string, object>, file: object): void {
     this.manifestEntries = new Map([...entries].map(([id, e]) => [id, JSON.stringify(e)]));
+    this.records.set('manifest', JSON.stringify(file));
+  }
+
+  /** Every manifest.json entry place of the last invocation, as recorded (fresh copies). */
+  *previousManifestEntries<T>(): Generator<[string, T]> {
+    for (const [id, json] of this.previous?.manifestEntries ?? []) {
+      const place = parsedEntry<T>(json);
+      if (place) yield [id, place];
+    }
+  }
+
+  /** A whole-invocation record of the last invocation (a fresh copy). */
+  previousRecord<T>(name: string): T | undefined {
+    return parsedEntry<T>(this.previous?.records.get(name));
+  }
+
+  /** Sets a whole-invocation record for the next invocation; undefined removes it. */
+  setRecord(name: string, value: object | undefined): void {
+    if (value === undefined) this.records.set(name, '');
+    else this.records.set(name, JSON.stringify(value));
+  }
+
+  /** Whether the last invocation saw the macros this one registered (same names in the same files). */
+  macrosAsBefore(engine: TemplateEngine): boolean {
+    return this.previous !== undefined && this.checkMacros(engine);
+  }
+
+  /**
+   * Whether node `id`'s SQL was parsed by this invocation to the same result as by the last (its refs, sources,
+   * config(), config checks and what the parse read), whatever its text.
+   */
+  parsedAsBefore(id: string): boolean {
+    const now = parsedEntry<SqlEntry>(this.sql.get(id)?.entry);
+    const before = parsedEntry<SqlEntry>(this.previous?.sql.get(id)?.entry);
+    if (!now || !before) return false;
+    // The text, and the template made of it (a simple one's parts), are what may differ.
+    const parse = ({ text: _text, textHash: _hash, result: { simple: _simple, ...result }, ...rest }: SqlEntry) => ({
+      ...rest,
+      result,
+    });
+    const [a, b] = [parse(now), parse(before)];
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  /** The stat the last invocation recorded for node `id`'s SQL file, as `stampOf` gives it (`<same> trusted|racy`). */
+  previousStamp(id: string): string | undefined {
+    return this.previous?.sql.get(id)?.stamp;
+  }
+
+  /** Whether the last invocation parsed node `id`'s SQL with these stat fields and a trusted stamp. */
+  stampVouches(id: string, same: string): boolean {
+    return this.previous?.sql.get(id)?.stamp === `${same}${trusted}`;
+  }
+
+  /** The text hash the last invocation recorded for node `id`'s SQL. */
+  previousTextHash(id: string): string | undefined {
+    return parsedEntry<SqlEntry>(this.previous?.sql.get(id)?.entry)?.textHash;
   }
 
   previousWrite(file: string): WrittenFile | undefined {
@@ -398,7 +496,7 @@ export class PartialParse implements SqlParseCache {
    * A file's stat as the cache records it: `same` (size, modification and change time, inode) compared as text, and
    * `text`, which adds whether the stat is too recent to vouch for the file's text alone.
    */
-  private stampOf(file: string): { same: string; text: string } | undefined {
+  stampOf(file: string): { same: string; text: string } | undefined {
     const st = statSync(file, { throwIfNoEntry: false });
     if (!st) return undefined;
     const same = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
@@ -411,30 +509,41 @@ export class PartialParse implements SqlParseCache {
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
    * is kept for the nodes that still exist: each entry is checked when used.
    */
-  encode(nodeIds: Iterable<string>): { file: string; chunks: Iterable<string> } | undefined {
+  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<EntryText>; append?: true } | undefined {
     if (!this.macroInventory) return undefined;
     const previous = this.previous;
-    if (previous && previous.macros === this.macroInventory) {
-      for (const id of nodeIds) {
-        const body = previous.bodies.get(id);
-        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
-      }
-    }
     const s = this.stats;
     this.debug(
       `partial parse: reused ${s.reused} of ${s.reused + s.parsed} ` +
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
+    const written = new Map<string, EntryText>(mapValues(this.written, (w) => JSON.stringify(w)));
+    const manifest = this.manifestEntries ?? new Map<string, EntryText>();
+    if (nodeIds === 'all') {
+      // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
+      if (!previous) return undefined;
+      return {
+        file: this.file,
+        chunks: entryLines(this.sql, this.bodies, written, manifest, this.records),
+        append: true,
+      };
+    }
+    if (previous && previous.macros === this.macroInventory) {
+      for (const id of nodeIds) {
+        const body = previous.bodies.get(id);
+        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
+      }
+    }
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    const written = this.written.size
-      ? mapValues(this.written, (w) => JSON.stringify(w))
-      : (previous?.written ?? new Map<string, string>());
-    const manifest = this.manifestEntries ?? new Map<string, string>();
-    return { file: this.file, chunks: encodeLines(header, this.sql, this.bodies, written, manifest) };
+    if (!this.written.size) keepMissing(written, previous?.written ?? new Map<string, EntryText>());
+    return {
+      file: this.file,
+      chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
+    };
   }
 }
 
@@ -449,22 +558,30 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
   };
 }
 
+function keepMissing<T>(into: Map<string, T>, from: Map<string, T>): void {
+  for (const [key, value] of from) if (!into.has(key)) into.set(key, value);
+}
+
 function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[string, U]> {
   for (const [key, value] of map) yield [key, f(value)];
 }
 
-function* encodeLines(
-  header: CacheHeader,
+/** Entries as lines, and the `end` line that says they were written to the end. */
+function* entryLines(
   sql: Map<string, SqlLine>,
-  bodies: Map<string, string>,
-  written: Iterable<[string, string]>,
-  manifest: Map<string, string>,
-): Generator<string> {
-  yield `${JSON.stringify(header)}\n`;
-  for (const [id, { stamp, entry }] of sql) yield `s\t${JSON.stringify(id)}\t${stamp}\t${entry}\n`;
-  for (const [id, entry] of bodies) yield `b\t${JSON.stringify(id)}\t${entry}\n`;
-  for (const [file, entry] of written) yield `w\t${JSON.stringify(file)}\t${entry}\n`;
-  for (const [id, entry] of manifest) yield `m\t${JSON.stringify(id)}\t${entry}\n`;
+  bodies: Map<string, EntryText>,
+  written: Iterable<[string, EntryText]>,
+  manifest: Map<string, EntryText>,
+  records: Map<string, EntryText>,
+): Generator<EntryText> {
+  for (const [id, { stamp, entry }] of sql) yield* [`s\t${JSON.stringify(id)}\t${stamp}\t`, entry, '\n'];
+  for (const [kind, map] of [
+    ['b', bodies],
+    ['w', written],
+    ['m', manifest],
+    ['r', records],
+  ] as const)
+    for (const [id, entry] of map) if (entry.length) yield* [`${kind}\t${JSON.stringify(id)}\t`, entry, '\n'];
   yield 'end\n';
 }
 
@@ -472,10 +589,14 @@ function* encodeLines(
  * The cache file's data; undefined when it is another format or incomplete. JSON text holds no
  * raw tab or newline, so both split lines and fields safely. Entries are checked when parsed.
  */
-function decode(text: string): CacheData | undefined {
-  const lines = text.split('\n');
-  if (lines.at(-1) !== '' || lines.at(-2) !== 'end') return undefined;
-  const header = JSON.parse(lines[0]!) as CacheHeader;
+function decode(bytes: Buffer): CacheData | undefined {
+  const newline = 0x0a;
+  const tab = 0x09;
+  const isEnd = (start: number, end: number) =>
+    end - start === 3 && bytes[start] === 0x65 && bytes[start + 1] === 0x6e && bytes[start + 2] === 0x64;
+  if (!isEnd(bytes.length - 4, bytes.length - 1) || bytes[bytes.length - 1] !== newline) return undefined;
+  const headerEnd = bytes.indexOf(newline);
+  const header = JSON.parse(bytes.toString('utf8', 0, headerEnd)) as CacheHeader;
   if (
     !header ||
     typeof header !== 'object' ||
@@ -490,24 +611,43 @@ function decode(text: string): CacheData | undefined {
     bodies: new Map(),
     written: new Map(),
     manifestEntries: new Map(),
+    records: new Map(),
   };
-  for (let i = 1; i < lines.length - 2; i++) {
-    const fields = lines[i]!.split('\t');
-    const id = JSON.parse(fields[1]!) as string;
-    if (fields[0] === 's' && fields.length === 4) data.sql.set(id, { stamp: fields[2]!, entry: fields[3]! });
-    else if (fields[0] === 'b' && fields.length === 3) data.bodies.set(id, fields[2]!);
-    else if (fields[0] === 'w' && fields.length === 3) data.written.set(id, fields[2]!);
-    else if (fields[0] === 'm' && fields.length === 3) data.manifestEntries.set(id, fields[2]!);
-    else return undefined;
+  // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
+  for (let start = headerEnd + 1; start < bytes.length;) {
+    const end = bytes.indexOf(newline, start);
+    if (!isEnd(start, end)) {
+      const idEnd = bytes.indexOf(tab, start + 2);
+      if (bytes[start + 1] !== tab || idEnd < 0 || idEnd > end) return undefined;
+      const id = JSON.parse(bytes.toString('utf8', start + 2, idEnd)) as string;
+      const kind = bytes[start];
+      if (kind === 0x73 /* s */) {
+        const stampEnd = bytes.indexOf(tab, idEnd + 1);
+        if (stampEnd < 0 || stampEnd > end) return undefined;
+        data.sql.set(id, {
+          stamp: bytes.toString('latin1', idEnd + 1, stampEnd),
+          entry: bytes.subarray(stampEnd + 1, end),
+        });
+      } else {
+        const map = { b: data.bodies, w: data.written, m: data.manifestEntries, r: data.records }[
+          String.fromCharCode(kind!)
+        ];
+        if (!map) return undefined;
+        map.set(id, bytes.subarray(idEnd + 1, end));
+      }
+    }
+    start = end + 1;
   }
   return data;
 }
 
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
-function parsedEntry<T>(json: string | undefined): T | undefined {
+function parsedEntry<T>(json: EntryText | undefined): T | undefined {
   if (json === undefined) return undefined;
   try {
-    const value = JSON.parse(json) as unknown;
+    const value = JSON.parse(
+      typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString(),
+    ) as unknown;
     return value !== null && typeof value === 'object' ? (value as T) : undefined;
   } catch {
     return undefined;

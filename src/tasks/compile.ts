@@ -11,9 +11,21 @@ import { inlineQueryId } from '../parse/index.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
 import { writeManifest } from '../artifacts/manifest.js';
 import { selectResources } from '../session.js';
-import { load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
+import { discoveredFilesOf, load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
+import { recordReplay, replayCompile, type CompileSummary } from './compile-replay.js';
+
+/**
+ * `kiln compile` as the CLI runs it: the selected nodes compiled to target/compiled/ and manifest.json, replayed from
+ * the last compile when only models' text changed (src/tasks/compile-replay.ts); how many nodes were compiled.
+ */
+export async function compileProject(opts: KilnOptions = {}): Promise<CompileSummary> {
+  const replayed = await replayCompile(opts);
+  if (replayed) return replayed;
+  const { compiled, project } = await compileSelected(opts);
+  return { compiled: compiled.size, targetPath: project.parsed.project.targetPath };
+}
 
 /** Compiles selected nodes to target/compiled/ and returns their SQL; opens no connection. */
 export async function compile(
@@ -66,7 +78,10 @@ export async function compileSelected(
       : undefined,
   );
   await compiler.flushWrites();
-  if (partial) savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
+  if (partial) {
+    recordReplay(partial, project.parsed, discoveredFilesOf(project), ids, opts);
+    savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
+  }
   return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };
 }
 

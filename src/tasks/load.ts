@@ -9,6 +9,7 @@ import { resolveTarget, targetContext, type TargetConfig } from '../config/profi
 import { createAdapter } from '../adapters/factory.js';
 import type { Adapter } from '../adapters/types.js';
 import { parseProject, type ParsedProject } from '../parse/index.js';
+import type { DiscoveredFiles } from '../parse/discovery.js';
 import { installedPackages } from '../deps/installed.js';
 import { createSession, exposeProject, type KilnSession } from '../session.js';
 import { buildDag, type Dag } from '../graph/dag.js';
@@ -22,7 +23,7 @@ import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
 import { packagesInstallPath } from '../deps/installed.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
@@ -66,7 +67,7 @@ async function loadProjectAndTarget(opts: KilnOptions): Promise<Omit<Loaded, 'en
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 
-const cliVarsOf = (opts: KilnOptions): Record<string, unknown> =>
+export const cliVarsOf = (opts: KilnOptions): Record<string, unknown> =>
   typeof opts.vars === 'string' ? parseCliVars(opts.vars) : (opts.vars ?? {});
 
 /**
@@ -107,9 +108,10 @@ export class ParsedProjectResult implements Project {
   }
 }
 
-/** The partial parse cache each parse used, for compile to add its SQL and save. */
-const partialParses = new WeakMap<Project, PartialParse>();
-export const partialParseOf = (project: Project): PartialParse | undefined => partialParses.get(project);
+/** The partial parse cache each parse used, for compile to add its SQL and save, and the files the parse read. */
+const partialParses = new WeakMap<Project, { partial: PartialParse; files?: DiscoveredFiles }>();
+export const partialParseOf = (project: Project): PartialParse | undefined => partialParses.get(project)?.partial;
+export const discoveredFilesOf = (project: Project): DiscoveredFiles | undefined => partialParses.get(project)?.files;
 
 /**
  * The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its
@@ -123,6 +125,43 @@ export function parseLoaded(
   inline?: string,
   cache: 'save' | 'keep' | 'read' = 'save',
 ): ParsedProjectResult {
+  const log = opts.onLog ?? (() => undefined);
+  const cliVars = cliVarsOf(opts);
+  const { session, packages } = sessionFor(loaded, opts, which);
+  const partial =
+    inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
+      ? openPartialParse(loaded, cliVars, opts)
+      : undefined;
+  let discovered: DiscoveredFiles | undefined;
+  const { result: parsed, reads } = recordReads(() =>
+    parseProject({
+      project: loaded.project,
+      target: loaded.target,
+      session,
+      packages,
+      warn: (w) => log('warn', w),
+      inline,
+      sqlCache: partial,
+      onDiscovered: (files) => (discovered = files),
+    }),
+  );
+  exposeProject(session, parsed.manifest);
+  const project = new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
+  if (partial) {
+    partial.noteEnv(reads.envVars);
+    partial.noteParseReads(reads);
+    if (cache === 'save') savePartialParse(partial, parsed.manifest.nodes.keys(), opts);
+    partialParses.set(project, { partial, files: discovered });
+  }
+  return project;
+}
+
+/** The session for command `which`, and the installed packages it knows. */
+export function sessionFor(
+  loaded: Loaded,
+  opts: KilnOptions,
+  which: string,
+): { session: KilnSession; packages: ReturnType<typeof installedPackages> } {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
   const packages = installedPackages(loaded.project, cliVars);
@@ -139,44 +178,25 @@ export function parseLoaded(
     },
     log: (m) => log('info', m),
   });
-  const partial =
-    inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
-      ? openPartialParse(loaded, cliVars, opts)
-      : undefined;
-  const { result: parsed, reads } = recordReads(() =>
-    parseProject({
-      project: loaded.project,
-      target: loaded.target,
-      session,
-      packages,
-      warn: (w) => log('warn', w),
-      inline,
-      sqlCache: partial,
-    }),
-  );
-  exposeProject(session, parsed.manifest);
-  const project = new ParsedProjectResult(parsed, session, buildDag(parsed.manifest));
-  if (partial) {
-    partial.noteEnv(reads.envVars);
-    if (cache === 'save') savePartialParse(partial, parsed.manifest.nodes.keys(), opts);
-    partialParses.set(project, partial);
-  }
-  return project;
+  return { session, packages };
 }
 
 /** Writes the partial parse cache (temporary file, then rename); a failure costs only the next invocation's speed. */
-export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string>, opts: KilnOptions): void {
+export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string> | 'all', opts: KilnOptions): void {
   const out = partial.encode(nodeIds);
   if (!out) return;
   try {
     mkdirSync(dirname(out.file), { recursive: true });
-    writeChunksAtomic(out.file, out.chunks);
+    // A replay's few lines are appended: rewriting tens of megabytes would cost more than the replay saves.
+    if (out.append)
+      appendFileSync(out.file, Buffer.concat([...out.chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : c))));
+    else writeChunksAtomic(out.file, out.chunks);
   } catch (e) {
     opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
   }
 }
 
-function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
+export function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
   const identity = {
     project: loaded.project,
     target: loaded.target,

@@ -1,7 +1,7 @@
 /** Commands that read the project without running it: parse, compile, ls. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { compile, compileInline, dryRun, ls, parse } from '../../index.js';
+import { compile, compileInline, compileProject, dryRun, ls, parse } from '../../index.js';
 import { formatBytes } from '../../compile/dry-run.js';
 import { KilnError } from '../../errors.js';
 import type { Output } from '../output.js';
@@ -80,6 +80,11 @@ export function registerInspectCommands(program: Command, output: () => Output):
           `the dry run failed for ${failed.length} of ${report.models.length} ` +
             `models: ${failed.map((m) => m.name).join(', ')}`,
         );
+      return;
+    }
+    if (!flags.select?.length) {
+      const summary = await compileProject(toKilnOptions(flags, out));
+      out.info(`Compiled ${summary.compiled} nodes into ${summary.targetPath}/compiled`, true);
       return;
     }
     const result = await compile(toKilnOptions(flags, out));

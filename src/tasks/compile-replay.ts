@@ -1,0 +1,421 @@
+/**
+ * A compile replayed from the last one: when only the text of a few models (analyses, singular
+ * tests) changed since the last `kiln compile` of the whole project, and each still parses to
+ * what it parsed to before (the same refs, sources and `config()`), the project parsed is the
+ * last one but for those nodes' raw code. So they alone are rendered, their compiled files
+ * written and their entries spliced into the last manifest.json, with no properties YAML read,
+ * no configs layered and no DAG built: at 10,000 models, most of a warm compile.
+ *
+ * It owns the record a full compile leaves for it (`replay` in target/partial_parse.bin: every
+ * file the parse read with its stat and hash, the parse's warnings, what refs resolve to) and
+ * the checks that decide whether it may run. Anything it cannot vouch for (a YAML, macro,
+ * seed or snapshot file changed, a file added or removed, a ref or config() changed, an
+ * ephemeral model, a render that reads `graph`, the warehouse or the clock, a secret set, a
+ * selection, a compiled file or manifest.json touched since) gives the full compile, which the
+ * user could not tell from this one but by its speed: test/partial-parse.test.ts compares the
+ * two byte for byte.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { secretValues } from '../secrets.js';
+import { discoverProjectFiles, type DiscoveredFiles } from '../parse/discovery.js';
+import type { ProjectFile } from '../parse/files.js';
+import type { ParsedSource } from '../parse/packages.js';
+import { registerMacros } from '../parse/macros.js';
+import { NodeTable, addSqlNode } from '../parse/file-nodes.js';
+import { sqlNodeReader, type ParsedProject } from '../parse/index.js';
+import { hasNoSql } from '../parse/configure.js';
+import type { GraphNode, Manifest, ResourceType, SourceNode } from '../parse/nodes.js';
+import { partialParseEnabled, type PartialParse } from '../parse/partial-cache.js';
+import { Compiler } from '../compile/compiler.js';
+import { CompiledSqlCache } from '../compile/compile-cache.js';
+import { nodeDict } from '../parse/node-dict.js';
+import { artifactDictOptions, compiledInfo, manifestMetadata } from '../artifacts/manifest.js';
+import { entryHash, entryStarts, fits, type EntryPlace, type ManifestFile } from '../artifacts/manifest-entries.js';
+import { writeChunksAtomic } from '../artifacts/write.js';
+import { exposeProject } from '../session.js';
+import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor } from './load.js';
+import type { KilnOptions } from './options.js';
+
+/** What a full compile leaves for the next one to replay it. */
+export interface ReplayRecord {
+  /**
+   * Every file the parse read, in discovery's order: a SQL node's file names its node (its stat and hash are in the
+   * node's parse entry); any other file has its stat (`<same> trusted|racy`) and content hash.
+   */
+  files: Array<[file: string, node: string] | [file: string, stamp: string, hash: string]>;
+  /** Files under each test path's fixtures/ (parse asks whether a unit test's fixture exists). */
+  fixtures: string[];
+  warnings: string[];
+  compiled: number;
+  /** What a ref to each node resolves with: name, package, materialization, database, schema, alias. */
+  nodes: Record<string, [string, string, unknown, string | undefined, string, string]>;
+  /** What a source() resolves with: source name, table name, database, schema, identifier. */
+  sources: Record<string, [string, string, string | undefined, string, string]>;
+}
+
+export const replayRecordName = 'replay';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Whether a compile with these options compiles the whole project, as a replayed one must. */
+export function compilesEverything(opts: KilnOptions): boolean {
+  return !(
+    opts.select?.length ||
+    opts.exclude?.length ||
+    opts.selector ||
+    opts.resourceTypes?.length ||
+    opts.nodeIds ||
+    opts.state ||
+    opts.defer ||
+    opts.deferState ||
+    opts.favorState ||
+    opts.empty ||
+    opts.fullRefresh ||
+    opts.eventTimeStart ||
+    opts.eventTimeEnd
+  );
+}
+
+/** A SQL file read into one node of its own (the kinds a replay re-renders), with its owner. */
+interface SqlFile {
+  file: ProjectFile;
+  owner: ParsedSource;
+  kind: ResourceType;
+}
+
+/** Every file the parse reads, in order; SQL files of one node each know it. */
+function inventory(files: DiscoveredFiles): Array<{ file: ProjectFile; sql?: SqlFile }> {
+  const out: Array<{ file: ProjectFile; sql?: SqlFile }> = [];
+  for (const file of [...files.builtinMacros, ...files.packageMacros.flatMap((p) => p.files), ...files.rootMacros])
+    out.push({ file });
+  for (const owned of files.owners) {
+    const { owner } = owned;
+    const sql = (list: ProjectFile[], kind: ResourceType) => {
+      for (const file of list) out.push({ file, sql: { file, owner, kind } });
+    };
+    sql(owned.models, 'model');
+    sql(owned.analyses, 'analysis');
+    sql(owned.tests, 'test');
+    for (const file of [...owned.snapshots, ...owned.seeds, ...owned.properties, ...owned.docs]) out.push({ file });
+  }
+  return out;
+}
+
+const nodeIdOf = (sql: SqlFile) =>
+  `${sql.kind}.${sql.owner.name}.${sql.file.resourcePath
+    .replace(/\.sql$/, '')
+    .split('/')
+    .pop()!}`;
+
+function fixtureFiles(project: ParsedProject['project']): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else out.push(full);
+    }
+  };
+  for (const testPath of project.testPaths) walk(join(project.projectDir, testPath, 'fixtures'));
+  return out;
+}
+
+/**
+ * After a full compile of the whole project: the record its replay needs, or none (the next compile is full) when
+ * the parse read something per-invocation, a node's parse or render could not be cached, or a secret is set.
+ */
+export function recordReplay(
+  partial: PartialParse,
+  parsed: ParsedProject,
+  files: DiscoveredFiles | undefined,
+  compiledIds: Iterable<string>,
+  opts: KilnOptions,
+): void {
+  const record = files && makeRecord(partial, parsed, files, compiledIds, opts);
+  partial.setRecord(replayRecordName, record);
+}
+
+function makeRecord(
+  partial: PartialParse,
+  parsed: ParsedProject,
+  discovered: DiscoveredFiles,
+  compiledIds: Iterable<string>,
+  opts: KilnOptions,
+): ReplayRecord | undefined {
+  if (!compilesEverything(opts) || partial.parseVolatile || secretValues().length) return undefined;
+  let compiled = 0;
+  for (const id of compiledIds) {
+    if (!partial.storedBody(id)) return undefined;
+    compiled++;
+  }
+  const files: ReplayRecord['files'] = [];
+  for (const { file, sql } of inventory(discovered)) {
+    if (sql) {
+      const id = nodeIdOf(sql);
+      if (!partial.parsedNow(id)) return undefined;
+      files.push([file.absolute, id]);
+    } else {
+      const stamp = partial.stampOf(file.absolute);
+      if (!stamp) return undefined;
+      files.push([file.absolute, stamp.text, sha(file.text)]);
+    }
+  }
+  const { manifest } = parsed;
+  const nodes: ReplayRecord['nodes'] = {};
+  for (const n of manifest.nodes.values())
+    if (n.resourceType !== 'test')
+      nodes[n.uniqueId] = [n.name, n.packageName, n.config.materialized, n.database, n.schema, n.alias];
+  const sources: ReplayRecord['sources'] = {};
+  for (const s of manifest.sources.values())
+    sources[s.uniqueId] = [s.sourceName, s.name, s.database, s.schema, s.identifier];
+  return {
+    files,
+    fixtures: fixtureFiles(parsed.project),
+    warnings: [...manifest.warnings],
+    compiled,
+    nodes,
+    sources,
+  };
+}
+
+/** What a compile did, for the CLI's one line. */
+export interface CompileSummary {
+  compiled: number;
+  targetPath: string;
+}
+
+/**
+ * `kiln compile` of the whole project replayed from the last one, when it can be (see the module's comment);
+ * undefined when the full compile must run. Writes nothing unless it completes.
+ */
+export async function replayCompile(opts: KilnOptions): Promise<CompileSummary | undefined> {
+  const debug = opts.onDebug ?? (() => undefined);
+  if (!compilesEverything(opts) || secretValues().length) return undefined;
+  const loaded = await load(opts);
+  if (!partialParseEnabled(opts.partialParse, loaded.project)) return undefined;
+  const partial = openPartialParse(loaded, cliVarsOf(opts), opts);
+  const record = partial.previousRecord<ReplayRecord>(replayRecordName);
+  const manifestFile = partial.previousRecord<ManifestFile>('manifest');
+  if (!record || !manifestFile) return undefined;
+  const why = (reason: string) => {
+    debug(`compile replay: ${reason}: compiling in full`);
+    return undefined;
+  };
+  const { project } = loaded;
+  const { session, packages } = sessionFor(loaded, opts, 'compile');
+  const files = discoverProjectFiles(project, packages);
+
+  // Which files changed: a SQL node's is re-parsed (and re-rendered if its text changed); any other is the end.
+  const listed = inventory(files);
+  if (listed.length !== record.files.length) return why('a file was added or removed');
+  const changed: SqlFile[] = [];
+  let restamped = false;
+  for (let i = 0; i < listed.length; i++) {
+    const { file, sql } = listed[i]!;
+    const was = record.files[i]!;
+    if (was[0] !== file.absolute) return why('a file was added, removed or renamed');
+    if (sql) {
+      const id = nodeIdOf(sql);
+      if (was.length !== 2 || was[1] !== id) return why(`${file.projectPath} is another node's`);
+      const stamp = partial.stampOf(file.absolute);
+      if (!stamp) return why(`${file.projectPath} cannot be read`);
+      if (!partial.stampVouches(id, stamp.same)) changed.push(sql);
+    } else {
+      if (was.length !== 3) return why(`${file.projectPath} is no longer a SQL node's file`);
+      const stamp = partial.stampOf(file.absolute);
+      if (stamp?.text !== was[1] || was[1].endsWith(' racy')) {
+        if (!stamp || sha(file.text) !== was[2]) return why(`${file.projectPath} changed`);
+        was[1] = stamp.text;
+        restamped = true;
+      }
+    }
+  }
+  if (fixtureFiles(project).join('\n') !== record.fixtures.join('\n')) return why('a unit test fixture was added');
+
+  registerMacros(session.engine, files, project.name);
+  if (!partial.macrosAsBefore(session.engine)) return why('the macros changed');
+  const mini = replayedProject(loaded);
+  const warn = () => undefined;
+  const { reader } = sqlNodeReader({ project, target: loaded.target, session, sqlCache: partial }, warn);
+  for (const sql of changed) {
+    const id = nodeIdOf(sql);
+    const table = new NodeTable();
+    try {
+      addSqlNode(table, reader, sql.owner, sql.file, sql.kind);
+    } catch {
+      return why(`${sql.file.projectPath} does not parse`);
+    }
+    if (!partial.parsedAsBefore(id)) return why(`${sql.file.projectPath} parses otherwise than before`);
+    const fileNode = table.nodes.get(id)!;
+    const node = partial.previousBody(id)?.node as GraphNode | undefined;
+    if (!node) return why(`${sql.file.projectPath} was not compiled last time`);
+    node.rawCode = fileNode.rawCode;
+    node.checksum = fileNode.checksum;
+    if (node.config.materialized === 'ephemeral' || hasNoSql(node.rawCode))
+      return why(`${sql.file.projectPath} is ephemeral or empty`);
+    mini.manifest.nodes.set(id, node);
+    mini.templates.set(id, table.templates.get(id)!);
+    for (const dep of node.dependsOn.nodes) {
+      if (mini.manifest.nodes.has(dep) || mini.manifest.sources.has(dep)) continue;
+      const target = record.nodes[dep];
+      const source = record.sources[dep];
+      if (target) {
+        if (target[2] === 'ephemeral') return why(`${sql.file.projectPath} reads an ephemeral model`);
+        mini.manifest.nodes.set(dep, stubNode(dep, target));
+      } else if (source) mini.manifest.sources.set(dep, stubSource(dep, source));
+      else return why(`${sql.file.projectPath} depends on ${dep}, unknown`);
+    }
+  }
+
+  // Render first, write after: a render that cannot be replayed leaves everything as it was.
+  exposeProject(session, mini.manifest);
+  const compiler = new Compiler(mini, session);
+  compiler.cache = new CompiledSqlCache(partial, session.engine);
+  const rendered: GraphNode[] = [];
+  for (const sql of changed) {
+    const id = nodeIdOf(sql);
+    try {
+      compiler.compile(id);
+    } catch {
+      return why(`${sql.file.projectPath} does not render here`);
+    }
+    if (!partial.storedBody(id)) return why(`${sql.file.projectPath} reads what differs per invocation`);
+    rendered.push(mini.manifest.nodes.get(id)!);
+  }
+  if (!writtenAsRecorded(partial)) return why('a compiled file changed since it was written');
+  const manifestPath = join(project.targetPath, 'manifest.json');
+  const spliced = splicedManifest(partial, manifestPath, manifestFile, () => {
+    const base = artifactDictOptions(session);
+    return {
+      metadata: JSON.stringify(manifestMetadata(project.name, session)),
+      entries: new Map(
+        rendered.map((n) => [
+          n.uniqueId,
+          JSON.stringify(nodeDict(n, { ...base, compiled: compiledInfo(n, mini, compiler) })),
+        ]),
+      ),
+    };
+  });
+  if (!spliced) return why('manifest.json changed since it was written');
+
+  for (const n of rendered) compiler.writeCompiled(n.uniqueId);
+  await compiler.flushWrites();
+  const position = { bytes: 0, hash: createHash('sha1') };
+  writeChunksAtomic(manifestPath, spliced.chunks, position);
+  partial.recordManifest(spliced.places, {
+    ...spliced.file,
+    size: position.bytes,
+    hash: position.hash.digest('base64'),
+  });
+  if (restamped) partial.setRecord(replayRecordName, record);
+  savePartialParse(partial, 'all', opts);
+  for (const w of record.warnings) opts.onLog?.('warn', w);
+  debug(`compile replay: re-rendered ${rendered.length} of ${record.compiled} nodes`);
+  return { compiled: record.compiled, targetPath: project.targetPath };
+}
+
+/** The project as the replay knows it: the nodes it re-renders and what they ref, nothing else. */
+function replayedProject(loaded: Awaited<ReturnType<typeof load>>): ParsedProject {
+  const manifest: Manifest = {
+    projectName: loaded.project.name,
+    nodes: new Map(),
+    sources: new Map(),
+    macros: new Map(),
+    docs: new Map(),
+    warnings: [],
+  };
+  return { project: loaded.project, target: loaded.target, manifest, templates: new Map() };
+}
+
+/** A node the replayed ones ref: what resolving and rendering the ref reads of it. */
+function stubNode(
+  id: string,
+  [name, packageName, materialized, database, schema, alias]: ReplayRecord['nodes'][string],
+): GraphNode {
+  return {
+    uniqueId: id,
+    resourceType: id.split('.')[0] as ResourceType,
+    name,
+    packageName,
+    config: { materialized } as GraphNode['config'],
+    database,
+    schema,
+    alias,
+  } as GraphNode;
+}
+
+function stubSource(
+  id: string,
+  [sourceName, name, database, schema, identifier]: ReplayRecord['sources'][string],
+): SourceNode {
+  return { uniqueId: id, resourceType: 'source', sourceName, name, database, schema, identifier } as SourceNode;
+}
+
+/** Whether every compiled file is as the last compile left it (a deleted or edited one is written again in full). */
+function writtenAsRecorded(partial: PartialParse): boolean {
+  for (const [file, written] of partial.previousWrites()) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st || st.size !== written.size || st.mtimeMs !== written.mtimeMs) return false;
+  }
+  return true;
+}
+
+/**
+ * The last manifest.json with a new metadata object and the re-rendered nodes' entries, in pieces, with their records;
+ * undefined when the file is not byte for byte the one recorded.
+ */
+function splicedManifest(
+  partial: PartialParse,
+  file: string,
+  recorded: ManifestFile,
+  made: () => { metadata: string; entries: Map<string, string> },
+):
+  | { chunks: Array<string | Uint8Array>; places: Map<string, EntryPlace>; file: Omit<ManifestFile, 'size' | 'hash'> }
+  | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length !== recorded.size || createHash('sha1').update(bytes).digest('base64') !== recorded.hash)
+    return undefined;
+  const { metadata, entries } = made();
+  const recordedPlaces = new Map(partial.previousManifestEntries<EntryPlace>());
+  const starts = entryStarts(recorded.firstEntry, recordedPlaces);
+  const cuts: Array<{ start: number; length: number; text: string }> = [{ ...recorded.metadata, text: metadata }];
+  const places = new Map<string, EntryPlace>();
+  for (const [id, text] of entries) {
+    const place = recordedPlaces.get(id);
+    const start = starts.get(id);
+    if (!place || start === undefined || !fits(bytes, { start, length: place.length })) return undefined;
+    cuts.push({ start, length: place.length, text });
+    places.set(id, { key: null, length: Buffer.byteLength(text), hash: entryHash(text) });
+  }
+  cuts.sort((a, b) => a.start - b.start);
+  const chunks: Array<string | Uint8Array> = [];
+  let at = 0;
+  for (const cut of cuts) {
+    chunks.push(bytes.subarray(at, cut.start), cut.text);
+    at = cut.start + cut.length;
+  }
+  chunks.push(bytes.subarray(at));
+  // The metadata comes first: the entries move by what its length changed.
+  const metadataLength = Buffer.byteLength(metadata);
+  return {
+    chunks,
+    places,
+    file: {
+      metadata: { start: recorded.metadata.start, length: metadataLength },
+      firstEntry: recorded.firstEntry + metadataLength - recorded.metadata.length,
+    },
+  };
+}
