@@ -100,7 +100,7 @@ test('kiln parse loads the parser but no database driver, and the YAML validator
   });
   try {
     const { modules } = modulesLoaded([kilnBin, 'parse'], dir);
-    assert.ok(modules.includes('dist/src/api.js'));
+    assert.ok(modules.includes('dist/src/tasks/parse.js'));
     assert.ok(modules.some((m) => m.startsWith('dist/src/template/')));
     assert.ok(modules.includes('dist/src/adapters/duckdb/index.js'), 'the embedded DuckDB adapter is chosen');
     assert.ok(
@@ -140,7 +140,7 @@ test('kiln compile and kiln parse load no column lineage (the SQL parser) and wr
       );
     for (const command of ['compile', 'parse']) {
       const { modules } = modulesLoaded([kilnBin, command], dir);
-      assert.ok(modules.includes('dist/src/api.js'), command);
+      assert.ok(modules.includes(`dist/src/tasks/${command}.js`), command);
       assert.deepEqual(lineageModules(modules), [], `${command} loads no lineage module`);
       assert.ok(!existsSync(join(dir, 'target', 'column_lineage.json')), `${command} writes no column_lineage.json`);
     }
@@ -148,6 +148,34 @@ test('kiln compile and kiln parse load no column lineage (the SQL parser) and wr
     const { modules } = modulesLoaded([kilnBin, 'lineage', 'b.id'], dir);
     assert.ok(lineageModules(modules).includes('dist/src/lineage/sql.js'), 'kiln lineage loads the SQL parser');
     assert.ok(existsSync(join(dir, 'target', 'column_lineage.json')));
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('kiln compile, parse and ls load only their own command: no runner, unit tests, docs writer or Markdown renderer', () => {
+  const dir = writeProject({
+    'dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'models/a.sql': 'select 1 as id',
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: "The *first* model"\n',
+  });
+  try {
+    const otherCommands = [
+      /^node_modules\/(markdown-it|linkify-it|mdurl|uc\.micro|entities|punycode)/,
+      /^dist\/src\/api\.js$/,
+      /^dist\/src\/(docs|unit|contracts|seeds|freshness|notify|orchestrate)\//,
+      /^dist\/src\/run\/(runner|materialize|scheduler|hooks)\.js$/,
+      /^dist\/src\/tasks\/(run|docs|post-run|retry|freshness|lineage)\.js$/,
+    ];
+    for (const command of ['compile', 'parse', 'ls']) {
+      const { modules } = modulesLoaded([kilnBin, command], dir);
+      assert.ok(modules.includes('dist/src/tasks/load.js'), `${command} loads the project`);
+      assert.deepEqual(
+        modules.filter((m) => otherCommands.some((o) => o.test(m))),
+        [],
+        `${command} loads another command's modules`,
+      );
+    }
   } finally {
     removeDir(dir);
   }
