@@ -6,7 +6,6 @@
  * values that belong to one node (ref, this, config, ...) are installed as globals right
  * before its render.
  */
-import { createHash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import { JinjaEnvironment, JinjaTemplate, MacroReturn, errorSite } from './jinja/index.js';
 import { observeMacroCalls } from './jinja/runtime.js';
@@ -16,6 +15,7 @@ import { JinjaError, isPyFunction, pyFunction, toHost } from './jinja/values.js'
 import { pyStr } from './jinja/repr.js';
 import { parseTemplate } from './jinja/parser.js';
 import { builtinGlobals } from './builtins.js';
+import { macroFileHash, prebuiltMacroStatements } from './macro-trees.js';
 
 export type Scope = Record<string, unknown>;
 export type Template = JinjaTemplate;
@@ -203,20 +203,23 @@ export class TemplateEngine {
     const global = opts.global ?? true;
     const nsName = opts.namespace ?? (packageName === 'kiln' ? 'dbt' : packageName);
     const ns = this.namespace(nsName);
+    const hash = macroFileHash(source);
     let defined: Array<[string, unknown]>;
     try {
-      const template = this.jinja.compile(source, file, { macrosOnly: true });
+      const template = this.jinja.compile(source, file, { macrosOnly: true, parsed: prebuiltMacroStatements(hash) });
       defined = [...template.execute(this.jinja.state, global ? undefined : ns).frame.entries()];
     } catch (e) {
       throw toTemplateError(e, file);
     }
-    this.macroFileHashes.set(file, createHash('sha1').update(source).digest('hex'));
+    this.macroFileHashes.set(file, hash);
     let byName = this.packageMacros.get(nsName);
     if (!byName) this.packageMacros.set(nsName, (byName = new Map<string, MacroInfo>()));
     const infos: MacroInfo[] = [];
+    const newlines = newlineOffsets(source);
     for (const [name, fn] of defined) {
       if (!isPyFunction(fn)) continue;
-      const info = { name, packageName, file, line: lineOfMacro(source, name), source: macroSource(source, name) };
+      const place = macroPlace(source, newlines, name);
+      const info = { name, packageName, file, line: place.line, source: place.text };
       ns[name] = fn;
       macroFiles.set(fn, file);
       byName.set(name, info);
@@ -291,18 +294,30 @@ function macroOpening(name: string): RegExp {
   return new RegExp(`\\{%[-+]?\\s*macro\\s+${name}\\s*\\(`);
 }
 
-function lineOfMacro(source: string, name: string): number {
+/** Where a macro is written in its file: the line of its opening tag, and its text from that tag to its end tag. */
+function macroPlace(source: string, newlines: number[], name: string): { line: number; text: string } {
   const m = macroOpening(name).exec(source);
-  return m ? source.slice(0, m.index).split('\n').length : 1;
-}
-
-function macroSource(source: string, name: string): string {
-  const m = macroOpening(name).exec(source);
-  if (!m) return '';
+  if (!m) return { line: 1, text: '' };
+  // 1 + the newlines before the tag: a binary search, since a file holds tens of macros.
+  let lo = 0;
+  let hi = newlines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (newlines[mid]! < m.index) lo = mid + 1;
+    else hi = mid;
+  }
+  const line = lo + 1;
   const end = /\{%[-+]?\s*end(macro|test|materialization)\s*[-+]?%\}/g;
   end.lastIndex = m.index;
   const e = end.exec(source);
-  return e ? source.slice(m.index, e.index + e[0].length) : source.slice(m.index);
+  return { line, text: e ? source.slice(m.index, e.index + e[0].length) : source.slice(m.index) };
+}
+
+/** The offsets of a text's newlines, in order. */
+function newlineOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) offsets.push(i);
+  return offsets;
 }
 
 /** Turns an error escaping a render into a KilnError naming the user's file and line. */
