@@ -215,10 +215,10 @@ export class TemplateEngine {
     let byName = this.packageMacros.get(nsName);
     if (!byName) this.packageMacros.set(nsName, (byName = new Map<string, MacroInfo>()));
     const infos: MacroInfo[] = [];
-    const newlines = newlineOffsets(source);
+    const openings = macroOpenings(source);
     for (const [name, fn] of defined) {
       if (!isPyFunction(fn)) continue;
-      const place = macroPlace(source, newlines, name);
+      const place = macroPlace(source, openings, name);
       const info = { name, packageName, file, line: place.line, source: place.text };
       ns[name] = fn;
       macroFiles.set(fn, file);
@@ -286,38 +286,44 @@ export class TemplateEngine {
   }
 }
 
-/** The opening tag of a macro (`test_x` is `{% test x %}`, materializations by their pair). */
-function macroOpening(name: string): RegExp {
-  if (name.startsWith('test_')) return new RegExp(`\\{%[-+]?\\s*(macro\\s+${name}|test\\s+${name.slice(5)})\\s*\\(`);
-  const mat = /^materialization_(.+)_([^_]+)$/.exec(name);
-  if (mat) return new RegExp(`\\{%[-+]?\\s*materialization\\s+${mat[1]}\\s*,`);
-  return new RegExp(`\\{%[-+]?\\s*macro\\s+${name}\\s*\\(`);
+/**
+ * Where each macro of a file opens, from one scan of it: the offset of the first opening tag under the name it
+ * registers (`test_x` for `{% macro test_x(` and `{% test x(`; `materialization x` for `{% materialization x, ... %}`,
+ * whatever its adapter) and the offsets of the file's newlines, for lines.
+ */
+function macroOpenings(source: string): { at: Map<string, number>; newlines: number[] } {
+  const at = new Map<string, number>();
+  for (const m of source.matchAll(/\{%[-+]?\s*(?:(macro|test)\s+(\w+)\s*\(|materialization\s+(\w+)\s*,)/g)) {
+    const key = m[3] !== undefined ? `materialization ${m[3]}` : m[1] === 'test' ? `test_${m[2]}` : m[2]!;
+    if (!at.has(key)) at.set(key, m.index);
+  }
+  const newlines: number[] = [];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) newlines.push(i);
+  return { at, newlines };
 }
 
 /** Where a macro is written in its file: the line of its opening tag, and its text from that tag to its end tag. */
-function macroPlace(source: string, newlines: number[], name: string): { line: number; text: string } {
-  const m = macroOpening(name).exec(source);
-  if (!m) return { line: 1, text: '' };
+function macroPlace(
+  source: string,
+  openings: ReturnType<typeof macroOpenings>,
+  name: string,
+): { line: number; text: string } {
+  const mat = /^materialization_(.+)_([^_]+)$/.exec(name);
+  const start = openings.at.get(mat ? `materialization ${mat[1]}` : name);
+  if (start === undefined) return { line: 1, text: '' };
   // 1 + the newlines before the tag: a binary search, since a file holds tens of macros.
+  const { newlines } = openings;
   let lo = 0;
   let hi = newlines.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (newlines[mid]! < m.index) lo = mid + 1;
+    if (newlines[mid]! < start) lo = mid + 1;
     else hi = mid;
   }
-  const line = lo + 1;
   const end = /\{%[-+]?\s*end(macro|test|materialization)\s*[-+]?%\}/g;
-  end.lastIndex = m.index;
+  end.lastIndex = start;
   const e = end.exec(source);
-  return { line, text: e ? source.slice(m.index, e.index + e[0].length) : source.slice(m.index) };
-}
-
-/** The offsets of a text's newlines, in order. */
-function newlineOffsets(text: string): number[] {
-  const offsets: number[] = [];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) offsets.push(i);
-  return offsets;
+  return { line: lo + 1, text: e ? source.slice(start, e.index + e[0].length) : source.slice(start) };
 }
 
 /** Turns an error escaping a render into a KilnError naming the user's file and line. */
