@@ -166,7 +166,8 @@ test('kiln compile, parse and ls load only their own command: no runner, unit te
       /^dist\/src\/(docs|unit|contracts|seeds|freshness|notify|orchestrate)\//,
       /^dist\/src\/run\/(runner|materialize|scheduler|hooks)\.js$/,
       /^dist\/src\/tasks\/(run|docs|post-run|retry|freshness|lineage)\.js$/,
-      // git runs only for `kiln deps`, and a worker writes compiled files only past a batch of them.
+      // Imported by kiln's modules when first used: git runs only for `kiln deps`, a worker writes compiled files only
+      // past a batch of them (commander's own require of child_process is not an import the hook lists).
       /^node:(child_process|worker_threads)$/,
     ];
     for (const command of ['compile', 'parse', 'ls']) {
