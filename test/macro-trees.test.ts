@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { macroStatements } from '../src/template/jinja/index.js';
+import { JinjaEnvironment, callValue, macroStatements } from '../src/template/jinja/index.js';
 import {
   macroFileHash,
   prebuiltMacroStatements,
@@ -43,7 +43,8 @@ test("the build's trees are found for kiln's macro files, and give the engine th
   for (const f of macroFiles) {
     const source = readFileSync(f, 'utf8');
     assert.ok(prebuiltMacroStatements(macroFileHash(source)), `npm run build wrote the tree of ${f}`);
-    // The same text with a comment added is parsed at run time: same macros, same lines and texts.
+    // The same text with a comment added is parsed at run time and every macro compiled at once (so each of kiln's
+    // compiles, which lets the engine compile their bodies on first call): same macros, same lines and texts.
     const fromTree = new TemplateEngine().registerMacroFile(source, f, 'kiln');
     const parsed = new TemplateEngine().registerMacroFile(`${source}{# #}`, f, 'kiln');
     assert.deepEqual(fromTree, parsed, f);
@@ -68,4 +69,13 @@ test('a tree is not used for edited text, by another parser, or with a float JSO
   } finally {
     removeDir(dir);
   }
+});
+
+test('with macroBodiesOnCall a macro body is compiled at its first call, where an error found compiling it then shows', () => {
+  const source = '{% macro ok() %}fine{% endmacro %}{% macro bad() %}{% for loop in [1] %}{% endfor %}{% endmacro %}';
+  assert.throws(() => new JinjaEnvironment().compile(source, 'm.sql', { macrosOnly: true }), /special loop variable/);
+  const env = new JinjaEnvironment();
+  const frame = env.compile(source, 'm.sql', { macrosOnly: true, macroBodiesOnCall: true }).execute(env.state).frame;
+  assert.equal(callValue(frame.lookup('ok'), [], undefined), 'fine');
+  assert.throws(() => callValue(frame.lookup('bad'), [], undefined), /special loop variable/);
 });

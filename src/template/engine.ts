@@ -206,7 +206,10 @@ export class TemplateEngine {
     const hash = macroFileHash(source);
     let defined: Array<[string, unknown]>;
     try {
-      const template = this.jinja.compile(source, file, { macrosOnly: true, parsed: prebuiltMacroStatements(hash) });
+      // A tree made at build time is one of kiln's files, each of which compiles (test/macro-trees.test.ts): its
+      // macros' bodies are compiled when first called, since a process calls few of kiln's hundreds.
+      const parsed = prebuiltMacroStatements(hash);
+      const template = this.jinja.compile(source, file, { macrosOnly: true, parsed, macroBodiesOnCall: !!parsed });
       defined = [...template.execute(this.jinja.state, global ? undefined : ns).frame.entries()];
     } catch (e) {
       throw toTemplateError(e, file);

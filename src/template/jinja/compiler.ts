@@ -52,6 +52,12 @@ export interface CompileOptions {
   file: string;
   filters: Record<string, Filter>;
   tests: Record<string, Test>;
+  /**
+   * Compile each macro's body on its first call, not now: for macro files known to compile (kiln's own, of which a
+   * process registers hundreds and calls a few). What compiling finds wrong (`{% for loop in ... %}`) then shows at the
+   * first call.
+   */
+  macroBodiesOnCall?: boolean;
 }
 
 export function compileBody(body: Stmt[], opts: CompileOptions): Exec {
@@ -67,6 +73,12 @@ class Compiler {
     return (frame, out) => {
       for (let i = 0; i < parts.length; i++) parts[i]!(frame, out);
     };
+  }
+
+  /** `block(stmts)`, compiled when first run. */
+  private blockOnFirstRun(stmts: Stmt[]): Exec {
+    let run: Exec | undefined;
+    return (frame, out) => (run ??= this.block(stmts))(frame, out);
   }
 
   /** A statement whose errors carry its file and line. */
@@ -242,7 +254,7 @@ class Compiler {
     return {
       name: def.name,
       params: def.params.map((p) => ({ name: p.name, dflt: p.dflt ? this.expr(p.dflt) : undefined })),
-      body: this.block(def.body),
+      body: this.opts.macroBodiesOnCall ? this.blockOnFirstRun(def.body) : this.block(def.body),
       catchVarargs: names('varargs'),
       catchKwargs: names('kwargs'),
       usesCaller: names('caller'),

@@ -60,11 +60,21 @@ export class JinjaEnvironment {
 
   /**
    * With `macrosOnly`, only the top-level macro definitions are kept (dbt's macro files); `parsed` is what
-   * `macroStatements` gave for this source before (kiln's own macro files are parsed at build time).
+   * `macroStatements` gave for this source before (kiln's own macro files are parsed at build time), and
+   * `macroBodiesOnCall` compiles each macro's body when first called (see CompileOptions).
    */
-  compile(source: string, file: string, opts: { macrosOnly?: boolean; parsed?: Stmt[] } = {}): JinjaTemplate {
+  compile(
+    source: string,
+    file: string,
+    opts: { macrosOnly?: boolean; parsed?: Stmt[]; macroBodiesOnCall?: boolean } = {},
+  ): JinjaTemplate {
     const ast = opts.macrosOnly ? (opts.parsed ?? macroStatements(source)) : parseTemplate(source);
-    return new JinjaTemplate(file, source, compileBody(ast, { file, filters: this.filters, tests: this.tests }));
+    const { macroBodiesOnCall } = opts;
+    return new JinjaTemplate(
+      file,
+      source,
+      compileBody(ast, { file, filters: this.filters, tests: this.tests, macroBodiesOnCall }),
+    );
   }
 
   render(template: JinjaTemplate, namespace?: Record<string, unknown>): string {
