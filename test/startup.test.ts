@@ -87,6 +87,10 @@ test('kiln --version and kiln --help load no engine, parser, driver or validator
   const version = modulesLoaded([kilnBin, '--version']);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
   assertNoHeavy(version.modules);
+  assert.ok(
+    !version.modules.some((m) => m.startsWith('dist/src/init/')),
+    "kiln init's scaffold loads for kiln init only",
+  );
   const help = modulesLoaded([kilnBin, '--help']);
   assert.match(help.stdout, /compile/);
   assertNoHeavy(help.modules);
