@@ -5,7 +5,8 @@
  *
  * - `kiln compile`, 1,000 models, against Dataform's CLI on the same DAG (installed with npm
  *   into a cache folder outside the repository, never a dependency)
- * - importing kiln's entry module and `kiln --version`, against starting Node with nothing
+ * - importing kiln's entry module and `kiln --version`, against starting Node with nothing; `kiln compile`, `ls`,
+ *   `parse` and `run` of a one-model project (the fixed cost every command pays), against `kiln --version`
  * - `kiln compile` at 10,000 models + 500 tests, cold, and again after editing one model: with
  *   the partial parse cache of the run before, and with `--no-partial-parse`
  * - `kiln run --threads 1`, 1,000 views, against the DuckDB floor (the same compiled SQL on
@@ -209,6 +210,15 @@ async function main(): Promise<void> {
       );
       const version = medianOf(() => timed(process.execPath, [kilnBin, '--version'], root));
       row('kiln --version', figure(version), `${times(version, bare)} Node starting with nothing; goal <= 0.15 s`);
+      const oneDir = join(root, 'one-model');
+      generateProject(oneDir, { models: 1, seed: 42, tests: 0 });
+      for (const command of ['compile', 'ls', 'parse']) {
+        const one = medianOf(() => timed(process.execPath, [kilnBin, command], oneDir));
+        row(`kiln ${command}, one model`, figure(one), `${times(one, version)} kiln --version; goal <= 0.15 s`);
+      }
+      timed(process.execPath, [kilnBin, 'seed'], oneDir);
+      const runOne = medianOf(() => timed(process.execPath, [kilnBin, 'run'], oneDir));
+      row('kiln run, one model', figure(runOne), `${times(runOne, version)} kiln --version`);
     }
 
     // Compile at 1,000 models against Dataform's CLI, the same DAG and no tests (Dataform has none of these).

@@ -7,13 +7,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function findPackageRoot(from: string): string {
+function findPackage(from: string): { root: string; manifest: { name?: string; version?: string } } {
   for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'kiln')
-      return dir;
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'kiln') return { root: dir, manifest };
+    }
     if (dirname(dir) === dir) throw new Error(`kiln's package.json was not found above ${from}`);
   }
 }
 
-export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+const found = findPackage(dirname(fileURLToPath(import.meta.url)));
+export const packageRoot = found.root;
+/** kiln's package.json, as read once to find the folder. */
+export const packageManifest: { readonly name?: string; readonly version?: string } = found.manifest;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { kilnBin, removeDir, repoRoot, tempDir, writeProject } from './helpers/cli.js';
 
-/** The modules (paths inside the checkout) Node loads while running `args`, and the run's stdout. */
+/** The modules (paths inside the checkout, `node:` built-ins) Node loads while running `args`, and the run's stdout. */
 function modulesLoaded(args: string[], cwd = repoRoot): { modules: string[]; stdout: string } {
   const dir = tempDir('kiln-startup-');
   try {
@@ -40,7 +40,7 @@ function modulesLoaded(args: string[], cwd = repoRoot): { modules: string[]; std
     // node_modules may be a link to another checkout's, so packages are named from node_modules/ on.
     const modules = r.stderr
       .split('\n')
-      .filter((l) => l.startsWith('loaded file:'))
+      .filter((l) => l.startsWith('loaded file:') || l.startsWith('loaded node:'))
       .map((l) => l.slice('loaded '.length))
       .map((url) =>
         url.includes('/node_modules/')
@@ -87,6 +87,10 @@ test('kiln --version and kiln --help load no engine, parser, driver or validator
   const version = modulesLoaded([kilnBin, '--version']);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
   assertNoHeavy(version.modules);
+  assert.ok(
+    !version.modules.some((m) => m.startsWith('dist/src/init/')),
+    "kiln init's scaffold loads for kiln init only",
+  );
   const help = modulesLoaded([kilnBin, '--help']);
   assert.match(help.stdout, /compile/);
   assertNoHeavy(help.modules);
@@ -100,7 +104,7 @@ test('kiln parse loads the parser but no database driver, and the YAML validator
   });
   try {
     const { modules } = modulesLoaded([kilnBin, 'parse'], dir);
-    assert.ok(modules.includes('dist/src/api.js'));
+    assert.ok(modules.includes('dist/src/tasks/parse.js'));
     assert.ok(modules.some((m) => m.startsWith('dist/src/template/')));
     assert.ok(modules.includes('dist/src/adapters/duckdb/index.js'), 'the embedded DuckDB adapter is chosen');
     assert.ok(
@@ -140,7 +144,7 @@ test('kiln compile and kiln parse load no column lineage (the SQL parser) and wr
       );
     for (const command of ['compile', 'parse']) {
       const { modules } = modulesLoaded([kilnBin, command], dir);
-      assert.ok(modules.includes('dist/src/api.js'), command);
+      assert.ok(modules.includes(`dist/src/tasks/${command}.js`), command);
       assert.deepEqual(lineageModules(modules), [], `${command} loads no lineage module`);
       assert.ok(!existsSync(join(dir, 'target', 'column_lineage.json')), `${command} writes no column_lineage.json`);
     }
@@ -148,6 +152,37 @@ test('kiln compile and kiln parse load no column lineage (the SQL parser) and wr
     const { modules } = modulesLoaded([kilnBin, 'lineage', 'b.id'], dir);
     assert.ok(lineageModules(modules).includes('dist/src/lineage/sql.js'), 'kiln lineage loads the SQL parser');
     assert.ok(existsSync(join(dir, 'target', 'column_lineage.json')));
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('kiln compile, parse and ls load only their own command: no runner, unit tests, docs writer or Markdown renderer', () => {
+  const dir = writeProject({
+    'dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'models/a.sql': 'select 1 as id',
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: "The *first* model"\n',
+  });
+  try {
+    const otherCommands = [
+      /^node_modules\/(markdown-it|linkify-it|mdurl|uc\.micro|entities|punycode)/,
+      /^dist\/src\/api\.js$/,
+      /^dist\/src\/(docs|unit|contracts|seeds|freshness|notify|orchestrate)\//,
+      /^dist\/src\/run\/(runner|materialize|scheduler|hooks)\.js$/,
+      /^dist\/src\/tasks\/(run|docs|post-run|retry|freshness|lineage)\.js$/,
+      // Imported by kiln's modules when first used: git runs only for `kiln deps`, a worker writes compiled files only
+      // past a batch of them (commander's own require of child_process is not an import the hook lists).
+      /^node:(child_process|worker_threads)$/,
+    ];
+    for (const command of ['compile', 'parse', 'ls']) {
+      const { modules } = modulesLoaded([kilnBin, command], dir);
+      assert.ok(modules.includes('dist/src/tasks/load.js'), `${command} loads the project`);
+      assert.deepEqual(
+        modules.filter((m) => otherCommands.some((o) => o.test(m))),
+        [],
+        `${command} loads another command's modules`,
+      );
+    }
   } finally {
     removeDir(dir);
   }

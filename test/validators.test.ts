@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   compileAtRunTime,
+  compiledOnLoad,
   generatedValidator,
   precompiledSchemas,
   writeGeneratedValidators,
@@ -79,6 +80,22 @@ test('a generated validator whose schema changed after the build is not used', (
     writeFileSync(file, readFileSync(file, 'utf8').replace(/schemaHash = "[0-9a-f]+"/, 'schemaHash = "0"'));
     assert.equal(generatedValidator(precompiledSchemas.projectSchema, dir), undefined);
     assert.equal(generatedValidator({ type: 'object' }, dir), undefined, 'a schema never generated');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('the generated validators are compiled as their files load, and code of another shape is left as it is', () => {
+  const dir = tempDir('kiln-validators-');
+  try {
+    writeGeneratedValidators(dir);
+    for (const name of Object.keys(precompiledSchemas))
+      assert.match(readFileSync(join(dir, `${name}.cjs`), 'utf8'), /const validate10 = \(function validate10\(/, name);
+    const other = '"use strict";module.exports = validate;function validate(data) { return true; }';
+    assert.equal(compiledOnLoad(other), other);
+    const twoFunctions =
+      '"use strict";module.exports = validate10;module.exports.default = validate10;function validate10(d) { return true; }\nfunction validate11(d) { return true; }';
+    assert.equal(compiledOnLoad(twoFunctions), twoFunctions, 'only a last, single validator function is wrapped');
   } finally {
     removeDir(dir);
   }

@@ -4,7 +4,7 @@
  * thread while the main thread goes on rendering; a handful are written in place, with no
  * thread to start. Knows nothing of nodes: a file name and its text.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { writeFiles, type FileFailure, type FileToWrite } from './write-files.js';
 
 /** Files queued before a worker is worth starting; also the size of a message to it. */
@@ -46,6 +46,8 @@ export class CompiledFiles {
 
   private send(): void {
     if (!this.worker) {
+      // worker_threads is loaded only past the first batch: a small compile never starts a worker.
+      const { Worker } = process.getBuiltinModule('node:worker_threads');
       this.worker = new Worker(new URL('./compiled-files-worker.js', import.meta.url));
       this.worker.on('error', (e) => (this.crash = e));
     }

@@ -4,8 +4,15 @@
  * `ext::`-style transports), positional arguments follow `--` or `--end-of-options`, and the
  * remote-helper transports that run commands are switched off.
  */
-import { execFileSync } from 'node:child_process';
+import type { execFileSync as ExecFileSync } from 'node:child_process';
 import { KilnError } from '../errors.js';
+
+/**
+ * child_process (which loads net and streams) is loaded when git first runs: every parse imports this module for its
+ * URL and revision checks.
+ */
+const execFileSync: typeof ExecFileSync = ((...args: Parameters<typeof ExecFileSync>) =>
+  process.getBuiltinModule('node:child_process').execFileSync(...args)) as typeof ExecFileSync;
 
 const SAFE_SCHEMES = new Set(['http', 'https', 'ssh', 'git', 'file', 'git+ssh', 'ssh+git']);
 

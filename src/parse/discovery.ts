@@ -92,5 +92,6 @@ function builtinMacroFiles(): ProjectFile[] {
     }
   };
   walk(builtinTemplatesDir, '');
-  return out.sort((a, b) => a.resourcePath.localeCompare(b.resourcePath));
+  // In code-unit order: localeCompare's first call sets up ICU's collator, ~7 ms of every process.
+  return out.sort((a, b) => (a.resourcePath < b.resourcePath ? -1 : a.resourcePath > b.resourcePath ? 1 : 0));
 }

@@ -6,7 +6,6 @@
  * values that belong to one node (ref, this, config, ...) are installed as globals right
  * before its render.
  */
-import { createHash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import { JinjaEnvironment, JinjaTemplate, MacroReturn, errorSite } from './jinja/index.js';
 import { observeMacroCalls } from './jinja/runtime.js';
@@ -16,6 +15,7 @@ import { JinjaError, isPyFunction, pyFunction, toHost } from './jinja/values.js'
 import { pyStr } from './jinja/repr.js';
 import { parseTemplate } from './jinja/parser.js';
 import { builtinGlobals } from './builtins.js';
+import { macroFileHash, prebuiltMacroStatements } from './macro-trees.js';
 
 export type Scope = Record<string, unknown>;
 export type Template = JinjaTemplate;
@@ -203,20 +203,26 @@ export class TemplateEngine {
     const global = opts.global ?? true;
     const nsName = opts.namespace ?? (packageName === 'kiln' ? 'dbt' : packageName);
     const ns = this.namespace(nsName);
+    const hash = macroFileHash(source);
     let defined: Array<[string, unknown]>;
     try {
-      const template = this.jinja.compile(source, file, { macrosOnly: true });
+      // A tree made at build time is one of kiln's files, each of which compiles (test/macro-trees.test.ts): its
+      // macros' bodies are compiled when first called, since a process calls few of kiln's hundreds.
+      const parsed = prebuiltMacroStatements(hash);
+      const template = this.jinja.compile(source, file, { macrosOnly: true, parsed, macroBodiesOnCall: !!parsed });
       defined = [...template.execute(this.jinja.state, global ? undefined : ns).frame.entries()];
     } catch (e) {
       throw toTemplateError(e, file);
     }
-    this.macroFileHashes.set(file, createHash('sha1').update(source).digest('hex'));
+    this.macroFileHashes.set(file, hash);
     let byName = this.packageMacros.get(nsName);
     if (!byName) this.packageMacros.set(nsName, (byName = new Map<string, MacroInfo>()));
     const infos: MacroInfo[] = [];
+    const openings = macroOpenings(source);
     for (const [name, fn] of defined) {
       if (!isPyFunction(fn)) continue;
-      const info = { name, packageName, file, line: lineOfMacro(source, name), source: macroSource(source, name) };
+      const place = macroPlace(source, openings, name);
+      const info = { name, packageName, file, line: place.line, source: place.text };
       ns[name] = fn;
       macroFiles.set(fn, file);
       byName.set(name, info);
@@ -283,26 +289,44 @@ export class TemplateEngine {
   }
 }
 
-/** The opening tag of a macro (`test_x` is `{% test x %}`, materializations by their pair). */
-function macroOpening(name: string): RegExp {
-  if (name.startsWith('test_')) return new RegExp(`\\{%[-+]?\\s*(macro\\s+${name}|test\\s+${name.slice(5)})\\s*\\(`);
+/**
+ * Where each macro of a file opens, from one scan of it: the offset of the first opening tag under the name it
+ * registers (`test_x` for `{% macro test_x(` and `{% test x(`; `materialization x` for `{% materialization x, ... %}`,
+ * whatever its adapter) and the offsets of the file's newlines, for lines.
+ */
+function macroOpenings(source: string): { at: Map<string, number>; newlines: number[] } {
+  const at = new Map<string, number>();
+  for (const m of source.matchAll(/\{%[-+]?\s*(?:(macro|test)\s+(\w+)\s*\(|materialization\s+(\w+)\s*,)/g)) {
+    const key = m[3] !== undefined ? `materialization ${m[3]}` : m[1] === 'test' ? `test_${m[2]}` : m[2]!;
+    if (!at.has(key)) at.set(key, m.index);
+  }
+  const newlines: number[] = [];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) newlines.push(i);
+  return { at, newlines };
+}
+
+/** Where a macro is written in its file: the line of its opening tag, and its text from that tag to its end tag. */
+function macroPlace(
+  source: string,
+  openings: ReturnType<typeof macroOpenings>,
+  name: string,
+): { line: number; text: string } {
   const mat = /^materialization_(.+)_([^_]+)$/.exec(name);
-  if (mat) return new RegExp(`\\{%[-+]?\\s*materialization\\s+${mat[1]}\\s*,`);
-  return new RegExp(`\\{%[-+]?\\s*macro\\s+${name}\\s*\\(`);
-}
-
-function lineOfMacro(source: string, name: string): number {
-  const m = macroOpening(name).exec(source);
-  return m ? source.slice(0, m.index).split('\n').length : 1;
-}
-
-function macroSource(source: string, name: string): string {
-  const m = macroOpening(name).exec(source);
-  if (!m) return '';
+  const start = openings.at.get(mat ? `materialization ${mat[1]}` : name);
+  if (start === undefined) return { line: 1, text: '' };
+  // 1 + the newlines before the tag: a binary search, since a file holds tens of macros.
+  const { newlines } = openings;
+  let lo = 0;
+  let hi = newlines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (newlines[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
   const end = /\{%[-+]?\s*end(macro|test|materialization)\s*[-+]?%\}/g;
-  end.lastIndex = m.index;
+  end.lastIndex = start;
   const e = end.exec(source);
-  return e ? source.slice(m.index, e.index + e[0].length) : source.slice(m.index);
+  return { line: lo + 1, text: e ? source.slice(start, e.index + e[0].length) : source.slice(start) };
 }
 
 /** Turns an error escaping a render into a KilnError naming the user's file and line. */

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { clean, debug } from '../../index.js';
 import { relative } from 'node:path';
-import { scaffoldProject } from '../../init/scaffold.js';
 import { kilnCommand, shellWord, userDir } from '../invocation.js';
 import type { Output } from '../output.js';
 import { addProjectOptions, toKilnOptions, type ProjectFlags } from '../options.js';
@@ -11,8 +10,10 @@ export function registerProjectCommands(program: Command, output: () => Output, 
   program
     .command('init <name>')
     .description('create a new project folder that runs as it is on the embedded DuckDB')
-    .action((name: string) => {
+    .action(async (name: string) => {
       const out = output();
+      // Loaded here: every other command would load it for nothing.
+      const { scaffoldProject } = await import('../../init/scaffold.js');
       const dir = scaffoldProject(name);
       out.info(
         `Created project '${name}' in ${dir}. Next: cd ${shellWord(relative(userDir(), dir))} ` +

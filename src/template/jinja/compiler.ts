@@ -52,6 +52,12 @@ export interface CompileOptions {
   file: string;
   filters: Record<string, Filter>;
   tests: Record<string, Test>;
+  /**
+   * Compile each macro's body on its first call, not now: for macro files known to compile (kiln's own, of which a
+   * process registers hundreds and calls a few). What compiling finds wrong (`{% for loop in ... %}`) then shows at the
+   * first call.
+   */
+  macroBodiesOnCall?: boolean;
 }
 
 export function compileBody(body: Stmt[], opts: CompileOptions): Exec {
@@ -67,6 +73,12 @@ class Compiler {
     return (frame, out) => {
       for (let i = 0; i < parts.length; i++) parts[i]!(frame, out);
     };
+  }
+
+  /** `block(stmts)`, compiled when first run. */
+  private blockOnFirstRun(stmts: Stmt[]): Exec {
+    let run: Exec | undefined;
+    return (frame, out) => (run ??= this.block(stmts))(frame, out);
   }
 
   /** A statement whose errors carry its file and line. */
@@ -184,7 +196,7 @@ class Compiler {
     const filter = s.filter ? this.expr(s.filter) : undefined;
     const body = this.block(s.body);
     const otherwise = this.block(s.otherwise);
-    const usesLoop = s.recursive || mentions(s.body, 'loop') || (s.filter ? mentionsExpr(s.filter, 'loop') : false);
+    const usesLoop = s.recursive || namesRead(s.filter ? [s.body, s.filter] : s.body).has('loop');
     const keep = (f: Frame, item: unknown): boolean => {
       const scope = f.child();
       assign(scope, item);
@@ -237,13 +249,12 @@ class Compiler {
   }
 
   private macroSpec(def: MacroDef): MacroSpec {
-    const names = (n: string) =>
-      !def.params.some((p) => p.name === n) &&
-      (mentions(def.body, n) || def.params.some((p) => p.dflt && mentionsExpr(p.dflt, n)));
+    const read = namesRead([def.body, def.params.map((p) => p.dflt)]);
+    const names = (n: string) => !def.params.some((p) => p.name === n) && read.has(n);
     return {
       name: def.name,
       params: def.params.map((p) => ({ name: p.name, dflt: p.dflt ? this.expr(p.dflt) : undefined })),
-      body: this.block(def.body),
+      body: this.opts.macroBodiesOnCall ? this.blockOnFirstRun(def.body) : this.block(def.body),
       catchVarargs: names('varargs'),
       catchKwargs: names('kwargs'),
       usesCaller: names('caller'),
@@ -504,26 +515,23 @@ function slice(target: unknown, start: unknown, stop: unknown, step: unknown): u
   return isTuple(target) ? makeTuple(out) : out;
 }
 
-/** Whether a name is read anywhere in these statements (macros decide varargs/kwargs/caller by it). */
-function mentions(stmts: Stmt[], name: string): boolean {
-  return reads(stmts, name);
-}
-
-function mentionsExpr(e: Expr, name: string): boolean {
-  return reads(e, name);
-}
-
-/** Walks any part of the syntax tree for a `name` node reading `name`. */
-function reads(node: unknown, name: string): boolean {
-  if (Array.isArray(node)) return node.some((n) => reads(n, name));
-  if (node === null || typeof node !== 'object') return false;
+/**
+ * The names `name` nodes anywhere in this part of the syntax tree read, nested macros included: macros decide
+ * varargs/kwargs/caller by them, loops whether to make `loop`. One walk gives them all.
+ */
+function namesRead(node: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const n of node) namesRead(n, into);
+    return into;
+  }
+  if (node === null || typeof node !== 'object') return into;
   const n = node as { kind?: unknown; name?: unknown };
-  if (n.kind === 'name' && n.name === name) return true;
+  if (n.kind === 'name' && typeof n.name === 'string') into.add(n.name);
   for (const key in node) {
     const v = (node as Record<string, unknown>)[key];
-    if (v !== null && typeof v === 'object' && !(v instanceof PyFloat) && reads(v, name)) return true;
+    if (v !== null && typeof v === 'object' && !(v instanceof PyFloat)) namesRead(v, into);
   }
-  return false;
+  return into;
 }
 
 /** Whether a `{% set %}` in these statements (outside nested macros) assigns the name. */

@@ -9,6 +9,7 @@ import { Frame, makeRenderEnv, type RenderState } from './runtime.js';
 import { builtinFilters } from './filters.js';
 import { builtinTests } from './tests.js';
 import type { Filter, RenderEnv, Test } from './render-env.js';
+import type { Stmt } from './nodes.js';
 import { outputLineSources, trackedOutput, type Output } from './source-lines.js';
 
 export class JinjaTemplate {
@@ -37,6 +38,11 @@ export class JinjaTemplate {
   }
 }
 
+/** The statements of a macro file that run: its top-level macro definitions, as the parser reads them. */
+export function macroStatements(source: string): Stmt[] {
+  return parseTemplate(source).filter((s) => s.kind === 'macro');
+}
+
 export class JinjaEnvironment {
   readonly globals: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   readonly filters: Record<string, Filter> = Object.assign(
@@ -52,11 +58,23 @@ export class JinjaEnvironment {
     env: this.renderEnv,
   };
 
-  /** With `macrosOnly`, only the top-level macro definitions are kept (dbt's macro files). */
-  compile(source: string, file: string, opts: { macrosOnly?: boolean } = {}): JinjaTemplate {
-    let ast = parseTemplate(source);
-    if (opts.macrosOnly) ast = ast.filter((s) => s.kind === 'macro');
-    return new JinjaTemplate(file, source, compileBody(ast, { file, filters: this.filters, tests: this.tests }));
+  /**
+   * With `macrosOnly`, only the top-level macro definitions are kept (dbt's macro files); `parsed` is what
+   * `macroStatements` gave for this source before (kiln's own macro files are parsed at build time), and
+   * `macroBodiesOnCall` compiles each macro's body when first called (see CompileOptions).
+   */
+  compile(
+    source: string,
+    file: string,
+    opts: { macrosOnly?: boolean; parsed?: Stmt[]; macroBodiesOnCall?: boolean } = {},
+  ): JinjaTemplate {
+    const ast = opts.macrosOnly ? (opts.parsed ?? macroStatements(source)) : parseTemplate(source);
+    const { macroBodiesOnCall } = opts;
+    return new JinjaTemplate(
+      file,
+      source,
+      compileBody(ast, { file, filters: this.filters, tests: this.tests, macroBodiesOnCall }),
+    );
   }
 
   render(template: JinjaTemplate, namespace?: Record<string, unknown>): string {

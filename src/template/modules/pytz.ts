@@ -368,7 +368,9 @@ function fixedOffset(minutes: unknown): PyTimezone {
  * Asia/Calcutta rather than Asia/Kolkata) and UTC. pytz also lists aliases (US/Eastern), which
  * Intl accepts but cannot enumerate, so these lists are shorter than pytz's.
  */
-const zoneNames = () => [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT'])].sort();
+const knownZones = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT'])].sort();
+/** A list of its own for each of pytz's four (ICU's enumeration, asked once, took ~0.7 ms each time at startup). */
+const zoneNames = () => [...knownZones];
 
 /** Everything kiln implements; dbt exposes pytz.__all__ to templates (see index.ts). */
 export const pytzModule = {
