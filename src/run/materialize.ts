@@ -250,14 +250,15 @@ export class Materializer {
       const target = this.relationFor(node);
       const say = noticeFor(this.adapter);
       held = (async () => {
-        const release = await guard.lockRelation(target, (holder, waited) =>
+        // The lock comes with the relation's type read under it, in one round trip.
+        const { release, type } = await guard.lockRelation(target, (holder, waited) =>
           say(
             `${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} ` +
               `for ${target.render()}: ${describeHolder(holder)}`,
           ),
         );
         try {
-          await this.remember(target, await guard.currentType(target));
+          await this.remember(target, type);
         } catch (e) {
           await release();
           throw e;
