@@ -163,11 +163,18 @@ export class Materializer {
     else rels.delete(relation.identifier);
   }
 
+  /** Creates the schema once per invocation, unless its listing already showed relations in it (it exists). */
   async ensureSchema(database: string | undefined, schema: string): Promise<void> {
     const key = this.schemaKey(database, schema);
     let p = this.schemas.get(key);
     if (!p) {
-      p = this.adapter.createSchema(database, schema);
+      const listed = this.known.get(key)?.then(
+        (relations) => relations.size > 0,
+        () => false,
+      );
+      p = (listed ?? Promise.resolve(false)).then((exists) =>
+        exists ? undefined : this.adapter.createSchema(database, schema),
+      );
       this.schemas.set(key, p);
     }
     return p;
