@@ -52,6 +52,13 @@ export interface Adapter {
 
   /** Opens connections; called once before any query. */
   open(): Promise<void>;
+  /**
+   * Starts opening ahead of open(), where that reaches nothing outside this process (DuckDB's database file): a run
+   * calls it before parsing, so the file work runs on the driver's thread meanwhile, even if the run then needs no
+   * connection; open() finishes it, close() also closes what it opened. Other warehouses are opened only once a run
+   * has nodes to execute (no sign-in for nothing).
+   */
+  prepareOpen?(): void;
   close(): Promise<void>;
   /** Reachability and credentials, for `kiln debug`. */
   check(): Promise<{ ok: boolean; message: string }>;
