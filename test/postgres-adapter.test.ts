@@ -207,6 +207,36 @@ test('relations render as "database"."schema"."name" and swap as materialization
   );
 });
 
+test("a build lock comes with the relation's type as it is once the lock is held, odd names included", async () => {
+  const a = await opened();
+  const b = await opened();
+  a.claimInvocation('aaaaaaaa');
+  b.claimInvocation('bbbbbbbb');
+  const odd = a.relation(server.database, schema, `lock 'it' \\ "now"`);
+  assert.equal((await a.currentType(odd)) ?? 'none', 'none');
+  const first = await a.lockRelation(odd, () => undefined);
+  assert.equal(first.type, undefined, 'nothing there yet');
+  await first.release();
+  await a.execute(`create table ${odd.render()} (id int)`);
+  // b holds the lock while a waits for it; b turns the table into a view before it lets go.
+  const held = await b.lockRelation(odd, () => undefined);
+  assert.equal(held.type, 'table');
+  let waited = false;
+  const waiting = a.lockRelation(odd, () => (waited = true));
+  await new Promise((r) => setTimeout(r, 400));
+  await b.transaction(async (s) => {
+    await s.execute(`drop table ${odd.render()}`);
+    await s.execute(`create view ${odd.render()} as select 1 as id`);
+  });
+  await held.release();
+  const second = await waiting;
+  assert.ok(waited, 'a waited for b');
+  assert.equal(second.type, 'view', 'the type b left, read under the lock');
+  assert.equal(await a.currentType(odd), 'view');
+  await second.release();
+  await a.execute(`drop view ${odd.render()}`);
+});
+
 test('listRelations sees tables and views; getColumns gives names and data types in order', async () => {
   const a = await opened();
   const t = a.relation(server.database, schema, 'typed');

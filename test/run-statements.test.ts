@@ -1,7 +1,8 @@
 /**
  * What a DuckDB run asks per node: a view is one `create or replace view` (atomic by itself,
  * no transaction, no temporary relation, no rename); a view that replaces a table, or has
- * hooks, is built in one transaction. Schemas are listed and created once per run, not per node.
+ * hooks, is built in one transaction. Schemas are listed once per run, not per node, and created
+ * (once) only when their listing showed no relation in them.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +42,12 @@ test('a view is one create or replace statement, the first time and the next', a
     sent.length = 0;
     const result = await run({ projectDir: dir, threads: 1, select: ['a', 'b'] });
     assert.ok(result.success);
+    // A schema whose listing showed relations exists: it is created only when it was empty (or missing).
+    assert.deepEqual(
+      sent.filter((s) => /^create schema/i.test(s)),
+      attempt === 1 ? ['CREATE SCHEMA main'] : [],
+      `run ${attempt}`,
+    );
     const forNodes = sent.filter((s) => !/^LIST |create schema/i.test(s));
     assert.deepEqual(
       forNodes.map((s) => s.split('\n')[0]),

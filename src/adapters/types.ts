@@ -52,6 +52,13 @@ export interface Adapter {
 
   /** Opens connections; called once before any query. */
   open(): Promise<void>;
+  /**
+   * Starts opening ahead of open(), where that reaches nothing outside this process (DuckDB's database file): a run
+   * calls it before parsing, so the file work runs on the driver's thread meanwhile, even if the run then needs no
+   * connection; open() finishes it, close() also closes what it opened. Other warehouses are opened only once a run
+   * has nodes to execute (no sign-in for nothing).
+   */
+  prepareOpen?(): void;
   close(): Promise<void>;
   /** Reachability and credentials, for `kiln debug`. */
   check(): Promise<{ ok: boolean; message: string }>;
@@ -147,6 +154,13 @@ export interface KilnConnection {
   seconds: number;
 }
 
+/** A relation's build lock, held. */
+export interface HeldLock {
+  release: () => Promise<void>;
+  /** The relation's type read after the lock was taken: no other run can change it until release(). */
+  type: RelationType | undefined;
+}
+
 /** Whoever holds a relation's build lock. */
 export interface LockHolder {
   backendPid: number;
@@ -170,11 +184,11 @@ export interface RunGuard {
   stopSessions(backendPids: number[]): Promise<number[]>;
   /** The short ids of the invocations alive now, this one included. */
   liveInvocations(): Promise<Set<string>>;
-  /** Takes the relation's build lock, waiting while another session holds it; resolves with its release. */
-  lockRelation(
-    relation: Relation,
-    onWait: (holder: LockHolder, waitedSeconds: number) => void,
-  ): Promise<() => Promise<void>>;
+  /**
+   * Takes the relation's build lock, waiting while another session holds it; resolves with its release and what the
+   * warehouse holds under the relation's name once the lock is held (as currentType() would say then).
+   */
+  lockRelation(relation: Relation, onWait: (holder: LockHolder, waitedSeconds: number) => void): Promise<HeldLock>;
   /** Takes the relation's build lock only if it is free. */
   tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined>;
   /** What the warehouse holds under the relation's name now, bypassing any listing. */

@@ -2,16 +2,29 @@
  * One log file per invocation under the project's log path: JSON lines with the invocation
  * id, node id, thread, status and timings — whatever the console shows, and like the console
  * with the values of DBT_ENV_SECRET_* variables written as `*****`.
+ *
+ * Records are written once the current turn of the event loop is done (in one write), not
+ * as they happen: a node's events then cost its critical path an array push, and their JSON
+ * and the write happen while the warehouse runs the next statement. close(), and the
+ * process's exit, write what is left; a process killed outright loses at most that turn's records.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeEvent } from './results.js';
 import { secretValues, stringifyScrubbed } from '../secrets.js';
 
+/** Logs with records not yet written, written on exit (an uncaught error ends the process before the next turn). */
+const unwritten = new Set<InvocationLog>();
+let exitHook = false;
+
 export class InvocationLog {
   readonly file: string;
   private fd: number | undefined;
   private readonly secrets = secretValues();
+  /** Records with the time they happened, waiting for the end of this turn. */
+  private pending: Array<[time: number, record: Record<string, unknown>]> = [];
+  /** A write that failed between turns: close() throws it, as the write itself would have. */
+  private failure?: { error: unknown };
 
   constructor(
     logDir: string,
@@ -29,11 +42,45 @@ export class InvocationLog {
 
   private write(record: Record<string, unknown>): void {
     if (this.fd === undefined) return;
-    writeSync(
-      this.fd,
-      stringifyScrubbed({ ts: new Date().toISOString(), invocation_id: this.invocationId, ...record }, this.secrets) +
-        '\n',
-    );
+    if (!this.pending.length) {
+      unwritten.add(this);
+      setImmediate(() => {
+        try {
+          this.flush();
+        } catch (error) {
+          this.failure ??= { error };
+        }
+      });
+      if (!exitHook) {
+        exitHook = true;
+        process.once('exit', () =>
+          unwritten.forEach((log) => {
+            try {
+              log.flush();
+            } catch {
+              // Exiting anyway: the log is as complete as the disk allowed.
+            }
+          }),
+        );
+      }
+    }
+    this.pending.push([Date.now(), record]);
+  }
+
+  /** Writes the pending records, in order, in one write. */
+  flush(): void {
+    if (!this.pending.length || this.fd === undefined) return;
+    const records = this.pending;
+    this.pending = [];
+    unwritten.delete(this);
+    let text = '';
+    for (const [time, record] of records)
+      text +=
+        stringifyScrubbed(
+          { ts: new Date(time).toISOString(), invocation_id: this.invocationId, ...record },
+          this.secrets,
+        ) + '\n';
+    writeSync(this.fd, text);
   }
 
   message(level: string, msg: string): void {
@@ -67,7 +114,13 @@ export class InvocationLog {
 
   close(summary: Record<string, unknown>): void {
     this.write({ level: 'info', event: 'invocation_finished', ...summary });
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    try {
+      this.flush();
+    } finally {
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+      unwritten.delete(this);
+    }
+    if (this.failure) throw this.failure.error;
   }
 }

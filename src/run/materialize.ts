@@ -163,11 +163,18 @@ export class Materializer {
     else rels.delete(relation.identifier);
   }
 
+  /** Creates the schema once per invocation, unless its listing already showed relations in it (it exists). */
   async ensureSchema(database: string | undefined, schema: string): Promise<void> {
     const key = this.schemaKey(database, schema);
     let p = this.schemas.get(key);
     if (!p) {
-      p = this.adapter.createSchema(database, schema);
+      const listed = this.known.get(key)?.then(
+        (relations) => relations.size > 0,
+        () => false,
+      );
+      p = (listed ?? Promise.resolve(false)).then((exists) =>
+        exists ? undefined : this.adapter.createSchema(database, schema),
+      );
       this.schemas.set(key, p);
     }
     return p;
@@ -250,14 +257,15 @@ export class Materializer {
       const target = this.relationFor(node);
       const say = noticeFor(this.adapter);
       held = (async () => {
-        const release = await guard.lockRelation(target, (holder, waited) =>
+        // The lock comes with the relation's type read under it, in one round trip.
+        const { release, type } = await guard.lockRelation(target, (holder, waited) =>
           say(
             `${waited ? `still waiting (${Math.round(waited)} s)` : 'waiting'} ` +
               `for ${target.render()}: ${describeHolder(holder)}`,
           ),
         );
         try {
-          await this.remember(target, await guard.currentType(target));
+          await this.remember(target, type);
         } catch (e) {
           await release();
           throw e;

@@ -43,25 +43,28 @@ async function executeLoaded(
   started: number,
   log: InvocationLog,
 ): Promise<RunResult> {
-  const project = parseLoaded(loaded, opts, command);
-  const types = new Set(commandTypes[command]);
-  const ids = select(project, opts).filter((id) => {
-    const n = project.parsed.manifest.nodes.get(id);
-    return (
-      n !== undefined &&
-      types.has(n.resourceType) &&
-      (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) &&
-      isExecutable(n)
-    );
-  });
+  // An embedded warehouse opens on the driver's thread while parsing keeps this one busy.
+  const prepared = typeof loaded.adapter.prepareOpen === 'function';
+  loaded.adapter.prepareOpen?.();
+  let project: ReturnType<typeof parseLoaded>;
+  let ids: string[];
+  let compiler: Compiler;
+  let deferTo: ReturnType<typeof deferTarget>;
+  try {
+    project = parseLoaded(loaded, opts, command);
+    ids = executableSelection(project, opts, command);
+    selectResources(project.session, ids);
+    opts.onRunStart?.({ project, target: loaded.target, ids });
+    compiler = new Compiler(project.parsed, project.session);
+    deferTo = deferTarget(opts);
+  } catch (e) {
+    if (prepared) await loaded.adapter.close();
+    throw e;
+  }
   const { session } = project;
-  selectResources(session, ids);
-  opts.onRunStart?.({ project, target: loaded.target, ids });
-  const compiler = new Compiler(project.parsed, session);
   const { adapter } = session;
   let results: NodeResult[] = [];
   let endHookError: FinishedRun['endHookError'];
-  const deferTo = deferTarget(opts);
   if (ids.length) {
     await adapter.open();
     try {
@@ -106,8 +109,25 @@ async function executeLoaded(
       await adapter.close();
       await compiler.flushWrites();
     }
-  } else opts.onLog?.('warn', 'nothing to do: the selection contains no nodes of this kind');
+  } else {
+    if (prepared) await adapter.close();
+    opts.onLog?.('warn', 'nothing to do: the selection contains no nodes of this kind');
+  }
   return finishRun({ command, opts, loaded, project, compiler, results, started, endHookError, log });
+}
+
+/** The selected nodes the command executes, in order. */
+function executableSelection(project: ReturnType<typeof parseLoaded>, opts: KilnOptions, command: Command): string[] {
+  const types = new Set(commandTypes[command]);
+  return select(project, opts).filter((id) => {
+    const n = project.parsed.manifest.nodes.get(id);
+    return (
+      n !== undefined &&
+      types.has(n.resourceType) &&
+      (!opts.resourceTypes?.length || opts.resourceTypes.includes(n.resourceType)) &&
+      isExecutable(n)
+    );
+  });
 }
 
 export const run = (opts: KilnOptions = {}) => execute('run', opts);

@@ -1,7 +1,8 @@
 /**
  * An adapter that records every statement kiln sends through it, in order, for tests that
  * count what a node costs. BEGIN and COMMIT stand for a transaction's round trips; with
- * `listings`, each relation listing is recorded as `LIST <schema>`.
+ * `listings`, each relation listing is recorded as `LIST <schema>` and each schema created as
+ * `CREATE SCHEMA <schema>` (the adapter's own statements, which the proxy does not see).
  */
 import type { Adapter } from '../../src/adapters/types.js';
 
@@ -17,6 +18,12 @@ export function recordingStatements(adapter: Adapter, sent: string[], opts: { li
         return (database: string | undefined, schema: string) => {
           record(`LIST ${schema}`);
           return target.listRelations(database, schema);
+        };
+      }
+      if (prop === 'createSchema' && opts.listings) {
+        return (database: string | undefined, schema: string) => {
+          record(`CREATE SCHEMA ${schema}`);
+          return target.createSchema(database, schema);
         };
       }
       if (prop === 'execute') return (sql: string) => target.execute(record(sql));

@@ -70,8 +70,28 @@ export class DuckDBAdapter implements Adapter {
     return new Relation(database, schema, identifier, (p) => this.quoteIdentifier(p), type);
   }
 
-  async open(): Promise<void> {
-    if (this.instance) return;
+  /** The open under way or done; undefined again after close() or a failed open. */
+  private opening?: Promise<void>;
+
+  /** An embedded database: opening it is file work on the driver's thread, started while a run parses. */
+  prepareOpen(): void {
+    // Not through open(), which a caller may wrap (to say which database it uses once it connects).
+    this.startOpen().catch(() => undefined);
+  }
+
+  open(): Promise<void> {
+    return this.startOpen();
+  }
+
+  private startOpen(): Promise<void> {
+    this.opening ??= this.openOnce().catch((e: unknown) => {
+      this.opening = undefined;
+      throw e;
+    });
+    return this.opening;
+  }
+
+  private async openOnce(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     // Extensions are never fetched: kiln must not reach the network.
     const options: Record<string, string> = {
@@ -97,6 +117,9 @@ export class DuckDBAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
+    // An open still under way (prepareOpen) is let finish, so that what it opens is closed too.
+    await this.opening?.catch(() => undefined);
+    this.opening = undefined;
     for (const c of this.connections) c.closeSync();
     this.connections = [];
     this.instance?.closeSync();

@@ -21,6 +21,7 @@ import type {
   Adapter,
   ColumnInfo,
   ExistingRelation,
+  HeldLock,
   KilnConnection,
   LockHolder,
   QueryResult,
@@ -602,10 +603,12 @@ export class PostgresAdapter implements Adapter, RunGuard {
       try {
         await client.connect();
         await this.setupSession(client);
-        // Idle between locks, it must not be ended for idling (PostgreSQL 14+).
+        // Idle between locks, it must not be ended for idling (PostgreSQL 14+). Read committed whatever the
+        // server's default: a relation's type asked in the same round trip as its lock is read after the lock (tryLock).
         await client.query(
           `select pg_catalog.set_config(name, '0', false) from pg_catalog.pg_settings ` +
-            `where name = 'idle_session_timeout'`,
+            `where name = 'idle_session_timeout'; ` +
+            `set default_transaction_isolation = 'read committed'`,
         );
         await client.query('select pg_catalog.pg_try_advisory_lock($1, $2)', [
           LIVE_LOCK,
@@ -635,6 +638,17 @@ export class PostgresAdapter implements Adapter, RunGuard {
     const client = await this.lockConnection();
     try {
       return (await client.query(sql, values)).rows as Array<Record<string, unknown>>;
+    } catch (e) {
+      throw this.fail(e, sql);
+    }
+  }
+
+  /** Several statements (no parameters) in one round trip on the lock connection: each one's rows. */
+  private async lockStatements(sql: string): Promise<Array<Array<Record<string, unknown>>>> {
+    const client = await this.lockConnection();
+    try {
+      const res = (await client.query(sql)) as PgResult | PgResult[];
+      return (Array.isArray(res) ? res : [res]).map((r) => r.rows as Array<Record<string, unknown>>);
     } catch (e) {
       throw this.fail(e, sql);
     }
@@ -727,14 +741,15 @@ export class PostgresAdapter implements Adapter, RunGuard {
   async lockRelation(
     relation: Relation,
     onWait: (holder: LockHolder, waitedSeconds: number) => void,
-  ): Promise<() => Promise<void>> {
+  ): Promise<HeldLock> {
+    this.checkDatabase(relation.database);
     const key = relationKey(relation);
     const cancelledAt = this.cancelCount;
     const started = Date.now();
     let noticed = 0;
     for (;;) {
-      const release = await this.tryLock(key);
-      if (release) return release;
+      const held = await this.tryLock(key, relation);
+      if (held) return held;
       if (this.cancelCount !== cancelledAt)
         throw new KilnError('database', `cancelled while waiting for the build lock of ${relation.render()}`);
       if (!noticed || Date.now() - noticed >= WAIT_NOTICE_EVERY_MS) {
@@ -746,21 +761,35 @@ export class PostgresAdapter implements Adapter, RunGuard {
     }
   }
 
-  tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined> {
-    return this.tryLock(relationKey(relation));
+  async tryLockRelation(relation: Relation): Promise<(() => Promise<void>) | undefined> {
+    return (await this.tryLock(relationKey(relation)))?.release;
   }
 
-  private async tryLock(key: number): Promise<(() => Promise<void>) | undefined> {
+  /**
+   * Takes a build lock if it is free. With `typeOf`, that relation's type rides in the same round trip, as a second
+   * statement: the lock connection reads committed data (lockConnection), so that statement's snapshot is taken
+   * after the first took the lock, and sees whatever the run that held it last committed.
+   */
+  private async tryLock(key: number, typeOf?: Relation): Promise<HeldLock | undefined> {
     const client = await this.lockConnection();
-    const got =
-      (await this.lockQuery('select pg_catalog.pg_try_advisory_lock($1, $2) as got', [BUILD_LOCK, key]))[0]?.got ===
-      true;
-    if (!got) return undefined;
-    return async () => {
+    const lock = `select pg_catalog.pg_try_advisory_lock(${BUILD_LOCK}, ${key}) as got`;
+    const release = async () => {
       // A lock connection lost meanwhile took the lock with it.
       if ((await this.lockClient?.catch(() => undefined)) !== client) return;
       await client.query('select pg_catalog.pg_advisory_unlock($1, $2)', [BUILD_LOCK, key]).catch(() => undefined);
     };
+    let locked, typed;
+    try {
+      [locked, typed] = typeOf
+        ? await this.lockStatements(`${lock};\n${relkindQuery(typeOf.schema ?? this.defaultSchema, typeOf.identifier)}`)
+        : [await this.lockQuery(lock, [])];
+    } catch (e) {
+      // The lock may have been taken before the type query failed (session locks outlive the transaction).
+      if (typeOf) await release();
+      throw e;
+    }
+    if (locked?.[0]?.got !== true) return undefined;
+    return { type: typed?.[0] ? relationType(String(typed[0].kind)) : undefined, release };
   }
 
   private async lockHolder(key: number): Promise<LockHolder | undefined> {
@@ -787,12 +816,7 @@ export class PostgresAdapter implements Adapter, RunGuard {
   async currentType(relation: Relation): Promise<RelationType | undefined> {
     this.checkDatabase(relation.database);
     const r = await this.withClient((c) =>
-      this.run(
-        c,
-        `select c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-         where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
-        [relation.schema ?? this.defaultSchema, relation.identifier],
-      ),
+      this.run(c, relkindQuery(relation.schema ?? this.defaultSchema, relation.identifier)),
     );
     return r.rows[0] ? relationType(String(r.rows[0].kind)) : undefined;
   }
@@ -913,6 +937,20 @@ function relationKey(relation: Relation): number {
 
 function randomInvocation(): string {
   return createHash('sha1').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 8);
+}
+
+/** The kind of relation under a name, if any (a literal query: it also rides with a lock query, which has no parameters). */
+function relkindQuery(schema: string, name: string): string {
+  return (
+    `select c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace ` +
+    `where n.nspname = ${escapedLiteral(schema)} and c.relname = ${escapedLiteral(name)} ` +
+    `and c.relkind in ('r', 'p', 'v', 'm', 'f')`
+  );
+}
+
+/** A string literal read the same whatever standard_conforming_strings says (E'...': backslashes escaped too). */
+function escapedLiteral(value: string): string {
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 function relationType(relkind: string): RelationType {

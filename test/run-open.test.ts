@@ -1,0 +1,68 @@
+/**
+ * When a run opens the warehouse: an embedded DuckDB (Adapter.prepareOpen) opens while the
+ * project is parsed, and is closed again when the run ends before it needs it (a parse error,
+ * an empty selection); other warehouses are opened only once the run has nodes to execute.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerAdapter, run } from '../src/index.js';
+import { DuckDBAdapter, type DuckDBProfile } from '../src/adapters/duckdb/index.js';
+import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
+
+/** open and close calls, in order, and whether the adapter says it opens locally. */
+const calls: string[] = [];
+let local = true;
+
+registerAdapter('duckdb', async (target, projectDir) => {
+  const adapter = new DuckDBAdapter(
+    { ...(target.settings as unknown as DuckDBProfile), threads: target.threads },
+    projectDir,
+  );
+  const prepare = adapter.prepareOpen.bind(adapter);
+  const open = adapter.open.bind(adapter);
+  const close = adapter.close.bind(adapter);
+  // Without prepareOpen, the adapter is one that opens only when a run has nodes.
+  Object.defineProperty(adapter, 'prepareOpen', {
+    get: () => (local ? () => (calls.push('prepare'), prepare()) : undefined),
+  });
+  adapter.open = () => (calls.push('open'), open());
+  adapter.close = () => (calls.push('close'), close());
+  return adapter;
+});
+
+const dir = writeProject(minimalProject({ 'models/a.sql': 'select 1 as id', 'models/b.sql': '{{ oops' }));
+after(() => removeDir(dir));
+
+test('an embedded warehouse is opened while parsing, and closed when parsing fails', async () => {
+  calls.length = 0;
+  await assert.rejects(run({ projectDir: dir, threads: 1 }), /unexpected end of template/);
+  assert.deepEqual(calls, ['prepare', 'close']);
+  // The database file was let go: the next run opens it.
+  writeFileSync(join(dir, 'models', 'b.sql'), "select id from {{ ref('a') }}");
+  calls.length = 0;
+  const ok = await run({ projectDir: dir, threads: 1 });
+  assert.ok(ok.success);
+  assert.deepEqual(calls, ['prepare', 'open', 'close']);
+});
+
+test('a run with nothing to do closes the warehouse it opened; one that does not open locally is never opened', async () => {
+  calls.length = 0;
+  const nothing = await run({ projectDir: dir, threads: 1, select: ['no_such_model'] });
+  assert.deepEqual(nothing.results, []);
+  assert.deepEqual(calls, ['prepare', 'close']);
+  local = false;
+  try {
+    calls.length = 0;
+    await run({ projectDir: dir, threads: 1, select: ['no_such_model'] });
+    writeFileSync(join(dir, 'models', 'b.sql'), '{{ oops');
+    await assert.rejects(run({ projectDir: dir, threads: 1 }), /unexpected end of template/);
+    assert.deepEqual(calls, [], 'nothing to do, or a parse error: no connection');
+    writeFileSync(join(dir, 'models', 'b.sql'), "select id from {{ ref('a') }}");
+    assert.ok((await run({ projectDir: dir, threads: 1 })).success);
+    assert.deepEqual(calls, ['open', 'close'], 'opened once there were nodes to run');
+  } finally {
+    local = true;
+  }
+});
