@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { GraphNode } from '../parse/nodes.js';
+import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { recordReads } from '../template/render-reads.js';
@@ -58,7 +58,9 @@ export class CompiledSqlCache {
           body: result,
           ...(Object.keys(configSet).length ? { configSet } : {}),
         },
-        state,
+        // Only a node of its own SQL file is re-rendered by a compile replay (src/tasks/compile-replay.ts): the state
+        // of the thousands of generic tests would only weigh on memory.
+        (node as TestNode).testMetadata ? undefined : state,
       );
     return result;
   }

@@ -315,11 +315,15 @@ export class PartialParse implements SqlParseCache {
     this.bodies.set(id, this.previous!.bodies.get(id)!);
   }
 
-  /** Stores a compiled SQL entry, if it survives as JSON unchanged, with the node's state before rendering (JSON). */
-  storeBody(id: string, entry: BodyEntry, node: string): void {
+  /**
+   * Stores a compiled SQL entry, if it survives as JSON unchanged, with the node's state before rendering (JSON) when
+   * given.
+   */
+  storeBody(id: string, entry: BodyEntry, node: string | undefined): void {
     const json = this.entryJson(entry);
-    if (json === undefined || this.secrets.some((s) => node.includes(s))) return;
-    this.bodies.set(id, `{"node":${node},${json.slice(1)}`);
+    if (json === undefined) return;
+    if (node === undefined) this.bodies.set(id, json);
+    else if (!this.secrets.some((s) => node.includes(s))) this.bodies.set(id, `{"node":${node},${json.slice(1)}`);
   }
 
   /**

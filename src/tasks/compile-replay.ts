@@ -129,33 +129,10 @@ function fixtureFiles(project: ParsedProject['project']): string[] {
 }
 
 /**
- * After a full compile of the whole project: the record its replay needs, or none (the next compile is full) when
- * the parse read something per-invocation, a node's parse or render could not be cached, or a secret is set.
+ * Right after a parse: the files it read as a replay record lists them, or none when one of them cannot be listed.
+ * Made before rendering, so that the parse's files and their texts need not be kept until the compile's end.
  */
-export function recordReplay(
-  partial: PartialParse,
-  parsed: ParsedProject,
-  files: DiscoveredFiles | undefined,
-  compiledIds: Iterable<string>,
-  opts: KilnOptions,
-): void {
-  const record = files && makeRecord(partial, parsed, files, compiledIds, opts);
-  partial.setRecord(replayRecordName, record);
-}
-
-function makeRecord(
-  partial: PartialParse,
-  parsed: ParsedProject,
-  discovered: DiscoveredFiles,
-  compiledIds: Iterable<string>,
-  opts: KilnOptions,
-): ReplayRecord | undefined {
-  if (!compilesEverything(opts) || partial.parseVolatile || secretValues().length) return undefined;
-  let compiled = 0;
-  for (const id of compiledIds) {
-    if (!partial.storedBody(id)) return undefined;
-    compiled++;
-  }
+export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFiles): ReplayRecord['files'] | undefined {
   const files: ReplayRecord['files'] = [];
   for (const { file, sql } of inventory(discovered)) {
     if (sql) {
@@ -167,6 +144,36 @@ function makeRecord(
       if (!stamp) return undefined;
       files.push([file.absolute, stamp.text, sha(file.text)]);
     }
+  }
+  return files;
+}
+
+/**
+ * After a full compile of the whole project: the record its replay needs, or none (the next compile is full) when
+ * the parse read something per-invocation, a node's parse or render could not be cached, or a secret is set.
+ */
+export function recordReplay(
+  partial: PartialParse,
+  parsed: ParsedProject,
+  files: ReplayRecord['files'] | undefined,
+  compiledIds: Iterable<string>,
+  opts: KilnOptions,
+): void {
+  partial.setRecord(replayRecordName, files && makeRecord(partial, parsed, files, compiledIds, opts));
+}
+
+function makeRecord(
+  partial: PartialParse,
+  parsed: ParsedProject,
+  files: ReplayRecord['files'],
+  compiledIds: Iterable<string>,
+  opts: KilnOptions,
+): ReplayRecord | undefined {
+  if (!compilesEverything(opts) || partial.parseVolatile || secretValues().length) return undefined;
+  let compiled = 0;
+  for (const id of compiledIds) {
+    if (!partial.storedBody(id)) return undefined;
+    compiled++;
   }
   const { manifest } = parsed;
   const nodes: ReplayRecord['nodes'] = {};

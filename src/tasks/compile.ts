@@ -11,10 +11,16 @@ import { inlineQueryId } from '../parse/index.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
 import { writeManifest } from '../artifacts/manifest.js';
 import { selectResources } from '../session.js';
-import { discoveredFilesOf, load, parseLoaded, partialParseOf, savePartialParse, select } from './load.js';
+import { load, parseLoaded, partialParseOf, savePartialParse, select, takeDiscoveredFiles } from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
-import { recordReplay, replayCompile, type CompileSummary } from './compile-replay.js';
+import {
+  compilesEverything,
+  listReplayFiles,
+  recordReplay,
+  replayCompile,
+  type CompileSummary,
+} from './compile-replay.js';
 
 /**
  * `kiln compile` as the CLI runs it: the selected nodes compiled to target/compiled/ and manifest.json, replayed from
@@ -46,6 +52,9 @@ export async function compileSelected(
   const compiler = new Compiler(project.parsed, session);
   const partial = partialParseOf(project);
   if (partial) compiler.cache = new CompiledSqlCache(partial, session.engine);
+  const discovered = takeDiscoveredFiles(project);
+  const replayFiles =
+    partial && discovered && compilesEverything(opts) ? listReplayFiles(partial, discovered) : undefined;
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter(
@@ -79,7 +88,7 @@ export async function compileSelected(
   );
   await compiler.flushWrites();
   if (partial) {
-    recordReplay(partial, project.parsed, discoveredFilesOf(project), ids, opts);
+    recordReplay(partial, project.parsed, replayFiles, ids, opts);
     savePartialParse(partial, project.parsed.manifest.nodes.keys(), opts);
   }
   return { compiled, project, compiler, timings: { parse: t1 - t0, render: t2 - t1, write: performance.now() - t2 } };

@@ -111,7 +111,13 @@ export class ParsedProjectResult implements Project {
 /** The partial parse cache each parse used, for compile to add its SQL and save, and the files the parse read. */
 const partialParses = new WeakMap<Project, { partial: PartialParse; files?: DiscoveredFiles }>();
 export const partialParseOf = (project: Project): PartialParse | undefined => partialParses.get(project)?.partial;
-export const discoveredFilesOf = (project: Project): DiscoveredFiles | undefined => partialParses.get(project)?.files;
+/** The files the parse of `project` read, handed over once: kept no longer than the caller needs them. */
+export function takeDiscoveredFiles(project: Project): DiscoveredFiles | undefined {
+  const entry = partialParses.get(project);
+  const files = entry?.files;
+  if (entry) entry.files = undefined;
+  return files;
+}
 
 /**
  * The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its
