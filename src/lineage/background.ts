@@ -3,8 +3,8 @@
  * most of lineage's time, and it needs nothing the main thread is doing meanwhile (reading
  * the catalog, building the site's data). The worker starts first, so its parser loads while
  * the project compiles; it is sent the compiled SQL and what lineage reads of the project as
- * plain data, parses ahead until the catalog arrives (its columns resolve `select *`), then
- * runs `projectLineage` as the main thread would and writes column_lineage.json.
+ * plain data, computes lineage with a guess of the catalog (catalog-guess.ts) while the main thread reads it,
+ * checks the guess when it arrives, and writes column_lineage.json as `kiln lineage` would.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Dag } from '../graph/dag.js';
