@@ -1,6 +1,6 @@
 /**
- * The worker thread of LineageWorker: loads the SQL parser at once, then for the job it is
- * sent computes column lineage without waiting for the catalog, with the last catalog.json as
+ * The worker thread of LineageWorker: loads the SQL parser at once and warms it up until its job
+ * arrives, then for the job computes column lineage without waiting for the catalog, with the last catalog.json as
  * a guess of it (catalog-guess.ts); when the catalog arrives, it keeps that lineage if the guess
  * held for every relation lineage asked about, or computes it again with the catalog (reusing
  * every entry whose cache key did not change). Then it writes column_lineage.json and answers
@@ -13,11 +13,15 @@ import type { CatalogMessage, LineageJob, LineageReply } from './background.js';
 import { guessCatalog } from './catalog-guess.js';
 import { catalogColumns, columnLineageFile, columnLineageJson, readCatalog, readPreviousLineage } from './file.js';
 import { projectLineage, type ProjectLineageInput } from './project.js';
-import { loadSqlParser } from './sql.js';
+import { loadSqlParser, warmUpSqlParser } from './sql.js';
 
 const parserReady = loadSqlParser();
+// Until the job arrives (the main thread is compiling meanwhile), the parser is warmed up.
+let jobArrived = false;
+const warmedUp = warmUpSqlParser(() => jobArrived);
 
 parentPort!.once('message', ({ job, catalogPort }: { job: LineageJob; catalogPort: MessagePort }) => {
+  jobArrived = true;
   run(job, catalogPort).then(
     (json) => parentPort!.postMessage({ json } satisfies LineageReply),
     (e: Error) => parentPort!.postMessage({ error: { message: e.message, stack: e.stack } } satisfies LineageReply),
@@ -30,6 +34,7 @@ async function run(job: LineageJob, catalogPort: MessagePort): Promise<Record<st
   const guess = guessCatalog(catalogColumns(readCatalog(job.targetPath)));
   const previous = readPreviousLineage(job.targetPath);
   await parserReady;
+  await warmedUp;
   const input: ProjectLineageInput = {
     parsed: { manifest: { nodes: job.nodes, sources: job.sources }, project: { projectDir: job.projectDir } },
     dag: { order: job.order, parents: (id) => job.sourceParents.get(id) ?? [] },
