@@ -1,24 +1,24 @@
 /**
- * The worker thread of LineageWorker: loads the SQL parser at once and warms it up until its job
- * arrives, then for the job computes column lineage without waiting for the catalog, with the last catalog.json as
+ * The worker thread of LineageWorker: loads the SQL parser at once and (if asked) warms it up until
+ * its job arrives, then for the job computes column lineage without waiting for the catalog, with the last catalog.json as
  * a guess of it (catalog-guess.ts); when the catalog arrives, it keeps that lineage if the guess
  * held for every relation lineage asked about, or computes it again with the catalog (reusing
  * every entry whose cache key did not change). Then it writes column_lineage.json and answers
  * with its object.
  */
-import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { once } from 'node:events';
 import { writeArtifact } from '../artifacts/write.js';
-import type { CatalogMessage, LineageJob, LineageReply } from './background.js';
+import type { CatalogMessage, LineageJob, LineageReply, LineageWorkerData } from './background.js';
 import { guessCatalog } from './catalog-guess.js';
 import { catalogColumns, columnLineageFile, columnLineageJson, readCatalog, readPreviousLineage } from './file.js';
 import { projectLineage, type ProjectLineageInput } from './project.js';
 import { loadSqlParser, warmUpSqlParser } from './sql.js';
 
 const parserReady = loadSqlParser();
-// Until the job arrives (the main thread is compiling meanwhile), the parser is warmed up.
+// Until the job arrives (the main thread is compiling meanwhile), the parser is warmed up, if asked.
 let jobArrived = false;
-const warmedUp = warmUpSqlParser(() => jobArrived);
+const warmedUp = (workerData as LineageWorkerData).warmUp ? warmUpSqlParser(() => jobArrived) : undefined;
 
 parentPort!.once('message', ({ job, catalogPort }: { job: LineageJob; catalogPort: MessagePort }) => {
   jobArrived = true;

@@ -1,5 +1,5 @@
 /** `kiln docs generate`: manifest.json, catalog.json and the static site into the target path. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildCatalog } from '../docs/catalog.js';
 import { writeDocsSite } from '../docs/site.js';
 import { writeArtifact } from '../artifacts/write.js';
@@ -15,12 +15,27 @@ export async function generateDocs(
   opts: DocsOptions = {},
 ): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
   // Lineage parses every node's SQL in a worker thread, started now so its parser loads while the project compiles.
-  const lineage = opts.noCompile ? undefined : new (await import('../lineage/background.js')).LineageWorker();
+  const lineage = opts.noCompile ? undefined : await startLineageWorker(opts);
   try {
     return await generate(opts, lineage);
   } finally {
     await lineage?.stop();
   }
+}
+
+/**
+ * The worker warms its parser up while it waits, unless the last column_lineage.json will answer for most nodes.
+ * dbt_project.yml is not read yet, so the target path is its default or --target-path: a hint, which decides only
+ * whether to warm up.
+ */
+async function startLineageWorker(opts: DocsOptions): Promise<LineageWorker> {
+  const [{ LineageWorker }, { hasPreviousLineage }] = await Promise.all([
+    import('../lineage/background.js'),
+    import('../lineage/file.js'),
+  ]);
+  return new LineageWorker({
+    warmUp: !hasPreviousLineage(resolve(opts.projectDir ?? '.', opts.targetPath ?? 'target')),
+  });
 }
 
 async function generate(
