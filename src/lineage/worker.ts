@@ -8,11 +8,12 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { once } from 'node:events';
-import { writeArtifact } from '../artifacts/write.js';
+import { artifactText, writeArtifactText } from '../artifacts/write.js';
 import type { CatalogMessage, LineageJob, LineageReply, LineageWorkerData } from './background.js';
 import { guessCatalog } from './catalog-guess.js';
 import { catalogColumns, columnLineageFile, columnLineageJson, readCatalog, readPreviousLineage } from './file.js';
 import { projectLineage, type ProjectLineageInput } from './project.js';
+import type { ColumnLineage } from './types.js';
 import { loadSqlParser, warmUpSqlParser } from './sql.js';
 
 const parserReady = loadSqlParser();
@@ -46,12 +47,19 @@ async function run(job: LineageJob, catalogPort: MessagePort): Promise<Record<st
     },
   };
   let lineage = projectLineage({ ...input, catalog: guess.catalog, previous });
+  // The file's object and text are made while the main thread is still reading the catalog.
+  const artifact = (of: ColumnLineage) => {
+    const json = columnLineageJson(of, job.invocationId);
+    return { json, text: artifactText(json) };
+  };
+  let made = artifact(lineage);
   const message = (receiveMessageOnPort(catalogPort)?.message ??
     (await once(catalogPort, 'message'))[0]) as CatalogMessage;
   catalogPort.close();
-  if (!guess.holdsFor(message.catalog))
+  if (!guess.holdsFor(message.catalog)) {
     lineage = projectLineage({ ...input, catalog: message.catalog, previous: lineage });
-  const json = columnLineageJson(lineage, job.invocationId);
-  writeArtifact(job.targetPath, columnLineageFile, json);
-  return json;
+    made = artifact(lineage);
+  }
+  writeArtifactText(job.targetPath, columnLineageFile, made.text);
+  return made.json;
 }
