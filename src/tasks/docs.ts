@@ -60,23 +60,25 @@ async function generate(
     throw e;
   }
   reading ??= readCatalog(project, opts);
-  // Built while the warehouse answers (the site needs it, and not the catalog, to start).
+  const targetPath = project.parsed.project.targetPath;
+  const previous = (name: string) => readJsonIfThere(join(targetPath, name));
+  // Read and built while the warehouse answers (the site needs them, and not the catalog, to start).
   await new Promise(setImmediate);
   const manifest = project.manifest;
+  const runResults = previous('run_results.json');
+  const sources = previous('sources.json');
   const catalog = await reading;
-  const targetPath = project.parsed.project.targetPath;
-  writeArtifact(targetPath, 'catalog.json', catalog);
   // The site shows column lineage: computed (its columns resolve `select *`) with the nodes just
   // compiled, or with --no-compile the one the last `kiln lineage` wrote.
   lineage?.catalog(catalog);
-  const previous = (name: string) => readJsonIfThere(join(targetPath, name));
+  writeArtifact(targetPath, 'catalog.json', catalog);
   const files = await writeDocsSite(
     targetPath,
     {
       manifest,
       catalog,
-      runResults: previous('run_results.json'),
-      sources: previous('sources.json'),
+      runResults,
+      sources,
       columnLineage: lineage ? lineage.result() : previous('column_lineage.json'),
     },
     { static: opts.static },
