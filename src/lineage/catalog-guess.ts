@@ -14,12 +14,15 @@ export interface CatalogGuess {
   holdsFor(actual: CatalogReader | undefined): boolean;
 }
 
-export function guessCatalog(guess: CatalogColumns | undefined): CatalogGuess {
+/** `read` gives the guess (the last catalog.json's columns): called on the first question, if any. */
+export function guessCatalog(read: () => CatalogColumns | undefined): CatalogGuess {
   const answers = new Map<string, string[] | undefined>();
+  let guess: { columns: CatalogColumns | undefined } | undefined;
   return {
     catalog: {
       get(id) {
-        const columns = guess?.get(id);
+        guess ??= { columns: read() };
+        const columns = guess.columns?.get(id);
         answers.set(id, columns);
         return columns;
       },

@@ -30,9 +30,9 @@ parentPort!.once('message', ({ job, catalogPort }: { job: LineageJob; catalogPor
 });
 
 async function run(job: LineageJob, catalogPort: MessagePort): Promise<Record<string, unknown>> {
-  // Read as the job arrives, while the main thread has yet to query the warehouse for this run's
-  // catalog.json (were it written already, it would only be a better guess).
-  const guess = guessCatalog(catalogColumns(readCatalog(job.targetPath)));
+  // The last catalog.json, read if lineage asks about a relation (most often before the main
+  // thread writes this run's; were it written already, it would only be a better guess).
+  const guess = guessCatalog(() => catalogColumns(readCatalog(job.targetPath)));
   const previous = readPreviousLineage(job.targetPath);
   await parserReady;
   await warmedUp;
