@@ -1,10 +1,10 @@
 /**
- * The worker thread of LineageWorker: loads the SQL parser at once and (if asked) warms it up until
- * its job arrives, then for the job computes column lineage without waiting for the catalog, with the last catalog.json as
- * a guess of it (catalog-guess.ts); when the catalog arrives, it keeps that lineage if the guess
- * held for every relation lineage asked about, or computes it again with the catalog (reusing
- * every entry whose cache key did not change). Then it writes column_lineage.json and answers
- * with its object.
+ * The worker thread of LineageWorker: loads the SQL parser at once and (if asked) warms it up
+ * until its job arrives; then computes column lineage without waiting for the catalog, with the
+ * last catalog.json as a guess of it (catalog-guess.ts), and makes column_lineage.json's text.
+ * When the catalog arrives, it keeps both if the guess held for every relation lineage asked
+ * about, or computes them again with the catalog (reusing every entry whose cache key did not
+ * change); then it writes the file and answers with its object.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { once } from 'node:events';

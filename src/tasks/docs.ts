@@ -59,7 +59,7 @@ async function generate(
     await reading?.catch(() => undefined);
     throw e;
   }
-  reading ??= readCatalog(project, opts);
+  reading ??= settledLater(readCatalog(project, opts));
   const targetPath = project.parsed.project.targetPath;
   const previous = (name: string) => readJsonIfThere(join(targetPath, name));
   // Built while the warehouse answers (the site needs it, and not the catalog, to start). The last
