@@ -12,7 +12,7 @@
  * - `kiln run --threads 1`, 1,000 views, against the DuckDB floor (the same compiled SQL on
  *   one connection, bench/duckdb-floor.ts), in a new database and replacing the views of a run
  * - `kiln docs generate` at 10,000 models, catalog from DuckDB: cold (no column lineage to
- *   reuse) and a second run, and the site it wrote opened in headless Chromium until its
+ *   reuse) and a second run, with their peak memory, and the site it wrote opened in headless Chromium until its
  *   first render (interactive)
  * - peak memory of `kiln compile` at 10,000 models + 20,000 tests, with the partial parse cache
  *   (written as it is a cold run's) and with `--no-partial-parse`
@@ -108,10 +108,12 @@ function kiln(args: string[], cwd: string): Timed {
   return timed(process.execPath, ['-e', script, 'kiln', ...args], cwd);
 }
 
-/** Medians of wall and CPU milliseconds. */
+/** Medians of wall and CPU milliseconds, and of peak memory where the process reports it. */
 interface Figure {
   wall: number;
   cpu: number;
+  /** Peak resident memory in MB, of a `kiln` run (which reports it; 0 if it did not). */
+  peakMb?: number;
 }
 
 function medianOf(run: () => Timed, before?: () => void): Figure {
@@ -120,11 +122,17 @@ function medianOf(run: () => Timed, before?: () => void): Figure {
     before?.();
     runs.push(run());
   }
-  return { wall: median(runs.map((r) => r.ms)), cpu: median(runs.map((r) => r.cpuMs)) };
+  return {
+    wall: median(runs.map((r) => r.ms)),
+    cpu: median(runs.map((r) => r.cpuMs)),
+    peakMb: median(runs.map((r) => r.maxRssKb)) / 1024,
+  };
 }
 
 /** "1.23 s (CPU 0.98 s)". */
 const figure = (f: Figure) => `${seconds(f.wall)}${Number.isNaN(f.cpu) ? '' : ` (CPU ${seconds(f.cpu)})`}`;
+/** "1.23 s (CPU 0.98 s), peak 350 MB": for `kiln` runs, which report their peak memory. */
+const figureWithPeak = (f: Figure) => `${figure(f)}, peak ${(f.peakMb ?? 0).toFixed(0)} MB`;
 /** How many times `a` is `b`, in wall time and in CPU time. */
 const times = (a: Figure, b: Figure) =>
   `${(a.wall / b.wall).toFixed(2)}x${Number.isNaN(a.cpu) || !b.cpu ? '' : ` (CPU ${(a.cpu / b.cpu).toFixed(2)}x)`}`;
@@ -413,14 +421,14 @@ async function main(): Promise<void> {
       const docsCold = medianOf(() => kiln(['docs', 'generate'], docsDir), forgetLineage);
       row(
         `kiln docs generate, ${big} models (catalog from DuckDB), cold`,
-        figure(docsCold),
-        `${(docsCold.wall / 3000).toFixed(2)}x the goal of 3 s`,
+        figureWithPeak(docsCold),
+        `${(docsCold.wall / 3000).toFixed(2)}x the goal of 3 s; peak ${((docsCold.peakMb ?? 0) / 400).toFixed(2)}x the goal of 400 MB`,
       );
       const docs = medianOf(() => kiln(['docs', 'generate'], docsDir));
       row(
         `kiln docs generate, ${big} models (catalog from DuckDB), second run`,
-        figure(docs),
-        `${times(docs, docsCold)} cold; ${(docs.wall / 3000).toFixed(2)}x the goal of 3 s`,
+        figureWithPeak(docs),
+        `${times(docs, docsCold)} cold; ${(docs.wall / 3000).toFixed(2)}x the goal of 3 s; peak ${((docs.peakMb ?? 0) / 400).toFixed(2)}x the goal of 400 MB`,
       );
       const interactive = await timeToInteractive(join(docsDir, 'target', 'index.html'));
       row(

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { kiln, copyExample, removeDir } from './helpers/cli.js';
+import { kiln, copyExample, removeDir, writeProject, minimalProject } from './helpers/cli.js';
 import { serveDocs } from '../src/index.js';
 
 const dir = copyExample();
@@ -55,4 +55,26 @@ test('kiln docs generate --static writes one self-contained file', () => {
   const html = readFileSync(file, 'utf8');
   assert.match(html, /fct_orders/);
   assert.doesNotMatch(html, /<script[^>]+src=/, 'scripts are inline');
+});
+
+test('docs generate whose database cannot be opened says why, once compiled, and exits', () => {
+  const project = writeProject(
+    minimalProject({
+      'profiles.yml': 'tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: not_a_file\n',
+      'not_a_file/.keep': '',
+      'models/a.sql': 'select 1 as id',
+    }),
+  );
+  try {
+    // The catalog is read while manifest.json is written: its error comes once compiling is done.
+    for (const args of [[], ['--no-compile']]) {
+      const r = kiln(['docs', 'generate', '--project-dir', project, '--profiles-dir', project, ...args]);
+      assert.equal(r.code, 1, r.stderr + r.stdout);
+      assert.match(r.stderr, /cannot open DuckDB database .*not_a_file/);
+      assert.doesNotMatch(r.stderr, /unhandled|UnhandledPromiseRejection/i);
+      assert.ok(existsSync(join(project, 'target', 'manifest.json')));
+    }
+  } finally {
+    removeDir(project);
+  }
 });

@@ -264,6 +264,38 @@ test('docs generate resolves `select *` with the catalog it has just read from t
   );
 });
 
+test("docs generate's column lineage does not keep what a stale catalog.json said of a source's columns", () => {
+  const project = writeProject(
+    minimalProject({
+      'dbt_project.yml':
+        'name: tiny\nprofile: tiny\nconfig-version: 2\non-run-start:\n  - create table if not exists main.events as select 1 as b, 2 as a\n',
+      'models/wide.sql': "select * from {{ source('raw', 'events') }}",
+      'models/sources.yml':
+        'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: events\n',
+    }),
+  );
+  dirs.push(project);
+  const run = kiln(['run', '--project-dir', project]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  // Lineage starts with the last catalog.json as its guess; here it lists other columns than the warehouse.
+  const stale = { name: 'old', index: 1 };
+  writeFileSync(
+    join(project, 'target', 'catalog.json'),
+    JSON.stringify({ nodes: {}, sources: { 'source.tiny.raw.events': { columns: { old: stale } } } }),
+  );
+  const docs = kiln(['docs', 'generate', '--project-dir', project]);
+  assert.equal(docs.code, 0, docs.stderr + docs.stdout);
+  const lineage = JSON.parse(readFileSync(join(project, 'target', 'column_lineage.json'), 'utf8'));
+  assert.deepEqual(
+    lineage.nodes['model.tiny.wide'].columns.map((c: { name: string }) => c.name),
+    ['b', 'a'],
+  );
+  assert.deepEqual(
+    lineage.nodes['source.tiny.raw.events'].columns.map((c: { name: string }) => c.name),
+    ['b', 'a'],
+  );
+});
+
 test('an unparsable node is read again when the catalog lists other columns for it', () => {
   const project = writeProject(
     minimalProject({

@@ -34,10 +34,17 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
 }
 
 export function writeArtifact(targetPath: string, name: string, data: unknown): string {
+  return writeArtifactText(targetPath, name, artifactText(data));
+}
+
+/** An artifact's text: a secret value that reached it (a DuckDB path, a driver's message) is written as *****. */
+export const artifactText = (data: unknown): string => stringifyScrubbed(data);
+
+/** Writes an artifact's text made beforehand by `artifactText`. */
+export function writeArtifactText(targetPath: string, name: string, text: string): string {
   mkdirSync(targetPath, { recursive: true });
   const file = join(targetPath, name);
-  // A secret value that reached an artifact (a DuckDB path, a driver's message) is written as *****.
-  writeFileAtomic(file, stringifyScrubbed(data));
+  writeFileAtomic(file, text);
   return file;
 }
 

@@ -3,8 +3,8 @@
  * most of lineage's time, and it needs nothing the main thread is doing meanwhile (reading
  * the catalog, building the site's data). The worker starts first, so its parser loads while
  * the project compiles; it is sent the compiled SQL and what lineage reads of the project as
- * plain data, parses ahead until the catalog arrives (its columns resolve `select *`), then
- * runs `projectLineage` as the main thread would and writes column_lineage.json.
+ * plain data, computes lineage with a guess of the catalog (catalog-guess.ts) while the main thread reads it,
+ * checks the guess when it arrives, and writes column_lineage.json as `kiln lineage` would.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Dag } from '../graph/dag.js';
@@ -35,12 +35,19 @@ export interface CatalogMessage {
 /** The worker's answer: column_lineage.json's object, or why it failed. */
 export type LineageReply = { json: Record<string, unknown> } | { error: { message: string; stack?: string } };
 
+/** What the worker is told as it starts. */
+export interface LineageWorkerData {
+  /** Whether to warm the SQL parser up while it waits for its job: worth it when most statements will be parsed. */
+  warmUp: boolean;
+}
+
 export class LineageWorker {
-  private readonly worker = new Worker(new URL('./worker.js', import.meta.url));
+  private readonly worker: Worker;
   private readonly catalogChannel = new MessageChannel();
   private readonly done: Promise<Record<string, unknown>>;
 
-  constructor() {
+  constructor(data: LineageWorkerData) {
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
     this.done = new Promise((resolve, reject) => {
       this.worker.once('message', (reply: LineageReply) =>
         'json' in reply ? resolve(reply.json) : reject(Object.assign(new Error(reply.error.message), reply.error)),

@@ -11,11 +11,15 @@ import type { ColumnLineage } from './types.js';
 
 export const columnLineageFile = 'column_lineage.json';
 
+/** Whether a target path holds a column_lineage.json (lineage's cache; not read). */
+export function hasPreviousLineage(targetPath: string): boolean {
+  return existsSync(join(targetPath, columnLineageFile));
+}
+
 /** The last column_lineage.json of a target path, if there is one that reads: lineage's cache. */
 export function readPreviousLineage(targetPath: string): ColumnLineage | undefined {
-  const file = join(targetPath, columnLineageFile);
   try {
-    return existsSync(file) ? readColumnLineage(file) : undefined;
+    return hasPreviousLineage(targetPath) ? readColumnLineage(join(targetPath, columnLineageFile)) : undefined;
   } catch {
     // An unreadable previous file is no cache.
     return undefined;

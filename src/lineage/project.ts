@@ -11,13 +11,18 @@ import { join } from 'node:path';
 import { parseCsv } from '../seeds/csv.js';
 import { cteName } from '../compile/ephemeral.js';
 import { LineageGap, QueryAnalyzer, type ExternalRelation } from './query.js';
-import { dialectOf, parseStatement, type ParsedStatement } from './sql.js';
+import { dialectOf, parseStatement } from './sql.js';
 import type { ColumnEdge, ColumnLineage, NodeLineage, TestLineage } from './types.js';
 import { hash } from './hash.js';
 import { kilnVersion } from '../version.js';
 
 /** Columns per unique id from catalog.json (`nodes` and `sources`), lower-cased. */
 export type CatalogColumns = Map<string, string[]>;
+
+/** All lineage reads of the catalog: a relation's columns (a CatalogColumns is one). */
+export interface CatalogReader {
+  get(uniqueId: string): string[] | undefined;
+}
 
 /**
  * What lineage reads of a node (a parsed GraphNode or TestNode has it all): plain data, so a
@@ -66,11 +71,9 @@ export interface ProjectLineageInput {
   adapterType: string;
   /** The node's compiled SQL (with ephemeral CTEs injected), or an Error saying why not. */
   compiledSql: (uniqueId: string) => string | Error;
-  catalog?: CatalogColumns;
+  catalog?: CatalogReader;
   /** The last column_lineage.json: a node whose cache key is unchanged is not parsed again. */
   previous?: ColumnLineage;
-  /** Parses a node's compiled SQL; by default `parseStatement` in the adapter's dialect (a worker passes statements it parsed ahead). */
-  parse?: (uniqueId: string, sql: string) => ParsedStatement;
 }
 
 /** The nodes whose compiled SQL lineage asks `compiledSql` for: models and snapshots in the DAG, and tests it cannot read from their metadata. */
@@ -200,7 +203,7 @@ function nodeLineage(
     };
   };
   if (sql instanceof Error) return unparsed(`could not compile: ${sql.message.split('\n')[0]}`);
-  const statement = parseOf(input, dialect)(node.uniqueId, sql);
+  const statement = parseStatement(sql, dialect);
   if (!statement.ok) return unparsed(statement.reason);
   try {
     const result = analyzer().statement(statement.statement);
@@ -273,7 +276,7 @@ function testLineage(
   }
   const sql = input.compiledSql(test.uniqueId);
   if (sql instanceof Error) return { attachedNode: attached, reads: [] };
-  const statement = parseOf(input, dialect)(test.uniqueId, sql);
+  const statement = parseStatement(sql, dialect);
   if (!statement.ok) return { attachedNode: attached, reads: [] };
   try {
     const result = analyzer().statement(statement.statement);
@@ -282,10 +285,6 @@ function testLineage(
     if (e instanceof LineageGap) return { attachedNode: attached, reads: [] };
     throw e;
   }
-}
-
-function parseOf(input: ProjectLineageInput, dialect: ReturnType<typeof dialectOf>) {
-  return input.parse ?? ((_id: string, sql: string) => parseStatement(sql, dialect));
 }
 
 const unquote = (name: string) => name.replace(/^["`[](.*)["`\]]$/, '$1').toLowerCase();

@@ -1,20 +1,28 @@
 /**
- * The worker thread of LineageWorker: loads the SQL parser at once, then for the job it is
- * sent parses statements ahead (in DAG order, those the last column_lineage.json cannot answer)
- * until the catalog arrives, runs projectLineage with them, writes column_lineage.json and
- * answers with its object.
+ * The worker thread of LineageWorker: loads the SQL parser at once and (if asked) warms it up
+ * until its job arrives; then computes column lineage without waiting for the catalog, with the
+ * last catalog.json as a guess of it (catalog-guess.ts), and makes column_lineage.json's text.
+ * When the catalog arrives, it keeps both if the guess held for every relation lineage asked
+ * about, or computes them again with the catalog (reusing every entry whose cache key did not
+ * change); then it writes the file and answers with its object.
  */
-import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { once } from 'node:events';
-import { writeArtifact } from '../artifacts/write.js';
-import type { CatalogMessage, LineageJob, LineageReply } from './background.js';
-import { columnLineageFile, columnLineageJson, readPreviousLineage } from './file.js';
-import { projectLineage } from './project.js';
-import { dialectOf, loadSqlParser, parseStatement, type ParsedStatement } from './sql.js';
+import { artifactText, writeArtifactText } from '../artifacts/write.js';
+import type { CatalogMessage, LineageJob, LineageReply, LineageWorkerData } from './background.js';
+import { guessCatalog } from './catalog-guess.js';
+import { catalogColumns, columnLineageFile, columnLineageJson, readCatalog, readPreviousLineage } from './file.js';
+import { projectLineage, type ProjectLineageInput } from './project.js';
+import type { ColumnLineage } from './types.js';
+import { loadSqlParser, warmUpSqlParser } from './sql.js';
 
 const parserReady = loadSqlParser();
+// Until the job arrives (the main thread is compiling meanwhile), the parser is warmed up, if asked.
+let jobArrived = false;
+const warmedUp = (workerData as LineageWorkerData).warmUp ? warmUpSqlParser(() => jobArrived) : undefined;
 
 parentPort!.once('message', ({ job, catalogPort }: { job: LineageJob; catalogPort: MessagePort }) => {
+  jobArrived = true;
   run(job, catalogPort).then(
     (json) => parentPort!.postMessage({ json } satisfies LineageReply),
     (e: Error) => parentPort!.postMessage({ error: { message: e.message, stack: e.stack } } satisfies LineageReply),
@@ -22,23 +30,13 @@ parentPort!.once('message', ({ job, catalogPort }: { job: LineageJob; catalogPor
 });
 
 async function run(job: LineageJob, catalogPort: MessagePort): Promise<Record<string, unknown>> {
-  await parserReady;
-  const dialect = dialectOf(job.adapterType);
+  // The last catalog.json, read if lineage asks about a relation (most often before the main
+  // thread writes this run's; were it written already, it would only be a better guess).
+  const guess = guessCatalog(() => catalogColumns(readCatalog(job.targetPath)));
   const previous = readPreviousLineage(job.targetPath);
-  const ahead = new Map<string, ParsedStatement>();
-  const arrived = () => receiveMessageOnPort(catalogPort)?.message as CatalogMessage | undefined;
-  let message = arrived();
-  for (const id of job.order) {
-    if (message) break;
-    const sql = job.sql.get(id);
-    if (typeof sql !== 'string' || previous?.nodes[id]) continue;
-    ahead.set(id, parseStatement(sql, dialect));
-    message = arrived();
-  }
-  message ??= (await once(catalogPort, 'message'))[0] as CatalogMessage;
-  catalogPort.close();
-  const { catalog } = message;
-  const lineage = projectLineage({
+  await parserReady;
+  await warmedUp;
+  const input: ProjectLineageInput = {
     parsed: { manifest: { nodes: job.nodes, sources: job.sources }, project: { projectDir: job.projectDir } },
     dag: { order: job.order, parents: (id) => job.sourceParents.get(id) ?? [] },
     adapterType: job.adapterType,
@@ -47,16 +45,21 @@ async function run(job: LineageJob, catalogPort: MessagePort): Promise<Record<st
       if (sql === undefined) return new Error(`no compiled SQL for ${id}`);
       return typeof sql === 'string' ? sql : new Error(sql.error);
     },
-    catalog,
-    previous,
-    parse: (id, sql) => {
-      const parsed = ahead.get(id);
-      if (!parsed) return parseStatement(sql, dialect);
-      ahead.delete(id);
-      return parsed;
-    },
-  });
-  const json = columnLineageJson(lineage, job.invocationId);
-  writeArtifact(job.targetPath, columnLineageFile, json);
-  return json;
+  };
+  let lineage = projectLineage({ ...input, catalog: guess.catalog, previous });
+  // The file's object and text are made while the main thread is still reading the catalog.
+  const artifact = (of: ColumnLineage) => {
+    const json = columnLineageJson(of, job.invocationId);
+    return { json, text: artifactText(json) };
+  };
+  let made = artifact(lineage);
+  const message = (receiveMessageOnPort(catalogPort)?.message ??
+    (await once(catalogPort, 'message'))[0]) as CatalogMessage;
+  catalogPort.close();
+  if (!guess.holdsFor(message.catalog)) {
+    lineage = projectLineage({ ...input, catalog: message.catalog, previous: lineage });
+    made = artifact(lineage);
+  }
+  writeArtifactText(job.targetPath, columnLineageFile, made.text);
+  return made.json;
 }

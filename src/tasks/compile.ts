@@ -41,9 +41,13 @@ export async function compile(
   return { compiled, project, timings };
 }
 
-/** compile, and the compiler that rendered the nodes (docs generate computes column lineage with it). */
+/**
+ * compile, and the compiler that rendered the nodes (docs generate computes column lineage with it).
+ * `rendered` is called once every node is rendered, before manifest.json is written.
+ */
 export async function compileSelected(
   opts: KilnOptions,
+  rendered?: (project: Project, compiler: Compiler) => void | Promise<void>,
 ): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t0 = performance.now();
   const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
@@ -75,6 +79,7 @@ export async function compileSelected(
   await releaseWarehouse(session.adapter);
   const t2 = performance.now();
   project.compiled = { compiler, ids: new Set(ids) };
+  await rendered?.(project, compiler);
   const cache = compiler.cache;
   writeManifest(
     project.parsed,
