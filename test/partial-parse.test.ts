@@ -180,20 +180,33 @@ test('a compile replays the last one only while every file it cannot re-render a
   await warmEqualsCold('the added model removed');
 });
 
-test('a replay is refused for a model whose render reads graph, and for an ephemeral model', async () => {
+test('a replay is refused for a model whose render reads graph, and for an ephemeral model; a model inlining one replays', async () => {
+  // A render that reads graph sees every node's raw code: while one exists, no compile is replayed.
   write(
     'models/reads_graph.sql',
     "select {% if execute %}{{ graph.nodes | length }}{% else %}0{% endif %} as n from {{ ref('plain') }}\n",
   );
-  write('models/eph2.sql', "{{ config(materialized='ephemeral') }}\nselect 1 as id\n");
-  write('models/eph2_reader.sql', "select * from {{ ref('eph2') }}\n");
-  await warmEqualsCold('added');
-  for (const file of ['models/reads_graph.sql', 'models/eph2.sql', 'models/eph2_reader.sql']) {
+  await warmEqualsCold('a model reading graph added');
+  for (const file of ['models/reads_graph.sql', 'models/plain.sql']) {
     edit(file, (t) => t + '-- edited\n');
     const log = await warmEqualsCold(`${file} edited`);
     assert.ok(!replayed(log), `${file}: ${log.join('\n')}`);
   }
-  for (const file of ['models/reads_graph.sql', 'models/eph2.sql', 'models/eph2_reader.sql']) rmSync(join(dir, file));
+  rmSync(join(dir, 'models/reads_graph.sql'));
+  write('models/eph2.sql', "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('eph3') }}\n");
+  write('models/eph3.sql', "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('stg_orders') }}\n");
+  write('models/eph2_reader.sql', "select * from {{ ref('eph2') }}\n");
+  await warmEqualsCold('ephemeral models added');
+  for (const [file, replays] of [
+    ['models/eph2.sql', false],
+    ['models/eph2_reader.sql', true],
+    ['models/eph2_reader.sql', true],
+  ] as const) {
+    edit(file, (t) => t + '-- edited\n');
+    const log = await warmEqualsCold(`${file} edited`);
+    assert.equal(replayed(log), replays, `${file}: ${log.join('\n')}`);
+  }
+  for (const file of ['models/eph2.sql', 'models/eph3.sql', 'models/eph2_reader.sql']) rmSync(join(dir, file));
   await warmEqualsCold('removed');
 });
 

@@ -9,8 +9,8 @@
  * It owns the record a full compile leaves for it (`replay` in target/partial_parse.bin: every
  * file the parse read with its stat and hash, the parse's warnings, what refs resolve to) and
  * the checks that decide whether it may run. Anything it cannot vouch for (a YAML, macro,
- * seed or snapshot file changed, a file added or removed, a ref or config() changed, an
- * ephemeral model, a render that reads `graph`, the warehouse or the clock, a secret set, a
+ * seed or snapshot file changed, a file added or removed, a ref or config() changed, a
+ * changed ephemeral model, a render that reads `graph`, the warehouse or the clock, a secret set, a
  * selection, a compiled file or manifest.json touched since) gives the full compile, which the
  * user could not tell from this one but by its speed: test/partial-parse.test.ts compares the
  * two byte for byte.
@@ -224,6 +224,8 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   const listed = inventory(files);
   if (listed.length !== record.files.length) return why('a file was added or removed');
   const changed: SqlFile[] = [];
+  /** Files whose stat changed but not their text: parsed again (from the cache) only to record the new stat. */
+  const unchangedText: SqlFile[] = [];
   let restamped = false;
   for (let i = 0; i < listed.length; i++) {
     const { file, sql } = listed[i]!;
@@ -234,7 +236,9 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
       if (was.length !== 2 || was[1] !== id) return why(`${file.projectPath} is another node's`);
       const stamp = partial.stampOf(file.absolute);
       if (!stamp) return why(`${file.projectPath} cannot be read`);
-      if (!partial.stampVouches(id, stamp.same)) changed.push(sql);
+      // A stat that cannot vouch for the text (changed, or too recent when recorded): the text decides.
+      if (!partial.stampVouches(id, stamp.same))
+        (sha(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
     } else {
       if (was.length !== 3) return why(`${file.projectPath} is no longer a SQL node's file`);
       const stamp = partial.stampOf(file.absolute);
@@ -252,6 +256,7 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   const mini = replayedProject(loaded);
   const warn = () => undefined;
   const { reader } = sqlNodeReader({ project, target: loaded.target, session, sqlCache: partial }, warn);
+  for (const sql of unchangedText) addSqlNode(new NodeTable(), reader, sql.owner, sql.file, sql.kind);
   for (const sql of changed) {
     const id = nodeIdOf(sql);
     const table = new NodeTable();
@@ -270,14 +275,19 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
       return why(`${sql.file.projectPath} is ephemeral or empty`);
     mini.manifest.nodes.set(id, node);
     mini.templates.set(id, table.templates.get(id)!);
-    for (const dep of node.dependsOn.nodes) {
+    // What it refs, as stand-ins; an ephemeral model it inlines in full, with its SQL from the cache.
+    const deps = [...node.dependsOn.nodes];
+    for (let dep = deps.pop(); dep !== undefined; dep = deps.pop()) {
       if (mini.manifest.nodes.has(dep) || mini.manifest.sources.has(dep)) continue;
       const target = record.nodes[dep];
       const source = record.sources[dep];
-      if (target) {
-        if (target[2] === 'ephemeral') return why(`${sql.file.projectPath} reads an ephemeral model`);
-        mini.manifest.nodes.set(dep, stubNode(dep, target));
-      } else if (source) mini.manifest.sources.set(dep, stubSource(dep, source));
+      if (target?.[2] === 'ephemeral') {
+        const ephemeral = partial.previousBody(dep)?.node as GraphNode | undefined;
+        if (!ephemeral) return why(`${sql.file.projectPath} reads an ephemeral model compiled afresh last time`);
+        mini.manifest.nodes.set(dep, ephemeral);
+        deps.push(...ephemeral.dependsOn.nodes);
+      } else if (target) mini.manifest.nodes.set(dep, stubNode(dep, target));
+      else if (source) mini.manifest.sources.set(dep, stubSource(dep, source));
       else return why(`${sql.file.projectPath} depends on ${dep}, unknown`);
     }
   }
