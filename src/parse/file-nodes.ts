@@ -74,6 +74,13 @@ export function readFileNodes(table: NodeTable, reader: NodeReader, files: Owner
     for (const def of yamlSnapshots(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
 }
 
+/** The name of the node a SQL file holds: its file name without `.sql`. */
+export const fileNodeName = (f: Pick<ProjectFile, 'resourcePath'>) =>
+  f.resourcePath
+    .replace(/\.sql$/, '')
+    .split('/')
+    .pop()!;
+
 /** A SQL node; a snapshot is one block of its file (or a YAML entry), and `def` gives its name and text. */
 export function addSqlNode(
   table: NodeTable,
@@ -83,12 +90,7 @@ export function addSqlNode(
   resourceType: ResourceType,
   def?: SnapshotDefinition,
 ): void {
-  const name =
-    def?.name ??
-    f.resourcePath
-      .replace(/\.sql$/, '')
-      .split('/')
-      .pop()!;
+  const name = def?.name ?? fileNodeName(f);
   const uniqueId = `${resourceType}.${owner.name}.${name}`;
   const folders = [...f.resourcePath.split('/').slice(0, -1), ...(def?.fileStem ? [def.fileStem] : [])];
   if (resourceType !== 'test') {

@@ -10,22 +10,25 @@ export function findFixture(
   format: string,
 ): string | undefined {
   const wanted = `${name}.${format}`;
-  for (const testPath of project.testPaths) {
-    const root = join(project.projectDir, testPath, 'fixtures');
-    const hit = walk(root, (f) => f === wanted || f.endsWith(`/${wanted}`));
-    if (hit) return hit;
-  }
-  return undefined;
+  return fixtureFiles(project).find((f) => {
+    const path = f.replace(/\\/g, '/');
+    return path === wanted || path.endsWith(`/${wanted}`);
+  });
 }
 
-function walk(dir: string, match: (path: string) => boolean): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir).sort()) {
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      const hit = walk(full, match);
-      if (hit) return hit;
-    } else if (match(full.replace(/\\/g, '/'))) return full;
+/** Every file under each test path's fixtures/, test path by test path, each folder's entries in name order. */
+export function fixtureFiles(project: Pick<ProjectConfig, 'projectDir' | 'testPaths'>): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.push(full);
+    }
+  };
+  for (const testPath of project.testPaths) {
+    const root = join(project.projectDir, testPath, 'fixtures');
+    if (existsSync(root)) walk(root);
   }
-  return undefined;
+  return out;
 }

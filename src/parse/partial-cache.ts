@@ -156,8 +156,10 @@ export const noPartialParse: SqlParseCache = {
   parseSqlFile: (req, parse) => parse(req.text(), req.checkConfig),
 };
 
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-const hashValue = (v: string | null) => (v === null ? null : sha(v).slice(0, 32));
+/** The hash the cache records of a text (a SQL file's, a compiled file's). */
+export const textHash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const hashValue = (v: string | null) => (v === null ? null : textHash(v).slice(0, 32));
 
 /**
  * Whether partial parsing is on: `--[no-]partial-parse`, else `KILN_PARTIAL_PARSE` /
@@ -239,7 +241,7 @@ export class PartialParse implements SqlParseCache {
       const names: string[] = [];
       for (const [ns, macros] of engine.packageMacros)
         for (const [name, info] of macros) names.push(`${ns}.${name}@${info.file}`);
-      this.macroInventory = sha(names.sort().join('\n'));
+      this.macroInventory = textHash(names.sort().join('\n'));
       this.macrosUnchanged = this.previous?.macros === this.macroInventory;
       if (this.previous && !this.macrosUnchanged)
         this.debug('partial parse: a macro was added, removed or moved: parsing everything');
@@ -396,11 +398,6 @@ export class PartialParse implements SqlParseCache {
     return JSON.stringify(a) === JSON.stringify(b);
   }
 
-  /** The stat the last invocation recorded for node `id`'s SQL file, as `stampOf` gives it (`<same> trusted|racy`). */
-  previousStamp(id: string): string | undefined {
-    return this.previous?.sql.get(id)?.stamp;
-  }
-
   /** Whether the last invocation parsed node `id`'s SQL with these stat fields and a trusted stamp. */
   stampVouches(id: string, same: string): boolean {
     return this.previous?.sql.get(id)?.stamp === `${same}${trusted}`;
@@ -434,7 +431,7 @@ export class PartialParse implements SqlParseCache {
       // The same stat, not too recent to vouch for the text when it was recorded: the same stamp text, marked trusted.
       const vouched = line.stamp === `${stamp.same}${trusted}`;
       const text = vouched ? cached.text : req.text();
-      if (text === cached.text || sha(text) === cached.textHash) {
+      if (text === cached.text || textHash(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
         this.sql.set(uniqueId, { stamp: stamp.text, entry: line.entry });
         this.stats.reused++;
@@ -456,7 +453,7 @@ export class PartialParse implements SqlParseCache {
     const entry: SqlEntry = {
       ...deps!,
       file: file.absolute,
-      textHash: sha(text),
+      textHash: textHash(text),
       text,
       wholeFile: req.wholeFile,
       checks,
@@ -666,7 +663,7 @@ function cacheKey(id: CacheIdentity): string {
     for (const entry of readdirSync(id.packagesDir).sort())
       installed.push([entry, read(join(id.packagesDir, entry, 'dbt_project.yml'))]);
   }
-  return sha(
+  return textHash(
     JSON.stringify([
       kilnVersion,
       formatVersion,

@@ -16,18 +16,19 @@
  * two byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretValues } from '../secrets.js';
 import { discoverProjectFiles, type DiscoveredFiles } from '../parse/discovery.js';
 import type { ProjectFile } from '../parse/files.js';
 import type { ParsedSource } from '../parse/packages.js';
 import { registerMacros } from '../parse/macros.js';
-import { NodeTable, addSqlNode } from '../parse/file-nodes.js';
+import { NodeTable, addSqlNode, fileNodeName } from '../parse/file-nodes.js';
 import { sqlNodeReader, type ParsedProject } from '../parse/index.js';
 import { hasNoSql } from '../parse/configure.js';
 import type { GraphNode, Manifest, ResourceType, SourceNode } from '../parse/nodes.js';
-import { partialParseEnabled, type PartialParse } from '../parse/partial-cache.js';
+import { partialParseEnabled, textHash, type PartialParse } from '../parse/partial-cache.js';
+import { fixtureFiles } from '../parse/fixture-files.js';
 import { Compiler } from '../compile/compiler.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
@@ -56,8 +57,6 @@ export interface ReplayRecord {
 }
 
 export const replayRecordName = 'replay';
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Whether a compile with these options compiles the whole project, as a replayed one must. */
 export function compilesEverything(opts: KilnOptions): boolean {
@@ -103,30 +102,7 @@ function inventory(files: DiscoveredFiles): Array<{ file: ProjectFile; sql?: Sql
   return out;
 }
 
-const nodeIdOf = (sql: SqlFile) =>
-  `${sql.kind}.${sql.owner.name}.${sql.file.resourcePath
-    .replace(/\.sql$/, '')
-    .split('/')
-    .pop()!}`;
-
-function fixtureFiles(project: ParsedProject['project']): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.push(full);
-    }
-  };
-  for (const testPath of project.testPaths) walk(join(project.projectDir, testPath, 'fixtures'));
-  return out;
-}
+const nodeIdOf = (sql: SqlFile) => `${sql.kind}.${sql.owner.name}.${fileNodeName(sql.file)}`;
 
 /**
  * Right after a parse: the files it read as a replay record lists them, or none when one of them cannot be listed.
@@ -142,7 +118,7 @@ export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFil
     } else {
       const stamp = partial.stampOf(file.absolute);
       if (!stamp) return undefined;
-      files.push([file.absolute, stamp.text, sha(file.text)]);
+      files.push([file.absolute, stamp.text, textHash(file.text)]);
     }
   }
   return files;
@@ -238,12 +214,12 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
       if (!stamp) return why(`${file.projectPath} cannot be read`);
       // A stat that cannot vouch for the text (changed, or too recent when recorded): the text decides.
       if (!partial.stampVouches(id, stamp.same))
-        (sha(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
+        (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
     } else {
       if (was.length !== 3) return why(`${file.projectPath} is no longer a SQL node's file`);
       const stamp = partial.stampOf(file.absolute);
       if (stamp?.text !== was[1] || was[1].endsWith(' racy')) {
-        if (!stamp || sha(file.text) !== was[2]) return why(`${file.projectPath} changed`);
+        if (!stamp || textHash(file.text) !== was[2]) return why(`${file.projectPath} changed`);
         was[1] = stamp.text;
         restamped = true;
       }
