@@ -98,13 +98,11 @@ function timed(command: string, args: string[], cwd: string, env: Record<string,
   return { ms, cpuMs: childrenCpuMs() - cpu, maxRssKb: rss ? Number(rss[1]) : 0 };
 }
 
-/** `kiln <args>` in a child process that reports its peak memory as it exits. */
+/** `kiln <args>` in a child process, started as bin/kiln.js starts it, that reports its peak memory as it exits. */
 function kiln(args: string[], cwd: string): Timed {
-  const main = pathToFileURL(join(checkout, 'dist', 'src', 'cli', 'main.js')).href;
   const script =
     `process.on('exit', () => process.stderr.write('kiln-bench-maxrss ` +
-    `' + process.resourceUsage().maxRSS + '\\n')); import(${JSON.stringify(main)}).then((m) ` +
-    `=> m.main(process.argv))`;
+    `' + process.resourceUsage().maxRSS + '\\n')); import(${JSON.stringify(pathToFileURL(kilnBin).href)})`;
   return timed(process.execPath, ['-e', script, 'kiln', ...args], cwd);
 }
 
