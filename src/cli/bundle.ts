@@ -6,7 +6,7 @@
  * runs when kiln does.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,20 +71,59 @@ export async function writeCliBundle(root = packageRoot): Promise<void> {
 }
 
 /**
- * The commands a training run starts, on a copy of project-example: what they compile is what the code cache
- * holds, so the everyday commands start warm. A function no training command ran is compiled when first called,
- * as without a cache.
+ * The project of the training run, written by the build (an installed package has no project-example): a seed,
+ * a view, a table, an incremental and an ephemeral model, a macro, tests and descriptions, on DuckDB in its own
+ * folder (its profiles.yml is the only one read). What the commands compile is what the code cache holds, so the
+ * everyday commands start warm; a function no training command ran is compiled when first called, as without a cache.
  */
+const trainingProject: Record<string, string> = {
+  'dbt_project.yml': 'name: training\nprofile: training\nmodels:\n  training:\n    +materialized: view\n',
+  'profiles.yml': 'training:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: training.duckdb\n',
+  'seeds/customers.csv': 'id,name,tier\n1,Ada,gold\n2,Grace,silver\n3,Edsger,gold\n',
+  'macros/cents.sql': '{% macro cents(column) %}({{ column }} * 100)::integer{% endmacro %}\n',
+  'models/base.sql': "{{ config(materialized='ephemeral') }}\nselect id, name, tier from {{ ref('customers') }}\n",
+  'models/customers_view.sql':
+    "{% set tiers = ['gold', 'silver'] %}\nselect id, name,\n{% for t in tiers %}  tier = '{{ t }}' as is_{{ t }}{{ ',' if not loop.last }}\n{% endfor %}from {{ ref('base') }}\n",
+  'models/customer_values.sql':
+    "{{ config(materialized='table') }}\nselect id, {{ cents('id * 1.5') }} as value_cents from {{ ref('customers_view') }}\n",
+  'models/customer_log.sql':
+    "{{ config(materialized='incremental', unique_key='id') }}\nselect id, value_cents from {{ ref('customer_values') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
+  'models/schema.yml': [
+    'version: 2',
+    'models:',
+    '  - name: customers_view',
+    '    description: One row per customer, with a flag per tier.',
+    '    columns:',
+    '      - name: id',
+    '        data_tests: [unique, not_null]',
+    '  - name: customer_values',
+    '    columns:',
+    '      - name: id',
+    '        data_tests:',
+    '          - relationships:',
+    "              to: ref('customers_view')",
+    '              field: id',
+    'seeds:',
+    '  - name: customers',
+    '    columns:',
+    '      - name: tier',
+    '        data_tests:',
+    '          - accepted_values:',
+    "              values: ['gold', 'silver']",
+    '',
+  ].join('\n'),
+};
+
 const trainingCommands = [['--version'], ['build'], ['compile'], ['ls'], ['docs', 'generate']];
 
 /** Runs the training commands in a child process that writes the code cache as they end. */
 function trainCodeCache(root: string): void {
   const project = mkdtempSync(join(tmpdir(), 'kiln-code-cache-'));
   try {
-    cpSync(join(root, 'project-example'), project, {
-      recursive: true,
-      filter: (file) => !/[/\\](target|logs|\.kiln)$|\.duckdb(\.wal)?$/.test(file),
-    });
+    for (const [file, text] of Object.entries(trainingProject)) {
+      mkdirSync(dirname(join(project, file)), { recursive: true });
+      writeFileSync(join(project, file), text);
+    }
     const self = fileURLToPath(import.meta.url);
     const script = `import(${JSON.stringify(self)}).then((m) => m.runTraining(${JSON.stringify(root)}, ${JSON.stringify(project)}))`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
@@ -99,12 +138,8 @@ export async function runTraining(root: string, project: string): Promise<void> 
   const bundle = loadCliBundle(root);
   if (!bundle) throw new Error('no bundle to train: run `npm run build`');
   for (const command of trainingCommands) {
-    await bundle.main([
-      process.execPath,
-      'kiln',
-      ...command,
-      ...(command[0]!.startsWith('-') ? [] : ['--project-dir', project]),
-    ]);
+    const inProject = command[0]!.startsWith('-') ? [] : ['--project-dir', project, '--profiles-dir', project];
+    await bundle.main([process.execPath, 'kiln', ...command, ...inProject]);
     if (process.exitCode) throw new Error(`kiln ${command.join(' ')} failed in the code cache's training run`);
   }
   writeFileSync(bundleFiles(root).codeCache, bundle.codeCache());
