@@ -119,6 +119,7 @@ isolatedSuite(import.meta.url, () => {
       assert.equal(installed.code, 0, installed.stdout + installed.stderr);
       assert.ok(existsSync(join(clone, 'dist', 'src', 'cli', 'main.js')), 'prepare built kiln');
       assert.ok(existsSync(join(clone, 'dist', 'docs-site', 'kiln-docs.js')), 'and the docs site bundle');
+      assert.ok(existsSync(join(clone, 'dist', 'cli', 'kiln.cjs.cache')), "and the command line's bundle and code cache");
       const version = run(join(prefix, 'bin', 'kiln'), ['--version'], { cwd: work });
       assert.equal(version.code, 0, version.stderr);
       assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
@@ -139,6 +140,7 @@ isolatedSuite(import.meta.url, () => {
       'dist/src/cli/main.js',
       'dist/src/index.d.ts',
       'dist/docs-site/kiln-docs.js',
+      'dist/cli/kiln.cjs',
       'templates/macros/generic_tests/builtin.sql',
     ]) {
       assert.ok(files.includes(needed), `${needed} is shipped`);
@@ -152,7 +154,7 @@ isolatedSuite(import.meta.url, () => {
     assert.deepEqual(extra, [], 'no tests, sources, benchmarks or source maps');
     const outside = files.filter(
       (f) =>
-        !/^(bin|dist\/src|dist\/docs-site|templates|docs)\//.test(f) &&
+        !/^(bin|dist\/src|dist\/cli|dist\/docs-site|templates|docs)\//.test(f) &&
         !['package.json', 'README.md', 'LICENSE'].includes(f),
     );
     assert.deepEqual(outside, [], 'only the runtime folders, package.json, README and LICENSE');
