@@ -119,7 +119,10 @@ isolatedSuite(import.meta.url, () => {
       assert.equal(installed.code, 0, installed.stdout + installed.stderr);
       assert.ok(existsSync(join(clone, 'dist', 'src', 'cli', 'main.js')), 'prepare built kiln');
       assert.ok(existsSync(join(clone, 'dist', 'docs-site', 'kiln-docs.js')), 'and the docs site bundle');
-      assert.ok(existsSync(join(clone, 'dist', 'cli', 'kiln.cjs.cache')), "and the command line's bundle and code cache");
+      assert.ok(
+        existsSync(join(clone, 'dist', 'cli', 'kiln.cjs.cache')),
+        "and the command line's bundle and code cache",
+      );
       const version = run(join(prefix, 'bin', 'kiln'), ['--version'], { cwd: work });
       assert.equal(version.code, 0, version.stderr);
       assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
