@@ -102,3 +102,32 @@ test('a code cache made for another bundle is not used, even for a bundle of the
     removeDir(root);
   }
 });
+
+test('the bundle carries the generated validators: none is required from dist/src/, and they judge as those files do', () => {
+  const dir = writeProject({
+    'dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'models/a.sql': 'select 1 as id',
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    columns: id\n',
+  });
+  try {
+    const hook = join(dir, 'require-hook.cjs');
+    writeFileSync(
+      hook,
+      `const Module = require('node:module'); const resolve = Module._resolveFilename;\n` +
+        `Module._resolveFilename = function (...args) { const file = resolve.apply(this, args); process._rawDebug('required ' + file); return file; };\n`,
+    );
+    const parse = (args: string[]) =>
+      spawnSync(process.execPath, ['-r', hook, kilnBin, ...args], { cwd: dir, encoding: 'utf8' });
+    const bundled = parse(['parse']);
+    const fromFiles = parse(['--debug', 'parse']);
+    const generated = (stderr: string) => stderr.split('\n').filter((l) => l.includes('generated-validators'));
+    assert.deepEqual(generated(bundled.stderr), [], 'no generated validator is read from its file');
+    assert.ok(generated(fromFiles.stderr).length > 0, 'dist/src/ requires them from their files');
+    assert.equal(bundled.status, 2);
+    const message = (stderr: string) => stderr.split('\n').find((l) => l.includes('schema.yml'));
+    assert.match(message(bundled.stderr) ?? '', /columns/);
+    assert.equal(message(bundled.stderr), message(fromFiles.stderr));
+  } finally {
+    removeDir(dir);
+  }
+});

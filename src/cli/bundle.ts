@@ -12,6 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../package-root.js';
 import { bundleFiles, loadCliBundle } from './bundle-loader.js';
+import { precompiledSchemas } from '../config/validators.js';
 
 /**
  * The packages bundled: plain JavaScript that every command or most load. Every other dependency stays a
@@ -28,6 +29,24 @@ const bundledPackages = ['commander', 'yaml', 'js-yaml', 'ajv', '@dagrejs/graphl
 const moduleUrlHelper =
   'const __kilnModuleUrl = (path) => require("node:url").pathToFileURL(require("node:path").join(__dirname, path)).href;';
 
+/**
+ * The bundle's entry: the command line's `main`, and the validators `npm run build:validators` generated (CommonJS
+ * files `validators.ts` would otherwise require by path), carried in the bundle and so in its code cache.
+ */
+function bundleEntry(): string {
+  const loaders = Object.keys(precompiledSchemas).map(
+    (name) => `  ${name}: () => require('./config/generated-validators/${name}.cjs'),`,
+  );
+  return [
+    `export { main } from './cli/main.js';`,
+    `import { useBundledValidators } from './config/validators.js';`,
+    `useBundledValidators({`,
+    ...loaders,
+    `});`,
+    '',
+  ].join('\n');
+}
+
 /** Writes `dist/cli/kiln.cjs` from `dist/src/` (tsc's output), then its code cache. */
 export async function writeCliBundle(root = packageRoot): Promise<void> {
   const esbuild = await import('esbuild');
@@ -39,7 +58,7 @@ export async function writeCliBundle(root = packageRoot): Promise<void> {
   const external = Object.keys(manifest.dependencies ?? {}).filter((name) => !bundledPackages.includes(name));
   rmSync(files.codeCache, { force: true });
   await esbuild.build({
-    entryPoints: [files.entry],
+    stdin: { contents: bundleEntry(), resolveDir: sourceFolder, sourcefile: 'kiln-bundle-entry.js', loader: 'js' },
     outfile: files.bundle,
     bundle: true,
     platform: 'node',
