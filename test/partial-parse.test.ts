@@ -6,7 +6,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -547,6 +557,22 @@ test('an entry of manifest.json changed since kiln wrote it (same size, modifica
   assert.ok(Number(copiedLine(log)?.[1]) > 0, 'the entries left alone are copied');
   rmSync(file);
   await warmEqualsCold('manifest.json deleted');
+});
+
+test('a compile replay trusts manifest.json by its stat: the same bytes written again by another program are not spliced into', async () => {
+  await compileWith('target', true);
+  const file = join(dir, 'target', 'manifest.json');
+  const again = `${file}.again`;
+  writeFileSync(again, readFileSync(file));
+  renameSync(again, file);
+  edit('models/plain.sql', (t) => t + '-- after manifest.json was written again\n');
+  const log = await warmEqualsCold('manifest.json written again');
+  assert.ok(
+    log.includes('compile replay: manifest.json changed since it was written: compiling in full'),
+    log.join('\n'),
+  );
+  edit('models/plain.sql', (t) => t + '-- and once more\n');
+  assert.ok(replayed(await warmEqualsCold('after the full compile')));
 });
 
 test('no manifest.json entry is copied while a secret is set: the copy was scrubbed for other secrets', async () => {

@@ -6,8 +6,9 @@
  * bytes at the recorded place still hash to what was written there, so an edited, replaced or
  * truncated manifest.json is never copied from, whatever its timestamps say. A copied entry
  * keeps its `created_at`, as dbt keeps a node it did not parse again. Where every entry is
- * (keyed or not) is recorded, with the whole file's hash, so that a compile that re-renders a
- * few models (src/tasks/compile-replay.ts) can splice their entries into the last file.
+ * (keyed or not) is recorded, with the file's stat once written (size, modification and change
+ * time, inode), so that a compile that re-renders a few models (src/tasks/compile-replay.ts) can
+ * splice their entries into the last file while it is as written, without hashing 24 MB.
  * Nothing is copied or recorded while a secret value is set: the copied text would have been
  * scrubbed for another invocation's secrets.
  */
@@ -31,12 +32,15 @@ export interface EntryPlace {
   hash: string;
 }
 
-/** Where the metadata object and the first node entry are in manifest.json, and the hash of the whole file. */
+/** Where the metadata object and the first node entry are in manifest.json, and the file's stat once written. */
 export interface ManifestFile {
   metadata: { start: number; length: number };
   firstEntry: number;
-  size: number;
-  hash: string;
+  /**
+   * `PartialParse.stampOf(file).same` right after the write: a rewrite (atomic or in place) changes the inode or the
+   * change time, so the file is trusted as compiled files are, by its stat (which also has their size and mtime).
+   */
+  stamp: string;
 }
 
 /** The byte offset of each recorded entry, given where the first starts. */
@@ -127,10 +131,12 @@ export class ManifestEntries {
     return this.previousBytes;
   }
 
-  /** Hands the places of this invocation's entries to the cache, once manifest.json is written (`size` bytes, `hash`). */
-  finish(written: { size: number; hash: string }): void {
-    if (!this.metadata || this.firstEntry === undefined) return;
-    this.cache.recordManifest(this.places, { metadata: this.metadata, firstEntry: this.firstEntry, ...written });
+  /** Hands the places of this invocation's entries to the cache, once manifest.json is written. */
+  finish(): void {
+    const stamp = this.cache.stampOf(this.file)?.same;
+    if (!this.metadata || this.firstEntry === undefined || !stamp) return;
+    const file: ManifestFile = { metadata: this.metadata, firstEntry: this.firstEntry, stamp };
+    this.cache.recordManifest(this.places, file);
   }
 }
 

@@ -15,7 +15,6 @@
  * user could not tell from this one but by its speed: test/partial-parse.test.ts compares the
  * two byte for byte.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretValues } from '../secrets.js';
@@ -301,13 +300,10 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
 
   for (const n of rendered) compiler.writeCompiled(n.uniqueId);
   await compiler.flushWrites();
-  const position = { bytes: 0, hash: createHash('sha1') };
-  writeChunksAtomic(manifestPath, spliced.chunks, position);
-  partial.recordManifest(spliced.places, {
-    ...spliced.file,
-    size: position.bytes,
-    hash: position.hash.digest('base64'),
-  });
+  writeChunksAtomic(manifestPath, spliced.chunks);
+  const stamp = partial.stampOf(manifestPath)?.same;
+  // Not recorded (the next compile is a full one) if it cannot be stat'ed.
+  if (stamp) partial.recordManifest(spliced.places, { ...spliced.file, stamp });
   if (restamped) partial.setRecord(replayRecordName, record);
   savePartialParse(partial, 'all', opts);
   for (const w of record.warnings) opts.onLog?.('warn', w);
@@ -363,7 +359,7 @@ function writtenAsRecorded(partial: PartialParse): boolean {
 
 /**
  * The last manifest.json with a new metadata object and the re-rendered nodes' entries, in pieces, with their records;
- * undefined when the file is not byte for byte the one recorded.
+ * undefined when the file is not as written (its stat changed).
  */
 function splicedManifest(
   partial: PartialParse,
@@ -371,7 +367,7 @@ function splicedManifest(
   recorded: ManifestFile,
   made: () => { metadata: string; entries: Map<string, string> },
 ):
-  | { chunks: Array<string | Uint8Array>; places: Map<string, EntryPlace>; file: Omit<ManifestFile, 'size' | 'hash'> }
+  | { chunks: Array<string | Uint8Array>; places: Map<string, EntryPlace>; file: Omit<ManifestFile, 'stamp'> }
   | undefined {
   let bytes: Buffer;
   try {
@@ -379,8 +375,8 @@ function splicedManifest(
   } catch {
     return undefined;
   }
-  if (bytes.length !== recorded.size || createHash('sha1').update(bytes).digest('base64') !== recorded.hash)
-    return undefined;
+  // Stat'ed after reading: a write before the stat, even while the file was read, shows in it.
+  if (partial.stampOf(file)?.same !== recorded.stamp) return undefined;
   const { metadata, entries } = made();
   const recordedPlaces = new Map(partial.previousManifestEntries<EntryPlace>());
   const starts = entryStarts(recorded.firstEntry, recordedPlaces);
