@@ -125,14 +125,62 @@ type EntryText = string | Uint8Array;
  * saved as it was.
  */
 interface CacheData extends CacheHeader {
-  sql: Map<string, SqlLine>;
-  bodies: Map<string, EntryText>;
-  written: Map<string, EntryText>;
+  sql: LoadedEntries<SqlLine>;
+  bodies: LoadedEntries<EntryText>;
+  written: LoadedEntries<EntryText>;
   /** Where each node's entry is in manifest.json, with the key of what it was made from. */
-  manifestEntries: Map<string, EntryText>;
+  manifestEntries: LoadedEntries<EntryText>;
   /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
-  records: Map<string, EntryText>;
+  records: LoadedEntries<EntryText>;
 }
+
+/**
+ * The entries of one kind in the loaded cache file: where each id's line is, its bytes sliced (and a SQL line's stamp
+ * read) only when asked for. Loading 40,000 lines thus makes one string and one small number per line, not the slice
+ * objects and pairs of an eager index, which cost most of a compile replay's garbage collection.
+ */
+class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[string, T]> {
+  private readonly lines = new Map<string, number>();
+
+  constructor(
+    private readonly file: LoadedLines,
+    private readonly value: (file: LoadedLines, line: number) => T,
+  ) {}
+
+  get size(): number {
+    return this.lines.size;
+  }
+
+  /** A later line of the same id replaces an earlier one, in its place (Map order). */
+  set(id: string, line: number): void {
+    this.lines.set(id, line);
+  }
+
+  get(id: string): T | undefined {
+    const line = this.lines.get(id);
+    return line === undefined ? undefined : this.value(this.file, line);
+  }
+
+  *[Symbol.iterator](): Generator<[string, T]> {
+    for (const [id, line] of this.lines) yield [id, this.value(this.file, line)];
+  }
+}
+
+/** The cache file's bytes, and for each line where its fields start (a SQL line's stamp, then its entry) and it ends. */
+interface LoadedLines {
+  bytes: Buffer;
+  stamps: number[];
+  entries: number[];
+  ends: number[];
+}
+
+const entryOf = (file: LoadedLines, line: number): EntryText =>
+  file.bytes.subarray(file.entries[line], file.ends[line]);
+
+const sqlLineOf = (file: LoadedLines, line: number): SqlLine => ({
+  stamp: file.bytes.toString('latin1', file.stamps[line], file.entries[line]! - 1),
+  entry: entryOf(file, line),
+});
 
 export interface SqlFileRequest {
   engine: TemplateEngine;
@@ -540,7 +588,7 @@ export class PartialParse implements SqlParseCache {
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (!this.written.size) keepMissing(written, previous?.written ?? new Map<string, EntryText>());
+    if (!this.written.size) keepMissing(written, previous?.written ?? []);
     return {
       file: this.file,
       chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
@@ -559,7 +607,7 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
   };
 }
 
-function keepMissing<T>(into: Map<string, T>, from: Map<string, T>): void {
+function keepMissing<T>(into: Map<string, T>, from: Iterable<[string, T]>): void {
   for (const [key, value] of from) if (!into.has(key)) into.set(key, value);
 }
 
@@ -606,13 +654,20 @@ function decode(bytes: Buffer): CacheData | undefined {
     header.env === null
   )
     return undefined;
+  const lines: LoadedLines = { bytes, stamps: [], entries: [], ends: [] };
   const data: CacheData = {
     ...header,
-    sql: new Map(),
-    bodies: new Map(),
-    written: new Map(),
-    manifestEntries: new Map(),
-    records: new Map(),
+    sql: new LoadedEntries(lines, sqlLineOf),
+    bodies: new LoadedEntries(lines, entryOf),
+    written: new LoadedEntries(lines, entryOf),
+    manifestEntries: new LoadedEntries(lines, entryOf),
+    records: new LoadedEntries(lines, entryOf),
+  };
+  const byKind: Partial<Record<number, LoadedEntries<EntryText>>> = {
+    0x62 /* b */: data.bodies,
+    0x77 /* w */: data.written,
+    0x6d /* m */: data.manifestEntries,
+    0x72 /* r */: data.records,
   };
   // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
   for (let start = headerEnd + 1; start < bytes.length;) {
@@ -620,26 +675,35 @@ function decode(bytes: Buffer): CacheData | undefined {
     if (!isEnd(start, end)) {
       const idEnd = bytes.indexOf(tab, start + 2);
       if (bytes[start + 1] !== tab || idEnd < 0 || idEnd > end) return undefined;
-      const id = JSON.parse(bytes.toString('utf8', start + 2, idEnd)) as string;
-      const kind = bytes[start];
+      const id = jsonString(bytes.toString('utf8', start + 2, idEnd));
+      const kind = bytes[start]!;
+      const line = lines.ends.length;
+      let entry = idEnd + 1;
       if (kind === 0x73 /* s */) {
         const stampEnd = bytes.indexOf(tab, idEnd + 1);
         if (stampEnd < 0 || stampEnd > end) return undefined;
-        data.sql.set(id, {
-          stamp: bytes.toString('latin1', idEnd + 1, stampEnd),
-          entry: bytes.subarray(stampEnd + 1, end),
-        });
+        entry = stampEnd + 1;
+        data.sql.set(id, line);
       } else {
-        const map = { b: data.bodies, w: data.written, m: data.manifestEntries, r: data.records }[
-          String.fromCharCode(kind!)
-        ];
+        const map = byKind[kind];
         if (!map) return undefined;
-        map.set(id, bytes.subarray(idEnd + 1, end));
+        map.set(id, line);
       }
+      lines.stamps.push(idEnd + 1);
+      lines.entries.push(entry);
+      lines.ends.push(end);
     }
     start = end + 1;
   }
   return data;
+}
+
+/** A JSON string's value; a plain one (no escapes, as ids and paths nearly always are) without the JSON parser. */
+function jsonString(json: string): string {
+  const plain = json.length > 1 && json.startsWith('"') && json.endsWith('"') && !json.includes('\\');
+  const value = plain ? json.slice(1, -1) : (JSON.parse(json) as unknown);
+  if (typeof value !== 'string') throw new Error('an id that is not a string');
+  return value;
 }
 
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
