@@ -383,6 +383,22 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   );
 });
 
+test('a damaged record of a compiled file makes the next compile a full one, which writes that file again', async () => {
+  await compileWith('target', true);
+  const cacheFile = join(dir, 'target', 'partial_parse.bin');
+  const compiled = join(dir, 'target', 'compiled', 'shop', 'models', 'plain.sql');
+  const lines = readFileSync(cacheFile, 'utf8').split('\n');
+  const damaged = lines.map((l) =>
+    l.startsWith('w\t') && l.includes('/plain.sql"') ? l.slice(0, l.lastIndexOf('\t') + 1) + 'damaged' : l,
+  );
+  assert.notDeepEqual(damaged, lines);
+  writeFileSync(cacheFile, damaged.join('\n'));
+  writeFileSync(compiled, '-- edited by hand\n');
+  edit('models/orders_label.sql', (t) => t + '-- after a damaged record\n');
+  const log = await warmEqualsCold('a compiled file whose record is damaged');
+  assert.ok(!replayed(log), log.join('\n'));
+});
+
 test('an edit within the same second, of the same size, with the mtime put back, is seen', async () => {
   const file = join(dir, 'models/stg_orders.sql');
   await compileWith('target', true);

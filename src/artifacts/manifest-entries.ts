@@ -43,15 +43,35 @@ export interface ManifestFile {
   stamp: string;
 }
 
-/** The byte offset of each recorded entry, given where the first starts. */
-export function entryStarts(firstEntry: number, places: Iterable<[string, EntryPlace]>): Map<string, number> {
+/**
+ * A place as the partial parse cache records it: `<length> <hash> <key>` (`-` for no key), not JSON, so that a compile
+ * replay reads the lengths of 10,000 entries without parsing them.
+ */
+export const placeText = (place: EntryPlace): string => `${place.length} ${place.hash} ${place.key ?? '-'}`;
+
+/** A recorded place; undefined when there is none or its text is damaged. */
+export function parsedPlace(text: string | undefined): EntryPlace | undefined {
+  const m = text === undefined ? null : /^([1-9]\d*) (\S+) (\S+)$/.exec(text);
+  return m ? { length: Number(m[1]), hash: m[2]!, key: m[3] === '-' ? null : m[3]! } : undefined;
+}
+
+/** A recorded place's length, read from its text alone; undefined when damaged. */
+function placeLength(text: string): number | undefined {
+  const length = Number(text.slice(0, text.indexOf(' ')));
+  return Number.isInteger(length) && length > 0 ? length : undefined;
+}
+
+/** The byte offset of each recorded entry, given where the first starts; undefined when a place is damaged. */
+export function entryStarts(firstEntry: number, places: Iterable<[string, string]>): Map<string, number> | undefined {
   const starts = new Map<string, number>();
   let end: number | undefined;
   for (const [id, place] of places) {
+    const length = placeLength(place);
+    if (length === undefined) return undefined;
     // Between two entries: a comma, the next one's key as JSON, a colon.
     const start = end === undefined ? firstEntry : end + Buffer.byteLength(JSON.stringify(id)) + 2;
     starts.set(id, start);
-    end = start + place.length;
+    end = start + length;
   }
   return starts;
 }
@@ -61,7 +81,7 @@ export const entryHash = (bytes: string | Uint8Array) => createHash('sha1').upda
 export class ManifestEntries {
   /** The last manifest.json's bytes; null when there is none or no entry of it was recorded. */
   private previousBytes?: Buffer | null;
-  private readonly places = new Map<string, EntryPlace>();
+  private readonly places = new Map<string, string>();
   private metadata?: { start: number; length: number };
   private firstEntry?: number;
   /** Where each entry of the last manifest.json starts, worked out on first use. */
@@ -98,7 +118,7 @@ export class ManifestEntries {
 
   private copy(id: string, key: string): RawJson | undefined {
     const bytes = this.previous();
-    const place = bytes && this.cache.previousManifestEntry<EntryPlace>(id);
+    const place = bytes && parsedPlace(this.cache.previousManifestEntry(id));
     const start = place ? this.startOf(id) : undefined;
     if (!place || start === undefined || place.key !== key || !fits(bytes, { start, length: place.length }))
       return undefined;
@@ -110,9 +130,7 @@ export class ManifestEntries {
   private startOf(id: string): number | undefined {
     if (!this.previousStarts) {
       const file = this.cache.previousRecord<ManifestFile>('manifest');
-      this.previousStarts = file
-        ? entryStarts(file.firstEntry, this.cache.previousManifestEntries<EntryPlace>())
-        : new Map();
+      this.previousStarts = (file && entryStarts(file.firstEntry, this.cache.previousManifestEntries())) ?? new Map();
     }
     return this.previousStarts.get(id);
   }
@@ -121,7 +139,7 @@ export class ManifestEntries {
   private placed(id: string, key: string | null, entry: string | Uint8Array, length: number, hash: string): RawJson {
     return new RawJson([entry], (start) => {
       this.firstEntry ??= start;
-      this.places.set(id, { key, length, hash });
+      this.places.set(id, placeText({ key, length, hash }));
     });
   }
 

@@ -28,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 5;
+const formatVersion = 6;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -95,6 +95,18 @@ export interface WrittenFile {
   mtimeMs: number;
 }
 
+/**
+ * A written file's line in the cache: `<size> <mtimeMs> <hash>`, not JSON, so that a compile replay compares 10,000 of
+ * them with their files' stats as text, none parsed (a number's text is the shortest that reads back as it).
+ */
+const writtenText = (w: WrittenFile) => `${w.size} ${w.mtimeMs} ${w.hash}`;
+
+function parsedWritten(text: string | undefined): WrittenFile | undefined {
+  const m = text === undefined ? null : /^(\d+) (\S+) ([0-9a-f]+)$/.exec(text);
+  const mtimeMs = Number(m?.[2]);
+  return m && Number.isFinite(mtimeMs) ? { size: Number(m[1]), mtimeMs, hash: m[3]! } : undefined;
+}
+
 /** The first line of the cache file. */
 interface CacheHeader {
   format: number;
@@ -127,9 +139,9 @@ type EntryText = string | Uint8Array;
 interface CacheData extends CacheHeader {
   sql: LoadedEntries<SqlLine>;
   bodies: LoadedEntries<EntryText>;
-  written: LoadedEntries<EntryText>;
-  /** Where each node's entry is in manifest.json, with the key of what it was made from. */
-  manifestEntries: LoadedEntries<EntryText>;
+  written: LoadedEntries<string>;
+  /** Where each node's entry is in manifest.json (text the caller made: src/artifacts/manifest-entries.ts). */
+  manifestEntries: LoadedEntries<string>;
   /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
   records: LoadedEntries<EntryText>;
 }
@@ -161,6 +173,12 @@ class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[string, 
     return line === undefined ? undefined : this.value(this.file, line);
   }
 
+  /** The first field of id's line (a SQL line's stamp), without slicing its entry. */
+  stamp(id: string): string | undefined {
+    const line = this.lines.get(id);
+    return line === undefined ? undefined : stampAt(this.file, line);
+  }
+
   *[Symbol.iterator](): Generator<[string, T]> {
     for (const [id, line] of this.lines) yield [id, this.value(this.file, line)];
   }
@@ -177,8 +195,15 @@ interface LoadedLines {
 const entryOf = (file: LoadedLines, line: number): EntryText =>
   file.bytes.subarray(file.entries[line], file.ends[line]);
 
+/** A line's text of ASCII (a written file's record, a manifest entry's place). */
+const asciiOf = (file: LoadedLines, line: number): string =>
+  file.bytes.toString('latin1', file.entries[line], file.ends[line]);
+
+const stampAt = (file: LoadedLines, line: number): string =>
+  file.bytes.toString('latin1', file.stamps[line], file.entries[line]! - 1);
+
 const sqlLineOf = (file: LoadedLines, line: number): SqlLine => ({
-  stamp: file.bytes.toString('latin1', file.stamps[line], file.entries[line]! - 1),
+  stamp: stampAt(file, line),
   entry: entryOf(file, line),
 });
 
@@ -233,7 +258,7 @@ export class PartialParse implements SqlParseCache {
   private readonly bodies = new Map<string, EntryText>();
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
-  private manifestEntries?: Map<string, EntryText>;
+  private manifestEntries?: Map<string, string>;
   private readonly records = new Map<string, EntryText>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
@@ -319,12 +344,16 @@ export class PartialParse implements SqlParseCache {
     return this.sql.has(id);
   }
 
-  /** The compiled files the last invocation recorded, as it found or wrote them. */
-  *previousWrites(): Generator<[string, WrittenFile]> {
-    for (const [file, json] of this.previous?.written ?? []) {
-      const written = parsedEntry<WrittenFile>(json);
-      if (written) yield [file, written];
+  /**
+   * Whether every compiled file the last invocation recorded has the size and modification time recorded (a deleted or
+   * edited one is written again in full by a compile).
+   */
+  writesAsRecorded(): boolean {
+    for (const [file, text] of this.previous?.written ?? []) {
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (!st || !text.startsWith(`${st.size} ${st.mtimeMs} `)) return false;
     }
+    return true;
   }
 
   /** Whether this invocation stored node `id`'s compiled SQL (its render read nothing per-invocation). */
@@ -391,26 +420,23 @@ export class PartialParse implements SqlParseCache {
     return Boolean(this.previous?.manifestEntries.size);
   }
 
-  /** Where the last recorded manifest.json held node `id`'s entry (a fresh copy). */
-  previousManifestEntry<T>(id: string): T | undefined {
-    return parsedEntry<T>(this.previous?.manifestEntries.get(id));
+  /** Where the last recorded manifest.json held node `id`'s entry, as its recorder wrote it. */
+  previousManifestEntry(id: string): string | undefined {
+    return this.previous?.manifestEntries.get(id);
   }
 
   /**
-   * Records where manifest.json, as this invocation wrote it, holds node entries and its metadata; none are kept unless
-   * recorded.
+   * Records where manifest.json, as this invocation wrote it, holds node entries (each as a line of ASCII text, made
+   * and read by src/artifacts/manifest-entries.ts) and its metadata; none are kept unless recorded.
    */
-  recordManifest(entries: Map<string, object>, file: object): void {
-    this.manifestEntries = new Map([...entries].map(([id, e]) => [id, JSON.stringify(e)]));
+  recordManifest(entries: Map<string, string>, file: object): void {
+    this.manifestEntries = entries;
     this.records.set('manifest', JSON.stringify(file));
   }
 
-  /** Every manifest.json entry place of the last invocation, as recorded (fresh copies). */
-  *previousManifestEntries<T>(): Generator<[string, T]> {
-    for (const [id, json] of this.previous?.manifestEntries ?? []) {
-      const place = parsedEntry<T>(json);
-      if (place) yield [id, place];
-    }
+  /** Every manifest.json entry place of the last invocation, as recorded, in the order written. */
+  previousManifestEntries(): Iterable<[string, string]> {
+    return this.previous?.manifestEntries ?? [];
   }
 
   /** A whole-invocation record of the last invocation (a fresh copy). */
@@ -448,7 +474,7 @@ export class PartialParse implements SqlParseCache {
 
   /** Whether the last invocation parsed node `id`'s SQL with these stat fields and a trusted stamp. */
   stampVouches(id: string, same: string): boolean {
-    return this.previous?.sql.get(id)?.stamp === `${same}${trusted}`;
+    return this.previous?.sql.stamp(id) === `${same}${trusted}`;
   }
 
   /** The text hash the last invocation recorded for node `id`'s SQL. */
@@ -457,7 +483,7 @@ export class PartialParse implements SqlParseCache {
   }
 
   previousWrite(file: string): WrittenFile | undefined {
-    return parsedEntry<WrittenFile>(this.previous?.written.get(file));
+    return parsedWritten(this.previous?.written.get(file));
   }
 
   parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult {
@@ -567,7 +593,7 @@ export class PartialParse implements SqlParseCache {
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const written = new Map<string, EntryText>(mapValues(this.written, (w) => JSON.stringify(w)));
+    const written = new Map<string, EntryText>(mapValues(this.written, writtenText));
     const manifest = this.manifestEntries ?? new Map<string, EntryText>();
     if (nodeIds === 'all') {
       // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
@@ -659,11 +685,11 @@ function decode(bytes: Buffer): CacheData | undefined {
     ...header,
     sql: new LoadedEntries(lines, sqlLineOf),
     bodies: new LoadedEntries(lines, entryOf),
-    written: new LoadedEntries(lines, entryOf),
-    manifestEntries: new LoadedEntries(lines, entryOf),
+    written: new LoadedEntries(lines, asciiOf),
+    manifestEntries: new LoadedEntries(lines, asciiOf),
     records: new LoadedEntries(lines, entryOf),
   };
-  const byKind: Partial<Record<number, LoadedEntries<EntryText>>> = {
+  const byKind: Partial<Record<number, LoadedEntries<EntryText> | LoadedEntries<string>>> = {
     0x62 /* b */: data.bodies,
     0x77 /* w */: data.written,
     0x6d /* m */: data.manifestEntries,
