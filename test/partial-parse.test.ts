@@ -190,6 +190,16 @@ test('a compile replays the last one only while every file it cannot re-render a
   await warmEqualsCold('the added model removed');
 });
 
+test('a model named in non-ASCII, edited: the replay finds its entry in manifest.json, past its key', async () => {
+  write('models/z_caf\u00e9.sql', "select * from {{ ref('stg_orders') }}\n");
+  await warmEqualsCold('a model named in non-ASCII added');
+  edit('models/z_caf\u00e9.sql', (t) => t + '-- edited\n');
+  const log = await warmEqualsCold('the model named in non-ASCII edited');
+  assert.ok(replayed(log), log.join('\n'));
+  rmSync(join(dir, 'models/z_caf\u00e9.sql'));
+  await warmEqualsCold('removed');
+});
+
 test('a replay is refused for a model whose render reads graph, and for an ephemeral model; a model inlining one replays', async () => {
   // A render that reads graph sees every node's raw code: while one exists, no compile is replayed.
   write(

@@ -61,6 +61,12 @@ function placeLength(text: string): number | undefined {
   return Number.isInteger(length) && length > 0 ? length : undefined;
 }
 
+/** Printable ASCII but `"` and `\\`: JSON writes such an id as it is, between quotes, one byte a character. */
+const plainAscii = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The bytes of an id written as a JSON string (a node id nearly always plain: no JSON.stringify per entry). */
+const keyBytes = (id: string) => (plainAscii.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
+
 /** The byte offset of each recorded entry, given where the first starts; undefined when a place is damaged. */
 export function entryStarts(firstEntry: number, places: Iterable<[string, string]>): Map<string, number> | undefined {
   const starts = new Map<string, number>();
@@ -69,7 +75,7 @@ export function entryStarts(firstEntry: number, places: Iterable<[string, string
     const length = placeLength(place);
     if (length === undefined) return undefined;
     // Between two entries: a comma, the next one's key as JSON, a colon.
-    const start = end === undefined ? firstEntry : end + Buffer.byteLength(JSON.stringify(id)) + 2;
+    const start = end === undefined ? firstEntry : end + keyBytes(id) + 2;
     starts.set(id, start);
     end = start + length;
   }
