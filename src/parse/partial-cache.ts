@@ -129,12 +129,14 @@ interface SqlLine {
 type EntryText = string | Uint8Array;
 
 /**
- * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry as JSON>`,
- * after a header line and before an `end` line), so it is written a piece at a time and never
- * whole in memory. A compile replay appends the entries it changed and another `end` line: a
- * later line replaces an earlier one of the same kind and id, in its place. Entries stay JSON text, parsed only when asked for: reading the file stays
- * cheap at 10,000 nodes, an entry parsed is a fresh copy to hand out, and a reused entry is
- * saved as it was.
+ * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry>`, after a
+ * header line and before an `end` line), so it is written a piece at a time and never whole in
+ * memory. A compile replay appends the entries it changed and another `end` line: a later line
+ * replaces an earlier one of the same kind and id, in its place. Entries stay text, parsed only
+ * when asked for: reading the file stays cheap at 10,000 nodes, an entry parsed is a fresh copy
+ * to hand out, and a reused entry is saved as it was. Most entries are JSON; the records of
+ * compiled files and of manifest.json's entries, which a replay reads by the 10,000, are plain
+ * fields separated by spaces.
  */
 interface CacheData extends CacheHeader {
   sql: LoadedEntries<SqlLine>;
