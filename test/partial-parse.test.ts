@@ -6,7 +6,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -178,6 +188,16 @@ test('a compile replays the last one only while every file it cannot re-render a
   }
   rmSync(join(dir, 'models/extra.sql'));
   await warmEqualsCold('the added model removed');
+});
+
+test('a model named in non-ASCII, edited: the replay finds its entry in manifest.json, past its key', async () => {
+  write('models/z_caf\u00e9.sql', "select * from {{ ref('stg_orders') }}\n");
+  await warmEqualsCold('a model named in non-ASCII added');
+  edit('models/z_caf\u00e9.sql', (t) => t + '-- edited\n');
+  const log = await warmEqualsCold('the model named in non-ASCII edited');
+  assert.ok(replayed(log), log.join('\n'));
+  rmSync(join(dir, 'models/z_caf\u00e9.sql'));
+  await warmEqualsCold('removed');
 });
 
 test('a replay is refused for a model whose render reads graph, and for an ephemeral model; a model inlining one replays', async () => {
@@ -373,6 +393,22 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   );
 });
 
+test('a damaged record of a compiled file makes the next compile a full one, which writes that file again', async () => {
+  await compileWith('target', true);
+  const cacheFile = join(dir, 'target', 'partial_parse.bin');
+  const compiled = join(dir, 'target', 'compiled', 'shop', 'models', 'plain.sql');
+  const lines = readFileSync(cacheFile, 'utf8').split('\n');
+  const damaged = lines.map((l) =>
+    l.startsWith('w\t') && l.includes('/plain.sql"') ? l.slice(0, l.lastIndexOf('\t') + 1) + 'damaged' : l,
+  );
+  assert.notDeepEqual(damaged, lines);
+  writeFileSync(cacheFile, damaged.join('\n'));
+  writeFileSync(compiled, '-- edited by hand\n');
+  edit('models/orders_label.sql', (t) => t + '-- after a damaged record\n');
+  const log = await warmEqualsCold('a compiled file whose record is damaged');
+  assert.ok(!replayed(log), log.join('\n'));
+});
+
 test('an edit within the same second, of the same size, with the mtime put back, is seen', async () => {
   const file = join(dir, 'models/stg_orders.sql');
   await compileWith('target', true);
@@ -547,6 +583,22 @@ test('an entry of manifest.json changed since kiln wrote it (same size, modifica
   assert.ok(Number(copiedLine(log)?.[1]) > 0, 'the entries left alone are copied');
   rmSync(file);
   await warmEqualsCold('manifest.json deleted');
+});
+
+test('a compile replay trusts manifest.json by its stat: the same bytes written again by another program are not spliced into', async () => {
+  await compileWith('target', true);
+  const file = join(dir, 'target', 'manifest.json');
+  const again = `${file}.again`;
+  writeFileSync(again, readFileSync(file));
+  renameSync(again, file);
+  edit('models/plain.sql', (t) => t + '-- after manifest.json was written again\n');
+  const log = await warmEqualsCold('manifest.json written again');
+  assert.ok(
+    log.includes('compile replay: manifest.json changed since it was written: compiling in full'),
+    log.join('\n'),
+  );
+  edit('models/plain.sql', (t) => t + '-- and once more\n');
+  assert.ok(replayed(await warmEqualsCold('after the full compile')));
 });
 
 test('no manifest.json entry is copied while a secret is set: the copy was scrubbed for other secrets', async () => {

@@ -6,8 +6,9 @@
  * bytes at the recorded place still hash to what was written there, so an edited, replaced or
  * truncated manifest.json is never copied from, whatever its timestamps say. A copied entry
  * keeps its `created_at`, as dbt keeps a node it did not parse again. Where every entry is
- * (keyed or not) is recorded, with the whole file's hash, so that a compile that re-renders a
- * few models (src/tasks/compile-replay.ts) can splice their entries into the last file.
+ * (keyed or not) is recorded, with the file's stat once written (size, modification and change
+ * time, inode), so that a compile that re-renders a few models (src/tasks/compile-replay.ts) can
+ * splice their entries into the last file while it is as written, without hashing 24 MB.
  * Nothing is copied or recorded while a secret value is set: the copied text would have been
  * scrubbed for another invocation's secrets.
  */
@@ -31,23 +32,52 @@ export interface EntryPlace {
   hash: string;
 }
 
-/** Where the metadata object and the first node entry are in manifest.json, and the hash of the whole file. */
+/** Where the metadata object and the first node entry are in manifest.json, and the file's stat once written. */
 export interface ManifestFile {
   metadata: { start: number; length: number };
   firstEntry: number;
-  size: number;
-  hash: string;
+  /**
+   * `PartialParse.stampOf(file).same` right after the write: a rewrite (atomic or in place) changes the inode or the
+   * change time, so the file is trusted as compiled files are, by its stat (which also has their size and mtime).
+   */
+  stamp: string;
 }
 
-/** The byte offset of each recorded entry, given where the first starts. */
-export function entryStarts(firstEntry: number, places: Iterable<[string, EntryPlace]>): Map<string, number> {
+/**
+ * A place as the partial parse cache records it: `<length> <hash> <key>` (`-` for no key), not JSON, so that a compile
+ * replay reads the lengths of 10,000 entries without parsing them.
+ */
+export const placeText = (place: EntryPlace): string => `${place.length} ${place.hash} ${place.key ?? '-'}`;
+
+/** A recorded place; undefined when there is none or its text is damaged. */
+export function parsedPlace(text: string | undefined): EntryPlace | undefined {
+  const m = text === undefined ? null : /^([1-9]\d*) (\S+) (\S+)$/.exec(text);
+  return m ? { length: Number(m[1]), hash: m[2]!, key: m[3] === '-' ? null : m[3]! } : undefined;
+}
+
+/** A recorded place's length, read from its text alone; undefined when damaged. */
+function placeLength(text: string): number | undefined {
+  const length = Number(text.slice(0, text.indexOf(' ')));
+  return Number.isInteger(length) && length > 0 ? length : undefined;
+}
+
+/** Printable ASCII but `"` and `\\`: JSON writes such an id as it is, between quotes, one byte a character. */
+const plainAscii = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The bytes of an id written as a JSON string (a node id nearly always plain: no JSON.stringify per entry). */
+const keyBytes = (id: string) => (plainAscii.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
+
+/** The byte offset of each recorded entry, given where the first starts; undefined when a place is damaged. */
+export function entryStarts(firstEntry: number, places: Iterable<[string, string]>): Map<string, number> | undefined {
   const starts = new Map<string, number>();
   let end: number | undefined;
   for (const [id, place] of places) {
+    const length = placeLength(place);
+    if (length === undefined) return undefined;
     // Between two entries: a comma, the next one's key as JSON, a colon.
-    const start = end === undefined ? firstEntry : end + Buffer.byteLength(JSON.stringify(id)) + 2;
+    const start = end === undefined ? firstEntry : end + keyBytes(id) + 2;
     starts.set(id, start);
-    end = start + place.length;
+    end = start + length;
   }
   return starts;
 }
@@ -57,7 +87,7 @@ export const entryHash = (bytes: string | Uint8Array) => createHash('sha1').upda
 export class ManifestEntries {
   /** The last manifest.json's bytes; null when there is none or no entry of it was recorded. */
   private previousBytes?: Buffer | null;
-  private readonly places = new Map<string, EntryPlace>();
+  private readonly places = new Map<string, string>();
   private metadata?: { start: number; length: number };
   private firstEntry?: number;
   /** Where each entry of the last manifest.json starts, worked out on first use. */
@@ -94,7 +124,7 @@ export class ManifestEntries {
 
   private copy(id: string, key: string): RawJson | undefined {
     const bytes = this.previous();
-    const place = bytes && this.cache.previousManifestEntry<EntryPlace>(id);
+    const place = bytes && parsedPlace(this.cache.previousManifestEntry(id));
     const start = place ? this.startOf(id) : undefined;
     if (!place || start === undefined || place.key !== key || !fits(bytes, { start, length: place.length }))
       return undefined;
@@ -106,9 +136,7 @@ export class ManifestEntries {
   private startOf(id: string): number | undefined {
     if (!this.previousStarts) {
       const file = this.cache.previousRecord<ManifestFile>('manifest');
-      this.previousStarts = file
-        ? entryStarts(file.firstEntry, this.cache.previousManifestEntries<EntryPlace>())
-        : new Map();
+      this.previousStarts = (file && entryStarts(file.firstEntry, this.cache.previousManifestEntries())) ?? new Map();
     }
     return this.previousStarts.get(id);
   }
@@ -117,7 +145,7 @@ export class ManifestEntries {
   private placed(id: string, key: string | null, entry: string | Uint8Array, length: number, hash: string): RawJson {
     return new RawJson([entry], (start) => {
       this.firstEntry ??= start;
-      this.places.set(id, { key, length, hash });
+      this.places.set(id, placeText({ key, length, hash }));
     });
   }
 
@@ -127,10 +155,12 @@ export class ManifestEntries {
     return this.previousBytes;
   }
 
-  /** Hands the places of this invocation's entries to the cache, once manifest.json is written (`size` bytes, `hash`). */
-  finish(written: { size: number; hash: string }): void {
-    if (!this.metadata || this.firstEntry === undefined) return;
-    this.cache.recordManifest(this.places, { metadata: this.metadata, firstEntry: this.firstEntry, ...written });
+  /** Hands the places of this invocation's entries to the cache, once manifest.json is written. */
+  finish(): void {
+    const stamp = this.cache.stampOf(this.file)?.same;
+    if (!this.metadata || this.firstEntry === undefined || !stamp) return;
+    const file: ManifestFile = { metadata: this.metadata, firstEntry: this.firstEntry, stamp };
+    this.cache.recordManifest(this.places, file);
   }
 }
 

@@ -68,15 +68,13 @@ export function writeManifest(
     reuse && !secretValues().length
       ? new ManifestEntries(reuse.cache, join(parsed.project.targetPath, 'manifest.json'), reuse.keyOf)
       : undefined;
-  const position = { bytes: 0, hash: entries && createHash('sha1') };
   const file = writeStreamedArtifact(
     parsed.project.targetPath,
     'manifest.json',
     manifestObject(parsed, session, dag, compiler, compiledIds, entries),
-    position,
   );
   if (entries) {
-    entries.finish({ size: position.bytes, hash: position.hash!.digest('base64') });
+    entries.finish();
     reuse?.debug?.(`manifest.json: copied ${entries.stats.copied} node entries, built ${entries.stats.built}`);
   }
   return file;

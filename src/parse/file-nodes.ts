@@ -74,12 +74,11 @@ export function readFileNodes(table: NodeTable, reader: NodeReader, files: Owner
     for (const def of yamlSnapshots(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
 }
 
-/** The name of the node a SQL file holds: its file name without `.sql`. */
-export const fileNodeName = (f: Pick<ProjectFile, 'resourcePath'>) =>
-  f.resourcePath
-    .replace(/\.sql$/, '')
-    .split('/')
-    .pop()!;
+/** The name of the node a SQL file holds: its file name without `.sql` (sliced: a replay names 10,000 files). */
+export const fileNodeName = (f: Pick<ProjectFile, 'resourcePath'>) => {
+  const name = f.resourcePath.slice(f.resourcePath.lastIndexOf('/') + 1);
+  return name.endsWith('.sql') ? name.slice(0, -'.sql'.length) : name;
+};
 
 /** A SQL node; a snapshot is one block of its file (or a YAML entry), and `def` gives its name and text. */
 export function addSqlNode(

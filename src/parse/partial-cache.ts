@@ -28,7 +28,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 5;
+const formatVersion = 6;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -95,6 +95,18 @@ export interface WrittenFile {
   mtimeMs: number;
 }
 
+/**
+ * A written file's line in the cache: `<size> <mtimeMs> <hash>`, not JSON, so that a compile replay compares 10,000 of
+ * them with their files' stats as text, none parsed (a number's text is the shortest that reads back as it).
+ */
+const writtenText = (w: WrittenFile) => `${w.size} ${w.mtimeMs} ${w.hash}`;
+
+function parsedWritten(text: string | undefined): WrittenFile | undefined {
+  const m = text === undefined ? null : /^(\d+) (\S+) ([0-9a-f]+)$/.exec(text);
+  const mtimeMs = Number(m?.[2]);
+  return m && Number.isFinite(mtimeMs) ? { size: Number(m[1]), mtimeMs, hash: m[3]! } : undefined;
+}
+
 /** The first line of the cache file. */
 interface CacheHeader {
   format: number;
@@ -117,22 +129,85 @@ interface SqlLine {
 type EntryText = string | Uint8Array;
 
 /**
- * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry as JSON>`,
- * after a header line and before an `end` line), so it is written a piece at a time and never
- * whole in memory. A compile replay appends the entries it changed and another `end` line: a
- * later line replaces an earlier one of the same kind and id, in its place. Entries stay JSON text, parsed only when asked for: reading the file stays
- * cheap at 10,000 nodes, an entry parsed is a fresh copy to hand out, and a reused entry is
- * saved as it was.
+ * The cache file is text, one entry a line (`<kind>\t<id as JSON>\t...\t<entry>`, after a
+ * header line and before an `end` line), so it is written a piece at a time and never whole in
+ * memory. A compile replay appends the entries it changed and another `end` line: a later line
+ * replaces an earlier one of the same kind and id, in its place. Entries stay text, parsed only
+ * when asked for: reading the file stays cheap at 10,000 nodes, an entry parsed is a fresh copy
+ * to hand out, and a reused entry is saved as it was. Most entries are JSON; the records of
+ * compiled files and of manifest.json's entries, which a replay reads by the 10,000, are plain
+ * fields separated by spaces.
  */
 interface CacheData extends CacheHeader {
-  sql: Map<string, SqlLine>;
-  bodies: Map<string, EntryText>;
-  written: Map<string, EntryText>;
-  /** Where each node's entry is in manifest.json, with the key of what it was made from. */
-  manifestEntries: Map<string, EntryText>;
+  sql: LoadedEntries<SqlLine>;
+  bodies: LoadedEntries<EntryText>;
+  written: LoadedEntries<string>;
+  /** Where each node's entry is in manifest.json (text the caller made: src/artifacts/manifest-entries.ts). */
+  manifestEntries: LoadedEntries<string>;
   /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
-  records: Map<string, EntryText>;
+  records: LoadedEntries<EntryText>;
 }
+
+/**
+ * The entries of one kind in the loaded cache file: where each id's line is, its bytes sliced (and a SQL line's stamp
+ * read) only when asked for. Loading 40,000 lines thus makes one string and one small number per line, not the slice
+ * objects and pairs of an eager index, which cost most of a compile replay's garbage collection.
+ */
+class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[string, T]> {
+  private readonly lines = new Map<string, number>();
+
+  constructor(
+    private readonly file: LoadedLines,
+    private readonly value: (file: LoadedLines, line: number) => T,
+  ) {}
+
+  get size(): number {
+    return this.lines.size;
+  }
+
+  /** A later line of the same id replaces an earlier one, in its place (Map order). */
+  set(id: string, line: number): void {
+    this.lines.set(id, line);
+  }
+
+  get(id: string): T | undefined {
+    const line = this.lines.get(id);
+    return line === undefined ? undefined : this.value(this.file, line);
+  }
+
+  /** The first field of id's line (a SQL line's stamp), without slicing its entry. */
+  stamp(id: string): string | undefined {
+    const line = this.lines.get(id);
+    return line === undefined ? undefined : stampAt(this.file, line);
+  }
+
+  *[Symbol.iterator](): Generator<[string, T]> {
+    for (const [id, line] of this.lines) yield [id, this.value(this.file, line)];
+  }
+}
+
+/** The cache file's bytes, and for each line where its fields start (a SQL line's stamp, then its entry) and it ends. */
+interface LoadedLines {
+  bytes: Buffer;
+  stamps: number[];
+  entries: number[];
+  ends: number[];
+}
+
+const entryOf = (file: LoadedLines, line: number): EntryText =>
+  file.bytes.subarray(file.entries[line], file.ends[line]);
+
+/** A line's text of ASCII (a written file's record, a manifest entry's place). */
+const asciiOf = (file: LoadedLines, line: number): string =>
+  file.bytes.toString('latin1', file.entries[line], file.ends[line]);
+
+const stampAt = (file: LoadedLines, line: number): string =>
+  file.bytes.toString('latin1', file.stamps[line], file.entries[line]! - 1);
+
+const sqlLineOf = (file: LoadedLines, line: number): SqlLine => ({
+  stamp: stampAt(file, line),
+  entry: entryOf(file, line),
+});
 
 export interface SqlFileRequest {
   engine: TemplateEngine;
@@ -185,7 +260,7 @@ export class PartialParse implements SqlParseCache {
   private readonly bodies = new Map<string, EntryText>();
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
-  private manifestEntries?: Map<string, EntryText>;
+  private manifestEntries?: Map<string, string>;
   private readonly records = new Map<string, EntryText>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
@@ -271,12 +346,16 @@ export class PartialParse implements SqlParseCache {
     return this.sql.has(id);
   }
 
-  /** The compiled files the last invocation recorded, as it found or wrote them. */
-  *previousWrites(): Generator<[string, WrittenFile]> {
-    for (const [file, json] of this.previous?.written ?? []) {
-      const written = parsedEntry<WrittenFile>(json);
-      if (written) yield [file, written];
+  /**
+   * Whether every compiled file the last invocation recorded has the size and modification time recorded (a deleted or
+   * edited one is written again in full by a compile).
+   */
+  writesAsRecorded(): boolean {
+    for (const [file, text] of this.previous?.written ?? []) {
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (!st || !text.startsWith(`${st.size} ${st.mtimeMs} `)) return false;
     }
+    return true;
   }
 
   /** Whether this invocation stored node `id`'s compiled SQL (its render read nothing per-invocation). */
@@ -343,26 +422,23 @@ export class PartialParse implements SqlParseCache {
     return Boolean(this.previous?.manifestEntries.size);
   }
 
-  /** Where the last recorded manifest.json held node `id`'s entry (a fresh copy). */
-  previousManifestEntry<T>(id: string): T | undefined {
-    return parsedEntry<T>(this.previous?.manifestEntries.get(id));
+  /** Where the last recorded manifest.json held node `id`'s entry, as its recorder wrote it. */
+  previousManifestEntry(id: string): string | undefined {
+    return this.previous?.manifestEntries.get(id);
   }
 
   /**
-   * Records where manifest.json, as this invocation wrote it, holds node entries and its metadata; none are kept unless
-   * recorded.
+   * Records where manifest.json, as this invocation wrote it, holds node entries (each as a line of ASCII text, made
+   * and read by src/artifacts/manifest-entries.ts) and its metadata; none are kept unless recorded.
    */
-  recordManifest(entries: Map<string, object>, file: object): void {
-    this.manifestEntries = new Map([...entries].map(([id, e]) => [id, JSON.stringify(e)]));
+  recordManifest(entries: Map<string, string>, file: object): void {
+    this.manifestEntries = entries;
     this.records.set('manifest', JSON.stringify(file));
   }
 
-  /** Every manifest.json entry place of the last invocation, as recorded (fresh copies). */
-  *previousManifestEntries<T>(): Generator<[string, T]> {
-    for (const [id, json] of this.previous?.manifestEntries ?? []) {
-      const place = parsedEntry<T>(json);
-      if (place) yield [id, place];
-    }
+  /** Every manifest.json entry place of the last invocation, as recorded, in the order written. */
+  previousManifestEntries(): Iterable<[string, string]> {
+    return this.previous?.manifestEntries ?? [];
   }
 
   /** A whole-invocation record of the last invocation (a fresh copy). */
@@ -400,7 +476,7 @@ export class PartialParse implements SqlParseCache {
 
   /** Whether the last invocation parsed node `id`'s SQL with these stat fields and a trusted stamp. */
   stampVouches(id: string, same: string): boolean {
-    return this.previous?.sql.get(id)?.stamp === `${same}${trusted}`;
+    return this.previous?.sql.stamp(id) === `${same}${trusted}`;
   }
 
   /** The text hash the last invocation recorded for node `id`'s SQL. */
@@ -409,7 +485,7 @@ export class PartialParse implements SqlParseCache {
   }
 
   previousWrite(file: string): WrittenFile | undefined {
-    return parsedEntry<WrittenFile>(this.previous?.written.get(file));
+    return parsedWritten(this.previous?.written.get(file));
   }
 
   parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult {
@@ -519,7 +595,7 @@ export class PartialParse implements SqlParseCache {
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const written = new Map<string, EntryText>(mapValues(this.written, (w) => JSON.stringify(w)));
+    const written = new Map<string, EntryText>(mapValues(this.written, writtenText));
     const manifest = this.manifestEntries ?? new Map<string, EntryText>();
     if (nodeIds === 'all') {
       // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
@@ -540,7 +616,7 @@ export class PartialParse implements SqlParseCache {
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (!this.written.size) keepMissing(written, previous?.written ?? new Map<string, EntryText>());
+    if (!this.written.size) keepMissing(written, previous?.written ?? []);
     return {
       file: this.file,
       chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
@@ -559,7 +635,7 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
   };
 }
 
-function keepMissing<T>(into: Map<string, T>, from: Map<string, T>): void {
+function keepMissing<T>(into: Map<string, T>, from: Iterable<[string, T]>): void {
   for (const [key, value] of from) if (!into.has(key)) into.set(key, value);
 }
 
@@ -606,13 +682,20 @@ function decode(bytes: Buffer): CacheData | undefined {
     header.env === null
   )
     return undefined;
+  const lines: LoadedLines = { bytes, stamps: [], entries: [], ends: [] };
   const data: CacheData = {
     ...header,
-    sql: new Map(),
-    bodies: new Map(),
-    written: new Map(),
-    manifestEntries: new Map(),
-    records: new Map(),
+    sql: new LoadedEntries(lines, sqlLineOf),
+    bodies: new LoadedEntries(lines, entryOf),
+    written: new LoadedEntries(lines, asciiOf),
+    manifestEntries: new LoadedEntries(lines, asciiOf),
+    records: new LoadedEntries(lines, entryOf),
+  };
+  const byKind: Partial<Record<number, LoadedEntries<EntryText> | LoadedEntries<string>>> = {
+    0x62 /* b */: data.bodies,
+    0x77 /* w */: data.written,
+    0x6d /* m */: data.manifestEntries,
+    0x72 /* r */: data.records,
   };
   // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
   for (let start = headerEnd + 1; start < bytes.length;) {
@@ -620,26 +703,35 @@ function decode(bytes: Buffer): CacheData | undefined {
     if (!isEnd(start, end)) {
       const idEnd = bytes.indexOf(tab, start + 2);
       if (bytes[start + 1] !== tab || idEnd < 0 || idEnd > end) return undefined;
-      const id = JSON.parse(bytes.toString('utf8', start + 2, idEnd)) as string;
-      const kind = bytes[start];
+      const id = jsonString(bytes.toString('utf8', start + 2, idEnd));
+      const kind = bytes[start]!;
+      const line = lines.ends.length;
+      let entry = idEnd + 1;
       if (kind === 0x73 /* s */) {
         const stampEnd = bytes.indexOf(tab, idEnd + 1);
         if (stampEnd < 0 || stampEnd > end) return undefined;
-        data.sql.set(id, {
-          stamp: bytes.toString('latin1', idEnd + 1, stampEnd),
-          entry: bytes.subarray(stampEnd + 1, end),
-        });
+        entry = stampEnd + 1;
+        data.sql.set(id, line);
       } else {
-        const map = { b: data.bodies, w: data.written, m: data.manifestEntries, r: data.records }[
-          String.fromCharCode(kind!)
-        ];
+        const map = byKind[kind];
         if (!map) return undefined;
-        map.set(id, bytes.subarray(idEnd + 1, end));
+        map.set(id, line);
       }
+      lines.stamps.push(idEnd + 1);
+      lines.entries.push(entry);
+      lines.ends.push(end);
     }
     start = end + 1;
   }
   return data;
+}
+
+/** A JSON string's value; a plain one (no escapes, as ids and paths nearly always are) without the JSON parser. */
+function jsonString(json: string): string {
+  const plain = json.length > 1 && json.startsWith('"') && json.endsWith('"') && !json.includes('\\');
+  const value = plain ? json.slice(1, -1) : (JSON.parse(json) as unknown);
+  if (typeof value !== 'string') throw new Error('an id that is not a string');
+  return value;
 }
 
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */

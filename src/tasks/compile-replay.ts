@@ -15,8 +15,7 @@
  * user could not tell from this one but by its speed: test/partial-parse.test.ts compares the
  * two byte for byte.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretValues } from '../secrets.js';
 import { discoverProjectFiles, type DiscoveredFiles } from '../parse/discovery.js';
@@ -33,7 +32,14 @@ import { Compiler } from '../compile/compiler.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { artifactDictOptions, compiledInfo, manifestMetadata } from '../artifacts/manifest.js';
-import { entryHash, entryStarts, fits, type EntryPlace, type ManifestFile } from '../artifacts/manifest-entries.js';
+import {
+  entryHash,
+  entryStarts,
+  fits,
+  parsedPlace,
+  placeText,
+  type ManifestFile,
+} from '../artifacts/manifest-entries.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
 import { exposeProject } from '../session.js';
 import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor } from './load.js';
@@ -283,7 +289,7 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
     if (!partial.storedBody(id)) return why(`${sql.file.projectPath} reads what differs per invocation`);
     rendered.push(mini.manifest.nodes.get(id)!);
   }
-  if (!writtenAsRecorded(partial)) return why('a compiled file changed since it was written');
+  if (!partial.writesAsRecorded()) return why('a compiled file changed since it was written');
   const manifestPath = join(project.targetPath, 'manifest.json');
   const spliced = splicedManifest(partial, manifestPath, manifestFile, () => {
     const base = artifactDictOptions(session);
@@ -301,13 +307,10 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
 
   for (const n of rendered) compiler.writeCompiled(n.uniqueId);
   await compiler.flushWrites();
-  const position = { bytes: 0, hash: createHash('sha1') };
-  writeChunksAtomic(manifestPath, spliced.chunks, position);
-  partial.recordManifest(spliced.places, {
-    ...spliced.file,
-    size: position.bytes,
-    hash: position.hash.digest('base64'),
-  });
+  writeChunksAtomic(manifestPath, spliced.chunks);
+  const stamp = partial.stampOf(manifestPath)?.same;
+  // Not recorded (the next compile is a full one) if it cannot be stat'ed.
+  if (stamp) partial.recordManifest(spliced.places, { ...spliced.file, stamp });
   if (restamped) partial.setRecord(replayRecordName, record);
   savePartialParse(partial, 'all', opts);
   for (const w of record.warnings) opts.onLog?.('warn', w);
@@ -352,46 +355,34 @@ function stubSource(
   return { uniqueId: id, resourceType: 'source', sourceName, name, database, schema, identifier } as SourceNode;
 }
 
-/** Whether every compiled file is as the last compile left it (a deleted or edited one is written again in full). */
-function writtenAsRecorded(partial: PartialParse): boolean {
-  for (const [file, written] of partial.previousWrites()) {
-    const st = statSync(file, { throwIfNoEntry: false });
-    if (!st || st.size !== written.size || st.mtimeMs !== written.mtimeMs) return false;
-  }
-  return true;
-}
-
 /**
  * The last manifest.json with a new metadata object and the re-rendered nodes' entries, in pieces, with their records;
- * undefined when the file is not byte for byte the one recorded.
+ * undefined when the file is not as written (its stat changed).
  */
 function splicedManifest(
   partial: PartialParse,
   file: string,
   recorded: ManifestFile,
   made: () => { metadata: string; entries: Map<string, string> },
-):
-  | { chunks: Array<string | Uint8Array>; places: Map<string, EntryPlace>; file: Omit<ManifestFile, 'size' | 'hash'> }
-  | undefined {
+): { chunks: Array<string | Uint8Array>; places: Map<string, string>; file: Omit<ManifestFile, 'stamp'> } | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch {
     return undefined;
   }
-  if (bytes.length !== recorded.size || createHash('sha1').update(bytes).digest('base64') !== recorded.hash)
-    return undefined;
+  // Stat'ed after reading: a write before the stat, even while the file was read, shows in it.
+  if (partial.stampOf(file)?.same !== recorded.stamp) return undefined;
   const { metadata, entries } = made();
-  const recordedPlaces = new Map(partial.previousManifestEntries<EntryPlace>());
-  const starts = entryStarts(recorded.firstEntry, recordedPlaces);
+  const starts = entryStarts(recorded.firstEntry, partial.previousManifestEntries());
   const cuts: Array<{ start: number; length: number; text: string }> = [{ ...recorded.metadata, text: metadata }];
-  const places = new Map<string, EntryPlace>();
+  const places = new Map<string, string>();
   for (const [id, text] of entries) {
-    const place = recordedPlaces.get(id);
-    const start = starts.get(id);
+    const place = parsedPlace(partial.previousManifestEntry(id));
+    const start = starts?.get(id);
     if (!place || start === undefined || !fits(bytes, { start, length: place.length })) return undefined;
     cuts.push({ start, length: place.length, text });
-    places.set(id, { key: null, length: Buffer.byteLength(text), hash: entryHash(text) });
+    places.set(id, placeText({ key: null, length: Buffer.byteLength(text), hash: entryHash(text) }));
   }
   cuts.sort((a, b) => a.start - b.start);
   const chunks: Array<string | Uint8Array> = [];
