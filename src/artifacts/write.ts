@@ -14,7 +14,6 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import type { Hash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import { join } from 'node:path';
 import { secretValues, stringifyScrubbed } from '../secrets.js';
@@ -70,10 +69,9 @@ export class RawJson {
 /** Bytes are gathered into a buffer of this size and written when it is full. */
 const bufferBytes = 1 << 20;
 
-/** How far a write has come: the bytes of the chunks written so far (and, if given, a hash fed with them). */
+/** How far a write has come: the bytes of the chunks written so far. */
 export interface WritePosition {
   bytes: number;
-  hash?: Hash;
 }
 
 /**
@@ -93,10 +91,7 @@ export function writeChunksAtomic(
       const buffer = Buffer.allocUnsafe(bufferBytes);
       let used = 0;
       const flush = () => {
-        if (used) {
-          position.hash?.update(buffer.subarray(0, used));
-          writeSync(fd, buffer, 0, used);
-        }
+        if (used) writeSync(fd, buffer, 0, used);
         used = 0;
       };
       for (const chunk of chunks) {
@@ -106,7 +101,6 @@ export function writeChunksAtomic(
         if (most > bufferBytes) {
           // A chunk larger than the buffer (rare: one huge value) goes straight to the file.
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          position.hash?.update(bytes);
           position.bytes += writeSync(fd, bytes);
           continue;
         }
