@@ -131,3 +131,37 @@ test('the bundle carries the generated validators: none is required from dist/sr
     removeDir(dir);
   }
 });
+
+test("the bundle carries DuckDB's driver: a run requires its native binding but none of the driver's files", () => {
+  const dir = writeProject({
+    'dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'models/a.sql': 'select 1 as id',
+  });
+  try {
+    const hook = join(dir, 'require-hook.cjs');
+    writeFileSync(
+      hook,
+      `const Module = require('node:module'); const resolve = Module._resolveFilename;\n` +
+        `Module._resolveFilename = function (...args) { const file = resolve.apply(this, args); process._rawDebug('required ' + file); return file; };\n`,
+    );
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['-r', hook, kilnBin, ...args], { cwd: dir, encoding: 'utf8' });
+    const required = (stderr: string, pkg: string) =>
+      stderr.split('\n').filter((l) => l.startsWith('required ') && l.includes(`/node_modules/${pkg}/`));
+    const bundled = run(['run']);
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.deepEqual(required(bundled.stderr, '@duckdb/node-api'), []);
+    assert.ok(
+      required(bundled.stderr, '@duckdb/node-bindings').length > 0,
+      'the native binding is loaded from its files',
+    );
+    const fromFiles = run(['--debug', 'run']);
+    assert.equal(fromFiles.status, 0, fromFiles.stderr);
+    assert.ok(
+      required(fromFiles.stderr, '@duckdb/node-api').length > 0,
+      'dist/src/ requires the driver from its files',
+    );
+  } finally {
+    removeDir(dir);
+  }
+});

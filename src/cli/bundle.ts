@@ -15,11 +15,22 @@ import { bundleFiles, loadCliBundle } from './bundle-loader.js';
 import { precompiledSchemas } from '../config/validators.js';
 
 /**
- * The packages bundled: plain JavaScript that every command or most load. Every other dependency stays a
- * `require` at run time: native bindings (DuckDB), files found by path (the SQL parser's WebAssembly), the
- * cloud SDKs and `pg`, loaded only for their adapter.
+ * The packages bundled: plain JavaScript that every command or most load, and DuckDB's driver (the embedded
+ * default's). Every other dependency stays a `require` at run time: native bindings, files found by path (the SQL
+ * parser's WebAssembly), the cloud SDKs and `pg`, loaded only for their adapter.
  */
-const bundledPackages = ['commander', 'yaml', 'js-yaml', 'ajv', '@dagrejs/graphlib', 'markdown-it', 'croner'];
+const bundledPackages = [
+  'commander',
+  'yaml',
+  'js-yaml',
+  'ajv',
+  '@dagrejs/graphlib',
+  'markdown-it',
+  'croner',
+  '@duckdb/node-api',
+];
+/** Required by bundled packages, and kept files: a native binding is loaded from its place. */
+const nativePackages = ['@duckdb/node-bindings'];
 
 /**
  * Each module of `dist/src/` finds files beside it (workers, generated validators, macro trees) from its
@@ -30,18 +41,19 @@ const moduleUrlHelper =
   'const __kilnModuleUrl = (path) => require("node:url").pathToFileURL(require("node:path").join(__dirname, path)).href;';
 
 /**
- * The bundle's entry: the command line's `main`, and the validators `npm run build:validators` generated (CommonJS
- * files `validators.ts` would otherwise require by path), carried in the bundle and so in its code cache.
+ * The bundle's entry: the command line's `main`, and the modules `dist/src/` requires by name or path that the
+ * bundle carries (`bundled-modules.ts`): the validators `npm run build:validators` generated and DuckDB's driver.
  */
 function bundleEntry(): string {
-  const loaders = Object.keys(precompiledSchemas).map(
-    (name) => `  ${name}: () => require('./config/generated-validators/${name}.cjs'),`,
+  const validators = Object.keys(precompiledSchemas).map(
+    (name) => `  'validators/${name}': () => require('./config/generated-validators/${name}.cjs'),`,
   );
   return [
     `export { main } from './cli/main.js';`,
-    `import { useBundledValidators } from './config/validators.js';`,
-    `useBundledValidators({`,
-    ...loaders,
+    `import { provideBundledModules } from './bundled-modules.js';`,
+    `provideBundledModules({`,
+    ...validators,
+    `  '@duckdb/node-api': () => require('@duckdb/node-api'),`,
     `});`,
     '',
   ].join('\n');
@@ -55,7 +67,10 @@ export async function writeCliBundle(root = packageRoot): Promise<void> {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
   };
-  const external = Object.keys(manifest.dependencies ?? {}).filter((name) => !bundledPackages.includes(name));
+  const external = [
+    ...Object.keys(manifest.dependencies ?? {}).filter((name) => !bundledPackages.includes(name)),
+    ...nativePackages,
+  ];
   rmSync(files.codeCache, { force: true });
   await esbuild.build({
     stdin: { contents: bundleEntry(), resolveDir: sourceFolder, sourcefile: 'kiln-bundle-entry.js', loader: 'js' },

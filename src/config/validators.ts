@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { bundledModule } from '../bundled-modules.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
@@ -51,26 +52,17 @@ export function validatorFor(schema: object): ValidateFunction {
 type GeneratedModule = ValidateFunction & { schemaHash?: string };
 
 /**
- * The generated validators' modules as the command line's bundle carries them (src/cli/bundle.ts), so they come
- * compiled from its code cache rather than each read and compiled as it is required: loaders by schema name.
- */
-let bundledValidators: Partial<Record<string, () => unknown>> = {};
-
-/** Called by the bundle's entry: the generated validators it carries (each still checked against its schema's hash). */
-export function useBundledValidators(loaders: Partial<Record<keyof typeof precompiledSchemas, () => unknown>>): void {
-  bundledValidators = loaders;
-}
-
-/**
  * The validator written at build time into `folder` for this schema, if there is one and the schema is unchanged since.
  */
 export function generatedValidator(schema: object, folder = generatedFolder): ValidateFunction | undefined {
   const name = Object.entries(precompiledSchemas).find(([, s]) => s === schema)?.[0];
   if (!name) return undefined;
   const file = join(folder, `${name}.cjs`);
-  const bundled = folder === generatedFolder ? bundledValidators[name] : undefined;
+  // The command line's bundle carries the files of the default folder (they come compiled from its code cache).
+  const bundled =
+    folder === generatedFolder ? bundledModule(`validators/${name as keyof typeof precompiledSchemas}`) : undefined;
   if (!bundled && !existsSync(file)) return undefined;
-  const generated = (bundled ? bundled() : require(file)) as GeneratedModule;
+  const generated = (bundled ?? require(file)) as GeneratedModule;
   return generated.schemaHash === schemaHash(schema) ? generated : undefined;
 }
 
