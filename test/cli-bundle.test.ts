@@ -103,6 +103,17 @@ test('a code cache made for another bundle is not used, even for a bundle of the
   }
 });
 
+/** `kiln <args>` in `dir`, its stderr also naming each file `require` resolves (`required <file>`). */
+function kilnRequiring(args: string[], dir: string) {
+  const hook = join(dir, 'require-hook.cjs');
+  writeFileSync(
+    hook,
+    `const Module = require('node:module'); const resolve = Module._resolveFilename;\n` +
+      `Module._resolveFilename = function (...args) { const file = resolve.apply(this, args); process._rawDebug('required ' + file); return file; };\n`,
+  );
+  return spawnSync(process.execPath, ['-r', hook, kilnBin, ...args], { cwd: dir, encoding: 'utf8' });
+}
+
 test('the bundle carries the generated validators: none is required from dist/src/, and they judge as those files do', () => {
   const dir = writeProject({
     'dbt_project.yml': 'name: shop\nprofile: shop\n',
@@ -110,14 +121,7 @@ test('the bundle carries the generated validators: none is required from dist/sr
     'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    columns: id\n',
   });
   try {
-    const hook = join(dir, 'require-hook.cjs');
-    writeFileSync(
-      hook,
-      `const Module = require('node:module'); const resolve = Module._resolveFilename;\n` +
-        `Module._resolveFilename = function (...args) { const file = resolve.apply(this, args); process._rawDebug('required ' + file); return file; };\n`,
-    );
-    const parse = (args: string[]) =>
-      spawnSync(process.execPath, ['-r', hook, kilnBin, ...args], { cwd: dir, encoding: 'utf8' });
+    const parse = (args: string[]) => kilnRequiring(args, dir);
     const bundled = parse(['parse']);
     const fromFiles = parse(['--debug', 'parse']);
     const generated = (stderr: string) => stderr.split('\n').filter((l) => l.includes('generated-validators'));
@@ -138,14 +142,7 @@ test("the bundle carries DuckDB's driver: a run requires its native binding but 
     'models/a.sql': 'select 1 as id',
   });
   try {
-    const hook = join(dir, 'require-hook.cjs');
-    writeFileSync(
-      hook,
-      `const Module = require('node:module'); const resolve = Module._resolveFilename;\n` +
-        `Module._resolveFilename = function (...args) { const file = resolve.apply(this, args); process._rawDebug('required ' + file); return file; };\n`,
-    );
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['-r', hook, kilnBin, ...args], { cwd: dir, encoding: 'utf8' });
+    const run = (args: string[]) => kilnRequiring(args, dir);
     const required = (stderr: string, pkg: string) =>
       stderr.split('\n').filter((l) => l.startsWith('required ') && l.includes(`/node_modules/${pkg}/`));
     const bundled = run(['run']);
