@@ -5,12 +5,9 @@
  * and compiled file by file (DuckDB's driver: ~180 files). Outside the bundle nothing is provided and each caller
  * requires its file as before.
  */
-export type BundledModuleName =
-  | '@duckdb/node-api'
-  | 'validators/projectSchema'
-  | 'validators/profilesFileSchema'
-  | 'validators/propertiesSchema'
-  | 'validators/nodeConfigSchema';
+import type { precompiledSchemas } from './config/validators.js';
+
+export type BundledModuleName = '@duckdb/node-api' | `validators/${keyof typeof precompiledSchemas}`;
 
 let loaders: Partial<Record<BundledModuleName, () => unknown>> = {};
 

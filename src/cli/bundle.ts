@@ -6,13 +6,14 @@
  * runs when kiln does.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../package-root.js';
 import { bundleFiles, loadCliBundle } from './bundle-loader.js';
 import { precompiledSchemas } from '../config/validators.js';
+import { scaffoldProject } from '../init/scaffold.js';
 
 /**
  * The packages bundled: plain JavaScript that every command or most load, and DuckDB's driver (the embedded
@@ -105,65 +106,28 @@ export async function writeCliBundle(root = packageRoot): Promise<void> {
 }
 
 /**
- * The project of the training run, written by the build (an installed package has no project-example): a seed,
- * a view, a table, an incremental and an ephemeral model, a macro, tests and descriptions, on DuckDB in its own
- * folder (its profiles.yml is the only one read). What the commands compile is what the code cache holds, so the
- * everyday commands start warm; a function no training command ran is compiled when first called, as without a cache.
+ * The training run works on the project `kiln init` writes (an installed package has no project-example): a seed,
+ * a view, a table, tests and descriptions on the embedded DuckDB, with a profiles.yml of its own so no other is
+ * read. What the commands compile is what the code cache holds, so the everyday commands start warm; a function no
+ * training command ran is compiled when first called, as without a cache.
  */
-const trainingProject: Record<string, string> = {
-  'dbt_project.yml': 'name: training\nprofile: training\nmodels:\n  training:\n    +materialized: view\n',
-  'profiles.yml': 'training:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: training.duckdb\n',
-  'seeds/customers.csv': 'id,name,tier\n1,Ada,gold\n2,Grace,silver\n3,Edsger,gold\n',
-  'macros/cents.sql': '{% macro cents(column) %}({{ column }} * 100)::integer{% endmacro %}\n',
-  'models/base.sql': "{{ config(materialized='ephemeral') }}\nselect id, name, tier from {{ ref('customers') }}\n",
-  'models/customers_view.sql':
-    "{% set tiers = ['gold', 'silver'] %}\nselect id, name,\n{% for t in tiers %}  tier = '{{ t }}' as is_{{ t }}{{ ',' if not loop.last }}\n{% endfor %}from {{ ref('base') }}\n",
-  'models/customer_values.sql':
-    "{{ config(materialized='table') }}\nselect id, {{ cents('id * 1.5') }} as value_cents from {{ ref('customers_view') }}\n",
-  'models/customer_log.sql':
-    "{{ config(materialized='incremental', unique_key='id') }}\nselect id, value_cents from {{ ref('customer_values') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
-  'models/schema.yml': [
-    'version: 2',
-    'models:',
-    '  - name: customers_view',
-    '    description: One row per customer, with a flag per tier.',
-    '    columns:',
-    '      - name: id',
-    '        data_tests: [unique, not_null]',
-    '  - name: customer_values',
-    '    columns:',
-    '      - name: id',
-    '        data_tests:',
-    '          - relationships:',
-    "              to: ref('customers_view')",
-    '              field: id',
-    'seeds:',
-    '  - name: customers',
-    '    columns:',
-    '      - name: tier',
-    '        data_tests:',
-    '          - accepted_values:',
-    "              values: ['gold', 'silver']",
-    '',
-  ].join('\n'),
-};
-
 const trainingCommands = [['--version'], ['build'], ['compile'], ['ls'], ['docs', 'generate']];
 
 /** Runs the training commands in a child process that writes the code cache as they end. */
 function trainCodeCache(root: string): void {
-  const project = mkdtempSync(join(tmpdir(), 'kiln-code-cache-'));
+  const parent = mkdtempSync(join(tmpdir(), 'kiln-code-cache-'));
   try {
-    for (const [file, text] of Object.entries(trainingProject)) {
-      mkdirSync(dirname(join(project, file)), { recursive: true });
-      writeFileSync(join(project, file), text);
-    }
+    const project = scaffoldProject('training', parent);
+    writeFileSync(
+      join(project, 'profiles.yml'),
+      'training:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: training.duckdb\n',
+    );
     const self = fileURLToPath(import.meta.url);
     const script = `import(${JSON.stringify(self)}).then((m) => m.runTraining(${JSON.stringify(root)}, ${JSON.stringify(project)}))`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
     if (child.status !== 0) throw new Error(`the code cache's training run failed:\n${child.stderr}${child.stdout}`);
   } finally {
-    rmSync(project, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   }
 }
 
