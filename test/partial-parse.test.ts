@@ -409,6 +409,23 @@ test('a damaged record of a compiled file makes the next compile a full one, whi
   assert.ok(!replayed(log), log.join('\n'));
 });
 
+test("a damaged length in a manifest.json entry's record makes the next compile a full one", async () => {
+  const cacheFile = join(dir, 'target', 'partial_parse.bin');
+  // Entries start where the one before ends: a damaged length before the edited model's entry would misplace it.
+  for (const damage of ['x', '-', '12345678901234567890']) {
+    await compileWith('target', true);
+    const lines = readFileSync(cacheFile, 'utf8').split('\n');
+    const damaged = lines.map((l) =>
+      l.startsWith('m\t"model.shop.env_model"\t') ? l.replace(/\t\d+ /, `\t${damage} `) : l,
+    );
+    assert.notDeepEqual(damaged, lines);
+    writeFileSync(cacheFile, damaged.join('\n'));
+    edit('models/plain.sql', (t) => t + `-- after a damaged length ${damage}\n`);
+    const log = await warmEqualsCold(`a manifest entry's length damaged: ${damage}`);
+    assert.ok(!replayed(log), log.join('\n'));
+  }
+});
+
 test('an edit within the same second, of the same size, with the mtime put back, is seen', async () => {
   const file = join(dir, 'models/stg_orders.sql');
   await compileWith('target', true);

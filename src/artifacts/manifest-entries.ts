@@ -55,24 +55,23 @@ export function parsedPlace(text: string | undefined): EntryPlace | undefined {
   return m ? { length: Number(m[1]), hash: m[2]!, key: m[3] === '-' ? null : m[3]! } : undefined;
 }
 
-/** A recorded place's length, read from its text alone; undefined when damaged. */
-function placeLength(text: string): number | undefined {
-  const length = Number(text.slice(0, text.indexOf(' ')));
-  return Number.isInteger(length) && length > 0 ? length : undefined;
-}
-
 /** Printable ASCII but `"` and `\\`: JSON writes such an id as it is, between quotes, one byte a character. */
 const plainAscii = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** The bytes of an id written as a JSON string (a node id nearly always plain: no JSON.stringify per entry). */
 const keyBytes = (id: string) => (plainAscii.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
 
-/** The byte offset of each recorded entry, given where the first starts; undefined when a place is damaged. */
-export function entryStarts(firstEntry: number, places: Iterable<[string, string]>): Map<string, number> | undefined {
+/**
+ * The byte offset of each recorded entry, given where the first starts and each one's length (read from its place
+ * alone: `PartialParse.previousManifestEntryLengths`); undefined when a place is damaged.
+ */
+export function entryStarts(
+  firstEntry: number,
+  lengths: Iterable<[string, number | undefined]>,
+): Map<string, number> | undefined {
   const starts = new Map<string, number>();
   let end: number | undefined;
-  for (const [id, place] of places) {
-    const length = placeLength(place);
+  for (const [id, length] of lengths) {
     if (length === undefined) return undefined;
     // Between two entries: a comma, the next one's key as JSON, a colon.
     const start = end === undefined ? firstEntry : end + keyBytes(id) + 2;
@@ -136,7 +135,8 @@ export class ManifestEntries {
   private startOf(id: string): number | undefined {
     if (!this.previousStarts) {
       const file = this.cache.previousRecord<ManifestFile>('manifest');
-      this.previousStarts = (file && entryStarts(file.firstEntry, this.cache.previousManifestEntries())) ?? new Map();
+      this.previousStarts =
+        (file && entryStarts(file.firstEntry, this.cache.previousManifestEntryLengths())) ?? new Map();
     }
     return this.previousStarts.get(id);
   }

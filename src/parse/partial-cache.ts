@@ -175,6 +175,11 @@ class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[string, 
     return line === undefined ? undefined : this.value(this.file, line);
   }
 
+  /** Each id with the whole number its line starts with (a manifest entry's length), read from the bytes: no text made. */
+  *leadingNumbers(): Generator<[string, number | undefined]> {
+    for (const [id, line] of this.lines) yield [id, leadingNumberAt(this.file, line)];
+  }
+
   /** The first field of id's line (a SQL line's stamp), without slicing its entry. */
   stamp(id: string): string | undefined {
     const line = this.lines.get(id);
@@ -200,6 +205,20 @@ const entryOf = (file: LoadedLines, line: number): EntryText =>
 /** A line's text of ASCII (a written file's record, a manifest entry's place). */
 const asciiOf = (file: LoadedLines, line: number): string =>
   file.bytes.toString('latin1', file.entries[line], file.ends[line]);
+
+/** The whole number (no sign, no leading zero) that a line's entry starts with, up to a space; undefined if none. */
+function leadingNumberAt({ bytes, entries, ends }: LoadedLines, line: number): number | undefined {
+  const start = entries[line]!;
+  const end = Math.min(ends[line]!, start + 16);
+  let value = 0;
+  for (let at = start; at < end; at++) {
+    const byte = bytes[at]!;
+    if (byte === 0x20) return at > start ? value : undefined;
+    if (byte < 0x30 || byte > 0x39 || (at === start && byte === 0x30)) return undefined;
+    value = value * 10 + (byte - 0x30);
+  }
+  return undefined;
+}
 
 const stampAt = (file: LoadedLines, line: number): string =>
   file.bytes.toString('latin1', file.stamps[line], file.entries[line]! - 1);
@@ -436,9 +455,12 @@ export class PartialParse implements SqlParseCache {
     this.records.set('manifest', JSON.stringify(file));
   }
 
-  /** Every manifest.json entry place of the last invocation, as recorded, in the order written. */
-  previousManifestEntries(): Iterable<[string, string]> {
-    return this.previous?.manifestEntries ?? [];
+  /**
+   * Every manifest.json entry of the last invocation with the length its place starts with (undefined when damaged), in
+   * the order written: read from the cache's bytes, no place's text made.
+   */
+  previousManifestEntryLengths(): Iterable<[string, number | undefined]> {
+    return this.previous?.manifestEntries.leadingNumbers() ?? [];
   }
 
   /** A whole-invocation record of the last invocation (a fresh copy). */
