@@ -61,14 +61,12 @@ export function installedPackages(project: ProjectConfig, cliVars: Record<string
       throw e;
     }
     if (pkgProject.name === project.name) continue;
-    const rebase = (f: ProjectFile): ProjectFile => ({
-      ...f,
-      projectPath: toPosix(relative(project.projectDir, f.absolute)),
-    });
-    const macroFiles = discoverFiles(pkgDir, pkgProject.macroPaths, ['.sql']).map(rebase);
-    const generic = discoverFiles(pkgDir, pkgProject.testPaths, ['.sql'])
-      .filter((f) => f.resourcePath.startsWith('generic/'))
-      .map(rebase);
+    // Paths from the root project, as its own files have them.
+    const fromRoot = { pathsFrom: project.projectDir };
+    const macroFiles = discoverFiles(pkgDir, pkgProject.macroPaths, ['.sql'], fromRoot);
+    const generic = discoverFiles(pkgDir, pkgProject.testPaths, ['.sql'], fromRoot).filter((f) =>
+      f.resourcePath.startsWith('generic/'),
+    );
     out.push({
       name: pkgProject.name,
       folder: toPosix(relative(project.projectDir, pkgDir)),
