@@ -62,12 +62,13 @@ const plainAscii = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const keyBytes = (id: string) => (plainAscii.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
 
 /**
- * The byte offset of each recorded entry, given where the first starts and each one's length (read from its place
- * alone: `PartialParse.previousManifestEntryLengths`); undefined when a place is damaged.
+ * The byte offset of each recorded entry (of those `wanted`, if given), given where the first starts and each one's
+ * length (read from its place alone: `PartialParse.previousManifestEntryLengths`); undefined when a place is damaged.
  */
 export function entryStarts(
   firstEntry: number,
   lengths: Iterable<[string, number | undefined]>,
+  wanted?: { has(id: string): boolean },
 ): Map<string, number> | undefined {
   const starts = new Map<string, number>();
   let end: number | undefined;
@@ -75,7 +76,7 @@ export function entryStarts(
     if (length === undefined) return undefined;
     // Between two entries: a comma, the next one's key as JSON, a colon.
     const start = end === undefined ? firstEntry : end + keyBytes(id) + 2;
-    starts.set(id, start);
+    if (!wanted || wanted.has(id)) starts.set(id, start);
     end = start + length;
   }
   return starts;
