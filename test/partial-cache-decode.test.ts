@@ -37,7 +37,8 @@ function expected(lines: string[]): Map<string, string> {
 
 test('compiled SQL entries are found by id as a full reading finds them: the last line wins, however ids are written', async () => {
   const lines: string[] = [];
-  for (let i = 0; i < 100; i++) lines.push(`b\t"model.shop.m_${i}"\t{"key":"first ${i}"}`);
+  // More lines than the loader first makes room for (one per 512 bytes of the file, at least 1,024).
+  for (let i = 0; i < 3000; i++) lines.push(`b\t"model.shop.m_${i}"\t{"key":"first ${i}"}`);
   lines.push(`w\t"/x/m_1.sql"\t1 2 abc`);
   // Later lines replace earlier ones: plain, escaped (\u0070 is p) and non-ASCII ids, in every order.
   lines.push(`b\t"model.shop.m_3"\t{"key":"second 3"}`);
@@ -57,12 +58,12 @@ test('compiled SQL entries are found by id as a full reading finds them: the las
   // A few lookups, each in a freshly loaded cache (found by their bytes), and an id that is not there.
   for (const id of ['model.shop.m_3', 'model.shop.m_5', 'model.shop.m_7p', 'model.shop.caf\u00e9', 'model.shop.m_9'])
     assert.equal(text(id), want.get(id), id);
-  assert.equal(text('model.shop.m_100'), undefined);
+  assert.equal(text('model.shop.m_3000'), undefined);
   assert.equal(text('/x/m_1.sql'), undefined, 'another kind of line is not a compiled SQL entry');
   // Every id in one loaded cache: past a few dozen lookups the ids are read; each answer is the same.
   const data = decodeCache(bytes)!;
   for (const [id, entry] of want) assert.equal(text(id, data), entry, id);
-  assert.equal(text('model.shop.m_100', data), undefined);
+  assert.equal(text('model.shop.m_3000', data), undefined);
   assert.equal(data.bodies.size, want.size);
   assert.deepEqual(
     [...data.bodies].map(([id, entry]) => [id, Buffer.from(entry).toString()]),
