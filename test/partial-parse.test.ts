@@ -200,6 +200,21 @@ test('a model named in non-ASCII, edited: the replay finds its entry in manifest
   await warmEqualsCold('removed');
 });
 
+test("a model reading a source, edited, replays: what the source resolves to is in the replay's record", async () => {
+  write(
+    'models/sources.yml',
+    'version: 2\nsources:\n  - name: raw\n    schema: landing\n    tables:\n      - name: payments\n',
+  );
+  write('models/from_source.sql', "select * from {{ source('raw', 'payments') }}\n");
+  await warmEqualsCold('a source and a model reading it added');
+  edit('models/from_source.sql', (t) => t + '-- edited\n');
+  const log = await warmEqualsCold('the model reading a source edited');
+  assert.ok(replayed(log), log.join('\n'));
+  rmSync(join(dir, 'models/from_source.sql'));
+  rmSync(join(dir, 'models/sources.yml'));
+  await warmEqualsCold('removed');
+});
+
 test('a replay is refused for a model whose render reads graph, and for an ephemeral model; a model inlining one replays', async () => {
   // A render that reads graph sees every node's raw code: while one exists, no compile is replayed.
   write(

@@ -45,21 +45,49 @@ import { exposeProject } from '../session.js';
 import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor } from './load.js';
 import type { KilnOptions } from './options.js';
 
-/** What a full compile leaves for the next one to replay it. */
+/**
+ * What a full compile leaves for the next one to replay it. Its lists of 10,000 are text, not JSON arrays and objects:
+ * the replay compares the files' listing whole and looks up the few nodes it re-renders refer to, parsing nothing else.
+ */
 export interface ReplayRecord {
   /**
-   * Every file the parse read, in discovery's order: a SQL node's file names its node (its stat and hash are in the
-   * node's parse entry); any other file has its stat (`<same> trusted|racy`) and content hash.
+   * Every file the parse read, in discovery's order, one a line (`listingLine`): a SQL node's file with its node id
+   * (its stat and hash are in the node's parse entry), any other by its path alone.
    */
-  files: Array<[file: string, node: string] | [file: string, stamp: string, hash: string]>;
+  listing: string;
+  /** The files not of a SQL node, in the same order, with their stat (`<same> trusted|racy`) and content hash. */
+  others: Array<[file: string, stamp: string, hash: string]>;
   /** Files under each test path's fixtures/ (parse asks whether a unit test's fixture exists). */
   fixtures: string[];
   warnings: string[];
   compiled: number;
-  /** What a ref to each node resolves with: name, package, materialization, database, schema, alias. */
-  nodes: Record<string, [string, string, unknown, string | undefined, string, string]>;
-  /** What a source() resolves with: source name, table name, database, schema, identifier. */
-  sources: Record<string, [string, string, string | undefined, string, string]>;
+  /** What a ref to each node resolves with (`keyedLines`): name, package, materialization, database, schema, alias. */
+  nodes: string;
+  /** What a source() resolves with (`keyedLines`): source name, table name, database, schema, identifier. */
+  sources: string;
+}
+
+type RefTarget = [string, string, unknown, string | undefined, string, string];
+type SourceTarget = [string, string, string | undefined, string, string];
+
+/** The files a parse read, as a replay record lists them. */
+type ReplayFiles = Pick<ReplayRecord, 'listing' | 'others'>;
+
+/** A file's line in the listing: its path, and a SQL node's id, as JSON (which holds no raw tab or newline). */
+const listingLine = (file: string, node?: string) =>
+  node === undefined ? JSON.stringify(file) : `${JSON.stringify(file)}\t${JSON.stringify(node)}`;
+
+/** Values by id as text, a line each (`\n<id>\t<value>`, both JSON): one is parsed only when looked up. */
+function keyedLines(values: Iterable<[string, unknown]>): string {
+  let text = '';
+  for (const [id, value] of values) text += `\n${JSON.stringify(id)}\t${JSON.stringify(value)}`;
+  return `${text}\n`;
+}
+
+function lookUp<T>(lines: string, id: string): T | undefined {
+  const key = `\n${JSON.stringify(id)}\t`;
+  const at = lines.indexOf(key);
+  return at < 0 ? undefined : (JSON.parse(lines.slice(at + key.length, lines.indexOf('\n', at + 1))) as T);
 }
 
 export const replayRecordName = 'replay';
@@ -114,20 +142,22 @@ const nodeIdOf = (sql: SqlFile) => `${sql.kind}.${sql.owner.name}.${fileNodeName
  * Right after a parse: the files it read as a replay record lists them, or none when one of them cannot be listed.
  * Made before rendering, so that the parse's files and their texts need not be kept until the compile's end.
  */
-export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFiles): ReplayRecord['files'] | undefined {
-  const files: ReplayRecord['files'] = [];
+export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFiles): ReplayFiles | undefined {
+  const lines: string[] = [];
+  const others: ReplayFiles['others'] = [];
   for (const { file, sql } of inventory(discovered)) {
     if (sql) {
       const id = nodeIdOf(sql);
       if (!partial.parsedNow(id)) return undefined;
-      files.push([file.absolute, id]);
+      lines.push(listingLine(file.absolute, id));
     } else {
       const stamp = partial.stampOf(file.absolute);
       if (!stamp) return undefined;
-      files.push([file.absolute, stamp.text, textHash(file.text)]);
+      lines.push(listingLine(file.absolute));
+      others.push([file.absolute, stamp.text, textHash(file.text)]);
     }
   }
-  return files;
+  return { listing: lines.join('\n'), others };
 }
 
 /**
@@ -137,7 +167,7 @@ export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFil
 export function recordReplay(
   partial: PartialParse,
   parsed: ParsedProject,
-  files: ReplayRecord['files'] | undefined,
+  files: ReplayFiles | undefined,
   compiledIds: Iterable<string>,
   opts: KilnOptions,
 ): void {
@@ -147,7 +177,7 @@ export function recordReplay(
 function makeRecord(
   partial: PartialParse,
   parsed: ParsedProject,
-  files: ReplayRecord['files'],
+  files: ReplayFiles,
   compiledIds: Iterable<string>,
   opts: KilnOptions,
 ): ReplayRecord | undefined {
@@ -158,20 +188,20 @@ function makeRecord(
     compiled++;
   }
   const { manifest } = parsed;
-  const nodes: ReplayRecord['nodes'] = {};
+  const nodes: Array<[string, RefTarget]> = [];
   for (const n of manifest.nodes.values())
     if (n.resourceType !== 'test')
-      nodes[n.uniqueId] = [n.name, n.packageName, n.config.materialized, n.database, n.schema, n.alias];
-  const sources: ReplayRecord['sources'] = {};
+      nodes.push([n.uniqueId, [n.name, n.packageName, n.config.materialized, n.database, n.schema, n.alias]]);
+  const sources: Array<[string, SourceTarget]> = [];
   for (const s of manifest.sources.values())
-    sources[s.uniqueId] = [s.sourceName, s.name, s.database, s.schema, s.identifier];
+    sources.push([s.uniqueId, [s.sourceName, s.name, s.database, s.schema, s.identifier]]);
   return {
-    files,
+    ...files,
     fixtures: fixtureFiles(parsed.project),
     warnings: [...manifest.warnings],
     compiled,
-    nodes,
-    sources,
+    nodes: keyedLines(nodes),
+    sources: keyedLines(sources),
   };
 }
 
@@ -193,7 +223,8 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   const partial = openPartialParse(loaded, cliVarsOf(opts), opts);
   const record = partial.previousRecord<ReplayRecord>(replayRecordName);
   const manifestFile = partial.previousRecord<ManifestFile>('manifest');
-  if (!record || !manifestFile) return undefined;
+  // A record of another shape (an older kiln's) is none.
+  if (typeof record?.listing !== 'string' || typeof record.nodes !== 'string' || !manifestFile) return undefined;
   const why = (reason: string) => {
     debug(`compile replay: ${reason}: compiling in full`);
     return undefined;
@@ -204,25 +235,26 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
 
   // Which files changed: a SQL node's is re-parsed (and re-rendered if its text changed); any other is the end.
   const listed = inventory(files);
-  if (listed.length !== record.files.length) return why('a file was added or removed');
+  const ids = listed.map(({ sql }) => sql && nodeIdOf(sql));
+  const listing = listed.map(({ file }, i) => listingLine(file.absolute, ids[i])).join('\n');
+  if (listing !== record.listing) return why("a file was added, removed or renamed, or is another node's");
   const changed: SqlFile[] = [];
   /** Files whose stat changed but not their text: parsed again (from the cache) only to record the new stat. */
   const unchangedText: SqlFile[] = [];
   let restamped = false;
+  let other = 0;
   for (let i = 0; i < listed.length; i++) {
     const { file, sql } = listed[i]!;
-    const was = record.files[i]!;
-    if (was[0] !== file.absolute) return why('a file was added, removed or renamed');
     if (sql) {
-      const id = nodeIdOf(sql);
-      if (was.length !== 2 || was[1] !== id) return why(`${file.projectPath} is another node's`);
+      const id = ids[i]!;
       const stamp = partial.stampOf(file.absolute);
       if (!stamp) return why(`${file.projectPath} cannot be read`);
       // A stat that cannot vouch for the text (changed, or too recent when recorded): the text decides.
       if (!partial.stampVouches(id, stamp.same))
         (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
     } else {
-      if (was.length !== 3) return why(`${file.projectPath} is no longer a SQL node's file`);
+      const was = record.others[other++];
+      if (was?.[0] !== file.absolute) return why(`${file.projectPath} is not as recorded`);
       const stamp = partial.stampOf(file.absolute);
       if (stamp?.text !== was[1] || was[1].endsWith(' racy')) {
         if (!stamp || textHash(file.text) !== was[2]) return why(`${file.projectPath} changed`);
@@ -261,8 +293,8 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
     const deps = [...node.dependsOn.nodes];
     for (let dep = deps.pop(); dep !== undefined; dep = deps.pop()) {
       if (mini.manifest.nodes.has(dep) || mini.manifest.sources.has(dep)) continue;
-      const target = record.nodes[dep];
-      const source = record.sources[dep];
+      const target = lookUp<RefTarget>(record.nodes, dep);
+      const source = target ? undefined : lookUp<SourceTarget>(record.sources, dep);
       if (target?.[2] === 'ephemeral') {
         const ephemeral = partial.previousBody(dep)?.node as GraphNode | undefined;
         if (!ephemeral) return why(`${sql.file.projectPath} reads an ephemeral model compiled afresh last time`);
@@ -332,10 +364,7 @@ function replayedProject(loaded: Awaited<ReturnType<typeof load>>): ParsedProjec
 }
 
 /** A node the replayed ones ref: what resolving and rendering the ref reads of it. */
-function stubNode(
-  id: string,
-  [name, packageName, materialized, database, schema, alias]: ReplayRecord['nodes'][string],
-): GraphNode {
+function stubNode(id: string, [name, packageName, materialized, database, schema, alias]: RefTarget): GraphNode {
   return {
     uniqueId: id,
     resourceType: id.split('.')[0] as ResourceType,
@@ -348,10 +377,7 @@ function stubNode(
   } as GraphNode;
 }
 
-function stubSource(
-  id: string,
-  [sourceName, name, database, schema, identifier]: ReplayRecord['sources'][string],
-): SourceNode {
+function stubSource(id: string, [sourceName, name, database, schema, identifier]: SourceTarget): SourceNode {
   return { uniqueId: id, resourceType: 'source', sourceName, name, database, schema, identifier } as SourceNode;
 }
 
