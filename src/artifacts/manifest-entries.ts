@@ -62,24 +62,31 @@ const plainAscii = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const keyBytes = (id: string) => (plainAscii.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
 
 /**
+ * Calls `visit` with each recorded entry's id and length, in the order written, until it returns false; whether none
+ * did (`PartialParse.previousManifestEntryLengths`, which reads the lengths from the places' bytes alone).
+ */
+export type EntryLengths = (visit: (id: string, length: number | undefined) => boolean) => boolean;
+
+/**
  * The byte offset of each recorded entry (of those `wanted`, if given), given where the first starts and each one's
- * length (read from its place alone: `PartialParse.previousManifestEntryLengths`); undefined when a place is damaged.
+ * length; undefined when a place is damaged.
  */
 export function entryStarts(
   firstEntry: number,
-  lengths: Iterable<[string, number | undefined]>,
+  lengths: EntryLengths,
   wanted?: { has(id: string): boolean },
 ): Map<string, number> | undefined {
   const starts = new Map<string, number>();
   let end: number | undefined;
-  for (const [id, length] of lengths) {
-    if (length === undefined) return undefined;
+  const whole = lengths((id, length) => {
+    if (length === undefined) return false;
     // Between two entries: a comma, the next one's key as JSON, a colon.
     const start = end === undefined ? firstEntry : end + keyBytes(id) + 2;
     if (!wanted || wanted.has(id)) starts.set(id, start);
     end = start + length;
-  }
-  return starts;
+    return true;
+  });
+  return whole ? starts : undefined;
 }
 
 export const entryHash = (bytes: string | Uint8Array) => createHash('sha1').update(bytes).digest('base64');
@@ -137,7 +144,7 @@ export class ManifestEntries {
     if (!this.previousStarts) {
       const file = this.cache.previousRecord<ManifestFile>('manifest');
       this.previousStarts =
-        (file && entryStarts(file.firstEntry, this.cache.previousManifestEntryLengths())) ?? new Map();
+        (file && entryStarts(file.firstEntry, (visit) => this.cache.previousManifestEntryLengths(visit))) ?? new Map();
     }
     return this.previousStarts.get(id);
   }

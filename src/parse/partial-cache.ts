@@ -223,9 +223,20 @@ export class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[s
     return this.lines;
   }
 
-  /** Each id with the whole number its line starts with (a manifest entry's length), read from the bytes: no text made. */
-  *leadingNumbers(): Generator<[string, number | undefined]> {
-    for (const [id, line] of this.indexed()) yield [id, leadingNumberAt(this.file, line)];
+  /**
+   * Calls `visit` with each id and its line's value, in order, until it returns false; whether none did. A loop, not a
+   * generator: run once over 10,000 lines by a short-lived process, before the optimizing compiler sees it, a
+   * generator costs ten times as much.
+   */
+  every(visit: (id: string, value: T) => boolean): boolean {
+    for (const [id, line] of this.indexed()) if (!visit(id, this.value(this.file, line))) return false;
+    return true;
+  }
+
+  /** As `every`, with the whole number each line starts with (a manifest entry's length), read from the bytes. */
+  everyLeadingNumber(visit: (id: string, value: number | undefined) => boolean): boolean {
+    for (const [id, line] of this.indexed()) if (!visit(id, leadingNumberAt(this.file, line))) return false;
+    return true;
   }
 
   /** The first field of id's line (a SQL line's stamp), without slicing its entry. */
@@ -453,11 +464,12 @@ export class PartialParse implements SqlParseCache {
    * edited one is written again in full by a compile).
    */
   writesAsRecorded(): boolean {
-    for (const [file, text] of this.previous?.written ?? []) {
-      const st = statSync(file, { throwIfNoEntry: false });
-      if (!st || !text.startsWith(`${st.size} ${st.mtimeMs} `)) return false;
-    }
-    return true;
+    return (
+      this.previous?.written.every((file, text) => {
+        const st = statSync(file, { throwIfNoEntry: false });
+        return st !== undefined && text.startsWith(`${st.size} ${st.mtimeMs} `);
+      }) ?? true
+    );
   }
 
   /** Whether this invocation stored node `id`'s compiled SQL (its render read nothing per-invocation). */
@@ -539,11 +551,11 @@ export class PartialParse implements SqlParseCache {
   }
 
   /**
-   * Every manifest.json entry of the last invocation with the length its place starts with (undefined when damaged), in
-   * the order written: read from the cache's bytes, no place's text made.
+   * Calls `visit` with every manifest.json entry of the last invocation and the length its place starts with (undefined
+   * when damaged), in the order written, until it returns false: read from the cache's bytes, no place's text made.
    */
-  previousManifestEntryLengths(): Iterable<[string, number | undefined]> {
-    return this.previous?.manifestEntries.leadingNumbers() ?? [];
+  previousManifestEntryLengths(visit: (id: string, length: number | undefined) => boolean): boolean {
+    return this.previous?.manifestEntries.everyLeadingNumber(visit) ?? true;
   }
 
   /** A whole-invocation record of the last invocation (a fresh copy). */

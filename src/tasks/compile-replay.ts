@@ -400,7 +400,7 @@ function splicedManifest(
   // Stat'ed after reading: a write before the stat, even while the file was read, shows in it.
   if (partial.stampOf(file)?.same !== recorded.stamp) return undefined;
   const { metadata, entries } = made();
-  const starts = entryStarts(recorded.firstEntry, partial.previousManifestEntryLengths(), entries);
+  const starts = entryStarts(recorded.firstEntry, (visit) => partial.previousManifestEntryLengths(visit), entries);
   const cuts: Array<{ start: number; length: number; text: string }> = [{ ...recorded.metadata, text: metadata }];
   const places = new Map<string, string>();
   for (const [id, text] of entries) {
