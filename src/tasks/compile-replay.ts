@@ -73,9 +73,20 @@ type SourceTarget = [string, string, string | undefined, string, string];
 /** The files a parse read, as a replay record lists them. */
 type ReplayFiles = Pick<ReplayRecord, 'listing' | 'others'>;
 
-/** A file's line in the listing: its path, and a SQL node's id, as JSON (which holds no raw tab or newline). */
-const listingLine = (file: string, node?: string) =>
-  node === undefined ? JSON.stringify(file) : `${JSON.stringify(file)}\t${JSON.stringify(node)}`;
+/**
+ * A file's line in the listing: its path, and a SQL node's id after a tab, each with any tab, newline or backslash
+ * escaped (so that two listings are the same text only if they list the same files). Not JSON: stringifying 20,000
+ * strings cost a compile replay ~10 ms, testing them for the three characters a tenth of that.
+ */
+export const listingLine = (file: string, node?: string) =>
+  node === undefined ? listingField(file) : `${listingField(file)}\t${listingField(node)}`;
+
+const listingSpecial = /[\t\n\\]/;
+
+const listingField = (text: string) =>
+  listingSpecial.test(text)
+    ? text.replace(/[\t\n\\]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\\\'))
+    : text;
 
 /** Values by id as text, a line each (`\n<id>\t<value>`, both JSON): one is parsed only when looked up. */
 function keyedLines(values: Iterable<[string, unknown]>): string {
