@@ -26,6 +26,7 @@ import { isSecretEnvVarName, scrubSecrets, secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
+import { LineSpool } from './cache-spool.js';
 
 export const partialParseFile = 'partial_parse.bin';
 const formatVersion = 6;
@@ -256,8 +257,9 @@ export class PartialParse implements SqlParseCache {
   private readonly trustBefore = Date.now() - racyWindowMs;
   private macroInventory: string | undefined;
   private macrosUnchanged = false;
-  private readonly sql = new Map<string, SqlLine>();
-  private readonly bodies = new Map<string, EntryText>();
+  /** This invocation's SQL parses and compiled SQL, as the cache's lines, spilled to disk as they come (cache-spool.ts). */
+  private readonly sql: LineSpool;
+  private readonly bodies: LineSpool;
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
   private manifestEntries?: Map<string, string>;
@@ -270,10 +272,15 @@ export class PartialParse implements SqlParseCache {
   /** Counts for --debug and tests: parses reused and redone. */
   readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
 
+  /** `spool`: whether entries may be spilled to a file in the target folder (not for a process that must not write it). */
   constructor(
     private readonly identity: CacheIdentity,
     private readonly debug: (message: string) => void,
+    spool = true,
   ) {
+    const spoolDir = spool ? identity.project.targetPath : undefined;
+    this.sql = new LineSpool(spoolDir, partialParseFile);
+    this.bodies = new LineSpool(spoolDir, partialParseFile);
     this.key = cacheKey(identity);
     this.noteEnv(identity.envReads);
     this.previous = this.load();
@@ -393,7 +400,7 @@ export class PartialParse implements SqlParseCache {
 
   /** Keeps the last invocation's entry as it was. */
   keepBody(id: string): void {
-    this.bodies.set(id, this.previous!.bodies.get(id)!);
+    this.bodies.add(id, entryHead('b', id), this.previous!.bodies.get(id)!);
   }
 
   /**
@@ -403,8 +410,9 @@ export class PartialParse implements SqlParseCache {
   storeBody(id: string, entry: BodyEntry, node: string | undefined): void {
     const json = this.entryJson(entry);
     if (json === undefined) return;
-    if (node === undefined) this.bodies.set(id, json);
-    else if (!this.secrets.some((s) => node.includes(s))) this.bodies.set(id, `{"node":${node},${json.slice(1)}`);
+    if (node === undefined) this.bodies.add(id, entryHead('b', id), json);
+    else if (!this.secrets.some((s) => node.includes(s)))
+      this.bodies.add(id, entryHead('b', id), `{"node":${node},${json.slice(1)}`);
   }
 
   /**
@@ -462,7 +470,7 @@ export class PartialParse implements SqlParseCache {
    * config(), config checks and what the parse read), whatever its text.
    */
   parsedAsBefore(id: string): boolean {
-    const now = parsedEntry<SqlEntry>(this.sql.get(id)?.entry);
+    const now = parsedEntry<SqlEntry>(this.sql.entry(id));
     const before = parsedEntry<SqlEntry>(this.previous?.sql.get(id)?.entry);
     if (!now || !before) return false;
     // The text, and the template made of it (a simple one's parts), are what may differ.
@@ -509,7 +517,7 @@ export class PartialParse implements SqlParseCache {
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || textHash(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
-        this.sql.set(uniqueId, { stamp: stamp.text, entry: line.entry });
+        this.sql.add(uniqueId, sqlHead(uniqueId, stamp.text), line.entry);
         this.stats.reused++;
         return this.replay(req, cached);
       }
@@ -541,9 +549,7 @@ export class PartialParse implements SqlParseCache {
       },
     };
     const encoded = deps && this.entryJson(entry);
-    if (encoded) {
-      this.sql.set(uniqueId, { stamp: stamp!.text, entry: encoded });
-    }
+    if (encoded) this.sql.add(uniqueId, sqlHead(uniqueId, stamp!.text), encoded);
     return result;
   }
 
@@ -582,7 +588,8 @@ export class PartialParse implements SqlParseCache {
   }
 
   /**
-   * The cache to write (the caller writes it atomically), undefined when nothing was parsed.
+   * The cache to write (the caller writes it atomically, each chunk before asking for the next: the spooled lines are
+   * read back a megabyte at a time into one buffer), undefined when nothing was parsed.
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
    * is kept for the nodes that still exist: each entry is checked when used.
    */
@@ -602,14 +609,14 @@ export class PartialParse implements SqlParseCache {
       if (!previous) return undefined;
       return {
         file: this.file,
-        chunks: entryLines(this.sql, this.bodies, written, manifest, this.records),
+        chunks: entryLines('', this.sql, this.bodies, written, manifest, this.records),
         append: true,
       };
     }
     if (previous && previous.macros === this.macroInventory) {
       for (const id of nodeIds) {
         const body = previous.bodies.get(id);
-        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
+        if (body !== undefined && !this.bodies.has(id)) this.bodies.add(id, entryHead('b', id), body);
       }
     }
     const env: Record<string, string | null> = { ...this.envHashes };
@@ -619,7 +626,7 @@ export class PartialParse implements SqlParseCache {
     if (!this.written.size) keepMissing(written, previous?.written ?? []);
     return {
       file: this.file,
-      chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
+      chunks: entryLines(`${JSON.stringify(header)}\n`, this.sql, this.bodies, written, manifest, this.records),
     };
   }
 }
@@ -643,22 +650,32 @@ function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[s
   for (const [key, value] of map) yield [key, f(value)];
 }
 
-/** Entries as lines, and the `end` line that says they were written to the end. */
+/** The start of a line of the cache: its kind and id, each followed by a tab. */
+const entryHead = (kind: string, id: string) => `${kind}\t${JSON.stringify(id)}\t`;
+/** A SQL line's start: the file's stamp follows the id. */
+const sqlHead = (id: string, stamp: string) => `${entryHead('s', id)}${stamp}\t`;
+
+/**
+ * The header line (none for an append), entries as lines, and the `end` line that says they were written to the end.
+ * Each chunk is valid only until the next is asked for (the spools read into one buffer).
+ */
 function* entryLines(
-  sql: Map<string, SqlLine>,
-  bodies: Map<string, EntryText>,
+  header: string,
+  sql: LineSpool,
+  bodies: LineSpool,
   written: Iterable<[string, EntryText]>,
   manifest: Map<string, EntryText>,
   records: Map<string, EntryText>,
 ): Generator<EntryText> {
-  for (const [id, { stamp, entry }] of sql) yield* [`s\t${JSON.stringify(id)}\t${stamp}\t`, entry, '\n'];
+  if (header) yield header;
+  yield* sql.chunks();
+  yield* bodies.chunks();
   for (const [kind, map] of [
-    ['b', bodies],
     ['w', written],
     ['m', manifest],
     ['r', records],
   ] as const)
-    for (const [id, entry] of map) if (entry.length) yield* [`${kind}\t${JSON.stringify(id)}\t`, entry, '\n'];
+    for (const [id, entry] of map) if (entry.length) yield* [entryHead(kind, id), entry, '\n'];
   yield 'end\n';
 }
 
