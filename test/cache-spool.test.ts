@@ -5,7 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineSpool, spoolBufferBytes } from '../src/parse/cache-spool.js';
@@ -92,6 +92,17 @@ test('a line larger than the buffer, and a spool without a folder, hold the same
   assert.equal(inMemory.spilledBytes, 0);
   assert.equal(Buffer.from(inMemory.entry(lines[7]!.id)!).toString(), lines[7]!.entry);
   assert.equal(collect(inMemory), expected);
+});
+
+test('a spool whose file cannot be written keeps its lines in memory: the command goes on', () => {
+  const notAFolder = join(dir, 'file');
+  writeFileSync(notAFolder, '');
+  const spool = new LineSpool(join(notAFolder, 'target'), 'cache.bin', 64);
+  fill(spool);
+  assert.equal(spool.spilledBytes, 0);
+  assert.equal(Buffer.from(spool.entry(lines[20]!.id)!).toString(), lines[20]!.entry);
+  assert.equal(collect(spool), expected);
+  rmSync(notAFolder);
 });
 
 test('a compile whose cache is larger than the buffer writes it whole: the next compile reuses every entry', async () => {

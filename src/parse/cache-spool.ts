@@ -8,8 +8,8 @@
  *
  * The spool file is removed as soon as it is opened where the system allows it (its data lives while it stays open),
  * so an invocation that stops before writing the cache leaves nothing behind; it is closed when the cache has been
- * written from it, or when the spool is collected unwritten. Without a folder (a process that must not write target/)
- * the buffer grows in memory instead. Nothing here knows the cache's format: a line is a head, an entry and a newline.
+ * written from it, or when the spool is collected unwritten. Without a folder (a process that must not write target/),
+ * or once the file cannot be written, the buffer grows in memory instead. Nothing here knows the cache's format: a line is a head, an entry and a newline.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
@@ -52,7 +52,7 @@ export class LineSpool {
    * @param name the spool file's name, to which a unique suffix is added.
    */
   constructor(
-    private readonly dir: string | undefined,
+    private dir: string | undefined,
     private readonly name: string,
     bufferBytes = spoolBufferBytes,
   ) {
@@ -139,8 +139,7 @@ export class LineSpool {
   /** Room in the buffer for `most` bytes: the buffer spilled to the file, or grown (no folder, or a huge line). */
   private reserve(most: number): void {
     if (this.used + most <= this.buffer.length) return;
-    if (this.dir !== undefined && this.used) {
-      this.spill();
+    if (this.dir !== undefined && this.used && this.spill()) {
       if (most <= this.buffer.length) return;
     }
     let size = this.buffer.length * 2;
@@ -150,7 +149,22 @@ export class LineSpool {
     this.buffer = bigger;
   }
 
-  private spill(): void {
+  /**
+   * Writes the buffer to the spool file; false, and the lines kept in memory from then on, when the file cannot be
+   * written (a read-only target folder, a full disk): a cache that cannot be spooled costs memory, never the command.
+   */
+  private spill(): boolean {
+    try {
+      this.writeBuffer();
+      return true;
+    } catch {
+      // What reached the file before is still read up to `flushed`; the rest stays in the buffer.
+      this.dir = undefined;
+      return false;
+    }
+  }
+
+  private writeBuffer(): void {
     if (!this.file) {
       mkdirSync(this.dir!, { recursive: true });
       const path = join(this.dir!, `${this.name}.kiln_spool-${process.pid}-${randomBytes(4).toString('hex')}`);
