@@ -606,7 +606,8 @@ export class PartialParse implements SqlParseCache {
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const written = new Map<string, EntryText>(mapValues(this.written, writtenText));
+    // Made as they are written (30,000 records at the end of a compile, when the heap is at its largest).
+    let written: Iterable<[string, EntryText]> = mapValues(this.written, writtenText);
     const manifest = this.manifestEntries ?? new Map<string, EntryText>();
     if (nodeIds === 'all') {
       // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
@@ -627,7 +628,7 @@ export class PartialParse implements SqlParseCache {
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (!this.written.size) keepMissing(written, previous?.written ?? []);
+    if (!this.written.size) written = previous?.written ?? [];
     return {
       file: this.file,
       chunks: entryLines(`${JSON.stringify(header)}\n`, this.sql, this.bodies, written, manifest, this.records),
@@ -644,10 +645,6 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
       return (compiled ??= engine.compile(text, file));
     },
   };
-}
-
-function keepMissing<T>(into: Map<string, T>, from: Iterable<[string, T]>): void {
-  for (const [key, value] of from) if (!into.has(key)) into.set(key, value);
 }
 
 function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[string, U]> {
