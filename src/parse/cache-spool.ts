@@ -44,8 +44,10 @@ export class LineSpool {
   private flushed = 0;
   private file: SpoolFile | undefined;
   private spent = false;
-  /** Each id's latest line: where its entry starts and ends in the spool. */
-  private readonly lines = new Map<string, [start: number, end: number]>();
+  /** Each id's latest line, as an index into where entries start and end in the spool (numbers, not 40,000 pairs). */
+  private readonly lines = new Map<string, number>();
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
 
   /**
    * @param dir where the spool file goes (created if need be); undefined keeps every line in memory.
@@ -89,15 +91,18 @@ export class LineSpool {
       this.buffer.set(entry, this.used);
       this.used += entry.byteLength;
     }
-    this.lines.set(id, [start, this.flushed + this.used]);
+    this.lines.set(id, this.starts.length);
+    this.starts.push(start);
+    this.ends.push(this.flushed + this.used);
     this.buffer[this.used++] = 0x0a;
   }
 
   /** A copy of the entry of `id`'s latest line. */
   entry(id: string): Uint8Array | undefined {
-    const at = this.lines.get(id);
-    if (!at || this.spent) return undefined;
-    const [start, end] = at;
+    const line = this.lines.get(id);
+    if (line === undefined || this.spent) return undefined;
+    const start = this.starts[line]!;
+    const end = this.ends[line]!;
     if (start >= this.flushed) return Buffer.from(this.buffer.subarray(start - this.flushed, end - this.flushed));
     const bytes = Buffer.allocUnsafe(end - start);
     readSync(this.file!.fd, bytes, 0, bytes.length, start);
