@@ -86,41 +86,58 @@ export function writeChunksAtomic(
 ): void {
   const tmp = temporaryName(file);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const buffer = Buffer.allocUnsafe(bufferBytes);
-      let used = 0;
-      const flush = () => {
-        if (used) writeSync(fd, buffer, 0, used);
-        used = 0;
-      };
-      for (const chunk of chunks) {
-        // A UTF-16 unit is at most three UTF-8 bytes.
-        const most = typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
-        if (most > bufferBytes - used) flush();
-        if (most > bufferBytes) {
-          // A chunk larger than the buffer (rare: one huge value) goes straight to the file.
-          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          position.bytes += writeSync(fd, bytes);
-          continue;
-        }
-        let bytes: number;
-        if (typeof chunk === 'string') bytes = buffer.write(chunk, used);
-        else {
-          buffer.set(chunk, used);
-          bytes = chunk.byteLength;
-        }
-        used += bytes;
-        position.bytes += bytes;
-      }
-      flush();
-    } finally {
-      closeSync(fd);
-    }
+    writeChunksTo(tmp, 'w', chunks, position);
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Appends `chunks` to `file` as they come, a megabyte at a time (not atomic: the caller's format must tell a cut
+ * append). A chunk is copied or written before the next is asked for, so a producer may reuse its buffer.
+ */
+export function appendChunks(file: string, chunks: Iterable<string | Uint8Array>): void {
+  writeChunksTo(file, 'a', chunks, { bytes: 0 });
+}
+
+function writeChunksTo(
+  file: string,
+  flags: 'w' | 'a',
+  chunks: Iterable<string | Uint8Array>,
+  position: WritePosition,
+): void {
+  const fd = openSync(file, flags);
+  try {
+    const buffer = Buffer.allocUnsafe(bufferBytes);
+    let used = 0;
+    const flush = () => {
+      if (used) writeSync(fd, buffer, 0, used);
+      used = 0;
+    };
+    for (const chunk of chunks) {
+      // A UTF-16 unit is at most three UTF-8 bytes.
+      const most = typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
+      if (most > bufferBytes - used) flush();
+      if (most > bufferBytes) {
+        // A chunk larger than the buffer (rare: one huge value) goes straight to the file.
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        position.bytes += writeSync(fd, bytes);
+        continue;
+      }
+      let bytes: number;
+      if (typeof chunk === 'string') bytes = buffer.write(chunk, used);
+      else {
+        buffer.set(chunk, used);
+        bytes = chunk.byteLength;
+      }
+      used += bytes;
+      position.bytes += bytes;
+    }
+    flush();
+  } finally {
+    closeSync(fd);
   }
 }
 

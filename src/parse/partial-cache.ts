@@ -26,6 +26,7 @@ import { isSecretEnvVarName, scrubSecrets, secretValues } from '../secrets.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
+import { LineSpool } from './cache-spool.js';
 
 export const partialParseFile = 'partial_parse.bin';
 const formatVersion = 6;
@@ -364,13 +365,15 @@ export function partialParseEnabled(flag: boolean | undefined, project: ProjectC
 }
 
 export class PartialParse implements SqlParseCache {
-  private readonly previous: CacheData | undefined;
+  /** The last invocation's cache file, let go once this one's is encoded. */
+  private previous: CacheData | undefined;
   private readonly key: string;
   private readonly trustBefore = Date.now() - racyWindowMs;
   private macroInventory: string | undefined;
   private macrosUnchanged = false;
-  private readonly sql = new Map<string, SqlLine>();
-  private readonly bodies = new Map<string, EntryText>();
+  /** This invocation's SQL parses and compiled SQL, as the cache's lines, spilled to disk as they come (cache-spool.ts). */
+  private readonly sql: LineSpool;
+  private readonly bodies: LineSpool;
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
   private manifestEntries?: Map<string, string>;
@@ -383,10 +386,15 @@ export class PartialParse implements SqlParseCache {
   /** Counts for --debug and tests: parses reused and redone. */
   readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
 
+  /** `spool`: whether entries may be spilled to a file in the target folder (not for a process that must not write it). */
   constructor(
     private readonly identity: CacheIdentity,
     private readonly debug: (message: string) => void,
+    spool = true,
   ) {
+    const spoolDir = spool ? identity.project.targetPath : undefined;
+    this.sql = new LineSpool(spoolDir, partialParseFile);
+    this.bodies = new LineSpool(spoolDir, partialParseFile);
     this.key = cacheKey(identity);
     this.noteEnv(identity.envReads);
     this.previous = this.load();
@@ -507,7 +515,7 @@ export class PartialParse implements SqlParseCache {
 
   /** Keeps the last invocation's entry as it was. */
   keepBody(id: string): void {
-    this.bodies.set(id, this.previous!.bodies.get(id)!);
+    this.bodies.add(id, entryHead('b', id), this.previous!.bodies.get(id)!);
   }
 
   /**
@@ -517,8 +525,9 @@ export class PartialParse implements SqlParseCache {
   storeBody(id: string, entry: BodyEntry, node: string | undefined): void {
     const json = this.entryJson(entry);
     if (json === undefined) return;
-    if (node === undefined) this.bodies.set(id, json);
-    else if (!this.secrets.some((s) => node.includes(s))) this.bodies.set(id, `{"node":${node},${json.slice(1)}`);
+    if (node === undefined) this.bodies.add(id, entryHead('b', id), json);
+    else if (!this.secrets.some((s) => node.includes(s)))
+      this.bodies.add(id, entryHead('b', id), `{"node":${node},${json.slice(1)}`);
   }
 
   /**
@@ -579,7 +588,7 @@ export class PartialParse implements SqlParseCache {
    * config(), config checks and what the parse read), whatever its text.
    */
   parsedAsBefore(id: string): boolean {
-    const now = parsedEntry<SqlEntry>(this.sql.get(id)?.entry);
+    const now = parsedEntry<SqlEntry>(this.sql.entry(id));
     const before = parsedEntry<SqlEntry>(this.previous?.sql.get(id)?.entry);
     if (!now || !before) return false;
     // The text, and the template made of it (a simple one's parts), are what may differ.
@@ -626,7 +635,7 @@ export class PartialParse implements SqlParseCache {
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || textHash(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
-        this.sql.set(uniqueId, { stamp: stamp.text, entry: line.entry });
+        this.sql.add(uniqueId, sqlHead(uniqueId, stamp.text), line.entry);
         this.stats.reused++;
         return this.replay(req, cached);
       }
@@ -658,9 +667,7 @@ export class PartialParse implements SqlParseCache {
       },
     };
     const encoded = deps && this.entryJson(entry);
-    if (encoded) {
-      this.sql.set(uniqueId, { stamp: stamp!.text, entry: encoded });
-    }
+    if (encoded) this.sql.add(uniqueId, sqlHead(uniqueId, stamp!.text), encoded);
     return result;
   }
 
@@ -699,44 +706,49 @@ export class PartialParse implements SqlParseCache {
   }
 
   /**
-   * The cache to write (the caller writes it atomically), undefined when nothing was parsed.
+   * The cache to write (the caller writes it atomically, each chunk before asking for the next: the spooled lines are
+   * read back a megabyte at a time into one buffer), undefined when nothing was parsed.
    * Compiled SQL of nodes this invocation did not compile (`run` after `compile`, `compile -s`)
-   * is kept for the nodes that still exist: each entry is checked when used.
+   * is kept for the nodes that still exist: each entry is checked when used. The cache is spent once encoded: what it
+   * keeps of the last file is copied by then, and that file's bytes (22 MB at 10,000 models) are let go, where a
+   * `run` or `docs generate` that goes on would hold them to its end.
    */
   encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<EntryText>; append?: true } | undefined {
     if (!this.macroInventory) return undefined;
     const previous = this.previous;
+    this.previous = undefined;
     const s = this.stats;
     this.debug(
       `partial parse: reused ${s.reused} of ${s.reused + s.parsed} ` +
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    const written = new Map<string, EntryText>(mapValues(this.written, writtenText));
+    // Made as they are written (30,000 records at the end of a compile, when the heap is at its largest).
+    let written: Iterable<[string, EntryText]> = mapValues(this.written, writtenText);
     const manifest = this.manifestEntries ?? new Map<string, EntryText>();
     if (nodeIds === 'all') {
       // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
       if (!previous) return undefined;
       return {
         file: this.file,
-        chunks: entryLines(this.sql, this.bodies, written, manifest, this.records),
+        chunks: entryLines('', this.sql, this.bodies, written, manifest, this.records),
         append: true,
       };
     }
     if (previous && previous.macros === this.macroInventory) {
       for (const id of nodeIds) {
         const body = previous.bodies.get(id);
-        if (body !== undefined && !this.bodies.has(id)) this.bodies.set(id, body);
+        if (body !== undefined && !this.bodies.has(id)) this.bodies.add(id, entryHead('b', id), body);
       }
     }
     const env: Record<string, string | null> = { ...this.envHashes };
     for (const [name, value] of this.env) env[name] = hashValue(value);
     const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
     // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (!this.written.size) keepMissing(written, previous?.written ?? []);
+    if (!this.written.size) written = previous?.written ?? [];
     return {
       file: this.file,
-      chunks: [`${JSON.stringify(header)}\n`, ...entryLines(this.sql, this.bodies, written, manifest, this.records)],
+      chunks: entryLines(`${JSON.stringify(header)}\n`, this.sql, this.bodies, written, manifest, this.records),
     };
   }
 }
@@ -752,30 +764,36 @@ function lazyTemplate(engine: TemplateEngine, text: string, file: string): Parse
   };
 }
 
-function keepMissing<T>(into: Map<string, T>, from: Iterable<[string, T]>): void {
-  for (const [key, value] of from) if (!into.has(key)) into.set(key, value);
-}
-
 function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[string, U]> {
   for (const [key, value] of map) yield [key, f(value)];
 }
 
-/** Entries as lines, and the `end` line that says they were written to the end. */
+/** The start of a line of the cache: its kind and id, each followed by a tab. */
+const entryHead = (kind: string, id: string) => `${kind}\t${JSON.stringify(id)}\t`;
+/** A SQL line's start: the file's stamp follows the id. */
+const sqlHead = (id: string, stamp: string) => `${entryHead('s', id)}${stamp}\t`;
+
+/**
+ * The header line (none for an append), entries as lines, and the `end` line that says they were written to the end.
+ * Each chunk is valid only until the next is asked for (the spools read into one buffer).
+ */
 function* entryLines(
-  sql: Map<string, SqlLine>,
-  bodies: Map<string, EntryText>,
+  header: string,
+  sql: LineSpool,
+  bodies: LineSpool,
   written: Iterable<[string, EntryText]>,
   manifest: Map<string, EntryText>,
   records: Map<string, EntryText>,
 ): Generator<EntryText> {
-  for (const [id, { stamp, entry }] of sql) yield* [`s\t${JSON.stringify(id)}\t${stamp}\t`, entry, '\n'];
+  if (header) yield header;
+  yield* sql.chunks();
+  yield* bodies.chunks();
   for (const [kind, map] of [
-    ['b', bodies],
     ['w', written],
     ['m', manifest],
     ['r', records],
   ] as const)
-    for (const [id, entry] of map) if (entry.length) yield* [`${kind}\t${JSON.stringify(id)}\t`, entry, '\n'];
+    for (const [id, entry] of map) if (entry.length) yield* [entryHead(kind, id), entry, '\n'];
   yield 'end\n';
 }
 

@@ -22,8 +22,8 @@ import type { KilnOptions, Project } from './options.js';
 import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
 import { packagesInstallPath } from '../deps/installed.js';
-import { writeChunksAtomic } from '../artifacts/write.js';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendChunks, writeChunksAtomic } from '../artifacts/write.js';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
@@ -136,7 +136,7 @@ export function parseLoaded(
   const { session, packages } = sessionFor(loaded, opts, which);
   const partial =
     inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
-      ? openPartialParse(loaded, cliVars, opts)
+      ? openPartialParse(loaded, cliVars, opts, cache !== 'read')
       : undefined;
   let discovered: DiscoveredFiles | undefined;
   const { result: parsed, reads } = recordReads(() =>
@@ -194,15 +194,20 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
   try {
     mkdirSync(dirname(out.file), { recursive: true });
     // A replay's few lines are appended: rewriting tens of megabytes would cost more than the replay saves.
-    if (out.append)
-      appendFileSync(out.file, Buffer.concat([...out.chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : c))));
+    if (out.append) appendChunks(out.file, out.chunks);
     else writeChunksAtomic(out.file, out.chunks);
   } catch (e) {
     opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
   }
 }
 
-export function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown>, opts: KilnOptions): PartialParse {
+/** `spool`: whether the cache being made may be spilled to a file in target/ as it grows (not when nothing is written). */
+export function openPartialParse(
+  loaded: Loaded,
+  cliVars: Record<string, unknown>,
+  opts: KilnOptions,
+  spool = true,
+): PartialParse {
   const identity = {
     project: loaded.project,
     target: loaded.target,
@@ -211,7 +216,7 @@ export function openPartialParse(loaded: Loaded, cliVars: Record<string, unknown
     packagesDir: packagesInstallPath(loaded.project, cliVars),
     envReads: loaded.envReads,
   };
-  return new PartialParse(identity, opts.onDebug ?? (() => undefined));
+  return new PartialParse(identity, opts.onDebug ?? (() => undefined), spool);
 }
 
 /** The unique ids the options select (`nodeIds`, or the selection grammar), in DAG order. */
