@@ -58,12 +58,24 @@ export interface FinishedRun {
   /** Boxed so that any rejection value, even a falsy one, counts as a failure. */
   endHookError?: { error: unknown };
   log: InvocationLog;
+  /**
+   * The warehouse's close, under way while manifest.json is written (an embedded DuckDB
+   * checkpoints on its own thread meanwhile), and awaited before anything else: a close that
+   * fails fails the invocation before run_results.json is written.
+   */
+  warehouseClosed?: Promise<void>;
 }
 
 export async function finishRun(run: FinishedRun): Promise<RunResult> {
   const { command, opts, loaded, project, compiler, results } = run;
   const compiledIds = new Set(results.filter((r) => r.compiledCode !== undefined).map((r) => r.uniqueId));
-  writeManifest(project.parsed, project.session, project.dag, compiler, compiledIds);
+  try {
+    writeManifest(project.parsed, project.session, project.dag, compiler, compiledIds);
+  } finally {
+    // Written or not, nothing goes on before the warehouse is closed; a close that failed fails the run here.
+    if (run.warehouseClosed) await Promise.allSettled([run.warehouseClosed]);
+  }
+  await run.warehouseClosed;
   // The manifest object is built only if the caller reads it.
   let manifest: Record<string, unknown> | undefined;
   const manifestOf = () =>

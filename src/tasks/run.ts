@@ -65,6 +65,7 @@ async function executeLoaded(
   const { adapter } = session;
   let results: NodeResult[] = [];
   let endHookError: FinishedRun['endHookError'];
+  let warehouseClosed: Promise<void> | undefined;
   if (ids.length) {
     await adapter.open();
     try {
@@ -105,15 +106,23 @@ async function executeLoaded(
       await runProjectHooks('on-run-end', project.parsed, session, { results }).catch(
         (error: unknown) => (endHookError = { error }),
       );
-    } finally {
+    } catch (e) {
       await adapter.close();
       await compiler.flushWrites();
+      throw e;
     }
+    // The warehouse closes while the artifacts are written: finishRun waits for it.
+    const closing = adapter.close();
+    warehouseClosed = closing;
+    await compiler.flushWrites().catch(async (e: unknown) => {
+      await Promise.allSettled([closing]);
+      throw e;
+    });
   } else {
     if (prepared) await adapter.close();
     opts.onLog?.('warn', 'nothing to do: the selection contains no nodes of this kind');
   }
-  return finishRun({ command, opts, loaded, project, compiler, results, started, endHookError, log });
+  return finishRun({ command, opts, loaded, project, compiler, results, started, endHookError, log, warehouseClosed });
 }
 
 /** The selected nodes the command executes, in order. */

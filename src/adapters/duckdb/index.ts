@@ -122,6 +122,11 @@ export class DuckDBAdapter implements Adapter {
     // An open still under way (prepareOpen) is let finish, so that what it opens is closed too.
     await this.opening?.catch(() => undefined);
     this.opening = undefined;
+    // Closing checkpoints the WAL, synchronously on this thread; a checkpoint first does most of
+    // that work on the driver's thread, while the caller goes on (a run writes its artifacts).
+    // A checkpoint that cannot run (a read-only database) is left to closing, as before.
+    const first = this.connections[0];
+    if (first && this.path !== ':memory:') await first.run('checkpoint').catch(() => undefined);
     for (const c of this.connections) c.closeSync();
     this.connections = [];
     this.instance?.closeSync();
