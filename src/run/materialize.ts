@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { buildIncremental } from './incremental-build.js';
 import { buildSnapshot } from './snapshot.js';
 import { buildInPlace } from './in-place.js';
+import { RebuiltViews } from './rebuilt-views.js';
 import { currentNode, withNode } from '../adapters/node-context.js';
 import { buildWithContract } from '../contracts/build.js';
 import { contractEnforced } from '../parse/contracts.js';
@@ -60,8 +61,7 @@ export class Materializer {
   /** Build locks held, by node id: taken before a node builds, released when it is done. */
   private readonly locks = new Map<string, Promise<() => Promise<void>>>();
   private readonly building = new Set<string>();
-  private children?: Map<string, string[]>;
-  private readonly rebuiltViewsOf = new Map<string, Array<[string, string]>>();
+  private readonly rebuiltViews: RebuiltViews;
   /**
    * Suffixes of staging relations (`<model>__kiln_tmp`, `<model>__kiln_audit`), with the
    * invocation appended where runs are told apart, so that one run never touches another's.
@@ -75,6 +75,11 @@ export class Materializer {
     readonly session: KilnSession,
   ) {
     this.adapter = session.adapter;
+    this.rebuiltViews = new RebuiltViews(
+      parsed.manifest.nodes,
+      () => session.selectedResources,
+      this.adapter.defaultSchema,
+    );
     this.guard = runGuard(this.adapter);
     if (this.guard) {
       const invocation = shortInvocationId(session.invocationId);
@@ -94,39 +99,11 @@ export class Materializer {
     const building = currentNode();
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
     if (node) Object.assign(this.session.engine.globals, this.compiler.nodeScope(node));
-    // Views this run rebuilds after the node anyway: replacing its relation may drop them
-    // when they no longer fit it (postgres__rename_relation); any other view must survive.
-    // Only the rename reads them, and walking a node's descendants costs at 10,000 models.
+    // Views the run rebuilds after this node, which a rename may drop (rebuilt-views.ts): only
+    // the rename reads them, and walking a node's descendants costs at 10,000 models.
     if (name === 'rename_relation')
-      this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews(node) : []);
+      this.session.engine.setGlobal('kiln_rebuilt_views', node ? this.rebuiltViews.of(node) : []);
     return String(fn(...args)).trim();
-  }
-
-  /** [schema, name] of the selected view models downstream of a node. */
-  private rebuiltViews(node: GraphNode): Array<[string, string]> {
-    const known = this.rebuiltViewsOf.get(node.uniqueId);
-    if (known) return known;
-    const nodes = this.parsed.manifest.nodes;
-    if (!this.children) {
-      this.children = new Map();
-      for (const n of nodes.values())
-        for (const p of n.dependsOn.nodes) (this.children.get(p) ?? this.children.set(p, []).get(p)!).push(n.uniqueId);
-    }
-    const selected = new Set(this.session.selectedResources);
-    const views: Array<[string, string]> = [];
-    const seen = new Set<string>();
-    const stack = [...(this.children.get(node.uniqueId) ?? [])];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      stack.push(...(this.children.get(id) ?? []));
-      const child = nodes.get(id);
-      if (child && selected.has(id) && child.resourceType === 'model' && child.config.materialized === 'view')
-        views.push([child.schema ?? this.adapter.defaultSchema, child.alias]);
-    }
-    this.rebuiltViewsOf.set(node.uniqueId, views);
-    return views;
   }
 
   private schemaKey(database: string | undefined, schema: string): string {
