@@ -26,16 +26,6 @@ export function isAudited(node: GraphNode, auditAll: boolean): boolean {
   );
 }
 
-/** The error-severity data tests that read this node. */
-function gatingTests(parsed: ParsedProject, node: GraphNode): GraphNode[] {
-  return [...parsed.manifest.nodes.values()].filter(
-    (t) =>
-      t.resourceType === 'test' &&
-      t.dependsOn.nodes.includes(node.uniqueId) &&
-      String(t.config.severity ?? 'error').toLowerCase() === 'error',
-  );
-}
-
 // The build lock is already held here: the runner takes it with the node's first hook (runOutsideHooks).
 export async function auditedBuild(
   node: GraphNode,
@@ -61,7 +51,7 @@ export async function auditedBuild(
   const auditCompiler = new Compiler(parsed, materializer.session);
   auditCompiler.deferred = new Map([[node.uniqueId, staging]]);
   const failures: string[] = [];
-  const tests = gatingTests(parsed, node);
+  const tests = materializer.gatingTests.of(node);
   for (const t of tests) {
     try {
       const outcome = await runDataTest(t, auditCompiler.compile(t.uniqueId).compiledCode, adapter, materializer);

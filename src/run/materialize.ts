@@ -22,6 +22,7 @@ import { buildIncremental } from './incremental-build.js';
 import { buildSnapshot } from './snapshot.js';
 import { buildInPlace } from './in-place.js';
 import { RebuiltViews } from './rebuilt-views.js';
+import { GatingTests } from './gating-tests.js';
 import { currentNode, withNode } from '../adapters/node-context.js';
 import { buildWithContract } from '../contracts/build.js';
 import { contractEnforced } from '../parse/contracts.js';
@@ -62,6 +63,8 @@ export class Materializer {
   private readonly locks = new Map<string, Promise<() => Promise<void>>>();
   private readonly building = new Set<string>();
   private readonly rebuiltViews: RebuiltViews;
+  /** The tests that gate a model's publication under write-audit-publish (audit.ts). */
+  readonly gatingTests: GatingTests;
   /**
    * Suffixes of staging relations (`<model>__kiln_tmp`, `<model>__kiln_audit`), with the
    * invocation appended where runs are told apart, so that one run never touches another's.
@@ -80,6 +83,7 @@ export class Materializer {
       () => session.selectedResources,
       this.adapter.defaultSchema,
     );
+    this.gatingTests = new GatingTests(parsed.manifest.nodes);
     this.guard = runGuard(this.adapter);
     if (this.guard) {
       const invocation = shortInvocationId(session.invocationId);
