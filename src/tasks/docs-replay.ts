@@ -56,11 +56,7 @@ export async function replayedDocs(
   const input = lineageInputOf(manifest, { projectDir, targetPath });
   if (!input.complete) return why('a node lineage reads has no compiled SQL in manifest.json');
   lineage.start({ ...input, adapterType: session.adapter.type, invocationId: session.invocationId });
-  const reading = readCatalog(
-    catalogProjectOf(manifest),
-    session,
-    input.dag.order,
-  );
+  const reading = readCatalog(catalogProjectOf(manifest), session, input.dag.order);
   debug('docs generate: catalog, lineage and site from manifest.json as the compile replay wrote it');
   return { targetPath, manifest, reading };
 }
