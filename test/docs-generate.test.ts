@@ -110,7 +110,14 @@ test('docs generate after a compile replay writes what the full compile writes',
   try {
     assert.equal(kiln(['build', '--project-dir', project]).code, 0);
     assert.equal(await docs({}), false, 'the first compile is full');
-    const cases: Array<{ name: string; opts: DocsOptions; files: string[]; replays: boolean; secret?: boolean }> = [
+    const cases: Array<{
+      name: string;
+      opts: DocsOptions;
+      files: string[];
+      replays: boolean;
+      secret?: boolean;
+      selectors?: boolean;
+    }> = [
       { name: 'nothing changed', opts: {}, files: [...artifacts, ...site], replays: true },
       { name: 'one model edited', opts: {}, files: [...artifacts, ...site], replays: true },
       { name: '--static', opts: { static: true }, files: [...artifacts, 'static_index.html'], replays: true },
@@ -122,10 +129,17 @@ test('docs generate after a compile replay writes what the full compile writes',
         files: ['manifest.json', 'catalog.json', ...site],
         replays: false,
       },
+      // A default selector chooses the catalog's relations: the compile replays, docs generate does not.
+      { name: 'a default selector', opts: {}, files: [...artifacts, ...site], replays: false, selectors: true },
     ];
     for (const c of cases) {
       if (c.name !== 'nothing changed') editModel();
       if (c.secret) process.env.DBT_ENV_SECRET_DOCS_PATHS = 'completed';
+      if (c.selectors)
+        writeFileSync(
+          join(project, 'selectors.yml'),
+          'selectors:\n  - name: marts\n    default: true\n    definition: "tag:marts"\n',
+        );
       try {
         assert.equal(await docs(c.opts), c.replays, `${c.name}: replayed`);
         const replayed = outputs(c.files);
