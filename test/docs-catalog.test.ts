@@ -25,6 +25,9 @@ const files = {
   'models/orders.sql':
     "{{ config(materialized='table') }}\nselect id, amount, placed_at, 'x' as tag from {{ source('raw', 'raw_orders') }}",
   'models/order_ids.sql': "select id from {{ ref('orders') }}",
+  // A unit test named as a relation in its model's schema: it builds no relation, so it is in no catalog.
+  'models/unit_tests.yml':
+    "version: 2\nunit_tests:\n  - name: order_ids\n    model: orders\n    given:\n      - input: source('raw', 'raw_orders')\n        rows: [{id: 1, amount: 2.5, placed_at: '2024-01-01'}]\n    expect:\n      rows: [{id: 1}]\n",
   'models/marts/revenue.sql':
     "{{ config(schema='marts') }}\nselect sum(amount) as total, count(*) as n from {{ ref('orders') }}",
   'models/marts/recent.sql':

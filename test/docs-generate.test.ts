@@ -1,10 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { kiln, copyExample, removeDir, writeProject, minimalProject } from './helpers/cli.js';
-import { serveDocs } from '../src/index.js';
+import { generateDocs, serveDocs } from '../src/index.js';
+import type { DocsOptions } from '../src/tasks/options.js';
 
 const dir = copyExample();
 after(() => removeDir(dir));
@@ -78,3 +79,89 @@ test('docs generate whose database cannot be opened says why, once compiled, and
     removeDir(project);
   }
 });
+
+test('docs generate after a compile replay writes what the full compile writes', async () => {
+  const project = copyExample();
+  // A snapshot with the check strategy: its updated_at none, which manifest.json writes as null, as an absent one.
+  mkdirSync(join(project, 'snapshots'));
+  writeFileSync(
+    join(project, 'snapshots', 'orders_snapshot.sql'),
+    "{% snapshot orders_snapshot %}\n{{ config(target_schema='snapshots', unique_key='order_id', strategy='check', check_cols=['status'], updated_at=none) }}\nselect * from {{ ref('stg_orders') }}\n{% endsnapshot %}\n",
+  );
+  const target = join(project, 'target');
+  const outputs = (files: string[]) =>
+    Object.fromEntries(
+      files.map((f) => [
+        f,
+        readFileSync(join(target, f), 'utf8')
+          .replace(/"(generated_at|generatedAt)":"[^"]*"/g, '"$1":"-"')
+          .replace(/"created_at":[0-9.e+-]+/g, '"created_at":0'),
+      ]),
+    );
+  const docs = async (opts: DocsOptions) => {
+    const said: string[] = [];
+    await generateDocs({ projectDir: project, invocationId: 'docs-paths', onDebug: (m) => said.push(m), ...opts });
+    return said.some((m) => m.startsWith('docs generate: catalog, lineage and site from manifest.json'));
+  };
+  const site = ['index.html', 'kiln-data.js'];
+  const artifacts = ['manifest.json', 'catalog.json', 'column_lineage.json'];
+  let edits = 0;
+  const editModel = () => appendFileSync(join(project, 'models', 'marts', 'fct_orders.sql'), `\n-- edit ${++edits}\n`);
+  try {
+    assert.equal(kiln(['build', '--project-dir', project]).code, 0);
+    assert.equal(await docs({}), false, 'the first compile is full');
+    const cases: Array<{
+      name: string;
+      opts: DocsOptions;
+      files: string[];
+      replays: boolean;
+      secret?: boolean;
+      selectors?: boolean;
+    }> = [
+      { name: 'nothing changed', opts: {}, files: [...artifacts, ...site], replays: true },
+      { name: 'one model edited', opts: {}, files: [...artifacts, ...site], replays: true },
+      { name: '--static', opts: { static: true }, files: [...artifacts, 'static_index.html'], replays: true },
+      // The secret's value is in the SQL: every output scrubs it, and the compile does not replay.
+      { name: 'a secret set', opts: {}, files: [...artifacts, ...site], replays: false, secret: true },
+      {
+        name: '--no-compile',
+        opts: { noCompile: true },
+        files: ['manifest.json', 'catalog.json', ...site],
+        replays: false,
+      },
+      // A default selector chooses the catalog's relations: the compile replays, docs generate does not.
+      { name: 'a default selector', opts: {}, files: [...artifacts, ...site], replays: false, selectors: true },
+    ];
+    for (const c of cases) {
+      if (c.name !== 'nothing changed') editModel();
+      if (c.secret) process.env.DBT_ENV_SECRET_DOCS_PATHS = 'completed';
+      if (c.selectors)
+        writeFileSync(
+          join(project, 'selectors.yml'),
+          'selectors:\n  - name: marts\n    default: true\n    definition: "tag:marts"\n',
+        );
+      try {
+        assert.equal(await docs(c.opts), c.replays, `${c.name}: replayed`);
+        const replayed = outputs(c.files);
+        assert.equal(await docs({ ...c.opts, partialParse: false }), false);
+        const full = outputs(c.files);
+        for (const f of c.files) assert.equal(difference(replayed[f]!, full[f]!), undefined, `${c.name}: ${f}`);
+        if (c.secret) assert.doesNotMatch(replayed['kiln-data.js']!, /'completed'/, 'the secret is scrubbed');
+      } finally {
+        delete process.env.DBT_ENV_SECRET_DOCS_PATHS;
+      }
+      // The next case starts from a full compile's cache, as the replay leaves it after its own.
+      await docs(c.opts.noCompile ? {} : c.opts);
+    }
+  } finally {
+    removeDir(project);
+  }
+});
+
+/** Where two texts first differ, with some context, or undefined when they are the same. */
+function difference(a: string, b: string): string | undefined {
+  if (a === b) return undefined;
+  let i = 0;
+  while (a[i] === b[i]) i++;
+  return `at ${i}: ${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`;
+}

@@ -1,11 +1,63 @@
 /** catalog.json in dbt's shape: each built relation's type and columns, from the warehouse. */
 import type { Adapter, ColumnInfo } from '../adapters/types.js';
 import type { Relation } from '../adapters/relation.js';
-import type { ParsedProject } from '../parse/index.js';
 import { kilnVersion } from '../version.js';
 
+/** What the catalog reads of a node (a parsed node has it all). */
+export interface CatalogNode {
+  resourceType: string;
+  database?: string;
+  schema: string;
+  alias: string;
+  config: { materialized?: string };
+}
+
+/** What the catalog reads of a source (a parsed source has it all). */
+export interface CatalogSource {
+  database?: string;
+  schema: string;
+  identifier: string;
+}
+
+/** What the catalog reads of a project: a ParsedProject is one, and so is `catalogProjectOf(manifest.json)`. */
+export interface CatalogProject {
+  manifest: { nodes: Map<string, CatalogNode>; sources: Map<string, CatalogSource> };
+}
+
+interface RelationJson {
+  resource_type: string;
+  database?: string | null;
+  schema: string;
+  alias: string;
+  identifier: string;
+  config?: { materialized?: string };
+}
+
+/**
+ * The relations of manifest.json as written (its `nodes` and `sources`), as the parsed project gives them: a null
+ * database is none. Unit tests are in a section of their own, and name no relation.
+ */
+export function catalogProjectOf(manifest: {
+  nodes?: Record<string, RelationJson>;
+  sources?: Record<string, RelationJson>;
+}): CatalogProject {
+  const nodes = new Map<string, CatalogNode>();
+  for (const [id, n] of Object.entries(manifest.nodes ?? {}))
+    nodes.set(id, {
+      resourceType: n.resource_type,
+      database: n.database ?? undefined,
+      schema: n.schema,
+      alias: n.alias,
+      config: { materialized: n.config?.materialized },
+    });
+  const sources = new Map<string, CatalogSource>();
+  for (const [id, s] of Object.entries(manifest.sources ?? {}))
+    sources.set(id, { database: s.database ?? undefined, schema: s.schema, identifier: s.identifier });
+  return { manifest: { nodes, sources } };
+}
+
 export async function buildCatalog(
-  parsed: ParsedProject,
+  parsed: CatalogProject,
   adapter: Adapter,
   ids: string[],
   invocationId: string,
@@ -56,7 +108,9 @@ export async function buildCatalog(
       : source
         ? { database: source.database, schema: source.schema, name: source.identifier }
         : undefined;
-    if (!where || node?.resourceType === 'test' || node?.config.materialized === 'ephemeral') continue;
+    // Tests and unit tests build no relation of their own (a unit test's alias is only its name).
+    if (!where || node?.resourceType === 'test' || node?.resourceType === 'unit_test') continue;
+    if (node?.config.materialized === 'ephemeral') continue;
     try {
       // Names as the warehouse stores them (Snowflake upper-cases plain identifiers).
       const relation = adapter.relation(where.database, where.schema, where.name);

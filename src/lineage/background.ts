@@ -7,10 +7,15 @@
  * checks the guess when it arrives, and writes column_lineage.json as `kiln lineage` would.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { Dag } from '../graph/dag.js';
-import type { ParsedProject } from '../parse/index.js';
 import { catalogColumns, type CatalogJson } from './file.js';
-import { nodesNeedingSql, type CatalogColumns, type LineageNode, type LineageSource } from './project.js';
+import {
+  nodesNeedingSql,
+  type CatalogColumns,
+  type LineageDag,
+  type LineageNode,
+  type LineageProject,
+  type LineageSource,
+} from './project.js';
 
 /** What the main thread sends the worker (structured-cloned: Maps and plain objects only). */
 export interface LineageJob {
@@ -59,10 +64,13 @@ export class LineageWorker {
     this.done.catch(() => undefined);
   }
 
-  /** Sends the project: `compiledSql` is called here, on the main thread, for each node lineage reads SQL of. */
+  /**
+   * Sends the project (a parsed one, or manifest.json's as `manifest-input.ts` reads it): `compiledSql` is called here,
+   * on the main thread, for each node lineage reads SQL of.
+   */
   start(input: {
-    parsed: ParsedProject;
-    dag: Dag;
+    parsed: LineageProject & { project: { targetPath: string } };
+    dag: LineageDag;
     adapterType: string;
     compiledSql: (id: string) => string | Error;
     invocationId?: string;

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kilnVersion } from '../version.js';
+import { secretValues } from '../secrets.js';
 import type { CatalogColumns } from './project.js';
 import type { ColumnLineage } from './types.js';
 
@@ -59,6 +60,9 @@ export function catalogColumns(catalog: CatalogJson | undefined): CatalogColumns
 
 /** The file's JSON: snake_case keys, as dbt's artifacts. */
 export function columnLineageJson(lineage: ColumnLineage, invocationId?: string): Record<string, unknown> {
+  // The file is written scrubbed of secret values (a column named after one, say): an entry read back then is not
+  // what its key computed, so none is written reusable.
+  const reusable = secretValues().length === 0;
   const nodes: Record<string, unknown> = {};
   for (const [id, n] of Object.entries(lineage.nodes)) {
     nodes[id] = {
@@ -67,7 +71,7 @@ export function columnLineageJson(lineage: ColumnLineage, invocationId?: string)
       ...(n.dialect ? { dialect: n.dialect } : {}),
       ...(n.reason ? { reason: n.reason } : {}),
       ...(n.columnsFrom ? { columns_from: n.columnsFrom } : {}),
-      ...(n.cacheKey ? { cache_key: n.cacheKey } : {}),
+      ...(n.cacheKey && reusable ? { cache_key: n.cacheKey } : {}),
       columns: n.columns.map((c) => ({
         name: c.name,
         upstream: c.upstream,

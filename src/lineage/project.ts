@@ -167,8 +167,11 @@ function cachedNodeLineage(
   const parents = node.dependsOn.nodes
     .map((p) => `${p}:${columnsOf(p)?.join(',') ?? '?'}${relations.shortNamesOf(p)}`)
     .join(';');
+  // A null setting is no setting (snapshotMetaColumns reads both alike; manifest.json writes an absent one as null).
   const config =
-    node.resourceType === 'snapshot' ? `${String(node.config.unique_key)}|${String(node.config.updated_at)}` : '';
+    node.resourceType === 'snapshot'
+      ? `${String(node.config.unique_key ?? null)}|${String(node.config.updated_at ?? null)}`
+      : '';
   const cacheKey = hash(
     [kilnVersion, dialect, sql, parents, config, JSON.stringify(Object.keys(node.columns))].join('\u0000'),
   );

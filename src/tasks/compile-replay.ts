@@ -41,8 +41,8 @@ import {
   type ManifestFile,
 } from '../artifacts/manifest-entries.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
-import { exposeProject } from '../session.js';
-import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor } from './load.js';
+import { exposeProject, type KilnSession } from '../session.js';
+import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor, type Loaded } from './load.js';
 import type { KilnOptions } from './options.js';
 
 /**
@@ -224,9 +224,13 @@ export interface CompileSummary {
 
 /**
  * `kiln compile` of the whole project replayed from the last one, when it can be (see the module's comment);
- * undefined when the full compile must run. Writes nothing unless it completes.
+ * undefined when the full compile must run. Writes nothing unless it completes. `replayed` hears the invocation's
+ * session and project once it has (docs generate goes on with them).
  */
-export async function replayCompile(opts: KilnOptions): Promise<CompileSummary | undefined> {
+export async function replayCompile(
+  opts: KilnOptions,
+  replayed?: (session: KilnSession, loaded: Loaded) => void,
+): Promise<CompileSummary | undefined> {
   const debug = opts.onDebug ?? (() => undefined);
   if (!compilesEverything(opts) || secretValues().length) return undefined;
   const loaded = await load(opts);
@@ -358,6 +362,7 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
   savePartialParse(partial, 'all', opts);
   for (const w of record.warnings) opts.onLog?.('warn', w);
   debug(`compile replay: re-rendered ${rendered.length} of ${record.compiled} nodes`);
+  replayed?.(session, loaded);
   return { compiled: record.compiled, targetPath: project.targetPath };
 }
 

@@ -1,6 +1,6 @@
 /** `kiln docs generate`: manifest.json, catalog.json and the static site into the target path. */
 import { join, resolve } from 'node:path';
-import { buildCatalog } from '../docs/catalog.js';
+import { buildCatalog, type CatalogProject } from '../docs/catalog.js';
 import { writeDocsSite } from '../docs/site.js';
 import { writeArtifact } from '../artifacts/write.js';
 import { readJsonIfThere } from '../artifacts/read.js';
@@ -10,6 +10,8 @@ import { compileSelected } from './compile.js';
 import { startLineage } from './lineage.js';
 import type { LineageWorker } from '../lineage/background.js';
 import type { DocsOptions, Project } from './options.js';
+import type { KilnSession } from '../session.js';
+import { replayedDocs, type DocsInput } from './docs-replay.js';
 
 export async function generateDocs(
   opts: DocsOptions = {},
@@ -42,6 +44,12 @@ async function generate(
   opts: DocsOptions,
   lineage: LineageWorker | undefined,
 ): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
+  const replayed =
+    lineage &&
+    (await replayedDocs(opts, lineage, (relations, session, ids) =>
+      settledLater(readCatalog(relations, session, ids, opts)),
+    ));
+  if (replayed) return writeDocs(opts, replayed, lineage);
   // The catalog is read from the warehouse as soon as the nodes are rendered: the driver opens the
   // database and runs the queries on its own threads while this one writes manifest.json.
   let reading: Promise<Record<string, unknown>> | undefined;
@@ -51,7 +59,7 @@ async function generate(
       ? undefined
       : await compileSelected(opts, async (rendered, compiler) => {
           if (lineage) await startLineage(lineage, rendered, compiler, rendered.session.invocationId);
-          reading = settledLater(readCatalog(rendered, opts));
+          reading = settledLater(readProjectCatalog(rendered, opts));
         });
     project = compiled?.project ?? (await parse(opts));
   } catch (e) {
@@ -59,13 +67,26 @@ async function generate(
     await reading?.catch(() => undefined);
     throw e;
   }
-  reading ??= settledLater(readCatalog(project, opts));
-  const targetPath = project.parsed.project.targetPath;
-  const previous = (name: string) => readJsonIfThere(join(targetPath, name));
-  // Built while the warehouse answers (the site needs it, and not the catalog, to start). The last
-  // run's results are read once the database is closed: read meanwhile, they were ~25 MB more at the peak.
+  reading ??= settledLater(readProjectCatalog(project, opts));
+  // Built while the warehouse answers (the site needs it, and not the catalog, to start).
   await new Promise(setImmediate);
-  const manifest = project.manifest;
+  return writeDocs(
+    opts,
+    { targetPath: project.parsed.project.targetPath, manifest: project.manifest, reading },
+    lineage,
+  );
+}
+
+/**
+ * catalog.json, column lineage and the site, once the manifest is known and the catalog being read. The last run's
+ * results are read once the database is closed: read meanwhile, they were ~25 MB more at the peak.
+ */
+async function writeDocs(
+  opts: DocsOptions,
+  { targetPath, manifest, reading }: DocsInput,
+  lineage: LineageWorker | undefined,
+): Promise<{ files: string[]; catalog: Record<string, unknown> }> {
+  const previous = (name: string) => readJsonIfThere(join(targetPath, name));
   const catalog = await reading;
   // The site shows column lineage: computed (its columns resolve `select *`) with the nodes just
   // compiled, or with --no-compile the one the last `kiln lineage` wrote.
@@ -85,9 +106,17 @@ async function generate(
   return { files, catalog };
 }
 
+function readProjectCatalog(project: Project, opts: DocsOptions): Promise<Record<string, unknown>> {
+  return readCatalog(project.parsed, project.session, select(project, opts), opts);
+}
+
 /** catalog.json's object: each selected relation's columns from the warehouse (connected only meanwhile), or none with --empty-catalog. */
-async function readCatalog(project: Project, opts: DocsOptions): Promise<Record<string, unknown>> {
-  const { parsed, session } = project;
+async function readCatalog(
+  relations: CatalogProject,
+  session: KilnSession,
+  ids: string[],
+  opts: DocsOptions,
+): Promise<Record<string, unknown>> {
   if (opts.emptyCatalog)
     return {
       metadata: { generated_at: new Date().toISOString(), invocation_id: session.invocationId },
@@ -95,10 +124,9 @@ async function readCatalog(project: Project, opts: DocsOptions): Promise<Record<
       sources: {},
       errors: null,
     };
-  const ids = select(project, opts);
   await session.adapter.open();
   try {
-    return await buildCatalog(parsed, session.adapter, ids, session.invocationId);
+    return await buildCatalog(relations, session.adapter, ids, session.invocationId);
   } finally {
     await session.adapter.close();
   }
