@@ -286,6 +286,9 @@ export class LoadedEntries<T extends EntryText | SqlLine> implements Entries<T> 
 /** Lookups of deferred lines answered by a scan (each ~0.1 ms at 10,000 lines) before their ids are read. */
 const maxScans = 32;
 
+/** An id whose JSON is itself between quotes: printable ASCII, no quote, no backslash. */
+const plainId = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /**
  * The entries of one kind in a replay table (src/parse/cache-table.ts). Its first batch of lines, written from maps,
  * holds each id once: it is read in order with no map of ids (a compile replay goes through 10,000 stamps, compiled
@@ -369,9 +372,19 @@ export class TableEntries<T extends EntryText | SqlLine> implements Entries<T> {
     const { bytes, heads, stamps } = this.file;
     const start = heads[line]! + 2;
     const end = stamps[line]! - 1;
-    return isPlainAsciiJson(bytes, start, end)
-      ? bytes.toString('latin1', start + 1, end - 1)
-      : jsonString(bytes.toString('utf8', start, end));
+    // Between the quotes: the id itself when it is printable ASCII with no quote or backslash (a regular expression's
+    // test, not a loop over the bytes, which a process this short runs uncompiled).
+    const plain = bytes.toString('latin1', start + 1, end - 1);
+    return plainId.test(plain) ? plain : jsonString(bytes.toString('utf8', start, end));
+  }
+
+  /** Whether line's id is `id`: for a plain id (most), its bytes between the quotes, compared as text. */
+  private isIdOf(line: number, id: string): boolean {
+    if (!plainId.test(id)) return this.idOf(line) === id;
+    const { bytes, heads, stamps } = this.file;
+    const start = heads[line]! + 3;
+    const end = stamps[line]! - 2;
+    return end - start === id.length && bytes.toString('latin1', start, end) === id;
   }
 
   private lineOf(id: string): number | undefined {
@@ -379,7 +392,7 @@ export class TableEntries<T extends EntryText | SqlLine> implements Entries<T> {
     if (latest !== undefined) return latest;
     if (this.index) return this.index.get(id);
     const { first } = this;
-    if (this.cursor < first.length && this.idOf(first[this.cursor]!) === id) return first[this.cursor++];
+    if (this.cursor < first.length && this.isIdOf(first[this.cursor]!, id)) return first[this.cursor++];
     if (++this.misses > maxScans) {
       this.index = new Map();
       for (const line of first) this.index.set(this.idOf(line), line);

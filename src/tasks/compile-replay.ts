@@ -88,6 +88,35 @@ const listingField = (text: string) =>
     ? text.replace(/[\t\n\\]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\\\'))
     : text;
 
+/**
+ * Whether lines, given one at a time, joined by newlines, are a recorded listing: each is compared where the last one
+ * ended, so that 10,000 lines are neither kept nor joined into a second text of a megabyte.
+ */
+export class ListingMatch {
+  private at = 0;
+  private matches = true;
+
+  constructor(private readonly listing: string) {}
+
+  /** Whether the lines so far start the listing, this one included. */
+  next(line: string): boolean {
+    const { listing, at } = this;
+    const end = at + line.length;
+    // Past the listing's end, `at` exceeds its length, and no line but an empty one starts there.
+    this.matches &&=
+      at <= listing.length &&
+      listing.startsWith(line, at) &&
+      (end === listing.length || listing.charCodeAt(end) === 10);
+    this.at = end + 1;
+    return this.matches;
+  }
+
+  /** Whether the lines given were the whole listing. */
+  done(): boolean {
+    return this.matches && (this.at === 0 ? this.listing === '' : this.at === this.listing.length + 1);
+  }
+}
+
 /** Values by id as text, a line each (`\n<id>\t<value>`, both JSON): one is parsed only when looked up. */
 function keyedLines(values: Iterable<[string, unknown]>): string {
   let text = '';
@@ -251,24 +280,23 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
 
   // Which files changed: a SQL node's is re-parsed (and re-rendered if its text changed); any other is the end.
   const listed = inventory(files);
-  const ids = listed.map(({ sql }) => sql && nodeIdOf(sql));
-  const listing = listed.map(({ file }, i) => listingLine(file.absolute, ids[i])).join('\n');
-  if (listing !== record.listing) return why("a file was added, removed or renamed, or is another node's");
-  phases.lap('listing');
+  const listing = new ListingMatch(record.listing);
   const changed: SqlFile[] = [];
   /** Files whose stat changed but not their text: parsed again (from the cache) only to record the new stat. */
   const unchangedText: SqlFile[] = [];
   let restamped = false;
   let other = 0;
+  const notListed = "a file was added, removed or renamed, or is another node's";
   for (let i = 0; i < listed.length; i++) {
     const { file, sql } = listed[i]!;
-    if (sql) {
-      const id = ids[i]!;
+    const id = sql && nodeIdOf(sql);
+    if (!listing.next(listingLine(file.absolute, id))) return why(notListed);
+    if (id !== undefined) {
       const stamp = partial.stampOf(file.absolute);
       if (!stamp) return why(`${file.projectPath} cannot be read`);
       // A stat that cannot vouch for the text (changed, or too recent when recorded): the text decides.
       if (!partial.stampVouches(id, stamp.same))
-        (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
+        (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql!);
     } else {
       const was = record.others[other++];
       if (was?.[0] !== file.absolute) return why(`${file.projectPath} is not as recorded`);
@@ -280,8 +308,9 @@ export async function replayCompile(opts: KilnOptions): Promise<CompileSummary |
       }
     }
   }
+  if (!listing.done()) return why(notListed);
   if (fixtureFiles(project).join('\n') !== record.fixtures.join('\n')) return why('a unit test fixture was added');
-  phases.lap('stats');
+  phases.lap('files');
 
   registerMacros(session.engine, files, project.name);
   if (!partial.macrosAsBefore(session.engine)) return why('the macros changed');
