@@ -11,7 +11,9 @@
  * while its file's text (stat as the fast check, a content hash when the stat differs or is
  * too recent to trust), the macro files its render called and the env_var() values it read
  * are unchanged. Everything else (properties YAML, config layering, relation names, docs)
- * is computed afresh each time. A cache that cannot be read is ignored, never an error.
+ * is computed afresh each time. A cache that cannot be read is ignored, never an error. Each
+ * write of the cache writes its replay table too (cache-table.ts), which a compile replay reads
+ * instead of the whole file.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
