@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listingLine } from '../src/tasks/compile-replay.js';
+import { ListingMatch, listingLine } from '../src/tasks/compile-replay.js';
 
 type Listed = Array<[file: string, node?: string]>;
 const listing = (files: Listed) => files.map(([file, node]) => listingLine(file, node)).join('\n');
@@ -22,4 +22,25 @@ test('listings of different files are different texts, tabs, newlines and backsl
   // The same files are the same text.
   const same: Listed = [['/p/models/a\tb.sql', 'model.p.a\tb'], ['/p/models/c\\d.yml']];
   assert.equal(listing(same), listing(same.map(([f, n]) => [f, n])));
+});
+
+test('a listing matched a line at a time agrees with comparing the joined lines, for every split of every text', () => {
+  const matched = (lines: string[], recorded: string) => {
+    const m = new ListingMatch(recorded);
+    let all = true;
+    for (const line of lines) all = m.next(line) && all;
+    return all && m.done();
+  };
+  // Every list of up to three lines over a small alphabet, newlines included, against every recorded text made of it.
+  const words = ['', 'a', 'ab', 'b', 'a\nb', '\n'];
+  const lists: string[][] = [[]];
+  for (let n = 0; n < 3; n++) for (const list of [...lists]) for (const w of words) lists.push([...list, w]);
+  const texts = [...new Set(lists.map((l) => l.join('\n')))];
+  let checked = 0;
+  for (const lines of lists)
+    for (const recorded of texts) {
+      assert.equal(matched(lines, recorded), lines.join('\n') === recorded, JSON.stringify([lines, recorded]));
+      checked++;
+    }
+  assert.ok(checked > 10_000, `${checked}`);
 });

@@ -633,6 +633,50 @@ test('a compile replay trusts manifest.json by its stat: the same bytes written 
   assert.ok(replayed(await warmEqualsCold('after the full compile')));
 });
 
+test('a replay table cut short, of another kiln, of another cache, or pointing elsewhere: the compile is as a cold one', async () => {
+  await compileWith('target', true);
+  const table = join(dir, 'target', 'partial_parse.table');
+  const cache = join(dir, 'target', 'partial_parse.bin');
+  const readTable = (log: string[]) => log.some((l) => l.startsWith('partial parse: read partial_parse.table'));
+  const changes: Array<[string, (text: string) => string, RegExp]> = [
+    ['cut short', (t) => t.slice(0, -10), /partial_parse\.table is not of partial_parse\.bin/],
+    [
+      'of another kiln version',
+      (t) => t.replace(/"kilnVersion":"[^"]*"/, '"kilnVersion":"0.0.1"'),
+      /changed: parsing everything/,
+    ],
+    // The edited model's parse one byte off in the cache: not its line there, so none; the model is parsed again.
+    [
+      'a reference moved',
+      (t) =>
+        t.replace(/(\ns\t"model\.shop\.plain"\t[^\t]*\t)(\d+) (\d+)/, (_, head: string, a: string, b: string) => {
+          const [start, end] = [Number(a) + 1, Number(b) + 1];
+          return `${head}${start} ${end}`;
+        }),
+      /compile replay: .*plain\.sql parses otherwise than before/,
+    ],
+  ];
+  for (const [what, change, said] of changes) {
+    writeFileSync(table, change(readFileSync(table, 'utf8')));
+    edit('models/plain.sql', (t) => t + `-- ${what}\n`);
+    const log = await warmEqualsCold(`the table ${what}`);
+    assert.ok(
+      log.some((l) => said.test(l)),
+      `${what}: ${log.join('\n')}`,
+    );
+  }
+  // The cache appended to by another writer: the table names another file, and the cache is read whole.
+  await compileWith('target', true);
+  writeFileSync(cache, `${readFileSync(cache, 'utf8')}end\n`);
+  edit('models/plain.sql', (t) => t + '-- the cache appended to\n');
+  const log = await warmEqualsCold('the cache appended to');
+  assert.ok(replayed(log) && !readTable(log), log.join('\n'));
+  // The replay made the table again, from the cache it read whole.
+  edit('models/plain.sql', (t) => t + '-- once more\n');
+  const again = await warmEqualsCold('the table made again');
+  assert.ok(replayed(again) && readTable(again), again.join('\n'));
+});
+
 test('no manifest.json entry is copied while a secret is set: the copy was scrubbed for other secrets', async () => {
   await compileWith('target', true);
   process.env.DBT_ENV_SECRET_PP_TOKEN = 'Money per order';

@@ -42,6 +42,8 @@ export class LineSpool {
   private used = 0;
   /** Bytes already in the file: the buffer's first byte is at this offset of the spool. */
   private flushed = 0;
+  /** Bytes of lines added, kept when spent. */
+  private total = 0;
   private file: SpoolFile | undefined;
   private spent = false;
   /** Each id's latest line, as an index into where entries start and end in the spool (numbers, not 40,000 pairs). */
@@ -64,6 +66,19 @@ export class LineSpool {
   /** How many ids have a line. */
   get size(): number {
     return this.lines.size;
+  }
+
+  /** How many bytes of lines have been added: what `chunks` yields in all. */
+  get byteLength(): number {
+    return this.total;
+  }
+
+  /**
+   * Calls `visit` with each id and where its latest entry starts and ends among the bytes `chunks` yields (still
+   * answered once spent: the cache's replay table records where each entry went).
+   */
+  places(visit: (id: string, start: number, end: number) => void): void {
+    for (const [id, line] of this.lines) visit(id, this.starts[line]!, this.ends[line]!);
   }
 
   /** Bytes spilled to the spool file so far (for tests: lines are written as they come). */
@@ -95,6 +110,7 @@ export class LineSpool {
     this.starts.push(start);
     this.ends.push(this.flushed + this.used);
     this.buffer[this.used++] = 0x0a;
+    this.total = this.flushed + this.used;
   }
 
   /** A copy of the entry of `id`'s latest line. */

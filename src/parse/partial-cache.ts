@@ -11,7 +11,9 @@
  * while its file's text (stat as the fast check, a content hash when the stat differs or is
  * too recent to trust), the macro files its render called and the env_var() values it read
  * are unchanged. Everything else (properties YAML, config layering, relation names, docs)
- * is computed afresh each time. A cache that cannot be read is ignored, never an error.
+ * is computed afresh each time. A cache that cannot be read is ignored, never an error. Each
+ * write of the cache writes its replay table too (cache-table.ts), which a compile replay reads
+ * instead of the whole file.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -27,6 +29,7 @@ import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 import { LineSpool } from './cache-spool.js';
+import { entryRef, readReferred, sameStat, statText, tableBody, tableFileName, tableFirstLine } from './cache-table.js';
 
 export const partialParseFile = 'partial_parse.bin';
 const formatVersion = 6;
@@ -120,7 +123,8 @@ interface CacheHeader {
 /** A SQL file's parse, and the file's stat when it was made (`<size> <mtime> <ctime> <inode> trusted|racy`). */
 interface SqlLine {
   stamp: string;
-  entry: EntryText;
+  /** Undefined when read from the replay table and the cache no longer holds it as the table says. */
+  entry: EntryText | undefined;
 }
 
 /**
@@ -140,13 +144,32 @@ type EntryText = string | Uint8Array;
  * fields separated by spaces.
  */
 export interface CacheData extends CacheHeader {
-  sql: LoadedEntries<SqlLine>;
-  bodies: LoadedEntries<EntryText>;
-  written: LoadedEntries<string>;
+  /** The cache file's size in bytes: where lines appended to it start. */
+  size: number;
+  /**
+   * The replay table's lines after its first (src/parse/cache-table.ts), which the table of a replay's append repeats:
+   * the table's bytes when read from it, else made from the cache.
+   */
+  table: () => Iterable<EntryText>;
+  sql: Entries<SqlLine>;
+  bodies: Entries<EntryText>;
+  written: Entries<string>;
   /** Where each node's entry is in manifest.json (text the caller made: src/artifacts/manifest-entries.ts). */
-  manifestEntries: LoadedEntries<string>;
+  manifestEntries: Entries<string>;
   /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
-  records: LoadedEntries<EntryText>;
+  records: Entries<EntryText>;
+}
+
+/** The entries of one kind in the loaded cache file (or replay table), by id, in the order first written. */
+export interface Entries<T> extends Iterable<[string, T]> {
+  readonly size: number;
+  get(id: string): T | undefined;
+  /** The first field of id's line (a SQL line's stamp), without reading its entry. */
+  stamp(id: string): string | undefined;
+  /** Calls `visit` with each id and its value, in order, until it returns false; whether none did. */
+  every(visit: (id: string, value: T) => boolean): boolean;
+  /** As `every`, with the whole number each line starts with (a manifest entry's length), read from the bytes. */
+  everyLeadingNumber(visit: (id: string, value: number | undefined) => boolean): boolean;
 }
 
 /**
@@ -154,7 +177,7 @@ export interface CacheData extends CacheHeader {
  * read) only when asked for. Loading 40,000 lines thus makes one string and one small number per line, not the slice
  * objects and pairs of an eager index, which cost most of a compile replay's garbage collection.
  */
-export class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[string, T]> {
+export class LoadedEntries<T extends EntryText | SqlLine> implements Entries<T> {
   private readonly lines = new Map<string, number>();
   /** Lines added by `defer`, in the file's order, later than every line in `lines`, and where each one's id starts. */
   private deferred: number[] = [];
@@ -164,7 +187,7 @@ export class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[s
 
   constructor(
     private readonly file: LoadedLines,
-    private readonly value: (file: LoadedLines, line: number) => T,
+    private readonly value: (file: LoadedLines, line: number) => T | undefined,
   ) {}
 
   get size(): number {
@@ -230,7 +253,10 @@ export class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[s
    * generator costs ten times as much.
    */
   every(visit: (id: string, value: T) => boolean): boolean {
-    for (const [id, line] of this.indexed()) if (!visit(id, this.value(this.file, line))) return false;
+    for (const [id, line] of this.indexed()) {
+      const value = this.value(this.file, line);
+      if (value !== undefined && !visit(id, value)) return false;
+    }
     return true;
   }
 
@@ -240,6 +266,11 @@ export class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[s
     return true;
   }
 
+  /** Each id's latest line number, in order. */
+  everyLine(visit: (id: string, line: number) => void): void {
+    for (const [id, line] of this.indexed()) visit(id, line);
+  }
+
   /** The first field of id's line (a SQL line's stamp), without slicing its entry. */
   stamp(id: string): string | undefined {
     const line = this.lineOf(id);
@@ -247,12 +278,142 @@ export class LoadedEntries<T extends EntryText | SqlLine> implements Iterable<[s
   }
 
   *[Symbol.iterator](): Generator<[string, T]> {
-    for (const [id, line] of this.indexed()) yield [id, this.value(this.file, line)];
+    for (const [id, line] of this.indexed()) {
+      const value = this.value(this.file, line);
+      if (value !== undefined) yield [id, value];
+    }
   }
 }
 
 /** Lookups of deferred lines answered by a scan (each ~0.1 ms at 10,000 lines) before their ids are read. */
 const maxScans = 32;
+
+/** An id whose JSON is itself between quotes: printable ASCII, no quote, no backslash. */
+const plainId = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * The entries of one kind in a replay table (src/parse/cache-table.ts). Its first batch of lines, written from maps,
+ * holds each id once: it is read in order with no map of ids (a compile replay goes through 10,000 stamps, compiled
+ * files' records and manifest.json entries once each), an id looked up is checked first against the line after the
+ * last one found (lookups come in the order written), then found by comparing bytes, and only past `maxScans` misses
+ * are the ids read into a map. The lines of later batches (each replay's append) replace earlier ones by id, in their
+ * place, as a map's set does.
+ */
+export class TableEntries<T extends EntryText | SqlLine> implements Entries<T> {
+  private readonly first: number[] = [];
+  private readonly later = new Map<string, number>();
+  private cursor = 0;
+  private misses = 0;
+  private index: Map<string, number> | undefined;
+
+  constructor(
+    private readonly file: LoadedLines,
+    private readonly value: (file: LoadedLines, line: number) => T | undefined,
+  ) {}
+
+  /** A line of the first batch (its id is read only when needed). */
+  addFirst(line: number): void {
+    this.first.push(line);
+  }
+
+  addLater(id: string, line: number): void {
+    this.later.set(id, line);
+  }
+
+  get size(): number {
+    let n = 0;
+    this.lines(() => (n++, true));
+    return n;
+  }
+
+  get(id: string): T | undefined {
+    const line = this.lineOf(id);
+    return line === undefined ? undefined : this.value(this.file, line);
+  }
+
+  stamp(id: string): string | undefined {
+    const line = this.lineOf(id);
+    return line === undefined ? undefined : stampAt(this.file, line);
+  }
+
+  every(visit: (id: string, value: T) => boolean): boolean {
+    return this.lines((id, line) => {
+      const value = this.value(this.file, line);
+      return value === undefined || visit(id, value);
+    });
+  }
+
+  everyLeadingNumber(visit: (id: string, value: number | undefined) => boolean): boolean {
+    return this.lines((id, line) => visit(id, leadingNumberAt(this.file, line)));
+  }
+
+  *[Symbol.iterator](): Generator<[string, T]> {
+    const all: Array<[string, number]> = [];
+    this.lines((id, line) => (all.push([id, line]), true));
+    for (const [id, line] of all) {
+      const value = this.value(this.file, line);
+      if (value !== undefined) yield [id, value];
+    }
+  }
+
+  /** Each id's latest line, in the order ids were first written, until `visit` returns false. */
+  private lines(visit: (id: string, line: number) => boolean): boolean {
+    const { later } = this;
+    const replaced = new Set<string>();
+    for (const line of this.first) {
+      const id = this.idOf(line);
+      const latest = later.size ? later.get(id) : undefined;
+      if (latest !== undefined) replaced.add(id);
+      if (!visit(id, latest ?? line)) return false;
+    }
+    for (const [id, line] of later) if (!replaced.has(id) && !visit(id, line)) return false;
+    return true;
+  }
+
+  private idOf(line: number): string {
+    const { bytes, heads, stamps } = this.file;
+    const start = heads[line]! + 2;
+    const end = stamps[line]! - 1;
+    // Between the quotes: the id itself when it is printable ASCII with no quote or backslash (a regular expression's
+    // test, not a loop over the bytes, which a process this short runs uncompiled).
+    const plain = bytes.toString('latin1', start + 1, end - 1);
+    return plainId.test(plain) ? plain : jsonString(bytes.toString('utf8', start, end));
+  }
+
+  /** Whether line's id is `id`: for a plain id (most), its bytes between the quotes, compared as text. */
+  private isIdOf(line: number, id: string): boolean {
+    if (!plainId.test(id)) return this.idOf(line) === id;
+    const { bytes, heads, stamps } = this.file;
+    const start = heads[line]! + 3;
+    const end = stamps[line]! - 2;
+    return end - start === id.length && bytes.toString('latin1', start, end) === id;
+  }
+
+  private lineOf(id: string): number | undefined {
+    const latest = this.later.get(id);
+    if (latest !== undefined) return latest;
+    if (this.index) return this.index.get(id);
+    const { first } = this;
+    if (this.cursor < first.length && this.isIdOf(first[this.cursor]!, id)) return first[this.cursor++];
+    if (++this.misses > maxScans) {
+      this.index = new Map();
+      for (const line of first) this.index.set(this.idOf(line), line);
+      return this.index.get(id);
+    }
+    const json = Buffer.from(JSON.stringify(id));
+    const { bytes, heads, stamps } = this.file;
+    for (let i = 0; i < first.length; i++) {
+      const line = first[i]!;
+      const start = heads[line]! + 2;
+      const end = stamps[line]! - 1;
+      if (end - start === json.length && bytes.compare(json, 0, json.length, start, end) === 0) {
+        this.cursor = i + 1;
+        return line;
+      }
+    }
+    return undefined;
+  }
+}
 
 /**
  * The cache file's bytes, and for each line where its fields start (a SQL line's stamp, then its entry) and it ends:
@@ -261,26 +422,36 @@ const maxScans = 32;
  */
 export class LoadedLines {
   count = 0;
+  /** Where each line starts. */
+  heads: Uint32Array;
   stamps: Uint32Array;
   entries: Uint32Array;
   ends: Uint32Array;
 
+  /**
+   * @param bytes the cache file's, or the replay table's lines after its first
+   * @param cache with a replay table: the cache file its references are read from
+   */
   constructor(
     readonly bytes: Buffer,
     capacity: number,
+    readonly cache?: string,
   ) {
+    this.heads = new Uint32Array(capacity);
     this.stamps = new Uint32Array(capacity);
     this.entries = new Uint32Array(capacity);
     this.ends = new Uint32Array(capacity);
   }
 
   /** Adds a line; its number is the count before. */
-  add(stamp: number, entry: number, end: number): void {
+  add(head: number, stamp: number, entry: number, end: number): void {
     if (this.count === this.ends.length) {
+      this.heads = grown(this.heads);
       this.stamps = grown(this.stamps);
       this.entries = grown(this.entries);
       this.ends = grown(this.ends);
     }
+    this.heads[this.count] = head;
     this.stamps[this.count] = stamp;
     this.entries[this.count] = entry;
     this.ends[this.count] = end;
@@ -296,6 +467,14 @@ function grown(from: Uint32Array): Uint32Array {
 
 const entryOf = (file: LoadedLines, line: number): EntryText =>
   file.bytes.subarray(file.entries[line], file.ends[line]);
+
+/** A large entry of a replay table's line: read from the cache file where the line says it is, if it is there. */
+const referredOf = (file: LoadedLines, line: number): EntryText | undefined =>
+  readReferred(
+    file.cache!,
+    file.bytes.subarray(file.heads[line], file.entries[line]),
+    file.bytes.toString('latin1', file.entries[line], file.ends[line]),
+  );
 
 /** A line's text of ASCII (a written file's record, a manifest entry's place). */
 const asciiOf = (file: LoadedLines, line: number): string =>
@@ -320,7 +499,7 @@ const stampAt = (file: LoadedLines, line: number): string =>
 
 const sqlLineOf = (file: LoadedLines, line: number): SqlLine => ({
   stamp: stampAt(file, line),
-  entry: entryOf(file, line),
+  entry: file.cache === undefined ? entryOf(file, line) : referredOf(file, line),
 });
 
 export interface SqlFileRequest {
@@ -373,6 +552,8 @@ export class PartialParse implements SqlParseCache {
   private macrosUnchanged = false;
   /** This invocation's SQL parses and compiled SQL, as the cache's lines, spilled to disk as they come (cache-spool.ts). */
   private readonly sql: LineSpool;
+  /** Each SQL line's stamp, which the replay table repeats. */
+  private readonly sqlStamps = new Map<string, string>();
   private readonly bodies: LineSpool;
   readonly written = new Map<string, WrittenFile>();
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
@@ -386,11 +567,16 @@ export class PartialParse implements SqlParseCache {
   /** Counts for --debug and tests: parses reused and redone. */
   readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
 
-  /** `spool`: whether entries may be spilled to a file in the target folder (not for a process that must not write it). */
+  /**
+   * `spool`: whether entries may be spilled to a file in the target folder (not for a process that must not write it);
+   * `table`: whether to read the replay table (cache-table.ts) rather than the whole cache, for a compile replay,
+   * which asks for the large entries of a few nodes only.
+   */
   constructor(
     private readonly identity: CacheIdentity,
     private readonly debug: (message: string) => void,
     spool = true,
+    private readonly table = false,
   ) {
     const spoolDir = spool ? identity.project.targetPath : undefined;
     this.sql = new LineSpool(spoolDir, partialParseFile);
@@ -404,11 +590,16 @@ export class PartialParse implements SqlParseCache {
     return join(this.identity.project.targetPath, partialParseFile);
   }
 
+  /** Where the replay table is (cache-table.ts). */
+  get tableFile(): string {
+    return join(this.identity.project.targetPath, tableFileName);
+  }
+
   private load(): CacheData | undefined {
     if (!existsSync(this.file)) return undefined;
     let data: CacheData | undefined;
     try {
-      data = decodeCache(readFileSync(this.file));
+      data = (this.table && this.loadTable()) || decodeCache(readFileSync(this.file));
     } catch (e) {
       this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
       return undefined;
@@ -426,6 +617,28 @@ export class PartialParse implements SqlParseCache {
       this.debug(`partial parse: env_var('${changedEnv[0]}') changed: parsing everything`);
       return undefined;
     }
+    return data;
+  }
+
+  /**
+   * The cache as the replay table gives it, its large entries read from the cache file when asked for; undefined when
+   * there is no table or it was not made with the cache file as it is (the cache is then read whole).
+   */
+  private loadTable(): CacheData | undefined {
+    const cacheStat = statText(this.file);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.tableFile);
+    } catch {
+      return undefined;
+    }
+    const body = cacheStat === undefined ? undefined : tableBody(bytes, cacheStat);
+    const data = body && decodeCache(bytes.subarray(body.start), { cache: this.file, cacheSize: body.cacheSize });
+    this.debug(
+      data
+        ? `partial parse: read ${tableFileName}, and from ${partialParseFile} only the entries asked for`
+        : `partial parse: ${tableFileName} is not of ${partialParseFile} as it is: reading that whole`,
+    );
     return data;
   }
 
@@ -635,7 +848,7 @@ export class PartialParse implements SqlParseCache {
       const text = vouched ? cached.text : req.text();
       if (text === cached.text || textHash(text) === cached.textHash) {
         if (vouched && req.wholeFile) file.text = cached.text;
-        this.sql.add(uniqueId, sqlHead(uniqueId, stamp.text), line.entry);
+        this.addSql(uniqueId, stamp.text, line.entry!);
         this.stats.reused++;
         return this.replay(req, cached);
       }
@@ -667,8 +880,13 @@ export class PartialParse implements SqlParseCache {
       },
     };
     const encoded = deps && this.entryJson(entry);
-    if (encoded) this.sql.add(uniqueId, sqlHead(uniqueId, stamp!.text), encoded);
+    if (encoded) this.addSql(uniqueId, stamp!.text, encoded);
     return result;
+  }
+
+  private addSql(id: string, stamp: string, entry: EntryText): void {
+    this.sql.add(id, sqlHead(id, stamp), entry);
+    this.sqlStamps.set(id, stamp);
   }
 
   /** The cached parse (a fresh copy), its config checks made again (their warnings are this run's). */
@@ -700,7 +918,7 @@ export class PartialParse implements SqlParseCache {
   stampOf(file: string): { same: string; text: string } | undefined {
     const st = statSync(file, { throwIfNoEntry: false });
     if (!st) return undefined;
-    const same = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
+    const same = sameStat(st);
     const racy = st.mtimeMs >= this.trustBefore || st.ctimeMs >= this.trustBefore;
     return { same, text: `${same}${racy ? racyMark : trusted}` };
   }
@@ -713,7 +931,7 @@ export class PartialParse implements SqlParseCache {
    * keeps of the last file is copied by then, and that file's bytes (22 MB at 10,000 models) are let go, where a
    * `run` or `docs generate` that goes on would hold them to its end.
    */
-  encode(nodeIds: Iterable<string> | 'all'): { file: string; chunks: Iterable<EntryText>; append?: true } | undefined {
+  encode(nodeIds: Iterable<string> | 'all'): EncodedCache | undefined {
     if (!this.macroInventory) return undefined;
     const previous = this.previous;
     this.previous = undefined;
@@ -723,33 +941,79 @@ export class PartialParse implements SqlParseCache {
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files`,
     );
-    // Made as they are written (30,000 records at the end of a compile, when the heap is at its largest).
-    let written: Iterable<[string, EntryText]> = mapValues(this.written, writtenText);
-    const manifest = this.manifestEntries ?? new Map<string, EntryText>();
-    if (nodeIds === 'all') {
-      // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
-      if (!previous) return undefined;
-      return {
-        file: this.file,
-        chunks: entryLines('', this.sql, this.bodies, written, manifest, this.records),
-        append: true,
-      };
-    }
-    if (previous && previous.macros === this.macroInventory) {
+    const append = nodeIds === 'all';
+    // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
+    if (append && !previous) return undefined;
+    if (!append && previous && previous.macros === this.macroInventory) {
       for (const id of nodeIds) {
         const body = previous.bodies.get(id);
         if (body !== undefined && !this.bodies.has(id)) this.bodies.add(id, entryHead('b', id), body);
       }
     }
-    const env: Record<string, string | null> = { ...this.envHashes };
-    for (const [name, value] of this.env) env[name] = hashValue(value);
-    const header: CacheHeader = { format: formatVersion, kilnVersion, key: this.key, env, macros: this.macroInventory };
-    // An invocation that wrote no compiled file (parse, ls) keeps the record of the last one that did.
-    if (!this.written.size) written = previous?.written ?? [];
+    // Made as they are written (30,000 records at the end of a compile, when the heap is at its largest), twice: for
+    // the cache, then for its replay table. An invocation that wrote no compiled file (parse, ls) keeps the record of
+    // the last one that did.
+    const written = (): Iterable<[string, EntryText]> =>
+      append || this.written.size ? mapValues(this.written, writtenText) : (previous?.written ?? []);
+    const manifest = this.manifestEntries ?? new Map<string, EntryText>();
+    let header = '';
+    if (!append) {
+      const env: Record<string, string | null> = { ...this.envHashes };
+      for (const [name, value] of this.env) env[name] = hashValue(value);
+      const fields: CacheHeader = {
+        format: formatVersion,
+        kilnVersion,
+        key: this.key,
+        env,
+        macros: this.macroInventory,
+      };
+      header = `${JSON.stringify(fields)}\n`;
+    }
+    // Where this invocation's lines go in the cache file: after its header, or after the last file's bytes.
+    const base = append ? previous!.size : 0;
+    const count = { bytes: 0 };
+    const sqlAt = base + Buffer.byteLength(header);
+    const earlier = append ? previous!.table() : undefined;
     return {
       file: this.file,
-      chunks: entryLines(`${JSON.stringify(header)}\n`, this.sql, this.bodies, written, manifest, this.records),
+      chunks: counted(entryLines(header, this.sql, this.bodies, written(), manifest, this.records), count),
+      ...(append ? { append } : {}),
+      tableFile: this.tableFile,
+      table: (cacheStat) => {
+        // A cache of another size than written: a concurrent write.
+        if (Number(cacheStat.slice(0, cacheStat.indexOf(' '))) !== base + count.bytes) return undefined;
+        const refs = new TextChunks();
+        this.sql.places((id, start, end) =>
+          refs.add(`${sqlHead(id, this.sqlStamps.get(id)!)}${entryRef(sqlAt + start, sqlAt + end)}\n`),
+        );
+        const bodiesAt = sqlAt + this.sql.byteLength;
+        this.bodies.places((id, start, end) =>
+          refs.add(`${entryHead('b', id)}${entryRef(bodiesAt + start, bodiesAt + end)}\n`),
+        );
+        return tableLines(tableFirstLine(cacheStat), earlier, header, refs.done(), written(), manifest, this.records);
+      },
     };
+  }
+}
+
+/** The cache to write, and its replay table (src/parse/cache-table.ts) to write once it is. */
+export interface EncodedCache {
+  file: string;
+  chunks: Iterable<EntryText>;
+  /** Appended to the cache file, not written over it. */
+  append?: true;
+  tableFile: string;
+  /**
+   * The replay table once the cache is written, given the cache's stat then (`sameStat`): valid until the next chunk is
+   * asked for, as `chunks`; undefined when none can be made (remove any there was).
+   */
+  table: (cacheStat: string) => Iterable<EntryText> | undefined;
+}
+
+function* counted(chunks: Iterable<EntryText>, count: { bytes: number }): Generator<EntryText> {
+  for (const chunk of chunks) {
+    count.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    yield chunk;
   }
 }
 
@@ -769,7 +1033,9 @@ function* mapValues<T, U>(map: Map<string, T>, f: (value: T) => U): Generator<[s
 }
 
 /** The start of a line of the cache: its kind and id, each followed by a tab. */
-const entryHead = (kind: string, id: string) => `${kind}\t${JSON.stringify(id)}\t`;
+const entryHead = (kind: string, id: string) =>
+  // A plain id's JSON is itself between quotes: 60,000 heads at 10,000 models, where JSON.stringify cost ~20 ms.
+  plainId.test(id) ? `${kind}\t"${id}"\t` : `${kind}\t${JSON.stringify(id)}\t`;
 /** A SQL line's start: the file's stamp follows the id. */
 const sqlHead = (id: string, stamp: string) => `${entryHead('s', id)}${stamp}\t`;
 
@@ -788,12 +1054,80 @@ function* entryLines(
   if (header) yield header;
   yield* sql.chunks();
   yield* bodies.chunks();
+  yield* smallLines(written, manifest, records);
+  yield 'end\n';
+}
+
+/** The lines of the kinds the cache and its replay table both hold whole. */
+function* smallLines(
+  written: Iterable<[string, EntryText]>,
+  manifest: Iterable<[string, EntryText]>,
+  records: Iterable<[string, EntryText]>,
+): Generator<EntryText> {
+  // Lines of text gathered into chunks of ~64 KB: 20,000 short chunks cost the writer a call each.
+  let text = '';
   for (const [kind, map] of [
     ['w', written],
     ['m', manifest],
     ['r', records],
   ] as const)
-    for (const [id, entry] of map) if (entry.length) yield* [entryHead(kind, id), entry, '\n'];
+    for (const [id, entry] of map) {
+      if (!entry.length) continue;
+      if (typeof entry === 'string') text += `${entryHead(kind, id)}${entry}\n`;
+      else {
+        text += entryHead(kind, id);
+        yield* [text, entry];
+        text = '\n';
+      }
+      if (text.length >= textChunk) {
+        yield text;
+        text = '';
+      }
+    }
+  if (text) yield text;
+}
+
+/** How many characters of short lines are gathered into one chunk for the writer. */
+const textChunk = 1 << 16;
+
+/** Short lines gathered into chunks of `textChunk` characters. */
+class TextChunks {
+  private readonly chunks: string[] = [];
+  private text = '';
+
+  add(line: string): void {
+    this.text += line;
+    if (this.text.length >= textChunk) {
+      this.chunks.push(this.text);
+      this.text = '';
+    }
+  }
+
+  done(): string[] {
+    if (this.text) this.chunks.push(this.text);
+    this.text = '';
+    return this.chunks;
+  }
+}
+
+/**
+ * The replay table (src/parse/cache-table.ts): its first line, the last table's lines when the cache was appended to,
+ * then the lines of what was written, the large entries as references, and an `end` line.
+ */
+function* tableLines(
+  first: string,
+  earlier: Iterable<EntryText> | undefined,
+  header: string,
+  refs: string[],
+  written: Iterable<[string, EntryText]>,
+  manifest: Map<string, EntryText>,
+  records: Map<string, EntryText>,
+): Generator<EntryText> {
+  yield first;
+  if (earlier) yield* earlier;
+  if (header) yield header;
+  yield* refs;
+  yield* smallLines(written, manifest, records);
   yield 'end\n';
 }
 
@@ -801,12 +1135,9 @@ function* entryLines(
  * The cache file's data; undefined when it is another format or incomplete. JSON text holds no
  * raw tab or newline, so both split lines and fields safely. Entries are checked when parsed.
  */
-export function decodeCache(bytes: Buffer): CacheData | undefined {
+export function decodeCache(bytes: Buffer, table?: { cache: string; cacheSize: number }): CacheData | undefined {
   const newline = 0x0a;
-  const tab = 0x09;
-  const isEnd = (start: number, end: number) =>
-    end - start === 3 && bytes[start] === 0x65 && bytes[start + 1] === 0x6e && bytes[start + 2] === 0x64;
-  if (!isEnd(bytes.length - 4, bytes.length - 1) || bytes[bytes.length - 1] !== newline) return undefined;
+  if (!isEndLine(bytes, bytes.length - 4, bytes.length - 1) || bytes[bytes.length - 1] !== newline) return undefined;
   const headerEnd = bytes.indexOf(newline);
   const header = JSON.parse(bytes.toString('utf8', 0, headerEnd)) as CacheHeader;
   if (
@@ -817,17 +1148,45 @@ export function decodeCache(bytes: Buffer): CacheData | undefined {
     header.env === null
   )
     return undefined;
-  // About 500 bytes a line at 10,000 models: room for every line at once, mostly.
-  const lines = new LoadedLines(bytes, Math.max(1024, bytes.length >> 9));
+  // About 500 bytes a line at 10,000 models: room for every line at once, mostly; a table's are ~150 bytes.
+  const lines = new LoadedLines(bytes, Math.max(1024, bytes.length >> (table ? 7 : 9)), table?.cache);
+  return table
+    ? decodeTable(bytes, headerEnd, lines, header, table.cacheSize)
+    : decodeLines(bytes, headerEnd, lines, header);
+}
+
+/** Where a line's fields start, or undefined when it is not a line of the cache's shape. */
+function lineFields(bytes: Buffer, start: number, end: number): { idEnd: number; entry: number } | undefined {
+  const tab = 0x09;
+  if (bytes[start + 1] !== tab) return undefined;
+  let idEnd = start + 2;
+  while (idEnd < end && bytes[idEnd] !== tab) idEnd++;
+  if (idEnd >= end) return undefined;
+  if (bytes[start] !== 0x73 /* s */) return { idEnd, entry: idEnd + 1 };
+  // A SQL line's stamp follows its id.
+  let stampEnd = idEnd + 1;
+  while (stampEnd < end && bytes[stampEnd] !== tab) stampEnd++;
+  return stampEnd < end ? { idEnd, entry: stampEnd + 1 } : undefined;
+}
+
+const isEndLine = (bytes: Buffer, start: number, end: number) =>
+  end - start === 3 && bytes[start] === 0x65 && bytes[start + 1] === 0x6e && bytes[start + 2] === 0x64;
+
+function decodeLines(bytes: Buffer, headerEnd: number, lines: LoadedLines, header: CacheHeader): CacheData | undefined {
+  const sql = new LoadedEntries(lines, sqlLineOf);
+  const bodies = new LoadedEntries(lines, entryOf);
   const data: CacheData = {
     ...header,
-    sql: new LoadedEntries(lines, sqlLineOf),
-    bodies: new LoadedEntries(lines, entryOf),
+    size: bytes.length,
+    table: () => cacheAsTable(data, lines, sql, bodies),
+    sql,
+    bodies,
     written: new LoadedEntries(lines, asciiOf),
     manifestEntries: new LoadedEntries(lines, asciiOf),
     records: new LoadedEntries(lines, entryOf),
   };
-  const byKind: Partial<Record<number, LoadedEntries<EntryText> | LoadedEntries<string>>> = {
+  const byKind: Partial<Record<number, Entries<unknown>>> = {
+    0x73 /* s */: data.sql,
     0x62 /* b */: data.bodies,
     0x77 /* w */: data.written,
     0x6d /* m */: data.manifestEntries,
@@ -835,27 +1194,82 @@ export function decodeCache(bytes: Buffer): CacheData | undefined {
   };
   // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
   for (let start = headerEnd + 1; start < bytes.length;) {
-    const end = bytes.indexOf(newline, start);
-    if (!isEnd(start, end)) {
-      const idEnd = bytes.indexOf(tab, start + 2);
-      if (bytes[start + 1] !== tab || idEnd < 0 || idEnd > end) return undefined;
+    const end = bytes.indexOf(0x0a, start);
+    if (!isEndLine(bytes, start, end)) {
+      const fields = lineFields(bytes, start, end);
       const kind = bytes[start]!;
+      const map = byKind[kind] as LoadedEntries<EntryText> | undefined;
+      if (!fields || !map) return undefined;
       const line = lines.count;
-      let entry = idEnd + 1;
-      if (kind === 0x73 /* s */) {
-        const stampEnd = bytes.indexOf(tab, idEnd + 1);
-        if (stampEnd < 0 || stampEnd > end) return undefined;
-        entry = stampEnd + 1;
-        data.sql.set(jsonString(bytes.toString('utf8', start + 2, idEnd)), line);
-      } else if (kind === 0x62 /* b */ && isPlainAsciiJson(bytes, start + 2, idEnd)) {
-        // Compiled SQL, which a compile replay reads for the few nodes it renders: ids read only if many are asked for.
-        data.bodies.defer(line, start + 2);
-      } else {
-        const map = byKind[kind];
-        if (!map) return undefined;
-        map.set(jsonString(bytes.toString('utf8', start + 2, idEnd)), line);
-      }
-      lines.add(idEnd + 1, entry, end);
+      // Compiled SQL, which a compile replay reads for the few nodes it renders: ids read only if many are asked for.
+      if (kind === 0x62 /* b */ && isPlainAsciiJson(bytes, start + 2, fields.idEnd)) map.defer(line, start + 2);
+      else map.set(jsonString(bytes.toString('utf8', start + 2, fields.idEnd)), line);
+      lines.add(start, fields.idEnd + 1, fields.entry, end);
+    }
+    start = end + 1;
+  }
+  return data;
+}
+
+/**
+ * The replay table's lines after its first for a cache read whole (its table was not of it): a replay appending to the
+ * cache then writes a table again, as a full compile would have.
+ */
+function* cacheAsTable(
+  data: CacheData,
+  lines: LoadedLines,
+  sql: LoadedEntries<SqlLine>,
+  bodies: LoadedEntries<EntryText>,
+): Generator<EntryText> {
+  const { format, kilnVersion, key, env, macros } = data;
+  const header: CacheHeader = { format, kilnVersion, key, env, macros };
+  yield `${JSON.stringify(header)}\n`;
+  const refs = new TextChunks();
+  const ref = (line: number) => `${entryRef(lines.entries[line]!, lines.ends[line]!)}\n`;
+  sql.everyLine((id, line) => refs.add(`${sqlHead(id, stampAt(lines, line))}${ref(line)}`));
+  bodies.everyLine((id, line) => refs.add(`${entryHead('b', id)}${ref(line)}`));
+  yield* refs.done();
+  yield* smallLines(data.written, data.manifestEntries, data.records);
+  yield 'end\n';
+}
+
+/** A replay table's lines (src/parse/cache-table.ts): the large entries read from the cache file when asked for. */
+function decodeTable(
+  bytes: Buffer,
+  headerEnd: number,
+  lines: LoadedLines,
+  header: CacheHeader,
+  cacheSize: number,
+): CacheData | undefined {
+  const data = {
+    ...header,
+    size: cacheSize,
+    table: () => [bytes],
+    sql: new TableEntries(lines, sqlLineOf),
+    bodies: new TableEntries(lines, referredOf),
+    written: new TableEntries(lines, asciiOf),
+    manifestEntries: new TableEntries(lines, asciiOf),
+    records: new TableEntries(lines, entryOf),
+  };
+  const byKind: Partial<Record<number, TableEntries<EntryText>>> = {
+    0x73 /* s */: data.sql as TableEntries<never>,
+    0x62 /* b */: data.bodies,
+    0x77 /* w */: data.written,
+    0x6d /* m */: data.manifestEntries,
+    0x72 /* r */: data.records,
+  };
+  let firstBatch = true;
+  for (let start = headerEnd + 1; start < bytes.length;) {
+    const end = bytes.indexOf(0x0a, start);
+    if (isEndLine(bytes, start, end)) firstBatch = false;
+    else {
+      const fields = lineFields(bytes, start, end);
+      const map = byKind[bytes[start]!];
+      if (!fields || !map) return undefined;
+      const line = lines.count;
+      if (firstBatch) map.addFirst(line);
+      else map.addLater(jsonString(bytes.toString('utf8', start + 2, fields.idEnd)), line);
+      lines.add(start, fields.idEnd + 1, fields.entry, end);
     }
     start = end + 1;
   }

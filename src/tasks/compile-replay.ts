@@ -88,6 +88,35 @@ const listingField = (text: string) =>
     ? text.replace(/[\t\n\\]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\\\'))
     : text;
 
+/**
+ * Whether lines, given one at a time, joined by newlines, are a recorded listing: each is compared where the last one
+ * ended, so that 10,000 lines are neither kept nor joined into a second text of a megabyte.
+ */
+export class ListingMatch {
+  private at = 0;
+  private matches = true;
+
+  constructor(private readonly listing: string) {}
+
+  /** Whether the lines so far start the listing, this one included. */
+  next(line: string): boolean {
+    const { listing, at } = this;
+    const end = at + line.length;
+    // Past the listing's end, `at` exceeds its length, and no line but an empty one starts there.
+    this.matches &&=
+      at <= listing.length &&
+      listing.startsWith(line, at) &&
+      (end === listing.length || listing.charCodeAt(end) === 10);
+    this.at = end + 1;
+    return this.matches;
+  }
+
+  /** Whether the lines given were the whole listing. */
+  done(): boolean {
+    return this.matches && (this.at === 0 ? this.listing === '' : this.at === this.listing.length + 1);
+  }
+}
+
 /** Values by id as text, a line each (`\n<id>\t<value>`, both JSON): one is parsed only when looked up. */
 function keyedLines(values: Iterable<[string, unknown]>): string {
   let text = '';
@@ -233,9 +262,13 @@ export async function replayCompile(
 ): Promise<CompileSummary | undefined> {
   const debug = opts.onDebug ?? (() => undefined);
   if (!compilesEverything(opts) || secretValues().length) return undefined;
+  const phases = new PhaseClock();
   const loaded = await load(opts);
   if (!partialParseEnabled(opts.partialParse, loaded.project)) return undefined;
-  const partial = openPartialParse(loaded, cliVarsOf(opts), opts);
+  phases.lap('load');
+  // The replay table, not the whole cache: a replay reads the large entries of the few nodes it re-renders.
+  const partial = openPartialParse(loaded, cliVarsOf(opts), opts, true, true);
+  phases.lap('cache');
   const record = partial.previousRecord<ReplayRecord>(replayRecordName);
   const manifestFile = partial.previousRecord<ManifestFile>('manifest');
   // A record of another shape (an older kiln's) is none.
@@ -247,26 +280,27 @@ export async function replayCompile(
   const { project } = loaded;
   const { session, packages } = sessionFor(loaded, opts, 'compile');
   const files = discoverProjectFiles(project, packages);
+  phases.lap('walk');
 
   // Which files changed: a SQL node's is re-parsed (and re-rendered if its text changed); any other is the end.
   const listed = inventory(files);
-  const ids = listed.map(({ sql }) => sql && nodeIdOf(sql));
-  const listing = listed.map(({ file }, i) => listingLine(file.absolute, ids[i])).join('\n');
-  if (listing !== record.listing) return why("a file was added, removed or renamed, or is another node's");
+  const listing = new ListingMatch(record.listing);
   const changed: SqlFile[] = [];
   /** Files whose stat changed but not their text: parsed again (from the cache) only to record the new stat. */
   const unchangedText: SqlFile[] = [];
   let restamped = false;
   let other = 0;
+  const notListed = "a file was added, removed or renamed, or is another node's";
   for (let i = 0; i < listed.length; i++) {
     const { file, sql } = listed[i]!;
-    if (sql) {
-      const id = ids[i]!;
+    const id = sql && nodeIdOf(sql);
+    if (!listing.next(listingLine(file.absolute, id))) return why(notListed);
+    if (id !== undefined) {
       const stamp = partial.stampOf(file.absolute);
       if (!stamp) return why(`${file.projectPath} cannot be read`);
       // A stat that cannot vouch for the text (changed, or too recent when recorded): the text decides.
       if (!partial.stampVouches(id, stamp.same))
-        (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
+        (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql!);
     } else {
       const was = record.others[other++];
       if (was?.[0] !== file.absolute) return why(`${file.projectPath} is not as recorded`);
@@ -278,10 +312,13 @@ export async function replayCompile(
       }
     }
   }
+  if (!listing.done()) return why(notListed);
   if (fixtureFiles(project).join('\n') !== record.fixtures.join('\n')) return why('a unit test fixture was added');
+  phases.lap('files');
 
   registerMacros(session.engine, files, project.name);
   if (!partial.macrosAsBefore(session.engine)) return why('the macros changed');
+  phases.lap('macros');
   const mini = replayedProject(loaded);
   const warn = () => undefined;
   const { reader } = sqlNodeReader({ project, target: loaded.target, session, sqlCache: partial }, warn);
@@ -336,7 +373,9 @@ export async function replayCompile(
     if (!partial.storedBody(id)) return why(`${sql.file.projectPath} reads what differs per invocation`);
     rendered.push(mini.manifest.nodes.get(id)!);
   }
+  phases.lap('render');
   if (!partial.writesAsRecorded()) return why('a compiled file changed since it was written');
+  phases.lap('compiled');
   const manifestPath = join(project.targetPath, 'manifest.json');
   const spliced = splicedManifest(partial, manifestPath, manifestFile, () => {
     const base = artifactDictOptions(session);
@@ -351,19 +390,40 @@ export async function replayCompile(
     };
   });
   if (!spliced) return why('manifest.json changed since it was written');
+  phases.lap('manifest');
 
   for (const n of rendered) compiler.writeCompiled(n.uniqueId);
   await compiler.flushWrites();
   writeChunksAtomic(manifestPath, spliced.chunks);
+  phases.lap('write');
   const stamp = partial.stampOf(manifestPath)?.same;
   // Not recorded (the next compile is a full one) if it cannot be stat'ed.
   if (stamp) partial.recordManifest(spliced.places, { ...spliced.file, stamp });
   if (restamped) partial.setRecord(replayRecordName, record);
   savePartialParse(partial, 'all', opts);
+  phases.lap('save');
   for (const w of record.warnings) opts.onLog?.('warn', w);
   debug(`compile replay: re-rendered ${rendered.length} of ${record.compiled} nodes`);
+  debug(`compile replay: CPU ms by phase: ${phases.text()}`);
   replayed?.(session, loaded);
   return { compiled: record.compiled, targetPath: project.targetPath };
+}
+
+/** CPU time (user + system) between a replay's steps, for --debug: where a replay's time goes, without a profiler. */
+class PhaseClock {
+  private last = process.cpuUsage();
+  private readonly laps: string[] = [];
+
+  lap(name: string): void {
+    const now = process.cpuUsage();
+    const ms = (now.user - this.last.user + now.system - this.last.system) / 1000;
+    this.laps.push(`${name} ${Math.round(ms)}`);
+    this.last = now;
+  }
+
+  text(): string {
+    return this.laps.join(', ');
+  }
 }
 
 /** The project as the replay knows it: the nodes it re-renders and what they ref, nothing else. */

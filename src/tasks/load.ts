@@ -21,9 +21,10 @@ import type { Compiler } from '../compile/compiler.js';
 import type { KilnOptions, Project } from './options.js';
 import { listenToEnvReads, recordReads } from '../template/render-reads.js';
 import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
+import { statText } from '../parse/cache-table.js';
 import { packagesInstallPath } from '../deps/installed.js';
 import { appendChunks, writeChunksAtomic } from '../artifacts/write.js';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
@@ -196,17 +197,26 @@ export function savePartialParse(partial: PartialParse, nodeIds: Iterable<string
     // A replay's few lines are appended: rewriting tens of megabytes would cost more than the replay saves.
     if (out.append) appendChunks(out.file, out.chunks);
     else writeChunksAtomic(out.file, out.chunks);
+    // The replay table names the cache by its stat right after it is written (src/parse/cache-table.ts).
+    const stat = statText(out.file);
+    const table = stat === undefined ? undefined : out.table(stat);
+    if (table) writeChunksAtomic(out.tableFile, table);
+    else rmSync(out.tableFile, { force: true });
   } catch (e) {
     opts.onDebug?.(`partial parse: could not write ${out.file}: ${(e as Error).message}`);
   }
 }
 
-/** `spool`: whether the cache being made may be spilled to a file in target/ as it grows (not when nothing is written). */
+/**
+ * `spool`: whether the cache being made may be spilled to a file in target/ as it grows (not when nothing is written);
+ * `table`: whether to read its replay table rather than the whole cache (a compile replay).
+ */
 export function openPartialParse(
   loaded: Loaded,
   cliVars: Record<string, unknown>,
   opts: KilnOptions,
   spool = true,
+  table = false,
 ): PartialParse {
   const identity = {
     project: loaded.project,
@@ -216,7 +226,7 @@ export function openPartialParse(
     packagesDir: packagesInstallPath(loaded.project, cliVars),
     envReads: loaded.envReads,
   };
-  return new PartialParse(identity, opts.onDebug ?? (() => undefined), spool);
+  return new PartialParse(identity, opts.onDebug ?? (() => undefined), spool, table);
 }
 
 /** The unique ids the options select (`nodeIds`, or the selection grammar), in DAG order. */
