@@ -95,10 +95,13 @@ export class CompiledSqlCache {
     return false;
   }
 
-  /** Records the files written since keepsFile() asked for them, as they now are on disk. */
-  recordWrites(): void {
+  /**
+   * Records the files written since keepsFile() asked for them, as they now are on disk (`written`: their stats as the
+   * writer saw them once written, else each is stat'ed).
+   */
+  recordWrites(written?: ReadonlyMap<string, { size: number; mtimeMs: number }>): void {
     for (const [file, hash] of this.pendingWrites.splice(0)) {
-      const st = statSync(file);
+      const st = written?.get(file) ?? statSync(file);
       this.cache.written.set(file, { hash, size: st.size, mtimeMs: st.mtimeMs });
     }
   }

@@ -72,6 +72,7 @@ export async function compileSelected(
       building: new Set(ids),
       favorState: true,
     });
+  compiler.expectWrites(ids.length);
   for (const id of ids) {
     compiled.set(id, (await renderWithWarehouse(session.adapter, () => compiler.compile(id))).compiledCode);
     compiler.writeCompiled(id);
