@@ -7,15 +7,13 @@
  * warehouse, the clock, invocation_id, run_started_at, flags, selected_resources, graph, log
  * output). Files under target/compiled whose text did not change are not written again.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { recordReads } from '../template/render-reads.js';
 import type { PartialParse } from '../parse/partial-cache.js';
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+import { sha256Hex as sha } from '../parse/text-hash.js';
 
 export class CompiledSqlCache {
   private readonly pendingWrites: Array<[file: string, hash: string]> = [];

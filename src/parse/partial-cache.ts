@@ -13,7 +13,6 @@
  * are unchanged. Everything else (properties YAML, config layering, relation names, docs)
  * is computed afresh each time. A cache that cannot be read is ignored, never an error.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kilnVersion } from '../version.js';
@@ -27,6 +26,7 @@ import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 import { LineSpool } from './cache-spool.js';
+import { sha256Hex } from './text-hash.js';
 
 export const partialParseFile = 'partial_parse.bin';
 const formatVersion = 6;
@@ -346,7 +346,7 @@ export const noPartialParse: SqlParseCache = {
 };
 
 /** The hash the cache records of a text (a SQL file's, a compiled file's). */
-export const textHash = (text: string) => createHash('sha256').update(text).digest('hex');
+export const textHash = sha256Hex;
 
 const hashValue = (v: string | null) => (v === null ? null : textHash(v).slice(0, 32));
 
