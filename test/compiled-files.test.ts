@@ -164,10 +164,17 @@ test('a file in a folder the writer created is written without a look at its pat
       stats,
     );
     assert.equal(failure, undefined);
-    // Only the two files of the folder that was there are looked at (one of them holds its text already).
+    // Each written file is stat'ed once written; only the two of the folder that was there are looked at before (one
+    // of them holds its text already, and is left alone).
     assert.deepEqual(
       statSync.mock.calls.map((c) => c.arguments[0]),
-      [join(dir, 'there', 'same.sql'), join(dir, 'there', 'other.sql')],
+      [
+        join(dir, 'new', 'a.sql'),
+        join(dir, 'new', 'b.sql'),
+        join(dir, 'there', 'same.sql'),
+        join(dir, 'there', 'other.sql'),
+        join(dir, 'there', 'other.sql'),
+      ],
     );
     assert.deepEqual(
       [...folders],

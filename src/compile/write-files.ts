@@ -4,10 +4,10 @@
  * runs, and rewriting an unchanged file costs far more than reading it (on ext4, a file cut
  * short and written again has its data flushed as it closes: ~1.7 s of waiting for 1,000
  * files, against 20 ms to read them). Each file's size and modification time, as it is once
- * written, come back with the batch: the partial parse cache records them, and a stat of the
- * open file here spares the main thread a stat of each path after the flush.
+ * written, come back with the batch: the partial parse cache records them, and a stat here, in
+ * the worker, spares the main thread a stat of each path after the flush.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type FileToWrite = [file: string, text: string];
@@ -64,15 +64,13 @@ export function writeFiles(files: FileToWrite[], folders: KnownFolders, stats: n
   return undefined;
 }
 
-/** Writes `bytes` to `file` (created or cut short) and returns its stat once written. */
+/**
+ * Writes `bytes` to `file` (created or cut short) and returns its stat once written and closed (a file system that
+ * sets the modification time as it closes, such as a network one, would give another after).
+ */
 function write(file: string, bytes: Buffer): WrittenStat {
-  const fd = openSync(file, 'w');
-  try {
-    for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
-    return fstatSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSync(file, bytes);
+  return statSync(file);
 }
 
 /**
