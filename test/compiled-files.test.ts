@@ -3,11 +3,13 @@
  * goes on; either way every file arrives whole, and a file system failure comes back with
  * its code and path (which the CLI prints as one line).
  */
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { CompiledFiles } from '../src/compile/compiled-files.js';
+import { writeFiles, type KnownFolders } from '../src/compile/write-files.js';
 import { kiln, minimalProject, removeDir, tempDir, writeProject } from './helpers/cli.js';
 
 for (const count of [3, 1000]) {
@@ -110,6 +112,105 @@ test('kiln compile of 600 models writes every compiled file before it exits', ()
     const folder = join(dir, 'target', 'compiled', 'tiny', 'models');
     assert.equal(readdirSync(folder).length, 600);
     assert.match(readFileSync(join(folder, 'm_599.sql'), 'utf8'), /^select id from .*"m_598"/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+for (const count of [3, 1000]) {
+  test(`the flush of ${count} compiled files gives each file's size and modification time as a stat reads them`, async () => {
+    const dir = tempDir('kiln-compiled-files-');
+    try {
+      const file = (i: number) => join(dir, `layer_${i % 7}`, `m_${i}.sql`);
+      const files = new CompiledFiles();
+      for (let i = 0; i < count; i++) files.write(file(i), `select ${i} as id -- é\n`);
+      const stats = await files.flush();
+      assert.equal(stats.size, count);
+      for (let i = 0; i < count; i++) {
+        const st = statSync(file(i));
+        assert.deepEqual(stats.get(file(i)), { size: st.size, mtimeMs: st.mtimeMs }, file(i));
+      }
+      // Left alone because they hold their text: their stats as they are.
+      const again = new CompiledFiles();
+      for (let i = 0; i < count; i++) again.write(file(i), `select ${i} as id -- é\n`);
+      const kept = await again.flush();
+      assert.deepEqual(kept.get(file(count - 1)), {
+        size: statSync(file(count - 1)).size,
+        mtimeMs: statSync(file(count - 1)).mtimeMs,
+      });
+    } finally {
+      removeDir(dir);
+    }
+  });
+}
+
+test('a file in a folder the writer created is written without a look at its path first', () => {
+  const dir = tempDir('kiln-compiled-files-');
+  const statSync = mock.method(fs, 'statSync');
+  syncBuiltinESMExports();
+  try {
+    mkdirSync(join(dir, 'there'));
+    writeFileSync(join(dir, 'there', 'same.sql'), 'select 1');
+    const folders: KnownFolders = new Map();
+    const stats: number[] = [];
+    const failure = writeFiles(
+      [
+        [join(dir, 'new', 'a.sql'), 'select 1'],
+        [join(dir, 'new', 'b.sql'), 'select 2'],
+        [join(dir, 'there', 'same.sql'), 'select 1'],
+        [join(dir, 'there', 'other.sql'), 'select 3'],
+      ],
+      folders,
+      stats,
+    );
+    assert.equal(failure, undefined);
+    // Each written file is stat'ed once written; only the two of the folder that was there are looked at before (one
+    // of them holds its text already, and is left alone).
+    assert.deepEqual(
+      statSync.mock.calls.map((c) => c.arguments[0]),
+      [
+        join(dir, 'new', 'a.sql'),
+        join(dir, 'new', 'b.sql'),
+        join(dir, 'there', 'same.sql'),
+        join(dir, 'there', 'other.sql'),
+        join(dir, 'there', 'other.sql'),
+      ],
+    );
+    assert.deepEqual(
+      [...folders],
+      [
+        [join(dir, 'new'), true],
+        [join(dir, 'there'), false],
+      ],
+    );
+    assert.equal(readFileSync(join(dir, 'new', 'b.sql'), 'utf8'), 'select 2');
+    assert.equal(stats.length, 8);
+  } finally {
+    statSync.mock.restore();
+    syncBuiltinESMExports();
+    removeDir(dir);
+  }
+});
+
+test('a writer told to expect a batch or more starts its worker with the first file, and not when files are kept', async () => {
+  const dir = tempDir('kiln-compiled-files-');
+  try {
+    const expecting = new CompiledFiles();
+    expecting.expect(1000);
+    expecting.write(join(dir, 'a', 'm.sql'), 'select 1');
+    assert.equal(expecting.threaded, true);
+    await expecting.flush();
+    assert.equal(expecting.threaded, false);
+    const plain = new CompiledFiles();
+    plain.write(join(dir, 'b', 'm.sql'), 'select 1');
+    assert.equal(plain.threaded, false, 'a worker starts for a full batch only');
+    const keeping = new CompiledFiles();
+    keeping.expect(1000);
+    keeping.expect(0);
+    keeping.write(join(dir, 'c', 'm.sql'), 'select 1');
+    assert.equal(keeping.threaded, false);
+    await Promise.all([plain.flush(), keeping.flush()]);
+    assert.equal(readFileSync(join(dir, 'a', 'm.sql'), 'utf8'), 'select 1');
   } finally {
     removeDir(dir);
   }

@@ -12,7 +12,7 @@
  * Nothing is copied or recorded while a secret value is set: the copied text would have been
  * scrubbed for another invocation's secrets.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { PartialParse } from '../parse/partial-cache.js';
 import type { CompiledInfo } from '../parse/node-dict.js';
@@ -89,7 +89,7 @@ export function entryStarts(
   return whole ? starts : undefined;
 }
 
-export const entryHash = (bytes: string | Uint8Array) => createHash('sha1').update(bytes).digest('base64');
+export const entryHash = (bytes: string | Uint8Array) => hash('sha1', bytes, 'base64');
 
 export class ManifestEntries {
   /** The last manifest.json's bytes; null when there is none or no entry of it was recorded. */

@@ -7,15 +7,13 @@
  * warehouse, the clock, invocation_id, run_started_at, flags, selected_resources, graph, log
  * output). Files under target/compiled whose text did not change are not written again.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { recordReads } from '../template/render-reads.js';
 import type { PartialParse } from '../parse/partial-cache.js';
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+import { sha256Hex as sha } from '../parse/text-hash.js';
 
 export class CompiledSqlCache {
   private readonly pendingWrites: Array<[file: string, hash: string]> = [];
@@ -95,10 +93,13 @@ export class CompiledSqlCache {
     return false;
   }
 
-  /** Records the files written since keepsFile() asked for them, as they now are on disk. */
-  recordWrites(): void {
+  /**
+   * Records the files written since keepsFile() asked for them, as they now are on disk (`written`: their stats as the
+   * writer saw them once written, else each is stat'ed).
+   */
+  recordWrites(written?: ReadonlyMap<string, { size: number; mtimeMs: number }>): void {
     for (const [file, hash] of this.pendingWrites.splice(0)) {
-      const st = statSync(file);
+      const st = written?.get(file) ?? statSync(file);
       this.cache.written.set(file, { hash, size: st.size, mtimeMs: st.mtimeMs });
     }
   }
@@ -111,10 +112,14 @@ function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): { key: 
     const r = relationOf(id);
     return [id, r.database, r.schema, r.identifier, r.type];
   });
-  // Where a test was declared only names it in errors (and is worked out lazily from its YAML).
-  const { declaredAt, ...rest } = node as GraphNode & { declaredAt?: unknown };
-  void declaredAt;
+  // Where a test was declared only names it in errors (and is worked out lazily from its YAML). A node without it
+  // (every model) is written as it is: copying its fields cost more than the JSON of 10,000 models.
+  const placed = node as GraphNode & { declaredAt?: unknown };
   // Rendering may change the node (a test's config()): its state is kept as JSON before that.
-  const state = JSON.stringify(rest);
+  const state = JSON.stringify(placed.declaredAt === undefined ? node : withoutPlace(placed));
   return { key: sha(`[${state},${JSON.stringify(relations)}]`), state };
+}
+
+function withoutPlace({ declaredAt: _, ...rest }: GraphNode & { declaredAt?: unknown }): GraphNode {
+  return rest;
 }

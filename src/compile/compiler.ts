@@ -347,9 +347,18 @@ export class Compiler {
   writeCompiled(id: string): string {
     const file = this.compiledFile(id);
     const text = scrubSecrets(this.compile(id).compiledCode, (this.secrets ??= secretValues()));
-    if (this.cache?.keepsFile(file, text)) return file;
+    if (this.cache?.keepsFile(file, text)) {
+      // A compile that keeps files rewrites few: a worker starts only for a full batch.
+      this.files.expect(0);
+      return file;
+    }
     this.files.write(file, text);
     return file;
+  }
+
+  /** Says that about `count` nodes will be written before the next flush (see CompiledFiles.expect). */
+  expectWrites(count: number): void {
+    this.files.expect(count);
   }
 
   /**
@@ -357,7 +366,7 @@ export class Compiler {
    * system error.
    */
   flushWrites(): Promise<void> {
-    return this.files.flush().then(() => this.cache?.recordWrites());
+    return this.files.flush().then((stats) => this.cache?.recordWrites(stats));
   }
 }
 

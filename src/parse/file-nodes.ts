@@ -3,7 +3,6 @@
  * template parsed once, with `execute=false`, by `parseSql`), seeds from CSV. Each node as
  * its file gives it, before configs are layered. Opens no connection.
  */
-import { createHash } from 'node:crypto';
 import { KilnError, type ErrorLocation } from '../errors.js';
 import type { Relation } from '../adapters/relation.js';
 import type { Scope, TemplateEngine } from '../template/engine.js';
@@ -16,6 +15,7 @@ import { snapshotBlocks, yamlSnapshots, type SnapshotDefinition } from './snapsh
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import type { GraphNode, NodeConfig, ResourceType } from './nodes.js';
+import { sha256Hex as sha256 } from './text-hash.js';
 
 /** The nodes read so far, their templates and file configs, and a lookup by name within a package. */
 export class NodeTable {
@@ -217,8 +217,4 @@ function parsingModel(n: {
     raw_code: n.f.text,
     batch: null,
   };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -13,7 +13,6 @@
  * loaded_at_query, macro and group configs) are written to the context only, so manifest.json
  * validates against every published v12 schema since dbt 1.9.
  */
-import { createHash } from 'node:crypto';
 import { join, dirname, relative } from 'node:path';
 import type {
   ColumnDef,
@@ -30,6 +29,7 @@ import type {
   UnitTestNode,
   UnitTestRows,
 } from './nodes.js';
+import { sha256Hex } from './text-hash.js';
 
 export type DictFlavor = 'artifact' | 'context';
 
@@ -546,8 +546,4 @@ export function unitTestDict(
     versions: null,
     version: null,
   };
-}
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

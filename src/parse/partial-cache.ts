@@ -15,7 +15,6 @@
  * write of the cache writes its replay table too (cache-table.ts), which a compile replay reads
  * instead of the whole file.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kilnVersion } from '../version.js';
@@ -30,6 +29,7 @@ import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
 import { LineSpool } from './cache-spool.js';
 import { entryRef, readReferred, sameStat, statText, tableBody, tableFileName, tableFirstLine } from './cache-table.js';
+import { sha256Hex } from './text-hash.js';
 
 export const partialParseFile = 'partial_parse.bin';
 const formatVersion = 6;
@@ -525,7 +525,7 @@ export const noPartialParse: SqlParseCache = {
 };
 
 /** The hash the cache records of a text (a SQL file's, a compiled file's). */
-export const textHash = (text: string) => createHash('sha256').update(text).digest('hex');
+export const textHash = sha256Hex;
 
 const hashValue = (v: string | null) => (v === null ? null : textHash(v).slice(0, 32));
 

@@ -72,8 +72,11 @@ export async function compileSelected(
       building: new Set(ids),
       favorState: true,
     });
+  compiler.expectWrites(ids.length);
   for (const id of ids) {
-    compiled.set(id, (await renderWithWarehouse(session.adapter, () => compiler.compile(id))).compiledCode);
+    // Awaited only when the render waits for the warehouse: a turn of the event loop per node adds up at 10,000.
+    const rendered = renderWithWarehouse(session.adapter, () => compiler.compile(id));
+    compiled.set(id, (rendered instanceof Promise ? await rendered : rendered).compiledCode);
     compiler.writeCompiled(id);
   }
   await releaseWarehouse(session.adapter);

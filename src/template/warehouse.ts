@@ -100,11 +100,12 @@ export class WarehouseBridge {
     throw new PendingWarehouseCall();
   }
 
-  /** Renders `fn` (synchronous) until it no longer needs an answer it lacks. */
-  async render<T>(fn: () => T, via?: WarehouseSession): Promise<T> {
+  /**
+   * Renders `fn` (synchronous) until it no longer needs an answer it lacks: synchronously when it needs none (as
+   * nearly every node), so a compile of thousands of nodes makes no promise per node.
+   */
+  render<T>(fn: () => T, via?: WarehouseSession): T | Promise<T> {
     const outer = this.current;
-    // Inside a node's transaction (hooks), statements run on its session so they see its work.
-    const target = via ? this.onSession(via) : this.adapter;
     const session: Session = outer ?? { answers: [], pos: 0, effects: [], times: [], timePos: 0 };
     const clock = () => {
       if (session.timePos < session.times.length) return session.times[session.timePos++]!;
@@ -113,43 +114,69 @@ export class WarehouseBridge {
       session.timePos++;
       return t;
     };
-    for (;;) {
-      session.pos = 0;
+    const first = this.attempt(fn, session, outer, clock);
+    if (!('pending' in first)) return first.result;
+    // Inside a node's transaction (hooks), statements run on its session so they see its work.
+    return this.answerAndReplay(fn, session, clock, first.pending, via ? this.onSession(via) : this.adapter);
+  }
+
+  /** One render of `fn`: its result, or the warehouse question it stopped at (only a render not inside another). */
+  private attempt<T>(
+    fn: () => T,
+    session: Session,
+    outer: Session | undefined,
+    clock: () => bigint,
+  ): { result: T } | { pending: NonNullable<Session['pending']> } {
+    session.pos = 0;
+    session.pending = undefined;
+    if (!outer) {
+      session.effects = [];
+      session.timePos = 0;
+    }
+    this.current = session;
+    this.stats.renders++;
+    try {
+      const result = outer ? fn() : withClock(clock, fn);
+      if (!outer) this.flush(session);
+      return { result };
+    } catch (e) {
+      const pending = session.pending as Session['pending'];
+      if (!pending && !outer) this.flush(session);
+      if (!pending || outer) throw e;
       session.pending = undefined;
-      if (!outer) {
-        session.effects = [];
-        session.timePos = 0;
-      }
-      this.current = session;
-      this.stats.renders++;
+      return { pending };
+    } finally {
+      this.current = outer;
+    }
+  }
+
+  /** Answers the question a render stopped at, and renders again, until it asks none it lacks. */
+  private async answerAndReplay<T>(
+    fn: () => T,
+    session: Session,
+    clock: () => bigint,
+    pending: NonNullable<Session['pending']>,
+    target: Adapter,
+  ): Promise<T> {
+    for (;;) {
+      this.stats.requests++;
+      await this.adapter.open();
+      this.openedHere = true;
       try {
-        const result = outer ? fn() : withClock(clock, fn);
-        if (!outer) this.flush(session);
-        return result;
-      } catch (e) {
-        const pending = session.pending as Session['pending'];
-        if (!pending && !outer) this.flush(session);
-        if (!pending || outer) throw e;
-        session.pending = undefined;
-        this.current = undefined;
-        this.stats.requests++;
-        await this.adapter.open();
-        this.openedHere = true;
-        try {
-          session.answers.push({ key: pending.key, value: await pending.run(target) });
-        } catch (err) {
-          const message = (err as Error)?.message ?? String(err);
-          session.answers.push({
-            key: pending.key,
-            error:
-              err instanceof KilnError
-                ? err
-                : new KilnError('template', `the warehouse refused a query run while rendering: ${message}`),
-          });
-        }
-      } finally {
-        this.current = outer;
+        session.answers.push({ key: pending.key, value: await pending.run(target) });
+      } catch (err) {
+        const message = (err as Error)?.message ?? String(err);
+        session.answers.push({
+          key: pending.key,
+          error:
+            err instanceof KilnError
+              ? err
+              : new KilnError('template', `the warehouse refused a query run while rendering: ${message}`),
+        });
       }
+      const next = this.attempt(fn, session, undefined, clock);
+      if (!('pending' in next)) return next.result;
+      pending = next.pending;
     }
   }
 
