@@ -200,6 +200,33 @@ test('a model named in non-ASCII, edited: the replay finds its entry in manifest
   await warmEqualsCold('removed');
 });
 
+test('a default selector in selectors.yml: no compile replays while one is set, since the compile is of what it selects', async () => {
+  const selectors = (definition: string, isDefault: boolean) =>
+    write(
+      'selectors.yml',
+      `selectors:\n  - name: some\n    definition: "${definition}"\n${isDefault ? '    default: true\n' : ''}`,
+    );
+  selectors('plain+', true);
+  await warmEqualsCold('a default selector set');
+  edit('models/plain.sql', (t) => t + '-- under a default selector\n');
+  assert.ok(!replayed(await warmEqualsCold('a selected model edited')));
+  selectors('orders_label', true);
+  edit('models/plain.sql', (t) => t + '-- another default\n');
+  assert.ok(!replayed(await warmEqualsCold('the default selector changed, a model edited')));
+  // A selectors.yml with no default selector changes nothing a compile does.
+  selectors('orders_label', false);
+  await warmEqualsCold('the default taken away');
+  edit('models/plain.sql', (t) => t + '-- no default\n');
+  assert.ok(replayed(await warmEqualsCold('a model edited, no default selector')));
+  // The record was made with the whole project compiled: a default selector set since makes it not apply.
+  selectors('orders_label', true);
+  edit('models/plain.sql', (t) => t + '-- the default back\n');
+  const log = await warmEqualsCold('a default selector set again, a model edited');
+  assert.ok(!replayed(log) && log.some((l) => /default selector/.test(l)), log.join('\n'));
+  rmSync(join(dir, 'selectors.yml'));
+  await warmEqualsCold('selectors.yml removed');
+});
+
 test("a model reading a source, edited, replays: what the source resolves to is in the replay's record", async () => {
   write(
     'models/sources.yml',

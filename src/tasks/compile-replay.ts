@@ -11,7 +11,7 @@
  * the checks that decide whether it may run. Anything it cannot vouch for (a YAML, macro,
  * seed or snapshot file changed, a file added or removed, a ref or config() changed, a
  * changed ephemeral model, a render that reads `graph`, the warehouse or the clock, a secret set, a
- * selection, a compiled file or manifest.json touched since) gives the full compile, which the
+ * selection (a default selector in selectors.yml included), a compiled file or manifest.json touched since) gives the full compile, which the
  * user could not tell from this one but by its speed: test/partial-parse.test.ts compares the
  * two byte for byte.
  */
@@ -42,6 +42,7 @@ import {
 } from '../artifacts/manifest-entries.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
 import { exposeProject, type KilnSession } from '../session.js';
+import { loadSelectors } from '../graph/selectors-yml.js';
 import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor, type Loaded } from './load.js';
 import type { KilnOptions } from './options.js';
 
@@ -149,6 +150,14 @@ export function compilesEverything(opts: KilnOptions): boolean {
     opts.eventTimeStart ||
     opts.eventTimeEnd
   );
+}
+
+/**
+ * Whether a compile with these options compiles the whole project in this project: a default selector in selectors.yml
+ * makes it compile what that selects. A selectors.yml that cannot be read throws, as the full compile's selection would.
+ */
+export function compilesWholeProject(opts: KilnOptions, projectDir: string): boolean {
+  return compilesEverything(opts) && loadSelectors(projectDir).defaultName === undefined;
 }
 
 /** A SQL file read into one node of its own (the kinds a replay re-renders), with its owner. */
@@ -265,6 +274,10 @@ export async function replayCompile(
   const phases = new PhaseClock();
   const loaded = await load(opts);
   if (!partialParseEnabled(opts.partialParse, loaded.project)) return undefined;
+  if (!compilesWholeProject(opts, loaded.project.projectDir)) {
+    debug('compile replay: selectors.yml has a default selector: compiling in full');
+    return undefined;
+  }
   phases.lap('load');
   // The replay table, not the whole cache: a replay reads the large entries of the few nodes it re-renders.
   const partial = openPartialParse(loaded, cliVarsOf(opts), opts, true, true);

@@ -15,7 +15,7 @@ import { load, parseLoaded, partialParseOf, savePartialParse, select, takeDiscov
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 import {
-  compilesEverything,
+  compilesWholeProject,
   listReplayFiles,
   recordReplay,
   replayCompile,
@@ -58,7 +58,9 @@ export async function compileSelected(
   if (partial) compiler.cache = new CompiledSqlCache(partial, session.engine);
   const discovered = takeDiscoveredFiles(project);
   const replayFiles =
-    partial && discovered && compilesEverything(opts) ? listReplayFiles(partial, discovered) : undefined;
+    partial && discovered && compilesWholeProject(opts, project.parsed.project.projectDir)
+      ? listReplayFiles(partial, discovered)
+      : undefined;
   const compiled = new Map<string, string>();
   // Seeds have no SQL to render.
   const ids = select(project, opts).filter(
