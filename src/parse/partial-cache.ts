@@ -54,6 +54,7 @@ export interface CacheIdentity {
 /** How a recorded stat ends: whether it was too recent to vouch for the file's text. */
 const trusted = ' trusted';
 const racyMark = ' racy';
+const missingFolder = 'missing';
 
 /** Which macro files (content hashes) and env_var() values (hashes) a render read. */
 export interface RenderDependencies {
@@ -909,6 +910,20 @@ export class PartialParse implements SqlParseCache {
   /** A reused render's env reads, kept (as hashes) so the next run still checks them. */
   noteEnvHashes(env: Record<string, string | null>): void {
     Object.assign(this.envHashes, env);
+  }
+
+  /** A folder's stamp, as a compile replay's record keeps it: `stampOf`'s text, or `missing` when it is not there. */
+  folderStamp(folder: string): string {
+    return this.stampOf(folder)?.text ?? missingFolder;
+  }
+
+  /**
+   * Whether a folder's recorded stamp vouches that it holds the entries it held: it was not there and still is not, or
+   * it has the same stat, recorded as trusted (adding, removing or renaming an entry changes a folder's stat).
+   */
+  folderVouches(folder: string, recorded: string): boolean {
+    const now = this.stampOf(folder);
+    return now ? recorded === `${now.same}${trusted}` : recorded === missingFolder;
   }
 
   /**
