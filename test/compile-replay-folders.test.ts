@@ -205,6 +205,13 @@ test('folders changed too recently when recorded (the racy rule) do not vouch fo
   append('models/a.sql', '-- right after\n');
   const log = await warmEqualsCold('a model edited right after');
   assert.ok(replayed(log) && !unwalked(log), log.join('\n'));
+  // Nor are stamps too recent to vouch recorded (a folder written to by every compile would be recorded each time).
+  const records = readFileSync(join(dir, 'target', 'partial_parse.bin'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('r\t"replay"\t'));
+  assert.ok(records.length > 0);
+  const last = JSON.parse(records.at(-1)!.slice('r\t"replay"\t'.length)) as { folders?: unknown };
+  assert.equal(last.folders, undefined);
   rmSync(join(dir, 'models/sub/recent.sql'));
   await warmEqualsCold('removed');
 });

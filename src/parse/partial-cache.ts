@@ -927,6 +927,11 @@ export class PartialParse implements SqlParseCache {
     return this.stampOf(folder)?.text ?? missingFolder;
   }
 
+  /** Whether a folder's stamp, once recorded, can vouch for it: it is not too recent (or the folder is not there). */
+  stampCanVouch(stamp: string): boolean {
+    return stamp === missingFolder || stamp.endsWith(trusted);
+  }
+
   /**
    * Whether a folder's recorded stamp vouches that it holds the entries it held: it was not there and still is not, or
    * it has the same stat, recorded as trusted (adding, removing or renaming an entry changes a folder's stat).

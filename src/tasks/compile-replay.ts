@@ -68,8 +68,8 @@ export interface ReplayRecord {
   others: Array<[file: string, stamp: string, hash: string]>;
   /**
    * Every folder discovery's walks read, with its stamp (`PartialParse.folderStamp`); none when a walk cannot be
-   * vouched for so (it followed a symbolic link). While each still vouches, a walk would list the same files: the
-   * replay takes the listing above instead of walking.
+   * vouched for so (it followed a symbolic link) or a folder was too recent to vouch. While each still vouches, a walk
+   * would list the same files: the replay takes the listing above instead of walking.
    */
   folders?: Array<[folder: string, stamp: string]>;
   /** Files under each test path's fixtures/ (parse asks whether a unit test's fixture exists). */
@@ -271,10 +271,16 @@ export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFil
 
 /**
  * The stamps of the folders the sources' walks read, taken after the walks. Enough: a folder changed since the
- * invocation started has a stamp too recent to vouch (the racy rule), and the walks came after its start.
+ * invocation started has a stamp too recent to vouch (the racy rule), and the walks came after its start. None while
+ * one is too recent: a replay that walks records them once they can vouch (not each time, as a folder written to by
+ * every compile would have it, appending the record of 10,000 files to the cache to no use).
  */
 function folderStamps(partial: PartialParse, sources: ParsedSource[]): ReplayRecord['folders'] {
-  return foldersRead(sources.map((s) => s.listings))?.map((folder) => [folder, partial.folderStamp(folder)]);
+  const stamps = foldersRead(sources.map((s) => s.listings))?.map((folder): [string, string] => [
+    folder,
+    partial.folderStamp(folder),
+  ]);
+  return stamps?.every(([, stamp]) => partial.stampCanVouch(stamp)) ? stamps : undefined;
 }
 
 /**
@@ -437,7 +443,7 @@ export async function replayCompile(
     }
     if (!listing.done()) return why(notListed);
     const folders = folderStamps(partial, discovery.sources);
-    if (JSON.stringify(folders) !== JSON.stringify(record.folders)) {
+    if (folders && JSON.stringify(folders) !== JSON.stringify(record.folders)) {
       record.folders = folders;
       restamped = true;
     }
