@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListingMatch, listingLine } from '../src/tasks/compile-replay.js';
+import { ListingMatch, everyListed, listingLine } from '../src/tasks/compile-replay.js';
 
 type Listed = Array<[file: string, node?: string]>;
 const listing = (files: Listed) => files.map(([file, node]) => listingLine(file, node)).join('\n');
@@ -43,4 +43,33 @@ test('a listing matched a line at a time agrees with comparing the joined lines,
       checked++;
     }
   assert.ok(checked > 10_000, `${checked}`);
+});
+
+test('a listing read back from where the lines matched gives the files and node ids it was made of', () => {
+  const files: Listed = [
+    ['/p/macros/m.sql'],
+    ['/p/models/a\tb.sql', 'model.p.a\tb'],
+    ['/p/models/c\\d.yml'],
+    ['/p/models/e\nf.sql', 'model.p.e\\nf'],
+    ['/p/models/\\t.sql', 'model.p.\\t'],
+    ['/p/seeds/s.csv'],
+  ];
+  const text = listing(files);
+  for (let given = 0; given <= files.length; given++) {
+    const m = new ListingMatch(text);
+    for (const [file, node] of files.slice(0, given)) assert.ok(m.next(listingLine(file, node)));
+    const read: Listed = [];
+    assert.ok(
+      everyListed(text, m.rest!, (file, node) => (read.push(node === undefined ? [file] : [file, node]), true)),
+    );
+    assert.deepEqual(read, files.slice(given), `after ${given} lines`);
+  }
+  // A line that does not match leaves no rest to read.
+  const m = new ListingMatch(text);
+  assert.ok(!m.next('/p/other.sql'));
+  assert.equal(m.rest, undefined);
+  // A visit that says stop stops the reading.
+  let visits = 0;
+  assert.ok(!everyListed(text, 0, () => (visits++, false)));
+  assert.equal(visits, 1);
 });

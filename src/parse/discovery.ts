@@ -39,19 +39,64 @@ export interface DiscoveredFiles {
   owners: OwnerFiles[];
 }
 
+/** The macro files a parse registers, discovery's first part: kiln's, the installed packages', the root project's. */
+export type MacroFiles = Pick<DiscoveredFiles, 'builtinMacros' | 'packageMacros' | 'rootMacros'>;
+
 export function discoverProjectFiles(project: ProjectConfig, packages: InstalledPackage[]): DiscoveredFiles {
-  const owners = parsedSources(project, packages);
-  const root = owners[0]!;
+  const { owners, sources: _, ...macros } = discoverInSteps(project, packages);
+  return { ...macros, owners: owners() };
+}
+
+/**
+ * Discovery in two steps: the macro files, then, when asked for, the projects' other files, which walks their resource
+ * folders (at 10,000 models, most of discovery). A compile replay whose record vouches for the last walk (every folder
+ * it read has the stat recorded) asks for the second step only when the record does not.
+ */
+export function discoverInSteps(
+  project: ProjectConfig,
+  packages: InstalledPackage[],
+): MacroFiles & { sources: ParsedSource[]; owners: () => OwnerFiles[] } {
+  const sources = parsedSources(project, packages);
+  const root = sources[0]!;
   const rootTestFiles = root.files(project.testPaths, ['.sql']);
   return {
     builtinMacros: builtinMacroFiles(),
     packageMacros: packages.map((p) => ({ packageName: p.name, folder: p.folder, files: p.macroFiles })),
     rootMacros: [...root.files(project.macroPaths, ['.sql']), ...rootTestFiles.filter(isGenericTest)],
-    owners: owners.map((owner) => ownerFiles(owner, owner.isRoot ? rootTestFiles : undefined)),
+    sources,
+    owners: () => sources.map((owner) => ownerFiles(owner, owner.isRoot ? rootTestFiles : undefined)),
   };
 }
 
 const isGenericTest = (f: ProjectFile) => f.resourcePath.startsWith('generic/');
+const isSingularTest = (f: ProjectFile) => !isGenericTest(f) && !f.resourcePath.startsWith('fixtures/');
+
+/** The kinds of SQL file that are one node each, and the resource folders each is found under. */
+const sqlNodePaths = {
+  model: (p: ProjectConfig) => p.modelPaths,
+  analysis: (p: ProjectConfig) => p.analysisPaths,
+  test: (p: ProjectConfig) => p.testPaths,
+};
+
+export type SqlNodeKind = keyof typeof sqlNodePaths;
+
+export const isSqlNodeKind = (kind: string): kind is SqlNodeKind => Object.hasOwn(sqlNodePaths, kind);
+
+/**
+ * The SQL files of kind `kind` that discovery would list at `absolute` (in `OwnerFiles`), with their owners, made
+ * without walking: for a caller that knows from elsewhere that the walk would list it.
+ */
+export function sqlFilesAt(
+  sources: ParsedSource[],
+  kind: SqlNodeKind,
+  absolute: string,
+): Array<{ owner: ParsedSource; file: ProjectFile }> {
+  const out: Array<{ owner: ParsedSource; file: ProjectFile }> = [];
+  for (const owner of sources)
+    for (const file of owner.filesAt(sqlNodePaths[kind](owner.project), absolute))
+      if (file.resourcePath.endsWith('.sql') && (kind !== 'test' || isSingularTest(file))) out.push({ owner, file });
+  return out;
+}
 
 function ownerFiles(owner: ParsedSource, testFiles: ProjectFile[] | undefined): OwnerFiles {
   const p = owner.project;
@@ -63,11 +108,9 @@ function ownerFiles(owner: ParsedSource, testFiles: ProjectFile[] | undefined): 
     : [...p.modelPaths, ...p.seedPaths, ...p.testPaths, ...p.macroPaths];
   return {
     owner,
-    models: owner.files(p.modelPaths, ['.sql']),
-    analyses: owner.files(p.analysisPaths, ['.sql']),
-    tests: (testFiles ?? owner.files(p.testPaths, ['.sql'])).filter(
-      (f) => !isGenericTest(f) && !f.resourcePath.startsWith('fixtures/'),
-    ),
+    models: owner.files(sqlNodePaths.model(p), ['.sql']),
+    analyses: owner.files(sqlNodePaths.analysis(p), ['.sql']),
+    tests: (testFiles ?? owner.files(sqlNodePaths.test(p), ['.sql'])).filter(isSingularTest),
     snapshots: owner.files(p.snapshotPaths, ['.sql']),
     seeds: owner.files(p.seedPaths, ['.csv']),
     properties: owner.files(resourcePaths, ['.yml', '.yaml']),

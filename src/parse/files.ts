@@ -21,11 +21,21 @@ interface Listed {
 }
 
 /**
+ * A resource folder's walk: the files below it, and every folder it read (the folder itself first, read or missing).
+ * `folders` is undefined when their stats cannot vouch for the walk: it followed a symbolic link (whose target may
+ * change with no folder's stat changing), or a folder existed but could not be read.
+ */
+export interface FolderWalk {
+  files: Listed[];
+  folders: string[] | undefined;
+}
+
+/**
  * Resource folders already walked, by absolute path: one parse asks a folder for several kinds
  * of file (models/ for SQL, properties YAML and docs Markdown), and a walk of thousands of
  * entries is worth doing once.
  */
-export type FolderListings = Map<string, Listed[]>;
+export type FolderListings = Map<string, FolderWalk>;
 
 export interface DiscoverOptions {
   /** Walks to reuse (and to add to), shared by the calls of one parse. */
@@ -50,20 +60,59 @@ export function discoverFiles(
   const out: ProjectFile[] = [];
   for (const root of roots) {
     const base = join(projectDir, root);
-    let listed = options.listings?.get(base);
-    if (!listed) {
-      listed = listFolder(base);
-      options.listings?.set(base, listed);
+    let walked = options.listings?.get(base);
+    if (!walked) {
+      walked = listFolder(base);
+      options.listings?.set(base, walked);
     }
-    // Names below `base` come from readdir, so a path from the project is the folder's path and theirs joined.
-    const prefix = toPosix(relative(options.pathsFrom ?? projectDir, base));
-    for (const { absolute, resourcePath } of listed) {
+    const prefix = pathPrefix(projectDir, base, options);
+    for (const { absolute, resourcePath } of walked.files) {
       if (!extensions.some((e) => resourcePath.endsWith(e))) continue;
-      const projectPath = prefix ? `${prefix}/${resourcePath}` : resourcePath;
-      out.push(new LazyFile(absolute, projectPath, resourcePath, root));
+      out.push(new LazyFile(absolute, projectPath(prefix, resourcePath), resourcePath, root));
     }
   }
   return out.sort((a, b) => (a.projectPath < b.projectPath ? -1 : a.projectPath > b.projectPath ? 1 : 0));
+}
+
+/**
+ * The files `discoverFiles` would list at `absolute` (one per root that holds it), made without walking: for a caller
+ * that knows from elsewhere (the folders' stats) that the walk would list it.
+ */
+export function filesAt(
+  projectDir: string,
+  roots: string[],
+  absolute: string,
+  options: Omit<DiscoverOptions, 'listings'> = {},
+): ProjectFile[] {
+  const out: ProjectFile[] = [];
+  for (const root of roots) {
+    const base = join(projectDir, root);
+    // As the walk makes paths: the folder's path, a separator, then the names below it.
+    const dirPrefix = base.endsWith(sep) ? base : base + sep;
+    if (absolute.length <= dirPrefix.length || !absolute.startsWith(dirPrefix)) continue;
+    const resourcePath = toPosix(absolute.slice(dirPrefix.length));
+    out.push(
+      new LazyFile(absolute, projectPath(pathPrefix(projectDir, base, options), resourcePath), resourcePath, root),
+    );
+  }
+  return out;
+}
+
+// Names below `base` come from readdir, so a path from the project is the folder's path and theirs joined.
+const pathPrefix = (projectDir: string, base: string, options: DiscoverOptions) =>
+  toPosix(relative(options.pathsFrom ?? projectDir, base));
+
+const projectPath = (prefix: string, resourcePath: string) => (prefix ? `${prefix}/${resourcePath}` : resourcePath);
+
+/** Every folder the walks in `listings` read, each once; undefined when one of the walks cannot be vouched for. */
+export function foldersRead(listings: Iterable<FolderListings>): string[] | undefined {
+  const folders = new Set<string>();
+  for (const walks of listings)
+    for (const walk of walks.values()) {
+      if (!walk.folders) return undefined;
+      for (const folder of walk.folders) folders.add(folder);
+    }
+  return [...folders];
 }
 
 /**
@@ -90,18 +139,21 @@ class LazyFile implements ProjectFile {
   }
 }
 
-/** Every file below `base` (dot entries left out, symbolic links followed); none when it cannot be read. */
-function listFolder(base: string): Listed[] {
-  const out: Listed[] = [];
+/** Every file below `base` (dot entries left out, symbolic links followed), and the folders read. */
+function listFolder(base: string): FolderWalk {
+  const out: FolderWalk = { files: [], folders: [] };
   walk(base, '', out);
   return out;
 }
 
-function walk(dir: string, rel: string, out: Listed[]): void {
+function walk(dir: string, rel: string, out: FolderWalk): void {
+  out.folders?.push(dir);
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
+  } catch (e) {
+    // A folder that is not there lists nothing until it is; one that cannot be read, maybe something another time.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') out.folders = undefined;
     return;
   }
   // join() would normalise each path again; an entry's name holds no separator.
@@ -111,11 +163,12 @@ function walk(dir: string, rel: string, out: Listed[]): void {
     const full = dirPrefix + e.name;
     const below = rel + e.name;
     if (e.isDirectory()) walk(full, below + '/', out);
-    else if (e.isFile()) out.push({ absolute: full, resourcePath: below });
+    else if (e.isFile()) out.files.push({ absolute: full, resourcePath: below });
     else if (e.isSymbolicLink()) {
+      out.folders = undefined;
       const st = statSync(full, { throwIfNoEntry: false });
       if (st?.isDirectory()) walk(full, below + '/', out);
-      else if (st?.isFile()) out.push({ absolute: full, resourcePath: below });
+      else if (st?.isFile()) out.files.push({ absolute: full, resourcePath: below });
     }
   }
 }

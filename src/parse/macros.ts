@@ -7,15 +7,11 @@ import { KilnError } from '../errors.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { exposeContextMacros } from '../template/context.js';
 import { builtinMaterializations } from './configs.js';
-import type { DiscoveredFiles } from './discovery.js';
+import type { MacroFiles } from './discovery.js';
 import type { ProjectFile } from './files.js';
 import type { MacroNode } from './nodes.js';
 
-export function registerMacros(
-  engine: TemplateEngine,
-  files: DiscoveredFiles,
-  rootPackage: string,
-): Map<string, MacroNode> {
+export function registerMacros(engine: TemplateEngine, files: MacroFiles, rootPackage: string): Map<string, MacroNode> {
   const macros = new Map<string, MacroNode>();
   registerFiles(engine, macros, files.builtinMacros, 'kiln', true);
   exposeContextMacros(engine);

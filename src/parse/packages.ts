@@ -5,7 +5,7 @@
  */
 import type { ProjectConfig } from '../config/project.js';
 import type { InstalledPackage } from '../deps/installed.js';
-import { discoverFiles, type FolderListings, type ProjectFile } from './files.js';
+import { discoverFiles, filesAt, type FolderListings, type ProjectFile } from './files.js';
 import { configFromTree, mergeConfig } from './configs.js';
 import type { NodeConfig, ResourceType } from './nodes.js';
 
@@ -16,6 +16,10 @@ export interface ParsedSource {
   isRoot: boolean;
   /** Files under the given resource folders of this project, paths relative to the root project. */
   files(roots: string[], extensions: string[]): ProjectFile[];
+  /** The files `files(roots, ...)` would list at an absolute path, made without walking (src/parse/files.ts). */
+  filesAt(roots: string[], absolute: string): ProjectFile[];
+  /** The walks `files` made (and the folders each read). */
+  listings: FolderListings;
 }
 
 export function parsedSources(root: ProjectConfig, packages: InstalledPackage[]): ParsedSource[] {
@@ -25,6 +29,8 @@ export function parsedSources(root: ProjectConfig, packages: InstalledPackage[])
     project: root,
     isRoot: true,
     files: (roots, exts) => discoverFiles(root.projectDir, roots, exts, { listings: rootListings }),
+    filesAt: (roots, absolute) => filesAt(root.projectDir, roots, absolute),
+    listings: rootListings,
   };
   return [
     rootSource,
@@ -36,6 +42,9 @@ export function parsedSources(root: ProjectConfig, packages: InstalledPackage[])
         isRoot: false,
         files: (roots: string[], exts: string[]) =>
           discoverFiles(p.project.projectDir, roots, exts, { listings, pathsFrom: root.projectDir }),
+        filesAt: (roots: string[], absolute: string) =>
+          filesAt(p.project.projectDir, roots, absolute, { pathsFrom: root.projectDir }),
+        listings,
       };
     }),
   ];

@@ -18,8 +18,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretValues } from '../secrets.js';
-import { discoverProjectFiles, type DiscoveredFiles } from '../parse/discovery.js';
-import type { ProjectFile } from '../parse/files.js';
+import {
+  discoverInSteps,
+  isSqlNodeKind,
+  sqlFilesAt,
+  type DiscoveredFiles,
+  type MacroFiles,
+  type OwnerFiles,
+} from '../parse/discovery.js';
+import { foldersRead, type ProjectFile } from '../parse/files.js';
+import { readTextFile } from '../config/text-file.js';
 import type { ParsedSource } from '../parse/packages.js';
 import { registerMacros } from '../parse/macros.js';
 import { NodeTable, addSqlNode, fileNodeName } from '../parse/file-nodes.js';
@@ -58,6 +66,12 @@ export interface ReplayRecord {
   listing: string;
   /** The files not of a SQL node, in the same order, with their stat (`<same> trusted|racy`) and content hash. */
   others: Array<[file: string, stamp: string, hash: string]>;
+  /**
+   * Every folder discovery's walks read, with its stamp (`PartialParse.folderStamp`); none when a walk cannot be
+   * vouched for so (it followed a symbolic link) or a folder was too recent to vouch. While each still vouches, a walk
+   * would list the same files: the replay takes the listing above instead of walking.
+   */
+  folders?: Array<[folder: string, stamp: string]>;
   /** Files under each test path's fixtures/ (parse asks whether a unit test's fixture exists). */
   fixtures: string[];
   warnings: string[];
@@ -72,7 +86,7 @@ type RefTarget = [string, string, unknown, string | undefined, string, string];
 type SourceTarget = [string, string, string | undefined, string, string];
 
 /** The files a parse read, as a replay record lists them. */
-type ReplayFiles = Pick<ReplayRecord, 'listing' | 'others'>;
+type ReplayFiles = Pick<ReplayRecord, 'listing' | 'others' | 'folders'>;
 
 /**
  * A file's line in the listing: its path, and a SQL node's id after a tab, each with any tab, newline or backslash
@@ -88,6 +102,34 @@ const listingField = (text: string) =>
   listingSpecial.test(text)
     ? text.replace(/[\t\n\\]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\\\'))
     : text;
+
+const unescapeField = (field: string) =>
+  field.includes('\\')
+    ? field.replace(/\\([tn\\])/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\'))
+    : field;
+
+/**
+ * Calls `visit` with each file and node id (none for a file not of a SQL node) of a listing's lines from offset `at`
+ * (a line's start) to its end, until it returns false; whether none did.
+ */
+export function everyListed(
+  listing: string,
+  at: number,
+  visit: (file: string, node: string | undefined) => boolean,
+): boolean {
+  while (at < listing.length) {
+    let end = listing.indexOf('\n', at);
+    if (end < 0) end = listing.length;
+    const tab = listing.indexOf('\t', at);
+    const ok =
+      tab < 0 || tab > end
+        ? visit(unescapeField(listing.slice(at, end)), undefined)
+        : visit(unescapeField(listing.slice(at, tab)), unescapeField(listing.slice(tab + 1, end)));
+    if (!ok) return false;
+    at = end + 1;
+  }
+  return true;
+}
 
 /**
  * Whether lines, given one at a time, joined by newlines, are a recorded listing: each is compared where the last one
@@ -115,6 +157,11 @@ export class ListingMatch {
   /** Whether the lines given were the whole listing. */
   done(): boolean {
     return this.matches && (this.at === 0 ? this.listing === '' : this.at === this.listing.length + 1);
+  }
+
+  /** Where the listing's lines not given yet start (past its end when none is left), while the lines given match. */
+  get rest(): number | undefined {
+    return this.matches ? this.at : undefined;
   }
 }
 
@@ -167,12 +214,17 @@ interface SqlFile {
   kind: ResourceType;
 }
 
-/** Every file the parse reads, in order; SQL files of one node each know it. */
-function inventory(files: DiscoveredFiles): Array<{ file: ProjectFile; sql?: SqlFile }> {
+/** The macro files the parse reads, in order: the listing's first lines. */
+const macroInventory = (files: MacroFiles): ProjectFile[] => [
+  ...files.builtinMacros,
+  ...files.packageMacros.flatMap((p) => p.files),
+  ...files.rootMacros,
+];
+
+/** Every other file the parse reads, in order, after the macros'; SQL files of one node each know it. */
+function ownersInventory(owners: OwnerFiles[]): Array<{ file: ProjectFile; sql?: SqlFile }> {
   const out: Array<{ file: ProjectFile; sql?: SqlFile }> = [];
-  for (const file of [...files.builtinMacros, ...files.packageMacros.flatMap((p) => p.files), ...files.rootMacros])
-    out.push({ file });
-  for (const owned of files.owners) {
+  for (const owned of owners) {
     const { owner } = owned;
     const sql = (list: ProjectFile[], kind: ResourceType) => {
       for (const file of list) out.push({ file, sql: { file, owner, kind } });
@@ -194,7 +246,11 @@ const nodeIdOf = (sql: SqlFile) => `${sql.kind}.${sql.owner.name}.${fileNodeName
 export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFiles): ReplayFiles | undefined {
   const lines: string[] = [];
   const others: ReplayFiles['others'] = [];
-  for (const { file, sql } of inventory(discovered)) {
+  const files: Array<{ file: ProjectFile; sql?: SqlFile }> = [
+    ...macroInventory(discovered).map((file) => ({ file })),
+    ...ownersInventory(discovered.owners),
+  ];
+  for (const { file, sql } of files) {
     if (sql) {
       const id = nodeIdOf(sql);
       if (!partial.parsedNow(id)) return undefined;
@@ -206,7 +262,25 @@ export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFil
       others.push([file.absolute, stamp.text, textHash(file.text)]);
     }
   }
-  return { listing: lines.join('\n'), others };
+  const folders = folderStamps(
+    partial,
+    discovered.owners.map((o) => o.owner),
+  );
+  return { listing: lines.join('\n'), others, ...(folders ? { folders } : {}) };
+}
+
+/**
+ * The stamps of the folders the sources' walks read, taken after the walks. Enough: a folder changed since the
+ * invocation started has a stamp too recent to vouch (the racy rule), and the walks came after its start. None while
+ * one is too recent: a replay that walks records them once they can vouch (not each time, as a folder written to by
+ * every compile would have it, appending the record of 10,000 files to the cache to no use).
+ */
+function folderStamps(partial: PartialParse, sources: ParsedSource[]): ReplayRecord['folders'] {
+  const stamps = foldersRead(sources.map((s) => s.listings))?.map((folder): [string, string] => [
+    folder,
+    partial.folderStamp(folder),
+  ]);
+  return stamps?.every(([, stamp]) => partial.stampCanVouch(stamp)) ? stamps : undefined;
 }
 
 /**
@@ -292,44 +366,116 @@ export async function replayCompile(
   };
   const { project } = loaded;
   const { session, packages } = sessionFor(loaded, opts, 'compile');
-  const files = discoverProjectFiles(project, packages);
+  const discovery = discoverInSteps(project, packages);
+  // Every folder the last walk read, with the stat it had then: the walk would list the same files.
+  const unwalked =
+    Array.isArray(record.folders) && record.folders.every(([folder, stamp]) => partial.folderVouches(folder, stamp));
+  const owners = unwalked ? undefined : discovery.owners();
   phases.lap('walk');
 
   // Which files changed: a SQL node's is re-parsed (and re-rendered if its text changed); any other is the end.
-  const listed = inventory(files);
   const listing = new ListingMatch(record.listing);
   const changed: SqlFile[] = [];
   /** Files whose stat changed but not their text: parsed again (from the cache) only to record the new stat. */
   const unchangedText: SqlFile[] = [];
   let restamped = false;
   let other = 0;
-  const notListed = "a file was added, removed or renamed, or is another node's";
-  for (let i = 0; i < listed.length; i++) {
-    const { file, sql } = listed[i]!;
-    const id = sql && nodeIdOf(sql);
-    if (!listing.next(listingLine(file.absolute, id))) return why(notListed);
+  /** Why a listed file cannot be replayed (a SQL node's found, when its stat changed, by `sqlOf`), or undefined. */
+  const check = (
+    absolute: string,
+    id: string | undefined,
+    shown: string,
+    text: () => string,
+    sqlOf: () => SqlFile | undefined,
+  ): string | undefined => {
     if (id !== undefined) {
-      const stamp = partial.stampOf(file.absolute);
-      if (!stamp) return why(`${file.projectPath} cannot be read`);
+      const stamp = partial.stampOf(absolute);
+      if (!stamp) return `${shown} cannot be read`;
       // A stat that cannot vouch for the text (changed, or too recent when recorded): the text decides.
-      if (!partial.stampVouches(id, stamp.same))
-        (textHash(file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql!);
-    } else {
-      const was = record.others[other++];
-      if (was?.[0] !== file.absolute) return why(`${file.projectPath} is not as recorded`);
-      const stamp = partial.stampOf(file.absolute);
-      if (stamp?.text !== was[1] || was[1].endsWith(' racy')) {
-        if (!stamp || textHash(file.text) !== was[2]) return why(`${file.projectPath} changed`);
-        was[1] = stamp.text;
-        restamped = true;
+      if (!partial.stampVouches(id, stamp.same)) {
+        const sql = sqlOf();
+        if (!sql) return `${shown} is not found where listed`;
+        (textHash(sql.file.text) === partial.previousTextHash(id) ? unchangedText : changed).push(sql);
       }
+      return undefined;
     }
+    const was = record.others[other++];
+    if (was?.[0] !== absolute) return `${shown} is not as recorded`;
+    const stamp = partial.stampOf(absolute);
+    if (stamp?.text !== was[1] || was[1].endsWith(' racy')) {
+      let hash: string | undefined;
+      try {
+        hash = textHash(text());
+      } catch {
+        // Unreadable (not UTF-8, say): the full compile says so.
+      }
+      if (!stamp || hash !== was[2]) return `${shown} changed`;
+      was[1] = stamp.text;
+      restamped = true;
+    }
+    return undefined;
+  };
+  const notListed = "a file was added, removed or renamed, or is another node's";
+  let reason: string | undefined;
+  for (const file of macroInventory(discovery)) {
+    if (!listing.next(listingLine(file.absolute))) return why(notListed);
+    reason = check(
+      file.absolute,
+      undefined,
+      file.projectPath,
+      () => file.text,
+      () => undefined,
+    );
+    if (reason) return why(reason);
   }
-  if (!listing.done()) return why(notListed);
+  if (owners) {
+    for (const { file, sql } of ownersInventory(owners)) {
+      const id = sql && nodeIdOf(sql);
+      if (!listing.next(listingLine(file.absolute, id))) return why(notListed);
+      reason = check(
+        file.absolute,
+        id,
+        file.projectPath,
+        () => file.text,
+        () => sql,
+      );
+      if (reason) return why(reason);
+    }
+    if (!listing.done()) return why(notListed);
+    const folders = folderStamps(partial, discovery.sources);
+    if (folders && JSON.stringify(folders) !== JSON.stringify(record.folders)) {
+      record.folders = folders;
+      restamped = true;
+    }
+  } else {
+    // The rest of the listing is what the walk would list: its files are checked as listed.
+    const rest = listing.rest;
+    if (rest === undefined) return why(notListed);
+    const sqlAt = (absolute: string, id: string): SqlFile | undefined => {
+      const kind = id.slice(0, id.indexOf('.'));
+      if (!isSqlNodeKind(kind)) return undefined;
+      const found = sqlFilesAt(discovery.sources, kind, absolute)
+        .map(({ owner, file }) => ({ file, owner, kind }))
+        .filter((sql) => nodeIdOf(sql) === id);
+      return found.length === 1 ? found[0] : undefined;
+    };
+    const listed = everyListed(record.listing, rest, (absolute, id) => {
+      reason = check(
+        absolute,
+        id,
+        absolute,
+        () => readTextFile(absolute),
+        () => sqlAt(absolute, id!),
+      );
+      return reason === undefined;
+    });
+    if (!listed) return why(reason!);
+    debug('compile replay: every folder as the last walk read it: not walked');
+  }
   if (fixtureFiles(project).join('\n') !== record.fixtures.join('\n')) return why('a unit test fixture was added');
   phases.lap('files');
 
-  registerMacros(session.engine, files, project.name);
+  registerMacros(session.engine, discovery, project.name);
   if (!partial.macrosAsBefore(session.engine)) return why('the macros changed');
   phases.lap('macros');
   const mini = replayedProject(loaded);
