@@ -126,13 +126,12 @@ export function addSqlNode(
       parseSql(reader.engine, text, f.projectPath, { scope: scope(), placeholder: reader.placeholder, checkConfig }),
   );
   const rawCode = def?.text ?? f.text;
-  table.add({
-    ...emptyNode(uniqueId, resourceType, name, owner.name, f, fqn),
-    refs: parsed.refs,
-    sources: parsed.sources,
-    rawCode,
-    checksum: sha256(rawCode),
-  });
+  const node = emptyNode(uniqueId, resourceType, name, owner.name, f, fqn);
+  node.refs = parsed.refs;
+  node.sources = parsed.sources;
+  node.rawCode = rawCode;
+  node.checksum = sha256(rawCode);
+  table.add(node);
   table.templates.set(uniqueId, parsed.template);
   table.fileConfigs.set(uniqueId, parsed.config);
 }
@@ -150,9 +149,16 @@ function addSeed(table: NodeTable, owner: ParsedSource, f: ProjectFile): void {
       { file: f.projectPath },
     );
   const fqn = [owner.name, ...f.resourcePath.split('/').slice(0, -1), name];
-  table.add({ ...emptyNode(`seed.${owner.name}.${name}`, 'seed', name, owner.name, f, fqn), checksum: sha256(f.text) });
+  const node = emptyNode(`seed.${owner.name}.${name}`, 'seed', name, owner.name, f, fqn);
+  node.checksum = sha256(f.text);
+  table.add(node);
 }
 
+/*
+ * A node is its literal with fields set afterwards, not `{ ...emptyNode(), refs, ... }`: on Node 20's V8, an object
+ * spread followed by more properties gives each object a hidden class of its own, so every node had one, and every
+ * read of a node's field anywhere (parse, render, manifest.json, their JSON) missed V8's caches.
+ */
 function emptyNode(
   uniqueId: string,
   resourceType: ResourceType,
