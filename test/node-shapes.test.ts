@@ -1,14 +1,15 @@
 /**
- * The objects a parse makes by the thousand share their hidden classes: nodes of one kind, and the calls of SQL files
- * read without the template engine. On Node 20's V8 an object spread followed by more properties
- * (`{ ...emptyNode(), refs }`) gave each object a class of its own, and every read of their fields (configs, render,
- * manifest.json, their JSON) missed V8's caches. Checked with V8's own %HaveSameMap.
+ * The objects made by the thousand share their hidden classes: nodes of one kind, the calls of SQL files read without
+ * the template engine, the options of each manifest.json entry. On Node 20's V8 an object spread followed by more
+ * properties (`{ ...emptyNode(), refs }`) gave each object a class of its own, and every read of their fields
+ * (configs, render, manifest.json, their JSON) missed V8's caches. Checked with V8's own %HaveSameMap.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { compile } from '../src/index.js';
 import { analyseSimpleTemplate, type SimpleCall } from '../src/parse/simple-template.js';
+import { withCompiled } from '../src/artifacts/manifest.js';
 import { removeDir, writeProject } from './helpers/cli.js';
 
 setFlagsFromString('--allow-natives-syntax');
@@ -49,4 +50,13 @@ test('the calls of SQL files read without the template engine share one hidden c
   assert.equal(calls.length, 40);
   assert.deepEqual(calls[1], { fn: 'source', args: ['s', 't0'], kwargs: {}, line: 2 });
   for (const c of calls.slice(1)) assert.ok(haveSameMap(calls[0]!, c));
+});
+
+test('the options each entry of manifest.json is built with share one hidden class', () => {
+  const base = { flavor: 'artifact' as const, relationName: () => 'x', createdAt: 1 };
+  const options = Array.from({ length: 50 }, (_, i) =>
+    withCompiled(base, { code: `select ${i}`, ctes: [], path: `m${i}.sql` }),
+  );
+  assert.deepEqual(options[3], { ...base, compiled: { code: 'select 3', ctes: [], path: 'm3.sql' } });
+  for (const o of options.slice(1)) assert.ok(haveSameMap(options[0]!, o));
 });
