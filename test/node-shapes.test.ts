@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
+import { execFileSync } from 'node:child_process';
 import { compile } from '../src/index.js';
 import { analyseSimpleTemplate, type SimpleCall } from '../src/parse/simple-template.js';
 import { withCompiled } from '../src/artifacts/manifest.js';
@@ -59,4 +60,29 @@ test('the options each entry of manifest.json is built with share one hidden cla
   );
   assert.deepEqual(options[3], { ...base, compiled: { code: 'select 3', ctes: [], path: 'm3.sql' } });
   for (const o of options.slice(1)) assert.ok(haveSameMap(options[0]!, o));
+});
+
+test("the arrays a parse keeps (a file's parts and refs, a call's arguments) hold no spare room", () => {
+  // V8 gives an array's first push room for 17 elements; its capacity shows only in %DebugPrint, in a process of its own.
+  const script = `
+    const { analyseSimpleTemplate } = await import(${JSON.stringify(new URL('../src/parse/simple-template.js', import.meta.url).href)});
+    const { parseSql } = await import(${JSON.stringify(new URL('../src/parse/sql-nodes.js', import.meta.url).href)});
+    const text = "select a from {{ ref('m') }} join {{ source('s', 't') }}\\n";
+    const parts = analyseSimpleTemplate(text);
+    const { refs, sources } = parseSql(undefined, text, 'models/x.sql', { scope: {}, placeholder: () => undefined });
+    for (const [name, array] of [['parts', parts], ['args', parts[1].args], ['refs', refs], ['sources', sources]]) {
+      // Printed by V8 too, so that the marker and the array come out in order.
+      %DebugPrint('<' + name + ' ' + array.length + '>');
+      %DebugPrint(array);
+    }`;
+  const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  const arrays = out.split(/<(?=\w+ \d+>)/).slice(1);
+  assert.equal(arrays.length, 4);
+  for (const printed of arrays) {
+    const [, name, length] = /^(\w+) (\d+)>/.exec(printed)!;
+    const capacity = /elements: 0x[0-9a-f]+ <FixedArray\[(\d+)\]>/.exec(printed)?.[1];
+    assert.equal(capacity, length, `${name}: room for ${capacity} elements, ${length} used`);
+  }
 });

@@ -13,6 +13,7 @@ import type { ProjectFile } from './files.js';
 import type { ParsedSource } from './packages.js';
 import { snapshotBlocks, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
+import { exact } from './simple-template.js';
 import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import type { GraphNode, NodeConfig, ResourceType } from './nodes.js';
 import { sha256Hex as sha256 } from './text-hash.js';
@@ -107,7 +108,7 @@ export function addSqlNode(
       );
     }
   }
-  const fqn = [owner.name, ...folders, name];
+  const fqn = exact([owner.name, ...folders, name]);
   // Built only when the file is rendered: a parse reused from the cache needs none.
   const scope = (): Scope => ({
     var: varFunction(reader.info, { file: f.projectPath, node: uniqueId }),
@@ -148,7 +149,7 @@ function addSeed(table: NodeTable, owner: ParsedSource, f: ProjectFile): void {
       `a seed and a ${clash.resourceType} are both named '${name}': ${clash.originalFilePath} and ${f.projectPath}`,
       { file: f.projectPath },
     );
-  const fqn = [owner.name, ...f.resourcePath.split('/').slice(0, -1), name];
+  const fqn = exact([owner.name, ...f.resourcePath.split('/').slice(0, -1), name]);
   const node = emptyNode(`seed.${owner.name}.${name}`, 'seed', name, owner.name, f, fqn);
   node.checksum = sha256(f.text);
   table.add(node);
