@@ -123,7 +123,7 @@ function manifestObject(
       // Unit tests have their own section, as in dbt.
       if (isUnitTest(n)) continue;
       const compiled = compiler && compiledIds.has(n.uniqueId) ? compiledInfo(n, parsed, compiler) : undefined;
-      const build = () => nodeDict(n, { ...base, compiled });
+      const build = () => nodeDict(n, withCompiled(base, compiled));
       yield [n.uniqueId, entries ? entries.entry(n.uniqueId, compiled, build) : build()];
     }
   });
@@ -191,6 +191,13 @@ function manifestObject(
     ['unit_tests', unitTests],
   ]);
 }
+
+/**
+ * `base` with a node's compiled SQL. Not `{ ...base, compiled }`: on Node 20's V8 a spread copy can get a hidden class
+ * of its own, and nodeDict's reads of the options would miss V8's caches for every node.
+ */
+export const withCompiled = (base: DictOptions, compiled: CompiledInfo | undefined): DictOptions =>
+  Object.assign({}, base, { compiled });
 
 /**
  * The compiled SQL, where it was written, and each inlined ephemeral model as dbt's

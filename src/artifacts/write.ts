@@ -57,12 +57,12 @@ export class StreamedObject {
 
 /**
  * A value of a streamed artifact already written as JSON (scrubbed of secrets by whoever made it), in pieces (bytes
- * are UTF-8); `at` hears the byte offset in the artifact where it starts.
+ * are UTF-8); `at` hears, once its pieces are written, the byte offsets in the artifact where it starts and ends.
  */
 export class RawJson {
   constructor(
     readonly parts: ReadonlyArray<string | Uint8Array>,
-    readonly at?: (offset: number) => void,
+    readonly at?: (start: number, end: number) => void,
   ) {}
 }
 
@@ -171,8 +171,10 @@ function* jsonChunks(
     first = false;
     if (value instanceof StreamedObject) yield* jsonChunks(value, secrets, position);
     else if (value instanceof RawJson) {
-      value.at?.(position.bytes);
+      const start = position.bytes;
+      // The writer counts each piece's bytes before it asks for the next.
       yield* value.parts;
+      value.at?.(start, position.bytes);
     } else yield stringifyScrubbed(value, secrets);
   }
   yield '}';

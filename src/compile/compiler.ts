@@ -12,7 +12,7 @@ import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
-import { analyseSimpleTemplate } from '../parse/simple-template.js';
+import { analyseSimpleTemplate, exact } from '../parse/simple-template.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
@@ -230,7 +230,10 @@ export class Compiler {
         emit(out, pythonStr(varFn(part.args[0] as string, part.args[1])), line, false);
       }
     }
-    this.sourceLines.set(node.uniqueId, () => outputLineSources(out, out.sites!));
+    // Kept until the compiler goes (a run's error names the line): copied to their lengths (see exact()).
+    const chunks = exact(out);
+    const sites = exact(out.sites!);
+    this.sourceLines.set(node.uniqueId, () => outputLineSources(chunks, sites));
     return out.join('');
   }
 

@@ -13,6 +13,7 @@ import type { ProjectFile } from './files.js';
 import type { ParsedSource } from './packages.js';
 import { snapshotBlocks, yamlSnapshots, type SnapshotDefinition } from './snapshots.js';
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
+import { exact } from './simple-template.js';
 import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import type { GraphNode, NodeConfig, ResourceType } from './nodes.js';
 import { sha256Hex as sha256 } from './text-hash.js';
@@ -107,7 +108,7 @@ export function addSqlNode(
       );
     }
   }
-  const fqn = [owner.name, ...folders, name];
+  const fqn = exact([owner.name, ...folders, name]);
   // Built only when the file is rendered: a parse reused from the cache needs none.
   const scope = (): Scope => ({
     var: varFunction(reader.info, { file: f.projectPath, node: uniqueId }),
@@ -126,13 +127,12 @@ export function addSqlNode(
       parseSql(reader.engine, text, f.projectPath, { scope: scope(), placeholder: reader.placeholder, checkConfig }),
   );
   const rawCode = def?.text ?? f.text;
-  table.add({
-    ...emptyNode(uniqueId, resourceType, name, owner.name, f, fqn),
-    refs: parsed.refs,
-    sources: parsed.sources,
-    rawCode,
-    checksum: sha256(rawCode),
-  });
+  const node = emptyNode(uniqueId, resourceType, name, owner.name, f, fqn);
+  node.refs = parsed.refs;
+  node.sources = parsed.sources;
+  node.rawCode = rawCode;
+  node.checksum = sha256(rawCode);
+  table.add(node);
   table.templates.set(uniqueId, parsed.template);
   table.fileConfigs.set(uniqueId, parsed.config);
 }
@@ -149,10 +149,17 @@ function addSeed(table: NodeTable, owner: ParsedSource, f: ProjectFile): void {
       `a seed and a ${clash.resourceType} are both named '${name}': ${clash.originalFilePath} and ${f.projectPath}`,
       { file: f.projectPath },
     );
-  const fqn = [owner.name, ...f.resourcePath.split('/').slice(0, -1), name];
-  table.add({ ...emptyNode(`seed.${owner.name}.${name}`, 'seed', name, owner.name, f, fqn), checksum: sha256(f.text) });
+  const fqn = exact([owner.name, ...f.resourcePath.split('/').slice(0, -1), name]);
+  const node = emptyNode(`seed.${owner.name}.${name}`, 'seed', name, owner.name, f, fqn);
+  node.checksum = sha256(f.text);
+  table.add(node);
 }
 
+/*
+ * A node is its literal with fields set afterwards, not `{ ...emptyNode(), refs, ... }`: on Node 20's V8, an object
+ * spread followed by more properties gives each object a hidden class of its own, so every node had one, and every
+ * read of a node's field anywhere (parse, render, manifest.json, their JSON) missed V8's caches.
+ */
 function emptyNode(
   uniqueId: string,
   resourceType: ResourceType,

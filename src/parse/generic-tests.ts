@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { KilnError } from '../errors.js';
 import { pyRepr, pyStr } from '../template/jinja/repr.js';
 import { isDict } from '../template/jinja/values.js';
-import { analyseSimpleTemplate } from './simple-template.js';
+import { analyseSimpleTemplate, exact } from './simple-template.js';
 import { normaliseConfig } from './configs.js';
 import type { NodeConfig, RefCall, TestNode } from './nodes.js';
 
@@ -253,7 +253,7 @@ export function makeGenericTest(input: GenericTestInput): TestNode {
     packageName: input.packageName,
     path: `${fileName}.sql`,
     originalFilePath: input.file,
-    fqn: [input.packageName, ...input.folders, name],
+    fqn: exact([input.packageName, ...input.folders, name]),
     description: entry.description ?? '',
     config,
     tags: [],

