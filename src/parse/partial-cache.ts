@@ -876,21 +876,24 @@ export class PartialParse implements SqlParseCache {
       });
     const { result, reads } = recordReads(() => parse(text, checkConfig));
     const deps = stamp ? this.dependenciesOf(engine, reads) : undefined;
-    const entry: SqlEntry = {
-      ...deps!,
-      file: file.absolute,
-      textHash: textHash(text),
-      text,
-      wholeFile: req.wholeFile,
-      checks,
-      result: {
-        refs: result.refs,
-        sources: result.sources,
-        config: result.config,
-        ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}),
-      },
-    };
-    const encoded = deps && this.entryJson(entry);
+    // A literal, not a spread of deps: a spread gives each entry a hidden class of its own on Node 20.
+    const encoded =
+      deps &&
+      this.entryJson({
+        macroFiles: deps.macroFiles,
+        env: deps.env,
+        file: file.absolute,
+        textHash: textHash(text),
+        text,
+        wholeFile: req.wholeFile,
+        checks,
+        result: {
+          refs: result.refs,
+          sources: result.sources,
+          config: result.config,
+          ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}),
+        },
+      } satisfies SqlEntry);
     if (encoded) this.addSql(uniqueId, stamp!.text, encoded);
     return result;
   }
