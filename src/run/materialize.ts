@@ -102,7 +102,7 @@ export class Materializer {
     // Adapter macros read the configs of the node being built (`config.get('cluster_by')`), as dbt's do.
     const building = currentNode();
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
-    if (node) Object.assign(this.session.engine.globals, this.compiler.nodeScope(node));
+    if (node) this.session.engine.install(this.compiler.nodeScope(node));
     // Views the run rebuilds after this node, which a rename may drop (rebuilt-views.ts): only
     // the rename reads them, and walking a node's descendants costs at 10,000 models.
     if (name === 'rename_relation')

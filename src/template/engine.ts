@@ -283,10 +283,47 @@ export class TemplateEngine {
     }
   }
 
-  private install(scope: Scope): void {
+  /**
+   * Installs a node's values as globals. A value its scope makes on first read (an accessor,
+   * see `lazyValue`) is installed unread, so a macro that never reads it never pays for it.
+   */
+  install(scope: Scope): void {
     const g = this.globals;
-    for (const k in scope) g[k] = scope[k];
+    for (const k in scope) {
+      if (Object.getOwnPropertyDescriptor(scope, k)?.get)
+        Object.defineProperty(
+          g,
+          k,
+          lazyDescriptor(k, () => scope[k]),
+        );
+      else g[k] = scope[k];
+    }
   }
+}
+
+/**
+ * Defines `key` on `scope` as made by `make` on its first read (and kept); assigning it sets
+ * it. Installed as a global by `TemplateEngine.install`, it stays unmade until a template reads it.
+ */
+export function lazyValue(scope: Scope, key: string, make: () => unknown): void {
+  Object.defineProperty(scope, key, lazyDescriptor(key, make));
+}
+
+function lazyDescriptor(key: string, make: () => unknown): PropertyDescriptor {
+  const settle = (owner: object, value: unknown) =>
+    Object.defineProperty(owner, key, { value, writable: true, enumerable: true, configurable: true });
+  return {
+    enumerable: true,
+    configurable: true,
+    get(this: object) {
+      const value = make();
+      settle(this, value);
+      return value;
+    },
+    set(this: object, value: unknown) {
+      settle(this, value);
+    },
+  };
 }
 
 /**
