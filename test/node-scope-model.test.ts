@@ -34,6 +34,11 @@ test('a lazy scope value is made on its first read as a global, once, and not at
   scope.model = { name: 'assigned' };
   assert.deepEqual(scope.model, { name: 'assigned' });
   assert.equal(made, 2);
+  // A copy of a scope (as the unit test and microbatch compilers make) holds the value itself.
+  const copy = { ...scopeFor('f'), extra: 1 };
+  assert.equal(made, 3);
+  assert.equal(engine.render(read, copy, 'f.sql'), 'f f');
+  assert.equal(made, 3);
 });
 
 const sent: string[] = [];

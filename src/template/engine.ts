@@ -284,13 +284,14 @@ export class TemplateEngine {
   }
 
   /**
-   * Installs a node's values as globals. A value its scope makes on first read (an accessor,
-   * see `lazyValue`) is installed unread, so a macro that never reads it never pays for it.
+   * Installs a node's values as globals. A value its scope makes on first read (`lazyValue`)
+   * is installed unread, so a macro that never reads it never pays for it.
    */
   install(scope: Scope): void {
     const g = this.globals;
+    const lazy = (scope as LazyScope)[lazyKeys];
     for (const k in scope) {
-      if (Object.getOwnPropertyDescriptor(scope, k)?.get)
+      if (lazy?.includes(k))
         Object.defineProperty(
           g,
           k,
@@ -301,12 +302,20 @@ export class TemplateEngine {
   }
 }
 
+/** The keys `lazyValue` defined on a scope: install() looks up this one list, not each key's descriptor. */
+const lazyKeys = Symbol('lazy keys');
+type LazyScope = Scope & { [lazyKeys]?: string[] };
+
 /**
  * Defines `key` on `scope` as made by `make` on its first read (and kept); assigning it sets
  * it. Installed as a global by `TemplateEngine.install`, it stays unmade until a template reads it.
  */
 export function lazyValue(scope: Scope, key: string, make: () => unknown): void {
   Object.defineProperty(scope, key, lazyDescriptor(key, make));
+  const keys = (scope as LazyScope)[lazyKeys];
+  // Not enumerable: a copy of the scope (`{ ...scope }`) reads the value and holds it as data.
+  if (keys) keys.push(key);
+  else Object.defineProperty(scope, lazyKeys, { value: [key] });
 }
 
 function lazyDescriptor(key: string, make: () => unknown): PropertyDescriptor {
