@@ -5,7 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TemplateEngine, lazyValue, type Scope } from '../src/template/engine.js';
+import { LazyValue, TemplateEngine, scopeValue, type Scope } from '../src/template/engine.js';
 import { registerAdapter, run } from '../src/index.js';
 import { DuckDBAdapter, type DuckDBProfile } from '../src/adapters/duckdb/index.js';
 import { minimalProject, removeDir, writeProject } from './helpers/cli.js';
@@ -14,11 +14,7 @@ import { recordingStatements } from './helpers/statement-log.js';
 test('a lazy scope value is made on its first read as a global, once, and not at all when unread', () => {
   const engine = new TemplateEngine();
   let made = 0;
-  const scopeFor = (name: string): Scope => {
-    const scope: Scope = { execute: true };
-    lazyValue(scope, 'model', () => (made++, { name }));
-    return scope;
-  };
+  const scopeFor = (name: string): Scope => ({ execute: true, model: new LazyValue(() => (made++, { name })) });
   const unread = engine.compile('select 1', 'a.sql');
   const read = engine.compile("{{ model.name }} {{ model['name'] }}", 'b.sql');
   assert.equal(engine.render(unread, scopeFor('a'), 'a.sql'), 'select 1');
@@ -29,16 +25,15 @@ test('a lazy scope value is made on its first read as a global, once, and not at
   engine.render(unread, scopeFor('c'), 'c.sql');
   assert.equal(engine.render(read, scopeFor('d'), 'd.sql'), 'd d');
   assert.equal(made, 2);
-  // Assigning it (as `set` on globals does) replaces the value.
-  const scope = scopeFor('e');
-  scope.model = { name: 'assigned' };
-  assert.deepEqual(scope.model, { name: 'assigned' });
-  assert.equal(made, 2);
-  // A copy of a scope (as the unit test and microbatch compilers make) holds the value itself.
-  const copy = { ...scopeFor('f'), extra: 1 };
+  // A plain value installed or set afterwards replaces a lazy one, and a lazy one a plain one.
+  assert.equal(engine.render(read, { model: { name: 'plain' } }, 'e.sql'), 'plain plain');
+  engine.setGlobal('model', { name: 'set' });
+  assert.equal(engine.render(read, {}, 'f.sql'), 'set set');
+  assert.equal(engine.render(read, scopeFor('g'), 'g.sql'), 'g g');
   assert.equal(made, 3);
-  assert.equal(engine.render(read, copy, 'f.sql'), 'f f');
-  assert.equal(made, 3);
+  // Code that reads a scope itself gets the value.
+  assert.deepEqual(scopeValue(scopeFor('h'), 'model'), { name: 'h' });
+  assert.equal(scopeValue({ model: 1 }, 'model'), 1);
 });
 
 const sent: string[] = [];
@@ -77,9 +72,13 @@ test("a view's run leaves the model dictionary unmade when no macro read it", as
     const result = await run({ projectDir: plain, threads: 1 });
     assert.ok(result.success);
     // create_view_as was the last render with the view's scope installed, and it does not read `model`.
-    const model = Object.getOwnPropertyDescriptor(result.project.session.engine.globals, 'model');
-    assert.equal(typeof model?.get, 'function', 'still an unread accessor');
+    const made = (lazy: unknown) => (lazy as { made: boolean }).made;
+    const installed = (result.project.session.engine as unknown as { lazyGlobals: Map<string, unknown> }).lazyGlobals;
+    const model = installed.get('model');
+    assert.ok(model instanceof LazyValue);
+    assert.equal(made(model), false, 'not made');
     assert.equal((result.project.session.engine.globals.model as { unique_id: string }).unique_id, 'model.tiny.a');
+    assert.equal(made(model), true, 'made when read');
   } finally {
     removeDir(plain);
   }

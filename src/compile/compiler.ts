@@ -10,7 +10,7 @@ import type { KilnSession } from '../session.js';
 import type { Adapter } from '../adapters/types.js';
 import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
-import { lazyValue, type Scope } from '../template/engine.js';
+import { LazyValue, type Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate } from '../parse/simple-template.js';
 import { nodeDict } from '../parse/node-dict.js';
@@ -174,7 +174,7 @@ export class Compiler {
 
   nodeScope(node: GraphNode): Scope {
     const { info } = this.session;
-    const scope: Scope = {
+    return {
       ref: (...args: unknown[]) => {
         const strs = args.filter((a): a is string => typeof a === 'string');
         return strs.length >= 2 ? this.resolveRef(node, strs[1]!, strs[0]) : this.resolveRef(node, strs[0]!);
@@ -189,10 +189,9 @@ export class Compiler {
       this: this.relationOf(node.uniqueId),
       is_incremental: () => this.isIncremental(node),
       execute: true,
+      // The node's whole dictionary, made only if a template reads it: adapter macros seldom do.
+      model: new LazyValue(() => modelDict(node, this.session.adapter)),
     };
-    // The node's whole dictionary, made only if a template reads it: adapter macros seldom do.
-    lazyValue(scope, 'model', () => modelDict(node, this.session.adapter));
-    return scope;
   }
 
   private renderSql(node: GraphNode): string {

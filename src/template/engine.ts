@@ -284,55 +284,71 @@ export class TemplateEngine {
   }
 
   /**
-   * Installs a node's values as globals. A value its scope makes on first read (`lazyValue`)
+   * Installs a node's values as globals. A value its scope makes on first read (`LazyValue`)
    * is installed unread, so a macro that never reads it never pays for it.
    */
   install(scope: Scope): void {
     const g = this.globals;
-    const lazy = (scope as LazyScope)[lazyKeys];
     for (const k in scope) {
-      if (lazy?.includes(k))
-        Object.defineProperty(
-          g,
-          k,
-          lazyDescriptor(k, () => scope[k]),
-        );
-      else g[k] = scope[k];
+      const value = scope[k];
+      if (value instanceof LazyValue) this.installLazy(k, value);
+      else g[k] = value;
     }
+  }
+
+  /** Installed lazy values by global name, read through the accessor installLazy defines once per name. */
+  private readonly lazyGlobals = new Map<string, LazyValue | undefined>();
+
+  private installLazy(name: string, value: LazyValue): void {
+    const lazy = this.lazyGlobals;
+    if (!lazy.has(name)) {
+      // Defined once per name (redefining a property per render costs more than the value saves).
+      let plain: unknown = this.globals[name];
+      Object.defineProperty(this.globals, name, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          const current = lazy.get(name);
+          return current ? current.value : plain;
+        },
+        // A plain value installed or set later replaces the lazy one.
+        set: (v: unknown) => {
+          if (v instanceof LazyValue) lazy.set(name, v);
+          else {
+            lazy.set(name, undefined);
+            plain = v;
+          }
+        },
+      });
+    }
+    lazy.set(name, value);
   }
 }
 
-/** The keys `lazyValue` defined on a scope: install() looks up this one list, not each key's descriptor. */
-const lazyKeys = Symbol('lazy keys');
-type LazyScope = Scope & { [lazyKeys]?: string[] };
-
 /**
- * Defines `key` on `scope` as made by `make` on its first read (and kept); assigning it sets
- * it. Installed as a global by `TemplateEngine.install`, it stays unmade until a template reads it.
+ * A scope value made on its first read, then kept: `TemplateEngine.install` installs it unread,
+ * and a template that never reads it never makes it. Code that reads a scope itself takes
+ * `.value` (see `scopeValue`).
  */
-export function lazyValue(scope: Scope, key: string, make: () => unknown): void {
-  Object.defineProperty(scope, key, lazyDescriptor(key, make));
-  const keys = (scope as LazyScope)[lazyKeys];
-  // Not enumerable: a copy of the scope (`{ ...scope }`) reads the value and holds it as data.
-  if (keys) keys.push(key);
-  else Object.defineProperty(scope, lazyKeys, { value: [key] });
+export class LazyValue {
+  private made = false;
+  private result: unknown;
+
+  constructor(private readonly make: () => unknown) {}
+
+  get value(): unknown {
+    if (!this.made) {
+      this.result = this.make();
+      this.made = true;
+    }
+    return this.result;
+  }
 }
 
-function lazyDescriptor(key: string, make: () => unknown): PropertyDescriptor {
-  const settle = (owner: object, value: unknown) =>
-    Object.defineProperty(owner, key, { value, writable: true, enumerable: true, configurable: true });
-  return {
-    enumerable: true,
-    configurable: true,
-    get(this: object) {
-      const value = make();
-      settle(this, value);
-      return value;
-    },
-    set(this: object, value: unknown) {
-      settle(this, value);
-    },
-  };
+/** A scope's value as a template sees it: a lazy one made. */
+export function scopeValue(scope: Scope, key: string): unknown {
+  const value = scope[key];
+  return value instanceof LazyValue ? value.value : value;
 }
 
 /**
