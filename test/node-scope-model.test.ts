@@ -45,12 +45,13 @@ registerAdapter('duckdb', async (target, projectDir) =>
 );
 const dir = writeProject(
   minimalProject({
-    'models/a.sql': 'select 1 as id -- {{ model.unique_id }} {{ model.config.materialized }}',
+    'models/a.sql':
+      "select 1 as id -- {{ model.unique_id }} {{ model.config.materialized }} {{ this }} {{ config.get('materialized') }} {{ var('v', 'x') }}",
     'models/b.sql': "select id from {{ ref('a') }}",
     // An adapter macro that reads the node's dictionary, as a project may override one.
     'macros/view.sql':
       '{% macro duckdb__create_view_as(relation, sql) -%}\n' +
-      'create or replace view {{ relation }} as (\n{{ sql }}\n) -- {{ model.name }} {{ model.schema }}\n' +
+      "create or replace view {{ relation }} as (\n{{ sql }}\n) -- {{ model.name }} {{ model.schema }} {{ this.identifier }} {{ config.get('materialized') }} {{ var('v', 'y') }}\n" +
       '{%- endmacro %}',
   }),
 );
@@ -61,12 +62,12 @@ test("the node's model dictionary reads as before in its SQL and in an adapter m
   assert.ok(result.success, JSON.stringify(result.results.map((r) => r.message)));
   const views = sent.filter((s) => s.startsWith('create or replace view'));
   assert.deepEqual(views, [
-    'create or replace view "kiln"."main"."a" as (\nselect 1 as id -- model.tiny.a view\n) -- a main',
-    'create or replace view "kiln"."main"."b" as (\nselect id from "kiln"."main"."a"\n) -- b main',
+    'create or replace view "kiln"."main"."a" as (\nselect 1 as id -- model.tiny.a view "kiln"."main"."a" view x\n) -- a main a view y',
+    'create or replace view "kiln"."main"."b" as (\nselect id from "kiln"."main"."a"\n) -- b main b view y',
   ]);
 });
 
-test("a view's run leaves the model dictionary unmade when no macro read it", async () => {
+test("a view's run leaves the model dictionary, config, var and this unmade when no macro read them", async () => {
   const plain = writeProject(minimalProject({ 'models/a.sql': 'select 1 as id' }));
   try {
     const result = await run({ projectDir: plain, threads: 1 });
@@ -74,11 +75,15 @@ test("a view's run leaves the model dictionary unmade when no macro read it", as
     // create_view_as was the last render with the view's scope installed, and it does not read `model`.
     const made = (lazy: unknown) => (lazy as { made: boolean }).made;
     const installed = (result.project.session.engine as unknown as { lazyGlobals: Map<string, unknown> }).lazyGlobals;
-    const model = installed.get('model');
-    assert.ok(model instanceof LazyValue);
-    assert.equal(made(model), false, 'not made');
-    assert.equal((result.project.session.engine.globals.model as { unique_id: string }).unique_id, 'model.tiny.a');
-    assert.equal(made(model), true, 'made when read');
+    for (const name of ['model', 'config', 'var', 'this']) {
+      const value = installed.get(name);
+      assert.ok(value instanceof LazyValue, name);
+      assert.equal(made(value), false, `${name} is not made`);
+    }
+    const { globals } = result.project.session.engine;
+    assert.equal((globals.model as { unique_id: string }).unique_id, 'model.tiny.a');
+    assert.equal(String(globals.this), '"kiln"."main"."a"');
+    assert.equal(made(installed.get('model')), true, 'made when read');
   } finally {
     removeDir(plain);
   }
