@@ -62,9 +62,7 @@ test('each running node says it is still running every heartbeat from its own st
   t.mock.timers.tick(19_999); // 30.499 s: b is due at 30.5 s, a finished long ago
   assert.deepEqual(beats(lines), []);
   t.mock.timers.tick(1);
-  assert.deepEqual(beats(lines), [
-    '2 of 3 RUNNING view model main.b ..................... [still running after 30s]',
-  ]);
+  assert.deepEqual(beats(lines), ['2 of 3 RUNNING view model main.b ..................... [still running after 30s]']);
   t.mock.timers.tick(10_000); // c, started at 10.5 s
   assert.equal(beats(lines).length, 2);
   assert.match(beats(lines)[1]!, /^3 of 3 RUNNING view model main\.c \.{3,} \[still running after 30s\]$/);
