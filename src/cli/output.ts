@@ -66,7 +66,13 @@ export class Output {
   private statusShown = false;
   /** Without a terminal: seconds between "still running" lines for a long node (0: none). */
   heartbeatSeconds = 30;
-  private readonly heartbeats = new Map<string, NodeJS.Timeout>();
+  /** Running nodes (without a terminal), each with when it next says it is still running. */
+  private readonly running = new Map<string, { event: NodeEvent; started: number; every: number; next: number }>();
+  /**
+   * One timer for all of them, armed for the earliest line: a timer made and cleared per node
+   * cost every short node its share (a thousand views, a thousand timers).
+   */
+  private beatTimer?: NodeJS.Timeout;
 
   private get isLive(): boolean {
     return this.format === 'text' && Boolean((this.out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
@@ -97,8 +103,9 @@ export class Output {
   endProgress(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    for (const beat of this.heartbeats.values()) clearInterval(beat);
-    this.heartbeats.clear();
+    clearTimeout(this.beatTimer);
+    this.beatTimer = undefined;
+    this.running.clear();
     this.clearStatus();
   }
 
@@ -118,31 +125,44 @@ export class Output {
 
   /** In a CI log a long node would look like a hang: say every so often that it is still running. */
   private heartbeat(event: NodeEvent): void {
-    if (event.type === 'finished') {
-      clearInterval(this.heartbeats.get(event.uniqueId));
-      this.heartbeats.delete(event.uniqueId);
-      return;
+    // A finished node just leaves: the timer, when it fires, re-arms for the others or stops.
+    if (event.type === 'finished') this.running.delete(event.uniqueId);
+    else if (this.heartbeatSeconds > 0) {
+      const started = Date.now();
+      const every = this.heartbeatSeconds * 1000;
+      this.running.set(event.uniqueId, { event, started, every, next: started + every });
+      this.beatTimer ??= this.armBeat(every);
     }
-    if (!(this.heartbeatSeconds > 0)) return;
-    const started = Date.now();
-    const beat = setInterval(() => {
-      const seconds = Math.round((Date.now() - started) / 1000);
-      this.emit(
-        this.out,
-        this.line(
-          {
-            index: event.index,
-            total: event.total,
-            label: 'RUNNING',
-            what: describeNode(event.node, event.uniqueId),
-            detail: `still running after ${seconds}s`,
-          },
-          0,
-        ) + '\n',
-      );
-    }, this.heartbeatSeconds * 1000);
-    beat.unref();
-    this.heartbeats.set(event.uniqueId, beat);
+  }
+
+  private armBeat(delay: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.beat(), delay);
+    timer.unref();
+    return timer;
+  }
+
+  /** Says so for each running node whose time has come, and arms the timer for the next. */
+  private beat(): void {
+    this.beatTimer = undefined;
+    const now = Date.now();
+    let next = Infinity;
+    for (const node of this.running.values()) {
+      if (node.next <= now) {
+        const { event } = node;
+        const detail = `still running after ${Math.round((now - node.started) / 1000)}s`;
+        const line = {
+          index: event.index,
+          total: event.total,
+          label: 'RUNNING',
+          what: describeNode(event.node, event.uniqueId),
+          detail,
+        };
+        this.emit(this.out, this.line(line, 0) + '\n');
+        node.next = now + node.every;
+      }
+      next = Math.min(next, node.next);
+    }
+    if (next < Infinity) this.beatTimer = this.armBeat(Math.max(1, next - now));
   }
 
   nodeEvent(event: NodeEvent, invocationId: string): void {

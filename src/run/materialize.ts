@@ -38,6 +38,9 @@ function cancellations(adapter: Adapter): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
+/** What a step with nothing to do returns: one promise for all of them. */
+const nothingToDo: Promise<void> = Promise.resolve();
+
 /** Nodes that build a relation of their own. */
 function buildsRelation(node: GraphNode): boolean {
   return (
@@ -102,7 +105,7 @@ export class Materializer {
     // Adapter macros read the configs of the node being built (`config.get('cluster_by')`), as dbt's do.
     const building = currentNode();
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
-    if (node) Object.assign(this.session.engine.globals, this.compiler.nodeScope(node));
+    if (node) this.session.engine.install(this.compiler.nodeScope(node));
     // Views the run rebuilds after this node, which a rename may drop (rebuilt-views.ts): only
     // the rename reads them, and walking a node's descendants costs at 10,000 models.
     if (name === 'rename_relation')
@@ -145,7 +148,7 @@ export class Materializer {
   }
 
   /** Creates the schema once per invocation, unless its listing already showed relations in it (it exists). */
-  async ensureSchema(database: string | undefined, schema: string): Promise<void> {
+  ensureSchema(database: string | undefined, schema: string): Promise<void> {
     const key = this.schemaKey(database, schema);
     let p = this.schemas.get(key);
     if (!p) {
@@ -181,8 +184,12 @@ export class Materializer {
    * Looks up what a node needs to know before it renders: `is_incremental()` is true only
    * when the relation exists as a table and no full refresh was asked for.
    */
-  async prepare(node: GraphNode): Promise<void> {
-    if (node.config.materialized !== 'incremental' || node.resourceType !== 'model') return;
+  prepare(node: GraphNode): Promise<void> {
+    if (node.config.materialized !== 'incremental' || node.resourceType !== 'model') return nothingToDo;
+    return this.prepareIncremental(node);
+  }
+
+  private async prepareIncremental(node: GraphNode): Promise<void> {
     // Another run may have built it since the schema was listed.
     if (this.guard) await this.remember(this.relationFor(node), await this.guard.currentType(this.relationFor(node)));
     const existing = await this.existing(this.relationFor(node));
@@ -216,7 +223,12 @@ export class Materializer {
    * Runs fn under the build lock of the node's relation (see holdLock), released however fn
    * ends. An audited build does not pass through here: runOutsideHooks takes its lock.
    */
-  private async withBuildLock<T>(node: GraphNode, fn: () => Promise<T>): Promise<T> {
+  private withBuildLock<T>(node: GraphNode, fn: () => Promise<T>): Promise<T> {
+    // Where runs are not told apart there is no lock to take or release.
+    return this.guard ? this.withLockHeld(node, fn) : fn();
+  }
+
+  private async withLockHeld<T>(node: GraphNode, fn: () => Promise<T>): Promise<T> {
     try {
       await this.holdLock(node);
       return await fn();
@@ -381,7 +393,14 @@ export class Materializer {
    * the model's transaction begins, post-hooks after it commits (for statements such as
    * VACUUM that cannot run in a transaction, or a log entry that must outlive a rollback).
    */
-  async runOutsideHooks(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
+  runOutsideHooks(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
+    // Nothing to lock and no such hook (most nodes, where runs are not told apart): no async
+    // frame and promises made per node for nothing.
+    if (!this.guard && !(node.config[which] ?? []).some((h) => typeof h !== 'string')) return nothingToDo;
+    return this.runOutsideHooksLocked(node, which);
+  }
+
+  private async runOutsideHooksLocked(node: GraphNode, which: 'pre_hook' | 'post_hook'): Promise<void> {
     // The build lock covers the node from its first hook to its last statement, also for an
     // audited build (which does not pass through build()); it is released before post-hooks.
     if (which === 'pre_hook') await this.holdLock(node);

@@ -9,7 +9,7 @@
 import { KilnError, errorMessage } from '../errors.js';
 import type { Relation } from '../adapters/relation.js';
 import { Compiler } from '../compile/compiler.js';
-import type { Scope } from '../template/engine.js';
+import { scopeValue, type Scope } from '../template/engine.js';
 import type { GraphNode } from '../parse/nodes.js';
 import type { BuildOutcome, Materializer } from './materialize.js';
 import { foldInto, type IncrementalSettings } from './incremental.js';
@@ -149,7 +149,7 @@ class BatchCompiler extends Compiler {
       event_time_start: this.window.start,
       event_time_end: this.window.end,
     };
-    return { ...scope, model: { ...(scope.model as object), batch } };
+    return { ...scope, model: { ...(scopeValue(scope, 'model') as object), batch } };
   }
 }
 

@@ -283,10 +283,72 @@ export class TemplateEngine {
     }
   }
 
-  private install(scope: Scope): void {
+  /**
+   * Installs a node's values as globals. A value its scope makes on first read (`LazyValue`)
+   * is installed unread, so a macro that never reads it never pays for it.
+   */
+  install(scope: Scope): void {
     const g = this.globals;
-    for (const k in scope) g[k] = scope[k];
+    for (const k in scope) {
+      const value = scope[k];
+      if (value instanceof LazyValue) this.installLazy(k, value);
+      else g[k] = value;
+    }
   }
+
+  /** Installed lazy values by global name, read through the accessor installLazy defines once per name. */
+  private readonly lazyGlobals = new Map<string, LazyValue | undefined>();
+
+  private installLazy(name: string, value: LazyValue): void {
+    const lazy = this.lazyGlobals;
+    if (!lazy.has(name)) {
+      // Defined once per name (redefining a property per render costs more than the value saves).
+      let plain: unknown = this.globals[name];
+      Object.defineProperty(this.globals, name, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          const current = lazy.get(name);
+          return current ? current.value : plain;
+        },
+        // A plain value installed or set later replaces the lazy one.
+        set: (v: unknown) => {
+          if (v instanceof LazyValue) lazy.set(name, v);
+          else {
+            lazy.set(name, undefined);
+            plain = v;
+          }
+        },
+      });
+    }
+    lazy.set(name, value);
+  }
+}
+
+/**
+ * A scope value made on its first read, then kept: `TemplateEngine.install` installs it unread,
+ * and a template that never reads it never makes it. Code that reads a scope itself takes
+ * `.value` (see `scopeValue`).
+ */
+export class LazyValue {
+  private made = false;
+  private result: unknown;
+
+  constructor(private readonly make: () => unknown) {}
+
+  get value(): unknown {
+    if (!this.made) {
+      this.result = this.make();
+      this.made = true;
+    }
+    return this.result;
+  }
+}
+
+/** A scope's value as a template sees it: a lazy one made. */
+export function scopeValue(scope: Scope, key: string): unknown {
+  const value = scope[key];
+  return value instanceof LazyValue ? value.value : value;
 }
 
 /**
