@@ -41,7 +41,6 @@ import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { artifactDictOptions, compiledInfo, manifestMetadata } from '../artifacts/manifest.js';
 import {
-  entryHash,
   entryStarts,
   fits,
   parsedPlace,
@@ -643,7 +642,7 @@ function splicedManifest(
     const start = starts?.get(id);
     if (!place || start === undefined || !fits(bytes, { start, length: place.length })) return undefined;
     cuts.push({ start, length: place.length, text });
-    places.set(id, placeText({ key: null, length: Buffer.byteLength(text), hash: entryHash(text) }));
+    places.set(id, placeText({ key: null, length: Buffer.byteLength(text), hash: null }));
   }
   cuts.sort((a, b) => a.start - b.start);
   const chunks: Array<string | Uint8Array> = [];
