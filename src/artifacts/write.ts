@@ -158,26 +158,45 @@ export function writeStreamedArtifact(
   return file;
 }
 
-function* jsonChunks(
+/**
+ * Entries of plain values are joined into chunks of about this many UTF-16 units: one chunk per entry (a parent_map
+ * line, a macro) cost the writer a buffer write and the generator a turn for each of tens of thousands of entries.
+ */
+const blockChars = 1 << 14;
+
+/** `object` as JSON text in chunks for writeChunksTo(), which keeps `position` (exported for its tests). */
+export function* jsonChunks(
   object: StreamedObject,
   secrets: readonly string[],
   position: WritePosition,
 ): Generator<string | Uint8Array> {
-  yield '{';
+  // Text not yet handed to the writer: written before anything whose place must be known (a RawJson's start).
+  let text = '{';
   let first = true;
   for (const [key, value] of object.entries()) {
     if (value === undefined) continue;
-    yield `${first ? '' : ','}${stringifyScrubbed(key, secrets)}:`;
+    text += `${first ? '' : ','}${stringifyScrubbed(key, secrets)}:`;
     first = false;
-    if (value instanceof StreamedObject) yield* jsonChunks(value, secrets, position);
-    else if (value instanceof RawJson) {
+    if (value instanceof StreamedObject) {
+      yield text;
+      text = '';
+      yield* jsonChunks(value, secrets, position);
+    } else if (value instanceof RawJson) {
+      yield text;
+      text = '';
       const start = position.bytes;
       // The writer counts each piece's bytes before it asks for the next.
       yield* value.parts;
       value.at?.(start, position.bytes);
-    } else yield stringifyScrubbed(value, secrets);
+    } else {
+      text += stringifyScrubbed(value, secrets);
+      if (text.length >= blockChars) {
+        yield text;
+        text = '';
+      }
+    }
   }
-  yield '}';
+  yield `${text}}`;
 }
 
 /** The plain object a StreamedObject stands for (for a caller that wants the data, not the file). */

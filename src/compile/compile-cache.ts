@@ -42,20 +42,19 @@ export class CompiledSqlCache {
       return previous.body;
     }
     this.cache.stats.bodiesRendered++;
-    const before = { ...node.config };
+    // The config as it was, as two arrays: a spread copy of it gave each node's a hidden class of its own.
+    const keys = Object.keys(node.config);
+    const values = keys.map((k) => node.config[k]);
     const { result, reads } = recordReads(render);
     const deps = this.cache.dependenciesOf(this.engine, reads);
-    const configSet: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node.config)) if (v !== before[k]) configSet[k] = v;
+    const configSet = setByRender(node.config, keys, values);
     if (deps)
       this.cache.storeBody(
         node.uniqueId,
-        {
-          ...deps,
-          key,
-          body: result,
-          ...(Object.keys(configSet).length ? { configSet } : {}),
-        },
+        // Literals, not a spread of deps (a hidden class per entry); the same keys in the same order as ever.
+        configSet
+          ? { macroFiles: deps.macroFiles, env: deps.env, key, body: result, configSet }
+          : { macroFiles: deps.macroFiles, env: deps.env, key, body: result },
         // Only a node of its own SQL file is re-rendered by a compile replay (src/tasks/compile-replay.ts): the state
         // of the thousands of generic tests would only weigh on memory.
         (node as TestNode).testMetadata ? undefined : state,
@@ -103,6 +102,26 @@ export class CompiledSqlCache {
       this.cache.written.set(file, { hash, size: st.size, mtimeMs: st.mtimeMs });
     }
   }
+}
+
+/**
+ * The config keys whose values differ from `values` (the values of `keys` before the render), in the config's order;
+ * undefined when none does. A key the render added counts as undefined before it.
+ */
+export function setByRender(
+  config: Record<string, unknown>,
+  keys: readonly string[],
+  values: readonly unknown[],
+): Record<string, unknown> | undefined {
+  let set: Record<string, unknown> | undefined;
+  const now = Object.keys(config);
+  for (let i = 0; i < now.length; i++) {
+    const k = now[i]!;
+    // Keys keep their places unless the render added one before them (an integer-like key), so look up only then.
+    const at = keys[i] === k ? i : keys.indexOf(k);
+    if (config[k] !== (at < 0 ? undefined : values[at])) (set ??= {})[k] = config[k];
+  }
+  return set;
 }
 
 /** Everything about the node and the relations its SQL can name, as one hash; and the node's state it hashed, as JSON. */

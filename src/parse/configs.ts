@@ -165,28 +165,59 @@ function isConfigKey(key: string, value: unknown): boolean {
 /**
  * The configs a project tree (`models:`, `seeds:`, `data_tests:` of dbt_project.yml) gives a
  * node at `fqn` ([package, ...folders, name]), applied from the root down so the most
- * specific path wins. `warn` hears about config keys kiln does not know.
+ * specific path wins. `warn` hears about config keys kiln does not know. With `levels`, each
+ * level's work is done once for all the nodes under it (the result is then shared: not to be changed).
  */
-export function configFromTree(tree: Record<string, unknown>, fqn: string[], warn: (key: string) => void): NodeConfig {
-  let config: NodeConfig = {};
-  let level: Record<string, unknown> | undefined = tree;
-  const take = (lvl: Record<string, unknown>) => {
-    const own: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(lvl)) {
-      if (!isConfigKey(k, v)) continue;
-      if (!knownConfigs.has(normaliseConfigKey(k))) warn(normaliseConfigKey(k));
-      own[k] = v;
-    }
-    config = mergeConfig(config, normaliseConfig(own));
-  };
-  take(level);
+export function configFromTree(
+  tree: Record<string, unknown>,
+  fqn: string[],
+  warn: (key: string) => void,
+  levels: TreeLevels = new TreeLevels(),
+): NodeConfig {
+  let config = levels.below(noConfig, tree, warn);
+  let level: Record<string, unknown> = tree;
   for (const part of fqn) {
-    const next: unknown = level?.[part];
+    const next: unknown = level[part];
     if (!next || typeof next !== 'object' || Array.isArray(next)) break;
     level = next as Record<string, unknown>;
-    take(level);
+    config = levels.below(config, level, warn);
   }
   return config;
+}
+
+const noConfig: NodeConfig = Object.freeze({});
+
+/**
+ * The configs of a project tree's levels as configFromTree() works them out, kept for one pass over a project's nodes
+ * (thousands share a handful of folders). Keyed by the config above and the level's object, so a level reached by two
+ * paths (a YAML alias) is worked out for each; the unknown keys it warned about are warned about again on each use.
+ */
+interface LevelConfig {
+  config: NodeConfig;
+  unknown: string[];
+}
+
+export class TreeLevels {
+  private readonly done = new Map<NodeConfig, Map<object, LevelConfig>>();
+
+  below(above: NodeConfig, level: Record<string, unknown>, warn: (key: string) => void): NodeConfig {
+    let byLevel = this.done.get(above);
+    if (!byLevel) this.done.set(above, (byLevel = new Map<object, LevelConfig>()));
+    let step = byLevel.get(level);
+    if (!step) {
+      const own: Record<string, unknown> = {};
+      const unknown: string[] = [];
+      for (const [k, v] of Object.entries(level)) {
+        if (!isConfigKey(k, v)) continue;
+        if (!knownConfigs.has(normaliseConfigKey(k))) unknown.push(normaliseConfigKey(k));
+        own[k] = v;
+      }
+      step = { config: mergeConfig(above, normaliseConfig(own)), unknown };
+      byLevel.set(level, step);
+    }
+    for (const key of step.unknown) warn(key);
+    return step.config;
+  }
 }
 
 /** The incremental strategies kiln builds (compared lower-cased, as dbt does). */

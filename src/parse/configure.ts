@@ -9,6 +9,7 @@ import type { Adapter } from '../adapters/types.js';
 import type { TemplateEngine } from '../template/engine.js';
 import type { ProjectConfig } from '../config/project.js';
 import { layeredConfig, type ParsedSource } from './packages.js';
+import { TreeLevels } from './configs.js';
 import { parsedNodeDict } from './node-dict.js';
 import { applySnapshotTarget, snapshotSettings } from './snapshots.js';
 import type { NodeTable } from './file-nodes.js';
@@ -28,6 +29,7 @@ export function configureNodes(
   const warnConfig = () => undefined;
   const ownerProject = new Map(owners.map((o) => [o.name, o.project]));
   const disabled = new Map<string, GraphNode>();
+  const levels = new TreeLevels();
   for (const node of [...nodes.values()]) {
     const config = layeredConfig(
       node.resourceType,
@@ -41,6 +43,7 @@ export function configureNodes(
         file: table.fileConfigs.get(node.uniqueId) ?? ((node as TestNode).testMetadata ? node.config : {}),
       },
       warnConfig,
+      levels,
     );
     node.config = config;
     node.tags = [...new Set([...(config.tags ?? []), ...node.tags])];

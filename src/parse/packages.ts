@@ -6,7 +6,7 @@
 import type { ProjectConfig } from '../config/project.js';
 import type { InstalledPackage } from '../deps/installed.js';
 import { discoverFiles, filesAt, type FolderListings, type ProjectFile } from './files.js';
-import { configFromTree, mergeConfig } from './configs.js';
+import { configFromTree, mergeConfig, type TreeLevels } from './configs.js';
 import type { NodeConfig, ResourceType } from './nodes.js';
 
 export interface ParsedSource {
@@ -63,7 +63,8 @@ function treeOf(project: ProjectConfig, type: ResourceType): Record<string, unkn
 /**
  * dbt's precedence: the owning project's tree < properties YAML < config() in the file; for a
  * package's node the root project's tree (its top level and its `<package>:` key) then
- * overrides all three, which is how a project re-configures a package it installs.
+ * overrides all three, which is how a project re-configures a package it installs. `levels`
+ * keeps the trees' levels worked out across the calls of one pass over the nodes.
  */
 export function layeredConfig(
   type: ResourceType,
@@ -72,13 +73,14 @@ export function layeredConfig(
   root: ProjectConfig,
   layers: { defaults: NodeConfig; yaml: NodeConfig; file: NodeConfig },
   warn: (key: string) => void,
+  levels?: TreeLevels,
 ): NodeConfig {
   let config = mergeConfig(
     layers.defaults,
-    configFromTree(treeOf(owner, type), fqn, owner === root ? warn : () => undefined),
+    configFromTree(treeOf(owner, type), fqn, owner === root ? warn : () => undefined, levels),
   );
   config = mergeConfig(config, layers.yaml);
   config = mergeConfig(config, layers.file);
-  if (owner !== root) config = mergeConfig(config, configFromTree(treeOf(root, type), fqn, warn));
+  if (owner !== root) config = mergeConfig(config, configFromTree(treeOf(root, type), fqn, warn, levels));
   return config;
 }
