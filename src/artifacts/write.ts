@@ -9,6 +9,7 @@ import {
   constants,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -90,6 +91,49 @@ export function writeChunksAtomic(
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * `writeChunksAtomic`, unless `file` already holds exactly those bytes: then it is left alone (its stat as it was) and
+ * false is returned. The chunks are compared as they come, and written from the first that differs, after the bytes
+ * that matched.
+ */
+export function writeChunksAtomicIfChanged(file: string, chunks: Iterable<string | Uint8Array>): boolean {
+  const old = bytesIfThere(file);
+  if (!old) {
+    writeChunksAtomic(file, chunks);
+    return true;
+  }
+  const it = chunks[Symbol.iterator]();
+  let at = 0;
+  for (let r = it.next(); !r.done; r = it.next()) {
+    const bytes = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    if (at + bytes.byteLength > old.length || !old.subarray(at, at + bytes.byteLength).equals(bytes)) {
+      const matched = old.subarray(0, at);
+      writeChunksAtomic(
+        file,
+        (function* () {
+          yield matched;
+          yield bytes;
+          for (let n = it.next(); !n.done; n = it.next()) yield n.value;
+        })(),
+      );
+      return true;
+    }
+    at += bytes.byteLength;
+  }
+  if (at === old.length) return false;
+  writeChunksAtomic(file, [old.subarray(0, at)]);
+  return true;
+}
+
+function bytesIfThere(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
 }
