@@ -6,19 +6,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { compile, compileProject, type KilnOptions } from '../src/index.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { removeDir, writeProject } from './helpers/cli.js';
+import { warmCompileEqualsCold } from './helpers/target-outputs.js';
 
 const dir = writeProject({
   'dbt_project.yml': 'name: shop\nprofile: shop\nconfig-version: 2\n',
@@ -46,54 +37,8 @@ const clockAhead = () => (Date.now = () => realNow() + 3_600_000);
 const clockReal = () => (Date.now = realNow);
 after(clockReal);
 
-let debug: string[] = [];
-const compileWith = async (targetPath: string, partialParse: boolean) => {
-  debug = [];
-  const opts: KilnOptions = {
-    projectDir: dir,
-    profilesDir: dir,
-    targetPath,
-    invocationId: '00000000-0000-0000-0000-000000000000',
-    partialParse,
-    onDebug: (m) => debug.push(m),
-  };
-  if (partialParse) await compileProject(opts);
-  else await compile(opts);
-};
-
-function outputs(targetPath: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const root = join(dir, targetPath);
-  out.set(
-    'manifest.json',
-    readFileSync(join(root, 'manifest.json'), 'utf8')
-      .split(targetPath + '/')
-      .join('TARGET/')
-      .replace(/"generated_at": ?"[^"]*"/g, '"generated_at": "-"')
-      .replace(/"created_at": ?[0-9.]+/g, '"created_at": 0'),
-  );
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.set(relative(root, full), readFileSync(full, 'utf8'));
-    }
-  };
-  if (existsSync(join(root, 'compiled'))) walk(join(root, 'compiled'));
-  return out;
-}
-
 /** A warm compile (replayed when it can be) and a cold one of the same tree: the same outputs. The warm one's log. */
-async function warmEqualsCold(what: string): Promise<string[]> {
-  await compileWith('target', true);
-  const log = debug;
-  await compileWith('target-cold', false);
-  const warm = outputs('target');
-  const cold = outputs('target-cold');
-  assert.deepEqual([...warm.keys()].sort(), [...cold.keys()].sort(), `${what}: the same files`);
-  for (const [file, text] of cold) assert.equal(warm.get(file), text, `${what}: ${file} as a cold compile writes it`);
-  return log;
-}
+const warmEqualsCold = (what: string) => warmCompileEqualsCold(dir, what);
 
 const write = (rel: string, text: string) => {
   mkdirSync(dirname(join(dir, rel)), { recursive: true });

@@ -17,11 +17,12 @@ import {
   writeFileSync,
   mkdirSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { compile, compileProject, clean, ls, type KilnOptions } from '../src/index.js';
+import { compile, clean, ls, type KilnOptions } from '../src/index.js';
 import { kiln, removeDir, writeProject } from './helpers/cli.js';
+import { compileInto, warmCompileEqualsCold } from './helpers/target-outputs.js';
 import { createRandom as random } from '../bench/generate.js';
 
 const files: Record<string, string> = {
@@ -70,7 +71,6 @@ const dir = writeProject(files);
 after(() => removeDir(dir));
 const invocationId = '00000000-0000-0000-0000-000000000000';
 let extra: KilnOptions = {};
-let debug: string[] = [];
 
 const write = (rel: string, text: string) => {
   mkdirSync(dirname(join(dir, rel)), { recursive: true });
@@ -80,53 +80,11 @@ const edit = (rel: string, change: (text: string) => string) =>
   write(rel, change(readFileSync(join(dir, rel), 'utf8')));
 
 /** A warm compile as the CLI makes it (replayed when it can be); a cold one with the cache off. */
-const compileWith = async (targetPath: string, partialParse: boolean) => {
-  debug = [];
-  const opts: KilnOptions = {
-    projectDir: dir,
-    profilesDir: dir,
-    targetPath,
-    invocationId,
-    partialParse,
-    onDebug: (m) => debug.push(m),
-    ...extra,
-  };
-  if (partialParse) await compileProject(opts);
-  else await compile(opts);
-};
-
-/** manifest.json and every compiled file of a target path, with what differs per run (times) and the path itself taken out. */
-function outputs(targetPath: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const root = join(dir, targetPath);
-  const manifest = readFileSync(join(root, 'manifest.json'), 'utf8')
-    .split(targetPath + '/')
-    .join('TARGET/')
-    .replace(/"generated_at": ?"[^"]*"/g, '"generated_at": "-"')
-    .replace(/"created_at": ?[0-9.]+/g, '"created_at": 0');
-  out.set('manifest.json', manifest);
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.set(relative(root, full), readFileSync(full, 'utf8'));
-    }
-  };
-  if (existsSync(join(root, 'compiled'))) walk(join(root, 'compiled'));
-  return out;
-}
+const compileWith = (targetPath: string, partialParse: boolean) =>
+  compileInto(dir, targetPath, partialParse, { invocationId, ...extra });
 
 /** Compiles warm (the cache of the last step) and cold (no cache), and requires the same outputs. */
-async function warmEqualsCold(what: string): Promise<string[]> {
-  await compileWith('target', true);
-  const log = debug;
-  await compileWith('target-cold', false);
-  const warm = outputs('target');
-  const cold = outputs('target-cold');
-  assert.deepEqual([...warm.keys()].sort(), [...cold.keys()].sort(), `${what}: the same files`);
-  for (const [file, text] of cold) assert.equal(warm.get(file), text, `${what}: ${file} as a cold compile writes it`);
-  return log;
-}
+const warmEqualsCold = (what: string) => warmCompileEqualsCold(dir, what, { invocationId, ...extra });
 
 const reusedLine = (log: string[]) => log.find((l) => l.startsWith('partial parse: reused')) ?? '';
 

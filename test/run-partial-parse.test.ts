@@ -7,12 +7,13 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { registerAdapter, run, type KilnOptions } from '../src/index.js';
 import { DuckDBAdapter, type DuckDBProfile } from '../src/adapters/duckdb/index.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { removeDir, writeProject } from './helpers/cli.js';
+import { assertSameOutputs, maskedTimes, targetOutputs } from './helpers/target-outputs.js';
 import { recordingStatements } from './helpers/statement-log.js';
 
 let sent: string[] = [];
@@ -76,30 +77,11 @@ async function runWith(targetPath: string, partialParse: boolean, extra: KilnOpt
 }
 
 const masked = (text: string, targetPath: string) =>
-  text
-    .split(databaseDir(targetPath))
-    .join('DB')
-    .split(`${targetPath}/`)
-    .join('TARGET/')
-    .replace(/"(generated_at|started_at|completed_at)": ?"[^"]*"/g, '"$1": "-"')
-    .replace(/"(created_at|execution_time|elapsed_time)": ?[0-9.e-]+/g, '"$1": 0');
+  maskedTimes(text.split(databaseDir(targetPath)).join('DB'), targetPath);
 
 /** The artifacts and compiled files of a target path, with times and the paths themselves taken out. */
-function outputs(targetPath: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const root = join(dir, targetPath);
-  for (const file of ['manifest.json', 'run_results.json'])
-    out.set(file, masked(readFileSync(join(root, file), 'utf8'), targetPath));
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.set(relative(root, full), readFileSync(full, 'utf8'));
-    }
-  };
-  if (existsSync(join(root, 'compiled'))) walk(join(root, 'compiled'));
-  return out;
-}
+const outputs = (targetPath: string) =>
+  targetOutputs(join(dir, targetPath), ['manifest.json', 'run_results.json'], (text) => masked(text, targetPath));
 
 /** A warm run and a cold one: the same statements and outputs. The warm run's debug lines. */
 async function warmEqualsCold(what: string, extra: KilnOptions = {}): Promise<string[]> {
@@ -108,10 +90,7 @@ async function warmEqualsCold(what: string, extra: KilnOptions = {}): Promise<st
   const coldSent = (await runWith('target-cold', false, extra)).map((s) => masked(s, 'target-cold'));
   // In the order of the critical path, which the last run's durations (each target's own) set.
   assert.deepEqual(warmSent.sort(), coldSent.sort(), `${what}: the same statements`);
-  const warm = outputs('target');
-  const cold = outputs('target-cold');
-  assert.deepEqual([...warm.keys()].sort(), [...cold.keys()].sort(), `${what}: the same files`);
-  for (const [file, text] of cold) assert.equal(warm.get(file), text, `${what}: ${file} as a cold run writes it`);
+  assertSameOutputs(outputs('target'), outputs('target-cold'), what);
   return log;
 }
 

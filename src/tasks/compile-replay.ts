@@ -40,13 +40,7 @@ import { Compiler } from '../compile/compiler.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { artifactDictOptions, compiledInfo, manifestMetadata } from '../artifacts/manifest.js';
-import {
-  entryStarts,
-  fits,
-  parsedPlace,
-  placeText,
-  type ManifestFile,
-} from '../artifacts/manifest-entries.js';
+import { entryStarts, fits, parsedPlace, placeText, type ManifestFile } from '../artifacts/manifest-entries.js';
 import { writeChunksAtomic } from '../artifacts/write.js';
 import { exposeProject, type KilnSession } from '../session.js';
 import { loadSelectors } from '../graph/selectors-yml.js';
