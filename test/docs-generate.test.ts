@@ -116,7 +116,7 @@ test('docs generate after a compile replay writes what the full compile writes',
       files: string[];
       replays: boolean;
       secret?: boolean;
-      selectors?: boolean;
+      selectors?: 'named' | 'default';
     }> = [
       { name: 'nothing changed', opts: {}, files: [...artifacts, ...site], replays: true },
       { name: 'one model edited', opts: {}, files: [...artifacts, ...site], replays: true },
@@ -129,8 +129,16 @@ test('docs generate after a compile replay writes what the full compile writes',
         files: ['manifest.json', 'catalog.json', ...site],
         replays: false,
       },
-      // A default selector chooses the catalog's relations: the compile replays, docs generate does not.
-      { name: 'a default selector', opts: {}, files: [...artifacts, ...site], replays: false, selectors: true },
+      // Named selectors choose nothing for a bare docs generate: it replays.
+      {
+        name: 'selectors.yml with no default',
+        opts: {},
+        files: [...artifacts, ...site],
+        replays: true,
+        selectors: 'named',
+      },
+      // A default selector chooses the catalog's relations: neither the compile nor docs generate replays.
+      { name: 'a default selector', opts: {}, files: [...artifacts, ...site], replays: false, selectors: 'default' },
     ];
     for (const c of cases) {
       if (c.name !== 'nothing changed') editModel();
@@ -138,7 +146,7 @@ test('docs generate after a compile replay writes what the full compile writes',
       if (c.selectors)
         writeFileSync(
           join(project, 'selectors.yml'),
-          'selectors:\n  - name: marts\n    default: true\n    definition: "tag:marts"\n',
+          `selectors:\n  - name: marts\n${c.selectors === 'default' ? '    default: true\n' : ''}    definition: "tag:marts"\n`,
         );
       try {
         assert.equal(await docs(c.opts), c.replays, `${c.name}: replayed`);

@@ -3,11 +3,12 @@
  * compile of the whole project). The replay parses nothing, so there is no parsed project to build the rest from:
  * catalog.json's relations, column lineage's job and the site are read from manifest.json as the replay wrote it,
  * which holds what the full compile's parsed project gives them (the same file, byte for byte; each node's compiled
- * SQL, the DAG's order and parents). Anything else the full path reads that the file does not hold (a selectors.yml,
- * whose default selector would choose the catalog's relations; a node lineage reads without its compiled SQL) gives
- * the full path. test/docs-generate.test.ts compares the outputs of both.
+ * SQL, the DAG's order and parents). Anything else the full path reads that the file does not hold (a node lineage
+ * reads without its compiled SQL) gives the full path; so does a default selector in selectors.yml, which would choose
+ * the catalog's relations, since the compile does not replay then. test/docs-generate.test.ts compares the outputs
+ * of both.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogProjectOf, type CatalogProject } from '../docs/catalog.js';
 import { lineageInputOf } from '../lineage/manifest-input.js';
@@ -51,7 +52,6 @@ export async function replayedDocs(
     debug(`docs generate: ${reason}: compiling in full`);
     return undefined;
   };
-  if (existsSync(join(projectDir, 'selectors.yml'))) return why('selectors.yml may choose the relations');
   const manifest = JSON.parse(readFileSync(join(targetPath, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   const input = lineageInputOf(manifest, { projectDir, targetPath });
   if (!input.complete) return why('a node lineage reads has no compiled SQL in manifest.json');
