@@ -410,28 +410,25 @@ export async function replayCompile(
   };
   const notListed = "a file was added, removed or renamed, or is another node's";
   let reason: string | undefined;
-  for (const file of macroInventory(discovery)) {
-    if (!listing.next(listingLine(file.absolute))) return why(notListed);
-    reason = check(
+  /** A file the walk found, checked against the listing and the record: why it cannot be replayed, or undefined. */
+  const checkWalked = (file: ProjectFile, sql?: SqlFile): string | undefined => {
+    const id = sql && nodeIdOf(sql);
+    if (!listing.next(listingLine(file.absolute, id))) return notListed;
+    return check(
       file.absolute,
-      undefined,
+      id,
       file.projectPath,
       () => file.text,
-      () => undefined,
+      () => sql,
     );
+  };
+  for (const file of macroInventory(discovery)) {
+    reason = checkWalked(file);
     if (reason) return why(reason);
   }
   if (owners) {
     for (const { file, sql } of ownersInventory(owners)) {
-      const id = sql && nodeIdOf(sql);
-      if (!listing.next(listingLine(file.absolute, id))) return why(notListed);
-      reason = check(
-        file.absolute,
-        id,
-        file.projectPath,
-        () => file.text,
-        () => sql,
-      );
+      reason = checkWalked(file, sql);
       if (reason) return why(reason);
     }
     if (!listing.done()) return why(notListed);
