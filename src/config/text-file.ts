@@ -10,7 +10,17 @@ import { KilnError } from '../errors.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function readTextFile(path: string, displayPath = path): string {
-  return decodeUtf8(readFileSync(path), displayPath);
+  return checkedText(readFileSync(path, 'utf8'), path, displayPath);
+}
+
+/**
+ * A text Node decoded from a file as it read it (natively, with no buffer in between), checked: Node reads a bad byte
+ * as U+FFFD, so only a text holding one is read again as bytes, where a bad byte is an error naming its line and a
+ * U+FFFD written as such is kept.
+ */
+function checkedText(text: string, path: string, displayPath: string): string {
+  if (text.includes('\ufffd')) return decodeUtf8(readFileSync(path), displayPath);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -22,7 +32,7 @@ export function readTextFileStat(path: string, displayPath = path): { text: stri
   const fd = openSync(path, 'r');
   try {
     const stat = fstatSync(fd);
-    return { text: decodeUtf8(readFileSync(fd), displayPath), stat };
+    return { text: checkedText(readFileSync(fd, 'utf8'), path, displayPath), stat };
   } finally {
     closeSync(fd);
   }
