@@ -1090,3 +1090,21 @@ test('filters take keyword arguments by their Python names and check them', () =
   );
   assert.ok(run('float', 'x', []) instanceof PyFloat);
 });
+
+test('urlize and wordwrap make their Unicode regular expressions when first used, not when the filters load', () => {
+  const moduleUrl = new URL('../src/template/jinja/filters.js', import.meta.url).href;
+  const script = `
+    const Made = RegExp;
+    let unicodeClasses = 0;
+    globalThis.RegExp = new Proxy(Made, {
+      construct(target, args) {
+        if (String(args[0]).includes('\\\\p{L}')) unicodeClasses++;
+        return Reflect.construct(target, args);
+      },
+    });
+    const { builtinFilters } = await import(${JSON.stringify(moduleUrl)});
+    console.log(JSON.stringify({ atLoad: unicodeClasses, filters: ['urlize', 'wordwrap'].every((f) => f in builtinFilters) }));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { atLoad: 0, filters: true });
+});

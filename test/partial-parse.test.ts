@@ -472,6 +472,30 @@ test('on a file system with one-second timestamps, a same-size edit in the secon
   }
 });
 
+test("a first compile stats each SQL file it reads on the opened file, not by the file's path", async () => {
+  const writable = fs as { statSync: typeof fs.statSync };
+  const real = fs.statSync;
+  const models = join(dir, 'models');
+  const statted: string[] = [];
+  writable.statSync = ((path: fs.PathLike, opts?: fs.StatSyncOptions) => {
+    if (String(path).startsWith(models) && String(path).endsWith('.sql')) statted.push(String(path));
+    return real(path, opts as never);
+  }) as typeof fs.statSync;
+  syncBuiltinESMExports();
+  try {
+    await compileWith('target-opened', true);
+  } finally {
+    writable.statSync = real;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(statted, []);
+  // The stats so recorded vouch for the files next time, as a stat of the path would.
+  const log = await compileWith('target-opened', true);
+  assert.match(reusedLine(log), /reused (\d+) of \1 SQL parses/);
+  await warmEqualsCold('after a cold compile whose stats were taken on the opened files');
+  rmSync(join(dir, 'target-opened'), { recursive: true, force: true });
+});
+
 test('unchanged compiled files are not written again', async () => {
   await compileWith('target', true);
   const compiled = join(dir, 'target', 'compiled', 'shop', 'models', 'plain.sql');

@@ -1765,3 +1765,50 @@ test('values print and compare through String() and valueOf() for code that stil
   );
   assert.equal(dt.valueOf(), Date.UTC(2024, 0, 2, 3, 4, 5));
 });
+
+test("pytz's zone lists are made when a template first reads one, then are plain items of its dict", () => {
+  const moduleUrl = new URL('../src/template/modules/index.js', import.meta.url).href;
+  const script = `
+    let enumerations = 0;
+    const enumerate = Intl.supportedValuesOf;
+    Intl.supportedValuesOf = (key) => (enumerations++, enumerate(key));
+    const { modules } = await import(${JSON.stringify(moduleUrl)});
+    const atLoad = enumerations;
+    const pytz = modules.pytz;
+    const first = pytz.all_timezones;
+    const descriptor = Object.getOwnPropertyDescriptor(pytz, 'all_timezones');
+    pytz.common_timezones = ['set before read'];
+    delete pytz.all_timezones_set;
+    console.log(JSON.stringify({
+      atLoad,
+      afterRead: enumerations,
+      same: first === pytz.all_timezones,
+      paris: first.includes('Europe/Paris'),
+      plain: 'value' in descriptor && descriptor.writable && descriptor.enumerable && descriptor.configurable,
+      common: pytz.common_timezones,
+      keys: Object.keys(pytz),
+    }));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), {
+    atLoad: 0,
+    afterRead: 1,
+    same: true,
+    paris: true,
+    plain: true,
+    common: ['set before read'],
+    keys: [
+      'timezone',
+      'utc',
+      'AmbiguousTimeError',
+      'InvalidTimeError',
+      'NonExistentTimeError',
+      'UnknownTimeZoneError',
+      'all_timezones',
+      'common_timezones',
+      'common_timezones_set',
+      'BaseTzInfo',
+      'FixedOffset',
+    ],
+  });
+});

@@ -43,10 +43,11 @@ export class Relation {
 
   render(): string {
     if (this.type === 'cte') return this.identifier;
-    return [this.database, this.schema, this.identifier]
-      .filter((p): p is string => p !== undefined && p !== '')
-      .map(this.#quote)
-      .join('.');
+    // Joined by hand, not filter/map/join: a compile renders thousands (each ref, each relation_name).
+    let out = '';
+    for (const part of [this.database, this.schema, this.identifier])
+      if (part !== undefined && part !== '') out += (out ? '.' : '') + this.#quote(part);
+    return out;
   }
 
   toString(): string {

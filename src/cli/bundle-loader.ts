@@ -4,6 +4,7 @@
  * code as `dist/src/`, so when it is missing or older than `dist/src/` (tsc ran after the bundle was made) the
  * caller starts `dist/src/cli/main.js` instead.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -49,7 +50,10 @@ export function loadCliBundle(root: string): LoadedBundle | undefined {
   } catch {
     // No code cache: V8 compiles as it goes, as for any script.
   }
-  const script = new Script(Module.wrap(source.toString('utf8')), { filename: files.bundle, cachedData });
+  // The build writes it as ASCII (ascii-bundle.ts), read as one-byte text: as UTF-8 it would be decoded to two bytes a
+  // character when a single one is above U+007F.
+  const text = source.toString(isAscii(source) ? 'latin1' : 'utf8');
+  const script = new Script(Module.wrap(text), { filename: files.bundle, cachedData });
   const module = { exports: {} as { main?: LoadedBundle['main'] } };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(

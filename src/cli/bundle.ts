@@ -12,6 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../package-root.js';
 import { bundleFiles, loadCliBundle } from './bundle-loader.js';
+import { asciiSource } from './ascii-bundle.js';
 import { precompiledSchemas } from '../config/validators.js';
 import { scaffoldProject } from '../init/scaffold.js';
 
@@ -102,6 +103,7 @@ export async function writeCliBundle(root = packageRoot): Promise<void> {
       },
     ],
   });
+  writeFileSync(files.bundle, await asciiSource(readFileSync(files.bundle, 'utf8')));
   trainCodeCache(root);
 }
 

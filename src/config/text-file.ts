@@ -4,13 +4,38 @@
  * accented letters of a Latin-1 file into U+FFFD. A leading byte order mark is dropped.
  */
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { KilnError } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function readTextFile(path: string, displayPath = path): string {
-  return decodeUtf8(readFileSync(path), displayPath);
+  return checkedText(readFileSync(path, 'utf8'), path, displayPath);
+}
+
+/**
+ * A text Node decoded from a file as it read it (natively, with no buffer in between), checked: Node reads a bad byte
+ * as U+FFFD, so only a text holding one is read again as bytes, where a bad byte is an error naming its line and a
+ * U+FFFD written as such is kept.
+ */
+function checkedText(text: string, path: string, displayPath: string): string {
+  if (text.includes('\ufffd')) return decodeUtf8(readFileSync(path), displayPath);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * readTextFile, and the file's stat taken on the opened file before it is read: a caller that records both (the
+ * partial parse cache) needs no stat of the path, whose lookup costs more than the stat itself, and the stat is of the
+ * very file read, so a write after it shows as a changed stat next time.
+ */
+export function readTextFileStat(path: string, displayPath = path): { text: string; stat: Stats } {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    return { text: checkedText(readFileSync(fd, 'utf8'), path, displayPath), stat };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function decodeUtf8(bytes: Uint8Array, displayPath: string): string {

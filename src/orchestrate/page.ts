@@ -69,7 +69,11 @@ svg text { font-size: 10px; fill: var(--muted); }
 polyline { fill: none; stroke: var(--run); stroke-width: 1.5; } circle { fill: var(--run); }
 `;
 
-/** Plain ES2020 for the browser, no template literals (this text is one). */
+/**
+ * Plain ES2020 for the browser, no template literals (this text is one), and ASCII: a character above U+007F is a
+ * `\u` escape in the browser's strings, since the command line's bundle is read as one-byte text only when all of it
+ * is ASCII, and a tagged template's text cannot be escaped for it (src/cli/ascii-bundle.ts).
+ */
 export const MONITOR_JS = String.raw`
 'use strict';
 (function () {
@@ -84,7 +88,7 @@ export const MONITOR_JS = String.raw`
   var badge = function (status) {
     return '<span class="badge s-' + esc(status) + '">' + esc(String(status).replace('_', ' ')) + '</span>';
   };
-  var time = function (ms) { return ms == null ? '—' : new Date(ms).toLocaleString(); };
+  var time = function (ms) { return ms == null ? '\u2014' : new Date(ms).toLocaleString(); };
   var secs = function (s) { return s == null ? '' : s < 90 ? s.toFixed(1) + 's' : (s / 60).toFixed(1) + ' min'; };
   var docsLink = function (id) {
     var type = String(id).split('.')[0];
@@ -110,10 +114,10 @@ export const MONITOR_JS = String.raw`
       return '<tr data-job="' + esc(j.name) + '"><td><strong>' + esc(j.name) + '</strong><br><code>' + esc(j.command) +
         '</code></td><td class="state">' + badge(j.state) + '</td><td>' + j.triggers.map(esc).join('<br>') +
         '</td><td class="last">' + runCell(j.lastRun) + '</td><td>' + runCell(j.lastSuccess) +
-        '</td><td class="next">' + esc(j.nextRun ? time(j.nextRun) : '—') + '</td><td>' +
+        '</td><td class="next">' + esc(j.nextRun ? time(j.nextRun) : '\u2014') + '</td><td>' +
         (j.deadline
           ? esc(j.deadline.text) + '<br><span class="when">next ' + esc(time(j.deadline.next)) + '</span>'
-          : '—') +
+          : '\u2014') +
         '</td></tr>';
     }).join('');
     if (!state.chosen && state.jobs.length) choose(state.jobs[0].name);
@@ -131,7 +135,7 @@ export const MONITOR_JS = String.raw`
       var pct = r.total ? Math.round(100 * done / r.total) : 0;
       var elapsed = ((Date.now() - r.started) / 1000).toFixed(0);
       return '<div class="run-card" data-run="' + esc(r.id) + '"><strong>' + esc(r.job) + '</strong> ' +
-        badge(r.status) + ' <span class="when">' + esc(r.trigger) + ' · ' + esc(r.reason) + '</span>' +
+        badge(r.status) + ' <span class="when">' + esc(r.trigger) + ' \u00b7 ' + esc(r.reason) + '</span>' +
         '<div class="progress"><div style="width:' + pct + '%"></div></div>' +
         '<div class="counts"><span class="done-count">' + done + '</span> of <span class="total">' + (r.total || '?') +
         '</span> nodes done, <span class="failed-count">' + failed.length + '</span> failed, <span class="elapsed">' +
@@ -157,7 +161,7 @@ export const MONITOR_JS = String.raw`
       return '<g class="bar" data-id="' + esc(i.id) + '"><rect class="' + i.cls + '" x="' + x + '" y="' + y +
         '" width="' + barW + '" height="' + h + '"><title>' + esc(i.title) + '</title></rect>' +
         (i.cls === 'bar-bad'
-          ? '<text x="' + (x + barW / 2 - 3) + '" y="' + (y - 2) + '" class="fail-mark">✕</text>'
+          ? '<text x="' + (x + barW / 2 - 3) + '" y="' + (y - 2) + '" class="fail-mark">\u2715</text>'
           : '') +
         '</g>';
     }).join('');
@@ -186,7 +190,7 @@ export const MONITOR_JS = String.raw`
           id: r.run_id,
           value: r.duration || 0,
           cls: r.status === 'success' ? 'bar-ok' : failedStatus[r.status] ? 'bar-bad' : 'bar-other',
-          title: r.status + ' · ' + time(r.started_at) + ' · ' + secs(r.duration) + ' · ' + r.trigger
+          title: r.status + ' \u00b7 ' + time(r.started_at) + ' \u00b7 ' + secs(r.duration) + ' \u00b7 ' + r.trigger
         };
       }), 140, 'duration of the runs of ' + job + ' (seconds)') : '<p class="empty">no runs yet</p>';
       $('history-chart').dataset.runs = String(runs.length);
@@ -201,7 +205,7 @@ export const MONITOR_JS = String.raw`
     get('/api/runs/' + id).then(function (data) {
       var r = data.run;
       $('run-detail').innerHTML = '<h3>run ' + esc(r.run_id) + ' ' + badge(r.status) + '</h3><p>' + esc(r.reason) +
-        (r.message ? ' — ' + esc(r.message) : '') +
+        (r.message ? ' \u2014 ' + esc(r.message) : '') +
         '</p><table><thead><tr><th>node</th><th>status</th><th>duration</th>' +
         '<th>rows</th><th>message</th></tr></thead><tbody>' +
         data.nodes.map(function (n) {
@@ -252,7 +256,7 @@ export const MONITOR_JS = String.raw`
       }), 110, 'failing tests per day') : '<p class="empty">no test has failed</p>';
       $('tests').innerHTML = data.failures.slice(0, 15).map(function (f) {
         return '<li>' + badge(f.status) + ' ' + docsLink(f.unique_id) + ' <span class="when">' +
-          esc(time(f.started_at)) + ' · ' + esc(f.job) + '</span> ' + esc(String(f.message).split('\n')[0]) + '</li>';
+          esc(time(f.started_at)) + ' \u00b7 ' + esc(f.job) + '</span> ' + esc(String(f.message).split('\n')[0]) + '</li>';
       }).join('');
     });
   }

@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { readTextFile } from '../config/text-file.js';
+import { readTextFile, readTextFileStat } from '../config/text-file.js';
 
 export interface ProjectFile {
   /** Absolute path. */
@@ -12,6 +12,11 @@ export interface ProjectFile {
   /** The resource folder as configured (e.g. "models"). */
   root: string;
   text: string;
+  /**
+   * Reads the text now and gives the file's stat taken before reading it, on the opened file; undefined when the text
+   * was read before (or the file has no such reader): then stat the path.
+   */
+  readStat?(): Stats | undefined;
 }
 
 /** A file found under a resource folder: its absolute path and its path below the folder (forward slashes). */
@@ -136,6 +141,13 @@ class LazyFile implements ProjectFile {
 
   set text(value: string) {
     this.#text = value;
+  }
+
+  readStat(): Stats | undefined {
+    if (this.#text !== undefined) return undefined;
+    const { text, stat } = readTextFileStat(this.absolute, this.projectPath);
+    this.#text = text;
+    return stat;
   }
 }
 

@@ -15,7 +15,7 @@
  * write of the cache writes its replay table too (cache-table.ts), which a compile replay reads
  * instead of the whole file.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { kilnVersion } from '../version.js';
 import type { ErrorLocation } from '../errors.js';
@@ -842,10 +842,12 @@ export class PartialParse implements SqlParseCache {
     const { file, uniqueId, engine } = req;
     this.checkMacros(engine);
     if (!file.absolute) return parse(req.text(), req.checkConfig);
-    // Stat before reading: a write after the stat shows as a changed stat next time.
-    const stamp = this.stampOf(file.absolute);
     const line = this.previous?.sql.get(uniqueId);
     const cached = parsedEntry<SqlEntry>(line?.entry);
+    // Stat before reading: a write after the stat shows as a changed stat next time. With nothing cached the file is
+    // read anyway, so it is stat'ed once opened (a path's lookup costs more than the stat: ~5 µs a file when cold).
+    const opened = cached || !req.wholeFile ? undefined : file.readStat?.();
+    const stamp = opened ? this.stampOfStat(opened) : this.stampOf(file.absolute);
     if (
       cached &&
       stamp &&
@@ -950,7 +952,10 @@ export class PartialParse implements SqlParseCache {
    */
   stampOf(file: string): { same: string; text: string } | undefined {
     const st = statSync(file, { throwIfNoEntry: false });
-    if (!st) return undefined;
+    return st && this.stampOfStat(st);
+  }
+
+  private stampOfStat(st: Stats): { same: string; text: string } {
     const same = sameStat(st);
     const racy = st.mtimeMs >= this.trustBefore || st.ctimeMs >= this.trustBefore;
     return { same, text: `${same}${racy ? racyMark : trusted}` };

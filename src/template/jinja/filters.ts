@@ -636,17 +636,27 @@ function isPyIterable(v: unknown): boolean {
   return typeof (v as { __iter__?: unknown }).__iter__ === 'function' || Symbol.iterator in v;
 }
 
+/**
+ * A regular expression made on first use: those of urlize and wordwrap spell Unicode classes (\p{L}), which V8 expands
+ * when it makes them, ~1 ms a start that few templates use.
+ */
+function lazyRegExp(source: () => string, flags: string): () => RegExp {
+  let made: RegExp | undefined;
+  return () => (made ??= new RegExp(source(), flags));
+}
+
 const W = '\\p{L}\\p{N}_';
-const HTTP_RE = new RegExp(
-  '^(' +
+const HTTP_RE = lazyRegExp(
+  () =>
+    '^(' +
     `(https?://|www\\.)(([${W}%-]+\\.)+)?([a-z]{2,63}|xn--[${W}%]{2,59})` +
     `|([${W}%-]{2,63}\\.)+(com|net|int|edu|gov|org|info|mil)` +
     '|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}\\]))' +
     ')(?::[\\d]{1,5})?(?:[/?#]\\S*)?$',
   'iu',
 );
-const EMAIL_RE = new RegExp(`^\\S+@[${W}][${W}.-]*\\.[${W}]+$`, 'u');
-const SCHEME_RE = new RegExp(`^([${W}.+-]{2,}:(/){0,2})$`, 'u');
+const EMAIL_RE = lazyRegExp(() => `^\\S+@[${W}][${W}.-]*\\.[${W}]+$`, 'u');
+const SCHEME_RE = lazyRegExp(() => `^([${W}.+-]{2,}:(/){0,2})$`, 'u');
 
 function urlize(
   text: string,
@@ -689,12 +699,17 @@ function urlize(
           tail = tail.slice(end);
         }
       }
-      if (HTTP_RE.test(middle)) {
+      if (HTTP_RE().test(middle)) {
         const href = middle.startsWith('https://') || middle.startsWith('http://') ? middle : `https://${middle}`;
         middle = `<a href="${href}"${relAttr}${targetAttr}>${trim(middle)}</a>`;
-      } else if (middle.startsWith('mailto:') && EMAIL_RE.test(middle.slice(7))) {
+      } else if (middle.startsWith('mailto:') && EMAIL_RE().test(middle.slice(7))) {
         middle = `<a href="${middle}">${middle.slice(7)}</a>`;
-      } else if (middle.includes('@') && !middle.startsWith('www.') && !middle.includes(':') && EMAIL_RE.test(middle)) {
+      } else if (
+        middle.includes('@') &&
+        !middle.startsWith('www.') &&
+        !middle.includes(':') &&
+        EMAIL_RE().test(middle)
+      ) {
         middle = `<a href="mailto:${middle}">${middle}</a>`;
       } else {
         for (const scheme of extraSchemes) {
@@ -714,16 +729,17 @@ const WRAP_WS = '[\\t\\n\\u000b\\u000c\\r ]';
 const WRAP_NWS = '[^\\t\\n\\u000b\\u000c\\r ]';
 const WRAP_WP = `[${W}!"'&.,?]`;
 const WRAP_LT = '[\\p{L}\\p{Nl}\\p{No}_]';
-const WORDSEP_RE = new RegExp(
-  `(${WRAP_WS}+` +
+const WORDSEP_RE = lazyRegExp(
+  () =>
+    `(${WRAP_WS}+` +
     `|(?<=${WRAP_WP})-{2,}(?=[${W}])` +
     `|${WRAP_NWS}+?(?:-(?:(?<=${WRAP_LT}{2}-)|(?<=${WRAP_LT}-${WRAP_LT}-))(?=${WRAP_LT}-?${WRAP_LT})|(?=${WRAP_WS}|$)|(?<=${WRAP_WP})(?=-{2,}[${W}])))`,
   'gu',
 );
-const WORDSEP_SIMPLE_RE = new RegExp(`(${WRAP_WS}+)`, 'gu');
+const WORDSEP_SIMPLE_RE = lazyRegExp(() => `(${WRAP_WS}+)`, 'gu');
 
 function splitChunks(text: string, onHyphens: boolean): string[] {
-  const re = onHyphens ? WORDSEP_RE : WORDSEP_SIMPLE_RE;
+  const re = onHyphens ? WORDSEP_RE() : WORDSEP_SIMPLE_RE();
   re.lastIndex = 0;
   const out: string[] = [];
   let pos = 0;
@@ -1526,7 +1542,7 @@ function doUrlize(
   const relText = [...relParts].sort(codePointCompare).join(' ') || null;
   const schemes = extraSchemes === null || extraSchemes === undefined ? [] : iterate(extraSchemes).map(softStr);
   for (const scheme of schemes)
-    if (!SCHEME_RE.test(scheme)) throw filterArgumentError(`${stringRepr(scheme)} is not a valid URI scheme prefix.`);
+    if (!SCHEME_RE().test(scheme)) throw filterArgumentError(`${stringRepr(scheme)} is not a valid URI scheme prefix.`);
   const limit = trimUrlLimit === null || trimUrlLimit === undefined ? null : intArg(trimUrlLimit);
   return urlize(
     softStr(value),

@@ -18,8 +18,31 @@ export const pythonModules = {
   itertools: itertoolsModule,
 };
 
-/** A dict of the named members, in that order. */
-const pick = (module: Record<string, unknown>, names: string[]) => Object.fromEntries(names.map((n) => [n, module[n]]));
+/**
+ * A dict of the named members, in that order. A member the module makes when first read (pytz's zone lists) is made
+ * when the dict's is first read, and is then a plain item of the dict, which a template may set or pop as any other.
+ */
+function pick(module: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  const dict: Record<string, unknown> = {};
+  for (const name of names) {
+    if (!Object.getOwnPropertyDescriptor(module, name)?.get) dict[name] = module[name];
+    else {
+      const own = (value: unknown) =>
+        Object.defineProperty(dict, name, { value, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(dict, name, {
+        get: () => {
+          const value = module[name];
+          own(value);
+          return value;
+        },
+        set: own,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+  return dict;
+}
 
 /**
  * What templates see: like dbt-core, not the modules but dicts of chosen members. datetime

@@ -368,9 +368,21 @@ function fixedOffset(minutes: unknown): PyTimezone {
  * Asia/Calcutta rather than Asia/Kolkata) and UTC. pytz also lists aliases (US/Eastern), which
  * Intl accepts but cannot enumerate, so these lists are shorter than pytz's.
  */
-const knownZones = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT'])].sort();
+let knownZones: string[] | undefined;
 /** A list of its own for each of pytz's four (ICU's enumeration, asked once, took ~0.7 ms each time at startup). */
-const zoneNames = () => [...knownZones];
+const zoneNames = () => [
+  ...(knownZones ??= [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT'])].sort()),
+];
+
+/** One value, made on first call: enumerating and sorting ICU's zones at load cost every start ~1.5 ms. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+const allTimezones = once(zoneNames);
+const allTimezonesSet = once(() => makeSet(zoneNames()));
+const commonTimezones = once(zoneNames);
+const commonTimezonesSet = once(() => makeSet(zoneNames()));
 
 /** Everything kiln implements; dbt exposes pytz.__all__ to templates (see index.ts). */
 export const pytzModule = {
@@ -380,10 +392,19 @@ export const pytzModule = {
   InvalidTimeError: new PyClassStub('pytz.exceptions.InvalidTimeError'),
   NonExistentTimeError: new PyClassStub('pytz.exceptions.NonExistentTimeError'),
   UnknownTimeZoneError: new PyClassStub('pytz.exceptions.UnknownTimeZoneError'),
-  all_timezones: zoneNames(),
-  all_timezones_set: makeSet(zoneNames()),
-  common_timezones: zoneNames(),
-  common_timezones_set: makeSet(zoneNames()),
+  // Made when first read (the dict templates see makes them plain values then: modules/index.ts).
+  get all_timezones() {
+    return allTimezones();
+  },
+  get all_timezones_set() {
+    return allTimezonesSet();
+  },
+  get common_timezones() {
+    return commonTimezones();
+  },
+  get common_timezones_set() {
+    return commonTimezonesSet();
+  },
   BaseTzInfo: new PyClassStub('pytz.tzinfo.BaseTzInfo'),
   FixedOffset: fixedOffset,
   UTC: pytzUtc,
