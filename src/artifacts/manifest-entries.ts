@@ -178,14 +178,20 @@ export class ManifestEntries {
 }
 
 /** Whether `place` lies inside `bytes` and starts and ends as an entry does. */
-export function fits(bytes: Buffer, place: { start: number; length: number }): boolean {
+export const fits = (bytes: Buffer, place: { start: number; length: number }): boolean =>
+  fitsIn((at) => bytes[at], place);
+
+/**
+ * `fits` for a file read by the byte (`byteAt` is undefined past its end): a compile replay checks the few entries it
+ * replaces without reading the whole file.
+ */
+export function fitsIn(byteAt: (at: number) => number | undefined, place: { start: number; length: number }): boolean {
   const { start, length } = place;
   return (
     [start, length].every(Number.isInteger) &&
     start > 0 &&
     length > 1 &&
-    start + length <= bytes.length &&
-    bytes[start] === 0x7b /* { */ &&
-    bytes[start + length - 1] === 0x7d /* } */
+    byteAt(start) === 0x7b /* { */ &&
+    byteAt(start + length - 1) === 0x7d /* } */
   );
 }
