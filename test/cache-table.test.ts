@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileProject } from '../src/index.js';
-import { decodeCache, type CacheData, type Entries } from '../src/parse/partial-cache.js';
+import { decodeCache, type CacheData, type Entries, type TableEntries } from '../src/parse/partial-cache.js';
 import { statText, tableBody } from '../src/parse/cache-table.js';
 import { removeDir, writeProject } from './helpers/cli.js';
 
@@ -107,6 +107,31 @@ test('the replay table reads as the cache it was made with, after a full compile
       log.join('\n'),
     );
     assertSame(`replay ${i + 1} (${file})`);
+  }
+});
+
+test("lookups in the table's order find each line next, past ids that replays' lines replaced: no scan of the table", async () => {
+  await compiled();
+  for (const file of ['models/m3.sql', 'models/m7.sql']) {
+    appendFileSync(join(dir, file), '-- edited again\n');
+    const log = await compiled();
+    assert.ok(
+      log.some((l) => l.startsWith('compile replay: re-rendered')),
+      log.join('\n'),
+    );
+  }
+  const table = fromTable()!;
+  const cache = fromCache();
+  for (const kind of ['sql', 'bodies', 'written', 'manifestEntries'] as const) {
+    const entries = table[kind] as TableEntries<never>;
+    const ids: string[] = [];
+    entries.every((id) => (ids.push(id), true));
+    // Compiled files' records are by path.
+    const edited =
+      kind === 'written' ? ids.filter((id) => /\/m[37]\.sql$/.test(id)) : ['model.shop.m3', 'model.shop.m7'];
+    assert.ok(edited.length === 2 && edited.every((id) => ids.includes(id)), kind);
+    for (const id of ids) assert.equal(entries.stamp(id), cache[kind].stamp(id), `${kind}: ${id}`);
+    assert.equal(entries.missed, 0, `${kind}: lookups that scanned the table`);
   }
 });
 

@@ -321,6 +321,11 @@ export class TableEntries<T extends EntryText | SqlLine> implements Entries<T> {
     this.later.set(id, line);
   }
 
+  /** Lookups that were not of the line after the last one found, each a scan of the first batch (for tests). */
+  get missed(): number {
+    return this.misses;
+  }
+
   get size(): number {
     let n = 0;
     this.lines(() => (n++, true));
@@ -392,10 +397,14 @@ export class TableEntries<T extends EntryText | SqlLine> implements Entries<T> {
 
   private lineOf(id: string): number | undefined {
     const latest = this.later.get(id);
-    if (latest !== undefined) return latest;
-    if (this.index) return this.index.get(id);
+    if (this.index) return latest ?? this.index.get(id);
     const { first } = this;
-    if (this.cursor < first.length && this.isIdOf(first[this.cursor]!, id)) return first[this.cursor++];
+    // An id a later line replaced is still passed in the first batch: the next lookup in order then finds its line next.
+    if (this.cursor < first.length && this.isIdOf(first[this.cursor]!, id)) {
+      const line = first[this.cursor++]!;
+      return latest ?? line;
+    }
+    if (latest !== undefined) return latest;
     if (++this.misses > maxScans) {
       this.index = new Map();
       for (const line of first) this.index.set(this.idOf(line), line);
