@@ -151,6 +151,22 @@ test('a table not of the cache as it is, cut short or of another format is not r
   assert.equal(fromTable(), undefined, 'cut short');
   writeFileSync(tableFile, Buffer.concat([Buffer.from('kiln replay table\t0'), good.subarray(good.indexOf('\t', 18))]));
   assert.equal(fromTable(), undefined, 'another format');
+  // A line not of the table's shape, in its first batch or an appended one: the table is not read.
+  const damaged: Array<[string, (text: string) => string]> = [
+    ['a SQL line without its stamp', (t) => t.replace(/\ns\t("[^"]*")\t[^\t\n]*\t/, '\ns\t$1\t')],
+    ['a line without its id', (t) => t.replace(/\nw\t"[^"]*"\t/, '\nw\t')],
+    ['a line of no kind', (t) => t.replace('\nm\t', '\nx\t')],
+    ['a line with no tab after its kind', (t) => t.replace('\nb\t', '\nb ')],
+    ['an appended line without its id', (t) => `${t}m\t"model.shop.m3"\nend\n`],
+  ];
+  for (const [what, damage] of damaged) {
+    const text = good.toString('latin1');
+    assert.notEqual(damage(text), text, what);
+    writeFileSync(tableFile, Buffer.from(damage(text), 'latin1'));
+    assert.equal(fromTable(), undefined, what);
+  }
+  writeFileSync(tableFile, good);
+  assert.ok(fromTable(), 'the table as written');
   // An entry's reference one byte off: its line in the cache is not where the table says, and reads as none.
   const id = 'model.shop.m3';
   const at = good.indexOf(`\nb\t"${id}"\t`) + `\nb\t"${id}"\t`.length;
