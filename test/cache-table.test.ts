@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileProject } from '../src/index.js';
-import { decodeCache, type CacheData, type Entries } from '../src/parse/partial-cache.js';
+import { decodeCache, type CacheData, type Entries, type TableEntries } from '../src/parse/partial-cache.js';
 import { statText, tableBody } from '../src/parse/cache-table.js';
 import { removeDir, writeProject } from './helpers/cli.js';
 
@@ -110,6 +110,31 @@ test('the replay table reads as the cache it was made with, after a full compile
   }
 });
 
+test("lookups in the table's order find each line next, past ids that replays' lines replaced: no scan of the table", async () => {
+  await compiled();
+  for (const file of ['models/m3.sql', 'models/m7.sql']) {
+    appendFileSync(join(dir, file), '-- edited again\n');
+    const log = await compiled();
+    assert.ok(
+      log.some((l) => l.startsWith('compile replay: re-rendered')),
+      log.join('\n'),
+    );
+  }
+  const table = fromTable()!;
+  const cache = fromCache();
+  for (const kind of ['sql', 'bodies', 'written', 'manifestEntries'] as const) {
+    const entries = table[kind] as TableEntries<never>;
+    const ids: string[] = [];
+    entries.every((id) => (ids.push(id), true));
+    // Compiled files' records are by path.
+    const edited =
+      kind === 'written' ? ids.filter((id) => /\/m[37]\.sql$/.test(id)) : ['model.shop.m3', 'model.shop.m7'];
+    assert.ok(edited.length === 2 && edited.every((id) => ids.includes(id)), kind);
+    for (const id of ids) assert.equal(entries.stamp(id), cache[kind].stamp(id), `${kind}: ${id}`);
+    assert.equal(entries.missed, 0, `${kind}: lookups that scanned the table`);
+  }
+});
+
 test('a table not of the cache as it is, cut short or of another format is not read; a moved entry reads as none', async () => {
   await compiled();
   assert.ok(fromTable());
@@ -126,6 +151,22 @@ test('a table not of the cache as it is, cut short or of another format is not r
   assert.equal(fromTable(), undefined, 'cut short');
   writeFileSync(tableFile, Buffer.concat([Buffer.from('kiln replay table\t0'), good.subarray(good.indexOf('\t', 18))]));
   assert.equal(fromTable(), undefined, 'another format');
+  // A line not of the table's shape, in its first batch or an appended one: the table is not read.
+  const damaged: Array<[string, (text: string) => string]> = [
+    ['a SQL line without its stamp', (t) => t.replace(/\ns\t("[^"]*")\t[^\t\n]*\t/, '\ns\t$1\t')],
+    ['a line without its id', (t) => t.replace(/\nw\t"[^"]*"\t/, '\nw\t')],
+    ['a line of no kind', (t) => t.replace('\nm\t', '\nx\t')],
+    ['a line with no tab after its kind', (t) => t.replace('\nb\t', '\nb ')],
+    ['an appended line without its id', (t) => `${t}m\t"model.shop.m3"\nend\n`],
+  ];
+  for (const [what, damage] of damaged) {
+    const text = good.toString('latin1');
+    assert.notEqual(damage(text), text, what);
+    writeFileSync(tableFile, Buffer.from(damage(text), 'latin1'));
+    assert.equal(fromTable(), undefined, what);
+  }
+  writeFileSync(tableFile, good);
+  assert.ok(fromTable(), 'the table as written');
   // An entry's reference one byte off: its line in the cache is not where the table says, and reads as none.
   const id = 'model.shop.m3';
   const at = good.indexOf(`\nb\t"${id}"\t`) + `\nb\t"${id}"\t`.length;

@@ -83,3 +83,29 @@ test("node entries' places are their bytes as written (non-ASCII included); only
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the starts of wanted entries are read from the records up to the last of them: a damaged length past it is not read', () => {
+  const records: Array<[string, number | undefined]> = [
+    ['model.p.a', 10],
+    ['model.p.bé', 20],
+    ['model.p.c', 30],
+    ['model.p.d', undefined],
+    ['model.p.e', 5],
+  ];
+  let read = 0;
+  const lengths = (visit: (id: string, length: number | undefined) => boolean) =>
+    records.every(([id, length]) => (read++, visit(id, length)));
+  // Each entry after the first starts past a comma, its key as JSON (UTF-8) and a colon.
+  const bStart = 100 + 10 + 1 + Buffer.byteLength('"model.p.bé"') + 1;
+  const cStart = bStart + 20 + 1 + '"model.p.c"'.length + 1;
+  assert.deepEqual(
+    entryStarts(100, lengths, new Set(['model.p.bé', 'model.p.c'])),
+    new Map([
+      ['model.p.bé', bStart],
+      ['model.p.c', cStart],
+    ]),
+  );
+  assert.equal(read, 3, 'no record read past the last entry wanted');
+  assert.equal(entryStarts(100, lengths, new Set(['model.p.e'])), undefined, 'a damaged length before one wanted');
+  assert.equal(entryStarts(100, lengths), undefined, 'all of them wanted');
+});

@@ -19,7 +19,9 @@ import { KilnError } from '../errors.js';
 import { join } from 'node:path';
 import { secretValues, stringifyScrubbed } from '../secrets.js';
 
-const temporaryName = (file: string) => `${file}.kiln_tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+/** A name beside `file` for its next version, renamed into place once written. */
+export const temporaryName = (file: string) =>
+  `${file}.kiln_tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Writes `text` to `file` atomically (same folder, then rename). */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {

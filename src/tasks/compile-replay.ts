@@ -15,7 +15,7 @@
  * user could not tell from this one but by its speed: test/partial-parse.test.ts compares the
  * two byte for byte.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretValues } from '../secrets.js';
 import {
@@ -40,8 +40,8 @@ import { Compiler } from '../compile/compiler.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
 import { artifactDictOptions, compiledInfo, manifestMetadata } from '../artifacts/manifest.js';
-import { entryStarts, fits, parsedPlace, placeText, type ManifestFile } from '../artifacts/manifest-entries.js';
-import { writeChunksAtomic } from '../artifacts/write.js';
+import { entryStarts, fitsIn, parsedPlace, placeText, type ManifestFile } from '../artifacts/manifest-entries.js';
+import { byteAt, splicedCopy, type PendingCopy, type Splice } from '../artifacts/spliced-copy.js';
 import { exposeProject, type KilnSession } from '../session.js';
 import { loadSelectors } from '../graph/selectors-yml.js';
 import { cliVarsOf, load, openPartialParse, savePartialParse, sessionFor, type Loaded } from './load.js';
@@ -541,9 +541,14 @@ export async function replayCompile(
   if (!spliced) return why('manifest.json changed since it was written');
   phases.lap('manifest');
 
-  for (const n of rendered) compiler.writeCompiled(n.uniqueId);
-  await compiler.flushWrites();
-  writeChunksAtomic(manifestPath, spliced.chunks);
+  try {
+    for (const n of rendered) compiler.writeCompiled(n.uniqueId);
+    await compiler.flushWrites();
+  } catch (e) {
+    spliced.copy.discard();
+    throw e;
+  }
+  spliced.copy.commit();
   phases.lap('write');
   const stamp = partial.stampOf(manifestPath)?.same;
   // Not recorded (the next compile is a full one) if it cannot be stat'ed.
@@ -607,46 +612,62 @@ function stubSource(id: string, [sourceName, name, database, schema, identifier]
 }
 
 /**
- * The last manifest.json with a new metadata object and the re-rendered nodes' entries, in pieces, with their records;
- * undefined when the file is not as written (its stat changed).
+ * The last manifest.json with a new metadata object and the re-rendered nodes' entries, copied beside it (to be
+ * committed in its place), with their records; undefined when the file is not as written (its stat changed).
  */
 function splicedManifest(
   partial: PartialParse,
   file: string,
   recorded: ManifestFile,
   made: () => { metadata: string; entries: Map<string, string> },
-): { chunks: Array<string | Uint8Array>; places: Map<string, string>; file: Omit<ManifestFile, 'stamp'> } | undefined {
-  let bytes: Buffer;
+): { copy: PendingCopy; places: Map<string, string>; file: Omit<ManifestFile, 'stamp'> } | undefined {
+  // Not worth making the entries for a file changed since written (the check that counts comes after the copy).
+  if (partial.stampOf(file)?.same !== recorded.stamp) return undefined;
+  let fd: number;
   try {
-    bytes = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch {
     return undefined;
   }
-  // Stat'ed after reading: a write before the stat, even while the file was read, shows in it.
-  if (partial.stampOf(file)?.same !== recorded.stamp) return undefined;
+  try {
+    const spliced = splices(partial, fd, recorded, made);
+    const copy = spliced && splicedCopy(file, fd, spliced.cuts);
+    if (!copy) return undefined;
+    // Stat'ed after reading: a write before the stat, even while the file was read, shows in it.
+    if (partial.stampOf(file)?.same !== recorded.stamp) {
+      copy.discard();
+      return undefined;
+    }
+    return { copy, places: spliced.places, file: spliced.file };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where manifest.json (open as `fd`) changes: its metadata and the re-rendered entries, with their new records. */
+function splices(
+  partial: PartialParse,
+  fd: number,
+  recorded: ManifestFile,
+  made: () => { metadata: string; entries: Map<string, string> },
+): { cuts: Splice[]; places: Map<string, string>; file: Omit<ManifestFile, 'stamp'> } | undefined {
   const { metadata, entries } = made();
   const starts = entryStarts(recorded.firstEntry, (visit) => partial.previousManifestEntryLengths(visit), entries);
-  const cuts: Array<{ start: number; length: number; text: string }> = [{ ...recorded.metadata, text: metadata }];
+  const cuts: Splice[] = [{ ...recorded.metadata, text: metadata }];
   const places = new Map<string, string>();
   for (const [id, text] of entries) {
     const place = parsedPlace(partial.previousManifestEntry(id));
     const start = starts?.get(id);
-    if (!place || start === undefined || !fits(bytes, { start, length: place.length })) return undefined;
+    if (!place || start === undefined || !fitsIn((at) => byteAt(fd, at), { start, length: place.length }))
+      return undefined;
     cuts.push({ start, length: place.length, text });
     places.set(id, placeText({ key: null, length: Buffer.byteLength(text), hash: null }));
   }
   cuts.sort((a, b) => a.start - b.start);
-  const chunks: Array<string | Uint8Array> = [];
-  let at = 0;
-  for (const cut of cuts) {
-    chunks.push(bytes.subarray(at, cut.start), cut.text);
-    at = cut.start + cut.length;
-  }
-  chunks.push(bytes.subarray(at));
   // The metadata comes first: the entries move by what its length changed.
   const metadataLength = Buffer.byteLength(metadata);
   return {
-    chunks,
+    cuts,
     places,
     file: {
       metadata: { start: recorded.metadata.start, length: metadataLength },
