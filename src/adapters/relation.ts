@@ -41,12 +41,18 @@ export class Relation {
     return this.identifier;
   }
 
+  /** render()'s text, made on first use: a node's relations are rendered many times per run, and never change. */
+  #rendered?: string;
+
   render(): string {
     if (this.type === 'cte') return this.identifier;
-    return [this.database, this.schema, this.identifier]
-      .filter((p): p is string => p !== undefined && p !== '')
-      .map(this.#quote)
-      .join('.');
+    if (this.#rendered === undefined) {
+      let text = '';
+      for (const part of [this.database, this.schema, this.identifier])
+        if (part !== undefined && part !== '') text += (text ? '.' : '') + this.#quote(part);
+      this.#rendered = text;
+    }
+    return this.#rendered;
   }
 
   toString(): string {
