@@ -5,7 +5,7 @@
  */
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs, { existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { CompiledFiles } from '../src/compile/compiled-files.js';
@@ -211,33 +211,6 @@ test('a writer told to expect a batch or more starts its worker with the first f
     assert.equal(keeping.threaded, false);
     await Promise.all([plain.flush(), keeping.flush()]);
     assert.equal(readFileSync(join(dir, 'a', 'm.sql'), 'utf8'), 'select 1');
-  } finally {
-    removeDir(dir);
-  }
-});
-
-test('written at once: each file is there as write() returns, past a batch too, and a failure comes from the flush', async () => {
-  const dir = tempDir('kiln-compiled-files-');
-  try {
-    writeFileSync(join(dir, 'blocked'), '');
-    const files = new CompiledFiles();
-    files.writeEachAtOnce();
-    for (let i = 0; i < 300; i++) {
-      const file = join(dir, 'fine', `m_${i}.sql`);
-      files.write(file, `select ${i}`);
-      assert.equal(readFileSync(file, 'utf8'), `select ${i}`);
-    }
-    assert.equal(files.threaded, false, 'no worker thread');
-    const stats = await files.flush();
-    assert.equal(stats.size, 300);
-    assert.equal(stats.get(join(dir, 'fine', 'm_7.sql'))?.size, 'select 7'.length);
-    files.write(join(dir, 'blocked', 'm.sql'), 'select 1');
-    files.write(join(dir, 'fine', 'after.sql'), 'select 2');
-    await assert.rejects(files.flush(), (e: NodeJS.ErrnoException) => {
-      assert.match(String(e.code), /^(ENOTDIR|EEXIST)$/);
-      return true;
-    });
-    assert.equal(existsSync(join(dir, 'fine', 'after.sql')), false, 'nothing written past a failure');
   } finally {
     removeDir(dir);
   }

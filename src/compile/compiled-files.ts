@@ -28,21 +28,6 @@ export class CompiledFiles {
   private queued: string[] = [];
   /** How many files the caller said it would write before the next flush. */
   private expected = 0;
-  /** Set by writeEachAtOnce(): write() writes each file itself, on this thread, and no worker starts. */
-  private atOnce = false;
-  /** The stats of files written at once since the last flush, and the first failure, which the flush throws. */
-  private atOnceStats: number[] = [];
-  private atOnceFailure?: FileFailure;
-
-  /**
-   * From now on each file is written as it is queued, on this thread: for a caller that
-   * queues them one at a time, between other work, and mostly finds them holding their text
-   * (`kiln run`: reading 1,000 such files costs this thread ~20 ms of CPU, a worker ~150 ms,
-   * mostly to start).
-   */
-  writeEachAtOnce(): void {
-    this.atOnce = true;
-  }
 
   /**
    * Says that about `count` files will be queued: when that is past a batch, the worker starts with the first one, so
@@ -59,12 +44,6 @@ export class CompiledFiles {
 
   /** Queues `text` for `file` (its folder is created as needed). */
   write(file: string, text: string): void {
-    if (this.atOnce && !this.worker) {
-      this.queued.push(file);
-      // Past a failure nothing more is written, as in a batch.
-      this.atOnceFailure ??= writeFiles([[file, text]], this.folders, this.atOnceStats);
-      return;
-    }
     this.batch.push([file, text]);
     this.queued.push(file);
     if (!this.worker && this.expected >= batchSize) this.start();
@@ -82,11 +61,8 @@ export class CompiledFiles {
     this.expected = 0;
     const worker = this.worker;
     if (!worker) {
-      const stats = this.atOnceStats;
-      const failure = this.atOnceFailure;
-      this.atOnceStats = [];
-      this.atOnceFailure = undefined;
-      throwFailure(failure ?? writeFiles(batch, this.folders, stats));
+      const stats: number[] = [];
+      throwFailure(writeFiles(batch, this.folders, stats));
       return statsOf(queued, stats);
     }
     this.worker = undefined;

@@ -363,11 +363,6 @@ export class Compiler {
     return file;
   }
 
-  /** From now on writeCompiled() writes each file at once, on this thread (see CompiledFiles.writeEachAtOnce). */
-  writeEachCompiledAtOnce(): void {
-    this.files.writeEachAtOnce();
-  }
-
   /** Says that about `count` nodes will be written before the next flush (see CompiledFiles.expect). */
   expectWrites(count: number): void {
     this.files.expect(count);

@@ -22,7 +22,6 @@ import { runDataTest } from './data-test.js';
 import { runSchedule, type ScheduledTask } from './scheduler.js';
 import { criticalPathPriorities } from './priority.js';
 import { isFailure, type NodeEvent, type NodeResult, type TimingInfo } from './results.js';
-import { AfterTurn } from './after-turn.js';
 
 export interface RunnerOptions {
   parsed: ParsedProject;
@@ -80,13 +79,6 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
     (m) => opts.onLog?.('warn', m),
   );
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
-  // A node's compiled file is written on this thread once the turn that compiled it is over,
-  // after its statement was sent: nodes compile one at a time, and a worker thread would cost
-  // far more to start than the files cost to write (most hold their text already).
-  compiler.writeEachCompiledAtOnce();
-  const compiledFiles = new AfterTurn<string>((compiled) => {
-    for (const id of compiled) compiler.writeCompiled(id);
-  });
   const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);
   opts.signal?.addEventListener('abort', cancelRunning, { once: true });
   let index = 0;
@@ -94,7 +86,7 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   const total = tasks.length;
   const indexOf = new Map<string, number>();
 
-  const scheduled = runSchedule(tasks, {
+  const results = await runSchedule(tasks, {
     threads: opts.threads,
     priority: criticalPathPriorities(tasks, opts.previousDurations ?? new Map()),
     continueOnError: (id) => nodes.get(id)?.config.on_error === 'continue',
@@ -150,7 +142,7 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
           adapterResponse: {},
         };
       const result = await withRetries(
-        () => executeOne(nodes.get(id)!, threadId, compiler, adapter, materializer, Boolean(opts.audit), compiledFiles),
+        () => executeOne(nodes.get(id)!, threadId, compiler, adapter, materializer, Boolean(opts.audit)),
         retryPolicyFor(nodes.get(id)!, opts.retries),
         (attempt, delayMs, failed) => opts.onRetry?.(id, attempt, delayMs, failed.message),
         opts.signal,
@@ -161,8 +153,6 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
         : result;
     },
   });
-  // What is written after a turn is written before the caller goes on (it flushes the compiled files).
-  const results = await scheduled.finally(() => compiledFiles.flush());
   opts.signal?.removeEventListener('abort', cancelRunning);
   return ids.map((id) => results.get(id)!).filter(Boolean);
 }
@@ -174,7 +164,6 @@ async function executeOne(
   adapter: Adapter,
   materializer: Materializer,
   auditAll: boolean,
-  compiledFiles: AfterTurn<string>,
 ): Promise<AttemptResult> {
   const start = Date.now();
   const timing: TimingInfo[] = [];
@@ -186,7 +175,7 @@ async function executeOne(
     if (node.resourceType !== 'seed') {
       await materializer.prepare(node);
       compiledCode = (await renderWithWarehouse(adapter, () => compiler.compile(node.uniqueId))).compiledCode;
-      compiledFiles.push(node.uniqueId);
+      compiler.writeCompiled(node.uniqueId);
     }
     const c1 = new Date();
     timing.push({ name: 'compile', started_at: c0.toISOString(), completed_at: c1.toISOString() });
