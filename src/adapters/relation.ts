@@ -41,13 +41,19 @@ export class Relation {
     return this.identifier;
   }
 
+  /** render()'s text, made on first use: a node's relations are rendered many times per run, and never change. */
+  #rendered?: string;
+
   render(): string {
     if (this.type === 'cte') return this.identifier;
-    // Joined by hand, not filter/map/join: a compile renders thousands (each ref, each relation_name).
-    let out = '';
-    for (const part of [this.database, this.schema, this.identifier])
-      if (part !== undefined && part !== '') out += (out ? '.' : '') + this.#quote(part);
-    return out;
+    if (this.#rendered === undefined) {
+      // Joined by hand, not filter/map/join: a compile renders thousands (each ref, each relation_name).
+      let text = '';
+      for (const part of [this.database, this.schema, this.identifier])
+        if (part !== undefined && part !== '') text += (text ? '.' : '') + this.#quote(part);
+      this.#rendered = text;
+    }
+    return this.#rendered;
   }
 
   toString(): string {

@@ -2,6 +2,7 @@
 import type { NodeEvent, NodeResult } from '../run/results.js';
 import { describeNode, progressLine, type ProgressLine } from './progress-line.js';
 import { scrubSecrets, secretValues, stringifyScrubbed } from '../secrets.js';
+import { AfterTurn } from '../run/after-turn.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -22,8 +23,18 @@ export class Output {
       process.env.TERM !== 'dumb';
   }
 
+  /**
+   * Node events whose lines are made and written at the end of this turn, with the time they
+   * happened: the turn that finishes a node's statement sends the next node's before them
+   * (after-turn.ts). Anything else written first writes them, so lines keep their order.
+   */
+  private readonly nodeLines = new AfterTurn<[event: NodeEvent, invocationId: string, time: number]>((events) => {
+    for (const [event, invocationId, time] of events) this.writeNodeEvent(event, invocationId, time);
+  });
+
   /** Where text leaves for the terminal (JSON lines: json()): secret values are written as `*****`. */
   private emit(stream: NodeJS.WritableStream, text: string): void {
+    if (this.nodeLines.pending) this.nodeLines.flush();
     stream.write(scrubSecrets(text, this.secrets));
   }
 
@@ -52,9 +63,10 @@ export class Output {
     this.emit(this.out, line + '\n');
   }
 
-  json(record: Record<string, unknown>): void {
+  json(record: Record<string, unknown>, time = Date.now()): void {
+    if (this.nodeLines.pending) this.nodeLines.flush();
     // Scrubbed value by value, so an escaped secret is caught and the line stays valid JSON.
-    this.out.write(stringifyScrubbed({ ts: new Date().toISOString(), ...record }, this.secrets) + '\n');
+    this.out.write(stringifyScrubbed({ ts: new Date(time).toISOString(), ...record }, this.secrets) + '\n');
   }
 
   // Live progress (TTY only): a status line kept under the node lines.
@@ -101,6 +113,7 @@ export class Output {
 
   /** Ends the live status line and the heartbeats before the summary. */
   endProgress(): void {
+    this.nodeLines.flush();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     clearTimeout(this.beatTimer);
@@ -124,11 +137,10 @@ export class Output {
   }
 
   /** In a CI log a long node would look like a hang: say every so often that it is still running. */
-  private heartbeat(event: NodeEvent): void {
+  private heartbeat(event: NodeEvent, started: number): void {
     // A finished node just leaves: the timer, when it fires, re-arms for the others or stops.
     if (event.type === 'finished') this.running.delete(event.uniqueId);
     else if (this.heartbeatSeconds > 0) {
-      const started = Date.now();
       const every = this.heartbeatSeconds * 1000;
       this.running.set(event.uniqueId, { event, started, every, next: started + every });
       this.beatTimer ??= this.armBeat(every);
@@ -165,7 +177,15 @@ export class Output {
     if (next < Infinity) this.beatTimer = this.armBeat(Math.max(1, next - now));
   }
 
+  /** A node started or finished: its line is written at the end of this turn (see nodeLines). */
   nodeEvent(event: NodeEvent, invocationId: string): void {
+    const time = Date.now();
+    // A heartbeat counts from the node's start, whenever its line is written.
+    if (this.format === 'text' && !this.isLive) this.heartbeat(event, time);
+    this.nodeLines.push([event, invocationId, time]);
+  }
+
+  private writeNodeEvent(event: NodeEvent, invocationId: string, time: number): void {
     if (this.format === 'json') {
       const base = {
         level: 'info',
@@ -175,22 +195,25 @@ export class Output {
         index: event.index,
         total: event.total,
       };
-      if (event.type === 'started') this.json({ ...base, thread: event.threadId });
+      if (event.type === 'started') this.json({ ...base, thread: event.threadId }, time);
       else
-        this.json({
-          ...base,
-          thread: event.result.threadId,
-          status: event.result.status,
-          execution_time: event.result.executionTime,
-          failures: event.result.failures,
-          message: event.result.message,
-        });
+        this.json(
+          {
+            ...base,
+            thread: event.result.threadId,
+            status: event.result.status,
+            execution_time: event.result.executionTime,
+            failures: event.result.failures,
+            message: event.result.message,
+          },
+          time,
+        );
       return;
     }
     if (this.isLive) {
       this.clearStatus();
       this.progress(event);
-    } else this.heartbeat(event);
+    }
     const what = describeNode(event.node, event.uniqueId);
     if (event.type === 'started')
       this.emit(

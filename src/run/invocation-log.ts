@@ -12,18 +12,18 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeEvent } from './results.js';
 import { secretValues, stringifyScrubbed } from '../secrets.js';
-
-/** Logs with records not yet written, written on exit (an uncaught error ends the process before the next turn). */
-const unwritten = new Set<InvocationLog>();
-let exitHook = false;
+import { AfterTurn } from './after-turn.js';
 
 export class InvocationLog {
   readonly file: string;
   private fd: number | undefined;
   private readonly secrets = secretValues();
-  /** Records with the time they happened, waiting for the end of this turn. */
-  private pending: Array<[time: number, record: Record<string, unknown>]> = [];
-  /** A write that failed between turns: close() throws it, as the write itself would have. */
+  /** Records with the time they happened, written at the end of this turn (after-turn.ts). */
+  private readonly pending = new AfterTurn<[time: number, record: Record<string, unknown>]>(
+    (records) => this.writeRecords(records),
+    // A write that failed between turns: close() throws it, as the write itself would have.
+    (error) => (this.failure ??= { error }),
+  );
   private failure?: { error: unknown };
 
   constructor(
@@ -41,38 +41,16 @@ export class InvocationLog {
   }
 
   private write(record: Record<string, unknown>): void {
-    if (this.fd === undefined) return;
-    if (!this.pending.length) {
-      unwritten.add(this);
-      setImmediate(() => {
-        try {
-          this.flush();
-        } catch (error) {
-          this.failure ??= { error };
-        }
-      });
-      if (!exitHook) {
-        exitHook = true;
-        process.once('exit', () =>
-          unwritten.forEach((log) => {
-            try {
-              log.flush();
-            } catch {
-              // Exiting anyway: the log is as complete as the disk allowed.
-            }
-          }),
-        );
-      }
-    }
-    this.pending.push([Date.now(), record]);
+    if (this.fd !== undefined) this.pending.push([Date.now(), record]);
   }
 
   /** Writes the pending records, in order, in one write. */
   flush(): void {
-    if (!this.pending.length || this.fd === undefined) return;
-    const records = this.pending;
-    this.pending = [];
-    unwritten.delete(this);
+    this.pending.flush();
+  }
+
+  private writeRecords(records: Array<[time: number, record: Record<string, unknown>]>): void {
+    if (this.fd === undefined) return;
     let text = '';
     for (const [time, record] of records)
       text +=
@@ -119,7 +97,6 @@ export class InvocationLog {
     } finally {
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
-      unwritten.delete(this);
     }
     if (this.failure) throw this.failure.error;
   }
