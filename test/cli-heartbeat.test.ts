@@ -5,46 +5,11 @@
  */
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { Output } from '../src/cli/output.js';
-import type { NodeEvent, NodeResult } from '../src/run/results.js';
-import type { GraphNode } from '../src/parse/nodes.js';
-
-const view = (name: string) =>
-  ({
-    name,
-    resourceType: 'model',
-    schema: 'main',
-    alias: name,
-    config: { materialized: 'view' },
-  }) as unknown as GraphNode;
-
-function started(name: string, index: number, total: number): NodeEvent {
-  return { type: 'started', uniqueId: `model.p.${name}`, node: view(name), index, total, threadId: 'Thread-1' };
-}
-
-function finished(name: string, index: number, total: number): NodeEvent {
-  const result = {
-    uniqueId: `model.p.${name}`,
-    status: 'success',
-    message: 'OK',
-    executionTime: 0.01,
-    timing: [],
-    failures: null,
-    threadId: 'Thread-1',
-    adapterResponse: {},
-  } as NodeResult;
-  return { type: 'finished', uniqueId: `model.p.${name}`, node: view(name), index, total, result };
-}
-
-/** An Output writing to a log; the lines it wrote. */
-function logOutput(): { out: Output; lines: string[] } {
-  const lines: string[] = [];
-  const sink = { write: (text: string) => (lines.push(...text.split('\n').filter(Boolean)), true) };
-  return {
-    out: new Output('text', sink as unknown as NodeJS.WritableStream, sink as unknown as NodeJS.WritableStream),
-    lines,
-  };
-}
+import {
+  finishedEvent as finished,
+  memoryOutput as logOutput,
+  startedEvent as started,
+} from './helpers/node-events.js';
 
 const beats = (lines: string[]) => lines.filter((l) => l.includes('RUNNING'));
 

@@ -9,52 +9,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Output, type LogFormat } from '../src/cli/output.js';
-import type { NodeEvent } from '../src/run/results.js';
-import type { GraphNode } from '../src/parse/nodes.js';
+import type { LogFormat } from '../src/cli/output.js';
+import { finishedEvent, memoryOutput, startedEvent } from './helpers/node-events.js';
 
-const view = (name: string) =>
-  ({
-    name,
-    resourceType: 'model',
-    schema: 'main',
-    alias: name,
-    config: { materialized: 'view' },
-  }) as unknown as GraphNode;
+const started = (name: string, index: number) => startedEvent(name, index, 2);
+const finished = (name: string, index: number) => finishedEvent(name, index, 2, 'CREATE VIEW');
 
-const started = (name: string, index: number): NodeEvent => ({
-  type: 'started',
-  uniqueId: `model.p.${name}`,
-  node: view(name),
-  index,
-  total: 2,
-  threadId: 'Thread-1',
-});
-
-const finished = (name: string, index: number): NodeEvent => ({
-  type: 'finished',
-  uniqueId: `model.p.${name}`,
-  node: view(name),
-  index,
-  total: 2,
-  result: {
-    uniqueId: `model.p.${name}`,
-    status: 'success',
-    message: 'CREATE VIEW',
-    executionTime: 0.01,
-    timing: [],
-    failures: null,
-    threadId: 'Thread-1',
-    adapterResponse: {},
-  },
-});
-
-function output(format: LogFormat): { out: Output; written: string[] } {
-  const written: string[] = [];
-  const sink = { write: (text: string) => (written.push(...text.split('\n').filter(Boolean)), true) };
-  const out = new Output(format, sink as unknown as NodeJS.WritableStream, sink as unknown as NodeJS.WritableStream);
+function output(format: LogFormat): { out: ReturnType<typeof memoryOutput>['out']; written: string[] } {
+  const { out, lines } = memoryOutput(format);
   out.heartbeatSeconds = 0;
-  return { out, written };
+  return { out, written: lines };
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
