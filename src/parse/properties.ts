@@ -3,7 +3,7 @@
  * descriptions, columns, configs and tests patched onto the nodes they name.
  */
 import { KilnError, type ErrorLocation } from '../errors.js';
-import { parseYaml, validateYaml, type YamlFile } from '../config/yaml.js';
+import { validateYaml, type YamlFile } from '../config/yaml.js';
 import { propertiesSchema } from '../config/schemas.js';
 import { normaliseConfig } from './configs.js';
 import type { ProjectFile } from './files.js';
@@ -32,6 +32,8 @@ export interface PropertiesContext {
   quote(name: string): string;
   /** Checks a `config:` mapping of a node of `resourceType`; `at(key)` is where a key is written. */
   checkConfig(raw: Record<string, unknown>, at: (key: string) => ErrorLocation, resourceType: string): void;
+  /** A file's YAML (the partial parse cache's copy when it has one). */
+  parseYaml(file: ProjectFile): YamlFile;
 }
 
 export interface PropertiesResult {
@@ -54,7 +56,7 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
   const result: PropertiesResult = { sources: [], tests: [], yamlConfigs: new Map(), unitTests: [] };
   const patchedBy = new Map<string, string>();
   for (const file of files) {
-    const yaml = parseYaml(file.text, file.projectPath);
+    const yaml = ctx.parseYaml(file);
     if (yaml.data === null || typeof yaml.data !== 'object') continue;
     validateYaml(propertiesSchema, yaml);
     const data = yaml.data as Record<string, unknown[] | undefined>;
