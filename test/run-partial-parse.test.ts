@@ -40,9 +40,11 @@ const dir = writeProject({
     '{% if is_incremental() %}where id > (select max(id) - 100 from {{ this }}){% endif %}\n',
   'models/outside.sql': 'select id\nfrom main.outside_table\n',
   'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    description: Amounts\n',
-  // An anchor and a merge key (the data unshared), and a value JSON cannot hold (the file's data is then not cached).
+  // An anchor and a merge key (the data unshared), a value the schema coerces (its check is made every time), and a
+  // value JSON cannot hold (the file's data is then not cached).
   'models/more.yml':
     'version: 2\nmodels:\n  - name: a\n    meta: &m {owner: ops, tier: 1}\n' +
+    '    columns:\n      - name: id\n        quote: "true"\n' +
     '  - name: c\n    meta:\n      <<: *m\n      tier: 2\n',
   'models/odd.yml': 'version: 2\nmodels:\n  - name: inc\n    meta: {limit: .inf, low: -.inf}\n',
 });
@@ -124,7 +126,8 @@ test('a run with the cache of the last one sends and writes what a run without i
   const log = await warmEqualsCold('nothing changed');
   assert.match(log.join('\n'), /reused (\d+) of \1 SQL parses/);
   // Each properties file's data is reused by its text's hash, but for the one JSON cannot hold.
-  assert.match(log.join('\n'), /reused 2 of 3 YAML files/);
+  // The schema's check is made again only on the data it changed.
+  assert.match(log.join('\n'), /reused 2 of 3 YAML files \(1 checks kept\)/);
   assert.equal(stamps(), before, 'nothing changed: the cache and its table are left alone');
   // A properties file's data is cached by its text's hash: an edit writes the cache again.
   const changes: Array<[string, () => void, boolean, KilnOptions?]> = [

@@ -91,7 +91,7 @@ export function parseProject(input: ParseInput): ParsedProject {
     context: session.context,
     adapter,
     warn: warnOnce,
-    parseYaml: (file) => yamlCache.parseYamlFile(file),
+    parseYaml: (file, check) => yamlCache.parseYamlFile(file, check),
   };
   const props = emptyProperties();
   for (const owned of files.owners) {

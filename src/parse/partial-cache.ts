@@ -538,16 +538,29 @@ export interface SqlFileRequest {
 
 export type SqlParser = (text: string, checkConfig: SqlFileRequest['checkConfig']) => SqlParseResult;
 
+/**
+ * A check of a YAML file's data that depends on the data alone and may throw or change it in place (a schema's
+ * coercion); `name` tells it from any other check, its rules included (a hash of its schema).
+ */
+export interface YamlCheck {
+  name: string;
+  check(yaml: YamlFile): void;
+}
+
 /** The parse hook's contract: partial parsing, or none (`--no-partial-parse`). */
 export interface SqlParseCache {
   parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult;
-  /** A properties file's YAML. */
-  parseYamlFile(file: ProjectFile): YamlFile;
+  /** A properties file's YAML, passed through `check` when given. */
+  parseYamlFile(file: ProjectFile, check?: YamlCheck): YamlFile;
 }
 
 export const noPartialParse: SqlParseCache = {
   parseSqlFile: (req, parse) => parse(req.text(), req.checkConfig),
-  parseYamlFile: (file) => parseYaml(file.text, file.projectPath),
+  parseYamlFile: (file, check) => {
+    const yaml = parseYaml(file.text, file.projectPath);
+    check?.check(yaml);
+    return yaml;
+  },
 };
 
 /** The hash the cache records of a text (a SQL file's, a compiled file's). */
@@ -601,6 +614,7 @@ export class PartialParse implements SqlParseCache {
     filesKept: 0,
     yamlReused: 0,
     yamlLoaded: 0,
+    yamlChecksKept: 0,
   };
 
   /**
@@ -928,22 +942,33 @@ export class PartialParse implements SqlParseCache {
   /**
    * A YAML file's data from the last invocation's JSON of a text with the same hash, else loaded (js-yaml, ~10 times
    * the cost of JSON.parse, more before V8 optimises it). Loading is a function of the text alone, so the hash is the
-   * whole key; each read gets a fresh copy, since properties are patched in place.
+   * whole key; each read gets a fresh copy, since properties are patched in place. A check that passed the data and
+   * left it as it was is recorded with it (`<hash> <check's name>`), and not made again on the same data.
    */
-  parseYamlFile(file: ProjectFile): YamlFile {
+  parseYamlFile(file: ProjectFile, check?: YamlCheck): YamlFile {
     const hash = textHash(file.text);
-    const known = this.yaml.get(hash) ?? this.previous?.yaml.get(hash);
-    const cached = parsedEntry<object>(known);
-    if (cached) {
-      this.yaml.set(hash, known!);
+    let json: EntryText | undefined = this.yaml.get(hash) ?? this.previous?.yaml.get(hash);
+    let data: unknown = parsedEntry<object>(json);
+    if (data) {
+      this.yaml.set(hash, json!);
       this.stats.yamlReused++;
-      return parseYaml(file.text, file.projectPath, cached);
+    } else {
+      this.stats.yamlLoaded++;
+      data = loadYamlData(file.text, file.projectPath);
+      json = data !== null && typeof data === 'object' ? this.entryJson(data) : undefined;
+      if (json) this.yaml.set(hash, json);
     }
-    this.stats.yamlLoaded++;
-    const data = loadYamlData(file.text, file.projectPath);
-    const json = data !== null && typeof data === 'object' ? this.entryJson(data) : undefined;
-    if (json) this.yaml.set(hash, json);
-    return parseYaml(file.text, file.projectPath, data);
+    const yaml = parseYaml(file.text, file.projectPath, data);
+    if (!check) return yaml;
+    const passed = `${hash} ${check.name}`;
+    if (json !== undefined && (this.yaml.has(passed) || this.previous?.yaml.get(passed) !== undefined)) {
+      this.yaml.set(passed, '{}');
+      this.stats.yamlChecksKept++;
+      return yaml;
+    }
+    check.check(yaml);
+    if (json !== undefined && JSON.stringify(yaml.data) === entryString(json)) this.yaml.set(passed, '{}');
+    return yaml;
   }
 
   private addSql(id: string, stamp: string, entry: EntryText): void {
@@ -1024,7 +1049,7 @@ export class PartialParse implements SqlParseCache {
       `partial parse: reused ${s.reused} of ${s.reused + s.parsed} ` +
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
         `compiled nodes; kept ${s.filesKept} compiled files; reused ${s.yamlReused} of ` +
-        `${s.yamlReused + s.yamlLoaded} YAML files`,
+        `${s.yamlReused + s.yamlLoaded} YAML files (${s.yamlChecksKept} checks kept)`,
     );
     const append = nodeIds === 'all';
     // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
@@ -1402,13 +1427,14 @@ function jsonString(json: string): string {
   return value;
 }
 
+const entryString = (entry: EntryText) =>
+  typeof entry === 'string' ? entry : Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength).toString();
+
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
 function parsedEntry<T>(json: EntryText | undefined): T | undefined {
   if (json === undefined) return undefined;
   try {
-    const value = JSON.parse(
-      typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString(),
-    ) as unknown;
+    const value = JSON.parse(entryString(json)) as unknown;
     return value !== null && typeof value === 'object' ? (value as T) : undefined;
   } catch {
     return undefined;

@@ -13,6 +13,7 @@ import { checkConfig, type ConfigRules } from './configs.js';
 import type { OwnerFiles } from './discovery.js';
 import type { ProjectFile } from './files.js';
 import type { YamlFile } from '../config/yaml.js';
+import type { YamlCheck } from './partial-cache.js';
 import type { NodeTable } from './file-nodes.js';
 import type { ParsedSource } from './packages.js';
 import { readProperties, type PropertiesResult } from './properties.js';
@@ -36,7 +37,7 @@ export interface PropertiesReader {
   rules: (owner: ParsedSource) => ConfigRules;
   warn: (message: string) => void;
   /** A properties file's YAML (the partial parse cache's copy when it has one). */
-  parseYaml: (file: ProjectFile) => YamlFile;
+  parseYaml: (file: ProjectFile, check?: YamlCheck) => YamlFile;
 }
 
 export function emptyProperties(): ProjectProperties {
