@@ -376,20 +376,25 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   const lines = readFileSync(file, 'utf8').split('\n');
   const sqlLines = lines.filter((l) => l.startsWith('s\t'));
   const bodyLines = lines.filter((l) => l.startsWith('b\t'));
+  // A YAML file's data (by its text's hash), not the mark of a check it passed (`<hash> <check>`).
+  const yamlLines = lines.filter((l) => /^y\t"[0-9a-f]+"\t/.test(l));
+  const passedLines = lines.filter((l) => /^y\t"[0-9a-f]+ properties [0-9a-f]+"\t/.test(l));
   assert.ok(sqlLines.length > 1 && bodyLines.length > 1, 'one line per parse and per compiled node');
+  assert.ok(yamlLines.length >= 1, 'one line per YAML file');
+  assert.equal(passedLines.length, yamlLines.length, "each file's data passed the properties' schema unchanged");
   const damage = (line: string) => line.slice(0, line.lastIndexOf('\t') + 1) + '{"broken":';
   // Without the replay record, so that the full compile reads every entry.
   writeFileSync(
     file,
     lines
       .filter((l) => !l.startsWith('r\t"replay"'))
-      .map((l) => (l === sqlLines[0] || l === bodyLines[0] ? damage(l) : l))
+      .map((l) => (l === sqlLines[0] || l === bodyLines[0] || l === yamlLines[0] ? damage(l) : l))
       .join('\n'),
   );
   const damaged = await warmEqualsCold('a damaged entry');
   assert.equal(
     reusedLine(damaged),
-    `partial parse: reused ${sqlLines.length - 1} of ${sqlLines.length} SQL parses, ${bodyLines.length - 1} of ${bodyLines.length} compiled nodes; kept ${lines.filter((l) => l.startsWith('w\t')).length} compiled files`,
+    `partial parse: reused ${sqlLines.length - 1} of ${sqlLines.length} SQL parses, ${bodyLines.length - 1} of ${bodyLines.length} compiled nodes; kept ${lines.filter((l) => l.startsWith('w\t')).length} compiled files; reused ${yamlLines.length - 1} of ${yamlLines.length} YAML files (${passedLines.length} checks kept)`,
   );
 });
 

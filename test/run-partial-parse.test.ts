@@ -40,6 +40,13 @@ const dir = writeProject({
     '{% if is_incremental() %}where id > (select max(id) - 100 from {{ this }}){% endif %}\n',
   'models/outside.sql': 'select id\nfrom main.outside_table\n',
   'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    description: Amounts\n',
+  // An anchor and a merge key (the data unshared), a value the schema coerces (its check is made every time), and a
+  // value JSON cannot hold (the file's data is then not cached).
+  'models/more.yml':
+    'version: 2\nmodels:\n  - name: a\n    meta: &m {owner: ops, tier: 1}\n' +
+    '    columns:\n      - name: id\n        quote: "true"\n' +
+    '  - name: c\n    meta:\n      <<: *m\n      tier: 2\n',
+  'models/odd.yml': 'version: 2\nmodels:\n  - name: inc\n    meta: {limit: .inf, low: -.inf}\n',
 });
 after(() => removeDir(dir));
 const invocationId = '00000000-0000-0000-0000-000000000000';
@@ -118,12 +125,17 @@ test('a run with the cache of the last one sends and writes what a run without i
   let before = stamps();
   const log = await warmEqualsCold('nothing changed');
   assert.match(log.join('\n'), /reused (\d+) of \1 SQL parses/);
+  // Each properties file's data is reused by its text's hash, but for the one JSON cannot hold.
+  // The schema's check is made again only on the data it changed.
+  assert.match(log.join('\n'), /reused 2 of 3 YAML files \(1 checks kept\)/);
   assert.equal(stamps(), before, 'nothing changed: the cache and its table are left alone');
-  // Properties YAML is parsed by every run, not cached: the cache stays as it was.
+  // A properties file's data is cached by its text's hash: an edit writes the cache again.
   const changes: Array<[string, () => void, boolean, KilnOptions?]> = [
     ['a model edited', () => edit('models/a.sql', (t) => t.replace('12.345', '23.456')), true],
     ['a macro edited', () => edit('macros/money.sql', (t) => t.replace('2)', '1)')), true],
-    ['a description edited', () => edit('models/schema.yml', (t) => t.replace('Amounts', 'Amounts, rounded')), false],
+    ['a description edited', () => edit('models/schema.yml', (t) => t.replace('Amounts', 'Amounts, rounded')), true],
+    ['a merged value edited', () => edit('models/more.yml', (t) => t.replace('tier: 2', 'tier: 3')), true],
+    ['the merged value back', () => edit('models/more.yml', (t) => t.replace('tier: 3', 'tier: 2')), true],
     ['a var given', () => undefined, true, { vars: { threshold: 5 } }],
     ['the var as in dbt_project.yml', () => undefined, true],
   ];

@@ -68,9 +68,9 @@ function unshare(value: unknown): unknown {
  * matters at thousands of models); line numbers come from the `yaml` library's Document,
  * built only when a line is first asked for — on the error path, almost always. A path
  * into an alias or a merged map finds the line where the value is written (under its anchor).
+ * `data` is the text's data when the caller has it already (the partial parse cache's copy).
  */
-export function parseYaml(text: string, file: string): YamlFile {
-  const data = loadYamlData(text, file);
+export function parseYaml(text: string, file: string, data: unknown = loadYamlData(text, file)): YamlFile {
   let located: { doc: Document; lineCounter: LineCounter } | undefined;
   const locate = () => {
     if (!located) {

@@ -19,12 +19,13 @@ export function readExposures(
   files: ProjectFile[],
   packageName: string,
   warn: (message: string) => void,
+  parse: (file: ProjectFile) => YamlFile = (file) => parseYaml(file.text, file.projectPath),
 ): ExposuresResult {
   const out: ExposuresResult = { exposures: [], groups: [] };
   for (const file of files) {
     // Most properties files have neither: skip them without a second YAML parse.
     if (!file.text.includes('exposures') && !file.text.includes('groups')) continue;
-    const yaml = parseYaml(file.text, file.projectPath);
+    const yaml = parse(file);
     const data = yaml.data as Record<string, unknown> | null;
     if (!data || typeof data !== 'object') continue;
     const folders = file.resourcePath.split('/').slice(0, -1);

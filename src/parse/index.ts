@@ -21,7 +21,7 @@ import { readDocs, renderDescriptions } from './descriptions.js';
 import { linkDependencies } from './link.js';
 import type { ParsedSource } from './packages.js';
 import type { ParsedTemplate } from './sql-nodes.js';
-import type { SqlParseCache } from './partial-cache.js';
+import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import { makeUnitTests } from './unit-tests.js';
 import { findFixture } from './fixture-files.js';
 import { checkContracts } from './contracts.js';
@@ -83,7 +83,16 @@ export function parseProject(input: ParseInput): ParsedProject {
 
   // The root project's nodes and properties first, then each installed package's, read alike.
   const table = new NodeTable();
-  const propertiesReader: PropertiesReader = { engine, info, rules, context: session.context, adapter, warn: warnOnce };
+  const yamlCache = input.sqlCache ?? noPartialParse;
+  const propertiesReader: PropertiesReader = {
+    engine,
+    info,
+    rules,
+    context: session.context,
+    adapter,
+    warn: warnOnce,
+    parseYaml: (file, check) => yamlCache.parseYamlFile(file, check),
+  };
   const props = emptyProperties();
   for (const owned of files.owners) {
     readFileNodes(table, nodeReader, owned);

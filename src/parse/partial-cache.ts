@@ -10,8 +10,8 @@
  * time, or the set of macro names and where each is defined. A SQL node's parse is reused
  * while its file's text (stat as the fast check, a content hash when the stat differs or is
  * too recent to trust), the macro files its render called and the env_var() values it read
- * are unchanged. Everything else (properties YAML, config layering, relation names, docs)
- * is computed afresh each time. A cache that cannot be read is ignored, never an error. Each
+ * are unchanged. A properties YAML file's data is reused while its text hashes the same. Everything else (what the
+ * properties say of nodes, config layering, relation names, docs) is computed afresh each time. A cache that cannot be read is ignored, never an error. Each
  * write of the cache writes its replay table too (cache-table.ts), which a compile replay reads
  * instead of the whole file.
  */
@@ -24,6 +24,7 @@ import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
 import { isSecretEnvVarName, scrubSecrets, secretValues } from '../secrets.js';
+import { loadYamlData, parseYaml, type YamlFile } from '../config/yaml.js';
 import type { ProjectFile } from './files.js';
 import type { ParsedTemplate, SqlParseResult } from './sql-nodes.js';
 import type { SimplePart } from './simple-template.js';
@@ -159,6 +160,8 @@ export interface CacheData extends CacheHeader {
   manifestEntries: Entries<string>;
   /** Whole-invocation records by name (where manifest.json's metadata is, what a compile replay needs). */
   records: Entries<EntryText>;
+  /** YAML files' data as JSON, by the hash of their text (only in the cache file, not in its replay table). */
+  yaml: Entries<EntryText>;
 }
 
 /** The entries of one kind in the loaded cache file (or replay table), by id, in the order first written. */
@@ -535,13 +538,29 @@ export interface SqlFileRequest {
 
 export type SqlParser = (text: string, checkConfig: SqlFileRequest['checkConfig']) => SqlParseResult;
 
+/**
+ * A check of a YAML file's data that depends on the data alone and may throw or change it in place (a schema's
+ * coercion); `name` tells it from any other check, its rules included (a hash of its schema).
+ */
+export interface YamlCheck {
+  name: string;
+  check(yaml: YamlFile): void;
+}
+
 /** The parse hook's contract: partial parsing, or none (`--no-partial-parse`). */
 export interface SqlParseCache {
   parseSqlFile(req: SqlFileRequest, parse: SqlParser): SqlParseResult;
+  /** A properties file's YAML, passed through `check` when given. */
+  parseYamlFile(file: ProjectFile, check?: YamlCheck): YamlFile;
 }
 
 export const noPartialParse: SqlParseCache = {
   parseSqlFile: (req, parse) => parse(req.text(), req.checkConfig),
+  parseYamlFile: (file, check) => {
+    const yaml = parseYaml(file.text, file.projectPath);
+    check?.check(yaml);
+    return yaml;
+  },
 };
 
 /** The hash the cache records of a text (a SQL file's, a compiled file's). */
@@ -579,13 +598,24 @@ export class PartialParse implements SqlParseCache {
   /** Where manifest.json, as this invocation wrote it, holds node entries (src/artifacts/manifest-entries.ts). */
   private manifestEntries?: Map<string, string>;
   private readonly records = new Map<string, EntryText>();
+  /** The YAML files' data this invocation read, as JSON by text hash: kept for the next one, and for a second read. */
+  private readonly yaml = new Map<string, EntryText>();
   /** env_var() reads of this invocation: values read now, and hashes carried from reused renders. */
   private readonly env = new Map<string, string | null>();
   private readonly envHashes: Record<string, string | null> = {};
   /** DBT_ENV_SECRET_* values, as written and as JSON escapes them: an entry holding one is not kept. */
   private readonly secrets = secretValues().flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
   /** Counts for --debug and tests: parses reused and redone. */
-  readonly stats = { reused: 0, parsed: 0, bodiesReused: 0, bodiesRendered: 0, filesKept: 0 };
+  readonly stats = {
+    reused: 0,
+    parsed: 0,
+    bodiesReused: 0,
+    bodiesRendered: 0,
+    filesKept: 0,
+    yamlReused: 0,
+    yamlLoaded: 0,
+    yamlChecksKept: 0,
+  };
 
   /**
    * `spool`: whether entries may be spilled to a file in the target folder (not for a process that must not write it);
@@ -909,6 +939,38 @@ export class PartialParse implements SqlParseCache {
     return result;
   }
 
+  /**
+   * A YAML file's data from the last invocation's JSON of a text with the same hash, else loaded (js-yaml, ~10 times
+   * the cost of JSON.parse, more before V8 optimises it). Loading is a function of the text alone, so the hash is the
+   * whole key; each read gets a fresh copy, since properties are patched in place. A check that passed the data and
+   * left it as it was is recorded with it (`<hash> <check's name>`), and not made again on the same data.
+   */
+  parseYamlFile(file: ProjectFile, check?: YamlCheck): YamlFile {
+    const hash = textHash(file.text);
+    let json: EntryText | undefined = this.yaml.get(hash) ?? this.previous?.yaml.get(hash);
+    let data: unknown = parsedEntry<object>(json);
+    if (data) {
+      this.yaml.set(hash, json!);
+      this.stats.yamlReused++;
+    } else {
+      this.stats.yamlLoaded++;
+      data = loadYamlData(file.text, file.projectPath);
+      json = data !== null && typeof data === 'object' ? this.entryJson(data) : undefined;
+      if (json) this.yaml.set(hash, json);
+    }
+    const yaml = parseYaml(file.text, file.projectPath, data);
+    if (!check) return yaml;
+    const passed = `${hash} ${check.name}`;
+    if (json !== undefined && (this.yaml.has(passed) || this.previous?.yaml.get(passed) !== undefined)) {
+      this.yaml.set(passed, '{}');
+      this.stats.yamlChecksKept++;
+      return yaml;
+    }
+    check.check(yaml);
+    if (json !== undefined && JSON.stringify(yaml.data) === entryString(json)) this.yaml.set(passed, '{}');
+    return yaml;
+  }
+
   private addSql(id: string, stamp: string, entry: EntryText): void {
     this.sql.add(id, sqlHead(id, stamp), entry);
     this.sqlStamps.set(id, stamp);
@@ -986,7 +1048,8 @@ export class PartialParse implements SqlParseCache {
     this.debug(
       `partial parse: reused ${s.reused} of ${s.reused + s.parsed} ` +
         `SQL parses, ${s.bodiesReused} of ${s.bodiesReused + s.bodiesRendered} ` +
-        `compiled nodes; kept ${s.filesKept} compiled files`,
+        `compiled nodes; kept ${s.filesKept} compiled files; reused ${s.yamlReused} of ` +
+        `${s.yamlReused + s.yamlLoaded} YAML files (${s.yamlChecksKept} checks kept)`,
     );
     const append = nodeIds === 'all';
     // A compile replay (src/tasks/compile-replay.ts) appends what it changed: the rest stands as it was.
@@ -1023,7 +1086,7 @@ export class PartialParse implements SqlParseCache {
     const earlier = append ? previous!.table() : undefined;
     return {
       file: this.file,
-      chunks: counted(entryLines(header, this.sql, this.bodies, written(), manifest, this.records), count),
+      chunks: counted(entryLines(header, this.sql, this.bodies, written(), manifest, this.records, this.yaml), count),
       ...(append ? { append } : {}),
       tableFile: this.tableFile,
       table: (cacheStat) => {
@@ -1097,11 +1160,12 @@ function* entryLines(
   written: Iterable<[string, EntryText]>,
   manifest: Map<string, EntryText>,
   records: Map<string, EntryText>,
+  yaml: Map<string, EntryText>,
 ): Generator<EntryText> {
   if (header) yield header;
   yield* sql.chunks();
   yield* bodies.chunks();
-  yield* smallLines(written, manifest, records);
+  yield* smallLines(written, manifest, records, yaml);
   yield 'end\n';
 }
 
@@ -1110,6 +1174,7 @@ function* smallLines(
   written: Iterable<[string, EntryText]>,
   manifest: Iterable<[string, EntryText]>,
   records: Iterable<[string, EntryText]>,
+  yaml: Iterable<[string, EntryText]>,
 ): Generator<EntryText> {
   // Lines of text gathered into chunks of ~64 KB: 20,000 short chunks cost the writer a call each.
   let text = '';
@@ -1117,6 +1182,7 @@ function* smallLines(
     ['w', written],
     ['m', manifest],
     ['r', records],
+    ['y', yaml],
   ] as const)
     for (const [id, entry] of map) {
       if (!entry.length) continue;
@@ -1174,7 +1240,8 @@ function* tableLines(
   if (earlier) yield* earlier;
   if (header) yield header;
   yield* refs;
-  yield* smallLines(written, manifest, records);
+  // No YAML data: a compile replay parses no YAML, and would read it with every line of the table.
+  yield* smallLines(written, manifest, records, []);
   yield 'end\n';
 }
 
@@ -1239,6 +1306,7 @@ function decodeLines(bytes: Buffer, headerEnd: number, lines: LoadedLines, heade
     written: new LoadedEntries(lines, asciiOf),
     manifestEntries: new LoadedEntries(lines, asciiOf),
     records: new LoadedEntries(lines, entryOf),
+    yaml: new LoadedEntries(lines, entryOf),
   };
   const byKind: Partial<Record<number, Entries<unknown>>> = {
     0x73 /* s */: data.sql,
@@ -1246,6 +1314,7 @@ function decodeLines(bytes: Buffer, headerEnd: number, lines: LoadedLines, heade
     0x77 /* w */: data.written,
     0x6d /* m */: data.manifestEntries,
     0x72 /* r */: data.records,
+    0x79 /* y */: data.yaml,
   };
   // Lines a compile replay appended (each batch closed by its own `end`) replace the entries before them.
   for (let start = headerEnd + 1; start < bytes.length;) {
@@ -1284,7 +1353,7 @@ function* cacheAsTable(
   sql.everyLine((id, line) => refs.add(`${sqlHead(id, stampAt(lines, line))}${ref(line)}`));
   bodies.everyLine((id, line) => refs.add(`${entryHead('b', id)}${ref(line)}`));
   yield* refs.done();
-  yield* smallLines(data.written, data.manifestEntries, data.records);
+  yield* smallLines(data.written, data.manifestEntries, data.records, []);
   yield 'end\n';
 }
 
@@ -1305,6 +1374,8 @@ function decodeTable(
     written: new TableEntries(lines, asciiOf),
     manifestEntries: new TableEntries(lines, asciiOf),
     records: new TableEntries(lines, entryOf),
+    // The table holds none (`tableLines`): a full compile after a replay that cannot replay loads its YAML again.
+    yaml: new TableEntries(lines, entryOf),
   };
   const byKind: Partial<Record<number, TableEntries<EntryText>>> = {
     0x73 /* s */: data.sql as TableEntries<never>,
@@ -1356,13 +1427,14 @@ function jsonString(json: string): string {
   return value;
 }
 
+const entryString = (entry: EntryText) =>
+  typeof entry === 'string' ? entry : Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength).toString();
+
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
 function parsedEntry<T>(json: EntryText | undefined): T | undefined {
   if (json === undefined) return undefined;
   try {
-    const value = JSON.parse(
-      typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString(),
-    ) as unknown;
+    const value = JSON.parse(entryString(json)) as unknown;
     return value !== null && typeof value === 'object' ? (value as T) : undefined;
   } catch {
     return undefined;

@@ -11,6 +11,9 @@ import { varFunction, type InvocationInfo } from '../template/context.js';
 import { ValueRenderer } from '../config/render-values.js';
 import { checkConfig, type ConfigRules } from './configs.js';
 import type { OwnerFiles } from './discovery.js';
+import type { ProjectFile } from './files.js';
+import type { YamlFile } from '../config/yaml.js';
+import type { YamlCheck } from './partial-cache.js';
 import type { NodeTable } from './file-nodes.js';
 import type { ParsedSource } from './packages.js';
 import { readProperties, type PropertiesResult } from './properties.js';
@@ -33,6 +36,8 @@ export interface PropertiesReader {
   /** How config values written by this project are checked. */
   rules: (owner: ParsedSource) => ConfigRules;
   warn: (message: string) => void;
+  /** A properties file's YAML (the partial parse cache's copy when it has one). */
+  parseYaml: (file: ProjectFile, check?: YamlCheck) => YamlFile;
 }
 
 export function emptyProperties(): ProjectProperties {
@@ -73,9 +78,10 @@ export function readOwnerProperties(
     warn: reader.warn,
     checkConfig: (raw, at, type) => checkConfig(raw, at, reader.rules(owner), type === 'model'),
     quote: (name) => reader.adapter.quoteIdentifier(name),
+    parseYaml: reader.parseYaml,
   });
   if (!owner.isRoot) useOwnTestMacros(own.tests, owner.name, engine);
-  const downstream = readExposures(files.properties, owner.name, reader.warn);
+  const downstream = readExposures(files.properties, owner.name, reader.warn, reader.parseYaml);
   for (const e of downstream.exposures) {
     const clash = into.exposures.get(e.uniqueId);
     if (clash)

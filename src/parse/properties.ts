@@ -3,10 +3,12 @@
  * descriptions, columns, configs and tests patched onto the nodes they name.
  */
 import { KilnError, type ErrorLocation } from '../errors.js';
-import { parseYaml, validateYaml, type YamlFile } from '../config/yaml.js';
+import { validateYaml, type YamlFile } from '../config/yaml.js';
 import { propertiesSchema } from '../config/schemas.js';
 import { normaliseConfig } from './configs.js';
 import type { ProjectFile } from './files.js';
+import type { YamlCheck } from './partial-cache.js';
+import { sha256Hex } from './text-hash.js';
 import type { ColumnDef, ConstraintDef, GraphNode, NodeConfig, SourceNode, TestNode } from './nodes.js';
 import {
   makeGenericTest,
@@ -32,6 +34,8 @@ export interface PropertiesContext {
   quote(name: string): string;
   /** Checks a `config:` mapping of a node of `resourceType`; `at(key)` is where a key is written. */
   checkConfig(raw: Record<string, unknown>, at: (key: string) => ErrorLocation, resourceType: string): void;
+  /** A file's YAML (the partial parse cache's copy when it has one), passed through `check`. */
+  parseYaml(file: ProjectFile, check?: YamlCheck): YamlFile;
 }
 
 export interface PropertiesResult {
@@ -42,6 +46,20 @@ export interface PropertiesResult {
   /** `unit_tests:` entries, made into nodes once the models they test are known. */
   unitTests: UnitTestEntry[];
 }
+
+let schemaCheck: YamlCheck | undefined;
+
+/**
+ * The properties schema's check (which coerces, "5" to 5 where a number is expected), named with the schema's hash: a
+ * cache that kept a file's data as passing it is of this schema. Empty data is not checked (it holds nothing).
+ */
+const propertiesCheck = (): YamlCheck =>
+  (schemaCheck ??= {
+    name: `properties ${sha256Hex(JSON.stringify(propertiesSchema)).slice(0, 16)}`,
+    check: (yaml) => {
+      if (yaml.data !== null && typeof yaml.data === 'object') validateYaml(propertiesSchema, yaml);
+    },
+  });
 
 const patchable: Array<[string, string]> = [
   ['models', 'model'],
@@ -54,9 +72,8 @@ export function readProperties(files: ProjectFile[], ctx: PropertiesContext): Pr
   const result: PropertiesResult = { sources: [], tests: [], yamlConfigs: new Map(), unitTests: [] };
   const patchedBy = new Map<string, string>();
   for (const file of files) {
-    const yaml = parseYaml(file.text, file.projectPath);
+    const yaml = ctx.parseYaml(file, propertiesCheck());
     if (yaml.data === null || typeof yaml.data !== 'object') continue;
-    validateYaml(propertiesSchema, yaml);
     const data = yaml.data as Record<string, unknown[] | undefined>;
     const folders = file.resourcePath.split('/').slice(0, -1);
     const pythonValue = pythonReading(file);
