@@ -393,37 +393,6 @@ test('a cache cut short is ignored whole; a damaged entry is made afresh, the ot
   );
 });
 
-test("a model's compiled SQL is reused only for the very state and relations stored with it", async () => {
-  const file = join(dir, 'target', 'partial_parse.bin');
-  await compileWith('target', true);
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const bodyLines = lines.filter((l) => l.startsWith('b\t'));
-  const bodyOf = (id: string) => bodyLines.find((l) => l.startsWith(`b\t"${id}"\t`))!;
-  // Still valid entries, each of another state than the one the compile makes: a space in the stored raw code, and
-  // another name for the relation stg_orders in what orders_label's entry says it reads.
-  const otherNode = bodyOf('model.shop.plain').replace('"rawCode":"', '"rawCode":" ');
-  const otherRelation = bodyOf('model.shop.orders_label').replace(
-    /("relations":\[.*?,)"stg_orders",/,
-    '$1"stg_orders_x",',
-  );
-  assert.notEqual(otherNode, bodyOf('model.shop.plain'));
-  assert.notEqual(otherRelation, bodyOf('model.shop.orders_label'));
-  JSON.parse(otherNode.slice(otherNode.lastIndexOf('\t') + 1));
-  JSON.parse(otherRelation.slice(otherRelation.lastIndexOf('\t') + 1));
-  // Without the replay record, so that the full compile reads every entry.
-  writeFileSync(
-    file,
-    lines
-      .filter((l) => !l.startsWith('r\t"replay"'))
-      .map((l) =>
-        l === bodyOf('model.shop.plain') ? otherNode : l === bodyOf('model.shop.orders_label') ? otherRelation : l,
-      )
-      .join('\n'),
-  );
-  const log = await warmEqualsCold('entries of other states');
-  assert.match(reusedLine(log), new RegExp(`, ${bodyLines.length - 2} of ${bodyLines.length} compiled nodes`));
-});
-
 test('a damaged record of a compiled file makes the next compile a full one, which writes that file again', async () => {
   await compileWith('target', true);
   const cacheFile = join(dir, 'target', 'partial_parse.bin');
