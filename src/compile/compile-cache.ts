@@ -12,7 +12,7 @@ import type { GraphNode, TestNode } from '../parse/nodes.js';
 import type { Relation } from '../adapters/relation.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { recordReads } from '../template/render-reads.js';
-import type { BodyState, PartialParse } from '../parse/partial-cache.js';
+import type { PartialParse } from '../parse/partial-cache.js';
 import { sha256Hex as sha } from '../parse/text-hash.js';
 
 export class CompiledSqlCache {
@@ -31,19 +31,14 @@ export class CompiledSqlCache {
 
   /** The node's rendered SQL: from the cache when still valid, else `render()`, recorded for next time. */
   body(node: GraphNode, relationOf: (id: string) => Relation, render: () => string): string {
-    const state = bodyState(node, relationOf);
-    // Only a node of its own SQL file is re-rendered by a compile replay (src/tasks/compile-replay.ts), so only its
-    // state is stored, and its entry is found by that state's text; the state of the thousands of generic tests would
-    // only weigh on memory, so theirs is hashed.
-    const stored = (node as TestNode).testMetadata === undefined;
-    const key = stored ? undefined : stateKey(state);
-    const previous = stored ? this.cache.previousBodyOf(node.uniqueId, state) : this.cache.previousBody(node.uniqueId);
-    if (previous && (stored || previous.key === key) && this.cache.dependenciesHold(this.engine, previous)) {
+    const { key, state } = bodyKey(node, relationOf);
+    const previous = this.cache.previousBody(node.uniqueId);
+    if (previous && previous.key === key && this.cache.dependenciesHold(this.engine, previous)) {
       if (previous.configSet) Object.assign(node.config, previous.configSet);
       this.cache.keepBody(node.uniqueId);
       this.cache.noteEnvHashes(previous.env);
       this.cache.stats.bodiesReused++;
-      this.reused.set(node.uniqueId, { key: key ?? stateKey(state), body: previous.body });
+      this.reused.set(node.uniqueId, { key, body: previous.body });
       return previous.body;
     }
     this.cache.stats.bodiesRendered++;
@@ -57,14 +52,12 @@ export class CompiledSqlCache {
       this.cache.storeBody(
         node.uniqueId,
         // Literals, not a spread of deps (a hidden class per entry); the same keys in the same order as ever.
-        stored
-          ? configSet
-            ? { macroFiles: deps.macroFiles, env: deps.env, body: result, configSet }
-            : { macroFiles: deps.macroFiles, env: deps.env, body: result }
-          : configSet
-            ? { macroFiles: deps.macroFiles, env: deps.env, key, body: result, configSet }
-            : { macroFiles: deps.macroFiles, env: deps.env, key, body: result },
-        stored ? state : undefined,
+        configSet
+          ? { macroFiles: deps.macroFiles, env: deps.env, key, body: result, configSet }
+          : { macroFiles: deps.macroFiles, env: deps.env, key, body: result },
+        // Only a node of its own SQL file is re-rendered by a compile replay (src/tasks/compile-replay.ts): the state
+        // of the thousands of generic tests would only weigh on memory.
+        (node as TestNode).testMetadata ? undefined : state,
       );
     return result;
   }
@@ -131,13 +124,8 @@ export function setByRender(
   return set;
 }
 
-/** One hash of a node's state and the relations it names: a generic test's entry's key, a reused node's manifest key. */
-function stateKey(state: BodyState): string {
-  return sha(`[${state.node},${state.relations}]`);
-}
-
-/** Everything about the node and the relations its SQL can name, as JSON. */
-function bodyState(node: GraphNode, relationOf: (id: string) => Relation): BodyState {
+/** Everything about the node and the relations its SQL can name, as one hash; and the node's state it hashed, as JSON. */
+function bodyKey(node: GraphNode, relationOf: (id: string) => Relation): { key: string; state: string } {
   // Quoting is the adapter's (part of the cache's key): the parts name the relation.
   const relations = [node.uniqueId, ...node.dependsOn.nodes].map((id) => {
     const r = relationOf(id);
@@ -147,10 +135,8 @@ function bodyState(node: GraphNode, relationOf: (id: string) => Relation): BodyS
   // (every model) is written as it is: copying its fields cost more than the JSON of 10,000 models.
   const placed = node as GraphNode & { declaredAt?: unknown };
   // Rendering may change the node (a test's config()): its state is kept as JSON before that.
-  return {
-    node: JSON.stringify(placed.declaredAt === undefined ? node : withoutPlace(placed)),
-    relations: JSON.stringify(relations),
-  };
+  const state = JSON.stringify(placed.declaredAt === undefined ? node : withoutPlace(placed));
+  return { key: sha(`[${state},${JSON.stringify(relations)}]`), state };
 }
 
 function withoutPlace({ declaredAt: _, ...rest }: GraphNode & { declaredAt?: unknown }): GraphNode {

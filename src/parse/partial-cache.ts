@@ -32,7 +32,7 @@ import { entryRef, readReferred, sameStat, statText, tableBody, tableFileName, t
 import { sha256Hex } from './text-hash.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 7;
+const formatVersion = 6;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -83,26 +83,14 @@ interface SqlEntry extends RenderDependencies {
   checks: ConfigCheck[];
 }
 
-/**
- * A node's rendered SQL (compile-cache.ts), valid while its dependencies hold and the node's state and the relations
- * it names are as before: as `node` and `relations` hold them when stored (a node of its own SQL file), else as `key`
- * hashes them (a generic test).
- */
+/** A node's rendered SQL (compile-cache.ts), valid while `key` and its dependencies hold. */
 export interface BodyEntry extends RenderDependencies {
-  key?: string;
+  key: string;
   body: string;
   /** Config keys its render set (a generic test's `config(fail_calc=...)`). */
   configSet?: Record<string, unknown>;
-  /** The node as it was before rendering, for a compile that re-renders it alone. */
+  /** The node as it was before rendering (what `key` hashes), for a compile that re-renders it alone. */
   node?: Record<string, unknown>;
-  /** The relations it and what it depends on name. */
-  relations?: unknown[];
-}
-
-/** A node's state before rendering and the relations it names, each as JSON: a compiled SQL entry is valid for them. */
-export interface BodyState {
-  node: string;
-  relations: string;
 }
 
 /** A file under target/compiled as written last: rewritten only when its text or the file changed. */
@@ -758,34 +746,21 @@ export class PartialParse implements SqlParseCache {
     return parsedEntry<BodyEntry>(this.previous?.bodies.get(id));
   }
 
-  /**
-   * The compiled SQL entry of the last invocation if it was stored with exactly `state` (a fresh copy, without the
-   * state): the stored JSON texts are compared with the ones made now, so the state is neither hashed nor parsed.
-   */
-  previousBodyOf(id: string, state: BodyState): BodyEntry | undefined {
-    const entry = this.previous?.bodies.get(id);
-    if (entry === undefined) return undefined;
-    const text =
-      typeof entry === 'string' ? entry : Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength).toString();
-    const rest = afterState(text, state);
-    return rest === undefined ? undefined : parsedEntry<BodyEntry>(`{${rest}`);
-  }
-
   /** Keeps the last invocation's entry as it was. */
   keepBody(id: string): void {
     this.bodies.add(id, entryHead('b', id), this.previous!.bodies.get(id)!);
   }
 
   /**
-   * Stores a compiled SQL entry, if it survives as JSON unchanged, with the node's state before rendering and the
-   * relations it names (JSON) when given, first, as previousBodyOf() reads them.
+   * Stores a compiled SQL entry, if it survives as JSON unchanged, with the node's state before rendering (JSON) when
+   * given.
    */
-  storeBody(id: string, entry: BodyEntry, state: BodyState | undefined): void {
+  storeBody(id: string, entry: BodyEntry, node: string | undefined): void {
     const json = this.entryJson(entry);
     if (json === undefined) return;
-    if (state === undefined) this.bodies.add(id, entryHead('b', id), json);
-    else if (!this.secrets.some((s) => state.node.includes(s) || state.relations.includes(s)))
-      this.bodies.add(id, entryHead('b', id), `{"node":${state.node},"relations":${state.relations},${json.slice(1)}`);
+    if (node === undefined) this.bodies.add(id, entryHead('b', id), json);
+    else if (!this.secrets.some((s) => node.includes(s)))
+      this.bodies.add(id, entryHead('b', id), `{"node":${node},${json.slice(1)}`);
   }
 
   /**
@@ -1382,20 +1357,6 @@ function jsonString(json: string): string {
 }
 
 /** A fresh copy of a cached entry; undefined when there is none or its text is damaged (it is then made afresh). */
-/**
- * What follows `state` in a compiled SQL entry's text stored with it (storeBody()), from the entry's first key on;
- * undefined when the entry holds another state. A JSON value ends where its text says, so an entry that starts with
- * these exact texts holds exactly them.
- */
-function afterState(text: string, state: BodyState): string | undefined {
-  let at = 0;
-  for (const part of ['{"node":', state.node, ',"relations":', state.relations, ',']) {
-    if (!text.startsWith(part, at)) return undefined;
-    at += part.length;
-  }
-  return text.slice(at);
-}
-
 function parsedEntry<T>(json: EntryText | undefined): T | undefined {
   if (json === undefined) return undefined;
   try {
