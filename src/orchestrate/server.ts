@@ -183,26 +183,30 @@ export async function startServer(opts: ServerOptions): Promise<{ url: string; p
       method: 'GET',
       pattern: /^\/api\/runs\/([0-9a-f-]+)\/events$/,
       handle: async (req, res, [id]) => {
-        const run = await history.run(id!);
+        const mine = (e: OrchestratorEvent) =>
+          (e.type === 'run' && e.run.run_id === id) || (e.type === 'node' && e.run_id === id);
+        // What already happened first, from the history; then live events until the run ends. Live events are
+        // caught from before the history is read: a node that finishes while it is read (its row still being
+        // written) is in one or the other, and sent once.
+        const caught: OrchestratorEvent[] = [];
+        const stopCatching = orchestrator.subscribe((e) => void (mine(e) && caught.push(e)));
+        let run: Awaited<ReturnType<typeof history.run>>;
+        let nodes: Awaited<ReturnType<typeof history.nodes>>;
+        try {
+          run = await history.run(id!);
+          nodes = run ? await history.nodes(id!) : [];
+        } finally {
+          stopCatching();
+        }
         if (!run) return fail(res, 404, `no run ${id}`);
-        // What already happened first, from the history; then live events until the run ends.
+        const recorded = new Set(nodes.map((node) => node.unique_id));
         const backlog: OrchestratorEvent[] = [
           { type: 'run', run },
-          ...(await history.nodes(id!)).map((node): OrchestratorEvent => ({
-            type: 'node',
-            run_id: id!,
-            phase: 'finished',
-            node,
-          })),
+          ...nodes.map((node): OrchestratorEvent => ({ type: 'node', run_id: id!, phase: 'finished', node })),
+          ...caught.filter((e) => !(e.type === 'node' && e.phase === 'finished' && recorded.has(e.node.unique_id))),
         ];
         const ends = (e: OrchestratorEvent) => e.type === 'run' && e.run.run_id === id && FINISHED.has(e.run.status);
-        stream(
-          req,
-          res,
-          (e) => (e.type === 'run' && e.run.run_id === id) || (e.type === 'node' && e.run_id === id),
-          backlog,
-          ends,
-        );
+        stream(req, res, mine, backlog, ends);
       },
     },
     { method: 'GET', pattern: /^\/api\/events$/, handle: (req, res) => stream(req, res, () => true) },
