@@ -5,8 +5,8 @@
  * than the copy itself, the kernel's work of mapping 24 MB of fresh pages for the buffer. The copy replaces the file
  * only when committed (a rename, as `write.ts` does), so a reader never sees half a file.
  */
-import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { temporaryName } from './write.js';
+import { fstatSync, readSync, renameSync, rmSync } from 'node:fs';
+import { temporaryName, writeChunks } from './write.js';
 
 /** Bytes `[start, start + length)` of the old file replaced by `text` (as UTF-8). */
 export interface Splice {
@@ -29,21 +29,23 @@ export function byteAt(fd: number, position: number): number | undefined {
   return readSync(fd, one, 0, 1, position) === 1 ? one[0] : undefined;
 }
 
+/** The source ended before a splice it was read up to (it shrank while copied). */
+class SourceEnded extends Error {}
+
 /**
  * Writes beside `file` the bytes of `source` (an open file, `file` as it was opened) with each splice applied, in order
  * of their starts; undefined (nothing left behind) when two splices overlap or the source ends before a splice does.
  */
 export function splicedCopy(file: string, source: number, splices: readonly Splice[]): PendingCopy | undefined {
+  if (!fits(source, splices)) return undefined;
   const tmp = temporaryName(file);
-  const out = openSync(tmp, 'w');
-  let copied = false;
   try {
-    copied = copyWithSplices(source, out, splices);
-  } finally {
-    closeSync(out);
-    if (!copied) rmSync(tmp, { force: true });
+    writeChunks(tmp, splicedChunks(source, splices));
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    if (e instanceof SourceEnded) return undefined;
+    throw e;
   }
-  if (!copied) return undefined;
   return {
     commit: () => {
       try {
@@ -57,41 +59,36 @@ export function splicedCopy(file: string, source: number, splices: readonly Spli
   };
 }
 
-function copyWithSplices(source: number, out: number, splices: readonly Splice[]): boolean {
+/** Whether each splice starts at or after the end of the one before and the last ends inside the source. */
+function fits(source: number, splices: readonly Splice[]): boolean {
+  let end = 0;
+  for (const { start, length } of splices) {
+    if (start < end) return false;
+    end = start + length;
+  }
+  return end <= fstatSync(source).size;
+}
+
+/** The source's bytes, a buffer at a time (one buffer, reused: the writer copies or writes each before the next), and the splices' texts in their places. */
+function* splicedChunks(source: number, splices: readonly Splice[]): Generator<string | Uint8Array> {
   const buffer = Buffer.allocUnsafe(bufferBytes);
-  /** Bytes in the buffer not written yet. */
-  let used = 0;
-  /** Where the next byte copied is read from in the source. */
   let at = 0;
-  const flush = () => {
-    for (let done = 0; done < used;) done += writeSync(out, buffer, done, used - done);
-    used = 0;
-  };
-  /** Copies the source from `at` up to `end` (to its end when undefined); whether it reached `end`. */
-  const copyTo = (end: number | undefined): boolean => {
+  /** The source from `at` up to `end`, or to its end when undefined. */
+  function* upTo(end: number | undefined): Generator<Uint8Array> {
     while (end === undefined || at < end) {
-      if (used === buffer.length) flush();
-      const room = buffer.length - used;
-      const n = readSync(source, buffer, used, end === undefined ? room : Math.min(room, end - at), at);
-      if (n === 0) return end === undefined;
-      used += n;
+      const n = readSync(source, buffer, 0, end === undefined ? buffer.length : Math.min(buffer.length, end - at), at);
+      if (n === 0) {
+        if (end === undefined) return;
+        throw new SourceEnded();
+      }
       at += n;
+      yield buffer.subarray(0, n);
     }
-    return true;
-  };
+  }
   for (const { start, length, text } of splices) {
-    if (start < at || !copyTo(start)) return false;
-    // A UTF-16 unit is at most three UTF-8 bytes.
-    if (text.length * 3 > buffer.length - used) flush();
-    if (text.length * 3 > buffer.length) {
-      const bytes = Buffer.from(text);
-      for (let done = 0; done < bytes.length;) done += writeSync(out, bytes, done, bytes.length - done);
-    } else used += buffer.write(text, used);
+    yield* upTo(start);
+    yield text;
     at = start + length;
   }
-  // The last splice must end inside the source: a byte at its end or beyond proves it.
-  if (at > 0 && splices.length && byteAt(source, at - 1) === undefined) return false;
-  const whole = copyTo(undefined);
-  flush();
-  return whole;
+  yield* upTo(undefined);
 }

@@ -148,6 +148,11 @@ export function appendChunks(file: string, chunks: Iterable<string | Uint8Array>
   writeChunksTo(file, 'a', chunks, { bytes: 0 });
 }
 
+/** Writes `chunks` to `file` (made or emptied first) as appendChunks does: not atomic, for a file not yet in place. */
+export function writeChunks(file: string, chunks: Iterable<string | Uint8Array>): void {
+  writeChunksTo(file, 'w', chunks, { bytes: 0 });
+}
+
 function writeChunksTo(
   file: string,
   flags: 'w' | 'a',
@@ -166,8 +171,8 @@ function writeChunksTo(
       // A UTF-16 unit is at most three UTF-8 bytes.
       const most = typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
       if (most > bufferBytes - used) flush();
-      if (most > bufferBytes) {
-        // A chunk larger than the buffer (rare: one huge value) goes straight to the file.
+      if (most >= bufferBytes) {
+        // A chunk the buffer's size or larger (one huge value, a copied file's blocks) goes straight to the file.
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         position.bytes += writeSync(fd, bytes);
         continue;
