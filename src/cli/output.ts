@@ -34,7 +34,7 @@ export class Output {
 
   /** Where text leaves for the terminal (JSON lines: json()): secret values are written as `*****`. */
   private emit(stream: NodeJS.WritableStream, text: string): void {
-    if (this.nodeLines.pending) this.nodeLines.flush();
+    this.nodeLines.flush();
     stream.write(scrubSecrets(text, this.secrets));
   }
 
@@ -64,7 +64,7 @@ export class Output {
   }
 
   json(record: Record<string, unknown>, time = Date.now()): void {
-    if (this.nodeLines.pending) this.nodeLines.flush();
+    this.nodeLines.flush();
     // Scrubbed value by value, so an escaped secret is caught and the line stays valid JSON.
     this.out.write(stringifyScrubbed({ ts: new Date(time).toISOString(), ...record }, this.secrets) + '\n');
   }

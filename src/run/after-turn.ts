@@ -27,10 +27,6 @@ export class AfterTurn<T> {
     },
   ) {}
 
-  get pending(): boolean {
-    return this.items.length > 0;
-  }
-
   push(item: T): void {
     if (!this.items.length) {
       unhandled.add(this as AfterTurn<unknown>);
@@ -46,7 +42,7 @@ export class AfterTurn<T> {
     this.items.push(item);
   }
 
-  /** Handles the items queued so far, now. */
+  /** Handles the items queued so far, now (nothing when none are). */
   flush(): void {
     if (!this.items.length) return;
     const items = this.items;
