@@ -53,29 +53,35 @@ const dir = writeProject(
 );
 after(() => removeDir(dir));
 
-test('a cancel between the pre-hook and the create stops the node, keeps the old table, and on-run-end still runs', async () => {
-  assert.ok((await run({ projectDir: dir, threads: 1 })).success);
-  writeFileSync(
-    join(dir, 'models', 't.sql'),
-    "{{ config(materialized='table', pre_hook='select 41') }}\nselect 2 as v",
-  );
-  const controller = new AbortController();
-  // The signal arrives while no statement runs: right after the pre-hook, before the create.
-  afterStatement = (sql) => sql === 'select 41' && controller.abort();
-  sent.length = 0;
-  const result = await run({ projectDir: dir, threads: 1, signal: controller.signal });
-  afterStatement = () => undefined;
-  assert.equal(result.success, false);
-  assert.equal(result.results[0]?.status, 'cancelled', result.results[0]?.message);
-  assert.ok(!sent.some((s) => /^create table/i.test(s)), `nothing was created after the cancel: ${sent.join(' | ')}`);
-  assert.deepEqual(
-    await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select v from t'),
-    [{ v: 1 }],
-    'the old table stands',
-  );
-  assert.deepEqual(
-    await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select invocation from run_end_marker'),
-    [{ invocation: result.invocationId }],
-    'on-run-end ran after the cancel',
-  );
-});
+// One thread keeps the node being built in the adapter, two in the async context (node-context.ts): both refuse.
+for (const threads of [1, 2])
+  test(`a cancel between the pre-hook and the create stops the node, keeps the old table, and on-run-end still runs (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+    writeFileSync(
+      join(dir, 'models', 't.sql'),
+      "{{ config(materialized='table', pre_hook='select 41') }}\nselect 1 as v",
+    );
+    assert.ok((await run({ projectDir: dir, threads })).success);
+    writeFileSync(
+      join(dir, 'models', 't.sql'),
+      "{{ config(materialized='table', pre_hook='select 41') }}\nselect 2 as v",
+    );
+    const controller = new AbortController();
+    // The signal arrives while no statement runs: right after the pre-hook, before the create.
+    afterStatement = (sql) => sql === 'select 41' && controller.abort();
+    sent.length = 0;
+    const result = await run({ projectDir: dir, threads, signal: controller.signal });
+    afterStatement = () => undefined;
+    assert.equal(result.success, false);
+    assert.equal(result.results[0]?.status, 'cancelled', result.results[0]?.message);
+    assert.ok(!sent.some((s) => /^create table/i.test(s)), `nothing was created after the cancel: ${sent.join(' | ')}`);
+    assert.deepEqual(
+      await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select v from t'),
+      [{ v: 1 }],
+      'the old table stands',
+    );
+    assert.deepEqual(
+      await queryDuckDB(join(dir, 'target', 'kiln.duckdb'), 'select invocation from run_end_marker'),
+      [{ invocation: result.invocationId }],
+      'on-run-end ran after the cancel',
+    );
+  });

@@ -57,15 +57,18 @@ const dir = writeProject(
 );
 after(() => removeDir(dir));
 
-test("the node's model dictionary reads as before in its SQL and in an adapter macro", async () => {
-  const result = await run({ projectDir: dir, threads: 1 });
-  assert.ok(result.success, JSON.stringify(result.results.map((r) => r.message)));
-  const views = sent.filter((s) => s.startsWith('create or replace view'));
-  assert.deepEqual(views, [
-    'create or replace view "kiln"."main"."a" as (\nselect 1 as id -- model.tiny.a view "kiln"."main"."a" view x\n) -- a main a view y',
-    'create or replace view "kiln"."main"."b" as (\nselect id from "kiln"."main"."a"\n) -- b main b view y',
-  ]);
-});
+// One thread keeps the node being built in the adapter, two in the async context (node-context.ts).
+for (const threads of [1, 2])
+  test(`the node's model dictionary reads as before in its SQL and in an adapter macro (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+    sent.length = 0;
+    const result = await run({ projectDir: dir, threads });
+    assert.ok(result.success, JSON.stringify(result.results.map((r) => r.message)));
+    const views = sent.filter((s) => s.startsWith('create or replace view'));
+    assert.deepEqual(views, [
+      'create or replace view "kiln"."main"."a" as (\nselect 1 as id -- model.tiny.a view "kiln"."main"."a" view x\n) -- a main a view y',
+      'create or replace view "kiln"."main"."b" as (\nselect id from "kiln"."main"."a"\n) -- b main b view y',
+    ]);
+  });
 
 test("a view's run leaves the model dictionary, config, var and this unmade when no macro read them", async () => {
   const plain = writeProject(minimalProject({ 'models/a.sql': 'select 1 as id' }));

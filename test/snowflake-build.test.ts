@@ -144,6 +144,21 @@ models:
     assert.ok(standin.sql().includes('use warehouse big_wh'));
   });
 
+  // The build above ran two threads (the node being built in the async context); one thread keeps it in the
+  // adapter (src/adapters/node-context.ts).
+  test('snowflake_warehouse and query_tag apply to that model only with one thread too', async () => {
+    const before = standin.statements.length;
+    const again = await build({ projectDir: dir, select: ['stg_orders', 'order_totals'], threads: 1 });
+    assert.equal(again.success, true, JSON.stringify(again.results, null, 2));
+    const ran = standin.statements.slice(before);
+    const totals = ran.find((s) => /ANALYTICS\.DBT_CI\.ORDER_TOTALS cluster by/.test(s.sql))!;
+    assert.equal(totals.warehouse, 'big_wh');
+    assert.equal(totals.queryTag, 'totals');
+    const stg = ran.find((s) => /create or replace view ANALYTICS\.DBT_CI\.STG_ORDERS/.test(s.sql))!;
+    assert.equal(stg.warehouse, 'transforming');
+    assert.equal(stg.queryTag, 'kiln-ci');
+  });
+
   test('a second build merges new rows into the incremental table', async () => {
     const before = standin.statements.length;
     const again = await build({ projectDir: dir, select: ['orders_inc'] });

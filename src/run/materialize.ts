@@ -103,7 +103,7 @@ export class Materializer {
   sql(name: string, ...args: unknown[]): string {
     const fn = dispatchMacro(this.session.engine, this.adapter.type, name) as (...a: unknown[]) => unknown;
     // Adapter macros read the configs of the node being built (`config.get('cluster_by')`), as dbt's do.
-    const building = currentNode();
+    const building = currentNode(this.adapter);
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
     if (node) this.session.engine.install(this.compiler.nodeScope(node));
     // Views the run rebuilds after this node, which a rename may drop (rebuilt-views.ts): only
@@ -205,8 +205,8 @@ export class Materializer {
   /** `contractChecked`: set when the contracts module calls back for the usual build. */
   async build(node: GraphNode, compiledSql: string, contractChecked = false): Promise<BuildOutcome> {
     // Everything below (macros, adapter sessions) can ask which node it works for.
-    if (currentNode()?.uniqueId !== node.uniqueId)
-      return withNode({ uniqueId: node.uniqueId, name: node.name, config: node.config }, () =>
+    if (currentNode(this.adapter)?.uniqueId !== node.uniqueId)
+      return withNode(this.adapter, { uniqueId: node.uniqueId, name: node.name, config: node.config }, () =>
         this.build(node, compiledSql),
       );
     // The contract check calls back here for the usual build: the lock is already held.

@@ -15,6 +15,7 @@ import type { ParsedProject } from '../parse/index.js';
 import type { KilnSession } from '../session.js';
 import type { GraphNode } from '../parse/nodes.js';
 import { Materializer } from './materialize.js';
+import { buildsOneAtATime } from '../adapters/node-context.js';
 import { isUnitTest } from '../parse/nodes.js';
 import { executeUnitTest } from '../unit/run.js';
 import { orderUnitTests } from '../unit/schedule.js';
@@ -81,6 +82,28 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
   compiler.setIncrementalCheck((node) => materializer.isIncremental(node));
   const cancelRunning = () => void adapter.cancel?.().catch(() => undefined);
   opts.signal?.addEventListener('abort', cancelRunning, { once: true });
+  // One thread: builds never interleave, so the node being built needs no async context (node-context.ts).
+  const oneAtATime = Math.max(1, opts.threads) === 1 ? buildsOneAtATime(adapter) : undefined;
+  try {
+    return await runNodes(opts, tasks, ids, inRun, materializer, cancelRunning);
+  } finally {
+    oneAtATime?.release();
+    opts.signal?.removeEventListener('abort', cancelRunning);
+  }
+}
+
+/** Runs the scheduled tasks; their results in the order of `ids`. */
+async function runNodes(
+  opts: RunnerOptions,
+  tasks: ScheduledTask[],
+  ids: string[],
+  inRun: Set<string>,
+  materializer: Materializer,
+  cancelRunning: () => void,
+): Promise<NodeResult[]> {
+  const { compiler, session, dag } = opts;
+  const { adapter } = session;
+  const nodes = opts.parsed.manifest.nodes;
   let index = 0;
   let failed = false;
   const total = tasks.length;
@@ -153,7 +176,6 @@ export async function executeNodes(opts: RunnerOptions): Promise<NodeResult[]> {
         : result;
     },
   });
-  opts.signal?.removeEventListener('abort', cancelRunning);
   return ids.map((id) => results.get(id)!).filter(Boolean);
 }
 

@@ -153,7 +153,7 @@ export class DuckDBAdapter implements Adapter {
    * hooks, the run's own bookkeeping) still run.
    */
   private runForNode(c: DuckDBConnection, sql: string): Promise<QueryResult> {
-    if (this.cancelCount > 0 && currentNode()) {
+    if (this.cancelCount > 0 && currentNode(this)) {
       return Promise.reject(
         new KilnError('database', 'Interrupted: the run was cancelled before this statement', {
           retryable: false,

@@ -363,7 +363,7 @@ export class SnowflakeAdapter implements Adapter {
    * next statement of another model asks for something else, which costs nothing in between.
    */
   private async applyNodeSettings(conn: Connection): Promise<void> {
-    const node = currentNode();
+    const node = currentNode(this);
     const state = this.state.get(conn) ?? {};
     const warehouse = node?.config.snowflake_warehouse
       ? String(node.config.snowflake_warehouse)
