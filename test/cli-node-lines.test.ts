@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LogFormat } from '../src/cli/output.js';
 import { finishedEvent, memoryOutput, startedEvent } from './helpers/node-events.js';
+import { Output, type LogFormat } from '../src/cli/output.js';
 
 const started = (name: string, index: number) => startedEvent(name, index, 2);
 const finished = (name: string, index: number) => finishedEvent(name, index, 2, 'CREATE VIEW');
@@ -80,4 +80,26 @@ test('a process that exits before the next turn still prints its node lines', ()
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^1 of 1 START view model main\.a \.+ \[RUN\]\n$/);
+});
+
+test("a turn's node lines leave in one write, as they did a line at a time", async () => {
+  for (const format of ['text', 'json'] as const) {
+    const writes: string[] = [];
+    const stream = { write: (text: string) => (writes.push(text), true) } as unknown as NodeJS.WritableStream;
+    const out = new Output(format, stream, stream);
+    out.heartbeatSeconds = 0;
+    out.nodeEvent(started('a', 1), 'inv');
+    out.nodeEvent(finished('a', 1), 'inv');
+    out.nodeEvent(started('b', 2), 'inv');
+    await nextTurn();
+    assert.equal(writes.length, 1, format);
+    const { out: each, written } = output(format);
+    for (const event of [started('a', 1), finished('a', 1), started('b', 2)]) {
+      each.nodeEvent(event, 'inv');
+      each.endProgress();
+    }
+    const lines = writes[0]!.split('\n').filter(Boolean);
+    const timeless = (l: string) => l.replace(/"ts":"[^"]*"/, '');
+    assert.deepEqual(lines.map(timeless), written.map(timeless), format);
+  }
 });

@@ -16,11 +16,8 @@ export class Output {
     private readonly out: NodeJS.WritableStream = process.stdout,
     private readonly err: NodeJS.WritableStream = process.stderr,
   ) {
-    this.color =
-      format === 'text' &&
-      Boolean((out as { isTTY?: boolean }).isTTY) &&
-      !process.env.NO_COLOR &&
-      process.env.TERM !== 'dumb';
+    this.isLive = format === 'text' && Boolean((out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
+    this.color = this.isLive && !process.env.NO_COLOR;
   }
 
   /**
@@ -29,7 +26,14 @@ export class Output {
    * (after-turn.ts). Anything else written first writes them, so lines keep their order.
    */
   private readonly nodeLines = new AfterTurn<[event: NodeEvent, invocationId: string, time: number]>((events) => {
-    for (const [event, invocationId, time] of events) this.writeNodeEvent(event, invocationId, time);
+    if (this.isLive) {
+      for (const [event] of events) this.writeLiveNodeEvent(event);
+      return;
+    }
+    // The turn's lines in one write: a write a line was a system call each, and a wake-up of whatever reads a pipe.
+    let text = '';
+    for (const [event, invocationId, time] of events) text += this.nodeEventText(event, invocationId, time);
+    this.out.write(text);
   });
 
   /** Where text leaves for the terminal (JSON lines: json()): secret values are written as `*****`. */
@@ -65,8 +69,12 @@ export class Output {
 
   json(record: Record<string, unknown>, time = Date.now()): void {
     this.nodeLines.flush();
+    this.out.write(this.jsonLine(record, time));
+  }
+
+  private jsonLine(record: Record<string, unknown>, time: number): string {
     // Scrubbed value by value, so an escaped secret is caught and the line stays valid JSON.
-    this.out.write(stringifyScrubbed({ ts: new Date(time).toISOString(), ...record }, this.secrets) + '\n');
+    return stringifyScrubbed({ ts: new Date(time).toISOString(), ...record }, this.secrets) + '\n';
   }
 
   // Live progress (TTY only): a status line kept under the node lines.
@@ -86,9 +94,8 @@ export class Output {
    */
   private beatTimer?: NodeJS.Timeout;
 
-  private get isLive(): boolean {
-    return this.format === 'text' && Boolean((this.out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
-  }
+  /** A terminal that shows a live status line; fixed for the process (asked on every node line, it was not free). */
+  private readonly isLive: boolean;
 
   /** dbt's 80 columns in logs; the terminal's width (up to 120) on one. */
   private get lineWidth(): number {
@@ -185,7 +192,8 @@ export class Output {
     this.nodeLines.push([event, invocationId, time]);
   }
 
-  private writeNodeEvent(event: NodeEvent, invocationId: string, time: number): void {
+  /** A node event's line (JSON or text, secrets scrubbed), newline included. */
+  private nodeEventText(event: NodeEvent, invocationId: string, time: number): string {
     if (this.format === 'json') {
       const base = {
         level: 'info',
@@ -195,33 +203,35 @@ export class Output {
         index: event.index,
         total: event.total,
       };
-      if (event.type === 'started') this.json({ ...base, thread: event.threadId }, time);
-      else
-        this.json(
-          {
-            ...base,
-            thread: event.result.threadId,
-            status: event.result.status,
-            execution_time: event.result.executionTime,
-            failures: event.result.failures,
-            message: event.result.message,
-          },
-          time,
-        );
-      return;
+      if (event.type === 'started') return this.jsonLine({ ...base, thread: event.threadId }, time);
+      return this.jsonLine(
+        {
+          ...base,
+          thread: event.result.threadId,
+          status: event.result.status,
+          execution_time: event.result.executionTime,
+          failures: event.result.failures,
+          message: event.result.message,
+        },
+        time,
+      );
     }
-    if (this.isLive) {
-      this.clearStatus();
-      this.progress(event);
-    }
+    return scrubSecrets(this.nodeTextLine(event) + '\n', this.secrets);
+  }
+
+  /** On a terminal: the node's line above the live status line, which is drawn again under it. */
+  private writeLiveNodeEvent(event: NodeEvent): void {
+    this.clearStatus();
+    this.progress(event);
+    this.emit(this.out, this.nodeTextLine(event) + '\n');
+    this.drawStatus();
+  }
+
+  private nodeTextLine(event: NodeEvent): string {
     const what = describeNode(event.node, event.uniqueId);
     if (event.type === 'started')
-      this.emit(
-        this.out,
-        this.line({ index: event.index, total: event.total, label: 'START', what, detail: 'RUN' }, 0) + '\n',
-      );
-    else this.emit(this.out, this.resultLine(event.result, what, event.index, event.total) + '\n');
-    if (this.isLive) this.drawStatus();
+      return this.line({ index: event.index, total: event.total, label: 'START', what, detail: 'RUN' }, 0);
+    return this.resultLine(event.result, what, event.index, event.total);
   }
 
   private line(parts: ProgressLine, colour: number): string {

@@ -65,6 +65,11 @@ export class Materializer {
   /** Build locks held, by node id: taken before a node builds, released when it is done. */
   private readonly locks = new Map<string, Promise<() => Promise<void>>>();
   private readonly building = new Set<string>();
+  /**
+   * Each adapter macro as dispatched for this run (the project's, a package's or kiln's): the macros are fixed once
+   * parsed, and a view's build looked its macro up through every prefix again.
+   */
+  private readonly dispatched = new Map<string, (...a: unknown[]) => unknown>();
   private readonly rebuiltViews: RebuiltViews;
   /** The tests that gate a model's publication under write-audit-publish (audit.ts). */
   readonly gatingTests: GatingTests;
@@ -101,7 +106,11 @@ export class Materializer {
 
   /** Renders a dispatched adapter macro (e.g. create_table_as) into SQL. */
   sql(name: string, ...args: unknown[]): string {
-    const fn = dispatchMacro(this.session.engine, this.adapter.type, name) as (...a: unknown[]) => unknown;
+    let fn = this.dispatched.get(name);
+    if (!fn) {
+      fn = dispatchMacro(this.session.engine, this.adapter.type, name) as (...a: unknown[]) => unknown;
+      this.dispatched.set(name, fn);
+    }
     // Adapter macros read the configs of the node being built (`config.get('cluster_by')`), as dbt's do.
     const building = currentNode(this.adapter);
     const node = building && this.parsed.manifest.nodes.get(building.uniqueId);
