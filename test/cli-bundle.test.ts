@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { bundleFiles, loadCliBundle } from '../src/cli/bundle-loader.js';
+import { lazyChildProcess } from '../src/cli/bundle.js';
 import { kilnBin, removeDir, repoRoot, tempDir, writeProject } from './helpers/cli.js';
 
 /** A folder laid out as kiln's own with a copy of the built bundle, its code cache and entry module. */
@@ -161,4 +163,37 @@ test("the bundle carries DuckDB's driver: a run requires its native binding but 
   } finally {
     removeDir(dir);
   }
+});
+
+test("commander's child_process is loaded only when it starts a subcommand: a compile loads none", () => {
+  const dir = writeProject({ 'dbt_project.yml': 'name: shop\nprofile: shop\n', 'models/a.sql': 'select 1 as id' });
+  try {
+    const preload = join(dir, 'modules.cjs');
+    writeFileSync(preload, `process.on('exit', () => process._rawDebug(process.moduleLoadList.join('\\n')));\n`);
+    const r = spawnSync(process.execPath, ['-r', preload, kilnBin, 'compile'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stderr.includes('NativeModule fs'), 'the preload lists the modules loaded');
+    assert.ok(!r.stderr.split('\n').includes('NativeModule child_process'), 'child_process was loaded');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('every child_process function commander calls is in the lazy module the bundle gives it, and is the real one', () => {
+  const source = readFileSync(join(repoRoot, 'node_modules', 'commander', 'lib', 'command.js'), 'utf8');
+  const used = [...new Set([...source.matchAll(/childProcess\.(\w+)/g)].map((m) => m[1]!))];
+  assert.ok(used.includes('spawn'));
+  const calls: unknown[][] = [];
+  const real = Object.fromEntries(used.map((name) => [name, (...args: unknown[]) => calls.push([name, ...args])]));
+  const fakeProcess = { getBuiltinModule: (id: string) => (id === 'node:child_process' ? real : undefined) };
+  const lazy: Record<string, (...args: unknown[]) => unknown> = {};
+  runInNewContext(lazyChildProcess, { exports: lazy, process: fakeProcess });
+  for (const name of used) {
+    assert.equal(typeof lazy[name], 'function', `childProcess.${name}`);
+    lazy[name]!('x', ['y']);
+  }
+  assert.deepEqual(
+    calls,
+    used.map((name) => [name, 'x', ['y']]),
+  );
 });

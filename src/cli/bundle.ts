@@ -35,6 +35,17 @@ const bundledPackages = [
 const nativePackages = ['@duckdb/node-bindings'];
 
 /**
+ * What the bundle gives commander for `node:child_process`, which it requires as it loads for the one thing it does
+ * with it, starting an executable subcommand (kiln has none): loaded then, with `net`, `dgram` and streams, it cost
+ * every start ~1 ms of the main thread. Exported for the test that every function commander calls is here.
+ */
+export const lazyChildProcess =
+  "exports.spawn = (...args) => process.getBuiltinModule('node:child_process').spawn(...args);";
+
+/** The modules whose `node:child_process` is `lazyChildProcess`. */
+const lazyChildProcessFor = /[/\\]node_modules[/\\]commander[/\\]/;
+
+/**
  * Each module of `dist/src/` finds files beside it (workers, generated validators, macro trees) from its
  * `import.meta.url`; in the bundle every module has the bundle's place, so each use becomes that module's own
  * URL in `dist/src/`, worked out from where the bundle is when it runs.
@@ -87,6 +98,15 @@ export async function writeCliBundle(root = packageRoot): Promise<void> {
     banner: { js: moduleUrlHelper },
     logLevel: 'warning',
     plugins: [
+      {
+        name: 'lazy-child-process',
+        setup(build) {
+          build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+            lazyChildProcessFor.test(args.importer) ? { path: 'child_process', namespace: 'kiln-lazy' } : undefined,
+          );
+          build.onLoad({ filter: /.*/, namespace: 'kiln-lazy' }, () => ({ contents: lazyChildProcess, loader: 'js' }));
+        },
+      },
       {
         name: 'module-urls',
         setup(build) {

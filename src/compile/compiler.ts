@@ -14,6 +14,7 @@ import { LazyValue, type Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate, exact } from '../parse/simple-template.js';
 import { nodeDict } from '../parse/node-dict.js';
+import { joinPlain } from '../parse/plain-join.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from './empty.js';
@@ -38,6 +39,8 @@ export class Compiler {
   private readonly files = new CompiledFiles();
   /** Read once: the environment is the same for every file this compiler writes. */
   private secrets?: string[];
+  /** target/compiled, under which compiledFile() joins each node's path. */
+  private compiledFolder?: string;
   /** Files written since the last flush, which the partial parse cache records once they are on disk. */
 
   /**
@@ -343,7 +346,7 @@ export class Compiler {
     const rel = (node as TestNode).testMetadata
       ? join(dirname(node.originalFilePath), node.path)
       : node.originalFilePath;
-    return join(this.parsed.project.targetPath, 'compiled', node.packageName, rel);
+    return joinPlain((this.compiledFolder ??= join(this.parsed.project.targetPath, 'compiled')), node.packageName, rel);
   }
 
   /**

@@ -30,6 +30,7 @@ import type {
   UnitTestRows,
 } from './nodes.js';
 import { sha256Hex } from './text-hash.js';
+import { joinPlain } from './plain-join.js';
 
 export type DictFlavor = 'artifact' | 'context';
 
@@ -72,7 +73,8 @@ export function compiledPath(node: GraphNode, projectDir: string, targetPath: st
   const rel = (node as TestNode).testMetadata
     ? join(dirname(node.originalFilePath), node.name + '.sql')
     : node.originalFilePath;
-  return join(compiledFolder(projectDir, targetPath), node.packageName, rel).split('\\').join('/');
+  const path = joinPlain(compiledFolder(projectDir, targetPath), node.packageName, rel);
+  return path.includes('\\') ? path.split('\\').join('/') : path;
 }
 
 let lastCompiledFolder: { projectDir: string; targetPath: string; folder: string } | undefined;
