@@ -215,3 +215,46 @@ test('a writer told to expect a batch or more starts its worker with the first f
     removeDir(dir);
   }
 });
+
+test('a file whose text changed is written over in place, never cut to nothing first, longer or shorter', () => {
+  const dir = tempDir('kiln-compiled-files-');
+  const openSync = mock.method(fs, 'openSync');
+  syncBuiltinESMExports();
+  try {
+    mkdirSync(join(dir, 'there'));
+    const long = join(dir, 'there', 'long.sql');
+    const short = join(dir, 'there', 'short.sql');
+    writeFileSync(long, 'select 1 as a_rather_long_column_name\n');
+    writeFileSync(short, 'select 1\n');
+    const inode = statSync(long).ino;
+    const stats: number[] = [];
+    const failure = writeFiles(
+      [
+        [long, 'select 2\n'],
+        [short, 'select 2 as a_rather_long_column_name\n'],
+        [join(dir, 'there', 'new.sql'), 'select 3\n'],
+      ],
+      new Map(),
+      stats,
+    );
+    assert.equal(failure, undefined);
+    assert.equal(readFileSync(long, 'utf8'), 'select 2\n');
+    assert.equal(readFileSync(short, 'utf8'), 'select 2 as a_rather_long_column_name\n');
+    assert.equal(readFileSync(join(dir, 'there', 'new.sql'), 'utf8'), 'select 3\n');
+    assert.equal(statSync(long).ino, inode);
+    // Opened for reading and writing (no truncation): the two that were there; the new one is created ('w').
+    assert.deepEqual(
+      openSync.mock.calls.map((c) => [c.arguments[0], c.arguments[1]]),
+      [
+        [long, 'r+'],
+        [short, 'r+'],
+        [join(dir, 'there', 'new.sql'), 'w'],
+      ],
+    );
+    assert.deepEqual(stats.slice(0, 2), [statSync(long).size, statSync(long).mtimeMs]);
+  } finally {
+    openSync.mock.restore();
+    syncBuiltinESMExports();
+    removeDir(dir);
+  }
+});

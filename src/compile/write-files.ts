@@ -7,7 +7,18 @@
  * written, come back with the batch: the partial parse cache records them, and a stat here, in
  * the worker, spares the main thread a stat of each path after the flush.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 export type FileToWrite = [file: string, text: string];
@@ -53,8 +64,8 @@ export function writeFiles(files: FileToWrite[], folders: KnownFolders, stats: n
         folders.set(folder, fresh);
       }
       const bytes = Buffer.from(text);
-      const held = fresh ? undefined : holds(file, bytes);
-      const st = held ?? write(file, bytes);
+      const there = fresh ? undefined : statSync(file, { throwIfNoEntry: false });
+      const st = (there && holds(file, bytes, there)) ?? (there ? writeOver(file, bytes) : write(file, bytes));
       stats.push(st.size, st.mtimeMs);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -65,7 +76,7 @@ export function writeFiles(files: FileToWrite[], folders: KnownFolders, stats: n
 }
 
 /**
- * Writes `bytes` to `file` (created or cut short) and returns its stat once written and closed (a file system that
+ * Writes `bytes` to `file`, not there yet, and returns its stat once written and closed (a file system that
  * sets the modification time as it closes, such as a network one, would give another after).
  */
 function write(file: string, bytes: Buffer): WrittenStat {
@@ -74,13 +85,26 @@ function write(file: string, bytes: Buffer): WrittenStat {
 }
 
 /**
- * `file`'s stat when it holds exactly `bytes` (undefined when it does not, or cannot be read). Its size is looked at
- * first, without an exception for a file not there yet.
+ * Writes `bytes` over the file there, in place: cut short only past the new end, never to nothing first. ext4 (the
+ * default on Linux) treats a file cut to nothing and written again as a replacement whose data it must flush as it
+ * closes: 1,000 such files took 58-124 ms against 12 ms written in place. Like a write that cuts the file first, a
+ * reader meanwhile may see a mix: a compiled file is a record of the last compile, not read by kiln.
  */
-function holds(file: string, bytes: Buffer): WrittenStat | undefined {
+function writeOver(file: string, bytes: Buffer): WrittenStat {
+  const fd = openSync(file, 'r+');
   try {
-    const st = statSync(file, { throwIfNoEntry: false });
-    return st !== undefined && st.size === bytes.length && readFileSync(file).equals(bytes) ? st : undefined;
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at, at);
+    if (fstatSync(fd).size > bytes.length) ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  return statSync(file);
+}
+
+/** `there` (the file's stat) when the file holds exactly `bytes`; undefined when it does not, or cannot be read. */
+function holds(file: string, bytes: Buffer, there: Stats): WrittenStat | undefined {
+  try {
+    return there.size === bytes.length && readFileSync(file).equals(bytes) ? there : undefined;
   } catch {
     return undefined;
   }
