@@ -1,7 +1,8 @@
 /**
  * The `model` dictionary a node's templates and adapter macros see is made only when one of
  * them reads it (it is the node's whole dictionary, and most adapter macros never read it),
- * and reads as before when they do.
+ * and reads as before when they do; a run dispatches the adapter macro (here the project's
+ * override) once, not once a node.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,14 +62,34 @@ after(() => removeDir(dir));
 for (const threads of [1, 2])
   test(`the node's model dictionary reads as before in its SQL and in an adapter macro (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
     sent.length = 0;
-    const result = await run({ projectDir: dir, threads });
+    const { result, lookups } = await countingMacroLookups(() => run({ projectDir: dir, threads }));
     assert.ok(result.success, JSON.stringify(result.results.map((r) => r.message)));
     const views = sent.filter((s) => s.startsWith('create or replace view'));
     assert.deepEqual(views, [
       'create or replace view "kiln"."main"."a" as (\nselect 1 as id -- model.tiny.a view "kiln"."main"."a" view x\n) -- a main a view y',
       'create or replace view "kiln"."main"."b" as (\nselect id from "kiln"."main"."a"\n) -- b main b view y',
     ]);
+    // The project's override, looked up once for the run's two views (Materializer.sql keeps what it dispatched).
+    assert.equal(lookups.filter((name) => name === 'duckdb__create_view_as').length, 1);
   });
+
+/** The names TemplateEngine.lookupMacro is asked for while `fn` runs. */
+async function countingMacroLookups<T>(fn: () => Promise<T>): Promise<{ result: T; lookups: string[] }> {
+  const lookups: string[] = [];
+  const original = Object.getOwnPropertyDescriptor(TemplateEngine.prototype, 'lookupMacro')!;
+  Object.defineProperty(TemplateEngine.prototype, 'lookupMacro', {
+    ...original,
+    value(this: TemplateEngine, name: string): unknown {
+      lookups.push(name);
+      return (original.value as (n: string) => unknown).call(this, name);
+    },
+  });
+  try {
+    return { result: await fn(), lookups };
+  } finally {
+    Object.defineProperty(TemplateEngine.prototype, 'lookupMacro', original);
+  }
+}
 
 test("a view's run leaves the model dictionary, config, var and this unmade when no macro read them", async () => {
   const plain = writeProject(minimalProject({ 'models/a.sql': 'select 1 as id' }));
