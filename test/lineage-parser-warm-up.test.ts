@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { warmUpSqlParser } from '../src/lineage/sql.js';
 import { hasPreviousLineage } from '../src/lineage/file.js';
+import { LineageWorker, lineageYoungGenerationMb } from '../src/lineage/background.js';
 
 test('the warm-up parses its statement as many times as asked', async () => {
   assert.equal(await warmUpSqlParser(() => false, 45), 45);
@@ -27,5 +28,14 @@ test('docs generate warms the parser up only where no column_lineage.json will a
     assert.equal(hasPreviousLineage(target), true);
   } finally {
     rmSync(target, { recursive: true, force: true });
+  }
+});
+
+test("the lineage worker's young generation is kept small (its garbage dies young; the room was peak memory)", async () => {
+  const worker = new LineageWorker({ warmUp: false });
+  try {
+    assert.equal(worker.resourceLimits?.maxYoungGenerationSizeMb, lineageYoungGenerationMb);
+  } finally {
+    await worker.stop();
   }
 });

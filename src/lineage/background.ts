@@ -46,13 +46,24 @@ export interface LineageWorkerData {
   warmUp: boolean;
 }
 
+/**
+ * The worker's young generation, at most: V8 sizes a worker's like the main thread's (up to 16 MB a semi-space), and
+ * at 10,000 models that headroom was most of the two threads' peak above the goal of 400 MB. Lineage's garbage dies
+ * young, so a smaller nursery costs it no time: `docs generate` at 10,000 models, six runs each alternating, peak
+ * 411 → 387 MB, wall 2.37 and 2.34 s, CPU 4.16 → 3.95 s (medians), column_lineage.json the same.
+ */
+export const lineageYoungGenerationMb = 8;
+
 export class LineageWorker {
   private readonly worker: Worker;
   private readonly catalogChannel = new MessageChannel();
   private readonly done: Promise<Record<string, unknown>>;
 
   constructor(data: LineageWorkerData) {
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: lineageYoungGenerationMb },
+    });
     this.done = new Promise((resolve, reject) => {
       this.worker.once('message', (reply: LineageReply) =>
         'json' in reply ? resolve(reply.json) : reject(Object.assign(new Error(reply.error.message), reply.error)),
@@ -118,6 +129,11 @@ export class LineageWorker {
     } finally {
       await this.stop();
     }
+  }
+
+  /** The limits the worker's heap runs under (for tests). */
+  get resourceLimits(): Worker['resourceLimits'] {
+    return this.worker.resourceLimits;
   }
 
   async stop(): Promise<void> {
