@@ -21,6 +21,7 @@ import {
   loopContinue,
   makeMacro,
   noteErrorSite,
+  type MacroFlags,
   type MacroSpec,
 } from './runtime.js';
 import {
@@ -249,15 +250,19 @@ class Compiler {
   }
 
   private macroSpec(def: MacroDef): MacroSpec {
-    const read = namesRead([def.body, def.params.map((p) => p.dflt)]);
-    const names = (n: string) => !def.params.some((p) => p.name === n) && read.has(n);
+    // Which of varargs, kwargs and caller the body reads takes a walk of it: made on first need (a call, or a look
+    // at the macro's attributes), since most of the hundreds of macros a project registers are never called.
+    let flags: MacroFlags | undefined;
+    const readFlags = (): MacroFlags => {
+      const read = namesRead([def.body, def.params.map((p) => p.dflt)]);
+      const names = (n: string) => !def.params.some((p) => p.name === n) && read.has(n);
+      return { catchVarargs: names('varargs'), catchKwargs: names('kwargs'), usesCaller: names('caller') };
+    };
     return {
       name: def.name,
       params: def.params.map((p) => ({ name: p.name, dflt: p.dflt ? this.expr(p.dflt) : undefined })),
       body: this.opts.macroBodiesOnCall ? this.blockOnFirstRun(def.body) : this.block(def.body),
-      catchVarargs: names('varargs'),
-      catchKwargs: names('kwargs'),
-      usesCaller: names('caller'),
+      flags: () => (flags ??= readFlags()),
     };
   }
 

@@ -231,13 +231,19 @@ export function makeNamespace(pos: unknown[], kw: Kwargs): Namespace {
   return ns;
 }
 
+/** Which of `varargs`, `kwargs` and `caller` a macro's body reads (and so accepts). */
+export interface MacroFlags {
+  catchVarargs: boolean;
+  catchKwargs: boolean;
+  usesCaller: boolean;
+}
+
 export interface MacroSpec {
   name: string;
   params: Array<{ name: string; dflt?: (frame: Frame) => unknown }>;
   body: (frame: Frame, out: string[]) => void;
-  catchVarargs: boolean;
-  catchKwargs: boolean;
-  usesCaller: boolean;
+  /** Made on first call, then the same object. */
+  flags: () => MacroFlags;
 }
 
 /**
@@ -262,6 +268,7 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
   const impl: PyCall = (pos, kw) => {
     const frame = closure.child();
     const { params } = spec;
+    const { catchVarargs, catchKwargs, usesCaller } = spec.flags();
     let kwLeft: Record<string, unknown> | undefined;
     if (kw) {
       kwLeft = {};
@@ -281,17 +288,17 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
       else value = new Undefined(`parameter '${p.name}' was not provided`);
       frame.set(p.name, value);
     }
-    if (spec.usesCaller || spec.catchKwargs) {
+    if (usesCaller || catchKwargs) {
       const caller = kwLeft && Object.prototype.hasOwnProperty.call(kwLeft, 'caller') ? kwLeft.caller : undefined;
-      if (kwLeft && spec.usesCaller) delete kwLeft.caller;
-      if (spec.usesCaller) frame.set('caller', caller ?? new Undefined('No caller defined'));
+      if (kwLeft && usesCaller) delete kwLeft.caller;
+      if (usesCaller) frame.set('caller', caller ?? new Undefined('No caller defined'));
     }
     if (pos.length > params.length) {
-      if (!spec.catchVarargs) throw typeError(`macro '${spec.name}' takes not more than ${params.length} argument(s)`);
+      if (!catchVarargs) throw typeError(`macro '${spec.name}' takes not more than ${params.length} argument(s)`);
       frame.set('varargs', makeTuple(pos.slice(params.length)));
-    } else if (spec.catchVarargs) frame.set('varargs', makeTuple([]));
+    } else if (catchVarargs) frame.set('varargs', makeTuple([]));
     const extra = kwLeft ? Object.keys(kwLeft) : [];
-    if (spec.catchKwargs) {
+    if (catchKwargs) {
       const d: Record<string, unknown> = {};
       for (const k of extra) dictSet(d, k, kwLeft![k]);
       frame.set('kwargs', d);
@@ -316,14 +323,12 @@ export function makeMacro(spec: MacroSpec, closure: Frame): unknown {
     return out.join('');
   };
   const fn = pyFunction(spec.name, impl);
-  const meta: Record<string, unknown> = {
-    macroName: spec.name,
-    arguments: makeTuple(spec.params.map((p) => p.name)),
-    catch_kwargs: spec.catchKwargs,
-    catch_varargs: spec.catchVarargs,
-    caller: spec.usesCaller,
-  };
-  for (const [k, v] of Object.entries(meta)) Object.defineProperty(fn, k, { value: v });
+  Object.defineProperty(fn, 'macroName', { value: spec.name });
+  Object.defineProperty(fn, 'arguments', { value: makeTuple(spec.params.map((p) => p.name)) });
+  // Read from the body only if asked (see MacroSpec.flags).
+  Object.defineProperty(fn, 'catch_kwargs', { get: () => spec.flags().catchKwargs });
+  Object.defineProperty(fn, 'catch_varargs', { get: () => spec.flags().catchVarargs });
+  Object.defineProperty(fn, 'caller', { get: () => spec.flags().usesCaller });
   return fn;
 }
 
