@@ -41,7 +41,6 @@ export class Compiler {
   private secrets?: string[];
   /** target/compiled, under which compiledFile() joins each node's path. */
   private compiledFolder?: string;
-  /** Files written since the last flush, which the partial parse cache records once they are on disk. */
 
   /**
    * `kiln compile` with partial parsing: rendered SQL reused from the last invocation, unchanged files not rewritten.

@@ -65,7 +65,7 @@ export function writeFiles(files: FileToWrite[], folders: KnownFolders, stats: n
       }
       const bytes = Buffer.from(text);
       const there = fresh ? undefined : statSync(file, { throwIfNoEntry: false });
-      const st = (there && holds(file, bytes, there)) ?? (there ? writeOver(file, bytes) : write(file, bytes));
+      const st = there ? (holds(file, bytes, there) ?? writeOver(file, bytes)) : write(file, bytes);
       stats.push(st.size, st.mtimeMs);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
