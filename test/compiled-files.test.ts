@@ -258,3 +258,96 @@ test('a file whose text changed is written over in place, never cut to nothing f
     removeDir(dir);
   }
 });
+
+test('prepared compiled files are filled by their writes, and those no text came for are gone after the flush', async () => {
+  const dir = tempDir('kiln-compiled-files-');
+  try {
+    const file = (i: number) => join(dir, `layer_${i % 7}`, `m_${i}.sql`);
+    const files = new CompiledFiles();
+    files.prepare(Array.from({ length: 600 }, (_, i) => file(i)));
+    // Written in an order other than the one prepared, and one not prepared at all.
+    for (let i = 599; i >= 0; i--) if (i % 100 !== 7) files.write(file(i), `select ${i} as id -- é\n`);
+    files.write(join(dir, 'extra', 'x.sql'), 'select 1');
+    const stats = await files.flush();
+    const left = readdirSync(dir).flatMap((folder) => readdirSync(join(dir, folder)).map((f) => join(dir, folder, f)));
+    assert.equal(left.length, 600 - 6 + 1);
+    for (let i = 0; i < 600; i++) {
+      if (i % 100 === 7) {
+        assert.equal(fs.existsSync(file(i)), false, `${file(i)} had no text and is removed`);
+        continue;
+      }
+      assert.equal(readFileSync(file(i), 'utf8'), `select ${i} as id -- é\n`);
+      const st = statSync(file(i));
+      assert.deepEqual(stats.get(file(i)), { size: st.size, mtimeMs: st.mtimeMs });
+    }
+    assert.equal(stats.size, 600 - 6 + 1);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a prepared file is created only where the writer made the folder: a folder that was there is left as it is', async () => {
+  const dir = tempDir('kiln-compiled-files-');
+  try {
+    mkdirSync(join(dir, 'there'));
+    writeFileSync(join(dir, 'there', 'kept.sql'), 'select 1 as kept');
+    const names = Array.from({ length: 300 }, (_, i) => join(dir, i === 0 ? 'there' : 'new', `m_${i}.sql`));
+    const files = new CompiledFiles();
+    files.prepare([join(dir, 'there', 'kept.sql'), ...names]);
+    // Only the last file is written: the flush then reports the prepared files it removed as none written.
+    files.write(names[299]!, 'select 299');
+    await files.flush();
+    assert.equal(readFileSync(join(dir, 'there', 'kept.sql'), 'utf8'), 'select 1 as kept');
+    assert.deepEqual(readdirSync(join(dir, 'there')), ['kept.sql']);
+    assert.deepEqual(readdirSync(join(dir, 'new')), ['m_299.sql']);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a first kiln compile of 300 models leaves no empty compiled file: not for a disabled model, not when it fails', () => {
+  const models: Record<string, string> = {};
+  for (let i = 0; i < 300; i++)
+    models[`models/m_${i}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m_${i - 1}') }}`;
+  models['models/off.sql'] = '{{ config(enabled=false) }} select 1 as id';
+  const dir = writeProject(minimalProject(models));
+  try {
+    const folder = join(dir, 'target', 'compiled', 'tiny', 'models');
+    const r = kiln(['compile', '--project-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const cold = Object.fromEntries(readdirSync(folder).map((f) => [f, readFileSync(join(folder, f), 'utf8')]));
+    assert.equal(Object.keys(cold).length, 300);
+    assert.ok(!('off.sql' in cold));
+    assert.ok(Object.values(cold).every((text) => text.length > 0));
+    // The same files as a compile into a target folder that is there (which prepares nothing).
+    removeDir(join(dir, 'target', 'compiled', 'tiny'));
+    assert.equal(kiln(['compile', '--project-dir', dir, '--no-partial-parse']).code, 0);
+    assert.deepEqual(
+      Object.fromEntries(readdirSync(folder).map((f) => [f, readFileSync(join(folder, f), 'utf8')])),
+      cold,
+    );
+
+    // A model that fails as it is parsed, and one that fails as it is compiled, each after the files were prepared:
+    // what was rendered before the failure is written, and no empty file is left.
+    for (const [when, body] of [
+      ['parsed', "{{ exceptions.raise_compiler_error('no') }}"],
+      ['compiled', "{% if execute %}{{ exceptions.raise_compiler_error('no') }}{% endif %}"],
+    ]) {
+      removeDir(join(dir, 'target'));
+      writeFileSync(join(dir, 'models', 'm_150.sql'), `select {{ ref('m_149') }} ${body}`);
+      const failed = kiln(['compile', '--project-dir', dir]);
+      assert.equal(failed.code, 2, failed.stderr);
+      assert.match(failed.stderr, /m_150\.sql.*no/);
+      const left = fs.existsSync(folder) ? readdirSync(folder) : [];
+      assert.deepEqual(
+        left.filter((f) => statSync(join(folder, f)).size === 0),
+        [],
+        `a model that failed as it was ${when}`,
+      );
+      assert.ok(!left.includes('m_150.sql'));
+      if (when === 'compiled') assert.equal(readFileSync(join(folder, 'm_1.sql'), 'utf8'), cold['m_1.sql']);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});

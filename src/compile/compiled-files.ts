@@ -4,15 +4,25 @@
  * thread while the main thread goes on rendering; a handful are written in place, with no
  * thread to start. Knows nothing of nodes: a file name and its text.
  */
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import { joinPlain } from '../parse/plain-join.js';
 import {
   writeFiles,
   type FileFailure,
   type FileToWrite,
   type FlushAnswer,
   type KnownFolders,
+  type WriterMessage,
   type WrittenStat,
 } from './write-files.js';
+
+/** target/compiled, or wherever the project's target path puts it. */
+export const compiledFolderOf = (targetPath: string) => join(targetPath, 'compiled');
+
+/** Where a node's compiled SQL goes: `<compiled folder>/<package>/<path>`, the path relative to its project. */
+export const compiledPath = (compiledFolder: string, packageName: string, path: string) =>
+  joinPlain(compiledFolder, packageName, path);
 
 /** Files queued before a worker is worth starting; also the size of a message to it. */
 const batchSize = 256;
@@ -35,6 +45,16 @@ export class CompiledFiles {
    */
   expect(count: number): void {
     this.expected = count;
+  }
+
+  /**
+   * Says that `files` (a batch or more) are about to be written into folders that are not there yet: the worker starts
+   * now and creates them empty while the caller goes on (parsing, say), and the writes then only fill them. A file no
+   * text comes for before the next flush is removed by it.
+   */
+  prepare(files: string[]): void {
+    if (files.length < batchSize) return;
+    this.post({ prepare: files });
   }
 
   /** Whether a worker thread is writing (for tests). */
@@ -66,8 +86,8 @@ export class CompiledFiles {
       return statsOf(queued, stats);
     }
     this.worker = undefined;
-    if (batch.length) worker.postMessage(batch);
-    worker.postMessage('flush');
+    if (batch.length) this.post(batch, worker);
+    this.post('flush', worker);
     try {
       const answer = await new Promise<FlushAnswer>((resolve, reject) => {
         worker.once('message', resolve);
@@ -82,16 +102,20 @@ export class CompiledFiles {
     }
   }
 
-  private start(): void {
+  private start(): Worker {
     // worker_threads is loaded only for a batch or more: a small compile never starts a worker.
     const { Worker } = process.getBuiltinModule('node:worker_threads');
-    this.worker = new Worker(new URL('./compiled-files-worker.js', import.meta.url));
-    this.worker.on('error', (e) => (this.crash = e));
+    const worker = new Worker(new URL('./compiled-files-worker.js', import.meta.url));
+    worker.on('error', (e) => (this.crash = e));
+    return (this.worker = worker);
   }
 
   private send(): void {
-    if (!this.worker) this.start();
-    this.worker!.postMessage(this.batch.splice(0));
+    this.post(this.batch.splice(0));
+  }
+
+  private post(message: WriterMessage, worker = this.worker ?? this.start()): void {
+    worker.postMessage(message);
   }
 }
 

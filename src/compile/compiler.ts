@@ -14,13 +14,12 @@ import { LazyValue, type Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate, exact } from '../parse/simple-template.js';
 import { nodeDict } from '../parse/node-dict.js';
-import { joinPlain } from '../parse/plain-join.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
-import { CompiledFiles } from './compiled-files.js';
+import { CompiledFiles, compiledFolderOf, compiledPath } from './compiled-files.js';
 import type { CompiledSqlCache } from './compile-cache.js';
 
 export interface CompiledNode {
@@ -36,7 +35,6 @@ export class Compiler {
   /** Per node, the line of its file each line of its rendered body came from (worked out on demand). */
   private readonly sourceLines = new Map<string, () => number[]>();
   private readonly compiled = new Map<string, CompiledNode>();
-  private readonly files = new CompiledFiles();
   /** Read once: the environment is the same for every file this compiler writes. */
   private secrets?: string[];
   /** target/compiled, under which compiledFile() joins each node's path. */
@@ -57,6 +55,8 @@ export class Compiler {
     private readonly parsed: ParsedProject,
     /** The invocation this compiler renders for: its engine, adapter and flags. */
     readonly session: KilnSession,
+    /** Where compiled files are queued; a compile may have prepared it while parsing. */
+    private readonly files = new CompiledFiles(),
   ) {}
 
   /** The parsed project this compiler renders. */
@@ -345,7 +345,11 @@ export class Compiler {
     const rel = (node as TestNode).testMetadata
       ? join(dirname(node.originalFilePath), node.path)
       : node.originalFilePath;
-    return joinPlain((this.compiledFolder ??= join(this.parsed.project.targetPath, 'compiled')), node.packageName, rel);
+    return compiledPath(
+      (this.compiledFolder ??= compiledFolderOf(this.parsed.project.targetPath)),
+      node.packageName,
+      rel,
+    );
   }
 
   /**

@@ -11,10 +11,22 @@ import { inlineQueryId } from '../parse/index.js';
 import { deferTarget, deferredRelations } from '../state/defer.js';
 import { writeManifest } from '../artifacts/manifest.js';
 import { selectResources } from '../session.js';
-import { load, parseLoaded, partialParseOf, savePartialParse, select, takeDiscoveredFiles } from './load.js';
+import {
+  load,
+  parseLoaded,
+  type ParsedProjectResult,
+  partialParseOf,
+  savePartialParse,
+  select,
+  takeDiscoveredFiles,
+} from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
+import { CompiledFiles, compiledFolderOf, compiledPath } from '../compile/compiled-files.js';
+import type { DiscoveredFiles } from '../parse/discovery.js';
+import { existsSync } from 'node:fs';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
 import {
+  compilesEverything,
   compilesWholeProject,
   listReplayFiles,
   recordReplay,
@@ -50,10 +62,48 @@ export async function compileSelected(
   rendered?: (project: Project, compiler: Compiler) => void | Promise<void>,
 ): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t0 = performance.now();
-  const project = parseLoaded(await load(opts), opts, 'compile', undefined, 'keep');
+  const loaded = await load(opts);
+  const files = new CompiledFiles();
+  const compiledFolder = compiledFolderOf(loaded.project.targetPath);
+  // A first compile of a whole project creates its compiled files while the rest is parsed.
+  const prepare =
+    compilesEverything(opts) && !existsSync(compiledFolder)
+      ? (found: DiscoveredFiles) => files.prepare(compiledFilesOf(found, compiledFolder))
+      : undefined;
+  try {
+    return await compileParsed(
+      parseLoaded(loaded, opts, 'compile', undefined, 'keep', prepare),
+      files,
+      opts,
+      rendered,
+      t0,
+    );
+  } catch (e) {
+    // What was queued is written and what was prepared but not written is removed, so no empty file is left behind.
+    if (prepare) await files.flush().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The files a compile of every node writes for the root project's SQL files: models, analyses, singular tests. */
+function compiledFilesOf(found: DiscoveredFiles, compiledFolder: string): string[] {
+  const root = found.owners.find((o) => o.owner.isRoot);
+  if (!root) return [];
+  return [...root.models, ...root.analyses, ...root.tests].map((f) =>
+    compiledPath(compiledFolder, root.owner.name, f.projectPath),
+  );
+}
+
+async function compileParsed(
+  project: ParsedProjectResult,
+  files: CompiledFiles,
+  opts: KilnOptions,
+  rendered: ((project: Project, compiler: Compiler) => void | Promise<void>) | undefined,
+  t0: number,
+): Promise<{ compiled: Map<string, string>; project: Project; compiler: Compiler; timings: CompileTimings }> {
   const t1 = performance.now();
   const { session } = project;
-  const compiler = new Compiler(project.parsed, session);
+  const compiler = new Compiler(project.parsed, session, files);
   const partial = partialParseOf(project);
   if (partial) compiler.cache = new CompiledSqlCache(partial, session.engine);
   const discovered = takeDiscoveredFiles(project);

@@ -124,6 +124,7 @@ export function takeDiscoveredFiles(project: Project): DiscoveredFiles | undefin
  * The session for command `which` (dbt's `flags.WHICH`), the project parsed with it, and its
  * DAG. `cache`: `save` writes the partial parse cache once parsed, `keep` leaves that to the
  * caller (compile adds its SQL first), `read` only reads it (a process that must not write target/).
+ * `onDiscovered` hears the project's files once found, before they are parsed.
  */
 export function parseLoaded(
   loaded: Loaded,
@@ -131,6 +132,7 @@ export function parseLoaded(
   which: string,
   inline?: string,
   cache: 'save' | 'keep' | 'read' = 'save',
+  onDiscovered?: (files: DiscoveredFiles) => void,
 ): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
@@ -149,7 +151,10 @@ export function parseLoaded(
       warn: (w) => log('warn', w),
       inline,
       sqlCache: partial,
-      onDiscovered: (files) => (discovered = files),
+      onDiscovered: (files) => {
+        discovered = files;
+        onDiscovered?.(files);
+      },
     }),
   );
   exposeProject(session, parsed.manifest);
