@@ -221,6 +221,26 @@ export class History {
     });
   }
 
+  /**
+   * Forgets what finished before `before`: runs (a run still queued or running is kept whatever its age) with their
+   * nodes and test problems, freshness readings and alerts; jobs' state (last cron tick, data marks) stays. One
+   * transaction. Returns how many runs went.
+   */
+  async prune(before: number): Promise<number> {
+    const [counted] = await this.rows<{ n: number }>('select count(*)::double as n from runs where finished_at < $1', [
+      before,
+    ]);
+    const old = 'select run_id from runs where finished_at < $1';
+    await this.transaction([
+      [`delete from node_runs where run_id in (${old})`, [before]],
+      [`delete from test_problems where run_id in (${old})`, [before]],
+      ['delete from runs where finished_at < $1', [before]],
+      ['delete from freshness_readings where checked_at < $1', [before]],
+      ['delete from alerts where "at" < $1', [before]],
+    ]);
+    return counted?.n ?? 0;
+  }
+
   async insertFreshness(r: FreshnessReading): Promise<void> {
     await this.exec('insert into freshness_readings values ($1, $2, $3, $4, $5)', [
       r.source_id,

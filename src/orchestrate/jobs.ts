@@ -49,6 +49,11 @@ export const jobsSchema = {
   properties: {
     version: { type: 'integer', enum: [1] },
     concurrency: { type: 'integer', minimum: 1 },
+    history: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { keep: duration },
+    },
     jobs: {
       type: 'array',
       minItems: 1,
@@ -119,6 +124,8 @@ export interface JobsConfig {
   file: string;
   concurrency: number;
   jobs: Job[];
+  /** How long finished runs (with their nodes), freshness readings and alerts are kept; forever when unset. */
+  historyKeepSeconds?: number;
 }
 
 const DEFAULT_POLL_SECONDS = 60;
@@ -165,7 +172,12 @@ export function loadJobs(projectDir: string, file = join(projectDir, JOBS_FILE))
     });
   const yaml = readYamlFile(file, JOBS_FILE);
   validateYaml(jobsSchema, yaml);
-  const data = yaml.data as { version?: 1; concurrency?: number; jobs: JobYaml[] };
+  const data = yaml.data as {
+    version?: 1;
+    concurrency?: number;
+    history?: { keep?: number | string };
+    jobs: JobYaml[];
+  };
   const jobs = data.jobs.map((raw, i) => toJob(raw, i, yaml));
   const names = new Set<string>();
   jobs.forEach((job, i) => {
@@ -194,7 +206,13 @@ export function loadJobs(projectDir: string, file = join(projectDir, JOBS_FILE))
         );
     }),
   );
-  return { file, concurrency: data.concurrency ?? 1, jobs };
+  const keep = data.history?.keep;
+  return {
+    file,
+    concurrency: data.concurrency ?? 1,
+    jobs,
+    ...(keep === undefined ? {} : { historyKeepSeconds: parseDuration(keep) }),
+  };
 }
 
 function toJob(raw: JobYaml, i: number, yaml: YamlFile): Job {

@@ -58,6 +58,9 @@ export type OrchestratorEvent =
   | { type: 'freshness'; readings: FreshnessReading[] }
   | { type: 'alert'; alert: Alert; at: number };
 
+/** How often a history with a retention is pruned. */
+const pruneEveryMs = 3_600_000;
+
 export interface OrchestratorDeps {
   config: JobsConfig;
   history: History;
@@ -165,6 +168,16 @@ export class Orchestrator {
     }
     for (const job of this.jobs.values()) await this.catchUp(job, now);
     for (const job of this.jobs.values()) this.armJob(job);
+    await this.pruneHistory();
+  }
+
+  /** With `history: {keep: ...}`, forgets what finished longer ago, now and then every hour. */
+  private async pruneHistory(): Promise<void> {
+    const keepSeconds = this.deps.config.historyKeepSeconds;
+    if (keepSeconds === undefined) return;
+    const now = this.deps.clock.now();
+    await this.deps.history.prune(now - keepSeconds * 1000);
+    this.arm(now + pruneEveryMs, () => this.pruneHistory());
   }
 
   private async catchUp(job: Job, now: number): Promise<void> {
