@@ -7,7 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, writeProject, removeDir } from './helpers/cli.js';
+import { repoRoot, removeDir } from './helpers/cli.js';
+import { jobsProject } from './helpers/jobs.js';
 import type { KilnError } from '../src/errors.js';
 import { ManualClock } from '../src/orchestrate/clock.js';
 import { History, type RunRecord } from '../src/orchestrate/history.js';
@@ -21,11 +22,7 @@ const hour = 3_600_000;
 const start = Date.parse('2026-03-02T05:00:00Z');
 
 function project(jobs: string): string {
-  const dir = writeProject({
-    'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\n',
-    'models/numbers.sql': 'select 1 as n',
-    'kiln_jobs.yml': jobs,
-  });
+  const dir = jobsProject(jobs);
   dirs.push(dir);
   return dir;
 }

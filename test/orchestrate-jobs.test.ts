@@ -5,7 +5,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { kiln, writeProject, removeDir, repoRoot } from './helpers/cli.js';
+import { kiln, removeDir, repoRoot } from './helpers/cli.js';
+import { jobsProject } from './helpers/jobs.js';
 import { loadJobs } from '../src/orchestrate/jobs.js';
 import { KilnError } from '../src/errors.js';
 
@@ -13,11 +14,7 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));
 
 const withJobs = (jobs: string) => {
-  const dir = writeProject({
-    'dbt_project.yml': 'name: tiny\nprofile: tiny\nconfig-version: 2\n',
-    'models/m.sql': 'select 1 as x',
-    'kiln_jobs.yml': jobs,
-  });
+  const dir = jobsProject(jobs);
   dirs.push(dir);
   return dir;
 };
