@@ -21,16 +21,15 @@ let failure: FileFailure | undefined;
 
 parentPort!.on('message', (message: WriterMessage) => {
   if (message === 'flush') {
-    try {
-      removeUnwritten(prepared);
-    } catch (e) {
-      failure ??= { message: (e as Error).message };
-    }
+    // Removed even after a failure, which stays the one reported.
+    const removal = removeUnwritten(prepared);
+    failure ??= removal;
     const buffer = new ArrayBuffer(stats.length * Float64Array.BYTES_PER_ELEMENT);
     new Float64Array(buffer).set(stats);
     const answer: FlushAnswer = { failure: failure ?? null, stats: new Float64Array(buffer) };
     parentPort!.postMessage(answer, [buffer]);
-  } else if (failure) return;
-  else if (Array.isArray(message)) failure = writeFiles(message, folders, stats, prepared);
-  else failure = prepareFiles(message.prepare, folders, prepared);
+  } else if (!failure)
+    failure = Array.isArray(message)
+      ? writeFiles(message, folders, stats, prepared)
+      : prepareFiles(message.prepare, folders, prepared);
 });

@@ -100,10 +100,20 @@ export function prepareFiles(files: string[], folders: KnownFolders, prepared: S
   return undefined;
 }
 
-/** Removes the prepared files no text came for (a disabled model's, or every one left when a compile failed). */
-export function removeUnwritten(prepared: Set<string>): void {
-  for (const file of prepared) rmSync(file, { force: true });
-  prepared.clear();
+/**
+ * Removes the prepared files no text came for (a disabled model's, or every one left when a compile failed); stops at
+ * the first failure, which it returns.
+ */
+export function removeUnwritten(prepared: Set<string>): FileFailure | undefined {
+  for (const file of prepared) {
+    try {
+      rmSync(file, { force: true });
+    } catch (e) {
+      return failureOf(e, file);
+    }
+    prepared.delete(file);
+  }
+  return undefined;
 }
 
 /** Whether `folder` was created by this writer; made sure of (created if missing) on first ask. */
