@@ -179,6 +179,7 @@ async function runNodes(
   return ids.map((id) => results.get(id)!).filter(Boolean);
 }
 
+/** One attempt at a node. Each result is written out whole, not spread from a shared base: this runs once per node, mostly before V8 optimises it. */
 async function executeOne(
   node: GraphNode,
   threadId: string,
@@ -189,7 +190,7 @@ async function executeOne(
 ): Promise<AttemptResult> {
   const start = Date.now();
   const timing: TimingInfo[] = [];
-  const base = { uniqueId: node.uniqueId, threadId, adapterResponse: {} as Record<string, unknown> };
+  const uniqueId = node.uniqueId;
   let compiledCode: string | undefined;
   if (isUnitTest(node)) return executeUnitTest(node, threadId, materializer);
   try {
@@ -205,7 +206,9 @@ async function executeOne(
       const outcome = await runDataTest(node, compiledCode!, adapter, materializer);
       timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
       return {
-        ...base,
+        uniqueId,
+        threadId,
+        adapterResponse: {},
         status: outcome.status,
         message: outcome.message,
         failures: outcome.failures,
@@ -221,7 +224,8 @@ async function executeOne(
     await materializer.runOutsideHooks(node, 'post_hook');
     timing.push({ name: 'execute', started_at: c1.toISOString(), completed_at: new Date().toISOString() });
     return {
-      ...base,
+      uniqueId,
+      threadId,
       status: 'success',
       message: outcome.message,
       failures: null,
@@ -240,7 +244,9 @@ async function executeOne(
         ? errorMessage(e)
         : withSourceLocation(errorMessage(e), e, node, compiler, compiler.parsedProject.project.projectDir);
     return {
-      ...base,
+      uniqueId,
+      threadId,
+      adapterResponse: {},
       status: 'error',
       message,
       failures: null,
