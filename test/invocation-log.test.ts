@@ -56,6 +56,50 @@ test('records are written after the turn that made them, in order, and close() w
   assert.ok(all.every((r) => typeof r.ts === 'string' && !Number.isNaN(Date.parse(r.ts))));
 });
 
+test("a node's finished event is written as its record: status, level, timing, attempts, message", async () => {
+  const log = new InvocationLog(join(dir, 'finished'), '0123456789abcdef', 'run');
+  const timing = [
+    { name: 'execute' as const, started_at: '2026-01-01T00:00:00.000Z', completed_at: '2026-01-01T00:00:01.000Z' },
+  ];
+  log.event({
+    type: 'finished',
+    uniqueId: 'model.p.a',
+    node: { uniqueId: 'model.p.a' } as GraphNode,
+    index: 1,
+    total: 1,
+    result: {
+      uniqueId: 'model.p.a',
+      status: 'error',
+      message: 'Binder Error: no such column',
+      executionTime: 1.5,
+      timing,
+      failures: null,
+      threadId: 'Thread-1',
+      adapterResponse: {},
+    },
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  const [record] = lines(log.file);
+  assert.deepEqual(
+    { ...record, ts: undefined },
+    {
+      ts: undefined,
+      invocation_id: '0123456789abcdef',
+      level: 'error',
+      event: 'node_finished',
+      node_id: 'model.p.a',
+      thread: 'Thread-1',
+      status: 'error',
+      execution_time: 1.5,
+      timing,
+      failures: null,
+      attempts: 1,
+      message: 'Binder Error: no such column',
+    },
+  );
+  log.close({ success: false });
+});
+
 test('a process that exits before the next turn still writes its pending records', () => {
   const module = pathToFileURL(join(import.meta.dirname, '..', 'src', 'run', 'invocation-log.js')).href;
   const script =
