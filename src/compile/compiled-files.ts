@@ -4,9 +4,7 @@
  * thread while the main thread goes on rendering; a handful are written in place, with no
  * thread to start. Knows nothing of nodes: a file name and its text.
  */
-import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { joinPlain } from '../parse/plain-join.js';
 import {
   writeFiles,
   type FileFailure,
@@ -16,13 +14,6 @@ import {
   type WriterMessage,
   type WrittenStat,
 } from './write-files.js';
-
-/** target/compiled, or wherever the project's target path puts it. */
-export const compiledFolderOf = (targetPath: string) => join(targetPath, 'compiled');
-
-/** Where a node's compiled SQL goes: `<compiled folder>/<package>/<path>`, the path relative to its project. */
-export const compiledPath = (compiledFolder: string, packageName: string, path: string) =>
-  joinPlain(compiledFolder, packageName, path);
 
 /** Files queued before a worker is worth starting; also the size of a message to it. */
 const batchSize = 256;

@@ -13,13 +13,13 @@ import type { Relation } from '../adapters/relation.js';
 import { LazyValue, type Scope } from '../template/engine.js';
 import { configObject, varFunction } from '../template/context.js';
 import { analyseSimpleTemplate, exact } from '../parse/simple-template.js';
-import { nodeDict } from '../parse/node-dict.js';
+import { compiledFileUnder, compiledFolderOf, nodeDict } from '../parse/node-dict.js';
 import { pyStr as pythonStr } from '../template/jinja/repr.js';
 import { cteName, injectCtes } from './ephemeral.js';
 import { emptyIfAsked } from './empty.js';
 import { emit, outputLineSources, trackedOutput } from '../template/jinja/source-lines.js';
 import { lineWithin } from './source-location.js';
-import { CompiledFiles, compiledFolderOf, compiledPath } from './compiled-files.js';
+import { CompiledFiles } from './compiled-files.js';
 import type { CompiledSqlCache } from './compile-cache.js';
 
 export interface CompiledNode {
@@ -345,7 +345,7 @@ export class Compiler {
     const rel = (node as TestNode).testMetadata
       ? join(dirname(node.originalFilePath), node.path)
       : node.originalFilePath;
-    return compiledPath(
+    return compiledFileUnder(
       (this.compiledFolder ??= compiledFolderOf(this.parsed.project.targetPath)),
       node.packageName,
       rel,

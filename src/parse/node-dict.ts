@@ -68,12 +68,19 @@ export function nodeRelationName(node: GraphNode, relationName?: RelationNamer):
   return relationName(node.database, node.schema, node.alias);
 }
 
+/** The folder of compiled SQL under a target path: target/compiled. */
+export const compiledFolderOf = (targetPath: string) => join(targetPath, 'compiled');
+
+/** Where a file's compiled SQL goes under `compiledFolder`: `<package>/<path>`, the path relative to its project. */
+export const compiledFileUnder = (compiledFolder: string, packageName: string, path: string) =>
+  joinPlain(compiledFolder, packageName, path);
+
 /** Where kiln writes a node's compiled SQL, relative to the project (see Compiler.writeCompiled). */
 export function compiledPath(node: GraphNode, projectDir: string, targetPath: string): string {
   const rel = (node as TestNode).testMetadata
     ? join(dirname(node.originalFilePath), node.name + '.sql')
     : node.originalFilePath;
-  const path = joinPlain(compiledFolder(projectDir, targetPath), node.packageName, rel);
+  const path = compiledFileUnder(compiledFolder(projectDir, targetPath), node.packageName, rel);
   return path.includes('\\') ? path.split('\\').join('/') : path;
 }
 
@@ -82,7 +89,7 @@ let lastCompiledFolder: { projectDir: string; targetPath: string; folder: string
 /** target/compiled relative to the project, worked out once: path.relative per node costs a tenth of a manifest. */
 function compiledFolder(projectDir: string, targetPath: string): string {
   if (lastCompiledFolder?.projectDir !== projectDir || lastCompiledFolder.targetPath !== targetPath) {
-    lastCompiledFolder = { projectDir, targetPath, folder: relative(projectDir, join(targetPath, 'compiled')) };
+    lastCompiledFolder = { projectDir, targetPath, folder: relative(projectDir, compiledFolderOf(targetPath)) };
   }
   return lastCompiledFolder.folder;
 }

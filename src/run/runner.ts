@@ -179,7 +179,10 @@ async function runNodes(
   return ids.map((id) => results.get(id)!).filter(Boolean);
 }
 
-/** One attempt at a node. Each result is written out whole, not spread from a shared base: this runs once per node, mostly before V8 optimises it. */
+/**
+ * One attempt at a node. Each result is written out whole, not spread from a shared base: this runs once per node,
+ * mostly before V8 optimises it.
+ */
 async function executeOne(
   node: GraphNode,
   threadId: string,

@@ -21,7 +21,8 @@ import {
   takeDiscoveredFiles,
 } from './load.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
-import { CompiledFiles, compiledFolderOf, compiledPath } from '../compile/compiled-files.js';
+import { CompiledFiles } from '../compile/compiled-files.js';
+import { compiledFileUnder, compiledFolderOf } from '../parse/node-dict.js';
 import type { DiscoveredFiles } from '../parse/discovery.js';
 import { existsSync } from 'node:fs';
 import type { CompileTimings, KilnOptions, Project } from './options.js';
@@ -90,7 +91,7 @@ function compiledFilesOf(found: DiscoveredFiles, compiledFolder: string): string
   const root = found.owners.find((o) => o.owner.isRoot);
   if (!root) return [];
   return [...root.models, ...root.analyses, ...root.tests].map((f) =>
-    compiledPath(compiledFolder, root.owner.name, f.projectPath),
+    compiledFileUnder(compiledFolder, root.owner.name, f.projectPath),
   );
 }
 
