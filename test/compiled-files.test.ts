@@ -101,10 +101,16 @@ test('a second kiln run leaves unchanged compiled files alone and writes the one
   }
 });
 
-test('kiln compile of 600 models writes every compiled file before it exits', () => {
+/** `count` models, each selecting from the one before: m_0 ... m_<count - 1>. */
+function chainOfModels(count: number): Record<string, string> {
   const models: Record<string, string> = {};
-  for (let i = 0; i < 600; i++)
+  for (let i = 0; i < count; i++)
     models[`models/m_${i}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m_${i - 1}') }}`;
+  return models;
+}
+
+test('kiln compile of 600 models writes every compiled file before it exits', () => {
+  const models = chainOfModels(600);
   const dir = writeProject(minimalProject(models));
   try {
     const r = kiln(['compile', '--project-dir', dir]);
@@ -306,9 +312,7 @@ test('a prepared file is created only where the writer made the folder: a folder
 });
 
 test('a first kiln compile of 300 models leaves no empty compiled file: not for a disabled model, not when it fails', () => {
-  const models: Record<string, string> = {};
-  for (let i = 0; i < 300; i++)
-    models[`models/m_${i}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m_${i - 1}') }}`;
+  const models = chainOfModels(300);
   models['models/off.sql'] = '{{ config(enabled=false) }} select 1 as id';
   const dir = writeProject(minimalProject(models));
   try {
