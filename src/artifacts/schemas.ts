@@ -718,3 +718,29 @@ export const catalogSchema = closed(
   },
   ['metadata', 'nodes', 'sources'],
 );
+
+/** perf_info.json (`kiln parse --write-perf-info`): dbt's ManifestLoaderInfo, which dbt publishes no schema of. */
+const seconds = { type: 'number', minimum: 0 };
+const count = { type: 'integer', minimum: 0 };
+export const perfInfoSchema = allRequired({
+  path_count: count,
+  parsed_path_count: count,
+  static_analysis_path_count: count,
+  static_analysis_parsed_path_count: count,
+  is_partial_parse_enabled: boolean,
+  is_static_analysis_enabled: boolean,
+  read_files_elapsed: seconds,
+  load_macros_elapsed: seconds,
+  parse_project_elapsed: seconds,
+  patch_sources_elapsed: seconds,
+  process_manifest_elapsed: seconds,
+  load_all_elapsed: seconds,
+  projects: listOf(
+    allRequired({
+      project_name: string,
+      elapsed: seconds,
+      parsers: listOf(allRequired({ parser: string, elapsed: seconds, parsed_path_count: count })),
+      parsed_path_count: count,
+    }),
+  ),
+});

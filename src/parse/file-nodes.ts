@@ -15,6 +15,7 @@ import { snapshotBlocks, yamlSnapshots, type SnapshotDefinition } from './snapsh
 import { parseSql, type ParsedTemplate } from './sql-nodes.js';
 import { exact } from './simple-template.js';
 import { noPartialParse, type SqlParseCache } from './partial-cache.js';
+import { untimed } from './perf-info.js';
 import type { GraphNode, NodeConfig, ResourceType } from './nodes.js';
 import { sha256Hex as sha256 } from './text-hash.js';
 
@@ -63,14 +64,24 @@ export interface NodeReader {
  * An owner's nodes, in dbt's order: models, analyses, singular tests, snapshots, seeds, then snapshots declared in
  * YAML.
  */
-export function readFileNodes(table: NodeTable, reader: NodeReader, files: OwnerFiles): void {
+export function readFileNodes(table: NodeTable, reader: NodeReader, files: OwnerFiles, timed = untimed): void {
   const { owner } = files;
-  for (const f of files.models) addSqlNode(table, reader, owner, f, 'model');
-  for (const f of files.analyses) addSqlNode(table, reader, owner, f, 'analysis');
-  for (const f of files.tests) addSqlNode(table, reader, owner, f, 'test');
-  for (const f of files.snapshots)
-    for (const def of snapshotBlocks(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
-  for (const f of files.seeds) addSeed(table, owner, f);
+  const sqlNodes = (kind: ResourceType, list: ProjectFile[]) =>
+    timed(kind, list.length, () => list.forEach((f) => addSqlNode(table, reader, owner, f, kind)), 'sql');
+  sqlNodes('model', files.models);
+  sqlNodes('analysis', files.analyses);
+  sqlNodes('test', files.tests);
+  timed(
+    'snapshot',
+    files.snapshots.length,
+    () => {
+      for (const f of files.snapshots)
+        for (const def of snapshotBlocks(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
+    },
+    'sql',
+  );
+  timed('seed', files.seeds.length, () => files.seeds.forEach((f) => addSeed(table, owner, f)));
+  // Snapshots declared in properties YAML count in no parser's time, as in dbt, whose YAML parser reads them later.
   for (const f of files.properties)
     for (const def of yamlSnapshots(f)) addSqlNode(table, reader, owner, f, 'snapshot', def);
 }

@@ -23,6 +23,7 @@ import type { ParsedSource } from './packages.js';
 import type { ParsedTemplate } from './sql-nodes.js';
 import { noPartialParse, type SqlParseCache } from './partial-cache.js';
 import { makeUnitTests } from './unit-tests.js';
+import { untimed, type ParsePerf } from './perf-info.js';
 import { findFixture } from './fixture-files.js';
 import { checkContracts } from './contracts.js';
 import type { Manifest } from './nodes.js';
@@ -49,6 +50,8 @@ export interface ParseInput {
   sqlCache?: SqlParseCache;
   /** Hears the files the parse reads, once found (a compile records them for its replay). */
   onDiscovered?: (files: DiscoveredFiles) => void;
+  /** Hears where the parse's time goes (`kiln parse --write-perf-info`). */
+  perf?: ParsePerf;
 }
 
 /** The unique id `compile --inline` gives its query, as dbt does. */
@@ -68,9 +71,14 @@ export function parseProject(input: ParseInput): ParsedProject {
     }
   };
 
+  const { perf } = input;
+  perf?.begin();
   const files = discoverProjectFiles(project, input.packages);
+  perf?.lap('read_files');
+  perf?.discovered(...fileCounts(files));
   input.onDiscovered?.(files);
   const macros = registerMacros(engine, files, pkg);
+  perf?.lap('load_macros');
   const { reader: nodeReader, rootRules, rules } = sqlNodeReader(input, warnOnce);
   const treeKeys: Array<[string, Record<string, unknown>, boolean]> = [
     ['models', project.models, true],
@@ -95,8 +103,9 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
   const props = emptyProperties();
   for (const owned of files.owners) {
-    readFileNodes(table, nodeReader, owned);
-    readOwnerProperties(props, table, propertiesReader, owned);
+    const timed = perf?.project(owned.owner.name) ?? untimed;
+    readFileNodes(table, nodeReader, owned, timed);
+    timed('test', owned.properties.length, () => readOwnerProperties(props, table, propertiesReader, owned), 'yaml');
   }
   const owners = files.owners.map((o) => o.owner);
   if (input.inline !== undefined) {
@@ -142,6 +151,8 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
   for (const u of makeUnitTests(props.unitTests, unitContext)) nodes.set(u.uniqueId, u);
   checkContracts(nodes.values(), project.projectDir);
+  if (perf) noteModels(perf, table);
+  perf?.lap('parse_project');
 
   const docs = readDocs(files.owners);
   renderDescriptions([...nodes.values(), ...props.sources, ...props.exposures.values()], docs, engine, session.context);
@@ -159,7 +170,36 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
   for (const w of warnings) input.warn(w);
   linkDependencies(manifest);
+  perf?.lap('process_manifest');
   return { project, target, manifest, templates: table.templates };
+}
+
+/** The files discovery found, and how many of them every parse reads whatever the cache holds (macros, docs). */
+function fileCounts(files: DiscoveredFiles): [paths: number, alwaysRead: number] {
+  const macros =
+    files.builtinMacros.length +
+    files.packageMacros.reduce((sum, p) => sum + p.files.length, 0) +
+    files.rootMacros.length;
+  let owned = 0;
+  let docs = 0;
+  for (const o of files.owners) {
+    owned += o.models.length + o.analyses.length + o.tests.length + o.snapshots.length + o.seeds.length;
+    owned += o.properties.length + o.docs.length;
+    docs += o.docs.length;
+  }
+  return [macros + owned, macros + docs];
+}
+
+/** The models read, and those whose Jinja kiln read without rendering it (dbt's static analysis). */
+function noteModels(perf: ParsePerf, table: NodeTable): void {
+  let models = 0;
+  let simple = 0;
+  for (const [id, template] of table.templates)
+    if (id.startsWith('model.')) {
+      models++;
+      if (template.kind === 'simple') simple++;
+    }
+  perf.modelsRead(models, simple);
 }
 
 /**

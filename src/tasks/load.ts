@@ -10,6 +10,7 @@ import { createAdapter } from '../adapters/factory.js';
 import type { Adapter } from '../adapters/types.js';
 import { parseProject, type ParsedProject } from '../parse/index.js';
 import type { DiscoveredFiles } from '../parse/discovery.js';
+import type { ParsePerf } from '../parse/perf-info.js';
 import { installedPackages } from '../deps/installed.js';
 import { createSession, exposeProject, type KilnSession } from '../session.js';
 import { buildDag, type Dag } from '../graph/dag.js';
@@ -133,6 +134,7 @@ export function parseLoaded(
   inline?: string,
   cache: 'save' | 'keep' | 'read' = 'save',
   onDiscovered?: (files: DiscoveredFiles) => void,
+  perf?: ParsePerf,
 ): ParsedProjectResult {
   const log = opts.onLog ?? (() => undefined);
   const cliVars = cliVarsOf(opts);
@@ -141,6 +143,7 @@ export function parseLoaded(
     inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
       ? openPartialParse(loaded, cliVars, opts, cache !== 'read')
       : undefined;
+  perf?.cachedBy(partial && (() => ({ sql: partial.stats.parsed, yaml: partial.stats.yamlLoaded })));
   let discovered: DiscoveredFiles | undefined;
   const { result: parsed, reads } = recordReads(() =>
     parseProject({
@@ -151,6 +154,7 @@ export function parseLoaded(
       warn: (w) => log('warn', w),
       inline,
       sqlCache: partial,
+      perf,
       onDiscovered: (files) => {
         discovered = files;
         onDiscovered?.(files);

@@ -1,14 +1,25 @@
 /** `kiln parse` and `kiln ls`: the project read, manifest.json written; no connection opened. */
 import { writeManifest } from '../artifacts/manifest.js';
+import { writeArtifactText } from '../artifacts/write.js';
+import { stringifyScrubbed } from '../secrets.js';
+import { ParsePerf, perfInfoFile } from '../parse/perf-info.js';
 import { load, parseLoaded, select } from './load.js';
-import type { KilnOptions, Project } from './options.js';
+import type { KilnOptions, ParseOptions, Project } from './options.js';
 
 /**
- * Reads and parses the project, writes manifest.json; opens no connection and renders nothing (column lineage is `kiln
- * lineage`'s).
+ * Reads and parses the project, writes manifest.json (and perf_info.json when asked); opens no connection and renders
+ * nothing (column lineage is `kiln lineage`'s).
  */
-export async function parse(opts: KilnOptions = {}): Promise<Project> {
-  return (await parseAndWriteManifest(opts)).project;
+export async function parse(opts: ParseOptions = {}): Promise<Project> {
+  const perf = opts.writePerfInfo ? new ParsePerf() : undefined;
+  const { project } = await parseAndWriteManifest(opts, perf);
+  if (perf) {
+    // Indented, as dbt writes it: a file people open to read.
+    const text = stringifyScrubbed(perf.info(), undefined, 4);
+    const file = writeArtifactText(project.parsed.project.targetPath, perfInfoFile, text);
+    opts.onLog?.('info', `Performance info: ${file}`);
+  }
+  return project;
 }
 
 /**
@@ -26,9 +37,12 @@ export async function ls(opts: KilnOptions = {}): Promise<{ ids: string[]; proje
   return { ids: select(project, opts), project };
 }
 
-async function parseAndWriteManifest(opts: KilnOptions): Promise<{ project: Project; invocationId: string }> {
+async function parseAndWriteManifest(
+  opts: KilnOptions,
+  perf?: ParsePerf,
+): Promise<{ project: Project; invocationId: string }> {
   const loaded = await load(opts);
-  const project = parseLoaded(loaded, opts, 'parse');
+  const project = parseLoaded(loaded, opts, 'parse', undefined, 'save', undefined, perf);
   writeManifest(project.parsed, project.session, project.dag);
   return { project, invocationId: loaded.invocationId };
 }

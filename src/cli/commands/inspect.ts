@@ -18,19 +18,21 @@ import {
 export function registerInspectCommands(program: Command, output: () => Output): void {
   addProjectOptions(
     program.command('parse').description('parse the project and write target/manifest.json (no warehouse needed)'),
-  ).action(async (flags: ProjectFlags) => {
-    const out = output();
-    const started = Date.now();
-    const p = await parse(toKilnOptions(flags, out));
-    const m = p.parsed.manifest;
-    const count = (t: string) => [...m.nodes.values()].filter((n) => n.resourceType === t).length;
-    const seconds = ((Date.now() - started) / 1000).toFixed(2);
-    out.info(
-      `Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} ` +
-        `tests, ${m.sources.size} sources, ${m.macros.size} macros in ${seconds}s; ` +
-        `wrote target/manifest.json`,
-    );
-  });
+  )
+    .option('--write-perf-info', "write target/perf_info.json: where the parse's time went, as dbt does")
+    .action(async (flags: ProjectFlags & { writePerfInfo?: boolean }) => {
+      const out = output();
+      const started = Date.now();
+      const p = await parse({ ...toKilnOptions(flags, out), writePerfInfo: flags.writePerfInfo });
+      const m = p.parsed.manifest;
+      const count = (t: string) => [...m.nodes.values()].filter((n) => n.resourceType === t).length;
+      const seconds = ((Date.now() - started) / 1000).toFixed(2);
+      out.info(
+        `Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} ` +
+          `tests, ${m.sources.size} sources, ${m.macros.size} macros in ${seconds}s; ` +
+          `wrote target/manifest.json`,
+      );
+    });
 
   const compileCmd = addSelectionOptions(
     addProjectOptions(
