@@ -11,6 +11,7 @@ export type {
   Command,
   RetryResult,
   DocsOptions,
+  ParseOptions,
   CompileTimings,
 } from './tasks/options.js';
 export { parse, readProject, ls } from './tasks/parse.js';
