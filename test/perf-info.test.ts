@@ -111,6 +111,8 @@ test('kiln parse writes perf_info.json only when asked, and says where', () => {
   const plain = kiln(['parse', '--project-dir', dir, '--profiles-dir', dir]);
   assert.equal(plain.code, 0, plain.stderr);
   assert.ok(!existsSync(target));
+  // The line names the manifest where it was written, as the other commands name their files.
+  assert.ok(`${plain.stdout}${plain.stderr}`.includes(`wrote ${join(dir, 'target', 'manifest.json')}`), plain.stdout);
   const asked = kiln(['parse', '--write-perf-info', '--project-dir', dir, '--profiles-dir', dir]);
   assert.equal(asked.code, 0, asked.stderr);
   assert.ok(existsSync(target));

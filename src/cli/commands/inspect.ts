@@ -1,6 +1,7 @@
 /** Commands that read the project without running it: parse, compile, ls. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { join } from 'node:path';
 import { compile, compileInline, compileProject, dryRun, ls, parse } from '../../index.js';
 import { formatBytes } from '../../compile/dry-run.js';
 import { KilnError } from '../../errors.js';
@@ -30,7 +31,7 @@ export function registerInspectCommands(program: Command, output: () => Output):
       out.info(
         `Parsed ${count('model')} models, ${count('seed')} seeds, ${count('test')} ` +
           `tests, ${m.sources.size} sources, ${m.macros.size} macros in ${seconds}s; ` +
-          `wrote target/manifest.json`,
+          `wrote ${join(p.parsed.project.targetPath, 'manifest.json')}`,
       );
     });
 
