@@ -11,7 +11,6 @@ export type {
   Command,
   RetryResult,
   DocsOptions,
-  ParseOptions,
   CompileTimings,
 } from './tasks/options.js';
 export { parse, readProject, ls } from './tasks/parse.js';

@@ -44,16 +44,7 @@ export const orchestrate = onFirstCall(() => import('./orchestrate/service.js'),
 export const clean = (...args: Parameters<typeof import('./tasks/clean.js').clean>): string[] =>
   (createRequire(import.meta.url)('./tasks/clean.js') as typeof import('./tasks/clean.js')).clean(...args);
 
-export type {
-  KilnOptions,
-  Project,
-  RunResult,
-  RunStart,
-  RetryResult,
-  Command,
-  DocsOptions,
-  ParseOptions,
-} from './api.js';
+export type { KilnOptions, Project, RunResult, RunStart, RetryResult, Command, DocsOptions } from './api.js';
 export type { DryRunReport, ModelEstimate } from './compile/dry-run.js';
 export type { DepsOptions, DepsResult } from './deps/index.js';
 export type { NodeEvent, NodeResult, NodeStatus } from './run/results.js';

@@ -1,5 +1,5 @@
 /**
- * `kiln parse --write-perf-info`: target/perf_info.json in dbt's shape (ManifestLoaderInfo), with counts that follow
+ * `kiln parse` writes target/perf_info.json, as `dbt parse` does since dbt 1.5: in dbt's shape (ManifestLoaderInfo), with counts that follow
  * the project's files and the partial parse cache. The oracles are the files each test writes: a project's count is
  * compared with a bare project's, so kiln's own macro files need no number written here.
  */
@@ -44,7 +44,7 @@ after(() => [dir, bare].forEach(removeDir));
 const ajv = new Ajv({ strict: false, allErrors: true });
 
 async function perfInfo(projectDir: string, partialParse = true): Promise<PerfInfo> {
-  await parse({ projectDir, profilesDir: projectDir, partialParse, writePerfInfo: true });
+  await parse({ projectDir, profilesDir: projectDir, partialParse });
   const info = JSON.parse(readFileSync(join(projectDir, 'target', 'perf_info.json'), 'utf8')) as PerfInfo;
   assert.ok(ajv.validate(perfInfoSchema, info), JSON.stringify(ajv.errors));
   return info;
@@ -105,16 +105,25 @@ test('with the partial parse cache, what was reused is not counted as parsed; an
   assert.equal(off.parsed_path_count, off.path_count);
 });
 
-test('kiln parse writes perf_info.json only when asked, and says where', () => {
+test("kiln parse says where it wrote perf_info.json; dbt's old --write-perf-info is accepted", () => {
   const target = join(dir, 'target', 'perf_info.json');
-  removeDir(target);
-  const plain = kiln(['parse', '--project-dir', dir, '--profiles-dir', dir]);
-  assert.equal(plain.code, 0, plain.stderr);
-  assert.ok(!existsSync(target));
-  // The line names the manifest where it was written, as the other commands name their files.
-  assert.ok(`${plain.stdout}${plain.stderr}`.includes(`wrote ${join(dir, 'target', 'manifest.json')}`), plain.stdout);
-  const asked = kiln(['parse', '--write-perf-info', '--project-dir', dir, '--profiles-dir', dir]);
-  assert.equal(asked.code, 0, asked.stderr);
-  assert.ok(existsSync(target));
-  assert.match(asked.stderr, /^Performance info: .*perf_info\.json$/m);
+  for (const flags of [[], ['--write-perf-info']]) {
+    removeDir(target);
+    const parsed = kiln(['parse', ...flags, '--project-dir', dir, '--profiles-dir', dir]);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    assert.ok(existsSync(target), flags.join(' '));
+    assert.match(parsed.stderr, /^Performance info: .*perf_info\.json$/m);
+    // The line names the manifest where it was written, as the other commands name their files.
+    assert.ok(`${parsed.stdout}${parsed.stderr}`.includes(`wrote ${join(dir, 'target', 'manifest.json')}`));
+  }
+});
+
+test('ls and compile parse too, and write no perf_info.json, as in dbt', () => {
+  const target = join(dir, 'target', 'perf_info.json');
+  for (const command of ['ls', 'compile']) {
+    removeDir(target);
+    const r = kiln([command, '--project-dir', dir, '--profiles-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync(target), command);
+  }
 });

@@ -50,7 +50,7 @@ export interface ParseInput {
   sqlCache?: SqlParseCache;
   /** Hears the files the parse reads, once found (a compile records them for its replay). */
   onDiscovered?: (files: DiscoveredFiles) => void;
-  /** Hears where the parse's time goes (`kiln parse --write-perf-info`). */
+  /** Hears where the parse's time goes (`kiln parse` writes it to perf_info.json). */
   perf?: ParsePerf;
 }
 

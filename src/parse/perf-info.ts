@@ -1,5 +1,5 @@
 /**
- * Where a parse's time went, as dbt's `dbt parse --write-perf-info` writes it to target/perf_info.json: seconds by
+ * Where a parse's time went, as `dbt parse` writes it to target/perf_info.json: seconds by
  * stage, and by project and parser, with how many files each parsed. The stages are kiln's, named as dbt's are where
  * they do the same work (see docs/commands.md for the mapping). Knows nothing of how a stage works: the parse tells it
  * when one starts and ends, and the partial parse cache how many files it parsed rather than reused.

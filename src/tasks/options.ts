@@ -104,11 +104,6 @@ export interface RetryResult extends RunResult {
   rebuilt: string[];
 }
 
-export interface ParseOptions extends KilnOptions {
-  /** Write target/perf_info.json: where the parse's time went, as `dbt parse --write-perf-info` does. */
-  writePerfInfo?: boolean;
-}
-
 export interface DocsOptions extends KilnOptions {
   /** One self-contained HTML file instead of index.html plus assets. */
   static?: boolean;

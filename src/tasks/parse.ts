@@ -4,21 +4,19 @@ import { writeArtifactText } from '../artifacts/write.js';
 import { stringifyScrubbed } from '../secrets.js';
 import { ParsePerf, perfInfoFile } from '../parse/perf-info.js';
 import { load, parseLoaded, select } from './load.js';
-import type { KilnOptions, ParseOptions, Project } from './options.js';
+import type { KilnOptions, Project } from './options.js';
 
 /**
- * Reads and parses the project, writes manifest.json (and perf_info.json when asked); opens no connection and renders
- * nothing (column lineage is `kiln lineage`'s).
+ * Reads and parses the project, writes manifest.json and perf_info.json (where the parse's time went, as `dbt parse`
+ * writes it since dbt 1.5); opens no connection and renders nothing (column lineage is `kiln lineage`'s).
  */
-export async function parse(opts: ParseOptions = {}): Promise<Project> {
-  const perf = opts.writePerfInfo ? new ParsePerf() : undefined;
+export async function parse(opts: KilnOptions = {}): Promise<Project> {
+  const perf = new ParsePerf();
   const { project } = await parseAndWriteManifest(opts, perf);
-  if (perf) {
-    // Indented, as dbt writes it: a file people open to read.
-    const text = stringifyScrubbed(perf.info(), undefined, 4);
-    const file = writeArtifactText(project.parsed.project.targetPath, perfInfoFile, text);
-    opts.onLog?.('info', `Performance info: ${file}`);
-  }
+  // Indented, as dbt writes it: a file people open to read.
+  const text = stringifyScrubbed(perf.info(), undefined, 4);
+  const file = writeArtifactText(project.parsed.project.targetPath, perfInfoFile, text);
+  opts.onLog?.('info', `Performance info: ${file}`);
   return project;
 }
 

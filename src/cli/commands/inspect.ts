@@ -20,11 +20,12 @@ export function registerInspectCommands(program: Command, output: () => Output):
   addProjectOptions(
     program.command('parse').description('parse the project and write target/manifest.json (no warehouse needed)'),
   )
-    .option('--write-perf-info', "write target/perf_info.json: where the parse's time went, as dbt does")
-    .action(async (flags: ProjectFlags & { writePerfInfo?: boolean }) => {
+    // dbt before 1.5 wrote perf_info.json only with this flag; kiln, as dbt since, always writes it.
+    .option('--write-perf-info', 'accepted for scripts written for dbt before 1.5 (perf_info.json is always written)')
+    .action(async (flags: ProjectFlags) => {
       const out = output();
       const started = Date.now();
-      const p = await parse({ ...toKilnOptions(flags, out), writePerfInfo: flags.writePerfInfo });
+      const p = await parse(toKilnOptions(flags, out));
       const m = p.parsed.manifest;
       const count = (t: string) => [...m.nodes.values()].filter((n) => n.resourceType === t).length;
       const seconds = ((Date.now() - started) / 1000).toFixed(2);
