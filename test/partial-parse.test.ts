@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  cpSync,
   existsSync,
   readFileSync,
   readdirSync,
@@ -759,5 +760,31 @@ test('random edits, warm against cold after each', async () => {
     }
   } finally {
     delete process.env.KILN_PP_REGION;
+  }
+});
+
+test('a cache restored with target/ into a fresh checkout (every file written anew, at the same path) reuses every parse and compiled node', async () => {
+  const checkout = writeProject(files);
+  try {
+    await compileInto(checkout, 'target', true, { invocationId });
+    // What a CI job sees: the project checked out again (new inodes and times, the same text) and target/ restored
+    // from a cache (copied, so new inodes and times too).
+    for (const [rel, text] of Object.entries(files)) {
+      rmSync(join(checkout, rel));
+      writeFileSync(join(checkout, rel), text);
+    }
+    const saved = `${checkout}-saved-target`;
+    cpSync(join(checkout, 'target'), saved, { recursive: true });
+    rmSync(join(checkout, 'target'), { recursive: true });
+    cpSync(saved, join(checkout, 'target'), { recursive: true });
+    rmSync(saved, { recursive: true });
+    const log = await warmCompileEqualsCold(checkout, 'a fresh checkout with its cache restored', { invocationId });
+    assert.match(
+      reusedLine(log),
+      /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes; .*reused (\d+) of \3 YAML files/,
+      log.join('\n'),
+    );
+  } finally {
+    removeDir(checkout);
   }
 });
