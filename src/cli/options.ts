@@ -19,6 +19,7 @@ export interface ProjectFlags {
   vars?: string;
   targetPath?: string;
   partialParse?: boolean;
+  staticParser?: boolean;
 }
 
 /** ... from addSelectionOptions' flags, and `--resource-type` where a command offers it. */
@@ -68,7 +69,9 @@ export function addProjectOptions(cmd: Command): Command {
       '--partial-parse',
       'reuse what the last invocation parsed and compiled (target/partial_parse.bin; the default)',
     )
-    .option('--no-partial-parse', 'parse and compile everything afresh');
+    .option('--no-partial-parse', 'parse and compile everything afresh')
+    .option('--static-parser', 'read models of ref/source/config/var calls alone without rendering them (the default)')
+    .option('--no-static-parser', 'render every model with the template engine while parsing, as dbt without it');
 }
 
 export function addSelectionOptions(cmd: Command): Command {
@@ -200,6 +203,7 @@ export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions 
     audit: flags.audit,
     targetPath: flags.targetPath,
     partialParse: flags.partialParse,
+    staticParser: flags.staticParser,
     onDebug: process.argv.includes('--debug') ? (message) => output.info(message, true) : undefined,
     onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),
   };

@@ -58,6 +58,8 @@ export interface NodeReader {
   rules: (owner: ParsedSource) => ConfigRules;
   /** Partial parsing: SQL files' parses reused from the last invocation. */
   sqlCache?: SqlParseCache;
+  /** dbt's static parser: templates of ref/source/config/var calls alone read without the engine. */
+  staticParser: boolean;
 }
 
 /**
@@ -133,9 +135,22 @@ export function addSqlNode(
   const checkFileConfig = (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) =>
     checkConfig(raw, at, reader.rules(owner), resourceType === 'model');
   const parsed = (reader.sqlCache ?? noPartialParse).parseSqlFile(
-    { engine: reader.engine, file: f, uniqueId, text, wholeFile: !def, checkConfig: checkFileConfig },
+    {
+      engine: reader.engine,
+      file: f,
+      uniqueId,
+      text,
+      wholeFile: !def,
+      staticParser: reader.staticParser,
+      checkConfig: checkFileConfig,
+    },
     (text, checkConfig) =>
-      parseSql(reader.engine, text, f.projectPath, { scope: scope(), placeholder: reader.placeholder, checkConfig }),
+      parseSql(reader.engine, text, f.projectPath, {
+        scope: scope(),
+        placeholder: reader.placeholder,
+        checkConfig,
+        staticParser: reader.staticParser,
+      }),
   );
   const rawCode = def?.text ?? f.text;
   const node = emptyNode(uniqueId, resourceType, name, owner.name, f, fqn);

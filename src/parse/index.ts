@@ -48,6 +48,8 @@ export interface ParseInput {
   inline?: string;
   /** Partial parsing: SQL files' parses reused from the last invocation. */
   sqlCache?: SqlParseCache;
+  /** dbt's static parser (on unless false): models of ref/source/config/var calls alone read without the engine. */
+  staticParser?: boolean;
   /** Hears the files the parse reads, once found (a compile records them for its replay). */
   onDiscovered?: (files: DiscoveredFiles) => void;
   /** Hears where the parse's time goes (`kiln parse` writes it to perf_info.json). */
@@ -207,7 +209,7 @@ function noteModels(perf: ParsePerf, table: NodeTable): void {
  * written (the root project's warned about through `warn`, packages' silently).
  */
 export function sqlNodeReader(
-  input: Pick<ParseInput, 'project' | 'target' | 'session' | 'sqlCache'>,
+  input: Pick<ParseInput, 'project' | 'target' | 'session' | 'sqlCache' | 'staticParser'>,
   warn: (message: string) => void,
 ): { reader: NodeReader; rootRules: ConfigRules; rules: (owner: ParsedSource) => ConfigRules } {
   const { project, target, session } = input;
@@ -226,6 +228,7 @@ export function sqlNodeReader(
     placeholder: (name) =>
       adapter.relation(target.settings.database as string | undefined, adapter.defaultSchema, name),
     sqlCache: input.sqlCache,
+    staticParser: input.staticParser !== false,
   };
   return { reader, rootRules, rules };
 }

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { kilnVersion } from '../version.js';
 import type { ErrorLocation } from '../errors.js';
 import type { ProjectConfig } from '../config/project.js';
+import { dbtFlag } from '../config/dbt-flags.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { TemplateEngine, Template } from '../template/engine.js';
 import { recordReads, type RenderReads } from '../template/render-reads.js';
@@ -82,6 +83,8 @@ interface SqlEntry extends RenderDependencies {
     simple?: SimplePart[];
   };
   checks: ConfigCheck[];
+  /** Present (false) when parsed with dbt's static parser off: such a parse is reused only while it is off. */
+  staticParser?: false;
 }
 
 /** A node's rendered SQL (compile-cache.ts), valid while `key` and its dependencies hold. */
@@ -533,6 +536,8 @@ export interface SqlFileRequest {
   text: () => string;
   /** A snapshot block or YAML snapshot: its text is not the file's. */
   wholeFile: boolean;
+  /** Whether a template of ref/source/config/var calls alone may be read without the engine (dbt's static parser). */
+  staticParser: boolean;
   checkConfig?: (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => void;
 }
 
@@ -572,15 +577,8 @@ const hashValue = (v: string | null) => (v === null ? null : textHash(v).slice(0
  * Whether partial parsing is on: `--[no-]partial-parse`, else `KILN_PARTIAL_PARSE` /
  * `DBT_PARTIAL_PARSE`, else `flags: {partial_parse: ...}` in dbt_project.yml; on by default.
  */
-export function partialParseEnabled(flag: boolean | undefined, project: ProjectConfig): boolean {
-  if (flag !== undefined) return flag;
-  for (const name of ['KILN_PARTIAL_PARSE', 'DBT_PARTIAL_PARSE']) {
-    const v = process.env[name]?.trim().toLowerCase();
-    if (v) return !['false', '0', 'no', 'off'].includes(v);
-  }
-  const flags = (project.yaml.data as { flags?: { partial_parse?: unknown } } | null)?.flags;
-  return flags?.partial_parse !== false;
-}
+export const partialParseEnabled = (flag: boolean | undefined, project: ProjectConfig): boolean =>
+  dbtFlag(flag, ['KILN_PARTIAL_PARSE', 'DBT_PARTIAL_PARSE'], project, 'partial_parse');
 
 export class PartialParse implements SqlParseCache {
   /** The last invocation's cache file, let go once this one's is encoded. */
@@ -893,6 +891,7 @@ export class PartialParse implements SqlParseCache {
       line &&
       cached.file === file.absolute &&
       cached.wholeFile === req.wholeFile &&
+      (cached.staticParser ?? true) === req.staticParser &&
       this.dependenciesHold(engine, cached)
     ) {
       // The same stat, not too recent to vouch for the text when it was recorded: the same stamp text, marked trusted.
@@ -934,6 +933,8 @@ export class PartialParse implements SqlParseCache {
           config: result.config,
           ...(result.template.kind === 'simple' ? { simple: result.template.parts } : {}),
         },
+        // Only when off, so that entries made with the default stay as they were.
+        ...(req.staticParser ? {} : { staticParser: false as const }),
       } satisfies SqlEntry);
     if (encoded) this.addSql(uniqueId, stamp!.text, encoded);
     return result;

@@ -63,6 +63,13 @@ export class ParsePerf {
   private partialParse = false;
   private counts?: ParsedCounts;
 
+  private staticParser = true;
+
+  /** Whether dbt's static parser is on (kiln's reading of simple models without the template engine). */
+  staticAnalysis(enabled: boolean): void {
+    this.staticParser = enabled;
+  }
+
   /** The partial parse cache the parse reads through, with its counts; without one, every file read is parsed. */
   cachedBy(counts: ParsedCounts | undefined): void {
     this.partialParse = counts !== undefined;
@@ -127,7 +134,7 @@ export class ParsePerf {
       static_analysis_path_count: this.models,
       static_analysis_parsed_path_count: this.staticModels,
       is_partial_parse_enabled: this.partialParse,
-      is_static_analysis_enabled: true,
+      is_static_analysis_enabled: this.staticParser,
       read_files_elapsed: stage('read_files'),
       load_macros_elapsed: stage('load_macros'),
       parse_project_elapsed: stage('parse_project'),

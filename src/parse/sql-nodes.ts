@@ -28,6 +28,8 @@ export interface ParseCallbacks {
   placeholder: (name: string) => Relation;
   /** Checks what a config() call sets; `at(key)` is where the key is written. */
   checkConfig?: (raw: Record<string, unknown>, at: (key: string) => ErrorLocation) => void;
+  /** Off (dbt's `--no-static-parser`): every template is compiled and rendered by the engine. */
+  staticParser?: boolean;
 }
 
 export function refFromArgs(args: unknown[], kwargs: Record<string, unknown>, file: string): RefCall {
@@ -44,7 +46,7 @@ export function parseSql(engine: TemplateEngine, text: string, file: string, cb:
   const refs: RefCall[] = [];
   const sources: Array<[string, string]> = [];
   let config: NodeConfig = {};
-  const simple = analyseSimpleTemplate(text);
+  const simple = cb.staticParser === false ? null : analyseSimpleTemplate(text);
   if (simple) {
     for (const part of simple) {
       if (typeof part === 'string') continue;

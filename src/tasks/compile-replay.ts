@@ -36,6 +36,7 @@ import { hasNoSql } from '../parse/configure.js';
 import type { GraphNode, Manifest, ResourceType, SourceNode } from '../parse/nodes.js';
 import { partialParseEnabled, textHash, type PartialParse } from '../parse/partial-cache.js';
 import { fixtureFiles } from '../parse/fixture-files.js';
+import { staticParserEnabled } from '../config/dbt-flags.js';
 import { Compiler } from '../compile/compiler.js';
 import { CompiledSqlCache } from '../compile/compile-cache.js';
 import { nodeDict } from '../parse/node-dict.js';
@@ -470,7 +471,8 @@ export async function replayCompile(
   phases.lap('macros');
   const mini = replayedProject(loaded);
   const warn = () => undefined;
-  const { reader } = sqlNodeReader({ project, target: loaded.target, session, sqlCache: partial }, warn);
+  const staticParser = staticParserEnabled(opts.staticParser, project);
+  const { reader } = sqlNodeReader({ project, target: loaded.target, session, sqlCache: partial, staticParser }, warn);
   for (const sql of unchangedText) addSqlNode(new NodeTable(), reader, sql.owner, sql.file, sql.kind);
   for (const sql of changed) {
     const id = nodeIdOf(sql);

@@ -11,6 +11,7 @@ import type { Adapter } from '../adapters/types.js';
 import { parseProject, type ParsedProject } from '../parse/index.js';
 import type { DiscoveredFiles } from '../parse/discovery.js';
 import type { ParsePerf } from '../parse/perf-info.js';
+import { staticParserEnabled } from '../config/dbt-flags.js';
 import { installedPackages } from '../deps/installed.js';
 import { createSession, exposeProject, type KilnSession } from '../session.js';
 import { buildDag, type Dag } from '../graph/dag.js';
@@ -143,7 +144,9 @@ export function parseLoaded(
     inline === undefined && partialParseEnabled(opts.partialParse, loaded.project)
       ? openPartialParse(loaded, cliVars, opts, cache !== 'read')
       : undefined;
+  const staticParser = staticParserEnabled(opts.staticParser, loaded.project);
   perf?.cachedBy(partial && (() => ({ sql: partial.stats.parsed, yaml: partial.stats.yamlLoaded })));
+  perf?.staticAnalysis(staticParser);
   let discovered: DiscoveredFiles | undefined;
   const { result: parsed, reads } = recordReads(() =>
     parseProject({
@@ -154,6 +157,7 @@ export function parseLoaded(
       warn: (w) => log('warn', w),
       inline,
       sqlCache: partial,
+      staticParser,
       perf,
       onDiscovered: (files) => {
         discovered = files;

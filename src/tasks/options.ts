@@ -63,6 +63,11 @@ export interface KilnOptions {
    * KILN_PARTIAL_PARSE/DBT_PARTIAL_PARSE=false or `flags: {partial_parse: false}`.
    */
   partialParse?: boolean;
+  /**
+   * dbt's static parser: models whose only Jinja is ref, source, config and var calls are read without the template
+   * engine; default: on, unless KILN_STATIC_PARSER/DBT_STATIC_PARSER=false or `flags: {static_parser: false}`.
+   */
+  staticParser?: boolean;
   /** Details for --debug (why the partial parse cache was not used, how much of it was). */
   onDebug?: (message: string) => void;
 }
