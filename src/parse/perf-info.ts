@@ -112,7 +112,8 @@ export class ParsePerf {
     }
     const into = project;
     return (parser, paths, read, parsed) => {
-      if (paths === 0) return;
+      // Read whatever the count (the properties reader does its part with no file too); recorded only with files.
+      if (paths === 0) return read();
       const before = parsed && this.counts?.()[parsed];
       const start = performance.now();
       read();
