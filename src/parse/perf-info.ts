@@ -62,7 +62,6 @@ export class ParsePerf {
 
   private partialParse = false;
   private counts?: ParsedCounts;
-
   private staticParser = true;
 
   /** Whether dbt's static parser is on (kiln's reading of simple models without the template engine). */
