@@ -42,6 +42,13 @@ export interface DiscoveredFiles {
 /** The macro files a parse registers, discovery's first part: kiln's, the installed packages', the root project's. */
 export type MacroFiles = Pick<DiscoveredFiles, 'builtinMacros' | 'packageMacros' | 'rootMacros'>;
 
+/** The macro files a parse reads, in the order it registers them: kiln's, the installed packages', the root's. */
+export const macroFilesOf = (files: MacroFiles): ProjectFile[] => [
+  ...files.builtinMacros,
+  ...files.packageMacros.flatMap((p) => p.files),
+  ...files.rootMacros,
+];
+
 export function discoverProjectFiles(project: ProjectConfig, packages: InstalledPackage[]): DiscoveredFiles {
   const { owners, sources: _, ...macros } = discoverInSteps(project, packages);
   return { ...macros, owners: owners() };

@@ -12,7 +12,7 @@ import type { ProjectConfig } from '../config/project.js';
 import type { TargetConfig } from '../config/profiles.js';
 import type { InstalledPackage } from '../deps/installed.js';
 import type { KilnSession } from '../session.js';
-import { discoverProjectFiles, type DiscoveredFiles } from './discovery.js';
+import { discoverProjectFiles, macroFilesOf, type DiscoveredFiles } from './discovery.js';
 import { materializationsOf, registerMacros } from './macros.js';
 import { NodeTable, addSqlNode, readFileNodes, type NodeReader } from './file-nodes.js';
 import { emptyProperties, readOwnerProperties, type PropertiesReader } from './project-properties.js';
@@ -74,7 +74,7 @@ export function parseProject(input: ParseInput): ParsedProject {
   };
 
   const { perf } = input;
-  perf?.begin();
+  perf?.begin(input.staticParser !== false);
   const files = discoverProjectFiles(project, input.packages);
   perf?.lap('read_files');
   perf?.discovered(...fileCounts(files));
@@ -178,10 +178,7 @@ export function parseProject(input: ParseInput): ParsedProject {
 
 /** The files discovery found, and how many of them every parse reads whatever the cache holds (macros, docs). */
 function fileCounts(files: DiscoveredFiles): [paths: number, alwaysRead: number] {
-  const macros =
-    files.builtinMacros.length +
-    files.packageMacros.reduce((sum, p) => sum + p.files.length, 0) +
-    files.rootMacros.length;
+  const macros = macroFilesOf(files).length;
   let owned = 0;
   let docs = 0;
   for (const o of files.owners) {

@@ -64,11 +64,6 @@ export class ParsePerf {
   private counts?: ParsedCounts;
   private staticParser = true;
 
-  /** Whether dbt's static parser is on (kiln's reading of simple models without the template engine). */
-  staticAnalysis(enabled: boolean): void {
-    this.staticParser = enabled;
-  }
-
   /** The partial parse cache the parse reads through, with its counts; without one, every file read is parsed. */
   cachedBy(counts: ParsedCounts | undefined): void {
     this.partialParse = counts !== undefined;
@@ -82,9 +77,10 @@ export class ParsePerf {
     this.lastLap = now;
   }
 
-  /** Where the parse itself begins: the stages are timed from here. */
-  begin(): void {
+  /** Where the parse itself begins (the stages are timed from here), and whether dbt's static parser is on. */
+  begin(staticParser: boolean): void {
     this.lastLap = performance.now();
+    this.staticParser = staticParser;
   }
 
   /**

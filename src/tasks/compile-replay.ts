@@ -23,7 +23,7 @@ import {
   isSqlNodeKind,
   sqlFilesAt,
   type DiscoveredFiles,
-  type MacroFiles,
+  macroFilesOf,
   type OwnerFiles,
 } from '../parse/discovery.js';
 import { foldersRead, type ProjectFile } from '../parse/files.js';
@@ -208,13 +208,6 @@ interface SqlFile {
   kind: ResourceType;
 }
 
-/** The macro files the parse reads, in order: the listing's first lines. */
-const macroInventory = (files: MacroFiles): ProjectFile[] => [
-  ...files.builtinMacros,
-  ...files.packageMacros.flatMap((p) => p.files),
-  ...files.rootMacros,
-];
-
 /** Every other file the parse reads, in order, after the macros'; SQL files of one node each know it. */
 function ownersInventory(owners: OwnerFiles[]): Array<{ file: ProjectFile; sql?: SqlFile }> {
   const out: Array<{ file: ProjectFile; sql?: SqlFile }> = [];
@@ -241,7 +234,7 @@ export function listReplayFiles(partial: PartialParse, discovered: DiscoveredFil
   const lines: string[] = [];
   const others: ReplayFiles['others'] = [];
   const files: Array<{ file: ProjectFile; sql?: SqlFile }> = [
-    ...macroInventory(discovered).map((file) => ({ file })),
+    ...macroFilesOf(discovered).map((file) => ({ file })),
     ...ownersInventory(discovered.owners),
   ];
   for (const { file, sql } of files) {
@@ -423,7 +416,7 @@ export async function replayCompile(
       () => sql,
     );
   };
-  for (const file of macroInventory(discovery)) {
+  for (const file of macroFilesOf(discovery)) {
     reason = checkWalked(file);
     if (reason) return why(reason);
   }

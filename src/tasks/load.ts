@@ -146,7 +146,6 @@ export function parseLoaded(
       : undefined;
   const staticParser = staticParserEnabled(opts.staticParser, loaded.project);
   perf?.cachedBy(partial && (() => ({ sql: partial.stats.parsed, yaml: partial.stats.yamlLoaded })));
-  perf?.staticAnalysis(staticParser);
   let discovered: DiscoveredFiles | undefined;
   const { result: parsed, reads } = recordReads(() =>
     parseProject({
