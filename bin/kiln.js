@@ -3,8 +3,16 @@
 // src/cli/bundle.ts), else dist/src/ itself, as under --debug (whose stack traces then name kiln's own modules).
 // A clone that was never built (or whose dependencies are not installed) gets one line saying what to run, not
 // Node's module-resolution stack trace.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// `kiln --version` alone needs nothing but package.json: answering it here, before the CLI's bundle loads, keeps it
+// within a few milliseconds of Node's own start (what commander prints for it, the version and a newline).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.exit(0);
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[/]$/, '');
 const debug = process.argv.includes('--debug');

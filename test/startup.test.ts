@@ -76,6 +76,17 @@ function assertNoHeavy(modules: string[]): void {
   assert.deepEqual(loaded, [], 'modules loaded before they are needed');
 }
 
+test('kiln --version alone is answered before the CLI loads, as commander answers it', () => {
+  const viaCommander = modulesLoaded([kilnBin, '--debug', '--version']).stdout;
+  assert.match(viaCommander, /^\d+\.\d+\.\d+\n$/);
+  for (const flag of ['--version', '-v']) {
+    const { modules, stdout } = modulesLoaded([kilnBin, flag]);
+    assert.equal(stdout, viaCommander, `kiln ${flag}`);
+    const kilns = modules.filter((m) => m.startsWith('dist/') || m.startsWith('node_modules/'));
+    assert.deepEqual(kilns, [], `kiln ${flag} loads none of kiln's modules`);
+  }
+});
+
 test('importing kiln loads no engine, parser, driver or validator', () => {
   const { modules } = modulesLoaded([
     '--input-type=module',
