@@ -7,6 +7,7 @@ import { pyyamlSchema } from '../template/pyyaml.js';
 import { validatorFor } from './validators.js';
 import { yamlLibrary } from '../yaml/library.js';
 import { hasAnchor, refuseAliasExpansion } from '../yaml/aliases.js';
+import { readBlockYaml } from '../yaml/block-subset.js';
 
 /** A parsed YAML file that can still say on which line a value stands. */
 export interface YamlFile {
@@ -34,6 +35,10 @@ const schema = jsyaml.CORE_SCHEMA.extend({
  * true, `2.0` a float that prints `2.0`, `1e3` text, dates are dates): how vars are read.
  */
 export function loadYamlData(text: string, file: string, opts: { pyyaml?: boolean } = {}): unknown {
+  // Plain block YAML is read a line at a time; anything else (and every error) is js-yaml's. PyYAML's YAML 1.1 reads
+  // some plain words otherwise (`yes`, `on`), so vars always go to js-yaml.
+  const plain = opts.pyyaml ? undefined : readBlockYaml(text);
+  if (plain) return plain.data;
   let data: unknown;
   try {
     data = jsyaml.load(text, { schema: opts.pyyaml ? pyyamlSchema : schema, filename: file });
