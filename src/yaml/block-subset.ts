@@ -68,7 +68,8 @@ function significantLines(text: string): Line[] | undefined {
 }
 
 const declined = Symbol('declined');
-type Read = unknown | typeof declined;
+/** A value read, or `declined` (typed as any value: TypeScript folds a union with unknown). */
+type Read = unknown;
 
 class BlockReader {
   at = 0;
