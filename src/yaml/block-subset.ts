@@ -170,8 +170,7 @@ class BlockReader {
       if (!blank && first - at <= column) break;
       if (blank && indent < 0) return declined;
       if (indent < 0) indent = first - at;
-      if (blank ? end - at > indent : first - at !== indent && (folded || first - at < indent))
-        return declined;
+      if (blank ? end - at > indent : first - at !== indent && (folded || first - at < indent)) return declined;
       body.push(blank ? '' : text.slice(at + indent, end));
       at = end + 1;
     }
@@ -216,11 +215,18 @@ function scalar(text: string): Read {
   switch (value) {
     case '{}':
       return {};
-    case 'null': case 'Null': case 'NULL': case '~':
+    case 'null':
+    case 'Null':
+    case 'NULL':
+    case '~':
       return null;
-    case 'true': case 'True': case 'TRUE':
+    case 'true':
+    case 'True':
+    case 'TRUE':
       return true;
-    case 'false': case 'False': case 'FALSE':
+    case 'false':
+    case 'False':
+    case 'FALSE':
       return false;
   }
   if (first === 91 /* [ */) return flowSequence(value);
