@@ -788,3 +788,56 @@ test('a cache restored with target/ into a fresh checkout (every file written an
     removeDir(checkout);
   }
 });
+
+test('a project copied to another folder with its cache (a CI cache restored elsewhere, a copy per task) rebases the cache and reuses every parse and compiled node', async () => {
+  const original = writeProject(files);
+  const copy = `${original}-copy`;
+  try {
+    await compileInto(original, 'target', true, { invocationId });
+    cpSync(original, copy, { recursive: true });
+    const log = await warmCompileEqualsCold(copy, 'the copy, its cache rebased', { invocationId });
+    assert.ok(
+      log.includes(`partial parse: partial_parse.bin was written in ${original}: its paths rebased to ${copy}`),
+      log.join('\n'),
+    );
+    assert.match(
+      reusedLine(log),
+      /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes; .*reused (\d+) of \3 YAML files/,
+      log.join('\n'),
+    );
+    // The cache the copy wrote names only the copy's files, and the next compile there replays.
+    for (const file of ['partial_parse.bin', 'partial_parse.table'])
+      assert.ok(!readFileSync(join(copy, 'target', file), 'utf8').includes(`${original}/`), file);
+    const next = await compileInto(copy, 'target', true, { invocationId });
+    assert.ok(replayed(next), next.join('\n'));
+    // Moved back: the original folder's files, as the cache first named them.
+    rmSync(original, { recursive: true });
+    cpSync(copy, original, { recursive: true });
+    const back = await warmCompileEqualsCold(original, 'moved back', { invocationId });
+    assert.match(reusedLine(back), /reused (\d+) of \1 SQL parses/, back.join('\n'));
+  } finally {
+    removeDir(original);
+    removeDir(copy);
+  }
+});
+
+test("a cache that names the project's folder in a model's text is not rebased: that text is the model's, kept as written", async () => {
+  const original = writeProject(files);
+  const copy = `${original}-copy`;
+  try {
+    // An absolute path in the SQL, as a model reading a file of the project might have it.
+    writeFileSync(join(original, 'models', 'reads_file.sql'), `select '${original}/data/rows.csv' as source_file\n`);
+    await compileInto(original, 'target', true, { invocationId });
+    cpSync(original, copy, { recursive: true });
+    const log = await warmCompileEqualsCold(copy, 'the copy, its cache not rebased', { invocationId });
+    assert.ok(
+      log.some((l) => l.includes('names that folder otherwise than as a path it wrote: parsing everything')),
+      log.join('\n'),
+    );
+    const compiled = readFileSync(join(copy, 'target', 'compiled', 'shop', 'models', 'reads_file.sql'), 'utf8');
+    assert.ok(compiled.includes(`'${original}/data/rows.csv'`), compiled);
+  } finally {
+    removeDir(original);
+    removeDir(copy);
+  }
+});

@@ -16,7 +16,7 @@
  * instead of the whole file.
  */
 import { existsSync, readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { kilnVersion } from '../version.js';
 import type { ErrorLocation } from '../errors.js';
 import type { ProjectConfig } from '../config/project.js';
@@ -32,9 +32,10 @@ import type { SimplePart } from './simple-template.js';
 import { LineSpool } from './cache-spool.js';
 import { entryRef, readReferred, sameStat, statText, tableBody, tableFileName, tableFirstLine } from './cache-table.js';
 import { sha256Hex } from './text-hash.js';
+import { rebasedCache } from './cache-rebase.js';
 
 export const partialParseFile = 'partial_parse.bin';
-const formatVersion = 6;
+const formatVersion = 7;
 /**
  * A file modified this close to (or after) the start of the run that saw it may change again within the same timestamp:
  * its stat is not trusted (git's racy-index rule).
@@ -120,6 +121,8 @@ function parsedWritten(text: string | undefined): WrittenFile | undefined {
 interface CacheHeader {
   format: number;
   kilnVersion: string;
+  /** The project's folder when the cache was written: its paths are under it (cache-rebase.ts). */
+  root: string;
   key: string;
   env: Record<string, string | null>;
   macros: string;
@@ -665,7 +668,34 @@ export class PartialParse implements SqlParseCache {
       this.debug(`partial parse: env_var('${changedEnv[0]}') changed: parsing everything`);
       return undefined;
     }
-    return data;
+    return this.moved(data);
+  }
+
+  /**
+   * The cache as it is when it was written in the project's folder; else (the project was copied or moved) the whole
+   * cache read again with its paths rebased, when that is safe (cache-rebase.ts); else undefined. A compile replay
+   * then has no cache to replay and compiles in full, reusing what the rebased cache holds.
+   */
+  private moved(data: CacheData): CacheData | undefined {
+    const root = this.identity.project.projectDir;
+    if (data.root === root) return data;
+    if (this.table) {
+      this.debug(`partial parse: ${partialParseFile} was written in ${data.root}: compiling in full`);
+      return undefined;
+    }
+    let rebased: Buffer | undefined;
+    try {
+      rebased = rebasedCache(readFileSync(this.file), data.root, root);
+    } catch {
+      return undefined; // gone since it was read: nothing to reuse
+    }
+    this.debug(
+      rebased
+        ? `partial parse: ${partialParseFile} was written in ${data.root}: its paths rebased to ${root}`
+        : `partial parse: ${partialParseFile} was written in ${data.root} and names that folder otherwise than as ` +
+            'a path it wrote: parsing everything',
+    );
+    return rebased && decodeCache(rebased);
   }
 
   /**
@@ -1074,6 +1104,7 @@ export class PartialParse implements SqlParseCache {
       const fields: CacheHeader = {
         format: formatVersion,
         kilnVersion,
+        root: this.identity.project.projectDir,
         key: this.key,
         env,
         macros: this.macroInventory,
@@ -1259,6 +1290,7 @@ export function decodeCache(bytes: Buffer, table?: { cache: string; cacheSize: n
     !header ||
     typeof header !== 'object' ||
     header.format !== formatVersion ||
+    typeof header.root !== 'string' ||
     typeof header.env !== 'object' ||
     header.env === null
   )
@@ -1346,8 +1378,8 @@ function* cacheAsTable(
   sql: LoadedEntries<SqlLine>,
   bodies: LoadedEntries<EntryText>,
 ): Generator<EntryText> {
-  const { format, kilnVersion, key, env, macros } = data;
-  const header: CacheHeader = { format, kilnVersion, key, env, macros };
+  const { format, kilnVersion, root, key, env, macros } = data;
+  const header: CacheHeader = { format, kilnVersion, root, key, env, macros };
   yield `${JSON.stringify(header)}\n`;
   const refs = new TextChunks();
   const ref = (line: number) => `${entryRef(lines.entries[line]!, lines.ends[line]!)}\n`;
@@ -1454,8 +1486,8 @@ function cacheKey(id: CacheIdentity): string {
     JSON.stringify([
       kilnVersion,
       formatVersion,
-      project.projectDir,
-      project.targetPath,
+      // Where the target folder is in the project, not where the project is: the cache moves with it (cache-rebase.ts).
+      relative(project.projectDir, project.targetPath),
       read(project.file),
       ['packages.yml', 'dependencies.yml', 'package-lock.yml'].map((f) => read(join(project.projectDir, f))),
       installed,
