@@ -18,7 +18,7 @@ import {
   writeFileSync,
   mkdirSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { compile, clean, ls, type KilnOptions } from '../src/index.js';
@@ -839,5 +839,62 @@ test("a cache that names the project's folder in a model's text is not rebased: 
   } finally {
     removeDir(original);
     removeDir(copy);
+  }
+});
+
+test("--partial-parse-file-path: a shared cache read instead of the target path's, which gets the invocation's own; the shared one is left as it was", async () => {
+  const shared = writeProject(files);
+  const task = `${shared}-task`;
+  try {
+    await compileInto(shared, 'target', true, { invocationId });
+    const sharedCache = join(shared, 'target', 'partial_parse.bin');
+    const before = readFileSync(sharedCache);
+    cpSync(shared, task, { recursive: true, filter: (src) => !src.startsWith(join(shared, 'target')) });
+    const log = await warmCompileEqualsCold(task, 'a task reading the shared cache', {
+      invocationId,
+      partialParseFilePath: sharedCache,
+    });
+    assert.ok(
+      log.includes(`partial parse: partial_parse.bin was written in ${shared}: its paths rebased to ${task}`),
+      log.join('\n'),
+    );
+    assert.match(reusedLine(log), /reused (\d+) of \1 SQL parses, (\d+) of \2 compiled nodes/, log.join('\n'));
+    assert.ok(existsSync(join(task, 'target', 'partial_parse.bin')), "the task's own cache is written");
+    assert.deepEqual(readFileSync(sharedCache), before, 'the shared cache is not written');
+    // A replay reads the target path's cache only: with the flag, the compile is a full one reading the shared cache.
+    const again = await compileInto(task, 'target', true, { invocationId, partialParseFilePath: sharedCache });
+    assert.ok(!replayed(again), again.join('\n'));
+    assert.ok(
+      again.some((l) => l.includes('(--partial-parse-file-path): compiling in full')),
+      again.join('\n'),
+    );
+    const missing = await compileInto(task, 'target', true, {
+      invocationId,
+      partialParseFilePath: `${shared}/none.bin`,
+    });
+    assert.ok(
+      missing.includes(`partial parse: ${shared}/none.bin is not there: parsing everything`),
+      missing.join('\n'),
+    );
+    assert.match(reusedLine(missing), /reused 0 of/, missing.join('\n'));
+
+    // The CLI: the flag, DBT_PARTIAL_PARSE_FILE_PATH (a relative path is from the working folder), and dbt's cache
+    // flags, accepted.
+    rmSync(join(task, 'target'), { recursive: true });
+    const flag = kiln(['--debug', 'compile', '--partial-parse-file-path', sharedCache, '--no-populate-cache'], {
+      cwd: task,
+    });
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.match(flag.stderr + flag.stdout, /its paths rebased to/);
+    rmSync(join(task, 'target'), { recursive: true });
+    const env = kiln(['--debug', 'compile', '--cache-selected-only', '--no-partial-parse-file-diff'], {
+      cwd: task,
+      env: { DBT_PARTIAL_PARSE_FILE_PATH: relative(task, sharedCache) },
+    });
+    assert.equal(env.code, 0, env.stderr);
+    assert.match(env.stderr + env.stdout, /its paths rebased to/);
+  } finally {
+    removeDir(shared);
+    removeDir(task);
   }
 });

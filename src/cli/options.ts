@@ -19,6 +19,7 @@ export interface ProjectFlags {
   vars?: string;
   targetPath?: string;
   partialParse?: boolean;
+  partialParseFilePath?: string;
   staticParser?: boolean;
 }
 
@@ -70,6 +71,22 @@ export function addProjectOptions(cmd: Command): Command {
       'reuse what the last invocation parsed and compiled (target/partial_parse.bin; the default)',
     )
     .option('--no-partial-parse', 'parse and compile everything afresh')
+    .option(
+      '--partial-parse-file-path <file>',
+      "a partial parse cache to read instead of the target path's (written there as ever)",
+    )
+    .option(
+      '--partial-parse-file-diff',
+      "accepted for dbt's command lines: kiln always reads the files to find what changed",
+    )
+    .option('--no-partial-parse-file-diff', 'accepted, as --partial-parse-file-diff')
+    .option(
+      '--populate-cache',
+      "accepted for dbt's command lines: a run lists a schema's relations once, when a node first needs them",
+    )
+    .option('--no-populate-cache', 'accepted, as --populate-cache')
+    .option('--cache-selected-only', 'accepted: only the schemas of the nodes a run builds are listed, always')
+    .option('--no-cache-selected-only', 'accepted, as --cache-selected-only')
     .option('--static-parser', 'read models of ref/source/config/var calls alone without rendering them (the default)')
     .option('--no-static-parser', 'render every model with the template engine while parsing, as dbt without it');
 }
@@ -203,6 +220,7 @@ export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions 
     audit: flags.audit,
     targetPath: flags.targetPath,
     partialParse: flags.partialParse,
+    partialParseFilePath: flags.partialParseFilePath,
     staticParser: flags.staticParser,
     onDebug: process.argv.includes('--debug') ? (message) => output.info(message, true) : undefined,
     onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),

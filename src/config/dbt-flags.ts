@@ -2,6 +2,7 @@
  * The boolean settings dbt takes from a command-line flag, else an environment variable, else `flags:` in
  * dbt_project.yml (partial parsing, the static parser): one order of precedence for all of them.
  */
+import { resolve } from 'node:path';
 import type { ProjectConfig } from './project.js';
 
 const falseWords = ['false', '0', 'no', 'off'];
@@ -23,3 +24,14 @@ export function dbtFlag(flag: boolean | undefined, envNames: string[], project: 
 /** Whether models whose only Jinja is ref, source, config and var calls are read without the template engine. */
 export const staticParserEnabled = (flag: boolean | undefined, project: ProjectConfig): boolean =>
   dbtFlag(flag, ['KILN_STATIC_PARSER', 'DBT_STATIC_PARSER'], project, 'static_parser');
+
+/**
+ * dbt's `--partial-parse-file-path`: a partial parse cache to read instead of the target path's (this invocation still
+ * writes its own there). The flag, else KILN_PARTIAL_PARSE_FILE_PATH or DBT_PARTIAL_PARSE_FILE_PATH, from the working
+ * folder; undefined for none.
+ */
+export function partialParseReadPath(flag: string | undefined): string | undefined {
+  const path =
+    flag ?? [process.env.KILN_PARTIAL_PARSE_FILE_PATH, process.env.DBT_PARTIAL_PARSE_FILE_PATH].find((v) => v?.trim());
+  return path ? resolve(path) : undefined;
+}

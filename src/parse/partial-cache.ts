@@ -623,11 +623,17 @@ export class PartialParse implements SqlParseCache {
    * `table`: whether to read the replay table (cache-table.ts) rather than the whole cache, for a compile replay,
    * which asks for the large entries of a few nodes only.
    */
+  /**
+   * `readFrom`: the cache file to read instead of the target path's (dbt's `--partial-parse-file-path`: a cache shared by
+   * tasks that each write their own in their target path); read whole, never replayed from, since a replay appends to
+   * the cache it read.
+   */
   constructor(
     private readonly identity: CacheIdentity,
     private readonly debug: (message: string) => void,
     spool = true,
     private readonly table = false,
+    private readonly readFrom?: string,
   ) {
     const spoolDir = spool ? identity.project.targetPath : undefined;
     this.sql = new LineSpool(spoolDir, partialParseFile);
@@ -646,17 +652,29 @@ export class PartialParse implements SqlParseCache {
     return join(this.identity.project.targetPath, tableFileName);
   }
 
+  /** The cache file this invocation reads. */
+  private get readFile(): string {
+    return this.readFrom ?? this.file;
+  }
+
   private load(): CacheData | undefined {
-    if (!existsSync(this.file)) return undefined;
+    if (this.readFrom !== undefined && this.table) {
+      this.debug(`partial parse: reading ${this.readFrom} (--partial-parse-file-path): compiling in full`);
+      return undefined;
+    }
+    if (!existsSync(this.readFile)) {
+      if (this.readFrom !== undefined) this.debug(`partial parse: ${this.readFrom} is not there: parsing everything`);
+      return undefined;
+    }
     let data: CacheData | undefined;
     try {
-      data = (this.table && this.loadTable()) || decodeCache(readFileSync(this.file));
+      data = (this.table && this.loadTable()) || decodeCache(readFileSync(this.readFile));
     } catch (e) {
-      this.debug(`partial parse: ignoring ${partialParseFile}, which cannot be read (${(e as Error).message})`);
+      this.debug(`partial parse: ignoring ${this.readFile}, which cannot be read (${(e as Error).message})`);
       return undefined;
     }
     if (!data) {
-      this.debug(`partial parse: ignoring ${partialParseFile}, written by another version of kiln or not by kiln`);
+      this.debug(`partial parse: ignoring ${this.readFile}, written by another version of kiln or not by kiln`);
       return undefined;
     }
     if (data.key !== this.key || data.kilnVersion !== kilnVersion) {
@@ -685,7 +703,7 @@ export class PartialParse implements SqlParseCache {
     }
     let rebased: Buffer | undefined;
     try {
-      rebased = rebasedCache(readFileSync(this.file), data.root, root);
+      rebased = rebasedCache(readFileSync(this.readFile), data.root, root);
     } catch {
       return undefined; // gone since it was read: nothing to reuse
     }

@@ -11,7 +11,7 @@ import type { Adapter } from '../adapters/types.js';
 import { parseProject, type ParsedProject } from '../parse/index.js';
 import type { DiscoveredFiles } from '../parse/discovery.js';
 import type { ParsePerf } from '../parse/perf-info.js';
-import { staticParserEnabled } from '../config/dbt-flags.js';
+import { partialParseReadPath, staticParserEnabled } from '../config/dbt-flags.js';
 import { installedPackages } from '../deps/installed.js';
 import { createSession, exposeProject, type KilnSession } from '../session.js';
 import { buildDag, type Dag } from '../graph/dag.js';
@@ -22,12 +22,12 @@ import { manifestJson } from '../artifacts/manifest.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { KilnOptions, Project } from './options.js';
 import { listenToEnvReads, recordReads } from '../template/render-reads.js';
-import { PartialParse, partialParseEnabled } from '../parse/partial-cache.js';
+import { PartialParse, partialParseEnabled, partialParseFile } from '../parse/partial-cache.js';
 import { statText } from '../parse/cache-table.js';
 import { packagesInstallPath } from '../deps/installed.js';
 import { appendChunks, writeChunksAtomic, writeChunksAtomicIfChanged } from '../artifacts/write.js';
 import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
 export interface Loaded {
@@ -250,7 +250,15 @@ export function openPartialParse(
     packagesDir: packagesInstallPath(loaded.project, cliVars),
     envReads: loaded.envReads,
   };
-  return new PartialParse(identity, opts.onDebug ?? (() => undefined), spool, table);
+  const own = join(loaded.project.targetPath, partialParseFile);
+  const readFrom = partialParseReadPath(opts.partialParseFilePath);
+  return new PartialParse(
+    identity,
+    opts.onDebug ?? (() => undefined),
+    spool,
+    table,
+    readFrom === own ? undefined : readFrom,
+  );
 }
 
 /** The unique ids the options select (`nodeIds`, or the selection grammar), in DAG order. */

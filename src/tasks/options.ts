@@ -64,6 +64,12 @@ export interface KilnOptions {
    */
   partialParse?: boolean;
   /**
+   * A partial parse cache to read instead of `<target-path>/partial_parse.bin` (dbt's `--partial-parse-file-path`: a
+   * cache shared by tasks, each writing its own in its target path); default: KILN_PARTIAL_PARSE_FILE_PATH or
+   * DBT_PARTIAL_PARSE_FILE_PATH, else none. A relative path is from the working folder.
+   */
+  partialParseFilePath?: string;
+  /**
    * dbt's static parser: models whose only Jinja is ref, source, config and var calls are read without the template
    * engine; default: on, unless KILN_STATIC_PARSER/DBT_STATIC_PARSER=false or `flags: {static_parser: false}`.
    */
