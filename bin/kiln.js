@@ -6,14 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// `kiln --version` alone needs nothing but package.json: answering it here, before the CLI's bundle loads, keeps it
-// within a few milliseconds of Node's own start (what commander prints for it, the version and a newline).
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
-  process.exit(0);
-}
-
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[/]$/, '');
 const debug = process.argv.includes('--debug');
 const notReady = (what) => {
@@ -30,6 +22,14 @@ const missingModule = (e) => {
 
 if (!existsSync(new URL('../dist/src/cli/main.js', import.meta.url)))
   notReady('it has not been built (dist/ is missing)');
+
+// `kiln --version` alone, once built, needs nothing but package.json: answering it here, before the CLI's bundle
+// loads, keeps it within a few milliseconds of Node's own start (what commander prints: the version, a newline).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.exit(0);
+}
 const start = async () => {
   const bundled = debug ? undefined : (await import('../dist/src/cli/bundle-loader.js')).loadCliBundle(root);
   const { main } = bundled ?? (await import('../dist/src/cli/main.js'));

@@ -81,7 +81,7 @@ isolatedSuite(import.meta.url, () => {
 
       // Built, but its dependencies are not installed: the missing package is named.
       cpSync(join(repoRoot, 'dist', 'src'), join(clone, 'dist', 'src'), { recursive: true });
-      const noDeps = run(process.execPath, [join(clone, 'bin', 'kiln.js'), '--version'], { cwd: clone });
+      const noDeps = run(process.execPath, [join(clone, 'bin', 'kiln.js'), '--help'], { cwd: clone });
       assert.equal(noDeps.code, 1);
       assert.equal(noDeps.stderr.trim().split('\n').length, 1, noDeps.stderr);
       assert.match(noDeps.stderr, /commander is missing; run `npm install`/);

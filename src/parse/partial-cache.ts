@@ -670,11 +670,15 @@ export class PartialParse implements SqlParseCache {
     try {
       data = (this.table && this.loadTable()) || decodeCache(readFileSync(this.readFile));
     } catch (e) {
-      this.debug(`partial parse: ignoring ${this.readFile}, which cannot be read (${(e as Error).message})`);
+      this.debug(
+        `partial parse: ignoring ${this.readFrom ?? partialParseFile}, which cannot be read (${(e as Error).message})`,
+      );
       return undefined;
     }
     if (!data) {
-      this.debug(`partial parse: ignoring ${this.readFile}, written by another version of kiln or not by kiln`);
+      this.debug(
+        `partial parse: ignoring ${this.readFrom ?? partialParseFile}, written by another version of kiln or not by kiln`,
+      );
       return undefined;
     }
     if (data.key !== this.key || data.kilnVersion !== kilnVersion) {
