@@ -789,10 +789,20 @@ test('a cache restored with target/ into a fresh checkout (every file written an
   }
 });
 
-test('a project copied to another folder with its cache (a CI cache restored elsewhere, a copy per task) rebases the cache and reuses every parse and compiled node', async () => {
+/** A fresh project and the folder a copy of it goes to (by the test), both removed afterwards. */
+async function withProjectAndCopy(body: (original: string, copy: string) => Promise<void>): Promise<void> {
   const original = writeProject(files);
   const copy = `${original}-copy`;
   try {
+    await body(original, copy);
+  } finally {
+    removeDir(original);
+    removeDir(copy);
+  }
+}
+
+test('a project copied to another folder with its cache (a CI cache restored elsewhere, a copy per task) rebases the cache and reuses every parse and compiled node', () =>
+  withProjectAndCopy(async (original, copy) => {
     await compileInto(original, 'target', true, { invocationId });
     cpSync(original, copy, { recursive: true });
     const log = await warmCompileEqualsCold(copy, 'the copy, its cache rebased', { invocationId });
@@ -815,16 +825,10 @@ test('a project copied to another folder with its cache (a CI cache restored els
     cpSync(copy, original, { recursive: true });
     const back = await warmCompileEqualsCold(original, 'moved back', { invocationId });
     assert.match(reusedLine(back), /reused (\d+) of \1 SQL parses/, back.join('\n'));
-  } finally {
-    removeDir(original);
-    removeDir(copy);
-  }
-});
+  }));
 
-test("a cache that names the project's folder in a model's text is not rebased: that text is the model's, kept as written", async () => {
-  const original = writeProject(files);
-  const copy = `${original}-copy`;
-  try {
+test("a cache that names the project's folder in a model's text is not rebased: that text is the model's, kept as written", () =>
+  withProjectAndCopy(async (original, copy) => {
     // An absolute path in the SQL, as a model reading a file of the project might have it.
     writeFileSync(join(original, 'models', 'reads_file.sql'), `select '${original}/data/rows.csv' as source_file\n`);
     await compileInto(original, 'target', true, { invocationId });
@@ -836,16 +840,10 @@ test("a cache that names the project's folder in a model's text is not rebased: 
     );
     const compiled = readFileSync(join(copy, 'target', 'compiled', 'shop', 'models', 'reads_file.sql'), 'utf8');
     assert.ok(compiled.includes(`'${original}/data/rows.csv'`), compiled);
-  } finally {
-    removeDir(original);
-    removeDir(copy);
-  }
-});
+  }));
 
-test("--partial-parse-file-path: a shared cache read instead of the target path's, which gets the invocation's own; the shared one is left as it was", async () => {
-  const shared = writeProject(files);
-  const task = `${shared}-task`;
-  try {
+test("--partial-parse-file-path: a shared cache read instead of the target path's, which gets the invocation's own; the shared one is left as it was", () =>
+  withProjectAndCopy(async (shared, task) => {
     await compileInto(shared, 'target', true, { invocationId });
     const sharedCache = join(shared, 'target', 'partial_parse.bin');
     const before = readFileSync(sharedCache);
@@ -893,8 +891,4 @@ test("--partial-parse-file-path: a shared cache read instead of the target path'
     });
     assert.equal(env.code, 0, env.stderr);
     assert.match(env.stderr + env.stdout, /its paths rebased to/);
-  } finally {
-    removeDir(shared);
-    removeDir(task);
-  }
-});
+  }));
