@@ -54,3 +54,15 @@ test('readTextFileStat gives the stat of the file it read', () => {
     [byPath.ino, byPath.size, byPath.mtimeMs, byPath.ctimeMs],
   );
 });
+
+test('readTextFileStat: files past the reused buffer, shorter ones after longer ones, and one longer than its stat says', () => {
+  const long = `select 1 as a -- ${'é'.repeat(70_000)}\n`;
+  assert.equal(readTextFileStat(file('long.sql', Buffer.from(long))).text, long);
+  const medium = `select ${'x'.repeat(60_000)}\n`;
+  assert.equal(readTextFileStat(file('medium.sql', Buffer.from(medium))).text, medium);
+  assert.equal(readTextFileStat(file('short.sql', Buffer.from('select 2\n'))).text, 'select 2\n');
+  // A file whose stat says 0 bytes and that holds more (as one growing between the stat and the read would).
+  const proc = readTextFileStat('/proc/self/maps');
+  assert.equal(proc.stat.size, 0);
+  assert.match(proc.text, /\n/);
+});
