@@ -25,7 +25,7 @@ export function rebasedCache(bytes: Buffer, from: string, to: string): Buffer | 
   let replayLine = false;
   for (let at = text.indexOf(old); at >= 0; at = text.indexOf(old, at + old.length)) {
     const after = text[at + old.length];
-    // Another folder whose name starts with the old one's (`/work/shop-old` of `/work/shop`): not the project's.
+    // Another folder whose name starts with the old one's (`/home/ana/shop-old` of `/home/ana/shop`): not the project's.
     if (after !== '/' && after !== '"') continue;
     if (at > lineEnd) {
       replayLine = text.startsWith('r\t"replay"\t', text.lastIndexOf('\n', at) + 1);
