@@ -17,7 +17,9 @@ test('paths the cache wrote are rewritten: JSON strings that start with the fold
     's\t"model.shop.a"\t1 2 3 4 trusted\t{"file":"/ci/run 7/shop/models/a.sql","macroFiles":{"/ci/run 7/shop/macros/m.sql":"h"}}\n',
   );
   assert.equal(
-    rebase('r\t"replay"\t{"listing":"/home/ana/shop/a.sql\\n/home/ana/shop/b.sql","folders":[["/home/ana/shop","1 2"]]}\n'),
+    rebase(
+      'r\t"replay"\t{"listing":"/home/ana/shop/a.sql\\n/home/ana/shop/b.sql","folders":[["/home/ana/shop","1 2"]]}\n',
+    ),
     'r\t"replay"\t{"listing":"/ci/run 7/shop/a.sql\\n/ci/run 7/shop/b.sql","folders":[["/ci/run 7/shop","1 2"]]}\n',
   );
   // Non-ASCII folders, as JSON and UTF-8 have them.

@@ -666,19 +666,18 @@ export class PartialParse implements SqlParseCache {
       if (this.readFrom !== undefined) this.debug(`partial parse: ${this.readFrom} is not there: parsing everything`);
       return undefined;
     }
+    const shown = this.readFrom ?? partialParseFile;
     let data: CacheData | undefined;
+    /** The cache's bytes, when it was read whole (not through the replay table). */
+    let bytes: Buffer | undefined;
     try {
-      data = (this.table && this.loadTable()) || decodeCache(readFileSync(this.readFile));
+      data = (this.table && this.loadTable()) || decodeCache((bytes = readFileSync(this.readFile)));
     } catch (e) {
-      this.debug(
-        `partial parse: ignoring ${this.readFrom ?? partialParseFile}, which cannot be read (${(e as Error).message})`,
-      );
+      this.debug(`partial parse: ignoring ${shown}, which cannot be read (${(e as Error).message})`);
       return undefined;
     }
     if (!data) {
-      this.debug(
-        `partial parse: ignoring ${this.readFrom ?? partialParseFile}, written by another version of kiln or not by kiln`,
-      );
+      this.debug(`partial parse: ignoring ${shown}, written by another version of kiln or not by kiln`);
       return undefined;
     }
     if (data.key !== this.key || data.kilnVersion !== kilnVersion) {
@@ -690,7 +689,7 @@ export class PartialParse implements SqlParseCache {
       this.debug(`partial parse: env_var('${changedEnv[0]}') changed: parsing everything`);
       return undefined;
     }
-    return this.moved(data);
+    return this.moved(data, bytes);
   }
 
   /**
@@ -698,19 +697,14 @@ export class PartialParse implements SqlParseCache {
    * cache read again with its paths rebased, when that is safe (cache-rebase.ts); else undefined. A compile replay
    * then has no cache to replay and compiles in full, reusing what the rebased cache holds.
    */
-  private moved(data: CacheData): CacheData | undefined {
+  private moved(data: CacheData, bytes: Buffer | undefined): CacheData | undefined {
     const root = this.identity.project.projectDir;
     if (data.root === root) return data;
-    if (this.table) {
+    if (this.table || !bytes) {
       this.debug(`partial parse: ${partialParseFile} was written in ${data.root}: compiling in full`);
       return undefined;
     }
-    let rebased: Buffer | undefined;
-    try {
-      rebased = rebasedCache(readFileSync(this.readFile), data.root, root);
-    } catch {
-      return undefined; // gone since it was read: nothing to reuse
-    }
+    const rebased = rebasedCache(bytes, data.root, root);
     this.debug(
       rebased
         ? `partial parse: ${partialParseFile} was written in ${data.root}: its paths rebased to ${root}`

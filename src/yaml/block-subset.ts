@@ -1,10 +1,10 @@
 /**
  * A reader for the plain block YAML nearly every properties file is written in: mappings and sequences by
  * indentation, one-line scalars (plain, or quoted without escapes), `[a, 'b']` of one-line scalars, literal and folded
- * block scalars under keys, comments. It gives exactly the data js-yaml's
- * core schema gives, or declines (undefined) at the first thing outside that subset (flow collections, anchors,
- * tags, block scalars, multi-line scalars, tabs, documents, anything ambiguous), and the caller loads the text with
- * js-yaml, which also reports every error. Why: on a cold start js-yaml's character-by-character parser runs in
+ * block scalars under keys, comments. It gives exactly the data js-yaml's core schema gives, or declines (undefined)
+ * at the first thing outside that subset (flow mappings, nested flow sequences, anchors, tags, multi-line plain or
+ * quoted scalars, tabs, documents, anything ambiguous), and the caller loads the text with js-yaml, which also
+ * reports every error. Why: on a cold start js-yaml's character-by-character parser runs in
  * V8's interpreter, ~0.5 ms per kilobyte; a line at a time with regular expressions (compiled to machine code at
  * once) is several times faster, and a project's properties are most of the YAML a parse reads.
  */
@@ -27,9 +27,7 @@ const doubleQuoted = /^"([^"\\]*)"(?: +#.*)?$/;
 export function readBlockYaml(text: string): { data: unknown } | undefined {
   if (!plainText.test(text)) return undefined;
   const lines = significantLines(text);
-  if (lines === undefined) return undefined;
-  if (lines.length === 0) return undefined;
-  if (lines[0]!.indent !== 0) return undefined;
+  if (!lines?.length || lines[0]!.indent !== 0) return undefined;
   const reader = new BlockReader(text, lines);
   const data = reader.node(0);
   return data === declined || reader.at !== lines.length ? undefined : { data };
@@ -206,7 +204,7 @@ function scalar(text: string): Read {
   const first = value.charCodeAt(0);
   if (first === 39 /* ' */) {
     const m = singleQuoted.exec(text);
-    return m ? m[1]!.replaceAll("''", "'") : declined;
+    return m ? unquoted(m[1]!) : declined;
   }
   if (first === 34 /* " */) {
     const m = doubleQuoted.exec(text);
@@ -233,6 +231,9 @@ function scalar(text: string): Read {
   return plainScalar(value);
 }
 
+/** A single-quoted scalar's text, between its quotes: a quote is written twice. */
+const unquoted = (quoted: string) => quoted.replaceAll("''", "'");
+
 /** A plain scalar's value, or declined. */
 function plainScalar(value: string): Read {
   if (intText.test(value) || floatText.test(value)) return Number(value);
@@ -253,7 +254,7 @@ function flowSequence(value: string): Read {
   for (;;) {
     const m = flowItem.exec(inner);
     if (!m) return declined;
-    const item = m[1] !== undefined ? m[1].replaceAll("''", "'") : m[2] !== undefined ? m[2] : plainScalar(m[3]!);
+    const item = m[1] !== undefined ? unquoted(m[1]) : m[2] !== undefined ? m[2] : plainScalar(m[3]!);
     if (item === declined) return declined;
     items.push(item);
     if (m[4] === '') return items;
