@@ -99,6 +99,7 @@ isolatedSuite(import.meta.url, () => {
         'package.json',
         'package-lock.json',
         'tsconfig.json',
+        'tsconfig.build.json',
         'bin',
         'src',
         'test',
@@ -118,6 +119,8 @@ isolatedSuite(import.meta.url, () => {
       const installed = run('npm', ['install', '-g', '.', '--offline', '--prefix', prefix], { cwd: clone });
       assert.equal(installed.code, 0, installed.stdout + installed.stderr);
       assert.ok(existsSync(join(clone, 'dist', 'src', 'cli', 'main.js')), 'prepare built kiln');
+      // What runs, not the tests and benchmarks beside it: an install compiles only src/.
+      assert.ok(!existsSync(join(clone, 'dist', 'test')) && !existsSync(join(clone, 'dist', 'bench')), 'and only kiln');
       assert.ok(existsSync(join(clone, 'dist', 'docs-site', 'kiln-docs.js')), 'and the docs site bundle');
       assert.ok(
         existsSync(join(clone, 'dist', 'cli', 'kiln.cjs.cache')),
@@ -135,6 +138,11 @@ isolatedSuite(import.meta.url, () => {
   test('package.json builds on install and npm pack ships only what runs', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     assert.match(pkg.scripts.prepare, /npm run build/, 'a clone installed with npm install -g . or npm link is built');
+    // The same steps as the full build, but tsc of src/ alone.
+    assert.equal(
+      pkg.scripts['build:runtime'],
+      pkg.scripts.build.replace(/tsc -p tsconfig\.json && tsc -p docs-site\S+ /, 'tsc -p tsconfig.build.json '),
+    );
     const files = packedFiles();
     for (const needed of [
       'bin/kiln.js',
