@@ -41,7 +41,7 @@ export interface SessionInput {
   /** dbt's `flags` (FULL_REFRESH, WHICH, EMPTY, ...). */
   flags: Record<string, unknown>;
   /** Where a template's `log()` goes. */
-  log: (message: string) => void;
+  log: (message: string, level?: 'print') => void;
 }
 
 export function createSession(input: SessionInput): KilnSession {

@@ -3,7 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { KilnError } from '../errors.js';
 import { scrubSecrets } from '../secrets.js';
 import { kilnVersion } from '../version.js';
-import { Output, type LogFormat } from './output.js';
+import { logLevels, Output, type LogFormat } from './output.js';
+import { printerWidth, terminalSettings, type TerminalFlags } from './terminal-settings.js';
 import { registerExecuteCommands } from './commands/execute.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerProjectCommands } from './commands/project.js';
@@ -31,6 +32,7 @@ const fileErrors: Record<string, string> = {
 
 export async function main(argv: string[]): Promise<void> {
   let exitCode = 0;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', readerGone);
   const program = new Command('kiln');
   program
     .version(kilnVersion, '-v, --version')
@@ -40,13 +42,39 @@ export async function main(argv: string[]): Promise<void> {
       new Option('--log-format <format>', 'text (default) or json lines').choices(['text', 'json']).default('text'),
     )
     .option('--no-color', 'no colour even on a terminal')
+    .option('-q, --quiet', "errors only, and a template's print() (dbt's --quiet)")
+    .addOption(new Option('--log-level <level>', 'the least severe message shown (default info)').choices(logLevels))
+    .option('--use-colors', 'colour on a terminal (the default)')
+    .option('--no-use-colors', 'no colour, as --no-color')
+    .addOption(
+      new Option('--printer-width <n>', 'the width of node lines when not on a terminal (default 80)').argParser(
+        printerWidth,
+      ),
+    );
+  // dbt's flags for what kiln never does (usage statistics, a version check against require-dbt-version, a second
+  // parser, relation cache events): accepted, so a command line written for dbt runs, and change nothing. Left out
+  // of --help (docs/commands.md lists them).
+  for (const flag of ['send-anonymous-usage-stats', 'version-check', 'use-experimental-parser', 'log-cache-events'])
+    for (const spelling of [`--${flag}`, `--no-${flag}`]) program.addOption(new Option(spelling).hideHelp());
+  program
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(scrubSecrets(s)) })
     .showHelpAfterError('(run `kiln --help` for the commands and flags)');
+  let settings: ReturnType<typeof terminalSettings> | undefined;
   const output = (): Output => {
-    const opts = program.opts<{ logFormat: LogFormat; color: boolean }>();
-    if (opts.color === false) process.env.NO_COLOR = '1';
-    return new Output(opts.logFormat === 'json' ? 'json' : 'text');
+    const opts = program.opts<TerminalFlags & { logFormat: LogFormat }>();
+    // A bad DBT_LOG_LEVEL or DBT_PRINTER_WIDTH stops the command here, as bad input.
+    settings ??= terminalSettings(opts);
+    if (!settings.color) process.env.NO_COLOR = '1';
+    return new Output(opts.logFormat === 'json' ? 'json' : 'text', process.stdout, process.stderr, settings);
+  };
+  /** The output an error is reported on: the flags' settings, or the defaults when they are what was wrong. */
+  const errorOutput = (): Output => {
+    try {
+      return output();
+    } catch {
+      return new Output(program.opts<{ logFormat: LogFormat }>().logFormat === 'json' ? 'json' : 'text');
+    }
   };
   const setExit = (code: number) => {
     exitCode = code;
@@ -70,9 +98,21 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    exitCode = handleError(e, program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug'), output);
+    exitCode = handleError(
+      e,
+      program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug'),
+      errorOutput,
+    );
   }
   process.exitCode = exitCode;
+}
+
+/**
+ * A reader that went away (`kiln ls | head`): what is left to print has nowhere to go, but the work goes on and ends
+ * as it would (a run is not left half done), with no stack trace.
+ */
+function readerGone(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
 }
 
 function handleError(e: unknown, debug: boolean, output: () => Output): number {

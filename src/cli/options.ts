@@ -222,7 +222,9 @@ export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions 
     partialParse: flags.partialParse,
     partialParseFilePath: flags.partialParseFilePath,
     staticParser: flags.staticParser,
-    onDebug: process.argv.includes('--debug') ? (message) => output.info(message, true) : undefined,
-    onLog: (level, message) => (level === 'warn' ? output.warn(message) : output.info(message, true)),
+    onDebug:
+      process.argv.includes('--debug') || output.shows('debug') ? (message) => output.info(message, true) : undefined,
+    onLog: (level, message) =>
+      level === 'warn' ? output.warn(message) : level === 'print' ? output.print(message) : output.info(message, true),
   };
 }

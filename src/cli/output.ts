@@ -6,6 +6,17 @@ import { AfterTurn } from '../run/after-turn.js';
 
 export type LogFormat = 'text' | 'json';
 
+/** dbt's `--log-level`: the least severe message the terminal shows (`none`: not even errors). */
+export const logLevels = ['debug', 'info', 'warn', 'error', 'none'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** What the terminal shows, set by dbt's global flags (`terminal-settings.ts`). */
+export interface TerminalSettings {
+  level: LogLevel;
+  /** The width of a node's line when not on a terminal (dbt's `--printer-width`): dbt's 80 by default. */
+  printerWidth: number;
+}
+
 export class Output {
   readonly color: boolean;
   /** Values of DBT_ENV_SECRET_* variables: never printed (see emit). */
@@ -15,6 +26,7 @@ export class Output {
     readonly format: LogFormat,
     private readonly out: NodeJS.WritableStream = process.stdout,
     private readonly err: NodeJS.WritableStream = process.stderr,
+    private readonly settings: TerminalSettings = { level: 'info', printerWidth: 80 },
   ) {
     this.isLive = format === 'text' && Boolean((out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
     this.color = this.isLive && !process.env.NO_COLOR;
@@ -42,32 +54,59 @@ export class Output {
     stream.write(scrubSecrets(text, this.secrets));
   }
 
+  /** Whether messages of this level reach the terminal. */
+  shows(level: Exclude<LogLevel, 'none'>): boolean {
+    return logLevels.indexOf(level) >= logLevels.indexOf(this.settings.level);
+  }
+
   paint(code: number, text: string): string {
     return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
   }
 
   /** A line for a person (stderr for notices keeps stdout clean for `ls`). */
   info(message: string, toStderr = false): void {
+    if (!this.shows('info')) return;
     if (this.format === 'json') this.json({ level: 'info', msg: message });
     else this.emit(toStderr ? this.err : this.out, message + '\n');
   }
 
+  /** A line of a run's summary on stdout, shown as a message of `level` (its errors stay under `--quiet`). */
+  summaryLine(message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+    if (!this.shows(level)) return;
+    if (this.format === 'json') this.json({ level, msg: message });
+    else this.emit(this.out, message + '\n');
+  }
+
   warn(message: string): void {
+    if (!this.shows('warn')) return;
     if (this.format === 'json') this.json({ level: 'warn', msg: message });
     else this.emit(this.err, this.paint(33, `warning: ${message}`) + '\n');
   }
 
   error(message: string): void {
+    if (!this.shows('error')) return;
     if (this.format === 'json') this.json({ level: 'error', msg: message });
     else this.emit(this.err, this.paint(31, `error: ${message}`) + '\n');
   }
 
-  /** Data for scripts (`kiln ls`): always plain stdout. */
+  /**
+   * A template's `print()`: shown whatever the level, as dbt shows it under `--quiet` (on stderr, where kiln's other
+   * notices go, so that stdout stays the command's own output).
+   */
+  print(message: string): void {
+    if (this.format === 'json') this.emit(this.out, this.jsonLine({ level: 'info', msg: message }, Date.now()));
+    else this.emit(this.err, message + '\n');
+  }
+
+  /** Data for scripts (`kiln ls`): always plain stdout, whatever the level. */
   data(line: string): void {
     this.emit(this.out, line + '\n');
   }
 
+  /** A JSON line, unless its `level` is one the settings hide. */
   json(record: Record<string, unknown>, time = Date.now()): void {
+    const level = logLevels.find((l) => l === record.level);
+    if (level && level !== 'none' && !this.shows(level)) return;
     this.nodeLines.flush();
     this.out.write(this.jsonLine(record, time));
   }
@@ -97,10 +136,10 @@ export class Output {
   /** A terminal that shows a live status line; fixed for the process (asked on every node line, it was not free). */
   private readonly isLive: boolean;
 
-  /** dbt's 80 columns in logs; the terminal's width (up to 120) on one. */
+  /** dbt's 80 columns in logs (or its `--printer-width`); the terminal's width (up to 120) on one. */
   private get lineWidth(): number {
     const columns = (this.out as { columns?: number }).columns;
-    return this.isLive && columns ? Math.min(Math.max(columns - 1, 40), 120) : 80;
+    return this.isLive && columns ? Math.min(Math.max(columns - 1, 40), 120) : this.settings.printerWidth;
   }
 
   private clearStatus(): void {
@@ -186,6 +225,7 @@ export class Output {
 
   /** A node started or finished: its line is written at the end of this turn (see nodeLines). */
   nodeEvent(event: NodeEvent, invocationId: string): void {
+    if (!this.shows('info')) return;
     const time = Date.now();
     // A heartbeat counts from the node's start, whenever its line is written.
     if (this.format === 'text' && !this.isLive) this.heartbeat(event, time);

@@ -13,12 +13,19 @@ const falseWords = ['false', '0', 'no', 'off'];
  */
 export function dbtFlag(flag: boolean | undefined, envNames: string[], project: ProjectConfig, key: string): boolean {
   if (flag !== undefined) return flag;
-  for (const name of envNames) {
-    const v = process.env[name]?.trim().toLowerCase();
-    if (v) return !falseWords.includes(v);
-  }
+  const fromEnv = envFlag(envNames);
+  if (fromEnv !== undefined) return fromEnv;
   const flags = (project.yaml.data as { flags?: Record<string, unknown> } | null)?.flags;
   return flags?.[key] !== false;
+}
+
+/** The first of `envNames` that is set, as a boolean (false for false, 0, no or off); undefined when none is. */
+export function envFlag(envNames: string[], env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  for (const name of envNames) {
+    const v = env[name]?.trim().toLowerCase();
+    if (v) return !falseWords.includes(v);
+  }
+  return undefined;
 }
 
 /** Whether models whose only Jinja is ref, source, config and var calls are read without the template engine. */

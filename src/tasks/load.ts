@@ -195,7 +195,7 @@ export function sessionFor(
       EVENT_TIME_START: opts.eventTimeStart,
       EVENT_TIME_END: opts.eventTimeEnd,
     },
-    log: (m) => log('info', m),
+    log: (m, level) => log(level ?? 'info', m),
   });
   return { session, packages };
 }

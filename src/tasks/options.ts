@@ -55,7 +55,7 @@ export interface KilnOptions {
   /** The id stamped on artifacts and events; a fresh UUID by default. */
   invocationId?: string;
   /** Notices and warnings meant for a person. */
-  onLog?: (level: 'info' | 'warn', message: string) => void;
+  onLog?: (level: 'info' | 'warn' | 'print', message: string) => void;
   /** Once the project is parsed and the nodes to run are known, before anything connects. */
   onRunStart?: (start: RunStart) => void;
   /**

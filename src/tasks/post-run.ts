@@ -35,7 +35,7 @@ export function openRunLog(
     opts: {
       ...opts,
       onEvent: (e) => (log.event(e), opts.onEvent?.(e)),
-      onLog: (level, m) => (log.message(level, m), opts.onLog?.(level, m)),
+      onLog: (level, m) => (log.message(level === 'print' ? 'info' : level, m), opts.onLog?.(level, m)),
     },
   };
 }

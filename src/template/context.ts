@@ -24,7 +24,8 @@ export interface InvocationInfo {
   invocationId: string;
   runStartedAt: Date;
   flags: Record<string, unknown>;
-  log: (message: string) => void;
+  /** Where `log()` and `print()` go; `print` marks a print(), which dbt shows even under --quiet. */
+  log: (message: string, level?: 'print') => void;
   quoteIdentifier: (name: string) => string;
   /** `dispatch:` in dbt_project.yml: per macro namespace, the packages to search in order. */
   dispatchOrder?: Record<string, string[]>;
@@ -94,9 +95,9 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
   const quote = (n: string) => info.quoteIdentifier(n);
   // A render replayed for warehouse answers logs once, when it completes.
   // A render that logs is never reused from a cache: its output would go missing.
-  const say = (message: string) => (
+  const say = (message: string, level?: 'print') => (
     noteVolatile('log'),
-    info.warehouse ? info.warehouse.effect(() => info.log(message)) : info.log(message)
+    info.warehouse ? info.warehouse.effect(() => info.log(message, level)) : info.log(message, level)
   );
   const adapter = {
     type: () => info.adapterType,
@@ -158,7 +159,7 @@ export function invocationScope(info: InvocationInfo, engine: TemplateEngine): S
       return '';
     },
     print: (msg: unknown) => {
-      say(pythonStr(msg));
+      say(pythonStr(msg), 'print');
       return '';
     },
     exceptions: {

@@ -134,26 +134,30 @@ export function summarise(
   );
   const problems = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
   if (problems.length) {
-    out.info('');
-    out.info(
+    // Under --quiet (errors only) a failed run still says what failed, and under --log-level warn its warnings.
+    const level = error ? 'error' : 'warn';
+    out.summaryLine('', level);
+    out.summaryLine(
       error
         ? out.paint(
             31,
             `Completed with ${error} error${error === 1 ? '' : 's'} and ${warn} warning${warn === 1 ? '' : 's'}:`,
           )
         : out.paint(33, `Completed with ${warn} warning${warn === 1 ? '' : 's'}:`),
+      level,
     );
     for (const r of problems) {
       const node = nodes.get(r.uniqueId);
       const label = r.status === 'warn' ? 'Warning' : r.status === 'fail' ? 'Failure' : 'Error';
-      out.info('');
+      const shownAs = r.status === 'warn' ? 'warn' : 'error';
+      out.summaryLine('', shownAs);
       const file = node ? ` (${node.originalFilePath})` : '';
-      out.info(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${file}`);
+      out.summaryLine(`  ${label} in ${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}${file}`, shownAs);
       // A unit test's message is its diff table: show it whole (it caps its own rows).
       for (const line of r.message
         .split('\n')
         .slice(0, node?.resourceType === 'unit_test' || /contract that failed/.test(r.message) ? 200 : 8))
-        out.info(`    ${line}`);
+        out.summaryLine(`    ${line}`, shownAs);
     }
   } else if (success) {
     out.info(out.paint(32, 'Completed successfully'));

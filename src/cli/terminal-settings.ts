@@ -1,0 +1,51 @@
+/**
+ * dbt's global flags for what the terminal shows: `-q/--quiet`, `--log-level`, `--use-colors/--no-use-colors` and
+ * `--printer-width`, each else from its environment variable (KILN_ first, then dbt's DBT_). The terminal is set up
+ * before the project is read, so dbt_project.yml's `flags:` is not asked for these.
+ */
+import { envFlag } from '../config/dbt-flags.js';
+import { KilnError } from '../errors.js';
+import { logLevels, type LogLevel, type TerminalSettings } from './output.js';
+
+/** The flags as commander parsed them (`color` is kiln's own `--no-color`). */
+export interface TerminalFlags {
+  quiet?: boolean;
+  logLevel?: string;
+  useColors?: boolean;
+  color?: boolean;
+  printerWidth?: number;
+}
+
+export function terminalSettings(
+  flags: TerminalFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): TerminalSettings & { color: boolean } {
+  const logLevel = flags.logLevel ?? envValue(env, 'LOG_LEVEL');
+  if (logLevel !== undefined && !isLogLevel(logLevel))
+    throw new KilnError('config', `log level "${logLevel}" is not one of ${logLevels.join(', ')}`, {
+      hint: 'set --log-level, KILN_LOG_LEVEL or DBT_LOG_LEVEL to one of them',
+    });
+  const quiet = flags.quiet ?? envFlag(['KILN_QUIET', 'DBT_QUIET'], env) ?? false;
+  // dbt's --quiet: errors only (and a template's print()); with --log-level none, not even those.
+  const level: LogLevel = quiet && logLevel !== 'none' ? 'error' : (logLevel ?? 'info');
+  const color =
+    flags.color !== false && (flags.useColors ?? envFlag(['KILN_USE_COLORS', 'DBT_USE_COLORS'], env) ?? true);
+  const width = flags.printerWidth ?? envValue(env, 'PRINTER_WIDTH');
+  return { level, color, printerWidth: width === undefined ? 80 : printerWidth(width) };
+}
+
+const isLogLevel = (v: string): v is LogLevel => (logLevels as readonly string[]).includes(v);
+
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return [env[`KILN_${name}`], env[`DBT_${name}`]].map((v) => v?.trim()).find((v) => v) || undefined;
+}
+
+/** `--printer-width`'s value: a whole number of columns, at least 40 (a node's line needs room for its label). */
+export function printerWidth(value: string | number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 40 || n > 1000)
+    throw new KilnError('config', `printer width "${value}" is not a whole number from 40 to 1000`, {
+      hint: 'set --printer-width, KILN_PRINTER_WIDTH or DBT_PRINTER_WIDTH to the columns a line may take, e.g. 120',
+    });
+  return n;
+}
