@@ -32,7 +32,8 @@ const fileErrors: Record<string, string> = {
 
 export async function main(argv: string[]): Promise<void> {
   let exitCode = 0;
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', readerGone);
+  for (const stream of [process.stdout, process.stderr])
+    if (!stream.listeners('error').includes(readerGone)) stream.on('error', readerGone);
   const program = new Command('kiln');
   program
     .version(kilnVersion, '-v, --version')

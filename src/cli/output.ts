@@ -94,7 +94,7 @@ export class Output {
    * notices go, so that stdout stays the command's own output).
    */
   print(message: string): void {
-    if (this.format === 'json') this.emit(this.out, this.jsonLine({ level: 'info', msg: message }, Date.now()));
+    if (this.format === 'json') this.writeJson({ level: 'info', msg: message }, Date.now());
     else this.emit(this.err, message + '\n');
   }
 
@@ -107,6 +107,10 @@ export class Output {
   json(record: Record<string, unknown>, time = Date.now()): void {
     const level = logLevels.find((l) => l === record.level);
     if (level && level !== 'none' && !this.shows(level)) return;
+    this.writeJson(record, time);
+  }
+
+  private writeJson(record: Record<string, unknown>, time: number): void {
     this.nodeLines.flush();
     this.out.write(this.jsonLine(record, time));
   }

@@ -26,7 +26,7 @@ export function terminalSettings(
       hint: 'set --log-level, KILN_LOG_LEVEL or DBT_LOG_LEVEL to one of them',
     });
   const quiet = flags.quiet ?? envFlag(['KILN_QUIET', 'DBT_QUIET'], env) ?? false;
-  // dbt's --quiet: errors only (and a template's print()); with --log-level none, not even those.
+  // dbt's --quiet: errors only (a template's print() shows at every level); with --log-level none, not even errors.
   const level: LogLevel = quiet && logLevel !== 'none' ? 'error' : (logLevel ?? 'info');
   const color =
     flags.color !== false && (flags.useColors ?? envFlag(['KILN_USE_COLORS', 'DBT_USE_COLORS'], env) ?? true);
