@@ -43,6 +43,22 @@ test('--quiet: a run that succeeds prints nothing but print() output', () => {
   }
 });
 
+test("--no-print hides a template's print(), on its own and under --quiet", () => {
+  for (const [args, env] of [
+    [['--no-print'], {}],
+    [['-q', '--no-print'], {}],
+    [[], { DBT_PRINT: 'false' }],
+    [[], { DBT_NO_PRINT: 'true' }],
+  ] as const) {
+    const r = kiln(inDir(dir, 'run', ...args), { env: { ...env } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /printed by a/, `${args.join(' ')} ${JSON.stringify(env)}`);
+  }
+  const shown = kiln(inDir(dir, 'run', '--print'), { env: { DBT_NO_PRINT: 'true' } });
+  assert.match(shown.stderr, /printed by a/);
+  assert.match(kiln(inDir(dir, 'run', '-q'), { env: { DBT_NO_PRINT: 'false' } }).stderr, /printed by a/);
+});
+
 test('--quiet: a failed run still says what failed, and exits 1', () => {
   const r = kiln(inDir(broken, 'run', '-q'));
   assert.equal(r.code, 1);
@@ -112,10 +128,11 @@ test('the environment sets them as the flags do (KILN_ before DBT_), and a flag 
   const level = kiln(inDir(dir, 'run', '--log-level', 'info'), { env: { DBT_LOG_LEVEL: 'none' } });
   assert.match(level.stdout, /Done\. PASS=2/);
 
-  assert.deepEqual(terminalSettings({}, {}), { level: 'info', color: true, printerWidth: 80 });
+  assert.deepEqual(terminalSettings({}, {}), { level: 'info', color: true, print: true, printerWidth: 80 });
   assert.deepEqual(terminalSettings({}, { DBT_USE_COLORS: 'false', DBT_PRINTER_WIDTH: '120', DBT_LOG_LEVEL: 'warn' }), {
     level: 'warn',
     color: false,
+    print: true,
     printerWidth: 120,
   });
   assert.equal(terminalSettings({ useColors: true }, { DBT_USE_COLORS: 'false' }).color, true);

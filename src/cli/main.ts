@@ -45,6 +45,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--no-color', 'no colour even on a terminal')
     .option('-q, --quiet', "errors only, and a template's print() (dbt's --quiet)")
     .addOption(new Option('--log-level <level>', 'the least severe message shown (default info)').choices(logLevels))
+    .option('--print', "show a template's print() (the default)")
+    .option('--no-print', "hide a template's print()")
     .option('--use-colors', 'colour on a terminal (the default)')
     .option('--no-use-colors', 'no colour, as --no-color')
     .addOption(

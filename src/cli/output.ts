@@ -15,6 +15,8 @@ export interface TerminalSettings {
   level: LogLevel;
   /** The width of a node's line when not on a terminal (dbt's `--printer-width`): dbt's 80 by default. */
   printerWidth: number;
+  /** Whether a template's `print()` is shown (dbt's `--no-print` hides it). */
+  print: boolean;
 }
 
 export class Output {
@@ -26,7 +28,7 @@ export class Output {
     readonly format: LogFormat,
     private readonly out: NodeJS.WritableStream = process.stdout,
     private readonly err: NodeJS.WritableStream = process.stderr,
-    private readonly settings: TerminalSettings = { level: 'info', printerWidth: 80 },
+    private readonly settings: TerminalSettings = { level: 'info', printerWidth: 80, print: true },
   ) {
     this.isLive = format === 'text' && Boolean((out as { isTTY?: boolean }).isTTY) && process.env.TERM !== 'dumb';
     this.color = this.isLive && !process.env.NO_COLOR;
@@ -91,9 +93,10 @@ export class Output {
 
   /**
    * A template's `print()`: shown whatever the level, as dbt shows it under `--quiet` (on stderr, where kiln's other
-   * notices go, so that stdout stays the command's own output).
+   * notices go, so that stdout stays the command's own output), unless `--no-print`.
    */
   print(message: string): void {
+    if (!this.settings.print) return;
     if (this.format === 'json') this.writeJson({ level: 'info', msg: message }, Date.now());
     else this.emit(this.err, message + '\n');
   }

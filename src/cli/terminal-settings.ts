@@ -1,6 +1,6 @@
 /**
- * dbt's global flags for what the terminal shows: `-q/--quiet`, `--log-level`, `--use-colors/--no-use-colors` and
- * `--printer-width`, each else from its environment variable (KILN_ first, then dbt's DBT_). The terminal is set up
+ * dbt's global flags for what the terminal shows: `-q/--quiet`, `--log-level`, `--use-colors/--no-use-colors`,
+ * `--printer-width` and `--no-print`, each else from its environment variable (KILN_ first, then dbt's DBT_). The terminal is set up
  * before the project is read, so dbt_project.yml's `flags:` is not asked for these.
  */
 import { envFlag } from '../config/dbt-flags.js';
@@ -10,6 +10,7 @@ import { logLevels, type LogLevel, type TerminalSettings } from './output.js';
 /** The flags as commander parsed them (`color` is kiln's own `--no-color`). */
 export interface TerminalFlags {
   quiet?: boolean;
+  print?: boolean;
   logLevel?: string;
   useColors?: boolean;
   color?: boolean;
@@ -31,7 +32,10 @@ export function terminalSettings(
   const color =
     flags.color !== false && (flags.useColors ?? envFlag(['KILN_USE_COLORS', 'DBT_USE_COLORS'], env) ?? true);
   const width = flags.printerWidth ?? envValue(env, 'PRINTER_WIDTH');
-  return { level, color, printerWidth: width === undefined ? 80 : printerWidth(width) };
+  // dbt's older DBT_NO_PRINT says it the other way round.
+  const noPrint = envFlag(['DBT_NO_PRINT'], env);
+  const print = flags.print ?? envFlag(['KILN_PRINT', 'DBT_PRINT'], env) ?? (noPrint === undefined ? true : !noPrint);
+  return { level, color, print, printerWidth: width === undefined ? 80 : printerWidth(width) };
 }
 
 const isLogLevel = (v: string): v is LogLevel => (logLevels as readonly string[]).includes(v);
