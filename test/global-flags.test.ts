@@ -6,6 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { kiln, kilnBin, minimalProject, removeDir, writeProject } from './helpers/cli.js';
 import { terminalSettings } from '../src/cli/terminal-settings.js';
 
@@ -182,6 +184,19 @@ test("dbt's flags for what kiln never does are accepted and change nothing", () 
     assert.equal(r.code, 0, `${flag}: ${r.stderr}`);
     assert.equal(r.stdout, plain.stdout, flag);
   }
+});
+
+test('--log-path (else KILN_LOG_PATH or DBT_LOG_PATH) is where the invocation logs go, from the project folder', () => {
+  const logsIn = (folder: string) =>
+    existsSync(join(dir, folder)) ? readdirSync(join(dir, folder)).filter((f) => f.endsWith('.log')) : [];
+  const before = logsIn('logs').length;
+  assert.equal(kiln(inDir(dir, 'run', '--log-path', 'flag_logs')).code, 0);
+  assert.equal(logsIn('flag_logs').length, 1);
+  assert.equal(kiln(inDir(dir, 'run'), { env: { DBT_LOG_PATH: 'env_logs' } }).code, 0);
+  assert.equal(logsIn('env_logs').length, 1);
+  // The flag wins over the variable; and none of these runs wrote to the default folder.
+  assert.equal(kiln(inDir(dir, 'run', '--log-path', 'flag_logs'), { env: { DBT_LOG_PATH: 'env_logs' } }).code, 0);
+  assert.deepEqual([logsIn('flag_logs').length, logsIn('env_logs').length, logsIn('logs').length], [2, 1, before]);
 });
 
 test('a reader that goes away early (kiln ls | true) gets no stack trace, and kiln exits as it would', () => {

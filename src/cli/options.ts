@@ -18,6 +18,7 @@ export interface ProjectFlags {
   target?: string;
   vars?: string;
   targetPath?: string;
+  logPath?: string;
   partialParse?: boolean;
   partialParseFilePath?: string;
   staticParser?: boolean;
@@ -66,6 +67,7 @@ export function addProjectOptions(cmd: Command): Command {
     .option('-t, --target <name>', 'the target of the profile to use')
     .option('--vars <yaml>', "variables as YAML, e.g. '{start: 2024-01-01}'")
     .option('--target-path <dir>', 'where artifacts go (default: target-path of dbt_project.yml)')
+    .option('--log-path <dir>', 'where the invocation logs go (default: log-path of dbt_project.yml, else logs)')
     .option(
       '--partial-parse',
       'reuse what the last invocation parsed and compiled (target/partial_parse.bin; the default)',
@@ -219,6 +221,9 @@ export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions 
     failOnStaleSources: flags.failOnStaleSources,
     audit: flags.audit,
     targetPath: flags.targetPath,
+    // dbt's DBT_LOG_PATH as well as the flag.
+    logPath:
+      flags.logPath ?? ([process.env.KILN_LOG_PATH, process.env.DBT_LOG_PATH].find((v) => v?.trim()) || undefined),
     partialParse: flags.partialParse,
     partialParseFilePath: flags.partialParseFilePath,
     staticParser: flags.staticParser,

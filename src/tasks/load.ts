@@ -27,7 +27,7 @@ import { statText } from '../parse/cache-table.js';
 import { packagesInstallPath } from '../deps/installed.js';
 import { appendChunks, writeChunksAtomic, writeChunksAtomicIfChanged } from '../artifacts/write.js';
 import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The project and target as read, and the adapter for the target (not connected). */
 export interface Loaded {
@@ -64,9 +64,12 @@ async function loadProjectAndTarget(opts: KilnOptions): Promise<Omit<Loaded, 'en
   const renderTarget = targetContext(target, adapter);
   const readsTarget = /\{[{%][^}]*\btarget\b/.test(JSON.stringify(first.yaml.data));
   // Installed packages' dbt_project.yml render with the target either way.
-  const project = readsTarget
-    ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget)
-    : { ...first, renderTarget };
+  const loaded = readsTarget ? loadProject(opts.projectDir ?? '.', cliVars, opts.targetPath, renderTarget) : first;
+  const project = {
+    ...loaded,
+    renderTarget,
+    ...(opts.logPath ? { logPath: resolve(loaded.projectDir, opts.logPath) } : {}),
+  };
   return { project, target, adapter, invocationId: opts.invocationId ?? randomUUID() };
 }
 

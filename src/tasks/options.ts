@@ -43,6 +43,8 @@ export interface KilnOptions {
   empty?: boolean;
   failFast?: boolean;
   targetPath?: string;
+  /** Where the invocation logs go (dbt's `--log-path`), from the project folder; else dbt_project.yml's `log-path`. */
+  logPath?: string;
   /** Cancels the run: nothing new starts, running nodes finish. */
   signal?: AbortSignal;
   onEvent?: (event: NodeEvent) => void;
