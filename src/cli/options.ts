@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { KilnOptions } from '../api.js';
 import { KilnError } from '../errors.js';
+import { envSetting } from '../config/dbt-flags.js';
 import { parseTime } from '../run/event-time.js';
 import type { Output } from './output.js';
 
@@ -221,9 +222,7 @@ export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions 
     failOnStaleSources: flags.failOnStaleSources,
     audit: flags.audit,
     targetPath: flags.targetPath,
-    // dbt's DBT_LOG_PATH as well as the flag.
-    logPath:
-      flags.logPath ?? ([process.env.KILN_LOG_PATH, process.env.DBT_LOG_PATH].find((v) => v?.trim()) || undefined),
+    logPath: flags.logPath ?? envSetting('LOG_PATH'),
     partialParse: flags.partialParse,
     partialParseFilePath: flags.partialParseFilePath,
     staticParser: flags.staticParser,

@@ -1,9 +1,9 @@
 /**
  * dbt's global flags for what the terminal shows: `-q/--quiet`, `--log-level`, `--use-colors/--no-use-colors`,
- * `--printer-width` and `--no-print`, each else from its environment variable (KILN_ first, then dbt's DBT_). The terminal is set up
- * before the project is read, so dbt_project.yml's `flags:` is not asked for these.
+ * `--printer-width` and `--no-print`, each else from its environment variable (KILN_ first, then dbt's DBT_). The
+ * terminal is set up before the project is read, so dbt_project.yml's `flags:` is not asked for these.
  */
-import { envFlag } from '../config/dbt-flags.js';
+import { envFlag, envSetting } from '../config/dbt-flags.js';
 import { KilnError } from '../errors.js';
 import { logLevels, type LogLevel, type TerminalSettings } from './output.js';
 
@@ -21,7 +21,7 @@ export function terminalSettings(
   flags: TerminalFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): TerminalSettings & { color: boolean } {
-  const logLevel = flags.logLevel ?? envValue(env, 'LOG_LEVEL');
+  const logLevel = flags.logLevel ?? envSetting('LOG_LEVEL', env);
   if (logLevel !== undefined && !isLogLevel(logLevel))
     throw new KilnError('config', `log level "${logLevel}" is not one of ${logLevels.join(', ')}`, {
       hint: 'set --log-level, KILN_LOG_LEVEL or DBT_LOG_LEVEL to one of them',
@@ -31,7 +31,7 @@ export function terminalSettings(
   const level: LogLevel = quiet && logLevel !== 'none' ? 'error' : (logLevel ?? 'info');
   const color =
     flags.color !== false && (flags.useColors ?? envFlag(['KILN_USE_COLORS', 'DBT_USE_COLORS'], env) ?? true);
-  const width = flags.printerWidth ?? envValue(env, 'PRINTER_WIDTH');
+  const width = flags.printerWidth ?? envSetting('PRINTER_WIDTH', env);
   // dbt's older DBT_NO_PRINT says it the other way round.
   const noPrint = envFlag(['DBT_NO_PRINT'], env);
   const print = flags.print ?? envFlag(['KILN_PRINT', 'DBT_PRINT'], env) ?? (noPrint === undefined ? true : !noPrint);
@@ -39,10 +39,6 @@ export function terminalSettings(
 }
 
 const isLogLevel = (v: string): v is LogLevel => (logLevels as readonly string[]).includes(v);
-
-function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  return [env[`KILN_${name}`], env[`DBT_${name}`]].map((v) => v?.trim()).find((v) => v) || undefined;
-}
 
 /** `--printer-width`'s value: a whole number of columns, at least 40 (a node's line needs room for its label). */
 export function printerWidth(value: string | number): number {

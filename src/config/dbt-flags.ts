@@ -28,6 +28,11 @@ export function envFlag(envNames: string[], env: NodeJS.ProcessEnv = process.env
   return undefined;
 }
 
+/** `KILN_<name>`, else dbt's `DBT_<name>`, trimmed; undefined when neither is set to more than blanks. */
+export function envSetting(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return [env[`KILN_${name}`], env[`DBT_${name}`]].map((v) => v?.trim()).find((v) => v) || undefined;
+}
+
 /** Whether models whose only Jinja is ref, source, config and var calls are read without the template engine. */
 export const staticParserEnabled = (flag: boolean | undefined, project: ProjectConfig): boolean =>
   dbtFlag(flag, ['KILN_STATIC_PARSER', 'DBT_STATIC_PARSER'], project, 'static_parser');
@@ -38,7 +43,6 @@ export const staticParserEnabled = (flag: boolean | undefined, project: ProjectC
  * folder; undefined for none.
  */
 export function partialParseReadPath(flag: string | undefined): string | undefined {
-  const path =
-    flag ?? [process.env.KILN_PARTIAL_PARSE_FILE_PATH, process.env.DBT_PARTIAL_PARSE_FILE_PATH].find((v) => v?.trim());
+  const path = flag ?? envSetting('PARTIAL_PARSE_FILE_PATH');
   return path ? resolve(path) : undefined;
 }
