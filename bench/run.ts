@@ -99,6 +99,9 @@ function timed(command: string, args: string[], cwd: string, env: Record<string,
   return { ms, cpuMs: childrenCpuMs() - cpu, maxRssKb: rss ? Number(rss[1]) : 0 };
 }
 
+/** Whether `perf stat` runs here (asked once). */
+let perfCounts: boolean | undefined;
+
 /**
  * A command whose CPU the finished-children count misses: Dataform's CLI compiles in a child process that it kills
  * and never waits for, so its ~15 s of CPU never reach this process's children's times. `perf stat` counts every
@@ -106,8 +109,8 @@ function timed(command: string, args: string[], cwd: string, env: Record<string,
  */
 function timedWithDescendants(command: string, args: string[], cwd: string, scratch: string): Timed {
   const counts = join(scratch, 'perf-stat.csv');
-  const perf = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', '-o', counts, '--', 'true']);
-  if (perf.status !== 0) return { ...timed(command, args, cwd), cpuMs: NaN };
+  perfCounts ??= spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', '-o', counts, '--', 'true']).status === 0;
+  if (!perfCounts) return { ...timed(command, args, cwd), cpuMs: NaN };
   const run = timed('perf', ['stat', '-x,', '-e', 'task-clock', '-o', counts, '--', command, ...args], cwd);
   const line = readFileSync(counts, 'utf8')
     .split('\n')

@@ -228,7 +228,6 @@ export function toKilnOptions(flags: CommandFlags, output: Output): KilnOptions 
     staticParser: flags.staticParser,
     onDebug:
       process.argv.includes('--debug') || output.shows('debug') ? (message) => output.info(message, true) : undefined,
-    onLog: (level, message) =>
-      level === 'warn' ? output.warn(message) : level === 'print' ? output.print(message) : output.info(message, true),
+    onLog: (level, message) => output.log(level, message, true),
   };
 }

@@ -67,28 +67,34 @@ export class Output {
 
   /** A line for a person (stderr for notices keeps stdout clean for `ls`). */
   info(message: string, toStderr = false): void {
-    if (!this.shows('info')) return;
-    if (this.format === 'json') this.json({ level: 'info', msg: message });
-    else this.emit(toStderr ? this.err : this.out, message + '\n');
+    this.message('info', message, toStderr ? this.err : this.out);
   }
 
   /** A line of a run's summary on stdout, shown as a message of `level` (its errors stay under `--quiet`). */
   summaryLine(message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
-    if (!this.shows(level)) return;
-    if (this.format === 'json') this.json({ level, msg: message });
-    else this.emit(this.out, message + '\n');
+    this.message(level, message, this.out);
   }
 
   warn(message: string): void {
-    if (!this.shows('warn')) return;
-    if (this.format === 'json') this.json({ level: 'warn', msg: message });
-    else this.emit(this.err, this.paint(33, `warning: ${message}`) + '\n');
+    this.message('warn', message, this.err, this.paint(33, `warning: ${message}`));
   }
 
   error(message: string): void {
-    if (!this.shows('error')) return;
-    if (this.format === 'json') this.json({ level: 'error', msg: message });
-    else this.emit(this.err, this.paint(31, `error: ${message}`) + '\n');
+    this.message('error', message, this.err, this.paint(31, `error: ${message}`));
+  }
+
+  /** What a task's `onLog` hears: a notice (on stderr with `toStderr`), a warning, or a template's `print()`. */
+  log(level: 'info' | 'warn' | 'print', message: string, toStderr = false): void {
+    if (level === 'warn') this.warn(message);
+    else if (level === 'print') this.print(message);
+    else this.info(message, toStderr);
+  }
+
+  /** A message of `level`, unless the settings hide it: a JSON line, or `text` (the message itself) on `stream`. */
+  private message(level: 'info' | 'warn' | 'error', msg: string, stream: NodeJS.WritableStream, text = msg): void {
+    if (!this.shows(level)) return;
+    if (this.format === 'json') this.writeJson({ level, msg }, Date.now());
+    else this.emit(stream, text + '\n');
   }
 
   /**

@@ -33,8 +33,7 @@ export function terminalSettings(
     flags.color !== false && (flags.useColors ?? envFlag(['KILN_USE_COLORS', 'DBT_USE_COLORS'], env) ?? true);
   const width = flags.printerWidth ?? envSetting('PRINTER_WIDTH', env);
   // dbt's older DBT_NO_PRINT says it the other way round.
-  const noPrint = envFlag(['DBT_NO_PRINT'], env);
-  const print = flags.print ?? envFlag(['KILN_PRINT', 'DBT_PRINT'], env) ?? (noPrint === undefined ? true : !noPrint);
+  const print = flags.print ?? envFlag(['KILN_PRINT', 'DBT_PRINT'], env) ?? !(envFlag(['DBT_NO_PRINT'], env) ?? false);
   return { level, color, print, printerWidth: width === undefined ? 80 : printerWidth(width) };
 }
 

@@ -30,7 +30,7 @@ export function registerDepsCommand(program: Command, output: () => Output): voi
         targetPath: flags.targetPath,
         upgrade: flags.upgrade,
         hubUrl: flags.hubUrl,
-        onLog: (level, m) => (level === 'warn' ? out.warn(m) : level === 'print' ? out.print(m) : out.info(m)),
+        onLog: (level, m) => out.log(level, m),
       });
       out.info(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`);
     });
